@@ -1,0 +1,24 @@
+namespace Hearth.Sandbox;
+
+/// <summary>Everything a driver needs to run one task. Drivers never see the store or the server.</summary>
+public sealed record SandboxSpec
+{
+    /// <summary>Unique per attempt; used to name cgroups, scratch dirs and containers.</summary>
+    public required string SandboxId { get; init; }
+
+    /// <summary>argv; empty only for drivers that take the command from an image.</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public ResourceLimits Limits { get; init; } = ResourceLimits.None;
+
+    /// <summary>Image reference for drivers that run images (oci, microvm); null otherwise.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>Gives the sandbox a network. Off by default: no network unless asked.</summary>
+    public bool Network { get; init; }
+
+    /// <summary>Host directory the driver may use for this sandbox's scratch space; removed on dispose.</summary>
+    public required string ScratchRoot { get; init; }
+}
