@@ -1,0 +1,12 @@
+namespace Hearth.Core.Logs;
+
+public enum LogStream
+{
+    Stdout = 1,
+    Stderr = 2,
+    /// <summary>Lines Hearth itself writes into a run's log (lease lost, stop requested, …).</summary>
+    System = 3,
+}
+
+/// <summary>One stored line of a run's log. <see cref="Seq"/> numbers lines from 0 within a run.</summary>
+public sealed record LogLine(long Seq, DateTimeOffset Time, LogStream Stream, string Text, int Attempt = 1);

@@ -1,0 +1,23 @@
+namespace Hearth.Core.Runs;
+
+/// <summary>A task as the store keeps it, with its current lease.</summary>
+public sealed record RunTask
+{
+    public required string Id { get; init; }
+    public required string RunId { get; init; }
+    public required TaskState State { get; init; }
+    /// <summary>1 for the first lease; each rescue adds one.</summary>
+    public required int Attempt { get; init; }
+    public required int MaxAttempts { get; init; }
+    /// <summary>Fencing token: bumped on every grant. Writes carrying an older epoch are refused.</summary>
+    public required long Epoch { get; init; }
+    public string? AgentId { get; init; }
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public DateTimeOffset? Deadline { get; init; }
+    public StopReason StopReason { get; init; }
+    public int? ExitCode { get; init; }
+    public string? Reason { get; init; }
+    public IReadOnlyList<AttemptRecord> History { get; init; } = [];
+}

@@ -1,0 +1,9 @@
+namespace Hearth.Core.Runs;
+
+/// <summary>Why a stop was asked for; decides the terminal state once the sandbox is gone.</summary>
+public enum StopReason
+{
+    None,
+    Killed,
+    TimedOut,
+}

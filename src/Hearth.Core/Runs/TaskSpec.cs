@@ -1,0 +1,19 @@
+namespace Hearth.Core.Runs;
+
+/// <summary>What an agent needs to execute one task. Stored with the task and handed over with the lease.</summary>
+public sealed record TaskSpec
+{
+    public required IReadOnlyList<string> Command { get; init; }
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    /// <summary>Driver name, or null for the agent's default.</summary>
+    public string? Driver { get; init; }
+    public string? Image { get; init; }
+    public bool Network { get; init; }
+    public double? Cpus { get; init; }
+    public long? MemoryBytes { get; init; }
+    public int? Pids { get; init; }
+    /// <summary>How long the command may run once started; enforced by the server.</summary>
+    public TimeSpan? Timeout { get; init; }
+    /// <summary>Labels an agent must carry (k=v) to be granted this task.</summary>
+    public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,65 @@
+using Hearth.Core.Logs;
+using Hearth.Core.Runs;
+
+namespace Hearth.Store;
+
+/// <summary>
+/// Durable state of runs, tasks, leases and logs. Every method is one transaction; every state write is
+/// checked against <see cref="Transitions"/>; every agent write carries the lease epoch and is refused when stale.
+/// </summary>
+public interface IRunStore
+{
+    Task MigrateAsync(CancellationToken ct);
+
+    /// <summary>Stores the run and its tasks in one transaction; durable when this returns.</summary>
+    Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
+
+    Task<Run?> GetRunAsync(string id, CancellationToken ct);
+
+    Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);
+
+    /// <summary>Grants the oldest pending task whose requirements the agent satisfies, bumping its epoch.</summary>
+    Task<Lease?> ClaimAsync(ClaimRequest request, CancellationToken ct);
+
+    /// <summary>Gives a granted task back without counting an attempt (the agent never started it).</summary>
+    Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct);
+
+    Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset now, CancellationToken ct);
+
+    Task<HeartbeatResult> HeartbeatAsync(string taskId, long epoch, DateTimeOffset now, TimeSpan leaseTtl, CancellationToken ct);
+
+    /// <summary>
+    /// Appends lines an agent numbered from <paramref name="offset"/> within its attempt. Lines already stored
+    /// (a retried chunk) are skipped; a gap is refused with the offset the store expects.
+    /// </summary>
+    Task<AppendResult> AppendLogsAsync(string taskId, long epoch, long offset, IReadOnlyList<AgentLogLine> lines, CancellationToken ct);
+
+    /// <summary>Lines of a run from <paramref name="from"/> (inclusive), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct);
+
+    Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
+    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Requeues (attempt+1) or fails ("agent lost") tasks whose lease expired; at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct);
+
+    /// <summary>Runs whose tasks are past their deadline and not yet asked to stop.</summary>
+    Task<IReadOnlyList<string>> FindOverdueAsync(DateTimeOffset now, int limit, CancellationToken ct);
+
+    Task<AgentRecord> RegisterAgentAsync(AgentRegistration registration, DateTimeOffset now, CancellationToken ct);
+
+    Task<IReadOnlyList<AgentRecord>> ListAgentsAsync(CancellationToken ct);
+
+    Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
+
+    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct);
+
+    Task<ApiKeyRecord?> FindApiKeyAsync(string hash, CancellationToken ct);
+
+    Task<bool> AnyApiKeyAsync(ApiKeyKind kind, CancellationToken ct);
+
+    /// <summary>Checks the store answers (for /ready).</summary>
+    Task PingAsync(CancellationToken ct);
+}

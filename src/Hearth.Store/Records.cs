@@ -1,0 +1,43 @@
+using Hearth.Core.Runs;
+
+namespace Hearth.Store;
+
+public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts);
+
+public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int Limit = 20);
+
+public sealed record ClaimRequest(string AgentId, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Now, TimeSpan LeaseTtl);
+
+/// <summary>A task granted to an agent: what to run and the epoch every later write must carry.</summary>
+public sealed record Lease(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt);
+
+public enum WriteStatus
+{
+    Accepted,
+    /// <summary>The epoch is not the current one: another attempt owns the task now.</summary>
+    Stale,
+    NotFound,
+}
+
+public sealed record WriteResult(WriteStatus Status)
+{
+    public static WriteResult Accepted { get; } = new(WriteStatus.Accepted);
+    public static WriteResult Stale { get; } = new(WriteStatus.Stale);
+    public static WriteResult NotFound { get; } = new(WriteStatus.NotFound);
+}
+
+public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null);
+
+public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false);
+
+public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version);
+
+public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
+
+public enum ApiKeyKind
+{
+    User,
+    Agent,
+}
+
+public sealed record ApiKeyRecord(string Id, string Hash, ApiKeyKind Kind, string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt = null);

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+
+namespace Hearth.Store.Sqlite;
+
+public sealed partial class SqliteRunStore
+{
+    public async Task<AgentRecord> RegisterAgentAsync(AgentRegistration registration, DateTimeOffset now, CancellationToken ct)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await ExecAsync(connection, tx,
+                """
+                INSERT INTO agents (id, name, labels, capacity, version, registered_at, last_seen_at)
+                VALUES ($id, $name, $labels, $capacity, $version, $now, $now);
+                """, ct,
+                ("$id", id), ("$name", registration.Name), ("$labels", Json(registration.Labels)), ("$capacity", registration.Capacity),
+                ("$version", registration.Version), ("$now", Ms(now)));
+            await tx.CommitAsync(ct);
+        }
+        return new AgentRecord(id, registration.Name, registration.Labels, registration.Capacity, registration.Version, now, now);
+    }
+
+    public async Task<IReadOnlyList<AgentRecord>> ListAgentsAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null,
+            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at FROM agents ORDER BY last_seen_at DESC;");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var agents = new List<AgentRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            agents.Add(new AgentRecord(reader.GetString(0), reader.GetString(1), FromJson<Dictionary<string, string>>(reader.GetString(2)),
+                reader.GetInt32(3), reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6)!.Value));
+        }
+        return agents;
+    }
+
+    public async Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await ExecAsync(connection, null, "UPDATE agents SET last_seen_at = $now WHERE id = $id;", ct, ("$now", Ms(now)), ("$id", agentId));
+    }
+
+    public async Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await ExecAsync(connection, tx,
+                "INSERT INTO api_keys (id, hash, kind, name, role, created_at, revoked_at) VALUES ($id, $hash, $kind, $name, $role, $created, $revoked);", ct,
+                ("$id", key.Id), ("$hash", key.Hash), ("$kind", key.Kind.ToString()), ("$name", key.Name), ("$role", key.Role),
+                ("$created", Ms(key.CreatedAt)), ("$revoked", Ms(key.RevokedAt)));
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    public async Task<ApiKeyRecord?> FindApiKeyAsync(string hash, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null,
+            "SELECT id, hash, kind, name, role, created_at, revoked_at FROM api_keys WHERE hash = $hash;", ("$hash", hash));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new ApiKeyRecord(reader.GetString(0), reader.GetString(1), Enum.Parse<ApiKeyKind>(reader.GetString(2)), reader.GetString(3),
+            reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6));
+    }
+
+    public async Task<bool> AnyApiKeyAsync(ApiKeyKind kind, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM api_keys WHERE kind = $kind AND revoked_at IS NULL;", ct,
+            ("$kind", kind.ToString()))) > 0;
+    }
+}

@@ -1,0 +1,84 @@
+namespace Hearth.Store.Sqlite;
+
+/// <summary>Migrations, applied in order at start; each runs once, in its own transaction.</summary>
+internal static class SqliteSchema
+{
+    public static IReadOnlyList<string> Migrations { get; } =
+    [
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            started_at INTEGER,
+            ended_at INTEGER,
+            exit_code INTEGER,
+            reason TEXT,
+            stop_reason TEXT NOT NULL DEFAULT 'None',
+            created_by TEXT,
+            log_lines INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX runs_created ON runs(created_at DESC);
+        CREATE INDEX runs_state ON runs(state, created_at DESC);
+
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            requirements TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            epoch INTEGER NOT NULL DEFAULT 0,
+            agent_id TEXT,
+            lease_expires_at INTEGER,
+            started_at INTEGER,
+            ended_at INTEGER,
+            deadline INTEGER,
+            stop_reason TEXT NOT NULL DEFAULT 'None',
+            exit_code INTEGER,
+            reason TEXT,
+            history TEXT NOT NULL DEFAULT '[]',
+            log_offset INTEGER NOT NULL DEFAULT 0,
+            queued_at INTEGER NOT NULL
+        );
+        CREATE INDEX tasks_pending ON tasks(queued_at) WHERE state = 'Pending';
+        CREATE INDEX tasks_leased ON tasks(lease_expires_at) WHERE state IN ('Leased', 'Running');
+        CREATE INDEX tasks_deadline ON tasks(deadline) WHERE state IN ('Leased', 'Running') AND stop_reason = 'None';
+        CREATE INDEX tasks_run ON tasks(run_id);
+
+        CREATE TABLE log_lines (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            stream INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE agents (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            labels TEXT NOT NULL,
+            capacity INTEGER NOT NULL,
+            version TEXT NOT NULL,
+            registered_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        """,
+    ];
+}
