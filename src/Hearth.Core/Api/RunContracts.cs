@@ -1,0 +1,80 @@
+using Hearth.Core.Logs;
+using Hearth.Core.Runs;
+
+namespace Hearth.Core.Api;
+
+/// <summary>POST /api/v1/runs. Durations in seconds, memory in bytes.</summary>
+public sealed record CreateRunBody
+{
+    public IReadOnlyList<string>? Command { get; init; }
+    public Dictionary<string, string>? Env { get; init; }
+    public double? TimeoutSeconds { get; init; }
+    public double? Cpus { get; init; }
+    public long? MemoryBytes { get; init; }
+    public int? Pids { get; init; }
+    public string? Driver { get; init; }
+    public string? Image { get; init; }
+    public bool Network { get; init; }
+    public int? MaxAttempts { get; init; }
+    public Dictionary<string, string>? Requirements { get; init; }
+}
+
+/// <summary>A run as the API shows it.</summary>
+public sealed record RunView
+{
+    public required string Id { get; init; }
+    public required string Kind { get; init; }
+    public required RunState Status { get; init; }
+    public required IReadOnlyList<string> Command { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public int? ExitCode { get; init; }
+    public string? Reason { get; init; }
+    public string? CreatedBy { get; init; }
+    public string? Driver { get; init; }
+    public double? TimeoutSeconds { get; init; }
+    public long LogLines { get; init; }
+    public int Attempt { get; init; }
+    public string? AgentId { get; init; }
+    public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
+
+    public static RunView From(Run run)
+    {
+        var task = run.Tasks.Count > 0 ? run.Tasks[0] : null;
+        return new RunView
+        {
+            Id = run.Id,
+            Kind = run.Kind,
+            Status = run.State,
+            Command = run.Spec.Command,
+            CreatedAt = run.CreatedAt,
+            StartedAt = run.StartedAt,
+            EndedAt = run.EndedAt,
+            ExitCode = run.ExitCode,
+            Reason = run.Reason,
+            CreatedBy = run.CreatedBy,
+            Driver = run.Spec.Driver,
+            TimeoutSeconds = run.Spec.Timeout?.TotalSeconds,
+            LogLines = run.LogLines,
+            Attempt = task?.Attempt ?? 0,
+            AgentId = task?.AgentId,
+            Attempts = task?.History ?? [],
+        };
+    }
+}
+
+public sealed record RunListView(IReadOnlyList<RunView> Runs);
+
+public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text)
+{
+    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text);
+}
+
+/// <summary>GET /api/v1/runs/{id}/logs without follow: one page.</summary>
+public sealed record LogPageView(string RunId, RunState Status, IReadOnlyList<LogLineView> Lines, long Next, bool Complete, int? ExitCode);
+
+/// <summary>The last event of a followed log.</summary>
+public sealed record LogEndView(string RunId, RunState Status, int? ExitCode, string? Reason, long Next);
+
+public sealed record ErrorView(string Error, string Code, object? Details = null);

@@ -1,0 +1,89 @@
+using Hearth.Core.Api;
+using Hearth.Server.Background;
+using Hearth.Server.Configuration;
+using Hearth.Store;
+
+namespace Hearth.Server.Api;
+
+/// <summary>The pull protocol: agents open no ports; they register, long-poll for a lease, and report under its epoch.</summary>
+public static class AgentEndpoints
+{
+    public static void MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var agent = app.MapGroup("/api/v1/agent");
+
+        agent.MapPost("/register", async (HttpContext http, IRunStore store, ServerOptions options, TimeProvider time, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<RegisterAgentBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var request = body.Value!;
+            if (string.IsNullOrWhiteSpace(request.Name)) return ApiResults.Invalid("name: required");
+            if (request.Capacity is < 1 or > 1024) return ApiResults.Invalid("capacity: must be between 1 and 1024");
+            var record = await store.RegisterAgentAsync(
+                new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown"), time.GetUtcNow(), ct);
+            return ApiResults.Json(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds, options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
+        });
+
+        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
+            return lease is null ? Results.NoContent() : ApiResults.Json(lease);
+        });
+
+        agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<EpochBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var result = await store.MarkRunningAsync(id, body.Value!.Epoch, time.GetUtcNow(), ct);
+            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            return Written(result.Status, id, new { });
+        });
+
+        agent.MapPost("/tasks/{id}/heartbeat", async (HttpContext http, string id, HeartbeatWaiter waiter, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<HeartbeatBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var result = await waiter.BeatAsync(id, body.Value!, ct);
+            return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt));
+        });
+
+        agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<LogChunkBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var chunk = body.Value!;
+            if (chunk.Offset < 0) return ApiResults.Invalid("offset: must be 0 or more");
+            var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, chunk.Lines ?? [], ct);
+            if (result.Gap)
+                return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
+            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            return Written(result.Status, id, new LogChunkView(result.NextOffset));
+        });
+
+        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var request = body.Value!;
+            var result = await store.CompleteAsync(id, request.Epoch, new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, request.Error), time.GetUtcNow(), ct);
+            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            return Written(result.Status, id, new { });
+        });
+    }
+
+    /// <summary>Task ids are "RUNID-N"; the run's signal is pulsed without another read.</summary>
+    private static string RunIdOf(string taskId)
+    {
+        var dash = taskId.LastIndexOf('-');
+        return dash > 0 ? taskId[..dash] : taskId;
+    }
+
+    private static IResult Written<T>(WriteStatus status, string taskId, T body) => status switch
+    {
+        WriteStatus.Accepted => ApiResults.Json(body),
+        WriteStatus.Stale => ApiResults.Stale(taskId),
+        _ => ApiResults.NotFound($"no task with id '{taskId}'"),
+    };
+}

@@ -1,0 +1,31 @@
+using Hearth.Core.Runs;
+
+namespace Hearth.Server.Api;
+
+/// <summary>Whatever escapes a handler becomes a JSON error, never a torn connection or an HTML page.</summary>
+public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            var (status, code) = e switch
+            {
+                BadHttpRequestException bad => (bad.StatusCode, "INVALID_REQUEST"),
+                IllegalTransitionException => (StatusCodes.Status409Conflict, "CONFLICT"),
+                Microsoft.Data.Sqlite.SqliteException => (StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR"),
+                _ => (StatusCodes.Status500InternalServerError, "INTERNAL_ERROR"),
+            };
+            if (status >= 500) logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
+            await ApiResults.Error(status, code, e.Message).ExecuteAsync(context);
+        }
+    }
+}

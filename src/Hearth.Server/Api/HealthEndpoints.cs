@@ -1,0 +1,25 @@
+using Hearth.Store;
+
+namespace Hearth.Server.Api;
+
+public static class HealthEndpoints
+{
+    public static string Version => typeof(HealthEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", () => ApiResults.Json(new { status = "ok", version = Version }));
+        app.MapGet("/ready", async (IRunStore store, CancellationToken ct) =>
+        {
+            try
+            {
+                await store.PingAsync(ct);
+                return ApiResults.Json(new { status = "ready" });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", $"store not ready: {e.Message}");
+            }
+        });
+    }
+}

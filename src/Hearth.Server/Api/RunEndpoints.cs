@@ -1,0 +1,62 @@
+using Hearth.Core.Api;
+using Hearth.Core.Runs;
+using Hearth.Server.Auth;
+using Hearth.Server.Logs;
+using Hearth.Store;
+
+namespace Hearth.Server.Api;
+
+public static class RunEndpoints
+{
+    public static void MapRunEndpoints(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/v1/runs");
+
+        runs.MapPost("", async (HttpContext http, RunService service, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
+            if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
+            var run = await service.CreateCommandRunAsync(spec, maxAttempts, Caller.From(http).Name, ct);
+            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+        });
+
+        runs.MapGet("", async (string? status, int? limit, IRunStore store, CancellationToken ct) =>
+        {
+            var states = new List<RunState>();
+            foreach (var name in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!RunStates.TryParse(name, out var state))
+                    return ApiResults.Invalid($"status: '{name}' is not a run status (expected one of {string.Join(", ", RunStates.Names)})");
+                states.Add(state);
+            }
+            if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
+            var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
+            return ApiResults.Json(new RunListView(list.Select(RunView.From).ToList()));
+        });
+
+        runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>
+            await store.GetRunAsync(id, ct) is { } run ? ApiResults.Json(RunView.From(run)) : ApiResults.NotFound($"no run with id '{id}'"));
+
+        runs.MapPost("/{id}/kill", async (string id, RunService service, CancellationToken ct) =>
+            await service.StopAsync(id, StopReason.Killed, ct) is { } run
+                ? ApiResults.Json(RunView.From(run), StatusCodes.Status202Accepted)
+                : ApiResults.NotFound($"no run with id '{id}'"));
+
+        runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, LogFollower follower, IRunStore store, CancellationToken ct) =>
+        {
+            if (from is < 0) return ApiResults.Invalid("from: must be 0 or more");
+            var start = from ?? LastEventId(http) ?? 0;
+            var run = await store.GetRunAsync(id, ct);
+            if (run is null) return ApiResults.NotFound($"no run with id '{id}'");
+            var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
+            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, ct));
+            await follower.StreamAsync(http, run, start, ct);
+            return Results.Empty;
+        });
+    }
+
+    private static long? LastEventId(HttpContext http) =>
+        long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;
+}

@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Hearth.Core.Api;
+using Hearth.Core.Runs;
+
+namespace Hearth.Server.Api;
+
+/// <summary>Turns a request body into a task spec, or the list of what is wrong with it (field by field).</summary>
+public static partial class RunRequestValidator
+{
+    public static readonly IReadOnlySet<string> Drivers = new HashSet<string> { "process", "bubblewrap", "oci", "microvm" };
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    public static (TaskSpec? Spec, int MaxAttempts, List<string> Errors) Validate(CreateRunBody body)
+    {
+        var errors = new List<string>();
+        if (body.Command is null || body.Command.Count == 0 || string.IsNullOrWhiteSpace(body.Command[0]))
+            errors.Add("command: must name a program to run");
+        foreach (var (key, _) in body.Env ?? [])
+        {
+            if (!EnvName().IsMatch(key)) errors.Add($"env.{key}: not a valid variable name (letters, digits and _, not starting with a digit)");
+        }
+        if (body.TimeoutSeconds is <= 0) errors.Add("timeout_seconds: must be positive");
+        if (body.Cpus is <= 0 or > 1024) errors.Add("cpus: must be between 0 and 1024");
+        if (body.MemoryBytes is < 4 * 1024 * 1024) errors.Add("memory_bytes: must be at least 4 MiB");
+        if (body.Pids is <= 0) errors.Add("pids: must be positive");
+        if (body.Driver is { } driver && !Drivers.Contains(driver)) errors.Add($"driver: '{driver}' is not a driver (expected one of {string.Join(", ", Drivers)})");
+        var maxAttempts = body.MaxAttempts ?? 1;
+        if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
+        if (errors.Count > 0) return (null, maxAttempts, errors);
+
+        var requirements = new Dictionary<string, string>(body.Requirements ?? [], StringComparer.Ordinal);
+        if (body.Driver is { } d) requirements[$"driver.{d}"] = "true";
+        var spec = new TaskSpec
+        {
+            Command = body.Command!,
+            Env = body.Env ?? [],
+            Driver = body.Driver,
+            Image = body.Image,
+            Network = body.Network,
+            Cpus = body.Cpus,
+            MemoryBytes = body.MemoryBytes,
+            Pids = body.Pids,
+            Timeout = body.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : null,
+            Requirements = requirements,
+        };
+        return (spec, maxAttempts, errors);
+    }
+}

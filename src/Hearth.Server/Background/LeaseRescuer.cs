@@ -1,0 +1,47 @@
+using Hearth.Server.Configuration;
+using Hearth.Store;
+
+namespace Hearth.Server.Background;
+
+/// <summary>
+/// Sends tasks whose lease expired back to the queue (or fails them as "agent lost"), a bounded page at a time.
+/// Idempotent: a task already rescued no longer has an expired lease.
+/// </summary>
+public sealed class LeaseRescuer(IRunStore store, Signals signals, ServerOptions options, TimeProvider time, ILogger<LeaseRescuer> logger) : BackgroundService
+{
+    public const int PageSize = 100;
+
+    /// <summary>One sweep: pages until no expired lease is left. Returns the runs it touched.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var runs = await store.RescueExpiredAsync(time.GetUtcNow(), PageSize, ct);
+            foreach (var run in runs)
+            {
+                signals.Pulse(SignalKeys.Run(run));
+                logger.LogWarning("lease expired on run {Run}; its agent is gone", run);
+            }
+            if (runs.Count > 0) signals.Pulse(SignalKeys.Work);
+            total += runs.Count;
+            if (runs.Count < PageSize) return total;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "lease rescue failed; retrying");
+            }
+            await Task.Delay(options.RescueInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}

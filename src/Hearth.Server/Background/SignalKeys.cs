@@ -1,0 +1,10 @@
+namespace Hearth.Server.Background;
+
+public static class SignalKeys
+{
+    public const string Work = "work";
+
+    public static string Run(string runId) => "run:" + runId;
+
+    public static string Stop(string taskId) => "stop:" + taskId;
+}

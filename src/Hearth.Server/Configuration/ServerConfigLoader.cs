@@ -1,0 +1,108 @@
+using Hearth.Core;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Hearth.Server.Configuration;
+
+/// <summary>
+/// Reads server options from a YAML file, then HEARTH_* environment variables (which win), key by key.
+/// Unknown keys, wrong types and bad values are refused with the file, line and key named.
+/// </summary>
+public static class ServerConfigLoader
+{
+    private delegate ServerOptions Apply(ServerOptions options, string value, string where);
+
+    private static readonly Dictionary<string, Apply> Keys = new(StringComparer.Ordinal)
+    {
+        ["listen"] = (o, v, w) => o with { Listen = ValidateListen(v, w) },
+        ["data_dir"] = (o, v, _) => o with { DataDir = v },
+        ["store.driver"] = (o, v, w) => o with { StoreDriver = v is "sqlite" or "postgres" ? v : throw new ConfigException($"{w}: expected 'sqlite' or 'postgres', got '{v}'") },
+        ["store.path"] = (o, v, _) => o with { StorePath = v },
+        ["store.connection_string"] = (o, v, _) => o with { StoreConnectionString = v },
+        ["leases.ttl"] = (o, v, w) => o with { LeaseTtl = Duration(v, w) },
+        ["leases.heartbeat"] = (o, v, w) => o with { HeartbeatInterval = Duration(v, w) },
+        ["leases.long_poll"] = (o, v, w) => o with { LongPoll = Duration(v, w) },
+        ["leases.rescue_interval"] = (o, v, w) => o with { RescueInterval = Duration(v, w) },
+    };
+
+    public static IReadOnlyCollection<string> KnownKeys => Keys.Keys;
+
+    public static ServerOptions Load(string? file, IReadOnlyDictionary<string, string?> environment)
+    {
+        var options = new ServerOptions();
+        if (file is not null) options = ApplyFile(options, file);
+        foreach (var key in Keys.Keys)
+        {
+            var name = EnvName(key);
+            if (environment.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value))
+                options = Keys[key](options, value, $"environment variable {name}");
+        }
+        return Validate(options, file);
+    }
+
+    public static string EnvName(string key) => "HEARTH_" + key.Replace('.', '_').ToUpperInvariant();
+
+    private static ServerOptions ApplyFile(ServerOptions options, string file)
+    {
+        if (!File.Exists(file)) throw new ConfigException($"{file}: no such config file");
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(file);
+            yaml.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{file}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.InnerException?.Message ?? e.Message}");
+        }
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is YamlScalarNode { Value: null or "" }) return options;
+        if (yaml.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException($"{file}:{yaml.Documents[0].RootNode.Start.Line}: expected a mapping of settings at the top level");
+        return Walk(options, file, root, "");
+    }
+
+    private static ServerOptions Walk(ServerOptions options, string file, YamlMappingNode node, string prefix)
+    {
+        foreach (var (keyNode, valueNode) in node.Children)
+        {
+            var key = prefix + ((YamlScalarNode)keyNode).Value;
+            var where = $"{file}:{keyNode.Start.Line}:{keyNode.Start.Column}: {key}";
+            if (valueNode is YamlMappingNode child)
+            {
+                if (!Keys.Keys.Any(k => k.StartsWith(key + ".", StringComparison.Ordinal)))
+                    throw new ConfigException($"{where}: unknown setting (known: {string.Join(", ", Keys.Keys)})");
+                options = Walk(options, file, child, key + ".");
+                continue;
+            }
+            if (!Keys.TryGetValue(key, out var apply))
+                throw new ConfigException($"{where}: unknown setting (known: {string.Join(", ", Keys.Keys)})");
+            if (valueNode is not YamlScalarNode { Value: { } value })
+                throw new ConfigException($"{where}: expected a single value");
+            options = apply(options, value, where);
+        }
+        return options;
+    }
+
+    private static ServerOptions Validate(ServerOptions options, string? file)
+    {
+        var where = file ?? "configuration";
+        if (options.HeartbeatInterval >= options.LeaseTtl)
+            throw new ConfigException($"{where}: leases.heartbeat ({Durations.Format(options.HeartbeatInterval)}) must be shorter than leases.ttl ({Durations.Format(options.LeaseTtl)})");
+        if (options.StoreDriver == "postgres" && string.IsNullOrEmpty(options.StoreConnectionString))
+            throw new ConfigException($"{where}: store.driver is postgres but store.connection_string is not set");
+        return options;
+    }
+
+    private static TimeSpan Duration(string value, string where) =>
+        Durations.TryParse(value, out var d) && d > TimeSpan.Zero
+            ? d
+            : throw new ConfigException($"{where}: '{value}' is not a positive duration (expected e.g. 500ms, 20s, 1m)");
+
+    private static string ValidateListen(string value, string where)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+            throw new ConfigException($"{where}: '{value}' is not host:port (expected e.g. 127.0.0.1:7070)");
+        return value;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using Hearth.Core;
+using Hearth.Server.Api;
+using Hearth.Server.Auth;
+using Hearth.Server.Background;
+using Hearth.Server.Configuration;
+using Hearth.Server.Logs;
+using Hearth.Store;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Hearth.Server;
+
+/// <summary>The control plane: HTTP API, agent protocol, log hub and the background loops (rescue, timeouts).</summary>
+public sealed class HearthServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private HearthServer(WebApplication app, IRunStore store)
+    {
+        _app = app;
+        Store = store;
+    }
+
+    public IRunStore Store { get; }
+
+    /// <summary>The base URL actually bound (the port is known only after start when 0 was asked for).</summary>
+    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static async Task<HearthServer> StartAsync(ServerOptions options, CancellationToken ct, TimeProvider? time = null, LogLevel logLevel = LogLevel.Information)
+    {
+        var store = StoreFactory.Create(options);
+        await store.MigrateAsync(ct);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(logLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var (host, port) = SplitListen(options.Listen);
+            if (host is "localhost") kestrel.ListenLocalhost(port);
+            else kestrel.Listen(IPAddress.Parse(host), port);
+            kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddSingleton(new IdGenerator());
+        builder.Services.AddSingleton<Signals>();
+        builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<LogFollower>();
+        builder.Services.AddSingleton<LeaseDispatcher>();
+        builder.Services.AddSingleton<HeartbeatWaiter>();
+        builder.Services.AddSingleton<LeaseRescuer>();
+        builder.Services.AddSingleton<TimeoutEnforcer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapHealthEndpoints();
+        app.MapRunEndpoints();
+        app.MapAgentEndpoints();
+        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json(await s.ListAgentsAsync(c)));
+        app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
+        await app.StartAsync(ct);
+        return new HearthServer(app, store);
+    }
+
+    public Task StopAsync(CancellationToken ct) => _app.StopAsync(ct);
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private static (string Host, int Port) SplitListen(string listen)
+    {
+        var colon = listen.LastIndexOf(':');
+        return (listen[..colon].Trim('[', ']'), int.Parse(listen[(colon + 1)..]));
+    }
+}

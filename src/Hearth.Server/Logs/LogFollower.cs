@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+using Hearth.Core.Runs;
+using Hearth.Server.Background;
+using Hearth.Store;
+
+namespace Hearth.Server.Logs;
+
+/// <summary>
+/// Serves a run's log from any offset: the backlog in pages (a 10 MB log is never held whole), then live lines
+/// as they are stored, then an end event with the exit code. Server-Sent Events, so any HTTP client can follow.
+/// </summary>
+public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider time)
+{
+    private const int PageSize = 1000;
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    public async Task<LogPageView> PageAsync(Run run, long from, CancellationToken ct)
+    {
+        var lines = await store.ReadLogsAsync(run.Id, from, PageSize, ct);
+        var next = lines.Count > 0 ? lines[^1].Seq + 1 : Math.Max(from, 0);
+        var complete = Transitions.Run.IsTerminal(run.State) && next >= run.LogLines;
+        return new LogPageView(run.Id, run.State, lines.Select(LogLineView.From).ToList(), next, complete, run.ExitCode);
+    }
+
+    public async Task StreamAsync(HttpContext http, Run run, long from, CancellationToken ct)
+    {
+        var response = http.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.Body.FlushAsync(ct);
+
+        var next = from;
+        var lastWrite = time.GetUtcNow();
+        var buffer = new StringBuilder();
+        while (!ct.IsCancellationRequested)
+        {
+            var changed = signals.Prepare(SignalKeys.Run(run.Id));
+            var lines = await store.ReadLogsAsync(run.Id, next, PageSize, ct);
+            if (lines.Count > 0)
+            {
+                buffer.Clear();
+                foreach (var line in lines)
+                {
+                    buffer.Append("id: ").Append(line.Seq).Append("\nevent: line\ndata: ")
+                        .Append(JsonSerializer.Serialize(LogLineView.From(line), HearthJson.Options)).Append("\n\n");
+                }
+                await response.WriteAsync(buffer.ToString(), ct);
+                await response.Body.FlushAsync(ct);
+                next = lines[^1].Seq + 1;
+                lastWrite = time.GetUtcNow();
+                if (lines.Count == PageSize) continue;
+            }
+
+            var current = await store.GetRunAsync(run.Id, ct);
+            if (current is null) return;
+            if (Transitions.Run.IsTerminal(current.State) && next >= current.LogLines)
+            {
+                var end = new LogEndView(current.Id, current.State, current.ExitCode, current.Reason, next);
+                await response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(end, HearthJson.Options)}\n\n", ct);
+                await response.Body.FlushAsync(ct);
+                return;
+            }
+            if (next < current.LogLines) continue;
+
+            if (time.GetUtcNow() - lastWrite >= KeepAlive)
+            {
+                await response.WriteAsync(": keep-alive\n\n", ct);
+                await response.Body.FlushAsync(ct);
+                lastWrite = time.GetUtcNow();
+            }
+            await Signals.WaitAsync(changed, Recheck, time, ct);
+        }
+    }
+}
