@@ -32,6 +32,14 @@ public static class AgentEndpoints
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
         });
 
+        agent.MapPost("/drain", async (HttpContext http, LeaseDispatcher dispatcher, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            dispatcher.Drain(body.Value!.AgentId);
+            return ApiResults.Json(new { });
+        });
+
         agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<EpochBody>(http, ct);

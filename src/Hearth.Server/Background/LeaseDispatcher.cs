@@ -15,6 +15,15 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOpti
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (IReadOnlyDictionary<string, string> Labels, DateTimeOffset Touched)> _agents = new();
 
+    private readonly ConcurrentDictionary<string, bool> _draining = new();
+
+    /// <summary>The agent takes no more work: its poll in flight returns empty, now.</summary>
+    public void Drain(string agentId)
+    {
+        _draining[agentId] = true;
+        signals.Pulse(SignalKeys.Work);
+    }
+
     public async Task<LeaseView?> WaitForLeaseAsync(LeaseBody body, CancellationToken ct)
     {
         var labels = await LabelsOfAsync(body.AgentId, ct);
@@ -24,6 +33,7 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOpti
         while (true)
         {
             var work = signals.Prepare(SignalKeys.Work);
+            if (_draining.ContainsKey(body.AgentId)) return null;
             var now = time.GetUtcNow();
             var lease = await store.ClaimAsync(new ClaimRequest(body.AgentId, labels, now, options.LeaseTtl), CancellationToken.None);
             if (lease is not null)

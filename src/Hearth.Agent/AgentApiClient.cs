@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+
+namespace Hearth.Agent;
+
+/// <summary>The agent's side of the pull protocol. The agent opens no ports: every exchange is a request it makes.</summary>
+public sealed class AgentApiClient(HttpClient http)
+{
+    public static HttpClient CreateHttpClient(AgentOptions options)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) })
+        {
+            BaseAddress = options.Server,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        client.DefaultRequestHeaders.UserAgent.ParseAdd($"hearth-agent/{options.Version}");
+        return client;
+    }
+
+    public Task<RegisterAgentView> RegisterAsync(RegisterAgentBody body, CancellationToken ct) =>
+        PostAsync<RegisterAgentBody, RegisterAgentView>("api/v1/agent/register", body, null, ct)!;
+
+    /// <summary>Long-polls for a task; null when the poll ended without one.</summary>
+    public async Task<LeaseView?> LeaseAsync(LeaseBody body, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/agent/lease", body, HearthJson.Options, ct);
+        if (response.StatusCode == HttpStatusCode.NoContent) return null;
+        await EnsureAsync(response, null, ct);
+        return await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options, ct);
+    }
+
+    /// <summary>Tells the server this agent takes no more work; its poll in flight ends without a lease.</summary>
+    public async Task DrainAsync(string agentId, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options, ct);
+        }
+        catch (HttpRequestException)
+        {
+            // The server is gone; the poll will fail on its own.
+        }
+    }
+
+    public Task MarkRunningAsync(string taskId, long epoch, CancellationToken ct) =>
+        PostAsync<EpochBody, object>($"api/v1/agent/tasks/{taskId}/running", new EpochBody(epoch), taskId, ct);
+
+    public Task<HeartbeatView?> HeartbeatAsync(string taskId, HeartbeatBody body, CancellationToken ct) =>
+        PostAsync<HeartbeatBody, HeartbeatView>($"api/v1/agent/tasks/{taskId}/heartbeat", body, taskId, ct);
+
+    /// <summary>Ships a chunk; returns the offset the server has stored up to (after a gap, where to resend from).</summary>
+    public async Task<long> AppendLogsAsync(string taskId, LogChunkBody body, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, HearthJson.Options, ct);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var error = await response.Content.ReadFromJsonAsync<GapError>(HearthJson.Options, ct);
+            if (error?.Code == "LOG_GAP" && error.Details is { } gap) return gap.NextOffset;
+            throw new StaleLeaseException(taskId);
+        }
+        await EnsureAsync(response, taskId, ct);
+        return (await response.Content.ReadFromJsonAsync<LogChunkView>(HearthJson.Options, ct))!.NextOffset;
+    }
+
+    public Task CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
+        PostAsync<CompleteBody, object>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
+
+    private sealed record GapError(string Error, string Code, LogChunkView? Details);
+
+    private async Task<TResponse?> PostAsync<TBody, TResponse>(string path, TBody body, string? taskId, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options, ct);
+        await EnsureAsync(response, taskId, ct);
+        return await response.Content.ReadFromJsonAsync<TResponse>(HearthJson.Options, ct);
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string? taskId, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        if (response.StatusCode == HttpStatusCode.Conflict && taskId is not null) throw new StaleLeaseException(taskId);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        throw new AgentProtocolException((int)response.StatusCode, text);
+    }
+}

@@ -1,0 +1,109 @@
+using Hearth.Core.Api;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Agent;
+
+/// <summary>
+/// One agent: registers, then runs one lease loop per slot of capacity. <c>drain</c> stops asking for work
+/// (a poll in flight is ended by the server, so a task granted in it is never dropped); <c>shutdown</c> also
+/// stops running tasks.
+/// </summary>
+public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvider time, ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("hearth.agent");
+
+    public string? AgentId { get; private set; }
+
+    public async Task RunAsync(CancellationToken drain, CancellationToken shutdown)
+    {
+        using var http = AgentApiClient.CreateHttpClient(options);
+        var api = new AgentApiClient(http);
+        var registration = await RegisterAsync(api, drain);
+        if (registration is null) return;
+        AgentId = registration.AgentId;
+        _logger.LogInformation("agent {Name} registered as {Id} with {Server}; default driver {Driver}", options.Name, registration.AgentId,
+            options.Server, drivers.Default?.Name ?? "none");
+
+        var runner = new TaskRunner(api, drivers, options, time, _logger);
+        using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
+        var slots = Enumerable.Range(0, options.Capacity)
+            .Select(_ => Task.Run(() => SlotAsync(api, runner, registration, drain, shutdown), CancellationToken.None))
+            .ToList();
+        await Task.WhenAll(slots);
+        _logger.LogInformation("agent {Id} stopped", registration.AgentId);
+    }
+
+    private async Task SlotAsync(AgentApiClient api, TaskRunner runner, RegisterAgentView registration, CancellationToken drain, CancellationToken shutdown)
+    {
+        var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
+        var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
+        var backoff = TimeSpan.FromMilliseconds(500);
+        while (!drain.IsCancellationRequested)
+        {
+            LeaseView? lease;
+            try
+            {
+                // Not cancelled by drain: the server ends this poll when told we drain, and a lease it returns is run.
+                lease = await api.LeaseAsync(new LeaseBody(registration.AgentId, registration.LongPollSeconds), shutdown);
+                backoff = TimeSpan.FromMilliseconds(500);
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+            {
+                _logger.LogWarning("lease poll failed ({Error}); retrying in {Delay}", e.Message, backoff);
+                await DelayAsync(backoff, drain);
+                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
+                continue;
+            }
+            if (lease is null) continue;
+            _logger.LogInformation("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", lease.TaskId, lease.RunId, lease.Attempt, lease.Epoch);
+            await runner.RunAsync(lease, heartbeat, ttl, shutdown);
+        }
+    }
+
+    private async Task<RegisterAgentView?> RegisterAsync(AgentApiClient api, CancellationToken drain)
+    {
+        var labels = new Dictionary<string, string>(drivers.Labels(), StringComparer.Ordinal);
+        foreach (var (key, value) in options.Labels) labels[key] = value;
+        labels.TryAdd("hostname", Environment.MachineName);
+        labels.TryAdd("arch", System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant());
+        var body = new RegisterAgentBody(options.Name, labels, options.Capacity, options.Version);
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!drain.IsCancellationRequested)
+        {
+            try
+            {
+                return await api.RegisterAsync(body, drain);
+            }
+            catch (OperationCanceledException) when (drain.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (AgentProtocolException e) when (e.Status is 401 or 403)
+            {
+                throw new InvalidOperationException($"the server at {options.Server} refused this agent's token: {e.Message}");
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+            {
+                _logger.LogWarning("cannot register with {Server} ({Error}); retrying in {Delay}", options.Server, e.Message, delay);
+                await DelayAsync(delay, drain);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
+            }
+        }
+        return null;
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, time, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

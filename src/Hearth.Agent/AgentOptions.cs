@@ -1,0 +1,21 @@
+namespace Hearth.Agent;
+
+/// <summary>How an agent finds its server and what it offers.</summary>
+public sealed record AgentOptions
+{
+    public required Uri Server { get; init; }
+    public required string Token { get; init; }
+    public string Name { get; init; } = Environment.MachineName;
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Tasks run at once.</summary>
+    public int Capacity { get; init; } = 2;
+    /// <summary>Where sandboxes get their scratch directories.</summary>
+    public string ScratchRoot { get; init; } = Path.Combine(Path.GetTempPath(), "hearth-agent");
+    /// <summary>Driver used when a task names none.</summary>
+    public string? DefaultDriver { get; init; }
+    /// <summary>Time between TERM and KILL when a task is stopped.</summary>
+    public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>On shutdown: finish running tasks (true) or stop them at once (false).</summary>
+    public bool FinishOnDrain { get; init; } = true;
+    public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

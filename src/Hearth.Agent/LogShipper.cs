@@ -1,0 +1,105 @@
+using System.Threading.Channels;
+using Hearth.Core.Api;
+using Hearth.Core.Logs;
+using Hearth.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Agent;
+
+/// <summary>
+/// Collects a sandbox's lines and ships them in numbered chunks. A chunk is kept until the server acknowledged it,
+/// so a retried chunk is stored once (the server skips lines it has) and nothing is lost across a network blip.
+/// A full buffer slows the sandbox's reader down instead of dropping lines.
+/// </summary>
+public sealed class LogShipper : ISandboxOutput
+{
+    private const int MaxChunk = 1000;
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+    private readonly Channel<AgentLogLine> _lines = Channel.CreateBounded<AgentLogLine>(new BoundedChannelOptions(20_000) { SingleReader = true });
+    private readonly AgentApiClient _api;
+    private readonly LeaseView _lease;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+    private readonly CancellationTokenSource _abandon = new();
+    private long _offset;
+
+    public LogShipper(AgentApiClient api, LeaseView lease, TimeProvider time, ILogger logger)
+    {
+        _api = api;
+        _lease = lease;
+        _time = time;
+        _logger = logger;
+        _loop = Task.Run(ShipAsync);
+    }
+
+    /// <summary>Set when the server said the lease is stale: nothing more will be accepted.</summary>
+    public bool Stale { get; private set; }
+
+    public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
+        WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, line, cancellationToken);
+
+    public ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken) =>
+        Stale ? ValueTask.CompletedTask : _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
+
+    /// <summary>No more lines will come: ship what is left and return when the server has it (or gave up).</summary>
+    public async Task FlushAndCloseAsync(TimeSpan timeout)
+    {
+        _lines.Writer.TryComplete();
+        if (await Task.WhenAny(_loop, Task.Delay(timeout, _time)) != _loop)
+        {
+            _logger.LogWarning("task {Task}: log shipping did not finish within {Timeout}; abandoning the rest", _lease.TaskId, timeout);
+            await _abandon.CancelAsync();
+        }
+    }
+
+    private async Task ShipAsync()
+    {
+        var chunk = new List<AgentLogLine>(MaxChunk);
+        var reader = _lines.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (chunk.Count < MaxChunk && reader.TryRead(out var line)) chunk.Add(line);
+            if (chunk.Count < MaxChunk && !reader.Completion.IsCompleted)
+            {
+                await Task.Delay(Linger, _time);
+                while (chunk.Count < MaxChunk && reader.TryRead(out var line)) chunk.Add(line);
+            }
+            if (!await SendAsync(chunk)) return;
+            chunk.Clear();
+        }
+    }
+
+    private async Task<bool> SendAsync(List<AgentLogLine> chunk)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!_abandon.IsCancellationRequested)
+        {
+            try
+            {
+                var next = await _api.AppendLogsAsync(_lease.TaskId, new LogChunkBody(_lease.Epoch, _offset, chunk), _abandon.Token);
+                var stored = (int)Math.Clamp(next - _offset, 0, chunk.Count);
+                _offset += stored;
+                if (stored == chunk.Count) return true;
+                chunk.RemoveRange(0, stored);
+            }
+            catch (StaleLeaseException)
+            {
+                Stale = true;
+                while (_lines.Reader.TryRead(out _)) { }
+                return false;
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException && !_abandon.IsCancellationRequested)
+            {
+                _logger.LogWarning("task {Task}: shipping logs failed ({Error}); retrying", _lease.TaskId, e.Message);
+                await Task.Delay(delay, _time);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+using Hearth.Core.Runs;
+using Hearth.Sandbox;
+
+namespace Hearth.Agent;
+
+/// <summary>
+/// The stop switch of one task, shared by the heartbeat loop and the runner. A stop asked before the sandbox
+/// exists is applied as soon as it is attached.
+/// </summary>
+public sealed class TaskControl
+{
+    private readonly Lock _gate = new();
+    private ISandbox? _sandbox;
+    private TimeSpan _grace;
+    private bool _stopRequested;
+
+    public StopReason StopReason { get; private set; }
+
+    public bool Stale { get; private set; }
+
+    public void Attach(ISandbox sandbox, TimeSpan grace)
+    {
+        bool stopNow;
+        lock (_gate)
+        {
+            (_sandbox, _grace) = (sandbox, grace);
+            stopNow = _stopRequested;
+        }
+        if (stopNow) _ = sandbox.StopAsync(StopSignal.Terminate, Stale ? TimeSpan.Zero : grace, CancellationToken.None);
+    }
+
+    public void RequestStop(StopReason reason, string why)
+    {
+        ISandbox? sandbox;
+        lock (_gate)
+        {
+            if (reason != StopReason.None) StopReason = reason;
+            _stopRequested = true;
+            sandbox = _sandbox;
+        }
+        sandbox?.StopAsync(StopSignal.Terminate, _grace, CancellationToken.None);
+    }
+
+    /// <summary>Someone else owns the task now: kill at once, no grace.</summary>
+    public void MarkStale()
+    {
+        ISandbox? sandbox;
+        lock (_gate)
+        {
+            Stale = true;
+            _stopRequested = true;
+            sandbox = _sandbox;
+        }
+        sandbox?.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
+    }
+}

@@ -1,0 +1,169 @@
+using Hearth.Core.Api;
+using Hearth.Core.Logs;
+using Hearth.Core.Runs;
+using Hearth.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Agent;
+
+/// <summary>
+/// Runs one leased task: start the sandbox, keep the lease alive beside it, ship its lines, report how it ended.
+/// Whatever happens, the sandbox is destroyed before this returns.
+/// </summary>
+public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger)
+{
+    public async Task RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
+    {
+        var shipper = new LogShipper(api, lease, time, logger);
+        var control = new TaskControl();
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = Task.Run(() => HeartbeatAsync(lease, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
+        using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
+
+        TaskResult result;
+        try
+        {
+            result = await ExecuteAsync(lease, shipper, control);
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+        }
+
+        if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
+            result = result with { Error = "agent shut down while the task ran" };
+        await shipper.FlushAndCloseAsync(leaseTtl);
+        if (control.Stale || shipper.Stale)
+        {
+            logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
+            return;
+        }
+        await ReportAsync(lease, result, leaseTtl);
+    }
+
+    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, TaskControl control)
+    {
+        var driver = drivers.Resolve(lease.Spec.Driver);
+        if (driver is null)
+            return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Spec.Driver ?? "default"}' is not available on agent {options.Name}");
+
+        ISandbox sandbox;
+        try
+        {
+            sandbox = await driver.StartAsync(ToSandboxSpec(lease), shipper, CancellationToken.None);
+        }
+        catch (SandboxStartException e)
+        {
+            await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
+            return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
+        }
+
+        await using (sandbox)
+        {
+            control.Attach(sandbox, options.KillGrace);
+            try
+            {
+                await api.MarkRunningAsync(lease.TaskId, lease.Epoch, CancellationToken.None);
+            }
+            catch (StaleLeaseException)
+            {
+                control.MarkStale();
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException)
+            {
+                logger.LogWarning("task {Task}: could not report running ({Error}); the heartbeat will keep the lease", lease.TaskId, e.Message);
+            }
+            var exit = await sandbox.WaitAsync(CancellationToken.None);
+            logger.LogInformation("task {Task} attempt {Attempt} exited {Code}{Oom}", lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
+            return new TaskResult(exit.ExitCode, exit.OomKilled);
+        }
+    }
+
+    private async Task HeartbeatAsync(LeaseView lease, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
+    {
+        var lastAccepted = time.GetUtcNow();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var beat = await api.HeartbeatAsync(lease.TaskId, new HeartbeatBody(lease.Epoch, interval.TotalSeconds), ct);
+                lastAccepted = time.GetUtcNow();
+                if (beat is { Stop: not StopReason.None } && control.StopReason == StopReason.None)
+                {
+                    logger.LogInformation("task {Task}: server asked to stop ({Reason})", lease.TaskId, beat.Stop);
+                    control.RequestStop(beat.Stop, "stop requested");
+                }
+                continue;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StaleLeaseException)
+            {
+                logger.LogWarning("task {Task}: the server says this lease is stale; killing the sandbox", lease.TaskId);
+                control.MarkStale();
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+            {
+                // Self-fencing: past the lease TTL without a renewal, the server has given the task to someone else.
+                if (time.GetUtcNow() - lastAccepted > leaseTtl)
+                {
+                    logger.LogWarning("task {Task}: no heartbeat accepted for {Ttl}; assuming the lease is lost", lease.TaskId, leaseTtl);
+                    control.MarkStale();
+                    return;
+                }
+                logger.LogWarning("task {Task}: heartbeat failed ({Error}); retrying", lease.TaskId, e.Message);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ReportAsync(LeaseView lease, TaskResult result, TimeSpan leaseTtl)
+    {
+        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error);
+        var until = time.GetUtcNow() + leaseTtl;
+        while (true)
+        {
+            try
+            {
+                await api.CompleteAsync(lease.TaskId, body, CancellationToken.None);
+                return;
+            }
+            catch (StaleLeaseException)
+            {
+                logger.LogWarning("task {Task}: result refused, the lease is stale", lease.TaskId);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+            {
+                if (time.GetUtcNow() > until)
+                {
+                    logger.LogError("task {Task}: could not report its result ({Error}); the server will rescue it", lease.TaskId, e.Message);
+                    return;
+                }
+                await Task.Delay(TimeSpan.FromSeconds(1), time);
+            }
+        }
+    }
+
+    private SandboxSpec ToSandboxSpec(LeaseView lease) => new()
+    {
+        SandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}",
+        Command = lease.Spec.Command,
+        Environment = lease.Spec.Env,
+        Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),
+        Image = lease.Spec.Image,
+        Network = lease.Spec.Network,
+        ScratchRoot = options.ScratchRoot,
+    };
+}
