@@ -1,0 +1,95 @@
+using Hearth.Sandbox.Bubblewrap;
+using Hearth.Sandbox.Running;
+
+namespace Hearth.Sandbox;
+
+/// <summary>
+/// Runs the command under bubblewrap: new user (optional), pid, ipc, uts, cgroup and (unless the spec asks for a
+/// network) net namespaces; read-only /usr; generated /etc; fresh /proc, /dev and /tmp; the scratch directory as
+/// the only writable host path. Limits come from cgroups, as for <see cref="ProcessDriver"/>.
+/// </summary>
+public sealed class BubblewrapDriver : ISandboxDriver
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly BubblewrapDriverOptions _options;
+    private readonly HostRuntime _host;
+
+    public BubblewrapDriver(BubblewrapDriverOptions? options = null, TimeProvider? time = null)
+    {
+        _options = options ?? new BubblewrapDriverOptions();
+        if (!_options.WorkingDirectory.StartsWith('/') || _options.WorkingDirectory == "/")
+        {
+            throw new ArgumentException("the sandbox's working directory must be an absolute path below /", nameof(options));
+        }
+        _host = new HostRuntime(_options.Launcher, _options.Cgroups, time ?? TimeProvider.System);
+    }
+
+    public string Name => "bubblewrap";
+
+    public DriverCapabilities Capabilities => new(
+        FilesystemIsolation: true,
+        NetworkIsolation: true,
+        ResourceLimits: _host.Cgroups.EnforcesAllLimits,
+        Images: false);
+
+    /// <summary>Finds bwrap, reads its version and runs `true` in a sandbox built the way StartAsync builds one.</summary>
+    public DriverFingerprint Fingerprint()
+    {
+        if (_host.MissingTool() is { } missing)
+        {
+            return DriverFingerprint.Unhealthy(missing);
+        }
+        if (BubblewrapBinary.Locate(_options.BwrapPath) is not { } bwrap)
+        {
+            return DriverFingerprint.Unhealthy($"{_options.BwrapPath} not found (apt-get install bubblewrap)");
+        }
+        var (versionExit, versionText) = BubblewrapBinary.Run(bwrap, ["--version"], ProbeTimeout);
+        if (versionExit != 0)
+        {
+            return DriverFingerprint.Unhealthy($"{bwrap} --version failed: {versionText}");
+        }
+
+        var probeRoot = Path.Combine(Path.GetTempPath(), $"hearth-bwrap-probe-{Guid.NewGuid():N}");
+        try
+        {
+            var etc = Directory.CreateDirectory(Path.Combine(probeRoot, "etc")).FullName;
+            var work = Directory.CreateDirectory(Path.Combine(probeRoot, "work")).FullName;
+            EtcFiles.Write(etc, _options, network: false);
+            var args = BubblewrapArguments.Build(bwrap, _options, network: false, work, etc, ["true"]);
+            var (probeExit, probeText) = BubblewrapBinary.Run(bwrap, args.Skip(1), ProbeTimeout);
+            if (probeExit != 0)
+            {
+                return DriverFingerprint.Unhealthy($"bwrap cannot create a sandbox here: {probeText}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(probeRoot, recursive: true);
+        }
+
+        var attributes = _host.BaseAttributes();
+        attributes["driver.bubblewrap"] = versionText.Split(' ').Last();
+        return new DriverFingerprint(true, null, attributes);
+    }
+
+    public Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        var bwrap = BubblewrapBinary.Locate(_options.BwrapPath)
+                    ?? throw new SandboxStartException($"{_options.BwrapPath} not found (apt-get install bubblewrap)");
+        return _host.StartAsync(spec, output, (scratch, cgroup) =>
+        {
+            var etc = scratch.Subdirectory("etc");
+            var work = scratch.Subdirectory("work");
+            EtcFiles.Write(etc, _options, spec.Network);
+            var environment = SandboxEnvironment.Build(spec, _options.WorkingDirectory);
+            return new SandboxLaunch(
+                BubblewrapArguments.Build(bwrap, _options, spec.Network, work, etc, spec.Command),
+                environment,
+                work,
+                RootIsMonitor: true,
+                scratch,
+                cgroup);
+        }, cancellationToken);
+    }
+}

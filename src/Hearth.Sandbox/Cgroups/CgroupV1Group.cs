@@ -1,0 +1,80 @@
+using Hearth.Sandbox.Running;
+
+namespace Hearth.Sandbox.Cgroups;
+
+internal sealed class CgroupV1Group(IReadOnlyDictionary<string, string> byController, TimeProvider time) : ICgroup
+{
+    private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(1);
+
+    public IReadOnlyList<string> Directories { get; } = byController.Values.ToList();
+
+    public string? DirectoryOf(string controller) => byController.GetValueOrDefault(controller);
+
+    private string Tracking => byController.GetValueOrDefault("pids") ?? byController.GetValueOrDefault("freezer") ?? Directories[0];
+
+    public void Enter(int pid)
+    {
+        foreach (var directory in Directories)
+        {
+            CgroupFiles.Write(directory, "cgroup.procs", pid.ToString());
+        }
+    }
+
+    public IReadOnlyList<int> Pids() => CgroupFiles.ReadPids(Tracking);
+
+    public void Signal(int signal, IReadOnlySet<int> except)
+    {
+        foreach (var pid in Pids())
+        {
+            if (!except.Contains(pid))
+            {
+                Native.Kill(pid, signal);
+            }
+        }
+    }
+
+    public async Task KillAllAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (Pids().Count > 0 && time.GetElapsedTime(started) < KillTimeout)
+        {
+            if (byController.TryGetValue("freezer", out var freezer))
+            {
+                // Frozen tasks cannot fork, so one pass over cgroup.procs reaches every process.
+                CgroupFiles.Write(freezer, "freezer.state", "FROZEN");
+                await WaitFrozenAsync(freezer, cancellationToken).ConfigureAwait(false);
+                CgroupFiles.SignalAll(Tracking, Native.SigKill);
+                CgroupFiles.Write(freezer, "freezer.state", "THAWED");
+            }
+            else
+            {
+                CgroupFiles.SignalAll(Tracking, Native.SigKill);
+            }
+            await CgroupFiles.WaitEmptyAsync(Tracking, TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public bool OomKilled() =>
+        byController.TryGetValue("memory", out var memory) &&
+        CgroupFiles.ReadKeyed(memory, "memory.oom_control", "oom_kill") > 0;
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAllAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var directory in Directories)
+        {
+            await CgroupFiles.RemoveAsync(directory, time, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitFrozenAsync(string freezer, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (File.ReadAllText(Path.Combine(freezer, "freezer.state")).Trim() != "FROZEN" &&
+               time.GetElapsedTime(started) < FreezeTimeout)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Hearth.Sandbox.Running;
+
+namespace Hearth.Sandbox;
+
+/// <summary>
+/// Runs the command as a plain host process in its own session and process group, in a fresh scratch
+/// directory, with a cleared environment and (where the host has them) cgroup limits.
+/// No filesystem or network isolation: the command sees the host as the agent's user does.
+/// </summary>
+public sealed class ProcessDriver : ISandboxDriver
+{
+    private readonly HostRuntime _host;
+
+    public ProcessDriver(ProcessDriverOptions? options = null, TimeProvider? time = null)
+    {
+        options ??= new ProcessDriverOptions();
+        _host = new HostRuntime(options.Launcher, options.Cgroups, time ?? TimeProvider.System);
+    }
+
+    public string Name => "process";
+
+    public DriverCapabilities Capabilities => new(
+        FilesystemIsolation: false,
+        NetworkIsolation: false,
+        ResourceLimits: _host.Cgroups.EnforcesAllLimits,
+        Images: false);
+
+    public DriverFingerprint Fingerprint()
+    {
+        if (_host.MissingTool() is { } missing)
+        {
+            return DriverFingerprint.Unhealthy(missing);
+        }
+        var attributes = _host.BaseAttributes();
+        attributes["driver.process"] = "1";
+        return new DriverFingerprint(true, null, attributes);
+    }
+
+    public Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken) =>
+        _host.StartAsync(spec, output, (scratch, cgroup) =>
+        {
+            var environment = SandboxEnvironment.Build(spec, scratch.Root);
+            var program = CommandResolver.Resolve(spec.Command[0], environment["PATH"], scratch.Root);
+            return new SandboxLaunch(
+                [program, .. spec.Command.Skip(1)],
+                environment,
+                scratch.Root,
+                RootIsMonitor: false,
+                scratch,
+                cgroup);
+        }, cancellationToken);
+}

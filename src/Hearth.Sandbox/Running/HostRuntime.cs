@@ -1,0 +1,76 @@
+using Hearth.Sandbox.Cgroups;
+
+namespace Hearth.Sandbox.Running;
+
+/// <summary>What the host-process drivers share: the launcher and the cgroup support found on this host.</summary>
+internal sealed class HostRuntime
+{
+    private readonly Lazy<CgroupSupport> _cgroups;
+
+    public HostRuntime(LauncherOptions launcher, CgroupOptions cgroups, TimeProvider time)
+    {
+        Launcher = new SandboxLauncher(launcher, time);
+        _cgroups = new Lazy<CgroupSupport>(() => CgroupDetector.Detect(cgroups, time));
+    }
+
+    public SandboxLauncher Launcher { get; }
+
+    public CgroupSupport Cgroups => _cgroups.Value;
+
+    /// <summary>Why the launcher's own tools are missing, or null.</summary>
+    public string? MissingTool()
+    {
+        foreach (var tool in new[] { Launcher.Options.ShellPath, Launcher.Options.SetsidPath })
+        {
+            if (!File.Exists(tool))
+            {
+                return $"{tool} is missing";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Creates the scratch directory and cgroups, lets <paramref name="prepare"/> build the launch, starts it,
+    /// and undoes everything if any step fails.
+    /// </summary>
+    public async Task<ISandbox> StartAsync(
+        SandboxSpec spec,
+        ISandboxOutput output,
+        Func<ScratchDirectory, ICgroup?, SandboxLaunch> prepare,
+        CancellationToken cancellationToken)
+    {
+        if (spec.Command.Count == 0)
+        {
+            throw new SandboxStartException("the command is empty");
+        }
+        SandboxIds.Validate(spec.SandboxId);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        ICgroup? cgroup = null;
+        try
+        {
+            cgroup = Cgroups.Create(spec.SandboxId, spec.Limits);
+            var launch = prepare(scratch, cgroup);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Launcher.Start(launch, output);
+        }
+        catch
+        {
+            if (cgroup is not null)
+            {
+                await cgroup.DisposeAsync().ConfigureAwait(false);
+            }
+            scratch.Delete();
+            throw;
+        }
+    }
+
+    public Dictionary<string, string> BaseAttributes()
+    {
+        var attributes = new Dictionary<string, string>();
+        Cgroups.Describe(attributes);
+        return attributes;
+    }
+}
