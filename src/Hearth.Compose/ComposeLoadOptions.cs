@@ -32,4 +32,10 @@ public sealed record ComposeLoadOptions
     /// kept unread, like <c>docker compose config --no-env-resolution</c>.
     /// </summary>
     public bool ResolveEnvFiles { get; init; } = true;
+
+    /// <summary>
+    /// Run the whole-project checks (image or build, declared references, dependency cycles). False is
+    /// <c>docker compose config --no-consistency</c>.
+    /// </summary>
+    public bool CheckConsistency { get; init; } = true;
 }

@@ -46,7 +46,7 @@ public static class ComposeLoader
         var context = new BindingContext(name, Lookup, options.FileSystem, options.ResolveEnvFiles, errors);
         var project = new ProjectBinder(context, profiles).Bind(merged, projectDirectory);
         if (errors.Count > 0) return ComposeLoadResult.Failed(errors);
-        project = new ConsistencyChecker(merged, errors).Check(project);
+        if (options.CheckConsistency) project = new ConsistencyChecker(merged, errors).Check(project);
         return errors.Count > 0 ? ComposeLoadResult.Failed(errors) : new ComposeLoadResult(project, []);
     }
 

@@ -11,12 +11,15 @@ public sealed class ChoiceType(params SchemaType[] options) : SchemaType
 
     public override void Validate(YNode node, string path, List<ComposeError> errors)
     {
-        var option = options.FirstOrDefault(o => o.Accepts(node));
-        if (option is null)
+        List<ComposeError>? firstFailure = null;
+        foreach (var option in options.Where(o => o.Accepts(node)))
         {
-            Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
-            return;
+            var attempt = new List<ComposeError>();
+            option.Validate(node, path, attempt);
+            if (attempt.Count == 0) return;
+            firstFailure ??= attempt;
         }
-        option.Validate(node, path, errors);
+        if (firstFailure is null) Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
+        else errors.AddRange(firstFailure);
     }
 }
