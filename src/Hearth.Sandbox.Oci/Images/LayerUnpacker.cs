@@ -10,7 +10,8 @@ namespace Hearth.Sandbox.Oci.Images;
 /// Nothing is ever written outside the root: absolute names and <c>..</c> are refused, no path is walked
 /// through a symlink, an existing entry is unlinked (never followed) before it is replaced, and hard links
 /// must point at a regular file or symlink already inside the root.
-/// Device nodes are skipped: the runtime provides /dev.
+/// Device nodes and FIFOs are skipped: the runtime provides /dev, and so every non-directory,
+/// non-symlink path in a rootfs is a regular file that the host can read without blocking.
 /// </summary>
 internal sealed class LayerUnpacker(bool applyOwnership)
 {
@@ -101,13 +102,7 @@ internal sealed class LayerUnpacker(bool applyOwnership)
                 Libc.HardLink(source, target);
                 return true;
 
-            case TarEntryType.Fifo:
-                PathInspector.Remove(target);
-                Libc.MakeFifo(target, (int)entry.Mode & 0x1ff);
-                ApplyMetadata(entry, target, isSymlink: false);
-                return true;
-
-            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
                 return false;
 
             default:

@@ -19,14 +19,9 @@ internal static class Libc
     [DllImport("libc", SetLastError = true)]
     private static extern int umount2(string target, int flags);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mkfifo(string path, uint mode);
-
     public static void HardLink(string existing, string newPath) => Check(link(existing, newPath), $"link {newPath}");
 
     public static void LChown(string path, int uid, int gid) => Check(lchown(path, (uint)uid, (uint)gid), $"lchown {path}");
-
-    public static void MakeFifo(string path, int mode) => Check(mkfifo(path, (uint)mode), $"mkfifo {path}");
 
     public static void MountOverlay(string lower, string upper, string work, string target) =>
         Check(mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"), $"mount overlay on {target}");

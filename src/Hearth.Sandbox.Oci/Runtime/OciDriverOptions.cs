@@ -1,0 +1,38 @@
+namespace Hearth.Sandbox.Oci.Runtime;
+
+public enum RootfsMode
+{
+    /// <summary>overlayfs when the kernel allows it on the scratch directory, else a copy.</summary>
+    Auto,
+    Overlay,
+    Copy,
+}
+
+public sealed record OciDriverOptions
+{
+    /// <summary>The OCI runtime binary: "runc" or "crun", or a full path.</summary>
+    public string Runtime { get; init; } = "runc";
+
+    /// <summary>The runtime's state directory (its <c>--root</c>); must be on a local filesystem.</summary>
+    public string StateRoot { get; init; } = "/run/hearth/oci";
+
+    /// <summary>Containers' cgroups are created under this path (absolute within each hierarchy).</summary>
+    public string CgroupParent { get; init; } = "/hearth";
+
+    /// <summary>Pull an image that is not in the store when a sandbox asks for it.</summary>
+    public bool PullMissingImages { get; init; } = true;
+
+    public RootfsMode RootfsMode { get; init; } = RootfsMode.Auto;
+
+    /// <summary>Apply Hearth's seccomp profile (blocks kernel-administration syscalls).</summary>
+    public bool Seccomp { get; init; } = true;
+
+    /// <summary>
+    /// For crun on a cgroup v1 host whose only v2 controller is hugetlb ("hybrid mode"): mount hugetlb as a
+    /// v1 hierarchy first. This changes the host until reboot, so it is off unless asked for.
+    /// </summary>
+    public bool FixHybridCgroupsForCrun { get; init; }
+
+    /// <summary>How long startup may take before the sandbox is declared failed.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Hearth.Sandbox.Oci.Unix;
+
+namespace Hearth.Sandbox.Oci.Runtime;
+
+/// <summary>
+/// The per-run root filesystem: an overlay whose lower layer is the image's read-only rootfs and whose
+/// upper layer is this run's writable scratch, or a private copy of the image where overlayfs is unavailable.
+/// </summary>
+internal sealed class RunRootfs
+{
+    private readonly bool _mounted;
+
+    private RunRootfs(string path, bool mounted)
+    {
+        Path = path;
+        _mounted = mounted;
+    }
+
+    public string Path { get; }
+
+    public static async Task<RunRootfs> PrepareAsync(string imageRootfs, string bundle, RootfsMode mode, CancellationToken cancellationToken)
+    {
+        var target = System.IO.Path.Combine(bundle, "rootfs");
+        Directory.CreateDirectory(target);
+        if (mode != RootfsMode.Copy)
+        {
+            var upper = System.IO.Path.Combine(bundle, "upper");
+            var work = System.IO.Path.Combine(bundle, "work");
+            Directory.CreateDirectory(upper);
+            Directory.CreateDirectory(work);
+            try
+            {
+                Libc.MountOverlay(imageRootfs, upper, work, target);
+                return new RunRootfs(target, mounted: true);
+            }
+            catch (IOException) when (mode == RootfsMode.Auto)
+            {
+                // Fall through to a copy.
+            }
+            catch (IOException e)
+            {
+                throw new SandboxStartException($"cannot mount the overlay rootfs: {e.Message}", e);
+            }
+        }
+        await CopyAsync(imageRootfs, target, cancellationToken);
+        return new RunRootfs(target, mounted: false);
+    }
+
+    public void Release()
+    {
+        if (_mounted) Libc.Unmount(Path);
+    }
+
+    private static async Task CopyAsync(string source, string target, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("cp") { RedirectStandardError = true };
+        foreach (var arg in new[] { "-a", "--", source + "/.", target + "/" }) start.ArgumentList.Add(arg);
+        using var cp = Process.Start(start) ?? throw new SandboxStartException("cannot start cp");
+        var error = await cp.StandardError.ReadToEndAsync(cancellationToken);
+        await cp.WaitForExitAsync(cancellationToken);
+        if (cp.ExitCode != 0) throw new SandboxStartException($"copying the image rootfs failed: {error.Trim()}");
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Nodes;
+
+namespace Hearth.Sandbox.Oci.Runtime;
+
+/// <summary>
+/// Writes the OCI runtime spec (config.json) for one sandbox: fresh pid, mount, ipc, uts, cgroup and network
+/// namespaces (the network one is shared with the host only when the run asks for network), a small
+/// capability set (none effective for non-root users), no-new-privileges, seccomp, masked /proc paths,
+/// cgroup limits from the request.
+/// </summary>
+internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport cgroups)
+{
+    private static readonly string[] Capabilities =
+    [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
+        "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_SETFCAP", "CAP_AUDIT_WRITE",
+    ];
+
+    private static readonly string[] MaskedPaths =
+    [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ];
+
+    private static readonly string[] ReadonlyPaths =
+    [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ];
+
+    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath)
+    {
+        var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
+        var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
+        var linux = new JsonObject
+        {
+            ["namespaces"] = Namespaces(spec.Network),
+            ["cgroupsPath"] = $"{options.CgroupParent.TrimEnd('/')}/{containerId}",
+            ["resources"] = Resources(spec.Limits),
+            ["maskedPaths"] = Strings(MaskedPaths),
+            ["readonlyPaths"] = Strings(ReadonlyPaths),
+        };
+        if (options.Seccomp) linux["seccomp"] = SeccompProfile.Build();
+
+        return new JsonObject
+        {
+            ["ociVersion"] = "1.0.2",
+            ["process"] = new JsonObject
+            {
+                ["terminal"] = false,
+                ["user"] = new JsonObject { ["uid"] = plan.Uid, ["gid"] = plan.Gid },
+                ["args"] = Strings(plan.Args),
+                ["env"] = Strings(plan.Env),
+                ["cwd"] = plan.WorkingDirectory,
+                ["capabilities"] = new JsonObject
+                {
+                    ["bounding"] = caps,
+                    ["effective"] = effective,
+                    ["permitted"] = effective.DeepClone(),
+                    ["inheritable"] = new JsonArray(),
+                    ["ambient"] = new JsonArray(),
+                },
+                ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1024, ["soft"] = 1024 }),
+                ["noNewPrivileges"] = true,
+            },
+            ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
+            ["hostname"] = containerId.Length > 63 ? containerId[..63] : containerId,
+            ["mounts"] = Mounts(spec.Network),
+            ["linux"] = linux,
+        };
+    }
+
+    private static JsonArray Namespaces(bool network)
+    {
+        var kinds = new List<string> { "pid", "mount", "ipc", "uts", "cgroup" };
+        if (!network) kinds.Add("network");
+        return new JsonArray(kinds.Select(k => (JsonNode)new JsonObject { ["type"] = k }).ToArray());
+    }
+
+    private JsonObject Resources(ResourceLimits limits)
+    {
+        var resources = new JsonObject
+        {
+            ["devices"] = new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
+        };
+        if (limits.MemoryBytes is { } memory)
+        {
+            var block = new JsonObject { ["limit"] = memory };
+            // Without this a hog could spill into swap instead of meeting the OOM killer.
+            if (cgroups.SwapAccounting) block["swap"] = memory;
+            resources["memory"] = block;
+        }
+        if (limits.Pids is { } pids) resources["pids"] = new JsonObject { ["limit"] = pids };
+        if (limits.Cpus is { } cpus)
+        {
+            const long period = 100_000;
+            resources["cpu"] = new JsonObject { ["period"] = period, ["quota"] = (long)Math.Ceiling(cpus * period) };
+        }
+        return resources;
+    }
+
+    private static JsonArray Mounts(bool network)
+    {
+        var mounts = new JsonArray
+        {
+            Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+            Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+            Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"),
+            Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+            Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
+            Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+            Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
+        };
+        if (network)
+        {
+            foreach (var file in new[] { "/etc/resolv.conf", "/etc/hosts" })
+                if (File.Exists(file)) mounts.Add(Mount(file, "bind", file, "rbind", "ro", "nosuid", "nodev", "noexec"));
+        }
+        return mounts;
+    }
+
+    private static JsonObject Mount(string destination, string type, string source, params string[] mountOptions) => new()
+    {
+        ["destination"] = destination,
+        ["type"] = type,
+        ["source"] = source,
+        ["options"] = Strings(mountOptions),
+    };
+
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
+}
