@@ -1,1 +1,29 @@
-return 0;
+using System.CommandLine;
+using Hearth.Cli.Client;
+using Hearth.Cli.Commands;
+
+var root = new RootCommand("Hearth: run commands, workflows, CI jobs and services in sandboxes on a fleet of agents")
+{
+    CommonOptions.Server,
+    CommonOptions.ApiKey,
+    CommonOptions.Output,
+};
+root.Subcommands.Add(DevCommand.Create());
+root.Subcommands.Add(ServerCommand.Create());
+root.Subcommands.Add(AgentCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(LogsCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(ListCommand.Create());
+root.Subcommands.Add(KillCommand.Create());
+
+try
+{
+    var parsed = root.Parse(args);
+    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+catch (CliException e)
+{
+    Console.Error.WriteLine($"hearth: {e.Message}");
+    return e.ExitCode;
+}

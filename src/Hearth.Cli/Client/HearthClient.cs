@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+
+namespace Hearth.Cli.Client;
+
+/// <summary>The user side of /api/v1. Every failure becomes a <see cref="CliException"/> that says what and where.</summary>
+public sealed class HearthClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _server;
+
+    public HearthClient(CliConfig config)
+    {
+        _server = (config.Server ?? "").TrimEnd('/');
+        if (!Uri.TryCreate(_server + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+            throw new CliException($"server '{config.Server}' is not an http(s) URL (set it with --server or HEARTH_SERVER)");
+        if (string.IsNullOrEmpty(config.ApiKey))
+            throw new CliException($"no API key for {_server}: run 'hearth dev', or set HEARTH_API_KEY or api_key in {CliConfig.DefaultPath()}");
+        _http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Add("X-API-Key", config.ApiKey);
+    }
+
+    public Task<RunView> CreateRunAsync(CreateRunBody body, CancellationToken ct) =>
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/runs") { Content = JsonContent.Create(body, options: HearthJson.Options) }, ct);
+
+    public Task<RunView> GetRunAsync(string id, CancellationToken ct) =>
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}"), ct);
+
+    public Task<RunListView> ListRunsAsync(string? status, int limit, CancellationToken ct) =>
+        SendAsync<RunListView>(() => new HttpRequestMessage(HttpMethod.Get,
+            $"api/v1/runs?limit={limit}" + (string.IsNullOrEmpty(status) ? "" : $"&status={Uri.EscapeDataString(status)}")), ct);
+
+    public Task<RunView> KillAsync(string id, CancellationToken ct) =>
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/runs/{Uri.EscapeDataString(id)}/kill"), ct);
+
+    public Task<LogPageView> LogPageAsync(string id, long from, CancellationToken ct) =>
+        SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}"), ct);
+
+    /// <summary>Follows a run's log over SSE: lines, then one end event. Reconnects from the last line seen if the stream drops.</summary>
+    public async IAsyncEnumerable<LogEvent> FollowAsync(string id, long from, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var next = from;
+        var failures = 0;
+        while (true)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={next}&follow=true");
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            catch (HttpRequestException e) when (++failures <= 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), ct);
+                _ = e;
+                continue;
+            }
+            catch (HttpRequestException e)
+            {
+                throw Unreachable(e);
+            }
+            using (response)
+            {
+                if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                string? eventName = null;
+                var data = new System.Text.StringBuilder();
+                while (true)
+                {
+                    string? line;
+                    try
+                    {
+                        line = await reader.ReadLineAsync(ct);
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException)
+                    {
+                        line = null;
+                    }
+                    if (line is null) break;
+                    if (line.Length == 0)
+                    {
+                        if (eventName == "line")
+                        {
+                            var view = JsonSerializer.Deserialize<LogLineView>(data.ToString(), HearthJson.Options)!;
+                            next = view.Seq + 1;
+                            failures = 0;
+                            yield return new LogEvent(view, null);
+                        }
+                        else if (eventName == "end")
+                        {
+                            yield return new LogEvent(null, JsonSerializer.Deserialize<LogEndView>(data.ToString(), HearthJson.Options));
+                            yield break;
+                        }
+                        eventName = null;
+                        data.Clear();
+                        continue;
+                    }
+                    if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line[7..];
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(line, 6, line.Length - 6);
+                }
+            }
+            if (++failures > 5) throw new CliException($"lost the log stream of run {id} from {_server}");
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), ct);
+        }
+    }
+
+    private async Task<T> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request(), ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
+            return (await response.Content.ReadFromJsonAsync<T>(HearthJson.Options, ct))!;
+        }
+    }
+
+    private CliException Unreachable(HttpRequestException e) =>
+        new($"cannot reach the Hearth server at {_server}: {e.Message} (is 'hearth dev' or 'hearth server' running?)");
+
+    private static async Task<CliException> ErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        ErrorView? error = null;
+        try
+        {
+            error = await response.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options, ct);
+        }
+        catch (JsonException)
+        {
+        }
+        var code = error?.Code ?? response.StatusCode.ToString();
+        var message = error?.Error ?? $"server answered {(int)response.StatusCode}";
+        return new CliException(response.StatusCode == HttpStatusCode.NotFound ? message : $"{message} ({code})");
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+public sealed record LogEvent(LogLineView? Line, LogEndView? End);

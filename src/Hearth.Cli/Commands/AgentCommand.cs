@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Hearth.Agent;
+using Hearth.Cli.Client;
+using Hearth.Core;
+using Hearth.Core.Labels;
+using Hearth.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Cli.Commands;
+
+public static class AgentCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string?>("--server") { Description = "Server URL (or HEARTH_SERVER)" };
+        var token = new Option<string?>("--token") { Description = "Agent token (or HEARTH_AGENT_TOKEN)" };
+        var labels = new Option<string?>("--labels") { Description = "Labels k=v,k2=v2 that tasks can require" };
+        var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
+        var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space" };
+        var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap where it works, else process)" };
+        var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
+        var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
+        var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
+        {
+            server, token, labels, capacity, name, scratch, driver, grace, drain,
+        };
+        command.SetAction(async (result, _) =>
+        {
+            var url = result.GetValue(server) ?? Environment.GetEnvironmentVariable("HEARTH_SERVER")
+                ?? throw new CliException("--server: required (or set HEARTH_SERVER)", 2);
+            if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                throw new CliException($"--server '{url}': expected an http(s) URL", 2);
+            var secret = result.GetValue(token) ?? Environment.GetEnvironmentVariable("HEARTH_AGENT_TOKEN")
+                ?? throw new CliException("--token: required (or set HEARTH_AGENT_TOKEN)", 2);
+            if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration such as 10s", 2);
+            var drainMode = result.GetValue(drain);
+            if (drainMode is not ("finish" or "stop")) throw new CliException($"--drain '{drainMode}': expected finish or stop", 2);
+            if (result.GetValue(capacity) is < 1 or > 1024) throw new CliException("--capacity: must be between 1 and 1024", 2);
+            Dictionary<string, string> parsedLabels;
+            try
+            {
+                parsedLabels = LabelMatch.Parse(result.GetValue(labels));
+            }
+            catch (FormatException e)
+            {
+                throw new CliException($"--labels: {e.Message}", 2);
+            }
+            var options = new AgentOptions
+            {
+                Server = uri,
+                Token = secret,
+                Name = result.GetValue(name) ?? Environment.MachineName,
+                Labels = parsedLabels,
+                Capacity = result.GetValue(capacity),
+                ScratchRoot = result.GetValue(scratch) ?? Path.Combine(Path.GetTempPath(), "hearth-agent"),
+                DefaultDriver = result.GetValue(driver),
+                KillGrace = killGrace,
+                FinishOnDrain = drainMode == "finish",
+            };
+            using var signal = new ShutdownSignal();
+            using var loggers = Logging.Create(LogLevel.Information);
+            await RunAgentAsync(options, signal, loggers);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers)
+    {
+        DriverSet drivers;
+        try
+        {
+            drivers = new DriverSet(SandboxDrivers.CreateHostDrivers(), options.DefaultDriver);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(e.Message, 2);
+        }
+        var host = new AgentHost(options, drivers, TimeProvider.System, loggers);
+        using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(signal.Hard);
+        using var _ = options.FinishOnDrain ? default : signal.Drain.Register(shutdown.Cancel);
+        await host.RunAsync(signal.Drain, shutdown.Token);
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Text.Json;
+using Hearth.Agent;
+using Hearth.Cli.Client;
+using Hearth.Core;
+using Hearth.Server;
+using Hearth.Server.Auth;
+using Hearth.Server.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Hearth.Cli.Commands;
+
+/// <summary>Everything on one machine: a server on SQLite and one local agent, and the CLI configured to use them.</summary>
+public static class DevCommand
+{
+    private sealed record DevCredentials(string AdminKey, string AgentToken);
+
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen") { Description = "host:port", DefaultValueFactory = _ => "127.0.0.1:7070" };
+        var data = new Option<string?>("--data") { Description = "Data directory (default: $XDG_DATA_HOME/hearth/dev)" };
+        var capacity = new Option<int>("--capacity") { Description = "Tasks the local agent runs at once", DefaultValueFactory = _ => 4 };
+        var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "5s" };
+        var leaseTtl = new Option<string?>("--lease-ttl") { Description = "Lease time-to-live (default 20s)" };
+        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl };
+        command.SetAction(async (result, _) =>
+        {
+            var dataDir = Path.GetFullPath(result.GetValue(data) ?? Path.Combine(ServerOptions.DefaultDataDir(), "dev"));
+            var environment = new Dictionary<string, string?>
+            {
+                [ServerConfigLoader.EnvName("listen")] = result.GetValue(listen),
+                [ServerConfigLoader.EnvName("data_dir")] = dataDir,
+            };
+            if (result.GetValue(leaseTtl) is { } ttl)
+            {
+                environment[ServerConfigLoader.EnvName("leases.ttl")] = ttl;
+                if (Durations.TryParse(ttl, out var t)) environment[ServerConfigLoader.EnvName("leases.heartbeat")] = Durations.Format(t / 4);
+            }
+            ServerOptions options;
+            try
+            {
+                options = ServerConfigLoader.Load(null, environment);
+            }
+            catch (ConfigException e)
+            {
+                throw new CliException(e.Message.Replace("environment variable HEARTH_", "--"), 2);
+            }
+            if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration", 2);
+
+            using var signal = new ShutdownSignal();
+            using var loggers = Logging.Create(LogLevel.Warning);
+            HearthServer server;
+            try
+            {
+                server = await HearthServer.StartAsync(options, signal.Hard, logLevel: LogLevel.Warning);
+            }
+            catch (IOException e)
+            {
+                throw new CliException($"cannot listen on {options.Listen}: {e.Message} (choose another with --listen)");
+            }
+            await using (server)
+            {
+                var credentials = await CredentialsAsync(server, dataDir, signal.Hard);
+                var url = server.Url.ToString().TrimEnd('/');
+                CliConfig.Save(url, credentials.AdminKey);
+                Console.Out.WriteLine($"Hearth is running at {url}");
+                Console.Out.WriteLine($"Admin API key: {credentials.AdminKey}");
+                Console.Out.WriteLine($"CLI config written to {CliConfig.DefaultPath()}; try: hearth run -- echo hello");
+                Console.Out.Flush();
+
+                var agent = new AgentOptions
+                {
+                    Server = new Uri(url + "/"),
+                    Token = credentials.AgentToken,
+                    Name = "local",
+                    Capacity = result.GetValue(capacity),
+                    ScratchRoot = Path.Combine(dataDir, "scratch"),
+                    KillGrace = killGrace,
+                    FinishOnDrain = false,
+                };
+                await AgentCommand.RunAgentAsync(agent, signal, loggers);
+                await server.StopAsync(CancellationToken.None);
+            }
+            Console.Error.WriteLine("hearth: stopped");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The dev keys are kept in the data dir (0600) so that restarting dev keeps the CLI's config valid.</summary>
+    private static async Task<DevCredentials> CredentialsAsync(HearthServer server, string dataDir, CancellationToken ct)
+    {
+        var path = Path.Combine(dataDir, "dev-credentials.json");
+        if (File.Exists(path))
+        {
+            var saved = JsonSerializer.Deserialize<DevCredentials>(await File.ReadAllTextAsync(path, ct), HearthJson.Options);
+            if (saved is not null && await Bootstrap.IsKnownAsync(server.Store, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Store, saved.AgentToken, ct))
+                return saved;
+        }
+        var fresh = new DevCredentials(ApiKeys.NewUserKey(), ApiKeys.NewAgentToken());
+        await Bootstrap.AddAsync(server.Store, new Bootstrap.Credentials(fresh.AdminKey, fresh.AgentToken), TimeProvider.System, new IdGenerator(), ct);
+        Directory.CreateDirectory(dataDir);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, HearthJson.Options), ct);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return fresh;
+    }
+}

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Hearth.Cli.Client;
+
+namespace Hearth.Cli.Commands;
+
+public static class ListCommand
+{
+    public static Command Create()
+    {
+        var status = new Option<string?>("--status") { Description = "Only runs in these states, comma-separated (e.g. RUNNING,FAILED)" };
+        var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs, newest first (0 = all)", DefaultValueFactory = _ => 20 };
+        var command = new Command("list", "List runs, newest first") { status, limit };
+        command.Aliases.Add("ps");
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var list = await client.ListRunsAsync(result.GetValue(status), result.GetValue(limit), ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+            {
+                Output.Json(list);
+                return 0;
+            }
+            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "COMMAND"], list.Runs.Select(r => (IReadOnlyList<string>)
+            [
+                r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                Output.Duration(r), Truncate(string.Join(' ', r.Command), 60),
+            ]));
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Hearth.Cli.Client;
+using Hearth.Core.Runs;
+
+namespace Hearth.Cli.Commands;
+
+public static class LogsCommand
+{
+    public static Command Create()
+    {
+        var id = new Argument<string>("run") { Description = "Run id" };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep following until the run ends" };
+        var from = new Option<long>("--from") { Description = "Start at this line number (0 = first line)" };
+        var command = new Command("logs", "Print a run's log") { id, follow, from };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var runId = result.GetValue(id)!;
+            var start = result.GetValue(from);
+            if (start < 0) throw new CliException("--from: must be 0 or more", 2);
+            using var printer = new LogPrinter(result.GetValue(CommonOptions.Output));
+            if (result.GetValue(follow))
+            {
+                await foreach (var e in client.FollowAsync(runId, start, ct))
+                {
+                    if (e.Line is not null) printer.Write(e.Line);
+                    printer.Flush();
+                }
+                return 0;
+            }
+            while (true)
+            {
+                var page = await client.LogPageAsync(runId, start, ct);
+                foreach (var line in page.Lines) printer.Write(line);
+                printer.Flush();
+                if (page.Lines.Count == 0 || page.Complete) return 0;
+                start = page.Next;
+            }
+        });
+        return command;
+    }
+}

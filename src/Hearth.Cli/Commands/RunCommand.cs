@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Hearth.Cli.Client;
+using Hearth.Core;
+using Hearth.Core.Api;
+
+namespace Hearth.Cli.Commands;
+
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (K=V), repeatable" };
+        var timeout = new Option<string?>("--timeout") { Description = "Stop the run after this long (e.g. 30s, 10m, 1h)" };
+        var cpus = new Option<double?>("--cpus") { Description = "CPU limit in cores (e.g. 1.5)" };
+        var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit (e.g. 512M, 1G)" };
+        var pids = new Option<int?>("--pids") { Description = "Limit on processes and threads" };
+        var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
+        var driver = new Option<string?>("--driver") { Description = "process or bubblewrap (default: the agent's, bubblewrap where it exists)" };
+        var network = new Option<bool>("--network") { Description = "Give the sandbox a network (none by default)" };
+        var maxAttempts = new Option<int?>("--max-attempts") { Description = "Times the task may be re-queued after its agent is lost (default 1)" };
+        var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
+        var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
+        {
+            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, commandArgs,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
+                result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels));
+            using var client = CommonOptions.Client(result);
+            var format = result.GetValue(CommonOptions.Output);
+            var run = await client.CreateRunAsync(body, ct);
+            if (result.GetValue(detach))
+            {
+                if (format == OutputFormat.Json) Output.Json(run);
+                else Console.Out.WriteLine(run.Id);
+                return 0;
+            }
+            Console.Error.WriteLine($"hearth: run {run.Id}");
+            return await FollowAsync(client, run.Id, format);
+        });
+        return command;
+    }
+
+    /// <summary>Everything is checked here, before anything is created on the server.</summary>
+    public static CreateRunBody BuildBody(string[] args, string[] env, string? timeout, double? cpus, string? memory, int? pids, string? driver,
+        bool network, int? maxAttempts, string? labels)
+    {
+        if (args.Length == 0 || string.IsNullOrWhiteSpace(args[0]))
+            throw new CliException("no command given: put it after --, e.g. hearth run -- echo hi", 2);
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in env)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new CliException($"--env '{pair}': expected KEY=VALUE", 2);
+            variables[pair[..eq]] = pair[(eq + 1)..];
+        }
+        TimeSpan? limit = null;
+        if (timeout is not null)
+        {
+            if (!Durations.TryParse(timeout, out var t) || t <= TimeSpan.Zero)
+                throw new CliException($"--timeout '{timeout}': expected a duration such as 30s, 10m or 1h30m", 2);
+            limit = t;
+        }
+        long? bytes = null;
+        if (memory is not null)
+        {
+            if (!ByteSizes.TryParse(memory, out var b)) throw new CliException($"--memory '{memory}': expected a size such as 512M or 1G", 2);
+            bytes = b;
+        }
+        if (cpus is <= 0) throw new CliException($"--cpus {cpus}: must be more than 0", 2);
+        if (pids is <= 0) throw new CliException($"--pids {pids}: must be more than 0", 2);
+        Dictionary<string, string>? requirements;
+        try
+        {
+            requirements = Core.Labels.LabelMatch.Parse(labels);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--labels: {e.Message}", 2);
+        }
+        return new CreateRunBody
+        {
+            Command = args,
+            Env = variables,
+            TimeoutSeconds = limit?.TotalSeconds,
+            Cpus = cpus,
+            MemoryBytes = bytes,
+            Pids = pids,
+            Driver = driver,
+            Network = network,
+            MaxAttempts = maxAttempts,
+            Requirements = requirements,
+        };
+    }
+
+    /// <summary>Streams the run until it ends. Ctrl-C once kills the run (and keeps streaming); twice leaves at once.</summary>
+    public static async Task<int> FollowAsync(HearthClient client, string runId, OutputFormat format)
+    {
+        using var leave = new CancellationTokenSource();
+        var interrupts = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref interrupts) == 1)
+            {
+                Console.Error.WriteLine($"hearth: killing run {runId} (Ctrl-C again to stop waiting)");
+                _ = client.KillAsync(runId, CancellationToken.None);
+            }
+            else
+            {
+                leave.Cancel();
+            }
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var printer = new LogPrinter(format);
+        try
+        {
+            await foreach (var e in client.FollowAsync(runId, 0, leave.Token))
+            {
+                if (e.Line is not null)
+                {
+                    printer.Write(e.Line);
+                    printer.Flush();
+                    continue;
+                }
+                var end = e.End!;
+                printer.Flush();
+                var code = ExitCodes.ForRun(end.Status, end.ExitCode);
+                if (format == OutputFormat.Json) Output.Json(end);
+                else if (end.Status != Core.Runs.RunState.Succeeded)
+                    Console.Error.WriteLine($"hearth: run {runId} {Output.State(end.Status)}{(end.Reason is null ? "" : $": {end.Reason}")}");
+                return code;
+            }
+        }
+        catch (OperationCanceledException) when (leave.IsCancellationRequested)
+        {
+            return ExitCodes.Killed;
+        }
+        throw new CliException($"the log stream of run {runId} ended without its end event", ExitCodes.PlatformFailure);
+    }
+}
