@@ -12,7 +12,7 @@ internal sealed class BuildBinder(BindingContext context)
     public BuildSpec Bind(YNode node, string path)
     {
         if (node is YScalar s)
-            return new BuildSpec(context.ResolvePath(s, s.Value), null, null, null, NullableMap(null), Values([]));
+            return new BuildSpec(context.ResolvePath(s, s.Value), "Dockerfile", null, null, NullableMap(null), Values([]));
         var m = (YMapping)node;
         var contextNode = m["context"];
         var directory = contextNode is YScalar { IsNull: false } c ? context.ResolvePath(c, c.Value) : context.ResolvePath(m, ".");
