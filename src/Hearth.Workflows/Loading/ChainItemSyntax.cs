@@ -1,0 +1,24 @@
+using Hearth.Workflows.Conditions;
+using Hearth.Workflows.Diagnostics;
+
+namespace Hearth.Workflows.Loading;
+
+/// <summary>A chain or parallel child as written, before imports are resolved.</summary>
+internal abstract record ChainItemSyntax(SourceLocation Location);
+
+internal sealed record FragmentSyntax(
+    SourceLocation Location,
+    string? Run,
+    string? From,
+    SourceLocation FromLocation,
+    string? Machine,
+    Condition? Condition) : ChainItemSyntax(Location);
+
+internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items) : ChainItemSyntax(Location);
+
+internal sealed record WorkflowSyntax(
+    SourceLocation Location,
+    string Version,
+    IReadOnlyList<string> Triggers,
+    string Machine,
+    IReadOnlyList<ChainItemSyntax> Items);

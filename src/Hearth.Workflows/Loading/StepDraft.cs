@@ -1,0 +1,23 @@
+using Hearth.Workflows.Conditions;
+using Hearth.Workflows.Diagnostics;
+using Hearth.Workflows.Model;
+
+namespace Hearth.Workflows.Loading;
+
+/// <summary>A step before ids and orders are known (splicing imports changes positions).</summary>
+internal sealed class StepDraft
+{
+    public required WorkflowStepKind Kind { get; init; }
+
+    public string? Run { get; init; }
+
+    public string? Machine { get; init; }
+
+    public Condition? Condition { get; set; }
+
+    public required SourceLocation Source { get; init; }
+
+    public string? ImportedFrom { get; init; }
+
+    public List<StepDraft> Children { get; } = [];
+}
