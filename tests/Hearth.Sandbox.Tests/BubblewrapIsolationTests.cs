@@ -82,15 +82,19 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
     [Fact]
     public async Task The_sandbox_survives_the_exit_of_the_thread_that_started_it()
     {
-        // --die-with-parent uses PR_SET_PDEATHSIG, which fires when the forking *thread* exits.
+        // --die-with-parent uses PR_SET_PDEATHSIG, which fires when the forking *thread* exits, not the process.
         ISandbox? sandbox = null;
         var output = new CollectingOutput();
-        var thread = new Thread(() => sandbox = Driver("bubblewrap").StartAsync(Sh("echo up; sleep 1000"), output, CancellationToken.None).GetAwaiter().GetResult());
+        var thread = new Thread(() =>
+        {
+            sandbox = Driver("bubblewrap").StartAsync(Sh("echo up; sleep 1000"), output, CancellationToken.None).GetAwaiter().GetResult();
+            // Only exit once bwrap has surely set its parent-death signal.
+            output.WaitForLineAsync("up", Timeout).GetAwaiter().GetResult();
+        });
         thread.Start();
         thread.Join();
         await using var _ = sandbox!;
-        await output.WaitForLineAsync("up", Timeout);
-        await Task.Delay(200);
+        await Task.Delay(300);
 
         Assert.False(sandbox!.WaitAsync(CancellationToken.None).IsCompleted);
         await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);

@@ -80,7 +80,7 @@ public sealed class CommonDriverTests : SandboxTestBase
     {
         var output = new CollectingOutput();
         await using var sandbox = await Driver(name).StartAsync(
-            Sh("trap 'echo parent got TERM; exit 143' TERM; (trap 'echo child got TERM; exit 0' TERM; echo child ready; while :; do sleep 0.05; done) & echo ready; wait; wait"),
+            Sh("trap 'echo parent got TERM; wait; exit 143' TERM; (trap 'echo child got TERM; exit 0' TERM; echo child ready; while :; do sleep 0.05; done) & echo ready; wait; wait"),
             output, CancellationToken.None);
         await output.WaitForLineAsync("child ready", Timeout);
         await output.WaitForLineAsync("ready", Timeout);

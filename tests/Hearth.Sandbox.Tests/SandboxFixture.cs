@@ -16,10 +16,14 @@ public abstract class SandboxTestBase : IDisposable
 
     protected string ScratchRoot { get; }
 
+    // One instance of each, as in an agent: each driver owns a spawner thread for its whole life.
+    private static readonly ProcessDriver ProcessDriver = new();
+    private static readonly BubblewrapDriver BubblewrapDriver = new();
+
     protected static ISandboxDriver Driver(string name) => name switch
     {
-        "process" => new ProcessDriver(),
-        "bubblewrap" => new BubblewrapDriver(),
+        "process" => ProcessDriver,
+        "bubblewrap" => BubblewrapDriver,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

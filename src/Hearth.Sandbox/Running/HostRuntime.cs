@@ -54,7 +54,7 @@ internal sealed class HostRuntime
             cgroup = Cgroups.Create(spec.SandboxId, spec.Limits);
             var launch = prepare(scratch, cgroup);
             cancellationToken.ThrowIfCancellationRequested();
-            return Launcher.Start(launch, output);
+            return await Launcher.StartAsync(launch, output, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

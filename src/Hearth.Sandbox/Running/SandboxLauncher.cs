@@ -17,9 +17,11 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
 {
     private const string GateScript = "read -r _ || exit 125; exec \"$@\" </dev/null";
 
+    private readonly SpawnerThread _spawner = new();
+
     public LauncherOptions Options => options;
 
-    public ISandbox Start(SandboxLaunch launch, ISandboxOutput output)
+    public async Task<ISandbox> StartAsync(SandboxLaunch launch, ISandboxOutput output, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(options.ShellPath)
         {
@@ -42,7 +44,8 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
         Process process;
         try
         {
-            process = Process.Start(info) ?? throw new SandboxStartException($"{options.ShellPath} did not start");
+            process = await _spawner.RunAsync(() => Process.Start(info), cancellationToken).ConfigureAwait(false)
+                      ?? throw new SandboxStartException($"{options.ShellPath} did not start");
         }
         catch (Win32Exception e)
         {
