@@ -1,0 +1,244 @@
+using System.Text.Json.Nodes;
+using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Runtime;
+using Hearth.Sandbox.Oci.Tests.Support;
+
+namespace Hearth.Sandbox.Oci.Tests;
+
+[Collection(RegistryCollection.Name)]
+public sealed class OciDriverTests(RegistryFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void Fingerprint_reports_runc()
+    {
+        var (driver, _) = NewDriver();
+        var fingerprint = driver.Fingerprint();
+        Assert.True(fingerprint.Healthy, fingerprint.Reason);
+        Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime"]);
+        Assert.Equal("oci", driver.Name);
+        Assert.True(driver.Capabilities.Images);
+    }
+
+    [Fact]
+    public async Task Echo_hi_prints_hi()
+    {
+        var (exit, output) = await RunAsync(fixture.BusyboxRef, ["echo", "hi"]);
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Equal(["hi"], output.Stdout);
+    }
+
+    [Fact]
+    public async Task Exit_codes_and_stderr_come_through()
+    {
+        var (exit, output) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "echo oops >&2; exit 3"]);
+        Assert.Equal(3, exit.ExitCode);
+        Assert.Null(exit.Signal);
+        Assert.Equal("oops", output.Stderr);
+    }
+
+    [Fact]
+    public async Task Image_entrypoint_cmd_env_user_and_workdir_are_used()
+    {
+        var config = new JsonObject
+        {
+            ["Entrypoint"] = new JsonArray("/bin/sh", "-c"),
+            ["Cmd"] = new JsonArray("echo $GREETING $EXTRA; id -u; id -g; pwd"),
+            ["Env"] = new JsonArray("GREETING=from-image", "EXTRA=image"),
+            ["User"] = "app:staff",
+            ["WorkingDir"] = "/tmp",
+        };
+        await fixture.Pusher.PushImageAsync("test/configured", "1", [TarBuilder.Busybox().Build()], config);
+        var reference = $"{fixture.Registry.Host}/test/configured:1";
+
+        var (exit, output) = await RunAsync(reference, [], new Dictionary<string, string> { ["EXTRA"] = "request" });
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Equal(["from-image request", "1000", "50", "/tmp"], output.Stdout);
+
+        // A request's command replaces Cmd and keeps the Entrypoint.
+        var (_, overridden) = await RunAsync(reference, ["echo replaced"]);
+        Assert.Equal(["replaced"], overridden.Stdout);
+
+        // The umoci image's Cmd runs when no command is given.
+        var (_, umoci) = await RunAsync(fixture.UmociRef, []);
+        Assert.Equal(["from-umoci"], umoci.Stdout);
+    }
+
+    [Theory]
+    [InlineData("/proc", null)]
+    [InlineData("/sys/kernel", null)]
+    [InlineData("relative", null)]
+    [InlineData("/a/../../etc", null)]
+    [InlineData("/", "ghost")]
+    [InlineData("/", "root:nogroup-here")]
+    [InlineData("/", "bad name!")]
+    public async Task Hostile_or_broken_image_config_is_refused(string workingDir, string? user)
+    {
+        var config = new JsonObject { ["Cmd"] = new JsonArray("true"), ["WorkingDir"] = workingDir };
+        if (user is not null) config["User"] = user;
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        await fixture.Pusher.PushImageAsync("test/hostile-config", tag, [TarBuilder.Busybox().Build()], config);
+        await Assert.ThrowsAsync<SandboxStartException>(() => RunAsync($"{fixture.Registry.Host}/test/hostile-config:{tag}", []));
+    }
+
+    [Fact]
+    public async Task A_missing_program_fails_to_start()
+    {
+        var error = await Assert.ThrowsAsync<SandboxStartException>(() => RunAsync(fixture.BusyboxRef, ["/no/such/program"]));
+        Assert.Contains("no/such/program", error.Message);
+    }
+
+    [Fact]
+    public async Task Host_files_are_not_visible_and_the_network_is_none()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"hearth-host-marker-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(marker, "host secret");
+        try
+        {
+            var (exit, output) = await RunAsync(fixture.BusyboxRef,
+                ["sh", "-c", $"test -e {marker} && echo visible; test -e /usr/bin/dotnet && echo dotnet; ls /; cat /proc/net/dev | tail -n +3 | cut -d: -f1"]);
+            Assert.Equal(0, exit.ExitCode);
+            var lines = output.Stdout.Select(l => l.Trim()).ToList();
+            Assert.DoesNotContain("visible", lines);
+            Assert.DoesNotContain("dotnet", lines);
+            Assert.DoesNotContain("work", lines);
+            Assert.Equal(["lo"], lines.Where(l => l is "lo" || l.StartsWith("eth", StringComparison.Ordinal) || l.StartsWith("en", StringComparison.Ordinal)).ToArray());
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
+    public async Task Capabilities_are_dropped_and_no_new_privileges_is_set()
+    {
+        var (_, output) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"]);
+        var status = output.Stdout.Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        Assert.Equal("1", status["NoNewPrivs"]);
+        Assert.Equal("2", status["Seccomp"]);
+        var bounding = Convert.ToUInt64(status["CapBnd"], 16);
+        const int sysAdmin = 21, netRaw = 13, sysModule = 16;
+        Assert.Equal(0UL, bounding & ((1UL << sysAdmin) | (1UL << netRaw) | (1UL << sysModule)));
+    }
+
+    [Fact]
+    public async Task Each_run_gets_its_own_writable_layer_and_the_image_stays_unchanged()
+    {
+        var (driver, store) = NewDriver();
+        var (first, _) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "echo changed > /etc/passwd && touch /bin/new-file"], driver: driver);
+        Assert.Equal(0, first.ExitCode);
+        var (_, second) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "test -e /bin/new-file && echo leaked; head -n 1 /etc/passwd"], driver: driver);
+        Assert.Equal(["root:x:0:0:root:/root:/bin/sh"], second.Stdout);
+        var image = await store.FindAsync(fixture.BusyboxRef, CancellationToken.None);
+        Assert.False(File.Exists(Path.Combine(image!.RootfsPath, "bin/new-file")));
+    }
+
+    [Fact]
+    public async Task A_fork_bomb_is_capped_at_its_pids_limit()
+    {
+        var limits = new ResourceLimits(Pids: 24);
+        var (driver, _) = NewDriver();
+        var output = new CollectingOutput();
+        var id = NewId();
+        await using var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 3; echo survived"], limits), output, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var cgroup = $"/sys/fs/cgroup/pids/hearth/{id}";
+        var current = int.Parse(await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.current")));
+        Assert.InRange(current, 1, 24);
+        Assert.Equal("24", (await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.max"))).Trim());
+        Assert.NotEqual("max 0", (await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.events"))).Trim());
+
+        await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
+        var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(9, exit.Signal);
+        Assert.Contains("can't fork", output.Stderr);
+    }
+
+    [Fact]
+    public async Task A_memory_hog_is_oom_killed_and_reported()
+    {
+        var (exit, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024));
+        Assert.True(exit.OomKilled);
+        Assert.Equal(137, exit.ExitCode);
+        Assert.Equal(9, exit.Signal);
+
+        var (fits, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Cpus: 0.5));
+        Assert.False(fits.OomKilled);
+        Assert.Equal(0, fits.ExitCode);
+    }
+
+    [Fact]
+    public async Task Stop_sends_term_then_kills_after_the_grace_period()
+    {
+        var (driver, _) = NewDriver();
+        // pid 1 without a TERM handler ignores TERM: only the KILL after the grace period ends it.
+        await using (var stubborn = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sleep", "60"]), new CollectingOutput(), CancellationToken.None))
+        {
+            var started = DateTime.UtcNow;
+            await stubborn.StopAsync(StopSignal.Terminate, TimeSpan.FromMilliseconds(500), CancellationToken.None);
+            var exit = await stubborn.WaitAsync(CancellationToken.None);
+            Assert.Equal(9, exit.Signal);
+            Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(20));
+            await stubborn.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(1), CancellationToken.None); // idempotent
+        }
+
+        var output = new CollectingOutput();
+        await using var polite = await driver.StartAsync(
+            Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.1; done"]), output, CancellationToken.None);
+        while (!output.Stdout.Contains("ready")) await Task.Delay(20);
+        await polite.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(20), CancellationToken.None);
+        var politeExit = await polite.WaitAsync(CancellationToken.None);
+        Assert.Equal(7, politeExit.ExitCode);
+        Assert.Contains("bye", output.Stdout);
+    }
+
+    [Fact]
+    public async Task Dispose_removes_the_container_its_cgroup_and_scratch()
+    {
+        var (driver, _) = NewDriver();
+        var id = NewId();
+        var scratch = fixture.NewDirectory("hearth-scratch");
+        var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sleep", "60"], new ResourceLimits(Pids: 10)) with { ScratchRoot = scratch },
+            new CollectingOutput(), CancellationToken.None);
+        Assert.True(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
+        await sandbox.DisposeAsync();
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
+        Assert.False(Directory.Exists(scratch));
+        Assert.DoesNotContain(scratch, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+    }
+
+    private (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
+    {
+        var store = fixture.NewStore();
+        var state = fixture.NewDirectory("hearth-runc-state");
+        return (new OciDriver(options ?? new OciDriverOptions { StateRoot = state }, store, TimeProvider.System), store);
+    }
+
+    private static string NewId() => "t-" + Guid.NewGuid().ToString("N")[..16];
+
+    private SandboxSpec Spec(string id, string image, IReadOnlyList<string> command, ResourceLimits? limits = null,
+        IReadOnlyDictionary<string, string>? env = null) => new()
+    {
+        SandboxId = id,
+        Image = image,
+        Command = command,
+        Limits = limits ?? ResourceLimits.None,
+        Environment = env ?? new Dictionary<string, string>(),
+        ScratchRoot = Path.Combine(fixture.NewDirectory("hearth-scratch"), "s"),
+    };
+
+    private async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
+        string image, IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? env = null,
+        ResourceLimits? limits = null, OciDriver? driver = null)
+    {
+        driver ??= NewDriver().Driver;
+        var output = new CollectingOutput();
+        await using var sandbox = await driver.StartAsync(Spec(NewId(), image, command, limits, env), output, CancellationToken.None);
+        var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+        return (exit, output);
+    }
+}
