@@ -16,6 +16,8 @@ root.Subcommands.Add(LogsCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(KillCommand.Create());
+root.Subcommands.Add(ComposeCommand.Create());
+root.Subcommands.Add(WorkflowCommand.Create());
 
 try
 {
