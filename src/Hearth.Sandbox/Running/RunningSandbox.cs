@@ -73,19 +73,32 @@ internal sealed class RunningSandbox : ISandbox
         await Task.WhenAny(_completion).ConfigureAwait(false);
         _lifetime.Cancel();
         await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+
+        // Every step runs even if an earlier one fails; a leftover cgroup or scratch directory is reported, not hidden.
+        var failures = new List<Exception>();
+        if (_launch.Cgroup is { } cgroup)
+        {
+            await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
+        }
+        await Attempt(() => { _launch.Scratch.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
+        _process.Dispose();
+        _output.Dispose();
+        _lifetime.Dispose();
+        if (failures.Count > 0)
+        {
+            throw new AggregateException($"sandbox cleanup left something behind ({Pid})", failures);
+        }
+    }
+
+    private static async Task Attempt(Func<Task> step, List<Exception> failures)
+    {
         try
         {
-            if (_launch.Cgroup is { } cgroup)
-            {
-                await cgroup.DisposeAsync().ConfigureAwait(false);
-            }
+            await step().ConfigureAwait(false);
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _launch.Scratch.Delete();
-            _process.Dispose();
-            _output.Dispose();
-            _lifetime.Dispose();
+            failures.Add(e);
         }
     }
 
@@ -161,6 +174,10 @@ internal sealed class RunningSandbox : ISandbox
     /// </summary>
     private IReadOnlyList<ProcEntry> TreeSnapshot()
     {
+        if (_process.HasExited)
+        {
+            return [];
+        }
         var table = ProcTable.Snapshot();
         return _process.HasExited ? [] : table;
     }
