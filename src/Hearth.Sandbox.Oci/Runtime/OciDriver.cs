@@ -35,7 +35,8 @@ public sealed partial class OciDriver : ISandboxDriver
     private bool IsCrun => Path.GetFileName(_options.Runtime) == "crun";
 
     // Only runc can keep a stopped container (run --keep), which is what lets the OOM counter be read.
-    private bool KeepsStoppedContainers => !IsCrun;
+    // Keeping costs one more runtime call per run, so it is done only when a memory limit can be hit.
+    private bool KeepsStoppedContainers(SandboxSpec spec) => !IsCrun && spec.Limits.MemoryBytes is not null;
 
     public DriverFingerprint Fingerprint()
     {
@@ -104,14 +105,14 @@ public sealed partial class OciDriver : ISandboxDriver
 
             var pidFile = Path.Combine(bundle, "container.pid");
             var args = new List<string> { "run", "--bundle", bundle, "--pid-file", pidFile };
-            if (KeepsStoppedContainers) args.Add("--keep");
+            if (KeepsStoppedContainers(spec)) args.Add("--keep");
             args.Add(spec.SandboxId);
             process = Process.Start(_runtime.StartInfo([.. args])) ?? throw new SandboxStartException($"cannot start {_options.Runtime}");
             process.StandardInput.Close();
             var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
             var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
             var cgroupsPath = config["linux"]!["cgroupsPath"]!.GetValue<string>();
-            var sandbox = new OciSandbox(process, _runtime, spec.SandboxId, cgroupsPath, KeepsStoppedContainers,
+            var sandbox = new OciSandbox(process, _runtime, spec.SandboxId, cgroupsPath, KeepsStoppedContainers(spec),
                 _cgroups, rootfs, scratch, lease, _time, stdout, stderr);
             await WaitUntilCreatedAsync(process, pidFile, sandbox, cancellationToken);
             return sandbox;

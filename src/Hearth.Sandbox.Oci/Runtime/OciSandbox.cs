@@ -81,9 +81,10 @@ internal sealed class OciSandbox : ISandbox
             }
             catch (OperationCanceledException)
             {
+                // The monitor is stuck; kill it and remove what it leaves behind.
                 _process.Kill(entireProcessTree: true);
+                await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
             }
-            await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
         }
         finally
         {
@@ -114,7 +115,8 @@ internal sealed class OciSandbox : ISandbox
         await _process.WaitForExitAsync(CancellationToken.None);
         await Task.WhenAll(_stdout.Completion, _stderr.Completion);
         var code = _process.ExitCode;
-        // The runtime keeps the stopped container (and its cgroup) so the OOM counter can still be read.
+        // A kept container (and its cgroup) stays until deleted, so the OOM counter can still be read;
+        // otherwise `run` has already removed it.
         var oomKills = _keptAfterExit ? _cgroups.ReadOomKills(_cgroupsPath) : 0;
         if (_keptAfterExit) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
         int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
