@@ -134,6 +134,27 @@ public sealed class CommonDriverTests : SandboxTestBase
         Assert.Empty(Running(sandbox).Cgroup!.Pids());
     }
 
+    [Fact]
+    public async Task A_daemon_that_leaves_the_process_group_is_still_found_through_the_cgroup()
+    {
+        var output = new CollectingOutput();
+        await using var sandbox = await Driver("process").StartAsync(
+            Sh("setsid sh -c 'trap \"\" TERM; echo $$; exec sleep 1000' & sleep 1000"), output, CancellationToken.None);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (output.Of(OutputStream.Stdout).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        var daemon = int.Parse(output.Of(OutputStream.Stdout)[0]);
+        Assert.DoesNotContain(daemon, ProcessGroupMembers(sandbox.Pid));
+        Assert.Contains(daemon, Running(sandbox).Cgroup!.Pids());
+
+        await sandbox.StopAsync(StopSignal.Terminate, TimeSpan.FromMilliseconds(200), CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Empty(Running(sandbox).Cgroup!.Pids());
+        Assert.Null(Hearth.Sandbox.Running.ProcTable.TryRead(daemon)); // gone or a zombie awaiting its reaper
+    }
+
     [Theory]
     [InlineData("process")]
     [InlineData("bubblewrap")]
