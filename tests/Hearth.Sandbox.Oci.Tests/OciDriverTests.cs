@@ -211,6 +211,25 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.DoesNotContain(scratch, await File.ReadAllTextAsync("/proc/self/mountinfo"));
     }
 
+    [Fact]
+    public async Task Crun_runs_after_the_checked_hybrid_cgroup_fix_and_enforces_pids()
+    {
+        var (driver, _) = NewDriver(new OciDriverOptions
+        {
+            Runtime = "crun",
+            StateRoot = fixture.NewDirectory("hearth-crun-state"),
+            FixHybridCgroupsForCrun = true,
+        });
+        var (exit, output) = await RunAsync(fixture.BusyboxRef, ["echo", "hi from crun"], driver: driver);
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Equal(["hi from crun"], output.Stdout);
+
+        var (_, capped) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "for i in $(seq 1 30); do sleep 2 & done; wait"],
+            limits: new ResourceLimits(Pids: 8), driver: driver);
+        Assert.Contains("can't fork", capped.Stderr);
+        Assert.True(driver.Fingerprint().Healthy);
+    }
+
     private (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
     {
         var store = fixture.NewStore();
