@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Hearth.EndToEnd.Tests;
+
+/// <summary>Faults with their own cluster: agents that die, bad configuration, and `hearth dev` as a user starts it.</summary>
+public sealed class FaultTests
+{
+    [Fact]
+    public async Task A_run_whose_agent_is_killed_fails_as_agent_lost_instead_of_hanging()
+    {
+        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms");
+        var agent = await cluster.StartAgentAsync("doomed");
+        var marker = Random.Shared.Next(100_000, 999_999);
+        await using var cli = cluster.StartCli("run", "--", "sh", "-c", $"echo up; sleep {marker}");
+        await cli.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the run to start");
+        agent.Signal(9);
+
+        Assert.Equal(125, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var status = await cluster.CliAsync("status", AdHocRunTests.RunId(cli.Stderr), "-o", "json");
+        var run = JsonDocument.Parse(status.Stdout).RootElement;
+        Assert.Equal("FAILED", run.GetProperty("status").GetString());
+        Assert.Contains("agent lost", run.GetProperty("reason").GetString());
+        // bubblewrap's --die-with-parent took the sandbox down with its agent.
+        await WaitUntilAsync(() => AdHocRunTests.CountProcesses($"sleep {marker}") == 0, "the orphaned sandbox to die");
+    }
+
+    [Fact]
+    public async Task A_lost_attempt_is_requeued_when_attempts_remain_and_runs_on_another_agent()
+    {
+        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms");
+        var first = await cluster.StartAgentAsync("first");
+        var marker = Random.Shared.Next(100_000, 999_999);
+        await using var cli = cluster.StartCli("run", "--max-attempts", "2", "--", "sh", "-c", $"echo attempt; sleep 2; echo done-{marker}");
+        await cli.WaitForAsync(o => o.Contains("attempt"), TimeSpan.FromSeconds(30), "the first attempt to start");
+        first.Signal(9);
+        await cluster.StartAgentAsync("second");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"done-{marker}", cli.Stdout);
+        Assert.Contains("queued as attempt 2 of 2", cli.Stderr);
+        var status = await cluster.CliAsync("status", AdHocRunTests.RunId(cli.Stderr), "-o", "json");
+        var run = JsonDocument.Parse(status.Stdout).RootElement;
+        Assert.Equal(2, run.GetProperty("attempt").GetInt32());
+        Assert.Single(run.GetProperty("attempts").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_bad_server_config_names_the_file_line_and_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("hearth-e2e-config-").FullName;
+        try
+        {
+            var config = Path.Combine(dir, "server.yaml");
+            await File.WriteAllTextAsync(config, "listen: 127.0.0.1:0\nleases:\n  ttl: forever\n");
+            var bad = await CliProcess.RunAsync(["server", "--config", config]);
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains($"{config}:3:3: leases.ttl: 'forever' is not a positive duration", bad.Stderr);
+
+            await File.WriteAllTextAsync(config, "listen: 127.0.0.1:0\nlisten_port: 9\n");
+            var unknown = await CliProcess.RunAsync(["server", "--config", config]);
+            Assert.Equal(2, unknown.ExitCode);
+            Assert.Contains($"{config}:2:1: listen_port: unknown setting", unknown.Stderr);
+
+            var env = await CliProcess.RunAsync(["server", "--config", Path.Combine(dir, "missing.yaml")]);
+            Assert.Equal(2, env.ExitCode);
+            Assert.Contains("no such config file", env.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Dev_starts_everything_writes_the_cli_config_and_stops_cleanly_on_sigterm()
+    {
+        var home = Directory.CreateTempSubdirectory("hearth-e2e-dev-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["XDG_CONFIG_HOME"] = Path.Combine(home, "config"),
+                ["XDG_DATA_HOME"] = Path.Combine(home, "data"),
+            };
+            await using var dev = new RunningProcess(CliProcess.StartInfo(["dev", "--listen", "127.0.0.1:0"], env));
+            await dev.WaitForAsync(o => o.Contains("Admin API key: hk_"), TimeSpan.FromSeconds(60), "dev to start");
+
+            var configFile = Path.Combine(home, "config", "hearth", "config.yaml");
+            Assert.True(File.Exists(configFile));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(configFile));
+
+            var marker = Random.Shared.Next(100_000, 999_999);
+            var run = await CliProcess.RunAsync(["run", "--", "sh", "-c", "echo from-dev"], env);
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("from-dev\n", run.Stdout);
+
+            var detached = await CliProcess.RunAsync(["run", "-d", "--", "sleep", marker.ToString()], env);
+            Assert.Equal(0, detached.ExitCode);
+            await WaitUntilAsync(() => AdHocRunTests.CountProcesses($"sleep {marker}") == 1, "the detached run to start");
+
+            dev.Signal(15);
+            Assert.Equal(0, await dev.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, AdHocRunTests.CountProcesses($"sleep {marker}"));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}
