@@ -184,4 +184,33 @@ public sealed class CommonDriverTests : SandboxTestBase
         Assert.NotEqual(0, exit.ExitCode);
         Assert.Contains("no-such-command-hearth", output.Stderr);
     }
+
+    [Fact]
+    public async Task A_failing_output_sink_surfaces_from_WaitAsync_without_blocking_the_command()
+    {
+        await using var sandbox = await Driver("process").StartAsync(
+            Sh("head -c 2000000 /dev/zero | tr '\\0' 'x' | fold -w 100; echo done >&2"), new FailingOutput(), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.Contains("sink broke", error.Message);
+    }
+
+    [Fact]
+    public async Task A_cancelled_start_leaves_nothing_behind()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => Driver("bubblewrap").StartAsync(Spec("true"), new CollectingOutput(), cancelled.Token));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(ScratchRoot));
+    }
+
+    private sealed class FailingOutput : ISandboxOutput
+    {
+        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("sink broke");
+    }
 }

@@ -49,8 +49,11 @@ internal sealed class RunningSandbox : ISandbox
         if (signal != StopSignal.Kill)
         {
             SignalTree((int)signal);
-            var graceOver = Task.Delay(grace, _time, cancellationToken);
-            if (await Task.WhenAny(_completion, graceOver).ConfigureAwait(false) == _completion)
+            using var graceTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var graceOver = Task.Delay(grace, _time, graceTimer.Token);
+            var first = await Task.WhenAny(_completion, graceOver).ConfigureAwait(false);
+            await graceTimer.CancelAsync().ConfigureAwait(false);
+            if (first == _completion)
             {
                 return;
             }
