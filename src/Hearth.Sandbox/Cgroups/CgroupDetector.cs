@@ -8,6 +8,10 @@ internal sealed record CgroupSupport(ICgroupLimiter? Limiter, string? Reason)
     /// <summary>Creates the sandbox's cgroups; null when there are none and none are needed.</summary>
     public ICgroup? Create(string sandboxId, ResourceLimits limits)
     {
+        if (limits.MemoryBytes is <= 0 || limits.Pids is <= 0)
+        {
+            throw new SandboxStartException($"memory and pids limits must be positive (memory {limits.MemoryBytes}, pids {limits.Pids})");
+        }
         if (Limiter is not null)
         {
             return Limiter.Create(sandboxId, limits);
