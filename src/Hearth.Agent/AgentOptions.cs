@@ -17,5 +17,9 @@ public sealed record AgentOptions
     public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>On shutdown: finish running tasks (true) or stop them at once (false).</summary>
     public bool FinishOnDrain { get; init; } = true;
+    /// <summary>OCI image store directory; null for the host default.</summary>
+    public string? ImageStore { get; init; }
+    /// <summary>OCI runtime binary: runc or crun.</summary>
+    public string OciRuntime { get; init; } = "runc";
     public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

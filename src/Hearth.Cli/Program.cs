@@ -18,6 +18,7 @@ root.Subcommands.Add(ListCommand.Create());
 root.Subcommands.Add(KillCommand.Create());
 root.Subcommands.Add(ComposeCommand.Create());
 root.Subcommands.Add(WorkflowCommand.Create());
+root.Subcommands.Add(ImagesCommand.Create());
 
 try
 {

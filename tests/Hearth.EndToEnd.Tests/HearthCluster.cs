@@ -23,6 +23,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
     public string AgentToken { get; }
     public IReadOnlyList<RunningProcess> Agents => _agents;
 
+    /// <summary>The agents' OCI image store (shared by the agents of this cluster, as on one host).</summary>
+    public string ImageStore => Path.Combine(DataDir, "images");
+
     public IReadOnlyDictionary<string, string> ClientEnv => new Dictionary<string, string>
     {
         ["HEARTH_SERVER"] = Url,
@@ -61,7 +64,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
     public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4)
     {
         var args = new List<string> { "agent", "--server", Url, "--token", AgentToken, "--name", name, "--kill-grace", killGrace,
-            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name) };
+            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);

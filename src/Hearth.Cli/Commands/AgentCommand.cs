@@ -4,6 +4,7 @@ using Hearth.Cli.Client;
 using Hearth.Core;
 using Hearth.Core.Labels;
 using Hearth.Sandbox;
+using Hearth.Sandbox.Oci.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Hearth.Cli.Commands;
@@ -20,10 +21,12 @@ public static class AgentCommand
         var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space" };
         var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap where it works, else process)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
+        var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
+        var runtime = new Option<string>("--oci-runtime") { Description = "runc or crun", DefaultValueFactory = _ => "runc" };
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, labels, capacity, name, scratch, driver, grace, drain,
+            server, token, labels, capacity, name, scratch, driver, grace, drain, images, runtime,
         };
         command.SetAction(async (result, _) =>
         {
@@ -57,6 +60,8 @@ public static class AgentCommand
                 DefaultDriver = result.GetValue(driver),
                 KillGrace = killGrace,
                 FinishOnDrain = drainMode == "finish",
+                ImageStore = result.GetValue(images),
+                OciRuntime = result.GetValue(runtime) is "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected runc or crun", 2),
             };
             using var signal = new ShutdownSignal();
             using var loggers = Logging.Create(LogLevel.Information);
@@ -69,9 +74,12 @@ public static class AgentCommand
     public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers)
     {
         DriverSet drivers;
+        using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         try
         {
-            drivers = new DriverSet(SandboxDrivers.CreateHostDrivers(), options.DefaultDriver);
+            var images = Images.LocalImages.Open(options.ImageStore ?? Images.LocalImages.DefaultRoot(), registryHttp);
+            var oci = new OciDriver(new OciDriverOptions { Runtime = options.OciRuntime }, images, TimeProvider.System);
+            drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.DefaultDriver);
         }
         catch (InvalidOperationException e)
         {

@@ -12,7 +12,8 @@ public static class RunCommand
     {
         var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (K=V), repeatable" };
         var timeout = new Option<string?>("--timeout") { Description = "Stop the run after this long (e.g. 30s, 10m, 1h)" };
-        var cpus = new Option<double?>("--cpus") { Description = "CPU limit in cores (e.g. 1.5)" };
+        var cpus = new Option<double?>("--cpus", "--cpu") { Description = "CPU limit in cores (e.g. 1.5)" };
+        var image = new Option<string?>("--image", "-i") { Description = "Run in this OCI image (driver oci); without a command, the image's entrypoint and cmd" };
         var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit (e.g. 512M, 1G)" };
         var pids = new Option<int?>("--pids") { Description = "Limit on processes and threads" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
@@ -23,12 +24,12 @@ public static class RunCommand
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
-            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, commandArgs,
+            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, commandArgs,
         };
         command.SetAction(async (result, ct) =>
         {
             var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
-                result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels));
+                result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
             using var client = CommonOptions.Client(result);
             var format = result.GetValue(CommonOptions.Output);
             var run = await client.CreateRunAsync(body, ct);
@@ -46,10 +47,12 @@ public static class RunCommand
 
     /// <summary>Everything is checked here, before anything is created on the server.</summary>
     public static CreateRunBody BuildBody(string[] args, string[] env, string? timeout, double? cpus, string? memory, int? pids, string? driver,
-        bool network, int? maxAttempts, string? labels)
+        bool network, int? maxAttempts, string? labels, string? image = null)
     {
-        if (args.Length == 0 || string.IsNullOrWhiteSpace(args[0]))
+        if (image is null && (args.Length == 0 || string.IsNullOrWhiteSpace(args[0])))
             throw new CliException("no command given: put it after --, e.g. hearth run -- echo hi", 2);
+        if (image is not null && driver is not null and not "oci" and not "microvm")
+            throw new CliException($"--image needs the oci driver, not --driver {driver}", 2);
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in env)
         {
@@ -89,7 +92,8 @@ public static class RunCommand
             Cpus = cpus,
             MemoryBytes = bytes,
             Pids = pids,
-            Driver = driver,
+            Driver = driver ?? (image is null ? null : "oci"),
+            Image = image,
             Network = network,
             MaxAttempts = maxAttempts,
             Requirements = requirements,

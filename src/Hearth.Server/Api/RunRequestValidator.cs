@@ -15,8 +15,10 @@ public static partial class RunRequestValidator
     public static (TaskSpec? Spec, int MaxAttempts, List<string> Errors) Validate(CreateRunBody body)
     {
         var errors = new List<string>();
-        if (body.Command is null || body.Command.Count == 0 || string.IsNullOrWhiteSpace(body.Command[0]))
-            errors.Add("command: must name a program to run");
+        if (body.Image is null && (body.Command is null || body.Command.Count == 0 || string.IsNullOrWhiteSpace(body.Command[0])))
+            errors.Add("command: must name a program to run (or give an image, whose entrypoint and cmd run)");
+        if (body.Image is not null && body.Driver is not null and not "oci" and not "microvm")
+            errors.Add($"driver: '{body.Driver}' cannot run images (use oci)");
         foreach (var (key, _) in body.Env ?? [])
         {
             if (!EnvName().IsMatch(key)) errors.Add($"env.{key}: not a valid variable name (letters, digits and _, not starting with a digit)");
@@ -31,12 +33,13 @@ public static partial class RunRequestValidator
         if (errors.Count > 0) return (null, maxAttempts, errors);
 
         var requirements = new Dictionary<string, string>(body.Requirements ?? [], StringComparer.Ordinal);
-        if (body.Driver is { } d) requirements[$"driver.{d}"] = "true";
+        var driverName = body.Driver ?? (body.Image is null ? null : "oci");
+        if (driverName is { } d) requirements[$"driver.{d}"] = "true";
         var spec = new TaskSpec
         {
-            Command = body.Command!,
+            Command = body.Command ?? [],
             Env = body.Env ?? [],
-            Driver = body.Driver,
+            Driver = driverName,
             Image = body.Image,
             Network = body.Network,
             Cpus = body.Cpus,

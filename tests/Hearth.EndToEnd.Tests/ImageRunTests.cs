@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hearth.Sandbox.Oci.Tests.Support;
+
+namespace Hearth.EndToEnd.Tests;
+
+/// <summary>
+/// `hearth run --image` end to end: a real docker-registry on loopback, an image built from busybox-static and pushed
+/// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under runc.
+/// </summary>
+public sealed class ImageRunTests : IAsyncLifetime
+{
+    private LocalRegistry _registry = null!;
+    private HearthCluster _cluster = null!;
+    private string _work = null!;
+
+    private string UmociRef => $"{_registry.Host}/e2e/umoci:1";
+
+    private string BusyboxRef => $"{_registry.Host}/e2e/busybox:1";
+
+    public async Task InitializeAsync()
+    {
+        _registry = await LocalRegistry.StartAsync();
+        _work = Tools.TempDirectory("hearth-e2e-oci");
+        var rootfs = TarBuilder.Busybox().Build();
+        using (var pusher = new ImagePusher(_registry.BaseUri))
+            await pusher.PushImageAsync("e2e/busybox", "1", [rootfs], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh", "-c", "echo default-cmd") });
+        var tar = Path.Combine(_work, "rootfs.tar");
+        await File.WriteAllBytesAsync(tar, rootfs);
+        var layout = Path.Combine(_work, "layout");
+        await Tools.RunAsync("umoci", "init", "--layout", layout);
+        await Tools.RunAsync("umoci", "new", "--image", layout + ":bb");
+        await Tools.RunAsync("umoci", "raw", "add-layer", "--image", layout + ":bb", tar);
+        await Tools.RunAsync("umoci", "config", "--image", layout + ":bb", "--config.cmd", "/bin/echo", "--config.cmd", "from-umoci");
+        await Tools.RunAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:bb", $"docker://{UmociRef}");
+        _cluster = await HearthCluster.StartAsync();
+        await _cluster.StartAgentAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        await _registry.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    [Fact]
+    public async Task Runs_a_command_and_the_image_default_in_an_image_pushed_by_skopeo()
+    {
+        var hi = await _cluster.CliAsync("run", "--image", UmociRef, "--", "echo", "hi");
+        Assert.Equal(0, hi.ExitCode);
+        Assert.Equal("hi\n", hi.Stdout);
+
+        var defaults = await _cluster.CliAsync("run", "--image", UmociRef);
+        Assert.Equal(0, defaults.ExitCode);
+        Assert.Equal("from-umoci\n", defaults.Stdout);
+
+        var code = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "sh", "-c", "exit 9");
+        Assert.Equal(9, code.ExitCode);
+    }
+
+    [Fact]
+    public async Task The_container_sees_its_image_not_the_host_and_limits_hold()
+    {
+        var marker = Path.Combine("/root", $"hearth-e2e-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(marker, "host");
+        try
+        {
+            var look = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "sh", "-c", $"cat {marker} || echo hidden; ls /usr/bin | head -1");
+            Assert.Contains("hidden", look.Stdout);
+            Assert.DoesNotContain("host", look.Stdout);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+
+        var oom = await _cluster.CliAsync("run", "--image", BusyboxRef, "--memory", "32M", "--", "sh", "-c", "dd if=/dev/zero of=/dev/null bs=200M count=1");
+        Assert.NotEqual(0, oom.ExitCode);
+        var status = JsonDocument.Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout).RootElement;
+        Assert.Contains("OOM", status.GetProperty("reason").GetString());
+
+        var bomb = await _cluster.CliAsync("run", "--image", BusyboxRef, "--pids", "12", "--", "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-spawned");
+        Assert.NotEqual(0, bomb.ExitCode);
+        Assert.DoesNotContain("all-spawned", bomb.Stdout);
+    }
+
+    [Fact]
+    public async Task Images_pull_list_and_rm_work_on_a_store()
+    {
+        var store = Path.Combine(_work, "cli-store");
+        var pull = await _cluster.CliAsync("images", "pull", "--store", store, BusyboxRef);
+        Assert.Equal(0, pull.ExitCode);
+        Assert.StartsWith("sha256:", pull.Stdout);
+        Assert.Contains("pulled", pull.Stderr);
+
+        var list = await _cluster.CliAsync("images", "list", "--store", store, "-o", "json");
+        var images = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Contains(images, i => i.GetProperty("references").EnumerateArray().Any(r => r.GetString() == BusyboxRef));
+
+        var rm = await _cluster.CliAsync("images", "rm", "--store", store, BusyboxRef);
+        Assert.Equal(0, rm.ExitCode);
+        var after = await _cluster.CliAsync("images", "list", "--store", store, "-o", "json");
+        Assert.Empty(JsonDocument.Parse(after.Stdout).RootElement.EnumerateArray());
+
+        var missing = await _cluster.CliAsync("images", "pull", "--store", store, $"{_registry.Host}/e2e/nothing:1");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("hearth: ", missing.Stderr);
+    }
+}
