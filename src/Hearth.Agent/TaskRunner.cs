@@ -156,11 +156,23 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
+    /// <summary>The task's environment plus what a command may want to know about itself (like CI_JOB_ID).</summary>
+    private static Dictionary<string, string> WithHearthVariables(LeaseView lease)
+    {
+        var env = new Dictionary<string, string>(lease.Spec.Env, StringComparer.Ordinal)
+        {
+            ["HEARTH_RUN_ID"] = lease.RunId,
+            ["HEARTH_TASK_ID"] = lease.TaskId,
+            ["HEARTH_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return env;
+    }
+
     private SandboxSpec ToSandboxSpec(LeaseView lease) => new()
     {
         SandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}",
         Command = lease.Spec.Command,
-        Environment = lease.Spec.Env,
+        Environment = WithHearthVariables(lease),
         Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),
         Image = lease.Spec.Image,
         Network = lease.Spec.Network,

@@ -8,6 +8,7 @@ using Hearth.Server.Logs;
 using Hearth.Store;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Prometheus;
 
 namespace Hearth.Server;
 
@@ -51,6 +52,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(new IdGenerator());
         builder.Services.AddSingleton<Signals>();
+        builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<LeaseDispatcher>();
@@ -64,6 +66,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.UseMiddleware<ErrorMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapHealthEndpoints();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<HearthMetrics>().Registry);
         app.MapRunEndpoints();
         app.MapAgentEndpoints();
         app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json(await s.ListAgentsAsync(c)));

@@ -40,24 +40,24 @@ public static class AgentEndpoints
             return ApiResults.Json(new { });
         });
 
-        agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<EpochBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var result = await store.MarkRunningAsync(id, body.Value!.Epoch, time.GetUtcNow(), ct);
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
-            return Written(result.Status, id, new { });
+            return Written(result.Status, id, new { }, metrics, "running");
         });
 
-        agent.MapPost("/tasks/{id}/heartbeat", async (HttpContext http, string id, HeartbeatWaiter waiter, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/heartbeat", async (HttpContext http, string id, HeartbeatWaiter waiter, HearthMetrics metrics, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<HeartbeatBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var result = await waiter.BeatAsync(id, body.Value!, ct);
-            return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt));
+            return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt), metrics, "heartbeat");
         });
 
-        agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<LogChunkBody>(http, ct);
             if (body.Error is { } bad) return bad;
@@ -67,17 +67,21 @@ public static class AgentEndpoints
             if (result.Gap)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
-            return Written(result.Status, id, new LogChunkView(result.NextOffset));
+            return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         });
 
-        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var request = body.Value!;
             var result = await store.CompleteAsync(id, request.Epoch, new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, request.Error), time.GetUtcNow(), ct);
-            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
-            return Written(result.Status, id, new { });
+            if (result.Status == WriteStatus.Accepted)
+            {
+                metrics.TasksCompleted.Inc();
+                signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            }
+            return Written(result.Status, id, new { }, metrics, "complete");
         });
     }
 
@@ -88,10 +92,14 @@ public static class AgentEndpoints
         return dash > 0 ? taskId[..dash] : taskId;
     }
 
-    private static IResult Written<T>(WriteStatus status, string taskId, T body) => status switch
+    private static IResult Written<T>(WriteStatus status, string taskId, T body, HearthMetrics metrics, string call)
     {
-        WriteStatus.Accepted => ApiResults.Json(body),
-        WriteStatus.Stale => ApiResults.Stale(taskId),
-        _ => ApiResults.NotFound($"no task with id '{taskId}'"),
-    };
+        if (status == WriteStatus.Stale) metrics.StaleWrites.WithLabels(call).Inc();
+        return status switch
+        {
+            WriteStatus.Accepted => ApiResults.Json(body),
+            WriteStatus.Stale => ApiResults.Stale(taskId),
+            _ => ApiResults.NotFound($"no task with id '{taskId}'"),
+        };
+    }
 }

@@ -9,7 +9,7 @@ namespace Hearth.Server.Background;
 /// Answers an agent's long-poll: a lease as soon as a task it can run is pending, or nothing when the poll times out.
 /// A lease granted while the agent hung up is given back at once rather than left to expire.
 /// </summary>
-public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOptions options, TimeProvider time, ILogger<LeaseDispatcher> logger)
+public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOptions options, TimeProvider time, HearthMetrics metrics, ILogger<LeaseDispatcher> logger)
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
@@ -45,6 +45,7 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOpti
                     signals.Pulse(SignalKeys.Work);
                     return null;
                 }
+                metrics.LeasesGranted.Inc();
                 signals.Pulse(SignalKeys.Run(lease.RunId));
                 return new LeaseView(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, lease.Spec, lease.ExpiresAt);
             }
