@@ -50,6 +50,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddSingleton(sp => StoreFactory.CreateLeaderLock(store, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new IdGenerator());
         builder.Services.AddSingleton<Signals>();
         builder.Services.AddSingleton<HearthMetrics>();
@@ -77,7 +78,11 @@ public sealed class HearthServer : IAsyncDisposable
 
     public Task StopAsync(CancellationToken ct) => _app.StopAsync(ct);
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+    }
 
     private static (string Host, int Port) SplitListen(string listen)
     {

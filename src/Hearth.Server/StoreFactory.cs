@@ -1,5 +1,6 @@
 using Hearth.Server.Configuration;
 using Hearth.Store;
+using Hearth.Store.Postgres;
 using Hearth.Store.Sqlite;
 
 namespace Hearth.Server;
@@ -9,6 +10,15 @@ public static class StoreFactory
     public static IRunStore Create(ServerOptions options) => options.StoreDriver switch
     {
         "sqlite" => new SqliteRunStore(options.ResolvedStorePath),
-        _ => throw new ConfigException($"store.driver: '{options.StoreDriver}' is not available in this build (expected sqlite)"),
+        "postgres" => new PostgresRunStore(options.StoreConnectionString
+            ?? throw new ConfigException("store.driver is postgres but store.connection_string is not set")),
+        _ => throw new ConfigException($"store.driver: '{options.StoreDriver}' is not available in this build (expected sqlite or postgres)"),
+    };
+
+    /// <summary>Who runs the background loops: always this server on SQLite; on PostgreSQL, whichever server holds the advisory lock.</summary>
+    public static ILeaderLock CreateLeaderLock(IRunStore store, TimeProvider time) => store switch
+    {
+        PostgresRunStore postgres => new PostgresLeaderLock(postgres.ConnectionString, time),
+        _ => new SingleServerLeader(),
     };
 }

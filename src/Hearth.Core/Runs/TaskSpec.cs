@@ -16,4 +16,6 @@ public sealed record TaskSpec
     public TimeSpan? Timeout { get; init; }
     /// <summary>Labels an agent must carry (k=v) to be granted this task.</summary>
     public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
+    /// <summary>When a failed attempt is retried; null: only a lost agent re-queues it, up to the task's max attempts.</summary>
+    public RetryPolicy? Retry { get; init; }
 }

@@ -5,9 +5,10 @@ namespace Hearth.Server.Background;
 
 /// <summary>
 /// Sends tasks whose lease expired back to the queue (or fails them as "agent lost"), a bounded page at a time.
-/// Idempotent: a task already rescued no longer has an expired lease.
+/// Idempotent: a task already rescued no longer has an expired lease. Sweeps only while this server is the leader.
 /// </summary>
-public sealed class LeaseRescuer(IRunStore store, Signals signals, ServerOptions options, TimeProvider time, ILogger<LeaseRescuer> logger) : BackgroundService
+public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals signals, ServerOptions options, TimeProvider time, ILogger<LeaseRescuer> logger)
+    : BackgroundService
 {
     public const int PageSize = 100;
 
@@ -35,7 +36,7 @@ public sealed class LeaseRescuer(IRunStore store, Signals signals, ServerOptions
         {
             try
             {
-                await SweepAsync(stoppingToken);
+                if (await leader.CheckAsync(stoppingToken)) await SweepAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -4,8 +4,9 @@ using Hearth.Store;
 
 namespace Hearth.Server.Background;
 
-/// <summary>The server, not the agent, owns run timeouts: overdue runs are asked to stop (TERM, grace, KILL) as TIMED_OUT.</summary>
-public sealed class TimeoutEnforcer(IRunStore store, RunService runs, ServerOptions options, TimeProvider time, ILogger<TimeoutEnforcer> logger) : BackgroundService
+/// <summary>The server, not the agent, owns run timeouts: overdue runs are asked to stop (TERM, grace, KILL) as TIMED_OUT. Sweeps only while this server is the leader.</summary>
+public sealed class TimeoutEnforcer(IRunStore store, ILeaderLock leader, RunService runs, ServerOptions options, TimeProvider time, ILogger<TimeoutEnforcer> logger)
+    : BackgroundService
 {
     public async Task<int> SweepAsync(CancellationToken ct)
     {
@@ -24,7 +25,7 @@ public sealed class TimeoutEnforcer(IRunStore store, RunService runs, ServerOpti
         {
             try
             {
-                await SweepAsync(stoppingToken);
+                if (await leader.CheckAsync(stoppingToken)) await SweepAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,16 +1,17 @@
-using System.Text.Json;
-using Hearth.Core;
-using Hearth.Core.Runs;
+using System.Data.Common;
+using Hearth.Core.Labels;
+using Hearth.Store.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace Hearth.Store.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode, synchronous=FULL so that whatever the API acknowledged
-/// survives a crash. Write transactions are BEGIN IMMEDIATE, so SQLite itself serialises claims.
+/// survives a crash. Write transactions are BEGIN IMMEDIATE, so SQLite itself serialises claims and every other write.
 /// </summary>
-public sealed partial class SqliteRunStore : IRunStore
+public sealed class SqliteRunStore : SqlRunStore
 {
+    private const int ClaimPage = 64;
     private readonly string _connectionString;
 
     public SqliteRunStore(string path)
@@ -26,45 +27,38 @@ public sealed partial class SqliteRunStore : IRunStore
         }.ToString();
     }
 
-    public async Task MigrateAsync(CancellationToken ct)
+    // One writer at a time already: BEGIN IMMEDIATE takes the database's write lock.
+    private protected override string ForUpdate => "";
+
+    private protected override string TaskOrder => "rowid";
+
+    private protected override string JsonParameter(string parameter) => parameter;
+
+    public override async Task MigrateAsync(CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
+        await using var connection = (SqliteConnection)await OpenAsync(ct);
         await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
         await ExecAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);", ct);
         var current = Convert.ToInt32(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", ct));
         for (var version = current + 1; version <= SqliteSchema.Migrations.Count; version++)
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = connection.BeginTransaction(deferred: false);
             await ExecAsync(connection, tx, SqliteSchema.Migrations[version - 1], ct);
             await ExecAsync(connection, tx, $"INSERT INTO schema_version(version) VALUES ({version});", ct);
             await tx.CommitAsync(ct);
         }
     }
 
-    public async Task PingAsync(CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", ct);
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(ct);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-        await pragma.ExecuteNonQueryAsync(ct);
-        return connection;
-    }
-
-    /// <summary>Opens a connection and an IMMEDIATE (write-locking) transaction.</summary>
-    private async Task<(SqliteConnection Connection, SqliteTransaction Tx)> BeginWriteAsync(CancellationToken ct)
-    {
-        var connection = await OpenAsync(ct);
         try
         {
-            var tx = connection.BeginTransaction(deferred: false);
-            return (connection, tx);
+            await connection.OpenAsync(ct);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            await pragma.ExecuteNonQueryAsync(ct);
+            return connection;
         }
         catch
         {
@@ -73,40 +67,48 @@ public sealed partial class SqliteRunStore : IRunStore
         }
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command;
+        var connection = (SqliteConnection)await OpenAsync(ct);
+        try
+        {
+            return (connection, connection.BeginTransaction(deferred: false));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
-    private static async Task<int> ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
+    /// <summary>Pages through pending tasks oldest first and matches labels here; the write lock is held, so the row found stays pending.</summary>
+    private protected override async Task<string?> FindClaimableAsync(DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
     {
-        await using var command = Command(connection, tx, sql, parameters);
-        return await command.ExecuteNonQueryAsync(ct);
+        long after = long.MinValue;
+        var afterId = "";
+        while (true)
+        {
+            var candidates = new List<(string Id, string Requirements, long QueuedAt)>();
+            await using (var command = Command(connection, tx,
+                """
+                SELECT id, requirements, queued_at FROM tasks
+                WHERE state = 'Pending' AND (not_before IS NULL OR not_before <= @now)
+                    AND (queued_at > @after OR (queued_at = @after AND id > @afterId))
+                ORDER BY queued_at, id LIMIT @page;
+                """, ("@now", Ms(request.Now)), ("@after", after), ("@afterId", afterId), ("@page", ClaimPage)))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct)) candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            }
+            if (candidates.Count == 0) return null;
+
+            foreach (var candidate in candidates)
+            {
+                if (candidate.Requirements == "{}" ||
+                    LabelMatch.Satisfies(request.Labels, FromJson<Dictionary<string, string>>(candidate.Requirements)))
+                    return candidate.Id;
+            }
+            (after, afterId) = (candidates[^1].QueuedAt, candidates[^1].Id);
+        }
     }
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, tx, sql, parameters);
-        return await command.ExecuteScalarAsync(ct);
-    }
-
-    private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    private static object? Ms(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
-
-    private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static int? Int(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    private static string Json<T>(T value) => JsonSerializer.Serialize(value, HearthJson.Options);
-
-    private static T FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, HearthJson.Options)!;
 }

@@ -80,5 +80,8 @@ internal static class SqliteSchema
             revoked_at INTEGER
         );
         """,
+        """
+        ALTER TABLE tasks ADD COLUMN not_before INTEGER;
+        """,
     ];
 }

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 
-namespace Hearth.Store.Sqlite;
+namespace Hearth.Store.Sql;
 
-public sealed partial class SqliteRunStore
+public abstract partial class SqlRunStore
 {
     public async Task<AgentRecord> RegisterAgentAsync(AgentRegistration registration, DateTimeOffset now, CancellationToken ct)
     {
@@ -14,10 +14,10 @@ public sealed partial class SqliteRunStore
             await ExecAsync(connection, tx,
                 """
                 INSERT INTO agents (id, name, labels, capacity, version, registered_at, last_seen_at)
-                VALUES ($id, $name, $labels, $capacity, $version, $now, $now);
+                VALUES (@id, @name, @labels, @capacity, @version, @now, @now);
                 """, ct,
-                ("$id", id), ("$name", registration.Name), ("$labels", Json(registration.Labels)), ("$capacity", registration.Capacity),
-                ("$version", registration.Version), ("$now", Ms(now)));
+                ("@id", id), ("@name", registration.Name), ("@labels", Json(registration.Labels)), ("@capacity", registration.Capacity),
+                ("@version", registration.Version), ("@now", Ms(now)));
             await tx.CommitAsync(ct);
         }
         return new AgentRecord(id, registration.Name, registration.Labels, registration.Capacity, registration.Version, now, now);
@@ -27,7 +27,7 @@ public sealed partial class SqliteRunStore
     {
         await using var connection = await OpenAsync(ct);
         await using var command = Command(connection, null,
-            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at FROM agents ORDER BY last_seen_at DESC;");
+            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at FROM agents ORDER BY last_seen_at DESC, id;");
         await using var reader = await command.ExecuteReaderAsync(ct);
         var agents = new List<AgentRecord>();
         while (await reader.ReadAsync(ct))
@@ -41,7 +41,7 @@ public sealed partial class SqliteRunStore
     public async Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        await ExecAsync(connection, null, "UPDATE agents SET last_seen_at = $now WHERE id = $id;", ct, ("$now", Ms(now)), ("$id", agentId));
+        await ExecAsync(connection, null, "UPDATE agents SET last_seen_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", agentId));
     }
 
     public async Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct)
@@ -51,9 +51,9 @@ public sealed partial class SqliteRunStore
         await using (tx)
         {
             await ExecAsync(connection, tx,
-                "INSERT INTO api_keys (id, hash, kind, name, role, created_at, revoked_at) VALUES ($id, $hash, $kind, $name, $role, $created, $revoked);", ct,
-                ("$id", key.Id), ("$hash", key.Hash), ("$kind", key.Kind.ToString()), ("$name", key.Name), ("$role", key.Role),
-                ("$created", Ms(key.CreatedAt)), ("$revoked", Ms(key.RevokedAt)));
+                "INSERT INTO api_keys (id, hash, kind, name, role, created_at, revoked_at) VALUES (@id, @hash, @kind, @name, @role, @created, @revoked);", ct,
+                ("@id", key.Id), ("@hash", key.Hash), ("@kind", key.Kind.ToString()), ("@name", key.Name), ("@role", key.Role),
+                ("@created", Ms(key.CreatedAt)), ("@revoked", Ms(key.RevokedAt)));
             await tx.CommitAsync(ct);
         }
     }
@@ -62,7 +62,7 @@ public sealed partial class SqliteRunStore
     {
         await using var connection = await OpenAsync(ct);
         await using var command = Command(connection, null,
-            "SELECT id, hash, kind, name, role, created_at, revoked_at FROM api_keys WHERE hash = $hash;", ("$hash", hash));
+            "SELECT id, hash, kind, name, role, created_at, revoked_at FROM api_keys WHERE hash = @hash;", ("@hash", hash));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         return new ApiKeyRecord(reader.GetString(0), reader.GetString(1), Enum.Parse<ApiKeyKind>(reader.GetString(2)), reader.GetString(3),
@@ -72,7 +72,7 @@ public sealed partial class SqliteRunStore
     public async Task<bool> AnyApiKeyAsync(ApiKeyKind kind, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM api_keys WHERE kind = $kind AND revoked_at IS NULL;", ct,
-            ("$kind", kind.ToString()))) > 0;
+        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM api_keys WHERE kind = @kind AND revoked_at IS NULL;", ct,
+            ("@kind", kind.ToString()))) > 0;
     }
 }

@@ -1,0 +1,86 @@
+namespace Hearth.Store.Postgres;
+
+/// <summary>Migrations, applied in order at start under an advisory lock; each runs once. Times are Unix milliseconds, as in SQLite.</summary>
+internal static class PostgresSchema
+{
+    public static IReadOnlyList<string> Migrations { get; } =
+    [
+        """
+        CREATE TABLE runs (
+            id text PRIMARY KEY,
+            kind text NOT NULL,
+            state text NOT NULL,
+            spec text NOT NULL,
+            created_at bigint NOT NULL,
+            started_at bigint,
+            ended_at bigint,
+            exit_code integer,
+            reason text,
+            stop_reason text NOT NULL DEFAULT 'None',
+            created_by text,
+            log_lines bigint NOT NULL DEFAULT 0
+        );
+        CREATE INDEX runs_created ON runs (created_at DESC);
+        CREATE INDEX runs_state ON runs (state, created_at DESC);
+
+        CREATE TABLE tasks (
+            ordinal bigint GENERATED ALWAYS AS IDENTITY,
+            id text PRIMARY KEY,
+            run_id text NOT NULL REFERENCES runs (id),
+            name text NOT NULL,
+            state text NOT NULL,
+            spec text NOT NULL,
+            requirements jsonb NOT NULL,
+            attempt integer NOT NULL,
+            max_attempts integer NOT NULL,
+            epoch bigint NOT NULL DEFAULT 0,
+            agent_id text,
+            lease_expires_at bigint,
+            started_at bigint,
+            ended_at bigint,
+            deadline bigint,
+            stop_reason text NOT NULL DEFAULT 'None',
+            exit_code integer,
+            reason text,
+            history text NOT NULL DEFAULT '[]',
+            log_offset bigint NOT NULL DEFAULT 0,
+            queued_at bigint NOT NULL,
+            not_before bigint
+        );
+        CREATE INDEX tasks_pending ON tasks (queued_at, id) WHERE state = 'Pending';
+        CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE state IN ('Leased', 'Running');
+        CREATE INDEX tasks_deadline ON tasks (deadline) WHERE state IN ('Leased', 'Running') AND stop_reason = 'None';
+        CREATE INDEX tasks_run ON tasks (run_id, ordinal);
+
+        CREATE TABLE log_lines (
+            run_id text NOT NULL,
+            seq bigint NOT NULL,
+            attempt integer NOT NULL,
+            stream integer NOT NULL,
+            time bigint NOT NULL,
+            text text NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        );
+
+        CREATE TABLE agents (
+            id text PRIMARY KEY,
+            name text NOT NULL,
+            labels text NOT NULL,
+            capacity integer NOT NULL,
+            version text NOT NULL,
+            registered_at bigint NOT NULL,
+            last_seen_at bigint NOT NULL
+        );
+
+        CREATE TABLE api_keys (
+            id text PRIMARY KEY,
+            hash text NOT NULL UNIQUE,
+            kind text NOT NULL,
+            name text NOT NULL,
+            role text NOT NULL,
+            created_at bigint NOT NULL,
+            revoked_at bigint
+        );
+        """,
+    ];
+}

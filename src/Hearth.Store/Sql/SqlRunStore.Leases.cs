@@ -1,0 +1,295 @@
+using System.Data.Common;
+using Hearth.Core;
+using Hearth.Core.Runs;
+
+namespace Hearth.Store.Sql;
+
+public abstract partial class SqlRunStore
+{
+    public async Task<Lease?> ClaimAsync(ClaimRequest request, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var taskId = await FindClaimableAsync(connection, tx, request, ct);
+            if (taskId is null) return null;
+
+            var expires = request.Now + request.LeaseTtl;
+            Transitions.Task.Check(TaskState.Pending, TaskState.Leased);
+            Lease? lease = null;
+            await using (var command = Command(connection, tx,
+                """
+                UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL
+                WHERE id = @id AND state = 'Pending'
+                RETURNING run_id, epoch, attempt, spec;
+                """, ("@agent", request.AgentId), ("@expires", Ms(expires)), ("@id", taskId)))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                if (await reader.ReadAsync(ct))
+                    lease = new Lease(taskId, reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), FromJson<TaskSpec>(reader.GetString(3)), expires);
+            }
+            if (lease is null) return null;
+            await tx.CommitAsync(ct);
+            return lease;
+        }
+    }
+
+    public async Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
+            Transitions.Task.Check(task.State, TaskState.Pending);
+            await ExecAsync(connection, tx,
+                "UPDATE tasks SET state = 'Pending', agent_id = NULL, lease_expires_at = NULL, deadline = NULL WHERE id = @id;", ct, ("@id", taskId));
+            await tx.CommitAsync(ct);
+            return WriteResult.Accepted;
+        }
+    }
+
+    public async Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset now, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await LockRunOfTaskAsync(connection, tx, taskId, ct);
+            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
+            if (task.State == TaskState.Running) return WriteResult.Accepted;
+            Transitions.Task.Check(task.State, TaskState.Running);
+            var spec = FromJson<TaskSpec>(task.Spec);
+            await ExecAsync(connection, tx,
+                "UPDATE tasks SET state = 'Running', started_at = @now, deadline = @deadline WHERE id = @id;", ct,
+                ("@now", Ms(now)), ("@deadline", spec.Timeout is { } t ? Ms(now + t) : null), ("@id", taskId));
+            var runState = await ReadRunStateAsync(connection, tx, task.RunId, ct);
+            if (runState == RunState.Starting)
+            {
+                Transitions.Run.Check(runState, RunState.Running);
+                await ExecAsync(connection, tx, "UPDATE runs SET state = 'Running', started_at = COALESCE(started_at, @now) WHERE id = @id;", ct,
+                    ("@now", Ms(now)), ("@id", task.RunId));
+            }
+            await tx.CommitAsync(ct);
+            return WriteResult.Accepted;
+        }
+    }
+
+    public async Task<HeartbeatResult> HeartbeatAsync(string taskId, long epoch, DateTimeOffset now, TimeSpan leaseTtl, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            if (task.Status != WriteStatus.Accepted) return new HeartbeatResult(task.Status);
+            var expires = now + leaseTtl;
+            await ExecAsync(connection, tx, "UPDATE tasks SET lease_expires_at = @expires WHERE id = @id;", ct, ("@expires", Ms(expires)), ("@id", taskId));
+            await tx.CommitAsync(ct);
+            return new HeartbeatResult(WriteStatus.Accepted, task.StopReason, expires);
+        }
+    }
+
+    public async Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await LockRunOfTaskAsync(connection, tx, taskId, ct);
+            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
+            var spec = FromJson<TaskSpec>(task.Spec);
+            var (state, reason) = Outcome.Decide(result, task.StopReason, spec.Timeout);
+            string? history = null;
+            if (state == TaskState.Failed)
+            {
+                var attempts = FromJson<List<AttemptRecord>>(task.History);
+                attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, reason ?? "failed"));
+                history = Json(attempts);
+                var decision = Retries.Decide(PolicyOf(spec, task.MaxAttempts), task.Attempt, Retries.Classify(result), result.ExitCode);
+                if (decision.Retry)
+                {
+                    await RequeueAsync(connection, tx, taskId, task.RunId, task.State, history, now, decision.Delay, ct);
+                    await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
+                        $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct);
+                    await tx.CommitAsync(ct);
+                    return WriteResult.Accepted;
+                }
+                if (attempts.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
+            }
+            await FinishTaskAsync(connection, tx, taskId, task.RunId, task.State, state, result.ExitCode, reason, now, history, ct);
+            await tx.CommitAsync(ct);
+            return WriteResult.Accepted;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var candidates = new List<(string Id, string RunId)>();
+            await using (var command = Command(connection, tx,
+                """
+                SELECT id, run_id FROM tasks
+                WHERE state IN ('Leased', 'Running') AND lease_expires_at < @now ORDER BY lease_expires_at, id LIMIT @limit;
+                """, ("@now", Ms(now)), ("@limit", limit)))
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct)) candidates.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            var rescued = new List<string>();
+            foreach (var (id, runId) in candidates.OrderBy(c => c.RunId, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal))
+            {
+                if (ForUpdate.Length > 0)
+                    await ExecAsync(connection, tx, $"SELECT id FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId));
+                // Read again under the lock: a heartbeat or a result may have got there first.
+                var task = await ReadExpiredTaskAsync(connection, tx, id, now, ct);
+                if (task is null) continue;
+                await RescueAsync(connection, tx, task.Value, now, ct);
+                if (!rescued.Contains(runId)) rescued.Add(runId);
+            }
+            await tx.CommitAsync(ct);
+            return rescued;
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> FindOverdueAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null,
+            """
+            SELECT DISTINCT run_id FROM tasks
+            WHERE state IN ('Leased', 'Running') AND stop_reason = 'None' AND deadline IS NOT NULL AND deadline <= @now LIMIT @limit;
+            """, ("@now", Ms(now)), ("@limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
+        return ids;
+    }
+
+    private async Task RescueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, DateTimeOffset now, CancellationToken ct)
+    {
+        var attempts = FromJson<List<AttemptRecord>>(task.History);
+        attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, "agent lost: lease expired"));
+        var history = Json(attempts);
+
+        if (task.StopReason != StopReason.None)
+        {
+            var state = task.StopReason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
+            await FinishTaskAsync(connection, tx, task.Id, task.RunId, task.State, state, null,
+                $"{(state == TaskState.TimedOut ? "timed out" : "killed")}; agent lost before it confirmed", now, history, ct);
+            return;
+        }
+
+        var decision = Retries.Decide(PolicyOf(FromJson<TaskSpec>(task.Spec), task.MaxAttempts), task.Attempt, RetryFailure.AgentLost, null);
+        if (decision.Retry)
+        {
+            await RequeueAsync(connection, tx, task.Id, task.RunId, task.State, history, now, decision.Delay, ct);
+            await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
+                $"hearth: attempt {task.Attempt} lost (agent {task.AgentId} stopped renewing its lease); queued as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct);
+        }
+        else
+        {
+            await FinishTaskAsync(connection, tx, task.Id, task.RunId, task.State, TaskState.Failed, null,
+                $"agent lost after {task.Attempt} attempt(s) ({ListAttempts(attempts)})", now, history, ct);
+        }
+    }
+
+    /// <summary>Sends a task back to the queue as its next attempt, claimable after <paramref name="delay"/>.</summary>
+    private async Task RequeueAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, TaskState from, string history,
+        DateTimeOffset now, TimeSpan delay, CancellationToken ct)
+    {
+        Transitions.Task.Check(from, TaskState.Pending);
+        await ExecAsync(connection, tx,
+            """
+            UPDATE tasks SET state = 'Pending', attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL,
+                started_at = NULL, exit_code = NULL, not_before = @notBefore, history = @history WHERE id = @id;
+            """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", taskId));
+        var runState = await ReadRunStateAsync(connection, tx, runId, ct);
+        if (runState == RunState.Running)
+        {
+            Transitions.Run.Check(runState, RunState.Starting);
+            await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", runId));
+        }
+    }
+
+    /// <summary>A task's policy; the stored max attempts wins, so a task created without a policy keeps its own limit.</summary>
+    private static RetryPolicy PolicyOf(TaskSpec spec, int maxAttempts) =>
+        (spec.Retry ?? RetryPolicy.AgentLostOnly(maxAttempts)) with { MaxAttempts = maxAttempts };
+
+    private static string After(TimeSpan delay) => delay > TimeSpan.Zero ? $" in {Durations.Format(delay)}" : "";
+
+    private static string ListAttempts(IEnumerable<AttemptRecord> attempts) =>
+        string.Join("; ", attempts.Select(h => $"attempt {h.Attempt} on agent {h.AgentId}: {h.Reason}"));
+
+    private protected readonly record struct LeasedTask(
+        WriteStatus Status, string Id, string RunId, TaskState State, StopReason StopReason, long LogOffset, int Attempt, int MaxAttempts,
+        string? AgentId, string History, string Spec);
+
+    private const string LeasedTaskColumns = "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec";
+
+    /// <summary>Reads (and locks) a task for a write by its lease holder: NotFound, Stale (another epoch, or no longer leased), or Accepted.</summary>
+    private async Task<LeasedTask> ReadLeasedTaskAsync(DbConnection connection, DbTransaction tx, string taskId, long epoch, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, $"SELECT {LeasedTaskColumns} FROM tasks WHERE id = @id{ForUpdate};", ("@id", taskId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return new LeasedTask { Status = WriteStatus.NotFound, Id = taskId, RunId = "", History = "[]", Spec = "{}" };
+        var task = ReadLeased(reader, taskId);
+        var accepted = reader.GetInt64(2) == epoch && task.State is TaskState.Leased or TaskState.Running;
+        return task with { Status = accepted ? WriteStatus.Accepted : WriteStatus.Stale };
+    }
+
+    private async Task<LeasedTask?> ReadExpiredTaskAsync(DbConnection connection, DbTransaction tx, string taskId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx,
+            $"SELECT {LeasedTaskColumns} FROM tasks WHERE id = @id AND state IN ('Leased', 'Running') AND lease_expires_at < @now{ForUpdate};",
+            ("@id", taskId), ("@now", Ms(now)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadLeased(reader, taskId) : null;
+    }
+
+    private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
+        WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
+        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9));
+
+    /// <summary>Locks the row of the task's run, so that run-wide reads and writes (log numbering, the run's outcome) see no concurrent change.</summary>
+    private async Task LockRunOfTaskAsync(DbConnection connection, DbTransaction tx, string taskId, CancellationToken ct)
+    {
+        if (ForUpdate.Length == 0) return;
+        await ExecAsync(connection, tx, $"SELECT id FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};", ct, ("@id", taskId));
+    }
+
+    private static async Task<RunState> ReadRunStateAsync(DbConnection connection, DbTransaction tx, string runId, CancellationToken ct) =>
+        Enum.Parse<RunState>((string)(await ScalarAsync(connection, tx, "SELECT state FROM runs WHERE id = @id;", ct, ("@id", runId)))!);
+
+    /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
+    private static async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, TaskState from, TaskState to,
+        int? exitCode, string? reason, DateTimeOffset now, string? history, CancellationToken ct)
+    {
+        Transitions.Task.Check(from, to);
+        await ExecAsync(connection, tx,
+            """
+            UPDATE tasks SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now, lease_expires_at = NULL,
+                history = COALESCE(@history, history) WHERE id = @id;
+            """, ct,
+            ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history), ("@id", taskId));
+
+        var live = Convert.ToInt64(await ScalarAsync(connection, tx,
+            $"SELECT COUNT(*) FROM tasks WHERE run_id = @run AND state NOT IN {TerminalTaskStates};", ct, ("@run", runId)));
+        if (live > 0) return;
+
+        var runState = await ReadRunStateAsync(connection, tx, runId, ct);
+        var next = Outcome.ToRunState(to);
+        Transitions.Run.Check(runState, next);
+        await ExecAsync(connection, tx,
+            "UPDATE runs SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now WHERE id = @id;", ct,
+            ("@state", next.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@id", runId));
+    }
+}

@@ -1,0 +1,70 @@
+using System.Data.Common;
+using Hearth.Core.Logs;
+
+namespace Hearth.Store.Sql;
+
+public abstract partial class SqlRunStore
+{
+    public async Task<AppendResult> AppendLogsAsync(string taskId, long epoch, long offset, IReadOnlyList<AgentLogLine> lines, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await LockRunOfTaskAsync(connection, tx, taskId, ct);
+            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            if (task.Status != WriteStatus.Accepted) return new AppendResult(task.Status);
+            if (offset > task.LogOffset) return new AppendResult(WriteStatus.Accepted, task.LogOffset, Gap: true);
+
+            var skip = (int)Math.Min(task.LogOffset - offset, lines.Count);
+            var fresh = lines.Count - skip;
+            if (fresh > 0)
+            {
+                var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
+                await using var insert = Command(connection, tx,
+                    "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text) VALUES (@run, @seq, @attempt, @stream, @time, @text);");
+                var pSeq = Add(insert, "@seq", 0L);
+                var pStream = Add(insert, "@stream", 0);
+                var pTime = Add(insert, "@time", 0L);
+                var pText = Add(insert, "@text", "");
+                Add(insert, "@run", task.RunId);
+                Add(insert, "@attempt", task.Attempt);
+                for (var i = skip; i < lines.Count; i++)
+                {
+                    pSeq.Value = seq++;
+                    pStream.Value = (int)lines[i].Stream;
+                    pTime.Value = Ms(lines[i].Time);
+                    pText.Value = lines[i].Text;
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+                await ExecAsync(connection, tx, "UPDATE runs SET log_lines = @seq WHERE id = @id;", ct, ("@seq", seq), ("@id", task.RunId));
+                await ExecAsync(connection, tx, "UPDATE tasks SET log_offset = log_offset + @n WHERE id = @id;", ct, ("@n", (long)fresh), ("@id", taskId));
+            }
+            await tx.CommitAsync(ct);
+            return new AppendResult(WriteStatus.Accepted, task.LogOffset + fresh);
+        }
+    }
+
+    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null,
+            "SELECT seq, time, stream, text, attempt FROM log_lines WHERE run_id = @run AND seq >= @from ORDER BY seq LIMIT @limit;",
+            ("@run", runId), ("@from", from), ("@limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var lines = new List<LogLine>();
+        while (await reader.ReadAsync(ct))
+            lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4)));
+        return lines;
+    }
+
+    /// <summary>Writes a line of Hearth's own into the run's log, numbered like any other. The run's row must be locked.</summary>
+    private protected static async Task AppendSystemLineAsync(DbConnection connection, DbTransaction tx, string runId, int attempt, DateTimeOffset now, string text, CancellationToken ct)
+    {
+        var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", runId)));
+        await ExecAsync(connection, tx,
+            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text) VALUES (@run, @seq, @attempt, @stream, @time, @text);", ct,
+            ("@run", runId), ("@seq", seq), ("@attempt", attempt), ("@stream", (int)LogStream.System), ("@time", Ms(now)), ("@text", text));
+        await ExecAsync(connection, tx, "UPDATE runs SET log_lines = log_lines + 1 WHERE id = @id;", ct, ("@id", runId));
+    }
+}

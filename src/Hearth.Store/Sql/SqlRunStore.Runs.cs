@@ -1,0 +1,164 @@
+using System.Data.Common;
+using Hearth.Core.Runs;
+
+namespace Hearth.Store.Sql;
+
+public abstract partial class SqlRunStore
+{
+    private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines";
+
+    private const string TaskColumns =
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history";
+
+    public async Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            await ExecAsync(connection, tx,
+                "INSERT INTO runs (id, kind, state, spec, created_at, created_by) VALUES (@id, @kind, @state, @spec, @created, @by);", ct,
+                ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
+                ("@created", Ms(run.CreatedAt)), ("@by", run.CreatedBy));
+            foreach (var task in tasks)
+            {
+                await ExecAsync(connection, tx,
+                    $"""
+                    INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at)
+                    VALUES (@id, @run, @name, 'Pending', @spec, {JsonParameter("@req")}, 1, @max, @queued);
+                    """, ct,
+                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@spec", Json(task.Spec)),
+                    ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
+            }
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    public async Task<Run?> GetRunAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await ReadRunAsync(connection, null, id, ct);
+    }
+
+    public async Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var where = "";
+        var parameters = new List<(string, object?)>();
+        if (query.States is { Count: > 0 } states)
+        {
+            var names = states.Select((s, i) => $"@s{i}").ToList();
+            where = $"WHERE state IN ({string.Join(", ", names)})";
+            parameters.AddRange(states.Select((s, i) => ($"@s{i}", (object?)s.ToString())));
+        }
+        var limit = "";
+        if (query.Limit > 0)
+        {
+            limit = "LIMIT @limit";
+            parameters.Add(("@limit", query.Limit));
+        }
+        await using var command = Command(connection, null, $"SELECT {RunColumns} FROM runs {where} ORDER BY created_at DESC, id {limit};", [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var runs = new List<Run>();
+        while (await reader.ReadAsync(ct)) runs.Add(ReadRun(reader));
+        return runs;
+    }
+
+    public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var run = await ReadRunAsync(connection, tx, runId, ct, forUpdate: true);
+            if (run is null) return null;
+            if (Transitions.Run.IsTerminal(run.State) || run.State == RunState.Terminating) return run;
+
+            var tasks = run.Tasks;
+            var terminal = reason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
+            foreach (var task in tasks.Where(t => !Transitions.Task.IsTerminal(t.State)))
+            {
+                if (task.State == TaskState.Pending)
+                {
+                    Transitions.Task.Check(task.State, terminal);
+                    await ExecAsync(connection, tx,
+                        "UPDATE tasks SET state = @state, stop_reason = @reason, ended_at = @now, reason = @why, not_before = NULL WHERE id = @id;", ct,
+                        ("@state", terminal.ToString()), ("@reason", reason.ToString()), ("@now", Ms(now)),
+                        ("@why", reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"), ("@id", task.Id));
+                }
+                else
+                {
+                    await ExecAsync(connection, tx, "UPDATE tasks SET stop_reason = @reason WHERE id = @id;", ct,
+                        ("@reason", reason.ToString()), ("@id", task.Id));
+                }
+            }
+
+            var stillRunning = tasks.Any(t => t.State is TaskState.Leased or TaskState.Running);
+            var next = stillRunning ? RunState.Terminating : Outcome.ToRunState(terminal);
+            Transitions.Run.Check(run.State, next);
+            await ExecAsync(connection, tx,
+                "UPDATE runs SET state = @state, stop_reason = @reason, ended_at = @ended, reason = @why WHERE id = @id;", ct,
+                ("@state", next.ToString()), ("@reason", reason.ToString()), ("@ended", stillRunning ? null : Ms(now)),
+                ("@why", stillRunning ? null : reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"),
+                ("@id", runId));
+            await AppendSystemLineAsync(connection, tx, runId, tasks.Max(t => t.Attempt), now,
+                reason == StopReason.TimedOut ? "hearth: timeout reached, stopping" : "hearth: kill requested, stopping", ct);
+            await tx.CommitAsync(ct);
+            return await ReadRunAsync(connection, null, runId, ct);
+        }
+    }
+
+    /// <summary>Reads a run and its tasks; with <paramref name="forUpdate"/>, locks the run's row, then its tasks' rows.</summary>
+    private async Task<Run?> ReadRunAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken ct, bool forUpdate = false)
+    {
+        var lockRows = forUpdate ? ForUpdate : "";
+        Run? run;
+        await using (var command = Command(connection, tx, $"SELECT {RunColumns} FROM runs WHERE id = @id{lockRows};", ("@id", id)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            run = await reader.ReadAsync(ct) ? ReadRun(reader) : null;
+        if (run is null) return null;
+
+        var tasks = new List<RunTask>();
+        await using (var command = Command(connection, tx, $"SELECT {TaskColumns} FROM tasks WHERE run_id = @run ORDER BY {TaskOrder}{lockRows};", ("@run", id)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) tasks.Add(ReadTask(reader));
+        }
+        return run with { Tasks = tasks };
+    }
+
+    private static Run ReadRun(DbDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Kind = r.GetString(1),
+        State = Enum.Parse<RunState>(r.GetString(2)),
+        Spec = FromJson<TaskSpec>(r.GetString(3)),
+        CreatedAt = Time(r, 4)!.Value,
+        StartedAt = Time(r, 5),
+        EndedAt = Time(r, 6),
+        ExitCode = Int(r, 7),
+        Reason = Text(r, 8),
+        StopReason = Enum.Parse<StopReason>(r.GetString(9)),
+        CreatedBy = Text(r, 10),
+        LogLines = r.GetInt64(11),
+    };
+
+    private static RunTask ReadTask(DbDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        RunId = r.GetString(1),
+        State = Enum.Parse<TaskState>(r.GetString(2)),
+        Attempt = r.GetInt32(3),
+        MaxAttempts = r.GetInt32(4),
+        Epoch = r.GetInt64(5),
+        AgentId = Text(r, 6),
+        LeaseExpiresAt = Time(r, 7),
+        StartedAt = Time(r, 8),
+        EndedAt = Time(r, 9),
+        Deadline = Time(r, 10),
+        StopReason = Enum.Parse<StopReason>(r.GetString(11)),
+        ExitCode = Int(r, 12),
+        Reason = Text(r, 13),
+        History = FromJson<List<AttemptRecord>>(r.GetString(14)),
+    };
+}

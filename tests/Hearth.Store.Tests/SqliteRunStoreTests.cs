@@ -1,0 +1,17 @@
+using Hearth.Store.Sqlite;
+
+namespace Hearth.Store.Tests;
+
+public sealed class SqliteRunStoreTests : RunStoreConformance
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("hearth-store-").FullName;
+
+    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(new SqliteRunStore(Path.Combine(_directory, "hearth.db")));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
