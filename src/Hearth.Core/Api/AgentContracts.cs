@@ -9,8 +9,12 @@ public sealed record RegisterAgentView(string AgentId, double LeaseTtlSeconds, d
 
 public sealed record LeaseBody(string AgentId, double? WaitSeconds);
 
-/// <summary>A granted task. Every later call about it carries <see cref="Epoch"/>.</summary>
-public sealed record LeaseView(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt);
+/// <summary>
+/// A granted task. Every later call about it carries <see cref="Epoch"/>. <see cref="SecretEnv"/> holds the decrypted
+/// secrets the spec names (variable → value), added to this answer only, never to the stored spec.
+/// </summary>
+public sealed record LeaseView(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt,
+    IReadOnlyDictionary<string, string>? SecretEnv = null);
 
 public sealed record EpochBody(long Epoch);
 

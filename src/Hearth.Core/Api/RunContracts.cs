@@ -17,6 +17,8 @@ public sealed record CreateRunBody
     public bool Network { get; init; }
     public int? MaxAttempts { get; init; }
     public Dictionary<string, string>? Requirements { get; init; }
+    /// <summary>Names of secrets to inject as environment variables; their values never enter the run's record.</summary>
+    public IReadOnlyList<string>? Secrets { get; init; }
 }
 
 /// <summary>A run as the API shows it.</summary>

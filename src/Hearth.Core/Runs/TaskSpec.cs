@@ -5,6 +5,8 @@ public sealed record TaskSpec
 {
     public required IReadOnlyList<string> Command { get; init; }
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    /// <summary>Names of secrets injected at lease time; only the names are stored.</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
     /// <summary>Driver name, or null for the agent's default.</summary>
     public string? Driver { get; init; }
     public string? Image { get; init; }
