@@ -19,6 +19,12 @@ public sealed record SandboxSpec
     /// <summary>Gives the sandbox a network. Off by default: no network unless asked.</summary>
     public bool Network { get; init; }
 
+    /// <summary>
+    /// Host ports published into the sandbox; they need <see cref="Network"/>. Honoured by the oci driver;
+    /// the process and bubblewrap drivers ignore them.
+    /// </summary>
+    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+
     /// <summary>Host directory the driver may use for this sandbox's scratch space; removed on dispose.</summary>
     public required string ScratchRoot { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
 
 namespace Hearth.Sandbox.Oci.Runtime;
@@ -18,6 +19,7 @@ public sealed partial class OciDriver : ISandboxDriver
     private readonly CgroupSupport _cgroups = new();
     private readonly RuntimeCommand _runtime;
     private readonly RuntimeSpecBuilder _specs;
+    private readonly BridgeNetwork _network;
 
     public OciDriver(OciDriverOptions options, ImageStore images, TimeProvider time)
     {
@@ -26,7 +28,11 @@ public sealed partial class OciDriver : ISandboxDriver
         _time = time;
         _runtime = new RuntimeCommand(options.Runtime, options.StateRoot);
         _specs = new RuntimeSpecBuilder(options, _cgroups);
+        _network = new BridgeNetwork(options.Network, time);
     }
+
+    /// <summary>The bridge networked sandboxes join.</summary>
+    public BridgeNetwork Network => _network;
 
     public string Name => "oci";
 
@@ -74,6 +80,7 @@ public sealed partial class OciDriver : ISandboxDriver
         if (!ContainerIdPattern().IsMatch(spec.SandboxId))
             throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid container id");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the oci driver needs an image");
+        if (spec.Ports.Count > 0 && !spec.Network) throw new SandboxStartException("published ports need a network (SandboxSpec.Network)");
         if (IsCrun && _options.FixHybridCgroupsForCrun) await HybridCgroupFix.ApplyAsync(cancellationToken);
 
         StoredImage image;
@@ -96,11 +103,20 @@ public sealed partial class OciDriver : ISandboxDriver
         Directory.CreateDirectory(_options.StateRoot);
         var lease = _images.AcquireLease(image, spec.SandboxId);
         RunRootfs? rootfs = null;
+        ContainerNetwork? network = null;
         Process? process = null;
         try
         {
             rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, _options.RootfsMode, cancellationToken);
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path);
+            NetworkPlan? networkPlan = null;
+            if (spec.Network)
+            {
+                network = await AttachNetworkAsync(spec, cancellationToken);
+                var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(bundle, "etc"), network,
+                    RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
+                networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf);
+            }
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
@@ -113,7 +129,7 @@ public sealed partial class OciDriver : ISandboxDriver
             var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
             var cgroupsPath = config["linux"]!["cgroupsPath"]!.GetValue<string>();
             var sandbox = new OciSandbox(process, _runtime, spec.SandboxId, cgroupsPath, KeepsStoppedContainers(spec),
-                _cgroups, rootfs, scratch, lease, _time, stdout, stderr);
+                _cgroups, rootfs, network, scratch, lease, _time, stdout, stderr);
             await WaitUntilCreatedAsync(process, pidFile, sandbox, cancellationToken);
             return sandbox;
         }
@@ -128,7 +144,20 @@ public sealed partial class OciDriver : ISandboxDriver
             rootfs?.Release();
             lease.Dispose();
             TryDelete(scratch);
+            if (network is not null) await network.DisposeAsync();
             throw;
+        }
+    }
+
+    private async Task<ContainerNetwork> AttachNetworkAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken);
+        }
+        catch (NetworkSetupException e)
+        {
+            throw new SandboxStartException($"cannot set up the network: {e.Message}", e);
         }
     }
 

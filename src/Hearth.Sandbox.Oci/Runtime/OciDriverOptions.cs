@@ -1,3 +1,5 @@
+using Hearth.Sandbox.Oci.Networking;
+
 namespace Hearth.Sandbox.Oci.Runtime;
 
 public enum RootfsMode
@@ -32,6 +34,9 @@ public sealed record OciDriverOptions
     /// v1 hierarchy first. This changes the host until reboot, so it is off unless asked for.
     /// </summary>
     public bool FixHybridCgroupsForCrun { get; init; }
+
+    /// <summary>The bridge network for sandboxes that ask for a network (none is the default).</summary>
+    public OciNetworkOptions Network { get; init; } = new();
 
     /// <summary>How long startup may take before the sandbox is declared failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);

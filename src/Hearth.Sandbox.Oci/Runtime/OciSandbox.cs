@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Networking;
 
 namespace Hearth.Sandbox.Oci.Runtime;
 
 /// <summary>
 /// One container run by <c>runtime run</c> in the foreground: the runtime process is the monitor whose exit
 /// status is the container's. Stop signals go through <c>runtime kill</c>; dispose deletes the container,
-/// unmounts the rootfs, removes the scratch directory and releases the image lease.
+/// unmounts the rootfs, removes the scratch directory, tears down the network and releases the image lease.
 /// </summary>
 internal sealed class OciSandbox : ISandbox
 {
@@ -17,6 +18,7 @@ internal sealed class OciSandbox : ISandbox
     private readonly bool _keptAfterExit;
     private readonly CgroupSupport _cgroups;
     private readonly RunRootfs _rootfs;
+    private readonly ContainerNetwork? _network;
     private readonly string _scratchRoot;
     private readonly ImageLease _lease;
     private readonly TimeProvider _time;
@@ -27,7 +29,7 @@ internal sealed class OciSandbox : ISandbox
 
     public OciSandbox(
         Process process, RuntimeCommand runtime, string containerId, string cgroupsPath, bool keptAfterExit,
-        CgroupSupport cgroups, RunRootfs rootfs, string scratchRoot, ImageLease lease, TimeProvider time,
+        CgroupSupport cgroups, RunRootfs rootfs, ContainerNetwork? network, string scratchRoot, ImageLease lease, TimeProvider time,
         OutputPump stdout, OutputPump stderr)
     {
         _process = process;
@@ -37,6 +39,7 @@ internal sealed class OciSandbox : ISandbox
         _keptAfterExit = keptAfterExit;
         _cgroups = cgroups;
         _rootfs = rootfs;
+        _network = network;
         _scratchRoot = scratchRoot;
         _lease = lease;
         _time = time;
@@ -98,6 +101,8 @@ internal sealed class OciSandbox : ISandbox
             {
             }
             _process.Dispose();
+            // After the container is gone, so nothing holds the namespace; failures here are reported.
+            if (_network is not null) await _network.DisposeAsync();
         }
     }
 

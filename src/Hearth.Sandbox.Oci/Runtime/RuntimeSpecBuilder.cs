@@ -4,7 +4,7 @@ namespace Hearth.Sandbox.Oci.Runtime;
 
 /// <summary>
 /// Writes the OCI runtime spec (config.json) for one sandbox: fresh pid, mount, ipc, uts, cgroup and network
-/// namespaces (the network one is shared with the host only when the run asks for network), a small
+/// namespaces (a run that asks for network joins the namespace its <see cref="NetworkPlan"/> names), a small
 /// capability set (none effective for non-root users), no-new-privileges, seccomp, masked /proc paths,
 /// cgroup limits from the request.
 /// </summary>
@@ -27,13 +27,13 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
     ];
 
-    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath)
+    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null)
     {
         var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
         var linux = new JsonObject
         {
-            ["namespaces"] = Namespaces(spec.Network),
+            ["namespaces"] = Namespaces(network),
             ["cgroupsPath"] = $"{options.CgroupParent.TrimEnd('/')}/{containerId}",
             ["resources"] = Resources(spec.Limits),
             ["maskedPaths"] = Strings(MaskedPaths),
@@ -63,17 +63,23 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                 ["noNewPrivileges"] = true,
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
-            ["hostname"] = containerId.Length > 63 ? containerId[..63] : containerId,
-            ["mounts"] = Mounts(spec.Network),
+            ["hostname"] = Hostname(containerId),
+            ["mounts"] = Mounts(network),
             ["linux"] = linux,
         };
     }
 
-    private static JsonArray Namespaces(bool network)
+    public static string Hostname(string containerId) => containerId.Length > 63 ? containerId[..63] : containerId;
+
+    private static JsonArray Namespaces(NetworkPlan? network)
     {
-        var kinds = new List<string> { "pid", "mount", "ipc", "uts", "cgroup" };
-        if (!network) kinds.Add("network");
-        return new JsonArray(kinds.Select(k => (JsonNode)new JsonObject { ["type"] = k }).ToArray());
+        var namespaces = new JsonArray();
+        foreach (var kind in new[] { "pid", "mount", "ipc", "uts", "cgroup" }) namespaces.Add(new JsonObject { ["type"] = kind });
+        // Without a plan the runtime makes a fresh namespace holding only lo.
+        var net = new JsonObject { ["type"] = "network" };
+        if (network is not null) net["path"] = network.NamespacePath;
+        namespaces.Add(net);
+        return namespaces;
     }
 
     private JsonObject Resources(ResourceLimits limits)
@@ -98,7 +104,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         return resources;
     }
 
-    private static JsonArray Mounts(bool network)
+    private static JsonArray Mounts(NetworkPlan? network)
     {
         var mounts = new JsonArray
         {
@@ -110,10 +116,10 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
         };
-        if (network)
+        if (network is not null)
         {
-            foreach (var file in new[] { "/etc/resolv.conf", "/etc/hosts" })
-                if (File.Exists(file)) mounts.Add(Mount(file, "bind", file, "rbind", "ro", "nosuid", "nodev", "noexec"));
+            mounts.Add(Mount("/etc/hosts", "bind", network.HostsFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
+            mounts.Add(Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
         }
         return mounts;
     }

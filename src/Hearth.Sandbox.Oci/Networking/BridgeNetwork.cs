@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Hearth.Sandbox.Oci.Networking;
+
+/// <summary>
+/// Puts containers on a Linux bridge: a network namespace per container, a veth pair into it, an address from the
+/// <see cref="AddressAllocator"/>, a default route via the bridge, outbound masquerade and published ports in an
+/// nftables table. The bridge, the table and IPv4 forwarding are set up on first use and left in place.
+/// </summary>
+public sealed class BridgeNetwork
+{
+    private const string NamespaceDirectory = "/run/netns";
+    private readonly OciNetworkOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Ipv4Subnet _subnet;
+    private readonly NftRules _rules;
+    private readonly AddressAllocator _allocator;
+    private readonly string _lockPath;
+    private bool _tableReady;
+
+    public BridgeNetwork(OciNetworkOptions options, TimeProvider time)
+    {
+        if (options.BridgeName.Length is 0 or > 15 || options.BridgeName.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_')))
+            throw new ArgumentException($"'{options.BridgeName}' is not a valid interface name");
+        _options = options;
+        _time = time;
+        _subnet = Ipv4Subnet.Parse(options.Subnet);
+        _rules = new NftRules(options, _subnet);
+        _allocator = new AddressAllocator(Path.Combine(options.StateDirectory, options.BridgeName + ".json"), _subnet);
+        _lockPath = Path.Combine(options.StateDirectory, options.BridgeName + ".lock");
+    }
+
+    public IPAddress Gateway => _subnet.Gateway;
+
+    public int PrefixLength => _subnet.PrefixLength;
+
+    public string BridgeName => _options.BridgeName;
+
+    public static string NamespacePath(string name) => Path.Combine(NamespaceDirectory, name);
+
+    public async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
+    {
+        PublishedPorts.Validate(ports);
+        var namespaceName = "hearth-" + sandboxId;
+        // The namespace exists before the address is recorded: an allocation without one is stale (see AddressAllocator).
+        await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
+        IPAddress? address = null;
+        try
+        {
+            address = await AllocateAsync(sandboxId, namespaceName, ports, cancellationToken);
+            var veth = HostVethName(address);
+            if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
+            await IpBatchAsync(null, cancellationToken,
+                $"link add {veth} type veth peer name eth0 netns {namespaceName}",
+                $"link set {veth} master {_options.BridgeName} up");
+            await IpBatchAsync(namespaceName, cancellationToken,
+                $"addr add {address}/{_subnet.PrefixLength} dev eth0",
+                "link set eth0 up",
+                "link set lo up",
+                $"route add default via {_subnet.Gateway}");
+            return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports);
+        }
+        catch
+        {
+            var failures = new List<string>();
+            await TeardownAsync(sandboxId, namespaceName, address, address is null ? [] : ports, failures, CancellationToken.None);
+            throw;
+        }
+    }
+
+    internal async Task DetachAsync(ContainerNetwork network, CancellationToken cancellationToken)
+    {
+        var failures = new List<string>();
+        await TeardownAsync(network.SandboxId, network.NamespaceName, network.Address, network.Ports, failures, cancellationToken);
+        if (failures.Count > 0)
+            throw new NetworkSetupException($"network cleanup of {network.SandboxId} failed: {string.Join("; ", failures)}");
+    }
+
+    /// <summary>The allocations now held on this bridge (for diagnostics and tests).</summary>
+    public async Task<IReadOnlyList<(string Address, string SandboxId)>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        return _allocator.Read().Select(a => (a.Address, a.SandboxId)).ToList();
+    }
+
+    private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
+    {
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        await EnsureBridgeAsync(cancellationToken);
+        var (allocated, reclaimed) = _allocator.Allocate(sandboxId, namespaceName, ports, name => File.Exists(NamespacePath(name)));
+        foreach (var stale in reclaimed)
+        {
+            await WithdrawAsync(stale.Ports, cancellationToken);
+            var staleVeth = HostVethName(IPAddress.Parse(stale.Address));
+            if (LinkExists(staleVeth)) await HostCommand.TryRunAsync("ip", ["link", "del", staleVeth], cancellationToken);
+        }
+        var address = IPAddress.Parse(allocated.Address);
+        if (ports.Count > 0)
+        {
+            var script = string.Concat(ports.Select(p => _rules.Publish(p, allocated.Address)));
+            var (exitCode, error) = await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, script);
+            if (exitCode != 0)
+            {
+                _allocator.Release(allocated.Address, sandboxId);
+                throw new SandboxStartException(error.Contains("File exists", StringComparison.Ordinal)
+                    ? $"a host port in {string.Join(", ", ports)} is already published by another sandbox"
+                    : $"cannot publish ports {string.Join(", ", ports)}: {error}");
+            }
+        }
+        return address;
+    }
+
+    private async Task TeardownAsync(string sandboxId, string namespaceName, IPAddress? address, IReadOnlyList<PortMapping> ports,
+        List<string> failures, CancellationToken cancellationToken)
+    {
+        if (address is not null)
+        {
+            var veth = HostVethName(address);
+            if (LinkExists(veth)) await Record(failures, HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken));
+            await using (await StateLock.AcquireAsync(_lockPath, _time, cancellationToken))
+            {
+                if (ports.Count > 0) await Record(failures, HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken,
+                    string.Concat(ports.Select(_rules.Withdraw))));
+                _allocator.Release(address.ToString(), sandboxId);
+            }
+        }
+        if (File.Exists(NamespacePath(namespaceName)))
+            await Record(failures, HostCommand.TryRunAsync("ip", ["netns", "del", namespaceName], cancellationToken));
+    }
+
+    private static async Task Record(List<string> failures, Task<(int ExitCode, string Error)> step)
+    {
+        var (exitCode, error) = await step;
+        if (exitCode != 0) failures.Add(error);
+    }
+
+    private async Task WithdrawAsync(IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
+    {
+        // One at a time: a batch fails as a whole when one element is already gone.
+        foreach (var port in ports) await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
+    }
+
+    /// <summary>Creates the bridge, its address, forwarding and the nftables table when missing (idempotent).</summary>
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        await EnsureBridgeAsync(cancellationToken);
+    }
+
+    /// <summary>Call under the state lock.</summary>
+    private async Task EnsureBridgeAsync(CancellationToken cancellationToken)
+    {
+        var bridge = _options.BridgeName;
+        if (!LinkExists(bridge))
+        {
+            await IpBatchAsync(null, cancellationToken,
+                $"link add {bridge} type bridge",
+                $"addr add {_subnet.Gateway}/{_subnet.PrefixLength} dev {bridge}",
+                $"link set {bridge} up");
+            _tableReady = false;
+        }
+        if (_tableReady) return;
+        await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1", cancellationToken);
+        // Lets packets DNAT'd from 127.0.0.1 be routed out of the bridge (they are then masqueraded).
+        await File.WriteAllTextAsync($"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "1", cancellationToken);
+        var (exists, _) = await HostCommand.TryRunAsync("nft", ["list", "table", "ip", _options.NftTable], cancellationToken);
+        if (exists != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateTable());
+        _tableReady = true;
+    }
+
+    private static Task IpBatchAsync(string? namespaceName, CancellationToken cancellationToken, params string[] commands)
+    {
+        var input = new StringBuilder();
+        foreach (var command in commands) input.Append(command).Append('\n');
+        string[] args = namespaceName is null ? ["-batch", "-"] : ["-n", namespaceName, "-batch", "-"];
+        return HostCommand.RunAsync("ip", args, cancellationToken, input.ToString());
+    }
+
+    private static bool LinkExists(string name) => Directory.Exists(Path.Combine("/sys/class/net", name));
+
+    /// <summary>Unique while the address is held, and within the 15-character interface name limit.</summary>
+    private static string HostVethName(IPAddress address) =>
+        "hv" + Ipv4Subnet.ToUInt(address).ToString("x8", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using System.Text;
+
+namespace Hearth.Sandbox.Oci.Networking;
+
+/// <summary>Writes the /etc/hosts and /etc/resolv.conf a networked container gets (bind-mounted read-only).</summary>
+internal static class ContainerEtcFiles
+{
+    public static (string Hosts, string ResolvConf) Write(string directory, ContainerNetwork network, string hostname, OciNetworkOptions options)
+    {
+        Directory.CreateDirectory(directory);
+        var hosts = Path.Combine(directory, "hosts");
+        File.WriteAllText(hosts,
+            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{network.Address}\t{hostname}\n{network.Gateway}\thost.hearth.internal\n");
+        var resolvConf = Path.Combine(directory, "resolv.conf");
+        File.WriteAllText(resolvConf, ResolvConf(options));
+        return (hosts, resolvConf);
+    }
+
+    private static string ResolvConf(OciNetworkOptions options)
+    {
+        var text = new StringBuilder();
+        var hostLines = File.Exists(options.HostResolvConf) ? File.ReadAllLines(options.HostResolvConf) : [];
+        var servers = options.DnsServers ?? hostLines
+            .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1], out var ip) && !IPAddress.IsLoopback(ip))
+            .Select(f => f[1])
+            .ToList();
+        foreach (var server in servers) text.Append("nameserver ").Append(server).Append('\n');
+        foreach (var line in hostLines.Where(l => l.StartsWith("search ", StringComparison.Ordinal) || l.StartsWith("options ", StringComparison.Ordinal)))
+            text.Append(line).Append('\n');
+        return text.ToString();
+    }
+}

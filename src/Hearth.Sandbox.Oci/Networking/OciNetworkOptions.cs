@@ -1,0 +1,32 @@
+namespace Hearth.Sandbox.Oci.Networking;
+
+/// <summary>
+/// The bridge network given to sandboxes that ask for a network. Every driver (and process) that uses the same
+/// bridge must use the same subnet, nftables table and state directory.
+/// </summary>
+public sealed record OciNetworkOptions
+{
+    /// <summary>Linux bridge the containers' veths join; created when missing, left in place afterwards.</summary>
+    public string BridgeName { get; init; } = "hearth0";
+
+    /// <summary>Private IPv4 subnet; the bridge takes its first host address and is every container's gateway.</summary>
+    public string Subnet { get; init; } = "10.88.0.0/16";
+
+    /// <summary>nftables table (family ip) holding the masquerade rule and the published-port maps.</summary>
+    public string NftTable { get; init; } = "hearth";
+
+    /// <summary>Address allocations (one JSON file per bridge, changed under an flock'd lock file).</summary>
+    public string StateDirectory { get; init; } = "/run/hearth/oci-network";
+
+    /// <summary>Masquerade traffic from the subnet to other networks (outbound NAT).</summary>
+    public bool Masquerade { get; init; } = true;
+
+    /// <summary>
+    /// Name servers written to the container's /etc/resolv.conf. Null: the host's, minus loopback ones
+    /// (a resolver on the host's 127.0.0.x is unreachable from a container's namespace).
+    /// </summary>
+    public IReadOnlyList<string>? DnsServers { get; init; }
+
+    /// <summary>The host's resolver configuration, read when <see cref="DnsServers"/> is null.</summary>
+    public string HostResolvConf { get; init; } = "/etc/resolv.conf";
+}
