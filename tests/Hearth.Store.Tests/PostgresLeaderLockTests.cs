@@ -40,6 +40,7 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
         Assert.False(await follower.CheckAsync(CancellationToken.None));
 
         await leader.DisposeAsync();
+        await WaitUntilNoLockAsync(database);
         _time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.True(await follower.CheckAsync(CancellationToken.None));
@@ -72,7 +73,14 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
             WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database();
             """, connection);
         await command.ExecuteNonQueryAsync();
-        // pg_terminate_backend only signals; the lock goes when the backend has exited.
+        await WaitUntilNoLockAsync(database);
+    }
+
+    /// <summary>A session's locks go when its backend has exited, a moment after the client sees the connection close.</summary>
+    private static async Task WaitUntilNoLockAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
         await using var gone = new NpgsqlCommand(
             "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database();", connection);
         for (var i = 0; i < 500 && (long)(await gone.ExecuteScalarAsync())! > 0; i++) await Task.Delay(10);

@@ -61,16 +61,18 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
         }
     }
 
-    private protected override async Task<string?> FindClaimableAsync(DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
+    private protected override Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
+        DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
     {
         var labels = JsonSerializer.Serialize(request.Labels, HearthJson.Options);
-        return (string?)await ScalarAsync(connection, tx,
+        var sql = ClaimUpdate(
             """
-            SELECT id FROM tasks
-            WHERE state = 'Pending' AND (not_before IS NULL OR not_before <= @now) AND requirements <@ CAST(@labels AS jsonb)
-            ORDER BY queued_at, id LIMIT 1
-            FOR UPDATE SKIP LOCKED;
-            """, ct, ("@now", Ms(request.Now)), ("@labels", labels));
+            (SELECT id FROM tasks
+             WHERE state = 'Pending' AND (not_before IS NULL OR not_before <= @now) AND requirements <@ CAST(@labels AS jsonb)
+             ORDER BY queued_at, id LIMIT 1
+             FOR UPDATE SKIP LOCKED)
+            """);
+        return Task.FromResult<(string, (string, object?)[])?>((sql, [("@now", Ms(request.Now)), ("@labels", labels)]));
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();

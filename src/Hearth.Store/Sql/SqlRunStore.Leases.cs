@@ -12,28 +12,33 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            var taskId = await FindClaimableAsync(connection, tx, request, ct);
-            if (taskId is null) return null;
+            var statement = await ClaimStatementAsync(connection, tx, request, ct);
+            if (statement is null) return null;
 
             var expires = request.Now + request.LeaseTtl;
             Transitions.Task.Check(TaskState.Pending, TaskState.Leased);
             Lease? lease = null;
-            await using (var command = Command(connection, tx,
-                """
-                UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL
-                WHERE id = @id AND state = 'Pending'
-                RETURNING run_id, epoch, attempt, spec;
-                """, ("@agent", request.AgentId), ("@expires", Ms(expires)), ("@id", taskId)))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            await using (var command = Command(connection, tx, statement.Value.Sql, statement.Value.Parameters))
             {
+                Add(command, "@agent", request.AgentId);
+                Add(command, "@expires", Ms(expires));
+                await using var reader = await command.ExecuteReaderAsync(ct);
                 if (await reader.ReadAsync(ct))
-                    lease = new Lease(taskId, reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), FromJson<TaskSpec>(reader.GetString(3)), expires);
+                    lease = new Lease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), FromJson<TaskSpec>(reader.GetString(4)), expires);
             }
             if (lease is null) return null;
             await tx.CommitAsync(ct);
             return lease;
         }
     }
+
+    /// <summary>The claim's UPDATE, given the SQL expression that picks the task to take.</summary>
+    private protected static string ClaimUpdate(string target) =>
+        $"""
+        UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL
+        WHERE id = {target} AND state = 'Pending'
+        RETURNING id, run_id, epoch, attempt, spec;
+        """;
 
     public async Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct)
     {
@@ -57,7 +62,7 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            await LockRunOfTaskAsync(connection, tx, taskId, ct);
+            var runState = await LockRunOfTaskAsync(connection, tx, taskId, ct);
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
             if (task.State == TaskState.Running) return WriteResult.Accepted;
@@ -66,10 +71,9 @@ public abstract partial class SqlRunStore
             await ExecAsync(connection, tx,
                 "UPDATE tasks SET state = 'Running', started_at = @now, deadline = @deadline WHERE id = @id;", ct,
                 ("@now", Ms(now)), ("@deadline", spec.Timeout is { } t ? Ms(now + t) : null), ("@id", taskId));
-            var runState = await ReadRunStateAsync(connection, tx, task.RunId, ct);
             if (runState == RunState.Starting)
             {
-                Transitions.Run.Check(runState, RunState.Running);
+                Transitions.Run.Check(runState.Value, RunState.Running);
                 await ExecAsync(connection, tx, "UPDATE runs SET state = 'Running', started_at = COALESCE(started_at, @now) WHERE id = @id;", ct,
                     ("@now", Ms(now)), ("@id", task.RunId));
             }
@@ -99,7 +103,7 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            await LockRunOfTaskAsync(connection, tx, taskId, ct);
+            var runState = await LockRunOfTaskAsync(connection, tx, taskId, ct);
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
             var spec = FromJson<TaskSpec>(task.Spec);
@@ -113,7 +117,7 @@ public abstract partial class SqlRunStore
                 var decision = Retries.Decide(PolicyOf(spec, task.MaxAttempts), task.Attempt, Retries.Classify(result), result.ExitCode);
                 if (decision.Retry)
                 {
-                    await RequeueAsync(connection, tx, taskId, task.RunId, task.State, history, now, decision.Delay, ct);
+                    await RequeueAsync(connection, tx, task, runState!.Value, history, now, decision.Delay, ct);
                     await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
                         $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct);
                     await tx.CommitAsync(ct);
@@ -121,7 +125,7 @@ public abstract partial class SqlRunStore
                 }
                 if (attempts.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
             }
-            await FinishTaskAsync(connection, tx, taskId, task.RunId, task.State, state, result.ExitCode, reason, now, history, ct);
+            await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct);
             await tx.CommitAsync(ct);
             return WriteResult.Accepted;
         }
@@ -147,12 +151,11 @@ public abstract partial class SqlRunStore
             var rescued = new List<string>();
             foreach (var (id, runId) in candidates.OrderBy(c => c.RunId, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal))
             {
-                if (ForUpdate.Length > 0)
-                    await ExecAsync(connection, tx, $"SELECT id FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId));
+                var runState = Enum.Parse<RunState>((string)(await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId)))!);
                 // Read again under the lock: a heartbeat or a result may have got there first.
                 var task = await ReadExpiredTaskAsync(connection, tx, id, now, ct);
                 if (task is null) continue;
-                await RescueAsync(connection, tx, task.Value, now, ct);
+                await RescueAsync(connection, tx, task.Value, runState, now, ct);
                 if (!rescued.Contains(runId)) rescued.Add(runId);
             }
             await tx.CommitAsync(ct);
@@ -174,7 +177,7 @@ public abstract partial class SqlRunStore
         return ids;
     }
 
-    private async Task RescueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, DateTimeOffset now, CancellationToken ct)
+    private async Task RescueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, DateTimeOffset now, CancellationToken ct)
     {
         var attempts = FromJson<List<AttemptRecord>>(task.History);
         attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, "agent lost: lease expired"));
@@ -183,7 +186,7 @@ public abstract partial class SqlRunStore
         if (task.StopReason != StopReason.None)
         {
             var state = task.StopReason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
-            await FinishTaskAsync(connection, tx, task.Id, task.RunId, task.State, state, null,
+            await FinishTaskAsync(connection, tx, task, runState, state, null,
                 $"{(state == TaskState.TimedOut ? "timed out" : "killed")}; agent lost before it confirmed", now, history, ct);
             return;
         }
@@ -191,32 +194,31 @@ public abstract partial class SqlRunStore
         var decision = Retries.Decide(PolicyOf(FromJson<TaskSpec>(task.Spec), task.MaxAttempts), task.Attempt, RetryFailure.AgentLost, null);
         if (decision.Retry)
         {
-            await RequeueAsync(connection, tx, task.Id, task.RunId, task.State, history, now, decision.Delay, ct);
+            await RequeueAsync(connection, tx, task, runState, history, now, decision.Delay, ct);
             await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
                 $"hearth: attempt {task.Attempt} lost (agent {task.AgentId} stopped renewing its lease); queued as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct);
         }
         else
         {
-            await FinishTaskAsync(connection, tx, task.Id, task.RunId, task.State, TaskState.Failed, null,
+            await FinishTaskAsync(connection, tx, task, runState, TaskState.Failed, null,
                 $"agent lost after {task.Attempt} attempt(s) ({ListAttempts(attempts)})", now, history, ct);
         }
     }
 
     /// <summary>Sends a task back to the queue as its next attempt, claimable after <paramref name="delay"/>.</summary>
-    private async Task RequeueAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, TaskState from, string history,
+    private static async Task RequeueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, string history,
         DateTimeOffset now, TimeSpan delay, CancellationToken ct)
     {
-        Transitions.Task.Check(from, TaskState.Pending);
+        Transitions.Task.Check(task.State, TaskState.Pending);
         await ExecAsync(connection, tx,
             """
             UPDATE tasks SET state = 'Pending', attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL,
                 started_at = NULL, exit_code = NULL, not_before = @notBefore, history = @history WHERE id = @id;
-            """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", taskId));
-        var runState = await ReadRunStateAsync(connection, tx, runId, ct);
+            """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", task.Id));
         if (runState == RunState.Running)
         {
             Transitions.Run.Check(runState, RunState.Starting);
-            await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", runId));
+            await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", task.RunId));
         }
     }
 
@@ -231,9 +233,13 @@ public abstract partial class SqlRunStore
 
     private protected readonly record struct LeasedTask(
         WriteStatus Status, string Id, string RunId, TaskState State, StopReason StopReason, long LogOffset, int Attempt, int MaxAttempts,
-        string? AgentId, string History, string Spec);
+        string? AgentId, string History, string Spec, long OtherLiveTasks);
 
-    private const string LeasedTaskColumns = "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec";
+    // The count of the run's other live tasks is stable while the run's row is locked: only a claim changes a task
+    // without that lock, and a claim moves Pending to Leased, live to live.
+    private const string LeasedTaskColumns =
+        "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec, " +
+        $"(SELECT COUNT(*) FROM tasks o WHERE o.run_id = tasks.run_id AND o.id <> tasks.id AND o.state NOT IN {TerminalTaskStates})";
 
     /// <summary>Reads (and locks) a task for a write by its lease holder: NotFound, Stale (another epoch, or no longer leased), or Accepted.</summary>
     private async Task<LeasedTask> ReadLeasedTaskAsync(DbConnection connection, DbTransaction tx, string taskId, long epoch, CancellationToken ct)
@@ -257,39 +263,33 @@ public abstract partial class SqlRunStore
 
     private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
         WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
-        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9));
+        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10));
 
-    /// <summary>Locks the row of the task's run, so that run-wide reads and writes (log numbering, the run's outcome) see no concurrent change.</summary>
-    private async Task LockRunOfTaskAsync(DbConnection connection, DbTransaction tx, string taskId, CancellationToken ct)
-    {
-        if (ForUpdate.Length == 0) return;
-        await ExecAsync(connection, tx, $"SELECT id FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};", ct, ("@id", taskId));
-    }
-
-    private static async Task<RunState> ReadRunStateAsync(DbConnection connection, DbTransaction tx, string runId, CancellationToken ct) =>
-        Enum.Parse<RunState>((string)(await ScalarAsync(connection, tx, "SELECT state FROM runs WHERE id = @id;", ct, ("@id", runId)))!);
+    /// <summary>
+    /// Locks the row of the task's run, so that run-wide reads and writes (log numbering, the run's outcome) see no
+    /// concurrent change, and returns the run's state; null when there is no such task.
+    /// </summary>
+    private async Task<RunState?> LockRunOfTaskAsync(DbConnection connection, DbTransaction tx, string taskId, CancellationToken ct) =>
+        await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};", ct, ("@id", taskId))
+            is string state ? Enum.Parse<RunState>(state) : null;
 
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
-    private static async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, TaskState from, TaskState to,
+    private static async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, TaskState to,
         int? exitCode, string? reason, DateTimeOffset now, string? history, CancellationToken ct)
     {
-        Transitions.Task.Check(from, to);
+        Transitions.Task.Check(task.State, to);
         await ExecAsync(connection, tx,
             """
             UPDATE tasks SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now, lease_expires_at = NULL,
                 history = COALESCE(@history, history) WHERE id = @id;
             """, ct,
-            ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history), ("@id", taskId));
+            ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history), ("@id", task.Id));
+        if (task.OtherLiveTasks > 0) return;
 
-        var live = Convert.ToInt64(await ScalarAsync(connection, tx,
-            $"SELECT COUNT(*) FROM tasks WHERE run_id = @run AND state NOT IN {TerminalTaskStates};", ct, ("@run", runId)));
-        if (live > 0) return;
-
-        var runState = await ReadRunStateAsync(connection, tx, runId, ct);
         var next = Outcome.ToRunState(to);
         Transitions.Run.Check(runState, next);
         await ExecAsync(connection, tx,
             "UPDATE runs SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now WHERE id = @id;", ct,
-            ("@state", next.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@id", runId));
+            ("@state", next.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@id", task.RunId));
     }
 }

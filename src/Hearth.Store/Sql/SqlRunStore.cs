@@ -33,8 +33,12 @@ public abstract partial class SqlRunStore : IRunStore
     /// <summary>The column that keeps a run's tasks in the order they were created.</summary>
     private protected abstract string TaskOrder { get; }
 
-    /// <summary>Finds the oldest claimable pending task the agent satisfies and locks it for this transaction; null when none.</summary>
-    private protected abstract Task<string?> FindClaimableAsync(DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct);
+    /// <summary>
+    /// The statement that takes the oldest claimable pending task the agent satisfies (built with <see cref="ClaimUpdate"/>;
+    /// @agent and @expires are added by the caller), or null when there is none.
+    /// </summary>
+    private protected abstract Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
+        DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct);
 
     public async Task PingAsync(CancellationToken ct)
     {

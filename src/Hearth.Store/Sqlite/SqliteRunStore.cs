@@ -82,7 +82,8 @@ public sealed class SqliteRunStore : SqlRunStore
     }
 
     /// <summary>Pages through pending tasks oldest first and matches labels here; the write lock is held, so the row found stays pending.</summary>
-    private protected override async Task<string?> FindClaimableAsync(DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
+    private protected override async Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
+        DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
     {
         long after = long.MinValue;
         var afterId = "";
@@ -106,7 +107,7 @@ public sealed class SqliteRunStore : SqlRunStore
             {
                 if (candidate.Requirements == "{}" ||
                     LabelMatch.Satisfies(request.Labels, FromJson<Dictionary<string, string>>(candidate.Requirements)))
-                    return candidate.Id;
+                    return (ClaimUpdate("@id"), [("@id", candidate.Id)]);
             }
             (after, afterId) = (candidates[^1].QueuedAt, candidates[^1].Id);
         }
