@@ -19,7 +19,11 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
     public PostgresRunStore(string connectionString)
     {
         ConnectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        // The same few statements run all day: prepare them once per connection. Sessions carry no state to reset.
+        if (tuned.MaxAutoPrepare == 0) tuned.MaxAutoPrepare = 64;
+        tuned.NoResetOnClose = true;
+        _dataSource = NpgsqlDataSource.Create(tuned.ToString());
     }
 
     public string ConnectionString { get; }
