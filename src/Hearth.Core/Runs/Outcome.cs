@@ -19,6 +19,7 @@ public static class Outcome
     public static RunState ToRunState(TaskState state) => state switch
     {
         TaskState.Pending => RunState.Starting,
+        TaskState.Waiting => RunState.Starting,
         TaskState.Leased => RunState.Starting,
         TaskState.Running => RunState.Running,
         TaskState.Succeeded => RunState.Succeeded,

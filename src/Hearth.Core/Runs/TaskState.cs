@@ -14,4 +14,6 @@ public enum TaskState
     TimedOut,
     /// <summary>Never ran, because a condition was false or an earlier step failed.</summary>
     Skipped,
+    /// <summary>A workflow step whose predecessors have not ended yet; not offered to agents.</summary>
+    Waiting,
 }

@@ -13,6 +13,7 @@ public static class Transitions
 
     public static StateMachine<TaskState> Task { get; } = new(new Dictionary<TaskState, TaskState[]>
     {
+        [TaskState.Waiting] = [TaskState.Pending, TaskState.Skipped, TaskState.Stopped, TaskState.TimedOut, TaskState.Failed],
         [TaskState.Pending] = [TaskState.Leased, TaskState.Stopped, TaskState.TimedOut, TaskState.Failed, TaskState.Skipped],
         // Back to Pending when a lease is lost and attempts remain (rescue), or handed back by a draining agent.
         [TaskState.Leased] = [TaskState.Running, TaskState.Pending, TaskState.Succeeded, TaskState.Failed, TaskState.Stopped, TaskState.TimedOut],
