@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Hearth.Core.Api;
 using Hearth.Core.Logs;
+using Hearth.Core.Secrets;
 using Hearth.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,8 @@ public sealed class LogShipper : ISandboxOutput
     private readonly ILogger _logger;
     private readonly Task _loop;
     private readonly CancellationTokenSource _abandon = new();
+    private readonly SecretMasker _masker;
+    private string? _lastShipped;
     private long _offset;
 
     public LogShipper(AgentApiClient api, LeaseView lease, TimeProvider time, ILogger logger)
@@ -30,6 +33,7 @@ public sealed class LogShipper : ISandboxOutput
         _lease = lease;
         _time = time;
         _logger = logger;
+        _masker = new SecretMasker(lease.SecretEnv?.Values ?? []);
         _loop = Task.Run(ShipAsync);
     }
 
@@ -65,9 +69,24 @@ public sealed class LogShipper : ISandboxOutput
                 await Task.Delay(Linger, _time);
                 while (chunk.Count < MaxChunk && reader.TryRead(out var line)) chunk.Add(line);
             }
+            Mask(chunk);
             if (!await SendAsync(chunk)) return;
             chunk.Clear();
         }
+    }
+
+    /// <summary>
+    /// Secrets are masked here, before lines leave the host, and again by the server before it stores them. A value cut
+    /// by a line split is caught within a chunk; across chunks only its second part can be (the first is shipped).
+    /// </summary>
+    private void Mask(List<AgentLogLine> chunk)
+    {
+        if (_masker.IsEmpty || chunk.Count == 0) return;
+        var texts = chunk.Select(l => _masker.Apply(l.Text)).ToArray();
+        if (_lastShipped is not null) texts[0] = _masker.ApplyAcross(_lastShipped, texts[0]).Right;
+        for (var i = 1; i < texts.Length; i++) (texts[i - 1], texts[i]) = _masker.ApplyAcross(texts[i - 1], texts[i]);
+        for (var i = 0; i < texts.Length; i++) chunk[i] = chunk[i] with { Text = texts[i] };
+        _lastShipped = texts[^1];
     }
 
     private async Task<bool> SendAsync(List<AgentLogLine> chunk)

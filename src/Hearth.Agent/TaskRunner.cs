@@ -159,12 +159,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// <summary>The task's environment plus what a command may want to know about itself (like CI_JOB_ID).</summary>
     private static Dictionary<string, string> WithHearthVariables(LeaseView lease)
     {
-        var env = new Dictionary<string, string>(lease.Spec.Env, StringComparer.Ordinal)
+        var env = new Dictionary<string, string>(lease.Spec.Env, StringComparer.Ordinal);
+        // Secrets reach the sandbox's environment only: never its command line, never the agent's own environment.
+        foreach (var (name, value) in lease.SecretEnv ?? new Dictionary<string, string>()) env[name] = value;
+        var hearth = new Dictionary<string, string>
         {
             ["HEARTH_RUN_ID"] = lease.RunId,
             ["HEARTH_TASK_ID"] = lease.TaskId,
             ["HEARTH_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        foreach (var (name, value) in hearth) env[name] = value;
         return env;
     }
 

@@ -6,6 +6,7 @@ using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
+using Hearth.Store.Access;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Prometheus;
@@ -17,13 +18,17 @@ public sealed class HearthServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private HearthServer(WebApplication app, IRunStore store)
+    private HearthServer(WebApplication app, IRunStore store, IAccessStore access)
     {
         _app = app;
         Store = store;
+        Access = access;
     }
 
     public IRunStore Store { get; }
+
+    /// <summary>Users, keys, secrets and the audit trail.</summary>
+    public IAccessStore Access { get; }
 
     /// <summary>The base URL actually bound (the port is known only after start when 0 was asked for).</summary>
     public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -32,6 +37,7 @@ public sealed class HearthServer : IAsyncDisposable
     {
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
+        var access = await AccessSetup.PrepareAsync(options, ct);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -42,9 +48,9 @@ public sealed class HearthServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var (host, port) = SplitListen(options.Listen);
-            if (host is "localhost") kestrel.ListenLocalhost(port);
-            else kestrel.Listen(IPAddress.Parse(host), port);
-            kestrel.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
+            if (host is "localhost") kestrel.ListenLocalhost(port, access.ConfigureListener);
+            else kestrel.Listen(IPAddress.Parse(host), port, access.ConfigureListener);
+            kestrel.Limits.MaxRequestBodySize = options.Access.MaxBodyBytes;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
@@ -55,6 +61,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Signals>();
         builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
+        access.AddServices(builder.Services);
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<LeaseDispatcher>();
         builder.Services.AddSingleton<HeartbeatWaiter>();
@@ -64,16 +71,21 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
 
         var app = builder.Build();
+        AccessSetup.UseFront(app);
         app.UseMiddleware<ErrorMiddleware>();
-        app.UseMiddleware<ApiKeyMiddleware>();
+        access.UseAccessControl(app);
         app.MapHealthEndpoints();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<HearthMetrics>().Registry);
         app.MapRunEndpoints();
         app.MapAgentEndpoints();
+        app.MapUserEndpoints();
+        app.MapSecretEndpoints();
+        app.MapAuditEndpoints();
         app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json(await s.ListAgentsAsync(c)));
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
+        await AccessSetup.RotateSecretsAsync(app, ct);
         await app.StartAsync(ct);
-        return new HearthServer(app, store);
+        return new HearthServer(app, store, access.Store);
     }
 
     public Task StopAsync(CancellationToken ct) => _app.StopAsync(ct);
@@ -82,6 +94,7 @@ public sealed class HearthServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
     }
 
     private static (string Host, int Port) SplitListen(string listen)

@@ -94,11 +94,11 @@ public static class DevCommand
         if (File.Exists(path))
         {
             var saved = JsonSerializer.Deserialize<DevCredentials>(await File.ReadAllTextAsync(path, ct), HearthJson.Options);
-            if (saved is not null && await Bootstrap.IsKnownAsync(server.Store, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Store, saved.AgentToken, ct))
+            if (saved is not null && await Bootstrap.IsKnownAsync(server.Access, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Access, saved.AgentToken, ct))
                 return saved;
         }
         var fresh = new DevCredentials(ApiKeys.NewUserKey(), ApiKeys.NewAgentToken());
-        await Bootstrap.AddAsync(server.Store, new Bootstrap.Credentials(fresh.AdminKey, fresh.AgentToken), TimeProvider.System, new IdGenerator(), ct);
+        await Bootstrap.AddAsync(server.Access, new Bootstrap.Credentials(fresh.AdminKey, fresh.AgentToken), TimeProvider.System, new IdGenerator(), ct);
         Directory.CreateDirectory(dataDir);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, HearthJson.Options), ct);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

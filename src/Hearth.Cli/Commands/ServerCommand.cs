@@ -20,7 +20,7 @@ public static class ServerCommand
             var options = LoadOptions(result.GetValue(config), result.GetValue(listen));
             using var signal = new ShutdownSignal();
             await using var server = await HearthServer.StartAsync(options, signal.Hard);
-            var credentials = await Bootstrap.EnsureAsync(server.Store, TimeProvider.System, new IdGenerator(), signal.Hard);
+            var credentials = await Bootstrap.EnsureAsync(server.Access, TimeProvider.System, new IdGenerator(), signal.Hard);
             if (credentials is not null)
             {
                 Console.Error.WriteLine($"hearth: first start; admin API key: {credentials.AdminKey}");

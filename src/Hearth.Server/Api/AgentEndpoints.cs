@@ -1,6 +1,7 @@
 using Hearth.Core.Api;
 using Hearth.Server.Background;
 using Hearth.Server.Configuration;
+using Hearth.Server.Secrets;
 using Hearth.Store;
 
 namespace Hearth.Server.Api;
@@ -24,11 +25,12 @@ public static class AgentEndpoints
             return ApiResults.Json(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds, options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
         });
 
-        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, CancellationToken ct) =>
+        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
+            if (lease is not null) lease = await secrets.AttachAsync(lease, CancellationToken.None);
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
         });
 
@@ -57,13 +59,14 @@ public static class AgentEndpoints
             return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt), metrics, "heartbeat");
         });
 
-        agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, HearthMetrics metrics, LogMasks masks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<LogChunkBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var chunk = body.Value!;
             if (chunk.Offset < 0) return ApiResults.Invalid("offset: must be 0 or more");
-            var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, chunk.Lines ?? [], ct);
+            var lines = await masks.MaskAsync(id, chunk.Lines ?? [], ct);
+            var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, lines, ct);
             if (result.Gap)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));

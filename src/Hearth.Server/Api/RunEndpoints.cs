@@ -1,5 +1,6 @@
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
+using Hearth.Server.Audit;
 using Hearth.Server.Auth;
 using Hearth.Server.Logs;
 using Hearth.Store;
@@ -12,13 +13,15 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/v1/runs");
 
-        runs.MapPost("", async (HttpContext http, RunService service, CancellationToken ct) =>
+        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
+            if (await access.CheckAsync(Caller.From(http), body.Value!, ct) is { } refused) return refused;
             var run = await service.CreateCommandRunAsync(spec, maxAttempts, Caller.From(http).Name, ct);
+            AuditTarget.Set(http, run.Id);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
         });
 

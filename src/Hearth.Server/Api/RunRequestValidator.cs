@@ -39,6 +39,7 @@ public static partial class RunRequestValidator
         {
             Command = body.Command ?? [],
             Env = body.Env ?? [],
+            Secrets = body.Secrets?.Distinct(StringComparer.Ordinal).ToList() ?? [],
             Driver = driverName,
             Image = body.Image,
             Network = body.Network,

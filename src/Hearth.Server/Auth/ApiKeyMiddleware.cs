@@ -1,20 +1,31 @@
 using Hearth.Server.Api;
-using Hearth.Store;
+using Hearth.Store.Access;
 
 namespace Hearth.Server.Auth;
 
 /// <summary>
-/// Every /api/v1 call needs a key. User keys cannot speak the agent protocol and agent tokens can do nothing else.
-/// A store failure while checking a key is 503, never 401: the key may well be valid.
+/// Authentication. Every endpoint but the public ones needs a key. User keys cannot speak the agent protocol and
+/// agent tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
+/// Addresses that keep failing are throttled (<see cref="AuthFailureThrottle"/>).
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, IRunStore store, ILogger<ApiKeyMiddleware> logger)
+public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, AuthFailureThrottle throttle, TimeProvider time, ILogger<ApiKeyMiddleware> logger)
 {
+    private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
+
     public async Task InvokeAsync(HttpContext context)
     {
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api/v1"))
+        var rule = EndpointRules.Of(context);
+        if (rule is { Audience: Audience.Public })
         {
             await next(context);
+            return;
+        }
+
+        var address = ClientAddress.Of(context);
+        if (throttle.IsBlocked(address))
+        {
+            context.Response.Headers.RetryAfter = "60";
+            await ApiResults.Error(StatusCodes.Status429TooManyRequests, "TOO_MANY_FAILURES", "too many failed authentications from this address; wait a minute").ExecuteAsync(context);
             return;
         }
 
@@ -25,10 +36,10 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IRunStore store, ILog
             return;
         }
 
-        ApiKeyRecord? record;
+        AccessKeyRecord? record;
         try
         {
-            record = await store.FindApiKeyAsync(ApiKeys.Hash(key), context.RequestAborted);
+            record = await store.FindKeyAsync(ApiKeys.Hash(key), context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -37,8 +48,9 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IRunStore store, ILog
             return;
         }
 
-        if (record is null)
+        if (record is null || !ApiKeys.HashMatches(key, record.Hash))
         {
+            throttle.RecordFailure(address);
             await ApiResults.Error(StatusCodes.Status401Unauthorized, "INVALID_API_KEY", "the API key is not known").ExecuteAsync(context);
             return;
         }
@@ -48,16 +60,32 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IRunStore store, ILog
             return;
         }
 
-        var agentCall = path.StartsWithSegments("/api/v1/agent");
-        if (agentCall != (record.Kind == ApiKeyKind.Agent))
+        var agentCall = rule is { Audience: Audience.Agent };
+        if (agentCall != (record.Kind == KeyKind.Agent))
         {
             var message = agentCall ? "only agent tokens may use the agent protocol" : "agent tokens may only use the agent protocol";
             await ApiResults.Error(StatusCodes.Status403Forbidden, "FORBIDDEN", message).ExecuteAsync(context);
             return;
         }
 
-        context.Items[typeof(Caller)] = new Caller(record.Id, record.Name, record.Kind, record.Role);
+        context.Items[typeof(Caller)] = new Caller(record.Id, record.Owner, record.Kind, record.Role);
+        await TouchAsync(record);
         await next(context);
+    }
+
+    /// <summary>last_used is kept to the minute: a write per request would cost a synchronous commit each.</summary>
+    private async Task TouchAsync(AccessKeyRecord record)
+    {
+        var now = time.GetUtcNow();
+        if (record.LastUsedAt is { } last && now - last < TouchEvery) return;
+        try
+        {
+            await store.TouchKeyAsync(record.Id, now, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("could not record the last use of key {Key}: {Error}", record.Id, e.Message);
+        }
     }
 
     private static string? ReadKey(HttpRequest request)

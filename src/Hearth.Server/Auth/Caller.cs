@@ -1,10 +1,12 @@
-using Hearth.Store;
+using Hearth.Store.Access;
 
 namespace Hearth.Server.Auth;
 
-/// <summary>Who made the current request, as established by <see cref="ApiKeyMiddleware"/>.</summary>
-public sealed record Caller(string KeyId, string Name, ApiKeyKind Kind, string Role)
+/// <summary>Who made the current request, as established by <see cref="ApiKeyMiddleware"/>. <see cref="Name"/> owns what it creates.</summary>
+public sealed record Caller(string KeyId, string Name, KeyKind Kind, string Role)
 {
     public static Caller From(HttpContext context) =>
-        context.Items[typeof(Caller)] as Caller ?? throw new InvalidOperationException("request was not authenticated");
+        Find(context) ?? throw new InvalidOperationException("request was not authenticated");
+
+    public static Caller? Find(HttpContext context) => context.Items[typeof(Caller)] as Caller;
 }

@@ -23,6 +23,16 @@ public static class ServerConfigLoader
         ["leases.heartbeat"] = (o, v, w) => o with { HeartbeatInterval = Duration(v, w) },
         ["leases.long_poll"] = (o, v, w) => o with { LongPoll = Duration(v, w) },
         ["leases.rescue_interval"] = (o, v, w) => o with { RescueInterval = Duration(v, w) },
+        ["secrets.key_file"] = (o, v, _) => o with { Access = o.Access with { SecretsKeyFile = v } },
+        ["secrets.key"] = (o, v, _) => o with { Access = o.Access with { SecretsKey = v } },
+        ["secrets.old_key_files"] = (o, v, _) => o with { Access = o.Access with { SecretsOldKeyFiles = List(v) } },
+        ["tls.cert_file"] = (o, v, _) => o with { Access = o.Access with { TlsCertFile = v } },
+        ["tls.key_file"] = (o, v, _) => o with { Access = o.Access with { TlsKeyFile = v } },
+        ["cors.allowed_origins"] = (o, v, _) => o with { Access = o.Access with { CorsAllowedOrigins = List(v) } },
+        ["limits.requests_per_minute_per_key"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerKey = (int)Positive(v, w) } },
+        ["limits.requests_per_minute_per_ip"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerIp = (int)Positive(v, w) } },
+        ["limits.auth_failures_per_minute"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinute = (int)Positive(v, w) } },
+        ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
     };
 
     public static IReadOnlyCollection<string> KnownKeys => Keys.Keys;
@@ -88,10 +98,18 @@ public static class ServerConfigLoader
         var where = file ?? "configuration";
         if (options.HeartbeatInterval >= options.LeaseTtl)
             throw new ConfigException($"{where}: leases.heartbeat ({Durations.Format(options.HeartbeatInterval)}) must be shorter than leases.ttl ({Durations.Format(options.LeaseTtl)})");
+        if ((options.Access.TlsCertFile is null) != (options.Access.TlsKeyFile is null))
+            throw new ConfigException($"{where}: tls.cert_file and tls.key_file go together (PEM files)");
         if (options.StoreDriver == "postgres" && string.IsNullOrEmpty(options.StoreConnectionString))
             throw new ConfigException($"{where}: store.driver is postgres but store.connection_string is not set");
         return options;
     }
+
+    private static IReadOnlyList<string> List(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static long Positive(string value, string where) =>
+        long.TryParse(value, out var n) && n is > 0 and <= int.MaxValue ? n : throw new ConfigException($"{where}: '{value}' is not a positive whole number");
 
     private static TimeSpan Duration(string value, string where) =>
         Durations.TryParse(value, out var d) && d > TimeSpan.Zero

@@ -9,8 +9,8 @@ public interface IAccessStore
 {
     Task MigrateAsync(CancellationToken ct);
 
-    /// <summary>Creates the user and its claim token together; false when the email is taken.</summary>
-    Task<bool> CreateUserAsync(UserRecord user, ClaimTokenRecord claim, CancellationToken ct);
+    /// <summary>Creates the user and its claim token (if any) together; false when the email is taken.</summary>
+    Task<bool> CreateUserAsync(UserRecord user, ClaimTokenRecord? claim, CancellationToken ct);
 
     Task<UserRecord?> GetUserAsync(string email, CancellationToken ct);
 

@@ -7,7 +7,7 @@ public abstract partial class SqlAccessStore
     private const string UserColumns = "email, role, created_at, created_by, created_by_request_id, revoked_at, modified_by_request_id";
     private const string KeyColumns = "id, hash, kind, owner, role, created_at, revoked_at, last_used_at";
 
-    public async Task<bool> CreateUserAsync(UserRecord user, ClaimTokenRecord claim, CancellationToken ct)
+    public async Task<bool> CreateUserAsync(UserRecord user, ClaimTokenRecord? claim, CancellationToken ct)
     {
         try
         {
@@ -16,6 +16,7 @@ public abstract partial class SqlAccessStore
                 await ExecAsync(connection, tx,
                     $"INSERT INTO access_users ({UserColumns}) VALUES (@email, @role, @created, @by, @request, NULL, NULL);", ct,
                     ("@email", user.Email), ("@role", user.Role), ("@created", Ms(user.CreatedAt)), ("@by", user.CreatedBy), ("@request", user.CreatedByRequestId));
+                if (claim is null) return true;
                 await ExecAsync(connection, tx,
                     "INSERT INTO access_claim_tokens (hash, email, created_at, expires_at) VALUES (@hash, @email, @created, @expires);", ct,
                     ("@hash", claim.Hash), ("@email", claim.Email), ("@created", Ms(claim.CreatedAt)), ("@expires", Ms(claim.ExpiresAt)));

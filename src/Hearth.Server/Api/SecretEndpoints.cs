@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using Hearth.Core.Api;
+using Hearth.Core.Secrets;
+using Hearth.Server.Audit;
+using Hearth.Server.Auth;
+using Hearth.Server.Configuration;
+using Hearth.Server.Secrets;
+using Hearth.Store.Access;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Hearth.Server.Api;
+
+/// <summary>Secrets: metadata for everyone who may use them, the value itself only for admins and the secret's owner.</summary>
+public static partial class SecretEndpoints
+{
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    public static void MapSecretEndpoints(this IEndpointRouteBuilder app)
+    {
+        var secrets = app.MapGroup("/api/v1/secrets");
+
+        secrets.MapPost("", async (HttpContext http, SecretService service, ServerOptions options, CancellationToken ct) =>
+        {
+            var body = await ReadAsync(http, options, ct);
+            if (body.Error is { } bad) return bad;
+            var request = body.Value!;
+            var name = request.Name ?? "";
+            AuditTarget.Set(http, name);
+            if (!RunAccess.SecretName().IsMatch(name)) return ApiResults.Invalid("name: letters, digits, '_', '.' and '-', up to 128, starting with a letter or digit");
+            var envName = request.EnvName ?? DefaultEnvName(name);
+            if (Invalid(envName, request.Value) is { } error) return error;
+            var created = await service.CreateAsync(name, envName, request.Description, request.Value!, Caller.From(http).Name, RequestIdMiddleware.Of(http), ct);
+            return created is null
+                ? ApiResults.Error(StatusCodes.Status409Conflict, "SECRET_ALREADY_EXISTS", $"a secret named '{name}' exists already (use update)")
+                : ApiResults.Json(View(created), StatusCodes.Status201Created);
+        });
+
+        secrets.MapGet("", async (IAccessStore store, CancellationToken ct) =>
+        {
+            var list = (await store.ListSecretsAsync(ct)).Select(View).ToList();
+            return ApiResults.Json(new SecretListView(list, list.Count));
+        });
+
+        secrets.MapGet("/{name}", async (string name, IAccessStore store, SecretService service, CancellationToken ct) =>
+            await store.GetSecretAsync(name, ct) is { } secret
+                ? ApiResults.Json(new SecretValueView(secret.Name, secret.EnvName, service.Reveal(secret)))
+                : NotFound(name));
+
+        secrets.MapPut("/{name}", async (HttpContext http, string name, IAccessStore store, SecretService service, ServerOptions options, CancellationToken ct) =>
+        {
+            var body = await ReadAsync(http, options, ct);
+            if (body.Error is { } bad) return bad;
+            var request = body.Value!;
+            var existing = await store.GetSecretAsync(name, ct);
+            if (existing is null) return NotFound(name);
+            if (Invalid(request.EnvName ?? existing.EnvName, request.Value, required: false) is { } error) return error;
+            var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http), ct);
+            return updated is null ? NotFound(name) : ApiResults.Json(View(updated));
+        });
+
+        secrets.MapDelete("/{name}", async (string name, IAccessStore store, CancellationToken ct) =>
+            await store.DeleteSecretAsync(name, ct)
+                ? ApiResults.Json(new { message = $"secret {name} deleted", name })
+                : NotFound(name));
+    }
+
+    public static SecretView View(SecretRecord s) => new(s.Name, s.EnvName, s.Description, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.CreatedByRequestId, s.ModifiedByRequestId);
+
+    /// <summary>"db-password" becomes DB_PASSWORD.</summary>
+    public static string DefaultEnvName(string name)
+    {
+        var env = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+        return char.IsAsciiDigit(env[0]) ? "_" + env : env;
+    }
+
+    private static IResult? Invalid(string envName, string? value, bool required = true)
+    {
+        if (!EnvName().IsMatch(envName)) return ApiResults.Invalid($"env_name: '{envName}' is not a variable name (letters, digits and _, not starting with a digit)");
+        if (envName.StartsWith("HEARTH_", StringComparison.Ordinal)) return ApiResults.Invalid($"env_name: '{envName}': HEARTH_ variables are Hearth's own");
+        if (value is null) return required ? ApiResults.Invalid("value: required") : null;
+        if (value.Length < SecretForms.MinFragment)
+            return ApiResults.Invalid($"value: must be at least {SecretForms.MinFragment} characters, or it could not be masked in logs");
+        if (value.Contains('\0')) return ApiResults.Invalid("value: must not contain NUL (it becomes an environment variable)");
+        return null;
+    }
+
+    private static async Task<RequestBody.Parsed<SecretBody>> ReadAsync(HttpContext http, ServerOptions options, CancellationToken ct)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Access.MaxSecretBytes;
+        if (http.Request.ContentLength > options.Access.MaxSecretBytes)
+            return new(null, ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"a secret's body may be at most {options.Access.MaxSecretBytes} bytes"));
+        return await RequestBody.ReadAsync<SecretBody>(http, ct);
+    }
+
+    private static IResult NotFound(string name) => ApiResults.Error(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND", $"no secret named '{name}'");
+}

@@ -1,0 +1,95 @@
+namespace Hearth.Server.Auth;
+
+/// <summary>Who may call an endpoint at all: anyone, agent tokens only, or user keys holding a permission.</summary>
+public enum Audience
+{
+    Public,
+    Agent,
+    User,
+}
+
+/// <summary>Whose resource the route names, for the owner rule ("the creator owns what it made").</summary>
+public enum Owned
+{
+    No,
+    Run,
+    Secret,
+}
+
+/// <param name="Permission">resource.action, granted to roles in <see cref="Policy.Grants"/>; also the audit action name.</param>
+/// <param name="Owner">If set, a caller whose role lacks the permission is still allowed on a resource it created.</param>
+public sealed record EndpointRule(string Method, string Route, Audience Audience, string Permission, Owned Owner = Owned.No);
+
+/// <summary>
+/// The one authorization table. An endpoint not listed here is refused to everyone (default deny), and a
+/// permission not granted to a role is refused unless the owner rule applies. Tested as a matrix: every role × every endpoint.
+/// </summary>
+public static class Policy
+{
+    public static IReadOnlyList<EndpointRule> Endpoints { get; } =
+    [
+        new("GET", "/health", Audience.Public, "health.read"),
+        new("GET", "/ready", Audience.Public, "health.read"),
+        new("GET", "/metrics", Audience.Public, "metrics.read"),
+        new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
+        new("*", "{*path:nonfile}", Audience.Public, "unknown"),
+
+        new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),
+        new("POST", "/api/v1/agent/lease", Audience.Agent, "agent.lease"),
+        new("POST", "/api/v1/agent/drain", Audience.Agent, "agent.drain"),
+        new("POST", "/api/v1/agent/tasks/{id}/running", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/tasks/{id}/heartbeat", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/tasks/{id}/logs", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/tasks/{id}/complete", Audience.Agent, "agent.report"),
+
+        new("POST", "/api/v1/runs", Audience.User, "runs.create"),
+        new("GET", "/api/v1/runs", Audience.User, "runs.read"),
+        new("GET", "/api/v1/runs/{id}", Audience.User, "runs.read", Owned.Run),
+        new("GET", "/api/v1/runs/{id}/logs", Audience.User, "runs.read", Owned.Run),
+        new("POST", "/api/v1/runs/{id}/kill", Audience.User, "runs.kill", Owned.Run),
+        new("GET", "/api/v1/agents", Audience.User, "agents.read"),
+
+        new("POST", "/api/v1/users", Audience.User, "users.create"),
+        new("GET", "/api/v1/users", Audience.User, "users.read"),
+        new("POST", "/api/v1/users/{email}/revoke", Audience.User, "users.revoke"),
+
+        new("POST", "/api/v1/secrets", Audience.User, "secrets.create"),
+        new("GET", "/api/v1/secrets", Audience.User, "secrets.read"),
+        new("GET", "/api/v1/secrets/{name}", Audience.User, "secrets.reveal", Owned.Secret),
+        new("PUT", "/api/v1/secrets/{name}", Audience.User, "secrets.update", Owned.Secret),
+        new("DELETE", "/api/v1/secrets/{name}", Audience.User, "secrets.delete", Owned.Secret),
+
+        new("GET", "/api/v1/audit", Audience.User, "audit.read"),
+        new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
+    ];
+
+    /// <summary>
+    /// Roles as in runvoy. images.use and secrets.use are checked per image and secret a run names. secrets.reveal
+    /// (the plaintext) is admin's, or the secret's owner's, only.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlySet<string>> Grants { get; } = new Dictionary<string, IReadOnlySet<string>>
+    {
+        [Roles.Admin] = new HashSet<string> { "*" },
+        [Roles.Operator] = new HashSet<string>
+        {
+            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use",
+            "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
+        },
+        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "images.use", "secrets.create", "secrets.read", "secrets.use" },
+        [Roles.Viewer] = new HashSet<string> { "runs.read" },
+    };
+
+    public static bool IsGranted(string role, string permission) =>
+        Grants.TryGetValue(role, out var granted) && (granted.Contains("*") || granted.Contains(permission));
+
+    public static EndpointRule? Find(string method, string route)
+    {
+        var normalized = route.Length > 1 ? route.TrimEnd('/') : route;
+        foreach (var rule in Endpoints)
+        {
+            if (string.Equals(rule.Route, normalized, StringComparison.Ordinal) && (rule.Method == "*" || string.Equals(rule.Method, method, StringComparison.OrdinalIgnoreCase)))
+                return rule;
+        }
+        return null;
+    }
+}

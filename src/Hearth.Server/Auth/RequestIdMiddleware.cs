@@ -1,0 +1,27 @@
+using System.Security.Cryptography;
+
+namespace Hearth.Server.Auth;
+
+/// <summary>
+/// Every request gets an id: the caller's X-Request-ID when it is a sane token, else a new one. It is returned in the
+/// response header, used as the request's trace identifier, and recorded in the audit trail.
+/// </summary>
+public sealed class RequestIdMiddleware(RequestDelegate next)
+{
+    public const string Header = "X-Request-ID";
+    private const int MaxLength = 128;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var incoming = context.Request.Headers[Header].ToString();
+        var id = IsValid(incoming) ? incoming : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        context.TraceIdentifier = id;
+        context.Response.Headers[Header] = id;
+        return next(context);
+    }
+
+    public static string Of(HttpContext context) => context.TraceIdentifier;
+
+    private static bool IsValid(string id) =>
+        id.Length is > 0 and <= MaxLength && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+}

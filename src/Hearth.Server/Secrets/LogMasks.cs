@@ -1,0 +1,59 @@
+using Hearth.Core.Logs;
+using Hearth.Core.Secrets;
+using Hearth.Store;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Hearth.Server.Secrets;
+
+/// <summary>
+/// Masks secrets in log lines before the server stores them (and so before anyone can stream them), whatever the
+/// agent did: the masker a lease was handed out with, or, on another server or after a restart, one built from the
+/// current values of the secrets the run names.
+/// </summary>
+public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService secrets, ILogger<LogMasks> logger)
+{
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(30);
+
+    public void Remember(string taskId, IEnumerable<string> values) =>
+        cache.Set(Key(taskId), new SecretMasker(values), new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
+
+    public async Task<IReadOnlyList<AgentLogLine>> MaskAsync(string taskId, IReadOnlyList<AgentLogLine> lines, CancellationToken ct)
+    {
+        if (lines.Count == 0) return lines;
+        var masker = await ForTaskAsync(taskId, ct);
+        if (masker.IsEmpty) return lines;
+        var texts = lines.Select(l => masker.Apply(l.Text)).ToArray();
+        for (var i = 1; i < texts.Length; i++) (texts[i - 1], texts[i]) = masker.ApplyAcross(texts[i - 1], texts[i]);
+        return lines.Select((l, i) => ReferenceEquals(l.Text, texts[i]) ? l : l with { Text = texts[i] }).ToArray();
+    }
+
+    private async Task<SecretMasker> ForTaskAsync(string taskId, CancellationToken ct)
+    {
+        if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null) return known;
+        var run = await runs.GetRunAsync(RunIdOf(taskId), ct);
+        var names = run?.Spec.Secrets ?? [];
+        var values = new List<string>();
+        foreach (var name in names)
+        {
+            try
+            {
+                values.AddRange((await secrets.ResolveAsync([name], ct)).Values);
+            }
+            catch (SecretUnavailableException e)
+            {
+                logger.LogWarning("task {Task}: cannot mask secret {Name}: {Error}", taskId, name, e.Message);
+            }
+        }
+        var masker = values.Count == 0 ? SecretMasker.None : new SecretMasker(values);
+        cache.Set(Key(taskId), masker, new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
+        return masker;
+    }
+
+    private static string Key(string taskId) => "mask:" + taskId;
+
+    private static string RunIdOf(string taskId)
+    {
+        var dash = taskId.LastIndexOf('-');
+        return dash > 0 ? taskId[..dash] : taskId;
+    }
+}

@@ -1,0 +1,56 @@
+using Hearth.Server.Configuration;
+
+namespace Hearth.Server.Secrets;
+
+/// <summary>
+/// Finds the secrets key: secrets.key (HEARTH_SECRETS_KEY), else secrets.key_file, else DataDir/secrets.key which a
+/// single SQLite server creates (mode 0600) on first start. Several servers on PostgreSQL must be given the same key.
+/// </summary>
+public static class SecretKeyLoader
+{
+    public static SecretKeyring Load(ServerOptions options)
+    {
+        var access = options.Access;
+        var current = access.SecretsKey is { Length: > 0 } inline
+            ? Decode(inline, "secrets.key (HEARTH_SECRETS_KEY)")
+            : FromFile(access.SecretsKeyFile ?? DefaultFile(options), create: access.SecretsKeyFile is null);
+        var old = access.SecretsOldKeyFiles.Select(f => FromFile(f, create: false));
+        return new SecretKeyring(current, old);
+    }
+
+    private static string DefaultFile(ServerOptions options) =>
+        options.StoreDriver == "postgres"
+            ? throw new ConfigException("store.driver is postgres: set secrets.key_file or HEARTH_SECRETS_KEY, the same on every server")
+            : Path.Combine(options.DataDir, "secrets.key");
+
+    private static byte[] FromFile(string path, bool create)
+    {
+        if (!File.Exists(path))
+        {
+            if (!create) throw new ConfigException($"{path}: no such secrets key file");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var fresh = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            using var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            using var writer = new StreamWriter(stream);
+            writer.WriteLine(Convert.ToBase64String(fresh));
+            return fresh;
+        }
+        return Decode(File.ReadAllText(path).Trim(), path);
+    }
+
+    private static byte[] Decode(string base64, string where)
+    {
+        try
+        {
+            var key = Convert.FromBase64String(base64);
+            if (key.Length == 32) return key;
+        }
+        catch (FormatException)
+        {
+        }
+        throw new ConfigException($"{where}: the secrets key must be 32 random bytes in base64 (e.g. head -c32 /dev/urandom | base64)");
+    }
+}
