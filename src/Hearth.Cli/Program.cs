@@ -19,6 +19,12 @@ root.Subcommands.Add(KillCommand.Create());
 root.Subcommands.Add(ComposeCommand.Create());
 root.Subcommands.Add(WorkflowCommand.Create());
 root.Subcommands.Add(ImagesCommand.Create());
+root.Subcommands.Add(UsersCommand.Create());
+root.Subcommands.Add(ClaimCommand.Create());
+root.Subcommands.Add(ConfigureCommand.Create());
+root.Subcommands.Add(SecretsCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
+root.Subcommands.Add(AuditCommand.CreateTrace());
 
 try
 {

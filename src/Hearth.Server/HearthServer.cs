@@ -30,6 +30,9 @@ public sealed class HearthServer : IAsyncDisposable
     /// <summary>Users, keys, secrets and the audit trail.</summary>
     public IAccessStore Access { get; }
 
+    /// <summary>The server's services (tests enumerate its endpoints against the policy table).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The base URL actually bound (the port is known only after start when 0 was asked for).</summary>
     public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
@@ -61,6 +64,9 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Signals>();
         builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<Workflows.WorkflowService>();
+        builder.Services.AddSingleton<Workflows.WorkflowReconciler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Workflows.WorkflowReconciler>());
         access.AddServices(builder.Services);
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<LeaseDispatcher>();
@@ -78,6 +84,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapMetrics("/metrics", app.Services.GetRequiredService<HearthMetrics>().Registry);
         app.MapRunEndpoints();
         app.MapAgentEndpoints();
+        Workflows.WorkflowEndpoints.MapWorkflowEndpoints(app);
         app.MapUserEndpoints();
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();

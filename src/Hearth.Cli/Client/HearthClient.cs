@@ -14,16 +14,23 @@ public sealed class HearthClient : IDisposable
     private readonly HttpClient _http;
     private readonly string _server;
 
-    public HearthClient(CliConfig config)
+    /// <param name="anonymous">For the one public call that needs no key yet (claiming one).</param>
+    public HearthClient(CliConfig config, bool anonymous = false)
     {
         _server = (config.Server ?? "").TrimEnd('/');
         if (!Uri.TryCreate(_server + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
             throw new CliException($"server '{config.Server}' is not an http(s) URL (set it with --server or HEARTH_SERVER)");
-        if (string.IsNullOrEmpty(config.ApiKey))
+        if (string.IsNullOrEmpty(config.ApiKey) && !anonymous)
             throw new CliException($"no API key for {_server}: run 'hearth dev', or set HEARTH_API_KEY or api_key in {CliConfig.DefaultPath()}");
         _http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.Add("X-API-Key", config.ApiKey);
+        if (!string.IsNullOrEmpty(config.ApiKey)) _http.DefaultRequestHeaders.Add("X-API-Key", config.ApiKey);
     }
+
+    public string Server => _server;
+
+    /// <summary>Any JSON call under /api/v1 (users, secrets, audit): <paramref name="path"/> is relative, already escaped.</summary>
+    public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        SendAsync<T>(() => new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: HearthJson.Options) }, ct);
 
     public Task<RunView> CreateRunAsync(CreateRunBody body, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/runs") { Content = JsonContent.Create(body, options: HearthJson.Options) }, ct);

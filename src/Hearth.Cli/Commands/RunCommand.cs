@@ -21,15 +21,17 @@ public static class RunCommand
         var network = new Option<bool>("--network") { Description = "Give the sandbox a network (none by default)" };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Times the task may be re-queued after its agent is lost (default 1)" };
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
+        var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
-            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, commandArgs,
+            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, secrets, commandArgs,
         };
         command.SetAction(async (result, ct) =>
         {
             var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
                 result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
+            body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null };
             using var client = CommonOptions.Client(result);
             var format = result.GetValue(CommonOptions.Output);
             var run = await client.CreateRunAsync(body, ct);

@@ -30,7 +30,7 @@ public static class Policy
     [
         new("GET", "/health", Audience.Public, "health.read"),
         new("GET", "/ready", Audience.Public, "health.read"),
-        new("GET", "/metrics", Audience.Public, "metrics.read"),
+        new("*", "/metrics", Audience.Public, "metrics.read"),
         new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
 

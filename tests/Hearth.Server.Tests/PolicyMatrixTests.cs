@@ -1,0 +1,167 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+using Hearth.Server.Auth;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hearth.Server.Tests;
+
+/// <summary>Every role × every endpoint, against resources someone else (the admin) created, so only role grants count.</summary>
+public sealed class PolicyMatrixTests : IAsyncLifetime
+{
+    /// <summary>The intended policy, written out independently of <see cref="Policy"/> so a change to the table shows up here.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["runs.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["runs.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
+        ["runs.kill"] = [Roles.Admin, Roles.Operator],
+        ["agents.read"] = [Roles.Admin, Roles.Operator],
+        ["users.create"] = [Roles.Admin],
+        ["users.read"] = [Roles.Admin, Roles.Operator],
+        ["users.revoke"] = [Roles.Admin],
+        ["secrets.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["secrets.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["secrets.reveal"] = [Roles.Admin],
+        ["secrets.update"] = [Roles.Admin, Roles.Operator],
+        ["secrets.delete"] = [Roles.Admin, Roles.Operator],
+        ["audit.read"] = [Roles.Admin],
+    };
+
+    private TestServer _server = null!;
+    private readonly Dictionary<string, string> _keys = new();
+    private int _serial;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 1000 } });
+        _keys[Roles.Admin] = _server.AdminKey;
+        foreach (var role in (string[])[Roles.Operator, Roles.Developer, Roles.Viewer]) _keys[role] = await _server.KeyForAsync($"{role}@example.com", role);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public static TheoryData<string> Roles_ => new() { Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer };
+
+    [Fact]
+    public void Every_user_permission_in_the_table_has_an_expected_row()
+    {
+        var permissions = Policy.Endpoints.Where(r => r.Audience == Audience.User).Select(r => r.Permission).Distinct().Order().ToArray();
+        Assert.Equal(Allowed.Keys.Order().ToArray(), permissions);
+    }
+
+    [Theory]
+    [MemberData(nameof(Roles_))]
+    public async Task Each_role_gets_exactly_its_grants_on_every_user_endpoint(string role)
+    {
+        var failures = new List<string>();
+        foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.User))
+        {
+            var response = await SendAsync(rule, _keys[role]);
+            var expectAllowed = Allowed[rule.Permission].Contains(role);
+            var code = await TestServer.CodeOf(response);
+            var denied = response.StatusCode == HttpStatusCode.Forbidden;
+            if (expectAllowed == denied || response.StatusCode == HttpStatusCode.Unauthorized)
+                failures.Add($"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode} {code}, expected {(expectAllowed ? "allowed" : "403")}");
+            else if (denied) Assert.Equal("FORBIDDEN", code);
+        }
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task Agent_tokens_are_refused_everywhere_but_the_agent_protocol()
+    {
+        foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.User))
+        {
+            var response = await SendAsync(rule, _server.AgentToken);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{rule.Method} {rule.Route}: {(int)response.StatusCode}");
+            Assert.Equal("FORBIDDEN", await TestServer.CodeOf(response));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Roles_))]
+    public async Task User_keys_never_reach_the_agent_protocol(string role)
+    {
+        foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.Agent))
+        {
+            var response = await SendAsync(rule, _keys[role]);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_key_every_non_public_endpoint_is_401()
+    {
+        foreach (var rule in Policy.Endpoints.Where(r => r.Audience != Audience.Public))
+        {
+            var response = await SendAsync(rule, null);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{rule.Method} {rule.Route}: {(int)response.StatusCode}");
+            Assert.Equal("UNAUTHORIZED", await TestServer.CodeOf(response));
+        }
+    }
+
+    [Fact]
+    public void Every_mapped_endpoint_has_a_rule_and_every_rule_an_endpoint()
+    {
+        var mapped = _server.Server.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (Method: m, Route: e.RoutePattern.RawText!)))
+            .ToList();
+        foreach (var (method, route) in mapped) Assert.True(Policy.Find(method, route) is not null, $"no policy rule for {method} {route}");
+        foreach (var rule in Policy.Endpoints)
+            Assert.Contains(mapped, m => Policy.Find(m.Method, m.Route) == rule);
+    }
+
+    [Fact]
+    public async Task An_unknown_role_is_granted_nothing()
+    {
+        Assert.False(Policy.IsGranted("auditor", "runs.read"));
+        Assert.False(Policy.IsGranted(Roles.Agent, "runs.read"));
+        var response = await _server.Client(_keys[Roles.Viewer]).PostAsJsonAsync("api/v1/secrets", new SecretBody("x", "value", null, null), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    /// <summary>A well-formed request for the rule, on a fresh resource owned by the admin.</summary>
+    private async Task<HttpResponseMessage> SendAsync(EndpointRule rule, string? key)
+    {
+        var n = Interlocked.Increment(ref _serial);
+        var admin = _server.Client(_server.AdminKey);
+        var path = rule.Route;
+        if (path.Contains("{id}"))
+        {
+            if (rule.Audience == Audience.Agent) path = path.Replace("{id}", "nosuchtask-1");
+            else
+            {
+                var run = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options);
+                path = path.Replace("{id}", (await run.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!.Id);
+            }
+        }
+        if (path.Contains("{name}"))
+        {
+            var name = $"matrix-{n}";
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody(name, "matrix-value", null, null), HearthJson.Options)).StatusCode);
+            path = path.Replace("{name}", name);
+        }
+        if (path.Contains("{email}"))
+        {
+            var email = $"victim{n}@example.com";
+            await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody(email, "viewer"), HearthJson.Options);
+            path = path.Replace("{email}", email);
+        }
+        path = path.Replace("{requestId}", "some-request").TrimStart('/');
+        object? body = (rule.Method, rule.Permission) switch
+        {
+            ("POST", "runs.create") => new CreateRunBody { Command = ["true"] },
+            ("POST", "users.create") => new CreateUserBody($"new{n}@example.com", "viewer"),
+            ("POST", "secrets.create") => new SecretBody($"new-{n}", "new-value", null, null),
+            ("PUT", _) => new SecretBody(null, "updated-value", null, null),
+            ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
+            ("POST", _) => new { epoch = 1, agent_id = "x" },
+            _ => null,
+        };
+        var request = new HttpRequestMessage(new HttpMethod(rule.Method), path);
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
+        return await _server.Client(key).SendAsync(request);
+    }
+}
