@@ -48,6 +48,8 @@ public static class Policy
         new("GET", "/api/v1/runs/{id}/logs", Audience.User, "runs.read", Owned.Run),
         new("POST", "/api/v1/runs/{id}/kill", Audience.User, "runs.kill", Owned.Run),
         new("GET", "/api/v1/agents", Audience.User, "agents.read"),
+        new("POST", "/api/v1/workflows/runs", Audience.User, "runs.create"),
+        new("GET", "/api/v1/workflows/runs/{id}", Audience.User, "runs.read", Owned.Run),
 
         new("POST", "/api/v1/users", Audience.User, "users.create"),
         new("GET", "/api/v1/users", Audience.User, "users.read"),
