@@ -13,6 +13,7 @@ namespace Hearth.Server.Tests;
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
+    private bool _ownsDataDir;
 
     private TestServer(HearthServer server, string dataDir, Bootstrap.Credentials credentials, TimeProvider time)
     {
@@ -33,6 +34,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public static async Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null, TimeProvider? time = null, string? dataDir = null)
     {
+        var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("hearth-server-tests-").FullName;
         var options = new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir };
         options = configure?.Invoke(options) ?? options;
@@ -40,7 +42,7 @@ public sealed class TestServer : IAsyncDisposable
         var server = await HearthServer.StartAsync(options, CancellationToken.None, time, LogLevel.Warning);
         var credentials = await Bootstrap.EnsureAsync(server.Access, time, new IdGenerator(), CancellationToken.None)
             ?? new Bootstrap.Credentials("", "");
-        return new TestServer(server, dataDir, credentials, time);
+        return new TestServer(server, dataDir, credentials, time) { _ownsDataDir = owns };
     }
 
     /// <summary>A client sending <paramref name="key"/> (none when null), reused per key.</summary>
@@ -99,6 +101,7 @@ public sealed class TestServer : IAsyncDisposable
         await Server.StopAsync(CancellationToken.None);
         await Server.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!_ownsDataDir) return;
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -43,9 +43,17 @@ public static partial class SecretEndpoints
         });
 
         secrets.MapGet("/{name}", async (string name, IAccessStore store, SecretService service, CancellationToken ct) =>
-            await store.GetSecretAsync(name, ct) is { } secret
-                ? ApiResults.Json(new SecretValueView(secret.Name, secret.EnvName, service.Reveal(secret)))
-                : NotFound(name));
+        {
+            if (await store.GetSecretAsync(name, ct) is not { } secret) return NotFound(name);
+            try
+            {
+                return ApiResults.Json(new SecretValueView(secret.Name, secret.EnvName, service.Reveal(secret)));
+            }
+            catch (SecretUnavailableException e)
+            {
+                return ApiResults.Error(StatusCodes.Status500InternalServerError, "SECRET_UNAVAILABLE", e.Message);
+            }
+        });
 
         secrets.MapPut("/{name}", async (HttpContext http, string name, IAccessStore store, SecretService service, ServerOptions options, CancellationToken ct) =>
         {

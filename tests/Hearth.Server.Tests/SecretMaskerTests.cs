@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Hearth.Core.Secrets;
+
+namespace Hearth.Server.Tests;
+
+public sealed class SecretMaskerTests
+{
+    private const string Secret = "p@ss w0rd/+&\"é<tag>";
+
+    private static readonly SecretMasker Masker = new([Secret]);
+
+    public static TheoryData<string, string> Encodings => new()
+    {
+        { "raw", Secret },
+        { "base64", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)) },
+        { "base64 of value and newline (echo | base64)", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret + "\n")) },
+        { "base64 after one byte", Convert.ToBase64String(Encoding.UTF8.GetBytes("x" + Secret + "tail")) },
+        { "base64 after two bytes", Convert.ToBase64String(Encoding.UTF8.GetBytes("xy" + Secret + "tail")) },
+        { "base64url", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)).Replace('+', '-').Replace('/', '_').TrimEnd('=') },
+        { "url escaped", Uri.EscapeDataString(Secret) },
+        { "form encoded", WebUtility.UrlEncode(Secret) },
+        { "json escaped", JsonSerializer.Serialize(Secret) },
+        { "json relaxed", JsonSerializer.Serialize(Secret, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Encodings))]
+    public void Every_encoding_is_masked(string encoding, string form)
+    {
+        var line = $"before {form} after";
+        var masked = Masker.Apply(line);
+        Assert.Contains(SecretMasker.Mask, masked);
+        Assert.DoesNotContain(Secret, masked);
+        // Of a base64 form only the groups that also encode the neighbouring bytes ("x", "tail") are left.
+        Assert.True(masked.Length < line.Length - form.Length + 20, $"{encoding}: '{masked}'");
+        Assert.StartsWith("before ", masked);
+    }
+
+    [Fact]
+    public void Multi_line_values_are_masked_line_by_line_and_whole()
+    {
+        var key = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END KEY-----";
+        var masker = new SecretMasker([key]);
+        Assert.Equal(SecretMasker.Mask, masker.Apply(key));
+        foreach (var line in key.Split('\n')) Assert.Equal(SecretMasker.Mask, masker.Apply(line));
+        Assert.DoesNotContain("MIIBOg", masker.Apply(JsonSerializer.Serialize(key)));
+    }
+
+    [Fact]
+    public void A_value_split_across_two_lines_is_masked_on_both_sides()
+    {
+        var (left, right) = Masker.ApplyAcross("prefix " + Secret[..7], Secret[7..] + " suffix");
+        Assert.Equal("prefix ***", left);
+        Assert.Equal("*** suffix", right);
+        var (l2, r2) = Masker.ApplyAcross("nothing here", "nor here");
+        Assert.Equal(("nothing here", "nor here"), (l2, r2));
+    }
+
+    [Fact]
+    public void Every_split_point_of_every_form_is_caught()
+    {
+        var masker = new SecretMasker(["hunter2-longer-secret"]);
+        foreach (var form in SecretForms.Of("hunter2-longer-secret"))
+        {
+            for (var cut = 1; cut < form.Length; cut++)
+            {
+                var (left, right) = masker.ApplyAcross("a " + form[..cut], form[cut..] + " b");
+                Assert.Equal("a ***", left);
+                Assert.Equal("*** b", right);
+            }
+        }
+    }
+
+    [Fact]
+    public void Overlapping_and_repeated_values_become_one_mask_each_and_other_text_stays()
+    {
+        var masker = new SecretMasker(["abcdef", "defghi"]);
+        Assert.Equal("x *** y *** z", masker.Apply("x abcdefghi y abcdef z"));
+        Assert.Equal("plain text", masker.Apply("plain text"));
+        Assert.True(SecretMasker.None.IsEmpty);
+        Assert.Equal("anything", SecretMasker.None.Apply("anything"));
+    }
+
+    [Fact]
+    public void Long_base64_wrapped_at_76_columns_is_masked_per_line()
+    {
+        var value = new string('k', 40) + "-" + new string('z', 40) + "-end";
+        var wrapped = Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
+        var masker = new SecretMasker([value]);
+        for (var i = 0; i < wrapped.Length; i += 76)
+        {
+            var line = wrapped.Substring(i, Math.Min(76, wrapped.Length - i));
+            if (line.Length == 76) Assert.Equal(SecretMasker.Mask, masker.Apply(line));
+        }
+    }
+}
