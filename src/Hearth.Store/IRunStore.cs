@@ -37,6 +37,16 @@ public interface IRunStore
     /// <summary>Lines of a run from <paramref name="from"/> (inclusive), at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct);
 
+    /// <summary>Lines of one task of a run (a workflow step), numbered as in the run's log.</summary>
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
+    /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is harmless.
+    /// Returns true when anything changed.
+    /// </summary>
+    Task<bool> AdvanceWorkflowAsync(string runId, IReadOnlyList<TaskTransition> transitions, RunState? outcome, string? reason, DateTimeOffset now, CancellationToken ct);
+
     Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>

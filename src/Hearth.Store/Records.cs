@@ -2,7 +2,11 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Store;
 
-public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts);
+/// <param name="InitialState">Pending for work that may start at once; Waiting or Skipped for workflow steps.</param>
+public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts, TaskState InitialState = TaskState.Pending, string? InitialReason = null);
+
+/// <summary>A workflow scheduler's decision about one task (Waiting to Pending or Skipped).</summary>
+public sealed record TaskTransition(string TaskId, TaskState To, string? Reason);
 
 public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int Limit = 20);
 

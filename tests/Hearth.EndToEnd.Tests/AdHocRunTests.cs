@@ -3,8 +3,8 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Ad-hoc runs through real processes: CLI → server → SQLite → agent → sandbox → logs and exit code.</summary>
-public sealed class AdHocRunTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+/// <summary>Ad-hoc runs through real processes: CLI → server → store → agent → sandbox → logs and exit code.</summary>
+public abstract class AdHocRunTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;
 
@@ -219,3 +219,7 @@ public sealed class AdHocRunTests(ClusterFixture fixture) : IClassFixture<Cluste
             }
         });
 }
+
+public sealed class SqliteAdHocRunTests(SqliteClusterFixture fixture) : AdHocRunTests(fixture), IClassFixture<SqliteClusterFixture>;
+
+public sealed class PostgresAdHocRunTests(PostgresClusterFixture fixture) : AdHocRunTests(fixture), IClassFixture<PostgresClusterFixture>;

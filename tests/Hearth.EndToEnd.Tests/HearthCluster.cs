@@ -1,34 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>A real `hearth server` and `hearth agent` on loopback, each its own process, with a throwaway data dir.</summary>
+/// <summary>
+/// Real `hearth server`s and `hearth agent`s on loopback, each its own process, with a throwaway data dir, on SQLite
+/// (one server) or on a fresh PostgreSQL database (one or several servers sharing it).
+/// </summary>
 public sealed partial class HearthCluster : IAsyncDisposable
 {
     private readonly List<RunningProcess> _agents = [];
+    private readonly List<ServerProcess> _servers = [];
 
-    private HearthCluster(string dataDir, RunningProcess server, string url, string adminKey, string agentToken)
+    private HearthCluster(StoreKind store, string dataDir, string configPath, string adminKey, string agentToken)
     {
+        Store = store;
         DataDir = dataDir;
-        Server = server;
-        Url = url;
+        ConfigPath = configPath;
         AdminKey = adminKey;
         AgentToken = agentToken;
     }
 
+    public StoreKind Store { get; }
     public string DataDir { get; }
-    public RunningProcess Server { get; }
-    public string Url { get; }
+    public string ConfigPath { get; }
+    /// <summary>The first server, the one the CLI and agents talk to unless told otherwise.</summary>
+    public RunningProcess Server => _servers[0].Process;
+    public IReadOnlyList<ServerProcess> Servers => _servers;
+    public string Url => _servers[0].Url;
     public string AdminKey { get; }
     public string AgentToken { get; }
     public IReadOnlyList<RunningProcess> Agents => _agents;
+    /// <summary>The PostgreSQL database the servers share (null on SQLite).</summary>
+    public string? ConnectionString { get; private init; }
 
     /// <summary>The agents' OCI image store (shared by the agents of this cluster, as on one host).</summary>
     public string ImageStore => Path.Combine(DataDir, "images");
 
-    public IReadOnlyDictionary<string, string> ClientEnv => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> ClientEnv => ClientEnvFor(0);
+
+    public IReadOnlyDictionary<string, string> ClientEnvFor(int server) => new Dictionary<string, string>
     {
-        ["HEARTH_SERVER"] = Url,
+        ["HEARTH_SERVER"] = _servers[server].Url,
         ["HEARTH_API_KEY"] = AdminKey,
         ["XDG_CONFIG_HOME"] = Path.Combine(DataDir, "client-config"),
     };
@@ -42,28 +56,85 @@ public sealed partial class HearthCluster : IAsyncDisposable
     [GeneratedRegex(@"agent token: (\S+)")]
     private static partial Regex Token();
 
-    public static async Task<HearthCluster> StartAsync(string? leaseTtl = null, string? heartbeat = null, string? configText = null)
+    public static async Task<HearthCluster> StartAsync(string? leaseTtl = null, string? heartbeat = null, int port = 0,
+        StoreKind store = StoreKind.Sqlite)
     {
         var dataDir = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
+        string? connectionString = null;
+        var storeConfig = "";
+        if (store == StoreKind.Postgres)
+        {
+            var postgres = await SharedPostgres.GetAsync();
+            connectionString = await postgres.CreateDatabaseAsync();
+            storeConfig = $"""
+
+                store:
+                  driver: postgres
+                  connection_string: '{connectionString}'
+                """;
+        }
         var config = Path.Combine(dataDir, "server.yaml");
-        await File.WriteAllTextAsync(config, configText ?? $"""
-            listen: 127.0.0.1:0
+        await File.WriteAllTextAsync(config, $"""
             data_dir: {dataDir}/server
             leases:
               ttl: {leaseTtl ?? "10s"}
               heartbeat: {heartbeat ?? "2s"}
               rescue_interval: 200ms
-            """);
-        var server = new RunningProcess(CliProcess.StartInfo(["server", "--config", config]));
-        var output = await server.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), "the server to listen");
-        var url = Listening().Match(output).Groups[1].Value;
-        var cluster = new HearthCluster(dataDir, server, url, Admin().Match(output).Groups[1].Value, Token().Match(output).Groups[1].Value);
+            """ + storeConfig);
+        var first = port == 0 ? FreePort() : port;
+        var process = StartServerProcess(config, first);
+        var output = await process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), "the server to listen");
+        var cluster = new HearthCluster(store, dataDir, config, Admin().Match(output).Groups[1].Value, Token().Match(output).Groups[1].Value)
+        {
+            ConnectionString = connectionString,
+        };
+        cluster._servers.Add(new ServerProcess(first, process));
         return cluster;
     }
 
-    public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4)
+    private static RunningProcess StartServerProcess(string config, int port) =>
+        new(CliProcess.StartInfo(["server", "--config", config, "--listen", $"127.0.0.1:{port}"]));
+
+    /// <summary>Another server on the same database (PostgreSQL only); returns its index in <see cref="Servers"/>.</summary>
+    public async Task<int> AddServerAsync()
     {
-        var args = new List<string> { "agent", "--server", Url, "--token", AgentToken, "--name", name, "--kill-grace", killGrace,
+        if (Store != StoreKind.Postgres) throw new InvalidOperationException("several servers share one database only on PostgreSQL");
+        var port = FreePort();
+        var process = StartServerProcess(ConfigPath, port);
+        _servers.Add(new ServerProcess(port, process));
+        await process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), $"server {_servers.Count - 1} to listen");
+        return _servers.Count - 1;
+    }
+
+    /// <summary>kill -9 of a server process: no shutdown code runs.</summary>
+    public async Task KillServerAsync(int index = 0)
+    {
+        var server = _servers[index].Process;
+        server.Signal(9);
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Starts a server again on the same config, data and port.</summary>
+    public async Task RestartServerAsync(int index = 0)
+    {
+        var server = _servers[index];
+        await server.Process.DisposeAsync();
+        server.Process = StartServerProcess(ConfigPath, server.Port);
+        await server.Process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), $"server {index} to listen again");
+    }
+
+    public async Task KillAgentAsync(RunningProcess agent)
+    {
+        agent.Signal(9);
+        await agent.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        _agents.Remove(agent);
+        await agent.DisposeAsync();
+    }
+
+    public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4,
+        int server = 0)
+    {
+        var args = new List<string> { "agent", "--server", _servers[server].Url, "--token", AgentToken, "--name", name, "--kill-grace", killGrace,
             "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
         var agent = new RunningProcess(CliProcess.StartInfo(args));
@@ -74,7 +145,18 @@ public sealed partial class HearthCluster : IAsyncDisposable
 
     public Task<CliProcess.Result> CliAsync(params string[] args) => CliProcess.RunAsync(args, ClientEnv);
 
+    public Task<CliProcess.Result> CliOnAsync(int server, params string[] args) => CliProcess.RunAsync(args, ClientEnvFor(server));
+
     public RunningProcess StartCli(params string[] args) => new(CliProcess.StartInfo(args, ClientEnv));
+
+    public RunningProcess StartCliOn(int server, params string[] args) => new(CliProcess.StartInfo(args, ClientEnvFor(server)));
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -84,24 +166,16 @@ public sealed partial class HearthCluster : IAsyncDisposable
         }
         foreach (var agent in _agents)
         {
-            try
-            {
-                await agent.WaitForExitAsync(TimeSpan.FromSeconds(15));
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            await agent.DisposeAsync();
+            await StopAsync(agent);
         }
-        if (!Server.Process.HasExited) Server.Signal(15);
-        try
+        foreach (var server in _servers)
         {
-            await Server.WaitForExitAsync(TimeSpan.FromSeconds(15));
+            if (server.IsUp) server.Process.Signal(15);
         }
-        catch (OperationCanceledException)
+        foreach (var server in _servers)
         {
+            await StopAsync(server.Process);
         }
-        await Server.DisposeAsync();
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -109,5 +183,17 @@ public sealed partial class HearthCluster : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private static async Task StopAsync(RunningProcess process)
+    {
+        try
+        {
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await process.DisposeAsync();
     }
 }

@@ -45,11 +45,19 @@ public sealed class HearthClient : IDisposable
     public Task<RunView> KillAsync(string id, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/runs/{Uri.EscapeDataString(id)}/kill"), ct);
 
-    public Task<LogPageView> LogPageAsync(string id, long from, CancellationToken ct) =>
-        SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}"), ct);
+    public Task<LogPageView> LogPageAsync(string id, long from, CancellationToken ct, string? step = null) =>
+        SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}{StepQuery(step)}"), ct);
+
+    public Task<RunView> CreateWorkflowRunAsync(CreateWorkflowRunBody body, CancellationToken ct) =>
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/workflows/runs") { Content = JsonContent.Create(body, options: HearthJson.Options) }, ct);
+
+    public Task<WorkflowRunView> GetWorkflowRunAsync(string id, CancellationToken ct) =>
+        SendAsync<WorkflowRunView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/workflows/runs/{Uri.EscapeDataString(id)}"), ct);
+
+    private static string StepQuery(string? step) => step is null ? "" : $"&step={Uri.EscapeDataString(step)}";
 
     /// <summary>Follows a run's log over SSE: lines, then one end event. Reconnects from the last line seen if the stream drops.</summary>
-    public async IAsyncEnumerable<LogEvent> FollowAsync(string id, long from, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<LogEvent> FollowAsync(string id, long from, [EnumeratorCancellation] CancellationToken ct, string? step = null)
     {
         var next = from;
         var failures = 0;
@@ -58,7 +66,7 @@ public sealed class HearthClient : IDisposable
             HttpResponseMessage response;
             try
             {
-                var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={next}&follow=true");
+                var request = new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={next}&follow=true{StepQuery(step)}");
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }

@@ -6,7 +6,8 @@ using Hearth.Core.Logs;
 namespace Hearth.Cli.Client;
 
 /// <summary>Writes log lines where they belong: stdout lines to stdout, stderr and Hearth's own lines to stderr.</summary>
-public sealed class LogPrinter(OutputFormat format) : IDisposable
+/// <param name="prefixSteps">Prefix each line of a workflow run with its step, as in "[1.0] ok".</param>
+public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false) : IDisposable
 {
     private readonly StreamWriter _out = new(Console.OpenStandardOutput()) { AutoFlush = false };
     private readonly StreamWriter _err = new(Console.OpenStandardError()) { AutoFlush = false };
@@ -18,11 +19,11 @@ public sealed class LogPrinter(OutputFormat format) : IDisposable
             _out.WriteLine(JsonSerializer.Serialize(line, HearthJson.Options));
             return;
         }
+        var text = prefixSteps && line.Step is { } step ? $"[{step}] {line.Text}" : line.Text;
         switch (line.Stream)
         {
-            case LogStream.Stdout: _out.WriteLine(line.Text); break;
-            case LogStream.Stderr: _err.WriteLine(line.Text); break;
-            default: _err.WriteLine(line.Text); break;
+            case LogStream.Stdout: _out.WriteLine(text); break;
+            default: _err.WriteLine(text); break;
         }
     }
 

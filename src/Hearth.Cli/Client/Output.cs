@@ -18,6 +18,8 @@ public static class Output
 
     public static string State(RunState state) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(state.ToString());
 
+    public static string Name(TaskState state) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(state.ToString());
+
     public static string Duration(RunView run)
     {
         if (run.StartedAt is not { } start) return "-";

@@ -16,10 +16,10 @@ public static class ConfigureCommand
         command.SetAction(async (result, ct) =>
         {
             var current = CliConfig.Load(result.GetValue(CommonOptions.Server), result.GetValue(CommonOptions.ApiKey));
-            var server = result.GetValue(CommonOptions.Server) ?? Prompt($"Server URL [{current.Server}]: ") is { Length: > 0 } typed ? typed : current.Server!;
-            var key = result.GetValue(CommonOptions.ApiKey) ?? Environment.GetEnvironmentVariable("HEARTH_API_KEY") is { Length: > 0 } fromEnv
+            var server = result.GetValue(CommonOptions.Server) ?? (Prompt($"Server URL [{current.Server}]: ") is { Length: > 0 } typed ? typed : current.Server!);
+            var key = result.GetValue(CommonOptions.ApiKey) ?? (Environment.GetEnvironmentVariable("HEARTH_API_KEY") is { Length: > 0 } fromEnv
                 ? fromEnv
-                : Prompt("API key: ");
+                : Prompt("API key: "));
             if (string.IsNullOrEmpty(key)) throw new CliException("no API key given", 2);
             using var client = new HearthClient(new CliConfig(server, key));
             await client.SendJsonAsync<RunListView>(HttpMethod.Get, "api/v1/runs?limit=1", null, ct);

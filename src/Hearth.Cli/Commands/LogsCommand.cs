@@ -11,17 +11,19 @@ public static class LogsCommand
         var id = new Argument<string>("run") { Description = "Run id" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep following until the run ends" };
         var from = new Option<long>("--from") { Description = "Start at this line number (0 = first line)" };
-        var command = new Command("logs", "Print a run's log") { id, follow, from };
+        var step = new Option<string?>("--step") { Description = "Only this step of a workflow run (e.g. 1.0)" };
+        var command = new Command("logs", "Print a run's log (a workflow run's lines are prefixed with their step)") { id, follow, from, step };
         command.SetAction(async (result, ct) =>
         {
             using var client = CommonOptions.Client(result);
             var runId = result.GetValue(id)!;
             var start = result.GetValue(from);
             if (start < 0) throw new CliException("--from: must be 0 or more", 2);
-            using var printer = new LogPrinter(result.GetValue(CommonOptions.Output));
+            var only = result.GetValue(step);
+            using var printer = new LogPrinter(result.GetValue(CommonOptions.Output), prefixSteps: only is null);
             if (result.GetValue(follow))
             {
-                await foreach (var e in client.FollowAsync(runId, start, ct))
+                await foreach (var e in client.FollowAsync(runId, start, ct, only))
                 {
                     if (e.Line is not null) printer.Write(e.Line);
                     printer.Flush();
@@ -30,7 +32,7 @@ public static class LogsCommand
             }
             while (true)
             {
-                var page = await client.LogPageAsync(runId, start, ct);
+                var page = await client.LogPageAsync(runId, start, ct, only);
                 foreach (var line in page.Lines) printer.Write(line);
                 printer.Flush();
                 if (page.Lines.Count == 0 || page.Complete) return 0;

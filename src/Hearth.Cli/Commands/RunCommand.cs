@@ -22,16 +22,20 @@ public static class RunCommand
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Times the task may be re-queued after its agent is lost (default 1)" };
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
         var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
+        var retry = new RetryOptions();
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
             env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, secrets, commandArgs,
         };
+        foreach (var option in retry.All) command.Options.Add(option);
         command.SetAction(async (result, ct) =>
         {
             var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
                 result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
-            body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null };
+            body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
+            if (body.Retry is not null && body.MaxAttempts is not null)
+                throw new CliException("--max-attempts and --retry both set the number of attempts: give one", 2);
             using var client = CommonOptions.Client(result);
             var format = result.GetValue(CommonOptions.Output);
             var run = await client.CreateRunAsync(body, ct);
@@ -103,7 +107,7 @@ public static class RunCommand
     }
 
     /// <summary>Streams the run until it ends. Ctrl-C once kills the run (and keeps streaming); twice leaves at once.</summary>
-    public static async Task<int> FollowAsync(HearthClient client, string runId, OutputFormat format)
+    public static async Task<int> FollowAsync(HearthClient client, string runId, OutputFormat format, bool prefixSteps = false)
     {
         using var leave = new CancellationTokenSource();
         var interrupts = 0;
@@ -122,7 +126,7 @@ public static class RunCommand
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var printer = new LogPrinter(format);
+        using var printer = new LogPrinter(format, prefixSteps);
         try
         {
             await foreach (var e in client.FollowAsync(runId, 0, leave.Token))
@@ -135,7 +139,8 @@ public static class RunCommand
                 }
                 var end = e.End!;
                 printer.Flush();
-                var code = ExitCodes.ForRun(end.Status, end.ExitCode);
+                // A workflow has no exit code of its own: a failed step makes it exit 1.
+                var code = prefixSteps && end.Status == Core.Runs.RunState.Failed ? 1 : ExitCodes.ForRun(end.Status, end.ExitCode);
                 if (format == OutputFormat.Json) Output.Json(end);
                 else if (end.Status != Core.Runs.RunState.Succeeded)
                     Console.Error.WriteLine($"hearth: run {runId} {Output.State(end.Status)}{(end.Reason is null ? "" : $": {end.Reason}")}");

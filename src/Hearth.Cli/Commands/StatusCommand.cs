@@ -29,7 +29,8 @@ public static class StatusCommand
                 ("STARTED", run.StartedAt?.ToString("u") ?? "-"),
                 ("ENDED", run.EndedAt?.ToString("u") ?? "-"),
                 ("DURATION", Output.Duration(run)),
-                ("ATTEMPT", run.Attempt.ToString()),
+                ("ATTEMPT", run.MaxAttempts > 1 ? $"{run.Attempt} of {run.MaxAttempts}" : run.Attempt.ToString()),
+                ("NOT BEFORE", run.NotBefore?.ToString("u") ?? "-"),
                 ("AGENT", run.AgentId ?? "-"),
                 ("LOG LINES", run.LogLines.ToString()),
             };

@@ -19,6 +19,8 @@ public sealed record CreateRunBody
     public Dictionary<string, string>? Requirements { get; init; }
     /// <summary>Names of secrets to inject as environment variables; their values never enter the run's record.</summary>
     public IReadOnlyList<string>? Secrets { get; init; }
+    /// <summary>Which failures are retried and how long each retry waits; null: only a lost agent re-queues the task.</summary>
+    public RetryBody? Retry { get; init; }
 }
 
 /// <summary>A run as the API shows it.</summary>
@@ -38,6 +40,9 @@ public sealed record RunView
     public double? TimeoutSeconds { get; init; }
     public long LogLines { get; init; }
     public int Attempt { get; init; }
+    public int MaxAttempts { get; init; }
+    /// <summary>When a retried task becomes claimable again (null: at once).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
     public string? AgentId { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
@@ -60,6 +65,8 @@ public sealed record RunView
             TimeoutSeconds = run.Spec.Timeout?.TotalSeconds,
             LogLines = run.LogLines,
             Attempt = task?.Attempt ?? 0,
+            MaxAttempts = task?.MaxAttempts ?? 0,
+            NotBefore = task?.NotBefore,
             AgentId = task?.AgentId,
             Attempts = task?.History ?? [],
         };
@@ -68,9 +75,13 @@ public sealed record RunView
 
 public sealed record RunListView(IReadOnlyList<RunView> Runs);
 
-public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text)
+/// <param name="Step">The workflow step that wrote the line (null for ad-hoc runs and run-wide lines).</param>
+public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text, string? Step = null)
 {
-    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text);
+    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text, StepOf(line.TaskId));
+
+    private static string? StepOf(string? taskId) =>
+        taskId is not null && taskId.LastIndexOf("-s", StringComparison.Ordinal) is var at and > 0 ? taskId[(at + 2)..] : null;
 }
 
 /// <summary>GET /api/v1/runs/{id}/logs without follow: one page.</summary>

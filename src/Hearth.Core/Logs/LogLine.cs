@@ -9,4 +9,5 @@ public enum LogStream
 }
 
 /// <summary>One stored line of a run's log. <see cref="Seq"/> numbers lines from 0 within a run.</summary>
-public sealed record LogLine(long Seq, DateTimeOffset Time, LogStream Stream, string Text, int Attempt = 1);
+/// <param name="TaskId">The task that wrote it; null for lines about the whole run.</param>
+public sealed record LogLine(long Seq, DateTimeOffset Time, LogStream Stream, string Text, int Attempt = 1, string? TaskId = null);

@@ -18,4 +18,6 @@ public sealed record Run
     /// <summary>Number of log lines stored so far; the next line gets this number.</summary>
     public long LogLines { get; init; }
     public IReadOnlyList<RunTask> Tasks { get; init; } = [];
+    /// <summary>For a workflow run, its steps; null otherwise.</summary>
+    public WorkflowPlan? Plan { get; init; }
 }

@@ -5,6 +5,8 @@ public sealed record RunTask
 {
     public required string Id { get; init; }
     public required string RunId { get; init; }
+    /// <summary>"main" for an ad-hoc run; the step id (e.g. "2.1") for a workflow step.</summary>
+    public string Name { get; init; } = "main";
     public required TaskState State { get; init; }
     /// <summary>1 for the first lease; each rescue adds one.</summary>
     public required int Attempt { get; init; }
@@ -16,6 +18,8 @@ public sealed record RunTask
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public DateTimeOffset? Deadline { get; init; }
+    /// <summary>A retried task waiting out its back-off is not claimable before this.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
     public StopReason StopReason { get; init; }
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }

@@ -73,7 +73,8 @@ public static class AgentEndpoints
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         });
 
-        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics,
+            Workflows.WorkflowService workflows, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
             if (body.Error is { } bad) return bad;
@@ -82,6 +83,7 @@ public static class AgentEndpoints
             if (result.Status == WriteStatus.Accepted)
             {
                 metrics.TasksCompleted.Inc();
+                if (Workflows.WorkflowService.IsWorkflowTask(id)) await workflows.AdvanceAsync(RunIdOf(id), ct);
                 signals.Pulse(SignalKeys.Run(RunIdOf(id)));
             }
             return Written(result.Status, id, new { }, metrics, "complete");

@@ -47,15 +47,21 @@ public static class RunEndpoints
                 ? ApiResults.Json(RunView.From(run), StatusCodes.Status202Accepted)
                 : ApiResults.NotFound($"no run with id '{id}'"));
 
-        runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, LogFollower follower, IRunStore store, CancellationToken ct) =>
+        runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, string? step, LogFollower follower, IRunStore store, CancellationToken ct) =>
         {
             if (from is < 0) return ApiResults.Invalid("from: must be 0 or more");
             var start = from ?? LastEventId(http) ?? 0;
             var run = await store.GetRunAsync(id, ct);
             if (run is null) return ApiResults.NotFound($"no run with id '{id}'");
+            string? taskId = null;
+            if (step is not null)
+            {
+                taskId = run.Tasks.FirstOrDefault(t => t.Name == step)?.Id;
+                if (taskId is null) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
+            }
             var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, ct));
-            await follower.StreamAsync(http, run, start, ct);
+            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, ct));
+            await follower.StreamAsync(http, run, start, taskId, ct);
             return Results.Empty;
         });
     }

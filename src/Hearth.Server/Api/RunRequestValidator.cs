@@ -30,7 +30,9 @@ public static partial class RunRequestValidator
         if (body.Driver is { } driver && !Drivers.Contains(driver)) errors.Add($"driver: '{driver}' is not a driver (expected one of {string.Join(", ", Drivers)})");
         var maxAttempts = body.MaxAttempts ?? 1;
         if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
+        var retry = RetryRequestValidator.Validate(body.Retry, body.MaxAttempts, errors);
         if (errors.Count > 0) return (null, maxAttempts, errors);
+        if (retry is not null) maxAttempts = retry.MaxAttempts;
 
         var requirements = new Dictionary<string, string>(body.Requirements ?? [], StringComparer.Ordinal);
         var driverName = body.Driver ?? (body.Image is null ? null : "oci");
@@ -48,6 +50,7 @@ public static partial class RunRequestValidator
             Pids = body.Pids,
             Timeout = body.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : null,
             Requirements = requirements,
+            Retry = retry,
         };
         return (spec, maxAttempts, errors);
     }

@@ -82,5 +82,9 @@ internal static class PostgresSchema
             revoked_at bigint
         );
         """,
+        """
+        ALTER TABLE runs ADD COLUMN plan text;
+        ALTER TABLE log_lines ADD COLUMN task_id text;
+        """,
     ];
 }

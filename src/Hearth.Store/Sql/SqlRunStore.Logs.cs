@@ -22,13 +22,14 @@ public abstract partial class SqlRunStore
             {
                 var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
                 await using var insert = Command(connection, tx,
-                    "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text) VALUES (@run, @seq, @attempt, @stream, @time, @text);");
+                    "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);");
                 var pSeq = Add(insert, "@seq", 0L);
                 var pStream = Add(insert, "@stream", 0);
                 var pTime = Add(insert, "@time", 0L);
                 var pText = Add(insert, "@text", "");
                 Add(insert, "@run", task.RunId);
                 Add(insert, "@attempt", task.Attempt);
+                Add(insert, "@task", taskId);
                 for (var i = skip; i < lines.Count; i++)
                 {
                     pSeq.Value = seq++;
@@ -45,26 +46,34 @@ public abstract partial class SqlRunStore
         }
     }
 
-    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct)
+    public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct) =>
+        ReadLogsAsync(runId, null, from, limit, ct);
+
+    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
+        var filter = taskId is null ? "" : " AND task_id = @task";
         await using var command = Command(connection, null,
-            "SELECT seq, time, stream, text, attempt FROM log_lines WHERE run_id = @run AND seq >= @from ORDER BY seq LIMIT @limit;",
-            ("@run", runId), ("@from", from), ("@limit", limit));
+            $"SELECT seq, time, stream, text, attempt, task_id FROM log_lines WHERE run_id = @run AND seq >= @from{filter} ORDER BY seq LIMIT @limit;",
+            ("@run", runId), ("@from", from), ("@limit", limit), ("@task", taskId));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new List<LogLine>();
         while (await reader.ReadAsync(ct))
-            lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4)));
+        {
+            lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2),
+                reader.GetString(3), reader.GetInt32(4), Text(reader, 5)));
+        }
         return lines;
     }
 
     /// <summary>Writes a line of Hearth's own into the run's log, numbered like any other. The run's row must be locked.</summary>
-    private protected static async Task AppendSystemLineAsync(DbConnection connection, DbTransaction tx, string runId, int attempt, DateTimeOffset now, string text, CancellationToken ct)
+    private protected static async Task AppendSystemLineAsync(DbConnection connection, DbTransaction tx, string runId, int attempt, DateTimeOffset now, string text,
+        CancellationToken ct, string? taskId = null)
     {
         var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", runId)));
         await ExecAsync(connection, tx,
-            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text) VALUES (@run, @seq, @attempt, @stream, @time, @text);", ct,
-            ("@run", runId), ("@seq", seq), ("@attempt", attempt), ("@stream", (int)LogStream.System), ("@time", Ms(now)), ("@text", text));
+            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);", ct,
+            ("@run", runId), ("@seq", seq), ("@attempt", attempt), ("@stream", (int)LogStream.System), ("@time", Ms(now)), ("@text", text), ("@task", taskId));
         await ExecAsync(connection, tx, "UPDATE runs SET log_lines = log_lines + 1 WHERE id = @id;", ct, ("@id", runId));
     }
 }

@@ -5,10 +5,10 @@ namespace Hearth.Store.Sql;
 
 public abstract partial class SqlRunStore
 {
-    private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines";
+    private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
     private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history";
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before";
 
     public async Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct)
     {
@@ -17,17 +17,19 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             await ExecAsync(connection, tx,
-                "INSERT INTO runs (id, kind, state, spec, created_at, created_by) VALUES (@id, @kind, @state, @spec, @created, @by);", ct,
+                "INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan) VALUES (@id, @kind, @state, @spec, @created, @by, @plan);", ct,
                 ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
-                ("@created", Ms(run.CreatedAt)), ("@by", run.CreatedBy));
+                ("@created", Ms(run.CreatedAt)), ("@by", run.CreatedBy), ("@plan", run.Plan is null ? null : Json(run.Plan)));
             foreach (var task in tasks)
             {
                 await ExecAsync(connection, tx,
                     $"""
-                    INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at)
-                    VALUES (@id, @run, @name, 'Pending', @spec, {JsonParameter("@req")}, 1, @max, @queued);
+                    INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
+                    VALUES (@id, @run, @name, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
                     """, ct,
                     ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@spec", Json(task.Spec)),
+                    ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
+                    ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
                     ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
             }
             await tx.CommitAsync(ct);
@@ -78,7 +80,7 @@ public abstract partial class SqlRunStore
             var terminal = reason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
             foreach (var task in tasks.Where(t => !Transitions.Task.IsTerminal(t.State)))
             {
-                if (task.State == TaskState.Pending)
+                if (task.State is TaskState.Pending or TaskState.Waiting)
                 {
                     Transitions.Task.Check(task.State, terminal);
                     await ExecAsync(connection, tx,
@@ -141,6 +143,7 @@ public abstract partial class SqlRunStore
         StopReason = Enum.Parse<StopReason>(r.GetString(9)),
         CreatedBy = Text(r, 10),
         LogLines = r.GetInt64(11),
+        Plan = r.IsDBNull(12) ? null : FromJson<WorkflowPlan>(r.GetString(12)),
     };
 
     private static RunTask ReadTask(DbDataReader r) => new()
@@ -160,5 +163,7 @@ public abstract partial class SqlRunStore
         ExitCode = Int(r, 12),
         Reason = Text(r, 13),
         History = FromJson<List<AttemptRecord>>(r.GetString(14)),
+        Name = r.GetString(15),
+        NotBefore = Time(r, 16),
     };
 }

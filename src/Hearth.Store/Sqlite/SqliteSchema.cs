@@ -83,5 +83,9 @@ internal static class SqliteSchema
         """
         ALTER TABLE tasks ADD COLUMN not_before INTEGER;
         """,
+        """
+        ALTER TABLE runs ADD COLUMN plan TEXT;
+        ALTER TABLE log_lines ADD COLUMN task_id TEXT;
+        """,
     ];
 }

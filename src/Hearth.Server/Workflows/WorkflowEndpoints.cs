@@ -1,0 +1,84 @@
+using Hearth.Core.Api;
+using Hearth.Core.Runs;
+using Hearth.Server.Api;
+using Hearth.Server.Auth;
+using Hearth.Server.Configuration;
+using Hearth.Store;
+using Hearth.Workflows.Execution;
+
+namespace Hearth.Server.Workflows;
+
+public static class WorkflowEndpoints
+{
+    public static void MapWorkflowEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/workflows/runs");
+
+        group.MapPost("", async (HttpContext http, WorkflowService workflows, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var errors = PlanValidator.Validate(body.Value!.Plan);
+            if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
+            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, ct);
+            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+        });
+
+        group.MapGet("/{id}", async (string id, IRunStore store, ServerOptions options, TimeProvider time, CancellationToken ct) =>
+        {
+            var run = await store.GetRunAsync(id, ct);
+            if (run?.Plan is not { } plan) return ApiResults.NotFound($"no workflow run with id '{id}'");
+            var agents = await store.ListAgentsAsync(ct);
+            var recent = time.GetUtcNow() - TimeSpan.FromSeconds(Math.Max(60, options.LeaseTtl.TotalSeconds * 3));
+            var groups = agents.Where(a => a.LastSeenAt >= recent && a.Labels.ContainsKey("machine")).Select(a => a.Labels["machine"]).ToHashSet(StringComparer.Ordinal);
+            var tasks = run.Tasks.ToDictionary(t => t.Name, StringComparer.Ordinal);
+            var steps = plan.Steps.Select(step =>
+            {
+                tasks.TryGetValue(step.Id, out var task);
+                var reason = task?.Reason;
+                if (task is { State: TaskState.Pending } && step.Machine is { } machine && !groups.Contains(machine))
+                    reason = $"waiting: no agent in group {machine}";
+                return new WorkflowStepView
+                {
+                    Id = step.Id,
+                    Kind = step.Kind,
+                    ParentId = step.ParentId,
+                    Machine = step.Machine,
+                    Run = step.Run,
+                    Condition = step.Condition,
+                    Source = step.Source,
+                    State = task?.State ?? GroupState(plan, step, tasks),
+                    Reason = reason,
+                    ExitCode = task?.ExitCode,
+                    Attempt = task?.Attempt ?? 0,
+                    AgentId = task?.AgentId,
+                    StartedAt = task?.StartedAt,
+                    EndedAt = task?.EndedAt,
+                };
+            }).ToList();
+            return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }), plan.Name, plan.Source, plan.Variables, steps));
+        });
+    }
+
+    /// <summary>A group is as far as its children: failed if one failed, running if one is live, skipped if all were skipped.</summary>
+    private static TaskState GroupState(WorkflowPlan plan, PlanStep group, IReadOnlyDictionary<string, RunTask> tasks)
+    {
+        var leaves = Leaves(plan, group.Id).Select(id => tasks.TryGetValue(id, out var t) ? t.State : TaskState.Waiting).ToList();
+        if (leaves.Count == 0) return TaskState.Skipped;
+        if (leaves.Any(s => s is TaskState.Failed or TaskState.TimedOut)) return TaskState.Failed;
+        if (leaves.Any(s => s is TaskState.Running or TaskState.Leased)) return TaskState.Running;
+        if (leaves.Any(s => s is TaskState.Pending)) return TaskState.Pending;
+        if (leaves.Any(s => s is TaskState.Waiting)) return TaskState.Waiting;
+        if (leaves.Any(s => s is TaskState.Stopped)) return TaskState.Stopped;
+        return leaves.All(s => s == TaskState.Skipped) ? TaskState.Skipped : TaskState.Succeeded;
+    }
+
+    private static IEnumerable<string> Leaves(WorkflowPlan plan, string groupId)
+    {
+        foreach (var child in plan.Steps.Where(s => s.ParentId == groupId))
+        {
+            if (child.Kind == PlanStepKind.Run) yield return child.Id;
+            else foreach (var leaf in Leaves(plan, child.Id)) yield return leaf;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Hearth.Core;
+using Hearth.Core.Runs;
+using Hearth.Server.Background;
+using Hearth.Store;
+using Hearth.Workflows.Execution;
+
+namespace Hearth.Server.Workflows;
+
+/// <summary>
+/// Starts workflow runs (one task per run step, routed by its machine group) and advances them with the pure
+/// scheduler whenever a step ends. Advancing is idempotent, so the reconciler may repeat it safely.
+/// </summary>
+public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
+{
+    public const string Kind = "workflow";
+
+    public static string TaskId(string runId, string stepId) => $"{runId}-s{stepId}";
+
+    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, CancellationToken ct)
+    {
+        var runId = ids.Next();
+        var runSteps = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToList();
+        var initial = runSteps.ToDictionary(s => s.Id, _ => TaskState.Waiting, StringComparer.Ordinal);
+        var advance = WorkflowProgress.Advance(plan, initial);
+        var decided = advance.Decisions.ToDictionary(d => d.StepId, StringComparer.Ordinal);
+        var env = Environment(plan);
+        var tasks = runSteps.Select(step => new NewTask(
+            TaskId(runId, step.Id),
+            step.Id,
+            new TaskSpec
+            {
+                Command = ["/bin/sh", "-c", step.Run!],
+                Env = env,
+                Requirements = new Dictionary<string, string> { ["machine"] = step.Machine! },
+            },
+            MaxAttempts: 1,
+            decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
+            decided.TryGetValue(step.Id, out var r) ? r.Reason : null)).ToList();
+
+        var run = new Run
+        {
+            Id = runId,
+            Kind = Kind,
+            State = RunState.Starting,
+            CreatedAt = time.GetUtcNow(),
+            Spec = new TaskSpec { Command = ["workflow", plan.Name] },
+            CreatedBy = createdBy,
+            Plan = plan,
+        };
+        await store.CreateRunAsync(run, tasks, ct);
+        metrics.RunsCreated.WithLabels(Kind).Inc();
+        if (advance.Outcome is { } outcome)
+            await store.AdvanceWorkflowAsync(runId, [], outcome, advance.Reason ?? "every step was skipped", time.GetUtcNow(), ct);
+        signals.Pulse(SignalKeys.Work);
+        return (await store.GetRunAsync(runId, ct))!;
+    }
+
+    /// <summary>Moves the run on after a step ended: the next steps become Pending, skipped ones Skipped, and the run ends when all did.</summary>
+    public async Task AdvanceAsync(string runId, CancellationToken ct)
+    {
+        var run = await store.GetRunAsync(runId, ct);
+        if (run?.Plan is not { } plan || Transitions.Run.IsTerminal(run.State)) return;
+        var states = run.Tasks.ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
+        var advance = WorkflowProgress.Advance(plan, states);
+        if (advance.Decisions.Count == 0 && advance.Outcome is null) return;
+        var transitions = advance.Decisions.Select(d => new TaskTransition(TaskId(runId, d.StepId), d.To, d.Reason)).ToList();
+        if (await store.AdvanceWorkflowAsync(runId, transitions, advance.Outcome, advance.Reason, time.GetUtcNow(), ct))
+        {
+            signals.Pulse(SignalKeys.Work);
+            signals.Pulse(SignalKeys.Run(runId));
+        }
+    }
+
+    /// <summary>The run's variables are the steps' environment: BRANCH, TRIGGER, COMMIT_SHA, PR_NUMBER, TAG and --var ones.</summary>
+    private static Dictionary<string, string> Environment(WorkflowPlan plan) =>
+        plan.Variables.Where(v => v.Value.Length > 0).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+
+    public static bool IsWorkflowTask(string taskId) => taskId.Contains("-s", StringComparison.Ordinal);
+
+    public static string RunIdOf(string taskId)
+    {
+        var dash = taskId.LastIndexOf('-');
+        return dash > 0 ? taskId[..dash] : taskId;
+    }
+}
