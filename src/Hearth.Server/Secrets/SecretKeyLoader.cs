@@ -3,8 +3,9 @@ using Hearth.Server.Configuration;
 namespace Hearth.Server.Secrets;
 
 /// <summary>
-/// Finds the secrets key: secrets.key (HEARTH_SECRETS_KEY), else secrets.key_file, else DataDir/secrets.key which a
-/// single SQLite server creates (mode 0600) on first start. Several servers on PostgreSQL must be given the same key.
+/// Finds the secrets key: secrets.key (HEARTH_SECRETS_KEY), else secrets.key_file, else DataDir/secrets.key, created
+/// (mode 0600) on first start. Several servers on one PostgreSQL database must all be given the same key; a server with
+/// another key cannot decrypt the others' secrets and says so (SECRET_UNAVAILABLE).
 /// </summary>
 public static class SecretKeyLoader
 {
@@ -18,10 +19,7 @@ public static class SecretKeyLoader
         return new SecretKeyring(current, old);
     }
 
-    private static string DefaultFile(ServerOptions options) =>
-        options.StoreDriver == "postgres"
-            ? throw new ConfigException("store.driver is postgres: set secrets.key_file or HEARTH_SECRETS_KEY, the same on every server")
-            : Path.Combine(options.DataDir, "secrets.key");
+    private static string DefaultFile(ServerOptions options) => Path.Combine(options.DataDir, "secrets.key");
 
     private static byte[] FromFile(string path, bool create)
     {
@@ -30,13 +28,22 @@ public static class SecretKeyLoader
             if (!create) throw new ConfigException($"{path}: no such secrets key file");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var fresh = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-            using var stream = new FileStream(path, new FileStreamOptions
+            try
             {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-            using var writer = new StreamWriter(stream);
-            writer.WriteLine(Convert.ToBase64String(fresh));
-            return fresh;
+                using var stream = new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                using var writer = new StreamWriter(stream);
+                writer.WriteLine(Convert.ToBase64String(fresh));
+                return fresh;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another server on this data dir made it first: use theirs.
+                Thread.Sleep(100);
+                return Decode(File.ReadAllText(path).Trim(), path);
+            }
         }
         return Decode(File.ReadAllText(path).Trim(), path);
     }
