@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
 
 namespace Hearth.Server.Api;
 
 /// <summary>Turns the <c>retry</c> field of a run request into a <see cref="RetryPolicy"/>, or field errors.</summary>
-public static class RetryRequestValidator
+public static partial class RetryRequestValidator
 {
     public static RetryPolicy? Validate(RetryBody? body, int? maxAttempts, List<string> errors)
     {
@@ -48,10 +49,14 @@ public static class RetryRequestValidator
         return TimeSpan.FromSeconds(s);
     }
 
-    /// <summary>"retry.delay must not be negative" → "retry.delay: must not be negative", like every other field error.</summary>
+    /// <summary>"retry.delay must not be negative" → "retry.delay_seconds: must not be negative": the API's field names, as in every other field error.</summary>
     private static string FieldError(string error)
     {
-        var space = error.IndexOf(' ');
-        return space > 0 ? $"{error[..space]}:{error[space..]}" : error;
+        var named = ApiNames().Replace(error, "retry.$1_seconds");
+        var space = named.IndexOf(' ');
+        return space > 0 ? $"{named[..space]}:{named[space..]}" : named;
     }
+
+    [GeneratedRegex(@"retry\.(max_delay|delay)\b")]
+    private static partial Regex ApiNames();
 }
