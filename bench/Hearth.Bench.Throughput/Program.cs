@@ -1,0 +1,124 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Hearth.Bench.Store;
+using Hearth.Bench.Throughput;
+using Hearth.Store;
+using Hearth.Store.Postgres;
+using Hearth.Store.Sqlite;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+// Trivial tasks per second through a real `hearth server` and N `hearth agent` processes (capacity 1, process driver,
+// `true`), against the raw SQL claim loop on the same database in the same run.
+// Usage: Hearth.Bench.Throughput sqlite [tasks] [agents] [rounds]
+//        Hearth.Bench.Throughput postgres "<connection string of an empty database>" [tasks] [agents] [rounds]
+var driver = args.ElementAtOrDefault(0) ?? "sqlite";
+var rest = driver == "postgres" ? args.Skip(2).ToArray() : args.Skip(1).ToArray();
+var tasks = int.Parse(rest.ElementAtOrDefault(0) ?? "1000");
+var agentCount = int.Parse(rest.ElementAtOrDefault(1) ?? "8");
+var rounds = int.Parse(rest.ElementAtOrDefault(2) ?? "3");
+
+var work = Directory.CreateTempSubdirectory("hearth-throughput-").FullName;
+var config = Path.Combine(work, "server.yaml");
+var dbPath = Path.Combine(work, "hearth.db");
+var connectionString = driver == "postgres" ? args.ElementAtOrDefault(1) ?? throw new ArgumentException("postgres needs a connection string") : null;
+// A long lease: the agents are frozen (SIGSTOP) while a round's queue fills, holding the leases of their polls in flight.
+await File.WriteAllTextAsync(config, $"""
+    data_dir: {work}/server
+    leases:
+      ttl: 5m
+      heartbeat: 10s
+    store:
+      driver: {driver}
+    """ + (connectionString is null ? $"\n  path: {dbPath}\n" : $"\n  connection_string: '{connectionString}'\n"));
+
+var port = FreePort();
+var processes = new List<HearthProcess>();
+try
+{
+    var server = new HearthProcess(["server", "--config", config, "--listen", $"127.0.0.1:{port}"]);
+    processes.Add(server);
+    var boot = await server.WaitForAsync("listening on", TimeSpan.FromSeconds(60));
+    var adminKey = Regex.Match(boot, @"admin API key: (\S+)").Groups[1].Value;
+    var agentToken = Regex.Match(boot, @"agent token: (\S+)").Groups[1].Value;
+    var url = $"http://127.0.0.1:{port}";
+    var agents = new List<HearthProcess>();
+    for (var i = 0; i < agentCount; i++)
+    {
+        var agent = new HearthProcess(["agent", "--server", url, "--token", agentToken, "--name", $"bench-{i}", "--capacity", "1",
+            "--default-driver", "process", "--scratch", Path.Combine(work, $"scratch-{i}")]);
+        processes.Add(agent);
+        agents.Add(agent);
+    }
+    foreach (var agent in agents) await agent.WaitForAsync("registered as", TimeSpan.FromSeconds(60));
+
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
+    var api = new ApiLoad(http);
+
+    IRunStore store;
+    IRawClaimLoop loop;
+    Func<DbConnection> connect;
+    NpgsqlDataSource? dataSource = null;
+    if (connectionString is not null)
+    {
+        store = new PostgresRunStore(connectionString);
+        dataSource = NpgsqlDataSource.Create(connectionString);
+        loop = new PostgresRawClaimLoop(dataSource);
+        connect = () => dataSource.CreateConnection();
+    }
+    else
+    {
+        store = new SqliteRunStore(dbPath);
+        loop = new SqliteRawClaimLoop(dbPath);
+        connect = () => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dbPath, DefaultTimeout = 30 }.ToString());
+    }
+    var raw = new RawFloor(store, loop, connect);
+
+    // Warm-up: JIT in the server and agents, connection pools, both loops.
+    await api.SubmitAsync(agentCount * 10, agentCount);
+    await api.WaitForAllAsync(agentCount * 10, TimeSpan.FromMinutes(2));
+    await raw.MeasureAsync(200, agentCount);
+
+    Console.WriteLine($"driver={driver} tasks={tasks} agents={agentCount} rounds={rounds} cpus={Environment.ProcessorCount}");
+    var apiRates = new List<double>();
+    var rawRates = new List<double>();
+    var submitRates = new List<double>();
+    for (var round = 0; round < rounds; round++)
+    {
+        // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's measurement.
+        foreach (var agent in agents) agent.Signal(19);
+        submitRates.Add(await api.SubmitAsync(tasks, agentCount));
+        var start = DateTimeOffset.UtcNow;
+        foreach (var agent in agents) agent.Signal(18);
+        var end = await api.WaitForAllAsync(tasks, TimeSpan.FromMinutes(10));
+        apiRates.Add(tasks / (end - start).TotalSeconds);
+
+        // The agents stay frozen while the raw loop runs, so that only the server's idle polls touch the database.
+        foreach (var agent in agents) agent.Signal(19);
+        rawRates.Add(await raw.MeasureAsync(tasks, agentCount));
+        foreach (var agent in agents) agent.Signal(18);
+        Console.WriteLine($"round {round + 1}: server + {agentCount} agents {apiRates[^1]:F0} tasks/s, raw SQL {rawRates[^1]:F0} tasks/s " +
+            $"(submissions {submitRates[^1]:F0} runs/s)");
+    }
+    double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+    Console.WriteLine($"median: server + {agentCount} agents {Median(apiRates):F0} tasks/s, raw SQL {Median(rawRates):F0} tasks/s, " +
+        $"ratio {Median(apiRates) / Median(rawRates):F2}; submissions {Median(submitRates):F0} runs/s");
+    if (store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+    if (dataSource is not null) await dataSource.DisposeAsync();
+}
+finally
+{
+    foreach (var process in Enumerable.Reverse(processes)) await process.DisposeAsync();
+    SqliteConnection.ClearAllPools();
+    Directory.Delete(work, recursive: true);
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
