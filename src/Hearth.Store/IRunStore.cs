@@ -64,12 +64,6 @@ public interface IRunStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
-    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct);
-
-    Task<ApiKeyRecord?> FindApiKeyAsync(string hash, CancellationToken ct);
-
-    Task<bool> AnyApiKeyAsync(ApiKeyKind kind, CancellationToken ct);
-
     /// <summary>Checks the store answers (for /ready).</summary>
     Task PingAsync(CancellationToken ct);
 }

@@ -38,10 +38,4 @@ public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, 
 
 public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
 
-public enum ApiKeyKind
-{
-    User,
-    Agent,
-}
 
-public sealed record ApiKeyRecord(string Id, string Hash, ApiKeyKind Kind, string Name, string Role, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt = null);

@@ -138,22 +138,16 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
-    public async Task Agents_and_api_keys_are_stored()
+    public async Task Agents_are_stored()
     {
         var labels = new Dictionary<string, string> { ["arch"] = "x86_64" };
         var agent = await Store.RegisterAgentAsync(new AgentRegistration("a1", labels, 4, "1.0"), Time.GetUtcNow(), CancellationToken.None);
         Advance(TimeSpan.FromSeconds(5));
         await Store.TouchAgentAsync(agent.Id, Time.GetUtcNow(), CancellationToken.None);
-        var key = new ApiKeyRecord("k1", "hash1", ApiKeyKind.Agent, "agents", "agent", Time.GetUtcNow());
-        await Store.CreateApiKeyAsync(key, CancellationToken.None);
 
         var listed = Assert.Single(await Store.ListAgentsAsync(CancellationToken.None));
         Assert.Equal("x86_64", listed.Labels["arch"]);
         Assert.Equal(Time.GetUtcNow(), listed.LastSeenAt);
-        Assert.Equal(key, await Store.FindApiKeyAsync("hash1", CancellationToken.None));
-        Assert.Null(await Store.FindApiKeyAsync("nope", CancellationToken.None));
-        Assert.True(await Store.AnyApiKeyAsync(ApiKeyKind.Agent, CancellationToken.None));
-        Assert.False(await Store.AnyApiKeyAsync(ApiKeyKind.User, CancellationToken.None));
         await Store.PingAsync(CancellationToken.None);
     }
 

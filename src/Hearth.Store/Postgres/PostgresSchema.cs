@@ -86,5 +86,9 @@ internal static class PostgresSchema
         ALTER TABLE runs ADD COLUMN plan text;
         ALTER TABLE log_lines ADD COLUMN task_id text;
         """,
+        """
+        -- API keys moved to the access store (its own tables and migrations).
+        DROP TABLE IF EXISTS api_keys;
+        """,
     ];
 }

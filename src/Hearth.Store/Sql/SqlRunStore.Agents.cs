@@ -43,36 +43,4 @@ public abstract partial class SqlRunStore
         await using var connection = await OpenAsync(ct);
         await ExecAsync(connection, null, "UPDATE agents SET last_seen_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", agentId));
     }
-
-    public async Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken ct)
-    {
-        var (connection, tx) = await BeginWriteAsync(ct);
-        await using (connection)
-        await using (tx)
-        {
-            await ExecAsync(connection, tx,
-                "INSERT INTO api_keys (id, hash, kind, name, role, created_at, revoked_at) VALUES (@id, @hash, @kind, @name, @role, @created, @revoked);", ct,
-                ("@id", key.Id), ("@hash", key.Hash), ("@kind", key.Kind.ToString()), ("@name", key.Name), ("@role", key.Role),
-                ("@created", Ms(key.CreatedAt)), ("@revoked", Ms(key.RevokedAt)));
-            await tx.CommitAsync(ct);
-        }
-    }
-
-    public async Task<ApiKeyRecord?> FindApiKeyAsync(string hash, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var command = Command(connection, null,
-            "SELECT id, hash, kind, name, role, created_at, revoked_at FROM api_keys WHERE hash = @hash;", ("@hash", hash));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) return null;
-        return new ApiKeyRecord(reader.GetString(0), reader.GetString(1), Enum.Parse<ApiKeyKind>(reader.GetString(2)), reader.GetString(3),
-            reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6));
-    }
-
-    public async Task<bool> AnyApiKeyAsync(ApiKeyKind kind, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        return Convert.ToInt64(await ScalarAsync(connection, null, "SELECT COUNT(*) FROM api_keys WHERE kind = @kind AND revoked_at IS NULL;", ct,
-            ("@kind", kind.ToString()))) > 0;
-    }
 }

@@ -87,5 +87,9 @@ internal static class SqliteSchema
         ALTER TABLE runs ADD COLUMN plan TEXT;
         ALTER TABLE log_lines ADD COLUMN task_id TEXT;
         """,
+        """
+        -- API keys moved to the access store (its own tables and migrations).
+        DROP TABLE IF EXISTS api_keys;
+        """,
     ];
 }
