@@ -17,6 +17,7 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         var fingerprint = driver.Fingerprint();
         Assert.True(fingerprint.Healthy, fingerprint.Reason);
         Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime"]);
+        Assert.Equal("bridge", fingerprint.Attributes["driver.oci.network"]);
         Assert.Equal("oci", driver.Name);
         Assert.True(driver.Capabilities.Images);
     }

@@ -40,6 +40,13 @@ public sealed class BridgeNetwork
 
     public static string NamespacePath(string name) => Path.Combine(NamespaceDirectory, name);
 
+    /// <summary>Whether ip(8) and nft(8), which bridge networking needs, are on PATH.</summary>
+    public static bool ToolsAvailable()
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        return new[] { "ip", "nft" }.All(tool => path.Any(directory => File.Exists(Path.Combine(directory, tool))));
+    }
+
     public async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
     {
         PublishedPorts.Validate(ports);

@@ -71,6 +71,7 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.cgroup"] = _cgroups.IsUnified ? "v2" : "v1",
             ["driver.oci.overlay"] = File.ReadAllText("/proc/filesystems").Contains("overlay") ? "true" : "false",
             ["driver.oci.arch"] = Platform.Current.Architecture,
+            ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
         };
         return new DriverFingerprint(true, null, attributes);
     }
