@@ -1,3 +1,5 @@
+using Hearth.Core.Locks;
+
 namespace Hearth.Core.Runs;
 
 /// <summary>What an agent needs to execute one task. Stored with the task and handed over with the lease.</summary>
@@ -20,4 +22,8 @@ public sealed record TaskSpec
     public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
     /// <summary>When a failed attempt is retried; null: only a lost agent re-queues it, up to the task's max attempts.</summary>
     public RetryPolicy? Retry { get; init; }
+    /// <summary>A cluster-wide lock the task must hold before it is offered to agents.</summary>
+    public LockRequest? Lock { get; init; }
+    /// <summary>A repository cloned into the workspace before the command runs.</summary>
+    public GitSource? Git { get; init; }
 }

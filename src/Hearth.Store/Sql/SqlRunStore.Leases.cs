@@ -209,6 +209,7 @@ public abstract partial class SqlRunStore
     private static async Task RequeueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, string history,
         DateTimeOffset now, TimeSpan delay, CancellationToken ct)
     {
+        await RefenceLocksAsync(connection, tx, task.Id, task.Spec, now, ct);
         Transitions.Task.Check(task.State, TaskState.Pending);
         await ExecAsync(connection, tx,
             """
@@ -277,9 +278,10 @@ public abstract partial class SqlRunStore
     private protected static bool IsWorkflowTask(string taskId) => taskId.Contains("-s", StringComparison.Ordinal);
 
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
-    private static async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, TaskState to,
+    private async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, TaskState to,
         int? exitCode, string? reason, DateTimeOffset now, string? history, CancellationToken ct)
     {
+        await ReleaseLocksAsync(connection, tx, task.Id, task.Spec, now, ct);
         Transitions.Task.Check(task.State, to);
         await ExecAsync(connection, tx,
             """

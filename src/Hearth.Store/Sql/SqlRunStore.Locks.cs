@@ -12,7 +12,7 @@ public abstract partial class SqlRunStore
     /// Returns true when the task may become Pending. The task's run row must exist and be held.
     /// </summary>
     private async Task<(bool Granted, string? Reason)> TakeLockAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, TaskSpec spec,
-        int attempt, DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, CancellationToken ct)
     {
         if (spec.Lock is not { } request) return (true, null);
         var taken = await LockSql.AcquireAsync(connection, tx, ForUpdate, request, taskId, runId, now, ct);
@@ -42,5 +42,22 @@ public abstract partial class SqlRunStore
     {
         if (FromJson<TaskSpec>(specJson).Lock is null) return;
         await LockSql.RefenceAsync(connection, tx, taskId, now, ct);
+    }
+
+    /// <summary>A workflow step the scheduler made ready: it may start unless it must first queue for its lock (once; later calls find it queued).</summary>
+    private async Task<bool> StepMayStartAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await ScalarAsync(connection, tx, "SELECT spec FROM tasks WHERE id = @id;", ct, ("@id", taskId)) is not string specJson) return true;
+        var spec = FromJson<TaskSpec>(specJson);
+        if (spec.Lock is null) return true;
+        var alreadyQueued = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT COUNT(*) FROM lock_waiters WHERE task_id = @id;", ct, ("@id", taskId))) > 0;
+        var locked = await TakeLockAsync(connection, tx, taskId, runId, spec, now, ct);
+        if (locked.Granted) return true;
+        if (!alreadyQueued)
+        {
+            await ExecAsync(connection, tx, "UPDATE tasks SET reason = @reason WHERE id = @id;", ct, ("@reason", locked.Reason), ("@id", taskId));
+            await NoteQueuedAsync(connection, tx, taskId, runId, 1, locked.Reason!, now, ct);
+        }
+        return false;
     }
 }

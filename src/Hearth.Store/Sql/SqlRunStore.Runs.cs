@@ -20,8 +20,11 @@ public abstract partial class SqlRunStore
                 "INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan) VALUES (@id, @kind, @state, @spec, @created, @by, @plan);", ct,
                 ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
                 ("@created", Ms(run.CreatedAt)), ("@by", run.CreatedBy), ("@plan", run.Plan is null ? null : Json(run.Plan)));
-            foreach (var task in tasks)
+            foreach (var candidate in tasks)
             {
+                var task = candidate;
+                var locked = task.InitialState == TaskState.Pending ? await TakeLockAsync(connection, tx, task.Id, run.Id, task.Spec, run.CreatedAt, ct) : (true, null);
+                if (!locked.Granted) task = task with { InitialState = TaskState.Waiting, InitialReason = locked.Reason };
                 await ExecAsync(connection, tx,
                     $"""
                     INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
@@ -31,6 +34,7 @@ public abstract partial class SqlRunStore
                     ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
                     ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
                     ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
+                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
             }
             await tx.CommitAsync(ct);
         }
@@ -87,6 +91,7 @@ public abstract partial class SqlRunStore
                         "UPDATE tasks SET state = @state, stop_reason = @reason, ended_at = @now, reason = @why, not_before = NULL WHERE id = @id;", ct,
                         ("@state", terminal.ToString()), ("@reason", reason.ToString()), ("@now", Ms(now)),
                         ("@why", reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"), ("@id", task.Id));
+                    await ReleaseLocksAsync(connection, tx, task.Id, null, now, ct);
                 }
                 else
                 {

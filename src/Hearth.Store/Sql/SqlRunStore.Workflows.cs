@@ -20,6 +20,8 @@ public abstract partial class SqlRunStore
                 if (states.GetValueOrDefault(transition.TaskId) != TaskState.Waiting) continue;
                 Transitions.Task.Check(TaskState.Waiting, transition.To);
                 var terminal = Transitions.Task.IsTerminal(transition.To);
+                if (terminal) await ReleaseLocksAsync(connection, tx, transition.TaskId, null, now, ct);
+                else if (await StepMayStartAsync(connection, tx, transition.TaskId, runId, now, ct) is false) continue;
                 await ExecAsync(connection, tx,
                     "UPDATE tasks SET state = @state, reason = @reason, queued_at = @now, ended_at = @ended WHERE id = @id AND state = 'Waiting';", ct,
                     ("@state", transition.To.ToString()), ("@reason", transition.Reason), ("@now", Ms(now)), ("@ended", terminal ? Ms(now) : null),

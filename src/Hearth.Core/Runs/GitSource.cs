@@ -1,0 +1,7 @@
+namespace Hearth.Core.Runs;
+
+/// <summary>A repository checked out into the run's workspace before its command runs.</summary>
+/// <param name="Ref">Branch, tag or commit SHA; null for the remote's default branch.</param>
+/// <param name="Path">Directory of the checkout the command runs in; null for its root.</param>
+/// <param name="Secret">Name of a secret holding the credentials (a token, or user:token); never on a command line.</param>
+public sealed record GitSource(string Repo, string? Ref = null, string? Path = null, string? Secret = null);
