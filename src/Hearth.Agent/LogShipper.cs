@@ -47,12 +47,16 @@ public sealed class LogShipper : ISandboxOutput
         Stale ? ValueTask.CompletedTask : _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
 
     /// <summary>No more lines will come: ship what is left and return when the server has it (or gave up).</summary>
-    public async Task FlushAndCloseAsync(TimeSpan timeout)
+    public async Task FlushAndCloseAsync(CancellationToken leaseLost)
     {
         _lines.Writer.TryComplete();
-        if (await Task.WhenAny(_loop, Task.Delay(timeout, _time)) != _loop)
+        try
         {
-            _logger.LogWarning("task {Task}: log shipping did not finish within {Timeout}; abandoning the rest", _lease.TaskId, timeout);
+            await _loop.WaitAsync(leaseLost);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("task {Task}: the lease was lost before the last lines were shipped; abandoning them", _lease.TaskId);
             await _abandon.CancelAsync();
         }
     }

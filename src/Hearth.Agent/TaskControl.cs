@@ -14,7 +14,12 @@ public sealed class TaskControl
     private TimeSpan _grace;
     private bool _stopRequested;
 
+    private readonly CancellationTokenSource _lost = new();
+
     public StopReason StopReason { get; private set; }
+
+    /// <summary>Cancelled once the lease is known to be lost.</summary>
+    public CancellationToken Lost => _lost.Token;
 
     public bool Stale { get; private set; }
 
@@ -51,6 +56,7 @@ public sealed class TaskControl
             _stopRequested = true;
             sandbox = _sandbox;
         }
+        _lost.Cancel();
         sandbox?.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
     }
 }

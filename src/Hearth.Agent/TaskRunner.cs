@@ -20,26 +20,27 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         var heartbeat = Task.Run(() => HeartbeatAsync(lease, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
         using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
 
-        TaskResult result;
         try
         {
-            result = await ExecuteAsync(lease, shipper, control);
+            var result = await ExecuteAsync(lease, shipper, control);
+            if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
+                result = result with { Error = "agent shut down while the task ran" };
+
+            // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
+            // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
+            await shipper.FlushAndCloseAsync(control.Lost);
+            if (control.Stale || shipper.Stale)
+            {
+                logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
+                return;
+            }
+            await ReportAsync(lease, result, control.Lost);
         }
         finally
         {
             await heartbeatStop.CancelAsync();
             await heartbeat;
         }
-
-        if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
-            result = result with { Error = "agent shut down while the task ran" };
-        await shipper.FlushAndCloseAsync(leaseTtl);
-        if (control.Stale || shipper.Stale)
-        {
-            logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
-            return;
-        }
-        await ReportAsync(lease, result, leaseTtl);
     }
 
     private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, TaskControl control)
@@ -128,10 +129,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task ReportAsync(LeaseView lease, TaskResult result, TimeSpan leaseTtl)
+    private async Task ReportAsync(LeaseView lease, TaskResult result, CancellationToken lost)
     {
         var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error);
-        var until = time.GetUtcNow() + leaseTtl;
         while (true)
         {
             try
@@ -146,12 +146,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
-                if (time.GetUtcNow() > until)
+                if (lost.IsCancellationRequested)
                 {
-                    logger.LogError("task {Task}: could not report its result ({Error}); the server will rescue it", lease.TaskId, e.Message);
+                    logger.LogError("task {Task}: could not report its result ({Error}) before the lease was lost; the server will rescue it", lease.TaskId, e.Message);
                     return;
                 }
-                await Task.Delay(TimeSpan.FromSeconds(1), time);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, lost);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         }
     }
