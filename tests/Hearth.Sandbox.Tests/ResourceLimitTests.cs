@@ -42,7 +42,7 @@ public sealed class ResourceLimitTests : SandboxTestBase
     [InlineData("bubblewrap")]
     public async Task The_pids_limit_caps_a_fork_bomb_and_stop_still_kills_it_all(string name)
     {
-        var spec = Sh("bomb() { bomb | bomb & }; bomb; echo planted; sleep 1000") with { Limits = new ResourceLimits(Pids: 24) };
+        var spec = Sh("echo planted; bomb() { bomb | bomb & }; bomb; sleep 1000") with { Limits = new ResourceLimits(Pids: 24) };
         var output = new CollectingOutput();
         await using var sandbox = await Driver(name).StartAsync(spec, output, CancellationToken.None);
         var cgroup = Running(sandbox).Cgroup!;
