@@ -49,10 +49,23 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         if (driver is null)
             return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Spec.Driver ?? "default"}' is not available on agent {options.Name}");
 
+        using var workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
+        var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
+        if (lease.Spec.Git is { } git)
+        {
+            var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(lease, git, spec, shipper, control);
+            if (failed is not null)
+            {
+                await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
+                return new TaskResult(null, Error: failed);
+            }
+            if (spec.Command.Count > 0) spec = spec with { Command = Workspace.InDirectory(spec.Command, git.Path) };
+        }
+
         ISandbox sandbox;
         try
         {
-            sandbox = await driver.StartAsync(ToSandboxSpec(lease), shipper, CancellationToken.None);
+            sandbox = await driver.StartAsync(spec, shipper, CancellationToken.None);
         }
         catch (SandboxStartException e)
         {
@@ -167,7 +180,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     {
         var env = new Dictionary<string, string>(lease.Spec.Env, StringComparer.Ordinal);
         // Secrets reach the sandbox's environment only: never its command line, never the agent's own environment.
-        foreach (var (name, value) in lease.SecretEnv ?? new Dictionary<string, string>()) env[name] = value;
+        foreach (var (name, value) in lease.SecretEnv ?? new Dictionary<string, string>())
+        {
+            if (name != GitSource.CredentialsVariable) env[name] = value;
+        }
         var hearth = new Dictionary<string, string>
         {
             ["HEARTH_RUN_ID"] = lease.RunId,

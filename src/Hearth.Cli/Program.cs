@@ -25,6 +25,7 @@ root.Subcommands.Add(ConfigureCommand.Create());
 root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(AuditCommand.CreateTrace());
+root.Subcommands.Add(LocksCommand.Create());
 
 try
 {

@@ -27,4 +27,11 @@ public sealed record SandboxSpec
 
     /// <summary>Host directory the driver may use for this sandbox's scratch space; removed on dispose.</summary>
     public required string ScratchRoot { get; init; }
+
+    /// <summary>
+    /// An existing host directory shared by several sandboxes of one task (a checkout phase, then the command): used
+    /// as this sandbox's scratch directory instead of a fresh one, and kept on dispose. Null for a fresh scratch directory.
+    /// The process and bubblewrap drivers honour it; drivers with their own root filesystem ignore it.
+    /// </summary>
+    public string? WorkspaceDirectory { get; init; }
 }

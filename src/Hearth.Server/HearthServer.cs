@@ -41,6 +41,8 @@ public sealed class HearthServer : IAsyncDisposable
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
         var access = await AccessSetup.PrepareAsync(options, ct);
+        var locks = Locks.LockStoreFactory.Create(options);
+        await locks.MigrateAsync(ct);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -75,6 +77,11 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<TimeoutEnforcer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
+        builder.Services.AddSingleton(locks);
+        builder.Services.AddSingleton<Locks.LeaseLocks>();
+        builder.Services.AddSingleton<Git.LeaseGit>();
+        builder.Services.AddSingleton<Locks.LockSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
 
         var app = builder.Build();
         AccessSetup.UseFront(app);
@@ -88,6 +95,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapUserEndpoints();
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
+        Locks.LockEndpoints.MapLockEndpoints(app);
         app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json(await s.ListAgentsAsync(c)));
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         await AccessSetup.RotateSecretsAsync(app, ct);
@@ -102,6 +110,7 @@ public sealed class HearthServer : IAsyncDisposable
         await _app.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
+        if (_app.Services.GetService<Store.Locks.ILockStore>() is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
     }
 
     private static (string Host, int Port) SplitListen(string listen)

@@ -30,6 +30,7 @@ public sealed class RunService(IRunStore store, Signals signals, TimeProvider ti
         var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct);
         if (run is null) return null;
         foreach (var task in run.Tasks) signals.Pulse(SignalKeys.Stop(task.Id));
+        signals.Pulse(SignalKeys.Work);
         signals.Pulse(SignalKeys.Run(runId));
         return run;
     }

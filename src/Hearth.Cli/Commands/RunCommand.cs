@@ -23,17 +23,20 @@ public static class RunCommand
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
         var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
         var retry = new RetryOptions();
+        var workspace = new RunLockGitOptions();
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
             env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, secrets, commandArgs,
         };
         foreach (var option in retry.All) command.Options.Add(option);
+        foreach (var option in workspace.All) command.Options.Add(option);
         command.SetAction(async (result, ct) =>
         {
             var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
                 result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
             body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
+            body = workspace.Apply(result, body);
             if (body.Retry is not null && body.MaxAttempts is not null)
                 throw new CliException("--max-attempts and --retry both set the number of attempts: give one", 2);
             using var client = CommonOptions.Client(result);

@@ -21,6 +21,18 @@ public sealed record CreateRunBody
     public IReadOnlyList<string>? Secrets { get; init; }
     /// <summary>Which failures are retried and how long each retry waits; null: only a lost agent re-queues the task.</summary>
     public RetryBody? Retry { get; init; }
+    /// <summary>A cluster-wide lock the run must hold before it starts.</summary>
+    public string? Lock { get; init; }
+    /// <summary>How long the run may wait for <see cref="Lock"/> before it fails; null waits as long as it takes.</summary>
+    public double? LockWaitSeconds { get; init; }
+    /// <summary>Refuse the run (409 LOCK_BUSY, nothing created) when the lock is held.</summary>
+    public bool NoWait { get; init; }
+    /// <summary>A repository cloned into the workspace before the command (git_ref: branch, tag or SHA; git_path: where the command runs).</summary>
+    public string? GitRepo { get; init; }
+    public string? GitRef { get; init; }
+    public string? GitPath { get; init; }
+    /// <summary>A secret whose value is the clone's credentials (a token, or user:token).</summary>
+    public string? GitSecret { get; init; }
 }
 
 /// <summary>A run as the API shows it.</summary>

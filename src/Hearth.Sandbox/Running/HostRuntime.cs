@@ -47,7 +47,7 @@ internal sealed class HostRuntime
         SandboxIds.Validate(spec.SandboxId);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var scratch = spec.WorkspaceDirectory is { } workspace ? ScratchDirectory.Borrow(workspace) : ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
         ICgroup? cgroup = null;
         try
         {

@@ -5,7 +5,21 @@ namespace Hearth.Sandbox.Running;
 /// </summary>
 internal sealed class ScratchDirectory
 {
-    private ScratchDirectory(string root) => Root = root;
+    private readonly bool _owned;
+
+    private ScratchDirectory(string root, bool owned = true)
+    {
+        Root = root;
+        _owned = owned;
+    }
+
+    /// <summary>A directory someone else created and removes (a task's shared workspace); <see cref="Delete"/> leaves it.</summary>
+    public static ScratchDirectory Borrow(string directory)
+    {
+        if (!Path.IsPathRooted(directory) || !Directory.Exists(directory))
+            throw new SandboxStartException($"the workspace directory must be an existing absolute path, not '{directory}'");
+        return new ScratchDirectory(directory, owned: false);
+    }
 
     public string Root { get; }
 
@@ -41,7 +55,7 @@ internal sealed class ScratchDirectory
 
     public void Delete()
     {
-        if (!Directory.Exists(Root))
+        if (!_owned || !Directory.Exists(Root))
         {
             return;
         }

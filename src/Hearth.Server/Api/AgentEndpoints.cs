@@ -25,12 +25,14 @@ public static class AgentEndpoints
             return ApiResults.Json(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds, options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
         });
 
-        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, CancellationToken ct) =>
+        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
             if (lease is not null) lease = await secrets.AttachAsync(lease, CancellationToken.None);
+            if (lease is not null) lease = await git.AttachAsync(lease, CancellationToken.None);
+            if (lease is not null) lease = await locks.AttachAsync(lease, CancellationToken.None);
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
         });
 
@@ -85,6 +87,8 @@ public static class AgentEndpoints
                 metrics.TasksCompleted.Inc();
                 if (Workflows.WorkflowService.IsWorkflowTask(id)) await workflows.AdvanceAsync(RunIdOf(id), ct);
                 signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+                // Its end may have handed a lock to a queued run.
+                signals.Pulse(SignalKeys.Work);
             }
             return Written(result.Status, id, new { }, metrics, "complete");
         });

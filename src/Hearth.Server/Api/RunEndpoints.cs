@@ -19,8 +19,16 @@ public static class RunEndpoints
             if (body.Error is { } bad) return bad;
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
-            if (await access.CheckAsync(Caller.From(http), body.Value!, ct) is { } refused) return refused;
-            var run = await service.CreateCommandRunAsync(spec, maxAttempts, Caller.From(http).Name, ct);
+            if (await access.CheckAsync(Caller.From(http), WithGitSecret(body.Value!), ct) is { } refused) return refused;
+            Run run;
+            try
+            {
+                run = await service.CreateCommandRunAsync(spec, maxAttempts, Caller.From(http).Name, ct);
+            }
+            catch (Store.Locks.LockBusyException busy)
+            {
+                return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new { @lock = busy.Name, holder = busy.HolderRun });
+            }
             AuditTarget.Set(http, run.Id);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
         });
@@ -65,6 +73,10 @@ public static class RunEndpoints
             return Results.Empty;
         });
     }
+
+    /// <summary>The git secret is used like any other: the caller needs the right to use it.</summary>
+    private static CreateRunBody WithGitSecret(CreateRunBody body) =>
+        body.GitSecret is { } name ? body with { Secrets = [.. body.Secrets ?? [], name] } : body;
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;

@@ -31,6 +31,8 @@ public static partial class RunRequestValidator
         var maxAttempts = body.MaxAttempts ?? 1;
         if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
         var retry = RetryRequestValidator.Validate(body.Retry, body.MaxAttempts, errors);
+        var lockRequest = LockRequestValidator.Validate(body, errors);
+        var git = GitRequestValidator.Validate(body, errors);
         if (errors.Count > 0) return (null, maxAttempts, errors);
         if (retry is not null) maxAttempts = retry.MaxAttempts;
 
@@ -51,6 +53,8 @@ public static partial class RunRequestValidator
             Timeout = body.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : null,
             Requirements = requirements,
             Retry = retry,
+            Lock = lockRequest,
+            Git = git,
         };
         return (spec, maxAttempts, errors);
     }

@@ -61,6 +61,10 @@ public static class Policy
         new("PUT", "/api/v1/secrets/{name}", Audience.User, "secrets.update", Owned.Secret),
         new("DELETE", "/api/v1/secrets/{name}", Audience.User, "secrets.delete", Owned.Secret),
 
+        new("GET", "/api/v1/locks", Audience.User, "locks.read"),
+        new("GET", "/api/v1/locks/{name}", Audience.User, "locks.read"),
+        new("POST", "/api/v1/locks/{name}/release", Audience.User, "locks.release"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -74,11 +78,11 @@ public static class Policy
         [Roles.Admin] = new HashSet<string> { "*" },
         [Roles.Operator] = new HashSet<string>
         {
-            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use",
+            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "locks.read",
             "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
         },
-        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "images.use", "secrets.create", "secrets.read", "secrets.use" },
-        [Roles.Viewer] = new HashSet<string> { "runs.read" },
+        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "secrets.create", "secrets.read", "secrets.use" },
+        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
     };
 
     public static bool IsGranted(string role, string permission) =>

@@ -1,0 +1,23 @@
+using Hearth.Core.Api;
+using Hearth.Core.Locks;
+
+namespace Hearth.Server.Api;
+
+/// <summary>The lock fields of a run request.</summary>
+public static class LockRequestValidator
+{
+    public static LockRequest? Validate(CreateRunBody body, List<string> errors)
+    {
+        if (body.Lock is null)
+        {
+            if (body.LockWaitSeconds is not null) errors.Add("lock_wait_seconds: only with lock");
+            if (body.NoWait) errors.Add("no_wait: only with lock");
+            return null;
+        }
+        if (!LockNames.IsValid(body.Lock))
+            errors.Add($"lock: '{body.Lock}' is not a lock name (1 to {LockNames.MaxLength} letters, digits, '-', '_', '.', '/', ':')");
+        if (body.LockWaitSeconds is <= 0) errors.Add("lock_wait_seconds: must be positive");
+        if (body.LockWaitSeconds is not null && body.NoWait) errors.Add("no_wait: not with lock_wait_seconds (choose one)");
+        return new LockRequest(body.Lock, body.LockWaitSeconds is { } s ? TimeSpan.FromSeconds(s) : null, body.NoWait);
+    }
+}

@@ -1,0 +1,35 @@
+using Hearth.Core.Locks;
+using Hearth.Server.Api;
+using Hearth.Server.Audit;
+using Hearth.Server.Background;
+using Hearth.Store.Locks;
+
+namespace Hearth.Server.Locks;
+
+public static class LockEndpoints
+{
+    public static void MapLockEndpoints(this IEndpointRouteBuilder app)
+    {
+        var locks = app.MapGroup("/api/v1/locks");
+
+        locks.MapGet("", async (ILockStore store, CancellationToken ct) =>
+            ApiResults.Json(new LockListView((await store.ListAsync(ct)).Select(LockView.From).ToList())));
+
+        locks.MapGet("/{name}", async (string name, ILockStore store, CancellationToken ct) =>
+            await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockView.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
+
+        locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            if (!body.Value!.Force) return ApiResults.Invalid("force: must be true (a lock is released by its run's end; forcing takes it from a live holder)");
+            if (!LockNames.IsValid(name)) return ApiResults.Invalid($"name: '{name}' is not a lock name");
+            AuditTarget.Set(http, name);
+            var before = await store.ForceReleaseAsync(name, time.GetUtcNow(), ct);
+            if (before is null) return ApiResults.NotFound($"no lock named '{name}'");
+            signals.Pulse(SignalKeys.Work);
+            var after = await store.GetAsync(name, ct);
+            return ApiResults.Json(new { released = LockView.From(before), now = LockView.From(after!) });
+        });
+    }
+}
