@@ -107,10 +107,11 @@ public sealed class HearthServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var locks = _app.Services.GetService<Store.Locks.ILockStore>();
         await _app.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
-        if (_app.Services.GetService<Store.Locks.ILockStore>() is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
+        if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
     }
 
     private static (string Host, int Port) SplitListen(string listen)
