@@ -26,6 +26,7 @@ root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(AuditCommand.CreateTrace());
 root.Subcommands.Add(LocksCommand.Create());
+root.Subcommands.Add(PlaybookCommand.Create());
 
 try
 {

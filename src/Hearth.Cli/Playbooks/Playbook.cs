@@ -1,0 +1,21 @@
+namespace Hearth.Cli.Playbooks;
+
+/// <summary>A named, reusable run: a YAML file in ./.hearth/ or ~/.config/hearth/playbooks/.</summary>
+public sealed record Playbook
+{
+    public required string Name { get; init; }
+    public required string File { get; init; }
+    public string? Description { get; init; }
+    public string? Image { get; init; }
+    public string? GitRepo { get; init; }
+    public string? GitRef { get; init; }
+    public string? GitPath { get; init; }
+    public string? GitSecret { get; init; }
+    public string? Lock { get; init; }
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public required IReadOnlyList<string> Commands { get; init; }
+
+    /// <summary>The commands as one shell line: each runs only if the one before succeeded.</summary>
+    public IReadOnlyList<string> Command => ["sh", "-c", string.Join(" && ", Commands)];
+}
