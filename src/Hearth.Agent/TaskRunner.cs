@@ -202,6 +202,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),
         Image = lease.Spec.Image,
         Network = lease.Spec.Network,
+        Ports = lease.Spec.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
         ScratchRoot = options.ScratchRoot,
     };
 }

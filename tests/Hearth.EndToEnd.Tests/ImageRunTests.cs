@@ -86,6 +86,42 @@ public sealed class ImageRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_published_port_reaches_a_server_in_the_container()
+    {
+        var port = Tools.FreePort();
+        var started = await _cluster.CliAsync("run", "-d", "--image", BusyboxRef, "--publish", $"127.0.0.1:{port}:8080", "--", "sh", "-c",
+            "mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 8080 -h /www");
+        Assert.Equal(0, started.ExitCode);
+        var id = started.Stdout.Trim();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            string? body = null;
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (body is null && DateTime.UtcNow < until)
+            {
+                try
+                {
+                    body = await http.GetStringAsync($"http://127.0.0.1:{port}/");
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            Assert.Equal("hello-from-container\n", body);
+        }
+        finally
+        {
+            await _cluster.CliAsync("kill", id);
+        }
+
+        var bad = await _cluster.CliAsync("run", "--image", BusyboxRef, "--publish", "99999:80", "--", "true");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--publish '99999:80'", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Images_pull_list_and_rm_work_on_a_store()
     {
         var store = Path.Combine(_work, "cli-store");

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Hearth.Cli.Client;
 using Hearth.Core;
 using Hearth.Core.Api;
+using Hearth.Core.Runs;
 
 namespace Hearth.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class RunCommand
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
         var driver = new Option<string?>("--driver") { Description = "process or bubblewrap (default: the agent's, bubblewrap where it exists)" };
         var network = new Option<bool>("--network") { Description = "Give the sandbox a network (none by default)" };
+        var publish = new Option<string[]>("--publish", "-p") { Description = "Publish a container port on the agent's host: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp] (implies --network)" };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Times the task may be re-queued after its agent is lost (default 1)" };
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
         var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
@@ -27,7 +29,7 @@ public static class RunCommand
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
-            env, timeout, cpus, memory, pids, detach, driver, network, maxAttempts, labels, image, secrets, commandArgs,
+            env, timeout, cpus, memory, pids, detach, driver, network, publish, maxAttempts, labels, image, secrets, commandArgs,
         };
         foreach (var option in retry.All) command.Options.Add(option);
         foreach (var option in workspace.All) command.Options.Add(option);
@@ -37,6 +39,7 @@ public static class RunCommand
                 result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
             body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
             body = workspace.Apply(result, body);
+            body = WithPorts(body, result.GetValue(publish) ?? []);
             if (body.Retry is not null && body.MaxAttempts is not null)
                 throw new CliException("--max-attempts and --retry both set the number of attempts: give one", 2);
             using var client = CommonOptions.Client(result);
@@ -52,6 +55,16 @@ public static class RunCommand
             return await FollowAsync(client, run.Id, format);
         });
         return command;
+    }
+
+    private static CreateRunBody WithPorts(CreateRunBody body, string[] publish)
+    {
+        foreach (var text in publish)
+        {
+            if (!PublishedPort.TryParse(text, out _, out var why)) throw new CliException($"--publish '{text}': {why}", 2);
+        }
+        if (publish.Length > 0 && body.Image is null) throw new CliException("--publish needs --image: only containers have ports to publish", 2);
+        return publish.Length == 0 ? body : body with { Publish = publish, Network = true };
     }
 
     /// <summary>Everything is checked here, before anything is created on the server.</summary>

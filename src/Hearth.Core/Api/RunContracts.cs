@@ -15,6 +15,8 @@ public sealed record CreateRunBody
     public string? Driver { get; init; }
     public string? Image { get; init; }
     public bool Network { get; init; }
+    /// <summary>Published ports as docker writes them: "8080:80", "127.0.0.1:8080:80/tcp".</summary>
+    public IReadOnlyList<string>? Publish { get; init; }
     public int? MaxAttempts { get; init; }
     public Dictionary<string, string>? Requirements { get; init; }
     /// <summary>Names of secrets to inject as environment variables; their values never enter the run's record.</summary>

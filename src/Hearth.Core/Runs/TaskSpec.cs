@@ -13,6 +13,8 @@ public sealed record TaskSpec
     public string? Driver { get; init; }
     public string? Image { get; init; }
     public bool Network { get; init; }
+    /// <summary>Ports published on the agent's host (oci driver; needs Network).</summary>
+    public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
     public double? Cpus { get; init; }
     public long? MemoryBytes { get; init; }
     public int? Pids { get; init; }

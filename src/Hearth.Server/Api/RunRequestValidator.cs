@@ -27,6 +27,14 @@ public static partial class RunRequestValidator
         if (body.Cpus is <= 0 or > 1024) errors.Add("cpus: must be between 0 and 1024");
         if (body.MemoryBytes is < 4 * 1024 * 1024) errors.Add("memory_bytes: must be at least 4 MiB");
         if (body.Pids is <= 0) errors.Add("pids: must be positive");
+        var ports = new List<PublishedPort>();
+        foreach (var (text, i) in (body.Publish ?? []).Select((t, i) => (t, i)))
+        {
+            if (PublishedPort.TryParse(text, out var port, out var why)) ports.Add(port!);
+            else errors.Add($"publish[{i}]: '{text}': {why}");
+        }
+        if (ports.Count > 0 && body.Image is null && body.Driver is not "oci")
+            errors.Add("publish: only containers (--image, driver oci) have ports to publish");
         if (body.Driver is { } driver && !Drivers.Contains(driver)) errors.Add($"driver: '{driver}' is not a driver (expected one of {string.Join(", ", Drivers)})");
         var maxAttempts = body.MaxAttempts ?? 1;
         if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
@@ -46,7 +54,8 @@ public static partial class RunRequestValidator
             Secrets = body.Secrets?.Distinct(StringComparer.Ordinal).ToList() ?? [],
             Driver = driverName,
             Image = body.Image,
-            Network = body.Network,
+            Network = body.Network || ports.Count > 0,
+            Ports = ports,
             Cpus = body.Cpus,
             MemoryBytes = body.MemoryBytes,
             Pids = body.Pids,
