@@ -40,6 +40,16 @@ public sealed class HearthProcess : IAsyncDisposable
         throw new TimeoutException($"timed out waiting for '{text}': {Output}");
     }
 
+    /// <summary>CPU time (user + system) the process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            Process.Refresh();
+            return Process.TotalProcessorTime;
+        }
+    }
+
     public void Signal(int signal) => Native.Kill(Process.Id, signal);
 
     public async ValueTask DisposeAsync()

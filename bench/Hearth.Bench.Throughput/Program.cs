@@ -30,6 +30,9 @@ await File.WriteAllTextAsync(config, $"""
     leases:
       ttl: 5m
       heartbeat: 10s
+    limits:
+      requests_per_minute_per_key: 100000000
+      requests_per_minute_per_ip: 100000000
     store:
       driver: {driver}
     """ + (connectionString is null ? $"\n  path: {dbPath}\n" : $"\n  connection_string: '{connectionString}'\n"));
@@ -91,17 +94,21 @@ try
         // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's measurement.
         foreach (var agent in agents) agent.Signal(19);
         submitRates.Add(await api.SubmitAsync(tasks, agentCount));
+        var (serverCpu, agentCpu) = (server.CpuTime, Sum(agents.Select(a => a.CpuTime)));
         var start = DateTimeOffset.UtcNow;
         foreach (var agent in agents) agent.Signal(18);
         var end = await api.WaitForAllAsync(tasks, TimeSpan.FromMinutes(10));
         apiRates.Add(tasks / (end - start).TotalSeconds);
+        // Where the time goes: CPU per task in the server and in the agents while they drained the queue.
+        var perTask = $"CPU per task: server {(server.CpuTime - serverCpu).TotalMilliseconds / tasks:F1} ms, " +
+            $"agents {(Sum(agents.Select(a => a.CpuTime)) - agentCpu).TotalMilliseconds / tasks:F1} ms";
 
         // The agents stay frozen while the raw loop runs, so that only the server's idle polls touch the database.
         foreach (var agent in agents) agent.Signal(19);
         rawRates.Add(await raw.MeasureAsync(tasks, agentCount));
         foreach (var agent in agents) agent.Signal(18);
         Console.WriteLine($"round {round + 1}: server + {agentCount} agents {apiRates[^1]:F0} tasks/s, raw SQL {rawRates[^1]:F0} tasks/s " +
-            $"(submissions {submitRates[^1]:F0} runs/s)");
+            $"(submissions {submitRates[^1]:F0} runs/s; {perTask})");
     }
     double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
     Console.WriteLine($"median: server + {agentCount} agents {Median(apiRates):F0} tasks/s, raw SQL {Median(rawRates):F0} tasks/s, " +
@@ -115,6 +122,8 @@ finally
     SqliteConnection.ClearAllPools();
     Directory.Delete(work, recursive: true);
 }
+
+static TimeSpan Sum(IEnumerable<TimeSpan> spans) => spans.Aggregate(TimeSpan.Zero, (a, b) => a + b);
 
 static int FreePort()
 {
