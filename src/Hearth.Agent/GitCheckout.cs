@@ -31,7 +31,7 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
         git fetch -q --depth 1 origin "${2:-HEAD}"
         git -c advice.detachedHead=false checkout -q FETCH_HEAD
         rm -f .git/hearth-askpass
-        echo "hearth: checked out ${2:-HEAD} of $1 at $(git rev-parse HEAD)"
+        echo "hearth: checked out ${2:-HEAD} of $1 at $(git rev-parse HEAD)" >&2
         """;
 
     /// <summary>Runs the checkout; returns null when it worked, else why it failed (git's own last words).</summary>

@@ -1,0 +1,49 @@
+namespace Hearth.EndToEnd.Tests;
+
+/// <summary>hearth run --git-repo against real repositories on loopback: the checkout runs through the driver, then the command in the checkout.</summary>
+public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositories git) : IClassFixture<SqliteClusterFixture>, IClassFixture<GitRepositories>
+{
+    private Task<CliProcess.Result> RunAsync(params string[] args) =>
+        fixture.Cluster.CliAsync(["run", "--driver", "process", "--git-repo", git.Url, .. args]);
+
+    [Fact]
+    public async Task The_default_branch_is_checked_out_and_the_command_runs_in_git_path()
+    {
+        var result = await RunAsync("--git-path", "sub", "--", "cat", "version.txt");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal("two\n", result.Stdout);
+        Assert.Contains("hearth: checked out HEAD of", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_branch_a_tag_and_a_commit_sha_are_each_checked_out()
+    {
+        var branch = await RunAsync("--git-ref", "feature", "--", "cat", "sub/version.txt");
+        Assert.True(branch.ExitCode == 0, branch.Stderr);
+        Assert.Equal("feature\n", branch.Stdout);
+
+        var tag = await RunAsync("--git-ref", "v1", "--git-path", "sub", "--", "cat", "version.txt");
+        Assert.True(tag.ExitCode == 0, tag.Stderr);
+        Assert.Equal("one\n", tag.Stdout);
+
+        var sha = await RunAsync("--git-ref", git.FirstCommit, "--", "git", "rev-parse", "HEAD");
+        Assert.True(sha.ExitCode == 0, sha.Stderr);
+        Assert.Equal(git.FirstCommit + "\n", sha.Stdout);
+    }
+
+    [Fact]
+    public async Task A_missing_ref_fails_the_run_with_git_s_message()
+    {
+        var result = await RunAsync("--git-ref", "no-such-branch", "--", "true");
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains($"FAILED: git checkout of {git.Url} no-such-branch failed: fatal: couldn't find remote ref no-such-branch", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Git_options_without_a_repository_are_refused()
+    {
+        var result = await fixture.Cluster.CliAsync("run", "--git-ref", "main", "--", "true");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--git-repo", result.Stderr);
+    }
+}
