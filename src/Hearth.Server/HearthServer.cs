@@ -64,6 +64,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => StoreFactory.CreateLeaderLock(store, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new IdGenerator());
         builder.Services.AddSingleton<Signals>();
+        builder.Services.AddSingleton<WorkBoard>();
         builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();

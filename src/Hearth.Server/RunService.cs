@@ -6,7 +6,7 @@ using Hearth.Store;
 namespace Hearth.Server;
 
 /// <summary>Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.</summary>
-public sealed class RunService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
+public sealed class RunService(IRunStore store, Signals signals, WorkBoard board, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
 {
     public async Task<Run> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, CancellationToken ct)
     {
@@ -21,7 +21,7 @@ public sealed class RunService(IRunStore store, Signals signals, TimeProvider ti
         };
         await store.CreateRunAsync(run, [new NewTask(run.Id + "-1", "main", spec, maxAttempts)], ct);
         metrics.RunsCreated.WithLabels(run.Kind).Inc();
-        signals.Pulse(SignalKeys.Work);
+        board.Offer(spec.Requirements);
         return (await store.GetRunAsync(run.Id, ct))!;
     }
 

@@ -9,7 +9,8 @@ namespace Hearth.Server.Background;
 /// Answers an agent's long-poll: a lease as soon as a task it can run is pending, or nothing when the poll times out.
 /// A lease granted while the agent hung up is given back at once rather than left to expire.
 /// </summary>
-public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOptions options, TimeProvider time, HearthMetrics metrics, ILogger<LeaseDispatcher> logger)
+public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard board, ServerOptions options, TimeProvider time, HearthMetrics metrics,
+    ILogger<LeaseDispatcher> logger)
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
@@ -32,12 +33,18 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOpti
         var until = time.GetUtcNow() + wait;
         while (true)
         {
-            var work = signals.Prepare(SignalKeys.Work);
-            if (_draining.ContainsKey(body.AgentId)) return null;
+            var broadcast = signals.Prepare(SignalKeys.Work);
+            var offered = board.Join(labels);
+            if (_draining.ContainsKey(body.AgentId))
+            {
+                board.Leave(offered);
+                return null;
+            }
             var now = time.GetUtcNow();
             var lease = await store.ClaimAsync(new ClaimRequest(body.AgentId, labels, now, options.LeaseTtl), CancellationToken.None);
             if (lease is not null)
             {
+                board.Leave(offered);
                 if (ct.IsCancellationRequested)
                 {
                     logger.LogInformation("agent {Agent} hung up while task {Task} was granted; giving it back", body.AgentId, lease.TaskId);
@@ -50,14 +57,22 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, ServerOpti
                 return new LeaseView(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, lease.Spec, lease.ExpiresAt);
             }
             var left = until - now;
-            if (left <= TimeSpan.Zero || ct.IsCancellationRequested) return null;
+            if (left <= TimeSpan.Zero || ct.IsCancellationRequested)
+            {
+                board.Leave(offered);
+                return null;
+            }
             try
             {
-                await Signals.WaitAsync(work, left < Recheck ? left : Recheck, time, ct);
+                await Signals.WaitAsync(Task.WhenAny(broadcast, offered.Task), left < Recheck ? left : Recheck, time, ct);
             }
             catch (OperationCanceledException)
             {
                 return null;
+            }
+            finally
+            {
+                board.Leave(offered);
             }
         }
     }
