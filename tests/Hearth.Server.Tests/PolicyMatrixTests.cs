@@ -27,6 +27,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["secrets.update"] = [Roles.Admin, Roles.Operator],
         ["secrets.delete"] = [Roles.Admin, Roles.Operator],
         ["audit.read"] = [Roles.Admin],
+        ["locks.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
+        ["locks.release"] = [Roles.Admin],
     };
 
     private TestServer _server = null!;
