@@ -24,7 +24,8 @@ public abstract class CrashTests(ITestOutputHelper output)
     public async Task An_agent_frozen_past_its_lease_has_its_late_writes_refused()
     {
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
-        var frozen = await cluster.StartAgentAsync("frozen");
+        // One slot: a frozen agent with an idle long-poll in flight would be granted the retry and lose it too.
+        var frozen = await cluster.StartAgentAsync("frozen", capacity: 1);
         await using var cli = cluster.StartCli("run", "--max-attempts", "2", "--", "sh", "-c",
             "echo begin-$HEARTH_ATTEMPT; sleep 4; echo late-$HEARTH_ATTEMPT");
         await cli.WaitForAsync(o => o.Contains("begin-1"), TimeSpan.FromSeconds(30), "attempt 1 to start");
@@ -32,7 +33,8 @@ public abstract class CrashTests(ITestOutputHelper output)
 
         frozen.Signal(19); // SIGSTOP: the agent stops renewing; its sandbox keeps running
         var other = await cluster.StartAgentAsync("other");
-        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"exit {code}; stderr: {cli.Stderr}; frozen agent: {frozen.Stderr}; other agent: {other.Stderr}");
         Assert.Contains("late-2", cli.Stdout);
 
         frozen.Signal(18); // SIGCONT: its heartbeat, late lines and result must all be refused

@@ -85,6 +85,32 @@ public sealed class WorkflowRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_steps_that_take_one_lock_run_one_after_the_other_with_rising_tokens()
+    {
+        var file = await FileAsync("locked.kdl", """
+            version "0.1"
+            triggers "manual"
+            chain {
+                machine "build"
+                parallel {
+                    fragment { run "echo start=$(date +%s%N) token=$HEARTH_LOCK_TOKEN_WF_DEPLOY; sleep 1; echo end=$(date +%s%N)"; lock "wf-deploy" }
+                    fragment { run "echo start=$(date +%s%N) token=$HEARTH_LOCK_TOKEN_WF_DEPLOY; sleep 1; echo end=$(date +%s%N)"; lock "wf-deploy" }
+                }
+            }
+            """);
+        var result = await _cluster.CliAsync("workflow", "run", file);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var holds = new[] { "0.0", "0.1" }.Select(step =>
+        {
+            var lines = result.Stdout.Split('\n').Where(l => l.StartsWith($"[{step}] ")).ToList();
+            long Value(string key) => long.Parse(lines.Select(l => l.Split(' ')).SelectMany(p => p).First(p => p.StartsWith(key + "="))[(key.Length + 1)..]);
+            return (Start: Value("start"), End: Value("end"), Token: Value("token"));
+        }).OrderBy(h => h.Start).ToList();
+        Assert.True(holds[0].End <= holds[1].Start, $"the holds overlap: {string.Join("; ", holds)}");
+        Assert.True(holds[1].Token > holds[0].Token, $"tokens do not rise: {string.Join("; ", holds)}");
+    }
+
+    [Fact]
     public async Task A_failed_step_fails_the_chain_and_skips_the_rest()
     {
         var file = await FileAsync("fail.kdl", """

@@ -70,10 +70,9 @@ public sealed class HearthClient : IDisposable
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }
-            catch (HttpRequestException e) when (++failures <= 5)
+            catch (HttpRequestException) when (++failures <= MaxStreamRetries)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), ct);
-                _ = e;
+                await Task.Delay(RetryDelay(failures), ct);
                 continue;
             }
             catch (HttpRequestException e)
@@ -120,10 +119,15 @@ public sealed class HearthClient : IDisposable
                     else if (line.StartsWith("data: ", StringComparison.Ordinal)) data.Append(line, 6, line.Length - 6);
                 }
             }
-            if (++failures > 5) throw new CliException($"lost the log stream of run {id} from {_server}");
-            await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), ct);
+            if (++failures > MaxStreamRetries) throw new CliException($"lost the log stream of run {id} from {_server}", ExitCodes.PlatformFailure);
+            await Task.Delay(RetryDelay(failures), ct);
         }
     }
+
+    /// <summary>A follower rides out a server restart (about half a minute) before giving up.</summary>
+    private const int MaxStreamRetries = 20;
+
+    private static TimeSpan RetryDelay(int failures) => TimeSpan.FromMilliseconds(Math.Min(200 * failures, 2000));
 
     private async Task<T> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken ct)
     {

@@ -27,6 +27,7 @@ public sealed record WorkflowPlan
 /// <param name="Condition">The condition as written, for display.</param>
 /// <param name="ConditionHolds">False when the condition was false for this run: the step and its subtree are skipped.</param>
 /// <param name="Source">file:line:col of the step.</param>
+/// <param name="Lock">A lock the step must hold to run (it waits for it, first in first out).</param>
 public sealed record PlanStep(
     string Id,
     PlanStepKind Kind,
@@ -36,4 +37,5 @@ public sealed record PlanStep(
     string? Run,
     string? Condition,
     bool ConditionHolds,
-    string Source);
+    string Source,
+    string? Lock = null);

@@ -18,7 +18,8 @@ public static class WorkflowPlanner
                 s.Run,
                 s.Condition?.Text,
                 s.Condition?.Evaluate(variables) ?? true,
-                s.Source.ToString()))
+                s.Source.ToString(),
+                s.Lock))
             .ToList();
         return new WorkflowPlan
         {

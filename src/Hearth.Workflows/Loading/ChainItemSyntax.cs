@@ -12,7 +12,8 @@ internal sealed record FragmentSyntax(
     string? From,
     SourceLocation FromLocation,
     string? Machine,
-    Condition? Condition) : ChainItemSyntax(Location);
+    Condition? Condition,
+    string? Lock = null) : ChainItemSyntax(Location);
 
 internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items) : ChainItemSyntax(Location);
 

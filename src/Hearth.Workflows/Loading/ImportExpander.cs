@@ -65,7 +65,11 @@ internal sealed class ImportExpander
             }
 
             case FragmentSyntax { Run: { } run } fragment:
-                return [NewDraft(WorkflowStepKind.Run, fragment.Location, run, fragment.Machine ?? machine, fragment.Condition, importedFrom)];
+            {
+                var step = NewDraft(WorkflowStepKind.Run, fragment.Location, run, fragment.Machine ?? machine, fragment.Condition, importedFrom);
+                step.Lock = fragment.Lock;
+                return [step];
+            }
 
             case FragmentSyntax { From: { } from } fragment:
                 return await ExpandImportAsync(fragment, from, machine, cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,9 @@ internal sealed class StepDraft
 
     public string? Machine { get; init; }
 
+    /// <summary>A cluster-wide lock the step holds while it runs.</summary>
+    public string? Lock { get; set; }
+
     public Condition? Condition { get; set; }
 
     public required SourceLocation Source { get; init; }

@@ -168,7 +168,7 @@ internal sealed class WorkflowSchemaReader
     private FragmentSyntax? ReadFragment(KdlNode node)
     {
         NoEntries(node);
-        KdlNode? run = null, from = null, machine = null, condition = null;
+        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null;
         bool unknownChildren = false;
         foreach (var child in node.Children)
         {
@@ -178,9 +178,10 @@ internal sealed class WorkflowSchemaReader
                 case "from": Single(ref from, child); break;
                 case "machine": Single(ref machine, child); break;
                 case "condition": Single(ref condition, child); break;
+                case "lock": Single(ref lockNode, child); break;
                 default:
                     unknownChildren = true;
-                    Error(WorkflowErrorCode.UnknownNode, child, $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine or condition");
+                    Error(WorkflowErrorCode.UnknownNode, child, $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition or lock");
                     break;
             }
         }
@@ -217,6 +218,19 @@ internal sealed class WorkflowSchemaReader
             Error(WorkflowErrorCode.InvalidValue, machine!.Arguments[0], "'machine' must not be empty");
         }
 
+        string? lockName = lockNode is null ? null : SingleString(lockNode);
+        if (lockName is not null && !Hearth.Core.Locks.LockNames.IsValid(lockName))
+        {
+            Error(WorkflowErrorCode.InvalidValue, lockNode!.Arguments[0],
+                $"'{lockName}' is not a lock name (1 to {Hearth.Core.Locks.LockNames.MaxLength} letters, digits, '-', '_', '.', '/' or ':')");
+            lockName = null;
+        }
+        if (lockName is not null && from is not null)
+        {
+            Error(WorkflowErrorCode.InvalidValue, lockNode!, "'lock' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments");
+            lockName = null;
+        }
+
         Condition? parsed = null;
         if (condition is not null && SingleString(condition) is { } text)
         {
@@ -235,7 +249,7 @@ internal sealed class WorkflowSchemaReader
             return null;
         }
 
-        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed);
+        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName);
     }
 
     private void ReadTriggers(KdlNode node, List<string> into)

@@ -66,6 +66,9 @@ public sealed class WorkflowStep
     /// </summary>
     public IReadOnlyList<string> DependsOn { get; }
 
+    /// <summary>The cluster-wide lock this run step holds while it runs (KDL: <c>lock "deploy-prod"</c>), if any.</summary>
+    public string? Lock { get; internal init; }
+
     public IReadOnlyList<WorkflowStep> Children { get; internal set; } = [];
 
     public bool IsGroup => Kind != WorkflowStepKind.Run;
