@@ -27,6 +27,19 @@ public sealed class LockNodeTests : IDisposable
         Assert.Empty(PlanValidator.Validate(plan));
     }
 
+    [Fact]
+    public async Task Fragment_secrets_reach_the_plan_and_bad_names_are_refused()
+    {
+        var ok = await LoadAsync("version \"0.1\"\ntriggers \"manual\"\nchain {\n    machine \"m\"\n    fragment { run \"./deploy\"; secrets \"deploy-key\" \"db.pass\" }\n}\n");
+        Assert.True(ok.Succeeded, string.Join("\n", ok.Diagnostics));
+        var plan = WorkflowPlanner.Plan(ok.Workflow!, new Dictionary<string, string>(), repository: "https://git.example.com/team/app");
+        Assert.Equal(["deploy-key", "db.pass"], plan.Steps.Single().Secrets);
+        Assert.Equal("https://git.example.com/team/app", plan.Repository);
+
+        var bad = await LoadAsync("version \"0.1\"\ntriggers \"manual\"\nchain {\n    machine \"m\"\n    fragment { run \"x\"; secrets \"no spaces\" }\n}\n");
+        Assert.Contains(bad.Diagnostics, d => d.Message.Contains("is not a secret name") && d.ToString().Contains(":5:"));
+    }
+
     [Theory]
     [InlineData("fragment { run \"x\"; lock \"bad name\" }", "5:", "is not a lock name")]
     [InlineData("fragment { from \"other.kdl\"; lock \"deploy\" }", "5:", "'lock' applies to a fragment that runs a script")]

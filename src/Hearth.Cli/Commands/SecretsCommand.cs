@@ -28,11 +28,13 @@ public static class SecretsCommand
         var fromEnv = new Option<string?>("--from-env") { Description = "Read the value from this environment variable of the CLI" };
         var envName = new Option<string?>("--env-name") { Description = "The variable the sandbox sees (default: the name upper-cased, - and . as _)" };
         var about = new Option<string?>("--description") { Description = "What the secret is for" };
-        var command = new Command(verb, description) { name, fromFile, fromEnv, envName, about };
+        var repos = new Option<string[]>("--repo") { Description = "Only runs from this repository may use the secret (URL or glob, repeatable; default: any run)" };
+        var command = new Command(verb, description) { name, fromFile, fromEnv, envName, about, repos };
         command.SetAction(async (result, ct) =>
         {
             var value = ReadValue(result.GetValue(fromFile), result.GetValue(fromEnv), required: create);
-            var body = new SecretBody(result.GetValue(name), value, result.GetValue(envName), result.GetValue(about));
+            var body = new SecretBody(result.GetValue(name), value, result.GetValue(envName), result.GetValue(about),
+                result.GetValue(repos) is { Length: > 0 } scope ? scope : null);
             using var client = CommonOptions.Client(result);
             var secretName = result.GetValue(name)!;
             var view = create
@@ -57,9 +59,10 @@ public static class SecretsCommand
                 Output.Json(list);
                 return 0;
             }
-            Output.Table(["NAME", "ENV", "OWNER", "UPDATED", "DESCRIPTION"], list.Secrets.Select(s => (IReadOnlyList<string>)
+            Output.Table(["NAME", "ENV", "OWNER", "UPDATED", "REPOSITORIES", "DESCRIPTION"], list.Secrets.Select(s => (IReadOnlyList<string>)
             [
-                s.Name, s.EnvName, s.CreatedBy, s.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), s.Description ?? "",
+                s.Name, s.EnvName, s.CreatedBy, s.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                s.Repositories is { Count: > 0 } r ? string.Join(",", r) : "any", s.Description ?? "",
             ]));
             return 0;
         });

@@ -21,9 +21,10 @@ public static class WorkflowRunCommands
         var vars = new Option<string[]>("--var") { Description = "Another variable K=V for conditions and the steps' environment, repeatable" };
         var importRoot = new Option<string?>("--import-root") { Description = "Resolve import URLs to files in this directory" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
+        var repo = new Option<string?>("--repo") { Description = "The repository the workflow comes from (secrets scoped to repositories are given only to matching runs)" };
         var command = new Command("run", "Run a workflow on the cluster: each step on an agent of its machine group")
         {
-            file, branch, trigger, commit, tag, pr, vars, importRoot, detach,
+            file, branch, trigger, commit, tag, pr, vars, importRoot, detach, repo,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -57,7 +58,7 @@ public static class WorkflowRunCommands
             if (!workflow.AcceptsTrigger(variables["TRIGGER"]))
                 throw new CliException($"{result.GetValue(file)}: the workflow's triggers are {string.Join(", ", workflow.Triggers)}, not '{variables["TRIGGER"]}' (pass --trigger)", 2);
 
-            var plan = WorkflowPlanner.Plan(workflow, variables);
+            var plan = WorkflowPlanner.Plan(workflow, variables, repository: result.GetValue(repo));
             using var client = CommonOptions.Client(result);
             var run = await client.CreateWorkflowRunAsync(new CreateWorkflowRunBody(plan), ct);
             var format = result.GetValue(CommonOptions.Output);

@@ -14,10 +14,12 @@ public sealed record UserListView(IReadOnlyList<UserView> Users);
 public sealed record ClaimView(string ApiKey, string UserEmail, string Role, string Message);
 
 /// <summary>POST /api/v1/secrets and PUT /api/v1/secrets/{name}: the value travels in the body, never in a URL.</summary>
-public sealed record SecretBody(string? Name, string? Value, string? EnvName, string? Description);
+/// <param name="Repositories">Repository patterns (globs, e.g. "https://git.example.com/team/*") whose runs may use the
+/// secret; null or empty: any run may. On update, null leaves the scope as it is.</param>
+public sealed record SecretBody(string? Name, string? Value, string? EnvName, string? Description, IReadOnlyList<string>? Repositories = null);
 
 public sealed record SecretView(string Name, string EnvName, string? Description, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CreatedByRequestId, string? ModifiedByRequestId);
+    string? CreatedByRequestId, string? ModifiedByRequestId, IReadOnlyList<string>? Repositories = null);
 
 public sealed record SecretListView(IReadOnlyList<SecretView> Secrets, int Total);
 

@@ -16,6 +16,8 @@ public sealed record WorkflowPlan
     public required string Name { get; init; }
     public required string Source { get; init; }
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+    /// <summary>The repository the workflow comes from; secrets scoped to repositories are only given to matching runs.</summary>
+    public string? Repository { get; init; }
     /// <summary>Every step, parents before children, siblings in order. Top-level steps form a sequence.</summary>
     public required IReadOnlyList<PlanStep> Steps { get; init; }
 }
@@ -28,6 +30,7 @@ public sealed record WorkflowPlan
 /// <param name="ConditionHolds">False when the condition was false for this run: the step and its subtree are skipped.</param>
 /// <param name="Source">file:line:col of the step.</param>
 /// <param name="Lock">A lock the step must hold to run (it waits for it, first in first out).</param>
+/// <param name="Secrets">Secrets injected into the step's environment.</param>
 public sealed record PlanStep(
     string Id,
     PlanStepKind Kind,
@@ -38,4 +41,5 @@ public sealed record PlanStep(
     string? Condition,
     bool ConditionHolds,
     string Source,
-    string? Lock = null);
+    string? Lock = null,
+    IReadOnlyList<string>? Secrets = null);

@@ -30,7 +30,9 @@ public static partial class SecretEndpoints
             if (!RunAccess.SecretName().IsMatch(name)) return ApiResults.Invalid("name: letters, digits, '_', '.' and '-', up to 128, starting with a letter or digit");
             var envName = request.EnvName ?? DefaultEnvName(name);
             if (Invalid(envName, request.Value) is { } error) return error;
-            var created = await service.CreateAsync(name, envName, request.Description, request.Value!, Caller.From(http).Name, RequestIdMiddleware.Of(http), ct);
+            if (BadScope(request.Repositories) is { } scopeError) return scopeError;
+            var created = await service.CreateAsync(name, envName, request.Description, request.Value!, Caller.From(http).Name, RequestIdMiddleware.Of(http),
+                request.Repositories, ct);
             return created is null
                 ? ApiResults.Error(StatusCodes.Status409Conflict, "SECRET_ALREADY_EXISTS", $"a secret named '{name}' exists already (use update)")
                 : ApiResults.Json(View(created), StatusCodes.Status201Created);
@@ -63,7 +65,8 @@ public static partial class SecretEndpoints
             var existing = await store.GetSecretAsync(name, ct);
             if (existing is null) return NotFound(name);
             if (Invalid(request.EnvName ?? existing.EnvName, request.Value, required: false) is { } error) return error;
-            var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http), ct);
+            if (BadScope(request.Repositories) is { } scopeError) return scopeError;
+            var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http), request.Repositories, ct);
             return updated is null ? NotFound(name) : ApiResults.Json(View(updated));
         });
 
@@ -73,7 +76,19 @@ public static partial class SecretEndpoints
                 : NotFound(name));
     }
 
-    public static SecretView View(SecretRecord s) => new(s.Name, s.EnvName, s.Description, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.CreatedByRequestId, s.ModifiedByRequestId);
+    public static SecretView View(SecretRecord s) =>
+        new(s.Name, s.EnvName, s.Description, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.CreatedByRequestId, s.ModifiedByRequestId,
+            s.Repositories.Count > 0 ? s.Repositories : null);
+
+    private static IResult? BadScope(IReadOnlyList<string>? repositories)
+    {
+        foreach (var (pattern, i) in (repositories ?? []).Select((p, i) => (p, i)))
+        {
+            if (string.IsNullOrWhiteSpace(pattern) || pattern.Length > 512)
+                return ApiResults.Invalid($"repositories[{i}]: expected a repository URL or glob pattern (e.g. https://git.example.com/team/*)");
+        }
+        return null;
+    }
 
     /// <summary>"db-password" becomes DB_PASSWORD.</summary>
     public static string DefaultEnvName(string name)

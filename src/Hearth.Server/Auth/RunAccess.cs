@@ -11,7 +11,10 @@ public sealed partial class RunAccess(IAccessStore store)
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     public static partial Regex SecretName();
 
-    public async Task<IResult?> CheckAsync(Caller caller, CreateRunBody body, CancellationToken ct)
+    public Task<IResult?> CheckAsync(Caller caller, CreateRunBody body, CancellationToken ct) => CheckAsync(caller, body, body.GitRepo, ct);
+
+    /// <param name="repository">The repository the run comes from (scoped secrets are refused to runs from elsewhere).</param>
+    public async Task<IResult?> CheckAsync(Caller caller, CreateRunBody body, string? repository, CancellationToken ct)
     {
         if (body.Image is not null && !Policy.IsGranted(caller.Role, "images.use"))
             return Forbidden($"role '{caller.Role}' may not use images");
@@ -22,6 +25,9 @@ public sealed partial class RunAccess(IAccessStore store)
             if (secret is null) return ApiResults.Error(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND", $"no secret named '{name}'");
             if (!Policy.IsGranted(caller.Role, "secrets.use") && secret.CreatedBy != caller.Name)
                 return Forbidden($"role '{caller.Role}' may not use secret '{name}' (only secrets it created)");
+            if (!Secrets.SecretScope.Allows(secret, repository))
+                return ApiResults.Error(StatusCodes.Status403Forbidden, "SECRET_OUT_OF_SCOPE",
+                    $"secret '{name}' is scoped to {string.Join(", ", secret.Repositories)}; this run's repository is {repository ?? "not given"}");
         }
         return null;
     }

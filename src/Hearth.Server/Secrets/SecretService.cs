@@ -5,18 +5,21 @@ namespace Hearth.Server.Secrets;
 /// <summary>Secrets in and out of the store: values are encrypted before they are written and decrypted only on demand.</summary>
 public sealed class SecretService(IAccessStore store, SecretKeyring keyring, TimeProvider time, ILogger<SecretService> logger)
 {
-    public async Task<SecretRecord?> CreateAsync(string name, string envName, string? description, string value, string owner, string requestId, CancellationToken ct)
+    public async Task<SecretRecord?> CreateAsync(string name, string envName, string? description, string value, string owner, string requestId,
+        IReadOnlyList<string>? repositories, CancellationToken ct)
     {
         var (keyId, ciphertext) = keyring.Encrypt(name, value);
         var now = time.GetUtcNow();
-        var record = new SecretRecord(name, envName, description, keyId, ciphertext, owner, now, now, requestId, requestId);
+        var record = new SecretRecord(name, envName, description, keyId, ciphertext, owner, now, now, requestId, requestId, repositories);
         return await store.CreateSecretAsync(record, ct) ? record : null;
     }
 
-    public async Task<SecretRecord?> UpdateAsync(SecretRecord existing, string? envName, string? description, string? value, string requestId, CancellationToken ct)
+    public async Task<SecretRecord?> UpdateAsync(SecretRecord existing, string? envName, string? description, string? value, string requestId,
+        IReadOnlyList<string>? repositories, CancellationToken ct)
     {
         var updated = existing with
         {
+            Repositories = repositories ?? existing.Repositories,
             EnvName = envName ?? existing.EnvName,
             Description = description ?? existing.Description,
             UpdatedAt = time.GetUtcNow(),

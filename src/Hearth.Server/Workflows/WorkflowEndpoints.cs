@@ -14,12 +14,17 @@ public static class WorkflowEndpoints
     {
         var group = app.MapGroup("/api/v1/workflows/runs");
 
-        group.MapPost("", async (HttpContext http, WorkflowService workflows, CancellationToken ct) =>
+        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var errors = PlanValidator.Validate(body.Value!.Plan);
             if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
+            var plan = body.Value.Plan!;
+            // The same "use" checks as a run's, over every secret any step names, with the workflow's repository for scoped secrets.
+            var secrets = plan.Steps.SelectMany(s => s.Secrets ?? []).Distinct(StringComparer.Ordinal).ToList();
+            if (await access.CheckAsync(Caller.From(http), new CreateRunBody { Command = ["workflow"], Secrets = secrets }, plan.Repository, ct) is { } refused)
+                return refused;
             var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, ct);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
         });

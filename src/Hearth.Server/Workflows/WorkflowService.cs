@@ -33,6 +33,7 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
                 Env = env,
                 Requirements = new Dictionary<string, string> { ["machine"] = step.Machine! },
                 Lock = step.Lock is { } name ? new Hearth.Core.Locks.LockRequest(name) : null,
+                Secrets = step.Secrets ?? [],
             },
             MaxAttempts: 1,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,

@@ -55,7 +55,12 @@ public sealed record SecretRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? CreatedByRequestId,
-    string? ModifiedByRequestId);
+    string? ModifiedByRequestId,
+    IReadOnlyList<string>? Repositories = null)
+{
+    /// <summary>Repository patterns (globs) whose runs may use the secret; empty: any run may.</summary>
+    public IReadOnlyList<string> Repositories { get; init; } = Repositories ?? [];
+}
 
 /// <summary>One mutating request as it ended: who, what, on what, with which result, from where.</summary>
 public sealed record AuditEntry(

@@ -71,6 +71,9 @@ internal static class AccessSchema
         CREATE INDEX access_audit_actor ON access_audit(actor, time);
         CREATE INDEX access_audit_time ON access_audit(time);
         """,
+        """
+        ALTER TABLE access_secrets ADD COLUMN repositories TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     public static IReadOnlyList<string> Sqlite { get; } =

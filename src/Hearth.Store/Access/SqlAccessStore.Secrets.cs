@@ -4,7 +4,7 @@ namespace Hearth.Store.Access;
 
 public abstract partial class SqlAccessStore
 {
-    private const string SecretColumns = "name, env_name, description, key_id, ciphertext, created_by, created_at, updated_at, created_by_request_id, modified_by_request_id";
+    private const string SecretColumns = "name, env_name, description, key_id, ciphertext, created_by, created_at, updated_at, created_by_request_id, modified_by_request_id, repositories";
 
     public async Task<bool> CreateSecretAsync(SecretRecord secret, CancellationToken ct)
     {
@@ -13,7 +13,7 @@ public abstract partial class SqlAccessStore
             return await WriteAsync(async (connection, tx) =>
             {
                 await ExecAsync(connection, tx,
-                    $"INSERT INTO access_secrets ({SecretColumns}) VALUES (@name, @env, @description, @key, @cipher, @by, @created, @updated, @createdRequest, @modifiedRequest);", ct,
+                    $"INSERT INTO access_secrets ({SecretColumns}) VALUES (@name, @env, @description, @key, @cipher, @by, @created, @updated, @createdRequest, @modifiedRequest, @repositories);", ct,
                     SecretParameters(secret));
                 return true;
             }, ct);
@@ -52,7 +52,7 @@ public abstract partial class SqlAccessStore
         ExecAsync(connection, tx,
             """
             UPDATE access_secrets SET env_name = @env, description = @description, key_id = @key, ciphertext = @cipher,
-                updated_at = @updated, modified_by_request_id = @modifiedRequest
+                updated_at = @updated, modified_by_request_id = @modifiedRequest, repositories = @repositories
             WHERE name = @name;
             """, ct, SecretParameters(secret));
 
@@ -61,9 +61,11 @@ public abstract partial class SqlAccessStore
         ("@name", s.Name), ("@env", s.EnvName), ("@description", s.Description), ("@key", s.KeyId), ("@cipher", s.Ciphertext),
         ("@by", s.CreatedBy), ("@created", Ms(s.CreatedAt)), ("@updated", Ms(s.UpdatedAt)),
         ("@createdRequest", s.CreatedByRequestId), ("@modifiedRequest", s.ModifiedByRequestId),
+        ("@repositories", System.Text.Json.JsonSerializer.Serialize(s.Repositories)),
     ];
 
     private static SecretRecord ReadSecret(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), r.GetFieldValue<byte[]>(4), r.GetString(5),
-            Time(r, 6)!.Value, Time(r, 7)!.Value, Text(r, 8), Text(r, 9));
+            Time(r, 6)!.Value, Time(r, 7)!.Value, Text(r, 8), Text(r, 9),
+            System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.GetString(10)));
 }

@@ -6,7 +6,7 @@ namespace Hearth.Workflows.Execution;
 /// <summary>Turns a loaded workflow and the run's variables into the plan the server stores and advances.</summary>
 public static class WorkflowPlanner
 {
-    public static WorkflowPlan Plan(WorkflowDefinition workflow, IReadOnlyDictionary<string, string> variables, string? name = null)
+    public static WorkflowPlan Plan(WorkflowDefinition workflow, IReadOnlyDictionary<string, string> variables, string? name = null, string? repository = null)
     {
         var steps = workflow.Graph.Steps
             .Select(s => new PlanStep(
@@ -19,13 +19,15 @@ public static class WorkflowPlanner
                 s.Condition?.Text,
                 s.Condition?.Evaluate(variables) ?? true,
                 s.Source.ToString(),
-                s.Lock))
+                s.Lock,
+                s.Secrets.Count > 0 ? s.Secrets : null))
             .ToList();
         return new WorkflowPlan
         {
             Name = name ?? Path.GetFileName(workflow.SourceFile),
             Source = workflow.SourceFile,
             Variables = variables,
+            Repository = repository,
             Steps = steps,
         };
     }

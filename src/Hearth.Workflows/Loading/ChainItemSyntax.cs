@@ -13,7 +13,8 @@ internal sealed record FragmentSyntax(
     SourceLocation FromLocation,
     string? Machine,
     Condition? Condition,
-    string? Lock = null) : ChainItemSyntax(Location);
+    string? Lock = null,
+    IReadOnlyList<string>? Secrets = null) : ChainItemSyntax(Location);
 
 internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items) : ChainItemSyntax(Location);
 

@@ -18,6 +18,7 @@ internal static class GraphBuilder
             var step = new WorkflowStep(id, draft.Kind, parent?.Id, i, draft.Machine, draft.Run, draft.Condition, draft.Source, draft.ImportedFrom, dependsOn)
             {
                 Lock = draft.Lock,
+                Secrets = draft.Secrets,
             };
             step.Children = Build(draft.Children, step, sequential: draft.Kind == WorkflowStepKind.Sequence);
             steps.Add(step);

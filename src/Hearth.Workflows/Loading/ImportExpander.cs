@@ -68,6 +68,7 @@ internal sealed class ImportExpander
             {
                 var step = NewDraft(WorkflowStepKind.Run, fragment.Location, run, fragment.Machine ?? machine, fragment.Condition, importedFrom);
                 step.Lock = fragment.Lock;
+                step.Secrets = fragment.Secrets ?? [];
                 return [step];
             }
 

@@ -16,6 +16,9 @@ internal sealed class StepDraft
     /// <summary>A cluster-wide lock the step holds while it runs.</summary>
     public string? Lock { get; set; }
 
+    /// <summary>Secrets the step's environment gets.</summary>
+    public IReadOnlyList<string> Secrets { get; set; } = [];
+
     public Condition? Condition { get; set; }
 
     public required SourceLocation Source { get; init; }

@@ -168,7 +168,7 @@ internal sealed class WorkflowSchemaReader
     private FragmentSyntax? ReadFragment(KdlNode node)
     {
         NoEntries(node);
-        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null;
+        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null, secretsNode = null;
         bool unknownChildren = false;
         foreach (var child in node.Children)
         {
@@ -179,9 +179,10 @@ internal sealed class WorkflowSchemaReader
                 case "machine": Single(ref machine, child); break;
                 case "condition": Single(ref condition, child); break;
                 case "lock": Single(ref lockNode, child); break;
+                case "secrets": Single(ref secretsNode, child); break;
                 default:
                     unknownChildren = true;
-                    Error(WorkflowErrorCode.UnknownNode, child, $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition or lock");
+                    Error(WorkflowErrorCode.UnknownNode, child, $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition, lock or secrets");
                     break;
             }
         }
@@ -231,6 +232,13 @@ internal sealed class WorkflowSchemaReader
             lockName = null;
         }
 
+        var secretNames = secretsNode is null ? null : ReadSecretNames(secretsNode);
+        if (secretNames is not null && from is not null)
+        {
+            Error(WorkflowErrorCode.InvalidValue, secretsNode!, "'secrets' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments");
+            secretNames = null;
+        }
+
         Condition? parsed = null;
         if (condition is not null && SingleString(condition) is { } text)
         {
@@ -249,7 +257,7 @@ internal sealed class WorkflowSchemaReader
             return null;
         }
 
-        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName);
+        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName, secretNames);
     }
 
     private void ReadTriggers(KdlNode node, List<string> into)
@@ -277,6 +285,23 @@ internal sealed class WorkflowSchemaReader
             Error(WorkflowErrorCode.MissingRequired, node, $"'triggers' needs at least one trigger: {string.Join(", ", WorkflowTriggers.All)}");
         }
     }
+
+    /// <summary>`secrets "db-password" "deploy-key"`: names of secrets the step's environment gets (checked by the server).</summary>
+    private List<string>? ReadSecretNames(KdlNode node)
+    {
+        NoProperties(node);
+        NoChildren(node);
+        var names = new List<string>();
+        foreach (var argument in node.Arguments)
+        {
+            if (argument.AsString() is { Length: > 0 } name && SecretNames.IsMatch(name)) names.Add(name);
+            else Error(WorkflowErrorCode.InvalidValue, argument, $"'{argument}' is not a secret name (letters, digits, '_', '.' and '-', starting with a letter or digit)");
+        }
+        if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'secrets' needs at least one secret name");
+        return names.Count > 0 ? names : null;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex SecretNames = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$");
 
     /// <summary>The node's one string argument, or null after reporting why there is none.</summary>
     private string? SingleString(KdlNode node)

@@ -69,6 +69,9 @@ public sealed class WorkflowStep
     /// <summary>The cluster-wide lock this run step holds while it runs (KDL: <c>lock "deploy-prod"</c>), if any.</summary>
     public string? Lock { get; internal init; }
 
+    /// <summary>Secrets this run step gets in its environment (KDL: <c>secrets "db-password"</c>).</summary>
+    public IReadOnlyList<string> Secrets { get; internal init; } = [];
+
     public IReadOnlyList<WorkflowStep> Children { get; internal set; } = [];
 
     public bool IsGroup => Kind != WorkflowStepKind.Run;
