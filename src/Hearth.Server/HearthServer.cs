@@ -65,6 +65,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(new IdGenerator());
         builder.Services.AddSingleton<Signals>();
         builder.Services.AddSingleton<WorkBoard>();
+        builder.Services.AddSingleton<ImageDefaults>();
         builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();
@@ -92,6 +93,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapMetrics("/metrics", app.Services.GetRequiredService<HearthMetrics>().Registry);
         app.MapRunEndpoints();
         app.MapAgentEndpoints();
+        app.MapImageEndpoints();
         Workflows.WorkflowEndpoints.MapWorkflowEndpoints(app);
         app.MapUserEndpoints();
         app.MapSecretEndpoints();

@@ -64,6 +64,13 @@ public interface IRunStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>Registers (or re-registers) an image; a default one replaces the previous default.</summary>
+    Task RegisterImageAsync(RegisteredImage image, CancellationToken ct);
+
+    Task<IReadOnlyList<RegisteredImage>> ListRegisteredImagesAsync(CancellationToken ct);
+
+    Task<bool> UnregisterImageAsync(string reference, CancellationToken ct);
+
     /// <summary>Checks the store answers (for /ready).</summary>
     Task PingAsync(CancellationToken ct);
 }

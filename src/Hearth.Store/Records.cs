@@ -39,3 +39,6 @@ public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, 
 public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
 
 
+
+/// <summary>An image registered with the defaults a run in it gets; at most one is the default image.</summary>
+public sealed record RegisteredImage(string Reference, double? Cpus, long? MemoryBytes, bool IsDefault, string RegisteredBy, DateTimeOffset RegisteredAt);

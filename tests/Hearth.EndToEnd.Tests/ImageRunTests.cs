@@ -122,6 +122,25 @@ public sealed class ImageRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_registered_image_gives_its_runs_its_memory_limit_and_can_be_the_default()
+    {
+        var register = await _cluster.CliAsync("images", "register", BusyboxRef, "--memory", "32M", "--default");
+        Assert.True(register.ExitCode == 0, register.Stderr);
+        var listed = JsonDocument.Parse((await _cluster.CliAsync("images", "registered", "-o", "json")).Stdout).RootElement;
+        Assert.Equal(32L << 20, listed.GetProperty("images")[0].GetProperty("memory_bytes").GetInt64());
+
+        // No --image and no --memory: the default image, with its registered limit.
+        var oom = await _cluster.CliAsync("run", "--", "sh", "-c", "dd if=/dev/zero of=/dev/null bs=200M count=1");
+        Assert.NotEqual(0, oom.ExitCode);
+        var status = JsonDocument.Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout).RootElement;
+        Assert.Contains("OOM", status.GetProperty("reason").GetString());
+
+        Assert.Equal(0, (await _cluster.CliAsync("images", "unregister", BusyboxRef)).ExitCode);
+        var host = await _cluster.CliAsync("run", "--", "sh", "-c", "test -d /usr/lib && echo host-sandbox");
+        Assert.Equal("host-sandbox\n", host.Stdout);
+    }
+
+    [Fact]
     public async Task Images_pull_list_and_rm_work_on_a_store()
     {
         var store = Path.Combine(_work, "cli-store");

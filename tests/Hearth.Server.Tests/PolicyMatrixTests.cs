@@ -29,6 +29,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["audit.read"] = [Roles.Admin],
         ["locks.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
         ["locks.release"] = [Roles.Admin],
+        ["images.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["images.register"] = [Roles.Admin, Roles.Operator],
     };
 
     private TestServer _server = null!;

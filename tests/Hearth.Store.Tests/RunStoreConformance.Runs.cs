@@ -138,6 +138,21 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task Registered_images_keep_their_defaults_and_one_default()
+    {
+        var now = Time.GetUtcNow();
+        await Store.RegisterImageAsync(new RegisteredImage("reg/a:1", 1.5, 512L << 20, true, "admin", now), CancellationToken.None);
+        await Store.RegisterImageAsync(new RegisteredImage("reg/b:1", null, null, true, "admin", now), CancellationToken.None);
+        var images = await Store.ListRegisteredImagesAsync(CancellationToken.None);
+        Assert.Equal(["reg/a:1", "reg/b:1"], images.Select(i => i.Reference));
+        Assert.Equal((1.5, 512L << 20, false), (images[0].Cpus!.Value, images[0].MemoryBytes!.Value, images[0].IsDefault));
+        Assert.True(images[1].IsDefault);
+        Assert.True(await Store.UnregisterImageAsync("reg/a:1", CancellationToken.None));
+        Assert.False(await Store.UnregisterImageAsync("reg/a:1", CancellationToken.None));
+        Assert.Single(await Store.ListRegisteredImagesAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Agents_are_stored()
     {
         var labels = new Dictionary<string, string> { ["arch"] = "x86_64" };

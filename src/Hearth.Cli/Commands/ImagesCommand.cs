@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hearth.Cli.Client;
+using Hearth.Core.Api;
 using Hearth.Cli.Images;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Registry;
@@ -59,7 +60,68 @@ public static class ImagesCommand
             return 0;
         });
 
-        return new Command("images", "OCI images on this host") { store, pull, list, rm };
+        return new Command("images", "OCI images: this host's store (pull, list, rm) and the server's registered images (register, registered, unregister)")
+        {
+            store, pull, list, rm, Register(), Registered(), Unregister(),
+        };
+    }
+
+    private static Command Register()
+    {
+        var image = new Argument<string>("image") { Description = "Image reference" };
+        var cpus = new Option<double?>("--cpu", "--cpus") { Description = "CPU cores a run in this image gets unless it asks" };
+        var memory = new Option<string?>("--memory", "-m") { Description = "Memory a run in this image gets unless it asks (e.g. 512M)" };
+        var isDefault = new Option<bool>("--default") { Description = "Runs that name no image (and no host driver) run in this one" };
+        var command = new Command("register", "Register an image with the CPU and memory its runs get (runvoy's images register)") { image, cpus, memory, isDefault };
+        command.SetAction(async (result, ct) =>
+        {
+            long? bytes = null;
+            if (result.GetValue(memory) is { } text)
+                bytes = Core.ByteSizes.TryParse(text, out var b) ? b : throw new CliException($"--memory '{text}': expected a size such as 512M or 1G", 2);
+            using var client = CommonOptions.Client(result);
+            var view = await client.SendJsonAsync<RegisteredImageView>(HttpMethod.Post, "api/v1/images",
+                new RegisterImageBody(result.GetValue(image), result.GetValue(cpus), bytes, result.GetValue(isDefault)), ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(view);
+            else Console.Error.WriteLine($"hearth: registered {view.Image}{(view.Default ? " (default)" : "")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Registered()
+    {
+        var command = new Command("registered", "List the server's registered images");
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var list = await client.SendJsonAsync<RegisteredImageListView>(HttpMethod.Get, "api/v1/images", null, ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+            {
+                Output.Json(list);
+                return 0;
+            }
+            Output.Table(["IMAGE", "CPUS", "MEMORY", "DEFAULT", "REGISTERED BY"], list.Images.Select(i => (IReadOnlyList<string>)
+            [
+                i.Image, i.Cpus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                i.MemoryBytes is { } m ? $"{m / 1024 / 1024}M" : "-", i.Default ? "yes" : "", i.RegisteredBy,
+            ]));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Unregister()
+    {
+        var image = new Argument<string>("image") { Description = "Image reference" };
+        var command = new Command("unregister", "Remove an image's registration (the image itself stays on agents)") { image };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            await client.SendJsonAsync<object>(HttpMethod.Delete, $"api/v1/images/{result.GetValue(image)}", null, ct);
+            Console.Error.WriteLine($"hearth: unregistered {result.GetValue(image)}");
+            return 0;
+        });
+        return command;
     }
 
     private static object View(StoredImage image) => new

@@ -105,3 +105,10 @@ public sealed record LogPageView(string RunId, RunState Status, IReadOnlyList<Lo
 public sealed record LogEndView(string RunId, RunState Status, int? ExitCode, string? Reason, long Next);
 
 public sealed record ErrorView(string Error, string Code, object? Details = null);
+
+/// <summary>POST /api/v1/images: register an image with the defaults its runs get.</summary>
+public sealed record RegisterImageBody(string? Image, double? Cpus, long? MemoryBytes, bool Default);
+
+public sealed record RegisteredImageView(string Image, double? Cpus, long? MemoryBytes, bool Default, string RegisteredBy, DateTimeOffset RegisteredAt);
+
+public sealed record RegisteredImageListView(IReadOnlyList<RegisteredImageView> Images);

@@ -13,10 +13,11 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/v1/runs");
 
-        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, CancellationToken ct) =>
+        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, ImageDefaults images, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
             if (body.Error is { } bad) return bad;
+            body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
             if (await access.CheckAsync(Caller.From(http), WithGitSecret(body.Value!), ct) is { } refused) return refused;

@@ -65,6 +65,10 @@ public static class Policy
         new("GET", "/api/v1/locks/{name}", Audience.User, "locks.read"),
         new("POST", "/api/v1/locks/{name}/release", Audience.User, "locks.release"),
 
+        new("GET", "/api/v1/images", Audience.User, "images.read"),
+        new("POST", "/api/v1/images", Audience.User, "images.register"),
+        new("DELETE", "/api/v1/images/{*reference}", Audience.User, "images.register"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -78,10 +82,10 @@ public static class Policy
         [Roles.Admin] = new HashSet<string> { "*" },
         [Roles.Operator] = new HashSet<string>
         {
-            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "locks.read",
+            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
         },
-        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "secrets.create", "secrets.read", "secrets.use" },
+        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use" },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
     };
 

@@ -91,5 +91,16 @@ internal static class SqliteSchema
         -- API keys moved to the access store (its own tables and migrations).
         DROP TABLE IF EXISTS api_keys;
         """,
+        """
+        -- Images registered with defaults (runvoy's "images register"): CPU and memory a run in them gets unless it asks.
+        CREATE TABLE registered_images (
+            reference TEXT PRIMARY KEY,
+            cpus REAL,
+            memory_bytes BIGINT,
+            is_default INTEGER NOT NULL DEFAULT 0,
+            registered_by TEXT NOT NULL,
+            registered_at BIGINT NOT NULL
+        );
+        """,
     ];
 }

@@ -1,0 +1,44 @@
+using Hearth.Core;
+using Hearth.Core.Api;
+using Hearth.Server.Auth;
+using Hearth.Server.Audit;
+using Hearth.Store;
+
+namespace Hearth.Server.Api;
+
+/// <summary>Registered images (runvoy's "images register"): default CPU and memory per image, and the default image.</summary>
+public static class ImageEndpoints
+{
+    public static void MapImageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var images = app.MapGroup("/api/v1/images");
+
+        images.MapGet("", async (IRunStore store, CancellationToken ct) =>
+            ApiResults.Json(new RegisteredImageListView((await store.ListRegisteredImagesAsync(ct)).Select(View).ToList())));
+
+        images.MapPost("", async (HttpContext http, IRunStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<RegisterImageBody>(http, ct);
+            if (body.Error is { } bad) return bad;
+            var request = body.Value!;
+            if (string.IsNullOrWhiteSpace(request.Image) || request.Image.Length > 512 || request.Image.Any(char.IsWhiteSpace))
+                return ApiResults.Invalid("image: expected an image reference such as 127.0.0.1:5000/tools:1");
+            if (request.Cpus is <= 0 or > 1024) return ApiResults.Invalid("cpus: must be between 0 and 1024");
+            if (request.MemoryBytes is < 4 * 1024 * 1024) return ApiResults.Invalid("memory_bytes: must be at least 4 MiB");
+            AuditTarget.Set(http, request.Image);
+            var image = new RegisteredImage(request.Image, request.Cpus, request.MemoryBytes, request.Default, Caller.From(http).Name, time.GetUtcNow());
+            await store.RegisterImageAsync(image, ct);
+            return ApiResults.Json(View(image), StatusCodes.Status201Created);
+        });
+
+        images.MapDelete("/{*reference}", async (HttpContext http, string reference, IRunStore store, CancellationToken ct) =>
+        {
+            AuditTarget.Set(http, reference);
+            return await store.UnregisterImageAsync(reference, ct)
+                ? ApiResults.Json(new { message = $"image {reference} unregistered", image = reference })
+                : ApiResults.NotFound($"no registered image '{reference}'");
+        });
+    }
+
+    private static RegisteredImageView View(RegisteredImage i) => new(i.Reference, i.Cpus, i.MemoryBytes, i.IsDefault, i.RegisteredBy, i.RegisteredAt);
+}
