@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Hearth.Store.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Hearth.Store.Access;
@@ -10,65 +11,16 @@ namespace Hearth.Store.Access;
 public sealed class SqliteAccessStore : SqlAccessStore
 {
     private const int ConstraintViolation = 19;
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
 
-    public SqliteAccessStore(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-    }
+    public SqliteAccessStore(string path) => _database = new SqliteDatabase(path);
 
-    public override async Task MigrateAsync(CancellationToken ct)
-    {
-        await using var connection = (SqliteConnection)await OpenAsync(ct);
-        await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
-        await ExecAsync(connection, null, "CREATE TABLE IF NOT EXISTS access_schema_version (version INTEGER NOT NULL);", ct);
-        var current = Convert.ToInt32(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(version), 0) FROM access_schema_version;", ct));
-        for (var version = current + 1; version <= AccessSchema.Sqlite.Count; version++)
-        {
-            await using var tx = connection.BeginTransaction(deferred: false);
-            await ExecAsync(connection, tx, AccessSchema.Sqlite[version - 1], ct);
-            await ExecAsync(connection, tx, "INSERT INTO access_schema_version (version) VALUES (@version);", ct, ("@version", version));
-            await tx.CommitAsync(ct);
-        }
-    }
+    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("access_schema_version", AccessSchema.Sqlite, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(ct);
-            await ExecAsync(connection, null, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;", ct);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct)
-    {
-        var connection = (SqliteConnection)await OpenAsync(ct);
-        try
-        {
-            return (connection, connection.BeginTransaction(deferred: false));
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
+        await _database.BeginWriteAsync(ct);
 
     private protected override bool IsUniqueViolation(DbException e) => e is SqliteException { SqliteErrorCode: ConstraintViolation };
 }

@@ -14,16 +14,12 @@ namespace Hearth.Store.Postgres;
 /// </summary>
 public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
 {
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresDatabase _database;
 
     public PostgresRunStore(string connectionString)
     {
         ConnectionString = connectionString;
-        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
-        // The same few statements run all day: prepare them once per connection. Sessions carry no state to reset.
-        if (tuned.MaxAutoPrepare == 0) tuned.MaxAutoPrepare = 64;
-        tuned.NoResetOnClose = true;
-        _dataSource = NpgsqlDataSource.Create(tuned.ToString());
+        _database = new PostgresDatabase(connectionString);
     }
 
     public string ConnectionString { get; }
@@ -34,36 +30,13 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
 
     private protected override string JsonParameter(string parameter) => $"CAST({parameter} AS jsonb)";
 
-    public override async Task MigrateAsync(CancellationToken ct)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await ExecAsync(connection, tx, "SELECT pg_advisory_xact_lock(@key);", ct, ("@key", AdvisoryLockKeys.Migrations));
-        await ExecAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);", ct);
-        var current = Convert.ToInt32(await ScalarAsync(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", ct));
-        for (var version = current + 1; version <= PostgresSchema.Migrations.Count; version++)
-        {
-            await ExecAsync(connection, tx, PostgresSchema.Migrations[version - 1], ct);
-            await ExecAsync(connection, tx, "INSERT INTO schema_version (version) VALUES (@version);", ct, ("@version", version));
-        }
-        await tx.CommitAsync(ct);
-    }
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("schema_version", PostgresSchema.Migrations, AdvisoryLockKeys.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(ct);
-        try
-        {
-            return (connection, await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct));
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
+        await _database.BeginWriteAsync(ct);
 
     private protected override Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
         DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
@@ -79,5 +52,5 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
         return Task.FromResult<(string, (string, object?)[])?>((sql, [("@now", Ms(request.Now)), ("@labels", labels)]));
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

@@ -12,20 +12,9 @@ namespace Hearth.Store.Sqlite;
 public sealed class SqliteRunStore : SqlRunStore
 {
     private const int ClaimPage = 64;
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
 
-    public SqliteRunStore(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-    }
+    public SqliteRunStore(string path) => _database = new SqliteDatabase(path);
 
     // One writer at a time already: BEGIN IMMEDIATE takes the database's write lock.
     private protected override string ForUpdate => "";
@@ -34,52 +23,12 @@ public sealed class SqliteRunStore : SqlRunStore
 
     private protected override string JsonParameter(string parameter) => parameter;
 
-    public override async Task MigrateAsync(CancellationToken ct)
-    {
-        await using var connection = (SqliteConnection)await OpenAsync(ct);
-        await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
-        await ExecAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);", ct);
-        var current = Convert.ToInt32(await ScalarAsync(connection, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", ct));
-        for (var version = current + 1; version <= SqliteSchema.Migrations.Count; version++)
-        {
-            await using var tx = connection.BeginTransaction(deferred: false);
-            await ExecAsync(connection, tx, SqliteSchema.Migrations[version - 1], ct);
-            await ExecAsync(connection, tx, $"INSERT INTO schema_version(version) VALUES ({version});", ct);
-            await tx.CommitAsync(ct);
-        }
-    }
+    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("schema_version", SqliteSchema.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(ct);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-            await pragma.ExecuteNonQueryAsync(ct);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct)
-    {
-        var connection = (SqliteConnection)await OpenAsync(ct);
-        try
-        {
-            return (connection, connection.BeginTransaction(deferred: false));
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
+        await _database.BeginWriteAsync(ct);
 
     /// <summary>Pages through pending tasks oldest first and matches labels here; the write lock is held, so the row found stays pending.</summary>
     private protected override async Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(

@@ -1,0 +1,87 @@
+using Microsoft.Data.Sqlite;
+
+namespace Hearth.Store.Sqlite;
+
+/// <summary>
+/// One SQLite file as every Hearth store module (runs, access, locks) uses it: WAL, synchronous=FULL so whatever was
+/// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, and numbered
+/// migrations each module keeps in its own version table.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+            await pragma.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A connection with an IMMEDIATE (write-locking) transaction open on it.</summary>
+    public async Task<(SqliteConnection Connection, SqliteTransaction Tx)> BeginWriteAsync(CancellationToken ct)
+    {
+        var connection = await OpenAsync(ct);
+        try
+        {
+            return (connection, connection.BeginTransaction(deferred: false));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Applies the migrations not yet recorded in <paramref name="versionTable"/>, each in its own transaction.</summary>
+    public async Task MigrateAsync(string versionTable, IReadOnlyList<string> migrations, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await ExecAsync(connection, null, "PRAGMA journal_mode=WAL;", ct);
+        await ExecAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {versionTable} (version INTEGER NOT NULL);", ct);
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = $"SELECT COALESCE(MAX(version), 0) FROM {versionTable};";
+            var current = Convert.ToInt32(await read.ExecuteScalarAsync(ct));
+            for (var version = current + 1; version <= migrations.Count; version++)
+            {
+                await using var tx = connection.BeginTransaction(deferred: false);
+                await ExecAsync(connection, tx, migrations[version - 1], ct);
+                await ExecAsync(connection, tx, $"INSERT INTO {versionTable} (version) VALUES ({version});", ct);
+                await tx.CommitAsync(ct);
+            }
+        }
+    }
+
+    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
