@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Access;
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Access;
 

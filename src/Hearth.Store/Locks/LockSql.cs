@@ -2,7 +2,7 @@ using System.Data.Common;
 using Hearth.Core.Locks;
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
-using static Hearth.Store.Locks.LockDb;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Locks;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Hearth.Store.Postgres;
 using Npgsql;
-using static Hearth.Store.Locks.LockDb;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Locks;
 

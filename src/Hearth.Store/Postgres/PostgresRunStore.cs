@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hearth.Core;
 using Hearth.Store.Sql;
 using Npgsql;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Postgres;
 

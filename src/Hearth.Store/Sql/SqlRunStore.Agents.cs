@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 

@@ -1,3 +1,4 @@
+using static Hearth.Store.Sql.Db;
 namespace Hearth.Store.Sql;
 
 public abstract partial class SqlRunStore

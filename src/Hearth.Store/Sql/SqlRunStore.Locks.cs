@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Hearth.Core.Runs;
 using Hearth.Store.Locks;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 

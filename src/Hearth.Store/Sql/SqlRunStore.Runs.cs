@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Hearth.Core.Runs;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 

@@ -1,4 +1,5 @@
 using Hearth.Core.Runs;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 

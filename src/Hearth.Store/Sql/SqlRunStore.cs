@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Hearth.Core;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
@@ -45,50 +46,4 @@ public abstract partial class SqlRunStore : IRunStore
         await using var connection = await OpenAsync(ct);
         await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", ct);
     }
-
-    private protected static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) Add(command, name, value);
-        return command;
-    }
-
-    private protected static DbParameter Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
-
-    private protected static async Task<int> ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, tx, sql, parameters);
-        return await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private protected static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, tx, sql, parameters);
-        var value = await command.ExecuteScalarAsync(ct);
-        return value is DBNull ? null : value;
-    }
-
-    private protected static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
-
-    private protected static object? Ms(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
-
-    private protected static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    private protected static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private protected static int? Int(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    private protected static string Json<T>(T value) => JsonSerializer.Serialize(value, HearthJson.Options);
-
-    private protected static T FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, HearthJson.Options)!;
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Hearth.Core.Labels;
 using Hearth.Store.Sql;
 using Microsoft.Data.Sqlite;
+using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sqlite;
 

@@ -1,23 +1,26 @@
 using System.Data.Common;
 
-namespace Hearth.Store.Locks;
+namespace Hearth.Store.Sql;
 
-/// <summary>ADO.NET shorthands for the lock SQL (the run store's own are private to it).</summary>
-internal static class LockDb
+/// <summary>ADO.NET shorthands shared by the SQL stores (runs, access, locks); times are Unix milliseconds.</summary>
+internal static class Db
 {
     public static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
+        foreach (var (name, value) in parameters) Add(command, name, value);
         return command;
+    }
+
+    public static DbParameter Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     public static async Task<int> ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
@@ -45,8 +48,16 @@ internal static class LockDb
 
     public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
+    public static object? Ms(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
+
     public static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
     public static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static int? Int(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+
+    public static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, Hearth.Core.HearthJson.Options);
+
+    public static T FromJson<T>(string json) => System.Text.Json.JsonSerializer.Deserialize<T>(json, Hearth.Core.HearthJson.Options)!;
 }
