@@ -28,21 +28,25 @@ public static class SecretKeyLoader
             if (!create) throw new ConfigException($"{path}: no such secrets key file");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var fresh = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            // Written whole under a temporary name, then moved into place: a second server starting on the same data
+            // dir either wins the move or finds a complete key file, never a half-written one.
+            var temp = $"{path}.{Environment.ProcessId}.tmp";
+            using (var stream = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.WriteLine(Convert.ToBase64String(fresh));
+            }
             try
             {
-                using var stream = new FileStream(path, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-                using var writer = new StreamWriter(stream);
-                writer.WriteLine(Convert.ToBase64String(fresh));
+                File.Move(temp, path, overwrite: false);
                 return fresh;
             }
             catch (IOException) when (File.Exists(path))
             {
-                // Another server on this data dir made it first: use theirs.
-                Thread.Sleep(100);
-                return Decode(File.ReadAllText(path).Trim(), path);
+                File.Delete(temp);
             }
         }
         return Decode(File.ReadAllText(path).Trim(), path);
