@@ -38,6 +38,7 @@ public sealed class HearthServer : IAsyncDisposable
 
     public static async Task<HearthServer> StartAsync(ServerOptions options, CancellationToken ct, TimeProvider? time = null, LogLevel logLevel = LogLevel.Information)
     {
+        EnsureListenable(options.Listen);
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
         var access = await AccessSetup.PrepareAsync(options, ct);
@@ -115,6 +116,32 @@ public sealed class HearthServer : IAsyncDisposable
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
         if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Fails fast, with one clear line, when the address is taken, before anything is started (the web host would
+    /// otherwise log its own stack trace first). A race with another process is still caught by Kestrel.
+    /// </summary>
+    private static void EnsureListenable(string listen)
+    {
+        var (host, port) = SplitListen(listen);
+        if (port == 0) return;
+        var address = host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
+        var probe = new System.Net.Sockets.TcpListener(address, port);
+        // As Kestrel binds: connections of a previous process still in TIME_WAIT do not make the port busy.
+        probe.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        try
+        {
+            probe.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new IOException($"cannot listen on {listen}: {e.Message}", e);
+        }
+        finally
+        {
+            probe.Stop();
+        }
     }
 
     private static (string Host, int Port) SplitListen(string listen)

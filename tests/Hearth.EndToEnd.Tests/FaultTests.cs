@@ -33,6 +33,30 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_taken_address_is_one_clear_line_not_a_stack_trace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var home = Directory.CreateTempSubdirectory("hearth-e2e-port-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["XDG_DATA_HOME"] = home, ["XDG_CONFIG_HOME"] = home };
+            foreach (var command in new[] { "server", "dev" })
+            {
+                var result = await CliProcess.RunAsync([command, "--listen", $"127.0.0.1:{port}"], env);
+                Assert.Equal(1, result.ExitCode);
+                Assert.StartsWith($"hearth: cannot listen on 127.0.0.1:{port}: ", result.Stderr);
+                Assert.DoesNotContain("   at ", result.Stderr);
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Dev_starts_everything_writes_the_cli_config_and_stops_cleanly_on_sigterm()
     {
         var home = Directory.CreateTempSubdirectory("hearth-e2e-dev-").FullName;

@@ -56,7 +56,7 @@ public static class DevCommand
             }
             catch (IOException e)
             {
-                throw new CliException($"cannot listen on {options.Listen}: {e.Message} (choose another with --listen)");
+                throw new CliException($"{e.Message} (choose another address with --listen)");
             }
             await using (server)
             {

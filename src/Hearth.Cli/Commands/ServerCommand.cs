@@ -19,7 +19,16 @@ public static class ServerCommand
         {
             var options = LoadOptions(result.GetValue(config), result.GetValue(listen));
             using var signal = new ShutdownSignal();
-            await using var server = await HearthServer.StartAsync(options, signal.Hard);
+            HearthServer started;
+            try
+            {
+                started = await HearthServer.StartAsync(options, signal.Hard);
+            }
+            catch (IOException e)
+            {
+                throw new CliException($"{e.Message} (set listen in the config, HEARTH_LISTEN or --listen)");
+            }
+            await using var server = started;
             var credentials = await Bootstrap.EnsureAsync(server.Access, TimeProvider.System, new IdGenerator(), signal.Hard);
             if (credentials is not null)
             {
