@@ -19,7 +19,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
             Spec = spec,
             CreatedBy = createdBy,
         };
-        await store.CreateRunAsync(run, [new NewTask(run.Id + "-1", "main", spec, maxAttempts)], ct);
+        await store.CreateRunAsync(run, [new NewTask(TaskIds.ForCommand(run.Id), "main", spec, maxAttempts)], ct);
         metrics.RunsCreated.WithLabels(run.Kind).Inc();
         board.Offer(spec.Requirements);
         return (await store.GetRunAsync(run.Id, ct))!;

@@ -23,9 +23,11 @@ public enum WriteStatus
     NotFound,
 }
 
-public sealed record WriteResult(WriteStatus Status)
+/// <param name="FreedLock">A completion that freed a lock (which may now be granted to a queued run).</param>
+public sealed record WriteResult(WriteStatus Status, bool FreedLock = false)
 {
     public static WriteResult Accepted { get; } = new(WriteStatus.Accepted);
+    public static WriteResult AcceptedFreeingLock { get; } = new(WriteStatus.Accepted, FreedLock: true);
     public static WriteResult Stale { get; } = new(WriteStatus.Stale);
     public static WriteResult NotFound { get; } = new(WriteStatus.NotFound);
 }

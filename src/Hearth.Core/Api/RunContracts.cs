@@ -92,10 +92,7 @@ public sealed record RunListView(IReadOnlyList<RunView> Runs);
 /// <param name="Step">The workflow step that wrote the line (null for ad-hoc runs and run-wide lines).</param>
 public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text, string? Step = null)
 {
-    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text, StepOf(line.TaskId));
-
-    private static string? StepOf(string? taskId) =>
-        taskId is not null && taskId.LastIndexOf("-s", StringComparison.Ordinal) is var at and > 0 ? taskId[(at + 2)..] : null;
+    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text, TaskIds.StepOf(line.TaskId));
 }
 
 /// <summary>GET /api/v1/runs/{id}/logs without follow: one page.</summary>

@@ -3,6 +3,7 @@ using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Server.Secrets;
 using Hearth.Store;
+using Hearth.Core.Runs;
 
 namespace Hearth.Server.Api;
 
@@ -49,7 +50,7 @@ public static class AgentEndpoints
             var body = await RequestBody.ReadAsync<EpochBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var result = await store.MarkRunningAsync(id, body.Value!.Epoch, time.GetUtcNow(), ct);
-            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
             return Written(result.Status, id, new { }, metrics, "running");
         });
 
@@ -71,7 +72,7 @@ public static class AgentEndpoints
             var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, lines, ct);
             if (result.Gap)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
-            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(RunIdOf(id)));
+            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         });
 
@@ -85,20 +86,13 @@ public static class AgentEndpoints
             if (result.Status == WriteStatus.Accepted)
             {
                 metrics.TasksCompleted.Inc();
-                if (Workflows.WorkflowService.IsWorkflowTask(id)) await workflows.AdvanceAsync(RunIdOf(id), ct);
-                signals.Pulse(SignalKeys.Run(RunIdOf(id)));
-                // Its end may have handed a lock to a queued run.
-                signals.Pulse(SignalKeys.Work);
+                if (TaskIds.IsStep(id)) await workflows.AdvanceAsync(TaskIds.RunOf(id), ct);
+                signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
+                // Its end may have handed its lock to a queued run: only then is there new work for every poll to look at.
+                if (result.FreedLock) signals.Pulse(SignalKeys.Work);
             }
             return Written(result.Status, id, new { }, metrics, "complete");
         });
-    }
-
-    /// <summary>Task ids are "RUNID-N"; the run's signal is pulsed without another read.</summary>
-    private static string RunIdOf(string taskId)
-    {
-        var dash = taskId.LastIndexOf('-');
-        return dash > 0 ? taskId[..dash] : taskId;
     }
 
     private static IResult Written<T>(WriteStatus status, string taskId, T body, HearthMetrics metrics, string call)

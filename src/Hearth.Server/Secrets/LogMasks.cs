@@ -2,6 +2,7 @@ using Hearth.Core.Logs;
 using Hearth.Core.Secrets;
 using Hearth.Store;
 using Microsoft.Extensions.Caching.Memory;
+using Hearth.Core.Runs;
 
 namespace Hearth.Server.Secrets;
 
@@ -30,7 +31,7 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     private async Task<SecretMasker> ForTaskAsync(string taskId, CancellationToken ct)
     {
         if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null) return known;
-        var run = await runs.GetRunAsync(RunIdOf(taskId), ct);
+        var run = await runs.GetRunAsync(TaskIds.RunOf(taskId), ct);
         var names = run?.Spec.Secrets ?? [];
         var values = new List<string>();
         foreach (var name in names)
@@ -50,10 +51,4 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     }
 
     private static string Key(string taskId) => "mask:" + taskId;
-
-    private static string RunIdOf(string taskId)
-    {
-        var dash = taskId.LastIndexOf('-');
-        return dash > 0 ? taskId[..dash] : taskId;
-    }
 }

@@ -14,8 +14,6 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
 {
     public const string Kind = "workflow";
 
-    public static string TaskId(string runId, string stepId) => $"{runId}-s{stepId}";
-
     public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, CancellationToken ct)
     {
         var runId = ids.Next();
@@ -25,7 +23,7 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
         var decided = advance.Decisions.ToDictionary(d => d.StepId, StringComparer.Ordinal);
         var env = Environment(plan);
         var tasks = runSteps.Select(step => new NewTask(
-            TaskId(runId, step.Id),
+            TaskIds.ForStep(runId, step.Id),
             step.Id,
             new TaskSpec
             {
@@ -65,7 +63,7 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
         var states = run.Tasks.ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
         var advance = WorkflowProgress.Advance(plan, states);
         if (advance.Decisions.Count == 0 && advance.Outcome is null) return;
-        var transitions = advance.Decisions.Select(d => new TaskTransition(TaskId(runId, d.StepId), d.To, d.Reason)).ToList();
+        var transitions = advance.Decisions.Select(d => new TaskTransition(TaskIds.ForStep(runId, d.StepId), d.To, d.Reason)).ToList();
         if (await store.AdvanceWorkflowAsync(runId, transitions, advance.Outcome, advance.Reason, time.GetUtcNow(), ct))
         {
             signals.Pulse(SignalKeys.Work);
@@ -76,12 +74,4 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
     /// <summary>The run's variables are the steps' environment: BRANCH, TRIGGER, COMMIT_SHA, PR_NUMBER, TAG and --var ones.</summary>
     private static Dictionary<string, string> Environment(WorkflowPlan plan) =>
         plan.Variables.Where(v => v.Value.Length > 0).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
-
-    public static bool IsWorkflowTask(string taskId) => taskId.Contains("-s", StringComparison.Ordinal);
-
-    public static string RunIdOf(string taskId)
-    {
-        var dash = taskId.LastIndexOf('-');
-        return dash > 0 ? taskId[..dash] : taskId;
-    }
 }

@@ -24,7 +24,6 @@ internal static class LockSql
 
     private static string SkipLocked(string forUpdate) => forUpdate.Length == 0 ? "" : " FOR UPDATE SKIP LOCKED";
 
-    private static bool IsWorkflowTask(string taskId) => taskId.Contains("-s", StringComparison.Ordinal);
 
     /// <summary>Grants the lock to the task when it is free with nobody queued, else queues it (or throws for NoWait). Idempotent per task.</summary>
     public static async Task<Acquisition> AcquireAsync(DbConnection c, DbTransaction tx, string forUpdate, LockRequest request, string taskId, string runId,
@@ -104,7 +103,7 @@ internal static class LockSql
             Transitions.Task.Check(TaskState.Waiting, TaskState.Pending);
             var token = await GrantAsync(c, tx, name, head.Task, head.Run, now, ct);
             await ExecAsync(c, tx, "UPDATE tasks SET state = 'Pending', reason = NULL, queued_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", head.Task));
-            if (!IsWorkflowTask(head.Task))
+            if (!TaskIds.IsStep(head.Task))
                 await ExecAsync(c, tx, "UPDATE runs SET reason = NULL WHERE id = @id AND state = 'Starting';", ct, ("@id", head.Run));
             await SystemLineAsync(c, tx, head.Run, head.Task, task[0].Attempt, now, $"hearth: lock {name} acquired (token {token})", ct);
             return head.Run;

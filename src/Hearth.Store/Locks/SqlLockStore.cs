@@ -153,7 +153,7 @@ public abstract class SqlLockStore : ILockStore
             Transitions.Task.Check(TaskState.Waiting, TaskState.Failed);
             await ExecAsync(connection, tx, "UPDATE tasks SET state = 'Failed', reason = @reason, ended_at = @now WHERE id = @id;", ct,
                 ("@reason", reason), ("@now", Ms(now)), ("@id", taskId));
-            if (!taskId.Contains("-s", StringComparison.Ordinal))
+            if (!TaskIds.IsStep(taskId))
             {
                 var state = Enum.Parse<RunState>(runState);
                 Transitions.Run.Check(state, RunState.Failed);

@@ -130,7 +130,7 @@ public abstract partial class SqlRunStore
             }
             await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct);
             await tx.CommitAsync(ct);
-            return WriteResult.Accepted;
+            return spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock;
         }
     }
 
@@ -219,7 +219,7 @@ public abstract partial class SqlRunStore
             UPDATE tasks SET state = 'Pending', attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL,
                 started_at = NULL, exit_code = NULL, not_before = @notBefore, history = @history WHERE id = @id;
             """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", task.Id));
-        if (runState == RunState.Running && !IsWorkflowTask(task.Id))
+        if (runState == RunState.Running && !TaskIds.IsStep(task.Id))
         {
             Transitions.Run.Check(runState, RunState.Starting);
             await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", task.RunId));
@@ -277,9 +277,6 @@ public abstract partial class SqlRunStore
         await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};", ct, ("@id", taskId))
             is string state ? Enum.Parse<RunState>(state) : null;
 
-    /// <summary>Workflow steps are "RUNID-sSTEP"; an ad-hoc run's one task is "RUNID-1".</summary>
-    private protected static bool IsWorkflowTask(string taskId) => taskId.Contains("-s", StringComparison.Ordinal);
-
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
     private async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, TaskState to,
         int? exitCode, string? reason, DateTimeOffset now, string? history, CancellationToken ct)
@@ -294,7 +291,7 @@ public abstract partial class SqlRunStore
             ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history), ("@id", task.Id));
         if (task.OtherLiveTasks > 0) return;
         // A workflow's outcome is the scheduler's to decide (a late success does not redeem an earlier failure).
-        if (IsWorkflowTask(task.Id)) return;
+        if (TaskIds.IsStep(task.Id)) return;
 
         var next = Outcome.ToRunState(to);
         Transitions.Run.Check(runState, next);

@@ -26,7 +26,7 @@ public abstract partial class SqlRunStore
         DateTimeOffset now, CancellationToken ct)
     {
         await LockSql.SystemLineAsync(connection, tx, runId, taskId, attempt, now, $"hearth: {reason}", ct);
-        if (!IsWorkflowTask(taskId))
+        if (!TaskIds.IsStep(taskId))
             await ExecAsync(connection, tx, "UPDATE runs SET reason = @reason WHERE id = @id;", ct, ("@reason", reason), ("@id", runId));
     }
 
