@@ -162,6 +162,9 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         var env = await Cluster.CliAsync("run", "--env", "NOEQUALS", "--", "true");
         Assert.Equal(2, env.ExitCode);
         Assert.Contains("--env 'NOEQUALS'", env.Stderr);
+        var driver = await Cluster.CliAsync("run", "--driver", "nope", "--", "true");
+        Assert.Equal(2, driver.ExitCode);
+        Assert.Contains("--driver 'nope': expected one of", driver.Stderr);
 
         var after = await Cluster.CliAsync("list", "--limit", "0", "-o", "json");
         Assert.Equal(count, JsonDocument.Parse(after.Stdout).RootElement.GetProperty("runs").GetArrayLength());

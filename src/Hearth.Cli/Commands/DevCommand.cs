@@ -21,11 +21,13 @@ public static class DevCommand
         var data = new Option<string?>("--data") { Description = "Data directory (default: $XDG_DATA_HOME/hearth/dev)" };
         var capacity = new Option<int>("--capacity") { Description = "Tasks the local agent runs at once", DefaultValueFactory = _ => 4 };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "5s" };
+        var labels = new Option<string?>("--labels") { Description = "Labels of the local agent, e.g. machine=build for workflows whose steps name that group" };
         var leaseTtl = new Option<string?>("--lease-ttl") { Description = "Lease time-to-live (default 20s)" };
-        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl };
+        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl, labels };
         command.SetAction(async (result, _) =>
         {
             var dataDir = Path.GetFullPath(result.GetValue(data) ?? Path.Combine(ServerOptions.DefaultDataDir(), "dev"));
+            var agentLabels = ParseLabels(result.GetValue(labels));
             var environment = new Dictionary<string, string?>
             {
                 [ServerConfigLoader.EnvName("listen")] = result.GetValue(listen),
@@ -73,6 +75,7 @@ public static class DevCommand
                     Server = new Uri(url + "/"),
                     Token = credentials.AgentToken,
                     Name = "local",
+                    Labels = agentLabels,
                     Capacity = result.GetValue(capacity),
                     ScratchRoot = Path.Combine(dataDir, "scratch"),
                     KillGrace = killGrace,
@@ -103,5 +106,17 @@ public static class DevCommand
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, HearthJson.Options), ct);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return fresh;
+    }
+
+    private static Dictionary<string, string> ParseLabels(string? text)
+    {
+        try
+        {
+            return Core.Labels.LabelMatch.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--labels: {e.Message}", 2);
+        }
     }
 }

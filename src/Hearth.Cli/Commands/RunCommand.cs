@@ -73,6 +73,8 @@ public static class RunCommand
     {
         if (image is null && (args.Length == 0 || string.IsNullOrWhiteSpace(args[0])))
             throw new CliException("no command given: put it after --, e.g. hearth run -- echo hi", 2);
+        if (driver is not null && !Server.Api.RunRequestValidator.Drivers.Contains(driver))
+            throw new CliException($"--driver '{driver}': expected one of {string.Join(", ", Server.Api.RunRequestValidator.Drivers)}", 2);
         if (image is not null && driver is not null and not "oci" and not "microvm")
             throw new CliException($"--image needs the oci driver, not --driver {driver}", 2);
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
