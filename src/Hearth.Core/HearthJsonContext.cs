@@ -25,6 +25,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(LeaseBody))]
 [JsonSerializable(typeof(LeaseView))]
 [JsonSerializable(typeof(EpochBody))]
+[JsonSerializable(typeof(RunningBody))]
 [JsonSerializable(typeof(HeartbeatBody))]
 [JsonSerializable(typeof(HeartbeatView))]
 [JsonSerializable(typeof(LogChunkBody))]
