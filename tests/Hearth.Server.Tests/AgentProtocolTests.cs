@@ -80,6 +80,26 @@ public sealed class AgentProtocolTests
         Assert.True(DateTimeOffset.UtcNow - view.StartedAt!.Value < TimeSpan.FromSeconds(25), $"started_at {view.StartedAt}");
     }
 
+    [Fact]
+    public async Task An_idle_poll_ends_empty_after_a_quarter_of_the_lease_ttl_so_a_frozen_agent_cannot_take_later_work()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { LeaseTtl = TimeSpan.FromSeconds(2) });
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("frozen", [], 1, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var poll = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 20), HearthJson.Options);
+        clock.Stop();
+        var run = (await (await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
+            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+
+        Assert.Equal(HttpStatusCode.NoContent, poll.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        var view = (await server.Client(server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        Assert.Equal(RunState.Starting, view.Status);
+    }
+
     private static async Task<(HttpClient Agent, LeaseView Lease)> LeaseAsync(TestServer server)
     {
         var agent = server.Client(server.AgentToken);
