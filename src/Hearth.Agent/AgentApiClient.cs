@@ -47,8 +47,8 @@ public sealed class AgentApiClient(HttpClient http)
         }
     }
 
-    public Task MarkRunningAsync(string taskId, long epoch, CancellationToken ct) =>
-        PostAsync<EpochBody, JsonElement>($"api/v1/agent/tasks/{taskId}/running", new EpochBody(epoch), taskId, ct);
+    public Task MarkRunningAsync(string taskId, RunningBody body, CancellationToken ct) =>
+        PostAsync($"api/v1/agent/tasks/{taskId}/running", body, taskId, ct);
 
     public Task<HeartbeatView?> HeartbeatAsync(string taskId, HeartbeatBody body, CancellationToken ct) =>
         PostAsync<HeartbeatBody, HeartbeatView>($"api/v1/agent/tasks/{taskId}/heartbeat", body, taskId, ct);
@@ -68,7 +68,14 @@ public sealed class AgentApiClient(HttpClient http)
     }
 
     public Task CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
-        PostAsync<CompleteBody, JsonElement>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
+        PostAsync($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
+
+    /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
+    private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options.TypeInfo<TBody>(), ct);
+        await EnsureAsync(response, taskId, ct);
+    }
 
     private async Task<TResponse?> PostAsync<TBody, TResponse>(string path, TBody body, string? taskId, CancellationToken ct)
     {

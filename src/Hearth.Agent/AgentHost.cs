@@ -59,7 +59,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
                 continue;
             }
             if (lease is null) continue;
-            _logger.LogInformation("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", lease.TaskId, lease.RunId, lease.Attempt, lease.Epoch);
+            _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", lease.TaskId, lease.RunId, lease.Attempt, lease.Epoch);
             await runner.RunAsync(lease, heartbeat, ttl, shutdown);
         }
     }

@@ -15,6 +15,11 @@ public sealed record AgentOptions
     public string? DefaultDriver { get; init; }
     /// <summary>Time between TERM and KILL when a task is stopped.</summary>
     public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a task runs before the agent tells the server it runs (and starts heartbeats); a task that ends sooner
+    /// reports its start with its result. Capped by the heartbeat interval and half the task's timeout.
+    /// </summary>
+    public TimeSpan RunningReportDelay { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>On shutdown: finish running tasks (true) or stop them at once (false).</summary>
     public bool FinishOnDrain { get; init; } = true;
     /// <summary>OCI image store directory; null for the host default.</summary>

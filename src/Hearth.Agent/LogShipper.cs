@@ -10,7 +10,8 @@ namespace Hearth.Agent;
 /// <summary>
 /// Collects a sandbox's lines and ships them in numbered chunks. A chunk is kept until the server acknowledged it,
 /// so a retried chunk is stored once (the server skips lines it has) and nothing is lost across a network blip.
-/// A full buffer slows the sandbox's reader down instead of dropping lines.
+/// A full buffer slows the sandbox's reader down instead of dropping lines. Nothing is shipped until the task's
+/// <see cref="RunningReport"/> window is over: a task that ends first hands its lines to its result instead.
 /// </summary>
 public sealed class LogShipper : ISandboxOutput
 {
@@ -23,13 +24,16 @@ public sealed class LogShipper : ISandboxOutput
     private readonly ILogger _logger;
     private readonly Task _loop;
     private readonly CancellationTokenSource _abandon = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RunningReport _report;
     private readonly SecretMasker _masker;
     private string? _lastShipped;
     private long _offset;
 
-    public LogShipper(AgentApiClient api, LeaseView lease, TimeProvider time, ILogger logger)
+    public LogShipper(AgentApiClient api, LeaseView lease, RunningReport report, TimeProvider time, ILogger logger)
     {
         _api = api;
+        _report = report;
         _lease = lease;
         _time = time;
         _logger = logger;
@@ -43,12 +47,21 @@ public sealed class LogShipper : ISandboxOutput
     public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
         WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, line, cancellationToken);
 
-    public ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken) =>
-        Stale ? ValueTask.CompletedTask : _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
-
-    /// <summary>No more lines will come: ship what is left and return when the server has it (or gave up).</summary>
-    public async Task FlushAndCloseAsync(CancellationToken leaseLost)
+    public ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
     {
+        if (Stale) return ValueTask.CompletedTask;
+        // A chunk's worth held back: the task is not short, and its lines should be on their way.
+        if (!_report.WindowOver.IsCompleted && _lines.Reader.Count >= MaxChunk) _report.EndWindow();
+        return _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
+    }
+
+    /// <summary>
+    /// No more lines will come: ships what is left and returns when the server has it (or gave up). Returns the lines
+    /// never shipped because the window was still open, masked, numbered from 0, for the result to carry.
+    /// </summary>
+    public async Task<List<AgentLogLine>> FlushAndCloseAsync(CancellationToken leaseLost)
+    {
+        _closed.TrySetResult();
         _lines.Writer.TryComplete();
         try
         {
@@ -58,11 +71,19 @@ public sealed class LogShipper : ISandboxOutput
         {
             _logger.LogWarning("task {Task}: the lease was lost before the last lines were shipped; abandoning them", _lease.TaskId);
             await _abandon.CancelAsync();
+            return [];
         }
+        var held = new List<AgentLogLine>();
+        while (_lines.Reader.TryRead(out var line)) held.Add(line);
+        Mask(held);
+        return held;
     }
 
     private async Task ShipAsync()
     {
+        var ready = _report.ShipReadyAsync();
+        await Task.WhenAny(ready, _closed.Task);
+        if (!ready.IsCompleted) return;
         var chunk = new List<AgentLogLine>(MaxChunk);
         var reader = _lines.Reader;
         while (await reader.WaitToReadAsync())

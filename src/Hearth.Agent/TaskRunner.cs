@@ -14,27 +14,29 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 {
     public async Task RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
     {
-        var shipper = new LogShipper(api, lease, time, logger);
         var control = new TaskControl();
+        var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
+        var shipper = new LogShipper(api, lease, report, time, logger);
         using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = Task.Run(() => HeartbeatAsync(lease, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
+        var heartbeat = Task.Run(() => HeartbeatAsync(lease, report, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
         using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
+        using var window = time.CreateTimer(_ => report.EndWindow(), null, WindowOf(lease, heartbeatInterval), Timeout.InfiniteTimeSpan);
 
         try
         {
-            var result = await ExecuteAsync(lease, shipper, control);
+            var result = await ExecuteAsync(lease, shipper, report, control);
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
 
             // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
             // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
-            await shipper.FlushAndCloseAsync(control.Lost);
+            var held = await shipper.FlushAndCloseAsync(control.Lost);
             if (control.Stale || shipper.Stale)
             {
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
                 return;
             }
-            await ReportAsync(lease, result, control.Lost);
+            await ReportAsync(lease, result, report, held, control.Lost);
         }
         finally
         {
@@ -43,7 +45,35 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, TaskControl control)
+    /// <summary>
+    /// How long a task may run before the server hears of it. A git checkout reports at once (it is slow anyway, and its
+    /// phases should show); a timeout shorter than twice the window shortens it, so the server's clock starts in time.
+    /// </summary>
+    private TimeSpan WindowOf(LeaseView lease, TimeSpan heartbeatInterval)
+    {
+        if (lease.Spec.Git is not null) return TimeSpan.Zero;
+        var window = options.RunningReportDelay < heartbeatInterval ? options.RunningReportDelay : heartbeatInterval;
+        return lease.Spec.Timeout is { } timeout && timeout / 2 < window ? timeout / 2 : window;
+    }
+
+    private async Task ReportRunningAsync(LeaseView lease, DateTimeOffset startedAt, TaskControl control)
+    {
+        try
+        {
+            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt), CancellationToken.None);
+        }
+        catch (StaleLeaseException)
+        {
+            control.MarkStale();
+        }
+        catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+        {
+            // The result carries the start time too, so a report lost here is made good at the end.
+            logger.LogWarning("task {Task}: could not report running ({Error}); the heartbeat will keep the lease", lease.TaskId, e.Message);
+        }
+    }
+
+    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control)
     {
         var driver = drivers.Resolve(lease.Spec.Driver);
         if (driver is null)
@@ -76,27 +106,27 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         await using (sandbox)
         {
             control.Attach(sandbox, options.KillGrace);
-            try
-            {
-                await api.MarkRunningAsync(lease.TaskId, lease.Epoch, CancellationToken.None);
-            }
-            catch (StaleLeaseException)
-            {
-                control.MarkStale();
-            }
-            catch (Exception e) when (e is HttpRequestException or AgentProtocolException)
-            {
-                logger.LogWarning("task {Task}: could not report running ({Error}); the heartbeat will keep the lease", lease.TaskId, e.Message);
-            }
+            await report.StartedAsync(time.GetUtcNow());
             var exit = await sandbox.WaitAsync(CancellationToken.None);
-            logger.LogInformation("task {Task} attempt {Attempt} exited {Code}{Oom}", lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
+            // A line per task is noise at fleet rates: successes only at Debug.
+            logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
+                lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
             return new TaskResult(exit.ExitCode, exit.OomKilled);
         }
     }
 
-    private async Task HeartbeatAsync(LeaseView lease, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
+    private async Task HeartbeatAsync(LeaseView lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
     {
         var lastAccepted = time.GetUtcNow();
+        try
+        {
+            // A lease just granted needs no renewal: a task that ends within the window sends no heartbeat at all.
+            await report.WindowOver.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         while (!ct.IsCancellationRequested)
         {
             try
@@ -142,9 +172,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task ReportAsync(LeaseView lease, TaskResult result, CancellationToken lost)
+    private async Task ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, CancellationToken lost)
     {
-        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error);
+        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null);
         while (true)
         {
             try
@@ -159,6 +189,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
+                // Retrying may take a while: the heartbeats must run meanwhile (they also tell when the lease is lost).
+                report.EndWindow();
                 if (lost.IsCancellationRequested)
                 {
                     logger.LogError("task {Task}: could not report its result ({Error}) before the lease was lost; the server will rescue it", lease.TaskId, e.Message);

@@ -31,7 +31,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(RegisterAgentView))]
 [JsonSerializable(typeof(LeaseBody))]
 [JsonSerializable(typeof(LeaseView))]
-[JsonSerializable(typeof(EpochBody))]
+[JsonSerializable(typeof(RunningBody))]
 [JsonSerializable(typeof(HeartbeatBody))]
 [JsonSerializable(typeof(HeartbeatView))]
 [JsonSerializable(typeof(LogChunkBody))]

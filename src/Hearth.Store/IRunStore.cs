@@ -24,7 +24,8 @@ public interface IRunStore
     /// <summary>Gives a granted task back without counting an attempt (the agent never started it).</summary>
     Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct);
 
-    Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset now, CancellationToken ct);
+    /// <summary>LEASED to RUNNING; <paramref name="startedAt"/> is when the sandbox started, and starts the timeout clock.</summary>
+    Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset startedAt, CancellationToken ct);
 
     Task<HeartbeatResult> HeartbeatAsync(string taskId, long epoch, DateTimeOffset now, TimeSpan leaseTtl, CancellationToken ct);
 
@@ -48,6 +49,13 @@ public interface IRunStore
     Task<bool> AdvanceWorkflowAsync(string runId, IReadOnlyList<TaskTransition> transitions, RunState? outcome, string? reason, DateTimeOffset now, CancellationToken ct);
 
     Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Ends an attempt in one transaction: appends its last lines (a gap writes nothing and returns
+    /// <see cref="WriteResult.LogGapAt"/>), marks a LEASED task RUNNING when <see cref="Completion.StartedAt"/> is given,
+    /// then applies the result; each transition is checked as if it came in its own call.
+    /// </summary>
+    Task<WriteResult> CompleteAsync(string taskId, long epoch, Completion completion, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
     Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct);

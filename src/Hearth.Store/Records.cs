@@ -1,3 +1,4 @@
+using Hearth.Core.Logs;
 using Hearth.Core.Runs;
 
 namespace Hearth.Store;
@@ -24,13 +25,21 @@ public enum WriteStatus
 }
 
 /// <param name="FreedLock">A completion that freed a lock (which may now be granted to a queued run).</param>
-public sealed record WriteResult(WriteStatus Status, bool FreedLock = false)
+/// <param name="LogGapAt">Set when a completion's lines start past the task's log: the offset expected; nothing was written.</param>
+public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, long? LogGapAt = null)
 {
     public static WriteResult Accepted { get; } = new(WriteStatus.Accepted);
     public static WriteResult AcceptedFreeingLock { get; } = new(WriteStatus.Accepted, FreedLock: true);
     public static WriteResult Stale { get; } = new(WriteStatus.Stale);
     public static WriteResult NotFound { get; } = new(WriteStatus.NotFound);
 }
+
+/// <summary>
+/// How an attempt ended, as its agent reports it. <paramref name="StartedAt"/> marks a task still LEASED as RUNNING
+/// first (a short task whose agent never reported it running); <paramref name="Lines"/> are its last lines, numbered
+/// from <paramref name="LogOffset"/> within the attempt as in <see cref="IRunStore.AppendLogsAsync"/>.
+/// </summary>
+public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);
 
 public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null);
 

@@ -45,6 +45,37 @@ public abstract class AgentLossTests
         Assert.Equal(2, run.GetProperty("attempt").GetInt32());
         Assert.Single(run.GetProperty("attempts").EnumerateArray());
     }
+
+    [Fact]
+    public async Task A_frozen_agent_s_idle_poll_does_not_take_back_the_task_its_lost_lease_requeued()
+    {
+        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
+        var frozen = await cluster.StartAgentAsync("frozen", capacity: 3);
+        var detached = await cluster.CliAsync("run", "-d", "--driver", "process", "--max-attempts", "2", "--",
+            "sh", "-c", "if [ \"$HEARTH_ATTEMPT\" = 1 ]; then sleep 60; fi; echo attempt-$HEARTH_ATTEMPT");
+        var id = detached.Stdout.Trim();
+        await WaitForStatusAsync(cluster, id, "RUNNING");
+        // Its two idle slots keep polls open on the server while it is stopped; the healthy agent polls after them.
+        frozen.Signal(19);
+        await cluster.StartAgentAsync("healthy");
+
+        var run = await WaitForStatusAsync(cluster, id, "SUCCEEDED");
+        frozen.Signal(18);
+        Assert.Equal(2, run.GetProperty("attempt").GetInt32());
+        Assert.Contains("attempt-2", (await cluster.CliAsync("logs", id)).Stdout);
+    }
+
+    private static async Task<JsonElement> WaitForStatusAsync(HearthCluster cluster, string id, string status)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        while (true)
+        {
+            var run = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
+            if (run.GetProperty("status").GetString() == status) return run;
+            Assert.True(DateTime.UtcNow < until, $"run {id} is {run.GetProperty("status").GetString()}, not {status}: {run}");
+            await Task.Delay(200);
+        }
+    }
 }
 
 public sealed class SqliteAgentLossTests : AgentLossTests

@@ -16,7 +16,9 @@ public sealed record LeaseBody(string AgentId, double? WaitSeconds);
 public sealed record LeaseView(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt,
     IReadOnlyDictionary<string, string>? SecretEnv = null);
 
-public sealed record EpochBody(long Epoch);
+
+/// <summary><see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).</summary>
+public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null);
 
 public sealed record HeartbeatBody(long Epoch, double? WaitSeconds);
 
@@ -26,4 +28,10 @@ public sealed record LogChunkBody(long Epoch, long Offset, IReadOnlyList<AgentLo
 
 public sealed record LogChunkView(long NextOffset);
 
-public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error);
+/// <summary>
+/// The end of an attempt. A task that ended before the agent reported it running carries <see cref="StartedAt"/> (the
+/// server records it as RUNNING first, in the same transaction) and its lines not yet shipped, numbered from
+/// <see cref="LogOffset"/> as in a log chunk; so a short task costs a lease and this call.
+/// </summary>
+public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error,
+    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Hearth.Sandbox.Running;
@@ -16,13 +17,16 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
     public async Task ReadAllAsync(Func<string, CancellationToken, ValueTask> onLine, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 4);
-        // One byte more than a line may hold, so a newline right after a full line is seen before splitting.
-        var buffer = new byte[maxLineBytes + 1];
-        var chars = new char[maxLineBytes + 8];
+        // One byte more than a line may hold, so a newline right after a full line is seen before splitting. Pooled: most
+        // sandboxes print a few lines, and two fresh buffers per stream (the chars on the large-object heap) made the
+        // agent's garbage collector the busiest part of a short task.
+        var size = maxLineBytes + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var chars = ArrayPool<char>.Shared.Rent(maxLineBytes + 8);
         var count = 0;
         while (true)
         {
-            var read = await source.ReadAsync(buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+            var read = await source.ReadAsync(buffer.AsMemory(count, size - count), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;
@@ -38,7 +42,7 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
                 start = newline + 1;
                 scanFrom = start;
             }
-            if (start == 0 && count == buffer.Length)
+            if (start == 0 && count == size)
             {
                 // A full buffer without a newline: deliver it as one piece, keep decoding state for the rest.
                 await onLine(Decode(buffer, 0, maxLineBytes, chars, flush: false), cancellationToken).ConfigureAwait(false);
@@ -56,6 +60,9 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
         {
             await onLine(Decode(buffer, 0, count, chars, flush: true), cancellationToken).ConfigureAwait(false);
         }
+        // Returned only after a clean end: after a cancelled read nothing may still write into them.
+        ArrayPool<byte>.Shared.Return(buffer);
+        ArrayPool<char>.Shared.Return(chars);
     }
 
     private string Decode(byte[] bytes, int offset, int length, char[] chars, bool flush)

@@ -84,6 +84,9 @@ internal sealed class RunningSandbox : ISandbox
             await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
         }
         await Attempt(() => { _launch.Scratch.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
+        // Process.Dispose leaves streams read in sync mode open: their pipes would wait for the finalizer.
+        _process.StandardOutput.Dispose();
+        _process.StandardError.Dispose();
         _process.Dispose();
         _output.Dispose();
         _lifetime.Dispose();

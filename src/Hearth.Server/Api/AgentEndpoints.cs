@@ -45,11 +45,13 @@ public static class AgentEndpoints
             return ApiResults.Json(EmptyView.Instance);
         });
 
-        agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
+            HearthMetrics metrics, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<EpochBody>(http, ct);
+            var body = await RequestBody.ReadAsync<RunningBody>(http, ct);
             if (body.Error is { } bad) return bad;
-            var result = await store.MarkRunningAsync(id, body.Value!.Epoch, time.GetUtcNow(), ct);
+            var startedAt = AgentClock.StartedAt(body.Value!.StartedAt, time.GetUtcNow(), options.LeaseTtl);
+            var result = await store.MarkRunningAsync(id, body.Value.Epoch, startedAt, ct);
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
             return Written(result.Status, id, EmptyView.Instance, metrics, "running");
         });
@@ -76,13 +78,22 @@ public static class AgentEndpoints
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         });
 
-        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics,
-            Workflows.WorkflowService workflows, CancellationToken ct) =>
+        agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
+            HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var request = body.Value!;
-            var result = await store.CompleteAsync(id, request.Epoch, new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, request.Error), time.GetUtcNow(), ct);
+            if (request.LogOffset < 0) return ApiResults.Invalid("log_offset: must be 0 or more");
+            var now = time.GetUtcNow();
+            var completion = new Completion(
+                new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, request.Error),
+                request.StartedAt is null ? null : AgentClock.StartedAt(request.StartedAt, now, options.LeaseTtl),
+                request.LogOffset,
+                request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null);
+            var result = await store.CompleteAsync(id, request.Epoch, completion, now, ct);
+            if (result.LogGapAt is { } expected)
+                return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {expected}", new LogChunkView(expected));
             if (result.Status == WriteStatus.Accepted)
             {
                 metrics.TasksCompleted.Inc();

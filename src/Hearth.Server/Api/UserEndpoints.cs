@@ -37,10 +37,16 @@ public static class UserEndpoints
         app.MapGet("/api/v1/users", async (IAccessStore store, CancellationToken ct) =>
             ApiResults.Json(new UserListView((await store.ListUsersAsync(ct)).Select(View).ToList())));
 
-        app.MapPost("/api/v1/users/{email}/revoke", async (HttpContext http, string email, IAccessStore store, TimeProvider time, CancellationToken ct) =>
-            await store.RevokeUserAsync(email, time.GetUtcNow(), RequestIdMiddleware.Of(http), ct)
+        app.MapPost("/api/v1/users/{email}/revoke", async (HttpContext http, string email, IAccessStore store, VerifiedKeys verified, TimeProvider time,
+            CancellationToken ct) =>
+        {
+            var revoked = await store.RevokeUserAsync(email, time.GetUtcNow(), RequestIdMiddleware.Of(http), ct);
+            // Whatever the answer: a revoke racing a lookup must not leave a revoked key trusted here.
+            verified.ForgetAll();
+            return revoked
                 ? ApiResults.Json(new MessageView($"user {email} and all its keys are revoked", Email: email))
-                : ApiResults.NotFound($"no user '{email}'"));
+                : ApiResults.NotFound($"no user '{email}'");
+        });
 
         app.MapPost("/api/v1/claim/{token}", async (HttpContext http, string token, IAccessStore store, AuthFailureThrottle throttle, IdGenerator ids,
             TimeProvider time, CancellationToken ct) =>

@@ -48,6 +48,7 @@ public sealed class AccessSetup
         services.AddSingleton(Keyring);
         services.AddMemoryCache(o => o.SizeLimit = 100_000);
         services.AddSingleton<AuthFailureThrottle>();
+        services.AddSingleton<VerifiedKeys>();
         services.AddSingleton<OwnerLookup>();
         services.AddSingleton<RunAccess>();
         services.AddSingleton<SecretService>();

@@ -8,7 +8,8 @@ namespace Hearth.Server.Auth;
 /// agent tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
 /// Addresses that keep failing are throttled (<see cref="AuthFailureThrottle"/>).
 /// </summary>
-public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, AuthFailureThrottle throttle, TimeProvider time, ILogger<ApiKeyMiddleware> logger)
+public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle, TimeProvider time,
+    ILogger<ApiKeyMiddleware> logger)
 {
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
 
@@ -36,10 +37,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, A
             return;
         }
 
-        AccessKeyRecord? record;
+        var hash = ApiKeys.Hash(key);
+        var generation = verified.Generation;
+        var record = verified.Find(hash);
         try
         {
-            record = await store.FindKeyAsync(ApiKeys.Hash(key), context.RequestAborted);
+            record ??= await store.FindKeyAsync(hash, context.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -68,19 +71,21 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, A
             return;
         }
 
+        verified.Remember(hash, record, generation);
         context.Items[typeof(Caller)] = new Caller(record.Id, record.Owner, record.Kind, record.Role);
-        await TouchAsync(record);
+        await TouchAsync(hash, record);
         await next(context);
     }
 
     /// <summary>last_used is kept to the minute: a write per request would cost a synchronous commit each.</summary>
-    private async Task TouchAsync(AccessKeyRecord record)
+    private async Task TouchAsync(string hash, AccessKeyRecord record)
     {
         var now = time.GetUtcNow();
         if (record.LastUsedAt is { } last && now - last < TouchEvery) return;
         try
         {
             await store.TouchKeyAsync(record.Id, now, CancellationToken.None);
+            verified.Update(hash, record with { LastUsedAt = now });
         }
         catch (Exception e)
         {

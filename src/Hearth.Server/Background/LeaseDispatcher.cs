@@ -18,6 +18,14 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
 
     private readonly ConcurrentDictionary<string, bool> _draining = new();
 
+    /// <summary>
+    /// A poll takes work only while it is younger than a quarter of the lease TTL, then ends empty (the agent polls again).
+    /// Heartbeats follow each other without a pause and each leaves its lease at least half a TTL to live, so when an agent
+    /// freezes, every lease it holds expires at least half a TTL after any poll it left open began: by then that poll
+    /// has ended, and cannot take the task the rescue of that lease requeues (nor any other work).
+    /// </summary>
+    private TimeSpan MaxWait => options.LongPoll < options.LeaseTtl / 4 ? options.LongPoll : options.LeaseTtl / 4;
+
     /// <summary>The agent takes no more work: its poll in flight returns empty, now.</summary>
     public void Drain(string agentId)
     {
@@ -29,7 +37,7 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     {
         var labels = await LabelsOfAsync(body.AgentId, ct);
         if (labels is null) return null;
-        var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? options.LongPoll.TotalSeconds, 0, options.LongPoll.TotalSeconds));
+        var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds));
         var until = time.GetUtcNow() + wait;
         while (true)
         {

@@ -18,7 +18,8 @@ public sealed class LeaseGit(SecretService secrets, LogMasks masks, IRunStore st
         try
         {
             var values = (await secrets.ResolveAsync([name], ct)).Values.ToList();
-            masks.Remember(lease.TaskId, values);
+            // One masker per task: it must keep masking the run's own secrets, attached to this lease just before.
+            masks.Remember(lease.TaskId, [.. lease.SecretEnv?.Values ?? [], .. values]);
             var env = new Dictionary<string, string>(lease.SecretEnv ?? new Dictionary<string, string>(), StringComparer.Ordinal) { [GitSource.CredentialsVariable] = values[0] };
             return lease with { SecretEnv = env };
         }

@@ -57,7 +57,7 @@ public abstract partial class SqlRunStore
         }
     }
 
-    public async Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset now, CancellationToken ct)
+    public async Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset startedAt, CancellationToken ct)
     {
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
@@ -67,20 +67,26 @@ public abstract partial class SqlRunStore
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
             if (task.State == TaskState.Running) return WriteResult.Accepted;
-            Transitions.Task.Check(task.State, TaskState.Running);
-            var spec = FromJson<TaskSpec>(task.Spec);
-            await ExecAsync(connection, tx,
-                "UPDATE tasks SET state = 'Running', started_at = @now, deadline = @deadline WHERE id = @id;", ct,
-                ("@now", Ms(now)), ("@deadline", spec.Timeout is { } t ? Ms(now + t) : null), ("@id", taskId));
-            if (runState == RunState.Starting)
-            {
-                Transitions.Run.Check(runState.Value, RunState.Running);
-                await ExecAsync(connection, tx, "UPDATE runs SET state = 'Running', started_at = COALESCE(started_at, @now) WHERE id = @id;", ct,
-                    ("@now", Ms(now)), ("@id", task.RunId));
-            }
+            await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
             await tx.CommitAsync(ct);
             return WriteResult.Accepted;
         }
+    }
+
+    /// <summary>LEASED to RUNNING (and a STARTING run with it); returns the run's state after. The run's row must be locked.</summary>
+    private static async Task<RunState> StartAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, DateTimeOffset startedAt,
+        CancellationToken ct)
+    {
+        Transitions.Task.Check(task.State, TaskState.Running);
+        var spec = FromJson<TaskSpec>(task.Spec);
+        await ExecAsync(connection, tx,
+            "UPDATE tasks SET state = 'Running', started_at = @now, deadline = @deadline WHERE id = @id;", ct,
+            ("@now", Ms(startedAt)), ("@deadline", spec.Timeout is { } t ? Ms(startedAt + t) : null), ("@id", task.Id));
+        if (runState != RunState.Starting) return runState;
+        Transitions.Run.Check(runState, RunState.Running);
+        await ExecAsync(connection, tx, "UPDATE runs SET state = 'Running', started_at = COALESCE(started_at, @now) WHERE id = @id;", ct,
+            ("@now", Ms(startedAt)), ("@id", task.RunId));
+        return RunState.Running;
     }
 
     public async Task<HeartbeatResult> HeartbeatAsync(string taskId, long epoch, DateTimeOffset now, TimeSpan leaseTtl, CancellationToken ct)
@@ -100,8 +106,12 @@ public abstract partial class SqlRunStore
         }
     }
 
-    public async Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct)
+    public Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct) =>
+        CompleteAsync(taskId, epoch, new Completion(result), now, ct);
+
+    public async Task<WriteResult> CompleteAsync(string taskId, long epoch, Completion completion, DateTimeOffset now, CancellationToken ct)
     {
+        var result = completion.Result;
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
@@ -109,6 +119,16 @@ public abstract partial class SqlRunStore
             var runState = await LockRunOfTaskAsync(connection, tx, taskId, ct);
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
+            if (completion.Lines is { Count: > 0 } lines)
+            {
+                if (completion.LogOffset > task.LogOffset) return new WriteResult(WriteStatus.Accepted, LogGapAt: task.LogOffset);
+                await InsertAgentLinesAsync(connection, tx, task, completion.LogOffset, lines, ct);
+            }
+            if (task.State == TaskState.Leased && completion.StartedAt is { } startedAt)
+            {
+                runState = await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
+                task = task with { State = TaskState.Running };
+            }
             var spec = FromJson<TaskSpec>(task.Spec);
             var (state, reason) = Outcome.Decide(result, task.StopReason, spec.Timeout);
             string? history = null;

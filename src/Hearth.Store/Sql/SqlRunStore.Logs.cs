@@ -17,34 +17,45 @@ public abstract partial class SqlRunStore
             if (task.Status != WriteStatus.Accepted) return new AppendResult(task.Status);
             if (offset > task.LogOffset) return new AppendResult(WriteStatus.Accepted, task.LogOffset, Gap: true);
 
-            var skip = (int)Math.Min(task.LogOffset - offset, lines.Count);
-            var fresh = lines.Count - skip;
-            if (fresh > 0)
-            {
-                var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
-                await using var insert = Command(connection, tx,
-                    "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);");
-                var pSeq = Add(insert, "@seq", 0L);
-                var pStream = Add(insert, "@stream", 0);
-                var pTime = Add(insert, "@time", 0L);
-                var pText = Add(insert, "@text", "");
-                Add(insert, "@run", task.RunId);
-                Add(insert, "@attempt", task.Attempt);
-                Add(insert, "@task", taskId);
-                for (var i = skip; i < lines.Count; i++)
-                {
-                    pSeq.Value = seq++;
-                    pStream.Value = (int)lines[i].Stream;
-                    pTime.Value = Ms(lines[i].Time);
-                    pText.Value = lines[i].Text;
-                    await insert.ExecuteNonQueryAsync(ct);
-                }
-                await ExecAsync(connection, tx, "UPDATE runs SET log_lines = @seq WHERE id = @id;", ct, ("@seq", seq), ("@id", task.RunId));
-                await ExecAsync(connection, tx, "UPDATE tasks SET log_offset = log_offset + @n WHERE id = @id;", ct, ("@n", (long)fresh), ("@id", taskId));
-            }
+            var fresh = await InsertAgentLinesAsync(connection, tx, task, offset, lines, ct);
             await tx.CommitAsync(ct);
             return new AppendResult(WriteStatus.Accepted, task.LogOffset + fresh);
         }
+    }
+
+    /// <summary>
+    /// Stores an agent's lines numbered from <paramref name="offset"/> (at most the task's log offset), skipping those it
+    /// has already; returns how many were new. The run's row must be locked.
+    /// </summary>
+    private static async Task<int> InsertAgentLinesAsync(DbConnection connection, DbTransaction tx, LeasedTask task, long offset, IReadOnlyList<AgentLogLine> lines,
+        CancellationToken ct)
+    {
+        var skip = (int)Math.Min(task.LogOffset - offset, lines.Count);
+        var fresh = lines.Count - skip;
+        if (fresh <= 0) return 0;
+        var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
+        await using (var insert = Command(connection, tx,
+            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);"))
+        {
+            var pSeq = Add(insert, "@seq", 0L);
+            var pStream = Add(insert, "@stream", 0);
+            var pTime = Add(insert, "@time", 0L);
+            var pText = Add(insert, "@text", "");
+            Add(insert, "@run", task.RunId);
+            Add(insert, "@attempt", task.Attempt);
+            Add(insert, "@task", task.Id);
+            for (var i = skip; i < lines.Count; i++)
+            {
+                pSeq.Value = seq++;
+                pStream.Value = (int)lines[i].Stream;
+                pTime.Value = Ms(lines[i].Time);
+                pText.Value = lines[i].Text;
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+        }
+        await ExecAsync(connection, tx, "UPDATE runs SET log_lines = @seq WHERE id = @id;", ct, ("@seq", seq), ("@id", task.RunId));
+        await ExecAsync(connection, tx, "UPDATE tasks SET log_offset = log_offset + @n WHERE id = @id;", ct, ("@n", (long)fresh), ("@id", task.Id));
+        return fresh;
     }
 
     public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using System.Data;
 using Microsoft.Data.Sqlite;
 
 namespace Hearth.Store.Sqlite;
@@ -10,6 +11,11 @@ namespace Hearth.Store.Sqlite;
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
+
+    // Writers of this process queue here, first come first served, instead of in SQLite's busy handler, which sleeps
+    // (1, 2, 5 … 100 ms) and retries: under load the write lock would sit free while every waiter slept. Other processes
+    // on the same file still meet the busy handler.
+    private readonly SemaphoreSlim _writers = new(1, 1);
 
     public SqliteDatabase(string path)
     {
@@ -42,17 +48,25 @@ public sealed class SqliteDatabase
         }
     }
 
-    /// <summary>A connection with an IMMEDIATE (write-locking) transaction open on it.</summary>
+    /// <summary>A connection with an IMMEDIATE (write-locking) transaction open on it; the next writer goes once it is closed.</summary>
     public async Task<(SqliteConnection Connection, SqliteTransaction Tx)> BeginWriteAsync(CancellationToken ct)
     {
-        var connection = await OpenAsync(ct);
+        await _writers.WaitAsync(ct);
+        SqliteConnection? connection = null;
         try
         {
+            connection = await OpenAsync(ct);
+            var released = 0;
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState == ConnectionState.Closed && Interlocked.Exchange(ref released, 1) == 0) _writers.Release();
+            };
             return (connection, connection.BeginTransaction(deferred: false));
         }
         catch
         {
-            await connection.DisposeAsync();
+            if (connection is null) _writers.Release();
+            else await connection.DisposeAsync();
             throw;
         }
     }

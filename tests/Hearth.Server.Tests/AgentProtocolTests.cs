@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+using Hearth.Core.Logs;
+using Hearth.Core.Runs;
+
+namespace Hearth.Server.Tests;
+
+/// <summary>The short path of the agent protocol over real HTTP: a lease, then one result that carries the start and the lines.</summary>
+public sealed class AgentProtocolTests
+{
+    private const string Value = "sup3r-s3cret-Value!";
+
+    [Fact]
+    public async Task A_short_task_is_reported_in_one_result_with_its_start_and_its_masked_lines()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("token", Value, "TOKEN", null), HearthJson.Options);
+        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] },
+            HearthJson.Options)).Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var (agent, lease) = await LeaseAsync(server);
+        var startedAt = DateTimeOffset.UtcNow.AddMilliseconds(-30);
+
+        var lines = new List<AgentLogLine> { new(DateTimeOffset.UtcNow, LogStream.Stdout, $"token is {Value}") };
+        var done = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 0, false, null, startedAt, 0, lines), HearthJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        var ended = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        Assert.Equal((RunState.Succeeded, 0), (ended.Status, ended.ExitCode));
+        Assert.NotNull(ended.StartedAt);
+        Assert.InRange(ended.StartedAt!.Value, startedAt.AddMilliseconds(-1), startedAt.AddMilliseconds(1));
+        var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!;
+        Assert.Equal(["token is ***"], page.Lines.Select(l => l.Text));
+
+        var again = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 1, false, null, startedAt, 0, lines), HearthJson.Options);
+        Assert.Equal("STALE_LEASE", await TestServer.CodeOf(again));
+    }
+
+    [Fact]
+    public async Task A_folded_result_with_a_stale_epoch_is_refused_and_changes_nothing()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
+            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var (agent, lease) = await LeaseAsync(server);
+
+        var lines = new List<AgentLogLine> { new(DateTimeOffset.UtcNow, LogStream.Stdout, "late") };
+        var stale = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch - 1, 0, false, null, DateTimeOffset.UtcNow, 0, lines), HearthJson.Options);
+        var staleRunning = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/running",
+            new RunningBody(lease.Epoch - 1, DateTimeOffset.UtcNow), HearthJson.Options);
+
+        Assert.Equal("STALE_LEASE", await TestServer.CodeOf(stale));
+        Assert.Equal("STALE_LEASE", await TestServer.CodeOf(staleRunning));
+        var unchanged = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        Assert.Equal(RunState.Starting, unchanged.Status);
+        Assert.Empty((await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!.Lines);
+    }
+
+    [Fact]
+    public async Task A_start_reported_on_a_skewed_clock_is_bounded_by_the_lease_ttl()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sleep", "60"] }, HearthJson.Options))
+            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var (agent, lease) = await LeaseAsync(server);
+
+        var running = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/running",
+            new RunningBody(lease.Epoch, DateTimeOffset.UtcNow.AddHours(-3)), HearthJson.Options);
+
+        Assert.Equal(HttpStatusCode.OK, running.StatusCode);
+        var view = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        Assert.Equal(RunState.Running, view.Status);
+        Assert.True(DateTimeOffset.UtcNow - view.StartedAt!.Value < TimeSpan.FromSeconds(25), $"started_at {view.StartedAt}");
+    }
+
+    [Fact]
+    public async Task An_idle_poll_ends_empty_after_a_quarter_of_the_lease_ttl_so_a_frozen_agent_cannot_take_later_work()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { LeaseTtl = TimeSpan.FromSeconds(2) });
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("frozen", [], 1, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var poll = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 20), HearthJson.Options);
+        clock.Stop();
+        var run = (await (await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
+            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+
+        Assert.Equal(HttpStatusCode.NoContent, poll.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        var view = (await server.Client(server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        Assert.Equal(RunState.Starting, view.Status);
+    }
+
+    private static async Task<(HttpClient Agent, LeaseView Lease)> LeaseAsync(TestServer server)
+    {
+        var agent = server.Client(server.AgentToken);
+        var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
+        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (agent, (await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!);
+    }
+}
