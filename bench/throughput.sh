@@ -7,6 +7,9 @@ tasks=${1:-1000}; agents=${2:-8}; rounds=${3:-3}
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dotnet build "$root/bench/Hearth.Bench.Throughput" -c Release -nologo -v q >/dev/null
 bench="$root/bench/Hearth.Bench.Throughput/bin/Release/net10.0/Hearth.Bench.Throughput.dll"
+# The server and agents are the binary users run: ./hearth's Native AOT build.
+"$root/hearth" --version >/dev/null
+export HEARTH_BINARY="$root/.artifacts/hearth/hearth"
 
 echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet "$bench" sqlite "$tasks" "$agents" "$rounds"

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Hearth.Bench.Throughput;
 
-/// <summary>A `hearth` child process (the hearth.dll built beside this bench) whose output is collected.</summary>
+/// <summary>A `hearth` child process whose output is collected.</summary>
 public sealed class HearthProcess : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
@@ -11,8 +11,10 @@ public sealed class HearthProcess : IAsyncDisposable
 
     public HearthProcess(IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hearth.dll"));
+        // HEARTH_BINARY: the Native AOT build users run (bench/throughput.sh passes it); otherwise the JIT build beside this bench.
+        var binary = Environment.GetEnvironmentVariable("HEARTH_BINARY");
+        var info = new ProcessStartInfo(binary ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (binary is null) info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hearth.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         Process = new Process { StartInfo = info };

@@ -85,7 +85,7 @@ try
     await api.WaitForAllAsync(agentCount * 10, TimeSpan.FromMinutes(2));
     await raw.MeasureAsync(200, agentCount);
 
-    Console.WriteLine($"driver={driver} tasks={tasks} agents={agentCount} rounds={rounds} cpus={Environment.ProcessorCount}");
+    Console.WriteLine($"driver={driver} tasks={tasks} agents={agentCount} rounds={rounds} cpus={Environment.ProcessorCount} hearth={Environment.GetEnvironmentVariable("HEARTH_BINARY") ?? "hearth.dll (JIT)"}");
     var apiRates = new List<double>();
     var rawRates = new List<double>();
     var submitRates = new List<double>();

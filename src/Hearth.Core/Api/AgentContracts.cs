@@ -16,7 +16,6 @@ public sealed record LeaseBody(string AgentId, double? WaitSeconds);
 public sealed record LeaseView(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt,
     IReadOnlyDictionary<string, string>? SecretEnv = null);
 
-
 /// <summary><see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).</summary>
 public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null);
 
