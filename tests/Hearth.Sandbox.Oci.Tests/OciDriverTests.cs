@@ -208,8 +208,28 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.True(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
         await sandbox.DisposeAsync();
         Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
-        Assert.False(Directory.Exists(scratch));
+        Assert.False(Directory.Exists(Path.Combine(scratch, id)));
+        Assert.True(Directory.Exists(scratch), "the scratch root is the agent's, shared by its sandboxes");
         Assert.DoesNotContain(scratch, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+    }
+
+    [Fact]
+    public async Task Sandboxes_sharing_a_scratch_root_each_get_their_own_rootfs()
+    {
+        var (driver, _) = NewDriver();
+        var scratch = fixture.NewDirectory("hearth-shared-scratch");
+        var first = new CollectingOutput();
+        var second = new CollectingOutput();
+        await using var a = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo a > /tmp/mine; sleep 1; cat /tmp/mine"]) with { ScratchRoot = scratch },
+            first, CancellationToken.None);
+        await using (var b = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo b > /tmp/mine; cat /tmp/mine"]) with { ScratchRoot = scratch },
+            second, CancellationToken.None))
+        {
+            Assert.Equal(0, (await b.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
+        }
+        Assert.Equal(0, (await a.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
+        Assert.Equal(["a"], first.Stdout);
+        Assert.Equal(["b"], second.Stdout);
     }
 
     [Fact]
@@ -230,6 +250,42 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.Contains("can't fork", capped.Stderr);
         Assert.True(driver.Fingerprint().Healthy);
     }
+
+    [Fact]
+    public async Task Crun_runs_plain_runs_and_runc_the_memory_limited_ones_so_their_oom_kills_are_seen()
+    {
+        var (driver, _) = NewDriver(new OciDriverOptions
+        {
+            Runtime = "crun",
+            MemoryLimitedRuntime = "runc",
+            StateRoot = fixture.NewDirectory("hearth-crun-state"),
+            FixHybridCgroupsForCrun = true,
+        });
+        var fingerprint = driver.Fingerprint();
+        Assert.True(fingerprint.Healthy, fingerprint.Reason);
+        Assert.Equal("crun", fingerprint.Attributes["driver.oci.runtime"]);
+        Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime.memory_limited"]);
+
+        var id = NewId();
+        await using (var sleeper = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sleep", "30"]), new CollectingOutput(), CancellationToken.None))
+        {
+            Assert.Equal("crun", await RuntimeOfAsync(sleeper.Pid));
+        }
+        await using (var limited = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sleep", "30"], new ResourceLimits(MemoryBytes: 64L << 20)),
+            new CollectingOutput(), CancellationToken.None))
+        {
+            Assert.Equal("runc", await RuntimeOfAsync(limited.Pid));
+        }
+
+        var (exit, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024), driver: driver);
+        Assert.True(exit.OomKilled);
+        Assert.Equal(137, exit.ExitCode);
+    }
+
+    /// <summary>The runtime binary a sandbox's monitor process runs.</summary>
+    private static async Task<string> RuntimeOfAsync(int pid) =>
+        Path.GetFileName((await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0')[0]);
 
     private (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
     {
