@@ -141,6 +141,26 @@ public sealed class ImageRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stored_tag_is_used_as_stored_unless_the_run_asks_to_pull()
+    {
+        using var pusher = new ImagePusher(_registry.BaseUri);
+        var tag = $"{_registry.Host}/e2e/moving:1";
+        await pusher.PushImageAsync("e2e/moving", "1", [TarBuilder.Busybox().File("version", "one\n").Build()]);
+        Assert.Equal("one\n", (await _cluster.CliAsync("run", "--image", tag, "--", "cat", "/version")).Stdout);
+
+        await pusher.PushImageAsync("e2e/moving", "1", [TarBuilder.Busybox().File("version", "two\n").Build()]);
+        Assert.Equal("one\n", (await _cluster.CliAsync("run", "--image", tag, "--", "cat", "/version")).Stdout);
+        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "always", "--", "cat", "/version")).Stdout);
+        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "never", "--", "cat", "/version")).Stdout);
+
+        var never = await _cluster.CliAsync("run", "--image", $"{_registry.Host}/e2e/absent:1", "--pull", "never", "--", "true");
+        Assert.Equal(125, never.ExitCode);
+        Assert.Contains("pull policy is never", never.Stderr);
+        var bad = await _cluster.CliAsync("run", "--image", tag, "--pull", "sometimes", "--", "true");
+        Assert.Equal(2, bad.ExitCode);
+    }
+
+    [Fact]
     public async Task Images_pull_list_and_rm_work_on_a_store()
     {
         var store = Path.Combine(_work, "cli-store");

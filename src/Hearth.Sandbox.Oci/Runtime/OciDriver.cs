@@ -106,12 +106,14 @@ public sealed partial class OciDriver : ISandboxDriver
         StoredImage image;
         try
         {
-            image = await _images.FindAsync(spec.Image, cancellationToken)
-                ?? (_options.PullMissingImages
-                    ? await _images.PullAsync(spec.Image, progress: null, cancellationToken)
-                    : throw new SandboxStartException($"image {spec.Image} is not in the store"));
+            var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
+            image = await _images.GetAsync(spec.Image, policy, progress: null, cancellationToken);
         }
-        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException)
+        catch (ImageNotStoredException e)
+        {
+            throw new SandboxStartException(e.Message, e);
+        }
+        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
         {
             throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
         }
