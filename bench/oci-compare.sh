@@ -139,6 +139,11 @@ wait_for "${docker[@]}" info
 "${docker[@]}" import -c 'CMD ["/bin/true"]' "$work/rootfs.tar" bench-bb:1 >/dev/null
 
 # --- measure --------------------------------------------------------------------------------------------------
+# A server runs for days: let its JIT tier up on both paths first, so the first rows do not pay for it alone.
+for _ in $(seq 15); do
+  "$HEARTH_BIN" run --image "$image" -- true >/dev/null 2>&1
+  "$HEARTH_BIN" run -- true >/dev/null 2>&1
+done
 hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$work/times.json" \
   -n "hearth run --image (end to end)" "$HEARTH_BIN run --image $image -- true" \
   -n "hearth run -- true (bubblewrap, end to end)" "$HEARTH_BIN run -- true" \
@@ -165,8 +170,10 @@ driver = [l.strip().strip("|").split("|") for l in open(sys.argv[2]) if l.starts
 runs = json.load(open(sys.argv[3]))["runs"]
 def when(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
 def server_side(driver_name):
-    return [(when(r["ended_at"]) - when(r["created_at"])).total_seconds() * 1000
-            for r in runs if r["command"] == ["true"] and r.get("status") == "SUCCEEDED" and r.get("driver") == driver_name]
+    # The newest runs are the measured ones (hyperfine's warm-ups included), not the JIT warm-up before them.
+    mine = sorted((r for r in runs if r["command"] == ["true"] and r.get("status") == "SUCCEEDED" and r.get("driver") == driver_name),
+                  key=lambda r: r["created_at"])[-(len(results[0]["times"]) + 3):]
+    return [(when(r["ended_at"]) - when(r["created_at"])).total_seconds() * 1000 for r in mine]
 def p95(xs):
     xs = sorted(xs); k = 0.95 * (len(xs) - 1); f = int(k)
     return xs[f] + (xs[min(f + 1, len(xs) - 1)] - xs[f]) * (k - f)
