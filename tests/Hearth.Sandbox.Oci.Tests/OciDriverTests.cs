@@ -283,6 +283,37 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.Equal(137, exit.ExitCode);
     }
 
+    [Fact]
+    public async Task Crun_alone_sees_an_oom_kill_through_the_watched_parent_cgroup_and_removes_it()
+    {
+        var (driver, _) = NewDriver(new OciDriverOptions
+        {
+            Runtime = "crun",
+            StateRoot = fixture.NewDirectory("hearth-crun-state"),
+            FixHybridCgroupsForCrun = true,
+        });
+        var id = NewId();
+        var output = new CollectingOutput();
+        var limits = new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Pids: 16);
+        SandboxExit exit;
+        await using (var hog = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; dd if=/dev/zero of=/dev/null bs=200M count=1"], limits),
+            output, CancellationToken.None))
+        {
+            Assert.Equal((64L << 20).ToString(), (await File.ReadAllTextAsync($"/sys/fs/cgroup/memory/hearth/{id}/memory.limit_in_bytes")).Trim());
+            exit = await hog.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+        }
+        Assert.True(exit.OomKilled);
+        Assert.Equal(137, exit.ExitCode);
+        // The container's own cgroup shows (about) its limit to the programs in it.
+        Assert.InRange(long.Parse(output.Stdout.First()), 64L << 20, (64L << 20) + 65536);
+        foreach (var hierarchy in new[] { "memory", "pids", "cpu" })
+            Assert.False(Directory.Exists($"/sys/fs/cgroup/{hierarchy}/hearth/{id}"), hierarchy);
+
+        var (fits, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"], limits: limits, driver: driver);
+        Assert.False(fits.OomKilled);
+        Assert.Equal(0, fits.ExitCode);
+    }
+
     /// <summary>The runtime binary a sandbox's monitor process runs.</summary>
     private static async Task<string> RuntimeOfAsync(int pid) =>
         Path.GetFileName((await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0')[0]);

@@ -49,6 +49,11 @@ public sealed partial class OciDriver : ISandboxDriver
 
     private RuntimeCommand RuntimeFor(SandboxSpec spec) => spec.Limits.MemoryBytes is null ? _runtime : _memoryLimitedRuntime;
 
+    // crun removes the container's cgroup, OOM counter included, before its exit is seen: on cgroup v1 its memory
+    // limit goes on a parent cgroup that is watched for OOM instead (v2 is not handled yet: crun's OOM kills go unseen).
+    private bool WatchesOom(RuntimeCommand runtime, SandboxSpec spec) =>
+        IsCrun(runtime) && spec.Limits.MemoryBytes is not null && !_cgroups.IsUnified && OomWatch.IsSupported;
+
     // Only runc can keep a stopped container (run --keep), which is what lets the OOM counter be read.
     // Keeping costs one more runtime call per run, so it is done only when a memory limit can be hit.
     private static bool KeepsStoppedContainers(RuntimeCommand runtime, SandboxSpec spec) => !IsCrun(runtime) && spec.Limits.MemoryBytes is not null;
@@ -126,6 +131,7 @@ public sealed partial class OciDriver : ISandboxDriver
         Directory.CreateDirectory(runtime.StateRoot);
         var lease = _images.AcquireLease(image, spec.SandboxId);
         RunRootfs? rootfs = null;
+        OomWatch? oomWatch = null;
         ContainerNetwork? network = null;
         Process? process = null;
         try
@@ -139,7 +145,8 @@ public sealed partial class OciDriver : ISandboxDriver
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf);
             }
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan);
+            if (WatchesOom(runtime, spec)) oomWatch = OomWatch.Create(_specs.CgroupPath(spec.SandboxId), spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, oomWatch);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
@@ -152,7 +159,7 @@ public sealed partial class OciDriver : ISandboxDriver
             var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
             var cgroupsPath = config["linux"]!["cgroupsPath"]!.GetValue<string>();
             var sandbox = new OciSandbox(process, runtime, spec.SandboxId, cgroupsPath, keep,
-                _cgroups, rootfs, network, scratch, lease, _time, stdout, stderr);
+                _cgroups, oomWatch, rootfs, network, scratch, lease, _time, stdout, stderr);
             await WaitUntilCreatedAsync(runtime, process, pidFile, sandbox, cancellationToken);
             return sandbox;
         }
@@ -164,6 +171,7 @@ public sealed partial class OciDriver : ISandboxDriver
                 await runtime.RunAsync(CancellationToken.None, "delete", "--force", spec.SandboxId);
                 process.Dispose();
             }
+            oomWatch?.Dispose();
             rootfs?.Release();
             lease.Dispose();
             TryDelete(scratch);
