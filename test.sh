@@ -19,6 +19,8 @@ fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
+# The CLI as users run it (Native AOT, through ./hearth), built before the suite so its tests find it fresh.
+"$root/hearth" --version >/dev/null
 dotnet build Hearth.sln -c Release -nologo -v q "$@"
 status=0
 dotnet test Hearth.sln -c Release --no-build -nologo \

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Hearth.Core;
 using Hearth.Core.Api;
 
@@ -27,10 +28,10 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Long-polls for a task; null when the poll ended without one.</summary>
     public async Task<LeaseView?> LeaseAsync(LeaseBody body, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("api/v1/agent/lease", body, HearthJson.Options, ct);
+        using var response = await http.PostAsJsonAsync("api/v1/agent/lease", body, HearthJson.Options.TypeInfo<LeaseBody>(), ct);
         if (response.StatusCode == HttpStatusCode.NoContent) return null;
         await EnsureAsync(response, null, ct);
-        return await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options, ct);
+        return await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<LeaseView>(), ct);
     }
 
     /// <summary>Tells the server this agent takes no more work; its poll in flight ends without a lease.</summary>
@@ -38,7 +39,7 @@ public sealed class AgentApiClient(HttpClient http)
     {
         try
         {
-            using var response = await http.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options, ct);
+            using var response = await http.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options.TypeInfo<LeaseBody>(), ct);
         }
         catch (HttpRequestException)
         {
@@ -47,7 +48,7 @@ public sealed class AgentApiClient(HttpClient http)
     }
 
     public Task MarkRunningAsync(string taskId, long epoch, CancellationToken ct) =>
-        PostAsync<EpochBody, object>($"api/v1/agent/tasks/{taskId}/running", new EpochBody(epoch), taskId, ct);
+        PostAsync<EpochBody, JsonElement>($"api/v1/agent/tasks/{taskId}/running", new EpochBody(epoch), taskId, ct);
 
     public Task<HeartbeatView?> HeartbeatAsync(string taskId, HeartbeatBody body, CancellationToken ct) =>
         PostAsync<HeartbeatBody, HeartbeatView>($"api/v1/agent/tasks/{taskId}/heartbeat", body, taskId, ct);
@@ -55,27 +56,25 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Ships a chunk; returns the offset the server has stored up to (after a gap, where to resend from).</summary>
     public async Task<long> AppendLogsAsync(string taskId, LogChunkBody body, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, HearthJson.Options, ct);
+        using var response = await http.PostAsJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, HearthJson.Options.TypeInfo<LogChunkBody>(), ct);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
-            var error = await response.Content.ReadFromJsonAsync<GapError>(HearthJson.Options, ct);
-            if (error?.Code == "LOG_GAP" && error.Details is { } gap) return gap.NextOffset;
+            var error = await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<ErrorView>(), ct);
+            if (error is { Code: "LOG_GAP", Details: JsonElement gap } && gap.TryGetProperty("next_offset", out var next)) return next.GetInt64();
             throw new StaleLeaseException(taskId);
         }
         await EnsureAsync(response, taskId, ct);
-        return (await response.Content.ReadFromJsonAsync<LogChunkView>(HearthJson.Options, ct))!.NextOffset;
+        return (await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<LogChunkView>(), ct))!.NextOffset;
     }
 
     public Task CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
-        PostAsync<CompleteBody, object>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
-
-    private sealed record GapError(string Error, string Code, LogChunkView? Details);
+        PostAsync<CompleteBody, JsonElement>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
 
     private async Task<TResponse?> PostAsync<TBody, TResponse>(string path, TBody body, string? taskId, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options, ct);
+        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options.TypeInfo<TBody>(), ct);
         await EnsureAsync(response, taskId, ct);
-        return await response.Content.ReadFromJsonAsync<TResponse>(HearthJson.Options, ct);
+        return await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<TResponse>(), ct);
     }
 
     private static async Task EnsureAsync(HttpResponseMessage response, string? taskId, CancellationToken ct)

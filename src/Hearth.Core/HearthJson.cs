@@ -1,14 +1,20 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Hearth.Core;
 
-/// <summary>The one JSON shape used on the wire and in the store: snake_case fields, states as "TIMED_OUT".</summary>
+/// <summary>
+/// The one JSON shape used on the wire and in the store: snake_case fields, states as "TIMED_OUT", durations in seconds.
+/// Serialization code is generated at build time (<see cref="HearthJsonContext"/>): there is no reflection fallback, so
+/// the JIT build fails on a type the Native AOT CLI could not serialize, and every test run checks that.
+/// </summary>
 public static class HearthJson
 {
-    public static JsonSerializerOptions Options { get; } = Create();
+    public static JsonSerializerOptions Options { get; } = For();
 
-    private static JsonSerializerOptions Create()
+    /// <summary>The same shape for an assembly that adds types of its own through its own generated context.</summary>
+    public static JsonSerializerOptions For(params IJsonTypeInfoResolver[] contexts)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
@@ -16,16 +22,22 @@ public static class HearthJson
             DictionaryKeyPolicy = null,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
+        foreach (var context in contexts) options.TypeInfoResolverChain.Add(context);
         options.TypeInfoResolverChain.Add(HearthJsonContext.Default);
-        options.TypeInfoResolverChain.Add(new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper));
         options.Converters.Add(new TimeSpanSecondsConverter());
         options.MakeReadOnly();
         return options;
     }
 
+    /// <summary>The generated metadata of <typeparamref name="T"/>; throws if no context of <paramref name="options"/> knows it.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options.TypeInfo<T>());
+
+    public static T? Deserialize<T>(string json) => JsonSerializer.Deserialize(json, Options.TypeInfo<T>());
+
     /// <summary>Durations travel as seconds (a number), which every client language reads without a parser.</summary>
-    private sealed class TimeSpanSecondsConverter : JsonConverter<TimeSpan>
+    public sealed class TimeSpanSecondsConverter : JsonConverter<TimeSpan>
     {
         public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             TimeSpan.FromSeconds(reader.GetDouble());

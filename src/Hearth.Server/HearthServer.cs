@@ -1,5 +1,6 @@
 using System.Net;
 using Hearth.Core;
+using Hearth.Core.Api;
 using Hearth.Server.Api;
 using Hearth.Server.Auth;
 using Hearth.Server.Background;
@@ -100,7 +101,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
-        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json(await s.ListAgentsAsync(c)));
+        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()));
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         await AccessSetup.RotateSecretsAsync(app, ct);
         await app.StartAsync(ct);

@@ -161,7 +161,7 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             ("POST", "secrets.create") => new SecretBody($"new-{n}", "new-value", null, null),
             ("PUT", _) => new SecretBody(null, "updated-value", null, null),
             ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
-            ("POST", _) => new { epoch = 1, agent_id = "x" },
+            ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x" },
             _ => null,
         };
         var request = new HttpRequestMessage(new HttpMethod(rule.Method), path);

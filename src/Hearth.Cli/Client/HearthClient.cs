@@ -30,10 +30,10 @@ public sealed class HearthClient : IDisposable
 
     /// <summary>Any JSON call under /api/v1 (users, secrets, audit): <paramref name="path"/> is relative, already escaped.</summary>
     public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct) =>
-        SendAsync<T>(() => new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: HearthJson.Options) }, ct);
+        SendAsync<T>(() => new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, CliJson.Options.GetTypeInfo(body.GetType())) }, ct);
 
     public Task<RunView> CreateRunAsync(CreateRunBody body, CancellationToken ct) =>
-        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/runs") { Content = JsonContent.Create(body, options: HearthJson.Options) }, ct);
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/runs") { Content = JsonContent.Create(body, CliJson.Options.TypeInfo<CreateRunBody>()) }, ct);
 
     public Task<RunView> GetRunAsync(string id, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}"), ct);
@@ -49,7 +49,7 @@ public sealed class HearthClient : IDisposable
         SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}{StepQuery(step)}"), ct);
 
     public Task<RunView> CreateWorkflowRunAsync(CreateWorkflowRunBody body, CancellationToken ct) =>
-        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/workflows/runs") { Content = JsonContent.Create(body, options: HearthJson.Options) }, ct);
+        SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/workflows/runs") { Content = JsonContent.Create(body, CliJson.Options.TypeInfo<CreateWorkflowRunBody>()) }, ct);
 
     public Task<WorkflowRunView> GetWorkflowRunAsync(string id, CancellationToken ct) =>
         SendAsync<WorkflowRunView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/workflows/runs/{Uri.EscapeDataString(id)}"), ct);
@@ -101,14 +101,14 @@ public sealed class HearthClient : IDisposable
                     {
                         if (eventName == "line")
                         {
-                            var view = JsonSerializer.Deserialize<LogLineView>(data.ToString(), HearthJson.Options)!;
+                            var view = JsonSerializer.Deserialize(data.ToString(), CliJson.Options.TypeInfo<LogLineView>())!;
                             next = view.Seq + 1;
                             failures = 0;
                             yield return new LogEvent(view, null);
                         }
                         else if (eventName == "end")
                         {
-                            yield return new LogEvent(null, JsonSerializer.Deserialize<LogEndView>(data.ToString(), HearthJson.Options));
+                            yield return new LogEvent(null, JsonSerializer.Deserialize(data.ToString(), CliJson.Options.TypeInfo<LogEndView>()));
                             yield break;
                         }
                         eventName = null;
@@ -143,7 +143,7 @@ public sealed class HearthClient : IDisposable
         using (response)
         {
             if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
-            return (await response.Content.ReadFromJsonAsync<T>(HearthJson.Options, ct))!;
+            return (await response.Content.ReadFromJsonAsync(CliJson.Options.TypeInfo<T>(), ct))!;
         }
     }
 
@@ -155,7 +155,7 @@ public sealed class HearthClient : IDisposable
         ErrorView? error = null;
         try
         {
-            error = await response.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options, ct);
+            error = await response.Content.ReadFromJsonAsync(CliJson.Options.TypeInfo<ErrorView>(), ct);
         }
         catch (JsonException)
         {

@@ -16,7 +16,7 @@ public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false) : 
     {
         if (format == OutputFormat.Json)
         {
-            _out.WriteLine(JsonSerializer.Serialize(line, HearthJson.Options));
+            _out.WriteLine(JsonSerializer.Serialize(line, CliJson.Options.TypeInfo<LogLineView>()));
             return;
         }
         var text = prefixSteps && line.Step is { } step ? $"[{step}] {line.Text}" : line.Text;

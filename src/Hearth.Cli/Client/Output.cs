@@ -14,7 +14,7 @@ public enum OutputFormat
 /// <summary>Data to stdout, in the format asked for.</summary>
 public static class Output
 {
-    public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, HearthJson.Options));
+    public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, CliJson.Options.TypeInfo<T>()));
 
     public static string State(RunState state) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(state.ToString());
 

@@ -13,7 +13,7 @@ namespace Hearth.Cli.Commands;
 /// <summary>Everything on one machine: a server on SQLite and one local agent, and the CLI configured to use them.</summary>
 public static class DevCommand
 {
-    private sealed record DevCredentials(string AdminKey, string AgentToken);
+    internal sealed record DevCredentials(string AdminKey, string AgentToken);
 
     public static Command Create()
     {
@@ -96,14 +96,14 @@ public static class DevCommand
         var path = Path.Combine(dataDir, "dev-credentials.json");
         if (File.Exists(path))
         {
-            var saved = JsonSerializer.Deserialize<DevCredentials>(await File.ReadAllTextAsync(path, ct), HearthJson.Options);
+            var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, ct), CliJson.Options.TypeInfo<DevCredentials>());
             if (saved is not null && await Bootstrap.IsKnownAsync(server.Access, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Access, saved.AgentToken, ct))
                 return saved;
         }
         var fresh = new DevCredentials(ApiKeys.NewUserKey(), ApiKeys.NewAgentToken());
         await Bootstrap.AddAsync(server.Access, new Bootstrap.Credentials(fresh.AdminKey, fresh.AgentToken), TimeProvider.System, new IdGenerator(), ct);
         Directory.CreateDirectory(dataDir);
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, HearthJson.Options), ct);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, CliJson.Options.TypeInfo<DevCredentials>()), ct);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return fresh;
     }

@@ -23,7 +23,7 @@ public static class ImagesCommand
             var reporter = new PullReporter();
             var image = await Guard(() => images.PullAsync(result.GetValue(pullRef)!, reporter, ct));
             reporter.Finish();
-            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(View(image));
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(LocalImageView.From(image));
             else Console.Out.WriteLine(image.ManifestDigest.ToString());
             return 0;
         });
@@ -36,7 +36,7 @@ public static class ImagesCommand
             var images = await LocalImages.Open(result.GetValue(store) ?? LocalImages.DefaultRoot(), http).ListAsync(ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
             {
-                Output.Json(images.Select(View).ToList());
+                Output.Json(images.Select(LocalImageView.From).ToList());
                 return 0;
             }
             Output.Table(["REFERENCE", "DIGEST", "SIZE", "PULLED"], images.Select(i => (IReadOnlyList<string>)
@@ -117,21 +117,12 @@ public static class ImagesCommand
         command.SetAction(async (result, ct) =>
         {
             using var client = CommonOptions.Client(result);
-            await client.SendJsonAsync<object>(HttpMethod.Delete, $"api/v1/images/{result.GetValue(image)}", null, ct);
+            await client.SendJsonAsync<System.Text.Json.JsonElement>(HttpMethod.Delete, $"api/v1/images/{result.GetValue(image)}", null, ct);
             Console.Error.WriteLine($"hearth: unregistered {result.GetValue(image)}");
             return 0;
         });
         return command;
     }
-
-    private static object View(StoredImage image) => new
-    {
-        digest = image.ManifestDigest.ToString(),
-        config_digest = image.ConfigDigest.ToString(),
-        references = image.References,
-        size = image.Size,
-        pulled_at = image.PulledAt,
-    };
 
     private static async Task<T> Guard<T>(Func<Task<T>> action)
     {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Hearth.Cli.Client;
-using Hearth.Server.Locks;
+using Hearth.Core.Api;
 
 namespace Hearth.Cli.Commands;
 
@@ -59,7 +59,7 @@ public static class LocksCommand
         {
             if (!result.GetValue(force)) throw new CliException("release takes a lock from a live holder: confirm with --force", 2);
             using var client = CommonOptions.Client(result);
-            var answer = await client.SendJsonAsync<ReleaseAnswer>(HttpMethod.Post, $"api/v1/locks/{Uri.EscapeDataString(result.GetValue(name)!)}/release",
+            var answer = await client.SendJsonAsync<ReleasedLockView>(HttpMethod.Post, $"api/v1/locks/{Uri.EscapeDataString(result.GetValue(name)!)}/release",
                 new ReleaseLockBody(true), ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
             {
@@ -85,5 +85,4 @@ public static class LocksCommand
             Console.Out.WriteLine($"  {waiter.Position,3}. {waiter.RunId} since {waiter.QueuedAt:u}{(waiter.Deadline is { } d ? $", gives up at {d:u}" : "")}");
     }
 
-    private sealed record ReleaseAnswer(LockView Released, LockView Now);
 }

@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace Hearth.Core.Logs;
 
+[JsonConverter(typeof(UpperSnakeEnumConverter<LogStream>))]
 public enum LogStream
 {
     Stdout = 1,

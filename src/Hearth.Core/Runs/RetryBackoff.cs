@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Hearth.Core.Runs;
 
 /// <summary>How the wait grows from one retry to the next.</summary>
+[JsonConverter(typeof(UpperSnakeEnumConverter<RetryBackoff>))]
 public enum RetryBackoff
 {
     /// <summary>delay, delay, delay, …</summary>

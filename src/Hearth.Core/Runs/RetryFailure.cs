@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Hearth.Core.Runs;
 
 /// <summary>How an attempt failed, as far as a retry policy cares.</summary>
+[JsonConverter(typeof(UpperSnakeEnumConverter<RetryFailure>))]
 public enum RetryFailure
 {
     /// <summary>The command ran and exited non-zero.</summary>

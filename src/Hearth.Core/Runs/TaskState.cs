@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Hearth.Core.Runs;
 
 /// <summary>The life of one task: what one agent executes in one sandbox.</summary>
+[JsonConverter(typeof(UpperSnakeEnumConverter<TaskState>))]
 public enum TaskState
 {
     /// <summary>Waiting for an agent to lease it (first attempt or after a rescue).</summary>

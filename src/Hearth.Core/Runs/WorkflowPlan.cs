@@ -1,5 +1,8 @@
+using System.Text.Json.Serialization;
+
 namespace Hearth.Core.Runs;
 
+[JsonConverter(typeof(UpperSnakeEnumConverter<PlanStepKind>))]
 public enum PlanStepKind
 {
     Run,

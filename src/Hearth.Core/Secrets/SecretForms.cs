@@ -33,8 +33,8 @@ public static class SecretForms
         }
         forms.Add(Uri.EscapeDataString(value));
         forms.Add(WebUtility.UrlEncode(value));
-        forms.Add(Unquoted(JsonSerializer.Serialize(value)));
-        forms.Add(Unquoted(JsonSerializer.Serialize(value, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })));
+        forms.Add(JsonEncodedText.Encode(value).ToString());
+        forms.Add(JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString());
         foreach (var form in forms)
         {
             if (form.Length >= Math.Min(MinFragment, value.Length)) yield return form;
@@ -59,6 +59,4 @@ public static class SecretForms
             if (end - start >= MinFragment * 2) yield return encoded[start..end];
         }
     }
-
-    private static string Unquoted(string json) => json[1..^1];
 }

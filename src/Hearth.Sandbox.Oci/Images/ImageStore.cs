@@ -13,7 +13,6 @@ namespace Hearth.Sandbox.Oci.Images;
 /// </summary>
 public sealed partial class ImageStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly ImageStoreOptions _options;
     private readonly RegistryClient _registry;
     private readonly TimeProvider _time;
@@ -188,7 +187,7 @@ public sealed partial class ImageStore
         }
 
         var configBytes = await GetConfigAsync(resolved, cancellationToken);
-        var config = JsonSerializer.Deserialize<ImageConfigFile>(configBytes)
+        var config = JsonSerializer.Deserialize(configBytes, OciJsonContext.Default.ImageConfigFile)
             ?? throw new RegistryException($"{resolved.Reference}: empty image config");
         var diffIds = config.RootFs?.DiffIds ?? [];
         if (diffIds.Count != resolved.Manifest.Layers.Count)
@@ -212,7 +211,7 @@ public sealed partial class ImageStore
             var record = new ImageRecord(
                 resolved.ManifestDigest.ToString(), resolved.Manifest.Config.Digest, resolved.ManifestMediaType,
                 resolved.Manifest.Layers.Sum(l => l.Size), _time.GetUtcNow());
-            await File.WriteAllTextAsync(Path.Combine(staging, "image.json"), JsonSerializer.Serialize(record, Json), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(staging, "image.json"), JsonSerializer.Serialize(record, OciJsonContext.Default.ImageRecord), cancellationToken);
             await WriteBlobAsync(resolved.ManifestDigest, resolved.ManifestBytes, cancellationToken);
             if (Directory.Exists(imageDirectory)) Directory.Delete(imageDirectory, recursive: true);
             Directory.Move(staging, imageDirectory);
@@ -307,8 +306,8 @@ public sealed partial class ImageStore
         var directory = _layout.Image(manifestDigest);
         var recordPath = Path.Combine(directory, "image.json");
         if (!File.Exists(recordPath)) return null;
-        var record = JsonSerializer.Deserialize<ImageRecord>(await File.ReadAllTextAsync(recordPath, cancellationToken))!;
-        var config = JsonSerializer.Deserialize<ImageConfigFile>(await File.ReadAllBytesAsync(Path.Combine(directory, "config.json"), cancellationToken))!;
+        var record = JsonSerializer.Deserialize(await File.ReadAllTextAsync(recordPath, cancellationToken), OciJsonContext.Default.ImageRecord)!;
+        var config = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(directory, "config.json"), cancellationToken), OciJsonContext.Default.ImageConfigFile)!;
         var refs = await _refs.ReadAsync(cancellationToken);
         var names = refs.Where(r => r.Value == manifestDigest).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
         return new StoredImage(manifestDigest, Digest.Parse(record.ConfigDigest), config, Path.Combine(directory, "rootfs"), names, record.Size, record.PulledAt);
@@ -317,13 +316,13 @@ public sealed partial class ImageStore
     private static ImageManifest? ReadManifest(string imageDirectory)
     {
         var path = Path.Combine(imageDirectory, "manifest.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<ImageManifest>(File.ReadAllBytes(path)) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageManifest) : null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex HolderPattern();
 
-    private sealed record ImageRecord(string ManifestDigest, string ConfigDigest, string MediaType, long Size, DateTimeOffset PulledAt);
+    internal sealed record ImageRecord(string ManifestDigest, string ConfigDigest, string MediaType, long Size, DateTimeOffset PulledAt);
 
     private sealed class Progress(Action<long> report) : IProgress<long>
     {

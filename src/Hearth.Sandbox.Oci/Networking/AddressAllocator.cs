@@ -9,7 +9,6 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// </summary>
 internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Call under the state lock. Returns the new allocation and the stale ones it reclaimed.</summary>
     public (Allocation Allocated, IReadOnlyList<Allocation> Reclaimed) Allocate(
@@ -49,16 +48,16 @@ internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
     private AllocationState Load()
     {
         if (!File.Exists(stateFile)) return new AllocationState(1, []);
-        var state = JsonSerializer.Deserialize<AllocationState>(File.ReadAllText(stateFile), Json) ?? new AllocationState(1, []);
+        var state = JsonSerializer.Deserialize(File.ReadAllText(stateFile), OciJsonContext.Default.AllocationState) ?? new AllocationState(1, []);
         return state.Last < 1 || state.Last > subnet.HostCount ? state with { Last = 1 } : state;
     }
 
     private void Save(AllocationState state)
     {
         var temporary = stateFile + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(state, OciJsonContext.Default.AllocationState));
         File.Move(temporary, stateFile, overwrite: true);
     }
 
-    private sealed record AllocationState(uint Last, IReadOnlyList<Allocation> Allocations);
+    internal sealed record AllocationState(uint Last, IReadOnlyList<Allocation> Allocations);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Hearth.Sandbox.Oci.References;
 
 namespace Hearth.Sandbox.Oci.Registry;
@@ -12,7 +13,6 @@ namespace Hearth.Sandbox.Oci.Registry;
 /// </summary>
 public sealed class RegistryClient
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = false };
     private readonly HttpClient _http;
     private readonly RegistryClientOptions _options;
     private readonly ICredentialProvider _credentials;
@@ -305,7 +305,7 @@ public sealed class RegistryClient
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, Json) ?? throw new RegistryException($"empty {what}");
+            return JsonSerializer.Deserialize(bytes, (JsonTypeInfo<T>)OciJsonContext.Default.GetTypeInfo(typeof(T))!) ?? throw new RegistryException($"empty {what}");
         }
         catch (JsonException e)
         {

@@ -77,11 +77,11 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray Namespaces(NetworkPlan? network)
     {
         var namespaces = new JsonArray();
-        foreach (var kind in new[] { "pid", "mount", "ipc", "uts", "cgroup" }) namespaces.Add(new JsonObject { ["type"] = kind });
+        foreach (var kind in new[] { "pid", "mount", "ipc", "uts", "cgroup" }) namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
         // Without a plan the runtime makes a fresh namespace holding only lo.
         var net = new JsonObject { ["type"] = "network" };
         if (network is not null) net["path"] = network.NamespacePath;
-        namespaces.Add(net);
+        namespaces.Add((JsonNode)net);
         return namespaces;
     }
 
@@ -128,7 +128,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         return mounts;
     }
 
-    private static JsonObject Mount(string destination, string type, string source, params string[] mountOptions) => new()
+    private static JsonNode Mount(string destination, string type, string source, params string[] mountOptions) => new JsonObject()
     {
         ["destination"] = destination,
         ["type"] = type,

@@ -42,7 +42,7 @@ public static class AgentEndpoints
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
             dispatcher.Drain(body.Value!.AgentId);
-            return ApiResults.Json(new { });
+            return ApiResults.Json(EmptyView.Instance);
         });
 
         agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, Signals signals, HearthMetrics metrics, CancellationToken ct) =>
@@ -51,7 +51,7 @@ public static class AgentEndpoints
             if (body.Error is { } bad) return bad;
             var result = await store.MarkRunningAsync(id, body.Value!.Epoch, time.GetUtcNow(), ct);
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
-            return Written(result.Status, id, new { }, metrics, "running");
+            return Written(result.Status, id, EmptyView.Instance, metrics, "running");
         });
 
         agent.MapPost("/tasks/{id}/heartbeat", async (HttpContext http, string id, HeartbeatWaiter waiter, HearthMetrics metrics, CancellationToken ct) =>
@@ -91,7 +91,7 @@ public static class AgentEndpoints
                 // Its end may have handed its lock to a queued run: only then is there new work for every poll to look at.
                 if (result.FreedLock) signals.Pulse(SignalKeys.Work);
             }
-            return Written(result.Status, id, new { }, metrics, "complete");
+            return Written(result.Status, id, EmptyView.Instance, metrics, "complete");
         });
     }
 

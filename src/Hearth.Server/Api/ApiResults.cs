@@ -7,7 +7,7 @@ namespace Hearth.Server.Api;
 public static class ApiResults
 {
     public static IResult Error(int status, string code, string message, object? details = null) =>
-        Results.Json(new ErrorView(message, code, details), HearthJson.Options, statusCode: status);
+        Json(new ErrorView(message, code, details), status);
 
     public static IResult Invalid(string message, object? details = null) => Error(StatusCodes.Status400BadRequest, "INVALID_REQUEST", message, details);
 
@@ -16,5 +16,5 @@ public static class ApiResults
     public static IResult Stale(string taskId) =>
         Error(StatusCodes.Status409Conflict, "STALE_LEASE", $"task {taskId}: this lease is no longer current; stop the sandbox");
 
-    public static IResult Json<T>(T value, int status = StatusCodes.Status200OK) => Results.Json(value, HearthJson.Options, statusCode: status);
+    public static IResult Json<T>(T value, int status = StatusCodes.Status200OK) => Results.Json(value, HearthJson.Options.TypeInfo<T>(), statusCode: status);
 }

@@ -1,3 +1,4 @@
+using Hearth.Core.Api;
 using Hearth.Store;
 
 namespace Hearth.Server.Api;
@@ -8,13 +9,13 @@ public static class HealthEndpoints
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => ApiResults.Json(new { status = "ok", version = Version }));
+        app.MapGet("/health", () => ApiResults.Json(new HealthView("ok", Version)));
         app.MapGet("/ready", async (IRunStore store, CancellationToken ct) =>
         {
             try
             {
                 await store.PingAsync(ct);
-                return ApiResults.Json(new { status = "ready" });
+                return ApiResults.Json(new HealthView("ready"));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

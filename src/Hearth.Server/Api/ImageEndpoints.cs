@@ -35,7 +35,7 @@ public static class ImageEndpoints
         {
             AuditTarget.Set(http, reference);
             return await store.UnregisterImageAsync(reference, ct)
-                ? ApiResults.Json(new { message = $"image {reference} unregistered", image = reference })
+                ? ApiResults.Json(new MessageView($"image {reference} unregistered", Image: reference))
                 : ApiResults.NotFound($"no registered image '{reference}'");
         });
     }

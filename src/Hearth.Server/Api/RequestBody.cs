@@ -12,7 +12,7 @@ public static class RequestBody
     {
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, HearthJson.Options, ct);
+            var value = await JsonSerializer.DeserializeAsync(http.Request.Body, HearthJson.Options.TypeInfo<T>(), ct);
             return value is null ? new Parsed<T>(null, ApiResults.Invalid("request body: expected a JSON object")) : new Parsed<T>(value, null);
         }
         catch (JsonException e)

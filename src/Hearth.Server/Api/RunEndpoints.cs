@@ -28,7 +28,7 @@ public static class RunEndpoints
             }
             catch (Store.Locks.LockBusyException busy)
             {
-                return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new { @lock = busy.Name, holder = busy.HolderRun });
+                return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new LockBusyDetails(busy.Name, busy.HolderRun));
             }
             AuditTarget.Set(http, run.Id);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);

@@ -72,7 +72,7 @@ public static partial class SecretEndpoints
 
         secrets.MapDelete("/{name}", async (string name, IAccessStore store, CancellationToken ct) =>
             await store.DeleteSecretAsync(name, ct)
-                ? ApiResults.Json(new { message = $"secret {name} deleted", name })
+                ? ApiResults.Json(new MessageView($"secret {name} deleted", Name: name))
                 : NotFound(name));
     }
 

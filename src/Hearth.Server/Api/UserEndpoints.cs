@@ -39,7 +39,7 @@ public static class UserEndpoints
 
         app.MapPost("/api/v1/users/{email}/revoke", async (HttpContext http, string email, IAccessStore store, TimeProvider time, CancellationToken ct) =>
             await store.RevokeUserAsync(email, time.GetUtcNow(), RequestIdMiddleware.Of(http), ct)
-                ? ApiResults.Json(new { message = $"user {email} and all its keys are revoked", email })
+                ? ApiResults.Json(new MessageView($"user {email} and all its keys are revoked", Email: email))
                 : ApiResults.NotFound($"no user '{email}'"));
 
         app.MapPost("/api/v1/claim/{token}", async (HttpContext http, string token, IAccessStore store, AuthFailureThrottle throttle, IdGenerator ids,

@@ -1,3 +1,4 @@
+using Hearth.Core.Api;
 using Hearth.Core.Locks;
 using Hearth.Server.Api;
 using Hearth.Server.Audit;
@@ -13,10 +14,10 @@ public static class LockEndpoints
         var locks = app.MapGroup("/api/v1/locks");
 
         locks.MapGet("", async (ILockStore store, CancellationToken ct) =>
-            ApiResults.Json(new LockListView((await store.ListAsync(ct)).Select(LockView.From).ToList())));
+            ApiResults.Json(new LockListView((await store.ListAsync(ct)).Select(LockViews.From).ToList())));
 
         locks.MapGet("/{name}", async (string name, ILockStore store, CancellationToken ct) =>
-            await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockView.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
+            await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockViews.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
 
         locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time, CancellationToken ct) =>
         {
@@ -29,7 +30,7 @@ public static class LockEndpoints
             if (before is null) return ApiResults.NotFound($"no lock named '{name}'");
             signals.Pulse(SignalKeys.Work);
             var after = await store.GetAsync(name, ct);
-            return ApiResults.Json(new { released = LockView.From(before), now = LockView.From(after!) });
+            return ApiResults.Json(new ReleasedLockView(LockViews.From(before), LockViews.From(after!)));
         });
     }
 }

@@ -47,7 +47,7 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
                 foreach (var line in lines)
                 {
                     buffer.Append("id: ").Append(line.Seq).Append("\nevent: line\ndata: ")
-                        .Append(JsonSerializer.Serialize(LogLineView.From(line), HearthJson.Options)).Append("\n\n");
+                        .Append(HearthJson.Serialize(LogLineView.From(line))).Append("\n\n");
                 }
                 await response.WriteAsync(buffer.ToString(), ct);
                 await response.Body.FlushAsync(ct);
@@ -63,7 +63,7 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
                 (taskId is not null && (await store.ReadLogsAsync(run.Id, taskId, next, 1, ct)).Count == 0)))
             {
                 var end = new LogEndView(current.Id, current.State, current.ExitCode, current.Reason, next);
-                await response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(end, HearthJson.Options)}\n\n", ct);
+                await response.WriteAsync($"event: end\ndata: {HearthJson.Serialize(end)}\n\n", ct);
                 await response.Body.FlushAsync(ct);
                 return;
             }

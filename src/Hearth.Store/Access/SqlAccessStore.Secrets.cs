@@ -62,11 +62,11 @@ public abstract partial class SqlAccessStore
         ("@name", s.Name), ("@env", s.EnvName), ("@description", s.Description), ("@key", s.KeyId), ("@cipher", s.Ciphertext),
         ("@by", s.CreatedBy), ("@created", Ms(s.CreatedAt)), ("@updated", Ms(s.UpdatedAt)),
         ("@createdRequest", s.CreatedByRequestId), ("@modifiedRequest", s.ModifiedByRequestId),
-        ("@repositories", System.Text.Json.JsonSerializer.Serialize(s.Repositories)),
+        ("@repositories", Hearth.Core.HearthJson.Serialize(s.Repositories)),
     ];
 
     private static SecretRecord ReadSecret(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), r.GetFieldValue<byte[]>(4), r.GetString(5),
             Time(r, 6)!.Value, Time(r, 7)!.Value, Text(r, 8), Text(r, 9),
-            System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.GetString(10)));
+            Hearth.Core.HearthJson.Deserialize<List<string>>(r.GetString(10)));
 }

@@ -42,7 +42,7 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
     private protected override Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
         DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
     {
-        var labels = JsonSerializer.Serialize(request.Labels, HearthJson.Options);
+        var labels = HearthJson.Serialize(request.Labels);
         var sql = ClaimUpdate(
             """
             (SELECT id FROM tasks

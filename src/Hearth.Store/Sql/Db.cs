@@ -57,7 +57,7 @@ internal static class Db
 
     public static int? Int(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
-    public static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, Hearth.Core.HearthJson.Options);
+    public static string Json<T>(T value) => Hearth.Core.HearthJson.Serialize(value);
 
-    public static T FromJson<T>(string json) => System.Text.Json.JsonSerializer.Deserialize<T>(json, Hearth.Core.HearthJson.Options)!;
+    public static T FromJson<T>(string json) => Hearth.Core.HearthJson.Deserialize<T>(json)!;
 }

@@ -8,12 +8,12 @@ namespace Hearth.Workflows.Inspection;
 /// <summary>Entry point for <c>hearth workflow inspect FILE</c>: the flattened graph as rows, a table or JSON.</summary>
 public static class WorkflowInspector
 {
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly InspectionJsonContext Json = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    });
 
     /// <summary>Every step, depth-first in document order.</summary>
     public static IReadOnlyList<WorkflowInspectionRow> Rows(WorkflowDefinition workflow)
@@ -32,7 +32,7 @@ public static class WorkflowInspector
             s.DependsOn)).ToList();
     }
 
-    public static string ToJson(IReadOnlyList<WorkflowInspectionRow> rows) => JsonSerializer.Serialize(rows, Json);
+    public static string ToJson(IReadOnlyList<WorkflowInspectionRow> rows) => JsonSerializer.Serialize(rows, Json.IReadOnlyListWorkflowInspectionRow);
 
     /// <summary>A fixed-width table; scripts show their first line only.</summary>
     public static string ToTable(IReadOnlyList<WorkflowInspectionRow> rows)

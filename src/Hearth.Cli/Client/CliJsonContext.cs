@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hearth.Cli.Commands;
+using Hearth.Cli.Playbooks;
+
+namespace Hearth.Cli.Client;
+
+/// <summary>The CLI's own JSON types (what it prints or keeps on disk), generated at build time like the API's.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DevCommand.DevCredentials))]
+[JsonSerializable(typeof(List<LocalImageView>))]
+[JsonSerializable(typeof(LocalImageView))]
+[JsonSerializable(typeof(Playbook))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
+
+/// <summary>The JSON options of every CLI call: the API's shape plus the CLI's own types.</summary>
+public static class CliJson
+{
+    public static JsonSerializerOptions Options { get; } = Core.HearthJson.For(CliJsonContext.Default);
+}
