@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # One run, four ways to start `true` in the same busybox-static image:
-#   hearth run --image REF -- true   end to end: CLI -> `hearth dev` (server + local agent, runc) -> result
+#   hearth run --image REF -- true   end to end: CLI -> `hearth dev` (server + local agent; its oci runtime is `auto`:
+#                                    crun where it works, else runc) -> result; plus, from the server's own timestamps,
+#                                    accepted -> result stored for the same runs (what the CLI's start-up is not)
+#   hearth run -- true               the same path with bubblewrap, for comparison
 #   runc run                          bare runtime, a `runc spec` bundle on the same rootfs
 #   podman run --rm                   rootful podman (crun, netavark), default network and --network none
 #   docker run --rm                   a dockerd started here (runc), default network and --network none
@@ -11,7 +14,8 @@
 #
 # Needs root and: runc, umoci, skopeo, docker-registry, busybox-static, hyperfine, jq, python3, and
 #   apt-get install --no-install-recommends podman netavark aardvark-dns catatonit docker.io
-# hearth is built from `git archive HEAD` (a clean snapshot, not the working tree) unless HEARTH_BIN is set.
+# hearth is built from `git archive HEAD` (a clean snapshot, not the working tree) the way `./hearth` builds it (so with
+# the same publish settings as users get), unless HEARTH_BIN is set.
 # Usage: bench/oci-compare.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,8 +94,8 @@ skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://$ima
 if [[ -z ${HEARTH_BIN:-} ]]; then
   mkdir -p "$work/src"
   git archive HEAD | tar -x -C "$work/src"
-  dotnet publish "$work/src/src/Hearth.Cli/Hearth.Cli.csproj" -c Release -o "$work/hearth" -nologo -v q -p:UseAppHost=true >/dev/null
-  HEARTH_BIN=$work/hearth/hearth
+  "$work/src/hearth" --version >/dev/null
+  HEARTH_BIN=$work/src/.artifacts/hearth/hearth
 fi
 # The driver alone (start, wait, dispose in-process), from the same snapshot when it was built here.
 oci_bench_src=${work}/src/bench/Hearth.Oci.Bench
@@ -135,30 +139,50 @@ wait_for "${docker[@]}" info
 "${docker[@]}" import -c 'CMD ["/bin/true"]' "$work/rootfs.tar" bench-bb:1 >/dev/null
 
 # --- measure --------------------------------------------------------------------------------------------------
+# A server runs for days: let its JIT tier up on both paths first, so the first rows do not pay for it alone.
+for _ in $(seq 15); do
+  "$HEARTH_BIN" run --image "$image" -- true >/dev/null 2>&1
+  "$HEARTH_BIN" run -- true >/dev/null 2>&1
+done
 hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$work/times.json" \
   -n "hearth run --image (end to end)" "$HEARTH_BIN run --image $image -- true" \
+  -n "hearth run -- true (bubblewrap, end to end)" "$HEARTH_BIN run -- true" \
   -n "hearth list --limit 1 (CLI start + one API call)" "$HEARTH_BIN list --limit 1" \
   -n "bare runc run" "runc --root $runc_root run --bundle $bundle bench-bare" \
   -n "podman run --rm" "${podman[*]} run --rm localhost/bench-bb:1 true" \
   -n "podman run --rm --network none" "${podman[*]} run --rm --network none localhost/bench-bb:1 true" \
   -n "docker run --rm" "${docker[*]} run --rm bench-bb:1 true" \
   -n "docker run --rm --network none" "${docker[*]} run --rm --network none bench-bb:1 true" >/dev/null
+# accepted -> result stored, per run, from the server's own timestamps (warm-ups included; ms resolution)
+"$HEARTH_BIN" list --limit 0 -o json >"$work/runs.json"
 dotnet "$work/oci-bench/Hearth.Oci.Bench.dll" "$image" "$runs" runc >"$work/driver.md"
+dotnet "$work/oci-bench/Hearth.Oci.Bench.dll" "$image" "$runs" crun >>"$work/driver.md" || true
 
 echo "machine: $(uname -srm), $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
-echo "versions: $(runc --version | head -1); $(podman --version); $(/usr/bin/docker --version); hearth $(git rev-parse --short HEAD)"
+echo "versions: $(runc --version | head -1); $(crun --version 2>/dev/null | head -1); $(podman --version); $(/usr/bin/docker --version); hearth $(git rev-parse --short HEAD)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "command: bench/oci-compare.sh $runs"
 echo
-python3 - "$work/times.json" "$work/driver.md" <<'PY'
-import json, statistics, sys
+python3 - "$work/times.json" "$work/driver.md" "$work/runs.json" <<'PY'
+import datetime, json, statistics, sys
 results = json.load(open(sys.argv[1]))["results"]
 driver = [l.strip().strip("|").split("|") for l in open(sys.argv[2]) if l.startswith("| ")]
+runs = json.load(open(sys.argv[3]))["runs"]
+def when(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+def server_side(driver_name):
+    # The newest runs are the measured ones (hyperfine's warm-ups included), not the JIT warm-up before them.
+    mine = sorted((r for r in runs if r["command"] == ["true"] and r.get("status") == "SUCCEEDED" and r.get("driver") == driver_name),
+                  key=lambda r: r["created_at"])[-(len(results[0]["times"]) + 3):]
+    return [(when(r["ended_at"]) - when(r["created_at"])).total_seconds() * 1000 for r in mine]
 def p95(xs):
     xs = sorted(xs); k = 0.95 * (len(xs) - 1); f = int(k)
     return xs[f] + (xs[min(f + 1, len(xs) - 1)] - xs[f]) * (k - f)
 rows = [(r["command"], len(r["times"]), statistics.median(r["times"]) * 1000, p95(r["times"]) * 1000) for r in results]
 rows += [(c[0].strip() + " (in process, Hearth.Oci.Bench)", int(c[1]), float(c[2]), float(c[3])) for c in driver]
+for label, name in (("server + agent, oci: accepted -> result stored (server timestamps)", "oci"),
+                    ("server + agent, bubblewrap: accepted -> result stored (server timestamps)", None)):
+    xs = server_side(name)
+    if xs: rows.append((label, len(xs), statistics.median(xs), p95(xs)))
 podman = next(m for n, _, m, _ in rows if n == "podman run --rm")
 podman_none = next(m for n, _, m, _ in rows if n == "podman run --rm --network none")
 print("| what | runs | median ms | p95 ms | median / podman | median / podman --network none |")

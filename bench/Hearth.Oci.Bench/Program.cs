@@ -45,7 +45,7 @@ try
     var probe = Spec("sleep", "30");
     await using (var sandbox = await driver.StartAsync(probe, output, CancellationToken.None))
     {
-        spec = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(probe.ScratchRoot, "bundle", "config.json")))!.AsObject();
+        spec = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(probe.ScratchRoot, probe.SandboxId, "bundle", "config.json")))!.AsObject();
     }
     spec["process"]!["args"] = new JsonArray("true");
     spec["root"] = new JsonObject { ["path"] = stored.RootfsPath, ["readonly"] = true };

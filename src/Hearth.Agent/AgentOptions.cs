@@ -24,7 +24,7 @@ public sealed record AgentOptions
     public bool FinishOnDrain { get; init; } = true;
     /// <summary>OCI image store directory; null for the host default.</summary>
     public string? ImageStore { get; init; }
-    /// <summary>OCI runtime binary: runc or crun.</summary>
-    public string OciRuntime { get; init; } = "runc";
+    /// <summary>OCI runtime: auto (crun where it works, else runc), runc or crun.</summary>
+    public string OciRuntime { get; init; } = "auto";
     public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

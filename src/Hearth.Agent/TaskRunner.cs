@@ -233,6 +233,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         Environment = WithHearthVariables(lease),
         Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),
         Image = lease.Spec.Image,
+        Pull = lease.Spec.Pull switch { "always" => ImagePullPolicy.Always, "never" => ImagePullPolicy.Never, _ => ImagePullPolicy.Missing },
         Network = lease.Spec.Network,
         Ports = lease.Spec.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
         ScratchRoot = options.ScratchRoot,

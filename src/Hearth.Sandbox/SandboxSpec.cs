@@ -16,6 +16,9 @@ public sealed record SandboxSpec
     /// <summary>Image reference for drivers that run images (oci, microvm); null otherwise.</summary>
     public string? Image { get; init; }
 
+    /// <summary>When the image's tag is resolved at its registry rather than taken from the local store.</summary>
+    public ImagePullPolicy Pull { get; init; } = ImagePullPolicy.Missing;
+
     /// <summary>Gives the sandbox a network. Off by default: no network unless asked.</summary>
     public bool Network { get; init; }
 

@@ -6,7 +6,7 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// `hearth run --image` end to end: a real docker-registry on loopback, an image built from busybox-static and pushed
-/// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under runc.
+/// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under its `auto` runtime (crun here).
 /// </summary>
 public sealed class ImageRunTests : IAsyncLifetime
 {
@@ -138,6 +138,26 @@ public sealed class ImageRunTests : IAsyncLifetime
         Assert.Equal(0, (await _cluster.CliAsync("images", "unregister", BusyboxRef)).ExitCode);
         var host = await _cluster.CliAsync("run", "--", "sh", "-c", "test -d /usr/lib && echo host-sandbox");
         Assert.Equal("host-sandbox\n", host.Stdout);
+    }
+
+    [Fact]
+    public async Task A_stored_tag_is_used_as_stored_unless_the_run_asks_to_pull()
+    {
+        using var pusher = new ImagePusher(_registry.BaseUri);
+        var tag = $"{_registry.Host}/e2e/moving:1";
+        await pusher.PushImageAsync("e2e/moving", "1", [TarBuilder.Busybox().File("version", "one\n").Build()]);
+        Assert.Equal("one\n", (await _cluster.CliAsync("run", "--image", tag, "--", "cat", "/version")).Stdout);
+
+        await pusher.PushImageAsync("e2e/moving", "1", [TarBuilder.Busybox().File("version", "two\n").Build()]);
+        Assert.Equal("one\n", (await _cluster.CliAsync("run", "--image", tag, "--", "cat", "/version")).Stdout);
+        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "always", "--", "cat", "/version")).Stdout);
+        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "never", "--", "cat", "/version")).Stdout);
+
+        var never = await _cluster.CliAsync("run", "--image", $"{_registry.Host}/e2e/absent:1", "--pull", "never", "--", "true");
+        Assert.Equal(125, never.ExitCode);
+        Assert.Contains("pull policy is never", never.Stderr);
+        var bad = await _cluster.CliAsync("run", "--image", tag, "--pull", "sometimes", "--", "true");
+        Assert.Equal(2, bad.ExitCode);
     }
 
     [Fact]

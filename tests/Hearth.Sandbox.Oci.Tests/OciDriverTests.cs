@@ -208,8 +208,28 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.True(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
         await sandbox.DisposeAsync();
         Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
-        Assert.False(Directory.Exists(scratch));
+        Assert.False(Directory.Exists(Path.Combine(scratch, id)));
+        Assert.True(Directory.Exists(scratch), "the scratch root is the agent's, shared by its sandboxes");
         Assert.DoesNotContain(scratch, await File.ReadAllTextAsync("/proc/self/mountinfo"));
+    }
+
+    [Fact]
+    public async Task Sandboxes_sharing_a_scratch_root_each_get_their_own_rootfs()
+    {
+        var (driver, _) = NewDriver();
+        var scratch = fixture.NewDirectory("hearth-shared-scratch");
+        var first = new CollectingOutput();
+        var second = new CollectingOutput();
+        await using var a = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo a > /tmp/mine; sleep 1; cat /tmp/mine"]) with { ScratchRoot = scratch },
+            first, CancellationToken.None);
+        await using (var b = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo b > /tmp/mine; cat /tmp/mine"]) with { ScratchRoot = scratch },
+            second, CancellationToken.None))
+        {
+            Assert.Equal(0, (await b.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
+        }
+        Assert.Equal(0, (await a.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
+        Assert.Equal(["a"], first.Stdout);
+        Assert.Equal(["b"], second.Stdout);
     }
 
     [Fact]
@@ -230,6 +250,73 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.Contains("can't fork", capped.Stderr);
         Assert.True(driver.Fingerprint().Healthy);
     }
+
+    [Fact]
+    public async Task Crun_runs_plain_runs_and_runc_the_memory_limited_ones_so_their_oom_kills_are_seen()
+    {
+        var (driver, _) = NewDriver(new OciDriverOptions
+        {
+            Runtime = "crun",
+            MemoryLimitedRuntime = "runc",
+            StateRoot = fixture.NewDirectory("hearth-crun-state"),
+            FixHybridCgroupsForCrun = true,
+        });
+        var fingerprint = driver.Fingerprint();
+        Assert.True(fingerprint.Healthy, fingerprint.Reason);
+        Assert.Equal("crun", fingerprint.Attributes["driver.oci.runtime"]);
+        Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime.memory_limited"]);
+
+        var id = NewId();
+        await using (var sleeper = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sleep", "30"]), new CollectingOutput(), CancellationToken.None))
+        {
+            Assert.Equal("crun", await RuntimeOfAsync(sleeper.Pid));
+        }
+        await using (var limited = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sleep", "30"], new ResourceLimits(MemoryBytes: 64L << 20)),
+            new CollectingOutput(), CancellationToken.None))
+        {
+            Assert.Equal("runc", await RuntimeOfAsync(limited.Pid));
+        }
+
+        var (exit, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024), driver: driver);
+        Assert.True(exit.OomKilled);
+        Assert.Equal(137, exit.ExitCode);
+    }
+
+    [Fact]
+    public async Task Crun_alone_sees_an_oom_kill_through_the_watched_parent_cgroup_and_removes_it()
+    {
+        var (driver, _) = NewDriver(new OciDriverOptions
+        {
+            Runtime = "crun",
+            StateRoot = fixture.NewDirectory("hearth-crun-state"),
+            FixHybridCgroupsForCrun = true,
+        });
+        var id = NewId();
+        var output = new CollectingOutput();
+        var limits = new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Pids: 16);
+        SandboxExit exit;
+        await using (var hog = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; dd if=/dev/zero of=/dev/null bs=200M count=1"], limits),
+            output, CancellationToken.None))
+        {
+            Assert.Equal((64L << 20).ToString(), (await File.ReadAllTextAsync($"/sys/fs/cgroup/memory/hearth/{id}/memory.limit_in_bytes")).Trim());
+            exit = await hog.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+        }
+        Assert.True(exit.OomKilled);
+        Assert.Equal(137, exit.ExitCode);
+        // The container's own cgroup shows (about) its limit to the programs in it.
+        Assert.InRange(long.Parse(output.Stdout.First()), 64L << 20, (64L << 20) + 65536);
+        foreach (var hierarchy in new[] { "memory", "pids", "cpu" })
+            Assert.False(Directory.Exists($"/sys/fs/cgroup/{hierarchy}/hearth/{id}"), hierarchy);
+
+        var (fits, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"], limits: limits, driver: driver);
+        Assert.False(fits.OomKilled);
+        Assert.Equal(0, fits.ExitCode);
+    }
+
+    /// <summary>The runtime binary a sandbox's monitor process runs.</summary>
+    private static async Task<string> RuntimeOfAsync(int pid) =>
+        Path.GetFileName((await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0')[0]);
 
     private (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
     {

@@ -22,7 +22,7 @@ public static class AgentCommand
         var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap where it works, else process)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
-        var runtime = new Option<string>("--oci-runtime") { Description = "runc or crun", DefaultValueFactory = _ => "runc" };
+        var runtime = new Option<string>("--oci-runtime") { Description = "auto (crun where it works, else runc), runc or crun", DefaultValueFactory = _ => "auto" };
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
@@ -61,7 +61,7 @@ public static class AgentCommand
                 KillGrace = killGrace,
                 FinishOnDrain = drainMode == "finish",
                 ImageStore = result.GetValue(images),
-                OciRuntime = result.GetValue(runtime) is "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected runc or crun", 2),
+                OciRuntime = result.GetValue(runtime) is "auto" or "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected auto, runc or crun", 2),
             };
             using var signal = new ShutdownSignal();
             using var loggers = Logging.Create(LogLevel.Information);
@@ -78,7 +78,8 @@ public static class AgentCommand
         try
         {
             var images = Images.LocalImages.Open(options.ImageStore ?? Images.LocalImages.DefaultRoot(), registryHttp);
-            var oci = new OciDriver(new OciDriverOptions { Runtime = options.OciRuntime }, images, TimeProvider.System);
+            var runtime = OciRuntimeSelector.Select(options.OciRuntime);
+            var oci = new OciDriver(new OciDriverOptions { Runtime = runtime.Runtime, MemoryLimitedRuntime = runtime.MemoryLimitedRuntime }, images, TimeProvider.System);
             drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.DefaultDriver);
         }
         catch (InvalidOperationException e)

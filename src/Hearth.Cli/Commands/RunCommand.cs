@@ -15,6 +15,7 @@ public static class RunCommand
         var timeout = new Option<string?>("--timeout") { Description = "Stop the run after this long (e.g. 30s, 10m, 1h)" };
         var cpus = new Option<double?>("--cpus", "--cpu") { Description = "CPU limit in cores (e.g. 1.5)" };
         var image = new Option<string?>("--image", "-i") { Description = "Run in this OCI image (driver oci); without a command, the image's entrypoint and cmd" };
+        var pull = new Option<string?>("--pull") { Description = "With --image: missing (default: an image already on the agent is used as stored), always (resolve the tag at the registry) or never" };
         var memory = new Option<string?>("--memory", "-m") { Description = "Memory limit (e.g. 512M, 1G)" };
         var pids = new Option<int?>("--pids") { Description = "Limit on processes and threads" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
@@ -29,7 +30,7 @@ public static class RunCommand
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
-            env, timeout, cpus, memory, pids, detach, driver, network, publish, maxAttempts, labels, image, secrets, commandArgs,
+            env, timeout, cpus, memory, pids, detach, driver, network, publish, maxAttempts, labels, image, pull, secrets, commandArgs,
         };
         foreach (var option in retry.All) command.Options.Add(option);
         foreach (var option in workspace.All) command.Options.Add(option);
@@ -40,6 +41,7 @@ public static class RunCommand
             body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
             body = workspace.Apply(result, body);
             body = WithPorts(body, result.GetValue(publish) ?? []);
+            body = WithPull(body, result.GetValue(pull));
             if (body.Retry is not null && body.MaxAttempts is not null)
                 throw new CliException("--max-attempts and --retry both set the number of attempts: give one", 2);
             using var client = CommonOptions.Client(result);
@@ -65,6 +67,14 @@ public static class RunCommand
         }
         if (publish.Length > 0 && body.Image is null) throw new CliException("--publish needs --image: only containers have ports to publish", 2);
         return publish.Length == 0 ? body : body with { Publish = publish, Network = true };
+    }
+
+    private static CreateRunBody WithPull(CreateRunBody body, string? pull)
+    {
+        if (pull is null) return body;
+        if (!Server.Api.RunRequestValidator.PullPolicies.Contains(pull)) throw new CliException($"--pull '{pull}': expected missing, always or never", 2);
+        if (body.Image is null) throw new CliException("--pull needs --image", 2);
+        return body with { Pull = pull };
     }
 
     /// <summary>Everything is checked here, before anything is created on the server.</summary>

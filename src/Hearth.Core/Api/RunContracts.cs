@@ -14,6 +14,8 @@ public sealed record CreateRunBody
     public int? Pids { get; init; }
     public string? Driver { get; init; }
     public string? Image { get; init; }
+    /// <summary>Image pull policy, docker's words: missing (the default: a tag already on the agent is used as stored), always, never.</summary>
+    public string? Pull { get; init; }
     public bool Network { get; init; }
     /// <summary>Published ports as docker writes them: "8080:80", "127.0.0.1:8080:80/tcp".</summary>
     public IReadOnlyList<string>? Publish { get; init; }

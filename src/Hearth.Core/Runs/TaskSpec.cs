@@ -12,6 +12,8 @@ public sealed record TaskSpec
     /// <summary>Driver name, or null for the agent's default.</summary>
     public string? Driver { get; init; }
     public string? Image { get; init; }
+    /// <summary>When the agent resolves the image's tag at its registry: missing (null), always or never.</summary>
+    public string? Pull { get; init; }
     public bool Network { get; init; }
     /// <summary>Ports published on the agent's host (oci driver; needs Network).</summary>
     public IReadOnlyList<PublishedPort> Ports { get; init; } = [];

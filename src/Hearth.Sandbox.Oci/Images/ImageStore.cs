@@ -68,7 +68,23 @@ public sealed partial class ImageStore
 
     /// <summary>The local image, pulling it first when it is not here.</summary>
     public async Task<StoredImage> GetOrPullAsync(string reference, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
-        await FindAsync(reference, cancellationToken) ?? await PullAsync(reference, progress, cancellationToken);
+        await GetAsync(reference, ImagePullPolicy.Missing, progress, cancellationToken);
+
+    /// <summary>
+    /// The image for a run under <paramref name="policy"/>. A stored name@digest is used as it is even under
+    /// <see cref="ImagePullPolicy.Always"/>: its content cannot have changed.
+    /// </summary>
+    /// <exception cref="ImageNotStoredException">Under <see cref="ImagePullPolicy.Never"/>, when the store does not have it.</exception>
+    public async Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    {
+        var pinned = Digest.TryParse(reference, out _) || (ImageReference.TryParse(reference, out var parsed, out _) && parsed.Digest is not null);
+        if (policy != ImagePullPolicy.Always || pinned)
+        {
+            if (await FindAsync(reference, cancellationToken) is { } stored) return stored;
+            if (policy == ImagePullPolicy.Never) throw new ImageNotStoredException($"image {reference} is not in the store and the pull policy is never");
+        }
+        return await PullAsync(reference, progress, cancellationToken);
+    }
 
     /// <summary>Every unpacked image with the references that name it (untagged ones included).</summary>
     public async Task<IReadOnlyList<StoredImage>> ListAsync(CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ public sealed partial class OciDriver : ISandboxDriver
     private readonly TimeProvider _time;
     private readonly CgroupSupport _cgroups = new();
     private readonly RuntimeCommand _runtime;
+    private readonly RuntimeCommand _memoryLimitedRuntime;
     private readonly RuntimeSpecBuilder _specs;
     private readonly BridgeNetwork _network;
 
@@ -27,6 +28,10 @@ public sealed partial class OciDriver : ISandboxDriver
         _images = images;
         _time = time;
         _runtime = new RuntimeCommand(options.Runtime, options.StateRoot);
+        // Each runtime keeps its state apart: neither reads the other's.
+        _memoryLimitedRuntime = options.MemoryLimitedRuntime is { } other && other != options.Runtime
+            ? new RuntimeCommand(other, options.StateRoot.TrimEnd('/') + "-" + Path.GetFileName(other))
+            : _runtime;
         _specs = new RuntimeSpecBuilder(options, _cgroups);
         _network = new BridgeNetwork(options.Network, time);
     }
@@ -38,29 +43,27 @@ public sealed partial class OciDriver : ISandboxDriver
 
     public DriverCapabilities Capabilities { get; } = new(FilesystemIsolation: true, NetworkIsolation: true, ResourceLimits: true, Images: true);
 
-    private bool IsCrun => Path.GetFileName(_options.Runtime) == "crun";
+    private static bool IsCrun(RuntimeCommand runtime) => Path.GetFileName(runtime.Runtime) == "crun";
+
+    private bool UsesCrun => IsCrun(_runtime) || IsCrun(_memoryLimitedRuntime);
+
+    private RuntimeCommand RuntimeFor(SandboxSpec spec) => spec.Limits.MemoryBytes is null ? _runtime : _memoryLimitedRuntime;
+
+    // crun removes the container's cgroup, OOM counter included, before its exit is seen: on cgroup v1 its memory
+    // limit goes on a parent cgroup that is watched for OOM instead (v2 is not handled yet: crun's OOM kills go unseen).
+    private bool WatchesOom(RuntimeCommand runtime, SandboxSpec spec) =>
+        IsCrun(runtime) && spec.Limits.MemoryBytes is not null && !_cgroups.IsUnified && OomWatch.IsSupported;
 
     // Only runc can keep a stopped container (run --keep), which is what lets the OOM counter be read.
     // Keeping costs one more runtime call per run, so it is done only when a memory limit can be hit.
-    private bool KeepsStoppedContainers(SandboxSpec spec) => !IsCrun && spec.Limits.MemoryBytes is not null;
+    private static bool KeepsStoppedContainers(RuntimeCommand runtime, SandboxSpec spec) => !IsCrun(runtime) && spec.Limits.MemoryBytes is not null;
 
     public DriverFingerprint Fingerprint()
     {
         if (!Environment.IsPrivilegedProcess) return DriverFingerprint.Unhealthy("the oci driver needs root (namespaces, cgroups, overlay mounts)");
-        string version;
-        try
-        {
-            var start = new ProcessStartInfo(_options.Runtime, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
-            using var process = Process.Start(start)!;
-            version = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(5)) || process.ExitCode != 0)
-                return DriverFingerprint.Unhealthy($"{_options.Runtime} --version failed");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return DriverFingerprint.Unhealthy($"OCI runtime '{_options.Runtime}' not found: {e.Message}");
-        }
-        if (IsCrun && HybridCgroupFix.IsNeeded() && !_options.FixHybridCgroupsForCrun)
+        if (Version(_runtime.Runtime, out var version) is { } unhealthy) return unhealthy;
+        if (_memoryLimitedRuntime != _runtime && Version(_memoryLimitedRuntime.Runtime, out _) is { } memoryUnhealthy) return memoryUnhealthy;
+        if (UsesCrun && HybridCgroupFix.IsNeeded() && !_options.FixHybridCgroupsForCrun)
             return DriverFingerprint.Unhealthy("crun refuses this host's hybrid cgroups (hugetlb in cgroup2); enable FixHybridCgroupsForCrun or use runc");
 
         var attributes = new Dictionary<string, string>
@@ -68,6 +71,7 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci"] = "1",
             ["driver.oci.runtime"] = Path.GetFileName(_options.Runtime),
             ["driver.oci.runtime.version"] = VersionPattern().Match(version) is { Success: true } m ? m.Groups[1].Value : "unknown",
+            ["driver.oci.runtime.memory_limited"] = Path.GetFileName(_memoryLimitedRuntime.Runtime),
             ["driver.oci.cgroup"] = _cgroups.IsUnified ? "v2" : "v1",
             ["driver.oci.overlay"] = File.ReadAllText("/proc/filesystems").Contains("overlay") ? "true" : "false",
             ["driver.oci.arch"] = Platform.Current.Architecture,
@@ -76,34 +80,58 @@ public sealed partial class OciDriver : ISandboxDriver
         return new DriverFingerprint(true, null, attributes);
     }
 
+    private static DriverFingerprint? Version(string runtime, out string version)
+    {
+        version = "";
+        try
+        {
+            var start = new ProcessStartInfo(runtime, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var process = Process.Start(start)!;
+            version = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(5)) || process.ExitCode != 0)
+                return DriverFingerprint.Unhealthy($"{runtime} --version failed");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return DriverFingerprint.Unhealthy($"OCI runtime '{runtime}' not found: {e.Message}");
+        }
+        return null;
+    }
+
     public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
     {
         if (!ContainerIdPattern().IsMatch(spec.SandboxId))
             throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid container id");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the oci driver needs an image");
         if (spec.Ports.Count > 0 && !spec.Network) throw new SandboxStartException("published ports need a network (SandboxSpec.Network)");
-        if (IsCrun && _options.FixHybridCgroupsForCrun) await HybridCgroupFix.ApplyAsync(cancellationToken);
+        var runtime = RuntimeFor(spec);
+        var keep = KeepsStoppedContainers(runtime, spec);
+        if (IsCrun(runtime) && _options.FixHybridCgroupsForCrun) await HybridCgroupFix.ApplyAsync(cancellationToken);
 
         StoredImage image;
         try
         {
-            image = await _images.FindAsync(spec.Image, cancellationToken)
-                ?? (_options.PullMissingImages
-                    ? await _images.PullAsync(spec.Image, progress: null, cancellationToken)
-                    : throw new SandboxStartException($"image {spec.Image} is not in the store"));
+            var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
+            image = await _images.GetAsync(spec.Image, policy, progress: null, cancellationToken);
         }
-        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException)
+        catch (ImageNotStoredException e)
+        {
+            throw new SandboxStartException(e.Message, e);
+        }
+        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
         {
             throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
         }
 
         var plan = ImageProcessResolver.Resolve(image, spec);
-        var scratch = Path.GetFullPath(spec.ScratchRoot);
+        // ScratchRoot is shared by every sandbox of an agent; this one owns only its own directory in it.
+        var scratch = Path.GetFullPath(Path.Combine(spec.ScratchRoot, spec.SandboxId));
         var bundle = Path.Combine(scratch, "bundle");
         Directory.CreateDirectory(bundle);
-        Directory.CreateDirectory(_options.StateRoot);
+        Directory.CreateDirectory(runtime.StateRoot);
         var lease = _images.AcquireLease(image, spec.SandboxId);
         RunRootfs? rootfs = null;
+        OomWatch? oomWatch = null;
         ContainerNetwork? network = null;
         Process? process = null;
         try
@@ -117,21 +145,22 @@ public sealed partial class OciDriver : ISandboxDriver
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf);
             }
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan);
+            if (WatchesOom(runtime, spec)) oomWatch = OomWatch.Create(_specs.CgroupPath(spec.SandboxId), spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, oomWatch);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
             var args = new List<string> { "run", "--bundle", bundle, "--pid-file", pidFile };
-            if (KeepsStoppedContainers(spec)) args.Add("--keep");
+            if (keep) args.Add("--keep");
             args.Add(spec.SandboxId);
-            process = Process.Start(_runtime.StartInfo([.. args])) ?? throw new SandboxStartException($"cannot start {_options.Runtime}");
+            process = Process.Start(runtime.StartInfo([.. args])) ?? throw new SandboxStartException($"cannot start {runtime.Runtime}");
             process.StandardInput.Close();
             var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
             var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
             var cgroupsPath = config["linux"]!["cgroupsPath"]!.GetValue<string>();
-            var sandbox = new OciSandbox(process, _runtime, spec.SandboxId, cgroupsPath, KeepsStoppedContainers(spec),
-                _cgroups, rootfs, network, scratch, lease, _time, stdout, stderr);
-            await WaitUntilCreatedAsync(process, pidFile, sandbox, cancellationToken);
+            var sandbox = new OciSandbox(process, runtime, spec.SandboxId, cgroupsPath, keep,
+                _cgroups, oomWatch, rootfs, network, scratch, lease, _time, stdout, stderr);
+            await WaitUntilCreatedAsync(runtime, process, pidFile, sandbox, cancellationToken);
             return sandbox;
         }
         catch
@@ -139,9 +168,10 @@ public sealed partial class OciDriver : ISandboxDriver
             if (process is not null)
             {
                 if (!process.HasExited) process.Kill(entireProcessTree: true);
-                await _runtime.RunAsync(CancellationToken.None, "delete", "--force", spec.SandboxId);
+                await runtime.RunAsync(CancellationToken.None, "delete", "--force", spec.SandboxId);
                 process.Dispose();
             }
+            oomWatch?.Dispose();
             rootfs?.Release();
             lease.Dispose();
             TryDelete(scratch);
@@ -163,7 +193,7 @@ public sealed partial class OciDriver : ISandboxDriver
     }
 
     /// <summary>The runtime writes the pid file once the container exists; exiting first means it failed.</summary>
-    private async Task WaitUntilCreatedAsync(Process process, string pidFile, OciSandbox sandbox, CancellationToken cancellationToken)
+    private async Task WaitUntilCreatedAsync(RuntimeCommand runtime, Process process, string pidFile, OciSandbox sandbox, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + _options.StartTimeout;
         while (true)
@@ -173,9 +203,9 @@ public sealed partial class OciDriver : ISandboxDriver
             {
                 if (HasPid(pidFile)) return;
                 var exit = await sandbox.WaitAsync(cancellationToken);
-                throw new SandboxStartException($"{_options.Runtime} could not start the container (exit {exit.ExitCode}): {sandbox.ErrorTail}");
+                throw new SandboxStartException($"{runtime.Runtime} could not start the container (exit {exit.ExitCode}): {sandbox.ErrorTail}");
             }
-            if (_time.GetUtcNow() > deadline) throw new SandboxStartException($"{_options.Runtime} did not start the container within {_options.StartTimeout}");
+            if (_time.GetUtcNow() > deadline) throw new SandboxStartException($"{runtime.Runtime} did not start the container within {_options.StartTimeout}");
             await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken);
         }
     }

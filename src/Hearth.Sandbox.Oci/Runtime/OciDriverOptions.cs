@@ -12,8 +12,14 @@ public enum RootfsMode
 
 public sealed record OciDriverOptions
 {
-    /// <summary>The OCI runtime binary: "runc" or "crun", or a full path.</summary>
+    /// <summary>The OCI runtime binary: "runc" or "crun", or a full path (<see cref="OciRuntimeSelector"/> resolves "auto").</summary>
     public string Runtime { get; init; } = "runc";
+
+    /// <summary>
+    /// The runtime for runs with a memory limit, when it must differ from <see cref="Runtime"/>: on cgroup v1 only runc
+    /// keeps a stopped container, which is what lets the OOM counter be read. Null: <see cref="Runtime"/> runs everything.
+    /// </summary>
+    public string? MemoryLimitedRuntime { get; init; }
 
     /// <summary>The runtime's state directory (its <c>--root</c>); must be on a local filesystem.</summary>
     public string StateRoot { get; init; } = "/run/hearth/oci";

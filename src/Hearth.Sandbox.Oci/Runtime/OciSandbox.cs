@@ -17,6 +17,7 @@ internal sealed class OciSandbox : ISandbox
     private readonly string _cgroupsPath;
     private readonly bool _keptAfterExit;
     private readonly CgroupSupport _cgroups;
+    private readonly OomWatch? _oomWatch;
     private readonly RunRootfs _rootfs;
     private readonly ContainerNetwork? _network;
     private readonly string _scratchRoot;
@@ -29,7 +30,7 @@ internal sealed class OciSandbox : ISandbox
 
     public OciSandbox(
         Process process, RuntimeCommand runtime, string containerId, string cgroupsPath, bool keptAfterExit,
-        CgroupSupport cgroups, RunRootfs rootfs, ContainerNetwork? network, string scratchRoot, ImageLease lease, TimeProvider time,
+        CgroupSupport cgroups, OomWatch? oomWatch, RunRootfs rootfs, ContainerNetwork? network, string scratchRoot, ImageLease lease, TimeProvider time,
         OutputPump stdout, OutputPump stderr)
     {
         _process = process;
@@ -38,6 +39,7 @@ internal sealed class OciSandbox : ISandbox
         _cgroupsPath = cgroupsPath;
         _keptAfterExit = keptAfterExit;
         _cgroups = cgroups;
+        _oomWatch = oomWatch;
         _rootfs = rootfs;
         _network = network;
         _scratchRoot = scratchRoot;
@@ -91,6 +93,7 @@ internal sealed class OciSandbox : ISandbox
         }
         finally
         {
+            _oomWatch?.Dispose();
             _rootfs.Release();
             _lease.Dispose();
             try
@@ -124,7 +127,8 @@ internal sealed class OciSandbox : ISandbox
         // otherwise `run` has already removed it.
         var oomKills = _keptAfterExit ? _cgroups.ReadOomKills(_cgroupsPath) : 0;
         if (_keptAfterExit) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
+        var oomKilled = oomKills > 0 || _oomWatch?.Fired() == true;
         int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
-        return new SandboxExit(code, signal, oomKills > 0);
+        return new SandboxExit(code, signal, oomKilled);
     }
 }

@@ -7,6 +7,8 @@ internal sealed class RuntimeCommand(string runtime, string stateRoot)
 {
     public string Runtime => runtime;
 
+    public string StateRoot => stateRoot;
+
     public ProcessStartInfo StartInfo(params string[] args)
     {
         var start = new ProcessStartInfo(runtime)

@@ -27,15 +27,16 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
     ];
 
-    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null)
+    /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
+    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null, OomWatch? oomWatch = null)
     {
         var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
         var linux = new JsonObject
         {
             ["namespaces"] = Namespaces(network),
-            ["cgroupsPath"] = $"{options.CgroupParent.TrimEnd('/')}/{containerId}",
-            ["resources"] = Resources(spec.Limits),
+            ["cgroupsPath"] = oomWatch?.ContainerPath ?? CgroupPath(containerId),
+            ["resources"] = Resources(spec.Limits, oomWatch is null ? 0 : Environment.SystemPageSize),
             ["maskedPaths"] = Strings(MaskedPaths),
             ["readonlyPaths"] = Strings(ReadonlyPaths),
         };
@@ -69,6 +70,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         };
     }
 
+    public string CgroupPath(string containerId) => $"{options.CgroupParent.TrimEnd('/')}/{containerId}";
+
     public static string Hostname(string containerId) => containerId.Length > 63 ? containerId[..63] : containerId;
 
     private static JsonArray Namespaces(NetworkPlan? network)
@@ -82,7 +85,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         return namespaces;
     }
 
-    private JsonObject Resources(ResourceLimits limits)
+    /// <param name="memoryHeadroom">Added to the memory limit, so that a parent cgroup holding the real limit runs out first.</param>
+    private JsonObject Resources(ResourceLimits limits, long memoryHeadroom)
     {
         var resources = new JsonObject
         {
@@ -90,9 +94,9 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         };
         if (limits.MemoryBytes is { } memory)
         {
-            var block = new JsonObject { ["limit"] = memory };
+            var block = new JsonObject { ["limit"] = memory + memoryHeadroom };
             // Without this a hog could spill into swap instead of meeting the OOM killer.
-            if (cgroups.SwapAccounting) block["swap"] = memory;
+            if (cgroups.SwapAccounting) block["swap"] = memory + memoryHeadroom;
             resources["memory"] = block;
         }
         if (limits.Pids is { } pids) resources["pids"] = new JsonObject { ["limit"] = pids };

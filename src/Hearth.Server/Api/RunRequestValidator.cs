@@ -9,6 +9,8 @@ public static partial class RunRequestValidator
 {
     public static readonly IReadOnlySet<string> Drivers = new HashSet<string> { "process", "bubblewrap", "oci", "microvm" };
 
+    public static readonly IReadOnlySet<string> PullPolicies = new HashSet<string> { "missing", "always", "never" };
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
@@ -35,6 +37,8 @@ public static partial class RunRequestValidator
         }
         if (ports.Count > 0 && body.Image is null && body.Driver is not "oci")
             errors.Add("publish: only containers (--image, driver oci) have ports to publish");
+        if (body.Pull is { } pull && !PullPolicies.Contains(pull)) errors.Add($"pull: '{pull}' is not a pull policy (expected missing, always or never)");
+        if (body.Pull is not null && body.Image is null) errors.Add("pull: only runs in an image (--image) pull");
         if (body.Driver is { } driver && !Drivers.Contains(driver)) errors.Add($"driver: '{driver}' is not a driver (expected one of {string.Join(", ", Drivers)})");
         var maxAttempts = body.MaxAttempts ?? 1;
         if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
@@ -54,6 +58,7 @@ public static partial class RunRequestValidator
             Secrets = body.Secrets?.Distinct(StringComparer.Ordinal).ToList() ?? [],
             Driver = driverName,
             Image = body.Image,
+            Pull = body.Pull is "missing" ? null : body.Pull,
             Network = body.Network || ports.Count > 0,
             Ports = ports,
             Cpus = body.Cpus,

@@ -1,0 +1,3 @@
+namespace Hearth.Sandbox.Oci.Images;
+
+public sealed class ImageNotStoredException(string message) : Exception(message);
