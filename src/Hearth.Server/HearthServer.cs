@@ -46,7 +46,9 @@ public sealed class HearthServer : IAsyncDisposable
         var locks = Locks.LockStoreFactory.Create(options);
         await locks.MigrateAsync(ct);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
+        // every directory below the working directory (all of / for a server started there) and wakes on each write.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

@@ -199,6 +199,27 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         Assert.Contains("'NOPE' is not a run status", bad.Stderr);
     }
 
+    [Fact]
+    public void Server_and_agents_watch_no_files()
+    {
+        // An inotify watch per directory under the working directory (appsettings reload) cost CPU on every file write there.
+        foreach (var pid in Cluster.Agents.Select(a => a.Process.Id).Prepend(Cluster.Server.Process.Id))
+        {
+            var watches = Directory.EnumerateFiles($"/proc/{pid}/fdinfo").Sum(f =>
+            {
+                try
+                {
+                    return File.ReadLines(f).Count(l => l.StartsWith("inotify wd", StringComparison.Ordinal));
+                }
+                catch (IOException)
+                {
+                    return 0;
+                }
+            });
+            Assert.Equal(0, watches);
+        }
+    }
+
     internal static string RunId(string stderr) =>
         System.Text.RegularExpressions.Regex.Match(stderr, @"hearth: run ([0-9a-f]{12})").Groups[1].Value is { Length: 12 } id
             ? id
