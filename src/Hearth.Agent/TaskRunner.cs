@@ -8,7 +8,7 @@ namespace Hearth.Agent;
 
 /// <summary>
 /// Runs one leased task: start the sandbox, keep the lease alive beside it, ship its lines, report how it ended.
-/// Whatever happens, the sandbox is destroyed before this returns.
+/// Whatever happens, the sandbox is destroyed before this returns (after the report, which need not wait for it).
 /// </summary>
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger)
 {
@@ -21,10 +21,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         var heartbeat = Task.Run(() => HeartbeatAsync(lease, report, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
         using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
         using var window = time.CreateTimer(_ => report.EndWindow(), null, WindowOf(lease, heartbeatInterval), Timeout.InfiniteTimeSpan);
+        await using var teardown = new Teardown();
 
         try
         {
-            var result = await ExecuteAsync(lease, shipper, report, control);
+            var result = await ExecuteAsync(lease, shipper, report, control, teardown);
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
 
@@ -73,13 +74,13 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control)
+    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown)
     {
         var driver = drivers.Resolve(lease.Spec.Driver);
         if (driver is null)
             return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Spec.Driver ?? "default"}' is not available on agent {options.Name}");
 
-        using var workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
+        var workspace = teardown.Workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
         if (lease.Spec.Git is { } git)
         {
@@ -103,16 +104,14 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
         }
 
-        await using (sandbox)
-        {
-            control.Attach(sandbox, options.KillGrace);
-            await report.StartedAsync(time.GetUtcNow());
-            var exit = await sandbox.WaitAsync(CancellationToken.None);
-            // A line per task is noise at fleet rates: successes only at Debug.
-            logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
-                lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
-            return new TaskResult(exit.ExitCode, exit.OomKilled);
-        }
+        teardown.Sandbox = sandbox;
+        control.Attach(sandbox, options.KillGrace);
+        await report.StartedAsync(time.GetUtcNow());
+        var exit = await sandbox.WaitAsync(CancellationToken.None);
+        // A line per task is noise at fleet rates: successes only at Debug.
+        logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
+            lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
+        return new TaskResult(exit.ExitCode, exit.OomKilled);
     }
 
     private async Task HeartbeatAsync(LeaseView lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
