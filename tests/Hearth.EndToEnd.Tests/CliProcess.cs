@@ -27,9 +27,14 @@ public static class CliProcess
         return info;
     }
 
-    public static async Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    public static Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
+        RunAsync(StartInfo(args, env), timeout);
+
+    /// <summary>Runs a prepared hearth command to its end, its output collected; killed (and a timeout thrown) past the limit.</summary>
+    public static async Task<Result> RunAsync(ProcessStartInfo info, TimeSpan? timeout = null)
     {
-        using var process = Process.Start(StartInfo(args, env))!;
+        var args = info.ArgumentList;
+        using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

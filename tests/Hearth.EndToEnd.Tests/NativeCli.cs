@@ -26,24 +26,8 @@ public sealed class NativeCli : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public async Task<CliProcess.Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan? timeout = null)
-    {
-        using var process = Process.Start(StartInfo(args, env))!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hearth {string.Join(' ', args)} did not finish; stderr so far: {await stderr}");
-        }
-        return new CliProcess.Result(process.ExitCode, await stdout, await stderr);
-    }
+    public Task<CliProcess.Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan? timeout = null) =>
+        CliProcess.RunAsync(StartInfo(args, env), timeout);
 
     public ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
     {
