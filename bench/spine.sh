@@ -19,8 +19,11 @@ trap 'kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "Admin API key" "$work/dev.out" 2>/dev/null && break; sleep 0.1; done
 "$bin" run -- true >/dev/null 2>&1   # warm the server's JIT
 
+# The same sandbox the bubblewrap driver builds (BubblewrapArguments: namespaces, binds, generated /etc), without Hearth.
 scratch="$work/bwrap-scratch"; mkdir -p "$scratch/etc" "$scratch/work"
-bwrap_cmd="bwrap --unshare-user --uid 1000 --gid 1000 --unshare-pid --unshare-ipc --unshare-uts --unshare-net --die-with-parent --new-session --cap-drop ALL --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp --bind $scratch/work /sandbox --chdir /sandbox --clearenv true"
+etc_binds=""
+for f in passwd group hosts hostname nsswitch.conf resolv.conf; do : > "$scratch/etc/$f"; etc_binds+=" --ro-bind $scratch/etc/$f /etc/$f"; done
+bwrap_cmd="bwrap --unshare-user --uid 1000 --gid 1000 --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try --unshare-net --die-with-parent --new-session --cap-drop ALL --hostname sandbox --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp --dir /var/tmp --dir /etc$etc_binds --ro-bind-try /etc/ld.so.cache /etc/ld.so.cache --ro-bind-try /etc/alternatives /etc/alternatives --ro-bind-try /etc/localtime /etc/localtime --bind $scratch/work /sandbox --chdir /sandbox --clearenv --setenv PWD /sandbox true"
 
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/h.json" \
   -n "hearth run -- true (bubblewrap)" "$bin run -- true" \

@@ -6,7 +6,8 @@ namespace Hearth.Sandbox;
 /// <summary>
 /// Runs the command under bubblewrap: new user (optional), pid, ipc, uts, cgroup and (unless the spec asks for a
 /// network) net namespaces; read-only /usr; generated /etc; fresh /proc, /dev and /tmp; the scratch directory as
-/// the only writable host path. Limits come from cgroups, as for <see cref="ProcessDriver"/>.
+/// the only writable host path. Limits come from cgroups, as for <see cref="ProcessDriver"/>; without limits there are
+/// none, as the pid namespace already holds the whole tree (its init dies with bwrap, and the kernel kills the rest).
 /// </summary>
 public sealed class BubblewrapDriver : ISandboxDriver
 {
@@ -90,6 +91,6 @@ public sealed class BubblewrapDriver : ISandboxDriver
                 RootIsMonitor: true,
                 scratch,
                 cgroup);
-        }, cancellationToken);
+        }, cancellationToken, cgroupsOnlyForLimits: true);
     }
 }

@@ -49,6 +49,24 @@ public abstract class SandboxTestBase : IDisposable
 
     internal static RunningSandbox Running(ISandbox sandbox) => (RunningSandbox)sandbox;
 
+    /// <summary>The sandbox's root and every process below it, now.</summary>
+    internal static IReadOnlyList<int> Tree(ISandbox sandbox) => [sandbox.Pid, .. ProcTable.Descendants(ProcTable.Snapshot(), sandbox.Pid)];
+
+    /// <summary>Those of <paramref name="pids"/> still alive (not gone, not a zombie awaiting its reaper).</summary>
+    internal static IReadOnlyList<int> Alive(IEnumerable<int> pids) => pids.Where(pid => ProcTable.TryRead(pid) is not null).ToList();
+
+    internal static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>Live processes whose process group is <paramref name="pgid"/>.</summary>
     internal static IReadOnlyList<int> ProcessGroupMembers(int pgid) =>
         ProcTable.Snapshot().Where(e => e.ProcessGroup == pgid).Select(e => e.Pid).ToList();

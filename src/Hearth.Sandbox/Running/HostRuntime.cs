@@ -34,11 +34,16 @@ internal sealed class HostRuntime
     /// Creates the scratch directory and cgroups, lets <paramref name="prepare"/> build the launch, starts it,
     /// and undoes everything if any step fails.
     /// </summary>
+    /// <param name="cgroupsOnlyForLimits">
+    /// The driver holds the whole tree some other way (a pid namespace): cgroups are made only to enforce limits.
+    /// Moving a process into a cgroup v1 waits for an RCU grace period (about 5 ms here), on the start's critical path.
+    /// </param>
     public async Task<ISandbox> StartAsync(
         SandboxSpec spec,
         ISandboxOutput output,
         Func<ScratchDirectory, ICgroup?, SandboxLaunch> prepare,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool cgroupsOnlyForLimits = false)
     {
         if (spec.Command.Count == 0)
         {
@@ -51,7 +56,7 @@ internal sealed class HostRuntime
         ICgroup? cgroup = null;
         try
         {
-            cgroup = Cgroups.Create(spec.SandboxId, spec.Limits);
+            cgroup = cgroupsOnlyForLimits && spec.Limits.IsEmpty ? null : Cgroups.Create(spec.SandboxId, spec.Limits);
             var launch = prepare(scratch, cgroup);
             cancellationToken.ThrowIfCancellationRequested();
             return await Launcher.StartAsync(launch, output, cancellationToken).ConfigureAwait(false);

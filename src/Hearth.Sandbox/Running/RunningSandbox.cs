@@ -48,6 +48,8 @@ internal sealed class RunningSandbox : ISandbox
         }
         if (signal != StopSignal.Kill)
         {
+            // Without a cgroup, the tree as it was: processes that obey the signal are still dying when the root is gone.
+            var tree = _launch.Cgroup is null ? ProcTable.Descendants(TreeSnapshot(), Pid) : [];
             SignalTree((int)signal);
             using var graceTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var graceOver = Task.Delay(grace, _time, graceTimer.Token);
@@ -55,6 +57,7 @@ internal sealed class RunningSandbox : ISandbox
             await graceTimer.CancelAsync().ConfigureAwait(false);
             if (first == _completion)
             {
+                await WaitGoneAsync(tree, cancellationToken).ConfigureAwait(false);
                 return;
             }
             cancellationToken.ThrowIfCancellationRequested();
@@ -204,6 +207,21 @@ internal sealed class RunningSandbox : ISandbox
         if (!_process.HasExited)
         {
             Native.Kill(Pid, Native.SigKill);
+        }
+        if (_launch.Cgroup is null)
+        {
+            // A cgroup's kill waits until the group is empty; without one, wait for the processes seen to be gone
+            // (a SIGKILL is delivered, not finished, when kill returns), so a stopped sandbox leaves nothing behind.
+            await WaitGoneAsync(descendants, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitGoneAsync(IReadOnlyList<int> pids, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _options.OutputDrainTimeout;
+        while (pids.Any(pid => ProcTable.TryRead(pid) is not null) && _time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 }
