@@ -156,6 +156,9 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         var empty = await Cluster.CliAsync("run");
         Assert.Equal(2, empty.ExitCode);
         Assert.Contains("no command given", empty.Stderr);
+        var typo = await Cluster.CliAsync("run", "--retry-max-attempts", "2", "--", "true");
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("unknown option '--retry-max-attempts'", typo.Stderr);
         var duration = await Cluster.CliAsync("run", "--timeout", "ten", "--", "true");
         Assert.Equal(2, duration.ExitCode);
         Assert.Contains("--timeout 'ten'", duration.Stderr);

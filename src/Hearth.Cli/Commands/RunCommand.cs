@@ -83,6 +83,9 @@ public static class RunCommand
     {
         if (image is null && (args.Length == 0 || string.IsNullOrWhiteSpace(args[0])))
             throw new CliException("no command given: put it after --, e.g. hearth run -- echo hi", 2);
+        // An option the parser does not know lands in the command (it takes any word); no program is named "-…".
+        if (args.Length > 0 && args[0].StartsWith('-'))
+            throw new CliException($"unknown option '{args[0]}' (see hearth run --help; the command goes after --)", 2);
         if (driver is not null && !Server.Api.RunRequestValidator.Drivers.Contains(driver))
             throw new CliException($"--driver '{driver}': expected one of {string.Join(", ", Server.Api.RunRequestValidator.Drivers)}", 2);
         if (image is not null && driver is not null and not "oci" and not "microvm")
