@@ -85,7 +85,7 @@ public static class RunCommand
             throw new CliException("no command given: put it after --, e.g. hearth run -- echo hi", 2);
         // An option the parser does not know lands in the command (it takes any word); no program is named "-…".
         if (args.Length > 0 && args[0].StartsWith('-'))
-            throw new CliException($"unknown option '{args[0]}' (see hearth run --help; the command goes after --)", 2);
+            throw new CliException($"'{args[0]}': not an option of hearth run, and no program's name starts with '-' (see hearth run --help; the command goes after --)", 2);
         if (driver is not null && !Server.Api.RunRequestValidator.Drivers.Contains(driver))
             throw new CliException($"--driver '{driver}': expected one of {string.Join(", ", Server.Api.RunRequestValidator.Drivers)}", 2);
         if (image is not null && driver is not null and not "oci" and not "microvm")
@@ -101,7 +101,7 @@ public static class RunCommand
         if (timeout is not null)
         {
             if (!Durations.TryParse(timeout, out var t) || t <= TimeSpan.Zero)
-                throw new CliException($"--timeout '{timeout}': expected a duration such as 30s, 10m or 1h30m", 2);
+                throw new CliException($"--timeout '{timeout}': expected a duration above zero, such as 30s, 10m or 1h30m", 2);
             limit = t;
         }
         long? bytes = null;
