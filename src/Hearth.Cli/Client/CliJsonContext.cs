@@ -14,9 +14,3 @@ namespace Hearth.Cli.Client;
 [JsonSerializable(typeof(LocalImageView))]
 [JsonSerializable(typeof(Playbook))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
-
-/// <summary>The JSON options of every CLI call: the API's shape plus the CLI's own types.</summary>
-public static class CliJson
-{
-    public static JsonSerializerOptions Options { get; } = Core.HearthJson.For(CliJsonContext.Default);
-}

@@ -8,7 +8,7 @@ namespace Hearth.Server.Background;
 /// Idempotent: a task already rescued no longer has an expired lease. Sweeps only while this server is the leader.
 /// </summary>
 public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals signals, ServerOptions options, TimeProvider time, ILogger<LeaseRescuer> logger)
-    : BackgroundService
+    : LeaderLoop(leader, time, logger, "lease rescue")
 {
     public const int PageSize = 100;
 
@@ -18,11 +18,11 @@ public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals si
         var total = 0;
         while (true)
         {
-            var runs = await store.RescueExpiredAsync(time.GetUtcNow(), PageSize, ct);
+            var runs = await store.RescueExpiredAsync(Time.GetUtcNow(), PageSize, ct);
             foreach (var run in runs)
             {
                 signals.Pulse(SignalKeys.Run(run));
-                logger.LogWarning("lease expired on run {Run}; its agent is gone", run);
+                Logger.LogWarning("lease expired on run {Run}; its agent is gone", run);
             }
             if (runs.Count > 0) signals.Pulse(SignalKeys.Work);
             total += runs.Count;
@@ -30,19 +30,7 @@ public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals si
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await leader.CheckAsync(stoppingToken)) await SweepAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "lease rescue failed; retrying");
-            }
-            await Task.Delay(options.RescueInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
+    protected override TimeSpan Interval => options.RescueInterval;
+
+    protected override Task TickAsync(CancellationToken ct) => SweepAsync(ct);
 }

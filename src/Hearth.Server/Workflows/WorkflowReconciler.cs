@@ -9,7 +9,7 @@ namespace Hearth.Server.Workflows;
 /// rescuer failed) still moves its run on. On one server at a time, like the other background loops.
 /// </summary>
 public sealed class WorkflowReconciler(IRunStore store, WorkflowService workflows, ILeaderLock leader, ServerOptions options, TimeProvider time,
-    ILogger<WorkflowReconciler> logger) : BackgroundService
+    ILogger<WorkflowReconciler> logger) : Background.LeaderLoop(leader, time, logger, "workflow reconcile")
 {
     private static readonly RunState[] Live = [RunState.Starting, RunState.Running, RunState.Terminating];
 
@@ -21,20 +21,7 @@ public sealed class WorkflowReconciler(IRunStore store, WorkflowService workflow
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.RescueInterval * 2;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await leader.CheckAsync(stoppingToken)) await SweepAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "workflow reconcile failed; retrying");
-            }
-            await Task.Delay(interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
+    protected override TimeSpan Interval => options.RescueInterval * 2;
+
+    protected override Task TickAsync(CancellationToken ct) => SweepAsync(ct);
 }

@@ -1,0 +1,35 @@
+using Hearth.Store;
+
+namespace Hearth.Server.Background;
+
+/// <summary>
+/// A sweep run every <see cref="Interval"/> while this server holds the leader lock, so it runs on one server at a time.
+/// A failed sweep is logged and tried again at the next tick: the sweeps are idempotent, so a tick lost to an error,
+/// a crash or a change of leader costs nothing.
+/// </summary>
+public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger logger, string name) : BackgroundService
+{
+    protected TimeProvider Time => time;
+
+    protected ILogger Logger => logger;
+
+    protected abstract TimeSpan Interval { get; }
+
+    protected abstract Task TickAsync(CancellationToken ct);
+
+    protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await leader.CheckAsync(stoppingToken)) await TickAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "{Loop} failed; retrying", name);
+            }
+            await Task.Delay(Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}
