@@ -96,6 +96,7 @@ try
         submitRates.Add(await api.SubmitAsync(tasks, agentCount));
         var (serverCpu, agentCpu) = (server.CpuTime, Sum(agents.Select(a => a.CpuTime)));
         var start = DateTimeOffset.UtcNow;
+        Console.Error.WriteLine($"round {round + 1}: the agents drain the queue");
         foreach (var agent in agents) agent.Signal(18);
         var end = await api.WaitForAllAsync(tasks, TimeSpan.FromMinutes(10));
         apiRates.Add(tasks / (end - start).TotalSeconds);

@@ -8,9 +8,6 @@ public sealed class LauncherOptions
     /// <summary>POSIX shell used for the few-byte start gate (see docs/sandbox.md).</summary>
     public string ShellPath { get; init; } = "/bin/sh";
 
-    /// <summary>util-linux setsid: puts the sandbox in its own session and process group.</summary>
-    public string SetsidPath { get; init; } = "/usr/bin/setsid";
-
     /// <summary>Longer lines are delivered in pieces of this many bytes.</summary>
     public int MaxLineBytes { get; init; } = LineReader.DefaultMaxLineBytes;
 

@@ -40,6 +40,8 @@ public sealed class ProcessDriver : ISandboxDriver
         _host.StartAsync(spec, output, (scratch, cgroup) =>
         {
             var environment = SandboxEnvironment.Build(spec, scratch.Root);
+            // What a shell would export: programs such as make and git read PWD rather than call getcwd.
+            environment.TryAdd("PWD", scratch.Root);
             var program = CommandResolver.Resolve(spec.Command[0], environment["PATH"], scratch.Root);
             return new SandboxLaunch(
                 [program, .. spec.Command.Skip(1)],

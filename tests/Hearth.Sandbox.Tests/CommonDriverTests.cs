@@ -34,6 +34,31 @@ public sealed class CommonDriverTests : SandboxTestBase
     [Theory]
     [InlineData("process")]
     [InlineData("bubblewrap")]
+    public async Task Signals_start_unblocked_and_at_their_defaults(string name)
+    {
+        // The .NET runtime ignores SIGPIPE and blocks signals on some threads; a sandbox must inherit neither.
+        var (exit, output) = await RunAsync(Driver(name), Sh(
+            "grep -E '^(SigBlk|SigIgn)' /proc/self/status; yes | head -n 1"));
+
+        Assert.Equal(0, exit.ExitCode);
+        var lines = output.Of(OutputStream.Stdout);
+        Assert.Equal(["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000", "y"], lines);
+        Assert.Empty(output.Of(OutputStream.Stderr));
+    }
+
+    [Theory]
+    [InlineData("process")]
+    [InlineData("bubblewrap")]
+    public async Task A_command_that_exits_at_once_is_reaped_and_reported_every_time(string name)
+    {
+        var driver = Driver(name);
+        var exits = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i => (await RunAsync(driver, Sh($"exit {i}"))).Exit.ExitCode));
+        Assert.Equal(Enumerable.Range(0, 20), exits);
+    }
+
+    [Theory]
+    [InlineData("process")]
+    [InlineData("bubblewrap")]
     public async Task Environment_is_cleared_then_set_from_the_spec(string name)
     {
         Assert.NotNull(Environment.GetEnvironmentVariable("PATH"));

@@ -40,6 +40,34 @@ public sealed class ResourceLimitTests : SandboxTestBase
     [Theory]
     [InlineData("process")]
     [InlineData("bubblewrap")]
+    public async Task The_sandbox_starts_inside_its_cgroups_and_no_agent_thread_stays_there(string name)
+    {
+        // On v1 the spawner thread joins the sandbox's cgroups to spawn it, and counts against pids.max meanwhile.
+        var spec = Sh("cat /proc/self/cgroup; echo ready; sleep 1000") with { Limits = new ResourceLimits(Pids: 7, MemoryBytes: 64 << 20) };
+        var output = new CollectingOutput();
+        await using var sandbox = await Driver(name).StartAsync(spec, output, CancellationToken.None);
+        var cgroup = Running(sandbox).Cgroup!;
+        await output.WaitForLineAsync("ready", Timeout);
+
+        var pids = cgroup.DirectoryOf("pids")!;
+        Assert.Equal("7", File.ReadAllText(Path.Combine(pids, "pids.max")).Trim());
+        var agentThreads = Directory.GetDirectories("/proc/self/task").Select(Path.GetFileName).ToHashSet();
+        foreach (var directory in cgroup.Directories)
+        {
+            var tasks = File.ReadAllLines(Path.Combine(directory, "tasks"));
+            Assert.NotEmpty(tasks);
+            Assert.DoesNotContain(tasks, agentThreads.Contains);
+        }
+        // The command saw itself in the sandbox's cgroups from its first instruction on (bubblewrap: at the root of its
+        // own cgroup namespace, which starts at the cgroup it was in when bwrap unshared it).
+        var seen = output.Of(OutputStream.Stdout).TakeWhile(l => l != "ready").Single(l => l.Contains(":pids:")).Split(':', 3)[2];
+        if (name == "process") Assert.EndsWith(seen, pids, StringComparison.Ordinal);
+        else Assert.Equal("/", seen);
+    }
+
+    [Theory]
+    [InlineData("process")]
+    [InlineData("bubblewrap")]
     public async Task The_pids_limit_caps_a_fork_bomb_and_stop_still_kills_it_all(string name)
     {
         var spec = Sh("echo planted; bomb() { bomb | bomb & }; bomb; sleep 1000") with { Limits = new ResourceLimits(Pids: 24) };

@@ -2,7 +2,14 @@ using Hearth.Sandbox.Running;
 
 namespace Hearth.Sandbox.Cgroups;
 
-internal sealed class CgroupV1Group(IReadOnlyDictionary<string, string> byController, TimeProvider time) : ICgroup
+/// <param name="byController">Controller → this sandbox's directory.</param>
+/// <param name="mountPoints">Controller → its hierarchy's mount point.</param>
+/// <param name="pidsLimit">The pids.max written, if any.</param>
+internal sealed class CgroupV1Group(
+    IReadOnlyDictionary<string, string> byController,
+    IReadOnlyDictionary<string, string> mountPoints,
+    long? pidsLimit,
+    TimeProvider time) : ICgroup
 {
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(1);
@@ -19,6 +26,15 @@ internal sealed class CgroupV1Group(IReadOnlyDictionary<string, string> byContro
         {
             CgroupFiles.Write(directory, "cgroup.procs", pid.ToString());
         }
+    }
+
+    public IDisposable? JoinCallingThread()
+    {
+        // The thread counts against pids.max while it is inside: one more until it has left.
+        var pids = pidsLimit is { } limit ? byController["pids"] : null;
+        if (pids is not null) CgroupFiles.Write(pids, "pids.max", (pidsLimit!.Value + 1).ToString());
+        return CgroupV1ThreadMove.Enter(byController, mountPoints,
+            pids is null ? null : () => CgroupFiles.Write(pids, "pids.max", pidsLimit!.Value.ToString()));
     }
 
     public IReadOnlyList<int> Pids() => CgroupFiles.ReadPids(Tracking);

@@ -10,12 +10,15 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
     private static readonly string[] Known = ["memory", "pids", "cpu", "freezer"];
 
     private readonly Dictionary<string, string> _parents;
+    private readonly Dictionary<string, string> _mountPoints;
     private readonly CgroupOptions _options;
     private readonly TimeProvider _time;
 
-    private CgroupV1Limiter(Dictionary<string, string> parents, Dictionary<string, string> unavailable, CgroupOptions options, TimeProvider time)
+    private CgroupV1Limiter(Dictionary<string, string> parents, Dictionary<string, string> mountPoints, Dictionary<string, string> unavailable,
+        CgroupOptions options, TimeProvider time)
     {
         _parents = parents;
+        _mountPoints = mountPoints;
         Unavailable = unavailable;
         _options = options;
         _time = time;
@@ -32,6 +35,7 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
     public static CgroupV1Limiter Probe(CgroupMounts mounts, CgroupOptions options, TimeProvider time)
     {
         var parents = new Dictionary<string, string>();
+        var mountPoints = new Dictionary<string, string>();
         var unavailable = new Dictionary<string, string>();
         foreach (var controller in Known)
         {
@@ -61,13 +65,14 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
                     Directory.Delete(probe);
                 }
                 parents[controller] = parent;
+                mountPoints[controller] = hierarchy.MountPoint;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 unavailable[controller] = $"cannot create {probe}: {e.Message}";
             }
         }
-        return new CgroupV1Limiter(parents, unavailable, options, time);
+        return new CgroupV1Limiter(parents, mountPoints, unavailable, options, time);
     }
 
     private static string ProbeFile(string controller) => controller switch
@@ -123,7 +128,7 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
             }
             throw;
         }
-        return new CgroupV1Group(directories, _time);
+        return new CgroupV1Group(directories, _mountPoints, limits.Pids, _time);
     }
 
     private void Require(bool asked, string controller, string what, List<string> wanted)

@@ -12,6 +12,8 @@ internal sealed class CgroupV2Group(string directory, TimeProvider time) : ICgro
 
     public void Enter(int pid) => CgroupFiles.Write(directory, "cgroup.procs", pid.ToString());
 
+    public IDisposable? JoinCallingThread() => null;
+
     public IReadOnlyList<int> Pids() => CgroupFiles.ReadPids(directory);
 
     public void Signal(int signal, IReadOnlySet<int> except)

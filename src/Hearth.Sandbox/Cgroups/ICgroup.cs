@@ -12,6 +12,13 @@ internal interface ICgroup : IAsyncDisposable
     /// <summary>Moves <paramref name="pid"/> (and thus everything it will fork) into the cgroups.</summary>
     void Enter(int pid);
 
+    /// <summary>
+    /// Moves the calling thread into the cgroups, so that a process it spawns starts inside them; disposing moves it
+    /// back. Null where a thread cannot join alone (cgroup v2 domains): start the process held at a gate and
+    /// <see cref="Enter"/> it instead.
+    /// </summary>
+    IDisposable? JoinCallingThread();
+
     /// <summary>Pids currently in the cgroup.</summary>
     IReadOnlyList<int> Pids();
 

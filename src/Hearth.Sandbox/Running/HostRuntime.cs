@@ -20,14 +20,8 @@ internal sealed class HostRuntime
     /// <summary>Why the launcher's own tools are missing, or null.</summary>
     public string? MissingTool()
     {
-        foreach (var tool in new[] { Launcher.Options.ShellPath, Launcher.Options.SetsidPath })
-        {
-            if (!File.Exists(tool))
-            {
-                return $"{tool} is missing";
-            }
-        }
-        return null;
+        var shell = Launcher.Options.ShellPath;
+        return File.Exists(shell) ? null : $"{shell} is missing";
     }
 
     /// <summary>

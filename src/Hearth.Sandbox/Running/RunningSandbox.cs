@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Hearth.Sandbox.Running;
 
 /// <summary>A started sandbox: pumps its output, reports its exit, stops its tree and cleans up after it.</summary>
@@ -7,7 +5,7 @@ internal sealed class RunningSandbox : ISandbox
 {
     private const int MaxSignal = 64;
 
-    private readonly Process _process;
+    private readonly SpawnedProcess _process;
     private readonly SandboxLaunch _launch;
     private readonly SerializedOutput _output;
     private readonly LauncherOptions _options;
@@ -18,16 +16,16 @@ internal sealed class RunningSandbox : ISandbox
     private readonly Task<SandboxExit> _completion;
     private int _disposed;
 
-    public RunningSandbox(Process process, SandboxLaunch launch, ISandboxOutput output, LauncherOptions options, TimeProvider time)
+    public RunningSandbox(SpawnedProcess process, SandboxLaunch launch, ISandboxOutput output, LauncherOptions options, TimeProvider time)
     {
         _process = process;
         _launch = launch;
         _output = new SerializedOutput(output);
         _options = options;
         _time = time;
-        Pid = process.Id;
-        _stdout = PumpAsync(process.StandardOutput.BaseStream, OutputStream.Stdout);
-        _stderr = PumpAsync(process.StandardError.BaseStream, OutputStream.Stderr);
+        Pid = process.Pid;
+        _stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout);
+        _stderr = PumpAsync(process.StandardError, OutputStream.Stderr);
         _completion = RunAsync();
     }
 
@@ -87,9 +85,6 @@ internal sealed class RunningSandbox : ISandbox
             await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
         }
         await Attempt(() => { _launch.Scratch.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
-        // Process.Dispose leaves streams read in sync mode open: their pipes would wait for the finalizer.
-        _process.StandardOutput.Dispose();
-        _process.StandardError.Dispose();
         _process.Dispose();
         _output.Dispose();
         _lifetime.Dispose();
@@ -113,8 +108,7 @@ internal sealed class RunningSandbox : ISandbox
 
     private async Task<SandboxExit> RunAsync()
     {
-        await _process.WaitForExitAsync(_lifetime.Token).ConfigureAwait(false);
-        var exitCode = _process.ExitCode;
+        var exitCode = await _process.Exited.ConfigureAwait(false);
 
         // Whatever the command left running in the background would keep the pipes open and outlive the run.
         await KillTreeAsync(CancellationToken.None).ConfigureAwait(false);
@@ -164,7 +158,7 @@ internal sealed class RunningSandbox : ISandbox
         }
         else
         {
-            // setsid made the root's pid its process group id.
+            // The root was started in a new session: its pid is its process group id.
             Native.Kill(-Pid, signal);
         }
         _launch.Cgroup?.Signal(signal, except);

@@ -1,17 +1,16 @@
-using System.ComponentModel;
-using System.Diagnostics;
-
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
-/// Starts a sandbox's host process. .NET's Process cannot create a session or join a cgroup between fork and
-/// exec, so the child is started as
-/// <c>sh -c 'read -r _ || exit 125; exec "$@" &lt;/dev/null' hearth-sandbox setsid -- ARGV...</c>:
-/// the shell blocks on its stdin (the "gate") until the agent has written the child's pid into the sandbox's
-/// cgroups, then execs setsid, which (the child not being a group leader) calls setsid(2) in place and execs
-/// ARGV. The pid stays the same through both execs, so it is the session and process-group id, and nothing the
-/// command forks can start before it is inside the cgroups. If the agent dies first, the gate reads EOF and the
-/// shell exits without running anything.
+/// Starts a sandbox's host process with posix_spawn in a new session, so its pid is its session and process-group id,
+/// and inside the sandbox's cgroups before it can fork:
+/// <list type="bullet">
+/// <item>cgroup v1: the spawner thread joins the cgroups, spawns ARGV, and goes back (<see cref="Cgroups.ICgroup.JoinCallingThread"/>).</item>
+/// <item>cgroup v2 (a thread cannot join a domain cgroup alone, and glibc here has no spawn-into-cgroup): ARGV starts
+/// as <c>sh -c 'read -r _ || exit 125; exec "$@" &lt;/dev/null' hearth-sandbox ARGV...</c>, the shell blocking on its
+/// stdin (the "gate") until the agent has written its pid into the cgroup, then exec'ing ARGV in place (same pid).
+/// If the agent dies first, the gate reads EOF and the shell exits without running anything.</item>
+/// <item>No cgroups (the driver holds the tree in a pid namespace, or the host has none): ARGV directly.</item>
+/// </list>
 /// </summary>
 internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time)
 {
@@ -23,57 +22,52 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
 
     public async Task<ISandbox> StartAsync(SandboxLaunch launch, ISandboxOutput output, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(options.ShellPath)
+        var (process, gated) = await _spawner.RunAsync(() => Spawn(launch), cancellationToken).ConfigureAwait(false);
+        if (gated)
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = launch.WorkingDirectory,
-        };
-        foreach (var arg in (string[])["-c", GateScript, "hearth-sandbox", options.SetsidPath, "--", .. launch.Argv])
-        {
-            info.ArgumentList.Add(arg);
-        }
-        info.Environment.Clear();
-        foreach (var (key, value) in launch.Environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        Process process;
-        try
-        {
-            process = await _spawner.RunAsync(() => Process.Start(info), cancellationToken).ConfigureAwait(false)
-                      ?? throw new SandboxStartException($"{options.ShellPath} did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new SandboxStartException($"cannot start {options.ShellPath}: {e.Message}", e);
-        }
-
-        try
-        {
-            launch.Cgroup?.Enter(process.Id);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            process.Kill();
-            process.WaitForExit();
-            process.Dispose();
-            throw new SandboxStartException($"cannot move the sandbox into its cgroups: {e.Message}", e);
+            try
+            {
+                launch.Cgroup!.Enter(process.Pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Native.Kill(process.Pid, Native.SigKill);
+                await process.Exited.ConfigureAwait(false);
+                process.Dispose();
+                throw new SandboxStartException($"cannot move the sandbox into its cgroups: {e.Message}", e);
+            }
         }
 
         var sandbox = new RunningSandbox(process, launch, output, options, time);
+        // False when the gate's shell is gone already (its exit is reported like any other), or there is no gate.
+        process.OpenGate();
+        return sandbox;
+    }
+
+    /// <summary>Runs on the spawner thread.</summary>
+    private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch)
+    {
+        if (launch.Cgroup is null)
+        {
+            return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false), false);
+        }
+        IDisposable? joined;
         try
         {
-            process.StandardInput.Write("go\n");
-            process.StandardInput.Close();
+            joined = launch.Cgroup.JoinCallingThread();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The gate's shell is gone already; its exit is reported like any other.
+            throw new SandboxStartException($"cannot move the sandbox into its cgroups: {e.Message}", e);
         }
-        return sandbox;
+        if (joined is not null)
+        {
+            using (joined)
+            {
+                return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false), false);
+            }
+        }
+        IReadOnlyList<string> gate = [options.ShellPath, "-c", GateScript, "hearth-sandbox", .. launch.Argv];
+        return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true), true);
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
@@ -8,45 +6,57 @@ namespace Hearth.Sandbox.Running;
 /// thread-pool thread would kill the sandbox whenever the pool retires that thread. This thread never exits
 /// while the agent lives, so the sandbox dies with the agent and only then.
 /// </summary>
+/// <remarks>
+/// The thread sleeps on a monitor rather than a BlockingCollection: the latter spins (sched_yield) before it blocks,
+/// which was 7% of an agent's CPU when eight agents shared two cores.
+/// </remarks>
 internal sealed class SpawnerThread
 {
-    private readonly BlockingCollection<Action> _work = new();
-    private readonly Lazy<Thread> _thread;
-
-    public SpawnerThread()
-    {
-        _thread = new Lazy<Thread>(() =>
-        {
-            var thread = new Thread(Loop) { IsBackground = true, Name = "hearth-sandbox-spawner" };
-            thread.Start();
-            return thread;
-        });
-    }
+    private readonly Queue<Action> _work = new();
+    private readonly object _gate = new();
+    private Thread? _thread;
 
     public Task<T> RunAsync<T>(Func<T> start, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _ = _thread.Value;
         // Not cancellable once queued: a started process must always reach its caller.
         var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Add(() =>
+        lock (_gate)
         {
-            try
+            if (_thread is null)
             {
-                result.SetResult(start());
+                _thread = new Thread(Loop) { IsBackground = true, Name = "hearth-sandbox-spawner" };
+                _thread.Start();
             }
-            catch (Exception e)
+            _work.Enqueue(() =>
             {
-                result.SetException(e);
-            }
-        });
+                try
+                {
+                    result.SetResult(start());
+                }
+                catch (Exception e)
+                {
+                    result.SetException(e);
+                }
+            });
+            Monitor.Pulse(_gate);
+        }
         return result.Task;
     }
 
     private void Loop()
     {
-        foreach (var item in _work.GetConsumingEnumerable())
+        while (true)
         {
+            Action item;
+            lock (_gate)
+            {
+                while (_work.Count == 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+                item = _work.Dequeue();
+            }
             item();
         }
     }

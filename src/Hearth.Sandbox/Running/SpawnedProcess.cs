@@ -1,0 +1,117 @@
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Hearth.Sandbox.Running;
+
+/// <summary>
+/// A sandbox's host process started by <see cref="PosixSpawn"/> in its own session: its output pipes, the write end of
+/// its start gate (when it has one), and its exit.
+/// </summary>
+internal sealed unsafe partial class SpawnedProcess : IDisposable
+{
+    private const int CloseOnExec = 0x80000;
+    private int _gate;
+
+    private SpawnedProcess(int pid, Stream stdout, Stream stderr, int gate)
+    {
+        Pid = pid;
+        StandardOutput = stdout;
+        StandardError = stderr;
+        _gate = gate;
+        Exited = ChildReaper.Watch(pid);
+    }
+
+    public int Pid { get; }
+
+    public Stream StandardOutput { get; }
+
+    public Stream StandardError { get; }
+
+    /// <summary>The exit code (see <see cref="ChildReaper.Watch"/>).</summary>
+    public Task<int> Exited { get; }
+
+    /// <summary>True once the process has been reaped: its pid may then belong to someone else.</summary>
+    public bool HasExited => Exited.IsCompleted;
+
+    /// <summary>Starts the program; with <paramref name="gated"/>, its stdin is a pipe the caller opens with <see cref="OpenGate"/>.</summary>
+    public static SpawnedProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
+        string workingDirectory, bool gated)
+    {
+        var owned = new List<int>();
+        try
+        {
+            var (stdoutRead, stdoutWrite) = Pipe(owned);
+            var (stderrRead, stderrWrite) = Pipe(owned);
+            var (gateRead, gateWrite) = gated ? Pipe(owned) : (-1, -1);
+            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdoutWrite, stderrWrite);
+            foreach (var childEnd in new[] { stdoutWrite, stderrWrite, gateRead })
+            {
+                Close(childEnd);
+                owned.Remove(childEnd);
+            }
+            owned.Clear();
+            return new SpawnedProcess(pid, Reader(stdoutRead), Reader(stderrRead), gateWrite);
+        }
+        catch
+        {
+            foreach (var fd in owned) Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Lets a gated process go on (it reads one line); false when it is gone already.</summary>
+    public bool OpenGate()
+    {
+        var gate = Interlocked.Exchange(ref _gate, -1);
+        if (gate < 0) return false;
+        try
+        {
+            ReadOnlySpan<byte> go = "go\n"u8;
+            fixed (byte* bytes = go)
+            {
+                return write(gate, bytes, (nuint)go.Length) == go.Length;
+            }
+        }
+        finally
+        {
+            Close(gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        Close(Interlocked.Exchange(ref _gate, -1));
+        StandardOutput.Dispose();
+        StandardError.Dispose();
+    }
+
+    private static (int Read, int Write) Pipe(List<int> owned)
+    {
+        var fds = stackalloc int[2];
+        if (pipe2(fds, CloseOnExec) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new SandboxStartException($"cannot create a pipe: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+        }
+        owned.Add(fds[0]);
+        owned.Add(fds[1]);
+        return (fds[0], fds[1]);
+    }
+
+    private static Stream Reader(int fd) => new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fd, ownsHandle: true));
+
+    private static void Close(int fd)
+    {
+        if (fd >= 0) close(fd);
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport("libc")]
+    private static partial nint write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+}
