@@ -76,6 +76,7 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.overlay"] = File.ReadAllText("/proc/filesystems").Contains("overlay") ? "true" : "false",
             ["driver.oci.arch"] = Platform.Current.Architecture,
             ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
+            ["driver.oci.userns"] = _options.UserNamespace?.ToString() ?? "off",
         };
         return new DriverFingerprint(true, null, attributes);
     }
@@ -112,7 +113,7 @@ public sealed partial class OciDriver : ISandboxDriver
         try
         {
             var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
-            image = await _images.GetAsync(spec.Image, policy, progress: null, cancellationToken);
+            image = await _images.GetAsync(spec.Image, policy, _options.UserNamespace, progress: null, cancellationToken);
         }
         catch (ImageNotStoredException e)
         {
@@ -136,7 +137,8 @@ public sealed partial class OciDriver : ISandboxDriver
         Process? process = null;
         try
         {
-            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, _options.RootfsMode, cancellationToken);
+            if (_options.UserNamespace is not null) ScratchAccess.OpenForContainerRoot(spec.ScratchRoot, scratch, bundle);
+            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
             if (spec.Network)
             {
@@ -184,7 +186,9 @@ public sealed partial class OciDriver : ISandboxDriver
     {
         try
         {
-            return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken);
+            // The bridge's namespace belongs to the host's user namespace, in which the container's root holds no
+            // capability, CAP_NET_BIND_SERVICE included: ports below 1024 are opened to every user instead (as docker does).
+            return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken, lowPortsForEveryone: _options.UserNamespace is not null);
         }
         catch (NetworkSetupException e)
         {

@@ -41,6 +41,13 @@ public sealed record OciDriverOptions
     /// </summary>
     public bool FixHybridCgroupsForCrun { get; init; }
 
+    /// <summary>
+    /// Runs containers in a user namespace whose ids 0..Size-1 are host ids HostIdBase.. (docker's userns-remap): the
+    /// container's root is not the host's. Images are unpacked once per range with their owners shifted. Null: off.
+    /// <see cref="UserNamespaceSelector"/> turns "auto", "off" or "BASE:SIZE" into this.
+    /// </summary>
+    public IdMapping? UserNamespace { get; init; }
+
     /// <summary>The bridge network for sandboxes that ask for a network (none is the default).</summary>
     public OciNetworkOptions Network { get; init; } = new();
 

@@ -6,6 +6,8 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// <summary>
 /// The per-run root filesystem: an overlay whose lower layer is the image's read-only rootfs and whose
 /// upper layer is this run's writable scratch, or a private copy of the image where overlayfs is unavailable.
+/// In a user namespace the image's tree is the one shifted into its range, and the upper and work dirs (or the
+/// copy's root) belong to the container's root, host id BASE, so that it can write its own root directory.
 /// </summary>
 internal sealed class RunRootfs
 {
@@ -19,7 +21,7 @@ internal sealed class RunRootfs
 
     public string Path { get; }
 
-    public static async Task<RunRootfs> PrepareAsync(string imageRootfs, string bundle, RootfsMode mode, CancellationToken cancellationToken)
+    public static async Task<RunRootfs> PrepareAsync(string imageRootfs, string bundle, RootfsMode mode, IdMapping? ids, CancellationToken cancellationToken)
     {
         var target = System.IO.Path.Combine(bundle, "rootfs");
         Directory.CreateDirectory(target);
@@ -29,6 +31,8 @@ internal sealed class RunRootfs
             var work = System.IO.Path.Combine(bundle, "work");
             Directory.CreateDirectory(upper);
             Directory.CreateDirectory(work);
+            GiveToContainerRoot(upper, ids);
+            GiveToContainerRoot(work, ids);
             try
             {
                 Libc.MountOverlay(imageRootfs, upper, work, target);
@@ -44,7 +48,13 @@ internal sealed class RunRootfs
             }
         }
         await CopyAsync(imageRootfs, target, cancellationToken);
+        GiveToContainerRoot(target, ids);
         return new RunRootfs(target, mounted: false);
+    }
+
+    private static void GiveToContainerRoot(string directory, IdMapping? ids)
+    {
+        if (ids is not null) Libc.LChown(directory, ids.HostIdBase, ids.HostIdBase);
     }
 
     public void Release()

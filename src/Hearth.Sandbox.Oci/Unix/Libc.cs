@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Hearth.Sandbox.Oci.Unix;
 
-/// <summary>The few libc calls .NET has no API for (hard links, ownership without following links or of a descriptor, mounts).</summary>
+/// <summary>The few libc calls .NET has no API for (hard links, ownership without following links, mounts).</summary>
 internal static class Libc
 {
     public const int MntDetach = 2;
@@ -12,9 +12,6 @@ internal static class Libc
 
     [DllImport("libc", SetLastError = true)]
     private static extern int lchown(string path, uint owner, uint group);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int fchown(int fd, uint owner, uint group);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int mount(string source, string target, string fileSystemType, ulong flags, string? data);
@@ -27,21 +24,6 @@ internal static class Libc
     public static void LChown(string path, int uid, int gid) => Check(lchown(path, (uint)uid, (uint)gid), $"lchown {path}");
 
     public static void LChown(string path, uint uid, uint gid) => Check(lchown(path, uid, gid), $"lchown {path}");
-
-    /// <summary>Changes the owner of what an open descriptor refers to (e.g. a pipe, which has no path).</summary>
-    public static void FChown(SafeHandle handle, uint uid, uint gid)
-    {
-        var added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            Check(fchown((int)handle.DangerousGetHandle(), uid, gid), "fchown");
-        }
-        finally
-        {
-            if (added) handle.DangerousRelease();
-        }
-    }
 
     public static void MountOverlay(string lower, string upper, string work, string target) =>
         Check(mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"), $"mount overlay on {target}");
