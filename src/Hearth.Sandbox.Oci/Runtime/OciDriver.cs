@@ -145,7 +145,8 @@ public sealed partial class OciDriver : ISandboxDriver
                 network = await AttachNetworkAsync(spec, cancellationToken);
                 var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(bundle, "etc"), network,
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
-                networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf);
+                var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
+                networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
             }
             if (WatchesOom(runtime, spec)) oomWatch = OomWatch.Create(_specs.CgroupPath(spec.SandboxId), spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
             var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, oomWatch);

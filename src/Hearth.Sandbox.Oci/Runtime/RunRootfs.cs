@@ -12,6 +12,7 @@ namespace Hearth.Sandbox.Oci.Runtime;
 internal sealed class RunRootfs
 {
     private readonly bool _mounted;
+    private string? _sysfs;
 
     private RunRootfs(string path, bool mounted)
     {
@@ -20,6 +21,26 @@ internal sealed class RunRootfs
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Mounts, beside the rootfs, a sysfs that shows the network namespace at <paramref name="networkNamespacePath"/>
+    /// (sysfs shows the namespace of whoever mounts it), for a container in a user namespace that does not own that
+    /// network namespace and so cannot mount one itself. Released with the rootfs.
+    /// </summary>
+    public async Task<string> MountSysfsAsync(string networkNamespacePath, CancellationToken cancellationToken)
+    {
+        var target = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "sys");
+        Directory.CreateDirectory(target);
+        var start = new ProcessStartInfo("nsenter") { RedirectStandardError = true };
+        foreach (var arg in new[] { $"--net={networkNamespacePath}", "mount", "-t", "sysfs", "-o", "ro,nosuid,nodev,noexec", "sysfs", target })
+            start.ArgumentList.Add(arg);
+        using var mount = Process.Start(start) ?? throw new SandboxStartException("cannot start nsenter");
+        var error = await mount.StandardError.ReadToEndAsync(cancellationToken);
+        await mount.WaitForExitAsync(cancellationToken);
+        if (mount.ExitCode != 0) throw new SandboxStartException($"cannot mount a sysfs for the container's network namespace: {error.Trim()}");
+        _sysfs = target;
+        return target;
+    }
 
     public static async Task<RunRootfs> PrepareAsync(string imageRootfs, string bundle, RootfsMode mode, IdMapping? ids, CancellationToken cancellationToken)
     {
@@ -59,6 +80,7 @@ internal sealed class RunRootfs
 
     public void Release()
     {
+        if (_sysfs is not null) Libc.Unmount(_sysfs);
         if (_mounted) Libc.Unmount(Path);
     }
 

@@ -71,7 +71,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
             ["hostname"] = Hostname(containerId),
-            ["mounts"] = Mounts(network, options.UserNamespace is not null),
+            ["mounts"] = Mounts(network),
             ["linux"] = linux,
         };
     }
@@ -118,14 +118,10 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray IdMappings(IdMapping ids) =>
         new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
 
-    /// <param name="userNamespace">
-    /// In a user namespace sysfs can be mounted only for a network namespace that user namespace owns; a bridge network's
-    /// namespace is the host's, so /sys is then bound (read-only) from the host, as docker does.
-    /// </param>
-    private static JsonArray Mounts(NetworkPlan? network, bool userNamespace)
+    private static JsonArray Mounts(NetworkPlan? network)
     {
-        var sys = userNamespace && network is not null
-            ? Mount("/sys", "bind", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro")
+        var sys = network?.Sysfs is { } sysfs
+            ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
             : Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
         var mounts = new JsonArray
         {
