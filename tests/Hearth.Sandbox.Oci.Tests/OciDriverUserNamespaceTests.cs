@@ -97,19 +97,28 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         Assert.Contains("'etc/outsider' belongs to uid 70000, outside the user namespace's range", error.Message);
     }
 
-    [Fact]
-    public async Task A_scratch_root_only_its_owner_may_enter_is_opened_for_search()
+    [Theory]
+    [InlineData(RootfsMode.Overlay)]
+    [InlineData(RootfsMode.Copy)]
+    public async Task A_scratch_root_below_a_private_directory_works_and_the_rootfs_is_mounted_where_the_container_can_walk(RootfsMode mode)
     {
-        var scratch = Path.Combine(Fixture.NewDirectory("hearth-userns-scratch"), "private");
-        Directory.CreateDirectory(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var (driver, _) = NewDriver();
+        var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var parent = Fixture.NewDirectory("hearth-userns-private");
+        File.SetUnixFileMode(parent, owner);
+        var mountRoot = Path.Combine(Fixture.NewDirectory("hearth-userns-mounts"), "mounts");
+        var (driver, _) = NewDriver(Options("runc") with { RootfsMode = mode, UserNamespaceMountRoot = mountRoot });
+        var id = NewId();
         var output = new CollectingOutput();
-        await using (var sandbox = await driver.StartAsync(Spec(NewId(), Fixture.BusyboxRef, ["echo", "hi"]) with { ScratchRoot = scratch }, output, CancellationToken.None))
+        await using (var sandbox = await driver.StartAsync(Spec(id, Fixture.BusyboxRef, ["sh", "-c", "echo hi > /tmp/hi && cat /tmp/hi"])
+            with { ScratchRoot = Path.Combine(parent, "scratch") }, output, CancellationToken.None))
         {
+            Assert.True(Directory.Exists(Path.Combine(mountRoot, id, "rootfs", "bin")));
             Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
         }
         Assert.Equal(["hi"], output.Stdout);
-        Assert.Equal(UnixFileMode.OtherExecute, File.GetUnixFileMode(scratch) & (UnixFileMode.OtherExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite));
+        Assert.Equal(owner, File.GetUnixFileMode(parent));
+        Assert.False(Directory.Exists(Path.Combine(mountRoot, id)));
+        Assert.DoesNotContain(id, await File.ReadAllTextAsync("/proc/self/mountinfo"));
     }
 
     [Fact]

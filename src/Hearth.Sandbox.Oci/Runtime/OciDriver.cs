@@ -137,13 +137,13 @@ public sealed partial class OciDriver : ISandboxDriver
         Process? process = null;
         try
         {
-            if (_options.UserNamespace is not null) ScratchAccess.OpenForContainerRoot(spec.ScratchRoot, scratch, bundle);
-            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, _options.RootfsMode, _options.UserNamespace, cancellationToken);
+            var mounts = _options.UserNamespace is null ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId);
+            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
             if (spec.Network)
             {
                 network = await AttachNetworkAsync(spec, cancellationToken);
-                var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(bundle, "etc"), network,
+                var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(rootfs.Directory, "etc"), network,
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
                 var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
