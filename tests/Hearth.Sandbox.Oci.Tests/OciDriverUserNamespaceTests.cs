@@ -113,6 +113,9 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
             with { ScratchRoot = Path.Combine(parent, "scratch") }, output, CancellationToken.None))
         {
             Assert.True(Directory.Exists(Path.Combine(mountRoot, id, "rootfs", "bin")));
+            // Walkable by the container's root (group 100000), not by host users.
+            Assert.Equal("0:100000", await Tools.OwnerAsync(Path.Combine(mountRoot, id)));
+            Assert.Equal("710", (await Tools.RunAsync("stat", "-c", "%a", Path.Combine(mountRoot, id))).Trim());
             Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
         }
         Assert.Equal(["hi"], output.Stdout);

@@ -137,7 +137,7 @@ public sealed partial class OciDriver : ISandboxDriver
         Process? process = null;
         try
         {
-            var mounts = _options.UserNamespace is null ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId);
+            var mounts = _options.UserNamespace is not { } ids ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId, ids);
             rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
             if (spec.Network)
