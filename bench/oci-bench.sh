@@ -2,11 +2,12 @@
 # Benchmarks the oci driver against a bare OCI runtime run of the same spec and rootfs.
 # Starts its own docker-registry on a free loopback port, builds a busybox-static image with umoci,
 # pushes it with skopeo, then runs bench/Hearth.Oci.Bench. Needs root, runc (or crun), umoci, skopeo,
-# docker-registry, busybox-static. Usage: bench/oci-bench.sh [ITERATIONS] [RUNTIME]
+# docker-registry, busybox-static. Usage: bench/oci-bench.sh [ITERATIONS] [RUNTIME] [USERNS: off|auto|BASE:SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${1:-30}
 runtime=${2:-runc}
+userns=${3:-off}
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() { [[ -n ${registry_pid:-} ]] && kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"; }
@@ -35,8 +36,8 @@ skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.
 dotnet build bench/Hearth.Oci.Bench -c Release -nologo -v q >/dev/null
 echo "machine: $(uname -srm), $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $($runtime --version | head -1)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "command: bench/oci-bench.sh $iterations $runtime"
+echo "command: bench/oci-bench.sh $iterations $runtime $userns"
 echo
 echo "| what | runs | median ms | p95 ms | mean ms |"
 echo "|---|---|---|---|---|"
-dotnet bench/Hearth.Oci.Bench/bin/Release/net10.0/Hearth.Oci.Bench.dll "127.0.0.1:$port/bench/busybox:1" "$iterations" "$runtime"
+dotnet bench/Hearth.Oci.Bench/bin/Release/net10.0/Hearth.Oci.Bench.dll "127.0.0.1:$port/bench/busybox:1" "$iterations" "$runtime" "$userns"

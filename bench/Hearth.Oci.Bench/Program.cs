@@ -1,6 +1,8 @@
 // Times a full `oci` driver run of `true` (start, wait, dispose: overlay mount, bundle, runc run --keep,
 // delete, unmount) against a bare `runc run` of the same runtime spec and image rootfs.
-// Usage: Hearth.Oci.Bench IMAGE_REF [ITERATIONS] [RUNTIME]
+// USERNS: off (default), auto or BASE:SIZE, the agent's --oci-userns; with a range it also times unpacking the
+// stored image for that range (what the first run in a new range pays).
+// Usage: Hearth.Oci.Bench IMAGE_REF [ITERATIONS] [RUNTIME] [USERNS]
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Hearth.Sandbox;
@@ -11,14 +13,25 @@ using Hearth.Sandbox.Oci.Runtime;
 var image = args[0];
 var iterations = args.Length > 1 ? int.Parse(args[1]) : 30;
 var runtime = args.Length > 2 ? args[2] : "runc";
+var userns = UserNamespaceSelector.Select(args.Length > 3 ? args[3] : UserNamespaceSelector.Off);
 var work = Directory.CreateTempSubdirectory("hearth-oci-bench").FullName;
+// The bare run's bundle and rootfs are in here; a container's root in a user namespace must be able to walk to them.
+if (userns is not null) File.SetUnixFileMode(work, (UnixFileMode)0b111_001_001);
 try
 {
     var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(work, "store") },
         new RegistryClient(new HttpClient(), new RegistryClientOptions(), new AnonymousCredentials(), TimeProvider.System), TimeProvider.System);
     var state = Path.Combine(work, "state");
-    var driver = new OciDriver(new OciDriverOptions { Runtime = runtime, StateRoot = state }, store, TimeProvider.System);
+    var driver = new OciDriver(new OciDriverOptions { Runtime = runtime, StateRoot = state, UserNamespace = userns }, store, TimeProvider.System);
+    var pullClock = Stopwatch.StartNew();
     var stored = await store.PullAsync(image, null, CancellationToken.None);
+    var pullTime = pullClock.Elapsed.TotalMilliseconds;
+    if (userns is not null)
+    {
+        var unpackClock = Stopwatch.StartNew();
+        stored = await store.GetAsync(image, ImagePullPolicy.Never, userns, null, CancellationToken.None);
+        Console.WriteLine($"| pull + unpack (unshifted), then unpack for {userns} from stored blobs | 1 | {pullTime:F1} then {unpackClock.Elapsed.TotalMilliseconds:F1} | | |");
+    }
     var output = new NullOutput();
     var n = 0;
     SandboxSpec Spec(params string[] command) => new()
@@ -84,8 +97,9 @@ try
         driverTimes.Add(await DriverRunAsync());
         bareTimes.Add(await BareRunAsync());
     }
-    Console.WriteLine($"| oci driver (`{runtime}`), `true` | {iterations} | {Median(driverTimes):F1} | {P95(driverTimes):F1} | {driverTimes.Average():F1} |");
-    Console.WriteLine($"| bare `{runtime} run`, same spec and rootfs | {iterations} | {Median(bareTimes):F1} | {P95(bareTimes):F1} | {bareTimes.Average():F1} |");
+    var mode = userns is null ? "" : $", userns {userns}";
+    Console.WriteLine($"| oci driver (`{runtime}`{mode}), `true` | {iterations} | {Median(driverTimes):F1} | {P95(driverTimes):F1} | {driverTimes.Average():F1} |");
+    Console.WriteLine($"| bare `{runtime} run`, same spec and rootfs{mode} | {iterations} | {Median(bareTimes):F1} | {P95(bareTimes):F1} | {bareTimes.Average():F1} |");
 }
 finally
 {

@@ -86,6 +86,21 @@ public sealed class ImageRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_agent_runs_containers_in_a_user_namespace_by_default_and_refuses_a_bad_range()
+    {
+        var mapped = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "sh", "-c", "id -u; cat /proc/self/uid_map; touch /etc/mine && echo wrote");
+        Assert.True(mapped.ExitCode == 0, mapped.Stderr);
+        Assert.Equal(["0", "0 100000 65536", "wrote"], mapped.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+
+        foreach (var bad in new[] { "on", "100000", "0:65536" })
+        {
+            var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--token", "unused", "--oci-userns", bad]);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains($"--oci-userns '{bad}': expected auto, off or BASE:SIZE", refused.Stderr);
+        }
+    }
+
+    [Fact]
     public async Task A_published_port_reaches_a_server_in_the_container()
     {
         var port = Tools.FreePort();

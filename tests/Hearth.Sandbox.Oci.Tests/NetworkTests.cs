@@ -9,9 +9,14 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// to the host's bridge address, or to the upstream namespace <see cref="NetworkFixture"/> creates.
 /// </summary>
 [Collection(RegistryCollection.Name)]
-public sealed class NetworkTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
+public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The user namespace every driver of this class runs containers in (a subclass runs them all in one).</summary>
+    protected virtual IdMapping? UserNamespace => null;
+
+    protected NetworkFixture Network => network;
 
     [Fact]
     public async Task A_networked_container_has_an_address_a_default_route_hosts_and_resolv_conf_and_reaches_the_host()
@@ -162,13 +167,16 @@ public sealed class NetworkTests(RegistryFixture registry, NetworkFixture networ
         Assert.False(Directory.Exists($"/sys/class/net/{stale.HostVeth}"));
     }
 
-    private OciDriver NewDriver() => new(new OciDriverOptions
+    protected OciDriver NewDriver(string runtime = "runc") => new(new OciDriverOptions
     {
-        StateRoot = registry.NewDirectory("hearth-runc-state"),
+        Runtime = runtime,
+        StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
+        FixHybridCgroupsForCrun = runtime == "crun",
         Network = network.Options,
+        UserNamespace = UserNamespace,
     }, registry.NewStore(), TimeProvider.System);
 
-    private SandboxSpec Spec(string id, IReadOnlyList<string> command, bool withNetwork = true) => new()
+    protected SandboxSpec Spec(string id, IReadOnlyList<string> command, bool withNetwork = true) => new()
     {
         SandboxId = id,
         Image = registry.BusyboxRef,
@@ -177,7 +185,7 @@ public sealed class NetworkTests(RegistryFixture registry, NetworkFixture networ
         ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "s"),
     };
 
-    private async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(OciDriver driver, string id, IReadOnlyList<string> command, bool withNetwork = true)
+    protected async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(OciDriver driver, string id, IReadOnlyList<string> command, bool withNetwork = true)
     {
         var output = new CollectingOutput();
         await using var sandbox = await driver.StartAsync(Spec(id, command, withNetwork), output, CancellationToken.None);
@@ -185,14 +193,14 @@ public sealed class NetworkTests(RegistryFixture registry, NetworkFixture networ
         return (exit, output);
     }
 
-    private static async Task AnswerOnceAsync(TcpListener listener, string line)
+    protected static async Task AnswerOnceAsync(TcpListener listener, string line)
     {
         using var client = await listener.AcceptTcpClientAsync();
         await using var stream = client.GetStream();
         await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line + "\n"));
     }
 
-    private static async Task<string> GetWithRetriesAsync(HttpClient http, string url)
+    protected static async Task<string> GetWithRetriesAsync(HttpClient http, string url)
     {
         for (var attempt = 0; ; attempt++)
         {

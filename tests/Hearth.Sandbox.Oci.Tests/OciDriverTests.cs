@@ -6,9 +6,14 @@ using Hearth.Sandbox.Oci.Tests.Support;
 namespace Hearth.Sandbox.Oci.Tests;
 
 [Collection(RegistryCollection.Name)]
-public sealed class OciDriverTests(RegistryFixture fixture)
+public class OciDriverTests(RegistryFixture fixture)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The user namespace every driver of this class runs containers in (a subclass runs them all in one).</summary>
+    protected virtual IdMapping? UserNamespace => null;
+
+    protected RegistryFixture Fixture => fixture;
 
     [Fact]
     public void Fingerprint_reports_runc()
@@ -132,8 +137,9 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         Assert.Equal(0, first.ExitCode);
         var (_, second) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "test -e /bin/new-file && echo leaked; head -n 1 /etc/passwd"], driver: driver);
         Assert.Equal(["root:x:0:0:root:/root:/bin/sh"], second.Stdout);
-        var image = await store.FindAsync(fixture.BusyboxRef, CancellationToken.None);
-        Assert.False(File.Exists(Path.Combine(image!.RootfsPath, "bin/new-file")));
+        var image = await store.FindAsync(fixture.BusyboxRef, UserNamespace, CancellationToken.None);
+        Assert.True(File.Exists(Path.Combine(image!.RootfsPath, "bin/busybox")));
+        Assert.False(File.Exists(Path.Combine(image.RootfsPath, "bin/new-file")));
     }
 
     [Fact]
@@ -240,6 +246,7 @@ public sealed class OciDriverTests(RegistryFixture fixture)
             Runtime = "crun",
             StateRoot = fixture.NewDirectory("hearth-crun-state"),
             FixHybridCgroupsForCrun = true,
+            UserNamespace = UserNamespace,
         });
         var (exit, output) = await RunAsync(fixture.BusyboxRef, ["echo", "hi from crun"], driver: driver);
         Assert.Equal(0, exit.ExitCode);
@@ -260,6 +267,7 @@ public sealed class OciDriverTests(RegistryFixture fixture)
             MemoryLimitedRuntime = "runc",
             StateRoot = fixture.NewDirectory("hearth-crun-state"),
             FixHybridCgroupsForCrun = true,
+            UserNamespace = UserNamespace,
         });
         var fingerprint = driver.Fingerprint();
         Assert.True(fingerprint.Healthy, fingerprint.Reason);
@@ -291,6 +299,7 @@ public sealed class OciDriverTests(RegistryFixture fixture)
             Runtime = "crun",
             StateRoot = fixture.NewDirectory("hearth-crun-state"),
             FixHybridCgroupsForCrun = true,
+            UserNamespace = UserNamespace,
         });
         var id = NewId();
         var output = new CollectingOutput();
@@ -315,19 +324,19 @@ public sealed class OciDriverTests(RegistryFixture fixture)
     }
 
     /// <summary>The runtime binary a sandbox's monitor process runs.</summary>
-    private static async Task<string> RuntimeOfAsync(int pid) =>
+    protected static async Task<string> RuntimeOfAsync(int pid) =>
         Path.GetFileName((await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0')[0]);
 
-    private (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
+    protected (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
     {
         var store = fixture.NewStore();
         var state = fixture.NewDirectory("hearth-runc-state");
-        return (new OciDriver(options ?? new OciDriverOptions { StateRoot = state }, store, TimeProvider.System), store);
+        return (new OciDriver(options ?? new OciDriverOptions { StateRoot = state, UserNamespace = UserNamespace }, store, TimeProvider.System), store);
     }
 
-    private static string NewId() => "t-" + Guid.NewGuid().ToString("N")[..16];
+    protected static string NewId() => "t-" + Guid.NewGuid().ToString("N")[..16];
 
-    private SandboxSpec Spec(string id, string image, IReadOnlyList<string> command, ResourceLimits? limits = null,
+    protected SandboxSpec Spec(string id, string image, IReadOnlyList<string> command, ResourceLimits? limits = null,
         IReadOnlyDictionary<string, string>? env = null) => new()
     {
         SandboxId = id,
@@ -338,7 +347,7 @@ public sealed class OciDriverTests(RegistryFixture fixture)
         ScratchRoot = Path.Combine(fixture.NewDirectory("hearth-scratch"), "s"),
     };
 
-    private async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
+    protected async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
         string image, IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? env = null,
         ResourceLimits? limits = null, OciDriver? driver = null)
     {

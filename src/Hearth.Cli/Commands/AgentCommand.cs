@@ -4,6 +4,7 @@ using Hearth.Cli.Client;
 using Hearth.Core;
 using Hearth.Core.Labels;
 using Hearth.Sandbox;
+using Hearth.Sandbox.Oci;
 using Hearth.Sandbox.Oci.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -23,10 +24,11 @@ public static class AgentCommand
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
         var runtime = new Option<string>("--oci-runtime") { Description = "auto (crun where it works, else runc), runc or crun", DefaultValueFactory = _ => "auto" };
+        var userns = OciUserNamespaceOption.Create();
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, labels, capacity, name, scratch, driver, grace, drain, images, runtime,
+            server, token, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns,
         };
         command.SetAction(async (result, _) =>
         {
@@ -63,15 +65,17 @@ public static class AgentCommand
                 ImageStore = result.GetValue(images),
                 OciRuntime = result.GetValue(runtime) is "auto" or "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected auto, runc or crun", 2),
             };
+            var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();
             using var loggers = Logging.Create(LogLevel.Information);
-            await RunAgentAsync(options, signal, loggers);
+            await RunAgentAsync(options, signal, loggers, ids);
             return 0;
         });
         return command;
     }
 
-    public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers)
+    /// <param name="userNamespace">The id range OCI containers run in (<c>--oci-userns</c>); null: none.</param>
+    public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers, IdMapping? userNamespace)
     {
         DriverSet drivers;
         using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -79,7 +83,12 @@ public static class AgentCommand
         {
             var images = Images.LocalImages.Open(options.ImageStore ?? Images.LocalImages.DefaultRoot(), registryHttp);
             var runtime = OciRuntimeSelector.Select(options.OciRuntime);
-            var oci = new OciDriver(new OciDriverOptions { Runtime = runtime.Runtime, MemoryLimitedRuntime = runtime.MemoryLimitedRuntime }, images, TimeProvider.System);
+            var oci = new OciDriver(new OciDriverOptions
+            {
+                Runtime = runtime.Runtime,
+                MemoryLimitedRuntime = runtime.MemoryLimitedRuntime,
+                UserNamespace = userNamespace,
+            }, images, TimeProvider.System);
             drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.DefaultDriver);
         }
         catch (InvalidOperationException e)

@@ -23,7 +23,8 @@ public static class DevCommand
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "5s" };
         var labels = new Option<string?>("--labels") { Description = "Labels of the local agent, e.g. machine=build for workflows whose steps name that group" };
         var leaseTtl = new Option<string?>("--lease-ttl") { Description = "Lease time-to-live (default 20s)" };
-        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl, labels };
+        var userns = OciUserNamespaceOption.Create();
+        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl, labels, userns };
         command.SetAction(async (result, _) =>
         {
             var dataDir = Path.GetFullPath(result.GetValue(data) ?? Path.Combine(ServerOptions.DefaultDataDir(), "dev"));
@@ -48,6 +49,7 @@ public static class DevCommand
                 throw new CliException(e.Message.Replace("environment variable HEARTH_", "--"), 2);
             }
             if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration", 2);
+            var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
 
             using var signal = new ShutdownSignal();
             using var loggers = Logging.Create(LogLevel.Warning);
@@ -81,7 +83,7 @@ public static class DevCommand
                     KillGrace = killGrace,
                     FinishOnDrain = false,
                 };
-                await AgentCommand.RunAgentAsync(agent, signal, loggers);
+                await AgentCommand.RunAgentAsync(agent, signal, loggers, ids);
                 await server.StopAsync(CancellationToken.None);
             }
             Console.Error.WriteLine("hearth: stopped");

@@ -15,13 +15,16 @@ public static class ImagesCommand
         var store = new Option<string?>("--store") { Description = "Image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)", Recursive = true };
 
         var pullRef = new Argument<string>("image") { Description = "Image reference, e.g. 127.0.0.1:5000/tools:1 or name@sha256:…" };
-        var pull = new Command("pull", "Pull an image from its registry (progress on stderr)") { pullRef };
+        // Unpacked for the range this host's agent runs containers in (the same default), so its first run need not unpack again.
+        var userns = OciUserNamespaceOption.Create();
+        var pull = new Command("pull", "Pull an image from its registry (progress on stderr)") { pullRef, userns };
         pull.SetAction(async (result, ct) =>
         {
+            var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             var images = LocalImages.Open(result.GetValue(store) ?? LocalImages.DefaultRoot(), http);
             var reporter = new PullReporter();
-            var image = await Guard(() => images.PullAsync(result.GetValue(pullRef)!, reporter, ct));
+            var image = await Guard(() => images.PullAsync(result.GetValue(pullRef)!, ids, reporter, ct));
             reporter.Finish();
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(LocalImageView.From(image));
             else Console.Out.WriteLine(image.ManifestDigest.ToString());
@@ -130,7 +133,7 @@ public static class ImagesCommand
         {
             return await action();
         }
-        catch (Exception e) when (e is RegistryException or UnsafeLayerException or HttpRequestException or FormatException or ArgumentException)
+        catch (Exception e) when (e is RegistryException or UnsafeLayerException or HttpRequestException or FormatException or ArgumentException or InvalidOperationException)
         {
             throw new CliException(e.Message);
         }

@@ -20,7 +20,7 @@ public sealed partial class ImageStore
     private readonly ReferenceIndex _refs;
     private readonly SingleFlight _blobFlights = new();
     private readonly SingleFlight _imageFlights = new();
-    private readonly LayerUnpacker _unpacker = new(applyOwnership: Environment.IsPrivilegedProcess);
+    private readonly SingleFlight _rootfsFlights = new();
 
     public ImageStore(ImageStoreOptions options, RegistryClient registry, TimeProvider time)
     {
@@ -35,7 +35,14 @@ public sealed partial class ImageStore
     public string RootDirectory => _layout.Root;
 
     /// <summary>Pulls <paramref name="reference"/> (e.g. <c>127.0.0.1:5000/app:1</c> or <c>app@sha256:…</c>) and tags it.</summary>
-    public async Task<StoredImage> PullAsync(string reference, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    public Task<StoredImage> PullAsync(string reference, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
+        PullAsync(reference, ids: null, progress, cancellationToken);
+
+    /// <summary>
+    /// Pulls <paramref name="reference"/> and tags it; its tree is unpacked for <paramref name="ids"/>, the user namespace
+    /// range it will run in (null: ids as the image names them). Another range's tree is unpacked when first asked for.
+    /// </summary>
+    public async Task<StoredImage> PullAsync(string reference, IdMapping? ids, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         var parsed = ImageReference.Parse(reference);
         var resolved = await _registry.ResolveAsync(parsed, _options.Platform, cancellationToken);
@@ -45,25 +52,33 @@ public sealed partial class ImageStore
         var key = resolved.ManifestDigest.ToString();
         await _imageFlights.RunAsync(
             key,
-            (_, ct) => EnsureImageAsync(resolved, tracker, ct),
+            (_, ct) => EnsureImageAsync(resolved, ids, tracker, ct),
             progress: null,
             joined: null,
             cancellationToken);
         // A joined pull may have been reported by the other caller's tracker; make this one's totals whole.
         tracker.CompleteAll();
+        // A joined pull may have unpacked the image for another range.
+        await EnsureRootfsAsync(resolved.ManifestDigest, ids, cancellationToken);
 
         await _refs.UpdateAsync(refs => refs[parsed.ToString()] = resolved.ManifestDigest, cancellationToken);
-        var image = await LoadAsync(resolved.ManifestDigest, cancellationToken)
+        var image = await LoadAsync(resolved.ManifestDigest, ids, cancellationToken)
             ?? throw new RegistryException($"image {resolved.ManifestDigest} vanished right after it was pulled");
         tracker.Complete();
         return image;
     }
 
     /// <summary>The local image a reference (or a bare manifest digest) names, or null.</summary>
-    public async Task<StoredImage?> FindAsync(string reference, CancellationToken cancellationToken)
+    public Task<StoredImage?> FindAsync(string reference, CancellationToken cancellationToken) => FindAsync(reference, ids: null, cancellationToken);
+
+    /// <summary>
+    /// The local image a reference (or a bare manifest digest) names, or null; its <see cref="StoredImage.RootfsPath"/>
+    /// is the tree for <paramref name="ids"/>, which exists once a pull or <see cref="GetAsync(string, ImagePullPolicy, IdMapping?, IProgress{PullProgress}?, CancellationToken)"/> asked for that range.
+    /// </summary>
+    public async Task<StoredImage?> FindAsync(string reference, IdMapping? ids, CancellationToken cancellationToken)
     {
         var digest = await ResolveLocalAsync(reference, cancellationToken);
-        return digest is null ? null : await LoadAsync(digest.Value, cancellationToken);
+        return digest is null ? null : await LoadAsync(digest.Value, ids, cancellationToken);
     }
 
     /// <summary>The local image, pulling it first when it is not here.</summary>
@@ -75,15 +90,27 @@ public sealed partial class ImageStore
     /// <see cref="ImagePullPolicy.Always"/>: its content cannot have changed.
     /// </summary>
     /// <exception cref="ImageNotStoredException">Under <see cref="ImagePullPolicy.Never"/>, when the store does not have it.</exception>
-    public async Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    public Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
+        GetAsync(reference, policy, ids: null, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetAsync(string, ImagePullPolicy, IProgress{PullProgress}?, CancellationToken)"/>, with the tree for the
+    /// user namespace range <paramref name="ids"/>: a stored image not yet unpacked for that range is unpacked from its
+    /// stored layers (no registry request).
+    /// </summary>
+    public async Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IdMapping? ids, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         var pinned = Digest.TryParse(reference, out _) || (ImageReference.TryParse(reference, out var parsed, out _) && parsed.Digest is not null);
         if (policy != ImagePullPolicy.Always || pinned)
         {
-            if (await FindAsync(reference, cancellationToken) is { } stored) return stored;
+            if (await FindAsync(reference, ids, cancellationToken) is { } stored)
+            {
+                await EnsureRootfsAsync(stored.ManifestDigest, ids, cancellationToken);
+                return stored;
+            }
             if (policy == ImagePullPolicy.Never) throw new ImageNotStoredException($"image {reference} is not in the store and the pull policy is never");
         }
-        return await PullAsync(reference, progress, cancellationToken);
+        return await PullAsync(reference, ids, progress, cancellationToken);
     }
 
     /// <summary>Every unpacked image with the references that name it (untagged ones included).</summary>
@@ -94,7 +121,7 @@ public sealed partial class ImageStore
         {
             var name = Path.GetFileName(directory);
             if (!Digest.TryParse("sha256:" + name, out var digest)) continue;
-            if (await LoadAsync(digest, cancellationToken) is { } image) images.Add(image);
+            if (await LoadAsync(digest, ids: null, cancellationToken) is { } image) images.Add(image);
         }
         return images.OrderByDescending(i => i.PulledAt).ToList();
     }
@@ -126,8 +153,8 @@ public sealed partial class ImageStore
     }
 
     /// <summary>
-    /// Deletes images no reference or lease names, then blobs no remaining image uses. Work in flight
-    /// (pulls, unpacks) is left alone.
+    /// Deletes images (every tree of each, whatever its id range) no reference or lease names, then blobs no remaining
+    /// image uses. Work in flight (pulls, unpacks) is left alone.
     /// </summary>
     public async Task<GarbageCollection> CollectGarbageAsync(CancellationToken cancellationToken)
     {
@@ -143,7 +170,7 @@ public sealed partial class ImageStore
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(directory);
             if (!Digest.TryParse("sha256:" + name, out var digest)) continue; // .tmp-* belong to pulls in flight
-            if (keep.Contains(digest) || _imageFlights.IsInFlight(digest.ToString()))
+            if (keep.Contains(digest) || _imageFlights.IsInFlight(digest.ToString()) || _rootfsFlights.IsInFlight(k => k.StartsWith(digest.ToString() + " ", StringComparison.Ordinal)))
             {
                 keptBlobs.Add(digest.ToString());
                 var manifest = ReadManifest(directory);
@@ -177,7 +204,7 @@ public sealed partial class ImageStore
         return new GarbageCollection(removedImages, removedBlobs, reclaimed);
     }
 
-    private async Task EnsureImageAsync(ResolvedImage resolved, PullTracker tracker, CancellationToken cancellationToken)
+    private async Task EnsureImageAsync(ResolvedImage resolved, IdMapping? ids, PullTracker tracker, CancellationToken cancellationToken)
     {
         var imageDirectory = _layout.Image(resolved.ManifestDigest);
         if (File.Exists(Path.Combine(imageDirectory, "image.json")))
@@ -185,6 +212,7 @@ public sealed partial class ImageStore
             tracker.CompleteAll();
             return;
         }
+        var unpacker = NewUnpacker(ids);
 
         var configBytes = await GetConfigAsync(resolved, cancellationToken);
         var config = JsonSerializer.Deserialize(configBytes, OciJsonContext.Default.ImageConfigFile)
@@ -196,7 +224,7 @@ public sealed partial class ImageStore
         await DownloadLayersAsync(resolved, tracker, cancellationToken);
 
         var staging = Path.Combine(_layout.Images, $".tmp-{resolved.ManifestDigest.Hex}-{Guid.NewGuid():N}");
-        var rootfs = Path.Combine(staging, "rootfs");
+        var rootfs = Path.Combine(staging, StoreLayout.RootfsName(ids));
         Directory.CreateDirectory(rootfs);
         try
         {
@@ -204,7 +232,7 @@ public sealed partial class ImageStore
             {
                 var layer = resolved.Manifest.Layers[i];
                 tracker.Extracting(layer);
-                await ApplyLayerAsync(layer, diffIds[i], rootfs, cancellationToken);
+                await ApplyLayerAsync(layer, diffIds[i], rootfs, unpacker, cancellationToken);
             }
             await File.WriteAllBytesAsync(Path.Combine(staging, "manifest.json"), resolved.ManifestBytes, cancellationToken);
             await File.WriteAllBytesAsync(Path.Combine(staging, "config.json"), configBytes, cancellationToken);
@@ -220,6 +248,60 @@ public sealed partial class ImageStore
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
+
+    /// <summary>Unpacks the stored image's layers for <paramref name="ids"/> unless that tree exists (once per process at a time).</summary>
+    private async Task EnsureRootfsAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(_layout.Rootfs(manifestDigest, ids))) return;
+        await _rootfsFlights.RunAsync(
+            $"{manifestDigest} {StoreLayout.RootfsName(ids)}",
+            (_, ct) => UnpackRootfsAsync(manifestDigest, ids, ct),
+            progress: null,
+            joined: null,
+            cancellationToken);
+    }
+
+    private async Task UnpackRootfsAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
+    {
+        var target = _layout.Rootfs(manifestDigest, ids);
+        if (Directory.Exists(target)) return;
+        var imageDirectory = _layout.Image(manifestDigest);
+        var manifest = ReadManifest(imageDirectory) ?? throw new RegistryException($"image {manifestDigest} has no manifest in the store; pull it again");
+        var config = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(imageDirectory, "config.json"), cancellationToken), OciJsonContext.Default.ImageConfigFile);
+        var diffIds = config?.RootFs?.DiffIds ?? [];
+        if (diffIds.Count != manifest.Layers.Count) throw new RegistryException($"image {manifestDigest}: config lists {diffIds.Count} diff_ids for {manifest.Layers.Count} layers");
+        foreach (var layer in manifest.Layers)
+            if (!File.Exists(_layout.Blob(Digest.Parse(layer.Digest))))
+                throw new RegistryException($"layer {layer.Digest} of image {manifestDigest} is no longer in the store; pull the image again");
+
+        var unpacker = NewUnpacker(ids);
+        var staging = Path.Combine(imageDirectory, $".tmp-{StoreLayout.RootfsName(ids)}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            for (var i = 0; i < manifest.Layers.Count; i++)
+                await ApplyLayerAsync(manifest.Layers[i], diffIds[i], staging, unpacker, cancellationToken);
+            try
+            {
+                Directory.Move(staging, target);
+            }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                // Another process unpacked the same tree first; theirs may be in use, so it stays.
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static LayerUnpacker NewUnpacker(IdMapping? ids)
+    {
+        if (ids is not null && !Environment.IsPrivilegedProcess)
+            throw new InvalidOperationException($"unpacking an image for the user namespace range {ids} needs root");
+        return new LayerUnpacker(applyOwnership: Environment.IsPrivilegedProcess, ids);
     }
 
     private async Task<byte[]> GetConfigAsync(ResolvedImage resolved, CancellationToken cancellationToken)
@@ -268,12 +350,12 @@ public sealed partial class ImageStore
         await Task.WhenAll(downloads);
     }
 
-    private async Task ApplyLayerAsync(Descriptor layer, string diffId, string rootfs, CancellationToken cancellationToken)
+    private async Task ApplyLayerAsync(Descriptor layer, string diffId, string rootfs, LayerUnpacker unpacker, CancellationToken cancellationToken)
     {
         var compression = MediaTypes.LayerCompressionOf(layer.MediaType);
         await using var blob = new FileStream(_layout.Blob(Digest.Parse(layer.Digest)), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await using var hashing = new HashingReadStream(LayerStreams.Decompress(blob, compression));
-        await _unpacker.ApplyAsync(hashing, rootfs, cancellationToken);
+        await unpacker.ApplyAsync(hashing, rootfs, cancellationToken);
         // Drain the tar's trailing padding so the diff_id covers the whole stream.
         await hashing.CopyToAsync(Stream.Null, cancellationToken);
         var actual = Digest.FromHash("sha256", hashing.Finish());
@@ -301,7 +383,7 @@ public sealed partial class ImageStore
         return null;
     }
 
-    private async Task<StoredImage?> LoadAsync(Digest manifestDigest, CancellationToken cancellationToken)
+    private async Task<StoredImage?> LoadAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
     {
         var directory = _layout.Image(manifestDigest);
         var recordPath = Path.Combine(directory, "image.json");
@@ -310,7 +392,7 @@ public sealed partial class ImageStore
         var config = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(directory, "config.json"), cancellationToken), OciJsonContext.Default.ImageConfigFile)!;
         var refs = await _refs.ReadAsync(cancellationToken);
         var names = refs.Where(r => r.Value == manifestDigest).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-        return new StoredImage(manifestDigest, Digest.Parse(record.ConfigDigest), config, Path.Combine(directory, "rootfs"), names, record.Size, record.PulledAt);
+        return new StoredImage(manifestDigest, Digest.Parse(record.ConfigDigest), config, _layout.Rootfs(manifestDigest, ids), names, record.Size, record.PulledAt);
     }
 
     private static ImageManifest? ReadManifest(string imageDirectory)

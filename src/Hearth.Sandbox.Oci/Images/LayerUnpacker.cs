@@ -12,14 +12,29 @@ namespace Hearth.Sandbox.Oci.Images;
 /// must point at a regular file or symlink already inside the root.
 /// Device nodes and FIFOs are skipped: the runtime provides /dev, and so every non-directory,
 /// non-symlink path in a rootfs is a regular file that the host can read without blocking.
+/// With an <see cref="IdMapping"/> every owner is shifted into it (container id N is written as host id BASE+N), and
+/// directories the layer implies but does not list, and the root itself, belong to the shifted root. An entry owned
+/// by an id outside the range is refused: the container could not own it, and a chown to an unshifted id would
+/// hand the file to a host user.
 /// </summary>
-internal sealed class LayerUnpacker(bool applyOwnership)
+internal sealed class LayerUnpacker
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
 
+    private readonly bool _applyOwnership;
+    private readonly IdMapping? _ids;
+
+    public LayerUnpacker(bool applyOwnership, IdMapping? ids = null)
+    {
+        if (ids is not null && !applyOwnership) throw new ArgumentException("shifting ids needs ownership applied (root)", nameof(ids));
+        _applyOwnership = applyOwnership;
+        _ids = ids;
+    }
+
     public async Task ApplyAsync(Stream tar, string root, CancellationToken cancellationToken)
     {
+        if (_ids is not null) Libc.LChown(root, _ids.HostIdBase, _ids.HostIdBase);
         var createdThisLayer = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = new TarReader(tar, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
@@ -111,7 +126,7 @@ internal sealed class LayerUnpacker(bool applyOwnership)
     }
 
     /// <summary>Walks (and creates) the directories of <paramref name="components"/> below root, refusing symlinks.</summary>
-    private static string WalkDirectories(string root, IReadOnlyList<string> components, bool create)
+    private string WalkDirectories(string root, IReadOnlyList<string> components, bool create)
     {
         var current = root;
         foreach (var component in components)
@@ -123,6 +138,7 @@ internal sealed class LayerUnpacker(bool applyOwnership)
                     break;
                 case PathKind.Missing when create:
                     Directory.CreateDirectory(next);
+                    if (_ids is not null) Libc.LChown(next, _ids.HostIdBase, _ids.HostIdBase);
                     break;
                 case PathKind.Missing:
                     throw new UnsafeLayerException($"'{Path.GetRelativePath(root, next)}' does not exist");
@@ -147,8 +163,14 @@ internal sealed class LayerUnpacker(bool applyOwnership)
 
     private void ApplyMetadata(TarEntry entry, string target, bool isSymlink)
     {
-        if (applyOwnership) Libc.LChown(target, entry.Uid, entry.Gid);
+        if (_ids is not null) Libc.LChown(target, Shift(entry, entry.Uid, "uid"), Shift(entry, entry.Gid, "gid"));
+        else if (_applyOwnership) Libc.LChown(target, entry.Uid, entry.Gid);
         // chown clears set-id bits, so the mode goes last.
         if (!isSymlink) File.SetUnixFileMode(target, entry.Mode);
     }
+
+    private uint Shift(TarEntry entry, int id, string kind) => _ids!.TryMap(id, out var host)
+        ? host
+        : throw new UnsafeLayerException(
+            $"'{entry.Name}' belongs to {kind} {id}, outside the user namespace's range (container ids 0-{_ids.Size - 1} map to host ids from {_ids.HostIdBase})");
 }

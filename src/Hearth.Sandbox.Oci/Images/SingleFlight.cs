@@ -16,6 +16,12 @@ internal sealed class SingleFlight
         lock (_gate) return _flights.ContainsKey(key);
     }
 
+    /// <summary>True when some key <paramref name="match"/> accepts is being worked on.</summary>
+    public bool IsInFlight(Func<string, bool> match)
+    {
+        lock (_gate) return _flights.Keys.Any(match);
+    }
+
     /// <param name="joined">Called (before waiting) when this caller joined work another caller started.</param>
     public async Task RunAsync(
         string key,

@@ -7,7 +7,10 @@ namespace Hearth.Sandbox.Oci.Images;
 /// <code>
 /// blobs/sha256/HEX            manifests, configs and compressed layers, named by digest
 /// downloads/HEX.partial       blobs being downloaded (kept for resume)
-/// images/HEX/                 one unpacked image per manifest digest: image.json, manifest.json, config.json, rootfs/
+/// images/HEX/                 one image per manifest digest: image.json, manifest.json, config.json and its trees:
+///   rootfs/                   the layers unpacked with the ids they name
+///   rootfs-BASE-SIZE/         the layers unpacked with every id shifted into a user namespace's range (IdMapping)
+///   .tmp-rootfs-*/            trees being unpacked for an image already stored
 /// images/.tmp-*/              images being unpacked
 /// refs.json                   tag or digest reference -> manifest digest
 /// leases/ID                   images in use by a sandbox (GC keeps them); contents = manifest digest
@@ -28,6 +31,11 @@ internal sealed class StoreLayout(string root)
     public string Partial(Digest digest) => Path.Combine(Downloads, $"{digest.Algorithm}-{digest.Hex}.partial");
 
     public string Image(Digest manifest) => Path.Combine(Images, manifest.Hex);
+
+    /// <summary>The image's tree for <paramref name="ids"/> (null: unshifted). Trees cannot be shared between ranges: ownership differs.</summary>
+    public string Rootfs(Digest manifest, IdMapping? ids) => Path.Combine(Image(manifest), RootfsName(ids));
+
+    public static string RootfsName(IdMapping? ids) => ids is null ? "rootfs" : $"rootfs-{ids.DirectorySuffix}";
 
     public string Lease(string holder) => Path.Combine(Leases, holder);
 

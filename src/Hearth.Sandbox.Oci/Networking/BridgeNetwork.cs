@@ -47,7 +47,8 @@ public sealed class BridgeNetwork
         return new[] { "ip", "nft" }.All(tool => path.Any(directory => File.Exists(Path.Combine(directory, tool))));
     }
 
-    public async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
+    /// <param name="lowPortsForEveryone">Sets the namespace's <c>net.ipv4.ip_unprivileged_port_start</c> to 0.</param>
+    public async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken, bool lowPortsForEveryone = false)
     {
         PublishedPorts.Validate(ports);
         var namespaceName = "hearth-" + sandboxId;
@@ -67,6 +68,8 @@ public sealed class BridgeNetwork
                 "link set eth0 up",
                 "link set lo up",
                 $"route add default via {_subnet.Gateway}");
+            if (lowPortsForEveryone)
+                await HostCommand.RunAsync("ip", ["netns", "exec", namespaceName, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=0"], cancellationToken);
             return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports);
         }
         catch

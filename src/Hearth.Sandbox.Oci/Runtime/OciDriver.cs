@@ -76,6 +76,7 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.overlay"] = File.ReadAllText("/proc/filesystems").Contains("overlay") ? "true" : "false",
             ["driver.oci.arch"] = Platform.Current.Architecture,
             ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
+            ["driver.oci.userns"] = _options.UserNamespace?.ToString() ?? "off",
         };
         return new DriverFingerprint(true, null, attributes);
     }
@@ -112,7 +113,7 @@ public sealed partial class OciDriver : ISandboxDriver
         try
         {
             var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
-            image = await _images.GetAsync(spec.Image, policy, progress: null, cancellationToken);
+            image = await _images.GetAsync(spec.Image, policy, _options.UserNamespace, progress: null, cancellationToken);
         }
         catch (ImageNotStoredException e)
         {
@@ -136,14 +137,16 @@ public sealed partial class OciDriver : ISandboxDriver
         Process? process = null;
         try
         {
-            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, _options.RootfsMode, cancellationToken);
+            var mounts = _options.UserNamespace is not { } ids ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId, ids);
+            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
             if (spec.Network)
             {
                 network = await AttachNetworkAsync(spec, cancellationToken);
-                var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(bundle, "etc"), network,
+                var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(rootfs.Directory, "etc"), network,
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
-                networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf);
+                var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
+                networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
             }
             if (WatchesOom(runtime, spec)) oomWatch = OomWatch.Create(_specs.CgroupPath(spec.SandboxId), spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
             var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, oomWatch);
@@ -184,7 +187,9 @@ public sealed partial class OciDriver : ISandboxDriver
     {
         try
         {
-            return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken);
+            // The bridge's namespace belongs to the host's user namespace, in which the container's root holds no
+            // capability, CAP_NET_BIND_SERVICE included: ports below 1024 are opened to every user instead (as docker does).
+            return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken, lowPortsForEveryone: _options.UserNamespace is not null);
         }
         catch (NetworkSetupException e)
         {

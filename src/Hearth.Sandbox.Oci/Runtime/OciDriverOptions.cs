@@ -41,6 +41,20 @@ public sealed record OciDriverOptions
     /// </summary>
     public bool FixHybridCgroupsForCrun { get; init; }
 
+    /// <summary>
+    /// Runs containers in a user namespace whose ids 0..Size-1 are host ids HostIdBase.. (docker's userns-remap): the
+    /// container's root is not the host's. Images are unpacked once per range with their owners shifted. Null: off.
+    /// <see cref="UserNamespaceSelector"/> turns "auto", "off" or "BASE:SIZE" into this.
+    /// </summary>
+    public IdMapping? UserNamespace { get; init; }
+
+    /// <summary>
+    /// With <see cref="UserNamespace"/>: where each sandbox's rootfs is mounted, with the files bound into it, in a
+    /// directory per sandbox. The container's root must be able to walk to it, so its parents must be searchable by
+    /// others; what the container writes stays in its scratch directory.
+    /// </summary>
+    public string UserNamespaceMountRoot { get; init; } = "/run/hearth/oci-mounts";
+
     /// <summary>The bridge network for sandboxes that ask for a network (none is the default).</summary>
     public OciNetworkOptions Network { get; init; } = new();
 

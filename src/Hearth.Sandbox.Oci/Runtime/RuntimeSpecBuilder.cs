@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// Writes the OCI runtime spec (config.json) for one sandbox: fresh pid, mount, ipc, uts, cgroup and network
 /// namespaces (a run that asks for network joins the namespace its <see cref="NetworkPlan"/> names), a small
 /// capability set (none effective for non-root users), no-new-privileges, seccomp, masked /proc paths,
-/// cgroup limits from the request.
+/// cgroup limits from the request; with <see cref="OciDriverOptions.UserNamespace"/>, a user namespace mapping the
+/// container's ids onto that range.
 /// </summary>
 internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport cgroups)
 {
@@ -34,13 +35,18 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
         var linux = new JsonObject
         {
-            ["namespaces"] = Namespaces(network),
+            ["namespaces"] = Namespaces(network, options.UserNamespace),
             ["cgroupsPath"] = oomWatch?.ContainerPath ?? CgroupPath(containerId),
             ["resources"] = Resources(spec.Limits, oomWatch is null ? 0 : Environment.SystemPageSize),
             ["maskedPaths"] = Strings(MaskedPaths),
             ["readonlyPaths"] = Strings(ReadonlyPaths),
         };
         if (options.Seccomp) linux["seccomp"] = SeccompProfile.Build();
+        if (options.UserNamespace is { } ids)
+        {
+            linux["uidMappings"] = IdMappings(ids);
+            linux["gidMappings"] = IdMappings(ids);
+        }
 
         return new JsonObject
         {
@@ -74,9 +80,10 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
 
     public static string Hostname(string containerId) => containerId.Length > 63 ? containerId[..63] : containerId;
 
-    private static JsonArray Namespaces(NetworkPlan? network)
+    private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids)
     {
         var namespaces = new JsonArray();
+        if (ids is not null) namespaces.Add((JsonNode)new JsonObject { ["type"] = "user" });
         foreach (var kind in new[] { "pid", "mount", "ipc", "uts", "cgroup" }) namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
         // Without a plan the runtime makes a fresh namespace holding only lo.
         var net = new JsonObject { ["type"] = "network" };
@@ -108,8 +115,14 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         return resources;
     }
 
+    private static JsonArray IdMappings(IdMapping ids) =>
+        new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
+
     private static JsonArray Mounts(NetworkPlan? network)
     {
+        var sys = network?.Sysfs is { } sysfs
+            ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
+            : Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
         var mounts = new JsonArray
         {
             Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
@@ -117,7 +130,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"),
             Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
-            Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+            sys,
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),
         };
         if (network is not null)

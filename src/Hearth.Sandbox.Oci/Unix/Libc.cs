@@ -6,6 +6,8 @@ namespace Hearth.Sandbox.Oci.Unix;
 internal static class Libc
 {
     public const int MntDetach = 2;
+    private const ulong MsBind = 0x1000;
+    private const ulong MsRec = 0x4000;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int link(string oldPath, string newPath);
@@ -23,8 +25,13 @@ internal static class Libc
 
     public static void LChown(string path, int uid, int gid) => Check(lchown(path, (uint)uid, (uint)gid), $"lchown {path}");
 
+    public static void LChown(string path, uint uid, uint gid) => Check(lchown(path, uid, gid), $"lchown {path}");
+
     public static void MountOverlay(string lower, string upper, string work, string target) =>
         Check(mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"), $"mount overlay on {target}");
+
+    public static void BindMount(string source, string target) =>
+        Check(mount(source, target, "", MsBind | MsRec, null), $"bind {source} on {target}");
 
     /// <summary>Detaches a mount; returns false when nothing was mounted there.</summary>
     public static bool Unmount(string target) => umount2(target, MntDetach) == 0;

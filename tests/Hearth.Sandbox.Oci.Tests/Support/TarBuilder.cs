@@ -8,9 +8,12 @@ public sealed class TarBuilder
 {
     private readonly List<TarEntry> _entries = [];
 
-    public TarBuilder File(string name, string content, UnixFileMode mode = (UnixFileMode)0b110_100_100)
+    public TarBuilder File(string name, string content, UnixFileMode mode = (UnixFileMode)0b110_100_100, int uid = 0, int gid = 0)
     {
-        var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = mode, DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)) };
+        var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+        {
+            Mode = mode, Uid = uid, Gid = gid, DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)),
+        };
         _entries.Add(entry);
         return this;
     }
@@ -21,15 +24,15 @@ public sealed class TarBuilder
         return this;
     }
 
-    public TarBuilder Directory(string name)
+    public TarBuilder Directory(string name, int uid = 0, int gid = 0, UnixFileMode mode = (UnixFileMode)0b111_101_101)
     {
-        _entries.Add(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)0b111_101_101 });
+        _entries.Add(new PaxTarEntry(TarEntryType.Directory, name) { Mode = mode, Uid = uid, Gid = gid });
         return this;
     }
 
-    public TarBuilder Symlink(string name, string target)
+    public TarBuilder Symlink(string name, string target, int uid = 0, int gid = 0)
     {
-        _entries.Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, Mode = (UnixFileMode)0b111_111_111 });
+        _entries.Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, Mode = (UnixFileMode)0b111_111_111, Uid = uid, Gid = gid });
         return this;
     }
 

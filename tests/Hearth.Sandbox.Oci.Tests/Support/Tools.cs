@@ -26,6 +26,9 @@ internal static class Tools
         return await stdout;
     }
 
+    /// <summary>"UID:GID" of a path as the host sees it (a symlink's own owner).</summary>
+    public static async Task<string> OwnerAsync(string path) => (await RunAsync("stat", "-c", "%u:%g", path)).Trim();
+
     public static string TempDirectory(string prefix)
     {
         var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
