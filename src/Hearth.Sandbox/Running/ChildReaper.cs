@@ -14,7 +14,6 @@ internal static unsafe partial class ChildReaper
     private const int NoChild = 10;
 
     private static readonly ConcurrentDictionary<int, TaskCompletionSource<int>> Watched = new();
-    private static readonly Lock Gate = new();
     private static readonly Lock Reaping = new();
     private static PosixSignalRegistration? _registration;
 
@@ -34,7 +33,7 @@ internal static unsafe partial class ChildReaper
 
     private static void EnsureRegistered()
     {
-        lock (Gate)
+        lock (Reaping)
         {
             _registration ??= PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ =>
             {

@@ -47,22 +47,18 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
     /// <summary>Runs on the spawner thread.</summary>
     private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch)
     {
-        if (launch.Cgroup is null)
-        {
-            return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false), false);
-        }
         IDisposable? joined;
         try
         {
-            joined = launch.Cgroup.JoinCallingThread();
+            joined = launch.Cgroup?.JoinCallingThread();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SandboxStartException($"cannot move the sandbox into its cgroups: {e.Message}", e);
         }
-        if (joined is not null)
+        using (joined)
         {
-            using (joined)
+            if (launch.Cgroup is null || joined is not null)
             {
                 return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false), false);
             }
