@@ -49,7 +49,7 @@ public sealed record IdMapping
         if (parts.Length != 2
             || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hostIdBase)
             || !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
-            throw new FormatException($"'{text}' is not BASE:SIZE (e.g. 100000:65536)");
+            throw new FormatException($"'{text}' is not two whole numbers separated by ':'");
         try
         {
             return new IdMapping(hostIdBase, size);
