@@ -67,8 +67,9 @@ public sealed class AgentApiClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<LogChunkView>(), ct))!.NextOffset;
     }
 
-    public Task CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
-        PostAsync($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct);
+    /// <summary>Reports a result; returns the next lease when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.</summary>
+    public async Task<LeaseView?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
+        (await PostAsync<CompleteBody, CompleteView>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct))?.Next;
 
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)

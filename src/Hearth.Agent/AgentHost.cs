@@ -38,8 +38,16 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
         var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
         var backoff = TimeSpan.FromMilliseconds(500);
-        while (!drain.IsCancellationRequested)
+        // The next task may come with the last one's result; one granted that way is run even when a drain began meanwhile.
+        LeaseView? granted = null;
+        LeaseBody? AskForNext() => drain.IsCancellationRequested || shutdown.IsCancellationRequested ? null : new LeaseBody(registration.AgentId, 0);
+        while (granted is not null || !drain.IsCancellationRequested)
         {
+            if (granted is not null)
+            {
+                granted = await runner.RunAsync(granted, heartbeat, ttl, AskForNext, shutdown);
+                continue;
+            }
             LeaseView? lease;
             try
             {
@@ -60,7 +68,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             }
             if (lease is null) continue;
             _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", lease.TaskId, lease.RunId, lease.Attempt, lease.Epoch);
-            await runner.RunAsync(lease, heartbeat, ttl, shutdown);
+            granted = lease;
         }
     }
 

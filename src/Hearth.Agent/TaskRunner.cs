@@ -12,7 +12,11 @@ namespace Hearth.Agent;
 /// </summary>
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger)
 {
-    public async Task RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
+    /// <summary>
+    /// Runs <paramref name="lease"/>; returns the slot's next lease when the result, sent with <paramref name="next"/>
+    /// (null when the slot takes no more work), brought one back.
+    /// </summary>
+    public async Task<LeaseView?> RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next, CancellationToken shutdown)
     {
         var control = new TaskControl();
         var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
@@ -35,9 +39,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             if (control.Stale || shipper.Stale)
             {
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
-                return;
+                return null;
             }
-            await ReportAsync(lease, result, report, held, control.Lost);
+            return await ReportAsync(lease, result, report, held, next(), control.Lost);
         }
         finally
         {
@@ -171,29 +175,31 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, CancellationToken lost)
+    private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, LeaseBody? next,
+        CancellationToken lost)
     {
-        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null);
+        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null, next);
         while (true)
         {
             try
             {
-                await api.CompleteAsync(lease.TaskId, body, CancellationToken.None);
-                return;
+                return await api.CompleteAsync(lease.TaskId, body, CancellationToken.None);
             }
             catch (StaleLeaseException)
             {
                 logger.LogWarning("task {Task}: result refused, the lease is stale", lease.TaskId);
-                return;
+                return null;
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
                 // Retrying may take a while: the heartbeats must run meanwhile (they also tell when the lease is lost).
                 report.EndWindow();
+                // A lease granted with an answer that never arrived would wait for its rescue: a retry asks for none.
+                body = body with { Next = null };
                 if (lost.IsCancellationRequested)
                 {
                     logger.LogError("task {Task}: could not report its result ({Error}) before the lease was lost; the server will rescue it", lease.TaskId, e.Message);
-                    return;
+                    return null;
                 }
                 try
                 {

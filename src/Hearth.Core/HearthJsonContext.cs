@@ -37,6 +37,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(LogChunkBody))]
 [JsonSerializable(typeof(LogChunkView))]
 [JsonSerializable(typeof(CompleteBody))]
+[JsonSerializable(typeof(CompleteView))]
 [JsonSerializable(typeof(HealthView))]
 [JsonSerializable(typeof(MessageView))]
 [JsonSerializable(typeof(EmptyView))]

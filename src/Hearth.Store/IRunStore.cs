@@ -57,6 +57,14 @@ public interface IRunStore
     /// </summary>
     Task<WriteResult> CompleteAsync(string taskId, long epoch, Completion completion, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="CompleteAsync(string, long, Completion, DateTimeOffset, CancellationToken)"/>, then, when the result was
+    /// written, a claim for <paramref name="next"/> in the same transaction: an agent going from one short task to the next
+    /// costs one commit. <c>Next</c> is null when nothing was written or no task is waiting for that agent.
+    /// </summary>
+    Task<(WriteResult Written, Lease? Next)> CompleteAndClaimAsync(string taskId, long epoch, Completion completion, DateTimeOffset now,
+        ClaimRequest next, CancellationToken ct);
+
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
     Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct);
 

@@ -100,6 +100,75 @@ public sealed class AgentProtocolTests
         Assert.Equal(RunState.Starting, view.Status);
     }
 
+    [Fact]
+    public async Task A_result_asking_for_the_next_task_brings_back_the_oldest_waiting_one_with_its_secrets()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("token", Value, "TOKEN", null), HearthJson.Options);
+        var first = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
+        var second = await CreateRunAsync(admin, new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] });
+        var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
+        Assert.Equal(first.Id, lease.RunId);
+
+        var answer = await CompleteAsync(agent, lease, new LeaseBody(agentId, 0));
+
+        Assert.Equal(second.Id, answer.Next!.RunId);
+        Assert.Equal(Value, answer.Next.SecretEnv!["TOKEN"]);
+        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{first.Id}", HearthJson.Options))!.Status);
+        var leased = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!;
+        Assert.Equal((RunState.Starting, agentId, 1), (leased.Status, leased.AgentId, leased.Attempt));
+
+        // Nothing waits now: the answer comes at once, without a lease and without a long-poll.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var last = await CompleteAsync(agent, answer.Next, new LeaseBody(agentId, 0));
+        Assert.Null(last.Next);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!.Status);
+    }
+
+    [Fact]
+    public async Task A_draining_agent_gets_no_next_task_with_its_result()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
+        var waiting = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
+        var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
+
+        (await agent.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options)).EnsureSuccessStatusCode();
+        var answer = await CompleteAsync(agent, lease, new LeaseBody(agentId, 0));
+
+        Assert.Null(answer.Next);
+        var untouched = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{waiting.Id}", HearthJson.Options))!;
+        Assert.Equal((RunState.Starting, (string?)null), (untouched.Status, untouched.AgentId));
+    }
+
+    private static async Task<RunView> CreateRunAsync(HttpClient admin, CreateRunBody body)
+    {
+        var response = await admin.PostAsJsonAsync("api/v1/runs", body, HearthJson.Options);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+    }
+
+    private static async Task<CompleteView> CompleteAsync(HttpClient agent, LeaseView lease, LeaseBody next)
+    {
+        var response = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, Next: next), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CompleteView>(HearthJson.Options))!;
+    }
+
+    private static async Task<(HttpClient Agent, string AgentId, LeaseView Lease)> RegisterAndLeaseAsync(TestServer server)
+    {
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (agent, registered.AgentId, (await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!);
+    }
+
     private static async Task<(HttpClient Agent, LeaseView Lease)> LeaseAsync(TestServer server)
     {
         var agent = server.Client(server.AgentToken);

@@ -90,4 +90,61 @@ public abstract partial class RunStoreConformance
         Assert.Equal((RunState.Starting, TaskState.Pending, 2), (requeued.State, requeued.Tasks.Single().State, requeued.Tasks.Single().Attempt));
         Assert.Equal("boom", (await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None))[0].Text);
     }
+    [Fact]
+    public async Task A_result_asking_for_the_next_task_ends_one_and_leases_the_oldest_waiting_in_one_call()
+    {
+        var first = await CreateRunAsync();
+        Advance(TimeSpan.FromSeconds(1));
+        var second = await CreateRunAsync();
+        Advance(TimeSpan.FromSeconds(1));
+        var third = await CreateRunAsync();
+        var lease = (await ClaimAsync())!;
+
+        var (written, next) = await Store.CompleteAndClaimAsync(lease.TaskId, lease.Epoch, new Completion(new TaskResult(0), Time.GetUtcNow()),
+            Time.GetUtcNow(), NextClaim("agent-b"), CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Accepted, written.Status);
+        Assert.Equal(RunState.Succeeded, (await GetAsync(first.Id)).State);
+        Assert.Equal((second.Id, 1L, 1), (next!.RunId, next.Epoch, next.Attempt));
+        Assert.Equal(Time.GetUtcNow() + LeaseTtl, next.ExpiresAt);
+        Assert.Equal((TaskState.Leased, "agent-b"), ((await TaskOfAsync(second.Id)).State, (await TaskOfAsync(second.Id)).AgentId));
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync(third.Id)).State);
+    }
+
+    [Fact]
+    public async Task A_result_asking_for_the_next_task_gets_none_when_none_waits_for_that_agent()
+    {
+        var run = await CreateRunAsync();
+        var gpu = await CreateRunAsync(new TaskSpec { Command = ["x"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu" } });
+        var lease = (await ClaimAsync())!;
+
+        var (written, next) = await Store.CompleteAndClaimAsync(lease.TaskId, lease.Epoch, new Completion(new TaskResult(1)),
+            Time.GetUtcNow(), NextClaim("agent-a"), CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Accepted, written.Status);
+        Assert.Null(next);
+        Assert.Equal(RunState.Failed, (await GetAsync(run.Id)).State);
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync(gpu.Id)).State);
+    }
+
+    [Fact]
+    public async Task A_stale_or_gapped_result_asking_for_the_next_task_writes_nothing_and_leases_nothing()
+    {
+        var run = await CreateRunAsync();
+        Advance(TimeSpan.FromSeconds(1));
+        var waiting = await CreateRunAsync();
+        var lease = (await ClaimAsync())!;
+
+        var (stale, afterStale) = await Store.CompleteAndClaimAsync(lease.TaskId, lease.Epoch + 1, new Completion(new TaskResult(0)),
+            Time.GetUtcNow(), NextClaim("agent-a"), CancellationToken.None);
+        var (gapped, afterGap) = await Store.CompleteAndClaimAsync(lease.TaskId, lease.Epoch, new Completion(new TaskResult(0), Time.GetUtcNow(), 3, Lines("x")),
+            Time.GetUtcNow(), NextClaim("agent-a"), CancellationToken.None);
+
+        Assert.Equal((WriteStatus.Stale, (Lease?)null), (stale.Status, afterStale));
+        Assert.Equal((0L, (Lease?)null), (gapped.LogGapAt, afterGap));
+        Assert.Equal(TaskState.Leased, (await TaskOfAsync(run.Id)).State);
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync(waiting.Id)).State);
+    }
+
+    private ClaimRequest NextClaim(string agent) => new(agent, new Dictionary<string, string>(), Time.GetUtcNow(), LeaseTtl);
 }

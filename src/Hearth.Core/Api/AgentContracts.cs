@@ -30,7 +30,11 @@ public sealed record LogChunkView(long NextOffset);
 /// <summary>
 /// The end of an attempt. A task that ended before the agent reported it running carries <see cref="StartedAt"/> (the
 /// server records it as RUNNING first, in the same transaction) and its lines not yet shipped, numbered from
-/// <see cref="LogOffset"/> as in a log chunk; so a short task costs a lease and this call.
+/// <see cref="LogOffset"/> as in a log chunk. <see cref="Next"/> asks, for the slot this task frees, for a task waiting
+/// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call each.
 /// </summary>
 public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error,
-    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);
+    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, LeaseBody? Next = null);
+
+/// <summary>The answer to a result: the next lease when the result asked for one and a task was waiting.</summary>
+public sealed record CompleteView(LeaseView? Next);

@@ -31,9 +31,7 @@ public static class AgentEndpoints
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
-            if (lease is not null) lease = await secrets.AttachAsync(lease, CancellationToken.None);
-            if (lease is not null) lease = await git.AttachAsync(lease, CancellationToken.None);
-            if (lease is not null) lease = await locks.AttachAsync(lease, CancellationToken.None);
+            if (lease is not null) lease = await AttachAsync(lease, secrets, git, locks);
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
         });
 
@@ -79,7 +77,8 @@ public static class AgentEndpoints
         });
 
         agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
-            HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, CancellationToken ct) =>
+            HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
+            Locks.LeaseLocks locks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
             if (body.Error is { } bad) return bad;
@@ -91,7 +90,10 @@ public static class AgentEndpoints
                 request.StartedAt is null ? null : AgentClock.StartedAt(request.StartedAt, now, options.LeaseTtl),
                 request.LogOffset,
                 request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null);
-            var result = await store.CompleteAsync(id, request.Epoch, completion, now, ct);
+            var claim = request.Next is { } next ? await dispatcher.NextClaimAsync(next, ct) : null;
+            var (result, granted) = claim is null
+                ? (await store.CompleteAsync(id, request.Epoch, completion, now, ct), null)
+                : await store.CompleteAndClaimAsync(id, request.Epoch, completion, now, claim, ct);
             if (result.LogGapAt is { } expected)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {expected}", new LogChunkView(expected));
             if (result.Status == WriteStatus.Accepted)
@@ -102,8 +104,23 @@ public static class AgentEndpoints
                 // Its end may have handed its lock to a queued run: only then is there new work for every poll to look at.
                 if (result.FreedLock) signals.Pulse(SignalKeys.Work);
             }
-            return Written(result.Status, id, EmptyView.Instance, metrics, "complete");
+            LeaseView? nextLease = null;
+            if (granted is not null)
+            {
+                if (http.RequestAborted.IsCancellationRequested) await dispatcher.GiveBackAsync(claim!.AgentId, granted);
+                else nextLease = await AttachAsync(dispatcher.Granted(granted), secrets, git, locks);
+            }
+            return Written(result.Status, id, new CompleteView(nextLease), metrics, "complete");
         });
+    }
+
+    /// <summary>What a granted lease carries beyond the stored spec: its secrets, its git credentials, its locks' tokens.</summary>
+    private static async Task<LeaseView?> AttachAsync(LeaseView lease, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks)
+    {
+        var attached = await secrets.AttachAsync(lease, CancellationToken.None);
+        if (attached is not null) attached = await git.AttachAsync(attached, CancellationToken.None);
+        if (attached is not null) attached = await locks.AttachAsync(attached, CancellationToken.None);
+        return attached;
     }
 
     private static IResult Written<T>(WriteStatus status, string taskId, T body, HearthMetrics metrics, string call)

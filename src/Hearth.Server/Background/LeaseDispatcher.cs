@@ -55,14 +55,10 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
                 board.Leave(offered);
                 if (ct.IsCancellationRequested)
                 {
-                    logger.LogInformation("agent {Agent} hung up while task {Task} was granted; giving it back", body.AgentId, lease.TaskId);
-                    await store.ReleaseAsync(lease.TaskId, lease.Epoch, CancellationToken.None);
-                    signals.Pulse(SignalKeys.Work);
+                    await GiveBackAsync(body.AgentId, lease);
                     return null;
                 }
-                metrics.LeasesGranted.Inc();
-                signals.Pulse(SignalKeys.Run(lease.RunId));
-                return new LeaseView(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, lease.Spec, lease.ExpiresAt);
+                return Granted(lease);
             }
             var left = until - now;
             if (left <= TimeSpan.Zero || ct.IsCancellationRequested)
@@ -83,6 +79,33 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
                 board.Leave(offered);
             }
         }
+    }
+
+    /// <summary>
+    /// The claim for an agent's next task made inside its last result's transaction, without waiting; null when the
+    /// agent is unknown or draining.
+    /// </summary>
+    public async Task<ClaimRequest?> NextClaimAsync(LeaseBody body, CancellationToken ct)
+    {
+        if (_draining.ContainsKey(body.AgentId)) return null;
+        var labels = await LabelsOfAsync(body.AgentId, ct);
+        return labels is null ? null : new ClaimRequest(body.AgentId, labels, time.GetUtcNow(), options.LeaseTtl);
+    }
+
+    /// <summary>What the agent gets for a lease its claim took; the run's watchers see it leased.</summary>
+    public LeaseView Granted(Lease lease)
+    {
+        metrics.LeasesGranted.Inc();
+        signals.Pulse(SignalKeys.Run(lease.RunId));
+        return new LeaseView(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, lease.Spec, lease.ExpiresAt);
+    }
+
+    /// <summary>Returns a lease whose agent hung up before it could receive it, rather than leaving it to expire.</summary>
+    public async Task GiveBackAsync(string agentId, Lease lease)
+    {
+        logger.LogInformation("agent {Agent} hung up while task {Task} was granted; giving it back", agentId, lease.TaskId);
+        await store.ReleaseAsync(lease.TaskId, lease.Epoch, CancellationToken.None);
+        signals.Pulse(SignalKeys.Work);
     }
 
     private async Task<IReadOnlyDictionary<string, string>?> LabelsOfAsync(string agentId, CancellationToken ct)

@@ -13,24 +13,41 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            var statement = await ClaimStatementAsync(connection, tx, request, ct);
-            if (statement is null) return null;
-
-            var expires = request.Now + request.LeaseTtl;
-            Transitions.Task.Check(TaskState.Pending, TaskState.Leased);
-            Lease? lease = null;
-            await using (var command = Command(connection, tx, statement.Value.Sql, statement.Value.Parameters))
-            {
-                Add(command, "@agent", request.AgentId);
-                Add(command, "@expires", Ms(expires));
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                if (await reader.ReadAsync(ct))
-                    lease = new Lease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), FromJson<TaskSpec>(reader.GetString(4)), expires);
-            }
-            if (lease is null) return null;
-            await tx.CommitAsync(ct);
+            var lease = await ClaimInAsync(connection, tx, request, ct);
+            if (lease is not null) await tx.CommitAsync(ct);
             return lease;
         }
+    }
+
+    public async Task<(WriteResult Written, Lease? Next)> CompleteAndClaimAsync(string taskId, long epoch, Completion completion, DateTimeOffset now,
+        ClaimRequest next, CancellationToken ct)
+    {
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var written = await CompleteInAsync(connection, tx, taskId, epoch, completion, now, ct);
+            if (!Commits(written)) return (written, null);
+            var lease = await ClaimInAsync(connection, tx, next, ct);
+            await tx.CommitAsync(ct);
+            return (written, lease);
+        }
+    }
+
+    private async Task<Lease?> ClaimInAsync(DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
+    {
+        var statement = await ClaimStatementAsync(connection, tx, request, ct);
+        if (statement is null) return null;
+
+        var expires = request.Now + request.LeaseTtl;
+        Transitions.Task.Check(TaskState.Pending, TaskState.Leased);
+        await using var command = Command(connection, tx, statement.Value.Sql, statement.Value.Parameters);
+        Add(command, "@agent", request.AgentId);
+        Add(command, "@expires", Ms(expires));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new Lease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), FromJson<TaskSpec>(reader.GetString(4)), expires)
+            : null;
     }
 
     /// <summary>The claim's UPDATE, given the SQL expression that picks the task to take.</summary>
@@ -111,47 +128,56 @@ public abstract partial class SqlRunStore
 
     public async Task<WriteResult> CompleteAsync(string taskId, long epoch, Completion completion, DateTimeOffset now, CancellationToken ct)
     {
-        var result = completion.Result;
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            var runState = await LockRunOfTaskAsync(connection, tx, taskId, ct);
-            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
-            if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
-            if (completion.Lines is { Count: > 0 } lines)
-            {
-                if (completion.LogOffset > task.LogOffset) return new WriteResult(WriteStatus.Accepted, LogGapAt: task.LogOffset);
-                await InsertAgentLinesAsync(connection, tx, task, completion.LogOffset, lines, ct);
-            }
-            if (task.State == TaskState.Leased && completion.StartedAt is { } startedAt)
-            {
-                runState = await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
-                task = task with { State = TaskState.Running };
-            }
-            var spec = FromJson<TaskSpec>(task.Spec);
-            var (state, reason) = Outcome.Decide(result, task.StopReason, spec.Timeout);
-            string? history = null;
-            if (state == TaskState.Failed)
-            {
-                var attempts = FromJson<List<AttemptRecord>>(task.History);
-                attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, reason ?? "failed"));
-                history = Json(attempts);
-                var decision = Retries.Decide(PolicyOf(spec, task.MaxAttempts), task.Attempt, Retries.Classify(result), result.ExitCode);
-                if (decision.Retry)
-                {
-                    await RequeueAsync(connection, tx, task, runState!.Value, history, now, decision.Delay, ct);
-                    await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
-                        $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct, task.Id);
-                    await tx.CommitAsync(ct);
-                    return WriteResult.Accepted;
-                }
-                if (attempts.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
-            }
-            await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct);
-            await tx.CommitAsync(ct);
-            return spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock;
+            var written = await CompleteInAsync(connection, tx, taskId, epoch, completion, now, ct);
+            if (Commits(written)) await tx.CommitAsync(ct);
+            return written;
         }
+    }
+
+    /// <summary>Whether a completion wrote anything: a stale epoch, an unknown task and a log gap write nothing.</summary>
+    private static bool Commits(WriteResult written) => written.Status == WriteStatus.Accepted && written.LogGapAt is null;
+
+    private async Task<WriteResult> CompleteInAsync(DbConnection connection, DbTransaction tx, string taskId, long epoch, Completion completion,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var result = completion.Result;
+        var runState = await LockRunOfTaskAsync(connection, tx, taskId, ct);
+        var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+        if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
+        if (completion.Lines is { Count: > 0 } lines)
+        {
+            if (completion.LogOffset > task.LogOffset) return new WriteResult(WriteStatus.Accepted, LogGapAt: task.LogOffset);
+            await InsertAgentLinesAsync(connection, tx, task, completion.LogOffset, lines, ct);
+        }
+        if (task.State == TaskState.Leased && completion.StartedAt is { } startedAt)
+        {
+            runState = await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
+            task = task with { State = TaskState.Running };
+        }
+        var spec = FromJson<TaskSpec>(task.Spec);
+        var (state, reason) = Outcome.Decide(result, task.StopReason, spec.Timeout);
+        string? history = null;
+        if (state == TaskState.Failed)
+        {
+            var attempts = FromJson<List<AttemptRecord>>(task.History);
+            attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, reason ?? "failed"));
+            history = Json(attempts);
+            var decision = Retries.Decide(PolicyOf(spec, task.MaxAttempts), task.Attempt, Retries.Classify(result), result.ExitCode);
+            if (decision.Retry)
+            {
+                await RequeueAsync(connection, tx, task, runState!.Value, history, now, decision.Delay, ct);
+                await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
+                    $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct, task.Id);
+                return WriteResult.Accepted;
+            }
+            if (attempts.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
+        }
+        await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct);
+        return spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock;
     }
 
     public async Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct)
