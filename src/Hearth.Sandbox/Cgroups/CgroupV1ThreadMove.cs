@@ -61,8 +61,28 @@ internal sealed class CgroupV1ThreadMove : IDisposable
         _afterLeaving?.Invoke();
     }
 
-    /// <summary>Controller → this thread's cgroup path, from <c>/proc/thread-self/cgroup</c> ("ID:c1,c2:/path").</summary>
+    private const long RereadAfterMs = 10_000;
+
+    [ThreadStatic] private static Dictionary<string, string>? _homePaths;
+    [ThreadStatic] private static long _homePathsReadAt;
+
+    /// <summary>
+    /// Controller → this thread's cgroup path, from <c>/proc/thread-self/cgroup</c> ("ID:c1,c2:/path"). Read again at
+    /// most every 10 s: the file costs more than the move itself, and the agent's own cgroups change only when an
+    /// operator moves the agent (its spawner thread follows within that time).
+    /// </summary>
     private static Dictionary<string, string> CurrentPaths()
+    {
+        var now = Environment.TickCount64;
+        if (_homePaths is null || now - _homePathsReadAt > RereadAfterMs)
+        {
+            _homePaths = ReadPaths();
+            _homePathsReadAt = now;
+        }
+        return _homePaths;
+    }
+
+    private static Dictionary<string, string> ReadPaths()
     {
         var paths = new Dictionary<string, string>();
         foreach (var line in File.ReadAllLines("/proc/thread-self/cgroup"))

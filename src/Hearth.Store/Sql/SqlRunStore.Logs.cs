@@ -12,8 +12,7 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            await LockRunOfTaskAsync(connection, tx, taskId, ct);
-            var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            var (_, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             if (task.Status != WriteStatus.Accepted) return new AppendResult(task.Status);
             if (offset > task.LogOffset) return new AppendResult(WriteStatus.Accepted, task.LogOffset, Gap: true);
 
