@@ -94,22 +94,26 @@ try
         // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's measurement.
         foreach (var agent in agents) agent.Signal(19);
         submitRates.Add(await api.SubmitAsync(tasks, agentCount));
-        var (serverCpu, agentCpu) = (server.CpuTime, Sum(agents.Select(a => a.CpuTime)));
+        var (serverCpu, agentCpu, machineCpu) = (server.CpuTime, Sum(agents.Select(a => a.CpuTime)), MachineCpu.Busy());
         var start = DateTimeOffset.UtcNow;
         Console.Error.WriteLine($"round {round + 1}: the agents drain the queue");
         foreach (var agent in agents) agent.Signal(18);
         var end = await api.WaitForAllAsync(tasks, TimeSpan.FromMinutes(10));
         apiRates.Add(tasks / (end - start).TotalSeconds);
         // Where the time goes: CPU per task in the server and in the agents while they drained the queue.
-        var perTask = $"CPU per task: server {(server.CpuTime - serverCpu).TotalMilliseconds / tasks:F1} ms, " +
-            $"agents {(Sum(agents.Select(a => a.CpuTime)) - agentCpu).TotalMilliseconds / tasks:F1} ms";
+        var perTask = $"CPU per task: server {(server.CpuTime - serverCpu).TotalMilliseconds / tasks:F2} ms, " +
+            $"agents {(Sum(agents.Select(a => a.CpuTime)) - agentCpu).TotalMilliseconds / tasks:F2} ms, " +
+            $"whole machine {(MachineCpu.Busy() - machineCpu).TotalMilliseconds / tasks:F2} ms";
 
         // The agents stay frozen while the raw loop runs, so that only the server's idle polls touch the database.
         foreach (var agent in agents) agent.Signal(19);
-        rawRates.Add(await raw.MeasureAsync(tasks, agentCount));
+        var (rawRate, rawCpu) = await raw.MeasureAsync(tasks, agentCount);
+        rawRates.Add(rawRate);
         foreach (var agent in agents) agent.Signal(18);
+        var execFloor = await MachineCpu.ExecFloorAsync(tasks);
         Console.WriteLine($"round {round + 1}: server + {agentCount} agents {apiRates[^1]:F0} tasks/s, raw SQL {rawRates[^1]:F0} tasks/s " +
-            $"(submissions {submitRates[^1]:F0} runs/s; {perTask})");
+            $"(submissions {submitRates[^1]:F0} runs/s; {perTask}; raw loop, whole machine {rawCpu.TotalMilliseconds:F2} ms per task; " +
+            $"one /bin/true from a shell loop {execFloor.TotalMilliseconds:F2} ms)");
     }
     double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
     Console.WriteLine($"median: server + {agentCount} agents {Median(apiRates):F0} tasks/s, raw SQL {Median(rawRates):F0} tasks/s, " +

@@ -15,7 +15,8 @@ public sealed class RawFloor(IRunStore store, IRawClaimLoop loop, Func<DbConnect
     private static readonly TaskSpec Spec = new() { Command = ["true"], Requirements = new Dictionary<string, string> { ["bench"] = "raw" } };
     private int _batch;
 
-    public async Task<double> MeasureAsync(int tasks, int claimers)
+    /// <summary>Drains a fresh queue of <paramref name="tasks"/>; returns tasks per second and the whole machine's busy CPU per task while it drained.</summary>
+    public async Task<(double Rate, TimeSpan CpuPerTask)> MeasureAsync(int tasks, int claimers)
     {
         var prefix = $"raw{++_batch}";
         var now = DateTimeOffset.UtcNow;
@@ -24,15 +25,17 @@ public sealed class RawFloor(IRunStore store, IRawClaimLoop loop, Func<DbConnect
             var run = new Run { Id = $"{prefix}-{i:D6}", Kind = "command", State = RunState.Starting, CreatedAt = now, Spec = Spec };
             await store.CreateRunAsync(run, Enumerable.Range(0, Math.Min(10, tasks - i)).Select(t => new NewTask($"{run.Id}-{t}", "t", Spec, 1)).ToList(), CancellationToken.None);
         }
+        var busy = MachineCpu.Busy();
         var clock = Stopwatch.StartNew();
         var done = (await Task.WhenAll(Enumerable.Range(0, claimers).Select(_ => Task.Run(() => loop.DrainAsync(CancellationToken.None))))).Sum();
         clock.Stop();
+        var cpuPerTask = (MachineCpu.Busy() - busy) / tasks;
         if (done != tasks) throw new InvalidOperationException($"the raw loop drained {done} of {tasks} tasks");
         await using var connection = connect();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"UPDATE runs SET state = 'Succeeded' WHERE id LIKE '{prefix}-%';";
         await command.ExecuteNonQueryAsync();
-        return done / clock.Elapsed.TotalSeconds;
+        return (done / clock.Elapsed.TotalSeconds, cpuPerTask);
     }
 }

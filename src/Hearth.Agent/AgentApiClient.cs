@@ -12,7 +12,16 @@ public sealed class AgentApiClient(HttpClient http)
 {
     public static HttpClient CreateHttpClient(AgentOptions options)
     {
-        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) })
+        // The protocol follows no redirects, keeps no cookies and carries no trace context: no handler stage for any of them
+        // on a path taken twice per task.
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+        };
+        var client = new HttpClient(handler)
         {
             BaseAddress = options.Server,
             Timeout = Timeout.InfiniteTimeSpan,

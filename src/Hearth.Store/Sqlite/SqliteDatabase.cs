@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Hearth.Store.Sqlite;
@@ -16,6 +17,9 @@ public sealed class SqliteDatabase
     // (1, 2, 5 … 100 ms) and retries: under load the write lock would sit free while every waiter slept. Other processes
     // on the same file still meet the busy handler.
     private readonly SemaphoreSlim _writers = new(1, 1);
+
+    private static readonly object Configured = new();
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
 
     public SqliteDatabase(string path)
     {
@@ -36,9 +40,15 @@ public sealed class SqliteDatabase
         try
         {
             await connection.OpenAsync(ct);
-            await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
-            await pragma.ExecuteNonQueryAsync(ct);
+            // The settings belong to the native handle, which the pool hands out again: set them on its first opening only
+            // (three statements parsed on every transaction otherwise, inside the write lock).
+            if (!_configured.TryGetValue(connection.Handle!, out _))
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+                await pragma.ExecuteNonQueryAsync(ct);
+                _configured.AddOrUpdate(connection.Handle!, Configured);
+            }
             return connection;
         }
         catch
