@@ -56,7 +56,8 @@ internal static class CgroupFiles
     {
         foreach (var pid in ReadPids(directory))
         {
-            Native.Kill(pid, signal);
+            // Never the agent itself, should one of its threads ever be found in a sandbox's cgroup.
+            if (pid != Environment.ProcessId) Native.Kill(pid, signal);
         }
     }
 

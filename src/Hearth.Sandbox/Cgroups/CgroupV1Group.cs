@@ -5,11 +5,13 @@ namespace Hearth.Sandbox.Cgroups;
 /// <param name="byController">Controller → this sandbox's directory.</param>
 /// <param name="mountPoints">Controller → its hierarchy's mount point.</param>
 /// <param name="pidsLimit">The pids.max written, if any.</param>
+/// <param name="idle">Controller → where this group's emptied directories may be kept for reuse (a group without limits only).</param>
 internal sealed class CgroupV1Group(
     IReadOnlyDictionary<string, string> byController,
     IReadOnlyDictionary<string, string> mountPoints,
     long? pidsLimit,
-    TimeProvider time) : ICgroup
+    TimeProvider time,
+    IReadOnlyDictionary<string, IdleDirectories>? idle = null) : ICgroup
 {
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(1);
@@ -28,6 +30,8 @@ internal sealed class CgroupV1Group(
         }
     }
 
+    public bool ThreadsCanJoin => true;
+
     public IDisposable? JoinCallingThread()
     {
         // The thread counts against pids.max while it is inside: one more until it has left.
@@ -43,7 +47,7 @@ internal sealed class CgroupV1Group(
     {
         foreach (var pid in Pids())
         {
-            if (!except.Contains(pid))
+            if (!except.Contains(pid) && pid != Environment.ProcessId)
             {
                 Native.Kill(pid, signal);
             }
@@ -78,8 +82,10 @@ internal sealed class CgroupV1Group(
     public async ValueTask DisposeAsync()
     {
         await KillAllAsync(CancellationToken.None).ConfigureAwait(false);
-        foreach (var directory in Directories)
+        foreach (var (controller, directory) in byController)
         {
+            // Kept only empty and thawed (KillAllAsync thaws what it froze), as a new tracking group would be.
+            if (idle is not null && CgroupFiles.ReadPids(directory).Count == 0 && idle[controller].TryKeep(directory)) continue;
             await CgroupFiles.RemoveAsync(directory, time, CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -1,3 +1,5 @@
+using Hearth.Sandbox.Running;
+
 namespace Hearth.Sandbox.Cgroups;
 
 /// <summary>
@@ -9,7 +11,11 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
 {
     private static readonly string[] Known = ["memory", "pids", "cpu", "freezer"];
 
+    // Tracking cgroups (no limits) are the same every time: emptied ones are kept per controller and renamed into place.
+    private const int IdlePerController = 32;
+
     private readonly Dictionary<string, string> _parents;
+    private readonly Dictionary<string, IdleDirectories> _idle;
     private readonly Dictionary<string, string> _mountPoints;
     private readonly CgroupOptions _options;
     private readonly TimeProvider _time;
@@ -18,6 +24,8 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
         CgroupOptions options, TimeProvider time)
     {
         _parents = parents;
+        // What an agent kept when it stopped is adopted by the next one on the same parent: the kept set stays bounded.
+        _idle = parents.ToDictionary(p => p.Key, p => IdleDirectories.Adopt(p.Value, IdlePerController, noReplace: false));
         _mountPoints = mountPoints;
         Unavailable = unavailable;
         _options = options;
@@ -98,6 +106,7 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
         }
 
         var directories = new Dictionary<string, string>();
+        var reusable = limits.IsEmpty;
         try
         {
             foreach (var controller in wanted)
@@ -107,7 +116,7 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
                 {
                     throw new SandboxStartException($"cgroup {directory} already exists (sandbox id reused?)");
                 }
-                Directory.CreateDirectory(directory);
+                if (!reusable || !_idle[controller].TryTake(directory)) Directory.CreateDirectory(directory);
                 directories[controller] = directory;
             }
             Apply(directories, limits);
@@ -128,7 +137,7 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
             }
             throw;
         }
-        return new CgroupV1Group(directories, _mountPoints, limits.Pids, _time);
+        return new CgroupV1Group(directories, _mountPoints, limits.Pids, _time, reusable ? _idle : null);
     }
 
     private void Require(bool asked, string controller, string what, List<string> wanted)

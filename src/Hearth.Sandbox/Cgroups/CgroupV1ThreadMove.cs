@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
 namespace Hearth.Sandbox.Cgroups;
 
 /// <summary>
@@ -6,12 +9,34 @@ namespace Hearth.Sandbox.Cgroups;
 /// the global lock that moving another process takes, which waits for an RCU grace period: about 20 µs for the round
 /// trip here, against 0.7 ms for one <c>cgroup.procs</c> write of a child's pid per hierarchy.
 /// </summary>
-internal sealed class CgroupV1ThreadMove : IDisposable
+/// <remarks>
+/// A thread created by this one while it is inside would stay in the sandbox's cgroups, be frozen and killed with it,
+/// and make the agent's pid one of the sandbox's. So between the first move in and the last move out nothing runs
+/// that allocates managed memory (a garbage collection could start the runtime's background GC thread) or wakes the
+/// runtime: every path is encoded before, and the moves are bare open/write/close calls.
+/// </remarks>
+internal sealed unsafe partial class CgroupV1ThreadMove : IDisposable
 {
-    private readonly List<string> _homes = [];
-    private readonly Action? _afterLeaving;
+    private const int WriteOnly = 1;
+    private const int CloseOnExec = 0x80000;
+    private const long RereadAfterMs = 10_000;
 
-    private CgroupV1ThreadMove(Action? afterLeaving) => _afterLeaving = afterLeaving;
+    [ThreadStatic] private static Dictionary<string, string>? _homePaths;
+    [ThreadStatic] private static long _homePathsReadAt;
+
+    private readonly nint[] _targets;
+    private readonly nint[] _homes;
+    private readonly string[] _homeNames;
+    private readonly Action? _afterLeaving;
+    private int _entered;
+
+    private CgroupV1ThreadMove(nint[] targets, nint[] homes, string[] homeNames, Action? afterLeaving)
+    {
+        _targets = targets;
+        _homes = homes;
+        _homeNames = homeNames;
+        _afterLeaving = afterLeaving;
+    }
 
     /// <param name="targets">Controller → the sandbox's directory for it.</param>
     /// <param name="mountPoints">Controller → its hierarchy's mount point.</param>
@@ -19,52 +44,77 @@ internal sealed class CgroupV1ThreadMove : IDisposable
     public static CgroupV1ThreadMove Enter(IReadOnlyDictionary<string, string> targets, IReadOnlyDictionary<string, string> mountPoints, Action? afterLeaving)
     {
         var current = CurrentPaths();
-        var move = new CgroupV1ThreadMove(afterLeaving);
-        try
+        var targetTasks = new List<nint>();
+        var homeTasks = new List<nint>();
+        var homeNames = new List<string>();
+        var targetNames = new List<string>();
+        foreach (var (controller, target) in targets)
         {
-            foreach (var (controller, target) in targets)
+            targetNames.Add(target);
+            var mountPoint = mountPoints[controller];
+            var home = current.TryGetValue(controller, out var path) ? Path.Join(mountPoint, path) : mountPoint;
+            targetTasks.Add(Utf8(Path.Join(target, "tasks")));
+            homeTasks.Add(Utf8(Path.Join(home, "tasks")));
+            homeNames.Add(home);
+        }
+        var move = new CgroupV1ThreadMove([.. targetTasks], [.. homeTasks], [.. homeNames], afterLeaving);
+        // From here to Dispose: no managed allocation (see remarks).
+        for (var i = 0; i < move._targets.Length; i++)
+        {
+            var error = WriteZero(move._targets[i]);
+            if (error != 0)
             {
-                var mountPoint = mountPoints[controller];
-                var home = current.TryGetValue(controller, out var path) ? Path.Join(mountPoint, path) : mountPoint;
-                CgroupFiles.Write(target, "tasks", "0");
-                move._homes.Add(home);
+                move.Dispose();
+                throw new IOException($"cannot move the spawner thread into {targetNames[i]}: {Marshal.GetPInvokeErrorMessage(error)}");
             }
-            return move;
+            move._entered = i + 1;
         }
-        catch
-        {
-            move.Dispose();
-            throw;
-        }
+        return move;
     }
 
     public void Dispose()
     {
-        List<Exception>? failures = null;
-        foreach (var home in _homes)
+        var failed = -1;
+        var failure = 0;
+        for (var i = 0; i < _entered; i++)
         {
-            try
-            {
-                CgroupFiles.Write(home, "tasks", "0");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                (failures ??= []).Add(e);
-            }
+            var error = WriteZero(_homes[i]);
+            if (error != 0 && failed < 0) (failed, failure) = (i, error);
         }
-        _homes.Clear();
-        if (failures is not null)
+        _entered = 0;
+        foreach (var pointer in _targets.Concat(_homes)) NativeMemory.Free((void*)pointer);
+        Array.Clear(_targets);
+        Array.Clear(_homes);
+        if (failed >= 0)
         {
             // The thread stays in a sandbox's cgroup: that sandbox's kill would see the agent. Nothing may go on.
-            throw new InvalidOperationException("cannot move the sandbox spawner thread back to the agent's cgroups", new AggregateException(failures));
+            throw new InvalidOperationException(
+                $"cannot move the sandbox spawner thread back to {_homeNames[failed]}: {Marshal.GetPInvokeErrorMessage(failure)}");
         }
         _afterLeaving?.Invoke();
     }
 
-    private const long RereadAfterMs = 10_000;
+    /// <summary>Writes "0" to the file at <paramref name="path"/> (a NUL-terminated UTF-8 string); 0 or an errno.</summary>
+    private static int WriteZero(nint path)
+    {
+        if (path == 0) return 0;
+        var fd = open((byte*)path, WriteOnly | CloseOnExec);
+        if (fd < 0) return Marshal.GetLastPInvokeError();
+        byte zero = (byte)'0';
+        var written = write(fd, &zero, 1);
+        var error = written == 1 ? 0 : Marshal.GetLastPInvokeError();
+        close(fd);
+        return error;
+    }
 
-    [ThreadStatic] private static Dictionary<string, string>? _homePaths;
-    [ThreadStatic] private static long _homePathsReadAt;
+    private static nint Utf8(string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        var bytes = (byte*)NativeMemory.Alloc((nuint)length + 1);
+        Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, length));
+        bytes[length] = 0;
+        return (nint)bytes;
+    }
 
     /// <summary>
     /// Controller → this thread's cgroup path, from <c>/proc/thread-self/cgroup</c> ("ID:c1,c2:/path"). Read again at
@@ -99,4 +149,13 @@ internal sealed class CgroupV1ThreadMove : IDisposable
         }
         return paths;
     }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int open(byte* path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
 }

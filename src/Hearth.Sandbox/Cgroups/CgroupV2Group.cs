@@ -14,6 +14,8 @@ internal sealed class CgroupV2Group(string directory, TimeProvider time) : ICgro
 
     public IDisposable? JoinCallingThread() => null;
 
+    public bool ThreadsCanJoin => false;
+
     public IReadOnlyList<int> Pids() => CgroupFiles.ReadPids(directory);
 
     public void Signal(int signal, IReadOnlySet<int> except)

@@ -19,6 +19,9 @@ internal interface ICgroup : IAsyncDisposable
     /// </summary>
     IDisposable? JoinCallingThread();
 
+    /// <summary>Whether <see cref="JoinCallingThread"/> can move a thread (cgroup v1), known before any move.</summary>
+    bool ThreadsCanJoin { get; }
+
     /// <summary>Pids currently in the cgroup.</summary>
     IReadOnlyList<int> Pids();
 

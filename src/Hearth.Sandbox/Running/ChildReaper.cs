@@ -31,7 +31,8 @@ internal static unsafe partial class ChildReaper
         return exited.Task;
     }
 
-    private static void EnsureRegistered()
+    /// <summary>Registers the SIGCHLD handler (and so starts the runtime's signal thread) if it is not yet.</summary>
+    public static void EnsureRegistered()
     {
         lock (Reaping)
         {

@@ -25,8 +25,12 @@ internal static unsafe partial class PosixSpawn
 
     /// <summary>Starts <paramref name="argv"/> with stdin, stdout and stderr set to the given descriptors; returns the pid.</summary>
     /// <param name="stdin">A descriptor, or -1 for /dev/null.</param>
+    /// <param name="around">
+    /// Entered right before posix_spawn and disposed right after it, with everything already encoded: between the two
+    /// nothing runs but the spawn (a cgroup v1 join relies on that, see <see cref="Cgroups.CgroupV1ThreadMove"/>).
+    /// </param>
     public static int Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, int stdin, int stdout, int stderr)
+        string workingDirectory, int stdin, int stdout, int stderr, Func<IDisposable?>? around = null)
     {
         var attr = NativeMemory.AllocZeroed(AttrBytes);
         var actions = NativeMemory.AllocZeroed(FileActionsBytes);
@@ -64,8 +68,13 @@ internal static unsafe partial class PosixSpawn
             var e = 0;
             foreach (var (key, value) in environment) envBlock[e++] = Utf8(strings, $"{key}={value}");
 
+            var program = Utf8(strings, path);
             int pid;
-            var error = posix_spawn(&pid, Utf8(strings, path), actions, attr, argvBlock, envBlock);
+            int error;
+            using (around?.Invoke())
+            {
+                error = posix_spawn(&pid, program, actions, attr, argvBlock, envBlock);
+            }
             if (error != 0)
             {
                 throw new SandboxStartException($"cannot start {path}: {Marshal.GetPInvokeErrorMessage(error)} (errno {error})");

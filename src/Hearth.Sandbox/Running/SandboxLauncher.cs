@@ -47,23 +47,27 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
     /// <summary>Runs on the spawner thread.</summary>
     private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch)
     {
-        IDisposable? joined;
+        // The reaper's signal thread starts here, in the agent's own cgroups: started during a join, it would stay in the sandbox's.
+        ChildReaper.EnsureRegistered();
+        if (launch.Cgroup is { ThreadsCanJoin: false })
+        {
+            IReadOnlyList<string> gate = [options.ShellPath, "-c", GateScript, "hearth-sandbox", .. launch.Argv];
+            return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true), true);
+        }
+        var cgroup = launch.Cgroup;
+        return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false,
+            cgroup is null ? null : () => Join(cgroup)), false);
+    }
+
+    private static IDisposable? Join(Cgroups.ICgroup cgroup)
+    {
         try
         {
-            joined = launch.Cgroup?.JoinCallingThread();
+            return cgroup.JoinCallingThread();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SandboxStartException($"cannot move the sandbox into its cgroups: {e.Message}", e);
         }
-        using (joined)
-        {
-            if (launch.Cgroup is null || joined is not null)
-            {
-                return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false), false);
-            }
-        }
-        IReadOnlyList<string> gate = [options.ShellPath, "-c", GateScript, "hearth-sandbox", .. launch.Argv];
-        return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true), true);
     }
 }

@@ -35,8 +35,9 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
     public bool HasExited => Exited.IsCompleted;
 
     /// <summary>Starts the program; with <paramref name="gated"/>, its stdin is a pipe the caller opens with <see cref="OpenGate"/>.</summary>
+    /// <param name="around">Entered just before the spawn itself and disposed just after it (see <see cref="PosixSpawn.Start"/>).</param>
     public static SpawnedProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, bool gated)
+        string workingDirectory, bool gated, Func<IDisposable?>? around = null)
     {
         var owned = new List<int>();
         try
@@ -44,7 +45,7 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
             var (stdoutRead, stdoutWrite) = Pipe(owned);
             var (stderrRead, stderrWrite) = Pipe(owned);
             var (gateRead, gateWrite) = gated ? Pipe(owned) : (-1, -1);
-            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdoutWrite, stderrWrite);
+            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdoutWrite, stderrWrite, around);
             foreach (var childEnd in new[] { stdoutWrite, stderrWrite, gateRead })
             {
                 Close(childEnd);
