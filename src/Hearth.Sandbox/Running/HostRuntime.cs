@@ -5,7 +5,10 @@ namespace Hearth.Sandbox.Running;
 /// <summary>What the host-process drivers share: the launcher and the cgroup support found on this host.</summary>
 internal sealed class HostRuntime
 {
+    private const int KeptScratchPerRoot = 32;
+
     private readonly Lazy<CgroupSupport> _cgroups;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IdleDirectories> _keptScratch = new(StringComparer.Ordinal);
 
     public HostRuntime(LauncherOptions launcher, CgroupOptions cgroups, TimeProvider time)
     {
@@ -46,7 +49,9 @@ internal sealed class HostRuntime
         SandboxIds.Validate(spec.SandboxId);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var scratch = spec.WorkspaceDirectory is { } workspace ? ScratchDirectory.Borrow(workspace) : ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var scratch = spec.WorkspaceDirectory is { } workspace
+            ? ScratchDirectory.Borrow(workspace)
+            : ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId, KeptScratch(spec.ScratchRoot));
         ICgroup? cgroup = null;
         try
         {
@@ -65,6 +70,10 @@ internal sealed class HostRuntime
             throw;
         }
     }
+
+    /// <summary>Emptied scratch directories of a root, kept for the next sandboxes (an agent makes one per task).</summary>
+    private IdleDirectories? KeptScratch(string scratchRoot) =>
+        Path.IsPathRooted(scratchRoot) ? _keptScratch.GetOrAdd(scratchRoot, root => IdleDirectories.Adopt(root, KeptScratchPerRoot, noReplace: true)) : null;
 
     public Dictionary<string, string> BaseAttributes()
     {

@@ -84,7 +84,7 @@ internal sealed class RunningSandbox : ISandbox
         {
             await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
         }
-        await Attempt(() => { _launch.Scratch.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
+        await Attempt(() => { _launch.Scratch.Recycle(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
         _process.Dispose();
         _output.Dispose();
         _lifetime.Dispose();

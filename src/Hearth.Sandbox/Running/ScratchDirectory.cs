@@ -1,16 +1,22 @@
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
-/// &lt;ScratchRoot&gt;/&lt;sandbox-id&gt;, created fresh for one sandbox and removed with everything in it.
+/// &lt;ScratchRoot&gt;/&lt;sandbox-id&gt;, empty for one sandbox and emptied after it: either removed, or, when a pool of kept
+/// directories is given, emptied, given back the agent's owner and mode, and kept for a later sandbox.
 /// </summary>
-internal sealed class ScratchDirectory
+internal sealed partial class ScratchDirectory
 {
-    private readonly bool _owned;
+    // The mode a scratch directory gets from mkdir under this process's umask, seen on the first one made.
+    private static UnixFileMode? _pristineMode;
 
-    private ScratchDirectory(string root, bool owned = true)
+    private readonly bool _owned;
+    private readonly IdleDirectories? _kept;
+
+    private ScratchDirectory(string root, bool owned = true, IdleDirectories? kept = null)
     {
         Root = root;
         _owned = owned;
+        _kept = kept;
     }
 
     /// <summary>A directory someone else created and removes (a task's shared workspace); <see cref="Delete"/> leaves it.</summary>
@@ -23,7 +29,8 @@ internal sealed class ScratchDirectory
 
     public string Root { get; }
 
-    public static ScratchDirectory Create(string scratchRoot, string sandboxId)
+    /// <param name="kept">Emptied directories of <paramref name="scratchRoot"/> to take this one from and give it back to.</param>
+    public static ScratchDirectory Create(string scratchRoot, string sandboxId, IdleDirectories? kept = null)
     {
         if (string.IsNullOrWhiteSpace(scratchRoot) || !Path.IsPathRooted(scratchRoot))
         {
@@ -37,8 +44,12 @@ internal sealed class ScratchDirectory
             {
                 throw new SandboxStartException($"scratch directory {root} already exists (sandbox id reused?)");
             }
-            Directory.CreateDirectory(root);
-            return new ScratchDirectory(root);
+            if (kept is null || !kept.TryTake(root))
+            {
+                Directory.CreateDirectory(root);
+                _pristineMode ??= File.GetUnixFileMode(root);
+            }
+            return new ScratchDirectory(root, owned: true, kept);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -51,6 +62,16 @@ internal sealed class ScratchDirectory
         var path = Path.Combine(Root, name);
         Directory.CreateDirectory(path);
         return path;
+    }
+
+    /// <summary>After a sandbox that ran: emptied and kept for a later one when there is a pool and room in it, else deleted.</summary>
+    public void Recycle()
+    {
+        if (_owned && _kept is not null && Directory.Exists(Root) && TryEmpty() && _kept.TryKeep(Root))
+        {
+            return;
+        }
+        Delete();
     }
 
     public void Delete()
@@ -73,4 +94,36 @@ internal sealed class ScratchDirectory
             Directory.Delete(Root, recursive: true);
         }
     }
+
+    /// <summary>Makes the directory what a new one would be (no entries, the agent's owner, mkdir's mode); false when it cannot.</summary>
+    private bool TryEmpty()
+    {
+        if (_pristineMode is not { } mode || OperatingSystem.IsWindows()) return false;
+        try
+        {
+            var directory = new DirectoryInfo(Root);
+            if (directory.LinkTarget is not null) return false;
+            foreach (var entry in directory.EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo child && child.LinkTarget is null) child.Delete(recursive: true);
+                else entry.Delete();
+            }
+            if (lchown(Root, geteuid(), getegid()) != 0) return false;
+            File.SetUnixFileMode(Root, mode);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int lchown(string path, uint owner, uint group);
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial uint getegid();
 }
