@@ -371,21 +371,26 @@ public abstract partial class SqlRunStore
     {
         await ReleaseLocksAsync(connection, tx, task.Id, task.Spec, now, ct);
         Transitions.Task.Check(task.State, to);
-        await ExecAsync(connection, tx,
+        var sql =
             """
             UPDATE tasks SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now, lease_expires_at = NULL,
                 history = COALESCE(@history, history), started_at = COALESCE(@started, started_at) WHERE id = @id;
-            """, ct,
+            """;
+        List<(string, object?)> parameters =
+        [
             ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history),
-            ("@started", startedAt is { } s ? Ms(s) : null), ("@id", task.Id));
-        if (!EndsRun(task)) return;
-
-        var next = Outcome.ToRunState(to);
-        Transitions.Run.Check(runState, next);
-        await ExecAsync(connection, tx,
-            "UPDATE runs SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now, started_at = COALESCE(started_at, @started) WHERE id = @id;", ct,
-            ("@state", next.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@started", startedAt is { } s2 ? Ms(s2) : null),
-            ("@id", task.RunId));
+            ("@started", startedAt is { } s ? Ms(s) : null), ("@id", task.Id),
+        ];
+        if (EndsRun(task))
+        {
+            // The run ends with its last task: both rows in one command, one round trip to a database server.
+            var next = Outcome.ToRunState(to);
+            Transitions.Run.Check(runState, next);
+            sql += "\nUPDATE runs SET state = @runState, exit_code = @exit, reason = @reason, ended_at = @now, started_at = COALESCE(started_at, @started) WHERE id = @runId;";
+            parameters.Add(("@runState", next.ToString()));
+            parameters.Add(("@runId", task.RunId));
+        }
+        await ExecAsync(connection, tx, sql, ct, [.. parameters]);
     }
 
     /// <summary>
