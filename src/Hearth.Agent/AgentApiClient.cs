@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Core;
 using Hearth.Core.Api;
@@ -37,10 +36,10 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Long-polls for a task; null when the poll ended without one.</summary>
     public async Task<LeaseView?> LeaseAsync(LeaseBody body, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("api/v1/agent/lease", body, HearthJson.Options.TypeInfo<LeaseBody>(), ct);
+        using var response = await SendJsonAsync("api/v1/agent/lease", body, ct);
         if (response.StatusCode == HttpStatusCode.NoContent) return null;
         await EnsureAsync(response, null, ct);
-        return await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<LeaseView>(), ct);
+        return await ReadJsonAsync<LeaseView>(response, ct);
     }
 
     /// <summary>Tells the server this agent takes no more work; its poll in flight ends without a lease.</summary>
@@ -48,7 +47,7 @@ public sealed class AgentApiClient(HttpClient http)
     {
         try
         {
-            using var response = await http.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options.TypeInfo<LeaseBody>(), ct);
+            using var response = await SendJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), ct);
         }
         catch (HttpRequestException)
         {
@@ -65,15 +64,15 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Ships a chunk; returns the offset the server has stored up to (after a gap, where to resend from).</summary>
     public async Task<long> AppendLogsAsync(string taskId, LogChunkBody body, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, HearthJson.Options.TypeInfo<LogChunkBody>(), ct);
+        using var response = await SendJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, ct);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
-            var error = await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<ErrorView>(), ct);
+            var error = await ReadJsonAsync<ErrorView>(response, ct);
             if (error is { Code: "LOG_GAP", Details: JsonElement gap } && gap.TryGetProperty("next_offset", out var next)) return next.GetInt64();
             throw new StaleLeaseException(taskId);
         }
         await EnsureAsync(response, taskId, ct);
-        return (await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<LogChunkView>(), ct))!.NextOffset;
+        return (await ReadJsonAsync<LogChunkView>(response, ct))!.NextOffset;
     }
 
     /// <summary>Reports a result; returns the next lease when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.</summary>
@@ -83,16 +82,29 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options.TypeInfo<TBody>(), ct);
+        using var response = await SendJsonAsync(path, body, ct);
         await EnsureAsync(response, taskId, ct);
     }
 
     private async Task<TResponse?> PostAsync<TBody, TResponse>(string path, TBody body, string? taskId, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync(path, body, HearthJson.Options.TypeInfo<TBody>(), ct);
+        using var response = await SendJsonAsync(path, body, ct);
         await EnsureAsync(response, taskId, ct);
-        return await response.Content.ReadFromJsonAsync(HearthJson.Options.TypeInfo<TResponse>(), ct);
+        return await ReadJsonAsync<TResponse>(response, ct);
     }
+
+    private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
+
+    /// <summary>Posts <paramref name="body"/> serialized at once into one buffer (the bodies are small): no streaming writer per call.</summary>
+    private Task<HttpResponseMessage> SendJsonAsync<TBody>(string path, TBody body, CancellationToken ct)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, HearthJson.Options.TypeInfo<TBody>()));
+        content.Headers.ContentType = JsonType;
+        return http.PostAsync(path, content, ct);
+    }
+
+    private static async Task<T?> ReadJsonAsync<T>(HttpResponseMessage response, CancellationToken ct) =>
+        JsonSerializer.Deserialize(await response.Content.ReadAsByteArrayAsync(ct), HearthJson.Options.TypeInfo<T>());
 
     private static async Task EnsureAsync(HttpResponseMessage response, string? taskId, CancellationToken ct)
     {
