@@ -41,6 +41,23 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task A_claim_finds_the_one_task_it_can_run_behind_hundreds_it_cannot()
+    {
+        var gpuOnly = new TaskSpec { Command = ["x"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu" } };
+        for (var i = 0; i < 150; i++)
+        {
+            await CreateRunAsync(gpuOnly);
+            Advance(TimeSpan.FromMilliseconds(1));
+        }
+        var plain = await CreateRunAsync();
+
+        var lease = await ClaimAsync("cpu", new Dictionary<string, string> { ["pool"] = "cpu" });
+
+        Assert.Equal(plain.Id, lease!.RunId);
+        Assert.Null(await ClaimAsync("cpu", new Dictionary<string, string> { ["pool"] = "cpu" }));
+    }
+
+    [Fact]
     public async Task Every_write_with_a_stale_epoch_is_refused()
     {
         var run = await CreateRunAsync(maxAttempts: 2);

@@ -39,7 +39,8 @@ public sealed class SqliteRunStore : SqlRunStore
         var afterId = "";
         while (true)
         {
-            var candidates = new List<(string Id, string Requirements, long QueuedAt)>();
+            // Rows are matched as they are read, and reading stops at the first match: most claims read one row.
+            var read = 0;
             await using (var command = Command(connection, tx,
                 """
                 SELECT id, requirements, queued_at FROM tasks
@@ -49,17 +50,16 @@ public sealed class SqliteRunStore : SqlRunStore
                 """, ("@now", Ms(request.Now)), ("@after", after), ("@afterId", afterId), ("@page", ClaimPage)))
             await using (var reader = await command.ExecuteReaderAsync(ct))
             {
-                while (await reader.ReadAsync(ct)) candidates.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+                while (await reader.ReadAsync(ct))
+                {
+                    read++;
+                    var requirements = reader.GetString(1);
+                    if (requirements == "{}" || LabelMatch.Satisfies(request.Labels, FromJson<Dictionary<string, string>>(requirements)))
+                        return (ClaimUpdate("@id"), [("@id", reader.GetString(0))]);
+                    (after, afterId) = (reader.GetInt64(2), reader.GetString(0));
+                }
             }
-            if (candidates.Count == 0) return null;
-
-            foreach (var candidate in candidates)
-            {
-                if (candidate.Requirements == "{}" ||
-                    LabelMatch.Satisfies(request.Labels, FromJson<Dictionary<string, string>>(candidate.Requirements)))
-                    return (ClaimUpdate("@id"), [("@id", candidate.Id)]);
-            }
-            (after, afterId) = (candidates[^1].QueuedAt, candidates[^1].Id);
+            if (read < ClaimPage) return null;
         }
     }
 }
