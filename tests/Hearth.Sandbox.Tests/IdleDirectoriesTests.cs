@@ -41,7 +41,7 @@ public sealed class IdleDirectoriesTests : IDisposable
     }
 
     [Fact]
-    public void A_new_pool_adopts_what_an_earlier_one_kept_up_to_its_capacity_and_removes_the_rest()
+    public void A_new_pool_adopts_the_unused_directories_an_earlier_one_kept_up_to_its_capacity_and_removes_the_rest()
     {
         var earlier = new IdleDirectories(_parent, capacity: 8, noReplace: true);
         for (var i = 0; i < 3; i++)
@@ -51,10 +51,15 @@ public sealed class IdleDirectoriesTests : IDisposable
             Assert.True(earlier.TryKeep(directory));
         }
 
-        var adopted = IdleDirectories.Adopt(_parent, capacity: 2, noReplace: true);
+        // Something was left in one of them meanwhile: that one is not adopted (and, not being empty, stays).
+        var used = Directory.GetDirectories(_parent, IdleDirectories.Prefix + "*")[0];
+        File.WriteAllText(Path.Combine(used, "left"), "x");
 
-        Assert.Equal(2, adopted.Count);
+        var adopted = IdleDirectories.Adopt(_parent, capacity: 1, noReplace: true, unused: d => !Directory.EnumerateFileSystemEntries(d).Any());
+
+        Assert.Equal(1, adopted.Count);
         Assert.Equal(2, Directory.GetDirectories(_parent, IdleDirectories.Prefix + "*").Length);
+        Assert.True(File.Exists(Path.Combine(used, "left")));
         Assert.True(adopted.TryTake(Path.Combine(_parent, "again")));
         Assert.True(Directory.Exists(Path.Combine(_parent, "again")));
     }

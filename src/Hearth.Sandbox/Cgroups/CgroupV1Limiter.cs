@@ -25,7 +25,8 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
     {
         _parents = parents;
         // What an agent kept when it stopped is adopted by the next one on the same parent: the kept set stays bounded.
-        _idle = parents.ToDictionary(p => p.Key, p => IdleDirectories.Adopt(p.Value, IdlePerController, noReplace: false));
+        _idle = parents.ToDictionary(p => p.Key, p => IdleDirectories.Adopt(p.Value, IdlePerController, noReplace: false,
+            unused: kept => CgroupFiles.ReadPids(kept).Count == 0));
         _mountPoints = mountPoints;
         Unavailable = unavailable;
         _options = options;

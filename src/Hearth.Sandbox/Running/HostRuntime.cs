@@ -73,7 +73,8 @@ internal sealed class HostRuntime
 
     /// <summary>Emptied scratch directories of a root, kept for the next sandboxes (an agent makes one per task).</summary>
     private IdleDirectories? KeptScratch(string scratchRoot) =>
-        Path.IsPathRooted(scratchRoot) ? _keptScratch.GetOrAdd(scratchRoot, root => IdleDirectories.Adopt(root, KeptScratchPerRoot, noReplace: true)) : null;
+        Path.IsPathRooted(scratchRoot) ? _keptScratch.GetOrAdd(scratchRoot, root => IdleDirectories.Adopt(root, KeptScratchPerRoot, noReplace: true,
+            unused: kept => !Directory.EnumerateFileSystemEntries(kept).Any())) : null;
 
     public Dictionary<string, string> BaseAttributes()
     {

@@ -57,15 +57,18 @@ internal sealed partial class IdleDirectories(string parent, int capacity, bool 
         return done;
     }
 
-    /// <summary>A pool for <paramref name="parent"/> holding the kept directories already there (an earlier agent's), up to its capacity.</summary>
-    public static IdleDirectories Adopt(string parent, int capacity, bool noReplace)
+    /// <summary>
+    /// A pool for <paramref name="parent"/> holding the kept directories already there (an earlier agent's) that are
+    /// still <paramref name="unused"/>, up to its capacity; the others are removed if they can be.
+    /// </summary>
+    public static IdleDirectories Adopt(string parent, int capacity, bool noReplace, Func<string, bool> unused)
     {
         var pool = new IdleDirectories(parent, capacity, noReplace);
         try
         {
             foreach (var kept in Directory.EnumerateDirectories(parent, Prefix + "*"))
             {
-                if (pool._count < capacity)
+                if (pool._count < capacity && unused(kept))
                 {
                     pool._idle.Push(kept);
                     pool._count++;
