@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Hearth.Cli;
 using Hearth.Cli.Client;
 using Hearth.Cli.Commands;
 
@@ -31,6 +32,8 @@ root.Subcommands.Add(PlaybookCommand.Create());
 try
 {
     var parsed = root.Parse(args);
+    // A bare `hearth` keeps the parser's answer: the help text.
+    if (parsed.Errors.Count > 0 && args.Length > 0) return UsageErrors.Report(parsed);
     return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (CliException e)

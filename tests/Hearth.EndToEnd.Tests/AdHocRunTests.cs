@@ -188,6 +188,19 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_flag_the_parser_refuses_gets_one_line_that_names_it_and_exit_code_2()
+    {
+        var badNumber = await Cluster.CliAsync("run", "--pids", "abc", "--", "true");
+        var unknown = await Cluster.CliAsync("list", "--nope");
+
+        Assert.Equal(2, badNumber.ExitCode);
+        Assert.Equal("hearth: --pids: expected a whole number, got 'abc'\nSee 'hearth run --help'.\n", badNumber.Stderr);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.StartsWith("hearth: Unrecognized command or argument '--nope'.", unknown.Stderr);
+        Assert.DoesNotContain("Usage:", unknown.Stderr + unknown.Stdout);
+    }
+
+    [Fact]
     public async Task List_filters_by_status_and_prints_json()
     {
         var failed = await Cluster.CliAsync("run", "--", "false");
