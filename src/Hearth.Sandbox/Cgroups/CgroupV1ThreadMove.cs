@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Text;
+using Hearth.Sandbox.Running;
 
 namespace Hearth.Sandbox.Cgroups;
 
@@ -15,10 +15,8 @@ namespace Hearth.Sandbox.Cgroups;
 /// that allocates managed memory (a garbage collection could start the runtime's background GC thread) or wakes the
 /// runtime: every path is encoded before, and the moves are bare open/write/close calls.
 /// </remarks>
-internal sealed unsafe partial class CgroupV1ThreadMove : IDisposable
+internal sealed unsafe class CgroupV1ThreadMove : IDisposable
 {
-    private const int WriteOnly = 1;
-    private const int CloseOnExec = 0x80000;
     private const long RereadAfterMs = 10_000;
 
     [ThreadStatic] private static Dictionary<string, string>? _homePaths;
@@ -53,8 +51,8 @@ internal sealed unsafe partial class CgroupV1ThreadMove : IDisposable
             targetNames.Add(target);
             var mountPoint = mountPoints[controller];
             var home = current.TryGetValue(controller, out var path) ? Path.Join(mountPoint, path) : mountPoint;
-            targetTasks.Add(Utf8(Path.Join(target, "tasks")));
-            homeTasks.Add(Utf8(Path.Join(home, "tasks")));
+            targetTasks.Add((nint)Native.Utf8(Path.Join(target, "tasks")));
+            homeTasks.Add((nint)Native.Utf8(Path.Join(home, "tasks")));
             homeNames.Add(home);
         }
         var move = new CgroupV1ThreadMove([.. targetTasks], [.. homeTasks], [.. homeNames], afterLeaving);
@@ -98,22 +96,13 @@ internal sealed unsafe partial class CgroupV1ThreadMove : IDisposable
     private static int WriteZero(nint path)
     {
         if (path == 0) return 0;
-        var fd = open((byte*)path, WriteOnly | CloseOnExec);
+        var fd = Native.Open((byte*)path, Native.OpenWriteOnly | Native.CloseOnExec);
         if (fd < 0) return Marshal.GetLastPInvokeError();
         byte zero = (byte)'0';
-        var written = write(fd, &zero, 1);
+        var written = Native.Write(fd, &zero, 1);
         var error = written == 1 ? 0 : Marshal.GetLastPInvokeError();
-        close(fd);
+        Native.Close(fd);
         return error;
-    }
-
-    private static nint Utf8(string value)
-    {
-        var length = Encoding.UTF8.GetByteCount(value);
-        var bytes = (byte*)NativeMemory.Alloc((nuint)length + 1);
-        Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, length));
-        bytes[length] = 0;
-        return (nint)bytes;
     }
 
     /// <summary>
@@ -149,13 +138,4 @@ internal sealed unsafe partial class CgroupV1ThreadMove : IDisposable
         }
         return paths;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int open(byte* path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace Hearth.Sandbox.Running;
 
@@ -12,7 +11,7 @@ namespace Hearth.Sandbox.Running;
 /// Rename with RENAME_NOREPLACE, so a directory already at the target is never replaced (ext4 would replace an empty
 /// one). cgroupfs refuses the flag but never replaces anything either.
 /// </param>
-internal sealed partial class IdleDirectories(string parent, int capacity, bool noReplace)
+internal sealed class IdleDirectories(string parent, int capacity, bool noReplace)
 {
     /// <summary>The name every kept directory starts with: whatever carries it under a parent is Hearth's to reuse or remove.</summary>
     public const string Prefix = ".hearth-idle-";
@@ -41,21 +40,18 @@ internal sealed partial class IdleDirectories(string parent, int capacity, bool 
     /// <summary>Keeps the emptied directory <paramref name="path"/> for a later <see cref="TryTake"/>; false when it was not kept (remove it then).</summary>
     public bool TryKeep(string path)
     {
-        if (Interlocked.Increment(ref _count) > capacity || !Rename(path, Path.Join(parent, Prefix + Guid.NewGuid().ToString("N"))))
+        var kept = Path.Join(parent, Prefix + Guid.NewGuid().ToString("N"));
+        if (Interlocked.Increment(ref _count) > capacity || !Rename(path, kept))
         {
             Interlocked.Decrement(ref _count);
             return false;
         }
+        // Offered only once the rename is done, so that a taker never sees a name not yet in place.
+        _idle.Push(kept);
         return true;
     }
 
-    private bool Rename(string from, string to)
-    {
-        // Push the new name only once the rename is done, so that a taker never sees a name not yet in place.
-        var done = renameat2(AtCwd, from, AtCwd, to, noReplace ? RenameNoReplace : 0) == 0;
-        if (done && to.StartsWith(Path.Join(parent, Prefix), StringComparison.Ordinal)) _idle.Push(to);
-        return done;
-    }
+    private bool Rename(string from, string to) => Native.RenameAt2(AtCwd, from, AtCwd, to, noReplace ? RenameNoReplace : 0) == 0;
 
     /// <summary>
     /// A pool for <paramref name="parent"/> holding the kept directories already there (an earlier agent's) that are
@@ -96,7 +92,4 @@ internal sealed partial class IdleDirectories(string parent, int capacity, bool 
         {
         }
     }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int renameat2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
 }

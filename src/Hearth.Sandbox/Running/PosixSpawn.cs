@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Hearth.Sandbox.Running;
 
@@ -94,11 +93,8 @@ internal static unsafe partial class PosixSpawn
 
     private static byte* Utf8(List<nint> owned, string value)
     {
-        var length = Encoding.UTF8.GetByteCount(value);
-        var bytes = (byte*)NativeMemory.Alloc((nuint)length + 1);
+        var bytes = Native.Utf8(value);
         owned.Add((nint)bytes);
-        Encoding.UTF8.GetBytes(value, new Span<byte>(bytes, length));
-        bytes[length] = 0;
         return bytes;
     }
 

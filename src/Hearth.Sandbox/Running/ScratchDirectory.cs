@@ -4,7 +4,7 @@ namespace Hearth.Sandbox.Running;
 /// &lt;ScratchRoot&gt;/&lt;sandbox-id&gt;, empty for one sandbox and emptied after it: either removed, or, when a pool of kept
 /// directories is given, emptied, given back the agent's owner and mode, and kept for a later sandbox.
 /// </summary>
-internal sealed partial class ScratchDirectory
+internal sealed class ScratchDirectory
 {
     // The mode a scratch directory gets from mkdir under this process's umask, seen on the first one made.
     private static UnixFileMode? _pristineMode;
@@ -108,7 +108,7 @@ internal sealed partial class ScratchDirectory
                 if (entry is DirectoryInfo child && child.LinkTarget is null) child.Delete(recursive: true);
                 else entry.Delete();
             }
-            if (lchown(Root, geteuid(), getegid()) != 0) return false;
+            if (Native.LChown(Root, Native.GetEuid(), Native.GetEgid()) != 0) return false;
             File.SetUnixFileMode(Root, mode);
             return true;
         }
@@ -117,13 +117,4 @@ internal sealed partial class ScratchDirectory
             return false;
         }
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int lchown(string path, uint owner, uint group);
-
-    [System.Runtime.InteropServices.LibraryImport("libc")]
-    private static partial uint geteuid();
-
-    [System.Runtime.InteropServices.LibraryImport("libc")]
-    private static partial uint getegid();
 }

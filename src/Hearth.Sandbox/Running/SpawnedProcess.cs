@@ -71,7 +71,7 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
             ReadOnlySpan<byte> go = "go\n"u8;
             fixed (byte* bytes = go)
             {
-                return write(gate, bytes, (nuint)go.Length) == go.Length;
+                return Native.Write(gate, bytes, (nuint)go.Length) == go.Length;
             }
         }
         finally
@@ -104,15 +104,9 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
 
     private static void Close(int fd)
     {
-        if (fd >= 0) close(fd);
+        if (fd >= 0) Native.Close(fd);
     }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc")]
-    private static partial nint write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
 }

@@ -311,6 +311,10 @@ public abstract partial class SqlRunStore
 
     private string ReadLeasedTaskSql => $"SELECT {LeasedTaskColumns} FROM tasks WHERE id = @id{ForUpdate};";
 
+    /// <summary>
+    /// Locks the row of the task's run, so that run-wide reads and writes (log numbering, the run's outcome) see no
+    /// concurrent change, and reads the run's state (no row when there is no such task).
+    /// </summary>
     private string LockRunOfTaskSql => $"SELECT state FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};";
 
     /// <summary>Reads (and locks) a task for a write by its lease holder: NotFound, Stale (another epoch, or no longer leased), or Accepted.</summary>
@@ -322,7 +326,7 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>
-    /// <see cref="LockRunOfTaskAsync"/> then <see cref="ReadLeasedTaskAsync(DbConnection, DbTransaction, string, long, CancellationToken)"/>,
+    /// <see cref="LockRunOfTaskSql"/> then <see cref="ReadLeasedTaskAsync(DbConnection, DbTransaction, string, long, CancellationToken)"/>,
     /// in that lock order, sent as one command: one round trip to a database server instead of two.
     /// </summary>
     private async Task<(RunState? RunState, LeasedTask Task)> LockRunAndReadLeasedTaskAsync(DbConnection connection, DbTransaction tx, string taskId,
@@ -355,14 +359,6 @@ public abstract partial class SqlRunStore
     private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
         WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
         r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10));
-
-    /// <summary>
-    /// Locks the row of the task's run, so that run-wide reads and writes (log numbering, the run's outcome) see no
-    /// concurrent change, and returns the run's state; null when there is no such task.
-    /// </summary>
-    private async Task<RunState?> LockRunOfTaskAsync(DbConnection connection, DbTransaction tx, string taskId, CancellationToken ct) =>
-        await ScalarAsync(connection, tx, LockRunOfTaskSql, ct, ("@id", taskId))
-            is string state ? Enum.Parse<RunState>(state) : null;
 
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
     /// <param name="startedAt">The start of a task never reported running, written with its end (only when <see cref="EndsRun"/>).</param>
