@@ -92,7 +92,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             }
             catch (AgentProtocolException e) when (e.Status is 401 or 403)
             {
-                throw new InvalidOperationException($"the server at {options.Server} refused this agent's token: {e.Message}");
+                throw new AgentRefusedException($"the server at {options.Server} refused this agent's token ({ErrorOf(e)})");
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
@@ -102,6 +102,20 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             }
         }
         return null;
+    }
+
+    /// <summary>The server's own words when it answered with an error body ({"error": …}), else the whole answer.</summary>
+    private static string ErrorOf(AgentProtocolException e)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(e.Body);
+            return json.RootElement.TryGetProperty("error", out var error) ? $"{e.Status}: {error.GetString()}" : e.Message;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return e.Message;
+        }
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken ct)

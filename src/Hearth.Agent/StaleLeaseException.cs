@@ -10,4 +10,6 @@ public sealed class StaleLeaseException(string taskId) : Exception($"task {taskI
 public sealed class AgentProtocolException(int status, string body) : Exception($"server answered {status}: {body}")
 {
     public int Status { get; } = status;
+
+    public string Body { get; } = body;
 }

@@ -201,6 +201,15 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_agent_whose_token_the_server_refuses_exits_1_with_one_line()
+    {
+        var refused = await CliProcess.RunAsync(["agent", "--token", "ha_not-a-token", "--name", "refused"], Cluster.ClientEnv);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Matches(@"^hearth: the server at \S+ refused this agent's token \(401: [^\n]+\)\n$", refused.Stderr);
+    }
+
+    [Fact]
     public async Task List_filters_by_status_and_prints_json()
     {
         var failed = await Cluster.CliAsync("run", "--", "false");

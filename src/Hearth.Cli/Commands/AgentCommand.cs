@@ -98,6 +98,13 @@ public static class AgentCommand
         var host = new AgentHost(options, drivers, TimeProvider.System, loggers);
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(signal.Hard);
         using var _ = options.FinishOnDrain ? default : signal.Drain.Register(shutdown.Cancel);
-        await host.RunAsync(signal.Drain, shutdown.Token);
+        try
+        {
+            await host.RunAsync(signal.Drain, shutdown.Token);
+        }
+        catch (AgentRefusedException e)
+        {
+            throw new CliException(e.Message);
+        }
     }
 }
