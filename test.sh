@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# Runs Hearth's whole test suite. Installs the system packages the tests use when they are missing
+# Runs Hearth's whole test suite. Installs the system packages the product and the tests start when they are missing
 # (the tests start the servers they need themselves: registry, PostgreSQL, hearth) and removes what it started.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
 
-packages=(bubblewrap runc crun skopeo umoci docker-registry busybox-static git postgresql iproute2 procps)
+# Every program the product or the tests start, by the Debian package that ships it. Essential packages (coreutils,
+# bash, sh, hostname) are not listed.
+packages=(
+  bubblewrap      # bwrap: the bubblewrap driver
+  runc crun       # the OCI driver's runtimes
+  iproute2        # ip: the OCI bridge network (netns, veth, bridge); the tests' upstream namespace
+  nftables        # nft: the OCI bridge network's published ports and masquerade
+  procps          # sysctl in a container's network namespace; kill and ps in the tests
+  util-linux      # nsenter (the OCI driver's sysfs mount), runuser (the tests' PostgreSQL as 'postgres')
+  mount           # mount: the OCI driver's cgroup fix on hybrid hosts
+  git             # the agent's checkouts; the tests' repositories and git daemon
+  skopeo umoci    # the tests build and push images into a local registry with them
+  docker-registry # the tests' local registry
+  busybox-static  # the tests' image contents and upstream httpd
+  postgresql      # the tests' throwaway clusters (initdb, pg_ctl, postgres)
+  python3         # this script's closing line
+)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
