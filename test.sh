@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Runs Hearth's whole test suite. Installs the system packages the product and the tests start when they are missing
-# (the tests start the servers they need themselves: registry, PostgreSQL, hearth) and removes what it started.
+# (the tests start the servers they need themselves: registry, PostgreSQL, hearth, and stop them; what a crashed or
+# hung test host left running is stopped here). Ends with one line over every test project, also when the build
+# fails or a test host aborts. Its arguments go to both `dotnet build` and `dotnet test`.
+#
+#   HEARTH_TEST_HANG_TIMEOUT  a test silent this long fails with a dump of its host (default 5m)
+#   HEARTH_TEST_DEADLINE      the whole `dotnet test` is stopped after this (default 20m)
+#   HEARTH_TEST_ARGS          more arguments for `dotnet test` only, e.g. '--filter FullyQualifiedName~Lock'
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -32,25 +38,87 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# TRX files and hang dumps, one directory per test project (Directory.Build.props), kept after the run.
+results="$root/.artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+projects=()
+for p in tests/*/*.csproj; do projects+=("$(basename "$p" .csproj)"); done
 
-# The CLI as users run it (Native AOT, through ./hearth), built before the suite so its tests find it fresh.
-"$root/hearth" --version >/dev/null
-dotnet build Hearth.sln -c Release -nologo -v q "$@"
-status=0
-dotnet test Hearth.sln -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" "$@" || status=$?
+# Everything the test run starts inherits this mark, so what a crashed or hung test host left running (PostgreSQL,
+# docker-registry, hearth servers and agents) is found and stopped afterwards, and nothing else.
+mark="HEARTH_TEST_RUN=$$-$(date +%s%N)"
+sweep() {
+  local pids=() environ pid
+  for environ in /proc/[0-9]*/environ; do
+    pid=${environ#/proc/}; pid=${pid%/environ}
+    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qxF "$mark" && pids+=("$pid")
+  done
+  ((${#pids[@]})) || return 0
+  echo "test.sh: stopping ${#pids[@]} process(es) the test run left running: ${pids[*]}" >&2
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "${pids[@]}" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+}
 
-# One closing line over every test project, counted from the TRX files.
-python3 - "$results" <<'PY' || true
-import sys, glob, xml.etree.ElementTree as ET
+# One closing line over every test project, counted from the TRX files. A project without a TRX, or whose run was
+# aborted (its test host crashed, hung or was stopped), counts as one failed test beyond what its TRX reports; a build
+# that failed counts as one failed test and runs nothing.
+summary() {
+  python3 - "$results" "$1" "${projects[@]}" <<'PY'
+import sys, glob, os, xml.etree.ElementTree as ET
+results, build_failed, projects = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 p = f = s = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("t:ResultSummary/t:Counters", ns)
-    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
-    s += int(c.get("notExecuted", 0))
+notes = []
+if build_failed:
+    f += 1
+    notes.append("the build failed; no test ran")
+else:
+    for project in projects:
+        trx = sorted(glob.glob(os.path.join(results, project, "*.trx")))
+        if not trx:
+            f += 1
+            notes.append(f"{project}: no results (its run never ended)")
+            continue
+        for path in trx:
+            summary = ET.parse(path).getroot().find("t:ResultSummary", ns)
+            c = summary.find("t:Counters", ns)
+            n = lambda k: int(c.get(k, 0))
+            p += n("passed")
+            f += n("failed") + n("error") + n("timeout") + n("aborted") + n("disconnected")
+            s += n("notExecuted")
+            aborted = [r.findtext("t:Text", "", ns) for r in summary.iterfind("t:RunInfos/t:RunInfo", ns)
+                       if r.get("outcome") == "Error"]
+            if aborted:
+                f += 1
+                notes.append(f"{project}: {aborted[0].strip().splitlines()[0]}")
+for note in notes:
+    print(f"test.sh: {note}", file=sys.stderr)
 print(f"{p} passed, {f} failed, {s} skipped")
+sys.exit(1 if f else 0)
 PY
-exit $status
+}
+
+trap 'sweep; exit 130' INT TERM
+
+# The CLI as users run it (Native AOT, through ./hearth), built before the suite so its tests find it fresh.
+if ! { "$root/hearth" --version >/dev/null && dotnet build Hearth.sln -c Release -nologo -v q "$@"; }; then
+  summary 1 || true
+  exit 1
+fi
+
+status=0
+# shellcheck disable=SC2086 # HEARTH_TEST_ARGS is split on purpose
+env "$mark" MSBUILDDISABLENODEREUSE=1 timeout --kill-after=1m "${HEARTH_TEST_DEADLINE:-20m}" \
+  dotnet test Hearth.sln -c Release --no-build -nologo -p:HearthTestResults="$results" --logger trx \
+    --blame-hang-timeout "${HEARTH_TEST_HANG_TIMEOUT:-5m}" --blame-hang-dump-type mini \
+    ${HEARTH_TEST_ARGS:-} "$@" || status=$?
+if ((status == 124 || status == 137)); then
+  echo "test.sh: the test run passed its deadline of ${HEARTH_TEST_DEADLINE:-20m} and was stopped" >&2
+fi
+sweep
+summary 0 || ((status)) || status=1
+exit "$status"
