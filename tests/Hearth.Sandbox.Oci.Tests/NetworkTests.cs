@@ -75,7 +75,7 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
             var addresses = new string[2];
             for (var i = 0; i < 2; i++)
             {
-                while (!outputs[i].Stdout.Any()) await Task.Delay(20).WaitAsync(Timeout);
+                await outputs[i].WaitForAnyLineAsync(Timeout);
                 addresses[i] = outputs[i].Stdout.First();
             }
             Assert.NotEqual(addresses[0], addresses[1]);

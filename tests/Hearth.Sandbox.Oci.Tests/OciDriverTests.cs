@@ -196,7 +196,7 @@ public class OciDriverTests(RegistryFixture fixture)
         var output = new CollectingOutput();
         await using var polite = await driver.StartAsync(
             Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.1; done"]), output, CancellationToken.None);
-        while (!output.Stdout.Contains("ready")) await Task.Delay(20);
+        await output.WaitForLineAsync("ready", Timeout);
         await polite.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(20), CancellationToken.None);
         var politeExit = await polite.WaitAsync(CancellationToken.None);
         Assert.Equal(7, politeExit.ExitCode);

@@ -27,7 +27,8 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         await using var sandbox = await driver.StartAsync(Spec(id, Fixture.BusyboxRef,
             ["sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo t > /tmp/t && echo e >> /etc/passwd && touch /rootfile && mkdir /rootdir && echo written; sleep 30"])
             with { ScratchRoot = scratch }, output, CancellationToken.None);
-        while (!output.Stdout.Contains("written") && !sandbox.WaitAsync(CancellationToken.None).IsCompleted) await Task.Delay(20).WaitAsync(Timeout);
+        await Poll.UntilAsync(() => output.Stdout.Contains("written") || sandbox.WaitAsync(CancellationToken.None).IsCompleted, Timeout,
+            "the line 'written' or the container's end");
 
         var lines = output.Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
         Assert.True(lines.Contains("written"), output.Stderr);
@@ -67,7 +68,8 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         await using var sandbox = await driver.StartAsync(Spec(id, $"{Fixture.Registry.Host}/test/userns-app:1",
             ["sh", "-c", "id -u; id -g; echo mine > own && echo written; touch /etc/not-mine || echo refused > /dev/stdout; sleep 30"]) with { ScratchRoot = scratch },
             output, CancellationToken.None);
-        while (!output.Stdout.Contains("refused") && !sandbox.WaitAsync(CancellationToken.None).IsCompleted) await Task.Delay(20).WaitAsync(Timeout);
+        await Poll.UntilAsync(() => output.Stdout.Contains("refused") || sandbox.WaitAsync(CancellationToken.None).IsCompleted, Timeout,
+            "the line 'refused' or the container's end");
 
         Assert.Equal(["1000", "1000", "written", "refused"], output.Stdout);
         Assert.Equal("101000:101000", await Tools.OwnerAsync(Path.Combine(scratch, id, "bundle", "upper", "home/app/own")));

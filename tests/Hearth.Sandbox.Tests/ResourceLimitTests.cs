@@ -76,10 +76,7 @@ public sealed class ResourceLimitTests : SandboxTestBase
         var cgroup = Running(sandbox).Cgroup!;
         var pids = cgroup.DirectoryOf("pids")!;
         await output.WaitForLineAsync("planted", Timeout);
-        while (CgroupFiles.ReadKeyed(pids, "pids.events", "max") is not > 0)
-        {
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(() => CgroupFiles.ReadKeyed(pids, "pids.events", "max") is > 0, Timeout, "a fork refused at pids.max");
 
         Assert.True(int.Parse(File.ReadAllText(Path.Combine(pids, "pids.current"))) <= 24);
         await sandbox.StopAsync(StopSignal.Terminate, TimeSpan.FromMilliseconds(100), CancellationToken.None).WaitAsync(Timeout);
