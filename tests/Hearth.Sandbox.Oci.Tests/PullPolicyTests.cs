@@ -42,7 +42,9 @@ public sealed class PullPolicyTests(RegistryFixture fixture)
         // The registry is gone: a stored tag still runs, and only Always needs the registry.
         Assert.NotNull(await store.GetAsync(reference, ImagePullPolicy.Missing, null, CancellationToken.None));
         Assert.NotNull(await store.GetAsync(reference, ImagePullPolicy.Never, null, CancellationToken.None));
-        await Assert.ThrowsAnyAsync<Exception>(() => store.GetAsync(reference, ImagePullPolicy.Always, null, CancellationToken.None));
+        var gone = await Assert.ThrowsAsync<RegistryException>(() => store.GetAsync(reference, ImagePullPolicy.Always, null, CancellationToken.None));
+        Assert.StartsWith($"registry {reference.Split('/')[0]} unreachable", gone.Message);
+        Assert.IsType<HttpRequestException>(gone.InnerException);
     }
 
     [Fact]

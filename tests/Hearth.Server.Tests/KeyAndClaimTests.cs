@@ -56,9 +56,10 @@ public sealed class KeyAndClaimTests
         Assert.Equal("CLAIM_TOKEN_INVALID", await TestServer.CodeOf(unknown));
 
         var token = await CreateUserAsync(server, "gone@example.com", "viewer");
-        await server.Client(server.AdminKey).PostAsync("api/v1/users/gone@example.com/revoke", null);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client(server.AdminKey).PostAsync("api/v1/users/gone@example.com/revoke", null)).StatusCode);
         var revoked = await server.Client().PostAsync($"api/v1/claim/{token}", null);
-        Assert.NotEqual(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
+        Assert.Equal("USER_REVOKED", await TestServer.CodeOf(revoked));
     }
 
     [Fact]

@@ -46,6 +46,15 @@ public abstract class AccessStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unused_claim_token_of_a_revoked_user_is_refused_as_revoked_and_creates_no_key()
+    {
+        await Store.CreateUserAsync(new UserRecord("gone@example.com", "viewer", T0, "admin", null), new ClaimTokenRecord("gone", "gone@example.com", T0, T0.AddMinutes(15)), None);
+        Assert.True(await Store.RevokeUserAsync("gone@example.com", T0.AddMinutes(1), "req-3", None));
+        Assert.Equal(ClaimOutcome.UserRevoked, (await Store.ClaimAsync("gone", "k", "gone-key", T0.AddMinutes(2), "127.0.0.1", None)).Outcome);
+        Assert.Null(await Store.FindKeyAsync("gone-key", None));
+    }
+
+    [Fact]
     public async Task An_expired_claim_token_is_refused()
     {
         await Store.CreateUserAsync(new UserRecord("late@example.com", "viewer", T0, "admin", null), new ClaimTokenRecord("late", "late@example.com", T0, T0.AddMinutes(15)), None);

@@ -45,7 +45,8 @@ public abstract partial class SqlAccessStore
             if (found == 0) return false;
             await ExecAsync(connection, tx, "UPDATE access_keys SET revoked_at = @now WHERE owner = @email AND kind = 'User' AND revoked_at IS NULL;", ct,
                 ("@now", Ms(now)), ("@email", email));
-            await ExecAsync(connection, tx, "DELETE FROM access_claim_tokens WHERE email = @email AND used_at IS NULL;", ct, ("@email", email));
+            // Its unused claim tokens stay, so that spending one says USER_REVOKED rather than "unknown token"; a revoke is
+            // for good and a revoked email cannot be created again, so they can never make a key.
             return true;
         }, ct);
 
