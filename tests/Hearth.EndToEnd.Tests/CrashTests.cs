@@ -38,8 +38,9 @@ public abstract class CrashTests(ITestOutputHelper output)
         Assert.Contains("late-2", cli.Stdout);
 
         frozen.Signal(18); // SIGCONT: its heartbeat, late lines and result must all be refused
-        await frozen.WaitForAsync(o => o.Contains("stale") || o.Contains("lease lost"), TimeSpan.FromSeconds(30), "the thawed agent to learn its lease is stale");
-        await Task.Delay(1500);
+        // The agent's last word on the task: after it, nothing of attempt 1 can reach the server any more.
+        await frozen.WaitForAsync(o => o.Contains("attempt 1: lease lost; result not reported") || o.Contains("result refused, the lease is stale"),
+            TimeSpan.FromSeconds(30), "the thawed agent to give attempt 1 up");
 
         var logs = await cluster.CliAsync("logs", id);
         Assert.DoesNotContain("late-1", logs.Stdout);

@@ -31,12 +31,26 @@ public abstract class LockTests(ClusterFixture fixture)
         }
     }
 
+    /// <summary>Waits until the lock is held by <paramref name="runId"/> (the server grants it when it creates the run).</summary>
+    private async Task WaitHeldAsync(string lockName, string runId)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var status = JsonDocument.Parse((await Cluster.CliAsync("locks", "status", lockName, "-o", "json")).Stdout).RootElement;
+            if (status.TryGetProperty("holder", out var holder) && holder.GetString() == runId) return;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"lock {lockName} is not held by {runId}: {status}");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task Waiters_queue_in_order_see_the_holder_and_get_increasing_tokens()
     {
         var name = NewLock();
         var variable = "HEARTH_LOCK_TOKEN_" + name.ToUpperInvariant().Replace('-', '_');
-        var holder = await StartAsync(name, "sh", "-c", $"echo token=${variable}; sleep 10");
+        using var gate = new Gate();
+        var holder = await StartAsync(name, "sh", "-c", $"echo token=${variable}; {gate.Wait}");
         var waiters = new List<string>();
         for (var i = 0; i < 3; i++) waiters.Add(await StartAsync(name, "sh", "-c", $"echo token=${variable}"));
 
@@ -53,6 +67,7 @@ public abstract class LockTests(ClusterFixture fixture)
         var list = await Cluster.CliAsync("locks", "list");
         Assert.Contains(name, list.Stdout);
 
+        gate.Open();
         var tokens = new List<int>();
         foreach (var run in waiters.Prepend(holder))
         {
@@ -74,7 +89,9 @@ public abstract class LockTests(ClusterFixture fixture)
     public async Task No_wait_fails_fast_naming_the_holder_and_creates_nothing()
     {
         var name = NewLock();
-        var holder = await StartAsync(name, "sleep", "3");
+        using var gate = new Gate();
+        var holder = await StartAsync(name, "sh", "-c", gate.Wait);
+        await WaitHeldAsync(name, holder);
         var before = (await Cluster.CliAsync("list", "--limit", "0", "-o", "json")).Stdout;
         var refused = await Cluster.CliAsync("run", "--driver", "process", "--lock", name, "--no-wait", "--", "true");
         Assert.Equal(1, refused.ExitCode);
@@ -82,7 +99,8 @@ public abstract class LockTests(ClusterFixture fixture)
         Assert.Contains("LOCK_BUSY", refused.Stderr);
         var after = (await Cluster.CliAsync("list", "--limit", "0", "-o", "json")).Stdout;
         Assert.Equal(Count(before), Count(after));
-        await WaitEndedAsync(holder);
+        gate.Open();
+        Assert.Equal("SUCCEEDED", (await WaitEndedAsync(holder)).GetProperty("status").GetString());
 
         var free = await Cluster.CliAsync("run", "--driver", "process", "--lock", name, "--no-wait", "--", "true");
         Assert.Equal(0, free.ExitCode);
@@ -92,7 +110,9 @@ public abstract class LockTests(ClusterFixture fixture)
     public async Task Lock_wait_expiry_fails_the_run_with_a_clear_reason()
     {
         var name = NewLock();
-        var holder = await StartAsync(name, "sleep", "6");
+        using var gate = new Gate();
+        var holder = await StartAsync(name, "sh", "-c", gate.Wait);
+        await WaitHeldAsync(name, holder);
         var waiter = await Cluster.CliAsync("run", "--driver", "process", "--lock", name, "--lock-wait", "1s", "--", "true");
         Assert.Equal(125, waiter.ExitCode);
         Assert.Contains($"gave up waiting for lock {name} after 1s (held by {holder})", waiter.Stderr);

@@ -149,13 +149,14 @@ public class OciDriverTests(RegistryFixture fixture)
         var (driver, _) = NewDriver();
         var output = new CollectingOutput();
         var id = NewId();
-        await using var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 3; echo survived"], limits), output, CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await using var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "bomb() { bomb | bomb & }; bomb; exec sleep 1000"], limits), output, CancellationToken.None);
         var cgroup = $"/sys/fs/cgroup/pids/hearth/{id}";
+        // pid 1 never forks again (exec), so it outlives the bomb until it is killed: wait until the limit refused a fork.
+        await Poll.UntilAsync(() => File.Exists(Path.Combine(cgroup, "pids.events"))
+            && File.ReadAllText(Path.Combine(cgroup, "pids.events")).Trim() is not ("max 0" or ""), Timeout, "a fork refused at pids.max");
         var current = int.Parse(await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.current")));
         Assert.InRange(current, 1, 24);
         Assert.Equal("24", (await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.max"))).Trim());
-        Assert.NotEqual("max 0", (await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.events"))).Trim());
 
         await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
         var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
