@@ -130,6 +130,25 @@ public class OciDriverTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task The_seccomp_filter_refuses_a_new_namespace_that_the_same_container_may_make_without_it()
+    {
+        // A user namespace needs no capability, so only the filter stands in the way: unshare(2) fails with EPERM.
+        string[] command = ["busybox", "unshare", "-U", "echo", "made"];
+        var (refused, refusedOutput) = await RunAsync(fixture.BusyboxRef, command);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Empty(refusedOutput.Stdout);
+        Assert.Contains("Operation not permitted", refusedOutput.Stderr);
+
+        var unfiltered = NewDriver(new OciDriverOptions
+        {
+            StateRoot = fixture.NewDirectory("hearth-runc-state"), UserNamespace = UserNamespace, Seccomp = false,
+        }).Driver;
+        var (made, madeOutput) = await RunAsync(fixture.BusyboxRef, command, driver: unfiltered);
+        Assert.True(made.ExitCode == 0, madeOutput.Stderr);
+        Assert.Equal(["made"], madeOutput.Stdout);
+    }
+
+    [Fact]
     public async Task Each_run_gets_its_own_writable_layer_and_the_image_stays_unchanged()
     {
         var (driver, store) = NewDriver();

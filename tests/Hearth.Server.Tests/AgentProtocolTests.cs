@@ -144,6 +144,46 @@ public sealed class AgentProtocolTests
         Assert.Equal((RunState.Starting, (string?)null), (untouched.Status, untouched.AgentId));
     }
 
+    [Fact]
+    public async Task Lines_past_the_next_offset_are_refused_with_log_gap_and_the_offset_to_send_from()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var run = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
+        var (agent, lease) = await LeaseAsync(server);
+        static AgentLogLine Line(string text) => new(DateTimeOffset.UtcNow, LogStream.Stdout, text);
+        var logs = $"api/v1/agent/tasks/{lease.TaskId}/logs";
+        var complete = $"api/v1/agent/tasks/{lease.TaskId}/complete";
+
+        var first = await agent.PostAsJsonAsync(logs, new LogChunkBody(lease.Epoch, 0, [Line("a"), Line("b")]), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(2, (await first.Content.ReadFromJsonAsync<LogChunkView>(HearthJson.Options))!.NextOffset);
+
+        // A chunk and a result that would leave lines 2-4 missing: refused, with where to resume.
+        var gap = await agent.PostAsJsonAsync(logs, new LogChunkBody(lease.Epoch, 5, [Line("f")]), HearthJson.Options);
+        await AssertLogGapAsync(gap, 2);
+        var gapResult = await agent.PostAsJsonAsync(complete,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 4, [Line("e")]), HearthJson.Options);
+        await AssertLogGapAsync(gapResult, 2);
+        Assert.Equal(RunState.Starting, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status);
+
+        var resent = await agent.PostAsJsonAsync(complete,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 2, [Line("c")]), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
+        var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!;
+        Assert.Equal(["a", "b", "c"], page.Lines.Select(l => l.Text));
+        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status);
+    }
+
+    private static async Task AssertLogGapAsync(HttpResponseMessage response, long expected)
+    {
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("LOG_GAP", error.GetProperty("code").GetString());
+        Assert.Equal($"expected lines from offset {expected}", error.GetProperty("error").GetString());
+        Assert.Equal(expected, error.GetProperty("details").GetProperty("next_offset").GetInt64());
+    }
+
     private static async Task<RunView> CreateRunAsync(HttpClient admin, CreateRunBody body)
     {
         var response = await admin.PostAsJsonAsync("api/v1/runs", body, HearthJson.Options);
