@@ -35,7 +35,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 
             // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
             // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
-            var held = await shipper.FlushAndCloseAsync(control.Lost);
+            // A stopped task's result must not wait behind a backlog of output: its shipping gets a deadline.
+            var held = await shipper.FlushAndCloseAsync(control.Lost, control.StopRequested ? LogShipper.StoppedFlush : null);
             if (control.Stale || shipper.Stale)
             {
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);

@@ -35,6 +35,7 @@ public static class ServerConfigLoader
         ["limits.requests_per_minute_per_key"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerKey = (int)Positive(v, w) } },
         ["limits.requests_per_minute_per_ip"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerIp = (int)Positive(v, w) } },
         ["limits.auth_failures_per_minute"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinute = (int)Positive(v, w) } },
+        ["limits.auth_failures_per_minute_total"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinuteTotal = (int)Positive(v, w) } },
         ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
     };
 
