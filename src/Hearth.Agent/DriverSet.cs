@@ -14,6 +14,7 @@ public sealed class DriverSet
         "the process driver runs commands unsandboxed, as this agent's user, with the host's filesystem and network";
 
     private readonly Dictionary<string, ISandboxDriver> _healthy = new(StringComparer.Ordinal);
+    private readonly bool _named;
 
     /// <param name="allowed">Driver names the operator allows; null: every healthy isolating driver.</param>
     /// <exception cref="ArgumentException">A name is not a driver, or the preferred default is not usable.</exception>
@@ -21,6 +22,7 @@ public sealed class DriverSet
     public DriverSet(IEnumerable<ISandboxDriver> drivers, IReadOnlyCollection<string>? allowed, string? preferredDefault)
     {
         var all = drivers.ToList();
+        _named = allowed is not null;
         var known = all.Select(d => d.Name).ToList();
         foreach (var name in allowed ?? [])
         {
@@ -59,9 +61,9 @@ public sealed class DriverSet
     /// <summary>True when an allowed driver runs commands without isolation (the operator asked for it).</summary>
     public bool AllowsUnsandboxed => _healthy.Values.Any(d => !d.Capabilities.FilesystemIsolation);
 
-    /// <summary>Allowed drivers that are not healthy here, with why (the agent says so at start).</summary>
+    /// <summary>Drivers the operator named that are not healthy here, with why (the agent says so at start).</summary>
     public IEnumerable<(string Name, string Reason)> Unusable =>
-        Fingerprints.Where(f => !f.Value.Healthy).Select(f => (f.Key, f.Value.Reason ?? "unhealthy"));
+        _named ? Fingerprints.Where(f => !f.Value.Healthy).Select(f => (f.Key, f.Value.Reason ?? "unhealthy")) : [];
 
     public ISandboxDriver? Resolve(string? name) => name is null ? Default : _healthy.GetValueOrDefault(name);
 

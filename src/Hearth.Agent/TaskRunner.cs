@@ -191,6 +191,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task}: result refused, the lease is stale", lease.TaskId);
                 return null;
             }
+            catch (AgentProtocolException e) when (e.Status is 400 or 413)
+            {
+                // Sending the same result again cannot succeed: without its lines it may; else the lease's expiry ends the task.
+                if (body.Lines is null)
+                {
+                    logger.LogError("task {Task}: the server refuses its result ({Error}); the lease will expire", lease.TaskId, e.Message);
+                    return null;
+                }
+                logger.LogWarning("task {Task}: the server refused the result with {Lines} lines ({Status}); sending it without them",
+                    lease.TaskId, body.Lines.Count, e.Status);
+                body = body with { Lines = null, Next = null };
+            }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
                 // Retrying may take a while: the heartbeats must run meanwhile (they also tell when the lease is lost).

@@ -30,7 +30,9 @@ public sealed class DriverPolicyTests
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("DRIVER_FORBIDDEN", await TestServer.CodeOf(refused));
-        Assert.Contains("role 'developer' may not use the process driver", await refused.Content.ReadAsStringAsync());
+        var error = System.Text.Json.JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        Assert.Equal("role 'developer' may not use the process driver (it runs commands unsandboxed on the agent's host); " +
+                     "allowed: bubblewrap, oci, microvm", error);
         var runs = (await server.Client(server.AdminKey).GetFromJsonAsync<RunListView>("api/v1/runs", HearthJson.Options))!;
         Assert.Empty(runs.Runs);
 
