@@ -94,10 +94,11 @@ public sealed class TrustBoundaryTests
             var secretsKey = (await File.ReadAllTextAsync(Path.Combine(data, "secrets.key"))).Trim();
             Assert.Contains(adminKey, await File.ReadAllTextAsync(Path.Combine(config, "hearth", "config.yaml")));
 
-            // Everything a run could try: the files by name, and every command line and environment it can see.
+            // Everything a run could try: the files by name, and every command line and environment it can see (its own
+            // included, hence a marker that its script does not spell out).
             var script = $"""
                 for f in '{data}/dev-credentials.json' '{data}/secrets.key' '{data}/hearth.db' '{config}/hearth/config.yaml'; do
-                  cat "$f" 2>/dev/null && echo "READ $f"
+                  cat "$f" 2>/dev/null && echo "READ""-OK $f"
                 done
                 cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n'
                 ls -l /proc/self/fd/
@@ -106,12 +107,13 @@ public sealed class TrustBoundaryTests
             var sandboxed = await CliProcess.RunAsync(["run", "--driver", "bubblewrap", "--network", "--", "sh", "-c", script], env);
             Assert.True(sandboxed.ExitCode == 0, sandboxed.Stderr);
             Assert.EndsWith("end\n", sandboxed.Stdout);
-            Assert.DoesNotContain("READ ", sandboxed.Stdout);
+            Assert.DoesNotContain("READ-OK", sandboxed.Stdout);
             foreach (var secret in new[] { adminKey, agentToken, secretsKey }) Assert.DoesNotContain(secret, sandboxed.Stdout);
 
             // The same script unsandboxed (admin only, on an agent that allows it) does read them: the probe can see a leak.
             var host = await CliProcess.RunAsync(["run", "--driver", "process", "--", "sh", "-c", script], env);
-            Assert.Contains($"READ {data}/dev-credentials.json", host.Stdout);
+            Assert.Contains($"READ-OK {data}/dev-credentials.json", host.Stdout);
+            Assert.Contains(agentToken, host.Stdout);
         }
         finally
         {
