@@ -48,10 +48,14 @@ try
     var agentToken = Regex.Match(boot, @"agent token: (\S+)").Groups[1].Value;
     var url = $"http://127.0.0.1:{port}";
     var agents = new List<HearthProcess>();
+    var tokenFile = Path.Combine(work, "agent-token");
+    await File.WriteAllTextAsync(tokenFile, agentToken);
+    File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     for (var i = 0; i < agentCount; i++)
     {
-        var agent = new HearthProcess(["agent", "--server", url, "--token", agentToken, "--name", $"bench-{i}", "--capacity", "1",
-            "--default-driver", "process", "--scratch", Path.Combine(work, $"scratch-{i}")]);
+        // The bench measures the protocol, not a sandbox: its agents run the process driver, as their operator allows.
+        var agent = new HearthProcess(["agent", "--server", url, "--token-file", tokenFile, "--name", $"bench-{i}", "--capacity", "1",
+            "--drivers", "process", "--default-driver", "process", "--scratch", Path.Combine(work, $"scratch-{i}")]);
         processes.Add(agent);
         agents.Add(agent);
     }

@@ -11,6 +11,8 @@ public sealed record AgentOptions
     public int Capacity { get; init; } = 2;
     /// <summary>Where sandboxes get their scratch directories.</summary>
     public string ScratchRoot { get; init; } = Path.Combine(Path.GetTempPath(), "hearth-agent");
+    /// <summary>Drivers the operator allows (<c>--drivers</c>); null: every healthy isolating driver.</summary>
+    public IReadOnlyList<string>? AllowedDrivers { get; init; }
     /// <summary>Driver used when a task names none.</summary>
     public string? DefaultDriver { get; init; }
     /// <summary>Time between TERM and KILL when a task is stopped.</summary>

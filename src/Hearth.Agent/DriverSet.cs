@@ -2,31 +2,72 @@ using Hearth.Sandbox;
 
 namespace Hearth.Agent;
 
-/// <summary>The drivers this agent can use, healthy ones only, and which one a task gets when it names none.</summary>
+/// <summary>
+/// The drivers this agent runs: those its operator allows (<c>--drivers</c>) that are healthy here, and which one a
+/// task gets when it names none. Without an allow-list, every healthy isolating driver is allowed; the process driver,
+/// which runs commands as the agent's own user with the host's filesystem and network, only when named.
+/// </summary>
 public sealed class DriverSet
 {
-    private readonly Dictionary<string, ISandboxDriver> _healthy = new(StringComparer.Ordinal);
+    /// <summary>What the agent says when process is allowed, and the refusal names as the alternative.</summary>
+    public const string ProcessWarning =
+        "the process driver runs commands unsandboxed, as this agent's user, with the host's filesystem and network";
 
-    public DriverSet(IEnumerable<ISandboxDriver> drivers, string? preferredDefault)
+    private readonly Dictionary<string, ISandboxDriver> _healthy = new(StringComparer.Ordinal);
+    private readonly bool _named;
+
+    /// <param name="allowed">Driver names the operator allows; null: every healthy isolating driver.</param>
+    /// <exception cref="ArgumentException">A name is not a driver, or the preferred default is not usable.</exception>
+    /// <exception cref="InvalidOperationException">No allowed driver is usable here.</exception>
+    public DriverSet(IEnumerable<ISandboxDriver> drivers, IReadOnlyCollection<string>? allowed, string? preferredDefault)
     {
-        foreach (var driver in drivers)
+        var all = drivers.ToList();
+        _named = allowed is not null;
+        var known = all.Select(d => d.Name).ToList();
+        foreach (var name in allowed ?? [])
         {
+            if (!known.Contains(name))
+                throw new ArgumentException($"--drivers: '{name}' is not a driver (expected some of {string.Join(", ", known)})");
+        }
+        foreach (var driver in all)
+        {
+            var isolating = driver.Capabilities.FilesystemIsolation;
+            if (allowed is null ? !isolating : !allowed.Contains(driver.Name)) continue;
             var fingerprint = driver.Fingerprint();
             Fingerprints[driver.Name] = fingerprint;
             if (fingerprint.Healthy) _healthy[driver.Name] = driver;
         }
-        Default = preferredDefault is not null
-            ? _healthy.GetValueOrDefault(preferredDefault) ?? throw new InvalidOperationException($"default driver '{preferredDefault}' is not usable here: {Fingerprints.GetValueOrDefault(preferredDefault)?.Reason ?? "no such driver"}")
-            : _healthy.GetValueOrDefault("bubblewrap") ?? _healthy.GetValueOrDefault("process");
+        if (_healthy.Count == 0) throw new InvalidOperationException(NoneUsable(allowed));
+        if (preferredDefault is not null)
+        {
+            Default = _healthy.GetValueOrDefault(preferredDefault) ?? throw new ArgumentException(
+                $"--default-driver '{preferredDefault}' is not usable here: " +
+                (Fingerprints.GetValueOrDefault(preferredDefault)?.Reason ?? "not among the allowed drivers (--drivers)"));
+        }
+        else
+        {
+            Default = _healthy.GetValueOrDefault("bubblewrap") ?? _healthy.GetValueOrDefault("process");
+        }
     }
 
+    /// <summary>Fingerprints of the allowed drivers, healthy or not.</summary>
     public Dictionary<string, DriverFingerprint> Fingerprints { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The driver of a task that names none; null when no allowed driver runs a bare command.</summary>
     public ISandboxDriver? Default { get; }
+
+    public IEnumerable<string> Names => _healthy.Keys;
+
+    /// <summary>True when an allowed driver runs commands without isolation (the operator asked for it).</summary>
+    public bool AllowsUnsandboxed => _healthy.Values.Any(d => !d.Capabilities.FilesystemIsolation);
+
+    /// <summary>Drivers the operator named that are not healthy here, with why (the agent says so at start).</summary>
+    public IEnumerable<(string Name, string Reason)> Unusable =>
+        _named ? Fingerprints.Where(f => !f.Value.Healthy).Select(f => (f.Key, f.Value.Reason ?? "unhealthy")) : [];
 
     public ISandboxDriver? Resolve(string? name) => name is null ? Default : _healthy.GetValueOrDefault(name);
 
-    /// <summary>Labels the agent advertises: driver.NAME=true per healthy driver, plus each driver's attributes.</summary>
+    /// <summary>Labels the agent advertises: driver.NAME=true per allowed healthy driver, plus each one's attributes.</summary>
     public Dictionary<string, string> Labels()
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -38,5 +79,14 @@ public sealed class DriverSet
         }
         if (Default is not null) labels["driver.default"] = Default.Name;
         return labels;
+    }
+
+    private string NoneUsable(IReadOnlyCollection<string>? allowed)
+    {
+        var why = string.Join("; ", Fingerprints.Select(f => $"{f.Key}: {f.Value.Reason}"));
+        if (allowed is null)
+            return $"no sandboxing driver is usable here ({why}); install bubblewrap (apt-get install bubblewrap), " +
+                   $"or start with --drivers process, knowing that {ProcessWarning}";
+        return $"none of the allowed drivers is usable here ({why})";
     }
 }

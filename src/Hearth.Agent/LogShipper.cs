@@ -1,3 +1,4 @@
+using System.Text;
 using System.Threading.Channels;
 using Hearth.Core.Api;
 using Hearth.Core.Logs;
@@ -10,14 +11,26 @@ namespace Hearth.Agent;
 /// <summary>
 /// Collects a sandbox's lines and ships them in numbered chunks. A chunk is kept until the server acknowledged it,
 /// so a retried chunk is stored once (the server skips lines it has) and nothing is lost across a network blip.
-/// A full buffer slows the sandbox's reader down instead of dropping lines. Nothing is shipped until the task's
+/// A full buffer (by lines and by bytes) slows the sandbox's reader down instead of dropping lines or growing memory.
+/// Chunks are capped by lines and bytes, well under the server's body limit; a chunk the server refuses as such
+/// (400, 413) is replaced by a line saying so, never retried. Nothing is shipped until the task's
 /// <see cref="RunningReport"/> window is over: a task that ends first hands its lines to its result instead.
 /// </summary>
 public sealed class LogShipper : ISandboxOutput
 {
-    private const int MaxChunk = 1000;
+    /// <summary>Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.</summary>
+    public const string ContinuationMark = " [continues]";
+    public const int MaxChunkLines = 1000;
+    /// <summary>A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.</summary>
+    public const int MaxChunkBytes = 1024 * 1024;
+    /// <summary>Characters held for shipping before the sandbox's reader waits (about 8 MB).</summary>
+    public const long BufferChars = 4 * 1024 * 1024;
+    /// <summary>How long a stopped task's last lines may take to ship before they are dropped and the result is sent.</summary>
+    public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
+
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
     private readonly Channel<AgentLogLine> _lines = Channel.CreateBounded<AgentLogLine>(new BoundedChannelOptions(20_000) { SingleReader = true });
+    private readonly OutputBudget _budget = new(BufferChars);
     private readonly AgentApiClient _api;
     private readonly LeaseView _lease;
     private readonly TimeProvider _time;
@@ -29,6 +42,7 @@ public sealed class LogShipper : ISandboxOutput
     private readonly SecretMasker _masker;
     private string? _lastShipped;
     private long _offset;
+    private volatile bool _discard;
 
     public LogShipper(AgentApiClient api, LeaseView lease, RunningReport report, TimeProvider time, ILogger logger)
     {
@@ -45,32 +59,49 @@ public sealed class LogShipper : ISandboxOutput
     public bool Stale { get; private set; }
 
     public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
-        WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, line, cancellationToken);
+        WritePieceAsync(stream, line, false, cancellationToken);
 
-    public ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
+    public ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
+        WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, continues ? piece + ContinuationMark : piece, cancellationToken);
+
+    public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
     {
-        if (Stale) return ValueTask.CompletedTask;
+        if (_discard) return;
         // A chunk's worth held back: the task is not short, and its lines should be on their way.
-        if (!_report.WindowOver.IsCompleted && _lines.Reader.Count >= MaxChunk) _report.EndWindow();
-        return _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
+        if (!_report.WindowOver.IsCompleted && (_lines.Reader.Count >= MaxChunkLines || _budget.Used >= MaxChunkBytes)) _report.EndWindow();
+        await _budget.TakeAsync(line.Length, cancellationToken);
+        if (_discard) return;
+        await _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
     }
 
     /// <summary>
     /// No more lines will come: ships what is left and returns when the server has it (or gave up). Returns the lines
     /// never shipped because the window was still open, masked, numbered from 0, for the result to carry.
     /// </summary>
-    public async Task<List<AgentLogLine>> FlushAndCloseAsync(CancellationToken leaseLost)
+    /// <param name="limit">
+    /// For a stopped task: how long shipping may still take. Past it, the lines left are dropped (with a line saying
+    /// so, if the server takes it), so that a stop or timeout ends the task even while its output is backed up.
+    /// </param>
+    public async Task<List<AgentLogLine>> FlushAndCloseAsync(CancellationToken leaseLost, TimeSpan? limit = null)
     {
         _closed.TrySetResult();
         _lines.Writer.TryComplete();
         try
         {
-            await _loop.WaitAsync(leaseLost);
+            if (limit is { } within) await _loop.WaitAsync(within, _time, leaseLost);
+            else await _loop.WaitAsync(leaseLost);
         }
         catch (OperationCanceledException)
         {
             _logger.LogWarning("task {Task}: the lease was lost before the last lines were shipped; abandoning them", _lease.TaskId);
-            await _abandon.CancelAsync();
+            await AbandonAsync();
+            return [];
+        }
+        catch (TimeoutException)
+        {
+            var dropped = await AbandonAsync();
+            _logger.LogWarning("task {Task}: stopped with {Lines} lines not yet shipped; dropping them", _lease.TaskId, dropped);
+            await NoteAsync($"hearth: {dropped} lines of output were dropped: the task was stopped while they waited to be shipped");
             return [];
         }
         var held = new List<AgentLogLine>();
@@ -79,25 +110,69 @@ public sealed class LogShipper : ISandboxOutput
         return held;
     }
 
+    /// <summary>Stops shipping and drops what is buffered; returns how many lines were dropped.</summary>
+    private async Task<int> AbandonAsync()
+    {
+        _discard = true;
+        _budget.Open();
+        await _abandon.CancelAsync();
+        await _loop.ContinueWith(static _ => { }, TaskScheduler.Default);
+        var dropped = 0;
+        while (_lines.Reader.TryRead(out _)) dropped++;
+        return dropped;
+    }
+
+    /// <summary>One system line after shipping ended, tried once, briefly: the result must not wait for it.</summary>
+    private async Task NoteAsync(string text)
+    {
+        if (Stale) return;
+        using var brief = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+        try
+        {
+            await _api.AppendLogsAsync(_lease.TaskId, new LogChunkBody(_lease.Epoch, _offset, [new AgentLogLine(_time.GetUtcNow(), LogStream.System, text)]), brief.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or AgentProtocolException or StaleLeaseException or OperationCanceledException)
+        {
+            _logger.LogWarning("task {Task}: could not log that lines were dropped ({Error})", _lease.TaskId, e.Message);
+        }
+    }
+
     private async Task ShipAsync()
     {
         var ready = _report.ShipReadyAsync();
         await Task.WhenAny(ready, _closed.Task);
         if (!ready.IsCompleted) return;
-        var chunk = new List<AgentLogLine>(MaxChunk);
+        var chunk = new List<AgentLogLine>(MaxChunkLines);
         var reader = _lines.Reader;
         while (await reader.WaitToReadAsync())
         {
-            while (chunk.Count < MaxChunk && reader.TryRead(out var line)) chunk.Add(line);
-            if (chunk.Count < MaxChunk && !reader.Completion.IsCompleted)
+            var bytes = Fill(chunk, 0);
+            if (chunk.Count < MaxChunkLines && bytes < MaxChunkBytes && !reader.Completion.IsCompleted)
             {
                 await Task.Delay(Linger, _time);
-                while (chunk.Count < MaxChunk && reader.TryRead(out var line)) chunk.Add(line);
+                Fill(chunk, bytes);
             }
+            var chars = chunk.Sum(l => (long)l.Text.Length);
             Mask(chunk);
-            if (!await SendAsync(chunk)) return;
+            var sent = await SendAsync(chunk);
+            _budget.Give(chars);
+            if (!sent) return;
             chunk.Clear();
         }
+    }
+
+    /// <summary>Moves lines into the chunk up to its line and byte caps (a first line always fits); returns its bytes.</summary>
+    private int Fill(List<AgentLogLine> chunk, int bytes)
+    {
+        while (chunk.Count < MaxChunkLines && _lines.Reader.TryPeek(out var next))
+        {
+            var size = Encoding.UTF8.GetByteCount(next.Text) + 64;
+            if (chunk.Count > 0 && bytes + size > MaxChunkBytes) break;
+            _lines.Reader.TryRead(out _);
+            chunk.Add(next);
+            bytes += size;
+        }
+        return bytes;
     }
 
     /// <summary>
@@ -114,9 +189,13 @@ public sealed class LogShipper : ISandboxOutput
         _lastShipped = texts[^1];
     }
 
+    /// <summary>A refusal that resending the same chunk cannot turn into a success (too large, malformed).</summary>
+    private static bool IsFinal(AgentProtocolException e) => e.Status is 400 or 413 or 422;
+
     private async Task<bool> SendAsync(List<AgentLogLine> chunk)
     {
         var delay = TimeSpan.FromMilliseconds(200);
+        var replaced = false;
         while (!_abandon.IsCancellationRequested)
         {
             try
@@ -130,13 +209,34 @@ public sealed class LogShipper : ISandboxOutput
             catch (StaleLeaseException)
             {
                 Stale = true;
-                while (_lines.Reader.TryRead(out _)) { }
+                Discard();
                 return false;
+            }
+            catch (AgentProtocolException e) when (IsFinal(e))
+            {
+                if (replaced)
+                {
+                    _logger.LogError("task {Task}: the server refuses this task's log lines ({Error}); dropping its output", _lease.TaskId, e.Message);
+                    Discard();
+                    return false;
+                }
+                _logger.LogWarning("task {Task}: the server refused {Lines} log lines ({Status}); replacing them with a note", _lease.TaskId, chunk.Count, e.Status);
+                var note = $"hearth: {chunk.Count} lines of output were dropped: the server refused them ({e.Status})";
+                chunk.Clear();
+                chunk.Add(new AgentLogLine(_time.GetUtcNow(), LogStream.System, note));
+                replaced = true;
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException && !_abandon.IsCancellationRequested)
             {
                 _logger.LogWarning("task {Task}: shipping logs failed ({Error}); retrying", _lease.TaskId, e.Message);
-                await Task.Delay(delay, _time);
+                try
+                {
+                    await Task.Delay(delay, _time, _abandon.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
             }
             catch (OperationCanceledException)
@@ -145,5 +245,13 @@ public sealed class LogShipper : ISandboxOutput
             }
         }
         return false;
+    }
+
+    /// <summary>Nothing more will be shipped: the sandbox's lines are dropped from now on, so its reader never waits.</summary>
+    private void Discard()
+    {
+        _discard = true;
+        _budget.Open();
+        while (_lines.Reader.TryRead(out _)) { }
     }
 }

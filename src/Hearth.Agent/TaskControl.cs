@@ -23,6 +23,15 @@ public sealed class TaskControl
 
     public bool Stale { get; private set; }
 
+    /// <summary>A stop was asked (kill, timeout, agent shutdown) or the lease was lost.</summary>
+    public bool StopRequested
+    {
+        get
+        {
+            lock (_gate) return _stopRequested;
+        }
+    }
+
     public void Attach(ISandbox sandbox, TimeSpan grace)
     {
         bool stopNow;

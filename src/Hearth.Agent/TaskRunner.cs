@@ -35,7 +35,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 
             // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
             // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
-            var held = await shipper.FlushAndCloseAsync(control.Lost);
+            // A stopped task's result must not wait behind a backlog of output: its shipping gets a deadline.
+            var held = await shipper.FlushAndCloseAsync(control.Lost, control.StopRequested ? LogShipper.StoppedFlush : null);
             if (control.Stale || shipper.Stale)
             {
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
@@ -189,6 +190,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             {
                 logger.LogWarning("task {Task}: result refused, the lease is stale", lease.TaskId);
                 return null;
+            }
+            catch (AgentProtocolException e) when (e.Status is 400 or 413)
+            {
+                // Sending the same result again cannot succeed: without its lines it may; else the lease's expiry ends the task.
+                if (body.Lines is null)
+                {
+                    logger.LogError("task {Task}: the server refuses its result ({Error}); the lease will expire", lease.TaskId, e.Message);
+                    return null;
+                }
+                logger.LogWarning("task {Task}: the server refused the result with {Lines} lines ({Status}); sending it without them",
+                    lease.TaskId, body.Lines.Count, e.Status);
+                body = body with { Lines = null, Next = null };
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {

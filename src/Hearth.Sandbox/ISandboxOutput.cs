@@ -10,4 +10,11 @@ public enum OutputStream
 public interface ISandboxOutput
 {
     ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A line or, for a line longer than the driver's limit (64 KiB), one piece of it: <paramref name="continues"/> says
+    /// the next piece of the same stream continues this line. By default pieces arrive as lines.
+    /// </summary>
+    ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
+        WriteLineAsync(stream, piece, cancellationToken);
 }

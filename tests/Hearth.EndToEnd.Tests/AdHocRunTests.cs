@@ -205,7 +205,8 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task An_agent_whose_token_the_server_refuses_exits_1_with_one_line()
     {
-        var refused = await CliProcess.RunAsync(["agent", "--token", "ha_not-a-token", "--name", "refused"], Cluster.ClientEnv);
+        var refused = await CliProcess.RunAsync(["agent", "--name", "refused", "--drivers", "bubblewrap"],
+            new Dictionary<string, string>(Cluster.ClientEnv) { ["HEARTH_AGENT_TOKEN"] = "ha_not-a-token" });
 
         Assert.Equal(1, refused.ExitCode);
         Assert.Matches(@"^hearth: the server at \S+ refused this agent's token \(401: [^\n]+\)\n$", refused.Stderr);

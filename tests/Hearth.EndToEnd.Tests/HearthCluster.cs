@@ -131,11 +131,29 @@ public sealed partial class HearthCluster : IAsyncDisposable
         await agent.DisposeAsync();
     }
 
-    public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4,
-        int server = 0)
+    /// <summary>The agent token in a file only its owner reads, for --token-file (a token is never put on a command line).</summary>
+    public string AgentTokenFile
     {
-        var args = new List<string> { "agent", "--server", _servers[server].Url, "--token", AgentToken, "--name", name, "--kill-grace", killGrace,
-            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore };
+        get
+        {
+            var path = Path.Combine(DataDir, "agent-token");
+            if (!File.Exists(path))
+            {
+                File.WriteAllText(path, AgentToken + "\n");
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            return path;
+        }
+    }
+
+    /// <param name="drivers">
+    /// The agent's --drivers. The suite's agents run process too, as an operator may allow: many tests use it (as admin).
+    /// </param>
+    public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4,
+        int server = 0, string drivers = "bubblewrap,oci,process")
+    {
+        var args = new List<string> { "agent", "--server", _servers[server].Url, "--token-file", AgentTokenFile, "--name", name, "--kill-grace", killGrace,
+            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore, "--drivers", drivers };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);

@@ -97,7 +97,8 @@ public sealed class ImageRunTests : IAsyncLifetime
 
         foreach (var bad in new[] { "on", "100000", "0:65536" })
         {
-            var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--token", "unused", "--oci-userns", bad]);
+            var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--oci-userns", bad],
+                new Dictionary<string, string> { ["HEARTH_AGENT_TOKEN"] = "unused" });
             Assert.Equal(2, refused.ExitCode);
             Assert.Contains($"--oci-userns '{bad}': expected auto, off or BASE:SIZE", refused.Stderr);
         }

@@ -11,7 +11,7 @@ namespace Hearth.Server.Tests;
 public sealed class LimitTests
 {
     [Fact]
-    public async Task Guessing_keys_is_throttled_per_address_even_for_a_right_guess_afterwards()
+    public async Task Guessing_keys_is_throttled_but_a_right_key_still_gets_in()
     {
         await using var server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 5 } });
         for (var i = 0; i < 5; i++)
@@ -19,7 +19,7 @@ public sealed class LimitTests
         var blocked = await server.Client(ApiKeys.NewUserKey()).GetAsync("api/v1/runs");
         Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
         Assert.Equal("TOO_MANY_FAILURES", await TestServer.CodeOf(blocked));
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await server.Client(server.AdminKey).GetAsync("api/v1/runs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client(server.AdminKey).GetAsync("api/v1/runs")).StatusCode);
         var claim = await server.Client().PostAsync($"api/v1/claim/{ApiKeys.NewClaimToken()}", null);
         Assert.Equal(HttpStatusCode.TooManyRequests, claim.StatusCode);
     }

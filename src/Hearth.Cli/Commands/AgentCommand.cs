@@ -15,12 +15,14 @@ public static class AgentCommand
     public static Command Create()
     {
         var server = new Option<string?>("--server") { Description = "Server URL (or HEARTH_SERVER)" };
-        var token = new Option<string?>("--token") { Description = "Agent token (or HEARTH_AGENT_TOKEN)" };
+        var token = new Option<string?>("--token") { Description = "Refused: a token on the command line is visible to every local user (use --token-file)", Hidden = true };
+        var tokenFile = new Option<string?>("--token-file") { Description = "File holding the agent token (or set HEARTH_AGENT_TOKEN)" };
+        var allowedDrivers = DriversOption();
         var labels = new Option<string?>("--labels") { Description = "Labels k=v,k2=v2 that tasks can require" };
         var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
         var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space" };
-        var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap where it works, else process)" };
+        var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap if allowed and usable, else process if allowed)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
         var runtime = new Option<string>("--oci-runtime") { Description = "auto (crun where it works, else runc), runc or crun", DefaultValueFactory = _ => "auto" };
@@ -28,7 +30,7 @@ public static class AgentCommand
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns,
+            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns,
         };
         command.SetAction(async (result, _) =>
         {
@@ -36,8 +38,7 @@ public static class AgentCommand
                 ?? throw new CliException("--server: required (or set HEARTH_SERVER)", 2);
             if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new CliException($"--server '{url}': expected an http(s) URL", 2);
-            var secret = result.GetValue(token) ?? Environment.GetEnvironmentVariable("HEARTH_AGENT_TOKEN")
-                ?? throw new CliException("--token: required (or set HEARTH_AGENT_TOKEN)", 2);
+            var secret = AgentToken.Read(result.GetValue(token), result.GetValue(tokenFile));
             if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration such as 10s", 2);
             var drainMode = result.GetValue(drain);
             if (drainMode is not ("finish" or "stop")) throw new CliException($"--drain '{drainMode}': expected finish or stop", 2);
@@ -46,6 +47,8 @@ public static class AgentCommand
             try
             {
                 parsedLabels = LabelMatch.Parse(result.GetValue(labels));
+                if (parsedLabels.Keys.FirstOrDefault(k => k.StartsWith("driver.", StringComparison.Ordinal)) is { } reserved)
+                    throw new FormatException($"'{reserved}': driver.* labels come from the drivers this agent runs (see --drivers)");
             }
             catch (FormatException e)
             {
@@ -60,6 +63,7 @@ public static class AgentCommand
                 Capacity = result.GetValue(capacity),
                 ScratchRoot = result.GetValue(scratch) ?? Path.Combine(Path.GetTempPath(), "hearth-agent"),
                 DefaultDriver = result.GetValue(driver),
+                AllowedDrivers = ParseDrivers(result.GetValue(allowedDrivers)),
                 KillGrace = killGrace,
                 FinishOnDrain = drainMode == "finish",
                 ImageStore = result.GetValue(images),
@@ -74,11 +78,28 @@ public static class AgentCommand
         return command;
     }
 
+    /// <summary>--drivers, shared by agent and dev.</summary>
+    public static Option<string?> DriversOption() => new("--drivers")
+    {
+        Description = "Drivers this agent may run, e.g. bubblewrap,oci (default: every sandboxing driver that works here; " +
+                      "process, which runs commands unsandboxed, only when named)",
+    };
+
+    public static IReadOnlyList<string>? ParseDrivers(string? text)
+    {
+        if (text is null) return null;
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+        return names.Count > 0 ? names : throw new CliException("--drivers: expected driver names, e.g. bubblewrap,oci", 2);
+    }
+
+    /// <summary>
+    /// The drivers the agent runs, or a one-line refusal: a name that is not a driver (exit 2), or nothing usable
+    /// (exit 1). Says on stderr which allowed drivers do not work here, and warns when process is allowed.
+    /// </summary>
     /// <param name="userNamespace">The id range OCI containers run in (<c>--oci-userns</c>); null: none.</param>
-    public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers, IdMapping? userNamespace)
+    public static DriverSet CreateDrivers(AgentOptions options, IdMapping? userNamespace, HttpClient registryHttp)
     {
         DriverSet drivers;
-        using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         try
         {
             var images = Images.LocalImages.Open(options.ImageStore ?? Images.LocalImages.DefaultRoot(), registryHttp);
@@ -89,12 +110,30 @@ public static class AgentCommand
                 MemoryLimitedRuntime = runtime.MemoryLimitedRuntime,
                 UserNamespace = userNamespace,
             }, images, TimeProvider.System);
-            drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.DefaultDriver);
+            drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.AllowedDrivers, options.DefaultDriver);
         }
-        catch (InvalidOperationException e)
+        catch (ArgumentException e)
         {
             throw new CliException(e.Message, 2);
         }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(e.Message);
+        }
+        foreach (var (name, reason) in drivers.Unusable) Console.Error.WriteLine($"hearth: driver {name} is not usable here: {reason}");
+        if (drivers.AllowsUnsandboxed) Console.Error.WriteLine($"hearth: warning: {DriverSet.ProcessWarning}");
+        return drivers;
+    }
+
+    /// <param name="userNamespace">The id range OCI containers run in (<c>--oci-userns</c>); null: none.</param>
+    public static async Task RunAgentAsync(AgentOptions options, ShutdownSignal signal, ILoggerFactory loggers, IdMapping? userNamespace)
+    {
+        using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        await RunAgentAsync(options, CreateDrivers(options, userNamespace, registryHttp), signal, loggers);
+    }
+
+    public static async Task RunAgentAsync(AgentOptions options, DriverSet drivers, ShutdownSignal signal, ILoggerFactory loggers)
+    {
         var host = new AgentHost(options, drivers, TimeProvider.System, loggers);
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(signal.Hard);
         using var _ = options.FinishOnDrain ? default : signal.Drain.Register(shutdown.Cancel);

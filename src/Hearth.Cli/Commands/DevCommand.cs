@@ -24,7 +24,11 @@ public static class DevCommand
         var labels = new Option<string?>("--labels") { Description = "Labels of the local agent, e.g. machine=build for workflows whose steps name that group" };
         var leaseTtl = new Option<string?>("--lease-ttl") { Description = "Lease time-to-live (default 20s)" };
         var userns = OciUserNamespaceOption.Create();
-        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them") { listen, data, capacity, grace, leaseTtl, labels, userns };
+        var drivers = AgentCommand.DriversOption();
+        var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them")
+        {
+            listen, data, capacity, grace, leaseTtl, labels, drivers, userns,
+        };
         command.SetAction(async (result, _) =>
         {
             var dataDir = Path.GetFullPath(result.GetValue(data) ?? Path.Combine(ServerOptions.DefaultDataDir(), "dev"));
@@ -50,6 +54,21 @@ public static class DevCommand
             }
             if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration", 2);
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
+            var agent = new AgentOptions
+            {
+                Server = new Uri("http://127.0.0.1/"),
+                Token = "",
+                Name = "local",
+                Labels = agentLabels,
+                Capacity = result.GetValue(capacity),
+                ScratchRoot = Path.Combine(dataDir, "scratch"),
+                KillGrace = killGrace,
+                FinishOnDrain = false,
+                AllowedDrivers = AgentCommand.ParseDrivers(result.GetValue(drivers)),
+            };
+            // Decided before anything starts: a dev that cannot sandbox refuses (or installs bubblewrap) up front.
+            using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var driverSet = LocalDrivers(agent, ids, registryHttp);
 
             using var signal = new ShutdownSignal();
             using var loggers = Logging.Create(LogLevel.Warning);
@@ -72,24 +91,27 @@ public static class DevCommand
                 Console.Out.WriteLine($"CLI config written to {CliConfig.DefaultPath()}; try: hearth run -- echo hello");
                 Console.Out.Flush();
 
-                var agent = new AgentOptions
-                {
-                    Server = new Uri(url + "/"),
-                    Token = credentials.AgentToken,
-                    Name = "local",
-                    Labels = agentLabels,
-                    Capacity = result.GetValue(capacity),
-                    ScratchRoot = Path.Combine(dataDir, "scratch"),
-                    KillGrace = killGrace,
-                    FinishOnDrain = false,
-                };
-                await AgentCommand.RunAgentAsync(agent, signal, loggers, ids);
+                agent = agent with { Server = new Uri(url + "/"), Token = credentials.AgentToken };
+                await AgentCommand.RunAgentAsync(agent, driverSet, signal, loggers);
                 await server.StopAsync(CancellationToken.None);
             }
             Console.Error.WriteLine("hearth: stopped");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The local agent's drivers; without --drivers and without a sandbox, bubblewrap is installed where it can be.</summary>
+    private static DriverSet LocalDrivers(AgentOptions agent, Sandbox.Oci.IdMapping? ids, HttpClient registryHttp)
+    {
+        try
+        {
+            return AgentCommand.CreateDrivers(agent, ids, registryHttp);
+        }
+        catch (CliException e) when (e.ExitCode == 1 && agent.AllowedDrivers is null && BubblewrapInstaller.TryInstall())
+        {
+            return AgentCommand.CreateDrivers(agent, ids, registryHttp);
+        }
     }
 
     /// <summary>The dev keys are kept in the data dir (0600) so that restarting dev keeps the CLI's config valid.</summary>

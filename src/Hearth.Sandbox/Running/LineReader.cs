@@ -14,7 +14,11 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
 
     private readonly Decoder _decoder = new UTF8Encoding(false, throwOnInvalidBytes: false).GetDecoder();
 
-    public async Task ReadAllAsync(Func<string, CancellationToken, ValueTask> onLine, CancellationToken cancellationToken)
+    public Task ReadAllAsync(Func<string, CancellationToken, ValueTask> onLine, CancellationToken cancellationToken) =>
+        ReadAllAsync((line, _, ct) => onLine(line, ct), cancellationToken);
+
+    /// <param name="onPiece">Gets each line, or piece of a long line with true when the next piece continues it.</param>
+    public async Task ReadAllAsync(Func<string, bool, CancellationToken, ValueTask> onPiece, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 4);
         // One byte more than a line may hold, so a newline right after a full line is seen before splitting. Pooled: most
@@ -38,14 +42,14 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
             while ((newline = Array.IndexOf(buffer, (byte)'\n', scanFrom, count - scanFrom)) >= 0)
             {
                 var end = newline > start && buffer[newline - 1] == (byte)'\r' ? newline - 1 : newline;
-                await onLine(Decode(buffer, start, end - start, chars, flush: true), cancellationToken).ConfigureAwait(false);
+                await onPiece(Decode(buffer, start, end - start, chars, flush: true), false, cancellationToken).ConfigureAwait(false);
                 start = newline + 1;
                 scanFrom = start;
             }
             if (start == 0 && count == size)
             {
                 // A full buffer without a newline: deliver it as one piece, keep decoding state for the rest.
-                await onLine(Decode(buffer, 0, maxLineBytes, chars, flush: false), cancellationToken).ConfigureAwait(false);
+                await onPiece(Decode(buffer, 0, maxLineBytes, chars, flush: false), true, cancellationToken).ConfigureAwait(false);
                 buffer[0] = buffer[maxLineBytes];
                 count = 1;
                 continue;
@@ -58,7 +62,7 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
         }
         if (count > 0)
         {
-            await onLine(Decode(buffer, 0, count, chars, flush: true), cancellationToken).ConfigureAwait(false);
+            await onPiece(Decode(buffer, 0, count, chars, flush: true), false, cancellationToken).ConfigureAwait(false);
         }
         // Returned only after a clean end: after a cancelled read nothing may still write into them.
         ArrayPool<byte>.Shared.Return(buffer);

@@ -138,7 +138,7 @@ internal sealed class RunningSandbox : ISandbox
         try
         {
             var reader = new LineReader(stream, _options.MaxLineBytes);
-            await reader.ReadAllAsync((line, ct) => _output.WriteLineAsync(kind, line, ct), _lifetime.Token).ConfigureAwait(false);
+            await reader.ReadAllAsync((line, continues, ct) => _output.WriteLineAsync(kind, line, continues, ct), _lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
         {

@@ -12,14 +12,14 @@ internal sealed class SerializedOutput(ISandboxOutput sink) : IDisposable
 
     public Exception? Failure => Volatile.Read(ref _failure);
 
-    public async ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken)
+    public async ValueTask WriteLineAsync(OutputStream stream, string line, bool continues, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_failure is null)
             {
-                await sink.WriteLineAsync(stream, line, cancellationToken).ConfigureAwait(false);
+                await sink.WritePieceAsync(stream, line, continues, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

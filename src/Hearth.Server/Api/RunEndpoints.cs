@@ -13,7 +13,7 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/v1/runs");
 
-        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, ImageDefaults images, CancellationToken ct) =>
+        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers, ImageDefaults images, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
             if (body.Error is { } bad) return bad;
@@ -21,10 +21,12 @@ public static class RunEndpoints
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
             if (await access.CheckAsync(Caller.From(http), WithGitSecret(body.Value!), ct) is { } refused) return refused;
+            var (pinned, driverRefused) = drivers.Apply(Caller.From(http).Role, spec);
+            if (pinned is null) return driverRefused!;
             Run run;
             try
             {
-                run = await service.CreateCommandRunAsync(spec, maxAttempts, Caller.From(http).Name, ct);
+                run = await service.CreateCommandRunAsync(pinned, maxAttempts, Caller.From(http).Name, ct);
             }
             catch (Store.Locks.LockBusyException busy)
             {

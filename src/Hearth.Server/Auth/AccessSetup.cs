@@ -51,6 +51,7 @@ public sealed class AccessSetup
         services.AddSingleton<VerifiedKeys>();
         services.AddSingleton<OwnerLookup>();
         services.AddSingleton<RunAccess>();
+        services.AddSingleton<DriverPolicy>();
         services.AddSingleton<SecretService>();
         services.AddSingleton<LogMasks>();
         services.AddSingleton<LeaseSecrets>();

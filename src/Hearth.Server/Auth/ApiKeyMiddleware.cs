@@ -6,7 +6,7 @@ namespace Hearth.Server.Auth;
 /// <summary>
 /// Authentication. Every endpoint but the public ones needs a key. User keys cannot speak the agent protocol and
 /// agent tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
-/// Addresses that keep failing are throttled (<see cref="AuthFailureThrottle"/>).
+/// Networks that keep failing are throttled (<see cref="AuthFailureThrottle"/>); valid keys never are.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle, TimeProvider time,
     ILogger<ApiKeyMiddleware> logger)
@@ -23,13 +23,6 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, V
         }
 
         var address = ClientAddress.Of(context);
-        if (throttle.IsBlocked(address))
-        {
-            context.Response.Headers.RetryAfter = "60";
-            await ApiResults.Error(StatusCodes.Status429TooManyRequests, "TOO_MANY_FAILURES", "too many failed authentications from this address; wait a minute").ExecuteAsync(context);
-            return;
-        }
-
         var key = ReadKey(context.Request);
         if (key is null)
         {
@@ -53,6 +46,14 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, V
 
         if (record is null || !ApiKeys.HashMatches(key, record.Hash))
         {
+            // Checked only for keys that failed: the throttle must never refuse a valid key, least of all an agent's.
+            if (throttle.IsBlocked(address))
+            {
+                context.Response.Headers.RetryAfter = "60";
+                await ApiResults.Error(StatusCodes.Status429TooManyRequests, "TOO_MANY_FAILURES",
+                    "too many failed authentications from this network; wait a minute").ExecuteAsync(context);
+                return;
+            }
             throttle.RecordFailure(address);
             await ApiResults.Error(StatusCodes.Status401Unauthorized, "INVALID_API_KEY", "the API key is not known").ExecuteAsync(context);
             return;

@@ -1,29 +1,70 @@
-using System.Threading.RateLimiting;
+using System.Net;
+using System.Net.Sockets;
 using Hearth.Server.Configuration;
 
 namespace Hearth.Server.Auth;
 
 /// <summary>
-/// Brute-force brake: counts failed authentications (unknown keys, bad claim tokens) per client address in a
-/// fixed one-minute window; an address over the limit gets 429 for the rest of the window without its key being looked at.
+/// Brute-force brake on failed authentications (unknown keys, bad claim tokens), in fixed one-minute windows, counted
+/// per network (an IPv4 /24, an IPv6 /64, all of loopback as one) so that rotating the source address within it does not
+/// help, and over all networks with a higher limit. Over a limit, failures get 429; a valid key or agent token is never
+/// refused (the middleware checks the key first), so guesses from a run cannot knock its own agent off the server.
 /// </summary>
-public sealed class AuthFailureThrottle : IDisposable
+public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time)
 {
-    private readonly PartitionedRateLimiter<string> _failures;
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    private const int MaxTrackedNetworks = 100_000;
 
-    public AuthFailureThrottle(ServerOptions options)
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Counter> _networks = new(StringComparer.Ordinal);
+    private Counter _all;
+
+    private int PerNetwork => options.Access.AuthFailuresPerMinute;
+    private int Total => options.Access.AuthFailuresPerMinuteTotal;
+
+    /// <summary>True when failures from this address's network, or from everywhere, used up this minute's budget.</summary>
+    public bool IsBlocked(string address)
     {
-        var limit = options.Access.AuthFailuresPerMinute;
-        _failures = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetFixedWindowLimiter(address,
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_all.Count(now) >= Total) return true;
+            return _networks.TryGetValue(NetworkOf(address), out var counter) && counter.Count(now) >= PerNetwork;
+        }
     }
-
-    public bool IsBlocked(string address) => _failures.GetStatistics(address) is { CurrentAvailablePermits: <= 0 };
 
     public void RecordFailure(string address)
     {
-        using var _ = _failures.AttemptAcquire(address);
+        var now = time.GetUtcNow();
+        var network = NetworkOf(address);
+        lock (_gate)
+        {
+            _all = _all.Add(now);
+            if (_networks.Count >= MaxTrackedNetworks) _networks.Clear();
+            _networks[network] = _networks.GetValueOrDefault(network).Add(now);
+        }
     }
 
-    public void Dispose() => _failures.Dispose();
+    /// <summary>The network an address counts under: 127.0.0.0/8 for loopback, else its /24 (IPv4) or /64 (IPv6).</summary>
+    public static string NetworkOf(string address)
+    {
+        if (!IPAddress.TryParse(address, out var ip)) return address;
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        if (IPAddress.IsLoopback(ip)) return "loopback";
+        var bytes = ip.GetAddressBytes();
+        if (ip.AddressFamily == AddressFamily.InterNetwork)
+        {
+            bytes[3] = 0;
+            return new IPAddress(bytes) + "/24";
+        }
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+
+    private readonly record struct Counter(DateTimeOffset Start, int Failures)
+    {
+        public int Count(DateTimeOffset now) => now - Start < Window ? Failures : 0;
+
+        public Counter Add(DateTimeOffset now) => now - Start < Window ? this with { Failures = Failures + 1 } : new Counter(now, 1);
+    }
 }

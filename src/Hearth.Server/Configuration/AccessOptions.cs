@@ -17,8 +17,10 @@ public sealed record AccessOptions
     public int RequestsPerMinutePerKey { get; init; } = 1200;
     /// <summary>Requests a minute per client address, over all user keys and anonymous calls (agent protocol excepted).</summary>
     public int RequestsPerMinutePerIp { get; init; } = 3000;
-    /// <summary>Failed authentications (bad key, bad claim token) a minute per client address before it gets 429.</summary>
+    /// <summary>Failed authentications (bad key, bad claim token) a minute per client network (/24, /64) before it gets 429.</summary>
     public int AuthFailuresPerMinute { get; init; } = 20;
+    /// <summary>Failed authentications a minute over all networks before every further failure gets 429.</summary>
+    public int AuthFailuresPerMinuteTotal { get; init; } = 200;
     public long MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Secrets bodies are small; a larger one is refused before it is read.</summary>
     public long MaxSecretBytes { get; init; } = 64 * 1024;

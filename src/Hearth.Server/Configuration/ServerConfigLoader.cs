@@ -23,6 +23,9 @@ public static class ServerConfigLoader
         ["leases.heartbeat"] = (o, v, w) => o with { HeartbeatInterval = Duration(v, w) },
         ["leases.long_poll"] = (o, v, w) => o with { LongPoll = Duration(v, w) },
         ["leases.rescue_interval"] = (o, v, w) => o with { RescueInterval = Duration(v, w) },
+        ["drivers.admin"] = (o, v, w) => o with { Drivers = o.Drivers.With("admin", DriverList(v, w)) },
+        ["drivers.operator"] = (o, v, w) => o with { Drivers = o.Drivers.With("operator", DriverList(v, w)) },
+        ["drivers.developer"] = (o, v, w) => o with { Drivers = o.Drivers.With("developer", DriverList(v, w)) },
         ["secrets.key_file"] = (o, v, _) => o with { Access = o.Access with { SecretsKeyFile = v } },
         ["secrets.key"] = (o, v, _) => o with { Access = o.Access with { SecretsKey = v } },
         ["secrets.old_key_files"] = (o, v, _) => o with { Access = o.Access with { SecretsOldKeyFiles = List(v) } },
@@ -32,6 +35,7 @@ public static class ServerConfigLoader
         ["limits.requests_per_minute_per_key"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerKey = (int)Positive(v, w) } },
         ["limits.requests_per_minute_per_ip"] = (o, v, w) => o with { Access = o.Access with { RequestsPerMinutePerIp = (int)Positive(v, w) } },
         ["limits.auth_failures_per_minute"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinute = (int)Positive(v, w) } },
+        ["limits.auth_failures_per_minute_total"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinuteTotal = (int)Positive(v, w) } },
         ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
     };
 
@@ -86,6 +90,12 @@ public static class ServerConfigLoader
             }
             if (!Keys.TryGetValue(key, out var apply))
                 throw new ConfigException($"{where}: unknown setting (known: {string.Join(", ", Keys.Keys)})");
+            // A list may be written as a YAML sequence of scalars or as one comma-separated value.
+            if (valueNode is YamlSequenceNode sequence && sequence.Children.All(c => c is YamlScalarNode { Value: not null }))
+            {
+                options = apply(options, string.Join(",", sequence.Children.Cast<YamlScalarNode>().Select(c => c.Value)), where);
+                continue;
+            }
             if (valueNode is not YamlScalarNode { Value: { } value })
                 throw new ConfigException($"{where}: expected a single value");
             options = apply(options, value, where);
@@ -107,6 +117,18 @@ public static class ServerConfigLoader
 
     private static IReadOnlyList<string> List(string value) =>
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Driver names for drivers.ROLE; an empty value allows none.</summary>
+    private static IReadOnlyList<string> DriverList(string value, string where)
+    {
+        var names = List(value);
+        var known = new[] { DriverOptions.Process }.Concat(DriverOptions.Isolating).ToList();
+        foreach (var name in names)
+        {
+            if (!known.Contains(name)) throw new ConfigException($"{where}: '{name}' is not a driver (expected some of {string.Join(", ", known)})");
+        }
+        return names;
+    }
 
     private static long Positive(string value, string where) =>
         long.TryParse(value, out var n) && n is > 0 and <= int.MaxValue ? n : throw new ConfigException($"{where}: '{value}' is not a positive whole number");

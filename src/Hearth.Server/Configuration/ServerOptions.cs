@@ -15,6 +15,7 @@ public sealed record ServerOptions
     public TimeSpan LongPoll { get; init; } = TimeSpan.FromSeconds(25);
     public TimeSpan RescueInterval { get; init; } = TimeSpan.FromSeconds(1);
     public AccessOptions Access { get; init; } = new();
+    public DriverOptions Drivers { get; init; } = new();
 
     public string ResolvedStorePath => StorePath ?? Path.Combine(DataDir, "hearth.db");
 

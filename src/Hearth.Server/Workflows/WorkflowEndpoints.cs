@@ -14,7 +14,7 @@ public static class WorkflowEndpoints
     {
         var group = app.MapGroup("/api/v1/workflows/runs");
 
-        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, CancellationToken ct) =>
+        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, DriverPolicy drivers, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct);
             if (body.Error is { } bad) return bad;
@@ -25,7 +25,10 @@ public static class WorkflowEndpoints
             var secrets = plan.Steps.SelectMany(s => s.Secrets ?? []).Distinct(StringComparer.Ordinal).ToList();
             if (await access.CheckAsync(Caller.From(http), new CreateRunBody { Command = ["workflow"], Secrets = secrets }, plan.Repository, ct) is { } refused)
                 return refused;
-            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, ct);
+            // Steps name no driver: one the caller's role may not run unsandboxed is pinned to a sandbox.
+            var (driver, driverRefused) = drivers.ForUnnamed(Caller.From(http).Role);
+            if (driverRefused is not null) return driverRefused;
+            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, ct);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
         });
 

@@ -1,5 +1,6 @@
 using Hearth.Core;
 using Hearth.Core.Runs;
+using Hearth.Server.Auth;
 using Hearth.Server.Background;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
@@ -14,7 +15,8 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
 {
     public const string Kind = "workflow";
 
-    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, CancellationToken ct)
+    /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
+    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver, CancellationToken ct)
     {
         var runId = ids.Next();
         var runSteps = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToList();
@@ -25,14 +27,14 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
         var tasks = runSteps.Select(step => new NewTask(
             TaskIds.ForStep(runId, step.Id),
             step.Id,
-            new TaskSpec
+            DriverPolicy.Pin(new TaskSpec
             {
                 Command = ["/bin/sh", "-c", step.Run!],
                 Env = env,
                 Requirements = new Dictionary<string, string> { ["machine"] = step.Machine! },
                 Lock = step.Lock is { } name ? new Hearth.Core.Locks.LockRequest(name) : null,
                 Secrets = step.Secrets ?? [],
-            },
+            }, driver),
             MaxAttempts: 1,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
             decided.TryGetValue(step.Id, out var r) ? r.Reason : null)).ToList();
