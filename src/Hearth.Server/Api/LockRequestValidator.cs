@@ -15,7 +15,7 @@ public static class LockRequestValidator
             return null;
         }
         if (!LockNames.IsValid(body.Lock))
-            errors.Add($"lock: '{body.Lock}' is not a lock name (1 to {LockNames.MaxLength} letters, digits, '-', '_', '.', '/', ':')");
+            errors.Add($"lock: {Hearth.Core.Names.Names.Lock.Problem(body.Lock)}");
         if (body.LockWaitSeconds is <= 0) errors.Add("lock_wait_seconds: must be positive");
         if (body.LockWaitSeconds is not null && body.NoWait) errors.Add("no_wait: not with lock_wait_seconds (choose one)");
         return new LockRequest(body.Lock, body.LockWaitSeconds is { } s ? TimeSpan.FromSeconds(s) : null, body.NoWait);

@@ -20,7 +20,8 @@ public static class RunEndpoints
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
-            if (await access.CheckAsync(Caller.From(http), WithGitSecret(body.Value!), ct) is { } refused) return refused;
+            if (await access.CheckAsync(Caller.From(http), body.Value!.Image is not null, RunAccess.SecretsOf(body.Value!), ct) is { } refused)
+                return refused;
             Run run;
             try
             {
@@ -74,10 +75,6 @@ public static class RunEndpoints
             return Results.Empty;
         });
     }
-
-    /// <summary>The git secret is used like any other: the caller needs the right to use it.</summary>
-    private static CreateRunBody WithGitSecret(CreateRunBody body) =>
-        body.GitSecret is { } name ? body with { Secrets = [.. body.Secrets ?? [], name] } : body;
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;

@@ -1,5 +1,6 @@
 using Hearth.Core.Api;
 using Hearth.Core.Locks;
+using Hearth.Core.Names;
 using Hearth.Server.Api;
 using Hearth.Server.Audit;
 using Hearth.Server.Background;
@@ -24,7 +25,7 @@ public static class LockEndpoints
             var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct);
             if (body.Error is { } bad) return bad;
             if (!body.Value!.Force) return ApiResults.Invalid("force: must be true (a lock is released by its run's end; forcing takes it from a live holder)");
-            if (!LockNames.IsValid(name)) return ApiResults.Invalid($"name: '{name}' is not a lock name");
+            if (Names.Lock.Problem(name) is { } problem) return ApiResults.Invalid($"name: {problem}");
             AuditTarget.Set(http, name);
             var before = await store.ForceReleaseAsync(name, time.GetUtcNow(), ct);
             if (before is null) return ApiResults.NotFound($"no lock named '{name}'");
