@@ -2,6 +2,7 @@ using Hearth.Core.Api;
 using Hearth.Core.Runs;
 using Hearth.Server.Audit;
 using Hearth.Server.Auth;
+using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
 
@@ -13,9 +14,10 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/v1/runs");
 
-        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, ImageDefaults images, CancellationToken ct) =>
+        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, ImageDefaults images, ServerOptions options,
+            CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
+            var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
@@ -46,7 +48,7 @@ public static class RunEndpoints
             }
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
-            return ApiResults.Json(new RunListView(list.Select(RunView.From).ToList()));
+            return ApiResults.Json(new RunListView(list.Select(RunView.ListItem).ToList()));
         });
 
         runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>

@@ -116,10 +116,7 @@ public static partial class SecretEndpoints
 
     private static async Task<RequestBody.Parsed<SecretBody>> ReadAsync(HttpContext http, ServerOptions options, CancellationToken ct)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Access.MaxSecretBytes;
-        if (http.Request.ContentLength > options.Access.MaxSecretBytes)
-            return new(null, ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"a secret's body may be at most {options.Access.MaxSecretBytes} bytes"));
-        return await RequestBody.ReadAsync<SecretBody>(http, ct);
+        return await RequestBody.ReadAsync<SecretBody>(http, ct, options.Access.MaxSecretBytes);
     }
 
     private static IResult NotFound(string name) => ApiResults.Error(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND", $"no secret named '{name}'");

@@ -20,9 +20,10 @@ public static class LockEndpoints
         locks.MapGet("/{name}", async (string name, ILockStore store, CancellationToken ct) =>
             await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockViews.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
 
-        locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time, CancellationToken ct) =>
+        locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time,
+            Configuration.ServerOptions options, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct);
+            var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             if (!body.Value!.Force) return ApiResults.Invalid("force: must be true (a lock is released by its run's end; forcing takes it from a live holder)");
             if (Names.Lock.Problem(name) is { } problem) return ApiResults.Invalid($"name: {problem}");

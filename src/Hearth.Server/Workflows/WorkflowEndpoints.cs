@@ -16,9 +16,10 @@ public static class WorkflowEndpoints
     {
         var group = app.MapGroup("/api/v1/workflows/runs");
 
-        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, IAccessStore secrets, CancellationToken ct) =>
+        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, IAccessStore secrets, ServerOptions options,
+            CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct);
+            var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             var errors = PlanValidator.Validate(body.Value!.Plan);
             if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
