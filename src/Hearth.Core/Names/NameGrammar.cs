@@ -24,7 +24,8 @@ public sealed class NameGrammar(string kind, Regex pattern, int maxLength, strin
     {
         if (IsValid(name)) return null;
         var shown = name is null ? "(none)" : name.Length > 64 ? $"'{Printable(name[..64])}…'" : $"'{Printable(name)}'";
-        return $"{shown} is not a {Kind} (expected {Expected})";
+        var article = "aeio".Contains(Kind[0]) ? "an" : "a";
+        return $"{shown} is not {article} {Kind} (expected {Expected})";
     }
 
     private static string Printable(string text) =>
