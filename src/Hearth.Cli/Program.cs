@@ -41,3 +41,9 @@ catch (CliException e)
     Console.Error.WriteLine($"hearth: {e.Message}");
     return e.ExitCode;
 }
+catch (Hearth.Server.Configuration.ConfigException e)
+{
+    // A bad setting or key file found while starting a server: one line naming it, no stack trace.
+    Console.Error.WriteLine($"hearth: {e.Message}");
+    return 2;
+}

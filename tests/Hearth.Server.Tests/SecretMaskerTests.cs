@@ -23,7 +23,59 @@ public sealed class SecretMaskerTests
         { "form encoded", WebUtility.UrlEncode(Secret) },
         { "json escaped", JsonSerializer.Serialize(Secret) },
         { "json relaxed", JsonSerializer.Serialize(Secret, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) },
+        { "json with \\/ (PHP, some JS)", JsonSerializer.Serialize(Secret).Replace("/", "\\/") },
+        { "json relaxed with \\/", JsonSerializer.Serialize(Secret, Relaxed).Replace("/", "\\/") },
+        { "hex lowercase", Convert.ToHexStringLower(Encoding.UTF8.GetBytes(Secret)) },
+        { "hex uppercase", Convert.ToHexString(Encoding.UTF8.GetBytes(Secret)) },
+        { "hex bytes apart", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("x2"))) },
+        { "HEX BYTES APART", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("X2"))) },
+        { "base32", "OBAHG4ZAO4YHEZBPFMTCFQ5JHR2GCZZ6" },
+        { "html (WebUtility)", WebUtility.HtmlEncode(Secret) },
+        { "html (HtmlEncoder)", System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Secret) },
+        { "html decimal entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#{r.Value};")) },
+        { "html hex entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#x{r.Value:x};")) },
+        { "shell single quotes", "'p@ss w0rd/+&\"é<tag>'" },
+        { "shell double quotes", "\"p@ss w0rd/+&\\\"é<tag>\"" },
+        { "bash printf %q", "p@ss\\ w0rd/+\\&\\\"é\\<tag\\>" },
     };
+
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>What the real tools print for a value with a quote in it: od, base32, base64 -w0, and bash's own quoting.</summary>
+    public static TheoryData<string, string> Tools => new()
+    {
+        { "od", "printf %s \"$S\" | od -An -tx1" },
+        { "od uppercase", "printf %s \"$S\" | od -An -tx1 | tr a-f A-F" },
+        { "base32", "printf %s \"$S\" | base32 -w0" },
+        { "base32 of echo", "echo \"$S\" | base32" },
+        { "printf %q", "printf '%q\\n' \"$S\"" },
+        { "bash @Q", "echo \"${S@Q}\"" },
+        { "declare -p", "declare -p S" },
+        { "set -x trace", "{ set -x; : \"$S\"; } 2>&1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Tools))]
+    public async Task What_real_tools_print_is_masked(string tool, string script)
+    {
+        const string value = "it's a p@ss w0rd/+&\"é<tag> that is long enough to wrap";
+        var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true };
+        start.Environment["LC_ALL"] = "C.UTF-8";
+        start.Environment["S"] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0 && output.Length > 0, $"{tool}: exit {process.ExitCode}");
+        var masker = new SecretMasker([value]);
+        var lines = output.TrimEnd('\n').Split('\n').Select(masker.Apply).ToArray();
+        for (var i = 1; i < lines.Length; i++) (lines[i - 1], lines[i]) = masker.ApplyAcross(lines[i - 1], lines[i]);
+        var masked = string.Join('\n', lines);
+        Assert.Contains(SecretMasker.Mask, masked);
+        // What is left may hold the first and last few bytes' encodings (they share groups with what surrounds the value).
+        foreach (var word in new[] { "w0rd", "that", "long", "wrap", "enough" }) Assert.DoesNotContain(word, masked);
+        var left = new string(masked.Replace(SecretMasker.Mask, "").Where(c => !char.IsWhiteSpace(c)).ToArray());
+        Assert.True(left.Length < 24, $"{tool}: '{masked}'");
+    }
 
     [Theory]
     [MemberData(nameof(Encodings))]

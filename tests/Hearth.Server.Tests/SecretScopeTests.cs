@@ -50,6 +50,43 @@ public sealed class SecretScopeTests
             .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
         Assert.Equal(Value, lease.SecretEnv!["DEPLOY_KEY"]);
         Assert.Equal(["deploy-key"], lease.Spec.Secrets);
+        // The step runs the script from a checkout of the workflow's repository, not from wherever the caller says.
+        Assert.Equal("https://git.example.com/team/app", lease.Spec.Git!.Repo);
+    }
+
+    [Fact]
+    public async Task A_scoped_secret_is_never_given_to_a_command_line_the_caller_wrote_next_to_the_right_url()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("deploy-key", Value, null, null, ["https://git.example.com/team/*"]), HearthJson.Options);
+        const string repo = "https://git.example.com/team/app";
+        CreateRunBody Run(params string[] command) => new() { Command = command, Secrets = ["deploy-key"], GitRepo = repo };
+
+        foreach (var body in new[]
+        {
+            Run("sh", "-c", "printf %s \"$DEPLOY_KEY\" | od -An -tx1"),
+            Run("env"),
+            Run("/usr/bin/env"),
+            Run("./deploy.sh", "prod") with { Image = "alpine" },
+            Run("./deploy.sh", "prod") with { Env = new() { ["BASH_ENV"] = "$(env >&2)" } },
+            Run("./deploy.sh", "prod") with { Env = new() { ["LD_PRELOAD"] = "/tmp/x.so" } },
+            Run("sh", "-c", "./deploy.sh; env"),
+            Run("../deploy.sh"),
+        })
+        {
+            var refused = await admin.PostAsJsonAsync("api/v1/runs", body, HearthJson.Options);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("SECRET_OUT_OF_SCOPE", await TestServer.CodeOf(refused));
+        }
+        var step = Plan(repo).Steps[0];
+        var dumping = await admin.PostAsJsonAsync("api/v1/workflows/runs",
+            new CreateWorkflowRunBody(Plan(repo) with { Steps = [step with { Run = "echo $DEPLOY_KEY | base64" }] }), HearthJson.Options);
+        Assert.Equal("SECRET_OUT_OF_SCOPE", await TestServer.CodeOf(dumping));
+
+        // A script of the checkout (as a playbook in the repository runs it: sh -c with only the script) is given it.
+        foreach (var body in new[] { Run("./deploy.sh", "prod"), Run("sh", "-c", "./ci/deploy.sh prod --fast") with { Env = new() { ["STAGE"] = "prod" } } })
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/runs", body, HearthJson.Options)).StatusCode);
     }
 
     [Fact]

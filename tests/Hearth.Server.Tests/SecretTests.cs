@@ -56,6 +56,43 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public async Task Hex_base32_escaped_json_html_and_shell_quoted_forms_never_reach_the_stored_log_rows()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        const string value = "it's/a<s3cret>&\"key\"";
+        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("k", value, "K", null), HearthJson.Options);
+        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Secrets = ["k"] }, HearthJson.Options))
+            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var agent = server.Client(server.AgentToken);
+        var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var bytes = Encoding.UTF8.GetBytes(value);
+        string[] forms =
+        [
+            Convert.ToHexStringLower(bytes), Convert.ToHexString(bytes), string.Join(' ', bytes.Select(b => b.ToString("x2"))),
+            Hearth.Core.Secrets.Base32.Encode(bytes), System.Text.Json.JsonSerializer.Serialize(value).Replace("/", "\\/"),
+            WebUtility.HtmlEncode(value), System.Text.Encodings.Web.HtmlEncoder.Default.Encode(value), "it'\\''s/a<s3cret>&\"key\"",
+            "it\\'s/a\\<s3cret\\>\\&\\\"key\\\"",
+        ];
+        var lines = forms.Select(f => new AgentLogLine(DateTimeOffset.UtcNow, LogStream.Stdout, $"[{f}]")).ToList();
+        var posted = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/logs", new LogChunkBody(lease.Epoch, 0, lines), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        var done = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 1, false, $"failed with {forms[0]}", LogOffset: lines.Count), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+
+        var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!;
+        Assert.All(page.Lines, l => Assert.Equal("[***]", l.Text.Replace("\"***\"", "***")));
+        Assert.DoesNotContain(forms[0], await admin.GetStringAsync($"api/v1/runs/{run.Id}"));
+        await server.Server.StopAsync(CancellationToken.None);
+        var stored = Encoding.UTF8.GetString(server.StoreBytes());
+        foreach (var form in forms) Assert.DoesNotContain(form, stored);
+    }
+
+    [Fact]
     public async Task A_run_whose_secret_was_deleted_fails_with_a_reason_instead_of_running_without_it()
     {
         await using var server = await TestServer.StartAsync();

@@ -41,7 +41,7 @@ public static class AuditCommand
                 return 0;
             }
             Table(trace.Entries);
-            foreach (var run in trace.Runs) Console.Out.WriteLine($"run {run.Id}: {Output.State(run.Status)}, by {run.CreatedBy}, {string.Join(' ', run.Command)}");
+            foreach (var run in trace.Runs) Console.Out.WriteLine($"run {run.Id}: {Output.State(run.Status)}, by {run.CreatedBy}, {run.CommandSummary}");
             foreach (var secret in trace.Secrets) Console.Out.WriteLine($"secret {secret.Name}: ${secret.EnvName}, owner {secret.CreatedBy}");
             foreach (var user in trace.Users) Console.Out.WriteLine($"user {user.Email}: {user.Role}{(user.Revoked ? ", revoked" : "")}");
             return 0;

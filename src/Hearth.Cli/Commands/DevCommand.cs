@@ -120,8 +120,17 @@ public static class DevCommand
         var path = Path.Combine(dataDir, "dev-credentials.json");
         if (File.Exists(path))
         {
-            var saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, ct), CliJson.Options.TypeInfo<DevCredentials>());
-            if (saved is not null && await Bootstrap.IsKnownAsync(server.Access, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Access, saved.AgentToken, ct))
+            DevCredentials? saved;
+            try
+            {
+                saved = JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, ct), CliJson.Options.TypeInfo<DevCredentials>());
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"{path}: not the dev keys this command wrote ({e.Message.Split(" Path:")[0]}); " +
+                    "delete it to have new ones made");
+            }
+            if (saved is { AdminKey: not null, AgentToken: not null } && await Bootstrap.IsKnownAsync(server.Access, saved.AdminKey, ct) && await Bootstrap.IsKnownAsync(server.Access, saved.AgentToken, ct))
                 return saved;
         }
         var fresh = new DevCredentials(ApiKeys.NewUserKey(), ApiKeys.NewAgentToken());

@@ -54,9 +54,12 @@ public static class ImagesCommand
         var rm = new Command("rm", "Remove an image's name, then collect what no name or running sandbox uses") { rmRef };
         rm.SetAction(async (result, ct) =>
         {
+            var reference = result.GetValue(rmRef)!;
+            if (!reference.StartsWith("sha256:", StringComparison.Ordinal) && Core.Names.Names.ImageReference.Problem(reference) is { } problem)
+                throw new CliException($"image: {problem}", 2);
             using var http = new HttpClient();
             var images = LocalImages.Open(result.GetValue(store) ?? LocalImages.DefaultRoot(), http);
-            var removed = await images.RemoveAsync(result.GetValue(rmRef)!, ct);
+            var removed = await Guard(() => images.RemoveAsync(reference, ct));
             if (removed == 0) throw new CliException($"no image named '{result.GetValue(rmRef)}'");
             var gc = await images.CollectGarbageAsync(ct);
             Console.Error.WriteLine($"removed {removed} name(s); reclaimed {gc.ReclaimedBytes / 1024.0 / 1024.0:0.0} MB ({gc.RemovedImages.Count} image(s), {gc.RemovedBlobs} blob(s))");

@@ -23,7 +23,7 @@ public static class ListCommand
             Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "COMMAND"], list.Runs.Select(r => (IReadOnlyList<string>)
             [
                 r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
-                Output.Duration(r), Truncate(string.Join(' ', r.Command), 60),
+                Output.Duration(r), Truncate(r.CommandSummary, 60),
             ]));
             return 0;
         });

@@ -29,12 +29,30 @@ public static class SecretsCommand
         var envName = new Option<string?>("--env-name") { Description = "The variable the sandbox sees (default: the name upper-cased, - and . as _)" };
         var about = new Option<string?>("--description") { Description = "What the secret is for" };
         var repos = new Option<string[]>("--repo") { Description = "Only runs from this repository may use the secret (URL or glob, repeatable; default: any run)" };
-        var command = new Command(verb, description) { name, fromFile, fromEnv, envName, about, repos };
+        var allowUsers = new Option<string[]>("--allow-user")
+        {
+            Description = "This user (email) may use the secret in runs, besides you and admins (repeatable; on update, replaces the list)",
+        };
+        var allowRoles = new Option<string[]>("--allow-role")
+        {
+            Description = "Users with this role may use the secret in runs (repeatable; on update, replaces the list)",
+        };
+        var ownerOnly = new Option<bool>("--owner-only") { Description = "On update: only the creator and admins may use it (empties both lists)" };
+        var command = new Command(verb, description) { name, fromFile, fromEnv, envName, about, repos, allowUsers, allowRoles };
+        if (!create) command.Options.Add(ownerOnly);
         command.SetAction(async (result, ct) =>
         {
             var value = ReadValue(result.GetValue(fromFile), result.GetValue(fromEnv), required: create);
+            var users = result.GetValue(allowUsers) is { Length: > 0 } u ? u : null;
+            var roles = result.GetValue(allowRoles) is { Length: > 0 } r ? r : null;
+            if (result.GetValue(ownerOnly))
+            {
+                if (users is not null || roles is not null) throw new CliException("--owner-only: not with --allow-user or --allow-role", 2);
+                users = [];
+                roles = [];
+            }
             var body = new SecretBody(result.GetValue(name), value, result.GetValue(envName), result.GetValue(about),
-                result.GetValue(repos) is { Length: > 0 } scope ? scope : null);
+                result.GetValue(repos) is { Length: > 0 } scope ? scope : null, users, roles);
             using var client = CommonOptions.Client(result);
             var secretName = result.GetValue(name)!;
             var view = create
@@ -59,9 +77,9 @@ public static class SecretsCommand
                 Output.Json(list);
                 return 0;
             }
-            Output.Table(["NAME", "ENV", "OWNER", "UPDATED", "REPOSITORIES", "DESCRIPTION"], list.Secrets.Select(s => (IReadOnlyList<string>)
+            Output.Table(["NAME", "ENV", "OWNER", "USED BY", "UPDATED", "REPOSITORIES", "DESCRIPTION"], list.Secrets.Select(s => (IReadOnlyList<string>)
             [
-                s.Name, s.EnvName, s.CreatedBy, s.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                s.Name, s.EnvName, s.CreatedBy, UsedBy(s), s.UpdatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
                 s.Repositories is { Count: > 0 } r ? string.Join(",", r) : "any", s.Description ?? "",
             ]));
             return 0;
@@ -97,6 +115,10 @@ public static class SecretsCommand
         });
         return command;
     }
+
+    /// <summary>Who may use the secret besides its owner and admins: "owner", or "owner,role:developer,ann@example.com".</summary>
+    private static string UsedBy(SecretView s) =>
+        string.Join(",", new[] { "owner" }.Concat((s.AllowedRoles ?? []).Select(r => "role:" + r)).Concat(s.AllowedUsers ?? []));
 
     private static string? ReadValue(string? file, string? variable, bool required)
     {

@@ -16,10 +16,15 @@ public sealed record ClaimView(string ApiKey, string UserEmail, string Role, str
 /// <summary>POST /api/v1/secrets and PUT /api/v1/secrets/{name}: the value travels in the body, never in a URL.</summary>
 /// <param name="Repositories">Repository patterns (globs, e.g. "https://git.example.com/team/*") whose runs may use the
 /// secret; null or empty: any run may. On update, null leaves the scope as it is.</param>
-public sealed record SecretBody(string? Name, string? Value, string? EnvName, string? Description, IReadOnlyList<string>? Repositories = null);
+/// <param name="AllowedUsers">Users (emails) who may use the secret in runs besides its creator and admins. On update,
+/// null leaves the list as it is and [] empties it.</param>
+/// <param name="AllowedRoles">Roles whose users may use the secret besides its creator and admins (same update rule).</param>
+public sealed record SecretBody(string? Name, string? Value, string? EnvName, string? Description, IReadOnlyList<string>? Repositories = null,
+    IReadOnlyList<string>? AllowedUsers = null, IReadOnlyList<string>? AllowedRoles = null);
 
 public sealed record SecretView(string Name, string EnvName, string? Description, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CreatedByRequestId, string? ModifiedByRequestId, IReadOnlyList<string>? Repositories = null);
+    string? CreatedByRequestId, string? ModifiedByRequestId, IReadOnlyList<string>? Repositories = null,
+    IReadOnlyList<string>? AllowedUsers = null, IReadOnlyList<string>? AllowedRoles = null);
 
 public sealed record SecretListView(IReadOnlyList<SecretView> Secrets, int Total);
 

@@ -39,13 +39,18 @@ public sealed record CreateRunBody
     public string? GitSecret { get; init; }
 }
 
-/// <summary>A run as the API shows it.</summary>
+/// <summary>A run as the API shows it. Lists carry <see cref="CommandSummary"/> only; GET of one run the whole argv too.</summary>
 public sealed record RunView
 {
+    public const int SummaryLength = 200;
+
     public required string Id { get; init; }
     public required string Kind { get; init; }
     public required RunState Status { get; init; }
-    public required IReadOnlyList<string> Command { get; init; }
+    /// <summary>The whole argv: in GET /runs/{id}, not in lists.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>The argv joined by spaces, cut at <see cref="SummaryLength"/> characters ("…" when cut).</summary>
+    public string CommandSummary { get; init; } = "";
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
@@ -71,6 +76,7 @@ public sealed record RunView
             Kind = run.Kind,
             Status = run.State,
             Command = run.Spec.Command,
+            CommandSummary = Summarize(run.Spec.Command),
             CreatedAt = run.CreatedAt,
             StartedAt = run.StartedAt,
             EndedAt = run.EndedAt,
@@ -86,6 +92,21 @@ public sealed record RunView
             AgentId = task?.AgentId,
             Attempts = task?.History ?? [],
         };
+    }
+
+    /// <summary>A list item: everything but the whole argv.</summary>
+    public static RunView ListItem(Run run) => From(run) with { Command = null };
+
+    public static string Summarize(IReadOnlyList<string> command)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var argument in command)
+        {
+            if (builder.Length > 0) builder.Append(' ');
+            builder.Append(argument.Length > SummaryLength ? argument.AsSpan(0, SummaryLength + 1) : argument);
+            if (builder.Length > SummaryLength) return builder.ToString(0, SummaryLength) + "…";
+        }
+        return builder.ToString();
     }
 }
 

@@ -5,10 +5,10 @@ namespace Hearth.Core.Locks;
 /// <summary>Which lock names are valid, and the sandbox variable that carries a lock's fencing token.</summary>
 public static class LockNames
 {
-    public const int MaxLength = 128;
+    public static int MaxLength => Names.Names.Lock.MaxLength;
 
-    public static bool IsValid(string name) =>
-        name.Length is > 0 and <= MaxLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':');
+    /// <summary>The grammar is <see cref="Names.Names.Lock"/>: one place for the API, workflows and the CLI.</summary>
+    public static bool IsValid(string name) => Names.Names.Lock.IsValid(name);
 
     /// <summary>HEARTH_LOCK_TOKEN_ and the name upper-cased, every other character as '_' ("deploy-prod" → HEARTH_LOCK_TOKEN_DEPLOY_PROD).</summary>
     public static string TokenVariable(string name)

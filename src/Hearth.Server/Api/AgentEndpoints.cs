@@ -86,7 +86,7 @@ public static class AgentEndpoints
             if (request.LogOffset < 0) return ApiResults.Invalid("log_offset: must be 0 or more");
             var now = time.GetUtcNow();
             var completion = new Completion(
-                new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, request.Error),
+                new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, await masks.MaskTextAsync(id, request.Error, ct)),
                 request.StartedAt is null ? null : AgentClock.StartedAt(request.StartedAt, now, options.LeaseTtl),
                 request.LogOffset,
                 request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null);

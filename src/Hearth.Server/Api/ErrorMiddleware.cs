@@ -19,6 +19,7 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         {
             var (status, code) = e switch
             {
+                BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE"),
                 BadHttpRequestException bad => (bad.StatusCode, "INVALID_REQUEST"),
                 IllegalTransitionException => (StatusCodes.Status409Conflict, "CONFLICT"),
                 Microsoft.Data.Sqlite.SqliteException => (StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR"),

@@ -17,6 +17,10 @@ public static class HealthEndpoints
                 await store.PingAsync(ct);
                 return ApiResults.Json(new HealthView("ready"));
             }
+            catch (System.Data.Common.DbException e)
+            {
+                return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR", $"the store cannot be read or written: {e.Message}");
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", $"store not ready: {e.Message}");

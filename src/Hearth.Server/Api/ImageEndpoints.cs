@@ -1,5 +1,6 @@
 using Hearth.Core;
 using Hearth.Core.Api;
+using Hearth.Core.Names;
 using Hearth.Server.Auth;
 using Hearth.Server.Audit;
 using Hearth.Store;
@@ -16,17 +17,16 @@ public static class ImageEndpoints
         images.MapGet("", async (IRunStore store, CancellationToken ct) =>
             ApiResults.Json(new RegisteredImageListView((await store.ListRegisteredImagesAsync(ct)).Select(View).ToList())));
 
-        images.MapPost("", async (HttpContext http, IRunStore store, TimeProvider time, CancellationToken ct) =>
+        images.MapPost("", async (HttpContext http, IRunStore store, TimeProvider time, Configuration.ServerOptions options, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<RegisterImageBody>(http, ct);
+            var body = await RequestBody.ReadAsync<RegisterImageBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             var request = body.Value!;
-            if (string.IsNullOrWhiteSpace(request.Image) || request.Image.Length > 512 || request.Image.Any(char.IsWhiteSpace))
-                return ApiResults.Invalid("image: expected an image reference such as 127.0.0.1:5000/tools:1");
-            if (request.Cpus is <= 0 or > 1024) return ApiResults.Invalid("cpus: must be between 0 and 1024");
+            if (Names.ImageReference.Problem(request.Image) is { } problem) return ApiResults.Invalid($"image: {problem}");
+            if (request.Cpus is { } cpus && !(cpus > 0 && cpus <= 1024)) return ApiResults.Invalid("cpus: must be above 0 and at most 1024");
             if (request.MemoryBytes is < 4 * 1024 * 1024) return ApiResults.Invalid("memory_bytes: must be at least 4 MiB");
-            AuditTarget.Set(http, request.Image);
-            var image = new RegisteredImage(request.Image, request.Cpus, request.MemoryBytes, request.Default, Caller.From(http).Name, time.GetUtcNow());
+            AuditTarget.Set(http, request.Image!);
+            var image = new RegisteredImage(request.Image!, request.Cpus, request.MemoryBytes, request.Default, Caller.From(http).Name, time.GetUtcNow());
             await store.RegisterImageAsync(image, ct);
             return ApiResults.Json(View(image), StatusCodes.Status201Created);
         });

@@ -15,9 +15,11 @@ public static class LockRequestValidator
             return null;
         }
         if (!LockNames.IsValid(body.Lock))
-            errors.Add($"lock: '{body.Lock}' is not a lock name (1 to {LockNames.MaxLength} letters, digits, '-', '_', '.', '/', ':')");
-        if (body.LockWaitSeconds is <= 0) errors.Add("lock_wait_seconds: must be positive");
+            errors.Add($"lock: {Hearth.Core.Names.Names.Lock.Problem(body.Lock)}");
+        if (body.LockWaitSeconds is { } wait && !(wait > 0 && wait <= RunRequestValidator.MaxTimeoutSeconds))
+            errors.Add($"lock_wait_seconds: must be above 0 and at most {RunRequestValidator.MaxTimeoutSeconds} (30 days)");
         if (body.LockWaitSeconds is not null && body.NoWait) errors.Add("no_wait: not with lock_wait_seconds (choose one)");
-        return new LockRequest(body.Lock, body.LockWaitSeconds is { } s ? TimeSpan.FromSeconds(s) : null, body.NoWait);
+        var waitFor = body.LockWaitSeconds is { } s && s > 0 && s <= RunRequestValidator.MaxTimeoutSeconds ? TimeSpan.FromSeconds(s) : (TimeSpan?)null;
+        return new LockRequest(body.Lock, waitFor, body.NoWait);
     }
 }

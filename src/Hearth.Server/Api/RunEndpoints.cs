@@ -2,6 +2,7 @@ using Hearth.Core.Api;
 using Hearth.Core.Runs;
 using Hearth.Server.Audit;
 using Hearth.Server.Auth;
+using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
 
@@ -13,15 +14,18 @@ public static class RunEndpoints
     {
         var runs = app.MapGroup("/api/v1/runs");
 
-        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers, ImageDefaults images, CancellationToken ct) =>
+        runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers,
+            ImageDefaults images, ServerOptions options, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct);
+            var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
-            if (await access.CheckAsync(Caller.From(http), WithGitSecret(body.Value!), ct) is { } refused) return refused;
-            var (pinned, driverRefused) = drivers.Apply(Caller.From(http).Role, spec);
+            var caller = Caller.From(http);
+            if (await access.CheckAsync(caller, body.Value!.Image is not null, RunAccess.SecretsOf(body.Value!), ct) is { } refused)
+                return refused;
+            var (pinned, driverRefused) = drivers.Apply(caller.Role, spec);
             if (pinned is null) return driverRefused!;
             Run run;
             try
@@ -47,7 +51,7 @@ public static class RunEndpoints
             }
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
-            return ApiResults.Json(new RunListView(list.Select(RunView.From).ToList()));
+            return ApiResults.Json(new RunListView(list.Select(RunView.ListItem).ToList()));
         });
 
         runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>
@@ -76,10 +80,6 @@ public static class RunEndpoints
             return Results.Empty;
         });
     }
-
-    /// <summary>The git secret is used like any other: the caller needs the right to use it.</summary>
-    private static CreateRunBody WithGitSecret(CreateRunBody body) =>
-        body.GitSecret is { } name ? body with { Secrets = [.. body.Secrets ?? [], name] } : body;
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;

@@ -11,6 +11,12 @@ public static partial class RunRequestValidator
 
     public static readonly IReadOnlySet<string> PullPolicies = new HashSet<string> { "missing", "always", "never" };
 
+    /// <summary>30 days: longer is a mistake (and past what a TimeSpan deadline holds for 1e12).</summary>
+    public const double MaxTimeoutSeconds = 30 * 24 * 3600;
+
+    /// <summary>PID_MAX_LIMIT on 64-bit Linux: a pids.max above it means nothing.</summary>
+    public const int MaxPids = 4 * 1024 * 1024;
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
@@ -25,10 +31,13 @@ public static partial class RunRequestValidator
         {
             if (!EnvName().IsMatch(key)) errors.Add($"env.{key}: not a valid variable name (letters, digits and _, not starting with a digit)");
         }
-        if (body.TimeoutSeconds is <= 0) errors.Add("timeout_seconds: must be positive");
-        if (body.Cpus is <= 0 or > 1024) errors.Add("cpus: must be between 0 and 1024");
+        errors.AddRange(ExecLimits.Check(body.Command ?? [], body.Env));
+        if (body.TimeoutSeconds is { } timeout && !(timeout > 0 && timeout <= MaxTimeoutSeconds))
+            errors.Add($"timeout_seconds: must be a number of seconds above 0 and at most {MaxTimeoutSeconds} (30 days)");
+        if (body.Cpus is { } cpus && !(cpus > 0 && cpus <= 1024)) errors.Add("cpus: must be above 0 and at most 1024");
         if (body.MemoryBytes is < 4 * 1024 * 1024) errors.Add("memory_bytes: must be at least 4 MiB");
-        if (body.Pids is <= 0) errors.Add("pids: must be positive");
+        if (body.Pids is < 1 or > MaxPids) errors.Add($"pids: must be between 1 and {MaxPids} (the kernel's PID_MAX_LIMIT)");
+        if (body.Image is { } image && Hearth.Core.Names.Names.ImageReference.Problem(image) is { } badImage) errors.Add($"image: {badImage}");
         var ports = new List<PublishedPort>();
         foreach (var (text, i) in (body.Publish ?? []).Select((t, i) => (t, i)))
         {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Hearth.Core.Api;
+using Hearth.Core.Names;
 using Hearth.Core.Secrets;
 using Hearth.Server.Audit;
 using Hearth.Server.Auth;
@@ -27,12 +28,14 @@ public static partial class SecretEndpoints
             var request = body.Value!;
             var name = request.Name ?? "";
             AuditTarget.Set(http, name);
-            if (!RunAccess.SecretName().IsMatch(name)) return ApiResults.Invalid("name: letters, digits, '_', '.' and '-', up to 128, starting with a letter or digit");
+            if (Names.Secret.Problem(name) is { } badName) return ApiResults.Invalid($"name: {badName}");
             var envName = request.EnvName ?? DefaultEnvName(name);
             if (Invalid(envName, request.Value) is { } error) return error;
             if (BadScope(request.Repositories) is { } scopeError) return scopeError;
+            var users = new SecretUsers(request.AllowedUsers, request.AllowedRoles);
+            if (users.Problem() is { } usersError) return ApiResults.Invalid(usersError);
             var created = await service.CreateAsync(name, envName, request.Description, request.Value!, Caller.From(http).Name, RequestIdMiddleware.Of(http),
-                request.Repositories, ct);
+                request.Repositories, users, ct);
             return created is null
                 ? ApiResults.Error(StatusCodes.Status409Conflict, "SECRET_ALREADY_EXISTS", $"a secret named '{name}' exists already (use update)")
                 : ApiResults.Json(View(created), StatusCodes.Status201Created);
@@ -66,7 +69,10 @@ public static partial class SecretEndpoints
             if (existing is null) return NotFound(name);
             if (Invalid(request.EnvName ?? existing.EnvName, request.Value, required: false) is { } error) return error;
             if (BadScope(request.Repositories) is { } scopeError) return scopeError;
-            var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http), request.Repositories, ct);
+            var users = new SecretUsers(request.AllowedUsers, request.AllowedRoles);
+            if (users.Problem() is { } usersError) return ApiResults.Invalid(usersError);
+            var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http),
+                request.Repositories, users, ct);
             return updated is null ? NotFound(name) : ApiResults.Json(View(updated));
         });
 
@@ -78,7 +84,7 @@ public static partial class SecretEndpoints
 
     public static SecretView View(SecretRecord s) =>
         new(s.Name, s.EnvName, s.Description, s.CreatedBy, s.CreatedAt, s.UpdatedAt, s.CreatedByRequestId, s.ModifiedByRequestId,
-            s.Repositories.Count > 0 ? s.Repositories : null);
+            s.Repositories.Count > 0 ? s.Repositories : null, s.AllowedUsers, s.AllowedRoles);
 
     private static IResult? BadScope(IReadOnlyList<string>? repositories)
     {
@@ -110,10 +116,7 @@ public static partial class SecretEndpoints
 
     private static async Task<RequestBody.Parsed<SecretBody>> ReadAsync(HttpContext http, ServerOptions options, CancellationToken ct)
     {
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = options.Access.MaxSecretBytes;
-        if (http.Request.ContentLength > options.Access.MaxSecretBytes)
-            return new(null, ApiResults.Error(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE", $"a secret's body may be at most {options.Access.MaxSecretBytes} bytes"));
-        return await RequestBody.ReadAsync<SecretBody>(http, ct);
+        return await RequestBody.ReadAsync<SecretBody>(http, ct, options.Access.MaxSecretBytes);
     }
 
     private static IResult NotFound(string name) => ApiResults.Error(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND", $"no secret named '{name}'");

@@ -13,13 +13,13 @@ public static class UserEndpoints
 
     public static void MapUserEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/users", async (HttpContext http, IAccessStore store, TimeProvider time, CancellationToken ct) =>
+        app.MapPost("/api/v1/users", async (HttpContext http, IAccessStore store, TimeProvider time, Configuration.ServerOptions options,
+            CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<CreateUserBody>(http, ct);
+            var body = await RequestBody.ReadAsync<CreateUserBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             var email = body.Value!.Email?.Trim() ?? "";
-            if (email.Length is 0 or > 254 || !email.Contains('@') || email.Any(char.IsWhiteSpace))
-                return ApiResults.Invalid("email: expected an email address");
+            if (Hearth.Core.Names.Names.Email.Problem(email) is { } problem) return ApiResults.Invalid($"email: {problem}");
             var role = body.Value.Role?.Trim().ToLowerInvariant() ?? "";
             if (!Roles.UserRoles.Contains(role)) return ApiResults.Invalid($"role: expected one of {string.Join(", ", Roles.UserRoles)}");
 

@@ -30,10 +30,12 @@ public sealed class AccessSetup
     /// <summary>Loads keys and certificates (a bad one stops the start with its file named) and migrates the access tables.</summary>
     public static async Task<AccessSetup> PrepareAsync(ServerOptions options, CancellationToken ct)
     {
-        var keyring = SecretKeyLoader.Load(options);
         var certificate = LoadCertificate(options.Access);
         var store = AccessStoreFactory.Create(options);
         await store.MigrateAsync(ct);
+        // A missing key file is made afresh only while no secret needs the old one.
+        var secrets = await store.ListSecretsAsync(ct);
+        var keyring = SecretKeyLoader.Load(options, secrets.Select(s => s.KeyId).Distinct().ToList());
         return new AccessSetup(options, store, keyring, certificate);
     }
 

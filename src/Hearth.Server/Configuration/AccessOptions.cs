@@ -24,4 +24,6 @@ public sealed record AccessOptions
     public long MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Secrets bodies are small; a larger one is refused before it is read.</summary>
     public long MaxSecretBytes { get; init; } = 64 * 1024;
+    /// <summary>Bodies of run and workflow creation (and the other small user calls), refused before they are read.</summary>
+    public long MaxRunBodyBytes { get; init; } = 1024 * 1024;
 }

@@ -37,6 +37,7 @@ public static class ServerConfigLoader
         ["limits.auth_failures_per_minute"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinute = (int)Positive(v, w) } },
         ["limits.auth_failures_per_minute_total"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinuteTotal = (int)Positive(v, w) } },
         ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
+        ["limits.max_run_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxRunBodyBytes = Positive(v, w) } },
     };
 
     public static IReadOnlyCollection<string> KnownKeys => Keys.Keys;

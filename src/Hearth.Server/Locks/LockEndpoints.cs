@@ -1,5 +1,6 @@
 using Hearth.Core.Api;
 using Hearth.Core.Locks;
+using Hearth.Core.Names;
 using Hearth.Server.Api;
 using Hearth.Server.Audit;
 using Hearth.Server.Background;
@@ -19,12 +20,13 @@ public static class LockEndpoints
         locks.MapGet("/{name}", async (string name, ILockStore store, CancellationToken ct) =>
             await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockViews.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
 
-        locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time, CancellationToken ct) =>
+        locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time,
+            Configuration.ServerOptions options, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct);
+            var body = await RequestBody.ReadAsync<ReleaseLockBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             if (!body.Value!.Force) return ApiResults.Invalid("force: must be true (a lock is released by its run's end; forcing takes it from a live holder)");
-            if (!LockNames.IsValid(name)) return ApiResults.Invalid($"name: '{name}' is not a lock name");
+            if (Names.Lock.Problem(name) is { } problem) return ApiResults.Invalid($"name: {problem}");
             AuditTarget.Set(http, name);
             var before = await store.ForceReleaseAsync(name, time.GetUtcNow(), ct);
             if (before is null) return ApiResults.NotFound($"no lock named '{name}'");

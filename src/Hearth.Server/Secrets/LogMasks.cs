@@ -32,7 +32,7 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     {
         if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null) return known;
         var run = await runs.GetRunAsync(TaskIds.RunOf(taskId), ct);
-        var names = run?.Spec.Secrets ?? [];
+        var names = SecretsOf(run, taskId);
         var values = new List<string>();
         foreach (var name in names)
         {
@@ -49,6 +49,19 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
         cache.Set(Key(taskId), masker, new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
         return masker;
     }
+
+    /// <summary>The task's own secrets: a workflow step's (in the plan), or the run's and its git secret.</summary>
+    private static IEnumerable<string> SecretsOf(Run? run, string taskId)
+    {
+        if (run is null) return [];
+        if (run.Plan is { } plan)
+            return plan.Steps.FirstOrDefault(s => s.Id == TaskIds.StepOf(taskId))?.Secrets ?? [];
+        return run.Spec.Git?.Secret is { } git ? [.. run.Spec.Secrets, git] : run.Spec.Secrets;
+    }
+
+    /// <summary>Masks one text the agent sends besides log lines (a task's error).</summary>
+    public async Task<string?> MaskTextAsync(string taskId, string? text, CancellationToken ct) =>
+        text is null ? null : (await ForTaskAsync(taskId, ct)).Apply(text);
 
     private static string Key(string taskId) => "mask:" + taskId;
 }

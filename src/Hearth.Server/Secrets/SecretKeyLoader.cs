@@ -4,14 +4,20 @@ namespace Hearth.Server.Secrets;
 
 /// <summary>
 /// Finds the secrets key: secrets.key (HEARTH_SECRETS_KEY), else secrets.key_file, else DataDir/secrets.key, created
-/// (mode 0600) on first start. Several servers on one PostgreSQL database must all be given the same key; a server with
+/// (mode 0600) on first start, and only then: when the store already holds secrets, a missing key file stops the start
+/// (a new key could decrypt none of them). Several servers on one PostgreSQL database must all be given the same key; a server with
 /// another key cannot decrypt the others' secrets and says so (SECRET_UNAVAILABLE).
 /// </summary>
 public static class SecretKeyLoader
 {
-    public static SecretKeyring Load(ServerOptions options)
+    /// <param name="storedKeyIds">The ids of the keys the store's secrets are encrypted under (empty: no secrets yet).</param>
+    public static SecretKeyring Load(ServerOptions options, IReadOnlyList<string> storedKeyIds)
     {
         var access = options.Access;
+        if (access.SecretsKey is not { Length: > 0 } && access.SecretsKeyFile is null && storedKeyIds.Count > 0 && !File.Exists(DefaultFile(options)))
+            throw new ConfigException(
+                $"{DefaultFile(options)}: no such secrets key file, but the store holds secrets encrypted under key {string.Join(", ", storedKeyIds)}; " +
+                "put the key file back (or give secrets.key_file / HEARTH_SECRETS_KEY): a new key could decrypt none of them");
         var current = access.SecretsKey is { Length: > 0 } inline
             ? Decode(inline, "secrets.key (HEARTH_SECRETS_KEY)")
             : FromFile(access.SecretsKeyFile ?? DefaultFile(options), create: access.SecretsKeyFile is null);
@@ -49,7 +55,14 @@ public static class SecretKeyLoader
                 File.Delete(temp);
             }
         }
-        return Decode(File.ReadAllText(path).Trim(), path);
+        try
+        {
+            return Decode(File.ReadAllText(path).Trim(), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: cannot read the secrets key file: {e.Message}");
+        }
     }
 
     private static byte[] Decode(string base64, string where)

@@ -6,20 +6,23 @@ namespace Hearth.Server.Secrets;
 public sealed class SecretService(IAccessStore store, SecretKeyring keyring, TimeProvider time, ILogger<SecretService> logger)
 {
     public async Task<SecretRecord?> CreateAsync(string name, string envName, string? description, string value, string owner, string requestId,
-        IReadOnlyList<string>? repositories, CancellationToken ct)
+        IReadOnlyList<string>? repositories, SecretUsers users, CancellationToken ct)
     {
         var (keyId, ciphertext) = keyring.Encrypt(name, value);
         var now = time.GetUtcNow();
-        var record = new SecretRecord(name, envName, description, keyId, ciphertext, owner, now, now, requestId, requestId, repositories);
+        var record = new SecretRecord(name, envName, description, keyId, ciphertext, owner, now, now, requestId, requestId, repositories,
+            users.Users, users.Roles);
         return await store.CreateSecretAsync(record, ct) ? record : null;
     }
 
     public async Task<SecretRecord?> UpdateAsync(SecretRecord existing, string? envName, string? description, string? value, string requestId,
-        IReadOnlyList<string>? repositories, CancellationToken ct)
+        IReadOnlyList<string>? repositories, SecretUsers users, CancellationToken ct)
     {
         var updated = existing with
         {
             Repositories = repositories ?? existing.Repositories,
+            AllowedUsers = users.Users ?? existing.AllowedUsers,
+            AllowedRoles = users.Roles ?? existing.AllowedRoles,
             EnvName = envName ?? existing.EnvName,
             Description = description ?? existing.Description,
             UpdatedAt = time.GetUtcNow(),

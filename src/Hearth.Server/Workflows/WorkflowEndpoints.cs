@@ -3,6 +3,8 @@ using Hearth.Core.Runs;
 using Hearth.Server.Api;
 using Hearth.Server.Auth;
 using Hearth.Server.Configuration;
+using Hearth.Server.Secrets;
+using Hearth.Store.Access;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
 
@@ -14,21 +16,36 @@ public static class WorkflowEndpoints
     {
         var group = app.MapGroup("/api/v1/workflows/runs");
 
-        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, DriverPolicy drivers, CancellationToken ct) =>
+        group.MapPost("", async (HttpContext http, WorkflowService workflows, RunAccess access, DriverPolicy drivers,
+            IAccessStore secrets, ServerOptions options, CancellationToken ct) =>
         {
-            var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct);
+            var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             var errors = PlanValidator.Validate(body.Value!.Plan);
             if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var plan = body.Value.Plan!;
-            // The same "use" checks as a run's, over every secret any step names, with the workflow's repository for scoped secrets.
-            var secrets = plan.Steps.SelectMany(s => s.Secrets ?? []).Distinct(StringComparer.Ordinal).ToList();
-            if (await access.CheckAsync(Caller.From(http), new CreateRunBody { Command = ["workflow"], Secrets = secrets }, plan.Repository, ct) is { } refused)
-                return refused;
+            // The same "use" checks as a run's, step by step: a scoped secret goes only to a step that runs a script of the
+            // workflow's repository, which that step then checks out.
+            var requests = plan.Steps.Where(s => s.Secrets is { Count: > 0 }).SelectMany(step =>
+            {
+                var notCode = plan.Repository is null
+                    ? "it names no repository"
+                    : RepositoryCode.Problem(["/bin/sh", "-c", step.Run ?? ""], image: false, plan.Variables.Keys);
+                return step.Secrets!.Select(name => new SecretRequest(name, plan.Repository, notCode is null ? null : $"step {step.Id}: {notCode}"));
+            }).ToList();
+            if (await access.CheckAsync(Caller.From(http), image: false, requests, ct) is { } refused) return refused;
+            var checkouts = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var step in plan.Steps.Where(s => s.Secrets is { Count: > 0 }))
+            {
+                foreach (var name in step.Secrets!)
+                {
+                    if (await secrets.GetSecretAsync(name, ct) is { Repositories.Count: > 0 }) checkouts.Add(step.Id);
+                }
+            }
             // Steps name no driver: one the caller's role may not run unsandboxed is pinned to a sandbox.
             var (driver, driverRefused) = drivers.ForUnnamed(Caller.From(http).Role);
             if (driverRefused is not null) return driverRefused;
-            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, ct);
+            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, ct);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
         });
 

@@ -16,7 +16,10 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
     public const string Kind = "workflow";
 
     /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
-    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver, CancellationToken ct)
+    /// <param name="checkouts">Steps given a repository-scoped secret: they run the script from a checkout of the
+    /// workflow's repository (at COMMIT_SHA, TAG or BRANCH), so the code that sees the secret is the repository's.</param>
+    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver,
+        IReadOnlySet<string> checkouts, CancellationToken ct)
     {
         var runId = ids.Next();
         var runSteps = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToList();
@@ -34,6 +37,7 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
                 Requirements = new Dictionary<string, string> { ["machine"] = step.Machine! },
                 Lock = step.Lock is { } name ? new Hearth.Core.Locks.LockRequest(name) : null,
                 Secrets = step.Secrets ?? [],
+                Git = checkouts.Contains(step.Id) && plan.Repository is { } repo ? new GitSource(repo, CheckoutRef(plan)) : null,
             }, driver),
             MaxAttempts: 1,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
@@ -72,6 +76,9 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
             signals.Pulse(SignalKeys.Run(runId));
         }
     }
+
+    private static string? CheckoutRef(WorkflowPlan plan) =>
+        new[] { "COMMIT_SHA", "TAG", "BRANCH" }.Select(v => plan.Variables.GetValueOrDefault(v)).FirstOrDefault(v => !string.IsNullOrEmpty(v));
 
     /// <summary>The run's variables are the steps' environment: BRANCH, TRIGGER, COMMIT_SHA, PR_NUMBER, TAG and --var ones.</summary>
     private static Dictionary<string, string> Environment(WorkflowPlan plan) =>

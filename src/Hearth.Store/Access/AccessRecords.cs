@@ -56,10 +56,18 @@ public sealed record SecretRecord(
     DateTimeOffset UpdatedAt,
     string? CreatedByRequestId,
     string? ModifiedByRequestId,
-    IReadOnlyList<string>? Repositories = null)
+    IReadOnlyList<string>? Repositories = null,
+    IReadOnlyList<string>? AllowedUsers = null,
+    IReadOnlyList<string>? AllowedRoles = null)
 {
     /// <summary>Repository patterns (globs) whose runs may use the secret; empty: any run may.</summary>
     public IReadOnlyList<string> Repositories { get; init; } = Repositories ?? [];
+
+    /// <summary>Users (emails) who may use the secret in their runs, besides its creator and admins.</summary>
+    public IReadOnlyList<string> AllowedUsers { get; init; } = AllowedUsers ?? [];
+
+    /// <summary>Roles whose users may use the secret in their runs, besides its creator and admins.</summary>
+    public IReadOnlyList<string> AllowedRoles { get; init; } = AllowedRoles ?? [];
 }
 
 /// <summary>One mutating request as it ended: who, what, on what, with which result, from where.</summary>

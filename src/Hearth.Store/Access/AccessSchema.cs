@@ -74,6 +74,11 @@ internal static class AccessSchema
         """
         ALTER TABLE access_secrets ADD COLUMN repositories TEXT NOT NULL DEFAULT '[]';
         """,
+        // Who may use a secret: until now every role with secrets.use could; now its creator and admins, plus these.
+        """
+        ALTER TABLE access_secrets ADD COLUMN allowed_users TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE access_secrets ADD COLUMN allowed_roles TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     public static IReadOnlyList<string> Sqlite { get; } =

@@ -5,7 +5,7 @@ namespace Hearth.Store.Access;
 
 public abstract partial class SqlAccessStore
 {
-    private const string SecretColumns = "name, env_name, description, key_id, ciphertext, created_by, created_at, updated_at, created_by_request_id, modified_by_request_id, repositories";
+    private const string SecretColumns = "name, env_name, description, key_id, ciphertext, created_by, created_at, updated_at, created_by_request_id, modified_by_request_id, repositories, allowed_users, allowed_roles";
 
     public async Task<bool> CreateSecretAsync(SecretRecord secret, CancellationToken ct)
     {
@@ -14,7 +14,7 @@ public abstract partial class SqlAccessStore
             return await WriteAsync(async (connection, tx) =>
             {
                 await ExecAsync(connection, tx,
-                    $"INSERT INTO access_secrets ({SecretColumns}) VALUES (@name, @env, @description, @key, @cipher, @by, @created, @updated, @createdRequest, @modifiedRequest, @repositories);", ct,
+                    $"INSERT INTO access_secrets ({SecretColumns}) VALUES (@name, @env, @description, @key, @cipher, @by, @created, @updated, @createdRequest, @modifiedRequest, @repositories, @allowedUsers, @allowedRoles);", ct,
                     SecretParameters(secret));
                 return true;
             }, ct);
@@ -53,7 +53,8 @@ public abstract partial class SqlAccessStore
         ExecAsync(connection, tx,
             """
             UPDATE access_secrets SET env_name = @env, description = @description, key_id = @key, ciphertext = @cipher,
-                updated_at = @updated, modified_by_request_id = @modifiedRequest, repositories = @repositories
+                updated_at = @updated, modified_by_request_id = @modifiedRequest, repositories = @repositories,
+                allowed_users = @allowedUsers, allowed_roles = @allowedRoles
             WHERE name = @name;
             """, ct, SecretParameters(secret));
 
@@ -63,10 +64,14 @@ public abstract partial class SqlAccessStore
         ("@by", s.CreatedBy), ("@created", Ms(s.CreatedAt)), ("@updated", Ms(s.UpdatedAt)),
         ("@createdRequest", s.CreatedByRequestId), ("@modifiedRequest", s.ModifiedByRequestId),
         ("@repositories", Hearth.Core.HearthJson.Serialize(s.Repositories)),
+        ("@allowedUsers", Hearth.Core.HearthJson.Serialize(s.AllowedUsers)),
+        ("@allowedRoles", Hearth.Core.HearthJson.Serialize(s.AllowedRoles)),
     ];
 
     private static SecretRecord ReadSecret(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), r.GetFieldValue<byte[]>(4), r.GetString(5),
             Time(r, 6)!.Value, Time(r, 7)!.Value, Text(r, 8), Text(r, 9),
-            Hearth.Core.HearthJson.Deserialize<List<string>>(r.GetString(10)));
+            Hearth.Core.HearthJson.Deserialize<List<string>>(r.GetString(10)),
+            Hearth.Core.HearthJson.Deserialize<List<string>>(r.GetString(11)),
+            Hearth.Core.HearthJson.Deserialize<List<string>>(r.GetString(12)));
 }

@@ -41,9 +41,26 @@ public abstract partial class SqlRunStore : IRunStore
     private protected abstract Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
         DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct);
 
+    /// <summary>
+    /// Reads, then commits a write that changes nothing in the end but still goes to disk (the row is negated and back,
+    /// so its page is dirty: SQLite skips rewriting a row with the same bytes): a store that can be read but not written
+    /// (disk full, read-only file) is not ready.
+    /// </summary>
     public async Task PingAsync(CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", ct);
+        await using (var connection = await OpenAsync(ct))
+        {
+            await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", ct);
+        }
+        var (writer, tx) = await BeginWriteAsync(ct);
+        await using (writer)
+        await using (tx)
+        {
+            const string flip = "UPDATE schema_version SET version = -version WHERE version = (SELECT MAX(ABS(version)) FROM schema_version) " +
+                                "OR version = -(SELECT MAX(ABS(version)) FROM schema_version);";
+            await ExecAsync(writer, tx, flip, ct);
+            await ExecAsync(writer, tx, flip, ct);
+            await tx.CommitAsync(ct);
+        }
     }
 }

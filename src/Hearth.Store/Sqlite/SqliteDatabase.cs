@@ -25,6 +25,7 @@ public sealed class SqliteDatabase
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
+        MakePrivate(path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -32,6 +33,27 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+    }
+
+    /// <summary>
+    /// The database holds key hashes, encrypted secrets and every log line: only its owner may read it. The file is made
+    /// 0600 before SQLite first opens it, and SQLite gives its -wal and -shm files the database file's mode; files an
+    /// older version left readable are narrowed on start.
+    /// </summary>
+    private static void MakePrivate(string path)
+    {
+        if (OperatingSystem.IsWindows() || path == ":memory:" || path.StartsWith("file:", StringComparison.Ordinal)) return;
+        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, UnixCreateMode = owner,
+        }))
+        {
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        {
+            if (File.Exists(file) && (File.GetUnixFileMode(file) & ~owner) != 0) File.SetUnixFileMode(file, owner);
+        }
     }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)

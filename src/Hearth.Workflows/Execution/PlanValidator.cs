@@ -33,11 +33,13 @@ public static partial class PlanValidator
             {
                 if (string.IsNullOrWhiteSpace(step.Run)) errors.Add($"{where}.run: a run step needs a script");
                 if (step.Machine is null || !MachineName().IsMatch(step.Machine)) errors.Add($"{where}.machine: '{step.Machine}' is not a machine group name");
-                if (step.Lock is not null && !Hearth.Core.Locks.LockNames.IsValid(step.Lock)) errors.Add($"{where}.lock: '{step.Lock}' is not a lock name");
+                if (step.Lock is not null && !Hearth.Core.Locks.LockNames.IsValid(step.Lock)) errors.Add($"{where}.lock: {Hearth.Core.Names.Names.Lock.Problem(step.Lock)}");
                 if (step.Secrets is { Count: > 20 }) errors.Add($"{where}.secrets: at most 20 secrets a step");
+                if (step.Run is { } run) errors.AddRange(ExecLimits.Check(["/bin/sh", "-c", run], plan.Variables, $"{where}.run", "plan.variables")
+                    .Select(e => e.Replace($"{where}.run[2]", $"{where}.run", StringComparison.Ordinal)));
             }
         }
         if (!plan.Steps.Any(s => s.Kind == PlanStepKind.Run)) errors.Add("plan.steps: no step runs anything");
-        return errors;
+        return errors.Distinct().ToList();
     }
 }

@@ -223,7 +223,7 @@ internal sealed class WorkflowSchemaReader
         if (lockName is not null && !Hearth.Core.Locks.LockNames.IsValid(lockName))
         {
             Error(WorkflowErrorCode.InvalidValue, lockNode!.Arguments[0],
-                $"'{lockName}' is not a lock name (1 to {Hearth.Core.Locks.LockNames.MaxLength} letters, digits, '-', '_', '.', '/' or ':')");
+                Hearth.Core.Names.Names.Lock.Problem(lockName)!);
             lockName = null;
         }
         if (lockName is not null && from is not null)
@@ -294,14 +294,12 @@ internal sealed class WorkflowSchemaReader
         var names = new List<string>();
         foreach (var argument in node.Arguments)
         {
-            if (argument.AsString() is { Length: > 0 } name && SecretNames.IsMatch(name)) names.Add(name);
-            else Error(WorkflowErrorCode.InvalidValue, argument, $"'{argument}' is not a secret name (letters, digits, '_', '.' and '-', starting with a letter or digit)");
+            if (argument.AsString() is { Length: > 0 } name && Hearth.Core.Names.Names.Secret.IsValid(name)) names.Add(name);
+            else Error(WorkflowErrorCode.InvalidValue, argument, $"'{argument}' is not a secret name ({Hearth.Core.Names.Names.Secret.Expected})");
         }
         if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'secrets' needs at least one secret name");
         return names.Count > 0 ? names : null;
     }
-
-    private static readonly System.Text.RegularExpressions.Regex SecretNames = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$");
 
     /// <summary>The node's one string argument, or null after reporting why there is none.</summary>
     private string? SingleString(KdlNode node)
