@@ -11,6 +11,9 @@ public static partial class RunRequestValidator
 
     public static readonly IReadOnlySet<string> PullPolicies = new HashSet<string> { "missing", "always", "never" };
 
+    /// <summary>The longest timeout a run may ask for (30 days): longer is a typo, and would overflow the deadline.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(30);
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
@@ -26,6 +29,7 @@ public static partial class RunRequestValidator
             if (!EnvName().IsMatch(key)) errors.Add($"env.{key}: not a valid variable name (letters, digits and _, not starting with a digit)");
         }
         if (body.TimeoutSeconds is <= 0) errors.Add("timeout_seconds: must be positive");
+        if (body.TimeoutSeconds > MaxTimeout.TotalSeconds) errors.Add($"timeout_seconds: must be at most {MaxTimeout.TotalSeconds} (30 days)");
         if (body.Cpus is <= 0 or > 1024) errors.Add("cpus: must be between 0 and 1024");
         if (body.MemoryBytes is < 4 * 1024 * 1024) errors.Add("memory_bytes: must be at least 4 MiB");
         if (body.Pids is <= 0) errors.Add("pids: must be positive");
