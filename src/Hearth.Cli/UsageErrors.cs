@@ -1,23 +1,54 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 
 namespace Hearth.Cli;
 
 /// <summary>
 /// What the command-line parser refused, one line each ("hearth: --pids: expected a whole number, got 'abc'") and exit
-/// code 2, as docker and gh answer a bad flag: not a .NET type name followed by the whole help text.
+/// code 2, as docker and gh answer a bad flag: not a .NET type name followed by the whole help text. A mistyped command
+/// or option gets the nearest names ("did you mean 'status'?"), as git does.
 /// </summary>
-internal static partial class UsageErrors
+public static partial class UsageErrors
 {
     public static int Report(ParseResult parsed)
     {
-        foreach (var error in parsed.Errors) Console.Error.WriteLine($"hearth: {Describe(error.Message)}");
-        var path = new List<string>();
-        for (var result = parsed.CommandResult; result is { Parent: not null }; result = result.Parent as System.CommandLine.Parsing.CommandResult)
-            path.Insert(0, result.Command.Name);
-        Console.Error.WriteLine($"See 'hearth {string.Join(' ', path)}{(path.Count > 0 ? " " : "")}--help'.");
+        var command = parsed.CommandResult.Command;
+        if (command.Subcommands.Count > 0 && parsed.UnmatchedTokens.FirstOrDefault() is { } word && !word.StartsWith('-'))
+        {
+            // A mistyped command: say that, not "Required command was not provided" and "Unrecognized argument".
+            var under = CommandPath(parsed) is { Length: > 0 } p ? $"hearth {p}" : "hearth";
+            Console.Error.WriteLine($"hearth: '{word}' is not a command of {under}");
+            if (Suggestions.Nearest(word, Names(command)) is { Count: > 0 } close)
+                Console.Error.WriteLine($"Did you mean {string.Join(" or ", close.Select(n => $"'{n}'"))}?");
+            Console.Error.WriteLine($"See '{under} --help'.");
+            return 2;
+        }
+        foreach (var error in parsed.Errors)
+        {
+            Console.Error.WriteLine($"hearth: {Describe(error.Message)}");
+            if (Unrecognized().Match(error.Message) is { Success: true } unknown
+                && Suggestions.Nearest(unknown.Groups["token"].Value, Names(command)) is { Count: > 0 } near)
+                Console.Error.WriteLine($"Did you mean {string.Join(" or ", near.Select(n => $"'{n}'"))}?");
+        }
+        var path = CommandPath(parsed);
+        Console.Error.WriteLine($"See 'hearth {path}{(path.Length > 0 ? " " : "")}--help'.");
         return 2;
     }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var path = new List<string>();
+        for (var result = parsed.CommandResult; result is { Parent: not null }; result = result.Parent as CommandResult)
+            path.Insert(0, result.Command.Name);
+        return string.Join(' ', path);
+    }
+
+    /// <summary>"Did you mean '--image'?" for an option a command does not have, or null when none is near.</summary>
+    public static string? DidYouMean(string word, Command command) =>
+        Suggestions.Nearest(word, Names(command)) is { Count: > 0 } close
+            ? $"did you mean {string.Join(" or ", close.Select(n => $"'{n}'"))}?"
+            : null;
 
     public static string Describe(string message)
     {
@@ -25,6 +56,29 @@ internal static partial class UsageErrors
         return match.Success
             ? $"{match.Groups["option"].Value}: expected {Expected(match.Groups["type"].Value)}, got '{match.Groups["value"].Value}'"
             : message;
+    }
+
+    /// <summary>What may stand where the unknown word stood: the command's subcommands and options (with aliases).</summary>
+    private static IEnumerable<string> Names(Command command)
+    {
+        foreach (var sub in command.Subcommands.Where(c => !c.Hidden))
+        {
+            yield return sub.Name;
+            foreach (var alias in sub.Aliases) yield return alias;
+        }
+        var options = command.Options.Concat(Ancestors(command).SelectMany(c => c.Options.Where(o => o.Recursive)));
+        foreach (var option in options.Where(o => !o.Hidden))
+        {
+            yield return option.Name;
+            foreach (var alias in option.Aliases) yield return alias;
+        }
+    }
+
+    private static IEnumerable<Command> Ancestors(Command command)
+    {
+        for (var parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null;
+             parent = parent.Parents.OfType<Command>().FirstOrDefault())
+            yield return parent;
     }
 
     private static string Expected(string type) =>
@@ -35,4 +89,7 @@ internal static partial class UsageErrors
 
     [GeneratedRegex(@"Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'")]
     private static partial Regex CannotParse();
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(?<token>[^']+)'")]
+    private static partial Regex Unrecognized();
 }

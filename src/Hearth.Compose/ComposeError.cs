@@ -11,8 +11,10 @@ public sealed record ComposeError(string File, int Line, int Column, string Path
     public static ComposeError At(SourceMark mark, string path, string message) =>
         new(mark.File, mark.Line, mark.Column, path, message);
 
-    public override string ToString() =>
-        Path.Length == 0 || Message.Contains(Path, StringComparison.Ordinal)
-            ? $"{File}:{Line}:{Column}: {Message}"
-            : $"{File}:{Line}:{Column}: {Path}: {Message}";
+    /// <summary>"file:line:col: path: message"; a file that could not be read at all has no line ("file: no such file").</summary>
+    public override string ToString()
+    {
+        var where = Line > 0 ? $"{File}:{Line}:{Column}" : File;
+        return Path.Length == 0 || Message.Contains(Path, StringComparison.Ordinal) ? $"{where}: {Message}" : $"{where}: {Path}: {Message}";
+    }
 }

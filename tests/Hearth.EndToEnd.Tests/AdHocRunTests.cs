@@ -223,7 +223,7 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         Assert.All(runs, r => Assert.Equal("FAILED", r.GetProperty("status").GetString()));
 
         var bad = await Cluster.CliAsync("list", "--status", "NOPE");
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode);
         Assert.Contains("'NOPE' is not a run status", bad.Stderr);
     }
 

@@ -162,7 +162,9 @@ public sealed class HearthClient : IDisposable
         }
         var code = error?.Code ?? response.StatusCode.ToString();
         var message = error?.Error ?? $"server answered {(int)response.StatusCode}";
-        return new CliException(response.StatusCode == HttpStatusCode.NotFound ? message : $"{message} ({code})");
+        // The server refused what was asked (a bad lock name, an unknown status, a limit out of range): a usage error.
+        var exitCode = error?.Code == "INVALID_REQUEST" ? 2 : 1;
+        return new CliException(response.StatusCode == HttpStatusCode.NotFound ? message : $"{message} ({code})", exitCode);
     }
 
     public void Dispose() => _http.Dispose();

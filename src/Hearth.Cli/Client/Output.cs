@@ -27,6 +27,31 @@ public static class Output
         return Durations.Format(end - start);
     }
 
+    /// <summary>"1 of 3" (the same in status and list), or "-" before any task exists.</summary>
+    public static string Attempt(RunView run) =>
+        run.MaxAttempts == 0 ? "-" : run.MaxAttempts > 1 ? $"{run.Attempt} of {run.MaxAttempts}" : run.Attempt.ToString();
+
+    /// <summary>The driver asked for, or that the agent picks its own (bubblewrap where it exists).</summary>
+    public static string Driver(RunView run) => run.Driver ?? "agent default";
+
+    /// <summary>"cpus 1.5, memory 512M, pids 64, timeout 10m", or "-" for none.</summary>
+    public static string Limits(RunView run)
+    {
+        var parts = new List<string>();
+        if (run.Cpus is { } cpus) parts.Add($"cpus {cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (run.MemoryBytes is { } bytes) parts.Add($"memory {Size(bytes)}");
+        if (run.Pids is { } pids) parts.Add($"pids {pids}");
+        if (run.TimeoutSeconds is { } seconds) parts.Add($"timeout {Durations.Format(TimeSpan.FromSeconds(seconds))}");
+        return parts.Count == 0 ? "-" : string.Join(", ", parts);
+    }
+
+    /// <summary>512M, 1.5G, 64K or bytes, as --memory takes them.</summary>
+    public static string Size(long bytes) =>
+        bytes >= 1L << 30 ? $"{(bytes / (double)(1L << 30)).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}G"
+        : bytes >= 1L << 20 ? $"{(bytes / (double)(1L << 20)).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}M"
+        : bytes >= 1L << 10 ? $"{(bytes / (double)(1L << 10)).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}K"
+        : bytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var all = rows.ToList();

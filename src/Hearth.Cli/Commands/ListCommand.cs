@@ -13,6 +13,7 @@ public static class ListCommand
         command.Aliases.Add("ps");
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(limit) < 0) throw new CliException($"--limit {result.GetValue(limit)}: must be 0 (all) or more", 2);
             using var client = CommonOptions.Client(result);
             var list = await client.ListRunsAsync(result.GetValue(status), result.GetValue(limit), ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
@@ -20,11 +21,13 @@ public static class ListCommand
                 Output.Json(list);
                 return 0;
             }
-            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "COMMAND"], list.Runs.Select(r => (IReadOnlyList<string>)
-            [
-                r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
-                Output.Duration(r), Truncate(r.CommandSummary, 60),
-            ]));
+            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "ATTEMPT", "DRIVER", "IMAGE", "LIMITS", "AGENT", "COMMAND"],
+                list.Runs.Select(r => (IReadOnlyList<string>)
+                [
+                    r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                    Output.Duration(r), Output.Attempt(r), Output.Driver(r), r.Image ?? "-", Output.Limits(r), r.AgentId ?? "-",
+                    Truncate(r.CommandSummary, 40),
+                ]));
             return 0;
         });
         return command;

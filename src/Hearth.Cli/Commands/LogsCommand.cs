@@ -12,7 +12,7 @@ public static class LogsCommand
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep following until the run ends" };
         var from = new Option<long>("--from") { Description = "Start at this line number (0 = first line)" };
         var step = new Option<string?>("--step") { Description = "Only this step of a workflow run (e.g. 1.0)" };
-        var command = new Command("logs", "Print a run's log (a workflow run's lines are prefixed with their step)") { id, follow, from, step };
+        var command = new Command("logs", "Print a run's log (a workflow run's lines are prefixed with their step); with -f, exit as the run did") { id, follow, from, step };
         command.SetAction(async (result, ct) =>
         {
             using var client = CommonOptions.Client(result);
@@ -20,15 +20,20 @@ public static class LogsCommand
             var start = result.GetValue(from);
             if (start < 0) throw new CliException("--from: must be 0 or more", 2);
             var only = result.GetValue(step);
-            using var printer = new LogPrinter(result.GetValue(CommonOptions.Output), prefixSteps: only is null);
+            var format = result.GetValue(CommonOptions.Output);
+            using var printer = new LogPrinter(format, prefixSteps: only is null);
             if (result.GetValue(follow))
             {
+                // Ends as `hearth run` does: the closing status line on stderr and the run's exit code.
                 await foreach (var e in client.FollowAsync(runId, start, ct, only))
                 {
                     if (e.Line is not null) printer.Write(e.Line);
                     printer.Flush();
+                    if (e.End is not { } end) continue;
+                    var workflow = end.Status == RunState.Failed && (await client.GetRunAsync(runId, ct)).Kind == "workflow";
+                    return RunEnd.Report(end, format, workflow);
                 }
-                return 0;
+                throw new CliException($"the log stream of run {runId} ended without its end event", ExitCodes.PlatformFailure);
             }
             while (true)
             {

@@ -36,6 +36,8 @@ public static class RunCommand
         foreach (var option in workspace.All) command.Options.Add(option);
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(commandArgs) is [{ } first, ..] && first.StartsWith('-') && UsageErrors.DidYouMean(first, command) is { } hint)
+                throw new CliException($"'{first}': not an option of hearth run ({hint})", 2);
             var body = BuildBody(result.GetValue(commandArgs) ?? [], result.GetValue(env) ?? [], result.GetValue(timeout), result.GetValue(cpus),
                 result.GetValue(memory), result.GetValue(pids), result.GetValue(driver), result.GetValue(network), result.GetValue(maxAttempts), result.GetValue(labels), result.GetValue(image));
             body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
@@ -102,12 +104,15 @@ public static class RunCommand
         {
             if (!Durations.TryParse(timeout, out var t) || t <= TimeSpan.Zero)
                 throw new CliException($"--timeout '{timeout}': expected a duration above zero, such as 30s, 10m or 1h30m", 2);
+            if (t > Server.Api.RunRequestValidator.MaxTimeout)
+                throw new CliException($"--timeout '{timeout}': at most 30d (30 days)", 2);
             limit = t;
         }
         long? bytes = null;
         if (memory is not null)
         {
             if (!ByteSizes.TryParse(memory, out var b)) throw new CliException($"--memory '{memory}': expected a size such as 512M or 1G", 2);
+            if (b < 4L << 20) throw new CliException($"--memory '{memory}': must be at least 4M (a sandbox needs that much to start)", 2);
             bytes = b;
         }
         if (cpus is <= 0) throw new CliException($"--cpus {cpus}: must be more than 0", 2);
@@ -168,14 +173,8 @@ public static class RunCommand
                     printer.Flush();
                     continue;
                 }
-                var end = e.End!;
                 printer.Flush();
-                // A workflow has no exit code of its own: a failed step makes it exit 1.
-                var code = prefixSteps && end.Status == Core.Runs.RunState.Failed ? 1 : ExitCodes.ForRun(end.Status, end.ExitCode);
-                if (format == OutputFormat.Json) Output.Json(end);
-                else if (end.Status != Core.Runs.RunState.Succeeded)
-                    Console.Error.WriteLine($"hearth: run {runId} {Output.State(end.Status)}{(end.Reason is null ? "" : $": {end.Reason}")}");
-                return code;
+                return RunEnd.Report(e.End!, format, workflow: prefixSteps);
             }
         }
         catch (OperationCanceledException) when (leave.IsCancellationRequested)

@@ -13,7 +13,7 @@ public sealed class RunLockGitOptions
     public Option<bool> NoWait { get; } = new("--no-wait") { Description = "Fail at once, creating nothing, when the lock is held" };
     public Option<string?> GitRepo { get; } = new("--git-repo", "-g") { Description = "Clone this repository into the workspace before the command" };
     public Option<string?> GitRef { get; } = new("--git-ref", "-r") { Description = "Branch, tag or commit SHA to check out (default: the remote's default branch)" };
-    public Option<string?> GitPath { get; } = new("--git-path", "-p") { Description = "Run the command in this directory of the checkout" };
+    public Option<string?> GitPath { get; } = new("--git-path") { Description = "Run the command in this directory of the checkout" };
     public Option<string?> GitSecret { get; } = new("--git-secret") { Description = "Secret holding the clone's credentials (token or user:token)" };
 
     public IEnumerable<Option> All => [Lock, LockWait, NoWait, GitRepo, GitRef, GitPath, GitSecret];

@@ -29,8 +29,11 @@ public static class StatusCommand
                 ("STARTED", run.StartedAt?.ToString("u") ?? "-"),
                 ("ENDED", run.EndedAt?.ToString("u") ?? "-"),
                 ("DURATION", Output.Duration(run)),
-                ("ATTEMPT", run.MaxAttempts > 1 ? $"{run.Attempt} of {run.MaxAttempts}" : run.Attempt.ToString()),
+                ("ATTEMPT", Output.Attempt(run)),
                 ("NOT BEFORE", run.NotBefore?.ToString("u") ?? "-"),
+                ("DRIVER", Output.Driver(run)),
+                ("IMAGE", run.Image ?? "-"),
+                ("LIMITS", Output.Limits(run)),
                 ("AGENT", run.AgentId ?? "-"),
                 ("LOG LINES", run.LogLines.ToString()),
             };

@@ -46,6 +46,7 @@ public static class PortSyntax
                 (publishedPart, targetPart) = (parts[^2], parts[^1]);
                 break;
         }
+        if (hostIp is { Length: > 0 } && !IsHostIp(hostIp)) return Fail($"[host_ip:][host_port:]container_port, and '{hostIp}' is not an IP address", out error);
         if (!TryRange(targetPart, out var targetStart, out var targetEnd)) return Fail("a container port or range", out error);
         int publishedStart = 0, publishedEnd = 0;
         if (publishedPart.Length > 0 && !TryRange(publishedPart, out publishedStart, out publishedEnd))
@@ -79,6 +80,11 @@ public static class PortSyntax
         }
         return TryPort(text[..dash], out start) && TryPort(text[(dash + 1)..], out end) && end >= start && end - start < 65536;
     }
+
+    /// <summary>An IPv4 address in dotted form or an IPv6 address ("80:80" in "80:80:80:80" is neither).</summary>
+    private static bool IsHostIp(string text) =>
+        System.Net.IPAddress.TryParse(text, out var ip)
+        && (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
 
     private static bool TryPort(string text, out int port) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, null, out port) && port is >= 0 and <= 65535;

@@ -19,8 +19,9 @@ public sealed class FileTreeLoader(IComposeFileSystem fileSystem, List<ComposeEr
         YMapping? result = null;
         if (text is null)
         {
-            var mark = referencedFrom ?? new SourceMark(path, 0, 0);
-            errors.Add(ComposeError.At(mark, referencePath, $"file not found: {path}"));
+            errors.Add(referencedFrom is { } mark
+                ? ComposeError.At(mark, referencePath, $"file not found: {path}")
+                : new ComposeError(path, 0, 0, "", "no such file"));
         }
         else
         {

@@ -39,27 +39,36 @@ public sealed class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            return (null, reader.Error(ex.Start, "", Describe(ex, text)));
+            var (line, column, message) = Describe(ex, text);
+            return (null, new ComposeError(file, line, column, "", message));
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
-            return (null, reader.Error(parser.Current?.Start ?? Mark.Empty, "", "invalid YAML: " + ex.Message));
+            // YamlDotNet's scanner gives up on some unclosed flow collections with no message of its own: find the bracket.
+            if (FlowBrackets.FindUnclosed(text) is { } open)
+                return (null, new ComposeError(file, open.Line, open.Column, "",
+                    $"invalid YAML: this '{open.Bracket}' is never closed (expected '{(open.Bracket == '{' ? '}' : ']')}')"));
+            var at = parser.Current?.Start ?? Mark.Empty;
+            return (null, reader.Error(at, "", "invalid YAML: the parser could not read past this point"));
         }
     }
 
-    private static string Describe(YamlException ex, string text)
+    private static (int Line, int Column, string Message) Describe(YamlException ex, string text)
     {
-        // YamlDotNet's wording for a tab in indentation is generic; say what Compose users see.
-        var lines = text.Split('\n');
-        var line = (int)ex.Start.Line - 1;
-        for (var i = Math.Max(0, line - 1); i <= Math.Min(lines.Length - 1, line + 1); i++)
-        {
-            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
-            if (lines[i][..indent].Contains('\t')) return "found a tab character that violates indentation";
-        }
         var message = ex.InnerException?.Message ?? ex.Message;
         var paren = message.IndexOf("): ", StringComparison.Ordinal);
-        return "invalid YAML: " + (message.StartsWith('(') && paren > 0 ? message[(paren + 3)..] : message);
+        message = message.StartsWith('(') && paren > 0 ? message[(paren + 3)..] : message;
+        // YamlDotNet reports a tab in indentation where the enclosing mapping starts, often lines above; point at the tab.
+        var lines = text.Split('\n');
+        var first = Math.Max(0, (int)ex.Start.Line - 2);
+        var last = message.Contains("tab", StringComparison.OrdinalIgnoreCase) ? lines.Length - 1 : Math.Min(lines.Length - 1, (int)ex.End.Line);
+        for (var i = first; i <= last; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0) return (i + 1, tab + 1, "found a tab character that violates indentation (YAML indents with spaces only)");
+        }
+        return ((int)ex.Start.Line, (int)ex.Start.Column, "invalid YAML: " + message);
     }
 
     private ComposeError Error(Mark mark, string path, string message) =>

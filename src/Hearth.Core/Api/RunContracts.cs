@@ -58,6 +58,10 @@ public sealed record RunView
     public string? Reason { get; init; }
     public string? CreatedBy { get; init; }
     public string? Driver { get; init; }
+    public string? Image { get; init; }
+    public double? Cpus { get; init; }
+    public long? MemoryBytes { get; init; }
+    public int? Pids { get; init; }
     public double? TimeoutSeconds { get; init; }
     public long LogLines { get; init; }
     public int Attempt { get; init; }
@@ -84,6 +88,10 @@ public sealed record RunView
             Reason = run.Reason,
             CreatedBy = run.CreatedBy,
             Driver = run.Spec.Driver,
+            Image = run.Spec.Image,
+            Cpus = run.Spec.Cpus,
+            MemoryBytes = run.Spec.MemoryBytes,
+            Pids = run.Spec.Pids,
             TimeoutSeconds = run.Spec.Timeout?.TotalSeconds,
             LogLines = run.LogLines,
             Attempt = task?.Attempt ?? 0,

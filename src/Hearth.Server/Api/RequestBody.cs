@@ -27,8 +27,7 @@ public static class RequestBody
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            return new Parsed<T>(null, ApiResults.Invalid($"request body{where} (line {e.LineNumber + 1}): {e.Message.Split(" Path:")[0]}"));
+            return new Parsed<T>(null, ApiResults.Invalid(JsonErrors.Describe(e)));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && maxBytes is not null)
         {

@@ -17,6 +17,9 @@ public static partial class RunRequestValidator
     /// <summary>PID_MAX_LIMIT on 64-bit Linux: a pids.max above it means nothing.</summary>
     public const int MaxPids = 4 * 1024 * 1024;
 
+    /// <summary>The same limit as a span, for the CLI's --timeout.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(MaxTimeoutSeconds);
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 

@@ -64,11 +64,27 @@ public abstract partial class SqlRunStore
             limit = "LIMIT @limit";
             parameters.Add(("@limit", query.Limit));
         }
-        await using var command = Command(connection, null, $"SELECT {RunColumns} FROM runs {where} ORDER BY created_at DESC, id {limit};", [.. parameters]);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        var selected = $"SELECT {RunColumns} FROM runs {where} ORDER BY created_at DESC, id {limit}";
         var runs = new List<Run>();
-        while (await reader.ReadAsync(ct)) runs.Add(ReadRun(reader));
-        return runs;
+        await using (var command = Command(connection, null, selected + ";", [.. parameters]))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) runs.Add(ReadRun(reader));
+        }
+        // The tasks of the listed runs in one more query, so a listed run shows its attempt and agent as its status does.
+        var tasks = new Dictionary<string, List<RunTask>>(StringComparer.Ordinal);
+        await using (var command = Command(connection, null,
+            $"SELECT {TaskColumns} FROM tasks WHERE run_id IN (SELECT id FROM ({selected}) listed) ORDER BY {TaskOrder};", [.. parameters]))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var task = ReadTask(reader);
+                if (!tasks.TryGetValue(task.RunId, out var list)) tasks[task.RunId] = list = [];
+                list.Add(task);
+            }
+        }
+        return runs.Select(r => tasks.TryGetValue(r.Id, out var own) ? r with { Tasks = own } : r).ToList();
     }
 
     public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct)

@@ -1,0 +1,109 @@
+using System.Text.Json;
+
+namespace Hearth.EndToEnd.Tests;
+
+/// <summary>What a newcomer tripped on (issue 15): exit codes, closing lines and what status and list show.</summary>
+public abstract class NewcomerCliTests(ClusterFixture fixture)
+{
+    private HearthCluster Cluster => fixture.Cluster;
+
+    [Theory]
+    [InlineData("lock name", new[] { "run", "--lock", "bad name!", "--", "true" }, "lock")]
+    [InlineData("status", new[] { "list", "--status", "BOGUS" }, "'BOGUS' is not a run status")]
+    [InlineData("limit", new[] { "list", "--limit", "-1" }, "--limit -1: must be 0 (all) or more")]
+    [InlineData("memory", new[] { "run", "--memory", "1", "--", "true" }, "--memory '1': must be at least 4M")]
+    [InlineData("timeout", new[] { "run", "--timeout", "99999999h", "--", "true" }, "--timeout '99999999h': at most 30d")]
+    [InlineData("output", new[] { "list", "-o", "yaml" }, "--output: expected text or json, got 'yaml'")]
+    public async Task Bad_usage_exits_2_with_one_line_saying_what_is_wrong(string what, string[] args, string expected)
+    {
+        var result = await Cluster.CliAsync(args);
+
+        Assert.True(result.ExitCode == 2, $"{what}: exit {result.ExitCode}, stderr: {result.Stderr}");
+        Assert.Contains(expected, result.Stderr);
+        Assert.StartsWith("hearth: ", result.Stderr);
+        Assert.DoesNotContain("System.", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_too_long_timeout_is_refused_by_the_server_too()
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("X-API-Key", Cluster.AdminKey);
+        var response = await http.PostAsync($"{Cluster.Url}/api/v1/runs",
+            new StringContent("""{"command":["true"],"timeout_seconds":1e12}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("timeout_seconds: must be at most 2592000", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_mistyped_command_gets_did_you_mean_and_exit_2()
+    {
+        var result = await Cluster.CliAsync("stauts", "abc");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("hearth: 'stauts' is not a command of hearth\nDid you mean 'status'?\nSee 'hearth --help'.\n", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Logs_follow_ends_with_the_runs_closing_line_and_exit_code()
+    {
+        var failed = await Cluster.CliAsync("run", "-d", "--", "sh", "-c", "echo out; exit 3");
+        var failedId = failed.Stdout.Trim();
+        var follow = await Cluster.CliAsync("logs", "-f", failedId);
+        Assert.Equal(3, follow.ExitCode);
+        Assert.Equal("out\n", follow.Stdout);
+        Assert.Contains($"hearth: run {failedId} FAILED", follow.Stderr);
+
+        var timedOut = await Cluster.CliAsync("run", "-d", "--timeout", "1s", "--", "sleep", "60");
+        var slow = await Cluster.CliAsync("logs", "-f", timedOut.Stdout.Trim());
+        Assert.Equal(124, slow.ExitCode);
+        Assert.Contains($"hearth: run {timedOut.Stdout.Trim()} TIMED_OUT", slow.Stderr);
+
+        var long_ = await Cluster.CliAsync("run", "-d", "--", "sh", "-c", "echo ready; sleep 60");
+        var id = long_.Stdout.Trim();
+        await using var follower = Cluster.StartCli("logs", "-f", id);
+        await follower.WaitForAsync(o => o.Contains("ready"), TimeSpan.FromSeconds(30), "the run to start");
+        Assert.Equal(0, (await Cluster.CliAsync("kill", id)).ExitCode);
+        Assert.Equal(130, await follower.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"hearth: run {id} STOPPED", follower.Stderr);
+
+        var ok = await Cluster.CliAsync("run", "-d", "--", "true");
+        var quiet = await Cluster.CliAsync("logs", "-f", ok.Stdout.Trim());
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.Equal("", quiet.Stderr);
+    }
+
+    [Fact]
+    public async Task Status_and_list_show_driver_limits_agent_and_the_same_attempt()
+    {
+        var run = await Cluster.CliAsync("run", "--driver", "bubblewrap", "--cpus", "0.5", "--memory", "64M", "--pids", "50",
+            "--timeout", "1m", "--", "true");
+        Assert.Equal(0, run.ExitCode);
+        var id = AdHocRunTests.RunId(run.Stderr);
+
+        var status = (await Cluster.CliAsync("status", id)).Stdout;
+        Assert.Contains("DRIVER     bubblewrap\n", status);
+        Assert.Contains("LIMITS     cpus 0.5, memory 64M, pids 50, timeout 1m\n", status);
+        Assert.Matches(@"\nAGENT      [^\s-]\S*\n", status);
+        Assert.Contains("ATTEMPT    1\n", status);
+
+        var listed = JsonDocument.Parse((await Cluster.CliAsync("list", "-o", "json")).Stdout).RootElement
+            .GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+        var shown = JsonDocument.Parse((await Cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
+        foreach (var field in new[] { "attempt", "max_attempts", "agent_id", "driver", "cpus", "memory_bytes", "pids" })
+            Assert.Equal(shown.GetProperty(field).GetRawText(), listed.GetProperty(field).GetRawText());
+        Assert.Equal(1, listed.GetProperty("attempt").GetInt32());
+        var agent = listed.GetProperty("agent_id").GetString()!;
+        Assert.Contains($"AGENT      {agent}\n", status);
+        Assert.Equal(64L << 20, listed.GetProperty("memory_bytes").GetInt64());
+
+        var table = (await Cluster.CliAsync("list")).Stdout.Split('\n');
+        Assert.Contains("ATTEMPT", table[0]);
+        var row = table.Single(l => l.StartsWith(id, StringComparison.Ordinal));
+        Assert.Matches(@"\s1\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+" + System.Text.RegularExpressions.Regex.Escape(agent) + @"\s+true$", row);
+    }
+}
+
+public sealed class SqliteNewcomerCliTests(SqliteClusterFixture fixture) : NewcomerCliTests(fixture), IClassFixture<SqliteClusterFixture>;
+
+public sealed class PostgresNewcomerCliTests(PostgresClusterFixture fixture) : NewcomerCliTests(fixture), IClassFixture<PostgresClusterFixture>;
