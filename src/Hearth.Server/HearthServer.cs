@@ -143,7 +143,9 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
-        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()));
+        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()))
+            .WithSummary("List registered agents")
+            .Answers<IReadOnlyList<AgentView>>();
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Hearth.Core;
 using Hearth.Core.Api;
 using Hearth.Server.Api;
@@ -25,7 +27,12 @@ public static class ApiDocuments
     public static void AddApiDocuments(this IServiceCollection services)
     {
         // The schemas are read from ASP.NET Core's JSON options: give them the wire's names and generated metadata.
-        services.ConfigureHttpJsonOptions(json => HearthJson.ApplyTo(json.SerializerOptions));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            HearthJson.ApplyTo(json.SerializerOptions);
+            // The API writes numbers as numbers: describe those (the readers' tolerance of "12" is not a contract).
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         services.AddSingleton<RenderedDocuments>();
         foreach (var name in Names)
         {
@@ -34,6 +41,7 @@ public static class ApiDocuments
                 options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
                 options.ShouldInclude = description => DocumentOf(description) == name;
                 options.AddOperationTransformer(new OperationDescriber());
+                options.AddSchemaTransformer(new EnumTypes());
                 options.AddDocumentTransformer(new DocumentDescriber());
             });
         }
@@ -48,7 +56,7 @@ public static class ApiDocuments
             .WithSummary("This API's OpenAPI 3.1 document")
             .WithDescription("`v1` is the public API, `agent-v1` the agent protocol. No key is needed: the document says "
                 + "what the binary serves, as `hearth api spec` prints it anywhere.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Answers<JsonObject>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 

@@ -1,5 +1,6 @@
 using Hearth.Core.Api;
 using Hearth.Server.Api;
+using Hearth.Server.Auth;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -27,7 +28,6 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
                 : "Hearth's HTTP API: runs, workflows, logs, locks, images, users, secrets and audit. JSON fields are "
                     + "snake_case; every error is `{\"error\", \"code\", \"details\"}`. The agent protocol is described "
                     + "apart, in `/openapi/agent-v1.json`.",
-            License = new OpenApiLicense { Name = "See the Hearth repository" },
         };
         // Relative to wherever the document was fetched from, so the served and the printed documents are the same.
         document.Servers = [new OpenApiServer { Url = "/", Description = "the Hearth server that serves this document" }];
@@ -64,8 +64,19 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
         var tags = (document.Paths ?? []).Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
             .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).OfType<string>()
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        document.Tags = new HashSet<OpenApiTag>(tags.Select(t => new OpenApiTag { Name = t }));
+        document.Tags = new HashSet<OpenApiTag>(tags.Select(t => new OpenApiTag { Name = t, Description = TagDescription(t) }));
     }
+
+    private static string TagDescription(string tag) => tag switch
+    {
+        "agent" => "The agent protocol: register, lease, heartbeat, logs, result.",
+        "health" or "ready" => "Whether the server is up, and whether its store answers.",
+        "metrics" => "Prometheus metrics.",
+        "openapi" => "This API's own description.",
+        "claim" => "Onboarding: a user claims its API key with a one-time token.",
+        "trace" => "What one request did, from the audit trail.",
+        _ => $"Endpoints under /api/v1/{tag}.",
+    };
 
     private static void AddMetrics(OpenApiDocument document)
     {
@@ -89,6 +100,8 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
                 },
             },
         };
+        var rule = Policy.Find("GET", "/metrics") ?? throw new InvalidOperationException("/metrics has no access rule");
+        ErrorResponses.Add(operation, CommonErrors.For(rule, readsBody: false), document);
         document.Paths["/metrics"] = new OpenApiPathItem
         {
             Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Get] = operation },

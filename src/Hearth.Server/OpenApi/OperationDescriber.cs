@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using Hearth.Core.Api;
 using Hearth.Server.Auth;
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 
 namespace Hearth.Server.OpenApi;
@@ -31,22 +29,7 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
         Describe(operation, rule, document);
 
         var readsBody = metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>().Any();
-        var errors = CommonErrors.For(rule, readsBody).Concat(metadata.OfType<ErrorCodesMetadata>())
-            .GroupBy(e => e.Status)
-            .OrderBy(g => g.Key);
-        operation.Responses ??= [];
-        foreach (var status in errors)
-        {
-            var codes = status.SelectMany(e => e.Codes).Distinct(StringComparer.Ordinal).ToList();
-            operation.Responses[status.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new OpenApiResponse
-            {
-                Description = $"{ReasonPhrases.GetReasonPhrase(status.Key)}: {string.Join(", ", codes)}",
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new() { Schema = ErrorSchema(codes, document) },
-                },
-            };
-        }
+        ErrorResponses.Add(operation, CommonErrors.For(rule, readsBody).Concat(metadata.OfType<ErrorCodesMetadata>()), document);
 
         if (metadata.OfType<EventStreamMetadata>().FirstOrDefault() is { } stream)
             await AddStreamAsync(operation, stream, context, document, ct);
@@ -81,22 +64,6 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
         }
         operation.Description = operation.Description is { Length: > 0 } text ? $"{text}\n\n{who}" : who;
     }
-
-    /// <summary><c>{"error","code","details"}</c>, with the codes this status can carry on this endpoint.</summary>
-    private static IOpenApiSchema ErrorSchema(IReadOnlyList<string> codes, OpenApiDocument document) => new OpenApiSchema
-    {
-        AllOf =
-        [
-            new OpenApiSchemaReference(nameof(ErrorView), document),
-            new OpenApiSchema
-            {
-                Properties = new Dictionary<string, IOpenApiSchema>
-                {
-                    ["code"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. codes.Select(c => (JsonNode)JsonValue.Create(c))] },
-                },
-            },
-        ],
-    };
 
     /// <summary>
     /// OpenAPI 3.1 has no schema for one event of a stream: the <c>text/event-stream</c> body is described as the list of
