@@ -16,17 +16,25 @@ public static class HearthJson
     /// <summary>The same shape for an assembly that adds types of its own through its own generated context.</summary>
     public static JsonSerializerOptions For(params IJsonTypeInfoResolver[] contexts)
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            DictionaryKeyPolicy = null,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        };
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ApplyTo(options);
         foreach (var context in contexts) options.TypeInfoResolverChain.Add(context);
-        options.TypeInfoResolverChain.Add(HearthJsonContext.Default);
-        options.Converters.Add(new TimeSpanSecondsConverter());
         options.MakeReadOnly();
         return options;
+    }
+
+    /// <summary>
+    /// Gives options made elsewhere (ASP.NET Core's, which the OpenAPI document reads its schemas from) the wire shape
+    /// and the generated metadata, so a described field is named as it is sent. The generated metadata goes first: it
+    /// wins over a reflection resolver those options may already have.
+    /// </summary>
+    public static void ApplyTo(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.TypeInfoResolverChain.Insert(0, HearthJsonContext.Default);
+        options.Converters.Add(new TimeSpanSecondsConverter());
     }
 
     /// <summary>The generated metadata of <typeparamref name="T"/>; throws if no context of <paramref name="options"/> knows it.</summary>

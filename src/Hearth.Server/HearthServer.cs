@@ -6,6 +6,7 @@ using Hearth.Server.Auth;
 using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
+using Hearth.Server.OpenApi;
 using Hearth.Store;
 using Hearth.Store.Access;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -40,6 +41,44 @@ public sealed class HearthServer : IAsyncDisposable
     public static async Task<HearthServer> StartAsync(ServerOptions options, CancellationToken ct, TimeProvider? time = null, LogLevel logLevel = LogLevel.Information)
     {
         EnsureListenable(options.Listen);
+        var server = await BuildAsync(options, ct, time, logLevel);
+        try
+        {
+            await AccessSetup.RotateSecretsAsync(server._app, ct);
+            await server._app.StartAsync(ct);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>
+    /// An OpenAPI document of this server's API (<see cref="ApiDocuments.Names"/>), with no server running: the same app
+    /// is built, over a throwaway SQLite store, and never started, so it describes exactly what a server maps.
+    /// </summary>
+    public static async Task<string> DescribeAsync(string documentName, CancellationToken ct)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("hearth-describe-").FullName;
+        try
+        {
+            await using var server = await BuildAsync(new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir }, ct, null, LogLevel.Warning);
+            // What starting would do (it ends the pipeline with UseEndpoints): publish the mapped endpoints to routing's
+            // EndpointDataSource, where ApiExplorer finds them.
+            server._app.UseEndpoints(_ => { });
+            return await ApiDocuments.RenderAsync(server.Services, documentName, ct);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private static async Task<HearthServer> BuildAsync(ServerOptions options, CancellationToken ct, TimeProvider? time, LogLevel logLevel)
+    {
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
         var access = await AccessSetup.PrepareAsync(options, ct);
@@ -88,6 +127,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Git.LeaseGit>();
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
+        builder.Services.AddApiDocuments();
 
         var app = builder.Build();
         AccessSetup.UseFront(app);
@@ -103,10 +143,11 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
-        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()));
+        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()))
+            .WithSummary("List registered agents")
+            .Answers<IReadOnlyList<AgentView>>();
+        app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
-        await AccessSetup.RotateSecretsAsync(app, ct);
-        await app.StartAsync(ct);
         return new HearthServer(app, store, access.Store);
     }
 

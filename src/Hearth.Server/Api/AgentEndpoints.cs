@@ -4,6 +4,7 @@ using Hearth.Server.Configuration;
 using Hearth.Server.Secrets;
 using Hearth.Store;
 using Hearth.Core.Runs;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -24,7 +25,11 @@ public static class AgentEndpoints
             var record = await store.RegisterAgentAsync(
                 new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown"), time.GetUtcNow(), ct);
             return ApiResults.Json(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds, options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
-        });
+        })
+            .WithSummary("Register an agent")
+            .Body<RegisterAgentBody>()
+            .Answers<RegisterAgentView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
         agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks, CancellationToken ct) =>
         {
@@ -33,7 +38,11 @@ public static class AgentEndpoints
             var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
             if (lease is not null) lease = await AttachAsync(lease, secrets, git, locks);
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
-        });
+        })
+            .WithSummary("Long-poll for a task's lease (204 when the poll ends empty)")
+            .Body<LeaseBody>()
+            .Answers<LeaseView>()
+            .Produces(StatusCodes.Status204NoContent);
 
         agent.MapPost("/drain", async (HttpContext http, LeaseDispatcher dispatcher, CancellationToken ct) =>
         {
@@ -41,7 +50,10 @@ public static class AgentEndpoints
             if (body.Error is { } bad) return bad;
             dispatcher.Drain(body.Value!.AgentId);
             return ApiResults.Json(EmptyView.Instance);
-        });
+        })
+            .WithSummary("Take no more work")
+            .Body<LeaseBody>()
+            .Answers<EmptyView>();
 
         agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
             HearthMetrics metrics, CancellationToken ct) =>
@@ -52,7 +64,11 @@ public static class AgentEndpoints
             var result = await store.MarkRunningAsync(id, body.Value.Epoch, startedAt, ct);
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
             return Written(result.Status, id, EmptyView.Instance, metrics, "running");
-        });
+        })
+            .WithSummary("The task's sandbox is running")
+            .Body<RunningBody>()
+            .Answers<EmptyView>()
+            .TaskWriteErrors();
 
         agent.MapPost("/tasks/{id}/heartbeat", async (HttpContext http, string id, HeartbeatWaiter waiter, HearthMetrics metrics, CancellationToken ct) =>
         {
@@ -60,7 +76,11 @@ public static class AgentEndpoints
             if (body.Error is { } bad) return bad;
             var result = await waiter.BeatAsync(id, body.Value!, ct);
             return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt), metrics, "heartbeat");
-        });
+        })
+            .WithSummary("Renew the lease and wait for a stop")
+            .Body<HeartbeatBody>()
+            .Answers<HeartbeatView>()
+            .TaskWriteErrors();
 
         agent.MapPost("/tasks/{id}/logs", async (HttpContext http, string id, IRunStore store, Signals signals, HearthMetrics metrics, LogMasks masks, CancellationToken ct) =>
         {
@@ -74,7 +94,12 @@ public static class AgentEndpoints
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
             if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
-        });
+        })
+            .WithSummary("Ship a chunk of log lines")
+            .Body<LogChunkBody>()
+            .Answers<LogChunkView>()
+            .TaskWriteErrors()
+            .Errors(StatusCodes.Status409Conflict, "LOG_GAP");
 
         agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
             HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
@@ -111,7 +136,12 @@ public static class AgentEndpoints
                 else nextLease = await AttachAsync(dispatcher.Granted(granted), secrets, git, locks);
             }
             return Written(result.Status, id, new CompleteView(nextLease), metrics, "complete");
-        });
+        })
+            .WithSummary("Report the task's result (and take the slot's next task)")
+            .Body<CompleteBody>()
+            .Answers<CompleteView>()
+            .TaskWriteErrors()
+            .Errors(StatusCodes.Status409Conflict, "LOG_GAP");
     }
 
     /// <summary>What a granted lease carries beyond the stored spec: its secrets, its git credentials, its locks' tokens.</summary>
@@ -122,6 +152,12 @@ public static class AgentEndpoints
         if (attached is not null) attached = await locks.AttachAsync(attached, CancellationToken.None);
         return attached;
     }
+
+    /// <summary>What <see cref="Written"/> answers besides success.</summary>
+    private static RouteHandlerBuilder TaskWriteErrors(this RouteHandlerBuilder builder) => builder
+        .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+        .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
+        .Errors(StatusCodes.Status409Conflict, "STALE_LEASE", "CONFLICT");
 
     private static IResult Written<T>(WriteStatus status, string taskId, T body, HearthMetrics metrics, string call)
     {

@@ -2,6 +2,7 @@ using Hearth.Core;
 using Hearth.Core.Api;
 using Hearth.Store;
 using Hearth.Store.Access;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -22,7 +23,10 @@ public static class AuditEndpoints
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var entries = await store.QueryAuditAsync(new AuditQuery(actor, from, null, limit ?? 100), ct);
             return ApiResults.Json(new AuditListView(entries.Select(View).ToList()));
-        });
+        })
+            .WithSummary("The audit trail, newest first")
+            .Answers<AuditListView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
         app.MapGet("/api/v1/trace/{requestId}", async (string requestId, IAccessStore store, IRunStore runs, CancellationToken ct) =>
         {
@@ -38,7 +42,10 @@ public static class AuditEndpoints
                 if (await store.GetUserAsync(target, ct) is { } user) userViews.Add(UserEndpoints.View(user));
             }
             return ApiResults.Json(new TraceView(requestId, entries.Select(View).ToList(), runViews, secretViews, userViews));
-        });
+        })
+            .WithSummary("One request's audit entries and the records it touched")
+            .Answers<TraceView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 
     public static AuditEntryView View(AuditEntry e) =>

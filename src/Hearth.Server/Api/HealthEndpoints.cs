@@ -1,5 +1,6 @@
 using Hearth.Core.Api;
 using Hearth.Store;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -9,7 +10,9 @@ public static class HealthEndpoints
 
     public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", () => ApiResults.Json(new HealthView("ok", Version)));
+        app.MapGet("/health", () => ApiResults.Json(new HealthView("ok", Version)))
+            .WithSummary("Liveness and version")
+            .Answers<HealthView>();
         app.MapGet("/ready", async (IRunStore store, CancellationToken ct) =>
         {
             try
@@ -25,6 +28,9 @@ public static class HealthEndpoints
             {
                 return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", $"store not ready: {e.Message}");
             }
-        });
+        })
+            .WithSummary("Readiness: whether the store answers")
+            .Answers<HealthView>()
+            .Errors(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE");
     }
 }

@@ -4,6 +4,7 @@ using Hearth.Core.Names;
 using Hearth.Server.Auth;
 using Hearth.Server.Audit;
 using Hearth.Store;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -15,7 +16,9 @@ public static class ImageEndpoints
         var images = app.MapGroup("/api/v1/images");
 
         images.MapGet("", async (IRunStore store, CancellationToken ct) =>
-            ApiResults.Json(new RegisteredImageListView((await store.ListRegisteredImagesAsync(ct)).Select(View).ToList())));
+            ApiResults.Json(new RegisteredImageListView((await store.ListRegisteredImagesAsync(ct)).Select(View).ToList())))
+            .WithSummary("List registered images")
+            .Answers<RegisteredImageListView>();
 
         images.MapPost("", async (HttpContext http, IRunStore store, TimeProvider time, Configuration.ServerOptions options, CancellationToken ct) =>
         {
@@ -29,7 +32,11 @@ public static class ImageEndpoints
             var image = new RegisteredImage(request.Image!, request.Cpus, request.MemoryBytes, request.Default, Caller.From(http).Name, time.GetUtcNow());
             await store.RegisterImageAsync(image, ct);
             return ApiResults.Json(View(image), StatusCodes.Status201Created);
-        });
+        })
+            .WithSummary("Register an image with its runs' default CPU and memory")
+            .Body<RegisterImageBody>()
+            .Answers<RegisteredImageView>(StatusCodes.Status201Created)
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
         images.MapDelete("/{*reference}", async (HttpContext http, string reference, IRunStore store, CancellationToken ct) =>
         {
@@ -37,7 +44,10 @@ public static class ImageEndpoints
             return await store.UnregisterImageAsync(reference, ct)
                 ? ApiResults.Json(new MessageView($"image {reference} unregistered", Image: reference))
                 : ApiResults.NotFound($"no registered image '{reference}'");
-        });
+        })
+            .WithSummary("Unregister an image")
+            .Answers<MessageView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 
     private static RegisteredImageView View(RegisteredImage i) => new(i.Reference, i.Cpus, i.MemoryBytes, i.IsDefault, i.RegisteredBy, i.RegisteredAt);

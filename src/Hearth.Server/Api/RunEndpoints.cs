@@ -5,6 +5,7 @@ using Hearth.Server.Auth;
 using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -38,7 +39,14 @@ public static class RunEndpoints
             }
             AuditTarget.Set(http, run.Id);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
-        });
+        })
+            .WithSummary("Start a run")
+            .Body<CreateRunBody>()
+            .Answers<RunView>(StatusCodes.Status201Created)
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
+            .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY");
 
         runs.MapGet("", async (string? status, int? limit, IRunStore store, CancellationToken ct) =>
         {
@@ -52,15 +60,25 @@ public static class RunEndpoints
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
             return ApiResults.Json(new RunListView(list.Select(RunView.ListItem).ToList()));
-        });
+        })
+            .WithSummary("List runs, newest first")
+            .Answers<RunListView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
         runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>
-            await store.GetRunAsync(id, ct) is { } run ? ApiResults.Json(RunView.From(run)) : ApiResults.NotFound($"no run with id '{id}'"));
+            await store.GetRunAsync(id, ct) is { } run ? ApiResults.Json(RunView.From(run)) : ApiResults.NotFound($"no run with id '{id}'"))
+            .WithSummary("One run")
+            .Answers<RunView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         runs.MapPost("/{id}/kill", async (string id, RunService service, CancellationToken ct) =>
             await service.StopAsync(id, StopReason.Killed, ct) is { } run
                 ? ApiResults.Json(RunView.From(run), StatusCodes.Status202Accepted)
-                : ApiResults.NotFound($"no run with id '{id}'"));
+                : ApiResults.NotFound($"no run with id '{id}'"))
+            .WithSummary("Kill a run (idempotent)")
+            .Answers<RunView>(StatusCodes.Status202Accepted)
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
+            .Errors(StatusCodes.Status409Conflict, "CONFLICT");
 
         runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, string? step, LogFollower follower, IRunStore store, CancellationToken ct) =>
         {
@@ -78,7 +96,17 @@ public static class RunEndpoints
             if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, ct));
             await follower.StreamAsync(http, run, start, taskId, ct);
             return Results.Empty;
-        });
+        })
+            .WithSummary("A run's log: one page, or followed as Server-Sent Events")
+            .WithDescription("With `follow=true` or `Accept: text/event-stream` the answer is a stream of Server-Sent "
+                + "Events: the backlog from `from` (or after `Last-Event-ID`), then live lines, then one `end` event.")
+            .Answers<LogPageView>()
+            .Streams("Server-Sent Events: `line` events (their `id:` is the line number, so `Last-Event-ID` resumes), "
+                + "then one `end` event; comment lines keep the connection alive every 15 s.",
+                new StreamEvent("line", typeof(LogLineView), "One log line."),
+                new StreamEvent("end", typeof(LogEndView), "The run ended; the last event of the stream."))
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 
     private static long? LastEventId(HttpContext http) =>

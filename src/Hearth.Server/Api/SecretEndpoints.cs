@@ -8,6 +8,7 @@ using Hearth.Server.Configuration;
 using Hearth.Server.Secrets;
 using Hearth.Store.Access;
 using Microsoft.AspNetCore.Http.Features;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -39,13 +40,21 @@ public static partial class SecretEndpoints
             return created is null
                 ? ApiResults.Error(StatusCodes.Status409Conflict, "SECRET_ALREADY_EXISTS", $"a secret named '{name}' exists already (use update)")
                 : ApiResults.Json(View(created), StatusCodes.Status201Created);
-        });
+        })
+            .WithSummary("Create a secret")
+            .Body<SecretBody>()
+            .Answers<SecretView>(StatusCodes.Status201Created)
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status409Conflict, "SECRET_ALREADY_EXISTS")
+            .Errors(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE");
 
         secrets.MapGet("", async (IAccessStore store, CancellationToken ct) =>
         {
             var list = (await store.ListSecretsAsync(ct)).Select(View).ToList();
             return ApiResults.Json(new SecretListView(list, list.Count));
-        });
+        })
+            .WithSummary("List secrets (metadata, never values)")
+            .Answers<SecretListView>();
 
         secrets.MapGet("/{name}", async (string name, IAccessStore store, SecretService service, CancellationToken ct) =>
         {
@@ -58,7 +67,11 @@ public static partial class SecretEndpoints
             {
                 return ApiResults.Error(StatusCodes.Status500InternalServerError, "SECRET_UNAVAILABLE", e.Message);
             }
-        });
+        })
+            .WithSummary("A secret's value")
+            .Answers<SecretValueView>()
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
+            .Errors(StatusCodes.Status500InternalServerError, "SECRET_UNAVAILABLE");
 
         secrets.MapPut("/{name}", async (HttpContext http, string name, IAccessStore store, SecretService service, ServerOptions options, CancellationToken ct) =>
         {
@@ -74,12 +87,21 @@ public static partial class SecretEndpoints
             var updated = await service.UpdateAsync(existing, request.EnvName, request.Description, request.Value, RequestIdMiddleware.Of(http),
                 request.Repositories, users, ct);
             return updated is null ? NotFound(name) : ApiResults.Json(View(updated));
-        });
+        })
+            .WithSummary("Update a secret")
+            .Body<SecretBody>()
+            .Answers<SecretView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
+            .Errors(StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE");
 
         secrets.MapDelete("/{name}", async (string name, IAccessStore store, CancellationToken ct) =>
             await store.DeleteSecretAsync(name, ct)
                 ? ApiResults.Json(new MessageView($"secret {name} deleted", Name: name))
-                : NotFound(name));
+                : NotFound(name))
+            .WithSummary("Delete a secret")
+            .Answers<MessageView>()
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND");
     }
 
     public static SecretView View(SecretRecord s) =>

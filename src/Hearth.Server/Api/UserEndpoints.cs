@@ -3,6 +3,7 @@ using Hearth.Core.Api;
 using Hearth.Server.Audit;
 using Hearth.Server.Auth;
 using Hearth.Store.Access;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Api;
 
@@ -32,10 +33,17 @@ public static class UserEndpoints
             if (!await store.CreateUserAsync(user, claim, ct))
                 return ApiResults.Error(StatusCodes.Status409Conflict, "USER_EXISTS", $"a user '{email}' exists already");
             return ApiResults.Json(new CreatedUserView(View(user), token, claim.ExpiresAt), StatusCodes.Status201Created);
-        });
+        })
+            .WithSummary("Create a user and its one-time claim token")
+            .Body<CreateUserBody>()
+            .Answers<CreatedUserView>(StatusCodes.Status201Created)
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status409Conflict, "USER_EXISTS");
 
         app.MapGet("/api/v1/users", async (IAccessStore store, CancellationToken ct) =>
-            ApiResults.Json(new UserListView((await store.ListUsersAsync(ct)).Select(View).ToList())));
+            ApiResults.Json(new UserListView((await store.ListUsersAsync(ct)).Select(View).ToList())))
+            .WithSummary("List users")
+            .Answers<UserListView>();
 
         app.MapPost("/api/v1/users/{email}/revoke", async (HttpContext http, string email, IAccessStore store, VerifiedKeys verified, TimeProvider time,
             CancellationToken ct) =>
@@ -46,7 +54,10 @@ public static class UserEndpoints
             return revoked
                 ? ApiResults.Json(new MessageView($"user {email} and all its keys are revoked", Email: email))
                 : ApiResults.NotFound($"no user '{email}'");
-        });
+        })
+            .WithSummary("Revoke a user and all its keys")
+            .Answers<MessageView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         app.MapPost("/api/v1/claim/{token}", async (HttpContext http, string token, IAccessStore store, AuthFailureThrottle throttle, IdGenerator ids,
             TimeProvider time, CancellationToken ct) =>
@@ -67,7 +78,13 @@ public static class UserEndpoints
                 ClaimOutcome.UserRevoked => ApiResults.Error(StatusCodes.Status403Forbidden, "USER_REVOKED", "the user this token was for is revoked"),
                 _ => ApiResults.Error(StatusCodes.Status404NotFound, "CLAIM_TOKEN_INVALID", "no such claim token"),
             };
-        });
+        })
+            .WithSummary("Claim a user's API key with its one-time token")
+            .Answers<ClaimView>()
+            .Errors(StatusCodes.Status403Forbidden, "USER_REVOKED")
+            .Errors(StatusCodes.Status404NotFound, "CLAIM_TOKEN_INVALID")
+            .Errors(StatusCodes.Status410Gone, "CLAIM_TOKEN_USED", "CLAIM_TOKEN_EXPIRED")
+            .Errors(StatusCodes.Status429TooManyRequests, "TOO_MANY_FAILURES");
     }
 
     public static UserView View(UserRecord u) =>

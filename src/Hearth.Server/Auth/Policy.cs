@@ -32,6 +32,8 @@ public static class Policy
         new("GET", "/ready", Audience.Public, "health.read"),
         new("*", "/metrics", Audience.Public, "metrics.read"),
         new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
+        // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
+        new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
 
         new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),

@@ -5,6 +5,7 @@ using Hearth.Server.Api;
 using Hearth.Server.Audit;
 using Hearth.Server.Background;
 using Hearth.Store.Locks;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Locks;
 
@@ -15,10 +16,15 @@ public static class LockEndpoints
         var locks = app.MapGroup("/api/v1/locks");
 
         locks.MapGet("", async (ILockStore store, CancellationToken ct) =>
-            ApiResults.Json(new LockListView((await store.ListAsync(ct)).Select(LockViews.From).ToList())));
+            ApiResults.Json(new LockListView((await store.ListAsync(ct)).Select(LockViews.From).ToList())))
+            .WithSummary("List locks")
+            .Answers<LockListView>();
 
         locks.MapGet("/{name}", async (string name, ILockStore store, CancellationToken ct) =>
-            await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockViews.From(info)) : ApiResults.NotFound($"no lock named '{name}'"));
+            await store.GetAsync(name, ct) is { } info ? ApiResults.Json(LockViews.From(info)) : ApiResults.NotFound($"no lock named '{name}'"))
+            .WithSummary("One lock: its holder and queue")
+            .Answers<LockView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         locks.MapPost("/{name}/release", async (HttpContext http, string name, ILockStore store, Signals signals, TimeProvider time,
             Configuration.ServerOptions options, CancellationToken ct) =>
@@ -33,6 +39,11 @@ public static class LockEndpoints
             signals.Pulse(SignalKeys.Work);
             var after = await store.GetAsync(name, ct);
             return ApiResults.Json(new ReleasedLockView(LockViews.From(before), LockViews.From(after!)));
-        });
+        })
+            .WithSummary("Force a lock free from its holder")
+            .Body<ReleaseLockBody>()
+            .Answers<ReleasedLockView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 }

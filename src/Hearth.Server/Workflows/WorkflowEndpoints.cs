@@ -7,6 +7,7 @@ using Hearth.Server.Secrets;
 using Hearth.Store.Access;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
+using Hearth.Server.OpenApi;
 
 namespace Hearth.Server.Workflows;
 
@@ -47,7 +48,13 @@ public static class WorkflowEndpoints
             if (driverRefused is not null) return driverRefused;
             var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, ct);
             return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
-        });
+        })
+            .WithSummary("Start a workflow run from a plan (hearth workflow run compiles one)")
+            .Body<CreateWorkflowRunBody>()
+            .Answers<RunView>(StatusCodes.Status201Created)
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND");
 
         group.MapGet("/{id}", async (string id, IRunStore store, ServerOptions options, TimeProvider time, CancellationToken ct) =>
         {
@@ -82,7 +89,10 @@ public static class WorkflowEndpoints
                 };
             }).ToList();
             return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }), plan.Name, plan.Source, plan.Variables, steps));
-        });
+        })
+            .WithSummary("A workflow run and its steps")
+            .Answers<WorkflowRunView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 
     /// <summary>A group is as far as its children: failed if one failed, running if one is live, skipped if all were skipped.</summary>
