@@ -51,16 +51,21 @@ sweep() {
   local pids=() environ pid
   for environ in /proc/[0-9]*/environ; do
     pid=${environ#/proc/}; pid=${pid%/environ}
-    tr '\0' '\n' <"$environ" 2>/dev/null | grep -qxF "$mark" && pids+=("$pid")
+    { tr '\0' '\n' <"$environ"; } 2>/dev/null | grep -qxF "$mark" && pids+=("$pid")
   done
   ((${#pids[@]})) || return 0
   echo "test.sh: stopping ${#pids[@]} process(es) the test run left running: ${pids[*]}" >&2
   kill -TERM "${pids[@]}" 2>/dev/null || true
   for _ in $(seq 50); do
-    kill -0 "${pids[@]}" 2>/dev/null || return 0
+    any_alive "${pids[@]}" || return 0
     sleep 0.1
   done
   kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+any_alive() {
+  local pid
+  for pid; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
 }
 
 # One closing line over every test project, counted from the TRX files. A project without a TRX, or whose run was

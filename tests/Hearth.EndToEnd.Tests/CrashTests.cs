@@ -23,15 +23,19 @@ public abstract class CrashTests(ITestOutputHelper output)
     [Fact]
     public async Task An_agent_frozen_past_its_lease_has_its_late_writes_refused()
     {
-        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
+        // A lease long enough that only the freeze loses attempt 1: with 2 s, a loaded machine lost it before it began.
+        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "6s", heartbeat: "1s", store: Store);
         // One slot: a frozen agent with an idle long-poll in flight would be granted the retry and lose it too.
         var frozen = await cluster.StartAgentAsync("frozen", capacity: 1);
-        await using var cli = cluster.StartCli("run", "--max-attempts", "2", "--", "sh", "-c",
-            "echo begin-$HEARTH_ATTEMPT; sleep 4; echo late-$HEARTH_ATTEMPT");
+        // Attempt 1 ends only once its agent is frozen: the test opens the gate after the SIGSTOP, however slowly it got there.
+        using var gate = new Gate();
+        await using var cli = cluster.StartCli("run", "--driver", "process", "--max-attempts", "2", "--", "sh", "-c",
+            $"echo begin-$HEARTH_ATTEMPT; {gate.Wait}; echo late-$HEARTH_ATTEMPT");
         await cli.WaitForAsync(o => o.Contains("begin-1"), TimeSpan.FromSeconds(30), "attempt 1 to start");
         var id = AdHocRunTests.RunId(cli.Stderr);
 
-        frozen.Signal(19); // SIGSTOP: the agent stops renewing; its sandbox keeps running
+        frozen.Signal(19); // SIGSTOP: the agent stops renewing; its sandbox keeps running and prints late-1
+        gate.Open();
         var other = await cluster.StartAgentAsync("other");
         var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.True(code == 0, $"exit {code}; stderr: {cli.Stderr}; frozen agent: {frozen.Stderr}; other agent: {other.Stderr}");
