@@ -25,6 +25,18 @@ public sealed class LineReaderTests
     }
 
     [Fact]
+    public async Task Pieces_of_a_long_line_say_that_the_next_piece_continues_it()
+    {
+        var pieces = new List<(string, bool)>();
+        await new LineReader(new TrickleStream("0123456789abcdefXYZ\nshort\n0123456789abcdef\n"u8.ToArray()), 8).ReadAllAsync((piece, continues, _) =>
+        {
+            pieces.Add((piece, continues));
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        Assert.Equal([("01234567", true), ("89abcdef", true), ("XYZ", false), ("short", false), ("01234567", true), ("89abcdef", false)], pieces);
+    }
+
+    [Fact]
     public async Task Splits_on_newlines_and_drops_CR_before_LF()
     {
         Assert.Equal(["a", "", "b", "c\rd", "tail"], await ReadAsync("a\n\nb\r\nc\rd\ntail"u8.ToArray()));
