@@ -1,7 +1,7 @@
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// What the CLI does with broken local state: one line naming the file and what to do, an exit code, never a .NET
+/// What the CLI does with broken local state and out-of-range flags: one line naming the file and what to do, an exit code, never a .NET
 /// exception; and a server that would lose every secret refuses to start instead.
 /// </summary>
 public sealed class StartupErrorTests
@@ -32,6 +32,22 @@ public sealed class StartupErrorTests
         {
             var result = await CliProcess.RunAsync(["images", "rm", "../../..", "--store", Path.Combine(work, "images")], Env(work));
             AssertOneCleanLine(result, 2, "'../../..' is not an image reference");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_timeout_or_pids_limit_past_the_allowed_range_is_a_usage_error()
+    {
+        var work = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
+        try
+        {
+            var env = Env(work, ("HEARTH_SERVER", "http://127.0.0.1:9"), ("HEARTH_API_KEY", "hk_unused"));
+            AssertOneCleanLine(await CliProcess.RunAsync(["run", "--timeout", "1000000d", "--", "true"], env), 2, "at most 30d");
+            AssertOneCleanLine(await CliProcess.RunAsync(["run", "--pids", "2147483647", "--", "true"], env), 2, "between 1 and 4194304");
         }
         finally
         {
