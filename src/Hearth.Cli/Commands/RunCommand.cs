@@ -102,10 +102,8 @@ public static class RunCommand
         TimeSpan? limit = null;
         if (timeout is not null)
         {
-            if (!Durations.TryParse(timeout, out var t) || t <= TimeSpan.Zero)
-                throw new CliException($"--timeout '{timeout}': expected a duration above zero, such as 30s, 10m or 1h30m", 2);
-            if (t > Server.Api.RunRequestValidator.MaxTimeout)
-                throw new CliException($"--timeout '{timeout}': at most 30d (30 days)", 2);
+            if (!Durations.TryParse(timeout, out var t) || t <= TimeSpan.Zero || t > RunLimits.MaxTimeout)
+                throw new CliException($"--timeout '{timeout}': expected a duration above zero and at most 30d, such as 30s, 10m or 1h30m", 2);
             limit = t;
         }
         long? bytes = null;
@@ -116,7 +114,8 @@ public static class RunCommand
             bytes = b;
         }
         if (cpus is <= 0) throw new CliException($"--cpus {cpus}: must be more than 0", 2);
-        if (pids is <= 0) throw new CliException($"--pids {pids}: must be more than 0", 2);
+        if (pids is <= 0 or > RunLimits.MaxPids)
+            throw new CliException($"--pids {pids}: must be between 1 and {RunLimits.MaxPids}", 2);
         Dictionary<string, string>? requirements;
         try
         {

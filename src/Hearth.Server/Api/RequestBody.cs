@@ -17,7 +17,10 @@ public static class RequestBody
     {
         if (maxBytes is { } max)
         {
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+            // Only ever lowers the server-wide limit (limits.max_body_bytes).
+            var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+            if (feature?.MaxRequestBodySize is { } global && global < max) maxBytes = max = global;
+            if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = max;
             if (http.Request.ContentLength > max) return new Parsed<T>(null, TooLarge(max));
         }
         try

@@ -11,14 +11,9 @@ public static partial class RunRequestValidator
 
     public static readonly IReadOnlySet<string> PullPolicies = new HashSet<string> { "missing", "always", "never" };
 
-    /// <summary>30 days: longer is a mistake (and past what a TimeSpan deadline holds for 1e12).</summary>
-    public const double MaxTimeoutSeconds = 30 * 24 * 3600;
+    public static double MaxTimeoutSeconds => RunLimits.MaxTimeout.TotalSeconds;
 
-    /// <summary>PID_MAX_LIMIT on 64-bit Linux: a pids.max above it means nothing.</summary>
-    public const int MaxPids = 4 * 1024 * 1024;
-
-    /// <summary>The same limit as a span, for the CLI's --timeout.</summary>
-    public static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(MaxTimeoutSeconds);
+    private const int MaxPids = RunLimits.MaxPids;
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
