@@ -72,19 +72,30 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
                 return $"git checkout of {git.Repo} took longer than {Limit.TotalMinutes:0} minutes";
             }
             if (exit.ExitCode == 0) return null;
-            var said = output.LastError ?? $"exit code {exit.ExitCode}";
+            var said = output.Said ?? $"exit code {exit.ExitCode}";
             return $"git checkout of {git.Repo} {git.Ref ?? "(default branch)"} failed: {said}";
         }
     }
 
-    /// <summary>Passes lines on to the log and remembers git's last error line for the run's reason.</summary>
+    /// <summary>
+    /// Passes lines on to the log and remembers what git said for the run's reason: its first "fatal:" or "error:" line
+    /// (a missing repository ends with "and the repository exists.", which alone says nothing), else its last line.
+    /// </summary>
     private sealed class LastLines(ISandboxOutput inner) : ISandboxOutput
     {
-        public string? LastError { get; private set; }
+        private string? _firstError;
+        private string? _last;
+
+        public string? Said => _firstError ?? _last;
 
         public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken)
         {
-            if (stream == OutputStream.Stderr && !string.IsNullOrWhiteSpace(line)) LastError = line.Trim();
+            if (stream == OutputStream.Stderr && !string.IsNullOrWhiteSpace(line))
+            {
+                _last = line.Trim();
+                if (_firstError is null && (_last.StartsWith("fatal:", StringComparison.Ordinal) || _last.StartsWith("error:", StringComparison.Ordinal)))
+                    _firstError = _last;
+            }
             return inner.WriteLineAsync(stream, line, cancellationToken);
         }
     }

@@ -32,6 +32,11 @@ public sealed class TaskControl
         }
     }
 
+    /// <summary>Set once the sandbox has exited and the result is known (it may still be on its way to the server).</summary>
+    public bool Finished { get; private set; }
+
+    public void MarkFinished() => Finished = true;
+
     public void Attach(ISandbox sandbox, TimeSpan grace)
     {
         bool stopNow;

@@ -30,6 +30,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             var result = await ExecuteAsync(lease, shipper, report, control, teardown);
+            control.MarkFinished();
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
 
@@ -137,10 +138,30 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             {
                 var beat = await api.HeartbeatAsync(lease.TaskId, new HeartbeatBody(lease.Epoch, interval.TotalSeconds), ct);
                 lastAccepted = time.GetUtcNow();
-                if (beat is { Stop: not StopReason.None } && control.StopReason == StopReason.None)
+                if (beat is { Ended: true })
+                {
+                    // The result of this attempt reached the server while this heartbeat was under way: nothing to renew.
+                    if (control.Finished) return;
+                    // Ended without this agent's result (its lease expired and the server gave up on it): nothing may run on.
+                    logger.LogWarning("task {Task}: the server has ended this task; killing the sandbox", lease.TaskId);
+                    control.MarkStale();
+                    return;
+                }
+                if (beat is not { Stop: not StopReason.None }) continue;
+                if (control.StopReason == StopReason.None)
                 {
                     logger.LogInformation("task {Task}: server asked to stop ({Reason})", lease.TaskId, beat.Stop);
                     control.RequestStop(beat.Stop, "stop requested");
+                }
+                // A stopped task's heartbeat is answered at once (the stop is already known): renew at the normal pace
+                // while the sandbox winds down, instead of asking again and again.
+                try
+                {
+                    await Task.Delay(interval, time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
                 continue;
             }

@@ -41,7 +41,9 @@ public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, lon
 /// </summary>
 public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);
 
-public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null);
+/// <param name="Ended">The epoch is the current one but the task has ended (its result was accepted, or it was stopped
+/// before it ran): nothing to renew, and no stale write either.</param>
+public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null, bool Ended = false);
 
 public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false);
 

@@ -40,6 +40,16 @@ public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositor
     }
 
     [Fact]
+    public async Task A_missing_repository_fails_the_run_naming_it_with_git_s_message()
+    {
+        var missing = $"/nonexistent/hearth-{Guid.NewGuid():N}.git";
+        var result = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", missing, "--", "true");
+        Assert.Equal(125, result.ExitCode);
+        Assert.Contains($"FAILED: git checkout of {missing} (default branch) failed: fatal: '{missing}' does not appear to be a git repository",
+            result.Stderr);
+    }
+
+    [Fact]
     public async Task Git_options_without_a_repository_are_refused()
     {
         var result = await fixture.Cluster.CliAsync("run", "--git-ref", "main", "--", "true");

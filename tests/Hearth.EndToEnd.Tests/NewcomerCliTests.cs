@@ -71,6 +71,13 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var quiet = await Cluster.CliAsync("logs", "-f", ok.Stdout.Trim());
         Assert.Equal(0, quiet.ExitCode);
         Assert.Equal("", quiet.Stderr);
+
+        // A normal kill or timeout is no lost lease: the agent kills nothing as "stale" and the server refuses no write.
+        Assert.DoesNotContain("stale", Cluster.Agents[0].Stderr + Cluster.Agents[0].Stdout);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(Cluster.Url + "/metrics");
+        Assert.True(ChaosLoad.StaleWritesRefused(metrics) == 0,
+            string.Join('\n', metrics.Split('\n').Where(l => l.Contains("stale", StringComparison.Ordinal))) + Cluster.Agents[0].Stderr);
     }
 
     [Fact]

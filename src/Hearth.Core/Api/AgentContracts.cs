@@ -21,7 +21,8 @@ public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null);
 
 public sealed record HeartbeatBody(long Epoch, double? WaitSeconds);
 
-public sealed record HeartbeatView(StopReason Stop, DateTimeOffset? LeaseExpiresAt);
+/// <param name="Ended">The task has already ended (its result crossed this heartbeat): stop renewing, nothing is wrong.</param>
+public sealed record HeartbeatView(StopReason Stop, DateTimeOffset? LeaseExpiresAt, bool Ended = false);
 
 public sealed record LogChunkBody(long Epoch, long Offset, IReadOnlyList<AgentLogLine> Lines);
 

@@ -75,7 +75,7 @@ public static class AgentEndpoints
             var body = await RequestBody.ReadAsync<HeartbeatBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var result = await waiter.BeatAsync(id, body.Value!, ct);
-            return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt), metrics, "heartbeat");
+            return Written(result.Status, id, new HeartbeatView(result.Stop, result.ExpiresAt, result.Ended), metrics, "heartbeat");
         })
             .WithSummary("Renew the lease and wait for a stop")
             .Body<HeartbeatBody>()

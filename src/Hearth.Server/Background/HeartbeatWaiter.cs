@@ -15,7 +15,7 @@ public sealed class HeartbeatWaiter(IRunStore store, Signals signals, ServerOpti
     {
         var stop = signals.Prepare(SignalKeys.Stop(taskId));
         var result = await store.HeartbeatAsync(taskId, body.Epoch, time.GetUtcNow(), options.LeaseTtl, ct);
-        if (result.Status != WriteStatus.Accepted || result.Stop != StopReason.None) return result;
+        if (result.Status != WriteStatus.Accepted || result.Stop != StopReason.None || result.Ended) return result;
         var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? 0, 0, options.HeartbeatInterval.TotalSeconds));
         if (wait <= TimeSpan.Zero) return result;
         try

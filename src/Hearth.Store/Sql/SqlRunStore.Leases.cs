@@ -81,6 +81,8 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             var (runState, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            // A running report overtaken by its own attempt's result (a short run, a kill) is moot, not stale.
+            if (EndedUnderThisEpoch(task, epoch)) return WriteResult.Accepted;
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
             if (task.State == TaskState.Running) return WriteResult.Accepted;
             await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
@@ -112,6 +114,9 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+            // A heartbeat that crosses the result of its own attempt (a kill or timeout ends the task while the agent still
+            // renews it) is answered "ended", not refused as stale: no other attempt owns the task.
+            if (EndedUnderThisEpoch(task, epoch)) return new HeartbeatResult(WriteStatus.Accepted, task.StopReason, Ended: true);
             if (task.Status != WriteStatus.Accepted) return new HeartbeatResult(task.Status);
             var expires = now + leaseTtl;
             // A lease with more than half its time left is not rewritten: a heartbeat right after the grant costs no write.
@@ -299,9 +304,13 @@ public abstract partial class SqlRunStore
     private static string ListAttempts(IEnumerable<AttemptRecord> attempts) =>
         string.Join("; ", attempts.Select(h => $"attempt {h.Attempt} on agent {h.AgentId}: {h.Reason}"));
 
+    /// <summary>The task has ended and no other attempt was granted since: a late write of this attempt, not a stale one.</summary>
+    private static bool EndedUnderThisEpoch(LeasedTask task, long epoch) =>
+        task.Status == WriteStatus.Stale && task.Epoch == epoch && Transitions.Task.IsTerminal(task.State);
+
     private protected readonly record struct LeasedTask(
         WriteStatus Status, string Id, string RunId, TaskState State, StopReason StopReason, long LogOffset, int Attempt, int MaxAttempts,
-        string? AgentId, string History, string Spec, long OtherLiveTasks);
+        string? AgentId, string History, string Spec, long OtherLiveTasks, long Epoch = 0);
 
     // The count of the run's other live tasks is stable while the run's row is locked: only a claim changes a task
     // without that lock, and a claim moves Pending to Leased, live to live.
@@ -358,7 +367,7 @@ public abstract partial class SqlRunStore
 
     private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
         WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
-        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10));
+        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(2));
 
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
     /// <param name="startedAt">The start of a task never reported running, written with its end (only when <see cref="EndsRun"/>).</param>
