@@ -92,6 +92,30 @@ public sealed class AccessTests(SqliteClusterFixture fixture) : IClassFixture<Sq
     }
 
     [Fact]
+    public async Task Who_may_use_a_secret_is_set_with_allow_user_and_allow_role_and_reset_with_owner_only()
+    {
+        var env = new Dictionary<string, string>(Cluster.ClientEnv) { ["V"] = "allow-" + Guid.NewGuid().ToString("N") };
+        var created = await CliProcess.RunAsync(["secrets", "create", "e2e-shared", "--from-env", "V", "--allow-user", "ann@example.com",
+            "--allow-role", "developer", "-o", "json"], env);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var view = System.Text.Json.JsonDocument.Parse(created.Stdout).RootElement;
+        Assert.Equal("ann@example.com", view.GetProperty("allowed_users")[0].GetString());
+        Assert.Equal("developer", view.GetProperty("allowed_roles")[0].GetString());
+        var listed = await Cluster.CliAsync("secrets", "list");
+        Assert.Contains("owner,role:developer,ann@example.com", listed.Stdout);
+
+        var reset = await CliProcess.RunAsync(["secrets", "update", "e2e-shared", "--owner-only", "-o", "json"], env);
+        Assert.True(reset.ExitCode == 0, reset.Stderr);
+        var after = System.Text.Json.JsonDocument.Parse(reset.Stdout).RootElement;
+        Assert.Equal(0, after.GetProperty("allowed_users").GetArrayLength());
+        Assert.Equal(0, after.GetProperty("allowed_roles").GetArrayLength());
+
+        var bad = await CliProcess.RunAsync(["secrets", "update", "e2e-shared", "--allow-role", "root"], env);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("allowed_roles[0]: 'root' is not a role", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Audit_and_trace_show_who_did_what()
     {
         var run = await Cluster.CliAsync("run", "--", "true");

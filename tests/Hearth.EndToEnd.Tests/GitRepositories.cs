@@ -23,6 +23,11 @@ public sealed class GitRepositories : IAsyncLifetime
         await GitAsync(repo, "tag", "v1");
         FirstCommit = (await GitAsync(repo, "rev-parse", "HEAD")).Trim();
         await File.WriteAllTextAsync(Path.Combine(repo, "sub", "version.txt"), "two\n");
+        // A script of the repository, which repository-scoped secrets may be given to.
+        Directory.CreateDirectory(Path.Combine(repo, "ci"));
+        await File.WriteAllTextAsync(Path.Combine(repo, "ci", "show.sh"), "#!/bin/sh\necho \"key=$SCOPED_KEY args=$*\"\n");
+        File.SetUnixFileMode(Path.Combine(repo, "ci", "show.sh"), (UnixFileMode)0b111_101_101);
+        await GitAsync(repo, "add", ".");
         await GitAsync(repo, "commit", "-q", "-am", "two");
         await GitAsync(repo, "checkout", "-q", "-b", "feature");
         await File.WriteAllTextAsync(Path.Combine(repo, "sub", "version.txt"), "feature\n");

@@ -32,6 +32,24 @@ public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositor
     }
 
     [Fact]
+    public async Task A_repository_scoped_secret_reaches_the_repository_s_script_and_never_a_command_line_naming_the_url()
+    {
+        var create = await CliProcess.RunAsync(
+            ["secrets", "create", "scoped-key", "--from-env", "V", "--env-name", "SCOPED_KEY", "--repo", $"git://127.0.0.1:{git.Port}/*"],
+            new Dictionary<string, string>(fixture.Cluster.ClientEnv) { ["V"] = "scoped-" + Guid.NewGuid().ToString("N") });
+        Assert.True(create.ExitCode == 0, create.Stderr);
+
+        var dump = await RunAsync("--secret", "scoped-key", "--", "sh", "-c", "printf %s \"$SCOPED_KEY\" | od -An -tx1");
+        Assert.NotEqual(0, dump.ExitCode);
+        Assert.Contains("SECRET_OUT_OF_SCOPE", dump.Stderr);
+        Assert.Equal("", dump.Stdout);
+
+        var script = await RunAsync("--secret", "scoped-key", "--", "./ci/show.sh", "prod");
+        Assert.True(script.ExitCode == 0, script.Stderr);
+        Assert.Equal("key=*** args=prod\n", script.Stdout);
+    }
+
+    [Fact]
     public async Task A_missing_ref_fails_the_run_with_git_s_message()
     {
         var result = await RunAsync("--git-ref", "no-such-branch", "--", "true");

@@ -99,6 +99,38 @@ public sealed class StartupErrorTests
     }
 
     [Fact]
+    public async Task Big_run_bodies_are_refused_and_leave_the_server_small()
+    {
+        var work = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
+        var port = HearthCluster.FreePort();
+        try
+        {
+            await using var server = new RunningProcess(CliProcess.StartInfo(["server", "--listen", $"127.0.0.1:{port}"],
+                Env(work, ("HEARTH_DATA_DIR", Path.Combine(work, "data")))));
+            var started = await server.WaitForAsync(e => e.Contains("server listening"), TimeSpan.FromSeconds(60), "the server to start");
+            var adminKey = started.Split('\n').First(l => l.Contains("admin API key: ")).Split("admin API key: ")[1].Trim();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
+            // With Expect: 100-continue the answer comes before the body is sent (the server refuses on Content-Length).
+            http.DefaultRequestHeaders.ExpectContinue = true;
+            // Six 15 MB commands at once, as the probe sent them (then 1.9 GB of RSS, kept after idling).
+            var body = "{\"command\":[\"echo\",\"" + new string('x', 15 * 1024 * 1024) + "\"]}";
+            var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+                http.PostAsync("api/v1/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))));
+            Assert.All(answers, a => Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, a.StatusCode));
+            var rss = File.ReadAllLines($"/proc/{server.Process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            var kb = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            Assert.True(kb < 400 * 1024, $"the server holds {kb / 1024} MB after six refused 15 MB bodies");
+            server.Signal(15);
+            Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_secrets_key_is_not_replaced_while_the_store_holds_secrets()
     {
         var work = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
