@@ -28,6 +28,7 @@ root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(AuditCommand.CreateTrace());
 root.Subcommands.Add(LocksCommand.Create());
 root.Subcommands.Add(PlaybookCommand.Create());
+root.Subcommands.Add(ApiCommand.Create());
 
 try
 {
