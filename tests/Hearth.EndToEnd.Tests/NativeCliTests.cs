@@ -131,6 +131,45 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
         }
     }
 
+    /// <summary>
+    /// <c>hearth api spec</c> in the AOT binary (no server) prints the very document an AOT server serves, schemas and
+    /// all: trimming must not cost the document its types, nor make it differ from the JIT build's.
+    /// </summary>
+    [Fact]
+    public async Task Api_spec_prints_what_a_native_server_serves()
+    {
+        var work = Directory.CreateTempSubdirectory("hearth-aot-spec-").FullName;
+        var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config") };
+        try
+        {
+            var spec = await cli.RunAsync(["api", "spec"], env);
+            Assert.True(spec.ExitCode == 0, spec.Stderr);
+            var agent = await cli.RunAsync(["api", "spec", "--agent"], env);
+            Assert.True(agent.ExitCode == 0, agent.Stderr);
+            var document = JsonDocument.Parse(spec.Stdout).RootElement;
+            Assert.Equal("3.1.1", document.GetProperty("openapi").GetString());
+            var schemas = document.GetProperty("components").GetProperty("schemas");
+            var run = schemas.GetProperty("RunView").GetProperty("properties");
+            Assert.True(run.TryGetProperty("created_at", out _), "RunView has no created_at");
+            Assert.True(document.GetProperty("paths").TryGetProperty("/api/v1/runs/{id}/logs", out _));
+            var agentPaths = JsonDocument.Parse(agent.Stdout).RootElement.GetProperty("paths");
+            Assert.True(agentPaths.TryGetProperty("/api/v1/agent/lease", out _));
+
+            var port = HearthCluster.FreePort();
+            var serverEnv = new Dictionary<string, string>(env) { ["HEARTH_DATA_DIR"] = Path.Combine(work, "data") };
+            await using var server = new RunningProcess(
+                cli.StartInfo(["server", "--listen", $"127.0.0.1:{port}"], serverEnv));
+            await server.WaitForAsync(o => o.Contains("server listening"), TimeSpan.FromSeconds(60), "the server");
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            Assert.Equal(spec.Stdout.TrimEnd('\n'), await http.GetStringAsync("openapi/v1.json"));
+            Assert.Equal(agent.Stdout.TrimEnd('\n'), await http.GetStringAsync("openapi/agent-v1.json"));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var until = DateTime.UtcNow.AddSeconds(30);

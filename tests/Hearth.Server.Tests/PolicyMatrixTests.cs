@@ -120,6 +120,33 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             Assert.Contains(mapped, m => Policy.Find(m.Method, m.Route) == rule);
     }
 
+    /// <summary>The API's OpenAPI documents (/openapi/*) are public: no key, any role's key, and an agent token alike.</summary>
+    [Fact]
+    public async Task The_api_documents_answer_every_caller()
+    {
+        var rules = Policy.Endpoints.Where(r => r.Route.StartsWith("/openapi/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(rules);
+        string?[] keys = [null, _server.AgentToken, .. _keys.Values];
+        foreach (var rule in rules)
+        {
+            Assert.Equal(Audience.Public, rule.Audience);
+            foreach (var key in keys)
+            {
+                foreach (var name in (string[])["v1", "agent-v1"])
+                {
+                    var path = rule.Route.Replace("{documentName}", name).TrimStart('/');
+                    var response = await _server.Client(key).SendAsync(new HttpRequestMessage(new HttpMethod(rule.Method), path));
+                    var who = key is null ? "no key" : key == _server.AgentToken ? "agent token" : _keys.First(k => k.Value == key).Key;
+                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"{who} {rule.Method} {path}: {(int)response.StatusCode}");
+                    Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+                }
+            }
+        }
+        var unknown = await _server.Client().GetAsync("openapi/v0.json");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("NOT_FOUND", await TestServer.CodeOf(unknown));
+    }
+
     [Fact]
     public async Task An_unknown_role_is_granted_nothing()
     {

@@ -52,10 +52,11 @@ public static class ApiDocuments
         app.MapGet(Route, async (string documentName, RenderedDocuments documents, CancellationToken ct) =>
                 Names.Contains(documentName)
                     ? Results.Text(await documents.GetAsync(documentName, ct), "application/json; charset=utf-8")
-                    : ApiResults.NotFound($"no API document '{documentName}' (expected one of {string.Join(", ", Names)})"))
+                    : ApiResults.NotFound(
+                        $"no API document '{documentName}' (expected one of {string.Join(", ", Names)})"))
             .WithSummary("This API's OpenAPI 3.1 document")
-            .WithDescription("`v1` is the public API, `agent-v1` the agent protocol. No key is needed: the document says "
-                + "what the binary serves, as `hearth api spec` prints it anywhere.")
+            .WithDescription("`v1` is the public API, `agent-v1` the agent protocol. No key is needed: the document "
+                + "says what the binary serves, as `hearth api spec` prints it anywhere.")
             .Answers<JsonObject>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
@@ -70,7 +71,7 @@ public static class ApiDocuments
         return text.ToString();
     }
 
-    /// <summary>Which document describes an endpoint: the agent protocol's own, the public one, or none (the fallback).</summary>
+    /// <summary>The document that describes an endpoint: the agent protocol's, the public one, or none.</summary>
     public static string? DocumentOf(ApiDescription description)
     {
         var rule = RuleOf(description);
@@ -87,7 +88,7 @@ public static class ApiDocuments
         private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _documents = new(StringComparer.Ordinal);
 
         public Task<string> GetAsync(string name, CancellationToken ct) =>
-            _documents.GetOrAdd(name, n => new Lazy<Task<string>>(() => RenderAsync(services, n, CancellationToken.None))).Value
+            _documents.GetOrAdd(name, n => new(() => RenderAsync(services, n, CancellationToken.None))).Value
                 .WaitAsync(ct);
     }
 }

@@ -15,7 +15,8 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
     public const string Bearer = "bearer";
     public const string ApiKey = "api_key";
 
-    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
+    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context,
+        CancellationToken ct)
     {
         var agent = context.DocumentName == ApiDocuments.Agent;
         document.Info = new OpenApiInfo
@@ -25,12 +26,12 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
             Description = agent
                 ? "How agents register, lease tasks and report under the lease's epoch (agent tokens only). "
                     + "The public API is described in `/openapi/v1.json`."
-                : "Hearth's HTTP API: runs, workflows, logs, locks, images, users, secrets and audit. JSON fields are "
-                    + "snake_case; every error is `{\"error\", \"code\", \"details\"}`. The agent protocol is described "
-                    + "apart, in `/openapi/agent-v1.json`.",
+                : "Hearth's HTTP API: runs, workflows, logs, locks, images, users, secrets and audit. JSON fields "
+                    + "are snake_case; every error is `{\"error\", \"code\", \"details\"}`. The agent protocol is "
+                    + "described apart, in `/openapi/agent-v1.json`.",
         };
         // Relative to wherever the document was fetched from, so the served and the printed documents are the same.
-        document.Servers = [new OpenApiServer { Url = "/", Description = "the Hearth server that serves this document" }];
+        document.Servers = [new OpenApiServer { Url = "/", Description = "the server that serves this document" }];
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
@@ -64,7 +65,8 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
         var tags = (document.Paths ?? []).Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
             .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).OfType<string>()
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        document.Tags = new HashSet<OpenApiTag>(tags.Select(t => new OpenApiTag { Name = t, Description = TagDescription(t) }));
+        document.Tags = new HashSet<OpenApiTag>(
+            tags.Select(t => new OpenApiTag { Name = t, Description = TagDescription(t) }));
     }
 
     private static string TagDescription(string tag) => tag switch

@@ -12,7 +12,8 @@ public static class EndpointDescriptions
         builder.Accepts<T>("application/json");
 
     /// <summary>A JSON answer of <typeparamref name="T"/> with <paramref name="status"/>.</summary>
-    public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK) =>
+    public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK)
+        =>
         builder.Produces<T>(status, "application/json");
 
     /// <summary>Error codes the handler itself answers with <paramref name="status"/>.</summary>

@@ -6,7 +6,7 @@ using Microsoft.OpenApi;
 
 namespace Hearth.Server.OpenApi;
 
-/// <summary>An operation's error answers: per status, <c>{"error","code","details"}</c> with the codes it can carry.</summary>
+/// <summary>An operation's error answers: per status, <c>{"error","code","details"}</c> and its codes.</summary>
 public static class ErrorResponses
 {
     public static void Add(OpenApiOperation operation, IEnumerable<ErrorCodesMetadata> errors, OpenApiDocument document)

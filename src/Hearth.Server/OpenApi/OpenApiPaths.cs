@@ -9,14 +9,14 @@ public static partial class OpenApiPaths
     [GeneratedRegex(@"\{\*?([^}:=?]+)[^}]*\}")]
     private static partial Regex Parameter();
 
-    /// <summary><c>/api/v1/images/{*reference}</c> → <c>/api/v1/images/{reference}</c> (catch-alls and constraints dropped).</summary>
+    /// <summary><c>/api/v1/images/{*reference}</c> → <c>/api/v1/images/{reference}</c> (nor constraints).</summary>
     public static string Of(string routePattern)
     {
         var path = Parameter().Replace(routePattern, m => "{" + m.Groups[1].Value + "}");
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 
-    /// <summary>The first segment after <c>/api/v1</c> (<c>runs</c>, <c>agent</c>, …), or the first one elsewhere.</summary>
+    /// <summary>The first segment after <c>/api/v1</c> (<c>runs</c>, <c>agent</c>, …), else the first one.</summary>
     public static string TagOf(string path)
     {
         var segments = Segments(path);
@@ -24,7 +24,7 @@ public static partial class OpenApiPaths
         return name.EndsWith(".json", StringComparison.Ordinal) ? name[..^5] : name;
     }
 
-    /// <summary><c>POST /api/v1/runs/{id}/kill</c> → <c>postRunsByIdKill</c>: unique as long as method and path are.</summary>
+    /// <summary><c>POST /api/v1/runs/{id}/kill</c> → <c>postRunsByIdKill</c>, unique as method and path.</summary>
     public static string OperationIdOf(string method, string path)
     {
         var id = new StringBuilder(method.ToLowerInvariant());

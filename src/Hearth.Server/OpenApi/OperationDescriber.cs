@@ -12,7 +12,8 @@ namespace Hearth.Server.OpenApi;
 /// </summary>
 internal sealed class OperationDescriber : IOpenApiOperationTransformer
 {
-    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
+        CancellationToken ct)
     {
         var description = context.Description;
         var route = "/" + description.RelativePath;
@@ -20,7 +21,7 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
         var rule = ApiDocuments.RuleOf(description)
             ?? throw new InvalidOperationException($"{method} {route} has no access rule in Policy");
         var metadata = description.ActionDescriptor.EndpointMetadata;
-        var document = context.Document ?? throw new InvalidOperationException("operation described outside a document");
+        var document = context.Document ?? throw new InvalidOperationException("an operation outside a document");
 
         var path = OpenApiPaths.Of(route);
         operation.Tags = new HashSet<OpenApiTagReference> { new(OpenApiPaths.TagOf(path), document) };
@@ -29,7 +30,8 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
         Describe(operation, rule, document);
 
         var readsBody = metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>().Any();
-        ErrorResponses.Add(operation, CommonErrors.For(rule, readsBody).Concat(metadata.OfType<ErrorCodesMetadata>()), document);
+        var errors = CommonErrors.For(rule, readsBody).Concat(metadata.OfType<ErrorCodesMetadata>());
+        ErrorResponses.Add(operation, errors, document);
 
         if (metadata.OfType<EventStreamMetadata>().FirstOrDefault() is { } stream)
             await AddStreamAsync(operation, stream, context, document, ct);
@@ -49,16 +51,18 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
         {
             operation.Security =
             [
-                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocumentDescriber.Bearer, document)] = [] },
-                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(DocumentDescriber.ApiKey, document)] = [] },
+                new() { [new OpenApiSecuritySchemeReference(DocumentDescriber.Bearer, document)] = [] },
+                new() { [new OpenApiSecuritySchemeReference(DocumentDescriber.ApiKey, document)] = [] },
             ];
             operation.Extensions["x-hearth-permission"] = new JsonNodeExtension(JsonValue.Create(rule.Permission));
             if (rule.Audience == Audience.Agent) who = "Agent tokens only.";
             else
             {
                 var roles = Roles.UserRoles.Where(role => Policy.IsGranted(role, rule.Permission)).ToList();
-                operation.Extensions["x-hearth-roles"] = new JsonNodeExtension(new JsonArray([.. roles.Select(r => JsonValue.Create(r))]));
-                var own = rule.Owner == Owned.No ? "" : $"; any user key on a {rule.Owner.ToString().ToLowerInvariant()} it created";
+                operation.Extensions["x-hearth-roles"] =
+                    new JsonNodeExtension(new JsonArray([.. roles.Select(r => JsonValue.Create(r))]));
+                var owned = rule.Owner.ToString().ToLowerInvariant();
+                var own = rule.Owner == Owned.No ? "" : $"; any user key on a {owned} it created";
                 who = $"Needs `{rule.Permission}`: {(roles.Count == 0 ? "no role" : string.Join(", ", roles))}{own}.";
             }
         }
@@ -66,8 +70,8 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
     }
 
     /// <summary>
-    /// OpenAPI 3.1 has no schema for one event of a stream: the <c>text/event-stream</c> body is described as the list of
-    /// its events, each an object of its SSE fields whose <c>data</c> is the JSON of a named schema.
+    /// OpenAPI 3.1 has no schema for one event of a stream: the <c>text/event-stream</c> body is described as the list
+    /// of its events, each an object of its SSE fields whose <c>data</c> is the JSON of a named schema.
     /// </summary>
     private static async Task AddStreamAsync(OpenApiOperation operation, EventStreamMetadata stream,
         OpenApiOperationTransformerContext context, OpenApiDocument document, CancellationToken ct)
@@ -87,7 +91,11 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
                 Required = new HashSet<string> { "event", "data" },
                 Properties = new Dictionary<string, IOpenApiSchema>
                 {
-                    ["event"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(item.Name)] },
+                    ["event"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [JsonValue.Create(item.Name)],
+                    },
                     ["id"] = new OpenApiSchema { Type = JsonSchemaType.String },
                     ["data"] = new OpenApiSchemaReference(id, document),
                 },
