@@ -33,6 +33,7 @@ public static class HearthCommands
         root.Subcommands.Add(AuditCommand.CreateTrace());
         root.Subcommands.Add(LocksCommand.Create());
         root.Subcommands.Add(PlaybookCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
         return root;
     }
 }
