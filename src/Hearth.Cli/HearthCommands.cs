@@ -34,6 +34,7 @@ public static class HearthCommands
         root.Subcommands.Add(LocksCommand.Create());
         root.Subcommands.Add(PlaybookCommand.Create());
         root.Subcommands.Add(ApiCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
         return root;
     }
 }

@@ -40,6 +40,53 @@ public class CommandTreeTests
         Assert.Empty(Suggestions.Nearest("x", ["status", "list", "run"]));
     }
 
+    [Fact]
+    public async Task Bash_completion_offers_what_the_command_tree_allows()
+    {
+        var bin = Directory.CreateTempSubdirectory("hearth-completion-").FullName;
+        try
+        {
+            // The script calls `hearth` by name, as it is installed.
+            var wrapper = Path.Combine(bin, "hearth");
+            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{CliProcess.HearthDll}' \"$@\"\n");
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var script = await CliProcess.RunAsync(["completion", "bash"]);
+            Assert.Equal(0, script.ExitCode);
+            await File.WriteAllTextAsync(Path.Combine(bin, "completion.bash"), script.Stdout);
+
+            var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(
+                "source \"$1/completion.bash\"; " +
+                "COMP_LINE='hearth run --im'; COMP_POINT=15; COMP_WORDS=(hearth run --im); COMP_CWORD=2; _hearth_complete; echo \"${COMPREPLY[*]}\"; " +
+                "COMP_LINE='hearth sta'; COMP_POINT=10; COMP_WORDS=(hearth sta); COMP_CWORD=1; _hearth_complete; echo \"${COMPREPLY[*]}\"");
+            info.ArgumentList.Add("completion");
+            info.ArgumentList.Add(bin);
+            info.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+            var result = await CliProcess.RunAsync(info);
+
+            Assert.Equal(["--image", "status"], result.Stdout.TrimEnd('\n').Split('\n'));
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Completion_scripts_exist_for_bash_zsh_and_fish_and_nothing_else()
+    {
+        foreach (var shell in new[] { "bash", "zsh", "fish" })
+        {
+            var script = await CliProcess.RunAsync(["completion", shell]);
+            Assert.Equal(0, script.ExitCode);
+            Assert.Contains("[suggest:", script.Stdout);
+        }
+        var other = await CliProcess.RunAsync(["completion", "tcsh"]);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Equal("hearth: 'tcsh': expected bash, zsh or fish\n", other.Stderr);
+    }
+
     private static void Walk(Command command, string path, IReadOnlyList<Option> inherited, List<string> clashes)
     {
         var visible = inherited.Concat(command.Options).ToList();

@@ -109,6 +109,86 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var row = table.Single(l => l.StartsWith(id, StringComparison.Ordinal));
         Assert.Matches(@"\s1\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+" + System.Text.RegularExpressions.Regex.Escape(agent) + @"\s+true$", row);
     }
+
+    [Fact]
+    public async Task Every_json_output_is_an_object_with_snake_case_keys_and_named_lists()
+    {
+        var dir = Directory.CreateTempSubdirectory("hearth-json-").FullName;
+        try
+        {
+            var workflow = Path.Combine(dir, "ci.kdl");
+            await File.WriteAllTextAsync(workflow, "version \"0.1\"\ntriggers \"manual\"\nchain {\n  machine \"build\"\n  fragment { run \"echo one\" }\n}\n");
+            var compose = Path.Combine(dir, "compose.yaml");
+            await File.WriteAllTextAsync(compose, "services:\n  web:\n    image: alpine\n");
+            Directory.CreateDirectory(Path.Combine(dir, ".hearth"));
+            await File.WriteAllTextAsync(Path.Combine(dir, ".hearth", "hello.yaml"), "description: says hello\ncommands:\n  - echo hello\n");
+            var run = await Cluster.CliAsync("run", "-d", "-o", "json", "--", "true");
+            var id = JsonDocument.Parse(run.Stdout).RootElement.GetProperty("id").GetString()!;
+            await Cluster.CliAsync("logs", "-f", id);
+
+            string[][] commands =
+            [
+                ["list"], ["status", id], ["kill", id], ["locks", "list"], ["users", "list"], ["secrets", "list"],
+                ["audit"], ["images", "list", "--store", Path.Combine(dir, "images")], ["images", "registered"],
+                ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"],
+            ];
+            foreach (var args in commands)
+            {
+                var result = await CliProcess.RunAsync(new ProcessStartInfoArgs([.. args, "-o", "json"], dir, Cluster.ClientEnv).Info);
+                Assert.True(result.ExitCode == 0, $"hearth {string.Join(' ', args)}: {result.Stderr}");
+                var root = JsonDocument.Parse(result.Stdout).RootElement;
+                Assert.True(root.ValueKind == JsonValueKind.Object, $"hearth {string.Join(' ', args)} -o json: top level is {root.ValueKind}");
+                CheckKeys(root, $"hearth {string.Join(' ', args)}");
+            }
+
+            // compose config prints the compose model (as docker compose config --format json): an object, not YAML.
+            var config = await CliProcess.RunAsync(new ProcessStartInfoArgs(["compose", "config", "-f", compose, "-o", "json"], dir, Cluster.ClientEnv).Info);
+            Assert.Equal(0, config.ExitCode);
+            Assert.Equal("alpine", JsonDocument.Parse(config.Stdout).RootElement.GetProperty("services").GetProperty("web").GetProperty("image").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Keys snake_case all the way down; a list is the value of a named key, never the document or a list's item.</summary>
+    private static void CheckKeys(JsonElement element, string where)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    // Maps whose keys are the user's data (environment variables, labels) keep them as given.
+                    if (property.Name is "env" or "labels" or "requirements") continue;
+                    Assert.True(System.Text.RegularExpressions.Regex.IsMatch(property.Name, "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"),
+                        $"{where}: key '{property.Name}' is not snake_case");
+                    CheckKeys(property.Value, $"{where}.{property.Name}");
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    Assert.True(item.ValueKind != JsonValueKind.Array, $"{where}: a list directly inside a list");
+                    CheckKeys(item, where + "[]");
+                }
+                break;
+        }
+    }
+
+    private sealed record ProcessStartInfoArgs(string[] Args, string WorkingDirectory, IReadOnlyDictionary<string, string> Env)
+    {
+        public System.Diagnostics.ProcessStartInfo Info
+        {
+            get
+            {
+                var info = CliProcess.StartInfo(Args, Env);
+                info.WorkingDirectory = WorkingDirectory;
+                return info;
+            }
+        }
+    }
 }
 
 public sealed class SqliteNewcomerCliTests(SqliteClusterFixture fixture) : NewcomerCliTests(fixture), IClassFixture<SqliteClusterFixture>;

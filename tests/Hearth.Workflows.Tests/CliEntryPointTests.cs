@@ -58,10 +58,11 @@ public class CliEntryPointTests
         Assert.EndsWith("ci.kdl:7:9", tableLines[3], StringComparison.Ordinal);
 
         using var json = JsonDocument.Parse(WorkflowInspector.ToJson(rows));
-        var second = json.RootElement[1];
+        var fragments = json.RootElement.GetProperty("fragments");
+        var second = fragments[1];
         Assert.Equal("parallel", second.GetProperty("kind").GetString());
-        Assert.Equal("0", second.GetProperty("dependsOn")[0].GetString());
+        Assert.Equal("0", second.GetProperty("depends_on")[0].GetString());
         Assert.Equal(JsonValueKind.Null, second.GetProperty("machine").ValueKind);
-        Assert.Equal("$BRANCH == 'main'", json.RootElement[0].GetProperty("condition").GetString());
+        Assert.Equal("$BRANCH == 'main'", fragments[0].GetProperty("condition").GetString());
     }
 }

@@ -10,7 +10,8 @@ namespace Hearth.Cli.Client;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DevCommand.DevCredentials))]
-[JsonSerializable(typeof(List<LocalImageView>))]
+[JsonSerializable(typeof(LocalImageListView))]
+[JsonSerializable(typeof(PlaybookListView))]
 [JsonSerializable(typeof(LocalImageView))]
 [JsonSerializable(typeof(Playbook))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

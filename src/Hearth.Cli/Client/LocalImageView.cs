@@ -8,3 +8,6 @@ public sealed record LocalImageView(string Digest, string ConfigDigest, IReadOnl
     public static LocalImageView From(StoredImage image) =>
         new(image.ManifestDigest.ToString(), image.ConfigDigest.ToString(), image.References, image.Size, image.PulledAt);
 }
+
+/// <summary><c>hearth images list --output json</c>: the store's images under a named list.</summary>
+public sealed record LocalImageListView(IReadOnlyList<LocalImageView> Images);

@@ -38,7 +38,9 @@ public static class ComposeCommand
                 foreach (var error in load.Errors) Console.Error.WriteLine($"{error}");
                 return 1;
             }
-            Console.Out.Write(ComposeConfigWriter.Write(load.Project!));
+            Console.Out.Write(result.GetValue(CommonOptions.Output) == OutputFormat.Json
+                ? ComposeJsonWriter.Write(load.Project!)
+                : ComposeConfigWriter.Write(load.Project!));
             return 0;
         });
         return new Command("compose", "Compose files: check and print them as Hearth reads them") { config };

@@ -39,7 +39,7 @@ public static class ImagesCommand
             var images = await LocalImages.Open(result.GetValue(store) ?? LocalImages.DefaultRoot(), http).ListAsync(ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
             {
-                Output.Json(images.Select(LocalImageView.From).ToList());
+                Output.Json(new LocalImageListView(images.Select(LocalImageView.From).ToList()));
                 return 0;
             }
             Output.Table(["REFERENCE", "DIGEST", "SIZE", "PULLED"], images.Select(i => (IReadOnlyList<string>)

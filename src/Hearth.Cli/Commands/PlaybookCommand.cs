@@ -21,13 +21,13 @@ public static class PlaybookCommand
         var command = new Command("list", "List the playbooks found, with their descriptions");
         command.SetAction((result, _) =>
         {
-            var rows = new List<IReadOnlyList<string>>();
+            var found = new List<PlaybookSummary>();
             var failed = false;
             foreach (var (name, file) in PlaybookCatalog.Files())
             {
                 try
                 {
-                    rows.Add([name, PlaybookReader.Read(file).Description ?? "-", file]);
+                    found.Add(new PlaybookSummary(name, PlaybookReader.Read(file).Description, file));
                 }
                 catch (PlaybookException e)
                 {
@@ -35,7 +35,8 @@ public static class PlaybookCommand
                     failed = true;
                 }
             }
-            Output.Table(["NAME", "DESCRIPTION", "FILE"], rows);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(new PlaybookListView(found));
+            else Output.Table(["NAME", "DESCRIPTION", "FILE"], found.Select(p => (IReadOnlyList<string>)[p.Name, p.Description ?? "-", p.File]));
             return Task.FromResult(failed ? 2 : 0);
         });
         return command;

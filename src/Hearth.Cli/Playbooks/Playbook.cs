@@ -1,5 +1,11 @@
 namespace Hearth.Cli.Playbooks;
 
+/// <summary>One line of <c>hearth playbook list</c>.</summary>
+public sealed record PlaybookSummary(string Name, string? Description, string File);
+
+/// <summary><c>hearth playbook list --output json</c>: the playbooks found, under a named list.</summary>
+public sealed record PlaybookListView(IReadOnlyList<PlaybookSummary> Playbooks);
+
 /// <summary>A named, reusable run: a YAML file in ./.hearth/ or ~/.config/hearth/playbooks/.</summary>
 public sealed record Playbook
 {

@@ -2,6 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Hearth.Workflows.Inspection;
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
-[JsonSerializable(typeof(IReadOnlyList<WorkflowInspectionRow>))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(WorkflowInspection))]
 internal sealed partial class InspectionJsonContext : JsonSerializerContext;

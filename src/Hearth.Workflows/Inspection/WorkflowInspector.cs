@@ -10,7 +10,7 @@ public static class WorkflowInspector
 {
     private static readonly InspectionJsonContext Json = new(new JsonSerializerOptions
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
@@ -32,7 +32,8 @@ public static class WorkflowInspector
             s.DependsOn)).ToList();
     }
 
-    public static string ToJson(IReadOnlyList<WorkflowInspectionRow> rows) => JsonSerializer.Serialize(rows, Json.IReadOnlyListWorkflowInspectionRow);
+    /// <summary>The CLI's JSON convention: an object, snake_case keys, the rows under "fragments".</summary>
+    public static string ToJson(IReadOnlyList<WorkflowInspectionRow> rows) => JsonSerializer.Serialize(new WorkflowInspection(rows), Json.WorkflowInspection);
 
     /// <summary>A fixed-width table; scripts show their first line only.</summary>
     public static string ToTable(IReadOnlyList<WorkflowInspectionRow> rows)
