@@ -111,7 +111,7 @@ public sealed class AccessTests(SqliteClusterFixture fixture) : IClassFixture<Sq
         Assert.Equal(0, after.GetProperty("allowed_roles").GetArrayLength());
 
         var bad = await CliProcess.RunAsync(["secrets", "update", "e2e-shared", "--allow-role", "root"], env);
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode);
         Assert.Contains("allowed_roles[0]: 'root' is not a role", bad.Stderr);
     }
 

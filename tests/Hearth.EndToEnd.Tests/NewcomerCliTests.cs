@@ -12,7 +12,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
     [InlineData("status", new[] { "list", "--status", "BOGUS" }, "'BOGUS' is not a run status")]
     [InlineData("limit", new[] { "list", "--limit", "-1" }, "--limit -1: must be 0 (all) or more")]
     [InlineData("memory", new[] { "run", "--memory", "1", "--", "true" }, "--memory '1': must be at least 4M")]
-    [InlineData("timeout", new[] { "run", "--timeout", "99999999h", "--", "true" }, "--timeout '99999999h': at most 30d")]
+    [InlineData("timeout", new[] { "run", "--timeout", "99999999h", "--", "true" }, "--timeout '99999999h': expected a duration above zero and at most 30d")]
     [InlineData("output", new[] { "list", "-o", "yaml" }, "--output: expected text or json, got 'yaml'")]
     public async Task Bad_usage_exits_2_with_one_line_saying_what_is_wrong(string what, string[] args, string expected)
     {
@@ -32,7 +32,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var response = await http.PostAsync($"{Cluster.Url}/api/v1/runs",
             new StringContent("""{"command":["true"],"timeout_seconds":1e12}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("timeout_seconds: must be at most 2592000", await response.Content.ReadAsStringAsync());
+        Assert.Contains("timeout_seconds: must be a number of seconds above 0 and at most 2592000 (30 days)", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class ReadinessTests
             var down = await http.GetAsync("ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             var error = JsonDocument.Parse(await down.Content.ReadAsStringAsync()).RootElement;
-            Assert.Equal("SERVICE_UNAVAILABLE", error.GetProperty("code").GetString());
-            Assert.StartsWith("store not ready: ", error.GetProperty("error").GetString());
+            Assert.Equal("DATABASE_ERROR", error.GetProperty("code").GetString());
+            Assert.StartsWith("the store cannot be read or written: ", error.GetProperty("error").GetString());
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health")).StatusCode); // alive, only not ready
         }
         finally

@@ -31,6 +31,6 @@ public static class HealthEndpoints
         })
             .WithSummary("Readiness: whether the store answers")
             .Answers<HealthView>()
-            .Errors(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE");
+            .Errors(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", "DATABASE_ERROR");
     }
 }
