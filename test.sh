@@ -118,8 +118,11 @@ else:
             p += n("passed")
             f += n("failed") + n("error") + n("timeout") + n("aborted") + n("disconnected")
             s += n("notExecuted")
-            aborted = [r.findtext("t:Text", "", ns) for r in summary.iterfind("t:RunInfos/t:RunInfo", ns)
-                       if r.get("outcome") == "Error"]
+            # A run's messages include each failed test's line (outcome Error too): only an abort, a crash or a hang
+            # of the test host is a failure beyond the counters.
+            aborted = [t for r in summary.iterfind("t:RunInfos/t:RunInfo", ns) if r.get("outcome") == "Error"
+                       for t in [r.findtext("t:Text", "", ns)]
+                       if any(w in t.lower() for w in ("aborted", "crash", "hang", "test host process"))]
             if aborted:
                 f += 1
                 notes.append(f"{project}: {aborted[0].strip().splitlines()[0]}")

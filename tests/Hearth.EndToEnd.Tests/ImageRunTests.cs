@@ -189,13 +189,13 @@ public sealed class ImageRunTests : IAsyncLifetime
         Assert.Contains("pulled", pull.Stderr);
 
         var list = await _cluster.CliAsync("images", "list", "--store", store, "-o", "json");
-        var images = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().ToList();
+        var images = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("images").EnumerateArray().ToList();
         Assert.Contains(images, i => i.GetProperty("references").EnumerateArray().Any(r => r.GetString() == BusyboxRef));
 
         var rm = await _cluster.CliAsync("images", "rm", "--store", store, BusyboxRef);
         Assert.Equal(0, rm.ExitCode);
         var after = await _cluster.CliAsync("images", "list", "--store", store, "-o", "json");
-        Assert.Empty(JsonDocument.Parse(after.Stdout).RootElement.EnumerateArray());
+        Assert.Empty(JsonDocument.Parse(after.Stdout).RootElement.GetProperty("images").EnumerateArray());
 
         var missing = await _cluster.CliAsync("images", "pull", "--store", store, $"{_registry.Host}/e2e/nothing:1");
         Assert.Equal(1, missing.ExitCode);
