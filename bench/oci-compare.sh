@@ -171,7 +171,7 @@ runs = json.load(open(sys.argv[3]))["runs"]
 def when(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
 def server_side(driver_name):
     # The newest runs are the measured ones (hyperfine's warm-ups included), not the JIT warm-up before them.
-    mine = sorted((r for r in runs if r["command"] == ["true"] and r.get("status") == "SUCCEEDED" and r.get("driver") == driver_name),
+    mine = sorted((r for r in runs if r["command_summary"] == "true" and r.get("status") == "SUCCEEDED" and r.get("driver") == driver_name),
                   key=lambda r: r["created_at"])[-(len(results[0]["times"]) + 3):]
     return [(when(r["ended_at"]) - when(r["created_at"])).total_seconds() * 1000 for r in mine]
 def p95(xs):

@@ -13,7 +13,7 @@ bin="$root/.artifacts/hearth/hearth"
 work=$(mktemp -d)
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" dev --listen "127.0.0.1:$port" --data "$work/dev" >"$work/dev.out" 2>"$work/dev.err" &
+"$bin" dev --drivers bubblewrap,process --listen "127.0.0.1:$port" --data "$work/dev" >"$work/dev.out" 2>"$work/dev.err" &
 dev=$!
 trap 'kill -TERM $dev 2>/dev/null; wait $dev 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "Admin API key" "$work/dev.out" 2>/dev/null && break; sleep 0.1; done
@@ -47,7 +47,7 @@ for r in h["results"]:
 def when(s): return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
 def server_side(driver):
     xs = [(when(r["ended_at"]) - when(r["created_at"])).total_seconds() * 1000
-          for r in runs if r["command"] == ["true"] and r.get("status") == "SUCCEEDED" and r.get("driver") == driver]
+          for r in runs if r["command_summary"] == "true" and r.get("status") == "SUCCEEDED" and r.get("driver") == driver]
     return xs
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 print(f"### Spine: `hearth run -- true` ({datetime.date.today()})\n")
