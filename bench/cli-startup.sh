@@ -2,9 +2,11 @@
 # The CLI's own start-up against its floor, measured side by side in one run on this machine:
 #   - a Native AOT program that prints one line, built by the same SDK with default AOT settings (the floor)
 #   - hearth --version, hearth run --help (parses the whole command tree), hearth status of a run on no server
-# Usage: bench/cli-startup.sh [RUNS]   (installs hyperfine when missing; prints a Markdown block for bench/RESULTS.md)
+# Usage: bench/cli-startup.sh [RUNS] [BASELINE_HEARTH]   (installs hyperfine when missing; prints a Markdown block for
+# bench/RESULTS.md). BASELINE_HEARTH: another hearth binary (an earlier build) whose --version is timed in the same run.
 set -euo pipefail
 runs=${1:-100}
+baseline=${2:-}
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if ! command -v hyperfine >/dev/null; then
   echo "cli-startup.sh: installing hyperfine" >&2
@@ -20,12 +22,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work/config"   # no config: status fails fast on the unreachable default server
 
+extra=()
+[[ -n "$baseline" ]] && extra=(-n "baseline: $baseline --version" "$baseline --version")
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/h.json" -i \
   -n "AOT floor (prints one line)" "$floor" \
   -n "hearth --version" "$bin --version" \
   -n "hearth run --help" "$bin run --help" \
   -n "hearth status x --server http://127.0.0.1:9 (refused)" "$bin status x --server http://127.0.0.1:9" \
-  >/dev/null 2>&1
+  "${extra[@]}" >/dev/null 2>&1
 
 python3 - "$work/h.json" "$runs" "$bin" "$floor" <<'PY'
 import json, sys, statistics, platform, os, datetime, subprocess
