@@ -17,12 +17,13 @@ public sealed class OrphanReaper(IReadOnlyList<IOrphanSource> sources, string sc
 
     public async Task<ReapReport> ReapAsync(bool dryRun, CancellationToken cancellationToken)
     {
-        var found = await DiscoverAsync([_owner], cancellationToken).ConfigureAwait(false);
+        var errors = new List<string>();
+        var found = await DiscoverAsync([_owner], errors, cancellationToken).ConfigureAwait(false);
         if (allOwners)
         {
             var others = found.Select(r => r.Owner).OfType<string>().Where(o => o != _owner).Distinct(StringComparer.Ordinal).ToList();
             if (others.Count > 0)
-                found = found.Concat(await DiscoverAsync(others, cancellationToken).ConfigureAwait(false)).DistinctBy(r => (r.Kind, r.Name)).ToList();
+                found = found.Concat(await DiscoverAsync(others, errors, cancellationToken).ConfigureAwait(false)).DistinctBy(r => (r.Kind, r.Name)).ToList();
         }
         // After discovery: a sandbox that starts meanwhile is live by the time its resources could have been seen.
         var liveFamilies = live.Current().Select(id => SandboxMarks.FamilyOf(id) ?? id).ToHashSet(StringComparer.Ordinal);
@@ -46,16 +47,24 @@ public sealed class OrphanReaper(IReadOnlyList<IOrphanSource> sources, string sc
                 results.Add(new ReapedResource(orphan, ReapOutcome.Failed, e.Message));
             }
         }
-        return new ReapReport(results);
+        return new ReapReport(results, errors);
     }
 
-    private async Task<List<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> roots, CancellationToken cancellationToken)
+    private async Task<List<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> roots, List<string> errors, CancellationToken cancellationToken)
     {
         var found = new List<MarkedResource>();
         foreach (var source in sources)
         {
-            found.AddRange((await source.DiscoverAsync(roots, cancellationToken).ConfigureAwait(false))
-                .Where(r => SandboxMarks.FamilyOf(r.SandboxId) is not null));
+            try
+            {
+                found.AddRange((await source.DiscoverAsync(roots, cancellationToken).ConfigureAwait(false))
+                    .Where(r => SandboxMarks.FamilyOf(r.SandboxId) is not null));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One family that cannot be looked at (no permission, a tool missing) does not hide the others.
+                errors.Add($"{source.GetType().Name}: {e.Message}");
+            }
         }
         return found;
     }

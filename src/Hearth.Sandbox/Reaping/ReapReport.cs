@@ -12,7 +12,8 @@ public enum ReapOutcome
 public sealed record ReapedResource(MarkedResource Resource, ReapOutcome Outcome, string? Error = null);
 
 /// <summary>What one pass of the reaper found and did, in the order it did it.</summary>
-public sealed record ReapReport(IReadOnlyList<ReapedResource> Resources)
+/// <param name="Errors">Places the reaper could not look in (a source that failed), each with why.</param>
+public sealed record ReapReport(IReadOnlyList<ReapedResource> Resources, IReadOnlyList<string> Errors)
 {
     public int Removed => Resources.Count(r => r.Outcome == ReapOutcome.Removed);
 
