@@ -21,12 +21,11 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
 
     public async Task RunAsync(CancellationToken drain, CancellationToken shutdown)
     {
-        using var owner = SandboxOwner.TryClaim(options.ScratchRoot) ?? throw new AgentRefusedException(
-            $"another agent (pid {SandboxOwner.Holder(options.ScratchRoot)}) uses the scratch directory {options.ScratchRoot}; " +
-            "give each agent its own (--scratch)");
+        using var owner = Claim();
         var reaper = orphanSources is null ? null
             : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger);
         if (reaper is not null) await ReapAtStartAsync(reaper, shutdown);
+        if (shutdown.IsCancellationRequested) return;
         using var reaping = new CancellationTokenSource();
         var periodic = reaper is null ? Task.CompletedTask : Task.Run(() => reaper.RunAsync(reaping.Token), CancellationToken.None);
         try
@@ -40,6 +39,20 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         }
     }
 
+    private SandboxOwner Claim()
+    {
+        try
+        {
+            return SandboxOwner.TryClaim(options.ScratchRoot) ?? throw new AgentRefusedException(
+                $"another agent (pid {SandboxOwner.Holder(options.ScratchRoot)}) uses the scratch directory {options.ScratchRoot}; " +
+                "give each agent its own (--scratch)");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new AgentRefusedException($"cannot use the scratch directory {options.ScratchRoot}: {e.Message}");
+        }
+    }
+
     /// <summary>An earlier run of this agent may have left sandboxes running (a kill -9): they go before any new lease.</summary>
     private async Task ReapAtStartAsync(ReaperLoop reaper, CancellationToken shutdown)
     {
@@ -48,6 +61,9 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             var report = await reaper.ReapOnceAsync(shutdown);
             if (report.Resources.Count > 0)
                 _logger.LogWarning("reaped {Removed} orphaned sandbox resources at start ({Failed} could not be removed)", report.Removed, report.Failed);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
