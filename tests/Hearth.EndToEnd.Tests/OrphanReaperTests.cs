@@ -11,7 +11,8 @@ public sealed class OrphanReaperTests
     [Fact]
     public async Task After_kill_9_of_an_agent_its_restart_kills_attempt_1_before_attempt_2_starts_and_reap_then_finds_nothing()
     {
-        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms");
+        // A lease long enough that only the kill loses attempt 1: a loaded machine lost a 2 s one before it began.
+        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "6s", heartbeat: "1s");
         var agent = await cluster.StartAgentAsync("restarted", drivers: "process");
         var work = Directory.CreateDirectory(Path.Combine(cluster.DataDir, "work")).FullName;
         // Attempt 1 loops until killed. Attempt 2, as it starts, looks in /proc for attempt 1 (by its pid and its
