@@ -13,7 +13,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         var run = new Run
         {
             Id = ids.Next(),
-            Kind = "command",
+            Kind = RunKinds.Command,
             State = RunState.Starting,
             CreatedAt = time.GetUtcNow(),
             Spec = spec,

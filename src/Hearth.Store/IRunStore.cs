@@ -18,6 +18,9 @@ public interface IRunStore
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);
 
+    /// <summary>One task by its id (its run, name and kind), or null.</summary>
+    Task<RunTask?> GetTaskAsync(string taskId, CancellationToken ct);
+
     /// <summary>Grants the oldest pending task whose requirements the agent satisfies, bumping its epoch.</summary>
     Task<Lease?> ClaimAsync(ClaimRequest request, CancellationToken ct);
 

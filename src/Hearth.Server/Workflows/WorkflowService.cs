@@ -13,7 +13,7 @@ namespace Hearth.Server.Workflows;
 /// </summary>
 public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
 {
-    public const string Kind = "workflow";
+    public const string Kind = RunKinds.Workflow;
 
     /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
     /// <param name="checkouts">Steps given a repository-scoped secret: they run the script from a checkout of the
@@ -41,7 +41,7 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
             }, driver),
             MaxAttempts: 1,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
-            decided.TryGetValue(step.Id, out var r) ? r.Reason : null)).ToList();
+            decided.TryGetValue(step.Id, out var r) ? r.Reason : null) { Kind = TaskKind.WorkflowStep }).ToList();
 
         var run = new Run
         {
@@ -69,7 +69,8 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
         var states = run.Tasks.ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
         var advance = WorkflowProgress.Advance(plan, states);
         if (advance.Decisions.Count == 0 && advance.Outcome is null) return;
-        var transitions = advance.Decisions.Select(d => new TaskTransition(TaskIds.ForStep(runId, d.StepId), d.To, d.Reason)).ToList();
+        var ids = run.Tasks.ToDictionary(t => t.Name, t => t.Id, StringComparer.Ordinal);
+        var transitions = advance.Decisions.Select(d => new TaskTransition(ids[d.StepId], d.To, d.Reason)).ToList();
         if (await store.AdvanceWorkflowAsync(runId, transitions, advance.Outcome, advance.Reason, time.GetUtcNow(), ct))
         {
             signals.Pulse(SignalKeys.Work);

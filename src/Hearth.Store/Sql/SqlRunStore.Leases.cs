@@ -82,12 +82,12 @@ public abstract partial class SqlRunStore
         {
             var (runState, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             // A running report overtaken by its own attempt's result (a short run, a kill) is moot, not stale.
-            if (EndedUnderThisEpoch(task, epoch)) return WriteResult.Accepted;
+            if (EndedUnderThisEpoch(task, epoch)) return WriteResult.Accepted with { RunId = task.RunId };
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
-            if (task.State == TaskState.Running) return WriteResult.Accepted;
+            if (task.State == TaskState.Running) return WriteResult.Accepted with { RunId = task.RunId };
             await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
             await tx.CommitAsync(ct);
-            return WriteResult.Accepted;
+            return WriteResult.Accepted with { RunId = task.RunId };
         }
     }
 
@@ -195,12 +195,12 @@ public abstract partial class SqlRunStore
                 await RequeueAsync(connection, tx, task, runState!.Value, history!, now, decision.Delay, ct);
                 await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
                     $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct, task.Id);
-                return WriteResult.Accepted;
+                return WriteResult.Accepted with { RunId = task.RunId };
             }
             if (attempts!.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
         }
         await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct, startedWithEnd);
-        return spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock;
+        return (spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock) with { RunId = task.RunId };
     }
 
     public async Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct)
@@ -288,7 +288,7 @@ public abstract partial class SqlRunStore
             UPDATE tasks SET state = 'Pending', attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL,
                 started_at = NULL, exit_code = NULL, not_before = @notBefore, history = @history WHERE id = @id;
             """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", task.Id));
-        if (runState == RunState.Running && !TaskIds.IsStep(task.Id))
+        if (runState == RunState.Running && task.Kind != TaskKind.WorkflowStep)
         {
             Transitions.Run.Check(runState, RunState.Starting);
             await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", task.RunId));
@@ -310,13 +310,13 @@ public abstract partial class SqlRunStore
 
     private protected readonly record struct LeasedTask(
         WriteStatus Status, string Id, string RunId, TaskState State, StopReason StopReason, long LogOffset, int Attempt, int MaxAttempts,
-        string? AgentId, string History, string Spec, long OtherLiveTasks, long Epoch = 0);
+        string? AgentId, string History, string Spec, long OtherLiveTasks, long Epoch = 0, TaskKind Kind = TaskKind.Command);
 
     // The count of the run's other live tasks is stable while the run's row is locked: only a claim changes a task
     // without that lock, and a claim moves Pending to Leased, live to live.
     private const string LeasedTaskColumns =
         "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec, " +
-        $"(SELECT COUNT(*) FROM tasks o WHERE o.run_id = tasks.run_id AND o.id <> tasks.id AND o.state NOT IN {TerminalTaskStates})";
+        $"(SELECT COUNT(*) FROM tasks o WHERE o.run_id = tasks.run_id AND o.id <> tasks.id AND o.state NOT IN {TerminalTaskStates}), kind";
 
     private string ReadLeasedTaskSql => $"SELECT {LeasedTaskColumns} FROM tasks WHERE id = @id{ForUpdate};";
 
@@ -367,7 +367,8 @@ public abstract partial class SqlRunStore
 
     private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
         WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
-        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(2));
+        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(2),
+        TaskKinds.Parse(r.GetString(11)));
 
     /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
     /// <param name="startedAt">The start of a task never reported running, written with its end (only when <see cref="EndsRun"/>).</param>
@@ -402,5 +403,5 @@ public abstract partial class SqlRunStore
     /// Whether the end of <paramref name="task"/> decides its run: it is the run's last live task, and not a workflow step
     /// (a workflow's outcome is the scheduler's to decide: a late success does not redeem an earlier failure).
     /// </summary>
-    private static bool EndsRun(LeasedTask task) => task.OtherLiveTasks == 0 && !TaskIds.IsStep(task.Id);
+    private static bool EndsRun(LeasedTask task) => task.OtherLiveTasks == 0 && task.Kind != TaskKind.WorkflowStep;
 }

@@ -22,11 +22,11 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>Records a task that just joined a lock's queue: the log line and, for a command run, the run's reason.</summary>
-    private static async Task NoteQueuedAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, int attempt, string reason,
-        DateTimeOffset now, CancellationToken ct)
+    private static async Task NoteQueuedAsync(DbConnection connection, DbTransaction tx, string taskId, TaskKind kind, string runId, int attempt,
+        string reason, DateTimeOffset now, CancellationToken ct)
     {
         await LockSql.SystemLineAsync(connection, tx, runId, taskId, attempt, now, $"hearth: {reason}", ct);
-        if (!TaskIds.IsStep(taskId))
+        if (kind != TaskKind.WorkflowStep)
             await ExecAsync(connection, tx, "UPDATE runs SET reason = @reason WHERE id = @id;", ct, ("@reason", reason), ("@id", runId));
     }
 
@@ -57,7 +57,7 @@ public abstract partial class SqlRunStore
         if (!alreadyQueued)
         {
             await ExecAsync(connection, tx, "UPDATE tasks SET reason = @reason WHERE id = @id;", ct, ("@reason", locked.Reason), ("@id", taskId));
-            await NoteQueuedAsync(connection, tx, taskId, runId, 1, locked.Reason!, now, ct);
+            await NoteQueuedAsync(connection, tx, taskId, TaskKind.WorkflowStep, runId, 1, locked.Reason!, now, ct);
         }
         return false;
     }

@@ -9,7 +9,7 @@ public abstract partial class SqlRunStore
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
     private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before";
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, kind";
 
     public async Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct)
     {
@@ -28,14 +28,14 @@ public abstract partial class SqlRunStore
                 if (!locked.Granted) task = task with { InitialState = TaskState.Waiting, InitialReason = locked.Reason };
                 await ExecAsync(connection, tx,
                     $"""
-                    INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
-                    VALUES (@id, @run, @name, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
+                    INSERT INTO tasks (id, run_id, name, kind, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
+                    VALUES (@id, @run, @name, @kind, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
                     """, ct,
-                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@spec", Json(task.Spec)),
+                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@kind", TaskKinds.ToText(task.Kind)), ("@spec", Json(task.Spec)),
                     ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
                     ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
                     ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
-                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
+                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, task.Kind, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
             }
             await tx.CommitAsync(ct);
         }
@@ -45,6 +45,14 @@ public abstract partial class SqlRunStore
     {
         await using var connection = await OpenAsync(ct);
         return await ReadRunAsync(connection, null, id, ct);
+    }
+
+    public async Task<RunTask?> GetTaskAsync(string taskId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null, $"SELECT {TaskColumns} FROM tasks WHERE id = @id;", ("@id", taskId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadTask(reader) : null;
     }
 
     public async Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct)
@@ -187,5 +195,6 @@ public abstract partial class SqlRunStore
         History = FromJson<List<AttemptRecord>>(r.GetString(14)),
         Name = r.GetString(15),
         NotBefore = Time(r, 16),
+        Kind = TaskKinds.Parse(r.GetString(17)),
     };
 }

@@ -102,5 +102,11 @@ internal static class SqliteSchema
             registered_at BIGINT NOT NULL
         );
         """,
+        """
+        -- Tasks carry their kind as data (command, workflow_step, service_replica, ci_job); existing tasks take their
+        -- run's: a workflow's tasks are its steps.
+        ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'command';
+        UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
+        """,
     ];
 }
