@@ -69,7 +69,11 @@ public interface IRunStore
         ClaimRequest next, CancellationToken ct);
 
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
-    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct);
+    /// <param name="by">Who asked (named in the run's reason); null when Hearth did (a timeout).</param>
+    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct, string? by = null);
+
+    /// <summary>Brings a run in line with its tasks through the lifecycle (a workflow's next steps, its outcome). True when anything changed.</summary>
+    Task<bool> ReconcileAsync(string runId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Requeues (attempt+1) or fails ("agent lost") tasks whose lease expired; at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct);

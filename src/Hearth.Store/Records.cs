@@ -28,7 +28,8 @@ public enum WriteStatus
     NotFound,
 }
 
-/// <param name="FreedLock">A completion that freed a lock (which may now be granted to a queued run).</param>
+/// <param name="FreedLock">A completion that made work claimable: it freed a lock (which may now be granted to a queued run),
+/// requeued its task or queued the next steps of its workflow.</param>
 /// <param name="LogGapAt">Set when a completion's lines start past the task's log: the offset expected; nothing was written.</param>
 public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, long? LogGapAt = null)
 {

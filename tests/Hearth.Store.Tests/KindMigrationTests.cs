@@ -65,7 +65,7 @@ public sealed class SqliteKindMigrationTests : KindMigrationTests, IDisposable
         return await database.OpenAsync(CancellationToken.None);
     }
 
-    protected override IRunStore OpenStore() => new SqliteRunStore(_path);
+    protected override IRunStore OpenStore() => new SqliteRunStore(_path, new Hearth.Lifecycle.LifecycleRules());
 
     public void Dispose()
     {
@@ -90,5 +90,5 @@ public sealed class PostgresKindMigrationTests(PostgresCluster cluster) : KindMi
         return connection;
     }
 
-    protected override IRunStore OpenStore() => new PostgresRunStore(_connectionString!);
+    protected override IRunStore OpenStore() => new PostgresRunStore(_connectionString!, new Hearth.Lifecycle.LifecycleRules());
 }

@@ -102,7 +102,7 @@ public static class AgentEndpoints
             .Errors(StatusCodes.Status409Conflict, "LOG_GAP");
 
         agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
-            HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
+            HearthMetrics metrics, LogMasks masks, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
             Locks.LeaseLocks locks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
@@ -124,12 +124,9 @@ public static class AgentEndpoints
             if (result.Status == WriteStatus.Accepted)
             {
                 metrics.TasksCompleted.Inc();
-                if (result.RunId is { } runId)
-                {
-                    await workflows.AdvanceAsync(runId, ct);
-                    signals.Pulse(SignalKeys.Run(runId));
-                }
-                // Its end may have handed its lock to a queued run: only then is there new work for every poll to look at.
+                if (result.RunId is { } runId) signals.Pulse(SignalKeys.Run(runId));
+                // Its end freed a lock, queued the next steps or requeued the task: only then is there new work for every
+                // poll to look at.
                 if (result.FreedLock) signals.Pulse(SignalKeys.Work);
             }
             LeaseView? nextLease = null;

@@ -71,8 +71,8 @@ public static class RunEndpoints
             .Answers<RunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
-        runs.MapPost("/{id}/kill", async (string id, RunService service, CancellationToken ct) =>
-            await service.StopAsync(id, StopReason.Killed, ct) is { } run
+        runs.MapPost("/{id}/kill", async (HttpContext http, string id, RunService service, CancellationToken ct) =>
+            await service.StopAsync(id, StopReason.Killed, ct, Caller.From(http).Name) is { } run
                 ? ApiResults.Json(RunView.From(run), StatusCodes.Status202Accepted)
                 : ApiResults.NotFound($"no run with id '{id}'"))
             .WithSummary("Kill a run (idempotent)")

@@ -61,17 +61,10 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
         return (await store.GetRunAsync(runId, ct))!;
     }
 
-    /// <summary>Moves the run on after a step ended: the next steps become Pending, skipped ones Skipped, and the run ends when all did.</summary>
+    /// <summary>Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a crash.</summary>
     public async Task AdvanceAsync(string runId, CancellationToken ct)
     {
-        var run = await store.GetRunAsync(runId, ct);
-        if (run?.Plan is not { } plan || Transitions.Run.IsTerminal(run.State)) return;
-        var states = run.Tasks.ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
-        var advance = WorkflowProgress.Advance(plan, states);
-        if (advance.Decisions.Count == 0 && advance.Outcome is null) return;
-        var ids = run.Tasks.ToDictionary(t => t.Name, t => t.Id, StringComparer.Ordinal);
-        var transitions = advance.Decisions.Select(d => new TaskTransition(ids[d.StepId], d.To, d.Reason)).ToList();
-        if (await store.AdvanceWorkflowAsync(runId, transitions, advance.Outcome, advance.Reason, time.GetUtcNow(), ct))
+        if (await store.ReconcileAsync(runId, time.GetUtcNow(), ct))
         {
             signals.Pulse(SignalKeys.Work);
             signals.Pulse(SignalKeys.Run(runId));

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Hearth.Core.Lifecycle;
 using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
@@ -95,48 +96,15 @@ public abstract partial class SqlRunStore
         return runs.Select(r => tasks.TryGetValue(r.Id, out var own) ? r with { Tasks = own } : r).ToList();
     }
 
-    public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct)
+    public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct, string? by = null)
     {
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            var run = await ReadRunAsync(connection, tx, runId, ct, forUpdate: true);
-            if (run is null) return null;
-            if (Transitions.Run.IsTerminal(run.State) || run.State == RunState.Terminating) return run;
-
-            var tasks = run.Tasks;
-            var terminal = reason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
-            foreach (var task in tasks.Where(t => !Transitions.Task.IsTerminal(t.State)))
-            {
-                if (task.State is TaskState.Pending or TaskState.Waiting)
-                {
-                    Transitions.Task.Check(task.State, terminal);
-                    await ExecAsync(connection, tx,
-                        "UPDATE tasks SET state = @state, stop_reason = @reason, ended_at = @now, reason = @why, not_before = NULL WHERE id = @id;", ct,
-                        ("@state", terminal.ToString()), ("@reason", reason.ToString()), ("@now", Ms(now)),
-                        ("@why", reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"), ("@id", task.Id));
-                    await ReleaseLocksAsync(connection, tx, task.Id, null, now, ct);
-                }
-                else
-                {
-                    await ExecAsync(connection, tx, "UPDATE tasks SET stop_reason = @reason WHERE id = @id;", ct,
-                        ("@reason", reason.ToString()), ("@id", task.Id));
-                }
-            }
-
-            var stillRunning = tasks.Any(t => t.State is TaskState.Leased or TaskState.Running);
-            var next = stillRunning ? RunState.Terminating : Outcome.ToRunState(terminal);
-            Transitions.Run.Check(run.State, next);
-            await ExecAsync(connection, tx,
-                "UPDATE runs SET state = @state, stop_reason = @reason, ended_at = @ended, reason = @why WHERE id = @id;", ct,
-                ("@state", next.ToString()), ("@reason", reason.ToString()), ("@ended", stillRunning ? null : Ms(now)),
-                ("@why", stillRunning ? null : reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"),
-                ("@id", runId));
-            await AppendSystemLineAsync(connection, tx, runId, tasks.Max(t => t.Attempt), now,
-                reason == StopReason.TimedOut ? "hearth: timeout reached, stopping" : "hearth: kill requested, stopping", ct);
-            await tx.CommitAsync(ct);
-            return await ReadRunAsync(connection, null, runId, ct);
+            var plan = await DecideAndApplyAsync(connection, tx, runId, new StopRequested(reason, by, now), ct);
+            if (!plan.IsEmpty) await tx.CommitAsync(ct);
+            return await ReadRunAsync(connection, plan.IsEmpty ? tx : null, runId, ct);
         }
     }
 
