@@ -21,7 +21,7 @@ public static class RunEndpoints
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
-            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
+            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!, options.LostAgentAttempts);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var caller = Caller.From(http);
             if (await access.CheckAsync(caller, body.Value!.Image is not null, RunAccess.SecretsOf(body.Value!), ct) is { } refused)

@@ -11,7 +11,8 @@ namespace Hearth.Server.Workflows;
 /// Starts workflow runs (one task per run step, routed by its machine group) and advances them with the pure
 /// scheduler whenever a step ends. Advancing is idempotent, so the reconciler may repeat it safely.
 /// </summary>
-public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
+public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics,
+    Configuration.ServerOptions options)
 {
     public const string Kind = RunKinds.Workflow;
 
@@ -38,8 +39,12 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
                 Lock = step.Lock is { } name ? new Hearth.Core.Locks.LockRequest(name) : null,
                 Secrets = step.Secrets ?? [],
                 Git = checkouts.Contains(step.Id) && plan.Repository is { } repo ? new GitSource(repo, CheckoutRef(plan)) : null,
+                // A lost agent retries a step by default; its script's own failure only for the exit codes it names.
+                Retry = step.RetryExitCodes is { Count: > 0 } codes
+                    ? new RetryPolicy { MaxAttempts = step.MaxAttempts ?? options.LostAgentAttempts, ExitCodes = codes }
+                    : null,
             }, driver),
-            MaxAttempts: 1,
+            MaxAttempts: step.MaxAttempts ?? options.LostAgentAttempts,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
             decided.TryGetValue(step.Id, out var r) ? r.Reason : null) { Kind = TaskKind.WorkflowStep }).ToList();
 
