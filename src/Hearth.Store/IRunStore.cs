@@ -44,6 +44,9 @@ public interface IRunStore
     /// <summary>Lines of one task of a run (a workflow step), numbered as in the run's log.</summary>
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct);
 
+    /// <summary>Lines of some tasks of a run (a workflow group's steps), numbered as in the run's log; null: every line.</summary>
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, CancellationToken ct);
+
     /// <summary>
     /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
     /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is harmless.

@@ -86,15 +86,15 @@ public static class RunEndpoints
             var start = from ?? LastEventId(http) ?? 0;
             var run = await store.GetRunAsync(id, ct);
             if (run is null) return ApiResults.NotFound($"no run with id '{id}'");
-            string? taskId = null;
+            IReadOnlyList<string>? taskIds = null;
             if (step is not null)
             {
-                taskId = run.Tasks.FirstOrDefault(t => t.Name == step)?.Id;
-                if (taskId is null) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
+                taskIds = StepTasks(run, step);
+                if (taskIds.Count == 0) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
             }
             var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, ct));
-            await follower.StreamAsync(http, run, start, taskId, ct);
+            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskIds, ct));
+            await follower.StreamAsync(http, run, start, taskIds, ct);
             return Results.Empty;
         })
             .WithSummary("A run's log: one page, or followed as Server-Sent Events")
@@ -107,6 +107,19 @@ public static class RunEndpoints
                 new StreamEvent("end", typeof(LogEndView), "The run ended; the last event of the stream."))
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
+    }
+
+    /// <summary>The tasks of a step: a run step's own, or every run step under a group (e.g. "3" for 3.0 and 3.1).</summary>
+    private static IReadOnlyList<string> StepTasks(Run run, string step)
+    {
+        if (run.Tasks.FirstOrDefault(t => t.Kind == TaskKind.WorkflowStep && t.Name == step) is { } own) return [own.Id];
+        if (run.Plan is not { } plan || !plan.Steps.Any(s => s.Id == step && s.Kind != PlanStepKind.Run)) return [];
+        var under = new HashSet<string>(StringComparer.Ordinal) { step };
+        foreach (var s in plan.Steps)
+        {
+            if (s.ParentId is { } parent && under.Contains(parent)) under.Add(s.Id);
+        }
+        return run.Tasks.Where(t => t.Kind == TaskKind.WorkflowStep && under.Contains(t.Name)).Select(t => t.Id).ToList();
     }
 
     private static long? LastEventId(HttpContext http) =>

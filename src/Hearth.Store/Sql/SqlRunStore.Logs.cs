@@ -58,19 +58,24 @@ public abstract partial class SqlRunStore
     }
 
     public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct) =>
-        ReadLogsAsync(runId, null, from, limit, ct);
+        ReadLogsAsync(runId, (string?)null, from, limit, ct);
 
-    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct)
+    public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct) =>
+        ReadLogsAsync(runId, taskId is null ? null : [taskId], from, limit, ct);
+
+    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit,
+        CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        var filter = taskId is null ? "" : " AND l.task_id = @task";
+        var names = taskIds?.Select((_, i) => $"@t{i}").ToList();
+        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND l.task_id IN ({string.Join(", ", names)})";
         await using var command = Command(connection, null,
             $"""
             SELECT l.seq, l.time, l.stream, l.text, l.attempt, l.task_id, CASE WHEN t.kind = 'workflow_step' THEN t.name END
             FROM log_lines l LEFT JOIN tasks t ON t.id = l.task_id
             WHERE l.run_id = @run AND l.seq >= @from{filter} ORDER BY l.seq LIMIT @limit;
             """,
-            ("@run", runId), ("@from", from), ("@limit", limit), ("@task", taskId));
+            [("@run", runId), ("@from", from), ("@limit", limit), .. (taskIds ?? []).Select((t, i) => ($"@t{i}", (object?)t))]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new List<LogLine>();
         while (await reader.ReadAsync(ct))
