@@ -39,28 +39,28 @@ public abstract partial class SqlRunStore
         return plan;
     }
 
+    /// <summary>The run's row, then its tasks' rows (locked in that order), in one command: one round trip to a database server.</summary>
     private async Task<LifecycleSnapshot?> ReadSnapshotAsync(DbConnection connection, DbTransaction tx, string runId, CancellationToken ct)
     {
-        Run? run;
-        await using (var command = Command(connection, tx, $"SELECT {RunColumns} FROM runs WHERE id = @id{ForUpdate};", ("@id", runId)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            run = await reader.ReadAsync(ct) ? ReadRun(reader) : null;
-        if (run is null) return null;
-
+        await using var command = Command(connection, tx,
+            $"""
+            SELECT {RunColumns} FROM runs WHERE id = @id{ForUpdate};
+            SELECT {SnapshotTaskColumns} FROM tasks WHERE run_id = @id ORDER BY {TaskOrder}{ForUpdate};
+            """, ("@id", runId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var run = await reader.ReadAsync(ct) ? ReadRun(reader) : null;
+        await reader.NextResultAsync(ct);
         var tasks = new List<TaskSnapshot>();
-        await using (var command = Command(connection, tx,
-            $"SELECT {SnapshotTaskColumns} FROM tasks WHERE run_id = @run ORDER BY {TaskOrder}{ForUpdate};", ("@run", runId)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) tasks.Add(new TaskSnapshot(ReadTask(reader), FromJson<TaskSpec>(reader.GetString(18))));
-        }
-        return new LifecycleSnapshot(run with { Tasks = tasks.Select(t => t.Task).ToList() }, tasks);
+        while (await reader.ReadAsync(ct)) tasks.Add(new TaskSnapshot(ReadTask(reader), FromJson<TaskSpec>(reader.GetString(18))));
+        return run is null ? null : new LifecycleSnapshot(run with { Tasks = tasks.Select(t => t.Task).ToList() }, tasks);
     }
 
     private async Task ApplyAsync(DbConnection connection, DbTransaction tx, LifecycleSnapshot snapshot, LifecyclePlan plan, DateTimeOffset now,
         CancellationToken ct)
     {
         var states = snapshot.Tasks.ToDictionary(t => t.Id, t => t, StringComparer.Ordinal);
+        // The rows' updates go in one command (one round trip); lock steps run as they come, they touch other tables.
+        var batch = new UpdateBatch();
         foreach (var change in plan.Tasks)
         {
             var task = states[change.TaskId];
@@ -78,7 +78,7 @@ public abstract partial class SqlRunStore
                 case LockStep.Take when !await TaskMayStartAsync(connection, tx, task.Task, task.Spec, now, ct):
                     continue;
             }
-            await UpdateTaskAsync(connection, tx, change, now, ct);
+            UpdateTask(batch, change, now);
             states[change.TaskId] = task with { Task = task.Task with { State = change.To } };
         }
         if (plan.Run is { } run)
@@ -86,61 +86,41 @@ public abstract partial class SqlRunStore
             if (snapshot.Run.State != run.From)
                 throw new IllegalTransitionException("RunState", snapshot.Run.State.ToString(), $"{run.To} (decided from {run.From})");
             if (run.From != run.To) Transitions.Run.Check(run.From, run.To);
-            await UpdateRunAsync(connection, tx, snapshot.Run.Id, run, ct);
+            UpdateRun(batch, snapshot.Run.Id, run);
         }
+        await batch.ExecuteAsync(connection, tx, ct);
         foreach (var line in plan.Lines) await AppendSystemLineAsync(connection, tx, snapshot.Run.Id, line.Attempt, now, line.Text, ct, line.TaskId);
     }
 
-    private static async Task UpdateTaskAsync(DbConnection connection, DbTransaction tx, TaskChange change, DateTimeOffset now, CancellationToken ct)
+    private static void UpdateTask(UpdateBatch batch, TaskChange change, DateTimeOffset now)
     {
         var terminal = Transitions.Task.IsTerminal(change.To);
-        var sets = new List<string> { "state = @state" };
-        var parameters = new List<(string, object?)> { ("@state", change.To.ToString()), ("@id", change.TaskId) };
-        void Set(string column, string name, object? value)
-        {
-            sets.Add($"{column} = {name}");
-            parameters.Add((name, value));
-        }
-        if (!change.KeepReason) Set("reason", "@reason", change.Reason);
-        if (terminal) Set("exit_code", "@exit", change.ExitCode);
-        if (terminal) sets.Add("lease_expires_at = NULL");
-        if (terminal && change.From is TaskState.Pending or TaskState.Waiting) sets.Add("not_before = NULL");
-        if (change.StartedAt is { } started)
-        {
-            sets.Add("started_at = COALESCE(started_at, @started)");
-            parameters.Add(("@started", Ms(started)));
-        }
-        if (change.EndedAt is { } ended) Set("ended_at", "@ended", Ms(ended));
+        var update = batch.Update("tasks", change.TaskId);
+        update.Set("state", change.To.ToString());
+        if (!change.KeepReason) update.Set("reason", change.Reason);
+        if (terminal) update.Set("exit_code", change.ExitCode);
+        if (terminal) update.Raw("lease_expires_at = NULL");
+        if (terminal && change.From is TaskState.Pending or TaskState.Waiting) update.Raw("not_before = NULL");
+        if (change.StartedAt is { } started) update.Keep("started_at", Ms(started));
+        if (change.EndedAt is { } ended) update.Set("ended_at", Ms(ended));
         if (change.NextAttempt)
         {
-            sets.Add("attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL, started_at = NULL, exit_code = NULL");
-            Set("not_before", "@notBefore", change.NotBefore is { } nb ? Ms(nb) : null);
+            update.Raw("attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL, started_at = NULL, exit_code = NULL");
+            update.Set("not_before", change.NotBefore is { } nb ? Ms(nb) : null);
         }
-        if (change.History is { } history) Set("history", "@history", Json(history));
-        if (change.Stop is { } stop) Set("stop_reason", "@stop", stop.ToString());
-        if (change.From == TaskState.Waiting && change.To == TaskState.Pending) Set("queued_at", "@queued", Ms(now));
-        await ExecAsync(connection, tx, $"UPDATE tasks SET {string.Join(", ", sets)} WHERE id = @id;", ct, [.. parameters]);
+        if (change.History is { } history) update.Set("history", Json(history));
+        if (change.Stop is { } stop) update.Set("stop_reason", stop.ToString());
+        if (change.From == TaskState.Waiting && change.To == TaskState.Pending) update.Set("queued_at", Ms(now));
     }
 
-    private static async Task UpdateRunAsync(DbConnection connection, DbTransaction tx, string runId, RunChange change, CancellationToken ct)
+    private static void UpdateRun(UpdateBatch batch, string runId, RunChange change)
     {
-        var sets = new List<string> { "state = @state" };
-        var parameters = new List<(string, object?)> { ("@state", change.To.ToString()), ("@id", runId) };
-        void Set(string column, string name, object? value)
-        {
-            sets.Add($"{column} = {name}");
-            parameters.Add((name, value));
-        }
-        var terminal = Transitions.Run.IsTerminal(change.To);
-        if (!change.KeepReason && (change.From != change.To || change.Reason is not null)) Set("reason", "@reason", change.Reason);
-        if (terminal) Set("exit_code", "@exit", change.ExitCode);
-        if (change.StartedAt is { } started)
-        {
-            sets.Add("started_at = COALESCE(started_at, @started)");
-            parameters.Add(("@started", Ms(started)));
-        }
-        if (change.EndedAt is { } ended) Set("ended_at", "@ended", Ms(ended));
-        if (change.Stop is { } stop) Set("stop_reason", "@stop", stop.ToString());
-        await ExecAsync(connection, tx, $"UPDATE runs SET {string.Join(", ", sets)} WHERE id = @id;", ct, [.. parameters]);
+        var update = batch.Update("runs", runId);
+        update.Set("state", change.To.ToString());
+        if (!change.KeepReason && (change.From != change.To || change.Reason is not null)) update.Set("reason", change.Reason);
+        if (Transitions.Run.IsTerminal(change.To)) update.Set("exit_code", change.ExitCode);
+        if (change.StartedAt is { } started) update.Keep("started_at", Ms(started));
+        if (change.EndedAt is { } ended) update.Set("ended_at", Ms(ended));
+        if (change.Stop is { } stop) update.Set("stop_reason", stop.ToString());
     }
 }
