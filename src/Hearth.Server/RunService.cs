@@ -13,7 +13,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         var run = new Run
         {
             Id = ids.Next(),
-            Kind = "command",
+            Kind = RunKinds.Command,
             State = RunState.Starting,
             CreatedAt = time.GetUtcNow(),
             Spec = spec,
@@ -26,9 +26,10 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         return (await store.GetRunAsync(run.Id, ct))!;
     }
 
-    public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct)
+    /// <param name="by">Who asked (named in the run's reason); null when Hearth itself stops it (a timeout).</param>
+    public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct, string? by = null)
     {
-        var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct);
+        var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct, by);
         if (run is null) return null;
         foreach (var task in run.Tasks) signals.Pulse(SignalKeys.Stop(task.Id));
         signals.Pulse(SignalKeys.Work);

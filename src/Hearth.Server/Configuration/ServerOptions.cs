@@ -14,6 +14,8 @@ public sealed record ServerOptions
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan LongPoll { get; init; } = TimeSpan.FromSeconds(25);
     public TimeSpan RescueInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Attempts in all a task gets when its agent is lost, unless its run or workflow says otherwise (Vulcan's 3).</summary>
+    public int LostAgentAttempts { get; init; } = 3;
     public AccessOptions Access { get; init; } = new();
     public DriverOptions Drivers { get; init; } = new();
 

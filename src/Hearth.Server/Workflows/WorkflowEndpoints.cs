@@ -67,6 +67,10 @@ public static class WorkflowEndpoints
             var steps = plan.Steps.Select(step =>
             {
                 tasks.TryGetValue(step.Id, out var task);
+                var state = task?.State ?? GroupState(plan, step, tasks);
+                var (startedAt, endedAt) = task is null
+                    ? GroupTimes.Of(state, Leaves(plan, step.Id).Where(tasks.ContainsKey).Select(id => tasks[id]).ToList())
+                    : (task.StartedAt, task.EndedAt);
                 var reason = task?.Reason;
                 if (task is { State: TaskState.Pending } && step.Machine is { } machine && !groups.Contains(machine))
                     reason = $"waiting: no agent in group {machine}";
@@ -79,13 +83,13 @@ public static class WorkflowEndpoints
                     Run = step.Run,
                     Condition = step.Condition,
                     Source = step.Source,
-                    State = task?.State ?? GroupState(plan, step, tasks),
+                    State = state,
                     Reason = reason,
                     ExitCode = task?.ExitCode,
                     Attempt = task?.Attempt ?? 0,
                     AgentId = task?.AgentId,
-                    StartedAt = task?.StartedAt,
-                    EndedAt = task?.EndedAt,
+                    StartedAt = startedAt,
+                    EndedAt = endedAt,
                 };
             }).ToList();
             return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }), plan.Name, plan.Source, plan.Variables, steps));

@@ -105,5 +105,11 @@ internal static class PostgresSchema
         -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
         ALTER TABLE agents ADD COLUMN draining_since bigint;
         """,
+        """
+        -- Tasks carry their kind as data (command, workflow_step, service_replica, ci_job); existing tasks take their
+        -- run's: a workflow's tasks are its steps.
+        ALTER TABLE tasks ADD COLUMN kind text NOT NULL DEFAULT 'command';
+        UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
+        """,
     ];
 }

@@ -106,5 +106,11 @@ internal static class SqliteSchema
         -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
         ALTER TABLE agents ADD COLUMN draining_since INTEGER;
         """,
+        """
+        -- Tasks carry their kind as data (command, workflow_step, service_replica, ci_job); existing tasks take their
+        -- run's: a workflow's tasks are its steps.
+        ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'command';
+        UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
+        """,
     ];
 }
