@@ -3,14 +3,16 @@ using System.Text.Json;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>Workflows run for real: a KDL file, a server, agents in two machine groups, steps routed by group.</summary>
-public sealed class WorkflowRunTests : IAsyncLifetime
+public abstract class WorkflowRunTests : IAsyncLifetime
 {
+    protected abstract StoreKind Store { get; }
+
     private HearthCluster _cluster = null!;
     private string _dir = null!;
 
     public async Task InitializeAsync()
     {
-        _cluster = await HearthCluster.StartAsync();
+        _cluster = await HearthCluster.StartAsync(store: Store);
         await _cluster.StartAgentAsync("builder", labels: "machine=build");
         await _cluster.StartAgentAsync("deployer", labels: "machine=deploy");
         _dir = Directory.CreateTempSubdirectory("hearth-e2e-wf-").FullName;
@@ -180,4 +182,14 @@ public sealed class WorkflowRunTests : IAsyncLifetime
         Assert.Equal(2, manual.ExitCode);
         Assert.Contains("not 'manual'", manual.Stderr);
     }
+}
+
+public sealed class SqliteWorkflowRunTests : WorkflowRunTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+public sealed class PostgresWorkflowRunTests : WorkflowRunTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
 }
