@@ -47,9 +47,15 @@ public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopR
 
 public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false);
 
-public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version);
+public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version,
+    IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null);
 
-public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
+/// <param name="Drivers">What each of its drivers can do, as advertised at registration (empty for agents older than that).</param>
+public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt,
+    DateTimeOffset LastSeenAt, IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null)
+{
+    public IReadOnlyList<Hearth.Core.Api.AgentDriverView> DriverList => Drivers ?? [];
+}
 
 
 

@@ -22,6 +22,11 @@ public static class AgentCommand
         var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
         var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space" };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "Where running sandboxes' records and output live, so a restarted agent recovers them " +
+                          "(default: $HEARTH_AGENT_STATE_DIR or $XDG_DATA_HOME/hearth/agent-NAME)",
+        };
         var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap if allowed and usable, else process if allowed)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
@@ -30,7 +35,7 @@ public static class AgentCommand
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns,
+            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
         };
         command.SetAction(async (result, _) =>
         {
@@ -62,6 +67,7 @@ public static class AgentCommand
                 Labels = parsedLabels,
                 Capacity = result.GetValue(capacity),
                 ScratchRoot = result.GetValue(scratch) ?? Path.Combine(Path.GetTempPath(), "hearth-agent"),
+                StateDirectory = Path.GetFullPath(result.GetValue(stateDir) ?? DefaultStateDirectory(result.GetValue(name) ?? Environment.MachineName)),
                 DefaultDriver = result.GetValue(driver),
                 AllowedDrivers = ParseDrivers(result.GetValue(allowedDrivers)),
                 KillGrace = killGrace,
@@ -76,6 +82,16 @@ public static class AgentCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>$HEARTH_AGENT_STATE_DIR, else $XDG_DATA_HOME/hearth/agent-NAME (~/.local/share without XDG_DATA_HOME).</summary>
+    public static string DefaultStateDirectory(string name)
+    {
+        if (Environment.GetEnvironmentVariable("HEARTH_AGENT_STATE_DIR") is { Length: > 0 } dir) return dir;
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var safe = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg, "hearth", $"agent-{safe}");
     }
 
     /// <summary>--drivers, shared by agent and dev.</summary>

@@ -101,5 +101,10 @@ internal static class PostgresSchema
             registered_at BIGINT NOT NULL
         );
         """,
+        """
+        -- What each driver of an agent can do (filesystem isolation, network modes, ports, signals, exec, recover,
+        -- limits), as the agent advertised it at registration: a JSON list of AgentDriverView.
+        ALTER TABLE agents ADD COLUMN drivers text NOT NULL DEFAULT '[]';
+        """,
     ];
 }

@@ -102,5 +102,10 @@ internal static class SqliteSchema
             registered_at BIGINT NOT NULL
         );
         """,
+        """
+        -- What each driver of an agent can do (filesystem isolation, network modes, ports, signals, exec, recover,
+        -- limits), as the agent advertised it at registration: a JSON list of AgentDriverView.
+        ALTER TABLE agents ADD COLUMN drivers TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 }
