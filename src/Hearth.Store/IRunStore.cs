@@ -80,6 +80,9 @@ public interface IRunStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>The agent takes no more work, on every server, from <paramref name="now"/> on; false for an unknown agent.</summary>
+    Task<bool> DrainAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Registers (or re-registers) an image; a default one replaces the previous default.</summary>
     Task RegisterImageAsync(RegisteredImage image, CancellationToken ct);
 

@@ -55,6 +55,9 @@ public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<str
     DateTimeOffset LastSeenAt, IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null)
 {
     public IReadOnlyList<Hearth.Core.Api.AgentDriverView> DriverList => Drivers ?? [];
+
+    /// <summary>When the agent asked to take no more work; null while it takes work.</summary>
+    public DateTimeOffset? DrainingSince { get; init; }
 }
 
 

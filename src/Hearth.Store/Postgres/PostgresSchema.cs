@@ -102,6 +102,10 @@ internal static class PostgresSchema
         );
         """,
         """
+        -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
+        ALTER TABLE agents ADD COLUMN draining_since bigint;
+        """,
+        """
         -- What each driver of an agent can do (filesystem isolation, network modes, ports, signals, exec, recover,
         -- limits), as the agent advertised it at registration: a JSON list of AgentDriverView.
         ALTER TABLE agents ADD COLUMN drivers text NOT NULL DEFAULT '[]';
