@@ -130,13 +130,19 @@ podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir 
 "${podman[@]}" import --change 'CMD ["/bin/true"]' "$work/rootfs.tar" localhost/bench-bb:1 >/dev/null 2>&1
 
 # --- dockerd started by hand ----------------------------------------------------------------------------------
-d=$work/docker
-mkdir -p "$d"
-dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" >"$d/dockerd.log" 2>&1 &
-dockerd_pid=$!
-docker=(/usr/bin/docker -H "unix://$d/docker.sock")
-wait_for "${docker[@]}" info
-"${docker[@]}" import -c 'CMD ["/bin/true"]' "$work/rootfs.tar" bench-bb:1 >/dev/null
+# Optional: a host without dockerd (docker.io not installed) measures the other rows.
+docker_rows=()
+if command -v dockerd >/dev/null; then
+  d=$work/docker
+  mkdir -p "$d"
+  dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" >"$d/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  docker=(/usr/bin/docker -H "unix://$d/docker.sock")
+  wait_for "${docker[@]}" info
+  "${docker[@]}" import -c 'CMD ["/bin/true"]' "$work/rootfs.tar" bench-bb:1 >/dev/null
+  docker_rows=(-n "docker run --rm" "${docker[*]} run --rm bench-bb:1 true"
+               -n "docker run --rm --network none" "${docker[*]} run --rm --network none bench-bb:1 true")
+fi
 
 # --- measure --------------------------------------------------------------------------------------------------
 # A server runs for days: let its JIT tier up on both paths first, so the first rows do not pay for it alone.
@@ -151,15 +157,14 @@ hyperfine -N --warmup 3 --runs "$runs" --style none --export-json "$work/times.j
   -n "bare runc run" "runc --root $runc_root run --bundle $bundle bench-bare" \
   -n "podman run --rm" "${podman[*]} run --rm localhost/bench-bb:1 true" \
   -n "podman run --rm --network none" "${podman[*]} run --rm --network none localhost/bench-bb:1 true" \
-  -n "docker run --rm" "${docker[*]} run --rm bench-bb:1 true" \
-  -n "docker run --rm --network none" "${docker[*]} run --rm --network none bench-bb:1 true" >/dev/null
+  "${docker_rows[@]}" >/dev/null
 # accepted -> result stored, per run, from the server's own timestamps (warm-ups included; ms resolution)
 "$HEARTH_BIN" list --limit 0 -o json >"$work/runs.json"
 dotnet "$work/oci-bench/Hearth.Oci.Bench.dll" "$image" "$runs" runc >"$work/driver.md"
 dotnet "$work/oci-bench/Hearth.Oci.Bench.dll" "$image" "$runs" crun >>"$work/driver.md" || true
 
 echo "machine: $(uname -srm), $(nproc) vCPU, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
-echo "versions: $(runc --version | head -1); $(crun --version 2>/dev/null | head -1); $(podman --version); $(/usr/bin/docker --version); hearth $(git rev-parse --short HEAD)"
+echo "versions: $(runc --version | head -1); $(crun --version 2>/dev/null | head -1); $(podman --version); $(command -v dockerd >/dev/null && /usr/bin/docker --version || echo "no dockerd"); hearth $(git rev-parse --short HEAD)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "command: bench/oci-compare.sh $runs"
 echo

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Hearth.Agent;
 
 /// <summary>
-/// One agent: registers, then runs one lease loop per slot of capacity. <c>drain</c> stops asking for work
+/// One agent: takes its state directory, registers, takes up the sandboxes an earlier agent on that directory left
+/// running, then runs one lease loop per slot of capacity. <c>drain</c> stops asking for work
 /// (a poll in flight is ended by the server, so a task granted in it is never dropped); <c>shutdown</c> also
 /// stops running tasks. The agent owns its scratch root while it runs (one agent per scratch root); with
 /// <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
@@ -22,6 +23,10 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
     public async Task RunAsync(CancellationToken drain, CancellationToken shutdown)
     {
         using var owner = Claim();
+        using var state = AgentState.Take(options, _logger);
+        var journal = new SandboxJournal(state.Directory);
+        // What an earlier agent on this state directory left running is recovered, not reaped.
+        _live.Include(() => journal.Load().Records.Select(r => r.Handle.SandboxId));
         var reaper = orphanSources is null ? null
             : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger);
         if (reaper is not null) await ReapAtStartAsync(reaper, shutdown);
@@ -30,7 +35,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var periodic = reaper is null ? Task.CompletedTask : Task.Run(() => reaper.RunAsync(reaping.Token), CancellationToken.None);
         try
         {
-            await RunRegisteredAsync(drain, shutdown);
+            await RunRegisteredAsync(journal, drain, shutdown);
         }
         finally
         {
@@ -71,7 +76,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         }
     }
 
-    private async Task RunRegisteredAsync(CancellationToken drain, CancellationToken shutdown)
+    private async Task RunRegisteredAsync(SandboxJournal journal, CancellationToken drain, CancellationToken shutdown)
     {
         using var http = AgentApiClient.CreateHttpClient(options);
         var api = new AgentApiClient(http);
@@ -81,12 +86,13 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         _logger.LogInformation("agent {Name} registered as {Id} with {Server}; default driver {Driver}", options.Name, registration.AgentId,
             options.Server, drivers.Default?.Name ?? "none");
 
-        var runner = new TaskRunner(api, drivers, options, time, _logger);
+        var runner = new TaskRunner(api, drivers, options, time, _logger, journal);
+        var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var slots = Enumerable.Range(0, options.Capacity)
             .Select(_ => Task.Run(() => SlotAsync(api, runner, registration, drain, shutdown), CancellationToken.None))
             .ToList();
-        await Task.WhenAll(slots);
+        await Task.WhenAll([.. slots, .. recoveries]);
         _logger.LogInformation("agent {Id} stopped", registration.AgentId);
     }
 
@@ -132,13 +138,37 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         }
     }
 
+    /// <summary>One task per sandbox record left in the state directory: each is recovered or destroyed.</summary>
+    private List<Task> Recover(SandboxJournal journal, TaskRunner runner, RegisterAgentView registration, CancellationToken shutdown)
+    {
+        var (records, unreadable) = journal.Load();
+        foreach (var (path, error) in unreadable)
+            _logger.LogError("cannot read sandbox record {Path} ({Error}); the orphan reaper will remove what it names", path, error);
+        if (records.Count > 0)
+            _logger.LogInformation("taking up {Count} sandboxes an earlier agent left in {Directory}", records.Count, journal.Directory);
+        var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
+        var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
+        return records.Select(record => Task.Run(async () =>
+        {
+            try
+            {
+                await runner.RecoverAsync(record, heartbeat, ttl, shutdown);
+            }
+            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
+            {
+                // The record stays: the next start tries again (or destroys it once its lease is gone).
+                _logger.LogError("task {Task}: recovery failed ({Error})", record.TaskId, e.Message);
+            }
+        }, CancellationToken.None)).ToList();
+    }
+
     private async Task<RegisterAgentView?> RegisterAsync(AgentApiClient api, CancellationToken drain)
     {
         var labels = new Dictionary<string, string>(drivers.Labels(), StringComparer.Ordinal);
         foreach (var (key, value) in options.Labels) labels[key] = value;
         labels.TryAdd("hostname", Environment.MachineName);
         labels.TryAdd("arch", System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant());
-        var body = new RegisterAgentBody(options.Name, labels, options.Capacity, options.Version);
+        var body = new RegisterAgentBody(options.Name, labels, options.Capacity, options.Version, drivers.Advertised());
         var delay = TimeSpan.FromMilliseconds(250);
         while (!drain.IsCancellationRequested)
         {

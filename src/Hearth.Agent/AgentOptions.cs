@@ -11,6 +11,12 @@ public sealed record AgentOptions
     public int Capacity { get; init; } = 2;
     /// <summary>Where sandboxes get their scratch directories.</summary>
     public string ScratchRoot { get; init; } = Path.Combine(Path.GetTempPath(), "hearth-agent");
+    /// <summary>
+    /// Where the agent keeps what must outlive it: a record per running sandbox (its handle, lease and log position) and
+    /// each sandbox's output files. An agent started again on the same directory recovers the sandboxes it names.
+    /// Null: a directory of its own in the temporary directory, so nothing is recovered after a restart.
+    /// </summary>
+    public string? StateDirectory { get; init; }
     /// <summary>Drivers the operator allows (<c>--drivers</c>); null: every healthy isolating driver.</summary>
     public IReadOnlyList<string>? AllowedDrivers { get; init; }
     /// <summary>Driver used when a task names none.</summary>

@@ -13,6 +13,9 @@ public sealed class DriverSet
     public const string ProcessWarning =
         "the process driver runs commands unsandboxed, as this agent's user, with the host's filesystem and network";
 
+    /// <summary>The label of an agent with a driver that runs images.</summary>
+    public const string ImagesLabel = Hearth.Core.Api.DriverLabels.Images;
+
     private readonly Dictionary<string, ISandboxDriver> _healthy = new(StringComparer.Ordinal);
     private readonly bool _named;
 
@@ -31,7 +34,7 @@ public sealed class DriverSet
         }
         foreach (var driver in all)
         {
-            var isolating = driver.Capabilities.FilesystemIsolation;
+            var isolating = driver.Capabilities.Isolates;
             if (allowed is null ? !isolating : !allowed.Contains(driver.Name)) continue;
             var fingerprint = driver.Fingerprint();
             Fingerprints[driver.Name] = fingerprint;
@@ -59,13 +62,21 @@ public sealed class DriverSet
     public IEnumerable<string> Names => _healthy.Keys;
 
     /// <summary>True when an allowed driver runs commands without isolation (the operator asked for it).</summary>
-    public bool AllowsUnsandboxed => _healthy.Values.Any(d => !d.Capabilities.FilesystemIsolation);
+    public bool AllowsUnsandboxed => _healthy.Values.Any(d => !d.Capabilities.Isolates);
 
     /// <summary>Drivers the operator named that are not healthy here, with why (the agent says so at start).</summary>
     public IEnumerable<(string Name, string Reason)> Unusable =>
         _named ? Fingerprints.Where(f => !f.Value.Healthy).Select(f => (f.Key, f.Value.Reason ?? "unhealthy")) : [];
 
     public ISandboxDriver? Resolve(string? name) => name is null ? Default : _healthy.GetValueOrDefault(name);
+
+    /// <summary>The driver of a task: the one it names, else for an image the first allowed driver that runs images.</summary>
+    public ISandboxDriver? Resolve(string? name, bool image) =>
+        name is not null || !image ? Resolve(name) : _healthy.Values.FirstOrDefault(d => d.Capabilities.RunsImages);
+
+    /// <summary>What each allowed healthy driver can do, as the agent advertises it at registration.</summary>
+    public List<Hearth.Core.Api.AgentDriverView> Advertised() =>
+        _healthy.Values.Select(d => d.Capabilities.ToView(d.Name, d == Default)).ToList();
 
     /// <summary>Labels the agent advertises: driver.NAME=true per allowed healthy driver, plus each one's attributes.</summary>
     public Dictionary<string, string> Labels()
@@ -78,6 +89,8 @@ public sealed class DriverSet
             foreach (var (key, value) in fingerprint.Attributes) labels.TryAdd(key, value);
         }
         if (Default is not null) labels["driver.default"] = Default.Name;
+        // What a task without a driver but with an image asks for (the server never names a driver for it).
+        if (_healthy.Values.Any(d => d.Capabilities.RunsImages)) labels[ImagesLabel] = "true";
         return labels;
     }
 

@@ -42,6 +42,8 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
         var spec = commandSpec with
         {
             SandboxId = commandSpec.SandboxId + "-git",
+            // Records of its own: the command's sandbox makes its state directory after this one is gone.
+            StateDirectory = commandSpec.StateDirectory is { } state ? state + "-git" : null,
             Command = ["/bin/sh", "-c", Script, "hearth-checkout", git.Repo, git.Ref ?? ""],
             Environment = env,
             Network = true,

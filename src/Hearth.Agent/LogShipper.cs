@@ -29,7 +29,7 @@ public sealed class LogShipper : ISandboxOutput
     public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
-    private readonly Channel<AgentLogLine> _lines = Channel.CreateBounded<AgentLogLine>(new BoundedChannelOptions(20_000) { SingleReader = true });
+    private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(new BoundedChannelOptions(20_000) { SingleReader = true });
     private readonly OutputBudget _budget = new(BufferChars);
     private readonly AgentApiClient _api;
     private readonly LeaseView _lease;
@@ -40,13 +40,26 @@ public sealed class LogShipper : ISandboxOutput
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RunningReport _report;
     private readonly SecretMasker _masker;
+    private readonly Action<LogCheckpoint, LogCheckpoint?>? _checkpoint;
     private string? _lastShipped;
     private long _offset;
+    private OutputCursor _cursor;
+    private OutputCursor _shippedCursor;
     private volatile bool _discard;
 
-    public LogShipper(AgentApiClient api, LeaseView lease, RunningReport report, TimeProvider time, ILogger logger)
+    /// <param name="from">Where the server's log and the sandbox's output stand (a recovered sandbox's; else the start).</param>
+    /// <param name="checkpoint">
+    /// Told, before each chunk is sent, how far the server has the output and how far it will once the chunk is stored:
+    /// the agent's sandbox record keeps both, so that after a restart shipping resumes exactly where the server is.
+    /// </param>
+    public LogShipper(AgentApiClient api, LeaseView lease, RunningReport report, TimeProvider time, ILogger logger,
+        LogCheckpoint? from = null, Action<LogCheckpoint, LogCheckpoint?>? checkpoint = null)
     {
         _api = api;
+        from ??= LogCheckpoint.Start;
+        _offset = from.Line;
+        _cursor = _shippedCursor = from.Cursor;
+        _checkpoint = checkpoint;
         _report = report;
         _lease = lease;
         _time = time;
@@ -54,6 +67,9 @@ public sealed class LogShipper : ISandboxOutput
         _masker = new SecretMasker(lease.SecretEnv?.Values ?? []);
         _loop = Task.Run(ShipAsync);
     }
+
+    /// <summary>The log offset the next shipped line gets (where held lines are numbered from).</summary>
+    public long Offset => _offset;
 
     /// <summary>Set when the server said the lease is stale: nothing more will be accepted.</summary>
     public bool Stale { get; private set; }
@@ -64,6 +80,18 @@ public sealed class LogShipper : ISandboxOutput
     public ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
         WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, continues ? piece + ContinuationMark : piece, cancellationToken);
 
+    /// <summary>
+    /// A piece with its place in the stream. A line cut at the 64 KiB limit ends with <see cref="ContinuationMark"/>; a
+    /// line delivered unfinished because it waited (a progress bar) is shipped as it is, and its rest as the next line.
+    /// </summary>
+    public ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
+    {
+        // One writer at a time (the sandbox serialises its streams), so the cursor needs no lock.
+        _cursor = _cursor.With(piece.Stream, piece.EndOffset);
+        var text = piece.End == PieceEnd.Split ? piece.Text + ContinuationMark : piece.Text;
+        return WriteAsync(piece.Stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, text, cancellationToken);
+    }
+
     public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
     {
         if (_discard) return;
@@ -71,7 +99,7 @@ public sealed class LogShipper : ISandboxOutput
         if (!_report.WindowOver.IsCompleted && (_lines.Reader.Count >= MaxChunkLines || _budget.Used >= MaxChunkBytes)) _report.EndWindow();
         await _budget.TakeAsync(line.Length, cancellationToken);
         if (_discard) return;
-        await _lines.Writer.WriteAsync(new AgentLogLine(_time.GetUtcNow(), stream, line), cancellationToken);
+        await _lines.Writer.WriteAsync(new Entry(new AgentLogLine(_time.GetUtcNow(), stream, line), _cursor), cancellationToken);
     }
 
     /// <summary>
@@ -105,7 +133,7 @@ public sealed class LogShipper : ISandboxOutput
             return [];
         }
         var held = new List<AgentLogLine>();
-        while (_lines.Reader.TryRead(out var line)) held.Add(line);
+        while (_lines.Reader.TryRead(out var entry)) held.Add(entry.Line);
         Mask(held);
         return held;
     }
@@ -143,37 +171,42 @@ public sealed class LogShipper : ISandboxOutput
         await Task.WhenAny(ready, _closed.Task);
         if (!ready.IsCompleted) return;
         var chunk = new List<AgentLogLine>(MaxChunkLines);
+        var cursors = new List<OutputCursor>(MaxChunkLines);
         var reader = _lines.Reader;
         while (await reader.WaitToReadAsync())
         {
-            var bytes = Fill(chunk, 0);
+            var bytes = Fill(chunk, cursors, 0);
             if (chunk.Count < MaxChunkLines && bytes < MaxChunkBytes && !reader.Completion.IsCompleted)
             {
                 await Task.Delay(Linger, _time);
-                Fill(chunk, bytes);
+                Fill(chunk, cursors, bytes);
             }
             var chars = chunk.Sum(l => (long)l.Text.Length);
             Mask(chunk);
-            var sent = await SendAsync(chunk);
+            var sent = await SendAsync(chunk, cursors);
             _budget.Give(chars);
             if (!sent) return;
             chunk.Clear();
+            cursors.Clear();
         }
     }
 
     /// <summary>Moves lines into the chunk up to its line and byte caps (a first line always fits); returns its bytes.</summary>
-    private int Fill(List<AgentLogLine> chunk, int bytes)
+    private int Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors, int bytes)
     {
         while (chunk.Count < MaxChunkLines && _lines.Reader.TryPeek(out var next))
         {
-            var size = Encoding.UTF8.GetByteCount(next.Text) + 64;
+            var size = Encoding.UTF8.GetByteCount(next.Line.Text) + 64;
             if (chunk.Count > 0 && bytes + size > MaxChunkBytes) break;
             _lines.Reader.TryRead(out _);
-            chunk.Add(next);
+            chunk.Add(next.Line);
+            cursors.Add(next.After);
             bytes += size;
         }
         return bytes;
     }
+
+    private static LogCheckpoint Checkpoint(long line, OutputCursor cursor) => new(line, cursor.Stdout, cursor.Stderr);
 
     /// <summary>
     /// Secrets are masked here, before lines leave the host, and again by the server before it stores them. A value cut
@@ -192,7 +225,7 @@ public sealed class LogShipper : ISandboxOutput
     /// <summary>A refusal that resending the same chunk cannot turn into a success (too large, malformed).</summary>
     private static bool IsFinal(AgentProtocolException e) => e.Status is 400 or 413 or 422;
 
-    private async Task<bool> SendAsync(List<AgentLogLine> chunk)
+    private async Task<bool> SendAsync(List<AgentLogLine> chunk, List<OutputCursor> cursors)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         var replaced = false;
@@ -200,11 +233,18 @@ public sealed class LogShipper : ISandboxOutput
         {
             try
             {
+                _checkpoint?.Invoke(Checkpoint(_offset, _shippedCursor), Checkpoint(_offset + chunk.Count, cursors[^1]));
                 var next = await _api.AppendLogsAsync(_lease.TaskId, new LogChunkBody(_lease.Epoch, _offset, chunk), _abandon.Token);
                 var stored = (int)Math.Clamp(next - _offset, 0, chunk.Count);
                 _offset += stored;
-                if (stored == chunk.Count) return true;
+                if (stored > 0) _shippedCursor = cursors[stored - 1];
+                if (stored == chunk.Count)
+                {
+                    _checkpoint?.Invoke(Checkpoint(_offset, _shippedCursor), null);
+                    return true;
+                }
                 chunk.RemoveRange(0, stored);
+                cursors.RemoveRange(0, stored);
             }
             catch (StaleLeaseException)
             {
@@ -222,8 +262,11 @@ public sealed class LogShipper : ISandboxOutput
                 }
                 _logger.LogWarning("task {Task}: the server refused {Lines} log lines ({Status}); replacing them with a note", _lease.TaskId, chunk.Count, e.Status);
                 var note = $"hearth: {chunk.Count} lines of output were dropped: the server refused them ({e.Status})";
+                var end = cursors[^1];
                 chunk.Clear();
+                cursors.Clear();
                 chunk.Add(new AgentLogLine(_time.GetUtcNow(), LogStream.System, note));
+                cursors.Add(end);
                 replaced = true;
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException && !_abandon.IsCancellationRequested)
@@ -254,4 +297,7 @@ public sealed class LogShipper : ISandboxOutput
         _budget.Open();
         while (_lines.Reader.TryRead(out _)) { }
     }
+
+    /// <summary>A line waiting to be shipped, and where the sandbox's output stood after it.</summary>
+    private readonly record struct Entry(AgentLogLine Line, OutputCursor After);
 }

@@ -7,29 +7,93 @@ using Microsoft.Extensions.Logging;
 namespace Hearth.Agent;
 
 /// <summary>
-/// Runs one leased task: start the sandbox, keep the lease alive beside it, ship its lines, report how it ended.
-/// Whatever happens, the sandbox is destroyed before this returns (after the report, which need not wait for it).
+/// Runs one leased task in named phases: prepare (driver, workspace, checkout), start (the sandbox, whose handle is
+/// written to the state directory before the server hears the task runs), wait (the lease kept alive beside it, its
+/// output shipped), report (the result under the lease's epoch), and clean-up (the sandbox destroyed and its record
+/// removed), which runs whatever happened before it. A sandbox an earlier agent left running is taken up at the wait
+/// phase (<see cref="RecoverAsync"/>).
 /// </summary>
-public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger)
+public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next lease when the result, sent with <paramref name="next"/>
     /// (null when the slot takes no more work), brought one back.
     /// </summary>
-    public async Task<LeaseView?> RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next, CancellationToken shutdown)
+    public Task<LeaseView?> RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next, CancellationToken shutdown) =>
+        SuperviseAsync(lease, heartbeatInterval, leaseTtl, next, shutdown, recovered: null);
+
+    /// <summary>
+    /// Takes up a sandbox an earlier agent on this state directory started. If its lease is gone (expired, or the task
+    /// ended), the sandbox is stopped and destroyed: the server has given the task to someone else. Otherwise it is
+    /// recovered, not restarted: its output is shipped from where the server has it, and its result is reported under
+    /// the same epoch. A driver that cannot recover reports the attempt failed, after destroying what is left.
+    /// </summary>
+    public async Task RecoverAsync(SandboxRecord record, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
+    {
+        var lease = new LeaseView(record.TaskId, record.RunId, record.Epoch, record.Attempt, new TaskSpec { Command = [] }, time.GetUtcNow());
+        var driver = drivers.Resolve(record.Handle.Driver);
+        long serverOffset;
+        try
+        {
+            var beat = await api.HeartbeatAsync(record.TaskId, new HeartbeatBody(record.Epoch, null), shutdown);
+            if (beat is { Ended: true }) throw new StaleLeaseException(record.TaskId);
+            serverOffset = await api.AppendLogsAsync(record.TaskId, new LogChunkBody(record.Epoch, 0, []), shutdown);
+        }
+        catch (StaleLeaseException)
+        {
+            logger.LogWarning("task {Task} attempt {Attempt}: its lease is gone; destroying the sandbox an earlier agent left ({Sandbox})",
+                record.TaskId, record.Attempt, record.Handle.SandboxId);
+            await DestroyLeftoverAsync(driver, record);
+            return;
+        }
+        var from = record.InFlight is { } inFlight && inFlight.Line == serverOffset ? inFlight : record.Shipped;
+        if (from.Line != serverOffset)
+            logger.LogWarning("task {Task}: the server has {Server} lines, the record says {Record}; resuming from the record",
+                record.TaskId, serverOffset, from.Line);
+        await SuperviseAsync(lease, heartbeatInterval, leaseTtl, () => null, shutdown, new Recovered(record, driver, from));
+    }
+
+    private sealed record Recovered(SandboxRecord Record, ISandboxDriver? Driver, LogCheckpoint From);
+
+    private async Task DestroyLeftoverAsync(ISandboxDriver? driver, SandboxRecord record)
+    {
+        try
+        {
+            if (driver is null) throw new SandboxRecoveryException($"driver '{record.Handle.Driver}' is not allowed on this agent any more");
+            await driver.DestroyAsync(record.Handle, CancellationToken.None);
+        }
+        catch (Exception e) when (e is SandboxRecoveryException or IOException or UnauthorizedAccessException or AggregateException)
+        {
+            logger.LogError("task {Task}: could not destroy sandbox {Sandbox} ({Error}); the orphan reaper will", record.TaskId,
+                record.Handle.SandboxId, e.Message);
+        }
+        finally
+        {
+            journal.Delete(record.Handle.SandboxId);
+            if (record.Workspace is { } workspace) Workspace.Reopen(workspace).Dispose();
+        }
+    }
+
+    private async Task<LeaseView?> SuperviseAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next,
+        CancellationToken shutdown, Recovered? recovered)
     {
         var control = new TaskControl();
         var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
-        var shipper = new LogShipper(api, lease, report, time, logger);
+        var keeper = new RecordKeeper(journal, recovered?.Record);
+        var shipper = new LogShipper(api, lease, report, time, logger, recovered?.From, keeper.Checkpoint);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = Task.Run(() => HeartbeatAsync(lease, report, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
         using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
-        using var window = time.CreateTimer(_ => report.EndWindow(), null, WindowOf(lease, heartbeatInterval), Timeout.InfiniteTimeSpan);
-        await using var teardown = new Teardown();
+        // A recovered task has run for a while already: no window.
+        using var window = time.CreateTimer(_ => report.EndWindow(), null,
+            recovered is null ? WindowOf(lease, heartbeatInterval) : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        await using var teardown = new Teardown(keeper);
 
         try
         {
-            var result = await ExecuteAsync(lease, shipper, report, control, teardown);
+            var result = recovered is null
+                ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper)
+                : await ResumeAsync(recovered, shipper, report, control, teardown);
             control.MarkFinished();
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
@@ -43,7 +107,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
                 return null;
             }
-            return await ReportAsync(lease, result, report, held, next(), control.Lost);
+            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost);
         }
         finally
         {
@@ -80,14 +144,59 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown)
+    /// <summary>The wait phase of a sandbox an earlier agent started.</summary>
+    private async Task<TaskResult> ResumeAsync(Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown)
     {
-        var driver = drivers.Resolve(lease.Spec.Driver);
+        var record = recovered.Record;
+        teardown.Workspace = record.Workspace is { } workspace ? Workspace.Reopen(workspace) : null;
+        ISandbox sandbox;
+        try
+        {
+            if (recovered.Driver is null) throw new SandboxRecoveryException($"driver '{record.Handle.Driver}' is not allowed on this agent any more");
+            sandbox = await recovered.Driver.RecoverAsync(record.Handle, shipper, recovered.From.Cursor, CancellationToken.None);
+        }
+        catch (SandboxRecoveryException e)
+        {
+            logger.LogWarning("task {Task} attempt {Attempt}: cannot recover its sandbox ({Error}); destroying it", record.TaskId, record.Attempt, e.Message);
+            await DestroyLeftoverAsync(recovered.Driver, record);
+            await shipper.WriteAsync(LogStream.System, $"hearth: the agent restarted and could not recover this sandbox: {e.Message}", CancellationToken.None);
+            return new TaskResult(null, Error: $"agent restarted: {e.Message}");
+        }
+        logger.LogInformation("task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",
+            record.TaskId, record.Attempt, record.Handle.SandboxId, sandbox.Pid);
+        teardown.Sandbox = sandbox;
+        control.Attach(sandbox, options.KillGrace);
+        await report.StartedAsync(record.StartedAt);
+        return await WaitAsync(record.TaskId, record.Attempt, sandbox);
+    }
+
+    private async Task<TaskResult> WaitAsync(string taskId, int attempt, ISandbox sandbox)
+    {
+        SandboxExit exit;
+        try
+        {
+            exit = await sandbox.WaitAsync(CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            return new TaskResult(null, Error: $"sandbox failed: {e.Message}");
+        }
+        // A line per task is noise at fleet rates: successes only at Debug.
+        logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
+            taskId, attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
+        return new TaskResult(exit.ExitCode, exit.OomKilled);
+    }
+
+    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
+        RecordKeeper keeper)
+    {
+        var driver = drivers.Resolve(lease.Spec.Driver, lease.Spec.Image is not null);
         if (driver is null)
             return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Spec.Driver ?? "default"}' is not available on agent {options.Name}");
 
         var workspace = teardown.Workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
+        spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId) };
         if (lease.Spec.Git is { } git)
         {
             var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(lease, git, spec, shipper, control);
@@ -111,13 +220,21 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
 
         teardown.Sandbox = sandbox;
+        var startedAt = time.GetUtcNow();
+        // Written before the server can hear that the task runs: an agent that dies from here on leaves a record.
+        try
+        {
+            keeper.Started(new SandboxRecord(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, sandbox.Handle, startedAt, workspace?.Path,
+                LogCheckpoint.Start));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("task {Task}: cannot write its sandbox record to {Directory} ({Error}); it will not survive an agent restart",
+                lease.TaskId, journal.Directory, e.Message);
+        }
         control.Attach(sandbox, options.KillGrace);
-        await report.StartedAsync(time.GetUtcNow());
-        var exit = await sandbox.WaitAsync(CancellationToken.None);
-        // A line per task is noise at fleet rates: successes only at Debug.
-        logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
-            lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
-        return new TaskResult(exit.ExitCode, exit.OomKilled);
+        await report.StartedAsync(startedAt);
+        return await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
     }
 
     private async Task HeartbeatAsync(LeaseView lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
@@ -197,10 +314,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, LeaseBody? next,
-        CancellationToken lost)
+    private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, long heldFrom,
+        LeaseBody? next, CancellationToken lost)
     {
-        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null, next);
+        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, heldFrom,
+            held.Count > 0 ? held : null, next);
         while (true)
         {
             try

@@ -3,10 +3,11 @@ using Hearth.Sandbox;
 namespace Hearth.Agent;
 
 /// <summary>
-/// What a task leaves behind once its command has ended: the sandbox (cgroups, mounts, scratch directory) and the
-/// workspace. Removed after the result is reported, so the run's end is not delayed by the clean-up.
+/// The clean-up phase: what a task leaves behind once its command has ended: the sandbox (cgroups, mounts, scratch
+/// directory, output files), its record in the state directory and the workspace. Removed after the result is
+/// reported, so the run's end is not delayed by the clean-up; runs whatever happened before it.
 /// </summary>
-internal sealed class Teardown : IAsyncDisposable
+internal sealed class Teardown(RecordKeeper keeper) : IAsyncDisposable
 {
     public ISandbox? Sandbox { get; set; }
 
@@ -16,7 +17,8 @@ internal sealed class Teardown : IAsyncDisposable
     {
         try
         {
-            if (Sandbox is not null) await Sandbox.DisposeAsync();
+            if (Sandbox is not null) await Sandbox.DestroyAsync();
+            keeper.Forget();
         }
         finally
         {

@@ -15,6 +15,9 @@ public sealed class Workspace : IDisposable
         return new Workspace(path);
     }
 
+    /// <summary>The workspace of a task an earlier agent started (recovery): removed after the task like any other.</summary>
+    public static Workspace Reopen(string path) => new(path);
+
     /// <summary>The command phase, in <paramref name="directory"/> of the checkout when one is given.</summary>
     public static IReadOnlyList<string> InDirectory(IReadOnlyList<string> command, string? directory) =>
         directory is null ? command : ["/bin/sh", "-c", "cd -- \"$0\" && exec \"$@\"", directory, .. command];

@@ -28,6 +28,8 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(AuditListView))]
 [JsonSerializable(typeof(TraceView))]
 [JsonSerializable(typeof(RegisterAgentBody))]
+[JsonSerializable(typeof(AgentDriverView))]
+[JsonSerializable(typeof(List<AgentDriverView>))]
 [JsonSerializable(typeof(RegisterAgentView))]
 [JsonSerializable(typeof(LeaseBody))]
 [JsonSerializable(typeof(LeaseView))]

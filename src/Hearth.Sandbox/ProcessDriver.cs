@@ -19,11 +19,19 @@ public sealed class ProcessDriver : ISandboxDriver
 
     public string Name => "process";
 
+    /// <summary>
+    /// No recovery: nothing records how the command ends once the agent that started it is gone (its exit status goes
+    /// to whoever inherits the process). An agent restarted after a crash destroys what its handle names instead.
+    /// No exec: there is nothing to enter.
+    /// </summary>
     public DriverCapabilities Capabilities => new(
-        FilesystemIsolation: false,
-        NetworkIsolation: false,
-        ResourceLimits: _host.Cgroups.EnforcesAllLimits,
-        Images: false);
+        FilesystemIsolation.None,
+        NetworkModes: ["host"],
+        Ports: false,
+        Signals: true,
+        Exec: false,
+        Recover: false,
+        Limits: _host.Cgroups.EnforcedLimits);
 
     public DriverFingerprint Fingerprint()
     {
@@ -37,7 +45,7 @@ public sealed class ProcessDriver : ISandboxDriver
     }
 
     public Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken) =>
-        _host.StartAsync(spec, output, (scratch, cgroup) =>
+        _host.StartAsync(Name, spec, output, (scratch, cgroup) =>
         {
             var environment = SandboxEnvironment.Build(spec, scratch.Root);
             // What a shell would export: programs such as make and git read PWD rather than call getcwd.
@@ -51,4 +59,10 @@ public sealed class ProcessDriver : ISandboxDriver
                 scratch,
                 cgroup);
         }, cancellationToken);
+
+    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken) =>
+        throw new SandboxRecoveryException("the process driver cannot recover a sandbox: nothing records how its command ends once the agent " +
+                                           "that started it is gone; it is destroyed instead");
+
+    public Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken) => _host.DestroyAsync(Name, handle, cancellationToken);
 }

@@ -37,4 +37,14 @@ public sealed record SandboxSpec
     /// The process and bubblewrap drivers honour it; drivers with their own root filesystem ignore it.
     /// </summary>
     public string? WorkspaceDirectory { get; init; }
+
+    /// <summary>
+    /// Host directory for this sandbox's own records, which outlive the agent: its stdout and stderr files and its exit
+    /// status. Removed when the sandbox is destroyed. Null: &lt;ScratchRoot&gt;.state/&lt;SandboxId&gt;.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Where the sandbox's records go (see <see cref="StateDirectory"/>).</summary>
+    public string StateDirectoryOrDefault =>
+        StateDirectory ?? Path.Combine(ScratchRoot.TrimEnd('/') + ".state", SandboxId);
 }

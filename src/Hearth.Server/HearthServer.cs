@@ -111,6 +111,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService<ChangeListener>();
         builder.Services.AddSingleton<WorkBoard>();
         builder.Services.AddSingleton<ImageDefaults>();
+        builder.Services.AddSingleton<LiveDrivers>();
         builder.Services.AddSingleton<HearthMetrics>();
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();

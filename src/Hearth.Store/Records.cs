@@ -59,10 +59,15 @@ public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool 
     public string? RunId { get; init; }
 }
 
-public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version);
+public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version,
+    IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null);
 
-public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt)
+/// <param name="Drivers">What each of its drivers can do, as advertised at registration (empty for agents older than that).</param>
+public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt,
+    DateTimeOffset LastSeenAt, IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null)
 {
+    public IReadOnlyList<Hearth.Core.Api.AgentDriverView> DriverList => Drivers ?? [];
+
     /// <summary>When the agent asked to take no more work; null while it takes work.</summary>
     public DateTimeOffset? DrainingSince { get; init; }
 }

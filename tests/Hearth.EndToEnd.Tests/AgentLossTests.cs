@@ -22,7 +22,9 @@ public abstract class AgentLossTests
         var run = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal("FAILED", run.GetProperty("status").GetString());
         Assert.Contains("agent lost", run.GetProperty("reason").GetString());
-        // bubblewrap's --die-with-parent took the sandbox down with its agent.
+        // The sandbox outlives its agent (to be recovered); the agent started again finds its lease gone and destroys it.
+        Assert.True(AdHocRunTests.CountProcesses($"sleep {marker}") > 0, "the sandbox outlived its agent");
+        await cluster.StartAgentAsync("doomed");
         await FaultTests.WaitUntilAsync(() => AdHocRunTests.CountProcesses($"sleep {marker}") == 0, "the orphaned sandbox to die");
     }
 

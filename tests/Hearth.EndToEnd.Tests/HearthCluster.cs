@@ -153,13 +153,17 @@ public sealed partial class HearthCluster : IAsyncDisposable
         int server = 0, string drivers = "bubblewrap,oci,process")
     {
         var args = new List<string> { "agent", "--server", _servers[server].Url, "--token-file", AgentTokenFile, "--name", name, "--kill-grace", killGrace,
-            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore, "--drivers", drivers };
+            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore, "--drivers", drivers,
+            "--state-dir", StateDirectoryOf(name) };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);
         await agent.WaitForAsync(o => o.Contains("registered as"), TimeSpan.FromSeconds(30), $"agent {name} to register");
         return agent;
     }
+
+    /// <summary>An agent's state directory (its sandbox records and their output): the same for an agent started again by name.</summary>
+    public string StateDirectoryOf(string agentName) => Path.Combine(DataDir, "state-" + agentName);
 
     public Task<CliProcess.Result> CliAsync(params string[] args) => CliProcess.RunAsync(args, ClientEnv);
 

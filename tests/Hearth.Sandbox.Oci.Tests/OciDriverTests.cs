@@ -24,7 +24,7 @@ public class OciDriverTests(RegistryFixture fixture)
         Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime"]);
         Assert.Equal("bridge", fingerprint.Attributes["driver.oci.network"]);
         Assert.Equal("oci", driver.Name);
-        Assert.True(driver.Capabilities.Images);
+        Assert.True(driver.Capabilities.RunsImages);
     }
 
     [Fact]

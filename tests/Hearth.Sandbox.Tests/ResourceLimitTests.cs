@@ -119,7 +119,7 @@ public sealed class ResourceLimitTests : SandboxTestBase
 
         Assert.Contains("cgroups are unavailable", error.Message);
         Assert.Contains("disabled", error.Message);
-        Assert.False(driver.Capabilities.ResourceLimits);
+        Assert.Empty(driver.Capabilities.Limits);
         Assert.Empty(Directory.EnumerateFileSystemEntries(ScratchRoot));
     }
 

@@ -73,12 +73,15 @@ public abstract class SandboxTestBase : IDisposable
 
     public void Dispose()
     {
-        try
+        foreach (var directory in new[] { ScratchRoot, ScratchRoot + ".state" })
         {
-            Directory.Delete(ScratchRoot, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
         GC.SuppressFinalize(this);
     }

@@ -18,7 +18,9 @@ public sealed class RegisteredImageTests
 
         var named = await CreateAsync(admin, new CreateRunBody { Image = "127.0.0.1:5000/tools:1", Command = ["true"], MemoryBytes = 64L << 20 });
         var spec = (await server.Server.Store.GetRunAsync(named.Id, CancellationToken.None))!.Spec;
-        Assert.Equal((1.5, 64L << 20, "oci"), (spec.Cpus!.Value, spec.MemoryBytes!.Value, spec.Driver));
+        // No live agent runs images: the run names no driver and requires an agent that runs images.
+        Assert.Equal((1.5, 64L << 20, null), (spec.Cpus!.Value, spec.MemoryBytes!.Value, spec.Driver));
+        Assert.Equal("true", spec.Requirements[DriverLabels.Images]);
 
         var plain = await CreateAsync(admin, new CreateRunBody { Command = ["make"] });
         var defaulted = (await server.Server.Store.GetRunAsync(plain.Id, CancellationToken.None))!.Spec;

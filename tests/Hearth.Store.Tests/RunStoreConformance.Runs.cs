@@ -167,6 +167,27 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task An_agents_driver_capabilities_are_stored_with_it()
+    {
+        Hearth.Core.Api.AgentDriverView[] drivers =
+        [
+            new("bubblewrap", "namespaces", ["none", "host"], Ports: false, Signals: true, Exec: true, Recover: true, ["cpu", "pids"], Default: true),
+            new("oci", "image", ["none", "bridge"], Ports: true, Signals: true, Exec: true, Recover: false, ["cpu", "memory", "pids"]),
+        ];
+        await Store.RegisterAgentAsync(new AgentRegistration("old", new Dictionary<string, string>(), 1, "0.9"), Time.GetUtcNow(), CancellationToken.None);
+        await Store.RegisterAgentAsync(new AgentRegistration("a2", new Dictionary<string, string>(), 2, "1.0", drivers), Time.GetUtcNow(),
+            CancellationToken.None);
+
+        var listed = await Store.ListAgentsAsync(CancellationToken.None);
+        var stored = listed.Single(a => a.Name == "a2").DriverList;
+        Assert.Equal(["bubblewrap", "oci"], stored.Select(d => d.Name));
+        Assert.Equal(drivers[0].NetworkModes, stored[0].NetworkModes);
+        Assert.Equal((true, false, "image"), (stored[1].Ports, stored[1].Recover, stored[1].Filesystem));
+        Assert.True(stored[0].Default);
+        Assert.Empty(listed.Single(a => a.Name == "old").DriverList);
+    }
+
+    [Fact]
     public async Task A_drained_agent_stays_drained_from_its_first_drain_and_an_unknown_one_is_not_drained()
     {
         var agent = await Store.RegisterAgentAsync(new AgentRegistration("a1", new Dictionary<string, string>(), 1, "1.0"),

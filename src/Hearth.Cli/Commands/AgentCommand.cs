@@ -24,6 +24,11 @@ public static class AgentCommand
         var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
         var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space (an absolute path)" };
+        var stateDir = new Option<string?>("--state-dir")
+        {
+            Description = "Where running sandboxes' records and output live, so a restarted agent recovers them " +
+                          "(default: $HEARTH_AGENT_STATE_DIR or $XDG_DATA_HOME/hearth/agent-NAME)",
+        };
         var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap if allowed and usable, else process if allowed)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
@@ -37,7 +42,8 @@ public static class AgentCommand
         };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns, reapInterval,
+            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
+            reapInterval,
         };
         command.Subcommands.Add(AgentReapCommand.Create());
         command.SetAction(async (result, _) =>
@@ -74,6 +80,7 @@ public static class AgentCommand
                 Labels = parsedLabels,
                 Capacity = result.GetValue(capacity),
                 ScratchRoot = result.GetValue(scratch) ?? DefaultScratchRoot(),
+                StateDirectory = Path.GetFullPath(result.GetValue(stateDir) ?? DefaultStateDirectory(result.GetValue(name) ?? Environment.MachineName)),
                 ReapInterval = reapEvery,
                 DefaultDriver = result.GetValue(driver),
                 AllowedDrivers = ParseDrivers(result.GetValue(allowedDrivers)),
@@ -96,6 +103,16 @@ public static class AgentCommand
     /// <summary>Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it) make.</summary>
     public static IReadOnlyList<IOrphanSource> OrphanSources(string imageStore) =>
         [.. HostOrphanSources.Create(TimeProvider.System), .. OciOrphanSources.Create(new OciDriverOptions(), imageStore, TimeProvider.System)];
+
+    /// <summary>$HEARTH_AGENT_STATE_DIR, else $XDG_DATA_HOME/hearth/agent-NAME (~/.local/share without XDG_DATA_HOME).</summary>
+    public static string DefaultStateDirectory(string name)
+    {
+        if (Environment.GetEnvironmentVariable("HEARTH_AGENT_STATE_DIR") is { Length: > 0 } dir) return dir;
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var safe = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg, "hearth", $"agent-{safe}");
+    }
 
     /// <summary>--drivers, shared by agent and dev.</summary>
     public static Option<string?> DriversOption() => new("--drivers")

@@ -62,6 +62,7 @@ public static class DevCommand
                 Labels = agentLabels,
                 Capacity = result.GetValue(capacity),
                 ScratchRoot = Path.Combine(dataDir, "scratch"),
+                StateDirectory = Path.Combine(dataDir, "agent-state"),
                 KillGrace = killGrace,
                 FinishOnDrain = false,
                 AllowedDrivers = AgentCommand.ParseDrivers(result.GetValue(drivers)),

@@ -88,10 +88,6 @@ public static class RunCommand
         // An option the parser does not know lands in the command (it takes any word); no program is named "-…".
         if (args.Length > 0 && args[0].StartsWith('-'))
             throw new CliException($"'{args[0]}': not an option of hearth run, and no program's name starts with '-' (see hearth run --help; the command goes after --)", 2);
-        if (driver is not null && !Server.Api.RunRequestValidator.Drivers.Contains(driver))
-            throw new CliException($"--driver '{driver}': expected one of {string.Join(", ", Server.Api.RunRequestValidator.Drivers)}", 2);
-        if (image is not null && driver is not null and not "oci" and not "microvm")
-            throw new CliException($"--image needs the oci driver, not --driver {driver}", 2);
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var pair in env)
         {
@@ -133,7 +129,8 @@ public static class RunCommand
             Cpus = cpus,
             MemoryBytes = bytes,
             Pids = pids,
-            Driver = driver ?? (image is null ? null : "oci"),
+            // An image without a driver goes to a driver some live agent runs images with (the server picks it).
+            Driver = driver,
             Image = image,
             Network = network,
             MaxAttempts = maxAttempts,

@@ -3,7 +3,34 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Core.Api;
 
-public sealed record RegisterAgentBody(string Name, Dictionary<string, string> Labels, int Capacity, string Version);
+/// <param name="Drivers">What each driver the agent runs can do (null from agents older than the field).</param>
+public sealed record RegisterAgentBody(string Name, Dictionary<string, string> Labels, int Capacity, string Version,
+    IReadOnlyList<AgentDriverView>? Drivers = null);
+
+/// <summary>Labels an agent derives from its drivers' capabilities, which a task's requirements can name.</summary>
+public static class DriverLabels
+{
+    /// <summary>"true" on an agent with a driver that runs images: what a run with an image but no driver requires.</summary>
+    public const string Images = "sandbox.images";
+}
+
+/// <summary>
+/// One sandbox driver an agent runs and what it can do, as data the server checks requests against.
+/// </summary>
+/// <param name="Filesystem">none, namespaces, image or vm.</param>
+/// <param name="NetworkModes">Any of none, host, bridge.</param>
+/// <param name="Ports">Host ports can be published into its sandboxes.</param>
+/// <param name="Signals">Any signal can be sent to a running command.</param>
+/// <param name="Exec">A command can be run inside a running sandbox.</param>
+/// <param name="Recover">Its sandboxes outlive an agent restart.</param>
+/// <param name="Limits">Any of cpu, memory, pids.</param>
+/// <param name="Default">The driver a task that names none gets (a bare command; an image goes to one that runs images).</param>
+public sealed record AgentDriverView(string Name, string Filesystem, IReadOnlyList<string> NetworkModes, bool Ports, bool Signals,
+    bool Exec, bool Recover, IReadOnlyList<string> Limits, bool Default = false)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool RunsImages => Filesystem is "image" or "vm";
+}
 
 public sealed record RegisterAgentView(string AgentId, double LeaseTtlSeconds, double HeartbeatSeconds, double LongPollSeconds);
 

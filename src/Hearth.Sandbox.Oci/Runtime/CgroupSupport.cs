@@ -18,6 +18,21 @@ internal sealed class CgroupSupport
 
     public bool SwapAccounting { get; }
 
+    /// <summary>The container's memory use now, or null if it cannot be read.</summary>
+    public long? ReadMemoryUsage(string cgroupsPath)
+    {
+        var relative = cgroupsPath.TrimStart('/');
+        var file = IsUnified ? Path.Combine(Root, relative, "memory.current") : Path.Combine(Root, "memory", relative, "memory.usage_in_bytes");
+        try
+        {
+            return long.TryParse(File.ReadAllText(file).Trim(), out var bytes) ? bytes : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>How many times the OOM killer acted in the container's memory cgroup; 0 if it cannot be read.</summary>
     public long ReadOomKills(string cgroupsPath)
     {

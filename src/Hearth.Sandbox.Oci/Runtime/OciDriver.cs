@@ -41,7 +41,26 @@ public sealed partial class OciDriver : ISandboxDriver
 
     public string Name => "oci";
 
-    public DriverCapabilities Capabilities { get; } = new(FilesystemIsolation: true, NetworkIsolation: true, ResourceLimits: true, Images: true);
+    /// <summary>No recovery yet: <c>runtime run</c> in the foreground is the monitor, a child of the agent that dies with it.</summary>
+    public DriverCapabilities Capabilities { get; } = new(
+        FilesystemIsolation.Image,
+        NetworkModes: ["none", "bridge"],
+        Ports: true,
+        Signals: true,
+        Exec: true,
+        Recover: false,
+        Limits: ["cpu", "memory", "pids"]);
+
+    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken) =>
+        throw new SandboxRecoveryException("the oci driver cannot recover a container yet: its runtime runs in the foreground as the agent's child");
+
+    /// <summary>Deletes the container a handle names (what else it made is removed by the orphan reaper).</summary>
+    public async Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken)
+    {
+        if (handle.Driver != Name) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the oci driver");
+        var runtime = new RuntimeCommand(handle.Require("runtime"), handle.Require("runtime_root"));
+        await runtime.RunAsync(cancellationToken, "delete", "--force", handle.Require("container_id"));
+    }
 
     private static bool IsCrun(RuntimeCommand runtime) => Path.GetFileName(runtime.Runtime) == "crun";
 

@@ -26,6 +26,8 @@ internal sealed class OciSandbox : ISandbox
     private readonly OutputPump _stdout;
     private readonly OutputPump _stderr;
     private readonly Lazy<Task<SandboxExit>> _exit;
+    private readonly DateTimeOffset _startedAt;
+    private DateTimeOffset? _exitedAt;
     private int _disposed;
 
     public OciSandbox(
@@ -47,10 +49,67 @@ internal sealed class OciSandbox : ISandbox
         _time = time;
         _stdout = stdout;
         _stderr = stderr;
+        _startedAt = time.GetUtcNow();
         _exit = new Lazy<Task<SandboxExit>>(CompleteAsync);
     }
 
     public int Pid => _process.Id;
+
+    public SandboxHandle Handle => new("oci", _containerId, 1, new Dictionary<string, string>
+    {
+        ["container_id"] = _containerId,
+        ["runtime"] = _runtime.Runtime,
+        ["runtime_root"] = _runtime.StateRoot,
+        ["cgroups_path"] = _cgroupsPath,
+        ["monitor_pid"] = _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    });
+
+    public Task SignalAsync(int signal, CancellationToken cancellationToken) =>
+        _exit.Value.IsCompleted ? Task.CompletedTask
+            : _runtime.RunAsync(cancellationToken, "kill", _containerId, signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public async Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
+    {
+        var exit = _exit.Value;
+        var done = exit.IsCompleted;
+        SandboxUsage? usage = null;
+        if (!done)
+        {
+            var memory = _cgroups.ReadMemoryUsage(_cgroupsPath);
+            usage = new SandboxUsage(memory, null, null);
+        }
+        await Task.CompletedTask;
+        return new SandboxStatus(done ? SandboxPhase.Exited : SandboxPhase.Running, Pid, _startedAt, _exitedAt,
+            exit.IsCompletedSuccessfully ? exit.Result : null, usage, _stdout.Bytes, _stderr.Bytes);
+    }
+
+    /// <summary><c>runtime exec</c>: the command joins the container's namespaces and cgroups, with the image's environment.</summary>
+    public async Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        if (command.Count == 0) throw new ArgumentException("the command is empty", nameof(command));
+        if (_exit.Value.IsCompleted) throw new InvalidOperationException($"sandbox {_containerId} has exited");
+        using var process = System.Diagnostics.Process.Start(_runtime.StartInfo(["exec", _containerId, .. command]))
+                            ?? throw new SandboxCapabilityException($"cannot start {_runtime.Runtime}");
+        process.StandardInput.Close();
+        var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
+        var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        await Task.WhenAll(stdout.Completion, stderr.Completion);
+        var code = process.ExitCode;
+        return new SandboxExit(code, code is > 128 and <= 192 ? code - 128 : null);
+    }
+
+    /// <summary>The oci driver hands output on as lines from the runtime's pipes and keeps no byte record of it.</summary>
+    public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        throw new SandboxCapabilityException("the oci driver keeps no byte record of a sandbox's output yet");
 
     public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => _exit.Value.WaitAsync(cancellationToken);
 
@@ -136,6 +195,7 @@ internal sealed class OciSandbox : ISandbox
         if (_keptAfterExit) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
         var oomKilled = oomKills > 0 || _oomWatch?.Fired() == true;
         int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
+        _exitedAt = _time.GetUtcNow();
         return new SandboxExit(code, signal, oomKilled);
     }
 }

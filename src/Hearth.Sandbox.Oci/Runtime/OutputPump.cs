@@ -14,6 +14,11 @@ internal sealed class OutputPump
 
     public Task Completion { get; }
 
+    /// <summary>Characters read so far, newlines included (the runtime's pipes are read as text).</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    private long _bytes;
+
     public string Tail
     {
         get
@@ -28,6 +33,7 @@ internal sealed class OutputPump
         // Reads until the container's end of the pipe closes; the sandbox's lifetime, not a caller's token, bounds it.
         while (await reader.ReadLineAsync(CancellationToken.None) is { } line)
         {
+            Interlocked.Add(ref _bytes, line.Length + 1);
             lock (_gate)
             {
                 _tail.Enqueue(line);

@@ -14,9 +14,10 @@ internal static class BubblewrapArguments
 
     /// <param name="scratchDirectory">Host directory bound read-write as the working directory.</param>
     /// <param name="etcDirectory">Host directory holding the generated /etc files.</param>
+    /// <param name="recordStatus">bwrap writes its JSON status lines (child-pid, exit-code) to descriptor 3.</param>
     public static List<string> Build(
         string bwrap, BubblewrapDriverOptions options, bool network, string scratchDirectory, string etcDirectory,
-        IReadOnlyList<string> command)
+        IReadOnlyList<string> command, bool recordStatus = true)
     {
         var args = new List<string> { bwrap };
         if (options.UserNamespace)
@@ -28,7 +29,13 @@ internal static class BubblewrapArguments
         {
             args.Add("--unshare-net");
         }
-        args.AddRange(["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", options.Hostname]);
+        // No --die-with-parent: the sandbox outlives the agent, and bwrap (its monitor) records the command's exit
+        // code in the status file (descriptor 3) for the agent that recovers it.
+        if (recordStatus)
+        {
+            args.AddRange(["--json-status-fd", "3"]);
+        }
+        args.AddRange(["--new-session", "--cap-drop", "ALL", "--hostname", options.Hostname]);
 
         args.AddRange(["--ro-bind", "/usr", "/usr"]);
         foreach (var name in UsrAliases)

@@ -23,6 +23,19 @@ internal sealed record CgroupSupport(ICgroupLimiter? Limiter, string? Reason)
         return null;
     }
 
+    /// <summary>The group a sandbox handle names; null when it names none.</summary>
+    public ICgroup? Reopen(IReadOnlyDictionary<string, string> byController)
+    {
+        // Removed already (a second destroy): nothing to reopen.
+        var left = byController.Where(c => Directory.Exists(c.Value)).ToDictionary();
+        if (left.Count == 0) return null;
+        return Limiter?.Reopen(left) ?? throw new SandboxRecoveryException("the handle names cgroups but this host has none");
+    }
+
+    /// <summary>The limits enforced here, by name (cpu, memory, pids).</summary>
+    public IReadOnlyList<string> EnforcedLimits =>
+        Limiter is null ? [] : new[] { "cpu", "memory", "pids" }.Where(Limiter.Controllers.Contains).ToList();
+
     /// <summary>Fingerprint attributes: cgroup version and working controllers.</summary>
     public void Describe(IDictionary<string, string> attributes)
     {

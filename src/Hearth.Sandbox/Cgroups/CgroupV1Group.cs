@@ -18,6 +18,8 @@ internal sealed class CgroupV1Group(
 
     public IReadOnlyList<string> Directories { get; } = byController.Values.ToList();
 
+    public IReadOnlyDictionary<string, string> ByController => byController;
+
     public string? DirectoryOf(string controller) => byController.GetValueOrDefault(controller);
 
     private string Tracking => byController.GetValueOrDefault("pids") ?? byController.GetValueOrDefault("freezer") ?? Directories[0];

@@ -92,6 +92,9 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
         _ => "freezer.state",
     };
 
+    public ICgroup Reopen(IReadOnlyDictionary<string, string> byController) =>
+        new CgroupV1Group(byController.Where(c => Directory.Exists(c.Value)).ToDictionary(), _mountPoints, null, _time);
+
     public ICgroup Create(string sandboxId, ResourceLimits limits)
     {
         var wanted = new List<string>();

@@ -8,6 +8,8 @@ internal sealed class CgroupV2Group(string directory, TimeProvider time) : ICgro
 
     public IReadOnlyList<string> Directories { get; } = [directory];
 
+    public IReadOnlyDictionary<string, string> ByController { get; } = new Dictionary<string, string> { ["unified"] = directory };
+
     public string? DirectoryOf(string controller) => directory;
 
     public void Enter(int pid) => CgroupFiles.Write(directory, "cgroup.procs", pid.ToString());

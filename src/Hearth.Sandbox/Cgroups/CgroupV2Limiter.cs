@@ -98,6 +98,8 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
         }
     }
 
+    public ICgroup Reopen(IReadOnlyDictionary<string, string> byController) => new CgroupV2Group(byController["unified"], _time);
+
     public ICgroup Create(string sandboxId, ResourceLimits limits)
     {
         Require(limits.MemoryBytes is not null, "memory", "a memory limit");

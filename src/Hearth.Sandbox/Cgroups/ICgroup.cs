@@ -6,6 +6,9 @@ internal interface ICgroup : IAsyncDisposable
     /// <summary>Host directories of this sandbox's cgroups (one per v1 controller, one on v2).</summary>
     IReadOnlyList<string> Directories { get; }
 
+    /// <summary>Controller → directory ("unified" on v2): what a sandbox handle records to reopen the group.</summary>
+    IReadOnlyDictionary<string, string> ByController { get; }
+
     /// <summary>The directory holding <paramref name="controller"/>'s files, if this cgroup uses it.</summary>
     string? DirectoryOf(string controller);
 

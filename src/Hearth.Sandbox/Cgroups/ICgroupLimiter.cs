@@ -17,4 +17,7 @@ internal interface ICgroupLimiter
     /// Throws <see cref="SandboxStartException"/> when a requested limit cannot be enforced.
     /// </summary>
     ICgroup Create(string sandboxId, ResourceLimits limits);
+
+    /// <summary>The group an earlier agent created, from its <see cref="ICgroup.ByController"/> (after a restart).</summary>
+    ICgroup Reopen(IReadOnlyDictionary<string, string> byController);
 }

@@ -5,7 +5,7 @@ namespace Hearth.Sandbox.Running;
 /// <summary>
 /// posix_spawn(3) with the attributes .NET's Process cannot ask for: a new session (POSIX_SPAWN_SETSID), every
 /// signal back to its default and unblocked (the runtime ignores SIGPIPE, which a child must not inherit), a working
-/// directory, and exactly three descriptors. glibc spawns with CLONE_VFORK, so nothing of the agent's address space
+/// directory, and exactly three descriptors (four with a status descriptor, as 3). glibc spawns with CLONE_VFORK, so nothing of the agent's address space
 /// is copied, and an exec failure is returned as an error rather than as a child that exits 127.
 /// </summary>
 internal static unsafe partial class PosixSpawn
@@ -29,7 +29,7 @@ internal static unsafe partial class PosixSpawn
     /// nothing runs but the spawn (a cgroup v1 join relies on that, see <see cref="Cgroups.CgroupV1ThreadMove"/>).
     /// </param>
     public static int Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, int stdin, int stdout, int stderr, Func<IDisposable?>? around = null)
+        string workingDirectory, int stdin, int stdout, int stderr, Func<IDisposable?>? around = null, int status = -1)
     {
         var attr = NativeMemory.AllocZeroed(AttrBytes);
         var actions = NativeMemory.AllocZeroed(FileActionsBytes);
@@ -57,6 +57,10 @@ internal static unsafe partial class PosixSpawn
             }
             Check(posix_spawn_file_actions_adddup2(actions, stdout, 1), "posix_spawn_file_actions_adddup2");
             Check(posix_spawn_file_actions_adddup2(actions, stderr, 2), "posix_spawn_file_actions_adddup2");
+            if (status >= 0)
+            {
+                Check(posix_spawn_file_actions_adddup2(actions, status, 3), "posix_spawn_file_actions_adddup2");
+            }
             Check(posix_spawn_file_actions_addchdir_np(actions, Utf8(strings, workingDirectory)), "posix_spawn_file_actions_addchdir_np");
 
             var argvBlock = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(nint));

@@ -1,40 +1,62 @@
 namespace Hearth.Sandbox.Running;
 
-/// <summary>A started sandbox: pumps its output, reports its exit, stops its tree and cleans up after it.</summary>
+/// <summary>
+/// A started (or recovered) host-process sandbox: follows its output files, reports its exit, signals and stops its
+/// tree, and cleans up after it.
+/// </summary>
 internal sealed class RunningSandbox : ISandbox
 {
     private const int MaxSignal = 64;
 
-    private readonly SpawnedProcess _process;
+    private readonly ISandboxProcess _process;
     private readonly SandboxLaunch _launch;
     private readonly SerializedOutput _output;
     private readonly LauncherOptions _options;
     private readonly TimeProvider _time;
+    private readonly HostRuntime.Exec? _exec;
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource _treeGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _stdout;
     private readonly Task _stderr;
     private readonly Task<SandboxExit> _completion;
+    private DateTimeOffset? _exitedAt;
     private int _disposed;
 
-    public RunningSandbox(SpawnedProcess process, SandboxLaunch launch, ISandboxOutput output, LauncherOptions options, TimeProvider time)
+    /// <param name="exec">Runs a command inside the sandbox; null where the driver cannot.</param>
+    public RunningSandbox(ISandboxProcess process, SandboxLaunch launch, SandboxHandle handle, DateTimeOffset startedAt, ISandboxOutput output,
+        OutputCursor from, LauncherOptions options, TimeProvider time,
+        HostRuntime.Exec? exec)
     {
         _process = process;
         _launch = launch;
+        Handle = handle;
+        StartedAt = startedAt;
         _output = new SerializedOutput(output);
         _options = options;
         _time = time;
+        _exec = exec;
         Pid = process.Pid;
-        _stdout = PumpAsync(process.StandardOutput, OutputStream.Stdout);
-        _stderr = PumpAsync(process.StandardError, OutputStream.Stderr);
+        _stdout = new OutputTail(launch.Files, OutputStream.Stdout, from.Stdout, options.MaxLineBytes, _output, time)
+            .RunAsync(_treeGone.Task, _lifetime.Token);
+        _stderr = new OutputTail(launch.Files, OutputStream.Stderr, from.Stderr, options.MaxLineBytes, _output, time)
+            .RunAsync(_treeGone.Task, _lifetime.Token);
         _completion = RunAsync();
     }
 
+    public SandboxHandle Handle { get; }
+
     public int Pid { get; }
+
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>The sandbox's cgroups (null when the host has none), for diagnostics and tests.</summary>
     internal Cgroups.ICgroup? Cgroup => _launch.Cgroup;
 
     internal string ScratchDirectory => _launch.Scratch.Root;
+
+    internal SandboxFiles Files => _launch.Files;
+
+    internal bool HasExited => _process.HasExited;
 
     public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => _completion.WaitAsync(cancellationToken);
 
@@ -64,6 +86,42 @@ internal sealed class RunningSandbox : ISandbox
         await Task.WhenAny(_completion).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task SignalAsync(int signal, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(signal, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(signal, MaxSignal);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_completion.IsCompleted) SignalTree(signal);
+        return Task.CompletedTask;
+    }
+
+    public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var exit = _completion.IsCompletedSuccessfully ? _completion.Result : null;
+        var status = new SandboxStatus(
+            _completion.IsCompleted ? SandboxPhase.Exited : SandboxPhase.Running,
+            Pid,
+            StartedAt,
+            _exitedAt,
+            exit,
+            _completion.IsCompleted ? null : CgroupUsage.Read(_launch.Cgroup),
+            _launch.Files.Length(OutputStream.Stdout),
+            _launch.Files.Length(OutputStream.Stderr));
+        return Task.FromResult(status);
+    }
+
+    public Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        if (_exec is null) throw new SandboxCapabilityException($"the {Handle.Driver} driver cannot run a command inside a running sandbox");
+        if (command.Count == 0) throw new ArgumentException("the command is empty", nameof(command));
+        if (_completion.IsCompleted) throw new InvalidOperationException($"sandbox {Handle.SandboxId} has exited");
+        return _exec(this, command, output, cancellationToken);
+    }
+
+    public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _launch.Files.ReadAsync(stream, offset, buffer, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -85,6 +143,7 @@ internal sealed class RunningSandbox : ISandbox
             await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
         }
         await Attempt(() => { _launch.Scratch.Recycle(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
+        await Attempt(() => { _launch.Files.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
         _process.Dispose();
         _output.Dispose();
         _lifetime.Dispose();
@@ -108,17 +167,26 @@ internal sealed class RunningSandbox : ISandbox
 
     private async Task<SandboxExit> RunAsync()
     {
-        var exitCode = await _process.Exited.ConfigureAwait(false);
-
-        // Whatever the command left running in the background would keep the pipes open and outlive the run.
-        await KillTreeAsync(CancellationToken.None).ConfigureAwait(false);
+        int exitCode;
+        try
+        {
+            exitCode = await _process.Exited.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever the command left running in the background would keep writing and outlive the run.
+            await KillTreeAsync(CancellationToken.None).ConfigureAwait(false);
+            await KillMonitoredInitAsync().ConfigureAwait(false);
+            _exitedAt = _time.GetUtcNow();
+            _treeGone.TrySetResult();
+        }
         try
         {
             await Task.WhenAll(_stdout, _stderr).WaitAsync(_options.OutputDrainTimeout, _time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // Something outside the tree we can see still holds a pipe open: stop reading.
+            // The sink is stuck: stop handing it pieces (the bytes are in the files).
             _lifetime.Cancel();
         }
 
@@ -131,22 +199,7 @@ internal sealed class RunningSandbox : ISandbox
         return new SandboxExit(exitCode, signal, oom);
     }
 
-    private async Task PumpAsync(Stream stream, OutputStream kind)
-    {
-        // Yield first so the constructor never runs a read synchronously.
-        await Task.Yield();
-        try
-        {
-            var reader = new LineReader(stream, _options.MaxLineBytes);
-            await reader.ReadAllAsync((line, continues, ct) => _output.WriteLineAsync(kind, line, continues, ct), _lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
-        {
-            // abandoned after the drain timeout or on dispose
-        }
-    }
-
-    /// <summary>Sends a polite signal to every process of the sandbox the agent can find.</summary>
+    /// <summary>Sends a signal to every process of the sandbox the agent can find.</summary>
     private void SignalTree(int signal)
     {
         var table = TreeSnapshot();
@@ -156,7 +209,7 @@ internal sealed class RunningSandbox : ISandbox
             except.Add(Pid);
             except.UnionWith(table.Where(e => e.ParentPid == Pid).Select(e => e.Pid));
         }
-        else
+        else if (!_process.HasExited)
         {
             // The root was started in a new session: its pid is its process group id.
             Native.Kill(-Pid, signal);
@@ -172,7 +225,7 @@ internal sealed class RunningSandbox : ISandbox
     }
 
     /// <summary>
-    /// The process table, or nothing once the root has been reaped: its pid may then belong to someone else,
+    /// The process table, or nothing once the root is gone: its pid may then belong to someone else,
     /// and so may the "children" of that pid.
     /// </summary>
     private IReadOnlyList<ProcEntry> TreeSnapshot()
@@ -193,7 +246,10 @@ internal sealed class RunningSandbox : ISandbox
         {
             await cgroup.KillAllAsync(cancellationToken).ConfigureAwait(false);
         }
-        Native.Kill(-Pid, Native.SigKill);
+        if (!_process.HasExited)
+        {
+            Native.Kill(-Pid, Native.SigKill);
+        }
         foreach (var pid in descendants)
         {
             Native.Kill(pid, Native.SigKill);
@@ -207,6 +263,33 @@ internal sealed class RunningSandbox : ISandbox
             // A cgroup's kill waits until the group is empty; without one, wait for the processes seen to be gone
             // (a SIGKILL is delivered, not finished, when kill returns), so a stopped sandbox leaves nothing behind.
             await WaitGoneAsync(descendants, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// bwrap reports the command's exit as soon as it happens, but the pid namespace's init (its child-pid) goes on
+    /// reaping until nothing is left in the namespace: a background process would keep it, and itself, alive. Killing
+    /// the init makes the kernel kill everything in the namespace; waiting for it means that nothing of the sandbox
+    /// runs (or writes) once the exit is reported. The pid is checked to be a namespace's init (NSpid ending in 1).
+    /// </summary>
+    private async Task KillMonitoredInitAsync()
+    {
+        if (!_launch.RootIsMonitor || _launch.Files.RecordedChildPid() is not { } init || !IsNamespaceInit(init)) return;
+        Native.Kill(init, Native.SigKill);
+        await WaitGoneAsync([init], CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static bool IsNamespaceInit(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+            var ids = line?.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            return ids is { Length: > 2 } && ids[^1] == "1";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

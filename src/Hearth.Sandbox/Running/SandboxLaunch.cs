@@ -9,6 +9,7 @@ namespace Hearth.Sandbox.Running;
 /// <param name="RootIsMonitor">
 /// The started program is a supervisor (bwrap) rather than the user's command: polite signals skip it and its
 /// direct child (the pid namespace's init), because killing either tears the sandbox down without a grace period.
+/// It records the command's exit in the status file (given to it as descriptor 3), so the sandbox can outlive the agent.
 /// </param>
 internal sealed record SandboxLaunch(
     IReadOnlyList<string> Argv,
@@ -16,4 +17,8 @@ internal sealed record SandboxLaunch(
     string WorkingDirectory,
     bool RootIsMonitor,
     ScratchDirectory Scratch,
-    ICgroup? Cgroup);
+    ICgroup? Cgroup)
+{
+    /// <summary>The sandbox's records (set by the runtime before the launch).</summary>
+    public SandboxFiles Files { get; init; } = null!;
+}

@@ -12,7 +12,7 @@ namespace Hearth.Sandbox.Running;
 /// <item>No cgroups (the driver holds the tree in a pid namespace, or the host has none): ARGV directly.</item>
 /// </list>
 /// </summary>
-internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time)
+internal sealed class SandboxLauncher(LauncherOptions options)
 {
     private const string GateScript = "read -r _ || exit 125; exec \"$@\" </dev/null";
 
@@ -20,9 +20,10 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
 
     public LauncherOptions Options => options;
 
-    public async Task<ISandbox> StartAsync(SandboxLaunch launch, ISandboxOutput output, CancellationToken cancellationToken)
+    /// <summary>Spawns the launch; <paramref name="started"/> makes the sandbox around the process once it runs.</summary>
+    public async Task<ISandbox> StartAsync(SandboxLaunch launch, Func<SpawnedProcess, ISandbox> started, CancellationToken cancellationToken)
     {
-        var (process, gated) = await _spawner.RunAsync(() => Spawn(launch), cancellationToken).ConfigureAwait(false);
+        var (process, gated) = await _spawner.RunAsync(() => SpawnWithFiles(launch), cancellationToken).ConfigureAwait(false);
         if (gated)
         {
             try
@@ -38,25 +39,48 @@ internal sealed class SandboxLauncher(LauncherOptions options, TimeProvider time
             }
         }
 
-        var sandbox = new RunningSandbox(process, launch, output, options, time);
+        var sandbox = started(process);
         // False when the gate's shell is gone already (its exit is reported like any other), or there is no gate.
         process.OpenGate();
         return sandbox;
     }
 
-    /// <summary>Runs on the spawner thread.</summary>
-    private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch)
+    /// <summary>Runs on the spawner thread: the command's descriptors are open only around the spawn.</summary>
+    private (SpawnedProcess Process, bool Gated) SpawnWithFiles(SandboxLaunch launch)
+    {
+        var fds = new List<int>();
+        try
+        {
+            var stdout = Opened(fds, launch.Files.PathOf(OutputStream.Stdout));
+            var stderr = Opened(fds, launch.Files.PathOf(OutputStream.Stderr));
+            var status = launch.RootIsMonitor ? Opened(fds, launch.Files.StatusPath) : -1;
+            return Spawn(launch, stdout, stderr, status);
+        }
+        finally
+        {
+            foreach (var fd in fds) Native.Close(fd);
+        }
+    }
+
+    private static int Opened(List<int> fds, string path)
+    {
+        var fd = SandboxFiles.OpenForChild(path);
+        fds.Add(fd);
+        return fd;
+    }
+
+    private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch, int stdout, int stderr, int status)
     {
         // The reaper's signal thread starts here, in the agent's own cgroups: started during a join, it would stay in the sandbox's.
         ChildReaper.EnsureRegistered();
         if (launch.Cgroup is { ThreadsCanJoin: false })
         {
             IReadOnlyList<string> gate = [options.ShellPath, "-c", GateScript, "hearth-sandbox", .. launch.Argv];
-            return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true), true);
+            return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true, stdout, stderr, status), true);
         }
         var cgroup = launch.Cgroup;
         return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false,
-            cgroup is null ? null : () => Join(cgroup)), false);
+            stdout, stderr, status, cgroup is null ? null : () => Join(cgroup)), false);
     }
 
     private static IDisposable? Join(Cgroups.ICgroup cgroup)

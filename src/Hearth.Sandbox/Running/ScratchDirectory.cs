@@ -29,6 +29,12 @@ internal sealed class ScratchDirectory
 
     public string Root { get; }
 
+    /// <summary>A scratch directory an earlier agent made (recovery): removed, not kept, when the sandbox is destroyed.</summary>
+    public static ScratchDirectory Reopen(string root, bool owned) => new(root, owned);
+
+    /// <summary>Whether destroying the sandbox removes this directory (false for a borrowed workspace).</summary>
+    public bool Owned => _owned;
+
     /// <param name="kept">Emptied directories of <paramref name="scratchRoot"/> to take this one from and give it back to.</param>
     public static ScratchDirectory Create(string scratchRoot, string sandboxId, IdleDirectories? kept = null)
     {

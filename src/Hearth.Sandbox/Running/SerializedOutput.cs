@@ -1,9 +1,9 @@
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
-/// Hands lines from both streams to the caller's <see cref="ISandboxOutput"/> one call at a time, so a sink
-/// never sees concurrent calls. If the sink throws, later lines are dropped (the pipes are still drained
-/// so the command never blocks) and the failure surfaces from WaitAsync.
+/// Hands pieces from both streams to the caller's <see cref="ISandboxOutput"/> one call at a time, so a sink
+/// never sees concurrent calls. If the sink throws, later pieces are dropped (the bytes stay in the output files)
+/// and the failure surfaces from WaitAsync.
 /// </summary>
 internal sealed class SerializedOutput(ISandboxOutput sink) : IDisposable
 {
@@ -12,14 +12,14 @@ internal sealed class SerializedOutput(ISandboxOutput sink) : IDisposable
 
     public Exception? Failure => Volatile.Read(ref _failure);
 
-    public async ValueTask WriteLineAsync(OutputStream stream, string line, bool continues, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_failure is null)
             {
-                await sink.WritePieceAsync(stream, line, continues, cancellationToken).ConfigureAwait(false);
+                await sink.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,32 +1,25 @@
-using System.IO.Pipes;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
-/// A sandbox's host process started by <see cref="PosixSpawn"/> in its own session: its output pipes, the write end of
-/// its start gate (when it has one), and its exit.
+/// A sandbox's host process started by <see cref="PosixSpawn"/> in its own session, with its stdout and stderr (and,
+/// for a monitor that records the exit, descriptor 3) given by the caller; the write end of its start gate (when it
+/// has one), and its exit.
 /// </summary>
-internal sealed unsafe partial class SpawnedProcess : IDisposable
+internal sealed unsafe partial class SpawnedProcess : ISandboxProcess
 {
     private const int CloseOnExec = 0x80000;
     private int _gate;
 
-    private SpawnedProcess(int pid, Stream stdout, Stream stderr, int gate)
+    private SpawnedProcess(int pid, int gate)
     {
         Pid = pid;
-        StandardOutput = stdout;
-        StandardError = stderr;
         _gate = gate;
         Exited = ChildReaper.Watch(pid);
     }
 
     public int Pid { get; }
-
-    public Stream StandardOutput { get; }
-
-    public Stream StandardError { get; }
 
     /// <summary>The exit code (see <see cref="ChildReaper.Watch"/>).</summary>
     public Task<int> Exited { get; }
@@ -35,24 +28,19 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
     public bool HasExited => Exited.IsCompleted;
 
     /// <summary>Starts the program; with <paramref name="gated"/>, its stdin is a pipe the caller opens with <see cref="OpenGate"/>.</summary>
+    /// <param name="stdout">The descriptor the program's stdout is (it stays the caller's to close).</param>
+    /// <param name="status">A descriptor given to the program as 3, or -1.</param>
     /// <param name="around">Entered just before the spawn itself and disposed just after it (see <see cref="PosixSpawn.Start"/>).</param>
     public static SpawnedProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, bool gated, Func<IDisposable?>? around = null)
+        string workingDirectory, bool gated, int stdout, int stderr, int status, Func<IDisposable?>? around = null)
     {
         var owned = new List<int>();
         try
         {
-            var (stdoutRead, stdoutWrite) = Pipe(owned);
-            var (stderrRead, stderrWrite) = Pipe(owned);
             var (gateRead, gateWrite) = gated ? Pipe(owned) : (-1, -1);
-            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdoutWrite, stderrWrite, around);
-            foreach (var childEnd in new[] { stdoutWrite, stderrWrite, gateRead })
-            {
-                Close(childEnd);
-                owned.Remove(childEnd);
-            }
-            owned.Clear();
-            return new SpawnedProcess(pid, Reader(stdoutRead), Reader(stderrRead), gateWrite);
+            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdout, stderr, around, status);
+            Close(gateRead);
+            return new SpawnedProcess(pid, gateWrite);
         }
         catch
         {
@@ -80,12 +68,7 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Close(Interlocked.Exchange(ref _gate, -1));
-        StandardOutput.Dispose();
-        StandardError.Dispose();
-    }
+    public void Dispose() => Close(Interlocked.Exchange(ref _gate, -1));
 
     private static (int Read, int Write) Pipe(List<int> owned)
     {
@@ -99,8 +82,6 @@ internal sealed unsafe partial class SpawnedProcess : IDisposable
         owned.Add(fds[1]);
         return (fds[0], fds[1]);
     }
-
-    private static Stream Reader(int fd) => new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fd, ownsHandle: true));
 
     private static void Close(int fd)
     {

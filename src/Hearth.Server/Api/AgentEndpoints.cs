@@ -23,7 +23,8 @@ public static class AgentEndpoints
             if (string.IsNullOrWhiteSpace(request.Name)) return ApiResults.Invalid("name: required");
             if (request.Capacity is < 1 or > 1024) return ApiResults.Invalid("capacity: must be between 1 and 1024");
             var record = await store.RegisterAgentAsync(
-                new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown"), time.GetUtcNow(), ct);
+                new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown", request.Drivers ?? []),
+                time.GetUtcNow(), ct);
             return ApiResults.Json(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds, options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
         })
             .WithSummary("Register an agent")

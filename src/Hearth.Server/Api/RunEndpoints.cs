@@ -16,12 +16,12 @@ public static class RunEndpoints
         var runs = app.MapGroup("/api/v1/runs");
 
         runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers,
-            ImageDefaults images, ServerOptions options, CancellationToken ct) =>
+            ImageDefaults images, ServerOptions options, LiveDrivers live, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
-            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!, options.LostAgentAttempts);
+            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!, options.LostAgentAttempts, await live.ListAsync(ct));
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var caller = Caller.From(http);
             if (await access.CheckAsync(caller, body.Value!.Image is not null, RunAccess.SecretsOf(body.Value!), ct) is { } refused)

@@ -17,6 +17,9 @@ public sealed class DriverPolicy(ServerOptions options)
     public (TaskSpec? Spec, IResult? Refused) Apply(string role, TaskSpec spec)
     {
         if (spec.Driver is { } named) return Check(role, named) is { } refused ? (null, refused) : (spec, null);
+        // An image no live agent could name a driver for: it waits for an agent with a driver that runs images (the
+        // agent never runs an image with bubblewrap or process), so there is nothing unsandboxed to pin away from.
+        if (spec.Image is not null) return (spec, null);
         var (driver, refusal) = ForUnnamed(role);
         return refusal is not null ? (null, refusal) : (Pin(spec, driver), null);
     }

@@ -14,28 +14,30 @@ public abstract partial class SqlRunStore
         {
             await ExecAsync(connection, tx,
                 """
-                INSERT INTO agents (id, name, labels, capacity, version, registered_at, last_seen_at)
-                VALUES (@id, @name, @labels, @capacity, @version, @now, @now);
+                INSERT INTO agents (id, name, labels, capacity, version, registered_at, last_seen_at, drivers)
+                VALUES (@id, @name, @labels, @capacity, @version, @now, @now, @drivers);
                 """, ct,
                 ("@id", id), ("@name", registration.Name), ("@labels", Json(registration.Labels)), ("@capacity", registration.Capacity),
-                ("@version", registration.Version), ("@now", Ms(now)));
+                ("@version", registration.Version), ("@now", Ms(now)), ("@drivers", Json((registration.Drivers ?? []).ToList())));
             await tx.CommitAsync(ct);
         }
-        return new AgentRecord(id, registration.Name, registration.Labels, registration.Capacity, registration.Version, now, now);
+        return new AgentRecord(id, registration.Name, registration.Labels, registration.Capacity, registration.Version, now, now,
+            registration.Drivers ?? []);
     }
 
     public async Task<IReadOnlyList<AgentRecord>> ListAgentsAsync(CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
         await using var command = Command(connection, null,
-            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at, draining_since FROM agents " +
+            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at, draining_since, drivers FROM agents " +
             "ORDER BY last_seen_at DESC, id;");
         await using var reader = await command.ExecuteReaderAsync(ct);
         var agents = new List<AgentRecord>();
         while (await reader.ReadAsync(ct))
         {
             agents.Add(new AgentRecord(reader.GetString(0), reader.GetString(1), FromJson<Dictionary<string, string>>(reader.GetString(2)),
-                reader.GetInt32(3), reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6)!.Value)
+                reader.GetInt32(3), reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6)!.Value,
+                FromJson<List<Hearth.Core.Api.AgentDriverView>>(reader.GetString(8)))
             {
                 DrainingSince = Time(reader, 7),
             });

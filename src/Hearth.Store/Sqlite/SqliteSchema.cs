@@ -112,5 +112,10 @@ internal static class SqliteSchema
         ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'command';
         UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
         """,
+        """
+        -- What each driver of an agent can do (filesystem isolation, network modes, ports, signals, exec, recover,
+        -- limits), as the agent advertised it at registration: a JSON list of AgentDriverView.
+        ALTER TABLE agents ADD COLUMN drivers TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 }

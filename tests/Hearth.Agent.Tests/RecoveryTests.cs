@@ -1,0 +1,126 @@
+using Hearth.Core.Api;
+using Hearth.Core.Logs;
+using Hearth.Core.Runs;
+using Hearth.Sandbox;
+
+namespace Hearth.Agent.Tests;
+
+/// <summary>
+/// An agent started on a state directory an earlier agent left: the earlier agent is played by the test, which leases
+/// a task through the real protocol, starts its sandbox with a real driver and writes the record an agent writes.
+/// </summary>
+public sealed class RecoveryTests
+{
+    [Fact]
+    public async Task A_running_sandbox_is_recovered_not_restarted_and_its_result_reported_under_the_same_epoch()
+    {
+        await using var harness = await AgentHarness.StartAsync();
+        var (run, lease, sandbox) = await EarlierAgentStartsAsync(harness, "bubblewrap",
+            "echo one; while [ ! -e go ]; do sleep 0.02; done; echo two; printf 'tail'; exit 3");
+
+        harness.StartAgent();
+        await AgentHarness.UntilAsync(async () => (await harness.LinesAsync(run.Id)).Contains("one"), "the first line on the server");
+        await File.WriteAllTextAsync(Path.Combine(ScratchOf(harness, sandbox), "work", "go"), "");
+        var ended = await harness.WaitEndedAsync(run.Id);
+
+        Assert.Equal((RunState.Failed, 3, 1), (ended.Status, ended.ExitCode, ended.Attempt));
+        Assert.Equal(["one", "two", "tail"], await harness.LinesAsync(run.Id));
+        // Not restarted: "one" once, and the same attempt.
+        Assert.Empty(harness.Journal.Load().Records);
+        Assert.False(Directory.Exists(harness.Journal.StateDirectoryOf(sandbox.Handle.SandboxId)));
+        Assert.Equal(lease.Epoch, (await harness.Server.Store.GetRunAsync(run.Id, CancellationToken.None))!.Tasks[0].Epoch);
+    }
+
+    [Fact]
+    public async Task A_sandbox_whose_lease_expired_while_no_agent_ran_is_stopped_and_destroyed()
+    {
+        // A short lease on the real clock: the server's rescuer runs on timers a fake clock would have to drive one by one.
+        await using var harness = await AgentHarness.StartAsync(configure: o => o with
+        {
+            LeaseTtl = TimeSpan.FromSeconds(2),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+            RescueInterval = TimeSpan.FromMilliseconds(200),
+        });
+        var (run, _, sandbox) = await EarlierAgentStartsAsync(harness, "bubblewrap", "echo one; sleep 60; echo never");
+        var bwrap = sandbox.Pid;
+
+        await AgentHarness.UntilAsync(async () => (await harness.GetRunAsync(run.Id)).EndedAt is not null, "the expired lease ends the run");
+        harness.StartAgent();
+        await AgentHarness.UntilAsync(() => Task.FromResult(harness.Journal.Load().Records.Count == 0), "the record is removed");
+
+        Assert.Null(Alive(bwrap));
+        Assert.False(Directory.Exists(harness.Journal.StateDirectoryOf(sandbox.Handle.SandboxId)));
+        Assert.False(Directory.Exists(ScratchOf(harness, sandbox)));
+        Assert.DoesNotContain("never", await harness.LinesAsync(run.Id));
+        Assert.Equal(1, (await harness.GetRunAsync(run.Id)).Attempt);
+    }
+
+    [Fact]
+    public async Task The_process_driver_cannot_recover_so_its_tree_is_killed_and_the_attempt_fails_with_why()
+    {
+        await using var harness = await AgentHarness.StartAsync();
+        var (run, _, sandbox) = await EarlierAgentStartsAsync(harness, "process", "echo one; sleep 60; echo never");
+        var root = sandbox.Pid;
+
+        harness.StartAgent();
+        var ended = await harness.WaitEndedAsync(run.Id);
+
+        Assert.Equal(RunState.Failed, ended.Status);
+        Assert.Contains("the process driver cannot recover", ended.Reason);
+        Assert.Null(Alive(root));
+        Assert.Empty(harness.Journal.Load().Records);
+        Assert.DoesNotContain("never", await harness.LinesAsync(run.Id));
+    }
+
+    /// <summary>Leases the task of a new run, starts its sandbox and writes its record, as an agent does before it dies.</summary>
+    private static async Task<(RunView Run, LeaseView Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(AgentHarness harness, string driver, string script)
+    {
+        var api = harness.ApiClient(out var http);
+        using var _ = http;
+        var registered = await api.RegisterAsync(new RegisterAgentBody("earlier", new() { [$"driver.{driver}"] = "true" }, 1, "0"), CancellationToken.None);
+        var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", script], Driver = driver });
+        var lease = await api.LeaseAsync(new LeaseBody(registered.AgentId, 5), CancellationToken.None)
+                    ?? throw new InvalidOperationException("no lease");
+        var journal = harness.Journal;
+        var sandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}";
+        var spec = new SandboxSpec
+        {
+            SandboxId = sandboxId,
+            Command = lease.Spec.Command,
+            ScratchRoot = harness.ScratchRoot,
+            StateDirectory = journal.StateDirectoryOf(sandboxId),
+        };
+        // The earlier agent's own sink: it dies before it ships anything but the first line.
+        var sandbox = await AgentHarness.Driver(driver).StartAsync(spec, new Dropped(), CancellationToken.None);
+        var startedAt = DateTimeOffset.UtcNow;
+        await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt), CancellationToken.None);
+        var buffer = new byte[4];
+        await AgentHarness.UntilAsync(async () => await sandbox.ReadOutputAsync(OutputStream.Stdout, 0, buffer, CancellationToken.None) == 4,
+            "the first line written");
+        await api.AppendLogsAsync(lease.TaskId, new LogChunkBody(lease.Epoch, 0, [new AgentLogLine(startedAt, LogStream.Stdout, "one")]),
+            CancellationToken.None);
+        journal.Save(new SandboxRecord(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, sandbox.Handle, startedAt, null,
+            new LogCheckpoint(1, 4, 0)));
+        return (run, lease, sandbox);
+    }
+
+    private static string ScratchOf(AgentHarness harness, ISandbox sandbox) => Path.Combine(harness.ScratchRoot, sandbox.Handle.SandboxId);
+
+    private static string? Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z') ? null : stat;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private sealed class Dropped : ISandboxOutput
+    {
+        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}
