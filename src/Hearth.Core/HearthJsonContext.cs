@@ -60,7 +60,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(RegisteredImageListView))]
 [JsonSerializable(typeof(CreateWorkflowRunBody))]
 [JsonSerializable(typeof(WorkflowRunView))]
-[JsonSerializable(typeof(IReadOnlyList<AgentView>))]
+[JsonSerializable(typeof(AgentListView))]
 [JsonSerializable(typeof(TaskSpec))]
 [JsonSerializable(typeof(WorkflowPlan))]
 [JsonSerializable(typeof(List<AttemptRecord>))]

@@ -80,6 +80,19 @@ public interface IRunStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>How many tasks each agent holds under a lease (leased or running), by agent id.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct);
+
+    /// <summary>Pending tasks claimable now (no back-off left), oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<PendingTask>> ListPendingTasksAsync(DateTimeOffset now, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Fails a task still pending (no agent could ever take it) with <paramref name="reason"/>, releasing its locks and
+    /// ending its run when it was the run's last live task (a workflow's outcome stays the scheduler's). False when
+    /// the task is no longer pending.
+    /// </summary>
+    Task<bool> FailPendingAsync(string taskId, string reason, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>Registers (or re-registers) an image; a default one replaces the previous default.</summary>
     Task RegisterImageAsync(RegisteredImage image, CancellationToken ct);
 

@@ -51,6 +51,9 @@ public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, 
 
 public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
 
+/// <summary>A pending task as placement sees it: what it needs and since when it has waited.</summary>
+public sealed record PendingTask(string Id, string RunId, string Name, TaskSpec Spec, DateTimeOffset QueuedAt);
+
 
 
 /// <summary>An image registered with the defaults a run in it gets; at most one is the default image.</summary>

@@ -128,7 +128,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
 
             string[][] commands =
             [
-                ["list"], ["status", id], ["kill", id], ["locks", "list"], ["users", "list"], ["secrets", "list"],
+                ["list"], ["status", id], ["kill", id], ["agents"], ["locks", "list"], ["users", "list"], ["secrets", "list"],
                 ["audit"], ["images", "list", "--store", Path.Combine(dir, "images")], ["images", "registered"],
                 ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"],
             ];

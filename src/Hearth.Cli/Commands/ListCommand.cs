@@ -21,12 +21,12 @@ public static class ListCommand
                 Output.Json(list);
                 return 0;
             }
-            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "ATTEMPT", "DRIVER", "IMAGE", "LIMITS", "AGENT", "COMMAND"],
+            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "ATTEMPT", "DRIVER", "IMAGE", "LIMITS", "AGENT", "COMMAND", "WAITING"],
                 list.Runs.Select(r => (IReadOnlyList<string>)
                 [
                     r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
                     Output.Duration(r), Output.Attempt(r), Output.Driver(r), r.Image ?? "-", Output.Limits(r), r.AgentId ?? "-",
-                    Truncate(r.CommandSummary, 40),
+                    Truncate(r.CommandSummary, 40), r.Waiting is { } why ? why["waiting: ".Length..] : "-",
                 ]));
             return 0;
         });

@@ -24,6 +24,7 @@ public static class StatusCommand
                 ("STATUS", Output.State(run.Status)),
                 ("EXIT CODE", run.ExitCode?.ToString() ?? "-"),
                 ("REASON", run.Reason ?? "-"),
+                ("WAITING", run.Waiting ?? "-"),
                 ("COMMAND", run.Command is { } argv ? string.Join(' ', argv) : run.CommandSummary),
                 ("CREATED", run.CreatedAt.ToString("u")),
                 ("STARTED", run.StartedAt?.ToString("u") ?? "-"),

@@ -56,6 +56,11 @@ public sealed record RunView
     public DateTimeOffset? EndedAt { get; init; }
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }
+    /// <summary>
+    /// Why a pending task waits for an agent, from the live agents and the task's needs ("waiting: no live agent has
+    /// driver bubblewrap", "waiting: all 2 agents with labels group=test are busy (8 of 8 slots taken)"); null otherwise.
+    /// </summary>
+    public string? Waiting { get; init; }
     public string? CreatedBy { get; init; }
     public string? Driver { get; init; }
     public string? Image { get; init; }

@@ -24,4 +24,6 @@ public sealed record RunTask
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }
     public IReadOnlyList<AttemptRecord> History { get; init; } = [];
+    /// <summary>Labels an agent must carry to take the task (its spec's requirements, a pinned driver's among them).</summary>
+    public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
 }

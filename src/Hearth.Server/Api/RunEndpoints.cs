@@ -6,6 +6,7 @@ using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
 using Hearth.Server.OpenApi;
+using Hearth.Server.Placement;
 
 namespace Hearth.Server.Api;
 
@@ -16,7 +17,7 @@ public static class RunEndpoints
         var runs = app.MapGroup("/api/v1/runs");
 
         runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers,
-            ImageDefaults images, ServerOptions options, CancellationToken ct) =>
+            ImageDefaults images, ServerOptions options, AgentFleet fleet, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
@@ -38,7 +39,7 @@ public static class RunEndpoints
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new LockBusyDetails(busy.Name, busy.HolderRun));
             }
             AuditTarget.Set(http, run.Id);
-            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+            return ApiResults.Json(RunView.From(run) with { Waiting = await fleet.WaitingAsync(run, ct) }, StatusCodes.Status201Created);
         })
             .WithSummary("Start a run")
             .Body<CreateRunBody>()
@@ -48,7 +49,7 @@ public static class RunEndpoints
             .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
             .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY");
 
-        runs.MapGet("", async (string? status, int? limit, IRunStore store, CancellationToken ct) =>
+        runs.MapGet("", async (string? status, int? limit, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {
             var states = new List<RunState>();
             foreach (var name in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -59,14 +60,21 @@ public static class RunEndpoints
             }
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
-            return ApiResults.Json(new RunListView(list.Select(RunView.ListItem).ToList()));
+            var agents = list.Any(r => r.Tasks.Any(t => t.State == TaskState.Pending)) ? await fleet.SnapshotAsync(ct) : [];
+            var now = time.GetUtcNow();
+            return ApiResults.Json(new RunListView(list.Select(r => RunView.ListItem(r) with
+            {
+                Waiting = r.Tasks.Select(t => AgentFleet.Waiting(t, agents, now)).FirstOrDefault(w => w is not null),
+            }).ToList()));
         })
             .WithSummary("List runs, newest first")
             .Answers<RunListView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
-        runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>
-            await store.GetRunAsync(id, ct) is { } run ? ApiResults.Json(RunView.From(run)) : ApiResults.NotFound($"no run with id '{id}'"))
+        runs.MapGet("/{id}", async (string id, IRunStore store, AgentFleet fleet, CancellationToken ct) =>
+            await store.GetRunAsync(id, ct) is { } run
+                ? ApiResults.Json(RunView.From(run) with { Waiting = await fleet.WaitingAsync(run, ct) })
+                : ApiResults.NotFound($"no run with id '{id}'"))
             .WithSummary("One run")
             .Answers<RunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");

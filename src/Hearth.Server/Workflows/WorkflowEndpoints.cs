@@ -8,6 +8,7 @@ using Hearth.Store.Access;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
 using Hearth.Server.OpenApi;
+using Hearth.Server.Placement;
 
 namespace Hearth.Server.Workflows;
 
@@ -56,20 +57,17 @@ public static class WorkflowEndpoints
             .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
             .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND");
 
-        group.MapGet("/{id}", async (string id, IRunStore store, ServerOptions options, TimeProvider time, CancellationToken ct) =>
+        group.MapGet("/{id}", async (string id, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {
             var run = await store.GetRunAsync(id, ct);
             if (run?.Plan is not { } plan) return ApiResults.NotFound($"no workflow run with id '{id}'");
-            var agents = await store.ListAgentsAsync(ct);
-            var recent = time.GetUtcNow() - TimeSpan.FromSeconds(Math.Max(60, options.LeaseTtl.TotalSeconds * 3));
-            var groups = agents.Where(a => a.LastSeenAt >= recent && a.Labels.ContainsKey("machine")).Select(a => a.Labels["machine"]).ToHashSet(StringComparer.Ordinal);
+            var agents = await fleet.SnapshotAsync(ct);
+            var now = time.GetUtcNow();
             var tasks = run.Tasks.ToDictionary(t => t.Name, StringComparer.Ordinal);
             var steps = plan.Steps.Select(step =>
             {
                 tasks.TryGetValue(step.Id, out var task);
-                var reason = task?.Reason;
-                if (task is { State: TaskState.Pending } && step.Machine is { } machine && !groups.Contains(machine))
-                    reason = $"waiting: no agent in group {machine}";
+                var reason = (task is null ? null : AgentFleet.Waiting(task, agents, now)) ?? task?.Reason;
                 return new WorkflowStepView
                 {
                     Id = step.Id,
@@ -88,7 +86,8 @@ public static class WorkflowEndpoints
                     EndedAt = task?.EndedAt,
                 };
             }).ToList();
-            return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }), plan.Name, plan.Source, plan.Variables, steps));
+            var waiting = steps.Where(s => s.State == TaskState.Pending).Select(s => s.Reason).FirstOrDefault(r => r?.StartsWith("waiting:", StringComparison.Ordinal) == true);
+            return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }) with { Waiting = waiting }, plan.Name, plan.Source, plan.Variables, steps));
         })
             .WithSummary("A workflow run and its steps")
             .Answers<WorkflowRunView>()

@@ -9,7 +9,7 @@ public abstract partial class SqlRunStore
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
     private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before";
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, requirements";
 
     public async Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct)
     {
@@ -187,5 +187,6 @@ public abstract partial class SqlRunStore
         History = FromJson<List<AttemptRecord>>(r.GetString(14)),
         Name = r.GetString(15),
         NotBefore = Time(r, 16),
+        Requirements = FromJson<Dictionary<string, string>>(r.GetString(17)),
     };
 }
