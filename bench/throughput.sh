@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Trivial tasks per second through a real server + N agents against the raw SQL claim loop on the same database,
 # on SQLite and on a throwaway PostgreSQL cluster (default settings: fsync and synchronous_commit on).
-# Usage: bench/throughput.sh [TASKS] [AGENTS] [ROUNDS]
+# Usage: bench/throughput.sh [TASKS] [AGENTS] [ROUNDS] [--simulated] [--servers N]
+#   --simulated  the harness plays the agents over the real protocol (no sandbox): what the server can dispatch
+#   --servers N  N servers on the PostgreSQL database, agents spread over them (SQLite is then skipped)
 set -euo pipefail
 tasks=${1:-1000}; agents=${2:-8}; rounds=${3:-3}
+extra=("${@:4}")
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dotnet build "$root/bench/Hearth.Bench.Throughput" -c Release -nologo -v q >/dev/null
 bench="$root/bench/Hearth.Bench.Throughput/bin/Release/net10.0/Hearth.Bench.Throughput.dll"
@@ -12,7 +15,10 @@ bench="$root/bench/Hearth.Bench.Throughput/bin/Release/net10.0/Hearth.Bench.Thro
 export HEARTH_BINARY="$root/.artifacts/hearth/hearth"
 
 echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) vCPU ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
-dotnet "$bench" sqlite "$tasks" "$agents" "$rounds"
+if [[ " ${extra[*]} " != *" --servers "* ]]; then
+  sqlite_extra=(); [[ " ${extra[*]} " == *" --simulated "* ]] && sqlite_extra=(--simulated)
+  dotnet "$bench" sqlite "$tasks" "$agents" "$rounds" "${sqlite_extra[@]}"
+fi
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pgroot=$(mktemp -d /tmp/hearth-bench-pg-XXXX)
@@ -24,4 +30,5 @@ trap '"${runas[@]}" "$pgbin/pg_ctl" stop -m immediate -D "$pgroot/data" >/dev/nu
   -o "-p $port -k $pgroot -c listen_addresses=127.0.0.1 -c max_connections=300" >/dev/null
 "${runas[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U hearth bench
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}')"
-dotnet "$bench" postgres "Host=127.0.0.1;Port=$port;Username=hearth;Database=bench" "$tasks" "$agents" "$rounds"
+dotnet "$bench" postgres "Host=127.0.0.1;Port=$port;Username=hearth;Database=bench" "$tasks" "$agents" "$rounds" "${extra[@]}"
+

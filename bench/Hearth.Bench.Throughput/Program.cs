@@ -11,10 +11,17 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 
 // Trivial tasks per second through a real `hearth server` and N `hearth agent` processes (capacity 1, process driver,
-// `true`), against the raw SQL claim loop on the same database in the same run.
-// Usage: Hearth.Bench.Throughput sqlite [tasks] [agents] [rounds]
+// `true`), against the raw SQL claim loop on the same database in the same run. With --simulated the agents are played
+// over the real protocol by this harness (lease, report success at once, no sandbox): what the server can dispatch.
+// With --servers N (PostgreSQL) N servers share the database; agents are spread over them.
+// Usage: Hearth.Bench.Throughput sqlite [tasks] [agents] [rounds] [--simulated]
 //        Hearth.Bench.Throughput postgres "<connection string of an empty database>" [tasks] [agents] [rounds]
+//            [--simulated] [--servers N]
+var simulated = args.Contains("--simulated");
+var serverCount = args.SkipWhile(a => a != "--servers").Skip(1).Select(int.Parse).FirstOrDefault(1);
+args = args.Where((a, i) => a is not ("--simulated" or "--servers") && (i == 0 || args[i - 1] != "--servers")).ToArray();
 var driver = args.ElementAtOrDefault(0) ?? "sqlite";
+if (serverCount > 1 && driver != "postgres") throw new ArgumentException("--servers: several servers share only a PostgreSQL database");
 var rest = driver == "postgres" ? args.Skip(2).ToArray() : args.Skip(1).ToArray();
 var tasks = int.Parse(rest.ElementAtOrDefault(0) ?? "1000");
 var agentCount = int.Parse(rest.ElementAtOrDefault(1) ?? "8");
@@ -37,24 +44,37 @@ await File.WriteAllTextAsync(config, $"""
       driver: {driver}
     """ + (connectionString is null ? $"\n  path: {dbPath}\n" : $"\n  connection_string: '{connectionString}'\n"));
 
-var port = FreePort();
 var processes = new List<HearthProcess>();
+SimulatedAgents? players = null;
 try
 {
+    var port = FreePort();
     var server = new HearthProcess(["server", "--config", config, "--listen", $"127.0.0.1:{port}"]);
     processes.Add(server);
     var boot = await server.WaitForAsync("listening on", TimeSpan.FromSeconds(60));
     var adminKey = Regex.Match(boot, @"admin API key: (\S+)").Groups[1].Value;
     var agentToken = Regex.Match(boot, @"agent token: (\S+)").Groups[1].Value;
     var url = $"http://127.0.0.1:{port}";
+    var urls = new List<string> { url };
+    var servers = new List<HearthProcess> { server };
+    for (var i = 1; i < serverCount; i++)
+    {
+        var otherPort = FreePort();
+        var other = new HearthProcess(["server", "--config", config, "--listen", $"127.0.0.1:{otherPort}"]);
+        processes.Add(other);
+        servers.Add(other);
+        await other.WaitForAsync("listening on", TimeSpan.FromSeconds(60));
+        urls.Add($"http://127.0.0.1:{otherPort}");
+    }
     var agents = new List<HearthProcess>();
     var tokenFile = Path.Combine(work, "agent-token");
     await File.WriteAllTextAsync(tokenFile, agentToken);
     File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    for (var i = 0; i < agentCount; i++)
+    if (simulated) players = await SimulatedAgents.StartAsync(urls, agentToken, agentCount);
+    for (var i = 0; i < (simulated ? 0 : agentCount); i++)
     {
         // The bench measures the protocol, not a sandbox: its agents run the process driver, as their operator allows.
-        var agent = new HearthProcess(["agent", "--server", url, "--token-file", tokenFile, "--name", $"bench-{i}", "--capacity", "1",
+        var agent = new HearthProcess(["agent", "--server", urls[i % urls.Count], "--token-file", tokenFile, "--name", $"bench-{i}", "--capacity", "1",
             "--drivers", "process", "--default-driver", "process", "--scratch", Path.Combine(work, $"scratch-{i}")]);
         processes.Add(agent);
         agents.Add(agent);
@@ -84,36 +104,50 @@ try
     }
     var raw = new RawFloor(store, loop, connect);
 
+    void Freeze()
+    {
+        players?.Pause();
+        foreach (var agent in agents) agent.Signal(19);
+    }
+    void Thaw()
+    {
+        players?.Resume();
+        foreach (var agent in agents) agent.Signal(18);
+    }
+
     // Warm-up: JIT in the server and agents, connection pools, both loops.
+    Thaw();
     await api.SubmitAsync(agentCount * 10, agentCount);
     await api.WaitForAllAsync(agentCount * 10, TimeSpan.FromMinutes(2));
     await raw.MeasureAsync(200, agentCount);
 
-    Console.WriteLine($"driver={driver} tasks={tasks} agents={agentCount} rounds={rounds} cpus={Environment.ProcessorCount} hearth={Environment.GetEnvironmentVariable("HEARTH_BINARY") ?? "hearth.dll (JIT)"}");
+    Console.WriteLine($"driver={driver} servers={serverCount} agents={(simulated ? "simulated" : "hearth agent")} " +
+        $"tasks={tasks} agents={agentCount} rounds={rounds} cpus={Environment.ProcessorCount} hearth={Environment.GetEnvironmentVariable("HEARTH_BINARY") ?? "hearth.dll (JIT)"}");
     var apiRates = new List<double>();
     var rawRates = new List<double>();
     var submitRates = new List<double>();
     for (var round = 0; round < rounds; round++)
     {
         // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's measurement.
-        foreach (var agent in agents) agent.Signal(19);
+        Freeze();
         submitRates.Add(await api.SubmitAsync(tasks, agentCount));
-        var (serverCpu, agentCpu, machineCpu) = (server.CpuTime, Sum(agents.Select(a => a.CpuTime)), MachineCpu.Busy());
+        var (serverCpu, agentCpu, machineCpu) = (Sum(servers.Select(s => s.CpuTime)), Sum(agents.Select(a => a.CpuTime)),
+            MachineCpu.Busy());
         var start = DateTimeOffset.UtcNow;
         Console.Error.WriteLine($"round {round + 1}: the agents drain the queue");
-        foreach (var agent in agents) agent.Signal(18);
+        Thaw();
         var end = await api.WaitForAllAsync(tasks, TimeSpan.FromMinutes(10));
         apiRates.Add(tasks / (end - start).TotalSeconds);
         // Where the time goes: CPU per task in the server and in the agents while they drained the queue.
-        var perTask = $"CPU per task: server {(server.CpuTime - serverCpu).TotalMilliseconds / tasks:F2} ms, " +
+        var perTask = $"CPU per task: servers {(Sum(servers.Select(s => s.CpuTime)) - serverCpu).TotalMilliseconds / tasks:F2} ms, " +
             $"agents {(Sum(agents.Select(a => a.CpuTime)) - agentCpu).TotalMilliseconds / tasks:F2} ms, " +
             $"whole machine {(MachineCpu.Busy() - machineCpu).TotalMilliseconds / tasks:F2} ms";
 
         // The agents stay frozen while the raw loop runs, so that only the server's idle polls touch the database.
-        foreach (var agent in agents) agent.Signal(19);
+        Freeze();
         var (rawRate, rawCpu) = await raw.MeasureAsync(tasks, agentCount);
         rawRates.Add(rawRate);
-        foreach (var agent in agents) agent.Signal(18);
+        Thaw();
         var execFloor = await MachineCpu.ExecFloorAsync(tasks);
         Console.WriteLine($"round {round + 1}: server + {agentCount} agents {apiRates[^1]:F0} tasks/s, raw SQL {rawRates[^1]:F0} tasks/s " +
             $"(submissions {submitRates[^1]:F0} runs/s; {perTask}; raw loop, whole machine {rawCpu.TotalMilliseconds:F2} ms per task; " +
@@ -127,6 +161,7 @@ try
 }
 finally
 {
+    if (players is not null) await players.DisposeAsync();
     foreach (var process in Enumerable.Reverse(processes)) await process.DisposeAsync();
     SqliteConnection.ClearAllPools();
     Directory.Delete(work, recursive: true);

@@ -106,7 +106,9 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(sp => StoreFactory.CreateLeaderLock(store, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new IdGenerator());
+        builder.Services.AddSingleton(sp => StoreFactory.CreateChangeFeed(store, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Signals>();
+        builder.Services.AddHostedService<ChangeListener>();
         builder.Services.AddSingleton<WorkBoard>();
         builder.Services.AddSingleton<ImageDefaults>();
         builder.Services.AddSingleton<HearthMetrics>();

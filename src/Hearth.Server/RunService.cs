@@ -22,6 +22,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         await store.CreateRunAsync(run, [new NewTask(TaskIds.ForCommand(run.Id), "main", spec, maxAttempts)], ct);
         metrics.RunsCreated.WithLabels(run.Kind).Inc();
         board.Offer(spec.Requirements);
+        signals.PulseElsewhere(SignalKeys.Work);
         return (await store.GetRunAsync(run.Id, ct))!;
     }
 

@@ -1,5 +1,6 @@
 using Hearth.Server.Configuration;
 using Hearth.Store;
+using Hearth.Store.Changes;
 using Hearth.Store.Postgres;
 using Hearth.Store.Sqlite;
 
@@ -20,5 +21,12 @@ public static class StoreFactory
     {
         PostgresRunStore postgres => new PostgresLeaderLock(postgres.ConnectionString, time),
         _ => new SingleServerLeader(),
+    };
+
+    /// <summary>How this server hears the others: PostgreSQL's NOTIFY when servers share a database; nobody else on SQLite.</summary>
+    public static IChangeFeed CreateChangeFeed(IRunStore store, TimeProvider time) => store switch
+    {
+        PostgresRunStore postgres => new PostgresChangeFeed(postgres.ConnectionString, time),
+        _ => new LocalChangeFeed(),
     };
 }

@@ -80,6 +80,9 @@ public interface IRunStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>The agent takes no more work, on every server, from <paramref name="now"/> on; false for an unknown agent.</summary>
+    Task<bool> DrainAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
+
     /// <summary>How many tasks each agent holds under a lease (leased or running), by agent id.</summary>
     Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct);
 

@@ -49,7 +49,11 @@ public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool 
 
 public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version);
 
-public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt);
+public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt)
+{
+    /// <summary>When the agent asked to take no more work; null while it takes work.</summary>
+    public DateTimeOffset? DrainingSince { get; init; }
+}
 
 /// <summary>A pending task as placement sees it: what it needs and since when it has waited.</summary>
 public sealed record PendingTask(string Id, string RunId, string Name, TaskSpec Spec, DateTimeOffset QueuedAt);

@@ -167,6 +167,22 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task A_drained_agent_stays_drained_from_its_first_drain_and_an_unknown_one_is_not_drained()
+    {
+        var agent = await Store.RegisterAgentAsync(new AgentRegistration("a1", new Dictionary<string, string>(), 1, "1.0"),
+            Time.GetUtcNow(), CancellationToken.None);
+        Assert.Null(Assert.Single(await Store.ListAgentsAsync(CancellationToken.None)).DrainingSince);
+
+        var drainedAt = Time.GetUtcNow();
+        Assert.True(await Store.DrainAgentAsync(agent.Id, drainedAt, CancellationToken.None));
+        Advance(TimeSpan.FromSeconds(5));
+        Assert.True(await Store.DrainAgentAsync(agent.Id, Time.GetUtcNow(), CancellationToken.None));
+
+        Assert.Equal(drainedAt, Assert.Single(await Store.ListAgentsAsync(CancellationToken.None)).DrainingSince);
+        Assert.False(await Store.DrainAgentAsync("no-such-agent", Time.GetUtcNow(), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Migrating_again_changes_nothing()
     {
         var run = await CreateRunAsync();

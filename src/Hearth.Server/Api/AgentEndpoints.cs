@@ -48,12 +48,13 @@ public static class AgentEndpoints
         {
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
-            dispatcher.Drain(body.Value!.AgentId);
+            if (!await dispatcher.DrainAsync(body.Value!.AgentId, ct)) return ApiResults.NotFound($"agent {body.Value!.AgentId} is not registered");
             return ApiResults.Json(EmptyView.Instance);
         })
-            .WithSummary("Take no more work")
+            .WithSummary("Take no more work (on every server sharing the store)")
             .Body<LeaseBody>()
-            .Answers<EmptyView>();
+            .Answers<EmptyView>()
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         agent.MapPost("/tasks/{id}/running", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
             HearthMetrics metrics, CancellationToken ct) =>

@@ -14,9 +14,7 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
-    private readonly ConcurrentDictionary<string, (IReadOnlyDictionary<string, string> Labels, DateTimeOffset Touched)> _agents = new();
-
-    private readonly ConcurrentDictionary<string, bool> _draining = new();
+    private readonly ConcurrentDictionary<string, (AgentRecord Agent, DateTimeOffset Touched)> _agents = new();
 
     /// <summary>
     /// A poll takes work only while it is younger than a quarter of the lease TTL, then ends empty (the agent polls again).
@@ -26,28 +24,29 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// </summary>
     private TimeSpan MaxWait => options.LongPoll < options.LeaseTtl / 4 ? options.LongPoll : options.LeaseTtl / 4;
 
-    /// <summary>The agent takes no more work: its poll in flight returns empty, now.</summary>
-    public void Drain(string agentId)
+    /// <summary>
+    /// The agent takes no more work, from any server: its poll in flight returns empty, now. False for an unknown agent.
+    /// </summary>
+    public async Task<bool> DrainAsync(string agentId, CancellationToken ct)
     {
-        _draining[agentId] = true;
-        signals.Pulse(SignalKeys.Work);
+        if (!await store.DrainAgentAsync(agentId, time.GetUtcNow(), ct)) return false;
+        _agents.TryRemove(agentId, out _);
+        signals.Pulse(SignalKeys.Agent(agentId));
+        return true;
     }
 
     public async Task<LeaseView?> WaitForLeaseAsync(LeaseBody body, CancellationToken ct)
     {
-        var labels = await LabelsOfAsync(body.AgentId, ct);
-        if (labels is null) return null;
         var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds));
         var until = time.GetUtcNow() + wait;
         while (true)
         {
             var broadcast = signals.Prepare(SignalKeys.Work);
+            var agentChanged = signals.Prepare(SignalKeys.Agent(body.AgentId));
+            var agent = await AgentAsync(body.AgentId, ct);
+            if (agent is null || agent.DrainingSince is not null) return null;
+            var labels = agent.Labels;
             var offered = board.Join(labels);
-            if (_draining.ContainsKey(body.AgentId))
-            {
-                board.Leave(offered);
-                return null;
-            }
             var now = time.GetUtcNow();
             var lease = await store.ClaimAsync(new ClaimRequest(body.AgentId, labels, now, options.LeaseTtl), CancellationToken.None);
             if (lease is not null)
@@ -68,7 +67,8 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
             }
             try
             {
-                await Signals.WaitAsync(Task.WhenAny(broadcast, offered.Task), left < Recheck ? left : Recheck, time, ct);
+                await Signals.WaitAsync(Task.WhenAny(broadcast, offered.Task, agentChanged), left < Recheck ? left : Recheck, time, ct);
+                if (agentChanged.IsCompleted) _agents.TryRemove(body.AgentId, out _);
             }
             catch (OperationCanceledException)
             {
@@ -87,9 +87,10 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// </summary>
     public async Task<ClaimRequest?> NextClaimAsync(LeaseBody body, CancellationToken ct)
     {
-        if (_draining.ContainsKey(body.AgentId)) return null;
-        var labels = await LabelsOfAsync(body.AgentId, ct);
-        return labels is null ? null : new ClaimRequest(body.AgentId, labels, time.GetUtcNow(), options.LeaseTtl);
+        var agent = await AgentAsync(body.AgentId, ct);
+        return agent is null || agent.DrainingSince is not null
+            ? null
+            : new ClaimRequest(body.AgentId, agent.Labels, time.GetUtcNow(), options.LeaseTtl);
     }
 
     /// <summary>What the agent gets for a lease its claim took; the run's watchers see it leased.</summary>
@@ -108,14 +109,18 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
         signals.Pulse(SignalKeys.Work);
     }
 
-    private async Task<IReadOnlyDictionary<string, string>?> LabelsOfAsync(string agentId, CancellationToken ct)
+    /// <summary>
+    /// The agent as the store has it, read again at least every <see cref="TouchEvery"/> (and at once when any server
+    /// announces a change of it, such as a drain); each read also records that the agent was seen.
+    /// </summary>
+    private async Task<AgentRecord?> AgentAsync(string agentId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_agents.TryGetValue(agentId, out var known) && now - known.Touched < TouchEvery) return known.Labels;
+        if (_agents.TryGetValue(agentId, out var known) && now - known.Touched < TouchEvery) return known.Agent;
         var agent = (await store.ListAgentsAsync(ct)).FirstOrDefault(a => a.Id == agentId);
         if (agent is null) return null;
         await store.TouchAgentAsync(agentId, now, ct);
-        _agents[agentId] = (agent.Labels, now);
-        return agent.Labels;
+        _agents[agentId] = (agent, now);
+        return agent;
     }
 }

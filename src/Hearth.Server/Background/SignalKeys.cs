@@ -7,4 +7,7 @@ public static class SignalKeys
     public static string Run(string runId) => "run:" + runId;
 
     public static string Stop(string taskId) => "stop:" + taskId;
+
+    /// <summary>An agent's record changed (it was drained).</summary>
+    public static string Agent(string agentId) => "agent:" + agentId;
 }

@@ -15,7 +15,9 @@ namespace Hearth.Server.Logs;
 public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider time)
 {
     private const int PageSize = 1000;
-    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+    // New lines are pushed (this server's writes, other servers' through the change feed); the re-check only bounds
+    // what a lost notification could cost.
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public async Task<LogPageView> PageAsync(Run run, long from, string? taskId, CancellationToken ct)

@@ -101,5 +101,9 @@ internal static class PostgresSchema
             registered_at BIGINT NOT NULL
         );
         """,
+        """
+        -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
+        ALTER TABLE agents ADD COLUMN draining_since bigint;
+        """,
     ];
 }

@@ -28,13 +28,17 @@ public abstract partial class SqlRunStore
     {
         await using var connection = await OpenAsync(ct);
         await using var command = Command(connection, null,
-            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at FROM agents ORDER BY last_seen_at DESC, id;");
+            "SELECT id, name, labels, capacity, version, registered_at, last_seen_at, draining_since FROM agents " +
+            "ORDER BY last_seen_at DESC, id;");
         await using var reader = await command.ExecuteReaderAsync(ct);
         var agents = new List<AgentRecord>();
         while (await reader.ReadAsync(ct))
         {
             agents.Add(new AgentRecord(reader.GetString(0), reader.GetString(1), FromJson<Dictionary<string, string>>(reader.GetString(2)),
-                reader.GetInt32(3), reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6)!.Value));
+                reader.GetInt32(3), reader.GetString(4), Time(reader, 5)!.Value, Time(reader, 6)!.Value)
+            {
+                DrainingSince = Time(reader, 7),
+            });
         }
         return agents;
     }
@@ -43,6 +47,15 @@ public abstract partial class SqlRunStore
     {
         await using var connection = await OpenAsync(ct);
         await ExecAsync(connection, null, "UPDATE agents SET last_seen_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", agentId));
+    }
+
+    public async Task<bool> DrainAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var changed = await ExecAsync(connection, null,
+            "UPDATE agents SET draining_since = COALESCE(draining_since, @now) WHERE id = @id;", ct,
+            ("@now", Ms(now)), ("@id", agentId));
+        return changed > 0;
     }
 
     public async Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct)

@@ -102,5 +102,9 @@ internal static class SqliteSchema
             registered_at BIGINT NOT NULL
         );
         """,
+        """
+        -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
+        ALTER TABLE agents ADD COLUMN draining_since INTEGER;
+        """,
     ];
 }
