@@ -14,6 +14,13 @@ public interface IRunStore
     /// <summary>Stores the run and its tasks in one transaction; durable when this returns.</summary>
     Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, CancellationToken)"/> under an idempotency key (unique per
+    /// <see cref="Run.CreatedBy"/>): when a run was created with that key already, nothing is written and that run is named,
+    /// also when two requests with the key race (the unique index decides).
+    /// </summary>
+    Task<CreatedRun> CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct);
+
     Task<Run?> GetRunAsync(string id, CancellationToken ct);
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);

@@ -62,3 +62,13 @@ public sealed record PendingTask(string Id, string RunId, string Name, TaskSpec 
 
 /// <summary>An image registered with the defaults a run in it gets; at most one is the default image.</summary>
 public sealed record RegisteredImage(string Reference, double? Cpus, long? MemoryBytes, bool IsDefault, string RegisteredBy, DateTimeOffset RegisteredAt);
+
+/// <summary>
+/// An idempotency key a front door sent with a request to create a run, and a hash of that request: the same key from
+/// the same user returns the run created first; the same key with another request is refused.
+/// </summary>
+public sealed record IdempotencyKey(string Key, string RequestHash);
+
+/// <param name="Created">False when the key named a run created earlier: <see cref="RunId"/> is that run.</param>
+/// <param name="SameRequest">For a run created earlier, whether it was created from the same request.</param>
+public sealed record CreatedRun(string RunId, bool Created, bool SameRequest = true);

@@ -37,6 +37,11 @@ public sealed record CreateRunBody
     public string? GitPath { get; init; }
     /// <summary>A secret whose value is the clone's credentials (a token, or user:token).</summary>
     public string? GitSecret { get; init; }
+    /// <summary>
+    /// The same key (per user) returns the run it created first instead of a second one; the same key with another
+    /// request is refused (409 IDEMPOTENCY_KEY_REUSED). The <c>Idempotency-Key</c> header does the same.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
 }
 
 /// <summary>A run as the API shows it. Lists carry <see cref="CommandSummary"/> only; GET of one run the whole argv too.</summary>
@@ -138,6 +143,9 @@ public sealed record LogPageView(string RunId, RunState Status, IReadOnlyList<Lo
 public sealed record LogEndView(string RunId, RunState Status, int? ExitCode, string? Reason, long Next);
 
 public sealed record ErrorView(string Error, string Code, object? Details = null);
+
+/// <summary>The details of 409 IDEMPOTENCY_KEY_REUSED: the key, and the run it created first.</summary>
+public sealed record IdempotencyKeyReusedDetails(string IdempotencyKey, string RunId);
 
 /// <summary>POST /api/v1/images: register an image with the defaults its runs get.</summary>
 public sealed record RegisterImageBody(string? Image, double? Cpus, long? MemoryBytes, bool Default);

@@ -7,6 +7,7 @@ using Hearth.Server.Logs;
 using Hearth.Store;
 using Hearth.Server.OpenApi;
 using Hearth.Server.Placement;
+using Hearth.Server.Creation;
 
 namespace Hearth.Server.Api;
 
@@ -21,6 +22,8 @@ public static class RunEndpoints
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
+            var (key, keyError) = IdempotencyKeys.Read(http, body.Value!.IdempotencyKey, RunService.CommandKind, body.Value with { IdempotencyKey = null });
+            if (keyError is not null) return ApiResults.Invalid(keyError);
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
@@ -29,25 +32,31 @@ public static class RunEndpoints
                 return refused;
             var (pinned, driverRefused) = drivers.Apply(caller.Role, spec);
             if (pinned is null) return driverRefused!;
-            Run run;
+            RunCreation created;
             try
             {
-                run = await service.CreateCommandRunAsync(pinned, maxAttempts, Caller.From(http).Name, ct);
+                created = await service.CreateCommandRunAsync(pinned, maxAttempts, caller.Name, key, ct);
             }
             catch (Store.Locks.LockBusyException busy)
             {
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new LockBusyDetails(busy.Name, busy.HolderRun));
             }
-            AuditTarget.Set(http, run.Id);
-            return ApiResults.Json(RunView.From(run) with { Waiting = await fleet.WaitingAsync(run, ct) }, StatusCodes.Status201Created);
+            catch (IdempotencyKeyReusedException reused)
+            {
+                return KeyReused(reused);
+            }
+            AuditTarget.Set(http, created.Run.Id);
+            return Created(http, created, await fleet.WaitingAsync(created.Run, ct));
         })
             .WithSummary("Start a run")
             .Body<CreateRunBody>()
+            .WithDescription(IdempotencyDescription)
             .Answers<RunView>(StatusCodes.Status201Created)
+            .Answers<RunView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
             .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
-            .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY");
+            .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY", "IDEMPOTENCY_KEY_REUSED");
 
         runs.MapGet("", async (string? status, int? limit, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {
@@ -116,6 +125,23 @@ public static class RunEndpoints
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
+
+    public const string IdempotencyDescription =
+        "With an `Idempotency-Key` header (or `idempotency_key` in the body), the same key from the same user returns the run it "
+        + "created first (200, `Idempotent-Replayed: true`) instead of creating a second one, after a server restart too; the "
+        + "same key with a different request is refused with 409 `IDEMPOTENCY_KEY_REUSED` (its details name the run).";
+
+    /// <summary>201 and the new run, or 200 and the run a key created before (marked replayed).</summary>
+    public static IResult Created(HttpContext http, RunCreation created, string? waiting)
+    {
+        var view = RunView.From(created.Run) with { Waiting = waiting };
+        if (!created.Replayed) return ApiResults.Json(view, StatusCodes.Status201Created);
+        http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+        return ApiResults.Json(view);
+    }
+
+    public static IResult KeyReused(IdempotencyKeyReusedException reused) =>
+        ApiResults.Error(StatusCodes.Status409Conflict, "IDEMPOTENCY_KEY_REUSED", reused.Message, new IdempotencyKeyReusedDetails(reused.Key, reused.RunId));
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;

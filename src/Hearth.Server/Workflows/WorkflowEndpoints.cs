@@ -9,6 +9,7 @@ using Hearth.Store;
 using Hearth.Workflows.Execution;
 using Hearth.Server.OpenApi;
 using Hearth.Server.Placement;
+using Hearth.Server.Creation;
 
 namespace Hearth.Server.Workflows;
 
@@ -23,6 +24,8 @@ public static class WorkflowEndpoints
         {
             var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
+            var (key, keyError) = IdempotencyKeys.Read(http, body.Value!.IdempotencyKey, WorkflowService.Kind, body.Value with { IdempotencyKey = null });
+            if (keyError is not null) return ApiResults.Invalid(keyError);
             var errors = PlanValidator.Validate(body.Value!.Plan);
             if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var plan = body.Value.Plan!;
@@ -47,15 +50,25 @@ public static class WorkflowEndpoints
             // Steps name no driver: one the caller's role may not run unsandboxed is pinned to a sandbox.
             var (driver, driverRefused) = drivers.ForUnnamed(Caller.From(http).Role);
             if (driverRefused is not null) return driverRefused;
-            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, ct);
-            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+            try
+            {
+                var created = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, key, ct);
+                return RunEndpoints.Created(http, created, null);
+            }
+            catch (IdempotencyKeyReusedException reused)
+            {
+                return RunEndpoints.KeyReused(reused);
+            }
         })
             .WithSummary("Start a workflow run from a plan (hearth workflow run compiles one)")
+            .WithDescription(RunEndpoints.IdempotencyDescription)
             .Body<CreateWorkflowRunBody>()
             .Answers<RunView>(StatusCodes.Status201Created)
+            .Answers<RunView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
-            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND");
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
+            .Errors(StatusCodes.Status409Conflict, "IDEMPOTENCY_KEY_REUSED");
 
         group.MapGet("/{id}", async (string id, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {

@@ -105,5 +105,12 @@ internal static class PostgresSchema
         -- Drain is the agent's state, not one server's memory: every server sharing the store stops giving it work.
         ALTER TABLE agents ADD COLUMN draining_since bigint;
         """,
+        """
+        -- Idempotency keys: a front door that sends the same key (per user) gets the run it created the first time.
+        -- request_hash tells a retry (same request) from a reuse of the key for another request.
+        ALTER TABLE runs ADD COLUMN idempotency_key text;
+        ALTER TABLE runs ADD COLUMN request_hash text;
+        CREATE UNIQUE INDEX runs_idempotency ON runs(created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        """,
     ];
 }
