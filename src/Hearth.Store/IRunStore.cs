@@ -81,6 +81,15 @@ public interface IRunStore
     /// <summary>Runs whose tasks are past their deadline and not yet asked to stop.</summary>
     Task<IReadOnlyList<string>> FindOverdueAsync(DateTimeOffset now, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Keeps the (encrypted) secret values the current attempt of a task was given, for masking its lines on any server.
+    /// Fenced by the epoch like every write about a lease.
+    /// </summary>
+    Task<WriteResult> SetSecretMaskAsync(string taskId, long epoch, string encrypted, CancellationToken ct);
+
+    /// <summary>The encrypted secret values the task was given last (null: none, or no such task).</summary>
+    Task<string?> GetSecretMaskAsync(string taskId, CancellationToken ct);
+
     Task<AgentRecord> RegisterAgentAsync(AgentRegistration registration, DateTimeOffset now, CancellationToken ct);
 
     Task<IReadOnlyList<AgentRecord>> ListAgentsAsync(CancellationToken ct);

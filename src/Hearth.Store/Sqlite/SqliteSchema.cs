@@ -113,5 +113,10 @@ internal static class SqliteSchema
         ALTER TABLE runs ADD COLUMN request_hash TEXT;
         CREATE UNIQUE INDEX runs_idempotency ON runs(created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
         """,
+        """
+        -- Masking from the task: the secret values a task was given (step secrets, git credentials), encrypted under the
+        -- secrets key, so any server masks its lines the same way, after a restart too.
+        ALTER TABLE tasks ADD COLUMN secret_mask TEXT;
+        """,
     ];
 }
