@@ -43,7 +43,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
                 return null;
             }
-            return await ReportAsync(lease, result, report, held, next(), control.Lost);
+            return await ReportAsync(lease, result, report, held, next(), control.Lost, shipper.FirstOutputAt, control.ExitedAt);
         }
         finally
         {
@@ -114,6 +114,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(time.GetUtcNow());
         var exit = await sandbox.WaitAsync(CancellationToken.None);
+        control.ExitedAt = time.GetUtcNow();
         // A line per task is noise at fleet rates: successes only at Debug.
         logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
             lease.TaskId, lease.Attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
@@ -198,9 +199,13 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, LeaseBody? next,
-        CancellationToken lost)
+        CancellationToken lost, DateTimeOffset? firstOutputAt, DateTimeOffset? exitedAt)
     {
-        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null, next);
+        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, 0, held.Count > 0 ? held : null, next)
+        {
+            FirstOutputAt = firstOutputAt,
+            ExitedAt = exitedAt,
+        };
         while (true)
         {
             try

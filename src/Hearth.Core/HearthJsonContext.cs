@@ -61,6 +61,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(CreateWorkflowRunBody))]
 [JsonSerializable(typeof(WorkflowRunView))]
 [JsonSerializable(typeof(AgentListView))]
+[JsonSerializable(typeof(StartupView))]
 [JsonSerializable(typeof(IdempotencyKeyReusedDetails))]
 [JsonSerializable(typeof(TaskSpec))]
 [JsonSerializable(typeof(WorkflowPlan))]

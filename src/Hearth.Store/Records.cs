@@ -39,7 +39,13 @@ public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, lon
 /// first (a short task whose agent never reported it running); <paramref name="Lines"/> are its last lines, numbered
 /// from <paramref name="LogOffset"/> within the attempt as in <see cref="IRunStore.AppendLogsAsync"/>.
 /// </summary>
-public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);
+public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null)
+{
+    /// <summary>When the attempt's command wrote its first line, if it wrote any (startup breakdown).</summary>
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    /// <summary>When the attempt's sandbox exited (startup breakdown).</summary>
+    public DateTimeOffset? ExitedAt { get; init; }
+}
 
 /// <param name="Ended">The epoch is the current one but the task has ended (its result was accepted, or it was stopped
 /// before it ran): nothing to renew, and no stale write either.</param>

@@ -38,6 +38,7 @@ public static class StatusCommand
                 ("AGENT", run.AgentId ?? "-"),
                 ("LOG LINES", run.LogLines.ToString()),
             };
+            if (run.Startup is { } startup) rows.Add(("STARTUP", Output.Startup(startup)));
             foreach (var (key, value) in rows) Console.Out.WriteLine($"{key,-10} {value}");
             foreach (var attempt in run.Attempts) Console.Out.WriteLine($"{"ATTEMPTS",-10} #{attempt.Attempt} on {attempt.AgentId}: {attempt.Reason}");
             return 0;

@@ -80,6 +80,8 @@ public sealed record RunView
     public DateTimeOffset? NotBefore { get; init; }
     public string? AgentId { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
+    /// <summary>Where the current attempt's start-up time went (null for a run without tasks, a workflow run).</summary>
+    public StartupView? Startup { get; init; }
 
     public static RunView From(Run run)
     {
@@ -109,6 +111,7 @@ public sealed record RunView
             NotBefore = task?.NotBefore,
             AgentId = task?.AgentId,
             Attempts = task?.History ?? [],
+            Startup = run.Plan is null && task is not null ? StartupView.From(task) : null,
         };
     }
 
@@ -129,6 +132,42 @@ public sealed record RunView
 }
 
 public sealed record RunListView(IReadOnlyList<RunView> Runs);
+
+/// <summary>
+/// The startup breakdown of a task's current attempt: queued → leased → sandbox started → first output → exited →
+/// result stored. Server times, except sandbox started, first output and exited (the agent's clock, bounded by the
+/// lease TTL). A step not reached yet is null.
+/// </summary>
+public sealed record StartupView
+{
+    public required int Attempt { get; init; }
+    public DateTimeOffset? QueuedAt { get; init; }
+    public DateTimeOffset? LeasedAt { get; init; }
+    public DateTimeOffset? SandboxStartedAt { get; init; }
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    public DateTimeOffset? ExitedAt { get; init; }
+    public DateTimeOffset? ResultStoredAt { get; init; }
+
+    /// <summary>
+    /// A retry is queued when the attempt before it ended, the first attempt when the task was created. Times from before
+    /// the attempt was queued belong to the attempt before it (the task keeps them until it is leased again): not shown.
+    /// </summary>
+    public static StartupView From(RunTask task)
+    {
+        var queued = task.Attempt > 1 && task.History.Count > 0 ? task.History[^1].EndedAt : task.QueuedAt;
+        DateTimeOffset? Own(DateTimeOffset? at) => at is { } t && queued is { } q && task.Attempt > 1 && t <= q ? null : at;
+        return new StartupView
+        {
+            Attempt = task.Attempt,
+            QueuedAt = queued,
+            LeasedAt = Own(task.LeasedAt),
+            SandboxStartedAt = Own(task.StartedAt),
+            FirstOutputAt = Own(task.FirstOutputAt),
+            ExitedAt = Own(task.ExitedAt),
+            ResultStoredAt = Transitions.Task.IsTerminal(task.State) ? task.EndedAt : null,
+        };
+    }
+}
 
 /// <param name="Step">The workflow step that wrote the line (null for ad-hoc runs and run-wide lines).</param>
 public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text, string? Step = null)

@@ -116,7 +116,11 @@ public static class AgentEndpoints
                 new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, await masks.MaskTextAsync(id, request.Error, ct)),
                 request.StartedAt is null ? null : AgentClock.StartedAt(request.StartedAt, now, options.LeaseTtl),
                 request.LogOffset,
-                request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null);
+                request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null)
+            {
+                FirstOutputAt = request.FirstOutputAt is null ? null : AgentClock.StartedAt(request.FirstOutputAt, now, options.LeaseTtl),
+                ExitedAt = request.ExitedAt is null ? null : AgentClock.StartedAt(request.ExitedAt, now, options.LeaseTtl),
+            };
             var claim = request.Next is { } next ? await dispatcher.NextClaimAsync(next, ct) : null;
             var (result, granted) = claim is null
                 ? (await store.CompleteAsync(id, request.Epoch, completion, now, ct), null)

@@ -9,7 +9,7 @@ public abstract partial class SqlRunStore
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
     private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, requirements";
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, requirements, queued_at, leased_at, first_output_at, exited_at";
 
     public Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct) => CreateRunAsync(run, tasks, null, ct);
 
@@ -222,5 +222,9 @@ public abstract partial class SqlRunStore
         Name = r.GetString(15),
         NotBefore = Time(r, 16),
         Requirements = FromJson<Dictionary<string, string>>(r.GetString(17)),
+        QueuedAt = Time(r, 18),
+        LeasedAt = Time(r, 19),
+        FirstOutputAt = Time(r, 20),
+        ExitedAt = Time(r, 21),
     };
 }

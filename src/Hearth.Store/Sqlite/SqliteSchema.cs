@@ -118,5 +118,12 @@ internal static class SqliteSchema
         -- secrets key, so any server masks its lines the same way, after a restart too.
         ALTER TABLE tasks ADD COLUMN secret_mask TEXT;
         """,
+        """
+        -- Startup breakdown of a task's current attempt: queued (queued_at), leased, sandbox started (started_at),
+        -- first output and exited (the agent's clock, bounded), result stored (ended_at).
+        ALTER TABLE tasks ADD COLUMN leased_at INTEGER;
+        ALTER TABLE tasks ADD COLUMN first_output_at INTEGER;
+        ALTER TABLE tasks ADD COLUMN exited_at INTEGER;
+        """,
     ];
 }
