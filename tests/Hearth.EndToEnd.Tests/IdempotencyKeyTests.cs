@@ -27,5 +27,14 @@ public sealed class IdempotencyKeyTests
         await cluster.StartAgentAsync();
         var logs = await cluster.CliAsync("logs", "-f", id);
         Assert.Equal((0, "deployed\n"), (logs.ExitCode, logs.Stdout));
+
+        // The attempt's startup breakdown, every step of it measured by the server and the real agent.
+        var run = System.Text.Json.JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
+        var startup = run.GetProperty("startup");
+        string[] steps = ["queued_at", "leased_at", "sandbox_started_at", "first_output_at", "exited_at", "result_stored_at"];
+        var times = steps.Select(s => startup.GetProperty(s).GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        var status = await cluster.CliAsync("status", id);
+        Assert.Matches(@"STARTUP\s+queued → leased \+\S+ → sandbox started \+\S+ → first output \+\S+ → exited \+\S+ → result stored \+\S+", status.Stdout);
     }
 }
