@@ -88,19 +88,36 @@ openapi_check() {
   "$bin/tsc" --noEmit --strict "$out/v1.d.ts" "$out/agent-v1.d.ts" >&2
 }
 
+# What the suite's agents made for sandboxes (processes, containers, mounts, cgroups, network namespaces, veths,
+# nftables elements, image leases, directories) must not outlive it: the orphan reaper, over every owner on the host
+# (the suite's scratch directories are temporary and gone by now), must find nothing. Its list is kept.
+leftovers_check() {
+  local out="$results/leftovers" code=0
+  mkdir -p "$out"
+  "$root/hearth" agent reap --dry-run --all --scratch "$out/scratch" -o json >"$out/reap.json" 2>"$out/reap.err" || code=$?
+  ((code == 0)) && return 0
+  echo "test.sh: the test run left sandbox resources behind (hearth agent reap --dry-run --all exited $code):" >&2
+  cat "$out/reap.json" "$out/reap.err" >&2
+  return 1
+}
+
 # One closing line over every test project, counted from the TRX files. A project without a TRX, or whose run was
 # aborted (its test host crashed, hung or was stopped), counts as one failed test beyond what its TRX reports; a build
 # that failed counts as one failed test and runs nothing.
 summary() {
-  python3 - "$results" "$1" "${2:-0}" "${projects[@]}" <<'PY'
+  python3 - "$results" "$1" "${2:-0}" "${3:-0}" "${projects[@]}" <<'PY'
 import sys, glob, os, xml.etree.ElementTree as ET
-results, build_failed, openapi_failed, projects = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4:]
+results, build_failed, openapi_failed, leftovers_failed, projects = (
+    sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4] == "1", sys.argv[5:])
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 p = f = s = 0
 notes = []
 if openapi_failed:
     f += 1
     notes.append("the OpenAPI documents failed their checks (above)")
+if leftovers_failed:
+    f += 1
+    notes.append("the test run left sandbox resources behind (above; hearth agent reap --all removes them)")
 if build_failed:
     f += 1
     notes.append("the build failed; no test ran")
@@ -154,5 +171,7 @@ if ((status == 124 || status == 137)); then
   echo "test.sh: the test run passed its deadline of ${HEARTH_TEST_DEADLINE:-40m} and was stopped" >&2
 fi
 sweep
-summary 0 "$openapi_failed" || ((status)) || status=1
+leftovers_failed=0
+leftovers_check || { leftovers_failed=1; status=1; }
+summary 0 "$openapi_failed" "$leftovers_failed" || ((status)) || status=1
 exit "$status"

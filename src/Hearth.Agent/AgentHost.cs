@@ -1,4 +1,5 @@
 using Hearth.Core.Api;
+using Hearth.Sandbox.Reaping;
 using Microsoft.Extensions.Logging;
 
 namespace Hearth.Agent;
@@ -6,15 +7,71 @@ namespace Hearth.Agent;
 /// <summary>
 /// One agent: registers, then runs one lease loop per slot of capacity. <c>drain</c> stops asking for work
 /// (a poll in flight is ended by the server, so a task granted in it is never dropped); <c>shutdown</c> also
-/// stops running tasks.
+/// stops running tasks. The agent owns its scratch root while it runs (one agent per scratch root); with
+/// <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
+/// <see cref="AgentOptions.ReapInterval"/>.
 /// </summary>
-public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvider time, ILoggerFactory loggers)
+public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvider time, ILoggerFactory loggers,
+    IReadOnlyList<IOrphanSource>? orphanSources = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("hearth.agent");
+    private readonly LiveSandboxes _live = new();
 
     public string? AgentId { get; private set; }
 
     public async Task RunAsync(CancellationToken drain, CancellationToken shutdown)
+    {
+        using var owner = Claim();
+        var reaper = orphanSources is null ? null
+            : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger);
+        if (reaper is not null) await ReapAtStartAsync(reaper, shutdown);
+        if (shutdown.IsCancellationRequested) return;
+        using var reaping = new CancellationTokenSource();
+        var periodic = reaper is null ? Task.CompletedTask : Task.Run(() => reaper.RunAsync(reaping.Token), CancellationToken.None);
+        try
+        {
+            await RunRegisteredAsync(drain, shutdown);
+        }
+        finally
+        {
+            await reaping.CancelAsync();
+            await periodic;
+        }
+    }
+
+    private SandboxOwner Claim()
+    {
+        try
+        {
+            return SandboxOwner.TryClaim(options.ScratchRoot) ?? throw new AgentRefusedException(
+                $"another agent (pid {SandboxOwner.Holder(options.ScratchRoot)}) uses the scratch directory {options.ScratchRoot}; " +
+                "give each agent its own (--scratch)");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new AgentRefusedException($"cannot use the scratch directory {options.ScratchRoot}: {e.Message}");
+        }
+    }
+
+    /// <summary>An earlier run of this agent may have left sandboxes running (a kill -9): they go before any new lease.</summary>
+    private async Task ReapAtStartAsync(ReaperLoop reaper, CancellationToken shutdown)
+    {
+        try
+        {
+            var report = await reaper.ReapOnceAsync(shutdown);
+            if (report.Resources.Count > 0)
+                _logger.LogWarning("reaped {Removed} orphaned sandbox resources at start ({Failed} could not be removed)", report.Removed, report.Failed);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            _logger.LogError("the orphan reaper failed at start: {Error}", e.Message);
+        }
+    }
+
+    private async Task RunRegisteredAsync(CancellationToken drain, CancellationToken shutdown)
     {
         using var http = AgentApiClient.CreateHttpClient(options);
         var api = new AgentApiClient(http);
@@ -45,7 +102,10 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         {
             if (granted is not null)
             {
-                granted = await runner.RunAsync(granted, heartbeat, ttl, AskForNext, shutdown);
+                using (_live.Hold(granted))
+                {
+                    granted = await runner.RunAsync(granted, heartbeat, ttl, AskForNext, shutdown);
+                }
                 continue;
             }
             LeaseView? lease;

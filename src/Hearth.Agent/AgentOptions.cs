@@ -28,5 +28,7 @@ public sealed record AgentOptions
     public string? ImageStore { get; init; }
     /// <summary>OCI runtime: auto (crun where it works, else runc), runc or crun.</summary>
     public string OciRuntime { get; init; } = "auto";
+    /// <summary>How often the orphan reaper runs after the one pass at start; zero: only at start.</summary>
+    public TimeSpan ReapInterval { get; init; } = TimeSpan.FromMinutes(5);
     public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

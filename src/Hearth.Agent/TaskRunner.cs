@@ -272,7 +272,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 
     private SandboxSpec ToSandboxSpec(LeaseView lease) => new()
     {
-        SandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}",
+        SandboxId = LiveSandboxes.SandboxIdOf(lease),
         Command = lease.Spec.Command,
         Environment = WithHearthVariables(lease),
         Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),

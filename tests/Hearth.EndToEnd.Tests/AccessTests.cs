@@ -3,7 +3,7 @@ using System.Text;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>Access control through real processes: onboarding with claim tokens, secrets from CLI to sandbox, masking, audit.</summary>
-public sealed class AccessTests(SqliteClusterFixture fixture) : IClassFixture<SqliteClusterFixture>
+public abstract class AccessTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;
 
@@ -197,3 +197,7 @@ public sealed class AccessTests(SqliteClusterFixture fixture) : IClassFixture<Sq
 
     private static string Comm(int pid) => Read($"/proc/{pid}/comm") is { } comm ? Encoding.ASCII.GetString(comm).Trim() : "?";
 }
+
+public sealed class SqliteAccessTests(SqliteClusterFixture fixture) : AccessTests(fixture), IClassFixture<SqliteClusterFixture>;
+
+public sealed class PostgresAccessTests(PostgresClusterFixture fixture) : AccessTests(fixture), IClassFixture<PostgresClusterFixture>;

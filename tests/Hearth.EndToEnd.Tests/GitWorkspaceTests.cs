@@ -1,7 +1,7 @@
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>hearth run --git-repo against real repositories on loopback: the checkout runs through the driver, then the command in the checkout.</summary>
-public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositories git) : IClassFixture<SqliteClusterFixture>, IClassFixture<GitRepositories>
+public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories git) : IClassFixture<GitRepositories>
 {
     private Task<CliProcess.Result> RunAsync(params string[] args) =>
         fixture.Cluster.CliAsync(["run", "--driver", "process", "--git-repo", git.Url, .. args]);
@@ -50,6 +50,34 @@ public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositor
     }
 
     [Fact]
+    public async Task A_git_secret_authenticates_the_clone_over_http_and_its_token_shows_nowhere()
+    {
+        var token = "tok-" + Guid.NewGuid().ToString("N");
+        await using var server = new AuthenticatedGitServer(git.Root, "deploy", token);
+        var url = server.Url("app");
+        var create = await CliProcess.RunAsync(["secrets", "create", "clone-cred", "--from-env", "V"],
+            new Dictionary<string, string>(fixture.Cluster.ClientEnv) { ["V"] = "deploy:" + token });
+        Assert.True(create.ExitCode == 0, create.Stderr);
+
+        var denied = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", url, "--", "true");
+        Assert.Equal(125, denied.ExitCode);
+        Assert.Contains($"FAILED: git checkout of {url} (default branch) failed: fatal: could not read Username", denied.Stderr);
+
+        var cloned = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", url, "--git-secret", "clone-cred",
+            "--git-path", "sub", "--", "cat", "version.txt");
+        Assert.True(cloned.ExitCode == 0, cloned.Stderr);
+        Assert.Equal("two\n", cloned.Stdout);
+        Assert.Contains("deploy:" + token, server.Credentials);
+
+        var runId = AdHocRunTests.RunId(cloned.Stderr);
+        var status = await fixture.Cluster.CliAsync("status", runId, "-o", "json");
+        var logs = await fixture.Cluster.CliAsync("logs", runId);
+        Assert.Equal((0, 0), (status.ExitCode, logs.ExitCode));
+        foreach (var shown in new[] { cloned.Stdout, cloned.Stderr, status.Stdout, logs.Stdout, logs.Stderr })
+            Assert.DoesNotContain(token, shown);
+    }
+
+    [Fact]
     public async Task A_missing_ref_fails_the_run_with_git_s_message()
     {
         var result = await RunAsync("--git-ref", "no-such-branch", "--", "true");
@@ -75,3 +103,9 @@ public sealed class GitWorkspaceTests(SqliteClusterFixture fixture, GitRepositor
         Assert.Contains("--git-repo", result.Stderr);
     }
 }
+
+public sealed class SqliteGitWorkspaceTests(SqliteClusterFixture fixture, GitRepositories git)
+    : GitWorkspaceTests(fixture, git), IClassFixture<SqliteClusterFixture>;
+
+public sealed class PostgresGitWorkspaceTests(PostgresClusterFixture fixture, GitRepositories git)
+    : GitWorkspaceTests(fixture, git), IClassFixture<PostgresClusterFixture>;

@@ -8,8 +8,10 @@ namespace Hearth.EndToEnd.Tests;
 /// `hearth run --image` end to end: a real docker-registry on loopback, an image built from busybox-static and pushed
 /// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under its `auto` runtime (crun here).
 /// </summary>
-public sealed class ImageRunTests : IAsyncLifetime
+public abstract class ImageRunTests : IAsyncLifetime
 {
+    protected abstract StoreKind Store { get; }
+
     private LocalRegistry _registry = null!;
     private HearthCluster _cluster = null!;
     private string _work = null!;
@@ -33,7 +35,7 @@ public sealed class ImageRunTests : IAsyncLifetime
         await Tools.RunAsync("umoci", "raw", "add-layer", "--image", layout + ":bb", tar);
         await Tools.RunAsync("umoci", "config", "--image", layout + ":bb", "--config.cmd", "/bin/echo", "--config.cmd", "from-umoci");
         await Tools.RunAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:bb", $"docker://{UmociRef}");
-        _cluster = await HearthCluster.StartAsync();
+        _cluster = await HearthCluster.StartAsync(store: Store);
         await _cluster.StartAgentAsync();
     }
 
@@ -201,4 +203,14 @@ public sealed class ImageRunTests : IAsyncLifetime
         Assert.Equal(1, missing.ExitCode);
         Assert.StartsWith("hearth: ", missing.Stderr);
     }
+}
+
+public sealed class SqliteImageRunTests : ImageRunTests
+{
+    protected override StoreKind Store => StoreKind.Sqlite;
+}
+
+public sealed class PostgresImageRunTests : ImageRunTests
+{
+    protected override StoreKind Store => StoreKind.Postgres;
 }

@@ -1,7 +1,7 @@
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>hearth playbook list|show|run from files in the user's playbook directory, with overrides; malformed files refused with file:line.</summary>
-public sealed class PlaybookTests(SqliteClusterFixture fixture) : IClassFixture<SqliteClusterFixture>
+public abstract class PlaybookTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;
 
@@ -86,3 +86,7 @@ public sealed class PlaybookTests(SqliteClusterFixture fixture) : IClassFixture<
         File.Delete(wrongShape);
     }
 }
+
+public sealed class SqlitePlaybookTests(SqliteClusterFixture fixture) : PlaybookTests(fixture), IClassFixture<SqliteClusterFixture>;
+
+public sealed class PostgresPlaybookTests(PostgresClusterFixture fixture) : PlaybookTests(fixture), IClassFixture<PostgresClusterFixture>;

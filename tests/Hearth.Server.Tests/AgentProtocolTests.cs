@@ -175,6 +175,30 @@ public sealed class AgentProtocolTests
         Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status);
     }
 
+    [Fact]
+    public async Task A_log_page_holds_at_most_the_lines_asked_for_and_a_limit_out_of_range_is_refused()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var run = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
+        var (agent, lease) = await LeaseAsync(server);
+        var lines = Enumerable.Range(0, 5).Select(i => new AgentLogLine(DateTimeOffset.UtcNow, LogStream.Stdout, $"l{i}")).ToList();
+        (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/logs", new LogChunkBody(lease.Epoch, 0, lines),
+            HearthJson.Options)).EnsureSuccessStatusCode();
+
+        var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs?from=1&limit=2", HearthJson.Options))!;
+        Assert.Equal(["l1", "l2"], page.Lines.Select(l => l.Text));
+        Assert.Equal(3L, page.Next);
+
+        foreach (var limit in new[] { "0", "10001" })
+        {
+            var refused = await admin.GetAsync($"api/v1/runs/{run.Id}/logs?limit={limit}");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var error = (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!;
+            Assert.Equal(("INVALID_REQUEST", "limit: must be between 1 and 10000 lines"), (error.Code, error.Error));
+        }
+    }
+
     private static async Task AssertLogGapAsync(HttpResponseMessage response, long expected)
     {
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);

@@ -14,4 +14,5 @@ namespace Hearth.Cli.Client;
 [JsonSerializable(typeof(PlaybookListView))]
 [JsonSerializable(typeof(LocalImageView))]
 [JsonSerializable(typeof(Playbook))]
+[JsonSerializable(typeof(ReapReportView))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -48,8 +48,10 @@ public sealed class HearthClient : IDisposable
     public Task<RunView> KillAsync(string id, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/runs/{Uri.EscapeDataString(id)}/kill"), ct);
 
+    /// <summary>One page of a run's log; pages as large as the server allows, so a long log costs few round trips.</summary>
     public Task<LogPageView> LogPageAsync(string id, long from, CancellationToken ct, string? step = null) =>
-        SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get, $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}{StepQuery(step)}"), ct);
+        SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get,
+            $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}&limit=10000{StepQuery(step)}"), ct);
 
     public Task<RunView> CreateWorkflowRunAsync(CreateWorkflowRunBody body, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/workflows/runs") { Content = JsonContent.Create(body, CliJson.Options.TypeInfo<CreateWorkflowRunBody>()) }, ct);

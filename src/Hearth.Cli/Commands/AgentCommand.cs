@@ -5,7 +5,9 @@ using Hearth.Core;
 using Hearth.Core.Labels;
 using Hearth.Sandbox;
 using Hearth.Sandbox.Oci;
+using Hearth.Sandbox.Oci.Reaping;
 using Hearth.Sandbox.Oci.Runtime;
+using Hearth.Sandbox.Reaping;
 using Microsoft.Extensions.Logging;
 
 namespace Hearth.Cli.Commands;
@@ -28,10 +30,16 @@ public static class AgentCommand
         var runtime = new Option<string>("--oci-runtime") { Description = "auto (crun where it works, else runc), runc or crun", DefaultValueFactory = _ => "auto" };
         var userns = OciUserNamespaceOption.Create();
         var drain = new Option<string>("--drain") { Description = "On SIGTERM: finish running tasks (finish) or stop them (stop)", DefaultValueFactory = _ => "finish" };
+        var reapInterval = new Option<string>("--reap-interval")
+        {
+            Description = "How often orphaned sandbox resources are removed after the pass at start (0s: only at start)",
+            DefaultValueFactory = _ => "5m",
+        };
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
-            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns,
+            server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, driver, grace, drain, images, runtime, userns, reapInterval,
         };
+        command.Subcommands.Add(AgentReapCommand.Create());
         command.SetAction(async (result, _) =>
         {
             var url = result.GetValue(server) ?? Environment.GetEnvironmentVariable("HEARTH_SERVER")
@@ -43,6 +51,8 @@ public static class AgentCommand
             var drainMode = result.GetValue(drain);
             if (drainMode is not ("finish" or "stop")) throw new CliException($"--drain '{drainMode}': expected finish or stop", 2);
             if (result.GetValue(capacity) is < 1 or > 1024) throw new CliException("--capacity: must be between 1 and 1024", 2);
+            if (!Durations.TryParse(result.GetValue(reapInterval), out var reapEvery))
+                throw new CliException($"--reap-interval '{result.GetValue(reapInterval)}': expected a duration such as 5m (0s: only at start)", 2);
             Dictionary<string, string> parsedLabels;
             try
             {
@@ -61,7 +71,8 @@ public static class AgentCommand
                 Name = result.GetValue(name) ?? Environment.MachineName,
                 Labels = parsedLabels,
                 Capacity = result.GetValue(capacity),
-                ScratchRoot = result.GetValue(scratch) ?? Path.Combine(Path.GetTempPath(), "hearth-agent"),
+                ScratchRoot = result.GetValue(scratch) ?? DefaultScratchRoot(),
+                ReapInterval = reapEvery,
                 DefaultDriver = result.GetValue(driver),
                 AllowedDrivers = ParseDrivers(result.GetValue(allowedDrivers)),
                 KillGrace = killGrace,
@@ -77,6 +88,12 @@ public static class AgentCommand
         });
         return command;
     }
+
+    public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
+
+    /// <summary>Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it) make.</summary>
+    public static IReadOnlyList<IOrphanSource> OrphanSources(string imageStore) =>
+        [.. HostOrphanSources.Create(TimeProvider.System), .. OciOrphanSources.Create(new OciDriverOptions(), imageStore, TimeProvider.System)];
 
     /// <summary>--drivers, shared by agent and dev.</summary>
     public static Option<string?> DriversOption() => new("--drivers")
@@ -134,7 +151,8 @@ public static class AgentCommand
 
     public static async Task RunAgentAsync(AgentOptions options, DriverSet drivers, ShutdownSignal signal, ILoggerFactory loggers)
     {
-        var host = new AgentHost(options, drivers, TimeProvider.System, loggers);
+        var host = new AgentHost(options, drivers, TimeProvider.System, loggers,
+            OrphanSources(options.ImageStore ?? Images.LocalImages.DefaultRoot()));
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(signal.Hard);
         using var _ = options.FinishOnDrain ? default : signal.Drain.Register(shutdown.Cancel);
         try

@@ -95,6 +95,30 @@ public sealed class BridgeNetwork
         return _allocator.Read().Select(a => (a.Address, a.SandboxId)).ToList();
     }
 
+    /// <summary>The allocations now recorded on this bridge, with their ports (for the orphan reaper).</summary>
+    internal async Task<IReadOnlyList<Allocation>> AllocationsAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_lockPath)) return [];
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        return _allocator.Read();
+    }
+
+    /// <summary>Withdraws an allocation's published ports and frees its address (for the orphan reaper); idempotent.</summary>
+    internal async Task ReleaseAsync(Allocation allocation, CancellationToken cancellationToken)
+    {
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        if (!_allocator.Read().Any(a => a.Address == allocation.Address && a.SandboxId == allocation.SandboxId)) return;
+        var failures = new List<string>();
+        // One at a time: an element already gone fails alone.
+        foreach (var port in allocation.Ports)
+        {
+            var (exitCode, error) = await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
+            if (exitCode != 0 && !error.Contains("No such file", StringComparison.Ordinal)) failures.Add(error);
+        }
+        if (failures.Count > 0) throw new NetworkSetupException($"cannot withdraw the ports of {allocation.SandboxId}: {string.Join("; ", failures)}");
+        _allocator.Release(allocation.Address, allocation.SandboxId);
+    }
+
     private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
@@ -188,9 +212,9 @@ public sealed class BridgeNetwork
         return HostCommand.RunAsync("ip", args, cancellationToken, input.ToString());
     }
 
-    private static bool LinkExists(string name) => Directory.Exists(Path.Combine("/sys/class/net", name));
+    internal static bool LinkExists(string name) => Directory.Exists(Path.Combine("/sys/class/net", name));
 
     /// <summary>Unique while the address is held, and within the 15-character interface name limit.</summary>
-    private static string HostVethName(IPAddress address) =>
+    internal static string HostVethName(IPAddress address) =>
         "hv" + Ipv4Subnet.ToUInt(address).ToString("x8", CultureInfo.InvariantCulture);
 }

@@ -156,7 +156,10 @@ public sealed partial class OciDriver : ISandboxDriver
             var args = new List<string> { "run", "--bundle", bundle, "--pid-file", pidFile };
             if (keep) args.Add("--keep");
             args.Add(spec.SandboxId);
-            process = Process.Start(runtime.StartInfo([.. args])) ?? throw new SandboxStartException($"cannot start {runtime.Runtime}");
+            var start = runtime.StartInfo([.. args]);
+            // The runtime's monitor carries the ownership marks, so an agent's death does not leave it unfound.
+            foreach (var (name, value) in Hearth.Sandbox.Reaping.SandboxMarks.Environment(spec.SandboxId, spec.ScratchRoot)) start.Environment[name] = value;
+            process = Process.Start(start) ?? throw new SandboxStartException($"cannot start {runtime.Runtime}");
             process.StandardInput.Close();
             var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
             var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
@@ -177,8 +180,9 @@ public sealed partial class OciDriver : ISandboxDriver
             oomWatch?.Dispose();
             rootfs?.Release();
             lease.Dispose();
-            TryDelete(scratch);
             if (network is not null) await network.DisposeAsync();
+            // Last: the scratch directory tells the orphan reaper whose the other resources are.
+            TryDelete(scratch);
             throw;
         }
     }

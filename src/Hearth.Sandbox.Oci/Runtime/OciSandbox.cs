@@ -96,16 +96,23 @@ internal sealed class OciSandbox : ISandbox
             _oomWatch?.Dispose();
             _rootfs.Release();
             _lease.Dispose();
+            _process.Dispose();
             try
             {
-                Directory.Delete(_scratchRoot, recursive: true);
+                // After the container is gone, so nothing holds the namespace; failures here are reported.
+                if (_network is not null) await _network.DisposeAsync();
             }
-            catch (DirectoryNotFoundException)
+            finally
             {
+                // Last: the scratch directory tells the orphan reaper whose the other resources are.
+                try
+                {
+                    Directory.Delete(_scratchRoot, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
             }
-            _process.Dispose();
-            // After the container is gone, so nothing holds the namespace; failures here are reported.
-            if (_network is not null) await _network.DisposeAsync();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Hearth.Sandbox.Reaping;
 
 namespace Hearth.Sandbox.Oci.Runtime;
 
@@ -73,6 +74,12 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             ["hostname"] = Hostname(containerId),
             ["mounts"] = Mounts(network),
             ["linux"] = linux,
+            // Ownership marks: what the orphan reaper reads back from the runtime's state.
+            ["annotations"] = new JsonObject
+            {
+                [SandboxMarks.SandboxAnnotation] = spec.SandboxId,
+                [SandboxMarks.OwnerAnnotation] = SandboxOwner.Normalize(spec.ScratchRoot),
+            },
         };
     }
 

@@ -60,6 +60,8 @@ internal static class BubblewrapArguments
         args.AddRange(["--bind", scratchDirectory, options.WorkingDirectory, "--chdir", options.WorkingDirectory]);
         // The launching shell exported the host's working directory as PWD.
         args.AddRange(["--setenv", "PWD", options.WorkingDirectory]);
+        // bwrap itself carries the ownership marks (the reaper finds it by them); the sandbox has no use for them.
+        args.AddRange(["--unsetenv", Reaping.SandboxMarks.SandboxVariable, "--unsetenv", Reaping.SandboxMarks.OwnerVariable]);
         args.Add("--");
         args.AddRange(command);
         return args;

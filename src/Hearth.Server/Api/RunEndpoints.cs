@@ -97,9 +97,12 @@ public static class RunEndpoints
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
             .Errors(StatusCodes.Status409Conflict, "CONFLICT");
 
-        runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, string? step, LogFollower follower, IRunStore store, CancellationToken ct) =>
+        runs.MapGet("/{id}/logs", async (HttpContext http, string id, long? from, bool? follow, string? step, int? limit,
+            LogFollower follower, IRunStore store, CancellationToken ct) =>
         {
             if (from is < 0) return ApiResults.Invalid("from: must be 0 or more");
+            if (limit is < 1 or > LogFollower.MaxPageSize)
+                return ApiResults.Invalid($"limit: must be between 1 and {LogFollower.MaxPageSize} lines");
             var start = from ?? LastEventId(http) ?? 0;
             var run = await store.GetRunAsync(id, ct);
             if (run is null) return ApiResults.NotFound($"no run with id '{id}'");
@@ -110,7 +113,7 @@ public static class RunEndpoints
                 if (taskId is null) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
             }
             var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, ct));
+            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, limit ?? LogFollower.PageSize, ct));
             await follower.StreamAsync(http, run, start, taskId, ct);
             return Results.Empty;
         })

@@ -14,17 +14,21 @@ namespace Hearth.Server.Logs;
 /// </summary>
 public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider time)
 {
-    private const int PageSize = 1000;
+    /// <summary>Lines per page unless a client asks for more; also the stream's reads.</summary>
+    public const int PageSize = 1000;
+
+    /// <summary>The most lines one page may hold (about 10 MB of 100-byte lines).</summary>
+    public const int MaxPageSize = 10_000;
     // New lines are pushed (this server's writes, other servers' through the change feed); the re-check only bounds
     // what a lost notification could cost.
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public async Task<LogPageView> PageAsync(Run run, long from, string? taskId, CancellationToken ct)
+    public async Task<LogPageView> PageAsync(Run run, long from, string? taskId, int limit, CancellationToken ct)
     {
-        var lines = await store.ReadLogsAsync(run.Id, taskId, from, PageSize, ct);
+        var lines = await store.ReadLogsAsync(run.Id, taskId, from, limit, ct);
         var next = lines.Count > 0 ? lines[^1].Seq + 1 : Math.Max(from, 0);
-        var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskId is not null && lines.Count < PageSize));
+        var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskId is not null && lines.Count < limit));
         return new LogPageView(run.Id, run.State, lines.Select(LogLineView.From).ToList(), next, complete, run.ExitCode);
     }
 

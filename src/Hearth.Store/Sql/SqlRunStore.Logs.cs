@@ -26,35 +26,47 @@ public abstract partial class SqlRunStore
     /// Stores an agent's lines numbered from <paramref name="offset"/> (at most the task's log offset), skipping those it
     /// has already; returns how many were new. The run's row must be locked.
     /// </summary>
-    private static async Task<int> InsertAgentLinesAsync(DbConnection connection, DbTransaction tx, LeasedTask task, long offset, IReadOnlyList<AgentLogLine> lines,
+    private async Task<int> InsertAgentLinesAsync(DbConnection connection, DbTransaction tx, LeasedTask task, long offset, IReadOnlyList<AgentLogLine> lines,
         CancellationToken ct)
     {
         var skip = (int)Math.Min(task.LogOffset - offset, lines.Count);
         var fresh = lines.Count - skip;
         if (fresh <= 0) return 0;
-        var seq = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
-        await using (var insert = Command(connection, tx,
-            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);"))
-        {
-            var pSeq = Add(insert, "@seq", 0L);
-            var pStream = Add(insert, "@stream", 0);
-            var pTime = Add(insert, "@time", 0L);
-            var pText = Add(insert, "@text", "");
-            Add(insert, "@run", task.RunId);
-            Add(insert, "@attempt", task.Attempt);
-            Add(insert, "@task", task.Id);
-            for (var i = skip; i < lines.Count; i++)
-            {
-                pSeq.Value = seq++;
-                pStream.Value = (int)lines[i].Stream;
-                pTime.Value = Ms(lines[i].Time);
-                pText.Value = lines[i].Text;
-                await insert.ExecuteNonQueryAsync(ct);
-            }
-        }
+        var first = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT log_lines FROM runs WHERE id = @id;", ct, ("@id", task.RunId)));
+        await InsertLinesAsync(connection, tx, new LineBatch(task.RunId, task.Id, task.Attempt, first, lines, skip), ct);
+        var seq = first + fresh;
         await ExecAsync(connection, tx, "UPDATE runs SET log_lines = @seq WHERE id = @id;", ct, ("@seq", seq), ("@id", task.RunId));
         await ExecAsync(connection, tx, "UPDATE tasks SET log_offset = log_offset + @n WHERE id = @id;", ct, ("@n", (long)fresh), ("@id", task.Id));
         return fresh;
+    }
+
+    /// <summary>Lines <c>Skip..</c> of <c>Lines</c>, numbered in the run's log from <c>FirstSeq</c>.</summary>
+    private protected sealed record LineBatch(string RunId, string TaskId, int Attempt, long FirstSeq,
+        IReadOnlyList<AgentLogLine> Lines, int Skip);
+
+    /// <summary>Inserts a batch of lines: one prepared statement per line here, where a statement costs no round trip.</summary>
+    private protected virtual async Task InsertLinesAsync(DbConnection connection, DbTransaction tx, LineBatch batch,
+        CancellationToken ct)
+    {
+        await using var insert = Command(connection, tx,
+            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) " +
+            "VALUES (@run, @seq, @attempt, @stream, @time, @text, @task);");
+        var pSeq = Add(insert, "@seq", 0L);
+        var pStream = Add(insert, "@stream", 0);
+        var pTime = Add(insert, "@time", 0L);
+        var pText = Add(insert, "@text", "");
+        Add(insert, "@run", batch.RunId);
+        Add(insert, "@attempt", batch.Attempt);
+        Add(insert, "@task", batch.TaskId);
+        var seq = batch.FirstSeq;
+        for (var i = batch.Skip; i < batch.Lines.Count; i++)
+        {
+            pSeq.Value = seq++;
+            pStream.Value = (int)batch.Lines[i].Stream;
+            pTime.Value = Ms(batch.Lines[i].Time);
+            pText.Value = batch.Lines[i].Text;
+            await insert.ExecuteNonQueryAsync(ct);
+        }
     }
 
     public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct) =>
