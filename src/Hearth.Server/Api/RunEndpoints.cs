@@ -77,6 +77,7 @@ public static class RunEndpoints
             }).ToList()));
         })
             .WithSummary("List runs, newest first")
+            .WithDescription(WaitingDescription)
             .Answers<RunListView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
@@ -85,6 +86,8 @@ public static class RunEndpoints
                 ? ApiResults.Json(RunView.From(run) with { Waiting = await fleet.WaitingAsync(run, ct) })
                 : ApiResults.NotFound($"no run with id '{id}'"))
             .WithSummary("One run")
+            .WithDescription(WaitingDescription + " `startup` is the current attempt's breakdown: queued, leased, sandbox "
+                + "started, first output, exited, result stored (a step not reached yet is absent).")
             .Answers<RunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
@@ -128,6 +131,11 @@ public static class RunEndpoints
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
+
+    public const string WaitingDescription =
+        "A run whose task waits for an agent carries `waiting`: why no live agent takes it now, from the agents and the "
+        + "task's needs (`waiting: no live agent has driver process`, `waiting: all 2 agents with labels group=test are busy "
+        + "(8 of 8 slots taken)`). A task no live agent matches at all fails after `placement.unplaceable_timeout`.";
 
     public const string IdempotencyDescription =
         "With an `Idempotency-Key` header (or `idempotency_key` in the body), the same key from the same user returns the run it "
