@@ -22,7 +22,7 @@ NpgsqlDataSource? dataSource = null;
 if (driver == "postgres")
 {
     var connectionString = args.ElementAtOrDefault(1) ?? throw new ArgumentException("postgres needs a connection string");
-    store = new PostgresRunStore(connectionString);
+    store = new PostgresRunStore(connectionString, new Hearth.Lifecycle.LifecycleRules());
     dataSource = NpgsqlDataSource.Create(connectionString);
     raw = new PostgresRawClaimLoop(dataSource);
 }
@@ -30,7 +30,7 @@ else
 {
     directory = Directory.CreateTempSubdirectory("hearth-bench-").FullName;
     var path = Path.Combine(directory, "hearth.db");
-    store = new SqliteRunStore(path);
+    store = new SqliteRunStore(path, new Hearth.Lifecycle.LifecycleRules());
     raw = new SqliteRawClaimLoop(path);
 }
 await store.MigrateAsync(ct);

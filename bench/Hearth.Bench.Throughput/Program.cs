@@ -91,14 +91,14 @@ try
     NpgsqlDataSource? dataSource = null;
     if (connectionString is not null)
     {
-        store = new PostgresRunStore(connectionString);
+        store = new PostgresRunStore(connectionString, new Hearth.Lifecycle.LifecycleRules());
         dataSource = NpgsqlDataSource.Create(connectionString);
         loop = new PostgresRawClaimLoop(dataSource);
         connect = () => dataSource.CreateConnection();
     }
     else
     {
-        store = new SqliteRunStore(dbPath);
+        store = new SqliteRunStore(dbPath, new Hearth.Lifecycle.LifecycleRules());
         loop = new SqliteRawClaimLoop(dbPath);
         connect = () => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = dbPath, DefaultTimeout = 30 }.ToString());
     }

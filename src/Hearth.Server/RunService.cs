@@ -44,9 +44,10 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
     public Task<RunCreation> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, IdempotencyKey? key, CancellationToken ct) =>
         CreateAsync(new RunDraft(CommandKind, spec, createdBy, id => [new NewTask(TaskIds.ForCommand(id), "main", spec, maxAttempts)]) { Key = key }, ct);
 
-    public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct)
+    /// <param name="by">Who asked (named in the run's reason); null when Hearth itself stops it (a timeout).</param>
+    public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct, string? by = null)
     {
-        var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct);
+        var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct, by);
         if (run is null) return null;
         foreach (var task in run.Tasks) signals.Pulse(SignalKeys.Stop(task.Id));
         signals.Pulse(SignalKeys.Work);

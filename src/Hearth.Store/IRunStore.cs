@@ -25,6 +25,9 @@ public interface IRunStore
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);
 
+    /// <summary>One task by its id (its run, name and kind), or null.</summary>
+    Task<RunTask?> GetTaskAsync(string taskId, CancellationToken ct);
+
     /// <summary>Grants the oldest pending task whose requirements the agent satisfies, bumping its epoch.</summary>
     Task<Lease?> ClaimAsync(ClaimRequest request, CancellationToken ct);
 
@@ -47,6 +50,9 @@ public interface IRunStore
 
     /// <summary>Lines of one task of a run (a workflow step), numbered as in the run's log.</summary>
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct);
+
+    /// <summary>Lines of some tasks of a run (a workflow group's steps), numbered as in the run's log; null: every line.</summary>
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, CancellationToken ct);
 
     /// <summary>
     /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
@@ -73,7 +79,11 @@ public interface IRunStore
         ClaimRequest next, CancellationToken ct);
 
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
-    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct);
+    /// <param name="by">Who asked (named in the run's reason); null when Hearth did (a timeout).</param>
+    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct, string? by = null);
+
+    /// <summary>Brings a run in line with its tasks through the lifecycle (a workflow's next steps, its outcome). True when anything changed.</summary>
+    Task<bool> ReconcileAsync(string runId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Requeues (attempt+1) or fails ("agent lost") tasks whose lease expired; at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct);

@@ -4,7 +4,11 @@ using Hearth.Core.Runs;
 namespace Hearth.Store;
 
 /// <param name="InitialState">Pending for work that may start at once; Waiting or Skipped for workflow steps.</param>
-public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts, TaskState InitialState = TaskState.Pending, string? InitialReason = null);
+public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts, TaskState InitialState = TaskState.Pending, string? InitialReason = null)
+{
+    /// <summary>What the task is; its run's lifecycle applies this kind's rules.</summary>
+    public TaskKind Kind { get; init; } = TaskKind.Command;
+}
 
 /// <summary>A workflow scheduler's decision about one task (Waiting to Pending or Skipped).</summary>
 public sealed record TaskTransition(string TaskId, TaskState To, string? Reason);
@@ -24,10 +28,14 @@ public enum WriteStatus
     NotFound,
 }
 
-/// <param name="FreedLock">A completion that freed a lock (which may now be granted to a queued run).</param>
+/// <param name="FreedLock">A completion that made work claimable: it freed a lock (which may now be granted to a queued run),
+/// requeued its task or queued the next steps of its workflow.</param>
 /// <param name="LogGapAt">Set when a completion's lines start past the task's log: the offset expected; nothing was written.</param>
 public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, long? LogGapAt = null)
 {
+    /// <summary>The run of the task written (set when the write was accepted).</summary>
+    public string? RunId { get; init; }
+
     public static WriteResult Accepted { get; } = new(WriteStatus.Accepted);
     public static WriteResult AcceptedFreeingLock { get; } = new(WriteStatus.Accepted, FreedLock: true);
     public static WriteResult Stale { get; } = new(WriteStatus.Stale);
@@ -51,7 +59,11 @@ public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = n
 /// before it ran): nothing to renew, and no stale write either.</param>
 public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null, bool Ended = false);
 
-public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false);
+public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false)
+{
+    /// <summary>The run of the task written (set when the write was accepted).</summary>
+    public string? RunId { get; init; }
+}
 
 public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version);
 

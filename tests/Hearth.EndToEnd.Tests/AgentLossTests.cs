@@ -13,7 +13,7 @@ public abstract class AgentLossTests
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
         var agent = await cluster.StartAgentAsync("doomed");
         var marker = Random.Shared.Next(100_000, 999_999);
-        await using var cli = cluster.StartCli("run", "--", "sh", "-c", $"echo up; sleep {marker}");
+        await using var cli = cluster.StartCli("run", "--max-attempts", "1", "--", "sh", "-c", $"echo up; sleep {marker}");
         await cli.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the run to start");
         agent.Signal(9);
 

@@ -79,6 +79,14 @@ public sealed class WorkflowRunTests : IAsyncLifetime
         // Each step's log on its own, like a run's log.
         var step = await _cluster.CliAsync("logs", id, "--step", "1.0");
         Assert.Equal("two-a\n", step.Stdout);
+        // A group's log is its steps' lines, prefixed; its row has a start and an end.
+        var group = await _cluster.CliAsync("logs", id, "--step", "1");
+        Assert.True(group.ExitCode == 0, group.Stderr);
+        Assert.Equal(["[1.0] two-a", "[1.1] two-b"], group.Stdout.TrimEnd('\n').Split('\n').Order());
+        Assert.True(Step(status, "1").TryGetProperty("started_at", out _), "group 1 has a start");
+        Assert.True(Step(status, "1").TryGetProperty("ended_at", out _), "group 1 has an end");
+        Assert.True(Step(status, "3").GetProperty("ended_at").GetDateTimeOffset() >= Step(status, "2").GetProperty("ended_at").GetDateTimeOffset(),
+            "a step skipped by its condition ends after the steps before it");
         var table = await _cluster.CliAsync("workflow", "status", id);
         Assert.Contains("SUCCEEDED", table.Stdout);
         Assert.Contains("condition false: $BRANCH == 'release'", table.Stdout);
@@ -156,6 +164,7 @@ public sealed class WorkflowRunTests : IAsyncLifetime
         Assert.Equal(0, (await _cluster.CliAsync("kill", id)).ExitCode);
         var killed = await StatusAsync(id);
         Assert.Equal("STOPPED", killed.GetProperty("run").GetProperty("status").GetString());
+        Assert.Matches("^stopped by .+; step 0 never started$", killed.GetProperty("run").GetProperty("reason").GetString());
     }
 
     [Fact]

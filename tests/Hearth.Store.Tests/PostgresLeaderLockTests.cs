@@ -50,7 +50,7 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
     public async Task Servers_migrating_at_once_apply_each_migration_once()
     {
         var database = await cluster.CreateDatabaseAsync();
-        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresRunStore(database)).ToList();
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresRunStore(database, new Hearth.Lifecycle.LifecycleRules())).ToList();
 
         await Task.WhenAll(stores.Select(s => s.MigrateAsync(CancellationToken.None)));
 

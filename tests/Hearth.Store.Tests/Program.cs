@@ -12,7 +12,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args is not ["write-runs", var path]) return 2;
-        var store = new SqliteRunStore(path);
+        var store = new SqliteRunStore(path, new Hearth.Lifecycle.LifecycleRules());
         await store.MigrateAsync(CancellationToken.None);
         var spec = new TaskSpec { Command = ["true"] };
         for (var i = 0; ; i++)

@@ -33,7 +33,7 @@ public sealed class SqliteCrashTests : IDisposable
             await writer.WaitForExitAsync(timeout.Token);
             Assert.True(acknowledged.Count >= target, $"writer stopped early: {await stderr}");
 
-            var store = new SqliteRunStore(path);
+            var store = new SqliteRunStore(path, new Hearth.Lifecycle.LifecycleRules());
             await store.MigrateAsync(CancellationToken.None);
             var stored = (await store.ListRunsAsync(new RunQuery(Limit: 0), CancellationToken.None)).Select(r => r.Id).ToHashSet();
             var missing = acknowledged.Where(a => a.StartsWith($"{round}:", StringComparison.Ordinal)).Select(a => a[(a.IndexOf(':') + 1)..])

@@ -6,7 +6,7 @@ public sealed class SqliteRunStoreTests : RunStoreConformance
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("hearth-store-").FullName;
 
-    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(new SqliteRunStore(Path.Combine(_directory, "hearth.db")));
+    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(new SqliteRunStore(Path.Combine(_directory, "hearth.db"), new Hearth.Lifecycle.LifecycleRules()));
 
     public override async Task DisposeAsync()
     {

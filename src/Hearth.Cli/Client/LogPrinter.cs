@@ -7,7 +7,8 @@ namespace Hearth.Cli.Client;
 
 /// <summary>Writes log lines where they belong: stdout lines to stdout, stderr and Hearth's own lines to stderr.</summary>
 /// <param name="prefixSteps">Prefix each line of a workflow run with its step, as in "[1.0] ok".</param>
-public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false) : IDisposable
+/// <param name="onlyStep">The one step asked for (`logs --step`): its own lines need no prefix; a group's steps' lines do.</param>
+public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false, string? onlyStep = null) : IDisposable
 {
     private readonly StreamWriter _out = new(Console.OpenStandardOutput()) { AutoFlush = false };
     private readonly StreamWriter _err = new(Console.OpenStandardError()) { AutoFlush = false };
@@ -19,7 +20,7 @@ public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false) : 
             _out.WriteLine(JsonSerializer.Serialize(line, CliJson.Options.TypeInfo<LogLineView>()));
             return;
         }
-        var text = prefixSteps && line.Step is { } step ? $"[{step}] {line.Text}" : line.Text;
+        var text = prefixSteps && line.Step is { } step && step != onlyStep ? $"[{step}] {line.Text}" : line.Text;
         switch (line.Stream)
         {
             case LogStream.Stdout: _out.WriteLine(text); break;

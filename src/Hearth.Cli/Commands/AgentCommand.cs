@@ -23,7 +23,7 @@ public static class AgentCommand
         var labels = new Option<string?>("--labels") { Description = "Labels k=v,k2=v2 that tasks can require" };
         var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
-        var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space" };
+        var scratch = new Option<string?>("--scratch") { Description = "Directory for sandbox scratch space (an absolute path)" };
         var driver = new Option<string?>("--default-driver") { Description = "Driver for tasks that name none (default: bubblewrap if allowed and usable, else process if allowed)" };
         var grace = new Option<string>("--kill-grace") { Description = "Time between TERM and KILL", DefaultValueFactory = _ => "10s" };
         var images = new Option<string?>("--images") { Description = "OCI image store directory (default: $HEARTH_IMAGES_DIR or $XDG_DATA_HOME/hearth/images)" };
@@ -46,6 +46,8 @@ public static class AgentCommand
                 ?? throw new CliException("--server: required (or set HEARTH_SERVER)", 2);
             if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new CliException($"--server '{url}': expected an http(s) URL", 2);
+            if (result.GetValue(scratch) is { } scratchDir && !Path.IsPathFullyQualified(scratchDir))
+                throw new CliException($"--scratch '{scratchDir}': expected an absolute path (e.g. {Path.GetFullPath(scratchDir)})", 2);
             var secret = AgentToken.Read(result.GetValue(token), result.GetValue(tokenFile));
             if (!Durations.TryParse(result.GetValue(grace), out var killGrace)) throw new CliException($"--kill-grace '{result.GetValue(grace)}': expected a duration such as 10s", 2);
             var drainMode = result.GetValue(drain);

@@ -11,7 +11,7 @@ public static class LogsCommand
         var id = new Argument<string>("run") { Description = "Run id" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep following until the run ends" };
         var from = new Option<long>("--from") { Description = "Start at this line number (0 = first line)" };
-        var step = new Option<string?>("--step") { Description = "Only this step of a workflow run (e.g. 1.0)" };
+        var step = new Option<string?>("--step") { Description = "Only this step of a workflow run (e.g. 1.0), or a group's steps (e.g. 3, prefixed)" };
         var command = new Command("logs", "Print a run's log (a workflow run's lines are prefixed with their step); with -f, exit as the run did") { id, follow, from, step };
         command.SetAction(async (result, ct) =>
         {
@@ -21,7 +21,7 @@ public static class LogsCommand
             if (start < 0) throw new CliException("--from: must be 0 or more", 2);
             var only = result.GetValue(step);
             var format = result.GetValue(CommonOptions.Output);
-            using var printer = new LogPrinter(format, prefixSteps: only is null);
+            using var printer = new LogPrinter(format, prefixSteps: true, onlyStep: only);
             if (result.GetValue(follow))
             {
                 // Ends as `hearth run` does: the closing status line on stderr and the run's exit code.

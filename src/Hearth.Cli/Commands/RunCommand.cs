@@ -22,7 +22,7 @@ public static class RunCommand
         var driver = new Option<string?>("--driver") { Description = "process or bubblewrap (default: the agent's, bubblewrap where it exists)" };
         var network = new Option<bool>("--network") { Description = "Give the sandbox a network (none by default)" };
         var publish = new Option<string[]>("--publish", "-p") { Description = "Publish a container port on the agent's host: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp] (implies --network)" };
-        var maxAttempts = new Option<int?>("--max-attempts") { Description = "Times the task may be re-queued after its agent is lost (default 1)" };
+        var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts in all when its agent is lost (default: the server's retries.lost_agent_attempts, 3)" };
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
         var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
         var idempotencyKey = new Option<string?>("--idempotency-key")

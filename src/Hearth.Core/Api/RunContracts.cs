@@ -172,7 +172,7 @@ public sealed record StartupView
 /// <param name="Step">The workflow step that wrote the line (null for ad-hoc runs and run-wide lines).</param>
 public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text, string? Step = null)
 {
-    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text, TaskIds.StepOf(line.TaskId));
+    public static LogLineView From(LogLine line) => new(line.Seq, line.Time, line.Stream, line.Text, line.Step);
 }
 
 /// <summary>GET /api/v1/runs/{id}/logs without follow: one page.</summary>

@@ -7,6 +7,7 @@ public sealed record RunTask
     public required string RunId { get; init; }
     /// <summary>"main" for an ad-hoc run; the step id (e.g. "2.1") for a workflow step.</summary>
     public string Name { get; init; } = "main";
+    public TaskKind Kind { get; init; } = TaskKind.Command;
     public required TaskState State { get; init; }
     /// <summary>1 for the first lease; each rescue adds one.</summary>
     public required int Attempt { get; init; }

@@ -45,4 +45,11 @@ public sealed record PlanStep(
     bool ConditionHolds,
     string Source,
     string? Lock = null,
-    IReadOnlyList<string>? Secrets = null);
+    IReadOnlyList<string>? Secrets = null)
+{
+    /// <summary>Attempts in all when the step's agent is lost (KDL <c>attempts</c>); null: the server's default.</summary>
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>Exit codes of the script that retry the step too, within its attempts (KDL <c>retry-on-exit</c>).</summary>
+    public IReadOnlyList<int>? RetryExitCodes { get; init; }
+}

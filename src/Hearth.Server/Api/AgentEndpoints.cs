@@ -64,7 +64,7 @@ public static class AgentEndpoints
             if (body.Error is { } bad) return bad;
             var startedAt = AgentClock.StartedAt(body.Value!.StartedAt, time.GetUtcNow(), options.LeaseTtl);
             var result = await store.MarkRunningAsync(id, body.Value.Epoch, startedAt, ct);
-            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
+            if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
             return Written(result.Status, id, EmptyView.Instance, metrics, "running");
         })
             .WithSummary("The task's sandbox is running")
@@ -94,7 +94,7 @@ public static class AgentEndpoints
             var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, lines, ct);
             if (result.Gap)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
-            if (result.Status == WriteStatus.Accepted) signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
+            if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         })
             .WithSummary("Ship a chunk of log lines")
@@ -104,7 +104,7 @@ public static class AgentEndpoints
             .Errors(StatusCodes.Status409Conflict, "LOG_GAP");
 
         agent.MapPost("/tasks/{id}/complete", async (HttpContext http, string id, IRunStore store, TimeProvider time, ServerOptions options, Signals signals,
-            HearthMetrics metrics, LogMasks masks, Workflows.WorkflowService workflows, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
+            HearthMetrics metrics, LogMasks masks, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git,
             Locks.LeaseLocks locks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CompleteBody>(http, ct);
@@ -130,9 +130,9 @@ public static class AgentEndpoints
             if (result.Status == WriteStatus.Accepted)
             {
                 metrics.TasksCompleted.Inc();
-                if (TaskIds.IsStep(id)) await workflows.AdvanceAsync(TaskIds.RunOf(id), ct);
-                signals.Pulse(SignalKeys.Run(TaskIds.RunOf(id)));
-                // Its end may have handed its lock to a queued run: only then is there new work for every poll to look at.
+                if (result.RunId is { } runId) signals.Pulse(SignalKeys.Run(runId));
+                // Its end freed a lock, queued the next steps or requeued the task: only then is there new work for every
+                // poll to look at.
                 if (result.FreedLock) signals.Pulse(SignalKeys.Work);
             }
             LeaseView? nextLease = null;

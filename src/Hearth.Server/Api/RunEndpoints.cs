@@ -25,7 +25,7 @@ public static class RunEndpoints
             var (key, keyError) = IdempotencyKeys.Read(http, body.Value!.IdempotencyKey, RunService.CommandKind, body.Value with { IdempotencyKey = null });
             if (keyError is not null) return ApiResults.Invalid(keyError);
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
-            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!);
+            var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!, options.LostAgentAttempts);
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var caller = Caller.From(http);
             if (await access.CheckAsync(caller, body.Value!.Image is not null, RunAccess.SecretsOf(body.Value!), ct) is { } refused)
@@ -91,8 +91,8 @@ public static class RunEndpoints
             .Answers<RunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
-        runs.MapPost("/{id}/kill", async (string id, RunService service, CancellationToken ct) =>
-            await service.StopAsync(id, StopReason.Killed, ct) is { } run
+        runs.MapPost("/{id}/kill", async (HttpContext http, string id, RunService service, CancellationToken ct) =>
+            await service.StopAsync(id, StopReason.Killed, ct, Caller.From(http).Name) is { } run
                 ? ApiResults.Json(RunView.From(run), StatusCodes.Status202Accepted)
                 : ApiResults.NotFound($"no run with id '{id}'"))
             .WithSummary("Kill a run (idempotent)")
@@ -109,15 +109,15 @@ public static class RunEndpoints
             var start = from ?? LastEventId(http) ?? 0;
             var run = await store.GetRunAsync(id, ct);
             if (run is null) return ApiResults.NotFound($"no run with id '{id}'");
-            string? taskId = null;
+            IReadOnlyList<string>? taskIds = null;
             if (step is not null)
             {
-                taskId = run.Tasks.FirstOrDefault(t => t.Name == step)?.Id;
-                if (taskId is null) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
+                taskIds = StepTasks(run, step);
+                if (taskIds.Count == 0) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
             }
             var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskId, limit ?? LogFollower.PageSize, ct));
-            await follower.StreamAsync(http, run, start, taskId, ct);
+            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskIds, limit ?? LogFollower.PageSize, ct));
+            await follower.StreamAsync(http, run, start, taskIds, ct);
             return Results.Empty;
         })
             .WithSummary("A run's log: one page, or followed as Server-Sent Events")
@@ -153,6 +153,19 @@ public static class RunEndpoints
 
     public static IResult KeyReused(IdempotencyKeyReusedException reused) =>
         ApiResults.Error(StatusCodes.Status409Conflict, "IDEMPOTENCY_KEY_REUSED", reused.Message, new IdempotencyKeyReusedDetails(reused.Key, reused.RunId));
+
+    /// <summary>The tasks of a step: a run step's own, or every run step under a group (e.g. "3" for 3.0 and 3.1).</summary>
+    private static IReadOnlyList<string> StepTasks(Run run, string step)
+    {
+        if (run.Tasks.FirstOrDefault(t => t.Kind == TaskKind.WorkflowStep && t.Name == step) is { } own) return [own.Id];
+        if (run.Plan is not { } plan || !plan.Steps.Any(s => s.Id == step && s.Kind != PlanStepKind.Run)) return [];
+        var under = new HashSet<string>(StringComparer.Ordinal) { step };
+        foreach (var s in plan.Steps)
+        {
+            if (s.ParentId is { } parent && under.Contains(parent)) under.Add(s.Id);
+        }
+        return run.Tasks.Where(t => t.Kind == TaskKind.WorkflowStep && under.Contains(t.Name)).Select(t => t.Id).ToList();
+    }
 
     private static long? LastEventId(HttpContext http) =>
         long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var last) ? last + 1 : null;

@@ -18,7 +18,8 @@ public static partial class RunRequestValidator
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    public static (TaskSpec? Spec, int MaxAttempts, List<string> Errors) Validate(CreateRunBody body)
+    /// <param name="lostAgentAttempts">Attempts a run gets when it names none (the server's retries.lost_agent_attempts).</param>
+    public static (TaskSpec? Spec, int MaxAttempts, List<string> Errors) Validate(CreateRunBody body, int lostAgentAttempts = 1)
     {
         var errors = new List<string>();
         if (body.Image is null && (body.Command is null || body.Command.Count == 0 || string.IsNullOrWhiteSpace(body.Command[0])))
@@ -47,7 +48,7 @@ public static partial class RunRequestValidator
         if (body.Pull is { } pull && !PullPolicies.Contains(pull)) errors.Add($"pull: '{pull}' is not a pull policy (expected missing, always or never)");
         if (body.Pull is not null && body.Image is null) errors.Add("pull: only runs in an image (--image) pull");
         if (body.Driver is { } driver && !Drivers.Contains(driver)) errors.Add($"driver: '{driver}' is not a driver (expected one of {string.Join(", ", Drivers)})");
-        var maxAttempts = body.MaxAttempts ?? 1;
+        var maxAttempts = body.MaxAttempts ?? lostAgentAttempts;
         if (maxAttempts is < 1 or > 100) errors.Add("max_attempts: must be between 1 and 100");
         var retry = RetryRequestValidator.Validate(body.Retry, body.MaxAttempts, errors);
         var lockRequest = LockRequestValidator.Validate(body, errors);

@@ -24,6 +24,7 @@ public static class ServerConfigLoader
         ["leases.long_poll"] = (o, v, w) => o with { LongPoll = Duration(v, w) },
         ["leases.rescue_interval"] = (o, v, w) => o with { RescueInterval = Duration(v, w) },
         ["placement.unplaceable_timeout"] = (o, v, w) => o with { UnplaceableTimeout = Duration(v, w) },
+        ["retries.lost_agent_attempts"] = (o, v, w) => o with { LostAgentAttempts = Attempts(v, w) },
         ["drivers.admin"] = (o, v, w) => o with { Drivers = o.Drivers.With("admin", DriverList(v, w)) },
         ["drivers.operator"] = (o, v, w) => o with { Drivers = o.Drivers.With("operator", DriverList(v, w)) },
         ["drivers.developer"] = (o, v, w) => o with { Drivers = o.Drivers.With("developer", DriverList(v, w)) },
@@ -131,6 +132,12 @@ public static class ServerConfigLoader
         }
         return names;
     }
+
+    private static int Attempts(string value, string where) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            && n is >= 1 and <= Core.Runs.RetryPolicy.AttemptsLimit
+            ? n
+            : throw new ConfigException($"{where}: expected attempts in all, a whole number from 1 (never retried) to {Core.Runs.RetryPolicy.AttemptsLimit}; got '{value}'");
 
     private static long Positive(string value, string where) =>
         long.TryParse(value, out var n) && n is > 0 and <= int.MaxValue ? n : throw new ConfigException($"{where}: '{value}' is not a positive whole number");

@@ -24,15 +24,15 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public async Task<LogPageView> PageAsync(Run run, long from, string? taskId, int limit, CancellationToken ct)
+    public async Task<LogPageView> PageAsync(Run run, long from, IReadOnlyList<string>? taskIds, int limit, CancellationToken ct)
     {
-        var lines = await store.ReadLogsAsync(run.Id, taskId, from, limit, ct);
+        var lines = await store.ReadLogsAsync(run.Id, taskIds, from, limit, ct);
         var next = lines.Count > 0 ? lines[^1].Seq + 1 : Math.Max(from, 0);
-        var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskId is not null && lines.Count < limit));
+        var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskIds is not null && lines.Count < limit));
         return new LogPageView(run.Id, run.State, lines.Select(LogLineView.From).ToList(), next, complete, run.ExitCode);
     }
 
-    public async Task StreamAsync(HttpContext http, Run run, long from, string? taskId, CancellationToken ct)
+    public async Task StreamAsync(HttpContext http, Run run, long from, IReadOnlyList<string>? taskIds, CancellationToken ct)
     {
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -46,7 +46,7 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
         while (!ct.IsCancellationRequested)
         {
             var changed = signals.Prepare(SignalKeys.Run(run.Id));
-            var lines = await store.ReadLogsAsync(run.Id, taskId, next, PageSize, ct);
+            var lines = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, ct);
             if (lines.Count > 0)
             {
                 buffer.Clear();
@@ -66,14 +66,14 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
             if (current is null) return;
             // Every line is stored before its run ends, so one more empty read after the end means nothing is left.
             if (Transitions.Run.IsTerminal(current.State) && (next >= current.LogLines ||
-                (taskId is not null && (await store.ReadLogsAsync(run.Id, taskId, next, 1, ct)).Count == 0)))
+                (taskIds is not null && (await store.ReadLogsAsync(run.Id, taskIds, next, 1, ct)).Count == 0)))
             {
                 var end = new LogEndView(current.Id, current.State, current.ExitCode, current.Reason, next);
                 await response.WriteAsync($"event: end\ndata: {HearthJson.Serialize(end)}\n\n", ct);
                 await response.Body.FlushAsync(ct);
                 return;
             }
-            if (taskId is null && next < current.LogLines) continue;
+            if (taskIds is null && next < current.LogLines) continue;
 
             if (time.GetUtcNow() - lastWrite >= KeepAlive)
             {

@@ -1,6 +1,5 @@
 using Hearth.Core;
 using Hearth.Core.Placement;
-using Hearth.Core.Runs;
 using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Store;
@@ -13,7 +12,7 @@ namespace Hearth.Server.Placement;
 /// restarted server or a new leader gives agents the whole time again to come back; a task that becomes placeable in
 /// between starts over. Busy or draining agents that match never fail a task: it waits for them.
 /// </summary>
-public sealed class UnplaceableSweeper(IRunStore store, AgentFleet fleet, Workflows.WorkflowService workflows, Signals signals, ILeaderLock leader,
+public sealed class UnplaceableSweeper(IRunStore store, AgentFleet fleet, Signals signals, ILeaderLock leader,
     ServerOptions options, TimeProvider time, ILogger<UnplaceableSweeper> logger) : LeaderLoop(leader, time, logger, "placement sweep")
 {
     private const int Batch = 500;
@@ -48,7 +47,6 @@ public sealed class UnplaceableSweeper(IRunStore store, AgentFleet fleet, Workfl
             if (!await store.FailPendingAsync(task.Id, reason, now, ct)) continue;
             Logger.LogInformation("task {Task} failed: {Reason}", task.Id, reason);
             failed.Add(task.Id);
-            if (TaskIds.IsStep(task.Id)) await workflows.AdvanceAsync(task.RunId, ct);
             signals.Pulse(SignalKeys.Run(task.RunId));
             signals.Pulse(SignalKeys.Work);
         }

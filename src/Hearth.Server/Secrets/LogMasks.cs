@@ -57,8 +57,9 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
             cache.Set(Key(taskId), fromTask, new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
             return fromTask;
         }
-        var run = await runs.GetRunAsync(TaskIds.RunOf(taskId), ct);
-        var names = SecretsOf(run, taskId);
+        var task = await runs.GetTaskAsync(taskId, ct);
+        var run = task is null ? null : await runs.GetRunAsync(task.RunId, ct);
+        var names = task is null ? [] : SecretsOf(run, task);
         var values = new List<string>();
         foreach (var name in names)
         {
@@ -77,11 +78,11 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     }
 
     /// <summary>The task's own secrets: a workflow step's (in the plan), or the run's and its git secret.</summary>
-    private static IEnumerable<string> SecretsOf(Run? run, string taskId)
+    private static IEnumerable<string> SecretsOf(Run? run, RunTask task)
     {
         if (run is null) return [];
-        if (run.Plan is { } plan)
-            return plan.Steps.FirstOrDefault(s => s.Id == TaskIds.StepOf(taskId))?.Secrets ?? [];
+        if (task.Kind == TaskKind.WorkflowStep && run.Plan is { } plan)
+            return plan.Steps.FirstOrDefault(s => s.Id == task.Name)?.Secrets ?? [];
         return run.Spec.Git?.Secret is { } git ? [.. run.Spec.Secrets, git] : run.Spec.Secrets;
     }
 

@@ -80,6 +80,10 @@ public static class WorkflowEndpoints
             var steps = plan.Steps.Select(step =>
             {
                 tasks.TryGetValue(step.Id, out var task);
+                var state = task?.State ?? GroupState(plan, step, tasks);
+                var (startedAt, endedAt) = task is null
+                    ? GroupTimes.Of(state, Leaves(plan, step.Id).Where(tasks.ContainsKey).Select(id => tasks[id]).ToList())
+                    : (task.StartedAt, task.EndedAt);
                 var reason = (task is null ? null : AgentFleet.Waiting(task, agents, now)) ?? task?.Reason;
                 return new WorkflowStepView
                 {
@@ -90,13 +94,13 @@ public static class WorkflowEndpoints
                     Run = step.Run,
                     Condition = step.Condition,
                     Source = step.Source,
-                    State = task?.State ?? GroupState(plan, step, tasks),
+                    State = state,
                     Reason = reason,
                     ExitCode = task?.ExitCode,
                     Attempt = task?.Attempt ?? 0,
                     AgentId = task?.AgentId,
-                    StartedAt = task?.StartedAt,
-                    EndedAt = task?.EndedAt,
+                    StartedAt = startedAt,
+                    EndedAt = endedAt,
                 };
             }).ToList();
             var waiting = steps.Where(s => s.State == TaskState.Pending).Select(s => s.Reason).FirstOrDefault(r => r?.StartsWith("waiting:", StringComparison.Ordinal) == true);

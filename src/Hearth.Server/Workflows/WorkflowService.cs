@@ -12,9 +12,9 @@ namespace Hearth.Server.Workflows;
 /// Starts workflow runs (one task per run step, routed by its machine group) and advances them with the pure
 /// scheduler whenever a step ends. Advancing is idempotent, so the reconciler may repeat it safely.
 /// </summary>
-public sealed class WorkflowService(IRunStore store, RunService runs, Signals signals, TimeProvider time)
+public sealed class WorkflowService(IRunStore store, RunService runs, Signals signals, TimeProvider time, Configuration.ServerOptions options)
 {
-    public const string Kind = "workflow";
+    public const string Kind = RunKinds.Workflow;
 
     /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
     /// <param name="checkouts">Steps given a repository-scoped secret: they run the script from a checkout of the
@@ -38,10 +38,14 @@ public sealed class WorkflowService(IRunStore store, RunService runs, Signals si
                 Lock = step.Lock is { } name ? new Hearth.Core.Locks.LockRequest(name) : null,
                 Secrets = step.Secrets ?? [],
                 Git = checkouts.Contains(step.Id) && plan.Repository is { } repo ? new GitSource(repo, CheckoutRef(plan)) : null,
+                // A lost agent retries a step by default; its script's own failure only for the exit codes it names.
+                Retry = step.RetryExitCodes is { Count: > 0 } codes
+                    ? new RetryPolicy { MaxAttempts = step.MaxAttempts ?? options.LostAgentAttempts, ExitCodes = codes }
+                    : null,
             }, driver),
-            MaxAttempts: 1,
+            MaxAttempts: step.MaxAttempts ?? options.LostAgentAttempts,
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
-            decided.TryGetValue(step.Id, out var r) ? r.Reason : null)).ToList();
+            decided.TryGetValue(step.Id, out var r) ? r.Reason : null) { Kind = TaskKind.WorkflowStep }).ToList();
 
         var draft = new RunDraft(Kind, new TaskSpec { Command = ["workflow", plan.Name] }, createdBy, Tasks) { Plan = plan, Key = key };
         var created = await runs.CreateAsync(draft, ct);
@@ -51,16 +55,10 @@ public sealed class WorkflowService(IRunStore store, RunService runs, Signals si
         return created with { Run = (await store.GetRunAsync(created.Run.Id, ct))! };
     }
 
-    /// <summary>Moves the run on after a step ended: the next steps become Pending, skipped ones Skipped, and the run ends when all did.</summary>
+    /// <summary>Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a crash.</summary>
     public async Task AdvanceAsync(string runId, CancellationToken ct)
     {
-        var run = await store.GetRunAsync(runId, ct);
-        if (run?.Plan is not { } plan || Transitions.Run.IsTerminal(run.State)) return;
-        var states = run.Tasks.ToDictionary(t => t.Name, t => t.State, StringComparer.Ordinal);
-        var advance = WorkflowProgress.Advance(plan, states);
-        if (advance.Decisions.Count == 0 && advance.Outcome is null) return;
-        var transitions = advance.Decisions.Select(d => new TaskTransition(TaskIds.ForStep(runId, d.StepId), d.To, d.Reason)).ToList();
-        if (await store.AdvanceWorkflowAsync(runId, transitions, advance.Outcome, advance.Reason, time.GetUtcNow(), ct))
+        if (await store.ReconcileAsync(runId, time.GetUtcNow(), ct))
         {
             signals.Pulse(SignalKeys.Work);
             signals.Pulse(SignalKeys.Run(runId));

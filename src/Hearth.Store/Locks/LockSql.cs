@@ -95,15 +95,15 @@ internal static class LockSql
                 await ExecAsync(c, tx, "DELETE FROM lock_waiters WHERE ticket = @ticket AND lock_name = @n;", ct, ("@ticket", head.Ticket), ("@n", name));
                 continue;
             }
-            var task = await QueryAsync(c, tx, $"SELECT state, attempt FROM tasks WHERE id = @id{forUpdate};",
-                r => (State: Enum.Parse<TaskState>(r.GetString(0)), Attempt: r.GetInt32(1)), ct, ("@id", head.Task));
+            var task = await QueryAsync(c, tx, $"SELECT state, attempt, kind FROM tasks WHERE id = @id{forUpdate};",
+                r => (State: Enum.Parse<TaskState>(r.GetString(0)), Attempt: r.GetInt32(1), Kind: TaskKinds.Parse(r.GetString(2))), ct, ("@id", head.Task));
             await ExecAsync(c, tx, "DELETE FROM lock_waiters WHERE ticket = @ticket AND lock_name = @n;", ct, ("@ticket", head.Ticket), ("@n", name));
             if (task.Count == 0 || task[0].State != TaskState.Waiting) continue;
 
             Transitions.Task.Check(TaskState.Waiting, TaskState.Pending);
             var token = await GrantAsync(c, tx, name, head.Task, head.Run, now, ct);
             await ExecAsync(c, tx, "UPDATE tasks SET state = 'Pending', reason = NULL, queued_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", head.Task));
-            if (!TaskIds.IsStep(head.Task))
+            if (task[0].Kind != TaskKind.WorkflowStep)
                 await ExecAsync(c, tx, "UPDATE runs SET reason = NULL WHERE id = @id AND state = 'Starting';", ct, ("@id", head.Run));
             await SystemLineAsync(c, tx, head.Run, head.Task, task[0].Attempt, now, $"hearth: lock {name} acquired (token {token})", ct);
             return head.Run;

@@ -139,8 +139,8 @@ public abstract class SqlLockStore : ILockStore
         await using (tx)
         {
             var runState = await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId)) as string;
-            var task = await QueryAsync(connection, tx, $"SELECT state, attempt, queued_at FROM tasks WHERE id = @id{ForUpdate};",
-                r => (State: Enum.Parse<TaskState>(r.GetString(0)), Attempt: r.GetInt32(1)), ct, ("@id", taskId));
+            var task = await QueryAsync(connection, tx, $"SELECT state, attempt, kind FROM tasks WHERE id = @id{ForUpdate};",
+                r => (State: Enum.Parse<TaskState>(r.GetString(0)), Attempt: r.GetInt32(1), Kind: TaskKinds.Parse(r.GetString(2))), ct, ("@id", taskId));
             var holder = await ScalarAsync(connection, tx, $"SELECT holder_run FROM locks WHERE name = @n{ForUpdate};", ct, ("@n", name)) as string;
             var waiting = await QueryAsync(connection, tx, "SELECT queued_at, deadline FROM lock_waiters WHERE task_id = @t;",
                 r => (Queued: r.GetInt64(0), Deadline: r.IsDBNull(1) ? (long?)null : r.GetInt64(1)), ct, ("@t", taskId));
@@ -153,7 +153,7 @@ public abstract class SqlLockStore : ILockStore
             Transitions.Task.Check(TaskState.Waiting, TaskState.Failed);
             await ExecAsync(connection, tx, "UPDATE tasks SET state = 'Failed', reason = @reason, ended_at = @now WHERE id = @id;", ct,
                 ("@reason", reason), ("@now", Ms(now)), ("@id", taskId));
-            if (!TaskIds.IsStep(taskId))
+            if (task[0].Kind != TaskKind.WorkflowStep)
             {
                 var state = Enum.Parse<RunState>(runState);
                 Transitions.Run.Check(state, RunState.Failed);

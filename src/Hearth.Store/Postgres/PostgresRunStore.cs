@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Text.Json;
 using Hearth.Core;
+using Hearth.Core.Lifecycle;
 using Hearth.Store.Sql;
 using Npgsql;
 using static Hearth.Store.Sql.Db;
@@ -17,7 +18,7 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
 
-    public PostgresRunStore(string connectionString)
+    public PostgresRunStore(string connectionString, ILifecycleRules rules) : base(rules)
     {
         ConnectionString = connectionString;
         _database = new PostgresDatabase(connectionString);

@@ -106,6 +106,12 @@ internal static class PostgresSchema
         ALTER TABLE agents ADD COLUMN draining_since bigint;
         """,
         """
+        -- Tasks carry their kind as data (command, workflow_step, service_replica, ci_job); existing tasks take their
+        -- run's: a workflow's tasks are its steps.
+        ALTER TABLE tasks ADD COLUMN kind text NOT NULL DEFAULT 'command';
+        UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
+        """,
+        """
         -- Idempotency keys: a front door that sends the same key (per user) gets the run it created the first time.
         -- request_hash tells a retry (same request) from a reuse of the key for another request.
         ALTER TABLE runs ADD COLUMN idempotency_key text;

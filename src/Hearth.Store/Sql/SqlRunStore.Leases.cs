@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Hearth.Core;
+using Hearth.Core.Lifecycle;
 using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
@@ -84,12 +84,12 @@ public abstract partial class SqlRunStore
         {
             var (runState, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
             // A running report overtaken by its own attempt's result (a short run, a kill) is moot, not stale.
-            if (EndedUnderThisEpoch(task, epoch)) return WriteResult.Accepted;
+            if (EndedUnderThisEpoch(task, epoch)) return WriteResult.Accepted with { RunId = task.RunId };
             if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
-            if (task.State == TaskState.Running) return WriteResult.Accepted;
+            if (task.State == TaskState.Running) return WriteResult.Accepted with { RunId = task.RunId };
             await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
             await tx.CommitAsync(ct);
-            return WriteResult.Accepted;
+            return WriteResult.Accepted with { RunId = task.RunId };
         }
     }
 
@@ -150,8 +150,7 @@ public abstract partial class SqlRunStore
     private async Task<WriteResult> CompleteInAsync(DbConnection connection, DbTransaction tx, string taskId, long epoch, Completion completion,
         DateTimeOffset now, CancellationToken ct)
     {
-        var result = completion.Result;
-        var (runState, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
+        var (_, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
         if (task.Status != WriteStatus.Accepted) return new WriteResult(task.Status);
         if (completion.Lines is { Count: > 0 } lines)
         {
@@ -159,51 +158,10 @@ public abstract partial class SqlRunStore
             await InsertAgentLinesAsync(connection, tx, task, completion.LogOffset, lines, ct);
         }
         await NoteTimingsAsync(connection, tx, taskId, completion, ct);
-        var spec = FromJson<TaskSpec>(task.Spec);
-        var (state, reason) = Outcome.Decide(result, task.StopReason, spec.Timeout);
-        string? history = null;
-        List<AttemptRecord>? attempts = null;
-        var decision = RetryDecision.GiveUp;
-        if (state == TaskState.Failed)
-        {
-            attempts = FromJson<List<AttemptRecord>>(task.History);
-            attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, reason ?? "failed"));
-            history = Json(attempts);
-            decision = Retries.Decide(PolicyOf(spec, task.MaxAttempts), task.Attempt, Retries.Classify(result), result.ExitCode);
-        }
-
-        // A task never reported running starts here. When its end also ends the run, the start rides on the end's two
-        // writes (one per row); otherwise it is written on its own first, as a running report would have.
-        DateTimeOffset? startedWithEnd = null;
-        if (task.State == TaskState.Leased && completion.StartedAt is { } startedAt)
-        {
-            if (decision.Retry || !EndsRun(task))
-            {
-                runState = await StartAsync(connection, tx, task, runState!.Value, startedAt, ct);
-            }
-            else
-            {
-                Transitions.Task.Check(task.State, TaskState.Running);
-                if (runState == RunState.Starting) Transitions.Run.Check(RunState.Starting, RunState.Running);
-                runState = RunState.Running;
-                startedWithEnd = startedAt;
-            }
-            task = task with { State = TaskState.Running };
-        }
-
-        if (state == TaskState.Failed)
-        {
-            if (decision.Retry)
-            {
-                await RequeueAsync(connection, tx, task, runState!.Value, history!, now, decision.Delay, ct);
-                await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
-                    $"hearth: attempt {task.Attempt} failed ({reason}); retrying as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct, task.Id);
-                return WriteResult.Accepted;
-            }
-            if (attempts!.Count > 1) reason = $"{reason} after {task.Attempt} attempts ({ListAttempts(attempts)})";
-        }
-        await FinishTaskAsync(connection, tx, task, runState!.Value, state, result.ExitCode, reason, now, history, ct, startedWithEnd);
-        return spec.Lock is null ? WriteResult.Accepted : WriteResult.AcceptedFreeingLock;
+        var plan = await DecideAndApplyAsync(connection, tx, task.RunId,
+            new TaskReported(taskId, completion.Result, completion.StartedAt, now), ct);
+        var queuedWork = plan.ReleasesLock || plan.Tasks.Any(t => t.To == TaskState.Pending);
+        return (queuedWork ? WriteResult.AcceptedFreeingLock : WriteResult.Accepted) with { RunId = task.RunId };
     }
 
     public async Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct)
@@ -226,11 +184,11 @@ public abstract partial class SqlRunStore
             var rescued = new List<string>();
             foreach (var (id, runId) in candidates.OrderBy(c => c.RunId, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal))
             {
-                var runState = Enum.Parse<RunState>((string)(await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId)))!);
+                await ScalarAsync(connection, tx, $"SELECT state FROM runs WHERE id = @id{ForUpdate};", ct, ("@id", runId));
                 // Read again under the lock: a heartbeat or a result may have got there first.
                 var task = await ReadExpiredTaskAsync(connection, tx, id, now, ct);
                 if (task is null) continue;
-                await RescueAsync(connection, tx, task.Value, runState, now, ct);
+                await DecideAndApplyAsync(connection, tx, runId, new LeaseExpired(id, now), ct);
                 if (!rescued.Contains(runId)) rescued.Add(runId);
             }
             await tx.CommitAsync(ct);
@@ -252,74 +210,15 @@ public abstract partial class SqlRunStore
         return ids;
     }
 
-    private async Task RescueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, DateTimeOffset now, CancellationToken ct)
-    {
-        var attempts = FromJson<List<AttemptRecord>>(task.History);
-        attempts.Add(new AttemptRecord(task.Attempt, task.AgentId, now, "agent lost: lease expired"));
-        var history = Json(attempts);
-
-        if (task.StopReason != StopReason.None)
-        {
-            var state = task.StopReason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
-            await FinishTaskAsync(connection, tx, task, runState, state, null,
-                $"{(state == TaskState.TimedOut ? "timed out" : "killed")}; agent lost before it confirmed", now, history, ct);
-            return;
-        }
-
-        var decision = Retries.Decide(PolicyOf(FromJson<TaskSpec>(task.Spec), task.MaxAttempts), task.Attempt, RetryFailure.AgentLost, null);
-        if (decision.Retry)
-        {
-            await RequeueAsync(connection, tx, task, runState, history, now, decision.Delay, ct);
-            await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now,
-                $"hearth: attempt {task.Attempt} lost (agent {task.AgentId} stopped renewing its lease); queued as attempt {task.Attempt + 1} of {task.MaxAttempts}{After(decision.Delay)}", ct, task.Id);
-        }
-        else
-        {
-            await FinishTaskAsync(connection, tx, task, runState, TaskState.Failed, null,
-                $"agent lost after {task.Attempt} attempt(s) ({ListAttempts(attempts)})", now, history, ct);
-        }
-    }
-
-    /// <summary>Sends a task back to the queue as its next attempt, claimable after <paramref name="delay"/>.</summary>
-    private static async Task RequeueAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, string history,
-        DateTimeOffset now, TimeSpan delay, CancellationToken ct)
-    {
-        await RefenceLocksAsync(connection, tx, task.Id, task.Spec, now, ct);
-        Transitions.Task.Check(task.State, TaskState.Pending);
-        await ExecAsync(connection, tx,
-            """
-            UPDATE tasks SET state = 'Pending', attempt = attempt + 1, agent_id = NULL, lease_expires_at = NULL, deadline = NULL,
-                started_at = NULL, exit_code = NULL, not_before = @notBefore, history = @history WHERE id = @id;
-            """, ct, ("@notBefore", delay > TimeSpan.Zero ? Ms(now + delay) : null), ("@history", history), ("@id", task.Id));
-        if (runState == RunState.Running && !TaskIds.IsStep(task.Id))
-        {
-            Transitions.Run.Check(runState, RunState.Starting);
-            await ExecAsync(connection, tx, "UPDATE runs SET state = 'Starting' WHERE id = @id;", ct, ("@id", task.RunId));
-        }
-    }
-
-    /// <summary>A task's policy; the stored max attempts wins, so a task created without a policy keeps its own limit.</summary>
-    private static RetryPolicy PolicyOf(TaskSpec spec, int maxAttempts) =>
-        (spec.Retry ?? RetryPolicy.AgentLostOnly(maxAttempts)) with { MaxAttempts = maxAttempts };
-
-    private static string After(TimeSpan delay) => delay > TimeSpan.Zero ? $" in {Durations.Format(delay)}" : "";
-
-    private static string ListAttempts(IEnumerable<AttemptRecord> attempts) =>
-        string.Join("; ", attempts.Select(h => $"attempt {h.Attempt} on agent {h.AgentId}: {h.Reason}"));
-
     /// <summary>The task has ended and no other attempt was granted since: a late write of this attempt, not a stale one.</summary>
     private static bool EndedUnderThisEpoch(LeasedTask task, long epoch) =>
         task.Status == WriteStatus.Stale && task.Epoch == epoch && Transitions.Task.IsTerminal(task.State);
 
     private protected readonly record struct LeasedTask(
         WriteStatus Status, string Id, string RunId, TaskState State, StopReason StopReason, long LogOffset, int Attempt, int MaxAttempts,
-        string? AgentId, string History, string Spec, long OtherLiveTasks, long Epoch = 0);
+        string? AgentId, string History, string Spec, long Epoch = 0, TaskKind Kind = TaskKind.Command);
 
-    // The count of the run's other live tasks is stable while the run's row is locked: only a claim changes a task
-    // without that lock, and a claim moves Pending to Leased, live to live.
-    private const string LeasedTaskColumns =
-        "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec, " +
-        $"(SELECT COUNT(*) FROM tasks o WHERE o.run_id = tasks.run_id AND o.id <> tasks.id AND o.state NOT IN {TerminalTaskStates})";
+    private const string LeasedTaskColumns = "run_id, state, epoch, stop_reason, log_offset, attempt, max_attempts, agent_id, history, spec, kind";
 
     private string ReadLeasedTaskSql => $"SELECT {LeasedTaskColumns} FROM tasks WHERE id = @id{ForUpdate};";
 
@@ -370,40 +269,6 @@ public abstract partial class SqlRunStore
 
     private static LeasedTask ReadLeased(DbDataReader r, string taskId) => new(
         WriteStatus.Accepted, taskId, r.GetString(0), Enum.Parse<TaskState>(r.GetString(1)), Enum.Parse<StopReason>(r.GetString(3)),
-        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(10), r.GetInt64(2));
-
-    /// <summary>Moves a task to a terminal state and, when it was the run's last live task, the run with it. The run's row must be locked.</summary>
-    /// <param name="startedAt">The start of a task never reported running, written with its end (only when <see cref="EndsRun"/>).</param>
-    private async Task FinishTaskAsync(DbConnection connection, DbTransaction tx, LeasedTask task, RunState runState, TaskState to,
-        int? exitCode, string? reason, DateTimeOffset now, string? history, CancellationToken ct, DateTimeOffset? startedAt = null)
-    {
-        await ReleaseLocksAsync(connection, tx, task.Id, task.Spec, now, ct);
-        Transitions.Task.Check(task.State, to);
-        var sql =
-            """
-            UPDATE tasks SET state = @state, exit_code = @exit, reason = @reason, ended_at = @now, lease_expires_at = NULL,
-                history = COALESCE(@history, history), started_at = COALESCE(@started, started_at) WHERE id = @id;
-            """;
-        List<(string, object?)> parameters =
-        [
-            ("@state", to.ToString()), ("@exit", exitCode), ("@reason", reason), ("@now", Ms(now)), ("@history", history),
-            ("@started", startedAt is { } s ? Ms(s) : null), ("@id", task.Id),
-        ];
-        if (EndsRun(task))
-        {
-            // The run ends with its last task: both rows in one command, one round trip to a database server.
-            var next = Outcome.ToRunState(to);
-            Transitions.Run.Check(runState, next);
-            sql += "\nUPDATE runs SET state = @runState, exit_code = @exit, reason = @reason, ended_at = @now, started_at = COALESCE(started_at, @started) WHERE id = @runId;";
-            parameters.Add(("@runState", next.ToString()));
-            parameters.Add(("@runId", task.RunId));
-        }
-        await ExecAsync(connection, tx, sql, ct, [.. parameters]);
-    }
-
-    /// <summary>
-    /// Whether the end of <paramref name="task"/> decides its run: it is the run's last live task, and not a workflow step
-    /// (a workflow's outcome is the scheduler's to decide: a late success does not redeem an earlier failure).
-    /// </summary>
-    private static bool EndsRun(LeasedTask task) => task.OtherLiveTasks == 0 && !TaskIds.IsStep(task.Id);
+        r.GetInt64(4), r.GetInt32(5), r.GetInt32(6), Text(r, 7), r.GetString(8), r.GetString(9), r.GetInt64(2),
+        TaskKinds.Parse(r.GetString(10)));
 }

@@ -22,11 +22,11 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>Records a task that just joined a lock's queue: the log line and, for a command run, the run's reason.</summary>
-    private static async Task NoteQueuedAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, int attempt, string reason,
-        DateTimeOffset now, CancellationToken ct)
+    private static async Task NoteQueuedAsync(DbConnection connection, DbTransaction tx, string taskId, TaskKind kind, string runId, int attempt,
+        string reason, DateTimeOffset now, CancellationToken ct)
     {
         await LockSql.SystemLineAsync(connection, tx, runId, taskId, attempt, now, $"hearth: {reason}", ct);
-        if (!TaskIds.IsStep(taskId))
+        if (kind != TaskKind.WorkflowStep)
             await ExecAsync(connection, tx, "UPDATE runs SET reason = @reason WHERE id = @id;", ct, ("@reason", reason), ("@id", runId));
     }
 
@@ -49,7 +49,16 @@ public abstract partial class SqlRunStore
     private async Task<bool> StepMayStartAsync(DbConnection connection, DbTransaction tx, string taskId, string runId, DateTimeOffset now, CancellationToken ct)
     {
         if (await ScalarAsync(connection, tx, "SELECT spec FROM tasks WHERE id = @id;", ct, ("@id", taskId)) is not string specJson) return true;
-        var spec = FromJson<TaskSpec>(specJson);
+        return await TaskMayStartAsync(connection, tx, new RunTask
+        {
+            Id = taskId, RunId = runId, State = TaskState.Waiting, Attempt = 1, MaxAttempts = 1, Epoch = 0, Kind = TaskKind.WorkflowStep,
+        }, FromJson<TaskSpec>(specJson), now, ct);
+    }
+
+    /// <summary>A Waiting task the lifecycle made ready: it may start unless it must first queue for its lock (once; later calls find it queued).</summary>
+    private async Task<bool> TaskMayStartAsync(DbConnection connection, DbTransaction tx, RunTask task, TaskSpec spec, DateTimeOffset now, CancellationToken ct)
+    {
+        var (taskId, runId) = (task.Id, task.RunId);
         if (spec.Lock is null) return true;
         var alreadyQueued = Convert.ToInt64(await ScalarAsync(connection, tx, "SELECT COUNT(*) FROM lock_waiters WHERE task_id = @id;", ct, ("@id", taskId))) > 0;
         var locked = await TakeLockAsync(connection, tx, taskId, runId, spec, now, ct);
@@ -57,7 +66,7 @@ public abstract partial class SqlRunStore
         if (!alreadyQueued)
         {
             await ExecAsync(connection, tx, "UPDATE tasks SET reason = @reason WHERE id = @id;", ct, ("@reason", locked.Reason), ("@id", taskId));
-            await NoteQueuedAsync(connection, tx, taskId, runId, 1, locked.Reason!, now, ct);
+            await NoteQueuedAsync(connection, tx, taskId, task.Kind, runId, task.Attempt, locked.Reason!, now, ct);
         }
         return false;
     }

@@ -18,7 +18,7 @@ public abstract partial class SqlRunStore
 
             var fresh = await InsertAgentLinesAsync(connection, tx, task, offset, lines, ct);
             await tx.CommitAsync(ct);
-            return new AppendResult(WriteStatus.Accepted, task.LogOffset + fresh);
+            return new AppendResult(WriteStatus.Accepted, task.LogOffset + fresh) { RunId = task.RunId };
         }
     }
 
@@ -70,21 +70,30 @@ public abstract partial class SqlRunStore
     }
 
     public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct) =>
-        ReadLogsAsync(runId, null, from, limit, ct);
+        ReadLogsAsync(runId, (string?)null, from, limit, ct);
 
-    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct)
+    public Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct) =>
+        ReadLogsAsync(runId, taskId is null ? null : [taskId], from, limit, ct);
+
+    public async Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit,
+        CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        var filter = taskId is null ? "" : " AND task_id = @task";
+        var names = taskIds?.Select((_, i) => $"@t{i}").ToList();
+        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND l.task_id IN ({string.Join(", ", names)})";
         await using var command = Command(connection, null,
-            $"SELECT seq, time, stream, text, attempt, task_id FROM log_lines WHERE run_id = @run AND seq >= @from{filter} ORDER BY seq LIMIT @limit;",
-            ("@run", runId), ("@from", from), ("@limit", limit), ("@task", taskId));
+            $"""
+            SELECT l.seq, l.time, l.stream, l.text, l.attempt, l.task_id, CASE WHEN t.kind = 'workflow_step' THEN t.name END
+            FROM log_lines l LEFT JOIN tasks t ON t.id = l.task_id
+            WHERE l.run_id = @run AND l.seq >= @from{filter} ORDER BY l.seq LIMIT @limit;
+            """,
+            [("@run", runId), ("@from", from), ("@limit", limit), .. (taskIds ?? []).Select((t, i) => ($"@t{i}", (object?)t))]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new List<LogLine>();
         while (await reader.ReadAsync(ct))
         {
             lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2),
-                reader.GetString(3), reader.GetInt32(4), Text(reader, 5)));
+                reader.GetString(3), reader.GetInt32(4), Text(reader, 5), Text(reader, 6)));
         }
         return lines;
     }

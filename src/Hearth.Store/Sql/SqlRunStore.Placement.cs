@@ -1,3 +1,4 @@
+using Hearth.Core.Lifecycle;
 using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
@@ -26,16 +27,16 @@ public abstract partial class SqlRunStore
 
     public async Task<bool> FailPendingAsync(string taskId, string reason, DateTimeOffset now, CancellationToken ct)
     {
+        string? runId;
+        await using (var reader = await OpenAsync(ct))
+            runId = await ScalarAsync(reader, null, "SELECT run_id FROM tasks WHERE id = @id;", ct, ("@id", taskId)) as string;
+        if (runId is null) return false;
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            // Epoch -1 matches no lease: the read reports the task's state, and a claim that got there first leaves it not Pending.
-            var (runState, task) = await LockRunAndReadLeasedTaskAsync(connection, tx, taskId, -1, ct);
-            if (task.Status == WriteStatus.NotFound || task.State != TaskState.Pending || runState is null) return false;
-            await FinishTaskAsync(connection, tx, task with { Status = WriteStatus.Accepted }, runState.Value, TaskState.Failed, null, reason, now,
-                history: null, ct);
-            await AppendSystemLineAsync(connection, tx, task.RunId, task.Attempt, now, $"hearth: {reason}", ct, task.Id);
+            var plan = await DecideAndApplyAsync(connection, tx, runId, new TaskUnplaceable(taskId, reason, now), ct);
+            if (plan.IsEmpty) return false;
             await tx.CommitAsync(ct);
             return true;
         }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Hearth.Core.Lifecycle;
 using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
@@ -9,7 +10,8 @@ public abstract partial class SqlRunStore
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
     private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, requirements, queued_at, leased_at, first_output_at, exited_at";
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, " +
+        "history, name, not_before, kind, requirements, queued_at, leased_at, first_output_at, exited_at";
 
     public Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct) => CreateRunAsync(run, tasks, null, ct);
 
@@ -61,14 +63,14 @@ public abstract partial class SqlRunStore
                 if (!locked.Granted) task = task with { InitialState = TaskState.Waiting, InitialReason = locked.Reason };
                 await ExecAsync(connection, tx,
                     $"""
-                    INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
-                    VALUES (@id, @run, @name, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
+                    INSERT INTO tasks (id, run_id, name, kind, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
+                    VALUES (@id, @run, @name, @kind, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
                     """, ct,
-                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@spec", Json(task.Spec)),
+                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@kind", TaskKinds.ToText(task.Kind)), ("@spec", Json(task.Spec)),
                     ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
                     ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
                     ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
-                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
+                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, task.Kind, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
             }
             await tx.CommitAsync(ct);
             return new CreatedRun(run.Id, Created: true);
@@ -79,6 +81,14 @@ public abstract partial class SqlRunStore
     {
         await using var connection = await OpenAsync(ct);
         return await ReadRunAsync(connection, null, id, ct);
+    }
+
+    public async Task<RunTask?> GetTaskAsync(string taskId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null, $"SELECT {TaskColumns} FROM tasks WHERE id = @id;", ("@id", taskId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadTask(reader) : null;
     }
 
     public async Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct)
@@ -121,48 +131,15 @@ public abstract partial class SqlRunStore
         return runs.Select(r => tasks.TryGetValue(r.Id, out var own) ? r with { Tasks = own } : r).ToList();
     }
 
-    public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct)
+    public async Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct, string? by = null)
     {
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            var run = await ReadRunAsync(connection, tx, runId, ct, forUpdate: true);
-            if (run is null) return null;
-            if (Transitions.Run.IsTerminal(run.State) || run.State == RunState.Terminating) return run;
-
-            var tasks = run.Tasks;
-            var terminal = reason == StopReason.TimedOut ? TaskState.TimedOut : TaskState.Stopped;
-            foreach (var task in tasks.Where(t => !Transitions.Task.IsTerminal(t.State)))
-            {
-                if (task.State is TaskState.Pending or TaskState.Waiting)
-                {
-                    Transitions.Task.Check(task.State, terminal);
-                    await ExecAsync(connection, tx,
-                        "UPDATE tasks SET state = @state, stop_reason = @reason, ended_at = @now, reason = @why, not_before = NULL WHERE id = @id;", ct,
-                        ("@state", terminal.ToString()), ("@reason", reason.ToString()), ("@now", Ms(now)),
-                        ("@why", reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"), ("@id", task.Id));
-                    await ReleaseLocksAsync(connection, tx, task.Id, null, now, ct);
-                }
-                else
-                {
-                    await ExecAsync(connection, tx, "UPDATE tasks SET stop_reason = @reason WHERE id = @id;", ct,
-                        ("@reason", reason.ToString()), ("@id", task.Id));
-                }
-            }
-
-            var stillRunning = tasks.Any(t => t.State is TaskState.Leased or TaskState.Running);
-            var next = stillRunning ? RunState.Terminating : Outcome.ToRunState(terminal);
-            Transitions.Run.Check(run.State, next);
-            await ExecAsync(connection, tx,
-                "UPDATE runs SET state = @state, stop_reason = @reason, ended_at = @ended, reason = @why WHERE id = @id;", ct,
-                ("@state", next.ToString()), ("@reason", reason.ToString()), ("@ended", stillRunning ? null : Ms(now)),
-                ("@why", stillRunning ? null : reason == StopReason.TimedOut ? "timed out before it started" : "killed before it started"),
-                ("@id", runId));
-            await AppendSystemLineAsync(connection, tx, runId, tasks.Max(t => t.Attempt), now,
-                reason == StopReason.TimedOut ? "hearth: timeout reached, stopping" : "hearth: kill requested, stopping", ct);
-            await tx.CommitAsync(ct);
-            return await ReadRunAsync(connection, null, runId, ct);
+            var plan = await DecideAndApplyAsync(connection, tx, runId, new StopRequested(reason, by, now), ct);
+            if (!plan.IsEmpty) await tx.CommitAsync(ct);
+            return await ReadRunAsync(connection, plan.IsEmpty ? tx : null, runId, ct);
         }
     }
 
@@ -221,10 +198,11 @@ public abstract partial class SqlRunStore
         History = FromJson<List<AttemptRecord>>(r.GetString(14)),
         Name = r.GetString(15),
         NotBefore = Time(r, 16),
-        Requirements = FromJson<Dictionary<string, string>>(r.GetString(17)),
-        QueuedAt = Time(r, 18),
-        LeasedAt = Time(r, 19),
-        FirstOutputAt = Time(r, 20),
-        ExitedAt = Time(r, 21),
+        Kind = TaskKinds.Parse(r.GetString(17)),
+        Requirements = FromJson<Dictionary<string, string>>(r.GetString(18)),
+        QueuedAt = Time(r, 19),
+        LeasedAt = Time(r, 20),
+        FirstOutputAt = Time(r, 21),
+        ExitedAt = Time(r, 22),
     };
 }

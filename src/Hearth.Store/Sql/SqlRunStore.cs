@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Hearth.Core;
+using Hearth.Core.Lifecycle;
 using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
@@ -14,8 +15,11 @@ namespace Hearth.Store.Sql;
 /// Lock order, for databases with row locks: a run's row before its tasks' rows, runs in id order. A claim locks only
 /// the one pending task it takes (and skips locked ones), so it never waits on anything.
 /// </remarks>
-public abstract partial class SqlRunStore : IRunStore
+public abstract partial class SqlRunStore(ILifecycleRules rules) : IRunStore
 {
+    /// <summary>The lifecycle's decisions, which this store applies and never makes.</summary>
+    private protected ILifecycleRules Rules { get; } = rules;
+
     private protected const string TerminalTaskStates = "('Succeeded', 'Failed', 'Stopped', 'TimedOut', 'Skipped')";
 
     public abstract Task MigrateAsync(CancellationToken ct);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Hearth.Core.Labels;
+using Hearth.Core.Lifecycle;
 using Hearth.Store.Sql;
 using Microsoft.Data.Sqlite;
 using static Hearth.Store.Sql.Db;
@@ -15,7 +16,7 @@ public sealed class SqliteRunStore : SqlRunStore
     private const int ClaimPage = 64;
     private readonly SqliteDatabase _database;
 
-    public SqliteRunStore(string path) => _database = new SqliteDatabase(path);
+    public SqliteRunStore(string path, ILifecycleRules rules) : base(rules) => _database = new SqliteDatabase(path);
 
     // One writer at a time already: BEGIN IMMEDIATE takes the database's write lock.
     private protected override string ForUpdate => "";

@@ -107,6 +107,12 @@ internal static class SqliteSchema
         ALTER TABLE agents ADD COLUMN draining_since INTEGER;
         """,
         """
+        -- Tasks carry their kind as data (command, workflow_step, service_replica, ci_job); existing tasks take their
+        -- run's: a workflow's tasks are its steps.
+        ALTER TABLE tasks ADD COLUMN kind TEXT NOT NULL DEFAULT 'command';
+        UPDATE tasks SET kind = 'workflow_step' WHERE run_id IN (SELECT id FROM runs WHERE kind = 'workflow');
+        """,
+        """
         -- Idempotency keys: a front door that sends the same key (per user) gets the run it created the first time.
         -- request_hash tells a retry (same request) from a reuse of the key for another request.
         ALTER TABLE runs ADD COLUMN idempotency_key TEXT;

@@ -35,6 +35,10 @@ public static partial class PlanValidator
                 if (step.Machine is null || !MachineName().IsMatch(step.Machine)) errors.Add($"{where}.machine: '{step.Machine}' is not a machine group name");
                 if (step.Lock is not null && !Hearth.Core.Locks.LockNames.IsValid(step.Lock)) errors.Add($"{where}.lock: {Hearth.Core.Names.Names.Lock.Problem(step.Lock)}");
                 if (step.Secrets is { Count: > 20 }) errors.Add($"{where}.secrets: at most 20 secrets a step");
+                if (step.MaxAttempts is < 1 or > RetryPolicy.AttemptsLimit)
+                    errors.Add($"{where}.max_attempts: must be between 1 and {RetryPolicy.AttemptsLimit}");
+                if (step.RetryExitCodes?.FirstOrDefault(c => c is < 1 or > 255) is { } badCode and not 0)
+                    errors.Add($"{where}.retry_exit_codes: {badCode} is not a failing exit code (1 to 255)");
                 if (step.Run is { } run) errors.AddRange(ExecLimits.Check(["/bin/sh", "-c", run], plan.Variables, $"{where}.run", "plan.variables")
                     .Select(e => e.Replace($"{where}.run[2]", $"{where}.run", StringComparison.Ordinal)));
             }

@@ -20,7 +20,11 @@ public static class WorkflowPlanner
                 s.Condition?.Evaluate(variables) ?? true,
                 s.Source.ToString(),
                 s.Lock,
-                s.Secrets.Count > 0 ? s.Secrets : null))
+                s.Secrets.Count > 0 ? s.Secrets : null)
+            {
+                MaxAttempts = s.Kind == WorkflowStepKind.Run ? s.Attempts ?? workflow.DefaultAttempts : null,
+                RetryExitCodes = s.RetryExitCodes.Count > 0 ? s.RetryExitCodes : null,
+            })
             .ToList();
         return new WorkflowPlan
         {

@@ -6,7 +6,7 @@ namespace Hearth.Workflows.Execution;
 /// The workflow scheduler as a pure function: from the plan and the current state of each run step, which steps
 /// start now, which are skipped, and whether the run is over. Sequences run in order and stop at the first failure
 /// (the rest are skipped); parallel groups start all children and fail if any child failed; a false condition
-/// skips its step and subtree and counts as done. Calling it again on its own result changes nothing.
+/// skips its step and subtree when its turn comes and counts as done. Calling it again on its own result changes nothing.
 /// </summary>
 public static class WorkflowProgress
 {
@@ -37,6 +37,8 @@ public static class WorkflowProgress
         {
             if (!step.ConditionHolds)
             {
+                // Skipped when its turn comes, not before: its end is never earlier than the steps before it.
+                if (!ready) return Status.NotStarted;
                 SkipTree(step, $"condition false: {step.Condition}");
                 return Status.Skipped;
             }

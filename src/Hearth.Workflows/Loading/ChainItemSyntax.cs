@@ -14,7 +14,9 @@ internal sealed record FragmentSyntax(
     string? Machine,
     Condition? Condition,
     string? Lock = null,
-    IReadOnlyList<string>? Secrets = null) : ChainItemSyntax(Location);
+    IReadOnlyList<string>? Secrets = null,
+    int? Attempts = null,
+    IReadOnlyList<int>? RetryExitCodes = null) : ChainItemSyntax(Location);
 
 internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items) : ChainItemSyntax(Location);
 
@@ -23,4 +25,5 @@ internal sealed record WorkflowSyntax(
     string Version,
     IReadOnlyList<string> Triggers,
     string Machine,
-    IReadOnlyList<ChainItemSyntax> Items);
+    IReadOnlyList<ChainItemSyntax> Items,
+    int? Attempts = null);

@@ -19,6 +19,8 @@ internal static class GraphBuilder
             {
                 Lock = draft.Lock,
                 Secrets = draft.Secrets,
+                Attempts = draft.Attempts,
+                RetryExitCodes = draft.RetryExitCodes,
             };
             step.Children = Build(draft.Children, step, sequential: draft.Kind == WorkflowStepKind.Sequence);
             steps.Add(step);

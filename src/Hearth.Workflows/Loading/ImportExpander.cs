@@ -69,6 +69,8 @@ internal sealed class ImportExpander
                 var step = NewDraft(WorkflowStepKind.Run, fragment.Location, run, fragment.Machine ?? machine, fragment.Condition, importedFrom);
                 step.Lock = fragment.Lock;
                 step.Secrets = fragment.Secrets ?? [];
+                step.Attempts = fragment.Attempts;
+                step.RetryExitCodes = fragment.RetryExitCodes ?? [];
                 return [step];
             }
 

@@ -21,6 +21,12 @@ internal sealed class StepDraft
 
     public Condition? Condition { get; set; }
 
+    /// <summary>Attempts in all when the step's agent is lost (null: the chain's, else the server's).</summary>
+    public int? Attempts { get; set; }
+
+    /// <summary>Exit codes of the script that retry the step too (within its attempts).</summary>
+    public IReadOnlyList<int> RetryExitCodes { get; set; } = [];
+
     public required SourceLocation Source { get; init; }
 
     public string? ImportedFrom { get; init; }

@@ -77,7 +77,10 @@ public sealed class WorkflowLoader
         }
 
         var graph = new WorkflowGraph(GraphBuilder.Build(drafts));
-        var workflow = new WorkflowDefinition(path, syntax.Version, syntax.Triggers, syntax.Machine, graph, syntax.Location);
+        var workflow = new WorkflowDefinition(path, syntax.Version, syntax.Triggers, syntax.Machine, graph, syntax.Location)
+        {
+            DefaultAttempts = syntax.Attempts,
+        };
         return new WorkflowLoadResult(workflow, []);
     }
 }

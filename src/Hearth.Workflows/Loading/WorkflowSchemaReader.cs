@@ -1,3 +1,4 @@
+using Hearth.Core.Runs;
 using Hearth.Kdl;
 using Hearth.Workflows.Conditions;
 using Hearth.Workflows.Diagnostics;
@@ -64,6 +65,7 @@ internal sealed class WorkflowSchemaReader
         }
 
         string? machine = null;
+        KdlNode? chainAttempts = null;
         var items = new List<ChainItemSyntax>();
         if (chain is null)
         {
@@ -83,6 +85,11 @@ internal sealed class WorkflowSchemaReader
                 if (child.Name == "machine")
                 {
                     Single(ref machineNode, child);
+                    continue;
+                }
+                if (child.Name == "attempts")
+                {
+                    Single(ref chainAttempts, child);
                     continue;
                 }
 
@@ -107,7 +114,7 @@ internal sealed class WorkflowSchemaReader
         }
 
         return versionText == "0.1" && triggers is not null && machine is not null
-            ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items)
+            ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items, chainAttempts is null ? null : ReadAttempts(chainAttempts))
             : null;
     }
 
@@ -168,7 +175,7 @@ internal sealed class WorkflowSchemaReader
     private FragmentSyntax? ReadFragment(KdlNode node)
     {
         NoEntries(node);
-        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null, secretsNode = null;
+        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null, secretsNode = null, attemptsNode = null, retryNode = null;
         bool unknownChildren = false;
         foreach (var child in node.Children)
         {
@@ -180,9 +187,12 @@ internal sealed class WorkflowSchemaReader
                 case "condition": Single(ref condition, child); break;
                 case "lock": Single(ref lockNode, child); break;
                 case "secrets": Single(ref secretsNode, child); break;
+                case "attempts": Single(ref attemptsNode, child); break;
+                case "retry-on-exit": Single(ref retryNode, child); break;
                 default:
                     unknownChildren = true;
-                    Error(WorkflowErrorCode.UnknownNode, child, $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition, lock or secrets");
+                    Error(WorkflowErrorCode.UnknownNode, child,
+                        $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition, lock, secrets, attempts or retry-on-exit");
                     break;
             }
         }
@@ -239,6 +249,17 @@ internal sealed class WorkflowSchemaReader
             secretNames = null;
         }
 
+        var attempts = attemptsNode is null ? null : ReadAttempts(attemptsNode);
+        var retryCodes = retryNode is null ? null : ReadExitCodes(retryNode);
+        foreach (var (given, name) in new[] { (attemptsNode, "attempts"), (retryNode, "retry-on-exit") })
+        {
+            if (given is null || from is null) continue;
+            Error(WorkflowErrorCode.InvalidValue, given,
+                $"'{name}' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments, or 'attempts' in the chain");
+            attempts = name == "attempts" ? null : attempts;
+            retryCodes = name == "retry-on-exit" ? null : retryCodes;
+        }
+
         Condition? parsed = null;
         if (condition is not null && SingleString(condition) is { } text)
         {
@@ -257,7 +278,8 @@ internal sealed class WorkflowSchemaReader
             return null;
         }
 
-        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName, secretNames);
+        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName, secretNames,
+            attempts, retryCodes);
     }
 
     private void ReadTriggers(KdlNode node, List<string> into)
@@ -300,6 +322,42 @@ internal sealed class WorkflowSchemaReader
         if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'secrets' needs at least one secret name");
         return names.Count > 0 ? names : null;
     }
+
+    /// <summary>`attempts 3`: attempts in all, the first included, for a step whose agent is lost (1 to 100).</summary>
+    private int? ReadAttempts(KdlNode node)
+    {
+        NoProperties(node);
+        NoChildren(node);
+        if (node.Arguments.Count != 1)
+        {
+            Error(WorkflowErrorCode.InvalidValue, node, $"'attempts' takes one whole number (attempts in all, 1 to {RetryPolicy.AttemptsLimit}): attempts 3");
+            return null;
+        }
+        if (WholeNumber(node.Arguments[0]) is not { } n || n < 1 || n > RetryPolicy.AttemptsLimit)
+        {
+            Error(WorkflowErrorCode.InvalidValue, node.Arguments[0],
+                $"'attempts' must be a whole number from 1 (never retried) to {RetryPolicy.AttemptsLimit}; found {node.Arguments[0]}");
+            return null;
+        }
+        return (int)n;
+    }
+
+    /// <summary>`retry-on-exit 75 1`: exit codes of the script that retry the step (1 to 255).</summary>
+    private List<int>? ReadExitCodes(KdlNode node)
+    {
+        NoProperties(node);
+        NoChildren(node);
+        var codes = new List<int>();
+        foreach (var argument in node.Arguments)
+        {
+            if (WholeNumber(argument) is { } n && n is >= 1 and <= 255) codes.Add((int)n);
+            else Error(WorkflowErrorCode.InvalidValue, argument, $"'retry-on-exit' takes failing exit codes (whole numbers 1 to 255); found {argument}");
+        }
+        if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'retry-on-exit' needs at least one exit code: retry-on-exit 75");
+        return codes.Count > 0 ? codes.Distinct().Order().ToList() : null;
+    }
+
+    private static long? WholeNumber(KdlValue value) => value is KdlNumber number && number.TryGetInt64(out var n) ? n : null;
 
     /// <summary>The node's one string argument, or null after reporting why there is none.</summary>
     private string? SingleString(KdlNode node)

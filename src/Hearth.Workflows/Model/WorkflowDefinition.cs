@@ -11,6 +11,9 @@ public sealed record WorkflowDefinition(
     WorkflowGraph Graph,
     SourceLocation Location)
 {
+    /// <summary>The chain's <c>attempts</c>: every run step's attempts unless it names its own; null for the server's default.</summary>
+    public int? DefaultAttempts { get; init; }
+
     /// <summary>Whether an event of this trigger type may start the workflow (case-insensitive).</summary>
     public bool AcceptsTrigger(string trigger) => Triggers.Contains(trigger, StringComparer.OrdinalIgnoreCase);
 }

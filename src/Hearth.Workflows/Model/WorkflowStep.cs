@@ -72,6 +72,12 @@ public sealed class WorkflowStep
     /// <summary>Secrets this run step gets in its environment (KDL: <c>secrets "db-password"</c>).</summary>
     public IReadOnlyList<string> Secrets { get; internal init; } = [];
 
+    /// <summary>Attempts in all when the run step's agent is lost (KDL: <c>attempts 2</c>); null: the chain's, else the server's.</summary>
+    public int? Attempts { get; internal init; }
+
+    /// <summary>Exit codes that retry the run step too, within its attempts (KDL: <c>retry-on-exit 75</c>).</summary>
+    public IReadOnlyList<int> RetryExitCodes { get; internal init; } = [];
+
     public IReadOnlyList<WorkflowStep> Children { get; internal set; } = [];
 
     public bool IsGroup => Kind != WorkflowStepKind.Run;

@@ -82,6 +82,15 @@ public sealed class WorkflowProgressTests
     }
 
     [Fact]
+    public void A_false_condition_skips_its_step_only_when_its_turn_comes_so_its_end_is_not_before_the_steps_before_it()
+    {
+        var start = WorkflowProgress.Advance(Plan(deployHolds: false), States());
+        Assert.Equal([new StepDecision("0", TaskState.Pending, null)], start.Decisions);
+        var midway = WorkflowProgress.Advance(Plan(deployHolds: false), States(("0", TaskState.Succeeded), ("1.0", TaskState.Running), ("1.1", TaskState.Succeeded)));
+        Assert.Empty(midway.Decisions);
+    }
+
+    [Fact]
     public void Advancing_twice_changes_nothing_the_second_time()
     {
         var states = States(("0", TaskState.Succeeded));
