@@ -9,6 +9,9 @@ public abstract partial class SqlRunStore
 {
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
+    /// <summary>The number of columns in <see cref="TaskColumns"/>: a query may read more after them.</summary>
+    private protected const int TaskColumnCount = 23;
+
     private const string TaskColumns =
         "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, " +
         "history, name, not_before, kind, requirements, queued_at, leased_at, first_output_at, exited_at";
