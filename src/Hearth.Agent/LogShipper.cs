@@ -92,8 +92,12 @@ public sealed class LogShipper : ISandboxOutput
         return WriteAsync(piece.Stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, text, cancellationToken);
     }
 
+    /// <summary>When the command wrote its first line (its own output, not Hearth's), for the startup breakdown.</summary>
+    public DateTimeOffset? FirstOutputAt { get; private set; }
+
     public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
     {
+        if (FirstOutputAt is null && stream != LogStream.System) FirstOutputAt = _time.GetUtcNow();
         if (_discard) return;
         // A chunk's worth held back: the task is not short, and its lines should be on their way.
         if (!_report.WindowOver.IsCompleted && (_lines.Reader.Count >= MaxChunkLines || _budget.Used >= MaxChunkBytes)) _report.EndWindow();

@@ -37,6 +37,9 @@ public sealed class TaskControl
 
     public void MarkFinished() => Finished = true;
 
+    /// <summary>When the sandbox exited (startup breakdown); null while it runs or when it never started.</summary>
+    public DateTimeOffset? ExitedAt { get; set; }
+
     public void Attach(ISandbox sandbox, TimeSpan grace)
     {
         bool stopNow;

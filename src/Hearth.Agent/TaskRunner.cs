@@ -107,7 +107,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
                 return null;
             }
-            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost);
+            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost, shipper.FirstOutputAt,
+                control.ExitedAt);
         }
         finally
         {
@@ -234,7 +235,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(startedAt);
-        return await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
+        var ended = await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
+        control.ExitedAt = time.GetUtcNow();
+        return ended;
     }
 
     private async Task HeartbeatAsync(LeaseView lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
@@ -315,10 +318,14 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, long heldFrom,
-        LeaseBody? next, CancellationToken lost)
+        LeaseBody? next, CancellationToken lost, DateTimeOffset? firstOutputAt = null, DateTimeOffset? exitedAt = null)
     {
         var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, heldFrom,
-            held.Count > 0 ? held : null, next);
+            held.Count > 0 ? held : null, next)
+        {
+            FirstOutputAt = firstOutputAt,
+            ExitedAt = exitedAt,
+        };
         while (true)
         {
             try

@@ -22,6 +22,7 @@ public static class HearthCommands
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(KillCommand.Create());
+        root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
         root.Subcommands.Add(WorkflowCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());

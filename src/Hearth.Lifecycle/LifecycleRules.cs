@@ -30,6 +30,9 @@ public sealed class LifecycleRules(double jitter = 0, int seed = 0) : ILifecycle
             case StopRequested stop:
                 Stop(plan, stop);
                 break;
+            case TaskUnplaceable unplaceable:
+                Unplaceable(plan, unplaceable);
+                break;
             case Reconcile reconcile:
                 if (!Transitions.Run.IsTerminal(plan.RunState)) RulesOfRun(snapshot).Settle(plan, reconcile.Now);
                 break;
@@ -69,6 +72,16 @@ public sealed class LifecycleRules(double jitter = 0, int seed = 0) : ILifecycle
         if (state == TaskState.Failed && history.Count > 1) reason = $"{reason} after {task.Task.Attempt} attempts ({List(history)})";
         End(plan, task, state, result.ExitCode, reason, reported.Now, startedAt, state == TaskState.Failed ? history : null);
         rules.Settle(plan, reported.Now);
+    }
+
+    /// <summary>A task still pending that nothing could take: it fails with placement's reason, and its run settles.</summary>
+    private void Unplaceable(PlanBuilder plan, TaskUnplaceable unplaceable)
+    {
+        if (plan.Snapshot.Find(unplaceable.TaskId) is not { State: TaskState.Pending } found) return;
+        var task = new TaskFacts(found);
+        End(plan, task, TaskState.Failed, null, unplaceable.Reason, unplaceable.Now, null, null);
+        plan.Line(task.Id, task.Task.Attempt, $"hearth: {unplaceable.Reason}");
+        RulesOf(task.Task.Kind).Settle(plan, unplaceable.Now);
     }
 
     private void Expire(PlanBuilder plan, LeaseExpired expired)

@@ -123,6 +123,9 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<HeartbeatWaiter>();
         builder.Services.AddSingleton<LeaseRescuer>();
         builder.Services.AddSingleton<TimeoutEnforcer>();
+        builder.Services.AddSingleton<Placement.AgentFleet>();
+        builder.Services.AddSingleton<Placement.UnplaceableSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Placement.UnplaceableSweeper>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
         builder.Services.AddSingleton(locks);
@@ -146,9 +149,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
-        app.MapGet("/api/v1/agents", async (IRunStore s, CancellationToken c) => ApiResults.Json<IReadOnlyList<AgentView>>((await s.ListAgentsAsync(c)).Select(a => new AgentView(a.Id, a.Name, a.Labels, a.Capacity, a.Version, a.RegisteredAt, a.LastSeenAt)).ToList()))
-            .WithSummary("List registered agents")
-            .Answers<IReadOnlyList<AgentView>>();
+        Placement.AgentEndpoints.MapAgentListEndpoints(app);
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);

@@ -1,6 +1,7 @@
 using Hearth.Core;
 using Hearth.Core.Runs;
 using Hearth.Server.Background;
+using Hearth.Server.Creation;
 using Hearth.Store;
 
 namespace Hearth.Server;
@@ -8,23 +9,40 @@ namespace Hearth.Server;
 /// <summary>Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.</summary>
 public sealed class RunService(IRunStore store, Signals signals, WorkBoard board, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
 {
-    public async Task<Run> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, CancellationToken ct)
+    public const string CommandKind = "command";
+
+    /// <summary>
+    /// The one creation path: stores the run and its tasks in one transaction (under its idempotency key, if any), then
+    /// wakes an agent that can take its first tasks. A key seen before returns the run it created, without writing.
+    /// </summary>
+    /// <exception cref="IdempotencyKeyReusedException">The key was used before for another request.</exception>
+    public async Task<RunCreation> CreateAsync(RunDraft draft, CancellationToken ct)
     {
         var run = new Run
         {
             Id = ids.Next(),
-            Kind = RunKinds.Command,
+            Kind = draft.Kind,
             State = RunState.Starting,
             CreatedAt = time.GetUtcNow(),
-            Spec = spec,
-            CreatedBy = createdBy,
+            Spec = draft.Spec,
+            CreatedBy = draft.CreatedBy,
+            Plan = draft.Plan,
         };
-        await store.CreateRunAsync(run, [new NewTask(TaskIds.ForCommand(run.Id), "main", spec, maxAttempts)], ct);
+        var tasks = draft.Tasks(run.Id);
+        var created = await store.CreateRunAsync(run, tasks, draft.Key, ct);
+        if (!created.Created)
+        {
+            if (!created.SameRequest) throw new IdempotencyKeyReusedException(draft.Key!.Key, created.RunId);
+            return new RunCreation((await store.GetRunAsync(created.RunId, ct))!, Replayed: true);
+        }
         metrics.RunsCreated.WithLabels(run.Kind).Inc();
-        board.Offer(spec.Requirements);
+        foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
         signals.PulseElsewhere(SignalKeys.Work);
-        return (await store.GetRunAsync(run.Id, ct))!;
+        return new RunCreation((await store.GetRunAsync(run.Id, ct))!, Replayed: false);
     }
+
+    public Task<RunCreation> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, IdempotencyKey? key, CancellationToken ct) =>
+        CreateAsync(new RunDraft(CommandKind, spec, createdBy, id => [new NewTask(TaskIds.ForCommand(id), "main", spec, maxAttempts)]) { Key = key }, ct);
 
     /// <param name="by">Who asked (named in the run's reason); null when Hearth itself stops it (a timeout).</param>
     public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct, string? by = null)

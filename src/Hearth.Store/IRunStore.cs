@@ -14,6 +14,13 @@ public interface IRunStore
     /// <summary>Stores the run and its tasks in one transaction; durable when this returns.</summary>
     Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, CancellationToken)"/> under an idempotency key (unique per
+    /// <see cref="Run.CreatedBy"/>): when a run was created with that key already, nothing is written and that run is named,
+    /// also when two requests with the key race (the unique index decides).
+    /// </summary>
+    Task<CreatedRun> CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct);
+
     Task<Run?> GetRunAsync(string id, CancellationToken ct);
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);
@@ -84,6 +91,15 @@ public interface IRunStore
     /// <summary>Runs whose tasks are past their deadline and not yet asked to stop.</summary>
     Task<IReadOnlyList<string>> FindOverdueAsync(DateTimeOffset now, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Keeps the (encrypted) secret values the current attempt of a task was given, for masking its lines on any server.
+    /// Fenced by the epoch like every write about a lease.
+    /// </summary>
+    Task<WriteResult> SetSecretMaskAsync(string taskId, long epoch, string encrypted, CancellationToken ct);
+
+    /// <summary>The encrypted secret values the task was given last (null: none, or no such task).</summary>
+    Task<string?> GetSecretMaskAsync(string taskId, CancellationToken ct);
+
     Task<AgentRecord> RegisterAgentAsync(AgentRegistration registration, DateTimeOffset now, CancellationToken ct);
 
     Task<IReadOnlyList<AgentRecord>> ListAgentsAsync(CancellationToken ct);
@@ -92,6 +108,19 @@ public interface IRunStore
 
     /// <summary>The agent takes no more work, on every server, from <paramref name="now"/> on; false for an unknown agent.</summary>
     Task<bool> DrainAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>How many tasks each agent holds under a lease (leased or running), by agent id.</summary>
+    Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct);
+
+    /// <summary>Pending tasks claimable now (no back-off left), oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<PendingTask>> ListPendingTasksAsync(DateTimeOffset now, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// Fails a task still pending (no agent could ever take it) with <paramref name="reason"/>, releasing its locks and
+    /// ending its run when it was the run's last live task (a workflow's outcome stays the scheduler's). False when
+    /// the task is no longer pending.
+    /// </summary>
+    Task<bool> FailPendingAsync(string taskId, string reason, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Registers (or re-registers) an image; a default one replaces the previous default.</summary>
     Task RegisterImageAsync(RegisteredImage image, CancellationToken ct);

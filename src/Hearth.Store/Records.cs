@@ -47,7 +47,13 @@ public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, lon
 /// first (a short task whose agent never reported it running); <paramref name="Lines"/> are its last lines, numbered
 /// from <paramref name="LogOffset"/> within the attempt as in <see cref="IRunStore.AppendLogsAsync"/>.
 /// </summary>
-public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null);
+public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null)
+{
+    /// <summary>When the attempt's command wrote its first line, if it wrote any (startup breakdown).</summary>
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    /// <summary>When the attempt's sandbox exited (startup breakdown).</summary>
+    public DateTimeOffset? ExitedAt { get; init; }
+}
 
 /// <param name="Ended">The epoch is the current one but the task has ended (its result was accepted, or it was stopped
 /// before it ran): nothing to renew, and no stale write either.</param>
@@ -72,7 +78,20 @@ public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<str
     public DateTimeOffset? DrainingSince { get; init; }
 }
 
+/// <summary>A pending task as placement sees it: what it needs and since when it has waited.</summary>
+public sealed record PendingTask(string Id, string RunId, string Name, TaskSpec Spec, DateTimeOffset QueuedAt);
+
 
 
 /// <summary>An image registered with the defaults a run in it gets; at most one is the default image.</summary>
 public sealed record RegisteredImage(string Reference, double? Cpus, long? MemoryBytes, bool IsDefault, string RegisteredBy, DateTimeOffset RegisteredAt);
+
+/// <summary>
+/// An idempotency key a front door sent with a request to create a run, and a hash of that request: the same key from
+/// the same user returns the run created first; the same key with another request is refused.
+/// </summary>
+public sealed record IdempotencyKey(string Key, string RequestHash);
+
+/// <param name="Created">False when the key named a run created earlier: <see cref="RunId"/> is that run.</param>
+/// <param name="SameRequest">For a run created earlier, whether it was created from the same request.</param>
+public sealed record CreatedRun(string RunId, bool Created, bool SameRequest = true);

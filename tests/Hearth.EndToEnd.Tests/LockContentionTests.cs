@@ -116,7 +116,7 @@ public sealed class LockContentionTests(ITestOutputHelper output)
     /// <summary>SIGSTOPs the agent that runs the lock's current holder (the other one if none can be told).</summary>
     private static async Task<string> FreezeHolderAsync(HearthCluster cluster, HttpClient http)
     {
-        var agents = JsonDocument.Parse(await http.GetStringAsync("api/v1/agents")).RootElement.EnumerateArray()
+        var agents = JsonDocument.Parse(await http.GetStringAsync("api/v1/agents")).RootElement.GetProperty("agents").EnumerateArray()
             .ToDictionary(a => a.GetProperty("id").GetString()!, a => a.GetProperty("name").GetString()!);
         for (var tries = 0; tries < 50; tries++)
         {

@@ -92,7 +92,8 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         Assert.Contains("DRIVER     bubblewrap\n", status);
         Assert.Contains("LIMITS     cpus 0.5, memory 64M, pids 50, timeout 1m\n", status);
         Assert.Matches(@"\nAGENT      [^\s-]\S*\n", status);
-        Assert.Contains("ATTEMPT    1\n", status);
+        // A run that names no attempts gets the server's retries.lost_agent_attempts (3): a lost agent is not its failure.
+        Assert.Contains("ATTEMPT    1 of 3\n", status);
 
         var listed = JsonDocument.Parse((await Cluster.CliAsync("list", "-o", "json")).Stdout).RootElement
             .GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
@@ -107,7 +108,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var table = (await Cluster.CliAsync("list")).Stdout.Split('\n');
         Assert.Contains("ATTEMPT", table[0]);
         var row = table.Single(l => l.StartsWith(id, StringComparison.Ordinal));
-        Assert.Matches(@"\s1\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+" + System.Text.RegularExpressions.Regex.Escape(agent) + @"\s+true$", row);
+        Assert.Matches(@"\s1 of 3\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+" + System.Text.RegularExpressions.Regex.Escape(agent) + @"\s+true$", row);
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
 
             string[][] commands =
             [
-                ["list"], ["status", id], ["kill", id], ["locks", "list"], ["users", "list"], ["secrets", "list"],
+                ["list"], ["status", id], ["kill", id], ["agents"], ["locks", "list"], ["users", "list"], ["secrets", "list"],
                 ["audit"], ["images", "list", "--store", Path.Combine(dir, "images")], ["images", "registered"],
                 ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"],
             ];

@@ -60,7 +60,7 @@ public sealed class TrustBoundaryTests
 
         using var http = new HttpClient { BaseAddress = new Uri(cluster.Url.TrimEnd('/') + "/") };
         http.DefaultRequestHeaders.Add("X-API-Key", cluster.AdminKey);
-        var agents = JsonDocument.Parse(await http.GetStringAsync("api/v1/agents")).RootElement;
+        var agents = JsonDocument.Parse(await http.GetStringAsync("api/v1/agents")).RootElement.GetProperty("agents");
         var labels = agents[0].GetProperty("labels");
         Assert.Equal("true", labels.GetProperty("driver.bubblewrap").GetString());
         Assert.False(labels.TryGetProperty("driver.process", out _), labels.ToString());

@@ -71,7 +71,7 @@ public abstract class WorkflowRunTests : IAsyncLifetime
         Assert.Equal("SUCCEEDED", Step(status, "1").GetProperty("state").GetString());
 
         var agents = JsonDocument.Parse(await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", _cluster.AdminKey } } }
-            .GetStringAsync(_cluster.Url + "/api/v1/agents")).RootElement.EnumerateArray()
+            .GetStringAsync(_cluster.Url + "/api/v1/agents")).RootElement.GetProperty("agents").EnumerateArray()
             .ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("id").GetString());
         Assert.Equal(agents["builder"], Step(status, "0").GetProperty("agent_id").GetString());
         Assert.Equal(agents["builder"], Step(status, "1.0").GetProperty("agent_id").GetString());
@@ -161,7 +161,7 @@ public abstract class WorkflowRunTests : IAsyncLifetime
         await Task.Delay(1500);
         var status = await StatusAsync(id);
         Assert.Equal("STARTING", status.GetProperty("run").GetProperty("status").GetString());
-        Assert.Equal("waiting: no agent in group gpu", Step(status, "0").GetProperty("reason").GetString());
+        Assert.Equal("waiting: no live agent has labels machine=gpu", Step(status, "0").GetProperty("reason").GetString());
 
         Assert.Equal(0, (await _cluster.CliAsync("kill", id)).ExitCode);
         var killed = await StatusAsync(id);

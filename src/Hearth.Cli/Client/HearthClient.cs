@@ -42,6 +42,9 @@ public sealed class HearthClient : IDisposable
         SendAsync<RunListView>(() => new HttpRequestMessage(HttpMethod.Get,
             $"api/v1/runs?limit={limit}" + (string.IsNullOrEmpty(status) ? "" : $"&status={Uri.EscapeDataString(status)}")), ct);
 
+    public Task<AgentListView> ListAgentsAsync(CancellationToken ct) =>
+        SendAsync<AgentListView>(() => new HttpRequestMessage(HttpMethod.Get, "api/v1/agents"), ct);
+
     public Task<RunView> KillAsync(string id, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, $"api/v1/runs/{Uri.EscapeDataString(id)}/kill"), ct);
 

@@ -14,6 +14,28 @@ public enum OutputFormat
 /// <summary>Data to stdout, in the format asked for.</summary>
 public static class Output
 {
+    /// <summary>"queued → leased +12ms → sandbox started +340ms → first output +5ms → exited +1.2s → result stored +8ms".</summary>
+    public static string Startup(StartupView startup)
+    {
+        var steps = new (string Name, DateTimeOffset? At)[]
+        {
+            ("queued", startup.QueuedAt), ("leased", startup.LeasedAt), ("sandbox started", startup.SandboxStartedAt),
+            ("first output", startup.FirstOutputAt), ("exited", startup.ExitedAt), ("result stored", startup.ResultStoredAt),
+        };
+        var parts = new List<string>();
+        DateTimeOffset? previous = null;
+        foreach (var (name, at) in steps)
+        {
+            if (at is null) continue;
+            parts.Add(previous is null ? name : $"{name} +{Elapsed(at.Value - previous.Value)}");
+            previous = at;
+        }
+        return parts.Count == 0 ? "-" : string.Join(" → ", parts) + (startup.Attempt > 1 ? $" (attempt {startup.Attempt})" : "");
+    }
+
+    private static string Elapsed(TimeSpan span) =>
+        span < TimeSpan.Zero ? "0ms" : span < TimeSpan.FromSeconds(1) ? $"{span.TotalMilliseconds:F0}ms" : $"{span.TotalSeconds:F1}s";
+
     public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, CliJson.Options.TypeInfo<T>()));
 
     public static string State(RunState state) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(state.ToString());

@@ -21,13 +21,20 @@ public static class ListCommand
                 Output.Json(list);
                 return 0;
             }
-            Output.Table(["ID", "STATUS", "EXIT", "CREATED", "DURATION", "ATTEMPT", "DRIVER", "IMAGE", "LIMITS", "AGENT", "COMMAND"],
-                list.Runs.Select(r => (IReadOnlyList<string>)
-                [
-                    r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
-                    Output.Duration(r), Output.Attempt(r), Output.Driver(r), r.Image ?? "-", Output.Limits(r), r.AgentId ?? "-",
-                    Truncate(r.CommandSummary, 40),
-                ]));
+            // WAITING (why a run has no agent yet) only when a listed run waits: the usual table keeps its columns.
+            var waits = list.Runs.Any(r => r.Waiting is not null);
+            string[] headers = ["ID", "STATUS", "EXIT", "CREATED", "DURATION", "ATTEMPT", "DRIVER", "IMAGE", "LIMITS", "AGENT", "COMMAND"];
+            Output.Table(waits ? [.. headers, "WAITING"] : headers,
+                list.Runs.Select(r =>
+                {
+                    string[] row =
+                    [
+                        r.Id, Output.State(r.Status), r.ExitCode?.ToString() ?? "-", r.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                        Output.Duration(r), Output.Attempt(r), Output.Driver(r), r.Image ?? "-", Output.Limits(r), r.AgentId ?? "-",
+                        Truncate(r.CommandSummary, 40),
+                    ];
+                    return (IReadOnlyList<string>)(waits ? [.. row, r.Waiting is { } why ? why["waiting: ".Length..] : "-"] : row);
+                }));
             return 0;
         });
         return command;

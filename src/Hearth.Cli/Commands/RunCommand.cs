@@ -25,12 +25,16 @@ public static class RunCommand
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts in all when its agent is lost (default: the server's retries.lost_agent_attempts, 3)" };
         var labels = new Option<string?>("--labels") { Description = "Only agents with these labels (k=v,k2=v2)" };
         var secrets = new Option<string[]>("--secret") { Description = "Inject this secret as an environment variable, repeatable" };
+        var idempotencyKey = new Option<string?>("--idempotency-key")
+        {
+            Description = "Create the run once: the same key again returns that run (a different request with it is refused)",
+        };
         var retry = new RetryOptions();
         var workspace = new RunLockGitOptions();
         var commandArgs = new Argument<string[]>("command") { Description = "Command and arguments, after --", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("run", "Run a command on an agent, stream its output and exit with its exit code")
         {
-            env, timeout, cpus, memory, pids, detach, driver, network, publish, maxAttempts, labels, image, pull, secrets, commandArgs,
+            env, timeout, cpus, memory, pids, detach, driver, network, publish, maxAttempts, labels, image, pull, secrets, idempotencyKey, commandArgs,
         };
         foreach (var option in retry.All) command.Options.Add(option);
         foreach (var option in workspace.All) command.Options.Add(option);
@@ -43,7 +47,7 @@ public static class RunCommand
             body = body with { Secrets = result.GetValue(secrets) is { Length: > 0 } names ? names : null, Retry = retry.Body(result) };
             body = workspace.Apply(result, body);
             body = WithPorts(body, result.GetValue(publish) ?? []);
-            body = WithPull(body, result.GetValue(pull));
+            body = WithPull(body, result.GetValue(pull)) with { IdempotencyKey = result.GetValue(idempotencyKey) };
             if (body.Retry is not null && body.MaxAttempts is not null)
                 throw new CliException("--max-attempts and --retry both set the number of attempts: give one", 2);
             using var client = CommonOptions.Client(result);

@@ -24,6 +24,7 @@ public static class StatusCommand
                 ("STATUS", Output.State(run.Status)),
                 ("EXIT CODE", run.ExitCode?.ToString() ?? "-"),
                 ("REASON", run.Reason ?? "-"),
+                ("WAITING", run.Waiting ?? "-"),
                 ("COMMAND", run.Command is { } argv ? string.Join(' ', argv) : run.CommandSummary),
                 ("CREATED", run.CreatedAt.ToString("u")),
                 ("STARTED", run.StartedAt?.ToString("u") ?? "-"),
@@ -37,6 +38,7 @@ public static class StatusCommand
                 ("AGENT", run.AgentId ?? "-"),
                 ("LOG LINES", run.LogLines.ToString()),
             };
+            if (run.Startup is { } startup) rows.Add(("STARTUP", Output.Startup(startup)));
             foreach (var (key, value) in rows) Console.Out.WriteLine($"{key,-10} {value}");
             foreach (var attempt in run.Attempts) Console.Out.WriteLine($"{"ATTEMPTS",-10} #{attempt.Attempt} on {attempt.AgentId}: {attempt.Reason}");
             return 0;

@@ -22,9 +22,13 @@ public static class WorkflowRunCommands
         var importRoot = new Option<string?>("--import-root") { Description = "Resolve import URLs to files in this directory" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Print the run id and return at once" };
         var repo = new Option<string?>("--repo") { Description = "The repository the workflow comes from (secrets scoped to repositories are given only to matching runs)" };
+        var idempotencyKey = new Option<string?>("--idempotency-key")
+        {
+            Description = "Start the workflow run once: the same key again returns that run (a different request with it is refused)",
+        };
         var command = new Command("run", "Run a workflow on the cluster: each step on an agent of its machine group")
         {
-            file, branch, trigger, commit, tag, pr, vars, importRoot, detach, repo,
+            file, branch, trigger, commit, tag, pr, vars, importRoot, detach, repo, idempotencyKey,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -60,7 +64,7 @@ public static class WorkflowRunCommands
 
             var plan = WorkflowPlanner.Plan(workflow, variables, repository: result.GetValue(repo));
             using var client = CommonOptions.Client(result);
-            var run = await client.CreateWorkflowRunAsync(new CreateWorkflowRunBody(plan), ct);
+            var run = await client.CreateWorkflowRunAsync(new CreateWorkflowRunBody(plan, result.GetValue(idempotencyKey)), ct);
             var format = result.GetValue(CommonOptions.Output);
             if (result.GetValue(detach))
             {

@@ -62,7 +62,13 @@ public sealed record LogChunkView(long NextOffset);
 /// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call each.
 /// </summary>
 public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error,
-    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, LeaseBody? Next = null);
+    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, LeaseBody? Next = null)
+{
+    /// <summary>When the command wrote its first line (null: it wrote none), on the agent's clock.</summary>
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    /// <summary>When the sandbox exited, on the agent's clock (null: it never started).</summary>
+    public DateTimeOffset? ExitedAt { get; init; }
+}
 
 /// <summary>The answer to a result: the next lease when the result asked for one and a task was waiting.</summary>
 public sealed record CompleteView(LeaseView? Next);

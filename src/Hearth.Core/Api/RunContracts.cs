@@ -37,6 +37,11 @@ public sealed record CreateRunBody
     public string? GitPath { get; init; }
     /// <summary>A secret whose value is the clone's credentials (a token, or user:token).</summary>
     public string? GitSecret { get; init; }
+    /// <summary>
+    /// The same key (per user) returns the run it created first instead of a second one; the same key with another
+    /// request is refused (409 IDEMPOTENCY_KEY_REUSED). The <c>Idempotency-Key</c> header does the same.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
 }
 
 /// <summary>A run as the API shows it. Lists carry <see cref="CommandSummary"/> only; GET of one run the whole argv too.</summary>
@@ -56,6 +61,11 @@ public sealed record RunView
     public DateTimeOffset? EndedAt { get; init; }
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }
+    /// <summary>
+    /// Why a pending task waits for an agent, from the live agents and the task's needs ("waiting: no live agent has
+    /// driver bubblewrap", "waiting: all 2 agents with labels group=test are busy (8 of 8 slots taken)"); null otherwise.
+    /// </summary>
+    public string? Waiting { get; init; }
     public string? CreatedBy { get; init; }
     public string? Driver { get; init; }
     public string? Image { get; init; }
@@ -70,6 +80,8 @@ public sealed record RunView
     public DateTimeOffset? NotBefore { get; init; }
     public string? AgentId { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
+    /// <summary>Where the current attempt's start-up time went (null for a run without tasks, a workflow run).</summary>
+    public StartupView? Startup { get; init; }
 
     public static RunView From(Run run)
     {
@@ -99,6 +111,7 @@ public sealed record RunView
             NotBefore = task?.NotBefore,
             AgentId = task?.AgentId,
             Attempts = task?.History ?? [],
+            Startup = run.Plan is null && task is not null ? StartupView.From(task) : null,
         };
     }
 
@@ -120,6 +133,42 @@ public sealed record RunView
 
 public sealed record RunListView(IReadOnlyList<RunView> Runs);
 
+/// <summary>
+/// The startup breakdown of a task's current attempt: queued → leased → sandbox started → first output → exited →
+/// result stored. Server times, except sandbox started, first output and exited (the agent's clock, bounded by the
+/// lease TTL). A step not reached yet is null.
+/// </summary>
+public sealed record StartupView
+{
+    public required int Attempt { get; init; }
+    public DateTimeOffset? QueuedAt { get; init; }
+    public DateTimeOffset? LeasedAt { get; init; }
+    public DateTimeOffset? SandboxStartedAt { get; init; }
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    public DateTimeOffset? ExitedAt { get; init; }
+    public DateTimeOffset? ResultStoredAt { get; init; }
+
+    /// <summary>
+    /// A retry is queued when the attempt before it ended, the first attempt when the task was created. Times from before
+    /// the attempt was queued belong to the attempt before it (the task keeps them until it is leased again): not shown.
+    /// </summary>
+    public static StartupView From(RunTask task)
+    {
+        var queued = task.Attempt > 1 && task.History.Count > 0 ? task.History[^1].EndedAt : task.QueuedAt;
+        DateTimeOffset? Own(DateTimeOffset? at) => at is { } t && queued is { } q && task.Attempt > 1 && t <= q ? null : at;
+        return new StartupView
+        {
+            Attempt = task.Attempt,
+            QueuedAt = queued,
+            LeasedAt = Own(task.LeasedAt),
+            SandboxStartedAt = Own(task.StartedAt),
+            FirstOutputAt = Own(task.FirstOutputAt),
+            ExitedAt = Own(task.ExitedAt),
+            ResultStoredAt = Transitions.Task.IsTerminal(task.State) ? task.EndedAt : null,
+        };
+    }
+}
+
 /// <param name="Step">The workflow step that wrote the line (null for ad-hoc runs and run-wide lines).</param>
 public sealed record LogLineView(long Seq, DateTimeOffset Time, LogStream Stream, string Text, string? Step = null)
 {
@@ -133,6 +182,9 @@ public sealed record LogPageView(string RunId, RunState Status, IReadOnlyList<Lo
 public sealed record LogEndView(string RunId, RunState Status, int? ExitCode, string? Reason, long Next);
 
 public sealed record ErrorView(string Error, string Code, object? Details = null);
+
+/// <summary>The details of 409 IDEMPOTENCY_KEY_REUSED: the key, and the run it created first.</summary>
+public sealed record IdempotencyKeyReusedDetails(string IdempotencyKey, string RunId);
 
 /// <summary>POST /api/v1/images: register an image with the defaults its runs get.</summary>
 public sealed record RegisterImageBody(string? Image, double? Cpus, long? MemoryBytes, bool Default);

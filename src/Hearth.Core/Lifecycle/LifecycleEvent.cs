@@ -11,6 +11,9 @@ public sealed record TaskReported(string TaskId, TaskResult Result, DateTimeOffs
 /// <summary>The agent holding the task stopped renewing its lease: it is taken for lost.</summary>
 public sealed record LeaseExpired(string TaskId, DateTimeOffset Now) : LifecycleEvent(Now);
 
+/// <summary>No live agent could take a pending task for the configured time (placement): it fails with the reason.</summary>
+public sealed record TaskUnplaceable(string TaskId, string Reason, DateTimeOffset Now) : LifecycleEvent(Now);
+
 /// <summary>Someone (or the timeout) asked the run to stop.</summary>
 /// <param name="By">Who asked (a user's name); null when Hearth itself did (a timeout).</param>
 public sealed record StopRequested(StopReason Reason, string? By, DateTimeOffset Now) : LifecycleEvent(Now);

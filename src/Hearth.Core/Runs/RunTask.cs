@@ -25,4 +25,14 @@ public sealed record RunTask
     public int? ExitCode { get; init; }
     public string? Reason { get; init; }
     public IReadOnlyList<AttemptRecord> History { get; init; } = [];
+    /// <summary>When the task was first queued (a retry keeps its place in the queue).</summary>
+    public DateTimeOffset? QueuedAt { get; init; }
+    /// <summary>When the current attempt was granted to an agent.</summary>
+    public DateTimeOffset? LeasedAt { get; init; }
+    /// <summary>When the current attempt's command wrote its first line (the agent's clock).</summary>
+    public DateTimeOffset? FirstOutputAt { get; init; }
+    /// <summary>When the current attempt's sandbox exited (the agent's clock).</summary>
+    public DateTimeOffset? ExitedAt { get; init; }
+    /// <summary>Labels an agent must carry to take the task (its spec's requirements, a pinned driver's among them).</summary>
+    public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
 }

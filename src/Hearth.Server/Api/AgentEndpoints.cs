@@ -32,12 +32,13 @@ public static class AgentEndpoints
             .Answers<RegisterAgentView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
-        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks, CancellationToken ct) =>
+        agent.MapPost("/lease", async (HttpContext http, LeaseDispatcher dispatcher, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks,
+            LogMasks masks, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<LeaseBody>(http, ct);
             if (body.Error is { } bad) return bad;
             var lease = await dispatcher.WaitForLeaseAsync(body.Value!, http.RequestAborted);
-            if (lease is not null) lease = await AttachAsync(lease, secrets, git, locks);
+            if (lease is not null) lease = await AttachAsync(lease, secrets, git, locks, masks);
             return lease is null ? Results.NoContent() : ApiResults.Json(lease);
         })
             .WithSummary("Long-poll for a task's lease (204 when the poll ends empty)")
@@ -116,7 +117,11 @@ public static class AgentEndpoints
                 new Core.Runs.TaskResult(request.ExitCode, request.OomKilled, await masks.MaskTextAsync(id, request.Error, ct)),
                 request.StartedAt is null ? null : AgentClock.StartedAt(request.StartedAt, now, options.LeaseTtl),
                 request.LogOffset,
-                request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null);
+                request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(id, lines, ct) : null)
+            {
+                FirstOutputAt = request.FirstOutputAt is null ? null : AgentClock.StartedAt(request.FirstOutputAt, now, options.LeaseTtl),
+                ExitedAt = request.ExitedAt is null ? null : AgentClock.StartedAt(request.ExitedAt, now, options.LeaseTtl),
+            };
             var claim = request.Next is { } next ? await dispatcher.NextClaimAsync(next, ct) : null;
             var (result, granted) = claim is null
                 ? (await store.CompleteAsync(id, request.Epoch, completion, now, ct), null)
@@ -135,7 +140,7 @@ public static class AgentEndpoints
             if (granted is not null)
             {
                 if (http.RequestAborted.IsCancellationRequested) await dispatcher.GiveBackAsync(claim!.AgentId, granted);
-                else nextLease = await AttachAsync(dispatcher.Granted(granted), secrets, git, locks);
+                else nextLease = await AttachAsync(dispatcher.Granted(granted), secrets, git, locks, masks);
             }
             return Written(result.Status, id, new CompleteView(nextLease), metrics, "complete");
         })
@@ -147,11 +152,14 @@ public static class AgentEndpoints
     }
 
     /// <summary>What a granted lease carries beyond the stored spec: its secrets, its git credentials, its locks' tokens.</summary>
-    private static async Task<LeaseView?> AttachAsync(LeaseView lease, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks)
+    /// <remarks>Last, the secret values it carries are kept with the task (encrypted), before the agent can print them.</remarks>
+    private static async Task<LeaseView?> AttachAsync(LeaseView lease, LeaseSecrets secrets, Git.LeaseGit git, Locks.LeaseLocks locks,
+        LogMasks masks)
     {
         var attached = await secrets.AttachAsync(lease, CancellationToken.None);
         if (attached is not null) attached = await git.AttachAsync(attached, CancellationToken.None);
         if (attached is not null) attached = await locks.AttachAsync(attached, CancellationToken.None);
+        if (attached is not null && !await masks.KeepAsync(attached, CancellationToken.None)) return null;
         return attached;
     }
 

@@ -17,12 +17,19 @@ public sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlewar
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
+            if (DatabaseErrors.Map(e) is { } database)
+            {
+                logger.LogWarning(e, "{Method} {Path}: database error answered {Status} {Code}", context.Request.Method, context.Request.Path,
+                    database.Status, database.Code);
+                if (database.Transient) context.Response.Headers.RetryAfter = "1";
+                await ApiResults.Error(database.Status, database.Code, database.Message).ExecuteAsync(context);
+                return;
+            }
             var (status, code) = e switch
             {
                 BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "PAYLOAD_TOO_LARGE"),
                 BadHttpRequestException bad => (bad.StatusCode, "INVALID_REQUEST"),
                 IllegalTransitionException => (StatusCodes.Status409Conflict, "CONFLICT"),
-                Microsoft.Data.Sqlite.SqliteException => (StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR"),
                 _ => (StatusCodes.Status500InternalServerError, "INTERNAL_ERROR"),
             };
             if (status >= 500) logger.LogError(e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);

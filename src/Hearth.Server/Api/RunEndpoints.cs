@@ -6,6 +6,8 @@ using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Store;
 using Hearth.Server.OpenApi;
+using Hearth.Server.Placement;
+using Hearth.Server.Creation;
 
 namespace Hearth.Server.Api;
 
@@ -16,10 +18,12 @@ public static class RunEndpoints
         var runs = app.MapGroup("/api/v1/runs");
 
         runs.MapPost("", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers,
-            ImageDefaults images, ServerOptions options, LiveDrivers live, CancellationToken ct) =>
+            ImageDefaults images, ServerOptions options, LiveDrivers live, AgentFleet fleet, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<CreateRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
+            var (key, keyError) = IdempotencyKeys.Read(http, body.Value!.IdempotencyKey, RunService.CommandKind, body.Value with { IdempotencyKey = null });
+            if (keyError is not null) return ApiResults.Invalid(keyError);
             body = body with { Value = await images.ApplyAsync(body.Value!, ct) };
             var (spec, maxAttempts, errors) = RunRequestValidator.Validate(body.Value!, options.LostAgentAttempts, await live.ListAsync(ct));
             if (spec is null) return ApiResults.Invalid(string.Join("; ", errors), errors);
@@ -28,27 +32,33 @@ public static class RunEndpoints
                 return refused;
             var (pinned, driverRefused) = drivers.Apply(caller.Role, spec);
             if (pinned is null) return driverRefused!;
-            Run run;
+            RunCreation created;
             try
             {
-                run = await service.CreateCommandRunAsync(pinned, maxAttempts, Caller.From(http).Name, ct);
+                created = await service.CreateCommandRunAsync(pinned, maxAttempts, caller.Name, key, ct);
             }
             catch (Store.Locks.LockBusyException busy)
             {
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOCK_BUSY", $"{busy.Message}; not waiting (--no-wait)", new LockBusyDetails(busy.Name, busy.HolderRun));
             }
-            AuditTarget.Set(http, run.Id);
-            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+            catch (IdempotencyKeyReusedException reused)
+            {
+                return KeyReused(reused);
+            }
+            AuditTarget.Set(http, created.Run.Id);
+            return Created(http, created, await fleet.WaitingAsync(created.Run, ct));
         })
             .WithSummary("Start a run")
             .Body<CreateRunBody>()
+            .WithDescription(IdempotencyDescription)
             .Answers<RunView>(StatusCodes.Status201Created)
+            .Answers<RunView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
             .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
-            .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY");
+            .Errors(StatusCodes.Status409Conflict, "LOCK_BUSY", "IDEMPOTENCY_KEY_REUSED");
 
-        runs.MapGet("", async (string? status, int? limit, IRunStore store, CancellationToken ct) =>
+        runs.MapGet("", async (string? status, int? limit, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {
             var states = new List<RunState>();
             foreach (var name in (status ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -59,15 +69,25 @@ public static class RunEndpoints
             }
             if (limit is < 0) return ApiResults.Invalid("limit: must be 0 (all) or more");
             var list = await store.ListRunsAsync(new RunQuery(states, limit ?? 20), ct);
-            return ApiResults.Json(new RunListView(list.Select(RunView.ListItem).ToList()));
+            var agents = list.Any(r => r.Tasks.Any(t => t.State == TaskState.Pending)) ? await fleet.SnapshotAsync(ct) : [];
+            var now = time.GetUtcNow();
+            return ApiResults.Json(new RunListView(list.Select(r => RunView.ListItem(r) with
+            {
+                Waiting = r.Tasks.Select(t => AgentFleet.Waiting(t, agents, now)).FirstOrDefault(w => w is not null),
+            }).ToList()));
         })
             .WithSummary("List runs, newest first")
+            .WithDescription(WaitingDescription)
             .Answers<RunListView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
 
-        runs.MapGet("/{id}", async (string id, IRunStore store, CancellationToken ct) =>
-            await store.GetRunAsync(id, ct) is { } run ? ApiResults.Json(RunView.From(run)) : ApiResults.NotFound($"no run with id '{id}'"))
+        runs.MapGet("/{id}", async (string id, IRunStore store, AgentFleet fleet, CancellationToken ct) =>
+            await store.GetRunAsync(id, ct) is { } run
+                ? ApiResults.Json(RunView.From(run) with { Waiting = await fleet.WaitingAsync(run, ct) })
+                : ApiResults.NotFound($"no run with id '{id}'"))
             .WithSummary("One run")
+            .WithDescription(WaitingDescription + " `startup` is the current attempt's breakdown: queued, leased, sandbox "
+                + "started, first output, exited, result stored (a step not reached yet is absent).")
             .Answers<RunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
@@ -111,6 +131,28 @@ public static class RunEndpoints
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
+
+    public const string WaitingDescription =
+        "A run whose task waits for an agent carries `waiting`: why no live agent takes it now, from the agents and the "
+        + "task's needs (`waiting: no live agent has driver process`, `waiting: all 2 agents with labels group=test are busy "
+        + "(8 of 8 slots taken)`). A task no live agent matches at all fails after `placement.unplaceable_timeout`.";
+
+    public const string IdempotencyDescription =
+        "With an `Idempotency-Key` header (or `idempotency_key` in the body), the same key from the same user returns the run it "
+        + "created first (200, `Idempotent-Replayed: true`) instead of creating a second one, after a server restart too; the "
+        + "same key with a different request is refused with 409 `IDEMPOTENCY_KEY_REUSED` (its details name the run).";
+
+    /// <summary>201 and the new run, or 200 and the run a key created before (marked replayed).</summary>
+    public static IResult Created(HttpContext http, RunCreation created, string? waiting)
+    {
+        var view = RunView.From(created.Run) with { Waiting = waiting };
+        if (!created.Replayed) return ApiResults.Json(view, StatusCodes.Status201Created);
+        http.Response.Headers[IdempotencyKeys.ReplayedHeader] = "true";
+        return ApiResults.Json(view);
+    }
+
+    public static IResult KeyReused(IdempotencyKeyReusedException reused) =>
+        ApiResults.Error(StatusCodes.Status409Conflict, "IDEMPOTENCY_KEY_REUSED", reused.Message, new IdempotencyKeyReusedDetails(reused.Key, reused.RunId));
 
     /// <summary>The tasks of a step: a run step's own, or every run step under a group (e.g. "3" for 3.0 and 3.1).</summary>
     private static IReadOnlyList<string> StepTasks(Run run, string step)

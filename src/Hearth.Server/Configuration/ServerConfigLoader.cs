@@ -23,6 +23,7 @@ public static class ServerConfigLoader
         ["leases.heartbeat"] = (o, v, w) => o with { HeartbeatInterval = Duration(v, w) },
         ["leases.long_poll"] = (o, v, w) => o with { LongPoll = Duration(v, w) },
         ["leases.rescue_interval"] = (o, v, w) => o with { RescueInterval = Duration(v, w) },
+        ["placement.unplaceable_timeout"] = (o, v, w) => o with { UnplaceableTimeout = Duration(v, w) },
         ["retries.lost_agent_attempts"] = (o, v, w) => o with { LostAgentAttempts = Attempts(v, w) },
         ["drivers.admin"] = (o, v, w) => o with { Drivers = o.Drivers.With("admin", DriverList(v, w)) },
         ["drivers.operator"] = (o, v, w) => o with { Drivers = o.Drivers.With("operator", DriverList(v, w)) },

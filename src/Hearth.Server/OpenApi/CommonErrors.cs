@@ -13,6 +13,8 @@ public static class CommonErrors
     {
         yield return new(StatusCodes.Status500InternalServerError, ["INTERNAL_ERROR"]);
         yield return new(StatusCodes.Status503ServiceUnavailable, ["DATABASE_ERROR"]);
+        // A write that breaks a stored constraint, or a transition the state machine refuses (ErrorMiddleware).
+        yield return new(StatusCodes.Status409Conflict, ["CONFLICT"]);
         if (readsBody)
         {
             yield return new(StatusCodes.Status400BadRequest, ["INVALID_REQUEST"]);

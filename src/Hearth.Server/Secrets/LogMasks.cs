@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
 using Hearth.Core.Logs;
 using Hearth.Core.Secrets;
 using Hearth.Store;
@@ -8,12 +11,29 @@ namespace Hearth.Server.Secrets;
 
 /// <summary>
 /// Masks secrets in log lines before the server stores them (and so before anyone can stream them), whatever the
-/// agent did: the masker a lease was handed out with, or, on another server or after a restart, one built from the
-/// current values of the secrets the run names.
+/// agent did. The values a task was given (its secrets, a workflow step's, its git credentials) are kept with the task,
+/// encrypted under the secrets key, when its lease is handed out: every server, and the same one after a restart, masks
+/// with exactly those values, even if the secret was changed or deleted since. A task leased before tasks kept their
+/// values is masked with the current values of the secrets its run names.
 /// </summary>
-public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService secrets, ILogger<LogMasks> logger)
+public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService secrets, SecretKeyring keyring, ILogger<LogMasks> logger)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Remembers what the lease hands out (every value of its secret environment) and keeps it with the task, before the
+    /// agent can print any of it. False when the lease is no longer the task's current one.
+    /// </summary>
+    public async Task<bool> KeepAsync(LeaseView lease, CancellationToken ct)
+    {
+        var values = lease.SecretEnv?.Values.Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (values.Count == 0) return true;
+        Remember(lease.TaskId, values);
+        var json = JsonSerializer.Serialize(values, HearthJson.Options.TypeInfo<List<string>>());
+        var (keyId, ciphertext) = keyring.Encrypt(MaskName(lease.TaskId), json);
+        var written = await runs.SetSecretMaskAsync(lease.TaskId, lease.Epoch, $"{keyId}:{Convert.ToBase64String(ciphertext)}", ct);
+        return written.Status == WriteStatus.Accepted;
+    }
 
     public void Remember(string taskId, IEnumerable<string> values) =>
         cache.Set(Key(taskId), new SecretMasker(values), new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
@@ -31,6 +51,12 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     private async Task<SecretMasker> ForTaskAsync(string taskId, CancellationToken ct)
     {
         if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null) return known;
+        if (await KeptAsync(taskId, ct) is { } kept)
+        {
+            var fromTask = kept.Count == 0 ? SecretMasker.None : new SecretMasker(kept);
+            cache.Set(Key(taskId), fromTask, new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
+            return fromTask;
+        }
         var task = await runs.GetTaskAsync(taskId, ct);
         var run = task is null ? null : await runs.GetRunAsync(task.RunId, ct);
         var names = task is null ? [] : SecretsOf(run, task);
@@ -63,6 +89,27 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     /// <summary>Masks one text the agent sends besides log lines (a task's error).</summary>
     public async Task<string?> MaskTextAsync(string taskId, string? text, CancellationToken ct) =>
         text is null ? null : (await ForTaskAsync(taskId, ct)).Apply(text);
+
+    /// <summary>The values kept with the task, or null when it kept none (or they cannot be decrypted here: logged).</summary>
+    private async Task<List<string>?> KeptAsync(string taskId, CancellationToken ct)
+    {
+        if (await runs.GetSecretMaskAsync(taskId, ct) is not { } stored) return null;
+        var colon = stored.IndexOf(':');
+        try
+        {
+            var json = keyring.Decrypt(MaskName(taskId), stored[..colon], Convert.FromBase64String(stored[(colon + 1)..]));
+            return JsonSerializer.Deserialize(json, HearthJson.Options.TypeInfo<List<string>>());
+        }
+        catch (Exception e) when (e is SecretUnavailableException or FormatException or ArgumentOutOfRangeException or JsonException)
+        {
+            logger.LogWarning("task {Task}: cannot read the secret values kept with it ({Error}); masking with the run's current secrets",
+                taskId, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The associated data of a task's kept values: they decrypt for this task only.</summary>
+    private static string MaskName(string taskId) => "task-mask:" + taskId;
 
     private static string Key(string taskId) => "mask:" + taskId;
 }

@@ -8,6 +8,8 @@ using Hearth.Store.Access;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
 using Hearth.Server.OpenApi;
+using Hearth.Server.Placement;
+using Hearth.Server.Creation;
 
 namespace Hearth.Server.Workflows;
 
@@ -22,6 +24,8 @@ public static class WorkflowEndpoints
         {
             var body = await RequestBody.ReadAsync<CreateWorkflowRunBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
+            var (key, keyError) = IdempotencyKeys.Read(http, body.Value!.IdempotencyKey, WorkflowService.Kind, body.Value with { IdempotencyKey = null });
+            if (keyError is not null) return ApiResults.Invalid(keyError);
             var errors = PlanValidator.Validate(body.Value!.Plan);
             if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
             var plan = body.Value.Plan!;
@@ -46,23 +50,32 @@ public static class WorkflowEndpoints
             // Steps name no driver: one the caller's role may not run unsandboxed is pinned to a sandbox.
             var (driver, driverRefused) = drivers.ForUnnamed(Caller.From(http).Role);
             if (driverRefused is not null) return driverRefused;
-            var run = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, ct);
-            return ApiResults.Json(RunView.From(run), StatusCodes.Status201Created);
+            try
+            {
+                var created = await workflows.CreateAsync(body.Value.Plan!, Caller.From(http).Name, driver, checkouts, key, ct);
+                return RunEndpoints.Created(http, created, null);
+            }
+            catch (IdempotencyKeyReusedException reused)
+            {
+                return RunEndpoints.KeyReused(reused);
+            }
         })
             .WithSummary("Start a workflow run from a plan (hearth workflow run compiles one)")
+            .WithDescription(RunEndpoints.IdempotencyDescription)
             .Body<CreateWorkflowRunBody>()
             .Answers<RunView>(StatusCodes.Status201Created)
+            .Answers<RunView>()
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "SECRET_OUT_OF_SCOPE")
-            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND");
+            .Errors(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND")
+            .Errors(StatusCodes.Status409Conflict, "IDEMPOTENCY_KEY_REUSED");
 
-        group.MapGet("/{id}", async (string id, IRunStore store, ServerOptions options, TimeProvider time, CancellationToken ct) =>
+        group.MapGet("/{id}", async (string id, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>
         {
             var run = await store.GetRunAsync(id, ct);
             if (run?.Plan is not { } plan) return ApiResults.NotFound($"no workflow run with id '{id}'");
-            var agents = await store.ListAgentsAsync(ct);
-            var recent = time.GetUtcNow() - TimeSpan.FromSeconds(Math.Max(60, options.LeaseTtl.TotalSeconds * 3));
-            var groups = agents.Where(a => a.LastSeenAt >= recent && a.Labels.ContainsKey("machine")).Select(a => a.Labels["machine"]).ToHashSet(StringComparer.Ordinal);
+            var agents = await fleet.SnapshotAsync(ct);
+            var now = time.GetUtcNow();
             var tasks = run.Tasks.ToDictionary(t => t.Name, StringComparer.Ordinal);
             var steps = plan.Steps.Select(step =>
             {
@@ -71,9 +84,7 @@ public static class WorkflowEndpoints
                 var (startedAt, endedAt) = task is null
                     ? GroupTimes.Of(state, Leaves(plan, step.Id).Where(tasks.ContainsKey).Select(id => tasks[id]).ToList())
                     : (task.StartedAt, task.EndedAt);
-                var reason = task?.Reason;
-                if (task is { State: TaskState.Pending } && step.Machine is { } machine && !groups.Contains(machine))
-                    reason = $"waiting: no agent in group {machine}";
+                var reason = (task is null ? null : AgentFleet.Waiting(task, agents, now)) ?? task?.Reason;
                 return new WorkflowStepView
                 {
                     Id = step.Id,
@@ -92,7 +103,8 @@ public static class WorkflowEndpoints
                     EndedAt = endedAt,
                 };
             }).ToList();
-            return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }), plan.Name, plan.Source, plan.Variables, steps));
+            var waiting = steps.Where(s => s.State == TaskState.Pending).Select(s => s.Reason).FirstOrDefault(r => r?.StartsWith("waiting:", StringComparison.Ordinal) == true);
+            return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }) with { Waiting = waiting }, plan.Name, plan.Source, plan.Variables, steps));
         })
             .WithSummary("A workflow run and its steps")
             .Answers<WorkflowRunView>()

@@ -2,6 +2,7 @@ using Hearth.Core;
 using Hearth.Core.Runs;
 using Hearth.Server.Auth;
 using Hearth.Server.Background;
+using Hearth.Server.Creation;
 using Hearth.Store;
 using Hearth.Workflows.Execution;
 
@@ -11,24 +12,22 @@ namespace Hearth.Server.Workflows;
 /// Starts workflow runs (one task per run step, routed by its machine group) and advances them with the pure
 /// scheduler whenever a step ends. Advancing is idempotent, so the reconciler may repeat it safely.
 /// </summary>
-public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvider time, IdGenerator ids, HearthMetrics metrics,
-    Configuration.ServerOptions options)
+public sealed class WorkflowService(IRunStore store, RunService runs, Signals signals, TimeProvider time, Configuration.ServerOptions options)
 {
     public const string Kind = RunKinds.Workflow;
 
     /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
     /// <param name="checkouts">Steps given a repository-scoped secret: they run the script from a checkout of the
     /// workflow's repository (at COMMIT_SHA, TAG or BRANCH), so the code that sees the secret is the repository's.</param>
-    public async Task<Run> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver,
-        IReadOnlySet<string> checkouts, CancellationToken ct)
+    public async Task<RunCreation> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver,
+        IReadOnlySet<string> checkouts, IdempotencyKey? key, CancellationToken ct)
     {
-        var runId = ids.Next();
         var runSteps = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToList();
         var initial = runSteps.ToDictionary(s => s.Id, _ => TaskState.Waiting, StringComparer.Ordinal);
         var advance = WorkflowProgress.Advance(plan, initial);
         var decided = advance.Decisions.ToDictionary(d => d.StepId, StringComparer.Ordinal);
         var env = Environment(plan);
-        var tasks = runSteps.Select(step => new NewTask(
+        IReadOnlyList<NewTask> Tasks(string runId) => runSteps.Select(step => new NewTask(
             TaskIds.ForStep(runId, step.Id),
             step.Id,
             DriverPolicy.Pin(new TaskSpec
@@ -48,22 +47,12 @@ public sealed class WorkflowService(IRunStore store, Signals signals, TimeProvid
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
             decided.TryGetValue(step.Id, out var r) ? r.Reason : null) { Kind = TaskKind.WorkflowStep }).ToList();
 
-        var run = new Run
-        {
-            Id = runId,
-            Kind = Kind,
-            State = RunState.Starting,
-            CreatedAt = time.GetUtcNow(),
-            Spec = new TaskSpec { Command = ["workflow", plan.Name] },
-            CreatedBy = createdBy,
-            Plan = plan,
-        };
-        await store.CreateRunAsync(run, tasks, ct);
-        metrics.RunsCreated.WithLabels(Kind).Inc();
-        if (advance.Outcome is { } outcome)
-            await store.AdvanceWorkflowAsync(runId, [], outcome, advance.Reason ?? "every step was skipped", time.GetUtcNow(), ct);
-        signals.Pulse(SignalKeys.Work);
-        return (await store.GetRunAsync(runId, ct))!;
+        var draft = new RunDraft(Kind, new TaskSpec { Command = ["workflow", plan.Name] }, createdBy, Tasks) { Plan = plan, Key = key };
+        var created = await runs.CreateAsync(draft, ct);
+        if (created.Replayed || advance.Outcome is not { } outcome) return created;
+        await store.AdvanceWorkflowAsync(created.Run.Id, [], outcome, advance.Reason ?? "every step was skipped", time.GetUtcNow(), ct);
+        signals.Pulse(SignalKeys.Run(created.Run.Id));
+        return created with { Run = (await store.GetRunAsync(created.Run.Id, ct))! };
     }
 
     /// <summary>Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a crash.</summary>

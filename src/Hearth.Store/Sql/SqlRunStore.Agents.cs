@@ -59,4 +59,15 @@ public abstract partial class SqlRunStore
             ("@now", Ms(now)), ("@id", agentId));
         return changed > 0;
     }
+
+    public async Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var command = Command(connection, null,
+            "SELECT agent_id, COUNT(*) FROM tasks WHERE state IN ('Leased', 'Running') AND agent_id IS NOT NULL GROUP BY agent_id;");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = (int)reader.GetInt64(1);
+        return counts;
+    }
 }

@@ -44,6 +44,7 @@ public abstract partial class SqlRunStore
         await using var command = Command(connection, tx, statement.Value.Sql, statement.Value.Parameters);
         Add(command, "@agent", request.AgentId);
         Add(command, "@expires", Ms(expires));
+        Add(command, "@leased", Ms(request.Now));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? new Lease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), FromJson<TaskSpec>(reader.GetString(4)), expires)
@@ -53,7 +54,8 @@ public abstract partial class SqlRunStore
     /// <summary>The claim's UPDATE, given the SQL expression that picks the task to take.</summary>
     private protected static string ClaimUpdate(string target) =>
         $"""
-        UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL
+        UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL,
+            leased_at = @leased, first_output_at = NULL, exited_at = NULL
         WHERE id = {target} AND state = 'Pending'
         RETURNING id, run_id, epoch, attempt, spec;
         """;
@@ -155,6 +157,7 @@ public abstract partial class SqlRunStore
             if (completion.LogOffset > task.LogOffset) return new WriteResult(WriteStatus.Accepted, LogGapAt: task.LogOffset);
             await InsertAgentLinesAsync(connection, tx, task, completion.LogOffset, lines, ct);
         }
+        await NoteTimingsAsync(connection, tx, taskId, completion, ct);
         var plan = await DecideAndApplyAsync(connection, tx, task.RunId,
             new TaskReported(taskId, completion.Result, completion.StartedAt, now), ct);
         var queuedWork = plan.ReleasesLock || plan.Tasks.Any(t => t.To == TaskState.Pending);

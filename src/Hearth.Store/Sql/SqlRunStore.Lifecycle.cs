@@ -51,7 +51,7 @@ public abstract partial class SqlRunStore
         var run = await reader.ReadAsync(ct) ? ReadRun(reader) : null;
         await reader.NextResultAsync(ct);
         var tasks = new List<TaskSnapshot>();
-        while (await reader.ReadAsync(ct)) tasks.Add(new TaskSnapshot(ReadTask(reader), FromJson<TaskSpec>(reader.GetString(18))));
+        while (await reader.ReadAsync(ct)) tasks.Add(new TaskSnapshot(ReadTask(reader), FromJson<TaskSpec>(reader.GetString(TaskColumnCount))));
         return run is null ? null : new LifecycleSnapshot(run with { Tasks = tasks.Select(t => t.Task).ToList() }, tasks);
     }
 

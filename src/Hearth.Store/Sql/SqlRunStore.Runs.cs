@@ -9,19 +9,56 @@ public abstract partial class SqlRunStore
 {
     private const string RunColumns = "id, kind, state, spec, created_at, started_at, ended_at, exit_code, reason, stop_reason, created_by, log_lines, plan";
 
-    private const string TaskColumns =
-        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, history, name, not_before, kind";
+    /// <summary>The number of columns in <see cref="TaskColumns"/>: a query may read more after them.</summary>
+    private protected const int TaskColumnCount = 23;
 
-    public async Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct)
+    private const string TaskColumns =
+        "id, run_id, state, attempt, max_attempts, epoch, agent_id, lease_expires_at, started_at, ended_at, deadline, stop_reason, exit_code, reason, " +
+        "history, name, not_before, kind, requirements, queued_at, leased_at, first_output_at, exited_at";
+
+    public Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct) => CreateRunAsync(run, tasks, null, ct);
+
+    public async Task<CreatedRun> CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct)
+    {
+        try
+        {
+            return await CreateRunOnceAsync(run, tasks, key, ct);
+        }
+        catch (DbException) when (key is not null)
+        {
+            // A request with the same key committed between our look-up and our insert: the unique index refused ours.
+            await using var connection = await OpenAsync(ct);
+            if (await FindByKeyAsync(connection, null, run.CreatedBy, key, ct) is { } first) return first;
+            throw;
+        }
+    }
+
+    private static async Task<CreatedRun?> FindByKeyAsync(DbConnection connection, DbTransaction? tx, string? createdBy, IdempotencyKey key,
+        CancellationToken ct)
+    {
+        await using var command = Command(connection, tx,
+            "SELECT id, request_hash FROM runs WHERE created_by = @by AND idempotency_key = @key;", ("@by", createdBy ?? ""), ("@key", key.Key));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new CreatedRun(reader.GetString(0), Created: false, SameRequest: Text(reader, 1) == key.RequestHash);
+    }
+
+    private async Task<CreatedRun> CreateRunOnceAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct)
     {
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
+            if (key is not null && await FindByKeyAsync(connection, tx, run.CreatedBy, key, ct) is { } existing) return existing;
+            // A keyed run is kept under its creator ("" for none), so the unique index (NULLs are distinct) holds for every key.
             await ExecAsync(connection, tx,
-                "INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan) VALUES (@id, @kind, @state, @spec, @created, @by, @plan);", ct,
+                """
+                INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan, idempotency_key, request_hash)
+                VALUES (@id, @kind, @state, @spec, @created, @by, @plan, @key, @hash);
+                """, ct,
                 ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
-                ("@created", Ms(run.CreatedAt)), ("@by", run.CreatedBy), ("@plan", run.Plan is null ? null : Json(run.Plan)));
+                ("@created", Ms(run.CreatedAt)), ("@by", key is null ? run.CreatedBy : run.CreatedBy ?? ""),
+                ("@plan", run.Plan is null ? null : Json(run.Plan)), ("@key", key?.Key), ("@hash", key?.RequestHash));
             foreach (var candidate in tasks)
             {
                 var task = candidate;
@@ -39,6 +76,7 @@ public abstract partial class SqlRunStore
                 if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, task.Kind, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
             }
             await tx.CommitAsync(ct);
+            return new CreatedRun(run.Id, Created: true);
         }
     }
 
@@ -164,5 +202,10 @@ public abstract partial class SqlRunStore
         Name = r.GetString(15),
         NotBefore = Time(r, 16),
         Kind = TaskKinds.Parse(r.GetString(17)),
+        Requirements = FromJson<Dictionary<string, string>>(r.GetString(18)),
+        QueuedAt = Time(r, 19),
+        LeasedAt = Time(r, 20),
+        FirstOutputAt = Time(r, 21),
+        ExitedAt = Time(r, 22),
     };
 }

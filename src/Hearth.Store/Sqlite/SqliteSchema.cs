@@ -117,5 +117,24 @@ internal static class SqliteSchema
         -- limits), as the agent advertised it at registration: a JSON list of AgentDriverView.
         ALTER TABLE agents ADD COLUMN drivers TEXT NOT NULL DEFAULT '[]';
         """,
+        """
+        -- Idempotency keys: a front door that sends the same key (per user) gets the run it created the first time.
+        -- request_hash tells a retry (same request) from a reuse of the key for another request.
+        ALTER TABLE runs ADD COLUMN idempotency_key TEXT;
+        ALTER TABLE runs ADD COLUMN request_hash TEXT;
+        CREATE UNIQUE INDEX runs_idempotency ON runs(created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        """,
+        """
+        -- Masking from the task: the secret values a task was given (step secrets, git credentials), encrypted under the
+        -- secrets key, so any server masks its lines the same way, after a restart too.
+        ALTER TABLE tasks ADD COLUMN secret_mask TEXT;
+        """,
+        """
+        -- Startup breakdown of a task's current attempt: queued (queued_at), leased, sandbox started (started_at),
+        -- first output and exited (the agent's clock, bounded), result stored (ended_at).
+        ALTER TABLE tasks ADD COLUMN leased_at INTEGER;
+        ALTER TABLE tasks ADD COLUMN first_output_at INTEGER;
+        ALTER TABLE tasks ADD COLUMN exited_at INTEGER;
+        """,
     ];
 }
