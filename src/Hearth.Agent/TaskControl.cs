@@ -63,6 +63,12 @@ public sealed class TaskControl
         sandbox?.StopAsync(StopSignal.Terminate, _grace, CancellationToken.None);
     }
 
+    /// <summary>
+    /// This agent cannot finish the attempt (a sandbox an earlier agent left could not be recovered): nothing is
+    /// reported, so the lease runs out and the server retries the task as it does for a lost agent.
+    /// </summary>
+    public void Abandon() => MarkStale();
+
     /// <summary>Someone else owns the task now: kill at once, no grace.</summary>
     public void MarkStale()
     {

@@ -161,6 +161,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             logger.LogWarning("task {Task} attempt {Attempt}: cannot recover its sandbox ({Error}); destroying it", record.TaskId, record.Attempt, e.Message);
             await DestroyLeftoverAsync(recovered.Driver, record);
             await shipper.WriteAsync(LogStream.System, $"hearth: the agent restarted and could not recover this sandbox: {e.Message}", CancellationToken.None);
+            // Not the command's failure: the attempt is lost with its agent, and retried like one.
+            control.Abandon();
             return new TaskResult(null, Error: $"agent restarted: {e.Message}");
         }
         logger.LogInformation("task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",

@@ -78,7 +78,8 @@ public sealed class RecoveryTests
         var api = harness.ApiClient(out var http);
         using var _ = http;
         var registered = await api.RegisterAsync(new RegisterAgentBody("earlier", new() { [$"driver.{driver}"] = "true" }, 1, "0"), CancellationToken.None);
-        var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", script], Driver = driver });
+        // One attempt: an expired lease then ends the run instead of queueing attempt 2 (a lost agent's default retry).
+        var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", script], Driver = driver, MaxAttempts = 1 });
         var lease = await api.LeaseAsync(new LeaseBody(registered.AgentId, 5), CancellationToken.None)
                     ?? throw new InvalidOperationException("no lease");
         var journal = harness.Journal;

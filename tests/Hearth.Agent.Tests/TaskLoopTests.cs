@@ -52,7 +52,8 @@ public sealed class TaskLoopTests
         await using var harness = await AgentHarness.StartAsync();
         harness.StartAgent();
         await AgentHarness.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(harness.StateDirectory, "agent.lock"))), "the first agent");
-        harness.StartAgent(harness.Options("second") with { Capacity = 1 });
+        // Its own scratch root (one agent owns a scratch root: the orphan reaper's), the same state directory.
+        harness.StartAgent(harness.Options("second") with { Capacity = 1, ScratchRoot = harness.ScratchRoot + "-second" });
         var runs = new List<RunView>();
         for (var i = 0; i < 4; i++)
             runs.Add(await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", $"exit {i}"], Driver = "bubblewrap" }));

@@ -34,7 +34,7 @@ public sealed class WorkflowAgentLossTests : IDisposable
 
     private static async Task<Dictionary<string, string>> AgentIdsAsync(HearthCluster cluster) =>
         JsonDocument.Parse(await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", cluster.AdminKey } } }
-            .GetStringAsync(cluster.Url + "/api/v1/agents")).RootElement.EnumerateArray()
+            .GetStringAsync(cluster.Url + "/api/v1/agents")).RootElement.GetProperty("agents").EnumerateArray()
             .ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("id").GetString()!);
 
     private static JsonElement Step(JsonElement status, string id) =>
