@@ -199,7 +199,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 
         var workspace = teardown.Workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
-        spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId) };
+        spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
         if (lease.Spec.Git is { } git)
         {
             var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(lease, git, spec, shipper, control);

@@ -28,6 +28,12 @@ public sealed record SandboxSpec
     /// </summary>
     public IReadOnlyList<PortMapping> Ports { get; init; } = [];
 
+    /// <summary>
+    /// Lines of Hearth's own about getting the sandbox ready (an image pull's progress), for the run's log; never part
+    /// of the command's output. Null: nobody listens.
+    /// </summary>
+    public IProgress<string>? Status { get; init; }
+
     /// <summary>Host directory the driver may use for this sandbox's scratch space; removed on dispose.</summary>
     public required string ScratchRoot { get; init; }
 

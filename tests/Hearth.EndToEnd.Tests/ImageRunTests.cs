@@ -162,6 +162,23 @@ public abstract class ImageRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_shows_its_image_pull_in_its_log_and_a_stored_image_gives_no_pull_line()
+    {
+        var pulled = await _cluster.CliAsync("run", "--image", BusyboxRef, "--pull", "always", "--", "echo", "ran");
+        Assert.True(pulled.ExitCode == 0, pulled.Stderr);
+        Assert.Equal("ran\n", pulled.Stdout);
+        Assert.Contains($"hearth: pulling {BusyboxRef}: resolved: 1 layer(s)", pulled.Stderr);
+        Assert.Matches($@"hearth: pulling {System.Text.RegularExpressions.Regex.Escape(BusyboxRef)}: pulled \d+\.\d MB in 1 layer\(s\)",
+            pulled.Stderr);
+        var logs = await _cluster.CliAsync("logs", AdHocRunTests.RunId(pulled.Stderr));
+        Assert.Contains($"hearth: pulling {BusyboxRef}: resolved", logs.Stderr);
+
+        var stored = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "true");
+        Assert.True(stored.ExitCode == 0, stored.Stderr);
+        Assert.DoesNotContain("hearth: pulling", stored.Stderr);
+    }
+
+    [Fact]
     public async Task A_stored_tag_is_used_as_stored_unless_the_run_asks_to_pull()
     {
         using var pusher = new ImagePusher(_registry.BaseUri);

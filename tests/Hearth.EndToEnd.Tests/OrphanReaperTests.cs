@@ -38,7 +38,8 @@ public sealed class OrphanReaperTests
         Assert.NotEqual(agent.Process.Id, ParentOf(first));
 
         var restarted = await cluster.StartAgentAsync("restarted", drivers: "process");
-        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"exit {code}: {cli.Stdout}{cli.Stderr}");
         Assert.Contains("started-2", cli.Stdout);
         Assert.Equal("gone", File.ReadAllText(Path.Combine(work, "attempt-1")).Trim());
         Assert.False(IsAttempt1(first), "attempt 1 still runs");

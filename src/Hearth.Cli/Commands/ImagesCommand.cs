@@ -153,17 +153,7 @@ public static class ImagesCommand
             lock (_gate)
             {
                 _last = value;
-                if (value.Phase == PullPhase.Downloading) return;
-                var layer = value.Layer is null ? "" : value.Layer.Replace("sha256:", "")[..12] + ": ";
-                Console.Error.WriteLine(value.Phase switch
-                {
-                    PullPhase.Resolved => $"resolved: {value.LayerCount} layer(s), {value.TotalSize / 1024.0 / 1024.0:0.0} MB",
-                    PullPhase.AlreadyExists => $"{layer}already exists",
-                    PullPhase.Waiting => $"{layer}waiting for another pull",
-                    PullPhase.Downloaded => $"{layer}downloaded {value.LayerBytes / 1024.0 / 1024.0:0.0} MB ({value.LayersDone}/{value.LayerCount})",
-                    PullPhase.Extracting => $"{layer}extracting",
-                    _ => "complete",
-                });
+                if (PullLines.Describe(value) is { } line) Console.Error.WriteLine(line);
             }
         }
 
@@ -171,7 +161,7 @@ public static class ImagesCommand
         {
             lock (_gate)
             {
-                if (_last is { } last) Console.Error.WriteLine($"pulled {last.TotalBytes / 1024.0 / 1024.0:0.0} MB in {last.LayerCount} layer(s)");
+                if (_last is { } last) Console.Error.WriteLine(PullLines.Summary(last));
             }
         }
     }

@@ -132,7 +132,8 @@ public sealed partial class OciDriver : ISandboxDriver
         try
         {
             var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
-            image = await _images.GetAsync(spec.Image, policy, _options.UserNamespace, progress: null, cancellationToken);
+            var progress = spec.Status is { } status ? new PullStatus(spec.Image, status) : null;
+            image = await _images.GetAsync(spec.Image, policy, _options.UserNamespace, progress, cancellationToken);
         }
         catch (ImageNotStoredException e)
         {
