@@ -109,7 +109,12 @@ public sealed class StartupErrorTests
                 Env(work, ("HEARTH_DATA_DIR", Path.Combine(work, "data")))));
             var started = await server.WaitForAsync(e => e.Contains("server listening"), TimeSpan.FromSeconds(60), "the server to start");
             var adminKey = started.Split('\n').First(l => l.Contains("admin API key: ")).Split("admin API key: ")[1].Trim();
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            // The client waits for the server's answer before sending a body (not the default 1 s, which a loaded
+            // machine can outlast: the body then goes out and meets the refusal's closed connection).
+            using var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+            };
             http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
             // With Expect: 100-continue the answer comes before the body is sent (the server refuses on Content-Length).
             http.DefaultRequestHeaders.ExpectContinue = true;
@@ -143,7 +148,12 @@ public sealed class StartupErrorTests
             {
                 var started = await server.WaitForAsync(e => e.Contains("server listening"), TimeSpan.FromSeconds(60), "the server to start");
                 var adminKey = started.Split('\n').First(l => l.Contains("admin API key: ")).Split("admin API key: ")[1].Trim();
-                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+                // The client waits for the server's answer before sending a body (not the default 1 s, which a loaded
+            // machine can outlast: the body then goes out and meets the refusal's closed connection).
+            using var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+            };
                 http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
                 var created = await http.PostAsync("api/v1/secrets",
                     new StringContent("{\"name\":\"db\",\"value\":\"s3cret-value\"}", System.Text.Encoding.UTF8, "application/json"));
