@@ -27,7 +27,7 @@ public sealed class MultiServerTests(ITestOutputHelper output)
         Assert.Equal((0, "from-1\n"), (crossB.ExitCode, crossB.Stdout));
 
         // A run on the leader's agent (submitted through the follower), and a run with a timeout on the follower's agent.
-        await using var doomed = cluster.StartCliOn(1, "run", "--labels", "via=leader", "--", "sh", "-c", "echo up; sleep 600");
+        await using var doomed = cluster.StartCliOn(1, "run", "--labels", "via=leader", "--max-attempts", "1", "--", "sh", "-c", "echo up; sleep 600");
         await doomed.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the doomed run to start");
         var doomedId = AdHocRunTests.RunId(doomed.Stderr);
         var timed = await cluster.CliOnAsync(0, "run", "-d", "--labels", "via=follower", "--timeout", "6s", "--", "sh", "-c", "echo up; sleep 600");
