@@ -198,6 +198,10 @@ public sealed partial class HearthCluster : IAsyncDisposable
         {
             await StopAsync(server.Process);
         }
+        // Sandboxes outlive a killed agent (it would recover them): what a test's killed agents left is removed as an
+        // operator would, by the reaper, before the directories go.
+        foreach (var scratch in Directory.Exists(DataDir) ? Directory.EnumerateDirectories(DataDir, "scratch-*") : [])
+            await CliProcess.RunAsync(["agent", "reap", "--scratch", scratch, "--images", ImageStore], ClientEnv);
         try
         {
             Directory.Delete(DataDir, recursive: true);
