@@ -107,7 +107,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
                 return null;
             }
-            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost, shipper.FirstOutputAt,
+            // The start is taken once the driver returns, and a fast command may have written by then: its first output
+            // is reported no earlier than its start, so the breakdown's steps stay in order.
+            var firstOutput = shipper.FirstOutputAt is { } first && report.StartedAt is { } start && first < start ? start : shipper.FirstOutputAt;
+            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost, firstOutput,
                 control.ExitedAt);
         }
         finally
