@@ -72,7 +72,6 @@ public sealed class HearthServer : IAsyncDisposable
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(dataDir, recursive: true);
         }
     }

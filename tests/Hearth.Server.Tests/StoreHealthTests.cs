@@ -72,7 +72,6 @@ public sealed class StoreHealthTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             await RunAsync("umount", "-l", mount);
             Directory.Delete(mount, recursive: true);
         }

@@ -107,7 +107,6 @@ public sealed class TestServer : IAsyncDisposable
         foreach (var client in _clients.Values) client.Dispose();
         await Server.StopAsync(CancellationToken.None);
         await Server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (!_ownsDataDir) return;
         try
         {

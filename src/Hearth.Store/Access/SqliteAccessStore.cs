@@ -8,12 +8,14 @@ namespace Hearth.Store.Access;
 /// The access tables in a SQLite file (by default the run store's own file): WAL, synchronous=FULL, and write
 /// transactions as BEGIN IMMEDIATE so SQLite serialises writers.
 /// </summary>
-public sealed class SqliteAccessStore : SqlAccessStore
+public sealed class SqliteAccessStore : SqlAccessStore, IAsyncDisposable
 {
     private const int ConstraintViolation = 19;
     private readonly SqliteDatabase _database;
 
     public SqliteAccessStore(string path) => _database = new SqliteDatabase(path);
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("access_schema_version", AccessSchema.Sqlite, ct);
 

@@ -5,11 +5,13 @@ using static Hearth.Store.Sql.Db;
 namespace Hearth.Store.Locks;
 
 /// <summary>The lock tables in the run store's SQLite file; BEGIN IMMEDIATE serialises writers, so no row locks are needed.</summary>
-public sealed class SqliteLockStore : SqlLockStore
+public sealed class SqliteLockStore : SqlLockStore, IAsyncDisposable
 {
     private readonly SqliteDatabase _database;
 
     public SqliteLockStore(string path) => _database = new SqliteDatabase(path);
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     private protected override string ForUpdate => "";
 

@@ -9,7 +9,7 @@ namespace Hearth.Store.Sqlite;
 /// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, and numbered
 /// migrations each module keeps in its own version table.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IAsyncDisposable
 {
     private readonly string _connectionString;
 
@@ -101,6 +101,17 @@ public sealed class SqliteDatabase
             else await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Closes this file's pooled connections, so SQLite checkpoints and removes its -wal and -shm files. Only this
+    /// file's pool: clearing every pool would close another store's connections in the same process.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Applies the migrations not yet recorded in <paramref name="versionTable"/>, each in its own transaction.</summary>

@@ -11,12 +11,14 @@ namespace Hearth.Store.Sqlite;
 /// The embedded store: one SQLite file in WAL mode, synchronous=FULL so that whatever the API acknowledged
 /// survives a crash. Write transactions are BEGIN IMMEDIATE, so SQLite itself serialises claims and every other write.
 /// </summary>
-public sealed class SqliteRunStore : SqlRunStore
+public sealed class SqliteRunStore : SqlRunStore, IAsyncDisposable
 {
     private const int ClaimPage = 64;
     private readonly SqliteDatabase _database;
 
     public SqliteRunStore(string path, ILifecycleRules rules) : base(rules) => _database = new SqliteDatabase(path);
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     // One writer at a time already: BEGIN IMMEDIATE takes the database's write lock.
     private protected override string ForUpdate => "";
