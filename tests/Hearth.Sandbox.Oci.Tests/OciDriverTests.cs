@@ -343,9 +343,12 @@ public class OciDriverTests(RegistryFixture fixture)
         Assert.Equal(0, fits.ExitCode);
     }
 
-    /// <summary>The runtime binary a sandbox's monitor process runs.</summary>
-    protected static async Task<string> RuntimeOfAsync(int pid) =>
-        Path.GetFileName((await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0')[0]);
+    /// <summary>The runtime binary a sandbox's monitor (<c>sh -c SCRIPT hearth-oci-monitor RUNTIME …</c>) runs.</summary>
+    protected static async Task<string> RuntimeOfAsync(int pid)
+    {
+        var argv = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0');
+        return Path.GetFileName(argv[Array.IndexOf(argv, "hearth-oci-monitor") + 1]);
+    }
 
     protected (OciDriver Driver, ImageStore Store) NewDriver(OciDriverOptions? options = null)
     {

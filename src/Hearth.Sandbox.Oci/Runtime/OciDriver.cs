@@ -4,6 +4,9 @@ using System.Text.RegularExpressions;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
+using Hearth.Sandbox.Oci.Reaping;
+using Hearth.Sandbox.Reaping;
+using Hearth.Sandbox.Running;
 
 namespace Hearth.Sandbox.Oci.Runtime;
 
@@ -21,6 +24,8 @@ public sealed partial class OciDriver : ISandboxDriver
     private readonly RuntimeCommand _memoryLimitedRuntime;
     private readonly RuntimeSpecBuilder _specs;
     private readonly BridgeNetwork _network;
+    private readonly SandboxLauncher _launcher = new(new LauncherOptions());
+    private readonly OciLeftovers _leftovers;
 
     public OciDriver(OciDriverOptions options, ImageStore images, TimeProvider time)
     {
@@ -34,6 +39,7 @@ public sealed partial class OciDriver : ISandboxDriver
             : _runtime;
         _specs = new RuntimeSpecBuilder(options, _cgroups);
         _network = new BridgeNetwork(options.Network, time);
+        _leftovers = new OciLeftovers([.. HostOrphanSources.Create(time), .. OciOrphanSources.Create(options, images.RootDirectory, time)]);
     }
 
     /// <summary>The bridge networked sandboxes join.</summary>
@@ -41,25 +47,56 @@ public sealed partial class OciDriver : ISandboxDriver
 
     public string Name => "oci";
 
-    /// <summary>No recovery yet: <c>runtime run</c> in the foreground is the monitor, a child of the agent that dies with it.</summary>
+    /// <summary>Containers outlive the agent: each has a monitor of its own (<see cref="OciMonitor"/>) that records its exit.</summary>
     public DriverCapabilities Capabilities { get; } = new(
         FilesystemIsolation.Image,
         NetworkModes: ["none", "bridge"],
         Ports: true,
         Signals: true,
         Exec: true,
-        Recover: false,
+        Recover: true,
         Limits: ["cpu", "memory", "pids"]);
 
-    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken) =>
-        throw new SandboxRecoveryException("the oci driver cannot recover a container yet: its runtime runs in the foreground as the agent's child");
+    /// <summary>
+    /// Finds a container an earlier agent started: its monitor (the same pid with the same start time) still running, or
+    /// exited meanwhile with the exit code it recorded. Its output is followed from <paramref name="from"/>.
+    /// </summary>
+    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = OciHandle.From(handle);
+        var files = SandboxFiles.Open(state.StateDirectory);
+        if (!state.Monitor.IsAlive() && files.RecordedExitCode() is null)
+            throw new SandboxRecoveryException($"container {state.ContainerId} is gone and its monitor recorded no exit code");
+        return Task.FromResult<ISandbox>(Adopt(state, files, output, from, files.RecordedExitCode));
+    }
 
-    /// <summary>Deletes the container a handle names (what else it made is removed by the orphan reaper).</summary>
+    /// <summary>Kills the container a handle names and removes everything it made, found by its marks. Idempotent.</summary>
     public async Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken)
     {
-        if (handle.Driver != Name) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the oci driver");
-        var runtime = new RuntimeCommand(handle.Require("runtime"), handle.Require("runtime_root"));
-        await runtime.RunAsync(cancellationToken, "delete", "--force", handle.Require("container_id"));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (handle.Driver == Name && handle.Version == 1)
+        {
+            // An agent before recovery existed kept only the container's coordinates.
+            var runtime = new RuntimeCommand(handle.Require("runtime"), handle.Require("runtime_root"));
+            await runtime.RunAsync(cancellationToken, "delete", "--force", handle.Require("container_id"));
+            return;
+        }
+        var state = OciHandle.From(handle);
+        var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
+        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
+        await using var sandbox = Adopt(state, files, NoOutput.Instance, end, () => files.RecordedExitCode() ?? 137);
+    }
+
+    private OciSandbox Adopt(OciHandle state, SandboxFiles files, ISandboxOutput output, OutputCursor from, Func<int?> exitCode)
+    {
+        var runtime = new RuntimeCommand(state.Runtime, state.RuntimeRoot);
+        var resources = new OciResources(state.Scratch)
+        {
+            Leftovers = () => _leftovers.RemoveAsync(state.ContainerId, state.ScratchRoot, CancellationToken.None),
+        };
+        return new OciSandbox(new AdoptedProcess(state.Monitor, exitCode, _time), state, runtime, _cgroups, resources, files, output, from,
+            _launcher.Options, _time);
     }
 
     private static bool IsCrun(RuntimeCommand runtime) => Path.GetFileName(runtime.Runtime) == "crun";
@@ -148,61 +185,70 @@ public sealed partial class OciDriver : ISandboxDriver
         // ScratchRoot is shared by every sandbox of an agent; this one owns only its own directory in it.
         var scratch = Path.GetFullPath(Path.Combine(spec.ScratchRoot, spec.SandboxId));
         var bundle = Path.Combine(scratch, "bundle");
-        Directory.CreateDirectory(bundle);
-        Directory.CreateDirectory(runtime.StateRoot);
-        var lease = _images.AcquireLease(image, spec.SandboxId);
-        RunRootfs? rootfs = null;
-        OomWatch? oomWatch = null;
-        ContainerNetwork? network = null;
-        Process? process = null;
+        var files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
+        var resources = new OciResources(scratch);
+        OciSandbox? sandbox = null;
         try
         {
+            Directory.CreateDirectory(bundle);
+            Directory.CreateDirectory(runtime.StateRoot);
+            resources.Lease = _images.AcquireLease(image, spec.SandboxId);
             var mounts = _options.UserNamespace is not { } ids ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId, ids);
-            rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
+            var rootfs = resources.Rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
             if (spec.Network)
             {
-                network = await AttachNetworkAsync(spec, cancellationToken);
+                var network = resources.Network = await AttachNetworkAsync(spec, cancellationToken);
                 var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(rootfs.Directory, "etc"), network,
                     RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
                 var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
             }
-            if (WatchesOom(runtime, spec)) oomWatch = OomWatch.Create(_specs.CgroupPath(spec.SandboxId), spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, oomWatch);
+            string? oomParent = null;
+            if (WatchesOom(runtime, spec))
+            {
+                oomParent = _specs.CgroupPath(spec.SandboxId);
+                resources.OomWatch = OomWatch.Create(oomParent, spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
+            }
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
-            var args = new List<string> { "run", "--bundle", bundle, "--pid-file", pidFile };
-            if (keep) args.Add("--keep");
-            args.Add(spec.SandboxId);
-            var start = runtime.StartInfo([.. args]);
-            // The runtime's monitor carries the ownership marks, so an agent's death does not leave it unfound.
-            foreach (var (name, value) in Hearth.Sandbox.Reaping.SandboxMarks.Environment(spec.SandboxId, spec.ScratchRoot)) start.Environment[name] = value;
-            process = Process.Start(start) ?? throw new SandboxStartException($"cannot start {runtime.Runtime}");
-            process.StandardInput.Close();
-            var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
-            var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
+            var runtimeArgv = new List<string> { runtime.Runtime, "--root", runtime.StateRoot, "run", "--bundle", bundle, "--pid-file", pidFile };
+            if (keep) runtimeArgv.Add("--keep");
+            runtimeArgv.Add(spec.SandboxId);
+            var launch = new SandboxLaunch(OciMonitor.Argv(_launcher.Options.ShellPath, runtimeArgv), OciMonitor.Environment(spec.SandboxId, spec.ScratchRoot),
+                bundle, RootIsMonitor: true, ScratchDirectory.Reopen(scratch, owned: true), Cgroup: null) { Files = files };
             var cgroupsPath = config["linux"]!["cgroupsPath"]!.GetValue<string>();
-            var sandbox = new OciSandbox(process, runtime, spec.SandboxId, cgroupsPath, keep,
-                _cgroups, oomWatch, rootfs, network, scratch, lease, _time, stdout, stderr);
-            await WaitUntilCreatedAsync(runtime, process, pidFile, sandbox, cancellationToken);
-            return sandbox;
+            var startedAt = _time.GetUtcNow();
+            await _launcher.StartAsync(launch, monitor =>
+            {
+                // A monitor gone already has no start time to read; it is never recovered (its exit is known at once).
+                var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
+                var state = new OciHandle(spec.SandboxId, runtime.Runtime, runtime.StateRoot, cgroupsPath, keep, oomParent, identity, startedAt,
+                    files.Directory, scratch, Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot));
+                return sandbox = new OciSandbox(monitor, state, runtime, _cgroups, resources, files, output, OutputCursor.Start, _launcher.Options, _time);
+            }, cancellationToken);
+            await WaitUntilCreatedAsync(runtime, pidFile, sandbox!, cancellationToken);
+            return sandbox!;
         }
         catch
         {
-            if (process is not null)
+            if (sandbox is not null)
             {
-                if (!process.HasExited) process.Kill(entireProcessTree: true);
-                await runtime.RunAsync(CancellationToken.None, "delete", "--force", spec.SandboxId);
-                process.Dispose();
+                await sandbox.AbortAsync();
             }
-            oomWatch?.Dispose();
-            rootfs?.Release();
-            lease.Dispose();
-            if (network is not null) await network.DisposeAsync();
-            // Last: the scratch directory tells the orphan reaper whose the other resources are.
-            TryDelete(scratch);
+            else
+            {
+                try
+                {
+                    await resources.ReleaseAsync();
+                }
+                finally
+                {
+                    files.Delete();
+                }
+            }
             throw;
         }
     }
@@ -221,18 +267,18 @@ public sealed partial class OciDriver : ISandboxDriver
         }
     }
 
-    /// <summary>The runtime writes the pid file once the container exists; exiting first means it failed.</summary>
-    private async Task WaitUntilCreatedAsync(RuntimeCommand runtime, Process process, string pidFile, OciSandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>The runtime writes the pid file once the container exists; its monitor ending first means it failed.</summary>
+    private async Task WaitUntilCreatedAsync(RuntimeCommand runtime, string pidFile, OciSandbox sandbox, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + _options.StartTimeout;
         while (true)
         {
             if (HasPid(pidFile)) return;
-            if (process.HasExited)
+            if (sandbox.MonitorExited)
             {
                 if (HasPid(pidFile)) return;
                 var exit = await sandbox.WaitAsync(cancellationToken);
-                throw new SandboxStartException($"{runtime.Runtime} could not start the container (exit {exit.ExitCode}): {sandbox.ErrorTail}");
+                throw new SandboxStartException($"{runtime.Runtime} could not start the container (exit {exit.ExitCode}): {sandbox.ErrorTail()}");
             }
             if (_time.GetUtcNow() > deadline) throw new SandboxStartException($"{runtime.Runtime} did not start the container within {_options.StartTimeout}");
             await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken);
@@ -240,17 +286,6 @@ public sealed partial class OciDriver : ISandboxDriver
     }
 
     private static bool HasPid(string pidFile) => File.Exists(pidFile) && new FileInfo(pidFile).Length > 0;
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex ContainerIdPattern();

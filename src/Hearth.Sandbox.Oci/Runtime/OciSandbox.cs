@@ -1,201 +1,219 @@
-using System.Diagnostics;
-using Hearth.Sandbox.Oci.Images;
-using Hearth.Sandbox.Oci.Networking;
+using System.Globalization;
+using Hearth.Sandbox.Running;
 
 namespace Hearth.Sandbox.Oci.Runtime;
 
 /// <summary>
-/// One container run by <c>runtime run</c> in the foreground: the runtime process is the monitor whose exit
-/// status is the container's. Stop signals go through <c>runtime kill</c>; dispose deletes the container,
-/// unmounts the rootfs, removes the scratch directory, tears down the network and releases the image lease.
+/// One container, started by this agent or recovered from an earlier one. Its monitor (<see cref="OciMonitor"/>) runs
+/// <c>runtime run</c> in the foreground and records the exit; the container writes its output straight into the
+/// sandbox's files, which are followed from a byte offset (the host drivers' <see cref="OutputTail"/>). Signals go
+/// through <c>runtime kill</c>; dispose deletes the container, releases what the sandbox made
+/// (<see cref="OciResources"/>) and removes its records.
 /// </summary>
 internal sealed class OciSandbox : ISandbox
 {
-    private readonly Process _process;
+    private static readonly TimeSpan StuckMonitor = TimeSpan.FromSeconds(30);
+
+    private readonly ISandboxProcess _monitor;
+    private readonly OciHandle _state;
     private readonly RuntimeCommand _runtime;
-    private readonly string _containerId;
-    private readonly string _cgroupsPath;
-    private readonly bool _keptAfterExit;
     private readonly CgroupSupport _cgroups;
-    private readonly OomWatch? _oomWatch;
-    private readonly RunRootfs _rootfs;
-    private readonly ContainerNetwork? _network;
-    private readonly string _scratchRoot;
-    private readonly ImageLease _lease;
+    private readonly OciResources _resources;
+    private readonly SandboxFiles _files;
+    private readonly SerializedOutput _output;
+    private readonly LauncherOptions _launcher;
     private readonly TimeProvider _time;
-    private readonly OutputPump _stdout;
-    private readonly OutputPump _stderr;
-    private readonly Lazy<Task<SandboxExit>> _exit;
-    private readonly DateTimeOffset _startedAt;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _stdout;
+    private readonly Task _stderr;
+    private readonly Task<SandboxExit> _completion;
     private DateTimeOffset? _exitedAt;
     private int _disposed;
 
-    public OciSandbox(
-        Process process, RuntimeCommand runtime, string containerId, string cgroupsPath, bool keptAfterExit,
-        CgroupSupport cgroups, OomWatch? oomWatch, RunRootfs rootfs, ContainerNetwork? network, string scratchRoot, ImageLease lease, TimeProvider time,
-        OutputPump stdout, OutputPump stderr)
+    public OciSandbox(ISandboxProcess monitor, OciHandle state, RuntimeCommand runtime, CgroupSupport cgroups, OciResources resources,
+        SandboxFiles files, ISandboxOutput output, OutputCursor from, LauncherOptions launcher, TimeProvider time)
     {
-        _process = process;
+        _monitor = monitor;
+        _state = state;
         _runtime = runtime;
-        _containerId = containerId;
-        _cgroupsPath = cgroupsPath;
-        _keptAfterExit = keptAfterExit;
         _cgroups = cgroups;
-        _oomWatch = oomWatch;
-        _rootfs = rootfs;
-        _network = network;
-        _scratchRoot = scratchRoot;
-        _lease = lease;
+        _resources = resources;
+        _files = files;
+        _output = new SerializedOutput(output);
+        _launcher = launcher;
         _time = time;
-        _stdout = stdout;
-        _stderr = stderr;
-        _startedAt = time.GetUtcNow();
-        _exit = new Lazy<Task<SandboxExit>>(CompleteAsync);
+        Handle = state.ToHandle();
+        _stdout = new OutputTail(files, OutputStream.Stdout, from.Stdout, launcher.MaxLineBytes, _output, time).RunAsync(_ended.Task, _lifetime.Token);
+        _stderr = new OutputTail(files, OutputStream.Stderr, from.Stderr, launcher.MaxLineBytes, _output, time).RunAsync(_ended.Task, _lifetime.Token);
+        _completion = CompleteAsync();
     }
 
-    public int Pid => _process.Id;
+    public SandboxHandle Handle { get; }
 
-    public SandboxHandle Handle => new("oci", _containerId, 1, new Dictionary<string, string>
-    {
-        ["container_id"] = _containerId,
-        ["runtime"] = _runtime.Runtime,
-        ["runtime_root"] = _runtime.StateRoot,
-        ["cgroups_path"] = _cgroupsPath,
-        ["monitor_pid"] = _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    /// <summary>The monitor's pid.</summary>
+    public int Pid => _monitor.Pid;
+
+    internal bool MonitorExited => _monitor.HasExited;
 
     public Task SignalAsync(int signal, CancellationToken cancellationToken) =>
-        _exit.Value.IsCompleted ? Task.CompletedTask
-            : _runtime.RunAsync(cancellationToken, "kill", _containerId, signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _completion.IsCompleted ? Task.CompletedTask : _runtime.RunAsync(cancellationToken, "kill", _state.ContainerId, signal.ToString(CultureInfo.InvariantCulture));
 
-    public async Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
+    public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
     {
-        var exit = _exit.Value;
-        var done = exit.IsCompleted;
-        SandboxUsage? usage = null;
-        if (!done)
-        {
-            var memory = _cgroups.ReadMemoryUsage(_cgroupsPath);
-            usage = new SandboxUsage(memory, null, null);
-        }
-        await Task.CompletedTask;
-        return new SandboxStatus(done ? SandboxPhase.Exited : SandboxPhase.Running, Pid, _startedAt, _exitedAt,
-            exit.IsCompletedSuccessfully ? exit.Result : null, usage, _stdout.Bytes, _stderr.Bytes);
+        cancellationToken.ThrowIfCancellationRequested();
+        var done = _completion.IsCompleted;
+        var usage = done ? null : new SandboxUsage(_cgroups.ReadMemoryUsage(_state.CgroupsPath), null, null);
+        return Task.FromResult(new SandboxStatus(done ? SandboxPhase.Exited : SandboxPhase.Running, Pid, _state.StartedAt, _exitedAt,
+            _completion.IsCompletedSuccessfully ? _completion.Result : null, usage,
+            _files.Length(OutputStream.Stdout), _files.Length(OutputStream.Stderr)));
     }
 
     /// <summary><c>runtime exec</c>: the command joins the container's namespaces and cgroups, with the image's environment.</summary>
-    public async Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+    public Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
     {
         if (command.Count == 0) throw new ArgumentException("the command is empty", nameof(command));
-        if (_exit.Value.IsCompleted) throw new InvalidOperationException($"sandbox {_containerId} has exited");
-        using var process = System.Diagnostics.Process.Start(_runtime.StartInfo(["exec", _containerId, .. command]))
-                            ?? throw new SandboxCapabilityException($"cannot start {_runtime.Runtime}");
-        process.StandardInput.Close();
-        var stdout = new OutputPump(process.StandardOutput, OutputStream.Stdout, output);
-        var stderr = new OutputPump(process.StandardError, OutputStream.Stderr, output);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        await Task.WhenAll(stdout.Completion, stderr.Completion);
-        var code = process.ExitCode;
-        return new SandboxExit(code, code is > 128 and <= 192 ? code - 128 : null);
+        if (_completion.IsCompleted) throw new InvalidOperationException($"sandbox {_state.ContainerId} has exited");
+        IReadOnlyList<string> argv = [_runtime.Runtime, "--root", _runtime.StateRoot, "exec", _state.ContainerId, .. command];
+        var path = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? SandboxEnvironment.DefaultPath };
+        return HostExec.RunAsync(argv, path, output, _launcher.MaxLineBytes, cancellationToken);
     }
 
-    /// <summary>The oci driver hands output on as lines from the runtime's pipes and keeps no byte record of it.</summary>
     public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        throw new SandboxCapabilityException("the oci driver keeps no byte record of a sandbox's output yet");
+        _files.ReadAsync(stream, offset, buffer, cancellationToken);
 
-    public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => _exit.Value.WaitAsync(cancellationToken);
+    public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => _completion.WaitAsync(cancellationToken);
 
     public async Task StopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
     {
-        var exit = _exit.Value;
-        if (exit.IsCompleted) return;
-        await SignalAsync(signal, cancellationToken);
+        if (_completion.IsCompleted) return;
+        await SignalAsync((int)signal, cancellationToken);
         if (signal != StopSignal.Kill)
         {
             try
             {
-                await exit.WaitAsync(grace, _time, cancellationToken);
+                await Task.WhenAny(_completion).WaitAsync(grace, _time, cancellationToken);
                 return;
             }
             catch (TimeoutException)
             {
-                await SignalAsync(StopSignal.Kill, cancellationToken);
+                await SignalAsync((int)StopSignal.Kill, cancellationToken);
             }
         }
-        await exit.WaitAsync(cancellationToken);
+        await Task.WhenAny(_completion).WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        try
+        if (!_completion.IsCompleted)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _time);
+            using var timeout = new CancellationTokenSource(StuckMonitor, _time);
             try
             {
                 await StopAsync(StopSignal.Kill, TimeSpan.Zero, timeout.Token);
             }
             catch (OperationCanceledException)
             {
-                // The monitor is stuck; kill it and remove what it leaves behind.
-                _process.Kill(entireProcessTree: true);
-                await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
+                // The container did not die of `runtime kill` (or was never made): end its monitor's session instead.
+                if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
             }
+        }
+        await Task.WhenAny(_completion, Task.Delay(StuckMonitor, _time));
+        _lifetime.Cancel();
+        await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+        var failures = new List<Exception>();
+        try
+        {
+            // `run` removes its container at exit unless it was kept (or the monitor died first).
+            if (Directory.Exists(Path.Combine(_runtime.StateRoot, _state.ContainerId)))
+            {
+                var (code, error) = await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _state.ContainerId);
+                if (code != 0 && Directory.Exists(Path.Combine(_runtime.StateRoot, _state.ContainerId)))
+                    failures.Add(new IOException($"{_runtime.Runtime} delete --force {_state.ContainerId} failed: {error}"));
+            }
+            await _resources.ReleaseAsync();
+        }
+        catch (AggregateException e)
+        {
+            failures.AddRange(e.InnerExceptions);
         }
         finally
         {
-            _oomWatch?.Dispose();
-            _rootfs.Release();
-            _lease.Dispose();
-            _process.Dispose();
             try
             {
-                // After the container is gone, so nothing holds the namespace; failures here are reported.
-                if (_network is not null) await _network.DisposeAsync();
+                _files.Delete();
             }
-            finally
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Last: the scratch directory tells the orphan reaper whose the other resources are.
-                try
-                {
-                    Directory.Delete(_scratchRoot, recursive: true);
-                }
-                catch (DirectoryNotFoundException)
-                {
-                }
+                failures.Add(e);
             }
+            _monitor.Dispose();
+            _output.Dispose();
+            _lifetime.Dispose();
         }
+        if (failures.Count > 0) throw new AggregateException($"sandbox {_state.ContainerId} cleanup left something behind", failures);
     }
 
-    /// <summary>The runtime's stderr so far (for start failures).</summary>
-    internal string ErrorTail => _stderr.Tail;
-
-    private async Task SignalAsync(StopSignal signal, CancellationToken cancellationToken)
+    /// <summary>
+    /// Undoes a start that failed or was cancelled: the monitor's session (the shell and the runtime, which may still be
+    /// making the container) is killed at once rather than asked, then everything is removed as on dispose.
+    /// </summary>
+    internal ValueTask AbortAsync()
     {
-        // Fails harmlessly when the container has just exited.
-        await _runtime.RunAsync(cancellationToken, "kill", _containerId, ((int)signal).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        return DisposeAsync();
+    }
+
+    /// <summary>The end of what was written to stderr (the runtime's own errors, for a start that failed).</summary>
+    internal string ErrorTail()
+    {
+        const int TailBytes = 2048;
+        var length = _files.Length(OutputStream.Stderr);
+        var buffer = new byte[(int)Math.Min(length, TailBytes)];
+        try
+        {
+            using var handle = File.OpenHandle(_files.PathOf(OutputStream.Stderr));
+            var read = RandomAccess.Read(handle, buffer, length - buffer.Length);
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, read).Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private async Task<SandboxExit> CompleteAsync()
     {
-        await _process.WaitForExitAsync(CancellationToken.None);
-        await Task.WhenAll(_stdout.Completion, _stderr.Completion);
-        var code = _process.ExitCode;
-        // A kept container (and its cgroup) stays until deleted, so the OOM counter can still be read;
-        // otherwise `run` has already removed it.
-        var oomKills = _keptAfterExit ? _cgroups.ReadOomKills(_cgroupsPath) : 0;
-        if (_keptAfterExit) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _containerId);
-        var oomKilled = oomKills > 0 || _oomWatch?.Fired() == true;
+        int code;
+        try
+        {
+            code = await _monitor.Exited.ConfigureAwait(false);
+        }
+        finally
+        {
+            // The container's init is gone (and with it, its pid namespace): nothing in it writes any more.
+            _exitedAt = _time.GetUtcNow();
+            _ended.TrySetResult();
+        }
+        try
+        {
+            await Task.WhenAll(_stdout, _stderr).WaitAsync(_launcher.OutputDrainTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The sink is stuck: stop handing it pieces (the bytes are in the files).
+            _lifetime.Cancel();
+        }
+        // A kept container (and its cgroup) stays until deleted, so its OOM counter can still be read; crun's OOM parent
+        // is read through its watch, or, after a restart that lost the watch, through its own counter.
+        var oomKills = _state.Kept ? _cgroups.ReadOomKills(_state.CgroupsPath)
+            : _resources.OomWatch is null && _state.OomParent is { } parent ? _cgroups.ReadOomKills(parent) : 0;
+        if (_state.Kept) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _state.ContainerId).ConfigureAwait(false);
+        var oomKilled = oomKills > 0 || _resources.OomWatch?.Fired() == true;
         int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
-        _exitedAt = _time.GetUtcNow();
+        if (_output.Failure is { } failure) throw new IOException($"the sandbox's output sink failed: {failure.Message}", failure);
         return new SandboxExit(code, signal, oomKilled);
     }
 }
