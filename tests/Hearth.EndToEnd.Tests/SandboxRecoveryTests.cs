@@ -35,20 +35,31 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "15s", heartbeat: "1s", store: Store);
         const string drivers = "bubblewrap,oci";
         var agent = await cluster.StartAgentAsync("survivor", capacity: 10, drivers: drivers);
+        // The image is pulled once before the ten, so that they start close together.
+        var warm = await cluster.CliAsync(["run", .. DriverArgs("oci"), "--", "true"]);
+        Assert.True(warm.ExitCode == 0, warm.Stderr);
         var runs = new List<(string Id, string Driver)>();
+        // Watching from before the first start: a marker is gone with its sandbox.
+        var starts = new StartCounter(Path.Combine(cluster.DataDir, "scratch-survivor"));
+        const int Lines = 120;
         for (var i = 0; i < 10; i++)
         {
             var driver = i % 2 == 0 ? "bubblewrap" : "oci";
             // A marker line per start, in the sandbox's working directory (bubblewrap: its scratch; oci: its rootfs), then
-            // 60 lines over about 9 s, a line without a newline at the end, and an exit code of its own.
-            var script = $"echo started >> hearth-starts-{i}; echo start; i=0; while [ $i -lt 60 ]; do echo \"run {i} line $i\"; i=$((i+1)); " +
-                         $"sleep 0.15; done; printf 'end {i}'; exit {i + 1}";
+            // 120 lines over about 30 s (all still running when the agent is killed), a line without a newline at the end, and an exit code of its own.
+            var script = $"echo started >> hearth-starts-{i}; echo start; i=0; while [ $i -lt {Lines} ]; do echo \"run {i} line $i\"; i=$((i+1)); " +
+                         $"sleep 0.25; done; printf 'end {i}'; exit {i + 1}";
             var started = await cluster.CliAsync(["run", "-d", .. DriverArgs(driver), "--", "sh", "-c", script]);
             Assert.True(started.ExitCode == 0, started.Stderr);
             runs.Add((started.Stdout.Trim(), driver));
         }
-        var starts = new StartCounter(Path.Combine(cluster.DataDir, "scratch-survivor"));
         foreach (var (id, _) in runs) await WaitForLineAsync(cluster, id, "start");
+        foreach (var (id, driver) in runs)
+        {
+            var status = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
+            Assert.False(status.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null,
+                $"{driver} run {id} ended before the kill (it would not test recovery): {status}");
+        }
 
         await cluster.KillAgentAsync(agent);
         // The sandboxes write on while no agent runs: nothing of it may be lost.
@@ -62,13 +73,14 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
             Assert.Equal(1, run.GetProperty("attempt").GetInt32());
             var logs = await cluster.CliAsync("logs", id);
             // Byte for byte what the command wrote (the last piece without its newline is printed with one).
-            var expected = "start\n" + string.Concat(Enumerable.Range(0, 60).Select(n => $"run {i} line {n}\n")) + $"end {i}\n";
+            var expected = "start\n" + string.Concat(Enumerable.Range(0, Lines).Select(n => $"run {i} line {n}\n")) + $"end {i}\n";
             Assert.Equal(expected, logs.Stdout);
         }
         var counted = await starts.StopAsync();
         // Every sandbox's marker, seen while it ran: one sandbox per run, started once.
         for (var i = 0; i < 10; i++)
-            Assert.True(counted.GetValueOrDefault(i) == (1, 1), $"run {i} ({runs[i].Driver}): {counted.GetValueOrDefault(i)} (sandboxes, starts)");
+            Assert.True(counted.GetValueOrDefault(i) == (1, 1),
+                $"run {i} ({runs[i].Driver}): {counted.GetValueOrDefault(i)} (sandboxes, starts); seen: {string.Join(", ", starts.Seen)}");
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(cluster.StateDirectoryOf("survivor"), "sandboxes")));
     }
 
@@ -104,7 +116,7 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
 
     /// <summary>
     /// Watches an agent's scratch root while runs go on: the marker files their commands append a line to at each start
-    /// (bubblewrap: SANDBOX/work, its working directory; oci: SANDBOX/bundle/rootfs, the container's root), per run the
+    /// (bubblewrap: SANDBOX/work, its working directory; oci: the container's root, whose writes are in SANDBOX/bundle/upper), per run the
     /// sandboxes seen with one and the most lines one had. A restart, in the same sandbox or a new one, shows in either.
     /// </summary>
     private sealed class StartCounter
@@ -112,6 +124,10 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         private readonly CancellationTokenSource _stop = new();
         private readonly Dictionary<int, (HashSet<string> Sandboxes, int Starts)> _seen = [];
         private readonly Task _watch;
+        private readonly HashSet<string> _paths = [];
+
+        /// <summary>What was seen in the scratch root (for a failure's message).</summary>
+        public IEnumerable<string> Seen => _paths.Order().Take(40);
 
         public StartCounter(string scratchRoot) => _watch = WatchAsync(scratchRoot);
 
@@ -128,7 +144,15 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
             {
                 foreach (var sandbox in Directory.Exists(scratchRoot) ? Directory.EnumerateDirectories(scratchRoot) : [])
                 {
-                    foreach (var place in new[] { Path.Combine(sandbox, "work"), Path.Combine(sandbox, "bundle", "rootfs") })
+                    try
+                    {
+                        foreach (var entry in Directory.EnumerateFileSystemEntries(sandbox, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }))
+                            _paths.Add(Path.GetRelativePath(scratchRoot, entry));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                    }
+                    foreach (var place in new[] { Path.Combine(sandbox, "work"), Path.Combine(sandbox, "bundle", "upper"), Path.Combine(sandbox, "bundle", "rootfs") })
                     {
                         try
                         {
