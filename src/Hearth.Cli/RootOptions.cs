@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
-using System.Reflection;
 
 namespace Hearth.Cli;
 
@@ -32,8 +31,7 @@ public static class RootOptions
     {
         public override int Invoke(ParseResult parseResult)
         {
-            var version = typeof(RootOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-            parseResult.InvocationConfiguration.Output.WriteLine(version ?? "unknown");
+            parseResult.InvocationConfiguration.Output.WriteLine(BuildVersion.Informational);
             return 0;
         }
     }
