@@ -50,8 +50,8 @@ public sealed class SimulatedAgents : IAsyncDisposable
             while (!ct.IsCancellationRequested)
             {
                 if (lease is null) await _open.Task.WaitAsync(ct);
-                lease ??= (await PostAsync<LeaseAnswer>(http, "api/v1/agent/lease", new LeaseRequest(agentId, 1, 5), ct))?.Assignments
-                    .SingleOrDefault();
+                var request = new LeaseRequest(agentId, 1, 5);
+                lease ??= (await PostAsync<LeaseAnswer>(http, "api/v1/agent/lease", request, ct))?.Assignments.SingleOrDefault();
                 if (lease is null) continue;
                 var next = _open.Task.IsCompleted ? new AgentRef(agentId) : null;
                 var done = await PostAsync<CompleteView>(http, $"api/v1/agent/tasks/{lease.TaskId}/complete",

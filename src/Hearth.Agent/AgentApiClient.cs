@@ -27,7 +27,8 @@ public sealed class AgentApiClient(HttpClient http)
         };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         client.DefaultRequestHeaders.UserAgent.ParseAdd($"hearth-agent/{options.Version}");
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var version = AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, version);
         return client;
     }
 
@@ -71,7 +72,9 @@ public sealed class AgentApiClient(HttpClient http)
         return (await ReadJsonAsync<LogChunkView>(response, ct))!.NextOffset;
     }
 
-    /// <summary>Reports a result; returns the next assignment when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.</summary>
+    /// <summary>
+    /// Reports a result; returns the next assignment when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.
+    /// </summary>
     public async Task<Assignment?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
         (await PostAsync<CompleteBody, CompleteView>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct))?.Next;
 

@@ -8,8 +8,8 @@ namespace Hearth.Agent;
 /// One agent: takes its state directory, registers, takes up the sandboxes an earlier agent on that directory left
 /// running, then runs one lease loop that asks for as many tasks as it has free slots in each exchange. <c>drain</c>
 /// stops asking for work (a poll in flight is ended by the server, so a task granted in it is never dropped);
-/// <c>shutdown</c> also stops running tasks. The agent owns its scratch root while it runs (one agent per scratch root); with
-/// <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
+/// <c>shutdown</c> also stops running tasks. The agent owns its scratch root while it runs (one agent per scratch
+/// root); with <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
 /// <see cref="AgentOptions.ReapInterval"/>.
 /// </summary>
 public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvider time, ILoggerFactory loggers,
@@ -106,8 +106,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
     /// Asks for as many tasks as slots are free in one long-poll, and runs each granted task in a slot of its own until
     /// the agent drains. A server that does not speak this agent's protocol stops the agent (it cannot get better).
     /// </summary>
-    private async Task LeaseLoopAsync(AgentApiClient api, TaskRunner runner, RegisterAgentView registration, List<Task> running,
-        CancellationToken drain, CancellationToken shutdown)
+    private async Task LeaseLoopAsync(AgentApiClient api, TaskRunner runner, RegisterAgentView registration,
+        List<Task> running, CancellationToken drain, CancellationToken shutdown)
     {
         var slots = new Slots(options.Capacity);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(drain, shutdown);
@@ -119,7 +119,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             {
                 var free = await slots.WaitFreeAsync(stopping.Token);
                 // Not cancelled by drain: the server ends this poll when told we drain, and what it returns is run.
-                assignments = await api.LeaseAsync(new LeaseRequest(registration.AgentId, free, registration.LongPollSeconds), shutdown);
+                var request = new LeaseRequest(registration.AgentId, free, registration.LongPollSeconds);
+                assignments = await api.LeaseAsync(request, shutdown);
                 backoff = TimeSpan.FromMilliseconds(500);
             }
             catch (OperationCanceledException) when (drain.IsCancellationRequested || shutdown.IsCancellationRequested)
@@ -139,10 +140,11 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             }
             foreach (var assignment in assignments)
             {
-                _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", assignment.TaskId, assignment.RunId,
-                    assignment.Attempt, assignment.Epoch);
+                _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", assignment.TaskId,
+                    assignment.RunId, assignment.Attempt, assignment.Epoch);
                 slots.Take();
-                running.Add(Task.Run(() => SlotAsync(runner, registration, assignment, slots, drain, shutdown), CancellationToken.None));
+                running.Add(Task.Run(() => SlotAsync(runner, registration, assignment, slots, drain, shutdown),
+                    CancellationToken.None));
             }
             running.RemoveAll(t => t.IsCompleted);
         }
@@ -152,12 +154,13 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
     /// One slot: runs its task, then the task each result brought back (a short task's next costs no poll), then gives
     /// the slot back. One granted with a result is run even when a drain began meanwhile.
     /// </summary>
-    private async Task SlotAsync(TaskRunner runner, RegisterAgentView registration, Assignment first, Slots slots, CancellationToken drain,
-        CancellationToken shutdown)
+    private async Task SlotAsync(TaskRunner runner, RegisterAgentView registration, Assignment first, Slots slots,
+        CancellationToken drain, CancellationToken shutdown)
     {
         var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
         var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
-        AgentRef? AskForNext() => drain.IsCancellationRequested || shutdown.IsCancellationRequested ? null : new AgentRef(registration.AgentId);
+        AgentRef? AskForNext() =>
+            drain.IsCancellationRequested || shutdown.IsCancellationRequested ? null : new AgentRef(registration.AgentId);
         try
         {
             for (Assignment? granted = first; granted is not null;)

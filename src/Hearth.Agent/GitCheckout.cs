@@ -49,7 +49,8 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
             Network = true,
         };
         var output = new LastLines(shipper);
-        await shipper.WriteAsync(LogStream.System, $"hearth: checkout of {git.Repository} {git.Ref ?? "(default branch)"}", CancellationToken.None);
+        await shipper.WriteAsync(LogStream.System, $"hearth: checkout of {git.Repository} {git.Ref ?? "(default branch)"}",
+            CancellationToken.None);
         ISandbox sandbox;
         try
         {

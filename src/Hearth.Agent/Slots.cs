@@ -33,7 +33,7 @@ public sealed class Slots(int capacity)
         }
     }
 
-    /// <summary>A slot for a granted task (the count may go below zero if the server granted more than asked: it never waits).</summary>
+    /// <summary>A slot for a granted task (below zero if the server granted more than asked: a granted task never waits).</summary>
     public void Take()
     {
         lock (_gate) _free--;

@@ -7,7 +7,8 @@ public sealed class StaleLeaseException(string taskId) : Exception($"task {taskI
 }
 
 /// <summary>The server refused a call for a reason other than a stale lease.</summary>
-public class AgentProtocolException(int status, string body, string? message = null) : Exception(message ?? $"server answered {status}: {body}")
+public class AgentProtocolException(int status, string body, string? message = null)
+    : Exception(message ?? $"server answered {status}: {body}")
 {
     public int Status { get; } = status;
 
@@ -18,4 +19,5 @@ public class AgentProtocolException(int status, string body, string? message = n
 /// The server does not speak this agent's protocol version (AGENT_PROTOCOL_UNSUPPORTED): retrying cannot help. The
 /// message is the server's, which says what it speaks.
 /// </summary>
-public sealed class AgentProtocolUnsupportedException(int status, string body, string message) : AgentProtocolException(status, body, message);
+public sealed class AgentProtocolUnsupportedException(int status, string body, string message)
+    : AgentProtocolException(status, body, message);

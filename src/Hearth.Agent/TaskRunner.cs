@@ -20,7 +20,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
     /// (null when the slot takes no more work), brought one back.
     /// </summary>
-    public Task<Assignment?> RunAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next, CancellationToken shutdown) =>
+    public Task<Assignment?> RunAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
+        CancellationToken shutdown) =>
         SuperviseAsync(lease, heartbeatInterval, leaseTtl, next, shutdown, recovered: null);
 
     /// <summary>
@@ -32,8 +33,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     public async Task RecoverAsync(SandboxRecord record, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
     {
         // What supervising a recovered sandbox needs of its assignment: the task and its lease (the rest ran already).
-        var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(), [],
-            new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null));
+        var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(),
+            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null));
         var driver = drivers.Resolve(record.Handle.Driver);
         long serverOffset;
         try

@@ -14,8 +14,8 @@ namespace Hearth.Server.Agents;
 /// heartbeat, ship output, complete, drain. The endpoints bind, authorise and map; what each call does is here. What an
 /// agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored record itself.
 /// </summary>
-public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimeProvider time, Signals signals, HearthMetrics metrics,
-    LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline)
+public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimeProvider time, Signals signals,
+    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline)
 {
     /// <summary>The most slots one agent may have, and so ask to fill in one exchange.</summary>
     public const int MaxCapacity = 1024;
@@ -26,7 +26,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         if (request.Capacity is < 1 or > MaxCapacity)
             return ProtocolResult<RegisterAgentView>.Invalid($"capacity: must be between 1 and {MaxCapacity}");
         var record = await store.RegisterAgentAsync(
-            new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown", request.Drivers ?? []),
+            new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown",
+                request.Drivers ?? []),
             time.GetUtcNow(), ct);
         return ProtocolResult<RegisterAgentView>.Ok(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds,
             options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
@@ -39,7 +40,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
     public async Task<ProtocolResult<LeaseAnswer>> LeaseAsync(LeaseRequest request, CancellationToken aborted)
     {
         if (string.IsNullOrWhiteSpace(request.AgentId)) return ProtocolResult<LeaseAnswer>.Invalid("agent_id: required");
-        if (request.Slots is < 1 or > MaxCapacity) return ProtocolResult<LeaseAnswer>.Invalid($"slots: must be between 1 and {MaxCapacity}");
+        if (request.Slots is < 1 or > MaxCapacity)
+            return ProtocolResult<LeaseAnswer>.Invalid($"slots: must be between 1 and {MaxCapacity}");
         IReadOnlyList<Lease> leases;
         try
         {
@@ -71,7 +73,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         return Written(result.Status, EmptyView.Instance, "running");
     }
 
-    public async Task<ProtocolResult<HeartbeatView>> HeartbeatAsync(string taskId, HeartbeatBody request, CancellationToken ct)
+    public async Task<ProtocolResult<HeartbeatView>> HeartbeatAsync(string taskId, HeartbeatBody request,
+        CancellationToken ct)
     {
         var result = await waiter.BeatAsync(taskId, request, ct);
         return Written(result.Status, new HeartbeatView(result.Stop, result.ExpiresAt, result.Ended), "heartbeat");
@@ -92,8 +95,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
     /// The attempt's result, applied with its unshipped lines in one transaction; with <see cref="CompleteBody.Next"/>,
     /// the slot's next task is claimed in that transaction and assigned in the answer (given back if the agent hung up).
     /// </summary>
-    public async Task<ProtocolResult<CompleteView>> CompleteAsync(string taskId, CompleteBody request, CancellationToken aborted,
-        CancellationToken ct)
+    public async Task<ProtocolResult<CompleteView>> CompleteAsync(string taskId, CompleteBody request,
+        CancellationToken aborted, CancellationToken ct)
     {
         if (request.LogOffset < 0) return ProtocolResult<CompleteView>.Invalid("log_offset: must be 0 or more");
         var now = time.GetUtcNow();

@@ -17,7 +17,8 @@ public static class AgentServices
                 // Last: it keeps what the steps before it resolved, to mask the task's output with.
                 new KeepMasksStep(sp.GetRequiredService<LogMasks>()),
             ],
-            sp.GetRequiredService<Store.IRunStore>(), sp.GetRequiredService<Background.Signals>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Store.IRunStore>(), sp.GetRequiredService<Background.Signals>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AssignmentPipeline>>()));
         services.AddSingleton<AgentProtocol>();
     }

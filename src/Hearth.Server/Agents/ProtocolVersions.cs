@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hearth.Core.Api;
 using Hearth.Server.Api;
 
@@ -12,16 +13,18 @@ public static class ProtocolVersions
 {
     public static readonly IReadOnlyList<int> Supported = [AgentProtocolVersion.Current];
 
-    /// <summary>Null when the server speaks <paramref name="sent"/> (the header's value), else why not, for the agent's operator.</summary>
+    /// <summary>
+    /// Null when the server speaks <paramref name="sent"/> (the header's value), else why not, for the agent's operator.
+    /// </summary>
     public static string? Refusal(string? sent)
     {
-        if (int.TryParse(sent, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+        if (int.TryParse(sent, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
             && Supported.Contains(version))
             return null;
         var speaks = string.Join(", ", Supported);
         var said = sent is null ? "sent no protocol version (it speaks protocol 1)" : $"speaks agent protocol '{sent}'";
-        return $"this agent {said}, but this server (hearth {HealthEndpoints.Version}) speaks agent protocol {speaks} only: " +
-            $"upgrade the agent to the server's release";
+        return $"this agent {said}, but this server (hearth {HealthEndpoints.Version}) speaks agent protocol {speaks} " +
+            "only: upgrade the agent to the server's release";
     }
 
     /// <summary>Refuses every call of the group that does not name a protocol version this server speaks.</summary>

@@ -8,13 +8,18 @@ public static class AssignmentMapper
     public static Assignment ToAssignment(AssignmentDraft draft)
     {
         var (lease, spec) = (draft.Lease, draft.Lease.Spec);
-        return new Assignment(lease.TaskId, lease.RunId, lease.Kind, lease.Epoch, lease.Attempt, lease.ExpiresAt, spec.Command, spec.Env,
-            new SandboxRequest(spec.Driver, spec.Image, spec.Pull, spec.Network, spec.Ports, spec.Cpus, spec.MemoryBytes, spec.Pids))
+        var sandbox = new SandboxRequest(spec.Driver, spec.Image, spec.Pull, spec.Network, spec.Ports, spec.Cpus, spec.MemoryBytes,
+            spec.Pids);
+        return new Assignment(lease.TaskId, lease.RunId, lease.Kind, lease.Epoch, lease.Attempt, lease.ExpiresAt, spec.Command,
+            spec.Env, sandbox)
         {
             TimeoutSeconds = spec.Timeout?.TotalSeconds,
             SecretEnv = draft.SecretEnv,
             Git = spec.Git is { } git ? new GitAssignment(git.Repo, git.Ref, git.Path, draft.GitCredentials) : null,
-            Locks = [.. draft.LockTokens.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new LockTokenView(t.Key, t.Value))],
+            Locks =
+            [
+                .. draft.LockTokens.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new LockTokenView(t.Key, t.Value)),
+            ],
             Mask = draft.SecretValues,
         };
     }

@@ -12,15 +12,17 @@ namespace Hearth.Server.Agents.Assignments;
 /// naming the step and what was wrong, and the lease is not handed out; a step the database fails gives the lease back
 /// (the task is claimed again), so a granted lease never waits for its expiry because of a step.
 /// </summary>
-public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRunStore store, Signals signals, TimeProvider time,
-    ILogger<AssignmentPipeline> logger)
+public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRunStore store, Signals signals,
+    TimeProvider time, ILogger<AssignmentPipeline> logger)
 {
     public IReadOnlyList<IAssignmentStep> Steps => steps;
 
     /// <summary>The reason a task gets when <paramref name="step"/> failed it.</summary>
     public static string FailureReason(string step, string failure) => $"assignment step '{step}' failed: {failure}";
 
-    /// <summary>The assignment for <paramref name="lease"/>, or null when it is not handed out (failed, given back or dropped).</summary>
+    /// <summary>
+    /// The assignment for <paramref name="lease"/>, or null when it is not handed out (failed, given back or dropped).
+    /// </summary>
     public async Task<Assignment?> CompleteAsync(Lease lease, CancellationToken ct)
     {
         var draft = new AssignmentDraft(lease);
@@ -33,8 +35,8 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
             }
             catch (Exception e) when (DatabaseErrors.Map(e) is not null)
             {
-                logger.LogWarning("task {Task}: assignment step {Step}: the database failed ({Error}); giving the lease back", lease.TaskId,
-                    step.Name, e.Message);
+                logger.LogWarning("task {Task}: assignment step {Step}: the database failed ({Error}); giving the lease back",
+                    lease.TaskId, step.Name, e.Message);
                 await GiveBackAsync(lease);
                 return null;
             }
@@ -50,7 +52,8 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
                 continue;
             }
             if (outcome.Failure is { } failure) await FailAsync(lease, FailureReason(step.Name, failure));
-            else logger.LogInformation("task {Task}: epoch {Epoch} is no longer current; not handing it out", lease.TaskId, lease.Epoch);
+            else logger.LogInformation("task {Task}: epoch {Epoch} is no longer current; not handing it out", lease.TaskId,
+                lease.Epoch);
             return null;
         }
         return AssignmentMapper.ToAssignment(draft);
@@ -61,12 +64,14 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
         logger.LogWarning("task {Task}: {Reason}; failing it", lease.TaskId, reason);
         try
         {
-            await store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(null, Error: reason), time.GetUtcNow(), CancellationToken.None);
+            await store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(null, Error: reason), time.GetUtcNow(),
+                CancellationToken.None);
             signals.Pulse(SignalKeys.Run(lease.RunId));
         }
         catch (Exception e) when (DatabaseErrors.Map(e) is not null)
         {
-            logger.LogError("task {Task}: cannot record its failure ({Error}); its lease will expire and it is rescued", lease.TaskId, e.Message);
+            logger.LogError("task {Task}: cannot record its failure ({Error}); its lease will expire and it is rescued",
+                lease.TaskId, e.Message);
         }
     }
 
@@ -79,7 +84,8 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
         }
         catch (Exception e) when (DatabaseErrors.Map(e) is not null)
         {
-            logger.LogError("task {Task}: cannot give its lease back ({Error}); it expires and the task is rescued", lease.TaskId, e.Message);
+            logger.LogError("task {Task}: cannot give its lease back ({Error}); it expires and the task is rescued",
+                lease.TaskId, e.Message);
         }
     }
 }

@@ -2,7 +2,9 @@ using Hearth.Server.Secrets;
 
 namespace Hearth.Server.Agents.Assignments;
 
-/// <summary>Decrypts a git workspace's credentials secret, for the checkout phase only (never the command's environment).</summary>
+/// <summary>
+/// Decrypts a git workspace's credentials secret, for the checkout phase only (never the command's environment).
+/// </summary>
 public sealed class GitCredentialsStep(SecretService secrets) : IAssignmentStep
 {
     public string Name => "git credentials";

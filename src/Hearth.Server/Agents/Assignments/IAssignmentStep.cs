@@ -27,7 +27,7 @@ public sealed record StepOutcome
     /// <summary>Set when the task cannot be handed out: what was wrong, in words for the task's reason.</summary>
     public string? Failure { get; }
 
-    /// <summary>Neither: the lease is no longer the task's current one, so there is nothing to hand out or to fail.</summary>
+    /// <summary>Neither: the lease is no longer the task's current one: nothing to hand out or to fail.</summary>
     public bool Dropped => Draft is null && Failure is null;
 
     public static StepOutcome Next(AssignmentDraft draft) => new(draft, null);

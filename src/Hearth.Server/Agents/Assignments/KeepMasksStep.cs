@@ -12,5 +12,7 @@ public sealed class KeepMasksStep(LogMasks masks) : IAssignmentStep
     public string Name => "masks";
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct) =>
-        await masks.KeepAsync(draft.Lease.TaskId, draft.Lease.Epoch, draft.SecretValues, ct) ? StepOutcome.Next(draft) : StepOutcome.Drop();
+        await masks.KeepAsync(draft.Lease.TaskId, draft.Lease.Epoch, draft.SecretValues, ct)
+            ? StepOutcome.Next(draft)
+            : StepOutcome.Drop();
 }
