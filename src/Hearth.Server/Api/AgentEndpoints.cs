@@ -95,7 +95,7 @@ public static class AgentEndpoints
             var result = await store.AppendLogsAsync(id, chunk.Epoch, chunk.Offset, lines, ct);
             if (result.Gap)
                 return ApiResults.Error(StatusCodes.Status409Conflict, "LOG_GAP", $"expected lines from offset {result.NextOffset}", new LogChunkView(result.NextOffset));
-            if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
+            if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Lines(runId));
             return Written(result.Status, id, new LogChunkView(result.NextOffset), metrics, "logs");
         })
             .WithSummary("Ship a chunk of log lines")
