@@ -57,9 +57,9 @@ for (var server = 0; server < servers; server++)
     var ran = run.GetProperty("ended_at").GetDateTimeOffset() - run.GetProperty("started_at").GetDateTimeOffset();
     using var http = cluster.Client(0);
     var last = JsonDocument.Parse(await http.GetStringAsync($"api/v1/runs/{runId}/logs?from={IngestLines - 1}")).RootElement;
-    var lastText = last.GetProperty("lines")[0].GetProperty("text").GetString();
+    var lastText = last.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("text").GetString()).FirstOrDefault();
     if (stored != IngestLines || lastText != IngestLines.ToString())
-        throw new InvalidOperationException($"ingest lost lines: {stored} stored, last '{lastText}'");
+        throw new InvalidOperationException($"ingest lost lines: {stored} stored, last '{lastText}'; run {run}");
     var seq = await TimeAsync("sh", ["-c", $"seq 1 {IngestLines} > /dev/null"]);
     Console.WriteLine($"ingest: {IngestLines} lines, all stored: {IngestLines / ran.TotalSeconds:F0} lines/s over the run " +
         $"({ran.TotalSeconds:F2} s started → ended), {IngestLines / wall.TotalSeconds:F0} lines/s submit → stored; " +
