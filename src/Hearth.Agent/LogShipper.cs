@@ -23,7 +23,7 @@ public sealed class LogShipper : ISandboxOutput
 {
     /// <summary>Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.</summary>
     public const string ContinuationMark = " [continues]";
-    public const int MaxChunkLines = 1000;
+    public const int MaxChunkLines = 5000;
     /// <summary>A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.</summary>
     public const int MaxChunkBytes = 1024 * 1024;
     /// <summary>Characters held for shipping before the sandbox's reader waits (about 8 MB).</summary>

@@ -45,7 +45,7 @@ public sealed class LogShipperTests
 
         await shipper.WriteAsync(LogStream.Stdout, "0", CancellationToken.None);
         await gate.FirstArrived.WaitAsync(AgentHarness.Timeout);
-        const int Lines = 2500;
+        const int Lines = 2 * LogShipper.MaxChunkLines + 500;
         for (var i = 1; i < Lines; i++) await shipper.WriteAsync(LogStream.Stdout, i.ToString(), CancellationToken.None);
         gate.Open();
         var held = await shipper.FlushAndCloseAsync(CancellationToken.None).WaitAsync(AgentHarness.Timeout);
@@ -54,10 +54,16 @@ public sealed class LogShipperTests
         Assert.Equal([1, LogShipper.MaxChunkLines, LogShipper.MaxChunkLines, Lines - 1 - 2 * LogShipper.MaxChunkLines],
             gate.Chunks.Select(c => c.Lines.Count));
         Assert.Equal([0, 1, 1 + LogShipper.MaxChunkLines, 1 + 2 * LogShipper.MaxChunkLines], gate.Chunks.Select(c => c.Offset));
-        var page = await harness.Admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{lease.RunId}/logs?from=0&limit=10000",
-            HearthJson.Options);
-        Assert.Equal(Enumerable.Range(0, Lines).Select(i => i.ToString()), page!.Lines.Select(l => l.Text));
-        Assert.Equal(Enumerable.Range(0, Lines).Select(i => (long)i), page.Lines.Select(l => l.Seq));
+        var stored = new List<LogLineView>();
+        while (stored.Count < Lines)
+        {
+            var page = await harness.Admin.GetFromJsonAsync<LogPageView>(
+                $"api/v1/runs/{lease.RunId}/logs?from={stored.Count}&limit=10000", HearthJson.Options);
+            Assert.NotEmpty(page!.Lines);
+            stored.AddRange(page.Lines);
+        }
+        Assert.Equal(Enumerable.Range(0, Lines).Select(i => i.ToString()), stored.Select(l => l.Text));
+        Assert.Equal(Enumerable.Range(0, Lines).Select(i => (long)i), stored.Select(l => l.Seq));
     }
 
     private static LogShipper Shipper(AgentApiClient api, LeaseView lease)
