@@ -5,7 +5,8 @@ namespace Hearth.Sandbox.Running;
 /// <summary>
 /// Follows one of a sandbox's output files from an offset and hands its pieces on. The command writes the file
 /// itself (no pipe, no process of the agent's in between), so its output survives the agent; the tail reads what is
-/// there, then polls (5 ms after output, backing off to 50 ms when quiet). An unfinished line waiting for
+/// there, then polls (5 ms after output, backing off to 25 ms when quiet, so that a quiet command's next line still
+/// reaches a follower well within 50 ms; an idle tail costs 40 empty reads a second). An unfinished line waiting for
 /// <see cref="PendingLimit"/> is delivered as it is (a progress bar's <c>\r42%</c>), so that it reaches the log within
 /// a quarter of a second. Once the sandbox's tree is gone, what is left is read to the end.
 /// </summary>
@@ -13,7 +14,7 @@ internal sealed class OutputTail(SandboxFiles files, OutputStream stream, long f
 {
     public static readonly TimeSpan PendingLimit = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(5);
-    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(25);
 
     /// <param name="ended">Completes once nothing in the sandbox can write any more.</param>
     public async Task RunAsync(Task ended, CancellationToken cancellationToken)
