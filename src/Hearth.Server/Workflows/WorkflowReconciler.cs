@@ -15,6 +15,7 @@ namespace Hearth.Server.Workflows;
 public sealed class WorkflowReconciler : BackgroundService
 {
     private static readonly RunState[] Live = [RunState.Starting, RunState.Running, RunState.Terminating];
+    private const int MaxSettled = 10_000;
 
     private readonly IRunStore _store;
     private readonly WorkflowService _workflows;
@@ -28,6 +29,8 @@ public sealed class WorkflowReconciler : BackgroundService
     private bool _sweepNow = true;
     private TaskCompletionSource _wake = NewWake();
     private long _sweeps;
+    // Runs that need no reconciling ever again; read and written by the loop only.
+    private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
 
     public WorkflowReconciler(IRunStore store, WorkflowService workflows, ILeaderLock leader, Signals signals, ServerOptions options,
         TimeProvider time, ILogger<WorkflowReconciler> logger)
@@ -88,11 +91,21 @@ public sealed class WorkflowReconciler : BackgroundService
         }
     }
 
-    /// <summary>Advances one run if it is a live workflow run; a change of any other run costs one read.</summary>
+    /// <summary>
+    /// Advances one run if it is a live workflow run. A run found to be another kind, or ended, never needs it again
+    /// (neither changes back), so each such run costs one read, not one per change.
+    /// </summary>
     private async Task ReconcileAsync(string runId, CancellationToken ct)
     {
+        if (_settled.Contains(runId)) return;
         var run = await _store.GetRunAsync(runId, ct);
-        if (run is null || run.Kind != WorkflowService.Kind || !Live.Contains(run.State)) return;
+        if (run is null) return;
+        if (run.Kind != WorkflowService.Kind || !Live.Contains(run.State))
+        {
+            if (_settled.Count >= MaxSettled) _settled.Clear();
+            _settled.Add(runId);
+            return;
+        }
         await _workflows.AdvanceAsync(runId, ct);
     }
 
