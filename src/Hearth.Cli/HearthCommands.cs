@@ -6,14 +6,26 @@ namespace Hearth.Cli;
 /// <summary>The whole `hearth` command tree, built in one place so tests can walk it (aliases, -o json, completion).</summary>
 public static class HearthCommands
 {
-    public static RootCommand CreateRoot()
+    private const string Description = "Hearth: run commands, workflows, CI jobs and services in sandboxes on a fleet of agents";
+
+    /// <summary>The tree every call parses: a plain root command with Hearth's own --help and --version.</summary>
+    public static Command CreateRoot() => AddAll(new Command("hearth", Description) { RootOptions.Help(), RootOptions.Version() });
+
+    /// <summary>
+    /// The same tree under System.CommandLine's RootCommand, for shell completion: only a RootCommand takes the
+    /// [suggest:POSITION] directive the completion scripts send. It brings its own --help and --version.
+    /// </summary>
+    public static RootCommand CreateCompletionRoot() => AddAll(new RootCommand(Description));
+
+    /// <summary>True when the call is a completion script asking what may come next.</summary>
+    public static bool IsCompletionRequest(string[] args) =>
+        args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
+
+    private static T AddAll<T>(T root) where T : Command
     {
-        var root = new RootCommand("Hearth: run commands, workflows, CI jobs and services in sandboxes on a fleet of agents")
-        {
-            CommonOptions.Server,
-            CommonOptions.ApiKey,
-            CommonOptions.Output,
-        };
+        root.Options.Add(CommonOptions.Server);
+        root.Options.Add(CommonOptions.ApiKey);
+        root.Options.Add(CommonOptions.Output);
         root.Subcommands.Add(DevCommand.Create());
         root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());

@@ -2,13 +2,13 @@ using Hearth.Cli;
 using Hearth.Cli.Client;
 using System.CommandLine;
 
-var root = HearthCommands.CreateRoot();
+Command root = HearthCommands.IsCompletionRequest(args) ? HearthCommands.CreateCompletionRoot() : HearthCommands.CreateRoot();
 
 try
 {
-    var parsed = root.Parse(args);
-    // A bare `hearth` keeps the parser's answer: the help text.
-    if (parsed.Errors.Count > 0 && args.Length > 0) return UsageErrors.Report(parsed);
+    // A bare `hearth` prints the help text, as docker and gh do.
+    var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+    if (parsed.Errors.Count > 0) return UsageErrors.Report(parsed);
     return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (CliException e)

@@ -11,6 +11,7 @@ public class CommandTreeTests
     {
         var clashes = new List<string>();
         Walk(HearthCommands.CreateRoot(), "hearth", [], clashes);
+        Walk(HearthCommands.CreateCompletionRoot(), "hearth", [], clashes);
         Assert.Empty(clashes);
     }
 
@@ -85,6 +86,30 @@ public class CommandTreeTests
         var other = await CliProcess.RunAsync(["completion", "tcsh"]);
         Assert.Equal(2, other.ExitCode);
         Assert.Equal("hearth: 'tcsh': expected bash, zsh or fish\n", other.Stderr);
+    }
+
+    [Fact]
+    public async Task Help_and_version_answer_at_the_root_and_help_on_every_command()
+    {
+        var bare = await CliProcess.RunAsync([]);
+        Assert.Equal(0, bare.ExitCode);
+        Assert.Contains("Usage:\n  hearth [command] [options]", bare.Stdout);
+        Assert.Contains("  run <command>", bare.Stdout);
+
+        var version = await CliProcess.RunAsync(["--version"]);
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+(\+[0-9a-f]+)?\n$", version.Stdout);
+
+        foreach (var help in new[] { "--help", "-h", "-?" })
+        {
+            var run = await CliProcess.RunAsync(["run", help]);
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("Usage:\n  hearth run [<command>...] [options]", run.Stdout);
+            Assert.Contains("--image", run.Stdout);
+        }
+        var nested = await CliProcess.RunAsync(["workflow", "run", "--help"]);
+        Assert.Equal(0, nested.ExitCode);
+        Assert.Contains("hearth workflow run", nested.Stdout);
     }
 
     private static void Walk(Command command, string path, IReadOnlyList<Option> inherited, List<string> clashes)

@@ -51,8 +51,8 @@ internal sealed record CgroupMounts(IReadOnlyDictionary<string, CgroupHierarchy>
             {
                 continue;
             }
-            var root = Unescape(head[3]);
-            var mountPoint = Unescape(head[4]);
+            var root = Reaping.MountTable.Unescape(head[3]);
+            var mountPoint = Reaping.MountTable.Unescape(head[4]);
             if (!IsUnder(mountPoint, mountRoot))
             {
                 continue;
@@ -84,27 +84,4 @@ internal sealed record CgroupMounts(IReadOnlyDictionary<string, CgroupHierarchy>
 
     private static string Join(string mountPoint, string relative) =>
         relative.Length == 0 ? mountPoint : Path.Combine(mountPoint, relative);
-
-    // mountinfo escapes space, tab, newline and backslash as octal (\040 ...).
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\'))
-        {
-            return field;
-        }
-        var result = new System.Text.StringBuilder();
-        for (var i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                result.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                result.Append(field[i]);
-            }
-        }
-        return result.ToString();
-    }
 }

@@ -21,8 +21,8 @@ public static class MountTable
         return MountPoints().Where(p => p == directory || p.StartsWith(prefix, StringComparison.Ordinal)).OrderByDescending(p => p.Length);
     }
 
-    // mountinfo escapes space, tab, newline and backslash as three octal digits.
-    private static string Unescape(string field)
+    /// <summary>A mountinfo field as it is: mountinfo escapes space, tab, newline and backslash as three octal digits.</summary>
+    internal static string Unescape(string field)
     {
         if (!field.Contains('\\')) return field;
         var result = new System.Text.StringBuilder();
