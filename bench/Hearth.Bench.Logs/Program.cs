@@ -33,7 +33,7 @@ for (var server = 0; server < servers; server++)
     var runId = await cluster.RunAsync(FollowScript);
     var (window, latencies) = await FollowLatenciesAsync(cluster, server, runId);
     var p = Percentiles(latencies);
-    var w = window.Count > 0 ? Percentiles(window) : (0d, 0d, 0d);
+    var w = window.Count > 0 ? Percentiles(window) : (P50: 0d, P99: 0d, Max: 0d);
     Console.WriteLine($"follow via server {server}{(server == 0 ? " (the agent's)" : " (another)")}, {latencies.Count} lines " +
         $"after the first {ShortTaskWindowMs} ms: p50 {p.P50:F2} ms, p99 {p.P99:F2} ms, max {p.Max:F2} ms; " +
         $"{window.Count} lines in it (held by the agent's short-task window): p50 {w.P50:F2} ms, max {w.Max:F2} ms");
