@@ -8,6 +8,7 @@ tick=$(getconf CLK_TCK)
 for binary in "$@"; do
   work=$(mktemp -d /tmp/hearth-idlecpu-XXXX)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  : > "$work/server.log"; : > "$work/agent.log"
   printf 'data_dir: %s/server\nstore:\n  driver: sqlite\n  path: %s/hearth.db\n' "$work" "$work" > "$work/server.yaml"
   "$binary" server --config "$work/server.yaml" --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 & server=$!
   until grep -q "listening on" "$work/server.log"; do sleep 0.2; done
