@@ -25,6 +25,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
         {
             var http = new HttpClient { BaseAddress = new Uri(urls[i % urls.Count] + "/"), Timeout = TimeSpan.FromSeconds(90) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", agentToken);
+            http.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, "2");
             agents._clients.Add(http);
             var registered = await PostAsync<RegisterAgentView>(http, "api/v1/agent/register",
                 new RegisterAgentBody($"sim-{i}", new Dictionary<string, string>(), 1, "bench"), CancellationToken.None);
@@ -45,13 +46,14 @@ public sealed class SimulatedAgents : IAsyncDisposable
         var ct = _stop.Token;
         try
         {
-            LeaseView? lease = null;
+            Assignment? lease = null;
             while (!ct.IsCancellationRequested)
             {
                 if (lease is null) await _open.Task.WaitAsync(ct);
-                lease ??= await PostAsync<LeaseView>(http, "api/v1/agent/lease", new LeaseBody(agentId, 5), ct);
+                var request = new LeaseRequest(agentId, 1, 5);
+                lease ??= (await PostAsync<LeaseAnswer>(http, "api/v1/agent/lease", request, ct))?.Assignments.SingleOrDefault();
                 if (lease is null) continue;
-                var next = _open.Task.IsCompleted ? new LeaseBody(agentId, 0) : null;
+                var next = _open.Task.IsCompleted ? new AgentRef(agentId) : null;
                 var done = await PostAsync<CompleteView>(http, $"api/v1/agent/tasks/{lease.TaskId}/complete",
                     new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 0, null, next), ct);
                 lease = done?.Next;

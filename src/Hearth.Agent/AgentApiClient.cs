@@ -27,27 +27,24 @@ public sealed class AgentApiClient(HttpClient http)
         };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         client.DefaultRequestHeaders.UserAgent.ParseAdd($"hearth-agent/{options.Version}");
+        var version = AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, version);
         return client;
     }
 
     public Task<RegisterAgentView> RegisterAsync(RegisterAgentBody body, CancellationToken ct) =>
         PostAsync<RegisterAgentBody, RegisterAgentView>("api/v1/agent/register", body, null, ct)!;
 
-    /// <summary>Long-polls for a task; null when the poll ended without one.</summary>
-    public async Task<LeaseView?> LeaseAsync(LeaseBody body, CancellationToken ct)
-    {
-        using var response = await SendJsonAsync("api/v1/agent/lease", body, ct);
-        if (response.StatusCode == HttpStatusCode.NoContent) return null;
-        await EnsureAsync(response, null, ct);
-        return await ReadJsonAsync<LeaseView>(response, ct);
-    }
+    /// <summary>Long-polls for up to <see cref="LeaseRequest.Slots"/> tasks; empty when the poll ended without any.</summary>
+    public async Task<IReadOnlyList<Assignment>> LeaseAsync(LeaseRequest body, CancellationToken ct) =>
+        (await PostAsync<LeaseRequest, LeaseAnswer>("api/v1/agent/lease", body, null, ct))?.Assignments ?? [];
 
     /// <summary>Tells the server this agent takes no more work; its poll in flight ends without a lease.</summary>
     public async Task DrainAsync(string agentId, CancellationToken ct)
     {
         try
         {
-            using var response = await SendJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), ct);
+            using var response = await SendJsonAsync("api/v1/agent/drain", new AgentRef(agentId), ct);
         }
         catch (HttpRequestException)
         {
@@ -75,8 +72,10 @@ public sealed class AgentApiClient(HttpClient http)
         return (await ReadJsonAsync<LogChunkView>(response, ct))!.NextOffset;
     }
 
-    /// <summary>Reports a result; returns the next lease when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.</summary>
-    public async Task<LeaseView?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
+    /// <summary>
+    /// Reports a result; returns the next assignment when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.
+    /// </summary>
+    public async Task<Assignment?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
         (await PostAsync<CompleteBody, CompleteView>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct))?.Next;
 
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
@@ -111,6 +110,22 @@ public sealed class AgentApiClient(HttpClient http)
         if (response.IsSuccessStatusCode) return;
         if (response.StatusCode == HttpStatusCode.Conflict && taskId is not null) throw new StaleLeaseException(taskId);
         var text = await response.Content.ReadAsStringAsync(ct);
+        if (response.StatusCode == HttpStatusCode.BadRequest && Unsupported(text) is { } message)
+            throw new AgentProtocolUnsupportedException((int)response.StatusCode, text, message);
         throw new AgentProtocolException((int)response.StatusCode, text);
+    }
+
+    /// <summary>The server's words when it refused this agent's protocol version, else null.</summary>
+    private static string? Unsupported(string body)
+    {
+        try
+        {
+            var error = JsonSerializer.Deserialize(body, HearthJson.Options.TypeInfo<ErrorView>());
+            return error is { Code: AgentProtocolVersion.UnsupportedCode } ? error.Error : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

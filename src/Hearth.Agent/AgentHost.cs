@@ -6,10 +6,10 @@ namespace Hearth.Agent;
 
 /// <summary>
 /// One agent: takes its state directory, registers, takes up the sandboxes an earlier agent on that directory left
-/// running, then runs one lease loop per slot of capacity. <c>drain</c> stops asking for work
-/// (a poll in flight is ended by the server, so a task granted in it is never dropped); <c>shutdown</c> also
-/// stops running tasks. The agent owns its scratch root while it runs (one agent per scratch root); with
-/// <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
+/// running, then runs one lease loop that asks for as many tasks as it has free slots in each exchange. <c>drain</c>
+/// stops asking for work (a poll in flight is ended by the server, so a task granted in it is never dropped);
+/// <c>shutdown</c> also stops running tasks. The agent owns its scratch root while it runs (one agent per scratch
+/// root); with <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
 /// <see cref="AgentOptions.ReapInterval"/>.
 /// </summary>
 public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvider time, ILoggerFactory loggers,
@@ -89,41 +89,47 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var runner = new TaskRunner(api, drivers, options, time, _logger, journal);
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
-        var slots = Enumerable.Range(0, options.Capacity)
-            .Select(_ => Task.Run(() => SlotAsync(api, runner, registration, drain, shutdown), CancellationToken.None))
-            .ToList();
-        await Task.WhenAll([.. slots, .. recoveries]);
+        var running = new List<Task>();
+        try
+        {
+            await LeaseLoopAsync(api, runner, registration, running, drain, shutdown);
+        }
+        finally
+        {
+            // Tasks granted before the loop ended run to their end (or until shutdown stops them).
+            await Task.WhenAll([.. running, .. recoveries]);
+        }
         _logger.LogInformation("agent {Id} stopped", registration.AgentId);
     }
 
-    private async Task SlotAsync(AgentApiClient api, TaskRunner runner, RegisterAgentView registration, CancellationToken drain, CancellationToken shutdown)
+    /// <summary>
+    /// Asks for as many tasks as slots are free in one long-poll, and runs each granted task in a slot of its own until
+    /// the agent drains. A server that does not speak this agent's protocol stops the agent (it cannot get better).
+    /// </summary>
+    private async Task LeaseLoopAsync(AgentApiClient api, TaskRunner runner, RegisterAgentView registration,
+        List<Task> running, CancellationToken drain, CancellationToken shutdown)
     {
-        var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
-        var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
+        var slots = new Slots(options.Capacity);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(drain, shutdown);
         var backoff = TimeSpan.FromMilliseconds(500);
-        // The next task may come with the last one's result; one granted that way is run even when a drain began meanwhile.
-        LeaseView? granted = null;
-        LeaseBody? AskForNext() => drain.IsCancellationRequested || shutdown.IsCancellationRequested ? null : new LeaseBody(registration.AgentId, 0);
-        while (granted is not null || !drain.IsCancellationRequested)
+        while (!drain.IsCancellationRequested)
         {
-            if (granted is not null)
-            {
-                using (_live.Hold(granted))
-                {
-                    granted = await runner.RunAsync(granted, heartbeat, ttl, AskForNext, shutdown);
-                }
-                continue;
-            }
-            LeaseView? lease;
+            IReadOnlyList<Assignment> assignments;
             try
             {
-                // Not cancelled by drain: the server ends this poll when told we drain, and a lease it returns is run.
-                lease = await api.LeaseAsync(new LeaseBody(registration.AgentId, registration.LongPollSeconds), shutdown);
+                var free = await slots.WaitFreeAsync(stopping.Token);
+                // Not cancelled by drain: the server ends this poll when told we drain, and what it returns is run.
+                var request = new LeaseRequest(registration.AgentId, free, registration.LongPollSeconds);
+                assignments = await api.LeaseAsync(request, shutdown);
                 backoff = TimeSpan.FromMilliseconds(500);
             }
-            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            catch (OperationCanceledException) when (drain.IsCancellationRequested || shutdown.IsCancellationRequested)
             {
                 return;
+            }
+            catch (AgentProtocolUnsupportedException e)
+            {
+                throw new AgentRefusedException($"the server at {options.Server} refused this agent: {e.Message}");
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
@@ -132,9 +138,42 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
                 continue;
             }
-            if (lease is null) continue;
-            _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", lease.TaskId, lease.RunId, lease.Attempt, lease.Epoch);
-            granted = lease;
+            foreach (var assignment in assignments)
+            {
+                _logger.LogDebug("leased task {Task} of run {Run} (attempt {Attempt}, epoch {Epoch})", assignment.TaskId,
+                    assignment.RunId, assignment.Attempt, assignment.Epoch);
+                slots.Take();
+                running.Add(Task.Run(() => SlotAsync(runner, registration, assignment, slots, drain, shutdown),
+                    CancellationToken.None));
+            }
+            running.RemoveAll(t => t.IsCompleted);
+        }
+    }
+
+    /// <summary>
+    /// One slot: runs its task, then the task each result brought back (a short task's next costs no poll), then gives
+    /// the slot back. One granted with a result is run even when a drain began meanwhile.
+    /// </summary>
+    private async Task SlotAsync(TaskRunner runner, RegisterAgentView registration, Assignment first, Slots slots,
+        CancellationToken drain, CancellationToken shutdown)
+    {
+        var heartbeat = TimeSpan.FromSeconds(registration.HeartbeatSeconds);
+        var ttl = TimeSpan.FromSeconds(registration.LeaseTtlSeconds);
+        AgentRef? AskForNext() =>
+            drain.IsCancellationRequested || shutdown.IsCancellationRequested ? null : new AgentRef(registration.AgentId);
+        try
+        {
+            for (Assignment? granted = first; granted is not null;)
+            {
+                using (_live.Hold(granted))
+                {
+                    granted = await runner.RunAsync(granted, heartbeat, ttl, AskForNext, shutdown);
+                }
+            }
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 
@@ -179,6 +218,10 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             catch (OperationCanceledException) when (drain.IsCancellationRequested)
             {
                 return null;
+            }
+            catch (AgentProtocolUnsupportedException e)
+            {
+                throw new AgentRefusedException($"the server at {options.Server} refused this agent: {e.Message}");
             }
             catch (AgentProtocolException e) when (e.Status is 401 or 403)
             {

@@ -35,21 +35,22 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
         """;
 
     /// <summary>Runs the checkout; returns null when it worked, else why it failed (git's own last words).</summary>
-    public async Task<string?> RunAsync(LeaseView lease, GitSource git, SandboxSpec commandSpec, LogShipper shipper, TaskControl control)
+    public async Task<string?> RunAsync(GitAssignment git, SandboxSpec commandSpec, LogShipper shipper, TaskControl control)
     {
         var env = new Dictionary<string, string>(commandSpec.Environment, StringComparer.Ordinal);
-        if (lease.SecretEnv?.GetValueOrDefault(GitSource.CredentialsVariable) is { } credentials) env[GitSource.CredentialsVariable] = credentials;
+        if (git.Credentials is { } credentials) env[GitSource.CredentialsVariable] = credentials;
         var spec = commandSpec with
         {
             SandboxId = commandSpec.SandboxId + "-git",
             // Records of its own: the command's sandbox makes its state directory after this one is gone.
             StateDirectory = commandSpec.StateDirectory is { } state ? state + "-git" : null,
-            Command = ["/bin/sh", "-c", Script, "hearth-checkout", git.Repo, git.Ref ?? ""],
+            Command = ["/bin/sh", "-c", Script, "hearth-checkout", git.Repository, git.Ref ?? ""],
             Environment = env,
             Network = true,
         };
         var output = new LastLines(shipper);
-        await shipper.WriteAsync(LogStream.System, $"hearth: checkout of {git.Repo} {git.Ref ?? "(default branch)"}", CancellationToken.None);
+        await shipper.WriteAsync(LogStream.System, $"hearth: checkout of {git.Repository} {git.Ref ?? "(default branch)"}",
+            CancellationToken.None);
         ISandbox sandbox;
         try
         {
@@ -71,11 +72,11 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
             catch (OperationCanceledException)
             {
                 await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
-                return $"git checkout of {git.Repo} took longer than {Limit.TotalMinutes:0} minutes";
+                return $"git checkout of {git.Repository} took longer than {Limit.TotalMinutes:0} minutes";
             }
             if (exit.ExitCode == 0) return null;
             var said = output.Said ?? $"exit code {exit.ExitCode}";
-            return $"git checkout of {git.Repo} {git.Ref ?? "(default branch)"} failed: {said}";
+            return $"git checkout of {git.Repository} {git.Ref ?? "(default branch)"} failed: {said}";
         }
     }
 

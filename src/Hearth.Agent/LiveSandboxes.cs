@@ -14,9 +14,9 @@ public sealed class LiveSandboxes : ILiveSandboxes
     private readonly List<Func<IEnumerable<string>>> _more = [];
 
     /// <summary>The sandbox id of a lease's command; its checkout and workspace are named from it.</summary>
-    public static string SandboxIdOf(LeaseView lease) => $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}";
+    public static string SandboxIdOf(Assignment lease) => $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}";
 
-    public IDisposable Hold(LeaseView lease)
+    public IDisposable Hold(Assignment lease)
     {
         var id = SandboxIdOf(lease);
         _ids[id] = 0;

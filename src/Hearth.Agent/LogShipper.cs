@@ -34,7 +34,7 @@ public sealed class LogShipper : ISandboxOutput
     private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(new BoundedChannelOptions(20_000) { SingleReader = true });
     private readonly OutputBudget _budget = new(BufferChars);
     private readonly AgentApiClient _api;
-    private readonly LeaseView _lease;
+    private readonly Assignment _lease;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _loop;
@@ -54,7 +54,7 @@ public sealed class LogShipper : ISandboxOutput
     /// Told, before each chunk is sent, how far the server has the output and how far it will once the chunk is stored:
     /// the agent's sandbox record keeps both, so that after a restart shipping resumes exactly where the server is.
     /// </param>
-    public LogShipper(AgentApiClient api, LeaseView lease, RunningReport report, TimeProvider time, ILogger logger,
+    public LogShipper(AgentApiClient api, Assignment lease, RunningReport report, TimeProvider time, ILogger logger,
         LogCheckpoint? from = null, Action<LogCheckpoint, LogCheckpoint?>? checkpoint = null)
     {
         _api = api;
@@ -66,7 +66,7 @@ public sealed class LogShipper : ISandboxOutput
         _lease = lease;
         _time = time;
         _logger = logger;
-        _masker = new SecretMasker(lease.SecretEnv?.Values ?? []);
+        _masker = new SecretMasker(lease.Mask);
         _loop = Task.Run(ShipAsync);
     }
 

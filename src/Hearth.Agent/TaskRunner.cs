@@ -1,4 +1,5 @@
 using Hearth.Core.Api;
+using Hearth.Core.Locks;
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
 using Hearth.Sandbox;
@@ -16,10 +17,11 @@ namespace Hearth.Agent;
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal)
 {
     /// <summary>
-    /// Runs <paramref name="lease"/>; returns the slot's next lease when the result, sent with <paramref name="next"/>
+    /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
     /// (null when the slot takes no more work), brought one back.
     /// </summary>
-    public Task<LeaseView?> RunAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next, CancellationToken shutdown) =>
+    public Task<Assignment?> RunAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
+        CancellationToken shutdown) =>
         SuperviseAsync(lease, heartbeatInterval, leaseTtl, next, shutdown, recovered: null);
 
     /// <summary>
@@ -30,7 +32,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// </summary>
     public async Task RecoverAsync(SandboxRecord record, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
     {
-        var lease = new LeaseView(record.TaskId, record.RunId, record.Epoch, record.Attempt, new TaskSpec { Command = [] }, time.GetUtcNow());
+        // What supervising a recovered sandbox needs of its assignment: the task and its lease (the rest ran already).
+        var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(),
+            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null));
         var driver = drivers.Resolve(record.Handle.Driver);
         long serverOffset;
         try
@@ -74,7 +78,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<LeaseView?> SuperviseAsync(LeaseView lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<LeaseBody?> next,
+    private async Task<Assignment?> SuperviseAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
         CancellationToken shutdown, Recovered? recovered)
     {
         var control = new TaskControl();
@@ -124,14 +128,14 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// How long a task may run before the server hears of it. A git checkout reports at once (it is slow anyway, and its
     /// phases should show); a timeout shorter than twice the window shortens it, so the server's clock starts in time.
     /// </summary>
-    private TimeSpan WindowOf(LeaseView lease, TimeSpan heartbeatInterval)
+    private TimeSpan WindowOf(Assignment lease, TimeSpan heartbeatInterval)
     {
-        if (lease.Spec.Git is not null) return TimeSpan.Zero;
+        if (lease.Git is not null) return TimeSpan.Zero;
         var window = options.RunningReportDelay < heartbeatInterval ? options.RunningReportDelay : heartbeatInterval;
-        return lease.Spec.Timeout is { } timeout && timeout / 2 < window ? timeout / 2 : window;
+        return lease.TimeoutSeconds is { } seconds && TimeSpan.FromSeconds(seconds) / 2 < window ? TimeSpan.FromSeconds(seconds) / 2 : window;
     }
 
-    private async Task ReportRunningAsync(LeaseView lease, DateTimeOffset startedAt, TaskControl control)
+    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control)
     {
         try
         {
@@ -193,19 +197,19 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         return new TaskResult(exit.ExitCode, exit.OomKilled);
     }
 
-    private async Task<TaskResult> ExecuteAsync(LeaseView lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
+    private async Task<TaskResult> ExecuteAsync(Assignment lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
         RecordKeeper keeper)
     {
-        var driver = drivers.Resolve(lease.Spec.Driver, lease.Spec.Image is not null);
+        var driver = drivers.Resolve(lease.Sandbox.Driver, lease.Sandbox.Image is not null);
         if (driver is null)
-            return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Spec.Driver ?? "default"}' is not available on agent {options.Name}");
+            return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Sandbox.Driver ?? "default"}' is not available on agent {options.Name}");
 
-        var workspace = teardown.Workspace = lease.Spec.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
+        var workspace = teardown.Workspace = lease.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
         spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
-        if (lease.Spec.Git is { } git)
+        if (lease.Git is { } git)
         {
-            var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(lease, git, spec, shipper, control);
+            var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(git, spec, shipper, control);
             if (failed is not null)
             {
                 await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
@@ -245,7 +249,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         return ended;
     }
 
-    private async Task HeartbeatAsync(LeaseView lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
+    private async Task HeartbeatAsync(Assignment lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
     {
         var lastAccepted = time.GetUtcNow();
         try
@@ -322,8 +326,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<LeaseView?> ReportAsync(LeaseView lease, TaskResult result, RunningReport report, List<AgentLogLine> held, long heldFrom,
-        LeaseBody? next, CancellationToken lost, DateTimeOffset? firstOutputAt = null, DateTimeOffset? exitedAt = null)
+    private async Task<Assignment?> ReportAsync(Assignment lease, TaskResult result, RunningReport report, List<AgentLogLine> held, long heldFrom,
+        AgentRef? next, CancellationToken lost, DateTimeOffset? firstOutputAt = null, DateTimeOffset? exitedAt = null)
     {
         var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, heldFrom,
             held.Count > 0 ? held : null, next)
@@ -376,15 +380,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    /// <summary>The task's environment plus what a command may want to know about itself (like CI_JOB_ID).</summary>
-    private static Dictionary<string, string> WithHearthVariables(LeaseView lease)
+    /// <summary>
+    /// The task's environment, its secrets, its locks' tokens, and what a command may want to know about itself (like
+    /// CI_JOB_ID).
+    /// </summary>
+    private static Dictionary<string, string> WithHearthVariables(Assignment lease)
     {
-        var env = new Dictionary<string, string>(lease.Spec.Env, StringComparer.Ordinal);
+        var env = new Dictionary<string, string>(lease.Env, StringComparer.Ordinal);
         // Secrets reach the sandbox's environment only: never its command line, never the agent's own environment.
-        foreach (var (name, value) in lease.SecretEnv ?? new Dictionary<string, string>())
-        {
-            if (name != GitSource.CredentialsVariable) env[name] = value;
-        }
+        foreach (var (name, value) in lease.SecretEnv) env[name] = value;
+        foreach (var held in lease.Locks) env[LockNames.TokenVariable(held.Name)] = held.Token.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var hearth = new Dictionary<string, string>
         {
             ["HEARTH_RUN_ID"] = lease.RunId,
@@ -395,16 +400,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         return env;
     }
 
-    private SandboxSpec ToSandboxSpec(LeaseView lease) => new()
+    private SandboxSpec ToSandboxSpec(Assignment lease) => new()
     {
         SandboxId = LiveSandboxes.SandboxIdOf(lease),
-        Command = lease.Spec.Command,
+        Command = lease.Command,
         Environment = WithHearthVariables(lease),
-        Limits = new ResourceLimits(lease.Spec.Cpus, lease.Spec.MemoryBytes, lease.Spec.Pids),
-        Image = lease.Spec.Image,
-        Pull = lease.Spec.Pull switch { "always" => ImagePullPolicy.Always, "never" => ImagePullPolicy.Never, _ => ImagePullPolicy.Missing },
-        Network = lease.Spec.Network,
-        Ports = lease.Spec.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
+        Limits = new ResourceLimits(lease.Sandbox.Cpus, lease.Sandbox.MemoryBytes, lease.Sandbox.Pids),
+        Image = lease.Sandbox.Image,
+        Pull = lease.Sandbox.Pull switch { "always" => ImagePullPolicy.Always, "never" => ImagePullPolicy.Never, _ => ImagePullPolicy.Missing },
+        Network = lease.Sandbox.Network,
+        Ports = lease.Sandbox.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
         ScratchRoot = options.ScratchRoot,
     };
 }

@@ -128,8 +128,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
         builder.Services.AddSingleton(locks);
-        builder.Services.AddSingleton<Locks.LeaseLocks>();
-        builder.Services.AddSingleton<Git.LeaseGit>();
+        Agents.AgentServices.Add(builder.Services);
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
         builder.Services.AddApiDocuments();

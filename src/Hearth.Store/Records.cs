@@ -18,7 +18,11 @@ public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int 
 public sealed record ClaimRequest(string AgentId, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Now, TimeSpan LeaseTtl);
 
 /// <summary>A task granted to an agent: what to run and the epoch every later write must carry.</summary>
-public sealed record Lease(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt);
+public sealed record Lease(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt)
+{
+    /// <summary>What the task is (the agent protocol hands it to the agent).</summary>
+    public TaskKind Kind { get; init; } = TaskKind.Command;
+}
 
 public enum WriteStatus
 {

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Hearth.Core;
@@ -66,7 +65,7 @@ public sealed class LogShipperTests
         Assert.Equal(Enumerable.Range(0, Lines).Select(i => (long)i), stored.Select(l => l.Seq));
     }
 
-    private static LogShipper Shipper(AgentApiClient api, LeaseView lease)
+    private static LogShipper Shipper(AgentApiClient api, Assignment lease)
     {
         var report = new RunningReport(_ => Task.CompletedTask);
         report.EndWindow();
@@ -74,17 +73,22 @@ public sealed class LogShipperTests
     }
 
     /// <summary>Registers an agent, creates a run and leases its task through the real protocol, over the gate.</summary>
-    private static async Task<(AgentApiClient Api, LeaseView Lease, HttpClient Http)> LeaseAsync(AgentHarness harness, ChunkGate gate)
+    private static async Task<(AgentApiClient Api, Assignment Lease, HttpClient Http)> LeaseAsync(AgentHarness harness, ChunkGate gate)
     {
         var options = harness.Options();
         gate.InnerHandler = new SocketsHttpHandler();
         var http = new HttpClient(gate, disposeHandler: false) { BaseAddress = options.Server };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        // The agent's own headers (token, protocol version), over the gate.
+        using (var standard = AgentApiClient.CreateHttpClient(options))
+        {
+            foreach (var header in standard.DefaultRequestHeaders)
+                http.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+        }
         var api = new AgentApiClient(http);
         var registered = await api.RegisterAsync(new RegisterAgentBody("shipper", new() { ["driver.process"] = "true" }, 1, "0"),
             CancellationToken.None);
         await harness.CreateRunAsync(new CreateRunBody { Command = ["true"], Driver = "process", MaxAttempts = 1 });
-        var lease = await api.LeaseAsync(new LeaseBody(registered.AgentId, 5), CancellationToken.None)
+        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).SingleOrDefault()
                     ?? throw new InvalidOperationException("no lease");
         await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, DateTimeOffset.UtcNow), CancellationToken.None);
         return (api, lease, http);

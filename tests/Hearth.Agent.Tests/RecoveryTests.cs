@@ -74,21 +74,21 @@ public sealed class RecoveryTests
     }
 
     /// <summary>Leases the task of a new run, starts its sandbox and writes its record, as an agent does before it dies.</summary>
-    private static async Task<(RunView Run, LeaseView Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(AgentHarness harness, string driver, string script)
+    private static async Task<(RunView Run, Assignment Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(AgentHarness harness, string driver, string script)
     {
         var api = harness.ApiClient(out var http);
         using var _ = http;
         var registered = await api.RegisterAsync(new RegisterAgentBody("earlier", new() { [$"driver.{driver}"] = "true" }, 1, "0"), CancellationToken.None);
         // One attempt: an expired lease then ends the run instead of queueing attempt 2 (a lost agent's default retry).
         var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", script], Driver = driver, MaxAttempts = 1 });
-        var lease = await api.LeaseAsync(new LeaseBody(registered.AgentId, 5), CancellationToken.None)
+        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).SingleOrDefault()
                     ?? throw new InvalidOperationException("no lease");
         var journal = harness.Journal;
         var sandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}";
         var spec = new SandboxSpec
         {
             SandboxId = sandboxId,
-            Command = lease.Spec.Command,
+            Command = lease.Command,
             ScratchRoot = harness.ScratchRoot,
             StateDirectory = journal.StateDirectoryOf(sandboxId),
         };

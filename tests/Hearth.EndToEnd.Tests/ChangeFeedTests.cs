@@ -63,8 +63,9 @@ public sealed class ChangeFeedTests(ITestOutputHelper output)
 
         var created = await cluster.CliOnAsync(1, "run", "-d", "--labels", "raw=yes", "--", "true");
         Assert.Equal(0, created.ExitCode);
-        var poll = await one.PostAsJsonAsync("api/v1/agent/lease", new { agent_id = agentId, wait_seconds = 1 });
-        Assert.Equal(HttpStatusCode.NoContent, poll.StatusCode);
+        var poll = await one.PostAsJsonAsync("api/v1/agent/lease", new { agent_id = agentId, slots = 1, wait_seconds = 1 });
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        Assert.Equal(0, JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement.GetProperty("assignments").GetArrayLength());
         var status = await cluster.CliOnAsync(0, "status", created.Stdout.Trim(), "-o", "json");
         Assert.Equal("STARTING", JsonDocument.Parse(status.Stdout).RootElement.GetProperty("status").GetString());
 
@@ -77,6 +78,7 @@ public sealed class ChangeFeedTests(ITestOutputHelper output)
     {
         var http = new HttpClient { BaseAddress = new Uri(cluster.Servers[server].Url + "/"), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AgentToken);
+        http.DefaultRequestHeaders.Add("Hearth-Agent-Protocol", "2");
         return http;
     }
 }

@@ -41,9 +41,9 @@ public sealed class TaskMaskTests
         var registered = (await (await toFirst.PostAsJsonAsync("api/v1/agent/register",
             new RegisterAgentBody("played", new() { ["machine"] = "build" }, 1, "e2e"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await toFirst.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 10), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
-        Assert.Equal(value, lease.SecretEnv!["TOKEN"]);
+        var lease = (await (await toFirst.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 10), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        Assert.Equal(value, lease.SecretEnv["TOKEN"]);
 
         await cluster.KillServerAsync(0);
         var changed = await CliProcess.RunAsync(["secrets", "update", "step-token", "--from-env", "V"],
@@ -70,6 +70,7 @@ public sealed class TaskMaskTests
     {
         var client = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         client.DefaultRequestHeaders.Add("X-API-Key", token);
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, "2");
         return client;
     }
 }

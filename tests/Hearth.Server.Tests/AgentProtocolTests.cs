@@ -89,12 +89,13 @@ public sealed class AgentProtocolTests
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var poll = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 20), HearthJson.Options);
+        var poll = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 20), HearthJson.Options);
         clock.Stop();
         var run = (await (await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
             .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
 
-        Assert.Equal(HttpStatusCode.NoContent, poll.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        Assert.Empty((await poll.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
         var view = (await server.Client(server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
         Assert.Equal(RunState.Starting, view.Status);
@@ -111,17 +112,17 @@ public sealed class AgentProtocolTests
         var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
         Assert.Equal(first.Id, lease.RunId);
 
-        var answer = await CompleteAsync(agent, lease, new LeaseBody(agentId, 0));
+        var answer = await CompleteAsync(agent, lease, new AgentRef(agentId));
 
         Assert.Equal(second.Id, answer.Next!.RunId);
-        Assert.Equal(Value, answer.Next.SecretEnv!["TOKEN"]);
+        Assert.Equal(Value, answer.Next.SecretEnv["TOKEN"]);
         Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{first.Id}", HearthJson.Options))!.Status);
         var leased = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!;
         Assert.Equal((RunState.Starting, agentId, 1), (leased.Status, leased.AgentId, leased.Attempt));
 
         // Nothing waits now: the answer comes at once, without a lease and without a long-poll.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var last = await CompleteAsync(agent, answer.Next, new LeaseBody(agentId, 0));
+        var last = await CompleteAsync(agent, answer.Next, new AgentRef(agentId));
         Assert.Null(last.Next);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
         Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!.Status);
@@ -136,8 +137,8 @@ public sealed class AgentProtocolTests
         var waiting = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
         var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
 
-        (await agent.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(agentId, null), HearthJson.Options)).EnsureSuccessStatusCode();
-        var answer = await CompleteAsync(agent, lease, new LeaseBody(agentId, 0));
+        (await agent.PostAsJsonAsync("api/v1/agent/drain", new AgentRef(agentId), HearthJson.Options)).EnsureSuccessStatusCode();
+        var answer = await CompleteAsync(agent, lease, new AgentRef(agentId));
 
         Assert.Null(answer.Next);
         var untouched = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{waiting.Id}", HearthJson.Options))!;
@@ -215,7 +216,7 @@ public sealed class AgentProtocolTests
         return (await response.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
     }
 
-    private static async Task<CompleteView> CompleteAsync(HttpClient agent, LeaseView lease, LeaseBody next)
+    private static async Task<CompleteView> CompleteAsync(HttpClient agent, Assignment lease, AgentRef next)
     {
         var response = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
             new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, Next: next), HearthJson.Options);
@@ -223,23 +224,23 @@ public sealed class AgentProtocolTests
         return (await response.Content.ReadFromJsonAsync<CompleteView>(HearthJson.Options))!;
     }
 
-    private static async Task<(HttpClient Agent, string AgentId, LeaseView Lease)> RegisterAndLeaseAsync(TestServer server)
+    private static async Task<(HttpClient Agent, string AgentId, Assignment Lease)> RegisterAndLeaseAsync(TestServer server)
     {
         var agent = server.Client(server.AgentToken);
         var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options);
+        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (agent, registered.AgentId, (await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!);
+        return (agent, registered.AgentId, (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single());
     }
 
-    private static async Task<(HttpClient Agent, LeaseView Lease)> LeaseAsync(TestServer server)
+    private static async Task<(HttpClient Agent, Assignment Lease)> LeaseAsync(TestServer server)
     {
         var agent = server.Client(server.AgentToken);
         var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options);
+        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 5), HearthJson.Options);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (agent, (await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!);
+        return (agent, (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single());
     }
 }

@@ -53,7 +53,7 @@ public sealed class DriverPolicyTests
         Assert.Null(await LeaseAsync(server, "host-only", new() { ["driver.process"] = "true", ["driver.default"] = "process" }));
         var lease = await LeaseAsync(server, "sandboxing", new() { ["driver.bubblewrap"] = "true", ["driver.default"] = "bubblewrap" });
         Assert.NotNull(lease);
-        Assert.Equal("bubblewrap", lease.Spec.Driver);
+        Assert.Equal("bubblewrap", lease.Sandbox.Driver);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class DriverPolicyTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var lease = await LeaseAsync(server, "host-only", new() { ["driver.process"] = "true", ["driver.default"] = "process" });
         Assert.NotNull(lease);
-        Assert.Null(lease.Spec.Driver);
+        Assert.Null(lease.Sandbox.Driver);
     }
 
     [Fact]
@@ -78,7 +78,8 @@ public sealed class DriverPolicyTests
         Assert.Null(await LeaseAsync(server, "host-only", new() { ["machine"] = "build", ["driver.process"] = "true", ["driver.default"] = "process" }));
         var lease = await LeaseAsync(server, "sandboxing", new() { ["machine"] = "build", ["driver.bubblewrap"] = "true" });
         Assert.NotNull(lease);
-        Assert.Equal(("bubblewrap", "true"), (lease.Spec.Driver, lease.Spec.Requirements["driver.bubblewrap"]));
+        // Pinned: the host-only agent above was offered nothing (the step requires driver.bubblewrap), and the step names it.
+        Assert.Equal("bubblewrap", lease.Sandbox.Driver);
     }
 
     [Fact]
@@ -118,14 +119,13 @@ public sealed class DriverPolicyTests
     }
 
     /// <summary>Registers an agent with these labels and polls once briefly; null when nothing was offered.</summary>
-    private static async Task<LeaseView?> LeaseAsync(TestServer server, string name, Dictionary<string, string> labels)
+    private static async Task<Assignment?> LeaseAsync(TestServer server, string name, Dictionary<string, string> labels)
     {
         var agent = server.Client(server.AgentToken);
         var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody(name, labels, 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 0.5), HearthJson.Options);
-        if (response.StatusCode == HttpStatusCode.NoContent) return null;
+        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 0.5), HearthJson.Options);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options);
+        return (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.SingleOrDefault();
     }
 }

@@ -37,11 +37,11 @@ public sealed class PlacementApiTests
         var busy = await RegisterAsync(server, "busy", Bubblewrap, 1);
         var draining = await RegisterAsync(server, "leaving", new Dictionary<string, string> { ["driver.oci"] = "true" }, 3);
         var agent = server.Client(server.AgentToken);
-        (await agent.PostAsJsonAsync("api/v1/agent/drain", new LeaseBody(draining, null), HearthJson.Options)).EnsureSuccessStatusCode();
+        (await agent.PostAsJsonAsync("api/v1/agent/drain", new AgentRef(draining), HearthJson.Options)).EnsureSuccessStatusCode();
 
         var first = await CreateAsync(admin, new CreateRunBody { Command = ["sleep", "60"], Requirements = new() { ["group"] = "test" } });
-        var lease = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(busy, 5), HearthJson.Options);
-        Assert.Equal(first.Id, (await lease.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!.RunId);
+        var lease = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(busy, 1, 5), HearthJson.Options);
+        Assert.Equal(first.Id, (await lease.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single().RunId);
         var second = await CreateAsync(admin, new CreateRunBody { Command = ["true"], Requirements = new() { ["group"] = "test" } });
 
         Assert.Null((await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{first.Id}", HearthJson.Options))!.Waiting);
@@ -68,7 +68,7 @@ public sealed class PlacementApiTests
         var agentId = await RegisterAsync(server, "dev-1", Bubblewrap, 1);
         var agent = server.Client(server.AgentToken);
         var holder = await CreateAsync(admin, new CreateRunBody { Command = ["sleep", "60"] });
-        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(agentId, 5), HearthJson.Options)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(agentId, 1, 5), HearthJson.Options)).StatusCode);
         var waiting = await CreateAsync(admin, new CreateRunBody { Command = ["true"] });
         var doomed = await CreateAsync(admin, new CreateRunBody { Command = ["true"], Driver = "process" });
 

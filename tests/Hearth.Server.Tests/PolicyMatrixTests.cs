@@ -99,6 +99,27 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agent_tokens_reach_every_agent_endpoint_and_only_with_a_protocol_version_the_server_speaks()
+    {
+        using var unversioned = new HttpClient { BaseAddress = _server.Url };
+        unversioned.DefaultRequestHeaders.Add("X-API-Key", _server.AgentToken);
+        var failures = new List<string>();
+        foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.Agent))
+        {
+            // The agent token's client names protocol 2: the endpoint itself answers (its own 2xx-4xx for the placeholder
+            // task and body), never a refusal of the token, never a server error.
+            var answered = await SendAsync(rule, _server.AgentToken);
+            if (answered.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)answered.StatusCode >= 500
+                || await TestServer.CodeOf(answered) == AgentProtocolVersion.UnsupportedCode)
+                failures.Add($"{rule.Method} {rule.Route}: {(int)answered.StatusCode} {await TestServer.CodeOf(answered)}");
+            var refused = await SendAsync(rule, _server.AgentToken, unversioned);
+            if (refused.StatusCode != HttpStatusCode.BadRequest || await TestServer.CodeOf(refused) != AgentProtocolVersion.UnsupportedCode)
+                failures.Add($"{rule.Method} {rule.Route} without a version: {(int)refused.StatusCode} {await TestServer.CodeOf(refused)}");
+        }
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public async Task Without_a_key_every_non_public_endpoint_is_401()
     {
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience != Audience.Public))
@@ -157,7 +178,7 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     }
 
     /// <summary>A well-formed request for the rule, on a fresh resource owned by the admin.</summary>
-    private async Task<HttpResponseMessage> SendAsync(EndpointRule rule, string? key)
+    private async Task<HttpResponseMessage> SendAsync(EndpointRule rule, string? key, HttpClient? client = null)
     {
         var n = Interlocked.Increment(ref _serial);
         var admin = _server.Client(_server.AdminKey);
@@ -191,11 +212,11 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             ("POST", "secrets.create") => new SecretBody($"new-{n}", "new-value", null, null),
             ("PUT", _) => new SecretBody(null, "updated-value", null, null),
             ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
-            ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x" },
+            ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x", ["slots"] = 1, ["wait_seconds"] = 0 },
             _ => null,
         };
         var request = new HttpRequestMessage(new HttpMethod(rule.Method), path);
         if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
-        return await _server.Client(key).SendAsync(request);
+        return await (client ?? _server.Client(key)).SendAsync(request);
     }
 }

@@ -46,12 +46,12 @@ public sealed class SecretScopeTests
         var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register",
             new RegisterAgentBody("d1", new Dictionary<string, string> { ["machine"] = "deploy" }, 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
-        Assert.Equal(Value, lease.SecretEnv!["DEPLOY_KEY"]);
-        Assert.Equal(["deploy-key"], lease.Spec.Secrets);
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        Assert.Equal(new Dictionary<string, string> { ["DEPLOY_KEY"] = Value }, lease.SecretEnv);
+        Assert.Equal([Value], lease.Mask);
         // The step runs the script from a checkout of the workflow's repository, not from wherever the caller says.
-        Assert.Equal("https://git.example.com/team/app", lease.Spec.Git!.Repo);
+        Assert.Equal("https://git.example.com/team/app", lease.Git!.Repository);
     }
 
     [Fact]

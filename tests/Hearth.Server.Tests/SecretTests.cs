@@ -31,12 +31,12 @@ public sealed class SecretTests
         var agent = server.Client(server.AgentToken);
         var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var leaseResponse = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options);
+        var leaseResponse = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 5), HearthJson.Options);
         Assert.Equal(HttpStatusCode.OK, leaseResponse.StatusCode);
-        var lease = (await leaseResponse.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
-        Assert.Equal(Value, lease.SecretEnv!["DB_PASSWORD"]);
-        Assert.Equal(["db-pass"], lease.Spec.Secrets);
-        Assert.DoesNotContain("DB_PASSWORD", lease.Spec.Env.Keys);
+        var lease = (await leaseResponse.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        Assert.Equal(new Dictionary<string, string> { ["DB_PASSWORD"] = Value }, lease.SecretEnv);
+        Assert.Equal([Value], lease.Mask);
+        Assert.DoesNotContain("DB_PASSWORD", lease.Env.Keys);
 
         // The agent echoes it in every spelling, the first one split over two lines; the server stores only masks.
         var b64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(Value));
@@ -67,8 +67,8 @@ public sealed class SecretTests
         var agent = server.Client(server.AgentToken);
         var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
         var bytes = Encoding.UTF8.GetBytes(value);
         string[] forms =
         [
@@ -105,11 +105,12 @@ public sealed class SecretTests
         var agent = server.Client(server.AgentToken);
         var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var lease = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered!.AgentId, 1), HearthJson.Options);
-        Assert.Equal(HttpStatusCode.NoContent, lease.StatusCode);
+        var lease = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 1), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, lease.StatusCode);
+        Assert.Empty((await lease.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments);
         var after = await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run!.Id}", HearthJson.Options);
         Assert.Equal(Core.Runs.RunState.Failed, after!.Status);
-        Assert.Contains("short-lived", after.Reason);
+        Assert.Equal("assignment step 'secrets' failed: secret 'short-lived' no longer exists", after.Reason);
     }
 
     [Fact]

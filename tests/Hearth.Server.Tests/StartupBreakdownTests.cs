@@ -26,8 +26,8 @@ public sealed class StartupBreakdownTests
         var agent = server.Client(server.AgentToken);
         var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
         var leased = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Startup!;
         Assert.NotNull(leased.LeasedAt);
         Assert.Null(leased.SandboxStartedAt);
@@ -47,8 +47,8 @@ public sealed class StartupBreakdownTests
         Assert.Equal((null, null, null, null, null), (retried.Startup.LeasedAt, retried.Startup.SandboxStartedAt, retried.Startup.FirstOutputAt,
             retried.Startup.ExitedAt, retried.Startup.ResultStoredAt));
 
-        var second = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var second = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
         var again = DateTimeOffset.UtcNow;
         await agent.PostAsJsonAsync($"api/v1/agent/tasks/{second.TaskId}/complete",
             new CompleteBody(second.Epoch, 0, false, null, again, 0, lines) { FirstOutputAt = again.AddMilliseconds(5), ExitedAt = again.AddMilliseconds(9) },

@@ -25,7 +25,7 @@ public sealed class TaskMaskTests(PostgresCluster postgres) : IClassFixture<Post
         var dataDir = Directory.CreateTempSubdirectory("hearth-mask-").FullName;
         ServerOptions Shared(ServerOptions o) => o with { StoreDriver = "postgres", StoreConnectionString = connectionString };
         string adminKey, agentToken, runId;
-        LeaseView lease;
+        Assignment lease;
         await using (var first = await TestServer.StartAsync(Shared, dataDir: dataDir))
         {
             adminKey = first.AdminKey;
@@ -45,9 +45,9 @@ public sealed class TaskMaskTests(PostgresCluster postgres) : IClassFixture<Post
             var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
                 new RegisterAgentBody("a1", new() { ["machine"] = "build" }, 1, "test"), HearthJson.Options))
                 .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-            var leased = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options);
-            lease = (await leased.Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
-            Assert.Equal(Given, lease.SecretEnv!["TOKEN"]);
+            var leased = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options);
+            lease = (await leased.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+            Assert.Equal(Given, lease.SecretEnv["TOKEN"]);
         }
 
         await using var second = await TestServer.StartAsync(Shared, dataDir: dataDir);
@@ -81,8 +81,8 @@ public sealed class TaskMaskTests(PostgresCluster postgres) : IClassFixture<Post
         var agent = server.Client(server.AgentToken);
         var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
 
         var kept = await server.Server.Store.GetSecretMaskAsync(lease.TaskId, CancellationToken.None);
 

@@ -53,6 +53,9 @@ public sealed class TestServer : IAsyncDisposable
         var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         var client = new HttpClient(handler) { BaseAddress = Url };
         if (key is not null) client.DefaultRequestHeaders.Add("X-API-Key", key);
+        // Every client speaks the agent protocol's version as an agent does (other endpoints do not read it), so a
+        // client with an agent token of another server (one sharing the store) is an agent too.
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _clients[name] = client;
         return client;
     }

@@ -36,11 +36,11 @@ public sealed class WorkflowLifecycleTests
         return new Agent(client, registered.AgentId);
     }
 
-    private static async Task<LeaseView> LeaseAsync(Agent agent) =>
-        (await (await agent.Client.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(agent.Id, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+    private static async Task<Assignment> LeaseAsync(Agent agent) =>
+        (await (await agent.Client.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(agent.Id, 1, 5), HearthJson.Options))
+            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
 
-    private static async Task CompleteAsync(Agent agent, LeaseView lease, string line)
+    private static async Task CompleteAsync(Agent agent, Assignment lease, string line)
     {
         var lines = new List<AgentLogLine> { new(DateTimeOffset.UtcNow, LogStream.Stdout, line) };
         var done = await agent.Client.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",

@@ -29,8 +29,8 @@ public sealed class WorkflowReconcilerTests
         var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
             new RegisterAgentBody("a1", new Dictionary<string, string> { ["machine"] = "test" }, 1, "test"), HearthJson.Options))
             .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseBody(registered.AgentId, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseView>(HearthJson.Options))!;
+        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5),
+            HearthJson.Options)).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
 
         // Step 0 ends in the store without its run moving on, as when its server crashed between the two.
         await using (var connection = new SqliteConnection($"Data Source={server.StoreFile};Pooling=False"))

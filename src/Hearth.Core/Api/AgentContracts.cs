@@ -32,16 +32,65 @@ public sealed record AgentDriverView(string Name, string Filesystem, IReadOnlyLi
     public bool RunsImages => Filesystem is "image" or "vm";
 }
 
+/// <summary>
+/// The agent protocol's version: an agent sends it on every call (<see cref="Header"/>); a server refuses a version it
+/// does not speak with 400 <see cref="UnsupportedCode"/>, and the agent stops with the server's message.
+/// </summary>
+public static class AgentProtocolVersion
+{
+    public const string Header = "Hearth-Agent-Protocol";
+    public const int Current = 2;
+    public const string UnsupportedCode = "AGENT_PROTOCOL_UNSUPPORTED";
+}
+
+/// <summary>The details of a refused protocol version: what the agent sent (null: nothing) and what the server speaks.</summary>
+public sealed record ProtocolUnsupportedDetails(string? Sent, IReadOnlyList<int> Supported);
+
 public sealed record RegisterAgentView(string AgentId, double LeaseTtlSeconds, double HeartbeatSeconds, double LongPollSeconds);
 
-public sealed record LeaseBody(string AgentId, double? WaitSeconds);
+/// <summary>Names an agent in a call that is about the agent, not one of its tasks (a drain, a result's next task).</summary>
+public sealed record AgentRef(string AgentId);
 
 /// <summary>
-/// A granted task. Every later call about it carries <see cref="Epoch"/>. <see cref="SecretEnv"/> holds the decrypted
-/// secrets the spec names (variable → value), added to this answer only, never to the stored spec.
+/// A long-poll for work: up to <see cref="Slots"/> assignments (the agent's free slots, at most its capacity) in one
+/// answer, waiting up to <see cref="WaitSeconds"/> for the first.
 /// </summary>
-public sealed record LeaseView(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt,
-    IReadOnlyDictionary<string, string>? SecretEnv = null);
+public sealed record LeaseRequest(string AgentId, int Slots, double? WaitSeconds);
+
+/// <summary>The answer to a long-poll: the tasks granted (none when the poll ended empty).</summary>
+public sealed record LeaseAnswer(IReadOnlyList<Assignment> Assignments);
+
+/// <summary>
+/// A task handed to an agent (agent protocol 2): exactly what the agent needs to run it, mapped in one place from the
+/// stored task (<c>Hearth.Server.Agents.Assignments</c>), so what the store keeps can change without changing agents.
+/// Every later call about the task carries <see cref="Epoch"/>.
+/// </summary>
+/// <param name="Env">The task's own variables (no secrets).</param>
+public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long Epoch, int Attempt, DateTimeOffset LeaseExpiresAt,
+    IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env, SandboxRequest Sandbox)
+{
+    /// <summary>How long the command may run once started (the server enforces it; the agent reports sooner).</summary>
+    public double? TimeoutSeconds { get; init; }
+    /// <summary>Secret values by variable, for the command's environment only (decrypted for this answer, never stored).</summary>
+    public IReadOnlyDictionary<string, string> SecretEnv { get; init; } = new Dictionary<string, string>();
+    /// <summary>A repository to check out into the workspace before the command runs.</summary>
+    public GitAssignment? Git { get; init; }
+    /// <summary>The fencing tokens of the locks the task holds (HEARTH_LOCK_TOKEN_NAME in its environment).</summary>
+    public IReadOnlyList<LockTokenView> Locks { get; init; } = [];
+    /// <summary>Every value the agent must mask in the task's output (its secrets, its git credentials).</summary>
+    public IReadOnlyList<string> Mask { get; init; } = [];
+}
+
+/// <summary>The sandbox a task asks for.</summary>
+/// <param name="Driver">A driver name, or null for the agent's default (an image: its default that runs images).</param>
+/// <param name="Pull">When an image's tag is resolved at its registry: missing (null), always or never.</param>
+public sealed record SandboxRequest(string? Driver, string? Image, string? Pull, bool Network, IReadOnlyList<PublishedPort> Ports,
+    double? Cpus, long? MemoryBytes, int? Pids);
+
+/// <param name="Credentials">The credentials secret's value (a token or user:token), for the checkout phase only.</param>
+public sealed record GitAssignment(string Repository, string? Ref, string? Path, string? Credentials);
+
+public sealed record LockTokenView(string Name, long Token);
 
 /// <summary><see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).</summary>
 public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null);
@@ -62,7 +111,7 @@ public sealed record LogChunkView(long NextOffset);
 /// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call each.
 /// </summary>
 public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error,
-    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, LeaseBody? Next = null)
+    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, AgentRef? Next = null)
 {
     /// <summary>When the command wrote its first line (null: it wrote none), on the agent's clock.</summary>
     public DateTimeOffset? FirstOutputAt { get; init; }
@@ -70,5 +119,5 @@ public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, str
     public DateTimeOffset? ExitedAt { get; init; }
 }
 
-/// <summary>The answer to a result: the next lease when the result asked for one and a task was waiting.</summary>
-public sealed record CompleteView(LeaseView? Next);
+/// <summary>The answer to a result: the slot's next assignment when the result asked for one and a task was waiting.</summary>
+public sealed record CompleteView(Assignment? Next);

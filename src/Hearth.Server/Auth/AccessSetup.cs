@@ -56,7 +56,6 @@ public sealed class AccessSetup
         services.AddSingleton<DriverPolicy>();
         services.AddSingleton<SecretService>();
         services.AddSingleton<LogMasks>();
-        services.AddSingleton<LeaseSecrets>();
         services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(PerKey(_options.Access.RequestsPerMinutePerKey), PerAddress(_options.Access.RequestsPerMinutePerIp));

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Hearth.Core.Api;
 using Hearth.Server.Configuration;
 using Hearth.Store;
 
@@ -35,44 +34,42 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
         return true;
     }
 
-    public async Task<LeaseView?> WaitForLeaseAsync(LeaseBody body, CancellationToken ct)
+    /// <summary>
+    /// Up to <paramref name="slots"/> leases (never more than the agent's capacity): waits for the first, then takes what
+    /// else is claimable now, each in its own claim. Empty when the poll ended without work, the agent is unknown or draining.
+    /// </summary>
+    public async Task<IReadOnlyList<Lease>> WaitForLeasesAsync(string agentId, int slots, double? waitSeconds, CancellationToken ct)
     {
-        var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds));
+        var wait = TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds));
         var until = time.GetUtcNow() + wait;
         while (true)
         {
             var broadcast = signals.Prepare(SignalKeys.Work);
-            var agentChanged = signals.Prepare(SignalKeys.Agent(body.AgentId));
-            var agent = await AgentAsync(body.AgentId, ct);
-            if (agent is null || agent.DrainingSince is not null) return null;
-            var labels = agent.Labels;
-            var offered = board.Join(labels);
+            var agentChanged = signals.Prepare(SignalKeys.Agent(agentId));
+            var agent = await AgentAsync(agentId, ct);
+            if (agent is null || agent.DrainingSince is not null) return [];
+            var offered = board.Join(agent.Labels);
             var now = time.GetUtcNow();
-            var lease = await store.ClaimAsync(new ClaimRequest(body.AgentId, labels, now, options.LeaseTtl), CancellationToken.None);
+            var lease = await store.ClaimAsync(new ClaimRequest(agentId, agent.Labels, now, options.LeaseTtl), CancellationToken.None);
             if (lease is not null)
             {
                 board.Leave(offered);
-                if (ct.IsCancellationRequested)
-                {
-                    await GiveBackAsync(body.AgentId, lease);
-                    return null;
-                }
-                return Granted(lease);
+                return await MoreAsync(agent, lease, Math.Min(slots, agent.Capacity), ct);
             }
             var left = until - now;
             if (left <= TimeSpan.Zero || ct.IsCancellationRequested)
             {
                 board.Leave(offered);
-                return null;
+                return [];
             }
             try
             {
                 await Signals.WaitAsync(Task.WhenAny(broadcast, offered.Task, agentChanged), left < Recheck ? left : Recheck, time, ct);
-                if (agentChanged.IsCompleted) _agents.TryRemove(body.AgentId, out _);
+                if (agentChanged.IsCompleted) _agents.TryRemove(agentId, out _);
             }
             catch (OperationCanceledException)
             {
-                return null;
+                return [];
             }
             finally
             {
@@ -82,23 +79,44 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     }
 
     /// <summary>
+    /// The first lease and what else is claimable now, up to <paramref name="slots"/>; all given back when the agent hung
+    /// up meanwhile.
+    /// </summary>
+    private async Task<IReadOnlyList<Lease>> MoreAsync(AgentRecord agent, Lease first, int slots, CancellationToken ct)
+    {
+        var leases = new List<Lease> { first };
+        while (leases.Count < slots && !ct.IsCancellationRequested)
+        {
+            var more = await store.ClaimAsync(new ClaimRequest(agent.Id, agent.Labels, time.GetUtcNow(), options.LeaseTtl), CancellationToken.None);
+            if (more is null) break;
+            leases.Add(more);
+        }
+        if (ct.IsCancellationRequested)
+        {
+            foreach (var lease in leases) await GiveBackAsync(agent.Id, lease);
+            return [];
+        }
+        foreach (var lease in leases) Granted(lease);
+        return leases;
+    }
+
+    /// <summary>
     /// The claim for an agent's next task made inside its last result's transaction, without waiting; null when the
     /// agent is unknown or draining.
     /// </summary>
-    public async Task<ClaimRequest?> NextClaimAsync(LeaseBody body, CancellationToken ct)
+    public async Task<ClaimRequest?> NextClaimAsync(string agentId, CancellationToken ct)
     {
-        var agent = await AgentAsync(body.AgentId, ct);
+        var agent = await AgentAsync(agentId, ct);
         return agent is null || agent.DrainingSince is not null
             ? null
-            : new ClaimRequest(body.AgentId, agent.Labels, time.GetUtcNow(), options.LeaseTtl);
+            : new ClaimRequest(agentId, agent.Labels, time.GetUtcNow(), options.LeaseTtl);
     }
 
-    /// <summary>What the agent gets for a lease its claim took; the run's watchers see it leased.</summary>
-    public LeaseView Granted(Lease lease)
+    /// <summary>A lease a claim took is on its way to its agent: counted, and the run's watchers see it leased.</summary>
+    public void Granted(Lease lease)
     {
         metrics.LeasesGranted.Inc();
         signals.Pulse(SignalKeys.Run(lease.RunId));
-        return new LeaseView(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, lease.Spec, lease.ExpiresAt);
     }
 
     /// <summary>Returns a lease whose agent hung up before it could receive it, rather than leaving it to expire.</summary>

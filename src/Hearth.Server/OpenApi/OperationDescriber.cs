@@ -55,7 +55,19 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
                 new() { [new OpenApiSecuritySchemeReference(DocumentDescriber.ApiKey, document)] = [] },
             ];
             operation.Extensions["x-hearth-permission"] = new JsonNodeExtension(JsonValue.Create(rule.Permission));
-            if (rule.Audience == Audience.Agent) who = "Agent tokens only.";
+            if (rule.Audience == Audience.Agent)
+            {
+                who = "Agent tokens only.";
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = Core.Api.AgentProtocolVersion.Header,
+                    In = ParameterLocation.Header,
+                    Required = true,
+                    Description = "The agent protocol version the agent speaks; another is refused with AGENT_PROTOCOL_UNSUPPORTED.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(Core.Api.AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture))] },
+                });
+            }
             else
             {
                 var roles = Roles.UserRoles.Where(role => Policy.IsGranted(role, rule.Permission)).ToList();

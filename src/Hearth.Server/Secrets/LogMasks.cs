@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Hearth.Core;
-using Hearth.Core.Api;
 using Hearth.Core.Logs;
 using Hearth.Core.Secrets;
 using Hearth.Store;
@@ -21,17 +20,16 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// Remembers what the lease hands out (every value of its secret environment) and keeps it with the task, before the
-    /// agent can print any of it. False when the lease is no longer the task's current one.
+    /// Remembers the secret values an assignment hands out and keeps them with the task, before the agent can print any
+    /// of them. False when <paramref name="epoch"/> is no longer the task's current lease.
     /// </summary>
-    public async Task<bool> KeepAsync(LeaseView lease, CancellationToken ct)
+    public async Task<bool> KeepAsync(string taskId, long epoch, IReadOnlyList<string> values, CancellationToken ct)
     {
-        var values = lease.SecretEnv?.Values.Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).ToList() ?? [];
         if (values.Count == 0) return true;
-        Remember(lease.TaskId, values);
-        var json = JsonSerializer.Serialize(values, HearthJson.Options.TypeInfo<List<string>>());
-        var (keyId, ciphertext) = keyring.Encrypt(MaskName(lease.TaskId), json);
-        var written = await runs.SetSecretMaskAsync(lease.TaskId, lease.Epoch, $"{keyId}:{Convert.ToBase64String(ciphertext)}", ct);
+        Remember(taskId, values);
+        var json = JsonSerializer.Serialize(values.ToList(), HearthJson.Options.TypeInfo<List<string>>());
+        var (keyId, ciphertext) = keyring.Encrypt(MaskName(taskId), json);
+        var written = await runs.SetSecretMaskAsync(taskId, epoch, $"{keyId}:{Convert.ToBase64String(ciphertext)}", ct);
         return written.Status == WriteStatus.Accepted;
     }
 

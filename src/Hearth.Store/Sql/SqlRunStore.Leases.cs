@@ -48,6 +48,9 @@ public abstract partial class SqlRunStore
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? new Lease(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3), FromJson<TaskSpec>(reader.GetString(4)), expires)
+            {
+                Kind = TaskKinds.Parse(reader.GetString(5)),
+            }
             : null;
     }
 
@@ -57,7 +60,7 @@ public abstract partial class SqlRunStore
         UPDATE tasks SET state = 'Leased', epoch = epoch + 1, agent_id = @agent, lease_expires_at = @expires, log_offset = 0, not_before = NULL,
             leased_at = @leased, first_output_at = NULL, exited_at = NULL
         WHERE id = {target} AND state = 'Pending'
-        RETURNING id, run_id, epoch, attempt, spec;
+        RETURNING id, run_id, epoch, attempt, spec, kind;
         """;
 
     public async Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct)

@@ -1,0 +1,25 @@
+using Hearth.Store;
+
+namespace Hearth.Server.Agents.Assignments;
+
+/// <summary>
+/// A granted lease on its way to the agent: the stored task plus what the pipeline's steps have added so far. Each step
+/// returns a new draft; nothing here is stored.
+/// </summary>
+public sealed record AssignmentDraft(Lease Lease)
+{
+    /// <summary>Secret values by variable, for the command's environment.</summary>
+    public IReadOnlyDictionary<string, string> SecretEnv { get; init; } =
+        new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The git credentials secret's value, for the checkout phase only.</summary>
+    public string? GitCredentials { get; init; }
+
+    /// <summary>Lock name → fencing token, for the locks the task holds.</summary>
+    public IReadOnlyDictionary<string, long> LockTokens { get; init; } =
+        new Dictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Every secret value the draft carries: what the task's output is masked with.</summary>
+    public IReadOnlyList<string> SecretValues =>
+        [.. SecretEnv.Values.Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+}
