@@ -17,6 +17,7 @@ const string FollowScript = "i=0; while [ $i -lt 400 ]; do date +%s%N; sleep 0.0
 const int FetchLines = 100_000;
 const string FetchScript = "yes 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456 | head -n 100000";
 const int IngestLines = 1_000_000;
+const long ShortTaskWindowMs = 1200;
 
 await using var cluster = await LogCluster.StartAsync(driver, connectionString, servers);
 Console.WriteLine($"driver={driver} servers={servers} cpus={Environment.ProcessorCount} " +
@@ -30,10 +31,12 @@ Console.WriteLine($"follow floor (stdout pipe, {FollowLines} lines): p50 {floor.
 for (var server = 0; server < servers; server++)
 {
     var runId = await cluster.RunAsync(FollowScript);
-    var latencies = await FollowLatenciesAsync(cluster, server, runId);
+    var (window, latencies) = await FollowLatenciesAsync(cluster, server, runId);
     var p = Percentiles(latencies);
-    Console.WriteLine($"follow via server {server}{(server == 0 ? " (the agent's)" : " (another)")}, {latencies.Count} lines: " +
-        $"p50 {p.P50:F2} ms, p99 {p.P99:F2} ms, max {p.Max:F2} ms");
+    var w = window.Count > 0 ? Percentiles(window) : (P50: 0d, P99: 0d, Max: 0d);
+    Console.WriteLine($"follow via server {server}{(server == 0 ? " (the agent's)" : " (another)")}, {latencies.Count} lines " +
+        $"after the first {ShortTaskWindowMs} ms: p50 {p.P50:F2} ms, p99 {p.P99:F2} ms, max {p.Max:F2} ms; " +
+        $"{window.Count} lines in it (held by the agent's short-task window): p50 {w.P50:F2} ms, max {w.Max:F2} ms");
 }
 
 {
@@ -57,22 +60,30 @@ for (var server = 0; server < servers; server++)
     var ran = run.GetProperty("ended_at").GetDateTimeOffset() - run.GetProperty("started_at").GetDateTimeOffset();
     using var http = cluster.Client(0);
     var last = JsonDocument.Parse(await http.GetStringAsync($"api/v1/runs/{runId}/logs?from={IngestLines - 1}")).RootElement;
-    var lastText = last.GetProperty("lines")[0].GetProperty("text").GetString();
+    var lastText = last.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("text").GetString()).FirstOrDefault();
     if (stored != IngestLines || lastText != IngestLines.ToString())
-        throw new InvalidOperationException($"ingest lost lines: {stored} stored, last '{lastText}'");
+    {
+        Console.WriteLine($"ingest: LINES LOST: {stored} of {IngestLines} stored, last '{lastText}' " +
+            $"({ran.TotalSeconds:F2} s started → ended, status {run.GetProperty("status").GetString()})");
+        return;
+    }
     var seq = await TimeAsync("sh", ["-c", $"seq 1 {IngestLines} > /dev/null"]);
     Console.WriteLine($"ingest: {IngestLines} lines, all stored: {IngestLines / ran.TotalSeconds:F0} lines/s over the run " +
         $"({ran.TotalSeconds:F2} s started → ended), {IngestLines / wall.TotalSeconds:F0} lines/s submit → stored; " +
         $"floor `seq` alone {seq.TotalMilliseconds:F0} ms");
 }
 
-static async Task<List<double>> FollowLatenciesAsync(LogCluster cluster, int server, string runId)
+// The agent holds a task's lines for its first second (AgentOptions.RunningReportDelay), so that a task ending in it
+// costs a lease and a result only; lines written then are measured apart, with a margin.
+static async Task<(List<double> Window, List<double> After)> FollowLatenciesAsync(LogCluster cluster, int server, string runId)
 {
     using var http = cluster.Client(server);
     using var response = await http.GetAsync($"api/v1/runs/{runId}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead);
     response.EnsureSuccessStatusCode();
     using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
     var latencies = new List<double>();
+    var window = new List<double>();
+    long? first = null;
     var seen = 0;
     while (await reader.ReadLineAsync() is { } line)
     {
@@ -80,11 +91,13 @@ static async Task<List<double>> FollowLatenciesAsync(LogCluster cluster, int ser
         if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
         var received = NowNanoseconds();
         var text = JsonDocument.Parse(line.AsMemory(6)).RootElement.GetProperty("text").GetString();
+        if (!long.TryParse(text, out var written)) continue;
+        first ??= written;
         // The first lines may have been written before the follower connected: they measure the backlog, not a push.
-        if (++seen <= 10 || !long.TryParse(text, out var written)) continue;
-        latencies.Add((received - written) / 1e6);
+        if (++seen <= 10) continue;
+        (written - first < ShortTaskWindowMs * 1_000_000 ? window : latencies).Add((received - written) / 1e6);
     }
-    return latencies;
+    return (window, latencies);
 }
 
 static async Task<List<double>> PipeLatenciesAsync(string script)

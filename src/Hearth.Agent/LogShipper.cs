@@ -9,7 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace Hearth.Agent;
 
 /// <summary>
-/// Collects a sandbox's lines and ships them in numbered chunks. A chunk is kept until the server acknowledged it,
+/// Collects a sandbox's lines and ships them in numbered chunks. A line written while no chunk is in flight is shipped
+/// at once; lines written while one is in flight wait for its answer and then go together, so a quiet task's lines
+/// arrive without delay and a chatty one's are batched by the round trip itself (as Nagle's algorithm does), with no
+/// timer in between. A chunk is kept until the server acknowledged it,
 /// so a retried chunk is stored once (the server skips lines it has) and nothing is lost across a network blip.
 /// A full buffer (by lines and by bytes) slows the sandbox's reader down instead of dropping lines or growing memory.
 /// Chunks are capped by lines and bytes, well under the server's body limit; a chunk the server refuses as such
@@ -20,7 +23,7 @@ public sealed class LogShipper : ISandboxOutput
 {
     /// <summary>Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.</summary>
     public const string ContinuationMark = " [continues]";
-    public const int MaxChunkLines = 1000;
+    public const int MaxChunkLines = 5000;
     /// <summary>A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.</summary>
     public const int MaxChunkBytes = 1024 * 1024;
     /// <summary>Characters held for shipping before the sandbox's reader waits (about 8 MB).</summary>
@@ -28,7 +31,6 @@ public sealed class LogShipper : ISandboxOutput
     /// <summary>How long a stopped task's last lines may take to ship before they are dropped and the result is sent.</summary>
     public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
     private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(new BoundedChannelOptions(20_000) { SingleReader = true });
     private readonly OutputBudget _budget = new(BufferChars);
     private readonly AgentApiClient _api;
@@ -179,12 +181,7 @@ public sealed class LogShipper : ISandboxOutput
         var reader = _lines.Reader;
         while (await reader.WaitToReadAsync())
         {
-            var bytes = Fill(chunk, cursors, 0);
-            if (chunk.Count < MaxChunkLines && bytes < MaxChunkBytes && !reader.Completion.IsCompleted)
-            {
-                await Task.Delay(Linger, _time);
-                Fill(chunk, cursors, bytes);
-            }
+            Fill(chunk, cursors);
             var chars = chunk.Sum(l => (long)l.Text.Length);
             Mask(chunk);
             var sent = await SendAsync(chunk, cursors);
@@ -195,9 +192,10 @@ public sealed class LogShipper : ISandboxOutput
         }
     }
 
-    /// <summary>Moves lines into the chunk up to its line and byte caps (a first line always fits); returns its bytes.</summary>
-    private int Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors, int bytes)
+    /// <summary>Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits).</summary>
+    private void Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors)
     {
+        var bytes = 0;
         while (chunk.Count < MaxChunkLines && _lines.Reader.TryPeek(out var next))
         {
             var size = Encoding.UTF8.GetByteCount(next.Line.Text) + 64;
@@ -207,7 +205,6 @@ public sealed class LogShipper : ISandboxOutput
             cursors.Add(next.After);
             bytes += size;
         }
-        return bytes;
     }
 
     private static LogCheckpoint Checkpoint(long line, OutputCursor cursor) => new(line, cursor.Stdout, cursor.Stderr);

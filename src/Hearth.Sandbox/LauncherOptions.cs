@@ -11,6 +11,10 @@ public sealed class LauncherOptions
     /// <summary>Longer lines are delivered in pieces of this many bytes.</summary>
     public int MaxLineBytes { get; init; } = LineReader.DefaultMaxLineBytes;
 
-    /// <summary>How long output may keep flowing after the command has exited and its tree was killed.</summary>
+    /// <summary>
+    /// After the command has exited and its tree was killed: how long its processes may take to go, and how long the
+    /// output sink may take no piece at all before the rest of the output is left undelivered (a sink that keeps taking
+    /// pieces is waited for).
+    /// </summary>
     public TimeSpan OutputDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -244,6 +244,44 @@ public sealed class CommonDriverTests : SandboxTestBase
         Assert.Empty(Directory.EnumerateFileSystemEntries(ScratchRoot));
     }
 
+    [Fact]
+    public async Task A_slow_sink_that_keeps_taking_lines_gets_every_line_however_long_past_the_drain_timeout()
+    {
+        // The command exits at once; its 1,000 lines take the sink about two seconds, eight drain timeouts.
+        var driver = new ProcessDriver(new ProcessDriverOptions
+        {
+            Cgroups = new CgroupOptions { Mode = CgroupMode.Disabled },
+            Launcher = new LauncherOptions { OutputDrainTimeout = TimeSpan.FromMilliseconds(250) },
+        });
+        var output = new SlowOutput(TimeSpan.FromMilliseconds(2));
+        await using var sandbox = await driver.StartAsync(Sh("seq 1 1000"), output, CancellationToken.None);
+
+        var exit = await sandbox.WaitAsync(CancellationToken.None);
+
+        Assert.Equal(0, exit.ExitCode);
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => i.ToString()), output.Lines);
+    }
+
+    /// <summary>A sink behind something slow: it takes each line, after a pause.</summary>
+    private sealed class SlowOutput(TimeSpan pause) : ISandboxOutput
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_lines) return [.. _lines];
+            }
+        }
+
+        public async ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken)
+        {
+            await Task.Delay(pause, cancellationToken);
+            lock (_lines) _lines.Add(line);
+        }
+    }
+
     private sealed class FailingOutput : ISandboxOutput
     {
         public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>

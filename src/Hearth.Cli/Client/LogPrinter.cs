@@ -10,8 +10,9 @@ namespace Hearth.Cli.Client;
 /// <param name="onlyStep">The one step asked for (`logs --step`): its own lines need no prefix; a group's steps' lines do.</param>
 public sealed class LogPrinter(OutputFormat format, bool prefixSteps = false, string? onlyStep = null) : IDisposable
 {
-    private readonly StreamWriter _out = new(Console.OpenStandardOutput()) { AutoFlush = false };
-    private readonly StreamWriter _err = new(Console.OpenStandardError()) { AutoFlush = false };
+    // 64 KiB buffers: a 10 MB log is a few hundred writes to the terminal or pipe, not ten thousand.
+    private readonly StreamWriter _out = new(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
+    private readonly StreamWriter _err = new(Console.OpenStandardError(), bufferSize: 64 * 1024) { AutoFlush = false };
 
     public void Write(LogLineView line)
     {

@@ -35,13 +35,16 @@ public static class LogsCommand
                 }
                 throw new CliException($"the log stream of run {runId} ended without its end event", ExitCodes.PlatformFailure);
             }
+            // The next page is asked for before this one is printed: the server reads it while the CLI writes.
+            var fetching = client.LogPageAsync(runId, start, ct, only);
             while (true)
             {
-                var page = await client.LogPageAsync(runId, start, ct, only);
+                var page = await fetching;
+                var last = page.Lines.Count == 0 || page.Complete;
+                if (!last) fetching = client.LogPageAsync(runId, page.Next, ct, only);
                 foreach (var line in page.Lines) printer.Write(line);
                 printer.Flush();
-                if (page.Lines.Count == 0 || page.Complete) return 0;
-                start = page.Next;
+                if (last) return 0;
             }
         });
         return command;

@@ -180,15 +180,7 @@ internal sealed class RunningSandbox : ISandbox
             _exitedAt = _time.GetUtcNow();
             _treeGone.TrySetResult();
         }
-        try
-        {
-            await Task.WhenAll(_stdout, _stderr).WaitAsync(_options.OutputDrainTimeout, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The sink is stuck: stop handing it pieces (the bytes are in the files).
-            _lifetime.Cancel();
-        }
+        await DrainAsync().ConfigureAwait(false);
 
         var oom = exitCode != 0 && (_launch.Cgroup?.OomKilled() ?? false);
         int? signal = exitCode is > 128 and <= 128 + MaxSignal ? exitCode - 128 : null;
@@ -197,6 +189,37 @@ internal sealed class RunningSandbox : ISandbox
             throw new IOException($"the sandbox's output sink failed: {failure.Message}", failure);
         }
         return new SandboxExit(exitCode, signal, oom);
+    }
+
+    /// <summary>
+    /// Lets the tails hand the sink what the command wrote before it exited. A slow sink (a log shipper behind a busy
+    /// server, a million lines written at once) is waited for as long as it keeps taking pieces: its lines are not cut
+    /// off by a deadline. Only a sink that takes nothing for <see cref="LauncherOptions.OutputDrainTimeout"/> is taken
+    /// for stuck and handed nothing more (the bytes stay in the files).
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        var tails = Task.WhenAll(_stdout, _stderr);
+        var delivered = _output.Delivered;
+        while (true)
+        {
+            try
+            {
+                await tails.WaitAsync(_options.OutputDrainTimeout, _time).ConfigureAwait(false);
+                return;
+            }
+            catch (TimeoutException)
+            {
+                var now = _output.Delivered;
+                if (now != delivered)
+                {
+                    delivered = now;
+                    continue;
+                }
+                _lifetime.Cancel();
+                return;
+            }
+        }
     }
 
     /// <summary>Sends a signal to every process of the sandbox the agent can find.</summary>

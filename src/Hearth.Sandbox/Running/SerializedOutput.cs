@@ -9,8 +9,12 @@ internal sealed class SerializedOutput(ISandboxOutput sink) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Exception? _failure;
+    private long _delivered;
 
     public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Pieces the sink has taken so far: whether a slow sink still makes progress.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
 
     public async ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
     {
@@ -20,6 +24,7 @@ internal sealed class SerializedOutput(ISandboxOutput sink) : IDisposable
             if (_failure is null)
             {
                 await sink.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _delivered);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

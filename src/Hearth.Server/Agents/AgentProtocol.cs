@@ -87,7 +87,7 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var lines = await masks.MaskAsync(taskId, chunk.Lines ?? [], ct);
         var result = await store.AppendLogsAsync(taskId, chunk.Epoch, chunk.Offset, lines, ct);
         if (result.Gap) return ProtocolResult<LogChunkView>.Gap(result.NextOffset);
-        if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
+        if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Lines(runId));
         return Written(result.Status, new LogChunkView(result.NextOffset), "logs");
     }
 

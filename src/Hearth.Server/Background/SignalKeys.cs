@@ -4,7 +4,13 @@ public static class SignalKeys
 {
     public const string Work = "work";
 
-    public static string Run(string runId) => "run:" + runId;
+    /// <summary>A run or one of its tasks changed state (or gained a line of Hearth's own).</summary>
+    public static string Run(string runId) => RunPrefix + runId;
+
+    public const string RunPrefix = "run:";
+
+    /// <summary>An agent's lines were added to a run's log: wakes its followers, not what watches its state.</summary>
+    public static string Lines(string runId) => "lines:" + runId;
 
     public static string Stop(string taskId) => "stop:" + taskId;
 

@@ -45,7 +45,8 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
         var buffer = new StringBuilder();
         while (!ct.IsCancellationRequested)
         {
-            var changed = signals.Prepare(SignalKeys.Run(run.Id));
+            // New lines of an agent's, or a change of the run's state (its end, a line of Hearth's own).
+            var changed = Task.WhenAny(signals.Prepare(SignalKeys.Lines(run.Id)), signals.Prepare(SignalKeys.Run(run.Id)));
             var lines = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, ct);
             if (lines.Count > 0)
             {
@@ -71,6 +72,8 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
                 var end = new LogEndView(current.Id, current.State, current.ExitCode, current.Reason, next);
                 await response.WriteAsync($"event: end\ndata: {HearthJson.Serialize(end)}\n\n", ct);
                 await response.Body.FlushAsync(ct);
+                // No lines come after the end: the run's other followers read theirs, and no line waiter is left behind.
+                signals.PulseHere(SignalKeys.Lines(run.Id));
                 return;
             }
             if (taskIds is null && next < current.LogLines) continue;

@@ -79,23 +79,44 @@ public abstract partial class SqlRunStore
         CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
+        // A run has a few tasks and a log may have millions of lines: the steps' names are read once, not joined per line.
+        var steps = await StepNamesAsync(connection, runId, ct);
         var names = taskIds?.Select((_, i) => $"@t{i}").ToList();
-        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND l.task_id IN ({string.Join(", ", names)})";
+        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND task_id IN ({string.Join(", ", names)})";
         await using var command = Command(connection, null,
             $"""
-            SELECT l.seq, l.time, l.stream, l.text, l.attempt, l.task_id, CASE WHEN t.kind = 'workflow_step' THEN t.name END
-            FROM log_lines l LEFT JOIN tasks t ON t.id = l.task_id
-            WHERE l.run_id = @run AND l.seq >= @from{filter} ORDER BY l.seq LIMIT @limit;
+            SELECT seq, time, stream, text, attempt, task_id FROM log_lines
+            WHERE run_id = @run AND seq >= @from{filter} ORDER BY seq LIMIT @limit;
             """,
             [("@run", runId), ("@from", from), ("@limit", limit), .. (taskIds ?? []).Select((t, i) => ($"@t{i}", (object?)t))]);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var lines = new List<LogLine>();
+        var lines = new List<LogLine>(Math.Min(limit, 10_000));
+        string? lastTask = null;
+        string? lastStep = null;
         while (await reader.ReadAsync(ct))
         {
+            var task = Text(reader, 5);
+            // Lines come in runs of one task's: its id and step are looked up once per run, and shared.
+            if (task is not null && task != lastTask)
+            {
+                lastTask = task;
+                lastStep = steps.GetValueOrDefault(task);
+            }
             lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2),
-                reader.GetString(3), reader.GetInt32(4), Text(reader, 5), Text(reader, 6)));
+                reader.GetString(3), reader.GetInt32(4), task is null ? null : lastTask, task is null ? null : lastStep));
         }
         return lines;
+    }
+
+    /// <summary>The names of a run's workflow steps by task id (empty for any other run).</summary>
+    private static async Task<Dictionary<string, string>> StepNamesAsync(DbConnection connection, string runId, CancellationToken ct)
+    {
+        await using var command = Command(connection, null,
+            "SELECT id, name FROM tasks WHERE run_id = @run AND kind = 'workflow_step';", ("@run", runId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var steps = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct)) steps[reader.GetString(0)] = reader.GetString(1);
+        return steps;
     }
 
     /// <summary>Writes a line of Hearth's own into the run's log, numbered like any other. The run's row must be locked.</summary>
