@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Hearth.Core.Api;
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
@@ -34,17 +35,26 @@ public sealed class RecoveryTests
     [Fact]
     public async Task A_sandbox_whose_lease_expired_while_no_agent_ran_is_stopped_and_destroyed()
     {
-        // A short lease on the real clock: the server's rescuer runs on timers a fake clock would have to drive one by one.
-        await using var harness = await AgentHarness.StartAsync(configure: o => o with
-        {
-            LeaseTtl = TimeSpan.FromSeconds(2),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(500),
-            RescueInterval = TimeSpan.FromMilliseconds(200),
-        });
-        var (run, _, sandbox) = await EarlierAgentStartsAsync(harness, "bubblewrap", "echo one; sleep 60; echo never");
+        // The server's clock is a fake one: the lease runs out when the test moves it, not after a wait. The agent
+        // started afterwards keeps the real clock (it only has to find that the lease is gone).
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var ttl = TimeSpan.FromMinutes(5);
+        await using var harness = await AgentHarness.StartAsync(time, o => o with { LeaseTtl = ttl, RescueInterval = TimeSpan.FromSeconds(10) });
+        var (run, _, sandbox) = await EarlierAgentStartsAsync(harness, "bubblewrap", "echo one; sleep 600; echo never", time);
         var bwrap = sandbox.Pid;
 
-        await AgentHarness.UntilAsync(async () => (await harness.GetRunAsync(run.Id)).EndedAt is not null, "the expired lease ends the run");
+        time.Advance(ttl - TimeSpan.FromSeconds(30));
+        Assert.Null((await harness.GetRunAsync(run.Id)).EndedAt);
+        // The clock moves one rescue interval a poll: past the lease's end, a tick of the rescuer ends the one-attempt
+        // run (a tick that re-arms its timer after a step would otherwise wait for a step that never comes).
+        await AgentHarness.UntilAsync(async () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            return (await harness.GetRunAsync(run.Id)).EndedAt is not null;
+        }, "the expired lease ends the run");
+        Assert.True(time.GetUtcNow() - run.CreatedAt >= ttl, "the run ended before its lease ran out");
+        Assert.NotNull(Alive(bwrap));
+
         harness.StartAgent();
         await AgentHarness.UntilAsync(() => Task.FromResult(harness.Journal.Load().Records.Count == 0), "the record is removed");
 
@@ -74,7 +84,8 @@ public sealed class RecoveryTests
     }
 
     /// <summary>Leases the task of a new run, starts its sandbox and writes its record, as an agent does before it dies.</summary>
-    private static async Task<(RunView Run, Assignment Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(AgentHarness harness, string driver, string script)
+    private static async Task<(RunView Run, Assignment Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(
+        AgentHarness harness, string driver, string script, TimeProvider? time = null)
     {
         var api = harness.ApiClient(out var http);
         using var _ = http;
@@ -94,7 +105,7 @@ public sealed class RecoveryTests
         };
         // The earlier agent's own sink: it dies before it ships anything but the first line.
         var sandbox = await AgentHarness.Driver(driver).StartAsync(spec, new Dropped(), CancellationToken.None);
-        var startedAt = DateTimeOffset.UtcNow;
+        var startedAt = (time ?? TimeProvider.System).GetUtcNow();
         await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt), CancellationToken.None);
         var buffer = new byte[4];
         await AgentHarness.UntilAsync(async () => await sandbox.ReadOutputAsync(OutputStream.Stdout, 0, buffer, CancellationToken.None) == 4,
