@@ -25,7 +25,7 @@ packages=(
   skopeo umoci    # the tests build and push images into a local registry with them
   docker-registry # the tests' local registry
   busybox-static  # the tests' image contents and upstream httpd
-  gcc libc6-dev   # the seccomp test builds a static program that calls ptrace; clang or gcc links the Native AOT CLI
+  gcc libc6-dev   # ./hearth links the Native AOT CLI with them (the native CLI tests and the benchmarks run it)
   postgresql      # the tests' throwaway clusters (initdb, pg_ctl, postgres)
   python3         # this script's closing line
   nodejs          # npm and node: the OpenAPI documents' linter and type generator (tools/openapi)

@@ -149,43 +149,6 @@ public class OciDriverTests(RegistryFixture fixture)
     }
 
     [Fact]
-    public async Task The_seccomp_filter_refuses_ptrace_that_the_same_container_may_call_without_it()
-    {
-        // PTRACE_TRACEME needs no capability, so only the filter can refuse it; busybox has no tool that calls ptrace,
-        // so the test builds one (static, so it runs in any image) and adds it as a layer.
-        var work = fixture.NewDirectory("hearth-ptrace");
-        var source = Path.Combine(work, "traceme.c");
-        await File.WriteAllTextAsync(source, """
-            #include <errno.h>
-            #include <stdio.h>
-            #include <string.h>
-            #include <sys/ptrace.h>
-            int main(void) {
-                if (ptrace(PTRACE_TRACEME, 0, 0, 0) == -1) { printf("refused: %s\n", strerror(errno)); return 1; }
-                printf("traced\n");
-                return 0;
-            }
-            """);
-        var binary = Path.Combine(work, "traceme");
-        await Tools.RunAsync("gcc", "-static", "-O1", "-o", binary, source);
-        var layer = new TarBuilder().HostFile("traceme", binary, (UnixFileMode)0b111_101_101).Build();
-        await fixture.Pusher.PushImageAsync("test/traceme", "1", [TarBuilder.Busybox().Build(), layer], new JsonObject());
-        var reference = $"{fixture.Registry.Host}/test/traceme:1";
-
-        var (refused, refusedOutput) = await RunAsync(reference, ["/traceme"]);
-        Assert.Equal(1, refused.ExitCode);
-        Assert.Equal(["refused: Operation not permitted"], refusedOutput.Stdout);
-
-        var unfiltered = NewDriver(new OciDriverOptions
-        {
-            StateRoot = fixture.NewDirectory("hearth-runc-state"), UserNamespace = UserNamespace, Seccomp = false,
-        }).Driver;
-        var (traced, tracedOutput) = await RunAsync(reference, ["/traceme"], driver: unfiltered);
-        Assert.True(traced.ExitCode == 0, string.Join('\n', tracedOutput.Stdout) + tracedOutput.Stderr);
-        Assert.Equal(["traced"], tracedOutput.Stdout);
-    }
-
-    [Fact]
     public async Task Each_run_gets_its_own_writable_layer_and_the_image_stays_unchanged()
     {
         var (driver, store) = NewDriver();
