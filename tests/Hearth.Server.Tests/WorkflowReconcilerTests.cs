@@ -50,6 +50,20 @@ public sealed class WorkflowReconcilerTests
         Assert.Equal(1, reconciler.Sweeps);
     }
 
+    [Fact]
+    public async Task Stopping_ends_the_reconciler_quietly_while_it_waits_for_a_change()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await TestServer.StartAsync(time: time);
+        var reconciler = server.Server.Services.GetRequiredService<WorkflowReconciler>();
+        await UntilAsync(() => Task.FromResult(reconciler.Sweeps >= 1), "the sweep at start");
+
+        await reconciler.StopAsync(CancellationToken.None);
+
+        // Canceled or faulted would be logged as the service's failure, and stop the host with it.
+        Assert.Equal(TaskStatus.RanToCompletion, reconciler.ExecuteTask!.Status);
+    }
+
     private static WorkflowPlan Plan() => new()
     {
         Name = "two.kdl",

@@ -61,6 +61,19 @@ public sealed class WorkflowReconciler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await ReconcileUntilStoppedAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping, also when the host is disposed without being stopped (a server that failed to start): an
+            // exception out of here would be logged as the service's failure and stop the host.
+        }
+    }
+
+    private async Task ReconcileUntilStoppedAsync(CancellationToken stoppingToken)
+    {
         var nextSweep = _time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
