@@ -139,6 +139,9 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
             Assert.False(Directory.Exists(spec.StateDirectoryOrDefault), $"records of {id} are left after a cancel at {after} ms");
             Assert.DoesNotContain(MountTable.MountPoints(), p => p.Contains(id, StringComparison.Ordinal));
             await Poll.UntilAsync(() => MarkedPids(id).Count == 0, Timeout, $"the processes of {id} gone after a cancel at {after} ms");
+            // The runtime makes the container's cgroups before its state: a cancel in between must not leave them.
+            Assert.DoesNotContain(Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup"),
+                h => Directory.Exists(Path.Combine(h, "hearth", id)));
         }
         Assert.True(cancelled > 0, "no start was cancelled");
     }

@@ -134,6 +134,14 @@ internal sealed class OciSandbox : ISandbox
                     failures.Add(new IOException($"{_runtime.Runtime} delete --force {_state.ContainerId} failed: {error}"));
             }
             await _resources.ReleaseAsync();
+            // A runtime killed while it made the container (a cancelled start) leaves its cgroups without a state
+            // directory, so no `delete` removes them.
+            foreach (var cgroup in Hearth.Sandbox.Reaping.SandboxCgroups.Existing(_state.CgroupsPath))
+                await Hearth.Sandbox.Reaping.SandboxCgroups.RemoveTreeAsync(cgroup, _time, CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            failures.Add(e);
         }
         catch (AggregateException e)
         {

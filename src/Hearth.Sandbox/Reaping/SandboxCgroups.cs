@@ -63,7 +63,19 @@ public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/f
         }
     }
 
-    private async Task RemoveAsync(string cgroup, CancellationToken cancellationToken)
+    private Task RemoveAsync(string cgroup, CancellationToken cancellationToken) => RemoveTreeAsync(cgroup, time, cancellationToken);
+
+    /// <summary>The directories a sandbox's cgroups path names, in every mounted hierarchy where it exists.</summary>
+    internal static IReadOnlyList<string> Existing(string cgroupsPath, string mountRoot = "/sys/fs/cgroup")
+    {
+        var mounts = CgroupMounts.Read(mountRoot);
+        var relative = cgroupsPath.TrimStart('/');
+        return mounts.V1ByController.Values.Select(h => h.MountPoint).Concat(mounts.V2 is { } v2 ? [v2.MountPoint] : [])
+            .Distinct(StringComparer.Ordinal).Select(m => Path.Combine(m, relative)).Where(Directory.Exists).ToList();
+    }
+
+    /// <summary>Kills what is left in a cgroup and below it, then removes the directories, deepest first.</summary>
+    internal static async Task RemoveTreeAsync(string cgroup, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(cgroup)) return;
         var below = Directory.EnumerateDirectories(cgroup, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(cgroup).ToList();
