@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Registry;
+using Hearth.Sandbox.Oci.Runtime;
+using Hearth.Sandbox.Running;
+
+namespace Hearth.Sandbox.MicroVm;
+
+/// <summary>
+/// The <c>microvm</c> sandbox driver: a fresh QEMU <c>microvm</c> per task, booted from a guest kernel and a root disk
+/// made from an image in the <see cref="ImageStore"/>, with KVM where it works and software emulation (TCG) elsewhere.
+/// </summary>
+public sealed partial class MicroVmDriver : ISandboxDriver
+{
+    private readonly MicroVmDriverOptions _options;
+    private readonly ImageStore _images;
+    private readonly TimeProvider _time;
+    private readonly SandboxLauncher _launcher = new(new LauncherOptions());
+    private readonly RootDisks _disks;
+    private readonly Lazy<string> _accelerator;
+
+    public MicroVmDriver(MicroVmDriverOptions options, ImageStore images, TimeProvider time)
+    {
+        _options = options;
+        _images = images;
+        _time = time;
+        _disks = new RootDisks(options);
+        _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
+    }
+
+    public string Name => "microvm";
+
+    /// <summary>"qemu-kvm" or "qemu-tcg" (software emulation: functional, far slower than KVM).</summary>
+    public string Backend => "qemu-" + _accelerator.Value;
+
+    public DriverCapabilities Capabilities { get; } = new(
+        FilesystemIsolation.Vm,
+        NetworkModes: ["none"],
+        Ports: false,
+        Signals: true,
+        Exec: false,
+        Recover: true,
+        Limits: ["cpu", "memory"]);
+
+    public DriverFingerprint Fingerprint()
+    {
+        GuestKernel kernel;
+        string accelerator;
+        try
+        {
+            kernel = GuestKernel.Find(_options.KernelPath, _options.ModulesRoot);
+            kernel.ModuleFiles();
+            accelerator = _accelerator.Value;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException)
+        {
+            return DriverFingerprint.Unhealthy(e.Message);
+        }
+        if (!File.Exists(_options.BusyboxPath)) return DriverFingerprint.Unhealthy($"no static busybox at {_options.BusyboxPath} (install busybox-static)");
+        string qemuVersion;
+        try
+        {
+            var (code, output) = Tool.RunAsync(_options.QemuPath, ["--version"], CancellationToken.None).GetAwaiter().GetResult();
+            if (code != 0) return DriverFingerprint.Unhealthy($"{_options.QemuPath} --version failed: {output}");
+            qemuVersion = QemuVersionPattern().Match(output) is { Success: true } m ? m.Groups[1].Value : "unknown";
+            foreach (var tool in new[] { _options.QemuImgPath, _options.MkfsPath })
+            {
+                if (Tool.RunAsync(tool, ["-V"], CancellationToken.None).GetAwaiter().GetResult().Code is not (0 or 1))
+                    return DriverFingerprint.Unhealthy($"{tool} does not run");
+            }
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return DriverFingerprint.Unhealthy($"a tool of the microvm driver is missing (qemu-system-x86, qemu-utils, e2fsprogs): {e.Message}");
+        }
+        return new DriverFingerprint(true, null, new Dictionary<string, string>
+        {
+            ["driver.microvm"] = "1",
+            ["driver.microvm.backend"] = "qemu-" + accelerator,
+            ["driver.microvm.qemu.version"] = qemuVersion,
+            ["driver.microvm.kernel"] = kernel.Version,
+        });
+    }
+
+    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = MicroVmHandle.From(handle);
+        var files = SandboxFiles.Open(state.StateDirectory);
+        if (!state.Monitor.IsAlive() && files.RecordedExitCode() is null)
+            throw new SandboxRecoveryException($"VM {state.SandboxId} is gone and its monitor recorded no exit code");
+        return Task.FromResult<ISandbox>(Adopt(state, files, output, from));
+    }
+
+    public async Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = MicroVmHandle.From(handle);
+        var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
+        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
+        await using var sandbox = Adopt(state, files, NoOutput.Instance, end);
+    }
+
+    private MicroVmSandbox Adopt(MicroVmHandle state, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>
+        new(new AdoptedProcess(state.Monitor, () => files.RecordedExitCode() ?? 137, _time), state, new GuestChannel(state.ControlSocket),
+            files, output, from, _launcher.Options, _time);
+
+    public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        if (!SandboxIdPattern().IsMatch(spec.SandboxId)) throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid VM name");
+        if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
+        if (spec.Network || spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver has no network yet: a VM runs without one");
+        var memory = spec.Limits.MemoryBytes ?? _options.DefaultMemoryBytes;
+        if (memory < _options.MinimumMemoryBytes)
+            throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {memory >> 20} MiB asked");
+        var cpus = (int)Math.Clamp(Math.Ceiling(spec.Limits.Cpus ?? 1), 1, 64);
+
+        GuestKernel kernel;
+        string initramfs;
+        try
+        {
+            kernel = GuestKernel.Find(_options.KernelPath, _options.ModulesRoot);
+            initramfs = BootImage.Ensure(Path.Combine(_options.CacheDirectory, "boot"), kernel, _options.BusyboxPath);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            throw new SandboxStartException($"cannot prepare the guest kernel: {e.Message}", e);
+        }
+        var image = await GetImageAsync(spec, cancellationToken);
+        var plan = ImageProcessResolver.Resolve(image, spec);
+        var baseDisk = await BaseDiskAsync(spec, image, cancellationToken);
+
+        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var layout = new VmLayout(scratch.Root);
+        if (Encoding.UTF8.GetByteCount(layout.ControlSocket) > VmLayout.MaxSocketPath)
+        {
+            scratch.Delete();
+            throw new SandboxStartException($"the scratch root {spec.ScratchRoot} is too long for the VM's control socket ({layout.ControlSocket})");
+        }
+        SandboxFiles files;
+        try
+        {
+            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
+        }
+        catch
+        {
+            scratch.Delete();
+            throw;
+        }
+        MicroVmSandbox? sandbox = null;
+        try
+        {
+            await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
+            var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
+                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, cpus, memory);
+            var launch = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
+                VmMonitor.Environment(spec.SandboxId, spec.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
+            var startedAt = _time.GetUtcNow();
+            var clock = Stopwatch.StartNew();
+            var channel = new GuestChannel(layout.ControlSocket);
+            await _launcher.StartAsync(launch, monitor =>
+            {
+                var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
+                var state = new MicroVmHandle(spec.SandboxId, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
+                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot), Backend);
+                return sandbox = new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time);
+            }, cancellationToken);
+            await BootAsync(sandbox!, channel, layout, plan, spec, cancellationToken);
+            MicroVmMetrics.Booted(Backend, clock.Elapsed);
+            return sandbox!;
+        }
+        catch
+        {
+            if (sandbox is not null)
+            {
+                await sandbox.AbortAsync();
+            }
+            else
+            {
+                scratch.Delete();
+                files.Delete();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Connects to the control port, records QEMU's pid, sends the task, waits until the guest runs it.</summary>
+    private async Task BootAsync(MicroVmSandbox sandbox, GuestChannel channel, VmLayout layout, ProcessPlan plan, SandboxSpec spec,
+        CancellationToken cancellationToken)
+    {
+        using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        boot.CancelAfter(_options.BootTimeout);
+        try
+        {
+            await channel.ConnectAsync(() => sandbox.MonitorExited, _time, boot.Token);
+            if (File.Exists(layout.QemuPidFile) && int.TryParse(File.ReadAllText(layout.QemuPidFile).Trim(), out var qemuPid)
+                && ProcessIdentity.Of(qemuPid) is { } qemu)
+                sandbox.Update(sandbox.State with { Qemu = qemu });
+            await channel.SendAsync(TaskFrames(plan, spec), boot.Token);
+            while (!sandbox.CommandStarted())
+            {
+                if (sandbox.MonitorExited)
+                {
+                    if (sandbox.CommandStarted()) break;
+                    throw new SandboxStartException($"the VM ended before its command ran: {sandbox.FailureTail()}");
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(25), _time, boot.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SandboxStartException($"the VM did not start its command within {_options.BootTimeout} ({Backend}): {sandbox.FailureTail()}");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new SandboxStartException($"QEMU did not start: {sandbox.FailureTail()} ({e.Message})");
+        }
+    }
+
+    /// <summary>A fresh identity (hostname, machine-id, random seed), the working directory and user, the environment, argv.</summary>
+    private static string TaskFrames(ProcessPlan plan, SandboxSpec spec)
+    {
+        var frames = new StringBuilder();
+        frames.Append(GuestChannel.Frame("hostname", spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63]));
+        frames.Append(GuestChannel.Frame("machine-id", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() + "\n"));
+        frames.Append(GuestChannel.Frame("seed", RandomNumberGenerator.GetBytes(64)));
+        frames.Append(GuestChannel.Frame("cwd", plan.WorkingDirectory));
+        if (plan.Uid != 0 || plan.Gid != 0)
+            frames.Append(GuestChannel.Frame("user", plan.Uid.ToString(CultureInfo.InvariantCulture) + ":" + plan.Gid.ToString(CultureInfo.InvariantCulture)));
+        foreach (var variable in plan.Env) frames.Append(GuestChannel.Frame("env", variable));
+        foreach (var argument in plan.Args) frames.Append(GuestChannel.Frame("arg", argument));
+        frames.Append("run -\n");
+        return frames.ToString();
+    }
+
+    private async Task<StoredImage> GetImageAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
+            var progress = spec.Status is { } status ? new PullStatus(spec.Image!, status) : null;
+            return await _images.GetAsync(spec.Image!, policy, ids: null, progress, cancellationToken);
+        }
+        catch (ImageNotStoredException e)
+        {
+            throw new SandboxStartException(e.Message, e);
+        }
+        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
+        {
+            throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The image's ext4 disk, built on first use under a lease, so the store's GC keeps the rootfs while it is read.</summary>
+    private async Task<string> BaseDiskAsync(SandboxSpec spec, StoredImage image, CancellationToken cancellationToken)
+    {
+        using var lease = _images.AcquireLease(image, spec.SandboxId);
+        try
+        {
+            return await _disks.EnsureAsync(image.ManifestDigest.Hex, image.RootfsPath, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SandboxStartException($"cannot make the root disk of {spec.Image}: {e.Message}", e);
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    private static partial Regex SandboxIdPattern();
+
+    [GeneratedRegex(@"version\s+([0-9][^\s]*)")]
+    private static partial Regex QemuVersionPattern();
+}

@@ -1,0 +1,217 @@
+using Hearth.Sandbox.Running;
+
+namespace Hearth.Sandbox.MicroVm;
+
+/// <summary>
+/// One task's VM, started by this agent or recovered from an earlier one. Its monitor (<see cref="VmMonitor"/>) runs
+/// QEMU and records the end; the guest writes the command's output through virtio-serial ports straight into the
+/// sandbox's files, followed from a byte offset like every driver's (<see cref="OutputTail"/>). Signals go into the
+/// guest over the control port; the power is cut (QEMU killed) after a stop's grace. Dispose removes the VM, its
+/// overlay disk, socket and logs (the scratch directory) and its records.
+/// </summary>
+internal sealed class MicroVmSandbox : ISandbox
+{
+    private static readonly TimeSpan StuckMonitor = TimeSpan.FromSeconds(30);
+
+    private readonly ISandboxProcess _monitor;
+    private readonly MicroVmHandle _state;
+    private readonly GuestChannel _channel;
+    private readonly SandboxFiles _files;
+    private readonly SerializedOutput _output;
+    private readonly LauncherOptions _launcher;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _stdout;
+    private readonly Task _stderr;
+    private readonly Task<SandboxExit> _completion;
+    private DateTimeOffset? _exitedAt;
+    private int _disposed;
+
+    public MicroVmSandbox(ISandboxProcess monitor, MicroVmHandle state, GuestChannel channel, SandboxFiles files, ISandboxOutput output,
+        OutputCursor from, LauncherOptions launcher, TimeProvider time)
+    {
+        _monitor = monitor;
+        _state = state;
+        _channel = channel;
+        _files = files;
+        _output = new SerializedOutput(output);
+        _launcher = launcher;
+        _time = time;
+        Handle = state.ToHandle();
+        _stdout = new OutputTail(files, OutputStream.Stdout, from.Stdout, launcher.MaxLineBytes, _output, time).RunAsync(_ended.Task, _lifetime.Token);
+        _stderr = new OutputTail(files, OutputStream.Stderr, from.Stderr, launcher.MaxLineBytes, _output, time).RunAsync(_ended.Task, _lifetime.Token);
+        _completion = CompleteAsync();
+    }
+
+    public SandboxHandle Handle { get; private set; }
+
+    /// <summary>The monitor's pid.</summary>
+    public int Pid => _monitor.Pid;
+
+    internal bool MonitorExited => _monitor.HasExited;
+
+    internal MicroVmHandle State => _state;
+
+    internal GuestChannel Channel => _channel;
+
+    /// <summary>The handle once QEMU's pid is known (it writes its pid file early in its start).</summary>
+    internal void Update(MicroVmHandle state) => Handle = state.ToHandle();
+
+    /// <summary>The guest has started the command (it says so on its status port).</summary>
+    internal bool CommandStarted() => File.Exists(_files.StatusPath) && File.ReadAllText(_files.StatusPath).Contains("\"started\"", StringComparison.Ordinal);
+
+    public async Task SignalAsync(int signal, CancellationToken cancellationToken)
+    {
+        if (_completion.IsCompleted) return;
+        try
+        {
+            await _channel.SignalAsync(signal, () => _monitor.HasExited, _time, cancellationToken);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
+        {
+            if (!_monitor.HasExited) throw new IOException($"cannot signal VM {_state.SandboxId}: {e.Message}", e);
+        }
+    }
+
+    public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var done = _completion.IsCompleted;
+        return Task.FromResult(new SandboxStatus(done ? SandboxPhase.Exited : SandboxPhase.Running, Pid, _state.StartedAt, _exitedAt,
+            _completion.IsCompletedSuccessfully ? _completion.Result : null, null,
+            _files.Length(OutputStream.Stdout), _files.Length(OutputStream.Stderr)));
+    }
+
+    public Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken) =>
+        throw new SandboxCapabilityException("the microvm driver cannot exec into a running VM yet");
+
+    public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _files.ReadAsync(stream, offset, buffer, cancellationToken);
+
+    public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => _completion.WaitAsync(cancellationToken);
+
+    /// <summary>The signal goes to the command's process group in the guest; after <paramref name="grace"/> the power is cut.</summary>
+    public async Task StopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        if (_completion.IsCompleted) return;
+        if (signal != StopSignal.Kill)
+        {
+            try
+            {
+                await SignalAsync((int)signal, cancellationToken);
+                await Task.WhenAny(_completion).WaitAsync(grace, _time, cancellationToken);
+                return;
+            }
+            catch (Exception e) when (e is TimeoutException or IOException)
+            {
+            }
+        }
+        PowerOff();
+        await Task.WhenAny(_completion).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Kills QEMU (the monitor then records 137); the whole monitor session when QEMU's pid is not known.</summary>
+    private void PowerOff()
+    {
+        if (_state.Qemu is { } qemu && qemu.IsAlive()) Native.Kill(qemu.Pid, Native.SigKill);
+        else if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (!_completion.IsCompleted) PowerOff();
+        await Task.WhenAny(_completion, Task.Delay(StuckMonitor, _time));
+        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        _lifetime.Cancel();
+        await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default);
+        await _channel.DisposeAsync();
+        var failures = new List<Exception>();
+        foreach (var remove in new Action[] { () => ScratchDirectory.Reopen(_state.Scratch, owned: true).Delete(), _files.Delete })
+        {
+            try
+            {
+                remove();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures.Add(e);
+            }
+        }
+        _monitor.Dispose();
+        _output.Dispose();
+        _lifetime.Dispose();
+        if (failures.Count > 0) throw new AggregateException($"VM {_state.SandboxId} cleanup left something behind", failures);
+    }
+
+    /// <summary>Undoes a start that failed or was cancelled: the VM is killed at once, then removed as on dispose.</summary>
+    internal ValueTask AbortAsync()
+    {
+        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        return DisposeAsync();
+    }
+
+    /// <summary>Why a VM ended before its command ran: the end of QEMU's log and of the guest's console.</summary>
+    internal string FailureTail()
+    {
+        var layout = new VmLayout(_state.Scratch);
+        return string.Join(" | ", new[] { Tail(layout.QemuLog), Tail(layout.Console) }.Where(t => t.Length > 0));
+    }
+
+    private static string Tail(string path)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).TakeLast(3);
+            return string.Join(" / ", lines).Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private async Task<SandboxExit> CompleteAsync()
+    {
+        try
+        {
+            await _monitor.Exited.ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // A recovered monitor gone without a recorded exit: the VM's end is unknown; reported as killed.
+        }
+        finally
+        {
+            // QEMU is gone: nothing writes the output files any more.
+            _exitedAt = _time.GetUtcNow();
+            _ended.TrySetResult();
+        }
+        try
+        {
+            await Task.WhenAll(_stdout, _stderr).WaitAsync(_launcher.OutputDrainTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _lifetime.Cancel();
+        }
+        var code = _files.RecordedExitCode() ?? 137;
+        int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
+        if (_output.Failure is { } failure) throw new IOException($"the sandbox's output sink failed: {failure.Message}", failure);
+        return new SandboxExit(code, signal, code != 0 && GuestOomKilled());
+    }
+
+    /// <summary>The guest kernel's OOM killer says so on the console (an error-level message, printed under <c>quiet</c>).</summary>
+    private bool GuestOomKilled()
+    {
+        try
+        {
+            return File.ReadAllText(new VmLayout(_state.Scratch).Console).Contains("Out of memory: Killed process", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

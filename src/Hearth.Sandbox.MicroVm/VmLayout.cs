@@ -1,0 +1,18 @@
+namespace Hearth.Sandbox.MicroVm;
+
+/// <summary>A VM's files in its scratch directory (<c>SCRATCH_ROOT/SANDBOX_ID</c>), all removed with the sandbox.</summary>
+internal sealed record VmLayout(string Scratch)
+{
+    /// <summary>A Unix socket's path must fit in sockaddr_un's 108 bytes, terminator included.</summary>
+    public const int MaxSocketPath = 107;
+
+    public string Overlay => Path.Combine(Scratch, "root.qcow2");
+
+    public string ControlSocket => Path.Combine(Scratch, "control.sock");
+
+    public string QemuPidFile => Path.Combine(Scratch, "qemu.pid");
+
+    public string QemuLog => Path.Combine(Scratch, "qemu.log");
+
+    public string Console => Path.Combine(Scratch, "console.log");
+}
