@@ -24,7 +24,10 @@ packages=(
   git             # the agent's checkouts; the tests' repositories and git daemon
   skopeo umoci    # the tests build and push images into a local registry with them
   docker-registry # the tests' local registry
-  busybox-static  # the tests' image contents and upstream httpd
+  busybox-static  # the tests' image contents and upstream httpd; the microvm driver's guest init
+  qemu-system-x86 qemu-utils  # the microvm driver: QEMU's microvm machine and qemu-img (task overlays)
+  linux-image-cloud-amd64     # the microvm driver's default guest kernel
+  e2fsprogs       # mkfs.ext4 -d: the microvm driver's root disks
   gcc libc6-dev   # ./hearth links the Native AOT CLI with them (the native CLI tests and the benchmarks run it)
   postgresql      # the tests' throwaway clusters (initdb, pg_ctl, postgres)
   python3         # this script's closing line

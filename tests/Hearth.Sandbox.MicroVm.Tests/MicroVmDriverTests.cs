@@ -42,7 +42,7 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
         }
         Assert.Equal(3, exit.ExitCode);
         var lines = output.Stdout.ToList();
-        Assert.Equal(6, lines.Count);
+        Assert.True(lines.Count == 5, string.Join(" | ", lines));
         Assert.EndsWith("-cloud-amd64", lines[0]);
         Assert.NotEqual(Environment.OSVersion.Version.ToString(), lines[0]);
         Assert.NotEqual((await Tools.RunAsync("uname", "-r")).Trim(), lines[0]);

@@ -4,6 +4,7 @@ using Hearth.Cli.Client;
 using Hearth.Core;
 using Hearth.Core.Labels;
 using Hearth.Sandbox;
+using Hearth.Sandbox.MicroVm;
 using Hearth.Sandbox.Oci;
 using Hearth.Sandbox.Oci.Reaping;
 using Hearth.Sandbox.Oci.Runtime;
@@ -98,6 +99,8 @@ public static class AgentCommand
         return command;
     }
 
+    private const string MicroVmDriverName = "microvm";
+
     public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
 
     /// <summary>Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it) make.</summary>
@@ -118,7 +121,7 @@ public static class AgentCommand
     public static Option<string?> DriversOption() => new("--drivers")
     {
         Description = "Drivers this agent may run, e.g. bubblewrap,oci (default: every sandboxing driver that works here; " +
-                      "process, which runs commands unsandboxed, only when named)",
+                      "process, which runs commands unsandboxed, and microvm, a VM per task, only when named)",
     };
 
     public static IReadOnlyList<string>? ParseDrivers(string? text)
@@ -146,7 +149,11 @@ public static class AgentCommand
                 MemoryLimitedRuntime = runtime.MemoryLimitedRuntime,
                 UserNamespace = userNamespace,
             }, images, TimeProvider.System);
-            drivers = new DriverSet([.. SandboxDrivers.CreateHostDrivers(), oci], options.AllowedDrivers, options.DefaultDriver);
+            List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
+            // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
+            if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
+                all.Add(new MicroVmDriver(new MicroVmDriverOptions { CacheDirectory = Path.Combine(images.RootDirectory, "microvm") }, images, TimeProvider.System));
+            drivers = new DriverSet(all, options.AllowedDrivers, options.DefaultDriver);
         }
         catch (ArgumentException e)
         {
