@@ -33,7 +33,7 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
             var read = await store.ReadLogsAsync(run.Id, taskIds, from, limit, page, ct);
             var next = read.Count > 0 ? read.LastSeq + 1 : Math.Max(from, 0);
             var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskIds is not null && read.Count < limit));
-            return new LogPageResult(page, page.Finish(next, complete, run.ExitCode));
+            return new LogPageResult(page, page.Finish(next, complete, run.ExitCode), next, complete);
         }
         catch
         {
