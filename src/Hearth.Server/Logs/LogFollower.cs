@@ -52,25 +52,20 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
 
         var next = from;
         var lastWrite = time.GetUtcNow();
-        var buffer = new StringBuilder();
+        using var events = new LogEventWriter();
         while (!ct.IsCancellationRequested)
         {
             // New lines of an agent's, or a change of the run's state (its end, a line of Hearth's own).
             var changed = Task.WhenAny(signals.Prepare(SignalKeys.Lines(run.Id)), signals.Prepare(SignalKeys.Run(run.Id)));
-            var lines = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, ct);
-            if (lines.Count > 0)
+            events.Clear();
+            var read = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, events, ct);
+            if (read.Count > 0)
             {
-                buffer.Clear();
-                foreach (var line in lines)
-                {
-                    buffer.Append("id: ").Append(line.Seq).Append("\nevent: line\ndata: ")
-                        .Append(HearthJson.Serialize(LogLineView.From(line))).Append("\n\n");
-                }
-                await response.WriteAsync(buffer.ToString(), ct);
+                await response.Body.WriteAsync(events.Written, ct);
                 await response.Body.FlushAsync(ct);
-                next = lines[^1].Seq + 1;
+                next = read.LastSeq + 1;
                 lastWrite = time.GetUtcNow();
-                if (lines.Count == PageSize) continue;
+                if (read.Count == PageSize) continue;
             }
 
             var current = await store.GetRunAsync(run.Id, ct);

@@ -16,18 +16,9 @@ public sealed class LogPageWriter : ILogLineSink, IDisposable
     private static readonly JsonEncodedText RunIdName = JsonEncodedText.Encode("run_id");
     private static readonly JsonEncodedText StatusName = JsonEncodedText.Encode("status");
     private static readonly JsonEncodedText LinesName = JsonEncodedText.Encode("lines");
-    private static readonly JsonEncodedText SeqName = JsonEncodedText.Encode("seq");
-    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
-    private static readonly JsonEncodedText StreamName = JsonEncodedText.Encode("stream");
-    private static readonly JsonEncodedText TextName = JsonEncodedText.Encode("text");
-    private static readonly JsonEncodedText StepName = JsonEncodedText.Encode("step");
     private static readonly JsonEncodedText NextName = JsonEncodedText.Encode("next");
     private static readonly JsonEncodedText CompleteName = JsonEncodedText.Encode("complete");
     private static readonly JsonEncodedText ExitCodeName = JsonEncodedText.Encode("exit_code");
-    // The streams' names as the wire spells them, taken from the one JSON shape rather than written out again.
-    private static readonly JsonEncodedText[] StreamNames = Enum.GetValues<LogStream>()
-        .Select(s => JsonEncodedText.Encode(HearthJson.Serialize(s).Trim('"'))).ToArray();
-    private static readonly int FirstStream = (int)Enum.GetValues<LogStream>().Min();
 
     private readonly PooledBufferWriter _buffer;
     private readonly Utf8JsonWriter _json;
@@ -43,16 +34,8 @@ public sealed class LogPageWriter : ILogLineSink, IDisposable
         _json.WriteStartArray(LinesName);
     }
 
-    public void Write(long seq, DateTimeOffset time, LogStream stream, string text, string? step)
-    {
-        _json.WriteStartObject();
-        _json.WriteNumber(SeqName, seq);
-        _json.WriteString(TimeName, time);
-        _json.WriteString(StreamName, StreamNames[(int)stream - FirstStream]);
-        _json.WriteString(TextName, text);
-        if (step is not null) _json.WriteString(StepName, step);
-        _json.WriteEndObject();
-    }
+    public void Write(long seq, DateTimeOffset time, LogStream stream, string text, string? step) =>
+        LogLineJson.Write(_json, seq, time, stream, text, step);
 
     /// <summary>Closes the page with where the next one starts; the bytes stay valid until this writer is disposed.</summary>
     public ReadOnlyMemory<byte> Finish(long next, bool complete, int? exitCode)

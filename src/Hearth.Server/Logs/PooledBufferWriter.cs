@@ -15,6 +15,9 @@ public sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte
 
     public void Advance(int count) => _written += count;
 
+    /// <summary>Empties the buffer for reuse; it keeps the capacity it grew to.</summary>
+    public void Clear() => _written = 0;
+
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Reserve(sizeHint);
