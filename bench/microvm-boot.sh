@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# What a task in a fresh microVM costs next to a container: wall time of `hearth run --image IMG -- true` through a real
+# server (SQLite) and agent, with --driver microvm (QEMU microvm; KVM where it works, software emulation, TCG,
+# elsewhere: the agent's label driver.microvm.backend says which) and --driver oci in the same session. The first
+# microvm run builds the image's ext4 disk and the initramfs and is reported apart. No warm pool yet: every run is a
+# cold boot. Needs root, qemu-system-x86, qemu-utils, linux-image-cloud-amd64, e2fsprogs, busybox-static, umoci, skopeo,
+# docker-registry, runc or crun. Usage: bench/microvm-boot.sh [RUNS] [HEARTH_BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+binary=${2:-$PWD/hearth}
+[[ $binary == "$PWD/hearth" ]] && ./hearth --version >/dev/null
+work=$(mktemp -d /tmp/hearth-vmbench-XXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() {
+  for pid in ${agent:-} ${server:-} ${registry:-}; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s/registry } }\nhttp: { addr: 127.0.0.1:%s }\n' \
+  "$work" "$rport" > "$work/registry.yml"
+docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & registry=$!
+until curl -fs "http://127.0.0.1:$rport/v2/" >/dev/null 2>&1; do sleep 0.05; done
+mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp"
+cp /bin/busybox "$work/rootfs/bin/busybox"
+for applet in sh true echo uname; do ln -s busybox "$work/rootfs/bin/$applet"; done
+tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
+umoci init --layout "$work/layout" >/dev/null
+umoci new --image "$work/layout:bb" >/dev/null
+umoci raw add-layer --image "$work/layout:bb" "$work/rootfs.tar" >/dev/null
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.0.0.1:$rport/bench/busybox:1"
+image="127.0.0.1:$rport/bench/busybox:1"
+
+printf 'data_dir: %s/server\nstore:\n  driver: sqlite\n  path: %s/hearth.db\n' "$work" "$work" > "$work/server.yaml"
+"$binary" server --config "$work/server.yaml" --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 & server=$!
+until grep -q "listening on" "$work/server.log"; do sleep 0.2; done
+key=$(grep -o 'hk_[^ ]*' "$work/server.log"); grep -o 'ha_[^ ]*' "$work/server.log" | tr -d '\n' > "$work/token"
+chmod 600 "$work/token"
+"$binary" agent --server "http://127.0.0.1:$port" --token-file "$work/token" --name vmbench --capacity 1 \
+  --drivers oci,microvm --scratch "$work/scratch" --images "$work/images" --state-dir "$work/state" > "$work/agent.log" 2>&1 & agent=$!
+until grep -q "registered as" "$work/agent.log"; do sleep 0.2; done
+
+run() { HEARTH_SERVER="http://127.0.0.1:$port" HEARTH_API_KEY="$key" "$binary" run --driver "$1" --image "$image" -- true >/dev/null 2>&1; }
+seconds() { local start; start=$(date +%s%N); run "$1"; echo "scale=2; ($(date +%s%N) - start) / 1000000000" | sed "s/start/$start/" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+
+echo "machine: $(uname -srm), $(nproc) vCPU; $(qemu-system-x86_64 --version | head -1)"
+echo "backend: $(HEARTH_SERVER="http://127.0.0.1:$port" HEARTH_API_KEY="$key" "$binary" agents -o json | grep -o '"driver.microvm.backend": *"[^"]*"' | head -1)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "microvm first run (disk and initramfs built): $(seconds microvm) s"
+run oci
+oci=(); vm=()
+for _ in $(seq "$runs"); do oci+=("$(seconds oci)"); vm+=("$(seconds microvm)"); done
+echo "oci     : median $(printf '%s\n' "${oci[@]}" | median) s over $runs runs (${oci[*]})"
+echo "microvm : median $(printf '%s\n' "${vm[@]}" | median) s over $runs runs (${vm[*]}), cold boots"
+echo "load after: $(cut -d' ' -f1 /proc/loadavg)"
