@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-binary=${2:-$PWD/hearth}
-[[ $binary == "$PWD/hearth" ]] && ./hearth --version >/dev/null
+# The binary as built (./hearth rebuilds it first when sources changed), with its native libraries beside it.
+binary=${2:-$PWD/.artifacts/hearth/hearth}
+[[ -n ${2:-} ]] || ./hearth --version >/dev/null
 work=$(mktemp -d /tmp/hearth-vmbench-XXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -36,15 +37,15 @@ image="127.0.0.1:$rport/bench/busybox:1"
 
 printf 'data_dir: %s/server\nstore:\n  driver: sqlite\n  path: %s/hearth.db\n' "$work" "$work" > "$work/server.yaml"
 "$binary" server --config "$work/server.yaml" --listen "127.0.0.1:$port" > "$work/server.log" 2>&1 & server=$!
-until grep -q "listening on" "$work/server.log"; do sleep 0.2; done
+until grep -q "listening on" "$work/server.log"; do kill -0 "$server" || { cat "$work/server.log"; exit 1; }; sleep 0.2; done
 key=$(grep -o 'hk_[^ ]*' "$work/server.log"); grep -o 'ha_[^ ]*' "$work/server.log" | tr -d '\n' > "$work/token"
 chmod 600 "$work/token"
 "$binary" agent --server "http://127.0.0.1:$port" --token-file "$work/token" --name vmbench --capacity 1 \
   --drivers oci,microvm --scratch "$work/scratch" --images "$work/images" --state-dir "$work/state" > "$work/agent.log" 2>&1 & agent=$!
-until grep -q "registered as" "$work/agent.log"; do sleep 0.2; done
+until grep -q "registered as" "$work/agent.log"; do kill -0 "$agent" || { cat "$work/agent.log"; exit 1; }; sleep 0.2; done
 
 run() { HEARTH_SERVER="http://127.0.0.1:$port" HEARTH_API_KEY="$key" "$binary" run --driver "$1" --image "$image" -- true >/dev/null 2>&1; }
-seconds() { local start; start=$(date +%s%N); run "$1"; echo "scale=2; ($(date +%s%N) - start) / 1000000000" | sed "s/start/$start/" | bc; }
+seconds() { local start end; start=$(date +%s%N); run "$1"; end=$(date +%s%N); printf "%.2f" "$(echo "($end - $start) / 1000000000" | bc -l)"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 
 echo "machine: $(uname -srm), $(nproc) vCPU; $(qemu-system-x86_64 --version | head -1)"
