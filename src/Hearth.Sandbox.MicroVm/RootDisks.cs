@@ -11,12 +11,16 @@ internal sealed class RootDisks(MicroVmDriverOptions options)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // An image's rootfs never changes: its size is measured (a walk of every file) once per digest.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _sizes = new(StringComparer.Ordinal);
+
     private string Directory => Path.Combine(options.CacheDirectory, "disks");
 
     /// <summary>The base disk of an image, built when missing. <paramref name="digestHex"/> names the image.</summary>
     public async Task<string> EnsureAsync(string digestHex, string rootfs, CancellationToken cancellationToken)
     {
-        var size = Math.Max(options.DiskSizeBytes, RoundUp(2 * UsedBytes(rootfs) + (64L << 20)));
+        var used = _sizes.GetOrAdd(digestHex, _ => UsedBytes(rootfs));
+        var size = Math.Max(options.DiskSizeBytes, RoundUp(2 * used + (64L << 20)));
         var path = Path.Combine(Directory, $"{digestHex}-{size.ToString(CultureInfo.InvariantCulture)}.ext4");
         if (File.Exists(path)) return path;
         await _gate.WaitAsync(cancellationToken);
