@@ -71,6 +71,10 @@ public static class Policy
         new("POST", "/api/v1/images", Audience.User, "images.register"),
         new("DELETE", "/api/v1/images/{*reference}", Audience.User, "images.register"),
 
+        new("POST", "/api/v1/gitlab/runners", Audience.User, "gitlab.manage"),
+        new("GET", "/api/v1/gitlab/runners", Audience.User, "gitlab.read"),
+        new("DELETE", "/api/v1/gitlab/runners/{name}", Audience.User, "gitlab.manage"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -85,7 +89,7 @@ public static class Policy
         [Roles.Operator] = new HashSet<string>
         {
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
-            "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
+            "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
         },
         [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use" },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
