@@ -14,13 +14,21 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
     /// <summary>The user name GitLab takes a job token with, over HTTPS.</summary>
     public const string TokenUser = "gitlab-ci-token";
 
+    /// <summary>The task's (stored, not secret) reference to its job: RUNNER/JOB_ID. The store is not asked by run id, as
+    /// the task may be leased before its run is linked to the job.</summary>
+    public const string JobVariable = "HEARTH_GITLAB_JOB";
+
     public string Name => "gitlab job";
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
         if (draft.Lease.Kind != TaskKind.CiJob) return StepOutcome.Next(draft);
-        var job = await store.GetJobByRunAsync(draft.Lease.RunId, ct);
-        if (job is null) return StepOutcome.Next(draft);
+        if (!draft.Lease.Spec.Env.TryGetValue(JobVariable, out var reference)) return StepOutcome.Next(draft);
+        var slash = reference.LastIndexOf('/');
+        var job = slash > 0 && long.TryParse(reference.AsSpan(slash + 1), out var jobId)
+            ? await store.GetJobAsync(reference[..slash], jobId, ct)
+            : null;
+        if (job is null) return StepOutcome.Fail($"GitLab job '{reference}' is not recorded");
         GitLabJobSecrets secrets;
         try
         {

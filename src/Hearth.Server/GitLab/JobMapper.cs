@@ -40,6 +40,7 @@ public static class JobMapper
         var spec = new TaskSpec
         {
             Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files), $"gitlab-job-{job.Id}"],
+            Env = new Dictionary<string, string>(StringComparer.Ordinal) { [GitLabJobStep.JobVariable] = $"{runner.Name}/{job.Id}" },
             Driver = runner.Driver,
             Image = usesImage ? image : null,
             Network = true,

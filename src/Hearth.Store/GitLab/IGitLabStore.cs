@@ -20,6 +20,8 @@ public interface IGitLabStore
 
     Task SetJobRunAsync(string runnerName, long jobId, string runId, CancellationToken ct);
 
+    Task<GitLabJobRecord?> GetJobAsync(string runnerName, long jobId, CancellationToken ct);
+
     Task<GitLabJobRecord?> GetJobByRunAsync(string runId, CancellationToken ct);
 
     Task<IReadOnlyList<GitLabJobRecord>> ListJobsAsync(string state, CancellationToken ct);

@@ -63,6 +63,14 @@ public abstract class SqlGitLabStore : IGitLabStore
             ("@run", runId), ("@r", runnerName), ("@j", jobId));
     }
 
+    public async Task<GitLabJobRecord?> GetJobAsync(string runnerName, long jobId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var rows = await QueryAsync(connection, null, $"SELECT {JobColumns} FROM gitlab_jobs WHERE runner_name = @r AND job_id = @j;", ReadJob,
+            ct, ("@r", runnerName), ("@j", jobId));
+        return rows.SingleOrDefault();
+    }
+
     public async Task<GitLabJobRecord?> GetJobByRunAsync(string runId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
