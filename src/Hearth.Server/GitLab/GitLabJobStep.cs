@@ -40,7 +40,11 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
             return StepOutcome.Fail($"GitLab job {job.JobId}: its variables cannot be decrypted here ({e.Message})");
         }
         var plain = new Dictionary<string, string>(StringComparer.Ordinal);
-        var secret = new Dictionary<string, string>(draft.SecretEnv, StringComparer.Ordinal);
+        // The job script's own checkout (image drivers) takes the job token from here; masked like every secret.
+        var secret = new Dictionary<string, string>(draft.SecretEnv, StringComparer.Ordinal)
+        {
+            [GitSource.CredentialsVariable] = $"{TokenUser}:{secrets.Token}",
+        };
         foreach (var variable in secrets.Variables)
         {
             if (variable.Masked) secret[variable.Key] = variable.Value ?? "";

@@ -37,9 +37,13 @@ public static class JobMapper
         var files = variables.Where(v => v.File).Select(v => v.Key).Where(IsVariableName).Distinct(StringComparer.Ordinal).ToList();
         var image = job.Image?.Name is { Length: > 0 } named ? named : runner.Image;
         var usesImage = ImageDrivers.Contains(runner.Driver, StringComparer.Ordinal);
+        var repository = WithoutCredentials(job.GitInfo.RepoUrl);
+        if (!IsSha(job.GitInfo.Sha)) return (null, new JobRefusal($"git_info.sha: expected a commit id, got '{job.GitInfo.Sha}'", FailureReasons.System));
+        // Image drivers share no workspace with a checkout phase (yet): the job script fetches the commit itself.
+        var clone = usesImage ? new JobScript.Clone(repository, job.GitInfo.Sha, job.GitInfo.Depth) : null;
         var spec = new TaskSpec
         {
-            Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files), $"gitlab-job-{job.Id}"],
+            Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files, clone), $"gitlab-job-{job.Id}"],
             Env = new Dictionary<string, string>(StringComparer.Ordinal) { [GitLabJobStep.JobVariable] = $"{runner.Name}/{job.Id}" },
             Driver = runner.Driver,
             Image = usesImage ? image : null,
@@ -48,7 +52,7 @@ public static class JobMapper
             MemoryBytes = size?.MemoryBytes,
             Timeout = job.RunnerInfo is { Timeout: > 0 } info ? TimeSpan.FromSeconds(info.Timeout) : null,
             Requirements = new Dictionary<string, string>(StringComparer.Ordinal) { [$"driver.{runner.Driver}"] = "true" },
-            Git = new GitSource(WithoutCredentials(job.GitInfo.RepoUrl), job.GitInfo.Sha),
+            Git = usesImage ? null : new GitSource(repository, job.GitInfo.Sha),
         };
         return (new JobPlan(spec, new GitLabJobSecrets(job.Token, variables)), null);
     }
@@ -92,6 +96,8 @@ public static class JobMapper
         }
         return (null, null);
     }
+
+    private static bool IsSha(string sha) => sha.Length is >= 7 and <= 64 && sha.All(char.IsAsciiHexDigit);
 
     private static bool IsVariableName(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

@@ -16,7 +16,7 @@ public sealed class JobMapperTests
     {
         Id = 42,
         Token = "job-token",
-        GitInfo = new GitInfo("https://gitlab-ci-token:job-token@gitlab.example.com/group/project.git", "main", "abc123", null, "branch",
+        GitInfo = new GitInfo("https://gitlab-ci-token:job-token@gitlab.example.com/group/project.git", "main", "abc1234", null, "branch",
             ["+refs/heads/main:refs/remotes/origin/main"], 20),
         RunnerInfo = new JobRunnerInfo(900),
         Variables = variables,
@@ -65,8 +65,9 @@ public sealed class JobMapperTests
     {
         var (plan, _) = JobMapper.Map(Job(new JobVariable("SECRET", "v", false, false, false, true, false)), Runner, new GitLabOptions());
         var spec = plan!.Spec;
-        Assert.Equal("https://gitlab.example.com/group/project.git", spec.Git!.Repo);
-        Assert.Equal("abc123", spec.Git.Ref);
+        // oci: no checkout phase shares the container's files, so the script fetches the commit itself.
+        Assert.Null(spec.Git);
+        Assert.Contains("git fetch -q --depth 20 'https://gitlab.example.com/group/project.git' abc1234", spec.Command[2]);
         Assert.Equal("alpine:3.20", spec.Image);
         Assert.Equal(TimeSpan.FromSeconds(900), spec.Timeout);
         Assert.Equal("true", spec.Requirements["driver.oci"]);
@@ -74,6 +75,55 @@ public sealed class JobMapperTests
         Assert.DoesNotContain("job-token", stored);
         Assert.DoesNotContain("\"v\"", stored);
         Assert.Equal("fake/42", spec.Env[GitLabJobStep.JobVariable]);
+
+        var bubblewrap = JobMapper.Map(Job(), Runner with { Driver = "bubblewrap" }, new GitLabOptions()).Plan!.Spec;
+        Assert.Equal(new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"), bubblewrap.Git);
+        Assert.Null(bubblewrap.Image);
+        Assert.DoesNotContain("git fetch", bubblewrap.Command[2]);
+    }
+
+    [Fact]
+    public async Task The_scripts_own_checkout_fetches_the_jobs_commit_with_real_git()
+    {
+        var root = Directory.CreateTempSubdirectory("hearth-gitlab-clone-").FullName;
+        try
+        {
+            var repo = Path.Combine(root, "repo");
+            Directory.CreateDirectory(repo);
+            await GitAsync(repo, "init", "-q", "-b", "main");
+            await File.WriteAllTextAsync(Path.Combine(repo, "version.txt"), "one\n");
+            await GitAsync(repo, "add", ".");
+            await GitAsync(repo, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "-m", "one");
+            var first = (await GitAsync(repo, "rev-parse", "HEAD")).Trim();
+            await File.WriteAllTextAsync(Path.Combine(repo, "version.txt"), "two\n");
+            await GitAsync(repo, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "-am", "two");
+            var script = JobScript.Build(["cat version.txt", "git rev-parse HEAD", "echo \"creds=${HEARTH_GIT_CREDENTIALS:-gone}\""], [],
+                TimeSpan.FromSeconds(5), [], new JobScript.Clone("file://" + repo, first, 1));
+
+            var (code, output) = await ShAsync(script, ("CI_PROJECT_DIR", Path.Combine(root, "builds", "project")),
+                ("HEARTH_GIT_CREDENTIALS", "gitlab-ci-token:job-token"));
+
+            Assert.Equal(0, code);
+            Assert.Contains($"$ cat version.txt\none\n$ git rev-parse HEAD\n{first}\n", output);
+            Assert.Contains("creds=gone", output);
+            Assert.False(File.Exists(Path.Combine(root, "builds", "project", ".git", "hearth-askpass")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<string> GitAsync(string directory, params string[] args)
+    {
+        var info = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
+        return output;
     }
 
     [Fact]
@@ -127,7 +177,8 @@ public sealed class JobMapperTests
         var output = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         // What a cut after_script had started is ended with the sandbox (its PID namespace); here, with the process group.
-        using (var kill = Process.Start("/bin/sh", ["-c", $"kill -KILL -- -{process.Id} 2>/dev/null; true"])) await kill.WaitForExitAsync();
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", $"-{process.Id}"]) { RedirectStandardError = true })!)
+            await kill.WaitForExitAsync();
         return (process.ExitCode, await output);
     }
 }
