@@ -152,6 +152,7 @@ public sealed class HearthServer : IAsyncDisposable
         Locks.LockEndpoints.MapLockEndpoints(app);
         Placement.AgentEndpoints.MapAgentListEndpoints(app);
         GitLab.GitLabEndpoints.MapGitLabEndpoints(app);
+        GitLab.GitLabHookEndpoint.MapGitLabHook(app);
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);

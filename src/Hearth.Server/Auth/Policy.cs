@@ -35,6 +35,8 @@ public static class Policy
         // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
         new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
+        // GitLab's Job Hook: authenticated by its own secret token (X-Gitlab-Token), not by a Hearth key.
+        new("POST", "/api/v1/gitlab/hook", Audience.Public, "gitlab.hook"),
 
         new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),
         new("POST", "/api/v1/agent/lease", Audience.Agent, "agent.lease"),

@@ -16,6 +16,8 @@ public sealed record GitLabOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>How often the trace is sent while a job runs, unless GitLab asks for another interval.</summary>
     public TimeSpan TraceInterval { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>The secret token of GitLab's Job Hook (X-Gitlab-Token); null: the hook endpoint is off.</summary>
+    public string? WebhookToken { get; init; }
     /// <summary>How long after_script may run (GitLab's default is 5 minutes).</summary>
     public TimeSpan AfterScriptTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -28,6 +28,7 @@ public static class ServerConfigLoader
         ["gitlab.max_memory_bytes"] = (o, v, w) => o with { GitLab = o.GitLab with { MaxMemoryBytes = Positive(v, w) } },
         ["gitlab.poll_interval"] = (o, v, w) => o with { GitLab = o.GitLab with { PollInterval = Duration(v, w) } },
         ["gitlab.trace_interval"] = (o, v, w) => o with { GitLab = o.GitLab with { TraceInterval = Duration(v, w) } },
+        ["gitlab.webhook_token"] = (o, v, _) => o with { GitLab = o.GitLab with { WebhookToken = v } },
         ["gitlab.after_script_timeout"] = (o, v, w) => o with { GitLab = o.GitLab with { AfterScriptTimeout = Duration(v, w) } },
         ["retries.lost_agent_attempts"] = (o, v, w) => o with { LostAgentAttempts = Attempts(v, w) },
         ["drivers.admin"] = (o, v, w) => o with { Drivers = o.Drivers.With("admin", DriverList(v, w)) },

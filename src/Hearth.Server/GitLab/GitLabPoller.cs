@@ -42,7 +42,9 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
             }
             try
             {
-                await signals.PollerWaitAsync(pause, stoppingToken);
+                // Woken (a Job Hook announced a job): every runner not backing off after failures asks at once.
+                if (await signals.PollerWaitAsync(pause, stoppingToken))
+                    foreach (var state in _states.Values.Where(s => s.Failures == 0)) state.NextAt = DateTimeOffset.MinValue;
             }
             catch (OperationCanceledException)
             {

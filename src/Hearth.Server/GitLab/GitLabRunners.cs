@@ -4,7 +4,7 @@ using Hearth.Store.GitLab;
 namespace Hearth.Server.GitLab;
 
 /// <summary>Adds (after GitLab verified the token), lists and removes stored runners.</summary>
-public sealed class GitLabRunners(IGitLabStore store, GitLabClient client, GitLabVault vault, TimeProvider time)
+public sealed class GitLabRunners(IGitLabStore store, GitLabClient client, GitLabVault vault, GitLabSignals signals, TimeProvider time)
 {
     public static readonly IReadOnlyList<string> Drivers = ["oci", "microvm", "bubblewrap"];
 
@@ -23,6 +23,8 @@ public sealed class GitLabRunners(IGitLabStore store, GitLabClient client, GitLa
             time.GetUtcNow());
         if (!await store.AddRunnerAsync(record, ct))
             return new AddResult(null, $"a GitLab runner named '{name}' exists already (remove it first)", "GITLAB_RUNNER_EXISTS");
+        // A new runner asks for jobs at once, not at the poller's next round.
+        signals.WakePoller();
         return new AddResult(View(record), null, null);
     }
 

@@ -238,8 +238,12 @@ public sealed class GitLabJobTests : IAsyncLifetime
         ["key"] = key, ["value"] = value, ["public"] = !masked, ["masked"] = masked, ["file"] = file, ["raw"] = false,
     };
 
+    private JsonObject Job(long id, string sha, string[] script, string[] afterScript, params JsonObject[] variables) =>
+        JobJson(id, _git.Url, sha, script, afterScript, variables);
+
     /// <summary>A job as GitLab's /jobs/request answers it.</summary>
-    private JsonObject Job(long id, string sha, string[] script, string[] afterScript, params JsonObject[] variables)
+    public static JsonObject JobJson(long id, string repository, string sha, string[] script, string[] afterScript,
+        params JsonObject[] variables)
     {
         var token = $"job-token-{id}-secret";
         var vars = new JsonArray(Var("CI_JOB_ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -264,7 +268,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
             ["job_info"] = new JsonObject { ["name"] = "test", ["stage"] = "test", ["project_id"] = 1, ["project_name"] = "project" },
             ["git_info"] = new JsonObject
             {
-                ["repo_url"] = _git.Url, ["ref"] = "main", ["sha"] = sha, ["before_sha"] = "0000000000000000000000000000000000000000",
+                ["repo_url"] = repository, ["ref"] = "main", ["sha"] = sha, ["before_sha"] = "0000000000000000000000000000000000000000",
                 ["ref_type"] = "branch", ["refspecs"] = new JsonArray("+refs/heads/main:refs/remotes/origin/main"), ["depth"] = 20,
             },
             ["runner_info"] = new JsonObject { ["timeout"] = 600 },
