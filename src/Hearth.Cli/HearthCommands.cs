@@ -38,6 +38,7 @@ public static class HearthCommands
         root.Subcommands.Add(ComposeCommand.Create());
         root.Subcommands.Add(WorkflowCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
+        root.Subcommands.Add(GitLabCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ClaimCommand.Create());
         root.Subcommands.Add(ConfigureCommand.Create());

@@ -31,6 +31,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["locks.release"] = [Roles.Admin],
         ["images.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
         ["images.register"] = [Roles.Admin, Roles.Operator],
+        ["gitlab.manage"] = [Roles.Admin],
+        ["gitlab.read"] = [Roles.Admin, Roles.Operator],
     };
 
     private TestServer _server = null!;

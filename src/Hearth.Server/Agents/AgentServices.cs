@@ -14,6 +14,8 @@ public static class AgentServices
                 new SecretsStep(sp.GetRequiredService<SecretService>()),
                 new GitCredentialsStep(sp.GetRequiredService<SecretService>()),
                 new LockTokensStep(sp.GetRequiredService<ILockStore>()),
+                // After the git credentials step: a CI job's checkout takes its job token.
+                new GitLab.GitLabJobStep(sp.GetRequiredService<Store.GitLab.IGitLabStore>(), sp.GetRequiredService<GitLab.GitLabVault>()),
                 // Last: it keeps what the steps before it resolved, to mask the task's output with.
                 new KeepMasksStep(sp.GetRequiredService<LogMasks>()),
             ],

@@ -35,6 +35,8 @@ public static class Policy
         // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
         new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
+        // GitLab's Job Hook: authenticated by its own secret token (X-Gitlab-Token), not by a Hearth key.
+        new("POST", "/api/v1/gitlab/hook", Audience.Public, "gitlab.hook"),
 
         new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),
         new("POST", "/api/v1/agent/lease", Audience.Agent, "agent.lease"),
@@ -71,6 +73,10 @@ public static class Policy
         new("POST", "/api/v1/images", Audience.User, "images.register"),
         new("DELETE", "/api/v1/images/{*reference}", Audience.User, "images.register"),
 
+        new("POST", "/api/v1/gitlab/runners", Audience.User, "gitlab.manage"),
+        new("GET", "/api/v1/gitlab/runners", Audience.User, "gitlab.read"),
+        new("DELETE", "/api/v1/gitlab/runners/{name}", Audience.User, "gitlab.manage"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -85,7 +91,7 @@ public static class Policy
         [Roles.Operator] = new HashSet<string>
         {
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
-            "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
+            "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
         },
         [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use" },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },

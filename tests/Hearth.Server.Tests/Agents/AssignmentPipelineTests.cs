@@ -123,6 +123,6 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
     {
         var pipeline = _server.Service<AssignmentPipeline>();
 
-        Assert.Equal(["secrets", "git credentials", "lock tokens", "masks"], pipeline.Steps.Select(s => s.Name));
+        Assert.Equal(["secrets", "git credentials", "lock tokens", "gitlab job", "masks"], pipeline.Steps.Select(s => s.Name));
     }
 }

@@ -12,6 +12,16 @@ public sealed record AssignmentDraft(Lease Lease)
     public IReadOnlyDictionary<string, string> SecretEnv { get; init; } =
         new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Variables for the command's environment that are handed over privately like secrets but are not masked (a GitLab
+    /// job's variables that are not marked masked). Secret values win over them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PrivateEnv { get; init; } =
+        new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Values the task's output is masked with that are not in its environment (a CI job's token).</summary>
+    public IReadOnlyList<string> ExtraMasks { get; init; } = [];
+
     /// <summary>The git credentials secret's value, for the checkout phase only.</summary>
     public string? GitCredentials { get; init; }
 
@@ -21,5 +31,5 @@ public sealed record AssignmentDraft(Lease Lease)
 
     /// <summary>Every secret value the draft carries: what the task's output is masked with.</summary>
     public IReadOnlyList<string> SecretValues =>
-        [.. SecretEnv.Values.Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+        [.. SecretEnv.Values.Concat(ExtraMasks).Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
 }

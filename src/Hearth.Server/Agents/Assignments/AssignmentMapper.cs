@@ -14,7 +14,7 @@ public static class AssignmentMapper
             spec.Env, sandbox)
         {
             TimeoutSeconds = spec.Timeout?.TotalSeconds,
-            SecretEnv = draft.SecretEnv,
+            SecretEnv = draft.PrivateEnv.Count == 0 ? draft.SecretEnv : Merged(draft.PrivateEnv, draft.SecretEnv),
             Git = spec.Git is { } git ? new GitAssignment(git.Repo, git.Ref, git.Path, draft.GitCredentials) : null,
             Locks =
             [
@@ -22,5 +22,12 @@ public static class AssignmentMapper
             ],
             Mask = draft.SecretValues,
         };
+    }
+
+    private static Dictionary<string, string> Merged(IReadOnlyDictionary<string, string> plain, IReadOnlyDictionary<string, string> secret)
+    {
+        var env = new Dictionary<string, string>(plain, StringComparer.Ordinal);
+        foreach (var (name, value) in secret) env[name] = value;
+        return env;
     }
 }
