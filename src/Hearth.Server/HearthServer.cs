@@ -83,6 +83,8 @@ public sealed class HearthServer : IAsyncDisposable
         var access = await AccessSetup.PrepareAsync(options, ct);
         var locks = Locks.LockStoreFactory.Create(options);
         await locks.MigrateAsync(ct);
+        var repositories = Repositories.RepositoryStoreFactory.Create(options);
+        await repositories.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -128,6 +130,11 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
         builder.Services.AddSingleton(locks);
+        builder.Services.AddSingleton(repositories);
+        builder.Services.AddSingleton<Repositories.RepositoryService>();
+        builder.Services.AddSingleton<Repositories.GitCache>();
+        builder.Services.AddSingleton<Repositories.WorkflowMatcher>();
+        builder.Services.AddSingleton<Webhooks.WebhookReceiver>();
         Agents.AgentServices.Add(builder.Services);
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
@@ -147,6 +154,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
+        Repositories.RepositoryEndpoints.MapRepositoryEndpoints(app);
         Placement.AgentEndpoints.MapAgentListEndpoints(app);
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
@@ -158,7 +166,9 @@ public sealed class HearthServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         var locks = _app.Services.GetService<Store.Locks.ILockStore>();
+        var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
         await _app.DisposeAsync();
+        if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
         if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();

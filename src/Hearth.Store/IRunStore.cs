@@ -28,6 +28,9 @@ public interface IRunStore
     /// </summary>
     Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct);
 
+    /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
+    Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);
+
     Task<Run?> GetRunAsync(string id, CancellationToken ct);
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);

@@ -31,6 +31,11 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["locks.release"] = [Roles.Admin],
         ["images.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
         ["images.register"] = [Roles.Admin, Roles.Operator],
+        ["repos.create"] = [Roles.Admin, Roles.Operator],
+        ["repos.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["repos.update"] = [Roles.Admin, Roles.Operator],
+        ["repos.delete"] = [Roles.Admin, Roles.Operator],
+        ["repos.trigger"] = [Roles.Admin, Roles.Operator, Roles.Developer],
     };
 
     private TestServer _server = null!;

@@ -34,6 +34,8 @@ public static class Policy
         new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
         // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
         new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
+        // Forges authenticate with the delivery's signature (checked by the receiver over the raw body), not an API key.
+        new("POST", "/api/v1/webhooks/{forge}/{name}", Audience.Public, "webhooks.receive"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
 
         new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),
@@ -71,6 +73,13 @@ public static class Policy
         new("POST", "/api/v1/images", Audience.User, "images.register"),
         new("DELETE", "/api/v1/images/{*reference}", Audience.User, "images.register"),
 
+        new("POST", "/api/v1/repos", Audience.User, "repos.create"),
+        new("GET", "/api/v1/repos", Audience.User, "repos.read"),
+        new("GET", "/api/v1/repos/{name}", Audience.User, "repos.read"),
+        new("DELETE", "/api/v1/repos/{name}", Audience.User, "repos.delete"),
+        new("PUT", "/api/v1/repos/{name}/secret", Audience.User, "repos.update"),
+        new("POST", "/api/v1/repos/{name}/trigger", Audience.User, "repos.trigger"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -86,8 +95,13 @@ public static class Policy
         {
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
+            "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
         },
-        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use" },
+        [Roles.Developer] = new HashSet<string>
+        {
+            "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
+            "repos.trigger",
+        },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
     };
 

@@ -53,10 +53,20 @@ public abstract partial class SqlRunStore
         }
     }
 
-    private static async Task<DeliveryResult?> FindDeliveryAsync(DbConnection connection, DbTransaction? tx, WebhookDelivery delivery, CancellationToken ct)
+    public async Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await FindDeliveryAsync(connection, null, repository, deliveryId, ct);
+    }
+
+    private static Task<DeliveryResult?> FindDeliveryAsync(DbConnection connection, DbTransaction? tx, WebhookDelivery delivery, CancellationToken ct) =>
+        FindDeliveryAsync(connection, tx, delivery.Repository, delivery.DeliveryId, ct);
+
+    private static async Task<DeliveryResult?> FindDeliveryAsync(DbConnection connection, DbTransaction? tx, string repository, string deliveryId,
+        CancellationToken ct)
     {
         var ids = await ScalarAsync(connection, tx, "SELECT run_ids FROM webhook_deliveries WHERE repository = @repo AND delivery_id = @id;", ct,
-            ("@repo", delivery.Repository), ("@id", delivery.DeliveryId));
+            ("@repo", repository), ("@id", deliveryId));
         return ids is string json ? new DeliveryResult(Recorded: false, FromJson<List<string>>(json)) : null;
     }
 }

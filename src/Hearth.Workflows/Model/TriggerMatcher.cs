@@ -37,7 +37,7 @@ public static class TriggerMatcher
     {
         if (changed is null) return null;
         if (filter.Paths is { } paths && !changed.Any(path => Any(paths, path))) return $"no changed path matches paths {Quoted(paths)}";
-        if (filter.PathsIgnore is { } ignore && changed.All(path => Any(ignore, path))) return $"every changed path matches paths-ignore {Quoted(ignore)}";
+        if (filter.PathsIgnore is { } ignore && changed.Count > 0 && changed.All(path => Any(ignore, path))) return $"every changed path matches paths-ignore {Quoted(ignore)}";
         return null;
     }
 
