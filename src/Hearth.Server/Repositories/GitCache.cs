@@ -29,6 +29,8 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
         try
         {
             var dir = await EnsureAsync(access, ct);
+            // A commit the cache holds already (a redelivery, several events of one push) needs no fetch.
+            if (IsSha(want) && (await RunAsync(access, dir, ct, "cat-file", "-e", want + "^{commit}")).Code == 0) return want;
             var fetched = await RunAsync(access, dir, ct, "fetch", "-q", "--no-tags", "--depth", "1", access.Url, want);
             if (fetched.Code != 0 && fallbackRef is not null && IsSha(want))
             {
