@@ -85,6 +85,8 @@ public sealed class HearthServer : IAsyncDisposable
         await locks.MigrateAsync(ct);
         var gitlab = GitLab.GitLabServices.CreateStore(options);
         await gitlab.MigrateAsync(ct);
+        var repositories = Repositories.RepositoryStoreFactory.Create(options);
+        await repositories.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -130,6 +132,11 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseRescuer>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeoutEnforcer>());
         builder.Services.AddSingleton(locks);
+        builder.Services.AddSingleton(repositories);
+        builder.Services.AddSingleton<Repositories.RepositoryService>();
+        builder.Services.AddSingleton<Repositories.GitCache>();
+        builder.Services.AddSingleton<Repositories.WorkflowMatcher>();
+        builder.Services.AddSingleton<Webhooks.WebhookReceiver>();
         Agents.AgentServices.Add(builder.Services);
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
@@ -150,6 +157,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapSecretEndpoints();
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
+        Repositories.RepositoryEndpoints.MapRepositoryEndpoints(app);
         Placement.AgentEndpoints.MapAgentListEndpoints(app);
         GitLab.GitLabEndpoints.MapGitLabEndpoints(app);
         GitLab.GitLabHookEndpoint.MapGitLabHook(app);
@@ -166,6 +174,9 @@ public sealed class HearthServer : IAsyncDisposable
         var gitlab = _app.Services.GetService<Store.GitLab.IGitLabStore>();
         await _app.DisposeAsync();
         if (gitlab is IAsyncDisposable gitlabDisposable) await gitlabDisposable.DisposeAsync();
+        var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
+        await _app.DisposeAsync();
+        if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
         if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();

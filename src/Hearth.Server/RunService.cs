@@ -18,16 +18,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
     /// <exception cref="IdempotencyKeyReusedException">The key was used before for another request.</exception>
     public async Task<RunCreation> CreateAsync(RunDraft draft, CancellationToken ct)
     {
-        var run = new Run
-        {
-            Id = ids.Next(),
-            Kind = draft.Kind,
-            State = RunState.Starting,
-            CreatedAt = time.GetUtcNow(),
-            Spec = draft.Spec,
-            CreatedBy = draft.CreatedBy,
-            Plan = draft.Plan,
-        };
+        var run = NewRun(draft);
         var tasks = draft.Tasks(run.Id);
         var created = await store.CreateRunAsync(run, tasks, draft.Key, ct);
         if (!created.Created)
@@ -40,6 +31,39 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         signals.PulseElsewhere(SignalKeys.Work);
         return new RunCreation((await store.GetRunAsync(run.Id, ct))!, Replayed: false);
     }
+
+    /// <summary>
+    /// Records a webhook delivery and creates the runs it starts in one transaction (each under its idempotency key), then
+    /// wakes agents for the new runs. A delivery seen before writes nothing and names the runs it started then.
+    /// </summary>
+    public async Task<DeliveryResult> CreateForDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<RunDraft> drafts, CancellationToken ct)
+    {
+        var runs = drafts.Select(draft =>
+        {
+            var run = NewRun(draft);
+            return new DeliveryRun(run, draft.Tasks(run.Id), draft.Key!);
+        }).ToList();
+        var result = await store.RecordDeliveryAsync(delivery, runs, ct);
+        if (!result.Recorded) return result;
+        foreach (var (run, tasks, _) in runs.Where(r => result.RunIds.Contains(r.Run.Id)))
+        {
+            metrics.RunsCreated.WithLabels(run.Kind).Inc();
+            foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
+        }
+        if (runs.Count > 0) signals.PulseElsewhere(SignalKeys.Work);
+        return result;
+    }
+
+    private Run NewRun(RunDraft draft) => new()
+    {
+        Id = ids.Next(),
+        Kind = draft.Kind,
+        State = RunState.Starting,
+        CreatedAt = time.GetUtcNow(),
+        Spec = draft.Spec,
+        CreatedBy = draft.CreatedBy,
+        Plan = draft.Plan,
+    };
 
     public Task<RunCreation> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, IdempotencyKey? key, CancellationToken ct) =>
         CreateAsync(new RunDraft(CommandKind, spec, createdBy, id => [new NewTask(TaskIds.ForCommand(id), "main", spec, maxAttempts)]) { Key = key }, ct);

@@ -21,6 +21,16 @@ public interface IRunStore
     /// </summary>
     Task<CreatedRun> CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct);
 
+    /// <summary>
+    /// Records a webhook delivery and creates the runs it starts, all in one transaction, each run under its idempotency
+    /// key as <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, IdempotencyKey?, CancellationToken)"/> would. A delivery
+    /// recorded before (same repository and id, also when two race) writes nothing and names the runs it made.
+    /// </summary>
+    Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct);
+
+    /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
+    Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);
+
     Task<Run?> GetRunAsync(string id, CancellationToken ct);
 
     Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct);

@@ -99,3 +99,17 @@ public sealed record IdempotencyKey(string Key, string RequestHash);
 /// <param name="Created">False when the key named a run created earlier: <see cref="RunId"/> is that run.</param>
 /// <param name="SameRequest">For a run created earlier, whether it was created from the same request.</param>
 public sealed record CreatedRun(string RunId, bool Created, bool SameRequest = true);
+
+/// <summary>
+/// A webhook delivery as stored: its headers and body already scrubbed of secrets, what came of it (ignored and why, or
+/// which workflows started), with the runs it created. <see cref="RunIds"/> is filled by the store.
+/// </summary>
+public sealed record WebhookDelivery(string Repository, string DeliveryId, string Forge, string Event, DateTimeOffset ReceivedAt,
+    string Headers, string Body, string Outcome);
+
+/// <summary>A run to create with a delivery, under its idempotency key (the delivery's id and the workflow's path).</summary>
+public sealed record DeliveryRun(Run Run, IReadOnlyList<NewTask> Tasks, IdempotencyKey Key);
+
+/// <param name="Recorded">False when the delivery was recorded before: nothing was written this time.</param>
+/// <param name="RunIds">The runs this delivery started (also, for a repeat, the first delivery's).</param>
+public sealed record DeliveryResult(bool Recorded, IReadOnlyList<string> RunIds);

@@ -33,6 +33,11 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["images.register"] = [Roles.Admin, Roles.Operator],
         ["gitlab.manage"] = [Roles.Admin],
         ["gitlab.read"] = [Roles.Admin, Roles.Operator],
+        ["repos.create"] = [Roles.Admin, Roles.Operator],
+        ["repos.read"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["repos.update"] = [Roles.Admin, Roles.Operator],
+        ["repos.delete"] = [Roles.Admin, Roles.Operator],
+        ["repos.trigger"] = [Roles.Admin, Roles.Operator, Roles.Developer],
     };
 
     private TestServer _server = null!;

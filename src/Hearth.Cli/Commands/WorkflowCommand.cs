@@ -38,6 +38,7 @@ public static class WorkflowCommand
             Console.Out.WriteLine(result.GetValue(CommonOptions.Output) == OutputFormat.Json ? WorkflowInspector.ToJson(rows) : WorkflowInspector.ToTable(rows).TrimEnd());
             return 0;
         });
-        return new Command("workflow", "KDL workflows: validate, inspect, run, status") { validate, inspect, WorkflowRunCommands.Run(), WorkflowRunCommands.Status() };
+        return new Command("workflow", "KDL workflows: validate, inspect, run, status, trigger") { validate, inspect, WorkflowRunCommands.Run(), WorkflowRunCommands.Status(),
+            ReposCommand.Trigger() };
     }
 }

@@ -34,6 +34,8 @@ public static class Policy
         new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
         // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
         new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
+        // Forges authenticate with the delivery's signature (checked by the receiver over the raw body), not an API key.
+        new("POST", "/api/v1/webhooks/{forge}/{name}", Audience.Public, "webhooks.receive"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
         // GitLab's Job Hook: authenticated by its own secret token (X-Gitlab-Token), not by a Hearth key.
         new("POST", "/api/v1/gitlab/hook", Audience.Public, "gitlab.hook"),
@@ -76,6 +78,12 @@ public static class Policy
         new("POST", "/api/v1/gitlab/runners", Audience.User, "gitlab.manage"),
         new("GET", "/api/v1/gitlab/runners", Audience.User, "gitlab.read"),
         new("DELETE", "/api/v1/gitlab/runners/{name}", Audience.User, "gitlab.manage"),
+        new("POST", "/api/v1/repos", Audience.User, "repos.create"),
+        new("GET", "/api/v1/repos", Audience.User, "repos.read"),
+        new("GET", "/api/v1/repos/{name}", Audience.User, "repos.read"),
+        new("DELETE", "/api/v1/repos/{name}", Audience.User, "repos.delete"),
+        new("PUT", "/api/v1/repos/{name}/secret", Audience.User, "repos.update"),
+        new("POST", "/api/v1/repos/{name}/trigger", Audience.User, "repos.trigger"),
 
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
@@ -92,8 +100,13 @@ public static class Policy
         {
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
+            "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
         },
-        [Roles.Developer] = new HashSet<string> { "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use" },
+        [Roles.Developer] = new HashSet<string>
+        {
+            "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
+            "repos.trigger",
+        },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
     };
 

@@ -26,4 +26,7 @@ public sealed record AccessOptions
     public long MaxSecretBytes { get; init; } = 64 * 1024;
     /// <summary>Bodies of run and workflow creation (and the other small user calls), refused before they are read.</summary>
     public long MaxRunBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>A webhook delivery's body (limits.max_webhook_body_bytes): GitHub's own cap, 25 MiB; larger is 413 before reading.</summary>
+    public long MaxWebhookBodyBytes { get; init; } = 25 * 1024 * 1024;
 }

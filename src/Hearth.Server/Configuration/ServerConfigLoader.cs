@@ -46,6 +46,7 @@ public static class ServerConfigLoader
         ["limits.auth_failures_per_minute_total"] = (o, v, w) => o with { Access = o.Access with { AuthFailuresPerMinuteTotal = (int)Positive(v, w) } },
         ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
         ["limits.max_run_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxRunBodyBytes = Positive(v, w) } },
+        ["limits.max_webhook_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxWebhookBodyBytes = Positive(v, w) } },
     };
 
     public static IReadOnlyCollection<string> KnownKeys => Keys.Keys;

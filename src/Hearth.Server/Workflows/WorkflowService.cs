@@ -22,6 +22,14 @@ public sealed class WorkflowService(IRunStore store, RunService runs, Signals si
     public async Task<RunCreation> CreateAsync(WorkflowPlan plan, string? createdBy, string? driver,
         IReadOnlySet<string> checkouts, IdempotencyKey? key, CancellationToken ct)
     {
+        var created = await runs.CreateAsync(Draft(plan, createdBy, driver, checkouts, key), ct);
+        if (created.Replayed || !await SettleAsync(plan, created.Run.Id, ct)) return created;
+        return created with { Run = (await store.GetRunAsync(created.Run.Id, ct))! };
+    }
+
+    /// <summary>The run a plan makes (its steps as tasks, the first ones pending), for any front door to create.</summary>
+    public RunDraft Draft(WorkflowPlan plan, string? createdBy, string? driver, IReadOnlySet<string> checkouts, IdempotencyKey? key)
+    {
         var runSteps = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToList();
         var initial = runSteps.ToDictionary(s => s.Id, _ => TaskState.Waiting, StringComparer.Ordinal);
         var advance = WorkflowProgress.Advance(plan, initial);
@@ -47,12 +55,18 @@ public sealed class WorkflowService(IRunStore store, RunService runs, Signals si
             decided.TryGetValue(step.Id, out var d) ? d.To : TaskState.Waiting,
             decided.TryGetValue(step.Id, out var r) ? r.Reason : null) { Kind = TaskKind.WorkflowStep }).ToList();
 
-        var draft = new RunDraft(Kind, new TaskSpec { Command = ["workflow", plan.Name] }, createdBy, Tasks) { Plan = plan, Key = key };
-        var created = await runs.CreateAsync(draft, ct);
-        if (created.Replayed || advance.Outcome is not { } outcome) return created;
-        await store.AdvanceWorkflowAsync(created.Run.Id, [], outcome, advance.Reason ?? "every step was skipped", time.GetUtcNow(), ct);
-        signals.Pulse(SignalKeys.Run(created.Run.Id));
-        return created with { Run = (await store.GetRunAsync(created.Run.Id, ct))! };
+        return new RunDraft(Kind, new TaskSpec { Command = ["workflow", plan.Name] }, createdBy, Tasks) { Plan = plan, Key = key };
+    }
+
+    /// <summary>Ends a just-created run whose conditions skipped every step; true when it did.</summary>
+    public async Task<bool> SettleAsync(WorkflowPlan plan, string runId, CancellationToken ct)
+    {
+        var initial = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).ToDictionary(s => s.Id, _ => TaskState.Waiting, StringComparer.Ordinal);
+        var advance = WorkflowProgress.Advance(plan, initial);
+        if (advance.Outcome is not { } outcome) return false;
+        await store.AdvanceWorkflowAsync(runId, [], outcome, advance.Reason ?? "every step was skipped", time.GetUtcNow(), ct);
+        signals.Pulse(SignalKeys.Run(runId));
+        return true;
     }
 
     /// <summary>Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a crash.</summary>

@@ -135,5 +135,23 @@ internal static class PostgresSchema
         ALTER TABLE tasks ADD COLUMN first_output_at bigint;
         ALTER TABLE tasks ADD COLUMN exited_at bigint;
         """,
+        """
+        -- Webhook deliveries: one row per (repository, delivery id), written in the transaction that creates the runs the
+        -- delivery started, so a delivery is either recorded with its runs or not at all; a repeat finds its row and
+        -- does nothing. headers and body are scrubbed of secrets before they are stored.
+        CREATE TABLE webhook_deliveries (
+            repository text NOT NULL,
+            delivery_id text NOT NULL,
+            forge text NOT NULL,
+            event text NOT NULL,
+            received_at bigint NOT NULL,
+            headers text NOT NULL,
+            body text NOT NULL,
+            outcome text NOT NULL,
+            run_ids text NOT NULL,
+            PRIMARY KEY (repository, delivery_id)
+        );
+        CREATE INDEX webhook_deliveries_received ON webhook_deliveries(repository, received_at);
+        """,
     ];
 }

@@ -50,33 +50,40 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             if (key is not null && await FindByKeyAsync(connection, tx, run.CreatedBy, key, ct) is { } existing) return existing;
-            // A keyed run is kept under its creator ("" for none), so the unique index (NULLs are distinct) holds for every key.
-            await ExecAsync(connection, tx,
-                """
-                INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan, idempotency_key, request_hash)
-                VALUES (@id, @kind, @state, @spec, @created, @by, @plan, @key, @hash);
-                """, ct,
-                ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
-                ("@created", Ms(run.CreatedAt)), ("@by", key is null ? run.CreatedBy : run.CreatedBy ?? ""),
-                ("@plan", run.Plan is null ? null : Json(run.Plan)), ("@key", key?.Key), ("@hash", key?.RequestHash));
-            foreach (var candidate in tasks)
-            {
-                var task = candidate;
-                var locked = task.InitialState == TaskState.Pending ? await TakeLockAsync(connection, tx, task.Id, run.Id, task.Spec, run.CreatedAt, ct) : (true, null);
-                if (!locked.Granted) task = task with { InitialState = TaskState.Waiting, InitialReason = locked.Reason };
-                await ExecAsync(connection, tx,
-                    $"""
-                    INSERT INTO tasks (id, run_id, name, kind, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
-                    VALUES (@id, @run, @name, @kind, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
-                    """, ct,
-                    ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@kind", TaskKinds.ToText(task.Kind)), ("@spec", Json(task.Spec)),
-                    ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
-                    ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
-                    ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
-                if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, task.Kind, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
-            }
+            await InsertRunAsync(connection, tx, run, tasks, key, ct);
             await tx.CommitAsync(ct);
             return new CreatedRun(run.Id, Created: true);
+        }
+    }
+
+    /// <summary>The run and its tasks (taking their locks), inside the caller's write transaction.</summary>
+    private async Task InsertRunAsync(DbConnection connection, DbTransaction tx, Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key,
+        CancellationToken ct)
+    {
+        // A keyed run is kept under its creator ("" for none), so the unique index (NULLs are distinct) holds for every key.
+        await ExecAsync(connection, tx,
+            """
+            INSERT INTO runs (id, kind, state, spec, created_at, created_by, plan, idempotency_key, request_hash)
+            VALUES (@id, @kind, @state, @spec, @created, @by, @plan, @key, @hash);
+            """, ct,
+            ("@id", run.Id), ("@kind", run.Kind), ("@state", run.State.ToString()), ("@spec", Json(run.Spec)),
+            ("@created", Ms(run.CreatedAt)), ("@by", key is null ? run.CreatedBy : run.CreatedBy ?? ""),
+            ("@plan", run.Plan is null ? null : Json(run.Plan)), ("@key", key?.Key), ("@hash", key?.RequestHash));
+        foreach (var candidate in tasks)
+        {
+            var task = candidate;
+            var locked = task.InitialState == TaskState.Pending ? await TakeLockAsync(connection, tx, task.Id, run.Id, task.Spec, run.CreatedAt, ct) : (true, null);
+            if (!locked.Granted) task = task with { InitialState = TaskState.Waiting, InitialReason = locked.Reason };
+            await ExecAsync(connection, tx,
+                $"""
+                INSERT INTO tasks (id, run_id, name, kind, state, spec, requirements, attempt, max_attempts, queued_at, reason, ended_at)
+                VALUES (@id, @run, @name, @kind, @state, @spec, {JsonParameter("@req")}, 1, @max, @queued, @reason, @ended);
+                """, ct,
+                ("@id", task.Id), ("@run", run.Id), ("@name", task.Name), ("@kind", TaskKinds.ToText(task.Kind)), ("@spec", Json(task.Spec)),
+                ("@state", task.InitialState.ToString()), ("@reason", task.InitialReason),
+                ("@ended", Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null),
+                ("@req", Json(task.Spec.Requirements)), ("@max", task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts), ("@queued", Ms(run.CreatedAt)));
+            if (!locked.Granted) await NoteQueuedAsync(connection, tx, task.Id, task.Kind, run.Id, 1, locked.Reason!, run.CreatedAt, ct);
         }
     }
 

@@ -136,5 +136,23 @@ internal static class SqliteSchema
         ALTER TABLE tasks ADD COLUMN first_output_at INTEGER;
         ALTER TABLE tasks ADD COLUMN exited_at INTEGER;
         """,
+        """
+        -- Webhook deliveries: one row per (repository, delivery id), written in the transaction that creates the runs the
+        -- delivery started, so a delivery is either recorded with its runs or not at all; a repeat finds its row and
+        -- does nothing. headers and body are scrubbed of secrets before they are stored.
+        CREATE TABLE webhook_deliveries (
+            repository TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            forge TEXT NOT NULL,
+            event TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            headers TEXT NOT NULL,
+            body TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            run_ids TEXT NOT NULL,
+            PRIMARY KEY (repository, delivery_id)
+        );
+        CREATE INDEX webhook_deliveries_received ON webhook_deliveries(repository, received_at);
+        """,
     ];
 }

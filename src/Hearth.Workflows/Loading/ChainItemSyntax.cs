@@ -26,4 +26,7 @@ internal sealed record WorkflowSyntax(
     IReadOnlyList<string> Triggers,
     string Machine,
     IReadOnlyList<ChainItemSyntax> Items,
-    int? Attempts = null);
+    int? Attempts = null)
+{
+    public IReadOnlyDictionary<string, Model.TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, Model.TriggerFilter>();
+}

@@ -33,10 +33,27 @@ public sealed class WorkflowLoader
     }
 
     /// <summary>Loads workflow text; relative imports resolve against the directory of <paramref name="path"/>.</summary>
-    public async Task<WorkflowLoadResult> LoadTextAsync(string text, string path, CancellationToken cancellationToken = default)
+    public Task<WorkflowLoadResult> LoadTextAsync(string text, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return LoadTextAsync(text, path, ImportSource.ForLocalFile(path), cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads workflow text that lives at <paramref name="source"/>, a URL that is not a local file (a file of a repository
+    /// at a commit): every import, relative or absolute, resolves against that URL and goes through the options' fetcher,
+    /// so nothing is read from this machine's disk.
+    /// </summary>
+    public Task<WorkflowLoadResult> LoadTextAsync(string text, Uri source, string displayName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.IsFile) throw new ArgumentException("a local file loads through LoadFileAsync", nameof(source));
+        return LoadTextAsync(text, displayName, new ImportSource(source, displayName), cancellationToken);
+    }
+
+    private async Task<WorkflowLoadResult> LoadTextAsync(string text, string path, ImportSource root, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(path);
         var diagnostics = new DiagnosticBag();
         KdlDocument document;
         try
@@ -55,7 +72,7 @@ public sealed class WorkflowLoader
             return new WorkflowLoadResult(null, diagnostics.Items);
         }
 
-        var expander = new ImportExpander(_options, diagnostics, ImportSource.ForLocalFile(path));
+        var expander = new ImportExpander(_options, diagnostics, root);
         List<StepDraft> drafts;
         try
         {
@@ -80,6 +97,7 @@ public sealed class WorkflowLoader
         var workflow = new WorkflowDefinition(path, syntax.Version, syntax.Triggers, syntax.Machine, graph, syntax.Location)
         {
             DefaultAttempts = syntax.Attempts,
+            TriggerFilters = syntax.TriggerFilters,
         };
         return new WorkflowLoadResult(workflow, []);
     }

@@ -11,7 +11,7 @@ namespace Hearth.Workflows.Loading;
 /// nodes, non-string values and extra arguments are errors rather than silently ignored, because each
 /// of those silently changed what ran.
 /// </summary>
-internal sealed class WorkflowSchemaReader
+internal sealed partial class WorkflowSchemaReader
 {
     private readonly string _file;
     private readonly DiagnosticBag _diagnostics;
@@ -55,13 +55,14 @@ internal sealed class WorkflowSchemaReader
         }
 
         var triggerList = new List<string>();
+        var triggerFilters = new Dictionary<string, TriggerFilter>(StringComparer.Ordinal);
         if (triggers is null)
         {
             _diagnostics.Add(WorkflowErrorCode.MissingRequired, start, "missing required node 'triggers' (for example: triggers \"push\" \"pull_request\")");
         }
         else
         {
-            ReadTriggers(triggers, triggerList);
+            ReadTriggers(triggers, triggerList, triggerFilters);
         }
 
         string? machine = null;
@@ -115,6 +116,9 @@ internal sealed class WorkflowSchemaReader
 
         return versionText == "0.1" && triggers is not null && machine is not null
             ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items, chainAttempts is null ? null : ReadAttempts(chainAttempts))
+            {
+                TriggerFilters = triggerFilters,
+            }
             : null;
     }
 
@@ -280,32 +284,6 @@ internal sealed class WorkflowSchemaReader
 
         return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName, secretNames,
             attempts, retryCodes);
-    }
-
-    private void ReadTriggers(KdlNode node, List<string> into)
-    {
-        NoProperties(node);
-        NoChildren(node);
-        foreach (var argument in node.Arguments)
-        {
-            if (argument.AsString() is not { } trigger)
-            {
-                Error(WorkflowErrorCode.InvalidValue, argument, $"trigger names are strings; found {argument}");
-            }
-            else if (!WorkflowTriggers.IsKnown(trigger))
-            {
-                Error(WorkflowErrorCode.InvalidTrigger, argument, $"unknown trigger \"{trigger}\"; expected one of {string.Join(", ", WorkflowTriggers.All)}");
-            }
-            else
-            {
-                into.Add(trigger);
-            }
-        }
-
-        if (node.Arguments.Count == 0)
-        {
-            Error(WorkflowErrorCode.MissingRequired, node, $"'triggers' needs at least one trigger: {string.Join(", ", WorkflowTriggers.All)}");
-        }
     }
 
     /// <summary>`secrets "db-password" "deploy-key"`: names of secrets the step's environment gets (checked by the server).</summary>

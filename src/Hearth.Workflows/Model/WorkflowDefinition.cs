@@ -14,6 +14,9 @@ public sealed record WorkflowDefinition(
     /// <summary>The chain's <c>attempts</c>: every run step's attempts unless it names its own; null for the server's default.</summary>
     public int? DefaultAttempts { get; init; }
 
+    /// <summary>The filters of triggers written as a block (<c>triggers { push { branches "main" } }</c>), by trigger name.</summary>
+    public IReadOnlyDictionary<string, TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, TriggerFilter>();
+
     /// <summary>Whether an event of this trigger type may start the workflow (case-insensitive).</summary>
     public bool AcceptsTrigger(string trigger) => Triggers.Contains(trigger, StringComparer.OrdinalIgnoreCase);
 }

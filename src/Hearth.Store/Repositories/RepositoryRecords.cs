@@ -1,0 +1,18 @@
+namespace Hearth.Store.Repositories;
+
+/// <summary>A value encrypted by the server's secrets keyring (which key, and the bytes); the store never sees plaintext.</summary>
+public sealed record Sealed(string KeyId, byte[] Ciphertext);
+
+/// <summary>
+/// A repository Hearth takes webhooks from. <see cref="Secrets"/> are the active webhook secrets, newest first (two while a
+/// rotation is under way); <see cref="Token"/> reads the repository (git fetch) and reports statuses back.
+/// </summary>
+public sealed record RepositoryRecord(
+    string Name,
+    string Forge,
+    string Url,
+    IReadOnlyList<Sealed> Secrets,
+    Sealed? Token,
+    IReadOnlyList<string> Workflows,
+    string CreatedBy,
+    DateTimeOffset CreatedAt);
