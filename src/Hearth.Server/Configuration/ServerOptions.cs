@@ -20,6 +20,7 @@ public sealed record ServerOptions
     public int LostAgentAttempts { get; init; } = 3;
     public AccessOptions Access { get; init; } = new();
     public DriverOptions Drivers { get; init; } = new();
+    public TelemetryOptions Telemetry { get; init; } = new();
 
     public string ResolvedStorePath => StorePath ?? Path.Combine(DataDir, "hearth.db");
 
