@@ -131,6 +131,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddApiDocuments();
 
         var app = builder.Build();
+        ServerTelemetry.UseMetricsListener(app, options.Telemetry);
         AccessSetup.UseFront(app);
         app.UseMiddleware<ErrorMiddleware>();
         access.UseAccessControl(app);

@@ -59,13 +59,6 @@ public static class ServerTelemetry
     {
         if (!options.MetricsEnabled) return;
         int? port = options.MetricsListen is { } listen ? Port(listen) : null;
-        if (port is not null)
-        {
-            // The metrics listener serves nothing else.
-            app.Use((context, next) => context.Connection.LocalPort == port && !context.Request.Path.Equals(MetricsPath)
-                ? Api.ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", "this listener serves only /metrics").ExecuteAsync(context)
-                : next(context));
-        }
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch =>
         {
             branch.Use(async (context, next) =>
@@ -96,6 +89,16 @@ public static class ServerTelemetry
         var host = listen[..listen.LastIndexOf(':')].Trim('[', ']');
         if (host is "localhost") kestrel.ListenLocalhost(Port(listen));
         else kestrel.Listen(System.Net.IPAddress.Parse(host), Port(listen));
+    }
+
+    /// <summary>First in the pipeline: the metrics listener serves /metrics and nothing else (no API, no auth on the way).</summary>
+    public static void UseMetricsListener(WebApplication app, TelemetryOptions options)
+    {
+        if (!options.MetricsEnabled || options.MetricsListen is not { } listen) return;
+        var port = Port(listen);
+        app.Use((context, next) => context.Connection.LocalPort == port && !context.Request.Path.Equals(MetricsPath)
+            ? Api.ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", "this listener serves only /metrics").ExecuteAsync(context)
+            : next(context));
     }
 
     public static int Port(string listen) => int.Parse(listen[(listen.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
