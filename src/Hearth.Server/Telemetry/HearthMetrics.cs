@@ -45,7 +45,7 @@ public sealed class HearthMetrics : IDisposable
         _logBytes = Meter.CreateCounter<long>("hearth_log_bytes_total", unit: "By",
             description: "Bytes of task output (UTF-8, after masking) stored by this server.");
         _logLines = Meter.CreateCounter<long>("hearth_log_lines_total", description: "Lines of task output stored by this server.");
-        _errors = Meter.CreateCounter<long>("hearth_errors_total", description: "Errors by class (database, internal, conflict, bad_request, background).");
+        _errors = Meter.CreateCounter<long>("hearth_errors_total", description: "Errors by class (database, internal, conflict, bad_request, metrics_store).");
         _webhookDeliveries = Meter.CreateCounter<long>("hearth_webhook_deliveries_total",
             description: "Webhook deliveries received, by forge and outcome.");
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
@@ -103,7 +103,7 @@ public sealed class HearthMetrics : IDisposable
         _logBytes.Add(bytes);
     }
 
-    /// <summary>An error of a class: database, internal, conflict, bad_request, background.</summary>
+    /// <summary>An error of a class: database, internal, conflict, bad_request, metrics_store.</summary>
     public void Error(string errorClass) => _errors.Add(1, new KeyValuePair<string, object?>("class", errorClass));
 
     /// <summary>

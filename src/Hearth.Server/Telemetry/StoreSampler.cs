@@ -14,7 +14,9 @@ namespace Hearth.Server.Telemetry;
 /// since the last scrape, recorded into the histograms. The window ends <see cref="Settle"/> before now, so a result
 /// stored with an earlier time but committed after a scrape is still seen by the next one (never counted twice).
 /// </summary>
-public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetrics metrics, TimeProvider time)
+/// A store that does not answer costs the scrape only the store's series: they keep their last reading, the failure is
+/// logged and counted (<c>hearth_errors_total{class="metrics_store"}</c>), and the process's own series are served.
+public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetrics metrics, TimeProvider time, ILogger<StoreSampler> logger)
 {
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
@@ -30,8 +32,19 @@ public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetric
             var now = time.GetUtcNow();
             var upTo = now - Settle;
             if (upTo < _ended) upTo = _ended;
-            var sample = await reader.SampleMetricsAsync(_ended, upTo, now, ct);
-            var agents = await fleet.SnapshotAsync(ct);
+            MetricsSample sample;
+            IReadOnlyList<AgentSnapshot> agents;
+            try
+            {
+                sample = await reader.SampleMetricsAsync(_ended, upTo, now, ct);
+                agents = await fleet.SnapshotAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && Api.DatabaseErrors.Map(e) is not null)
+            {
+                logger.LogWarning(e, "metrics: the store did not answer; its series keep their last reading");
+                metrics.Error("metrics_store");
+                return;
+            }
             metrics.Publish(Convert(sample, agents));
             foreach (var run in sample.EndedRuns)
                 metrics.RunEnded(run.Kind, StateName(run.State.ToString()), run.EndedAt!.Value - run.CreatedAt);
