@@ -40,7 +40,7 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
     }
 
     /// <summary>
-    /// One structured line per pass, the reaper's metric (the agent has no metrics endpoint): what was removed per kind,
+    /// One structured line per pass (the counts are also hearth_agent_orphans_* at the agent's /metrics): what was removed per kind,
     /// and how much failed. Information when the pass found anything, else Debug.
     /// </summary>
     private void LogPass(ReapReport report)
