@@ -11,14 +11,15 @@ public sealed class AgentApiClient(HttpClient http)
 {
     public static HttpClient CreateHttpClient(AgentOptions options)
     {
-        // The protocol follows no redirects, keeps no cookies and carries no trace context: no handler stage for any of them
-        // on a path taken twice per task.
+        // The protocol follows no redirects and keeps no cookies: no handler stage for either on a path taken twice per task.
+        // Trace context (W3C traceparent) goes with each call while the agent traces, so the server's spans join the task's
+        // trace; with tracing off there is no stage for it either.
         var handler = new SocketsHttpHandler
         {
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             AllowAutoRedirect = false,
             UseCookies = false,
-            ActivityHeadersPropagator = null,
+            ActivityHeadersPropagator = options.OtlpEndpoint is null ? null : System.Diagnostics.DistributedContextPropagator.Current,
         };
         var client = new HttpClient(handler)
         {

@@ -17,10 +17,35 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
 {
     private readonly ILogger _logger = loggers.CreateLogger("hearth.agent");
     private readonly LiveSandboxes _live = new();
+    private readonly TaskCompletionSource<Uri?> _metricsUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string? AgentId { get; private set; }
 
+    /// <summary>This agent's instruments (exported at its /metrics when <see cref="AgentOptions.MetricsListen"/> is set).</summary>
+    public Telemetry.AgentMetrics Metrics { get; } = new();
+
+    /// <summary>The agent's /metrics URL once its listener is up; null when it has none.</summary>
+    public Task<Uri?> MetricsUrl => _metricsUrl.Task;
+
     public async Task RunAsync(CancellationToken drain, CancellationToken shutdown)
+    {
+        Telemetry.AgentTelemetry telemetry;
+        try
+        {
+            telemetry = await Telemetry.AgentTelemetry.StartAsync(options, Metrics, shutdown);
+        }
+        catch (Exception e)
+        {
+            _metricsUrl.TrySetException(e);
+            throw;
+        }
+        await using var _ = telemetry;
+        _metricsUrl.TrySetResult(telemetry.MetricsUrl);
+        if (telemetry.MetricsUrl is { } url) _logger.LogInformation("metrics at {Url}", url);
+        await RunClaimedAsync(drain, shutdown);
+    }
+
+    private async Task RunClaimedAsync(CancellationToken drain, CancellationToken shutdown)
     {
         using var owner = Claim();
         using var state = AgentState.Take(options, _logger);
@@ -28,7 +53,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         // What an earlier agent on this state directory left running is recovered, not reaped.
         _live.Include(() => journal.Load().Records.Select(r => r.Handle.SandboxId));
         var reaper = orphanSources is null ? null
-            : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger);
+            : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger, Metrics);
         if (reaper is not null) await ReapAtStartAsync(reaper, shutdown);
         if (shutdown.IsCancellationRequested) return;
         using var reaping = new CancellationTokenSource();
@@ -86,7 +111,7 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         _logger.LogInformation("agent {Name} registered as {Id} with {Server}; default driver {Driver}", options.Name, registration.AgentId,
             options.Server, drivers.Default?.Name ?? "none");
 
-        var runner = new TaskRunner(api, drivers, options, time, _logger, journal);
+        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics);
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();

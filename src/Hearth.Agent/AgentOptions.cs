@@ -36,5 +36,13 @@ public sealed record AgentOptions
     public string OciRuntime { get; init; } = "auto";
     /// <summary>How often the orphan reaper runs after the one pass at start; zero: only at start.</summary>
     public TimeSpan ReapInterval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>host:port of the agent's /metrics listener; null: no listener (the agent opens no port).</summary>
+    public string? MetricsListen { get; init; }
+    /// <summary>A bearer token the agent's /metrics asks for; null: none.</summary>
+    public string? MetricsToken { get; init; }
+    /// <summary>Where the agent's spans go (OTLP); null: tracing off.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+    /// <summary>grpc or http/protobuf.</summary>
+    public string OtlpProtocol { get; init; } = "http/protobuf";
     public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

@@ -8,7 +8,7 @@ namespace Hearth.Agent;
 /// its task's next attempt can start), then every <see cref="AgentOptions.ReapInterval"/>. Each removal is a warning in
 /// the agent's log, and each pass one line with its counts per kind.
 /// </summary>
-public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvider time, ILogger logger)
+public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvider time, ILogger logger, Telemetry.AgentMetrics? metrics = null)
 {
     private long _removed;
     private long _failed;
@@ -25,6 +25,8 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
         foreach (var entry in report.Resources)
         {
             var r = entry.Resource;
+            if (entry.Outcome == ReapOutcome.Removed) metrics?.OrphanReaped(Telemetry.AgentMetricNames.Snake(r.Kind.ToString()));
+            else metrics?.OrphanNotReaped();
             if (entry.Outcome == ReapOutcome.Removed)
                 logger.LogWarning("reaped orphan {Kind} {Name} of sandbox {Sandbox}", r.Kind, r.Name, r.SandboxId);
             else
@@ -38,7 +40,7 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
     }
 
     /// <summary>
-    /// One structured line per pass, the reaper's metric (the agent has no metrics endpoint): what was removed per kind,
+    /// One structured line per pass (the counts are also hearth_agent_orphans_* at the agent's /metrics): what was removed per kind,
     /// and how much failed. Information when the pass found anything, else Debug.
     /// </summary>
     private void LogPass(ReapReport report)
@@ -73,6 +75,7 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
                 logger.LogError("the orphan reaper failed: {Error}", e.Message);
+                metrics?.Error("reaper");
             }
         }
     }

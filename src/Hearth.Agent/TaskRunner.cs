@@ -14,7 +14,8 @@ namespace Hearth.Agent;
 /// removed), which runs whatever happened before it. A sandbox an earlier agent left running is taken up at the wait
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
-public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal)
+public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal,
+    Telemetry.AgentMetrics? metrics = null)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
@@ -81,6 +82,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     private async Task<Assignment?> SuperviseAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
         CancellationToken shutdown, Recovered? recovered)
     {
+        using var span = Telemetry.AgentActivities.StartTask(lease);
+        // Every line logged while the task runs names it.
+        using var scope = logger.BeginScope<KeyValuePair<string, object?>[]>(
+            [new("run_id", lease.RunId), new("task_id", lease.TaskId), new("attempt", lease.Attempt)]);
         var control = new TaskControl();
         var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
         var keeper = new RecordKeeper(journal, recovered?.Record);
@@ -219,17 +224,23 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
 
         ISandbox sandbox;
+        var starting = time.GetTimestamp();
         try
         {
+            using var span = Telemetry.AgentActivities.Source.StartActivity("sandbox.start");
+            span?.SetTag("hearth.driver", driver.Name);
             sandbox = await driver.StartAsync(spec, shipper, CancellationToken.None);
         }
         catch (SandboxStartException e)
         {
+            metrics?.SandboxStartFailed(driver.Name);
+            metrics?.TaskEnded(driver.Name, "error");
             await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
             return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
         }
 
         teardown.Sandbox = sandbox;
+        metrics?.SandboxStarted(driver.Name, time.GetElapsedTime(starting));
         var startedAt = time.GetUtcNow();
         // Written before the server can hear that the task runs: an agent that dies from here on leaves a record.
         try
@@ -244,8 +255,17 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(startedAt);
-        var ended = await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
+        TaskResult ended;
+        try
+        {
+            ended = await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
+        }
+        finally
+        {
+            metrics?.SandboxEnded(driver.Name);
+        }
         control.ExitedAt = time.GetUtcNow();
+        metrics?.TaskEnded(driver.Name, ended.ExitCode switch { 0 => "ok", null => "error", _ => "failed" });
         return ended;
     }
 

@@ -9,6 +9,8 @@ try
     // A bare `hearth` prints the help text, as docker and gh do.
     var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
     if (parsed.Errors.Count > 0) return UsageErrors.Report(parsed);
+    using var tracing = CliTracing.Start(args);
+    using var span = tracing is null ? null : CliTracing.StartCommand(args);
     return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (CliException e)

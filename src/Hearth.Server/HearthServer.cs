@@ -11,7 +11,7 @@ using Hearth.Store;
 using Hearth.Store.Access;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Prometheus;
+using Hearth.Server.Telemetry;
 
 namespace Hearth.Server;
 
@@ -91,17 +91,14 @@ public sealed class HearthServer : IAsyncDisposable
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(logLevel);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        LogFormat.Configure(builder.Logging, options.Telemetry.LogFormat, options.Telemetry.LogLevel ?? logLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var (host, port) = SplitListen(options.Listen);
             if (host is "localhost") kestrel.ListenLocalhost(port, access.ConfigureListener);
             else kestrel.Listen(IPAddress.Parse(host), port, access.ConfigureListener);
             kestrel.Limits.MaxRequestBodySize = options.Access.MaxBodyBytes;
+            ServerTelemetry.Listen(kestrel, options.Telemetry);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
@@ -115,7 +112,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<WorkBoard>();
         builder.Services.AddSingleton<ImageDefaults>();
         builder.Services.AddSingleton<LiveDrivers>();
-        builder.Services.AddSingleton<HearthMetrics>();
+        ServerTelemetry.Add(builder.Services, options.Telemetry, new HearthMetrics());
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();
         builder.Services.AddSingleton<Workflows.WorkflowReconciler>();
@@ -144,11 +141,12 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddApiDocuments();
 
         var app = builder.Build();
+        ServerTelemetry.UseMetricsListener(app, options.Telemetry);
         AccessSetup.UseFront(app);
         app.UseMiddleware<ErrorMiddleware>();
         access.UseAccessControl(app);
         app.MapHealthEndpoints();
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<HearthMetrics>().Registry);
+        ServerTelemetry.Map(app, options.Telemetry);
         app.MapRunEndpoints();
         app.MapAgentEndpoints();
         app.MapImageEndpoints();

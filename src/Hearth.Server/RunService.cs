@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Hearth.Server.Telemetry;
 using Hearth.Core;
 using Hearth.Core.Runs;
 using Hearth.Server.Background;
@@ -19,14 +21,20 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
     public async Task<RunCreation> CreateAsync(RunDraft draft, CancellationToken ct)
     {
         var run = NewRun(draft);
+        using var span = ServerActivities.Source.StartActivity("run.create");
+        span?.SetTag("hearth.run_id", run.Id);
+        span?.SetTag("hearth.run_kind", run.Kind);
         var tasks = draft.Tasks(run.Id);
+        // The creating request's trace goes with each task to the agent that runs it.
+        if (Activity.Current?.Id is { } traceParent && Activity.Current.IdFormat == ActivityIdFormat.W3C)
+            tasks = [.. tasks.Select(t => t with { Spec = t.Spec with { TraceParent = traceParent } })];
         var created = await store.CreateRunAsync(run, tasks, draft.Key, ct);
         if (!created.Created)
         {
             if (!created.SameRequest) throw new IdempotencyKeyReusedException(draft.Key!.Key, created.RunId);
             return new RunCreation((await store.GetRunAsync(created.RunId, ct))!, Replayed: true);
         }
-        metrics.RunsCreated.WithLabels(run.Kind).Inc();
+        metrics.RunCreated(run.Kind);
         foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
         signals.PulseElsewhere(SignalKeys.Work);
         return new RunCreation((await store.GetRunAsync(run.Id, ct))!, Replayed: false);
@@ -47,7 +55,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         if (!result.Recorded) return result;
         foreach (var (run, tasks, _) in runs.Where(r => result.RunIds.Contains(r.Run.Id)))
         {
-            metrics.RunsCreated.WithLabels(run.Kind).Inc();
+            metrics.RunCreated(run.Kind);
             foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
         }
         if (runs.Count > 0) signals.PulseElsewhere(SignalKeys.Work);

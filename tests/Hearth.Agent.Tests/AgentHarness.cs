@@ -71,14 +71,17 @@ public sealed class AgentHarness : IAsyncDisposable
     public static ISandboxDriver Driver(string name) => Drivers.Single(d => d.Name == name);
 
     /// <summary>Starts an agent on the harness's state directory; returns how to shut it down.</summary>
-    public CancellationTokenSource StartAgent(AgentOptions? options = null)
+    public CancellationTokenSource StartAgent(AgentOptions? options = null) => StartAgentHost(options).Shutdown;
+
+    /// <summary>Starts an agent and returns it (its metrics, its id) with how to shut it down.</summary>
+    public (AgentHost Host, CancellationTokenSource Shutdown) StartAgentHost(AgentOptions? options = null, ILoggerFactory? loggers = null)
     {
         options ??= Options();
         var drain = new CancellationTokenSource();
         var shutdown = new CancellationTokenSource();
-        var host = new AgentHost(options, DriverSet(options), TimeProvider.System, NullLoggerFactory.Instance);
+        var host = new AgentHost(options, DriverSet(options), TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         _agents.Add((Task.Run(() => host.RunAsync(drain.Token, shutdown.Token)), drain, shutdown));
-        return shutdown;
+        return (host, shutdown);
     }
 
     /// <summary>An agent client, as an earlier agent would have used it.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Agent.Tests;
 
-/// <summary>The agent's reaper reports each pass as one structured line with its counts per kind (its metric).</summary>
+/// <summary>The agent's reaper reports each pass as one structured line with its counts per kind, and counts them in its metrics.</summary>
 public sealed class ReaperLoopTests
 {
     [Fact]
@@ -13,6 +13,20 @@ public sealed class ReaperLoopTests
     {
         var scratch = Directory.CreateTempSubdirectory("hearth-reaper-loop-").FullName;
         var logger = new RecordingLogger();
+        using var metrics = new Hearth.Agent.Telemetry.AgentMetrics();
+        var reaped = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name.StartsWith("hearth_agent_orphans", StringComparison.Ordinal))
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var kind = tags.ToArray().FirstOrDefault(t => t.Key == "kind").Value as string;
+            reaped.AddOrUpdate($"{instrument.Name}:{kind}", value, (_, sum) => sum + value);
+        });
+        listener.Start();
         try
         {
             // Real orphans of a dead agent: a process-driver command in its cgroups and a scratch directory with nothing else.
@@ -21,7 +35,7 @@ public sealed class ReaperLoopTests
                 new NoOutput(), CancellationToken.None);
             Directory.CreateDirectory(Path.Combine(scratch, NewId()));
             var loop = new ReaperLoop(new OrphanReaper(HostOrphanSources.Create(TimeProvider.System), scratch, FixedLiveSandboxes.None),
-                TimeSpan.Zero, TimeProvider.System, logger);
+                TimeSpan.Zero, TimeProvider.System, logger, metrics);
 
             var report = await loop.ReapOnceAsync(CancellationToken.None);
             var again = await loop.ReapOnceAsync(CancellationToken.None);
@@ -39,6 +53,13 @@ public sealed class ReaperLoopTests
             // Nothing left: the second pass says so, quietly.
             Assert.Empty(again.Resources);
             Assert.Equal((LogLevel.Debug, 0), (passes[1].Level, passes[1].Field<int>("Removed")));
+            // The agent's /metrics counts the same, once: hearth_agent_orphans_reaped_total by kind.
+            Assert.Equal(1, reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:process"));
+            Assert.Equal(2, reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:directory"));
+            Assert.Equal(report.Resources.Count(r => r.Resource.Kind == ResourceKind.Cgroup),
+                reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:cgroup"));
+            Assert.Equal(report.Removed, reaped.Where(r => r.Key.StartsWith("hearth_agent_orphans_reaped_total:", StringComparison.Ordinal)).Sum(r => r.Value));
+            Assert.False(reaped.ContainsKey("hearth_agent_orphans_failed_total:"));
         }
         finally
         {

@@ -56,8 +56,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
     [GeneratedRegex(@"agent token: (\S+)")]
     private static partial Regex Token();
 
+    /// <param name="extraConfig">YAML appended to the server's config (top-level keys).</param>
     public static async Task<HearthCluster> StartAsync(string? leaseTtl = null, string? heartbeat = null, int port = 0,
-        StoreKind store = StoreKind.Sqlite)
+        StoreKind store = StoreKind.Sqlite, string extraConfig = "")
     {
         var dataDir = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
         string? connectionString = null;
@@ -80,7 +81,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
               ttl: {leaseTtl ?? "10s"}
               heartbeat: {heartbeat ?? "2s"}
               rescue_interval: 200ms
-            """ + storeConfig);
+            """ + storeConfig + (extraConfig.Length > 0 ? "\n" + extraConfig : ""));
         var first = port == 0 ? FreePort() : port;
         var process = StartServerProcess(config, first);
         var output = await process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), "the server to listen");
@@ -150,12 +151,13 @@ public sealed partial class HearthCluster : IAsyncDisposable
     /// The agent's --drivers. The suite's agents run process too, as an operator may allow: many tests use it (as admin).
     /// </param>
     public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4,
-        int server = 0, string drivers = "bubblewrap,oci,process")
+        int server = 0, string drivers = "bubblewrap,oci,process", IReadOnlyList<string>? extraArgs = null)
     {
         var args = new List<string> { "agent", "--server", _servers[server].Url, "--token-file", AgentTokenFile, "--name", name, "--kill-grace", killGrace,
             "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore, "--drivers", drivers,
             "--state-dir", StateDirectoryOf(name) };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
+        if (extraArgs is not null) args.AddRange(extraArgs);
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);
         await agent.WaitForAsync(o => o.Contains("registered as"), TimeSpan.FromSeconds(30), $"agent {name} to register");

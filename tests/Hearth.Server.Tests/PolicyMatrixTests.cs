@@ -83,6 +83,17 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         Assert.Empty(failures);
     }
 
+    /// <summary>/metrics (public in the table) without a metrics token: served to every role, the agent token and no key alike.</summary>
+    [Fact]
+    public async Task Metrics_without_a_metrics_token_answer_every_role_the_agent_token_and_no_key_alike()
+    {
+        foreach (var key in _keys.Values.Append(_server.AgentToken).Append(null))
+        {
+            var response = await _server.Client(key).GetAsync("/metrics");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{key?[..6] ?? "no key"}: {(int)response.StatusCode}");
+        }
+    }
+
     [Fact]
     public async Task Agent_tokens_are_refused_everywhere_but_the_agent_protocol()
     {

@@ -41,11 +41,13 @@ public static class AgentCommand
             Description = "How often orphaned sandbox resources are removed after the pass at start (0s: only at start)",
             DefaultValueFactory = _ => "5m",
         };
+        var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
             reapInterval,
         };
+        telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
         command.SetAction(async (result, _) =>
         {
@@ -73,8 +75,12 @@ public static class AgentCommand
             {
                 throw new CliException($"--labels: {e.Message}", 2);
             }
+            var (metricsListen, metricsToken, otlp, logFormat, logLevel) = telemetry.Read(result);
             var options = new AgentOptions
             {
+                MetricsListen = metricsListen,
+                MetricsToken = metricsToken,
+                OtlpEndpoint = otlp,
                 Server = uri,
                 Token = secret,
                 Name = result.GetValue(name) ?? Environment.MachineName,
@@ -92,7 +98,7 @@ public static class AgentCommand
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();
-            using var loggers = Logging.Create(LogLevel.Information);
+            using var loggers = Logging.Create(logLevel, logFormat);
             await RunAgentAsync(options, signal, loggers, ids);
             return 0;
         });

@@ -79,6 +79,8 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public IReadOnlyList<LockTokenView> Locks { get; init; } = [];
     /// <summary>Every value the agent must mask in the task's output (its secrets, its git credentials).</summary>
     public IReadOnlyList<string> Mask { get; init; } = [];
+    /// <summary>The W3C traceparent of the request that created the task (tracing on): the agent's spans join that trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>The sandbox a task asks for.</summary>

@@ -30,4 +30,6 @@ public sealed record TaskSpec
     public LockRequest? Lock { get; init; }
     /// <summary>A repository cloned into the workspace before the command runs.</summary>
     public GitSource? Git { get; init; }
+    /// <summary>The W3C traceparent of the request that created the task, so the agent's spans join its trace.</summary>
+    public string? TraceParent { get; init; }
 }

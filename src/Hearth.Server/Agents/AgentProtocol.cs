@@ -1,3 +1,4 @@
+using Hearth.Server.Telemetry;
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
 using Hearth.Server.Agents.Assignments;
@@ -87,7 +88,11 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var lines = await masks.MaskAsync(taskId, chunk.Lines ?? [], ct);
         var result = await store.AppendLogsAsync(taskId, chunk.Epoch, chunk.Offset, lines, ct);
         if (result.Gap) return ProtocolResult<LogChunkView>.Gap(result.NextOffset);
-        if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Lines(runId));
+        if (result is { Status: WriteStatus.Accepted, RunId: { } runId })
+        {
+            signals.Pulse(SignalKeys.Lines(runId));
+            metrics.LogsStored(lines.Count, LogBytes(lines));
+        }
         return Written(result.Status, new LogChunkView(result.NextOffset), "logs");
     }
 
@@ -109,6 +114,9 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
             FirstOutputAt = AgentTime(request.FirstOutputAt, now),
             ExitedAt = AgentTime(request.ExitedAt, now),
         };
+        using var span = Telemetry.ServerActivities.Source.StartActivity("task.complete");
+        span?.SetTag("hearth.task_id", taskId);
+        span?.SetTag("hearth.exit_code", request.ExitCode);
         var claim = request.Next is { } next ? await dispatcher.NextClaimAsync(next.AgentId, ct) : null;
         var (result, granted) = claim is null
             ? (await store.CompleteAsync(taskId, request.Epoch, completion, now, ct), null)
@@ -116,7 +124,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         if (result.LogGapAt is { } expected) return ProtocolResult<CompleteView>.Gap(expected);
         if (result.Status == WriteStatus.Accepted)
         {
-            metrics.TasksCompleted.Inc();
+            metrics.TaskCompleted();
+            if (completion.Lines is { Count: > 0 } stored) metrics.LogsStored(stored.Count, LogBytes(stored));
             if (result.RunId is { } runId) signals.Pulse(SignalKeys.Run(runId));
             // Its end freed a lock, queued the next steps or requeued the task: only then is there new work for every
             // poll to look at.
@@ -135,12 +144,19 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         return Written(result.Status, new CompleteView(nextAssignment), "complete");
     }
 
+    private static long LogBytes(IReadOnlyList<Core.Logs.AgentLogLine> lines)
+    {
+        long bytes = 0;
+        foreach (var line in lines) bytes += System.Text.Encoding.UTF8.GetByteCount(line.Text);
+        return bytes;
+    }
+
     private DateTimeOffset? AgentTime(DateTimeOffset? reported, DateTimeOffset now) =>
         reported is null ? null : AgentClock.StartedAt(reported, now, options.LeaseTtl);
 
     private ProtocolResult<T> Written<T>(WriteStatus status, T body, string call)
     {
-        if (status == WriteStatus.Stale) metrics.StaleWrites.WithLabels(call).Inc();
+        if (status == WriteStatus.Stale) metrics.StaleWrite(call);
         return status switch
         {
             WriteStatus.Accepted => ProtocolResult<T>.Ok(body),

@@ -88,6 +88,7 @@ public sealed class AccessSetup
     {
         if (_options.Access.CorsAllowedOrigins.Count > 0) app.UseCors();
         app.UseRouting();
+        app.UseMiddleware<Telemetry.LogScopeMiddleware>();
         app.UseRateLimiter();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<AuthorizationMiddleware>();

@@ -1,3 +1,4 @@
+using Hearth.Server.Telemetry;
 using System.Collections.Concurrent;
 using Hearth.Server.Configuration;
 using Hearth.Store;
@@ -115,7 +116,13 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// <summary>A lease a claim took is on its way to its agent: counted, and the run's watchers see it leased.</summary>
     public void Granted(Lease lease)
     {
-        metrics.LeasesGranted.Inc();
+        metrics.LeaseGranted();
+        // The grant joins the trace of the request that created the task.
+        if (lease.Spec.TraceParent is { } traceParent && System.Diagnostics.ActivityContext.TryParse(traceParent, null, out var parent))
+        {
+            using var span = ServerActivities.Source.StartActivity("task.lease", System.Diagnostics.ActivityKind.Internal, parent);
+            span?.SetTag("hearth.task_id", lease.TaskId);
+        }
         signals.Pulse(SignalKeys.Run(lease.RunId));
     }
 

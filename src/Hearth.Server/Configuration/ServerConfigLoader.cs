@@ -47,6 +47,27 @@ public static class ServerConfigLoader
         ["limits.max_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxBodyBytes = Positive(v, w) } },
         ["limits.max_run_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxRunBodyBytes = Positive(v, w) } },
         ["limits.max_webhook_body_bytes"] = (o, v, w) => o with { Access = o.Access with { MaxWebhookBodyBytes = Positive(v, w) } },
+        ["metrics.enabled"] = (o, v, w) => o with { Telemetry = o.Telemetry with { MetricsEnabled = Bool(v, w) } },
+        ["metrics.listen"] = (o, v, w) => o with { Telemetry = o.Telemetry with { MetricsListen = ValidateListen(v, w) } },
+        ["metrics.token"] = (o, v, w) => o with { Telemetry = o.Telemetry with { MetricsToken = Token(v, w) } },
+        ["metrics.token_file"] = (o, v, w) => o with { Telemetry = o.Telemetry with { MetricsToken = TokenFile(v, w) } },
+        ["tracing.otlp_endpoint"] = (o, v, w) => o with { Telemetry = o.Telemetry with { OtlpEndpoint = HttpUrl(v, w) } },
+        ["tracing.otlp_protocol"] = (o, v, w) => o with
+        {
+            Telemetry = o.Telemetry with
+            {
+                OtlpProtocol = v is "grpc" or "http/protobuf" ? v : throw new ConfigException($"{w}: expected 'grpc' or 'http/protobuf', got '{v}'"),
+            },
+        },
+        ["tracing.service_name"] = (o, v, _) => o with { Telemetry = o.Telemetry with { ServiceName = v } },
+        ["log.format"] = (o, v, w) => o with
+        {
+            Telemetry = o.Telemetry with
+            {
+                LogFormat = v is "auto" or "json" or "text" ? v : throw new ConfigException($"{w}: expected 'auto', 'json' or 'text', got '{v}'"),
+            },
+        },
+        ["log.level"] = (o, v, w) => o with { Telemetry = o.Telemetry with { LogLevel = Level(v, w) } },
     };
 
     public static IReadOnlyCollection<string> KnownKeys => Keys.Keys;
@@ -120,10 +141,47 @@ public static class ServerConfigLoader
             throw new ConfigException($"{where}: leases.heartbeat ({Durations.Format(options.HeartbeatInterval)}) must be shorter than leases.ttl ({Durations.Format(options.LeaseTtl)})");
         if ((options.Access.TlsCertFile is null) != (options.Access.TlsKeyFile is null))
             throw new ConfigException($"{where}: tls.cert_file and tls.key_file go together (PEM files)");
+        if (options.Telemetry.MetricsListen is { } metricsListen && metricsListen == options.Listen)
+            throw new ConfigException($"{where}: metrics.listen ({metricsListen}) must differ from listen: it is the metrics' own listener");
+        if (options.Telemetry.MetricsListen is { } own && own.EndsWith(":0", StringComparison.Ordinal))
+            throw new ConfigException($"{where}: metrics.listen ({own}) needs a port of its own, not 0");
         if (options.StoreDriver == "postgres" && string.IsNullOrEmpty(options.StoreConnectionString))
             throw new ConfigException($"{where}: store.driver is postgres but store.connection_string is not set");
         return options;
     }
+
+    private static bool Bool(string value, string where) => value switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        _ => throw new ConfigException($"{where}: expected true or false, got '{value}'"),
+    };
+
+    private static string Token(string value, string where) =>
+        value.Trim().Length >= 16 ? value.Trim() : throw new ConfigException($"{where}: expected a token of at least 16 characters");
+
+    private static string TokenFile(string value, string where)
+    {
+        if (!File.Exists(value)) throw new ConfigException($"{where}: no such file '{value}'");
+        return Token(File.ReadAllText(value), $"{where} ({value})");
+    }
+
+    private static Uri HttpUrl(string value, string where) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new ConfigException($"{where}: expected an http(s) URL such as http://127.0.0.1:4318, got '{value}'");
+
+    /// <summary>Log levels by the names operators write: trace, debug, information (info), warning (warn), error, critical.</summary>
+    public static LogLevel Level(string value, string where) => value.ToLowerInvariant() switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "information" or "info" => LogLevel.Information,
+        "warning" or "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "critical" => LogLevel.Critical,
+        _ => throw new ConfigException($"{where}: expected trace, debug, information, warning, error or critical, got '{value}'"),
+    };
 
     private static IReadOnlyList<string> List(string value) =>
         value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -21,6 +21,7 @@ public sealed record ServerOptions
     public AccessOptions Access { get; init; } = new();
     public DriverOptions Drivers { get; init; } = new();
     public GitLabOptions GitLab { get; init; } = new();
+    public TelemetryOptions Telemetry { get; init; } = new();
 
     public string ResolvedStorePath => StorePath ?? Path.Combine(DataDir, "hearth.db");
 

@@ -75,7 +75,7 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
 
         VerifyOutcome Failed(string call, string error)
         {
-            metrics.RequestErrors.WithLabels(call).Inc();
+            metrics.RequestError(call);
             return new VerifyOutcome(false, null, error);
         }
     }
@@ -94,7 +94,7 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
                     var job = await ReadJsonAsync(response, GitLabJsonContext.Default.JobResponse, ct);
                     return job is null ? Failed("GitLab answered 201 without a job") : new JobRequestOutcome(job, lastUpdate, null);
                 case HttpStatusCode.Forbidden:
-                    metrics.RequestErrors.WithLabels("request").Inc();
+                    metrics.RequestError("request");
                     return new JobRequestOutcome(null, lastUpdate, "GitLab refused the runner's token (403)", Forbidden: true);
                 default:
                     return Failed($"GitLab answered {(int)response.StatusCode}");
@@ -107,7 +107,7 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
 
         JobRequestOutcome Failed(string error)
         {
-            metrics.RequestErrors.WithLabels("request").Inc();
+            metrics.RequestError("request");
             return new JobRequestOutcome(null, request.LastUpdate, error);
         }
     }
@@ -137,12 +137,12 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
                 _ => new TracePatchOutcome(TracePatchStatus.Failed, null, status, interval, $"GitLab answered {(int)response.StatusCode}"),
             };
             if (outcome.Status is not (TracePatchStatus.Accepted or TracePatchStatus.RangeMismatch))
-                metrics.RequestErrors.WithLabels("trace").Inc();
+                metrics.RequestError("trace");
             return outcome;
         }
         catch (Exception e) when (IsTransport(e, ct))
         {
-            metrics.RequestErrors.WithLabels("trace").Inc();
+            metrics.RequestError("trace");
             return new TracePatchOutcome(TracePatchStatus.Failed, null, null, null, Describe(e));
         }
     }
@@ -165,12 +165,12 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
                 HttpStatusCode.NotFound => new JobUpdateOutcome(JobUpdateStatus.NotFound, status, null),
                 _ => new JobUpdateOutcome(JobUpdateStatus.Failed, status, null, $"GitLab answered {(int)response.StatusCode}"),
             };
-            if (outcome.Status is not (JobUpdateStatus.Succeeded or JobUpdateStatus.Accepted)) metrics.RequestErrors.WithLabels("update").Inc();
+            if (outcome.Status is not (JobUpdateStatus.Succeeded or JobUpdateStatus.Accepted)) metrics.RequestError("update");
             return outcome;
         }
         catch (Exception e) when (IsTransport(e, ct))
         {
-            metrics.RequestErrors.WithLabels("update").Inc();
+            metrics.RequestError("update");
             return new JobUpdateOutcome(JobUpdateStatus.Failed, null, null, Describe(e));
         }
     }

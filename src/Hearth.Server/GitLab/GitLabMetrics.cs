@@ -1,21 +1,33 @@
-using Prometheus;
+using System.Diagnostics.Metrics;
+using Hearth.Server.Telemetry;
 
 namespace Hearth.Server.GitLab;
 
-/// <summary>The GitLab bridge's metrics, in the server's registry (served at /metrics).</summary>
+/// <summary>The GitLab bridge's instruments, on the server's own meter (exported with the rest at /metrics).</summary>
 public sealed class GitLabMetrics
 {
+    private static readonly IReadOnlyList<double> JobSeconds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+
+    private readonly Counter<long> _jobs;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _requestErrors;
+
     public GitLabMetrics(HearthMetrics server)
     {
-        var factory = Metrics.WithCustomRegistry(server.Registry);
-        Jobs = factory.CreateCounter("hearth_gitlab_jobs_total", "GitLab jobs ended, by the state reported to GitLab.", "status");
-        Duration = factory.CreateHistogram("hearth_gitlab_job_duration_seconds", "From taking a GitLab job to reporting its end.",
-            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 14) });
-        RequestErrors = factory.CreateCounter("hearth_gitlab_request_errors_total",
-            "Calls to GitLab's runner API that failed (after retries) or were refused, by call.", "call");
+        _jobs = server.Meter.CreateCounter<long>("hearth_gitlab_jobs_total",
+            description: "GitLab jobs ended, by the state reported to GitLab.");
+        _duration = server.Meter.CreateHistogram("hearth_gitlab_job_duration_seconds", unit: "s",
+            description: "From taking a GitLab job to reporting its end.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = JobSeconds });
+        _requestErrors = server.Meter.CreateCounter<long>("hearth_gitlab_request_errors_total",
+            description: "Calls to GitLab's runner API that failed (after retries) or were refused, by call.");
     }
 
-    public Counter Jobs { get; }
-    public Histogram Duration { get; }
-    public Counter RequestErrors { get; }
+    public void JobEnded(string status, TimeSpan took)
+    {
+        _jobs.Add(1, new KeyValuePair<string, object?>("status", status));
+        _duration.Record(took.TotalSeconds);
+    }
+
+    public void RequestError(string call) => _requestErrors.Add(1, new KeyValuePair<string, object?>("call", call));
 }

@@ -237,8 +237,7 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
     {
         await store.EndJobAsync(t.Runner.Name, t.Job.JobId, time.GetUtcNow(), ct);
         _jobs.TryRemove((t.Runner.Name, t.Job.JobId), out _);
-        metrics.Jobs.WithLabels(state).Inc();
-        metrics.Duration.Observe((time.GetUtcNow() - t.Job.CreatedAt).TotalSeconds);
+        metrics.JobEnded(state, time.GetUtcNow() - t.Job.CreatedAt);
         logger.LogInformation("GitLab job {Job}: reported {State}", t.Job.JobId, state);
     }
 

@@ -87,7 +87,8 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
         {
             OperationId = "getMetrics",
             Summary = "Prometheus metrics",
-            Description = "The server's metrics in Prometheus' text format. No key needed.",
+            Description = "The server's metrics in Prometheus' text format (docs/observability.md). No API key: with metrics.token set, " +
+                "the bearer token it names; with metrics.listen set, served only on that listener.",
             Tags = new HashSet<OpenApiTagReference> { new("metrics", document) },
             Security = [new OpenApiSecurityRequirement()],
             Responses = new OpenApiResponses

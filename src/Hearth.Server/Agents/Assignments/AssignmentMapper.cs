@@ -21,6 +21,7 @@ public static class AssignmentMapper
                 .. draft.LockTokens.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new LockTokenView(t.Key, t.Value)),
             ],
             Mask = draft.SecretValues,
+            TraceParent = spec.TraceParent,
         };
     }
 
