@@ -45,6 +45,7 @@ public static class HearthCommands
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(AuditCommand.CreateTrace());
         root.Subcommands.Add(LocksCommand.Create());
+        root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(PlaybookCommand.Create());
         root.Subcommands.Add(ApiCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());

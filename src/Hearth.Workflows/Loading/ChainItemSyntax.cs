@@ -1,3 +1,4 @@
+using Hearth.Workflows.Model;
 using Hearth.Workflows.Conditions;
 using Hearth.Workflows.Diagnostics;
 
@@ -26,4 +27,7 @@ internal sealed record WorkflowSyntax(
     IReadOnlyList<string> Triggers,
     string Machine,
     IReadOnlyList<ChainItemSyntax> Items,
-    int? Attempts = null);
+    int? Attempts = null)
+{
+    public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
+}

@@ -80,6 +80,7 @@ public sealed class WorkflowLoader
         var workflow = new WorkflowDefinition(path, syntax.Version, syntax.Triggers, syntax.Machine, graph, syntax.Location)
         {
             DefaultAttempts = syntax.Attempts,
+            Schedules = syntax.Schedules,
         };
         return new WorkflowLoadResult(workflow, []);
     }

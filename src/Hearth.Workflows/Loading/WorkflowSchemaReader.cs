@@ -27,18 +27,23 @@ internal sealed class WorkflowSchemaReader
     public WorkflowSyntax? ReadWorkflow(KdlDocument document)
     {
         KdlNode? version = null, triggers = null, chain = null;
+        var schedules = new List<WorkflowSchedule>();
+        var scheduleReader = new ScheduleNodeReader(_file, _diagnostics);
         foreach (var node in document.Nodes)
         {
             switch (node.Name)
             {
                 case "version": Single(ref version, node); break;
+                case "schedule":
+                    if (scheduleReader.Read(node) is { } schedule) schedules.Add(schedule);
+                    break;
                 case "triggers": Single(ref triggers, node); break;
                 case "chain": Single(ref chain, node); break;
                 case "fragment" or "parallel":
                     Error(WorkflowErrorCode.UnknownNode, node, $"'{node.Name}' must be inside 'chain {{ }}' in a workflow file (only imported fragment files have fragments at the top)");
                     break;
                 default:
-                    Error(WorkflowErrorCode.UnknownNode, node, $"unknown top-level node '{node.Name}'; expected version, triggers or chain");
+                    Error(WorkflowErrorCode.UnknownNode, node, $"unknown top-level node '{node.Name}'; expected version, triggers, schedule or chain");
                     break;
             }
         }
@@ -62,6 +67,8 @@ internal sealed class WorkflowSchemaReader
         else
         {
             ReadTriggers(triggers, triggerList);
+            if (schedules.Count > 0 && !triggerList.Contains("schedule"))
+                _diagnostics.Add(WorkflowErrorCode.InvalidTrigger, schedules[0].Location, "'schedule' needs \"schedule\" among the triggers (triggers \"push\" \"schedule\")");
         }
 
         string? machine = null;
@@ -115,6 +122,9 @@ internal sealed class WorkflowSchemaReader
 
         return versionText == "0.1" && triggers is not null && machine is not null
             ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items, chainAttempts is null ? null : ReadAttempts(chainAttempts))
+            {
+                Schedules = schedules,
+            }
             : null;
     }
 

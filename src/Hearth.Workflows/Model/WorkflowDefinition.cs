@@ -14,6 +14,9 @@ public sealed record WorkflowDefinition(
     /// <summary>The chain's <c>attempts</c>: every run step's attempts unless it names its own; null for the server's default.</summary>
     public int? DefaultAttempts { get; init; }
 
+    /// <summary>The file's <c>schedule</c> nodes: when the workflow runs by itself (see docs/schedules.md).</summary>
+    public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
+
     /// <summary>Whether an event of this trigger type may start the workflow (case-insensitive).</summary>
     public bool AcceptsTrigger(string trigger) => Triggers.Contains(trigger, StringComparer.OrdinalIgnoreCase);
 }

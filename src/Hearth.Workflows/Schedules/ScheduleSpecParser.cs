@@ -113,7 +113,9 @@ public static partial class ScheduleSpecParser
             var field = names.Select((f, i) => (f, i)).FirstOrDefault(x => e.Message.Contains(x.f.Name, StringComparison.Ordinal));
             if (field.f.Name is null)
                 throw new ScheduleSpecException($"schedule '{text}': {e.Message}");
-            var detail = e.Message.Replace(field.f.Name + ": ", "", StringComparison.Ordinal).TrimEnd('.');
+            var detail = e.Message.Replace(field.f.Name + ": ", "", StringComparison.Ordinal)
+                .Replace("The given cron expression has an invalid format.", "", StringComparison.Ordinal).Trim().TrimEnd('.');
+            if (detail.Length > 0) detail = char.ToLowerInvariant(detail[0]) + detail[1..];
             throw new ScheduleSpecException($"{field.f.Name} field (field {field.i + 1} of {names.Length}) '{parts[field.i]}': "
                 + $"{detail}; expected {Shapes} within {field.f.Expected}");
         }
