@@ -46,6 +46,7 @@ public static class HearthCommands
         root.Subcommands.Add(AuditCommand.CreateTrace());
         root.Subcommands.Add(LocksCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());
+        root.Subcommands.Add(SchedulesCommand.Create());
         root.Subcommands.Add(PlaybookCommand.Create());
         root.Subcommands.Add(ApiCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());

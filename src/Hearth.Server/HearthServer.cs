@@ -83,6 +83,8 @@ public sealed class HearthServer : IAsyncDisposable
         var access = await AccessSetup.PrepareAsync(options, ct);
         var locks = Locks.LockStoreFactory.Create(options);
         await locks.MigrateAsync(ct);
+        var schedules = Schedules.ScheduleStoreFactory.Create(options);
+        await schedules.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -131,6 +133,10 @@ public sealed class HearthServer : IAsyncDisposable
         Agents.AgentServices.Add(builder.Services);
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
+        builder.Services.AddSingleton(schedules);
+        builder.Services.AddSingleton<Schedules.ScheduleService>();
+        builder.Services.AddSingleton<Schedules.Scheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Schedules.Scheduler>());
         builder.Services.AddApiDocuments();
 
         var app = builder.Build();
@@ -148,6 +154,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapAuditEndpoints();
         Locks.LockEndpoints.MapLockEndpoints(app);
         Placement.AgentEndpoints.MapAgentListEndpoints(app);
+        Schedules.ScheduleEndpoints.MapScheduleEndpoints(app);
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);
@@ -158,7 +165,9 @@ public sealed class HearthServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         var locks = _app.Services.GetService<Store.Locks.ILockStore>();
+        var schedules = _app.Services.GetService<Store.Schedules.IScheduleStore>();
         await _app.DisposeAsync();
+        if (schedules is IAsyncDisposable schedulesDisposable) await schedulesDisposable.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
         if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
