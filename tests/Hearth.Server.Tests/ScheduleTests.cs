@@ -62,7 +62,8 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
         Assert.Empty(await TickAsync(_server));
 
         var run = (await _server.Server.Store.GetRunAsync(fired, CancellationToken.None))!;
-        Assert.Equal(("dev@example.com", (IReadOnlyList<string>)["echo", "hourly"], "bubblewrap"), (run.CreatedBy, run.Spec.Command, run.Spec.Driver));
+        Assert.Equal(("dev@example.com", "bubblewrap"), (run.CreatedBy, run.Spec.Driver));
+        Assert.Equal(["echo", "hourly"], run.Spec.Command);
         var view = await GetAsync(dev, "hourly");
         Assert.Equal((fired, Start.AddSeconds(30), Start.AddSeconds(30).AddHours(1)), (view.LastRunId, view.LastFiredAt, view.NextFireAt));
         Assert.Single(await _server.Server.Store.ListRunsAsync(new Store.RunQuery([], 0), CancellationToken.None), r => r.CreatedBy == "dev@example.com");
