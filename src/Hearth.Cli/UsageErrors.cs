@@ -24,7 +24,11 @@ public static partial class UsageErrors
             Console.Error.WriteLine($"See '{under} --help'.");
             return 2;
         }
-        foreach (var error in parsed.Errors)
+        // An unknown word is the mistake; that no command was given is only its consequence, so it is not said too.
+        var errors = parsed.Errors.Any(e => Unrecognized().IsMatch(e.Message))
+            ? parsed.Errors.Where(e => e.Message != RequiredCommandMissing)
+            : parsed.Errors;
+        foreach (var error in errors)
         {
             Console.Error.WriteLine($"hearth: {Describe(error.Message)}");
             if (Unrecognized().Match(error.Message) is { Success: true } unknown
@@ -35,6 +39,8 @@ public static partial class UsageErrors
         Console.Error.WriteLine($"See 'hearth {path}{(path.Length > 0 ? " " : "")}--help'.");
         return 2;
     }
+
+    private const string RequiredCommandMissing = "Required command was not provided.";
 
     private static string CommandPath(ParseResult parsed)
     {

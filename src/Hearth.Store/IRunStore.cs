@@ -55,6 +55,13 @@ public interface IRunStore
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, CancellationToken ct);
 
     /// <summary>
+    /// The same lines as <see cref="ReadLogsAsync(string, IReadOnlyCollection{string}?, long, int, CancellationToken)"/>,
+    /// handed to <paramref name="sink"/> as they are read: a page is never held whole.
+    /// </summary>
+    Task<LogPageRead> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, ILogLineSink sink,
+        CancellationToken ct);
+
+    /// <summary>
     /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
     /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is harmless.
     /// Returns true when anything changed.

@@ -44,6 +44,25 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_log_of_several_pages_is_printed_whole_in_order_each_line_on_its_stream()
+    {
+        // 25,000 lines: three pages of the server's 10,000; every thousandth on stderr; quotes and non-ASCII escaped in JSON.
+        var run = await Cluster.CliAsync("run", "-d", "--", "sh", "-c",
+            "i=0; while [ $i -lt 25000 ]; do if [ $((i % 1000)) = 999 ]; then printf 'err-%d \"q\" ü\n' $i >&2; " +
+            "else printf 'out-%d \"q\" ü\n' $i; fi; i=$((i+1)); done");
+        var id = run.Stdout.Trim();
+        Assert.Equal(0, (await Cluster.CliAsync("logs", "-f", id)).ExitCode);
+
+        var logs = await Cluster.CliAsync("logs", id);
+
+        Assert.Equal(0, logs.ExitCode);
+        var outs = Enumerable.Range(0, 25000).Where(i => i % 1000 != 999).Select(i => $"out-{i} \"q\" ü");
+        var errs = Enumerable.Range(0, 25000).Where(i => i % 1000 == 999).Select(i => $"err-{i} \"q\" ü");
+        Assert.Equal(outs, logs.Stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal(errs, logs.Stderr.Split('\n').Where(l => l.StartsWith("err-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Lines_arrive_live_before_the_run_ends()
     {
         var marker = Guid.NewGuid().ToString("N");

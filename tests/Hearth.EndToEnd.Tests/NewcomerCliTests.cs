@@ -45,6 +45,16 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_mistyped_option_of_hearth_itself_gets_did_you_mean_and_nothing_else()
+    {
+        var result = await Cluster.CliAsync("--verison");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("hearth: Unrecognized command or argument '--verison'.\nDid you mean '--version'?\nSee 'hearth --help'.\n",
+            result.Stderr);
+    }
+
+    [Fact]
     public async Task Logs_follow_ends_with_the_runs_closing_line_and_exit_code()
     {
         var failed = await Cluster.CliAsync("run", "-d", "--", "sh", "-c", "echo out; exit 3");

@@ -53,6 +53,34 @@ public sealed class HearthClient : IDisposable
         SendAsync<LogPageView>(() => new HttpRequestMessage(HttpMethod.Get,
             $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}&limit=10000{StepQuery(step)}"), ct);
 
+    /// <summary>
+    /// The same page as its JSON bytes, for printing lines without making objects of them, with where the next page
+    /// starts when the server says so in its headers (before the body is read).
+    /// </summary>
+    public async Task<(RentedBody Body, LogPageEnd? End)> LogPageBytesAsync(string id, long from, CancellationToken ct, string? step = null)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.GetAsync(
+                $"api/v1/runs/{Uri.EscapeDataString(id)}/logs?from={from}&limit=10000{StepQuery(step)}",
+                HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
+            LogPageEnd? end = null;
+            if (response.Headers.TryGetValues("Hearth-Log-Next", out var nexts) && long.TryParse(nexts.FirstOrDefault(), out var next)
+                && response.Headers.TryGetValues("Hearth-Log-Complete", out var completes) && bool.TryParse(completes.FirstOrDefault(), out var complete))
+                end = new LogPageEnd(-1, next, complete);
+            return (await RentedBody.ReadAsync(response.Content, ct), end);
+        }
+    }
+
     public Task<RunView> CreateWorkflowRunAsync(CreateWorkflowRunBody body, CancellationToken ct) =>
         SendAsync<RunView>(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/workflows/runs") { Content = JsonContent.Create(body, CliJson.Options.TypeInfo<CreateWorkflowRunBody>()) }, ct);
 

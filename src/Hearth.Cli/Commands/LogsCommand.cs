@@ -35,18 +35,55 @@ public static class LogsCommand
                 }
                 throw new CliException($"the log stream of run {runId} ended without its end event", ExitCodes.PlatformFailure);
             }
-            // The next page is asked for before this one is printed: the server reads it while the CLI writes.
-            var fetching = client.LogPageAsync(runId, start, ct, only);
-            while (true)
+            return format == OutputFormat.Json
+                ? await PrintPagesAsync(client, runId, start, only, printer, ct)
+                : await PrintPagesAsTextAsync(client, runId, start, only, printer, ct);
+        });
+        return command;
+    }
+
+    // The next page is asked for before this one is printed: the server reads it while the CLI writes.
+    private static async Task<int> PrintPagesAsync(HearthClient client, string runId, long start, string? only, LogPrinter printer,
+        CancellationToken ct)
+    {
+        var fetching = client.LogPageAsync(runId, start, ct, only);
+        while (true)
+        {
+            var page = await fetching;
+            var last = page.Lines.Count == 0 || page.Complete;
+            if (!last) fetching = client.LogPageAsync(runId, page.Next, ct, only);
+            foreach (var line in page.Lines) printer.Write(line);
+            printer.Flush();
+            if (last) return 0;
+        }
+    }
+
+    private static async Task<int> PrintPagesAsTextAsync(HearthClient client, string runId, long start, string? only,
+        LogPrinter printer, CancellationToken ct)
+    {
+        var fetching = client.LogPageBytesAsync(runId, start, ct, only);
+        var from = start;
+        while (true)
+        {
+            var (body, end) = await fetching;
+            using (body)
             {
-                var page = await fetching;
-                var last = page.Lines.Count == 0 || page.Complete;
-                if (!last) fetching = client.LogPageAsync(runId, page.Next, ct, only);
-                foreach (var line in page.Lines) printer.Write(line);
+                // The server says in its headers where the next page starts: it is asked for before this one is printed.
+                var last = end is { } known && (known.Complete || known.Next <= from);
+                if (end is not null && !last)
+                {
+                    from = end.Value.Next;
+                    fetching = client.LogPageBytesAsync(runId, from, ct, only);
+                }
+                var page = LogPageText.Print(body.Span, printer);
+                if (end is null)
+                {
+                    last = page.Lines == 0 || page.Complete;
+                    if (!last) fetching = client.LogPageBytesAsync(runId, from = page.Next, ct, only);
+                }
                 printer.Flush();
                 if (last) return 0;
             }
-        });
-        return command;
+        }
     }
 }

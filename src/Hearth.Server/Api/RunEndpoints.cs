@@ -116,7 +116,7 @@ public static class RunEndpoints
                 if (taskIds.Count == 0) return ApiResults.NotFound($"run '{id}' has no step '{step}'");
             }
             var wantsStream = follow == true || http.Request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.Ordinal);
-            if (!wantsStream) return ApiResults.Json(await follower.PageAsync(run, start, taskIds, limit ?? LogFollower.PageSize, ct));
+            if (!wantsStream) return await follower.PageAsync(run, start, taskIds, limit ?? LogFollower.PageSize, ct);
             await follower.StreamAsync(http, run, start, taskIds, ct);
             return Results.Empty;
         })

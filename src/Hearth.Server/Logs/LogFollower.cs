@@ -24,12 +24,22 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public async Task<LogPageView> PageAsync(Run run, long from, IReadOnlyList<string>? taskIds, int limit, CancellationToken ct)
+    /// <summary>One page of the log as the JSON of <see cref="LogPageView"/>, written while the store reads it.</summary>
+    public async Task<LogPageResult> PageAsync(Run run, long from, IReadOnlyList<string>? taskIds, int limit, CancellationToken ct)
     {
-        var lines = await store.ReadLogsAsync(run.Id, taskIds, from, limit, ct);
-        var next = lines.Count > 0 ? lines[^1].Seq + 1 : Math.Max(from, 0);
-        var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskIds is not null && lines.Count < limit));
-        return new LogPageView(run.Id, run.State, lines.Select(LogLineView.From).ToList(), next, complete, run.ExitCode);
+        var page = new LogPageWriter(run, limit);
+        try
+        {
+            var read = await store.ReadLogsAsync(run.Id, taskIds, from, limit, page, ct);
+            var next = read.Count > 0 ? read.LastSeq + 1 : Math.Max(from, 0);
+            var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskIds is not null && read.Count < limit));
+            return new LogPageResult(page, page.Finish(next, complete, run.ExitCode), next, complete);
+        }
+        catch
+        {
+            page.Dispose();
+            throw;
+        }
     }
 
     public async Task StreamAsync(HttpContext http, Run run, long from, IReadOnlyList<string>? taskIds, CancellationToken ct)
@@ -42,25 +52,20 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
 
         var next = from;
         var lastWrite = time.GetUtcNow();
-        var buffer = new StringBuilder();
+        using var events = new LogEventWriter();
         while (!ct.IsCancellationRequested)
         {
             // New lines of an agent's, or a change of the run's state (its end, a line of Hearth's own).
             var changed = Task.WhenAny(signals.Prepare(SignalKeys.Lines(run.Id)), signals.Prepare(SignalKeys.Run(run.Id)));
-            var lines = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, ct);
-            if (lines.Count > 0)
+            events.Clear();
+            var read = await store.ReadLogsAsync(run.Id, taskIds, next, PageSize, events, ct);
+            if (read.Count > 0)
             {
-                buffer.Clear();
-                foreach (var line in lines)
-                {
-                    buffer.Append("id: ").Append(line.Seq).Append("\nevent: line\ndata: ")
-                        .Append(HearthJson.Serialize(LogLineView.From(line))).Append("\n\n");
-                }
-                await response.WriteAsync(buffer.ToString(), ct);
+                await response.Body.WriteAsync(events.Written, ct);
                 await response.Body.FlushAsync(ct);
-                next = lines[^1].Seq + 1;
+                next = read.LastSeq + 1;
                 lastWrite = time.GetUtcNow();
-                if (lines.Count == PageSize) continue;
+                if (read.Count == PageSize) continue;
             }
 
             var current = await store.GetRunAsync(run.Id, ct);

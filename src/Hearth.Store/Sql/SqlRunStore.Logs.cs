@@ -81,31 +81,83 @@ public abstract partial class SqlRunStore
         await using var connection = await OpenAsync(ct);
         // A run has a few tasks and a log may have millions of lines: the steps' names are read once, not joined per line.
         var steps = await StepNamesAsync(connection, runId, ct);
-        var names = taskIds?.Select((_, i) => $"@t{i}").ToList();
-        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND task_id IN ({string.Join(", ", names)})";
-        await using var command = Command(connection, null,
-            $"""
-            SELECT seq, time, stream, text, attempt, task_id FROM log_lines
-            WHERE run_id = @run AND seq >= @from{filter} ORDER BY seq LIMIT @limit;
-            """,
-            [("@run", runId), ("@from", from), ("@limit", limit), .. (taskIds ?? []).Select((t, i) => ($"@t{i}", (object?)t))]);
+        await using var command = PageCommand(connection, "seq, time, stream, text, attempt, task_id", runId, taskIds, from, limit);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var lines = new List<LogLine>(Math.Min(limit, 10_000));
-        string? lastTask = null;
-        string? lastStep = null;
+        var names = new StepOfLine(steps);
         while (await reader.ReadAsync(ct))
         {
             var task = Text(reader, 5);
-            // Lines come in runs of one task's: its id and step are looked up once per run, and shared.
-            if (task is not null && task != lastTask)
-            {
-                lastTask = task;
-                lastStep = steps.GetValueOrDefault(task);
-            }
             lines.Add(new LogLine(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2),
-                reader.GetString(3), reader.GetInt32(4), task is null ? null : lastTask, task is null ? null : lastStep));
+                reader.GetString(3), reader.GetInt32(4), names.SharedId(task), names.StepOf(task)));
         }
         return lines;
+    }
+
+    public async Task<LogPageRead> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit,
+        ILogLineSink sink, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        var steps = await StepNamesAsync(connection, runId, ct);
+        // Only a workflow's lines name their step: any other run's lines are read without the task that wrote them.
+        var columns = steps.Count > 0 ? "seq, time, stream, text, task_id" : "seq, time, stream, text";
+        await using var command = PageCommand(connection, columns, runId, taskIds, from, limit);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var names = new StepOfLine(steps);
+        var count = 0;
+        var last = -1L;
+        while (await reader.ReadAsync(ct))
+        {
+            last = reader.GetInt64(0);
+            var step = steps.Count > 0 ? names.StepOf(Text(reader, 4)) : null;
+            sink.Write(last, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (LogStream)reader.GetInt32(2),
+                reader.GetString(3), step);
+            count++;
+        }
+        return new LogPageRead(count, last);
+    }
+
+    /// <summary>A page of a run's lines in order, from <paramref name="from"/>, of some tasks or (null) of all.</summary>
+    private static DbCommand PageCommand(DbConnection connection, string columns, string runId,
+        IReadOnlyCollection<string>? taskIds, long from, int limit)
+    {
+        var names = taskIds?.Select((_, i) => $"@t{i}").ToList();
+        var filter = names is null ? "" : names.Count == 0 ? " AND 1 = 0" : $" AND task_id IN ({string.Join(", ", names)})";
+        return Command(connection, null,
+            $"""
+            SELECT {columns} FROM log_lines
+            WHERE run_id = @run AND seq >= @from{filter} ORDER BY seq LIMIT @limit;
+            """,
+            [("@run", runId), ("@from", from), ("@limit", limit), .. (taskIds ?? []).Select((t, i) => ($"@t{i}", (object?)t))]);
+    }
+
+    /// <summary>
+    /// The step of each line's task. Lines come in runs of one task's, so a run's id and step are looked up once and
+    /// shared by its lines instead of a string per line.
+    /// </summary>
+    private sealed class StepOfLine(Dictionary<string, string> steps)
+    {
+        private string? _task;
+        private string? _step;
+
+        public string? SharedId(string? task)
+        {
+            Update(task);
+            return task is null ? null : _task;
+        }
+
+        public string? StepOf(string? task)
+        {
+            Update(task);
+            return task is null ? null : _step;
+        }
+
+        private void Update(string? task)
+        {
+            if (task is null || task == _task) return;
+            _task = task;
+            _step = steps.GetValueOrDefault(task);
+        }
     }
 
     /// <summary>The names of a run's workflow steps by task id (empty for any other run).</summary>
