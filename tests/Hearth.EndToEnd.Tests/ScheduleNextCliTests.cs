@@ -25,6 +25,7 @@ public sealed class ScheduleNextCliTests
         Assert.True(result.ExitCode == 0, result.Stderr);
         var times = JsonDocument.Parse(result.Stdout).RootElement.EnumerateArray().Select(e => e.GetString()!).ToArray();
         Assert.Equal(["2026-01-01T07:00:00+05:30", "2026-01-01T08:30:00+05:30"], times);
+        Assert.Equal("[\"2026-01-01T07:00:00+05:30\",\"2026-01-01T08:30:00+05:30\"]\n", result.Stdout);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Hearth.Cli.Client;
 using Hearth.Workflows.Schedules;
@@ -54,7 +55,8 @@ public static class ScheduleCommand
         {
             // The issue asks for a bare array of instants here (one value per fire time), not an object.
             using var stdout = Console.OpenStandardOutput();
-            using (var json = new Utf8JsonWriter(stdout))
+            // Offsets written as "+05:30", not "\u002B05:30": this is a terminal, not HTML.
+            using (var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartArray();
                 foreach (var t in written) json.WriteStringValue(t);

@@ -24,24 +24,38 @@ public sealed class Scheduler(IScheduleStore schedules, ScheduleService service,
         var now = time.GetUtcNow();
         foreach (var schedule in await schedules.ListAsync(ct))
         {
-            var spec = ScheduleSpecParser.Parse(schedule.Spec);
-            var zone = ScheduleZones.Resolve(schedule.TimeZone ?? "UTC");
-            var due = ScheduleDue.Decide(spec, zone, schedule.Cursor, now, schedule.Missed, Grace);
-            if (due.Cursor == schedule.Cursor) continue;
-            if (due.Missed > 0)
-                logger.LogWarning("schedule {Schedule}: {Missed} fire time(s) up to {Cursor:o} missed ({Policy})",
-                    schedule.Name, due.Missed, due.Cursor, schedule.Missed);
-            string? runId = null, error = null;
-            if (due.FireAt is { } at)
+            try
             {
-                (runId, error) = await service.FireAsync(schedule, at, ct);
-                if (runId is not null) fired.Add(runId);
-                if (error is not null) logger.LogWarning("schedule {Schedule} at {At:o}: {Error}", schedule.Name, at, error);
+                if (await PassAsync(schedule, now, ct) is { } runId) fired.Add(runId);
             }
-            // Another server may have moved the cursor first: its run is this run (same key), so nothing is lost.
-            await schedules.AdvanceAsync(schedule.Id, schedule.Cursor, new ScheduleAdvance(due.Cursor, due.FireAt, runId, error), ct);
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One schedule's failure (its database write, a zone the host no longer knows) does not stop the others;
+                // its cursor did not move, so the next pass tries the same fire time again under the same key.
+                logger.LogError(e, "schedule {Schedule}: pass failed; retrying", schedule.Name);
+            }
         }
         return fired;
+    }
+
+    private async Task<string?> PassAsync(ScheduleRecord schedule, DateTimeOffset now, CancellationToken ct)
+    {
+        var spec = ScheduleSpecParser.Parse(schedule.Spec);
+        var zone = ScheduleZones.Resolve(schedule.TimeZone ?? "UTC");
+        var due = ScheduleDue.Decide(spec, zone, schedule.Cursor, now, schedule.Missed, Grace);
+        if (due.Cursor == schedule.Cursor) return null;
+        if (due.Missed > 0)
+            logger.LogWarning("schedule {Schedule}: {Missed} fire time(s) up to {Cursor:o} missed ({Policy})",
+                schedule.Name, due.Missed, due.Cursor, schedule.Missed);
+        string? runId = null, error = null;
+        if (due.FireAt is { } at)
+        {
+            (runId, error) = await service.FireAsync(schedule, at, ct);
+            if (error is not null) logger.LogWarning("schedule {Schedule} at {At:o}: {Error}", schedule.Name, at, error);
+        }
+        // Another server may have moved the cursor first: its run is this run (same key), so nothing is lost.
+        await schedules.AdvanceAsync(schedule.Id, schedule.Cursor, new ScheduleAdvance(due.Cursor, due.FireAt, runId, error), ct);
+        return runId;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
