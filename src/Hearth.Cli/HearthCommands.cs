@@ -47,6 +47,8 @@ public static class HearthCommands
         root.Subcommands.Add(AuditCommand.CreateTrace());
         root.Subcommands.Add(LocksCommand.Create());
         root.Subcommands.Add(ReposCommand.Create());
+        root.Subcommands.Add(ScheduleCommand.Create());
+        root.Subcommands.Add(SchedulesCommand.Create());
         root.Subcommands.Add(PlaybookCommand.Create());
         root.Subcommands.Add(ApiCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());

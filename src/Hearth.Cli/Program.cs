@@ -7,7 +7,8 @@ Command root = HearthCommands.IsCompletionRequest(args) ? HearthCommands.CreateC
 try
 {
     // A bare `hearth` prints the help text, as docker and gh do.
-    var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
+    // No @file response files: an argument such as a schedule's "@daily" or "@every 1h" is itself.
+    var parsed = root.Parse(args.Length == 0 ? ["--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
     if (parsed.Errors.Count > 0) return UsageErrors.Report(parsed);
     using var tracing = CliTracing.Start(args);
     using var span = tracing is null ? null : CliTracing.StartCommand(args);

@@ -87,6 +87,8 @@ public sealed class HearthServer : IAsyncDisposable
         await gitlab.MigrateAsync(ct);
         var repositories = Repositories.RepositoryStoreFactory.Create(options);
         await repositories.MigrateAsync(ct);
+        var schedules = Schedules.ScheduleStoreFactory.Create(options);
+        await schedules.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -138,6 +140,10 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
         GitLab.GitLabServices.Add(builder.Services, options, gitlab);
+        builder.Services.AddSingleton(schedules);
+        builder.Services.AddSingleton<Schedules.ScheduleService>();
+        builder.Services.AddSingleton<Schedules.Scheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Schedules.Scheduler>());
         builder.Services.AddApiDocuments();
 
         var app = builder.Build();
@@ -159,6 +165,7 @@ public sealed class HearthServer : IAsyncDisposable
         Placement.AgentEndpoints.MapAgentListEndpoints(app);
         GitLab.GitLabEndpoints.MapGitLabEndpoints(app);
         GitLab.GitLabHookEndpoint.MapGitLabHook(app);
+        Schedules.ScheduleEndpoints.MapScheduleEndpoints(app);
         app.MapApiDocuments();
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);
@@ -170,11 +177,12 @@ public sealed class HearthServer : IAsyncDisposable
     {
         var locks = _app.Services.GetService<Store.Locks.ILockStore>();
         var gitlab = _app.Services.GetService<Store.GitLab.IGitLabStore>();
+        var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
+        var schedules = _app.Services.GetService<Store.Schedules.IScheduleStore>();
         await _app.DisposeAsync();
         if (gitlab is IAsyncDisposable gitlabDisposable) await gitlabDisposable.DisposeAsync();
-        var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
-        await _app.DisposeAsync();
         if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
+        if (schedules is IAsyncDisposable schedulesDisposable) await schedulesDisposable.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
         if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();

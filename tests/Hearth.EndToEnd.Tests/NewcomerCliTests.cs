@@ -141,7 +141,7 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
             [
                 ["list"], ["status", id], ["kill", id], ["agents"], ["locks", "list"], ["users", "list"], ["secrets", "list"],
                 ["audit"], ["images", "list", "--store", Path.Combine(dir, "images")], ["images", "registered"],
-                ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"],
+                ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"], ["schedules", "list"],
             ];
             foreach (var args in commands)
             {

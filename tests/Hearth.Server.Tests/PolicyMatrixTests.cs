@@ -38,6 +38,10 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["repos.update"] = [Roles.Admin, Roles.Operator],
         ["repos.delete"] = [Roles.Admin, Roles.Operator],
         ["repos.trigger"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        // A schedule runs as its creator with the creator's role: creating one is starting runs later, as runs.create.
+        ["schedules.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["schedules.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
+        ["schedules.delete"] = [Roles.Admin, Roles.Operator],
     };
 
     private TestServer _server = null!;
@@ -210,6 +214,12 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
                 path = path.Replace("{id}", (await run.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!.Id);
             }
         }
+        if (path.StartsWith("/api/v1/schedules/{name}", StringComparison.Ordinal))
+        {
+            var name = $"matrix-{n}";
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/schedules", Schedule(name), HearthJson.Options)).StatusCode);
+            path = path.Replace("{name}", name);
+        }
         if (path.Contains("{name}"))
         {
             var name = $"matrix-{n}";
@@ -228,6 +238,7 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             ("POST", "runs.create") => new CreateRunBody { Command = ["true"] },
             ("POST", "users.create") => new CreateUserBody($"new{n}@example.com", "viewer"),
             ("POST", "secrets.create") => new SecretBody($"new-{n}", "new-value", null, null),
+            ("POST", "schedules.create") => Schedule($"new-{n}"),
             ("PUT", _) => new SecretBody(null, "updated-value", null, null),
             ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
             ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x", ["slots"] = 1, ["wait_seconds"] = 0 },
@@ -237,4 +248,7 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
         return await (client ?? _server.Client(key)).SendAsync(request);
     }
+
+    private static CreateScheduleBody Schedule(string name) =>
+        new() { Name = name, Spec = "@daily", Run = new CreateRunBody { Command = ["true"], Driver = "bubblewrap" } };
 }

@@ -13,6 +13,10 @@ public static partial class Names
     public static NameGrammar Secret { get; } = new("secret name", SecretPattern(), 128,
         "1 to 128 letters, digits, '_', '.' and '-', starting with a letter or digit, no '..'");
 
+    /// <summary>Schedule names: "nightly", "ci.hourly-lint".</summary>
+    public static NameGrammar Schedule { get; } = new("schedule name", SecretPattern(), 128,
+        "1 to 128 letters, digits, '_', '.' and '-', starting with a letter or digit, no '..'");
+
     /// <summary>User emails: the usual local@domain, without '/', spaces or quotes (they appear in URLs).</summary>
     public static NameGrammar Email { get; } = new("user email", EmailPattern(), 254,
         "an email address such as dev@example.com (letters, digits and . _ % + - before the @, a domain after it)");

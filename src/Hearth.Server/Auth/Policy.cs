@@ -14,6 +14,7 @@ public enum Owned
     No,
     Run,
     Secret,
+    Schedule,
 }
 
 /// <param name="Permission">resource.action, granted to roles in <see cref="Policy.Grants"/>; also the audit action name.</param>
@@ -84,6 +85,11 @@ public static class Policy
         new("DELETE", "/api/v1/repos/{name}", Audience.User, "repos.delete"),
         new("PUT", "/api/v1/repos/{name}/secret", Audience.User, "repos.update"),
         new("POST", "/api/v1/repos/{name}/trigger", Audience.User, "repos.trigger"),
+        // A schedule runs as its creator, with the creator's role when it fires: creating one grants nothing new.
+        new("POST", "/api/v1/schedules", Audience.User, "schedules.create"),
+        new("GET", "/api/v1/schedules", Audience.User, "schedules.read"),
+        new("GET", "/api/v1/schedules/{name}", Audience.User, "schedules.read"),
+        new("DELETE", "/api/v1/schedules/{name}", Audience.User, "schedules.delete", Owned.Schedule),
 
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
@@ -101,13 +107,14 @@ public static class Policy
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
             "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
+            "schedules.create", "schedules.read", "schedules.delete",
         },
         [Roles.Developer] = new HashSet<string>
         {
             "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
-            "repos.trigger",
+            "repos.trigger", "schedules.create", "schedules.read",
         },
-        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read" },
+        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read" },
     };
 
     public static bool IsGranted(string role, string permission) =>

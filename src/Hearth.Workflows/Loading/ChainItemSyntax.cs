@@ -1,3 +1,4 @@
+using Hearth.Workflows.Model;
 using Hearth.Workflows.Conditions;
 using Hearth.Workflows.Diagnostics;
 
@@ -29,4 +30,5 @@ internal sealed record WorkflowSyntax(
     int? Attempts = null)
 {
     public IReadOnlyDictionary<string, Model.TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, Model.TriggerFilter>();
+    public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
 }

@@ -98,6 +98,7 @@ public sealed class WorkflowLoader
         {
             DefaultAttempts = syntax.Attempts,
             TriggerFilters = syntax.TriggerFilters,
+            Schedules = syntax.Schedules,
         };
         return new WorkflowLoadResult(workflow, []);
     }

@@ -27,18 +27,23 @@ internal sealed partial class WorkflowSchemaReader
     public WorkflowSyntax? ReadWorkflow(KdlDocument document)
     {
         KdlNode? version = null, triggers = null, chain = null;
+        var schedules = new List<WorkflowSchedule>();
+        var scheduleReader = new ScheduleNodeReader(_file, _diagnostics);
         foreach (var node in document.Nodes)
         {
             switch (node.Name)
             {
                 case "version": Single(ref version, node); break;
+                case "schedule":
+                    if (scheduleReader.Read(node) is { } schedule) schedules.Add(schedule);
+                    break;
                 case "triggers": Single(ref triggers, node); break;
                 case "chain": Single(ref chain, node); break;
                 case "fragment" or "parallel":
                     Error(WorkflowErrorCode.UnknownNode, node, $"'{node.Name}' must be inside 'chain {{ }}' in a workflow file (only imported fragment files have fragments at the top)");
                     break;
                 default:
-                    Error(WorkflowErrorCode.UnknownNode, node, $"unknown top-level node '{node.Name}'; expected version, triggers or chain");
+                    Error(WorkflowErrorCode.UnknownNode, node, $"unknown top-level node '{node.Name}'; expected version, triggers, schedule or chain");
                     break;
             }
         }
@@ -63,6 +68,8 @@ internal sealed partial class WorkflowSchemaReader
         else
         {
             ReadTriggers(triggers, triggerList, triggerFilters);
+            if (schedules.Count > 0 && !triggerList.Contains("schedule"))
+                _diagnostics.Add(WorkflowErrorCode.InvalidTrigger, schedules[0].Location, "'schedule' needs \"schedule\" among the triggers (triggers \"push\" \"schedule\")");
         }
 
         string? machine = null;
@@ -118,6 +125,7 @@ internal sealed partial class WorkflowSchemaReader
             ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items, chainAttempts is null ? null : ReadAttempts(chainAttempts))
             {
                 TriggerFilters = triggerFilters,
+                Schedules = schedules,
             }
             : null;
     }

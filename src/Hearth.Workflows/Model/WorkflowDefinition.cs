@@ -16,6 +16,8 @@ public sealed record WorkflowDefinition(
 
     /// <summary>The filters of triggers written as a block (<c>triggers { push { branches "main" } }</c>), by trigger name.</summary>
     public IReadOnlyDictionary<string, TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, TriggerFilter>();
+    /// <summary>The file's <c>schedule</c> nodes: when the workflow runs by itself (see docs/schedules.md).</summary>
+    public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
 
     /// <summary>Whether an event of this trigger type may start the workflow (case-insensitive).</summary>
     public bool AcceptsTrigger(string trigger) => Triggers.Contains(trigger, StringComparer.OrdinalIgnoreCase);
