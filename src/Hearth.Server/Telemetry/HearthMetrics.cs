@@ -108,7 +108,7 @@ public sealed class HearthMetrics : IDisposable
 
     /// <summary>
     /// For the webhook receivers: one delivery from <paramref name="forge"/> (github, gitlab, gitea, …) and what came of it
-    /// (<c>accepted</c>, <c>ignored</c>, <c>bad_signature</c>, <c>invalid</c>, <c>failed</c>). Keep both to a small fixed set.
+    /// (<c>started</c>, <c>no_match</c>, <c>duplicate</c>, <c>ignored</c>, <c>bad_signature</c>, <c>invalid</c>, <c>failed</c>). Keep both to a small fixed set.
     /// </summary>
     public void WebhookDelivered(string forge, string outcome) =>
         _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("forge", forge), new KeyValuePair<string, object?>("outcome", outcome));

@@ -13,6 +13,8 @@ using Hearth.Store;
 using Hearth.Workflows.Model;
 using Microsoft.AspNetCore.Http.Features;
 
+using Hearth.Server.Telemetry;
+
 namespace Hearth.Server.Webhooks;
 
 /// <summary>
@@ -22,7 +24,8 @@ namespace Hearth.Server.Webhooks;
 /// authentication; when Hearth itself fails (its database, a fetch), the answer is 5xx so the forge retries.
 /// </summary>
 public sealed class WebhookReceiver(RepositoryService repositories, IRunStore store, RunService runs, WorkflowService workflows,
-    WorkflowMatcher matcher, GitCache git, DriverPolicy drivers, ServerOptions options, TimeProvider time, ILogger<WebhookReceiver> logger)
+    WorkflowMatcher matcher, GitCache git, DriverPolicy drivers, ServerOptions options, TimeProvider time, HearthMetrics metrics,
+    ILogger<WebhookReceiver> logger)
 {
     /// <summary>Runs a repository starts run as this role's would (a sandbox, never the process driver unless it may).</summary>
     public const string RunRole = Roles.Developer;
@@ -49,12 +52,14 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
         catch (SecretUnavailableException e)
         {
             logger.LogError("webhook for {Repository}: {Problem}", name, e.Message);
+            metrics.WebhookDelivered(forge.Name, "failed");
             return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SECRET_UNAVAILABLE", "the repository's webhook secret cannot be opened");
         }
         var verification = forge.Scheme(time).Verify(http.Request.Headers, body, secrets);
         if (!verification.Verified)
         {
             logger.LogWarning("webhook for {Repository} refused: {Problem}", name, verification.Problem);
+            metrics.WebhookDelivered(forge.Name, "bad_signature");
             return ApiResults.Error(StatusCodes.Status401Unauthorized, "INVALID_SIGNATURE", verification.Problem!);
         }
 
@@ -65,6 +70,7 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
         }
         catch (JsonException e)
         {
+            metrics.WebhookDelivered(forge.Name, "invalid");
             return ApiResults.Error(StatusCodes.Status400BadRequest, "INVALID_PAYLOAD", $"the body is not JSON: {e.Message}");
         }
         using (document)
@@ -75,13 +81,17 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
                 : ForgeEvent.Ignore("", $"no {forge.EventHeader} header");
             var deliveryId = forge.DeliveryOf(http.Request.Headers) ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
             if (await store.FindDeliveryAsync(name, deliveryId, ct) is { } seen)
+            {
+                metrics.WebhookDelivered(forge.Name, "duplicate");
                 return Answer(new DeliveryView(name, deliveryId, e.Event, Duplicate: true, "already received; nothing done", seen.RunIds, []));
+            }
 
             var delivery = new WebhookDelivery(name, deliveryId, forge.Name, e.Event, time.GetUtcNow(),
                 DeliveryScrubber.Headers(http.Request.Headers, secrets), DeliveryScrubber.Body(body, document.RootElement, secrets), "");
             if (e.Kind == ForgeEventKind.Ignored)
             {
                 var ignored = await runs.CreateForDeliveryAsync(delivery with { Outcome = "ignored: " + e.IgnoredBecause }, [], ct);
+                metrics.WebhookDelivered(forge.Name, "ignored");
                 return Answer(new DeliveryView(name, deliveryId, e.Event, !ignored.Recorded, "ignored: " + e.IgnoredBecause, ignored.RunIds, []));
             }
             return await StartAsync(repository, delivery, e, ct);
@@ -99,12 +109,14 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
         catch (GitException failed)
         {
             logger.LogError("webhook for {Repository}: {Problem}", repository.Name, failed.Message);
+            metrics.WebhookDelivered(delivery.Forge, "failed");
             return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "FETCH_FAILED", failed.Message);
         }
         var trigger = new TriggerEvent(e.Trigger!, e.Branch, e.Tag, e.PrAction, e.ChangedPaths);
         var variables = WorkflowMatcher.Variables(trigger, commit, e.PrNumber);
         var matches = await matcher.MatchAsync(access, repository.Url, commit, repository.Workflows, trigger, variables, ct);
         var (outcome, views) = await CreateAsync(repository, delivery with { Event = e.Event }, matches, key: delivery.DeliveryId, ct);
+        metrics.WebhookDelivered(delivery.Forge, outcome.RunIds.Count > 0 ? "started" : "no_match");
         return Answer(outcome with { CommitSha = commit });
     }
 

@@ -102,6 +102,17 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
         Assert.Equal([runId], repeat.RunIds);
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM runs"));
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM webhook_deliveries"));
+        Assert.Equal((1, 1), (await DeliveriesCountedAsync("github", "started"), await DeliveriesCountedAsync("github", "duplicate")));
+    }
+
+    /// <summary>hearth_webhook_deliveries_total of one forge and outcome, scraped from the server's /metrics.</summary>
+    private async Task<int> DeliveriesCountedAsync(string forge, string outcome)
+    {
+        var text = await _server.Client().GetStringAsync("/metrics");
+        var sample = System.Text.RegularExpressions.Regex.Match(text,
+            $"^hearth_webhook_deliveries_total{{[^}}]*forge=\"{forge}\"[^}}]*outcome=\"{outcome}\"[^}}]*}} (\\d+)",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        return sample.Success ? int.Parse(sample.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     [Fact]
@@ -114,6 +125,8 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
         Assert.Equal("INVALID_SIGNATURE", await TestServer.CodeOf(forged));
         var unsigned = await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", sha), "push", "d-3", secret: null);
         Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        Assert.Equal(2, await DeliveriesCountedAsync("github", "bad_signature"));
+        Assert.Equal(0, await DeliveriesCountedAsync("github", "started"));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM runs"));
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM webhook_deliveries"));
     }
