@@ -76,7 +76,8 @@ public static class LogPageText
                 Expect(json.Read() && json.TokenType == JsonTokenType.String);
                 if (json.ValueIsEscaped)
                 {
-                    if (scratch.Length < json.ValueSpan.Length) scratch = new byte[Math.Max(json.ValueSpan.Length, scratch.Length * 2)];
+                    var escaped = json.ValueSpan.Length;
+                    if (scratch.Length < escaped) scratch = new byte[Math.Max(escaped, scratch.Length * 2)];
                     text = scratch.AsSpan(0, json.CopyString(scratch));
                 }
                 else

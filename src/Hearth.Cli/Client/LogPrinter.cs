@@ -6,10 +6,15 @@ using Hearth.Core.Logs;
 
 namespace Hearth.Cli.Client;
 
-/// <summary>Writes log lines where they belong: stdout lines to stdout, stderr and Hearth's own lines to stderr.</summary>
+/// <summary>
+/// Writes log lines where they belong: stdout lines to stdout, stderr and Hearth's own lines to stderr.
+/// </summary>
 /// <param name="prefixSteps">Prefix each line of a workflow run with its step, as in "[1.0] ok".</param>
-/// <param name="onlyStep">The one step asked for (`logs --step`): its own lines need no prefix; a group's steps' lines do.</param>
-public sealed class LogPrinter(OutputFormat format, Stream stdout, Stream stderr, bool prefixSteps = false, string? onlyStep = null)
+/// <param name="onlyStep">
+/// The one step asked for (`logs --step`): its own lines need no prefix; a group's steps' lines do.
+/// </param>
+public sealed class LogPrinter(
+    OutputFormat format, Stream stdout, Stream stderr, bool prefixSteps = false, string? onlyStep = null)
     : IDisposable
 {
     // 64 KiB buffers: a 10 MB log is a few hundred writes to the terminal or pipe, not ten thousand. Lines go out as
@@ -36,7 +41,7 @@ public sealed class LogPrinter(OutputFormat format, Stream stdout, Stream stderr
         WriteText(line.Stream, Utf8(line.Text), line.Step);
     }
 
-    /// <summary>The text form of one line whose text is UTF-8 already (a page read without making strings of it).</summary>
+    /// <summary>The text form of a line whose text is UTF-8 already (a page read without making strings).</summary>
     public void WriteText(LogStream stream, ReadOnlySpan<byte> text, string? step)
     {
         var target = stream == LogStream.Stdout ? _out : _err;

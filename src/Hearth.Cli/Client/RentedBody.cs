@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace Hearth.Cli.Client;
 
-/// <summary>A response body read whole into a buffer rented from the shared pool; Dispose gives the buffer back.</summary>
+/// <summary>A response body read whole into a buffer rented from the shared pool; Dispose gives it back.</summary>
 public sealed class RentedBody : IDisposable
 {
     private byte[] _buffer;

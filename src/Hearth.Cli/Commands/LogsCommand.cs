@@ -68,7 +68,7 @@ public static class LogsCommand
             var (body, end) = await fetching;
             using (body)
             {
-                // The server says in its headers where the next page starts: it is asked for before this one is printed.
+                // The server's headers say where the next page starts: it is asked for before this one is printed.
                 var last = end is { } known && (known.Complete || known.Next <= from);
                 if (end is not null && !last)
                 {

@@ -6,9 +6,11 @@ namespace Hearth.Core.Logs;
 /// </summary>
 public interface ILogLineSink
 {
-    /// <param name="step">The workflow step that wrote the line; null for any other kind of task and for the run's own lines.</param>
+    /// <param name="step">
+    /// The workflow step that wrote the line; null for any other kind of task and for the run's own lines.
+    /// </param>
     void Write(long seq, DateTimeOffset time, LogStream stream, string text, string? step);
 }
 
-/// <summary>What one read into an <see cref="ILogLineSink"/> gave: how many lines, and the number of the last.</summary>
+/// <summary>What a read into an <see cref="ILogLineSink"/> gave: how many lines, and the number of the last.</summary>
 public readonly record struct LogPageRead(int Count, long LastSeq);

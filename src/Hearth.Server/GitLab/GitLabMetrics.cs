@@ -6,7 +6,8 @@ namespace Hearth.Server.GitLab;
 /// <summary>The GitLab bridge's instruments, on the server's own meter (exported with the rest at /metrics).</summary>
 public sealed class GitLabMetrics
 {
-    private static readonly IReadOnlyList<double> JobSeconds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+    private static readonly IReadOnlyList<double> JobSeconds =
+        [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
     private readonly Counter<long> _jobs;
     private readonly Histogram<double> _duration;

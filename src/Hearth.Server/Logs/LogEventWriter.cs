@@ -4,8 +4,8 @@ using Hearth.Core.Logs;
 namespace Hearth.Server.Logs;
 
 /// <summary>
-/// Writes lines as Server-Sent Events (<c>id:</c> the line number, <c>event: line</c>, <c>data:</c> the line's JSON) into
-/// a pooled buffer while the store reads them. Reused from one read to the next: <see cref="Clear"/> empties it.
+/// Writes lines as Server-Sent Events (<c>id:</c> the line number, <c>event: line</c>, <c>data:</c> the line's JSON)
+/// into a pooled buffer while the store reads them. Reused from one read to the next: <see cref="Clear"/> empties it.
 /// </summary>
 public sealed class LogEventWriter : ILogLineSink, IDisposable
 {

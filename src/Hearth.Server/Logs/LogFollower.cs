@@ -24,7 +24,7 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>One page of the log as the JSON of <see cref="LogPageView"/>, written while the store reads it.</summary>
+    /// <summary>A page of the log as the JSON of <see cref="LogPageView"/>, written while the store reads it.</summary>
     public async Task<LogPageResult> PageAsync(Run run, long from, IReadOnlyList<string>? taskIds, int limit, CancellationToken ct)
     {
         var page = new LogPageWriter(run, limit);
@@ -32,7 +32,8 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
         {
             var read = await store.ReadLogsAsync(run.Id, taskIds, from, limit, page, ct);
             var next = read.Count > 0 ? read.LastSeq + 1 : Math.Max(from, 0);
-            var complete = Transitions.Run.IsTerminal(run.State) && (next >= run.LogLines || (taskIds is not null && read.Count < limit));
+            var complete = Transitions.Run.IsTerminal(run.State)
+                && (next >= run.LogLines || (taskIds is not null && read.Count < limit));
             return new LogPageResult(page, page.Finish(next, complete, run.ExitCode), next, complete);
         }
         catch

@@ -18,7 +18,8 @@ public static class LogLineJson
         .Select(s => JsonEncodedText.Encode(HearthJson.Serialize(s).Trim('"'))).ToArray();
     private static readonly int FirstStream = (int)Enum.GetValues<LogStream>().Min();
 
-    public static void Write(Utf8JsonWriter json, long seq, DateTimeOffset time, LogStream stream, string text, string? step)
+    public static void Write(Utf8JsonWriter json, long seq, DateTimeOffset time, LogStream stream, string text,
+        string? step)
     {
         json.WriteStartObject();
         json.WriteNumber(SeqName, seq);

@@ -37,7 +37,9 @@ public sealed class LogPageWriter : ILogLineSink, IDisposable
     public void Write(long seq, DateTimeOffset time, LogStream stream, string text, string? step) =>
         LogLineJson.Write(_json, seq, time, stream, text, step);
 
-    /// <summary>Closes the page with where the next one starts; the bytes stay valid until this writer is disposed.</summary>
+    /// <summary>
+    /// Closes the page with where the next one starts; the bytes stay valid until this writer is disposed.
+    /// </summary>
     public ReadOnlyMemory<byte> Finish(long next, bool complete, int? exitCode)
     {
         _json.WriteEndArray();
