@@ -22,6 +22,8 @@ public sealed class LogPrinter(
     private readonly Stream _out = new BufferedStream(stdout, 64 * 1024);
     private readonly Stream _err = new BufferedStream(stderr, 64 * 1024);
     private byte[] _scratch = new byte[1024];
+    private string? _prefixStep;
+    private byte[] _prefix = [];
 
     public LogPrinter(OutputFormat format, bool prefixSteps = false, string? onlyStep = null)
         : this(format, Console.OpenStandardOutput(), Console.OpenStandardError(), prefixSteps, onlyStep)
@@ -47,9 +49,9 @@ public sealed class LogPrinter(
         var target = stream == LogStream.Stdout ? _out : _err;
         if (prefixSteps && step is not null && step != onlyStep)
         {
-            target.WriteByte((byte)'[');
-            target.Write(Encoding.UTF8.GetBytes(step));
-            target.Write("] "u8);
+            // A step's lines come together: its prefix is encoded once per run of lines, not once per line.
+            if (step != _prefixStep) (_prefixStep, _prefix) = (step, Encoding.UTF8.GetBytes($"[{step}] "));
+            target.Write(_prefix);
         }
         target.Write(text);
         target.WriteByte((byte)'\n');
