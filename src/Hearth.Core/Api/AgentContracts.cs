@@ -1,5 +1,6 @@
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
+using Hearth.Core.Services;
 
 namespace Hearth.Core.Api;
 
@@ -81,6 +82,8 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public IReadOnlyList<string> Mask { get; init; } = [];
     /// <summary>The W3C traceparent of the request that created the task (tracing on): the agent's spans join that trace.</summary>
     public string? TraceParent { get; init; }
+    /// <summary>A service replica's own part: networks, mounts, files, health check (null for other kinds).</summary>
+    public ServiceReplicaSpec? Service { get; init; }
 }
 
 /// <summary>The sandbox a task asks for.</summary>
@@ -95,7 +98,11 @@ public sealed record GitAssignment(string Repository, string? Ref, string? Path,
 public sealed record LockTokenView(string Name, long Token);
 
 /// <summary><see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).</summary>
-public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null);
+public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null)
+{
+    /// <summary>A service replica's IPv4 address on each network it joined, by project network name.</summary>
+    public IReadOnlyDictionary<string, string>? Addresses { get; init; }
+}
 
 public sealed record HeartbeatBody(long Epoch, double? WaitSeconds);
 

@@ -1,4 +1,5 @@
 using Hearth.Core.Locks;
+using Hearth.Core.Services;
 
 namespace Hearth.Core.Runs;
 
@@ -32,4 +33,7 @@ public sealed record TaskSpec
     public GitSource? Git { get; init; }
     /// <summary>The W3C traceparent of the request that created the task, so the agent's spans join its trace.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>A service replica's own part (kind <c>ServiceReplica</c> only; null otherwise).</summary>
+    public ServiceReplicaSpec? Service { get; init; }
 }
