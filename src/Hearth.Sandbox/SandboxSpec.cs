@@ -40,7 +40,8 @@ public sealed record SandboxSpec
     /// <summary>
     /// An existing host directory shared by several sandboxes of one task (a checkout phase, then the command): used
     /// as this sandbox's scratch directory instead of a fresh one, and kept on dispose. Null for a fresh scratch directory.
-    /// The process and bubblewrap drivers honour it; drivers with their own root filesystem ignore it.
+    /// The process and bubblewrap drivers honour it; the oci driver binds it into the container as the working directory
+    /// (handed to the image's user) and keeps its own scratch directory; the microvm driver ignores it.
     /// </summary>
     public string? WorkspaceDirectory { get; init; }
 

@@ -149,6 +149,36 @@ public class OciDriverTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task A_workspace_directory_is_bound_as_the_working_directory_written_through_and_kept()
+    {
+        // Under a private parent, as an agent's scratch root may be: a container's root in a user namespace cannot walk it.
+        var parent = Fixture.NewDirectory("hearth-oci-workspace");
+        File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var workspace = Path.Combine(parent, "ws");
+        Directory.CreateDirectory(Path.Combine(workspace, "src"));
+        await File.WriteAllTextAsync(Path.Combine(workspace, "src", "checked-out.txt"), "from the host\n");
+        var (driver, _) = NewDriver();
+        var output = new CollectingOutput();
+        var id = NewId();
+        var spec = Spec(id, Fixture.BusyboxRef, ["sh", "-c", "pwd; cat src/checked-out.txt; echo built > src/out.txt && mkdir -p dist && echo ok"])
+            with { WorkspaceDirectory = workspace };
+        await using (var sandbox = await driver.StartAsync(spec, output, CancellationToken.None))
+        {
+            var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+            Assert.True(exit.ExitCode == 0, output.Stderr);
+        }
+
+        Assert.Equal(["/workspace", "from the host", "ok"], output.Stdout);
+        // Written through to the host, and kept after the sandbox is gone (it belongs to the task, not the sandbox).
+        Assert.Equal("built\n", await File.ReadAllTextAsync(Path.Combine(workspace, "src", "out.txt")));
+        Assert.True(Directory.Exists(Path.Combine(workspace, "dist")));
+        var owner = UserNamespace is { } ids ? $"{ids.HostIdBase}:{ids.HostIdBase}" : "0:0";
+        Assert.Equal(owner, await Tools.OwnerAsync(Path.Combine(workspace, "src", "checked-out.txt")));
+        Assert.Equal(owner, await Tools.OwnerAsync(Path.Combine(workspace, "dist")));
+        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), line => line.Contains(id, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Each_run_gets_its_own_writable_layer_and_the_image_stays_unchanged()
     {
         var (driver, store) = NewDriver();

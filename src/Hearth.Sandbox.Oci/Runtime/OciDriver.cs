@@ -210,7 +210,13 @@ public sealed partial class OciDriver : ISandboxDriver
                 oomParent = _specs.CgroupPath(spec.SandboxId);
                 resources.OomWatch = OomWatch.Create(oomParent, spec.Limits.MemoryBytes!.Value, _cgroups.SwapAccounting);
             }
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch);
+            string? workspace = null;
+            if (spec.WorkspaceDirectory is { } shared)
+            {
+                WorkspaceOwner.Give(shared, plan, _options.UserNamespace);
+                workspace = rootfs.BindWorkspace(shared);
+            }
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch, workspace);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");

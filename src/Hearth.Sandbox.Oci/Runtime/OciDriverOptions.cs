@@ -58,6 +58,12 @@ public sealed record OciDriverOptions
     /// <summary>The bridge network for sandboxes that ask for a network (none is the default).</summary>
     public OciNetworkOptions Network { get; init; } = new();
 
+    /// <summary>
+    /// Where a sandbox's <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made on the host) is bound in
+    /// the container, read-write; it is then the command's working directory.
+    /// </summary>
+    public string WorkspacePath { get; init; } = "/workspace";
+
     /// <summary>How long startup may take before the sandbox is declared failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -17,6 +17,7 @@ internal sealed class RunRootfs
     private readonly bool _mounted;
     private readonly bool _ownsDirectory;
     private string? _sysfs;
+    private string? _workspace;
 
     private RunRootfs(string directory, bool mounted, bool ownsDirectory)
     {
@@ -48,6 +49,28 @@ internal sealed class RunRootfs
         await mount.WaitForExitAsync(cancellationToken);
         if (mount.ExitCode != 0) throw new SandboxStartException($"cannot mount a sysfs for the container's network namespace: {error.Trim()}");
         _sysfs = target;
+        return target;
+    }
+
+    /// <summary>
+    /// Where the runtime finds <paramref name="workspace"/> (a host directory the container gets as its working
+    /// directory): the directory itself, or in a user namespace a bind of it beside the rootfs, which the container's
+    /// root can walk to (the workspace's parents may be private). Released with the rootfs.
+    /// </summary>
+    public string BindWorkspace(string workspace)
+    {
+        if (!_ownsDirectory) return workspace;
+        var target = System.IO.Path.Combine(Directory, "workspace");
+        System.IO.Directory.CreateDirectory(target);
+        try
+        {
+            Libc.BindMount(workspace, target);
+        }
+        catch (IOException e)
+        {
+            throw new SandboxStartException($"cannot bind the workspace {workspace}: {e.Message}", e);
+        }
+        _workspace = target;
         return target;
     }
 
@@ -118,6 +141,7 @@ internal sealed class RunRootfs
     public void Release()
     {
         if (_sysfs is not null) Libc.Unmount(_sysfs);
+        if (_workspace is not null) Libc.Unmount(_workspace);
         if (_mounted) Libc.Unmount(Path);
         if (_ownsDirectory) TryDelete(Directory);
     }

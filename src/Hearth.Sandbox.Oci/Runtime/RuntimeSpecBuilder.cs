@@ -30,7 +30,10 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     ];
 
     /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
-    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null, OomWatch? oomWatch = null)
+    /// <param name="workspace">When set, the host directory bound read-write at <see cref="OciDriverOptions.WorkspacePath"/>,
+    /// which is then the process's working directory.</param>
+    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null,
+        OomWatch? oomWatch = null, string? workspace = null)
     {
         var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
@@ -58,7 +61,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                 ["user"] = new JsonObject { ["uid"] = plan.Uid, ["gid"] = plan.Gid },
                 ["args"] = Strings(plan.Args),
                 ["env"] = Strings(plan.Env),
-                ["cwd"] = plan.WorkingDirectory,
+                ["cwd"] = workspace is null ? plan.WorkingDirectory : options.WorkspacePath,
                 ["capabilities"] = new JsonObject
                 {
                     ["bounding"] = caps,
@@ -72,7 +75,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
             ["hostname"] = Hostname(containerId),
-            ["mounts"] = Mounts(network),
+            ["mounts"] = Mounts(network, workspace is null ? null : (workspace, options.WorkspacePath)),
             ["linux"] = linux,
             // Ownership marks: what the orphan reaper reads back from the runtime's state.
             ["annotations"] = new JsonObject
@@ -125,7 +128,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray IdMappings(IdMapping ids) =>
         new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
 
-    private static JsonArray Mounts(NetworkPlan? network)
+    private static JsonArray Mounts(NetworkPlan? network, (string Source, string Destination)? workspace)
     {
         var sys = network?.Sysfs is { } sysfs
             ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
@@ -145,6 +148,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             mounts.Add(Mount("/etc/hosts", "bind", network.HostsFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
             mounts.Add(Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
         }
+        if (workspace is { } bound) mounts.Add(Mount(bound.Destination, "bind", bound.Source, "rbind", "rw", "nosuid", "nodev"));
         return mounts;
     }
 
