@@ -41,6 +41,8 @@ public sealed class DriverSet
             if (fingerprint.Healthy) _healthy[driver.Name] = driver;
         }
         if (_healthy.Count == 0) throw new InvalidOperationException(NoneUsable(allowed));
+        HostCheckout = all.FirstOrDefault(d => d.Name == "bubblewrap"
+            && (Fingerprints.TryGetValue(d.Name, out var known) ? known : d.Fingerprint()).Healthy);
         if (preferredDefault is not null)
         {
             Default = _healthy.GetValueOrDefault(preferredDefault) ?? throw new ArgumentException(
@@ -60,6 +62,14 @@ public sealed class DriverSet
     public ISandboxDriver? Default { get; }
 
     public IEnumerable<string> Names => _healthy.Keys;
+
+    /// <summary>
+    /// Where the git checkout of a task on an image driver runs: bubblewrap on the agent's host (its git, the host's
+    /// /usr read-only, the task's workspace as its only writable directory), as gitlab-runner's helper clones beside the
+    /// job's container, so the job's image needs no git. Used whether or not the operator allows bubblewrap for tasks:
+    /// the checkout is the agent's own phase. Null when bubblewrap does not work here: the checkout runs in the image.
+    /// </summary>
+    public ISandboxDriver? HostCheckout { get; }
 
     /// <summary>True when an allowed driver runs commands without isolation (the operator asked for it).</summary>
     public bool AllowsUnsandboxed => _healthy.Values.Any(d => !d.Capabilities.Isolates);

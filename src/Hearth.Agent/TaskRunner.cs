@@ -214,12 +214,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
         if (lease.Git is { } git)
         {
-            var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(git, spec, shipper, control);
+            var checkout = driver.Capabilities.Filesystem == FilesystemIsolation.Image ? drivers.HostCheckout ?? driver : driver;
+            var failed = await new GitCheckout(checkout, options.KillGrace).RunAsync(git, spec, shipper, control);
             if (failed is not null)
             {
                 await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
                 return new TaskResult(null, Error: failed);
             }
+            // An image's container gets the checkout itself, not the host sandbox's files around it.
+            if (checkout != driver && checkout.Name == "bubblewrap")
+                spec = spec with { WorkspaceDirectory = Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory) };
             if (spec.Command.Count > 0) spec = spec with { Command = Workspace.InDirectory(spec.Command, git.Path) };
         }
 

@@ -77,6 +77,9 @@ public sealed class BubblewrapDriver : ISandboxDriver
         return new DriverFingerprint(true, null, attributes);
     }
 
+    /// <summary>The subdirectory of a sandbox's scratch (or workspace) directory that its command sees as its working directory.</summary>
+    public const string WorkSubdirectory = "work";
+
     public Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
     {
         var bwrap = BubblewrapBinary.Locate(_options.BwrapPath)
@@ -84,7 +87,7 @@ public sealed class BubblewrapDriver : ISandboxDriver
         return _host.StartAsync(Name, spec, output, (scratch, cgroup) =>
         {
             var etc = scratch.Subdirectory("etc");
-            var work = scratch.Subdirectory("work");
+            var work = scratch.Subdirectory(WorkSubdirectory);
             EtcFiles.Write(etc, _options, spec.Network);
             var environment = SandboxEnvironment.Build(spec, _options.WorkingDirectory);
             return new SandboxLaunch(

@@ -74,12 +74,15 @@ public sealed class AgentHarness : IAsyncDisposable
     public CancellationTokenSource StartAgent(AgentOptions? options = null) => StartAgentHost(options).Shutdown;
 
     /// <summary>Starts an agent and returns it (its metrics, its id) with how to shut it down.</summary>
-    public (AgentHost Host, CancellationTokenSource Shutdown) StartAgentHost(AgentOptions? options = null, ILoggerFactory? loggers = null)
+    /// <param name="extraDrivers">Drivers besides the host's (an oci driver on a test registry).</param>
+    public (AgentHost Host, CancellationTokenSource Shutdown) StartAgentHost(AgentOptions? options = null, ILoggerFactory? loggers = null,
+        IReadOnlyList<ISandboxDriver>? extraDrivers = null)
     {
         options ??= Options();
         var drain = new CancellationTokenSource();
         var shutdown = new CancellationTokenSource();
-        var host = new AgentHost(options, DriverSet(options), TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
+        var drivers = extraDrivers is null ? DriverSet(options) : new DriverSet([.. Drivers, .. extraDrivers], options.AllowedDrivers, options.DefaultDriver);
+        var host = new AgentHost(options, drivers, TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         _agents.Add((Task.Run(() => host.RunAsync(drain.Token, shutdown.Token)), drain, shutdown));
         return (host, shutdown);
     }

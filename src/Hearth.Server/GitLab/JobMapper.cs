@@ -39,8 +39,9 @@ public static class JobMapper
         var usesImage = ImageDrivers.Contains(runner.Driver, StringComparer.Ordinal);
         var repository = WithoutCredentials(job.GitInfo.RepoUrl);
         if (!IsSha(job.GitInfo.Sha)) return (null, new JobRefusal($"git_info.sha: expected a commit id, got '{job.GitInfo.Sha}'", FailureReasons.System));
-        // Image drivers share no workspace with a checkout phase (yet): the job script fetches the commit itself.
-        var clone = usesImage ? new JobScript.Clone(repository, job.GitInfo.Sha, job.GitInfo.Depth) : null;
+        // The agent checks the commit out into the task's workspace (for oci on its host, bound into the container, as
+        // gitlab-runner's helper does); a microVM shares no workspace with the host: its job script fetches the commit.
+        var clone = runner.Driver == "microvm" ? new JobScript.Clone(repository, job.GitInfo.Sha, job.GitInfo.Depth) : null;
         var spec = new TaskSpec
         {
             Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files, clone), $"gitlab-job-{job.Id}"],
@@ -52,7 +53,7 @@ public static class JobMapper
             MemoryBytes = size?.MemoryBytes,
             Timeout = job.RunnerInfo is { Timeout: > 0 } info ? TimeSpan.FromSeconds(info.Timeout) : null,
             Requirements = new Dictionary<string, string>(StringComparer.Ordinal) { [$"driver.{runner.Driver}"] = "true" },
-            Git = usesImage ? null : new GitSource(repository, job.GitInfo.Sha),
+            Git = clone is null ? new GitSource(repository, job.GitInfo.Sha) : null,
         };
         return (new JobPlan(spec, new GitLabJobSecrets(job.Token, variables)), null);
     }

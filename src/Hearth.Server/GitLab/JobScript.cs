@@ -24,6 +24,8 @@ public static class JobScript
         var s = new StringBuilder();
         s.Append("hearth_canceled=0\n");
         if (clone is not null) AppendClone(s, clone);
+        // The checkout is the working directory (the agent's workspace), as gitlab-runner's CI_PROJECT_DIR.
+        else s.Append("CI_PROJECT_DIR=\"${CI_PROJECT_DIR:-$PWD}\"; export CI_PROJECT_DIR\n");
         if (fileVariables.Count > 0)
         {
             s.Append("hearth_files=$(mktemp -d)\n");

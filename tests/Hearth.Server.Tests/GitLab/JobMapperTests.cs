@@ -65,9 +65,10 @@ public sealed class JobMapperTests
     {
         var (plan, _) = JobMapper.Map(Job(new JobVariable("SECRET", "v", false, false, false, true, false)), Runner, new GitLabOptions());
         var spec = plan!.Spec;
-        // oci: no checkout phase shares the container's files, so the script fetches the commit itself.
-        Assert.Null(spec.Git);
-        Assert.Contains("git fetch -q --depth 20 'https://gitlab.example.com/group/project.git' abc1234", spec.Command[2]);
+        // oci: the agent checks the commit out on its host into the workspace the container gets; the script fetches nothing.
+        Assert.Equal(new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"), spec.Git);
+        Assert.DoesNotContain("git fetch", spec.Command[2]);
+        Assert.Contains("CI_PROJECT_DIR=\"${CI_PROJECT_DIR:-$PWD}\"", spec.Command[2]);
         Assert.Equal("alpine:3.20", spec.Image);
         Assert.Equal(TimeSpan.FromSeconds(900), spec.Timeout);
         Assert.Equal("true", spec.Requirements["driver.oci"]);
@@ -75,6 +76,12 @@ public sealed class JobMapperTests
         Assert.DoesNotContain("job-token", stored);
         Assert.DoesNotContain("\"v\"", stored);
         Assert.Equal("fake/42", spec.Env[GitLabJobStep.JobVariable]);
+
+        // microvm: no workspace is shared with the host, so the script fetches the commit itself.
+        var vm = JobMapper.Map(Job(), Runner with { Driver = "microvm" }, new GitLabOptions()).Plan!.Spec;
+        Assert.Null(vm.Git);
+        Assert.Contains("git fetch -q --depth 20 'https://gitlab.example.com/group/project.git' abc1234", vm.Command[2]);
+        Assert.Equal("alpine:3.20", vm.Image);
 
         var bubblewrap = JobMapper.Map(Job(), Runner with { Driver = "bubblewrap" }, new GitLabOptions()).Plan!.Spec;
         Assert.Equal(new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"), bubblewrap.Git);
