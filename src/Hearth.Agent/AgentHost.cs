@@ -111,7 +111,10 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         _logger.LogInformation("agent {Name} registered as {Id} with {Server}; default driver {Driver}", options.Name, registration.AgentId,
             options.Server, drivers.Default?.Name ?? "none");
 
-        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics);
+        using var gitlabHttp = GitLab.GitLabArtifactsClient.CreateHttpClient();
+        var ciJobs = new GitLab.CiJobPhases(new GitLab.GitLabArtifactsClient(gitlabHttp, options.GitLabRetryDelay),
+            Path.Combine(journal.Directory, "gitlab-cache"));
+        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics, ciJobs);
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();

@@ -21,6 +21,8 @@ public sealed record AgentOptions
     public IReadOnlyList<string>? AllowedDrivers { get; init; }
     /// <summary>Driver used when a task names none.</summary>
     public string? DefaultDriver { get; init; }
+    /// <summary>The first delay between retries of a GitLab artifacts call (doubling, with jitter).</summary>
+    public TimeSpan GitLabRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Time between TERM and KILL when a task is stopped.</summary>
     public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>

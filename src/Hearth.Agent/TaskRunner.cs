@@ -2,6 +2,7 @@ using Hearth.Core.Api;
 using Hearth.Core.Locks;
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
+using Hearth.Agent.GitLab;
 using Hearth.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ namespace Hearth.Agent;
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal,
-    Telemetry.AgentMetrics? metrics = null)
+    Telemetry.AgentMetrics? metrics = null, GitLab.CiJobPhases? ciJobs = null)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
@@ -211,6 +212,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
 
         var workspace = teardown.Workspace = lease.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
+        // Where the command's files are on this host (a GitLab job's project directory).
+        string? projectDir = null;
         spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
         if (lease.Git is { } git)
         {
@@ -225,6 +228,19 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             if (checkout != driver && checkout.Name == "bubblewrap")
                 spec = spec with { WorkspaceDirectory = Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory) };
             if (spec.Command.Count > 0) spec = spec with { Command = Workspace.InDirectory(spec.Command, git.Path) };
+            projectDir = checkout.Name == "bubblewrap" ? Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory) : workspace!.Path;
+        }
+        CiJobPhases.Prepared? ciPrepared = null;
+        if (lease.CiFiles is { } ciFiles)
+        {
+            string? failed = null;
+            if (ciJobs is null || projectDir is null) failed = "this agent cannot move a GitLab job's artifacts or cache (no workspace)";
+            else (ciPrepared, failed) = await ciJobs.BeforeAsync(ciFiles, projectDir, shipper, CancellationToken.None);
+            if (failed is not null)
+            {
+                await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
+                return new TaskResult(null, Error: failed);
+            }
         }
 
         ISandbox sandbox;
@@ -269,6 +285,17 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             metrics?.SandboxEnded(driver.Name);
         }
         control.ExitedAt = time.GetUtcNow();
+        if (lease.CiFiles is { } files && ciPrepared is not null && !control.StopRequested)
+        {
+            // As gitlab-runner: the cache and the artifacts after the job's scripts, before its end is reported.
+            var failed = await ciJobs!.AfterAsync(files, ciPrepared, projectDir!, ended is { ExitCode: 0, Error: null, OomKilled: false },
+                shipper, CancellationToken.None);
+            if (failed is not null)
+            {
+                await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
+                ended = ended with { Error = failed };
+            }
+        }
         metrics?.TaskEnded(driver.Name, ended.ExitCode switch { 0 => "ok", null => "error", _ => "failed" });
         return ended;
     }

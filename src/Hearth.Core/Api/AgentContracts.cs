@@ -84,6 +84,8 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public string? TraceParent { get; init; }
     /// <summary>A service replica's own part: networks, mounts, files, health check (null for other kinds).</summary>
     public ServiceReplicaSpec? Service { get; init; }
+    /// <summary>A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).</summary>
+    public CiJobFiles? CiFiles { get; init; }
 }
 
 /// <summary>The sandbox a task asks for.</summary>

@@ -16,14 +16,14 @@ public sealed record RunnerVersionInfo(string Name, string Version, string Revis
     string Executor, string Shell, RunnerFeatures Features);
 
 /// <summary>The runner's features. Hearth declares what it does: masking, raw variables, trace checksum and size,
-/// cancelation (graceful), the exit code; not artifacts, cache, services, sessions or terminals.</summary>
+/// cancelation (graceful), the exit code, artifacts (with exclude) and cache; not services, sessions or terminals.</summary>
 public sealed record RunnerFeatures
 {
     public bool Variables { get; init; } = true;
     public bool Image { get; init; } = true;
     public bool Services { get; init; }
-    public bool Artifacts { get; init; }
-    public bool Cache { get; init; }
+    public bool Artifacts { get; init; } = true;
+    public bool Cache { get; init; } = true;
     public bool Shared { get; init; }
     public bool UploadMultipleArtifacts { get; init; }
     public bool UploadRawArtifacts { get; init; }
@@ -33,7 +33,7 @@ public sealed record RunnerFeatures
     public bool Masking { get; init; } = true;
     public bool Proxy { get; init; }
     public bool RawVariables { get; init; } = true;
-    public bool ArtifactsExclude { get; init; }
+    public bool ArtifactsExclude { get; init; } = true;
     public bool MultiBuildSteps { get; init; }
     public bool TraceReset { get; init; }
     public bool TraceChecksum { get; init; } = true;
@@ -63,11 +63,22 @@ public sealed record JobStep(string Name, IReadOnlyList<string>? Script, int Tim
 public sealed record JobImage(string? Name, string? Alias, IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Command);
 
 public sealed record JobArtifact(string? Name, bool Untracked, IReadOnlyList<string>? Paths, string? When,
-    [property: JsonPropertyName("artifact_type")] string? Type, string? ExpireIn);
+    [property: JsonPropertyName("artifact_type")] string? Type, string? ExpireIn)
+{
+    public IReadOnlyList<string>? Exclude { get; init; }
+    [JsonPropertyName("artifact_format")]
+    public string? Format { get; init; }
+}
 
 public sealed record JobCache(string? Key, bool Untracked, string? Policy, IReadOnlyList<string>? Paths, string? When);
 
-public sealed record JobDependency(long Id, string? Token, string? Name);
+/// <summary>A job this one depends on: its artifacts are downloaded with its own token.</summary>
+public sealed record JobDependency(long Id, string? Token, string? Name)
+{
+    public DependencyArtifactsFile? ArtifactsFile { get; init; }
+}
+
+public sealed record DependencyArtifactsFile(string? Filename, long Size);
 
 public sealed record GitLabFeatures(bool TraceSections, IReadOnlyList<string>? FailureReasons);
 

@@ -6,8 +6,8 @@ namespace Hearth.Server.GitLab;
 
 /// <summary>
 /// A CI job's assignment gets what GitLab sent for it and the task does not store: its variables (masked ones as
-/// secrets, so its output is masked with them; the rest privately), and its job token as the checkout's credentials
-/// (masked too).
+/// secrets, so its output is masked with them; the rest privately), its job token as the checkout's credentials
+/// (masked too), and its artifacts, dependencies (their tokens masked) and cache for the agent to move.
 /// </summary>
 public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssignmentStep
 {
@@ -54,8 +54,9 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
         {
             SecretEnv = secret,
             PrivateEnv = plain,
-            ExtraMasks = [secrets.Token],
+            ExtraMasks = [secrets.Token, .. secrets.Files?.Dependencies.Select(d => d.Token) ?? []],
             GitCredentials = $"{TokenUser}:{secrets.Token}",
+            CiFiles = secrets.Files,
         });
     }
 }

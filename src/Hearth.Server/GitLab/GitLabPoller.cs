@@ -110,7 +110,7 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
     private async Task TakeAsync(GitLabRunnerRecord runner, JobResponse job, CancellationToken ct)
     {
         var (plan, refusal) = JobMapper.Map(job, runner, options.GitLab);
-        var (keyId, cipher) = vault.SealJob(runner.Name, job.Id, new GitLabJobSecrets(job.Token, job.Variables ?? []));
+        var (keyId, cipher) = vault.SealJob(runner.Name, job.Id, plan?.Secrets ?? new GitLabJobSecrets(job.Token, job.Variables ?? []));
         var record = new GitLabJobRecord(runner.Name, job.Id, null, keyId, cipher, 0, GitLabJobStates.Running, time.GetUtcNow(), null);
         if (!await store.AddJobAsync(record, ct))
         {

@@ -4,8 +4,12 @@ using Hearth.Store.GitLab;
 
 namespace Hearth.Server.GitLab;
 
-/// <summary>What only a job's own agent may see: its token and its variables. Stored encrypted, never in the task.</summary>
-public sealed record GitLabJobSecrets(string Token, IReadOnlyList<JobVariable> Variables);
+/// <summary>What only a job's own agent may see: its token, its variables, and its artifacts, dependencies (with their
+/// tokens) and cache. Stored encrypted, never in the task.</summary>
+public sealed record GitLabJobSecrets(string Token, IReadOnlyList<JobVariable> Variables)
+{
+    public Hearth.Core.Api.CiJobFiles? Files { get; init; }
+}
 
 /// <summary>
 /// Encrypts runner tokens and jobs' secrets with the server's secrets key (AES-256-GCM, as secrets are), each bound to

@@ -13,8 +13,8 @@ public sealed record JobRefusal(string Reason, string FailureReason);
 
 /// <summary>
 /// Turns a job GitLab handed out into a CI-job task (pure: no I/O): its tags checked and sized, its image, timeout,
-/// checkout at the job's SHA and its script. What Hearth does not do (services, artifacts, cache, GitLab Steps) refuses
-/// the job, naming the keyword, never silently.
+/// checkout at the job's SHA, its script, its artifacts, dependencies and cache. What Hearth does not do (services,
+/// artifacts:reports, GitLab Steps) refuses the job, naming the keyword, never silently.
 /// </summary>
 public static class JobMapper
 {
@@ -42,6 +42,11 @@ public static class JobMapper
         // The agent checks the commit out into the task's workspace (for oci on its host, bound into the container, as
         // gitlab-runner's helper does); a microVM shares no workspace with the host: its job script fetches the commit.
         var clone = runner.Driver == "microvm" ? new JobScript.Clone(repository, job.GitInfo.Sha, job.GitInfo.Depth) : null;
+        var (jobFiles, filesRefusal) = JobFiles.From(job, runner.Url, runner.Name);
+        if (filesRefusal is not null) return (null, new JobRefusal(filesRefusal, FailureReasons.Configuration));
+        if (jobFiles is not null && clone is not null)
+            return (null, new JobRefusal("this runner's microvm driver does not support artifacts, dependencies' artifacts or the cache yet",
+                FailureReasons.Configuration));
         var spec = new TaskSpec
         {
             Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files, clone), $"gitlab-job-{job.Id}"],
@@ -55,15 +60,13 @@ public static class JobMapper
             Requirements = new Dictionary<string, string>(StringComparer.Ordinal) { [$"driver.{runner.Driver}"] = "true" },
             Git = clone is null ? new GitSource(repository, job.GitInfo.Sha) : null,
         };
-        return (new JobPlan(spec, new GitLabJobSecrets(job.Token, variables)), null);
+        return (new JobPlan(spec, new GitLabJobSecrets(job.Token, variables) { Files = jobFiles }), null);
     }
 
     private static string? Unsupported(JobResponse job)
     {
         if (!string.IsNullOrEmpty(job.Run)) return "run (GitLab Steps)";
         if (job.Services is { Count: > 0 }) return "services";
-        if (job.Artifacts is { Count: > 0 }) return "artifacts";
-        if (job.Cache is { Count: > 0 } caches && caches.Any(c => c.Paths is { Count: > 0 } || c.Untracked)) return "cache";
         if (job.Image?.Entrypoint is { Count: > 0 }) return "image:entrypoint";
         return null;
     }

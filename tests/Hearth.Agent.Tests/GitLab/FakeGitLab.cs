@@ -16,7 +16,9 @@ namespace Hearth.Agent.Tests.GitLab;
 /// GitLab's runner API (/api/v4) as GitLab documents it, on loopback, recording what the runner sends: runners/verify
 /// (200 for the known runner token, 403 else), jobs/request (201 with a queued job, 204 without), PATCH jobs/:id/trace
 /// (the job token; Content-Range must start where the trace ends, else 416 with Range: 0-LENGTH; 202 with Range,
-/// Job-Status and X-GitLab-Trace-Update-Interval), PUT jobs/:id (the job token; 200 with Job-Status).
+/// Job-Status and X-GitLab-Trace-Update-Interval), PUT jobs/:id (the job token; 200 with Job-Status), POST
+/// jobs/:id/artifacts (the job token; a multipart <c>file</c>; 201, 413 past <see cref="MaxArtifactsBytes"/>) and GET
+/// jobs/:id/artifacts (the token of the job whose artifacts they are; 200 with the zip, 403, 404).
 /// </summary>
 public sealed class FakeGitLab : IAsyncDisposable
 {
@@ -29,6 +31,14 @@ public sealed class FakeGitLab : IAsyncDisposable
     public sealed record Patch(long Start, long End, byte[] Bytes, int Status);
 
     public sealed record Update(string State, string? FailureReason, int? ExitCode, string? Checksum, long? Bytesize);
+
+    /// <summary>A POST /jobs/:id/artifacts as it came: its JOB-TOKEN, its parameters (query and form, as GitLab reads
+    /// both), the multipart field its file came in, the file's name and bytes, and the status answered.</summary>
+    public sealed record ArtifactsUpload(long JobId, string? JobToken, IReadOnlyDictionary<string, string> Parameters, string? FileField,
+        string? FileName, byte[] Bytes, int Status);
+
+    /// <summary>A GET /jobs/:id/artifacts as it came: the JOB-TOKEN it carried and the status answered.</summary>
+    public sealed record ArtifactsDownload(long JobId, string? JobToken, int Status);
 
     public sealed class Job(string token)
     {
@@ -46,6 +56,16 @@ public sealed class FakeGitLab : IAsyncDisposable
     private FakeGitLab(WebApplication app) => _app = app;
 
     public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Uploads larger than this are answered 413, as GitLab does past its maximum artifacts size.</summary>
+    public long MaxArtifactsBytes { get; set; } = long.MaxValue;
+
+    public ConcurrentQueue<ArtifactsUpload> Uploads { get; } = new();
+    public ConcurrentQueue<ArtifactsDownload> Downloads { get; } = new();
+    private readonly ConcurrentDictionary<long, (string Token, byte[] Zip)> _artifacts = new();
+
+    /// <summary>Artifacts of a job that ran before (a dependency of a job to come), downloadable with its token.</summary>
+    public void AddArtifacts(long jobId, string token, byte[] zip) => _artifacts[jobId] = (token, zip);
 
     public int JobRequests;
     public int VerifyRequests;
@@ -128,6 +148,37 @@ public sealed class FakeGitLab : IAsyncDisposable
                 http.Response.Headers["Job-Status"] = job.Status;
                 return Results.StatusCode(200);
             }
+        });
+        app.MapPost("/api/v4/jobs/{id:long}/artifacts", async (HttpContext http, long id) =>
+        {
+            var token = http.Request.Headers["JOB-TOKEN"].FirstOrDefault();
+            var parameters = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+            if (!http.Request.HasFormContentType) return Record(400, null, null, []);
+            var form = await http.Request.ReadFormAsync();
+            foreach (var (key, value) in form) parameters[key] = value.ToString();
+            var file = form.Files.Count == 1 ? form.Files[0] : null;
+            var bytes = file is null ? [] : await ReadAllAsync(file.OpenReadStream());
+            if (fake.JobOf(id) is not { } job) return Record(404, file?.Name, file?.FileName, bytes);
+            if (token != job.Token) return Record(403, file?.Name, file?.FileName, bytes);
+            if (file?.Name != "file") return Record(400, file?.Name, file?.FileName, bytes);
+            if (bytes.Length > fake.MaxArtifactsBytes) return Record(413, file.Name, file.FileName, bytes);
+            fake._artifacts[id] = (job.Token, bytes);
+            return Record(201, file.Name, file.FileName, bytes);
+
+            IResult Record(int status, string? field, string? name, byte[] content)
+            {
+                fake.Uploads.Enqueue(new ArtifactsUpload(id, token, parameters, field, name, content, status));
+                return status == 201
+                    ? Results.Text("{\"id\":" + id + ",\"status\":\"running\"}", "application/json", Encoding.UTF8, 201)
+                    : Results.StatusCode(status);
+            }
+        });
+        app.MapGet("/api/v4/jobs/{id:long}/artifacts", (HttpContext http, long id) =>
+        {
+            var token = http.Request.Headers["JOB-TOKEN"].FirstOrDefault();
+            var status = !fake._artifacts.TryGetValue(id, out var stored) ? 404 : token != stored.Token ? 403 : 200;
+            fake.Downloads.Enqueue(new ArtifactsDownload(id, token, status));
+            return status == 200 ? Results.Bytes(stored.Zip, "application/zip") : Results.StatusCode(status);
         });
         await app.StartAsync();
         return fake;

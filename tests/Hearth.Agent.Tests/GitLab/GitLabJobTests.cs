@@ -163,16 +163,148 @@ public sealed class GitLabJobTests : IAsyncLifetime
         Assert.DoesNotContain(FakeGitLab.RunnerToken, await _harness.Admin.GetStringAsync("api/v1/gitlab/runners"));
     }
 
+    [Fact]
+    public async Task Dependencies_artifacts_and_the_cache_move_between_the_workspace_gitlab_and_the_agent()
+    {
+        // A job that ran before: its artifacts are this job's dependency, downloadable with its own token.
+        const long dependency = 5000;
+        _gitlab.AddArtifacts(dependency, "dependency-token-secret", Zip(("dep/lib.txt", "from-dependency\n")));
+        var id = Interlocked.Increment(ref _nextJob);
+        var job = Job(id, _git.SecondCommit,
+            ["cat dep/lib.txt", "cat .cache/c.txt || echo no-cache", "mkdir -p out .cache", "echo a > out/a.txt", "echo b > out/b.log",
+             "echo cached > .cache/c.txt", "ln -s /etc out/etc-link"], []);
+        job["dependencies"] = new JsonArray(new JsonObject
+        {
+            ["id"] = dependency, ["token"] = "dependency-token-secret", ["name"] = "build",
+            ["artifacts_file"] = new JsonObject { ["filename"] = "artifacts.zip", ["size"] = 100 },
+        });
+        job["artifacts"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "bundle", ["untracked"] = false, ["paths"] = new JsonArray("out/"), ["exclude"] = new JsonArray("out/*.log"),
+            ["when"] = "on_success", ["artifact_type"] = "archive", ["artifact_format"] = "zip", ["expire_in"] = "1 week",
+        });
+        job["cache"] = new JsonArray(new JsonObject
+        {
+            ["key"] = "deps-1", ["untracked"] = false, ["policy"] = "pull-push", ["paths"] = new JsonArray(".cache/"), ["when"] = "on_success",
+        });
+        _gitlab.Enqueue(job);
+
+        var first = await FinishedAsync(id);
+
+        Assert.True(first.Final!.State == "success", first.TraceText);
+        Assert.Contains("from-dependency\n", first.TraceText);
+        Assert.Contains("no-cache\n", first.TraceText);
+        Assert.DoesNotContain("dependency-token-secret", first.TraceText);
+        Assert.Equal([new FakeGitLab.ArtifactsDownload(dependency, "dependency-token-secret", 200)], _gitlab.Downloads);
+        var upload = Assert.Single(_gitlab.Uploads);
+        Assert.Equal((id, $"job-token-{id}-secret", "file", "bundle.zip", 201), (upload.JobId, upload.JobToken, upload.FileField, upload.FileName, upload.Status));
+        Assert.Equal(new Dictionary<string, string> { ["artifact_format"] = "zip", ["artifact_type"] = "archive", ["expire_in"] = "1 week" },
+            upload.Parameters);
+        // out/ without its .log, and the link to /etc neither followed nor stored.
+        Assert.Equal(new Dictionary<string, string> { ["out/a.txt"] = "a\n" }, Unzip(upload.Bytes));
+
+        // The next job on this agent finds the cache; an artifact for failures is not uploaded for a success.
+        var next = Interlocked.Increment(ref _nextJob);
+        var second = Job(next, _git.SecondCommit, ["cat .cache/c.txt"], []);
+        second["cache"] = new JsonArray(new JsonObject
+        {
+            ["key"] = "deps-1", ["untracked"] = false, ["policy"] = "pull", ["paths"] = new JsonArray(".cache/"), ["when"] = "on_success",
+        });
+        second["artifacts"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "logs", ["untracked"] = false, ["paths"] = new JsonArray("."), ["when"] = "on_failure", ["artifact_type"] = "archive",
+            ["artifact_format"] = "zip",
+        });
+        _gitlab.Enqueue(second);
+        var cached = await FinishedAsync(next);
+        Assert.True(cached.Final!.State == "success", cached.TraceText);
+        Assert.Contains("$ cat .cache/c.txt\ncached\n", cached.TraceText);
+        Assert.Single(_gitlab.Uploads);
+
+        // A failed job's untracked files (not those git checked out) for on_failure; a 413 fails the job, naming it.
+        var failing = Interlocked.Increment(ref _nextJob);
+        var third = Job(failing, _git.SecondCommit, ["echo u > untracked.txt", "exit 4"], []);
+        third["artifacts"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "", ["untracked"] = true, ["paths"] = new JsonArray(), ["when"] = "on_failure", ["artifact_type"] = "archive",
+            ["artifact_format"] = "zip",
+        });
+        _gitlab.Enqueue(third);
+        var failed = await FinishedAsync(failing);
+        Assert.Equal(("failed", "script_failure", 4), (failed.Final!.State, failed.Final.FailureReason, failed.Final.ExitCode));
+        var untracked = _gitlab.Uploads.Last();
+        Assert.Equal(("artifacts.zip", 201), (untracked.FileName, untracked.Status));
+        Assert.Equal(new Dictionary<string, string> { ["untracked.txt"] = "u\n" }, Unzip(untracked.Bytes));
+
+        _gitlab.MaxArtifactsBytes = 10;
+        var large = Interlocked.Increment(ref _nextJob);
+        var fourth = Job(large, _git.SecondCommit, ["echo big > big.txt"], []);
+        fourth["artifacts"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "big", ["untracked"] = false, ["paths"] = new JsonArray("big.txt"), ["when"] = "always", ["artifact_type"] = "archive",
+            ["artifact_format"] = "zip",
+        });
+        _gitlab.Enqueue(fourth);
+        var refused = await FinishedAsync(large);
+        Assert.Equal("failed", refused.Final!.State);
+        Assert.Contains("uploading artifacts failed: GitLab refused the archive as too large (413)", refused.TraceText);
+        Assert.Equal(413, _gitlab.Uploads.Last().Status);
+        await NothingLeftBehindAsync(large);
+    }
+
+    [Fact]
+    public async Task A_dependency_whose_zip_escapes_the_workspace_fails_the_job_before_its_scripts_and_writes_nothing_outside()
+    {
+        const long dependency = 5001;
+        var outside = Path.Combine(_harness.ScratchRoot, $"escaped-{Guid.NewGuid():N}.txt");
+        _gitlab.AddArtifacts(dependency, "dependency-token-2", Zip(("ok.txt", "fine\n"), ($"../../{Path.GetFileName(outside)}", "evil\n")));
+        var id = Interlocked.Increment(ref _nextJob);
+        var job = Job(id, _git.SecondCommit, ["echo script-ran"], []);
+        job["dependencies"] = new JsonArray(new JsonObject
+        {
+            ["id"] = dependency, ["token"] = "dependency-token-2", ["name"] = "evil",
+            ["artifacts_file"] = new JsonObject { ["filename"] = "artifacts.zip", ["size"] = 100 },
+        });
+        _gitlab.Enqueue(job);
+
+        var finished = await FinishedAsync(id);
+
+        Assert.Equal("failed", finished.Final!.State);
+        Assert.Contains("the artifacts of evil (5001) cannot be unzipped: zip entry '../../", finished.TraceText);
+        Assert.DoesNotContain("script-ran", finished.TraceText);
+        Assert.False(File.Exists(outside));
+        await NothingLeftBehindAsync();
+    }
+
+    private static byte[] Zip(params (string Name, string Text)[] files)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, text) in files)
+                using (var entry = new StreamWriter(zip.CreateEntry(name).Open()))
+                    entry.Write(text);
+        return buffer.ToArray();
+    }
+
+    public static Dictionary<string, string> Unzip(byte[] bytes)
+    {
+        using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(bytes));
+        return zip.Entries.ToDictionary(e => e.FullName, e => new StreamReader(e.Open()).ReadToEnd());
+    }
+
     private async Task<FakeGitLab.Job> FinishedAsync(long id)
     {
         await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id)?.Final is not null), $"job {id} reported");
         return _gitlab.JobOf(id)!;
     }
 
-    private async Task<RunView> CiRunAsync()
+    /// <summary>The CI run (of <paramref name="jobId"/> when the test ran several: its log names the job's script).</summary>
+    private async Task<RunView> CiRunAsync(long? jobId = null)
     {
         var runs = await _harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
-        var summary = Assert.Single(runs!.Runs, r => r.Kind == "ci_job");
+        var summary = jobId is null
+            ? Assert.Single(runs!.Runs, r => r.Kind == "ci_job")
+            : runs!.Runs.Where(r => r.Kind == "ci_job").OrderByDescending(r => r.CreatedAt).First();
         return await _harness.WaitEndedAsync(summary.Id);
     }
 
@@ -203,9 +335,9 @@ public sealed class GitLabJobTests : IAsyncLifetime
     /// directory (idle scratch directories the driver keeps for reuse are renamed, and hold nothing of the task), and no
     /// process of the job.
     /// </summary>
-    private async Task NothingLeftBehindAsync()
+    private async Task NothingLeftBehindAsync(long? jobId = null)
     {
-        var task = Hearth.Core.Runs.TaskIds.ForCommand((await CiRunAsync()).Id);
+        var task = Hearth.Core.Runs.TaskIds.ForCommand((await CiRunAsync(jobId)).Id);
         await AgentHarness.UntilAsync(() => Task.FromResult(Leftovers(task).Count == 0), $"nothing of task {task} left");
         Assert.DoesNotContain(System.Diagnostics.Process.GetProcessesByName("sleep"), p => EnvironmentOf(p.Id).Contains(task));
     }

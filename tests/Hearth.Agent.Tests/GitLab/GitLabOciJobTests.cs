@@ -16,7 +16,7 @@ namespace Hearth.Agent.Tests.GitLab;
 /// A GitLab job on the oci driver, end to end: a real server, a real agent with the oci driver (runc, a user namespace,
 /// a private bridge), a busybox image (no git in it) from a real registry on loopback, a real repository served by git
 /// daemon, and the local fake of GitLab's runner API. The agent checks the job's commit out on its host and the
-/// container gets the checkout as its working directory, as gitlab-runner's helper does.
+/// container gets the checkout as its working directory, as gitlab-runner's helper does; its artifacts are zipped from it.
 /// </summary>
 public sealed class GitLabOciJobTests : IAsyncLifetime
 {
@@ -87,6 +87,11 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
             ["pwd", "echo \"dir=$CI_PROJECT_DIR\"", "cat version.txt", "command -v git || echo no-git", "echo built > out.txt", "cat out.txt"],
             ["echo \"after: $CI_JOB_STATUS\""]);
         job["image"] = new System.Text.Json.Nodes.JsonObject { ["name"] = BusyboxRef };
+        job["artifacts"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "out", ["paths"] = new System.Text.Json.Nodes.JsonArray("out.txt"), ["when"] = "on_success",
+            ["artifact_type"] = "archive", ["artifact_format"] = "zip", ["expire_in"] = "2 days",
+        });
         _gitlab.Enqueue(job);
 
         await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id)?.Final is not null), $"job {id} reported");
@@ -103,6 +108,10 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
         Assert.Contains("built\n", trace);
         Assert.Contains("after: success", trace);
         Assert.DoesNotContain("job-token-9001-secret", trace);
+        // What the container wrote in the checkout, zipped by the agent and uploaded with the job's token.
+        var upload = Assert.Single(_gitlab.Uploads);
+        Assert.Equal(("job-token-9001-secret", "out.zip", 201), (upload.JobToken, upload.FileName, upload.Status));
+        Assert.Equal(new Dictionary<string, string> { ["out.txt"] = "built\n" }, GitLabJobTests.Unzip(upload.Bytes));
         var accepted = reported.Patches.Where(p => p.Status == 202).ToList();
         Assert.Equal(reported.Trace.ToArray(), accepted.SelectMany(p => p.Bytes).ToArray());
         Assert.Equal($"crc32:{System.IO.Hashing.Crc32.HashToUInt32(reported.Trace.ToArray()):x8}", reported.Final.Checksum);

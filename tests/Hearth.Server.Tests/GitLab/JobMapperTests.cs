@@ -137,11 +137,67 @@ public sealed class JobMapperTests
     public void Unsupported_keywords_are_named()
     {
         var services = Job() with { Services = [new JobImage("postgres:16", null, null, null)] };
-        var artifacts = Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], "on_success", "archive", "1 week")] };
+        var reports = Job() with { Artifacts = [new JobArtifact("junit", false, ["report.xml"], "always", "junit", "1 week") { Format = "gzip" }] };
         var steps = Job() with { Run = "- step: x" };
         Assert.Equal("this runner does not support the services keyword", JobMapper.Map(services, Runner, new GitLabOptions()).Refusal!.Reason);
-        Assert.Equal("this runner does not support the artifacts keyword", JobMapper.Map(artifacts, Runner, new GitLabOptions()).Refusal!.Reason);
+        Assert.Equal("this runner does not support artifacts:reports (junit)", JobMapper.Map(reports, Runner, new GitLabOptions()).Refusal!.Reason);
         Assert.Equal("this runner does not support the run (GitLab Steps) keyword", JobMapper.Map(steps, Runner, new GitLabOptions()).Refusal!.Reason);
+    }
+
+    [Fact]
+    public void Artifacts_dependencies_and_the_cache_reach_the_jobs_sealed_secrets_with_gitlabs_defaults()
+    {
+        var job = Job() with
+        {
+            Artifacts =
+            [
+                new JobArtifact(null, false, ["out/", "dist/*.tar"], null, "archive", "1 week") { Exclude = ["out/*.log"], Format = "zip" },
+                new JobArtifact("empty", false, [], "always", "archive", null),
+            ],
+            Dependencies =
+            [
+                new JobDependency(7, "dep-token", "build") { ArtifactsFile = new DependencyArtifactsFile("artifacts.zip", 120) },
+                new JobDependency(8, "other-token", "lint"),
+            ],
+            Cache = [new JobCache("deps", false, null, ["vendor/"], null), new JobCache("none", false, "pull", [], null)],
+        };
+
+        var (plan, refusal) = JobMapper.Map(job, Runner, new GitLabOptions());
+
+        Assert.Null(refusal);
+        var files = plan!.Secrets.Files!;
+        Assert.Equal(("https://gitlab.example.com/", 42L, "job-token"), (files.GitLabUrl, files.JobId, files.JobToken));
+        var artifact = Assert.Single(files.Artifacts);
+        Assert.Equal(("artifacts", "on_success", "1 week"), (artifact.Name, artifact.When, artifact.ExpireIn));
+        Assert.Equal(["out/", "dist/*.tar"], artifact.Paths);
+        Assert.Equal(["out/*.log"], artifact.Exclude);
+        // A dependency without an artifacts file has nothing to download.
+        Assert.Equal([new Hearth.Core.Api.CiDependency(7, "dep-token", "build", "artifacts.zip")], files.Dependencies);
+        var cache = Assert.Single(files.Caches);
+        Assert.Equal(("deps", false, "pull-push", "on_success"), (cache.Key, cache.Untracked, cache.Policy, cache.When));
+        Assert.Equal(["vendor/"], cache.Paths);
+        // The tokens never reach the stored task.
+        Assert.DoesNotContain("dep-token", JsonSerializer.Serialize(plan.Spec, Hearth.Core.HearthJson.Options));
+    }
+
+    [Theory]
+    [InlineData("artifacts", "../secrets", "artifacts:paths: '../secrets' is outside the project directory")]
+    [InlineData("artifacts", "/etc/passwd", "artifacts:paths: '/etc/passwd' is outside the project directory")]
+    [InlineData("when", "sometimes", "artifacts:when: expected on_success, on_failure or always, got 'sometimes'")]
+    [InlineData("policy", "pull-only", "cache:policy: expected pull-push, pull or push, got 'pull-only'")]
+    [InlineData("format", "gzip", "this runner does not support the artifact format 'gzip' (only zip)")]
+    [InlineData("microvm", "out/", "this runner's microvm driver does not support artifacts, dependencies' artifacts or the cache yet")]
+    public void Artifacts_and_cache_hearth_cannot_honour_refuse_the_job_naming_why(string what, string value, string reason)
+    {
+        var job = what switch
+        {
+            "artifacts" or "microvm" => Job() with { Artifacts = [new JobArtifact("a", false, [value], null, "archive", null)] },
+            "when" => Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], value, "archive", null)] },
+            "format" => Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], null, "archive", null) { Format = value }] },
+            _ => Job() with { Cache = [new JobCache("k", false, value, ["vendor/"], null)] },
+        };
+        var runner = what == "microvm" ? Runner with { Driver = "microvm" } : Runner;
+        Assert.Equal(reason, JobMapper.Map(job, runner, new GitLabOptions()).Refusal!.Reason);
     }
 
     [Fact]

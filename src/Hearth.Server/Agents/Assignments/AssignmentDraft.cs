@@ -1,3 +1,4 @@
+using Hearth.Core.Api;
 using Hearth.Store;
 
 namespace Hearth.Server.Agents.Assignments;
@@ -24,6 +25,9 @@ public sealed record AssignmentDraft(Lease Lease)
 
     /// <summary>The git credentials secret's value, for the checkout phase only.</summary>
     public string? GitCredentials { get; init; }
+
+    /// <summary>A GitLab job's artifacts, dependencies and cache, for its agent.</summary>
+    public CiJobFiles? CiFiles { get; init; }
 
     /// <summary>Lock name → fencing token, for the locks the task holds.</summary>
     public IReadOnlyDictionary<string, long> LockTokens { get; init; } =
