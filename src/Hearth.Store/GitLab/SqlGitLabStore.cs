@@ -81,8 +81,9 @@ public abstract class SqlGitLabStore : IGitLabStore
     public async Task<IReadOnlyList<GitLabJobRecord>> ListJobsAsync(string state, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        return await QueryAsync(connection, null, $"SELECT {JobColumns} FROM gitlab_jobs WHERE state = @s ORDER BY created_at;", ReadJob, ct,
-            ("@s", state));
+        // Taken order; ties (two runners' jobs taken in the same millisecond) in one order on both databases.
+        return await QueryAsync(connection, null,
+            $"SELECT {JobColumns} FROM gitlab_jobs WHERE state = @s ORDER BY created_at, runner_name, job_id;", ReadJob, ct, ("@s", state));
     }
 
     public async Task SetTraceOffsetAsync(string runnerName, long jobId, long offset, CancellationToken ct)
