@@ -137,18 +137,18 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         while (true)
         {
             var vm = await CallAsync(client, "GetMicroVM", () => client.GetAsync(uid, cancellationToken))
-                ?? throw new SandboxStartException($"flintlockd at {client.Endpoint} lost VM {uid} while making it");
+                ?? throw new SandboxStartException($"flintlockd at {client.Endpoint}: lost VM {uid} while making it");
             switch (vm.Status?.State)
             {
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Created:
                     return vm;
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed:
-                    throw new SandboxStartException($"flintlockd at {client.Endpoint} failed to make VM {uid} (after {vm.Status.Retry} retries)");
+                    throw new SandboxStartException($"flintlockd at {client.Endpoint}: failed to make VM {uid} (after {vm.Status.Retry} retries)");
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting:
-                    throw new SandboxStartException($"flintlockd at {client.Endpoint} is deleting VM {uid} before it ran");
+                    throw new SandboxStartException($"flintlockd at {client.Endpoint}: VM {uid} is being deleted before it ran");
             }
             if (_time.GetUtcNow() > deadline)
-                throw new SandboxStartException($"flintlockd at {client.Endpoint} did not make VM {uid} within {_options.BootTimeout} (still {vm.Status?.State})");
+                throw new SandboxStartException($"flintlockd at {client.Endpoint}: VM {uid} was not made within {_options.BootTimeout} (still {vm.Status?.State})");
             await Task.Delay(_flintlock.PollInterval, _time, cancellationToken);
         }
     }

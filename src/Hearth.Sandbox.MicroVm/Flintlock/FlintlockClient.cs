@@ -25,14 +25,14 @@ internal sealed class FlintlockClient : IDisposable
     public async Task<FlintlockTypes.MicroVM> CreateAsync(FlintlockTypes.MicroVMSpec spec, CancellationToken cancellationToken) =>
         (await _client.CreateMicroVMAsync(new FlintlockApi.CreateMicroVMRequest { Microvm = spec }, Options(cancellationToken))).Microvm;
 
-    /// <summary>The VM, or null when flintlockd has no VM of that uid (NotFound).</summary>
+    /// <summary>The VM, or null when flintlockd has no VM of that uid.</summary>
     public async Task<FlintlockTypes.MicroVM?> GetAsync(string uid, CancellationToken cancellationToken)
     {
         try
         {
             return (await _client.GetMicroVMAsync(new FlintlockApi.GetMicroVMRequest { Uid = uid }, Options(cancellationToken))).Microvm;
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        catch (RpcException e) when (IsNotFound(e))
         {
             return null;
         }
@@ -45,13 +45,22 @@ internal sealed class FlintlockClient : IDisposable
         {
             await _client.DeleteMicroVMAsync(new FlintlockApi.DeleteMicroVMRequest { Uid = uid }, Options(cancellationToken));
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        catch (RpcException e) when (IsNotFound(e))
         {
         }
     }
 
     public async Task<IReadOnlyList<FlintlockTypes.MicroVM>> ListAsync(string @namespace, CancellationToken cancellationToken) =>
         (await _client.ListMicroVMsAsync(new FlintlockApi.ListMicroVMsRequest { Namespace = @namespace }, Options(cancellationToken))).Microvm;
+
+    /// <summary>
+    /// flintlockd answers an unknown uid with a plain error, which gRPC-Go sends as Unknown: "getting microvm: microvm
+    /// spec UID not found" (core/application/errors.go, specNotFoundError); NotFound is taken too.
+    /// </summary>
+    internal static bool IsNotFound(RpcException e) =>
+        e.StatusCode == StatusCode.NotFound
+        || (e.StatusCode == StatusCode.Unknown && e.Status.Detail.Contains("microvm spec ", StringComparison.Ordinal)
+            && e.Status.Detail.EndsWith(" not found", StringComparison.Ordinal));
 
     private CallOptions Options(CancellationToken cancellationToken) =>
         new(deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
