@@ -193,12 +193,13 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
         var (state, monitor, _) = Open(handle);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
         var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, monitor, files, NoOutput.Instance, end);
+        await using var sandbox = Adopt(state, monitor, files, NoOutput.Instance, end, listen: false);
     }
 
-    private VsockVmSandbox Adopt(VsockVmHandle state, ProcessIdentity monitor, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>
+    private VsockVmSandbox Adopt(VsockVmHandle state, ProcessIdentity monitor, SandboxFiles files, ISandboxOutput output, OutputCursor from,
+        bool listen = true) =>
         VsockVmSandbox.Attach(state, new FirecrackerVm(new AdoptedProcess(monitor, () => files.RecordedExitCode() ?? 137, time),
-            new FirecrackerLayout(state.Scratch), firecracker.ShutdownGrace), files, output, from, _launcher.Options, time);
+            new FirecrackerLayout(state.Scratch), firecracker.ShutdownGrace), files, output, from, _launcher.Options, time, listen);
 
     private static (VsockVmHandle State, ProcessIdentity Monitor, SandboxFiles Files) Open(SandboxHandle handle)
     {

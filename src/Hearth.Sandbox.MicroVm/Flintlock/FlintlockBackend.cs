@@ -202,11 +202,13 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         var state = VsockVmHandle.From(handle, BackendName, UidKey);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
         var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, ClientOrRecoveryError(), files, NoOutput.Instance, end);
+        await using var sandbox = Adopt(state, ClientOrRecoveryError(), files, NoOutput.Instance, end, listen: false);
     }
 
-    private VsockVmSandbox Adopt(VsockVmHandle state, FlintlockClient client, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>
-        VsockVmSandbox.Attach(state, new FlintlockVm(client, state.Extra[UidKey], _flintlock.PollInterval), files, output, from, _launcher, _time);
+    private VsockVmSandbox Adopt(VsockVmHandle state, FlintlockClient client, SandboxFiles files, ISandboxOutput output, OutputCursor from,
+        bool listen = true) =>
+        VsockVmSandbox.Attach(state, new FlintlockVm(client, state.Extra[UidKey], _flintlock.PollInterval), files, output, from, _launcher, _time,
+            listen);
 
     private FlintlockClient ClientOrRefuse() => _client.Value;
 

@@ -46,11 +46,23 @@ internal sealed class VsockVmSandbox : ISandbox
         _completion = CompleteAsync();
     }
 
-    /// <summary>Listens for the guest's streams (before the VM boots, so its first connection finds them) and follows them.</summary>
+    /// <summary>
+    /// Listens for the guest's streams (before the VM boots, so its first connection finds them) and follows them;
+    /// without <paramref name="listen"/> (a destroy from a handle) only the VM and the files are taken.
+    /// </summary>
     public static VsockVmSandbox Attach(VsockVmHandle state, IVmInstance vm, SandboxFiles files, ISandboxOutput output, OutputCursor from,
-        LauncherOptions launcher, TimeProvider time)
+        LauncherOptions launcher, TimeProvider time, bool listen = true)
     {
         var relays = new List<VsockStreamRelay>();
+        if (listen)
+        {
+            AddRelays(state, files, relays);
+        }
+        return new VsockVmSandbox(state, vm, new GuestChannel(state.VsockPath, VsockPorts.Control), relays, files, output, from, launcher, time);
+    }
+
+    private static void AddRelays(VsockVmHandle state, SandboxFiles files, List<VsockStreamRelay> relays)
+    {
         try
         {
             relays.Add(VsockStreamRelay.Listen(state.VsockPath, VsockPorts.Stdout, files.PathOf(OutputStream.Stdout)));
@@ -62,7 +74,6 @@ internal sealed class VsockVmSandbox : ISandbox
             foreach (var relay in relays) relay.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
-        return new VsockVmSandbox(state, vm, new GuestChannel(state.VsockPath, VsockPorts.Control), relays, files, output, from, launcher, time);
     }
 
     public SandboxHandle Handle { get; }
