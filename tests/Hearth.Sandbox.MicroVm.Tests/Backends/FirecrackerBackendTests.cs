@@ -125,6 +125,40 @@ public sealed class FirecrackerBackendTests(BackendFixture fixture) : IClassFixt
         Assert.Equal("VM fc-1 was made by the firecracker backend, but this agent's microvm backend is qemu", refused.Message);
     }
 
+    [Fact]
+    public async Task A_vm_whose_monitor_is_gone_without_an_exit_code_is_not_recovered_and_is_destroyed_from_its_handle()
+    {
+        var driver = new MicroVmDriver(new MicroVmDriverOptions
+        {
+            CacheDirectory = fixture.NewDirectory("hearth-fc-cache"),
+            Backend = "firecracker",
+            Firecracker = new FirecrackerOptions { FirecrackerPath = "/nonexistent/firecracker" },
+        }, fixture.Store, TimeProvider.System);
+        var scratch = Path.Combine(fixture.NewDirectory("hearth-fc-scratch"), "fc-gone");
+        var state = Path.Combine(fixture.NewDirectory("hearth-fc-state"), "fc-gone");
+        Directory.CreateDirectory(scratch);
+        Directory.CreateDirectory(state);
+        File.WriteAllText(Path.Combine(scratch, "root.ext4"), "disk");
+        // A pid that no process has (beyond pid_max): the monitor is gone.
+        var handle = new SandboxHandle("microvm", "fc-gone", 1, new Dictionary<string, string>
+        {
+            ["backend"] = "firecracker", ["started_at"] = "0", ["state_dir"] = state, ["scratch"] = scratch,
+            ["vsock_path"] = Path.Combine(scratch, "v.sock"), ["monitor_pid"] = "99999999", ["monitor_start_time"] = "1",
+        });
+
+        var lost = await Assert.ThrowsAsync<SandboxRecoveryException>(
+            () => driver.RecoverAsync(handle, new CollectingOutput(), OutputCursor.Start, CancellationToken.None));
+        Assert.Equal("VM fc-gone is gone and its monitor recorded no exit code", lost.Message);
+
+        await driver.DestroyAsync(handle, CancellationToken.None);
+        Assert.False(Directory.Exists(scratch));
+        Assert.False(Directory.Exists(state));
+
+        var malformed = handle with { State = new Dictionary<string, string>(handle.State) { ["monitor_pid"] = "x" } };
+        Assert.Equal("the microvm handle of fc-gone is malformed: its monitor", (await Assert.ThrowsAsync<SandboxRecoveryException>(
+            () => driver.RecoverAsync(malformed, new CollectingOutput(), OutputCursor.Start, CancellationToken.None))).Message);
+    }
+
     private static string Touch(string directory, string name)
     {
         var path = Path.Combine(directory, name);
