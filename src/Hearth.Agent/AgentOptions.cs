@@ -19,6 +19,8 @@ public sealed record AgentOptions
     public string? StateDirectory { get; init; }
     /// <summary>Drivers the operator allows (<c>--drivers</c>); null: every healthy isolating driver.</summary>
     public IReadOnlyList<string>? AllowedDrivers { get; init; }
+    /// <summary>The microvm driver's <c>--microvm KEY=VALUE</c> settings (its backend and where its pieces are).</summary>
+    public IReadOnlyList<string> MicroVmSettings { get; init; } = [];
     /// <summary>Driver used when a task names none.</summary>
     public string? DefaultDriver { get; init; }
     /// <summary>The first delay between retries of a GitLab artifacts call (doubling, with jitter).</summary>

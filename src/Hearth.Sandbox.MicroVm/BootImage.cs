@@ -41,7 +41,7 @@ internal static class BootImage
         return path;
     }
 
-    private static string Resource(string name)
+    internal static string Resource(string name)
     {
         using var stream = typeof(BootImage).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"resource {name} missing from the microvm driver");

@@ -10,8 +10,10 @@ namespace Hearth.Sandbox.MicroVm;
 /// <c>cwd</c>, <c>user</c> (uid:gid), then <c>env</c> (NAME=VALUE) and <c>arg</c> frames in order, then <c>run</c>;
 /// after that, <c>signal N</c>. The guest answers on its status port (the guest init: Guest/guest-init.sh), never here.
 /// Secrets travel only this way: never on a command line, a disk or a file of the host.
+/// With <paramref name="vsockPort"/>, the socket is a Firecracker vsock device's and the port is asked for first
+/// (<see cref="Vsock.VsockHandshake"/>); the frames are the same.
 /// </summary>
-internal sealed class GuestChannel(string socketPath) : IAsyncDisposable
+internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Socket? _socket;
@@ -25,6 +27,7 @@ internal sealed class GuestChannel(string socketPath) : IAsyncDisposable
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                if (vsockPort is { } port) await Vsock.VsockHandshake.ConnectAsync(socket, port, cancellationToken);
                 _socket = socket;
                 return;
             }

@@ -22,6 +22,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     private readonly SandboxLauncher _launcher = new(new LauncherOptions());
     private readonly RootDisks _disks;
     private readonly Lazy<string> _accelerator;
+    private readonly IMicroVmBackend? _backend;
 
     public MicroVmDriver(MicroVmDriverOptions options, ImageStore images, TimeProvider time)
     {
@@ -30,14 +31,17 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         _time = time;
         _disks = new RootDisks(options);
         _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
+        _backend = MicroVmBackends.Create(options, images, time);
     }
 
     public string Name => "microvm";
 
     /// <summary>"qemu-kvm" or "qemu-tcg" (software emulation: functional, far slower than KVM).</summary>
-    public string Backend => "qemu-" + _accelerator.Value;
+    public string Backend => _backend?.Name ?? "qemu-" + _accelerator.Value;
 
-    public DriverCapabilities Capabilities { get; } = new(
+    public DriverCapabilities Capabilities => _backend?.Capabilities ?? QemuCapabilities;
+
+    private static readonly DriverCapabilities QemuCapabilities = new(
         FilesystemIsolation.Vm,
         NetworkModes: ["none"],
         Ports: false,
@@ -48,6 +52,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
 
     public DriverFingerprint Fingerprint()
     {
+        if (_backend is not null) return _backend.Fingerprint();
         GuestKernel kernel;
         string accelerator;
         try
@@ -89,6 +94,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (MicroVmBackends.For(handle, _backend) is { } backend) return backend.RecoverAsync(handle, output, from, cancellationToken);
         var state = MicroVmHandle.From(handle);
         var files = SandboxFiles.Open(state.StateDirectory);
         if (!state.Monitor.IsAlive() && files.RecordedExitCode() is null)
@@ -99,6 +105,11 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     public async Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (MicroVmBackends.For(handle, _backend) is { } backend)
+        {
+            await backend.DestroyAsync(handle, cancellationToken);
+            return;
+        }
         var state = MicroVmHandle.From(handle);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
         var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
@@ -111,6 +122,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
     {
+        if (_backend is not null) return await _backend.StartAsync(spec, output, cancellationToken);
         if (!SandboxIdPattern().IsMatch(spec.SandboxId)) throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid VM name");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
         if (spec.Network || spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver has no network yet: a VM runs without one");
@@ -222,7 +234,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     }
 
     /// <summary>A fresh identity (hostname, machine-id, random seed), the working directory and user, the environment, argv.</summary>
-    private static string TaskFrames(ProcessPlan plan, SandboxSpec spec)
+    internal static string TaskFrames(ProcessPlan plan, SandboxSpec spec)
     {
         var frames = new StringBuilder();
         frames.Append(GuestChannel.Frame("hostname", spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63]));

@@ -38,4 +38,13 @@ public sealed record MicroVmDriverOptions
 
     /// <summary>Whether a stored image may be pulled when missing (the run's policy otherwise).</summary>
     public bool PullMissingImages { get; init; } = true;
+
+    /// <summary>What runs the VMs: "qemu" (the default), "firecracker" or "flintlock" (docs/microvm.md).</summary>
+    public string Backend { get; init; } = "qemu";
+
+    /// <summary>The Firecracker backend's binary and guest kernel.</summary>
+    public Firecracker.FirecrackerOptions Firecracker { get; init; } = new();
+
+    /// <summary>The Flintlock backend's flintlockd address and the VMs' kernel.</summary>
+    public Flintlock.FlintlockOptions Flintlock { get; init; } = new();
 }

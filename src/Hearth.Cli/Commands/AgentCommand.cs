@@ -21,6 +21,12 @@ public static class AgentCommand
         var token = new Option<string?>("--token") { Description = "Refused: a token on the command line is visible to every local user (use --token-file)", Hidden = true };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the agent token (or set HEARTH_AGENT_TOKEN)" };
         var allowedDrivers = DriversOption();
+        var microvm = new Option<string[]>("--microvm")
+        {
+            Description = "A microvm driver setting KEY=VALUE (repeatable): backend=qemu|firecracker|flintlock, firecracker.kernel=PATH, " +
+                          "flintlock.endpoint=URL, flintlock.kernel-image=IMAGE, … (docs/microvm.md)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var labels = new Option<string?>("--labels") { Description = "Labels k=v,k2=v2 that tasks can require" };
         var capacity = new Option<int>("--capacity") { Description = "Tasks run at once", DefaultValueFactory = _ => Environment.ProcessorCount };
         var name = new Option<string?>("--name") { Description = "Agent name (default: host name)" };
@@ -45,7 +51,7 @@ public static class AgentCommand
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval,
+            reapInterval, microvm,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -91,6 +97,7 @@ public static class AgentCommand
                 ReapInterval = reapEvery,
                 DefaultDriver = result.GetValue(driver),
                 AllowedDrivers = ParseDrivers(result.GetValue(allowedDrivers)),
+                MicroVmSettings = result.GetValue(microvm) ?? [],
                 KillGrace = killGrace,
                 FinishOnDrain = drainMode == "finish",
                 ImageStore = result.GetValue(images),
@@ -158,7 +165,8 @@ public static class AgentCommand
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
             // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
             if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
-                all.Add(new MicroVmDriver(new MicroVmDriverOptions { CacheDirectory = Path.Combine(images.RootDirectory, "microvm") }, images, TimeProvider.System));
+                all.Add(new MicroVmDriver(MicroVmSettings.Apply(new MicroVmDriverOptions { CacheDirectory = Path.Combine(images.RootDirectory, "microvm") },
+                    options.MicroVmSettings), images, TimeProvider.System));
             drivers = new DriverSet(all, options.AllowedDrivers, options.DefaultDriver);
         }
         catch (ArgumentException e)

@@ -1,6 +1,9 @@
 # Hearth's guest init (pid 1 in the task's VM, run by /.hearth/busybox sh). Reads the task over the hearth.control
 # port (one frame a line: KIND BASE64), runs it with its output on the hearth.stdout and hearth.stderr ports, records
 # {"started"} and {"exit-code": N} on hearth.status, passes signals on to the command's process group, powers off (reboot -f: the kernel triple-faults, reboot=t, and QEMU runs with -no-reboot).
+# Two channels: QEMU's virtio-serial ports (the default), or, with hearth.channel=vsock on the kernel command line
+# (Firecracker, Flintlock: no virtio-serial), vsock through socat (/.hearth/vsock): the host connects to port 1000 for
+# the frames; stdout, stderr and status go to the host (CID 2) on ports 1001, 1002 and 1003. Fifos stand for the ports.
 B=/.hearth/busybox
 $B mount -t proc proc /proc
 $B mount -t sysfs sys /sys
@@ -13,11 +16,35 @@ port() {
     [ "$($B cat "$d/name")" = "$1" ] && { $B echo "/dev/${d##*/}"; return; }
   done
 }
-CTL=$(port hearth.control); OUT=$(port hearth.stdout); ERR=$(port hearth.stderr); ST=$(port hearth.status)
 off() { $B sync; $B reboot -f; }
-[ -n "$CTL" ] && [ -n "$ST" ] || { $B echo "hearth-init: virtio ports missing" >/dev/console; off; }
+# Firecracker's Ctrl+Alt+Del (a stop's shutdown request) reaches pid 1 as SIGINT.
+trap off INT
+if $B grep -qw hearth.channel=vsock /proc/cmdline; then
+  V=/.hearth/vsock; C=/.hearth/channel
+  LD=$($B ls "$V"/ld-linux* 2>/dev/null | $B head -n 1)
+  relay() { if [ -n "$LD" ]; then "$LD" --library-path "$V" "$V/socat" "$@"; else "$V/socat" "$@"; fi; }
+  [ -x "$V/socat" ] || { $B echo "hearth-init: no vsock relay (socat) in the initramfs" >/dev/console; off; }
+  $B mkdir -p "$C"
+  $B mkfifo "$C/control" "$C/stdout" "$C/stderr"
+  CTL=$C/control; OUT=$C/stdout; ERR=$C/stderr; ST=vsock
+  # Each host connection's bytes go into the control fifo; the host connects again after an agent restart.
+  ( while :; do relay -u VSOCK-LISTEN:1000,reuseaddr "OPEN:$CTL,wronly"; $B usleep 100000; done ) &
+  # Output: a relay per stream, connecting again when the host went away; the init holds each fifo open (read-write)
+  # so the command never gets SIGPIPE while a relay reconnects (it blocks once the pipe is full).
+  for s in stdout:1001 stderr:1002; do
+    ( while :; do relay -u "OPEN:$C/${s%:*},rdonly" "VSOCK-CONNECT:2:${s#*:}"
+        [ -e "$C/ended" ] && { $B touch "$C/done.${s%:*}"; break; }; $B usleep 200000; done ) &
+  done
+  exec 5<>"$C/stdout" 6<>"$C/stderr"
+  say() { i=0; until $B echo "$1" | relay -u STDIN VSOCK-CONNECT:2:1003; do i=$((i + 1)); [ $i -gt 300 ] && break; $B usleep 200000; done; }
+  exec 3<>"$CTL"
+else
+  CTL=$(port hearth.control); OUT=$(port hearth.stdout); ERR=$(port hearth.stderr); ST=$(port hearth.status)
+  [ -n "$CTL" ] && [ -n "$ST" ] || { $B echo "hearth-init: virtio ports missing" >/dev/console; off; }
+  say() { $B echo "$1" >"$ST"; }
+  exec 3<"$CTL"
+fi
 decode() { $B echo "$1" | $B base64 -d; }
-exec 3<"$CTL"
 set --
 cwd=/
 user=
@@ -36,7 +63,7 @@ while :; do
 done
 if ! cd "$cwd" 2>/dev/null; then
   $B echo "hearth: working directory $cwd: not found" >"$ERR"
-  $B echo '{"exit-code": 126}' >"$ST"; off
+  say '{"exit-code": 126}'; off
 fi
 if [ -n "$user" ]; then
   $B setsid $B setpriv --reuid="${user%:*}" --regid="${user#*:}" --clear-groups $B env -i "$@" >"$OUT" 2>"$ERR" </dev/null &
@@ -44,7 +71,7 @@ else
   $B setsid $B env -i "$@" >"$OUT" 2>"$ERR" </dev/null &
 fi
 pid=$!
-$B echo "{\"started\": $pid}" >"$ST"
+say "{\"started\": $pid}"
 (
   while :; do
     if ! read -r kind value <&3; then $B usleep 100000; continue; fi
@@ -53,5 +80,10 @@ $B echo "{\"started\": $pid}" >"$ST"
 ) &
 wait $pid
 code=$?
-$B echo "{\"exit-code\": $code}" >"$ST"
+if [ "$ST" = vsock ]; then
+  # Let the relays send the last output (they end at the fifos' end) before the exit code is recorded.
+  $B touch "$C/ended"; exec 5>&- 6>&-
+  i=0; while [ $i -lt 50 ] && ! { [ -e "$C/done.stdout" ] && [ -e "$C/done.stderr" ]; }; do i=$((i + 1)); $B usleep 100000; done
+fi
+say "{\"exit-code\": $code}"
 off

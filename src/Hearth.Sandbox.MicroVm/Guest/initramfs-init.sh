@@ -21,8 +21,10 @@ while [ ! -b /dev/vda ]; do
 done
 $B mount -t ext4 /dev/vda /newroot || fail "cannot mount the root disk"
 $B mkdir -p /newroot/.hearth /newroot/dev /newroot/proc /newroot/sys
-$B mount -t tmpfs -o size=4m,mode=0755 hearth /newroot/.hearth
+# Sized for busybox and, for a vsock guest, socat with its libraries (a tmpfs takes only what it holds).
+$B mount -t tmpfs -o size=32m,mode=0755 hearth /newroot/.hearth
 $B cp /bin/busybox /guest-init /newroot/.hearth/
+[ -d /vsock ] && $B cp -a /vsock /newroot/.hearth/
 $B umount /proc /sys
 $B mount --move /dev /newroot/dev
 exec $B switch_root /newroot /.hearth/busybox sh /.hearth/guest-init
