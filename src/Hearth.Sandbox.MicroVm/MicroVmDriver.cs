@@ -30,6 +30,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         _time = time;
         _disks = new RootDisks(options);
         _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
+        _pool = new WarmPool(options.WarmPools, BootPooledAsync);
+        _metrics = new MicroVmMetrics(ActiveByBackend, _pool.IdleBySize);
     }
 
     public string Name => "microvm";
@@ -42,7 +44,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         NetworkModes: ["none"],
         Ports: false,
         Signals: true,
-        Exec: false,
+        Exec: true,
         Recover: true,
         Limits: ["cpu", "memory"]);
 
@@ -106,19 +108,46 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     }
 
     private MicroVmSandbox Adopt(MicroVmHandle state, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>
-        new(new AdoptedProcess(state.Monitor, () => files.RecordedExitCode() ?? 137, _time), state, new GuestChannel(state.ControlSocket),
-            files, output, from, _launcher.Options, _time);
+        Track(new(new AdoptedProcess(state.Monitor, () => files.RecordedExitCode() ?? 137, _time), state, new GuestChannel(state.ControlSocket),
+            files, output, from, _launcher.Options, _time));
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
     {
         if (!SandboxIdPattern().IsMatch(spec.SandboxId)) throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid VM name");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
         if (spec.Network || spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver has no network yet: a VM runs without one");
-        var memory = spec.Limits.MemoryBytes ?? _options.DefaultMemoryBytes;
-        if (memory < _options.MinimumMemoryBytes)
-            throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {memory >> 20} MiB asked");
-        var cpus = (int)Math.Clamp(Math.Ceiling(spec.Limits.Cpus ?? 1), 1, 64);
+        var size = VmSizeClass.Of(spec.Limits, _options.DefaultMemoryBytes);
+        if (size.MemoryBytes < _options.MinimumMemoryBytes)
+            throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {size.MemoryBytes >> 20} MiB asked");
+        if (TakePooled(spec, size) is { } pooled) return await StartPooledAsync(pooled, spec, output, cancellationToken);
 
+        var image = await GetImageAsync(spec.Image, spec.Pull, spec.Status, cancellationToken);
+        var plan = ImageProcessResolver.Resolve(image, spec);
+        var clock = Stopwatch.StartNew();
+        var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image),
+            output, cancellationToken);
+        try
+        {
+            await RunCommandAsync(sandbox, plan, spec, cancellationToken);
+        }
+        catch
+        {
+            await sandbox.AbortAsync();
+            throw;
+        }
+        _metrics.Booted(Backend, clock.Elapsed, warm: false);
+        return sandbox;
+    }
+
+    /// <summary>What one VM boots: its id (a task's sandbox id, or a warm pool's), where its files go, its size and image.</summary>
+    private sealed record VmLaunch(string Id, string ScratchRoot, string StateDirectory, VmSizeClass Size, string ImageReference, StoredImage Image);
+
+    /// <summary>
+    /// Boots a VM up to its guest init: the kernel and initramfs, the image's base disk, a fresh overlay, QEMU under its
+    /// monitor, the control port connected and QEMU's pid recorded. Undone entirely when it fails.
+    /// </summary>
+    private async Task<MicroVmSandbox> LaunchAsync(VmLaunch launch, ISandboxOutput output, CancellationToken cancellationToken)
+    {
         GuestKernel kernel;
         string initramfs;
         try
@@ -130,21 +159,19 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         {
             throw new SandboxStartException($"cannot prepare the guest kernel: {e.Message}", e);
         }
-        var image = await GetImageAsync(spec, cancellationToken);
-        var plan = ImageProcessResolver.Resolve(image, spec);
-        var baseDisk = await BaseDiskAsync(spec, image, cancellationToken);
+        var baseDisk = await BaseDiskAsync(launch.ImageReference, launch.Image, launch.Id, cancellationToken);
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var scratch = ScratchDirectory.Create(launch.ScratchRoot, launch.Id);
         var layout = new VmLayout(scratch.Root);
         if (Encoding.UTF8.GetByteCount(layout.ControlSocket) > VmLayout.MaxSocketPath)
         {
             scratch.Delete();
-            throw new SandboxStartException($"the scratch root {spec.ScratchRoot} is too long for the VM's control socket ({layout.ControlSocket})");
+            throw new SandboxStartException($"the scratch root {launch.ScratchRoot} is too long for the VM's control socket ({layout.ControlSocket})");
         }
         SandboxFiles files;
         try
         {
-            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
+            files = SandboxFiles.Create(launch.StateDirectory);
         }
         catch
         {
@@ -156,21 +183,19 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         {
             await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
             var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
-                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, cpus, memory);
-            var launch = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
-                VmMonitor.Environment(spec.SandboxId, spec.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
+                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes);
+            var spawn = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
+                VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
             var startedAt = _time.GetUtcNow();
-            var clock = Stopwatch.StartNew();
             var channel = new GuestChannel(layout.ControlSocket);
-            await _launcher.StartAsync(launch, monitor =>
+            await _launcher.StartAsync(spawn, monitor =>
             {
                 var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
-                var state = new MicroVmHandle(spec.SandboxId, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
-                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot), Backend);
-                return sandbox = new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time);
+                var state = new MicroVmHandle(launch.Id, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
+                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend);
+                return sandbox = Track(new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time));
             }, cancellationToken);
-            await BootAsync(sandbox!, channel, layout, plan, spec, cancellationToken);
-            MicroVmMetrics.Booted(Backend, clock.Elapsed);
+            await ConnectAsync(sandbox!, channel, layout, cancellationToken);
             return sandbox!;
         }
         catch
@@ -188,9 +213,16 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
     }
 
-    /// <summary>Connects to the control port, records QEMU's pid, sends the task, waits until the guest runs it.</summary>
-    private async Task BootAsync(MicroVmSandbox sandbox, GuestChannel channel, VmLayout layout, ProcessPlan plan, SandboxSpec spec,
-        CancellationToken cancellationToken)
+    /// <summary>Counts the VM as active until it is destroyed.</summary>
+    private MicroVmSandbox Track(MicroVmSandbox sandbox)
+    {
+        _active.TryAdd(sandbox, 0);
+        sandbox.Released += () => _active.TryRemove(sandbox, out _);
+        return sandbox;
+    }
+
+    /// <summary>Connects to the control port (QEMU makes it early in its start) and records QEMU's pid.</summary>
+    private async Task ConnectAsync(MicroVmSandbox sandbox, GuestChannel channel, VmLayout layout, CancellationToken cancellationToken)
     {
         using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         boot.CancelAfter(_options.BootTimeout);
@@ -200,24 +232,43 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             if (File.Exists(layout.QemuPidFile) && int.TryParse(File.ReadAllText(layout.QemuPidFile).Trim(), out var qemuPid)
                 && ProcessIdentity.Of(qemuPid) is { } qemu)
                 sandbox.Update(sandbox.State with { Qemu = qemu });
-            await channel.SendAsync(TaskFrames(plan, spec), boot.Token);
-            while (!sandbox.CommandStarted())
-            {
-                if (sandbox.MonitorExited)
-                {
-                    if (sandbox.CommandStarted()) break;
-                    throw new SandboxStartException($"the VM ended before its command ran: {sandbox.FailureTail()}");
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(25), _time, boot.Token);
-            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SandboxStartException($"QEMU did not open the VM's control port within {_options.BootTimeout}: {sandbox.FailureTail()}");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new SandboxStartException($"QEMU did not start: {sandbox.FailureTail()} ({e.Message})");
+        }
+    }
+
+    /// <summary>Sends the task (a fresh identity, then the command) and waits until the guest runs it.</summary>
+    private async Task RunCommandAsync(MicroVmSandbox sandbox, ProcessPlan plan, SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        boot.CancelAfter(_options.BootTimeout);
+        try
+        {
+            await sandbox.Channel.SendAsync(TaskFrames(plan, spec), boot.Token);
+            await WaitForAsync(sandbox, sandbox.CommandStarted, "before its command ran", boot.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SandboxStartException($"the VM did not start its command within {_options.BootTimeout} ({Backend}): {sandbox.FailureTail()}");
         }
-        catch (System.Net.Sockets.SocketException e)
+    }
+
+    private async Task WaitForAsync(MicroVmSandbox sandbox, Func<bool> reached, string what, CancellationToken cancellationToken)
+    {
+        while (!reached())
         {
-            throw new SandboxStartException($"QEMU did not start: {sandbox.FailureTail()} ({e.Message})");
+            if (sandbox.MonitorExited)
+            {
+                if (reached()) break;
+                throw new SandboxStartException($"the VM ended {what}: {sandbox.FailureTail()}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(25), _time, cancellationToken);
         }
     }
 
@@ -237,13 +288,13 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         return frames.ToString();
     }
 
-    private async Task<StoredImage> GetImageAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    private async Task<StoredImage> GetImageAsync(string reference, ImagePullPolicy pull, IProgress<string>? status, CancellationToken cancellationToken)
     {
         try
         {
-            var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
-            var progress = spec.Status is { } status ? new PullStatus(spec.Image!, status) : null;
-            return await _images.GetAsync(spec.Image!, policy, ids: null, progress, cancellationToken);
+            var policy = pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : pull;
+            var progress = status is not null ? new PullStatus(reference, status) : null;
+            return await _images.GetAsync(reference, policy, ids: null, progress, cancellationToken);
         }
         catch (ImageNotStoredException e)
         {
@@ -251,21 +302,21 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
         catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
         {
-            throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
+            throw new SandboxStartException($"cannot get image {reference}: {e.Message}", e);
         }
     }
 
     /// <summary>The image's ext4 disk, built on first use under a lease, so the store's GC keeps the rootfs while it is read.</summary>
-    private async Task<string> BaseDiskAsync(SandboxSpec spec, StoredImage image, CancellationToken cancellationToken)
+    private async Task<string> BaseDiskAsync(string reference, StoredImage image, string holder, CancellationToken cancellationToken)
     {
-        using var lease = _images.AcquireLease(image, spec.SandboxId);
+        using var lease = _images.AcquireLease(image, holder);
         try
         {
             return await _disks.EnsureAsync(image.ManifestDigest.Hex, image.RootfsPath, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SandboxStartException($"cannot make the root disk of {spec.Image}: {e.Message}", e);
+            throw new SandboxStartException($"cannot make the root disk of {reference}: {e.Message}", e);
         }
     }
 

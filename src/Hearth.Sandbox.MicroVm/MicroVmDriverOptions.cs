@@ -36,6 +36,18 @@ public sealed record MicroVmDriverOptions
     /// <summary>How long a VM may take from QEMU's start until the command runs (software emulation on a busy host is slow).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Warm pools: per size class and image, how many VMs are kept booted and waiting for a task. Empty (the default):
+    /// every task boots its VM cold. Needs <see cref="PoolScratchRoot"/>.
+    /// </summary>
+    public IReadOnlyList<WarmPoolEntry> WarmPools { get; init; } = [];
+
+    /// <summary>
+    /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's scratch
+    /// root is this one). Null: no warm pool, not even for <see cref="MicroVmDriver.PrewarmAsync"/>.
+    /// </summary>
+    public string? PoolScratchRoot { get; init; }
+
     /// <summary>Whether a stored image may be pulled when missing (the run's policy otherwise).</summary>
     public bool PullMissingImages { get; init; } = true;
 }
