@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Running;
@@ -21,6 +22,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     private readonly TimeProvider _time;
     private readonly SandboxLauncher _launcher = new(new LauncherOptions());
     private readonly RootDisks _disks;
+    private readonly BridgeNetwork _network;
     private readonly Lazy<string> _accelerator;
 
     public MicroVmDriver(MicroVmDriverOptions options, ImageStore images, TimeProvider time)
@@ -29,6 +31,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         _images = images;
         _time = time;
         _disks = new RootDisks(options);
+        _network = new BridgeNetwork(options.Network, time);
         _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
         _pool = new WarmPool(options.WarmPools, BootPooledAsync);
         _metrics = new MicroVmMetrics(ActiveByBackend, _pool.IdleBySize);
@@ -41,7 +44,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
 
     public DriverCapabilities Capabilities { get; } = new(
         FilesystemIsolation.Vm,
-        NetworkModes: ["none"],
+        NetworkModes: ["none", "bridge"],
         Ports: false,
         Signals: true,
         Exec: true,
@@ -85,6 +88,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             ["driver.microvm.backend"] = "qemu-" + accelerator,
             ["driver.microvm.qemu.version"] = qemuVersion,
             ["driver.microvm.kernel"] = kernel.Version,
+            ["driver.microvm.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
         });
     }
 
@@ -115,7 +119,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     {
         if (!SandboxIdPattern().IsMatch(spec.SandboxId)) throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid VM name");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
-        if (spec.Network || spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver has no network yet: a VM runs without one");
+        if (spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver publishes no ports: a VM with a network reaches out, nobody in");
         var size = VmSizeClass.Of(spec.Limits, _options.DefaultMemoryBytes);
         if (size.MemoryBytes < _options.MinimumMemoryBytes)
             throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {size.MemoryBytes >> 20} MiB asked");
@@ -124,8 +128,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         var image = await GetImageAsync(spec.Image, spec.Pull, spec.Status, cancellationToken);
         var plan = ImageProcessResolver.Resolve(image, spec);
         var clock = Stopwatch.StartNew();
-        var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image),
-            output, cancellationToken);
+        var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image,
+            spec.Network), output, cancellationToken);
         try
         {
             await RunCommandAsync(sandbox, plan, spec, cancellationToken);
@@ -140,7 +144,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     }
 
     /// <summary>What one VM boots: its id (a task's sandbox id, or a warm pool's), where its files go, its size and image.</summary>
-    private sealed record VmLaunch(string Id, string ScratchRoot, string StateDirectory, VmSizeClass Size, string ImageReference, StoredImage Image);
+    private sealed record VmLaunch(string Id, string ScratchRoot, string StateDirectory, VmSizeClass Size, string ImageReference, StoredImage Image,
+        bool Network = false);
 
     /// <summary>
     /// Boots a VM up to its guest init: the kernel and initramfs, the image's base disk, a fresh overlay, QEMU under its
@@ -179,11 +184,14 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             throw;
         }
         MicroVmSandbox? sandbox = null;
+        ContainerNetwork? network = null;
         try
         {
             await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
+            if (launch.Network) network = await AttachNetworkAsync(launch.Id, cancellationToken);
             var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
-                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes);
+                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes,
+                network?.HostVeth, network is null ? null : MacOf(network.Address));
             var spawn = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
                 VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
             var startedAt = _time.GetUtcNow();
@@ -192,7 +200,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             {
                 var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
                 var state = new MicroVmHandle(launch.Id, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
-                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend);
+                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend, network?.Address.ToString());
                 return sandbox = Track(new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time));
             }, cancellationToken);
             await ConnectAsync(sandbox!, channel, layout, cancellationToken);
@@ -206,6 +214,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             }
             else
             {
+                if (network is not null) await network.DisposeAsync();
                 scratch.Delete();
                 files.Delete();
             }
@@ -213,9 +222,30 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
     }
 
-    /// <summary>Counts the VM as active until it is destroyed.</summary>
+    private async Task<ContainerNetwork> AttachNetworkAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _network.AttachTapAsync(id, cancellationToken);
+        }
+        catch (Exception e) when (e is NetworkSetupException or IOException or System.ComponentModel.Win32Exception)
+        {
+            throw new SandboxStartException($"cannot put the VM on bridge {_options.Network.BridgeName}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A locally administered MAC from the address (unique on the bridge while the address is held).</summary>
+    private static string MacOf(System.Net.IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        return $"52:54:{bytes[0]:x2}:{bytes[1]:x2}:{bytes[2]:x2}:{bytes[3]:x2}";
+    }
+
+    /// <summary>Counts the VM as active until it is destroyed; its tap and address go after QEMU.</summary>
     private MicroVmSandbox Track(MicroVmSandbox sandbox)
     {
+        if (sandbox.State.NetworkAddress is { } address)
+            sandbox.Teardown = () => _network.DetachTapAsync(sandbox.State.SandboxId, System.Net.IPAddress.Parse(address), CancellationToken.None);
         _active.TryAdd(sandbox, 0);
         sandbox.Released += () => _active.TryRemove(sandbox, out _);
         return sandbox;
@@ -250,7 +280,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         boot.CancelAfter(_options.BootTimeout);
         try
         {
-            await sandbox.Channel.SendAsync(TaskFrames(plan, spec), boot.Token);
+            await sandbox.Channel.SendAsync(TaskFrames(plan, spec, NetFrame(sandbox.State)), boot.Token);
             await WaitForAsync(sandbox, sandbox.CommandStarted, "before its command ran", boot.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -273,9 +303,10 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     }
 
     /// <summary>A fresh identity (hostname, machine-id, random seed), the working directory and user, the environment, argv.</summary>
-    private static string TaskFrames(ProcessPlan plan, SandboxSpec spec)
+    private static string TaskFrames(ProcessPlan plan, SandboxSpec spec, string? net)
     {
         var frames = new StringBuilder();
+        if (net is not null) frames.Append(GuestChannel.Frame("net", net));
         frames.Append(GuestChannel.Frame("hostname", spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63]));
         frames.Append(GuestChannel.Frame("machine-id", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() + "\n"));
         frames.Append(GuestChannel.Frame("seed", RandomNumberGenerator.GetBytes(64)));
@@ -287,6 +318,11 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         frames.Append("run -\n");
         return frames.ToString();
     }
+
+    /// <summary>The guest's network: "ADDRESS/PREFIX GATEWAY [NAMESERVER]", or null without one.</summary>
+    private string? NetFrame(MicroVmHandle state) =>
+        state.NetworkAddress is not { } address ? null
+            : string.Join(' ', new[] { $"{address}/{_network.PrefixLength}", _network.Gateway.ToString() }.Concat(_network.NameServers().Take(1)));
 
     private async Task<StoredImage> GetImageAsync(string reference, ImagePullPolicy pull, IProgress<string>? status, CancellationToken cancellationToken)
     {

@@ -48,6 +48,12 @@ public sealed record MicroVmDriverOptions
     /// </summary>
     public string? PoolScratchRoot { get; init; }
 
+    /// <summary>
+    /// The bridge a VM that asks for a network joins through a tap (the oci driver's by default: the same bridge, subnet,
+    /// NAT table and address records, so one reaper covers both).
+    /// </summary>
+    public Hearth.Sandbox.Oci.Networking.OciNetworkOptions Network { get; init; } = new();
+
     /// <summary>Whether a stored image may be pulled when missing (the run's policy otherwise).</summary>
     public bool PullMissingImages { get; init; } = true;
 }

@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.MicroVm;
 /// <summary>
 /// The microvm driver's state in a <see cref="SandboxHandle"/>: the monitor shell and QEMU (pids with start times, so a
 /// reused pid is never taken for them), the control socket, where the records and the scratch directory (overlay
-/// disk, socket, QEMU's log and console) are, and the backend.
+/// disk, socket, QEMU's log and console) are, the backend, and the VM's address on the bridge when it has a network
+/// (its tap and records are found from it).
 /// </summary>
 internal sealed record MicroVmHandle(
     string SandboxId,
@@ -17,7 +18,8 @@ internal sealed record MicroVmHandle(
     string StateDirectory,
     string Scratch,
     string ScratchRoot,
-    string Backend)
+    string Backend,
+    string? NetworkAddress = null)
 {
     public const int Version = 1;
     public const string Driver = "microvm";
@@ -35,6 +37,7 @@ internal sealed record MicroVmHandle(
             ["scratch_root"] = ScratchRoot,
             ["backend"] = Backend,
         };
+        if (NetworkAddress is { } address) state["network_address"] = address;
         if (Qemu is { } qemu)
         {
             state["qemu_pid"] = qemu.Pid.ToString(CultureInfo.InvariantCulture);
@@ -62,7 +65,8 @@ internal sealed record MicroVmHandle(
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
                 handle.Require("scratch_root"),
-                handle.Require("backend"));
+                handle.Require("backend"),
+                handle.Optional("network_address"));
         }
         catch (FormatException e)
         {

@@ -77,6 +77,9 @@ internal sealed class MicroVmSandbox : ISandbox
         }
     }
 
+    /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge).</summary>
+    internal Func<Task>? Teardown { get; set; }
+
     /// <summary>Raised once when the VM has been destroyed.</summary>
     internal event Action? Released;
 
@@ -230,6 +233,17 @@ internal sealed class MicroVmSandbox : ISandbox
         await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default);
         await _channel.DisposeAsync();
         var failures = new List<Exception>();
+        if (Teardown is { } teardown)
+        {
+            try
+            {
+                await teardown();
+            }
+            catch (Exception e) when (e is IOException or Hearth.Sandbox.Oci.Networking.NetworkSetupException or System.ComponentModel.Win32Exception)
+            {
+                failures.Add(e);
+            }
+        }
         foreach (var remove in new Action[] { () => ScratchDirectory.Reopen(_state.Scratch, owned: true).Delete(), _files.Delete })
         {
             try

@@ -37,7 +37,7 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
 
             // The first task: its own hostname and machine-id, a file written; exec beside it sees its environment.
             var first = new CollectingOutput();
-            var firstSpec = Spec(root, ["sh", "-c", "hostname; cat /etc/machine-id; echo left > /mark; echo up; while [ ! -f /done ]; do sleep 0.2; done"],
+            var firstSpec = Spec(root, ["sh", "-c", "hostname; cat /etc/machine-id; ls /sys/class/net; echo left > /mark; echo up; while [ ! -f /done ]; do sleep 0.2; done"],
                 size);
             await using (var sandbox = await driver.StartAsync(firstSpec, first, CancellationToken.None))
             {
@@ -60,6 +60,8 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
             var firstLines = first.Stdout.ToList();
             Assert.Equal(firstSpec.SandboxId, firstLines[0]);
             Assert.Matches("^[0-9a-f]{32}$", firstLines[1]);
+            Assert.Equal("lo", firstLines[2]);
+            Assert.Equal("up", firstLines[3]);
             Assert.False(Directory.Exists(Path.Combine(root, kept)), "the taken VM's scratch directory is left");
             Assert.DoesNotContain(kept, driver.KeptSandboxIds());
 
