@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Hearth.Sandbox.Cgroups;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
@@ -23,6 +24,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     private readonly SandboxLauncher _launcher = new(new LauncherOptions());
     private readonly RootDisks _disks;
     private readonly BridgeNetwork _network;
+    private readonly Lazy<Hearth.Sandbox.Cgroups.CgroupSupport> _cgroups;
     private readonly Lazy<string> _accelerator;
 
     public MicroVmDriver(MicroVmDriverOptions options, ImageStore images, TimeProvider time)
@@ -32,6 +34,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         _time = time;
         _disks = new RootDisks(options);
         _network = new BridgeNetwork(options.Network, time);
+        _cgroups = new Lazy<Hearth.Sandbox.Cgroups.CgroupSupport>(() => CgroupDetector.Detect(options.Cgroups, time));
         _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
         _pool = new WarmPool(options.WarmPools, BootPooledAsync);
         _metrics = new MicroVmMetrics(ActiveByBackend, _pool.IdleBySize);
@@ -89,6 +92,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             ["driver.microvm.qemu.version"] = qemuVersion,
             ["driver.microvm.kernel"] = kernel.Version,
             ["driver.microvm.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
+            ["driver.microvm.cgroup"] = _cgroups.Value.Version,
         });
     }
 
@@ -185,22 +189,24 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
         MicroVmSandbox? sandbox = null;
         ContainerNetwork? network = null;
+        ICgroup? cgroup = null;
         try
         {
             await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
+            cgroup = CreateCgroup(launch);
             if (launch.Network) network = await AttachNetworkAsync(launch.Id, cancellationToken);
             var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
                 files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes,
                 network?.HostVeth, network is null ? null : MacOf(network.Address));
             var spawn = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
-                VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
+                VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, cgroup) { Files = files };
             var startedAt = _time.GetUtcNow();
             var channel = new GuestChannel(layout.ControlSocket);
             await _launcher.StartAsync(spawn, monitor =>
             {
                 var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
                 var state = new MicroVmHandle(launch.Id, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
-                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend, network?.Address.ToString());
+                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend, network?.Address.ToString(), cgroup?.ByController);
                 return sandbox = Track(new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time));
             }, cancellationToken);
             await ConnectAsync(sandbox!, channel, layout, cancellationToken);
@@ -215,6 +221,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             else
             {
                 if (network is not null) await network.DisposeAsync();
+                if (cgroup is not null) await cgroup.DisposeAsync();
                 scratch.Delete();
                 files.Delete();
             }
@@ -241,11 +248,35 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         return $"52:54:{bytes[0]:x2}:{bytes[1]:x2}:{bytes[2]:x2}:{bytes[3]:x2}";
     }
 
-    /// <summary>Counts the VM as active until it is destroyed; its tap and address go after QEMU.</summary>
+    /// <summary>
+    /// QEMU's cgroup: the guest's memory and vCPUs plus QEMU's overhead. None where the host has no usable cgroups (the
+    /// guest is still bounded by <c>-m</c> and <c>-smp</c>).
+    /// </summary>
+    private ICgroup? CreateCgroup(VmLaunch launch)
+    {
+        var support = _cgroups.Value;
+        if (support.Limiter is null) return null;
+        var limits = new ResourceLimits(
+            Cpus: support.Limiter.Controllers.Contains("cpu") ? launch.Size.Cpus + _options.CpuOverhead : null,
+            MemoryBytes: support.Limiter.Controllers.Contains("memory") ? launch.Size.MemoryBytes + _options.MemoryOverheadBytes : null);
+        return support.Create(launch.Id, limits);
+    }
+
+    /// <summary>Counts the VM as active until it is destroyed; its tap, address and cgroup go after QEMU.</summary>
     private MicroVmSandbox Track(MicroVmSandbox sandbox)
     {
-        if (sandbox.State.NetworkAddress is { } address)
-            sandbox.Teardown = () => _network.DetachTapAsync(sandbox.State.SandboxId, System.Net.IPAddress.Parse(address), CancellationToken.None);
+        var state = sandbox.State;
+        var steps = new List<Func<Task>>();
+        if (state.NetworkAddress is { } address)
+            steps.Add(() => _network.DetachTapAsync(state.SandboxId, System.Net.IPAddress.Parse(address), CancellationToken.None));
+        if (state.Cgroups is { Count: > 0 } cgroups)
+        {
+            steps.Add(async () =>
+            {
+                if (_cgroups.Value.Reopen(cgroups) is { } group) await group.DisposeAsync();
+            });
+        }
+        sandbox.Teardown = steps;
         _active.TryAdd(sandbox, 0);
         sandbox.Released += () => _active.TryRemove(sandbox, out _);
         return sandbox;

@@ -54,6 +54,18 @@ public sealed record MicroVmDriverOptions
     /// </summary>
     public Hearth.Sandbox.Oci.Networking.OciNetworkOptions Network { get; init; } = new();
 
+    /// <summary>
+    /// Where QEMU's cgroup goes (cgroup v1 here, v2 elsewhere): each VM's QEMU runs in one named by its id, bounded by
+    /// the guest's memory plus <see cref="MemoryOverheadBytes"/> and its vCPUs plus <see cref="CpuOverhead"/>.
+    /// </summary>
+    public CgroupOptions Cgroups { get; init; } = new();
+
+    /// <summary>QEMU's own memory beside the guest's (device emulation; under TCG its translated code too).</summary>
+    public long MemoryOverheadBytes { get; init; } = 256L << 20;
+
+    /// <summary>CPU for QEMU's own threads beside the vCPUs (its I/O thread), in CPUs.</summary>
+    public double CpuOverhead { get; init; } = 0.5;
+
     /// <summary>Whether a stored image may be pulled when missing (the run's policy otherwise).</summary>
     public bool PullMissingImages { get; init; } = true;
 }

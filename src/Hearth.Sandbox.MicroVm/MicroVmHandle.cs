@@ -7,7 +7,7 @@ namespace Hearth.Sandbox.MicroVm;
 /// The microvm driver's state in a <see cref="SandboxHandle"/>: the monitor shell and QEMU (pids with start times, so a
 /// reused pid is never taken for them), the control socket, where the records and the scratch directory (overlay
 /// disk, socket, QEMU's log and console) are, the backend, and the VM's address on the bridge when it has a network
-/// (its tap and records are found from it).
+/// (its tap and records are found from it), and QEMU's cgroups by controller.
 /// </summary>
 internal sealed record MicroVmHandle(
     string SandboxId,
@@ -19,8 +19,11 @@ internal sealed record MicroVmHandle(
     string Scratch,
     string ScratchRoot,
     string Backend,
-    string? NetworkAddress = null)
+    string? NetworkAddress = null,
+    IReadOnlyDictionary<string, string>? Cgroups = null)
 {
+    private const string CgroupPrefix = "cgroup.";
+
     public const int Version = 1;
     public const string Driver = "microvm";
 
@@ -38,6 +41,7 @@ internal sealed record MicroVmHandle(
             ["backend"] = Backend,
         };
         if (NetworkAddress is { } address) state["network_address"] = address;
+        foreach (var (controller, directory) in Cgroups ?? new Dictionary<string, string>()) state[CgroupPrefix + controller] = directory;
         if (Qemu is { } qemu)
         {
             state["qemu_pid"] = qemu.Pid.ToString(CultureInfo.InvariantCulture);
@@ -66,7 +70,9 @@ internal sealed record MicroVmHandle(
                 handle.Require("scratch"),
                 handle.Require("scratch_root"),
                 handle.Require("backend"),
-                handle.Optional("network_address"));
+                handle.Optional("network_address"),
+                handle.State.Where(e => e.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
+                    .ToDictionary(e => e.Key[CgroupPrefix.Length..], e => e.Value, StringComparer.Ordinal));
         }
         catch (FormatException e)
         {

@@ -77,8 +77,8 @@ internal sealed class MicroVmSandbox : ISandbox
         }
     }
 
-    /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge).</summary>
-    internal Func<Task>? Teardown { get; set; }
+    /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge, its cgroup), in order.</summary>
+    internal IReadOnlyList<Func<Task>> Teardown { get; set; } = [];
 
     /// <summary>Raised once when the VM has been destroyed.</summary>
     internal event Action? Released;
@@ -233,13 +233,14 @@ internal sealed class MicroVmSandbox : ISandbox
         await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default);
         await _channel.DisposeAsync();
         var failures = new List<Exception>();
-        if (Teardown is { } teardown)
+        foreach (var step in Teardown)
         {
             try
             {
-                await teardown();
+                await step();
             }
-            catch (Exception e) when (e is IOException or Hearth.Sandbox.Oci.Networking.NetworkSetupException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException
+                                          or Hearth.Sandbox.Oci.Networking.NetworkSetupException or System.ComponentModel.Win32Exception)
             {
                 failures.Add(e);
             }

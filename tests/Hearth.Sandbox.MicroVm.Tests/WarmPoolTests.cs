@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.MicroVm.Tests;
 
 /// <summary>
 /// A warm pool of one VM (software emulation): two tasks in a row each take a booted VM, get a fresh identity and see
-/// nothing of the other; exec runs beside the task's command; the boot metrics say warm; stopping the pool leaves nothing.
+/// nothing of the other; exec runs beside the task's command; QEMU runs in a bounded cgroup; the boot metrics say warm;
+/// stopping the pool leaves nothing.
 /// One test, so the suite boots three VMs for all of it.
 /// </summary>
 public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
@@ -25,6 +26,7 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
         var boots = new List<(double Seconds, string Start)>();
         var gauges = new Dictionary<string, int>();
         using var listener = Listen(meter, boots, gauges);
+        var cgroups = new List<string>();
         try
         {
             driver.StartWarming();
@@ -44,6 +46,13 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
                 Assert.Equal(kept, sandbox.Handle.SandboxId);
                 Assert.Equal(0, driver.PooledCount(size, fixture.Image));
                 await first.WaitForLineAsync("up", Timeout);
+
+                // QEMU runs in a cgroup of its own: the guest's memory and vCPU plus QEMU's overhead.
+                var memory = sandbox.Handle.State["cgroup.memory"];
+                cgroups.AddRange(sandbox.Handle.State.Where(e => e.Key.StartsWith("cgroup.", StringComparison.Ordinal)).Select(e => e.Value));
+                Assert.Equal((160L + 256) << 20, long.Parse(File.ReadAllText(Path.Combine(memory, "memory.limit_in_bytes"))));
+                Assert.Equal(150000, long.Parse(File.ReadAllText(Path.Combine(sandbox.Handle.State["cgroup.cpu"], "cpu.cfs_quota_us"))));
+                Assert.Contains(sandbox.Handle.State["qemu_pid"], File.ReadAllLines(Path.Combine(memory, "cgroup.procs")));
 
                 var exec = new CollectingOutput();
                 var exit = await sandbox.ExecAsync(["sh", "-c", "echo \"token=$TOKEN in $(pwd)\"; cat /mark; echo bad >&2; exit 7"], exec,
@@ -86,6 +95,8 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
         Assert.Empty(driver.KeptSandboxIds());
         Assert.Empty(Directory.GetDirectories(root));
         Assert.Empty(MarkedBy(root));
+        Assert.NotEmpty(cgroups);
+        Assert.All(cgroups, directory => Assert.False(Directory.Exists(directory), $"cgroup {directory} is left"));
         listener.RecordObservableInstruments();
         Assert.Equal(0, gauges.GetValueOrDefault("hearth_vms_active/qemu-tcg"));
     }
