@@ -40,6 +40,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             throw;
         }
         await using var _ = telemetry;
+        foreach (var driver in drivers.Names.Select(drivers.Resolve).OfType<Hearth.Sandbox.IInstrumentedDriver>())
+            driver.AddInstruments(Metrics.Meter);
         _metricsUrl.TrySetResult(telemetry.MetricsUrl);
         if (telemetry.MetricsUrl is { } url) _logger.LogInformation("metrics at {Url}", url);
         await RunClaimedAsync(drain, shutdown);
@@ -52,18 +54,23 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var journal = new SandboxJournal(state.Directory);
         // What an earlier agent on this state directory left running is recovered, not reaped.
         _live.Include(() => journal.Load().Records.Select(r => r.Handle.SandboxId));
+        var warming = drivers.Names.Select(drivers.Resolve).OfType<Hearth.Sandbox.IWarmingDriver>().ToList();
+        foreach (var driver in warming) _live.Include(driver.KeptSandboxIds);
         var reaper = orphanSources is null ? null
             : new ReaperLoop(new OrphanReaper(orphanSources, options.ScratchRoot, _live), options.ReapInterval, time, _logger, Metrics);
         if (reaper is not null) await ReapAtStartAsync(reaper, shutdown);
         if (shutdown.IsCancellationRequested) return;
         using var reaping = new CancellationTokenSource();
         var periodic = reaper is null ? Task.CompletedTask : Task.Run(() => reaper.RunAsync(reaping.Token), CancellationToken.None);
+        // Sandboxes kept ready (warm pools) are made once the scratch root is this agent's and its leftovers are gone.
+        foreach (var driver in warming) driver.StartWarming();
         try
         {
             await RunRegisteredAsync(journal, drain, shutdown);
         }
         finally
         {
+            foreach (var driver in warming) await driver.StopWarmingAsync();
             await reaping.CancelAsync();
             await periodic;
         }

@@ -38,6 +38,8 @@ public sealed record AgentOptions
     public string? ImageStore { get; init; }
     /// <summary>OCI runtime: auto (crun where it works, else runc), runc or crun.</summary>
     public string OciRuntime { get; init; } = "auto";
+    /// <summary>The microvm driver's warm pools, each <c>SIZE=COUNT@IMAGE</c> (<c>--microvm-pool</c>); empty: none.</summary>
+    public IReadOnlyList<string> MicroVmPools { get; init; } = [];
     /// <summary>How often the orphan reaper runs after the one pass at start; zero: only at start.</summary>
     public TimeSpan ReapInterval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>host:port of the agent's /metrics listener; null: no listener (the agent opens no port).</summary>

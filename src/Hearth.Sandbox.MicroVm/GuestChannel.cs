@@ -8,7 +8,7 @@ namespace Hearth.Sandbox.MicroVm;
 /// The host's end of the guest protocol's control port (<c>hearth.control</c>, a virtio-serial port QEMU serves on a
 /// Unix socket). Frames are lines, <c>KIND BASE64(VALUE)</c>: <c>hostname</c>, <c>machine-id</c>, <c>seed</c>,
 /// <c>cwd</c>, <c>user</c> (uid:gid), then <c>env</c> (NAME=VALUE) and <c>arg</c> frames in order, then <c>run</c>;
-/// after that, <c>signal N</c>. The guest answers on its status port (the guest init: Guest/guest-init.sh), never here.
+/// after that, <c>signal N</c>, <c>exec ID BASE64(ARG)...</c> and <c>exec-kill ID</c>. The guest answers on its status port (the guest init: Guest/guest-init.sh), never here.
 /// Secrets travel only this way: never on a command line, a disk or a file of the host.
 /// With <paramref name="vsockPort"/>, the socket is a Firecracker vsock device's and the port is asked for first
 /// (<see cref="Vsock.VsockHandshake"/>); the frames are the same.
@@ -64,8 +64,8 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
         }
     }
 
-    /// <summary>Signal <paramref name="signal"/> for the command's process group; connects first when a restart lost the connection.</summary>
-    public async Task SignalAsync(int signal, Func<bool> gone, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="frames"/>, connecting first when a restart lost the connection (a recovered VM).</summary>
+    public async Task SendAsync(string frames, Func<bool> gone, TimeProvider time, CancellationToken cancellationToken)
     {
         if (_socket is null)
         {
@@ -73,7 +73,7 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             await ConnectAsync(gone, time, timeout.Token);
         }
-        await SendAsync("signal " + signal.ToString(CultureInfo.InvariantCulture) + "\n", cancellationToken);
+        await SendAsync(frames, cancellationToken);
     }
 
     public ValueTask DisposeAsync()

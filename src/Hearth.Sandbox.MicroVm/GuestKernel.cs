@@ -8,8 +8,8 @@ namespace Hearth.Sandbox.MicroVm;
 /// </summary>
 internal sealed partial record GuestKernel(string ImagePath, string Version, string ModulesDirectory)
 {
-    /// <summary>virtio-mmio transport, the root disk, the virtio-serial ports of the guest protocol.</summary>
-    public static readonly string[] NeededModules = ["virtio_mmio", "virtio_blk", "virtio_console"];
+    /// <summary>virtio-mmio transport, the root disk, the virtio-serial ports of the guest protocol, the network device.</summary>
+    public static readonly string[] NeededModules = ["virtio_mmio", "virtio_blk", "virtio_console", "virtio_net"];
 
     public static GuestKernel Find(string? configuredPath, string modulesRoot)
     {

@@ -7,11 +7,12 @@ namespace Hearth.Sandbox.MicroVm;
 /// <summary>The backend the driver's options name (none for QEMU, the driver's own path), and which one a handle is for.</summary>
 internal static class MicroVmBackends
 {
-    public static IMicroVmBackend? Create(MicroVmDriverOptions options, ImageStore images, TimeProvider time) => options.Backend switch
+    public static IMicroVmBackend? Create(MicroVmDriverOptions options, ImageStore images, TimeProvider time,
+        MicroVmMetrics metrics) => options.Backend switch
     {
         "qemu" => null,
-        FirecrackerBackend.BackendName => new FirecrackerBackend(options, options.Firecracker, images, time),
-        FlintlockBackend.BackendName => new FlintlockBackend(options, options.Flintlock, images, time),
+        FirecrackerBackend.BackendName => new FirecrackerBackend(options, options.Firecracker, images, time, metrics),
+        FlintlockBackend.BackendName => new FlintlockBackend(options, options.Flintlock, images, time, metrics),
         _ => throw new ArgumentException($"microvm backend '{options.Backend}' is unknown: expected qemu, firecracker or flintlock"),
     };
 

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Hearth.Sandbox.Cgroups;
 using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Running;
@@ -21,6 +23,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     private readonly TimeProvider _time;
     private readonly SandboxLauncher _launcher = new(new LauncherOptions());
     private readonly RootDisks _disks;
+    private readonly BridgeNetwork _network;
+    private readonly Lazy<Hearth.Sandbox.Cgroups.CgroupSupport> _cgroups;
     private readonly Lazy<string> _accelerator;
     private readonly IMicroVmBackend? _backend;
 
@@ -30,8 +34,12 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         _images = images;
         _time = time;
         _disks = new RootDisks(options);
+        _network = new BridgeNetwork(options.Network, time);
+        _cgroups = new Lazy<Hearth.Sandbox.Cgroups.CgroupSupport>(() => CgroupDetector.Detect(options.Cgroups, time));
         _accelerator = new Lazy<string>(() => Accelerator.Resolve(options.Accelerator));
-        _backend = MicroVmBackends.Create(options, images, time);
+        _pool = new WarmPool(options.WarmPools, BootPooledAsync);
+        _metrics = new MicroVmMetrics(ActiveByBackend, _pool.IdleBySize);
+        _backend = MicroVmBackends.Create(options, images, time, _metrics);
     }
 
     public string Name => "microvm";
@@ -43,10 +51,10 @@ public sealed partial class MicroVmDriver : ISandboxDriver
 
     private static readonly DriverCapabilities QemuCapabilities = new(
         FilesystemIsolation.Vm,
-        NetworkModes: ["none"],
+        NetworkModes: ["none", "bridge"],
         Ports: false,
         Signals: true,
-        Exec: false,
+        Exec: true,
         Recover: true,
         Limits: ["cpu", "memory"]);
 
@@ -88,6 +96,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             ["driver.microvm.backend"] = "qemu-" + accelerator,
             ["driver.microvm.qemu.version"] = qemuVersion,
             ["driver.microvm.kernel"] = kernel.Version,
+            ["driver.microvm.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
+            ["driver.microvm.cgroup"] = _cgroups.Value.Version,
         });
     }
 
@@ -117,20 +127,48 @@ public sealed partial class MicroVmDriver : ISandboxDriver
     }
 
     private MicroVmSandbox Adopt(MicroVmHandle state, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>
-        new(new AdoptedProcess(state.Monitor, () => files.RecordedExitCode() ?? 137, _time), state, new GuestChannel(state.ControlSocket),
-            files, output, from, _launcher.Options, _time);
+        Track(new(new AdoptedProcess(state.Monitor, () => files.RecordedExitCode() ?? 137, _time), state, new GuestChannel(state.ControlSocket),
+            files, output, from, _launcher.Options, _time));
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
     {
         if (_backend is not null) return await _backend.StartAsync(spec, output, cancellationToken);
         if (!SandboxIdPattern().IsMatch(spec.SandboxId)) throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid VM name");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
-        if (spec.Network || spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver has no network yet: a VM runs without one");
-        var memory = spec.Limits.MemoryBytes ?? _options.DefaultMemoryBytes;
-        if (memory < _options.MinimumMemoryBytes)
-            throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {memory >> 20} MiB asked");
-        var cpus = (int)Math.Clamp(Math.Ceiling(spec.Limits.Cpus ?? 1), 1, 64);
+        if (spec.Ports.Count > 0) throw new SandboxStartException("the microvm driver publishes no ports: a VM with a network reaches out, nobody in");
+        var size = VmSizeClass.Of(spec.Limits, _options.DefaultMemoryBytes);
+        if (size.MemoryBytes < _options.MinimumMemoryBytes)
+            throw new SandboxStartException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {size.MemoryBytes >> 20} MiB asked");
+        if (TakePooled(spec, size) is { } pooled) return await StartPooledAsync(pooled, spec, output, cancellationToken);
 
+        var image = await GetImageAsync(spec.Image, spec.Pull, spec.Status, cancellationToken);
+        var plan = ImageProcessResolver.Resolve(image, spec);
+        var clock = Stopwatch.StartNew();
+        var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image,
+            spec.Network), output, cancellationToken);
+        try
+        {
+            await RunCommandAsync(sandbox, plan, spec, cancellationToken);
+        }
+        catch
+        {
+            await sandbox.AbortAsync();
+            throw;
+        }
+        _metrics.Booted(Backend, clock.Elapsed, warm: false);
+        return sandbox;
+    }
+
+    /// <summary>What one VM boots: its id (a task's sandbox id, or a warm pool's), where its files go, its size and image.</summary>
+    private sealed record VmLaunch(string Id, string ScratchRoot, string StateDirectory, VmSizeClass Size, string ImageReference, StoredImage Image,
+        bool Network = false);
+
+    /// <summary>
+    /// Boots a VM up to its guest init: the kernel and initramfs, the image's base disk, a fresh overlay, QEMU under its
+    /// monitor, the control port connected and QEMU's pid recorded. Undone entirely when it fails.
+    /// </summary>
+    private async Task<MicroVmSandbox> LaunchAsync(VmLaunch launch, ISandboxOutput output, CancellationToken cancellationToken)
+    {
         GuestKernel kernel;
         string initramfs;
         try
@@ -142,21 +180,19 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         {
             throw new SandboxStartException($"cannot prepare the guest kernel: {e.Message}", e);
         }
-        var image = await GetImageAsync(spec, cancellationToken);
-        var plan = ImageProcessResolver.Resolve(image, spec);
-        var baseDisk = await BaseDiskAsync(spec, image, cancellationToken);
+        var baseDisk = await BaseDiskAsync(launch.ImageReference, launch.Image, launch.Id, cancellationToken);
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var scratch = ScratchDirectory.Create(launch.ScratchRoot, launch.Id);
         var layout = new VmLayout(scratch.Root);
         if (Encoding.UTF8.GetByteCount(layout.ControlSocket) > VmLayout.MaxSocketPath)
         {
             scratch.Delete();
-            throw new SandboxStartException($"the scratch root {spec.ScratchRoot} is too long for the VM's control socket ({layout.ControlSocket})");
+            throw new SandboxStartException($"the scratch root {launch.ScratchRoot} is too long for the VM's control socket ({layout.ControlSocket})");
         }
         SandboxFiles files;
         try
         {
-            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
+            files = SandboxFiles.Create(launch.StateDirectory);
         }
         catch
         {
@@ -164,25 +200,28 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             throw;
         }
         MicroVmSandbox? sandbox = null;
+        ContainerNetwork? network = null;
+        ICgroup? cgroup = null;
         try
         {
             await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
+            cgroup = CreateCgroup(launch);
+            if (launch.Network) network = await AttachNetworkAsync(launch.Id, cancellationToken);
             var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
-                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, cpus, memory);
-            var launch = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
-                VmMonitor.Environment(spec.SandboxId, spec.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, Cgroup: null) { Files = files };
+                files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes,
+                network?.HostVeth, network is null ? null : MacOf(network.Address));
+            var spawn = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
+                VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, cgroup) { Files = files };
             var startedAt = _time.GetUtcNow();
-            var clock = Stopwatch.StartNew();
             var channel = new GuestChannel(layout.ControlSocket);
-            await _launcher.StartAsync(launch, monitor =>
+            await _launcher.StartAsync(spawn, monitor =>
             {
                 var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
-                var state = new MicroVmHandle(spec.SandboxId, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
-                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot), Backend);
-                return sandbox = new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time);
+                var state = new MicroVmHandle(launch.Id, identity, null, layout.ControlSocket, startedAt, files.Directory, scratch.Root,
+                    Hearth.Sandbox.Reaping.SandboxOwner.Normalize(launch.ScratchRoot), Backend, network?.Address.ToString(), cgroup?.ByController);
+                return sandbox = Track(new MicroVmSandbox(monitor, state, channel, files, output, OutputCursor.Start, _launcher.Options, _time));
             }, cancellationToken);
-            await BootAsync(sandbox!, channel, layout, plan, spec, cancellationToken);
-            MicroVmMetrics.Booted(Backend, clock.Elapsed);
+            await ConnectAsync(sandbox!, channel, layout, cancellationToken);
             return sandbox!;
         }
         catch
@@ -193,6 +232,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             }
             else
             {
+                if (network is not null) await network.DisposeAsync();
+                if (cgroup is not null) await cgroup.DisposeAsync();
                 scratch.Delete();
                 files.Delete();
             }
@@ -200,9 +241,61 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
     }
 
-    /// <summary>Connects to the control port, records QEMU's pid, sends the task, waits until the guest runs it.</summary>
-    private async Task BootAsync(MicroVmSandbox sandbox, GuestChannel channel, VmLayout layout, ProcessPlan plan, SandboxSpec spec,
-        CancellationToken cancellationToken)
+    private async Task<ContainerNetwork> AttachNetworkAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _network.AttachTapAsync(id, cancellationToken);
+        }
+        catch (Exception e) when (e is NetworkSetupException or IOException or System.ComponentModel.Win32Exception)
+        {
+            throw new SandboxStartException($"cannot put the VM on bridge {_options.Network.BridgeName}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A locally administered MAC from the address (unique on the bridge while the address is held).</summary>
+    private static string MacOf(System.Net.IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        return $"52:54:{bytes[0]:x2}:{bytes[1]:x2}:{bytes[2]:x2}:{bytes[3]:x2}";
+    }
+
+    /// <summary>
+    /// QEMU's cgroup: the guest's memory and vCPUs plus QEMU's overhead. None where the host has no usable cgroups (the
+    /// guest is still bounded by <c>-m</c> and <c>-smp</c>).
+    /// </summary>
+    private ICgroup? CreateCgroup(VmLaunch launch)
+    {
+        var support = _cgroups.Value;
+        if (support.Limiter is null) return null;
+        var limits = new ResourceLimits(
+            Cpus: support.Limiter.Controllers.Contains("cpu") ? launch.Size.Cpus + _options.CpuOverhead : null,
+            MemoryBytes: support.Limiter.Controllers.Contains("memory") ? launch.Size.MemoryBytes + _options.MemoryOverheadBytes : null);
+        return support.Create(launch.Id, limits);
+    }
+
+    /// <summary>Counts the VM as active until it is destroyed; its tap, address and cgroup go after QEMU.</summary>
+    private MicroVmSandbox Track(MicroVmSandbox sandbox)
+    {
+        var state = sandbox.State;
+        var steps = new List<Func<Task>>();
+        if (state.NetworkAddress is { } address)
+            steps.Add(() => _network.DetachTapAsync(state.SandboxId, System.Net.IPAddress.Parse(address), CancellationToken.None));
+        if (state.Cgroups is { Count: > 0 } cgroups)
+        {
+            steps.Add(async () =>
+            {
+                if (_cgroups.Value.Reopen(cgroups) is { } group) await group.DisposeAsync();
+            });
+        }
+        sandbox.Teardown = steps;
+        _active.TryAdd(sandbox, 0);
+        sandbox.Released += () => _active.TryRemove(sandbox, out _);
+        return sandbox;
+    }
+
+    /// <summary>Connects to the control port (QEMU makes it early in its start) and records QEMU's pid.</summary>
+    private async Task ConnectAsync(MicroVmSandbox sandbox, GuestChannel channel, VmLayout layout, CancellationToken cancellationToken)
     {
         using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         boot.CancelAfter(_options.BootTimeout);
@@ -212,20 +305,10 @@ public sealed partial class MicroVmDriver : ISandboxDriver
             if (File.Exists(layout.QemuPidFile) && int.TryParse(File.ReadAllText(layout.QemuPidFile).Trim(), out var qemuPid)
                 && ProcessIdentity.Of(qemuPid) is { } qemu)
                 sandbox.Update(sandbox.State with { Qemu = qemu });
-            await channel.SendAsync(TaskFrames(plan, spec), boot.Token);
-            while (!sandbox.CommandStarted())
-            {
-                if (sandbox.MonitorExited)
-                {
-                    if (sandbox.CommandStarted()) break;
-                    throw new SandboxStartException($"the VM ended before its command ran: {sandbox.FailureTail()}");
-                }
-                await Task.Delay(TimeSpan.FromMilliseconds(25), _time, boot.Token);
-            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SandboxStartException($"the VM did not start its command within {_options.BootTimeout} ({Backend}): {sandbox.FailureTail()}");
+            throw new SandboxStartException($"QEMU did not open the VM's control port within {_options.BootTimeout}: {sandbox.FailureTail()}");
         }
         catch (System.Net.Sockets.SocketException e)
         {
@@ -233,10 +316,40 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
     }
 
+    /// <summary>Sends the task (a fresh identity, then the command) and waits until the guest runs it.</summary>
+    private async Task RunCommandAsync(MicroVmSandbox sandbox, ProcessPlan plan, SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        boot.CancelAfter(_options.BootTimeout);
+        try
+        {
+            await sandbox.Channel.SendAsync(TaskFrames(plan, spec, NetFrame(sandbox.State)), boot.Token);
+            await WaitForAsync(sandbox, sandbox.CommandStarted, "before its command ran", boot.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SandboxStartException($"the VM did not start its command within {_options.BootTimeout} ({Backend}): {sandbox.FailureTail()}");
+        }
+    }
+
+    private async Task WaitForAsync(MicroVmSandbox sandbox, Func<bool> reached, string what, CancellationToken cancellationToken)
+    {
+        while (!reached())
+        {
+            if (sandbox.MonitorExited)
+            {
+                if (reached()) break;
+                throw new SandboxStartException($"the VM ended {what}: {sandbox.FailureTail()}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(25), _time, cancellationToken);
+        }
+    }
+
     /// <summary>A fresh identity (hostname, machine-id, random seed), the working directory and user, the environment, argv.</summary>
-    internal static string TaskFrames(ProcessPlan plan, SandboxSpec spec)
+    internal static string TaskFrames(ProcessPlan plan, SandboxSpec spec, string? net = null)
     {
         var frames = new StringBuilder();
+        if (net is not null) frames.Append(GuestChannel.Frame("net", net));
         frames.Append(GuestChannel.Frame("hostname", spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63]));
         frames.Append(GuestChannel.Frame("machine-id", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() + "\n"));
         frames.Append(GuestChannel.Frame("seed", RandomNumberGenerator.GetBytes(64)));
@@ -249,13 +362,18 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         return frames.ToString();
     }
 
-    private async Task<StoredImage> GetImageAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    /// <summary>The guest's network: "ADDRESS/PREFIX GATEWAY [NAMESERVER]", or null without one.</summary>
+    private string? NetFrame(MicroVmHandle state) =>
+        state.NetworkAddress is not { } address ? null
+            : string.Join(' ', new[] { $"{address}/{_network.PrefixLength}", _network.Gateway.ToString() }.Concat(_network.NameServers().Take(1)));
+
+    private async Task<StoredImage> GetImageAsync(string reference, ImagePullPolicy pull, IProgress<string>? status, CancellationToken cancellationToken)
     {
         try
         {
-            var policy = spec.Pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : spec.Pull;
-            var progress = spec.Status is { } status ? new PullStatus(spec.Image!, status) : null;
-            return await _images.GetAsync(spec.Image!, policy, ids: null, progress, cancellationToken);
+            var policy = pull == ImagePullPolicy.Missing && !_options.PullMissingImages ? ImagePullPolicy.Never : pull;
+            var progress = status is not null ? new PullStatus(reference, status) : null;
+            return await _images.GetAsync(reference, policy, ids: null, progress, cancellationToken);
         }
         catch (ImageNotStoredException e)
         {
@@ -263,21 +381,21 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
         catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
         {
-            throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
+            throw new SandboxStartException($"cannot get image {reference}: {e.Message}", e);
         }
     }
 
     /// <summary>The image's ext4 disk, built on first use under a lease, so the store's GC keeps the rootfs while it is read.</summary>
-    private async Task<string> BaseDiskAsync(SandboxSpec spec, StoredImage image, CancellationToken cancellationToken)
+    private async Task<string> BaseDiskAsync(string reference, StoredImage image, string holder, CancellationToken cancellationToken)
     {
-        using var lease = _images.AcquireLease(image, spec.SandboxId);
+        using var lease = _images.AcquireLease(image, holder);
         try
         {
             return await _disks.EnsureAsync(image.ManifestDigest.Hex, image.RootfsPath, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SandboxStartException($"cannot make the root disk of {spec.Image}: {e.Message}", e);
+            throw new SandboxStartException($"cannot make the root disk of {reference}: {e.Message}", e);
         }
     }
 

@@ -36,6 +36,36 @@ public sealed record MicroVmDriverOptions
     /// <summary>How long a VM may take from QEMU's start until the command runs (software emulation on a busy host is slow).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Warm pools: per size class and image, how many VMs are kept booted and waiting for a task. Empty (the default):
+    /// every task boots its VM cold. Needs <see cref="PoolScratchRoot"/>.
+    /// </summary>
+    public IReadOnlyList<WarmPoolEntry> WarmPools { get; init; } = [];
+
+    /// <summary>
+    /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's scratch
+    /// root is this one). Null: no warm pool, not even for <see cref="MicroVmDriver.PrewarmAsync"/>.
+    /// </summary>
+    public string? PoolScratchRoot { get; init; }
+
+    /// <summary>
+    /// The bridge a VM that asks for a network joins through a tap (the oci driver's by default: the same bridge, subnet,
+    /// NAT table and address records, so one reaper covers both).
+    /// </summary>
+    public Hearth.Sandbox.Oci.Networking.OciNetworkOptions Network { get; init; } = new();
+
+    /// <summary>
+    /// Where QEMU's cgroup goes (cgroup v1 here, v2 elsewhere): each VM's QEMU runs in one named by its id, bounded by
+    /// the guest's memory plus <see cref="MemoryOverheadBytes"/> and its vCPUs plus <see cref="CpuOverhead"/>.
+    /// </summary>
+    public CgroupOptions Cgroups { get; init; } = new();
+
+    /// <summary>QEMU's own memory beside the guest's (device emulation; under TCG its translated code too).</summary>
+    public long MemoryOverheadBytes { get; init; } = 256L << 20;
+
+    /// <summary>CPU for QEMU's own threads beside the vCPUs (its I/O thread), in CPUs.</summary>
+    public double CpuOverhead { get; init; } = 0.5;
+
     /// <summary>Whether a stored image may be pulled when missing (the run's policy otherwise).</summary>
     public bool PullMissingImages { get; init; } = true;
 

@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.MicroVm;
 /// <summary>
 /// The microvm driver's state in a <see cref="SandboxHandle"/>: the monitor shell and QEMU (pids with start times, so a
 /// reused pid is never taken for them), the control socket, where the records and the scratch directory (overlay
-/// disk, socket, QEMU's log and console) are, and the backend.
+/// disk, socket, QEMU's log and console) are, the backend, and the VM's address on the bridge when it has a network
+/// (its tap and records are found from it), and QEMU's cgroups by controller.
 /// </summary>
 internal sealed record MicroVmHandle(
     string SandboxId,
@@ -17,8 +18,12 @@ internal sealed record MicroVmHandle(
     string StateDirectory,
     string Scratch,
     string ScratchRoot,
-    string Backend)
+    string Backend,
+    string? NetworkAddress = null,
+    IReadOnlyDictionary<string, string>? Cgroups = null)
 {
+    private const string CgroupPrefix = "cgroup.";
+
     public const int Version = 1;
     public const string Driver = "microvm";
 
@@ -35,6 +40,8 @@ internal sealed record MicroVmHandle(
             ["scratch_root"] = ScratchRoot,
             ["backend"] = Backend,
         };
+        if (NetworkAddress is { } address) state["network_address"] = address;
+        foreach (var (controller, directory) in Cgroups ?? new Dictionary<string, string>()) state[CgroupPrefix + controller] = directory;
         if (Qemu is { } qemu)
         {
             state["qemu_pid"] = qemu.Pid.ToString(CultureInfo.InvariantCulture);
@@ -62,7 +69,10 @@ internal sealed record MicroVmHandle(
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
                 handle.Require("scratch_root"),
-                handle.Require("backend"));
+                handle.Require("backend"),
+                handle.Optional("network_address"),
+                handle.State.Where(e => e.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
+                    .ToDictionary(e => e.Key[CgroupPrefix.Length..], e => e.Value, StringComparer.Ordinal));
         }
         catch (FormatException e)
         {

@@ -21,6 +21,7 @@ internal sealed class MicroVmSandbox : ISandbox
     private readonly LauncherOptions _launcher;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly SemaphoreSlim _exec = new(1, 1);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _stdout;
     private readonly Task _stderr;
@@ -59,14 +60,36 @@ internal sealed class MicroVmSandbox : ISandbox
     internal void Update(MicroVmHandle state) => Handle = state.ToHandle();
 
     /// <summary>The guest has started the command (it says so on its status port).</summary>
-    internal bool CommandStarted() => File.Exists(_files.StatusPath) && File.ReadAllText(_files.StatusPath).Contains("\"started\"", StringComparison.Ordinal);
+    internal bool CommandStarted() => StatusSays("\"started\"");
+
+    /// <summary>The guest init waits for its task (a warm pool's VM is ready).</summary>
+    internal bool WaitsForTask() => StatusSays("\"ready\"");
+
+    private bool StatusSays(string word)
+    {
+        try
+        {
+            return File.ReadAllText(_files.StatusPath).Contains(word, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge, its cgroup), in order.</summary>
+    internal IReadOnlyList<Func<Task>> Teardown { get; set; } = [];
+
+    /// <summary>Raised once when the VM has been destroyed.</summary>
+    internal event Action? Released;
 
     public async Task SignalAsync(int signal, CancellationToken cancellationToken)
     {
         if (_completion.IsCompleted) return;
         try
         {
-            await _channel.SignalAsync(signal, () => _monitor.HasExited, _time, cancellationToken);
+            await _channel.SendAsync("signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", () => _monitor.HasExited, _time,
+                cancellationToken);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
@@ -83,8 +106,90 @@ internal sealed class MicroVmSandbox : ISandbox
             _files.Length(OutputStream.Stdout), _files.Length(OutputStream.Stderr)));
     }
 
-    public Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken) =>
-        throw new SandboxCapabilityException("the microvm driver cannot exec into a running VM yet");
+    /// <summary>
+    /// Runs <paramref name="command"/> in the guest beside the task's command (its environment, working directory and
+    /// user), one exec at a time: its output comes over the exec ports and is delivered when it ends, with its exit code.
+    /// A cancelled exec is killed in the guest.
+    /// </summary>
+    public async Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        if (command.Count == 0) throw new ArgumentException("an exec needs a command", nameof(command));
+        if (_completion.IsCompleted) throw new SandboxCapabilityException($"VM {_state.SandboxId} has ended: nothing to exec into");
+        await _exec.WaitAsync(cancellationToken);
+        try
+        {
+            var layout = new VmLayout(_state.Scratch);
+            var stdoutFrom = LengthOf(layout.ExecStdout);
+            var stderrFrom = LengthOf(layout.ExecStderr);
+            var id = Guid.NewGuid().ToString("N")[..12];
+            var request = "exec " + id + " " + string.Join(' ', command.Select(a => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(a)))) + "\n";
+            await _channel.SendAsync(request, () => _monitor.HasExited, _time, cancellationToken);
+            int? code;
+            while ((code = ExecExitCode(layout.ExecStatus, id)) is null)
+            {
+                if (_monitor.HasExited) throw new IOException($"VM {_state.SandboxId} ended during the exec");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(25), _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    await KillExecAsync(id);
+                    throw;
+                }
+            }
+            await DeliverAsync(layout.ExecStdout, stdoutFrom, OutputStream.Stdout, output, cancellationToken);
+            await DeliverAsync(layout.ExecStderr, stderrFrom, OutputStream.Stderr, output, cancellationToken);
+            return new SandboxExit(code.Value, code is > 128 and <= 192 ? code - 128 : null);
+        }
+        finally
+        {
+            _exec.Release();
+        }
+    }
+
+    private async Task KillExecAsync(string id)
+    {
+        try
+        {
+            await _channel.SendAsync("exec-kill " + id + "\n", () => _monitor.HasExited, _time, CancellationToken.None);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
+        {
+        }
+    }
+
+    private static long LengthOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static int? ExecExitCode(string statusPath, string id)
+    {
+        if (!File.Exists(statusPath)) return null;
+        var marker = "{\"exec\": \"" + id + "\", \"exit-code\": ";
+        foreach (var line in File.ReadLines(statusPath))
+        {
+            if (line.StartsWith(marker, StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan(marker.Length).TrimEnd('}'), System.Globalization.CultureInfo.InvariantCulture, out var code))
+                return code;
+        }
+        return null;
+    }
+
+    /// <summary>The bytes an exec wrote to <paramref name="path"/> after <paramref name="from"/>, cut into lines.</summary>
+    private async Task DeliverAsync(string path, long from, OutputStream stream, ISandboxOutput output, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path)) return;
+        byte[] bytes;
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            file.Seek(from, SeekOrigin.Begin);
+            using var copy = new MemoryStream();
+            await file.CopyToAsync(copy, cancellationToken);
+            bytes = copy.ToArray();
+        }
+        await new LineReader(new MemoryStream(bytes), _launcher.MaxLineBytes).ReadAllAsync(
+            (text, continues, ct) => output.WriteAsync(new OutputPiece(stream, text, continues ? PieceEnd.Split : PieceEnd.Newline, 0), ct),
+            cancellationToken);
+    }
 
     public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
         _files.ReadAsync(stream, offset, buffer, cancellationToken);
@@ -128,6 +233,18 @@ internal sealed class MicroVmSandbox : ISandbox
         await Task.WhenAll(_stdout, _stderr).ContinueWith(static _ => { }, TaskScheduler.Default);
         await _channel.DisposeAsync();
         var failures = new List<Exception>();
+        foreach (var step in Teardown)
+        {
+            try
+            {
+                await step();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException
+                                          or Hearth.Sandbox.Oci.Networking.NetworkSetupException or System.ComponentModel.Win32Exception)
+            {
+                failures.Add(e);
+            }
+        }
         foreach (var remove in new Action[] { () => ScratchDirectory.Reopen(_state.Scratch, owned: true).Delete(), _files.Delete })
         {
             try
@@ -142,6 +259,7 @@ internal sealed class MicroVmSandbox : ISandbox
         _monitor.Dispose();
         _output.Dispose();
         _lifetime.Dispose();
+        Released?.Invoke();
         if (failures.Count > 0) throw new AggregateException($"VM {_state.SandboxId} cleanup left something behind", failures);
     }
 

@@ -11,7 +11,7 @@ namespace Hearth.Sandbox.MicroVm;
 internal static class QemuArguments
 {
     public static IReadOnlyList<string> Build(string qemu, string accelerator, GuestKernel kernel, string initramfs, VmLayout layout,
-        string stdout, string stderr, string status, int cpus, long memoryBytes)
+        string stdout, string stderr, string status, int cpus, long memoryBytes, string? tap = null, string? mac = null)
     {
         var append = "console=ttyS0 quiet reboot=t panic=-1";
         // Under software emulation on a busy host the kernel's TSC calibration against the PIT fails, and with it the
@@ -39,6 +39,17 @@ internal static class QemuArguments
             "-device", "virtserialport,chardev=stderr,name=hearth.stderr",
             "-chardev", $"file,id=status,path={Escape(status)},append=on",
             "-device", "virtserialport,chardev=status,name=hearth.status",
+            "-chardev", $"file,id=xout,path={Escape(layout.ExecStdout)},append=on",
+            "-device", "virtserialport,chardev=xout,name=hearth.exec-stdout",
+            "-chardev", $"file,id=xerr,path={Escape(layout.ExecStderr)},append=on",
+            "-device", "virtserialport,chardev=xerr,name=hearth.exec-stderr",
+            "-chardev", $"file,id=xst,path={Escape(layout.ExecStatus)},append=on",
+            "-device", "virtserialport,chardev=xst,name=hearth.exec-status",
+            .. (tap is null ? Array.Empty<string>() :
+            [
+                "-netdev", $"tap,id=net0,ifname={tap},script=no,downscript=no",
+                "-device", $"virtio-net-device,netdev=net0,mac={mac}",
+            ]),
         ];
     }
 

@@ -15,4 +15,14 @@ internal sealed record VmLayout(string Scratch)
     public string QemuLog => Path.Combine(Scratch, "qemu.log");
 
     public string Console => Path.Combine(Scratch, "console.log");
+
+    /// <summary>What execs write (appended, one exec at a time) and their exit codes, from the exec ports.</summary>
+    public string ExecStdout => Path.Combine(Scratch, "exec.stdout");
+
+    public string ExecStderr => Path.Combine(Scratch, "exec.stderr");
+
+    public string ExecStatus => Path.Combine(Scratch, "exec.status");
+
+    /// <summary>A warm pool's VM keeps its records (stdout, stderr, status) here: it boots before its task is known.</summary>
+    public string PooledRecords => Path.Combine(Scratch, "records");
 }

@@ -47,11 +47,12 @@ public static class AgentCommand
             Description = "How often orphaned sandbox resources are removed after the pass at start (0s: only at start)",
             DefaultValueFactory = _ => "5m",
         };
+        var microVmPools = MicroVmPoolOption();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval, microvm,
+            reapInterval, microvm, microVmPools,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -102,6 +103,7 @@ public static class AgentCommand
                 FinishOnDrain = drainMode == "finish",
                 ImageStore = result.GetValue(images),
                 OciRuntime = result.GetValue(runtime) is "auto" or "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected auto, runc or crun", 2),
+                MicroVmPools = ParseMicroVmPools(result.GetValue(microVmPools)),
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();
@@ -137,6 +139,31 @@ public static class AgentCommand
                       "process, which runs commands unsandboxed, and microvm, a VM per task, only when named)",
     };
 
+    /// <summary>--microvm-pool SIZE=COUNT@IMAGE, repeatable: the microvm driver's warm pools.</summary>
+    public static Option<string[]> MicroVmPoolOption() => new("--microvm-pool")
+    {
+        Description = "Keep COUNT microVMs of SIZE booted from IMAGE, waiting for tasks that ask for exactly that (repeatable; " +
+                      "e.g. 2cpu-512mb=2@registry.example/app:1; default: none)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static IReadOnlyList<string> ParseMicroVmPools(string[]? values)
+    {
+        var pools = values ?? [];
+        foreach (var pool in pools)
+        {
+            try
+            {
+                WarmPoolEntry.Parse(pool);
+            }
+            catch (FormatException e)
+            {
+                throw new CliException($"--microvm-pool: {e.Message}", 2);
+            }
+        }
+        return pools;
+    }
+
     public static IReadOnlyList<string>? ParseDrivers(string? text)
     {
         if (text is null) return null;
@@ -165,8 +192,12 @@ public static class AgentCommand
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
             // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
             if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
-                all.Add(new MicroVmDriver(MicroVmSettings.Apply(new MicroVmDriverOptions { CacheDirectory = Path.Combine(images.RootDirectory, "microvm") },
-                    options.MicroVmSettings), images, TimeProvider.System));
+                all.Add(new MicroVmDriver(MicroVmSettings.Apply(new MicroVmDriverOptions
+                {
+                    CacheDirectory = Path.Combine(images.RootDirectory, "microvm"),
+                    PoolScratchRoot = options.ScratchRoot,
+                    WarmPools = [.. options.MicroVmPools.Select(WarmPoolEntry.Parse)],
+                }, options.MicroVmSettings), images, TimeProvider.System));
             drivers = new DriverSet(all, options.AllowedDrivers, options.DefaultDriver);
         }
         catch (ArgumentException e)

@@ -16,7 +16,7 @@ namespace Hearth.Sandbox.MicroVm.Firecracker;
 /// developed on): its tests use a server implementing the published API.
 /// </summary>
 internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, FirecrackerOptions firecracker, ImageStore images,
-    TimeProvider time) : IMicroVmBackend
+    TimeProvider time, MicroVmMetrics metrics) : IMicroVmBackend
 {
     public const string BackendName = "firecracker";
     private const string MonitorPid = "monitor_pid";
@@ -128,7 +128,7 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
                 layout.RootDisk, layout.VsockSocket);
             await ConfigureAsync(machine, layout, sandbox!, cancellationToken);
             await sandbox!.SendTaskAsync(MicroVmDriver.TaskFrames(plan, spec), options.BootTimeout, cancellationToken);
-            MicroVmMetrics.Booted(BackendName, clock.Elapsed);
+            metrics.Booted(BackendName, clock.Elapsed, warm: false);
             return sandbox;
         }
         catch

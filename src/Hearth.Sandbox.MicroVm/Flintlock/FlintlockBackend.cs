@@ -27,8 +27,12 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
     private readonly LauncherOptions _launcher = new();
     private readonly Lazy<FlintlockClient> _client;
 
-    public FlintlockBackend(MicroVmDriverOptions options, FlintlockOptions flintlock, ImageStore images, TimeProvider time)
+    private readonly MicroVmMetrics _metrics;
+
+    public FlintlockBackend(MicroVmDriverOptions options, FlintlockOptions flintlock, ImageStore images, TimeProvider time,
+        MicroVmMetrics metrics)
     {
+        _metrics = metrics;
         _options = options;
         _flintlock = flintlock;
         _time = time;
@@ -111,7 +115,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
             sandbox = VsockVmSandbox.Attach(state, new FlintlockVm(client, uid, _flintlock.PollInterval), files, output, OutputCursor.Start,
                 _launcher, _time);
             await sandbox.SendTaskAsync(MicroVmDriver.TaskFrames(plan, spec), _options.BootTimeout, cancellationToken);
-            MicroVmMetrics.Booted(BackendName, clock.Elapsed);
+            _metrics.Booted(BackendName, clock.Elapsed, warm: false);
             return sandbox;
         }
         catch

@@ -1,6 +1,9 @@
 # Hearth's guest init (pid 1 in the task's VM, run by /.hearth/busybox sh). Reads the task over the hearth.control
 # port (one frame a line: KIND BASE64), runs it with its output on the hearth.stdout and hearth.stderr ports, records
-# {"started"} and {"exit-code": N} on hearth.status, passes signals on to the command's process group, powers off (reboot -f: the kernel triple-faults, reboot=t, and QEMU runs with -no-reboot).
+# {"ready"} (waiting for the task: a warm pool's VM stops here), {"started"} and {"exit-code": N} on hearth.status,
+# passes signals on to the command's process group, runs execs (their output on hearth.exec-stdout and
+# hearth.exec-stderr, {"exec": ID, "exit-code": N} on hearth.exec-status; virtio-serial only), powers off (reboot -f:
+# the kernel triple-faults, reboot=t, and QEMU runs with -no-reboot).
 # Two channels: QEMU's virtio-serial ports (the default), or, with hearth.channel=vsock on the kernel command line
 # (Firecracker, Flintlock: no virtio-serial), vsock through socat (/.hearth/vsock): the host connects to port 1000 for
 # the frames; stdout, stderr and status go to the host (CID 2) on ports 1001, 1002 and 1003. Fifos stand for the ports.
@@ -40,11 +43,41 @@ if $B grep -qw hearth.channel=vsock /proc/cmdline; then
   exec 3<>"$CTL"
 else
   CTL=$(port hearth.control); OUT=$(port hearth.stdout); ERR=$(port hearth.stderr); ST=$(port hearth.status)
+  XOUT=$(port hearth.exec-stdout); XERR=$(port hearth.exec-stderr); XST=$(port hearth.exec-status)
   [ -n "$CTL" ] && [ -n "$ST" ] || { $B echo "hearth-init: virtio ports missing" >/dev/console; off; }
   say() { $B echo "$1" >"$ST"; }
   exec 3<"$CTL"
 fi
 decode() { $B echo "$1" | $B base64 -d; }
+# net "ADDRESS/PREFIX GATEWAY [NAMESERVER]": the VM's one network interface.
+net() {
+  set -- $1
+  $B ip link set eth0 up && $B ip addr add "$1" dev eth0 && $B ip route add default via "$2"
+  [ -n "$3" ] && $B echo "nameserver $3" >/etc/resolv.conf 2>/dev/null
+}
+# run_exec ID ARG...: one exec (ARGs base64), with the task's environment, working directory and user, in its own
+# process group; its exit code on the exec-status port once its output is written.
+run_exec() {
+  id=$1; shift; n=$#
+  for a; do set -- "$@" "$(decode "$a")"; done; shift $n
+  # The environment goes before the command, in the order it was given: appended, then the command rotated behind it.
+  [ -f /.hearth/env ] && while read -r v; do set -- "$@" "$(decode "$v")"; done </.hearth/env
+  i=0
+  while [ $i -lt $n ]; do a=$1; shift; set -- "$@" "$a"; i=$((i + 1)); done
+  cd "$cwd" 2>/dev/null || cd /
+  if [ -n "$user" ]; then
+    $B setsid $B setpriv --reuid="${user%:*}" --regid="${user#*:}" --clear-groups $B env -i "$@" >"$XOUT" 2>"$XERR" </dev/null &
+  else
+    $B setsid $B env -i "$@" >"$XOUT" 2>"$XERR" </dev/null &
+  fi
+  xpid=$!
+  $B echo "$xpid" >"/.hearth/exec-$id"
+  wait $xpid
+  code=$?
+  $B rm -f "/.hearth/exec-$id"
+  $B echo "{\"exec\": \"$id\", \"exit-code\": $code}" >"$XST"
+}
+say '{"ready": 1}'
 set --
 cwd=/
 user=
@@ -52,12 +85,14 @@ user=
 while :; do
   if ! read -r kind value <&3; then $B usleep 20000; continue; fi
   case $kind in
-    env|arg) set -- "$@" "$(decode "$value")" ;;
+    env) set -- "$@" "$(decode "$value")"; $B echo "$value" >>/.hearth/env ;;
+    arg) set -- "$@" "$(decode "$value")" ;;
     cwd) cwd=$(decode "$value") ;;
     user) user=$(decode "$value") ;;
     hostname) $B hostname "$(decode "$value")" ;;
     machine-id) decode "$value" >/etc/machine-id 2>/dev/null ;;
     seed) decode "$value" >/dev/urandom ;;
+    net) net "$(decode "$value")" ;;
     run) break ;;
   esac
 done
@@ -75,7 +110,11 @@ say "{\"started\": $pid}"
 (
   while :; do
     if ! read -r kind value <&3; then $B usleep 100000; continue; fi
-    [ "$kind" = signal ] && $B kill -"$value" -"$pid" 2>/dev/null
+    case $kind in
+      signal) $B kill -"$value" -"$pid" 2>/dev/null ;;
+      exec) run_exec $value & ;;
+      exec-kill) [ -f "/.hearth/exec-$value" ] && $B kill -9 -"$($B cat "/.hearth/exec-$value")" 2>/dev/null ;;
+    esac
   done
 ) &
 wait $pid

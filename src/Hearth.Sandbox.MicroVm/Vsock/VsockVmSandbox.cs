@@ -118,7 +118,8 @@ internal sealed class VsockVmSandbox : ISandbox
         if (_completion.IsCompleted) return;
         try
         {
-            await _channel.SignalAsync(signal, () => _completion.IsCompleted, _time, cancellationToken);
+            await _channel.SendAsync("signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n",
+                () => _completion.IsCompleted, _time, cancellationToken);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {

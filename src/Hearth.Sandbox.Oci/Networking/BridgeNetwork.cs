@@ -80,6 +80,42 @@ public sealed class BridgeNetwork
         }
     }
 
+    /// <summary>
+    /// Puts a VM on the bridge: a tap QEMU opens (named like a veth's host end, from the address), an address for the guest
+    /// to take, the bridge's masquerade. An empty network namespace <c>hearth-SANDBOX</c> anchors the address allocation
+    /// as a container's does, so what a VM that died without cleanup left is reclaimed and reaped the same way.
+    /// </summary>
+    public async Task<ContainerNetwork> AttachTapAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        var namespaceName = "hearth-" + sandboxId;
+        await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
+        IPAddress? address = null;
+        try
+        {
+            address = await AllocateAsync(sandboxId, namespaceName, [], cancellationToken);
+            var tap = HostVethName(address);
+            if (LinkExists(tap)) await HostCommand.TryRunAsync("ip", ["link", "del", tap], cancellationToken);
+            await IpBatchAsync(null, cancellationToken, $"tuntap add dev {tap} mode tap", $"link set {tap} master {_options.BridgeName} up");
+            return new ContainerNetwork(this, sandboxId, namespaceName, address, tap, []);
+        }
+        catch
+        {
+            await TeardownAsync(sandboxId, namespaceName, address, [], [], CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a VM's tap, address and anchor namespace (<see cref="AttachTapAsync"/>) from its address alone; idempotent.</summary>
+    public async Task DetachTapAsync(string sandboxId, IPAddress address, CancellationToken cancellationToken)
+    {
+        var failures = new List<string>();
+        await TeardownAsync(sandboxId, "hearth-" + sandboxId, address, [], failures, cancellationToken);
+        if (failures.Count > 0) throw new NetworkSetupException($"network cleanup of {sandboxId} failed: {string.Join("; ", failures)}");
+    }
+
+    /// <summary>The name servers a sandbox gets: the configured ones, else the host's minus loopback ones.</summary>
+    public IReadOnlyList<string> NameServers() => ContainerEtcFiles.NameServers(_options);
+
     internal async Task DetachAsync(ContainerNetwork network, CancellationToken cancellationToken)
     {
         var failures = new List<string>();

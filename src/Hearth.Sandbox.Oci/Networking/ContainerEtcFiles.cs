@@ -17,16 +17,19 @@ internal static class ContainerEtcFiles
         return (hosts, resolvConf);
     }
 
-    private static string ResolvConf(OciNetworkOptions options)
-    {
-        var text = new StringBuilder();
-        var hostLines = File.Exists(options.HostResolvConf) ? File.ReadAllLines(options.HostResolvConf) : [];
-        var servers = options.DnsServers ?? hostLines
+    /// <summary>The configured name servers, else the host's minus loopback ones.</summary>
+    public static IReadOnlyList<string> NameServers(OciNetworkOptions options) =>
+        options.DnsServers ?? (File.Exists(options.HostResolvConf) ? File.ReadAllLines(options.HostResolvConf) : [])
             .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1], out var ip) && !IPAddress.IsLoopback(ip))
             .Select(f => f[1])
             .ToList();
-        foreach (var server in servers) text.Append("nameserver ").Append(server).Append('\n');
+
+    private static string ResolvConf(OciNetworkOptions options)
+    {
+        var text = new StringBuilder();
+        var hostLines = File.Exists(options.HostResolvConf) ? File.ReadAllLines(options.HostResolvConf) : [];
+        foreach (var server in NameServers(options)) text.Append("nameserver ").Append(server).Append('\n');
         foreach (var line in hostLines.Where(l => l.StartsWith("search ", StringComparison.Ordinal) || l.StartsWith("options ", StringComparison.Ordinal)))
             text.Append(line).Append('\n');
         return text.ToString();
