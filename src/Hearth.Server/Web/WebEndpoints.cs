@@ -15,11 +15,11 @@ public static class WebEndpoints
 {
     public static void MapWebEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/login", (HttpContext http) => LoginPage.Render(http)).ExcludeFromDescription();
-        app.MapPost("/login", (HttpContext http, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle, WebSessions sessions,
-            CancellationToken ct) => LoginPage.SignInAsync(http, store, verified, throttle, sessions, ct)).ExcludeFromDescription();
-        app.MapPost("/logout", (HttpContext http, WebSessions sessions) => LoginPage.SignOutAsync(http, sessions)).ExcludeFromDescription();
-        app.MapGet("/assets/{name}", (HttpContext http, string name) => WebAssets.Serve(http, name)).ExcludeFromDescription();
+        Page(app.MapGet("/login", (HttpContext http) => LoginPage.Render(http)));
+        Page(app.MapPost("/login", (HttpContext http, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle, WebSessions sessions,
+            CancellationToken ct) => LoginPage.SignInAsync(http, store, verified, throttle, sessions, ct)));
+        Page(app.MapPost("/logout", (HttpContext http, WebSessions sessions) => LoginPage.SignOutAsync(http, sessions)));
+        Page(app.MapGet("/assets/{name}", (HttpContext http, string name) => WebAssets.Serve(http, name)));
 
         Page(app.MapGet("/", (HttpContext http, IRunStore store, TimeProvider time, CancellationToken ct) => RunsPage.RenderAsync(http, store, time, ct)));
         Page(app.MapGet("/runs/{id}", (HttpContext http, string id, IRunStore store, AgentFleet fleet, TimeProvider time, CancellationToken ct) =>

@@ -45,6 +45,7 @@ public static class WebPage
         if (status == StatusCodes.Status401Unauthorized)
             return new SeeOtherResult("/login?next=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)).ExecuteAsync(http);
         var body = $"<section class=\"panel\"><h1>{E(status == 403 ? "Not allowed" : "Refused")}</h1><p>{E(message)}</p>"
+                   + $"<p class=\"muted\">{E(code)}</p>"
                    + "<p><a href=\"/\">Back to runs</a></p></section>";
         return Html(http, Layout.Render(http, "Refused", "", body), status).ExecuteAsync(http);
     }
