@@ -97,29 +97,6 @@ public sealed class WebSessionTests : IAsyncLifetime
         Assert.Equal("/", offsite.Headers.Location?.OriginalString);
     }
 
-    [Fact]
-    public async Task Lock_waits_and_holds_are_histograms_recorded_at_grant_and_release()
-    {
-        var name = "hist-" + Guid.NewGuid().ToString("N")[..8];
-        var admin = _server.Client(_server.AdminKey);
-        var first = await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = name }, HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options);
-        await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = name }, HearthJson.Options);
-        var before = await _server.Client().GetStringAsync("/metrics");
-        Assert.Matches(Count("wait", name, 1), before);
-        Assert.DoesNotMatch(Count("hold", name, 1), before);
-
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"api/v1/runs/{first!.Id}/kill", null)).StatusCode);
-        var after = await _server.Client().GetStringAsync("/metrics");
-        Assert.Matches(Count("wait", name, 2), after);
-        Assert.Matches(Count("hold", name, 1), after);
-        Assert.Contains("# TYPE hearth_lock_wait_seconds histogram", after);
-        Assert.Contains("# TYPE hearth_lock_oldest_wait_seconds gauge", after);
-    }
-
-    private static Regex Count(string what, string lockName, int count) =>
-        new($"hearth_lock_{what}_seconds_count\\{{[^}}]*lock=\"{lockName}\"[^}}]*\\}} {count}\\b");
-
     private async Task<string> StatusAsync(string id) =>
         Api.RunStates.ToName((await _server.Client(_server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{id}", HearthJson.Options))!.Status);
 
