@@ -33,6 +33,7 @@ packages=(
   postgresql      # the tests' throwaway clusters (initdb, pg_ctl, postgres)
   python3         # this script's closing line
   nodejs          # npm and node: the OpenAPI documents' linter and type generator (tools/openapi)
+  chromium        # the web UI tests drive it headless (Microsoft.Playwright, no browser download)
 )
 missing=()
 for p in "${packages[@]}"; do

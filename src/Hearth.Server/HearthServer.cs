@@ -121,6 +121,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Workflows.WorkflowReconciler>());
         access.AddServices(builder.Services);
         builder.Services.AddSingleton<LogFollower>();
+        builder.Services.AddSingleton<Web.WebSessions>();
         builder.Services.AddSingleton<LeaseDispatcher>();
         builder.Services.AddSingleton<HeartbeatWaiter>();
         builder.Services.AddSingleton<LeaseRescuer>();
@@ -167,6 +168,7 @@ public sealed class HearthServer : IAsyncDisposable
         GitLab.GitLabHookEndpoint.MapGitLabHook(app);
         Schedules.ScheduleEndpoints.MapScheduleEndpoints(app);
         app.MapApiDocuments();
+        Web.WebEndpoints.MapWebEndpoints(app);
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
         return new HearthServer(app, store, access.Store);
     }

@@ -13,7 +13,11 @@ public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttem
 /// <summary>A workflow scheduler's decision about one task (Waiting to Pending or Skipped).</summary>
 public sealed record TaskTransition(string TaskId, TaskState To, string? Reason);
 
-public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int Limit = 20);
+/// <param name="Kind">Only runs of this kind (null: all).</param>
+/// <param name="CreatedBy">Only runs this user started (null: everyone's).</param>
+/// <param name="Offset">Newest runs skipped first (paging; applies with a limit).</param>
+public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int Limit = 20, string? Kind = null,
+    string? CreatedBy = null, int Offset = 0);
 
 public sealed record ClaimRequest(string AgentId, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Now, TimeSpan LeaseTtl);
 

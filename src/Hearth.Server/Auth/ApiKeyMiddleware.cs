@@ -1,4 +1,5 @@
 using Hearth.Server.Api;
+using Hearth.Server.Web;
 using Hearth.Store.Access;
 
 namespace Hearth.Server.Auth;
@@ -7,9 +8,11 @@ namespace Hearth.Server.Auth;
 /// Authentication. Every endpoint but the public ones needs a key. User keys cannot speak the agent protocol and
 /// agent tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
 /// Networks that keep failing are throttled (<see cref="AuthFailureThrottle"/>); valid keys never are.
+/// A browser signed in to the web UI sends its session cookie instead (<see cref="WebSessions"/>): it stands for the key
+/// it was made from, checked the same way, and a state-changing request must carry the session's CSRF token.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle, TimeProvider time,
-    ILogger<ApiKeyMiddleware> logger)
+    WebSessions sessions, ILogger<ApiKeyMiddleware> logger)
 {
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
 
@@ -24,13 +27,15 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, V
 
         var address = ClientAddress.Of(context);
         var key = ReadKey(context.Request);
-        if (key is null)
+        var session = key is null ? sessions.Read(context) : null;
+        if (key is null && session is null)
         {
-            await ApiResults.Error(StatusCodes.Status401Unauthorized, "UNAUTHORIZED", "missing API key (send X-API-Key or Authorization: Bearer)").ExecuteAsync(context);
+            if (WebSessions.HasCookie(context)) WebSessions.SignOut(context);
+            await WebPage.Refuse(context, StatusCodes.Status401Unauthorized, "UNAUTHORIZED", "missing API key (send X-API-Key or Authorization: Bearer)");
             return;
         }
 
-        var hash = ApiKeys.Hash(key);
+        var hash = session?.KeyHash ?? ApiKeys.Hash(key!);
         var generation = verified.Generation;
         var record = verified.Find(hash);
         try
@@ -44,7 +49,13 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, V
             return;
         }
 
-        if (record is null || !ApiKeys.HashMatches(key, record.Hash))
+        if (session is not null && (record is null || record.RevokedAt is not null))
+        {
+            WebSessions.SignOut(context);
+            await WebPage.Refuse(context, StatusCodes.Status401Unauthorized, "SESSION_ENDED", "the session's API key is no longer valid; sign in again");
+            return;
+        }
+        if (record is null || (key is not null && !ApiKeys.HashMatches(key, record.Hash)))
         {
             // Checked only for keys that failed: the throttle must never refuse a valid key, least of all an agent's.
             if (throttle.IsBlocked(address))
@@ -72,7 +83,15 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IAccessStore store, V
             return;
         }
 
+        if (session is not null && !WebSessions.IsSafe(context.Request.Method) && !await WebSessions.CsrfMatchesAsync(context, session))
+        {
+            await WebPage.Refuse(context, StatusCodes.Status403Forbidden, "CSRF_TOKEN_MISMATCH",
+                "a state-changing request from the web UI must carry its session's CSRF token and come from this server's origin");
+            return;
+        }
+
         verified.Remember(hash, record, generation);
+        if (session is not null) context.Items[typeof(WebSession)] = session;
         context.Items[typeof(Caller)] = new Caller(record.Id, record.Owner, record.Kind, record.Role);
         await TouchAsync(hash, record);
         await next(context);

@@ -43,6 +43,6 @@ public sealed class AuthorizationMiddleware(RequestDelegate next, OwnerLookup ow
             }
         }
         var onlyOwn = rule.Owner == Owned.No ? "" : $" (only on {rule.Owner.ToString().ToLowerInvariant()}s it created)";
-        await ApiResults.Error(StatusCodes.Status403Forbidden, "FORBIDDEN", $"role '{caller.Role}' may not {rule.Permission}{onlyOwn}").ExecuteAsync(context);
+        await Web.WebPage.Refuse(context, StatusCodes.Status403Forbidden, "FORBIDDEN", $"role '{caller.Role}' may not {rule.Permission}{onlyOwn}");
     }
 }

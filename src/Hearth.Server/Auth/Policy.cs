@@ -91,6 +91,18 @@ public static class Policy
         new("GET", "/api/v1/schedules/{name}", Audience.User, "schedules.read"),
         new("DELETE", "/api/v1/schedules/{name}", Audience.User, "schedules.delete", Owned.Schedule),
 
+        // The web UI (Web/WebEndpoints.cs): each page has the permission of the API call it shows; the session cookie
+        // it signs in with stands for the key. Sign-in, sign-out and the static assets need no key.
+        new("GET", "/login", Audience.Public, "ui.login"),
+        new("POST", "/login", Audience.Public, "ui.login"),
+        new("POST", "/logout", Audience.Public, "ui.logout"),
+        new("GET", "/assets/{name}", Audience.Public, "ui.assets"),
+        new("GET", "/", Audience.User, "runs.read"),
+        new("GET", "/runs/{id}", Audience.User, "runs.read", Owned.Run),
+        new("POST", "/runs/{id}/kill", Audience.User, "runs.kill", Owned.Run),
+        new("GET", "/agents", Audience.User, "agents.read"),
+        new("GET", "/locks", Audience.User, "locks.read"),
+
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];

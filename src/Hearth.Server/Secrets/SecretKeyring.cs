@@ -28,6 +28,13 @@ public sealed class SecretKeyring
 
     public bool Knows(string keyId) => _keys.ContainsKey(keyId);
 
+    /// <summary>
+    /// A key for another purpose (the web UI's session signatures), derived from the current key with HKDF: servers
+    /// sharing the secrets key agree on it, and it never encrypts anything itself.
+    /// </summary>
+    public byte[] Derive(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _current, 32, info: Encoding.UTF8.GetBytes(purpose));
+
     /// <summary>A key's id: a prefix of a hash of it, which says which key but reveals nothing of it.</summary>
     public static string IdOf(byte[] key) => Convert.ToHexStringLower(SHA256.HashData([.. "hearth-secrets-key-id:"u8, .. key]))[..16];
 

@@ -77,10 +77,10 @@ public sealed class HearthMetrics : IDisposable
         Meter.CreateObservableGauge("hearth_lock_waiters",
             () => _sample.Locks.Select(l => new Measurement<long>(l.Waiters, new KeyValuePair<string, object?>("lock", l.Name))),
             description: "Tasks queued for each lock.");
-        Meter.CreateObservableGauge("hearth_lock_wait_seconds", () => _sample.Locks.Where(l => l.OldestWait is not null)
+        Meter.CreateObservableGauge("hearth_lock_oldest_wait_seconds", () => _sample.Locks.Where(l => l.OldestWait is not null)
                 .Select(l => new Measurement<double>(l.OldestWait!.Value.TotalSeconds, new KeyValuePair<string, object?>("lock", l.Name))),
             unit: "s", description: "How long each lock's first waiter has waited.");
-        Meter.CreateObservableGauge("hearth_lock_hold_seconds", () => _sample.Locks.Where(l => l.HeldFor is not null)
+        Meter.CreateObservableGauge("hearth_lock_held_seconds", () => _sample.Locks.Where(l => l.HeldFor is not null)
                 .Select(l => new Measurement<double>(l.HeldFor!.Value.TotalSeconds, new KeyValuePair<string, object?>("lock", l.Name))),
             unit: "s", description: "How long each held lock has been held by its holder.");
     }

@@ -26,9 +26,12 @@ public static class ServerTelemetry
         if (options.MetricsEnabled)
         {
             otel.WithMetrics(m => m
-                .AddMeter(HearthMetrics.MeterName)
-                // Every server in a process makes a meter of this name: this one exports only its own.
-                .AddView(instrument => ReferenceEquals(instrument.Meter, metrics.Meter) ? null : MetricStreamConfiguration.Drop)
+                .AddMeter(HearthMetrics.MeterName, Store.Locks.LockTimings.MeterName)
+                // Every server in a process makes a meter of this name: this one exports only its own. The lock timings'
+                // meter is one per process (the store's grants and releases, whichever server asked).
+                .AddView(instrument => ReferenceEquals(instrument.Meter, metrics.Meter) || instrument.Meter.Name == Store.Locks.LockTimings.MeterName
+                    ? null
+                    : MetricStreamConfiguration.Drop)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }
         if (options.OtlpEndpoint is { } endpoint)

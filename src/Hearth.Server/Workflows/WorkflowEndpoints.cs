@@ -1,4 +1,5 @@
 using Hearth.Core.Api;
+using Hearth.Core.Placement;
 using Hearth.Core.Runs;
 using Hearth.Server.Api;
 using Hearth.Server.Auth;
@@ -74,41 +75,45 @@ public static class WorkflowEndpoints
         {
             var run = await store.GetRunAsync(id, ct);
             if (run?.Plan is not { } plan) return ApiResults.NotFound($"no workflow run with id '{id}'");
-            var agents = await fleet.SnapshotAsync(ct);
-            var now = time.GetUtcNow();
-            var tasks = run.Tasks.ToDictionary(t => t.Name, StringComparer.Ordinal);
-            var steps = plan.Steps.Select(step =>
-            {
-                tasks.TryGetValue(step.Id, out var task);
-                var state = task?.State ?? GroupState(plan, step, tasks);
-                var (startedAt, endedAt) = task is null
-                    ? GroupTimes.Of(state, Leaves(plan, step.Id).Where(tasks.ContainsKey).Select(id => tasks[id]).ToList())
-                    : (task.StartedAt, task.EndedAt);
-                var reason = (task is null ? null : AgentFleet.Waiting(task, agents, now)) ?? task?.Reason;
-                return new WorkflowStepView
-                {
-                    Id = step.Id,
-                    Kind = step.Kind,
-                    ParentId = step.ParentId,
-                    Machine = step.Machine,
-                    Run = step.Run,
-                    Condition = step.Condition,
-                    Source = step.Source,
-                    State = state,
-                    Reason = reason,
-                    ExitCode = task?.ExitCode,
-                    Attempt = task?.Attempt ?? 0,
-                    AgentId = task?.AgentId,
-                    StartedAt = startedAt,
-                    EndedAt = endedAt,
-                };
-            }).ToList();
+            var steps = StepsOf(run, plan, await fleet.SnapshotAsync(ct), time.GetUtcNow());
             var waiting = steps.Where(s => s.State == TaskState.Pending).Select(s => s.Reason).FirstOrDefault(r => r?.StartsWith("waiting:", StringComparison.Ordinal) == true);
             return ApiResults.Json(new WorkflowRunView(RunView.From(run with { Tasks = [] }) with { Waiting = waiting }, plan.Name, plan.Source, plan.Variables, steps));
         })
             .WithSummary("A workflow run and its steps")
             .Answers<WorkflowRunView>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
+    }
+
+    /// <summary>Each step of a workflow run with its state (a group's from its children), as the API and the web UI show them.</summary>
+    public static List<WorkflowStepView> StepsOf(Run run, WorkflowPlan plan, IReadOnlyList<AgentSnapshot> agents, DateTimeOffset now)
+    {
+        var tasks = run.Tasks.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        return plan.Steps.Select(step =>
+        {
+            tasks.TryGetValue(step.Id, out var task);
+            var state = task?.State ?? GroupState(plan, step, tasks);
+            var (startedAt, endedAt) = task is null
+                ? GroupTimes.Of(state, Leaves(plan, step.Id).Where(tasks.ContainsKey).Select(id => tasks[id]).ToList())
+                : (task.StartedAt, task.EndedAt);
+            var reason = (task is null ? null : AgentFleet.Waiting(task, agents, now)) ?? task?.Reason;
+            return new WorkflowStepView
+            {
+                Id = step.Id,
+                Kind = step.Kind,
+                ParentId = step.ParentId,
+                Machine = step.Machine,
+                Run = step.Run,
+                Condition = step.Condition,
+                Source = step.Source,
+                State = state,
+                Reason = reason,
+                ExitCode = task?.ExitCode,
+                Attempt = task?.Attempt ?? 0,
+                AgentId = task?.AgentId,
+                StartedAt = startedAt,
+                EndedAt = endedAt,
+            };
+        }).ToList();
     }
 
     /// <summary>A group is as far as its children: failed if one failed, running if one is live, skipped if all were skipped.</summary>

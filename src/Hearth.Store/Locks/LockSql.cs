@@ -41,6 +41,7 @@ internal static class LockSql
         if (row.HolderTask is null && queue.Count == 0)
         {
             var token = await GrantAsync(c, tx, request.Name, taskId, runId, now, ct);
+            LockTimings.Granted(request.Name, TimeSpan.Zero);
             return new Acquisition(true, token, runId, 0);
         }
         if (request.NoWait) throw new LockBusyException(request.Name, row.HolderRun);
@@ -64,7 +65,7 @@ internal static class LockSql
         var granted = new List<string>();
         foreach (var name in held)
         {
-            await FreeAsync(c, tx, name, ct);
+            await FreeAsync(c, tx, name, now, ct);
             if (await GrantNextAsync(c, tx, forUpdate, name, now, ct) is { } run) granted.Add(run);
         }
         return granted;
@@ -74,8 +75,13 @@ internal static class LockSql
     public static Task RefenceAsync(DbConnection c, DbTransaction tx, string taskId, DateTimeOffset now, CancellationToken ct) =>
         ExecAsync(c, tx, "UPDATE locks SET token = token + 1, since = @now WHERE holder_task = @t;", ct, ("@now", Ms(now)), ("@t", taskId));
 
-    public static Task FreeAsync(DbConnection c, DbTransaction tx, string name, CancellationToken ct) =>
-        ExecAsync(c, tx, "UPDATE locks SET holder_task = NULL, holder_run = NULL, since = NULL, lease_expires_at = NULL WHERE name = @n;", ct, ("@n", name));
+    /// <summary>Frees a lock (whose row the caller holds), recording how long its holder held it.</summary>
+    public static async Task FreeAsync(DbConnection c, DbTransaction tx, string name, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = await ScalarAsync(c, tx, "SELECT since FROM locks WHERE name = @n AND holder_task IS NOT NULL;", ct, ("@n", name));
+        await ExecAsync(c, tx, "UPDATE locks SET holder_task = NULL, holder_run = NULL, since = NULL, lease_expires_at = NULL WHERE name = @n;", ct, ("@n", name));
+        if (since is not null and not DBNull) LockTimings.Released(name, now - DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(since)));
+    }
 
     /// <summary>
     /// Grants a free lock (whose row the caller holds) to the first waiter still waiting: its task becomes Pending.
@@ -85,8 +91,8 @@ internal static class LockSql
     {
         while (true)
         {
-            var heads = await QueryAsync(c, tx, "SELECT ticket, task_id, run_id FROM lock_waiters WHERE lock_name = @n ORDER BY ticket LIMIT 1;",
-                r => (Ticket: r.GetInt64(0), Task: r.GetString(1), Run: r.GetString(2)), ct, ("@n", name));
+            var heads = await QueryAsync(c, tx, "SELECT ticket, task_id, run_id, queued_at FROM lock_waiters WHERE lock_name = @n ORDER BY ticket LIMIT 1;",
+                r => (Ticket: r.GetInt64(0), Task: r.GetString(1), Run: r.GetString(2), QueuedAt: r.GetInt64(3)), ct, ("@n", name));
             if (heads.Count == 0) return null;
             var head = heads[0];
             if (await ScalarAsync(c, tx, $"SELECT state FROM runs WHERE id = @id{SkipLocked(forUpdate)};", ct, ("@id", head.Run)) is null)
@@ -102,6 +108,7 @@ internal static class LockSql
 
             Transitions.Task.Check(TaskState.Waiting, TaskState.Pending);
             var token = await GrantAsync(c, tx, name, head.Task, head.Run, now, ct);
+            LockTimings.Granted(name, now - DateTimeOffset.FromUnixTimeMilliseconds(head.QueuedAt));
             await ExecAsync(c, tx, "UPDATE tasks SET state = 'Pending', reason = NULL, queued_at = @now WHERE id = @id;", ct, ("@now", Ms(now)), ("@id", head.Task));
             if (task[0].Kind != TaskKind.WorkflowStep)
                 await ExecAsync(c, tx, "UPDATE runs SET reason = NULL WHERE id = @id AND state = 'Starting';", ct, ("@id", head.Run));

@@ -45,7 +45,7 @@ public abstract class SqlLockStore : ILockStore
         {
             if (await ScalarAsync(connection, tx, $"SELECT name FROM locks WHERE name = @n{ForUpdate};", ct, ("@n", name)) is null) return null;
             var before = await ReadAsync(connection, tx, name, ct);
-            await LockSql.FreeAsync(connection, tx, name, ct);
+            await LockSql.FreeAsync(connection, tx, name, now, ct);
             await LockSql.GrantNextAsync(connection, tx, ForUpdate, name, now, ct);
             await tx.CommitAsync(ct);
             return before;
@@ -111,7 +111,7 @@ public abstract class SqlLockStore : ILockStore
             var expired = await ScalarAsync(connection, tx, $"SELECT name FROM locks WHERE name = @n AND holder_task IS NOT NULL AND lease_expires_at < @now{ForUpdate};", ct,
                 ("@n", name), ("@now", Ms(now)));
             if (expired is null) return null;
-            await LockSql.FreeAsync(connection, tx, name, ct);
+            await LockSql.FreeAsync(connection, tx, name, now, ct);
             var run = await LockSql.GrantNextAsync(connection, tx, ForUpdate, name, now, ct);
             await tx.CommitAsync(ct);
             return run ?? "";

@@ -104,19 +104,31 @@ public abstract partial class SqlRunStore
     public async Task<IReadOnlyList<Run>> ListRunsAsync(RunQuery query, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        var where = "";
+        var conditions = new List<string>();
         var parameters = new List<(string, object?)>();
         if (query.States is { Count: > 0 } states)
         {
             var names = states.Select((s, i) => $"@s{i}").ToList();
-            where = $"WHERE state IN ({string.Join(", ", names)})";
+            conditions.Add($"state IN ({string.Join(", ", names)})");
             parameters.AddRange(states.Select((s, i) => ($"@s{i}", (object?)s.ToString())));
         }
+        if (query.Kind is { } kind)
+        {
+            conditions.Add("kind = @kind");
+            parameters.Add(("@kind", kind));
+        }
+        if (query.CreatedBy is { } createdBy)
+        {
+            conditions.Add("created_by = @createdBy");
+            parameters.Add(("@createdBy", createdBy));
+        }
+        var where = conditions.Count > 0 ? "WHERE " + string.Join(" AND ", conditions) : "";
         var limit = "";
         if (query.Limit > 0)
         {
-            limit = "LIMIT @limit";
+            limit = query.Offset > 0 ? "LIMIT @limit OFFSET @offset" : "LIMIT @limit";
             parameters.Add(("@limit", query.Limit));
+            if (query.Offset > 0) parameters.Add(("@offset", query.Offset));
         }
         var selected = $"SELECT {RunColumns} FROM runs {where} ORDER BY created_at DESC, id {limit}";
         var runs = new List<Run>();
