@@ -72,7 +72,7 @@ public static class RepositoryEndpoints
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         repos.MapPost("/{name}/trigger", async (HttpContext http, string name, RepositoryService service, GitCache git, WorkflowMatcher matcher,
-            WorkflowService workflows, DriverPolicy drivers, ServerOptions options, CancellationToken ct) =>
+            WorkflowService workflows, DriverPolicy drivers, Statuses.CommitStatusService statuses, ServerOptions options, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<TriggerBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
@@ -111,6 +111,7 @@ public static class RepositoryEndpoints
                 runIds.Add(created.Run.Id);
                 views.Add(new WorkflowMatchView(match.Workflow, created.Run.Id, null));
             }
+            await statuses.TrackAsync(repository, runIds, Statuses.CommitStatusService.RunsUrl(http.Request), ct);
             var outcome = runIds.Count > 0
                 ? "started " + string.Join(", ", views.Where(v => v.RunId is not null).Select(v => v.Workflow))
                 : "no workflow started: " + string.Join("; ", views.Select(v => $"{v.Workflow}: {v.Skipped}"));
@@ -125,6 +126,19 @@ public static class RepositoryEndpoints
             .Errors(StatusCodes.Status403Forbidden, "DRIVER_REQUIRED")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
             .Errors(StatusCodes.Status422UnprocessableEntity, "REF_NOT_FETCHED");
+
+        repos.MapGet("/{name}/statuses", async (string name, int? limit, RepositoryService service, Store.Statuses.ICommitStatusStore statuses,
+            CancellationToken ct) =>
+        {
+            if (await service.GetAsync(name, ct) is null) return NotFound(name);
+            if (limit is < 1 or > 1000) return ApiResults.Invalid("limit: expected 1 to 1000");
+            var list = (await statuses.ListAsync(name, limit ?? 100, ct)).Select(Statuses.CommitStatusViews.View).ToList();
+            return ApiResults.Json(new CommitStatusListView(list, list.Count));
+        })
+            .WithSummary("The commit statuses Hearth sent (or is sending, or gave up on) to a repository's forge, newest first")
+            .Answers<CommitStatusListView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         app.MapPost(RepositoryService.WebhookRoute + "/{forge}/{name}", (HttpContext http, string forge, string name, WebhookReceiver receiver,
             CancellationToken ct) => receiver.ReceiveAsync(http, forge, name, ct))

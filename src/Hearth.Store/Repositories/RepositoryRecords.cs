@@ -5,7 +5,8 @@ public sealed record Sealed(string KeyId, byte[] Ciphertext);
 
 /// <summary>
 /// A repository Hearth takes webhooks from. <see cref="Secrets"/> are the active webhook secrets, newest first (two while a
-/// rotation is under way); <see cref="Token"/> reads the repository (git fetch) and reports statuses back.
+/// rotation is under way); <see cref="Token"/> reads the repository (git fetch) and reports statuses back;
+/// <see cref="ApiUrl"/> is the forge's REST API base when it cannot be derived from the URL (or to override it).
 /// </summary>
 public sealed record RepositoryRecord(
     string Name,
@@ -15,4 +16,5 @@ public sealed record RepositoryRecord(
     Sealed? Token,
     IReadOnlyList<string> Workflows,
     string CreatedBy,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? ApiUrl = null);

@@ -18,5 +18,6 @@ internal static class RepositorySchema
             created_at BIGINT NOT NULL
         );
         """,
+        "ALTER TABLE repositories ADD COLUMN api_url TEXT;",
     ];
 }
