@@ -84,6 +84,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(RepositoryListView))]
 [JsonSerializable(typeof(CommitStatusListView))]
+[JsonSerializable(typeof(RepositorySecretsBody))]
 [JsonSerializable(typeof(TriggerBody))]
 [JsonSerializable(typeof(DeliveryView))]
 [JsonSerializable(typeof(List<string>))]

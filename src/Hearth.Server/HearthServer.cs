@@ -137,6 +137,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Repositories.RepositoryService>();
         builder.Services.AddSingleton<Repositories.GitCache>();
         builder.Services.AddSingleton<Repositories.WorkflowMatcher>();
+        builder.Services.AddSingleton<Repositories.RepositorySecretPolicy>();
         builder.Services.AddSingleton<Webhooks.WebhookReceiver>();
         builder.Services.AddSingleton(statuses);
         builder.Services.AddSingleton<Statuses.CommitStatusService>();

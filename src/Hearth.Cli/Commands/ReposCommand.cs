@@ -20,6 +20,7 @@ public static class ReposCommand
         command.Subcommands.Add(Remove());
         command.Subcommands.Add(RotateSecret());
         command.Subcommands.Add(Statuses());
+        command.Subcommands.Add(SecretGrants());
         return command;
     }
 
@@ -112,6 +113,28 @@ public static class ReposCommand
                 new RepositorySecretBody(ReadFile("--secret-file", result.GetValue(secretFile)!), !result.GetValue(drop)), ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(view);
             else Console.Error.WriteLine($"hearth: repository {view.Name}: {view.ActiveSecrets} webhook secret(s) active");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command SecretGrants()
+    {
+        var name = new Argument<string>("name") { Description = "Repository name" };
+        var grant = new Option<string[]>("--grant") { Description = "A secret (hearth secrets list) the repository's runs may use (repeatable)" };
+        var revoke = new Option<string[]>("--revoke") { Description = "A secret to take back (repeatable)" };
+        var command = new Command("secrets",
+            "Show, grant (admins) or revoke the secrets a repository's runs may use; a pull request from a fork never gets them") { name, grant, revoke };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var path = $"api/v1/repos/{Uri.EscapeDataString(result.GetValue(name)!)}";
+            var (grants, revokes) = (result.GetValue(grant) ?? [], result.GetValue(revoke) ?? []);
+            var view = grants.Length + revokes.Length == 0
+                ? await client.SendJsonAsync<RepositoryView>(HttpMethod.Get, path, null, ct)
+                : await client.SendJsonAsync<RepositoryView>(HttpMethod.Put, path + "/secrets", new RepositorySecretsBody(grants, revokes), ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(view);
+            else foreach (var secret in view.GrantedSecrets ?? []) Console.Out.WriteLine(secret);
             return 0;
         });
         return command;

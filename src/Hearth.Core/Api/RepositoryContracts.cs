@@ -21,7 +21,11 @@ public sealed record RepositorySecretBody(string? Secret, bool KeepPrevious = tr
 /// <param name="WebhookPath">Where the forge sends deliveries (POST), relative to the server's URL.</param>
 /// <param name="ActiveSecrets">How many webhook secrets verify deliveries (2 during a rotation).</param>
 public sealed record RepositoryView(string Name, string Forge, string Url, IReadOnlyList<string> Workflows, bool HasToken, int ActiveSecrets,
-    string WebhookPath, string StandardWebhookPath, string CreatedBy, DateTimeOffset CreatedAt, string? StatusApiUrl = null);
+    string WebhookPath, string StandardWebhookPath, string CreatedBy, DateTimeOffset CreatedAt, string? StatusApiUrl = null,
+    IReadOnlyList<string>? GrantedSecrets = null);
+
+/// <summary>PUT /api/v1/repos/{name}/secrets (admins): secrets the repository's runs may use, granted or revoked by name.</summary>
+public sealed record RepositorySecretsBody(IReadOnlyList<string>? Grant = null, IReadOnlyList<string>? Revoke = null);
 
 /// <summary>
 /// A commit status Hearth sent (or is sending, or gave up on) to a repository's forge for one of its runs.

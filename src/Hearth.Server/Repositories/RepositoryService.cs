@@ -48,6 +48,9 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
         return await store.CreateAsync(record, ct) ? (record, null, false) : (null, $"a repository named '{name}' exists already", true);
     }
 
+    public async Task<RepositoryRecord?> UpdateAsync(RepositoryRecord repository, CancellationToken ct) =>
+        await store.UpdateAsync(repository, ct) ? repository : null;
+
     /// <summary>A new webhook secret first; the current one stays active beside it (a rotation) unless it is dropped.</summary>
     public async Task<RepositoryRecord?> RotateSecretAsync(RepositoryRecord repository, string secret, bool keepPrevious, CancellationToken ct)
     {
@@ -66,7 +69,8 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
 
     public static RepositoryView View(RepositoryRecord r) => new(r.Name, r.Forge, r.Url, r.Workflows, r.Token is not null, r.Secrets.Count,
         $"{WebhookRoute}/{r.Forge}/{r.Name}", $"{WebhookRoute}/{Forge.StandardName}/{r.Name}", r.CreatedBy, r.CreatedAt,
-        Statuses.CommitStatusService.Unreported(r) is null ? Statuses.StatusApi.Resolve(r.Forge, r.Url, r.ApiUrl).Api!.BaseUrl : null);
+        Statuses.CommitStatusService.Unreported(r) is null ? Statuses.StatusApi.Resolve(r.Forge, r.Url, r.ApiUrl).Api!.BaseUrl : null,
+        r.GrantedSecrets);
 
     private Sealed Seal(string name, string what, string value)
     {

@@ -25,7 +25,7 @@ namespace Hearth.Server.Webhooks;
 /// authentication; when Hearth itself fails (its database, a fetch), the answer is 5xx so the forge retries.
 /// </summary>
 public sealed class WebhookReceiver(RepositoryService repositories, IRunStore store, RunService runs, WorkflowService workflows,
-    WorkflowMatcher matcher, GitCache git, DriverPolicy drivers, CommitStatusService statuses, ServerOptions options, TimeProvider time,
+    WorkflowMatcher matcher, RepositorySecretPolicy secretPolicy, GitCache git, DriverPolicy drivers, CommitStatusService statuses, ServerOptions options, TimeProvider time,
     HearthMetrics metrics, ILogger<WebhookReceiver> logger)
 {
     /// <summary>Runs a repository starts run as this role's would (a sandbox, never the process driver unless it may).</summary>
@@ -118,7 +118,8 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
         }
         var trigger = new TriggerEvent(e.Trigger!, e.Branch, e.Tag, e.PrAction, e.ChangedPaths);
         var variables = WorkflowMatcher.Variables(trigger, commit, e.PrNumber);
-        var matches = await matcher.MatchAsync(access, repository.Url, commit, repository.Workflows, trigger, variables, ct);
+        var matches = await secretPolicy.ApplyAsync(repository,
+            await matcher.MatchAsync(access, repository.Url, commit, repository.Workflows, trigger, variables, ct), e.FromFork, ct);
         var (outcome, views) = await CreateAsync(repository, delivery with { Event = e.Event }, matches, key: delivery.DeliveryId, ct);
         // The first status goes into the outbox before the answer; the runs' later states are reported from the store.
         await statuses.TrackAsync(repository, outcome.RunIds, runsUrl, ct);

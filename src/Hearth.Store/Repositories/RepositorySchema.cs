@@ -19,5 +19,6 @@ internal static class RepositorySchema
         );
         """,
         "ALTER TABLE repositories ADD COLUMN api_url TEXT;",
+        "ALTER TABLE repositories ADD COLUMN granted_secrets TEXT NOT NULL DEFAULT '[]';",
     ];
 }
