@@ -71,6 +71,7 @@ public sealed class WebhookTests : IAsyncLifetime
             chain {
                 machine "ci"
                 fragment { run "echo built $BRANCH at $COMMIT_SHA by $TRIGGER" }
+                fragment { run "echo key=$DEPLOY_KEY"; secrets "deploy-key" }
             }
             """);
         await GitAsync(work, "add", ".");
@@ -86,6 +87,14 @@ public sealed class WebhookTests : IAsyncLifetime
             "--token-file", tokenFile, "--api-url", _forge.Url + "/api", "--workflow", ".hearth/ci.kdl", "--name", "app");
         Assert.True(added.ExitCode == 0, added.Stderr);
         var hookUrl = added.Stdout.Trim();
+        // A secret an admin granted to the repository reaches its push's step, masked in the log.
+        var keyFile = Path.Combine(_root, "deploy.key");
+        await File.WriteAllTextAsync(keyFile, "e2e-deploy-value");
+        var created = await _cluster.CliAsync("secrets", "create", "deploy-key", "--from-file", keyFile);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var granted = await _cluster.CliAsync("repos", "secrets", "app", "--grant", "deploy-key");
+        Assert.True(granted.ExitCode == 0, granted.Stderr);
+        Assert.Equal("deploy-key", granted.Stdout.Trim());
         Assert.Equal(_cluster.Url.TrimEnd('/') + "/api/v1/webhooks/github/app", hookUrl);
         var listed = JsonDocument.Parse((await _cluster.CliAsync("repos", "list", "-o", "json")).Stdout).RootElement;
         Assert.Equal("app", listed.GetProperty("repositories")[0].GetProperty("name").GetString());
@@ -101,6 +110,8 @@ public sealed class WebhookTests : IAsyncLifetime
         var logs = await _cluster.CliAsync("logs", "-f", runId);
         Assert.True(logs.ExitCode == 0, logs.Stderr);
         Assert.Contains($"built main at {sha} by push", logs.Stdout);
+        Assert.Contains("key=***", logs.Stdout);
+        Assert.DoesNotContain("e2e-deploy-value", logs.Stdout);
 
         // The forge's status API heard the run: pending when it was created (and, GitHub having no running state, pending
         // again if the loop saw it running), success when it ended.
