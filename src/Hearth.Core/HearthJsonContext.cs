@@ -83,6 +83,8 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(RepositorySecretBody))]
 [JsonSerializable(typeof(RepositoryView))]
 [JsonSerializable(typeof(RepositoryListView))]
+[JsonSerializable(typeof(CommitStatusListView))]
+[JsonSerializable(typeof(RepositorySecretsBody))]
 [JsonSerializable(typeof(TriggerBody))]
 [JsonSerializable(typeof(DeliveryView))]
 [JsonSerializable(typeof(List<string>))]

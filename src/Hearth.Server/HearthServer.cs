@@ -89,6 +89,8 @@ public sealed class HearthServer : IAsyncDisposable
         await repositories.MigrateAsync(ct);
         var schedules = Schedules.ScheduleStoreFactory.Create(options);
         await schedules.MigrateAsync(ct);
+        var statuses = Statuses.CommitStatusStoreFactory.Create(options);
+        await statuses.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -136,7 +138,13 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Repositories.RepositoryService>();
         builder.Services.AddSingleton<Repositories.GitCache>();
         builder.Services.AddSingleton<Repositories.WorkflowMatcher>();
+        builder.Services.AddSingleton<Repositories.RepositorySecretPolicy>();
         builder.Services.AddSingleton<Webhooks.WebhookReceiver>();
+        builder.Services.AddSingleton(statuses);
+        builder.Services.AddSingleton<Statuses.CommitStatusService>();
+        Statuses.CommitStatusHttp.Add(builder.Services);
+        builder.Services.AddSingleton<Statuses.CommitStatusLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Statuses.CommitStatusLoop>());
         Agents.AgentServices.Add(builder.Services);
         builder.Services.AddSingleton<Locks.LockSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Locks.LockSweeper>());
@@ -181,7 +189,9 @@ public sealed class HearthServer : IAsyncDisposable
         var gitlab = _app.Services.GetService<Store.GitLab.IGitLabStore>();
         var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
         var schedules = _app.Services.GetService<Store.Schedules.IScheduleStore>();
+        var statuses = _app.Services.GetService<Store.Statuses.ICommitStatusStore>();
         await _app.DisposeAsync();
+        if (statuses is IAsyncDisposable statusesDisposable) await statusesDisposable.DisposeAsync();
         if (gitlab is IAsyncDisposable gitlabDisposable) await gitlabDisposable.DisposeAsync();
         if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
         if (schedules is IAsyncDisposable schedulesDisposable) await schedulesDisposable.DisposeAsync();

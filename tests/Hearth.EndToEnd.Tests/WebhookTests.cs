@@ -9,7 +9,8 @@ namespace Hearth.EndToEnd.Tests;
 /// <summary>
 /// Webhooks for real: a git push to a repository served by git daemon on loopback, the repository registered with
 /// <c>hearth repos add</c>, a signed GitHub delivery posted to the server, and the workflow file of the pushed commit
-/// run by a real agent. A forged delivery starts nothing.
+/// run by a real agent, which the forge hears about through its status API (pending, then success). A forged delivery
+/// starts nothing.
 /// </summary>
 public sealed class WebhookTests : IAsyncLifetime
 {
@@ -18,13 +19,14 @@ public sealed class WebhookTests : IAsyncLifetime
     private Process? _daemon;
     private readonly string _root = Directory.CreateTempSubdirectory("hearth-e2e-hooks-").FullName;
     private readonly int _port = HearthCluster.FreePort();
-    private string Url => $"git://127.0.0.1:{_port}/app.git";
+    private readonly ForgeStatusListener _forge = new();
+    private string Url => $"git://127.0.0.1:{_port}/team/app.git";
 
     public async Task InitializeAsync()
     {
         _cluster = await HearthCluster.StartAsync();
         await _cluster.StartAgentAsync("ci-agent", labels: "machine=ci");
-        await GitAsync(_root, "init", "-q", "--bare", "-b", "main", "app.git");
+        await GitAsync(_root, "init", "-q", "--bare", "-b", "main", "team/app.git");
         var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in new[] { "daemon", "--export-all", "--enable=receive-pack", $"--base-path={_root}", "--listen=127.0.0.1", $"--port={_port}",
                      "--reuseaddr", _root })
@@ -48,6 +50,7 @@ public sealed class WebhookTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _cluster.DisposeAsync();
+        _forge.Dispose();
         if (_daemon is { HasExited: false }) _daemon.Kill(entireProcessTree: true);
         _daemon?.Dispose();
         Directory.Delete(_root, recursive: true);
@@ -68,6 +71,7 @@ public sealed class WebhookTests : IAsyncLifetime
             chain {
                 machine "ci"
                 fragment { run "echo built $BRANCH at $COMMIT_SHA by $TRIGGER" }
+                fragment { run "echo key=$DEPLOY_KEY"; secrets "deploy-key" }
             }
             """);
         await GitAsync(work, "add", ".");
@@ -77,10 +81,20 @@ public sealed class WebhookTests : IAsyncLifetime
 
         var secretFile = Path.Combine(_root, "secret");
         await File.WriteAllTextAsync(secretFile, Secret + "\n");
+        var tokenFile = Path.Combine(_root, "token");
+        await File.WriteAllTextAsync(tokenFile, "e2e-status-token\n");
         var added = await _cluster.CliAsync("repos", "add", "--forge", "github", "--url", Url, "--secret-file", secretFile,
-            "--workflow", ".hearth/ci.kdl", "--name", "app");
+            "--token-file", tokenFile, "--api-url", _forge.Url + "/api", "--workflow", ".hearth/ci.kdl", "--name", "app");
         Assert.True(added.ExitCode == 0, added.Stderr);
         var hookUrl = added.Stdout.Trim();
+        // A secret an admin granted to the repository reaches its push's step, masked in the log.
+        var keyFile = Path.Combine(_root, "deploy.key");
+        await File.WriteAllTextAsync(keyFile, "e2e-deploy-value");
+        var created = await _cluster.CliAsync("secrets", "create", "deploy-key", "--from-file", keyFile);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var granted = await _cluster.CliAsync("repos", "secrets", "app", "--grant", "deploy-key");
+        Assert.True(granted.ExitCode == 0, granted.Stderr);
+        Assert.Equal("deploy-key", granted.Stdout.Trim());
         Assert.Equal(_cluster.Url.TrimEnd('/') + "/api/v1/webhooks/github/app", hookUrl);
         var listed = JsonDocument.Parse((await _cluster.CliAsync("repos", "list", "-o", "json")).Stdout).RootElement;
         Assert.Equal("app", listed.GetProperty("repositories")[0].GetProperty("name").GetString());
@@ -96,6 +110,21 @@ public sealed class WebhookTests : IAsyncLifetime
         var logs = await _cluster.CliAsync("logs", "-f", runId);
         Assert.True(logs.ExitCode == 0, logs.Stderr);
         Assert.Contains($"built main at {sha} by push", logs.Stdout);
+        Assert.Contains("key=***", logs.Stdout);
+        Assert.DoesNotContain("e2e-deploy-value", logs.Stdout);
+
+        // The forge's status API heard the run: pending when it was created (and, GitHub having no running state, pending
+        // again if the loop saw it running), success when it ended.
+        await _forge.WaitForAsync(r => r.Body.Contains($"/runs/{runId}\"") && r.Body.Contains("\"state\":\"success\""), 1, TimeSpan.FromSeconds(30));
+        var statuses = await _forge.WaitForAsync(r => r.Body.Contains($"/runs/{runId}\""), 2, TimeSpan.FromSeconds(1));
+        Assert.All(statuses, r => Assert.Equal(("POST", $"/api/repos/team/app/statuses/{sha}", "Bearer e2e-status-token"),
+            (r.Method, r.Path, r.Authorization)));
+        var states = statuses.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("state").GetString()).ToList();
+        Assert.Equal("success", states[^1]);
+        Assert.All(states[..^1], state => Assert.Equal("pending", state));
+        var shown = JsonDocument.Parse((await _cluster.CliAsync("repos", "statuses", "app", "-o", "json")).Stdout).RootElement;
+        Assert.Contains(shown.GetProperty("statuses").EnumerateArray(), s =>
+            s.GetProperty("run_id").GetString() == runId && s.GetProperty("state").GetString() == "success" && s.GetProperty("outcome").GetString() == "sent");
 
         // Only the signed delivery made a run.
         var runs = JsonDocument.Parse((await _cluster.CliAsync("list", "-n", "0", "-o", "json")).Stdout).RootElement.GetProperty("runs");

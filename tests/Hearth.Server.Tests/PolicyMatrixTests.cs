@@ -38,6 +38,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["repos.update"] = [Roles.Admin, Roles.Operator],
         ["repos.delete"] = [Roles.Admin, Roles.Operator],
         ["repos.trigger"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        // Granting a secret to a repository gives it to everyone who can push there: admins only.
+        ["repos.secrets"] = [Roles.Admin],
         // A schedule runs as its creator with the creator's role: creating one is starting runs later, as runs.create.
         ["schedules.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
         ["schedules.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],

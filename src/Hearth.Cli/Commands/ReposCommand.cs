@@ -19,6 +19,8 @@ public static class ReposCommand
         command.Subcommands.Add(List());
         command.Subcommands.Add(Remove());
         command.Subcommands.Add(RotateSecret());
+        command.Subcommands.Add(Statuses());
+        command.Subcommands.Add(SecretGrants());
         return command;
     }
 
@@ -37,15 +39,19 @@ public static class ReposCommand
             Required = true,
         };
         var name = new Option<string?>("--name") { Description = "The repository's name in Hearth (default: the URL's owner-name, e.g. team-app)" };
+        var apiUrl = new Option<string?>("--api-url")
+        {
+            Description = "The forge's REST API base for commit statuses (default: from --url, e.g. https://api.github.com, https://HOST/api/v4)",
+        };
         var command = new Command("add", "Register a repository and print the webhook URL to give the forge")
         {
-            forge, url, secretFile, previousFile, tokenFile, workflows, name,
+            forge, url, secretFile, previousFile, tokenFile, workflows, name, apiUrl,
         };
         command.SetAction(async (result, ct) =>
         {
             var body = new RepositoryBody(result.GetValue(name), result.GetValue(forge), result.GetValue(url),
                 ReadFile("--secret-file", result.GetValue(secretFile)!), result.GetValue(previousFile) is { } p ? ReadFile("--previous-secret-file", p) : null,
-                result.GetValue(tokenFile) is { } t ? ReadFile("--token-file", t) : null, result.GetValue(workflows));
+                result.GetValue(tokenFile) is { } t ? ReadFile("--token-file", t) : null, result.GetValue(workflows), result.GetValue(apiUrl));
             using var client = CommonOptions.Client(result);
             var view = await client.SendJsonAsync<RepositoryView>(HttpMethod.Post, "api/v1/repos", body, ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
@@ -107,6 +113,49 @@ public static class ReposCommand
                 new RepositorySecretBody(ReadFile("--secret-file", result.GetValue(secretFile)!), !result.GetValue(drop)), ct);
             if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(view);
             else Console.Error.WriteLine($"hearth: repository {view.Name}: {view.ActiveSecrets} webhook secret(s) active");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command SecretGrants()
+    {
+        var name = new Argument<string>("name") { Description = "Repository name" };
+        var grant = new Option<string[]>("--grant") { Description = "A secret (hearth secrets list) the repository's runs may use (repeatable)" };
+        var revoke = new Option<string[]>("--revoke") { Description = "A secret to take back (repeatable)" };
+        var command = new Command("secrets",
+            "Show, grant (admins) or revoke the secrets a repository's runs may use; a pull request from a fork never gets them") { name, grant, revoke };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var path = $"api/v1/repos/{Uri.EscapeDataString(result.GetValue(name)!)}";
+            var (grants, revokes) = (result.GetValue(grant) ?? [], result.GetValue(revoke) ?? []);
+            var view = grants.Length + revokes.Length == 0
+                ? await client.SendJsonAsync<RepositoryView>(HttpMethod.Get, path, null, ct)
+                : await client.SendJsonAsync<RepositoryView>(HttpMethod.Put, path + "/secrets", new RepositorySecretsBody(grants, revokes), ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json) Output.Json(view);
+            else foreach (var secret in view.GrantedSecrets ?? []) Console.Out.WriteLine(secret);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Statuses()
+    {
+        var name = new Argument<string>("name") { Description = "Repository name" };
+        var command = new Command("statuses", "The commit statuses sent to the repository's forge (newest first), and any that failed") { name };
+        command.SetAction(async (result, ct) =>
+        {
+            using var client = CommonOptions.Client(result);
+            var list = await client.SendJsonAsync<CommitStatusListView>(HttpMethod.Get,
+                $"api/v1/repos/{Uri.EscapeDataString(result.GetValue(name)!)}/statuses", null, ct);
+            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+            {
+                Output.Json(list);
+                return 0;
+            }
+            Output.Table(["RUN", "COMMIT", "CONTEXT", "STATE", "OUTCOME", "ATTEMPTS", "ERROR"], list.Statuses.Select(s => (IReadOnlyList<string>)
+                [s.RunId, s.Sha[..Math.Min(12, s.Sha.Length)], s.Context, s.State, s.Outcome, s.Attempts.ToString(), s.Error ?? ""]));
             return 0;
         });
         return command;

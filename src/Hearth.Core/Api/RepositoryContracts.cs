@@ -8,10 +8,12 @@ namespace Hearth.Core.Api;
 /// <param name="Forge">github, gitlab, gitea, forgejo or bitbucket.</param>
 /// <param name="Secret">The webhook secret (GitLab: the secret token) deliveries are verified with.</param>
 /// <param name="PreviousSecret">During a rotation, the secret being replaced; it verifies too until it is dropped.</param>
-/// <param name="Token">Reads the repository over HTTPS (git fetch of the pushed commit).</param>
+/// <param name="Token">Reads the repository over HTTPS (git fetch of the pushed commit) and sends commit statuses.</param>
 /// <param name="Workflows">Paths of workflow files in the repository, read at the pushed commit.</param>
+/// <param name="ApiUrl">The forge's REST API base for commit statuses (default: derived from the URL, e.g.
+/// https://api.github.com for github.com, https://HOST/api/v4 for GitLab).</param>
 public sealed record RepositoryBody(string? Name, string? Forge, string? Url, string? Secret, string? PreviousSecret = null, string? Token = null,
-    IReadOnlyList<string>? Workflows = null);
+    IReadOnlyList<string>? Workflows = null, string? ApiUrl = null);
 
 /// <summary>PUT /api/v1/repos/{name}/secret: a new webhook secret; the current one stays active beside it unless dropped.</summary>
 public sealed record RepositorySecretBody(string? Secret, bool KeepPrevious = true);
@@ -19,7 +21,21 @@ public sealed record RepositorySecretBody(string? Secret, bool KeepPrevious = tr
 /// <param name="WebhookPath">Where the forge sends deliveries (POST), relative to the server's URL.</param>
 /// <param name="ActiveSecrets">How many webhook secrets verify deliveries (2 during a rotation).</param>
 public sealed record RepositoryView(string Name, string Forge, string Url, IReadOnlyList<string> Workflows, bool HasToken, int ActiveSecrets,
-    string WebhookPath, string StandardWebhookPath, string CreatedBy, DateTimeOffset CreatedAt);
+    string WebhookPath, string StandardWebhookPath, string CreatedBy, DateTimeOffset CreatedAt, string? StatusApiUrl = null,
+    IReadOnlyList<string>? GrantedSecrets = null);
+
+/// <summary>PUT /api/v1/repos/{name}/secrets (admins): secrets the repository's runs may use, granted or revoked by name.</summary>
+public sealed record RepositorySecretsBody(IReadOnlyList<string>? Grant = null, IReadOnlyList<string>? Revoke = null);
+
+/// <summary>
+/// A commit status Hearth sent (or is sending, or gave up on) to a repository's forge for one of its runs.
+/// </summary>
+/// <param name="State">Hearth's phase: pending, running, success, failure, error or canceled.</param>
+/// <param name="Outcome">queued (not sent yet), sent, or failed (never retried again; <paramref name="Error"/> says why).</param>
+public sealed record CommitStatusView(string RunId, string Sha, string Context, string State, string Description, string Outcome,
+    int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, string? Error);
+
+public sealed record CommitStatusListView(IReadOnlyList<CommitStatusView> Statuses, int Total);
 
 public sealed record RepositoryListView(IReadOnlyList<RepositoryView> Repositories, int Total);
 

@@ -85,6 +85,8 @@ public static class Policy
         new("DELETE", "/api/v1/repos/{name}", Audience.User, "repos.delete"),
         new("PUT", "/api/v1/repos/{name}/secret", Audience.User, "repos.update"),
         new("POST", "/api/v1/repos/{name}/trigger", Audience.User, "repos.trigger"),
+        new("GET", "/api/v1/repos/{name}/statuses", Audience.User, "repos.read"),
+        new("PUT", "/api/v1/repos/{name}/secrets", Audience.User, "repos.secrets"),
         // A schedule runs as its creator, with the creator's role when it fires: creating one grants nothing new.
         new("POST", "/api/v1/schedules", Audience.User, "schedules.create"),
         new("GET", "/api/v1/schedules", Audience.User, "schedules.read"),

@@ -17,12 +17,28 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
     private readonly string _root = Path.Combine(options.DataDir, "git-cache");
 
+    /// <summary>At most this many commits and files are remembered in memory (then forgotten all at once).</summary>
+    public const int MemoryEntries = 4096;
+
+    // A commit's content never changes, so what was read at a commit stays true: repeats of one push (several events,
+    // redeliveries, several workflows) run no git process at all.
+    private readonly ConcurrentDictionary<(string Name, string Commit), bool> _commits = new();
+    private readonly ConcurrentDictionary<(string Name, string Commit, string Path), string?> _files = new();
+
     /// <summary>
     /// Fetches <paramref name="want"/> (a commit SHA, a branch, a tag or a full ref) and returns the commit it names. A SHA
     /// the server will not serve by itself (old git servers refuse unadvertised objects) is fetched through
     /// <paramref name="fallbackRef"/>, and must then be that ref's commit or reachable in the fetched history.
     /// </summary>
     public async Task<string> FetchAsync(GitAccess access, string want, string? fallbackRef, CancellationToken ct)
+    {
+        if (IsSha(want) && _commits.ContainsKey((access.Name, want))) return want;
+        var commit = await FetchOnceAsync(access, want, fallbackRef, ct);
+        Remember(_commits, (access.Name, commit), true);
+        return commit;
+    }
+
+    private async Task<string> FetchOnceAsync(GitAccess access, string want, string? fallbackRef, CancellationToken ct)
     {
         var gate = _locks.GetOrAdd(access.Name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
@@ -54,6 +70,21 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     /// <summary>The file's text at <paramref name="commit"/>, or null when the commit has no such file.</summary>
     public async Task<string?> ReadAsync(GitAccess access, string commit, string path, CancellationToken ct)
     {
+        if (!IsSha(commit)) return await ReadOnceAsync(access, commit, path, ct);
+        if (_files.TryGetValue((access.Name, commit, path), out var known)) return known;
+        var text = await ReadOnceAsync(access, commit, path, ct);
+        Remember(_files, (access.Name, commit, path), text);
+        return text;
+    }
+
+    private static void Remember<TKey, TValue>(ConcurrentDictionary<TKey, TValue> memory, TKey key, TValue value) where TKey : notnull
+    {
+        if (memory.Count >= MemoryEntries) memory.Clear();
+        memory[key] = value;
+    }
+
+    private async Task<string?> ReadOnceAsync(GitAccess access, string commit, string path, CancellationToken ct)
+    {
         var dir = Path.Combine(_root, access.Name);
         var spec = $"{commit}:{path.TrimStart('/')}";
         var size = await RunAsync(access, dir, ct, "cat-file", "-s", spec);
@@ -68,6 +99,8 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     /// <summary>Forgets a repository's clone (the repository was removed).</summary>
     public void Drop(string name)
     {
+        foreach (var key in _commits.Keys.Where(k => k.Name == name)) _commits.TryRemove(key, out _);
+        foreach (var key in _files.Keys.Where(k => k.Name == name)) _files.TryRemove(key, out _);
         var dir = Path.Combine(_root, name);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }

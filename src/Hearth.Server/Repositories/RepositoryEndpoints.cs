@@ -71,8 +71,32 @@ public static class RepositoryEndpoints
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
+        repos.MapPut("/{name}/secrets", async (HttpContext http, string name, RepositoryService service, Store.Access.IAccessStore access,
+            ServerOptions options, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<RepositorySecretsBody>(http, ct, options.Access.MaxRunBodyBytes);
+            if (body.Error is { } bad) return bad;
+            if (await service.GetAsync(name, ct) is not { } repository) return NotFound(name);
+            var grant = body.Value!.Grant ?? [];
+            foreach (var secret in grant)
+            {
+                if (await access.GetSecretAsync(secret, ct) is null)
+                    return ApiResults.Error(StatusCodes.Status404NotFound, "SECRET_NOT_FOUND", $"grant: no secret named '{secret}'");
+            }
+            var granted = repository.GrantedSecrets.Concat(grant).Except(body.Value.Revoke ?? [], StringComparer.Ordinal)
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var updated = await service.UpdateAsync(repository with { GrantedSecrets = granted }, ct);
+            return updated is null ? NotFound(name) : ApiResults.Json(RepositoryService.View(updated));
+        })
+            .WithSummary("Grant or revoke secrets the repository's runs may use (never given to a pull request from a fork)")
+            .Body<RepositorySecretsBody>()
+            .Answers<RepositoryView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND", "SECRET_NOT_FOUND");
+
         repos.MapPost("/{name}/trigger", async (HttpContext http, string name, RepositoryService service, GitCache git, WorkflowMatcher matcher,
-            WorkflowService workflows, DriverPolicy drivers, ServerOptions options, CancellationToken ct) =>
+            RepositorySecretPolicy secretPolicy,
+            WorkflowService workflows, DriverPolicy drivers, Statuses.CommitStatusService statuses, ServerOptions options, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<TriggerBody>(http, ct, options.Access.MaxRunBodyBytes);
             if (body.Error is { } bad) return bad;
@@ -96,8 +120,8 @@ public static class RepositoryEndpoints
             }
             var trigger = ManualEvent(request.Ref);
             var variables = WorkflowMatcher.Variables(trigger, commit, null);
-            var matches = await matcher.MatchAsync(access, repository.Url, commit, request.Workflow is { } only ? [only] : repository.Workflows,
-                trigger, variables, ct);
+            var matches = await secretPolicy.ApplyAsync(repository, await matcher.MatchAsync(access, repository.Url, commit,
+                request.Workflow is { } only ? [only] : repository.Workflows, trigger, variables, ct), fromFork: false, ct);
             var views = new List<WorkflowMatchView>();
             var runIds = new List<string>();
             foreach (var match in matches)
@@ -111,6 +135,7 @@ public static class RepositoryEndpoints
                 runIds.Add(created.Run.Id);
                 views.Add(new WorkflowMatchView(match.Workflow, created.Run.Id, null));
             }
+            await statuses.TrackAsync(repository, runIds, Statuses.CommitStatusService.RunsUrl(http.Request), ct);
             var outcome = runIds.Count > 0
                 ? "started " + string.Join(", ", views.Where(v => v.RunId is not null).Select(v => v.Workflow))
                 : "no workflow started: " + string.Join("; ", views.Select(v => $"{v.Workflow}: {v.Skipped}"));
@@ -125,6 +150,19 @@ public static class RepositoryEndpoints
             .Errors(StatusCodes.Status403Forbidden, "DRIVER_REQUIRED")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
             .Errors(StatusCodes.Status422UnprocessableEntity, "REF_NOT_FETCHED");
+
+        repos.MapGet("/{name}/statuses", async (string name, int? limit, RepositoryService service, Store.Statuses.ICommitStatusStore statuses,
+            CancellationToken ct) =>
+        {
+            if (await service.GetAsync(name, ct) is null) return NotFound(name);
+            if (limit is < 1 or > 1000) return ApiResults.Invalid("limit: expected 1 to 1000");
+            var list = (await statuses.ListAsync(name, limit ?? 100, ct)).Select(Statuses.CommitStatusViews.View).ToList();
+            return ApiResults.Json(new CommitStatusListView(list, list.Count));
+        })
+            .WithSummary("The commit statuses Hearth sent (or is sending, or gave up on) to a repository's forge, newest first")
+            .Answers<CommitStatusListView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         app.MapPost(RepositoryService.WebhookRoute + "/{forge}/{name}", (HttpContext http, string forge, string name, WebhookReceiver receiver,
             CancellationToken ct) => receiver.ReceiveAsync(http, forge, name, ct))

@@ -38,12 +38,18 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
         {
             if (WorkflowPathProblem(path) is { } problem) return (null, $"workflows: '{path}' {problem}", false);
         }
+        if (body.ApiUrl is { } apiUrl && (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var api) || api.Scheme is not ("https" or "http")
+                                          || !string.IsNullOrEmpty(api.UserInfo) || api.Query.Length > 0))
+            return (null, $"api_url: '{apiUrl}' is not an http(s) URL without credentials or query", false);
         var secrets = new List<Sealed> { Seal(name, "webhook-secret", body.Secret) };
         if (body.PreviousSecret is { } previous) secrets.Add(Seal(name, "webhook-secret", previous));
         var record = new RepositoryRecord(name, body.Forge!, body.Url.TrimEnd('/'), secrets, body.Token is { } token ? Seal(name, "token", token) : null,
-            workflows.Distinct(StringComparer.Ordinal).ToList(), createdBy, time.GetUtcNow());
+            workflows.Distinct(StringComparer.Ordinal).ToList(), createdBy, time.GetUtcNow(), body.ApiUrl?.TrimEnd('/'));
         return await store.CreateAsync(record, ct) ? (record, null, false) : (null, $"a repository named '{name}' exists already", true);
     }
+
+    public async Task<RepositoryRecord?> UpdateAsync(RepositoryRecord repository, CancellationToken ct) =>
+        await store.UpdateAsync(repository, ct) ? repository : null;
 
     /// <summary>A new webhook secret first; the current one stays active beside it (a rotation) unless it is dropped.</summary>
     public async Task<RepositoryRecord?> RotateSecretAsync(RepositoryRecord repository, string secret, bool keepPrevious, CancellationToken ct)
@@ -62,7 +68,9 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
         repository.Token is { } token ? keyring.Decrypt(Aad(repository.Name, "token"), token.KeyId, token.Ciphertext) : null);
 
     public static RepositoryView View(RepositoryRecord r) => new(r.Name, r.Forge, r.Url, r.Workflows, r.Token is not null, r.Secrets.Count,
-        $"{WebhookRoute}/{r.Forge}/{r.Name}", $"{WebhookRoute}/{Forge.StandardName}/{r.Name}", r.CreatedBy, r.CreatedAt);
+        $"{WebhookRoute}/{r.Forge}/{r.Name}", $"{WebhookRoute}/{Forge.StandardName}/{r.Name}", r.CreatedBy, r.CreatedAt,
+        Statuses.CommitStatusService.Unreported(r) is null ? Statuses.StatusApi.Resolve(r.Forge, r.Url, r.ApiUrl).Api!.BaseUrl : null,
+        r.GrantedSecrets);
 
     private Sealed Seal(string name, string what, string value)
     {

@@ -34,10 +34,8 @@ public sealed class WorkflowMatcher(GitCache git)
             return new WorkflowMatch(path, null, "invalid workflow: " + string.Join("; ", loaded.Diagnostics.Take(3).Select(d => d.ToString())));
         var workflow = loaded.Workflow!;
         if (TriggerMatcher.Refusal(workflow, e) is { } refusal) return new WorkflowMatch(path, null, refusal);
-        var plan = WorkflowPlanner.Plan(workflow, variables, name: path, repository: repositoryUrl);
-        if (plan.Steps.Any(s => s.Secrets is { Count: > 0 }))
-            return new WorkflowMatch(path, null, "a step names secrets, which runs started from a repository are not given yet");
-        return new WorkflowMatch(path, plan, null);
+        // Secrets its steps name are decided by the repository's grants (RepositorySecretPolicy), not here.
+        return new WorkflowMatch(path, WorkflowPlanner.Plan(workflow, variables, name: path, repository: repositoryUrl), null);
     }
 
     /// <summary>The run's variables (conditions and the steps' environment), empty when the event has none.</summary>

@@ -7,6 +7,7 @@ using Hearth.Server.Configuration;
 using Hearth.Server.Creation;
 using Hearth.Server.Repositories;
 using Hearth.Server.Secrets;
+using Hearth.Server.Statuses;
 using Hearth.Server.Webhooks.Events;
 using Hearth.Server.Workflows;
 using Hearth.Store;
@@ -24,8 +25,8 @@ namespace Hearth.Server.Webhooks;
 /// authentication; when Hearth itself fails (its database, a fetch), the answer is 5xx so the forge retries.
 /// </summary>
 public sealed class WebhookReceiver(RepositoryService repositories, IRunStore store, RunService runs, WorkflowService workflows,
-    WorkflowMatcher matcher, GitCache git, DriverPolicy drivers, ServerOptions options, TimeProvider time, HearthMetrics metrics,
-    ILogger<WebhookReceiver> logger)
+    WorkflowMatcher matcher, RepositorySecretPolicy secretPolicy, GitCache git, DriverPolicy drivers, CommitStatusService statuses, ServerOptions options, TimeProvider time,
+    HearthMetrics metrics, ILogger<WebhookReceiver> logger)
 {
     /// <summary>Runs a repository starts run as this role's would (a sandbox, never the process driver unless it may).</summary>
     public const string RunRole = Roles.Developer;
@@ -82,6 +83,8 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
             var deliveryId = forge.DeliveryOf(http.Request.Headers) ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
             if (await store.FindDeliveryAsync(name, deliveryId, ct) is { } seen)
             {
+                // The first answer may have been lost before its runs' statuses were tracked: tracking is idempotent.
+                await statuses.TrackAsync(repository, seen.RunIds, CommitStatusService.RunsUrl(http.Request), ct);
                 metrics.WebhookDelivered(forge.Name, "duplicate");
                 return Answer(new DeliveryView(name, deliveryId, e.Event, Duplicate: true, "already received; nothing done", seen.RunIds, []));
             }
@@ -94,11 +97,12 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
                 metrics.WebhookDelivered(forge.Name, "ignored");
                 return Answer(new DeliveryView(name, deliveryId, e.Event, !ignored.Recorded, "ignored: " + e.IgnoredBecause, ignored.RunIds, []));
             }
-            return await StartAsync(repository, delivery, e, ct);
+            return await StartAsync(repository, delivery, e, CommitStatusService.RunsUrl(http.Request), ct);
         }
     }
 
-    private async Task<IResult> StartAsync(Store.Repositories.RepositoryRecord repository, WebhookDelivery delivery, ForgeEvent e, CancellationToken ct)
+    private async Task<IResult> StartAsync(Store.Repositories.RepositoryRecord repository, WebhookDelivery delivery, ForgeEvent e, string runsUrl,
+        CancellationToken ct)
     {
         var access = repositories.Access(repository);
         string commit;
@@ -114,8 +118,11 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
         }
         var trigger = new TriggerEvent(e.Trigger!, e.Branch, e.Tag, e.PrAction, e.ChangedPaths);
         var variables = WorkflowMatcher.Variables(trigger, commit, e.PrNumber);
-        var matches = await matcher.MatchAsync(access, repository.Url, commit, repository.Workflows, trigger, variables, ct);
+        var matches = await secretPolicy.ApplyAsync(repository,
+            await matcher.MatchAsync(access, repository.Url, commit, repository.Workflows, trigger, variables, ct), e.FromFork, ct);
         var (outcome, views) = await CreateAsync(repository, delivery with { Event = e.Event }, matches, key: delivery.DeliveryId, ct);
+        // The first status goes into the outbox before the answer; the runs' later states are reported from the store.
+        await statuses.TrackAsync(repository, outcome.RunIds, runsUrl, ct);
         metrics.WebhookDelivered(delivery.Forge, outcome.RunIds.Count > 0 ? "started" : "no_match");
         return Answer(outcome with { CommitSha = commit });
     }

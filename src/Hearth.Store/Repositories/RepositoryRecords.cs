@@ -5,7 +5,9 @@ public sealed record Sealed(string KeyId, byte[] Ciphertext);
 
 /// <summary>
 /// A repository Hearth takes webhooks from. <see cref="Secrets"/> are the active webhook secrets, newest first (two while a
-/// rotation is under way); <see cref="Token"/> reads the repository (git fetch) and reports statuses back.
+/// rotation is under way); <see cref="Token"/> reads the repository (git fetch) and reports statuses back;
+/// <see cref="ApiUrl"/> is the forge's REST API base when it cannot be derived from the URL (or to override it);
+/// <see cref="GrantedSecrets"/> are the secrets an admin lets the repository's runs use (never a fork's pull request).
 /// </summary>
 public sealed record RepositoryRecord(
     string Name,
@@ -15,4 +17,9 @@ public sealed record RepositoryRecord(
     Sealed? Token,
     IReadOnlyList<string> Workflows,
     string CreatedBy,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? ApiUrl = null,
+    IReadOnlyList<string>? GrantedSecrets = null)
+{
+    public IReadOnlyList<string> GrantedSecrets { get; init; } = GrantedSecrets ?? [];
+}

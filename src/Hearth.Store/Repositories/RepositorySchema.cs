@@ -18,5 +18,7 @@ internal static class RepositorySchema
             created_at BIGINT NOT NULL
         );
         """,
+        "ALTER TABLE repositories ADD COLUMN api_url TEXT;",
+        "ALTER TABLE repositories ADD COLUMN granted_secrets TEXT NOT NULL DEFAULT '[]';",
     ];
 }

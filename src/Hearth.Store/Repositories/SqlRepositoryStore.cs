@@ -6,7 +6,7 @@ namespace Hearth.Store.Repositories;
 /// <summary><see cref="IRepositoryStore"/> written once over ADO.NET; a dialect supplies connections and migrations.</summary>
 public abstract class SqlRepositoryStore : IRepositoryStore
 {
-    private const string Columns = "name, forge, url, secrets, token, workflows, created_by, created_at";
+    private const string Columns = "name, forge, url, secrets, token, workflows, created_by, created_at, api_url, granted_secrets";
 
     public abstract Task MigrateAsync(CancellationToken ct);
 
@@ -20,7 +20,7 @@ public abstract class SqlRepositoryStore : IRepositoryStore
         try
         {
             await ExecAsync(connection, null,
-                $"INSERT INTO repositories ({Columns}) VALUES (@name, @forge, @url, @secrets, @token, @workflows, @by, @at);", ct,
+                $"INSERT INTO repositories ({Columns}) VALUES (@name, @forge, @url, @secrets, @token, @workflows, @by, @at, @api, @granted);", ct,
                 Parameters(repository));
             return true;
         }
@@ -46,7 +46,7 @@ public abstract class SqlRepositoryStore : IRepositoryStore
     {
         await using var connection = await OpenAsync(ct);
         return await ExecAsync(connection, null,
-            "UPDATE repositories SET forge = @forge, url = @url, secrets = @secrets, token = @token, workflows = @workflows WHERE name = @name;",
+            "UPDATE repositories SET forge = @forge, url = @url, secrets = @secrets, token = @token, workflows = @workflows, api_url = @api, granted_secrets = @granted WHERE name = @name;",
             ct, Parameters(repository)) == 1;
     }
 
@@ -61,12 +61,13 @@ public abstract class SqlRepositoryStore : IRepositoryStore
         ("@name", r.Name), ("@forge", r.Forge), ("@url", r.Url),
         ("@secrets", SealedText(r.Secrets)), ("@token", r.Token is null ? null : SealedText([r.Token])),
         ("@workflows", Json(r.Workflows.ToList())), ("@by", r.CreatedBy), ("@at", Ms(r.CreatedAt)),
+        ("@api", r.ApiUrl), ("@granted", Json(r.GrantedSecrets.ToList())),
     ];
 
     private static RepositoryRecord Read(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), FromSealedText(r.GetString(3)),
         Text(r, 4) is { } token ? FromSealedText(token).Single() : null,
-        FromJson<List<string>>(r.GetString(5)), r.GetString(6), Time(r, 7)!.Value);
+        FromJson<List<string>>(r.GetString(5)), r.GetString(6), Time(r, 7)!.Value, Text(r, 8), FromJson<List<string>>(r.GetString(9)));
 
     /// <summary>Sealed values as "keyid:base64" strings in a JSON list (no new JSON type for the generated context).</summary>
     private static string SealedText(IEnumerable<Sealed> values) =>

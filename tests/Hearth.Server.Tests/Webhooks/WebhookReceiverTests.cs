@@ -105,6 +105,26 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
         Assert.Equal((1, 1), (await DeliveriesCountedAsync("github", "started"), await DeliveriesCountedAsync("github", "duplicate")));
     }
 
+    [Fact]
+    public async Task A_commit_read_once_is_not_read_with_git_again()
+    {
+        var sha = _git.Commit("main", (".hearth/ci.kdl", Workflow), ("src/a.txt", "a"));
+        var repo = await RegisterAsync("github");
+        Assert.Equal(HttpStatusCode.Created, (await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", sha, "src/a.txt"), "push", "c-1")).StatusCode);
+
+        // Without the origin and the server's clone, only what was read at that commit can start the next event's run.
+        Directory.Delete(_git.Bare, recursive: true);
+        Directory.Delete(Path.Combine(_server.DataDir, "git-cache", "app"), recursive: true);
+        var again = await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", sha, "src/a.txt"), "push", "c-2");
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(2, await CountAsync("SELECT COUNT(*) FROM runs"));
+
+        // A commit never read needs git, which now fails: 503 so the forge retries.
+        var other = await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", new string('e', 40), "src/a.txt"), "push", "c-3");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, other.StatusCode);
+        Assert.Equal("FETCH_FAILED", await TestServer.CodeOf(other));
+    }
+
     /// <summary>hearth_webhook_deliveries_total of one forge and outcome, scraped from the server's /metrics.</summary>
     private async Task<int> DeliveriesCountedAsync(string forge, string outcome)
     {

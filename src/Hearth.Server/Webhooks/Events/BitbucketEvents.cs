@@ -71,6 +71,8 @@ public sealed class BitbucketEvents : IEventNormaliser
         CommitSha = Json.Str(payload, "pullrequest", "source", "commit", "hash"),
         Branch = Json.Str(payload, "pullrequest", "destination", "branch", "name"),
         HeadBranch = Json.Str(payload, "pullrequest", "source", "branch", "name"),
+        FromFork = !Json.Same(Json.At(payload, "pullrequest", "source", "repository", "full_name"),
+            Json.At(payload, "pullrequest", "destination", "repository", "full_name")),
     };
 
     private static ForgeEvent ServerPullRequest(string @event, JsonElement payload, string action) => new()
@@ -82,5 +84,6 @@ public sealed class BitbucketEvents : IEventNormaliser
         CommitSha = Json.Str(payload, "pullRequest", "fromRef", "latestCommit"),
         Branch = Json.Str(payload, "pullRequest", "toRef", "displayId"),
         HeadBranch = Json.Str(payload, "pullRequest", "fromRef", "displayId"),
+        FromFork = !Json.Same(Json.At(payload, "pullRequest", "fromRef", "repository", "id"), Json.At(payload, "pullRequest", "toRef", "repository", "id")),
     };
 }

@@ -54,6 +54,12 @@ public sealed record ForgeEvent
 
     public IReadOnlyList<string>? ChangedPaths { get; init; }
 
+    /// <summary>
+    /// A pull request whose head lives in another repository than its base (a fork), or whose payload does not say
+    /// where its head lives (then it is taken for one). Such a run is never given secrets: anyone can open one.
+    /// </summary>
+    public bool FromFork { get; init; }
+
     /// <summary>Why an ignored event starts nothing.</summary>
     public string? IgnoredBecause { get; init; }
 

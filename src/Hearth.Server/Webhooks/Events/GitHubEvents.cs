@@ -53,6 +53,7 @@ public sealed class GitHubEvents : IEventNormaliser
             CommitSha = Json.Str(payload, prField, "head", "sha"),
             Branch = Json.Str(payload, prField, "base", "ref"),
             HeadBranch = Json.Str(payload, prField, "head", "ref"),
+            FromFork = !Json.Same(Json.At(payload, prField, "head", "repo", "full_name"), Json.At(payload, prField, "base", "repo", "full_name")),
         };
     }
 }

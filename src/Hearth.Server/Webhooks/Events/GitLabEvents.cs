@@ -53,6 +53,7 @@ public sealed class GitLabEvents : IEventNormaliser
             CommitSha = Json.Str(payload, "object_attributes", "last_commit", "id"),
             Branch = Json.Str(payload, "object_attributes", "target_branch"),
             HeadBranch = Json.Str(payload, "object_attributes", "source_branch"),
+            FromFork = !Json.Same(Json.At(payload, "object_attributes", "source_project_id"), Json.At(payload, "object_attributes", "target_project_id")),
         };
     }
 }

@@ -20,6 +20,11 @@ internal static class Json
     public static int? Int(JsonElement element, params string[] path) =>
         At(element, path) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var number) ? number : null;
 
+    /// <summary>True only when both values are present and equal as JSON (a name or a number): the same repository.</summary>
+    public static bool Same(JsonElement? a, JsonElement? b) =>
+        a is { } left && b is { } right && left.ValueKind == right.ValueKind
+        && left.ValueKind is JsonValueKind.String or JsonValueKind.Number && left.GetRawText() == right.GetRawText();
+
     public static bool Bool(JsonElement element, params string[] path) =>
         At(element, path) is { ValueKind: JsonValueKind.True };
 

@@ -32,6 +32,8 @@ public sealed class StandardEvents : IEventNormaliser
                 Branch = Json.Str(data, "branch"),
                 HeadBranch = Json.Str(data, "head_branch"),
                 ChangedPaths = paths,
+                // The sender must say the head is in the same repository; without it the pull request is a fork's.
+                FromFork = !Json.Bool(data, "same_repository"),
             },
             _ => ForgeEvent.Ignore(type, $"type '{type}' starts no runs (expected push with data.branch, tag with data.tag, or pull_request with data.action)"),
         };
