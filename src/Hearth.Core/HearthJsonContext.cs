@@ -90,4 +90,12 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(Hearth.Core.Services.ProjectSpec))]
+[JsonSerializable(typeof(Hearth.Core.Services.ReplicaHealthBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.NetworkNamesView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ProjectView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ProjectListView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ScaleBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ServiceEventView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ServiceEventListView))]
 internal sealed partial class HearthJsonContext : JsonSerializerContext;
