@@ -1,6 +1,7 @@
 using Hearth.Server.Telemetry;
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
+using Hearth.Core.Services;
 using Hearth.Server.Agents.Assignments;
 using Hearth.Server.Api;
 using Hearth.Server.Background;
@@ -26,8 +27,10 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         if (string.IsNullOrWhiteSpace(request.Name)) return ProtocolResult<RegisterAgentView>.Invalid("name: required");
         if (request.Capacity is < 1 or > MaxCapacity)
             return ProtocolResult<RegisterAgentView>.Invalid($"capacity: must be between 1 and {MaxCapacity}");
+        // The server names each agent in its labels, so a service replica's task can be pinned to the agent placed on.
+        var labels = new Dictionary<string, string>(request.Labels ?? [], StringComparer.Ordinal) { [AgentLabels.Name] = request.Name };
         var record = await store.RegisterAgentAsync(
-            new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown",
+            new AgentRegistration(request.Name, labels, request.Capacity, request.Version ?? "unknown",
                 request.Drivers ?? []),
             time.GetUtcNow(), ct);
         return ProtocolResult<RegisterAgentView>.Ok(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds,

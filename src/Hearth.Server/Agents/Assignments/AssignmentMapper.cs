@@ -22,6 +22,7 @@ public static class AssignmentMapper
             ],
             Mask = draft.SecretValues,
             TraceParent = spec.TraceParent,
+            Service = spec.Service,
         };
     }
 
