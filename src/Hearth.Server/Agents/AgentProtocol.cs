@@ -17,7 +17,8 @@ namespace Hearth.Server.Agents;
 /// agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored record itself.
 /// </summary>
 public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimeProvider time, Signals signals,
-    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline)
+    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline,
+    Store.Services.IServiceStore services)
 {
     /// <summary>The most slots one agent may have, and so ask to fill in one exchange.</summary>
     public const int MaxCapacity = 1024;
@@ -74,6 +75,9 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var startedAt = AgentClock.StartedAt(request.StartedAt, time.GetUtcNow(), options.LeaseTtl);
         var result = await store.MarkRunningAsync(taskId, request.Epoch, startedAt, ct);
         if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
+        // A service replica's addresses on its project's networks: the agents' DNS answers with them.
+        if (result.Status == WriteStatus.Accepted && request.Addresses is { Count: > 0 } addresses)
+            await services.RecordAddressesAsync(taskId, addresses, time.GetUtcNow(), ct);
         return Written(result.Status, EmptyView.Instance, "running");
     }
 
