@@ -39,10 +39,16 @@ public sealed record SandboxSpec
     public string? Hostname { get; init; }
 
     /// <summary>
-    /// Name servers for the sandbox's /etc/resolv.conf, replacing the driver's default (the host's); set by an agent that
-    /// answers service names itself (its embedded DNS on a named network's gateway).
+    /// The sandbox's /etc/resolv.conf names its first named network's gateway, where the agent's embedded DNS answers
+    /// service names (and forwards the rest), instead of the host's name servers.
     /// </summary>
-    public IReadOnlyList<string>? DnsServers { get; init; }
+    public bool GatewayDns { get; init; }
+
+    /// <summary>
+    /// Called once the named networks are set up and before the command starts, with the sandbox's address on each: the
+    /// agent's DNS starts answering on their gateways here, so the command's first lookup finds it.
+    /// </summary>
+    public Func<IReadOnlyList<SandboxAddress>, CancellationToken, Task>? NetworksReady { get; init; }
 
     /// <summary>Host directories (binds, named volumes) and tmpfs mounted into the sandbox. Honoured by the oci driver.</summary>
     public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];

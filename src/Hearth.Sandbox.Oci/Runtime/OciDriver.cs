@@ -209,10 +209,12 @@ public sealed partial class OciDriver : ISandboxDriver
             {
                 var network = resources.Networks[0];
                 var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(rootfs.Directory, "etc"), network,
-                    RuntimeSpecBuilder.HostnameOf(spec), _options.Network, spec.DnsServers);
+                    RuntimeSpecBuilder.HostnameOf(spec), _options.Network, spec.GatewayDns && network.NetworkName is not null ? [network.Gateway.ToString()] : null);
                 var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
             }
+            if (spec.NetworksReady is { } ready && resources.Networks.Any(n => n.NetworkName is not null))
+                await ready([.. resources.Networks.Select(n => new SandboxAddress(n.NetworkName!, n.Address.ToString(), n.Gateway.ToString()))], cancellationToken);
             var contents = SandboxContents.Write(spec, Path.Combine(rootfs.Directory, "files"), _options.UserNamespace);
             string? oomParent = null;
             if (WatchesOom(runtime, spec))
