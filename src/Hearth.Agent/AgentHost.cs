@@ -111,7 +111,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         _logger.LogInformation("agent {Name} registered as {Id} with {Server}; default driver {Driver}", options.Name, registration.AgentId,
             options.Server, drivers.Default?.Name ?? "none");
 
-        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics);
+        await using var services = new Services.ServiceRuntime(api, journal.Root, time, _logger, options.Services);
+        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics, services);
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();

@@ -14,8 +14,9 @@ namespace Hearth.Agent;
 /// removed), which runs whatever happened before it. A sandbox an earlier agent left running is taken up at the wait
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
+/// <param name="services">What service replicas need beside their sandbox (DNS, volumes, health); null: replicas run as plain tasks.</param>
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal,
-    Telemetry.AgentMetrics? metrics = null)
+    Telemetry.AgentMetrics? metrics = null, Services.ServiceRuntime? services = null)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
@@ -87,7 +88,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         using var scope = logger.BeginScope<KeyValuePair<string, object?>[]>(
             [new("run_id", lease.RunId), new("task_id", lease.TaskId), new("attempt", lease.Attempt)]);
         var control = new TaskControl();
-        var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
+        var replica = new System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?>();
+        var report = new RunningReport(at => ReportRunningAsync(lease, at, control, replica.Value?.Addresses));
         var keeper = new RecordKeeper(journal, recovered?.Record);
         var shipper = new LogShipper(api, lease, report, time, logger, recovered?.From, keeper.Checkpoint);
         using var heartbeatStop = new CancellationTokenSource();
@@ -101,7 +103,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             var result = recovered is null
-                ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper)
+                ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper, replica)
                 : await ResumeAsync(recovered, shipper, report, control, teardown);
             control.MarkFinished();
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
@@ -135,16 +137,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// </summary>
     private TimeSpan WindowOf(Assignment lease, TimeSpan heartbeatInterval)
     {
-        if (lease.Git is not null) return TimeSpan.Zero;
+        // A replica's addresses (its DNS names elsewhere) and health mean nothing to the server until it hears it runs.
+        if (lease.Git is not null || lease.Service is not null) return TimeSpan.Zero;
         var window = options.RunningReportDelay < heartbeatInterval ? options.RunningReportDelay : heartbeatInterval;
         return lease.TimeoutSeconds is { } seconds && TimeSpan.FromSeconds(seconds) / 2 < window ? TimeSpan.FromSeconds(seconds) / 2 : window;
     }
 
-    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control)
+    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control,
+        IReadOnlyDictionary<string, string>? addresses)
     {
         try
         {
-            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt), CancellationToken.None);
+            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt) { Addresses = addresses }, CancellationToken.None);
         }
         catch (StaleLeaseException)
         {
@@ -203,7 +207,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     private async Task<TaskResult> ExecuteAsync(Assignment lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
-        RecordKeeper keeper)
+        RecordKeeper keeper, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
     {
         var driver = drivers.Resolve(lease.Sandbox.Driver, lease.Sandbox.Image is not null);
         if (driver is null)
@@ -212,6 +216,19 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         var workspace = teardown.Workspace = lease.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
         spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
+        if (lease.Service is not null && services is not null)
+        {
+            try
+            {
+                replica.Value = teardown.Replica = services.Prepare(lease, spec);
+                spec = replica.Value.Spec;
+            }
+            catch (SandboxStartException e)
+            {
+                await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
+                return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
+            }
+        }
         if (lease.Git is { } git)
         {
             var failed = await new GitCheckout(driver, options.KillGrace).RunAsync(git, spec, shipper, control);
@@ -256,12 +273,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(startedAt);
         TaskResult ended;
+        using var checks = new CancellationTokenSource();
+        var health = services?.MonitorHealthAsync(lease, sandbox, checks.Token) ?? Task.CompletedTask;
         try
         {
             ended = await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
         }
         finally
         {
+            await checks.CancelAsync();
+            await health;
             metrics?.SandboxEnded(driver.Name);
         }
         control.ExitedAt = time.GetUtcNow();

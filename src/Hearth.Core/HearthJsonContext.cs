@@ -37,6 +37,8 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(Assignment))]
 [JsonSerializable(typeof(ProtocolUnsupportedDetails))]
 [JsonSerializable(typeof(RunningBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ReplicaHealthBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.NetworkNamesView))]
 [JsonSerializable(typeof(HeartbeatBody))]
 [JsonSerializable(typeof(HeartbeatView))]
 [JsonSerializable(typeof(LogChunkBody))]

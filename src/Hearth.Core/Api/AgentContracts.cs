@@ -84,6 +84,11 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public string? TraceParent { get; init; }
     /// <summary>A service replica's own part: networks, mounts, files, health check (null for other kinds).</summary>
     public ServiceReplicaSpec? Service { get; init; }
+    /// <summary>
+    /// The contents of a replica's secret files (<see cref="ServiceFile.SecretName"/> set) by their target path,
+    /// decrypted for this answer only, never stored; their values are in <see cref="Mask"/> too.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SecretFiles { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The sandbox a task asks for.</summary>

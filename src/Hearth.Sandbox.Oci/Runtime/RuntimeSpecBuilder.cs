@@ -30,7 +30,9 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     ];
 
     /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
-    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null, OomWatch? oomWatch = null)
+    /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard ones.</param>
+    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null, OomWatch? oomWatch = null,
+        IReadOnlyList<JsonNode>? contents = null)
     {
         var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
@@ -71,8 +73,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                 ["noNewPrivileges"] = true,
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
-            ["hostname"] = Hostname(containerId),
-            ["mounts"] = Mounts(network),
+            ["hostname"] = spec.Hostname ?? Hostname(containerId),
+            ["mounts"] = Mounts(network, contents ?? []),
             ["linux"] = linux,
             // Ownership marks: what the orphan reaper reads back from the runtime's state.
             ["annotations"] = new JsonObject
@@ -86,6 +88,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     public string CgroupPath(string containerId) => $"{options.CgroupParent.TrimEnd('/')}/{containerId}";
 
     public static string Hostname(string containerId) => containerId.Length > 63 ? containerId[..63] : containerId;
+
+    public static string HostnameOf(SandboxSpec spec) => spec.Hostname ?? Hostname(spec.SandboxId);
 
     private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids)
     {
@@ -125,7 +129,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray IdMappings(IdMapping ids) =>
         new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
 
-    private static JsonArray Mounts(NetworkPlan? network)
+    private static JsonArray Mounts(NetworkPlan? network, IReadOnlyList<JsonNode> contents)
     {
         var sys = network?.Sysfs is { } sysfs
             ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
@@ -145,6 +149,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             mounts.Add(Mount("/etc/hosts", "bind", network.HostsFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
             mounts.Add(Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
         }
+        foreach (var mount in contents) mounts.Add(mount.DeepClone());
         return mounts;
     }
 
