@@ -93,8 +93,6 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(Hearth.Core.Services.ProjectSpec))]
-[JsonSerializable(typeof(Hearth.Core.Services.ReplicaHealthBody))]
-[JsonSerializable(typeof(Hearth.Core.Services.NetworkNamesView))]
 [JsonSerializable(typeof(Hearth.Core.Services.ProjectView))]
 [JsonSerializable(typeof(Hearth.Core.Services.ProjectListView))]
 [JsonSerializable(typeof(Hearth.Core.Services.ScaleBody))]
