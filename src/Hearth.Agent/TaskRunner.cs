@@ -36,7 +36,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     {
         // What supervising a recovered sandbox needs of its assignment: the task and its lease (the rest ran already).
         var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(),
-            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null));
+            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null))
+        {
+            Service = record.Service,
+        };
         var driver = drivers.Resolve(record.Handle.Driver);
         long serverOffset;
         try
@@ -104,7 +107,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         {
             var result = recovered is null
                 ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper, replica)
-                : await ResumeAsync(recovered, shipper, report, control, teardown);
+                : await ResumeAsync(lease, recovered, shipper, report, control, teardown, replica);
             control.MarkFinished();
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
@@ -162,7 +165,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     /// <summary>The wait phase of a sandbox an earlier agent started.</summary>
-    private async Task<TaskResult> ResumeAsync(Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown)
+    private async Task<TaskResult> ResumeAsync(Assignment lease, Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control,
+        Teardown teardown, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
     {
         var record = recovered.Record;
         teardown.Workspace = record.Workspace is { } workspace ? Workspace.Reopen(workspace) : null;
@@ -184,9 +188,30 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         logger.LogInformation("task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",
             record.TaskId, record.Attempt, record.Handle.SandboxId, sandbox.Pid);
         teardown.Sandbox = sandbox;
+        if (lease.Service is not null && services is not null)
+        {
+            try
+            {
+                replica.Value = teardown.Replica = await services.ResumeAsync(lease, sandbox);
+            }
+            catch (SandboxStartException e)
+            {
+                logger.LogWarning("task {Task}: its replica's DNS could not be taken up again ({Error})", record.TaskId, e.Message);
+            }
+        }
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(record.StartedAt);
-        return await WaitAsync(record.TaskId, record.Attempt, sandbox);
+        using var checks = new CancellationTokenSource();
+        var health = services?.MonitorHealthAsync(lease, sandbox, checks.Token) ?? Task.CompletedTask;
+        try
+        {
+            return await WaitAsync(record.TaskId, record.Attempt, sandbox);
+        }
+        finally
+        {
+            await checks.CancelAsync();
+            await health;
+        }
     }
 
     private async Task<TaskResult> WaitAsync(string taskId, int attempt, ISandbox sandbox)
@@ -263,7 +288,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             keeper.Started(new SandboxRecord(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, sandbox.Handle, startedAt, workspace?.Path,
-                LogCheckpoint.Start));
+                LogCheckpoint.Start) { Service = lease.Service });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

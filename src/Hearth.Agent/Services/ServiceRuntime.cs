@@ -72,6 +72,15 @@ public sealed class ServiceRuntime : IAsyncDisposable
         return replica;
     }
 
+    /// <summary>A replica an earlier agent started, recovered: its DNS answers again at the addresses its sandbox kept.</summary>
+    public async Task<Replica> ResumeAsync(Assignment lease, ISandbox sandbox)
+    {
+        var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
+        var replica = new Replica(this, service) { Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "" } };
+        if (sandbox.Addresses.Count > 0) await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
+        return replica;
+    }
+
     private SandboxMount Mount(string project, ServiceMount mount)
     {
         switch (mount.Kind)
