@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Hearth.Core;
 using Hearth.Core.Api;
+using Hearth.Core.Services;
 
 namespace Hearth.Agent;
 
@@ -78,6 +79,28 @@ public sealed class AgentApiClient(HttpClient http)
     /// </summary>
     public async Task<Assignment?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
         (await PostAsync<CompleteBody, CompleteView>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct))?.Next;
+
+    /// <summary>
+    /// Reports a replica's health; false when the server has no such endpoint (404: a server older than services), which
+    /// the caller treats as nothing to report to.
+    /// </summary>
+    public async Task<bool> ReportHealthAsync(string taskId, ReplicaHealthBody body, CancellationToken ct)
+    {
+        using var response = await SendJsonAsync($"api/v1/agent/tasks/{taskId}/health", body, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureAsync(response, taskId, ct);
+        return true;
+    }
+
+    /// <summary>The names a project network's embedded DNS answers; null when the server has no such endpoint (404).</summary>
+    public async Task<NetworkNamesView?> NetworkNamesAsync(string project, string network, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(
+            $"api/v1/agent/networks/{Uri.EscapeDataString(project)}/{Uri.EscapeDataString(network)}/names", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(response, null, ct);
+        return await ReadJsonAsync<NetworkNamesView>(response, ct);
+    }
 
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)

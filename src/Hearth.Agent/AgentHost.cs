@@ -121,7 +121,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         using var gitlabHttp = GitLab.GitLabArtifactsClient.CreateHttpClient();
         var ciJobs = new GitLab.CiJobPhases(new GitLab.GitLabArtifactsClient(gitlabHttp, options.GitLabRetryDelay),
             Path.Combine(journal.Directory, "gitlab-cache"));
-        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics, ciJobs);
+        await using var services = new Services.ServiceRuntime(api, journal.Root, time, _logger, options.Services);
+        var runner = new TaskRunner(api, drivers, options, time, _logger, journal, Metrics, ciJobs, services);
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();

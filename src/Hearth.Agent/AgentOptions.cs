@@ -50,5 +50,7 @@ public sealed record AgentOptions
     public Uri? OtlpEndpoint { get; init; }
     /// <summary>grpc or http/protobuf.</summary>
     public string OtlpProtocol { get; init; } = "http/protobuf";
+    /// <summary>Service replicas: names polling, the embedded DNS, the host paths compose binds may use.</summary>
+    public Services.ServiceRuntimeOptions? Services { get; init; }
     public string Version { get; init; } = typeof(AgentOptions).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

@@ -66,7 +66,8 @@ public sealed class LogShipper : ISandboxOutput
         _lease = lease;
         _time = time;
         _logger = logger;
-        _masker = new SecretMasker(lease.Mask);
+        // A replica's secret files are masked even if a server left them out of Mask.
+        _masker = new SecretMasker([.. lease.Mask, .. lease.SecretFiles.Values]);
         _loop = Task.Run(ShipAsync);
     }
 

@@ -51,9 +51,9 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
         var level = report.Resources.Count > 0 || report.Errors.Count > 0 ? LogLevel.Information : LogLevel.Debug;
         logger.Log(level, "orphan reaper pass: {Removed} removed, {Failed} failed, {Unsearched} places unsearched; removed processes={Processes} " +
             "containers={Containers} mounts={Mounts} cgroups={Cgroups} network_namespaces={NetworkNamespaces} veths={Veths} nft_rules={NftRules} " +
-            "image_leases={ImageLeases} directories={Directories}",
+            "bridges={Bridges} image_leases={ImageLeases} directories={Directories}",
             report.Removed, report.Failed, report.Errors.Count, Of(ResourceKind.Process), Of(ResourceKind.Container), Of(ResourceKind.Mount),
-            Of(ResourceKind.Cgroup), Of(ResourceKind.NetworkNamespace), Of(ResourceKind.Veth), Of(ResourceKind.NftRule), Of(ResourceKind.ImageLease),
+            Of(ResourceKind.Cgroup), Of(ResourceKind.NetworkNamespace), Of(ResourceKind.Veth), Of(ResourceKind.NftRule), Of(ResourceKind.Bridge), Of(ResourceKind.ImageLease),
             Of(ResourceKind.Directory));
     }
 

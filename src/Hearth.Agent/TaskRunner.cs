@@ -15,8 +15,9 @@ namespace Hearth.Agent;
 /// removed), which runs whatever happened before it. A sandbox an earlier agent left running is taken up at the wait
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
+/// <param name="services">What service replicas need beside their sandbox (DNS, volumes, health); null: replicas run as plain tasks.</param>
 public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal,
-    Telemetry.AgentMetrics? metrics = null, GitLab.CiJobPhases? ciJobs = null)
+    Telemetry.AgentMetrics? metrics = null, GitLab.CiJobPhases? ciJobs = null, Services.ServiceRuntime? services = null)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
@@ -36,7 +37,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     {
         // What supervising a recovered sandbox needs of its assignment: the task and its lease (the rest ran already).
         var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(),
-            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null));
+            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null))
+        {
+            Service = record.Service,
+        };
         var driver = drivers.Resolve(record.Handle.Driver);
         long serverOffset;
         try
@@ -88,7 +92,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         using var scope = logger.BeginScope<KeyValuePair<string, object?>[]>(
             [new("run_id", lease.RunId), new("task_id", lease.TaskId), new("attempt", lease.Attempt)]);
         var control = new TaskControl();
-        var report = new RunningReport(at => ReportRunningAsync(lease, at, control));
+        var replica = new System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?>();
+        var report = new RunningReport(at => ReportRunningAsync(lease, at, control, replica.Value?.Addresses));
         var keeper = new RecordKeeper(journal, recovered?.Record);
         var shipper = new LogShipper(api, lease, report, time, logger, recovered?.From, keeper.Checkpoint);
         using var heartbeatStop = new CancellationTokenSource();
@@ -102,8 +107,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             var result = recovered is null
-                ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper)
-                : await ResumeAsync(recovered, shipper, report, control, teardown);
+                ? await ExecuteAsync(lease, shipper, report, control, teardown, keeper, replica)
+                : await ResumeAsync(lease, recovered, shipper, report, control, teardown, replica);
             control.MarkFinished();
             if (shutdown.IsCancellationRequested && control.StopReason == StopReason.None && result.Error is null)
                 result = result with { Error = "agent shut down while the task ran" };
@@ -136,16 +141,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// </summary>
     private TimeSpan WindowOf(Assignment lease, TimeSpan heartbeatInterval)
     {
-        if (lease.Git is not null) return TimeSpan.Zero;
+        // A replica's addresses (its DNS names elsewhere) and health mean nothing to the server until it hears it runs.
+        if (lease.Git is not null || lease.Service is not null) return TimeSpan.Zero;
         var window = options.RunningReportDelay < heartbeatInterval ? options.RunningReportDelay : heartbeatInterval;
         return lease.TimeoutSeconds is { } seconds && TimeSpan.FromSeconds(seconds) / 2 < window ? TimeSpan.FromSeconds(seconds) / 2 : window;
     }
 
-    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control)
+    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control,
+        IReadOnlyDictionary<string, string>? addresses)
     {
         try
         {
-            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt), CancellationToken.None);
+            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt) { Addresses = addresses }, CancellationToken.None);
         }
         catch (StaleLeaseException)
         {
@@ -159,7 +166,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     /// <summary>The wait phase of a sandbox an earlier agent started.</summary>
-    private async Task<TaskResult> ResumeAsync(Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown)
+    private async Task<TaskResult> ResumeAsync(Assignment lease, Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control,
+        Teardown teardown, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
     {
         var record = recovered.Record;
         teardown.Workspace = record.Workspace is { } workspace ? Workspace.Reopen(workspace) : null;
@@ -181,9 +189,30 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         logger.LogInformation("task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",
             record.TaskId, record.Attempt, record.Handle.SandboxId, sandbox.Pid);
         teardown.Sandbox = sandbox;
+        if (lease.Service is not null && services is not null)
+        {
+            try
+            {
+                replica.Value = teardown.Replica = await services.ResumeAsync(lease, sandbox);
+            }
+            catch (SandboxStartException e)
+            {
+                logger.LogWarning("task {Task}: its replica's DNS could not be taken up again ({Error})", record.TaskId, e.Message);
+            }
+        }
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(record.StartedAt);
-        return await WaitAsync(record.TaskId, record.Attempt, sandbox);
+        using var checks = new CancellationTokenSource();
+        var health = services?.MonitorHealthAsync(lease, sandbox, checks.Token) ?? Task.CompletedTask;
+        try
+        {
+            return await WaitAsync(record.TaskId, record.Attempt, sandbox);
+        }
+        finally
+        {
+            await checks.CancelAsync();
+            await health;
+        }
     }
 
     private async Task<TaskResult> WaitAsync(string taskId, int attempt, ISandbox sandbox)
@@ -204,7 +233,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     }
 
     private async Task<TaskResult> ExecuteAsync(Assignment lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
-        RecordKeeper keeper)
+        RecordKeeper keeper, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
     {
         var driver = drivers.Resolve(lease.Sandbox.Driver, lease.Sandbox.Image is not null);
         if (driver is null)
@@ -215,6 +244,19 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         // Where the command's files are on this host (a GitLab job's project directory).
         string? projectDir = null;
         spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
+        if (lease.Service is not null && services is not null)
+        {
+            try
+            {
+                replica.Value = teardown.Replica = services.Prepare(lease, spec);
+                spec = replica.Value.Spec;
+            }
+            catch (SandboxStartException e)
+            {
+                await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
+                return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
+            }
+        }
         if (lease.Git is { } git)
         {
             var checkout = driver.Capabilities.Filesystem == FilesystemIsolation.Image ? drivers.HostCheckout ?? driver : driver;
@@ -266,7 +308,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             keeper.Started(new SandboxRecord(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, sandbox.Handle, startedAt, workspace?.Path,
-                LogCheckpoint.Start));
+                LogCheckpoint.Start) { Service = lease.Service });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -276,12 +318,16 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         control.Attach(sandbox, options.KillGrace);
         await report.StartedAsync(startedAt);
         TaskResult ended;
+        using var checks = new CancellationTokenSource();
+        var health = services?.MonitorHealthAsync(lease, sandbox, checks.Token) ?? Task.CompletedTask;
         try
         {
             ended = await WaitAsync(lease.TaskId, lease.Attempt, sandbox);
         }
         finally
         {
+            await checks.CancelAsync();
+            await health;
             metrics?.SandboxEnded(driver.Name);
         }
         control.ExitedAt = time.GetUtcNow();

@@ -13,6 +13,9 @@ internal sealed class Teardown(RecordKeeper keeper) : IAsyncDisposable
 
     public Workspace? Workspace { get; set; }
 
+    /// <summary>A service replica's DNS membership and names polling, ended once its sandbox is gone.</summary>
+    public Services.ServiceRuntime.Replica? Replica { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -23,6 +26,7 @@ internal sealed class Teardown(RecordKeeper keeper) : IAsyncDisposable
         finally
         {
             Workspace?.Dispose();
+            if (Replica is not null) await Replica.DisposeAsync();
         }
     }
 }

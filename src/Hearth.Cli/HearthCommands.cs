@@ -36,6 +36,7 @@ public static class HearthCommands
         root.Subcommands.Add(KillCommand.Create());
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
+        foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(WorkflowCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(GitLabCommand.Create());

@@ -3,25 +3,16 @@ using Hearth.Core.Runs;
 namespace Hearth.Lifecycle;
 
 /// <summary>
-/// A replica of a long-lived service (minimal for now): whatever ended it (exit, crash, lost agent), it is restarted
-/// as its next attempt, after a back-off that doubles from one second up to a minute, unless its run is stopping.
-/// The deployment ends only when every replica has, which only a stop brings about.
+/// A replica of a long-lived service runs as the one task of its own deployment run, pinned to the agent it was placed
+/// on. Whatever ends it (an exit, a crash, a lost agent, a stop), the task ends and is not retried here: the services'
+/// reconciler (<c>Hearth.Core.Services.ServiceReconciler</c>) decides from the restart policy, the back-off and the
+/// live agents whether and where the replica's next task starts. A lost agent's task ending (not re-queued to the
+/// same pinned agent) is what fences the old container: its agent's next heartbeat is refused and it stops it.
 /// </summary>
 public sealed class ServiceReplicaRules(RetryJitter jitter) : IKindRules
 {
-    private static readonly RetryPolicy Restart = new()
-    {
-        MaxAttempts = int.MaxValue,
-        Backoff = RetryBackoff.Exponential,
-        Delay = TimeSpan.FromSeconds(1),
-        MaxDelay = TimeSpan.FromMinutes(1),
-    };
-
-    public RetryDecision Retry(PlanBuilder plan, TaskFacts task, TaskState state, RetryFailure failure, int? exitCode)
-    {
-        if (plan.RunState == RunState.Terminating || task.Task.StopReason != Core.Runs.StopReason.None) return RetryDecision.GiveUp;
-        return jitter.Apply(new RetryDecision(true, Retries.DelayAfter(Restart, task.Task.Attempt)), task.Id, task.Task.Attempt);
-    }
+    public RetryDecision Retry(PlanBuilder plan, TaskFacts task, TaskState state, RetryFailure failure, int? exitCode) =>
+        RetryDecision.GiveUp;
 
     public void Requeued(PlanBuilder plan, TaskFacts task)
     {

@@ -15,5 +15,6 @@ namespace Hearth.Sandbox.Oci;
 [JsonSerializable(typeof(ImageConfigFile))]
 [JsonSerializable(typeof(ImageStore.ImageRecord))]
 [JsonSerializable(typeof(AddressAllocator.AllocationState))]
+[JsonSerializable(typeof(List<NamedNetwork>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

@@ -40,6 +40,9 @@ public interface ISandbox : IAsyncDisposable
     /// </summary>
     ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
+    /// <summary>Its address on each named network it joined (<see cref="SandboxSpec.Networks"/>); empty for none.</summary>
+    IReadOnlyList<SandboxAddress> Addresses => [];
+
     /// <summary>Kills what is left and removes everything the sandbox made, output files included. Idempotent.</summary>
     ValueTask DestroyAsync() => DisposeAsync();
 }

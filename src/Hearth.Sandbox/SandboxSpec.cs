@@ -29,6 +29,34 @@ public sealed record SandboxSpec
     public IReadOnlyList<PortMapping> Ports { get; init; } = [];
 
     /// <summary>
+    /// Named networks the sandbox joins (a compose service replica's), in order: the first carries the default route and
+    /// the published ports. Each gets its own bridge and subnet, made on first use and removed with its last sandbox.
+    /// Non-empty takes the place of <see cref="Network"/> (the shared default bridge). Honoured by the oci driver.
+    /// </summary>
+    public IReadOnlyList<SandboxNetwork> Networks { get; init; } = [];
+
+    /// <summary>The sandbox's host name (its own line in /etc/hosts); null: derived from <see cref="SandboxId"/>.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>
+    /// The sandbox's /etc/resolv.conf names its first named network's gateway, where the agent's embedded DNS answers
+    /// service names (and forwards the rest), instead of the host's name servers.
+    /// </summary>
+    public bool GatewayDns { get; init; }
+
+    /// <summary>
+    /// Called once the named networks are set up and before the command starts, with the sandbox's address on each: the
+    /// agent's DNS starts answering on their gateways here, so the command's first lookup finds it.
+    /// </summary>
+    public Func<IReadOnlyList<SandboxAddress>, CancellationToken, Task>? NetworksReady { get; init; }
+
+    /// <summary>Host directories (binds, named volumes) and tmpfs mounted into the sandbox. Honoured by the oci driver.</summary>
+    public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
+
+    /// <summary>Files written into the sandbox before its command starts (compose secrets and configs).</summary>
+    public IReadOnlyList<SandboxFile> Files { get; init; } = [];
+
+    /// <summary>
     /// Lines of Hearth's own about getting the sandbox ready (an image pull's progress), for the run's log; never part
     /// of the command's output. Null: nobody listens.
     /// </summary>

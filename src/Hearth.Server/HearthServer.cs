@@ -91,6 +91,8 @@ public sealed class HearthServer : IAsyncDisposable
         await schedules.MigrateAsync(ct);
         var statuses = Statuses.CommitStatusStoreFactory.Create(options);
         await statuses.MigrateAsync(ct);
+        var services = Hearth.Server.Services.ServiceStoreFactory.Create(options);
+        await services.MigrateAsync(ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -153,6 +155,11 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Schedules.ScheduleService>();
         builder.Services.AddSingleton<Schedules.Scheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Schedules.Scheduler>());
+        builder.Services.AddSingleton(services);
+        builder.Services.AddSingleton<Hearth.Server.Services.ServiceDeployer>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ProjectService>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ServiceReconcilerLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Hearth.Server.Services.ServiceReconcilerLoop>());
         builder.Services.AddApiDocuments();
 
         var app = builder.Build();
@@ -175,6 +182,7 @@ public sealed class HearthServer : IAsyncDisposable
         GitLab.GitLabEndpoints.MapGitLabEndpoints(app);
         GitLab.GitLabHookEndpoint.MapGitLabHook(app);
         Schedules.ScheduleEndpoints.MapScheduleEndpoints(app);
+        Hearth.Server.Services.ProjectEndpoints.MapProjectEndpoints(app);
         app.MapApiDocuments();
         Web.WebEndpoints.MapWebEndpoints(app);
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
@@ -190,8 +198,10 @@ public sealed class HearthServer : IAsyncDisposable
         var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
         var schedules = _app.Services.GetService<Store.Schedules.IScheduleStore>();
         var statuses = _app.Services.GetService<Store.Statuses.ICommitStatusStore>();
+        var services = _app.Services.GetService<Store.Services.IServiceStore>();
         await _app.DisposeAsync();
         if (statuses is IAsyncDisposable statusesDisposable) await statusesDisposable.DisposeAsync();
+        if (services is IAsyncDisposable servicesDisposable) await servicesDisposable.DisposeAsync();
         if (gitlab is IAsyncDisposable gitlabDisposable) await gitlabDisposable.DisposeAsync();
         if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
         if (schedules is IAsyncDisposable schedulesDisposable) await schedulesDisposable.DisposeAsync();

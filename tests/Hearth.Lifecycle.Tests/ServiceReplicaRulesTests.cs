@@ -9,15 +9,27 @@ public sealed class ServiceReplicaRulesTests
     private static readonly LifecycleRules Rules = new();
 
     [Fact]
-    public void A_replica_that_exits_is_restarted_after_a_back_off_that_doubles()
+    public void A_replica_that_exits_ends_its_task_and_run_for_the_services_reconciler_to_restart()
     {
-        TimeSpan? After(int attempt) => Rules.Decide(Of(RunKinds.Deployment, RunState.Running, null,
-                Task("web.1", TaskState.Running, TaskKind.ServiceReplica, attempt: attempt)),
-            new TaskReported("run1-web.1", new TaskResult(0), null, T0)).Tasks.Single().NotBefore - T0;
+        var plan = Rules.Decide(Of(RunKinds.Deployment, RunState.Running, null,
+                Task("web.1", TaskState.Running, TaskKind.ServiceReplica, attempt: 3)),
+            new TaskReported("run1-web.1", new TaskResult(2), null, T0));
 
-        Assert.Equal(TimeSpan.FromSeconds(1), After(1));
-        Assert.Equal(TimeSpan.FromSeconds(4), After(3));
-        Assert.Equal(TimeSpan.FromMinutes(1), After(12));
+        var task = Assert.Single(plan.Tasks);
+        Assert.Equal((TaskState.Failed, 2), (task.To, task.ExitCode));
+        Assert.Equal(RunState.Failed, plan.Run!.To);
+    }
+
+    [Fact]
+    public void A_lost_agents_replica_fails_instead_of_waiting_for_the_same_pinned_agent()
+    {
+        var plan = Rules.Decide(Of(RunKinds.Deployment, RunState.Running, null,
+                Task("web.1", TaskState.Running, TaskKind.ServiceReplica)),
+            new LeaseExpired("run1-web.1", T0));
+
+        var task = Assert.Single(plan.Tasks);
+        Assert.Equal(TaskState.Failed, task.To);
+        Assert.StartsWith("agent lost", task.Reason);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// The orphan reaper against the real thing: sandboxes started by the real drivers (an oci container with a network, a
 /// published port and a memory limit; a process-driver command in its cgroups) whose agent "died" (nobody disposes
 /// them) are orphans of every kind at once: processes, a container, an overlay mount, cgroups, a network namespace, a
-/// veth, an nftables element and its allocation, an image lease, scratch directories. Sandboxes of the same owner that
+/// veth, an nftables element and its allocation, a named network's bridge left empty, an image lease, scratch directories. Sandboxes of the same owner that
 /// are live, and sandboxes of another owner, are planted beside them the same way and must survive.
 /// </summary>
 [Collection(RegistryCollection.Name)]
@@ -37,6 +37,11 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
         {
             // Never disposed: their agent is gone.
             await oci.StartAsync(Container(orphanContainer, scratch, port), new CollectingOutput(), CancellationToken.None);
+            // A named network whose last sandbox (of the orphan's family) vanished without leaving it: its bridge stays, empty.
+            var orphanNetwork = "orphan_" + orphanContainer[^6..];
+            var joined = await oci.NamedNetworks.AttachAsync(orphanNetwork, orphanContainer + "-net", [], null, "eth0", false, CancellationToken.None);
+            await Tools.RunAsync("ip", "netns", "del", joined.NamespaceName);
+            var orphanBridge = oci.NamedNetworks.List().Single(n => n.Name == orphanNetwork).Bridge;
             await process.StartAsync(Sleeper(orphanProcess, scratch), new CollectingOutput(), CancellationToken.None);
             live.Add(await oci.StartAsync(Container(liveContainer, scratch, Tools.FreePort()), new CollectingOutput(), CancellationToken.None));
             live.Add(await process.StartAsync(Sleeper(liveProcess, scratch), new CollectingOutput(), CancellationToken.None));
@@ -52,7 +57,8 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
             var dry = await reaper.ReapAsync(dryRun: true, CancellationToken.None);
             Assert.Empty(dry.Errors);
             Assert.All(dry.Resources, r => Assert.Equal(ReapOutcome.Found, r.Outcome));
-            Assert.Equal(new[] { orphanContainer, orphanProcess }.Order(), dry.Resources.Select(r => r.Resource.SandboxId).Distinct().Order());
+            Assert.Equal(new[] { orphanContainer, orphanProcess }.Order(),
+                dry.Resources.Select(r => SandboxMarks.FamilyOf(r.Resource.SandboxId)).Distinct().Order());
             Assert.Equal(Enum.GetValues<ResourceKind>(), dry.Resources.Select(r => r.Resource.Kind).Distinct().Order());
             // Listed, not touched.
             Assert.All(orphanPids, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"process {pid} was killed by a dry run"));
@@ -81,6 +87,8 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
             Assert.DoesNotContain(await oci.Network.ListAsync(CancellationToken.None), a => a.SandboxId == orphanContainer);
             Assert.False(File.Exists(Path.Combine(store.RootDirectory, "leases", orphanContainer)));
             Assert.False(Directory.Exists($"/sys/class/net/{veth}"), $"veth {veth} is left");
+            Assert.False(Directory.Exists($"/sys/class/net/{orphanBridge}"), $"bridge {orphanBridge} is left");
+            Assert.DoesNotContain(oci.NamedNetworks.List(), n => n.Name == orphanNetwork);
 
             // The live and the foreign sandboxes still run, with everything they hold.
             foreach (var id in new[] { liveContainer, liveProcess, foreignProcess }) Assert.NotEmpty(MarkedPids(id));

@@ -44,6 +44,9 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         ["schedules.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
         ["schedules.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
         ["schedules.delete"] = [Roles.Admin, Roles.Operator],
+        // A project's replicas are deployment runs of its creator on the oci driver: deploying one is creating runs.
+        ["projects.deploy"] = [Roles.Admin, Roles.Operator, Roles.Developer],
+        ["projects.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
     };
 
     private TestServer _server = null!;
@@ -222,6 +225,13 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/schedules", Schedule(name), HearthJson.Options)).StatusCode);
             path = path.Replace("{name}", name);
         }
+        if (path.StartsWith("/api/v1/projects/{name}", StringComparison.Ordinal))
+        {
+            var name = $"matrix-{n}";
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"api/v1/projects/{name}", Project(name), HearthJson.Options)).StatusCode);
+            path = path.Replace("{name}", name).Replace("{service}", "web");
+        }
+        path = path.Replace("{project}", "matrix").Replace("{network}", "default");
         if (path.Contains("{name}"))
         {
             var name = $"matrix-{n}";
@@ -241,6 +251,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             ("POST", "users.create") => new CreateUserBody($"new{n}@example.com", "viewer"),
             ("POST", "secrets.create") => new SecretBody($"new-{n}", "new-value", null, null),
             ("POST", "schedules.create") => Schedule($"new-{n}"),
+            ("PUT", "projects.deploy") => Project(path.Split('/').Last()),
+            ("POST", "projects.deploy") => new Hearth.Core.Services.ScaleBody(2),
             ("PUT", _) => new SecretBody(null, "updated-value", null, null),
             ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
             ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x", ["slots"] = 1, ["wait_seconds"] = 0 },
@@ -250,6 +262,9 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
         return await (client ?? _server.Client(key)).SendAsync(request);
     }
+
+    private static Hearth.Core.Services.ProjectSpec Project(string name) =>
+        new() { Name = name, Services = [new Hearth.Core.Services.ServiceDefinition { Name = "web", Image = "busybox" }] };
 
     private static CreateScheduleBody Schedule(string name) =>
         new() { Name = name, Spec = "@daily", Run = new CreateRunBody { Command = ["true"], Driver = "bubblewrap" } };

@@ -10,7 +10,6 @@ public static class ListCommand
         var status = new Option<string?>("--status") { Description = "Only runs in these states, comma-separated (e.g. RUNNING,FAILED)" };
         var limit = new Option<int>("--limit", "-n") { Description = "At most this many runs, newest first (0 = all)", DefaultValueFactory = _ => 20 };
         var command = new Command("list", "List runs, newest first") { status, limit };
-        command.Aliases.Add("ps");
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(limit) < 0) throw new CliException($"--limit {result.GetValue(limit)}: must be 0 (all) or more", 2);

@@ -86,6 +86,11 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public ServiceReplicaSpec? Service { get; init; }
     /// <summary>A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).</summary>
     public CiJobFiles? CiFiles { get; init; }
+    /// <summary>
+    /// The contents of a replica's secret files (<see cref="ServiceFile.SecretName"/> set) by their target path,
+    /// decrypted for this answer only, never stored; their values are in <see cref="Mask"/> too.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SecretFiles { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The sandbox a task asks for.</summary>

@@ -16,18 +16,33 @@ public sealed class BridgeNetwork
     private readonly TimeProvider _time;
     private readonly Ipv4Subnet _subnet;
     private readonly NftRules _rules;
+    private readonly NftRules _sharedRules;
     private readonly AddressAllocator _allocator;
     private readonly string _lockPath;
+    private readonly NamedNetworks? _named;
+    private readonly string? _networkName;
     private bool _tableReady;
 
-    public BridgeNetwork(OciNetworkOptions options, TimeProvider time)
+    public BridgeNetwork(OciNetworkOptions options, TimeProvider time) : this(options, time, null)
     {
+    }
+
+    /// <param name="named">
+    /// The registry of named networks this bridge is one of: its own nftables table (masquerade for its subnet) is made
+    /// with it, and it is removed once its last sandbox leaves. Null for the shared default bridge, which stays.
+    /// </param>
+    internal BridgeNetwork(OciNetworkOptions options, TimeProvider time, NamedNetworks? named, string? networkName = null)
+    {
+        _named = named;
+        _networkName = networkName;
         if (options.BridgeName.Length is 0 or > 15 || options.BridgeName.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_')))
             throw new ArgumentException($"'{options.BridgeName}' is not a valid interface name");
         _options = options;
         _time = time;
         _subnet = Ipv4Subnet.Parse(options.Subnet);
         _rules = new NftRules(options, _subnet);
+        // The shared table (the port maps) is the default bridge's, whichever bridge makes it first.
+        _sharedRules = named is null ? _rules : new NftRules(named.Options, Ipv4Subnet.Parse(named.Options.Subnet));
         _allocator = new AddressAllocator(Path.Combine(options.StateDirectory, options.BridgeName + ".json"), _subnet);
         _lockPath = Path.Combine(options.StateDirectory, options.BridgeName + ".lock");
     }
@@ -48,12 +63,23 @@ public sealed class BridgeNetwork
     }
 
     /// <param name="lowPortsForEveryone">Sets the namespace's <c>net.ipv4.ip_unprivileged_port_start</c> to 0.</param>
-    public async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken, bool lowPortsForEveryone = false)
+    public Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
+        bool lowPortsForEveryone = false) =>
+        AttachAsync(sandboxId, ports, cancellationToken, lowPortsForEveryone, joinNamespace: null, interfaceName: "eth0");
+
+    /// <summary>
+    /// Puts the sandbox on this bridge: in a namespace of its own (made here, removed on detach), or, with
+    /// <paramref name="joinNamespace"/>, in one an earlier attach of the same sandbox made (its second network:
+    /// another interface, no default route, no published ports).
+    /// </summary>
+    internal async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
+        bool lowPortsForEveryone, string? joinNamespace, string interfaceName)
     {
         PublishedPorts.Validate(ports);
-        var namespaceName = "hearth-" + sandboxId;
+        var owns = joinNamespace is null;
+        var namespaceName = joinNamespace ?? SandboxMarksNamespace(sandboxId);
         // The namespace exists before the address is recorded: an allocation without one is stale (see AddressAllocator).
-        await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
+        if (owns) await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
         IPAddress? address = null;
         try
         {
@@ -61,21 +87,19 @@ public sealed class BridgeNetwork
             var veth = HostVethName(address);
             if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
             await IpBatchAsync(null, cancellationToken,
-                $"link add {veth} type veth peer name eth0 netns {namespaceName}",
+                $"link add {veth} type veth peer name {interfaceName} netns {namespaceName}",
                 $"link set {veth} master {_options.BridgeName} up");
-            await IpBatchAsync(namespaceName, cancellationToken,
-                $"addr add {address}/{_subnet.PrefixLength} dev eth0",
-                "link set eth0 up",
-                "link set lo up",
-                $"route add default via {_subnet.Gateway}");
-            if (lowPortsForEveryone)
+            var inside = new List<string> { $"addr add {address}/{_subnet.PrefixLength} dev {interfaceName}", $"link set {interfaceName} up" };
+            if (owns) inside.AddRange(["link set lo up", $"route add default via {_subnet.Gateway}"]);
+            await IpBatchAsync(namespaceName, cancellationToken, [.. inside]);
+            if (lowPortsForEveryone && owns)
                 await HostCommand.RunAsync("ip", ["netns", "exec", namespaceName, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=0"], cancellationToken);
-            return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports);
+            return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports) { OwnsNamespace = owns, NetworkName = _networkName };
         }
         catch
         {
             var failures = new List<string>();
-            await TeardownAsync(sandboxId, namespaceName, address, address is null ? [] : ports, failures, CancellationToken.None);
+            await TeardownAsync(sandboxId, owns ? namespaceName : null, address, address is null ? [] : ports, failures, CancellationToken.None);
             throw;
         }
     }
@@ -115,11 +139,24 @@ public sealed class BridgeNetwork
 
     /// <summary>The name servers a sandbox gets: the configured ones, else the host's minus loopback ones.</summary>
     public IReadOnlyList<string> NameServers() => ContainerEtcFiles.NameServers(_options);
+    private static string SandboxMarksNamespace(string sandboxId) => Hearth.Sandbox.Reaping.SandboxMarks.NamespacePrefix + sandboxId;
 
     internal async Task DetachAsync(ContainerNetwork network, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
-        await TeardownAsync(network.SandboxId, network.NamespaceName, network.Address, network.Ports, failures, cancellationToken);
+        await TeardownAsync(network.SandboxId, network.OwnsNamespace ? network.NamespaceName : null, network.Address, network.Ports, failures,
+            cancellationToken);
+        if (_named is not null)
+        {
+            try
+            {
+                await _named.RemoveIfUnusedAsync(_networkName!, cancellationToken);
+            }
+            catch (NetworkSetupException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
         if (failures.Count > 0)
             throw new NetworkSetupException($"network cleanup of {network.SandboxId} failed: {string.Join("; ", failures)}");
     }
@@ -142,17 +179,45 @@ public sealed class BridgeNetwork
     /// <summary>Withdraws an allocation's published ports and frees its address (for the orphan reaper); idempotent.</summary>
     internal async Task ReleaseAsync(Allocation allocation, CancellationToken cancellationToken)
     {
-        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
-        if (!_allocator.Read().Any(a => a.Address == allocation.Address && a.SandboxId == allocation.SandboxId)) return;
-        var failures = new List<string>();
-        // One at a time: an element already gone fails alone.
-        foreach (var port in allocation.Ports)
+        await using (await StateLock.AcquireAsync(_lockPath, _time, cancellationToken))
         {
-            var (exitCode, error) = await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
-            if (exitCode != 0 && !error.Contains("No such file", StringComparison.Ordinal)) failures.Add(error);
+            if (!_allocator.Read().Any(a => a.Address == allocation.Address && a.SandboxId == allocation.SandboxId)) return;
+            var failures = new List<string>();
+            // One at a time: an element already gone fails alone.
+            foreach (var port in allocation.Ports)
+            {
+                var (exitCode, error) = await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
+                if (exitCode != 0 && !error.Contains("No such file", StringComparison.Ordinal)) failures.Add(error);
+            }
+            if (failures.Count > 0)
+                throw new NetworkSetupException($"cannot withdraw the ports of {allocation.SandboxId}: {string.Join("; ", failures)}");
+            _allocator.Release(allocation.Address, allocation.SandboxId);
         }
-        if (failures.Count > 0) throw new NetworkSetupException($"cannot withdraw the ports of {allocation.SandboxId}: {string.Join("; ", failures)}");
-        _allocator.Release(allocation.Address, allocation.SandboxId);
+        // Outside the bridge's lock: the registry's is taken first.
+        if (_named is not null) await _named.RemoveIfUnusedAsync(_networkName!, cancellationToken);
+    }
+
+    /// <summary>
+    /// A named bridge with no sandbox left on it (none whose namespace exists): its stale allocations' ports withdrawn,
+    /// their veths, the bridge, its nftables table and its allocation record removed. Returns whether it is gone.
+    /// </summary>
+    internal async Task<bool> RemoveIfUnusedAsync(CancellationToken cancellationToken)
+    {
+        await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
+        var allocations = _allocator.Read();
+        if (allocations.Any(a => File.Exists(NamespacePath(a.Namespace)))) return false;
+        foreach (var stale in allocations)
+        {
+            await WithdrawAsync(stale.Ports, cancellationToken);
+            var veth = HostVethName(IPAddress.Parse(stale.Address));
+            if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
+        }
+        if (LinkExists(_options.BridgeName)) await HostCommand.RunAsync("ip", ["link", "del", _options.BridgeName], cancellationToken);
+        var (exists, _) = await HostCommand.TryRunAsync("nft", ["list", "table", _rules.BridgeTable], cancellationToken);
+        if (exists == 0) await HostCommand.RunAsync("nft", ["delete", "table", _rules.BridgeTable], cancellationToken);
+        File.Delete(Path.Combine(_options.StateDirectory, _options.BridgeName + ".json"));
+        _tableReady = false;
+        return true;
     }
 
     private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
@@ -182,7 +247,8 @@ public sealed class BridgeNetwork
         return address;
     }
 
-    private async Task TeardownAsync(string sandboxId, string namespaceName, IPAddress? address, IReadOnlyList<PortMapping> ports,
+    /// <param name="namespaceName">The namespace to delete (the one this attach made); null: another attach's, kept.</param>
+    private async Task TeardownAsync(string sandboxId, string? namespaceName, IPAddress? address, IReadOnlyList<PortMapping> ports,
         List<string> failures, CancellationToken cancellationToken)
     {
         if (address is not null)
@@ -196,7 +262,7 @@ public sealed class BridgeNetwork
                 _allocator.Release(address.ToString(), sandboxId);
             }
         }
-        if (File.Exists(NamespacePath(namespaceName)))
+        if (namespaceName is not null && File.Exists(NamespacePath(namespaceName)))
             await Record(failures, HostCommand.TryRunAsync("ip", ["netns", "del", namespaceName], cancellationToken));
     }
 
@@ -225,10 +291,11 @@ public sealed class BridgeNetwork
         var bridge = _options.BridgeName;
         if (!LinkExists(bridge))
         {
-            await IpBatchAsync(null, cancellationToken,
-                $"link add {bridge} type bridge",
-                $"addr add {_subnet.Gateway}/{_subnet.PrefixLength} dev {bridge}",
-                $"link set {bridge} up");
+            // A named network's bridge carries its name as its alias: what made it, for whoever lists links.
+            var commands = new List<string> { $"link add {bridge} type bridge" };
+            if (_networkName is not null) commands.Add($"link set {bridge} alias hearth-network:{_networkName}");
+            commands.AddRange([$"addr add {_subnet.Gateway}/{_subnet.PrefixLength} dev {bridge}", $"link set {bridge} up"]);
+            await IpBatchAsync(null, cancellationToken, [.. commands]);
             _tableReady = false;
         }
         if (_tableReady) return;
@@ -236,7 +303,12 @@ public sealed class BridgeNetwork
         // Lets packets DNAT'd from 127.0.0.1 be routed out of the bridge (they are then masqueraded).
         await File.WriteAllTextAsync($"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "1", cancellationToken);
         var (exists, _) = await HostCommand.TryRunAsync("nft", ["list", "table", "ip", _options.NftTable], cancellationToken);
-        if (exists != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateTable());
+        if (exists != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _sharedRules.CreateTable());
+        if (_named is not null)
+        {
+            var (own, _) = await HostCommand.TryRunAsync("nft", ["list", "table", _rules.BridgeTable], cancellationToken);
+            if (own != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateBridgeTable());
+        }
         _tableReady = true;
     }
 

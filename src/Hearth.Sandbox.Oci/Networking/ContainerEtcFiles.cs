@@ -6,14 +6,16 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// <summary>Writes the /etc/hosts and /etc/resolv.conf a networked container gets (bind-mounted read-only).</summary>
 internal static class ContainerEtcFiles
 {
-    public static (string Hosts, string ResolvConf) Write(string directory, ContainerNetwork network, string hostname, OciNetworkOptions options)
+    /// <param name="dnsServers">Name servers instead of the options' (an agent's embedded DNS); null: the options'.</param>
+    public static (string Hosts, string ResolvConf) Write(string directory, ContainerNetwork network, string hostname, OciNetworkOptions options,
+        IReadOnlyList<string>? dnsServers = null)
     {
         Directory.CreateDirectory(directory);
         var hosts = Path.Combine(directory, "hosts");
         File.WriteAllText(hosts,
             $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{network.Address}\t{hostname}\n{network.Gateway}\thost.hearth.internal\n");
         var resolvConf = Path.Combine(directory, "resolv.conf");
-        File.WriteAllText(resolvConf, ResolvConf(options));
+        File.WriteAllText(resolvConf, dnsServers is null ? ResolvConf(options) : string.Concat(dnsServers.Select(s => $"nameserver {s}\n")));
         return (hosts, resolvConf);
     }
 

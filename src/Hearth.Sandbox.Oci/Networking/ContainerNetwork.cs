@@ -40,6 +40,12 @@ public sealed class ContainerNetwork : IAsyncDisposable
 
     public IReadOnlyList<PortMapping> Ports { get; }
 
+    /// <summary>Whether detaching deletes the namespace: false for a sandbox's second and later named networks.</summary>
+    public bool OwnsNamespace { get; init; } = true;
+
+    /// <summary>The named network this is a place on; null on the default bridge.</summary>
+    public string? NetworkName { get; init; }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;

@@ -47,6 +47,24 @@ internal sealed class NftRules(OciNetworkOptions options, Ipv4Subnet subnet)
             """;
     }
 
+    /// <summary>A named network's own table: the masquerade for its subnet (its ports live in the shared table's maps).</summary>
+    public string BridgeTable => $"ip {options.NftTable}_{options.BridgeName}";
+
+    public string CreateBridgeTable()
+    {
+        var bridge = Quoted(options.BridgeName);
+        var masquerade = options.Masquerade ? $"    ip saddr {subnet} oifname != {bridge} masquerade\n" : "";
+        return $$"""
+            table {{BridgeTable}} {
+              chain postrouting {
+                type nat hook postrouting priority srcnat; policy accept;
+            {{masquerade}}    oifname {{bridge}} ip saddr 127.0.0.0/8 masquerade
+              }
+            }
+
+            """;
+    }
+
     /// <summary>`create` fails when the key exists, which is how a port already published is detected.</summary>
     public string Publish(PortMapping port, string containerAddress) =>
         $"create element {Table} {MapName(port)} {{ {Key(port)} : {containerAddress} . {port.ContainerPort.ToString(CultureInfo.InvariantCulture)} }}\n";

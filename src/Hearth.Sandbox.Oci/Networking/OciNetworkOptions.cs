@@ -27,6 +27,17 @@ public sealed record OciNetworkOptions
     /// </summary>
     public IReadOnlyList<string>? DnsServers { get; init; }
 
+    /// <summary>
+    /// The range named networks (compose networks) take their subnets from, one <see cref="NamedPrefixLength"/> block
+    /// each. Agents on one host, or on hosts whose bridges are routed to each other, need disjoint ranges.
+    /// </summary>
+    public string NamedSubnets { get; init; } = "10.89.0.0/16";
+
+    public int NamedPrefixLength { get; init; } = 24;
+
+    /// <summary>Named networks' bridges are this prefix and the subnet's index in <see cref="NamedSubnets"/> (hex).</summary>
+    public string NamedBridgePrefix { get; init; } = "hsv";
+
     /// <summary>The host's resolver configuration, read when <see cref="DnsServers"/> is null.</summary>
     public string HostResolvConf { get; init; } = "/etc/resolv.conf";
 }

@@ -24,6 +24,7 @@ public sealed partial class OciDriver : ISandboxDriver
     private readonly RuntimeCommand _memoryLimitedRuntime;
     private readonly RuntimeSpecBuilder _specs;
     private readonly BridgeNetwork _network;
+    private readonly NamedNetworks _named;
     private readonly SandboxLauncher _launcher = new(new LauncherOptions());
     private readonly OciLeftovers _leftovers;
 
@@ -39,11 +40,15 @@ public sealed partial class OciDriver : ISandboxDriver
             : _runtime;
         _specs = new RuntimeSpecBuilder(options, _cgroups);
         _network = new BridgeNetwork(options.Network, time);
+        _named = new NamedNetworks(options.Network, time);
         _leftovers = new OciLeftovers([.. HostOrphanSources.Create(time), .. OciOrphanSources.Create(options, images.RootDirectory, time)]);
     }
 
     /// <summary>The bridge networked sandboxes join.</summary>
     public BridgeNetwork Network => _network;
+
+    /// <summary>The named networks (compose networks) sandboxes join through <see cref="SandboxSpec.Networks"/>.</summary>
+    public NamedNetworks NamedNetworks => _named;
 
     public string Name => "oci";
 
@@ -160,7 +165,9 @@ public sealed partial class OciDriver : ISandboxDriver
         if (!ContainerIdPattern().IsMatch(spec.SandboxId))
             throw new SandboxStartException($"sandbox id '{spec.SandboxId}' is not a valid container id");
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the oci driver needs an image");
-        if (spec.Ports.Count > 0 && !spec.Network) throw new SandboxStartException("published ports need a network (SandboxSpec.Network)");
+        if (spec.Ports.Count > 0 && !spec.Network && spec.Networks.Count == 0)
+            throw new SandboxStartException("published ports need a network (SandboxSpec.Network or Networks)");
+        SandboxContents.Validate(spec);
         var runtime = RuntimeFor(spec);
         var keep = KeepsStoppedContainers(runtime, spec);
         if (IsCrun(runtime) && _options.FixHybridCgroupsForCrun) await HybridCgroupFix.ApplyAsync(cancellationToken);
@@ -196,14 +203,19 @@ public sealed partial class OciDriver : ISandboxDriver
             var mounts = _options.UserNamespace is not { } ids ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId, ids);
             var rootfs = resources.Rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
-            if (spec.Network)
+            if (spec.Networks.Count > 0) await AttachNamedNetworksAsync(spec, resources, cancellationToken);
+            else if (spec.Network) resources.Networks.Add(await AttachNetworkAsync(spec, cancellationToken));
+            if (resources.Networks.Count > 0)
             {
-                var network = resources.Network = await AttachNetworkAsync(spec, cancellationToken);
+                var network = resources.Networks[0];
                 var (hosts, resolvConf) = ContainerEtcFiles.Write(Path.Combine(rootfs.Directory, "etc"), network,
-                    RuntimeSpecBuilder.Hostname(spec.SandboxId), _options.Network);
+                    RuntimeSpecBuilder.HostnameOf(spec), _options.Network, spec.GatewayDns && network.NetworkName is not null ? [network.Gateway.ToString()] : null);
                 var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
             }
+            if (spec.NetworksReady is { } ready && resources.Networks.Any(n => n.NetworkName is not null))
+                await ready([.. resources.Networks.Select(n => new SandboxAddress(n.NetworkName!, n.Address.ToString(), n.Gateway.ToString()))], cancellationToken);
+            var contents = SandboxContents.Write(spec, Path.Combine(rootfs.Directory, "files"), _options.UserNamespace);
             string? oomParent = null;
             if (WatchesOom(runtime, spec))
             {
@@ -216,7 +228,8 @@ public sealed partial class OciDriver : ISandboxDriver
                 WorkspaceOwner.Give(shared, plan, _options.UserNamespace);
                 workspace = rootfs.BindWorkspace(shared);
             }
-            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch, workspace);
+            var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch, workspace,
+                contents);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
@@ -232,7 +245,11 @@ public sealed partial class OciDriver : ISandboxDriver
                 // A monitor gone already has no start time to read; it is never recovered (its exit is known at once).
                 var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
                 var state = new OciHandle(spec.SandboxId, runtime.Runtime, runtime.StateRoot, cgroupsPath, keep, oomParent, identity, startedAt,
-                    files.Directory, scratch, Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot));
+                    files.Directory, scratch, Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot))
+                {
+                    Addresses = [.. resources.Networks.Where(n => n.NetworkName is not null)
+                        .Select(n => new SandboxAddress(n.NetworkName!, n.Address.ToString(), n.Gateway.ToString()))],
+                };
                 return sandbox = new OciSandbox(monitor, state, runtime, _cgroups, resources, files, output, OutputCursor.Start, _launcher.Options, _time);
             }, cancellationToken);
             await WaitUntilCreatedAsync(runtime, pidFile, sandbox!, cancellationToken);
@@ -266,6 +283,29 @@ public sealed partial class OciDriver : ISandboxDriver
             // The bridge's namespace belongs to the host's user namespace, in which the container's root holds no
             // capability, CAP_NET_BIND_SERVICE included: ports below 1024 are opened to every user instead (as docker does).
             return await _network.AttachAsync(spec.SandboxId, spec.Ports, cancellationToken, lowPortsForEveryone: _options.UserNamespace is not null);
+        }
+        catch (NetworkSetupException e)
+        {
+            throw new SandboxStartException($"cannot set up the network: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Joins the sandbox's named networks in order: the first makes its namespace (eth0, the default route, the published
+    /// ports), the others add eth1, eth2… Each is added to <paramref name="resources"/> at once, so a failure part-way
+    /// releases the ones made.
+    /// </summary>
+    private async Task AttachNamedNetworksAsync(SandboxSpec spec, OciResources resources, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = 0; i < spec.Networks.Count; i++)
+            {
+                var first = i == 0;
+                resources.Networks.Add(await _named.AttachAsync(spec.Networks[i].Name, spec.SandboxId, first ? spec.Ports : [],
+                    first ? null : resources.Networks[0].NamespaceName, $"eth{i}", lowPortsForEveryone: _options.UserNamespace is not null,
+                    cancellationToken));
+            }
         }
         catch (NetworkSetupException e)
         {

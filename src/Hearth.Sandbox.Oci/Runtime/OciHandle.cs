@@ -21,6 +21,9 @@ internal sealed record OciHandle(
     string Scratch,
     string ScratchRoot)
 {
+    /// <summary>The sandbox's address on each named network it joined.</summary>
+    public IReadOnlyList<SandboxAddress> Addresses { get; init; } = [];
+
     public const int Version = 2;
     public const string Driver = "oci";
 
@@ -41,6 +44,7 @@ internal sealed record OciHandle(
             ["scratch_root"] = ScratchRoot,
         };
         if (OomParent is not null) state["oom_parent"] = OomParent;
+        if (Addresses.Count > 0) state["addresses"] = string.Join('\n', Addresses.Select(a => $"{a.Network}\t{a.Address}\t{a.Gateway}"));
         return new SandboxHandle(Driver, ContainerId, Version, state);
     }
 
@@ -63,11 +67,22 @@ internal sealed record OciHandle(
                 DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)),
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
-                handle.Require("scratch_root"));
+                handle.Require("scratch_root"))
+            {
+                Addresses = ParseAddresses(handle.Optional("addresses")),
+            };
         }
         catch (FormatException e)
         {
             throw new SandboxRecoveryException($"the oci handle of {handle.SandboxId} is malformed: {e.Message}", e);
         }
+    }
+
+    private static IReadOnlyList<SandboxAddress> ParseAddresses(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return [];
+        return text.Split('\n').Select(line => line.Split('\t') is [var network, var address, var gateway]
+            ? new SandboxAddress(network, address, gateway)
+            : throw new FormatException($"'{line}' is not NETWORK\\tADDRESS\\tGATEWAY")).ToList();
     }
 }

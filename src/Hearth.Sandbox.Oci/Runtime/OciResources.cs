@@ -15,7 +15,8 @@ internal sealed class OciResources(string scratch)
 
     public ImageLease? Lease { get; set; }
 
-    public ContainerNetwork? Network { get; set; }
+    /// <summary>The default bridge's place, or the named networks' in order (the first owns the namespace).</summary>
+    public List<ContainerNetwork> Networks { get; } = [];
 
     public OomWatch? OomWatch { get; set; }
 
@@ -31,7 +32,8 @@ internal sealed class OciResources(string scratch)
         try
         {
             // After the container is gone, so nothing holds the namespace.
-            if (Network is not null) await Network.DisposeAsync();
+            // The first owns the namespace: it goes last.
+            for (var i = Networks.Count - 1; i >= 0; i--) await Networks[i].DisposeAsync();
             if (Leftovers is not null) await Leftovers();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NetworkSetupException or AggregateException)

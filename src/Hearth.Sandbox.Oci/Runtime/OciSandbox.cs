@@ -51,6 +51,8 @@ internal sealed class OciSandbox : ISandbox
 
     public SandboxHandle Handle { get; }
 
+    public IReadOnlyList<SandboxAddress> Addresses => _state.Addresses;
+
     /// <summary>The monitor's pid.</summary>
     public int Pid => _monitor.Pid;
 

@@ -32,8 +32,9 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
     /// <param name="workspace">When set, the host directory bound read-write at <see cref="OciDriverOptions.WorkspacePath"/>,
     /// which is then the process's working directory.</param>
+    /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard ones.</param>
     public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null,
-        OomWatch? oomWatch = null, string? workspace = null)
+        OomWatch? oomWatch = null, string? workspace = null, IReadOnlyList<JsonNode>? contents = null)
     {
         var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
@@ -74,8 +75,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                 ["noNewPrivileges"] = true,
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
-            ["hostname"] = Hostname(containerId),
-            ["mounts"] = Mounts(network, workspace is null ? null : (workspace, options.WorkspacePath)),
+            ["hostname"] = spec.Hostname ?? Hostname(containerId),
+            ["mounts"] = Mounts(network, workspace is null ? null : (workspace, options.WorkspacePath), contents ?? []),
             ["linux"] = linux,
             // Ownership marks: what the orphan reaper reads back from the runtime's state.
             ["annotations"] = new JsonObject
@@ -89,6 +90,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     public string CgroupPath(string containerId) => $"{options.CgroupParent.TrimEnd('/')}/{containerId}";
 
     public static string Hostname(string containerId) => containerId.Length > 63 ? containerId[..63] : containerId;
+
+    public static string HostnameOf(SandboxSpec spec) => spec.Hostname ?? Hostname(spec.SandboxId);
 
     private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids)
     {
@@ -128,7 +131,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray IdMappings(IdMapping ids) =>
         new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
 
-    private static JsonArray Mounts(NetworkPlan? network, (string Source, string Destination)? workspace)
+    private static JsonArray Mounts(NetworkPlan? network, (string Source, string Destination)? workspace,
+        IReadOnlyList<JsonNode> contents)
     {
         var sys = network?.Sysfs is { } sysfs
             ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
@@ -149,6 +153,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             mounts.Add(Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
         }
         if (workspace is { } bound) mounts.Add(Mount(bound.Destination, "bind", bound.Source, "rbind", "rw", "nosuid", "nodev"));
+        foreach (var mount in contents) mounts.Add(mount.DeepClone());
         return mounts;
     }
 

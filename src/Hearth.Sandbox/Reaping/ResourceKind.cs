@@ -17,6 +17,8 @@ public enum ResourceKind
     Veth,
     /// <summary>A sandbox's published ports in the bridge's nftables maps, with its address allocation.</summary>
     NftRule,
+    /// <summary>A named network's bridge (and its nftables table) with no sandbox left on it, marked by the last one.</summary>
+    Bridge,
     /// <summary>A sandbox's lease on an image in the image store.</summary>
     ImageLease,
     /// <summary>A sandbox's scratch or mount directory.</summary>

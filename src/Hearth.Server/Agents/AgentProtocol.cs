@@ -1,6 +1,7 @@
 using Hearth.Server.Telemetry;
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
+using Hearth.Core.Services;
 using Hearth.Server.Agents.Assignments;
 using Hearth.Server.Api;
 using Hearth.Server.Background;
@@ -16,7 +17,8 @@ namespace Hearth.Server.Agents;
 /// agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored record itself.
 /// </summary>
 public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimeProvider time, Signals signals,
-    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline)
+    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline,
+    Store.Services.IServiceStore services)
 {
     /// <summary>The most slots one agent may have, and so ask to fill in one exchange.</summary>
     public const int MaxCapacity = 1024;
@@ -26,8 +28,10 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         if (string.IsNullOrWhiteSpace(request.Name)) return ProtocolResult<RegisterAgentView>.Invalid("name: required");
         if (request.Capacity is < 1 or > MaxCapacity)
             return ProtocolResult<RegisterAgentView>.Invalid($"capacity: must be between 1 and {MaxCapacity}");
+        // The server names each agent in its labels, so a service replica's task can be pinned to the agent placed on.
+        var labels = new Dictionary<string, string>(request.Labels ?? [], StringComparer.Ordinal) { [AgentLabels.Name] = request.Name };
         var record = await store.RegisterAgentAsync(
-            new AgentRegistration(request.Name, request.Labels ?? [], request.Capacity, request.Version ?? "unknown",
+            new AgentRegistration(request.Name, labels, request.Capacity, request.Version ?? "unknown",
                 request.Drivers ?? []),
             time.GetUtcNow(), ct);
         return ProtocolResult<RegisterAgentView>.Ok(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds,
@@ -71,6 +75,9 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var startedAt = AgentClock.StartedAt(request.StartedAt, time.GetUtcNow(), options.LeaseTtl);
         var result = await store.MarkRunningAsync(taskId, request.Epoch, startedAt, ct);
         if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
+        // A service replica's addresses on its project's networks: the agents' DNS answers with them.
+        if (result.Status == WriteStatus.Accepted && request.Addresses is { Count: > 0 } addresses)
+            await services.RecordAddressesAsync(taskId, addresses, time.GetUtcNow(), ct);
         return Written(result.Status, EmptyView.Instance, "running");
     }
 

@@ -48,6 +48,8 @@ public static class Policy
         new("POST", "/api/v1/agent/tasks/{id}/heartbeat", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/tasks/{id}/logs", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/tasks/{id}/complete", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/tasks/{id}/health", Audience.Agent, "agent.report"),
+        new("GET", "/api/v1/agent/networks/{project}/{network}/names", Audience.Agent, "agent.report"),
 
         new("POST", "/api/v1/runs", Audience.User, "runs.create"),
         new("GET", "/api/v1/runs", Audience.User, "runs.read"),
@@ -104,6 +106,14 @@ public static class Policy
         new("POST", "/runs/{id}/kill", Audience.User, "runs.kill", Owned.Run),
         new("GET", "/agents", Audience.User, "agents.read"),
         new("GET", "/locks", Audience.User, "locks.read"),
+        // A project's replicas run as its creator's deployment runs, on the oci driver the caller's role must be allowed.
+        new("PUT", "/api/v1/projects/{name}", Audience.User, "projects.deploy"),
+        new("GET", "/api/v1/projects", Audience.User, "projects.read"),
+        new("GET", "/api/v1/projects/{name}", Audience.User, "projects.read"),
+        new("DELETE", "/api/v1/projects/{name}", Audience.User, "projects.deploy"),
+        new("POST", "/api/v1/projects/{name}/services/{service}/scale", Audience.User, "projects.deploy"),
+        new("POST", "/api/v1/projects/{name}/services/{service}/restart", Audience.User, "projects.deploy"),
+        new("GET", "/api/v1/projects/{name}/events", Audience.User, "projects.read"),
 
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
@@ -121,14 +131,14 @@ public static class Policy
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
             "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
-            "schedules.create", "schedules.read", "schedules.delete",
+            "schedules.create", "schedules.read", "schedules.delete", "projects.deploy", "projects.read",
         },
         [Roles.Developer] = new HashSet<string>
         {
             "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
-            "repos.trigger", "schedules.create", "schedules.read",
+            "repos.trigger", "schedules.create", "schedules.read", "projects.deploy", "projects.read",
         },
-        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read" },
+        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read", "projects.read" },
     };
 
     public static bool IsGranted(string role, string permission) =>

@@ -25,6 +25,8 @@ public sealed class NetworkFixture : IAsyncLifetime
             NftTable = "hearth_test_" + _tag,
             StateDirectory = Path.Combine(_work, "state"),
             DnsServers = ["192.0.2.53"],
+            NamedSubnets = $"10.{random.Next(150, 200)}.{random.Next(0, 16) * 16}.0/20",
+            NamedBridgePrefix = "hn" + _tag,
         };
         UpstreamSubnetPrefix = $"192.168.{random.Next(100, 250)}";
     }
@@ -78,6 +80,10 @@ public sealed class NetworkFixture : IAsyncLifetime
         foreach (var leftover in Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", "hearth-" + IdPrefix + _tag + "*") : [])
             await TryAsync("ip", "netns", "del", Path.GetFileName(leftover));
         await TryAsync("ip", "link", "del", Options.BridgeName);
+        foreach (var bridge in Directory.GetDirectories("/sys/class/net", Options.NamedBridgePrefix + "*"))
+            await TryAsync("ip", "link", "del", Path.GetFileName(bridge));
+        foreach (var line in (await Tools.RunAsync("nft", "list", "tables")).Split('\n'))
+            if (line.StartsWith($"table ip {Options.NftTable}_", StringComparison.Ordinal)) await TryAsync("nft", "delete", "table", "ip", line[9..].Trim());
         await TryAsync("nft", "delete", "table", "ip", Options.NftTable);
         Directory.Delete(_work, recursive: true);
     }

@@ -23,6 +23,7 @@ public static class AssignmentMapper
             Mask = draft.SecretValues,
             TraceParent = spec.TraceParent,
             CiFiles = draft.CiFiles,
+            Service = spec.Service,
         };
     }
 

@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Hearth.Core;
+using Hearth.Core.Runs;
+using Hearth.Core.Services;
+using Hearth.Server.Creation;
+using Hearth.Server.Placement;
+using Hearth.Store;
+using Hearth.Store.Services;
+
+namespace Hearth.Server.Services;
+
+/// <summary>
+/// Applies the reconciler's plan for one project: reads the snapshot (project, replica records, their tasks, the
+/// fleet), asks <see cref="ServiceReconciler"/> what to do, and does it through the one creation path
+/// (<see cref="RunService"/>: a deployment run of one <c>ServiceReplica</c> task per start, under an idempotency key of
+/// the project's incarnation, service, replica and generation, so two servers applying the same plan make one run)
+/// and its stop. Each change of a replica's state is recorded as an event.
+/// </summary>
+public sealed class ServiceDeployer(IServiceStore services, IRunStore store, RunService runs, AgentFleet fleet, TimeProvider time,
+    ILogger<ServiceDeployer> logger)
+{
+    public const string StoppedBy = "hearth services";
+
+    // Why each replica waits, as the last plan said (per server: shown by ps on the leader that planned it).
+    private readonly ConcurrentDictionary<(string Project, string Service, int Replica), string> _waiting = new();
+
+    public string? Waiting(string project, string service, int replica) => _waiting.GetValueOrDefault((project, service, replica));
+
+    /// <summary>One pass over every project.</summary>
+    public async Task ReconcileAllAsync(CancellationToken ct)
+    {
+        foreach (var project in await services.ListProjectsAsync(ct))
+        {
+            try
+            {
+                await ReconcileAsync(project.Name, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "project {Project}: reconcile failed; retrying", project.Name);
+            }
+        }
+    }
+
+    public async Task<ServicePlan?> ReconcileAsync(string name, CancellationToken ct)
+    {
+        if (await services.GetProjectAsync(name, ct) is not { } project) return null;
+        var now = time.GetUtcNow();
+        var records = await services.ListReplicasAsync(name, ct);
+        var tasks = new Dictionary<(string, int), RunTask?>();
+        foreach (var record in records) tasks[(record.Service, record.Replica)] = record.TaskId is { } id ? await store.GetTaskAsync(id, ct) : null;
+
+        var current = new Dictionary<(string, int), ReplicaRecord>();
+        foreach (var record in records) current[(record.Service, record.Replica)] = await AnnounceAsync(project, record, tasks[(record.Service, record.Replica)], now, ct);
+
+        var statuses = current.Values.Select(r => ReplicaTasks.Status(r, tasks[(r.Service, r.Replica)])).ToList();
+        var plan = ServiceReconciler.Plan(new ServiceSnapshot(project.Spec, project.Removing, statuses, await fleet.SnapshotAsync(ct), now));
+
+        foreach (var key in _waiting.Keys.Where(k => k.Project == name).ToList()) _waiting.TryRemove(key, out _);
+        foreach (var action in plan.Actions)
+        {
+            var record = current.GetValueOrDefault((action.Service, action.Replica)) ?? new ReplicaRecord(name, action.Service, action.Replica);
+            switch (action)
+            {
+                case StartReplica start:
+                    await StartAsync(project, start, record, now, ct);
+                    break;
+                case StopReplica stop:
+                    await StopAsync(project, stop, record, now, ct);
+                    break;
+                case ForgetReplica forget:
+                    await services.DeleteReplicaAsync(name, forget.Service, forget.Replica, ct);
+                    await services.BumpNamesAsync(name, ct);
+                    await EventAsync(name, forget, ReplicaEventKind.Removed, forget.Reason, now, ct);
+                    break;
+                case WaitReplica wait:
+                    _waiting[(name, wait.Service, wait.Replica)] = wait.Reason;
+                    break;
+            }
+        }
+        if (plan.ProjectGone)
+        {
+            await services.DeleteProjectAsync(name, ct);
+            logger.LogInformation("project {Project}: down", name);
+        }
+        return plan;
+    }
+
+    /// <summary>Records a change of the replica's phase once, as an event; clears the stop flag of an ended task.</summary>
+    private async Task<ReplicaRecord> AnnounceAsync(ProjectRecord project, ReplicaRecord record, RunTask? task, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var phase = ReplicaTasks.Phase(record, task);
+        if (phase == record.LastPhase) return record;
+        var updated = record with
+        {
+            LastPhase = phase,
+            Stopping = record.Stopping && phase is ReplicaPhase.Pending or ReplicaPhase.Running,
+            Addresses = phase is ReplicaPhase.Pending or ReplicaPhase.Running ? record.Addresses : null,
+            UpdatedAt = now,
+        };
+        await services.SaveReplicaAsync(updated, ct);
+        var (kind, message) = phase switch
+        {
+            ReplicaPhase.Running => (ReplicaEventKind.Started, $"started on {record.Agent}"),
+            ReplicaPhase.Exited => (ReplicaEventKind.Exited, task?.ExitCode is { } code ? $"exited with code {code}" : $"ended: {task?.Reason}"),
+            ReplicaPhase.Lost => (ReplicaEventKind.Exited, $"lost: {task?.Reason}"),
+            ReplicaPhase.Stopped => (ReplicaEventKind.Exited, "stopped"),
+            _ => ((ReplicaEventKind?)null, ""),
+        } is ({ } k, var m) ? (k, m) : (ReplicaEventKind.Waiting, "");
+        if (phase is not (ReplicaPhase.Pending or ReplicaPhase.Absent))
+            await EventAsync(project.Name, record.Service, record.Replica, kind, message, now, ct);
+        if (phase is not (ReplicaPhase.Pending or ReplicaPhase.Running)) await services.BumpNamesAsync(project.Name, ct);
+        return updated;
+    }
+
+    private async Task StartAsync(ProjectRecord project, StartReplica start, ReplicaRecord record, DateTimeOffset now, CancellationToken ct)
+    {
+        var definition = project.Spec.Services.Single(s => s.Name == start.Service);
+        var spec = ReplicaTasks.Spec(project.Name, definition, start.Replica, start.Agent, start.DefinitionHash);
+        // The key names this start of this replica in this incarnation of the project: a second server (or a retry after
+        // a crash between creating the run and saving the record) finds the run made before instead of making another.
+        var key = $"services/{project.Name}/{project.CreatedAt.ToUnixTimeMilliseconds()}/{start.Service}/{start.Replica}/{start.Generation}";
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HearthJson.Serialize(spec))));
+        var draft = new RunDraft(RunKinds.Deployment, spec, project.CreatedBy,
+            id => [new NewTask(TaskIds.ForCommand(id), start.Name, spec, 1) { Kind = TaskKind.ServiceReplica }])
+        {
+            Key = new IdempotencyKey(key, hash),
+        };
+        RunCreation created;
+        try
+        {
+            created = await runs.CreateAsync(draft, ct);
+        }
+        catch (IdempotencyKeyReusedException e)
+        {
+            // Another server placed this generation elsewhere first: its run is the replica's; the next pass reads it.
+            logger.LogWarning("project {Project}: {Replica} generation {Generation} was started by another server ({Run})",
+                project.Name, start.Name, start.Generation, e.RunId);
+            return;
+        }
+        var task = created.Run.Tasks.Single();
+        await services.SaveReplicaAsync(record with
+        {
+            Generation = start.Generation,
+            RunId = created.Run.Id,
+            TaskId = task.Id,
+            Agent = start.Agent,
+            DefinitionHash = start.DefinitionHash,
+            Restarts = record.Restarts + (start.Restart ? 1 : 0),
+            Stopping = false,
+            RestartRequested = false,
+            Health = definition.HealthCheck is null ? ReplicaHealth.None : ReplicaHealth.Starting,
+            FailingStreak = 0,
+            HealthOutput = null,
+            Addresses = null,
+            LastPhase = ReplicaPhase.Pending,
+            UpdatedAt = now,
+        }, ct);
+        var kind = start.Moved ? ReplicaEventKind.Moved : ReplicaEventKind.Created;
+        await EventAsync(project.Name, start, kind, $"{start.Reason}; placed on {start.Agent} (run {created.Run.Id})", now, ct);
+    }
+
+    private async Task StopAsync(ProjectRecord project, StopReplica stop, ReplicaRecord record, DateTimeOffset now, CancellationToken ct)
+    {
+        await services.SaveReplicaAsync(record with
+        {
+            Stopping = true,
+            RestartRequested = stop.ThenRestart,
+            Restarts = record.Restarts + (stop.CountsAsRestart ? 1 : 0),
+            UpdatedAt = now,
+        }, ct);
+        if (record.RunId is { } runId) await runs.StopAsync(runId, StopReason.Killed, ct, StoppedBy);
+        await services.BumpNamesAsync(project.Name, ct);
+        await EventAsync(project.Name, stop, ReplicaEventKind.Stopping, stop.Reason, now, ct);
+    }
+
+    private Task EventAsync(string project, ServiceAction action, ReplicaEventKind kind, string message, DateTimeOffset now,
+        CancellationToken ct) => EventAsync(project, action.Service, action.Replica, kind, message, now, ct);
+
+    private async Task EventAsync(string project, string service, int replica, ReplicaEventKind kind, string message, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        await services.AppendEventAsync(new NewServiceEvent(project, service, replica, kind, message, now), ct);
+        logger.LogInformation("project {Project}: {Service}-{Replica} {Kind}: {Message}", project, service, replica, kind, message);
+    }
+}

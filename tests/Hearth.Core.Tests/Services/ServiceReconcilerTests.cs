@@ -1,0 +1,283 @@
+using Hearth.Core.Placement;
+using Hearth.Core.Services;
+
+namespace Hearth.Core.Tests.Services;
+
+/// <summary>The services' pure reconciler: one snapshot in, one plan out, on a fixed clock.</summary>
+public sealed class ServiceReconcilerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+    private static readonly HealthCheckSpec Check = new(["/bin/sh", "-c", "true"], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 3,
+        TimeSpan.Zero, TimeSpan.Zero);
+
+    private static AgentSnapshot Agent(string name, string labels = "", int capacity = 8, int running = 0,
+        AgentStatus status = AgentStatus.Online)
+    {
+        var all = Labels.LabelMatch.Parse(labels);
+        all["driver.oci"] = "true";
+        return new AgentSnapshot(name + "-id", name, status, all, AgentSnapshot.DriversFromLabels(all), capacity, running, Now);
+    }
+
+    private static ServiceDefinition Service(string name, int replicas = 1, RestartMode restart = RestartMode.No, int? max = null,
+        HealthCheckSpec? check = null, params ServiceDependencySpec[] dependsOn) => new()
+    {
+        Name = name,
+        Image = "busybox",
+        Replicas = replicas,
+        Restart = new ServiceRestart(restart, max),
+        HealthCheck = check,
+        DependsOn = dependsOn,
+    };
+
+    private static ReplicaStatus Replica(ServiceDefinition service, int index, ReplicaPhase phase, string agent = "a",
+        ReplicaHealth health = ReplicaHealth.None, int? exit = null, int restarts = 0, DateTimeOffset? started = null,
+        DateTimeOffset? ended = null, string? hash = null) => new()
+    {
+        Service = service.Name,
+        Replica = index,
+        Generation = 1 + restarts,
+        DefinitionHash = hash ?? DefinitionHash.Of(service),
+        Phase = phase,
+        Health = health,
+        Agent = agent,
+        ExitCode = exit,
+        Restarts = restarts,
+        StartedAt = started ?? Now.AddMinutes(-10),
+        EndedAt = ended,
+    };
+
+    private static ServicePlan Plan(IReadOnlyList<ServiceDefinition> services, IReadOnlyList<ReplicaStatus> replicas,
+        IReadOnlyList<AgentSnapshot>? agents = null, bool removing = false, DateTimeOffset? now = null) =>
+        ServiceReconciler.Plan(new ServiceSnapshot(new ProjectSpec { Name = "shop", Services = services }, removing, replicas,
+            agents ?? [Agent("a"), Agent("b")], now ?? Now));
+
+    private static readonly ServiceDefinition Db = Service("db", check: Check, restart: RestartMode.Always);
+
+    private static readonly ServiceDefinition Api = Service("api", dependsOn: new ServiceDependencySpec("db", DependencyKind.ServiceHealthy, Restart: true));
+
+    private static readonly ServiceDefinition Web = Service("web", dependsOn: new ServiceDependencySpec("api", DependencyKind.ServiceStarted));
+
+    [Fact]
+    public void A_new_project_starts_only_what_depends_on_nothing()
+    {
+        var plan = Plan([Db, Api, Web], []);
+
+        var start = Assert.Single(plan.Of<StartReplica>());
+        Assert.Equal(("db", 1, 1, false), (start.Service, start.Replica, start.Generation, start.Restart));
+        Assert.Equal(DefinitionHash.Of(Db), start.DefinitionHash);
+        Assert.Equal(["waiting: db is not healthy", "waiting: api is not started"],
+            plan.Of<WaitReplica>().OrderBy(w => w.Service).Select(w => w.Reason));
+    }
+
+    [Fact]
+    public void A_dependant_waits_for_healthy_not_for_running()
+    {
+        var running = Plan([Db, Api, Web], [Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Starting)]);
+        Assert.Empty(running.Of<StartReplica>());
+
+        var healthy = Plan([Db, Api, Web], [Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Healthy)]);
+        Assert.Equal(["api"], healthy.Of<StartReplica>().Select(s => s.Service));
+
+        var apiUp = Plan([Db, Api, Web], [Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Healthy), Replica(Api, 1, ReplicaPhase.Running)]);
+        Assert.Equal(["web"], apiUp.Of<StartReplica>().Select(s => s.Service));
+    }
+
+    [Fact]
+    public void Completed_successfully_waits_for_exit_zero_and_a_missing_optional_dependency_is_ignored()
+    {
+        var migrate = Service("migrate");
+        var app = Service("app", dependsOn: [new ServiceDependencySpec("migrate", DependencyKind.ServiceCompletedSuccessfully),
+            new ServiceDependencySpec("cache", DependencyKind.ServiceStarted, Required: false)]);
+
+        Assert.DoesNotContain(Plan([migrate, app], [Replica(migrate, 1, ReplicaPhase.Exited, exit: 1)]).Of<StartReplica>(), s => s.Service == "app");
+        Assert.Equal(["app"], Plan([migrate, app], [Replica(migrate, 1, ReplicaPhase.Exited, exit: 0)]).Of<StartReplica>().Select(s => s.Service));
+
+        var required = Service("app", dependsOn: new ServiceDependencySpec("cache", DependencyKind.ServiceStarted));
+        Assert.Equal("waiting: cache is not in the project", Assert.Single(Plan([required], []).Of<WaitReplica>()).Reason);
+    }
+
+    [Fact]
+    public void Replicas_spread_over_agents_and_respect_constraints_and_capacity()
+    {
+        var api = Service("api", replicas: 3);
+        var spread = Plan([api], [], [Agent("a"), Agent("b")]);
+        Assert.Equal(["a", "b", "a"], spread.Of<StartReplica>().OrderBy(s => s.Replica).Select(s => s.Agent));
+
+        var pinned = api with { Constraints = [new LabelConstraint("zone", "eu")] };
+        Assert.All(Plan([pinned], [], [Agent("a", "zone=eu"), Agent("b", "zone=us")]).Of<StartReplica>(), s => Assert.Equal("a", s.Agent));
+
+        var notEu = api with { Replicas = 1, Constraints = [new LabelConstraint("zone", "eu", Equal: false)] };
+        Assert.Equal("b", Assert.Single(Plan([notEu], [], [Agent("a", "zone=eu"), Agent("b", "zone=us")]).Of<StartReplica>()).Agent);
+
+        var full = Plan([api with { Replicas = 2 }], [], [Agent("a", capacity: 1), Agent("b", capacity: 2, running: 2)]);
+        Assert.Equal("a", Assert.Single(full.Of<StartReplica>()).Agent);
+        Assert.Equal("no agent can take it: every agent that fits is at capacity", Assert.Single(full.Of<WaitReplica>()).Reason);
+
+        var big = api with { Replicas = 1, MemoryBytes = 2L << 30 };
+        Assert.Equal("b", Assert.Single(Plan([big], [], [Agent("a", "memory_bytes=1073741824"), Agent("b", "memory_bytes=8589934592")])
+            .Of<StartReplica>()).Agent);
+
+        var perAgent = api with { MaxPerAgent = 1 };
+        var capped = Plan([perAgent], [], [Agent("a"), Agent("b")]);
+        Assert.Equal(2, capped.Of<StartReplica>().Count());
+        Assert.Contains("max_per_agent", Assert.Single(capped.Of<WaitReplica>()).Reason);
+    }
+
+    [Fact]
+    public void No_online_agent_with_the_oci_driver_is_said_in_words()
+    {
+        var draining = Plan([Db], [], [Agent("a", status: AgentStatus.Draining)]);
+        Assert.Equal("no agent can take it: no agent is online", Assert.Single(draining.Of<WaitReplica>()).Reason);
+    }
+
+    [Theory]
+    [InlineData(RestartMode.No, null, 1, 0, false)]
+    [InlineData(RestartMode.Always, null, 0, 0, true)]
+    [InlineData(RestartMode.Always, null, 0, 500, true)]
+    [InlineData(RestartMode.UnlessStopped, null, 0, 3, true)]
+    [InlineData(RestartMode.OnFailure, null, 0, 0, false)]
+    [InlineData(RestartMode.OnFailure, null, 2, 7, true)]
+    [InlineData(RestartMode.OnFailure, 3, 2, 2, true)]
+    [InlineData(RestartMode.OnFailure, 3, 2, 3, false)]
+    public void An_exited_replica_follows_its_restart_policy(RestartMode mode, int? max, int exit, int restarts, bool restarted)
+    {
+        var service = Service("job", restart: mode, max: max);
+        var plan = Plan([service], [Replica(service, 1, ReplicaPhase.Exited, exit: exit, restarts: restarts, ended: Now.AddHours(-1))]);
+
+        var start = plan.Of<StartReplica>().SingleOrDefault();
+        Assert.Equal(restarted, start is not null);
+        if (start is not null) Assert.Equal((true, 2 + restarts), (start.Restart, start.Generation));
+    }
+
+    [Fact]
+    public void Restarts_back_off_doubling_up_to_a_minute()
+    {
+        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(0, 8).Select(r => (int)ServiceReconciler.Backoff(r).TotalSeconds));
+
+        var service = Service("api", restart: RestartMode.Always);
+        var exited = Replica(service, 1, ReplicaPhase.Exited, exit: 1, restarts: 3, ended: Now);
+        var early = Plan([service], [exited], now: Now.AddSeconds(7));
+        Assert.Empty(early.Of<StartReplica>());
+        Assert.Equal(Now.AddSeconds(8), early.WakeAt);
+
+        var due = Plan([service], [exited], now: Now.AddSeconds(8));
+        Assert.Single(due.Of<StartReplica>());
+        Assert.Null(due.WakeAt);
+    }
+
+    [Fact]
+    public void An_unhealthy_replica_is_stopped_to_be_restarted_and_started_once_stopped()
+    {
+        var unhealthy = Plan([Db], [Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Unhealthy)]);
+        var stop = Assert.Single(unhealthy.Of<StopReplica>());
+        Assert.Equal((true, true), (stop.ThenRestart, stop.CountsAsRestart));
+
+        var stopping = Plan([Db], [Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Unhealthy) with { Stopping = true }]);
+        Assert.Empty(stopping.Actions);
+
+        var stopped = Plan([Db], [Replica(Db, 1, ReplicaPhase.Stopped, restarts: 1) with { RestartRequested = true }]);
+        Assert.Equal((3, false), (Assert.Single(stopped.Of<StartReplica>()).Generation, stopped.Of<StartReplica>().Single().Restart));
+    }
+
+    [Fact]
+    public void A_dependant_with_restart_true_restarts_when_its_dependency_restarted_after_it()
+    {
+        var db = Replica(Db, 1, ReplicaPhase.Running, health: ReplicaHealth.Healthy, started: Now.AddSeconds(-5));
+        var api = Replica(Api, 1, ReplicaPhase.Running, started: Now.AddMinutes(-5));
+        var web = Replica(Web, 1, ReplicaPhase.Running, started: Now.AddMinutes(-5));
+
+        var plan = Plan([Db, Api, Web], [db, api, web]);
+
+        var stop = Assert.Single(plan.Of<StopReplica>());
+        Assert.Equal(("api", "db restarted; restarting with it"), (stop.Service, stop.Reason));
+    }
+
+    [Fact]
+    public void A_lost_agents_replica_moves_and_a_pending_one_on_an_offline_agent_is_stopped_to_move()
+    {
+        var api = Service("api", replicas: 2);
+        var plan = Plan([api], [Replica(api, 1, ReplicaPhase.Lost, agent: "a"), Replica(api, 2, ReplicaPhase.Pending, agent: "a")],
+            [Agent("a", status: AgentStatus.Offline), Agent("b")]);
+
+        var start = Assert.Single(plan.Of<StartReplica>());
+        Assert.Equal((1, "b", true), (start.Replica, start.Agent, start.Moved));
+        var stop = Assert.Single(plan.Of<StopReplica>());
+        Assert.Equal((2, true), (stop.Replica, stop.ThenRestart));
+    }
+
+    [Fact]
+    public void An_agent_that_registered_again_counts_by_its_latest_registration()
+    {
+        var old = Agent("a", status: AgentStatus.Offline) with { Id = "old", LastSeenAt = Now.AddHours(-1) };
+        var plan = Plan([Db], [], [old, Agent("a")]);
+
+        Assert.Equal("a", Assert.Single(plan.Of<StartReplica>()).Agent);
+    }
+
+    [Fact]
+    public void Scaling_down_stops_the_highest_replicas_and_forgets_them_once_ended()
+    {
+        var api = Service("api", replicas: 1);
+        var plan = Plan([api], [Replica(api, 1, ReplicaPhase.Running), Replica(api, 2, ReplicaPhase.Running), Replica(api, 3, ReplicaPhase.Stopped)]);
+
+        var stop = Assert.Single(plan.Of<StopReplica>());
+        Assert.Equal((2, false, "scaled to 1"), (stop.Replica, stop.ThenRestart, stop.Reason));
+        Assert.Equal(3, Assert.Single(plan.Of<ForgetReplica>()).Replica);
+    }
+
+    [Fact]
+    public void A_changed_definition_rolls_one_replica_at_a_time_and_halts_on_a_failed_one()
+    {
+        var v1 = Service("api", replicas: 3, check: Check);
+        var v2 = v1 with { Image = "busybox:2" };
+        var old = DefinitionHash.Of(v1);
+        Assert.NotEqual(old, DefinitionHash.Of(v2));
+        Assert.Equal(DefinitionHash.Of(v1), DefinitionHash.Of(v1 with { Replicas = 9 }));
+
+        List<ReplicaStatus> replicas = [.. Enumerable.Range(1, 3).Select(i => Replica(v1, i, ReplicaPhase.Running, health: ReplicaHealth.Healthy, hash: old))];
+        var first = Assert.Single(Plan([v2], replicas).Of<StopReplica>());
+        Assert.Equal((1, "rolling to the new definition", false), (first.Replica, first.Reason, first.CountsAsRestart));
+
+        // Replica 1 runs the new definition but is not healthy yet: nothing else rolls.
+        replicas[0] = Replica(v2, 1, ReplicaPhase.Running, health: ReplicaHealth.Starting);
+        Assert.Empty(Plan([v2], replicas).Of<StopReplica>());
+
+        replicas[0] = replicas[0] with { Health = ReplicaHealth.Healthy };
+        Assert.Equal(2, Assert.Single(Plan([v2], replicas).Of<StopReplica>()).Replica);
+
+        // The new replica fails its health check: it is restarted, and the old ones keep serving.
+        replicas[0] = replicas[0] with { Health = ReplicaHealth.Unhealthy };
+        var halted = Plan([v2], replicas);
+        Assert.Equal(1, Assert.Single(halted.Of<StopReplica>()).Replica);
+        Assert.Equal([2, 3], halted.Of<WaitReplica>().Select(w => w.Replica));
+        Assert.All(halted.Of<WaitReplica>(), w => Assert.StartsWith("roll halted", w.Reason));
+    }
+
+    [Fact]
+    public void Down_stops_every_live_replica_then_forgets_them_then_the_project_is_gone()
+    {
+        var stopping = Plan([Db, Api], [Replica(Db, 1, ReplicaPhase.Running), Replica(Api, 1, ReplicaPhase.Exited, exit: 0)], removing: true);
+        Assert.Equal(["db"], stopping.Of<StopReplica>().Select(s => s.Service));
+        Assert.Equal(["api"], stopping.Of<ForgetReplica>().Select(s => s.Service));
+        Assert.False(stopping.ProjectGone);
+
+        Assert.True(Plan([Db, Api], [], removing: true).ProjectGone);
+    }
+
+    [Fact]
+    public void The_same_snapshot_gives_the_same_plan()
+    {
+        var api = Service("api", replicas: 5);
+        Assert.Equal(Plan([Db, api], []).Actions, Plan([Db, api], []).Actions);
+    }
+
+    [Fact]
+    public void Compose_restart_values_parse_and_others_are_refused()
+    {
+        Assert.True(ServiceRestart.TryParse("on-failure:5", out var r) && r == new ServiceRestart(RestartMode.OnFailure, 5));
+        Assert.True(ServiceRestart.TryParse("unless-stopped", out r) && r.Mode == RestartMode.UnlessStopped);
+        Assert.True(ServiceRestart.TryParse(null, out r) && r.Mode == RestartMode.No);
+        Assert.False(ServiceRestart.TryParse("sometimes", out _));
+        Assert.False(ServiceRestart.TryParse("on-failure:x", out _));
+    }
+}
