@@ -72,7 +72,10 @@ public sealed class ProjectApiTests
 
         var api = await LeaseAsync(agent, registered.AgentId);
         Assert.Equal("api", api.Service!.Service);
-        var events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/shop/events", HearthJson.Options))!.Events;
+        // The run is created (and leased) before its event is written: wait for the event.
+        IReadOnlyList<ServiceEventView> events = [];
+        await Until(async () => (events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/shop/events",
+            HearthJson.Options))!.Events).Count == 4, "four events");
         // "started" is seen by the reconciler's next pass, so it may come after "healthy", reported at once; api's creation
         // comes after both.
         var said = events.Select(e => $"{e.Service}-{e.Replica} {e.Kind.ToString().ToLowerInvariant()}").ToList();
