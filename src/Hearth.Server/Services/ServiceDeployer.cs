@@ -102,16 +102,19 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
             UpdatedAt = now,
         };
         await services.SaveReplicaAsync(updated, ct);
-        var (kind, message) = phase switch
+        var message = phase switch
         {
-            ReplicaPhase.Running => (ReplicaEventKind.Started, $"started on {record.Agent}"),
-            ReplicaPhase.Exited => (ReplicaEventKind.Exited, task?.ExitCode is { } code ? $"exited with code {code}" : $"ended: {task?.Reason}"),
-            ReplicaPhase.Lost => (ReplicaEventKind.Exited, $"lost: {task?.Reason}"),
-            ReplicaPhase.Stopped => (ReplicaEventKind.Exited, "stopped"),
-            _ => ((ReplicaEventKind?)null, ""),
-        } is ({ } k, var m) ? (k, m) : (ReplicaEventKind.Waiting, "");
-        if (phase is not (ReplicaPhase.Pending or ReplicaPhase.Absent))
+            ReplicaPhase.Running => $"started on {record.Agent}",
+            ReplicaPhase.Exited => task?.ExitCode is { } code ? $"exited with code {code}" : $"ended: {task?.Reason}",
+            ReplicaPhase.Lost => $"lost: {task?.Reason}",
+            ReplicaPhase.Stopped => "stopped",
+            _ => null,
+        };
+        if (message is not null)
+        {
+            var kind = phase == ReplicaPhase.Running ? ReplicaEventKind.Started : ReplicaEventKind.Exited;
             await EventAsync(project.Name, record.Service, record.Replica, kind, message, now, ct);
+        }
         if (phase is not (ReplicaPhase.Pending or ReplicaPhase.Running)) await services.BumpNamesAsync(project.Name, ct);
         return updated;
     }

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Json;
+using Hearth.Core;
+using Hearth.Core.Api;
+using Hearth.Core.Runs;
+using Hearth.Core.Services;
+
+namespace Hearth.Server.Tests;
+
+/// <summary>
+/// A project through the server over real HTTP, with the test playing the agent through the protocol: the reconciler
+/// creates the db replica's task pinned to the agent, the agent's health and address reports reach ps and the names,
+/// api starts only once db is healthy, and down stops both and removes the project.
+/// </summary>
+public sealed class ProjectApiTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private static ProjectSpec Shop() => new()
+    {
+        Name = "shop",
+        Networks = ["default"],
+        Services =
+        [
+            new ServiceDefinition
+            {
+                Name = "db", Image = "busybox", Networks = [new ServiceNetworkAttachment("default", ["database"])],
+                HealthCheck = new HealthCheckSpec(["/bin/sh", "-c", "true"], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 3,
+                    TimeSpan.Zero, TimeSpan.FromSeconds(1)),
+            },
+            new ServiceDefinition
+            {
+                Name = "api", Image = "busybox", Restart = new ServiceRestart(RestartMode.Always),
+                DependsOn = [new ServiceDependencySpec("db", DependencyKind.ServiceHealthy)],
+            },
+        ],
+    };
+
+    [Fact]
+    public async Task A_project_starts_in_order_takes_health_and_addresses_and_goes_down()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("api/v1/projects/other", Shop(), HearthJson.Options)).StatusCode);
+        var put = await admin.PutAsJsonAsync("api/v1/projects/shop", Shop(), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var db = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal((TaskKind.ServiceReplica, "db", 1), (db.Kind, db.Service!.Service, db.Service.Replica));
+        Assert.Equal(["/bin/sh", "-c", "true"], db.Service.HealthCheck!.Test);
+        var view = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/shop", HearthJson.Options))!;
+        Assert.Equal("a1", view.Replicas.Single(r => r.Name == "db-1").Agent);
+        Assert.Equal("waiting: db is not healthy", view.Replicas.Single(r => r.Name == "api-1").Waiting);
+
+        var running = new RunningBody(db.Epoch, DateTimeOffset.UtcNow) { Addresses = new Dictionary<string, string> { ["default"] = "10.89.0.2" } };
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{db.TaskId}/running", running, HearthJson.Options)).StatusCode);
+        var names = (await agent.GetFromJsonAsync<NetworkNamesView>("api/v1/agent/networks/shop/default/names", HearthJson.Options))!;
+        Assert.Equal(["database", "db", "db-1"], names.Records.Select(r => r.Name));
+        Assert.All(names.Records, r => Assert.Equal("10.89.0.2", r.Address));
+
+        var stale = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{db.TaskId}/health",
+            new ReplicaHealthBody(db.Epoch + 1, ReplicaHealth.Healthy, 0, null), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        var healthy = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{db.TaskId}/health",
+            new ReplicaHealthBody(db.Epoch, ReplicaHealth.Healthy, 0, "ok"), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+
+        var api = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal("api", api.Service!.Service);
+        // The run is created (and leased) before its event is written: wait for the event.
+        IReadOnlyList<ServiceEventView> events = [];
+        await Until(async () => (events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/shop/events",
+            HearthJson.Options))!.Events).Count == 4, "four events");
+        // "started" is seen by the reconciler's next pass, so it may come after "healthy", reported at once; api's creation
+        // comes after both.
+        var said = events.Select(e => $"{e.Service}-{e.Replica} {e.Kind.ToString().ToLowerInvariant()}").ToList();
+        Assert.Equal(4, said.Count);
+        Assert.Equal(("db-1 created", "api-1 created"), (said[0], said[^1]));
+        Assert.Equal(["db-1 healthy", "db-1 started"], said[1..^1].Order(StringComparer.Ordinal));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.DeleteAsync("api/v1/projects/shop")).StatusCode);
+        // The stops reach the agent with its next heartbeat; here it reports both ended once they were asked.
+        await Until(async () => (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/shop/events", HearthJson.Options))!
+            .Events.Count(e => e.Kind == ReplicaEventKind.Stopping) == 2, "both replicas asked to stop");
+        foreach (var task in new[] { db, api })
+            await agent.PostAsJsonAsync($"api/v1/agent/tasks/{task.TaskId}/complete", new CompleteBody(task.Epoch, 137, false, null), HearthJson.Options);
+        await Until(async () => (await admin.GetAsync("api/v1/projects/shop")).StatusCode == HttpStatusCode.NotFound, "project gone");
+        var runs = (await admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options))!.Runs;
+        Assert.Equal([RunState.Stopped, RunState.Stopped], runs.Where(r => r.Kind == RunKinds.Deployment).Select(r => r.Status));
+    }
+
+    private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
+    {
+        var until = DateTimeOffset.UtcNow + Deadline;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(agentId, 1, 5), HearthJson.Options);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            if ((await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments is [var one]) return one;
+        }
+        throw new Xunit.Sdk.XunitException($"no assignment within {Deadline.TotalSeconds} s");
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var until = DateTimeOffset.UtcNow + Deadline;
+        while (DateTimeOffset.UtcNow < until)
+        {
+            if (await condition()) return;
+            await Task.Delay(200);
+        }
+        throw new Xunit.Sdk.XunitException($"not reached within {Deadline.TotalSeconds} s: {what}");
+    }
+}
