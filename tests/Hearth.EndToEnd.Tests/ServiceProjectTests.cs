@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hearth.Sandbox.Oci.Tests.Support;
+
+namespace Hearth.EndToEnd.Tests;
+
+/// <summary>
+/// A compose project through `hearth up` end to end: a real server and agent, the oci driver, a busybox image pushed
+/// to a loopback registry. db has a health check, api waits for db healthy, web for api started. One project is
+/// brought up once for the class; the tests run in order on it (up, ps and events, scale, down).
+/// </summary>
+public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : IClassFixture<ServiceProjectTests.Project>
+{
+    public sealed class Project : IAsyncLifetime
+    {
+        public LocalRegistry Registry { get; private set; } = null!;
+        public HearthCluster Cluster { get; private set; } = null!;
+        public string Work { get; private set; } = null!;
+        public string ComposeFile => Path.Combine(Work, "compose.yaml");
+
+        public async Task InitializeAsync()
+        {
+            Registry = await LocalRegistry.StartAsync();
+            Work = Tools.TempDirectory("hearth-e2e-services");
+            using (var pusher = new ImagePusher(Registry.BaseUri))
+                await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
+            var image = $"{Registry.Host}/e2e/busybox:1";
+            await File.WriteAllTextAsync(ComposeFile, $$"""
+                name: e2e-shop
+                services:
+                  db:
+                    image: {{image}}
+                    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+                    healthcheck:
+                      test: ["CMD-SHELL", "test -f /tmp/ready"]
+                      interval: 1s
+                      start_interval: 1s
+                      retries: 3
+                  api:
+                    image: {{image}}
+                    command: ["sleep", "3600"]
+                    depends_on:
+                      db: { condition: service_healthy }
+                  web:
+                    image: {{image}}
+                    command: ["sleep", "3600"]
+                    depends_on: [api]
+                """);
+            Cluster = await HearthCluster.StartAsync();
+            await Cluster.StartAgentAsync(capacity: 8);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Cluster.DisposeAsync();
+            await Registry.DisposeAsync();
+            Directory.Delete(Work, recursive: true);
+        }
+    }
+
+    private Task<CliProcess.Result> Cli(params string[] args) => project.Cluster.CliAsync(args);
+
+    [Fact]
+    public async Task Up_starts_in_dependency_order_ps_shows_it_scale_adds_a_replica_and_down_leaves_nothing()
+    {
+        var up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", project.ComposeFile);
+        Assert.True(up.ExitCode == 0, up.Stderr);
+        Assert.Contains("3/3 replica(s) ready", up.Stderr);
+
+        var ps = JsonNode.Parse((await Cli("ps", "-p", "e2e-shop", "-o", "json")).Stdout)!;
+        var replicas = ps["replicas"]!.AsArray();
+        Assert.Equal(["api-1", "db-1", "web-1"], replicas.Select(r => (string)r!["name"]!));
+        Assert.All(replicas, r => Assert.Equal("running", (string)r!["state"]!));
+        Assert.Equal("healthy", (string)replicas.Single(r => (string)r!["name"]! == "db-1")!["health"]!);
+
+        // Order: api was created only once db was healthy, web only once api had started.
+        var events = JsonNode.Parse((await Cli("events", "-p", "e2e-shop", "-o", "json")).Stdout)!["events"]!.AsArray();
+        long Seq(string service, string kind) => (long)events.First(e => (string)e!["service"]! == service && (string)e["kind"]! == kind)!["seq"]!;
+        Assert.True(Seq("api", "created") > Seq("db", "healthy"));
+        Assert.True(Seq("web", "created") > Seq("api", "started"));
+
+        var scale = await Cli("scale", "-p", "e2e-shop", "api=2");
+        Assert.True(scale.ExitCode == 0, scale.Stderr);
+        await Until(async () => JsonNode.Parse((await Cli("ps", "-p", "e2e-shop", "-o", "json")).Stdout)!["replicas"]!.AsArray()
+            .Any(r => (string)r!["name"]! == "api-2" && (string)r["state"]! == "running"), "api-2 running");
+
+        var down = await Cli("down", "-p", "e2e-shop");
+        Assert.True(down.ExitCode == 0, down.Stderr);
+        var gone = await Cli("ps", "-p", "e2e-shop");
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains("no project named 'e2e-shop'", gone.Stderr);
+        // Every replica's run ended: nothing of the project runs on the agent.
+        var runs = JsonNode.Parse((await Cli("list", "-n", "0", "-o", "json")).Stdout)!["runs"]!.AsArray();
+        var deployments = runs.Where(r => (string)r!["kind"]! == "deployment").ToList();
+        Assert.Equal(4, deployments.Count);
+        Assert.All(deployments, r => Assert.Equal("STOPPED", (string)r!["status"]!));
+    }
+
+    [Fact]
+    public async Task Usage_errors_exit_2_naming_what_is_wrong()
+    {
+        var scale = await Cli("scale", "-p", "e2e-shop", "api");
+        Assert.Equal(2, scale.ExitCode);
+        Assert.Contains("expected SERVICE=N", scale.Stderr);
+
+        var missing = await Cli("up", "-f", Path.Combine(project.Work, "nope.yaml"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("nope.yaml", missing.Stderr);
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(40);
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(300);
+        }
+        Assert.Fail($"not reached within 40 s: {what}");
+    }
+}
