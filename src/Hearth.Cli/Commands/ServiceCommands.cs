@@ -16,6 +16,8 @@ namespace Hearth.Cli.Commands;
 public static class ServiceCommands
 {
     private static readonly Option<string[]> Files = new("--file", "-f") { Description = "Compose file, repeatable (default compose.yaml)" };
+    // `hearth events -f` follows, as `hearth logs -f` does: there the compose file has its long name only.
+    private static readonly Option<string[]> FilesLongOnly = new("--file") { Description = "Compose file, repeatable (default compose.yaml)" };
     private static readonly Option<string?> ProjectName = new("--project-name", "-p") { Description = "Project name (default: the compose file's)" };
 
     public static IEnumerable<Command> Create() => [Up(), Ps(), Down(), Restart(), Scale(), Events(), Inspect()];
@@ -169,7 +171,7 @@ public static class ServiceCommands
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing events as they happen (Ctrl-C to stop)" };
         var command = new Command("events", "Print a project's replica events (created, started, healthy, unhealthy, exited, moved…)")
         {
-            Files, ProjectName, follow,
+            FilesLongOnly, ProjectName, follow,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -328,17 +330,20 @@ public static class ServiceCommands
     private static string NameOf(ParseResult result)
     {
         if (result.GetValue(ProjectName) is { Length: > 0 } name) return name;
-        if (result.GetValue(Files) is not { Length: > 0 } && !DefaultFileExists())
+        if (GivenFiles(result) is not { Length: > 0 } && !DefaultFileExists())
             throw new CliException("no project: give -p NAME or -f compose.yaml (none found here)", 2);
         return LoadProject(result, []).Name;
     }
+
+    private static string[]? GivenFiles(ParseResult result) =>
+        result.GetValue(Files) is { Length: > 0 } files ? files : result.GetValue(FilesLongOnly);
 
     private static bool DefaultFileExists() =>
         new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.Any(File.Exists);
 
     private static Compose.Model.ComposeProject LoadProject(ParseResult result, IReadOnlyList<string> profiles)
     {
-        var given = result.GetValue(Files) is { Length: > 0 } f ? f
+        var given = GivenFiles(result) is { Length: > 0 } f ? f
             : [new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.FirstOrDefault(File.Exists)
                 ?? throw new CliException("no compose file given and none found (compose.yaml, docker-compose.yml); use -f FILE", 2)];
         var load = ComposeLoader.Load(new ComposeLoadOptions
