@@ -6,23 +6,26 @@ namespace Hearth.Sandbox.MicroVm.Vsock;
 /// Listens where Firecracker forwards the guest's connections to one port (<c>uds_path_PORT</c>) and appends all it
 /// receives to one of the sandbox's files (stdout, stderr, status): the vsock counterpart of QEMU's virtio-serial
 /// chardev <c>file</c>. The guest may reconnect (after an agent restart, when the relay listens again): each
-/// connection appends where the file ends.
+/// connection appends where the file ends. All connections write through one stream, one chunk at a time: two streams
+/// opened in append mode each keep their own offset, so a reconnected guest could overwrite what the old connection
+/// had not yet written.
 /// </summary>
 internal sealed class VsockStreamRelay : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly string _listenerPath;
-    private readonly string _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly List<Task> _connections = [];
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly FileStream _file;
     private long _received;
 
-    private VsockStreamRelay(Socket listener, string listenerPath, string target)
+    private VsockStreamRelay(Socket listener, string listenerPath, FileStream file)
     {
         _listener = listener;
         _listenerPath = listenerPath;
-        _target = target;
+        _file = file;
         _accepting = AcceptAsync();
     }
 
@@ -42,6 +45,7 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
     {
         var path = VsockPorts.HostListener(udsPath, port);
         File.Delete(path);
+        var file = new FileStream(target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -51,9 +55,10 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
         catch
         {
             listener.Dispose();
+            file.Dispose();
             throw;
         }
-        return new VsockStreamRelay(listener, path, target);
+        return new VsockStreamRelay(listener, path, file);
     }
 
     private async Task AcceptAsync()
@@ -78,13 +83,20 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
         var buffer = new byte[16 * 1024];
         try
         {
-            await using var file = new FileStream(_target, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             while (true)
             {
                 var read = await connection.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
                 if (read == 0) return;
-                await file.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
-                await file.FlushAsync(_stop.Token);
+                await _writing.WaitAsync(_stop.Token);
+                try
+                {
+                    await _file.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                    await _file.FlushAsync(_stop.Token);
+                }
+                finally
+                {
+                    _writing.Release();
+                }
                 Interlocked.Add(ref _received, read);
             }
         }
@@ -105,7 +117,9 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
         Task[] connections;
         lock (_connections) connections = [.. _connections];
         await Task.WhenAll(connections);
+        await _file.DisposeAsync();
         File.Delete(_listenerPath);
         _stop.Dispose();
+        _writing.Dispose();
     }
 }
