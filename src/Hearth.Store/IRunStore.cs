@@ -30,8 +30,9 @@ public interface IRunStore
 
     /// <summary>
     /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all), in
-    /// order: a repeat of an earlier one in the batch is a repeat. Each goes in its own savepoint: one that fails is rolled
-    /// back alone and its slot is null (record it again on its own to learn why); the others still commit.
+    /// order: a repeat of an earlier one in the batch is a repeat. When one fails, the batch is written again with a
+    /// savepoint per delivery: the one that fails is rolled back alone and its slot is null (record it again on its own
+    /// to learn why); the others still commit.
     /// </summary>
     Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct);
 

@@ -27,28 +27,57 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
+            if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen) return seen;
             var result = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
-            if (result.Recorded) await tx.CommitAsync(ct);
+            await tx.CommitAsync(ct);
             return result;
         }
     }
 
     public async Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
     {
+        try
+        {
+            // Most batches break nothing: written without savepoints, two statements (round trips on PostgreSQL) fewer each.
+            return await RecordBatchAsync(batch, savepoints: false, ct);
+        }
+        catch (DbException)
+        {
+            return await RecordBatchAsync(batch, savepoints: true, ct);
+        }
+    }
+
+    private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchAsync(IReadOnlyList<DeliveryWrite> batch, bool savepoints, CancellationToken ct)
+    {
         var results = new DeliveryResult?[batch.Count];
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
+            var seen = await FindDeliveriesAsync(connection, tx, batch, ct);
             for (var i = 0; i < batch.Count; i++)
             {
+                var (delivery, runs) = batch[i];
+                var key = (delivery.Repository, delivery.DeliveryId);
+                if (seen.TryGetValue(key, out var first))
+                {
+                    results[i] = new DeliveryResult(Recorded: false, first);
+                    continue;
+                }
+                if (!savepoints)
+                {
+                    results[i] = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
+                    seen[key] = results[i]!.RunIds;
+                    continue;
+                }
                 // A savepoint per delivery: one that breaks a constraint (or races another server on PostgreSQL, where
                 // an error aborts the whole transaction otherwise) is undone alone.
                 await tx.SaveAsync("delivery", ct);
                 try
                 {
-                    results[i] = await WriteDeliveryAsync(connection, tx, batch[i].Delivery, batch[i].Runs, ct);
+                    results[i] = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
                     await tx.ReleaseAsync("delivery", ct);
+                    seen[key] = results[i]!.RunIds;
                 }
                 catch (DbException)
                 {
@@ -61,11 +90,30 @@ public abstract partial class SqlRunStore
         return results;
     }
 
-    /// <summary>The delivery and its runs, written in the caller's transaction; a delivery seen before writes nothing.</summary>
+    /// <summary>The batch's deliveries recorded before, in one query: (repository, id) to the runs they started.</summary>
+    private static async Task<Dictionary<(string, string), IReadOnlyList<string>>> FindDeliveriesAsync(DbConnection connection,
+        DbTransaction tx, IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    {
+        var parameters = new List<(string, object?)>();
+        var pairs = new List<string>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            pairs.Add($"(repository = @r{i} AND delivery_id = @d{i})");
+            parameters.Add(($"@r{i}", batch[i].Delivery.Repository));
+            parameters.Add(($"@d{i}", batch[i].Delivery.DeliveryId));
+        }
+        var found = new Dictionary<(string, string), IReadOnlyList<string>>();
+        await using var command = Command(connection, tx,
+            $"SELECT repository, delivery_id, run_ids FROM webhook_deliveries WHERE {string.Join(" OR ", pairs)};", [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) found[(reader.GetString(0), reader.GetString(1))] = FromJson<List<string>>(reader.GetString(2));
+        return found;
+    }
+
+    /// <summary>The delivery (not recorded before: the caller looked) and its runs, written in the caller's transaction.</summary>
     private async Task<DeliveryResult> WriteDeliveryAsync(DbConnection connection, DbTransaction tx, WebhookDelivery delivery,
         IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
     {
-        if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen) return seen;
         var runIds = new List<string>();
         foreach (var (run, tasks, key) in runs)
         {
