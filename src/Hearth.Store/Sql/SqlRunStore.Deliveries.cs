@@ -55,6 +55,7 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             var seen = await FindDeliveriesAsync(connection, tx, batch, ct);
+            var rows = new List<(WebhookDelivery, List<string>)>(); // without savepoints, all rows go in one statement at the end
             for (var i = 0; i < batch.Count; i++)
             {
                 var (delivery, runs) = batch[i];
@@ -66,8 +67,10 @@ public abstract partial class SqlRunStore
                 }
                 if (!savepoints)
                 {
-                    results[i] = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
-                    seen[key] = results[i]!.RunIds;
+                    var runIds = await WriteRunsAsync(connection, tx, runs, ct);
+                    rows.Add((delivery, runIds));
+                    results[i] = new DeliveryResult(Recorded: true, runIds);
+                    seen[key] = runIds;
                     continue;
                 }
                 // A savepoint per delivery: one that breaks a constraint (or races another server on PostgreSQL, where
@@ -85,6 +88,7 @@ public abstract partial class SqlRunStore
                     await tx.ReleaseAsync("delivery", ct);
                 }
             }
+            await InsertDeliveriesAsync(connection, tx, rows, ct);
             await tx.CommitAsync(ct);
         }
         return results;
@@ -114,6 +118,13 @@ public abstract partial class SqlRunStore
     private async Task<DeliveryResult> WriteDeliveryAsync(DbConnection connection, DbTransaction tx, WebhookDelivery delivery,
         IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
     {
+        var runIds = await WriteRunsAsync(connection, tx, runs, ct);
+        await InsertDeliveriesAsync(connection, tx, [(delivery, runIds)], ct);
+        return new DeliveryResult(Recorded: true, runIds);
+    }
+
+    private async Task<List<string>> WriteRunsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    {
         var runIds = new List<string>();
         foreach (var (run, tasks, key) in runs)
         {
@@ -126,15 +137,27 @@ public abstract partial class SqlRunStore
             await InsertRunAsync(connection, tx, run, tasks, key, ct);
             runIds.Add(run.Id);
         }
+        return runIds;
+    }
+
+    /// <summary>The deliveries' rows in one statement (one round trip for a whole batch).</summary>
+    private static async Task InsertDeliveriesAsync(DbConnection connection, DbTransaction tx,
+        IReadOnlyList<(WebhookDelivery Delivery, List<string> RunIds)> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
+        var values = new List<string>();
+        var parameters = new List<(string, object?)>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (d, runIds) = rows[i];
+            values.Add($"(@repo{i}, @id{i}, @forge{i}, @event{i}, @at{i}, @headers{i}, @body{i}, @outcome{i}, @runs{i})");
+            parameters.AddRange([($"@repo{i}", d.Repository), ($"@id{i}", d.DeliveryId), ($"@forge{i}", d.Forge), ($"@event{i}", d.Event),
+                ($"@at{i}", Ms(d.ReceivedAt)), ($"@headers{i}", d.Headers), ($"@body{i}", d.Body), ($"@outcome{i}", d.Outcome),
+                ($"@runs{i}", Json(runIds))]);
+        }
         await ExecAsync(connection, tx,
-            """
-            INSERT INTO webhook_deliveries (repository, delivery_id, forge, event, received_at, headers, body, outcome, run_ids)
-            VALUES (@repo, @id, @forge, @event, @at, @headers, @body, @outcome, @runs);
-            """, ct,
-            ("@repo", delivery.Repository), ("@id", delivery.DeliveryId), ("@forge", delivery.Forge), ("@event", delivery.Event),
-            ("@at", Ms(delivery.ReceivedAt)), ("@headers", delivery.Headers), ("@body", delivery.Body), ("@outcome", delivery.Outcome),
-            ("@runs", Json(runIds)));
-        return new DeliveryResult(Recorded: true, runIds);
+            $"INSERT INTO webhook_deliveries (repository, delivery_id, forge, event, received_at, headers, body, outcome, run_ids) VALUES {string.Join(", ", values)};",
+            ct, [.. parameters]);
     }
 
     public async Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct)
