@@ -2,8 +2,8 @@ using Hearth.Sandbox.Oci.Images;
 
 namespace Hearth.Sandbox.MicroVm;
 
-/// <summary>Which pooled VMs a task can take: same image reference, same size.</summary>
-internal sealed record WarmPoolKey(VmSizeClass Size, string Image);
+/// <summary>Which pooled VMs a task can take: same image reference, same size, a network (on the bridge) or none.</summary>
+internal sealed record WarmPoolKey(VmSizeClass Size, string Image, bool Network = false);
 
 /// <summary>A VM booted to the point of waiting for its task, with its image (for the task's process plan) and output sink.</summary>
 internal sealed record PooledVm(MicroVmSandbox Sandbox, LateOutput Output, StoredImage Image, WarmPoolKey Key);
