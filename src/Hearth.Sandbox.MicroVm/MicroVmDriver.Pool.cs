@@ -36,6 +36,31 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
         return _pool.PrewarmAsync(new WarmPoolKey(sizeClass, image, network), cancellationToken);
     }
 
+    /// <summary>
+    /// A prewarm hint (<see cref="IWarmingDriver.TryPrewarm"/>): one VM more into the pool of that size, image and
+    /// network, booted in the background, while the pools hold (idle or booting) fewer than the configured VMs plus
+    /// <see cref="MicroVmDriverOptions.MaxPrewarmed"/>. A boot that fails is kept in <see cref="PoolError"/>.
+    /// </summary>
+    public string? TryPrewarm(string image, int cpus, long memoryBytes, bool network)
+    {
+        if (_backend is not null) return $"the {_backend.Name} backend has no warm pool";
+        if (_options.PoolScratchRoot is null) return "this agent's microvm driver has no warm pool";
+        var size = new VmSizeClass(cpus, memoryBytes);
+        if (memoryBytes < _options.MinimumMemoryBytes) return $"{size} is below the {_options.MinimumMemoryBytes >> 20} MiB a VM needs";
+        var limit = _options.WarmPools.Sum(p => p.Count) + _options.MaxPrewarmed;
+        if (_pool.Held() >= limit) return $"the warm pools hold {limit} VMs already (configured pools + {_options.MaxPrewarmed} prewarmed)";
+        try
+        {
+            _ = _pool.PrewarmAsync(new WarmPoolKey(size, image, network), CancellationToken.None)
+                .ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException)
+        {
+            return "the warm pools are stopping";
+        }
+        return null;
+    }
+
     /// <summary>VMs waiting in the pool of <paramref name="sizeClass"/> and <paramref name="image"/> (with a network or not).</summary>
     public int PooledCount(VmSizeClass sizeClass, string image, bool network = false) => _pool.Idle(new WarmPoolKey(sizeClass, image, network));
 

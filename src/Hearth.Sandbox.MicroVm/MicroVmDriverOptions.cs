@@ -56,6 +56,12 @@ public sealed record MicroVmDriverOptions
     public IReadOnlyList<WarmPoolEntry> WarmPools { get; init; } = [];
 
     /// <summary>
+    /// How many VMs beyond the configured pools may be booted on the server's prewarm hints (GitLab Job Hooks) and wait at
+    /// once: a hint beyond it is declined.
+    /// </summary>
+    public int MaxPrewarmed { get; init; } = 2;
+
+    /// <summary>
     /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's scratch
     /// root is this one). Null: no warm pool, not even for <see cref="MicroVmDriver.PrewarmAsync"/>.
     /// </summary>

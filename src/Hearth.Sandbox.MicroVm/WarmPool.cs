@@ -70,6 +70,12 @@ internal sealed class WarmPool(IReadOnlyList<WarmPoolEntry> entries, Func<WarmPo
         }
     }
 
+    /// <summary>VMs held in all pools: waiting, or booting.</summary>
+    public int Held()
+    {
+        lock (_gate) return _idle.Values.Sum(q => q.Count) + _booting.Values.Sum();
+    }
+
     public int Idle(WarmPoolKey key)
     {
         lock (_gate) return _idle.TryGetValue(key, out var queue) ? queue.Count : 0;
