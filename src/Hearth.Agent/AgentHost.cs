@@ -194,14 +194,15 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         if (drivers.Resolve(hint.Driver) is not Hearth.Sandbox.IWarmingDriver driver)
         {
             Metrics.PrewarmHint(hint.Driver, "declined");
-            _logger.LogInformation("prewarm hint for {Driver} ({Reason}) ignored: no such driver keeps sandboxes ready here", hint.Driver, hint.Reason);
+            _logger.LogInformation("prewarm hint for {Driver} ({Reason}) ignored: no such driver keeps sandboxes ready here",
+                hint.Driver, hint.Reason);
             return;
         }
         var declined = driver.TryPrewarm(hint.Image, hint.Cpus, hint.MemoryBytes, hint.Network);
         Metrics.PrewarmHint(hint.Driver, declined is null ? "started" : "declined");
         if (declined is null)
-            _logger.LogInformation("pre-warming a {Driver} sandbox of {Cpus} CPU(s) and {Memory} MiB from {Image} ({Reason})", hint.Driver,
-                hint.Cpus, hint.MemoryBytes >> 20, hint.Image, hint.Reason);
+            _logger.LogInformation("pre-warming a {Driver} sandbox of {Cpus} CPU(s) and {Memory} MiB from {Image} ({Reason})",
+                hint.Driver, hint.Cpus, hint.MemoryBytes >> 20, hint.Image, hint.Reason);
         else
             _logger.LogInformation("prewarm hint ({Reason}) declined: {Why}", hint.Reason, declined);
     }

@@ -46,9 +46,11 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
         if (_backend is not null) return $"the {_backend.Name} backend has no warm pool";
         if (_options.PoolScratchRoot is null) return "this agent's microvm driver has no warm pool";
         var size = new VmSizeClass(cpus, memoryBytes);
-        if (memoryBytes < _options.MinimumMemoryBytes) return $"{size} is below the {_options.MinimumMemoryBytes >> 20} MiB a VM needs";
+        if (memoryBytes < _options.MinimumMemoryBytes)
+            return $"{size} is below the {_options.MinimumMemoryBytes >> 20} MiB a VM needs";
         var limit = _options.WarmPools.Sum(p => p.Count) + _options.MaxPrewarmed;
-        if (_pool.Held() >= limit) return $"the warm pools hold {limit} VMs already (configured pools + {_options.MaxPrewarmed} prewarmed)";
+        if (_pool.Held() >= limit)
+            return $"the warm pools hold {limit} VMs already (configured pools + {_options.MaxPrewarmed} prewarmed)";
         try
         {
             _ = _pool.PrewarmAsync(new WarmPoolKey(size, image, network), CancellationToken.None)
@@ -62,7 +64,8 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
     }
 
     /// <summary>VMs waiting in the pool of <paramref name="sizeClass"/> and <paramref name="image"/> (with a network or not).</summary>
-    public int PooledCount(VmSizeClass sizeClass, string image, bool network = false) => _pool.Idle(new WarmPoolKey(sizeClass, image, network));
+    public int PooledCount(VmSizeClass sizeClass, string image, bool network = false) =>
+        _pool.Idle(new WarmPoolKey(sizeClass, image, network));
 
     /// <summary>Why the last pool boot failed, or null.</summary>
     public string? PoolError => _pool.LastError;
@@ -89,7 +92,8 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
     {
         if (_options.PoolScratchRoot is not { } root || spec.Networks.Count > 0 || spec.Pull == ImagePullPolicy.Always) return null;
         if (Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot) != Hearth.Sandbox.Reaping.SandboxOwner.Normalize(root)) return null;
-        if (spec.WorkspaceDirectory is { } workspace && WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) > _options.WorkspaceDiskBytes)
+        if (spec.WorkspaceDirectory is { } workspace
+            && WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) > _options.WorkspaceDiskBytes)
             return null;
         return _pool.TryTake(new WarmPoolKey(size, spec.Image!, spec.Network));
     }
@@ -104,7 +108,8 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
             if (spec.WorkspaceDirectory is { } workspace)
             {
                 // Written in place into the disk the VM booted with; the guest drops its cached blocks before mounting it.
-                await WorkspaceDisk.FillAsync(_options.MkfsPath, workspace, new VmLayout(pooled.Sandbox.State.Scratch).WorkspaceDisk, cancellationToken);
+                var disk = new VmLayout(pooled.Sandbox.State.Scratch).WorkspaceDisk;
+                await WorkspaceDisk.FillAsync(_options.MkfsPath, workspace, disk, cancellationToken);
                 ReadBackWorkspace(pooled.Sandbox, spec);
             }
             pooled.Output.Attach(output);

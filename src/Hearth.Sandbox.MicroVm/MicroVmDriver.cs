@@ -144,7 +144,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         var image = await GetImageAsync(spec.Image, spec.Pull, spec.Status, cancellationToken);
         var plan = ImageProcessResolver.Resolve(image, spec);
         var clock = Stopwatch.StartNew();
-        var workspaceBytes = spec.WorkspaceDirectory is { } workspace ? WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) : (long?)null;
+        var workspaceBytes = spec.WorkspaceDirectory is { } workspace
+            ? WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) : (long?)null;
         var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image,
             spec.Network, workspaceBytes, spec.WorkspaceDirectory), output, cancellationToken);
         try

@@ -66,7 +66,8 @@ public sealed class AgentMetrics : IDisposable
     public void Error(string errorClass) => _errors.Add(1, new KeyValuePair<string, object?>("class", errorClass));
 
     public void PrewarmHint(string driver, string outcome) =>
-        _prewarmHints.Add(1, new KeyValuePair<string, object?>("driver", driver), new KeyValuePair<string, object?>("outcome", outcome));
+        _prewarmHints.Add(1, new KeyValuePair<string, object?>("driver", driver),
+            new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Dispose() => Meter.Dispose();
 }
