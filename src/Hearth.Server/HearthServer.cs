@@ -133,6 +133,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<Web.WebSessions>();
         builder.Services.AddSingleton<LeaseDispatcher>();
+        builder.Services.AddSingleton<Hearth.Server.Agents.PrewarmHints>();
         builder.Services.AddSingleton<HeartbeatWaiter>();
         builder.Services.AddSingleton<LeaseRescuer>();
         builder.Services.AddSingleton<TimeoutEnforcer>();
