@@ -125,6 +125,8 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<ImageDefaults>();
         builder.Services.AddSingleton<LiveDrivers>();
         ServerTelemetry.Add(builder.Services, options.Telemetry, new HearthMetrics());
+        builder.Services.AddSingleton<Creation.DeliveryWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Creation.DeliveryWriter>());
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();
         builder.Services.AddSingleton<Workflows.WorkflowReconciler>();

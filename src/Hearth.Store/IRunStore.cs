@@ -26,6 +26,13 @@ public interface IRunStore : IMigratingStore
     /// </summary>
     Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct);
 
+    /// <summary>
+    /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all), in
+    /// order: a repeat of an earlier one in the batch is a repeat. Each goes in its own savepoint: one that fails is rolled
+    /// back alone and its slot is null (record it again on its own to learn why); the others still commit.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct);
+
     /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
     Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);
 
