@@ -7,10 +7,8 @@ namespace Hearth.Store;
 /// Durable state of runs, tasks, leases and logs. Every method is one transaction; every state write is
 /// checked against <see cref="Transitions"/>; every agent write carries the lease epoch and is refused when stale.
 /// </summary>
-public interface IRunStore
+public interface IRunStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>Stores the run and its tasks in one transaction; durable when this returns.</summary>
     Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
 
