@@ -123,10 +123,17 @@ public abstract class TwoAgentProject : IAsyncLifetime
     }
 
     /// <summary>Runs a command in a replica's namespaces (mount, network, uts) and root: what the replica itself would see.</summary>
-    public static async Task<(int ExitCode, string Output)> InReplicaAsync(int pid, params string[] command)
+    public static Task<(int ExitCode, string Output)> InReplicaAsync(int pid, params string[] command) =>
+        NsenterAsync(["-t", pid.ToString(), "-m", "-n", "-u", "-r", "-w", .. command]);
+
+    /// <summary>Runs a host command in a replica's network namespace only: from the replica's address, with the host's files.</summary>
+    public static Task<(int ExitCode, string Output)> InReplicaNetworkAsync(int pid, params string[] command) =>
+        NsenterAsync(["-t", pid.ToString(), "-n", .. command]);
+
+    private static async Task<(int ExitCode, string Output)> NsenterAsync(string[] args)
     {
         var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])["-t", pid.ToString(), "-m", "-n", "-u", "-r", "-w", .. command]) info.ArgumentList.Add(arg);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -153,5 +160,7 @@ public sealed class Replica(JsonNode node)
     /// <summary>Running, and healthy when it has a health check (<c>none</c> otherwise).</summary>
     public bool Up => State == "running" && Health is "healthy" or "none";
 
-    public override string ToString() => $"{Name} {State}/{Health} on {Agent} task {TaskId} restarts {Restarts}";
+    public string? Waiting => (string?)node["waiting"];
+
+    public override string ToString() => $"{Name} {State}/{Health} on {Agent} task {TaskId} restarts {Restarts} {Waiting}";
 }
