@@ -191,6 +191,18 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         }
     }
 
+    [Fact, Step(5)]
+    public async Task An_agent_s_service_range_and_bridge_prefix_are_checked()
+    {
+        string[] agent = ["agent", "--server", project.Cluster.Url, "--token-file", project.Cluster.AgentTokenFile];
+        var prefix = await project.Cli([.. agent, "--service-bridge-prefix", "Hsv-9"]);
+        Assert.Equal(2, prefix.ExitCode);
+        Assert.Contains("--service-bridge-prefix 'Hsv-9': expected 1 to 8 lowercase letters or digits", prefix.Stderr);
+        var range = await project.Cli([.. agent, "--service-subnets", "10.90.0.0/25"]);
+        Assert.Equal(2, range.ExitCode);
+        Assert.Contains("--service-subnets '10.90.0.0/25': expected an IPv4 range from /8 to /24", range.Stderr);
+    }
+
     private static string Tail(string log) => log[^Math.Min(3000, log.Length)..];
 
     private int CountMainProcesses() => AdHocRunTests.CountProcesses(Sleep);
