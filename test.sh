@@ -27,7 +27,7 @@ packages=(
   busybox-static  # the tests' image contents and upstream httpd; the microvm driver's guest init
   qemu-system-x86 qemu-utils  # the microvm driver: QEMU's microvm machine and qemu-img (task overlays)
   linux-image-cloud-amd64     # the microvm driver's default guest kernel
-  e2fsprogs       # mkfs.ext4 -d: the microvm driver's root disks
+  e2fsprogs       # mkfs.ext4 -d, debugfs: the microvm driver's root disks and workspace disks (in and out)
   socat           # the microvm driver's vsock guest relay (Firecracker, Flintlock: copied into their initramfs)
   gcc libc6-dev   # ./hearth links the Native AOT CLI with them (the native CLI tests and the benchmarks run it)
   postgresql      # the tests' throwaway clusters (initdb, pg_ctl, postgres)

@@ -1,6 +1,7 @@
 // Webhook receiver throughput: verified, persisted deliveries per second and their latency, against a real server
 // (in this process, SQLite store in a temp directory, Kestrel on loopback) and a real git repository over file://.
-//   dotnet run -c Release --project bench/Hearth.Bench.Webhooks -- [deliveries] [concurrency]
+//   dotnet run -c Release --project bench/Hearth.Bench.Webhooks -- [deliveries] [concurrency] [postgres connection string]
+// (bench/webhooks.sh runs it on SQLite and on a throwaway PostgreSQL, for several built trees one after the other.)
 // Three rounds in one run: GET /health (the HTTP floor), ignored deliveries (verified + recorded, nothing started),
 // and push deliveries that start a workflow run each (verified, the commit fetched from the clone cache, the workflow
 // read and matched, delivery + run in one transaction).
@@ -16,6 +17,7 @@ using Hearth.Server.Configuration;
 
 var total = args.Length > 0 ? int.Parse(args[0]) : 2000;
 var concurrency = args.Length > 1 ? int.Parse(args[1]) : 16;
+var postgres = args.Length > 2 ? args[2] : null;
 const string secret = "bench-secret";
 var dir = Directory.CreateTempSubdirectory("hearth-bench-hooks-").FullName;
 try
@@ -29,7 +31,11 @@ try
     Git(repo, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "-m", "ci");
     var sha = Git(repo, "rev-parse", "HEAD").Trim();
 
-    var options = new ServerOptions { Listen = "127.0.0.1:0", DataDir = Path.Combine(dir, "server") };
+    var options = new ServerOptions
+    {
+        Listen = "127.0.0.1:0", DataDir = Path.Combine(dir, "server"),
+        StoreDriver = postgres is null ? "sqlite" : "postgres", StoreConnectionString = postgres,
+    };
     options = options with { Access = options.Access with { RequestsPerMinutePerIp = 10_000_000, RequestsPerMinutePerKey = 10_000_000 } };
     await using var server = await HearthServer.StartAsync(options, CancellationToken.None, logLevel: Microsoft.Extensions.Logging.LogLevel.Warning);
     var credentials = (await Bootstrap.EnsureAsync(server.Access, TimeProvider.System, new IdGenerator(), CancellationToken.None))!;

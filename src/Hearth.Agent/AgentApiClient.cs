@@ -37,9 +37,12 @@ public sealed class AgentApiClient(HttpClient http)
     public Task<RegisterAgentView> RegisterAsync(RegisterAgentBody body, CancellationToken ct) =>
         PostAsync<RegisterAgentBody, RegisterAgentView>("api/v1/agent/register", body, null, ct)!;
 
-    /// <summary>Long-polls for up to <see cref="LeaseRequest.Slots"/> tasks; empty when the poll ended without any.</summary>
-    public async Task<IReadOnlyList<Assignment>> LeaseAsync(LeaseRequest body, CancellationToken ct) =>
-        (await PostAsync<LeaseRequest, LeaseAnswer>("api/v1/agent/lease", body, null, ct))?.Assignments ?? [];
+    /// <summary>
+    /// Long-polls for up to <see cref="LeaseRequest.Slots"/> tasks; no assignments when the poll ended without any (its
+    /// prewarm hints, if any, beside them).
+    /// </summary>
+    public async Task<LeaseAnswer> LeaseAsync(LeaseRequest body, CancellationToken ct) =>
+        await PostAsync<LeaseRequest, LeaseAnswer>("api/v1/agent/lease", body, null, ct) ?? new LeaseAnswer([]);
 
     /// <summary>Tells the server this agent takes no more work; its poll in flight ends without a lease.</summary>
     public async Task DrainAsync(string agentId, CancellationToken ct)

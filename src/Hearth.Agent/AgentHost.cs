@@ -156,7 +156,9 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
                 var free = await slots.WaitFreeAsync(stopping.Token);
                 // Not cancelled by drain: the server ends this poll when told we drain, and what it returns is run.
                 var request = new LeaseRequest(registration.AgentId, free, registration.LongPollSeconds);
-                assignments = await api.LeaseAsync(request, shutdown);
+                var answer = await api.LeaseAsync(request, shutdown);
+                assignments = answer.Assignments;
+                foreach (var hint in answer.Prewarm ?? []) Prewarm(hint);
                 backoff = TimeSpan.FromMilliseconds(500);
             }
             catch (OperationCanceledException) when (drain.IsCancellationRequested || shutdown.IsCancellationRequested)
@@ -184,6 +186,25 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
             }
             running.RemoveAll(t => t.IsCompleted);
         }
+    }
+
+    /// <summary>A prewarm hint from the server: the driver readies a sandbox within its own limits, or says why not.</summary>
+    private void Prewarm(PrewarmHint hint)
+    {
+        if (drivers.Resolve(hint.Driver) is not Hearth.Sandbox.IWarmingDriver driver)
+        {
+            Metrics.PrewarmHint(hint.Driver, "declined");
+            _logger.LogInformation("prewarm hint for {Driver} ({Reason}) ignored: no such driver keeps sandboxes ready here",
+                hint.Driver, hint.Reason);
+            return;
+        }
+        var declined = driver.TryPrewarm(hint.Image, hint.Cpus, hint.MemoryBytes, hint.Network);
+        Metrics.PrewarmHint(hint.Driver, declined is null ? "started" : "declined");
+        if (declined is null)
+            _logger.LogInformation("pre-warming a {Driver} sandbox of {Cpus} CPU(s) and {Memory} MiB from {Image} ({Reason})",
+                hint.Driver, hint.Cpus, hint.MemoryBytes >> 20, hint.Image, hint.Reason);
+        else
+            _logger.LogInformation("prewarm hint ({Reason}) declined: {Why}", hint.Reason, declined);
     }
 
     /// <summary>

@@ -259,7 +259,9 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
         if (lease.Git is { } git)
         {
-            var checkout = driver.Capabilities.Filesystem == FilesystemIsolation.Image ? drivers.HostCheckout ?? driver : driver;
+            // An image's container or a VM gets the checkout the host made (bound in, or carried on the VM's workspace disk).
+            var checkout = driver.Capabilities.Filesystem is FilesystemIsolation.Image or FilesystemIsolation.Vm
+                ? drivers.HostCheckout ?? driver : driver;
             var failed = await new GitCheckout(checkout, options.KillGrace).RunAsync(git, spec, shipper, control);
             if (failed is not null)
             {

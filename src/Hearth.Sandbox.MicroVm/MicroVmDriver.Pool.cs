@@ -23,17 +23,49 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
     /// Job Hook) starts warm. Completes when the VM waits for its task; throws <see cref="SandboxStartException"/> when
     /// it cannot boot, or <see cref="InvalidOperationException"/> without a pool scratch root.
     /// </summary>
-    public Task PrewarmAsync(VmSizeClass sizeClass, string image, CancellationToken cancellationToken)
+    public Task PrewarmAsync(VmSizeClass sizeClass, string image, CancellationToken cancellationToken) =>
+        PrewarmAsync(sizeClass, image, network: false, cancellationToken);
+
+    /// <summary>As <see cref="PrewarmAsync(VmSizeClass, string, CancellationToken)"/>, for tasks with a network or without.</summary>
+    public Task PrewarmAsync(VmSizeClass sizeClass, string image, bool network, CancellationToken cancellationToken)
     {
         if (_options.PoolScratchRoot is null)
             throw new InvalidOperationException("the microvm driver has no warm pool: its options set no PoolScratchRoot");
         if (sizeClass.MemoryBytes < _options.MinimumMemoryBytes)
             throw new ArgumentException($"a VM needs at least {_options.MinimumMemoryBytes >> 20} MiB of memory, {sizeClass} asked");
-        return _pool.PrewarmAsync(new WarmPoolKey(sizeClass, image), cancellationToken);
+        return _pool.PrewarmAsync(new WarmPoolKey(sizeClass, image, network), cancellationToken);
     }
 
-    /// <summary>VMs waiting in the pool of <paramref name="sizeClass"/> and <paramref name="image"/>.</summary>
-    public int PooledCount(VmSizeClass sizeClass, string image) => _pool.Idle(new WarmPoolKey(sizeClass, image));
+    /// <summary>
+    /// A prewarm hint (<see cref="IWarmingDriver.TryPrewarm"/>): one VM more into the pool of that size, image and
+    /// network, booted in the background, while the pools hold (idle or booting) fewer than the configured VMs plus
+    /// <see cref="MicroVmDriverOptions.MaxPrewarmed"/>. A boot that fails is kept in <see cref="PoolError"/>.
+    /// </summary>
+    public string? TryPrewarm(string image, int cpus, long memoryBytes, bool network)
+    {
+        if (_backend is not null) return $"the {_backend.Name} backend has no warm pool";
+        if (_options.PoolScratchRoot is null) return "this agent's microvm driver has no warm pool";
+        var size = new VmSizeClass(cpus, memoryBytes);
+        if (memoryBytes < _options.MinimumMemoryBytes)
+            return $"{size} is below the {_options.MinimumMemoryBytes >> 20} MiB a VM needs";
+        var limit = _options.WarmPools.Sum(p => p.Count) + _options.MaxPrewarmed;
+        if (_pool.Held() >= limit)
+            return $"the warm pools hold {limit} VMs already (configured pools + {_options.MaxPrewarmed} prewarmed)";
+        try
+        {
+            _ = _pool.PrewarmAsync(new WarmPoolKey(size, image, network), CancellationToken.None)
+                .ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException)
+        {
+            return "the warm pools are stopping";
+        }
+        return null;
+    }
+
+    /// <summary>VMs waiting in the pool of <paramref name="sizeClass"/> and <paramref name="image"/> (with a network or not).</summary>
+    public int PooledCount(VmSizeClass sizeClass, string image, bool network = false) =>
+        _pool.Idle(new WarmPoolKey(sizeClass, image, network));
 
     /// <summary>Why the last pool boot failed, or null.</summary>
     public string? PoolError => _pool.LastError;
@@ -52,14 +84,18 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
     private IReadOnlyDictionary<string, int> ActiveByBackend() => new Dictionary<string, int> { [Backend] = _active.Count };
 
     /// <summary>
-    /// A pooled VM for a task that fits one: same image reference and size, no network, an image tag not to be resolved
-    /// again, and the pool's scratch root (the agent's).
+    /// A pooled VM for a task that fits one: same image reference and size, a network when it asks for one (the bridge's;
+    /// never named networks), an image tag not to be resolved again, the pool's scratch root (the agent's), and a workspace
+    /// that fits the pool VM's workspace disk.
     /// </summary>
     private PooledVm? TakePooled(SandboxSpec spec, VmSizeClass size)
     {
-        if (_options.PoolScratchRoot is not { } root || spec.Network || spec.Pull == ImagePullPolicy.Always) return null;
+        if (_options.PoolScratchRoot is not { } root || spec.Networks.Count > 0 || spec.Pull == ImagePullPolicy.Always) return null;
         if (Hearth.Sandbox.Reaping.SandboxOwner.Normalize(spec.ScratchRoot) != Hearth.Sandbox.Reaping.SandboxOwner.Normalize(root)) return null;
-        return _pool.TryTake(new WarmPoolKey(size, spec.Image!));
+        if (spec.WorkspaceDirectory is { } workspace
+            && WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) > _options.WorkspaceDiskBytes)
+            return null;
+        return _pool.TryTake(new WarmPoolKey(size, spec.Image!, spec.Network));
     }
 
     /// <summary>Gives a pooled VM its task: the task's output sink, a fresh identity and the command.</summary>
@@ -69,6 +105,13 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
         try
         {
             var plan = ImageProcessResolver.Resolve(pooled.Image, spec);
+            if (spec.WorkspaceDirectory is { } workspace)
+            {
+                // Written in place into the disk the VM booted with; the guest drops its cached blocks before mounting it.
+                var disk = new VmLayout(pooled.Sandbox.State.Scratch).WorkspaceDisk;
+                await WorkspaceDisk.FillAsync(_options.MkfsPath, workspace, disk, cancellationToken);
+                ReadBackWorkspace(pooled.Sandbox, spec);
+            }
             pooled.Output.Attach(output);
             await RunCommandAsync(pooled.Sandbox, plan, spec, cancellationToken);
         }
@@ -93,7 +136,8 @@ public sealed partial class MicroVmDriver : IWarmingDriver, IInstrumentedDriver
             var image = await GetImageAsync(key.Image, ImagePullPolicy.Missing, status: null, cancellationToken);
             var output = new LateOutput();
             var records = new VmLayout(Path.Combine(root, id)).PooledRecords;
-            sandbox = await LaunchAsync(new VmLaunch(id, root, records, key.Size, key.Image, image), output, cancellationToken);
+            sandbox = await LaunchAsync(new VmLaunch(id, root, records, key.Size, key.Image, image, key.Network, _options.WorkspaceDiskBytes),
+                output, cancellationToken);
             sandbox.Released += () => _kept.TryRemove(id, out _);
             using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             boot.CancelAfter(_options.BootTimeout);

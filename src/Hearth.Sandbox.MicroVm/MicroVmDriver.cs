@@ -144,10 +144,13 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         var image = await GetImageAsync(spec.Image, spec.Pull, spec.Status, cancellationToken);
         var plan = ImageProcessResolver.Resolve(image, spec);
         var clock = Stopwatch.StartNew();
+        var workspaceBytes = spec.WorkspaceDirectory is { } workspace
+            ? WorkspaceDisk.CapacityFor(workspace, _options.WorkspaceDiskBytes) : (long?)null;
         var sandbox = await LaunchAsync(new VmLaunch(spec.SandboxId, spec.ScratchRoot, spec.StateDirectoryOrDefault, size, spec.Image, image,
-            spec.Network), output, cancellationToken);
+            spec.Network, workspaceBytes, spec.WorkspaceDirectory), output, cancellationToken);
         try
         {
+            ReadBackWorkspace(sandbox, spec);
             await RunCommandAsync(sandbox, plan, spec, cancellationToken);
         }
         catch
@@ -159,9 +162,21 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         return sandbox;
     }
 
-    /// <summary>What one VM boots: its id (a task's sandbox id, or a warm pool's), where its files go, its size and image.</summary>
+    /// <summary>
+    /// What one VM boots: its id (a task's sandbox id, or a warm pool's), where its files go, its size and image, whether
+    /// it has a network, the capacity of its workspace disk (null: none) and the directory written into it at boot (null:
+    /// an empty slot, filled when a task takes the VM).
+    /// </summary>
     private sealed record VmLaunch(string Id, string ScratchRoot, string StateDirectory, VmSizeClass Size, string ImageReference, StoredImage Image,
-        bool Network = false);
+        bool Network = false, long? WorkspaceBytes = null, string? Workspace = null);
+
+    /// <summary>After a task with a workspace, its VM's workspace disk is read back into the host directory.</summary>
+    private void ReadBackWorkspace(MicroVmSandbox sandbox, SandboxSpec spec)
+    {
+        if (spec.WorkspaceDirectory is not { } directory) return;
+        var disk = new VmLayout(sandbox.State.Scratch).WorkspaceDisk;
+        sandbox.AfterExit = () => WorkspaceDisk.CopyBackAsync(_options.DebugfsPath, disk, directory, CancellationToken.None);
+    }
 
     /// <summary>
     /// Boots a VM up to its guest init: the kernel and initramfs, the image's base disk, a fresh overlay, QEMU under its
@@ -205,11 +220,16 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         try
         {
             await _disks.CreateOverlayAsync(baseDisk, layout.Overlay, cancellationToken);
+            if (launch.WorkspaceBytes is { } workspaceBytes)
+            {
+                WorkspaceDisk.CreateSlot(layout.WorkspaceDisk, workspaceBytes);
+                if (launch.Workspace is { } workspace) await WorkspaceDisk.FillAsync(_options.MkfsPath, workspace, layout.WorkspaceDisk, cancellationToken);
+            }
             cgroup = CreateCgroup(launch);
             if (launch.Network) network = await AttachNetworkAsync(launch.Id, cancellationToken);
             var qemu = QemuArguments.Build(_options.QemuPath, _accelerator.Value, kernel, initramfs, layout,
                 files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath, launch.Size.Cpus, launch.Size.MemoryBytes,
-                network?.HostVeth, network is null ? null : MacOf(network.Address));
+                network?.HostVeth, network is null ? null : MacOf(network.Address), launch.WorkspaceBytes is null ? null : layout.WorkspaceDisk);
             var spawn = new SandboxLaunch(VmMonitor.Argv(_launcher.Options.ShellPath, files.StatusPath, layout.QemuLog, qemu),
                 VmMonitor.Environment(launch.Id, launch.ScratchRoot), scratch.Root, RootIsMonitor: true, scratch, cgroup) { Files = files };
             var startedAt = _time.GetUtcNow();
@@ -323,7 +343,8 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         boot.CancelAfter(_options.BootTimeout);
         try
         {
-            await sandbox.Channel.SendAsync(TaskFrames(plan, spec, NetFrame(sandbox.State)), boot.Token);
+            var workspace = spec.WorkspaceDirectory is null ? null : _options.WorkspacePath;
+            await sandbox.Channel.SendAsync(TaskFrames(plan, spec, NetFrame(sandbox.State), workspace), boot.Token);
             await WaitForAsync(sandbox, sandbox.CommandStarted, "before its command ran", boot.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -345,15 +366,19 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
     }
 
-    /// <summary>A fresh identity (hostname, machine-id, random seed), the working directory and user, the environment, argv.</summary>
-    internal static string TaskFrames(ProcessPlan plan, SandboxSpec spec, string? net = null)
+    /// <summary>
+    /// A fresh identity (hostname, machine-id, random seed), the workspace's mount point (then the working directory), the
+    /// working directory and user, the environment, argv.
+    /// </summary>
+    internal static string TaskFrames(ProcessPlan plan, SandboxSpec spec, string? net = null, string? workspace = null)
     {
         var frames = new StringBuilder();
         if (net is not null) frames.Append(GuestChannel.Frame("net", net));
         frames.Append(GuestChannel.Frame("hostname", spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63]));
         frames.Append(GuestChannel.Frame("machine-id", Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant() + "\n"));
         frames.Append(GuestChannel.Frame("seed", RandomNumberGenerator.GetBytes(64)));
-        frames.Append(GuestChannel.Frame("cwd", plan.WorkingDirectory));
+        if (workspace is not null) frames.Append(GuestChannel.Frame("workspace", workspace));
+        frames.Append(GuestChannel.Frame("cwd", workspace ?? plan.WorkingDirectory));
         if (plan.Uid != 0 || plan.Gid != 0)
             frames.Append(GuestChannel.Frame("user", plan.Uid.ToString(CultureInfo.InvariantCulture) + ":" + plan.Gid.ToString(CultureInfo.InvariantCulture)));
         foreach (var variable in plan.Env) frames.Append(GuestChannel.Frame("env", variable));

@@ -33,6 +33,19 @@ public sealed record MicroVmDriverOptions
     /// <summary>Size of a root disk (sparse; grown to fit the image when it is larger).</summary>
     public long DiskSizeBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// Capacity of a VM's workspace disk (sparse: only what is written takes space), which carries a task's
+    /// <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made) in and out of the VM. Every warm pool VM
+    /// has one; a cold VM's grows to twice its content when that is larger.
+    /// </summary>
+    public long WorkspaceDiskBytes { get; init; } = 4L << 30;
+
+    /// <summary>Where a task's workspace is mounted in the VM; it is then the command's working directory.</summary>
+    public string WorkspacePath { get; init; } = "/workspace";
+
+    /// <summary>e2fsprogs' debugfs: reads the workspace disk back into the host directory after the VM ends (no mount).</summary>
+    public string DebugfsPath { get; init; } = "debugfs";
+
     /// <summary>How long a VM may take from QEMU's start until the command runs (software emulation on a busy host is slow).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
@@ -41,6 +54,12 @@ public sealed record MicroVmDriverOptions
     /// every task boots its VM cold. Needs <see cref="PoolScratchRoot"/>.
     /// </summary>
     public IReadOnlyList<WarmPoolEntry> WarmPools { get; init; } = [];
+
+    /// <summary>
+    /// How many VMs beyond the configured pools may be booted on the server's prewarm hints (GitLab Job Hooks) and wait at
+    /// once: a hint beyond it is declined.
+    /// </summary>
+    public int MaxPrewarmed { get; init; } = 2;
 
     /// <summary>
     /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's scratch

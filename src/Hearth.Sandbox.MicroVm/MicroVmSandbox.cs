@@ -80,6 +80,12 @@ internal sealed class MicroVmSandbox : ISandbox
     /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge, its cgroup), in order.</summary>
     internal IReadOnlyList<Func<Task>> Teardown { get; set; } = [];
 
+    /// <summary>
+    /// Runs once the VM has ended and its output is drained, before the exit is known to the caller (the workspace disk
+    /// read back into the host directory). A failure fails the wait with an <see cref="IOException"/>.
+    /// </summary>
+    internal Func<Task>? AfterExit { get; set; }
+
     /// <summary>Raised once when the VM has been destroyed.</summary>
     internal event Action? Released;
 
@@ -313,6 +319,17 @@ internal sealed class MicroVmSandbox : ISandbox
         catch (TimeoutException)
         {
             _lifetime.Cancel();
+        }
+        if (AfterExit is { } after)
+        {
+            try
+            {
+                await after().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"the VM's workspace could not be read back: {e.Message}", e);
+            }
         }
         var code = _files.RecordedExitCode() ?? 137;
         int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;

@@ -12,6 +12,7 @@ public static class MicroVmSettings
     [
         "backend", "firecracker.binary", "firecracker.kernel", "firecracker.initrd", "firecracker.boot-args", "flintlock.endpoint",
         "flintlock.namespace", "flintlock.kernel-image", "flintlock.kernel-file", "flintlock.initrd-image", "flintlock.initrd-file",
+        "max-prewarmed", "workspace-disk",
     ];
 
     /// <summary>The options with the settings applied; a bad one is an <see cref="ArgumentException"/> naming it and what was expected.</summary>
@@ -37,10 +38,30 @@ public static class MicroVmSettings
                 "flintlock.kernel-file" => options with { Flintlock = options.Flintlock with { KernelFilename = value } },
                 "flintlock.initrd-image" => options with { Flintlock = options.Flintlock with { InitrdImage = value } },
                 "flintlock.initrd-file" => options with { Flintlock = options.Flintlock with { InitrdFilename = value } },
+                "max-prewarmed" => options with { MaxPrewarmed = Count(key, value) },
+                "workspace-disk" => options with { WorkspaceDiskBytes = Size(key, value) },
                 _ => throw new ArgumentException($"--microvm '{key}': unknown setting; expected one of {string.Join(", ", Keys)}"),
             };
         }
         return options;
+    }
+
+    private static int Count(string key, string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count <= 64
+            ? count
+            : throw new ArgumentException($"--microvm {key}={value}: expected a number from 0 to 64");
+
+    /// <summary>A disk size in MiB or GiB (<c>512m</c>, <c>8g</c>), at least 64 MiB.</summary>
+    private static long Size(string key, string value)
+    {
+        var unit = value.Length > 1 ? char.ToLowerInvariant(value[^1]) : ' ';
+        if (unit is 'm' or 'g' && long.TryParse(value[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+                out var amount) && amount > 0 && amount < (1L << 20))
+        {
+            var bytes = amount << (unit == 'g' ? 30 : 20);
+            if (bytes >= 64L << 20) return bytes;
+        }
+        throw new ArgumentException($"--microvm {key}={value}: expected a size of at least 64m, e.g. 512m or 8g");
     }
 
     private static string Absolute(string key, string value) =>

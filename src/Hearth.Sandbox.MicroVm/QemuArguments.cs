@@ -4,14 +4,18 @@ namespace Hearth.Sandbox.MicroVm;
 
 /// <summary>
 /// QEMU's command line for one task: the <c>microvm</c> machine (no PCI, no firmware beyond qboot, virtio over MMIO),
-/// the kernel and Hearth's initramfs, the overlay disk, and four virtio-serial ports: <c>hearth.control</c> (a Unix
-/// socket QEMU listens on: the task, then signals), <c>hearth.stdout</c>, <c>hearth.stderr</c> and
+/// the kernel and Hearth's initramfs, the overlay disk (and a workspace disk when the task has a workspace), and four
+/// virtio-serial ports: <c>hearth.control</c> (a Unix socket QEMU listens on: the task, then signals), <c>hearth.stdout</c>, <c>hearth.stderr</c> and
 /// <c>hearth.status</c> (files QEMU appends to: the sandbox's records). The serial console goes to a log.
 /// </summary>
 internal static class QemuArguments
 {
+    /// <summary>The workspace disk's serial (the guest finds its device by it: /sys/block/vdX/serial).</summary>
+    public const string WorkspaceSerial = "hearth-workspace";
+
     public static IReadOnlyList<string> Build(string qemu, string accelerator, GuestKernel kernel, string initramfs, VmLayout layout,
-        string stdout, string stderr, string status, int cpus, long memoryBytes, string? tap = null, string? mac = null)
+        string stdout, string stderr, string status, int cpus, long memoryBytes, string? tap = null, string? mac = null,
+        string? workspaceDisk = null)
     {
         var append = "console=ttyS0 quiet reboot=t panic=-1";
         // Under software emulation on a busy host the kernel's TSC calibration against the PIT fails, and with it the
@@ -30,6 +34,12 @@ internal static class QemuArguments
             "-serial", "file:" + layout.Console,
             "-drive", $"id=root,file={Escape(layout.Overlay)},format=qcow2,if=none,discard=unmap",
             "-device", "virtio-blk-device,drive=root",
+            // The workspace disk after the root disk (the root stays /dev/vda); the guest finds it by its serial.
+            .. (workspaceDisk is null ? Array.Empty<string>() :
+            [
+                "-drive", $"id=workspace,file={Escape(workspaceDisk)},format=raw,if=none,discard=unmap",
+                "-device", $"virtio-blk-device,drive=workspace,serial={WorkspaceSerial}",
+            ]),
             "-device", "virtio-serial-device",
             "-chardev", $"socket,id=control,path={Escape(layout.ControlSocket)},server=on,wait=off",
             "-device", "virtserialport,chardev=control,name=hearth.control",

@@ -8,6 +8,9 @@ internal sealed record VmLayout(string Scratch)
 
     public string Overlay => Path.Combine(Scratch, "root.qcow2");
 
+    /// <summary>The workspace disk (raw ext4, sparse): the task's workspace in and out of the VM.</summary>
+    public string WorkspaceDisk => Path.Combine(Scratch, "workspace.ext4");
+
     public string ControlSocket => Path.Combine(Scratch, "control.sock");
 
     public string QemuPidFile => Path.Combine(Scratch, "qemu.pid");

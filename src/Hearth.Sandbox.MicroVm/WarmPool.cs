@@ -2,8 +2,8 @@ using Hearth.Sandbox.Oci.Images;
 
 namespace Hearth.Sandbox.MicroVm;
 
-/// <summary>Which pooled VMs a task can take: same image reference, same size.</summary>
-internal sealed record WarmPoolKey(VmSizeClass Size, string Image);
+/// <summary>Which pooled VMs a task can take: same image reference, same size, a network (on the bridge) or none.</summary>
+internal sealed record WarmPoolKey(VmSizeClass Size, string Image, bool Network = false);
 
 /// <summary>A VM booted to the point of waiting for its task, with its image (for the task's process plan) and output sink.</summary>
 internal sealed record PooledVm(MicroVmSandbox Sandbox, LateOutput Output, StoredImage Image, WarmPoolKey Key);
@@ -68,6 +68,12 @@ internal sealed class WarmPool(IReadOnlyList<WarmPoolEntry> entries, Func<WarmPo
         {
             return _idle.GroupBy(p => p.Key.Size.ToString()).ToDictionary(g => g.Key, g => g.Sum(p => p.Value.Count), StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>VMs held in all pools: waiting, or booting.</summary>
+    public int Held()
+    {
+        lock (_gate) return _idle.Values.Sum(q => q.Count) + _booting.Values.Sum();
     }
 
     public int Idle(WarmPoolKey key)

@@ -18,4 +18,11 @@ public interface IWarmingDriver
     /// the agent has not stored yet): live for the orphan reaper.
     /// </summary>
     IReadOnlyCollection<string> KeptSandboxIds();
+
+    /// <summary>
+    /// Readies one more sandbox of this shape in the background (a hint from the server that such a task comes soon),
+    /// within the driver's own limits; returns null when it began, else why not (no pool, the limit reached). The
+    /// sandbox waits for the task like a configured pool's; nothing runs in it before.
+    /// </summary>
+    string? TryPrewarm(string image, int cpus, long memoryBytes, bool network) => "this driver readies nothing on demand";
 }

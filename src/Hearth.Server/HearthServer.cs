@@ -20,11 +20,14 @@ public sealed class HearthServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private HearthServer(WebApplication app, IRunStore store, IAccessStore access)
+    private readonly AreaStores _areas;
+
+    private HearthServer(WebApplication app, IRunStore store, IAccessStore access, AreaStores areas)
     {
         _app = app;
         Store = store;
         Access = access;
+        _areas = areas;
     }
 
     public IRunStore Store { get; }
@@ -80,19 +83,22 @@ public sealed class HearthServer : IAsyncDisposable
     {
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
-        var access = await AccessSetup.PrepareAsync(options, ct);
-        var locks = Locks.LockStoreFactory.Create(options);
-        await locks.MigrateAsync(ct);
-        var gitlab = GitLab.GitLabServices.CreateStore(options);
-        await gitlab.MigrateAsync(ct);
-        var repositories = Repositories.RepositoryStoreFactory.Create(options);
-        await repositories.MigrateAsync(ct);
-        var schedules = Schedules.ScheduleStoreFactory.Create(options);
-        await schedules.MigrateAsync(ct);
-        var statuses = Statuses.CommitStatusStoreFactory.Create(options);
-        await statuses.MigrateAsync(ct);
-        var services = Hearth.Server.Services.ServiceStoreFactory.Create(options);
-        await services.MigrateAsync(ct);
+        var areas = new AreaStores(options);
+        var access = await AccessSetup.PrepareAsync(options, areas, ct);
+        var locks = await areas.OpenAsync<Store.Locks.ILockStore>(
+            cs => new Store.Locks.PostgresLockStore(cs), path => new Store.Locks.SqliteLockStore(path), ct);
+        var gitlab = await areas.OpenAsync<Store.GitLab.IGitLabStore>(
+            cs => new Store.GitLab.PostgresGitLabStore(cs), path => new Store.GitLab.SqliteGitLabStore(path), ct);
+        var repositories = await areas.OpenAsync<Store.Repositories.IRepositoryStore>(
+            cs => new Store.Repositories.PostgresRepositoryStore(cs),
+            path => new Store.Repositories.SqliteRepositoryStore(path), ct);
+        var schedules = await areas.OpenAsync<Store.Schedules.IScheduleStore>(
+            cs => new Store.Schedules.PostgresScheduleStore(cs), path => new Store.Schedules.SqliteScheduleStore(path), ct);
+        var statuses = await areas.OpenAsync<Store.Statuses.ICommitStatusStore>(
+            cs => new Store.Statuses.PostgresCommitStatusStore(cs),
+            path => new Store.Statuses.SqliteCommitStatusStore(path), ct);
+        var services = await areas.OpenAsync<Store.Services.IServiceStore>(
+            cs => new Store.Services.PostgresServiceStore(cs), path => new Store.Services.SqliteServiceStore(path), ct);
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
@@ -119,6 +125,8 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<ImageDefaults>();
         builder.Services.AddSingleton<LiveDrivers>();
         ServerTelemetry.Add(builder.Services, options.Telemetry, new HearthMetrics());
+        builder.Services.AddSingleton<Creation.DeliveryWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Creation.DeliveryWriter>());
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<Workflows.WorkflowService>();
         builder.Services.AddSingleton<Workflows.WorkflowReconciler>();
@@ -127,6 +135,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<LogFollower>();
         builder.Services.AddSingleton<Web.WebSessions>();
         builder.Services.AddSingleton<LeaseDispatcher>();
+        builder.Services.AddSingleton<Hearth.Server.Agents.PrewarmHints>();
         builder.Services.AddSingleton<HeartbeatWaiter>();
         builder.Services.AddSingleton<LeaseRescuer>();
         builder.Services.AddSingleton<TimeoutEnforcer>();
@@ -186,28 +195,16 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapApiDocuments();
         Web.WebEndpoints.MapWebEndpoints(app);
         app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
-        return new HearthServer(app, store, access.Store);
+        return new HearthServer(app, store, access.Store, areas);
     }
 
     public Task StopAsync(CancellationToken ct) => _app.StopAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
-        var locks = _app.Services.GetService<Store.Locks.ILockStore>();
-        var gitlab = _app.Services.GetService<Store.GitLab.IGitLabStore>();
-        var repositories = _app.Services.GetService<Store.Repositories.IRepositoryStore>();
-        var schedules = _app.Services.GetService<Store.Schedules.IScheduleStore>();
-        var statuses = _app.Services.GetService<Store.Statuses.ICommitStatusStore>();
-        var services = _app.Services.GetService<Store.Services.IServiceStore>();
         await _app.DisposeAsync();
-        if (statuses is IAsyncDisposable statusesDisposable) await statusesDisposable.DisposeAsync();
-        if (services is IAsyncDisposable servicesDisposable) await servicesDisposable.DisposeAsync();
-        if (gitlab is IAsyncDisposable gitlabDisposable) await gitlabDisposable.DisposeAsync();
-        if (repositories is IAsyncDisposable repositoriesDisposable) await repositoriesDisposable.DisposeAsync();
-        if (schedules is IAsyncDisposable schedulesDisposable) await schedulesDisposable.DisposeAsync();
+        await _areas.DisposeAsync();
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-        if (Access is IAsyncDisposable accessDisposable) await accessDisposable.DisposeAsync();
-        if (locks is IAsyncDisposable locksDisposable) await locksDisposable.DisposeAsync();
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ using Hearth.Store;
 namespace Hearth.Server;
 
 /// <summary>Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.</summary>
-public sealed class RunService(IRunStore store, Signals signals, WorkBoard board, TimeProvider time, IdGenerator ids, HearthMetrics metrics)
+public sealed class RunService(IRunStore store, Signals signals, WorkBoard board, TimeProvider time, IdGenerator ids, HearthMetrics metrics,
+    DeliveryWriter deliveries)
 {
     public const string CommandKind = "command";
 
@@ -42,8 +43,11 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
 
     /// <summary>
     /// Records a webhook delivery and creates the runs it starts in one transaction (each under its idempotency key), then
-    /// wakes agents for the new runs. A delivery seen before writes nothing and names the runs it started then.
+    /// wakes agents for the new runs. A delivery seen before writes nothing and names the runs it started then. The
+    /// transaction is shared with the deliveries queued at the same time (<see cref="DeliveryWriter"/>); this returns once
+    /// it is committed.
     /// </summary>
+    /// <exception cref="ServerStoppingException">The server is shutting down.</exception>
     public async Task<DeliveryResult> CreateForDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<RunDraft> drafts, CancellationToken ct)
     {
         var runs = drafts.Select(draft =>
@@ -51,7 +55,7 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
             var run = NewRun(draft);
             return new DeliveryRun(run, draft.Tasks(run.Id), draft.Key!);
         }).ToList();
-        var result = await store.RecordDeliveryAsync(delivery, runs, ct);
+        var result = await deliveries.WriteAsync(delivery, runs);
         if (!result.Recorded) return result;
         foreach (var (run, tasks, _) in runs.Where(r => result.RunIds.Contains(r.Run.Id)))
         {

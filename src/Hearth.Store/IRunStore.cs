@@ -7,10 +7,8 @@ namespace Hearth.Store;
 /// Durable state of runs, tasks, leases and logs. Every method is one transaction; every state write is
 /// checked against <see cref="Transitions"/>; every agent write carries the lease epoch and is refused when stale.
 /// </summary>
-public interface IRunStore
+public interface IRunStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>Stores the run and its tasks in one transaction; durable when this returns.</summary>
     Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
 
@@ -27,6 +25,13 @@ public interface IRunStore
     /// recorded before (same repository and id, also when two race) writes nothing and names the runs it made.
     /// </summary>
     Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct);
+
+    /// <summary>
+    /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all), in
+    /// order: a repeat of an earlier one in the batch is a repeat. Each goes in its own savepoint: one that fails is rolled
+    /// back alone and its slot is null (record it again on its own to learn why); the others still commit.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct);
 
     /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
     Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);

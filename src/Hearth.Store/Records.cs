@@ -117,3 +117,6 @@ public sealed record DeliveryRun(Run Run, IReadOnlyList<NewTask> Tasks, Idempote
 /// <param name="Recorded">False when the delivery was recorded before: nothing was written this time.</param>
 /// <param name="RunIds">The runs this delivery started (also, for a repeat, the first delivery's).</param>
 public sealed record DeliveryResult(bool Recorded, IReadOnlyList<string> RunIds);
+
+/// <summary>One delivery of a group commit, with the runs it starts.</summary>
+public sealed record DeliveryWrite(WebhookDelivery Delivery, IReadOnlyList<DeliveryRun> Runs);

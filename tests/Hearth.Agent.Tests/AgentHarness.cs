@@ -121,12 +121,14 @@ public sealed class AgentHarness : IAsyncDisposable
         return page!.Lines.Select(l => l.Text).ToList();
     }
 
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    public static Task UntilAsync(Func<Task<bool>> condition, string what) => UntilAsync(condition, what, Timeout);
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + Timeout;
+        var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {Timeout}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {timeout}");
             await Task.Delay(20);
         }
     }

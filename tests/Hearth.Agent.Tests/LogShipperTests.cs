@@ -88,7 +88,7 @@ public sealed class LogShipperTests
         var registered = await api.RegisterAsync(new RegisterAgentBody("shipper", new() { ["driver.process"] = "true" }, 1, "0"),
             CancellationToken.None);
         await harness.CreateRunAsync(new CreateRunBody { Command = ["true"], Driver = "process", MaxAttempts = 1 });
-        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).SingleOrDefault()
+        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).Assignments.SingleOrDefault()
                     ?? throw new InvalidOperationException("no lease");
         await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, DateTimeOffset.UtcNow), CancellationToken.None);
         return (api, lease, http);

@@ -92,7 +92,7 @@ public sealed class RecoveryTests
         var registered = await api.RegisterAsync(new RegisterAgentBody("earlier", new() { [$"driver.{driver}"] = "true" }, 1, "0"), CancellationToken.None);
         // One attempt: an expired lease then ends the run instead of queueing attempt 2 (a lost agent's default retry).
         var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", script], Driver = driver, MaxAttempts = 1 });
-        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).SingleOrDefault()
+        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).Assignments.SingleOrDefault()
                     ?? throw new InvalidOperationException("no lease");
         var journal = harness.Journal;
         var sandboxId = $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}";

@@ -7,19 +7,19 @@ namespace Hearth.EndToEnd.Tests;
 /// <summary>
 /// The real agent binary against a server that does not speak its protocol version: it prints the server's words and
 /// exits 1, instead of retrying forever. No Hearth release speaks another version yet, so the server is played by a
-/// loopback listener that answers every call as a server speaking only protocol 3 would (the refusal a real server
+/// loopback listener that answers every call as a server speaking only protocol 4 would (the refusal a real server
 /// sends is tested in Hearth.Server.Tests).
 /// </summary>
 public sealed class AgentProtocolVersionTests
 {
-    private const string Refusal = "this agent speaks agent protocol '2', but this server (hearth 9.0.0) speaks agent protocol 3 only: " +
+    private const string Refusal = "this agent speaks agent protocol '3', but this server (hearth 9.0.0) speaks agent protocol 4 only: " +
         "upgrade the agent to the server's release";
 
     [Fact]
     public async Task An_agent_whose_protocol_the_server_does_not_speak_prints_the_servers_words_and_exits_1()
     {
         var work = Directory.CreateTempSubdirectory("hearth-e2e-protocol-").FullName;
-        using var server = ProtocolThreeServer.Start();
+        using var server = ProtocolFourServer.Start();
         try
         {
             var result = await CliProcess.RunAsync(
@@ -36,7 +36,7 @@ public sealed class AgentProtocolVersionTests
 
             Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
             Assert.Equal($"hearth: the server at {server.Url}/ refused this agent: {Refusal}\n", result.Stderr);
-            Assert.Equal(["2"], server.VersionsSent.Distinct());
+            Assert.Equal(["3"], server.VersionsSent.Distinct());
         }
         finally
         {
@@ -45,12 +45,12 @@ public sealed class AgentProtocolVersionTests
     }
 
     /// <summary>Answers every request 400 AGENT_PROTOCOL_UNSUPPORTED and records the version each one named.</summary>
-    private sealed class ProtocolThreeServer : IDisposable
+    private sealed class ProtocolFourServer : IDisposable
     {
         private readonly HttpListener _listener = new();
         private readonly Task _serving;
 
-        private ProtocolThreeServer(int port)
+        private ProtocolFourServer(int port)
         {
             Url = $"http://127.0.0.1:{port}";
             _listener.Prefixes.Add(Url + "/");
@@ -61,13 +61,13 @@ public sealed class AgentProtocolVersionTests
         public string Url { get; }
         public List<string> VersionsSent { get; } = [];
 
-        public static ProtocolThreeServer Start()
+        public static ProtocolFourServer Start()
         {
             using var probe = new TcpListener(IPAddress.Loopback, 0);
             probe.Start();
             var port = ((IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
-            return new ProtocolThreeServer(port);
+            return new ProtocolFourServer(port);
         }
 
         private async Task ServeAsync()
@@ -85,7 +85,7 @@ public sealed class AgentProtocolVersionTests
                 }
                 lock (VersionsSent) VersionsSent.Add(context.Request.Headers["Hearth-Agent-Protocol"] ?? "(none)");
                 var body = Encoding.UTF8.GetBytes("{\"error\":\"" + Refusal +
-                    "\",\"code\":\"AGENT_PROTOCOL_UNSUPPORTED\",\"details\":{\"sent\":\"2\",\"supported\":[3]}}");
+                    "\",\"code\":\"AGENT_PROTOCOL_UNSUPPORTED\",\"details\":{\"sent\":\"3\",\"supported\":[4]}}");
                 context.Response.StatusCode = 400;
                 context.Response.ContentType = "application/json";
                 await context.Response.OutputStream.WriteAsync(body);

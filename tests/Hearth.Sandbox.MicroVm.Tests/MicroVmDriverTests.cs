@@ -109,6 +109,37 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
         await first.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_workspace_is_the_vms_working_directory_and_what_the_task_left_in_it_comes_back_to_the_host()
+    {
+        var workspace = fixture.NewDirectory("hws");
+        await File.WriteAllTextAsync(Path.Combine(workspace, "in.txt"), "from the host\n");
+        await File.WriteAllTextAsync(Path.Combine(workspace, "gone.txt"), "deleted in the VM\n");
+        Directory.CreateDirectory(Path.Combine(workspace, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(workspace, "sub", "kept"), "kept\n");
+        var output = new CollectingOutput();
+        var spec = Spec(["sh", "-c", "pwd; cat in.txt; rm gone.txt; mkdir dist; echo built > dist/out.txt; ln -s dist/out.txt link"]) with
+        {
+            WorkspaceDirectory = workspace,
+        };
+        await using (var sandbox = await driver().StartAsync(spec, output, CancellationToken.None))
+        {
+            var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
+            Assert.True(exit.ExitCode == 0, string.Join(" | ", output.Stdout) + " / " + output.Stderr);
+        }
+        Assert.Equal(["/workspace", "from the host"], output.Stdout);
+        var files = Directory.EnumerateFileSystemEntries(workspace, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(workspace, f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["dist", "dist/out.txt", "in.txt", "link", "sub", "sub/kept"], files);
+        Assert.Equal("built\n", await File.ReadAllTextAsync(Path.Combine(workspace, "dist", "out.txt")));
+        Assert.Equal("dist/out.txt", new FileInfo(Path.Combine(workspace, "link")).LinkTarget);
+        Assert.Equal("kept\n", await File.ReadAllTextAsync(Path.Combine(workspace, "sub", "kept")));
+        AssertNothingLeft(spec);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(workspace)!, Path.GetFileName(workspace) + ".vm-*"));
+
+        MicroVmDriver driver() => fixture.NewDriver();
+    }
+
     private static async Task<long> LengthAsync(ISandbox sandbox, OutputStream stream) =>
         (await sandbox.InspectAsync(CancellationToken.None)) is var status && stream == OutputStream.Stdout ? status.StdoutBytes : status.StderrBytes;
 

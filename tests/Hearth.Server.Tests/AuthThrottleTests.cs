@@ -84,7 +84,7 @@ public sealed class AuthThrottleTests
         };
         var client = new HttpClient(handler) { BaseAddress = server.Url };
         client.DefaultRequestHeaders.Add("X-API-Key", key);
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, "2");
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return client;
     }
 }

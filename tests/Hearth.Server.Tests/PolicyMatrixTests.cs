@@ -133,7 +133,7 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         var failures = new List<string>();
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.Agent))
         {
-            // The agent token's client names protocol 2: the endpoint itself answers (its own 2xx-4xx for the placeholder
+            // The agent token's client names the current protocol: the endpoint itself answers (its own 2xx-4xx for the placeholder
             // task and body), never a refusal of the token, never a server error.
             var answered = await SendAsync(rule, _server.AgentToken);
             if (answered.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)answered.StatusCode >= 500

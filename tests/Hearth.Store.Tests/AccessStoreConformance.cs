@@ -3,26 +3,12 @@ using Hearth.Store.Access;
 namespace Hearth.Store.Tests;
 
 /// <summary>The access store (users, keys, claim tokens, secrets, audit) behaves the same on SQLite and PostgreSQL.</summary>
-public abstract class AccessStoreConformance : IAsyncLifetime
+public abstract class AccessStoreConformance(TestDatabase database) : AreaStoreConformance<IAccessStore>(database)
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-24T08:00:00Z");
-    private static readonly CancellationToken None = CancellationToken.None;
 
-    protected IAccessStore Store { get; private set; } = null!;
-
-    protected abstract Task<IAccessStore> CreateStoreAsync();
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        await Store.MigrateAsync(None);
-        await Store.MigrateAsync(None);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
+    protected override Task<IAccessStore> OpenAsync(TestDatabase database) =>
+        database.OpenAsync<IAccessStore>(cs => new PostgresAccessStore(cs), path => new SqliteAccessStore(path));
 
     [Fact]
     public async Task Users_claim_once_and_revocation_reaches_their_keys()
@@ -94,22 +80,8 @@ public abstract class AccessStoreConformance : IAsyncLifetime
     }
 }
 
-public sealed class SqliteAccessStoreTests : AccessStoreConformance
-{
-    private readonly string _directory = Directory.CreateTempSubdirectory("hearth-access-").FullName;
-
-    protected override Task<IAccessStore> CreateStoreAsync() => Task.FromResult<IAccessStore>(new SqliteAccessStore(Path.Combine(_directory, "hearth.db")));
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-}
+public sealed class SqliteAccessStoreTests() : AccessStoreConformance(new SqliteTestDatabase("hearth-access-"));
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresAccessStoreTests(PostgresCluster cluster) : AccessStoreConformance
-{
-    protected override async Task<IAccessStore> CreateStoreAsync() => new PostgresAccessStore(await cluster.CreateDatabaseAsync());
-}
+public sealed class PostgresAccessStoreTests(PostgresCluster cluster)
+    : AccessStoreConformance(new PostgresTestDatabase(cluster));

@@ -3,27 +3,12 @@ using Hearth.Store.GitLab;
 namespace Hearth.Store.Tests;
 
 /// <summary>The GitLab runner bridge's store (runners, taken jobs) behaves the same on SQLite and PostgreSQL.</summary>
-public abstract class GitLabStoreConformance : IAsyncLifetime
+public abstract class GitLabStoreConformance(TestDatabase database) : AreaStoreConformance<IGitLabStore>(database)
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-12-06T08:00:00Z");
-    private static readonly CancellationToken None = CancellationToken.None;
 
-    protected IGitLabStore Store { get; private set; } = null!;
-
-    protected abstract Task<IGitLabStore> CreateStoreAsync();
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        // Migrating twice changes nothing (a second server starting).
-        await Store.MigrateAsync(None);
-        await Store.MigrateAsync(None);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
+    protected override Task<IGitLabStore> OpenAsync(TestDatabase database) =>
+        database.OpenAsync<IGitLabStore>(cs => new PostgresGitLabStore(cs), path => new SqliteGitLabStore(path));
 
     private static GitLabRunnerRecord Runner(string name = "team-a") =>
         new(name, "https://gitlab.example.com/", 7, "key-1", "c2VhbGVk", ["linux", "firecracker-2cpu-4gb"], "oci", "alpine:3.20",
@@ -91,23 +76,8 @@ public abstract class GitLabStoreConformance : IAsyncLifetime
     }
 }
 
-public sealed class SqliteGitLabStoreTests : GitLabStoreConformance
-{
-    private readonly string _directory = Directory.CreateTempSubdirectory("hearth-gitlab-store-").FullName;
-
-    protected override Task<IGitLabStore> CreateStoreAsync() =>
-        Task.FromResult<IGitLabStore>(new SqliteGitLabStore(Path.Combine(_directory, "hearth.db")));
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-}
+public sealed class SqliteGitLabStoreTests() : GitLabStoreConformance(new SqliteTestDatabase("hearth-gitlab-store-"));
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresGitLabStoreTests(PostgresCluster cluster) : GitLabStoreConformance
-{
-    protected override async Task<IGitLabStore> CreateStoreAsync() => new PostgresGitLabStore(await cluster.CreateDatabaseAsync());
-}
+public sealed class PostgresGitLabStoreTests(PostgresCluster cluster)
+    : GitLabStoreConformance(new PostgresTestDatabase(cluster));

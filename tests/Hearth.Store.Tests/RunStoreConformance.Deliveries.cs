@@ -53,4 +53,45 @@ public abstract partial class RunStoreConformance
         Assert.Empty(recorded.RunIds);
         Assert.False((await Store.RecordDeliveryAsync(delivery, [], CancellationToken.None)).Recorded);
     }
+
+    [Fact]
+    public async Task A_batch_commits_its_deliveries_in_order_and_a_repeat_inside_it_creates_no_second_run()
+    {
+        var (a, runA) = DeliveryWithRun("batch-a", "run-batch-a");
+        var (b, runB) = DeliveryWithRun("batch-b", "run-batch-b");
+        var (again, runAgain) = DeliveryWithRun("batch-a", "run-batch-a2");
+        var results = await Store.RecordDeliveriesAsync(
+            [new DeliveryWrite(a, [runA]), new DeliveryWrite(b, [runB]), new DeliveryWrite(again, [runAgain])], CancellationToken.None);
+
+        Assert.Equal(3, results.Count);
+        Assert.True(results[0]!.Recorded);
+        Assert.True(results[1]!.Recorded);
+        Assert.False(results[2]!.Recorded);
+        Assert.Equal(["run-batch-a"], results[2]!.RunIds);
+        Assert.Null(await Store.GetRunAsync("run-batch-a2", CancellationToken.None));
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync("run-batch-b")).State);
+        Assert.Equal(["run-batch-a"], (await Store.FindDeliveryAsync("app", "batch-a", CancellationToken.None))!.RunIds);
+    }
+
+    [Fact]
+    public async Task A_delivery_that_fails_inside_a_batch_is_rolled_back_alone()
+    {
+        var taken = await CreateRunAsync();
+        var (first, runFirst) = DeliveryWithRun("ok-1", "run-ok-1");
+        var (bad, fresh) = DeliveryWithRun("bad", "run-bad-fresh");
+        var (_, clash) = DeliveryWithRun("bad", taken.Id); // its run's id is taken: the insert breaks the primary key
+        var (last, runLast) = DeliveryWithRun("ok-2", "run-ok-2");
+        var results = await Store.RecordDeliveriesAsync(
+            [new DeliveryWrite(first, [runFirst]), new DeliveryWrite(bad, [fresh, clash with { Key = new IdempotencyKey("other", "x") }]),
+             new DeliveryWrite(last, [runLast])], CancellationToken.None);
+
+        Assert.True(results[0]!.Recorded);
+        Assert.Null(results[1]);
+        Assert.True(results[2]!.Recorded);
+        Assert.Null(await Store.FindDeliveryAsync("app", "bad", CancellationToken.None));
+        Assert.Null(await Store.GetRunAsync("run-bad-fresh", CancellationToken.None));
+        Assert.NotNull(await Store.GetRunAsync("run-ok-1", CancellationToken.None));
+        Assert.NotNull(await Store.GetRunAsync("run-ok-2", CancellationToken.None));
+        Assert.Equal("tester", (await GetAsync(taken.Id)).CreatedBy);
+    }
 }

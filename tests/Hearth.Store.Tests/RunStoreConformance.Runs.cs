@@ -58,6 +58,31 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task Runs_are_filtered_by_kind_and_creator_and_paged_by_offset()
+    {
+        var mine = new List<Run>();
+        for (var i = 0; i < 4; i++)
+        {
+            mine.Add(await CreateRunAsync(kind: "workflow", createdBy: "dev@example.com"));
+            Advance(TimeSpan.FromSeconds(1));
+        }
+        var theirs = await CreateRunAsync(kind: "workflow", createdBy: "ops@example.com");
+        Advance(TimeSpan.FromSeconds(1));
+        var command = await CreateRunAsync(createdBy: "dev@example.com");
+
+        var workflows = await Store.ListRunsAsync(new RunQuery(Limit: 0, Kind: "workflow"), CancellationToken.None);
+        var devs = await Store.ListRunsAsync(new RunQuery(Limit: 0, CreatedBy: "dev@example.com"), CancellationToken.None);
+        var page2 = await Store.ListRunsAsync(
+            new RunQuery(Limit: 2, Kind: "workflow", CreatedBy: "dev@example.com", Offset: 2), CancellationToken.None);
+        var pastEnd = await Store.ListRunsAsync(new RunQuery(Limit: 2, Kind: "workflow", Offset: 5), CancellationToken.None);
+
+        Assert.Equal([theirs.Id, .. mine.Select(r => r.Id).Reverse()], workflows.Select(r => r.Id));
+        Assert.Equal([command.Id, .. mine.Select(r => r.Id).Reverse()], devs.Select(r => r.Id));
+        Assert.Equal([mine[1].Id, mine[0].Id], page2.Select(r => r.Id));
+        Assert.Empty(pastEnd);
+    }
+
+    [Fact]
     public async Task Stopping_a_pending_run_ends_it_at_once_and_nothing_claims_it()
     {
         var run = await CreateRunAsync();

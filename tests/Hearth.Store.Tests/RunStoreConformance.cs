@@ -34,17 +34,18 @@ public abstract partial class RunStoreConformance : IAsyncLifetime
         if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
     }
 
-    protected async Task<Run> CreateRunAsync(TaskSpec? spec = null, int maxAttempts = 1, int tasks = 1)
+    protected async Task<Run> CreateRunAsync(TaskSpec? spec = null, int maxAttempts = 1, int tasks = 1,
+        string kind = "command", string createdBy = "tester")
     {
         spec ??= new TaskSpec { Command = ["true"] };
         var run = new Run
         {
             Id = $"run{Interlocked.Increment(ref _runs):D5}",
-            Kind = "command",
+            Kind = kind,
             State = RunState.Starting,
             CreatedAt = Time.GetUtcNow(),
             Spec = spec,
-            CreatedBy = "tester",
+            CreatedBy = createdBy,
         };
         var newTasks = Enumerable.Range(1, tasks).Select(i => new NewTask($"{run.Id}-{i}", $"t{i}", spec, maxAttempts)).ToList();
         await Store.CreateRunAsync(run, newTasks, CancellationToken.None);

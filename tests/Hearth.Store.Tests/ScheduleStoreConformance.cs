@@ -4,26 +4,12 @@ using Hearth.Store.Schedules;
 namespace Hearth.Store.Tests;
 
 /// <summary>The schedule store behaves the same on SQLite and PostgreSQL.</summary>
-public abstract class ScheduleStoreConformance : IAsyncLifetime
+public abstract class ScheduleStoreConformance(TestDatabase database) : AreaStoreConformance<IScheduleStore>(database)
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-24T08:00:00Z");
-    private static readonly CancellationToken None = CancellationToken.None;
 
-    protected IScheduleStore Store { get; private set; } = null!;
-
-    protected abstract Task<IScheduleStore> CreateStoreAsync();
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        await Store.MigrateAsync(None);
-        await Store.MigrateAsync(None);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
+    protected override Task<IScheduleStore> OpenAsync(TestDatabase database) =>
+        database.OpenAsync<IScheduleStore>(cs => new PostgresScheduleStore(cs), path => new SqliteScheduleStore(path));
 
     private static ScheduleRecord Nightly(string name = "nightly") =>
         new($"id-{name}", name, "0 3 * * *", "Europe/Berlin", MissedRunPolicy.Once, "command", "{\"command\":[\"make\"]}",
@@ -77,23 +63,8 @@ public abstract class ScheduleStoreConformance : IAsyncLifetime
     }
 }
 
-public sealed class SqliteScheduleStoreTests : ScheduleStoreConformance
-{
-    private readonly string _directory = Directory.CreateTempSubdirectory("hearth-schedules-").FullName;
-
-    protected override Task<IScheduleStore> CreateStoreAsync() =>
-        Task.FromResult<IScheduleStore>(new SqliteScheduleStore(Path.Combine(_directory, "hearth.db")));
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-}
+public sealed class SqliteScheduleStoreTests() : ScheduleStoreConformance(new SqliteTestDatabase("hearth-schedules-"));
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresScheduleStoreTests(PostgresCluster cluster) : ScheduleStoreConformance
-{
-    protected override async Task<IScheduleStore> CreateStoreAsync() => new PostgresScheduleStore(await cluster.CreateDatabaseAsync());
-}
+public sealed class PostgresScheduleStoreTests(PostgresCluster cluster)
+    : ScheduleStoreConformance(new PostgresTestDatabase(cluster));

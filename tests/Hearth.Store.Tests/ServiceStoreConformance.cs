@@ -4,26 +4,12 @@ using Hearth.Store.Services;
 namespace Hearth.Store.Tests;
 
 /// <summary>The services' store behaves the same on SQLite and PostgreSQL.</summary>
-public abstract class ServiceStoreConformance : IAsyncLifetime
+public abstract class ServiceStoreConformance(TestDatabase database) : AreaStoreConformance<IServiceStore>(database)
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-12-06T08:00:00Z");
-    private static readonly CancellationToken None = CancellationToken.None;
 
-    protected IServiceStore Store { get; private set; } = null!;
-
-    protected abstract Task<IServiceStore> CreateStoreAsync();
-
-    public async Task InitializeAsync()
-    {
-        Store = await CreateStoreAsync();
-        await Store.MigrateAsync(None);
-        await Store.MigrateAsync(None);
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-    }
+    protected override Task<IServiceStore> OpenAsync(TestDatabase database) =>
+        database.OpenAsync<IServiceStore>(cs => new PostgresServiceStore(cs), path => new SqliteServiceStore(path));
 
     private static ProjectSpec Shop(int replicas = 1) => new()
     {
@@ -123,23 +109,8 @@ public abstract class ServiceStoreConformance : IAsyncLifetime
     }
 }
 
-public sealed class SqliteServiceStoreTests : ServiceStoreConformance
-{
-    private readonly string _directory = Directory.CreateTempSubdirectory("hearth-services-").FullName;
-
-    protected override Task<IServiceStore> CreateStoreAsync() =>
-        Task.FromResult<IServiceStore>(new SqliteServiceStore(Path.Combine(_directory, "hearth.db")));
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-}
+public sealed class SqliteServiceStoreTests() : ServiceStoreConformance(new SqliteTestDatabase("hearth-services-"));
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresServiceStoreTests(PostgresCluster cluster) : ServiceStoreConformance
-{
-    protected override async Task<IServiceStore> CreateStoreAsync() => new PostgresServiceStore(await cluster.CreateDatabaseAsync());
-}
+public sealed class PostgresServiceStoreTests(PostgresCluster cluster)
+    : ServiceStoreConformance(new PostgresTestDatabase(cluster));

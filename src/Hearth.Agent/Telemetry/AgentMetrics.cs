@@ -21,6 +21,7 @@ public sealed class AgentMetrics : IDisposable
     private readonly Counter<long> _orphansReaped;
     private readonly Counter<long> _orphansFailed;
     private readonly Counter<long> _errors;
+    private readonly Counter<long> _prewarmHints;
 
     public AgentMetrics()
     {
@@ -36,6 +37,8 @@ public sealed class AgentMetrics : IDisposable
             description: "Orphaned sandbox resources the reaper removed, by kind.");
         _orphansFailed = Meter.CreateCounter<long>("hearth_agent_orphans_failed_total",
             description: "Orphaned sandbox resources the reaper could not remove (each pass tries again).");
+        _prewarmHints = Meter.CreateCounter<long>("hearth_agent_prewarm_hints_total",
+            description: "Prewarm hints from the server, by driver and outcome (started: a sandbox is being readied; declined).");
         _errors = Meter.CreateCounter<long>("hearth_agent_errors_total",
             description: "Errors by class (report: a call to the server failed; heartbeat: a heartbeat failed; reaper: a pass failed).");
     }
@@ -61,6 +64,10 @@ public sealed class AgentMetrics : IDisposable
     public void OrphanNotReaped() => _orphansFailed.Add(1);
 
     public void Error(string errorClass) => _errors.Add(1, new KeyValuePair<string, object?>("class", errorClass));
+
+    public void PrewarmHint(string driver, string outcome) =>
+        _prewarmHints.Add(1, new KeyValuePair<string, object?>("driver", driver),
+            new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Dispose() => Meter.Dispose();
 }

@@ -40,7 +40,7 @@ public sealed record AgentDriverView(string Name, string Filesystem, IReadOnlyLi
 public static class AgentProtocolVersion
 {
     public const string Header = "Hearth-Agent-Protocol";
-    public const int Current = 2;
+    public const int Current = 3;
     public const string UnsupportedCode = "AGENT_PROTOCOL_UNSUPPORTED";
 }
 
@@ -58,8 +58,23 @@ public sealed record AgentRef(string AgentId);
 /// </summary>
 public sealed record LeaseRequest(string AgentId, int Slots, double? WaitSeconds);
 
-/// <summary>The answer to a long-poll: the tasks granted (none when the poll ended empty).</summary>
-public sealed record LeaseAnswer(IReadOnlyList<Assignment> Assignments);
+/// <summary>
+/// The answer to a long-poll: the tasks granted (none when the poll ended empty) and, beside them, what the server
+/// expects this agent to be asked for soon (<see cref="Prewarm"/>; null: nothing). A hint alone ends a poll early.
+/// </summary>
+public sealed record LeaseAnswer(IReadOnlyList<Assignment> Assignments)
+{
+    public IReadOnlyList<PrewarmHint>? Prewarm { get; init; }
+}
+
+/// <summary>
+/// A task is expected soon (a GitLab job announced by its Job Hook): the agent readies a sandbox for it ahead of its
+/// lease, within its own limits (a microVM booted into its warm pool), and takes it when the task comes. Only a hint:
+/// nothing runs because of it, and an agent that cannot or will not warm one ignores it.
+/// </summary>
+/// <param name="Driver">The driver the task will ask for (<c>microvm</c>).</param>
+/// <param name="Reason">Why, for the agent's log (<c>gitlab job 42</c>).</param>
+public sealed record PrewarmHint(string Driver, string Image, int Cpus, long MemoryBytes, bool Network, string Reason);
 
 /// <summary>
 /// A task handed to an agent (agent protocol 2): exactly what the agent needs to run it, mapped in one place from the

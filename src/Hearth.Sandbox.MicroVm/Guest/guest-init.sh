@@ -81,6 +81,7 @@ say '{"ready": 1}'
 set --
 cwd=/
 user=
+ws=
 # Until the host connects, the port reads as ended: wait and read again.
 while :; do
   if ! read -r kind value <&3; then $B usleep 20000; continue; fi
@@ -88,6 +89,7 @@ while :; do
     env) set -- "$@" "$(decode "$value")"; $B echo "$value" >>/.hearth/env ;;
     arg) set -- "$@" "$(decode "$value")" ;;
     cwd) cwd=$(decode "$value") ;;
+    workspace) ws=$(decode "$value") ;;
     user) user=$(decode "$value") ;;
     hostname) $B hostname "$(decode "$value")" ;;
     machine-id) decode "$value" >/etc/machine-id 2>/dev/null ;;
@@ -96,6 +98,17 @@ while :; do
     run) break ;;
   esac
 done
+# workspace PATH: the disk with the serial hearth-workspace (the task's workspace, written by the host) mounted there
+# and given to the task's user. Its blocks are dropped first: a warm pool's VM booted with the disk still empty.
+if [ -n "$ws" ]; then
+  wsdev=
+  for d in /sys/block/vd*; do [ "$($B cat "$d/serial" 2>/dev/null)" = hearth-workspace ] && wsdev=/dev/${d##*/}; done
+  if [ -z "$wsdev" ] || ! $B blockdev --flushbufs "$wsdev" || ! $B mkdir -p "$ws" || ! $B mount -t ext4 "$wsdev" "$ws"; then
+    $B echo "hearth: cannot mount the workspace at $ws (disk ${wsdev:-not found})" >"$ERR"
+    say '{"exit-code": 126}'; off
+  fi
+  [ -n "$user" ] && $B chown -R "$user" "$ws"
+fi
 if ! cd "$cwd" 2>/dev/null; then
   $B echo "hearth: working directory $cwd: not found" >"$ERR"
   say '{"exit-code": 126}'; off
@@ -108,6 +121,7 @@ fi
 pid=$!
 say "{\"started\": $pid}"
 (
+  cd /
   while :; do
     if ! read -r kind value <&3; then $B usleep 100000; continue; fi
     case $kind in
@@ -119,6 +133,8 @@ say "{\"started\": $pid}"
 ) &
 wait $pid
 code=$?
+# The workspace is read back by the host once the VM is off: everything written must be on the disk by then.
+if [ -n "$ws" ]; then cd /; $B umount "$ws" 2>/dev/null || $B sync; fi
 if [ "$ST" = vsock ]; then
   # Let the relays send the last output (they end at the fifos' end) before the exit code is recorded.
   $B touch "$C/ended"; exec 5>&- 6>&-

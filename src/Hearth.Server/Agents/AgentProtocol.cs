@@ -62,7 +62,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         {
             if (await pipeline.CompleteAsync(lease, CancellationToken.None) is { } assignment) assignments.Add(assignment);
         }
-        return ProtocolResult<LeaseAnswer>.Ok(new LeaseAnswer(assignments));
+        var prewarm = aborted.IsCancellationRequested ? [] : await dispatcher.TakePrewarmHintsAsync(request.AgentId, CancellationToken.None);
+        return ProtocolResult<LeaseAnswer>.Ok(new LeaseAnswer(assignments) { Prewarm = prewarm.Count > 0 ? prewarm : null });
     }
 
     public async Task<ProtocolResult<EmptyView>> DrainAsync(AgentRef request, CancellationToken ct) =>

@@ -24,9 +24,16 @@ public sealed class AuditMiddleware(RequestDelegate next, IAccessStore store, Ti
         finally
         {
             var rule = EndpointRules.Of(context);
-            if (rule is not { Permission: "agent.report" or "agent.lease" }) await RecordAsync(context, rule);
+            if (rule is not { Permission: "agent.report" or "agent.lease" } && !RecordedDelivery(rule, context)) await RecordAsync(context, rule);
         }
     }
+
+    /// <summary>
+    /// A webhook delivery answered 2xx is recorded in full (scrubbed headers and body, outcome, runs) in the same
+    /// transaction as its runs; a second, audit, commit per delivery would halve the receiver's rate. Refusals are audited.
+    /// </summary>
+    private static bool RecordedDelivery(EndpointRule? rule, HttpContext context) =>
+        rule?.Permission == "webhooks.receive" && context.Response.StatusCode is >= 200 and < 300;
 
     private async Task RecordAsync(HttpContext context, EndpointRule? rule)
     {

@@ -28,11 +28,11 @@ public sealed class AccessSetup
     public SecretKeyring Keyring { get; }
 
     /// <summary>Loads keys and certificates (a bad one stops the start with its file named) and migrates the access tables.</summary>
-    public static async Task<AccessSetup> PrepareAsync(ServerOptions options, CancellationToken ct)
+    public static async Task<AccessSetup> PrepareAsync(ServerOptions options, AreaStores areas, CancellationToken ct)
     {
         var certificate = LoadCertificate(options.Access);
-        var store = AccessStoreFactory.Create(options);
-        await store.MigrateAsync(ct);
+        var store = await areas.OpenAsync<IAccessStore>(
+            cs => new PostgresAccessStore(cs), path => new SqliteAccessStore(path), ct);
         // A missing key file is made afresh only while no secret needs the old one.
         var secrets = await store.ListSecretsAsync(ct);
         var keyring = SecretKeyLoader.Load(options, secrets.Select(s => s.KeyId).Distinct().ToList());

@@ -1,5 +1,6 @@
 using Hearth.Server.Telemetry;
 using System.Collections.Concurrent;
+using Hearth.Core.Api;
 using Hearth.Server.Configuration;
 using Hearth.Store;
 
@@ -10,7 +11,7 @@ namespace Hearth.Server.Background;
 /// A lease granted while the agent hung up is given back at once rather than left to expire.
 /// </summary>
 public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard board, ServerOptions options, TimeProvider time, HearthMetrics metrics,
-    ILogger<LeaseDispatcher> logger)
+    ILogger<LeaseDispatcher> logger, Agents.PrewarmHints prewarm)
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
@@ -58,7 +59,8 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
                 return await MoreAsync(agent, lease, Math.Min(slots, agent.Capacity), ct);
             }
             var left = until - now;
-            if (left <= TimeSpan.Zero || ct.IsCancellationRequested)
+            // A prewarm hint for this agent ends the poll: its answer carries it (AgentProtocol.LeaseAsync).
+            if (left <= TimeSpan.Zero || ct.IsCancellationRequested || prewarm.AnyFor(agent.Labels))
             {
                 board.Leave(offered);
                 return [];
@@ -78,6 +80,10 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
             }
         }
     }
+
+    /// <summary>The prewarm hints waiting for the agent (taken: no other agent gets them); empty for an unknown agent.</summary>
+    public async Task<IReadOnlyList<PrewarmHint>> TakePrewarmHintsAsync(string agentId, CancellationToken ct) =>
+        await AgentAsync(agentId, ct) is { DrainingSince: null } agent ? prewarm.TakeFor(agent.Labels) : [];
 
     /// <summary>
     /// The first lease and what else is claimable now, up to <paramref name="slots"/>; all given back when the agent hung

@@ -12,7 +12,8 @@ namespace Hearth.Server.GitLab;
 /// <summary>
 /// GitLab's Job Hook, as FireRunner took it: a job created or pending wakes the poller at once instead of at its next
 /// poll. Authenticated by the hook's secret token (X-Gitlab-Token, compared in constant time); refused when it is missing
-/// or wrong. The created and pending events of one job wake it once. It only wakes: the job itself still comes from
+/// or wrong. The created and pending events of one job wake it once. It only wakes (and, for a job whose tags name a
+/// microVM size, offers the agents a prewarm hint: <see cref="JobPrewarm"/>): the job itself still comes from
 /// /jobs/request, so a forged event can start nothing.
 /// </summary>
 public static class GitLabHookEndpoint
@@ -21,7 +22,8 @@ public static class GitLabHookEndpoint
 
     public static void MapGitLabHook(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/gitlab/hook", async (HttpContext http, ServerOptions options, GitLabSignals signals, CancellationToken ct) =>
+        app.MapPost("/api/v1/gitlab/hook", async (HttpContext http, ServerOptions options, GitLabSignals signals,
+            Hearth.Store.GitLab.IGitLabStore store, Agents.PrewarmHints prewarm, CancellationToken ct) =>
         {
             if (options.GitLab.WebhookToken is not { Length: > 0 } expected)
                 return ApiResults.NotFound("the GitLab Job Hook is off: set gitlab.webhook_token in server.yaml");
@@ -48,7 +50,13 @@ public static class GitLabHookEndpoint
             if (!signals.FirstHookFor(jobId))
                 return ApiResults.Json(new MessageView($"job {jobId} was announced already"), StatusCodes.Status202Accepted);
             signals.WakePoller();
-            return ApiResults.Json(new MessageView($"job {jobId} is {status}: asking GitLab for jobs now"), StatusCodes.Status202Accepted);
+            var tags = body["tags"] is JsonArray array
+                ? array.Where(t => t?.GetValueKind() == JsonValueKind.String).Select(t => (string)t!).ToList()
+                : [];
+            var hint = JobPrewarm.For(jobId, tags, await store.ListRunnersAsync(ct), options.GitLab);
+            if (hint is not null) prewarm.Offer(hint);
+            var warming = hint is null ? "" : $"; pre-warming a {hint.Cpus}cpu-{hint.MemoryBytes >> 20}mb microVM";
+            return ApiResults.Json(new MessageView($"job {jobId} is {status}: asking GitLab for jobs now{warming}"), StatusCodes.Status202Accepted);
         })
             .WithSummary("GitLab Job Hook: wakes the runner bridge's poller (X-Gitlab-Token)")
             .Answers<MessageView>(StatusCodes.Status202Accepted)

@@ -20,11 +20,4 @@ public static class GitLabServices
         services.AddHostedService(sp => sp.GetRequiredService<GitLabReporter>());
         services.AddHostedService(sp => sp.GetRequiredService<GitLabPoller>());
     }
-
-    public static IGitLabStore CreateStore(ServerOptions options) => options.StoreDriver switch
-    {
-        "postgres" => new PostgresGitLabStore(options.StoreConnectionString
-            ?? throw new ConfigException("store.driver is postgres but store.connection_string is not set")),
-        _ => new SqliteGitLabStore(options.ResolvedStorePath),
-    };
 }

@@ -39,17 +39,13 @@ public static class JobMapper
         var usesImage = ImageDrivers.Contains(runner.Driver, StringComparer.Ordinal);
         var repository = WithoutCredentials(job.GitInfo.RepoUrl);
         if (!IsSha(job.GitInfo.Sha)) return (null, new JobRefusal($"git_info.sha: expected a commit id, got '{job.GitInfo.Sha}'", FailureReasons.System));
-        // The agent checks the commit out into the task's workspace (for oci on its host, bound into the container, as
-        // gitlab-runner's helper does); a microVM shares no workspace with the host: its job script fetches the commit.
-        var clone = runner.Driver == "microvm" ? new JobScript.Clone(repository, job.GitInfo.Sha, job.GitInfo.Depth) : null;
+        // The agent checks the commit out into the task's workspace on its host, as gitlab-runner's helper does: bound into
+        // an oci container, carried into a microVM on its workspace disk (and read back after the scripts).
         var (jobFiles, filesRefusal) = JobFiles.From(job, runner.Url, runner.Name);
         if (filesRefusal is not null) return (null, new JobRefusal(filesRefusal, FailureReasons.Configuration));
-        if (jobFiles is not null && clone is not null)
-            return (null, new JobRefusal("this runner's microvm driver does not support artifacts, dependencies' artifacts or the cache yet",
-                FailureReasons.Configuration));
         var spec = new TaskSpec
         {
-            Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files, clone), $"gitlab-job-{job.Id}"],
+            Command = ["/bin/sh", "-c", JobScript.Build(script, after, afterTimeout, files), $"gitlab-job-{job.Id}"],
             Env = new Dictionary<string, string>(StringComparer.Ordinal) { [GitLabJobStep.JobVariable] = $"{runner.Name}/{job.Id}" },
             Driver = runner.Driver,
             Image = usesImage ? image : null,
@@ -58,7 +54,7 @@ public static class JobMapper
             MemoryBytes = size?.MemoryBytes,
             Timeout = job.RunnerInfo is { Timeout: > 0 } info ? TimeSpan.FromSeconds(info.Timeout) : null,
             Requirements = new Dictionary<string, string>(StringComparer.Ordinal) { [$"driver.{runner.Driver}"] = "true" },
-            Git = clone is null ? new GitSource(repository, job.GitInfo.Sha) : null,
+            Git = new GitSource(repository, job.GitInfo.Sha),
         };
         return (new JobPlan(spec, new GitLabJobSecrets(job.Token, variables) { Files = jobFiles }), null);
     }

@@ -13,19 +13,13 @@ namespace Hearth.Server.GitLab;
 /// </summary>
 public static class JobScript
 {
-    /// <summary>A checkout the script does itself (image drivers, whose workspace is not shared with a checkout phase):
-    /// into <c>$CI_PROJECT_DIR</c> (else /builds/project), at <paramref name="Sha"/>, <paramref name="Depth"/> commits deep
-    /// (0: all), the job token reaching git through GIT_ASKPASS from HEARTH_GIT_CREDENTIALS. Needs git in the image.</summary>
-    public sealed record Clone(string Repository, string Sha, int Depth);
-
     public static string Build(IReadOnlyList<string> script, IReadOnlyList<string> afterScript, TimeSpan afterScriptTimeout,
-        IReadOnlyList<string> fileVariables, Clone? clone = null)
+        IReadOnlyList<string> fileVariables)
     {
         var s = new StringBuilder();
         s.Append("hearth_canceled=0\n");
-        if (clone is not null) AppendClone(s, clone);
         // The checkout is the working directory (the agent's workspace), as gitlab-runner's CI_PROJECT_DIR.
-        else s.Append("CI_PROJECT_DIR=\"${CI_PROJECT_DIR:-$PWD}\"; export CI_PROJECT_DIR\n");
+        s.Append("CI_PROJECT_DIR=\"${CI_PROJECT_DIR:-$PWD}\"; export CI_PROJECT_DIR\n");
         if (fileVariables.Count > 0)
         {
             s.Append("hearth_files=$(mktemp -d)\n");
@@ -56,26 +50,6 @@ public static class JobScript
         if (fileVariables.Count > 0) s.Append("rm -rf \"$hearth_files\"\n");
         s.Append("exit $hearth_rc\n");
         return s.ToString();
-    }
-
-    private static void AppendClone(StringBuilder s, Clone clone)
-    {
-        var depth = clone.Depth > 0 ? string.Create(CultureInfo.InvariantCulture, $"--depth {clone.Depth} ") : "";
-        s.Append(CultureInfo.InvariantCulture, $$"""
-            hearth_dir="${CI_PROJECT_DIR:-/builds/project}"
-            echo "Fetching {{clone.Sha}} of {{clone.Repository}} into $hearth_dir"
-            mkdir -p "$hearth_dir" && cd "$hearth_dir" || exit 1
-            git init -q . || exit 1
-            printf '%s\n' '#!/bin/sh' 'case "$1" in' '  Username*) printf "%s\n" "${HEARTH_GIT_CREDENTIALS%%:*}";;' \
-              '  *) printf "%s\n" "${HEARTH_GIT_CREDENTIALS#*:}";;' 'esac' > .git/hearth-askpass
-            chmod 700 .git/hearth-askpass
-            GIT_ASKPASS="$PWD/.git/hearth-askpass" GIT_TERMINAL_PROMPT=0 git fetch -q {{depth}}{{Quote(clone.Repository)}} {{clone.Sha}} \
-              || { rm -f .git/hearth-askpass; echo "ERROR: fetching {{clone.Sha}} failed"; exit 1; }
-            rm -f .git/hearth-askpass
-            git -c advice.detachedHead=false checkout -q {{clone.Sha}} || exit 1
-            unset HEARTH_GIT_CREDENTIALS
-
-            """);
     }
 
     private static void AppendLines(StringBuilder s, IReadOnlyList<string> lines)

@@ -5,13 +5,14 @@ namespace Hearth.Server.GitLab;
 
 /// <summary>
 /// Which job tags are Hearth's and the size they ask for: a tag starting with firecracker, microvm, firerunner or
-/// actuated (as FireRunner took them), optionally with <c>-Ncpu-Mgb</c> (<c>firecracker-4cpu-8gb</c>).
+/// actuated (as FireRunner took them), optionally with <c>-Ncpu-Mgb</c> or <c>-Ncpu-Mmb</c> (<c>firecracker-4cpu-8gb</c>,
+/// <c>firecracker-2cpu-512mb</c>: the warm pools' size classes).
 /// </summary>
 public static partial class JobSize
 {
     public static readonly IReadOnlyList<string> Prefixes = ["firecracker", "microvm", "firerunner", "actuated"];
 
-    [GeneratedRegex(@"^-(?<cpu>[0-9]{1,4})cpu-(?<mem>[0-9]{1,6})gb$")]
+    [GeneratedRegex(@"^-(?<cpu>[0-9]{1,4})cpu-(?<mem>[0-9]{1,6})(?<unit>gb|mb)$")]
     private static partial Regex SizePattern();
 
     public sealed record Size(int Cpus, long MemoryBytes);
@@ -27,13 +28,15 @@ public static partial class JobSize
         if (rest.Length == 0) return (null, null);
         var match = SizePattern().Match(rest);
         if (!match.Success)
-            return (null, $"tag '{tag}': expected {prefix} or {prefix}-<N>cpu-<M>gb (e.g. {prefix}-2cpu-4gb)");
+            return (null, $"tag '{tag}': expected {prefix} or {prefix}-<N>cpu-<M>gb (e.g. {prefix}-2cpu-4gb, {prefix}-2cpu-512mb)");
         var cpus = int.Parse(match.Groups["cpu"].Value, CultureInfo.InvariantCulture);
-        var gb = long.Parse(match.Groups["mem"].Value, CultureInfo.InvariantCulture);
+        var amount = long.Parse(match.Groups["mem"].Value, CultureInfo.InvariantCulture);
         if (cpus < 1 || cpus > maxCpus) return (null, $"tag '{tag}': {cpus} CPUs is outside 1 to {maxCpus} (gitlab.max_cpus)");
-        var bytes = gb << 30;
-        if (gb < 1 || bytes > maxMemoryBytes)
-            return (null, $"tag '{tag}': {gb} GB of memory is outside 1 to {maxMemoryBytes >> 30} GB (gitlab.max_memory_bytes)");
+        var megabytes = match.Groups["unit"].Value == "mb";
+        var bytes = amount << (megabytes ? 20 : 30);
+        if (amount < 1 || bytes > maxMemoryBytes)
+            return (null, $"tag '{tag}': {amount} {(megabytes ? "MB" : "GB")} of memory is outside 1 to {maxMemoryBytes >> 30} GB " +
+                          "(gitlab.max_memory_bytes)");
         return (new Size(cpus, bytes), null);
     }
 }

@@ -33,6 +33,21 @@ public sealed class WebhookReceiver(RepositoryService repositories, IRunStore st
 
     public async Task<IResult> ReceiveAsync(HttpContext http, string forgeName, string name, CancellationToken ct)
     {
+        try
+        {
+            return await ReceiveOnceAsync(http, forgeName, name, ct);
+        }
+        catch (ServerStoppingException stopping)
+        {
+            // Nothing was recorded: the forge retries (later, or at another server).
+            http.Response.Headers.RetryAfter = "1";
+            metrics.WebhookDelivered(forgeName, "failed");
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SHUTTING_DOWN", stopping.Message);
+        }
+    }
+
+    private async Task<IResult> ReceiveOnceAsync(HttpContext http, string forgeName, string name, CancellationToken ct)
+    {
         var forge = Forge.Find(forgeName);
         if (forge is null) return ApiResults.NotFound($"no webhook endpoint for '{forgeName}' (expected {string.Join(", ", Forge.All.Select(f => f.Name))})");
         var max = options.Access.MaxWebhookBodyBytes;

@@ -5,10 +5,8 @@ namespace Hearth.Store.Access;
 /// tokens, encrypted secrets and the audit trail. Its own tables and its own migration list
 /// (<c>access_schema_version</c>), beside the run store's. Every method is one transaction.
 /// </summary>
-public interface IAccessStore
+public interface IAccessStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>Creates the user and its claim token (if any) together; false when the email is taken.</summary>
     Task<bool> CreateUserAsync(UserRecord user, ClaimTokenRecord? claim, CancellationToken ct);
 

@@ -2,10 +2,8 @@ namespace Hearth.Store.GitLab;
 
 /// <summary>Stored GitLab runners and the jobs taken from them, beside the runs (own version table). Each call is one
 /// transaction.</summary>
-public interface IGitLabStore
+public interface IGitLabStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>False when a runner of that name exists already.</summary>
     Task<bool> AddRunnerAsync(GitLabRunnerRecord runner, CancellationToken ct);
 

@@ -5,10 +5,8 @@ namespace Hearth.Store.Locks;
 /// own transactions (a run that ends frees its lock in the same commit); this is the rest: status, forced release
 /// and the sweep that renews, expires, grants and gives up.
 /// </summary>
-public interface ILockStore
+public interface ILockStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     Task<IReadOnlyList<LockInfo>> ListAsync(CancellationToken ct);
 
     Task<LockInfo?> GetAsync(string name, CancellationToken ct);

@@ -1,10 +1,8 @@
 namespace Hearth.Store.Repositories;
 
 /// <summary>Registered repositories, in their own tables and migration list (<c>repository_schema_version</c>).</summary>
-public interface IRepositoryStore
+public interface IRepositoryStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>False when a repository of that name exists.</summary>
     Task<bool> CreateAsync(RepositoryRecord repository, CancellationToken ct);
 

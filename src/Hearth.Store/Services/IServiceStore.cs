@@ -3,10 +3,8 @@ using Hearth.Core.Services;
 namespace Hearth.Store.Services;
 
 /// <summary>Compose projects, their replicas and their events, in the run store's database.</summary>
-public interface IServiceStore
+public interface IServiceStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>
     /// Stores a project's desired state: a new project, or a new spec for one (which also ends a pending <c>down</c>).
     /// The creator and creation time of an existing project are kept.

@@ -27,30 +27,66 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen) return seen;
-            var runIds = new List<string>();
-            foreach (var (run, tasks, key) in runs)
-            {
-                // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
-                if (await FindByKeyAsync(connection, tx, run.CreatedBy, key, ct) is { } existing)
-                {
-                    runIds.Add(existing.RunId);
-                    continue;
-                }
-                await InsertRunAsync(connection, tx, run, tasks, key, ct);
-                runIds.Add(run.Id);
-            }
-            await ExecAsync(connection, tx,
-                """
-                INSERT INTO webhook_deliveries (repository, delivery_id, forge, event, received_at, headers, body, outcome, run_ids)
-                VALUES (@repo, @id, @forge, @event, @at, @headers, @body, @outcome, @runs);
-                """, ct,
-                ("@repo", delivery.Repository), ("@id", delivery.DeliveryId), ("@forge", delivery.Forge), ("@event", delivery.Event),
-                ("@at", Ms(delivery.ReceivedAt)), ("@headers", delivery.Headers), ("@body", delivery.Body), ("@outcome", delivery.Outcome),
-                ("@runs", Json(runIds)));
-            await tx.CommitAsync(ct);
-            return new DeliveryResult(Recorded: true, runIds);
+            var result = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
+            if (result.Recorded) await tx.CommitAsync(ct);
+            return result;
         }
+    }
+
+    public async Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    {
+        var results = new DeliveryResult?[batch.Count];
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                // A savepoint per delivery: one that breaks a constraint (or races another server on PostgreSQL, where
+                // an error aborts the whole transaction otherwise) is undone alone.
+                await tx.SaveAsync("delivery", ct);
+                try
+                {
+                    results[i] = await WriteDeliveryAsync(connection, tx, batch[i].Delivery, batch[i].Runs, ct);
+                    await tx.ReleaseAsync("delivery", ct);
+                }
+                catch (DbException)
+                {
+                    await tx.RollbackAsync("delivery", ct);
+                    await tx.ReleaseAsync("delivery", ct);
+                }
+            }
+            await tx.CommitAsync(ct);
+        }
+        return results;
+    }
+
+    /// <summary>The delivery and its runs, written in the caller's transaction; a delivery seen before writes nothing.</summary>
+    private async Task<DeliveryResult> WriteDeliveryAsync(DbConnection connection, DbTransaction tx, WebhookDelivery delivery,
+        IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    {
+        if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen) return seen;
+        var runIds = new List<string>();
+        foreach (var (run, tasks, key) in runs)
+        {
+            // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
+            if (await FindByKeyAsync(connection, tx, run.CreatedBy, key, ct) is { } existing)
+            {
+                runIds.Add(existing.RunId);
+                continue;
+            }
+            await InsertRunAsync(connection, tx, run, tasks, key, ct);
+            runIds.Add(run.Id);
+        }
+        await ExecAsync(connection, tx,
+            """
+            INSERT INTO webhook_deliveries (repository, delivery_id, forge, event, received_at, headers, body, outcome, run_ids)
+            VALUES (@repo, @id, @forge, @event, @at, @headers, @body, @outcome, @runs);
+            """, ct,
+            ("@repo", delivery.Repository), ("@id", delivery.DeliveryId), ("@forge", delivery.Forge), ("@event", delivery.Event),
+            ("@at", Ms(delivery.ReceivedAt)), ("@headers", delivery.Headers), ("@body", delivery.Body), ("@outcome", delivery.Outcome),
+            ("@runs", Json(runIds)));
+        return new DeliveryResult(Recorded: true, runIds);
     }
 
     public async Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
@@ -14,9 +15,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly string _connectionString;
 
     // Writers of this process queue here, first come first served, instead of in SQLite's busy handler, which sleeps
-    // (1, 2, 5 … 100 ms) and retries: under load the write lock would sit free while every waiter slept. Other processes
-    // on the same file still meet the busy handler.
-    private readonly SemaphoreSlim _writers = new(1, 1);
+    // (1, 2, 5 … 100 ms) and retries: under load the write lock would sit free while every waiter slept. One queue per
+    // file, shared by every store on it (runs, access, locks, …): an audit entry's commit no longer sends a webhook batch
+    // to sleep. Other processes on the same file still meet the busy handler.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> WritersByFile = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _writers;
 
     private static readonly object Configured = new();
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
@@ -26,6 +29,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
         MakePrivate(path);
+        _writers = WritersByFile.GetOrAdd(Path.GetFullPath(path), _ => new SemaphoreSlim(1, 1));
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,

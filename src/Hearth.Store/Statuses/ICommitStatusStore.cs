@@ -4,10 +4,8 @@ namespace Hearth.Store.Statuses;
 /// The commit-status outbox, in its own tables and migration list (<c>commit_status_schema_version</c>): a status to
 /// send is written here before anyone tries to send it, so a restart loses none; a sender takes the due ones.
 /// </summary>
-public interface ICommitStatusStore
+public interface ICommitStatusStore : IMigratingStore
 {
-    Task MigrateAsync(CancellationToken ct);
-
     /// <summary>Starts tracking a run and enqueues its first status, in one transaction; a run tracked already is left as it is.</summary>
     Task<bool> TrackAsync(TrackedRun run, CommitStatusEntry first, CancellationToken ct);
 

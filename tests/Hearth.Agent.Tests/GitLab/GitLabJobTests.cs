@@ -365,7 +365,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
         }
     }
 
-    private static JsonObject Var(string key, string value, bool masked = false, bool file = false) => new()
+    internal static JsonObject Var(string key, string value, bool masked = false, bool file = false) => new()
     {
         ["key"] = key, ["value"] = value, ["public"] = !masked, ["masked"] = masked, ["file"] = file, ["raw"] = false,
     };

@@ -7,7 +7,7 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests.Agents;
 
-/// <summary>Agent protocol 2 over real HTTP: several assignments in one exchange, and the version every call names.</summary>
+/// <summary>The agent protocol over real HTTP: several assignments in one exchange, and the version every call names.</summary>
 public sealed class MultiLeaseTests
 {
     private static async Task<(HttpClient Agent, string Id)> RegisterAsync(TestServer server, int capacity)
@@ -93,7 +93,8 @@ public sealed class MultiLeaseTests
     [Theory]
     [InlineData(null, "sent no protocol version (it speaks protocol 1)")]
     [InlineData("1", "speaks agent protocol '1'")]
-    [InlineData("3", "speaks agent protocol '3'")]
+    [InlineData("2", "speaks agent protocol '2'")]
+    [InlineData("4", "speaks agent protocol '4'")]
     [InlineData("two", "speaks agent protocol 'two'")]
     public async Task An_agent_speaking_another_protocol_version_gets_a_clear_error_on_every_call(string? version, string said)
     {
@@ -115,9 +116,9 @@ public sealed class MultiLeaseTests
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(AgentProtocolVersion.UnsupportedCode, error.GetProperty("code").GetString());
-            Assert.Equal($"this agent {said}, but this server (hearth {Api.HealthEndpoints.Version}) speaks agent protocol 2 only: " +
+            Assert.Equal($"this agent {said}, but this server (hearth {Api.HealthEndpoints.Version}) speaks agent protocol 3 only: " +
                 "upgrade the agent to the server's release", error.GetProperty("error").GetString());
-            Assert.Equal([2], error.GetProperty("details").GetProperty("supported").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal([3], error.GetProperty("details").GetProperty("supported").EnumerateArray().Select(v => v.GetInt32()));
         }
         var agents = (await server.Client(server.AdminKey).GetFromJsonAsync<AgentListView>("api/v1/agents", HearthJson.Options))!;
         Assert.Empty(agents.Agents);

@@ -28,6 +28,7 @@ public sealed class JobMapperTests
     [Theory]
     [InlineData("firecracker-4cpu-8gb", 4, 8L << 30)]
     [InlineData("microvm-1cpu-1gb", 1, 1L << 30)]
+    [InlineData("firecracker-2cpu-512mb", 2, 512L << 20)]
     [InlineData("actuated-16cpu-64gb", 16, 64L << 30)]
     public void A_size_tag_sets_cpus_and_memory(string tag, int cpus, long memory)
     {
@@ -40,7 +41,7 @@ public sealed class JobMapperTests
     [Theory]
     [InlineData("firecracker-0cpu-8gb", "tag 'firecracker-0cpu-8gb': 0 CPUs is outside 1 to 16 (gitlab.max_cpus)")]
     [InlineData("firecracker-2cpu-65gb", "tag 'firecracker-2cpu-65gb': 65 GB of memory is outside 1 to 64 GB (gitlab.max_memory_bytes)")]
-    [InlineData("firecracker-2cpus-4gb", "tag 'firecracker-2cpus-4gb': expected firecracker or firecracker-<N>cpu-<M>gb (e.g. firecracker-2cpu-4gb)")]
+    [InlineData("firecracker-2cpus-4gb", "tag 'firecracker-2cpus-4gb': expected firecracker or firecracker-<N>cpu-<M>gb (e.g. firecracker-2cpu-4gb, firecracker-2cpu-512mb)")]
     [InlineData("macos", "none of the job's tags (macos) is this runner's: a tag must start with firecracker, microvm, firerunner, actuated or be one of linux")]
     public void A_malformed_or_out_of_bounds_size_or_a_foreign_tag_refuses_the_job_with_the_reason(string tag, string reason)
     {
@@ -77,60 +78,22 @@ public sealed class JobMapperTests
         Assert.DoesNotContain("\"v\"", stored);
         Assert.Equal("fake/42", spec.Env[GitLabJobStep.JobVariable]);
 
-        // microvm: no workspace is shared with the host, so the script fetches the commit itself.
-        var vm = JobMapper.Map(Job(), Runner with { Driver = "microvm" }, new GitLabOptions()).Plan!.Spec;
-        Assert.Null(vm.Git);
-        Assert.Contains("git fetch -q --depth 20 'https://gitlab.example.com/group/project.git' abc1234", vm.Command[2]);
+        // microvm: as oci, the agent checks the commit out on its host (carried into the VM on its workspace disk), and
+        // the job's artifacts and cache are moved as on oci.
+        var (vmPlan, vmRefusal) = JobMapper.Map(Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], null, "archive", null)] },
+            Runner with { Driver = "microvm" }, new GitLabOptions());
+        Assert.Null(vmRefusal);
+        var vm = vmPlan!.Spec;
+        Assert.Equal(new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"), vm.Git);
+        Assert.DoesNotContain("git fetch", vm.Command[2]);
         Assert.Equal("alpine:3.20", vm.Image);
+        Assert.Equal("true", vm.Requirements["driver.microvm"]);
+        Assert.Equal(["out/"], Assert.Single(vmPlan.Secrets.Files!.Artifacts).Paths);
 
         var bubblewrap = JobMapper.Map(Job(), Runner with { Driver = "bubblewrap" }, new GitLabOptions()).Plan!.Spec;
         Assert.Equal(new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"), bubblewrap.Git);
         Assert.Null(bubblewrap.Image);
         Assert.DoesNotContain("git fetch", bubblewrap.Command[2]);
-    }
-
-    [Fact]
-    public async Task The_scripts_own_checkout_fetches_the_jobs_commit_with_real_git()
-    {
-        var root = Directory.CreateTempSubdirectory("hearth-gitlab-clone-").FullName;
-        try
-        {
-            var repo = Path.Combine(root, "repo");
-            Directory.CreateDirectory(repo);
-            await GitAsync(repo, "init", "-q", "-b", "main");
-            await File.WriteAllTextAsync(Path.Combine(repo, "version.txt"), "one\n");
-            await GitAsync(repo, "add", ".");
-            await GitAsync(repo, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "-m", "one");
-            var first = (await GitAsync(repo, "rev-parse", "HEAD")).Trim();
-            await File.WriteAllTextAsync(Path.Combine(repo, "version.txt"), "two\n");
-            await GitAsync(repo, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "-am", "two");
-            var script = JobScript.Build(["cat version.txt", "git rev-parse HEAD", "echo \"creds=${HEARTH_GIT_CREDENTIALS:-gone}\""], [],
-                TimeSpan.FromSeconds(5), [], new JobScript.Clone("file://" + repo, first, 1));
-
-            var (code, output) = await ShAsync(script, ("CI_PROJECT_DIR", Path.Combine(root, "builds", "project")),
-                ("HEARTH_GIT_CREDENTIALS", "gitlab-ci-token:job-token"));
-
-            Assert.Equal(0, code);
-            Assert.Contains($"$ cat version.txt\none\n$ git rev-parse HEAD\n{first}\n", output);
-            Assert.Contains("creds=gone", output);
-            Assert.False(File.Exists(Path.Combine(root, "builds", "project", ".git", "hearth-askpass")));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
-
-    private static async Task<string> GitAsync(string directory, params string[] args)
-    {
-        var info = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
-        return output;
     }
 
     [Fact]
@@ -186,18 +149,16 @@ public sealed class JobMapperTests
     [InlineData("when", "sometimes", "artifacts:when: expected on_success, on_failure or always, got 'sometimes'")]
     [InlineData("policy", "pull-only", "cache:policy: expected pull-push, pull or push, got 'pull-only'")]
     [InlineData("format", "gzip", "this runner does not support the artifact format 'gzip' (only zip)")]
-    [InlineData("microvm", "out/", "this runner's microvm driver does not support artifacts, dependencies' artifacts or the cache yet")]
     public void Artifacts_and_cache_hearth_cannot_honour_refuse_the_job_naming_why(string what, string value, string reason)
     {
         var job = what switch
         {
-            "artifacts" or "microvm" => Job() with { Artifacts = [new JobArtifact("a", false, [value], null, "archive", null)] },
+            "artifacts" => Job() with { Artifacts = [new JobArtifact("a", false, [value], null, "archive", null)] },
             "when" => Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], value, "archive", null)] },
             "format" => Job() with { Artifacts = [new JobArtifact("a", false, ["out/"], null, "archive", null) { Format = value }] },
             _ => Job() with { Cache = [new JobCache("k", false, value, ["vendor/"], null)] },
         };
-        var runner = what == "microvm" ? Runner with { Driver = "microvm" } : Runner;
-        Assert.Equal(reason, JobMapper.Map(job, runner, new GitLabOptions()).Refusal!.Reason);
+        Assert.Equal(reason, JobMapper.Map(job, Runner, new GitLabOptions()).Refusal!.Reason);
     }
 
     [Fact]

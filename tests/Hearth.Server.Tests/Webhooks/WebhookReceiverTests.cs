@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Hearth.Core;
 using Hearth.Core.Api;
+using Hearth.Server.Tests.Agents;
 using Microsoft.Data.Sqlite;
 
 namespace Hearth.Server.Tests.Webhooks;
@@ -103,6 +104,37 @@ public sealed class WebhookReceiverTests : IAsyncLifetime
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM runs"));
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM webhook_deliveries"));
         Assert.Equal((1, 1), (await DeliveriesCountedAsync("github", "started"), await DeliveriesCountedAsync("github", "duplicate")));
+    }
+
+    [Fact]
+    public async Task Concurrent_deliveries_are_each_answered_after_their_commit_and_a_stopping_server_answers_503()
+    {
+        var sha = _git.Commit("main", (".hearth/ci.kdl", Workflow), ("src/a.txt", "a"));
+        var repo = await RegisterAsync("github");
+        // Sixteen at once share the writer's transactions; two carry one id (a forge's quick retry).
+        var ids = Enumerable.Range(0, 15).Select(i => $"c-{i}").Append("c-0").ToList();
+        var answers = await Task.WhenAll(ids.Select(async id =>
+        {
+            var response = await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", sha, "src/a.txt"), "push", id);
+            // Answered only once its delivery is committed: another connection sees it at once.
+            var stored = await CountAsync($"SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = '{id}'");
+            return (response, stored, view: (await response.Content.ReadFromJsonAsync<DeliveryView>(HearthJson.Options))!);
+        }));
+        Assert.All(answers, a => Assert.Equal(1, a.stored));
+        Assert.Equal(15, answers.Count(a => a.response.StatusCode == HttpStatusCode.Created && !a.view.Duplicate));
+        var first = answers.Where(a => a.view.DeliveryId == "c-0").ToList();
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Created], first.Select(a => a.response.StatusCode).Order());
+        Assert.Single(first.Select(a => Assert.Single(a.view.RunIds)).Distinct());
+        Assert.Equal(15, await CountAsync("SELECT COUNT(*) FROM runs"));
+        // A delivery's row is its record: a 2xx writes no audit entry besides it.
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM access_audit WHERE path LIKE '/api/v1/webhooks/%'"));
+
+        await _server.Service<Hearth.Server.Creation.DeliveryWriter>().StopAsync(CancellationToken.None);
+        var late = await SendGitHubAsync(repo.WebhookPath, GitHubPush("main", sha, "src/a.txt"), "push", "c-late");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, late.StatusCode);
+        Assert.Equal("SHUTTING_DOWN", await TestServer.CodeOf(late));
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = 'c-late'"));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM access_audit WHERE path LIKE '/api/v1/webhooks/%' AND status = 503"));
     }
 
     [Fact]
