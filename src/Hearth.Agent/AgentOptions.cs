@@ -38,6 +38,13 @@ public sealed record AgentOptions
     public string? ImageStore { get; init; }
     /// <summary>OCI runtime: auto (crun where it works, else runc), runc or crun.</summary>
     public string OciRuntime { get; init; } = "auto";
+    /// <summary>
+    /// The range this agent's compose networks take their subnets from (<c>--service-subnets</c>): agents on one host,
+    /// or on hosts routed to each other, need disjoint ranges.
+    /// </summary>
+    public string ServiceSubnets { get; init; } = "10.89.0.0/16";
+    /// <summary>The prefix of this agent's compose networks' bridges (<c>--service-bridge-prefix</c>), distinct per agent on a host.</summary>
+    public string ServiceBridgePrefix { get; init; } = "hsv";
     /// <summary>The microvm driver's warm pools, each <c>SIZE=COUNT@IMAGE</c> (<c>--microvm-pool</c>); empty: none.</summary>
     public IReadOnlyList<string> MicroVmPools { get; init; } = [];
     /// <summary>How often the orphan reaper runs after the one pass at start; zero: only at start.</summary>

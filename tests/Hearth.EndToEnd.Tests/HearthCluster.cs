@@ -12,6 +12,8 @@ public sealed partial class HearthCluster : IAsyncDisposable
 {
     private readonly List<RunningProcess> _agents = [];
     private readonly List<ServerProcess> _servers = [];
+    /// <summary>Agents' --service-bridge-prefix by name: the reaper finds their compose networks' bridges by it.</summary>
+    private readonly Dictionary<string, string> _bridgePrefixes = [];
 
     private HearthCluster(StoreKind store, string dataDir, string configPath, string adminKey, string agentToken)
     {
@@ -158,6 +160,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
             "--state-dir", StateDirectoryOf(name) };
         if (labels.Length > 0) args.AddRange(["--labels", labels]);
         if (extraArgs is not null) args.AddRange(extraArgs);
+        if (extraArgs?.ToList().IndexOf("--service-bridge-prefix") is >= 0 and var at) _bridgePrefixes[name] = extraArgs[at + 1];
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);
         await agent.WaitForAsync(o => o.Contains("registered as"), TimeSpan.FromSeconds(30), $"agent {name} to register");
@@ -203,7 +206,10 @@ public sealed partial class HearthCluster : IAsyncDisposable
         // Sandboxes outlive a killed agent (it would recover them): what a test's killed agents left is removed as an
         // operator would, by the reaper, before the directories go.
         foreach (var scratch in Directory.Exists(DataDir) ? Directory.EnumerateDirectories(DataDir, "scratch-*") : [])
-            await CliProcess.RunAsync(["agent", "reap", "--scratch", scratch, "--images", ImageStore], ClientEnv);
+        {
+            string[] prefix = _bridgePrefixes.TryGetValue(Path.GetFileName(scratch)["scratch-".Length..], out var p) ? ["--service-bridge-prefix", p] : [];
+            await CliProcess.RunAsync(["agent", "reap", "--scratch", scratch, "--images", ImageStore, .. prefix], ClientEnv);
+        }
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -6,6 +6,7 @@ using Hearth.Core.Labels;
 using Hearth.Sandbox;
 using Hearth.Sandbox.MicroVm;
 using Hearth.Sandbox.Oci;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Reaping;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Reaping;
@@ -48,11 +49,17 @@ public static class AgentCommand
             DefaultValueFactory = _ => "5m",
         };
         var microVmPools = MicroVmPoolOption();
+        var serviceSubnets = new Option<string>("--service-subnets")
+        {
+            Description = "The range compose networks take a /24 each from (agents on one host, or on routed hosts, need disjoint ranges)",
+            DefaultValueFactory = _ => "10.89.0.0/16",
+        };
+        var bridgePrefix = ServiceBridgePrefixOption();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval, microvm, microVmPools,
+            reapInterval, microvm, microVmPools, serviceSubnets, bridgePrefix,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -104,6 +111,8 @@ public static class AgentCommand
                 ImageStore = result.GetValue(images),
                 OciRuntime = result.GetValue(runtime) is "auto" or "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected auto, runc or crun", 2),
                 MicroVmPools = ParseMicroVmPools(result.GetValue(microVmPools)),
+                ServiceSubnets = ParseServiceSubnets(result.GetValue(serviceSubnets)!),
+                ServiceBridgePrefix = ParseBridgePrefix(result.GetValue(bridgePrefix)!),
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();
@@ -119,8 +128,34 @@ public static class AgentCommand
     public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
 
     /// <summary>Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it) make.</summary>
-    public static IReadOnlyList<IOrphanSource> OrphanSources(string imageStore) =>
-        [.. HostOrphanSources.Create(TimeProvider.System), .. OciOrphanSources.Create(new OciDriverOptions(), imageStore, TimeProvider.System)];
+    public static IReadOnlyList<IOrphanSource> OrphanSources(string imageStore, string serviceBridgePrefix) =>
+    [
+        .. HostOrphanSources.Create(TimeProvider.System),
+        .. OciOrphanSources.Create(new OciDriverOptions { Network = new OciNetworkOptions { NamedBridgePrefix = serviceBridgePrefix } },
+            imageStore, TimeProvider.System),
+    ];
+
+    /// <summary>--service-bridge-prefix, shared by agent and agent reap (which finds the agent's bridges by it).</summary>
+    public static Option<string> ServiceBridgePrefixOption() => new("--service-bridge-prefix")
+    {
+        Description = "Compose networks' bridges are named this and an index (1-8 lowercase letters or digits; distinct per agent on a host)",
+        DefaultValueFactory = _ => "hsv",
+    };
+
+    public static string ParseBridgePrefix(string prefix) =>
+        prefix.Length is >= 1 and <= 8 && prefix.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) && char.IsAsciiLetterLower(prefix[0])
+            ? prefix
+            : throw new CliException($"--service-bridge-prefix '{prefix}': expected 1 to 8 lowercase letters or digits, starting with a letter", 2);
+
+    private static string ParseServiceSubnets(string range)
+    {
+        var slash = range.IndexOf('/');
+        if (slash < 0 || !System.Net.IPAddress.TryParse(range[..slash], out var address)
+            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || !int.TryParse(range[(slash + 1)..], out var length) || length is < 8 or > 24)
+            throw new CliException($"--service-subnets '{range}': expected an IPv4 range from /8 to /24, e.g. 10.89.0.0/16", 2);
+        return range;
+    }
 
     /// <summary>$HEARTH_AGENT_STATE_DIR, else $XDG_DATA_HOME/hearth/agent-NAME (~/.local/share without XDG_DATA_HOME).</summary>
     public static string DefaultStateDirectory(string name)
@@ -188,6 +223,7 @@ public static class AgentCommand
                 Runtime = runtime.Runtime,
                 MemoryLimitedRuntime = runtime.MemoryLimitedRuntime,
                 UserNamespace = userNamespace,
+                Network = new OciNetworkOptions { NamedSubnets = options.ServiceSubnets, NamedBridgePrefix = options.ServiceBridgePrefix },
             }, images, TimeProvider.System);
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
             // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
@@ -223,7 +259,7 @@ public static class AgentCommand
     public static async Task RunAgentAsync(AgentOptions options, DriverSet drivers, ShutdownSignal signal, ILoggerFactory loggers)
     {
         var host = new AgentHost(options, drivers, TimeProvider.System, loggers,
-            OrphanSources(options.ImageStore ?? Images.LocalImages.DefaultRoot()));
+            OrphanSources(options.ImageStore ?? Images.LocalImages.DefaultRoot(), options.ServiceBridgePrefix));
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(signal.Hard);
         using var _ = options.FinishOnDrain ? default : signal.Drain.Register(shutdown.Cancel);
         try

@@ -25,10 +25,11 @@ public static class AgentReapCommand
         {
             Description = "Also what other agents left whose agent is not running, and what no agent can be found for",
         };
+        var bridgePrefix = AgentCommand.ServiceBridgePrefixOption();
         var command = new Command("reap", "Remove what sandboxes of a stopped agent left on this host (processes, containers, mounts, " +
                                           "cgroups, network namespaces, veths, nftables elements, directories)")
         {
-            scratch, images, dryRun, all,
+            scratch, images, dryRun, all, bridgePrefix,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -39,7 +40,7 @@ public static class AgentReapCommand
             using var owner = Directory.Exists(root) ? SandboxOwner.TryClaim(root)
                 ?? throw new CliException($"an agent (pid {SandboxOwner.Holder(root)}) is running on {root}: it reaps its own orphans " +
                                           "(at start and every --reap-interval); stop it to reap by hand") : null;
-            var sources = AgentCommand.OrphanSources(imageStore);
+            var sources = AgentCommand.OrphanSources(imageStore, AgentCommand.ParseBridgePrefix(result.GetValue(bridgePrefix)!));
             var reaper = new OrphanReaper(sources, root, FixedLiveSandboxes.None, result.GetValue(all));
             var report = await reaper.ReapAsync(dry, cancellationToken);
 

@@ -39,7 +39,7 @@ public static class ServiceReconciler
             return new ServicePlan(actions, null, snapshot.Replicas.Count == 0);
         }
 
-        var agents = Latest(snapshot.Agents);
+        var agents = Unheard(Latest(snapshot.Agents), snapshot.Replicas);
         var alive = agents.Where(a => a.Status != AgentStatus.Offline).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var load = agents.ToDictionary(a => a.Name, a => a.Running, StringComparer.Ordinal);
         var services = snapshot.Project.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -218,6 +218,17 @@ public static class ServiceReconciler
         }
         return null;
     }
+
+    /// <summary>
+    /// Agents that lost a replica (its lease ran out) and have not been heard from since count as offline, though the
+    /// fleet calls an agent offline only after a longer silence (several lease TTLs): else the lost replica would be
+    /// placed straight back on the dead agent, and move only once that silence is over.
+    /// </summary>
+    private static List<AgentSnapshot> Unheard(List<AgentSnapshot> agents, IReadOnlyList<ReplicaStatus> replicas) =>
+        agents.Select(a => a.Status != AgentStatus.Offline && replicas.Any(r => r.Phase == ReplicaPhase.Lost && r.Agent == a.Name
+                && (r.EndedAt is not { } lost || a.LastSeenAt <= lost))
+            ? a with { Status = AgentStatus.Offline }
+            : a).ToList();
 
     /// <summary>One snapshot per agent name, the latest registration's (an agent that restarted registers again).</summary>
     private static List<AgentSnapshot> Latest(IReadOnlyList<AgentSnapshot> agents) =>

@@ -7,7 +7,8 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// <summary>
 /// The named networks on this host (a compose project's networks): each its own bridge and subnet, taken from
 /// <see cref="OciNetworkOptions.NamedSubnets"/> on its first sandbox and given back when its last one leaves. The
-/// registry (<c>named-networks.json</c>, changed under <c>named-networks.lock</c>) says which bridge and subnet each
+/// registry (<c>named-networks.json</c>, or <c>named-networks-PREFIX.json</c> for another bridge prefix than the
+/// default, changed under its <c>.lock</c>) says which bridge and subnet each
 /// name has and which sandbox joined it last, the mark the orphan reaper names a bridge left empty by.
 /// Attaching holds the registry's lock, so a bridge is never removed under a sandbox joining it.
 /// </summary>
@@ -26,8 +27,12 @@ public sealed class NamedNetworks
         _pool = Ipv4Subnet.Parse(options.NamedSubnets);
         if (options.NamedPrefixLength < _pool.PrefixLength || options.NamedPrefixLength > 28)
             throw new ArgumentException($"NamedPrefixLength {options.NamedPrefixLength} must be from {_pool.PrefixLength} to 28");
-        _registry = Path.Combine(options.StateDirectory, "named-networks.json");
-        _lockPath = Path.Combine(options.StateDirectory, "named-networks.lock");
+        // One registry per bridge prefix: agents sharing a host (each its own prefix and range) never share a bridge.
+        // The default prefix keeps the registry's first name, so a host's existing networks are still found.
+        var registry = options.NamedBridgePrefix == new OciNetworkOptions().NamedBridgePrefix
+            ? "named-networks" : $"named-networks-{options.NamedBridgePrefix}";
+        _registry = Path.Combine(options.StateDirectory, registry + ".json");
+        _lockPath = Path.Combine(options.StateDirectory, registry + ".lock");
     }
 
     /// <summary>The default bridge's options, which every named network's are derived from.</summary>

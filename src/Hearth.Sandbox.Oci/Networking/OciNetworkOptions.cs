@@ -35,7 +35,10 @@ public sealed record OciNetworkOptions
 
     public int NamedPrefixLength { get; init; } = 24;
 
-    /// <summary>Named networks' bridges are this prefix and the subnet's index in <see cref="NamedSubnets"/> (hex).</summary>
+    /// <summary>
+    /// Named networks' bridges are this prefix and the subnet's index in <see cref="NamedSubnets"/> (hex); their registry
+    /// is per prefix, so agents on one host need distinct prefixes (and ranges) to keep their bridges apart.
+    /// </summary>
     public string NamedBridgePrefix { get; init; } = "hsv";
 
     /// <summary>The host's resolver configuration, read when <see cref="DnsServers"/> is null.</summary>

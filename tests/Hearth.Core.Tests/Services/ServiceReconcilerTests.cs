@@ -206,6 +206,23 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
+    public void A_lost_replica_is_not_placed_back_on_its_agent_until_that_agent_is_heard_from_again()
+    {
+        var api = Service("api", replicas: 2);
+        // Agent a is still "online" to the fleet (not silent long enough), but its lease ran out after it was last seen.
+        var silent = Agent("a") with { LastSeenAt = Now.AddSeconds(-12) };
+        var lost = Replica(api, 1, ReplicaPhase.Lost, agent: "a", ended: Now.AddSeconds(-2));
+        var plan = Plan([api], [lost, Replica(api, 2, ReplicaPhase.Running, agent: "b")], [silent, Agent("b")]);
+
+        var start = Assert.Single(plan.Of<StartReplica>());
+        Assert.Equal((1, "b", true), (start.Replica, start.Agent, start.Moved));
+
+        // Heard from after the loss (it restarted): it may take replicas again.
+        var back = Plan([api], [lost, Replica(api, 2, ReplicaPhase.Running, agent: "b")], [Agent("a"), Agent("b")]);
+        Assert.Equal("a", Assert.Single(back.Of<StartReplica>()).Agent);
+    }
+
+    [Fact]
     public void An_agent_that_registered_again_counts_by_its_latest_registration()
     {
         var old = Agent("a", status: AgentStatus.Offline) with { Id = "old", LastSeenAt = Now.AddHours(-1) };
