@@ -16,18 +16,33 @@ public sealed class ServiceReconcilerLoop : LeaderLoop
 
     private readonly ServiceDeployer _deployer;
     private readonly ServiceWake _wake = new();
-    private readonly IDisposable[] _watches;
+    private readonly IDisposable _watches;
 
     public ServiceReconcilerLoop(ServiceDeployer deployer, Signals signals, ILeaderLock leader, TimeProvider time,
         ILogger<ServiceReconcilerLoop> logger) : base(leader, time, logger, "service reconciler")
     {
         _deployer = deployer;
-        _watches =
+        _watches = WatchChanges(signals, deployer.IsReplicaRun, _wake);
+    }
+
+    /// <summary>Sets <paramref name="wake"/> on what a pass decides from; on a resync of the change feed too.</summary>
+    public static IDisposable WatchChanges(Signals signals, Func<string, bool> isReplicaRun, ServiceWake wake)
+    {
+        IDisposable[] watches =
         [
-            signals.Watch(SignalKeys.ProjectPrefix, _ => _wake.Set(), _wake.Set),
-            signals.Watch(SignalKeys.RunPrefix, key => { if (deployer.IsReplicaRun(key[SignalKeys.RunPrefix.Length..])) _wake.Set(); }, _wake.Set),
-            signals.Watch(SignalKeys.AgentPrefix, _ => _wake.Set(), _wake.Set),
+            signals.Watch(SignalKeys.ProjectPrefix, _ => wake.Set(), wake.Set),
+            signals.Watch(SignalKeys.RunPrefix, key => { if (isReplicaRun(key[SignalKeys.RunPrefix.Length..])) wake.Set(); }, wake.Set),
+            signals.Watch(SignalKeys.AgentPrefix, _ => wake.Set(), wake.Set),
         ];
+        return new Watches(watches);
+    }
+
+    private sealed class Watches(IDisposable[] all) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var watch in all) watch.Dispose();
+        }
     }
 
     protected override TimeSpan Interval => Every;
@@ -38,7 +53,7 @@ public sealed class ServiceReconcilerLoop : LeaderLoop
 
     public override void Dispose()
     {
-        foreach (var watch in _watches) watch.Dispose();
+        _watches.Dispose();
         base.Dispose();
     }
 }
