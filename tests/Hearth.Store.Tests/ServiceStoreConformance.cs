@@ -93,6 +93,42 @@ public abstract class ServiceStoreConformance(TestDatabase database) : AreaStore
     }
 
     [Fact]
+    public async Task A_rolls_new_replica_beside_the_old_takes_its_own_reports_and_a_stale_save_keeps_the_agents_reports()
+    {
+        await Store.PutProjectAsync(Shop(1), "dev@example.com", T0, None);
+        var replica = new ReplicaRecord("shop", "api", 1)
+        {
+            Generation = 1, RunId = "run-1", TaskId = "task-1", Agent = "a1", DefinitionHash = "old", Health = ReplicaHealth.Healthy,
+            LastPhase = ReplicaPhase.Running, UpdatedAt = T0,
+            Next = new SuccessorRecord(2, "run-2", "task-2", "a2", "new") { Health = ReplicaHealth.Starting, LastPhase = ReplicaPhase.Pending },
+            FailedHash = "older", FailedReason = "its health check failed",
+        };
+        await Store.SaveReplicaAsync(replica, None);
+        Assert.Equal(replica, Assert.Single(await Store.ListReplicasAsync("shop", None)));
+        Assert.Equal("task-1", (await Store.FindReplicaByTaskAsync("task-2", None))!.TaskId);
+
+        // The new replica's reports land beside the old one's, which keep theirs.
+        await Store.RecordHealthAsync("task-2", ReplicaHealth.Unhealthy, 1, "refused", T0.AddSeconds(1), None);
+        await Store.RecordAddressesAsync("task-2", new Dictionary<string, string> { ["default"] = "10.89.0.7" }, T0.AddSeconds(1), None);
+        var read = Assert.Single(await Store.ListReplicasAsync("shop", None));
+        Assert.Equal((ReplicaHealth.Healthy, null), (read.Health, read.Addresses));
+        Assert.Equal((ReplicaHealth.Unhealthy, 1, "refused", "10.89.0.7"),
+            (read.Next!.Health, read.Next.FailingStreak, read.Next.HealthOutput, read.Next.Addresses!["default"]));
+
+        // A save made from a read before those reports (same tasks) keeps what the agents reported.
+        await Store.SaveReplicaAsync(replica with { Restarts = 1, Next = replica.Next with { LastPhase = ReplicaPhase.Running } }, None);
+        read = Assert.Single(await Store.ListReplicasAsync("shop", None));
+        Assert.Equal((1, ReplicaPhase.Running, ReplicaHealth.Unhealthy, "10.89.0.7"),
+            (read.Restarts, read.Next!.LastPhase, read.Next.Health, read.Next.Addresses!["default"]));
+
+        // A new task is a new start: the save's health and addresses win.
+        await Store.SaveReplicaAsync(replica with { TaskId = "task-3", Health = ReplicaHealth.Starting, Next = null }, None);
+        read = Assert.Single(await Store.ListReplicasAsync("shop", None));
+        Assert.Equal(("task-3", ReplicaHealth.Starting, null), (read.TaskId, read.Health, read.Next));
+        Assert.Null(await Store.FindReplicaByTaskAsync("task-2", None));
+    }
+
+    [Fact]
     public async Task Events_are_numbered_in_order_and_read_after_a_sequence()
     {
         await Store.AppendEventAsync(new NewServiceEvent("shop", "db", 1, ReplicaEventKind.Created, "created on a1", T0), None);

@@ -20,10 +20,13 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
         var state = HealthState.Initial;
         try
         {
+            // The first interval runs from the start, not from the server's answer to the first report.
+            Task? first = Task.Delay(HealthRules.Delay(spec, state, InStartPeriod()), time, cancellationToken);
             if (!await report(state)) return;
             while (true)
             {
-                await Task.Delay(HealthRules.Delay(spec, state, InStartPeriod()), time, cancellationToken);
+                await (first ?? Task.Delay(HealthRules.Delay(spec, state, InStartPeriod()), time, cancellationToken));
+                first = null;
                 var (passed, output) = await CheckAsync(cancellationToken);
                 if (passed is null) return;
                 var next = HealthRules.Next(state, passed.Value, output, InStartPeriod(), spec.Retries);

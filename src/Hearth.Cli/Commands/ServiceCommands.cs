@@ -259,7 +259,14 @@ public static class ServiceCommands
                 + string.Concat(view.Replicas.Where(r => !Ready(view, r)).Take(3).Select(r => $"; {r.Name} {Snake(r.State.ToString())}{(r.Waiting is { } w ? $" ({w})" : "")}"));
             if (line != said) Console.Error.WriteLine(said = line);
             if (ready.Count == view.Replicas.Count) return true;
-            await Task.Delay(500, ct);
+            // A roll that failed never gets ready: say why at once instead of waiting for the timeout.
+            if (view.Replicas.FirstOrDefault(r => r.RolledBack is not null) is { } halted)
+            {
+                Console.Error.WriteLine($"hearth: rolling update of {halted.Service} halted at {halted.Name}: {halted.RolledBack}");
+                return false;
+            }
+            // A tenth of a second: the server acts on each change at once, so a longer pause would be most of the wait.
+            await Task.Delay(100, ct);
         }
         Console.Error.WriteLine($"hearth: project {name} not ready after {timeout.TotalSeconds:0} s (see `hearth ps -p {name}`)");
         return false;

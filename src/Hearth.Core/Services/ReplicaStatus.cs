@@ -55,6 +55,18 @@ public sealed record ReplicaStatus
     /// <summary>Once its task has ended, start it again at once (a restart, a roll, a move).</summary>
     public bool RestartRequested { get; init; }
 
+    /// <summary>The last health check's output, as its agent reported it.</summary>
+    public string? HealthOutput { get; init; }
+
+    /// <summary>
+    /// A replica of the new definition started beside this one during a roll (new before old), until it is ready (it
+    /// takes this one's place) or fails (it goes, and this one keeps serving).
+    /// </summary>
+    public ReplicaStatus? Successor { get; init; }
+
+    /// <summary>A definition whose new replica failed here: the roll to it is halted until the definition changes.</summary>
+    public string? FailedHash { get; init; }
+
     public bool Live => Phase is ReplicaPhase.Pending or ReplicaPhase.Running;
 
     public string Name => $"{Service}-{Replica}";

@@ -23,6 +23,12 @@ public sealed record ReplicaView(string Service, int Replica, string Name, Repli
 
     /// <summary>The last health check's output (cut to 4 KiB).</summary>
     public string? HealthOutput { get; init; }
+
+    /// <summary>Why the roll to the service's current definition was rolled back here (its new replica failed), or null.</summary>
+    public string? RolledBack { get; init; }
+
+    /// <summary>A roll's new replica started beside this one, while it still serves: which, where, and how it is.</summary>
+    public string? Next { get; init; }
 }
 
 /// <summary><c>POST /api/v1/projects/{name}/services/{service}/scale</c>.</summary>

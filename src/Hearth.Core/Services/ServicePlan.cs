@@ -12,7 +12,20 @@ public abstract record ServiceAction(string Service, int Replica, string Reason)
 /// <param name="Restart">It counts as a restart (an exit, unhealthy, asked for): the replica's restarts grow by one.</param>
 /// <param name="Moved">Its agent was lost: it goes to another one.</param>
 public sealed record StartReplica(string Service, int Replica, int Generation, string Agent, string DefinitionHash, bool Restart,
-    bool Moved, string Reason) : ServiceAction(Service, Replica, Reason);
+    bool Moved, string Reason) : ServiceAction(Service, Replica, Reason)
+{
+    /// <summary>A roll's new replica, started beside the live old one, which keeps serving until it is ready.</summary>
+    public bool Beside { get; init; }
+}
+
+/// <summary>The roll's new replica is ready: stop the old one; the new one takes its place.</summary>
+public sealed record PromoteReplica(string Service, int Replica, string Reason) : ServiceAction(Service, Replica, Reason);
+
+/// <summary>
+/// The roll's new replica goes (stopped if still live) and the old one keeps serving; <paramref name="Failed"/>: it
+/// failed, so the roll to its definition halts until the definition changes again.
+/// </summary>
+public sealed record RollBackReplica(string Service, int Replica, bool Failed, string Reason) : ServiceAction(Service, Replica, Reason);
 
 /// <summary>Stop the replica's live task; <paramref name="ThenRestart"/>: start it again once it has ended.</summary>
 /// <param name="CountsAsRestart">The later start counts as a restart (unhealthy, asked for; not a roll or a move).</param>
@@ -45,4 +58,6 @@ public enum ReplicaEventKind
     Stopping,
     Removed,
     Waiting,
+    /// <summary>A roll's new replica failed and was removed; the old replica keeps serving.</summary>
+    RolledBack,
 }

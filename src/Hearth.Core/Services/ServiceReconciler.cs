@@ -14,8 +14,10 @@ namespace Hearth.Core.Services;
 /// is refused (epoch fencing) and it stops the old container when it comes back.</item>
 /// <item>One reported unhealthy is restarted; so are dependants (<c>restart: true</c>) of a dependency that
 /// restarted after them.</item>
-/// <item>A changed definition rolls one replica at a time: the next only once the new one runs healthy, and none
-/// more once a new one fails (exits non-zero or reports unhealthy).</item>
+/// <item>A changed definition rolls one replica at a time: the new replica starts beside the old one (unless no agent has
+/// room for both, or the new one publishes host ports and would land on the old one's agent: then old before new), the
+/// old one stops once the new one runs healthy, and the next rolls. A new replica that fails is removed, the old one
+/// keeps serving, and no replica rolls to that definition again until it changes.</item>
 /// </list>
 /// </summary>
 public static class ServiceReconciler
@@ -33,8 +35,9 @@ public static class ServiceReconciler
         {
             foreach (var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
             {
+                if (replica.Successor is not null) actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, "project is going down"));
                 if (replica.Live) { if (!replica.Stopping) actions.Add(new StopReplica(replica.Service, replica.Replica, false, false, "project is going down")); }
-                else actions.Add(new ForgetReplica(replica.Service, replica.Replica, "project is going down"));
+                else if (replica.Successor is null) actions.Add(new ForgetReplica(replica.Service, replica.Replica, "project is going down"));
             }
             return new ServicePlan(actions, null, snapshot.Replicas.Count == 0);
         }
@@ -50,8 +53,9 @@ public static class ServiceReconciler
             var why = !services.TryGetValue(replica.Service, out var service) ? $"service {replica.Service} left the project"
                 : replica.Replica > service.Replicas ? $"scaled to {service.Replicas}" : null;
             if (why is null) continue;
+            if (replica.Successor is not null) actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, why));
             if (replica.Live) { if (!replica.Stopping) actions.Add(new StopReplica(replica.Service, replica.Replica, false, false, why)); }
-            else actions.Add(new ForgetReplica(replica.Service, replica.Replica, why));
+            else if (replica.Successor is null) actions.Add(new ForgetReplica(replica.Service, replica.Replica, why));
         }
 
         foreach (var service in snapshot.Project.Services.OrderBy(s => s.Name, StringComparer.Ordinal))
@@ -67,15 +71,26 @@ public static class ServiceReconciler
                     ?? new ReplicaStatus { Service = service.Name, Replica = index, Phase = ReplicaPhase.Absent };
                 var action = Decide(snapshot, service, hash, replica, alive, rolling, byName, out var until);
                 if (until is { } at && (wakeAt is null || at < wakeAt)) wakeAt = at;
-                if (action is StartReplica)
+                if (action is StartReplica placing)
                 {
                     var (agent, why) = ReplicaPlacement.Choose(service, agents, ofService, load);
+                    if (placing.Beside && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0)))
+                    {
+                        // No room beside the old replica, or the new one would publish its host ports on the same agent:
+                        // old before new, then (its slot is stopped, and started again with the new definition).
+                        actions.Add(new StopReplica(service.Name, index, true, false, agent is null
+                            ? $"rolling to the new definition (old before new: no agent can take a second copy: {why})"
+                            : "rolling to the new definition (old before new: its host ports are the old one's)"));
+                        rolling = Roll.Busy;
+                        continue;
+                    }
                     if (agent is null)
                     {
                         actions.Add(new WaitReplica(service.Name, index, $"no agent can take it: {why}"));
                         continue;
                     }
-                    var start = (StartReplica)action with { Agent = agent };
+                    if (placing.Beside) rolling = Roll.Busy;
+                    var start = placing with { Agent = agent };
                     ofService[agent] = ofService.GetValueOrDefault(agent) + 1;
                     load[agent] = load.GetValueOrDefault(agent) + 1;
                     actions.Add(start);
@@ -106,10 +121,34 @@ public static class ServiceReconciler
     {
         var mine = snapshot.Replicas.Where(r => r.Service == service.Name && r.Replica <= service.Replicas).ToList();
         var fresh = mine.Where(r => r.DefinitionHash == hash && r.Generation > 0).ToList();
+        if (mine.Any(r => r.FailedHash == hash)) return Roll.Halted;
         if (fresh.Any(r => r.Health == ReplicaHealth.Unhealthy || r.Phase is ReplicaPhase.Exited && r.ExitCode != 0)) return Roll.Halted;
+        if (mine.Any(r => r.Successor is not null)) return Roll.Busy;
         if (fresh.Any(r => r.Phase == ReplicaPhase.Pending || r.Phase == ReplicaPhase.Running && !Ready(service, r))) return Roll.Busy;
         if (mine.Any(r => r.Stopping || r.RestartRequested)) return Roll.Busy;
         return Roll.Free;
+    }
+
+    /// <summary>What becomes of a roll's new replica started beside the old one: it takes the old one's place once ready.</summary>
+    private static ServiceAction? Successor(ServiceDefinition service, string hash, ReplicaStatus replica, ReplicaStatus next)
+    {
+        var (name, index) = (service.Name, replica.Replica);
+        if (next.DefinitionHash != hash)
+            return new RollBackReplica(name, index, false, "the definition changed again while its new replica started");
+        var failure = next.Phase switch
+        {
+            ReplicaPhase.Running when next.Health == ReplicaHealth.Unhealthy =>
+                $"its health check failed{(string.IsNullOrWhiteSpace(next.HealthOutput) ? "" : $" ({next.HealthOutput.Trim()})")}",
+            ReplicaPhase.Exited => $"it exited ({next.ExitCode?.ToString() ?? "no code"})",
+            ReplicaPhase.Lost => "its agent was lost",
+            ReplicaPhase.Stopped or ReplicaPhase.Absent => "it was stopped",
+            _ => null,
+        };
+        if (failure is not null)
+            return new RollBackReplica(name, index, true, $"the new definition's replica failed: {failure}; rolled back, the old one keeps serving");
+        if (next.Phase == ReplicaPhase.Running && Ready(service, next))
+            return new PromoteReplica(name, index, service.HealthCheck is null ? "the new definition's replica runs" : "the new definition's replica is healthy");
+        return null;
     }
 
     private static ServiceAction? Decide(ServiceSnapshot snapshot, ServiceDefinition service, string hash, ReplicaStatus replica,
@@ -119,6 +158,8 @@ public static class ServiceReconciler
         var (name, index) = (service.Name, replica.Replica);
         StartReplica Start(bool restart, bool moved, string reason) =>
             new(name, index, replica.Generation + 1, "", hash, restart, moved, reason);
+
+        if (replica.Successor is { } next) return Successor(service, hash, replica, next);
 
         switch (replica.Phase)
         {
@@ -134,7 +175,13 @@ public static class ServiceReconciler
                 if (replica.Phase == ReplicaPhase.Running && DependencyRestarted(snapshot, service, replica) is { } dependency)
                     return new StopReplica(name, index, true, true, $"{dependency} restarted; restarting with it");
                 if (replica.DefinitionHash != hash && rolling == Roll.Free)
-                    return new StopReplica(name, index, true, false, "rolling to the new definition");
+                {
+                    // New before old: the old one serves until the new one is ready (the plan falls back to old before
+                    // new where there is no room beside it or their host ports would clash).
+                    return replica.Phase == ReplicaPhase.Running
+                        ? Start(false, false, "rolling to the new definition (new before old)") with { Beside = true }
+                        : new StopReplica(name, index, true, false, "rolling to the new definition");
+                }
                 if (replica.DefinitionHash != hash && rolling == Roll.Halted)
                     return new WaitReplica(name, index, "roll halted: a replica of the new definition failed");
                 return null;

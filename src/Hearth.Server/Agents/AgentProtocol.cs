@@ -34,6 +34,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
             new AgentRegistration(request.Name, labels, request.Capacity, request.Version ?? "unknown",
                 request.Drivers ?? []),
             time.GetUtcNow(), ct);
+        // Replicas waiting for an agent that fits are placed now rather than at the services' next sweep.
+        signals.Pulse(SignalKeys.Agent(record.Id));
         return ProtocolResult<RegisterAgentView>.Ok(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds,
             options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
     }

@@ -17,6 +17,9 @@ public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger 
 
     protected abstract Task TickAsync(CancellationToken ct);
 
+    /// <summary>The pause between two sweeps: <see cref="Interval"/>, unless a loop wakes earlier on its own events.</summary>
+    protected virtual Task PauseAsync(CancellationToken ct) => Task.Delay(Interval, time, ct);
+
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -29,7 +32,7 @@ public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger 
             {
                 logger.LogError(e, "{Loop} failed; retrying", name);
             }
-            await Task.Delay(Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await PauseAsync(stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }

@@ -15,5 +15,12 @@ public static class SignalKeys
     public static string Stop(string taskId) => "stop:" + taskId;
 
     /// <summary>An agent's record changed (it was drained).</summary>
-    public static string Agent(string agentId) => "agent:" + agentId;
+    public static string Agent(string agentId) => AgentPrefix + agentId;
+
+    public const string AgentPrefix = "agent:";
+
+    /// <summary>A compose project's desired state or a replica's health changed: its reconciler should look again.</summary>
+    public static string Project(string name) => ProjectPrefix + name;
+
+    public const string ProjectPrefix = "project:";
 }

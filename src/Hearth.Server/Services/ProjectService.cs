@@ -4,6 +4,7 @@ using Hearth.Core.Runs;
 using Hearth.Core.Services;
 using Hearth.Server.Api;
 using Hearth.Server.Auth;
+using Hearth.Server.Background;
 using Hearth.Store;
 using Hearth.Store.Services;
 
@@ -11,7 +12,7 @@ namespace Hearth.Server.Services;
 
 /// <summary>What the projects' endpoints do: store desired state, show it beside the actual, scale, restart, down.</summary>
 public sealed partial class ProjectService(IServiceStore services, IRunStore store, RunService runs, ServiceDeployer deployer,
-    DriverPolicy drivers, TimeProvider time)
+    DriverPolicy drivers, Signals signals, TimeProvider time)
 {
     public const int MaxReplicas = 100;
 
@@ -25,6 +26,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
         if (Validate(name, spec) is { } error) return ApiResults.Invalid(error);
         if (drivers.Check(caller.Role, ReplicaPlacement.Driver) is { } refused) return refused;
         await services.PutProjectAsync(spec, caller.Name, time.GetUtcNow(), ct);
+        signals.Pulse(SignalKeys.Project(name));
         return ApiResults.Json(await ViewAsync(name, ct));
     }
 
@@ -72,6 +74,9 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
                 Ports = phase == ReplicaPhase.Running && definition is not null
                     ? [.. definition.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")] : [],
                 HealthOutput = record.HealthOutput,
+                RolledBack = definition is not null && record.FailedHash == DefinitionHash.Of(definition) ? record.FailedReason : null,
+                Next = record.Next is { } next ? $"generation {next.Generation} of the new definition on {next.Agent}: " +
+                    $"{next.LastPhase.ToString().ToLowerInvariant()}, {next.Health.ToString().ToLowerInvariant()}" : null,
             });
         }
         // Replicas not started yet (waiting for a dependency or an agent) show as absent, with why.
@@ -104,6 +109,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
     public async Task<IResult> DownAsync(string name, bool volumes, CancellationToken ct)
     {
         if (!await services.MarkRemovingAsync(name, volumes, time.GetUtcNow(), ct)) return ApiResults.NotFound($"no project named '{name}'");
+        signals.Pulse(SignalKeys.Project(name));
         return ApiResults.Json(await ViewAsync(name, ct), StatusCodes.Status202Accepted);
     }
 
@@ -118,6 +124,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
             Services = [.. project.Spec.Services.Select(s => s.Name == service ? s with { Replicas = body.Replicas } : s)],
         };
         await services.PutProjectAsync(spec, caller.Name, time.GetUtcNow(), ct);
+        signals.Pulse(SignalKeys.Project(name));
         return ApiResults.Json(await ViewAsync(name, ct));
     }
 
@@ -135,6 +142,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
             if (record.RunId is { } runId) await runs.StopAsync(runId, StopReason.Killed, ct, ServiceDeployer.StoppedBy);
             await services.AppendEventAsync(new NewServiceEvent(name, service, record.Replica, ReplicaEventKind.Stopping, "restart asked for", now), ct);
         }
+        signals.Pulse(SignalKeys.Project(name));
         return ApiResults.Json(await ViewAsync(name, ct));
     }
 
@@ -148,12 +156,17 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
         var output = body.Output is { Length: > 4096 } long_ ? long_[..4096] : body.Output;
         var now = time.GetUtcNow();
         await services.RecordHealthAsync(taskId, body.Health, body.FailingStreak, output, now, ct);
-        if (before.Health != body.Health && body.Health is ReplicaHealth.Healthy or ReplicaHealth.Unhealthy)
+        // A roll's new replica (beside the old one) reports under its own task; its events say which generation it is.
+        var next = before.Next?.TaskId == taskId ? before.Next : null;
+        var was = next?.Health ?? before.Health;
+        if (was != body.Health && body.Health is ReplicaHealth.Healthy or ReplicaHealth.Unhealthy)
         {
             var kind = body.Health == ReplicaHealth.Healthy ? ReplicaEventKind.Healthy : ReplicaEventKind.Unhealthy;
             var message = kind == ReplicaEventKind.Healthy ? "healthy" : $"unhealthy after {body.FailingStreak} failed check(s)";
+            if (next is not null) message = $"generation {next.Generation} (the new definition) {message}";
             await services.AppendEventAsync(new NewServiceEvent(before.Project, before.Service, before.Replica, kind, message, now), ct);
         }
+        if (was != body.Health) signals.Pulse(SignalKeys.Project(before.Project));
         return ApiResults.Json(EmptyView.Instance);
     }
 

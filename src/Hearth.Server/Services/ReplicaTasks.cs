@@ -40,7 +40,7 @@ public static class ReplicaTasks
     };
 
     /// <summary>The replica as the reconciler sees it: its record joined with its current task (null: none, or gone).</summary>
-    public static ReplicaStatus Status(ReplicaRecord record, RunTask? task) => new()
+    public static ReplicaStatus Status(ReplicaRecord record, RunTask? task, RunTask? nextTask = null) => new()
     {
         Service = record.Service,
         Replica = record.Replica,
@@ -55,6 +55,22 @@ public static class ReplicaTasks
         EndedAt = task?.EndedAt,
         Stopping = record.Stopping && task is { State: TaskState.Pending or TaskState.Leased or TaskState.Running },
         RestartRequested = record.RestartRequested,
+        HealthOutput = record.HealthOutput,
+        FailedHash = record.FailedHash,
+        Successor = record.Next is { } next ? new ReplicaStatus
+        {
+            Service = record.Service,
+            Replica = record.Replica,
+            Generation = next.Generation,
+            DefinitionHash = next.DefinitionHash,
+            Phase = nextTask is null ? ReplicaPhase.Stopped : Phase(record, nextTask),
+            Health = next.Health,
+            Agent = next.Agent,
+            ExitCode = nextTask?.State == TaskState.Succeeded ? 0 : nextTask?.ExitCode,
+            StartedAt = nextTask?.StartedAt,
+            EndedAt = nextTask?.EndedAt,
+            HealthOutput = next.HealthOutput,
+        } : null,
     };
 
     public static ReplicaPhase Phase(ReplicaRecord record, RunTask? task) => task?.State switch

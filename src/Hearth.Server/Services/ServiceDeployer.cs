@@ -26,50 +26,85 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
     // Why each replica waits, as the last plan said (per server: shown by ps on the leader that planned it).
     private readonly ConcurrentDictionary<(string Project, string Service, int Replica), string> _waiting = new();
 
+    // The runs of replicas' tasks, as the last passes saw or made them: a change of one of them wakes the reconciler.
+    private readonly ConcurrentDictionary<string, byte> _replicaRuns = new(StringComparer.Ordinal);
+
     public string? Waiting(string project, string service, int replica) => _waiting.GetValueOrDefault((project, service, replica));
+
+    /// <summary>Whether <paramref name="runId"/> is a replica's run this server knows of (what another leader made, it may not).</summary>
+    public bool IsReplicaRun(string runId) => _replicaRuns.ContainsKey(runId);
 
     /// <summary>One pass over every project.</summary>
     public async Task ReconcileAllAsync(CancellationToken ct)
     {
+        var before = _replicaRuns.Keys.ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var failed = false;
         foreach (var project in await services.ListProjectsAsync(ct))
         {
             try
             {
-                await ReconcileAsync(project.Name, ct);
+                await ReconcileAsync(project.Name, ct, seen);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                failed = true;
                 logger.LogError(e, "project {Project}: reconcile failed; retrying", project.Name);
             }
         }
+        // Runs no replica pointed at in this pass (replaced, or their project gone) need not wake anything any more.
+        if (failed) return;
+        foreach (var run in before.Where(r => !seen.Contains(r))) _replicaRuns.TryRemove(run, out _);
     }
 
-    public async Task<ServicePlan?> ReconcileAsync(string name, CancellationToken ct)
+    public async Task<ServicePlan?> ReconcileAsync(string name, CancellationToken ct, ISet<string>? seen = null)
     {
         if (await services.GetProjectAsync(name, ct) is not { } project) return null;
         var now = time.GetUtcNow();
         var records = await services.ListReplicasAsync(name, ct);
         var tasks = new Dictionary<(string, int), RunTask?>();
-        foreach (var record in records) tasks[(record.Service, record.Replica)] = record.TaskId is { } id ? await store.GetTaskAsync(id, ct) : null;
+        var nextTasks = new Dictionary<(string, int), RunTask?>();
+        foreach (var record in records)
+        {
+            tasks[(record.Service, record.Replica)] = record.TaskId is { } id ? await store.GetTaskAsync(id, ct) : null;
+            nextTasks[(record.Service, record.Replica)] = record.Next is { } next ? await store.GetTaskAsync(next.TaskId, ct) : null;
+            foreach (var run in new[] { record.RunId, record.Next?.RunId })
+            {
+                if (run is null) continue;
+                _replicaRuns.TryAdd(run, 0);
+                seen?.Add(run);
+            }
+        }
 
         var current = new Dictionary<(string, int), ReplicaRecord>();
-        foreach (var record in records) current[(record.Service, record.Replica)] = await AnnounceAsync(project, record, tasks[(record.Service, record.Replica)], now, ct);
+        foreach (var record in records)
+        {
+            var key = (record.Service, record.Replica);
+            var announced = await AnnounceAsync(project, record, tasks[key], now, ct);
+            current[key] = await AnnounceSuccessorAsync(project, announced, nextTasks[key], now, ct);
+        }
 
-        var statuses = current.Values.Select(r => ReplicaTasks.Status(r, tasks[(r.Service, r.Replica)])).ToList();
+        var statuses = current.Values.Select(r => ReplicaTasks.Status(r, tasks[(r.Service, r.Replica)], nextTasks[(r.Service, r.Replica)]))
+            .ToList();
         var plan = ServiceReconciler.Plan(new ServiceSnapshot(project.Spec, project.Removing, statuses, await fleet.SnapshotAsync(ct), now));
 
         foreach (var key in _waiting.Keys.Where(k => k.Project == name).ToList()) _waiting.TryRemove(key, out _);
         foreach (var action in plan.Actions)
         {
-            var record = current.GetValueOrDefault((action.Service, action.Replica)) ?? new ReplicaRecord(name, action.Service, action.Replica);
+            var key = (action.Service, action.Replica);
+            var record = current.GetValueOrDefault(key) ?? new ReplicaRecord(name, action.Service, action.Replica);
+            // One replica may take two actions in a pass (a roll's new replica goes, and the old one stops with its project):
+            // each starts from what the one before saved.
+            current[key] = action switch
+            {
+                StartReplica start => await StartAsync(project, start, record, now, ct),
+                StopReplica stop => await StopAsync(project, stop, record, now, ct),
+                PromoteReplica promote => await PromoteAsync(project, promote, record, now, ct),
+                RollBackReplica back => await RollBackAsync(project, back, record, nextTasks.GetValueOrDefault(key), now, ct),
+                _ => record,
+            };
             switch (action)
             {
-                case StartReplica start:
-                    await StartAsync(project, start, record, now, ct);
-                    break;
-                case StopReplica stop:
-                    await StopAsync(project, stop, record, now, ct);
-                    break;
                 case ForgetReplica forget:
                     await services.DeleteReplicaAsync(name, forget.Service, forget.Replica, ct);
                     await services.BumpNamesAsync(name, ct);
@@ -119,7 +154,8 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
         return updated;
     }
 
-    private async Task StartAsync(ProjectRecord project, StartReplica start, ReplicaRecord record, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReplicaRecord> StartAsync(ProjectRecord project, StartReplica start, ReplicaRecord record, DateTimeOffset now,
+        CancellationToken ct)
     {
         var definition = project.Spec.Services.Single(s => s.Name == start.Service);
         var spec = ReplicaTasks.Spec(project.Name, definition, start.Replica, start.Agent, start.DefinitionHash);
@@ -142,10 +178,29 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
             // Another server placed this generation elsewhere first: its run is the replica's; the next pass reads it.
             logger.LogWarning("project {Project}: {Replica} generation {Generation} was started by another server ({Run})",
                 project.Name, start.Name, start.Generation, e.RunId);
-            return;
+            return record;
         }
         var task = created.Run.Tasks.Single();
-        await services.SaveReplicaAsync(record with
+        _replicaRuns.TryAdd(created.Run.Id, 0);
+        var health = definition.HealthCheck is null ? ReplicaHealth.None : ReplicaHealth.Starting;
+        if (start.Beside)
+        {
+            var beside = record with
+            {
+                Next = new SuccessorRecord(start.Generation, created.Run.Id, task.Id, start.Agent, start.DefinitionHash)
+                {
+                    Health = health,
+                    LastPhase = ReplicaPhase.Pending,
+                },
+                UpdatedAt = now,
+            };
+            await services.SaveReplicaAsync(beside, ct);
+            await EventAsync(project.Name, start, ReplicaEventKind.Created,
+                $"{start.Reason}: generation {start.Generation} beside generation {record.Generation} (run {record.RunId}); " +
+                $"placed on {start.Agent} (run {created.Run.Id})", now, ct);
+            return beside;
+        }
+        var started = record with
         {
             Generation = start.Generation,
             RunId = created.Run.Id,
@@ -155,29 +210,106 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
             Restarts = record.Restarts + (start.Restart ? 1 : 0),
             Stopping = false,
             RestartRequested = false,
-            Health = definition.HealthCheck is null ? ReplicaHealth.None : ReplicaHealth.Starting,
+            Health = health,
             FailingStreak = 0,
             HealthOutput = null,
             Addresses = null,
             LastPhase = ReplicaPhase.Pending,
             UpdatedAt = now,
-        }, ct);
+        };
+        await services.SaveReplicaAsync(started, ct);
         var kind = start.Moved ? ReplicaEventKind.Moved : ReplicaEventKind.Created;
         await EventAsync(project.Name, start, kind, $"{start.Reason}; placed on {start.Agent} (run {created.Run.Id})", now, ct);
+        return started;
     }
 
-    private async Task StopAsync(ProjectRecord project, StopReplica stop, ReplicaRecord record, DateTimeOffset now, CancellationToken ct)
+    private async Task<ReplicaRecord> StopAsync(ProjectRecord project, StopReplica stop, ReplicaRecord record, DateTimeOffset now,
+        CancellationToken ct)
     {
-        await services.SaveReplicaAsync(record with
+        var stopping = record with
         {
             Stopping = true,
             RestartRequested = stop.ThenRestart,
             Restarts = record.Restarts + (stop.CountsAsRestart ? 1 : 0),
             UpdatedAt = now,
-        }, ct);
+        };
+        await services.SaveReplicaAsync(stopping, ct);
         if (record.RunId is { } runId) await runs.StopAsync(runId, StopReason.Killed, ct, StoppedBy);
         await services.BumpNamesAsync(project.Name, ct);
         await EventAsync(project.Name, stop, ReplicaEventKind.Stopping, stop.Reason, now, ct);
+        return stopping;
+    }
+
+    /// <summary>A roll's new replica is ready: it becomes the replica (its names with it), and the old task is stopped.</summary>
+    private async Task<ReplicaRecord> PromoteAsync(ProjectRecord project, PromoteReplica promote, ReplicaRecord record, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var next = record.Next!;
+        var promoted = record with
+        {
+            Generation = next.Generation,
+            RunId = next.RunId,
+            TaskId = next.TaskId,
+            Agent = next.Agent,
+            DefinitionHash = next.DefinitionHash,
+            Health = next.Health,
+            FailingStreak = next.FailingStreak,
+            HealthOutput = next.HealthOutput,
+            Addresses = next.Addresses,
+            LastPhase = next.LastPhase,
+            Stopping = false,
+            RestartRequested = false,
+            Next = null,
+            FailedHash = null,
+            FailedReason = null,
+            UpdatedAt = now,
+        };
+        await services.SaveReplicaAsync(promoted, ct);
+        if (record.RunId is { } old) await runs.StopAsync(old, StopReason.Killed, ct, StoppedBy);
+        await services.BumpNamesAsync(project.Name, ct);
+        await EventAsync(project.Name, promote, ReplicaEventKind.Stopping,
+            $"{promote.Reason} (generation {next.Generation}, run {next.RunId}): it takes the replica's place; " +
+            $"stopping generation {record.Generation} (run {record.RunId})", now, ct);
+        return promoted;
+    }
+
+    /// <summary>A roll's new replica failed (or is no longer wanted): it goes, and the old task keeps serving.</summary>
+    private async Task<ReplicaRecord> RollBackAsync(ProjectRecord project, RollBackReplica back, ReplicaRecord record, RunTask? nextTask,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var next = record.Next!;
+        var rolledBack = record with
+        {
+            // The generation counts tasks: the next start must not reuse the failed one's number (its idempotency key).
+            Generation = Math.Max(record.Generation, next.Generation),
+            Next = null,
+            FailedHash = back.Failed ? next.DefinitionHash : record.FailedHash,
+            FailedReason = back.Failed ? back.Reason : record.FailedReason,
+            UpdatedAt = now,
+        };
+        await services.SaveReplicaAsync(rolledBack, ct);
+        if (nextTask is { State: TaskState.Pending or TaskState.Leased or TaskState.Running or TaskState.Waiting })
+            await runs.StopAsync(next.RunId, StopReason.Killed, ct, StoppedBy);
+        await EventAsync(project.Name, back, ReplicaEventKind.RolledBack, $"{back.Reason} (generation {next.Generation}, run {next.RunId})",
+            now, ct);
+        return rolledBack;
+    }
+
+    /// <summary>Records a change of a roll's new replica's phase once, as an event.</summary>
+    private async Task<ReplicaRecord> AnnounceSuccessorAsync(ProjectRecord project, ReplicaRecord record, RunTask? task, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (record.Next is not { } next) return record;
+        var phase = task is null ? ReplicaPhase.Stopped : ReplicaTasks.Phase(record, task);
+        if (phase == next.LastPhase) return record;
+        var updated = record with { Next = next with { LastPhase = phase }, UpdatedAt = now };
+        await services.SaveReplicaAsync(updated, ct);
+        if (phase == ReplicaPhase.Running)
+        {
+            await EventAsync(project.Name, record.Service, record.Replica, ReplicaEventKind.Started,
+                $"generation {next.Generation} (the new definition) started on {next.Agent}, beside generation {record.Generation}", now, ct);
+        }
+        return updated;
     }
 
     private Task EventAsync(string project, ServiceAction action, ReplicaEventKind kind, string message, DateTimeOffset now,

@@ -32,6 +32,25 @@ public sealed record ReplicaRecord(string Project, string Service, int Replica)
     /// <summary>The phase the reconciler last saw, so it announces each change once.</summary>
     public ReplicaPhase LastPhase { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>A roll's new replica, started beside this one's current task (new before old), until it takes its place.</summary>
+    public SuccessorRecord? Next { get; init; }
+
+    /// <summary>A definition whose new replica failed here; the roll to it is halted until the definition changes.</summary>
+    public string? FailedHash { get; init; }
+
+    /// <summary>Why that replica failed, as the rollback's event said.</summary>
+    public string? FailedReason { get; init; }
+}
+
+/// <summary>The task of a roll's new replica while the old one still serves: what the agent reports of it lands here.</summary>
+public sealed record SuccessorRecord(int Generation, string RunId, string TaskId, string Agent, string DefinitionHash)
+{
+    public ReplicaHealth Health { get; init; }
+    public int FailingStreak { get; init; }
+    public string? HealthOutput { get; init; }
+    public IReadOnlyDictionary<string, string>? Addresses { get; init; }
+    public ReplicaPhase LastPhase { get; init; }
 }
 
 /// <summary>A state change to record; the store numbers it.</summary>

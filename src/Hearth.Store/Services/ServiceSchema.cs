@@ -41,6 +41,25 @@ internal static class ServiceSchema
         CREATE INDEX service_replicas_task ON service_replicas (task_id);
         """;
 
+
+    /// <summary>A roll's new replica beside the old one (new before old), and the definition a failed roll halted on.</summary>
+    private const string Successors =
+        """
+        ALTER TABLE service_replicas ADD COLUMN next_generation INTEGER;
+        ALTER TABLE service_replicas ADD COLUMN next_run_id TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_task_id TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_agent TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_hash TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_health TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_failing_streak INTEGER;
+        ALTER TABLE service_replicas ADD COLUMN next_health_output TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_addresses TEXT;
+        ALTER TABLE service_replicas ADD COLUMN next_last_phase TEXT;
+        ALTER TABLE service_replicas ADD COLUMN failed_hash TEXT;
+        ALTER TABLE service_replicas ADD COLUMN failed_reason TEXT;
+        CREATE INDEX service_replicas_next_task ON service_replicas (next_task_id);
+        """;
+
     public static IReadOnlyList<string> Sqlite { get; } =
     [
         Tables +
@@ -52,6 +71,7 @@ internal static class ServiceSchema
         );
         CREATE INDEX service_events_project ON service_events (project, seq);
         """,
+        Successors,
     ];
 
     public static IReadOnlyList<string> Postgres { get; } =
@@ -65,5 +85,6 @@ internal static class ServiceSchema
         );
         CREATE INDEX service_events_project ON service_events (project, seq);
         """,
+        Successors,
     ];
 }

@@ -11,7 +11,9 @@ public abstract class SqlServiceStore : IServiceStore
 
     private const string ReplicaColumns =
         "project, service, replica, generation, run_id, task_id, agent, definition_hash, restarts, stopping, restart_requested, " +
-        "health, failing_streak, health_output, addresses, last_phase, updated_at";
+        "health, failing_streak, health_output, addresses, last_phase, updated_at, next_generation, next_run_id, next_task_id, " +
+        "next_agent, next_hash, next_health, next_failing_streak, next_health_output, next_addresses, next_last_phase, " +
+        "failed_hash, failed_reason";
 
     public abstract Task MigrateAsync(CancellationToken ct);
 
@@ -67,6 +69,12 @@ public abstract class SqlServiceStore : IServiceStore
             ("@project", project));
     }
 
+    // What the agent reports of a task (health, addresses) is the report path's while the record keeps that task: a save
+    // made from an older read must not undo a report that landed in between (the reconciler wakes on the running report
+    // itself, before its addresses are written).
+    private const string SameTask = "COALESCE(service_replicas.task_id, '') = COALESCE(excluded.task_id, '')";
+    private const string SameNext = "COALESCE(service_replicas.next_task_id, '') = COALESCE(excluded.next_task_id, '')";
+
     public async Task SaveReplicaAsync(ReplicaRecord r, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
@@ -74,19 +82,34 @@ public abstract class SqlServiceStore : IServiceStore
             $"""
             INSERT INTO service_replicas ({ReplicaColumns})
             VALUES (@project, @service, @replica, @generation, @run, @task, @agent, @hash, @restarts, @stopping, @restart,
-                    @health, @streak, @output, @addresses, @phase, @at)
+                    @health, @streak, @output, @addresses, @phase, @at, @ngeneration, @nrun, @ntask, @nagent, @nhash, @nhealth,
+                    @nstreak, @noutput, @naddresses, @nphase, @failedhash, @failedreason)
             ON CONFLICT (project, service, replica) DO UPDATE SET
                 generation = excluded.generation, run_id = excluded.run_id, task_id = excluded.task_id, agent = excluded.agent,
                 definition_hash = excluded.definition_hash, restarts = excluded.restarts, stopping = excluded.stopping,
-                restart_requested = excluded.restart_requested, health = excluded.health, failing_streak = excluded.failing_streak,
-                health_output = excluded.health_output, addresses = excluded.addresses, last_phase = excluded.last_phase,
-                updated_at = excluded.updated_at;
+                restart_requested = excluded.restart_requested,
+                health = CASE WHEN {SameTask} THEN service_replicas.health ELSE excluded.health END,
+                failing_streak = CASE WHEN {SameTask} THEN service_replicas.failing_streak ELSE excluded.failing_streak END,
+                health_output = CASE WHEN {SameTask} THEN service_replicas.health_output ELSE excluded.health_output END,
+                addresses = CASE WHEN {SameTask} THEN service_replicas.addresses ELSE excluded.addresses END,
+                last_phase = excluded.last_phase,
+                updated_at = excluded.updated_at, next_generation = excluded.next_generation, next_run_id = excluded.next_run_id,
+                next_task_id = excluded.next_task_id, next_agent = excluded.next_agent, next_hash = excluded.next_hash,
+                next_health = CASE WHEN {SameNext} THEN service_replicas.next_health ELSE excluded.next_health END,
+                next_failing_streak = CASE WHEN {SameNext} THEN service_replicas.next_failing_streak ELSE excluded.next_failing_streak END,
+                next_health_output = CASE WHEN {SameNext} THEN service_replicas.next_health_output ELSE excluded.next_health_output END,
+                next_addresses = CASE WHEN {SameNext} THEN service_replicas.next_addresses ELSE excluded.next_addresses END,
+                next_last_phase = excluded.next_last_phase, failed_hash = excluded.failed_hash, failed_reason = excluded.failed_reason;
             """, ct,
             ("@project", r.Project), ("@service", r.Service), ("@replica", r.Replica), ("@generation", r.Generation), ("@run", r.RunId),
             ("@task", r.TaskId), ("@agent", r.Agent), ("@hash", r.DefinitionHash), ("@restarts", r.Restarts),
             ("@stopping", r.Stopping ? 1 : 0), ("@restart", r.RestartRequested ? 1 : 0), ("@health", Enum(r.Health)),
             ("@streak", r.FailingStreak), ("@output", r.HealthOutput), ("@addresses", r.Addresses is null ? null : Json(r.Addresses)),
-            ("@phase", Enum(r.LastPhase)), ("@at", Ms(r.UpdatedAt)));
+            ("@phase", Enum(r.LastPhase)), ("@at", Ms(r.UpdatedAt)), ("@ngeneration", r.Next?.Generation), ("@nrun", r.Next?.RunId),
+            ("@ntask", r.Next?.TaskId), ("@nagent", r.Next?.Agent), ("@nhash", r.Next?.DefinitionHash),
+            ("@nhealth", r.Next is { } h ? Enum(h.Health) : null), ("@nstreak", r.Next?.FailingStreak),
+            ("@noutput", r.Next?.HealthOutput), ("@naddresses", r.Next?.Addresses is { } a ? Json(a) : null),
+            ("@nphase", r.Next is { } p ? Enum(p.LastPhase) : null), ("@failedhash", r.FailedHash), ("@failedreason", r.FailedReason));
     }
 
     public async Task DeleteReplicaAsync(string project, string service, int replica, CancellationToken ct)
@@ -103,8 +126,9 @@ public abstract class SqlServiceStore : IServiceStore
     }
 
     private static async Task<ReplicaRecord?> FindAsync(DbConnection connection, string taskId, CancellationToken ct) =>
-        (await QueryAsync(connection, null, $"SELECT {ReplicaColumns} FROM service_replicas WHERE task_id = @task;", ReadReplica, ct,
-            ("@task", taskId))).SingleOrDefault();
+        (await QueryAsync(connection, null,
+            $"SELECT {ReplicaColumns} FROM service_replicas WHERE task_id = @task OR next_task_id = @task;", ReadReplica, ct,
+            ("@task", taskId))).FirstOrDefault();
 
     public async Task<ReplicaRecord?> RecordHealthAsync(string taskId, ReplicaHealth health, int failingStreak, string? output,
         DateTimeOffset now, CancellationToken ct)
@@ -114,6 +138,12 @@ public abstract class SqlServiceStore : IServiceStore
             """
             UPDATE service_replicas SET health = @health, failing_streak = @streak, health_output = @output, updated_at = @now
             WHERE task_id = @task;
+            """, ct, ("@health", Enum(health)), ("@streak", failingStreak), ("@output", output), ("@now", Ms(now)), ("@task", taskId));
+        rows += await ExecAsync(connection, null,
+            """
+            UPDATE service_replicas SET next_health = @health, next_failing_streak = @streak, next_health_output = @output,
+                updated_at = @now
+            WHERE next_task_id = @task;
             """, ct, ("@health", Enum(health)), ("@streak", failingStreak), ("@output", output), ("@now", Ms(now)), ("@task", taskId));
         return rows == 0 ? null : await FindAsync(connection, taskId, ct);
     }
@@ -125,7 +155,13 @@ public abstract class SqlServiceStore : IServiceStore
         var rows = await ExecAsync(connection, null,
             "UPDATE service_replicas SET addresses = @addresses, updated_at = @now WHERE task_id = @task;", ct,
             ("@addresses", Json(addresses)), ("@now", Ms(now)), ("@task", taskId));
-        if (rows == 0) return null;
+        // A roll's new replica: its addresses wait beside it and become the replica's when it takes the old one's place.
+        if (rows == 0)
+        {
+            return await ExecAsync(connection, null,
+                "UPDATE service_replicas SET next_addresses = @addresses, updated_at = @now WHERE next_task_id = @task;", ct,
+                ("@addresses", Json(addresses)), ("@now", Ms(now)), ("@task", taskId)) == 0 ? null : await FindAsync(connection, taskId, ct);
+        }
         var replica = await FindAsync(connection, taskId, ct);
         await ExecAsync(connection, null, "UPDATE service_projects SET names_version = names_version + 1 WHERE name = @name;", ct,
             ("@name", replica!.Project));
@@ -185,5 +221,17 @@ public abstract class SqlServiceStore : IServiceStore
         Addresses = Text(r, 14) is { } json ? FromJson<Dictionary<string, string>>(json) : null,
         LastPhase = System.Enum.Parse<ReplicaPhase>(r.GetString(15)),
         UpdatedAt = Time(r, 16)!.Value,
+        Next = Text(r, 19) is { } nextTask
+            ? new SuccessorRecord(r.GetInt32(17), Text(r, 18)!, nextTask, Text(r, 20)!, Text(r, 21)!)
+            {
+                Health = System.Enum.Parse<ReplicaHealth>(Text(r, 22)!),
+                FailingStreak = r.GetInt32(23),
+                HealthOutput = Text(r, 24),
+                Addresses = Text(r, 25) is { } next ? FromJson<Dictionary<string, string>>(next) : null,
+                LastPhase = System.Enum.Parse<ReplicaPhase>(Text(r, 26)!),
+            }
+            : null,
+        FailedHash = Text(r, 27),
+        FailedReason = Text(r, 28),
     };
 }

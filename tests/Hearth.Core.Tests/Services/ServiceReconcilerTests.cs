@@ -243,31 +243,121 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
-    public void A_changed_definition_rolls_one_replica_at_a_time_and_halts_on_a_failed_one()
+    public void A_changed_definition_rolls_one_replica_at_a_time_new_before_old()
     {
-        var v1 = Service("api", replicas: 3, check: Check);
+        var v1 = Service("api", replicas: 2, check: Check);
         var v2 = v1 with { Image = "busybox:2" };
         var old = DefinitionHash.Of(v1);
         Assert.NotEqual(old, DefinitionHash.Of(v2));
         Assert.Equal(DefinitionHash.Of(v1), DefinitionHash.Of(v1 with { Replicas = 9 }));
 
-        List<ReplicaStatus> replicas = [.. Enumerable.Range(1, 3).Select(i => Replica(v1, i, ReplicaPhase.Running, health: ReplicaHealth.Healthy, hash: old))];
-        var first = Assert.Single(Plan([v2], replicas).Of<StopReplica>());
-        Assert.Equal((1, "rolling to the new definition", false), (first.Replica, first.Reason, first.CountsAsRestart));
+        List<ReplicaStatus> replicas = [.. Enumerable.Range(1, 2).Select(i => Replica(v1, i, ReplicaPhase.Running, agent: "a",
+            health: ReplicaHealth.Healthy, hash: old))];
+        var plan = Plan([v2], replicas);
+        var first = Assert.Single(plan.Actions);
+        var start = Assert.IsType<StartReplica>(first);
+        Assert.Equal((1, 2, true, false, DefinitionHash.Of(v2)), (start.Replica, start.Generation, start.Beside, start.Restart, start.DefinitionHash));
+        // The old replica is on a: the new one goes to the agent with fewer of the service's replicas.
+        Assert.Equal("b", start.Agent);
 
-        // Replica 1 runs the new definition but is not healthy yet: nothing else rolls.
-        replicas[0] = Replica(v2, 1, ReplicaPhase.Running, health: ReplicaHealth.Starting);
-        Assert.Empty(Plan([v2], replicas).Of<StopReplica>());
+        // The new replica runs but is not healthy yet: the old one keeps serving and nothing else rolls.
+        var next = Replica(v2, 1, ReplicaPhase.Running, agent: "b", health: ReplicaHealth.Starting) with { Generation = 2 };
+        replicas[0] = replicas[0] with { Successor = next };
+        Assert.Empty(Plan([v2], replicas).Actions);
 
-        replicas[0] = replicas[0] with { Health = ReplicaHealth.Healthy };
-        Assert.Equal(2, Assert.Single(Plan([v2], replicas).Of<StopReplica>()).Replica);
+        // Healthy: it takes the old one's place (which stops) and still nothing else rolls in this pass.
+        replicas[0] = replicas[0] with { Successor = next with { Health = ReplicaHealth.Healthy } };
+        var promote = Assert.Single(Plan([v2], replicas).Actions);
+        Assert.Equal((1, "the new definition's replica is healthy"), (promote.Replica, promote.Reason));
+        Assert.IsType<PromoteReplica>(promote);
 
-        // The new replica fails its health check: it is restarted, and the old ones keep serving.
-        replicas[0] = replicas[0] with { Health = ReplicaHealth.Unhealthy };
+        // Once replica 1 is the new definition and healthy, replica 2 rolls the same way.
+        replicas[0] = next with { Health = ReplicaHealth.Healthy };
+        var second = Assert.IsType<StartReplica>(Assert.Single(Plan([v2], replicas).Actions));
+        Assert.Equal((2, true), (second.Replica, second.Beside));
+    }
+
+    [Fact]
+    public void A_new_replica_that_fails_is_rolled_back_the_old_keeps_serving_and_the_roll_halts_until_the_file_changes()
+    {
+        var v1 = Service("api", replicas: 2, check: Check);
+        var v2 = v1 with { Env = new Dictionary<string, string> { ["MODE"] = "broken" } };
+        var old = DefinitionHash.Of(v1);
+        var next = Replica(v2, 1, ReplicaPhase.Running, agent: "b", health: ReplicaHealth.Unhealthy) with
+        {
+            Generation = 2, HealthOutput = "wget: can't connect\n",
+        };
+        List<ReplicaStatus> replicas =
+        [
+            Replica(v1, 1, ReplicaPhase.Running, health: ReplicaHealth.Healthy, hash: old) with { Successor = next },
+            Replica(v1, 2, ReplicaPhase.Running, health: ReplicaHealth.Healthy, hash: old),
+        ];
+        var back = Assert.IsType<RollBackReplica>(Assert.Single(Plan([v2], replicas).Actions));
+        Assert.True(back.Failed);
+        Assert.Equal(1, back.Replica);
+        Assert.Equal("the new definition's replica failed: its health check failed (wget: can't connect); rolled back, the old one keeps serving",
+            back.Reason);
+
+        // An exit fails it the same way.
+        replicas[0] = replicas[0] with { Successor = next with { Phase = ReplicaPhase.Exited, ExitCode = 3, Health = ReplicaHealth.Starting } };
+        Assert.Contains("it exited (3)", Assert.IsType<RollBackReplica>(Assert.Single(Plan([v2], replicas).Actions)).Reason);
+
+        // Rolled back: no replica is stopped or started for that definition again; each waits and says why.
+        replicas[0] = replicas[0] with { Successor = null, FailedHash = DefinitionHash.Of(v2), Generation = 2 };
         var halted = Plan([v2], replicas);
-        Assert.Equal(1, Assert.Single(halted.Of<StopReplica>()).Replica);
-        Assert.Equal([2, 3], halted.Of<WaitReplica>().Select(w => w.Replica));
+        Assert.Empty(halted.Of<StartReplica>());
+        Assert.Empty(halted.Of<StopReplica>());
+        Assert.Equal([1, 2], halted.Of<WaitReplica>().Select(w => w.Replica));
         Assert.All(halted.Of<WaitReplica>(), w => Assert.StartsWith("roll halted", w.Reason));
+
+        // A fixed file is a new definition: it rolls again, with a generation the failed one did not use.
+        var v3 = v1 with { Env = new Dictionary<string, string> { ["MODE"] = "fixed" } };
+        var again = Assert.IsType<StartReplica>(Assert.Single(Plan([v3], replicas).Actions));
+        Assert.Equal((1, 3, true), (again.Replica, again.Generation, again.Beside));
+
+        // A new replica of a definition that changed again while it started goes, without halting anything.
+        replicas[0] = replicas[0] with { FailedHash = null, Successor = next with { Health = ReplicaHealth.Starting } };
+        var superseded = Assert.IsType<RollBackReplica>(Assert.Single(Plan([v3], replicas).Actions));
+        Assert.False(superseded.Failed);
+    }
+
+    [Fact]
+    public void Old_before_new_where_the_new_replica_would_take_the_old_ones_host_port_or_has_no_room()
+    {
+        var v1 = Service("web", check: Check) with { Ports = [new Hearth.Core.Runs.PublishedPort("127.0.0.1", 8080, 80)] };
+        var v2 = v1 with { Image = "busybox:2" };
+        ReplicaStatus[] replicas = [Replica(v1, 1, ReplicaPhase.Running, agent: "a", health: ReplicaHealth.Healthy, hash: DefinitionHash.Of(v1))];
+
+        // One agent: the new replica would publish 8080 beside the old one, so the old one stops first.
+        var stop = Assert.IsType<StopReplica>(Assert.Single(Plan([v2], replicas, [Agent("a")]).Actions));
+        Assert.Equal((true, false), (stop.ThenRestart, stop.CountsAsRestart));
+        Assert.Equal("rolling to the new definition (old before new: its host ports are the old one's)", stop.Reason);
+
+        // Two agents: the new one goes to the other agent, where the port is free, and starts first.
+        var beside = Assert.IsType<StartReplica>(Assert.Single(Plan([v2], replicas, [Agent("a"), Agent("b")]).Actions));
+        Assert.Equal(("b", true), (beside.Agent, beside.Beside));
+
+        // No port, but no agent has room for a second copy: old before new.
+        var api = Service("api", check: Check);
+        ReplicaStatus[] full = [Replica(api, 1, ReplicaPhase.Running, agent: "a", health: ReplicaHealth.Healthy, hash: "older")];
+        var noRoom = Assert.IsType<StopReplica>(Assert.Single(Plan([api], full, [Agent("a", capacity: 1, running: 1)]).Actions));
+        Assert.StartsWith("rolling to the new definition (old before new: no agent can take a second copy", noRoom.Reason);
+    }
+
+    [Fact]
+    public void Down_or_a_scale_down_during_a_roll_removes_the_new_replica_with_the_old()
+    {
+        var api = Service("api", replicas: 1, check: Check);
+        var next = Replica(api, 1, ReplicaPhase.Pending, agent: "b", health: ReplicaHealth.Starting) with { Generation = 2 };
+        ReplicaStatus[] replicas = [Replica(api, 1, ReplicaPhase.Running, health: ReplicaHealth.Healthy, hash: "older") with { Successor = next }];
+
+        var down = Plan([api], replicas, removing: true);
+        Assert.Equal([typeof(RollBackReplica), typeof(StopReplica)], down.Actions.Select(a => a.GetType()));
+        Assert.False(down.Of<RollBackReplica>().Single().Failed);
+        Assert.False(down.ProjectGone);
+
+        var scaled = Plan([api with { Replicas = 0 }], replicas);
+        Assert.Equal([typeof(RollBackReplica), typeof(StopReplica)], scaled.Actions.Select(a => a.GetType()));
     }
 
     [Fact]
