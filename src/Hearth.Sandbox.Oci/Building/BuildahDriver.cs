@@ -135,7 +135,7 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
         var global = new[] { options.Buildah, "--root", options.StorageRoot, "--runroot", options.RunRoot, "--storage-driver", options.StorageDriver };
         var bud = new List<string>(global)
         {
-            "bud", "--layers", "--isolation", options.Isolation, "--network", options.Network, "-f", Path.Combine(directory, "Dockerfile"),
+            "bud", "--isolation", options.Isolation, "--network", options.Network, "-f", Path.Combine(directory, "Dockerfile"),
             "-t", build.Image,
         };
         if (options.Isolation == "oci") bud.AddRange(["--runtime", options.Runtime]);

@@ -5,7 +5,7 @@ public sealed record BuildahDriverOptions
 {
     public string Buildah { get; init; } = "buildah";
 
-    /// <summary>buildah's image and layer store (<c>--root</c>), kept between builds: its layers are the build cache.</summary>
+    /// <summary>buildah's image store (<c>--root</c>), kept between builds: base images are pulled once.</summary>
     public string StorageRoot { get; init; } = "/var/lib/hearth/buildah";
 
     /// <summary>buildah's run-time state (<c>--runroot</c>).</summary>
