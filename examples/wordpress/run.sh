@@ -62,15 +62,18 @@ docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 pids+=($!)
 wait_for "the registry to answer" 30 curl -sf "http://$registry/v2/"
 
-if curl -sf -o /dev/null "http://$registry/v2/debian/manifests/$suite"; then
+if curl -sf -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$registry/v2/debian/manifests/$suite"; then
   step "base image $BASE is in the registry already"
 else
-  step "base image: mmdebstrap $suite (minbase) from $mirror"
-  rm -f "$work/rootfs.tar"
-  # policy-rc.d: packages' maintainer scripts must not start daemons inside a build.
-  mmdebstrap --variant=minbase --include=ca-certificates \
-    --customize-hook='printf "#!/bin/sh\nexit 101\n" > "$1/usr/sbin/policy-rc.d"; chmod 0755 "$1/usr/sbin/policy-rc.d"' \
-    "$suite" "$work/rootfs.tar" "$mirror" >&2
+  if [[ -s $work/rootfs.tar ]]; then
+    step "base image: reusing $work/rootfs.tar (delete it to bootstrap again)"
+  else
+    step "base image: mmdebstrap $suite (minbase) from $mirror"
+    # No policy-rc.d needed: with no init system, invoke-rc.d refuses to start daemons inside a build.
+    mmdebstrap --variant=minbase --include=ca-certificates "$suite" "$work/rootfs.tar.part" "$mirror" >&2
+    mv "$work/rootfs.tar.part" "$work/rootfs.tar"
+  fi
   step "base image: buildah commit and push to $BASE"
   b=(buildah --root "$work/base-store" --runroot "$work/base-run" --storage-driver vfs)
   ctr=$("${b[@]}" from scratch)
@@ -94,9 +97,10 @@ step "deployed"
 
 step "curl http://127.0.0.1:$port/ until WordPress's install page answers"
 page=$work/page.html
-install_page() {
-  curl -sfL -o "$page" "http://127.0.0.1:$port/" && grep -q 'wp-admin/install.php' <<<"$(curl -s -o /dev/null -w '%{url_effective}' -L "http://127.0.0.1:$port/")" \
-    && grep -qi 'WordPress' "$page" && grep -qi 'install' "$page"
+install_page() { # / redirects to wp-admin/install.php until WordPress is installed
+  local url
+  url=$(curl -sfL -o "$page" -w '%{url_effective}' "http://127.0.0.1:$port/") \
+    && [[ $url == */wp-admin/install.php ]] && grep -q '<title>WordPress &rsaquo; Installation</title>' "$page"
 }
 wait_for "WordPress's install page" 120 install_page
 step "WordPress answers: $(grep -o '<title>[^<]*</title>' "$page")"

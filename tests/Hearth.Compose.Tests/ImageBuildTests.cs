@@ -41,6 +41,9 @@ public sealed class ImageBuildTests : IDisposable
         Assert.Equal(first.Digest, touched.Digest);
         Assert.Equal(first.Compressed, touched.Compressed);
         Assert.Equal(2, first.Files);
+        // No time in the archive but the epoch as every mtime: ustar entries carry no access or change time (a PAX
+        // header's would be the time of packing, and the tag would change from one `up` to the next).
+        Assert.All(Archived(first), e => Assert.Equal((System.Formats.Tar.TarEntryFormat.Ustar, DateTimeOffset.UnixEpoch), e));
 
         Write("app/src/main.sh", "echo ho\n");
         Assert.NotEqual(first.Digest, ContextArchive.Pack(Path.Combine(_dir, "app")).Digest);
@@ -62,6 +65,15 @@ public sealed class ImageBuildTests : IDisposable
         Assert.Contains("Dockerfile", names);
         Assert.DoesNotContain(names, n => n.StartsWith("node_modules", StringComparison.Ordinal));
         Assert.DoesNotContain("logs/a.log", names);
+    }
+
+    private static List<(System.Formats.Tar.TarEntryFormat, DateTimeOffset)> Archived(ContextArchive archive)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(archive.Compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new System.Formats.Tar.TarReader(gzip);
+        var entries = new List<(System.Formats.Tar.TarEntryFormat, DateTimeOffset)>();
+        while (reader.GetNextEntry() is { } entry) entries.Add((entry.Format, entry.ModificationTime));
+        return entries;
     }
 
     private static List<string> Entries(ContextArchive archive)

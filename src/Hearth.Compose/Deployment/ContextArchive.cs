@@ -6,9 +6,10 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// A build context packed for the agent: a gzip'd tar of the directory's regular files and directories (less what its
-/// <c>.dockerignore</c> leaves out), in name order, with no owners and no times, so the same files always give the same
-/// bytes and the same <see cref="Digest"/>. A symbolic link is sent as what it points at when that is a file inside the
-/// context, and left out otherwise.
+/// <c>.dockerignore</c> leaves out), in name order, with no owners and no times. <see cref="Digest"/> is computed over
+/// the entries themselves (kind, name, mode, a SHA-256 of each file's bytes), never over the tar's bytes, so the same
+/// files give the same digest whatever the tar format adds (a PAX header's access and change times are the time of
+/// packing). A symbolic link is sent as what it points at when that is a file inside the context, and left out otherwise.
 /// </summary>
 public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
 {
@@ -22,12 +23,14 @@ public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
         var ignore = new DockerIgnore(File.Exists(Path.Combine(root, ".dockerignore")) ? File.ReadAllText(Path.Combine(root, ".dockerignore")) : null);
         var tar = new MemoryStream();
         var files = 0;
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
         {
             foreach (var (relative, full, isDirectory) in Walk(root, root, ignore))
             {
                 if (isDirectory)
                 {
+                    digest.AppendData(System.Text.Encoding.UTF8.GetBytes($"D\0{relative}\0"));
                     writer.WriteEntry(Entry(TarEntryType.Directory, relative + "/", UnixFileMode.UserRead | UnixFileMode.UserWrite
                         | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead
                         | UnixFileMode.OtherExecute));
@@ -35,25 +38,28 @@ public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
                 }
                 var executable = (File.GetUnixFileMode(full) & UnixFileMode.UserExecute) != 0;
                 var entry = Entry(TarEntryType.RegularFile, relative, executable ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4);
-                using var content = File.OpenRead(full);
-                entry.DataStream = content;
+                var bytes = File.ReadAllBytes(full);
+                digest.AppendData(System.Text.Encoding.UTF8.GetBytes($"F\0{relative}\0{(executable ? "x" : "-")}\0"));
+                digest.AppendData(SHA256.HashData(bytes));
+                entry.DataStream = new MemoryStream(bytes);
                 writer.WriteEntry(entry);
                 files++;
             }
         }
-        tar.Position = 0;
-        var digest = Convert.ToHexStringLower(SHA256.HashData(tar));
         var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
         {
             tar.Position = 0;
             tar.CopyTo(gzip);
         }
-        return new ContextArchive(compressed.ToArray(), digest, files);
+        return new ContextArchive(compressed.ToArray(), Convert.ToHexStringLower(digest.GetHashAndReset()), files);
     }
 
-    private static PaxTarEntry Entry(TarEntryType type, string name, UnixFileMode mode) =>
-        new(type, name, new Dictionary<string, string>()) { Mode = mode, ModificationTime = Epoch, Uid = 0, Gid = 0 };
+    /// <summary>ustar (no access or change times) where the name fits, PAX for longer names.</summary>
+    private static PosixTarEntry Entry(TarEntryType type, string name, UnixFileMode mode) =>
+        System.Text.Encoding.UTF8.GetByteCount(name) <= 100
+            ? new UstarTarEntry(type, name) { Mode = mode, ModificationTime = Epoch, Uid = 0, Gid = 0 }
+            : new PaxTarEntry(type, name) { Mode = mode, ModificationTime = Epoch, Uid = 0, Gid = 0 };
 
     private static IEnumerable<(string Relative, string Full, bool IsDirectory)> Walk(string root, string directory, DockerIgnore ignore)
     {
