@@ -24,6 +24,7 @@ packages=(
   git             # the agent's checkouts; the tests' repositories and git daemon
   skopeo umoci    # the tests build and push images into a local registry with them
   docker-registry # the tests' local registry
+  buildah         # the buildah driver: compose services' build: (and its tests)
   busybox-static  # the tests' image contents and upstream httpd; the microvm driver's guest init
   qemu-system-x86 qemu-utils  # the microvm driver: QEMU's microvm machine and qemu-img (task overlays)
   linux-image-cloud-amd64     # the microvm driver's default guest kernel

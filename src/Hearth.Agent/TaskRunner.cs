@@ -510,5 +510,6 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         Network = lease.Sandbox.Network,
         Ports = lease.Sandbox.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
         ScratchRoot = options.ScratchRoot,
+        Build = lease.Build,
     };
 }

@@ -56,6 +56,7 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(LockBusyDetails))]
 [JsonSerializable(typeof(RetryBody))]
 [JsonSerializable(typeof(CreateRunBody))]
+[JsonSerializable(typeof(Hearth.Core.Builds.CreateBuildBody))]
 [JsonSerializable(typeof(RunView))]
 [JsonSerializable(typeof(RunListView))]
 [JsonSerializable(typeof(LogLineView))]

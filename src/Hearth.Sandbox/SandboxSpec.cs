@@ -53,6 +53,9 @@ public sealed record SandboxSpec
     /// <summary>Host directories (binds, named volumes) and tmpfs mounted into the sandbox. Honoured by the oci driver.</summary>
     public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
 
+    /// <summary>An image to build and push instead of a command to run: the buildah driver's only input; others ignore it.</summary>
+    public Hearth.Core.Builds.ImageBuildSpec? Build { get; init; }
+
     /// <summary>Files written into the sandbox before its command starts (compose secrets and configs).</summary>
     public IReadOnlyList<SandboxFile> Files { get; init; } = [];
 

@@ -179,6 +179,7 @@ public sealed class HearthServer : IAsyncDisposable
         app.MapHealthEndpoints();
         ServerTelemetry.Map(app, options.Telemetry);
         app.MapRunEndpoints();
+        app.MapBuildEndpoints();
         app.MapAgentEndpoints();
         app.MapImageEndpoints();
         Workflows.WorkflowEndpoints.MapWorkflowEndpoints(app);

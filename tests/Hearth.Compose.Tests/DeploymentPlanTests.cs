@@ -124,6 +124,7 @@ public sealed class DeploymentPlanTests
 
         Assert.Null(spec);
         Assert.Equal(["services.app.build", "services.job.restart"], errors.Select(e => e.Path));
+        Assert.Contains("has not been built", errors[0].Message);
         Assert.Contains("sometimes", errors[1].Message);
     }
 }

@@ -32,7 +32,7 @@ public sealed class DriverPolicyTests
         Assert.Equal("DRIVER_FORBIDDEN", await TestServer.CodeOf(refused));
         var error = System.Text.Json.JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
         Assert.Equal("role 'developer' may not use the process driver (it runs commands unsandboxed on the agent's host); " +
-                     "allowed: bubblewrap, oci, microvm", error);
+                     "allowed: bubblewrap, oci, microvm, buildah", error);
         var runs = (await server.Client(server.AdminKey).GetFromJsonAsync<RunListView>("api/v1/runs", HearthJson.Options))!;
         Assert.Empty(runs.Runs);
 
@@ -115,7 +115,7 @@ public sealed class DriverPolicyTests
         var config = Path.Combine(Directory.CreateTempSubdirectory("hearth-drivers-").FullName, "server.yaml");
         await File.WriteAllTextAsync(config, "drivers:\n  developer: bubblewrap, docker\n");
         var error = Assert.Throws<ConfigException>(() => ServerConfigLoader.Load(config, new Dictionary<string, string?>()));
-        Assert.Equal($"{config}:2:3: drivers.developer: 'docker' is not a driver (expected some of process, bubblewrap, oci, microvm)", error.Message);
+        Assert.Equal($"{config}:2:3: drivers.developer: 'docker' is not a driver (expected some of process, bubblewrap, oci, microvm, buildah)", error.Message);
     }
 
     /// <summary>Registers an agent with these labels and polls once briefly; null when nothing was offered.</summary>

@@ -7,6 +7,8 @@ using Hearth.Sandbox;
 using Hearth.Sandbox.MicroVm;
 using Hearth.Sandbox.Oci;
 using Hearth.Sandbox.Oci.Networking;
+using Hearth.Sandbox.Oci.Building;
+using Hearth.Sandbox.Oci.Registry;
 using Hearth.Sandbox.Oci.Reaping;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Reaping;
@@ -171,7 +173,7 @@ public static class AgentCommand
     public static Option<string?> DriversOption() => new("--drivers")
     {
         Description = "Drivers this agent may run, e.g. bubblewrap,oci (default: every sandboxing driver that works here; " +
-                      "process, which runs commands unsandboxed, and microvm, a VM per task, only when named)",
+                      "process, which runs commands unsandboxed, microvm, a VM per task, and buildah, which builds images, only when named)",
     };
 
     /// <summary>--microvm-pool SIZE=COUNT@IMAGE, repeatable: the microvm driver's warm pools.</summary>
@@ -226,6 +228,10 @@ public static class AgentCommand
                 Network = new OciNetworkOptions { NamedSubnets = options.ServiceSubnets, NamedBridgePrefix = options.ServiceBridgePrefix },
             }, images, TimeProvider.System);
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
+            // Builds run Dockerfiles' RUN steps as root with the host's network: only an agent whose --drivers names buildah.
+            if (options.AllowedDrivers?.Contains(Hearth.Core.Builds.Builders.Driver) == true)
+                all.Add(new BuildahDriver(BuildahOptions(images.RootDirectory), new RegistryClient(registryHttp, new RegistryClientOptions(),
+                    Images.LocalImages.Credentials(), TimeProvider.System), new ProcessDriver()));
             // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
             if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
                 all.Add(new MicroVmDriver(MicroVmSettings.Apply(new MicroVmDriverOptions
@@ -247,6 +253,14 @@ public static class AgentCommand
         foreach (var (name, reason) in drivers.Unusable) Console.Error.WriteLine($"hearth: driver {name} is not usable here: {reason}");
         if (drivers.AllowsUnsandboxed) Console.Error.WriteLine($"hearth: warning: {DriverSet.ProcessWarning}");
         return drivers;
+    }
+
+    /// <summary>buildah's store beside the agent's images (its layers are the build cache), its run state under /run.</summary>
+    private static BuildahDriverOptions BuildahOptions(string imageRoot)
+    {
+        var root = Path.Combine(Path.GetFullPath(imageRoot), "buildah");
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12];
+        return new BuildahDriverOptions { StorageRoot = root, RunRoot = $"/run/hearth/buildah-{id}" };
     }
 
     /// <param name="userNamespace">The id range OCI containers run in (<c>--oci-userns</c>); null: none.</param>

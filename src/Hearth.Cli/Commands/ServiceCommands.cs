@@ -28,17 +28,26 @@ public static class ServiceCommands
         var detach = new Option<bool>("--detach", "-d") { Description = "Return once deployed instead of following the services' logs" };
         var wait = new Option<bool>("--wait") { Description = "Return once every replica runs (and is healthy, if it has a health check)" };
         var timeout = new Option<int>("--wait-timeout") { Description = "Seconds --wait waits at most", DefaultValueFactory = _ => 300 };
+        var registry = new Option<string?>("--registry")
+        {
+            Description = "Registry (HOST[:PORT][/PATH]) that build: services' images are pushed to (default: the compose file's " +
+                          "top-level x-hearth.registry)",
+        };
         var command = new Command("up",
             "Deploy a compose project to the cluster: networks, volumes, then services in dependency order. Without -d, "
             + "follows the services' logs (prefixed per replica); Ctrl-C only detaches: the services belong to the cluster, "
             + "not to this terminal, and keep running until `hearth down`")
         {
-            Files, ProjectName, profiles, detach, wait, timeout,
+            Files, ProjectName, profiles, detach, wait, timeout, registry,
         };
         command.SetAction(async (result, ct) =>
         {
-            var spec = Load(result, result.GetValue(profiles) ?? []);
+            var project = LoadProject(result, result.GetValue(profiles) ?? []);
+            var (builds, buildErrors) = ImageBuilds.Plan(project, ImageBuilds.RegistryOf(project, result.GetValue(registry)),
+                GivenFiles(result)?.FirstOrDefault() ?? "compose.yaml");
+            if (buildErrors.Count > 0) throw new CliException(string.Join("\n", buildErrors.Select(e => e.ToString())), 2);
             using var client = CommonOptions.Client(result);
+            var spec = SpecOf(project, await ServiceBuilds.RunAsync(client, builds, ct));
             Console.Error.WriteLine($"hearth: deploying project {spec.Name} ({spec.Services.Count} service(s)) to {client.Server}");
             var view = await client.SendJsonAsync<ProjectView>(HttpMethod.Put, $"api/v1/projects/{Uri.EscapeDataString(spec.Name)}", spec, ct);
             if (result.GetValue(wait))
@@ -364,15 +373,14 @@ public static class ServiceCommands
         return load.Project!;
     }
 
-    private static ProjectSpec Load(ParseResult result, IReadOnlyList<string> profiles)
+    private static ProjectSpec SpecOf(Compose.Model.ComposeProject project, IReadOnlyDictionary<string, string> builtImages)
     {
-        var project = LoadProject(result, profiles);
         var environment = Environment();
         var (spec, errors) = ProjectSpecBuilder.Build(project, path =>
         {
             var full = System.IO.Path.Combine(project.WorkingDirectory, path);
             return File.Exists(full) ? File.ReadAllText(full) : null;
-        }, key => environment.GetValueOrDefault(key));
+        }, key => environment.GetValueOrDefault(key), builtImages: builtImages);
         if (errors.Count > 0) throw new CliException(string.Join("\n", errors.Select(e => e.ToString())), 2);
         return spec!;
     }

@@ -8,7 +8,7 @@ namespace Hearth.Compose.Deployment;
 /// Turns a loaded compose project into the desired state the server keeps (<see cref="ProjectSpec"/>): each service's
 /// image, argv, environment, ports, replicas, restart policy, dependencies, placement, resources, networks, mounts,
 /// files and health check, in the forms the reconciler and the agent read. What cannot run here is refused with the
-/// service and key it comes from (a service with only <c>build:</c>, an unknown restart value, a port range).
+/// service and key it comes from (a <c>build:</c> service whose image was not built, an unknown restart value, a port range).
 /// </summary>
 public static class ProjectSpecBuilder
 {
@@ -18,12 +18,14 @@ public static class ProjectSpecBuilder
 
     /// <param name="readFile">Reads a secret's or config's <c>file:</c> (a path relative to the project directory).</param>
     /// <param name="environment">Looks up a secret's or config's <c>environment:</c> variable.</param>
+    /// <param name="builtImages">The images built for <c>build:</c> services, by service (<see cref="ImageBuilds"/>).</param>
     public static (ProjectSpec? Spec, IReadOnlyList<ComposeError> Errors) Build(ComposeProject project, Func<string, string?> readFile,
-        Func<string, string?> environment, string? file = null)
+        Func<string, string?> environment, string? file = null, IReadOnlyDictionary<string, string>? builtImages = null)
     {
         var errors = new List<ComposeError>();
         void Error(string path, string message) => errors.Add(new ComposeError(file ?? "", 0, 0, path, message));
-        var services = project.Services.Values.Select(s => Service(project, s, readFile, environment, Error)).ToList();
+        var services = project.Services.Values
+            .Select(s => Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error)).ToList();
         var networks = project.Networks.Keys
             .Concat(services.SelectMany(s => s.Networks).Select(n => n.Network))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -31,12 +33,13 @@ public static class ProjectSpecBuilder
         return errors.Count > 0 ? (null, errors) : (spec, []);
     }
 
-    private static ServiceDefinition Service(ComposeProject project, ComposeService s, Func<string, string?> readFile,
+    private static ServiceDefinition Service(ComposeProject project, ComposeService s, string? built, Func<string, string?> readFile,
         Func<string, string?> environment, Action<string, string> error)
     {
         var at = $"services.{s.Name}";
-        if (s.Image is null)
-            error($"{at}.build", "services are built by `hearth up` only from an image here: give the service an `image:`");
+        // With build: the service runs what was built (an image: next to it only names the result in compose).
+        if (s.Image is null && built is null)
+            error($"{at}.build", "the service's image has not been built (hearth up builds it on an agent with buildah first)");
         var restartText = s.Restart ?? RestartFromDeploy(s.Deploy?.RestartPolicy);
         if (!ServiceRestart.TryParse(restartText, out var restart))
             error($"{at}.restart", $"\"{restartText}\" is not one of no, always, on-failure[:N], unless-stopped");
@@ -44,7 +47,7 @@ public static class ProjectSpecBuilder
         return new ServiceDefinition
         {
             Name = s.Name,
-            Image = s.Image ?? "",
+            Image = built ?? s.Image ?? "",
             Command = [.. s.Entrypoint ?? [], .. s.Command ?? []],
             Env = new SortedDictionary<string, string>(
                 s.Environment.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!), StringComparer.Ordinal),

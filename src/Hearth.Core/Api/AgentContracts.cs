@@ -101,6 +101,8 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
     public ServiceReplicaSpec? Service { get; init; }
     /// <summary>A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).</summary>
     public CiJobFiles? CiFiles { get; init; }
+    /// <summary>An image to build and push, for the buildah driver (null otherwise).</summary>
+    public Hearth.Core.Builds.ImageBuildSpec? Build { get; init; }
     /// <summary>
     /// The contents of a replica's secret files (<see cref="ServiceFile.SecretName"/> set) by their target path,
     /// decrypted for this answer only, never stored; their values are in <see cref="Mask"/> too.

@@ -1,3 +1,4 @@
+using Hearth.Core.Builds;
 using Hearth.Core.Locks;
 using Hearth.Core.Services;
 
@@ -36,4 +37,7 @@ public sealed record TaskSpec
 
     /// <summary>A service replica's own part (kind <c>ServiceReplica</c> only; null otherwise).</summary>
     public ServiceReplicaSpec? Service { get; init; }
+
+    /// <summary>An image to build and push (the buildah driver's task; null otherwise).</summary>
+    public ImageBuildSpec? Build { get; init; }
 }

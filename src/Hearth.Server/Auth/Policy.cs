@@ -52,6 +52,8 @@ public static class Policy
         new("GET", "/api/v1/agent/networks/{project}/{network}/names", Audience.Agent, "agent.report"),
 
         new("POST", "/api/v1/runs", Audience.User, "runs.create"),
+        // A build is a command run on the buildah driver, checked against the caller's drivers and images.use.
+        new("POST", "/api/v1/builds", Audience.User, "runs.create"),
         new("GET", "/api/v1/runs", Audience.User, "runs.read"),
         new("GET", "/api/v1/runs/{id}", Audience.User, "runs.read", Owned.Run),
         new("GET", "/api/v1/runs/{id}/logs", Audience.User, "runs.read", Owned.Run),

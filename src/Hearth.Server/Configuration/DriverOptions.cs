@@ -8,7 +8,7 @@ public sealed record DriverOptions
 {
     public const string Process = "process";
 
-    public static readonly IReadOnlyList<string> Isolating = ["bubblewrap", "oci", "microvm"];
+    public static readonly IReadOnlyList<string> Isolating = ["bubblewrap", "oci", "microvm", "buildah"];
 
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Roles { get; init; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
