@@ -48,11 +48,12 @@ public static class AgentCommand
             DefaultValueFactory = _ => "5m",
         };
         var microVmPools = MicroVmPoolOption();
+        var bindRoots = BindRootOption.Create();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval, microvm, microVmPools,
+            reapInterval, microvm, microVmPools, bindRoots,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -104,6 +105,7 @@ public static class AgentCommand
                 ImageStore = result.GetValue(images),
                 OciRuntime = result.GetValue(runtime) is "auto" or "runc" or "crun" ? result.GetValue(runtime)! : throw new CliException("--oci-runtime: expected auto, runc or crun", 2),
                 MicroVmPools = ParseMicroVmPools(result.GetValue(microVmPools)),
+                Services = new Agent.Services.ServiceRuntimeOptions { BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)) },
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();

@@ -343,9 +343,7 @@ public static class ServiceCommands
 
     private static Compose.Model.ComposeProject LoadProject(ParseResult result, IReadOnlyList<string> profiles)
     {
-        var given = GivenFiles(result) is { Length: > 0 } f ? f
-            : [new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.FirstOrDefault(File.Exists)
-                ?? throw new CliException("no compose file given and none found (compose.yaml, docker-compose.yml); use -f FILE", 2)];
+        var given = ComposeFiles(result);
         var load = ComposeLoader.Load(new ComposeLoadOptions
         {
             Files = given,
@@ -357,6 +355,10 @@ public static class ServiceCommands
         return load.Project!;
     }
 
+    private static string[] ComposeFiles(ParseResult result) => GivenFiles(result) is { Length: > 0 } f ? f
+        : [new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.FirstOrDefault(File.Exists)
+            ?? throw new CliException("no compose file given and none found (compose.yaml, docker-compose.yml); use -f FILE", 2)];
+
     private static ProjectSpec Load(ParseResult result, IReadOnlyList<string> profiles)
     {
         var project = LoadProject(result, profiles);
@@ -365,8 +367,9 @@ public static class ServiceCommands
         {
             var full = System.IO.Path.Combine(project.WorkingDirectory, path);
             return File.Exists(full) ? File.ReadAllText(full) : null;
-        }, key => environment.GetValueOrDefault(key));
+        }, key => environment.GetValueOrDefault(key), ComposeFiles(result)[^1]);
         if (errors.Count > 0) throw new CliException(string.Join("\n", errors.Select(e => e.ToString())), 2);
+        foreach (var (path, message) in ProjectSpecBuilder.Ignored(project)) Console.Error.WriteLine($"hearth: warning: {path}: {message}");
         return spec!;
     }
 

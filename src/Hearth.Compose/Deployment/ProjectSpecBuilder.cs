@@ -35,6 +35,7 @@ public static class ProjectSpecBuilder
         Func<string, string?> environment, Action<string, string> error)
     {
         var at = $"services.{s.Name}";
+        foreach (var (path, message) in UnsupportedKeys.Refused(s)) error(path, message);
         if (s.Image is null)
             error($"{at}.build", "services are built by `hearth up` only from an image here: give the service an `image:`");
         var restartText = s.Restart ?? RestartFromDeploy(s.Deploy?.RestartPolicy);
@@ -63,12 +64,32 @@ public static class ProjectSpecBuilder
             MemoryBytes = s.Deploy?.Limits?.MemoryBytes,
             Pids = (int?)s.Deploy?.Limits?.Pids,
             Hostname = s.Other.GetValueOrDefault("hostname") is ComposeValue.StringValue { Value: var host } ? host : null,
+            Pull = Pull(s, at, error),
             Networks = attachments,
             Mounts = Mounts(s),
             Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error),
                 .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error)],
             HealthCheck = HealthCheck(s.Healthcheck),
         };
+    }
+
+    /// <summary>Warnings for what the project's services carry that Hearth accepts and does not act on, as (key path, message).</summary>
+    public static IReadOnlyList<(string Path, string Message)> Ignored(ComposeProject project) =>
+        [.. project.Services.Values.SelectMany(UnsupportedKeys.Ignored)];
+
+    /// <summary>Compose's <c>pull_policy</c> as the agent's pull policy (missing, always, never); null: the agent's default.</summary>
+    private static string? Pull(ComposeService s, string at, Action<string, string> error)
+    {
+        if (!s.Other.TryGetValue("pull_policy", out var value)) return null;
+        switch (value is ComposeValue.StringValue { Value: var text } ? text : null)
+        {
+            case "always": return "always";
+            case "never": return "never";
+            case "missing" or "if_not_present": return "missing";
+            case var other:
+                error($"{at}.pull_policy", $"\"{other}\": expected always, missing (if_not_present) or never");
+                return null;
+        }
     }
 
     private static string? RestartFromDeploy(RestartPolicy? policy) => policy?.Condition switch
