@@ -133,7 +133,7 @@ public sealed class DeploymentPlanTests
         Assert.Equal([ServiceMountKind.Volume, ServiceMountKind.Bind, ServiceMountKind.Tmpfs], db.Mounts.Select(m => m.Kind));
         Assert.Equal(("data", "/var/lib/db", true), (db.Mounts[0].Source, db.Mounts[0].Target, db.Mounts[1].ReadOnly));
         var secret = Assert.Single(db.Files);
-        Assert.Equal(("/run/secrets/token", "s3cret"), (secret.Target, secret.Content));
+        Assert.Equal(("/run/secrets/token", "s3cret", true), (secret.Target, secret.Content, secret.Secret));
         Assert.Equal("1", db.Env["A"]);
 
         var api = spec.Services.Single(s => s.Name == "api");

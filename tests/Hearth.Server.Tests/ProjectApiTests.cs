@@ -94,6 +94,64 @@ public sealed class ProjectApiTests
         Assert.Equal([RunState.Stopped, RunState.Stopped], runs.Where(r => r.Kind == RunKinds.Deployment).Select(r => r.Status));
     }
 
+    [Fact]
+    public async Task Compose_secrets_are_sealed_never_shown_and_reach_only_the_replicas_assignment()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/secrets",
+            new SecretBody("db-root", "hearth-managed-pw", "DB_ROOT", null), HearthJson.Options)).StatusCode);
+        ProjectSpec Vault(string external) => new()
+        {
+            Name = "vault",
+            Services =
+            [
+                new ServiceDefinition
+                {
+                    Name = "db", Image = "busybox",
+                    Files =
+                    [
+                        new ServiceFile("/run/secrets/pw", null, "compose-file-pw", 0x100, Secret: true),
+                        new ServiceFile("/run/secrets/root", external, null, Secret: true),
+                        new ServiceFile("/etc/db.conf", null, "port=5432"),
+                    ],
+                },
+            ],
+        };
+
+        var missing = await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("no-such"), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("SECRET_NOT_FOUND", await missing.Content.ReadAsStringAsync());
+        var put = await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("db-root"), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var shown = await (await admin.GetAsync("api/v1/projects/vault")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("compose-file-pw", shown);
+        Assert.DoesNotContain("hearth-managed-pw", shown);
+        Assert.Contains("port=5432", shown);
+
+        var lease = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal("compose-file-pw", lease.SecretFiles["/run/secrets/pw"]);
+        Assert.Equal("hearth-managed-pw", lease.SecretFiles["/run/secrets/root"]);
+        Assert.False(lease.SecretFiles.ContainsKey("/etc/db.conf"));
+        Assert.Contains("compose-file-pw", lease.Mask);
+        Assert.All(lease.Service!.Files, f => Assert.NotEqual("compose-file-pw", f.Content));
+
+        // The same file again keeps the seal: nothing rolls.
+        var before = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("db-root"), HearthJson.Options)).StatusCode);
+        var after = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+        Assert.True(after.Current);
+        Assert.Equal(before.DefinitionHash, after.DefinitionHash);
+
+        var forged = Vault("db-root");
+        forged = forged with { Services = [forged.Services[0] with { Files = [new ServiceFile("/x", null, null, Sealed: "k:AAAA")] }] };
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("api/v1/projects/vault", forged, HearthJson.Options)).StatusCode);
+    }
+
     private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
     {
         var until = DateTimeOffset.UtcNow + Deadline;

@@ -110,10 +110,10 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private static SandboxFile File(Assignment lease, ServiceFile file)
     {
         string content;
-        if (file.SecretName is not null)
+        if (file.SecretName is not null || file.Secret)
         {
             content = lease.SecretFiles.TryGetValue(file.Target, out var value) ? value
-                : throw new SandboxStartException($"secret {file.SecretName} for {file.Target}: the server sent no value");
+                : throw new SandboxStartException($"secret {file.SecretName ?? file.Target}: the server sent no value");
         }
         else
         {

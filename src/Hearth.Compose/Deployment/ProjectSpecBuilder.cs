@@ -67,8 +67,8 @@ public static class ProjectSpecBuilder
             Pull = Pull(s, at, error),
             Networks = attachments,
             Mounts = Mounts(s),
-            Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error),
-                .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error)],
+            Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error, secret: true),
+                .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error, secret: false)],
             HealthCheck = HealthCheck(s.Healthcheck),
         };
     }
@@ -162,7 +162,7 @@ public static class ProjectSpecBuilder
 
     private static IEnumerable<ServiceFile> Files(IReadOnlyDictionary<string, FileObjectDefinition> defined,
         IEnumerable<FileReference> references, string root, string at, Func<string, string?> readFile,
-        Func<string, string?> environment, Action<string, string> error)
+        Func<string, string?> environment, Action<string, string> error, bool secret)
     {
         foreach (var reference in references)
         {
@@ -175,7 +175,7 @@ public static class ProjectSpecBuilder
             }
             if (definition.External)
             {
-                yield return new ServiceFile(target, definition.Name, null, mode);
+                yield return new ServiceFile(target, definition.Name, null, mode, secret);
                 continue;
             }
             var content = definition.Content ?? (definition.File is { } path ? readFile(path) : null)
@@ -187,7 +187,7 @@ public static class ProjectSpecBuilder
                     : $"\"{reference.Source}\": its file \"{definition.File}\" cannot be read");
                 continue;
             }
-            yield return new ServiceFile(target, null, content, mode);
+            yield return new ServiceFile(target, null, content, mode, secret);
         }
     }
 

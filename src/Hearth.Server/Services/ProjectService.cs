@@ -11,7 +11,7 @@ namespace Hearth.Server.Services;
 
 /// <summary>What the projects' endpoints do: store desired state, show it beside the actual, scale, restart, down.</summary>
 public sealed partial class ProjectService(IServiceStore services, IRunStore store, RunService runs, ServiceDeployer deployer,
-    DriverPolicy drivers, TimeProvider time)
+    DriverPolicy drivers, ServiceSecretFiles secretFiles, TimeProvider time)
 {
     public const int MaxReplicas = 100;
 
@@ -24,7 +24,10 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
     {
         if (Validate(name, spec) is { } error) return ApiResults.Invalid(error);
         if (drivers.Check(caller.Role, ReplicaPlacement.Driver) is { } refused) return refused;
-        await services.PutProjectAsync(spec, caller.Name, time.GetUtcNow(), ct);
+        var previous = await services.GetProjectAsync(name, ct);
+        var (sealedSpec, secretError) = await secretFiles.SealAsync(spec, previous?.Spec, caller, ct);
+        if (secretError is not null) return secretError;
+        await services.PutProjectAsync(sealedSpec!, caller.Name, time.GetUtcNow(), ct);
         return ApiResults.Json(await ViewAsync(name, ct));
     }
 
@@ -84,7 +87,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
                     null, null, 0, 0, null, null, false, null, deployer.Waiting(name, service.Name, index)));
             }
         }
-        return new ProjectView(project.Name, project.Spec,
+        return new ProjectView(project.Name, ServiceSecretFiles.Redact(project.Spec),
             [.. replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)], project.CreatedBy, project.CreatedAt,
             project.UpdatedAt, project.Removing);
     }

@@ -24,6 +24,7 @@ public static class AssignmentMapper
             TraceParent = spec.TraceParent,
             CiFiles = draft.CiFiles,
             Service = spec.Service,
+            SecretFiles = draft.SecretFiles,
         };
     }
 
