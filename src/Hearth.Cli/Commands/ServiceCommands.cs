@@ -276,9 +276,13 @@ public static class ServiceCommands
     }
 
     /// <summary>Follows the log of every replica's current task, each line prefixed with the replica's name, until Ctrl-C.</summary>
-    private static async Task<int> FollowLogsAsync(HearthClient client, string name, CancellationToken ct)
+    /// <param name="only">The replicas to follow (null: all).</param>
+    /// <param name="from">The line the logs of the replicas' tasks running at the start are followed from (later ones: 0).</param>
+    internal static async Task<int> FollowLogsAsync(HearthClient client, string name, CancellationToken ct,
+        Func<ReplicaView, bool>? only = null, long from = 0)
     {
         Console.Error.WriteLine("hearth: following the services' logs; Ctrl-C detaches (the services keep running; `hearth down` stops them)");
+        var first = true;
         var followed = new HashSet<string>(StringComparer.Ordinal);
         var followers = new List<Task>();
         var width = 0;
@@ -289,14 +293,16 @@ public static class ServiceCommands
             {
                 var view = await client.SendJsonAsync<ProjectView>(HttpMethod.Get, Path(name), null, ct);
                 width = Math.Max(width, view.Replicas.Select(r => r.Name.Length).DefaultIfEmpty(0).Max());
-                foreach (var replica in view.Replicas.Where(r => r.RunId is not null && followed.Add(r.RunId)))
+                var start = first ? from : 0;
+                first = false;
+                foreach (var replica in view.Replicas.Where(r => r.RunId is not null && (only is null || only(r)) && followed.Add(r.RunId)))
                 {
                     var prefix = replica.Name;
                     followers.Add(Task.Run(async () =>
                     {
                         try
                         {
-                            await foreach (var e in client.FollowAsync(replica.RunId!, 0, ct))
+                            await foreach (var e in client.FollowAsync(replica.RunId!, start, ct))
                             {
                                 if (e.Line is not { } line) continue;
                                 lock (gate) Console.Out.WriteLine($"{prefix.PadRight(width)} | {line.Text}");
@@ -322,9 +328,17 @@ public static class ServiceCommands
         return 0;
     }
 
-    private static string Path(string name) => $"api/v1/projects/{Uri.EscapeDataString(name)}";
+    internal static string Path(string name) => $"api/v1/projects/{Uri.EscapeDataString(name)}";
 
     private static string Snake(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
+
+    /// <summary>The name of the project of compose files <paramref name="files"/> (loaded with the environment, as up loads it).</summary>
+    internal static string ProjectNameOf(string[] files)
+    {
+        var load = ComposeLoader.Load(new ComposeLoadOptions { Files = files, Environment = Environment() });
+        if (!load.Success) throw new CliException(string.Join("\n", load.Errors.Select(e => e.ToString())), 2);
+        return load.Project!.Name;
+    }
 
     /// <summary>The project name: <c>-p</c>, else the compose file's (loaded with the environment, as up loads it).</summary>
     private static string NameOf(ParseResult result)
