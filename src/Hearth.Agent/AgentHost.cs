@@ -126,6 +126,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();
+        using var execStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var exec = new Services.ReplicaExecLoop(api, services, _logger, time).RunAsync(registration.AgentId, execStop.Token);
         try
         {
             await LeaseLoopAsync(api, runner, registration, running, drain, shutdown);
@@ -134,6 +136,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         {
             // Tasks granted before the loop ended run to their end (or until shutdown stops them).
             await Task.WhenAll([.. running, .. recoveries]);
+            await execStop.CancelAsync();
+            await exec;
         }
         _logger.LogInformation("agent {Id} stopped", registration.AgentId);
     }

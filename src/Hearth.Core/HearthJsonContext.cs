@@ -100,4 +100,9 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(Hearth.Core.Services.ScaleBody))]
 [JsonSerializable(typeof(Hearth.Core.Services.ServiceEventView))]
 [JsonSerializable(typeof(Hearth.Core.Services.ServiceEventListView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecEventView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecPollBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecPollAnswer))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecOutputBody))]
 internal sealed partial class HearthJsonContext : JsonSerializerContext;

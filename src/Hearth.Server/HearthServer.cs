@@ -159,6 +159,8 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceDeployer>();
         builder.Services.AddSingleton<Hearth.Server.Services.ProjectService>();
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceSecretFiles>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ExecRelay>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ReplicaExec>();
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceReconcilerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Hearth.Server.Services.ServiceReconcilerLoop>());
         builder.Services.AddApiDocuments();

@@ -152,6 +152,57 @@ public sealed class ProjectApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("api/v1/projects/vault", forged, HearthJson.Options)).StatusCode);
     }
 
+    [Fact]
+    public async Task Exec_is_relayed_to_the_replicas_agent_and_streams_its_lines_and_exit_code_to_the_creator_only()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var developer = server.Client(await server.KeyForAsync("dev@example.com", "developer"));
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var spec = new ProjectSpec { Name = "box", Services = [new ServiceDefinition { Name = "web", Image = "busybox" }] };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/box", spec, HearthJson.Options)).StatusCode);
+        var exec = new ExecBody("web", ["sh", "-c", "echo hi; echo oops >&2; exit 3"]);
+
+        var notYet = await admin.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        Assert.Equal((HttpStatusCode.Conflict, "NOT_RUNNING"), (notYet.StatusCode, await TestServer.CodeOf(notYet)));
+        var web = await LeaseAsync(agent, registered.AgentId);
+        await agent.PostAsJsonAsync($"api/v1/agent/tasks/{web.TaskId}/running", new RunningBody(web.Epoch, DateTimeOffset.UtcNow),
+            HearthJson.Options);
+        await Until(async () => (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/box", HearthJson.Options))!
+            .Replicas.Single().State == ReplicaPhase.Running, "web-1 running");
+        var notOwner = await developer.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        Assert.Equal((HttpStatusCode.Forbidden, "NOT_OWNER"), (notOwner.StatusCode, await TestServer.CodeOf(notOwner)));
+
+        var answer = admin.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        ExecSessionView? session = null;
+        await Until(async () =>
+        {
+            var poll = await agent.PostAsJsonAsync("api/v1/agent/exec/poll", new ExecPollBody(registered.AgentId, 1), HearthJson.Options);
+            session = (await poll.Content.ReadFromJsonAsync<ExecPollAnswer>(HearthJson.Options))!.Sessions.SingleOrDefault();
+            return session is not null;
+        }, "the exec session reaches the agent's poll");
+        Assert.Equal((web.TaskId, web.Epoch), (session!.TaskId, session.Epoch));
+        Assert.Equal(exec.Command, session.Command);
+        var lines = new ExecOutputBody([new ExecLine("stdout", "hi"), new ExecLine("stderr", "oops")]);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output", lines,
+            HearthJson.Options)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output",
+            new ExecOutputBody([], true, 3), HearthJson.Options)).StatusCode);
+
+        var response = await answer;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<ExecEventView>(l, HearthJson.Options)!).ToList();
+        Assert.Equal([new ExecEventView(Replica: "web-1"), new ExecEventView("stdout", "hi"), new ExecEventView("stderr", "oops"),
+            new ExecEventView(ExitCode: 3)], events);
+        // The session is over: a late post tells the agent to stop.
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output",
+            new ExecOutputBody([new ExecLine("stdout", "late")]), HearthJson.Options)).StatusCode);
+    }
+
     private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
     {
         var until = DateTimeOffset.UtcNow + Deadline;

@@ -21,6 +21,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ServiceRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, Poller> _pollers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private int _noHealthEndpoint;
     private int _noNamesEndpoint;
@@ -126,12 +127,20 @@ public sealed class ServiceRuntime : IAsyncDisposable
     /// Checks the replica's health until <paramref name="cancellationToken"/> (its end), reporting each change. A server
     /// without the endpoint (404) is noted once; a stale lease stops the checks.
     /// </summary>
+    /// <remarks>Until then the sandbox is also the target of <c>hearth exec</c> into the replica (<see cref="ExecTarget"/>).</remarks>
     public Task MonitorHealthAsync(Assignment lease, ISandbox sandbox, CancellationToken cancellationToken)
     {
+        var target = (lease.Epoch, sandbox);
+        _execTargets[lease.TaskId] = target;
+        cancellationToken.Register(() => _execTargets.TryRemove(KeyValuePair.Create(lease.TaskId, target)));
         if (lease.Service?.HealthCheck is not { } check) return Task.CompletedTask;
         var monitor = new HealthMonitor(check, sandbox, state => ReportHealthAsync(lease, state), _time, _logger);
         return monitor.RunAsync(cancellationToken);
     }
+
+    /// <summary>The running sandbox of the replica task <paramref name="taskId"/> under <paramref name="epoch"/>; null: none here.</summary>
+    public ISandbox? ExecTarget(string taskId, long epoch) =>
+        _execTargets.TryGetValue(taskId, out var target) && target.Epoch == epoch ? target.Sandbox : null;
 
     private async Task<bool> ReportHealthAsync(Assignment lease, HealthState state)
     {
