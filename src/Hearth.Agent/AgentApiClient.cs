@@ -120,6 +120,18 @@ public sealed class AgentApiClient(HttpClient http)
         return true;
     }
 
+    /// <summary>The <c>down -v</c> removals to do; null when the server has no such endpoint (404).</summary>
+    public async Task<IReadOnlyList<VolumeRemovalView>?> VolumeRemovalsAsync(CancellationToken ct)
+    {
+        using var response = await http.GetAsync("api/v1/agent/volumes/removals", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(response, null, ct);
+        return (await ReadJsonAsync<VolumeRemovalsView>(response, ct))?.Removals ?? [];
+    }
+
+    public Task ReportVolumesRemovedAsync(VolumesRemovedBody body, CancellationToken ct) =>
+        PostAsync("api/v1/agent/volumes/removed", body, null, ct);
+
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)
     {

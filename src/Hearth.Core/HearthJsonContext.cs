@@ -105,4 +105,6 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(Hearth.Core.Services.ExecPollBody))]
 [JsonSerializable(typeof(Hearth.Core.Services.ExecPollAnswer))]
 [JsonSerializable(typeof(Hearth.Core.Services.ExecOutputBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.VolumeRemovalsView))]
+[JsonSerializable(typeof(Hearth.Core.Services.VolumesRemovedBody))]
 internal sealed partial class HearthJsonContext : JsonSerializerContext;

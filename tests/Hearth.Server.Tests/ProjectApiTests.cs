@@ -203,6 +203,41 @@ public sealed class ProjectApiTests
             new ExecOutputBody([new ExecLine("stdout", "late")]), HearthJson.Options)).StatusCode);
     }
 
+    [Fact]
+    public async Task Down_with_volumes_asks_agents_to_remove_them_until_the_project_is_up_again()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var spec = new ProjectSpec
+        {
+            Name = "keep", Volumes = ["data"],
+            Services = [new ServiceDefinition { Name = "db", Image = "busybox", Mounts = [new ServiceMount(ServiceMountKind.Volume, "cache", "/c", false)] }],
+        };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/keep", spec, HearthJson.Options)).StatusCode);
+        var db = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.DeleteAsync("api/v1/projects/keep?volumes=true")).StatusCode);
+        await agent.PostAsJsonAsync($"api/v1/agent/tasks/{db.TaskId}/complete", new CompleteBody(db.Epoch, 137, false, null), HearthJson.Options);
+        await Until(async () => (await admin.GetAsync("api/v1/projects/keep")).StatusCode == HttpStatusCode.NotFound, "project gone");
+
+        async Task<IReadOnlyList<VolumeRemovalView>> Removals() =>
+            (await agent.GetFromJsonAsync<VolumeRemovalsView>("api/v1/agent/volumes/removals", HearthJson.Options))!.Removals;
+        var removal = Assert.Single(await Removals());
+        Assert.Equal(("keep", new[] { "cache", "data" }), (removal.Project, removal.Volumes.ToArray()));
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync("api/v1/agent/volumes/removed",
+            new VolumesRemovedBody("a1", "keep", ["data"]), HearthJson.Options)).StatusCode);
+        var events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/keep/events", HearthJson.Options))!.Events;
+        Assert.Equal("volume data removed on a1", events.Single(e => e.Kind == ReplicaEventKind.VolumeRemoved).Message);
+        // Another agent may hold the other volume: the removal stays until the project is up again.
+        Assert.Single(await Removals());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/keep", spec, HearthJson.Options)).StatusCode);
+        Assert.Empty(await Removals());
+    }
+
     private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
     {
         var until = DateTimeOffset.UtcNow + Deadline;

@@ -22,6 +22,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly ServiceRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, Poller> _pollers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Replica, byte> _live = new();
     private readonly Lock _gate = new();
     private int _noHealthEndpoint;
     private int _noNamesEndpoint;
@@ -58,6 +59,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         var replica = new Replica(this, service);
+        _live[replica] = 0;
         var networks = service.Networks.Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network))).ToList();
         replica.Spec = spec with
         {
@@ -78,6 +80,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         var replica = new Replica(this, service) { Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "" } };
+        _live[replica] = 0;
         if (sandbox.Addresses.Count > 0) await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
         return replica;
     }
@@ -137,6 +140,9 @@ public sealed class ServiceRuntime : IAsyncDisposable
         var monitor = new HealthMonitor(check, sandbox, state => ReportHealthAsync(lease, state), _time, _logger);
         return monitor.RunAsync(cancellationToken);
     }
+
+    /// <summary>A replica this agent runs (or is starting) mounts the volume: <c>down -v</c> leaves it.</summary>
+    public bool VolumeInUse(string project, string volume) => _live.Keys.Any(r => r.Mounts(project, volume));
 
     /// <summary>The running sandbox of the replica task <paramref name="taskId"/> under <paramref name="epoch"/>; null: none here.</summary>
     public ISandbox? ExecTarget(string taskId, long epoch) =>
@@ -291,8 +297,13 @@ public sealed class ServiceRuntime : IAsyncDisposable
             return Task.CompletedTask;
         }
 
+        /// <summary>It mounts the named volume <paramref name="volume"/> of <paramref name="project"/>.</summary>
+        public bool Mounts(string project, string volume) =>
+            service.Project == project && service.Mounts.Any(m => m.Kind == ServiceMountKind.Volume && m.Source == volume);
+
         public async ValueTask DisposeAsync()
         {
+            runtime._live.TryRemove(this, out _);
             if (_membership is not null) await _membership.DisposeAsync();
             _membership = null;
             if (_polling)

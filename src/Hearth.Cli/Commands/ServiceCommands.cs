@@ -98,8 +98,14 @@ public static class ServiceCommands
         {
             var name = NameOf(result);
             using var client = CommonOptions.Client(result);
+            var removeVolumes = result.GetValue(volumes);
+            var before = removeVolumes ? await client.SendJsonAsync<ProjectView>(HttpMethod.Get, Path(name), null, ct) : null;
+            var lastEvent = removeVolumes
+                ? (await client.SendJsonAsync<ServiceEventListView>(HttpMethod.Get, $"{Path(name)}/events", null, ct)).Events
+                    .Select(e => e.Seq).DefaultIfEmpty(0).Max()
+                : 0;
             await client.SendJsonAsync<ProjectView>(HttpMethod.Delete,
-                $"{Path(name)}{(result.GetValue(volumes) ? "?volumes=true" : "")}", null, ct);
+                $"{Path(name)}{(removeVolumes ? "?volumes=true" : "")}", null, ct);
             Console.Error.WriteLine($"hearth: stopping project {name}");
             var deadline = DateTimeOffset.UtcNow.AddMinutes(5);
             while (DateTimeOffset.UtcNow < deadline)
@@ -111,6 +117,7 @@ public static class ServiceCommands
                 catch (CliException e) when (e.Message.StartsWith("no project named", StringComparison.Ordinal))
                 {
                     Console.Error.WriteLine($"hearth: project {name} is down");
+                    if (before is not null) await ReportVolumesAsync(client, name, ProjectVolumes.Of(before.Spec), lastEvent, ct);
                     return 0;
                 }
                 await Task.Delay(500, ct);
@@ -235,6 +242,31 @@ public static class ServiceCommands
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// After <c>down -v</c>: prints each volume an agent reports removed (stdout), waiting a while for every one; those not
+    /// reported are named on stderr (on no agent, an agent that is down, or still mounted by something).
+    /// </summary>
+    private static async Task ReportVolumesAsync(HearthClient client, string name, IReadOnlyList<string> volumes, long after,
+        CancellationToken ct)
+    {
+        var left = new HashSet<string>(volumes, StringComparer.Ordinal);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (left.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            var events = await client.SendJsonAsync<ServiceEventListView>(HttpMethod.Get, $"{Path(name)}/events?after={after}", null, ct);
+            foreach (var e in events.Events)
+            {
+                after = e.Seq;
+                if (e.Kind != ReplicaEventKind.VolumeRemoved) continue;
+                left.Remove(e.Service);
+                Console.Out.WriteLine(e.Message);
+            }
+            if (left.Count > 0) await Task.Delay(500, ct);
+        }
+        foreach (var volume in left.Order(StringComparer.Ordinal))
+            Console.Error.WriteLine($"hearth: volume {volume}: no agent reported removing it yet (none holds it, one is down, or it is still mounted)");
     }
 
     private static void PrintOne(ServiceEventView e, bool json)

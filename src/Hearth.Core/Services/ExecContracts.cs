@@ -24,3 +24,12 @@ public sealed record ExecOutputBody(IReadOnlyList<ExecLine> Lines, bool Done = f
 
 /// <param name="Stream">stdout or stderr.</param>
 public sealed record ExecLine(string Stream, string Text);
+
+/// <summary>The <c>down -v</c> removals still to do: projects gone with their volumes (<c>volumes_removing</c> events) that
+/// nothing has re-created since.</summary>
+public sealed record VolumeRemovalsView(IReadOnlyList<VolumeRemovalView> Removals);
+
+public sealed record VolumeRemovalView(long Seq, string Project, IReadOnlyList<string> Volumes);
+
+/// <summary>An agent's report of the volumes of <see cref="Project"/> it removed.</summary>
+public sealed record VolumesRemovedBody(string Agent, string Project, IReadOnlyList<string> Volumes);

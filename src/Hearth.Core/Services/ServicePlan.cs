@@ -45,4 +45,8 @@ public enum ReplicaEventKind
     Stopping,
     Removed,
     Waiting,
+    /// <summary><c>down -v</c>: the project is gone and its agents are to remove its named volumes (message: their names, comma-separated).</summary>
+    VolumesRemoving,
+    /// <summary>An agent removed one of the project's volumes (service: the volume; message: where).</summary>
+    VolumeRemoved,
 }

@@ -51,6 +51,8 @@ public static class Policy
         new("POST", "/api/v1/agent/tasks/{id}/health", Audience.Agent, "agent.report"),
         new("GET", "/api/v1/agent/networks/{project}/{network}/names", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/exec/poll", Audience.Agent, "agent.lease"),
+        new("GET", "/api/v1/agent/volumes/removals", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/volumes/removed", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/exec/{session}/output", Audience.Agent, "agent.report"),
 
         new("POST", "/api/v1/runs", Audience.User, "runs.create"),

@@ -111,6 +111,21 @@ public static class ProjectEndpoints
 
         var agent = app.MapGroup("/api/v1/agent").RequireProtocolVersion();
 
+        agent.MapGet("/volumes/removals", async (ProjectService projects, CancellationToken ct) =>
+            ApiResults.Json(await projects.VolumeRemovalsAsync(ct)))
+            .WithSummary("The volumes of projects taken down with `down -v` that agents still hold are to be removed")
+            .Answers<VolumeRemovalsView>();
+
+        agent.MapPost("/volumes/removed", async (HttpContext http, ProjectService projects, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<VolumesRemovedBody>(http, ct);
+            return body.Error ?? await projects.VolumesRemovedAsync(body.Value!, ct);
+        })
+            .WithSummary("Report the volumes of a project this agent removed")
+            .Body<VolumesRemovedBody>()
+            .Answers<EmptyView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
+
         agent.MapPost("/exec/poll", async (HttpContext http, ExecRelay relay, TimeProvider time, CancellationToken ct) =>
         {
             var body = await RequestBody.ReadAsync<ExecPollBody>(http, ct);

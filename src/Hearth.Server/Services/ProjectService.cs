@@ -160,6 +160,40 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
         return ApiResults.Json(EmptyView.Instance);
     }
 
+    /// <summary>
+    /// The <c>down -v</c> removals still to do: each <c>volumes_removing</c> event whose project has had no event since
+    /// but removals (a project up again under the same name keeps its volumes), and that is not back.
+    /// </summary>
+    public async Task<VolumeRemovalsView> VolumeRemovalsAsync(CancellationToken ct)
+    {
+        var removals = new List<VolumeRemovalView>();
+        long after = 0;
+        while (true)
+        {
+            var page = await services.ListEventsAsync(null, after, 1000, ct);
+            foreach (var e in page.Where(e => e.Kind == ReplicaEventKind.VolumesRemoving))
+            {
+                if (await services.GetProjectAsync(e.Project, ct) is not null) continue;
+                var later = await services.ListEventsAsync(e.Project, e.Seq, 1000, ct);
+                if (later.Any(l => l.Kind != ReplicaEventKind.VolumeRemoved)) continue;
+                removals.Add(new VolumeRemovalView(e.Seq, e.Project, e.Message.Split(',', StringSplitOptions.RemoveEmptyEntries)));
+            }
+            if (page.Count < 1000) return new VolumeRemovalsView(removals);
+            after = page[^1].Seq;
+        }
+    }
+
+    /// <summary>Records the volumes an agent removed, one <c>volume_removed</c> event each.</summary>
+    public async Task<IResult> VolumesRemovedAsync(VolumesRemovedBody body, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(body.Project) || string.IsNullOrEmpty(body.Agent)) return ApiResults.Invalid("agent and project: required");
+        var now = time.GetUtcNow();
+        foreach (var volume in body.Volumes)
+            await services.AppendEventAsync(new NewServiceEvent(body.Project, volume, 0, ReplicaEventKind.VolumeRemoved,
+                $"volume {volume} removed on {body.Agent}", now), ct);
+        return ApiResults.Json(EmptyView.Instance);
+    }
+
     /// <summary>What the agents' DNS answers on one project network: each live replica's service name, aliases and hostname.</summary>
     public async Task<IResult> NamesAsync(string name, string network, CancellationToken ct)
     {
