@@ -226,7 +226,8 @@ public sealed class ProjectApiTests
         async Task<IReadOnlyList<VolumeRemovalView>> Removals() =>
             (await agent.GetFromJsonAsync<VolumeRemovalsView>("api/v1/agent/volumes/removals", HearthJson.Options))!.Removals;
         var removal = Assert.Single(await Removals());
-        Assert.Equal(("keep", new[] { "cache", "data" }), (removal.Project, removal.Volumes.ToArray()));
+        Assert.Equal("keep", removal.Project);
+        Assert.Equal(["cache", "data"], removal.Volumes);
         Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync("api/v1/agent/volumes/removed",
             new VolumesRemovedBody("a1", "keep", ["data"]), HearthJson.Options)).StatusCode);
         var events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/keep/events", HearthJson.Options))!.Events;
