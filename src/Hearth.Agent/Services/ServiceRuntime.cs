@@ -117,7 +117,9 @@ public sealed class ServiceRuntime : IAsyncDisposable
         if (file.SecretName is not null || file.Secret)
         {
             content = lease.SecretFiles.TryGetValue(file.Target, out var value) ? value
-                : throw new SandboxStartException($"secret {file.SecretName ?? file.Target}: the server sent no value");
+                : throw new SandboxStartException(file.SecretName is { } name
+                    ? $"secret {name} for {file.Target}: the server sent no value"
+                    : $"secret {file.Target}: the server sent no value");
         }
         else
         {
