@@ -105,6 +105,36 @@ public sealed class AgentApiClient(HttpClient http)
         return await ReadJsonAsync<NetworkNamesView>(response, ct);
     }
 
+    /// <summary>Long-polls for exec sessions into this agent's replicas; null when the server has no such endpoint (404).</summary>
+    public async Task<IReadOnlyList<ExecSessionView>?> PollExecAsync(ExecPollBody body, CancellationToken ct)
+    {
+        using var response = await SendJsonAsync("api/v1/agent/exec/poll", body, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(response, null, ct);
+        return (await ReadJsonAsync<ExecPollAnswer>(response, ct))?.Sessions ?? [];
+    }
+
+    /// <summary>Posts an exec session's output; false when the session is gone (its user left: stop the command).</summary>
+    public async Task<bool> PostExecOutputAsync(string sessionId, ExecOutputBody body, CancellationToken ct)
+    {
+        using var response = await SendJsonAsync($"api/v1/agent/exec/{Uri.EscapeDataString(sessionId)}/output", body, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureAsync(response, null, ct);
+        return true;
+    }
+
+    /// <summary>The <c>down -v</c> removals to do; null when the server has no such endpoint (404).</summary>
+    public async Task<IReadOnlyList<VolumeRemovalView>?> VolumeRemovalsAsync(CancellationToken ct)
+    {
+        using var response = await http.GetAsync("api/v1/agent/volumes/removals", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(response, null, ct);
+        return (await ReadJsonAsync<VolumeRemovalsView>(response, ct))?.Removals ?? [];
+    }
+
+    public Task ReportVolumesRemovedAsync(VolumesRemovedBody body, CancellationToken ct) =>
+        PostAsync("api/v1/agent/volumes/removed", body, null, ct);
+
     /// <summary>A call whose answer carries nothing the agent needs: its body is not read.</summary>
     private async Task PostAsync<TBody>(string path, TBody body, string? taskId, CancellationToken ct)
     {

@@ -126,6 +126,9 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         var recoveries = Recover(journal, runner, registration, shutdown);
         using var drainHook = drain.Register(() => _ = api.DrainAsync(registration.AgentId, CancellationToken.None));
         var running = new List<Task>();
+        using var execStop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var exec = new Services.ReplicaExecLoop(api, services, _logger, time).RunAsync(registration.AgentId, execStop.Token);
+        var sweeper = new Services.VolumeSweeper(api, services, options.Name, _logger, time).RunAsync(execStop.Token);
         try
         {
             await LeaseLoopAsync(api, runner, registration, running, drain, shutdown);
@@ -134,6 +137,8 @@ public sealed class AgentHost(AgentOptions options, DriverSet drivers, TimeProvi
         {
             // Tasks granted before the loop ended run to their end (or until shutdown stops them).
             await Task.WhenAll([.. running, .. recoveries]);
+            await execStop.CancelAsync();
+            await Task.WhenAll(exec, sweeper);
         }
         _logger.LogInformation("agent {Id} stopped", registration.AgentId);
     }

@@ -37,6 +37,7 @@ public static class HearthCommands
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
         foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(WorkflowCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(GitLabCommand.Create());

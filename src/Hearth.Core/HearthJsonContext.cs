@@ -101,4 +101,11 @@ namespace Hearth.Core;
 [JsonSerializable(typeof(Hearth.Core.Services.ScaleBody))]
 [JsonSerializable(typeof(Hearth.Core.Services.ServiceEventView))]
 [JsonSerializable(typeof(Hearth.Core.Services.ServiceEventListView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecEventView))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecPollBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecPollAnswer))]
+[JsonSerializable(typeof(Hearth.Core.Services.ExecOutputBody))]
+[JsonSerializable(typeof(Hearth.Core.Services.VolumeRemovalsView))]
+[JsonSerializable(typeof(Hearth.Core.Services.VolumesRemovedBody))]
 internal sealed partial class HearthJsonContext : JsonSerializerContext;

@@ -167,6 +167,9 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(services);
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceDeployer>();
         builder.Services.AddSingleton<Hearth.Server.Services.ProjectService>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ServiceSecretFiles>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ExecRelay>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ReplicaExec>();
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceReconcilerLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Hearth.Server.Services.ServiceReconcilerLoop>());
         builder.Services.AddApiDocuments();

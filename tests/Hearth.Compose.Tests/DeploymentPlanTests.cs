@@ -35,12 +35,43 @@ public sealed class DeploymentPlanTests
         Assert.True(Runnable.Count >= 15, $"{Runnable.Count} runnable fixtures");
     }
 
+    /// <summary>
+    /// Runnable fixtures that ask for what Hearth refuses rather than drop (UnsupportedKeys): `up` stops at these errors,
+    /// each naming the service and the key.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> Refused = new()
+    {
+        ["awesome-compose/pihole-cloudflared-DoH.compose.yaml"] =
+        [
+            "services.cloudflared.networks.dns-net: Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
+            "mac_address): agents give replicas their addresses; reach them by name",
+            "services.pihole.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
+        ],
+        ["awesome-compose/wireguard.compose.yaml"] =
+        [
+            "services.wireguard.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
+            "services.wireguard.sysctls: Hearth does not support `sysctls` (the agent sets the container's security and limits); remove it",
+        ],
+        ["compose-go/extends/depends_on.yaml"] =
+        [
+            "services.with_ipc.ipc: Hearth does not support `ipc` (each replica has its own namespaces); remove it",
+            "services.with_network_mode.network_mode: Hearth does not support `network_mode` (replicas join the project's networks); remove it",
+            "services.with_volumes_from.volumes_from: Hearth does not support `volumes_from` (share a named volume instead); remove it",
+        ],
+    };
+
     [Theory]
     [MemberData(nameof(Runnable))]
     public void A_fixture_that_needs_no_build_reaches_the_first_plan(string file)
     {
         var loaded = FixtureTests.Load(file, resolveEnvFiles: false);
         var (spec, errors) = Build(loaded, Path.GetDirectoryName(Path.Combine(Fixtures.ComposeDirectory, file))!);
+        if (Refused.TryGetValue(file, out var expected))
+        {
+            Assert.Null(spec);
+            Assert.Equal(expected, errors.Select(e => $"{e.Path}: {e.Message}").Order(StringComparer.Ordinal));
+            return;
+        }
         Assert.True(errors.Count == 0, string.Join("\n", errors));
 
         var plan = ServiceReconciler.Plan(new ServiceSnapshot(spec!, false, [], [Agent("a"), Agent("b")], Now));
@@ -102,7 +133,7 @@ public sealed class DeploymentPlanTests
         Assert.Equal([ServiceMountKind.Volume, ServiceMountKind.Bind, ServiceMountKind.Tmpfs], db.Mounts.Select(m => m.Kind));
         Assert.Equal(("data", "/var/lib/db", true), (db.Mounts[0].Source, db.Mounts[0].Target, db.Mounts[1].ReadOnly));
         var secret = Assert.Single(db.Files);
-        Assert.Equal(("/run/secrets/token", "s3cret"), (secret.Target, secret.Content));
+        Assert.Equal(("/run/secrets/token", "s3cret", true), (secret.Target, secret.Content, secret.Secret));
         Assert.Equal("1", db.Env["A"]);
 
         var api = spec.Services.Single(s => s.Name == "api");
@@ -126,5 +157,60 @@ public sealed class DeploymentPlanTests
         Assert.Equal(["services.app.build", "services.job.restart"], errors.Select(e => e.Path));
         Assert.Contains("has not been built", errors[0].Message);
         Assert.Contains("sometimes", errors[1].Message);
+    }
+
+    [Fact]
+    public void Keys_that_change_how_a_container_runs_are_refused_naming_service_and_key_and_harmless_ones_warned()
+    {
+        var result = InMemory.Load("""
+            services:
+              app:
+                image: busybox
+                privileged: true
+                cap_add: [ NET_ADMIN ]
+                pid: host
+                devices: [ "/dev/kvm:/dev/kvm" ]
+                network_mode: host
+                user: "1000"
+                stop_signal: SIGINT
+              quiet:
+                image: busybox
+                init: true
+                container_name: q
+                labels: { team: a }
+                stop_signal: SIGTERM
+                expose: [ "80" ]
+                pull_policy: if_not_present
+            """);
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
+
+        Assert.Null(spec);
+        Assert.Equal(
+        [
+            "services.app.cap_add", "services.app.devices", "services.app.network_mode", "services.app.pid",
+            "services.app.privileged", "services.app.stop_signal", "services.app.user",
+        ], errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.All(errors, e => Assert.Equal("compose.yaml", e.File));
+        Assert.Equal("Hearth does not support `privileged` (a replica never gets the host's privileges); remove it",
+            errors.Single(e => e.Path == "services.app.privileged").Message);
+
+        var quiet = InMemory.Load("services:\n  quiet: { image: busybox, init: true, container_name: q, labels: { team: a }, "
+            + "stop_signal: SIGTERM, expose: [ \"80\" ], pull_policy: if_not_present }\n");
+        var (built, none) = ProjectSpecBuilder.Build(quiet.Project!, _ => null, _ => null, "compose.yaml");
+        Assert.Empty(none);
+        Assert.Equal("missing", built!.Services.Single().Pull);
+        Assert.Equal(["services.quiet.container_name", "services.quiet.init", "services.quiet.labels"],
+            ProjectSpecBuilder.Ignored(quiet.Project!).Select(w => w.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_key_Hearth_does_not_know_is_refused_rather_than_dropped()
+    {
+        var result = InMemory.Load("services:\n  app: { image: busybox, shm_size: 1g, pull_policy: daily }\n");
+        var (_, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
+
+        Assert.Equal(["services.app.pull_policy", "services.app.shm_size"], errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Contains("deploy.resources.limits", errors.Single(e => e.Path == "services.app.shm_size").Message);
     }
 }

@@ -47,6 +47,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         // A project's replicas are deployment runs of its creator on the oci driver: deploying one is creating runs.
         ["projects.deploy"] = [Roles.Admin, Roles.Operator, Roles.Developer],
         ["projects.read"] = [Roles.Admin, Roles.Operator, Roles.Developer, Roles.Viewer],
+        // With deploying; the handler further limits it to the project's creator and admins (NOT_OWNER).
+        ["projects.exec"] = [Roles.Admin, Roles.Operator, Roles.Developer],
     };
 
     private TestServer _server = null!;

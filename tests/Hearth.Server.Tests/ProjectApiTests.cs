@@ -94,6 +94,151 @@ public sealed class ProjectApiTests
         Assert.Equal([RunState.Stopped, RunState.Stopped], runs.Where(r => r.Kind == RunKinds.Deployment).Select(r => r.Status));
     }
 
+    [Fact]
+    public async Task Compose_secrets_are_sealed_never_shown_and_reach_only_the_replicas_assignment()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/secrets",
+            new SecretBody("db-root", "hearth-managed-pw", "DB_ROOT", null), HearthJson.Options)).StatusCode);
+        ProjectSpec Vault(string external) => new()
+        {
+            Name = "vault",
+            Services =
+            [
+                new ServiceDefinition
+                {
+                    Name = "db", Image = "busybox",
+                    Files =
+                    [
+                        new ServiceFile("/run/secrets/pw", null, "compose-file-pw", 0x100, Secret: true),
+                        new ServiceFile("/run/secrets/root", external, null, Secret: true),
+                        new ServiceFile("/etc/db.conf", null, "port=5432"),
+                    ],
+                },
+            ],
+        };
+
+        var missing = await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("no-such"), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("SECRET_NOT_FOUND", await missing.Content.ReadAsStringAsync());
+        var put = await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("db-root"), HearthJson.Options);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var shown = await (await admin.GetAsync("api/v1/projects/vault")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("compose-file-pw", shown);
+        Assert.DoesNotContain("hearth-managed-pw", shown);
+        Assert.Contains("port=5432", shown);
+
+        var lease = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal("compose-file-pw", lease.SecretFiles["/run/secrets/pw"]);
+        Assert.Equal("hearth-managed-pw", lease.SecretFiles["/run/secrets/root"]);
+        Assert.False(lease.SecretFiles.ContainsKey("/etc/db.conf"));
+        Assert.Contains("compose-file-pw", lease.Mask);
+        Assert.All(lease.Service!.Files, f => Assert.NotEqual("compose-file-pw", f.Content));
+
+        // The same file again keeps the seal: nothing rolls.
+        var before = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("db-root"), HearthJson.Options)).StatusCode);
+        var after = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+        Assert.True(after.Current);
+        Assert.Equal(before.DefinitionHash, after.DefinitionHash);
+
+        var forged = Vault("db-root");
+        forged = forged with { Services = [forged.Services[0] with { Files = [new ServiceFile("/x", null, null, Sealed: "k:AAAA")] }] };
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PutAsJsonAsync("api/v1/projects/vault", forged, HearthJson.Options)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Exec_is_relayed_to_the_replicas_agent_and_streams_its_lines_and_exit_code_to_the_creator_only()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var developer = server.Client(await server.KeyForAsync("dev@example.com", "developer"));
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var spec = new ProjectSpec { Name = "box", Services = [new ServiceDefinition { Name = "web", Image = "busybox" }] };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/box", spec, HearthJson.Options)).StatusCode);
+        var exec = new ExecBody("web", ["sh", "-c", "echo hi; echo oops >&2; exit 3"]);
+
+        var notYet = await admin.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        Assert.Equal((HttpStatusCode.Conflict, "NOT_RUNNING"), (notYet.StatusCode, await TestServer.CodeOf(notYet)));
+        var web = await LeaseAsync(agent, registered.AgentId);
+        await agent.PostAsJsonAsync($"api/v1/agent/tasks/{web.TaskId}/running", new RunningBody(web.Epoch, DateTimeOffset.UtcNow),
+            HearthJson.Options);
+        await Until(async () => (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/box", HearthJson.Options))!
+            .Replicas.Single().State == ReplicaPhase.Running, "web-1 running");
+        var notOwner = await developer.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        Assert.Equal((HttpStatusCode.Forbidden, "NOT_OWNER"), (notOwner.StatusCode, await TestServer.CodeOf(notOwner)));
+
+        var answer = admin.PostAsJsonAsync("api/v1/projects/box/exec", exec, HearthJson.Options);
+        ExecSessionView? session = null;
+        await Until(async () =>
+        {
+            var poll = await agent.PostAsJsonAsync("api/v1/agent/exec/poll", new ExecPollBody(registered.AgentId, 1), HearthJson.Options);
+            session = (await poll.Content.ReadFromJsonAsync<ExecPollAnswer>(HearthJson.Options))!.Sessions.SingleOrDefault();
+            return session is not null;
+        }, "the exec session reaches the agent's poll");
+        Assert.Equal((web.TaskId, web.Epoch), (session!.TaskId, session.Epoch));
+        Assert.Equal(exec.Command, session.Command);
+        var lines = new ExecOutputBody([new ExecLine("stdout", "hi"), new ExecLine("stderr", "oops")]);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output", lines,
+            HearthJson.Options)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output",
+            new ExecOutputBody([], true, 3), HearthJson.Options)).StatusCode);
+
+        var response = await answer;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<ExecEventView>(l, HearthJson.Options)!).ToList();
+        Assert.Equal([new ExecEventView(Replica: "web-1"), new ExecEventView("stdout", "hi"), new ExecEventView("stderr", "oops"),
+            new ExecEventView(ExitCode: 3)], events);
+        // The session is over: a late post tells the agent to stop.
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsJsonAsync($"api/v1/agent/exec/{session.SessionId}/output",
+            new ExecOutputBody([new ExecLine("stdout", "late")]), HearthJson.Options)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Down_with_volumes_asks_agents_to_remove_them_until_the_project_is_up_again()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var spec = new ProjectSpec
+        {
+            Name = "keep", Volumes = ["data"],
+            Services = [new ServiceDefinition { Name = "db", Image = "busybox", Mounts = [new ServiceMount(ServiceMountKind.Volume, "cache", "/c", false)] }],
+        };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/keep", spec, HearthJson.Options)).StatusCode);
+        var db = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.DeleteAsync("api/v1/projects/keep?volumes=true")).StatusCode);
+        await agent.PostAsJsonAsync($"api/v1/agent/tasks/{db.TaskId}/complete", new CompleteBody(db.Epoch, 137, false, null), HearthJson.Options);
+        await Until(async () => (await admin.GetAsync("api/v1/projects/keep")).StatusCode == HttpStatusCode.NotFound, "project gone");
+
+        async Task<IReadOnlyList<VolumeRemovalView>> Removals() =>
+            (await agent.GetFromJsonAsync<VolumeRemovalsView>("api/v1/agent/volumes/removals", HearthJson.Options))!.Removals;
+        var removal = Assert.Single(await Removals());
+        Assert.Equal("keep", removal.Project);
+        Assert.Equal(["cache", "data"], removal.Volumes);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync("api/v1/agent/volumes/removed",
+            new VolumesRemovedBody("a1", "keep", ["data"]), HearthJson.Options)).StatusCode);
+        var events = (await admin.GetFromJsonAsync<ServiceEventListView>("api/v1/projects/keep/events", HearthJson.Options))!.Events;
+        Assert.Equal("volume data removed on a1", events.Single(e => e.Kind == ReplicaEventKind.VolumeRemoved).Message);
+        // Another agent may hold the other volume: the removal stays until the project is up again.
+        Assert.Single(await Removals());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/keep", spec, HearthJson.Options)).StatusCode);
+        Assert.Empty(await Removals());
+    }
+
     private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
     {
         var until = DateTimeOffset.UtcNow + Deadline;

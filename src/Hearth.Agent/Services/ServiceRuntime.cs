@@ -21,6 +21,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ServiceRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, Poller> _pollers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Replica, byte> _live = new();
     private readonly Lock _gate = new();
     private int _noHealthEndpoint;
     private int _noNamesEndpoint;
@@ -57,6 +59,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         var replica = new Replica(this, service);
+        _live[replica] = 0;
         var networks = service.Networks.Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network))).ToList();
         replica.Spec = spec with
         {
@@ -77,6 +80,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         var replica = new Replica(this, service) { Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "" } };
+        _live[replica] = 0;
         if (sandbox.Addresses.Count > 0) await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
         return replica;
     }
@@ -110,10 +114,12 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private static SandboxFile File(Assignment lease, ServiceFile file)
     {
         string content;
-        if (file.SecretName is not null)
+        if (file.SecretName is not null || file.Secret)
         {
             content = lease.SecretFiles.TryGetValue(file.Target, out var value) ? value
-                : throw new SandboxStartException($"secret {file.SecretName} for {file.Target}: the server sent no value");
+                : throw new SandboxStartException(file.SecretName is { } name
+                    ? $"secret {name} for {file.Target}: the server sent no value"
+                    : $"secret {file.Target}: the server sent no value");
         }
         else
         {
@@ -126,12 +132,23 @@ public sealed class ServiceRuntime : IAsyncDisposable
     /// Checks the replica's health until <paramref name="cancellationToken"/> (its end), reporting each change. A server
     /// without the endpoint (404) is noted once; a stale lease stops the checks.
     /// </summary>
+    /// <remarks>Until then the sandbox is also the target of <c>hearth exec</c> into the replica (<see cref="ExecTarget"/>).</remarks>
     public Task MonitorHealthAsync(Assignment lease, ISandbox sandbox, CancellationToken cancellationToken)
     {
+        var target = (lease.Epoch, sandbox);
+        _execTargets[lease.TaskId] = target;
+        cancellationToken.Register(() => _execTargets.TryRemove(KeyValuePair.Create(lease.TaskId, target)));
         if (lease.Service?.HealthCheck is not { } check) return Task.CompletedTask;
         var monitor = new HealthMonitor(check, sandbox, state => ReportHealthAsync(lease, state), _time, _logger);
         return monitor.RunAsync(cancellationToken);
     }
+
+    /// <summary>A replica this agent runs (or is starting) mounts the volume: <c>down -v</c> leaves it.</summary>
+    public bool VolumeInUse(string project, string volume) => _live.Keys.Any(r => r.Mounts(project, volume));
+
+    /// <summary>The running sandbox of the replica task <paramref name="taskId"/> under <paramref name="epoch"/>; null: none here.</summary>
+    public ISandbox? ExecTarget(string taskId, long epoch) =>
+        _execTargets.TryGetValue(taskId, out var target) && target.Epoch == epoch ? target.Sandbox : null;
 
     private async Task<bool> ReportHealthAsync(Assignment lease, HealthState state)
     {
@@ -282,8 +299,13 @@ public sealed class ServiceRuntime : IAsyncDisposable
             return Task.CompletedTask;
         }
 
+        /// <summary>It mounts the named volume <paramref name="volume"/> of <paramref name="project"/>.</summary>
+        public bool Mounts(string project, string volume) =>
+            service.Project == project && service.Mounts.Any(m => m.Kind == ServiceMountKind.Volume && m.Source == volume);
+
         public async ValueTask DisposeAsync()
         {
+            runtime._live.TryRemove(this, out _);
             if (_membership is not null) await _membership.DisposeAsync();
             _membership = null;
             if (_polling)

@@ -157,6 +157,33 @@ public sealed class HearthClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Posts <paramref name="body"/> and reads the answer as newline-delimited JSON, one <typeparamref name="T"/> a line, as
+    /// the server writes them (exec's stream).
+    /// </summary>
+    public async IAsyncEnumerable<T> PostNdjsonAsync<TBody, T>(string path, TBody body, [EnumeratorCancellation] CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, CliJson.Options.TypeInfo<TBody>()) };
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Length > 0) yield return JsonSerializer.Deserialize(line, CliJson.Options.TypeInfo<T>())!;
+            }
+        }
+    }
+
     /// <summary>A follower rides out a server restart (about half a minute) before giving up.</summary>
     private const int MaxStreamRetries = 20;
 

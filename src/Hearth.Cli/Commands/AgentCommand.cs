@@ -57,11 +57,12 @@ public static class AgentCommand
             DefaultValueFactory = _ => "10.89.0.0/16",
         };
         var bridgePrefix = ServiceBridgePrefixOption();
+        var bindRoots = BindRootOption.Create();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval, microvm, microVmPools, serviceSubnets, bridgePrefix,
+            reapInterval, microvm, microVmPools, serviceSubnets, bridgePrefix, bindRoots,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -115,6 +116,7 @@ public static class AgentCommand
                 MicroVmPools = ParseMicroVmPools(result.GetValue(microVmPools)),
                 ServiceSubnets = ParseServiceSubnets(result.GetValue(serviceSubnets)!),
                 ServiceBridgePrefix = ParseBridgePrefix(result.GetValue(bridgePrefix)!),
+                Services = new Agent.Services.ServiceRuntimeOptions { BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)) },
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();

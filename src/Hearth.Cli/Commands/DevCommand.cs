@@ -25,9 +25,10 @@ public static class DevCommand
         var leaseTtl = new Option<string?>("--lease-ttl") { Description = "Lease time-to-live (default 20s)" };
         var userns = OciUserNamespaceOption.Create();
         var drivers = AgentCommand.DriversOption();
+        var bindRoots = BindRootOption.Create();
         var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them")
         {
-            listen, data, capacity, grace, leaseTtl, labels, drivers, userns,
+            listen, data, capacity, grace, leaseTtl, labels, drivers, userns, bindRoots,
         };
         command.SetAction(async (result, _) =>
         {
@@ -66,6 +67,7 @@ public static class DevCommand
                 KillGrace = killGrace,
                 FinishOnDrain = false,
                 AllowedDrivers = AgentCommand.ParseDrivers(result.GetValue(drivers)),
+                Services = new Agent.Services.ServiceRuntimeOptions { BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)) },
             };
             // Decided before anything starts: a dev that cannot sandbox refuses (or installs bubblewrap) up front.
             using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

@@ -8,17 +8,41 @@ public static class LogsCommand
 {
     public static Command Create()
     {
-        var id = new Argument<string>("run") { Description = "Run id" };
+        var id = new Argument<string[]>("run")
+        {
+            Description = "Run id; with -p or --file: the services or replicas (api, api-2) whose logs to print (none: all)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var project = new Option<string?>("--project-name", "-p") { Description = "Print a compose project's service logs (see run)" };
+        var files = new Option<string[]>("--file") { Description = "Print the service logs of this compose file's project" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep following until the run ends" };
         var from = new Option<long>("--from") { Description = "Start at this line number (0 = first line)" };
         var step = new Option<string?>("--step") { Description = "Only this step of a workflow run (e.g. 1.0), or a group's steps (e.g. 3, prefixed)" };
-        var command = new Command("logs", "Print a run's log (a workflow run's lines are prefixed with their step); with -f, exit as the run did") { id, follow, from, step };
+        var command = new Command("logs",
+            "Print a run's log (a workflow run's lines are prefixed with their step); with -f, exit as the run did. "
+            + "With -p PROJECT (or --file compose.yaml): the logs of the project's replicas, prefixed per replica as compose "
+            + "does; -f follows them until Ctrl-C")
+        {
+            id, follow, from, step, project, files,
+        };
         command.SetAction(async (result, ct) =>
         {
             using var client = CommonOptions.Client(result);
-            var runId = result.GetValue(id)!;
             var start = result.GetValue(from);
             if (start < 0) throw new CliException("--from: must be 0 or more", 2);
+            var args = result.GetValue(id) ?? [];
+            var projectName = result.GetValue(project) is { Length: > 0 } p ? p
+                : result.GetValue(files) is { Length: > 0 } f ? ServiceCommands.ProjectNameOf(f) : null;
+            if (projectName is not null)
+            {
+                if (result.GetValue(step) is not null) throw new CliException("--step: a workflow run's, not a project's", 2);
+                if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+                    throw new CliException("-o json: a project's logs are printed as text (a run's log: hearth logs RUN -o json)", 2);
+                return await ServiceLogs.PrintAsync(client, projectName, args, result.GetValue(follow), start, ct);
+            }
+            if (args.Length != 1)
+                throw new CliException("expected one run id (or -p PROJECT [SERVICE…] for a compose project's logs)", 2);
+            var runId = args[0];
             var only = result.GetValue(step);
             var format = result.GetValue(CommonOptions.Output);
             using var printer = new LogPrinter(format, prefixSteps: true, onlyStep: only);

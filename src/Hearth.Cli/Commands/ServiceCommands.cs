@@ -47,7 +47,7 @@ public static class ServiceCommands
                 GivenFiles(result)?.FirstOrDefault() ?? "compose.yaml");
             if (buildErrors.Count > 0) throw new CliException(string.Join("\n", buildErrors.Select(e => e.ToString())), 2);
             using var client = CommonOptions.Client(result);
-            var spec = SpecOf(project, await ServiceBuilds.RunAsync(client, builds, ct));
+            var spec = SpecOf(project, await ServiceBuilds.RunAsync(client, builds, ct), ComposeFiles(result)[^1]);
             Console.Error.WriteLine($"hearth: deploying project {spec.Name} ({spec.Services.Count} service(s)) to {client.Server}");
             var view = await client.SendJsonAsync<ProjectView>(HttpMethod.Put, $"api/v1/projects/{Uri.EscapeDataString(spec.Name)}", spec, ct);
             if (result.GetValue(wait))
@@ -107,8 +107,14 @@ public static class ServiceCommands
         {
             var name = NameOf(result);
             using var client = CommonOptions.Client(result);
+            var removeVolumes = result.GetValue(volumes);
+            var before = removeVolumes ? await client.SendJsonAsync<ProjectView>(HttpMethod.Get, Path(name), null, ct) : null;
+            var lastEvent = removeVolumes
+                ? (await client.SendJsonAsync<ServiceEventListView>(HttpMethod.Get, $"{Path(name)}/events", null, ct)).Events
+                    .Select(e => e.Seq).DefaultIfEmpty(0).Max()
+                : 0;
             await client.SendJsonAsync<ProjectView>(HttpMethod.Delete,
-                $"{Path(name)}{(result.GetValue(volumes) ? "?volumes=true" : "")}", null, ct);
+                $"{Path(name)}{(removeVolumes ? "?volumes=true" : "")}", null, ct);
             Console.Error.WriteLine($"hearth: stopping project {name}");
             var deadline = DateTimeOffset.UtcNow.AddMinutes(5);
             while (DateTimeOffset.UtcNow < deadline)
@@ -120,6 +126,7 @@ public static class ServiceCommands
                 catch (CliException e) when (e.Message.StartsWith("no project named", StringComparison.Ordinal))
                 {
                     Console.Error.WriteLine($"hearth: project {name} is down");
+                    if (before is not null) await ReportVolumesAsync(client, name, ProjectVolumes.Of(before.Spec), lastEvent, ct);
                     return 0;
                 }
                 await Task.Delay(500, ct);
@@ -246,6 +253,31 @@ public static class ServiceCommands
         return command;
     }
 
+    /// <summary>
+    /// After <c>down -v</c>: prints each volume an agent reports removed (stdout), waiting a while for every one; those not
+    /// reported are named on stderr (on no agent, an agent that is down, or still mounted by something).
+    /// </summary>
+    private static async Task ReportVolumesAsync(HearthClient client, string name, IReadOnlyList<string> volumes, long after,
+        CancellationToken ct)
+    {
+        var left = new HashSet<string>(volumes, StringComparer.Ordinal);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (left.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            var events = await client.SendJsonAsync<ServiceEventListView>(HttpMethod.Get, $"{Path(name)}/events?after={after}", null, ct);
+            foreach (var e in events.Events)
+            {
+                after = e.Seq;
+                if (e.Kind != ReplicaEventKind.VolumeRemoved) continue;
+                left.Remove(e.Service);
+                Console.Out.WriteLine(e.Message);
+            }
+            if (left.Count > 0) await Task.Delay(500, ct);
+        }
+        foreach (var volume in left.Order(StringComparer.Ordinal))
+            Console.Error.WriteLine($"hearth: volume {volume}: no agent reported removing it yet (none holds it, one is down, or it is still mounted)");
+    }
+
     private static void PrintOne(ServiceEventView e, bool json)
     {
         if (json) Output.Json(e);
@@ -292,9 +324,13 @@ public static class ServiceCommands
     }
 
     /// <summary>Follows the log of every replica's current task, each line prefixed with the replica's name, until Ctrl-C.</summary>
-    private static async Task<int> FollowLogsAsync(HearthClient client, string name, CancellationToken ct)
+    /// <param name="only">The replicas to follow (null: all).</param>
+    /// <param name="from">The line the logs of the replicas' tasks running at the start are followed from (later ones: 0).</param>
+    internal static async Task<int> FollowLogsAsync(HearthClient client, string name, CancellationToken ct,
+        Func<ReplicaView, bool>? only = null, long from = 0)
     {
         Console.Error.WriteLine("hearth: following the services' logs; Ctrl-C detaches (the services keep running; `hearth down` stops them)");
+        var first = true;
         var followed = new HashSet<string>(StringComparer.Ordinal);
         var followers = new List<Task>();
         var width = 0;
@@ -305,14 +341,16 @@ public static class ServiceCommands
             {
                 var view = await client.SendJsonAsync<ProjectView>(HttpMethod.Get, Path(name), null, ct);
                 width = Math.Max(width, view.Replicas.Select(r => r.Name.Length).DefaultIfEmpty(0).Max());
-                foreach (var replica in view.Replicas.Where(r => r.RunId is not null && followed.Add(r.RunId)))
+                var start = first ? from : 0;
+                first = false;
+                foreach (var replica in view.Replicas.Where(r => r.RunId is not null && (only is null || only(r)) && followed.Add(r.RunId)))
                 {
                     var prefix = replica.Name;
                     followers.Add(Task.Run(async () =>
                     {
                         try
                         {
-                            await foreach (var e in client.FollowAsync(replica.RunId!, 0, ct))
+                            await foreach (var e in client.FollowAsync(replica.RunId!, start, ct))
                             {
                                 if (e.Line is not { } line) continue;
                                 lock (gate) Console.Out.WriteLine($"{prefix.PadRight(width)} | {line.Text}");
@@ -338,9 +376,17 @@ public static class ServiceCommands
         return 0;
     }
 
-    private static string Path(string name) => $"api/v1/projects/{Uri.EscapeDataString(name)}";
+    internal static string Path(string name) => $"api/v1/projects/{Uri.EscapeDataString(name)}";
 
     private static string Snake(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
+
+    /// <summary>The name of the project of compose files <paramref name="files"/> (loaded with the environment, as up loads it).</summary>
+    internal static string ProjectNameOf(string[] files)
+    {
+        var load = ComposeLoader.Load(new ComposeLoadOptions { Files = files, Environment = Environment() });
+        if (!load.Success) throw new CliException(string.Join("\n", load.Errors.Select(e => e.ToString())), 2);
+        return load.Project!.Name;
+    }
 
     /// <summary>The project name: <c>-p</c>, else the compose file's (loaded with the environment, as up loads it).</summary>
     private static string NameOf(ParseResult result)
@@ -359,9 +405,7 @@ public static class ServiceCommands
 
     private static Compose.Model.ComposeProject LoadProject(ParseResult result, IReadOnlyList<string> profiles)
     {
-        var given = GivenFiles(result) is { Length: > 0 } f ? f
-            : [new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.FirstOrDefault(File.Exists)
-                ?? throw new CliException("no compose file given and none found (compose.yaml, docker-compose.yml); use -f FILE", 2)];
+        var given = ComposeFiles(result);
         var load = ComposeLoader.Load(new ComposeLoadOptions
         {
             Files = given,
@@ -373,15 +417,21 @@ public static class ServiceCommands
         return load.Project!;
     }
 
-    private static ProjectSpec SpecOf(Compose.Model.ComposeProject project, IReadOnlyDictionary<string, string> builtImages)
+    private static string[] ComposeFiles(ParseResult result) => GivenFiles(result) is { Length: > 0 } f ? f
+        : [new[] { "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml" }.FirstOrDefault(File.Exists)
+            ?? throw new CliException("no compose file given and none found (compose.yaml, docker-compose.yml); use -f FILE", 2)];
+
+    private static ProjectSpec SpecOf(Compose.Model.ComposeProject project, IReadOnlyDictionary<string, string> builtImages,
+        string file)
     {
         var environment = Environment();
         var (spec, errors) = ProjectSpecBuilder.Build(project, path =>
         {
             var full = System.IO.Path.Combine(project.WorkingDirectory, path);
             return File.Exists(full) ? File.ReadAllText(full) : null;
-        }, key => environment.GetValueOrDefault(key), builtImages: builtImages);
+        }, key => environment.GetValueOrDefault(key), file, builtImages);
         if (errors.Count > 0) throw new CliException(string.Join("\n", errors.Select(e => e.ToString())), 2);
+        foreach (var (path, message) in ProjectSpecBuilder.Ignored(project)) Console.Error.WriteLine($"hearth: warning: {path}: {message}");
         return spec!;
     }
 

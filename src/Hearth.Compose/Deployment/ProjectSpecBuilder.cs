@@ -37,6 +37,7 @@ public static class ProjectSpecBuilder
         Func<string, string?> environment, Action<string, string> error)
     {
         var at = $"services.{s.Name}";
+        foreach (var (path, message) in UnsupportedKeys.Refused(s)) error(path, message);
         // With build: the service runs what was built (an image: next to it only names the result in compose).
         if (s.Image is null && built is null)
             error($"{at}.build", "the service's image has not been built (hearth up builds it on an agent with buildah first)");
@@ -66,12 +67,32 @@ public static class ProjectSpecBuilder
             MemoryBytes = s.Deploy?.Limits?.MemoryBytes,
             Pids = (int?)s.Deploy?.Limits?.Pids,
             Hostname = s.Other.GetValueOrDefault("hostname") is ComposeValue.StringValue { Value: var host } ? host : null,
+            Pull = Pull(s, at, error),
             Networks = attachments,
             Mounts = Mounts(s),
-            Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error),
-                .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error)],
+            Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error, secret: true),
+                .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error, secret: false)],
             HealthCheck = HealthCheck(s.Healthcheck),
         };
+    }
+
+    /// <summary>Warnings for what the project's services carry that Hearth accepts and does not act on, as (key path, message).</summary>
+    public static IReadOnlyList<(string Path, string Message)> Ignored(ComposeProject project) =>
+        [.. project.Services.Values.SelectMany(UnsupportedKeys.Ignored)];
+
+    /// <summary>Compose's <c>pull_policy</c> as the agent's pull policy (missing, always, never); null: the agent's default.</summary>
+    private static string? Pull(ComposeService s, string at, Action<string, string> error)
+    {
+        if (!s.Other.TryGetValue("pull_policy", out var value)) return null;
+        switch (value is ComposeValue.StringValue { Value: var text } ? text : null)
+        {
+            case "always": return "always";
+            case "never": return "never";
+            case "missing" or "if_not_present": return "missing";
+            case var other:
+                error($"{at}.pull_policy", $"\"{other}\": expected always, missing (if_not_present) or never");
+                return null;
+        }
     }
 
     private static string? RestartFromDeploy(RestartPolicy? policy) => policy?.Condition switch
@@ -144,7 +165,7 @@ public static class ProjectSpecBuilder
 
     private static IEnumerable<ServiceFile> Files(IReadOnlyDictionary<string, FileObjectDefinition> defined,
         IEnumerable<FileReference> references, string root, string at, Func<string, string?> readFile,
-        Func<string, string?> environment, Action<string, string> error)
+        Func<string, string?> environment, Action<string, string> error, bool secret)
     {
         foreach (var reference in references)
         {
@@ -157,7 +178,7 @@ public static class ProjectSpecBuilder
             }
             if (definition.External)
             {
-                yield return new ServiceFile(target, definition.Name, null, mode);
+                yield return new ServiceFile(target, definition.Name, null, mode, secret);
                 continue;
             }
             var content = definition.Content ?? (definition.File is { } path ? readFile(path) : null)
@@ -169,7 +190,7 @@ public static class ProjectSpecBuilder
                     : $"\"{reference.Source}\": its file \"{definition.File}\" cannot be read");
                 continue;
             }
-            yield return new ServiceFile(target, null, content, mode);
+            yield return new ServiceFile(target, null, content, mode, secret);
         }
     }
 

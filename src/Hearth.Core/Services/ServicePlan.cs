@@ -60,4 +60,8 @@ public enum ReplicaEventKind
     Waiting,
     /// <summary>A roll's new replica failed and was removed; the old replica keeps serving.</summary>
     RolledBack,
+    /// <summary><c>down -v</c>: the project is gone and its agents are to remove its named volumes (message: their names, comma-separated).</summary>
+    VolumesRemoving,
+    /// <summary>An agent removed one of the project's volumes (service: the volume; message: where).</summary>
+    VolumeRemoved,
 }

@@ -47,9 +47,14 @@ public sealed record ServiceMount(ServiceMountKind Kind, string? Source, string 
 
 /// <summary>A file written into the container: a compose secret or config.</summary>
 /// <param name="SecretName">A Hearth secret whose value is the file's content (decrypted at lease time, never stored).</param>
-/// <param name="Content">The content itself, for configs given inline or read from a file at <c>up</c>.</param>
+/// <param name="Content">The content itself: a config's, or a compose secret's as <c>hearth up</c> sends it (the server
+/// seals a secret's on arrival and keeps no plain copy).</param>
 /// <param name="Mode">Unix permission bits, as compose's <c>mode</c>; 0444 when unset.</param>
-public sealed record ServiceFile(string Target, string? SecretName, string? Content, int Mode = 0x124);
+/// <param name="Secret">A compose secret: its content is sealed by the server, handed to the agent only in the assignment's
+/// secret files, masked in the replica's log and never shown.</param>
+/// <param name="Sealed">The server's: a secret's content encrypted under its key (<c>KEYID:BASE64</c>); never sent to clients.</param>
+public sealed record ServiceFile(string Target, string? SecretName, string? Content, int Mode = 0x124, bool Secret = false,
+    string? Sealed = null);
 
 /// <summary>A compose <c>healthcheck</c> as the agent runs it through the driver's exec.</summary>
 /// <param name="Test">argv: compose's <c>CMD</c> form as given, <c>CMD-SHELL</c> as <c>/bin/sh -c STRING</c>.</param>

@@ -13,6 +13,8 @@ public static class AgentServices
             [
                 new SecretsStep(sp.GetRequiredService<SecretService>()),
                 new GitCredentialsStep(sp.GetRequiredService<SecretService>()),
+                new ServiceFilesStep(sp.GetRequiredService<Services.ServiceSecretFiles>(), sp.GetRequiredService<SecretService>(),
+                    sp.GetRequiredService<Store.Access.IAccessStore>()),
                 new LockTokensStep(sp.GetRequiredService<ILockStore>()),
                 // After the git credentials step: a CI job's checkout takes its job token.
                 new GitLab.GitLabJobStep(sp.GetRequiredService<Store.GitLab.IGitLabStore>(), sp.GetRequiredService<GitLab.GitLabVault>()),

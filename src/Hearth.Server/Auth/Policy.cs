@@ -50,6 +50,10 @@ public static class Policy
         new("POST", "/api/v1/agent/tasks/{id}/complete", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/tasks/{id}/health", Audience.Agent, "agent.report"),
         new("GET", "/api/v1/agent/networks/{project}/{network}/names", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/exec/poll", Audience.Agent, "agent.lease"),
+        new("GET", "/api/v1/agent/volumes/removals", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/volumes/removed", Audience.Agent, "agent.report"),
+        new("POST", "/api/v1/agent/exec/{session}/output", Audience.Agent, "agent.report"),
 
         new("POST", "/api/v1/runs", Audience.User, "runs.create"),
         // A build is a command run on the buildah driver, checked against the caller's drivers and images.use.
@@ -116,6 +120,8 @@ public static class Policy
         new("POST", "/api/v1/projects/{name}/services/{service}/scale", Audience.User, "projects.deploy"),
         new("POST", "/api/v1/projects/{name}/services/{service}/restart", Audience.User, "projects.deploy"),
         new("GET", "/api/v1/projects/{name}/events", Audience.User, "projects.read"),
+        // Exec reads what a replica holds (its secrets): granted with deploying, and only on one's own projects (admins: all).
+        new("POST", "/api/v1/projects/{name}/exec", Audience.User, "projects.exec"),
 
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
@@ -133,12 +139,12 @@ public static class Policy
             "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
             "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
             "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
-            "schedules.create", "schedules.read", "schedules.delete", "projects.deploy", "projects.read",
+            "schedules.create", "schedules.read", "schedules.delete", "projects.deploy", "projects.read", "projects.exec",
         },
         [Roles.Developer] = new HashSet<string>
         {
             "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
-            "repos.trigger", "schedules.create", "schedules.read", "projects.deploy", "projects.read",
+            "repos.trigger", "schedules.create", "schedules.read", "projects.deploy", "projects.read", "projects.exec",
         },
         [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read", "projects.read" },
     };

@@ -92,7 +92,66 @@ public static class ProjectEndpoints
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
+        group.MapPost("/{name}/exec", async (string name, HttpContext http, ReplicaExec exec, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<ExecBody>(http, ct);
+            return body.Error ?? await exec.RunAsync(name, body.Value!, Caller.From(http), http, ct);
+        })
+            .WithSummary("Run a command in a running replica through its agent's driver exec (its creator and admins only)")
+            .WithDescription("The answer is newline-delimited JSON: one event naming the replica, one per line of output "
+                + "(`stream` stdout or stderr, `text`), then one with the command's `exit_code` (or an `error`). Stdin is not "
+                + "forwarded.")
+            .Body<ExecBody>()
+            .Answers<ExecEventView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status403Forbidden, "FORBIDDEN", "NOT_OWNER")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND")
+            .Errors(StatusCodes.Status409Conflict, "NOT_RUNNING")
+            .Errors(StatusCodes.Status504GatewayTimeout, "AGENT_TIMEOUT");
+
         var agent = app.MapGroup("/api/v1/agent").RequireProtocolVersion();
+
+        agent.MapGet("/volumes/removals", async (ProjectService projects, CancellationToken ct) =>
+            ApiResults.Json(await projects.VolumeRemovalsAsync(ct)))
+            .WithSummary("The volumes of projects taken down with `down -v` that agents still hold are to be removed")
+            .Answers<VolumeRemovalsView>();
+
+        agent.MapPost("/volumes/removed", async (HttpContext http, ProjectService projects, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<VolumesRemovedBody>(http, ct);
+            return body.Error ?? await projects.VolumesRemovedAsync(body.Value!, ct);
+        })
+            .WithSummary("Report the volumes of a project this agent removed")
+            .Body<VolumesRemovedBody>()
+            .Answers<EmptyView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
+
+        agent.MapPost("/exec/poll", async (HttpContext http, ExecRelay relay, TimeProvider time, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<ExecPollBody>(http, ct);
+            if (body.Error is { } error) return error;
+            if (string.IsNullOrEmpty(body.Value!.AgentId)) return ApiResults.Invalid("agent_id: required");
+            var wait = TimeSpan.FromSeconds(Math.Clamp(body.Value.WaitSeconds ?? 0, 0, 30));
+            return ApiResults.Json(new ExecPollAnswer(await relay.TakeAsync(body.Value.AgentId, wait, time, ct)));
+        })
+            .WithSummary("Long-poll for exec sessions into the replicas this agent runs")
+            .Body<ExecPollBody>()
+            .Answers<ExecPollAnswer>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST");
+
+        agent.MapPost("/exec/{session}/output", async (string session, HttpContext http, ExecRelay relay, CancellationToken ct) =>
+        {
+            var body = await RequestBody.ReadAsync<ExecOutputBody>(http, ct);
+            if (body.Error is { } error) return error;
+            return await relay.PostAsync(session, body.Value!, ct)
+                ? ApiResults.Json(EmptyView.Instance)
+                : ApiResults.NotFound($"no exec session '{session}' (its user has gone): stop the command");
+        })
+            .WithSummary("An exec session's output lines, and at its end its exit code")
+            .Body<ExecOutputBody>()
+            .Answers<EmptyView>()
+            .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
+            .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
 
         agent.MapPost("/tasks/{id}/health", async (string id, HttpContext http, ProjectService projects, CancellationToken ct) =>
         {

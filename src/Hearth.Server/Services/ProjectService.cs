@@ -12,7 +12,7 @@ namespace Hearth.Server.Services;
 
 /// <summary>What the projects' endpoints do: store desired state, show it beside the actual, scale, restart, down.</summary>
 public sealed partial class ProjectService(IServiceStore services, IRunStore store, RunService runs, ServiceDeployer deployer,
-    DriverPolicy drivers, Signals signals, TimeProvider time)
+    DriverPolicy drivers, Signals signals, ServiceSecretFiles secretFiles, TimeProvider time)
 {
     public const int MaxReplicas = 100;
 
@@ -25,7 +25,10 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
     {
         if (Validate(name, spec) is { } error) return ApiResults.Invalid(error);
         if (drivers.Check(caller.Role, ReplicaPlacement.Driver) is { } refused) return refused;
-        await services.PutProjectAsync(spec, caller.Name, time.GetUtcNow(), ct);
+        var previous = await services.GetProjectAsync(name, ct);
+        var (sealedSpec, secretError) = await secretFiles.SealAsync(spec, previous?.Spec, caller, ct);
+        if (secretError is not null) return secretError;
+        await services.PutProjectAsync(sealedSpec!, caller.Name, time.GetUtcNow(), ct);
         signals.Pulse(SignalKeys.Project(name));
         return ApiResults.Json(await ViewAsync(name, ct));
     }
@@ -89,7 +92,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
                     null, null, 0, 0, null, null, false, null, deployer.Waiting(name, service.Name, index)));
             }
         }
-        return new ProjectView(project.Name, project.Spec,
+        return new ProjectView(project.Name, ServiceSecretFiles.Redact(project.Spec),
             [.. replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)], project.CreatedBy, project.CreatedAt,
             project.UpdatedAt, project.Removing);
     }
@@ -167,6 +170,40 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
             await services.AppendEventAsync(new NewServiceEvent(before.Project, before.Service, before.Replica, kind, message, now), ct);
         }
         if (was != body.Health) signals.Pulse(SignalKeys.Project(before.Project));
+        return ApiResults.Json(EmptyView.Instance);
+    }
+
+    /// <summary>
+    /// The <c>down -v</c> removals still to do: each <c>volumes_removing</c> event whose project has had no event since
+    /// but removals (a project up again under the same name keeps its volumes), and that is not back.
+    /// </summary>
+    public async Task<VolumeRemovalsView> VolumeRemovalsAsync(CancellationToken ct)
+    {
+        var removals = new List<VolumeRemovalView>();
+        long after = 0;
+        while (true)
+        {
+            var page = await services.ListEventsAsync(null, after, 1000, ct);
+            foreach (var e in page.Where(e => e.Kind == ReplicaEventKind.VolumesRemoving))
+            {
+                if (await services.GetProjectAsync(e.Project, ct) is not null) continue;
+                var later = await services.ListEventsAsync(e.Project, e.Seq, 1000, ct);
+                if (later.Any(l => l.Kind != ReplicaEventKind.VolumeRemoved)) continue;
+                removals.Add(new VolumeRemovalView(e.Seq, e.Project, e.Message.Split(',', StringSplitOptions.RemoveEmptyEntries)));
+            }
+            if (page.Count < 1000) return new VolumeRemovalsView(removals);
+            after = page[^1].Seq;
+        }
+    }
+
+    /// <summary>Records the volumes an agent removed, one <c>volume_removed</c> event each.</summary>
+    public async Task<IResult> VolumesRemovedAsync(VolumesRemovedBody body, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(body.Project) || string.IsNullOrEmpty(body.Agent)) return ApiResults.Invalid("agent and project: required");
+        var now = time.GetUtcNow();
+        foreach (var volume in body.Volumes)
+            await services.AppendEventAsync(new NewServiceEvent(body.Project, volume, 0, ReplicaEventKind.VolumeRemoved,
+                $"volume {volume} removed on {body.Agent}", now), ct);
         return ApiResults.Json(EmptyView.Instance);
     }
 

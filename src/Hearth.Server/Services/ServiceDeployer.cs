@@ -117,6 +117,9 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
         }
         if (plan.ProjectGone)
         {
+            if (project.RemoveVolumes && ProjectVolumes.Of(project.Spec) is { Count: > 0 } volumes)
+                await services.AppendEventAsync(new NewServiceEvent(name, "", 0, ReplicaEventKind.VolumesRemoving,
+                    string.Join(",", volumes), now), ct);
             await services.DeleteProjectAsync(name, ct);
             logger.LogInformation("project {Project}: down", name);
         }

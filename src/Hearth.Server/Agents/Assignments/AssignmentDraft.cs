@@ -20,6 +20,10 @@ public sealed record AssignmentDraft(Lease Lease)
     public IReadOnlyDictionary<string, string> PrivateEnv { get; init; } =
         new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>A service replica's secret files: target path → content.</summary>
+    public IReadOnlyDictionary<string, string> SecretFiles { get; init; } =
+        new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Values the task's output is masked with that are not in its environment (a CI job's token).</summary>
     public IReadOnlyList<string> ExtraMasks { get; init; } = [];
 
@@ -35,5 +39,5 @@ public sealed record AssignmentDraft(Lease Lease)
 
     /// <summary>Every secret value the draft carries: what the task's output is masked with.</summary>
     public IReadOnlyList<string> SecretValues =>
-        [.. SecretEnv.Values.Concat(ExtraMasks).Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+        [.. SecretEnv.Values.Concat(SecretFiles.Values).Concat(ExtraMasks).Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
 }

@@ -25,6 +25,7 @@ public static class AssignmentMapper
             CiFiles = draft.CiFiles,
             Service = spec.Service,
             Build = spec.Build,
+            SecretFiles = draft.SecretFiles,
         };
     }
 
