@@ -119,10 +119,12 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_server_completes_assignments_with_secrets_then_git_credentials_then_lock_tokens_then_masks()
+    public void The_server_completes_assignments_with_secrets_then_git_credentials_then_service_files_then_masks()
     {
         var pipeline = _server.Service<AssignmentPipeline>();
 
-        Assert.Equal(["secrets", "git credentials", "lock tokens", "gitlab job", "masks"], pipeline.Steps.Select(s => s.Name));
+        // A service's secret files are filled before the masks, so that their contents are masked in its log.
+        Assert.Equal(["secrets", "git credentials", "service files", "lock tokens", "gitlab job", "masks"],
+            pipeline.Steps.Select(s => s.Name));
     }
 }

@@ -11,7 +11,7 @@ namespace Hearth.Server.Agents.Assignments;
 public sealed class ServiceFilesStep(ServiceSecretFiles sealedFiles, SecretService secrets, Store.Access.IAccessStore store)
     : IAssignmentStep
 {
-    public string Name => "service-files";
+    public string Name => "service files";
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
