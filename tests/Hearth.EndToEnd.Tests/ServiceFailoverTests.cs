@@ -153,7 +153,7 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
     public async Task Down_leaves_nothing_on_the_host()
     {
         var replicas = await project.PsAsync();
-        foreach (var replica in replicas.Values) project.Tasks.Add(replica.TaskId!);
+        foreach (var replica in replicas.Values) if (replica.TaskId is { } id) project.Tasks.Add(id);
         var down = await project.Cli("down", "-p", project.Project);
         Assert.True(down.ExitCode == 0, down.Stderr);
         Assert.Equal(0, CountMainProcesses());

@@ -166,22 +166,39 @@ public sealed class ServiceDeployer(IServiceStore services, IRunStore store, Run
         // a crash between creating the run and saving the record) finds the run made before instead of making another.
         var key = $"services/{project.Name}/{project.CreatedAt.ToUnixTimeMilliseconds()}/{start.Service}/{start.Replica}/{start.Generation}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HearthJson.Serialize(spec))));
-        var draft = new RunDraft(RunKinds.Deployment, spec, project.CreatedBy,
-            id => [new NewTask(TaskIds.ForCommand(id), start.Name, spec, 1) { Kind = TaskKind.ServiceReplica }])
+        RunCreation? created = null;
+        // A replica removed by a scale-down and added again starts over at generation 1: the key's earlier run has
+        // ended, so the start takes the next key in a chain that every server derives alike (key, then key/after/RUN).
+        for (var attempt = 0; created is null; attempt++)
         {
-            Key = new IdempotencyKey(key, hash),
-        };
-        RunCreation created;
-        try
-        {
-            created = await runs.CreateAsync(draft, ct);
-        }
-        catch (IdempotencyKeyReusedException e)
-        {
-            // Another server placed this generation elsewhere first: its run is the replica's; the next pass reads it.
-            logger.LogWarning("project {Project}: {Replica} generation {Generation} was started by another server ({Run})",
-                project.Name, start.Name, start.Generation, e.RunId);
-            return record;
+            var draft = new RunDraft(RunKinds.Deployment, spec, project.CreatedBy,
+                id => [new NewTask(TaskIds.ForCommand(id), start.Name, spec, 1) { Kind = TaskKind.ServiceReplica }])
+            {
+                Key = new IdempotencyKey(key, hash),
+            };
+            string earlier;
+            try
+            {
+                var made = await runs.CreateAsync(draft, ct);
+                if (!made.Replayed || made.Run.EndedAt is null)
+                {
+                    created = made;
+                    break;
+                }
+                earlier = made.Run.Id;
+            }
+            catch (IdempotencyKeyReusedException e)
+            {
+                if ((await store.GetRunAsync(e.RunId, ct))?.EndedAt is null || attempt >= 16)
+                {
+                    // Another server placed this generation elsewhere first: its run is the replica's.
+                    logger.LogWarning("project {Project}: {Replica} generation {Generation} was started by another server ({Run})",
+                        project.Name, start.Name, start.Generation, e.RunId);
+                    return record;
+                }
+                earlier = e.RunId;
+            }
+            key = $"{key}/after/{earlier}";
         }
         var task = created.Run.Tasks.Single();
         _replicaRuns.TryAdd(created.Run.Id, 0);
