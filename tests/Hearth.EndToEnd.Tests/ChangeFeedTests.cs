@@ -78,7 +78,8 @@ public sealed class ChangeFeedTests(ITestOutputHelper output)
     {
         var http = new HttpClient { BaseAddress = new Uri(cluster.Servers[server].Url + "/"), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AgentToken);
-        http.DefaultRequestHeaders.Add("Hearth-Agent-Protocol", "2");
+        http.DefaultRequestHeaders.Add(Hearth.Core.Api.AgentProtocolVersion.Header,
+            Hearth.Core.Api.AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return http;
     }
 }

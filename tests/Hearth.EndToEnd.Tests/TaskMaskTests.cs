@@ -70,7 +70,7 @@ public sealed class TaskMaskTests
     {
         var client = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         client.DefaultRequestHeaders.Add("X-API-Key", token);
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, "2");
+        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return client;
     }
 }
