@@ -113,18 +113,24 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.Contains("key=***", logs.Stdout);
         Assert.DoesNotContain("e2e-deploy-value", logs.Stdout);
 
-        // The forge's status API heard the run: pending when it was created (and, GitHub having no running state, pending
-        // again if the loop saw it running), success when it ended.
+        // The forge's status API heard the run end with success. Before it, pending (GitHub has no running state): each
+        // status recorded when the run was created or seen running was sent, or, when the run ended before the loop
+        // reached it, superseded (the forge keeps only a context's latest status).
         await _forge.WaitForAsync(r => r.Body.Contains($"/runs/{runId}\"") && r.Body.Contains("\"state\":\"success\""), 1, TimeSpan.FromSeconds(30));
-        var statuses = await _forge.WaitForAsync(r => r.Body.Contains($"/runs/{runId}\""), 2, TimeSpan.FromSeconds(1));
+        var statuses = await _forge.WaitForAsync(r => r.Body.Contains($"/runs/{runId}\""), 1, TimeSpan.Zero);
         Assert.All(statuses, r => Assert.Equal(("POST", $"/api/repos/team/app/statuses/{sha}", "Bearer e2e-status-token"),
             (r.Method, r.Path, r.Authorization)));
         var states = statuses.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("state").GetString()).ToList();
         Assert.Equal("success", states[^1]);
         Assert.All(states[..^1], state => Assert.Equal("pending", state));
         var shown = JsonDocument.Parse((await _cluster.CliAsync("repos", "statuses", "app", "-o", "json")).Stdout).RootElement;
-        Assert.Contains(shown.GetProperty("statuses").EnumerateArray(), s =>
-            s.GetProperty("run_id").GetString() == runId && s.GetProperty("state").GetString() == "success" && s.GetProperty("outcome").GetString() == "sent");
+        var ofRun = shown.GetProperty("statuses").EnumerateArray().Where(s => s.GetProperty("run_id").GetString() == runId).ToList();
+        Assert.Contains(ofRun, s => s.GetProperty("state").GetString() == "success" && s.GetProperty("outcome").GetString() == "sent");
+        var before = ofRun.Where(s => s.GetProperty("state").GetString() != "success").ToList();
+        Assert.Contains(before, s => s.GetProperty("state").GetString() == "pending");
+        Assert.Equal(states.Count - 1, before.Count(s => s.GetProperty("outcome").GetString() == "sent"));
+        Assert.All(before.Where(s => s.GetProperty("outcome").GetString() != "sent"), s =>
+            Assert.StartsWith("superseded by ", s.GetProperty("error").GetString()));
 
         // Only the signed delivery made a run.
         var runs = JsonDocument.Parse((await _cluster.CliAsync("list", "-n", "0", "-o", "json")).Stdout).RootElement.GetProperty("runs");
