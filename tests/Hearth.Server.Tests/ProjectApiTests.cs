@@ -140,8 +140,13 @@ public sealed class ProjectApiTests
         Assert.Contains("compose-file-pw", lease.Mask);
         Assert.All(lease.Service!.Files, f => Assert.NotEqual("compose-file-pw", f.Content));
 
-        // The same file again keeps the seal: nothing rolls.
-        var before = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+        // The same file again keeps the seal: nothing rolls. The lease can come before the deployer saves the replica.
+        ReplicaView before = null!;
+        await Until(async () =>
+        {
+            before = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
+            return before.DefinitionHash is not null;
+        }, "db-1 recorded with its definition");
         Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/vault", Vault("db-root"), HearthJson.Options)).StatusCode);
         var after = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/vault", HearthJson.Options))!.Replicas.Single();
         Assert.True(after.Current);
