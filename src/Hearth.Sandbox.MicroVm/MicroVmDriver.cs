@@ -122,8 +122,7 @@ public sealed partial class MicroVmDriver : ISandboxDriver
         }
         var state = MicroVmHandle.From(handle);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, files, NoOutput.Instance, end);
+        await using var sandbox = Adopt(state, files, NoOutput.Instance, files.End);
     }
 
     private MicroVmSandbox Adopt(MicroVmHandle state, SandboxFiles files, ISandboxOutput output, OutputCursor from) =>

@@ -27,14 +27,7 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
 
     public string Name => BackendName;
 
-    public DriverCapabilities Capabilities { get; } = new(
-        FilesystemIsolation.Vm,
-        NetworkModes: ["none"],
-        Ports: false,
-        Signals: true,
-        Exec: false,
-        Recover: true,
-        Limits: ["cpu", "memory"]);
+    public DriverCapabilities Capabilities => VsockBackend.Capabilities;
 
     public DriverFingerprint Fingerprint()
     {
@@ -56,12 +49,7 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
         {
             return DriverFingerprint.Unhealthy($"{binary} does not run: {e.Message}");
         }
-        return new DriverFingerprint(true, null, new Dictionary<string, string>
-        {
-            ["driver.microvm"] = "1",
-            ["driver.microvm.backend"] = BackendName,
-            ["driver.microvm.firecracker.version"] = version,
-        });
+        return VsockBackend.Healthy(BackendName, "driver.microvm.firecracker.version", version);
     }
 
     public async Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken)
@@ -85,22 +73,13 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
         var plan = TaskImages.Plan(image, spec);
         var baseDisk = await _images.BaseDiskAsync(spec, image, cancellationToken);
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
+        var (scratch, files) = VsockBackend.CreateDirectories(spec);
         var layout = new FirecrackerLayout(scratch.Root);
         if (Encoding.UTF8.GetByteCount(layout.LongestSocket) > VmLayout.MaxSocketPath)
         {
             scratch.Delete();
+            files.Delete();
             throw new SandboxStartException($"the scratch root {spec.ScratchRoot} is too long for the VM's vsock sockets ({layout.LongestSocket})");
-        }
-        SandboxFiles files;
-        try
-        {
-            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
-        }
-        catch
-        {
-            scratch.Delete();
-            throw;
         }
         VsockVmSandbox? sandbox = null;
         try
@@ -192,8 +171,7 @@ internal sealed partial class FirecrackerBackend(MicroVmDriverOptions options, F
         cancellationToken.ThrowIfCancellationRequested();
         var (state, monitor, _) = Open(handle);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, monitor, files, NoOutput.Instance, end, listen: false);
+        await using var sandbox = Adopt(state, monitor, files, NoOutput.Instance, files.End, listen: false);
     }
 
     private VsockVmSandbox Adopt(VsockVmHandle state, ProcessIdentity monitor, SandboxFiles files, ISandboxOutput output, OutputCursor from,

@@ -44,14 +44,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
 
     public string Name => BackendName;
 
-    public DriverCapabilities Capabilities { get; } = new(
-        FilesystemIsolation.Vm,
-        NetworkModes: ["none"],
-        Ports: false,
-        Signals: true,
-        Exec: false,
-        Recover: true,
-        Limits: ["cpu", "memory"]);
+    public DriverCapabilities Capabilities => VsockBackend.Capabilities;
 
     /// <summary>Healthy when flintlockd answers <c>ListMicroVMs</c> for Hearth's namespace.</summary>
     public DriverFingerprint Fingerprint()
@@ -61,12 +54,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         try
         {
             var vms = _client.Value.ListAsync(_flintlock.Namespace, CancellationToken.None).GetAwaiter().GetResult();
-            return new DriverFingerprint(true, null, new Dictionary<string, string>
-            {
-                ["driver.microvm"] = "1",
-                ["driver.microvm.backend"] = BackendName,
-                ["driver.microvm.flintlock.endpoint"] = _flintlock.Endpoint,
-            });
+            return VsockBackend.Healthy(BackendName, "driver.microvm.flintlock.endpoint", _flintlock.Endpoint);
         }
         catch (RpcException e)
         {
@@ -82,17 +70,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         // Only the image's config is needed here (argv, environment, user): flintlockd pulls the image for the root volume.
         var plan = TaskImages.Plan(await _images.GetAsync(spec, cancellationToken), spec);
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
-        SandboxFiles files;
-        try
-        {
-            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
-        }
-        catch
-        {
-            scratch.Delete();
-            throw;
-        }
+        var (scratch, files) = VsockBackend.CreateDirectories(spec);
         string? uid = null;
         VsockVmSandbox? sandbox = null;
         try
@@ -205,8 +183,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var state = VsockVmHandle.From(handle, BackendName, UidKey);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, ClientOrRecoveryError(), files, NoOutput.Instance, end, listen: false);
+        await using var sandbox = Adopt(state, ClientOrRecoveryError(), files, NoOutput.Instance, files.End, listen: false);
     }
 
     private VsockVmSandbox Adopt(VsockVmHandle state, FlintlockClient client, SandboxFiles files, ISandboxOutput output, OutputCursor from,

@@ -119,8 +119,7 @@ internal sealed class HostRuntime
         cancellationToken.ThrowIfCancellationRequested();
         var state = HostHandle.From(handle, driver);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, handle, files, NoOutput.Instance, end, () => files.RecordedExitCode() ?? 137, exec: null);
+        await using var sandbox = Adopt(state, handle, files, NoOutput.Instance, files.End, () => files.RecordedExitCode() ?? 137, exec: null);
     }
 
     private RunningSandbox Adopt(HostHandle state, SandboxHandle handle, SandboxFiles files, ISandboxOutput output, OutputCursor from,

@@ -65,6 +65,9 @@ internal sealed partial class SandboxFiles
         }
     }
 
+    /// <summary>Where the records end now: a cursor that delivers nothing written before (a destroy's).</summary>
+    public OutputCursor End => new(Length(OutputStream.Stdout), Length(OutputStream.Stderr));
+
     public long Length(OutputStream stream)
     {
         try
