@@ -166,26 +166,4 @@ public sealed class ContractV2Tests : SandboxTestBase
         while ((read = await sandbox.ReadOutputAsync(stream, all.Count, buffer, CancellationToken.None)) > 0) all.AddRange(buffer[..read]);
         return [.. all];
     }
-
-    private sealed class PieceLog : ISandboxOutput
-    {
-        private readonly List<OutputPiece> _pieces = [];
-
-        public IReadOnlyList<OutputPiece> Pieces
-        {
-            get
-            {
-                lock (_pieces) return _pieces.ToList();
-            }
-        }
-
-        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
-            WriteAsync(new OutputPiece(stream, line, PieceEnd.Newline, -1), cancellationToken);
-
-        public ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
-        {
-            lock (_pieces) _pieces.Add(piece);
-            return ValueTask.CompletedTask;
-        }
-    }
 }
