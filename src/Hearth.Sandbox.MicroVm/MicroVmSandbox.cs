@@ -17,8 +17,16 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
     private readonly SemaphoreSlim _exec = new(1, 1);
     private SandboxHandle _handle;
 
-    public MicroVmSandbox(ISandboxProcess monitor, MicroVmHandle state, GuestChannel channel, SandboxFiles files,
-        ISandboxOutput output, OutputCursor from, LauncherOptions launcher, TimeProvider time)
+    public MicroVmSandbox(
+        ISandboxProcess monitor,
+        MicroVmHandle state,
+        GuestChannel channel,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        LauncherOptions launcher,
+        TimeProvider time
+    )
         : base(files, output, from, state.StartedAt, launcher, time)
     {
         _monitor = monitor;
@@ -60,7 +68,9 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
         }
     }
 
-    /// <summary>What goes after QEMU when the VM is destroyed (its tap and address on the bridge, its cgroup), in order.</summary>
+    /// <summary>
+    /// What goes after QEMU when the VM is destroyed (its tap and address on the bridge, its cgroup), in order.
+    /// </summary>
     internal IReadOnlyList<Func<Task>> Teardown { get; set; } = [];
 
     /// <summary>
@@ -74,28 +84,39 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
 
     public override async Task SignalAsync(int signal, CancellationToken cancellationToken)
     {
-        if (Ended) return;
+        if (Ended)
+            return;
         try
         {
-            await _channel.SendAsync("signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n",
-                () => _monitor.HasExited, Time, cancellationToken);
+            await _channel.SendAsync(
+                "signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n",
+                () => _monitor.HasExited,
+                Time,
+                cancellationToken
+            );
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException)
         {
-            if (!_monitor.HasExited) throw new IOException($"cannot signal VM {_state.SandboxId}: {e.Message}", e);
+            if (!_monitor.HasExited)
+                throw new IOException($"cannot signal VM {_state.SandboxId}: {e.Message}", e);
         }
     }
 
     /// <summary>
     /// Runs <paramref name="command"/> in the guest beside the task's command (its environment, working directory and
-    /// user), one exec at a time: its output comes over the exec ports and is delivered when it ends, with its exit code.
-    /// A cancelled exec is killed in the guest.
+    /// user), one exec at a time: its output comes over the exec ports and is delivered when it ends, with its exit
+    /// code. A cancelled exec is killed in the guest.
     /// </summary>
-    public override async Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output,
-        CancellationToken cancellationToken)
+    public override async Task<SandboxExit> ExecAsync(
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    )
     {
-        if (command.Count == 0) throw new ArgumentException("an exec needs a command", nameof(command));
-        if (Ended) throw new SandboxCapabilityException($"VM {_state.SandboxId} has ended: nothing to exec into");
+        if (command.Count == 0)
+            throw new ArgumentException("an exec needs a command", nameof(command));
+        if (Ended)
+            throw new SandboxCapabilityException($"VM {_state.SandboxId} has ended: nothing to exec into");
         await _exec.WaitAsync(cancellationToken);
         try
         {
@@ -103,12 +124,18 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
             var stdoutFrom = LengthOf(layout.ExecStdout);
             var stderrFrom = LengthOf(layout.ExecStderr);
             var id = Guid.NewGuid().ToString("N")[..12];
-            var request = "exec " + id + " " + string.Join(' ', command.Select(a => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(a)))) + "\n";
+            var request =
+                "exec "
+                + id
+                + " "
+                + string.Join(' ', command.Select(a => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(a))))
+                + "\n";
             await _channel.SendAsync(request, () => _monitor.HasExited, Time, cancellationToken);
             int? code;
             while ((code = ExecExitCode(layout.ExecStatus, id)) is null)
             {
-                if (_monitor.HasExited) throw new IOException($"VM {_state.SandboxId} ended during the exec");
+                if (_monitor.HasExited)
+                    throw new IOException($"VM {_state.SandboxId} ended during the exec");
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(25), Time, cancellationToken);
@@ -136,29 +163,44 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
             await _channel.SendAsync("exec-kill " + id + "\n", () => _monitor.HasExited, Time, CancellationToken.None);
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or OperationCanceledException)
-        {
-        }
+        { }
     }
 
     private static long LengthOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private static int? ExecExitCode(string statusPath, string id)
     {
-        if (!File.Exists(statusPath)) return null;
+        if (!File.Exists(statusPath))
+            return null;
         var marker = "{\"exec\": \"" + id + "\", \"exit-code\": ";
         foreach (var line in File.ReadLines(statusPath))
         {
-            if (line.StartsWith(marker, StringComparison.Ordinal)
-                && int.TryParse(line.AsSpan(marker.Length).TrimEnd('}'), System.Globalization.CultureInfo.InvariantCulture, out var code))
+            if (
+                line.StartsWith(marker, StringComparison.Ordinal)
+                && int.TryParse(
+                    line.AsSpan(marker.Length).TrimEnd('}'),
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    out var code
+                )
+            )
                 return code;
         }
         return null;
     }
 
-    /// <summary>The bytes an exec wrote to <paramref name="path"/> after <paramref name="from"/>, cut into lines.</summary>
-    private async Task DeliverAsync(string path, long from, OutputStream stream, ISandboxOutput output, CancellationToken cancellationToken)
+    /// <summary>
+    /// The bytes an exec wrote to <paramref name="path"/> after <paramref name="from"/>, cut into lines.
+    /// </summary>
+    private async Task DeliverAsync(
+        string path,
+        long from,
+        OutputStream stream,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    )
     {
-        if (!File.Exists(path)) return;
+        if (!File.Exists(path))
+            return;
         byte[] bytes;
         await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         {
@@ -168,12 +210,20 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
             bytes = copy.ToArray();
         }
         await new LineReader(new MemoryStream(bytes), Launcher.MaxLineBytes).ReadAllAsync(
-            (text, continues, ct) => output.WriteAsync(new OutputPiece(stream, text, continues ? PieceEnd.Split : PieceEnd.Newline, 0), ct),
-            cancellationToken);
+            (text, continues, ct) =>
+                output.WriteAsync(new OutputPiece(stream, text, continues ? PieceEnd.Split : PieceEnd.Newline, 0), ct),
+            cancellationToken
+        );
     }
 
-    /// <summary>The signal goes to the command's process group in the guest; after <paramref name="grace"/> the power is cut.</summary>
-    protected override async Task<bool> AskToStopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
+    /// <summary>
+    /// The signal goes to the command's process group in the guest; after <paramref name="grace"/> the power is cut.
+    /// </summary>
+    protected override async Task<bool> AskToStopAsync(
+        StopSignal signal,
+        TimeSpan grace,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
@@ -192,18 +242,24 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
         return Task.CompletedTask;
     }
 
-    /// <summary>Kills QEMU (the monitor then records 137); the whole monitor session when QEMU's pid is not known.</summary>
+    /// <summary>
+    /// Kills QEMU (the monitor then records 137); the whole monitor session when QEMU's pid is not known.
+    /// </summary>
     private void PowerOff()
     {
-        if (_state.Qemu is { } qemu && qemu.IsAlive()) Native.Kill(qemu.Pid, Native.SigKill);
-        else if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        if (_state.Qemu is { } qemu && qemu.IsAlive())
+            Native.Kill(qemu.Pid, Native.SigKill);
+        else if (!_monitor.HasExited)
+            Native.Kill(-_monitor.Pid, Native.SigKill);
     }
 
     protected override async Task EndForDisposeAsync(List<Exception> failures)
     {
-        if (!Ended) PowerOff();
+        if (!Ended)
+            PowerOff();
         await EndedOrStuckAsync();
-        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        if (!_monitor.HasExited)
+            Native.Kill(-_monitor.Pid, Native.SigKill);
     }
 
     protected override async Task ReleaseAsync(List<Exception> failures)
@@ -215,8 +271,14 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
             {
                 await step();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or TimeoutException
-                                          or Hearth.Sandbox.Oci.Networking.NetworkSetupException or System.ComponentModel.Win32Exception)
+            catch (Exception e)
+                when (e
+                        is IOException
+                            or UnauthorizedAccessException
+                            or TimeoutException
+                            or Hearth.Sandbox.Oci.Networking.NetworkSetupException
+                            or System.ComponentModel.Win32Exception
+                )
             {
                 failures.Add(e);
             }
@@ -229,10 +291,13 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
 
     protected override string CleanupFailure => $"VM {_state.SandboxId} cleanup left something behind";
 
-    /// <summary>Undoes a start that failed or was cancelled: the VM is killed at once, then removed as on dispose.</summary>
+    /// <summary>
+    /// Undoes a start that failed or was cancelled: the VM is killed at once, then removed as on dispose.
+    /// </summary>
     internal ValueTask AbortAsync()
     {
-        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        if (!_monitor.HasExited)
+            Native.Kill(-_monitor.Pid, Native.SigKill);
         return DisposeAsync();
     }
 
@@ -287,12 +352,15 @@ internal sealed class MicroVmSandbox : MonitoredSandbox
         return ExitOf(recorded, recorded != 0 && GuestOomKilled());
     }
 
-    /// <summary>The guest kernel's OOM killer says so on the console (an error-level message, printed under <c>quiet</c>).</summary>
+    /// <summary>
+    /// The guest kernel's OOM killer says so on the console (an error-level message, printed under <c>quiet</c>).
+    /// </summary>
     private bool GuestOomKilled()
     {
         try
         {
-            return File.ReadAllText(new VmLayout(_state.Scratch).Console).Contains("Out of memory: Killed process", StringComparison.Ordinal);
+            return File.ReadAllText(new VmLayout(_state.Scratch).Console)
+                .Contains("Out of memory: Killed process", StringComparison.Ordinal);
         }
         catch (IOException)
         {

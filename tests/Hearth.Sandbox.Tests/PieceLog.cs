@@ -1,6 +1,8 @@
 namespace Hearth.Sandbox.Tests;
 
-/// <summary>Records every piece of output as delivered (stream, text, end, offset); linked into the oci tests.</summary>
+/// <summary>
+/// Records every piece of output as delivered (stream, text, end, offset); linked into the oci tests.
+/// </summary>
 internal sealed class PieceLog : ISandboxOutput
 {
     private readonly List<OutputPiece> _pieces = [];
@@ -9,7 +11,8 @@ internal sealed class PieceLog : ISandboxOutput
     {
         get
         {
-            lock (_pieces) return _pieces.ToList();
+            lock (_pieces)
+                return _pieces.ToList();
         }
     }
 
@@ -18,7 +21,8 @@ internal sealed class PieceLog : ISandboxOutput
 
     public ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
     {
-        lock (_pieces) _pieces.Add(piece);
+        lock (_pieces)
+            _pieces.Add(piece);
         return ValueTask.CompletedTask;
     }
 }

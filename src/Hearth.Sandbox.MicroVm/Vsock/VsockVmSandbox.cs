@@ -18,9 +18,17 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
     private readonly GuestChannel _channel;
     private readonly IReadOnlyList<VsockStreamRelay> _relays;
 
-    private VsockVmSandbox(VsockVmHandle state, IVmInstance vm, GuestChannel channel,
-        IReadOnlyList<VsockStreamRelay> relays, SandboxFiles files, ISandboxOutput output, OutputCursor from,
-        LauncherOptions launcher, TimeProvider time)
+    private VsockVmSandbox(
+        VsockVmHandle state,
+        IVmInstance vm,
+        GuestChannel channel,
+        IReadOnlyList<VsockStreamRelay> relays,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        LauncherOptions launcher,
+        TimeProvider time
+    )
         : base(files, output, from, state.StartedAt, launcher, time)
     {
         _state = state;
@@ -35,15 +43,33 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
     /// Listens for the guest's streams (before the VM boots, so its first connection finds them) and follows them;
     /// without <paramref name="listen"/> (a destroy from a handle) only the VM and the files are taken.
     /// </summary>
-    public static VsockVmSandbox Attach(VsockVmHandle state, IVmInstance vm, SandboxFiles files, ISandboxOutput output, OutputCursor from,
-        LauncherOptions launcher, TimeProvider time, bool listen = true)
+    public static VsockVmSandbox Attach(
+        VsockVmHandle state,
+        IVmInstance vm,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        LauncherOptions launcher,
+        TimeProvider time,
+        bool listen = true
+    )
     {
         var relays = new List<VsockStreamRelay>();
         if (listen)
         {
             AddRelays(state, files, relays);
         }
-        return new VsockVmSandbox(state, vm, new GuestChannel(state.VsockPath, VsockPorts.Control), relays, files, output, from, launcher, time);
+        return new VsockVmSandbox(
+            state,
+            vm,
+            new GuestChannel(state.VsockPath, VsockPorts.Control),
+            relays,
+            files,
+            output,
+            from,
+            launcher,
+            time
+        );
     }
 
     private static void AddRelays(VsockVmHandle state, SandboxFiles files, List<VsockStreamRelay> relays)
@@ -56,7 +82,8 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
         }
         catch
         {
-            foreach (var relay in relays) relay.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var relay in relays)
+                relay.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
     }
@@ -68,9 +95,13 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
     internal GuestChannel Channel => _channel;
 
     /// <summary>The guest has started the command (it says so on its status port).</summary>
-    internal bool CommandStarted() => File.Exists(Files.StatusPath) && File.ReadAllText(Files.StatusPath).Contains("\"started\"", StringComparison.Ordinal);
+    internal bool CommandStarted() =>
+        File.Exists(Files.StatusPath)
+        && File.ReadAllText(Files.StatusPath).Contains("\"started\"", StringComparison.Ordinal);
 
-    /// <summary>Sends the task's frames once the guest listens on its control port, then waits until it runs the command.</summary>
+    /// <summary>
+    /// Sends the task's frames once the guest listens on its control port, then waits until it runs the command.
+    /// </summary>
     internal async Task SendTaskAsync(string frames, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var boot = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -82,51 +113,79 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
             while (!CommandStarted())
             {
                 if (Ended && !CommandStarted())
-                    throw new SandboxStartException($"the VM ended before its command ran ({_state.Backend}): {_vm.FailureTail()}");
+                    throw new SandboxStartException(
+                        $"the VM ended before its command ran ({_state.Backend}): {_vm.FailureTail()}"
+                    );
                 await Task.Delay(TimeSpan.FromMilliseconds(25), Time, boot.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new SandboxStartException($"the VM did not start its command within {timeout} ({_state.Backend}): {_vm.FailureTail()}");
+            throw new SandboxStartException(
+                $"the VM did not start its command within {timeout} ({_state.Backend}): {_vm.FailureTail()}"
+            );
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            throw new SandboxStartException($"the VM's guest channel failed ({_state.Backend}): {e.Message} {_vm.FailureTail()}");
+            throw new SandboxStartException(
+                $"the VM's guest channel failed ({_state.Backend}): {e.Message} {_vm.FailureTail()}"
+            );
         }
     }
 
     public override async Task SignalAsync(int signal, CancellationToken cancellationToken)
     {
-        if (Ended) return;
+        if (Ended)
+            return;
         try
         {
-            await _channel.SendAsync("signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n",
-                () => Ended, Time, cancellationToken);
+            await _channel.SendAsync(
+                "signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n",
+                () => Ended,
+                Time,
+                cancellationToken
+            );
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
+            when (e
+                    is System.Net.Sockets.SocketException
+                        or IOException
+                        or ObjectDisposedException
+                        or OperationCanceledException
+            )
         {
             if (!Ended && !cancellationToken.IsCancellationRequested)
                 throw new IOException($"cannot signal VM {_state.SandboxId}: {e.Message}", e);
-            if (cancellationToken.IsCancellationRequested) throw;
+            if (cancellationToken.IsCancellationRequested)
+                throw;
         }
     }
 
-    public override Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output,
-        CancellationToken cancellationToken) =>
-        throw new SandboxCapabilityException($"the microvm driver's {_state.Backend} backend cannot exec into a running VM");
+    public override Task<SandboxExit> ExecAsync(
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    ) =>
+        throw new SandboxCapabilityException(
+            $"the microvm driver's {_state.Backend} backend cannot exec into a running VM"
+        );
 
-    /// <summary>The signal into the guest, then after <paramref name="grace"/> a shutdown request and, failing that, the power.</summary>
-    protected override async Task<bool> AskToStopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
+    /// <summary>
+    /// The signal into the guest, then after <paramref name="grace"/> a shutdown request and, failing that, the power.
+    /// </summary>
+    protected override async Task<bool> AskToStopAsync(
+        StopSignal signal,
+        TimeSpan grace,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
             await SignalAsync((int)signal, cancellationToken);
-            if (await EndsWithinAsync(grace, cancellationToken)) return true;
+            if (await EndsWithinAsync(grace, cancellationToken))
+                return true;
         }
-        catch (Exception e) when (e is TimeoutException or IOException)
-        {
-        }
+        catch (Exception e) when (e is TimeoutException or IOException) { }
         var shutdown = await _vm.RequestShutdownAsync(cancellationToken);
         return shutdown > TimeSpan.Zero && await EndsWithinAsync(shutdown, cancellationToken);
     }
@@ -137,7 +196,8 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
     {
         try
         {
-            if (!Ended) await _vm.PowerOffAsync(CancellationToken.None);
+            if (!Ended)
+                await _vm.PowerOffAsync(CancellationToken.None);
             await EndedOrStuckAsync();
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or SandboxStartException)
@@ -149,7 +209,8 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
     protected override async Task ReleaseAsync(List<Exception> failures)
     {
         await _channel.DisposeAsync();
-        foreach (var relay in _relays) await relay.DisposeAsync();
+        foreach (var relay in _relays)
+            await relay.DisposeAsync();
         try
         {
             await _vm.RemoveAsync(CancellationToken.None);
@@ -164,7 +225,9 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
 
     protected override string CleanupFailure => $"VM {_state.SandboxId} cleanup left something behind";
 
-    /// <summary>Undoes a start that failed or was cancelled: the VM's power is cut, then it is removed as on dispose.</summary>
+    /// <summary>
+    /// Undoes a start that failed or was cancelled: the VM's power is cut, then it is removed as on dispose.
+    /// </summary>
     internal async ValueTask AbortAsync()
     {
         try
@@ -184,7 +247,8 @@ internal sealed class VsockVmSandbox : MonitoredSandbox
         {
             while (Files.RecordedExitCode() is null)
             {
-                if (await _vm.GoneAsync(lifetime)) break;
+                if (await _vm.GoneAsync(lifetime))
+                    break;
                 await Task.Delay(_vm.PollInterval, Time, lifetime);
             }
             // The guest closes its output streams before it records the exit code; wait for the relays to take it all.

@@ -27,18 +27,36 @@ internal abstract class MonitoredSandbox : ISandbox
     private DateTimeOffset? _exitedAt;
     private int _disposed;
 
-    protected MonitoredSandbox(SandboxFiles files, ISandboxOutput output, OutputCursor from, DateTimeOffset startedAt,
-        LauncherOptions launcher, TimeProvider time)
+    protected MonitoredSandbox(
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        DateTimeOffset startedAt,
+        LauncherOptions launcher,
+        TimeProvider time
+    )
     {
         _files = files;
         _output = new SerializedOutput(output);
         _launcher = launcher;
         _startedAt = startedAt;
         Time = time;
-        var stdout = new OutputTail(files, OutputStream.Stdout, from.Stdout, launcher.MaxLineBytes, _output, time)
-            .RunAsync(_ended.Task, _lifetime.Token);
-        var stderr = new OutputTail(files, OutputStream.Stderr, from.Stderr, launcher.MaxLineBytes, _output, time)
-            .RunAsync(_ended.Task, _lifetime.Token);
+        var stdout = new OutputTail(
+            files,
+            OutputStream.Stdout,
+            from.Stdout,
+            launcher.MaxLineBytes,
+            _output,
+            time
+        ).RunAsync(_ended.Task, _lifetime.Token);
+        var stderr = new OutputTail(
+            files,
+            OutputStream.Stderr,
+            from.Stderr,
+            launcher.MaxLineBytes,
+            _output,
+            time
+        ).RunAsync(_ended.Task, _lifetime.Token);
         _tails = Task.WhenAll(stdout, stderr);
     }
 
@@ -58,7 +76,8 @@ internal abstract class MonitoredSandbox : ISandbox
     protected LauncherOptions Launcher => _launcher;
 
     private Task<SandboxExit> Completion =>
-        _completion ?? throw new InvalidOperationException($"{GetType().Name} did not call Monitor() in its constructor");
+        _completion
+        ?? throw new InvalidOperationException($"{GetType().Name} did not call Monitor() in its constructor");
 
     /// <summary>Starts waiting for the end; the last call of a subclass's constructor.</summary>
     protected void Monitor() => _completion = CompleteAsync();
@@ -70,14 +89,20 @@ internal abstract class MonitoredSandbox : ISandbox
     /// </summary>
     protected abstract Task<int?> WaitForEndAsync(CancellationToken lifetime);
 
-    /// <summary>How the command ended, once its output is drained (<paramref name="code"/>: what the end gave).</summary>
+    /// <summary>
+    /// How the command ended, once its output is drained (<paramref name="code"/>: what the end gave).
+    /// </summary>
     protected abstract Task<SandboxExit> ReadExitAsync(int? code);
 
     /// <summary>
     /// Asks the sandbox to stop with <paramref name="signal"/>: true when it ended within <paramref name="grace"/>
     /// (see <see cref="EndsWithinAsync"/>), false when it is to be killed.
     /// </summary>
-    protected abstract Task<bool> AskToStopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken);
+    protected abstract Task<bool> AskToStopAsync(
+        StopSignal signal,
+        TimeSpan grace,
+        CancellationToken cancellationToken
+    );
 
     /// <summary>Ends the sandbox at once (its end is then reported through <see cref="WaitForEndAsync"/>).</summary>
     protected abstract Task KillAsync(CancellationToken cancellationToken);
@@ -99,35 +124,54 @@ internal abstract class MonitoredSandbox : ISandbox
 
     public abstract Task SignalAsync(int signal, CancellationToken cancellationToken);
 
-    public abstract Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output,
-        CancellationToken cancellationToken);
+    public abstract Task<SandboxExit> ExecAsync(
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    );
 
     public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => Completion.WaitAsync(cancellationToken);
 
-    public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer,
-        CancellationToken cancellationToken) =>
-        _files.ReadAsync(stream, offset, buffer, cancellationToken);
+    public ValueTask<int> ReadOutputAsync(
+        OutputStream stream,
+        long offset,
+        Memory<byte> buffer,
+        CancellationToken cancellationToken
+    ) => _files.ReadAsync(stream, offset, buffer, cancellationToken);
 
     public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var done = Completion.IsCompleted;
         var usage = done ? null : ReadUsage();
-        return Task.FromResult(new SandboxStatus(done ? SandboxPhase.Exited : SandboxPhase.Running, Pid, _startedAt,
-            _exitedAt, Completion.IsCompletedSuccessfully ? Completion.Result : null, usage,
-            _files.Length(OutputStream.Stdout), _files.Length(OutputStream.Stderr)));
+        return Task.FromResult(
+            new SandboxStatus(
+                done ? SandboxPhase.Exited : SandboxPhase.Running,
+                Pid,
+                _startedAt,
+                _exitedAt,
+                Completion.IsCompletedSuccessfully ? Completion.Result : null,
+                usage,
+                _files.Length(OutputStream.Stdout),
+                _files.Length(OutputStream.Stderr)
+            )
+        );
     }
 
     /// <summary>Asks first (unless <paramref name="signal"/> is a kill), kills after the grace.</summary>
     public async Task StopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (Completion.IsCompleted) return;
-        if (signal != StopSignal.Kill && await AskToStopAsync(signal, grace, cancellationToken)) return;
+        if (Completion.IsCompleted)
+            return;
+        if (signal != StopSignal.Kill && await AskToStopAsync(signal, grace, cancellationToken))
+            return;
         await KillAsync(cancellationToken);
         await Task.WhenAny(Completion).WaitAsync(cancellationToken);
     }
 
-    /// <summary>True when the sandbox ends within <paramref name="limit"/>, false when the limit passes first.</summary>
+    /// <summary>
+    /// True when the sandbox ends within <paramref name="limit"/>, false when the limit passes first.
+    /// </summary>
     protected async Task<bool> EndsWithinAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
         try
@@ -146,7 +190,8 @@ internal abstract class MonitoredSandbox : ISandbox
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         var failures = new List<Exception>();
         await EndForDisposeAsync(failures);
         _lifetime.Cancel();
@@ -160,7 +205,8 @@ internal abstract class MonitoredSandbox : ISandbox
             _output.Dispose();
             _lifetime.Dispose();
         }
-        if (failures.Count > 0) throw new AggregateException(CleanupFailure, failures);
+        if (failures.Count > 0)
+            throw new AggregateException(CleanupFailure, failures);
     }
 
     /// <summary>Runs one cleanup step; a file it could not remove goes into <paramref name="failures"/>.</summary>
