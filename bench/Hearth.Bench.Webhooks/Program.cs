@@ -50,6 +50,19 @@ try
     admin.Headers.Add("X-API-Key", credentials.AdminKey);
     (await http.SendAsync(admin)).EnsureSuccessStatusCode();
 
+    // The group-commit writer's own figures (batch size, time per transaction), per round.
+    long batches = 0, batched = 0;
+    double writeSeconds = 0;
+    using var listener = new System.Diagnostics.Metrics.MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == Hearth.Server.Telemetry.HearthMetrics.MeterName && instrument.Name.StartsWith("hearth_webhook_batch_"))
+            l.EnableMeasurementEvents(instrument);
+    };
+    listener.SetMeasurementEventCallback<long>((_, value, _, _) => { Interlocked.Increment(ref batches); Interlocked.Add(ref batched, value); });
+    listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (listener) writeSeconds += value; });
+    listener.Start();
+
     var push = Encoding.UTF8.GetBytes($$"""{"ref":"refs/heads/main","after":"{{sha}}","head_commit":{"id":"{{sha}}"},"commits":[]}""");
     var release = Encoding.UTF8.GetBytes("""{"action":"published","release":{"tag_name":"v1"}}""");
     var mac = (byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
@@ -98,6 +111,7 @@ try
     {
         var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
         var latencies = new double[count];
+        (batches, batched, writeSeconds) = (0, 0, 0);
         var next = -1;
         var failures = 0;
         var clock = Stopwatch.StartNew();
@@ -116,7 +130,9 @@ try
         Array.Sort(latencies);
         var figure = new Figure(count / seconds, latencies[count / 2], latencies[(int)(count * 0.99)], failures);
         Console.WriteLine($"{name} (load {load} before): {count} in {seconds:0.00} s = {figure.PerSecond:0} /s; p50 {figure.P50:0.0} ms, " +
-                          $"p99 {figure.P99:0.0} ms, max {latencies[^1]:0.0} ms; unexpected status {failures}");
+                          $"p99 {figure.P99:0.0} ms, max {latencies[^1]:0.0} ms; unexpected status {failures}" +
+                          (batches == 0 ? "" : $"; writer: {batches} transactions of {(double)batched / batches:0.0} deliveries, " +
+                                               $"{writeSeconds * 1000 / batches:0.0} ms each, busy {writeSeconds / seconds:0%}"));
         return figure;
     }
 }
