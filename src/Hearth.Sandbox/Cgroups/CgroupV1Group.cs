@@ -63,11 +63,20 @@ internal sealed class CgroupV1Group(
         {
             if (byController.TryGetValue("freezer", out var freezer))
             {
-                // Frozen tasks cannot fork, so one pass over cgroup.procs reaches every process.
-                CgroupFiles.Write(freezer, "freezer.state", "FROZEN");
-                await WaitFrozenAsync(freezer, cancellationToken).ConfigureAwait(false);
-                CgroupFiles.SignalAll(Tracking, Native.SigKill);
-                CgroupFiles.Write(freezer, "freezer.state", "THAWED");
+                try
+                {
+                    // Frozen tasks cannot fork, so one pass over cgroup.procs reaches every process.
+                    CgroupFiles.Write(freezer, "freezer.state", "FROZEN");
+                    await WaitFrozenAsync(freezer, cancellationToken).ConfigureAwait(false);
+                    CgroupFiles.SignalAll(Tracking, Native.SigKill);
+                    CgroupFiles.Write(freezer, "freezer.state", "THAWED");
+                }
+                catch (IOException) when (!Directory.Exists(freezer))
+                {
+                    // A concurrent disposal removed the freezer group (it found it empty): kill through the tracking
+                    // group alone, as on a host without the freezer.
+                    CgroupFiles.SignalAll(Tracking, Native.SigKill);
+                }
             }
             else
             {
