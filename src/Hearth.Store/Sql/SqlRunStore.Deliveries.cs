@@ -56,6 +56,9 @@ public abstract partial class SqlRunStore
     private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchTogetherAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
     {
         var results = new DeliveryResult?[batch.Count];
+        // The rows (their JSON) are built before the write lock is taken: the lock is the one thing writers wait for.
+        var prepared = batch.Select(w => w.Runs.Select(r =>
+            TakesLock(r.Tasks) ? ((object?[] Run, List<object?[]> Tasks)?)null : RunRows(r.Run, r.Tasks, r.Key)).ToList()).ToList();
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
@@ -74,8 +77,9 @@ public abstract partial class SqlRunStore
                     continue;
                 }
                 var runIds = new List<string>();
-                foreach (var (run, tasks, runKey) in runs)
+                for (var j = 0; j < runs.Count; j++)
                 {
+                    var (run, tasks, runKey) = runs[j];
                     // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
                     var by = (run.CreatedBy ?? "", runKey.Key);
                     if (keyed.TryGetValue(by, out var existing))
@@ -83,10 +87,15 @@ public abstract partial class SqlRunStore
                         runIds.Add(existing);
                         continue;
                     }
-                    if (tasks.Any(t => t.InitialState == TaskState.Pending && t.Spec.Lock is not null))
-                        await InsertRunAsync(connection, tx, run, tasks, runKey, ct);
+                    if (prepared[i][j] is { } rows)
+                    {
+                        runRows.Add(rows.Run);
+                        taskRows.AddRange(rows.Tasks);
+                    }
                     else
-                        AddRunRows(run, tasks, runKey, runRows, taskRows);
+                    {
+                        await InsertRunAsync(connection, tx, run, tasks, runKey, ct);
+                    }
                     keyed[by] = run.Id;
                     runIds.Add(run.Id);
                 }
@@ -115,17 +124,20 @@ public abstract partial class SqlRunStore
     private static readonly string[] DeliveryColumns =
         ["repository", "delivery_id", "forge", "event", "received_at", "headers", "body", "outcome", "run_ids"];
 
+    private static bool TakesLock(IReadOnlyList<NewTask> tasks) => tasks.Any(t => t.InitialState == TaskState.Pending && t.Spec.Lock is not null);
+
     /// <summary>The rows <see cref="InsertRunAsync"/> writes for a run none of whose tasks takes a lock.</summary>
-    private static void AddRunRows(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey key, List<object?[]> runRows, List<object?[]> taskRows)
+    private static (object?[] Run, List<object?[]> Tasks) RunRows(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey key)
     {
-        runRows.Add([run.Id, run.Kind, run.State.ToString(), Json(run.Spec), Ms(run.CreatedAt), run.CreatedBy ?? "",
-            run.Plan is null ? null : Json(run.Plan), key.Key, key.RequestHash]);
-        foreach (var task in tasks)
+        object?[] runRow = [run.Id, run.Kind, run.State.ToString(), Json(run.Spec), Ms(run.CreatedAt), run.CreatedBy ?? "",
+            run.Plan is null ? null : Json(run.Plan), key.Key, key.RequestHash];
+        var taskRows = tasks.Select(task => new object?[]
         {
-            taskRows.Add([task.Id, run.Id, task.Name, TaskKinds.ToText(task.Kind), task.InitialState.ToString(), Json(task.Spec),
-                Json(task.Spec.Requirements), 1, task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts, Ms(run.CreatedAt), task.InitialReason,
-                Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null]);
-        }
+            task.Id, run.Id, task.Name, TaskKinds.ToText(task.Kind), task.InitialState.ToString(), Json(task.Spec),
+            Json(task.Spec.Requirements), 1, task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts, Ms(run.CreatedAt), task.InitialReason,
+            Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null,
+        }).ToList();
+        return (runRow, taskRows);
     }
 
     private static object?[] DeliveryRow((WebhookDelivery Delivery, List<string> RunIds) row)
