@@ -25,6 +25,8 @@ public static class ContainerSettingsBuilder
             StopSignal = Signal(s.StopSignal, $"{at}.stop_signal", error),
             StopGracePeriod = s.StopGracePeriod,
         };
+        if (s.StopGracePeriod is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
+            error($"{at}.stop_grace_period", "must be between 0 and 1h");
         var none = settings is { CapAdd.Count: 0, CapDrop.Count: 0, Sysctls.Count: 0, User: null, WorkingDir: null,
             ReadOnlyRoot: false, StopSignal: null, StopGracePeriod: null };
         return none ? null : settings;

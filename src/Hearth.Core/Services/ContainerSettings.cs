@@ -30,4 +30,21 @@ public sealed record ContainerSettings
 
     /// <summary>How long the replica has after its stop signal before it is killed; null: the agent's <c>--kill-grace</c>.</summary>
     public TimeSpan? StopGracePeriod { get; init; }
+
+    /// <summary>What is wrong with settings that did not come through <c>hearth up</c> (the API takes any), or null.</summary>
+    public string? Problem()
+    {
+        if (CapAdd.Concat(CapDrop).FirstOrDefault(c => LinuxCapabilities.Normalize(c) != c) is { } cap)
+            return $"cap_add/cap_drop: '{cap}' is not a capability name (upper case, without CAP_, or ALL)";
+        foreach (var name in Sysctls.Keys)
+        {
+            if (NamespacedSysctls.Refusal(name) is { } why) return $"sysctls.{name}: {why}";
+        }
+        if (StopSignal is { } signal && StopSignals.Normalize(signal) != signal) return $"stop_signal: '{signal}' is not a signal name";
+        if (StopGracePeriod is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
+            return "stop_grace_period: must be between 0 and 1h";
+        if (WorkingDir is { } dir && (!dir.StartsWith('/') || dir.Split('/').Contains("..")))
+            return $"working_dir: '{dir}' is not an absolute path without '..'";
+        return null;
+    }
 }
