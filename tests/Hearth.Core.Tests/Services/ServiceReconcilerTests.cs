@@ -126,6 +126,19 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
+    public void Settings_sent_to_the_api_without_hearth_up_are_checked()
+    {
+        Assert.Null(new ContainerSettings { CapAdd = ["NET_ADMIN"], Sysctls = new Dictionary<string, string> { ["net.core.somaxconn"] = "9" },
+            StopSignal = "SIGINT", WorkingDir = "/srv" }.Problem());
+        Assert.Equal("cap_add/cap_drop: 'cap_net_admin' is not a capability name (upper case, without CAP_, or ALL)",
+            new ContainerSettings { CapAdd = ["cap_net_admin"] }.Problem());
+        Assert.StartsWith("sysctls.vm.swappiness: not namespaced",
+            new ContainerSettings { Sysctls = new Dictionary<string, string> { ["vm.swappiness"] = "1" } }.Problem());
+        Assert.Equal("stop_signal: 'INT' is not a signal name", new ContainerSettings { StopSignal = "INT" }.Problem());
+        Assert.Equal("working_dir: '/a/../b' is not an absolute path without '..'", new ContainerSettings { WorkingDir = "/a/../b" }.Problem());
+    }
+
+    [Fact]
     public void Effective_capabilities_follow_dockers_rules()
     {
         Assert.Equal(LinuxCapabilities.Baseline.Order(), LinuxCapabilities.Effective([], []).Order());
