@@ -69,7 +69,8 @@ public sealed class ContainerSettingsTests(RegistryFixture registry, NetworkFixt
         var effective = Convert.ToUInt64(lines[0].Split(':')[1].Trim(), 16);
         Assert.Equal((true, false), ((effective & (1UL << NetAdmin)) != 0, (effective & (1UL << Chown)) != 0));
         // NET_ADMIN acts on the network namespace only where the container's root is the host's: the agent makes that
-        // namespace as the host's root, so in a user namespace of its own the container does not own it (docs/services.md).
+        // namespace as the host's root, so in a user namespace of its own the container does not own it
+        // (docs/services.md).
         Assert.Equal(["1", "65536", "/etc", "root-read-only", "data-writable", "no-chown", userNamespace ? "no-mtu" : "mtu-set"],
             lines[1..]);
     }

@@ -8,7 +8,10 @@ namespace Hearth.Core.Services;
 /// </summary>
 public sealed record ContainerSettings
 {
-    /// <summary>Capability names without <c>CAP_</c>, upper case, sorted; <c>ALL</c> for every one (<see cref="LinuxCapabilities"/>).</summary>
+    /// <summary>
+    /// Capability names without <c>CAP_</c>, upper case, sorted; <c>ALL</c> for every one
+    /// (<see cref="LinuxCapabilities"/>).
+    /// </summary>
     public IReadOnlyList<string> CapAdd { get; init; } = [];
 
     public IReadOnlyList<string> CapDrop { get; init; } = [];
@@ -16,7 +19,10 @@ public sealed record ContainerSettings
     /// <summary>Namespaced sysctls only (<see cref="NamespacedSysctls"/>), names with dots.</summary>
     public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary><c>uid</c>, <c>uid:gid</c>, <c>name</c> or <c>name:group</c>, resolved against the image's /etc/passwd and /etc/group.</summary>
+    /// <summary>
+    /// <c>uid</c>, <c>uid:gid</c>, <c>name</c> or <c>name:group</c>, resolved against the image's /etc/passwd and
+    /// /etc/group.
+    /// </summary>
     public string? User { get; init; }
 
     /// <summary>An absolute path: the command's working directory instead of the image's.</summary>
@@ -25,13 +31,19 @@ public sealed record ContainerSettings
     /// <summary>The root filesystem is mounted read-only (volumes, binds and tmpfs stay as they are).</summary>
     public bool ReadOnlyRoot { get; init; }
 
-    /// <summary>The signal that asks the replica to stop (<c>SIGINT</c>, …; <see cref="StopSignals"/>); null: SIGTERM.</summary>
+    /// <summary>
+    /// The signal that asks the replica to stop (<c>SIGINT</c>, …; <see cref="StopSignals"/>); null: SIGTERM.
+    /// </summary>
     public string? StopSignal { get; init; }
 
-    /// <summary>How long the replica has after its stop signal before it is killed; null: the agent's <c>--kill-grace</c>.</summary>
+    /// <summary>
+    /// How long the replica has after its stop signal before it is killed; null: the agent's <c>--kill-grace</c>.
+    /// </summary>
     public TimeSpan? StopGracePeriod { get; init; }
 
-    /// <summary>What is wrong with settings that did not come through <c>hearth up</c> (the API takes any), or null.</summary>
+    /// <summary>
+    /// What is wrong with settings that did not come through <c>hearth up</c> (the API takes any), or null.
+    /// </summary>
     public string? Problem()
     {
         if (CapAdd.Concat(CapDrop).FirstOrDefault(c => LinuxCapabilities.Normalize(c) != c) is { } cap)

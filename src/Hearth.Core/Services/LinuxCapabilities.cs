@@ -8,7 +8,9 @@ public static class LinuxCapabilities
 {
     public const string All = "ALL";
 
-    /// <summary>The agent label (set by the oci driver) listing the capabilities a replica may add there, comma-separated.</summary>
+    /// <summary>
+    /// The agent label (set by the oci driver) listing the capabilities a replica may add there, comma-separated.
+    /// </summary>
     public const string AllowedLabel = "driver.oci.allow_caps";
 
     /// <summary>Every capability of Linux 6.x, in the kernel's order.</summary>
@@ -36,7 +38,9 @@ public static class LinuxCapabilities
     public static IReadOnlyList<string> DefaultAllowed(bool userNamespace) =>
         [.. Baseline, "MKNOD", .. userNamespace ? new[] { "NET_ADMIN", "NET_RAW" } : []];
 
-    /// <summary>The canonical name of <paramref name="name"/> (any case, with or without <c>CAP_</c>), or null when unknown.</summary>
+    /// <summary>
+    /// The canonical name of <paramref name="name"/> (any case, with or without <c>CAP_</c>), or null when unknown.
+    /// </summary>
     public static string? Normalize(string? name)
     {
         var upper = name?.Trim().ToUpperInvariant() ?? "";
@@ -69,7 +73,9 @@ public static class LinuxCapabilities
         return [.. Known.Where(set.Contains)];
     }
 
-    /// <summary>What of <paramref name="add"/> goes beyond the baseline and is not in <paramref name="allowed"/>.</summary>
+    /// <summary>
+    /// What of <paramref name="add"/> goes beyond the baseline and is not in <paramref name="allowed"/>.
+    /// </summary>
     public static IReadOnlyList<string> NotAllowed(IReadOnlyList<string> add, IEnumerable<string> allowed)
     {
         var permitted = Expand(allowed);
@@ -77,7 +83,9 @@ public static class LinuxCapabilities
         return [.. add.Where(c => !Baseline.Contains(c) && !permitted.Contains(c))];
     }
 
-    /// <summary>The allowed set an agent advertises in <see cref="AllowedLabel"/>; none when it has no such label.</summary>
+    /// <summary>
+    /// The allowed set an agent advertises in <see cref="AllowedLabel"/>; none when it has no such label.
+    /// </summary>
     public static IReadOnlyList<string> AllowedBy(IReadOnlyDictionary<string, string> labels) =>
         labels.TryGetValue(AllowedLabel, out var list)
             ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]

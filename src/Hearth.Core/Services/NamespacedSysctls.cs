@@ -26,6 +26,8 @@ public static class NamespacedSysctls
         return $"not namespaced: it would change the agent's host; only {Allowed} may be set";
     }
 
-    /// <summary>The network sysctls, which the agent sets in the replica's network namespace from the host side.</summary>
+    /// <summary>
+    /// The network sysctls, which the agent sets in the replica's network namespace from the host side.
+    /// </summary>
     public static bool IsNetwork(string name) => name.StartsWith("net.", StringComparison.Ordinal);
 }

@@ -9,7 +9,8 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// </summary>
 internal static class ContainerChecks
 {
-    /// <exception cref="SandboxStartException">A capability beyond <paramref name="allowed"/> or a sysctl that is not namespaced.</exception>
+    /// <exception cref="SandboxStartException">A capability beyond <paramref name="allowed"/> or a sysctl that is not
+    /// namespaced.</exception>
     public static void Validate(ContainerSettings? settings, IReadOnlyList<string> allowed)
     {
         if (settings is null) return;
@@ -28,8 +29,8 @@ internal static class ContainerChecks
     }
 
     /// <summary>
-    /// Writes the <c>net.*</c> sysctls into the sandbox's network namespace as the host's root: a namespace the agent made
-    /// belongs to the host's user namespace, so a container in a user namespace of its own could not write them.
+    /// Writes the <c>net.*</c> sysctls into the sandbox's network namespace as the host's root: a namespace the agent
+    /// made belongs to the host's user namespace, so a container in a user namespace of its own could not write them.
     /// </summary>
     public static async Task SetNetworkSysctlsAsync(ContainerSettings? settings, string namespacePath, CancellationToken cancellationToken)
     {
