@@ -38,6 +38,12 @@ public sealed record AgentOptions
     public string? ImageStore { get; init; }
     /// <summary>OCI runtime: auto (crun where it works, else runc), runc or crun.</summary>
     public string OciRuntime { get; init; } = "auto";
+
+    /// <summary>
+    /// The capabilities a service replica may add on this agent (<c>--oci-allow-caps</c>), canonical names (<c>ALL</c> for
+    /// every one). Null: the oci driver's default (Docker's default set; NET_ADMIN and NET_RAW with a user namespace).
+    /// </summary>
+    public IReadOnlyList<string>? OciAllowedCapabilities { get; init; }
     /// <summary>
     /// The range this agent's compose networks take their subnets from (<c>--service-subnets</c>): agents on one host,
     /// or on hosts routed to each other, need disjoint ranges.

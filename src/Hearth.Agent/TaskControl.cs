@@ -12,6 +12,7 @@ public sealed class TaskControl
     private readonly Lock _gate = new();
     private ISandbox? _sandbox;
     private TimeSpan _grace;
+    private StopSignal _signal = StopSignal.Terminate;
     private bool _stopRequested;
 
     private readonly CancellationTokenSource _lost = new();
@@ -40,15 +41,16 @@ public sealed class TaskControl
     /// <summary>When the sandbox exited (startup breakdown); null while it runs or when it never started.</summary>
     public DateTimeOffset? ExitedAt { get; set; }
 
-    public void Attach(ISandbox sandbox, TimeSpan grace)
+    /// <param name="signal">What asks the sandbox to stop before <paramref name="grace"/> runs out (a service's stop_signal).</param>
+    public void Attach(ISandbox sandbox, TimeSpan grace, StopSignal signal = StopSignal.Terminate)
     {
         bool stopNow;
         lock (_gate)
         {
-            (_sandbox, _grace) = (sandbox, grace);
+            (_sandbox, _grace, _signal) = (sandbox, grace, signal);
             stopNow = _stopRequested;
         }
-        if (stopNow) _ = sandbox.StopAsync(StopSignal.Terminate, Stale ? TimeSpan.Zero : grace, CancellationToken.None);
+        if (stopNow) _ = sandbox.StopAsync(signal, Stale ? TimeSpan.Zero : grace, CancellationToken.None);
     }
 
     public void RequestStop(StopReason reason, string why)
@@ -60,7 +62,7 @@ public sealed class TaskControl
             _stopRequested = true;
             sandbox = _sandbox;
         }
-        sandbox?.StopAsync(StopSignal.Terminate, _grace, CancellationToken.None);
+        sandbox?.StopAsync(_signal, _grace, CancellationToken.None);
     }
 
     /// <summary>

@@ -63,6 +63,14 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         await SuperviseAsync(lease, heartbeatInterval, leaseTtl, () => null, shutdown, new Recovered(record, driver, from));
     }
 
+    /// <summary>How long a stopped task has before it is killed: a service's stop_grace_period, else <c>--kill-grace</c>.</summary>
+    private TimeSpan StopGrace(Assignment lease) => lease.Service?.Container?.StopGracePeriod ?? options.KillGrace;
+
+    /// <summary>What asks a task to stop: a service's stop_signal, else SIGTERM.</summary>
+    private static StopSignal StopSignalOf(Assignment lease) => lease.Service?.Container?.StopSignal is { } name
+        ? (StopSignal)Core.Services.StopSignals.Number(name)
+        : StopSignal.Terminate;
+
     private sealed record Recovered(SandboxRecord Record, ISandboxDriver? Driver, LogCheckpoint From);
 
     private async Task DestroyLeftoverAsync(ISandboxDriver? driver, SandboxRecord record)
@@ -200,7 +208,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 logger.LogWarning("task {Task}: its replica's DNS could not be taken up again ({Error})", record.TaskId, e.Message);
             }
         }
-        control.Attach(sandbox, options.KillGrace);
+        control.Attach(sandbox, StopGrace(lease), StopSignalOf(lease));
         await report.StartedAsync(record.StartedAt);
         using var checks = new CancellationTokenSource();
         var health = services?.MonitorHealthAsync(lease, sandbox, checks.Token) ?? Task.CompletedTask;
@@ -317,7 +325,7 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             logger.LogWarning("task {Task}: cannot write its sandbox record to {Directory} ({Error}); it will not survive an agent restart",
                 lease.TaskId, journal.Directory, e.Message);
         }
-        control.Attach(sandbox, options.KillGrace);
+        control.Attach(sandbox, StopGrace(lease), StopSignalOf(lease));
         await report.StartedAsync(startedAt);
         TaskResult ended;
         using var checks = new CancellationTokenSource();

@@ -63,6 +63,12 @@ public sealed record SandboxSpec
     /// </summary>
     public Hearth.Core.Builds.ImageBuildSpec? Build { get; init; }
 
+    /// <summary>
+    /// Capabilities, sysctls, user, working directory and read-only root of a compose service's container. Honoured by
+    /// the oci driver (which refuses capabilities its operator does not allow); the other drivers ignore it.
+    /// </summary>
+    public Hearth.Core.Services.ContainerSettings? Container { get; init; }
+
     /// <summary>Files written into the sandbox before its command starts (compose secrets and configs).</summary>
     public IReadOnlyList<SandboxFile> Files { get; init; } = [];
 

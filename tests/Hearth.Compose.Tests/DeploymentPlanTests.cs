@@ -17,7 +17,12 @@ public sealed class DeploymentPlanTests
 
     private static AgentSnapshot Agent(string name)
     {
-        var labels = new Dictionary<string, string> { ["driver.oci"] = "true" };
+        // As an agent whose containers run in a user namespace advertises by default.
+        var labels = new Dictionary<string, string>
+        {
+            ["driver.oci"] = "true",
+            [LinuxCapabilities.AllowedLabel] = string.Join(",", LinuxCapabilities.DefaultAllowed(userNamespace: true)),
+        };
         return new AgentSnapshot(name, name, AgentStatus.Online, labels, AgentSnapshot.DriversFromLabels(labels), 64, 0, Now);
     }
 
@@ -45,12 +50,6 @@ public sealed class DeploymentPlanTests
         [
             "services.cloudflared.networks.dns-net: Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
             "mac_address): agents give replicas their addresses; reach them by name",
-            "services.pihole.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
-        ],
-        ["awesome-compose/wireguard.compose.yaml"] =
-        [
-            "services.wireguard.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
-            "services.wireguard.sysctls: Hearth does not support `sysctls` (the agent sets the container's security and limits); remove it",
         ],
         ["compose-go/extends/depends_on.yaml"] =
         [
@@ -58,6 +57,14 @@ public sealed class DeploymentPlanTests
             "services.with_network_mode.network_mode: Hearth does not support `network_mode` (replicas join the project's networks); remove it",
             "services.with_volumes_from.volumes_from: Hearth does not support `volumes_from` (share a named volume instead); remove it",
         ],
+    };
+
+    /// <summary>Runnable fixtures whose replicas reach the plan and wait for an agent that allows more (by replica).</summary>
+    private static readonly Dictionary<string, (string Replica, string Reason)> WaitingForAgent = new()
+    {
+        ["awesome-compose/wireguard.compose.yaml"] =
+            ("wireguard-1",
+                "no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps"),
     };
 
     [Theory]
@@ -82,7 +89,15 @@ public sealed class DeploymentPlanTests
         {
             foreach (var index in Enumerable.Range(1, service.Replicas)) Assert.Contains($"{service.Name}-{index}", decided);
         }
-        Assert.DoesNotContain(plan.Of<WaitReplica>(), w => w.Reason.StartsWith("no agent", StringComparison.Ordinal));
+        if (WaitingForAgent.TryGetValue(file, out var waiting))
+        {
+            var wait = Assert.Single(plan.Of<WaitReplica>(), w => w.Reason.StartsWith("no agent", StringComparison.Ordinal));
+            Assert.Equal(waiting, (wait.Name, wait.Reason));
+        }
+        else
+        {
+            Assert.DoesNotContain(plan.Of<WaitReplica>(), w => w.Reason.StartsWith("no agent", StringComparison.Ordinal));
+        }
         Assert.All(plan.Of<StartReplica>(), s => Assert.DoesNotContain(spec.Services.Single(d => d.Name == s.Service).DependsOn,
             d => d.Required && spec.Services.Any(x => x.Name == d.Service)));
     }
@@ -188,8 +203,7 @@ public sealed class DeploymentPlanTests
         Assert.Null(spec);
         Assert.Equal(
         [
-            "services.app.cap_add", "services.app.devices", "services.app.network_mode", "services.app.pid",
-            "services.app.privileged", "services.app.stop_signal", "services.app.user",
+            "services.app.devices", "services.app.network_mode", "services.app.pid", "services.app.privileged",
         ], errors.Select(e => e.Path).Order(StringComparer.Ordinal));
         Assert.All(errors, e => Assert.Equal("compose.yaml", e.File));
         Assert.Equal("Hearth does not support `privileged` (a replica never gets the host's privileges); remove it",
@@ -202,6 +216,76 @@ public sealed class DeploymentPlanTests
         Assert.Equal("missing", built!.Services.Single().Pull);
         Assert.Equal(["services.quiet.container_name", "services.quiet.init", "services.quiet.labels"],
             ProjectSpecBuilder.Ignored(quiet.Project!).Select(w => w.Path).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Capabilities_sysctls_user_working_dir_read_only_and_stop_signal_map_to_the_container_settings()
+    {
+        var result = InMemory.Load("""
+            services:
+              vpn:
+                image: busybox
+                cap_add: [ net_admin, CAP_SYS_MODULE, NET_ADMIN ]
+                cap_drop: [ ALL ]
+                sysctls: [ "net.ipv4.conf.all.src_valid_mark=1", "kernel.shmmax=65536" ]
+                user: "nobody:nogroup"
+                working_dir: /srv/./app/
+                read_only: true
+                stop_signal: quit
+                stop_grace_period: 3s
+              map:
+                image: busybox
+                sysctls: { net.core.somaxconn: 1024, fs/mqueue/msg_max: "20" }
+                stop_signal: SIGTERM
+              plain: { image: busybox }
+            """);
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
+        Assert.Empty(errors);
+
+        var vpn = spec!.Services.Single(s => s.Name == "vpn").Container!;
+        Assert.Equal(["NET_ADMIN", "SYS_MODULE"], vpn.CapAdd);
+        Assert.Equal(["ALL"], vpn.CapDrop);
+        Assert.Equal(new Dictionary<string, string> { ["kernel.shmmax"] = "65536", ["net.ipv4.conf.all.src_valid_mark"] = "1" },
+            vpn.Sysctls);
+        Assert.Equal(("nobody:nogroup", "/srv/app", true), (vpn.User, vpn.WorkingDir, vpn.ReadOnlyRoot));
+        Assert.Equal(("SIGQUIT", TimeSpan.FromSeconds(3)), (vpn.StopSignal, vpn.StopGracePeriod));
+        var map = spec.Services.Single(s => s.Name == "map").Container!;
+        Assert.Equal(new Dictionary<string, string> { ["fs.mqueue.msg_max"] = "20", ["net.core.somaxconn"] = "1024" }, map.Sysctls);
+        Assert.Null(map.StopSignal);
+        // A service with none of them keeps the definition (and its hash) it had before they were honoured.
+        Assert.Null(spec.Services.Single(s => s.Name == "plain").Container);
+        Assert.Empty(ProjectSpecBuilder.Ignored(result.Project!));
+    }
+
+    [Fact]
+    public void An_unknown_capability_a_host_wide_sysctl_and_bad_user_directory_and_signal_are_refused_naming_the_field()
+    {
+        var result = InMemory.Load("""
+            services:
+              app:
+                image: busybox
+                cap_add: [ NET_ADMIN, FLY ]
+                cap_drop: [ CAP_NOPE ]
+                sysctls: { vm.swappiness: 10, kernel.shmall: 5, kernel.hostname: x }
+                user: "a:b:c"
+                working_dir: relative/dir
+                stop_signal: SIGNOPE
+            """);
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
+
+        Assert.Null(spec);
+        var byPath = errors.ToDictionary(e => e.Path, e => e.Message);
+        Assert.Equal(
+        [
+            "services.app.cap_add", "services.app.cap_drop", "services.app.stop_signal", "services.app.sysctls.kernel.hostname",
+            "services.app.sysctls.vm.swappiness", "services.app.user", "services.app.working_dir",
+        ], byPath.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("\"FLY\" is not a Linux capability (such as NET_ADMIN or CAP_SYS_TIME, or ALL)", byPath["services.app.cap_add"]);
+        Assert.Equal("Hearth does not set sysctl `vm.swappiness` (not namespaced: it would change the agent's host; only net.*, "
+            + "kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* may be set)", byPath["services.app.sysctls.vm.swappiness"]);
+        Assert.Contains("SIGNOPE", byPath["services.app.stop_signal"]);
     }
 
     [Fact]

@@ -92,6 +92,58 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
     }
 
     [Fact]
+    public async Task A_capability_no_agent_allows_waits_with_the_reason_and_container_settings_and_stop_signal_take_effect()
+    {
+        var file = Path.Combine(project.Work, "caps.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: e2e-caps
+            services:
+              vpn:
+                image: {{project.Image}}
+                command: ["sleep", "3600"]
+                cap_add: [ SYS_MODULE ]
+              quiet:
+                image: {{project.Image}}
+                command: ["sh", "-c", "trap 'echo got-INT; exit 0' INT; id -u; pwd; cat /proc/sys/net/core/somaxconn; touch /x 2>/dev/null || echo read-only; echo ready; while :; do sleep 1; done"]
+                user: app
+                working_dir: /tmp
+                read_only: true
+                sysctls: { net.core.somaxconn: 512 }
+                stop_signal: SIGINT
+                stop_grace_period: 20s
+            """);
+        var up = await Cli("up", "-d", "-f", file);
+        Assert.True(up.ExitCode == 0, up.Stderr);
+
+        JsonNode? vpn = null;
+        string? runId = null;
+        var deadline = DateTime.UtcNow.AddSeconds(50);
+        while (DateTime.UtcNow < deadline)
+        {
+            var replicas = JsonNode.Parse((await Cli("ps", "-p", "e2e-caps", "-o", "json")).Stdout)!["replicas"]!.AsArray();
+            vpn = replicas.FirstOrDefault(r => (string?)r!["name"] == "vpn-1");
+            runId = (string?)replicas.FirstOrDefault(r => (string?)r!["name"] == "quiet-1" && (string?)r!["state"] == "running")?["run_id"];
+            if (runId is not null && (await Cli("logs", runId)).Stdout.Contains("ready")
+                && ((string?)vpn?["waiting"])?.Contains("SYS_MODULE") == true)
+                break;
+            await Task.Delay(250);
+        }
+        Assert.Equal("no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps",
+            (string?)vpn?["waiting"]);
+        Assert.NotNull(runId);
+
+        var down = await Cli("down", "-p", "e2e-caps");
+        Assert.True(down.ExitCode == 0, down.Stderr);
+        // The trap answered the stop signal (sh, the container's pid 1, ignores a SIGTERM it has no trap for).
+        Assert.Equal("1000\n/tmp\n512\nread-only\nready\ngot-INT\n", (await Cli("logs", runId)).Stdout);
+
+        var badFlag = await Cli("agent", "--server", project.Cluster.Url, "--token-file", project.Cluster.AgentTokenFile,
+            "--oci-allow-caps", "NET_ADMIN,FLY");
+        Assert.Equal(2, badFlag.ExitCode);
+        Assert.Contains("--oci-allow-caps: 'FLY' is not a Linux capability", badFlag.Stderr);
+    }
+
+    [Fact]
     public async Task Up_refuses_a_key_Hearth_cannot_honour_naming_service_and_key()
     {
         var file = Path.Combine(project.Work, "privileged.yaml");

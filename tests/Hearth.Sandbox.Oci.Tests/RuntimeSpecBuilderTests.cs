@@ -43,8 +43,26 @@ public sealed class RuntimeSpecBuilderTests
         Assert.Contains("rbind", bound["options"]!.AsArray().Select(o => o!.GetValue<string>()));
     }
 
-    private static JsonObject Build(OciDriverOptions options, NetworkPlan? network) =>
-        new RuntimeSpecBuilder(options, new CgroupSupport()).Build(new SandboxSpec { SandboxId = "x", Command = ["true"], ScratchRoot = "/tmp" }, Plan, "x", "/b/rootfs", network);
+    [Fact]
+    public void Net_sysctls_go_into_the_spec_only_for_a_namespace_the_runtime_makes_and_the_others_always()
+    {
+        var settings = new Hearth.Core.Services.ContainerSettings
+        {
+            Sysctls = new Dictionary<string, string> { ["net.core.somaxconn"] = "1024", ["kernel.sem"] = "250 32000 32 128" },
+        };
+        var own = Build(new OciDriverOptions(), null, settings)["linux"]!["sysctl"]!.AsObject();
+        Assert.Equal(["kernel.sem", "net.core.somaxconn"], own.Select(p => p.Key).Order(StringComparer.Ordinal));
+        // The agent writes net.* itself into a namespace it made (ContainerChecks): the container may not own it.
+        var made = Build(new OciDriverOptions(), new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf"), settings);
+        Assert.Equal(["kernel.sem"], made["linux"]!["sysctl"]!.AsObject().Select(p => p.Key));
+        Assert.False(made["root"]!["readonly"]!.GetValue<bool>());
+    }
+
+    private static JsonObject Build(OciDriverOptions options, NetworkPlan? network, Hearth.Core.Services.ContainerSettings? settings = null) =>
+        new RuntimeSpecBuilder(options, new CgroupSupport()).Build(new SandboxSpec
+        {
+            SandboxId = "x", Command = ["true"], ScratchRoot = "/tmp", Container = settings,
+        }, Plan, "x", "/b/rootfs", network);
 
     private static List<string> Namespaces(JsonNode linux) => linux["namespaces"]!.AsArray().Select(n => n!["type"]!.GetValue<string>()).ToList();
 

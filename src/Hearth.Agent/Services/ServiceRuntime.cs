@@ -71,6 +71,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
             NetworksReady = networks.Count > 0 ? replica.JoinAsync : null,
             Mounts = [.. service.Mounts.Select(m => Mount(service.Project, m))],
             Files = [.. service.Files.Select(f => File(lease, f))],
+            Container = service.Container,
         };
         return replica;
     }

@@ -58,11 +58,12 @@ public static class AgentCommand
         };
         var bridgePrefix = ServiceBridgePrefixOption();
         var bindRoots = BindRootOption.Create();
+        var allowCaps = AllowCapsOption();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
             server, token, tokenFile, allowedDrivers, labels, capacity, name, scratch, stateDir, driver, grace, drain, images, runtime, userns,
-            reapInterval, microvm, microVmPools, serviceSubnets, bridgePrefix, bindRoots,
+            reapInterval, microvm, microVmPools, serviceSubnets, bridgePrefix, bindRoots, allowCaps,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -117,6 +118,7 @@ public static class AgentCommand
                 ServiceSubnets = ParseServiceSubnets(result.GetValue(serviceSubnets)!),
                 ServiceBridgePrefix = ParseBridgePrefix(result.GetValue(bridgePrefix)!),
                 Services = new Agent.Services.ServiceRuntimeOptions { BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)) },
+                OciAllowedCapabilities = ParseAllowedCapabilities(result.GetValue(allowCaps)),
             };
             var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
             using var signal = new ShutdownSignal();
@@ -128,6 +130,28 @@ public static class AgentCommand
     }
 
     private const string MicroVmDriverName = "microvm";
+
+    /// <summary><c>--oci-allow-caps</c>, shared by <c>hearth agent</c> and <c>hearth dev</c>.</summary>
+    public static Option<string?> AllowCapsOption() => new("--oci-allow-caps")
+    {
+        Description = "Capabilities a compose service may add (cap_add) in its oci containers, e.g. NET_ADMIN,SYS_TIME; "
+            + "ALL for any, none for none beyond the baseline. Default: Docker's default set less NET_RAW, plus NET_ADMIN "
+            + "and NET_RAW when --oci-userns is on",
+    };
+
+    /// <summary><c>--oci-allow-caps</c>: null (the default), <c>none</c>, or capability names (with or without CAP_, or ALL).</summary>
+    public static IReadOnlyList<string>? ParseAllowedCapabilities(string? text)
+    {
+        if (text is null) return null;
+        if (text.Trim() == "none") return [];
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            names.Add(Core.Services.LinuxCapabilities.Normalize(item)
+                ?? throw new CliException($"--oci-allow-caps: '{item}' is not a Linux capability (such as NET_ADMIN, CAP_SYS_TIME, ALL or none)", 2));
+        }
+        return names.Count == 0 ? throw new CliException("--oci-allow-caps: expected capability names, ALL or none", 2) : [.. names];
+    }
 
     public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
 
@@ -227,6 +251,7 @@ public static class AgentCommand
                 Runtime = runtime.Runtime,
                 MemoryLimitedRuntime = runtime.MemoryLimitedRuntime,
                 UserNamespace = userNamespace,
+                AllowedCapabilities = options.OciAllowedCapabilities,
                 Network = new OciNetworkOptions { NamedSubnets = options.ServiceSubnets, NamedBridgePrefix = options.ServiceBridgePrefix },
             }, images, TimeProvider.System);
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];

@@ -26,9 +26,10 @@ public static class DevCommand
         var userns = OciUserNamespaceOption.Create();
         var drivers = AgentCommand.DriversOption();
         var bindRoots = BindRootOption.Create();
+        var allowCaps = AgentCommand.AllowCapsOption();
         var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them")
         {
-            listen, data, capacity, grace, leaseTtl, labels, drivers, userns, bindRoots,
+            listen, data, capacity, grace, leaseTtl, labels, drivers, userns, bindRoots, allowCaps,
         };
         command.SetAction(async (result, _) =>
         {
@@ -68,6 +69,7 @@ public static class DevCommand
                 FinishOnDrain = false,
                 AllowedDrivers = AgentCommand.ParseDrivers(result.GetValue(drivers)),
                 Services = new Agent.Services.ServiceRuntimeOptions { BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)) },
+                OciAllowedCapabilities = AgentCommand.ParseAllowedCapabilities(result.GetValue(allowCaps)),
             };
             // Decided before anything starts: a dev that cannot sandbox refuses (or installs bubblewrap) up front.
             using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

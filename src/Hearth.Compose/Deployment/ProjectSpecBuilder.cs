@@ -73,6 +73,7 @@ public static class ProjectSpecBuilder
             Files = [.. Files(project.Secrets, s.Secrets, "/run/secrets/", $"{at}.secrets", readFile, environment, error, secret: true),
                 .. Files(project.Configs, s.Configs, "/", $"{at}.configs", readFile, environment, error, secret: false)],
             HealthCheck = HealthCheck(s.Healthcheck),
+            Container = ContainerSettingsBuilder.Build(s, at, error),
         };
     }
 

@@ -4,15 +4,16 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// The compose keys a service may carry that Hearth does not act on. Those that change what the container may do or
-/// how it runs (privileged, cap_add, network_mode, pid, devices, user, working_dir, …) are refused by name, so a
+/// how it runs beyond what Hearth honours (privileged, network_mode, pid, devices, …) are refused by name, so a
 /// project never runs differently from what its file says; those that only name or describe it (container_name, labels,
 /// logging, init, …) are tolerated with a warning. A key in neither list (one Hearth does not know) is refused.
 /// </summary>
 public static class UnsupportedKeys
 {
-    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/>, or that say nothing more
+    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> (sysctls: by
+    /// <see cref="ContainerSettingsBuilder"/>), or that say nothing more
     /// than Hearth does anyway (<c>expose</c>: every port is reachable on the project's networks).</summary>
-    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose"];
+    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose", "sysctls"];
 
     /// <summary>Tolerated keys with why they change nothing that matters here.</summary>
     private static readonly Dictionary<string, string> Tolerated = new(StringComparer.Ordinal)
@@ -34,13 +35,6 @@ public static class UnsupportedKeys
         var at = $"services.{s.Name}";
         (string, string) No(string key, string why) => ($"{at}.{key}", $"Hearth does not support `{key}` ({why}); remove it");
         if (s.NetworkMode is not null) yield return No("network_mode", "replicas join the project's networks");
-        if (!s.CapAdd.IsDefaultOrEmpty) yield return No("cap_add", "containers keep the runtime's default capabilities");
-        if (!s.CapDrop.IsDefaultOrEmpty) yield return No("cap_drop", "containers keep the runtime's default capabilities");
-        if (s.User is not null) yield return No("user", "the image's user runs the command");
-        if (s.WorkingDir is not null) yield return No("working_dir", "the image's working directory is used");
-        if (s.ReadOnly) yield return No("read_only", "the root filesystem is writable");
-        if (s.StopSignal is { } signal && signal is not ("SIGTERM" or "TERM" or "15"))
-            yield return No("stop_signal", "replicas are stopped with SIGTERM, then SIGKILL");
         if (s.Deploy?.Mode is "global") yield return ($"{at}.deploy.mode", "Hearth does not support `deploy.mode: global` " +
             "(a replica on every agent); set deploy.replicas and x-hearth.max_per_agent: 1");
         foreach (var (network, attachment) in s.Networks)
@@ -65,7 +59,6 @@ public static class UnsupportedKeys
         if (!s.Labels.IsEmpty) yield return Warn("labels", "container labels are not kept");
         if (s.Logging is not null) yield return Warn("logging", "Hearth keeps every replica's log itself (hearth logs)");
         if (s.Init is true) yield return Warn("init", "no init process is added; replicas are stopped with SIGTERM, then SIGKILL");
-        if (s.StopGracePeriod is not null) yield return Warn("stop_grace_period", "the agent's --kill-grace applies");
         foreach (var key in s.Other.Keys)
         {
             if (Tolerated.TryGetValue(key, out var why)) yield return Warn(key, why);
@@ -77,7 +70,7 @@ public static class UnsupportedKeys
         "privileged" => "a replica never gets the host's privileges",
         "devices" or "device_cgroup_rules" or "gpus" => "host devices are not passed to containers",
         "pid" or "ipc" or "uts" or "userns_mode" or "cgroup" => "each replica has its own namespaces",
-        "security_opt" or "sysctls" or "ulimits" or "cgroup_parent" or "runtime" or "isolation" or "storage_opt"
+        "security_opt" or "ulimits" or "cgroup_parent" or "runtime" or "isolation" or "storage_opt"
             or "oom_kill_disable" or "oom_score_adj" or "group_add" => "the agent sets the container's security and limits",
         "volumes_from" => "share a named volume instead",
         "links" or "external_links" => "replicas reach each other by service name and network aliases",

@@ -65,6 +65,9 @@ public sealed record ServiceDefinition
     public IReadOnlyList<ServiceFile> Files { get; init; } = [];
 
     public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>Capabilities, sysctls, user, working directory, read-only root, stop signal; null: none set.</summary>
+    public ContainerSettings? Container { get; init; }
 }
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<RestartMode>))]

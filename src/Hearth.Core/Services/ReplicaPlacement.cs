@@ -3,7 +3,8 @@ using Hearth.Core.Placement;
 namespace Hearth.Core.Services;
 
 /// <summary>
-/// Where a replica goes: an online agent that runs the oci driver, meets the service's label constraints, has a
+/// Where a replica goes: an online agent that runs the oci driver, allows the capabilities the service adds
+/// (<see cref="LinuxCapabilities.AllowedLabel"/>), meets the service's label constraints, has a
 /// free slot and the declared cpus and memory (when it advertises <c>cpus</c> / <c>memory_bytes</c> labels), and has
 /// fewer than <c>max_per_agent</c> of the service. Among those, the one with the fewest replicas of the service, then
 /// the fewest tasks, then by name: replicas of a service spread over agents. Pure.
@@ -22,7 +23,9 @@ public static class ReplicaPlacement
         if (online.Count == 0) return (null, "no agent is online");
         var withDriver = online.Where(a => a.Runs(Driver)).ToList();
         if (withDriver.Count == 0) return (null, $"no online agent runs the {Driver} driver");
-        var constrained = withDriver.Where(a => service.Constraints.All(c => c.Matches(a.Labels))).ToList();
+        var capable = withDriver.Where(a => CapabilitiesMissing(service, a).Count == 0).ToList();
+        if (capable.Count == 0) return (null, NoCapabilities(service, withDriver));
+        var constrained = capable.Where(a => service.Constraints.All(c => c.Matches(a.Labels))).ToList();
         if (constrained.Count == 0)
             return (null, $"no online agent meets {string.Join(", ", service.Constraints)}");
         var sized = constrained.Where(a => Fits(service, a)).ToList();
@@ -37,6 +40,25 @@ public static class ReplicaPlacement
             .ThenBy(a => a.Name, StringComparer.Ordinal)
             .First();
         return (best.Name, null);
+    }
+
+    private static IReadOnlyList<string> CapabilitiesMissing(ServiceDefinition service, AgentSnapshot agent) =>
+        service.Container is { CapAdd.Count: > 0 } container
+            ? LinuxCapabilities.NotAllowed(container.CapAdd, LinuxCapabilities.AllowedBy(agent.Labels))
+            : [];
+
+    /// <summary>Names what no agent allows (or, when each is allowed somewhere, that none allows them together).</summary>
+    private static string NoCapabilities(ServiceDefinition service, IReadOnlyList<AgentSnapshot> agents)
+    {
+        var missing = agents.Select(a => CapabilitiesMissing(service, a)).ToList();
+        var nowhere = missing[0].Where(c => missing.All(m => m.Contains(c))).ToList();
+        const string hint = "start an agent with --oci-allow-caps";
+        return nowhere.Count switch
+        {
+            0 => $"no agent allows capabilities {string.Join(", ", service.Container!.CapAdd)} together; {hint}",
+            1 => $"no agent allows capability {nowhere[0]}; {hint}",
+            _ => $"no agent allows capabilities {string.Join(", ", nowhere)}; {hint}",
+        };
     }
 
     private static bool Fits(ServiceDefinition service, AgentSnapshot agent)

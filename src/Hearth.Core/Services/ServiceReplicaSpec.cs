@@ -31,6 +31,9 @@ public sealed record ServiceReplicaSpec
 
     /// <summary>Null: the service has none (or <c>disable: true</c> / <c>NONE</c>); the replica is healthy once running.</summary>
     public HealthCheckSpec? HealthCheck { get; init; }
+
+    /// <summary>The service's <see cref="ServiceDefinition.Container"/>: what the agent sets up in the container beyond its image.</summary>
+    public ContainerSettings? Container { get; init; }
 }
 
 /// <summary>A compose network the replica joins; <see cref="Network"/> is project-scoped (the project's own name space).</summary>

@@ -35,8 +35,12 @@ internal static class ImageProcessResolver
         if (!env.ContainsKey("PATH")) Put("PATH", DefaultPath[5..], "default");
         if (env.Count > MaxEnv) throw new SandboxStartException("too many environment variables");
 
-        var user = UserResolver.Resolve(config?.User, image.RootfsPath);
-        return new ProcessPlan(args, order.Select(n => $"{n}={env[n]}").ToList(), CheckWorkingDir(config?.WorkingDir), user.Uid, user.Gid);
+        // A service's user and working directory (compose's user, working_dir) take the image's place.
+        var user = spec.Container?.User is { } asked
+            ? UserResolver.Resolve(asked, image.RootfsPath, "user")
+            : UserResolver.Resolve(config?.User, image.RootfsPath);
+        var workingDir = spec.Container?.WorkingDir is { } dir ? CheckWorkingDir(dir, "working_dir") : CheckWorkingDir(config?.WorkingDir);
+        return new ProcessPlan(args, order.Select(n => $"{n}={env[n]}").ToList(), workingDir, user.Uid, user.Gid);
 
         void Put(string name, string value, string source)
         {
@@ -48,17 +52,17 @@ internal static class ImageProcessResolver
     }
 
     /// <summary>An absolute, normalized directory outside the kernel's pseudo-filesystems.</summary>
-    internal static string CheckWorkingDir(string? workingDir)
+    internal static string CheckWorkingDir(string? workingDir, string what = "image WorkingDir")
     {
         if (string.IsNullOrEmpty(workingDir)) return "/";
         if (workingDir.Contains('\0') || workingDir[0] != '/' || workingDir.Length > 4096)
-            throw new SandboxStartException($"image WorkingDir '{workingDir}' must be an absolute path");
+            throw new SandboxStartException($"{what} '{workingDir}' must be an absolute path");
         var parts = workingDir.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
-        if (parts.Contains("..")) throw new SandboxStartException($"image WorkingDir '{workingDir}' must not contain '..'");
+        if (parts.Contains("..")) throw new SandboxStartException($"{what} '{workingDir}' must not contain '..'");
         var normalized = "/" + string.Join('/', parts);
         foreach (var forbidden in ForbiddenWorkingDirs)
             if (normalized == forbidden || normalized.StartsWith(forbidden + "/", StringComparison.Ordinal))
-                throw new SandboxStartException($"image WorkingDir '{workingDir}' is under {forbidden}, which is refused");
+                throw new SandboxStartException($"{what} '{workingDir}' is under {forbidden}, which is refused");
         return normalized;
     }
 

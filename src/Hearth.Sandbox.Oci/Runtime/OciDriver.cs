@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Hearth.Core.Services;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.Registry;
@@ -138,6 +139,7 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.arch"] = Platform.Current.Architecture,
             ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
             ["driver.oci.userns"] = _options.UserNamespace?.ToString() ?? "off",
+            [LinuxCapabilities.AllowedLabel] = string.Join(",", _options.CapabilitiesAllowed),
         };
         return new DriverFingerprint(true, null, attributes);
     }
@@ -168,6 +170,7 @@ public sealed partial class OciDriver : ISandboxDriver
         if (spec.Ports.Count > 0 && !spec.Network && spec.Networks.Count == 0)
             throw new SandboxStartException("published ports need a network (SandboxSpec.Network or Networks)");
         SandboxContents.Validate(spec);
+        ContainerChecks.Validate(spec.Container, _options.CapabilitiesAllowed);
         var runtime = RuntimeFor(spec);
         var keep = KeepsStoppedContainers(runtime, spec);
         if (IsCrun(runtime) && _options.FixHybridCgroupsForCrun) await HybridCgroupFix.ApplyAsync(cancellationToken);
@@ -212,6 +215,7 @@ public sealed partial class OciDriver : ISandboxDriver
                     RuntimeSpecBuilder.HostnameOf(spec), _options.Network, spec.GatewayDns && network.NetworkName is not null ? [network.Gateway.ToString()] : null);
                 var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(network.NamespacePath, cancellationToken);
                 networkPlan = new NetworkPlan(network.NamespacePath, hosts, resolvConf, sysfs);
+                await ContainerChecks.SetNetworkSysctlsAsync(spec.Container, network.NamespacePath, cancellationToken);
             }
             if (spec.NetworksReady is { } ready && resources.Networks.Any(n => n.NetworkName is not null))
                 await ready([.. resources.Networks.Select(n => new SandboxAddress(n.NetworkName!, n.Address.ToString(), n.Gateway.ToString()))], cancellationToken);

@@ -1,3 +1,4 @@
+using Hearth.Core.Services;
 using Hearth.Sandbox.Oci.Networking;
 
 namespace Hearth.Sandbox.Oci.Runtime;
@@ -63,6 +64,15 @@ public sealed record OciDriverOptions
     /// the container, read-write; it is then the command's working directory.
     /// </summary>
     public string WorkspacePath { get; init; } = "/workspace";
+
+    /// <summary>
+    /// The capabilities a sandbox may add beyond the baseline (<c>--oci-allow-caps</c>; names without <c>CAP_</c>,
+    /// <c>ALL</c> for every one). Null: <see cref="LinuxCapabilities.DefaultAllowed"/> for this driver's user namespace.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedCapabilities { get; init; }
+
+    /// <summary>What <see cref="AllowedCapabilities"/> comes to.</summary>
+    public IReadOnlyList<string> CapabilitiesAllowed => AllowedCapabilities ?? LinuxCapabilities.DefaultAllowed(UserNamespace is not null);
 
     /// <summary>How long startup may take before the sandbox is declared failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);

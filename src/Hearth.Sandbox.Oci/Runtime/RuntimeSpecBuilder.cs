@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Hearth.Core.Services;
 using Hearth.Sandbox.Reaping;
 
 namespace Hearth.Sandbox.Oci.Runtime;
@@ -6,18 +7,13 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// <summary>
 /// Writes the OCI runtime spec (config.json) for one sandbox: fresh pid, mount, ipc, uts, cgroup and network
 /// namespaces (a run that asks for network joins the namespace its <see cref="NetworkPlan"/> names), a small
-/// capability set (none effective for non-root users), no-new-privileges, seccomp, masked /proc paths,
+/// capability set (<see cref="LinuxCapabilities.Baseline"/> with a service's cap_add and cap_drop; none effective for
+/// non-root users), a service's namespaced sysctls and read-only root, no-new-privileges, seccomp, masked /proc paths,
 /// cgroup limits from the request; with <see cref="OciDriverOptions.UserNamespace"/>, a user namespace mapping the
 /// container's ids onto that range.
 /// </summary>
 internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport cgroups)
 {
-    private static readonly string[] Capabilities =
-    [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
-        "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_SETFCAP", "CAP_AUDIT_WRITE",
-    ];
-
     private static readonly string[] MaskedPaths =
     [
         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
@@ -36,7 +32,10 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null,
         OomWatch? oomWatch = null, string? workspace = null, IReadOnlyList<JsonNode>? contents = null)
     {
-        var caps = new JsonArray(Capabilities.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray());
+        var settings = spec.Container;
+        // The baseline (LinuxCapabilities.Baseline), less cap_drop, plus cap_add (the driver checked them against its allow-list).
+        var capabilities = LinuxCapabilities.Effective(settings?.CapAdd ?? [], settings?.CapDrop ?? []);
+        var caps = Strings(capabilities.Select(c => "CAP_" + c));
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
         var linux = new JsonObject
         {
@@ -47,6 +46,9 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             ["readonlyPaths"] = Strings(ReadonlyPaths),
         };
         if (options.Seccomp) linux["seccomp"] = SeccompProfile.Build();
+        // net.* go into a namespace the agent made from the host side (ContainerChecks); one the runtime makes is the container's.
+        var sysctls = settings?.Sysctls.Where(s => network is null || !NamespacedSysctls.IsNetwork(s.Key)).ToList() ?? [];
+        if (sysctls.Count > 0) linux["sysctl"] = new JsonObject(sysctls.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
         if (options.UserNamespace is { } ids)
         {
             linux["uidMappings"] = IdMappings(ids);
@@ -74,7 +76,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                 ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1024, ["soft"] = 1024 }),
                 ["noNewPrivileges"] = true,
             },
-            ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = false },
+            ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = settings?.ReadOnlyRoot ?? false },
             ["hostname"] = spec.Hostname ?? Hostname(containerId),
             ["mounts"] = Mounts(network, workspace is null ? null : (workspace, options.WorkspacePath), contents ?? []),
             ["linux"] = linux,

@@ -12,10 +12,11 @@ internal static partial class UserResolver
 {
     private const uint MaxId = 0x7fffffff;
 
-    public static (uint Uid, uint Gid) Resolve(string? user, string rootfs)
+    /// <param name="what">How errors name the setting: the image's <c>User</c>, or a service's <c>user</c>.</param>
+    public static (uint Uid, uint Gid) Resolve(string? user, string rootfs, string what = "image User")
     {
         if (string.IsNullOrEmpty(user)) return (0, 0);
-        if (user.Length > 256) throw new SandboxStartException("image User is too long");
+        if (user.Length > 256) throw new SandboxStartException($"{what} is too long");
         var colon = user.IndexOf(':');
         var userPart = colon < 0 ? user : user[..colon];
         var groupPart = colon < 0 ? null : user[(colon + 1)..];
@@ -32,7 +33,7 @@ internal static partial class UserResolver
         {
             CheckName(userPart, "user");
             var entry = ReadDatabase(rootfs, "passwd").FirstOrDefault(f => f.Length >= 4 && f[0] == userPart)
-                ?? throw new SandboxStartException($"image User '{userPart}' is not in the image's /etc/passwd");
+                ?? throw new SandboxStartException($"{what} '{userPart}' is not in the image's /etc/passwd");
             if (!TryId(entry[2], out uid) || !TryId(entry[3], out var g))
                 throw new SandboxStartException($"image /etc/passwd has an invalid entry for '{userPart}'");
             primaryGid = g;
@@ -45,7 +46,7 @@ internal static partial class UserResolver
         {
             CheckName(groupPart, "group");
             var entry = ReadDatabase(rootfs, "group").FirstOrDefault(f => f.Length >= 3 && f[0] == groupPart)
-                ?? throw new SandboxStartException($"image group '{groupPart}' is not in the image's /etc/group");
+                ?? throw new SandboxStartException($"{what}: group '{groupPart}' is not in the image's /etc/group");
             if (!TryId(entry[2], out gid)) throw new SandboxStartException($"image /etc/group has an invalid entry for '{groupPart}'");
         }
         return (uid, gid);

@@ -49,6 +49,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
             if (service.Replicas is < 0 or > MaxReplicas) return $"{at}.replicas: must be between 0 and {MaxReplicas}";
             if (service.HealthCheck is { } check && (check.Test.Count == 0 || check.Interval <= TimeSpan.Zero || check.Retries < 1))
                 return $"{at}.healthcheck: needs a test, an interval above 0 and retries of 1 or more";
+            if (service.Container?.Problem() is { } problem) return $"{at}.{problem}";
         }
         foreach (var service in spec.Services)
         {

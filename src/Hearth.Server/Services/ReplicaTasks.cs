@@ -36,6 +36,7 @@ public static class ReplicaTasks
             Mounts = service.Mounts,
             Files = service.Files,
             HealthCheck = service.HealthCheck,
+            Container = service.Container,
         },
     };
 

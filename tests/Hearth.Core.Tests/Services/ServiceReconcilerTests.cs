@@ -96,6 +96,65 @@ public sealed class ServiceReconcilerTests
         Assert.Equal("waiting: cache is not in the project", Assert.Single(Plan([required], []).Of<WaitReplica>()).Reason);
     }
 
+    private static AgentSnapshot Allowing(string name, params string[] caps)
+    {
+        var agent = Agent(name);
+        var labels = new Dictionary<string, string>(agent.Labels) { [LinuxCapabilities.AllowedLabel] = string.Join(",", caps) };
+        return agent with { Labels = labels };
+    }
+
+    [Fact]
+    public void A_replica_goes_only_to_an_agent_that_allows_the_capabilities_it_adds_or_waits_naming_them()
+    {
+        var vpn = Service("vpn") with { Container = new ContainerSettings { CapAdd = ["NET_ADMIN", "SYS_MODULE"], CapDrop = ["ALL"] } };
+        var agents = new[] { Allowing("a", "NET_ADMIN"), Allowing("b", "NET_ADMIN", "SYS_MODULE"), Agent("c") };
+        Assert.Equal("b", Assert.Single(Plan([vpn], [], agents).Of<StartReplica>()).Agent);
+
+        Assert.Equal("no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps",
+            Assert.Single(Plan([vpn], [], [Allowing("a", "NET_ADMIN"), Agent("c")]).Of<WaitReplica>()).Reason);
+        Assert.Equal("no agent can take it: no agent allows capabilities NET_ADMIN, SYS_MODULE together; start an agent with "
+            + "--oci-allow-caps", Assert.Single(Plan([vpn], [], [Allowing("a", "NET_ADMIN"), Allowing("b", "SYS_MODULE")])
+            .Of<WaitReplica>()).Reason);
+
+        // What every container has anyway needs no allowance; ALL needs an agent that allows ALL; drops need nothing.
+        var chown = Service("c") with { Container = new ContainerSettings { CapAdd = ["CHOWN"], CapDrop = ["NET_BIND_SERVICE"] } };
+        Assert.Single(Plan([chown], [], [Agent("a")]).Of<StartReplica>());
+        var all = Service("all") with { Container = new ContainerSettings { CapAdd = ["ALL"] } };
+        Assert.Equal("no agent can take it: no agent allows capability ALL; start an agent with --oci-allow-caps",
+            Assert.Single(Plan([all], [], [Allowing("a", "NET_ADMIN", "SYS_MODULE")]).Of<WaitReplica>()).Reason);
+        Assert.Equal("b", Assert.Single(Plan([all], [], [Allowing("a", "NET_ADMIN"), Allowing("b", "ALL")]).Of<StartReplica>()).Agent);
+    }
+
+    [Fact]
+    public void Settings_sent_to_the_api_without_hearth_up_are_checked()
+    {
+        Assert.Null(new ContainerSettings { CapAdd = ["NET_ADMIN"], Sysctls = new Dictionary<string, string> { ["net.core.somaxconn"] = "9" },
+            StopSignal = "SIGINT", WorkingDir = "/srv" }.Problem());
+        Assert.Equal("cap_add/cap_drop: 'cap_net_admin' is not a capability name (upper case, without CAP_, or ALL)",
+            new ContainerSettings { CapAdd = ["cap_net_admin"] }.Problem());
+        Assert.StartsWith("sysctls.vm.swappiness: not namespaced",
+            new ContainerSettings { Sysctls = new Dictionary<string, string> { ["vm.swappiness"] = "1" } }.Problem());
+        Assert.Equal("stop_signal: 'INT' is not a signal name", new ContainerSettings { StopSignal = "INT" }.Problem());
+        Assert.Equal("working_dir: '/a/../b' is not an absolute path without '..'", new ContainerSettings { WorkingDir = "/a/../b" }.Problem());
+    }
+
+    [Fact]
+    public void Effective_capabilities_follow_dockers_rules()
+    {
+        Assert.Equal(LinuxCapabilities.Baseline.Order(), LinuxCapabilities.Effective([], []).Order());
+        Assert.Equal(["NET_ADMIN"], LinuxCapabilities.Effective(["NET_ADMIN"], ["ALL"]));
+        Assert.DoesNotContain("CHOWN", LinuxCapabilities.Effective(["NET_RAW"], ["CHOWN"]));
+        Assert.Contains("NET_RAW", LinuxCapabilities.Effective(["NET_RAW"], ["CHOWN"]));
+        var all = LinuxCapabilities.Effective(["ALL"], ["SYS_ADMIN"]);
+        Assert.Equal(LinuxCapabilities.Known.Count - 1, all.Count);
+        Assert.DoesNotContain("SYS_ADMIN", all);
+        Assert.Equal(("NET_ADMIN", "ALL", null), (LinuxCapabilities.Normalize("cap_net_admin"), LinuxCapabilities.Normalize("all"),
+            LinuxCapabilities.Normalize("FLY")));
+        Assert.Contains("MKNOD", LinuxCapabilities.DefaultAllowed(false));
+        Assert.DoesNotContain("NET_RAW", LinuxCapabilities.DefaultAllowed(false));
+        Assert.Contains("NET_ADMIN", LinuxCapabilities.DefaultAllowed(true));
+    }
+
     [Fact]
     public void Replicas_spread_over_agents_and_respect_constraints_and_capacity()
     {
