@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Hearth.Core.Api;
 
 namespace Hearth.EndToEnd.Tests;
 
@@ -36,7 +37,7 @@ public sealed class AgentProtocolVersionTests
 
             Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
             Assert.Equal($"hearth: the server at {server.Url}/ refused this agent: {Refusal}\n", result.Stderr);
-            Assert.Equal(["3"], server.VersionsSent.Distinct());
+            Assert.Equal([AgentProtocolVersion.Current.ToString()], server.VersionsSent.Distinct());
         }
         finally
         {

@@ -40,7 +40,7 @@ public sealed record AgentDriverView(string Name, string Filesystem, IReadOnlyLi
 public static class AgentProtocolVersion
 {
     public const string Header = "Hearth-Agent-Protocol";
-    public const int Current = 3;
+    public const int Current = 4;
     public const string UnsupportedCode = "AGENT_PROTOCOL_UNSUPPORTED";
 }
 

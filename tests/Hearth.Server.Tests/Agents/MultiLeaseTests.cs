@@ -94,7 +94,8 @@ public sealed class MultiLeaseTests
     [InlineData(null, "sent no protocol version (it speaks protocol 1)")]
     [InlineData("1", "speaks agent protocol '1'")]
     [InlineData("2", "speaks agent protocol '2'")]
-    [InlineData("4", "speaks agent protocol '4'")]
+    [InlineData("3", "speaks agent protocol '3'")]
+    [InlineData("5", "speaks agent protocol '5'")]
     [InlineData("two", "speaks agent protocol 'two'")]
     public async Task An_agent_speaking_another_protocol_version_gets_a_clear_error_on_every_call(string? version, string said)
     {
@@ -116,9 +117,9 @@ public sealed class MultiLeaseTests
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(AgentProtocolVersion.UnsupportedCode, error.GetProperty("code").GetString());
-            Assert.Equal($"this agent {said}, but this server (hearth {Api.HealthEndpoints.Version}) speaks agent protocol 3 only: " +
+            Assert.Equal($"this agent {said}, but this server (hearth {Api.HealthEndpoints.Version}) speaks agent protocol {AgentProtocolVersion.Current} only: " +
                 "upgrade the agent to the server's release", error.GetProperty("error").GetString());
-            Assert.Equal([3], error.GetProperty("details").GetProperty("supported").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal([AgentProtocolVersion.Current], error.GetProperty("details").GetProperty("supported").EnumerateArray().Select(v => v.GetInt32()));
         }
         var agents = (await server.Client(server.AdminKey).GetFromJsonAsync<AgentListView>("api/v1/agents", HearthJson.Options))!;
         Assert.Empty(agents.Agents);
