@@ -18,6 +18,8 @@ namespace Hearth.Core.Services;
 /// room for both, or the new one publishes host ports and would land on the old one's agent: then old before new), the
 /// old one stops once the new one runs healthy, and the next rolls. A new replica that fails is removed, the old one
 /// keeps serving, and no replica rolls to that definition again until it changes.</item>
+/// <item>A replica sharing another service's replica's namespaces or volumes runs on its agent (<see cref="CoPlacement"/>),
+/// and starts again when that replica does.</item>
 /// </list>
 /// </summary>
 public static class ServiceReconciler
@@ -73,7 +75,19 @@ public static class ServiceReconciler
                 if (until is { } at && (wakeAt is null || at < wakeAt)) wakeAt = at;
                 if (action is StartReplica placing)
                 {
-                    var (agent, why) = ReplicaPlacement.Choose(service, agents, ofService, load);
+                    var (pinned, unmet) = CoPlacement.Agent(service, index, services, byName);
+                    if (unmet is not null && !placing.Beside)
+                    {
+                        actions.Add(new WaitReplica(service.Name, index, unmet));
+                        continue;
+                    }
+                    var (agent, why) = unmet is not null ? (null, unmet) : ReplicaPlacement.Choose(service,
+                        pinned is null ? agents : [.. agents.Where(a => a.Name == pinned)], ofService, load);
+                    if (pinned is not null && agent is null) why = $"{why} (it must run on {pinned}, beside " +
+                        $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}"))})";
+                    // A replica sharing another's namespaces never runs beside its old copy (both would be in one network
+                    // namespace, their ports clashing): old before new.
+                    if (placing.Beside && service.NamespacePartners.Any()) (agent, why) = (null, why ?? "it shares its partner's namespaces");
                     if (placing.Beside && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0)))
                     {
                         // No room beside the old replica, or the new one would publish its host ports on the same agent:
@@ -174,6 +188,8 @@ public static class ServiceReconciler
                     return new StopReplica(name, index, true, true, "unhealthy; restarting");
                 if (replica.Phase == ReplicaPhase.Running && DependencyRestarted(snapshot, service, replica) is { } dependency)
                     return new StopReplica(name, index, true, true, $"{dependency} restarted; restarting with it");
+                if (CoPlacement.PartnerChanged(service, replica, all) is { } partner)
+                    return new StopReplica(name, index, true, false, partner);
                 if (replica.DefinitionHash != hash && rolling == Roll.Free)
                 {
                     // New before old: the old one serves until the new one is ready (the plan falls back to old before

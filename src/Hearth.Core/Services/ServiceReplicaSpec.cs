@@ -24,6 +24,12 @@ public sealed record ServiceReplicaSpec
 
     public IReadOnlyList<ServiceNetworkAttachment> Networks { get; init; } = [];
 
+    /// <summary><c>none</c> or <c>service:X</c> (see <see cref="ServiceDefinition.NetworkMode"/>); null: <see cref="Networks"/>.</summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary>The service whose replica of the same number this one shares its IPC namespace with (on this agent).</summary>
+    public string? IpcOf { get; init; }
+
     public IReadOnlyList<ServiceMount> Mounts { get; init; } = [];
 
     /// <summary>Secrets and configs, written as files into the container before it starts.</summary>
