@@ -52,12 +52,6 @@ public sealed class DeploymentPlanTests
             "services.wireguard.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
             "services.wireguard.sysctls: Hearth does not support `sysctls` (the agent sets the container's security and limits); remove it",
         ],
-        ["compose-go/extends/depends_on.yaml"] =
-        [
-            "services.with_ipc.ipc: Hearth does not support `ipc` (each replica has its own namespaces); remove it",
-            "services.with_network_mode.network_mode: Hearth does not support `network_mode` (replicas join the project's networks); remove it",
-            "services.with_volumes_from.volumes_from: Hearth does not support `volumes_from` (share a named volume instead); remove it",
-        ],
     };
 
     [Theory]

@@ -25,7 +25,9 @@ public static class ProjectSpecBuilder
         var errors = new List<ComposeError>();
         void Error(string path, string message) => errors.Add(new ComposeError(file ?? "", 0, 0, path, message));
         var services = project.Services.Values
-            .Select(s => Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error)).ToList();
+            .Select(s => ServiceSharing.Apply(project, s,
+                Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error), Error)).ToList();
+        foreach (var (path, message) in ServiceSharing.Cycles(services)) Error(path, message);
         var networks = project.Networks.Keys
             .Concat(services.SelectMany(s => s.Networks).Select(n => n.Network))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -146,7 +148,7 @@ public static class ProjectSpecBuilder
         return [.. s.Networks.Select(n => new ServiceNetworkAttachment(n.Key, n.Value is { } v ? [.. v.Aliases] : []))];
     }
 
-    private static List<ServiceMount> Mounts(ComposeService s)
+    internal static List<ServiceMount> Mounts(ComposeService s)
     {
         var mounts = new List<ServiceMount>();
         foreach (var v in s.Volumes)

@@ -4,15 +4,16 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// The compose keys a service may carry that Hearth does not act on. Those that change what the container may do or
-/// how it runs (privileged, cap_add, network_mode, pid, devices, user, working_dir, …) are refused by name, so a
+/// how it runs (privileged, cap_add, pid, devices, user, working_dir, …) are refused by name, so a
 /// project never runs differently from what its file says; those that only name or describe it (container_name, labels,
 /// logging, init, …) are tolerated with a warning. A key in neither list (one Hearth does not know) is refused.
 /// </summary>
 public static class UnsupportedKeys
 {
-    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/>, or that say nothing more
+    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> and
+    /// <see cref="ServiceSharing"/>, or that say nothing more
     /// than Hearth does anyway (<c>expose</c>: every port is reachable on the project's networks).</summary>
-    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose"];
+    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose", "ipc", "volumes_from"];
 
     /// <summary>Tolerated keys with why they change nothing that matters here.</summary>
     private static readonly Dictionary<string, string> Tolerated = new(StringComparer.Ordinal)
@@ -33,7 +34,6 @@ public static class UnsupportedKeys
     {
         var at = $"services.{s.Name}";
         (string, string) No(string key, string why) => ($"{at}.{key}", $"Hearth does not support `{key}` ({why}); remove it");
-        if (s.NetworkMode is not null) yield return No("network_mode", "replicas join the project's networks");
         if (!s.CapAdd.IsDefaultOrEmpty) yield return No("cap_add", "containers keep the runtime's default capabilities");
         if (!s.CapDrop.IsDefaultOrEmpty) yield return No("cap_drop", "containers keep the runtime's default capabilities");
         if (s.User is not null) yield return No("user", "the image's user runs the command");
@@ -76,10 +76,9 @@ public static class UnsupportedKeys
     {
         "privileged" => "a replica never gets the host's privileges",
         "devices" or "device_cgroup_rules" or "gpus" => "host devices are not passed to containers",
-        "pid" or "ipc" or "uts" or "userns_mode" or "cgroup" => "each replica has its own namespaces",
+        "pid" or "uts" or "userns_mode" or "cgroup" => "each replica has its own namespaces",
         "security_opt" or "sysctls" or "ulimits" or "cgroup_parent" or "runtime" or "isolation" or "storage_opt"
             or "oom_kill_disable" or "oom_score_adj" or "group_add" => "the agent sets the container's security and limits",
-        "volumes_from" => "share a named volume instead",
         "links" or "external_links" => "replicas reach each other by service name and network aliases",
         "extra_hosts" or "dns" or "dns_search" or "dns_opt" => "names come from the agent's embedded DNS",
         "mac_address" => "agents give replicas their addresses",
