@@ -43,8 +43,6 @@ public sealed class DeploymentPlanTests
     {
         ["awesome-compose/pihole-cloudflared-DoH.compose.yaml"] =
         [
-            "services.cloudflared.networks.dns-net: Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
-            "mac_address): agents give replicas their addresses; reach them by name",
             "services.pihole.cap_add: Hearth does not support `cap_add` (containers keep the runtime's default capabilities); remove it",
         ],
         ["awesome-compose/wireguard.compose.yaml"] =

@@ -4,8 +4,9 @@ using Hearth.Sandbox.Oci.Tests.Support;
 namespace Hearth.Sandbox.Oci.Tests;
 
 /// <summary>
-/// A container that joins another's network and IPC namespaces (compose's network_mode / ipc: service:X) and mounts its
-/// volume read-only (volumes_from X:ro, which the agent turns into the same host directory): real runc and crun, busybox.
+/// A container with a fixed address on a network with a declared subnet (compose's ipam and ipv4_address), and one that
+/// joins its network and IPC namespaces (network_mode / ipc: service:X) and mounts its volume read-only (volumes_from X:ro,
+/// which the agent turns into the same host directory): real runc and crun, busybox.
 /// </summary>
 [Collection(RegistryCollection.Name)]
 public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
@@ -15,7 +16,8 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
     [Theory]
     [InlineData("runc")]
     [InlineData("crun")]
-    public async Task A_joined_container_has_the_owners_interfaces_loopback_ipc_and_its_volume_read_only(string runtime)
+    public async Task A_fixed_address_is_the_containers_and_a_joined_one_has_its_interfaces_loopback_ipc_and_volume_read_only(
+        string runtime)
     {
         var driver = new OciDriver(new OciDriverOptions
         {
@@ -27,6 +29,8 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
         var scratch = Path.Combine(registry.NewDirectory("hearth-scratch"), "s");
         var volume = registry.NewDirectory("hearth-volume");
         var net = "p" + network.NewId()[^6..] + "_net";
+        var prefix = $"172.{Random.Shared.Next(16, 32)}.{Random.Shared.Next(0, 256)}";
+        var fixedAddress = prefix + ".7";
         const string addresses = "busybox ip -4 -o addr | busybox awk '{print \"addr\", $2, $4}'";
         var ownerOutput = new CollectingOutput();
         var owner = await driver.StartAsync(Spec(network.NewId(), scratch,
@@ -34,7 +38,7 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
             $"echo ipc $(readlink /proc/self/ns/ipc) && echo net $(readlink /proc/self/ns/net) && {addresses} && " +
             "exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www") with
         {
-            Networks = [new SandboxNetwork(net)],
+            Networks = [new SandboxNetwork(net, prefix + ".0/24", fixedAddress)],
             Hostname = "owner",
             Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data")],
         }, ownerOutput, CancellationToken.None);
@@ -65,7 +69,9 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
                 ownerLines.Single(l => l.StartsWith("ipc ")), ownerLines.Single(l => l.StartsWith("net ")), "addr lo 127.0.0.1/8",
                 ownerLines.Single(l => l.StartsWith("addr eth0 ")), "owner", "kept", "write=1", "1",
             ], joinerOutput.Stdout);
-            Assert.StartsWith($"addr eth0 {owner.Addresses.Single().Address}/", ownerLines.Single(l => l.StartsWith("addr eth0 ")));
+            Assert.Equal(fixedAddress, owner.Addresses.Single().Address);
+            Assert.Equal($"addr eth0 {fixedAddress}/24", ownerLines.Single(l => l.StartsWith("addr eth0 ")));
+            Assert.Equal(prefix + ".0/24", driver.NamedNetworks.List().Single(n => n.Name == net).Subnet);
             Assert.False(File.Exists(Path.Combine(volume, "other")));
             Assert.Equal(SandboxPhase.Running, (await owner.InspectAsync(CancellationToken.None)).Phase);
         }
@@ -73,6 +79,7 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
         {
             await owner.DisposeAsync();
         }
+        Assert.DoesNotContain(driver.NamedNetworks.List(), n => n.Name == net);
 
         var gone = await Assert.ThrowsAsync<SandboxStartException>(() => driver.StartAsync(
             Spec(network.NewId(), scratch, "true") with { NetworkOf = owner.Handle.SandboxId }, new CollectingOutput(), CancellationToken.None));

@@ -66,7 +66,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
         var replica = new Replica(this, service, Interlocked.Increment(ref _prepared));
         _live[replica] = 0;
         var networks = service.NetworkMode is null
-            ? service.Networks.Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network))).ToList()
+            ? service.Networks
+                .Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network), n.Subnet, n.Ipv4Address)).ToList()
             : [];
         replica.Spec = spec with
         {

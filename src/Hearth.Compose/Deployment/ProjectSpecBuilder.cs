@@ -24,9 +24,15 @@ public static class ProjectSpecBuilder
     {
         var errors = new List<ComposeError>();
         void Error(string path, string message) => errors.Add(new ComposeError(file ?? "", 0, 0, path, message));
+        var subnets = FixedAddresses.Subnets(project, Error);
         var services = project.Services.Values
-            .Select(s => ServiceSharing.Apply(project, s,
-                Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error), Error)).ToList();
+            .Select(s => (Compose: s, Definition: ServiceSharing.Apply(project, s,
+                Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error), Error)))
+            .Select(p => p.Definition with
+            {
+                Networks = FixedAddresses.Attach(p.Compose, p.Definition.Networks, subnets, p.Definition.Replicas, Error),
+            })
+            .ToList();
         foreach (var (path, message) in ServiceSharing.Cycles(services)) Error(path, message);
         var networks = project.Networks.Keys
             .Concat(services.SelectMany(s => s.Networks).Select(n => n.Network))

@@ -43,13 +43,6 @@ public static class UnsupportedKeys
             yield return No("stop_signal", "replicas are stopped with SIGTERM, then SIGKILL");
         if (s.Deploy?.Mode is "global") yield return ($"{at}.deploy.mode", "Hearth does not support `deploy.mode: global` " +
             "(a replica on every agent); set deploy.replicas and x-hearth.max_per_agent: 1");
-        foreach (var (network, attachment) in s.Networks)
-        {
-            if (attachment is null) continue;
-            if (attachment.Ipv4Address is not null || attachment.Ipv6Address is not null || attachment.MacAddress is not null)
-                yield return ($"{at}.networks.{network}", "Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
-                    "mac_address): agents give replicas their addresses; reach them by name");
-        }
         foreach (var key in s.Other.Keys)
         {
             if (Honoured.Contains(key) || Tolerated.ContainsKey(key)) continue;

@@ -40,6 +40,43 @@ public static class CoPlacement
     }
 
     /// <summary>
+    /// The agent each network with a declared subnet is on: that of a live replica attached to it. Such a network's bridge
+    /// has the declared subnet (its fixed addresses are in it), so it exists on one agent only.
+    /// </summary>
+    public static Dictionary<string, string> SubnetAgents(ProjectSpec project, IEnumerable<ReplicaStatus> replicas)
+    {
+        var services = project.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var agents = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var replica in replicas.Where(r => r.Live && r.Agent is not null).OrderBy(r => r.Service, StringComparer.Ordinal)
+                     .ThenBy(r => r.Replica))
+        {
+            if (!services.TryGetValue(replica.Service, out var service)) continue;
+            foreach (var network in service.Networks.Where(n => n.Subnet is not null)) agents.TryAdd(network.Network, replica.Agent!);
+        }
+        return agents;
+    }
+
+    /// <summary>
+    /// Narrows <paramref name="pinned"/> (from <see cref="Agent"/>) to the agent of the service's networks with a declared
+    /// subnet (<see cref="SubnetAgents"/>), or says why the replica must wait: they are on different agents.
+    /// </summary>
+    public static (string? Agent, string? Why) OnSubnets(ServiceDefinition service, int index, string? pinned,
+        IReadOnlyDictionary<string, string> subnetAgents)
+    {
+        var placedBy = pinned is null ? null : $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}"))}";
+        foreach (var network in service.Networks.Where(n => n.Subnet is not null))
+        {
+            if (!subnetAgents.TryGetValue(network.Network, out var agent)) continue;
+            if (pinned is not null && pinned != agent)
+                return (null, $"waiting: network {network.Network} (declared subnet {network.Subnet}) is on {agent} " +
+                    $"and {placedBy} on {pinned}; {service.Name}-{index} must run beside both");
+            pinned = agent;
+            placedBy = $"network {network.Network} (its declared subnet keeps it on one agent)";
+        }
+        return (pinned, null);
+    }
+
+    /// <summary>
     /// Why a live replica must be started again to follow a namespace partner: the partner's replica started after it
     /// (its namespaces are new; the old ones went with the old container) or runs on another agent now. Null: neither.
     /// </summary>

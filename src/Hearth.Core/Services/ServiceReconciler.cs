@@ -48,6 +48,7 @@ public static class ServiceReconciler
         var alive = agents.Where(a => a.Status != AgentStatus.Offline).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var load = agents.ToDictionary(a => a.Name, a => a.Running, StringComparer.Ordinal);
         var services = snapshot.Project.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var subnetAgents = CoPlacement.SubnetAgents(snapshot.Project, snapshot.Replicas);
 
         // Replicas of services no longer in the project, or above their service's scale, stop and go.
         foreach (var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
@@ -76,6 +77,7 @@ public static class ServiceReconciler
                 if (action is StartReplica placing)
                 {
                     var (pinned, unmet) = CoPlacement.Agent(service, index, services, byName);
+                    if (unmet is null) (pinned, unmet) = CoPlacement.OnSubnets(service, index, pinned, subnetAgents);
                     if (unmet is not null && !placing.Beside)
                     {
                         actions.Add(new WaitReplica(service.Name, index, unmet));
@@ -84,10 +86,13 @@ public static class ServiceReconciler
                     var (agent, why) = unmet is not null ? (null, unmet) : ReplicaPlacement.Choose(service,
                         pinned is null ? agents : [.. agents.Where(a => a.Name == pinned)], ofService, load);
                     if (pinned is not null && agent is null) why = $"{why} (it must run on {pinned}, beside " +
-                        $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}"))})";
+                        $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}")
+                            .Concat(service.Networks.Where(n => n.Subnet is not null).Select(n => $"network {n.Network}")))})";
                     // A replica sharing another's namespaces never runs beside its old copy (both would be in one network
-                    // namespace, their ports clashing): old before new.
-                    if (placing.Beside && service.NamespacePartners.Any()) (agent, why) = (null, why ?? "it shares its partner's namespaces");
+                    // namespace, their ports clashing), nor does one with a fixed address (two copies cannot hold it): old
+                    // before new.
+                    if (placing.Beside && (service.NamespacePartners.Any() || service.Networks.Any(n => n.Ipv4Address is not null)))
+                        (agent, why) = (null, why ?? "it shares its partner's namespaces or holds a fixed address");
                     if (placing.Beside && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0)))
                     {
                         // No room beside the old replica, or the new one would publish its host ports on the same agent:
@@ -105,6 +110,7 @@ public static class ServiceReconciler
                     }
                     if (placing.Beside) rolling = Roll.Busy;
                     var start = placing with { Agent = agent };
+                    foreach (var network in service.Networks.Where(n => n.Subnet is not null)) subnetAgents.TryAdd(network.Network, agent);
                     ofService[agent] = ofService.GetValueOrDefault(agent) + 1;
                     load[agent] = load.GetValueOrDefault(agent) + 1;
                     actions.Add(start);

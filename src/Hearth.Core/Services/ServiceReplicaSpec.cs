@@ -41,7 +41,11 @@ public sealed record ServiceReplicaSpec
 
 /// <summary>A compose network the replica joins; <see cref="Network"/> is project-scoped (the project's own name space).</summary>
 /// <param name="Aliases">Names it answers to on that network beyond the service name and its replica's hostname.</param>
-public sealed record ServiceNetworkAttachment(string Network, IReadOnlyList<string> Aliases);
+/// <param name="Ipv4Address">compose's <c>ipv4_address</c>: the replica's fixed address there (a one-replica service).</param>
+/// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it instead
+/// of one from the agent's range, and every replica on it runs on one agent.</param>
+public sealed record ServiceNetworkAttachment(string Network, IReadOnlyList<string> Aliases, string? Ipv4Address = null,
+    string? Subnet = null);
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<ServiceMountKind>))]
 public enum ServiceMountKind { Volume, Bind, Tmpfs }

@@ -332,7 +332,7 @@ public sealed partial class OciDriver : ISandboxDriver
                 var first = i == 0;
                 resources.Networks.Add(await _named.AttachAsync(spec.Networks[i].Name, spec.SandboxId, first ? spec.Ports : [],
                     first ? null : resources.Networks[0].NamespaceName, $"eth{i}", lowPortsForEveryone: _options.UserNamespace is not null,
-                    cancellationToken));
+                    cancellationToken, spec.Networks[i].Subnet, spec.Networks[i].Address));
             }
         }
         catch (NetworkSetupException e)

@@ -136,6 +136,50 @@ public sealed class CoPlacementTests
         Assert.StartsWith("rolling to the new definition (old before new", stop.Reason);
     }
 
+    private static readonly ServiceDefinition Dns = new()
+    {
+        Name = "dns", Image = "busybox", Networks = [new ServiceNetworkAttachment("dns-net", [], "172.20.0.2", "172.20.0.0/24")],
+    };
+
+    private static readonly ServiceDefinition Resolver = new()
+    {
+        Name = "resolver", Image = "busybox", Replicas = 3,
+        Networks = [new ServiceNetworkAttachment("dns-net", [], null, "172.20.0.0/24"), new ServiceNetworkAttachment("plain", [])],
+    };
+
+    [Fact]
+    public void A_network_with_a_declared_subnet_keeps_every_replica_on_it_on_one_agent()
+    {
+        // Placed in one pass: the first replica on the network decides its agent for the others.
+        var first = Plan([Dns, Resolver], []);
+        Assert.Equal(["a"], first.Of<StartReplica>().Select(s => s.Agent).Distinct());
+        Assert.Equal(4, first.Of<StartReplica>().Count());
+
+        // Once a replica runs there, the others follow it, though b is emptier; a full agent makes them wait, never elsewhere.
+        var later = Plan([Dns, Resolver], [Replica(Dns, 1, ReplicaPhase.Running, "b")]);
+        Assert.Equal(["b"], later.Of<StartReplica>().Select(s => s.Agent).Distinct());
+        var full = Plan([Dns, Resolver], [Replica(Dns, 1, ReplicaPhase.Running, "b")], [Agent("a"), Agent("b", capacity: 1, running: 1)]);
+        Assert.Empty(full.Of<StartReplica>());
+        Assert.Equal("no agent can take it: every agent that fits is at capacity (it must run on b, beside network dns-net)",
+            full.Of<WaitReplica>().First().Reason);
+
+        // Sharing a namespace with a replica elsewhere cannot be met together with the network's agent.
+        var sidecar = new ServiceDefinition { Name = "side", Image = "busybox", IpcOf = "web", Networks = Resolver.Networks };
+        var split = Plan([Web with { Replicas = 1 }, Dns, sidecar],
+            [Replica(Web, 1, ReplicaPhase.Running, "a"), Replica(Dns, 1, ReplicaPhase.Running, "b")]);
+        Assert.Equal("waiting: network dns-net (declared subnet 172.20.0.0/24) is on b and web-1 on a; side-1 must run beside both",
+            Assert.Single(split.Of<WaitReplica>()).Reason);
+    }
+
+    [Fact]
+    public void A_replica_with_a_fixed_address_rolls_old_before_new()
+    {
+        var changed = Dns with { Env = new Dictionary<string, string> { ["V"] = "2" } };
+        var plan = Plan([changed], [Replica(Dns, 1, ReplicaPhase.Running, "a")]);
+        Assert.Empty(plan.Of<StartReplica>());
+        Assert.StartsWith("rolling to the new definition (old before new", Assert.Single(plan.Of<StopReplica>()).Reason);
+    }
+
     [Fact]
     public void Unset_sharing_fields_leave_the_definition_hash_as_it_was()
     {
