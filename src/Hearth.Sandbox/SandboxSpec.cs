@@ -37,6 +37,19 @@ public sealed record SandboxSpec
     public IReadOnlyList<SandboxNetwork> Networks { get; init; } = [];
 
     /// <summary>
+    /// A running sandbox of the same driver (its id) whose network namespace this one joins instead of having its own
+    /// (compose's <c>network_mode: service:X</c>): the same interfaces and addresses, its /etc/hosts and /etc/resolv.conf;
+    /// <see cref="Network"/>, <see cref="Networks"/> and <see cref="Ports"/> must be unset. Honoured by the oci driver.
+    /// </summary>
+    public string? NetworkOf { get; init; }
+
+    /// <summary>
+    /// A running sandbox of the same driver whose IPC namespace this one joins (compose's <c>ipc: service:X</c>): SysV
+    /// IPC and POSIX message queues; its /dev/shm stays its own. Honoured by the oci driver.
+    /// </summary>
+    public string? IpcOf { get; init; }
+
+    /// <summary>
     /// The sandbox's host name (its own line in /etc/hosts); null: derived from <see cref="SandboxId"/>.
     /// </summary>
     public string? Hostname { get; init; }

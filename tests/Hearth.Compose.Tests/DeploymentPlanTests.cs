@@ -40,25 +40,6 @@ public sealed class DeploymentPlanTests
         Assert.True(Runnable.Count >= 15, $"{Runnable.Count} runnable fixtures");
     }
 
-    /// <summary>
-    /// Runnable fixtures that ask for what Hearth refuses rather than drop (UnsupportedKeys): `up` stops at these errors,
-    /// each naming the service and the key.
-    /// </summary>
-    private static readonly Dictionary<string, string[]> Refused = new()
-    {
-        ["awesome-compose/pihole-cloudflared-DoH.compose.yaml"] =
-        [
-            "services.cloudflared.networks.dns-net: Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
-            "mac_address): agents give replicas their addresses; reach them by name",
-        ],
-        ["compose-go/extends/depends_on.yaml"] =
-        [
-            "services.with_ipc.ipc: Hearth does not support `ipc` (each replica has its own namespaces); remove it",
-            "services.with_network_mode.network_mode: Hearth does not support `network_mode` (replicas join the project's networks); remove it",
-            "services.with_volumes_from.volumes_from: Hearth does not support `volumes_from` (share a named volume instead); remove it",
-        ],
-    };
-
     /// <summary>Runnable fixtures whose replicas reach the plan and wait for an agent that allows more (by replica).</summary>
     private static readonly Dictionary<string, (string Replica, string Reason)> WaitingForAgent = new()
     {
@@ -73,12 +54,6 @@ public sealed class DeploymentPlanTests
     {
         var loaded = FixtureTests.Load(file, resolveEnvFiles: false);
         var (spec, errors) = Build(loaded, Path.GetDirectoryName(Path.Combine(Fixtures.ComposeDirectory, file))!);
-        if (Refused.TryGetValue(file, out var expected))
-        {
-            Assert.Null(spec);
-            Assert.Equal(expected, errors.Select(e => $"{e.Path}: {e.Message}").Order(StringComparer.Ordinal));
-            return;
-        }
         Assert.True(errors.Count == 0, string.Join("\n", errors));
 
         var plan = ServiceReconciler.Plan(new ServiceSnapshot(spec!, false, [], [Agent("a"), Agent("b")], Now));

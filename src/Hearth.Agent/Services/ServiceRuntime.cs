@@ -24,6 +24,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Replica, byte> _live = new();
     private readonly Lock _gate = new();
+    private long _prepared;
     private int _noHealthEndpoint;
     private int _noNamesEndpoint;
 
@@ -58,15 +59,26 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public Replica Prepare(Assignment lease, SandboxSpec spec)
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
-        var replica = new Replica(this, service);
+        // Replica i of a service sharing X's namespaces joins X's replica i, which the server placed here and saw running.
+        var networkOf = service.NetworkMode is { } mode && mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal)
+            ? Partner(service, mode[ServiceDefinition.ServicePrefix.Length..], $"network_mode: {mode}") : null;
+        var ipcOf = service.IpcOf is { } ipc ? Partner(service, ipc, $"ipc: service:{ipc}") : null;
+        var replica = new Replica(this, service, Interlocked.Increment(ref _prepared));
         _live[replica] = 0;
-        var networks = service.Networks.Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network))).ToList();
+        var networks = service.NetworkMode is null
+            ? service.Networks
+                .Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network), n.Subnet, n.Ipv4Address)).ToList()
+            : [];
         replica.Spec = spec with
         {
             Networks = networks,
-            // A replica with networks has no default bridge; one without any keeps what its request said.
-            Network = networks.Count == 0 && spec.Network,
-            Hostname = service.Hostname,
+            // A replica with networks has no default bridge; one without any keeps what its request said; network_mode
+            // none has loopback only, service:X has X's.
+            Network = networks.Count == 0 && spec.Network && service.NetworkMode is null,
+            NetworkOf = networkOf?.Spec.SandboxId,
+            IpcOf = ipcOf?.Spec.SandboxId,
+            // As docker: a replica on X's network has X's host name (and its /etc/hosts).
+            Hostname = networkOf?.Spec.Hostname ?? service.Hostname,
             GatewayDns = networks.Count > 0,
             NetworksReady = networks.Count > 0 ? replica.JoinAsync : null,
             Mounts = [.. service.Mounts.Select(m => Mount(service.Project, m))],
@@ -76,11 +88,20 @@ public sealed class ServiceRuntime : IAsyncDisposable
         return replica;
     }
 
+    /// <summary>The live replica of <paramref name="partner"/> with <paramref name="service"/>'s number, the latest started here.</summary>
+    private Replica Partner(ServiceReplicaSpec service, string partner, string why) =>
+        _live.Keys.Where(r => r.Shares(service.Project, partner, service.Replica) && r.Spec is not null)
+            .OrderByDescending(r => r.Sequence).FirstOrDefault()
+        ?? throw new SandboxStartException($"{why}: {partner}-{service.Replica} does not run on this agent");
+
     /// <summary>A replica an earlier agent started, recovered: its DNS answers again at the addresses its sandbox kept.</summary>
     public async Task<Replica> ResumeAsync(Assignment lease, ISandbox sandbox)
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
-        var replica = new Replica(this, service) { Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "" } };
+        var replica = new Replica(this, service, Interlocked.Increment(ref _prepared))
+        {
+            Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "", Hostname = service.Hostname },
+        };
         _live[replica] = 0;
         if (sandbox.Addresses.Count > 0) await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
         return replica;
@@ -255,10 +276,17 @@ public sealed class ServiceRuntime : IAsyncDisposable
     }
 
     /// <summary>One replica's part: its sandbox spec, and once its networks exist, its DNS membership and addresses.</summary>
-    public sealed class Replica(ServiceRuntime runtime, ServiceReplicaSpec service) : IAsyncDisposable
+    public sealed class Replica(ServiceRuntime runtime, ServiceReplicaSpec service, long sequence) : IAsyncDisposable
     {
         private IAsyncDisposable? _membership;
         private bool _polling;
+
+        /// <summary>Grows with each replica prepared here: the latest of two copies of one replica (a roll) is the larger.</summary>
+        internal long Sequence => sequence;
+
+        /// <summary>It is replica <paramref name="replica"/> of <paramref name="serviceName"/> in <paramref name="project"/>.</summary>
+        internal bool Shares(string project, string serviceName, int replica) =>
+            service.Project == project && service.Service == serviceName && service.Replica == replica;
 
         public SandboxSpec Spec { get; internal set; } = null!;
 

@@ -24,8 +24,16 @@ public static class ProjectSpecBuilder
     {
         var errors = new List<ComposeError>();
         void Error(string path, string message) => errors.Add(new ComposeError(file ?? "", 0, 0, path, message));
+        var subnets = FixedAddresses.Subnets(project, Error);
         var services = project.Services.Values
-            .Select(s => Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error)).ToList();
+            .Select(s => (Compose: s, Definition: ServiceSharing.Apply(project, s,
+                Service(project, s, builtImages?.GetValueOrDefault(s.Name), readFile, environment, Error), Error)))
+            .Select(p => p.Definition with
+            {
+                Networks = FixedAddresses.Attach(p.Compose, p.Definition.Networks, subnets, p.Definition.Replicas, Error),
+            })
+            .ToList();
+        foreach (var (path, message) in ServiceSharing.Cycles(services)) Error(path, message);
         var networks = project.Networks.Keys
             .Concat(services.SelectMany(s => s.Networks).Select(n => n.Network))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -147,7 +155,7 @@ public static class ProjectSpecBuilder
         return [.. s.Networks.Select(n => new ServiceNetworkAttachment(n.Key, n.Value is { } v ? [.. v.Aliases] : []))];
     }
 
-    private static List<ServiceMount> Mounts(ComposeService s)
+    internal static List<ServiceMount> Mounts(ComposeService s)
     {
         var mounts = new List<ServiceMount>();
         foreach (var v in s.Volumes)

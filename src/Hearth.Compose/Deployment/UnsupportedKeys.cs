@@ -4,16 +4,16 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// The compose keys a service may carry that Hearth does not act on. Those that change what the container may do or
-/// how it runs beyond what Hearth honours (privileged, network_mode, pid, devices, …) are refused by name, so a
+/// how it runs beyond what Hearth honours (privileged, pid, devices, …) are refused by name, so a
 /// project never runs differently from what its file says; those that only name or describe it (container_name, labels,
 /// logging, init, …) are tolerated with a warning. A key in neither list (one Hearth does not know) is refused.
 /// </summary>
 public static class UnsupportedKeys
 {
     /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> (sysctls: by
-    /// <see cref="ContainerSettingsBuilder"/>), or that say nothing more
+    /// <see cref="ContainerSettingsBuilder"/>; ipc and volumes_from: by <see cref="ServiceSharing"/>), or that say nothing more
     /// than Hearth does anyway (<c>expose</c>: every port is reachable on the project's networks).</summary>
-    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose", "sysctls"];
+    private static readonly HashSet<string> Honoured = ["hostname", "pull_policy", "expose", "sysctls", "ipc", "volumes_from"];
 
     /// <summary>Tolerated keys with why they change nothing that matters here.</summary>
     private static readonly Dictionary<string, string> Tolerated = new(StringComparer.Ordinal)
@@ -34,16 +34,8 @@ public static class UnsupportedKeys
     {
         var at = $"services.{s.Name}";
         (string, string) No(string key, string why) => ($"{at}.{key}", $"Hearth does not support `{key}` ({why}); remove it");
-        if (s.NetworkMode is not null) yield return No("network_mode", "replicas join the project's networks");
         if (s.Deploy?.Mode is "global") yield return ($"{at}.deploy.mode", "Hearth does not support `deploy.mode: global` " +
             "(a replica on every agent); set deploy.replicas and x-hearth.max_per_agent: 1");
-        foreach (var (network, attachment) in s.Networks)
-        {
-            if (attachment is null) continue;
-            if (attachment.Ipv4Address is not null || attachment.Ipv6Address is not null || attachment.MacAddress is not null)
-                yield return ($"{at}.networks.{network}", "Hearth does not support fixed addresses (ipv4_address, ipv6_address, " +
-                    "mac_address): agents give replicas their addresses; reach them by name");
-        }
         foreach (var key in s.Other.Keys)
         {
             if (Honoured.Contains(key) || Tolerated.ContainsKey(key)) continue;
@@ -69,10 +61,9 @@ public static class UnsupportedKeys
     {
         "privileged" => "a replica never gets the host's privileges",
         "devices" or "device_cgroup_rules" or "gpus" => "host devices are not passed to containers",
-        "pid" or "ipc" or "uts" or "userns_mode" or "cgroup" => "each replica has its own namespaces",
+        "pid" or "uts" or "userns_mode" or "cgroup" => "each replica has its own namespaces",
         "security_opt" or "ulimits" or "cgroup_parent" or "runtime" or "isolation" or "storage_opt"
             or "oom_kill_disable" or "oom_score_adj" or "group_add" => "the agent sets the container's security and limits",
-        "volumes_from" => "share a named volume instead",
         "links" or "external_links" => "replicas reach each other by service name and network aliases",
         "extra_hosts" or "dns" or "dns_search" or "dns_opt" => "names come from the agent's embedded DNS",
         "mac_address" => "agents give replicas their addresses",

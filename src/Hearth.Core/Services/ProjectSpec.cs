@@ -60,6 +60,22 @@ public sealed record ServiceDefinition
 
     public IReadOnlyList<ServiceNetworkAttachment> Networks { get; init; } = [];
 
+    /// <summary>
+    /// Compose's <c>network_mode</c> when the service is not on the project's networks: <c>none</c> (loopback only) or
+    /// <c>service:X</c> (replica i joins the network namespace of X's replica i, on its agent). Null: <see cref="Networks"/>.
+    /// Nullable fields like this one are left out of <see cref="DefinitionHash"/> when unset, so existing hashes hold.
+    /// </summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary>Compose's <c>ipc: service:X</c>: replica i joins the IPC namespace of X's replica i, on its agent.</summary>
+    public string? IpcOf { get; init; }
+
+    /// <summary>
+    /// Compose's <c>volumes_from</c> services: their volumes and binds are already in <see cref="Mounts"/>; named here
+    /// because replica i must run where X's replica i runs (named volumes live on the agent).
+    /// </summary>
+    public IReadOnlyList<string>? VolumesFrom { get; init; }
+
     public IReadOnlyList<ServiceMount> Mounts { get; init; } = [];
 
     public IReadOnlyList<ServiceFile> Files { get; init; } = [];
@@ -68,6 +84,24 @@ public sealed record ServiceDefinition
 
     /// <summary>Capabilities, sysctls, user, working directory, read-only root, stop signal; null: none set.</summary>
     public ContainerSettings? Container { get; init; }
+
+    public const string ServicePrefix = "service:";
+
+    /// <summary>The service whose replica's network namespace this one's replicas join (<c>network_mode: service:X</c>).</summary>
+    [JsonIgnore]
+    public string? NetworkOf => NetworkMode is { } mode && mode.StartsWith(ServicePrefix, StringComparison.Ordinal)
+        ? mode[ServicePrefix.Length..] : null;
+
+    /// <summary>The services whose namespaces this one's replicas join: their replica i must be running first.</summary>
+    [JsonIgnore]
+    public IEnumerable<string> NamespacePartners => new[] { NetworkOf, IpcOf }.OfType<string>().Distinct(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The services whose replica i this one's replica i runs beside, on the same agent: namespace partners and
+    /// <c>volumes_from</c> sources.
+    /// </summary>
+    [JsonIgnore]
+    public IEnumerable<string> CoPlacedWith => NamespacePartners.Concat(VolumesFrom ?? []).Distinct(StringComparer.Ordinal);
 }
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<RestartMode>))]

@@ -18,6 +18,8 @@ namespace Hearth.Core.Services;
 /// room for both, or the new one publishes host ports and would land on the old one's agent: then old before new), the
 /// old one stops once the new one runs healthy, and the next rolls. A new replica that fails is removed, the old one
 /// keeps serving, and no replica rolls to that definition again until it changes.</item>
+/// <item>A replica sharing another service's replica's namespaces or volumes runs on its agent (<see cref="CoPlacement"/>),
+/// and starts again when that replica does.</item>
 /// </list>
 /// </summary>
 public static class ServiceReconciler
@@ -46,6 +48,7 @@ public static class ServiceReconciler
         var alive = agents.Where(a => a.Status != AgentStatus.Offline).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         var load = agents.ToDictionary(a => a.Name, a => a.Running, StringComparer.Ordinal);
         var services = snapshot.Project.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var subnetAgents = CoPlacement.SubnetAgents(snapshot.Project, snapshot.Replicas);
 
         // Replicas of services no longer in the project, or above their service's scale, stop and go.
         foreach (var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
@@ -73,7 +76,23 @@ public static class ServiceReconciler
                 if (until is { } at && (wakeAt is null || at < wakeAt)) wakeAt = at;
                 if (action is StartReplica placing)
                 {
-                    var (agent, why) = ReplicaPlacement.Choose(service, agents, ofService, load);
+                    var (pinned, unmet) = CoPlacement.Agent(service, index, services, byName);
+                    if (unmet is null) (pinned, unmet) = CoPlacement.OnSubnets(service, index, pinned, subnetAgents);
+                    if (unmet is not null && !placing.Beside)
+                    {
+                        actions.Add(new WaitReplica(service.Name, index, unmet));
+                        continue;
+                    }
+                    var (agent, why) = unmet is not null ? (null, unmet) : ReplicaPlacement.Choose(service,
+                        pinned is null ? agents : [.. agents.Where(a => a.Name == pinned)], ofService, load);
+                    if (pinned is not null && agent is null) why = $"{why} (it must run on {pinned}, beside " +
+                        $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}")
+                            .Concat(service.Networks.Where(n => n.Subnet is not null).Select(n => $"network {n.Network}")))})";
+                    // A replica sharing another's namespaces never runs beside its old copy (both would be in one network
+                    // namespace, their ports clashing), nor does one with a fixed address (two copies cannot hold it): old
+                    // before new.
+                    if (placing.Beside && (service.NamespacePartners.Any() || service.Networks.Any(n => n.Ipv4Address is not null)))
+                        (agent, why) = (null, why ?? "it shares its partner's namespaces or holds a fixed address");
                     if (placing.Beside && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0)))
                     {
                         // No room beside the old replica, or the new one would publish its host ports on the same agent:
@@ -91,6 +110,7 @@ public static class ServiceReconciler
                     }
                     if (placing.Beside) rolling = Roll.Busy;
                     var start = placing with { Agent = agent };
+                    foreach (var network in service.Networks.Where(n => n.Subnet is not null)) subnetAgents.TryAdd(network.Network, agent);
                     ofService[agent] = ofService.GetValueOrDefault(agent) + 1;
                     load[agent] = load.GetValueOrDefault(agent) + 1;
                     actions.Add(start);
@@ -174,6 +194,8 @@ public static class ServiceReconciler
                     return new StopReplica(name, index, true, true, "unhealthy; restarting");
                 if (replica.Phase == ReplicaPhase.Running && DependencyRestarted(snapshot, service, replica) is { } dependency)
                     return new StopReplica(name, index, true, true, $"{dependency} restarted; restarting with it");
+                if (CoPlacement.PartnerChanged(service, replica, all) is { } partner)
+                    return new StopReplica(name, index, true, false, partner);
                 if (replica.DefinitionHash != hash && rolling == Roll.Free)
                 {
                     // New before old: the old one serves until the new one is ready (the plan falls back to old before

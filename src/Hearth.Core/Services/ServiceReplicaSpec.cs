@@ -24,6 +24,12 @@ public sealed record ServiceReplicaSpec
 
     public IReadOnlyList<ServiceNetworkAttachment> Networks { get; init; } = [];
 
+    /// <summary><c>none</c> or <c>service:X</c> (see <see cref="ServiceDefinition.NetworkMode"/>); null: <see cref="Networks"/>.</summary>
+    public string? NetworkMode { get; init; }
+
+    /// <summary>The service whose replica of the same number this one shares its IPC namespace with (on this agent).</summary>
+    public string? IpcOf { get; init; }
+
     public IReadOnlyList<ServiceMount> Mounts { get; init; } = [];
 
     /// <summary>Secrets and configs, written as files into the container before it starts.</summary>
@@ -38,7 +44,11 @@ public sealed record ServiceReplicaSpec
 
 /// <summary>A compose network the replica joins; <see cref="Network"/> is project-scoped (the project's own name space).</summary>
 /// <param name="Aliases">Names it answers to on that network beyond the service name and its replica's hostname.</param>
-public sealed record ServiceNetworkAttachment(string Network, IReadOnlyList<string> Aliases);
+/// <param name="Ipv4Address">compose's <c>ipv4_address</c>: the replica's fixed address there (a one-replica service).</param>
+/// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it instead
+/// of one from the agent's range, and every replica on it runs on one agent.</param>
+public sealed record ServiceNetworkAttachment(string Network, IReadOnlyList<string> Aliases, string? Ipv4Address = null,
+    string? Subnet = null);
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<ServiceMountKind>))]
 public enum ServiceMountKind { Volume, Bind, Tmpfs }

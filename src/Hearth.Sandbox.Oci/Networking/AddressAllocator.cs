@@ -11,13 +11,27 @@ internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
 {
 
     /// <summary>Call under the state lock. Returns the new allocation and the stale ones it reclaimed.</summary>
+    /// <param name="fixedAddress">The address to take (a compose <c>ipv4_address</c>) instead of the next free one.</param>
     public (Allocation Allocated, IReadOnlyList<Allocation> Reclaimed) Allocate(
-        string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, Func<string, bool> namespaceExists)
+        string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, Func<string, bool> namespaceExists,
+        string? fixedAddress = null)
     {
         var state = Load();
         var reclaimed = state.Allocations.Where(a => !namespaceExists(a.Namespace)).ToList();
         var live = state.Allocations.Except(reclaimed).ToList();
         var taken = live.Select(a => a.Address).ToHashSet(StringComparer.Ordinal);
+        if (fixedAddress is not null)
+        {
+            if (!System.Net.IPAddress.TryParse(fixedAddress, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || Ipv4Subnet.ToUInt(ip) - subnet.Network is var index && (index < 2 || index > subnet.HostCount))
+                throw new NetworkSetupException($"{fixedAddress} is not a host address of {subnet} other than its gateway");
+            if (live.FirstOrDefault(a => a.Address == fixedAddress) is { } holder)
+                throw new NetworkSetupException($"{fixedAddress} is taken on {subnet} by sandbox {holder.SandboxId}");
+            var pinned = new Allocation(fixedAddress, sandboxId, namespaceName, ports);
+            live.Add(pinned);
+            Save(state with { Allocations = live });
+            return (pinned, reclaimed);
+        }
 
         // Round robin from the last address handed out, so a just-freed address (and conntrack entries still
         // naming it) is not reused at once. Index 1 is the gateway.

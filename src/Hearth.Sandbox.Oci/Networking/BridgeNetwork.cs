@@ -72,8 +72,9 @@ public sealed class BridgeNetwork
     /// <paramref name="joinNamespace"/>, in one an earlier attach of the same sandbox made (its second network:
     /// another interface, no default route, no published ports).
     /// </summary>
+    /// <param name="fixedAddress">The sandbox's address on this bridge (a compose <c>ipv4_address</c>); null: the next free one.</param>
     internal async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
-        bool lowPortsForEveryone, string? joinNamespace, string interfaceName)
+        bool lowPortsForEveryone, string? joinNamespace, string interfaceName, string? fixedAddress = null)
     {
         PublishedPorts.Validate(ports);
         var owns = joinNamespace is null;
@@ -83,7 +84,7 @@ public sealed class BridgeNetwork
         IPAddress? address = null;
         try
         {
-            address = await AllocateAsync(sandboxId, namespaceName, ports, cancellationToken);
+            address = await AllocateAsync(sandboxId, namespaceName, ports, cancellationToken, fixedAddress);
             var veth = HostVethName(address);
             if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
             await IpBatchAsync(null, cancellationToken,
@@ -220,11 +221,12 @@ public sealed class BridgeNetwork
         return true;
     }
 
-    private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
+    private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
+        string? fixedAddress = null)
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         await EnsureBridgeAsync(cancellationToken);
-        var (allocated, reclaimed) = _allocator.Allocate(sandboxId, namespaceName, ports, name => File.Exists(NamespacePath(name)));
+        var (allocated, reclaimed) = _allocator.Allocate(sandboxId, namespaceName, ports, name => File.Exists(NamespacePath(name)), fixedAddress);
         foreach (var stale in reclaimed)
         {
             await WithdrawAsync(stale.Ports, cancellationToken);

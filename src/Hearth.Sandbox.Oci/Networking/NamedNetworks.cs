@@ -42,23 +42,41 @@ public sealed class NamedNetworks
     /// Puts a sandbox on network <paramref name="name"/>, making its bridge first if it has none. The first network of a
     /// sandbox makes its namespace (<paramref name="joinNamespace"/> null); later ones join it.
     /// </summary>
+    /// <param name="subnet">The network's declared subnet (compose's <c>ipam</c>): its bridge uses it instead of one from
+    /// <see cref="OciNetworkOptions.NamedSubnets"/>; it must not overlap another network's on this host.</param>
+    /// <param name="fixedAddress">The sandbox's address on it (compose's <c>ipv4_address</c>); null: the next free one.</param>
     public async Task<ContainerNetwork> AttachAsync(string name, string sandboxId, IReadOnlyList<PortMapping> ports, string? joinNamespace,
-        string interfaceName, bool lowPortsForEveryone, CancellationToken cancellationToken)
+        string interfaceName, bool lowPortsForEveryone, CancellationToken cancellationToken, string? subnet = null,
+        string? fixedAddress = null)
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         var entries = Load();
         var entry = entries.FirstOrDefault(e => e.Name == name);
+        Ipv4Subnet? declared;
+        try
+        {
+            declared = subnet is null ? null : Ipv4Subnet.Parse(subnet);
+        }
+        catch (ArgumentException e)
+        {
+            throw new NetworkSetupException($"network {name}: {e.Message}");
+        }
+        if (entry is not null && declared is not null && entry.Subnet != declared.ToString())
+            throw new NetworkSetupException($"network {name} has subnet {entry.Subnet} on this host, not the declared {declared}");
         if (entry is null)
         {
             var index = FreeIndex(entries) ?? throw new NetworkSetupException($"no free subnet left in {_options.NamedSubnets} for network {name}");
-            entry = new NamedNetwork(name, BridgeName(index), SubnetOf(index).ToString(), sandboxId);
+            if (declared is not null && entries.FirstOrDefault(e => Overlap(Ipv4Subnet.Parse(e.Subnet), declared)) is { } other)
+                throw new NetworkSetupException($"network {name}'s declared subnet {declared} overlaps network {other.Name}'s {other.Subnet} on this host");
+            entry = new NamedNetwork(name, BridgeName(index), (declared ?? SubnetOf(index)).ToString(), sandboxId);
         }
         entry = entry with { LastSandbox = sandboxId };
         entries = [.. entries.Where(e => e.Name != name), entry];
         Save(entries);
         try
         {
-            return await Bridge(entry).AttachAsync(sandboxId, ports, cancellationToken, lowPortsForEveryone, joinNamespace, interfaceName);
+            return await Bridge(entry).AttachAsync(sandboxId, ports, cancellationToken, lowPortsForEveryone, joinNamespace, interfaceName,
+                fixedAddress);
         }
         catch
         {
@@ -85,12 +103,20 @@ public sealed class NamedNetworks
         Save([.. entries.Where(e => e.Name != name)]);
     }
 
+    private static bool Overlap(Ipv4Subnet a, Ipv4Subnet b)
+    {
+        var prefix = Math.Min(a.PrefixLength, b.PrefixLength);
+        var mask = uint.MaxValue << (32 - prefix);
+        return (a.Network & mask) == (b.Network & mask);
+    }
+
     private uint? FreeIndex(IReadOnlyList<NamedNetwork> entries)
     {
         var taken = entries.Select(e => e.Bridge).ToHashSet(StringComparer.Ordinal);
         var count = 1u << (_options.NamedPrefixLength - _pool.PrefixLength);
         for (uint index = 0; index < count; index++)
-            if (!taken.Contains(BridgeName(index)) && !BridgeNetwork.LinkExists(BridgeName(index))) return index;
+            if (!taken.Contains(BridgeName(index)) && !BridgeNetwork.LinkExists(BridgeName(index))
+                && !entries.Any(e => Overlap(Ipv4Subnet.Parse(e.Subnet), SubnetOf(index)))) return index;
         return null;
     }
 

@@ -169,6 +169,8 @@ public sealed partial class OciDriver : ISandboxDriver
         if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the oci driver needs an image");
         if (spec.Ports.Count > 0 && !spec.Network && spec.Networks.Count == 0)
             throw new SandboxStartException("published ports need a network (SandboxSpec.Network or Networks)");
+        if (spec.NetworkOf is not null && (spec.Network || spec.Networks.Count > 0 || spec.Ports.Count > 0))
+            throw new SandboxStartException("a sandbox that joins another's network (NetworkOf) has no network or ports of its own");
         SandboxContents.Validate(spec);
         ContainerChecks.Validate(spec.Container, _options.CapabilitiesAllowed);
         var runtime = RuntimeFor(spec);
@@ -206,7 +208,10 @@ public sealed partial class OciDriver : ISandboxDriver
             var mounts = _options.UserNamespace is not { } ids ? bundle : MountDirectory.Create(_options.UserNamespaceMountRoot, spec.SandboxId, ids);
             var rootfs = resources.Rootfs = await RunRootfs.PrepareAsync(image.RootfsPath, bundle, mounts, _options.RootfsMode, _options.UserNamespace, cancellationToken);
             NetworkPlan? networkPlan = null;
-            if (spec.Networks.Count > 0) await AttachNamedNetworksAsync(spec, resources, cancellationToken);
+            var ipcPeer = spec.IpcOf is { } ipcOf ? PeerContainer.Find(spec.ScratchRoot, ipcOf, "join its IPC namespace") : null;
+            if (spec.NetworkOf is { } networkOf)
+                networkPlan = await JoinNetworkAsync(PeerContainer.Find(spec.ScratchRoot, networkOf, "join its network"), rootfs, cancellationToken);
+            else if (spec.Networks.Count > 0) await AttachNamedNetworksAsync(spec, resources, cancellationToken);
             else if (spec.Network) resources.Networks.Add(await AttachNetworkAsync(spec, cancellationToken));
             if (resources.Networks.Count > 0)
             {
@@ -233,7 +238,7 @@ public sealed partial class OciDriver : ISandboxDriver
                 workspace = rootfs.BindWorkspace(shared);
             }
             var config = _specs.Build(spec, plan, spec.SandboxId, rootfs.Path, networkPlan, resources.OomWatch, workspace,
-                contents);
+                contents, ipcPeer);
             await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
 
             var pidFile = Path.Combine(bundle, "container.pid");
@@ -280,6 +285,29 @@ public sealed partial class OciDriver : ISandboxDriver
         }
     }
 
+    /// <summary>
+    /// The peer's network namespace, with copies of its /etc/hosts and /etc/resolv.conf (written once when it started, so
+    /// a copy stays true), as docker gives a container on another's network.
+    /// </summary>
+    private async Task<NetworkPlan> JoinNetworkAsync(PeerContainer peer, RunRootfs rootfs, CancellationToken cancellationToken)
+    {
+        var etc = Path.Combine(rootfs.Directory, "etc");
+        Directory.CreateDirectory(etc);
+        var hosts = Path.Combine(etc, "hosts");
+        var resolvConf = Path.Combine(etc, "resolv.conf");
+        try
+        {
+            File.Copy(peer.Inside("/etc/hosts"), hosts, overwrite: true);
+            File.Copy(peer.Inside("/etc/resolv.conf"), resolvConf, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SandboxStartException($"cannot join the network of container {peer.SandboxId}: {e.Message}");
+        }
+        var sysfs = _options.UserNamespace is null ? null : await rootfs.MountSysfsAsync(peer.NetworkNamespace, cancellationToken);
+        return new NetworkPlan(peer.NetworkNamespace, hosts, resolvConf, sysfs);
+    }
+
     private async Task<ContainerNetwork> AttachNetworkAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
         try
@@ -308,7 +336,7 @@ public sealed partial class OciDriver : ISandboxDriver
                 var first = i == 0;
                 resources.Networks.Add(await _named.AttachAsync(spec.Networks[i].Name, spec.SandboxId, first ? spec.Ports : [],
                     first ? null : resources.Networks[0].NamespaceName, $"eth{i}", lowPortsForEveryone: _options.UserNamespace is not null,
-                    cancellationToken));
+                    cancellationToken, spec.Networks[i].Subnet, spec.Networks[i].Address));
             }
         }
         catch (NetworkSetupException e)

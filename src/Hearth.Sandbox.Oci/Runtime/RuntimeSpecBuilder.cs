@@ -30,7 +30,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     /// which is then the process's working directory.</param>
     /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard ones.</param>
     public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null,
-        OomWatch? oomWatch = null, string? workspace = null, IReadOnlyList<JsonNode>? contents = null)
+        OomWatch? oomWatch = null, string? workspace = null, IReadOnlyList<JsonNode>? contents = null, PeerContainer? ipc = null)
     {
         var settings = spec.Container;
         // The baseline (LinuxCapabilities.Baseline), less cap_drop, plus cap_add (the driver checked them against its allow-list).
@@ -39,7 +39,7 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
         var linux = new JsonObject
         {
-            ["namespaces"] = Namespaces(network, options.UserNamespace),
+            ["namespaces"] = Namespaces(network, options.UserNamespace, ipc),
             ["cgroupsPath"] = oomWatch?.ContainerPath ?? CgroupPath(containerId),
             ["resources"] = Resources(spec.Limits, oomWatch is null ? 0 : Environment.SystemPageSize),
             ["maskedPaths"] = Strings(MaskedPaths),
@@ -95,11 +95,14 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
 
     public static string HostnameOf(SandboxSpec spec) => spec.Hostname ?? Hostname(spec.SandboxId);
 
-    private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids)
+    private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids, PeerContainer? ipc)
     {
         var namespaces = new JsonArray();
         if (ids is not null) namespaces.Add((JsonNode)new JsonObject { ["type"] = "user" });
-        foreach (var kind in new[] { "pid", "mount", "ipc", "uts", "cgroup" }) namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
+        foreach (var kind in new[] { "pid", "mount", "uts", "cgroup" }) namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
+        var shared = new JsonObject { ["type"] = "ipc" };
+        if (ipc is not null) shared["path"] = ipc.IpcNamespace;
+        namespaces.Add((JsonNode)shared);
         // Without a plan the runtime makes a fresh namespace holding only lo.
         var net = new JsonObject { ["type"] = "network" };
         if (network is not null) net["path"] = network.NamespacePath;
@@ -144,6 +147,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
             Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
             Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"),
+            // Not the peer's when its IPC namespace is joined: a mount of another mount namespace cannot be bound here
+            // (EINVAL), so SysV IPC and message queues are shared, POSIX shared memory (/dev/shm) is not.
             Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
             sys,

@@ -55,6 +55,12 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
         {
             foreach (var dependency in service.DependsOn.Where(d => d.Required && !names.Contains(d.Service)))
                 return $"services.{service.Name}.depends_on: '{dependency.Service}' is not a service of the project";
+            if (service.NetworkMode is not (null or "none") && service.NetworkOf is null)
+                return $"services.{service.Name}.network_mode: '{service.NetworkMode}': expected none or service:NAME";
+            foreach (var partner in service.CoPlacedWith.Where(p => !names.Contains(p) || p == service.Name))
+                return $"services.{service.Name}: shares with '{partner}', which is not another service of the project";
+            foreach (var network in service.Networks.Where(n => n.Ipv4Address is not null && n.Subnet is null))
+                return $"services.{service.Name}.networks.{network.Network}.ipv4_address: needs the network's subnet";
         }
         return null;
     }

@@ -15,7 +15,8 @@ public static class ReplicaTasks
         Driver = ReplicaPlacement.Driver,
         Image = service.Image,
         Pull = service.Pull,
-        Network = true,
+        // network_mode none: loopback only; service:X: the agent joins X's replica's namespace instead.
+        Network = service.NetworkMode is null,
         Ports = service.Ports,
         Cpus = service.Cpus,
         MemoryBytes = service.MemoryBytes,
@@ -33,6 +34,8 @@ public static class ReplicaTasks
             DefinitionHash = hash,
             Hostname = service.Hostname ?? $"{service.Name}-{replica}",
             Networks = service.Networks,
+            NetworkMode = service.NetworkMode,
+            IpcOf = service.IpcOf,
             Mounts = service.Mounts,
             Files = service.Files,
             HealthCheck = service.HealthCheck,
