@@ -8,6 +8,7 @@
 # Usage: bench/agent-death.sh [ROUNDS] [REPLICAS] [TTL] [HEARTH_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/busybox-registry.sh
 rounds=${1:-5}
 replicas=${2:-4}
 ttl=${3:-5s}
@@ -15,7 +16,6 @@ binary=${4:-$PWD/.artifacts/hearth/hearth}
 [[ -n ${4:-} ]] || ./hearth --version >/dev/null
 work=$(mktemp -d /tmp/hearth-deathbench-XXXX)
 marker=$((RANDOM + 700000))
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); rport=$(free_port)
 declare -A agent_pid
 cleanup() {
@@ -29,18 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp"
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh sleep touch test; do ln -s busybox "$work/rootfs/bin/$applet"; done
-tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
-printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s/registry } }\nhttp: { addr: 127.0.0.1:%s }\n' \
-  "$work" "$rport" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & registry=$!
-until curl -fs "http://127.0.0.1:$rport/v2/" >/dev/null 2>&1; do sleep 0.05; done
-umoci init --layout "$work/layout" >/dev/null
-umoci new --image "$work/layout:bb" >/dev/null
-umoci raw add-layer --image "$work/layout:bb" "$work/rootfs.tar" >/dev/null
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.0.0.1:$rport/bench/busybox:1"
+busybox_layout "$work" sh sleep touch test
+start_registry "$work" "$rport"
+push_layout "$work" "127.0.0.1:$rport/bench/busybox:1"
 
 cat > "$work/compose.yaml" <<EOF
 name: deathbench

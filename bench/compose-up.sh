@@ -9,12 +9,12 @@
 # `up` takes its turn in each round, so both are measured in the same session as docker-compose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/busybox-registry.sh
 rounds=${1:-5}
 binary=${2:-$PWD/.artifacts/hearth/hearth}
 baseline=${3:-}
 [[ -n ${2:-} ]] || ./hearth --version >/dev/null
 work=$(mktemp -d /tmp/hearth-upbench-XXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rport=$(free_port)
 export BENCH_WEB_PORT
 cleanup() {
@@ -29,19 +29,11 @@ cleanup() {
 trap cleanup EXIT
 
 # The image: busybox with its applets, for both.
-mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp" "$work/rootfs/www"
+mkdir -p "$work/rootfs/www"
 echo ok > "$work/rootfs/www/index.html"
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh httpd wget true; do ln -s busybox "$work/rootfs/bin/$applet"; done
-tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
-printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s/registry } }\nhttp: { addr: 127.0.0.1:%s }\n' \
-  "$work" "$rport" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & registry=$!
-until curl -fs "http://127.0.0.1:$rport/v2/" >/dev/null 2>&1; do sleep 0.05; done
-umoci init --layout "$work/layout" >/dev/null
-umoci new --image "$work/layout:bb" >/dev/null
-umoci raw add-layer --image "$work/layout:bb" "$work/rootfs.tar" >/dev/null
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.0.0.1:$rport/bench/busybox:1"
+busybox_layout "$work" sh httpd wget true
+start_registry "$work" "$rport"
+push_layout "$work" "127.0.0.1:$rport/bench/busybox:1"
 
 mkdir -p "$work/docker"
 dockerd --data-root "$work/docker/root" --exec-root "$work/docker/exec" --pidfile "$work/docker/dockerd.pid" \

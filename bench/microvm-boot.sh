@@ -9,15 +9,15 @@
 # docker-registry, runc or crun. Usage: bench/microvm-boot.sh [RUNS] [HEARTH_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/busybox-registry.sh
 runs=${1:-5}
 # The binary as built (./hearth rebuilds it first when sources changed), with its native libraries beside it.
 binary=${2:-$PWD/.artifacts/hearth/hearth}
 [[ -n ${2:-} ]] || ./hearth --version >/dev/null
 work=$(mktemp -d /tmp/hearth-vmbench-XXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
+rport=$(free_port)
+mport=$(free_port)
 cleanup() {
   for pid in ${agent:-} ${server:-} ${registry:-}; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -25,19 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-printf 'version: 0.1\nlog: { level: error }\nstorage: { filesystem: { rootdirectory: %s/registry } }\nhttp: { addr: 127.0.0.1:%s }\n' \
-  "$work" "$rport" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 & registry=$!
-until curl -fs "http://127.0.0.1:$rport/v2/" >/dev/null 2>&1; do sleep 0.05; done
-mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp"
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in sh true echo uname; do ln -s busybox "$work/rootfs/bin/$applet"; done
-tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
-umoci init --layout "$work/layout" >/dev/null
-umoci new --image "$work/layout:bb" >/dev/null
-umoci raw add-layer --image "$work/layout:bb" "$work/rootfs.tar" >/dev/null
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.0.0.1:$rport/bench/busybox:1"
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout:bb" "docker://127.0.0.1:$rport/bench/busybox:cold"
+start_registry "$work" "$rport"
+busybox_layout "$work" sh true echo uname
+push_layout "$work" "127.0.0.1:$rport/bench/busybox:1"
+push_layout "$work" "127.0.0.1:$rport/bench/busybox:cold"
 image="127.0.0.1:$rport/bench/busybox:1"
 cold_image="127.0.0.1:$rport/bench/busybox:cold"
 

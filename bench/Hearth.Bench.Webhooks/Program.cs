@@ -1,10 +1,11 @@
 // Webhook receiver throughput: verified, persisted deliveries per second and their latency, against a real server
 // (in this process, SQLite store in a temp directory, Kestrel on loopback) and a real git repository over file://.
-//   dotnet run -c Release --project bench/Hearth.Bench.Webhooks -- [deliveries] [concurrency] [postgres connection string]
+//   dotnet run -c Release --project bench/Hearth.Bench.Webhooks -- [requests] [concurrency] [rounds] [postgres connection string]
 // (bench/webhooks.sh runs it on SQLite and on a throwaway PostgreSQL, for several built trees one after the other.)
-// Three rounds in one run: GET /health (the HTTP floor), ignored deliveries (verified + recorded, nothing started),
-// and push deliveries that start a workflow run each (verified, the commit fetched from the clone cache, the workflow
-// read and matched, delivery + run in one transaction).
+// Three kinds of request, each round: GET /health (the HTTP floor), ignored deliveries (verified + recorded, nothing
+// started), and push deliveries that start a workflow run each (verified, the commit fetched from the clone cache, the
+// workflow read and matched, delivery + run in one transaction). A warm-up of each kind first, not reported; then
+// ROUNDS rounds of REQUESTS of each kind, and the median of the rounds, with the rates as ratios to the floor.
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -17,7 +18,8 @@ using Hearth.Server.Configuration;
 
 var total = args.Length > 0 ? int.Parse(args[0]) : 2000;
 var concurrency = args.Length > 1 ? int.Parse(args[1]) : 16;
-var postgres = args.Length > 2 ? args[2] : null;
+var rounds = args.Length > 2 ? int.Parse(args[2]) : 5;
+var postgres = args.Length > 3 ? args[3] : null;
 const string secret = "bench-secret";
 var dir = Directory.CreateTempSubdirectory("hearth-bench-hooks-").FullName;
 try
@@ -48,13 +50,53 @@ try
     admin.Headers.Add("X-API-Key", credentials.AdminKey);
     (await http.SendAsync(admin)).EnsureSuccessStatusCode();
 
+    // The group-commit writer's own figures (batch size, time per transaction), per round.
+    long batches = 0, batched = 0;
+    double writeSeconds = 0;
+    using var listener = new System.Diagnostics.Metrics.MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == Hearth.Server.Telemetry.HearthMetrics.MeterName && instrument.Name.StartsWith("hearth_webhook_batch_"))
+            l.EnableMeasurementEvents(instrument);
+    };
+    listener.SetMeasurementEventCallback<long>((_, value, _, _) => { Interlocked.Increment(ref batches); Interlocked.Add(ref batched, value); });
+    listener.SetMeasurementEventCallback<double>((_, value, _, _) => { lock (listener) writeSeconds += value; });
+    listener.Start();
+
     var push = Encoding.UTF8.GetBytes($$"""{"ref":"refs/heads/main","after":"{{sha}}","head_commit":{"id":"{{sha}}"},"commits":[]}""");
     var release = Encoding.UTF8.GetBytes("""{"action":"published","release":{"tag_name":"v1"}}""");
     var mac = (byte[] body) => "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
-    await RoundAsync("GET /health (floor)", total, _ => new HttpRequestMessage(HttpMethod.Get, "health"), 200);
-    await RoundAsync("ignored deliveries (verified, recorded)", total, i => Delivery("release", $"r-{i}", release), 202);
-    await RoundAsync("push deliveries (verified, fetched, matched, delivery + run)", total / 4, i => Delivery("push", $"p-{i}", push), 201);
+    // A warm-up of every kind (JIT, connection pools, caches; not reported), then ROUNDS rounds of the three kinds
+    // interleaved, so a change in the machine's load falls on all three alike; each figure is the median of the rounds.
+    await RoundAsync("warm-up", total / 4, i => new HttpRequestMessage(HttpMethod.Get, "health"), 200);
+    await RoundAsync("warm-up", total / 4, i => Delivery("release", $"wr-{i}", release), 202);
+    await RoundAsync("warm-up", total / 4, i => Delivery("push", $"wp-{i}", push), 201);
+    var kinds = new (string Name, Func<int, int, HttpRequestMessage> Make, int Expected)[]
+    {
+        ("floor: GET /health", (_, _) => new HttpRequestMessage(HttpMethod.Get, "health"), 200),
+        ("ignored (verified, recorded, 202)", (r, i) => Delivery("release", $"r{r}-{i}", release), 202),
+        ("push (verified, matched, delivery + run, 201)", (r, i) => Delivery("push", $"p{r}-{i}", push), 201),
+    };
+    var figures = kinds.Select(_ => new List<Figure>()).ToArray();
+    for (var round = 0; round < rounds; round++)
+    {
+        for (var k = 0; k < kinds.Length; k++)
+        {
+            var (name, make, expected) = kinds[k];
+            var r = round;
+            figures[k].Add(await RoundAsync($"round {round + 1}, {name}", total, i => make(r, i), expected));
+        }
+    }
+    Console.WriteLine($"median of {rounds} rounds, {total} requests each, {concurrency} clients:");
+    var floor = Median(figures[0], f => f.PerSecond);
+    for (var k = 0; k < kinds.Length; k++)
+    {
+        var rate = Median(figures[k], f => f.PerSecond);
+        Console.WriteLine($"  {kinds[k].Name}: {rate:0}/s ({figures[k].Min(f => f.PerSecond):0}-{figures[k].Max(f => f.PerSecond):0}), " +
+                          $"p50 {Median(figures[k], f => f.P50):0.0} ms, p99 {Median(figures[k], f => f.P99):0.0} ms; " +
+                          $"{rate / floor:0.00}x the floor; unexpected status {figures[k].Sum(f => f.Failures)}");
+    }
 
     HttpRequestMessage Delivery(string @event, string id, byte[] body)
     {
@@ -65,10 +107,11 @@ try
         return request;
     }
 
-    async Task RoundAsync(string name, int count, Func<int, HttpRequestMessage> make, int expected)
+    async Task<Figure> RoundAsync(string name, int count, Func<int, HttpRequestMessage> make, int expected)
     {
-        for (var i = 0; i < Math.Min(50, count); i++) (await http.SendAsync(make(-i - 1))).Dispose(); // warm-up, ids apart
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
         var latencies = new double[count];
+        (batches, batched, writeSeconds) = (0, 0, 0);
         var next = -1;
         var failures = 0;
         var clock = Stopwatch.StartNew();
@@ -85,13 +128,23 @@ try
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
-        Console.WriteLine($"{name}: {count} in {seconds:0.00} s = {count / seconds:0} /s; p50 {latencies[count / 2]:0.0} ms, " +
-                          $"p99 {latencies[(int)(count * 0.99)]:0.0} ms, max {latencies[^1]:0.0} ms; unexpected status {failures}");
+        var figure = new Figure(count / seconds, latencies[count / 2], latencies[(int)(count * 0.99)], failures);
+        Console.WriteLine($"{name} (load {load} before): {count} in {seconds:0.00} s = {figure.PerSecond:0} /s; p50 {figure.P50:0.0} ms, " +
+                          $"p99 {figure.P99:0.0} ms, max {latencies[^1]:0.0} ms; unexpected status {failures}" +
+                          (batches == 0 ? "" : $"; writer: {batches} transactions of {(double)batched / batches:0.0} deliveries, " +
+                                               $"{writeSeconds * 1000 / batches:0.0} ms each, busy {writeSeconds / seconds:0%}"));
+        return figure;
     }
 }
 finally
 {
     Directory.Delete(dir, recursive: true);
+}
+
+static double Median(List<Figure> figures, Func<Figure, double> of)
+{
+    var sorted = figures.Select(of).Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
 static string Git(string cwd, params string[] args)
@@ -103,3 +156,5 @@ static string Git(string cwd, params string[] args)
     process.WaitForExit();
     return process.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
 }
+
+internal sealed record Figure(double PerSecond, double P50, double P99, int Failures);

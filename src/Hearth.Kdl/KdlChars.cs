@@ -13,17 +13,25 @@ public static class KdlChars
 
     /// <summary>Code points that may not appear literally anywhere in a document (the BOM only at its start).</summary>
     public static bool IsDisallowedLiteral(int c) =>
-        c is (>= 0 and <= 8) or (>= 0x0E and <= 0x1F) or 0x7F
-            or (>= 0xD800 and <= 0xDFFF)
-            or 0x200E or 0x200F or (>= 0x202A and <= 0x202E) or (>= 0x2066 and <= 0x2069)
-            or 0xFEFF;
+        c
+            is (>= 0 and <= 8)
+                or (>= 0x0E and <= 0x1F)
+                or 0x7F
+                or (>= 0xD800 and <= 0xDFFF)
+                or 0x200E
+                or 0x200F
+                or (>= 0x202A and <= 0x202E)
+                or (>= 0x2066 and <= 0x2069)
+                or 0xFEFF;
 
     /// <summary>Whether the code point may appear in a bare identifier.</summary>
     public static bool IsIdentifierChar(int c)
     {
         if (c < 0x80)
         {
-            return c > 0x20 && c != 0x7F && c is not ('\\' or '/' or '(' or ')' or '{' or '}' or ';' or '[' or ']' or '"' or '#' or '=');
+            return c > 0x20
+                && c != 0x7F
+                && c is not ('\\' or '/' or '(' or ')' or '{' or '}' or ';' or '[' or ']' or '"' or '#' or '=');
         }
 
         return !IsUnicodeSpace(c) && !IsNewline(c) && !IsDisallowedLiteral(c);
@@ -62,7 +70,9 @@ public static class KdlChars
         return true;
     }
 
-    /// <summary>True when a bare token starts like a number: a digit, or a sign and/or dot followed by a digit.</summary>
+    /// <summary>
+    /// True when a bare token starts like a number: a digit, or a sign and/or dot followed by a digit.
+    /// </summary>
     internal static bool LooksNumeric(ReadOnlySpan<char> s)
     {
         int i = 0;

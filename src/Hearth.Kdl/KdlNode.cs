@@ -10,7 +10,8 @@ public sealed class KdlNode
         IReadOnlyList<KdlProperty> properties,
         IReadOnlyList<KdlNode> children,
         KdlSource? source = null,
-        int offset = 0)
+        int offset = 0
+    )
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         TypeAnnotation = typeAnnotation;

@@ -4,9 +4,7 @@ namespace Hearth.Kdl;
 public sealed class KdlNull : KdlValue
 {
     public KdlNull(string? typeAnnotation = null, KdlSource? source = null, int offset = 0)
-        : base(typeAnnotation, source, offset)
-    {
-    }
+        : base(typeAnnotation, source, offset) { }
 
     public override string ToString() => "#null";
 }

@@ -9,7 +9,13 @@ namespace Hearth.Kdl;
 /// </summary>
 public sealed class KdlNumber : KdlValue
 {
-    public KdlNumber(KdlNumberKind kind, string canonicalText, string? typeAnnotation = null, KdlSource? source = null, int offset = 0)
+    public KdlNumber(
+        KdlNumberKind kind,
+        string canonicalText,
+        string? typeAnnotation = null,
+        KdlSource? source = null,
+        int offset = 0
+    )
         : base(typeAnnotation, source, offset)
     {
         Kind = kind;
@@ -18,7 +24,10 @@ public sealed class KdlNumber : KdlValue
 
     public KdlNumberKind Kind { get; }
 
-    /// <summary>Plain decimal for integers (<c>0x10</c> is <c>16</c>), <c>1.5E+3</c> style for decimals, or <c>#inf</c>, <c>#-inf</c>, <c>#nan</c>.</summary>
+    /// <summary>
+    /// Plain decimal for integers (<c>0x10</c> is <c>16</c>), <c>1.5E+3</c> style for decimals, or <c>#inf</c>,
+    /// <c>#-inf</c>, <c>#nan</c>.
+    /// </summary>
     public string CanonicalText { get; }
 
     public bool TryGetInt64(out long value)
@@ -29,18 +38,20 @@ public sealed class KdlNumber : KdlValue
     }
 
     /// <summary>The value as an integer; throws for non-integers.</summary>
-    public BigInteger ToBigInteger() => Kind == KdlNumberKind.Integer
-        ? BigInteger.Parse(CanonicalText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
-        : throw new InvalidOperationException($"{CanonicalText} is not an integer.");
+    public BigInteger ToBigInteger() =>
+        Kind == KdlNumberKind.Integer
+            ? BigInteger.Parse(CanonicalText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"{CanonicalText} is not an integer.");
 
     /// <summary>The nearest double; values beyond its range become infinities.</summary>
-    public double ToDouble() => Kind switch
-    {
-        KdlNumberKind.PositiveInfinity => double.PositiveInfinity,
-        KdlNumberKind.NegativeInfinity => double.NegativeInfinity,
-        KdlNumberKind.NaN => double.NaN,
-        _ => double.Parse(CanonicalText, NumberStyles.Float, CultureInfo.InvariantCulture),
-    };
+    public double ToDouble() =>
+        Kind switch
+        {
+            KdlNumberKind.PositiveInfinity => double.PositiveInfinity,
+            KdlNumberKind.NegativeInfinity => double.NegativeInfinity,
+            KdlNumberKind.NaN => double.NaN,
+            _ => double.Parse(CanonicalText, NumberStyles.Float, CultureInfo.InvariantCulture),
+        };
 
     public override string ToString() => CanonicalText;
 }

@@ -6,9 +6,14 @@ namespace Hearth.Kdl;
 /// <summary>Reads KDL 2.0 documents.</summary>
 public static class KdlReader
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(
+        encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true
+    );
 
-    /// <summary>Parses <paramref name="text"/>; throws <see cref="KdlParseException"/> with line and column on error.</summary>
+    /// <summary>
+    /// Parses <paramref name="text"/>; throws <see cref="KdlParseException"/> with line and column on error.
+    /// </summary>
     public static KdlDocument Parse(string text, string? sourceName = null, KdlReaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -17,7 +22,11 @@ public static class KdlReader
     }
 
     /// <summary>Parses UTF-8 bytes; invalid UTF-8 is reported as a parse error.</summary>
-    public static KdlDocument Parse(ReadOnlySpan<byte> utf8, string? sourceName = null, KdlReaderOptions? options = null)
+    public static KdlDocument Parse(
+        ReadOnlySpan<byte> utf8,
+        string? sourceName = null,
+        KdlReaderOptions? options = null
+    )
     {
         string text;
         try
@@ -40,7 +49,13 @@ public static class KdlReader
         Parse(File.ReadAllBytes(path), path, options);
 
     /// <summary>Parses without throwing; on failure <paramref name="error"/> holds the reason and position.</summary>
-    public static bool TryParse(string text, out KdlDocument? document, out KdlParseException? error, string? sourceName = null, KdlReaderOptions? options = null)
+    public static bool TryParse(
+        string text,
+        out KdlDocument? document,
+        out KdlParseException? error,
+        string? sourceName = null,
+        KdlReaderOptions? options = null
+    )
     {
         try
         {

@@ -42,15 +42,23 @@ public sealed class PlanBuilder
     /// <summary>Moves the run (merged with an earlier move of the same decision: the store sees one change).</summary>
     public void MoveRun(RunState to, Func<RunChange, RunChange>? fill = null)
     {
-        var change = (_run ?? new RunChange(Snapshot.Run.State, Snapshot.Run.State)) with { To = to, KeepReason = false };
+        var change = (_run ?? new RunChange(Snapshot.Run.State, Snapshot.Run.State)) with
+        {
+            To = to,
+            KeepReason = false,
+        };
         _run = fill is null ? change : fill(change);
     }
 
-    /// <summary>A task never reported running started at <paramref name="startedAt"/>: a starting run is running from then on.</summary>
+    /// <summary>
+    /// A task never reported running started at <paramref name="startedAt"/>: a starting run is running from then on.
+    /// </summary>
     public void StartRun(DateTimeOffset startedAt)
     {
-        if (RunState == RunState.Starting) MoveRun(RunState.Running, r => r with { StartedAt = r.StartedAt ?? startedAt, KeepReason = true });
-        else if (_run is not null) _run = _run with { StartedAt = _run.StartedAt ?? startedAt };
+        if (RunState == RunState.Starting)
+            MoveRun(RunState.Running, r => r with { StartedAt = r.StartedAt ?? startedAt, KeepReason = true });
+        else if (_run is not null)
+            _run = _run with { StartedAt = _run.StartedAt ?? startedAt };
     }
 
     public void Line(string? taskId, int attempt, string text) => _lines.Add(new SystemLine(taskId, attempt, text));

@@ -12,7 +12,8 @@ public sealed class RetryJitter(double fraction, int seed)
 
     public RetryDecision Apply(RetryDecision decision, string taskId, int attempt)
     {
-        if (!decision.Retry || decision.Delay <= TimeSpan.Zero || Fraction == 0) return decision;
+        if (!decision.Retry || decision.Delay <= TimeSpan.Zero || Fraction == 0)
+            return decision;
         var draw = new Random(Mix(seed, taskId, attempt)).NextDouble();
         return decision with { Delay = TimeSpan.FromTicks((long)(decision.Delay.Ticks * (1 - Fraction * draw))) };
     }
@@ -23,7 +24,8 @@ public sealed class RetryJitter(double fraction, int seed)
         unchecked
         {
             var hash = 2166136261u ^ (uint)seed;
-            foreach (var c in taskId) hash = (hash ^ c) * 16777619u;
+            foreach (var c in taskId)
+                hash = (hash ^ c) * 16777619u;
             hash = (hash ^ (uint)attempt) * 16777619u;
             return (int)hash;
         }

@@ -11,15 +11,20 @@ namespace Hearth.Lifecycle;
 /// </summary>
 public sealed class ServiceReplicaRules(RetryJitter jitter) : IKindRules
 {
-    public RetryDecision Retry(PlanBuilder plan, TaskFacts task, TaskState state, RetryFailure failure, int? exitCode) =>
-        RetryDecision.GiveUp;
+    public RetryDecision Retry(
+        PlanBuilder plan,
+        TaskFacts task,
+        TaskState state,
+        RetryFailure failure,
+        int? exitCode
+    ) => RetryDecision.GiveUp;
 
-    public void Requeued(PlanBuilder plan, TaskFacts task)
-    {
-    }
+    public void Requeued(PlanBuilder plan, TaskFacts task) { }
 
     public void Settle(PlanBuilder plan, DateTimeOffset now) => new CommandRules(jitter).Settle(plan, now);
 
     public string? StopReason(PlanBuilder plan, Core.Runs.StopReason reason, string? by, bool anyRunning) =>
-        anyRunning ? null : by is null ? "stopped" : $"stopped by {by}";
+        anyRunning ? null
+        : by is null ? "stopped"
+        : $"stopped by {by}";
 }

@@ -10,6 +10,12 @@ public sealed record TaskFacts(TaskSnapshot Snapshot)
     public TaskSpec Spec => Snapshot.Spec;
     public string Id => Task.Id;
 
-    /// <summary>The task's policy; the stored max attempts wins, so a task created without a policy keeps its own limit.</summary>
-    public RetryPolicy Policy => (Spec.Retry ?? RetryPolicy.AgentLostOnly(Task.MaxAttempts)) with { MaxAttempts = Task.MaxAttempts };
+    /// <summary>
+    /// The task's policy; the stored max attempts wins, so a task created without a policy keeps its own limit.
+    /// </summary>
+    public RetryPolicy Policy =>
+        (Spec.Retry ?? RetryPolicy.AgentLostOnly(Task.MaxAttempts)) with
+        {
+            MaxAttempts = Task.MaxAttempts,
+        };
 }

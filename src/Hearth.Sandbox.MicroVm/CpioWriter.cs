@@ -2,7 +2,9 @@ using System.Text;
 
 namespace Hearth.Sandbox.MicroVm;
 
-/// <summary>Writes a cpio archive in the "newc" format the kernel unpacks as an initramfs (directories and files only).</summary>
+/// <summary>
+/// Writes a cpio archive in the "newc" format the kernel unpacks as an initramfs (directories and files only).
+/// </summary>
 internal sealed class CpioWriter(Stream output)
 {
     private const int DirectoryMode = 0x4000 | 0b111_101_101;
@@ -20,7 +22,24 @@ internal sealed class CpioWriter(Stream output)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name + "\0");
         var header = new StringBuilder("070701");
-        foreach (var field in new long[] { _inode++, mode, 0, 0, mode == DirectoryMode ? 2 : 1, 0, content.Length, 0, 0, 0, 0, nameBytes.Length, 0 })
+        foreach (
+            var field in new long[]
+            {
+                _inode++,
+                mode,
+                0,
+                0,
+                mode == DirectoryMode ? 2 : 1,
+                0,
+                content.Length,
+                0,
+                0,
+                0,
+                0,
+                nameBytes.Length,
+                0,
+            }
+        )
             header.Append(field.ToString("X8", System.Globalization.CultureInfo.InvariantCulture));
         var headerBytes = Encoding.ASCII.GetBytes(header.ToString());
         output.Write(headerBytes);
@@ -33,6 +52,7 @@ internal sealed class CpioWriter(Stream output)
     private void Pad(int length)
     {
         var padding = (4 - length % 4) % 4;
-        for (var i = 0; i < padding; i++) output.WriteByte(0);
+        for (var i = 0; i < padding; i++)
+            output.WriteByte(0);
     }
 }

@@ -8,17 +8,20 @@ namespace Hearth.Sandbox.MicroVm;
 /// The host's end of the guest protocol's control port (<c>hearth.control</c>, a virtio-serial port QEMU serves on a
 /// Unix socket). Frames are lines, <c>KIND BASE64(VALUE)</c>: <c>hostname</c>, <c>machine-id</c>, <c>seed</c>,
 /// <c>cwd</c>, <c>user</c> (uid:gid), then <c>env</c> (NAME=VALUE) and <c>arg</c> frames in order, then <c>run</c>;
-/// after that, <c>signal N</c>, <c>exec ID BASE64(ARG)...</c> and <c>exec-kill ID</c>. The guest answers on its status port (the guest init: Guest/guest-init.sh), never here.
-/// Secrets travel only this way: never on a command line, a disk or a file of the host.
-/// With <paramref name="vsockPort"/>, the socket is a Firecracker vsock device's and the port is asked for first
-/// (<see cref="Vsock.VsockHandshake"/>); the frames are the same.
+/// after that, <c>signal N</c>, <c>exec ID BASE64(ARG)...</c> and <c>exec-kill ID</c>. The guest answers on its status
+/// port (the guest init: Guest/guest-init.sh), never here. Secrets travel only this way: never on a command line, a
+/// disk or a file of the host. With <paramref name="vsockPort"/>, the socket is a Firecracker vsock device's and the
+/// port is asked for first (<see cref="Vsock.VsockHandshake"/>); the frames are the same.
 /// </summary>
 internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Socket? _socket;
 
-    /// <summary>Connects, retrying while QEMU has not made its socket yet; gives up when <paramref name="gone"/> says QEMU ended.</summary>
+    /// <summary>
+    /// Connects, retrying while QEMU has not made its socket yet; gives up when <paramref name="gone"/> says QEMU
+    /// ended.
+    /// </summary>
     public async Task ConnectAsync(Func<bool> gone, TimeProvider time, CancellationToken cancellationToken)
     {
         while (true)
@@ -27,7 +30,8 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
             try
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                if (vsockPort is { } port) await Vsock.VsockHandshake.ConnectAsync(socket, port, cancellationToken);
+                if (vsockPort is { } port)
+                    await Vsock.VsockHandshake.ConnectAsync(socket, port, cancellationToken);
                 _socket = socket;
                 return;
             }
@@ -44,7 +48,8 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
         }
     }
 
-    public static string Frame(string kind, string value) => kind + " " + Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) + "\n";
+    public static string Frame(string kind, string value) =>
+        kind + " " + Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) + "\n";
 
     public static string Frame(string kind, byte[] value) => kind + " " + Convert.ToBase64String(value) + "\n";
 
@@ -56,7 +61,8 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
             var socket = _socket ?? throw new InvalidOperationException("the control channel is not connected");
             var bytes = Encoding.UTF8.GetBytes(frames);
             var sent = 0;
-            while (sent < bytes.Length) sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancellationToken);
+            while (sent < bytes.Length)
+                sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancellationToken);
         }
         finally
         {
@@ -64,7 +70,9 @@ internal sealed class GuestChannel(string socketPath, uint? vsockPort = null) : 
         }
     }
 
-    /// <summary>Sends <paramref name="frames"/>, connecting first when a restart lost the connection (a recovered VM).</summary>
+    /// <summary>
+    /// Sends <paramref name="frames"/>, connecting first when a restart lost the connection (a recovered VM).
+    /// </summary>
     public async Task SendAsync(string frames, Func<bool> gone, TimeProvider time, CancellationToken cancellationToken)
     {
         if (_socket is null)

@@ -16,7 +16,12 @@ internal interface IMicroVmBackend
 
     Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken);
 
-    Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken);
+    Task<ISandbox> RecoverAsync(
+        SandboxHandle handle,
+        ISandboxOutput output,
+        OutputCursor from,
+        CancellationToken cancellationToken
+    );
 
     Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken);
 }

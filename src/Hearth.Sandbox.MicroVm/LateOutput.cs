@@ -13,8 +13,14 @@ internal sealed class LateOutput : ISandboxOutput
     public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
         Volatile.Read(ref _target)?.WriteLineAsync(stream, line, cancellationToken) ?? ValueTask.CompletedTask;
 
-    public ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
-        Volatile.Read(ref _target)?.WritePieceAsync(stream, piece, continues, cancellationToken) ?? ValueTask.CompletedTask;
+    public ValueTask WritePieceAsync(
+        OutputStream stream,
+        string piece,
+        bool continues,
+        CancellationToken cancellationToken
+    ) =>
+        Volatile.Read(ref _target)?.WritePieceAsync(stream, piece, continues, cancellationToken)
+        ?? ValueTask.CompletedTask;
 
     public ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken) =>
         Volatile.Read(ref _target)?.WriteAsync(piece, cancellationToken) ?? ValueTask.CompletedTask;

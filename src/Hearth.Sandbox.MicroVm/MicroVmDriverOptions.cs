@@ -1,9 +1,13 @@
 namespace Hearth.Sandbox.MicroVm;
 
-/// <summary>Where the microvm driver finds QEMU, the guest kernel and its tools, and what a VM gets by default.</summary>
+/// <summary>
+/// Where the microvm driver finds QEMU, the guest kernel and its tools, and what a VM gets by default.
+/// </summary>
 public sealed record MicroVmDriverOptions
 {
-    /// <summary>Where built boot images (initramfs) and root disks (one ext4 image per image digest and size) are kept.</summary>
+    /// <summary>
+    /// Where built boot images (initramfs) and root disks (one ext4 image per image digest and size) are kept.
+    /// </summary>
     public required string CacheDirectory { get; init; }
 
     public string QemuPath { get; init; } = "qemu-system-x86_64";
@@ -15,7 +19,9 @@ public sealed record MicroVmDriverOptions
     /// <summary>A static busybox: the guest init's shell and tools (Debian's busybox-static).</summary>
     public string BusyboxPath { get; init; } = "/bin/busybox";
 
-    /// <summary>The guest kernel (a bzImage). Null: the newest /boot/vmlinuz-*-cloud-amd64 (linux-image-cloud-amd64).</summary>
+    /// <summary>
+    /// The guest kernel (a bzImage). Null: the newest /boot/vmlinuz-*-cloud-amd64 (linux-image-cloud-amd64).
+    /// </summary>
     public string? KernelPath { get; init; }
 
     /// <summary>Where the kernel's modules are, per version (its virtio drivers are modules).</summary>
@@ -35,18 +41,22 @@ public sealed record MicroVmDriverOptions
 
     /// <summary>
     /// Capacity of a VM's workspace disk (sparse: only what is written takes space), which carries a task's
-    /// <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made) in and out of the VM. Every warm pool VM
-    /// has one; a cold VM's grows to twice its content when that is larger.
+    /// <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made) in and out of the VM. Every warm pool
+    /// VM has one; a cold VM's grows to twice its content when that is larger.
     /// </summary>
     public long WorkspaceDiskBytes { get; init; } = 4L << 30;
 
     /// <summary>Where a task's workspace is mounted in the VM; it is then the command's working directory.</summary>
     public string WorkspacePath { get; init; } = "/workspace";
 
-    /// <summary>e2fsprogs' debugfs: reads the workspace disk back into the host directory after the VM ends (no mount).</summary>
+    /// <summary>
+    /// e2fsprogs' debugfs: reads the workspace disk back into the host directory after the VM ends (no mount).
+    /// </summary>
     public string DebugfsPath { get; init; } = "debugfs";
 
-    /// <summary>How long a VM may take from QEMU's start until the command runs (software emulation on a busy host is slow).</summary>
+    /// <summary>
+    /// How long a VM may take from QEMU's start until the command runs (software emulation on a busy host is slow).
+    /// </summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>
@@ -56,20 +66,20 @@ public sealed record MicroVmDriverOptions
     public IReadOnlyList<WarmPoolEntry> WarmPools { get; init; } = [];
 
     /// <summary>
-    /// How many VMs beyond the configured pools may be booted on the server's prewarm hints (GitLab Job Hooks) and wait at
-    /// once: a hint beyond it is declined.
+    /// How many VMs beyond the configured pools may be booted on the server's prewarm hints (GitLab Job Hooks) and wait
+    /// at once: a hint beyond it is declined.
     /// </summary>
     public int MaxPrewarmed { get; init; } = 2;
 
     /// <summary>
-    /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's scratch
-    /// root is this one). Null: no warm pool, not even for <see cref="MicroVmDriver.PrewarmAsync"/>.
+    /// Where pooled VMs keep their files (the agent's scratch root: a task takes a pooled VM only when its sandbox's
+    /// scratch root is this one). Null: no warm pool, not even for <see cref="MicroVmDriver.PrewarmAsync"/>.
     /// </summary>
     public string? PoolScratchRoot { get; init; }
 
     /// <summary>
-    /// The bridge a VM that asks for a network joins through a tap (the oci driver's by default: the same bridge, subnet,
-    /// NAT table and address records, so one reaper covers both).
+    /// The bridge a VM that asks for a network joins through a tap (the oci driver's by default: the same bridge,
+    /// subnet, NAT table and address records, so one reaper covers both).
     /// </summary>
     public Hearth.Sandbox.Oci.Networking.OciNetworkOptions Network { get; init; } = new();
 

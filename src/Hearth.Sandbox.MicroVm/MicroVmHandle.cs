@@ -20,7 +20,8 @@ internal sealed record MicroVmHandle(
     string ScratchRoot,
     string Backend,
     string? NetworkAddress = null,
-    IReadOnlyDictionary<string, string>? Cgroups = null)
+    IReadOnlyDictionary<string, string>? Cgroups = null
+)
 {
     private const string CgroupPrefix = "cgroup.";
 
@@ -40,8 +41,10 @@ internal sealed record MicroVmHandle(
             ["scratch_root"] = ScratchRoot,
             ["backend"] = Backend,
         };
-        if (NetworkAddress is { } address) state["network_address"] = address;
-        foreach (var (controller, directory) in Cgroups ?? new Dictionary<string, string>()) state[CgroupPrefix + controller] = directory;
+        if (NetworkAddress is { } address)
+            state["network_address"] = address;
+        foreach (var (controller, directory) in Cgroups ?? new Dictionary<string, string>())
+            state[CgroupPrefix + controller] = directory;
         if (Qemu is { } qemu)
         {
             state["qemu_pid"] = qemu.Pid.ToString(CultureInfo.InvariantCulture);
@@ -52,31 +55,47 @@ internal sealed record MicroVmHandle(
 
     public static MicroVmHandle From(SandboxHandle handle)
     {
-        if (handle.Driver != Driver) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the microvm driver");
+        if (handle.Driver != Driver)
+            throw new SandboxRecoveryException($"a {handle.Driver} handle given to the microvm driver");
         if (handle.Version != Version)
-            throw new SandboxRecoveryException($"the microvm handle of {handle.SandboxId} has version {handle.Version}, expected {Version}");
+            throw new SandboxRecoveryException(
+                $"the microvm handle of {handle.SandboxId} has version {handle.Version}, expected {Version}"
+            );
         try
         {
             ProcessIdentity? qemu = handle.Optional("qemu_pid") is { } pid
-                ? new ProcessIdentity(Parse(pid), long.Parse(handle.Require("qemu_start_time"), CultureInfo.InvariantCulture))
+                ? new ProcessIdentity(
+                    Parse(pid),
+                    long.Parse(handle.Require("qemu_start_time"), CultureInfo.InvariantCulture)
+                )
                 : null;
             return new MicroVmHandle(
                 handle.SandboxId,
-                new ProcessIdentity(Parse(handle.Require("monitor_pid")), long.Parse(handle.Require("monitor_start_time"), CultureInfo.InvariantCulture)),
+                new ProcessIdentity(
+                    Parse(handle.Require("monitor_pid")),
+                    long.Parse(handle.Require("monitor_start_time"), CultureInfo.InvariantCulture)
+                ),
                 qemu,
                 handle.Require("control_socket"),
-                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)),
+                DateTimeOffset.FromUnixTimeMilliseconds(
+                    long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)
+                ),
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
                 handle.Require("scratch_root"),
                 handle.Require("backend"),
                 handle.Optional("network_address"),
-                handle.State.Where(e => e.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
-                    .ToDictionary(e => e.Key[CgroupPrefix.Length..], e => e.Value, StringComparer.Ordinal));
+                handle
+                    .State.Where(e => e.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
+                    .ToDictionary(e => e.Key[CgroupPrefix.Length..], e => e.Value, StringComparer.Ordinal)
+            );
         }
         catch (FormatException e)
         {
-            throw new SandboxRecoveryException($"the microvm handle of {handle.SandboxId} is malformed: {e.Message}", e);
+            throw new SandboxRecoveryException(
+                $"the microvm handle of {handle.SandboxId} is malformed: {e.Message}",
+                e
+            );
         }
     }
 

@@ -10,7 +10,22 @@ namespace Hearth.Sandbox.MicroVm;
 /// </summary>
 internal sealed class MicroVmMetrics
 {
-    private static readonly IReadOnlyList<double> SecondsBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+    private static readonly IReadOnlyList<double> SecondsBuckets =
+    [
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+        20,
+        30,
+        60,
+        120,
+        300,
+    ];
 
     private readonly List<Histogram<double>> _boot = [];
     private readonly Func<IReadOnlyDictionary<string, int>> _active;
@@ -26,23 +41,37 @@ internal sealed class MicroVmMetrics
 
     public void AddTo(Meter meter)
     {
-        var boot = meter.CreateHistogram("hearth_vm_boot_seconds", unit: "s",
+        var boot = meter.CreateHistogram(
+            "hearth_vm_boot_seconds",
+            unit: "s",
             description: "How long a task waited for its VM to run its command, by backend and start (cold: booted for it; warm: taken from a pool).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        lock (_boot) _boot.Add(boot);
-        meter.CreateObservableGauge("hearth_vms_active", () => Measure(_active(), "backend"),
-            description: "MicroVMs running now (tasks' and warm pools'), by backend.");
-        meter.CreateObservableGauge("hearth_vm_pool_size", () => Measure(_pooled(), "size_class"),
-            description: "MicroVMs booted and waiting in warm pools, by size class.");
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets }
+        );
+        lock (_boot)
+            _boot.Add(boot);
+        meter.CreateObservableGauge(
+            "hearth_vms_active",
+            () => Measure(_active(), "backend"),
+            description: "MicroVMs running now (tasks' and warm pools'), by backend."
+        );
+        meter.CreateObservableGauge(
+            "hearth_vm_pool_size",
+            () => Measure(_pooled(), "size_class"),
+            description: "MicroVMs booted and waiting in warm pools, by size class."
+        );
     }
 
     public void Booted(string backend, TimeSpan elapsed, bool warm)
     {
         Histogram<double>[] boot;
-        lock (_boot) boot = [.. _boot];
+        lock (_boot)
+            boot = [.. _boot];
         foreach (var histogram in boot)
-            histogram.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("backend", backend),
-                new KeyValuePair<string, object?>("start", warm ? "warm" : "cold"));
+            histogram.Record(
+                elapsed.TotalSeconds,
+                new KeyValuePair<string, object?>("backend", backend),
+                new KeyValuePair<string, object?>("start", warm ? "warm" : "cold")
+            );
     }
 
     private static IEnumerable<Measurement<int>> Measure(IReadOnlyDictionary<string, int> counts, string label) =>

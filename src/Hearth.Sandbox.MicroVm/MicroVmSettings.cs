@@ -10,12 +10,25 @@ public static class MicroVmSettings
 {
     public static readonly IReadOnlyList<string> Keys =
     [
-        "backend", "firecracker.binary", "firecracker.kernel", "firecracker.initrd", "firecracker.boot-args", "flintlock.endpoint",
-        "flintlock.namespace", "flintlock.kernel-image", "flintlock.kernel-file", "flintlock.initrd-image", "flintlock.initrd-file",
-        "max-prewarmed", "workspace-disk",
+        "backend",
+        "firecracker.binary",
+        "firecracker.kernel",
+        "firecracker.initrd",
+        "firecracker.boot-args",
+        "flintlock.endpoint",
+        "flintlock.namespace",
+        "flintlock.kernel-image",
+        "flintlock.kernel-file",
+        "flintlock.initrd-image",
+        "flintlock.initrd-file",
+        "max-prewarmed",
+        "workspace-disk",
     ];
 
-    /// <summary>The options with the settings applied; a bad one is an <see cref="ArgumentException"/> naming it and what was expected.</summary>
+    /// <summary>
+    /// The options with the settings applied; a bad one is an <see cref="ArgumentException"/> naming it and what was
+    /// expected.
+    /// </summary>
     public static MicroVmDriverOptions Apply(MicroVmDriverOptions options, IEnumerable<string> settings)
     {
         foreach (var setting in settings)
@@ -27,27 +40,58 @@ public static class MicroVmSettings
             options = key switch
             {
                 "backend" when value is "qemu" or "firecracker" or "flintlock" => options with { Backend = value },
-                "backend" => throw new ArgumentException($"--microvm backend={value}: expected qemu, firecracker or flintlock"),
-                "firecracker.binary" => options with { Firecracker = options.Firecracker with { FirecrackerPath = value } },
-                "firecracker.kernel" => options with { Firecracker = options.Firecracker with { KernelPath = Absolute(key, value) } },
-                "firecracker.initrd" => options with { Firecracker = options.Firecracker with { InitrdPath = Absolute(key, value) } },
-                "firecracker.boot-args" => options with { Firecracker = options.Firecracker with { ExtraBootArgs = value } },
-                "flintlock.endpoint" => options with { Flintlock = options.Flintlock with { Endpoint = Endpoint(value) } },
+                "backend" => throw new ArgumentException(
+                    $"--microvm backend={value}: expected qemu, firecracker or flintlock"
+                ),
+                "firecracker.binary" => options with
+                {
+                    Firecracker = options.Firecracker with { FirecrackerPath = value },
+                },
+                "firecracker.kernel" => options with
+                {
+                    Firecracker = options.Firecracker with { KernelPath = Absolute(key, value) },
+                },
+                "firecracker.initrd" => options with
+                {
+                    Firecracker = options.Firecracker with { InitrdPath = Absolute(key, value) },
+                },
+                "firecracker.boot-args" => options with
+                {
+                    Firecracker = options.Firecracker with { ExtraBootArgs = value },
+                },
+                "flintlock.endpoint" => options with
+                {
+                    Flintlock = options.Flintlock with { Endpoint = Endpoint(value) },
+                },
                 "flintlock.namespace" => options with { Flintlock = options.Flintlock with { Namespace = value } },
                 "flintlock.kernel-image" => options with { Flintlock = options.Flintlock with { KernelImage = value } },
-                "flintlock.kernel-file" => options with { Flintlock = options.Flintlock with { KernelFilename = value } },
+                "flintlock.kernel-file" => options with
+                {
+                    Flintlock = options.Flintlock with { KernelFilename = value },
+                },
                 "flintlock.initrd-image" => options with { Flintlock = options.Flintlock with { InitrdImage = value } },
-                "flintlock.initrd-file" => options with { Flintlock = options.Flintlock with { InitrdFilename = value } },
+                "flintlock.initrd-file" => options with
+                {
+                    Flintlock = options.Flintlock with { InitrdFilename = value },
+                },
                 "max-prewarmed" => options with { MaxPrewarmed = Count(key, value) },
                 "workspace-disk" => options with { WorkspaceDiskBytes = Size(key, value) },
-                _ => throw new ArgumentException($"--microvm '{key}': unknown setting; expected one of {string.Join(", ", Keys)}"),
+                _ => throw new ArgumentException(
+                    $"--microvm '{key}': unknown setting; expected one of {string.Join(", ", Keys)}"
+                ),
             };
         }
         return options;
     }
 
     private static int Count(string key, string value) =>
-        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count <= 64
+        int.TryParse(
+            value,
+            System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var count
+        )
+        && count <= 64
             ? count
             : throw new ArgumentException($"--microvm {key}={value}: expected a number from 0 to 64");
 
@@ -55,20 +99,34 @@ public static class MicroVmSettings
     private static long Size(string key, string value)
     {
         var unit = value.Length > 1 ? char.ToLowerInvariant(value[^1]) : ' ';
-        if (unit is 'm' or 'g' && long.TryParse(value[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
-                out var amount) && amount > 0 && amount < (1L << 20))
+        if (
+            unit is 'm' or 'g'
+            && long.TryParse(
+                value[..^1],
+                System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture,
+                out var amount
+            )
+            && amount > 0
+            && amount < (1L << 20)
+        )
         {
             var bytes = amount << (unit == 'g' ? 30 : 20);
-            if (bytes >= 64L << 20) return bytes;
+            if (bytes >= 64L << 20)
+                return bytes;
         }
         throw new ArgumentException($"--microvm {key}={value}: expected a size of at least 64m, e.g. 512m or 8g");
     }
 
     private static string Absolute(string key, string value) =>
-        Path.IsPathFullyQualified(value) ? value : throw new ArgumentException($"--microvm {key}={value}: expected an absolute path");
+        Path.IsPathFullyQualified(value)
+            ? value
+            : throw new ArgumentException($"--microvm {key}={value}: expected an absolute path");
 
     private static string Endpoint(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Port > 0
             ? value
-            : throw new ArgumentException($"--microvm flintlock.endpoint={value}: expected flintlockd's gRPC address, e.g. http://127.0.0.1:9090");
+            : throw new ArgumentException(
+                $"--microvm flintlock.endpoint={value}: expected flintlockd's gRPC address, e.g. http://127.0.0.1:9090"
+            );
 }

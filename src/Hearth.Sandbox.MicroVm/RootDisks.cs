@@ -12,7 +12,9 @@ internal sealed class RootDisks(MicroVmDriverOptions options)
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     // An image's rootfs never changes: its size is measured (a walk of every file) once per digest.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _sizes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _sizes = new(
+        StringComparer.Ordinal
+    );
 
     private string Directory => Path.Combine(options.CacheDirectory, "disks");
 
@@ -22,21 +24,36 @@ internal sealed class RootDisks(MicroVmDriverOptions options)
         var used = _sizes.GetOrAdd(digestHex, _ => UsedBytes(rootfs));
         var size = Math.Max(options.DiskSizeBytes, RoundUp(2 * used + (64L << 20)));
         var path = Path.Combine(Directory, $"{digestHex}-{size.ToString(CultureInfo.InvariantCulture)}.ext4");
-        if (File.Exists(path)) return path;
+        if (File.Exists(path))
+            return path;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             System.IO.Directory.CreateDirectory(Directory);
             // Other agents on this host may build the same disk: one builds, the others wait for it.
             using var lockFile = await LockAsync(path + ".lock", cancellationToken);
-            if (File.Exists(path)) return path;
+            if (File.Exists(path))
+                return path;
             var temporary = path + ".tmp";
             File.Delete(temporary);
             try
             {
-                await Tool.CheckAsync(options.MkfsPath,
-                    ["-q", "-F", "-t", "ext4", "-L", "hearth-root", "-d", rootfs, temporary, (size / 1024).ToString(CultureInfo.InvariantCulture) + "k"],
-                    cancellationToken);
+                await Tool.CheckAsync(
+                    options.MkfsPath,
+                    [
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-L",
+                        "hearth-root",
+                        "-d",
+                        rootfs,
+                        temporary,
+                        (size / 1024).ToString(CultureInfo.InvariantCulture) + "k",
+                    ],
+                    cancellationToken
+                );
                 File.Move(temporary, path);
             }
             finally
@@ -53,7 +70,11 @@ internal sealed class RootDisks(MicroVmDriverOptions options)
 
     /// <summary>A task's throwaway overlay on <paramref name="baseDisk"/>.</summary>
     public Task CreateOverlayAsync(string baseDisk, string overlay, CancellationToken cancellationToken) =>
-        Tool.CheckAsync(options.QemuImgPath, ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", baseDisk, overlay], cancellationToken);
+        Tool.CheckAsync(
+            options.QemuImgPath,
+            ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", baseDisk, overlay],
+            cancellationToken
+        );
 
     private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
     {
@@ -73,9 +94,15 @@ internal sealed class RootDisks(MicroVmDriverOptions options)
     private static long UsedBytes(string rootfs)
     {
         long total = 0;
-        foreach (var file in new DirectoryInfo(rootfs).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (
+            var file in new DirectoryInfo(rootfs).EnumerateFiles(
+                "*",
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }
+            )
+        )
         {
-            if (!file.Attributes.HasFlag(FileAttributes.ReparsePoint)) total += file.Length;
+            if (!file.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                total += file.Length;
         }
         return total;
     }

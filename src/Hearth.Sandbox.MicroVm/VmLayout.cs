@@ -1,6 +1,8 @@
 namespace Hearth.Sandbox.MicroVm;
 
-/// <summary>A VM's files in its scratch directory (<c>SCRATCH_ROOT/SANDBOX_ID</c>), all removed with the sandbox.</summary>
+/// <summary>
+/// A VM's files in its scratch directory (<c>SCRATCH_ROOT/SANDBOX_ID</c>), all removed with the sandbox.
+/// </summary>
 internal sealed record VmLayout(string Scratch)
 {
     /// <summary>A Unix socket's path must fit in sockaddr_un's 108 bytes, terminator included.</summary>
@@ -26,6 +28,8 @@ internal sealed record VmLayout(string Scratch)
 
     public string ExecStatus => Path.Combine(Scratch, "exec.status");
 
-    /// <summary>A warm pool's VM keeps its records (stdout, stderr, status) here: it boots before its task is known.</summary>
+    /// <summary>
+    /// A warm pool's VM keeps its records (stdout, stderr, status) here: it boots before its task is known.
+    /// </summary>
     public string PooledRecords => Path.Combine(Scratch, "records");
 }

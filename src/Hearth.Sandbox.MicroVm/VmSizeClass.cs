@@ -9,7 +9,9 @@ namespace Hearth.Sandbox.MicroVm;
 /// </summary>
 public sealed partial record VmSizeClass(int Cpus, long MemoryBytes)
 {
-    /// <summary>The size a task gets: <c>--cpus</c> rounded up to whole vCPUs, <c>--memory</c> or the default.</summary>
+    /// <summary>
+    /// The size a task gets: <c>--cpus</c> rounded up to whole vCPUs, <c>--memory</c> or the default.
+    /// </summary>
     public static VmSizeClass Of(ResourceLimits limits, long defaultMemoryBytes) =>
         new((int)Math.Clamp(Math.Ceiling(limits.Cpus ?? 1), 1, 64), limits.MemoryBytes ?? defaultMemoryBytes);
 
@@ -29,7 +31,10 @@ public sealed partial record VmSizeClass(int Cpus, long MemoryBytes)
     public override string ToString()
     {
         var mib = MemoryBytes >> 20;
-        var memory = mib % 1024 == 0 ? (mib / 1024).ToString(CultureInfo.InvariantCulture) + "gb" : mib.ToString(CultureInfo.InvariantCulture) + "mb";
+        var memory =
+            mib % 1024 == 0
+                ? (mib / 1024).ToString(CultureInfo.InvariantCulture) + "gb"
+                : mib.ToString(CultureInfo.InvariantCulture) + "mb";
         return Cpus.ToString(CultureInfo.InvariantCulture) + "cpu-" + memory;
     }
 

@@ -9,14 +9,19 @@ namespace Hearth.Sandbox.MicroVm;
 /// </summary>
 internal static class WorkspaceDisk
 {
-    /// <summary>A sparse file of <paramref name="bytes"/>: the disk slot a VM boots with (a warm pool's stays empty until taken).</summary>
+    /// <summary>
+    /// A sparse file of <paramref name="bytes"/>: the disk slot a VM boots with (a warm pool's stays empty until
+    /// taken).
+    /// </summary>
     public static void CreateSlot(string path, long bytes)
     {
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
         file.SetLength(bytes);
     }
 
-    /// <summary>The disk's capacity for <paramref name="directory"/>: the configured one, or twice its content when larger.</summary>
+    /// <summary>
+    /// The disk's capacity for <paramref name="directory"/>: the configured one, or twice its content when larger.
+    /// </summary>
     public static long CapacityFor(string directory, long configured)
     {
         var content = new DirectoryInfo(directory)
@@ -26,19 +31,25 @@ internal static class WorkspaceDisk
     }
 
     /// <summary>
-    /// Writes <paramref name="directory"/> into the disk at <paramref name="disk"/> (its size unchanged: written in place, so
-    /// a VM that has the file open already sees the new filesystem once it drops its cached blocks).
+    /// Writes <paramref name="directory"/> into the disk at <paramref name="disk"/> (its size unchanged: written in
+    /// place, so a VM that has the file open already sees the new filesystem once it drops its cached blocks).
     /// </summary>
     public static async Task FillAsync(string mkfs, string directory, string disk, CancellationToken cancellationToken)
     {
         try
         {
-            await Tool.CheckAsync(mkfs, ["-F", "-q", "-O", "^has_journal", "-L", "workspace", "-d", directory, disk], cancellationToken);
+            await Tool.CheckAsync(
+                mkfs,
+                ["-F", "-q", "-O", "^has_journal", "-L", "workspace", "-d", directory, disk],
+                cancellationToken
+            );
         }
         catch (IOException e)
         {
             throw new SandboxStartException(
-                $"cannot put the workspace into the VM's workspace disk ({new FileInfo(disk).Length >> 20} MiB): {e.Message}", e);
+                $"cannot put the workspace into the VM's workspace disk ({new FileInfo(disk).Length >> 20} MiB): {e.Message}",
+                e
+            );
         }
     }
 
@@ -46,27 +57,42 @@ internal static class WorkspaceDisk
     /// Replaces <paramref name="directory"/>'s content with the disk's (what the task left there), through a sibling
     /// directory; <c>lost+found</c> is not the task's and stays out.
     /// </summary>
-    public static async Task CopyBackAsync(string debugfs, string disk, string directory, CancellationToken cancellationToken)
+    public static async Task CopyBackAsync(
+        string debugfs,
+        string disk,
+        string directory,
+        CancellationToken cancellationToken
+    )
     {
         var dump = directory.TrimEnd('/') + ".vm-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(dump);
         try
         {
             var (code, output) = await Tool.RunAsync(debugfs, ["-R", $"rdump / {dump}", disk], cancellationToken);
-            // debugfs says what it could not dump on its output but exits 0; a disk it cannot open is the failure that matters.
-            if (code != 0 || output.Contains("Bad magic number", StringComparison.Ordinal) || output.Contains("while opening", StringComparison.Ordinal))
+            // debugfs says what it could not dump on its output but exits 0; a disk it cannot open is the failure that
+            // matters.
+            if (
+                code != 0
+                || output.Contains("Bad magic number", StringComparison.Ordinal)
+                || output.Contains("while opening", StringComparison.Ordinal)
+            )
                 throw new IOException($"debugfs could not read the workspace disk (exit {code}): {output}");
             foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
             {
-                if (entry is DirectoryInfo { LinkTarget: null } sub) sub.Delete(recursive: true);
-                else entry.Delete();
+                if (entry is DirectoryInfo { LinkTarget: null } sub)
+                    sub.Delete(recursive: true);
+                else
+                    entry.Delete();
             }
             foreach (var entry in new DirectoryInfo(dump).EnumerateFileSystemInfos())
             {
-                if (entry.Name == "lost+found") continue;
+                if (entry.Name == "lost+found")
+                    continue;
                 var target = Path.Combine(directory, entry.Name);
-                if (entry is DirectoryInfo { LinkTarget: null } sub) sub.MoveTo(target);
-                else File.Move(entry.FullName, target);
+                if (entry is DirectoryInfo { LinkTarget: null } sub)
+                    sub.MoveTo(target);
+                else
+                    File.Move(entry.FullName, target);
             }
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -75,7 +101,8 @@ internal static class WorkspaceDisk
         }
         finally
         {
-            if (Directory.Exists(dump)) Directory.Delete(dump, recursive: true);
+            if (Directory.Exists(dump))
+                Directory.Delete(dump, recursive: true);
         }
     }
 }

@@ -6,6 +6,7 @@ public enum CgroupMode
     Auto,
     V1,
     V2,
+
     /// <summary>Never use cgroups: specs that ask for limits fail to start.</summary>
     Disabled,
 }

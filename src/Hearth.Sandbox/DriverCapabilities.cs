@@ -21,7 +21,8 @@ public enum FilesystemIsolation
 /// request against it (never against driver names).
 /// </summary>
 /// <param name="Filesystem">How far the command's view of files is isolated.</param>
-/// <param name="NetworkModes">"none" (no network), "host" (the host's network), "bridge" (its own address on a bridge).</param>
+/// <param name="NetworkModes">"none" (no network), "host" (the host's network), "bridge" (its own address on a
+/// bridge).</param>
 /// <param name="Ports">Host ports can be published into the sandbox.</param>
 /// <param name="Signals">Any signal can be sent to the command (<see cref="ISandbox.SignalAsync"/>).</param>
 /// <param name="Exec">Another command can run inside a running sandbox (<see cref="ISandbox.ExecAsync"/>).</param>
@@ -34,7 +35,8 @@ public sealed record DriverCapabilities(
     bool Signals,
     bool Exec,
     bool Recover,
-    IReadOnlyList<string> Limits)
+    IReadOnlyList<string> Limits
+)
 {
     /// <summary>The command cannot see the host's files outside what is bound in.</summary>
     public bool Isolates => Filesystem != FilesystemIsolation.None;
@@ -43,12 +45,29 @@ public sealed record DriverCapabilities(
     public bool RunsImages => Filesystem is FilesystemIsolation.Image or FilesystemIsolation.Vm;
 
     /// <summary>The wire form the agent sends at registration.</summary>
-    public Hearth.Core.Api.AgentDriverView ToView(string name, bool isDefault) => new(
-        name, Filesystem.ToString().ToLowerInvariant(), NetworkModes, Ports, Signals, Exec, Recover, Limits, isDefault);
+    public Hearth.Core.Api.AgentDriverView ToView(string name, bool isDefault) =>
+        new(
+            name,
+            Filesystem.ToString().ToLowerInvariant(),
+            NetworkModes,
+            Ports,
+            Signals,
+            Exec,
+            Recover,
+            Limits,
+            isDefault
+        );
 
     public bool Equals(DriverCapabilities? other) =>
-        other is not null && Filesystem == other.Filesystem && NetworkModes.SequenceEqual(other.NetworkModes) && Ports == other.Ports &&
-        Signals == other.Signals && Exec == other.Exec && Recover == other.Recover && Limits.SequenceEqual(other.Limits);
+        other is not null
+        && Filesystem == other.Filesystem
+        && NetworkModes.SequenceEqual(other.NetworkModes)
+        && Ports == other.Ports
+        && Signals == other.Signals
+        && Exec == other.Exec
+        && Recover == other.Recover
+        && Limits.SequenceEqual(other.Limits);
 
-    public override int GetHashCode() => HashCode.Combine(Filesystem, Ports, Signals, Exec, Recover, NetworkModes.Count, Limits.Count);
+    public override int GetHashCode() =>
+        HashCode.Combine(Filesystem, Ports, Signals, Exec, Recover, NetworkModes.Count, Limits.Count);
 }

@@ -30,10 +30,15 @@ public interface ISandboxDriver
     /// <summary>
     /// Finds a sandbox started by an earlier agent from its <paramref name="handle"/>, running or exited meanwhile,
     /// without restarting it; its output is delivered from <paramref name="from"/> on. Throws
-    /// <see cref="SandboxRecoveryException"/> when the sandbox cannot be recovered (gone without a trace of its exit, or a
-    /// driver that cannot recover at all: <see cref="DriverCapabilities.Recover"/>).
+    /// <see cref="SandboxRecoveryException"/> when the sandbox cannot be recovered (gone without a trace of its exit,
+    /// or a driver that cannot recover at all: <see cref="DriverCapabilities.Recover"/>).
     /// </summary>
-    Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken);
+    Task<ISandbox> RecoverAsync(
+        SandboxHandle handle,
+        ISandboxOutput output,
+        OutputCursor from,
+        CancellationToken cancellationToken
+    );
 
     /// <summary>
     /// Kills and removes what <paramref name="handle"/> names without recovering it (its task belongs to someone else

@@ -40,13 +40,15 @@ public interface ISandboxOutput
     ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken);
 
     /// <summary>
-    /// A line or, for a line longer than the driver's limit (64 KiB), one piece of it: <paramref name="continues"/> says
-    /// the next piece of the same stream continues this line. By default pieces arrive as lines.
+    /// A line or, for a line longer than the driver's limit (64 KiB), one piece of it: <paramref name="continues"/>
+    /// says the next piece of the same stream continues this line. By default pieces arrive as lines.
     /// </summary>
     ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
         WriteLineAsync(stream, piece, cancellationToken);
 
-    /// <summary>Every piece the driver cuts, with its end offset. By default: a split line as pieces, the rest as lines.</summary>
+    /// <summary>
+    /// Every piece the driver cuts, with its end offset. By default: a split line as pieces, the rest as lines.
+    /// </summary>
     ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken) =>
         WritePieceAsync(piece.Stream, piece.Text, piece.End == PieceEnd.Split, cancellationToken);
 }

@@ -1,9 +1,9 @@
 namespace Hearth.Sandbox;
 
 /// <summary>
-/// A driver that keeps sandboxes ready ahead of their tasks (the microvm driver's warm pool). The agent starts it once it
-/// owns its scratch root, keeps what it holds from the orphan reaper, and stops it (everything kept is destroyed) when
-/// it stops.
+/// A driver that keeps sandboxes ready ahead of their tasks (the microvm driver's warm pool). The agent starts it once
+/// it owns its scratch root, keeps what it holds from the orphan reaper, and stops it (everything kept is destroyed)
+/// when it stops.
 /// </summary>
 public interface IWarmingDriver
 {
@@ -14,8 +14,8 @@ public interface IWarmingDriver
     Task StopWarmingAsync();
 
     /// <summary>
-    /// The ids of the sandboxes the driver holds outside of any task record (kept ready, or given to a task whose handle
-    /// the agent has not stored yet): live for the orphan reaper.
+    /// The ids of the sandboxes the driver holds outside of any task record (kept ready, or given to a task whose
+    /// handle the agent has not stored yet): live for the orphan reaper.
     /// </summary>
     IReadOnlyCollection<string> KeptSandboxIds();
 
@@ -24,5 +24,6 @@ public interface IWarmingDriver
     /// within the driver's own limits; returns null when it began, else why not (no pool, the limit reached). The
     /// sandbox waits for the task like a configured pool's; nothing runs in it before.
     /// </summary>
-    string? TryPrewarm(string image, int cpus, long memoryBytes, bool network) => "this driver readies nothing on demand";
+    string? TryPrewarm(string image, int cpus, long memoryBytes, bool network) =>
+        "this driver readies nothing on demand";
 }

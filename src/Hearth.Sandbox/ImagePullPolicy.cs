@@ -6,7 +6,9 @@ namespace Hearth.Sandbox;
 /// </summary>
 public enum ImagePullPolicy
 {
-    /// <summary>Use the stored image a tag names without asking the registry; pull only what is not stored (the default).</summary>
+    /// <summary>
+    /// Use the stored image a tag names without asking the registry; pull only what is not stored (the default).
+    /// </summary>
     Missing,
 
     /// <summary>Resolve the tag at the registry on every run; only layers not stored yet are downloaded.</summary>

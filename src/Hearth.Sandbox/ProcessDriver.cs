@@ -24,14 +24,16 @@ public sealed class ProcessDriver : ISandboxDriver
     /// to whoever inherits the process). An agent restarted after a crash destroys what its handle names instead.
     /// No exec: there is nothing to enter.
     /// </summary>
-    public DriverCapabilities Capabilities => new(
-        FilesystemIsolation.None,
-        NetworkModes: ["host"],
-        Ports: false,
-        Signals: true,
-        Exec: false,
-        Recover: false,
-        Limits: _host.Cgroups.EnforcedLimits);
+    public DriverCapabilities Capabilities =>
+        new(
+            FilesystemIsolation.None,
+            NetworkModes: ["host"],
+            Ports: false,
+            Signals: true,
+            Exec: false,
+            Recover: false,
+            Limits: _host.Cgroups.EnforcedLimits
+        );
 
     public DriverFingerprint Fingerprint()
     {
@@ -45,24 +47,39 @@ public sealed class ProcessDriver : ISandboxDriver
     }
 
     public Task<ISandbox> StartAsync(SandboxSpec spec, ISandboxOutput output, CancellationToken cancellationToken) =>
-        _host.StartAsync(Name, spec, output, (scratch, cgroup) =>
-        {
-            var environment = SandboxEnvironment.Build(spec, scratch.Root);
-            // What a shell would export: programs such as make and git read PWD rather than call getcwd.
-            environment.TryAdd("PWD", scratch.Root);
-            var program = CommandResolver.Resolve(spec.Command[0], environment["PATH"], scratch.Root);
-            return new SandboxLaunch(
-                [program, .. spec.Command.Skip(1)],
-                environment,
-                scratch.Root,
-                RootIsMonitor: false,
-                scratch,
-                cgroup);
-        }, cancellationToken);
+        _host.StartAsync(
+            Name,
+            spec,
+            output,
+            (scratch, cgroup) =>
+            {
+                var environment = SandboxEnvironment.Build(spec, scratch.Root);
+                // What a shell would export: programs such as make and git read PWD rather than call getcwd.
+                environment.TryAdd("PWD", scratch.Root);
+                var program = CommandResolver.Resolve(spec.Command[0], environment["PATH"], scratch.Root);
+                return new SandboxLaunch(
+                    [program, .. spec.Command.Skip(1)],
+                    environment,
+                    scratch.Root,
+                    RootIsMonitor: false,
+                    scratch,
+                    cgroup
+                );
+            },
+            cancellationToken
+        );
 
-    public Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken) =>
-        throw new SandboxRecoveryException("the process driver cannot recover a sandbox: nothing records how its command ends once the agent " +
-                                           "that started it is gone; it is destroyed instead");
+    public Task<ISandbox> RecoverAsync(
+        SandboxHandle handle,
+        ISandboxOutput output,
+        OutputCursor from,
+        CancellationToken cancellationToken
+    ) =>
+        throw new SandboxRecoveryException(
+            "the process driver cannot recover a sandbox: nothing records how its command ends once the agent "
+                + "that started it is gone; it is destroyed instead"
+        );
 
-    public Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken) => _host.DestroyAsync(Name, handle, cancellationToken);
+    public Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken) =>
+        _host.DestroyAsync(Name, handle, cancellationToken);
 }

@@ -5,7 +5,10 @@ public static class SandboxDrivers
 {
     /// <summary>bubblewrap then process, sharing cgroup and launcher settings.</summary>
     public static IReadOnlyList<ISandboxDriver> CreateHostDrivers(
-        CgroupOptions? cgroups = null, LauncherOptions? launcher = null, TimeProvider? time = null)
+        CgroupOptions? cgroups = null,
+        LauncherOptions? launcher = null,
+        TimeProvider? time = null
+    )
     {
         cgroups ??= new CgroupOptions();
         launcher ??= new LauncherOptions();

@@ -6,12 +6,19 @@ namespace Hearth.Sandbox;
 /// serialisable; the agent writes it to its state directory before it reports the task running, and hands it back to
 /// <see cref="ISandboxDriver.RecoverAsync"/> or <see cref="ISandboxDriver.DestroyAsync"/> after a restart.
 /// </summary>
-/// <param name="Version">Of the state's layout, so that a newer agent can refuse a handle it does not understand.</param>
-public sealed record SandboxHandle(string Driver, string SandboxId, int Version, IReadOnlyDictionary<string, string> State)
+/// <param name="Version">Of the state's layout, so that a newer agent can refuse a handle it does not
+/// understand.</param>
+public sealed record SandboxHandle(
+    string Driver,
+    string SandboxId,
+    int Version,
+    IReadOnlyDictionary<string, string> State
+)
 {
-    public string Require(string key) => State.TryGetValue(key, out var value)
-        ? value
-        : throw new SandboxRecoveryException($"the {Driver} handle of {SandboxId} has no '{key}'");
+    public string Require(string key) =>
+        State.TryGetValue(key, out var value)
+            ? value
+            : throw new SandboxRecoveryException($"the {Driver} handle of {SandboxId} has no '{key}'");
 
     public string? Optional(string key) => State.GetValueOrDefault(key);
 }

@@ -29,13 +29,16 @@ public sealed record SandboxSpec
     public IReadOnlyList<PortMapping> Ports { get; init; } = [];
 
     /// <summary>
-    /// Named networks the sandbox joins (a compose service replica's), in order: the first carries the default route and
-    /// the published ports. Each gets its own bridge and subnet, made on first use and removed with its last sandbox.
-    /// Non-empty takes the place of <see cref="Network"/> (the shared default bridge). Honoured by the oci driver.
+    /// Named networks the sandbox joins (a compose service replica's), in order: the first carries the default route
+    /// and the published ports. Each gets its own bridge and subnet, made on first use and removed with its last
+    /// sandbox. Non-empty takes the place of <see cref="Network"/> (the shared default bridge). Honoured by the oci
+    /// driver.
     /// </summary>
     public IReadOnlyList<SandboxNetwork> Networks { get; init; } = [];
 
-    /// <summary>The sandbox's host name (its own line in /etc/hosts); null: derived from <see cref="SandboxId"/>.</summary>
+    /// <summary>
+    /// The sandbox's host name (its own line in /etc/hosts); null: derived from <see cref="SandboxId"/>.
+    /// </summary>
     public string? Hostname { get; init; }
 
     /// <summary>
@@ -50,10 +53,14 @@ public sealed record SandboxSpec
     /// </summary>
     public Func<IReadOnlyList<SandboxAddress>, CancellationToken, Task>? NetworksReady { get; init; }
 
-    /// <summary>Host directories (binds, named volumes) and tmpfs mounted into the sandbox. Honoured by the oci driver.</summary>
+    /// <summary>
+    /// Host directories (binds, named volumes) and tmpfs mounted into the sandbox. Honoured by the oci driver.
+    /// </summary>
     public IReadOnlyList<SandboxMount> Mounts { get; init; } = [];
 
-    /// <summary>An image to build and push instead of a command to run: the buildah driver's only input; others ignore it.</summary>
+    /// <summary>
+    /// An image to build and push instead of a command to run: the buildah driver's only input; others ignore it.
+    /// </summary>
     public Hearth.Core.Builds.ImageBuildSpec? Build { get; init; }
 
     /// <summary>Files written into the sandbox before its command starts (compose secrets and configs).</summary>
@@ -69,10 +76,11 @@ public sealed record SandboxSpec
     public required string ScratchRoot { get; init; }
 
     /// <summary>
-    /// An existing host directory shared by several sandboxes of one task (a checkout phase, then the command): used
-    /// as this sandbox's scratch directory instead of a fresh one, and kept on dispose. Null for a fresh scratch directory.
-    /// The process and bubblewrap drivers honour it; the oci driver binds it into the container as the working directory
-    /// (handed to the image's user) and keeps its own scratch directory; the microvm driver ignores it.
+    /// An existing host directory shared by several sandboxes of one task (a checkout phase, then the command): used as
+    /// this sandbox's scratch directory instead of a fresh one, and kept on dispose. Null for a fresh scratch
+    /// directory. The process and bubblewrap drivers honour it; the oci driver binds it into the container as the
+    /// working directory (handed to the image's user) and keeps its own scratch directory; the microvm driver ignores
+    /// it.
     /// </summary>
     public string? WorkspaceDirectory { get; init; }
 

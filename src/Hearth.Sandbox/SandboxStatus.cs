@@ -6,7 +6,9 @@ public enum SandboxPhase
     Exited,
 }
 
-/// <summary>Resource use read from the sandbox's cgroups (or /proc) where the driver can; null when it cannot.</summary>
+/// <summary>
+/// Resource use read from the sandbox's cgroups (or /proc) where the driver can; null when it cannot.
+/// </summary>
 public sealed record SandboxUsage(long? MemoryBytes, TimeSpan? CpuTime, int? Processes);
 
 /// <summary>What <see cref="ISandbox.InspectAsync"/> sees now.</summary>
@@ -21,4 +23,5 @@ public sealed record SandboxStatus(
     SandboxExit? Exit,
     SandboxUsage? Usage,
     long StdoutBytes,
-    long StderrBytes);
+    long StderrBytes
+);

@@ -21,7 +21,10 @@ public sealed class WorkflowValidator
     public static WorkflowValidator ForCli(string? importRoot, HttpClient? httpClient = null) =>
         new(WorkflowLoaderOptions.ForCli(importRoot, httpClient));
 
-    public async Task<WorkflowValidationReport> ValidateAsync(IEnumerable<string> files, CancellationToken cancellationToken = default)
+    public async Task<WorkflowValidationReport> ValidateAsync(
+        IEnumerable<string> files,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(files);
         var diagnostics = new List<WorkflowDiagnostic>();

@@ -3,23 +3,20 @@ using System.Text;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Runs the real hearth CLI (the built hearth.dll) as a child process.</summary>
+/// <summary>Runs the real hearth CLI (the Native AOT executable, <see cref="HearthBinary"/>) as a child process.</summary>
 public static class CliProcess
 {
-    public static string HearthDll => Path.Combine(AppContext.BaseDirectory, "hearth.dll");
-
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(HearthBinary.Path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HearthDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment.Remove("HEARTH_SERVER");
         info.Environment.Remove("HEARTH_API_KEY");

@@ -49,7 +49,7 @@ public class CommandTreeTests
         {
             // The script calls `hearth` by name, as it is installed.
             var wrapper = Path.Combine(bin, "hearth");
-            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{CliProcess.HearthDll}' \"$@\"\n");
+            await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec '{HearthBinary.Path}' \"$@\"\n");
             File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var script = await CliProcess.RunAsync(["completion", "bash"]);
             Assert.Equal(0, script.ExitCode);

@@ -3,25 +3,17 @@ using System.Diagnostics;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// The CLI as users get it: the repository's <c>./hearth</c> wrapper, which publishes Native AOT into
-/// <c>.artifacts/hearth/</c> on first use (test.sh builds it before the suite, so this usually finds it fresh).
+/// The CLI as users get it (<see cref="HearthBinary"/>), for the tests that check the published executable itself and
+/// drive it with an environment of their own.
 /// </summary>
 public sealed class NativeCli : IAsyncLifetime
 {
-    public string Root { get; } = FindRoot();
+    public string Binary { get; private set; } = null!;
 
-    public string Binary => Path.Combine(Root, ".artifacts", "hearth", "hearth");
-
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        var info = new ProcessStartInfo(Path.Combine(Root, "hearth")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("--version");
-        using var build = Process.Start(info)!;
-        var stderr = build.StandardError.ReadToEndAsync();
-        await build.StandardOutput.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        await build.WaitForExitAsync(cts.Token);
-        if (build.ExitCode != 0) throw new InvalidOperationException($"./hearth --version failed ({build.ExitCode}): {await stderr}");
+        Binary = HearthBinary.Path;
+        return Task.CompletedTask;
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -43,12 +35,5 @@ public sealed class NativeCli : IAsyncLifetime
         info.Environment.Remove("HEARTH_API_KEY");
         foreach (var (key, value) in env) info.Environment[key] = value;
         return info;
-    }
-
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hearth.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -5,21 +5,20 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// A compose service with <c>build:</c> through <c>hearth up</c>: a real server and an agent running the oci and buildah
-/// drivers; a Dockerfile FROM busybox in a loopback registry is built on the agent, pushed there (the registry named by
-/// the file's x-hearth.registry) and run as the service's replica; the same context is not built again.
+/// drivers (the cluster shared with the other compose classes, ServiceCluster); a Dockerfile FROM busybox in a loopback
+/// registry is built on the agent, pushed there (the registry named by the file's x-hearth.registry) and run as the
+/// service's replica; the same context is not built again.
 /// </summary>
-public sealed class ServiceBuildTests : IAsyncLifetime
+[Collection(ServiceClusterCollection.Name)]
+public sealed class ServiceBuildTests(ServiceCluster services) : IAsyncLifetime
 {
-    private LocalRegistry _registry = null!;
-    private HearthCluster _cluster = null!;
+    private readonly LocalRegistry _registry = services.Registry;
+    private readonly HearthCluster _cluster = services.Cluster;
     private string _work = null!;
 
     public async Task InitializeAsync()
     {
-        _registry = await LocalRegistry.StartAsync();
-        _work = Tools.TempDirectory("hearth-e2e-build");
-        using (var pusher = new ImagePusher(_registry.BaseUri))
-            await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
+        _work = services.DirectoryFor("build");
         Directory.CreateDirectory(Path.Combine(_work, "web"));
         await File.WriteAllTextAsync(Path.Combine(_work, "web", "Dockerfile"), $"""
             FROM {_registry.Host}/e2e/busybox:1
@@ -40,16 +39,10 @@ public sealed class ServiceBuildTests : IAsyncLifetime
                   interval: 1s
                   start_interval: 1s
             """);
-        _cluster = await HearthCluster.StartAsync();
-        await _cluster.StartAgentAsync(capacity: 4, drivers: "oci,buildah");
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.DisposeAsync();
-        await _registry.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
+    // The test brings the project down; this is for a test that failed before it.
+    public async Task DisposeAsync() => await _cluster.CliAsync("down", "-p", "e2e-build");
 
     private Task<CliProcess.Result> Cli(params string[] args) => _cluster.CliAsync(args);
 

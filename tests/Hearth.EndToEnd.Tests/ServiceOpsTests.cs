@@ -1,32 +1,28 @@
 using System.Text.Json.Nodes;
-using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// The day-two commands on a compose project, end to end: a real server and agent (oci driver, busybox from a loopback
-/// registry, a bind root allowed with --bind-root). One small project is brought up once for the class: exec into its
-/// replica (output, stderr, exit code), its secret and config and bind delivered, logs by service and by run, down -v.
+/// registry, a bind root allowed with --bind-root; the cluster shared with the other compose classes, ServiceCluster).
+/// One small project is brought up once for the class: exec into its replica (output, stderr, exit code), its secret
+/// and config and bind delivered, logs by service and by run, down -v.
 /// </summary>
+[Collection(ServiceClusterCollection.Name)]
 public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFixture<ServiceOpsTests.Project>
 {
     public const string SecretValue = "e2e-topsecret-42";
 
-    public sealed class Project : IAsyncLifetime
+    public sealed class Project(ServiceCluster services) : IAsyncLifetime
     {
-        public LocalRegistry Registry { get; private set; } = null!;
-        public HearthCluster Cluster { get; private set; } = null!;
+        public HearthCluster Cluster => services.Cluster;
         public string Work { get; private set; } = null!;
-        public string Image { get; private set; } = null!;
+        public string Image => services.Image;
         public string ComposeFile => Path.Combine(Work, "compose.yaml");
 
         public async Task InitializeAsync()
         {
-            Registry = await LocalRegistry.StartAsync();
-            Work = Tools.TempDirectory("hearth-e2e-service-ops");
-            using (var pusher = new ImagePusher(Registry.BaseUri))
-                await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
-            Image = $"{Registry.Host}/e2e/busybox:1";
+            Work = services.DirectoryFor("service-ops");
             Directory.CreateDirectory(Path.Combine(Work, "shared"));
             await File.WriteAllTextAsync(Path.Combine(Work, "shared", "hello.txt"), "from the host\n");
             await File.WriteAllTextAsync(Path.Combine(Work, "token.txt"), SecretValue);
@@ -46,16 +42,10 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
                 configs:
                   conf: { content: "mode=e2e" }
                 """);
-            Cluster = await HearthCluster.StartAsync();
-            await Cluster.StartAgentAsync(capacity: 4, extraArgs: ["--bind-root", Work]);
         }
 
-        public async Task DisposeAsync()
-        {
-            await Cluster.DisposeAsync();
-            await Registry.DisposeAsync();
-            Directory.Delete(Work, recursive: true);
-        }
+        // The test brings the project down; this is for a test that failed before it.
+        public async Task DisposeAsync() => await Cluster.CliAsync("down", "-p", "e2e-ops");
     }
 
     private Task<CliProcess.Result> Cli(params string[] args) => project.Cluster.CliAsync(args);

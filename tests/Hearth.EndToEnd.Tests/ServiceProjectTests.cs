@@ -1,30 +1,27 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// A compose project through `hearth up` end to end: a real server and agent, the oci driver, a busybox image pushed
-/// to a loopback registry. db has a health check, api waits for db healthy, web for api started. One project is
-/// brought up once for the class; the tests run in order on it (up, ps and events, scale, down).
+/// to a loopback registry (the cluster shared with the other compose classes, ServiceCluster). db has a health check,
+/// api waits for db healthy, web for api started. One project is brought up once for the class; the tests run in order
+/// on it (up, ps and events, scale, down).
 /// </summary>
+[Collection(ServiceClusterCollection.Name)]
 public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : IClassFixture<ServiceProjectTests.Project>
 {
-    public sealed class Project : IAsyncLifetime
+    public sealed class Project(ServiceCluster services) : IAsyncLifetime
     {
-        public LocalRegistry Registry { get; private set; } = null!;
-        public HearthCluster Cluster { get; private set; } = null!;
+        public HearthCluster Cluster => services.Cluster;
         public string Work { get; private set; } = null!;
         public string ComposeFile => Path.Combine(Work, "compose.yaml");
 
         public async Task InitializeAsync()
         {
-            Registry = await LocalRegistry.StartAsync();
-            Work = Tools.TempDirectory("hearth-e2e-services");
-            using (var pusher = new ImagePusher(Registry.BaseUri))
-                await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
-            var image = $"{Registry.Host}/e2e/busybox:1";
+            Work = services.DirectoryFor("services");
+            var image = services.Image;
             await File.WriteAllTextAsync(ComposeFile, $$"""
                 name: e2e-shop
                 services:
@@ -46,16 +43,10 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
                     command: ["sleep", "3600"]
                     depends_on: [api]
                 """);
-            Cluster = await HearthCluster.StartAsync();
-            await Cluster.StartAgentAsync(capacity: 8);
         }
 
-        public async Task DisposeAsync()
-        {
-            await Cluster.DisposeAsync();
-            await Registry.DisposeAsync();
-            Directory.Delete(Work, recursive: true);
-        }
+        // The test brings the project down; this is for a test that failed before it.
+        public async Task DisposeAsync() => await Cluster.CliAsync("down", "-p", "e2e-shop");
     }
 
     private Task<CliProcess.Result> Cli(params string[] args) => project.Cluster.CliAsync(args);
@@ -63,6 +54,8 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
     [Fact]
     public async Task Up_starts_in_dependency_order_ps_shows_it_scale_adds_a_replica_and_down_leaves_nothing()
     {
+        // The server is shared with the other compose classes (run before or after this one): their deployments are not ours.
+        var earlier = (await DeploymentsAsync()).Select(r => (string)r!["id"]!).ToHashSet();
         var up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", project.ComposeFile);
         Assert.True(up.ExitCode == 0, up.Stderr);
         Assert.Contains("3/3 replica(s) ready", up.Stderr);
@@ -90,8 +83,7 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
         Assert.Equal(1, gone.ExitCode);
         Assert.Contains("no project named 'e2e-shop'", gone.Stderr);
         // Every replica's run ended: nothing of the project runs on the agent.
-        var runs = JsonNode.Parse((await Cli("list", "-n", "0", "-o", "json")).Stdout)!["runs"]!.AsArray();
-        var deployments = runs.Where(r => (string)r!["kind"]! == "deployment").ToList();
+        var deployments = (await DeploymentsAsync()).Where(r => !earlier.Contains((string)r!["id"]!)).ToList();
         Assert.Equal(4, deployments.Count);
         Assert.All(deployments, r => Assert.Equal("STOPPED", (string)r!["status"]!));
     }
@@ -107,6 +99,10 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("nope.yaml", missing.Stderr);
     }
+
+    private async Task<List<JsonNode?>> DeploymentsAsync() =>
+        JsonNode.Parse((await Cli("list", "-n", "0", "-o", "json")).Stdout)!["runs"]!.AsArray()
+            .Where(r => (string)r!["kind"]! == "deployment").ToList();
 
     private static async Task Until(Func<Task<bool>> condition, string what)
     {

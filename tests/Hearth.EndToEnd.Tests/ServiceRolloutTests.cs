@@ -1,42 +1,30 @@
 using System.Text.Json.Nodes;
-using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// A rolling update through `hearth up` end to end (a real server and agent, the oci driver, busybox from a loopback
-/// registry): api is busybox httpd serving the value of its MODE variable, reached from the host at its address on the
-/// project's bridge; db never changes. Changing api's environment replaces only api, the new replica started before the
-/// old one stops; a new definition whose health check fails is rolled back while the old replica keeps answering.
+/// registry; the cluster shared with the other compose classes, ServiceCluster): api is busybox httpd serving the value
+/// of its MODE variable, reached from the host at its address on the project's bridge; db never changes. Changing api's
+/// environment replaces only api, the new replica started before the old one stops; a new definition whose health
+/// check fails is rolled back while the old replica keeps answering.
 /// </summary>
-public sealed class ServiceRolloutTests : IAsyncLifetime
+[Collection(ServiceClusterCollection.Name)]
+public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetime
 {
-    private LocalRegistry _registry = null!;
-    private HearthCluster _cluster = null!;
+    private readonly HearthCluster _cluster = services.Cluster;
+    private readonly string _image = services.Image;
     private string _work = null!;
-    private string _image = null!;
 
     private string ComposeFile => Path.Combine(_work, "compose.yaml");
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _registry = await LocalRegistry.StartAsync();
-        _work = Tools.TempDirectory("hearth-e2e-rollout");
-        var rootfs = TarBuilder.Busybox().Symlink("bin/httpd", "busybox").Symlink("bin/wget", "busybox").Build();
-        using (var pusher = new ImagePusher(_registry.BaseUri))
-            await pusher.PushImageAsync("e2e/busybox", "1", [rootfs], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
-        _image = $"{_registry.Host}/e2e/busybox:1";
-        _cluster = await HearthCluster.StartAsync();
-        await _cluster.StartAgentAsync(capacity: 8);
+        _work = services.DirectoryFor("rollout");
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.CliAsync("down", "-p", "e2e-roll");
-        await _cluster.DisposeAsync();
-        await _registry.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
+    public async Task DisposeAsync() => await _cluster.CliAsync("down", "-p", "e2e-roll");
 
     /// <summary>The project with api serving <paramref name="mode"/>, its health check testing <paramref name="check"/>.</summary>
     private Task WriteAsync(string mode, string check = "wget -q -O /dev/null http://127.0.0.1:8080/") =>

@@ -7,12 +7,15 @@ public class DataModelTests
     [Fact]
     public void Nodes_expose_arguments_properties_children_and_locations()
     {
-        var document = KdlReader.Parse("""
+        var document = KdlReader.Parse(
+            """
             // leading comment
             (t)parent 1 "two" key=#true key=#false {
                 child; other x=(u8)0x10
             }
-            """, "doc.kdl");
+            """,
+            "doc.kdl"
+        );
 
         var parent = Assert.Single(document.Nodes);
         Assert.Equal("parent", parent.Name);
@@ -36,7 +39,11 @@ public class DataModelTests
     [Fact]
     public void Numbers_keep_arbitrary_size_and_convert_on_request()
     {
-        var args = KdlReader.Parse("n 0xFFFF_FFFF_FFFF_FFFF_FF -0b101 1_000.5e-3 #inf #nan 0o777").Nodes[0].Arguments.Cast<KdlNumber>().ToArray();
+        var args = KdlReader
+            .Parse("n 0xFFFF_FFFF_FFFF_FFFF_FF -0b101 1_000.5e-3 #inf #nan 0o777")
+            .Nodes[0]
+            .Arguments.Cast<KdlNumber>()
+            .ToArray();
         Assert.Equal(BigInteger.Parse("4722366482869645213695"), args[0].ToBigInteger());
         Assert.False(args[0].TryGetInt64(out _));
         Assert.Equal(-5, (int)args[1].ToBigInteger());
@@ -51,7 +58,11 @@ public class DataModelTests
     [Fact]
     public void Multi_line_strings_are_dedented_by_the_closing_line()
     {
-        var run = KdlReader.Parse("run \"\"\"\n        npm ci\n          npm test\n        \"\"\"\n").Nodes[0].Arguments[0].AsString();
+        var run = KdlReader
+            .Parse("run \"\"\"\n        npm ci\n          npm test\n        \"\"\"\n")
+            .Nodes[0]
+            .Arguments[0]
+            .AsString();
         Assert.Equal("npm ci\n  npm test", run);
     }
 

@@ -10,22 +10,70 @@ public class FuzzTests
 {
     private static readonly string[] Fragments =
     [
-        "\"", "\"\"\"", "#", "##\"", "\"#", "/-", "/*", "*/", "//", "\\", "{", "}", "(", ")", ";", "=",
-        "\n", "\r\n", "\r", "\u0085", "\u2028", "\t", " ", "\u00A0", "\uFEFF", "\u200E", "\0", "\u007F",
-        "0x", "0b", "0o", ".", "e", "E+", "_", "-", "+", "#true", "#null", "#-inf", "\\u{", "\\u{10FFFF}",
-        "😀", "\uD800", "\uDC00", "a", "1", "node", "\\s", "\\\n",
+        "\"",
+        "\"\"\"",
+        "#",
+        "##\"",
+        "\"#",
+        "/-",
+        "/*",
+        "*/",
+        "//",
+        "\\",
+        "{",
+        "}",
+        "(",
+        ")",
+        ";",
+        "=",
+        "\n",
+        "\r\n",
+        "\r",
+        "\u0085",
+        "\u2028",
+        "\t",
+        " ",
+        "\u00A0",
+        "\uFEFF",
+        "\u200E",
+        "\0",
+        "\u007F",
+        "0x",
+        "0b",
+        "0o",
+        ".",
+        "e",
+        "E+",
+        "_",
+        "-",
+        "+",
+        "#true",
+        "#null",
+        "#-inf",
+        "\\u{",
+        "\\u{10FFFF}",
+        "😀",
+        "\uD800",
+        "\uDC00",
+        "a",
+        "1",
+        "node",
+        "\\s",
+        "\\\n",
     ];
 
     [Fact]
     public void Random_mutations_of_the_suite_never_crash_or_hang()
     {
-        var inputs = Directory.GetFiles(Fixtures.Path("kdl", "v2", "input"), "*.kdl")
+        var inputs = Directory
+            .GetFiles(Fixtures.Path("kdl", "v2", "input"), "*.kdl")
             .Order(StringComparer.Ordinal)
             .Select(File.ReadAllText)
             .ToArray();
         var random = new Random(20260207);
         var budget = Stopwatch.StartNew();
-        int runs = 0, parsed = 0;
+        int runs = 0,
+            parsed = 0;
         while (budget.Elapsed < TimeSpan.FromSeconds(5) || runs < 2_000)
         {
             string mutant = Mutate(inputs[random.Next(inputs.Length)], inputs, random);
@@ -45,7 +93,10 @@ public class FuzzTests
                 Assert.Fail($"crash on mutant {Escape(mutant)}: {ex}");
             }
 
-            Assert.True(one.ElapsedMilliseconds < 1_000, $"slow parse ({one.ElapsedMilliseconds} ms) of {Escape(mutant)}");
+            Assert.True(
+                one.ElapsedMilliseconds < 1_000,
+                $"slow parse ({one.ElapsedMilliseconds} ms) of {Escape(mutant)}"
+            );
             runs++;
             if (runs >= 200_000)
             {
@@ -53,13 +104,20 @@ public class FuzzTests
             }
         }
 
-        Assert.True(parsed > 0 && parsed < runs, $"mutator should produce both valid and invalid documents ({parsed}/{runs})");
+        Assert.True(
+            parsed > 0 && parsed < runs,
+            $"mutator should produce both valid and invalid documents ({parsed}/{runs})"
+        );
     }
 
     [Fact]
     public void Mutated_documents_that_parse_round_trip_through_the_writer()
     {
-        var inputs = Directory.GetFiles(Fixtures.Path("kdl", "v2", "input"), "*.kdl").Order(StringComparer.Ordinal).Select(File.ReadAllText).ToArray();
+        var inputs = Directory
+            .GetFiles(Fixtures.Path("kdl", "v2", "input"), "*.kdl")
+            .Order(StringComparer.Ordinal)
+            .Select(File.ReadAllText)
+            .ToArray();
         var random = new Random(7);
         int checkedCount = 0;
         for (int i = 0; i < 5_000; i++)

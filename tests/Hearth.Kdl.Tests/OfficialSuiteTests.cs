@@ -10,7 +10,9 @@ public class OfficialSuiteTests
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(SuiteDir, "input"), "*.kdl").Order(StringComparer.Ordinal))
+        foreach (
+            var file in Directory.EnumerateFiles(Path.Combine(SuiteDir, "input"), "*.kdl").Order(StringComparer.Ordinal)
+        )
         {
             data.Add(Path.GetFileName(file));
         }

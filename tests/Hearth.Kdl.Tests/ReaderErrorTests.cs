@@ -50,7 +50,11 @@ public class ReaderErrorTests
     [Fact]
     public void Deeply_nested_block_comments_do_not_use_the_stack()
     {
-        string text = "node " + string.Concat(Enumerable.Repeat("/*", 100_000)) + string.Concat(Enumerable.Repeat("*/", 100_000)) + " 1";
+        string text =
+            "node "
+            + string.Concat(Enumerable.Repeat("/*", 100_000))
+            + string.Concat(Enumerable.Repeat("*/", 100_000))
+            + " 1";
         var document = KdlReader.Parse(text);
         Assert.Equal("1", document.Nodes[0].Arguments[0].ToString());
     }

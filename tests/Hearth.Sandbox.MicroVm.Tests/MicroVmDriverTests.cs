@@ -29,8 +29,11 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
     {
         var driver = fixture.NewDriver();
         var output = new CollectingOutput();
-        var spec = Spec(["sh", "-c",
-            "uname -r; nproc; grep MemTotal /proc/meminfo; hostname; echo \"token=$TOKEN\"; echo oops >&2; echo left > /mark; exit 3"]) with
+        var spec = Spec([
+            "sh",
+            "-c",
+            "uname -r; nproc; grep MemTotal /proc/meminfo; hostname; echo \"token=$TOKEN\"; echo oops >&2; echo left > /mark; exit 3",
+        ]) with
         {
             Environment = new Dictionary<string, string> { ["TOKEN"] = "s3cret" },
             Limits = new ResourceLimits(Cpus: 2, MemoryBytes: 192L << 20),
@@ -75,7 +78,9 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
         await using (var sandbox = await driver.StartAsync(spec, output, CancellationToken.None))
         {
             await output.WaitForLineAsync("ready", Timeout);
-            await sandbox.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(8), CancellationToken.None).WaitAsync(Timeout);
+            await sandbox
+                .StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(8), CancellationToken.None)
+                .WaitAsync(Timeout);
             var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
             Assert.Equal(137, exit.ExitCode);
             Assert.Equal(9, exit.Signal);
@@ -99,7 +104,9 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
         // first stopped reading.
         var again = new CollectingOutput();
         var cursor = new OutputCursor(await LengthAsync(first, OutputStream.Stdout), 0);
-        await using (var recovered = await fixture.NewDriver().RecoverAsync(handle, again, cursor, CancellationToken.None))
+        await using (
+            var recovered = await fixture.NewDriver().RecoverAsync(handle, again, cursor, CancellationToken.None)
+        )
         {
             var exit = await recovered.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
             Assert.Equal(5, exit.ExitCode);
@@ -118,7 +125,11 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
         Directory.CreateDirectory(Path.Combine(workspace, "sub"));
         await File.WriteAllTextAsync(Path.Combine(workspace, "sub", "kept"), "kept\n");
         var output = new CollectingOutput();
-        var spec = Spec(["sh", "-c", "pwd; cat in.txt; rm gone.txt; mkdir dist; echo built > dist/out.txt; ln -s dist/out.txt link"]) with
+        var spec = Spec([
+            "sh",
+            "-c",
+            "pwd; cat in.txt; rm gone.txt; mkdir dist; echo built > dist/out.txt; ln -s dist/out.txt link",
+        ]) with
         {
             WorkspaceDirectory = workspace,
         };
@@ -128,20 +139,27 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
             Assert.True(exit.ExitCode == 0, string.Join(" | ", output.Stdout) + " / " + output.Stderr);
         }
         Assert.Equal(["/workspace", "from the host"], output.Stdout);
-        var files = Directory.EnumerateFileSystemEntries(workspace, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(workspace, f)).Order(StringComparer.Ordinal).ToList();
+        var files = Directory
+            .EnumerateFileSystemEntries(workspace, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(workspace, f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
         Assert.Equal(["dist", "dist/out.txt", "in.txt", "link", "sub", "sub/kept"], files);
         Assert.Equal("built\n", await File.ReadAllTextAsync(Path.Combine(workspace, "dist", "out.txt")));
         Assert.Equal("dist/out.txt", new FileInfo(Path.Combine(workspace, "link")).LinkTarget);
         Assert.Equal("kept\n", await File.ReadAllTextAsync(Path.Combine(workspace, "sub", "kept")));
         AssertNothingLeft(spec);
-        Assert.Empty(Directory.GetFileSystemEntries(Path.GetDirectoryName(workspace)!, Path.GetFileName(workspace) + ".vm-*"));
+        Assert.Empty(
+            Directory.GetFileSystemEntries(Path.GetDirectoryName(workspace)!, Path.GetFileName(workspace) + ".vm-*")
+        );
 
         MicroVmDriver driver() => fixture.NewDriver();
     }
 
     private static async Task<long> LengthAsync(ISandbox sandbox, OutputStream stream) =>
-        (await sandbox.InspectAsync(CancellationToken.None)) is var status && stream == OutputStream.Stdout ? status.StdoutBytes : status.StderrBytes;
+        (await sandbox.InspectAsync(CancellationToken.None)) is var status && stream == OutputStream.Stdout
+            ? status.StdoutBytes
+            : status.StderrBytes;
 
     private SandboxSpec Spec(IReadOnlyList<string> command)
     {
@@ -159,7 +177,10 @@ public sealed class MicroVmDriverTests(VmFixture fixture) : IClassFixture<VmFixt
     /// <summary>No QEMU or monitor with the sandbox's mark, no overlay, socket or log, no records.</summary>
     private static void AssertNothingLeft(SandboxSpec spec)
     {
-        Assert.False(Directory.Exists(Path.Combine(spec.ScratchRoot, spec.SandboxId)), "the scratch directory (overlay, socket) is left");
+        Assert.False(
+            Directory.Exists(Path.Combine(spec.ScratchRoot, spec.SandboxId)),
+            "the scratch directory (overlay, socket) is left"
+        );
         Assert.False(Directory.Exists(spec.StateDirectoryOrDefault), "the records are left");
         var mark = $"HEARTH_SANDBOX={spec.SandboxId}";
         foreach (var environ in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))

@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.MicroVm.Tests;
 
 /// <summary>
 /// A VM that asks for a network joins the Hearth bridge through a tap and reaches a listener on the bridge's host side;
-/// its tap, address and anchor namespace are gone after it. (A VM without one has only lo: <see cref="WarmPoolTests"/>.)
+/// its tap, address and anchor namespace are gone after it. (A VM without one has only lo:
+/// <see cref="WarmPoolTests"/>.)
 /// </summary>
 public sealed class MicroVmNetworkTests(VmFixture fixture) : IClassFixture<VmFixture>
 {
@@ -40,7 +41,10 @@ public sealed class MicroVmNetworkTests(VmFixture fixture) : IClassFixture<VmFix
             Assert.NotNull(address);
             Assert.Contains((address, id), await bridge.ListAsync(CancellationToken.None));
             var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
-            Assert.True(exit.ExitCode == 0, $"exit {exit.ExitCode}: {string.Join(" | ", output.Lines.Select(l => l.Line))}");
+            Assert.True(
+                exit.ExitCode == 0,
+                $"exit {exit.ExitCode}: {string.Join(" | ", output.Lines.Select(l => l.Line))}"
+            );
         }
         Assert.Equal(["eth0", "lo", "pong"], output.Stdout);
         var (line, peer) = await served.WaitAsync(Timeout);

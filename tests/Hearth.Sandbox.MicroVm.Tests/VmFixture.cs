@@ -25,10 +25,20 @@ public sealed class VmFixture : IAsyncLifetime
         Registry = await LocalRegistry.StartAsync();
         using var pusher = new ImagePusher(Registry.BaseUri);
         var tar = TarBuilder.Busybox();
-        foreach (var applet in new[] { "uname", "nproc", "kill", "ps" }) tar.Symlink($"bin/{applet}", "busybox");
+        foreach (var applet in new[] { "uname", "nproc", "kill", "ps" })
+            tar.Symlink($"bin/{applet}", "busybox");
         await pusher.PushImageAsync("test/vm-busybox", "1", [tar.Build()]);
-        var client = new RegistryClient(new HttpClient(), new RegistryClientOptions(), new AnonymousCredentials(), TimeProvider.System);
-        Store = new ImageStore(new ImageStoreOptions { RootDirectory = NewDirectory("hearth-vm-store") }, client, TimeProvider.System);
+        var client = new RegistryClient(
+            new HttpClient(),
+            new RegistryClientOptions(),
+            new AnonymousCredentials(),
+            TimeProvider.System
+        );
+        Store = new ImageStore(
+            new ImageStoreOptions { RootDirectory = NewDirectory("hearth-vm-store") },
+            client,
+            TimeProvider.System
+        );
         Options = new MicroVmDriverOptions { CacheDirectory = NewDirectory("hearth-vm-cache") };
     }
 
@@ -39,7 +49,8 @@ public sealed class VmFixture : IAsyncLifetime
         // Short: the VM's control socket lives in the scratch directory and a socket path has at most 107 bytes.
         var directory = Path.Combine("/tmp", prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
-        lock (_directories) _directories.Add(directory);
+        lock (_directories)
+            _directories.Add(directory);
         return directory;
     }
 
@@ -47,6 +58,7 @@ public sealed class VmFixture : IAsyncLifetime
     {
         await Registry.DisposeAsync();
         foreach (var directory in _directories)
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
     }
 }

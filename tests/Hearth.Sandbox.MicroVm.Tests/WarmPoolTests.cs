@@ -19,8 +19,15 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
     {
         var root = fixture.NewDirectory("hvp");
         var size = new VmSizeClass(1, 160L << 20);
-        var driver = new MicroVmDriver(fixture.Options with { PoolScratchRoot = root, WarmPools = [new WarmPoolEntry(size, fixture.Image, 1)] },
-            fixture.Store, TimeProvider.System);
+        var driver = new MicroVmDriver(
+            fixture.Options with
+            {
+                PoolScratchRoot = root,
+                WarmPools = [new WarmPoolEntry(size, fixture.Image, 1)],
+            },
+            fixture.Store,
+            TimeProvider.System
+        );
         using var meter = new Meter("test.warm-pool");
         driver.AddInstruments(meter);
         var boots = new List<(double Seconds, string Start)>();
@@ -30,7 +37,11 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
         try
         {
             driver.StartWarming();
-            await Poll.UntilAsync(() => driver.PooledCount(size, fixture.Image) == 1, Timeout, $"a pooled VM ({driver.PoolError})");
+            await Poll.UntilAsync(
+                () => driver.PooledCount(size, fixture.Image) == 1,
+                Timeout,
+                $"a pooled VM ({driver.PoolError})"
+            );
             var kept = Assert.Single(driver.KeptSandboxIds());
             Assert.True(SandboxMarks.IsSandboxId(kept), kept);
             listener.RecordObservableInstruments();
@@ -39,8 +50,15 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
 
             // The first task: its own hostname and machine-id, a file written; exec beside it sees its environment.
             var first = new CollectingOutput();
-            var firstSpec = Spec(root, ["sh", "-c", "hostname; cat /etc/machine-id; ls /sys/class/net; echo left > /mark; echo up; while [ ! -f /done ]; do sleep 0.2; done"],
-                size);
+            var firstSpec = Spec(
+                root,
+                [
+                    "sh",
+                    "-c",
+                    "hostname; cat /etc/machine-id; ls /sys/class/net; echo left > /mark; echo up; while [ ! -f /done ]; do sleep 0.2; done",
+                ],
+                size
+            );
             await using (var sandbox = await driver.StartAsync(firstSpec, first, CancellationToken.None))
             {
                 Assert.Equal(kept, sandbox.Handle.SandboxId);
@@ -49,20 +67,40 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
 
                 // QEMU runs in a cgroup of its own: the guest's memory and vCPU plus QEMU's overhead.
                 var memory = sandbox.Handle.State["cgroup.memory"];
-                cgroups.AddRange(sandbox.Handle.State.Where(e => e.Key.StartsWith("cgroup.", StringComparison.Ordinal)).Select(e => e.Value));
-                Assert.Equal((160L + 256) << 20, long.Parse(File.ReadAllText(Path.Combine(memory, "memory.limit_in_bytes"))));
-                Assert.Equal(150000, long.Parse(File.ReadAllText(Path.Combine(sandbox.Handle.State["cgroup.cpu"], "cpu.cfs_quota_us"))));
-                Assert.Contains(sandbox.Handle.State["qemu_pid"], File.ReadAllLines(Path.Combine(memory, "cgroup.procs")));
+                cgroups.AddRange(
+                    sandbox
+                        .Handle.State.Where(e => e.Key.StartsWith("cgroup.", StringComparison.Ordinal))
+                        .Select(e => e.Value)
+                );
+                Assert.Equal(
+                    (160L + 256) << 20,
+                    long.Parse(File.ReadAllText(Path.Combine(memory, "memory.limit_in_bytes")))
+                );
+                Assert.Equal(
+                    150000,
+                    long.Parse(File.ReadAllText(Path.Combine(sandbox.Handle.State["cgroup.cpu"], "cpu.cfs_quota_us")))
+                );
+                Assert.Contains(
+                    sandbox.Handle.State["qemu_pid"],
+                    File.ReadAllLines(Path.Combine(memory, "cgroup.procs"))
+                );
 
                 var exec = new CollectingOutput();
-                var exit = await sandbox.ExecAsync(["sh", "-c", "echo \"token=$TOKEN in $(pwd)\"; cat /mark; echo bad >&2; exit 7"], exec,
-                    CancellationToken.None).WaitAsync(Timeout);
+                var exit = await sandbox
+                    .ExecAsync(
+                        ["sh", "-c", "echo \"token=$TOKEN in $(pwd)\"; cat /mark; echo bad >&2; exit 7"],
+                        exec,
+                        CancellationToken.None
+                    )
+                    .WaitAsync(Timeout);
                 Assert.Equal(7, exit.ExitCode);
                 Assert.Equal(["token=s3cret in /", "left"], exec.Stdout);
                 Assert.Equal("bad", exec.Stderr);
                 Assert.DoesNotContain("token=s3cret in /", first.Stdout);
 
-                var done = await sandbox.ExecAsync(["touch", "/done"], new CollectingOutput(), CancellationToken.None).WaitAsync(Timeout);
+                var done = await sandbox
+                    .ExecAsync(["touch", "/done"], new CollectingOutput(), CancellationToken.None)
+                    .WaitAsync(Timeout);
                 Assert.Equal(0, done.ExitCode);
                 Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
             }
@@ -75,9 +113,17 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
             Assert.DoesNotContain(kept, driver.KeptSandboxIds());
 
             // The pool booted a replacement; the next task takes it and sees none of the first.
-            await Poll.UntilAsync(() => driver.PooledCount(size, fixture.Image) == 1, Timeout, $"the pool refilled ({driver.PoolError})");
+            await Poll.UntilAsync(
+                () => driver.PooledCount(size, fixture.Image) == 1,
+                Timeout,
+                $"the pool refilled ({driver.PoolError})"
+            );
             var second = new CollectingOutput();
-            var secondSpec = Spec(root, ["sh", "-c", "hostname; cat /etc/machine-id; cat /mark 2>/dev/null || echo absent"], size);
+            var secondSpec = Spec(
+                root,
+                ["sh", "-c", "hostname; cat /etc/machine-id; cat /mark 2>/dev/null || echo absent"],
+                size
+            );
             await using (var sandbox = await driver.StartAsync(secondSpec, second, CancellationToken.None))
             {
                 Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
@@ -107,18 +153,27 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter == meter) l.EnableMeasurementEvents(instrument);
+                if (instrument.Meter == meter)
+                    l.EnableMeasurementEvents(instrument);
             },
         };
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-                if (tag.Key == "start") lock (boots) boots.Add((value, (string)tag.Value!));
-        });
-        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
-        {
-            foreach (var tag in tags) lock (gauges) gauges[instrument.Name + "/" + tag.Value] = value;
-        });
+        listener.SetMeasurementEventCallback<double>(
+            (instrument, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    if (tag.Key == "start")
+                        lock (boots)
+                            boots.Add((value, (string)tag.Value!));
+            }
+        );
+        listener.SetMeasurementEventCallback<int>(
+            (instrument, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    lock (gauges)
+                        gauges[instrument.Name + "/" + tag.Value] = value;
+            }
+        );
         listener.Start();
         return listener;
     }
@@ -140,6 +195,10 @@ public sealed class WarmPoolTests(VmFixture fixture) : IClassFixture<VmFixture>
 
     /// <summary>Host processes whose marks name <paramref name="root"/> as their owner.</summary>
     private static List<int> MarkedBy(string root) =>
-        Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0)
-            .Where(pid => MarkedProcesses.Marks(pid) is { Owner: var owner } && owner == SandboxOwner.Normalize(root)).ToList();
+        Directory
+            .GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .Where(pid => MarkedProcesses.Marks(pid) is { Owner: var owner } && owner == SandboxOwner.Normalize(root))
+            .ToList();
 }

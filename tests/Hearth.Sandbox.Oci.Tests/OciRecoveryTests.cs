@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Oci.Tests.Support;
 using Hearth.Sandbox.Reaping;
+using Hearth.Sandbox.Tests;
+using static Hearth.Sandbox.Oci.Tests.Support.Tools;
 
 namespace Hearth.Sandbox.Oci.Tests;
 
@@ -23,7 +24,7 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     {
         var (driver, options, store) = NewDriver();
         var first = new PieceLog();
-        var original = await driver.StartAsync(Spec(NewId(), "trap 'echo two; echo three >&2; exit 7' USR1; echo one; while :; do sleep 0.05; done"),
+        var original = await driver.StartAsync(Spec(NewSandboxId(), "trap 'echo two; echo three >&2; exit 7' USR1; echo one; while :; do sleep 0.05; done"),
             first, CancellationToken.None);
         await Poll.UntilAsync(() => first.Pieces.Any(p => p.Text == "one"), Timeout, "the first line");
         var handle = original.Handle;
@@ -55,7 +56,7 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     public async Task A_container_that_ended_while_no_driver_followed_it_reports_the_exit_code_its_monitor_recorded()
     {
         var (driver, options, store) = NewDriver();
-        var original = await driver.StartAsync(Spec(NewId(), "printf 'done\\n\\377 no newline'; exit 4"), new PieceLog(), CancellationToken.None);
+        var original = await driver.StartAsync(Spec(NewSandboxId(), "printf 'done\\n\\377 no newline'; exit 4"), new PieceLog(), CancellationToken.None);
         await original.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
         var handle = original.Handle;
         Assert.Contains("\"exit-code\": 4", await File.ReadAllTextAsync(Path.Combine(handle.State["state_dir"], "status")));
@@ -78,7 +79,7 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     {
         var (driver, _, _) = NewDriver();
         var output = new PieceLog();
-        await using var sandbox = await driver.StartAsync(Spec(NewId(), "echo ready; sleep 1; printf '\\r42%%'; sleep 30"), output, CancellationToken.None);
+        await using var sandbox = await driver.StartAsync(Spec(NewSandboxId(), "echo ready; sleep 1; printf '\\r42%%'; sleep 30"), output, CancellationToken.None);
         await Poll.UntilAsync(() => output.Pieces.Any(p => p.Text == "ready"), Timeout, "the first line");
         var stdout = Path.Combine(sandbox.Handle.State["state_dir"], "stdout");
         await Poll.UntilAsync(() => new FileInfo(stdout).Length > 6, Timeout, "the partial line written");
@@ -94,7 +95,7 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     {
         var (driver, options, store) = NewDriver();
         var output = new PieceLog();
-        var id = NewId();
+        var id = NewSandboxId();
         var sandbox = await driver.StartAsync(Spec(id, "echo up; sleep 600") with { Network = true }, output, CancellationToken.None);
         await Poll.UntilAsync(() => output.Pieces.Any(p => p.Text == "up"), Timeout, "the container up");
         var handle = sandbox.Handle;
@@ -122,7 +123,7 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
         var cancelled = 0;
         foreach (var after in new[] { 1, 10, 30, 60, 100, 150, 250, 400 })
         {
-            var id = NewId();
+            var id = NewSandboxId();
             var spec = Spec(id, "echo started; sleep 600");
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(after));
             try
@@ -164,8 +165,6 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     }
 
     /// <summary>A sandbox id as an agent makes one: only those are found by their marks.</summary>
-    private static string NewId() => $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}-1-a1-e1";
-
     private SandboxSpec Spec(string id, string script) => new()
     {
         SandboxId = id,
@@ -197,28 +196,6 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
         catch (IOException)
         {
             return true;
-        }
-    }
-
-    private sealed class PieceLog : ISandboxOutput
-    {
-        private readonly List<OutputPiece> _pieces = [];
-
-        public IReadOnlyList<OutputPiece> Pieces
-        {
-            get
-            {
-                lock (_pieces) return _pieces.ToList();
-            }
-        }
-
-        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
-            WriteAsync(new OutputPiece(stream, line, PieceEnd.Newline, -1), cancellationToken);
-
-        public ValueTask WriteAsync(OutputPiece piece, CancellationToken cancellationToken)
-        {
-            lock (_pieces) _pieces.Add(piece);
-            return ValueTask.CompletedTask;
         }
     }
 }

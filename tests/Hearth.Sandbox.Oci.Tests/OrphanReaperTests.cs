@@ -1,9 +1,9 @@
-using System.Security.Cryptography;
 using Hearth.Sandbox.Oci.Images;
 using Hearth.Sandbox.Oci.Reaping;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Oci.Tests.Support;
 using Hearth.Sandbox.Reaping;
+using static Hearth.Sandbox.Oci.Tests.Support.Tools;
 
 namespace Hearth.Sandbox.Oci.Tests;
 
@@ -30,7 +30,7 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
         var foreignScratch = Path.Combine(registry.NewDirectory("hearth-scratch"), "other-agent");
         var port = Tools.FreePort();
 
-        var (orphanContainer, orphanProcess, liveContainer, liveProcess, foreignProcess) = (NewId(), NewId(), NewId(), NewId(), NewId());
+        var (orphanContainer, orphanProcess, liveContainer, liveProcess, foreignProcess) = (NewSandboxId(), NewSandboxId(), NewSandboxId(), NewSandboxId(), NewSandboxId());
         var live = new List<ISandbox>();
         var reaper = new OrphanReaper(Sources(ociOptions, store), scratch, new FixedLiveSandboxes([liveContainer, liveProcess]));
         try
@@ -114,8 +114,6 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
         [.. HostOrphanSources.Create(TimeProvider.System), .. OciOrphanSources.Create(options, store.RootDirectory, TimeProvider.System)];
 
     /// <summary>A sandbox id as an agent makes one (RUNID-TASK-aATTEMPT-eEPOCH).</summary>
-    private static string NewId() => $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}-1-a1-e1";
-
     private SandboxSpec Container(string id, string scratch, int port) => new()
     {
         SandboxId = id,

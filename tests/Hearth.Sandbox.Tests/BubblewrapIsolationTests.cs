@@ -15,10 +15,14 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
         await File.WriteAllTextAsync(hostTemp, "HOST-TEMP-CONTENT");
         try
         {
-            var (exit, output) = await RunAsync(Driver("bubblewrap"), Sh(
-                $"cat {secret} || echo 'no secret'; cat {hostTemp} || echo 'no host temp'; " +
-                "ls /work >/dev/null 2>&1 || echo 'no /work'; ls /root >/dev/null 2>&1 && ls -A /root | wc -l; " +
-                "cat /etc/shadow 2>/dev/null || echo 'no shadow'; cut -d: -f1 /etc/passwd | tr '\\n' ' '; echo; ls /etc | tr '\\n' ' '"));
+            var (exit, output) = await RunAsync(
+                Driver("bubblewrap"),
+                Sh(
+                    $"cat {secret} || echo 'no secret'; cat {hostTemp} || echo 'no host temp'; "
+                        + "ls /work >/dev/null 2>&1 || echo 'no /work'; ls /root >/dev/null 2>&1 && ls -A /root | wc -l; "
+                        + "cat /etc/shadow 2>/dev/null || echo 'no shadow'; cut -d: -f1 /etc/passwd | tr '\\n' ' '; echo; ls /etc | tr '\\n' ' '"
+                )
+            );
 
             Assert.Equal(0, exit.ExitCode);
             var lines = output.Of(OutputStream.Stdout);
@@ -38,10 +42,14 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
     [Fact]
     public async Task The_command_runs_unprivileged_in_its_own_namespaces_with_a_read_only_usr()
     {
-        var (exit, output) = await RunAsync(Driver("bubblewrap"), Sh(
-            "id -u; id -g; hostname; grep CapEff /proc/self/status; " +
-            "touch /usr/hearth-x 2>/dev/null || echo 'usr read-only'; touch /tmp/x && echo 'tmp writable'; " +
-            "touch ./x && echo 'scratch writable'; ps -e -o pid= | wc -l; echo $$"));
+        var (exit, output) = await RunAsync(
+            Driver("bubblewrap"),
+            Sh(
+                "id -u; id -g; hostname; grep CapEff /proc/self/status; "
+                    + "touch /usr/hearth-x 2>/dev/null || echo 'usr read-only'; touch /tmp/x && echo 'tmp writable'; "
+                    + "touch ./x && echo 'scratch writable'; ps -e -o pid= | wc -l; echo $$"
+            )
+        );
 
         Assert.Equal(0, exit.ExitCode);
         var lines = output.Of(OutputStream.Stdout).Select(l => l.Trim()).ToList();
@@ -63,8 +71,9 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var connect = $"cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; " +
-                      $"(echo hello > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo refused";
+        var connect =
+            $"cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; "
+            + $"(echo hello > /dev/tcp/127.0.0.1/{port}) 2>/dev/null && echo connected || echo refused";
 
         var (isolatedExit, isolated) = await RunAsync(Driver("bubblewrap"), Spec("bash", "-c", connect));
 
@@ -72,7 +81,13 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
         Assert.Equal(["lo", "refused"], isolated.Of(OutputStream.Stdout));
         Assert.False(listener.Pending());
 
-        var (sharedExit, shared) = await RunAsync(Driver("bubblewrap"), Spec("bash", "-c", connect) with { Network = true });
+        var (sharedExit, shared) = await RunAsync(
+            Driver("bubblewrap"),
+            Spec("bash", "-c", connect) with
+            {
+                Network = true,
+            }
+        );
 
         Assert.Equal(0, sharedExit.ExitCode);
         Assert.Equal("connected", shared.Of(OutputStream.Stdout)[^1]);
@@ -87,7 +102,10 @@ public sealed class BubblewrapIsolationTests : SandboxTestBase
         var output = new CollectingOutput();
         var thread = new Thread(() =>
         {
-            sandbox = Driver("bubblewrap").StartAsync(Sh("echo up; sleep 1000"), output, CancellationToken.None).GetAwaiter().GetResult();
+            sandbox = Driver("bubblewrap")
+                .StartAsync(Sh("echo up; sleep 1000"), output, CancellationToken.None)
+                .GetAwaiter()
+                .GetResult();
             // Only exit once bwrap has surely set its parent-death signal.
             output.WaitForLineAsync("up", Timeout).GetAwaiter().GetResult();
         });

@@ -22,7 +22,11 @@ public sealed class CgroupV2LimiterTests : IDisposable
             await File.WriteAllTextAsync(Path.Combine(level, "cgroup.subtree_control"), "cpu memory pids\n");
         }
         await File.WriteAllTextAsync(Path.Combine(parent, "cgroup.kill"), "");
-        var limiter = CgroupV2Limiter.Probe(new CgroupHierarchy(_root, own, []), new CgroupOptions(), TimeProvider.System);
+        var limiter = CgroupV2Limiter.Probe(
+            new CgroupHierarchy(_root, own, []),
+            new CgroupOptions(),
+            TimeProvider.System
+        );
         Assert.Equal(["cpu", "freezer", "memory", "pids"], limiter.Controllers.Order());
 
         var cgroup = limiter.Create("sbx-1", new ResourceLimits(Cpus: 1.5, MemoryBytes: 64 << 20, Pids: 32));
@@ -33,7 +37,10 @@ public sealed class CgroupV2LimiterTests : IDisposable
         Assert.Equal("32", await File.ReadAllTextAsync(Path.Combine(directory, "pids.max")));
         Assert.Equal("150000 100000", await File.ReadAllTextAsync(Path.Combine(directory, "cpu.max")));
         Assert.False(cgroup.OomKilled());
-        await File.WriteAllTextAsync(Path.Combine(directory, "memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+        await File.WriteAllTextAsync(
+            Path.Combine(directory, "memory.events"),
+            "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n"
+        );
         Assert.True(cgroup.OomKilled());
         Assert.Throws<SandboxStartException>(() => limiter.Create("sbx-1", ResourceLimits.None));
     }
@@ -52,7 +59,11 @@ public sealed class CgroupV2LimiterTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(own, "hearth", "cgroup.controllers"), "");
         await File.WriteAllTextAsync(Path.Combine(own, "hearth", "cgroup.subtree_control"), "");
 
-        var limiter = CgroupV2Limiter.Probe(new CgroupHierarchy(_root, own, []), new CgroupOptions(), TimeProvider.System);
+        var limiter = CgroupV2Limiter.Probe(
+            new CgroupHierarchy(_root, own, []),
+            new CgroupOptions(),
+            TimeProvider.System
+        );
 
         var error = Assert.Throws<SandboxStartException>(() => limiter.Create("sbx-2", new ResourceLimits(Cpus: 1)));
         Assert.Contains("cpu controller is unusable", error.Message);

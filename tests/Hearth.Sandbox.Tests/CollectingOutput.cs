@@ -36,7 +36,8 @@ internal sealed class CollectingOutput : ISandboxOutput
         }
     }
 
-    public IReadOnlyList<string> Of(OutputStream stream) => Lines.Where(l => l.Stream == stream).Select(l => l.Line).ToList();
+    public IReadOnlyList<string> Of(OutputStream stream) =>
+        Lines.Where(l => l.Stream == stream).Select(l => l.Line).ToList();
 
     public string Stdout => string.Join('\n', Of(OutputStream.Stdout));
 
@@ -49,7 +50,9 @@ internal sealed class CollectingOutput : ISandboxOutput
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"no line '{line}' within {timeout}; got: {string.Join(" | ", Lines.Select(l => l.Line))}");
+                throw new TimeoutException(
+                    $"no line '{line}' within {timeout}; got: {string.Join(" | ", Lines.Select(l => l.Line))}"
+                );
             }
             await Task.Delay(10);
         }

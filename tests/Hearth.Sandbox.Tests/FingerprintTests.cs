@@ -15,8 +15,18 @@ public sealed class FingerprintTests
         Assert.Matches(@"^\d+\.\d+\.\d+$", fingerprint.Attributes["driver.bubblewrap"]);
         Assert.Equal("v1", fingerprint.Attributes["cgroup"]);
         Assert.Equal("cpu,freezer,memory,pids", fingerprint.Attributes["cgroup.controllers"]);
-        Assert.Equal(new DriverCapabilities(FilesystemIsolation.Namespaces, ["none", "host"], Ports: false, Signals: true, Exec: true,
-            Recover: true, ["cpu", "memory", "pids"]), driver.Capabilities);
+        Assert.Equal(
+            new DriverCapabilities(
+                FilesystemIsolation.Namespaces,
+                ["none", "host"],
+                Ports: false,
+                Signals: true,
+                Exec: true,
+                Recover: true,
+                ["cpu", "memory", "pids"]
+            ),
+            driver.Capabilities
+        );
         Assert.Equal("bubblewrap", driver.Name);
     }
 
@@ -30,8 +40,18 @@ public sealed class FingerprintTests
         Assert.True(fingerprint.Healthy, fingerprint.Reason);
         Assert.Equal("1", fingerprint.Attributes["driver.process"]);
         Assert.Equal("v1", fingerprint.Attributes["cgroup"]);
-        Assert.Equal(new DriverCapabilities(FilesystemIsolation.None, ["host"], Ports: false, Signals: true, Exec: false,
-            Recover: false, ["cpu", "memory", "pids"]), driver.Capabilities);
+        Assert.Equal(
+            new DriverCapabilities(
+                FilesystemIsolation.None,
+                ["host"],
+                Ports: false,
+                Signals: true,
+                Exec: false,
+                Recover: false,
+                ["cpu", "memory", "pids"]
+            ),
+            driver.Capabilities
+        );
     }
 
     [Fact]

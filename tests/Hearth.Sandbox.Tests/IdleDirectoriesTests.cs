@@ -2,7 +2,9 @@ using Hearth.Sandbox.Running;
 
 namespace Hearth.Sandbox.Tests;
 
-/// <summary>Emptied directories kept under hidden names and renamed back into place, on the test machine's file system.</summary>
+/// <summary>
+/// Emptied directories kept under hidden names and renamed back into place, on the test machine's file system.
+/// </summary>
 public sealed class IdleDirectoriesTests : IDisposable
 {
     private readonly string _parent = Directory.CreateTempSubdirectory("hearth-idle-").FullName;
@@ -55,7 +57,9 @@ public sealed class IdleDirectoriesTests : IDisposable
         var used = Directory.GetDirectories(_parent, IdleDirectories.Prefix + "*")[0];
         File.WriteAllText(Path.Combine(used, "left"), "x");
 
-        var adopted = IdleDirectories.Adopt(_parent, capacity: 1, noReplace: true, unused: d => !Directory.EnumerateFileSystemEntries(d).Any());
+        var adopted = IdleDirectories.Adopt(_parent, capacity: 1, noReplace: true, unused: d =>
+            !Directory.EnumerateFileSystemEntries(d).Any()
+        );
 
         Assert.Equal(1, adopted.Count);
         Assert.Equal(2, Directory.GetDirectories(_parent, IdleDirectories.Prefix + "*").Length);

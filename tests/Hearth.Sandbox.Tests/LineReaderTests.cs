@@ -9,17 +9,23 @@ public sealed class LineReaderTests
     {
         var lines = new List<string>();
         // A stream that returns one byte per read exercises every buffer boundary.
-        await new LineReader(new TrickleStream(bytes), max).ReadAllAsync((line, _) =>
-        {
-            lines.Add(line);
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        await new LineReader(new TrickleStream(bytes), max).ReadAllAsync(
+            (line, _) =>
+            {
+                lines.Add(line);
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None
+        );
         var whole = new List<string>();
-        await new LineReader(new MemoryStream(bytes), max).ReadAllAsync((line, _) =>
-        {
-            whole.Add(line);
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        await new LineReader(new MemoryStream(bytes), max).ReadAllAsync(
+            (line, _) =>
+            {
+                whole.Add(line);
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None
+        );
         Assert.Equal(whole, lines);
         return lines;
     }
@@ -28,12 +34,28 @@ public sealed class LineReaderTests
     public async Task Pieces_of_a_long_line_say_that_the_next_piece_continues_it()
     {
         var pieces = new List<(string, bool)>();
-        await new LineReader(new TrickleStream("0123456789abcdefXYZ\nshort\n0123456789abcdef\n"u8.ToArray()), 8).ReadAllAsync((piece, continues, _) =>
-        {
-            pieces.Add((piece, continues));
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
-        Assert.Equal([("01234567", true), ("89abcdef", true), ("XYZ", false), ("short", false), ("01234567", true), ("89abcdef", false)], pieces);
+        await new LineReader(
+            new TrickleStream("0123456789abcdefXYZ\nshort\n0123456789abcdef\n"u8.ToArray()),
+            8
+        ).ReadAllAsync(
+            (piece, continues, _) =>
+            {
+                pieces.Add((piece, continues));
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None
+        );
+        Assert.Equal(
+            [
+                ("01234567", true),
+                ("89abcdef", true),
+                ("XYZ", false),
+                ("short", false),
+                ("01234567", true),
+                ("89abcdef", false),
+            ],
+            pieces
+        );
     }
 
     [Fact]
@@ -49,7 +71,10 @@ public sealed class LineReaderTests
     {
         Assert.Equal(["0123456789abcdef", "0123"], await ReadAsync("0123456789abcdef0123\n"u8.ToArray()));
         Assert.Equal(["0123456789abcdef", "next"], await ReadAsync("0123456789abcdef\nnext\n"u8.ToArray()));
-        Assert.Equal(["0123456789abcdef", "0123456789abcdef", "0"], await ReadAsync(Encoding.ASCII.GetBytes(new string('x', 0) + "0123456789abcdef0123456789abcdef0")));
+        Assert.Equal(
+            ["0123456789abcdef", "0123456789abcdef", "0"],
+            await ReadAsync(Encoding.ASCII.GetBytes(new string('x', 0) + "0123456789abcdef0123456789abcdef0"))
+        );
     }
 
     [Fact]
@@ -72,11 +97,14 @@ public sealed class LineReaderTests
     {
         var lines = new List<string>();
         var bytes = Encoding.ASCII.GetBytes(new string('y', 200_000) + "\nend\n");
-        await new LineReader(new MemoryStream(bytes), LineReader.DefaultMaxLineBytes).ReadAllAsync((line, _) =>
-        {
-            lines.Add(line);
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
+        await new LineReader(new MemoryStream(bytes), LineReader.DefaultMaxLineBytes).ReadAllAsync(
+            (line, _) =>
+            {
+                lines.Add(line);
+                return ValueTask.CompletedTask;
+            },
+            CancellationToken.None
+        );
         Assert.Equal([65536, 65536, 65536, 3392, 3], lines.Select(l => l.Length));
     }
 

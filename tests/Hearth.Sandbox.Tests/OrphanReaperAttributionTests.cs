@@ -42,9 +42,13 @@ public sealed class OrphanReaperAttributionTests : IDisposable
             new MarkedResource(ResourceKind.Directory, "d-foreign", Foreign, OtherOwner),
             new MarkedResource(ResourceKind.NetworkNamespace, "n-foreign", Foreign, null),
             new MarkedResource(ResourceKind.NetworkNamespace, "n-nobody", "aaaaaaaaaaaa-1-a1-e1", null),
-            new MarkedResource(ResourceKind.Directory, "not-a-sandbox", "t-0123", Owner));
+            new MarkedResource(ResourceKind.Directory, "not-a-sandbox", "t-0123", Owner)
+        );
 
-        var report = await new OrphanReaper([source], Owner, new FixedLiveSandboxes([Live])).ReapAsync(dryRun: false, CancellationToken.None);
+        var report = await new OrphanReaper([source], Owner, new FixedLiveSandboxes([Live])).ReapAsync(
+            dryRun: false,
+            CancellationToken.None
+        );
 
         Assert.Equal(["p-orphan", "c-orphan", "d-orphan-ws"], report.Resources.Select(r => r.Resource.Name));
         Assert.Equal(["p-orphan", "c-orphan", "d-orphan-ws"], source.Destroyed);
@@ -62,9 +66,13 @@ public sealed class OrphanReaperAttributionTests : IDisposable
             new MarkedResource(ResourceKind.NetworkNamespace, "n-stopped", Foreign, null),
             new MarkedResource(ResourceKind.Process, "p-running", Live, running),
             new MarkedResource(ResourceKind.Cgroup, "c-running", Live, null),
-            new MarkedResource(ResourceKind.NetworkNamespace, "n-nobody", "aaaaaaaaaaaa-1-a1-e1", null));
+            new MarkedResource(ResourceKind.NetworkNamespace, "n-nobody", "aaaaaaaaaaaa-1-a1-e1", null)
+        );
 
-        var report = await new OrphanReaper([source], Owner, FixedLiveSandboxes.None, allOwners: true).ReapAsync(dryRun: true, CancellationToken.None);
+        var report = await new OrphanReaper([source], Owner, FixedLiveSandboxes.None, allOwners: true).ReapAsync(
+            dryRun: true,
+            CancellationToken.None
+        );
 
         Assert.Equal(["n-stopped", "n-nobody", "d-stopped"], report.Resources.Select(r => r.Resource.Name));
         Assert.All(report.Resources, r => Assert.Equal(ReapOutcome.Found, r.Outcome));
@@ -75,12 +83,22 @@ public sealed class OrphanReaperAttributionTests : IDisposable
     public async Task A_failure_is_reported_and_the_rest_is_still_removed()
     {
         var source = new Planted(
-            new MarkedResource(ResourceKind.Process, "p", Orphan, Owner) { Destroy = _ => throw new IOException("still there") },
-            new MarkedResource(ResourceKind.Directory, "d", Orphan, Owner));
+            new MarkedResource(ResourceKind.Process, "p", Orphan, Owner)
+            {
+                Destroy = _ => throw new IOException("still there"),
+            },
+            new MarkedResource(ResourceKind.Directory, "d", Orphan, Owner)
+        );
 
-        var report = await new OrphanReaper([source], Owner, FixedLiveSandboxes.None).ReapAsync(dryRun: false, CancellationToken.None);
+        var report = await new OrphanReaper([source], Owner, FixedLiveSandboxes.None).ReapAsync(
+            dryRun: false,
+            CancellationToken.None
+        );
 
-        Assert.Equal([(ReapOutcome.Failed, "still there"), (ReapOutcome.Removed, (string?)null)], report.Resources.Select(r => (r.Outcome, r.Error)));
+        Assert.Equal(
+            [(ReapOutcome.Failed, "still there"), (ReapOutcome.Removed, (string?)null)],
+            report.Resources.Select(r => (r.Outcome, r.Error))
+        );
         Assert.Equal(["d"], source.Destroyed);
     }
 
@@ -105,11 +123,24 @@ public sealed class OrphanReaperAttributionTests : IDisposable
         private readonly List<MarkedResource> _resources;
 
         public Planted(params MarkedResource[] resources) =>
-            _resources = resources.Select(r => r with { Destroy = async ct => { await r.Destroy(ct); Destroyed.Add(r.Name); } }).ToList();
+            _resources = resources
+                .Select(r =>
+                    r with
+                    {
+                        Destroy = async ct =>
+                        {
+                            await r.Destroy(ct);
+                            Destroyed.Add(r.Name);
+                        },
+                    }
+                )
+                .ToList();
 
         public List<string> Destroyed { get; } = [];
 
-        public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> scratchRoots, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<MarkedResource>>(_resources);
+        public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(
+            IReadOnlyCollection<string> scratchRoots,
+            CancellationToken cancellationToken
+        ) => Task.FromResult<IReadOnlyList<MarkedResource>>(_resources);
     }
 }

@@ -20,26 +20,31 @@ public abstract class SandboxTestBase : IDisposable
     private static readonly ProcessDriver ProcessDriver = new();
     private static readonly BubblewrapDriver BubblewrapDriver = new();
 
-    protected static ISandboxDriver Driver(string name) => name switch
-    {
-        "process" => ProcessDriver,
-        "bubblewrap" => BubblewrapDriver,
-        _ => throw new ArgumentOutOfRangeException(nameof(name)),
-    };
+    protected static ISandboxDriver Driver(string name) =>
+        name switch
+        {
+            "process" => ProcessDriver,
+            "bubblewrap" => BubblewrapDriver,
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
 
-    protected SandboxSpec Spec(params string[] command) => new()
-    {
-        SandboxId = $"t-{Guid.NewGuid():N}",
-        Command = command,
-        ScratchRoot = ScratchRoot,
-    };
+    protected SandboxSpec Spec(params string[] command) =>
+        new()
+        {
+            SandboxId = $"t-{Guid.NewGuid():N}",
+            Command = command,
+            ScratchRoot = ScratchRoot,
+        };
 
     protected static SandboxSpec Sh(SandboxSpec spec, string script) => spec with { Command = ["sh", "-c", script] };
 
     protected SandboxSpec Sh(string script) => Spec("sh", "-c", script);
 
     /// <summary>Starts, waits and disposes; returns the exit and the output.</summary>
-    private protected static async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(ISandboxDriver driver, SandboxSpec spec)
+    private protected static async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
+        ISandboxDriver driver,
+        SandboxSpec spec
+    )
     {
         var output = new CollectingOutput();
         await using var sandbox = await driver.StartAsync(spec, output, CancellationToken.None);
@@ -50,10 +55,12 @@ public abstract class SandboxTestBase : IDisposable
     internal static RunningSandbox Running(ISandbox sandbox) => (RunningSandbox)sandbox;
 
     /// <summary>The sandbox's root and every process below it, now.</summary>
-    internal static IReadOnlyList<int> Tree(ISandbox sandbox) => [sandbox.Pid, .. ProcTable.Descendants(ProcTable.Snapshot(), sandbox.Pid)];
+    internal static IReadOnlyList<int> Tree(ISandbox sandbox) =>
+        [sandbox.Pid, .. ProcTable.Descendants(ProcTable.Snapshot(), sandbox.Pid)];
 
     /// <summary>Those of <paramref name="pids"/> still alive (not gone, not a zombie awaiting its reaper).</summary>
-    internal static IReadOnlyList<int> Alive(IEnumerable<int> pids) => pids.Where(pid => ProcTable.TryRead(pid) is not null).ToList();
+    internal static IReadOnlyList<int> Alive(IEnumerable<int> pids) =>
+        pids.Where(pid => ProcTable.TryRead(pid) is not null).ToList();
 
     internal static string CommandLine(int pid)
     {
@@ -79,9 +86,7 @@ public abstract class SandboxTestBase : IDisposable
             {
                 Directory.Delete(directory, recursive: true);
             }
-            catch (DirectoryNotFoundException)
-            {
-            }
+            catch (DirectoryNotFoundException) { }
         }
         GC.SuppressFinalize(this);
     }

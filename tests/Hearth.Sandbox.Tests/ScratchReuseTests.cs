@@ -14,7 +14,12 @@ public sealed class ScratchReuseTests : SandboxTestBase
     public async Task The_next_sandbox_gets_an_emptied_directory_with_nothing_of_the_last_one(string name)
     {
         // The first sandbox sees a new directory (nothing is kept yet), then leaves it dirty.
-        var (first, seen) = await RunAsync(Driver(name), Sh("stat -c '%a %u' .; mkdir -p sub/deeper; echo secret > sub/deeper/f; echo top > .hidden; chmod 0700 sub; chmod 0711 ."));
+        var (first, seen) = await RunAsync(
+            Driver(name),
+            Sh(
+                "stat -c '%a %u' .; mkdir -p sub/deeper; echo secret > sub/deeper/f; echo top > .hidden; chmod 0700 sub; chmod 0711 ."
+            )
+        );
         Assert.Equal(0, first.ExitCode);
         var asNew = seen.Of(OutputStream.Stdout).Single();
         Assert.Single(Kept());
@@ -27,7 +32,8 @@ public sealed class ScratchReuseTests : SandboxTestBase
         // pwd, then no entry at all, then the mode and owner a new directory had.
         Assert.Equal(2, lines.Count);
         Assert.Equal(asNew, lines[1]);
-        if (name == "process") Assert.Equal(Path.Combine(ScratchRoot, spec.SandboxId), lines[0]);
+        if (name == "process")
+            Assert.Equal(Path.Combine(ScratchRoot, spec.SandboxId), lines[0]);
         Assert.Single(Kept());
     }
 
@@ -37,7 +43,10 @@ public sealed class ScratchReuseTests : SandboxTestBase
         var target = Directory.CreateDirectory(Path.Combine(ScratchRoot, "elsewhere"));
         File.WriteAllText(Path.Combine(target.FullName, "keep-me"), "x");
 
-        var (exit, _) = await RunAsync(Driver("process"), Sh($"d=$PWD; cd /; rmdir \"$d\" && ln -s {target.FullName} \"$d\""));
+        var (exit, _) = await RunAsync(
+            Driver("process"),
+            Sh($"d=$PWD; cd /; rmdir \"$d\" && ln -s {target.FullName} \"$d\"")
+        );
 
         Assert.Equal(0, exit.ExitCode);
         Assert.Empty(Kept());

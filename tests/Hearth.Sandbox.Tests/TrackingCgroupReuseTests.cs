@@ -6,14 +6,21 @@ namespace Hearth.Sandbox.Tests;
 
 /// <summary>
 /// A sandbox without limits gets tracking cgroups (pids, freezer) that an earlier sandbox emptied, renamed into place
-/// under its own id; one with limits always gets new ones. On this host's cgroup v1 hierarchies, with a parent of its own.
+/// under its own id; one with limits always gets new ones. On this host's cgroup v1 hierarchies, with a parent of its
+/// own.
 /// </summary>
 public sealed class TrackingCgroupReuseTests : SandboxTestBase, IDisposable
 {
     private readonly string _parent = $"hearth-reuse-{Guid.NewGuid():N}";
     private readonly HashSet<string> _parents = [];
 
-    private ProcessDriver NewDriver() => new(new ProcessDriverOptions { Cgroups = new CgroupOptions { Mode = CgroupMode.V1, Parent = _parent } });
+    private ProcessDriver NewDriver() =>
+        new(
+            new ProcessDriverOptions
+            {
+                Cgroups = new CgroupOptions { Mode = CgroupMode.V1, Parent = _parent },
+            }
+        );
 
     [Fact]
     public async Task An_emptied_tracking_cgroup_is_kept_and_the_next_sandbox_gets_it_under_its_own_name_with_nothing_left_in_it()
@@ -35,16 +42,23 @@ public sealed class TrackingCgroupReuseTests : SandboxTestBase, IDisposable
         Assert.Empty(File.ReadAllLines(Path.Combine(kept[0], "cgroup.procs")));
 
         var second = Spec() with { Command = ["sh", "-c", "cat /proc/self/cgroup"] };
-        await using (var sandbox = await driver.StartAsync(second, output = new CollectingOutput(), CancellationToken.None))
+        await using (
+            var sandbox = await driver.StartAsync(second, output = new CollectingOutput(), CancellationToken.None)
+        )
         {
             var cgroup = Running(sandbox).Cgroup!;
             Assert.Equal(Path.Combine(parent, second.SandboxId), cgroup.DirectoryOf("pids"));
             Assert.Empty(Kept(parent));
-            Assert.Equal("THAWED", File.ReadAllText(Path.Combine(cgroup.DirectoryOf("freezer")!, "freezer.state")).Trim());
+            Assert.Equal(
+                "THAWED",
+                File.ReadAllText(Path.Combine(cgroup.DirectoryOf("freezer")!, "freezer.state")).Trim()
+            );
             Assert.Equal("max", File.ReadAllText(Path.Combine(cgroup.DirectoryOf("pids")!, "pids.max")).Trim());
             Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
         }
-        Assert.Contains(output.Of(OutputStream.Stdout), l => l.EndsWith($"/{_parent}/{second.SandboxId}", StringComparison.Ordinal) && l.Contains(":pids:"));
+        Assert.Contains(output.Of(OutputStream.Stdout), l =>
+            l.EndsWith($"/{_parent}/{second.SandboxId}", StringComparison.Ordinal) && l.Contains(":pids:")
+        );
         Assert.Single(Kept(parent));
     }
 
@@ -73,7 +87,9 @@ public sealed class TrackingCgroupReuseTests : SandboxTestBase, IDisposable
     public async Task A_new_agent_adopts_the_groups_a_stopped_one_kept_instead_of_leaving_them()
     {
         string parent;
-        await using (var sandbox = await NewDriver().StartAsync(Spec("true"), new CollectingOutput(), CancellationToken.None))
+        await using (
+            var sandbox = await NewDriver().StartAsync(Spec("true"), new CollectingOutput(), CancellationToken.None)
+        )
         {
             parent = Path.GetDirectoryName(Remember(Running(sandbox).Cgroup!).DirectoryOf("pids")!)!;
             await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
@@ -91,7 +107,8 @@ public sealed class TrackingCgroupReuseTests : SandboxTestBase, IDisposable
 
     private ICgroup Remember(ICgroup cgroup)
     {
-        foreach (var directory in cgroup.Directories) _parents.Add(Path.GetDirectoryName(directory)!);
+        foreach (var directory in cgroup.Directories)
+            _parents.Add(Path.GetDirectoryName(directory)!);
         return cgroup;
     }
 
@@ -106,7 +123,8 @@ public sealed class TrackingCgroupReuseTests : SandboxTestBase, IDisposable
         }
         foreach (var parent in _parents.Where(Directory.Exists))
         {
-            foreach (var child in Directory.GetDirectories(parent)) Directory.Delete(child);
+            foreach (var child in Directory.GetDirectories(parent))
+                Directory.Delete(child);
             Directory.Delete(parent);
         }
         Dispose();

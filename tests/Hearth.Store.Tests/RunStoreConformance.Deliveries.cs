@@ -94,4 +94,41 @@ public abstract partial class RunStoreConformance
         Assert.NotNull(await Store.GetRunAsync("run-ok-2", CancellationToken.None));
         Assert.Equal("tester", (await GetAsync(taken.Id)).CreatedBy);
     }
+
+    [Fact]
+    public async Task A_large_batch_writes_every_run_with_its_tasks_in_order_and_keeps_a_run_whose_key_was_used()
+    {
+        // More rows than one multi-row statement takes, tasks in two states, and a key an earlier request used.
+        var spec = new TaskSpec { Command = ["true"] };
+        var earlier = new Run { Id = "run-keyed-first", Kind = "workflow", State = RunState.Starting, CreatedAt = Time.GetUtcNow(), Spec = spec,
+            CreatedBy = "repository:app" };
+        await Store.CreateRunAsync(earlier, [new NewTask("run-keyed-first-1", "0", spec, 1)], new IdempotencyKey("delivery:keyed:ci.kdl", "ci.kdl"),
+            CancellationToken.None);
+        var writes = Enumerable.Range(0, 130).Select(i =>
+        {
+            var (delivery, run) = DeliveryWithRun($"many-{i}", $"run-many-{i:D3}");
+            return new DeliveryWrite(delivery, [run with { Tasks = [.. run.Tasks,
+                new NewTask($"run-many-{i:D3}-2", "1", spec, 3, TaskState.Waiting, "after 0")] }]);
+        }).ToList();
+        var (keyed, keyedRun) = DeliveryWithRun("keyed", "run-keyed-second");
+        writes.Add(new DeliveryWrite(keyed, [keyedRun]));
+
+        var results = await Store.RecordDeliveriesAsync(writes, CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r!.Recorded));
+        Assert.Equal(["run-many-129"], results[129]!.RunIds);
+        Assert.Equal(["run-keyed-first"], results[130]!.RunIds);
+        Assert.Null(await Store.GetRunAsync("run-keyed-second", CancellationToken.None));
+        var last = await GetAsync("run-many-129");
+        Assert.Equal("repository:app", last.CreatedBy);
+        Assert.Equal(["0", "1"], last.Tasks.Select(t => t.Name));
+        Assert.Equal([TaskState.Pending, TaskState.Waiting], last.Tasks.Select(t => t.State));
+        Assert.Equal([1, 3], last.Tasks.Select(t => t.MaxAttempts));
+        Assert.Equal("after 0", last.Tasks[1].Reason);
+        Assert.Equal(["run-many-000"], (await Store.FindDeliveryAsync("app", "many-0", CancellationToken.None))!.RunIds);
+        Assert.Equal(["run-keyed-first"], (await Store.FindDeliveryAsync("app", "keyed", CancellationToken.None))!.RunIds);
+        var repeat = (await Store.RecordDeliveriesAsync([writes[7]], CancellationToken.None)).Single()!;
+        Assert.False(repeat.Recorded);
+        Assert.Equal(["run-many-007"], repeat.RunIds);
+    }
 }

@@ -6,7 +6,9 @@ public class ConditionTests
 {
     private static readonly Dictionary<string, string> PushToMain = new()
     {
-        ["TRIGGER"] = "push", ["BRANCH"] = "main", ["COMMIT_SHA"] = "abc123",
+        ["TRIGGER"] = "push",
+        ["BRANCH"] = "main",
+        ["COMMIT_SHA"] = "abc123",
     };
 
     [Theory]
@@ -63,7 +65,9 @@ public class ConditionTests
     [Fact]
     public void Deep_nesting_is_an_error_not_a_stack_overflow()
     {
-        Assert.Throws<ConditionSyntaxException>(() => Condition.Parse(new string('(', 10_000) + "$TAG" + new string(')', 10_000)));
+        Assert.Throws<ConditionSyntaxException>(() =>
+            Condition.Parse(new string('(', 10_000) + "$TAG" + new string(')', 10_000))
+        );
         Assert.Throws<ConditionSyntaxException>(() => Condition.Parse(new string('!', 10_000) + "$TAG"));
     }
 

@@ -14,17 +14,21 @@ public class LoaderTests
     {
         using var tree = new TempTree();
         tree.Write("lib/setup.kdl", "fragment { run \"npm ci\" }\nfragment { run \"npm run build\" }\n");
-        string ci = tree.Write("ci.kdl", Header + """
-            chain {
-                machine "std"
-                fragment { from "https://example.test/ci/setup.kdl" }
-                parallel {
-                    fragment { run "npm test" }
-                    fragment { run "npm run lint"; machine "small" }
+        string ci = tree.Write(
+            "ci.kdl",
+            Header
+                + """
+                chain {
+                    machine "std"
+                    fragment { from "https://example.test/ci/setup.kdl" }
+                    parallel {
+                        fragment { run "npm test" }
+                        fragment { run "npm run lint"; machine "small" }
+                    }
+                    fragment { condition "$BRANCH == 'main'"; run "./deploy.sh"; machine "deploy" }
                 }
-                fragment { condition "$BRANCH == 'main'"; run "./deploy.sh"; machine "deploy" }
-            }
-            """);
+                """
+        );
 
         var workflow = await LoadOk(ci, new ImportRootFetcher(Path.Combine(tree.Root, "lib")));
 
@@ -32,8 +36,21 @@ public class LoaderTests
         Assert.Equal(["push", "pull_request"], workflow.Triggers);
         var steps = workflow.Graph.Steps;
         Assert.Equal(["0", "1", "2", "2.0", "2.1", "3"], steps.Select(s => s.Id));
-        Assert.Equal([WorkflowStepKind.Run, WorkflowStepKind.Run, WorkflowStepKind.Parallel, WorkflowStepKind.Run, WorkflowStepKind.Run, WorkflowStepKind.Run], steps.Select(s => s.Kind));
-        Assert.Equal(["npm ci", "npm run build", null, "npm test", "npm run lint", "./deploy.sh"], steps.Select(s => s.Run));
+        Assert.Equal(
+            [
+                WorkflowStepKind.Run,
+                WorkflowStepKind.Run,
+                WorkflowStepKind.Parallel,
+                WorkflowStepKind.Run,
+                WorkflowStepKind.Run,
+                WorkflowStepKind.Run,
+            ],
+            steps.Select(s => s.Kind)
+        );
+        Assert.Equal(
+            ["npm ci", "npm run build", null, "npm test", "npm run lint", "./deploy.sh"],
+            steps.Select(s => s.Run)
+        );
         Assert.Equal(["std", "std", null, "std", "small", "deploy"], steps.Select(s => s.Machine));
         Assert.Equal([null, null, null, "2", "2", null], steps.Select(s => s.ParentId));
         Assert.Equal([0, 1, 2, 0, 1, 3], steps.Select(s => s.Order));
@@ -60,15 +77,19 @@ public class LoaderTests
         using var tree = new TempTree();
         tree.Write("two.kdl", "fragment { run \"a\" }\nfragment { run \"b\" }\n");
         tree.Write("one.kdl", "fragment { run \"solo\" }\n");
-        string ci = tree.Write("ci.kdl", Header + """
-            chain {
-                machine "m"
-                parallel {
-                    fragment { from "two.kdl" }
-                    fragment { from "one.kdl" }
+        string ci = tree.Write(
+            "ci.kdl",
+            Header
+                + """
+                chain {
+                    machine "m"
+                    parallel {
+                        fragment { from "two.kdl" }
+                        fragment { from "one.kdl" }
+                    }
                 }
-            }
-            """);
+                """
+        );
 
         var graph = (await LoadOk(ci)).Graph;
         var group = graph.Roots.Single();
@@ -84,16 +105,23 @@ public class LoaderTests
     public async Task Machine_and_condition_on_a_from_fragment_apply_to_imported_steps()
     {
         using var tree = new TempTree();
-        tree.Write("lib/deploy.kdl", """
+        tree.Write(
+            "lib/deploy.kdl",
+            """
             fragment { run "push image" }
             fragment { run "notify"; machine "chat"; condition "$TRIGGER == 'push'" }
-            """);
-        string ci = tree.Write("ci.kdl", Header + """
-            chain {
-                machine "default"
-                fragment { from "lib/deploy.kdl"; machine "deployers"; condition "$BRANCH == 'main'" }
-            }
-            """);
+            """
+        );
+        string ci = tree.Write(
+            "ci.kdl",
+            Header
+                + """
+                chain {
+                    machine "default"
+                    fragment { from "lib/deploy.kdl"; machine "deployers"; condition "$BRANCH == 'main'" }
+                }
+                """
+        );
 
         var steps = (await LoadOk(ci)).Graph.Steps;
         Assert.Equal(["deployers", "chat"], steps.Select(s => s.Machine));
@@ -102,7 +130,10 @@ public class LoaderTests
         var vars = new Dictionary<string, string> { ["BRANCH"] = "main", ["TRIGGER"] = "tag" };
         Assert.True(steps[0].Condition!.Evaluate(vars));
         Assert.False(steps[1].Condition!.Evaluate(vars));
-        Assert.Equal(Path.Combine("lib", "deploy.kdl"), Path.GetRelativePath(tree.Root, Path.GetFullPath(steps[0].ImportedFrom!)));
+        Assert.Equal(
+            Path.Combine("lib", "deploy.kdl"),
+            Path.GetRelativePath(tree.Root, Path.GetFullPath(steps[0].ImportedFrom!))
+        );
     }
 
     [Fact]
@@ -110,7 +141,11 @@ public class LoaderTests
     {
         using var tree = new TempTree();
         tree.Write("lint.kdl", "fragment { run \"lint\" }\n");
-        string ok = tree.Write("ok.kdl", Header + "chain {\n machine \"m\"\n fragment { from \"lint.kdl\" }\n fragment { run \"x\" }\n fragment { from \"lint.kdl\" }\n}\n");
+        string ok = tree.Write(
+            "ok.kdl",
+            Header
+                + "chain {\n machine \"m\"\n fragment { from \"lint.kdl\" }\n fragment { run \"x\" }\n fragment { from \"lint.kdl\" }\n}\n"
+        );
         var workflow = await LoadOk(ok);
         Assert.Equal(["lint", "x", "lint"], workflow.Graph.Steps.Select(s => s.Run));
 
@@ -154,7 +189,10 @@ public class LoaderTests
     public async Task Remote_imports_need_a_fetcher_and_relative_imports_in_remote_files_stay_remote()
     {
         using var tree = new TempTree();
-        string ci = tree.Write("ci.kdl", Header + "chain {\n machine \"m\"\n fragment { from \"https://example.test/x/outer.kdl\" }\n}\n");
+        string ci = tree.Write(
+            "ci.kdl",
+            Header + "chain {\n machine \"m\"\n fragment { from \"https://example.test/x/outer.kdl\" }\n}\n"
+        );
         var diagnostic = Assert.Single((await new WorkflowLoader().LoadFileAsync(ci)).Diagnostics);
         Assert.Equal(WorkflowErrorCode.FetchFailed, diagnostic.Code);
         Assert.Contains("--import-root", diagnostic.Message, StringComparison.Ordinal);
@@ -172,9 +210,16 @@ public class LoaderTests
         using var tree = new TempTree();
         tree.Write("bad.kdl", "fragment { run \"ok\" }\nchain { }\nfragment { run \"x\" \n");
         tree.Write("bad2.kdl", "fragment { run \"ok\" }\nmachine \"m\"\n");
-        string ci = tree.Write("ci.kdl", Header + "chain {\n machine \"m\"\n fragment { from \"bad.kdl\" }\n fragment { from \"bad2.kdl\" }\n fragment { from \"missing.kdl\" }\n}\n");
+        string ci = tree.Write(
+            "ci.kdl",
+            Header
+                + "chain {\n machine \"m\"\n fragment { from \"bad.kdl\" }\n fragment { from \"bad2.kdl\" }\n fragment { from \"missing.kdl\" }\n}\n"
+        );
         var diagnostics = (await new WorkflowLoader().LoadFileAsync(ci)).Diagnostics;
-        Assert.Equal([WorkflowErrorCode.InvalidSyntax, WorkflowErrorCode.InvalidImportNode, WorkflowErrorCode.FetchFailed], diagnostics.Select(d => d.Code));
+        Assert.Equal(
+            [WorkflowErrorCode.InvalidSyntax, WorkflowErrorCode.InvalidImportNode, WorkflowErrorCode.FetchFailed],
+            diagnostics.Select(d => d.Code)
+        );
         Assert.EndsWith("bad.kdl", diagnostics[0].Location.File, StringComparison.Ordinal);
         Assert.Equal(2, diagnostics[1].Location.Line);
         Assert.Equal(new SourceLocation(ci, 7, 18), diagnostics[2].Location);
@@ -182,7 +227,9 @@ public class LoaderTests
 
     private static async Task<WorkflowDefinition> LoadOk(string path, IImportFetcher? fetcher = null)
     {
-        var result = await new WorkflowLoader(new WorkflowLoaderOptions { ImportFetcher = fetcher }).LoadFileAsync(path);
+        var result = await new WorkflowLoader(new WorkflowLoaderOptions { ImportFetcher = fetcher }).LoadFileAsync(
+            path
+        );
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         return result.Workflow!;
     }

@@ -18,12 +18,20 @@ internal sealed partial class KdlParser
 
         if (token[i] == '.')
         {
-            throw ErrorAt(tokenStart, "a number needs a digit before the decimal point (write 0.5, not .5); quote it if it is a string");
+            throw ErrorAt(
+                tokenStart,
+                "a number needs a digit before the decimal point (write 0.5, not .5); quote it if it is a string"
+            );
         }
 
         if (token[i] == '0' && i + 1 < token.Length && token[i + 1] is 'x' or 'o' or 'b')
         {
-            int radix = token[i + 1] switch { 'x' => 16, 'o' => 8, _ => 2 };
+            int radix = token[i + 1] switch
+            {
+                'x' => 16,
+                'o' => 8,
+                _ => 2,
+            };
             string text = ParseRadixInteger(token[(i + 2)..], radix, negative, tokenStart);
             return new KdlNumber(KdlNumberKind.Integer, text, type, _source, start);
         }
@@ -33,7 +41,12 @@ internal sealed partial class KdlParser
 
     private string ParseRadixInteger(ReadOnlySpan<char> digits, int radix, bool negative, int tokenStart)
     {
-        string name = radix switch { 16 => "hexadecimal", 8 => "octal", _ => "binary" };
+        string name = radix switch
+        {
+            16 => "hexadecimal",
+            8 => "octal",
+            _ => "binary",
+        };
         if (digits.IsEmpty || digits[0] == '_')
         {
             throw ErrorAt(tokenStart, $"a {name} number needs a digit after its prefix");
@@ -41,7 +54,12 @@ internal sealed partial class KdlParser
 
         ulong small = 0;
         BigInteger? big = null;
-        int shift = radix switch { 16 => 4, 8 => 3, _ => 1 };
+        int shift = radix switch
+        {
+            16 => 4,
+            8 => 3,
+            _ => 1,
+        };
         foreach (char c in digits)
         {
             if (c == '_')
@@ -69,12 +87,20 @@ internal sealed partial class KdlParser
         return (negative ? -value : value).ToString(CultureInfo.InvariantCulture);
     }
 
-    private KdlNumber ParseDecimal(ReadOnlySpan<char> token, int i, bool negative, int tokenStart, string? type, int start)
+    private KdlNumber ParseDecimal(
+        ReadOnlySpan<char> token,
+        int i,
+        bool negative,
+        int tokenStart,
+        string? type,
+        int start
+    )
     {
         int integerStart = i;
         i = SkipDigits(token, i);
         int integerEnd = i;
-        int fractionStart = -1, fractionEnd = -1;
+        int fractionStart = -1,
+            fractionEnd = -1;
         if (i < token.Length && token[i] == '.')
         {
             i++;
@@ -108,15 +134,27 @@ internal sealed partial class KdlParser
 
         if (i < token.Length)
         {
-            throw ErrorAt(tokenStart, $"'{token}' is not a valid number (unexpected '{token[i]}'); quote it if it is a string");
+            throw ErrorAt(
+                tokenStart,
+                $"'{token}' is not a valid number (unexpected '{token[i]}'); quote it if it is a string"
+            );
         }
 
         if (fractionStart < 0 && exponentStart < 0)
         {
             string digits = WithoutUnderscores(token[integerStart..integerEnd]);
-            string text = digits.Length <= 18
-                ? (negative ? -long.Parse(digits, CultureInfo.InvariantCulture) : long.Parse(digits, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture)
-                : (negative ? -BigInteger.Parse(digits, CultureInfo.InvariantCulture) : BigInteger.Parse(digits, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture);
+            string text =
+                digits.Length <= 18
+                    ? (
+                        negative
+                            ? -long.Parse(digits, CultureInfo.InvariantCulture)
+                            : long.Parse(digits, CultureInfo.InvariantCulture)
+                    ).ToString(CultureInfo.InvariantCulture)
+                    : (
+                        negative
+                            ? -BigInteger.Parse(digits, CultureInfo.InvariantCulture)
+                            : BigInteger.Parse(digits, CultureInfo.InvariantCulture)
+                    ).ToString(CultureInfo.InvariantCulture);
             return new KdlNumber(KdlNumberKind.Integer, text, type, _source, start);
         }
 
@@ -164,13 +202,16 @@ internal sealed partial class KdlParser
     }
 
     private static string WithoutUnderscores(ReadOnlySpan<char> digits) =>
-        digits.Contains('_') ? digits.ToString().Replace("_", string.Empty, StringComparison.Ordinal) : digits.ToString();
+        digits.Contains('_')
+            ? digits.ToString().Replace("_", string.Empty, StringComparison.Ordinal)
+            : digits.ToString();
 
-    private static int DigitValue(char c) => c switch
-    {
-        >= '0' and <= '9' => c - '0',
-        >= 'a' and <= 'f' => c - 'a' + 10,
-        >= 'A' and <= 'F' => c - 'A' + 10,
-        _ => -1,
-    };
+    private static int DigitValue(char c) =>
+        c switch
+        {
+            >= '0' and <= '9' => c - '0',
+            >= 'a' and <= 'f' => c - 'a' + 10,
+            >= 'A' and <= 'F' => c - 'A' + 10,
+            _ => -1,
+        };
 }

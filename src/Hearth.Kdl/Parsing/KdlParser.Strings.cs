@@ -53,7 +53,10 @@ internal sealed partial class KdlParser
 
             if (KdlChars.IsNewline(c))
             {
-                throw ErrorAt(start, "a single-line string cannot contain a newline; close it with '\"' on the same line, escape the newline with '\\', or use a multi-line \"\"\" string");
+                throw ErrorAt(
+                    start,
+                    "a single-line string cannot contain a newline; close it with '\"' on the same line, escape the newline with '\\', or use a multi-line \"\"\" string"
+                );
             }
 
             if (c == '\\')
@@ -108,7 +111,10 @@ internal sealed partial class KdlParser
 
             if (KdlChars.IsNewline(c))
             {
-                throw ErrorAt(start, $"this raw string is not closed on its line; expected '\"' followed by {hashes} '#' (a raw string spanning lines must use #\"\"\")");
+                throw ErrorAt(
+                    start,
+                    $"this raw string is not closed on its line; expected '\"' followed by {hashes} '#' (a raw string spanning lines must use #\"\"\")"
+                );
             }
 
             CheckLiteralAndAdvance();
@@ -143,19 +149,26 @@ internal sealed partial class KdlParser
         bool raw = hashes >= 0;
         if (AtEnd || !TryConsumeNewline())
         {
-            throw ErrorAt(start, "a multi-line string must start with \"\"\" followed by a newline; for one line, use a single '\"'");
+            throw ErrorAt(
+                start,
+                "a multi-line string must start with \"\"\" followed by a newline; for one line, use a single '\"'"
+            );
         }
 
-        // Body with whitespace escapes removed and newlines normalised to '\n'; lineStarts maps each line to the source.
+        // Body with whitespace escapes removed and newlines normalised to '\n'; lineStarts maps each line to the
+        // source.
         var body = new System.Text.StringBuilder();
         var lineStarts = new List<int> { _pos };
         while (true)
         {
             if (AtEnd)
             {
-                throw ErrorAt(start, raw
-                    ? $"this multi-line raw string is never closed; expected \"\"\" followed by {hashes} '#'"
-                    : "this multi-line string is never closed; expected \"\"\"");
+                throw ErrorAt(
+                    start,
+                    raw
+                        ? $"this multi-line raw string is never closed; expected \"\"\" followed by {hashes} '#'"
+                        : "this multi-line string is never closed; expected \"\"\""
+                );
             }
 
             char c = Current;
@@ -204,7 +217,10 @@ internal sealed partial class KdlParser
         {
             if (!KdlChars.IsUnicodeSpace(indent[i]))
             {
-                throw ErrorAt(lineStarts[^1], "the closing \"\"\" of a multi-line string must be on its own line, after whitespace only");
+                throw ErrorAt(
+                    lineStarts[^1],
+                    "the closing \"\"\" of a multi-line string must be on its own line, after whitespace only"
+                );
             }
         }
 
@@ -229,8 +245,10 @@ internal sealed partial class KdlParser
             {
                 if (!line.StartsWith(indent, StringComparison.Ordinal))
                 {
-                    throw ErrorAt(lineStarts[Math.Min(lineIndex, lineStarts.Count - 1)],
-                        "every line of a multi-line string must start with the same whitespace as its closing \"\"\" line");
+                    throw ErrorAt(
+                        lineStarts[Math.Min(lineIndex, lineStarts.Count - 1)],
+                        "every line of a multi-line string must start with the same whitespace as its closing \"\"\" line"
+                    );
                 }
 
                 var content = line[indent.Length..];
@@ -306,7 +324,9 @@ internal sealed partial class KdlParser
         }
     }
 
-    /// <summary>Reads one escape at '\'. Appends the character it stands for when <paramref name="into"/> is given.</summary>
+    /// <summary>
+    /// Reads one escape at '\'. Appends the character it stands for when <paramref name="into"/> is given.
+    /// </summary>
     private void ReadEscape(System.Text.StringBuilder? into, bool allowWhitespaceEscape)
     {
         int start = _pos;
@@ -343,10 +363,17 @@ internal sealed partial class KdlParser
                 throw ErrorAt(start, "a unicode escape is written \\u{XXXX} with 1 to 6 hex digits");
             }
 
-            int cp = int.Parse(_text.AsSpan(digitsStart, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            int cp = int.Parse(
+                _text.AsSpan(digitsStart, digits),
+                NumberStyles.AllowHexSpecifier,
+                CultureInfo.InvariantCulture
+            );
             if (cp > 0x10FFFF || cp is >= 0xD800 and <= 0xDFFF)
             {
-                throw ErrorAt(start, $"\\u{{{cp:X}}} is not a Unicode scalar value (surrogates and values above 10FFFF are not allowed)");
+                throw ErrorAt(
+                    start,
+                    $"\\u{{{cp:X}}} is not a Unicode scalar value (surrogates and values above 10FFFF are not allowed)"
+                );
             }
 
             _pos++;
@@ -357,23 +384,27 @@ internal sealed partial class KdlParser
         char resolved = SimpleEscape(e);
         if (resolved == '\0')
         {
-            throw ErrorAt(start, $"unknown escape '\\{e}'; valid escapes are \\n \\r \\t \\\\ \\\" \\b \\f \\s \\u{{...}} and '\\' before whitespace");
+            throw ErrorAt(
+                start,
+                $"unknown escape '\\{e}'; valid escapes are \\n \\r \\t \\\\ \\\" \\b \\f \\s \\u{{...}} and '\\' before whitespace"
+            );
         }
 
         _pos += 2;
         into?.Append(resolved);
     }
 
-    private static char SimpleEscape(char e) => e switch
-    {
-        'n' => '\n',
-        'r' => '\r',
-        't' => '\t',
-        '\\' => '\\',
-        '"' => '"',
-        'b' => '\b',
-        'f' => '\f',
-        's' => ' ',
-        _ => '\0',
-    };
+    private static char SimpleEscape(char e) =>
+        e switch
+        {
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            '\\' => '\\',
+            '"' => '"',
+            'b' => '\b',
+            'f' => '\f',
+            's' => ' ',
+            _ => '\0',
+        };
 }

@@ -3,7 +3,9 @@ namespace Hearth.Kdl.Parsing;
 /// <summary>Whitespace, newlines, comments and line continuations.</summary>
 internal sealed partial class KdlParser
 {
-    /// <summary>Skips whitespace, block comments and line continuations; returns whether anything was skipped.</summary>
+    /// <summary>
+    /// Skips whitespace, block comments and line continuations; returns whether anything was skipped.
+    /// </summary>
     private bool SkipNodeSpace()
     {
         int start = _pos;
@@ -106,7 +108,10 @@ internal sealed partial class KdlParser
             return;
         }
 
-        throw ErrorAt(start, "a '\\' outside a string must end the line (line continuation); nothing but whitespace or a comment may follow it");
+        throw ErrorAt(
+            start,
+            "a '\\' outside a string must end the line (line continuation); nothing but whitespace or a comment may follow it"
+        );
     }
 
     /// <summary>'//' to the end of the line, including the newline.</summary>

@@ -100,7 +100,10 @@ internal sealed partial class KdlParser
         int nameStart = _pos;
         string name = ParseValueToken(null) is KdlString s
             ? s.Value
-            : throw ErrorAt(nameStart, "a node name must be a string or identifier; quote it to use a number or keyword as a name");
+            : throw ErrorAt(
+                nameStart,
+                "a node name must be a string or identifier; quote it to use a number or keyword as a name"
+            );
 
         List<KdlValue>? arguments = null;
         List<KdlProperty>? properties = null;
@@ -203,7 +206,15 @@ internal sealed partial class KdlParser
             ParseEntry(arguments ??= [], properties ??= []);
         }
 
-        return new KdlNode(name, type, (IReadOnlyList<KdlValue>?)arguments ?? [], (IReadOnlyList<KdlProperty>?)properties ?? [], (IReadOnlyList<KdlNode>?)children ?? [], _source, start);
+        return new KdlNode(
+            name,
+            type,
+            (IReadOnlyList<KdlValue>?)arguments ?? [],
+            (IReadOnlyList<KdlProperty>?)properties ?? [],
+            (IReadOnlyList<KdlNode>?)children ?? [],
+            _source,
+            start
+        );
     }
 
     private List<KdlNode> ParseChildren()
@@ -221,7 +232,9 @@ internal sealed partial class KdlParser
         return nodes;
     }
 
-    /// <summary>Parses an argument or property; with null lists the entry is parsed and discarded (slashdash).</summary>
+    /// <summary>
+    /// Parses an argument or property; with null lists the entry is parsed and discarded (slashdash).
+    /// </summary>
     private void ParseEntry(List<KdlValue>? arguments, List<KdlProperty>? properties)
     {
         int start = _pos;
@@ -298,7 +311,9 @@ internal sealed partial class KdlParser
         SkipNodeSpace();
         if (AtEnd || Current != ')')
         {
-            throw AtEnd ? ErrorAt(open, "this type annotation is never closed; expected ')'") : Error("expected ')' to close the type annotation");
+            throw AtEnd
+                ? ErrorAt(open, "this type annotation is never closed; expected ')'")
+                : Error("expected ')' to close the type annotation");
         }
 
         _pos++;
@@ -347,7 +362,10 @@ internal sealed partial class KdlParser
 
         if (KdlChars.IsReservedIdentifier(token))
         {
-            throw ErrorAt(tokenStart, $"'{token}' is reserved; write #{token} for the keyword value, or quote it (\"{token}\") for a string");
+            throw ErrorAt(
+                tokenStart,
+                $"'{token}' is reserved; write #{token} for the keyword value, or quote it (\"{token}\") for a string"
+            );
         }
 
         _pos = end;
@@ -367,7 +385,10 @@ internal sealed partial class KdlParser
             "inf" => new KdlNumber(KdlNumberKind.PositiveInfinity, "#inf", type, _source, start),
             "-inf" => new KdlNumber(KdlNumberKind.NegativeInfinity, "#-inf", type, _source, start),
             "nan" => new KdlNumber(KdlNumberKind.NaN, "#nan", type, _source, start),
-            _ => throw ErrorAt(keywordStart, "unknown keyword; expected #true, #false, #null, #inf, #-inf, #nan or a raw string #\"...\"#"),
+            _ => throw ErrorAt(
+                keywordStart,
+                "unknown keyword; expected #true, #false, #null, #inf, #-inf, #nan or a raw string #\"...\"#"
+            ),
         };
         _pos = end;
         return value;
@@ -414,7 +435,8 @@ internal sealed partial class KdlParser
     }
 
     private static bool IsValueStart(char c) =>
-        c is '"' or '#' || (c >= 0x80 ? !KdlChars.IsUnicodeSpace(c) && !KdlChars.IsNewline(c) : KdlChars.IsIdentifierChar(c));
+        c is '"' or '#'
+        || (c >= 0x80 ? !KdlChars.IsUnicodeSpace(c) && !KdlChars.IsNewline(c) : KdlChars.IsIdentifierChar(c));
 
     private bool IsSlashdash() => Current == '/' && Peek(1) == '-';
 
@@ -429,11 +451,14 @@ internal sealed partial class KdlParser
     private KdlParseException ErrorAt(int offset, string reason) =>
         new(_source.Name, _source.GetLocation(offset), reason);
 
-    private static string Describe(char c) => c switch
-    {
-        < ' ' or '\u007F' => $"control character U+{(int)c:X4}",
-        _ when char.IsSurrogate(c) => $"unpaired surrogate U+{(int)c:X4}",
-        _ when c > 0x7F && (KdlChars.IsDisallowedLiteral(c) || KdlChars.IsNewline(c) || KdlChars.IsUnicodeSpace(c)) => $"character U+{(int)c:X4}",
-        _ => $"'{c}'",
-    };
+    private static string Describe(char c) =>
+        c switch
+        {
+            < ' ' or '\u007F' => $"control character U+{(int)c:X4}",
+            _ when char.IsSurrogate(c) => $"unpaired surrogate U+{(int)c:X4}",
+            _ when c > 0x7F
+                    && (KdlChars.IsDisallowedLiteral(c) || KdlChars.IsNewline(c) || KdlChars.IsUnicodeSpace(c)) =>
+                $"character U+{(int)c:X4}",
+            _ => $"'{c}'",
+        };
 }

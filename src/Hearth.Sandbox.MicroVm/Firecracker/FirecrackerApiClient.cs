@@ -37,7 +37,11 @@ internal sealed class FirecrackerApiClient : IDisposable
             },
         };
         // The host name is not looked up: every connection goes to the socket.
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://localhost/"), Timeout = TimeSpan.FromSeconds(30) };
+        _http = new HttpClient(handler)
+        {
+            BaseAddress = new Uri("http://localhost/"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
     }
 
     public string SocketPath { get; }
@@ -49,11 +53,20 @@ internal sealed class FirecrackerApiClient : IDisposable
         PutAsync("boot-source", body, FirecrackerJson.Default.BootSource, cancellationToken);
 
     public Task PutDriveAsync(Drive body, CancellationToken cancellationToken) =>
-        PutAsync("drives/" + Uri.EscapeDataString(body.DriveId), body, FirecrackerJson.Default.Drive, cancellationToken);
+        PutAsync(
+            "drives/" + Uri.EscapeDataString(body.DriveId),
+            body,
+            FirecrackerJson.Default.Drive,
+            cancellationToken
+        );
 
     public Task PutNetworkInterfaceAsync(NetworkInterface body, CancellationToken cancellationToken) =>
-        PutAsync("network-interfaces/" + Uri.EscapeDataString(body.IfaceId), body, FirecrackerJson.Default.NetworkInterface,
-            cancellationToken);
+        PutAsync(
+            "network-interfaces/" + Uri.EscapeDataString(body.IfaceId),
+            body,
+            FirecrackerJson.Default.NetworkInterface,
+            cancellationToken
+        );
 
     public Task PutVsockAsync(Vsock body, CancellationToken cancellationToken) =>
         PutAsync("vsock", body, FirecrackerJson.Default.Vsock, cancellationToken);
@@ -61,11 +74,14 @@ internal sealed class FirecrackerApiClient : IDisposable
     public Task PutActionAsync(InstanceActionInfo body, CancellationToken cancellationToken) =>
         PutAsync("actions", body, FirecrackerJson.Default.InstanceActionInfo, cancellationToken);
 
-    /// <summary>GET /: the instance's id, state ("Not started", "Running", "Paused") and Firecracker's version.</summary>
+    /// <summary>
+    /// GET /: the instance's id, state ("Not started", "Running", "Paused") and Firecracker's version.
+    /// </summary>
     public async Task<InstanceInfo> DescribeAsync(CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync("", cancellationToken);
-        if (response.StatusCode != HttpStatusCode.OK) throw await ErrorAsync("GET", "/", response, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw await ErrorAsync("GET", "/", response, cancellationToken);
         return await response.Content.ReadFromJsonAsync(FirecrackerJson.Default.InstanceInfo, cancellationToken)
             ?? throw new FirecrackerApiException("GET", "/", response.StatusCode, "an empty instance description");
     }
@@ -74,11 +90,16 @@ internal sealed class FirecrackerApiClient : IDisposable
     {
         using var content = JsonContent.Create(body, type);
         using var response = await _http.PutAsync(path, content, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.NoContent) throw await ErrorAsync("PUT", "/" + path, response, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.NoContent)
+            throw await ErrorAsync("PUT", "/" + path, response, cancellationToken);
     }
 
-    private static async Task<FirecrackerApiException> ErrorAsync(string method, string path, HttpResponseMessage response,
-        CancellationToken cancellationToken)
+    private static async Task<FirecrackerApiException> ErrorAsync(
+        string method,
+        string path,
+        HttpResponseMessage response,
+        CancellationToken cancellationToken
+    )
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         string? fault;
@@ -90,8 +111,12 @@ internal sealed class FirecrackerApiClient : IDisposable
         {
             fault = null;
         }
-        return new FirecrackerApiException(method, path, response.StatusCode,
-            fault ?? (text.Length > 0 ? text[..Math.Min(text.Length, 300)] : null));
+        return new FirecrackerApiException(
+            method,
+            path,
+            response.StatusCode,
+            fault ?? (text.Length > 0 ? text[..Math.Min(text.Length, 300)] : null)
+        );
     }
 
     public void Dispose() => _http.Dispose();

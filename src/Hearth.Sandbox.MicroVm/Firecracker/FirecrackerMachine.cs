@@ -9,7 +9,8 @@ internal sealed record FirecrackerMachine(
     string BootArgs,
     string RootDiskPath,
     string VsockPath,
-    string? TapDevice = null)
+    string? TapDevice = null
+)
 {
     /// <summary>The guest's vsock address; any CID from 3 up is the guest's own (each VM has its own device).</summary>
     public const uint GuestCid = 3;
@@ -23,9 +24,13 @@ internal sealed record FirecrackerMachine(
     {
         await api.PutMachineConfigAsync(new MachineConfiguration(Vcpus, MemoryMib), cancellationToken);
         await api.PutBootSourceAsync(new BootSource(KernelPath, BootArgs, InitrdPath), cancellationToken);
-        await api.PutDriveAsync(new Drive("rootfs", IsRootDevice: true, IsReadOnly: false, RootDiskPath), cancellationToken);
+        await api.PutDriveAsync(
+            new Drive("rootfs", IsRootDevice: true, IsReadOnly: false, RootDiskPath),
+            cancellationToken
+        );
         await api.PutVsockAsync(new Vsock(GuestCid, VsockPath), cancellationToken);
-        if (TapDevice is { } tap) await api.PutNetworkInterfaceAsync(new NetworkInterface("eth0", tap), cancellationToken);
+        if (TapDevice is { } tap)
+            await api.PutNetworkInterfaceAsync(new NetworkInterface("eth0", tap), cancellationToken);
         await api.PutActionAsync(InstanceActionInfo.InstanceStart, cancellationToken);
     }
 
@@ -34,5 +39,6 @@ internal sealed record FirecrackerMachine(
     /// guest's reboot), the initramfs hands over to Hearth's guest init, which takes the vsock channel.
     /// </summary>
     public static string DefaultBootArgs(string? extra) =>
-        "console=ttyS0 reboot=k panic=1 pci=off quiet hearth.channel=vsock" + (string.IsNullOrWhiteSpace(extra) ? "" : " " + extra.Trim());
+        "console=ttyS0 reboot=k panic=1 pci=off quiet hearth.channel=vsock"
+        + (string.IsNullOrWhiteSpace(extra) ? "" : " " + extra.Trim());
 }

@@ -10,26 +10,30 @@ namespace Hearth.Sandbox.MicroVm.Firecracker;
 internal sealed record MachineConfiguration(
     [property: JsonPropertyName("vcpu_count")] int VcpuCount,
     [property: JsonPropertyName("mem_size_mib")] long MemSizeMib,
-    [property: JsonPropertyName("smt")] bool? Smt = null);
+    [property: JsonPropertyName("smt")] bool? Smt = null
+);
 
 /// <summary>PUT /boot-source (BootSource): the kernel is required, the initrd and the command line optional.</summary>
 internal sealed record BootSource(
     [property: JsonPropertyName("kernel_image_path")] string KernelImagePath,
     [property: JsonPropertyName("boot_args")] string? BootArgs = null,
-    [property: JsonPropertyName("initrd_path")] string? InitrdPath = null);
+    [property: JsonPropertyName("initrd_path")] string? InitrdPath = null
+);
 
 /// <summary>PUT /drives/{drive_id} (Drive, a virtio-block drive).</summary>
 internal sealed record Drive(
     [property: JsonPropertyName("drive_id")] string DriveId,
     [property: JsonPropertyName("is_root_device")] bool IsRootDevice,
     [property: JsonPropertyName("is_read_only")] bool IsReadOnly,
-    [property: JsonPropertyName("path_on_host")] string PathOnHost);
+    [property: JsonPropertyName("path_on_host")] string PathOnHost
+);
 
 /// <summary>PUT /network-interfaces/{iface_id} (NetworkInterface): a tap device of the host.</summary>
 internal sealed record NetworkInterface(
     [property: JsonPropertyName("iface_id")] string IfaceId,
     [property: JsonPropertyName("host_dev_name")] string HostDevName,
-    [property: JsonPropertyName("guest_mac")] string? GuestMac = null);
+    [property: JsonPropertyName("guest_mac")] string? GuestMac = null
+);
 
 /// <summary>
 /// PUT /vsock (Vsock): Firecracker listens on <c>uds_path</c> for host-initiated connections (<c>CONNECT PORT\n</c>)
@@ -37,7 +41,8 @@ internal sealed record NetworkInterface(
 /// </summary>
 internal sealed record Vsock(
     [property: JsonPropertyName("guest_cid")] uint GuestCid,
-    [property: JsonPropertyName("uds_path")] string UdsPath);
+    [property: JsonPropertyName("uds_path")] string UdsPath
+);
 
 /// <summary>PUT /actions (InstanceActionInfo).</summary>
 internal sealed record InstanceActionInfo([property: JsonPropertyName("action_type")] string ActionType)
@@ -53,7 +58,8 @@ internal sealed record InstanceInfo(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("state")] string State,
     [property: JsonPropertyName("vmm_version")] string VmmVersion,
-    [property: JsonPropertyName("app_name")] string? AppName = null);
+    [property: JsonPropertyName("app_name")] string? AppName = null
+);
 
 /// <summary>Every error response (Error).</summary>
 internal sealed record FirecrackerError([property: JsonPropertyName("fault_message")] string? FaultMessage);

@@ -12,7 +12,9 @@ public sealed record FirecrackerOptions
     /// </summary>
     public string? KernelPath { get; init; }
 
-    /// <summary>An initramfs of the operator's; null: Hearth's own (busybox, socat, the guest init), built into the cache.</summary>
+    /// <summary>
+    /// An initramfs of the operator's; null: Hearth's own (busybox, socat, the guest init), built into the cache.
+    /// </summary>
     public string? InitrdPath { get; init; }
 
     /// <summary>Words added to the kernel command line.</summary>
@@ -24,6 +26,8 @@ public sealed record FirecrackerOptions
     /// <summary>How long Firecracker may take to serve its API socket after it starts.</summary>
     public TimeSpan ApiTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>After a stop's grace, how long the guest gets to power off on Ctrl+Alt+Del before Firecracker is killed.</summary>
+    /// <summary>
+    /// After a stop's grace, how long the guest gets to power off on Ctrl+Alt+Del before Firecracker is killed.
+    /// </summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -7,7 +7,8 @@ namespace Hearth.Sandbox.MicroVm.Firecracker;
 /// A Firecracker process under its monitor shell (<see cref="VmMonitor"/>, in a session of its own, so it outlives the
 /// agent and its end is recorded): gone when the monitor is; Ctrl+Alt+Del through the API; the power is the session.
 /// </summary>
-internal sealed class FirecrackerVm(ISandboxProcess monitor, FirecrackerLayout layout, TimeSpan shutdownGrace) : IVmInstance
+internal sealed class FirecrackerVm(ISandboxProcess monitor, FirecrackerLayout layout, TimeSpan shutdownGrace)
+    : IVmInstance
 {
     public int Pid => monitor.Pid;
 
@@ -19,14 +20,16 @@ internal sealed class FirecrackerVm(ISandboxProcess monitor, FirecrackerLayout l
 
     public async Task<TimeSpan> RequestShutdownAsync(CancellationToken cancellationToken)
     {
-        if (monitor.HasExited) return TimeSpan.Zero;
+        if (monitor.HasExited)
+            return TimeSpan.Zero;
         using var api = new FirecrackerApiClient(layout.ApiSocket);
         try
         {
             await api.PutActionAsync(InstanceActionInfo.SendCtrlAltDel, cancellationToken);
             return shutdownGrace;
         }
-        catch (Exception e) when (e is HttpRequestException or FirecrackerApiException or System.Net.Sockets.SocketException)
+        catch (Exception e)
+            when (e is HttpRequestException or FirecrackerApiException or System.Net.Sockets.SocketException)
         {
             // Firecracker is going or gone: the power is cut next anyway.
             return TimeSpan.Zero;
@@ -35,7 +38,8 @@ internal sealed class FirecrackerVm(ISandboxProcess monitor, FirecrackerLayout l
 
     public Task PowerOffAsync(CancellationToken cancellationToken)
     {
-        if (!monitor.HasExited) Native.Kill(-monitor.Pid, Native.SigKill);
+        if (!monitor.HasExited)
+            Native.Kill(-monitor.Pid, Native.SigKill);
         return Task.CompletedTask;
     }
 

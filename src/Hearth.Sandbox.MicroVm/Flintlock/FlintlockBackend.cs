@@ -29,44 +29,45 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
 
     private readonly MicroVmMetrics _metrics;
 
-    public FlintlockBackend(MicroVmDriverOptions options, FlintlockOptions flintlock, ImageStore images, TimeProvider time,
-        MicroVmMetrics metrics)
+    public FlintlockBackend(
+        MicroVmDriverOptions options,
+        FlintlockOptions flintlock,
+        ImageStore images,
+        TimeProvider time,
+        MicroVmMetrics metrics
+    )
     {
         _metrics = metrics;
         _options = options;
         _flintlock = flintlock;
         _time = time;
         _images = new TaskImages(images, new RootDisks(options), options.PullMissingImages);
-        _client = new Lazy<FlintlockClient>(() => new FlintlockClient(
-            flintlock.Endpoint ?? throw new SandboxStartException("the microvm driver's flintlock backend has no flintlockd endpoint configured"),
-            flintlock.CallTimeout));
+        _client = new Lazy<FlintlockClient>(() =>
+            new FlintlockClient(
+                flintlock.Endpoint
+                    ?? throw new SandboxStartException(
+                        "the microvm driver's flintlock backend has no flintlockd endpoint configured"
+                    ),
+                flintlock.CallTimeout
+            )
+        );
     }
 
     public string Name => BackendName;
 
-    public DriverCapabilities Capabilities { get; } = new(
-        FilesystemIsolation.Vm,
-        NetworkModes: ["none"],
-        Ports: false,
-        Signals: true,
-        Exec: false,
-        Recover: true,
-        Limits: ["cpu", "memory"]);
+    public DriverCapabilities Capabilities => VsockBackend.Capabilities;
 
     /// <summary>Healthy when flintlockd answers <c>ListMicroVMs</c> for Hearth's namespace.</summary>
     public DriverFingerprint Fingerprint()
     {
-        if (_flintlock.Endpoint is null) return DriverFingerprint.Unhealthy("the flintlock backend has no flintlockd endpoint configured");
-        if (_flintlock.KernelImage is null) return DriverFingerprint.Unhealthy("the flintlock backend has no kernel image configured");
+        if (_flintlock.Endpoint is null)
+            return DriverFingerprint.Unhealthy("the flintlock backend has no flintlockd endpoint configured");
+        if (_flintlock.KernelImage is null)
+            return DriverFingerprint.Unhealthy("the flintlock backend has no kernel image configured");
         try
         {
             var vms = _client.Value.ListAsync(_flintlock.Namespace, CancellationToken.None).GetAwaiter().GetResult();
-            return new DriverFingerprint(true, null, new Dictionary<string, string>
-            {
-                ["driver.microvm"] = "1",
-                ["driver.microvm.backend"] = BackendName,
-                ["driver.microvm.flintlock.endpoint"] = _flintlock.Endpoint,
-            });
+            return VsockBackend.Healthy(BackendName, "driver.microvm.flintlock.endpoint", _flintlock.Endpoint);
         }
         catch (RpcException e)
         {
@@ -79,20 +80,11 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         var (cpus, memory) = VmSize.Of(spec, _options);
         var vmSpec = FlintlockSpec.Build(spec, _flintlock, cpus, memory);
         var client = ClientOrRefuse();
-        // Only the image's config is needed here (argv, environment, user): flintlockd pulls the image for the root volume.
+        // Only the image's config is needed here (argv, environment, user): flintlockd pulls the image for the root
+        // volume.
         var plan = TaskImages.Plan(await _images.GetAsync(spec, cancellationToken), spec);
 
-        var scratch = ScratchDirectory.Create(spec.ScratchRoot, spec.SandboxId);
-        SandboxFiles files;
-        try
-        {
-            files = SandboxFiles.Create(spec.StateDirectoryOrDefault);
-        }
-        catch
-        {
-            scratch.Delete();
-            throw;
-        }
+        var (scratch, files) = VsockBackend.CreateDirectories(spec);
         string? uid = null;
         VsockVmSandbox? sandbox = null;
         try
@@ -100,20 +92,44 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
             var startedAt = _time.GetUtcNow();
             var clock = Stopwatch.StartNew();
             var created = await CallAsync(client, "CreateMicroVM", () => client.CreateAsync(vmSpec, cancellationToken));
-            uid = created.Spec?.HasUid == true ? created.Spec.Uid
-                : throw new SandboxStartException($"flintlockd at {client.Endpoint}: CreateMicroVM gave no uid for VM {spec.SandboxId}");
+            uid =
+                created.Spec?.HasUid == true
+                    ? created.Spec.Uid
+                    : throw new SandboxStartException(
+                        $"flintlockd at {client.Endpoint}: CreateMicroVM gave no uid for VM {spec.SandboxId}"
+                    );
             var vm = await WaitCreatedAsync(client, uid, cancellationToken);
             var vsock = vm.Status.VsockPath;
             if (string.IsNullOrEmpty(vsock))
-                throw new SandboxStartException($"flintlockd made VM {uid} without a guest-agent vsock device: Hearth's guest channel needs it");
+                throw new SandboxStartException(
+                    $"flintlockd made VM {uid} without a guest-agent vsock device: Hearth's guest channel needs it"
+                );
             if (!File.Exists(vsock))
-                throw new SandboxStartException($"VM {uid}'s vsock socket {vsock} is not on this host: the flintlock backend needs the agent on flintlockd's host");
+                throw new SandboxStartException(
+                    $"VM {uid}'s vsock socket {vsock} is not on this host: the flintlock backend needs the agent on flintlockd's host"
+                );
             if (Encoding.UTF8.GetByteCount(VsockPorts.HostListener(vsock, VsockPorts.Status)) > VmLayout.MaxSocketPath)
-                throw new SandboxStartException($"VM {uid}'s vsock socket path {vsock} is too long for the guest's streams");
-            var state = new VsockVmHandle(spec.SandboxId, BackendName, startedAt, files.Directory, scratch.Root, vsock,
-                new Dictionary<string, string> { [UidKey] = uid });
-            sandbox = VsockVmSandbox.Attach(state, new FlintlockVm(client, uid, _flintlock.PollInterval), files, output, OutputCursor.Start,
-                _launcher, _time);
+                throw new SandboxStartException(
+                    $"VM {uid}'s vsock socket path {vsock} is too long for the guest's streams"
+                );
+            var state = new VsockVmHandle(
+                spec.SandboxId,
+                BackendName,
+                startedAt,
+                files.Directory,
+                scratch.Root,
+                vsock,
+                new Dictionary<string, string> { [UidKey] = uid }
+            );
+            sandbox = VsockVmSandbox.Attach(
+                state,
+                new FlintlockVm(client, uid, _flintlock.PollInterval),
+                files,
+                output,
+                OutputCursor.Start,
+                _launcher,
+                _time
+            );
             await sandbox.SendTaskAsync(MicroVmDriver.TaskFrames(plan, spec), _options.BootTimeout, cancellationToken);
             _metrics.Booted(BackendName, clock.Elapsed, warm: false);
             return sandbox;
@@ -126,7 +142,8 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
             }
             else
             {
-                if (uid is not null) await DeleteQuietlyAsync(client, uid);
+                if (uid is not null)
+                    await DeleteQuietlyAsync(client, uid);
                 scratch.Delete();
                 files.Delete();
             }
@@ -134,8 +151,15 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         }
     }
 
-    /// <summary>Polls <c>GetMicroVM</c> until flintlockd has made the VM; FAILED, its disappearance or the boot timeout fail the start.</summary>
-    private async Task<FlintlockTypes.MicroVM> WaitCreatedAsync(FlintlockClient client, string uid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls <c>GetMicroVM</c> until flintlockd has made the VM; FAILED, its disappearance or the boot timeout fail the
+    /// start.
+    /// </summary>
+    private async Task<FlintlockTypes.MicroVM> WaitCreatedAsync(
+        FlintlockClient client,
+        string uid,
+        CancellationToken cancellationToken
+    )
     {
         var deadline = _time.GetUtcNow() + _options.BootTimeout;
         while (true)
@@ -147,12 +171,18 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Created:
                     return vm;
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed:
-                    throw new SandboxStartException($"flintlockd at {client.Endpoint}: failed to make VM {uid} (after {vm.Status.Retry} retries)");
+                    throw new SandboxStartException(
+                        $"flintlockd at {client.Endpoint}: failed to make VM {uid} (after {vm.Status.Retry} retries)"
+                    );
                 case FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting:
-                    throw new SandboxStartException($"flintlockd at {client.Endpoint}: VM {uid} is being deleted before it ran");
+                    throw new SandboxStartException(
+                        $"flintlockd at {client.Endpoint}: VM {uid} is being deleted before it ran"
+                    );
             }
             if (_time.GetUtcNow() > deadline)
-                throw new SandboxStartException($"flintlockd at {client.Endpoint}: VM {uid} was not made within {_options.BootTimeout} (still {vm.Status?.State})");
+                throw new SandboxStartException(
+                    $"flintlockd at {client.Endpoint}: VM {uid} was not made within {_options.BootTimeout} (still {vm.Status?.State})"
+                );
             await Task.Delay(_flintlock.PollInterval, _time, cancellationToken);
         }
     }
@@ -181,7 +211,12 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         }
     }
 
-    public async Task<ISandbox> RecoverAsync(SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken)
+    public async Task<ISandbox> RecoverAsync(
+        SandboxHandle handle,
+        ISandboxOutput output,
+        OutputCursor from,
+        CancellationToken cancellationToken
+    )
     {
         var state = VsockVmHandle.From(handle, BackendName, UidKey);
         var client = ClientOrRecoveryError();
@@ -196,7 +231,9 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
             throw new SandboxRecoveryException(client.Describe($"GetMicroVM {state.Extra[UidKey]}", e));
         }
         if (vm is null && files.RecordedExitCode() is null)
-            throw new SandboxRecoveryException($"VM {state.SandboxId} ({state.Extra[UidKey]}) is gone from flintlockd and recorded no exit code");
+            throw new SandboxRecoveryException(
+                $"VM {state.SandboxId} ({state.Extra[UidKey]}) is gone from flintlockd and recorded no exit code"
+            );
         return Adopt(state, client, files, output, from);
     }
 
@@ -205,14 +242,34 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var state = VsockVmHandle.From(handle, BackendName, UidKey);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, ClientOrRecoveryError(), files, NoOutput.Instance, end, listen: false);
+        await using var sandbox = Adopt(
+            state,
+            ClientOrRecoveryError(),
+            files,
+            NoOutput.Instance,
+            files.End,
+            listen: false
+        );
     }
 
-    private VsockVmSandbox Adopt(VsockVmHandle state, FlintlockClient client, SandboxFiles files, ISandboxOutput output, OutputCursor from,
-        bool listen = true) =>
-        VsockVmSandbox.Attach(state, new FlintlockVm(client, state.Extra[UidKey], _flintlock.PollInterval), files, output, from, _launcher, _time,
-            listen);
+    private VsockVmSandbox Adopt(
+        VsockVmHandle state,
+        FlintlockClient client,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        bool listen = true
+    ) =>
+        VsockVmSandbox.Attach(
+            state,
+            new FlintlockVm(client, state.Extra[UidKey], _flintlock.PollInterval),
+            files,
+            output,
+            from,
+            _launcher,
+            _time,
+            listen
+        );
 
     private FlintlockClient ClientOrRefuse() => _client.Value;
 
@@ -230,6 +287,7 @@ internal sealed class FlintlockBackend : IMicroVmBackend, IDisposable
 
     public void Dispose()
     {
-        if (_client.IsValueCreated) _client.Value.Dispose();
+        if (_client.IsValueCreated)
+            _client.Value.Dispose();
     }
 }

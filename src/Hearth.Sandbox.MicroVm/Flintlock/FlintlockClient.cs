@@ -22,15 +22,28 @@ internal sealed class FlintlockClient : IDisposable
 
     public string Endpoint { get; }
 
-    public async Task<FlintlockTypes.MicroVM> CreateAsync(FlintlockTypes.MicroVMSpec spec, CancellationToken cancellationToken) =>
-        (await _client.CreateMicroVMAsync(new FlintlockApi.CreateMicroVMRequest { Microvm = spec }, Options(cancellationToken))).Microvm;
+    public async Task<FlintlockTypes.MicroVM> CreateAsync(
+        FlintlockTypes.MicroVMSpec spec,
+        CancellationToken cancellationToken
+    ) =>
+        (
+            await _client.CreateMicroVMAsync(
+                new FlintlockApi.CreateMicroVMRequest { Microvm = spec },
+                Options(cancellationToken)
+            )
+        ).Microvm;
 
     /// <summary>The VM, or null when flintlockd has no VM of that uid.</summary>
     public async Task<FlintlockTypes.MicroVM?> GetAsync(string uid, CancellationToken cancellationToken)
     {
         try
         {
-            return (await _client.GetMicroVMAsync(new FlintlockApi.GetMicroVMRequest { Uid = uid }, Options(cancellationToken))).Microvm;
+            return (
+                await _client.GetMicroVMAsync(
+                    new FlintlockApi.GetMicroVMRequest { Uid = uid },
+                    Options(cancellationToken)
+                )
+            ).Microvm;
         }
         catch (RpcException e) when (IsNotFound(e))
         {
@@ -43,15 +56,24 @@ internal sealed class FlintlockClient : IDisposable
     {
         try
         {
-            await _client.DeleteMicroVMAsync(new FlintlockApi.DeleteMicroVMRequest { Uid = uid }, Options(cancellationToken));
+            await _client.DeleteMicroVMAsync(
+                new FlintlockApi.DeleteMicroVMRequest { Uid = uid },
+                Options(cancellationToken)
+            );
         }
-        catch (RpcException e) when (IsNotFound(e))
-        {
-        }
+        catch (RpcException e) when (IsNotFound(e)) { }
     }
 
-    public async Task<IReadOnlyList<FlintlockTypes.MicroVM>> ListAsync(string @namespace, CancellationToken cancellationToken) =>
-        (await _client.ListMicroVMsAsync(new FlintlockApi.ListMicroVMsRequest { Namespace = @namespace }, Options(cancellationToken))).Microvm;
+    public async Task<IReadOnlyList<FlintlockTypes.MicroVM>> ListAsync(
+        string @namespace,
+        CancellationToken cancellationToken
+    ) =>
+        (
+            await _client.ListMicroVMsAsync(
+                new FlintlockApi.ListMicroVMsRequest { Namespace = @namespace },
+                Options(cancellationToken)
+            )
+        ).Microvm;
 
     /// <summary>
     /// flintlockd answers an unknown uid with a plain error, which gRPC-Go sends as Unknown: "getting microvm: microvm
@@ -59,14 +81,18 @@ internal sealed class FlintlockClient : IDisposable
     /// </summary>
     internal static bool IsNotFound(RpcException e) =>
         e.StatusCode == StatusCode.NotFound
-        || (e.StatusCode == StatusCode.Unknown && e.Status.Detail.Contains("microvm spec ", StringComparison.Ordinal)
-            && e.Status.Detail.EndsWith(" not found", StringComparison.Ordinal));
+        || (
+            e.StatusCode == StatusCode.Unknown
+            && e.Status.Detail.Contains("microvm spec ", StringComparison.Ordinal)
+            && e.Status.Detail.EndsWith(" not found", StringComparison.Ordinal)
+        );
 
     private CallOptions Options(CancellationToken cancellationToken) =>
         new(deadline: DateTime.UtcNow + _timeout, cancellationToken: cancellationToken);
 
     /// <summary>An RPC failure in words: the call, flintlockd's address, the status and its detail.</summary>
-    public string Describe(string call, RpcException e) => $"flintlockd at {Endpoint}: {call} failed ({e.StatusCode}): {e.Status.Detail}";
+    public string Describe(string call, RpcException e) =>
+        $"flintlockd at {Endpoint}: {call} failed ({e.StatusCode}): {e.Status.Detail}";
 
     public void Dispose() => _channel.Dispose();
 }

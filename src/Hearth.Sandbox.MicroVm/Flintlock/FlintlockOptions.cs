@@ -12,7 +12,9 @@ public sealed record FlintlockOptions
     /// <summary>The namespace Hearth's VMs are made in (listed by the fingerprint).</summary>
     public string Namespace { get; init; } = "hearth";
 
-    /// <summary>The image that holds the guest kernel (built with virtio and vsock in, as Flintlock's kernel images are).</summary>
+    /// <summary>
+    /// The image that holds the guest kernel (built with virtio and vsock in, as Flintlock's kernel images are).
+    /// </summary>
     public string? KernelImage { get; init; }
 
     /// <summary>The kernel's file in <see cref="KernelImage"/>; null: Flintlock's default (boot/vmlinux).</summary>

@@ -15,14 +15,23 @@ internal static class FlintlockSpec
 {
     public const string SandboxLabel = "hearth.sandbox";
 
-    public static FlintlockTypes.MicroVMSpec Build(SandboxSpec spec, FlintlockOptions options, int vcpus, long memoryBytes)
+    public static FlintlockTypes.MicroVMSpec Build(
+        SandboxSpec spec,
+        FlintlockOptions options,
+        int vcpus,
+        long memoryBytes
+    )
     {
         var kernel = new FlintlockTypes.Kernel
         {
-            Image = options.KernelImage ?? throw new SandboxStartException("the microvm driver's flintlock backend has no kernel image configured"),
+            Image = options.KernelImage
+                ?? throw new SandboxStartException(
+                    "the microvm driver's flintlock backend has no kernel image configured"
+                ),
             AddNetworkConfig = false,
         };
-        if (options.KernelFilename is { } kernelFile) kernel.Filename = kernelFile;
+        if (options.KernelFilename is { } kernelFile)
+            kernel.Filename = kernelFile;
         kernel.Cmdline.Add("hearth.channel", "vsock");
         var vm = new FlintlockTypes.MicroVMSpec
         {
@@ -42,7 +51,8 @@ internal static class FlintlockSpec
         if (options.InitrdImage is { } initrdImage)
         {
             vm.Initrd = new FlintlockTypes.Initrd { Image = initrdImage };
-            if (options.InitrdFilename is { } initrdFile) vm.Initrd.Filename = initrdFile;
+            if (options.InitrdFilename is { } initrdFile)
+                vm.Initrd.Filename = initrdFile;
         }
         vm.Labels.Add(SandboxLabel, spec.SandboxId);
         var hostname = spec.SandboxId.Length <= 63 ? spec.SandboxId : spec.SandboxId[..63];

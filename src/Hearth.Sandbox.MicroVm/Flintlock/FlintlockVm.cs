@@ -29,7 +29,9 @@ internal sealed class FlintlockVm(FlintlockClient client, string uid, TimeSpan p
                 return true;
             }
             _last = $"flintlockd says {vm.Status?.State} (retry {vm.Status?.Retry})";
-            return vm.Status?.State is FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed or FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting;
+            return vm.Status?.State
+                is FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed
+                    or FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
         {

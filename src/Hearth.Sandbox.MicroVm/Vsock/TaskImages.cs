@@ -13,7 +13,8 @@ internal sealed class TaskImages(ImageStore images, RootDisks disks, bool pullMi
 {
     public async Task<StoredImage> GetAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(spec.Image)) throw new SandboxStartException("the microvm driver needs an image");
+        if (string.IsNullOrEmpty(spec.Image))
+            throw new SandboxStartException("the microvm driver needs an image");
         try
         {
             var policy = spec.Pull == ImagePullPolicy.Missing && !pullMissing ? ImagePullPolicy.Never : spec.Pull;
@@ -24,7 +25,8 @@ internal sealed class TaskImages(ImageStore images, RootDisks disks, bool pullMi
         {
             throw new SandboxStartException(e.Message, e);
         }
-        catch (Exception e) when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
+        catch (Exception e)
+            when (e is RegistryException or FormatException or UnsafeLayerException or HttpRequestException)
         {
             throw new SandboxStartException($"cannot get image {spec.Image}: {e.Message}", e);
         }
@@ -32,7 +34,9 @@ internal sealed class TaskImages(ImageStore images, RootDisks disks, bool pullMi
 
     public static ProcessPlan Plan(StoredImage image, SandboxSpec spec) => ImageProcessResolver.Resolve(image, spec);
 
-    /// <summary>The image's ext4 disk (built on first use, under a lease so the store's GC keeps the rootfs while it is read).</summary>
+    /// <summary>
+    /// The image's ext4 disk (built on first use, under a lease so the store's GC keeps the rootfs while it is read).
+    /// </summary>
     public async Task<string> BaseDiskAsync(SandboxSpec spec, StoredImage image, CancellationToken cancellationToken)
     {
         using var lease = images.AcquireLease(image, spec.SandboxId);

@@ -13,25 +13,35 @@ internal static class VsockHandshake
 {
     private const int MaxReply = 64;
 
-    /// <summary>Asks for <paramref name="port"/> on <paramref name="socket"/>; a refusal is a <see cref="SocketException"/>.</summary>
+    /// <summary>
+    /// Asks for <paramref name="port"/> on <paramref name="socket"/>; a refusal is a <see cref="SocketException"/>.
+    /// </summary>
     public static async Task ConnectAsync(Socket socket, uint port, CancellationToken cancellationToken)
     {
-        await socket.SendAsync(Encoding.ASCII.GetBytes("CONNECT " + port.ToString(CultureInfo.InvariantCulture) + "\n"),
-            SocketFlags.None, cancellationToken);
+        await socket.SendAsync(
+            Encoding.ASCII.GetBytes("CONNECT " + port.ToString(CultureInfo.InvariantCulture) + "\n"),
+            SocketFlags.None,
+            cancellationToken
+        );
         // Byte by byte: what follows the reply's newline is the guest's, not the handshake's.
         var reply = new StringBuilder();
         var one = new byte[1];
         while (true)
         {
             var read = await socket.ReceiveAsync(one, SocketFlags.None, cancellationToken);
-            if (read == 0) throw new SocketException((int)SocketError.ConnectionRefused);
-            if (one[0] == (byte)'\n') break;
+            if (read == 0)
+                throw new SocketException((int)SocketError.ConnectionRefused);
+            if (one[0] == (byte)'\n')
+                break;
             reply.Append((char)one[0]);
-            if (reply.Length > MaxReply) throw new SocketException((int)SocketError.ProtocolNotSupported);
+            if (reply.Length > MaxReply)
+                throw new SocketException((int)SocketError.ProtocolNotSupported);
         }
         var text = reply.ToString();
-        if (!text.StartsWith("OK ", StringComparison.Ordinal)
-            || !uint.TryParse(text.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        if (
+            !text.StartsWith("OK ", StringComparison.Ordinal)
+            || !uint.TryParse(text.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out _)
+        )
             throw new SocketException((int)SocketError.ProtocolNotSupported);
     }
 }

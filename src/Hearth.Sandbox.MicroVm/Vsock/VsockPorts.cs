@@ -14,5 +14,6 @@ internal static class VsockPorts
     public const uint Status = 1003;
 
     /// <summary>Where Firecracker connects for the guest's connections to <paramref name="port"/>.</summary>
-    public static string HostListener(string udsPath, uint port) => udsPath + "_" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string HostListener(string udsPath, uint port) =>
+        udsPath + "_" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -37,7 +37,8 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
     {
         get
         {
-            lock (_connections) return _connections.Any(c => !c.IsCompleted);
+            lock (_connections)
+                return _connections.Any(c => !c.IsCompleted);
         }
     }
 
@@ -74,7 +75,8 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
             {
                 return;
             }
-            lock (_connections) _connections.Add(CopyAsync(connection));
+            lock (_connections)
+                _connections.Add(CopyAsync(connection));
         }
     }
 
@@ -86,7 +88,8 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
             while (true)
             {
                 var read = await connection.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-                if (read == 0) return;
+                if (read == 0)
+                    return;
                 await _writing.WaitAsync(_stop.Token);
                 try
                 {
@@ -100,9 +103,8 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
                 Interlocked.Add(ref _received, read);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
-        {
-        }
+        catch (Exception e)
+            when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException) { }
         finally
         {
             connection.Dispose();
@@ -115,7 +117,8 @@ internal sealed class VsockStreamRelay : IAsyncDisposable
         _listener.Dispose();
         await _accepting;
         Task[] connections;
-        lock (_connections) connections = [.. _connections];
+        lock (_connections)
+            connections = [.. _connections];
         await Task.WhenAll(connections);
         await _file.DisposeAsync();
         File.Delete(_listenerPath);

@@ -13,7 +13,8 @@ internal sealed record VsockVmHandle(
     string StateDirectory,
     string Scratch,
     string VsockPath,
-    IReadOnlyDictionary<string, string> Extra)
+    IReadOnlyDictionary<string, string> Extra
+)
 {
     public const int Version = 1;
 
@@ -32,14 +33,33 @@ internal sealed record VsockVmHandle(
 
     public static VsockVmHandle From(SandboxHandle handle, string backend, params string[] extraKeys)
     {
-        if (handle.Driver != MicroVmHandle.Driver) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the microvm driver");
+        if (handle.Driver != MicroVmHandle.Driver)
+            throw new SandboxRecoveryException($"a {handle.Driver} handle given to the microvm driver");
         if (handle.Version != Version)
-            throw new SandboxRecoveryException($"the microvm handle of {handle.SandboxId} has version {handle.Version}, expected {Version}");
+            throw new SandboxRecoveryException(
+                $"the microvm handle of {handle.SandboxId} has version {handle.Version}, expected {Version}"
+            );
         if (handle.Optional("backend") != backend)
-            throw new SandboxRecoveryException($"the microvm handle of {handle.SandboxId} is of backend '{handle.Optional("backend")}', not {backend}");
-        if (!long.TryParse(handle.Require("started_at"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var started))
+            throw new SandboxRecoveryException(
+                $"the microvm handle of {handle.SandboxId} is of backend '{handle.Optional("backend")}', not {backend}"
+            );
+        if (
+            !long.TryParse(
+                handle.Require("started_at"),
+                NumberStyles.Integer,
+                CultureInfo.InvariantCulture,
+                out var started
+            )
+        )
             throw new SandboxRecoveryException($"the microvm handle of {handle.SandboxId} is malformed: started_at");
-        return new VsockVmHandle(handle.SandboxId, backend, DateTimeOffset.FromUnixTimeMilliseconds(started), handle.Require("state_dir"),
-            handle.Require("scratch"), handle.Require("vsock_path"), extraKeys.ToDictionary(k => k, handle.Require, StringComparer.Ordinal));
+        return new VsockVmHandle(
+            handle.SandboxId,
+            backend,
+            DateTimeOffset.FromUnixTimeMilliseconds(started),
+            handle.Require("state_dir"),
+            handle.Require("scratch"),
+            handle.Require("vsock_path"),
+            extraKeys.ToDictionary(k => k, handle.Require, StringComparer.Ordinal)
+        );
     }
 }

@@ -16,8 +16,14 @@ internal static class BubblewrapArguments
     /// <param name="etcDirectory">Host directory holding the generated /etc files.</param>
     /// <param name="recordStatus">bwrap writes its JSON status lines (child-pid, exit-code) to descriptor 3.</param>
     public static List<string> Build(
-        string bwrap, BubblewrapDriverOptions options, bool network, string scratchDirectory, string etcDirectory,
-        IReadOnlyList<string> command, bool recordStatus = true)
+        string bwrap,
+        BubblewrapDriverOptions options,
+        bool network,
+        string scratchDirectory,
+        string etcDirectory,
+        IReadOnlyList<string> command,
+        bool recordStatus = true
+    )
     {
         var args = new List<string> { bwrap };
         if (options.UserNamespace)
@@ -68,7 +74,12 @@ internal static class BubblewrapArguments
         // The launching shell exported the host's working directory as PWD.
         args.AddRange(["--setenv", "PWD", options.WorkingDirectory]);
         // bwrap itself carries the ownership marks (the reaper finds it by them); the sandbox has no use for them.
-        args.AddRange(["--unsetenv", Reaping.SandboxMarks.SandboxVariable, "--unsetenv", Reaping.SandboxMarks.OwnerVariable]);
+        args.AddRange([
+            "--unsetenv",
+            Reaping.SandboxMarks.SandboxVariable,
+            "--unsetenv",
+            Reaping.SandboxMarks.OwnerVariable,
+        ]);
         args.Add("--");
         args.AddRange(command);
         return args;

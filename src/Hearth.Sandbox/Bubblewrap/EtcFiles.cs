@@ -27,10 +27,15 @@ internal static class EtcFiles
 
         File.WriteAllText(Path.Combine(directory, "passwd"), passwd);
         File.WriteAllText(Path.Combine(directory, "group"), groups);
-        File.WriteAllText(Path.Combine(directory, "hosts"),
-            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{options.Hostname}\n");
+        File.WriteAllText(
+            Path.Combine(directory, "hosts"),
+            $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{options.Hostname}\n"
+        );
         File.WriteAllText(Path.Combine(directory, "hostname"), options.Hostname + "\n");
-        File.WriteAllText(Path.Combine(directory, "nsswitch.conf"), "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n");
+        File.WriteAllText(
+            Path.Combine(directory, "nsswitch.conf"),
+            "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
+        );
         File.WriteAllText(Path.Combine(directory, "resolv.conf"), network ? HostNameservers() : "");
     }
 
@@ -40,7 +45,10 @@ internal static class EtcFiles
         try
         {
             var lines = File.ReadAllLines("/etc/resolv.conf")
-                .Where(l => l.StartsWith("nameserver", StringComparison.Ordinal) || l.StartsWith("options", StringComparison.Ordinal));
+                .Where(l =>
+                    l.StartsWith("nameserver", StringComparison.Ordinal)
+                    || l.StartsWith("options", StringComparison.Ordinal)
+                );
             return string.Join('\n', lines) + "\n";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -19,8 +19,12 @@ internal static class CgroupDetector
             return new CgroupSupport(null, $"cannot read the cgroup mounts: {e.Message}");
         }
 
-        var useV1 = options.Mode == CgroupMode.V1 ||
-                    (options.Mode == CgroupMode.Auto && new[] { "memory", "pids", "cpu" }.Any(mounts.V1ByController.ContainsKey));
+        var useV1 =
+            options.Mode == CgroupMode.V1
+            || (
+                options.Mode == CgroupMode.Auto
+                && new[] { "memory", "pids", "cpu" }.Any(mounts.V1ByController.ContainsKey)
+            );
         ICgroupLimiter limiter;
         if (useV1)
         {

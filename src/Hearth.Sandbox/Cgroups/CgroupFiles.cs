@@ -33,7 +33,9 @@ internal static class CgroupFiles
         return pids;
     }
 
-    /// <summary>Reads "key value" lines (memory.oom_control, memory.events, cpu.stat) and returns key's value.</summary>
+    /// <summary>
+    /// Reads "key value" lines (memory.oom_control, memory.events, cpu.stat) and returns key's value.
+    /// </summary>
     public static long? ReadKeyed(string directory, string file, string key)
     {
         var path = Path.Combine(directory, file);
@@ -57,12 +59,18 @@ internal static class CgroupFiles
         foreach (var pid in ReadPids(directory))
         {
             // Never the agent itself, should one of its threads ever be found in a sandbox's cgroup.
-            if (pid != Environment.ProcessId) Native.Kill(pid, signal);
+            if (pid != Environment.ProcessId)
+                Native.Kill(pid, signal);
         }
     }
 
     /// <summary>Polls until the cgroup holds no process; false on timeout.</summary>
-    public static async Task<bool> WaitEmptyAsync(string directory, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<bool> WaitEmptyAsync(
+        string directory,
+        TimeSpan timeout,
+        TimeProvider time,
+        CancellationToken cancellationToken
+    )
     {
         var started = time.GetTimestamp();
         while (ReadPids(directory).Count > 0)

@@ -10,7 +10,9 @@ internal sealed record CgroupSupport(ICgroupLimiter? Limiter, string? Reason)
     {
         if (limits.MemoryBytes is <= 0 || limits.Pids is <= 0)
         {
-            throw new SandboxStartException($"memory and pids limits must be positive (memory {limits.MemoryBytes}, pids {limits.Pids})");
+            throw new SandboxStartException(
+                $"memory and pids limits must be positive (memory {limits.MemoryBytes}, pids {limits.Pids})"
+            );
         }
         if (Limiter is not null)
         {
@@ -28,8 +30,10 @@ internal sealed record CgroupSupport(ICgroupLimiter? Limiter, string? Reason)
     {
         // Removed already (a second destroy): nothing to reopen.
         var left = byController.Where(c => Directory.Exists(c.Value)).ToDictionary();
-        if (left.Count == 0) return null;
-        return Limiter?.Reopen(left) ?? throw new SandboxRecoveryException("the handle names cgroups but this host has none");
+        if (left.Count == 0)
+            return null;
+        return Limiter?.Reopen(left)
+            ?? throw new SandboxRecoveryException("the handle names cgroups but this host has none");
     }
 
     /// <summary>The limits enforced here, by name (cpu, memory, pids).</summary>

@@ -5,13 +5,15 @@ namespace Hearth.Sandbox.Cgroups;
 /// <param name="byController">Controller → this sandbox's directory.</param>
 /// <param name="mountPoints">Controller → its hierarchy's mount point.</param>
 /// <param name="pidsLimit">The pids.max written, if any.</param>
-/// <param name="idle">Controller → where this group's emptied directories may be kept for reuse (a group without limits only).</param>
+/// <param name="idle">Controller → where this group's emptied directories may be kept for reuse (a group without limits
+/// only).</param>
 internal sealed class CgroupV1Group(
     IReadOnlyDictionary<string, string> byController,
     IReadOnlyDictionary<string, string> mountPoints,
     long? pidsLimit,
     TimeProvider time,
-    IReadOnlyDictionary<string, IdleDirectories>? idle = null) : ICgroup
+    IReadOnlyDictionary<string, IdleDirectories>? idle = null
+) : ICgroup
 {
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FreezeTimeout = TimeSpan.FromSeconds(1);
@@ -22,7 +24,8 @@ internal sealed class CgroupV1Group(
 
     public string? DirectoryOf(string controller) => byController.GetValueOrDefault(controller);
 
-    private string Tracking => byController.GetValueOrDefault("pids") ?? byController.GetValueOrDefault("freezer") ?? Directories[0];
+    private string Tracking =>
+        byController.GetValueOrDefault("pids") ?? byController.GetValueOrDefault("freezer") ?? Directories[0];
 
     public void Enter(int pid)
     {
@@ -38,9 +41,13 @@ internal sealed class CgroupV1Group(
     {
         // The thread counts against pids.max while it is inside: one more until it has left.
         var pids = pidsLimit is { } limit ? byController["pids"] : null;
-        if (pids is not null) CgroupFiles.Write(pids, "pids.max", (pidsLimit!.Value + 1).ToString());
-        return CgroupV1ThreadMove.Enter(byController, mountPoints,
-            pids is null ? null : () => CgroupFiles.Write(pids, "pids.max", pidsLimit!.Value.ToString()));
+        if (pids is not null)
+            CgroupFiles.Write(pids, "pids.max", (pidsLimit!.Value + 1).ToString());
+        return CgroupV1ThreadMove.Enter(
+            byController,
+            mountPoints,
+            pids is null ? null : () => CgroupFiles.Write(pids, "pids.max", pidsLimit!.Value.ToString())
+        );
     }
 
     public IReadOnlyList<int> Pids() => CgroupFiles.ReadPids(Tracking);
@@ -63,23 +70,34 @@ internal sealed class CgroupV1Group(
         {
             if (byController.TryGetValue("freezer", out var freezer))
             {
-                // Frozen tasks cannot fork, so one pass over cgroup.procs reaches every process.
-                CgroupFiles.Write(freezer, "freezer.state", "FROZEN");
-                await WaitFrozenAsync(freezer, cancellationToken).ConfigureAwait(false);
-                CgroupFiles.SignalAll(Tracking, Native.SigKill);
-                CgroupFiles.Write(freezer, "freezer.state", "THAWED");
+                try
+                {
+                    // Frozen tasks cannot fork, so one pass over cgroup.procs reaches every process.
+                    CgroupFiles.Write(freezer, "freezer.state", "FROZEN");
+                    await WaitFrozenAsync(freezer, cancellationToken).ConfigureAwait(false);
+                    CgroupFiles.SignalAll(Tracking, Native.SigKill);
+                    CgroupFiles.Write(freezer, "freezer.state", "THAWED");
+                }
+                catch (IOException) when (!Directory.Exists(freezer))
+                {
+                    // A concurrent disposal removed the freezer group (it found it empty): kill through the tracking
+                    // group alone, as on a host without the freezer.
+                    CgroupFiles.SignalAll(Tracking, Native.SigKill);
+                }
             }
             else
             {
                 CgroupFiles.SignalAll(Tracking, Native.SigKill);
             }
-            await CgroupFiles.WaitEmptyAsync(Tracking, TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+            await CgroupFiles
+                .WaitEmptyAsync(Tracking, TimeSpan.FromMilliseconds(200), time, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 
     public bool OomKilled() =>
-        byController.TryGetValue("memory", out var memory) &&
-        CgroupFiles.ReadKeyed(memory, "memory.oom_control", "oom_kill") > 0;
+        byController.TryGetValue("memory", out var memory)
+        && CgroupFiles.ReadKeyed(memory, "memory.oom_control", "oom_kill") > 0;
 
     public async ValueTask DisposeAsync()
     {
@@ -87,7 +105,8 @@ internal sealed class CgroupV1Group(
         foreach (var (controller, directory) in byController)
         {
             // Kept only empty and thawed (KillAllAsync thaws what it froze), as a new tracking group would be.
-            if (idle is not null && CgroupFiles.ReadPids(directory).Count == 0 && idle[controller].TryKeep(directory)) continue;
+            if (idle is not null && CgroupFiles.ReadPids(directory).Count == 0 && idle[controller].TryKeep(directory))
+                continue;
             await CgroupFiles.RemoveAsync(directory, time, CancellationToken.None).ConfigureAwait(false);
         }
     }
@@ -95,8 +114,10 @@ internal sealed class CgroupV1Group(
     private async Task WaitFrozenAsync(string freezer, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        while (File.ReadAllText(Path.Combine(freezer, "freezer.state")).Trim() != "FROZEN" &&
-               time.GetElapsedTime(started) < FreezeTimeout)
+        while (
+            File.ReadAllText(Path.Combine(freezer, "freezer.state")).Trim() != "FROZEN"
+            && time.GetElapsedTime(started) < FreezeTimeout
+        )
         {
             await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
         }

@@ -11,7 +11,8 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
 {
     private static readonly string[] Known = ["memory", "pids", "cpu", "freezer"];
 
-    // Tracking cgroups (no limits) are the same every time: emptied ones are kept per controller and renamed into place.
+    // Tracking cgroups (no limits) are the same every time: emptied ones are kept per controller and renamed into
+    // place.
     private const int IdlePerController = 32;
 
     private readonly Dictionary<string, string> _parents;
@@ -20,13 +21,23 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
     private readonly CgroupOptions _options;
     private readonly TimeProvider _time;
 
-    private CgroupV1Limiter(Dictionary<string, string> parents, Dictionary<string, string> mountPoints, Dictionary<string, string> unavailable,
-        CgroupOptions options, TimeProvider time)
+    private CgroupV1Limiter(
+        Dictionary<string, string> parents,
+        Dictionary<string, string> mountPoints,
+        Dictionary<string, string> unavailable,
+        CgroupOptions options,
+        TimeProvider time
+    )
     {
         _parents = parents;
         // What an agent kept when it stopped is adopted by the next one on the same parent: the kept set stays bounded.
-        _idle = parents.ToDictionary(p => p.Key, p => IdleDirectories.Adopt(p.Value, IdlePerController, noReplace: false,
-            unused: kept => CgroupFiles.ReadPids(kept).Count == 0));
+        _idle = parents.ToDictionary(
+            p => p.Key,
+            p =>
+                IdleDirectories.Adopt(p.Value, IdlePerController, noReplace: false, unused: kept =>
+                    CgroupFiles.ReadPids(kept).Count == 0
+                )
+        );
         _mountPoints = mountPoints;
         Unavailable = unavailable;
         _options = options;
@@ -84,13 +95,14 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
         return new CgroupV1Limiter(parents, mountPoints, unavailable, options, time);
     }
 
-    private static string ProbeFile(string controller) => controller switch
-    {
-        "memory" => "memory.limit_in_bytes",
-        "pids" => "pids.max",
-        "cpu" => "cpu.cfs_quota_us",
-        _ => "freezer.state",
-    };
+    private static string ProbeFile(string controller) =>
+        controller switch
+        {
+            "memory" => "memory.limit_in_bytes",
+            "pids" => "pids.max",
+            "cpu" => "cpu.cfs_quota_us",
+            _ => "freezer.state",
+        };
 
     public ICgroup Reopen(IReadOnlyDictionary<string, string> byController) =>
         new CgroupV1Group(byController.Where(c => Directory.Exists(c.Value)).ToDictionary(), _mountPoints, null, _time);
@@ -120,7 +132,8 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
                 {
                     throw new SandboxStartException($"cgroup {directory} already exists (sandbox id reused?)");
                 }
-                if (!reusable || !_idle[controller].TryTake(directory)) Directory.CreateDirectory(directory);
+                if (!reusable || !_idle[controller].TryTake(directory))
+                    Directory.CreateDirectory(directory);
                 directories[controller] = directory;
             }
             Apply(directories, limits);
@@ -153,7 +166,8 @@ internal sealed class CgroupV1Limiter : ICgroupLimiter
         if (!Controllers.Contains(controller))
         {
             throw new SandboxStartException(
-                $"the spec asks for {what} but the cgroup v1 {controller} controller is unusable: {Unavailable.GetValueOrDefault(controller, "unknown")}");
+                $"the spec asks for {what} but the cgroup v1 {controller} controller is unusable: {Unavailable.GetValueOrDefault(controller, "unknown")}"
+            );
         }
         wanted.Add(controller);
     }

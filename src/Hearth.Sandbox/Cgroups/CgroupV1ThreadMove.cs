@@ -19,8 +19,11 @@ internal sealed unsafe class CgroupV1ThreadMove : IDisposable
 {
     private const long RereadAfterMs = 10_000;
 
-    [ThreadStatic] private static Dictionary<string, string>? _homePaths;
-    [ThreadStatic] private static long _homePathsReadAt;
+    [ThreadStatic]
+    private static Dictionary<string, string>? _homePaths;
+
+    [ThreadStatic]
+    private static long _homePathsReadAt;
 
     private readonly nint[] _targets;
     private readonly nint[] _homes;
@@ -38,8 +41,13 @@ internal sealed unsafe class CgroupV1ThreadMove : IDisposable
 
     /// <param name="targets">Controller → the sandbox's directory for it.</param>
     /// <param name="mountPoints">Controller → its hierarchy's mount point.</param>
-    /// <param name="afterLeaving">Runs once the thread is back home (e.g. lowering pids.max by the one task it was).</param>
-    public static CgroupV1ThreadMove Enter(IReadOnlyDictionary<string, string> targets, IReadOnlyDictionary<string, string> mountPoints, Action? afterLeaving)
+    /// <param name="afterLeaving">Runs once the thread is back home (e.g. lowering pids.max by the one task it
+    /// was).</param>
+    public static CgroupV1ThreadMove Enter(
+        IReadOnlyDictionary<string, string> targets,
+        IReadOnlyDictionary<string, string> mountPoints,
+        Action? afterLeaving
+    )
     {
         var current = CurrentPaths();
         var targetTasks = new List<nint>();
@@ -63,7 +71,9 @@ internal sealed unsafe class CgroupV1ThreadMove : IDisposable
             if (error != 0)
             {
                 move.Dispose();
-                throw new IOException($"cannot move the spawner thread into {targetNames[i]}: {Marshal.GetPInvokeErrorMessage(error)}");
+                throw new IOException(
+                    $"cannot move the spawner thread into {targetNames[i]}: {Marshal.GetPInvokeErrorMessage(error)}"
+                );
             }
             move._entered = i + 1;
         }
@@ -77,27 +87,34 @@ internal sealed unsafe class CgroupV1ThreadMove : IDisposable
         for (var i = 0; i < _entered; i++)
         {
             var error = WriteZero(_homes[i]);
-            if (error != 0 && failed < 0) (failed, failure) = (i, error);
+            if (error != 0 && failed < 0)
+                (failed, failure) = (i, error);
         }
         _entered = 0;
-        foreach (var pointer in _targets.Concat(_homes)) NativeMemory.Free((void*)pointer);
+        foreach (var pointer in _targets.Concat(_homes))
+            NativeMemory.Free((void*)pointer);
         Array.Clear(_targets);
         Array.Clear(_homes);
         if (failed >= 0)
         {
             // The thread stays in a sandbox's cgroup: that sandbox's kill would see the agent. Nothing may go on.
             throw new InvalidOperationException(
-                $"cannot move the sandbox spawner thread back to {_homeNames[failed]}: {Marshal.GetPInvokeErrorMessage(failure)}");
+                $"cannot move the sandbox spawner thread back to {_homeNames[failed]}: {Marshal.GetPInvokeErrorMessage(failure)}"
+            );
         }
         _afterLeaving?.Invoke();
     }
 
-    /// <summary>Writes "0" to the file at <paramref name="path"/> (a NUL-terminated UTF-8 string); 0 or an errno.</summary>
+    /// <summary>
+    /// Writes "0" to the file at <paramref name="path"/> (a NUL-terminated UTF-8 string); 0 or an errno.
+    /// </summary>
     private static int WriteZero(nint path)
     {
-        if (path == 0) return 0;
+        if (path == 0)
+            return 0;
         var fd = Native.Open((byte*)path, Native.OpenWriteOnly | Native.CloseOnExec);
-        if (fd < 0) return Marshal.GetLastPInvokeError();
+        if (fd < 0)
+            return Marshal.GetLastPInvokeError();
         byte zero = (byte)'0';
         var written = Native.Write(fd, &zero, 1);
         var error = written == 1 ? 0 : Marshal.GetLastPInvokeError();

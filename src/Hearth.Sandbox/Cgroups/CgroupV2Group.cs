@@ -8,7 +8,8 @@ internal sealed class CgroupV2Group(string directory, TimeProvider time) : ICgro
 
     public IReadOnlyList<string> Directories { get; } = [directory];
 
-    public IReadOnlyDictionary<string, string> ByController { get; } = new Dictionary<string, string> { ["unified"] = directory };
+    public IReadOnlyDictionary<string, string> ByController { get; } =
+        new Dictionary<string, string> { ["unified"] = directory };
 
     public string? DirectoryOf(string controller) => directory;
 
@@ -50,7 +51,9 @@ internal sealed class CgroupV2Group(string directory, TimeProvider time) : ICgro
             {
                 CgroupFiles.SignalAll(directory, Native.SigKill);
             }
-            await CgroupFiles.WaitEmptyAsync(directory, TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
+            await CgroupFiles
+                .WaitEmptyAsync(directory, TimeSpan.FromMilliseconds(200), time, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 

@@ -13,7 +13,13 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
     private readonly CgroupOptions _options;
     private readonly TimeProvider _time;
 
-    private CgroupV2Limiter(string parent, HashSet<string> controllers, Dictionary<string, string> unavailable, CgroupOptions options, TimeProvider time)
+    private CgroupV2Limiter(
+        string parent,
+        HashSet<string> controllers,
+        Dictionary<string, string> unavailable,
+        CgroupOptions options,
+        TimeProvider time
+    )
     {
         _parent = parent;
         Controllers = controllers;
@@ -66,7 +72,10 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
         return new CgroupV2Limiter(parent, controllers, unavailable, options, time);
     }
 
-    /// <summary>Creates each level from the hierarchy's root down to <paramref name="parent"/>, enabling the controllers on the way.</summary>
+    /// <summary>
+    /// Creates each level from the hierarchy's root down to <paramref name="parent"/>, enabling the controllers on the
+    /// way.
+    /// </summary>
     private static void EnableDownTo(string mountPoint, string parent)
     {
         var relative = Path.GetRelativePath(mountPoint, parent);
@@ -85,8 +94,10 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
                 catch (IOException e)
                 {
                     throw new IOException(
-                        $"cannot enable {string.Join(' ', missing)} in {current} ({e.Message}); a v2 cgroup holding processes " +
-                        "cannot delegate controllers, so point CgroupOptions.Parent at a delegated subtree", e);
+                        $"cannot enable {string.Join(' ', missing)} in {current} ({e.Message}); a v2 cgroup holding processes "
+                            + "cannot delegate controllers, so point CgroupOptions.Parent at a delegated subtree",
+                        e
+                    );
                 }
             }
             if (segment is null)
@@ -98,7 +109,8 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
         }
     }
 
-    public ICgroup Reopen(IReadOnlyDictionary<string, string> byController) => new CgroupV2Group(byController["unified"], _time);
+    public ICgroup Reopen(IReadOnlyDictionary<string, string> byController) =>
+        new CgroupV2Group(byController["unified"], _time);
 
     public ICgroup Create(string sandboxId, ResourceLimits limits)
     {
@@ -141,7 +153,8 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
             {
                 // nothing ran in it; leave it for the operator
             }
-            throw e as SandboxStartException ?? new SandboxStartException($"cannot set up cgroup {directory}: {e.Message}", e);
+            throw e as SandboxStartException
+                ?? new SandboxStartException($"cannot set up cgroup {directory}: {e.Message}", e);
         }
         return new CgroupV2Group(directory, _time);
     }
@@ -151,7 +164,8 @@ internal sealed class CgroupV2Limiter : ICgroupLimiter
         if (asked && !Controllers.Contains(controller))
         {
             throw new SandboxStartException(
-                $"the spec asks for {what} but the cgroup v2 {controller} controller is unusable: {Unavailable.GetValueOrDefault(controller, "unknown")}");
+                $"the spec asks for {what} but the cgroup v2 {controller} controller is unusable: {Unavailable.GetValueOrDefault(controller, "unknown")}"
+            );
         }
     }
 }

@@ -28,10 +28,14 @@ internal interface ICgroup : IAsyncDisposable
     /// <summary>Pids currently in the cgroup.</summary>
     IReadOnlyList<int> Pids();
 
-    /// <summary>Sends <paramref name="signal"/> to every process in the cgroup except <paramref name="except"/>.</summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every process in the cgroup except <paramref name="except"/>.
+    /// </summary>
     void Signal(int signal, IReadOnlySet<int> except);
 
-    /// <summary>Kills every process in the cgroup without a fork racing the kill, and waits until it is empty.</summary>
+    /// <summary>
+    /// Kills every process in the cgroup without a fork racing the kill, and waits until it is empty.
+    /// </summary>
     Task KillAllAsync(CancellationToken cancellationToken);
 
     /// <summary>The kernel's OOM killer fired inside this cgroup's memory limit.</summary>

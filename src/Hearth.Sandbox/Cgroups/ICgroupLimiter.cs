@@ -18,6 +18,8 @@ internal interface ICgroupLimiter
     /// </summary>
     ICgroup Create(string sandboxId, ResourceLimits limits);
 
-    /// <summary>The group an earlier agent created, from its <see cref="ICgroup.ByController"/> (after a restart).</summary>
+    /// <summary>
+    /// The group an earlier agent created, from its <see cref="ICgroup.ByController"/> (after a restart).
+    /// </summary>
     ICgroup Reopen(IReadOnlyDictionary<string, string> byController);
 }

@@ -6,7 +6,9 @@ namespace Hearth.Sandbox.Reaping;
 /// </summary>
 public interface ILiveSandboxes
 {
-    /// <summary>A snapshot; the reaper takes it after it has looked for resources, so a sandbox starting meanwhile is kept.</summary>
+    /// <summary>
+    /// A snapshot; the reaper takes it after it has looked for resources, so a sandbox starting meanwhile is kept.
+    /// </summary>
     IReadOnlyCollection<string> Current();
 }
 

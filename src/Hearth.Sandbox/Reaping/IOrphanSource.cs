@@ -7,5 +7,8 @@ public interface IOrphanSource
     /// Every resource of this family carrying Hearth's mark, whoever owns it. <paramref name="scratchRoots"/> are the
     /// owners' scratch roots to look in, for the families that live below them (directories, mounts).
     /// </summary>
-    Task<IReadOnlyList<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> scratchRoots, CancellationToken cancellationToken);
+    Task<IReadOnlyList<MarkedResource>> DiscoverAsync(
+        IReadOnlyCollection<string> scratchRoots,
+        CancellationToken cancellationToken
+    );
 }

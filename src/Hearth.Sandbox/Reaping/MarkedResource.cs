@@ -3,7 +3,8 @@ namespace Hearth.Sandbox.Reaping;
 /// <summary>
 /// Something Hearth made on this host for one sandbox, found by its ownership mark.
 /// </summary>
-/// <param name="Name">What identifies it on the host: a pid, a container id, a path, an interface or namespace name.</param>
+/// <param name="Name">What identifies it on the host: a pid, a container id, a path, an interface or namespace
+/// name.</param>
 /// <param name="SandboxId">The sandbox the mark names.</param>
 /// <param name="Owner">
 /// The owning agent's scratch root when the mark names it (a process's environment, a container's bundle, a directory's

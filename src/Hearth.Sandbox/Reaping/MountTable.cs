@@ -9,7 +9,8 @@ public static class MountTable
         foreach (var line in File.ReadLines("/proc/self/mountinfo"))
         {
             var fields = line.Split(' ');
-            if (fields.Length > 4) points.Add(Unescape(fields[4]));
+            if (fields.Length > 4)
+                points.Add(Unescape(fields[4]));
         }
         return points;
     }
@@ -18,13 +19,18 @@ public static class MountTable
     public static IEnumerable<string> Below(string directory)
     {
         var prefix = Path.TrimEndingDirectorySeparator(directory) + "/";
-        return MountPoints().Where(p => p == directory || p.StartsWith(prefix, StringComparison.Ordinal)).OrderByDescending(p => p.Length);
+        return MountPoints()
+            .Where(p => p == directory || p.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderByDescending(p => p.Length);
     }
 
-    /// <summary>A mountinfo field as it is: mountinfo escapes space, tab, newline and backslash as three octal digits.</summary>
+    /// <summary>
+    /// A mountinfo field as it is: mountinfo escapes space, tab, newline and backslash as three octal digits.
+    /// </summary>
     internal static string Unescape(string field)
     {
-        if (!field.Contains('\\')) return field;
+        if (!field.Contains('\\'))
+            return field;
         var result = new System.Text.StringBuilder();
         for (var i = 0; i < field.Length; i++)
         {

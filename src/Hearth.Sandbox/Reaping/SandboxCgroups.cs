@@ -9,15 +9,21 @@ namespace Hearth.Sandbox.Reaping;
 /// mounted hierarchy: the agent's own cgroup may have changed since they were made. Removed by killing what is left in
 /// them, then rmdir from the deepest down.
 /// </summary>
-public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/fs/cgroup", IReadOnlyCollection<string>? parentNames = null) : IOrphanSource
+public sealed class SandboxCgroups(
+    TimeProvider time,
+    string mountRoot = "/sys/fs/cgroup",
+    IReadOnlyCollection<string>? parentNames = null
+) : IOrphanSource
 {
     private const int MaxDepth = 8;
     private static readonly TimeSpan EmptyTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyCollection<string> _parents = parentNames ?? ["hearth"];
 
-    public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> scratchRoots, CancellationToken cancellationToken) =>
-        Task.FromResult(Discover(scratchRoots));
+    public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(
+        IReadOnlyCollection<string> scratchRoots,
+        CancellationToken cancellationToken
+    ) => Task.FromResult(Discover(scratchRoots));
 
     private IReadOnlyList<MarkedResource> Discover(IReadOnlyCollection<string> scratchRoots)
     {
@@ -30,10 +36,13 @@ public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/f
         {
             return [];
         }
-        var hierarchies = mounts.V1ByController.Values.Select(h => h.MountPoint).Concat(mounts.V2 is { } v2 ? [v2.MountPoint] : [])
+        var hierarchies = mounts
+            .V1ByController.Values.Select(h => h.MountPoint)
+            .Concat(mounts.V2 is { } v2 ? [v2.MountPoint] : [])
             .Distinct(StringComparer.Ordinal);
         var found = new List<MarkedResource>();
-        foreach (var hierarchy in hierarchies) Walk(hierarchy, 0, found);
+        foreach (var hierarchy in hierarchies)
+            Walk(hierarchy, 0, found);
         return found;
     }
 
@@ -54,7 +63,12 @@ public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/f
             var name = Path.GetFileName(child);
             if (isParent && SandboxMarks.IsSandboxId(name))
             {
-                found.Add(new MarkedResource(ResourceKind.Cgroup, child, name, null) { Destroy = ct => RemoveAsync(child, ct) });
+                found.Add(
+                    new MarkedResource(ResourceKind.Cgroup, child, name, null)
+                    {
+                        Destroy = ct => RemoveAsync(child, ct),
+                    }
+                );
             }
             else if (depth < MaxDepth)
             {
@@ -63,22 +77,33 @@ public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/f
         }
     }
 
-    private Task RemoveAsync(string cgroup, CancellationToken cancellationToken) => RemoveTreeAsync(cgroup, time, cancellationToken);
+    private Task RemoveAsync(string cgroup, CancellationToken cancellationToken) =>
+        RemoveTreeAsync(cgroup, time, cancellationToken);
 
     /// <summary>The directories a sandbox's cgroups path names, in every mounted hierarchy where it exists.</summary>
     internal static IReadOnlyList<string> Existing(string cgroupsPath, string mountRoot = "/sys/fs/cgroup")
     {
         var mounts = CgroupMounts.Read(mountRoot);
         var relative = cgroupsPath.TrimStart('/');
-        return mounts.V1ByController.Values.Select(h => h.MountPoint).Concat(mounts.V2 is { } v2 ? [v2.MountPoint] : [])
-            .Distinct(StringComparer.Ordinal).Select(m => Path.Combine(m, relative)).Where(Directory.Exists).ToList();
+        return mounts
+            .V1ByController.Values.Select(h => h.MountPoint)
+            .Concat(mounts.V2 is { } v2 ? [v2.MountPoint] : [])
+            .Distinct(StringComparer.Ordinal)
+            .Select(m => Path.Combine(m, relative))
+            .Where(Directory.Exists)
+            .ToList();
     }
 
     /// <summary>Kills what is left in a cgroup and below it, then removes the directories, deepest first.</summary>
     internal static async Task RemoveTreeAsync(string cgroup, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(cgroup)) return;
-        var below = Directory.EnumerateDirectories(cgroup, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(cgroup).ToList();
+        if (!Directory.Exists(cgroup))
+            return;
+        var below = Directory
+            .EnumerateDirectories(cgroup, "*", SearchOption.AllDirectories)
+            .OrderByDescending(d => d.Length)
+            .Append(cgroup)
+            .ToList();
         foreach (var directory in below)
         {
             var started = time.GetTimestamp();
@@ -90,7 +115,8 @@ public sealed class SandboxCgroups(TimeProvider time, string mountRoot = "/sys/f
             {
                 foreach (var pid in pids)
                 {
-                    if (pid != Environment.ProcessId) Native.Kill(pid, Native.SigKill);
+                    if (pid != Environment.ProcessId)
+                        Native.Kill(pid, Native.SigKill);
                 }
                 if (time.GetElapsedTime(started) > EmptyTimeout)
                     throw new IOException($"cgroup {directory} still holds processes {string.Join(' ', pids)}");

@@ -22,7 +22,8 @@ public sealed class SandboxOwner : IDisposable
     public string ScratchRoot { get; }
 
     /// <summary>A scratch root as marks record it: absolute, without a trailing slash.</summary>
-    public static string Normalize(string scratchRoot) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(scratchRoot));
+    public static string Normalize(string scratchRoot) =>
+        Path.TrimEndingDirectorySeparator(Path.GetFullPath(scratchRoot));
 
     /// <summary>Takes the scratch root for this process; null when another running process holds it.</summary>
     public static SandboxOwner? TryClaim(string scratchRoot)
@@ -44,11 +45,14 @@ public sealed class SandboxOwner : IDisposable
         }
     }
 
-    /// <summary>The pid of the process holding <paramref name="scratchRoot"/> (0 when unknown), or null when none holds it.</summary>
+    /// <summary>
+    /// The pid of the process holding <paramref name="scratchRoot"/> (0 when unknown), or null when none holds it.
+    /// </summary>
     public static int? Holder(string scratchRoot)
     {
         var path = Path.Combine(Normalize(scratchRoot), LockFileName);
-        if (!File.Exists(path)) return null;
+        if (!File.Exists(path))
+            return null;
         try
         {
             using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
@@ -58,7 +62,12 @@ public sealed class SandboxOwner : IDisposable
         {
             try
             {
-                return int.TryParse(File.ReadAllText(Path.Combine(Normalize(scratchRoot), PidFileName)).Trim(), out var pid) ? pid : 0;
+                return int.TryParse(
+                    File.ReadAllText(Path.Combine(Normalize(scratchRoot), PidFileName)).Trim(),
+                    out var pid
+                )
+                    ? pid
+                    : 0;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

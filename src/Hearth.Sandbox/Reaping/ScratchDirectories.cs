@@ -9,8 +9,10 @@ namespace Hearth.Sandbox.Reaping;
 /// </summary>
 public sealed class ScratchDirectories : IOrphanSource
 {
-    public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(IReadOnlyCollection<string> scratchRoots, CancellationToken cancellationToken) =>
-        Task.FromResult(Discover(scratchRoots));
+    public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(
+        IReadOnlyCollection<string> scratchRoots,
+        CancellationToken cancellationToken
+    ) => Task.FromResult(Discover(scratchRoots));
 
     private IReadOnlyList<MarkedResource> Discover(IReadOnlyCollection<string> scratchRoots)
     {
@@ -29,20 +31,27 @@ public sealed class ScratchDirectories : IOrphanSource
             foreach (var entry in entries)
             {
                 var name = Path.GetFileName(entry);
-                if (!SandboxMarks.IsSandboxId(name)) continue;
-                found.Add(new MarkedResource(ResourceKind.Directory, entry, name, SandboxOwner.Normalize(root))
-                {
-                    Destroy = _ => Task.Run(() => Remove(entry)),
-                });
+                if (!SandboxMarks.IsSandboxId(name))
+                    continue;
+                found.Add(
+                    new MarkedResource(ResourceKind.Directory, entry, name, SandboxOwner.Normalize(root))
+                    {
+                        Destroy = _ => Task.Run(() => Remove(entry)),
+                    }
+                );
             }
         }
         return found;
     }
 
-    /// <summary>Removes <paramref name="directory"/> and everything in it, opening up what the command closed; never across a mount.</summary>
+    /// <summary>
+    /// Removes <paramref name="directory"/> and everything in it, opening up what the command closed; never across a
+    /// mount.
+    /// </summary>
     public static void Remove(string directory)
     {
-        if (!Directory.Exists(directory)) return;
+        if (!Directory.Exists(directory))
+            return;
         if (MountTable.Below(directory).FirstOrDefault() is { } mounted)
             throw new IOException($"{mounted} is still mounted");
         try
@@ -51,8 +60,18 @@ public sealed class ScratchDirectories : IOrphanSource
         }
         catch (UnauthorizedAccessException)
         {
-            foreach (var child in Directory.EnumerateDirectories(directory, "*", new EnumerationOptions
-                     { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            foreach (
+                var child in Directory.EnumerateDirectories(
+                    directory,
+                    "*",
+                    new EnumerationOptions
+                    {
+                        RecurseSubdirectories = true,
+                        IgnoreInaccessible = true,
+                        AttributesToSkip = FileAttributes.ReparsePoint,
+                    }
+                )
+            )
             {
                 File.SetUnixFileMode(child, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }

@@ -30,8 +30,10 @@ internal sealed class AdoptedProcess : ISandboxProcess
         {
             await Task.Delay(Poll, time, _stop.Token).ConfigureAwait(false);
         }
-        return recordedExitCode() ?? throw new IOException(
-            $"process {_identity.Pid} ended after the agent restarted and its monitor recorded no exit code");
+        return recordedExitCode()
+            ?? throw new IOException(
+                $"process {_identity.Pid} ended after the agent restarted and its monitor recorded no exit code"
+            );
     }
 
     public void Dispose()

@@ -29,6 +29,9 @@ internal static class CommandResolver
     }
 
     private static bool IsExecutable(string path) =>
-        OperatingSystem.IsWindows() ||
-        (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+        OperatingSystem.IsWindows()
+        || (
+            File.GetUnixFileMode(path)
+            & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)
+        ) != 0;
 }

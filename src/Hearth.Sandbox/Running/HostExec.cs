@@ -2,11 +2,18 @@ using System.Diagnostics;
 
 namespace Hearth.Sandbox.Running;
 
-/// <summary>Runs a host program (nsenter, runc exec) for an exec into a sandbox: its lines to the output, its exit code back.</summary>
+/// <summary>
+/// Runs a host program (nsenter, runc exec) for an exec into a sandbox: its lines to the output, its exit code back.
+/// </summary>
 internal static class HostExec
 {
-    public static async Task<SandboxExit> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, ISandboxOutput output,
-        int maxLineBytes, CancellationToken cancellationToken)
+    public static async Task<SandboxExit> RunAsync(
+        IReadOnlyList<string> argv,
+        IReadOnlyDictionary<string, string> environment,
+        ISandboxOutput output,
+        int maxLineBytes,
+        CancellationToken cancellationToken
+    )
     {
         var start = new ProcessStartInfo(argv[0])
         {
@@ -15,9 +22,11 @@ internal static class HostExec
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in argv.Skip(1)) start.ArgumentList.Add(arg);
+        foreach (var arg in argv.Skip(1))
+            start.ArgumentList.Add(arg);
         start.Environment.Clear();
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
         using var process = Process.Start(start) ?? throw new SandboxCapabilityException($"cannot start {argv[0]}");
         process.StandardInput.Close();
         var serialized = new SerializedOutput(output);
@@ -39,6 +48,8 @@ internal static class HostExec
 
     private static Task Pump(Stream stream, OutputStream kind, SerializedOutput output, int maxLineBytes) =>
         new LineReader(stream, maxLineBytes).ReadAllAsync(
-            (text, continues, ct) => output.WriteAsync(new OutputPiece(kind, text, continues ? PieceEnd.Split : PieceEnd.Newline, 0), ct),
-            CancellationToken.None);
+            (text, continues, ct) =>
+                output.WriteAsync(new OutputPiece(kind, text, continues ? PieceEnd.Split : PieceEnd.Newline, 0), ct),
+            CancellationToken.None
+        );
 }

@@ -10,7 +10,8 @@ internal sealed record HostHandle(
     string Scratch,
     bool ScratchOwned,
     bool RootIsMonitor,
-    IReadOnlyDictionary<string, string> Cgroups)
+    IReadOnlyDictionary<string, string> Cgroups
+)
 {
     public const int Version = 1;
     private const string CgroupPrefix = "cgroup.";
@@ -27,30 +28,44 @@ internal sealed record HostHandle(
             ["scratch_owned"] = ScratchOwned ? "true" : "false",
             ["root_is_monitor"] = RootIsMonitor ? "true" : "false",
         };
-        foreach (var (controller, directory) in Cgroups) state[CgroupPrefix + controller] = directory;
+        foreach (var (controller, directory) in Cgroups)
+            state[CgroupPrefix + controller] = directory;
         return new SandboxHandle(driver, sandboxId, Version, state);
     }
 
     public static HostHandle From(SandboxHandle handle, string driver)
     {
-        if (handle.Driver != driver) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the {driver} driver");
-        if (handle.Version != Version) throw new SandboxRecoveryException($"the {driver} handle of {handle.SandboxId} has version {handle.Version}, expected {Version}");
+        if (handle.Driver != driver)
+            throw new SandboxRecoveryException($"a {handle.Driver} handle given to the {driver} driver");
+        if (handle.Version != Version)
+            throw new SandboxRecoveryException(
+                $"the {driver} handle of {handle.SandboxId} has version {handle.Version}, expected {Version}"
+            );
         try
         {
             return new HostHandle(
-                new ProcessIdentity(int.Parse(handle.Require("pid"), CultureInfo.InvariantCulture),
-                    long.Parse(handle.Require("start_time"), CultureInfo.InvariantCulture)),
-                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)),
+                new ProcessIdentity(
+                    int.Parse(handle.Require("pid"), CultureInfo.InvariantCulture),
+                    long.Parse(handle.Require("start_time"), CultureInfo.InvariantCulture)
+                ),
+                DateTimeOffset.FromUnixTimeMilliseconds(
+                    long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)
+                ),
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
                 handle.Require("scratch_owned") == "true",
                 handle.Require("root_is_monitor") == "true",
-                handle.State.Where(s => s.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
-                    .ToDictionary(s => s.Key[CgroupPrefix.Length..], s => s.Value));
+                handle
+                    .State.Where(s => s.Key.StartsWith(CgroupPrefix, StringComparison.Ordinal))
+                    .ToDictionary(s => s.Key[CgroupPrefix.Length..], s => s.Value)
+            );
         }
         catch (FormatException e)
         {
-            throw new SandboxRecoveryException($"the {driver} handle of {handle.SandboxId} is malformed: {e.Message}", e);
+            throw new SandboxRecoveryException(
+                $"the {driver} handle of {handle.SandboxId} is malformed: {e.Message}",
+                e
+            );
         }
     }
 }

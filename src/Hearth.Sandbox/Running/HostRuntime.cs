@@ -8,7 +8,9 @@ internal sealed class HostRuntime
     private const int KeptScratchPerRoot = 32;
 
     private readonly Lazy<CgroupSupport> _cgroups;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IdleDirectories> _keptScratch = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IdleDirectories> _keptScratch = new(
+        StringComparer.Ordinal
+    );
 
     private readonly TimeProvider _time;
 
@@ -45,7 +47,8 @@ internal sealed class HostRuntime
         Func<ScratchDirectory, ICgroup?, SandboxLaunch> prepare,
         CancellationToken cancellationToken,
         bool cgroupsOnlyForLimits = false,
-        Exec? exec = null)
+        Exec? exec = null
+    )
     {
         if (spec.Command.Count == 0)
         {
@@ -66,14 +69,38 @@ internal sealed class HostRuntime
             var launch = prepare(scratch, cgroup) with { Files = files };
             cancellationToken.ThrowIfCancellationRequested();
             var startedAt = _time.GetUtcNow();
-            var sandbox = await Launcher.StartAsync(launch, process =>
-            {
-                // A process gone already has no start time to read; it is never recovered (its exit is known at once).
-                var identity = ProcessIdentity.Of(process.Pid) ?? new ProcessIdentity(process.Pid, -1);
-                var handle = new HostHandle(identity, startedAt, files.Directory, scratch.Root, scratch.Owned, launch.RootIsMonitor,
-                    cgroup?.ByController ?? new Dictionary<string, string>()).ToHandle(driver, spec.SandboxId);
-                return new RunningSandbox(process, launch, handle, startedAt, output, OutputCursor.Start, Launcher.Options, _time, exec);
-            }, cancellationToken).ConfigureAwait(false);
+            var sandbox = await Launcher
+                .StartAsync(
+                    launch,
+                    process =>
+                    {
+                        // A process gone already has no start time to read; it is never recovered (its exit is known at
+                        // once).
+                        var identity = ProcessIdentity.Of(process.Pid) ?? new ProcessIdentity(process.Pid, -1);
+                        var handle = new HostHandle(
+                            identity,
+                            startedAt,
+                            files.Directory,
+                            scratch.Root,
+                            scratch.Owned,
+                            launch.RootIsMonitor,
+                            cgroup?.ByController ?? new Dictionary<string, string>()
+                        ).ToHandle(driver, spec.SandboxId);
+                        return new RunningSandbox(
+                            process,
+                            launch,
+                            handle,
+                            startedAt,
+                            output,
+                            OutputCursor.Start,
+                            Launcher.Options,
+                            _time,
+                            exec
+                        );
+                    },
+                    cancellationToken
+                )
+                .ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
                 await sandbox.DisposeAsync().ConfigureAwait(false);
@@ -94,49 +121,106 @@ internal sealed class HostRuntime
     }
 
     /// <summary>Runs a command inside a running sandbox (a driver's exec).</summary>
-    public delegate Task<SandboxExit> Exec(RunningSandbox sandbox, IReadOnlyList<string> command, ISandboxOutput output, CancellationToken ct);
+    public delegate Task<SandboxExit> Exec(
+        RunningSandbox sandbox,
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Finds a sandbox an earlier agent started from its handle: its top process (the same pid with the same start
     /// time) still running, or exited meanwhile with its exit code recorded by its monitor.
     /// </summary>
-    public Task<ISandbox> RecoverAsync(string driver, SandboxHandle handle, ISandboxOutput output, OutputCursor from, CancellationToken cancellationToken,
-        Exec? exec = null)
+    public Task<ISandbox> RecoverAsync(
+        string driver,
+        SandboxHandle handle,
+        ISandboxOutput output,
+        OutputCursor from,
+        CancellationToken cancellationToken,
+        Exec? exec = null
+    )
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = HostHandle.From(handle, driver);
         if (!state.RootIsMonitor)
-            throw new SandboxRecoveryException($"the {driver} driver cannot recover a sandbox: its command has no monitor to record how it ends");
+            throw new SandboxRecoveryException(
+                $"the {driver} driver cannot recover a sandbox: its command has no monitor to record how it ends"
+            );
         var files = SandboxFiles.Open(state.StateDirectory);
         if (!state.Process.IsAlive() && files.RecordedExitCode() is null)
-            throw new SandboxRecoveryException($"sandbox {handle.SandboxId} is gone and its monitor recorded no exit code");
+            throw new SandboxRecoveryException(
+                $"sandbox {handle.SandboxId} is gone and its monitor recorded no exit code"
+            );
         return Task.FromResult<ISandbox>(Adopt(state, handle, files, output, from, files.RecordedExitCode, exec));
     }
 
-    /// <summary>Kills what is left of a sandbox an earlier agent started and removes everything it made. Idempotent.</summary>
+    /// <summary>
+    /// Kills what is left of a sandbox an earlier agent started and removes everything it made. Idempotent.
+    /// </summary>
     public async Task DestroyAsync(string driver, SandboxHandle handle, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = HostHandle.From(handle, driver);
         var files = SandboxFiles.OpenOrMissing(state.StateDirectory);
-        var end = new OutputCursor(files.Length(OutputStream.Stdout), files.Length(OutputStream.Stderr));
-        await using var sandbox = Adopt(state, handle, files, NoOutput.Instance, end, () => files.RecordedExitCode() ?? 137, exec: null);
+        await using var sandbox = Adopt(
+            state,
+            handle,
+            files,
+            NoOutput.Instance,
+            files.End,
+            () => files.RecordedExitCode() ?? 137,
+            exec: null
+        );
     }
 
-    private RunningSandbox Adopt(HostHandle state, SandboxHandle handle, SandboxFiles files, ISandboxOutput output, OutputCursor from,
-        Func<int?> exitCode, Exec? exec)
+    private RunningSandbox Adopt(
+        HostHandle state,
+        SandboxHandle handle,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        Func<int?> exitCode,
+        Exec? exec
+    )
     {
         var cgroup = Cgroups.Reopen(state.Cgroups);
         var scratch = ScratchDirectory.Reopen(state.Scratch, state.ScratchOwned);
-        var launch = new SandboxLaunch([], new Dictionary<string, string>(), scratch.Root, state.RootIsMonitor, scratch, cgroup) { Files = files };
-        return new RunningSandbox(new AdoptedProcess(state.Process, exitCode, _time), launch, handle, state.StartedAt, output, from,
-            Launcher.Options, _time, exec);
+        var launch = new SandboxLaunch(
+            [],
+            new Dictionary<string, string>(),
+            scratch.Root,
+            state.RootIsMonitor,
+            scratch,
+            cgroup
+        )
+        {
+            Files = files,
+        };
+        return new RunningSandbox(
+            new AdoptedProcess(state.Process, exitCode, _time),
+            launch,
+            handle,
+            state.StartedAt,
+            output,
+            from,
+            Launcher.Options,
+            _time,
+            exec
+        );
     }
 
-    /// <summary>Emptied scratch directories of a root, kept for the next sandboxes (an agent makes one per task).</summary>
+    /// <summary>
+    /// Emptied scratch directories of a root, kept for the next sandboxes (an agent makes one per task).
+    /// </summary>
     private IdleDirectories? KeptScratch(string scratchRoot) =>
-        Path.IsPathRooted(scratchRoot) ? _keptScratch.GetOrAdd(scratchRoot, root => IdleDirectories.Adopt(root, KeptScratchPerRoot, noReplace: true,
-            unused: kept => !Directory.EnumerateFileSystemEntries(kept).Any())) : null;
+        Path.IsPathRooted(scratchRoot)
+            ? _keptScratch.GetOrAdd(scratchRoot, root =>
+                IdleDirectories.Adopt(root, KeptScratchPerRoot, noReplace: true, unused: kept =>
+                    !Directory.EnumerateFileSystemEntries(kept).Any()
+                )
+            )
+            : null;
 
     public Dictionary<string, string> BaseAttributes()
     {

@@ -1,6 +1,8 @@
 namespace Hearth.Sandbox.Running;
 
-/// <summary>The host process at a sandbox's top: a child this agent spawned, or one an earlier agent left running.</summary>
+/// <summary>
+/// The host process at a sandbox's top: a child this agent spawned, or one an earlier agent left running.
+/// </summary>
 internal interface ISandboxProcess : IDisposable
 {
     int Pid { get; }

@@ -13,7 +13,9 @@ namespace Hearth.Sandbox.Running;
 /// </param>
 internal sealed class IdleDirectories(string parent, int capacity, bool noReplace)
 {
-    /// <summary>The name every kept directory starts with: whatever carries it under a parent is Hearth's to reuse or remove.</summary>
+    /// <summary>
+    /// The name every kept directory starts with: whatever carries it under a parent is Hearth's to reuse or remove.
+    /// </summary>
     public const string Prefix = ".hearth-idle-";
 
     private const int AtCwd = -100;
@@ -24,20 +26,27 @@ internal sealed class IdleDirectories(string parent, int capacity, bool noReplac
 
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Moves a kept directory to <paramref name="path"/> (which must not exist); false when none could be (create it then).</summary>
+    /// <summary>
+    /// Moves a kept directory to <paramref name="path"/> (which must not exist); false when none could be (create it
+    /// then).
+    /// </summary>
     public bool TryTake(string path)
     {
         while (_idle.TryPop(out var idle))
         {
             Interlocked.Decrement(ref _count);
-            if (Rename(idle, path)) return true;
+            if (Rename(idle, path))
+                return true;
             // Removed or changed behind our back: drop it and try the next.
             TryRemove(idle);
         }
         return false;
     }
 
-    /// <summary>Keeps the emptied directory <paramref name="path"/> for a later <see cref="TryTake"/>; false when it was not kept (remove it then).</summary>
+    /// <summary>
+    /// Keeps the emptied directory <paramref name="path"/> for a later <see cref="TryTake"/>; false when it was not
+    /// kept (remove it then).
+    /// </summary>
     public bool TryKeep(string path)
     {
         var kept = Path.Join(parent, Prefix + Guid.NewGuid().ToString("N"));
@@ -51,7 +60,8 @@ internal sealed class IdleDirectories(string parent, int capacity, bool noReplac
         return true;
     }
 
-    private bool Rename(string from, string to) => Native.RenameAt2(AtCwd, from, AtCwd, to, noReplace ? RenameNoReplace : 0) == 0;
+    private bool Rename(string from, string to) =>
+        Native.RenameAt2(AtCwd, from, AtCwd, to, noReplace ? RenameNoReplace : 0) == 0;
 
     /// <summary>
     /// A pool for <paramref name="parent"/> holding the kept directories already there (an earlier agent's) that are
@@ -88,8 +98,6 @@ internal sealed class IdleDirectories(string parent, int capacity, bool noReplac
         {
             Directory.Delete(directory);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

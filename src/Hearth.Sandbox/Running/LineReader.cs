@@ -11,8 +11,12 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
     public Task ReadAllAsync(Func<string, CancellationToken, ValueTask> onLine, CancellationToken cancellationToken) =>
         ReadAllAsync((line, _, ct) => onLine(line, ct), cancellationToken);
 
-    /// <param name="onPiece">Gets each line, or piece of a long line with true when the next piece continues it.</param>
-    public async Task ReadAllAsync(Func<string, bool, CancellationToken, ValueTask> onPiece, CancellationToken cancellationToken)
+    /// <param name="onPiece">Gets each line, or piece of a long line with true when the next piece continues
+    /// it.</param>
+    public async Task ReadAllAsync(
+        Func<string, bool, CancellationToken, ValueTask> onPiece,
+        CancellationToken cancellationToken
+    )
     {
         var cutter = new PieceCutter(OutputStream.Stdout, maxLineBytes, 0);
         var buffer = new byte[Math.Min(64 * 1024, maxLineBytes + 1)];
@@ -20,14 +24,17 @@ internal sealed class LineReader(Stream source, int maxLineBytes)
         while (true)
         {
             var read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0) cutter.End(pieces);
-            else cutter.Feed(buffer.AsSpan(0, read), pieces);
+            if (read == 0)
+                cutter.End(pieces);
+            else
+                cutter.Feed(buffer.AsSpan(0, read), pieces);
             foreach (var piece in pieces)
             {
                 await onPiece(piece.Text, piece.End == PieceEnd.Split, cancellationToken).ConfigureAwait(false);
             }
             pieces.Clear();
-            if (read == 0) return;
+            if (read == 0)
+                return;
         }
     }
 }

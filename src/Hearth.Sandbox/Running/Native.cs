@@ -36,7 +36,10 @@ internal static unsafe partial class Native
     [LibraryImport("libc", EntryPoint = "getegid")]
     public static partial uint GetEgid();
 
-    /// <summary><paramref name="value"/> as a NUL-terminated UTF-8 string in native memory; the caller frees it (NativeMemory.Free).</summary>
+    /// <summary>
+    /// <paramref name="value"/> as a NUL-terminated UTF-8 string in native memory; the caller frees it
+    /// (NativeMemory.Free).
+    /// </summary>
     public static byte* Utf8(string value)
     {
         var length = Encoding.UTF8.GetByteCount(value);

@@ -5,5 +5,6 @@ internal sealed class NoOutput : ISandboxOutput
 {
     public static readonly NoOutput Instance = new();
 
-    public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
+        ValueTask.CompletedTask;
 }

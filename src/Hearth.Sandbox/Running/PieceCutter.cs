@@ -53,7 +53,8 @@ internal sealed class PieceCutter
                 _count += take;
                 text = text[take..];
             }
-            if (newline < 0) return;
+            if (newline < 0)
+                return;
             Emit(PieceEnd.Newline, 1, into);
             data = data[(newline + 1)..];
         }
@@ -62,13 +63,15 @@ internal sealed class PieceCutter
     /// <summary>Delivers an unfinished line now (the stream is quiet, or the line has waited long enough).</summary>
     public void FlushPending(List<OutputPiece> into)
     {
-        if (_count > 0) Emit(PieceEnd.Idle, 0, into);
+        if (_count > 0)
+            Emit(PieceEnd.Idle, 0, into);
     }
 
     /// <summary>The stream has ended: what is left is the last piece.</summary>
     public void End(List<OutputPiece> into)
     {
-        if (_count > 0) Emit(PieceEnd.End, 0, into);
+        if (_count > 0)
+            Emit(PieceEnd.End, 0, into);
     }
 
     private void Emit(PieceEnd end, int terminator, List<OutputPiece> into)

@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 namespace Hearth.Sandbox.Running;
 
 /// <summary>
-/// posix_spawn(3) with the attributes .NET's Process cannot ask for: a new session (POSIX_SPAWN_SETSID), every
-/// signal back to its default and unblocked (the runtime ignores SIGPIPE, which a child must not inherit), a working
-/// directory, and exactly three descriptors (four with a status descriptor, as 3). glibc spawns with CLONE_VFORK, so nothing of the agent's address space
-/// is copied, and an exec failure is returned as an error rather than as a child that exits 127.
+/// posix_spawn(3) with the attributes .NET's Process cannot ask for: a new session (POSIX_SPAWN_SETSID), every signal
+/// back to its default and unblocked (the runtime ignores SIGPIPE, which a child must not inherit), a working
+/// directory, and exactly three descriptors (four with a status descriptor, as 3). glibc spawns with CLONE_VFORK, so
+/// nothing of the agent's address space is copied, and an exec failure is returned as an error rather than as a child
+/// that exits 127.
 /// </summary>
 internal static unsafe partial class PosixSpawn
 {
@@ -22,14 +23,25 @@ internal static unsafe partial class PosixSpawn
     private const int FileActionsBytes = 256;
     private const int SigsetBytes = 128;
 
-    /// <summary>Starts <paramref name="argv"/> with stdin, stdout and stderr set to the given descriptors; returns the pid.</summary>
+    /// <summary>
+    /// Starts <paramref name="argv"/> with stdin, stdout and stderr set to the given descriptors; returns the pid.
+    /// </summary>
     /// <param name="stdin">A descriptor, or -1 for /dev/null.</param>
     /// <param name="around">
     /// Entered right before posix_spawn and disposed right after it, with everything already encoded: between the two
     /// nothing runs but the spawn (a cgroup v1 join relies on that, see <see cref="Cgroups.CgroupV1ThreadMove"/>).
     /// </param>
-    public static int Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, int stdin, int stdout, int stderr, Func<IDisposable?>? around = null, int status = -1)
+    public static int Start(
+        string path,
+        IReadOnlyList<string> argv,
+        IReadOnlyDictionary<string, string> environment,
+        string workingDirectory,
+        int stdin,
+        int stdout,
+        int stderr,
+        Func<IDisposable?>? around = null,
+        int status = -1
+    )
     {
         var attr = NativeMemory.AllocZeroed(AttrBytes);
         var actions = NativeMemory.AllocZeroed(FileActionsBytes);
@@ -45,7 +57,10 @@ internal static unsafe partial class PosixSpawn
             // itself and would otherwise leave ignored in the child (and so in whatever the child execs).
             *(ulong*)signals = ~((1UL << (SigKill - 1)) | (1UL << (SigStop - 1)));
             Check(posix_spawnattr_setsigdefault(attr, signals), "posix_spawnattr_setsigdefault");
-            Check(posix_spawnattr_setflags(attr, (short)(SetSession | SetSignalDefaults | SetSignalMask)), "posix_spawnattr_setflags");
+            Check(
+                posix_spawnattr_setflags(attr, (short)(SetSession | SetSignalDefaults | SetSignalMask)),
+                "posix_spawnattr_setflags"
+            );
 
             if (stdin >= 0)
             {
@@ -53,7 +68,10 @@ internal static unsafe partial class PosixSpawn
             }
             else
             {
-                Check(posix_spawn_file_actions_addopen(actions, 0, Utf8(strings, "/dev/null"), OpenReadOnly, 0), "posix_spawn_file_actions_addopen");
+                Check(
+                    posix_spawn_file_actions_addopen(actions, 0, Utf8(strings, "/dev/null"), OpenReadOnly, 0),
+                    "posix_spawn_file_actions_addopen"
+                );
             }
             Check(posix_spawn_file_actions_adddup2(actions, stdout, 1), "posix_spawn_file_actions_adddup2");
             Check(posix_spawn_file_actions_adddup2(actions, stderr, 2), "posix_spawn_file_actions_adddup2");
@@ -61,15 +79,20 @@ internal static unsafe partial class PosixSpawn
             {
                 Check(posix_spawn_file_actions_adddup2(actions, status, 3), "posix_spawn_file_actions_adddup2");
             }
-            Check(posix_spawn_file_actions_addchdir_np(actions, Utf8(strings, workingDirectory)), "posix_spawn_file_actions_addchdir_np");
+            Check(
+                posix_spawn_file_actions_addchdir_np(actions, Utf8(strings, workingDirectory)),
+                "posix_spawn_file_actions_addchdir_np"
+            );
 
             var argvBlock = (byte**)NativeMemory.AllocZeroed((nuint)(argv.Count + 1), (nuint)sizeof(nint));
             strings.Add((nint)argvBlock);
-            for (var i = 0; i < argv.Count; i++) argvBlock[i] = Utf8(strings, argv[i]);
+            for (var i = 0; i < argv.Count; i++)
+                argvBlock[i] = Utf8(strings, argv[i]);
             var envBlock = (byte**)NativeMemory.AllocZeroed((nuint)(environment.Count + 1), (nuint)sizeof(nint));
             strings.Add((nint)envBlock);
             var e = 0;
-            foreach (var (key, value) in environment) envBlock[e++] = Utf8(strings, $"{key}={value}");
+            foreach (var (key, value) in environment)
+                envBlock[e++] = Utf8(strings, $"{key}={value}");
 
             var program = Utf8(strings, path);
             int pid;
@@ -80,7 +103,9 @@ internal static unsafe partial class PosixSpawn
             }
             if (error != 0)
             {
-                throw new SandboxStartException($"cannot start {path}: {Marshal.GetPInvokeErrorMessage(error)} (errno {error})");
+                throw new SandboxStartException(
+                    $"cannot start {path}: {Marshal.GetPInvokeErrorMessage(error)} (errno {error})"
+                );
             }
             return pid;
         }
@@ -91,7 +116,8 @@ internal static unsafe partial class PosixSpawn
             NativeMemory.Free(attr);
             NativeMemory.Free(actions);
             NativeMemory.Free(signals);
-            foreach (var pointer in strings) NativeMemory.Free((void*)pointer);
+            foreach (var pointer in strings)
+                NativeMemory.Free((void*)pointer);
         }
     }
 
@@ -111,7 +137,14 @@ internal static unsafe partial class PosixSpawn
     }
 
     [LibraryImport("libc")]
-    private static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+    private static partial int posix_spawn(
+        int* pid,
+        byte* path,
+        void* fileActions,
+        void* attr,
+        byte** argv,
+        byte** envp
+    );
 
     [LibraryImport("libc")]
     private static partial int posix_spawnattr_init(void* attr);
@@ -138,7 +171,13 @@ internal static unsafe partial class PosixSpawn
     private static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newFd);
 
     [LibraryImport("libc")]
-    private static partial int posix_spawn_file_actions_addopen(void* actions, int fd, byte* path, int flags, uint mode);
+    private static partial int posix_spawn_file_actions_addopen(
+        void* actions,
+        int fd,
+        byte* path,
+        int flags,
+        uint mode
+    );
 
     [LibraryImport("libc")]
     private static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);

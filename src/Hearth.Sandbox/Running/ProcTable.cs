@@ -46,8 +46,12 @@ internal static class ProcTable
         }
         var fields = stat[(close + 2)..].Split(' ');
         // fields[0] = state, [1] = ppid, [2] = pgrp
-        if (fields.Length < 3 || fields[0] == "Z" ||
-            !int.TryParse(fields[1], out var ppid) || !int.TryParse(fields[2], out var pgrp))
+        if (
+            fields.Length < 3
+            || fields[0] == "Z"
+            || !int.TryParse(fields[1], out var ppid)
+            || !int.TryParse(fields[2], out var pgrp)
+        )
         {
             return null;
         }

@@ -6,7 +6,9 @@ namespace Hearth.Sandbox.Running;
 /// </summary>
 internal readonly record struct ProcessIdentity(int Pid, long StartTime)
 {
-    /// <summary>The process now running as <paramref name="pid"/>, or null when there is none (or only its zombie).</summary>
+    /// <summary>
+    /// The process now running as <paramref name="pid"/>, or null when there is none (or only its zombie).
+    /// </summary>
     public static ProcessIdentity? Of(int pid)
     {
         string stat;
@@ -19,10 +21,12 @@ internal readonly record struct ProcessIdentity(int Pid, long StartTime)
             return null;
         }
         var close = stat.LastIndexOf(')');
-        if (close < 0) return null;
+        if (close < 0)
+            return null;
         var fields = stat[(close + 2)..].Split(' ');
         // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-        if (fields.Length < 20 || fields[0] is "Z" or "X" || !long.TryParse(fields[19], out var start)) return null;
+        if (fields.Length < 20 || fields[0] is "Z" or "X" || !long.TryParse(fields[19], out var start))
+            return null;
         return new ProcessIdentity(pid, start);
     }
 

@@ -23,9 +23,17 @@ internal sealed class RunningSandbox : ISandbox
     private int _disposed;
 
     /// <param name="exec">Runs a command inside the sandbox; null where the driver cannot.</param>
-    public RunningSandbox(ISandboxProcess process, SandboxLaunch launch, SandboxHandle handle, DateTimeOffset startedAt, ISandboxOutput output,
-        OutputCursor from, LauncherOptions options, TimeProvider time,
-        HostRuntime.Exec? exec)
+    public RunningSandbox(
+        ISandboxProcess process,
+        SandboxLaunch launch,
+        SandboxHandle handle,
+        DateTimeOffset startedAt,
+        ISandboxOutput output,
+        OutputCursor from,
+        LauncherOptions options,
+        TimeProvider time,
+        HostRuntime.Exec? exec
+    )
     {
         _process = process;
         _launch = launch;
@@ -36,10 +44,22 @@ internal sealed class RunningSandbox : ISandbox
         _time = time;
         _exec = exec;
         Pid = process.Pid;
-        _stdout = new OutputTail(launch.Files, OutputStream.Stdout, from.Stdout, options.MaxLineBytes, _output, time)
-            .RunAsync(_treeGone.Task, _lifetime.Token);
-        _stderr = new OutputTail(launch.Files, OutputStream.Stderr, from.Stderr, options.MaxLineBytes, _output, time)
-            .RunAsync(_treeGone.Task, _lifetime.Token);
+        _stdout = new OutputTail(
+            launch.Files,
+            OutputStream.Stdout,
+            from.Stdout,
+            options.MaxLineBytes,
+            _output,
+            time
+        ).RunAsync(_treeGone.Task, _lifetime.Token);
+        _stderr = new OutputTail(
+            launch.Files,
+            OutputStream.Stderr,
+            from.Stderr,
+            options.MaxLineBytes,
+            _output,
+            time
+        ).RunAsync(_treeGone.Task, _lifetime.Token);
         _completion = RunAsync();
     }
 
@@ -68,7 +88,8 @@ internal sealed class RunningSandbox : ISandbox
         }
         if (signal != StopSignal.Kill)
         {
-            // Without a cgroup, the tree as it was: processes that obey the signal are still dying when the root is gone.
+            // Without a cgroup, the tree as it was: processes that obey the signal are still dying when the root is
+            // gone.
             var tree = _launch.Cgroup is null ? ProcTable.Descendants(TreeSnapshot(), Pid) : [];
             SignalTree((int)signal);
             using var graceTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -91,7 +112,8 @@ internal sealed class RunningSandbox : ISandbox
         ArgumentOutOfRangeException.ThrowIfLessThan(signal, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(signal, MaxSignal);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_completion.IsCompleted) SignalTree(signal);
+        if (!_completion.IsCompleted)
+            SignalTree(signal);
         return Task.CompletedTask;
     }
 
@@ -107,20 +129,34 @@ internal sealed class RunningSandbox : ISandbox
             exit,
             _completion.IsCompleted ? null : CgroupUsage.Read(_launch.Cgroup),
             _launch.Files.Length(OutputStream.Stdout),
-            _launch.Files.Length(OutputStream.Stderr));
+            _launch.Files.Length(OutputStream.Stderr)
+        );
         return Task.FromResult(status);
     }
 
-    public Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+    public Task<SandboxExit> ExecAsync(
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    )
     {
-        if (_exec is null) throw new SandboxCapabilityException($"the {Handle.Driver} driver cannot run a command inside a running sandbox");
-        if (command.Count == 0) throw new ArgumentException("the command is empty", nameof(command));
-        if (_completion.IsCompleted) throw new InvalidOperationException($"sandbox {Handle.SandboxId} has exited");
+        if (_exec is null)
+            throw new SandboxCapabilityException(
+                $"the {Handle.Driver} driver cannot run a command inside a running sandbox"
+            );
+        if (command.Count == 0)
+            throw new ArgumentException("the command is empty", nameof(command));
+        if (_completion.IsCompleted)
+            throw new InvalidOperationException($"sandbox {Handle.SandboxId} has exited");
         return _exec(this, command, output, cancellationToken);
     }
 
-    public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
-        _launch.Files.ReadAsync(stream, offset, buffer, cancellationToken);
+    public ValueTask<int> ReadOutputAsync(
+        OutputStream stream,
+        long offset,
+        Memory<byte> buffer,
+        CancellationToken cancellationToken
+    ) => _launch.Files.ReadAsync(stream, offset, buffer, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -140,10 +176,27 @@ internal sealed class RunningSandbox : ISandbox
         var failures = new List<Exception>();
         if (_launch.Cgroup is { } cgroup)
         {
-            await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures).ConfigureAwait(false);
+            await Attempt(async () => await cgroup.DisposeAsync().ConfigureAwait(false), failures)
+                .ConfigureAwait(false);
         }
-        await Attempt(() => { _launch.Scratch.Recycle(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
-        await Attempt(() => { _launch.Files.Delete(); return Task.CompletedTask; }, failures).ConfigureAwait(false);
+        await Attempt(
+                () =>
+                {
+                    _launch.Scratch.Recycle();
+                    return Task.CompletedTask;
+                },
+                failures
+            )
+            .ConfigureAwait(false);
+        await Attempt(
+                () =>
+                {
+                    _launch.Files.Delete();
+                    return Task.CompletedTask;
+                },
+                failures
+            )
+            .ConfigureAwait(false);
         _process.Dispose();
         _output.Dispose();
         _lifetime.Dispose();
@@ -261,7 +314,9 @@ internal sealed class RunningSandbox : ISandbox
         return _process.HasExited ? [] : table;
     }
 
-    /// <summary>SIGKILL to everything: the cgroup (frozen first), the process group, and the root's descendants.</summary>
+    /// <summary>
+    /// SIGKILL to everything: the cgroup (frozen first), the process group, and the root's descendants.
+    /// </summary>
     private async Task KillTreeAsync(CancellationToken cancellationToken)
     {
         var descendants = ProcTable.Descendants(TreeSnapshot(), Pid);
@@ -297,7 +352,8 @@ internal sealed class RunningSandbox : ISandbox
     /// </summary>
     private async Task KillMonitoredInitAsync()
     {
-        if (!_launch.RootIsMonitor || _launch.Files.RecordedChildPid() is not { } init || !IsNamespaceInit(init)) return;
+        if (!_launch.RootIsMonitor || _launch.Files.RecordedChildPid() is not { } init || !IsNamespaceInit(init))
+            return;
         Native.Kill(init, Native.SigKill);
         await WaitGoneAsync([init], CancellationToken.None).ConfigureAwait(false);
     }
@@ -306,7 +362,8 @@ internal sealed class RunningSandbox : ISandbox
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+            var line = File.ReadLines($"/proc/{pid}/status")
+                .FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
             var ids = line?.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
             return ids is { Length: > 2 } && ids[^1] == "1";
         }

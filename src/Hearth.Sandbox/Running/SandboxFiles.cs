@@ -18,9 +18,12 @@ internal sealed partial class SandboxFiles
 
     public string StatusPath => Path.Combine(Directory, "status");
 
-    public string PathOf(OutputStream stream) => Path.Combine(Directory, stream == OutputStream.Stderr ? "stderr" : "stdout");
+    public string PathOf(OutputStream stream) =>
+        Path.Combine(Directory, stream == OutputStream.Stderr ? "stderr" : "stdout");
 
-    /// <summary>Creates the directory with empty files; refuses one that has records already (a reused sandbox id).</summary>
+    /// <summary>
+    /// Creates the directory with empty files; refuses one that has records already (a reused sandbox id).
+    /// </summary>
     public static SandboxFiles Create(string directory)
     {
         try
@@ -29,7 +32,14 @@ internal sealed partial class SandboxFiles
             var files = new SandboxFiles(directory);
             if (File.Exists(files.PathOf(OutputStream.Stdout)))
                 throw new SandboxStartException($"sandbox state directory {directory} is in use (sandbox id reused?)");
-            foreach (var path in new[] { files.PathOf(OutputStream.Stdout), files.PathOf(OutputStream.Stderr), files.StatusPath })
+            foreach (
+                var path in new[]
+                {
+                    files.PathOf(OutputStream.Stdout),
+                    files.PathOf(OutputStream.Stderr),
+                    files.StatusPath,
+                }
+            )
             {
                 using var _ = File.Create(path, 1, FileOptions.None);
             }
@@ -42,13 +52,16 @@ internal sealed partial class SandboxFiles
     }
 
     public static SandboxFiles Open(string directory) =>
-        System.IO.Directory.Exists(directory) ? new SandboxFiles(directory)
+        System.IO.Directory.Exists(directory)
+            ? new SandboxFiles(directory)
             : throw new SandboxRecoveryException($"the sandbox's state directory {directory} is gone");
 
     /// <summary>The records of a sandbox being destroyed: the directory may be gone already.</summary>
     public static SandboxFiles OpenOrMissing(string directory) => new(directory);
 
-    /// <summary>A write-only, appending, close-on-exec descriptor of <paramref name="path"/> for a child to inherit via dup2.</summary>
+    /// <summary>
+    /// A write-only, appending, close-on-exec descriptor of <paramref name="path"/> for a child to inherit via dup2.
+    /// </summary>
     public static unsafe int OpenForChild(string path)
     {
         var bytes = Native.Utf8(path);
@@ -56,7 +69,9 @@ internal sealed partial class SandboxFiles
         {
             var fd = Native.Open(bytes, WriteOnly | Append | Native.CloseOnExec);
             if (fd < 0)
-                throw new SandboxStartException($"cannot open {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+                throw new SandboxStartException(
+                    $"cannot open {path}: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}"
+                );
             return fd;
         }
         finally
@@ -64,6 +79,9 @@ internal sealed partial class SandboxFiles
             System.Runtime.InteropServices.NativeMemory.Free(bytes);
         }
     }
+
+    /// <summary>Where the records end now: a cursor that delivers nothing written before (a destroy's).</summary>
+    public OutputCursor End => new(Length(OutputStream.Stdout), Length(OutputStream.Stderr));
 
     public long Length(OutputStream stream)
     {
@@ -77,9 +95,19 @@ internal sealed partial class SandboxFiles
         }
     }
 
-    public async ValueTask<int> ReadAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    public async ValueTask<int> ReadAsync(
+        OutputStream stream,
+        long offset,
+        Memory<byte> buffer,
+        CancellationToken cancellationToken
+    )
     {
-        using var handle = File.OpenHandle(PathOf(stream), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var handle = File.OpenHandle(
+            PathOf(stream),
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete
+        );
         return await RandomAccess.ReadAsync(handle, buffer, offset, cancellationToken).ConfigureAwait(false);
     }
 
@@ -94,7 +122,9 @@ internal sealed partial class SandboxFiles
         try
         {
             var match = pattern.Match(File.ReadAllText(StatusPath));
-            return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+            return match.Success
+                ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -108,9 +138,7 @@ internal sealed partial class SandboxFiles
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        catch (DirectoryNotFoundException) { }
     }
 
     [GeneratedRegex("\"exit-code\"\\s*:\\s*(\\d+)")]

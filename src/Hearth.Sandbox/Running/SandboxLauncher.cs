@@ -4,7 +4,8 @@ namespace Hearth.Sandbox.Running;
 /// Starts a sandbox's host process with posix_spawn in a new session, so its pid is its session and process-group id,
 /// and inside the sandbox's cgroups before it can fork:
 /// <list type="bullet">
-/// <item>cgroup v1: the spawner thread joins the cgroups, spawns ARGV, and goes back (<see cref="Cgroups.ICgroup.JoinCallingThread"/>).</item>
+/// <item>cgroup v1: the spawner thread joins the cgroups, spawns ARGV, and goes back
+/// (<see cref="Cgroups.ICgroup.JoinCallingThread"/>).</item>
 /// <item>cgroup v2 (a thread cannot join a domain cgroup alone, and glibc here has no spawn-into-cgroup): ARGV starts
 /// as <c>sh -c 'read -r _ || exit 125; exec "$@" &lt;/dev/null' hearth-sandbox ARGV...</c>, the shell blocking on its
 /// stdin (the "gate") until the agent has written its pid into the cgroup, then exec'ing ARGV in place (same pid).
@@ -20,10 +21,18 @@ internal sealed class SandboxLauncher(LauncherOptions options)
 
     public LauncherOptions Options => options;
 
-    /// <summary>Spawns the launch; <paramref name="started"/> makes the sandbox around the process once it runs.</summary>
-    public async Task<ISandbox> StartAsync(SandboxLaunch launch, Func<SpawnedProcess, ISandbox> started, CancellationToken cancellationToken)
+    /// <summary>
+    /// Spawns the launch; <paramref name="started"/> makes the sandbox around the process once it runs.
+    /// </summary>
+    public async Task<ISandbox> StartAsync(
+        SandboxLaunch launch,
+        Func<SpawnedProcess, ISandbox> started,
+        CancellationToken cancellationToken
+    )
     {
-        var (process, gated) = await _spawner.RunAsync(() => SpawnWithFiles(launch), cancellationToken).ConfigureAwait(false);
+        var (process, gated) = await _spawner
+            .RunAsync(() => SpawnWithFiles(launch), cancellationToken)
+            .ConfigureAwait(false);
         if (gated)
         {
             try
@@ -58,7 +67,8 @@ internal sealed class SandboxLauncher(LauncherOptions options)
         }
         finally
         {
-            foreach (var fd in fds) Native.Close(fd);
+            foreach (var fd in fds)
+                Native.Close(fd);
         }
     }
 
@@ -71,16 +81,41 @@ internal sealed class SandboxLauncher(LauncherOptions options)
 
     private (SpawnedProcess Process, bool Gated) Spawn(SandboxLaunch launch, int stdout, int stderr, int status)
     {
-        // The reaper's signal thread starts here, in the agent's own cgroups: started during a join, it would stay in the sandbox's.
+        // The reaper's signal thread starts here, in the agent's own cgroups: started during a join, it would stay in
+        // the sandbox's.
         ChildReaper.EnsureRegistered();
         if (launch.Cgroup is { ThreadsCanJoin: false })
         {
             IReadOnlyList<string> gate = [options.ShellPath, "-c", GateScript, "hearth-sandbox", .. launch.Argv];
-            return (SpawnedProcess.Start(options.ShellPath, gate, launch.Environment, launch.WorkingDirectory, gated: true, stdout, stderr, status), true);
+            return (
+                SpawnedProcess.Start(
+                    options.ShellPath,
+                    gate,
+                    launch.Environment,
+                    launch.WorkingDirectory,
+                    gated: true,
+                    stdout,
+                    stderr,
+                    status
+                ),
+                true
+            );
         }
         var cgroup = launch.Cgroup;
-        return (SpawnedProcess.Start(launch.Argv[0], launch.Argv, launch.Environment, launch.WorkingDirectory, gated: false,
-            stdout, stderr, status, cgroup is null ? null : () => Join(cgroup)), false);
+        return (
+            SpawnedProcess.Start(
+                launch.Argv[0],
+                launch.Argv,
+                launch.Environment,
+                launch.WorkingDirectory,
+                gated: false,
+                stdout,
+                stderr,
+                status,
+                cgroup is null ? null : () => Join(cgroup)
+            ),
+            false
+        );
     }
 
     private static IDisposable? Join(Cgroups.ICgroup cgroup)

@@ -27,24 +27,48 @@ internal sealed unsafe partial class SpawnedProcess : ISandboxProcess
     /// <summary>True once the process has been reaped: its pid may then belong to someone else.</summary>
     public bool HasExited => Exited.IsCompleted;
 
-    /// <summary>Starts the program; with <paramref name="gated"/>, its stdin is a pipe the caller opens with <see cref="OpenGate"/>.</summary>
+    /// <summary>
+    /// Starts the program; with <paramref name="gated"/>, its stdin is a pipe the caller opens with
+    /// <see cref="OpenGate"/>.
+    /// </summary>
     /// <param name="stdout">The descriptor the program's stdout is (it stays the caller's to close).</param>
     /// <param name="status">A descriptor given to the program as 3, or -1.</param>
-    /// <param name="around">Entered just before the spawn itself and disposed just after it (see <see cref="PosixSpawn.Start"/>).</param>
-    public static SpawnedProcess Start(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment,
-        string workingDirectory, bool gated, int stdout, int stderr, int status, Func<IDisposable?>? around = null)
+    /// <param name="around">Entered just before the spawn itself and disposed just after it (see
+    /// <see cref="PosixSpawn.Start"/>).</param>
+    public static SpawnedProcess Start(
+        string path,
+        IReadOnlyList<string> argv,
+        IReadOnlyDictionary<string, string> environment,
+        string workingDirectory,
+        bool gated,
+        int stdout,
+        int stderr,
+        int status,
+        Func<IDisposable?>? around = null
+    )
     {
         var owned = new List<int>();
         try
         {
             var (gateRead, gateWrite) = gated ? Pipe(owned) : (-1, -1);
-            var pid = PosixSpawn.Start(path, argv, environment, workingDirectory, gateRead, stdout, stderr, around, status);
+            var pid = PosixSpawn.Start(
+                path,
+                argv,
+                environment,
+                workingDirectory,
+                gateRead,
+                stdout,
+                stderr,
+                around,
+                status
+            );
             Close(gateRead);
             return new SpawnedProcess(pid, gateWrite);
         }
         catch
         {
-            foreach (var fd in owned) Close(fd);
+            foreach (var fd in owned)
+                Close(fd);
             throw;
         }
     }
@@ -53,7 +77,8 @@ internal sealed unsafe partial class SpawnedProcess : ISandboxProcess
     public bool OpenGate()
     {
         var gate = Interlocked.Exchange(ref _gate, -1);
-        if (gate < 0) return false;
+        if (gate < 0)
+            return false;
         try
         {
             ReadOnlySpan<byte> go = "go\n"u8;
@@ -76,7 +101,9 @@ internal sealed unsafe partial class SpawnedProcess : ISandboxProcess
         if (pipe2(fds, CloseOnExec) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw new SandboxStartException($"cannot create a pipe: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+            throw new SandboxStartException(
+                $"cannot create a pipe: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})"
+            );
         }
         owned.Add(fds[0]);
         owned.Add(fds[1]);
@@ -85,7 +112,8 @@ internal sealed unsafe partial class SpawnedProcess : ISandboxProcess
 
     private static void Close(int fd)
     {
-        if (fd >= 0) Native.Close(fd);
+        if (fd >= 0)
+            Native.Close(fd);
     }
 
     [LibraryImport("libc", SetLastError = true)]

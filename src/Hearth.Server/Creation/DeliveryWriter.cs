@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Hearth.Server.Telemetry;
 using Hearth.Store;
 
 namespace Hearth.Server.Creation;
@@ -12,7 +13,7 @@ namespace Hearth.Server.Creation;
 /// or the other server's recording that won a race, is its own answer; a batch whose commit fails is retried the same
 /// way, one delivery at a time. Stopping refuses new deliveries and writes every one queued before.
 /// </summary>
-public sealed class DeliveryWriter(IRunStore store, ILogger<DeliveryWriter> logger) : IHostedService
+public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeProvider time, ILogger<DeliveryWriter> logger) : IHostedService
 {
     /// <summary>At most this many deliveries share a transaction (bounds how long one commit holds the write lock).</summary>
     public const int MaxBatch = 256;
@@ -59,7 +60,9 @@ public sealed class DeliveryWriter(IRunStore store, ILogger<DeliveryWriter> logg
         IReadOnlyList<DeliveryResult?> results;
         try
         {
+            var started = time.GetTimestamp();
             results = await store.RecordDeliveriesAsync(batch.ConvertAll(p => p.Write), CancellationToken.None);
+            metrics.WebhookBatchWritten(batch.Count, time.GetElapsedTime(started));
         }
         catch (Exception e)
         {

@@ -30,6 +30,8 @@ public sealed class HearthMetrics : IDisposable
     private readonly Counter<long> _webhookDeliveries;
     private readonly Histogram<double> _runDuration;
     private readonly Histogram<double> _startupPhase;
+    private readonly Histogram<long> _webhookBatchDeliveries;
+    private readonly Histogram<double> _webhookBatchWrite;
     private StoreSample _sample = StoreSample.Empty;
 
     public HearthMetrics()
@@ -48,6 +50,12 @@ public sealed class HearthMetrics : IDisposable
         _errors = Meter.CreateCounter<long>("hearth_errors_total", description: "Errors by class (database, internal, conflict, bad_request, metrics_store).");
         _webhookDeliveries = Meter.CreateCounter<long>("hearth_webhook_deliveries_total",
             description: "Webhook deliveries received, by forge and outcome.");
+        _webhookBatchDeliveries = Meter.CreateHistogram("hearth_webhook_batch_deliveries", unit: "{delivery}",
+            description: "Deliveries written in one transaction by the group-commit writer.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        _webhookBatchWrite = Meter.CreateHistogram("hearth_webhook_batch_write_seconds", unit: "s",
+            description: "One group-commit transaction of webhook deliveries, from its start to its durable commit.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
         _runDuration = Meter.CreateHistogram("hearth_run_duration_seconds", unit: "s",
             description: "Runs that ended: from creation to end, by kind and final state.", advice: buckets);
@@ -112,6 +120,13 @@ public sealed class HearthMetrics : IDisposable
     /// </summary>
     public void WebhookDelivered(string forge, string outcome) =>
         _webhookDeliveries.Add(1, new KeyValuePair<string, object?>("forge", forge), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>For the group-commit writer: one transaction of <paramref name="deliveries"/> deliveries and how long it took.</summary>
+    public void WebhookBatchWritten(int deliveries, TimeSpan took)
+    {
+        _webhookBatchDeliveries.Record(deliveries);
+        _webhookBatchWrite.Record(took.TotalSeconds);
+    }
 
     internal void RunEnded(string kind, string state, TimeSpan duration) =>
         _runDuration.Record(Math.Max(0, duration.TotalSeconds), new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("state", state));

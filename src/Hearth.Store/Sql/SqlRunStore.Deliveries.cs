@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
@@ -38,24 +39,34 @@ public abstract partial class SqlRunStore
     {
         try
         {
-            // Most batches break nothing: written without savepoints, two statements (round trips on PostgreSQL) fewer each.
-            return await RecordBatchAsync(batch, savepoints: false, ct);
+            // Most batches break nothing: written without savepoints, with a few statements for the whole batch.
+            return await RecordBatchTogetherAsync(batch, ct);
         }
         catch (DbException)
         {
-            return await RecordBatchAsync(batch, savepoints: true, ct);
+            return await RecordWithSavepointsAsync(batch, ct);
         }
     }
 
-    private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchAsync(IReadOnlyList<DeliveryWrite> batch, bool savepoints, CancellationToken ct)
+    /// <summary>
+    /// The batch in a few statements whatever its size: one query for its earlier deliveries and its runs' keys, one
+    /// multi-row INSERT per table (runs, tasks, deliveries; sent together on PostgreSQL), the commit. A run with a task
+    /// that takes a lock is written on its own (the lock's queue is read and written per task).
+    /// </summary>
+    private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchTogetherAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
     {
         var results = new DeliveryResult?[batch.Count];
+        // The rows (their JSON) are built before the write lock is taken: the lock is the one thing writers wait for.
+        var prepared = batch.Select(w => w.Runs.Select(r =>
+            TakesLock(r.Tasks) ? ((object?[] Run, List<object?[]> Tasks)?)null : RunRows(r.Run, r.Tasks, r.Key)).ToList()).ToList();
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            var seen = await FindDeliveriesAsync(connection, tx, batch, ct);
-            var rows = new List<(WebhookDelivery, List<string>)>(); // without savepoints, all rows go in one statement at the end
+            var (seen, keyed) = await FindBatchAsync(connection, tx, batch, ct);
+            var runRows = new List<object?[]>();
+            var taskRows = new List<object?[]>();
+            var deliveryRows = new List<(WebhookDelivery, List<string>)>();
             for (var i = 0; i < batch.Count; i++)
             {
                 var (delivery, runs) = batch[i];
@@ -65,12 +76,151 @@ public abstract partial class SqlRunStore
                     results[i] = new DeliveryResult(Recorded: false, first);
                     continue;
                 }
-                if (!savepoints)
+                var runIds = new List<string>();
+                for (var j = 0; j < runs.Count; j++)
                 {
-                    var runIds = await WriteRunsAsync(connection, tx, runs, ct);
-                    rows.Add((delivery, runIds));
-                    results[i] = new DeliveryResult(Recorded: true, runIds);
-                    seen[key] = runIds;
+                    var (run, tasks, runKey) = runs[j];
+                    // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
+                    var by = (run.CreatedBy ?? "", runKey.Key);
+                    if (keyed.TryGetValue(by, out var existing))
+                    {
+                        runIds.Add(existing);
+                        continue;
+                    }
+                    if (prepared[i][j] is { } rows)
+                    {
+                        runRows.Add(rows.Run);
+                        taskRows.AddRange(rows.Tasks);
+                    }
+                    else
+                    {
+                        await InsertRunAsync(connection, tx, run, tasks, runKey, ct);
+                    }
+                    keyed[by] = run.Id;
+                    runIds.Add(run.Id);
+                }
+                deliveryRows.Add((delivery, runIds));
+                results[i] = new DeliveryResult(Recorded: true, runIds);
+                seen[key] = runIds;
+            }
+            var statements = new BatchedStatements();
+            statements.AddInsert("runs", RunInsertColumns, null, runRows);
+            statements.AddInsert("tasks", TaskInsertColumns, TaskInsertPlaceholders, taskRows);
+            statements.AddInsert("webhook_deliveries", DeliveryColumns, null, deliveryRows.ConvertAll(DeliveryRow));
+            await statements.ExecuteAsync(connection, tx, ct);
+            await tx.CommitAsync(ct);
+        }
+        return results;
+    }
+
+    private static readonly string[] RunInsertColumns =
+        ["id", "kind", "state", "spec", "created_at", "created_by", "plan", "idempotency_key", "request_hash"];
+
+    private static readonly string[] TaskInsertColumns =
+        ["id", "run_id", "name", "kind", "state", "spec", "requirements", "attempt", "max_attempts", "queued_at", "reason", "ended_at"];
+
+    private string?[] TaskInsertPlaceholders => [null, null, null, null, null, null, JsonParameter("{0}"), null, null, null, null, null];
+
+    private static readonly string[] DeliveryColumns =
+        ["repository", "delivery_id", "forge", "event", "received_at", "headers", "body", "outcome", "run_ids"];
+
+    private static bool TakesLock(IReadOnlyList<NewTask> tasks) => tasks.Any(t => t.InitialState == TaskState.Pending && t.Spec.Lock is not null);
+
+    /// <summary>The rows <see cref="InsertRunAsync"/> writes for a run none of whose tasks takes a lock.</summary>
+    private static (object?[] Run, List<object?[]> Tasks) RunRows(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey key)
+    {
+        object?[] runRow = [run.Id, run.Kind, run.State.ToString(), Json(run.Spec), Ms(run.CreatedAt), run.CreatedBy ?? "",
+            run.Plan is null ? null : Json(run.Plan), key.Key, key.RequestHash];
+        var taskRows = tasks.Select(task => new object?[]
+        {
+            task.Id, run.Id, task.Name, TaskKinds.ToText(task.Kind), task.InitialState.ToString(), Json(task.Spec),
+            Json(task.Spec.Requirements), 1, task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts, Ms(run.CreatedAt), task.InitialReason,
+            Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null,
+        }).ToList();
+        return (runRow, taskRows);
+    }
+
+    private static object?[] DeliveryRow((WebhookDelivery Delivery, List<string> RunIds) row)
+    {
+        var (d, runIds) = row;
+        return [d.Repository, d.DeliveryId, d.Forge, d.Event, Ms(d.ReceivedAt), d.Headers, d.Body, d.Outcome, Json(runIds)];
+    }
+
+    /// <summary>
+    /// The batch's deliveries recorded before (repository, id to the runs they started) and its runs' keys already used
+    /// ((creator, key) to the run), in one round trip.
+    /// </summary>
+    private static async Task<(Dictionary<(string, string), IReadOnlyList<string>> Seen, Dictionary<(string, string), string> Keyed)> FindBatchAsync(
+        DbConnection connection, DbTransaction tx, IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    {
+        var (deliveriesSql, deliveryParameters) = FindDeliveriesQuery(batch);
+        var pairs = new List<string>();
+        var keyParameters = new List<(string, object?)>();
+        foreach (var (run, _, key) in batch.SelectMany(w => w.Runs))
+        {
+            var i = keyParameters.Count / 2;
+            pairs.Add($"(created_by = @b{i} AND idempotency_key = @k{i})");
+            keyParameters.AddRange([($"@b{i}", run.CreatedBy ?? ""), ($"@k{i}", key.Key)]);
+        }
+        var seen = new Dictionary<(string, string), IReadOnlyList<string>>();
+        var keyed = new Dictionary<(string, string), string>();
+        var keysSql = pairs.Count == 0 ? null
+            : $"SELECT created_by, idempotency_key, id FROM runs WHERE {string.Join(" OR ", pairs)};";
+        void ReadSeen(DbDataReader r) => seen[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2));
+        void ReadKeyed(DbDataReader r) => keyed[(r.GetString(0), r.GetString(1))] = r.GetString(2);
+        if (keysSql is null || !connection.CanCreateBatch)
+        {
+            await ReadAllAsync(Command(connection, tx, deliveriesSql, [.. deliveryParameters]), ReadSeen, ct);
+            if (keysSql is not null) await ReadAllAsync(Command(connection, tx, keysSql, [.. keyParameters]), ReadKeyed, ct);
+            return (seen, keyed);
+        }
+        await using var both = connection.CreateBatch();
+        both.Transaction = tx;
+        foreach (var (sql, parameters) in new[] { (deliveriesSql, deliveryParameters), (keysSql, keyParameters) })
+        {
+            var command = both.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            both.BatchCommands.Add(command);
+        }
+        await using var reader = await both.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ReadSeen(reader);
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct)) ReadKeyed(reader);
+        return (seen, keyed);
+    }
+
+    private static async Task ReadAllAsync(DbCommand command, Action<DbDataReader> read, CancellationToken ct)
+    {
+        await using (command)
+        {
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) read(reader);
+        }
+    }
+
+    /// <summary>With a savepoint per delivery: one that fails is rolled back alone and reported as null (recorded again alone).</summary>
+    private async Task<IReadOnlyList<DeliveryResult?>> RecordWithSavepointsAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    {
+        var results = new DeliveryResult?[batch.Count];
+        var (connection, tx) = await BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var seen = await FindDeliveriesAsync(connection, tx, batch, ct);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (delivery, runs) = batch[i];
+                var key = (delivery.Repository, delivery.DeliveryId);
+                if (seen.TryGetValue(key, out var first))
+                {
+                    results[i] = new DeliveryResult(Recorded: false, first);
                     continue;
                 }
                 // A savepoint per delivery: one that breaks a constraint (or races another server on PostgreSQL, where
@@ -88,7 +238,6 @@ public abstract partial class SqlRunStore
                     await tx.ReleaseAsync("delivery", ct);
                 }
             }
-            await InsertDeliveriesAsync(connection, tx, rows, ct);
             await tx.CommitAsync(ct);
         }
         return results;
@@ -98,6 +247,15 @@ public abstract partial class SqlRunStore
     private static async Task<Dictionary<(string, string), IReadOnlyList<string>>> FindDeliveriesAsync(DbConnection connection,
         DbTransaction tx, IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
     {
+        var (sql, parameters) = FindDeliveriesQuery(batch);
+        var found = new Dictionary<(string, string), IReadOnlyList<string>>();
+        await ReadAllAsync(Command(connection, tx, sql, [.. parameters]),
+            r => found[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2)), ct);
+        return found;
+    }
+
+    private static (string Sql, List<(string, object?)> Parameters) FindDeliveriesQuery(IReadOnlyList<DeliveryWrite> batch)
+    {
         var parameters = new List<(string, object?)>();
         var pairs = new List<string>();
         for (var i = 0; i < batch.Count; i++)
@@ -106,12 +264,7 @@ public abstract partial class SqlRunStore
             parameters.Add(($"@r{i}", batch[i].Delivery.Repository));
             parameters.Add(($"@d{i}", batch[i].Delivery.DeliveryId));
         }
-        var found = new Dictionary<(string, string), IReadOnlyList<string>>();
-        await using var command = Command(connection, tx,
-            $"SELECT repository, delivery_id, run_ids FROM webhook_deliveries WHERE {string.Join(" OR ", pairs)};", [.. parameters]);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) found[(reader.GetString(0), reader.GetString(1))] = FromJson<List<string>>(reader.GetString(2));
-        return found;
+        return ($"SELECT repository, delivery_id, run_ids FROM webhook_deliveries WHERE {string.Join(" OR ", pairs)};", parameters);
     }
 
     /// <summary>The delivery (not recorded before: the caller looked) and its runs, written in the caller's transaction.</summary>

@@ -17,12 +17,13 @@ public enum ComparisonOperator
 
 public static class ComparisonOperatorExtensions
 {
-    public static string Symbol(this ComparisonOperator op) => op switch
-    {
-        ComparisonOperator.Equal => "==",
-        ComparisonOperator.NotEqual => "!=",
-        ComparisonOperator.Matches => "=~",
-        ComparisonOperator.NotMatches => "!~",
-        _ => throw new ArgumentOutOfRangeException(nameof(op)),
-    };
+    public static string Symbol(this ComparisonOperator op) =>
+        op switch
+        {
+            ComparisonOperator.Equal => "==",
+            ComparisonOperator.NotEqual => "!=",
+            ComparisonOperator.Matches => "=~",
+            ComparisonOperator.NotMatches => "!~",
+            _ => throw new ArgumentOutOfRangeException(nameof(op)),
+        };
 }

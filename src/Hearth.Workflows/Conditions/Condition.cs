@@ -18,7 +18,9 @@ public sealed class Condition
     public static Condition Parse(string text, IReadOnlySet<string>? extraVariables = null) =>
         new(text, new ConditionParser(text, extraVariables).Parse());
 
-    /// <summary>Both conditions must hold; used when a <c>from</c> fragment's condition applies to imported steps.</summary>
+    /// <summary>
+    /// Both conditions must hold; used when a <c>from</c> fragment's condition applies to imported steps.
+    /// </summary>
     public static Condition And(Condition outer, Condition inner) =>
         new($"({outer.Text}) && ({inner.Text})", new AndExpression(outer.Expression, inner.Expression));
 

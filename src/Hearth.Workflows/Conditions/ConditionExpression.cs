@@ -1,6 +1,8 @@
 namespace Hearth.Workflows.Conditions;
 
-/// <summary>A node of a parsed condition. <see cref="object.ToString"/> gives a canonical, fully parenthesised form.</summary>
+/// <summary>
+/// A node of a parsed condition. <see cref="object.ToString"/> gives a canonical, fully parenthesised form.
+/// </summary>
 public abstract record ConditionExpression
 {
     public abstract bool Evaluate(IReadOnlyDictionary<string, string> variables);
@@ -8,14 +10,16 @@ public abstract record ConditionExpression
 
 public sealed record AndExpression(ConditionExpression Left, ConditionExpression Right) : ConditionExpression
 {
-    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) => Left.Evaluate(variables) && Right.Evaluate(variables);
+    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) =>
+        Left.Evaluate(variables) && Right.Evaluate(variables);
 
     public override string ToString() => $"({Left} && {Right})";
 }
 
 public sealed record OrExpression(ConditionExpression Left, ConditionExpression Right) : ConditionExpression
 {
-    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) => Left.Evaluate(variables) || Right.Evaluate(variables);
+    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) =>
+        Left.Evaluate(variables) || Right.Evaluate(variables);
 
     public override string ToString() => $"({Left} || {Right})";
 }
@@ -30,12 +34,14 @@ public sealed record NotExpression(ConditionExpression Operand) : ConditionExpre
 /// <summary>An operand on its own is true when its value is not empty (<c>$TAG</c> means "a tag is set").</summary>
 public sealed record TruthExpression(ConditionOperand Operand) : ConditionExpression
 {
-    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) => Operand.Resolve(variables).Length > 0;
+    public override bool Evaluate(IReadOnlyDictionary<string, string> variables) =>
+        Operand.Resolve(variables).Length > 0;
 
     public override string ToString() => Operand.ToString()!;
 }
 
-public sealed record ComparisonExpression(ConditionOperand Left, ComparisonOperator Operator, ConditionOperand Right) : ConditionExpression
+public sealed record ComparisonExpression(ConditionOperand Left, ComparisonOperator Operator, ConditionOperand Right)
+    : ConditionExpression
 {
     public override bool Evaluate(IReadOnlyDictionary<string, string> variables)
     {

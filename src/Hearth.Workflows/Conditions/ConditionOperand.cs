@@ -18,5 +18,6 @@ public sealed record LiteralOperand(string Value) : ConditionOperand
 {
     public override string Resolve(IReadOnlyDictionary<string, string> variables) => Value;
 
-    public override string ToString() => "'" + Value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+    public override string ToString() =>
+        "'" + Value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 }

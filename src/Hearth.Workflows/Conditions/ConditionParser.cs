@@ -37,7 +37,10 @@ internal sealed class ConditionParser
         SkipSpaces();
         if (_pos < _text.Length)
         {
-            throw new ConditionSyntaxException(_pos, $"unexpected '{_text[_pos]}'; expected '&&', '||', ')' or the end of the condition");
+            throw new ConditionSyntaxException(
+                _pos,
+                $"unexpected '{_text[_pos]}'; expected '&&', '||', ')' or the end of the condition"
+            );
         }
 
         return expression;
@@ -88,7 +91,10 @@ internal sealed class ConditionParser
                 SkipSpaces();
                 if (_pos >= _text.Length || _text[_pos] != ')')
                 {
-                    throw new ConditionSyntaxException(_pos >= _text.Length ? open : _pos, _pos >= _text.Length ? "'(' is never closed" : $"expected ')' but found '{_text[_pos]}'");
+                    throw new ConditionSyntaxException(
+                        _pos >= _text.Length ? open : _pos,
+                        _pos >= _text.Length ? "'(' is never closed" : $"expected ')' but found '{_text[_pos]}'"
+                    );
                 }
 
                 _pos++;
@@ -97,7 +103,8 @@ internal sealed class ConditionParser
 
             var left = ParseOperand();
             SkipSpaces();
-            ComparisonOperator? op = At("==") ? ComparisonOperator.Equal
+            ComparisonOperator? op =
+                At("==") ? ComparisonOperator.Equal
                 : At("!=") ? ComparisonOperator.NotEqual
                 : At("=~") ? ComparisonOperator.Matches
                 : At("!~") ? ComparisonOperator.NotMatches
@@ -106,7 +113,10 @@ internal sealed class ConditionParser
             {
                 if (_pos < _text.Length && _text[_pos] == '=')
                 {
-                    throw new ConditionSyntaxException(_pos, "'=' is not an operator; use '==' to compare or '=~' to match a glob");
+                    throw new ConditionSyntaxException(
+                        _pos,
+                        "'=' is not an operator; use '==' to compare or '=~' to match a glob"
+                    );
                 }
 
                 return new TruthExpression(left);
@@ -126,7 +136,10 @@ internal sealed class ConditionParser
         SkipSpaces();
         if (_pos >= _text.Length)
         {
-            throw new ConditionSyntaxException(_pos, "the condition ends too early; expected a $VARIABLE or a quoted string");
+            throw new ConditionSyntaxException(
+                _pos,
+                "the condition ends too early; expected a $VARIABLE or a quoted string"
+            );
         }
 
         char c = _text[_pos];
@@ -163,7 +176,10 @@ internal sealed class ConditionParser
 
             if (!ConditionVariables.Known.Contains(name) && _extraVariables?.Contains(name) != true)
             {
-                throw new ConditionSyntaxException(start, $"unknown variable ${name}; known variables are {string.Join(", ", ConditionVariables.Known.Select(v => "$" + v))}");
+                throw new ConditionSyntaxException(
+                    start,
+                    $"unknown variable ${name}; known variables are {string.Join(", ", ConditionVariables.Known.Select(v => "$" + v))}"
+                );
             }
 
             return new VariableOperand(name);
@@ -177,12 +193,18 @@ internal sealed class ConditionParser
         if (char.IsAsciiLetterOrDigit(c))
         {
             int start = _pos;
-            while (_pos < _text.Length && (char.IsAsciiLetterOrDigit(_text[_pos]) || _text[_pos] is '_' or '-' or '.' or '/'))
+            while (
+                _pos < _text.Length
+                && (char.IsAsciiLetterOrDigit(_text[_pos]) || _text[_pos] is '_' or '-' or '.' or '/')
+            )
             {
                 _pos++;
             }
 
-            throw new ConditionSyntaxException(start, $"'{_text[start.._pos]}' must be quoted ('{_text[start.._pos]}') or be a $VARIABLE");
+            throw new ConditionSyntaxException(
+                start,
+                $"'{_text[start.._pos]}' must be quoted ('{_text[start.._pos]}') or be a $VARIABLE"
+            );
         }
 
         throw new ConditionSyntaxException(_pos, $"unexpected '{c}'; expected a $VARIABLE or a quoted string");

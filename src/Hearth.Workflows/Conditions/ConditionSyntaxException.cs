@@ -1,6 +1,8 @@
 namespace Hearth.Workflows.Conditions;
 
-/// <summary>A condition that does not parse. <see cref="Position"/> is the 0-based index in the condition text.</summary>
+/// <summary>
+/// A condition that does not parse. <see cref="Position"/> is the 0-based index in the condition text.
+/// </summary>
 public sealed class ConditionSyntaxException : Exception
 {
     public ConditionSyntaxException(int position, string reason)

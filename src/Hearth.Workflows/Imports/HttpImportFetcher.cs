@@ -23,15 +23,21 @@ public sealed class HttpImportFetcher : IImportFetcher
         timeout.CancelAfter(_limits.FetchTimeout);
         try
         {
-            using var response = await _client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            using var response = await _client
+                .GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token)
+                .ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw new ImportFetchException($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new ImportFetchException(
+                    $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}"
+                );
             }
 
             if (response.Content.Headers.ContentLength > _limits.MaxBytes)
             {
-                throw new ImportFetchException($"the file is {response.Content.Headers.ContentLength} bytes, more than the limit of {_limits.MaxBytes}");
+                throw new ImportFetchException(
+                    $"the file is {response.Content.Headers.ContentLength} bytes, more than the limit of {_limits.MaxBytes}"
+                );
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
@@ -48,7 +54,10 @@ public sealed class HttpImportFetcher : IImportFetcher
                 buffer.Write(chunk, 0, read);
             }
 
-            return new FetchedImport(Utf8Text.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), url.ToString()), url.ToString());
+            return new FetchedImport(
+                Utf8Text.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), url.ToString()),
+                url.ToString()
+            );
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -3,7 +3,5 @@ namespace Hearth.Workflows.Imports;
 public sealed class ImportFetchException : Exception
 {
     public ImportFetchException(string message, Exception? inner = null)
-        : base(message, inner)
-    {
-    }
+        : base(message, inner) { }
 }

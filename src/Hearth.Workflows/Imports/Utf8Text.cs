@@ -4,7 +4,10 @@ namespace Hearth.Workflows.Imports;
 
 internal static class Utf8Text
 {
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding Strict = new(
+        encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true
+    );
 
     public static string Decode(ReadOnlySpan<byte> bytes, string what)
     {
@@ -35,7 +38,12 @@ internal static class Utf8Text
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ImportFetchException(ex is FileNotFoundException or DirectoryNotFoundException ? $"{path} does not exist" : $"cannot read {path}: {ex.Message}", ex);
+            throw new ImportFetchException(
+                ex is FileNotFoundException or DirectoryNotFoundException
+                    ? $"{path} does not exist"
+                    : $"cannot read {path}: {ex.Message}",
+                ex
+            );
         }
     }
 }

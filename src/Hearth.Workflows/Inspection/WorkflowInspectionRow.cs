@@ -11,4 +11,5 @@ public sealed record WorkflowInspectionRow(
     string? Run,
     string Source,
     string? ImportedFrom,
-    IReadOnlyList<string> DependsOn);
+    IReadOnlyList<string> DependsOn
+);

@@ -1,6 +1,6 @@
-using Hearth.Workflows.Model;
 using Hearth.Workflows.Conditions;
 using Hearth.Workflows.Diagnostics;
+using Hearth.Workflows.Model;
 
 namespace Hearth.Workflows.Loading;
 
@@ -17,9 +17,11 @@ internal sealed record FragmentSyntax(
     string? Lock = null,
     IReadOnlyList<string>? Secrets = null,
     int? Attempts = null,
-    IReadOnlyList<int>? RetryExitCodes = null) : ChainItemSyntax(Location);
+    IReadOnlyList<int>? RetryExitCodes = null
+) : ChainItemSyntax(Location);
 
-internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items) : ChainItemSyntax(Location);
+internal sealed record ParallelSyntax(SourceLocation Location, IReadOnlyList<ChainItemSyntax> Items)
+    : ChainItemSyntax(Location);
 
 internal sealed record WorkflowSyntax(
     SourceLocation Location,
@@ -27,8 +29,10 @@ internal sealed record WorkflowSyntax(
     IReadOnlyList<string> Triggers,
     string Machine,
     IReadOnlyList<ChainItemSyntax> Items,
-    int? Attempts = null)
+    int? Attempts = null
+)
 {
-    public IReadOnlyDictionary<string, Model.TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, Model.TriggerFilter>();
+    public IReadOnlyDictionary<string, Model.TriggerFilter> TriggerFilters { get; init; } =
+        new Dictionary<string, Model.TriggerFilter>();
     public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
 }

@@ -13,9 +13,22 @@ internal static class GraphBuilder
         for (int i = 0; i < drafts.Count; i++)
         {
             var draft = drafts[i];
-            string id = parent is null ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{parent.Id}.{i}";
+            string id = parent is null
+                ? i.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : $"{parent.Id}.{i}";
             IReadOnlyList<string> dependsOn = sequential && i > 0 ? [steps[i - 1].Id] : [];
-            var step = new WorkflowStep(id, draft.Kind, parent?.Id, i, draft.Machine, draft.Run, draft.Condition, draft.Source, draft.ImportedFrom, dependsOn)
+            var step = new WorkflowStep(
+                id,
+                draft.Kind,
+                parent?.Id,
+                i,
+                draft.Machine,
+                draft.Run,
+                draft.Condition,
+                draft.Source,
+                draft.ImportedFrom,
+                dependsOn
+            )
             {
                 Lock = draft.Lock,
                 Secrets = draft.Secrets,

@@ -27,18 +27,30 @@ internal sealed class ImportExpander
         _path.Add(root);
     }
 
-    public async Task<List<StepDraft>> ExpandAsync(IReadOnlyList<ChainItemSyntax> items, string machine, string? importedFrom, CancellationToken cancellationToken)
+    public async Task<List<StepDraft>> ExpandAsync(
+        IReadOnlyList<ChainItemSyntax> items,
+        string machine,
+        string? importedFrom,
+        CancellationToken cancellationToken
+    )
     {
         var drafts = new List<StepDraft>();
         foreach (var item in items)
         {
-            drafts.AddRange(await ExpandItemAsync(item, machine, importedFrom, cancellationToken).ConfigureAwait(false));
+            drafts.AddRange(
+                await ExpandItemAsync(item, machine, importedFrom, cancellationToken).ConfigureAwait(false)
+            );
         }
 
         return drafts;
     }
 
-    private async Task<List<StepDraft>> ExpandItemAsync(ChainItemSyntax item, string machine, string? importedFrom, CancellationToken cancellationToken)
+    private async Task<List<StepDraft>> ExpandItemAsync(
+        ChainItemSyntax item,
+        string machine,
+        string? importedFrom,
+        CancellationToken cancellationToken
+    )
     {
         switch (item)
         {
@@ -47,11 +59,19 @@ internal sealed class ImportExpander
                 var group = NewDraft(WorkflowStepKind.Parallel, parallel.Location, null, null, null, importedFrom);
                 foreach (var child in parallel.Items)
                 {
-                    var expanded = await ExpandItemAsync(child, machine, importedFrom, cancellationToken).ConfigureAwait(false);
+                    var expanded = await ExpandItemAsync(child, machine, importedFrom, cancellationToken)
+                        .ConfigureAwait(false);
                     if (expanded.Count > 1)
                     {
                         // A multi-step import keeps its order inside a parallel block.
-                        var sequence = NewDraft(WorkflowStepKind.Sequence, child.Location, null, null, null, expanded[0].ImportedFrom);
+                        var sequence = NewDraft(
+                            WorkflowStepKind.Sequence,
+                            child.Location,
+                            null,
+                            null,
+                            null,
+                            expanded[0].ImportedFrom
+                        );
                         sequence.Children.AddRange(expanded);
                         group.Children.Add(sequence);
                     }
@@ -66,7 +86,14 @@ internal sealed class ImportExpander
 
             case FragmentSyntax { Run: { } run } fragment:
             {
-                var step = NewDraft(WorkflowStepKind.Run, fragment.Location, run, fragment.Machine ?? machine, fragment.Condition, importedFrom);
+                var step = NewDraft(
+                    WorkflowStepKind.Run,
+                    fragment.Location,
+                    run,
+                    fragment.Machine ?? machine,
+                    fragment.Condition,
+                    importedFrom
+                );
                 step.Lock = fragment.Lock;
                 step.Secrets = fragment.Secrets ?? [];
                 step.Attempts = fragment.Attempts;
@@ -82,7 +109,12 @@ internal sealed class ImportExpander
         }
     }
 
-    private async Task<List<StepDraft>> ExpandImportAsync(FragmentSyntax fragment, string from, string machine, CancellationToken cancellationToken)
+    private async Task<List<StepDraft>> ExpandImportAsync(
+        FragmentSyntax fragment,
+        string from,
+        string machine,
+        CancellationToken cancellationToken
+    )
     {
         var importer = _path[^1];
         var source = Resolve(from, importer, fragment.FromLocation);
@@ -94,14 +126,21 @@ internal sealed class ImportExpander
         int onPath = _path.FindIndex(p => p.Key == source.Key);
         if (onPath >= 0)
         {
-            string cycle = string.Join(" -> ", _path.Skip(onPath).Select(p => p.DisplayName).Append(source.DisplayName));
+            string cycle = string.Join(
+                " -> ",
+                _path.Skip(onPath).Select(p => p.DisplayName).Append(source.DisplayName)
+            );
             _diagnostics.Add(WorkflowErrorCode.CircularImport, fragment.FromLocation, $"circular import: {cycle}");
             return [];
         }
 
         if (_path.Count > _options.Limits.MaxDepth)
         {
-            _diagnostics.Add(WorkflowErrorCode.ImportLimitExceeded, fragment.FromLocation, $"imports are nested more than {_options.Limits.MaxDepth} deep");
+            _diagnostics.Add(
+                WorkflowErrorCode.ImportLimitExceeded,
+                fragment.FromLocation,
+                $"imports are nested more than {_options.Limits.MaxDepth} deep"
+            );
             return [];
         }
 
@@ -114,7 +153,13 @@ internal sealed class ImportExpander
         _path.Add(file.Source);
         try
         {
-            var drafts = await ExpandAsync(file.Items, fragment.Machine ?? machine, file.Source.IsLocal ? file.Source.DisplayName : file.Source.Uri.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+            var drafts = await ExpandAsync(
+                    file.Items,
+                    fragment.Machine ?? machine,
+                    file.Source.IsLocal ? file.Source.DisplayName : file.Source.Uri.AbsoluteUri,
+                    cancellationToken
+                )
+                .ConfigureAwait(false);
             if (fragment.Condition is { } condition)
             {
                 foreach (var draft in drafts)
@@ -140,7 +185,10 @@ internal sealed class ImportExpander
         }
 
         Uri? uri = null;
-        if (from.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || from.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        if (
+            from.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            || from.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+        )
         {
             if (!Uri.TryCreate(from, UriKind.Absolute, out uri))
             {
@@ -150,7 +198,11 @@ internal sealed class ImportExpander
         }
         else if (from.Contains("://", StringComparison.Ordinal))
         {
-            _diagnostics.Add(WorkflowErrorCode.InvalidImport, location, $"'{from}': imports must be https URLs or paths relative to the importing file");
+            _diagnostics.Add(
+                WorkflowErrorCode.InvalidImport,
+                location,
+                $"'{from}': imports must be https URLs or paths relative to the importing file"
+            );
             return null;
         }
         else if (importer.IsLocal)
@@ -161,21 +213,34 @@ internal sealed class ImportExpander
         }
         else if (!Uri.TryCreate(importer.Uri, from, out uri))
         {
-            _diagnostics.Add(WorkflowErrorCode.InvalidImport, location, $"'{from}' is not a valid path relative to {importer.DisplayName}");
+            _diagnostics.Add(
+                WorkflowErrorCode.InvalidImport,
+                location,
+                $"'{from}' is not a valid path relative to {importer.DisplayName}"
+            );
             return null;
         }
 
         return new ImportSource(uri, uri.AbsoluteUri);
     }
 
-    /// <summary>Names a local import the way the user named the root: absolute stays absolute, else relative to the working directory.</summary>
+    /// <summary>
+    /// Names a local import the way the user named the root: absolute stays absolute, else relative to the working
+    /// directory.
+    /// </summary>
     private static string RelativeDisplay(ImportSource importer, string from, string path)
     {
         string full = Path.GetFullPath(path);
-        return Path.IsPathRooted(from) || Path.IsPathRooted(importer.DisplayName) ? full : Path.GetRelativePath(Environment.CurrentDirectory, full);
+        return Path.IsPathRooted(from) || Path.IsPathRooted(importer.DisplayName)
+            ? full
+            : Path.GetRelativePath(Environment.CurrentDirectory, full);
     }
 
-    private async Task<ImportedFile?> LoadAsync(ImportSource source, SourceLocation importSite, CancellationToken cancellationToken)
+    private async Task<ImportedFile?> LoadAsync(
+        ImportSource source,
+        SourceLocation importSite,
+        CancellationToken cancellationToken
+    )
     {
         if (_cache.TryGetValue(source.Key, out var cached))
         {
@@ -193,51 +258,88 @@ internal sealed class ImportExpander
             }
             else if (_options.ImportFetcher is null)
             {
-                throw new ImportFetchException("remote imports are not enabled here (use --import-root DIR to check them offline)");
+                throw new ImportFetchException(
+                    "remote imports are not enabled here (use --import-root DIR to check them offline)"
+                );
             }
             else
             {
-                var fetched = await _options.ImportFetcher.FetchAsync(source.Uri, cancellationToken).ConfigureAwait(false);
+                var fetched = await _options
+                    .ImportFetcher.FetchAsync(source.Uri, cancellationToken)
+                    .ConfigureAwait(false);
                 text = fetched.Text;
                 display = fetched.DisplayName;
                 if (text.Length > _options.Limits.MaxBytes)
                 {
-                    throw new ImportFetchException($"the file is larger than the limit of {_options.Limits.MaxBytes} bytes");
+                    throw new ImportFetchException(
+                        $"the file is larger than the limit of {_options.Limits.MaxBytes} bytes"
+                    );
                 }
             }
 
             var named = source with { DisplayName = display };
             var document = KdlReader.Parse(text, display);
-            var items = new WorkflowSchemaReader(display, _diagnostics, _options.ExtraConditionVariables).ReadFragmentFile(document);
+            var items = new WorkflowSchemaReader(
+                display,
+                _diagnostics,
+                _options.ExtraConditionVariables
+            ).ReadFragmentFile(document);
             file = new ImportedFile(named, items);
         }
         catch (ImportFetchException ex)
         {
-            _diagnostics.Add(WorkflowErrorCode.FetchFailed, importSite, $"cannot import {source.DisplayName}: {ex.Message}");
+            _diagnostics.Add(
+                WorkflowErrorCode.FetchFailed,
+                importSite,
+                $"cannot import {source.DisplayName}: {ex.Message}"
+            );
         }
         catch (KdlParseException ex)
         {
-            _diagnostics.Add(WorkflowErrorCode.InvalidSyntax, new SourceLocation(source.DisplayName, ex.Location.Line, ex.Location.Column), ex.Reason);
+            _diagnostics.Add(
+                WorkflowErrorCode.InvalidSyntax,
+                new SourceLocation(source.DisplayName, ex.Location.Line, ex.Location.Column),
+                ex.Reason
+            );
         }
 
         _cache[source.Key] = file;
         return file;
     }
 
-    private StepDraft NewDraft(WorkflowStepKind kind, SourceLocation location, string? run, string? machine, Condition? condition, string? importedFrom)
+    private StepDraft NewDraft(
+        WorkflowStepKind kind,
+        SourceLocation location,
+        string? run,
+        string? machine,
+        Condition? condition,
+        string? importedFrom
+    )
     {
         if (++_steps > _options.Limits.MaxSteps)
         {
             if (!_limitReported)
             {
                 _limitReported = true;
-                _diagnostics.Add(WorkflowErrorCode.ImportLimitExceeded, location, $"the workflow has more than {_options.Limits.MaxSteps} steps after imports are spliced in");
+                _diagnostics.Add(
+                    WorkflowErrorCode.ImportLimitExceeded,
+                    location,
+                    $"the workflow has more than {_options.Limits.MaxSteps} steps after imports are spliced in"
+                );
             }
 
             throw new LimitExceededException();
         }
 
-        return new StepDraft { Kind = kind, Source = location, Run = run, Machine = machine, Condition = condition, ImportedFrom = importedFrom };
+        return new StepDraft
+        {
+            Kind = kind,
+            Source = location,
+            Run = run,
+            Machine = machine,
+            Condition = condition,
+            ImportedFrom = importedFrom,
+        };
     }
 
     private sealed record ImportedFile(ImportSource Source, IReadOnlyList<ChainItemSyntax> Items);

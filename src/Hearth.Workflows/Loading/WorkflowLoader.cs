@@ -26,32 +26,52 @@ public sealed class WorkflowLoader
         }
         catch (ImportFetchException ex)
         {
-            return new WorkflowLoadResult(null, [new WorkflowDiagnostic(WorkflowErrorCode.FileNotReadable, new SourceLocation(path, 1, 1), ex.Message)]);
+            return new WorkflowLoadResult(
+                null,
+                [new WorkflowDiagnostic(WorkflowErrorCode.FileNotReadable, new SourceLocation(path, 1, 1), ex.Message)]
+            );
         }
 
         return await LoadTextAsync(text, path, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Loads workflow text; relative imports resolve against the directory of <paramref name="path"/>.</summary>
-    public Task<WorkflowLoadResult> LoadTextAsync(string text, string path, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads workflow text; relative imports resolve against the directory of <paramref name="path"/>.
+    /// </summary>
+    public Task<WorkflowLoadResult> LoadTextAsync(
+        string text,
+        string path,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(path);
         return LoadTextAsync(text, path, ImportSource.ForLocalFile(path), cancellationToken);
     }
 
     /// <summary>
-    /// Loads workflow text that lives at <paramref name="source"/>, a URL that is not a local file (a file of a repository
-    /// at a commit): every import, relative or absolute, resolves against that URL and goes through the options' fetcher,
-    /// so nothing is read from this machine's disk.
+    /// Loads workflow text that lives at <paramref name="source"/>, a URL that is not a local file (a file of a
+    /// repository at a commit): every import, relative or absolute, resolves against that URL and goes through the
+    /// options' fetcher, so nothing is read from this machine's disk.
     /// </summary>
-    public Task<WorkflowLoadResult> LoadTextAsync(string text, Uri source, string displayName, CancellationToken cancellationToken = default)
+    public Task<WorkflowLoadResult> LoadTextAsync(
+        string text,
+        Uri source,
+        string displayName,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (source.IsFile) throw new ArgumentException("a local file loads through LoadFileAsync", nameof(source));
+        if (source.IsFile)
+            throw new ArgumentException("a local file loads through LoadFileAsync", nameof(source));
         return LoadTextAsync(text, displayName, new ImportSource(source, displayName), cancellationToken);
     }
 
-    private async Task<WorkflowLoadResult> LoadTextAsync(string text, string path, ImportSource root, CancellationToken cancellationToken)
+    private async Task<WorkflowLoadResult> LoadTextAsync(
+        string text,
+        string path,
+        ImportSource root,
+        CancellationToken cancellationToken
+    )
     {
         ArgumentNullException.ThrowIfNull(text);
         var diagnostics = new DiagnosticBag();
@@ -62,11 +82,17 @@ public sealed class WorkflowLoader
         }
         catch (KdlParseException ex)
         {
-            diagnostics.Add(WorkflowErrorCode.InvalidSyntax, new SourceLocation(path, ex.Location.Line, ex.Location.Column), ex.Reason);
+            diagnostics.Add(
+                WorkflowErrorCode.InvalidSyntax,
+                new SourceLocation(path, ex.Location.Line, ex.Location.Column),
+                ex.Reason
+            );
             return new WorkflowLoadResult(null, diagnostics.Items);
         }
 
-        var syntax = new WorkflowSchemaReader(path, diagnostics, _options.ExtraConditionVariables).ReadWorkflow(document);
+        var syntax = new WorkflowSchemaReader(path, diagnostics, _options.ExtraConditionVariables).ReadWorkflow(
+            document
+        );
         if (syntax is null)
         {
             return new WorkflowLoadResult(null, diagnostics.Items);
@@ -76,7 +102,9 @@ public sealed class WorkflowLoader
         List<StepDraft> drafts;
         try
         {
-            drafts = await expander.ExpandAsync(syntax.Items, syntax.Machine, null, cancellationToken).ConfigureAwait(false);
+            drafts = await expander
+                .ExpandAsync(syntax.Items, syntax.Machine, null, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (LimitExceededException)
         {
@@ -94,7 +122,14 @@ public sealed class WorkflowLoader
         }
 
         var graph = new WorkflowGraph(GraphBuilder.Build(drafts));
-        var workflow = new WorkflowDefinition(path, syntax.Version, syntax.Triggers, syntax.Machine, graph, syntax.Location)
+        var workflow = new WorkflowDefinition(
+            path,
+            syntax.Version,
+            syntax.Triggers,
+            syntax.Machine,
+            graph,
+            syntax.Location
+        )
         {
             DefaultAttempts = syntax.Attempts,
             TriggerFilters = syntax.TriggerFilters,

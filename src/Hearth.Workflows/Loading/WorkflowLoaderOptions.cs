@@ -18,12 +18,17 @@ public sealed record WorkflowLoaderOptions
     /// Options for the CLI: with <paramref name="importRoot"/>, URLs resolve to files in that directory by their
     /// last path segment (offline); otherwise, with <paramref name="httpClient"/>, https imports are fetched.
     /// </summary>
-    public static WorkflowLoaderOptions ForCli(string? importRoot, HttpClient? httpClient = null, ImportLimits? limits = null)
+    public static WorkflowLoaderOptions ForCli(
+        string? importRoot,
+        HttpClient? httpClient = null,
+        ImportLimits? limits = null
+    )
     {
         limits ??= ImportLimits.Default;
-        IImportFetcher? fetcher = importRoot is not null
-            ? new ImportRootFetcher(importRoot, limits)
-            : httpClient is not null ? new HttpImportFetcher(httpClient, limits) : null;
+        IImportFetcher? fetcher =
+            importRoot is not null ? new ImportRootFetcher(importRoot, limits)
+            : httpClient is not null ? new HttpImportFetcher(httpClient, limits)
+            : null;
         return new WorkflowLoaderOptions { ImportFetcher = fetcher, Limits = limits };
     }
 }

@@ -24,8 +24,13 @@ internal sealed partial class WorkflowSchemaReader
         if (node.Children.Count > 0)
         {
             if (node.Arguments.Count > 0)
-                Error(WorkflowErrorCode.InvalidValue, node.Arguments[0], "'triggers' takes either names (triggers \"push\") or a { } block, not both");
-            foreach (var child in node.Children) ReadTriggerNode(child, into, filters);
+                Error(
+                    WorkflowErrorCode.InvalidValue,
+                    node.Arguments[0],
+                    "'triggers' takes either names (triggers \"push\") or a { } block, not both"
+                );
+            foreach (var child in node.Children)
+                ReadTriggerNode(child, into, filters);
             return;
         }
 
@@ -37,7 +42,11 @@ internal sealed partial class WorkflowSchemaReader
             }
             else if (!WorkflowTriggers.IsKnown(trigger))
             {
-                Error(WorkflowErrorCode.InvalidTrigger, argument, $"unknown trigger \"{trigger}\"; expected one of {string.Join(", ", WorkflowTriggers.All)}");
+                Error(
+                    WorkflowErrorCode.InvalidTrigger,
+                    argument,
+                    $"unknown trigger \"{trigger}\"; expected one of {string.Join(", ", WorkflowTriggers.All)}"
+                );
             }
             else
             {
@@ -47,7 +56,11 @@ internal sealed partial class WorkflowSchemaReader
 
         if (node.Arguments.Count == 0)
         {
-            Error(WorkflowErrorCode.MissingRequired, node, $"'triggers' needs at least one trigger: {string.Join(", ", WorkflowTriggers.All)}");
+            Error(
+                WorkflowErrorCode.MissingRequired,
+                node,
+                $"'triggers' needs at least one trigger: {string.Join(", ", WorkflowTriggers.All)}"
+            );
         }
     }
 
@@ -55,7 +68,11 @@ internal sealed partial class WorkflowSchemaReader
     {
         if (!WorkflowTriggers.IsKnown(node.Name))
         {
-            Error(WorkflowErrorCode.InvalidTrigger, node, $"unknown trigger '{node.Name}'; expected one of {string.Join(", ", WorkflowTriggers.All)}");
+            Error(
+                WorkflowErrorCode.InvalidTrigger,
+                node,
+                $"unknown trigger '{node.Name}'; expected one of {string.Join(", ", WorkflowTriggers.All)}"
+            );
             return;
         }
         if (into.Contains(node.Name, StringComparer.Ordinal))
@@ -77,24 +94,37 @@ internal sealed partial class WorkflowSchemaReader
         {
             if (!allowed.Contains(child.Name, StringComparer.Ordinal))
             {
-                Error(WorkflowErrorCode.UnknownNode, child, allowed.Length == 0
-                    ? $"trigger '{node.Name}' takes no filters"
-                    : $"unknown filter '{child.Name}' in '{node.Name}'; expected one of {string.Join(", ", allowed)}");
+                Error(
+                    WorkflowErrorCode.UnknownNode,
+                    child,
+                    allowed.Length == 0
+                        ? $"trigger '{node.Name}' takes no filters"
+                        : $"unknown filter '{child.Name}' in '{node.Name}'; expected one of {string.Join(", ", allowed)}"
+                );
                 continue;
             }
             if (!seen.Add(child.Name))
             {
-                Error(WorkflowErrorCode.DuplicateNode, child, $"'{child.Name}' is given twice in '{node.Name}'; list every value on one node");
+                Error(
+                    WorkflowErrorCode.DuplicateNode,
+                    child,
+                    $"'{child.Name}' is given twice in '{node.Name}'; list every value on one node"
+                );
                 continue;
             }
             var values = Strings(child);
-            if (values is null) continue;
+            if (values is null)
+                continue;
             if (child.Name == "types")
             {
                 foreach (var (value, at) in values.Zip(child.Arguments))
                 {
                     if (!PullRequestTypes.All.Contains(value, StringComparer.Ordinal))
-                        Error(WorkflowErrorCode.InvalidValue, at, $"unknown pull request type \"{value}\"; expected one of {string.Join(", ", PullRequestTypes.All)}");
+                        Error(
+                            WorkflowErrorCode.InvalidValue,
+                            at,
+                            $"unknown pull request type \"{value}\"; expected one of {string.Join(", ", PullRequestTypes.All)}"
+                        );
                 }
             }
             filter = child.Name switch
@@ -108,10 +138,13 @@ internal sealed partial class WorkflowSchemaReader
                 _ => filter with { Types = values },
             };
         }
-        if (allowed.Length > 0) filters[node.Name] = filter;
+        if (allowed.Length > 0)
+            filters[node.Name] = filter;
     }
 
-    /// <summary>The cron schedules' own syntax belongs to the scheduler; here, a bare <c>schedule</c> is a trigger name.</summary>
+    /// <summary>
+    /// The cron schedules' own syntax belongs to the scheduler; here, a bare <c>schedule</c> is a trigger name.
+    /// </summary>
     private void ReadScheduleTrigger(KdlNode node) => NoEntries(node);
 
     /// <summary>The node's one or more non-empty string arguments, or null after reporting why not.</summary>
@@ -121,14 +154,24 @@ internal sealed partial class WorkflowSchemaReader
         NoChildren(node);
         if (node.Arguments.Count == 0)
         {
-            Error(WorkflowErrorCode.MissingRequired, node, $"'{node.Name}' needs at least one pattern: {node.Name} \"…\"");
+            Error(
+                WorkflowErrorCode.MissingRequired,
+                node,
+                $"'{node.Name}' needs at least one pattern: {node.Name} \"…\""
+            );
             return null;
         }
         var values = new List<string>();
         foreach (var argument in node.Arguments)
         {
-            if (argument.AsString() is { Length: > 0 } value) values.Add(value);
-            else Error(WorkflowErrorCode.InvalidValue, argument, $"'{node.Name}' takes non-empty strings; found {argument}");
+            if (argument.AsString() is { Length: > 0 } value)
+                values.Add(value);
+            else
+                Error(
+                    WorkflowErrorCode.InvalidValue,
+                    argument,
+                    $"'{node.Name}' takes non-empty strings; found {argument}"
+                );
         }
         return values.Count == node.Arguments.Count ? values : null;
     }

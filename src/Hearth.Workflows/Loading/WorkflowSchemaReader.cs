@@ -26,24 +26,41 @@ internal sealed partial class WorkflowSchemaReader
 
     public WorkflowSyntax? ReadWorkflow(KdlDocument document)
     {
-        KdlNode? version = null, triggers = null, chain = null;
+        KdlNode? version = null,
+            triggers = null,
+            chain = null;
         var schedules = new List<WorkflowSchedule>();
         var scheduleReader = new ScheduleNodeReader(_file, _diagnostics);
         foreach (var node in document.Nodes)
         {
             switch (node.Name)
             {
-                case "version": Single(ref version, node); break;
-                case "schedule":
-                    if (scheduleReader.Read(node) is { } schedule) schedules.Add(schedule);
+                case "version":
+                    Single(ref version, node);
                     break;
-                case "triggers": Single(ref triggers, node); break;
-                case "chain": Single(ref chain, node); break;
+                case "schedule":
+                    if (scheduleReader.Read(node) is { } schedule)
+                        schedules.Add(schedule);
+                    break;
+                case "triggers":
+                    Single(ref triggers, node);
+                    break;
+                case "chain":
+                    Single(ref chain, node);
+                    break;
                 case "fragment" or "parallel":
-                    Error(WorkflowErrorCode.UnknownNode, node, $"'{node.Name}' must be inside 'chain {{ }}' in a workflow file (only imported fragment files have fragments at the top)");
+                    Error(
+                        WorkflowErrorCode.UnknownNode,
+                        node,
+                        $"'{node.Name}' must be inside 'chain {{ }}' in a workflow file (only imported fragment files have fragments at the top)"
+                    );
                     break;
                 default:
-                    Error(WorkflowErrorCode.UnknownNode, node, $"unknown top-level node '{node.Name}'; expected version, triggers, schedule or chain");
+                    Error(
+                        WorkflowErrorCode.UnknownNode,
+                        node,
+                        $"unknown top-level node '{node.Name}'; expected version, triggers, schedule or chain"
+                    );
                     break;
             }
         }
@@ -52,24 +69,40 @@ internal sealed partial class WorkflowSchemaReader
         string? versionText = null;
         if (version is null)
         {
-            _diagnostics.Add(WorkflowErrorCode.MissingRequired, start, "missing required node 'version' (write: version \"0.1\")");
+            _diagnostics.Add(
+                WorkflowErrorCode.MissingRequired,
+                start,
+                "missing required node 'version' (write: version \"0.1\")"
+            );
         }
         else if ((versionText = SingleString(version)) is not null && versionText != "0.1")
         {
-            Error(WorkflowErrorCode.UnsupportedVersion, version.Arguments[0], $"unsupported version \"{versionText}\"; the only supported version is \"0.1\"");
+            Error(
+                WorkflowErrorCode.UnsupportedVersion,
+                version.Arguments[0],
+                $"unsupported version \"{versionText}\"; the only supported version is \"0.1\""
+            );
         }
 
         var triggerList = new List<string>();
         var triggerFilters = new Dictionary<string, TriggerFilter>(StringComparer.Ordinal);
         if (triggers is null)
         {
-            _diagnostics.Add(WorkflowErrorCode.MissingRequired, start, "missing required node 'triggers' (for example: triggers \"push\" \"pull_request\")");
+            _diagnostics.Add(
+                WorkflowErrorCode.MissingRequired,
+                start,
+                "missing required node 'triggers' (for example: triggers \"push\" \"pull_request\")"
+            );
         }
         else
         {
             ReadTriggers(triggers, triggerList, triggerFilters);
             if (schedules.Count > 0 && !triggerList.Contains("schedule"))
-                _diagnostics.Add(WorkflowErrorCode.InvalidTrigger, schedules[0].Location, "'schedule' needs \"schedule\" among the triggers (triggers \"push\" \"schedule\")");
+                _diagnostics.Add(
+                    WorkflowErrorCode.InvalidTrigger,
+                    schedules[0].Location,
+                    "'schedule' needs \"schedule\" among the triggers (triggers \"push\" \"schedule\")"
+                );
         }
 
         string? machine = null;
@@ -84,7 +117,11 @@ internal sealed partial class WorkflowSchemaReader
             NoEntries(chain);
             if (chain.Children.Count == 0)
             {
-                Error(WorkflowErrorCode.MissingRequired, chain, "'chain' needs a block with a machine and at least one fragment: chain { machine \"…\"; fragment { run \"…\" } }");
+                Error(
+                    WorkflowErrorCode.MissingRequired,
+                    chain,
+                    "'chain' needs a block with a machine and at least one fragment: chain { machine \"…\"; fragment { run \"…\" } }"
+                );
             }
 
             KdlNode? machineNode = null;
@@ -112,7 +149,11 @@ internal sealed partial class WorkflowSchemaReader
             {
                 if (chain.Children.Count > 0)
                 {
-                    Error(WorkflowErrorCode.MissingRequired, chain, "'chain' needs a default machine group: machine \"…\"");
+                    Error(
+                        WorkflowErrorCode.MissingRequired,
+                        chain,
+                        "'chain' needs a default machine group: machine \"…\""
+                    );
                 }
             }
             else
@@ -122,7 +163,14 @@ internal sealed partial class WorkflowSchemaReader
         }
 
         return versionText == "0.1" && triggers is not null && machine is not null
-            ? new WorkflowSyntax(At(chain!), versionText, triggerList, machine, items, chainAttempts is null ? null : ReadAttempts(chainAttempts))
+            ? new WorkflowSyntax(
+                At(chain!),
+                versionText,
+                triggerList,
+                machine,
+                items,
+                chainAttempts is null ? null : ReadAttempts(chainAttempts)
+            )
             {
                 TriggerFilters = triggerFilters,
                 Schedules = schedules,
@@ -138,7 +186,11 @@ internal sealed partial class WorkflowSchemaReader
         {
             if (node.Name is not ("fragment" or "parallel"))
             {
-                Error(WorkflowErrorCode.InvalidImportNode, node, $"an imported file may contain only fragment and parallel nodes, not '{node.Name}'");
+                Error(
+                    WorkflowErrorCode.InvalidImportNode,
+                    node,
+                    $"an imported file may contain only fragment and parallel nodes, not '{node.Name}'"
+                );
                 continue;
             }
 
@@ -173,13 +225,21 @@ internal sealed partial class WorkflowSchemaReader
                     }
                     else
                     {
-                        Error(WorkflowErrorCode.UnknownNode, child, $"'{child.Name}' is not allowed in 'parallel'; it may contain only fragment and parallel (put machine or condition on each fragment)");
+                        Error(
+                            WorkflowErrorCode.UnknownNode,
+                            child,
+                            $"'{child.Name}' is not allowed in 'parallel'; it may contain only fragment and parallel (put machine or condition on each fragment)"
+                        );
                     }
                 }
 
                 return new ParallelSyntax(At(node), children);
             default:
-                Error(WorkflowErrorCode.UnknownNode, node, $"unknown node '{node.Name}' in '{container}'; expected fragment or parallel");
+                Error(
+                    WorkflowErrorCode.UnknownNode,
+                    node,
+                    $"unknown node '{node.Name}' in '{container}'; expected fragment or parallel"
+                );
                 return null;
         }
     }
@@ -187,24 +247,50 @@ internal sealed partial class WorkflowSchemaReader
     private FragmentSyntax? ReadFragment(KdlNode node)
     {
         NoEntries(node);
-        KdlNode? run = null, from = null, machine = null, condition = null, lockNode = null, secretsNode = null, attemptsNode = null, retryNode = null;
+        KdlNode? run = null,
+            from = null,
+            machine = null,
+            condition = null,
+            lockNode = null,
+            secretsNode = null,
+            attemptsNode = null,
+            retryNode = null;
         bool unknownChildren = false;
         foreach (var child in node.Children)
         {
             switch (child.Name)
             {
-                case "run": Single(ref run, child); break;
-                case "from": Single(ref from, child); break;
-                case "machine": Single(ref machine, child); break;
-                case "condition": Single(ref condition, child); break;
-                case "lock": Single(ref lockNode, child); break;
-                case "secrets": Single(ref secretsNode, child); break;
-                case "attempts": Single(ref attemptsNode, child); break;
-                case "retry-on-exit": Single(ref retryNode, child); break;
+                case "run":
+                    Single(ref run, child);
+                    break;
+                case "from":
+                    Single(ref from, child);
+                    break;
+                case "machine":
+                    Single(ref machine, child);
+                    break;
+                case "condition":
+                    Single(ref condition, child);
+                    break;
+                case "lock":
+                    Single(ref lockNode, child);
+                    break;
+                case "secrets":
+                    Single(ref secretsNode, child);
+                    break;
+                case "attempts":
+                    Single(ref attemptsNode, child);
+                    break;
+                case "retry-on-exit":
+                    Single(ref retryNode, child);
+                    break;
                 default:
                     unknownChildren = true;
-                    Error(WorkflowErrorCode.UnknownNode, child,
-                        $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition, lock, secrets, attempts or retry-on-exit");
+                    Error(
+                        WorkflowErrorCode.UnknownNode,
+                        child,
+                        $"unknown node '{child.Name}' in 'fragment'; expected run, from, machine, condition, lock, secrets, attempts or retry-on-exit"
+                    );
                     break;
             }
         }
@@ -223,7 +309,11 @@ internal sealed partial class WorkflowSchemaReader
                 return null;
             }
 
-            Error(WorkflowErrorCode.NoContent, node, "a fragment needs 'run \"…\"' (a script) or 'from \"…\"' (an import)");
+            Error(
+                WorkflowErrorCode.NoContent,
+                node,
+                "a fragment needs 'run \"…\"' (a script) or 'from \"…\"' (an import)"
+            );
             return null;
         }
 
@@ -244,20 +334,31 @@ internal sealed partial class WorkflowSchemaReader
         string? lockName = lockNode is null ? null : SingleString(lockNode);
         if (lockName is not null && !Hearth.Core.Locks.LockNames.IsValid(lockName))
         {
-            Error(WorkflowErrorCode.InvalidValue, lockNode!.Arguments[0],
-                Hearth.Core.Names.Names.Lock.Problem(lockName)!);
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                lockNode!.Arguments[0],
+                Hearth.Core.Names.Names.Lock.Problem(lockName)!
+            );
             lockName = null;
         }
         if (lockName is not null && from is not null)
         {
-            Error(WorkflowErrorCode.InvalidValue, lockNode!, "'lock' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                lockNode!,
+                "'lock' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments"
+            );
             lockName = null;
         }
 
         var secretNames = secretsNode is null ? null : ReadSecretNames(secretsNode);
         if (secretNames is not null && from is not null)
         {
-            Error(WorkflowErrorCode.InvalidValue, secretsNode!, "'secrets' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                secretsNode!,
+                "'secrets' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments"
+            );
             secretNames = null;
         }
 
@@ -265,9 +366,13 @@ internal sealed partial class WorkflowSchemaReader
         var retryCodes = retryNode is null ? null : ReadExitCodes(retryNode);
         foreach (var (given, name) in new[] { (attemptsNode, "attempts"), (retryNode, "retry-on-exit") })
         {
-            if (given is null || from is null) continue;
-            Error(WorkflowErrorCode.InvalidValue, given,
-                $"'{name}' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments, or 'attempts' in the chain");
+            if (given is null || from is null)
+                continue;
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                given,
+                $"'{name}' applies to a fragment that runs a script, not to an import: put it in the imported file's fragments, or 'attempts' in the chain"
+            );
             attempts = name == "attempts" ? null : attempts;
             retryCodes = name == "retry-on-exit" ? null : retryCodes;
         }
@@ -281,7 +386,11 @@ internal sealed partial class WorkflowSchemaReader
             }
             catch (ConditionSyntaxException ex)
             {
-                Error(WorkflowErrorCode.InvalidCondition, condition.Arguments[0], $"invalid condition \"{text}\": {ex.Message}");
+                Error(
+                    WorkflowErrorCode.InvalidCondition,
+                    condition.Arguments[0],
+                    $"invalid condition \"{text}\": {ex.Message}"
+                );
             }
         }
 
@@ -290,11 +399,23 @@ internal sealed partial class WorkflowSchemaReader
             return null;
         }
 
-        return new FragmentSyntax(At(node), script, source, from is null ? default : At(from.Arguments[0]), machineName, parsed, lockName, secretNames,
-            attempts, retryCodes);
+        return new FragmentSyntax(
+            At(node),
+            script,
+            source,
+            from is null ? default : At(from.Arguments[0]),
+            machineName,
+            parsed,
+            lockName,
+            secretNames,
+            attempts,
+            retryCodes
+        );
     }
 
-    /// <summary>`secrets "db-password" "deploy-key"`: names of secrets the step's environment gets (checked by the server).</summary>
+    /// <summary>
+    /// `secrets "db-password" "deploy-key"`: names of secrets the step's environment gets (checked by the server).
+    /// </summary>
     private List<string>? ReadSecretNames(KdlNode node)
     {
         NoProperties(node);
@@ -302,10 +423,17 @@ internal sealed partial class WorkflowSchemaReader
         var names = new List<string>();
         foreach (var argument in node.Arguments)
         {
-            if (argument.AsString() is { Length: > 0 } name && Hearth.Core.Names.Names.Secret.IsValid(name)) names.Add(name);
-            else Error(WorkflowErrorCode.InvalidValue, argument, $"'{argument}' is not a secret name ({Hearth.Core.Names.Names.Secret.Expected})");
+            if (argument.AsString() is { Length: > 0 } name && Hearth.Core.Names.Names.Secret.IsValid(name))
+                names.Add(name);
+            else
+                Error(
+                    WorkflowErrorCode.InvalidValue,
+                    argument,
+                    $"'{argument}' is not a secret name ({Hearth.Core.Names.Names.Secret.Expected})"
+                );
         }
-        if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'secrets' needs at least one secret name");
+        if (node.Arguments.Count == 0)
+            Error(WorkflowErrorCode.MissingRequired, node, "'secrets' needs at least one secret name");
         return names.Count > 0 ? names : null;
     }
 
@@ -316,13 +444,20 @@ internal sealed partial class WorkflowSchemaReader
         NoChildren(node);
         if (node.Arguments.Count != 1)
         {
-            Error(WorkflowErrorCode.InvalidValue, node, $"'attempts' takes one whole number (attempts in all, 1 to {RetryPolicy.AttemptsLimit}): attempts 3");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                node,
+                $"'attempts' takes one whole number (attempts in all, 1 to {RetryPolicy.AttemptsLimit}): attempts 3"
+            );
             return null;
         }
         if (WholeNumber(node.Arguments[0]) is not { } n || n < 1 || n > RetryPolicy.AttemptsLimit)
         {
-            Error(WorkflowErrorCode.InvalidValue, node.Arguments[0],
-                $"'attempts' must be a whole number from 1 (never retried) to {RetryPolicy.AttemptsLimit}; found {node.Arguments[0]}");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                node.Arguments[0],
+                $"'attempts' must be a whole number from 1 (never retried) to {RetryPolicy.AttemptsLimit}; found {node.Arguments[0]}"
+            );
             return null;
         }
         return (int)n;
@@ -336,14 +471,26 @@ internal sealed partial class WorkflowSchemaReader
         var codes = new List<int>();
         foreach (var argument in node.Arguments)
         {
-            if (WholeNumber(argument) is { } n && n is >= 1 and <= 255) codes.Add((int)n);
-            else Error(WorkflowErrorCode.InvalidValue, argument, $"'retry-on-exit' takes failing exit codes (whole numbers 1 to 255); found {argument}");
+            if (WholeNumber(argument) is { } n && n is >= 1 and <= 255)
+                codes.Add((int)n);
+            else
+                Error(
+                    WorkflowErrorCode.InvalidValue,
+                    argument,
+                    $"'retry-on-exit' takes failing exit codes (whole numbers 1 to 255); found {argument}"
+                );
         }
-        if (node.Arguments.Count == 0) Error(WorkflowErrorCode.MissingRequired, node, "'retry-on-exit' needs at least one exit code: retry-on-exit 75");
+        if (node.Arguments.Count == 0)
+            Error(
+                WorkflowErrorCode.MissingRequired,
+                node,
+                "'retry-on-exit' needs at least one exit code: retry-on-exit 75"
+            );
         return codes.Count > 0 ? codes.Distinct().Order().ToList() : null;
     }
 
-    private static long? WholeNumber(KdlValue value) => value is KdlNumber number && number.TryGetInt64(out var n) ? n : null;
+    private static long? WholeNumber(KdlValue value) =>
+        value is KdlNumber number && number.TryGetInt64(out var n) ? n : null;
 
     /// <summary>The node's one string argument, or null after reporting why there is none.</summary>
     private string? SingleString(KdlNode node)
@@ -358,14 +505,21 @@ internal sealed partial class WorkflowSchemaReader
 
         if (node.Arguments.Count > 1)
         {
-            Error(WorkflowErrorCode.InvalidValue, node.Arguments[1],
-                $"'{node.Name}' takes one value but has {node.Arguments.Count}; separate nodes on one line with ';' (for example: run \"make\"; machine \"linux\")");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                node.Arguments[1],
+                $"'{node.Name}' takes one value but has {node.Arguments.Count}; separate nodes on one line with ';' (for example: run \"make\"; machine \"linux\")"
+            );
             return null;
         }
 
         if (node.Arguments[0].AsString() is not { } value)
         {
-            Error(WorkflowErrorCode.InvalidValue, node.Arguments[0], $"'{node.Name}' must be a string; write \"{node.Arguments[0]}\"");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                node.Arguments[0],
+                $"'{node.Name}' must be a string; write \"{node.Arguments[0]}\""
+            );
             return null;
         }
 
@@ -380,7 +534,11 @@ internal sealed partial class WorkflowSchemaReader
             return;
         }
 
-        Error(WorkflowErrorCode.DuplicateNode, node, $"'{node.Name}' is given twice (first at line {slot.Location.Line})");
+        Error(
+            WorkflowErrorCode.DuplicateNode,
+            node,
+            $"'{node.Name}' is given twice (first at line {slot.Location.Line})"
+        );
     }
 
     private void NoEntries(KdlNode node)
@@ -388,7 +546,11 @@ internal sealed partial class WorkflowSchemaReader
         NoProperties(node);
         if (node.Arguments.Count > 0)
         {
-            Error(WorkflowErrorCode.InvalidValue, node.Arguments[0], $"'{node.Name}' takes no values, only a {{ }} block");
+            Error(
+                WorkflowErrorCode.InvalidValue,
+                node.Arguments[0],
+                $"'{node.Name}' takes no values, only a {{ }} block"
+            );
         }
     }
 
@@ -396,7 +558,11 @@ internal sealed partial class WorkflowSchemaReader
     {
         foreach (var property in node.Properties)
         {
-            _diagnostics.Add(WorkflowErrorCode.InvalidValue, DiagnosticBag.At(_file, property.Location), $"'{node.Name}' takes no properties ('{property.Key}=')");
+            _diagnostics.Add(
+                WorkflowErrorCode.InvalidValue,
+                DiagnosticBag.At(_file, property.Location),
+                $"'{node.Name}' takes no properties ('{property.Key}=')"
+            );
         }
     }
 
@@ -412,7 +578,9 @@ internal sealed partial class WorkflowSchemaReader
 
     private SourceLocation At(KdlValue value) => DiagnosticBag.At(_file, value.Location);
 
-    private void Error(WorkflowErrorCode code, KdlNode node, string message) => _diagnostics.Add(code, At(node), message);
+    private void Error(WorkflowErrorCode code, KdlNode node, string message) =>
+        _diagnostics.Add(code, At(node), message);
 
-    private void Error(WorkflowErrorCode code, KdlValue value, string message) => _diagnostics.Add(code, At(value), message);
+    private void Error(WorkflowErrorCode code, KdlValue value, string message) =>
+        _diagnostics.Add(code, At(value), message);
 }

@@ -1,9 +1,9 @@
 namespace Hearth.Workflows.Model;
 
 /// <summary>
-/// The filters of one trigger in a <c>triggers { }</c> block (every list null when not written). Globs as in conditions:
-/// <c>*</c> within a path segment, <c>**</c> across segments. A pull request's <see cref="Branches"/> filter its base
-/// (target) branch.
+/// The filters of one trigger in a <c>triggers { }</c> block (every list null when not written). Globs as in
+/// conditions: <c>*</c> within a path segment, <c>**</c> across segments. A pull request's <see cref="Branches"/>
+/// filter its base (target) branch.
 /// </summary>
 public sealed record TriggerFilter(string Trigger)
 {
@@ -30,6 +30,8 @@ public static class PullRequestTypes
 {
     public static IReadOnlyList<string> All { get; } = ["opened", "synchronize", "reopened", "closed", "merged"];
 
-    /// <summary>Without <c>types</c>, as GitHub Actions: a pull request opened, updated with commits or reopened.</summary>
+    /// <summary>
+    /// Without <c>types</c>, as GitHub Actions: a pull request opened, updated with commits or reopened.
+    /// </summary>
     public static IReadOnlyList<string> Default { get; } = ["opened", "synchronize", "reopened"];
 }

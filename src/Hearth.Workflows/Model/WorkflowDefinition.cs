@@ -9,13 +9,20 @@ public sealed record WorkflowDefinition(
     IReadOnlyList<string> Triggers,
     string DefaultMachine,
     WorkflowGraph Graph,
-    SourceLocation Location)
+    SourceLocation Location
+)
 {
-    /// <summary>The chain's <c>attempts</c>: every run step's attempts unless it names its own; null for the server's default.</summary>
+    /// <summary>
+    /// The chain's <c>attempts</c>: every run step's attempts unless it names its own; null for the server's default.
+    /// </summary>
     public int? DefaultAttempts { get; init; }
 
-    /// <summary>The filters of triggers written as a block (<c>triggers { push { branches "main" } }</c>), by trigger name.</summary>
-    public IReadOnlyDictionary<string, TriggerFilter> TriggerFilters { get; init; } = new Dictionary<string, TriggerFilter>();
+    /// <summary>
+    /// The filters of triggers written as a block (<c>triggers { push { branches "main" } }</c>), by trigger name.
+    /// </summary>
+    public IReadOnlyDictionary<string, TriggerFilter> TriggerFilters { get; init; } =
+        new Dictionary<string, TriggerFilter>();
+
     /// <summary>The file's <c>schedule</c> nodes: when the workflow runs by itself (see docs/schedules.md).</summary>
     public IReadOnlyList<WorkflowSchedule> Schedules { get; init; } = [];
 

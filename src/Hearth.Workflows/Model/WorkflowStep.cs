@@ -16,7 +16,8 @@ public sealed class WorkflowStep
         Condition? condition,
         SourceLocation source,
         string? importedFrom,
-        IReadOnlyList<string> dependsOn)
+        IReadOnlyList<string> dependsOn
+    )
     {
         Id = id;
         Kind = kind;
@@ -56,7 +57,9 @@ public sealed class WorkflowStep
     /// <summary>Where the step is written (for imported steps, in the imported file).</summary>
     public SourceLocation Source { get; }
 
-    /// <summary>The innermost <c>from</c> value this step came through, or null when written in the workflow itself.</summary>
+    /// <summary>
+    /// The innermost <c>from</c> value this step came through, or null when written in the workflow itself.
+    /// </summary>
     public string? ImportedFrom { get; }
 
     /// <summary>
@@ -66,13 +69,18 @@ public sealed class WorkflowStep
     /// </summary>
     public IReadOnlyList<string> DependsOn { get; }
 
-    /// <summary>The cluster-wide lock this run step holds while it runs (KDL: <c>lock "deploy-prod"</c>), if any.</summary>
+    /// <summary>
+    /// The cluster-wide lock this run step holds while it runs (KDL: <c>lock "deploy-prod"</c>), if any.
+    /// </summary>
     public string? Lock { get; internal init; }
 
     /// <summary>Secrets this run step gets in its environment (KDL: <c>secrets "db-password"</c>).</summary>
     public IReadOnlyList<string> Secrets { get; internal init; } = [];
 
-    /// <summary>Attempts in all when the run step's agent is lost (KDL: <c>attempts 2</c>); null: the chain's, else the server's.</summary>
+    /// <summary>
+    /// Attempts in all when the run step's agent is lost (KDL: <c>attempts 2</c>); null: the chain's, else the
+    /// server's.
+    /// </summary>
     public int? Attempts { get; internal init; }
 
     /// <summary>Exit codes that retry the run step too, within its attempts (KDL: <c>retry-on-exit 75</c>).</summary>

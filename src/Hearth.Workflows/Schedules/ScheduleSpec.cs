@@ -22,7 +22,9 @@ public sealed class ScheduleSpec
     /// <summary>The spec as written.</summary>
     public string Text { get; }
 
-    /// <summary>The zone of a <c>TZ=</c>/<c>CRON_TZ=</c> prefix, which wins over any default zone; null without one.</summary>
+    /// <summary>
+    /// The zone of a <c>TZ=</c>/<c>CRON_TZ=</c> prefix, which wins over any default zone; null without one.
+    /// </summary>
     public TimeZoneInfo? Zone { get; }
 
     public string? ZoneName { get; }
@@ -43,7 +45,8 @@ public sealed class ScheduleSpec
             var ticks = from.UtcTicks - DateTime.UnixEpoch.Ticks;
             var steps = ticks / every.Ticks;
             var atOrBefore = DateTime.UnixEpoch.Ticks + steps * every.Ticks;
-            if (ticks < 0 && atOrBefore > from.UtcTicks) atOrBefore -= every.Ticks;
+            if (ticks < 0 && atOrBefore > from.UtcTicks)
+                atOrBefore -= every.Ticks;
             var next = atOrBefore == from.UtcTicks && inclusive ? atOrBefore : atOrBefore + every.Ticks;
             return TimeZoneInfo.ConvertTime(new DateTimeOffset(next, TimeSpan.Zero), zone);
         }
@@ -57,15 +60,20 @@ public sealed class ScheduleSpec
     /// </summary>
     private static DateTimeOffset? InGap(DateTimeOffset? next, TimeZoneInfo zone)
     {
-        if (next is not { } at || zone.GetUtcOffset(at) == at.Offset) return next;
+        if (next is not { } at || zone.GetUtcOffset(at) == at.Offset)
+            return next;
         var target = at.Offset;
-        long lo = at.UtcTicks, hi = at.UtcTicks + (target - zone.GetUtcOffset(at)).Duration().Ticks;
-        if (zone.GetUtcOffset(new DateTimeOffset(hi, TimeSpan.Zero)) != target) return next;
+        long lo = at.UtcTicks,
+            hi = at.UtcTicks + (target - zone.GetUtcOffset(at)).Duration().Ticks;
+        if (zone.GetUtcOffset(new DateTimeOffset(hi, TimeSpan.Zero)) != target)
+            return next;
         while (hi - lo > 1)
         {
             var mid = lo + (hi - lo) / 2;
-            if (zone.GetUtcOffset(new DateTimeOffset(mid, TimeSpan.Zero)) == target) hi = mid;
-            else lo = mid;
+            if (zone.GetUtcOffset(new DateTimeOffset(mid, TimeSpan.Zero)) == target)
+                hi = mid;
+            else
+                lo = mid;
         }
         return new DateTimeOffset(hi, TimeSpan.Zero).ToOffset(target);
     }

@@ -16,19 +16,23 @@ public static partial class ScheduleZones
     {
         zone = TimeZoneInfo.Utc;
         error = "";
-        if (name is "UTC" or "Z" or "Etc/UTC") return true;
+        if (name is "UTC" or "Z" or "Etc/UTC")
+            return true;
         var offset = OffsetPattern().Match(name);
         if (offset.Success)
         {
             var hours = int.Parse(offset.Groups[2].Value, CultureInfo.InvariantCulture);
-            var minutes = offset.Groups[3].Success ? int.Parse(offset.Groups[3].Value, CultureInfo.InvariantCulture) : 0;
+            var minutes = offset.Groups[3].Success
+                ? int.Parse(offset.Groups[3].Value, CultureInfo.InvariantCulture)
+                : 0;
             if (hours > 14 || minutes > 59 || (hours == 14 && minutes > 0))
             {
                 error = $"time zone '{name}': an offset must be between -14:00 and +14:00";
                 return false;
             }
             var span = new TimeSpan(hours, minutes, 0);
-            if (offset.Groups[1].Value == "-") span = -span;
+            if (offset.Groups[1].Value == "-")
+                span = -span;
             var id = (span < TimeSpan.Zero ? "-" : "+") + span.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
             zone = TimeZoneInfo.CreateCustomTimeZone(id, span, id, id);
             return true;
@@ -41,13 +45,10 @@ public static partial class ScheduleZones
                 return true;
             }
         }
-        catch (TimeZoneNotFoundException)
-        {
-        }
-        catch (InvalidTimeZoneException)
-        {
-        }
-        error = $"time zone '{name}': expected an IANA time zone (Europe/Berlin, America/New_York), UTC, "
+        catch (TimeZoneNotFoundException) { }
+        catch (InvalidTimeZoneException) { }
+        error =
+            $"time zone '{name}': expected an IANA time zone (Europe/Berlin, America/New_York), UTC, "
             + "or a fixed offset such as +05:30";
         return false;
     }

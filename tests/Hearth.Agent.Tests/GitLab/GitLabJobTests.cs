@@ -13,43 +13,24 @@ namespace Hearth.Agent.Tests.GitLab;
 /// </summary>
 public sealed class GitLabJobTests : IAsyncLifetime
 {
-    private FakeGitLab _gitlab = null!;
-    private GitDaemon _git = null!;
-    private AgentHarness _harness = null!;
-    private CancellationTokenSource _agent = null!;
     private static long _nextJob = 100;
+    private GitLabRig _rig = null!;
+    private CancellationTokenSource _agent = null!;
 
     public async Task InitializeAsync()
     {
-        _gitlab = await FakeGitLab.StartAsync();
-        _git = await GitDaemon.StartAsync();
-        _harness = await AgentHarness.StartAsync(configure: o => o with
-        {
-            GitLab = o.GitLab with
-            {
-                PollInterval = TimeSpan.FromMilliseconds(100),
-                TraceInterval = TimeSpan.FromMilliseconds(200),
-                RetryDelay = TimeSpan.FromMilliseconds(50),
-            },
-        });
-        _agent = _harness.StartAgent(_harness.Options() with { AllowedDrivers = ["bubblewrap"] });
-        var added = await _harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
-            new GitLabRunnerBody("fake", _gitlab.Url.ToString(), FakeGitLab.RunnerToken, ["linux"], "bubblewrap", null), HearthJson.Options);
-        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        _rig = await GitLabRig.StartAsync(TimeSpan.FromMilliseconds(100));
+        _agent = _rig.Harness.StartAgent(_rig.Harness.Options() with { AllowedDrivers = ["bubblewrap"] });
+        await _rig.AddRunnerAsync("fake", "bubblewrap", null);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _harness.DisposeAsync();
-        await _git.DisposeAsync();
-        await _gitlab.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task A_job_is_cloned_at_its_sha_runs_its_scripts_and_streams_its_trace_contiguously_with_the_final_checksum()
     {
         var id = Interlocked.Increment(ref _nextJob);
-        _gitlab.Enqueue(Job(id, _git.FirstCommit,
+        _rig.GitLab.Enqueue(Job(id, _rig.Git.FirstCommit,
             ["cat version.txt", "echo \"secret=$DEPLOY_KEY\"", "cat \"$CONFIG_FILE\"", "for i in 1 2 3 4 5; do echo line-$i; done"],
             ["echo \"after: $CI_JOB_STATUS\""],
             Var("DEPLOY_KEY", "s3cr3t-value-123", masked: true), Var("CONFIG_FILE", "from-a-file", file: true),
@@ -71,7 +52,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
         AssertChecksum(job);
         // The trace is the run's log, byte for byte.
         var run = await CiRunAsync();
-        Assert.Equal(string.Concat((await _harness.LinesAsync(run.Id)).Select(l => l + "\n")), trace);
+        Assert.Equal(string.Concat((await _rig.Harness.LinesAsync(run.Id)).Select(l => l + "\n")), trace);
         Assert.Equal(2, run.Cpus);
         await NothingLeftBehindAsync();
     }
@@ -80,7 +61,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
     public async Task A_failing_script_fails_the_job_with_script_failure_and_its_exit_code_and_after_script_still_runs()
     {
         var id = Interlocked.Increment(ref _nextJob);
-        _gitlab.Enqueue(Job(id, _git.SecondCommit, ["echo before", "exit 3", "echo never"], ["echo \"after: $CI_JOB_STATUS\""]));
+        _rig.GitLab.Enqueue(Job(id, _rig.Git.SecondCommit, ["echo before", "exit 3", "echo never"], ["echo \"after: $CI_JOB_STATUS\""]));
 
         var job = await FinishedAsync(id);
 
@@ -97,9 +78,9 @@ public sealed class GitLabJobTests : IAsyncLifetime
     public async Task A_416_moves_the_trace_back_to_what_gitlab_holds_and_the_rest_is_sent_again()
     {
         var id = Interlocked.Increment(ref _nextJob);
-        _gitlab.Enqueue(Job(id, _git.SecondCommit, ["echo first", "sleep 1", "for i in $(seq 1 50); do echo row-$i; done"], []));
-        await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id) is { } j && j.TraceText.Contains("first\n")), "first lines sent");
-        var job = _gitlab.JobOf(id)!;
+        _rig.GitLab.Enqueue(Job(id, _rig.Git.SecondCommit, ["echo first", "sleep 1", "for i in $(seq 1 50); do echo row-$i; done"], []));
+        await AgentHarness.UntilAsync(() => Task.FromResult(_rig.GitLab.JobOf(id) is { } j && j.TraceText.Contains("first\n")), "first lines sent");
+        var job = _rig.GitLab.JobOf(id)!;
         lock (job) job.LoseTraceTo = 3;
 
         job = await FinishedAsync(id);
@@ -107,7 +88,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
         Assert.Equal("success", job.Final!.State);
         Assert.Contains(job.Patches, p => p.Status == 416);
         var run = await CiRunAsync();
-        Assert.Equal(string.Concat((await _harness.LinesAsync(run.Id)).Select(l => l + "\n")), job.TraceText);
+        Assert.Equal(string.Concat((await _rig.Harness.LinesAsync(run.Id)).Select(l => l + "\n")), job.TraceText);
         AssertChecksum(job);
         await NothingLeftBehindAsync();
     }
@@ -116,10 +97,10 @@ public sealed class GitLabJobTests : IAsyncLifetime
     public async Task A_job_canceled_in_gitlab_is_stopped_runs_after_script_and_is_reported_canceled()
     {
         var id = Interlocked.Increment(ref _nextJob);
-        _gitlab.Enqueue(Job(id, _git.SecondCommit, ["echo started", "sleep 60", "echo never"], ["echo \"after: $CI_JOB_STATUS\""]));
-        await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id) is { } j && j.TraceText.Contains("started\n")), "job started");
+        _rig.GitLab.Enqueue(Job(id, _rig.Git.SecondCommit, ["echo started", "sleep 60", "echo never"], ["echo \"after: $CI_JOB_STATUS\""]));
+        await AgentHarness.UntilAsync(() => Task.FromResult(_rig.GitLab.JobOf(id) is { } j && j.TraceText.Contains("started\n")), "job started");
 
-        _gitlab.Cancel(id);
+        _rig.GitLab.Cancel(id);
         var job = await FinishedAsync(id);
 
         Assert.Equal("canceled", job.Final!.State);
@@ -138,29 +119,29 @@ public sealed class GitLabJobTests : IAsyncLifetime
     {
         var id = Interlocked.Increment(ref _nextJob);
         var job = what == "services"
-            ? Job(id, _git.SecondCommit, ["true"], [])
-            : Job(id, _git.SecondCommit, ["true"], [], Var("CI_JOB_TAGS", $"[\"{what}\"]"));
+            ? Job(id, _rig.Git.SecondCommit, ["true"], [])
+            : Job(id, _rig.Git.SecondCommit, ["true"], [], Var("CI_JOB_TAGS", $"[\"{what}\"]"));
         if (what == "services") job["services"] = new JsonArray(new JsonObject { ["name"] = "postgres:16" });
-        _gitlab.Enqueue(job);
+        _rig.GitLab.Enqueue(job);
 
         var finished = await FinishedAsync(id);
 
         Assert.Equal(new FakeGitLab.Update("failed", "script_failure", null, finished.Final!.Checksum, finished.Trace.Length), finished.Final);
         Assert.Contains(reason, finished.TraceText);
-        var runs = await _harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
+        var runs = await _rig.Harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
         Assert.DoesNotContain(runs!.Runs, r => r.Kind == "ci_job");
     }
 
     [Fact]
     public async Task A_token_gitlab_refuses_is_not_stored()
     {
-        var refused = await _harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
-            new GitLabRunnerBody("other", _gitlab.Url.ToString(), "glrt-wrong", [], "oci", null), HearthJson.Options);
+        var refused = await _rig.Harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
+            new GitLabRunnerBody("other", _rig.GitLab.Url.ToString(), "glrt-wrong", [], "oci", null), HearthJson.Options);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("GITLAB_TOKEN_REFUSED", await refused.Content.ReadAsStringAsync());
-        var list = await _harness.Admin.GetFromJsonAsync<GitLabRunnerListView>("api/v1/gitlab/runners", HearthJson.Options);
+        var list = await _rig.Harness.Admin.GetFromJsonAsync<GitLabRunnerListView>("api/v1/gitlab/runners", HearthJson.Options);
         Assert.Equal(["fake"], list!.Runners.Select(r => r.Name));
-        Assert.DoesNotContain(FakeGitLab.RunnerToken, await _harness.Admin.GetStringAsync("api/v1/gitlab/runners"));
+        Assert.DoesNotContain(FakeGitLab.RunnerToken, await _rig.Harness.Admin.GetStringAsync("api/v1/gitlab/runners"));
     }
 
     [Fact]
@@ -168,9 +149,9 @@ public sealed class GitLabJobTests : IAsyncLifetime
     {
         // A job that ran before: its artifacts are this job's dependency, downloadable with its own token.
         const long dependency = 5000;
-        _gitlab.AddArtifacts(dependency, "dependency-token-secret", Zip(("dep/lib.txt", "from-dependency\n")));
+        _rig.GitLab.AddArtifacts(dependency, "dependency-token-secret", Zip(("dep/lib.txt", "from-dependency\n")));
         var id = Interlocked.Increment(ref _nextJob);
-        var job = Job(id, _git.SecondCommit,
+        var job = Job(id, _rig.Git.SecondCommit,
             ["cat dep/lib.txt", "cat .cache/c.txt || echo no-cache", "mkdir -p out .cache", "echo a > out/a.txt", "echo b > out/b.log",
              "echo cached > .cache/c.txt", "ln -s /etc out/etc-link"], []);
         job["dependencies"] = new JsonArray(new JsonObject
@@ -187,7 +168,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
         {
             ["key"] = "deps-1", ["untracked"] = false, ["policy"] = "pull-push", ["paths"] = new JsonArray(".cache/"), ["when"] = "on_success",
         });
-        _gitlab.Enqueue(job);
+        _rig.GitLab.Enqueue(job);
 
         var first = await FinishedAsync(id);
 
@@ -195,8 +176,8 @@ public sealed class GitLabJobTests : IAsyncLifetime
         Assert.Contains("from-dependency\n", first.TraceText);
         Assert.Contains("no-cache\n", first.TraceText);
         Assert.DoesNotContain("dependency-token-secret", first.TraceText);
-        Assert.Equal([new FakeGitLab.ArtifactsDownload(dependency, "dependency-token-secret", 200)], _gitlab.Downloads);
-        var upload = Assert.Single(_gitlab.Uploads);
+        Assert.Equal([new FakeGitLab.ArtifactsDownload(dependency, "dependency-token-secret", 200)], _rig.GitLab.Downloads);
+        var upload = Assert.Single(_rig.GitLab.Uploads);
         Assert.Equal((id, $"job-token-{id}-secret", "file", "bundle.zip", 201), (upload.JobId, upload.JobToken, upload.FileField, upload.FileName, upload.Status));
         Assert.Equal(new Dictionary<string, string> { ["artifact_format"] = "zip", ["artifact_type"] = "archive", ["expire_in"] = "1 week" },
             upload.Parameters);
@@ -205,7 +186,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
 
         // The next job on this agent finds the cache; an artifact for failures is not uploaded for a success.
         var next = Interlocked.Increment(ref _nextJob);
-        var second = Job(next, _git.SecondCommit, ["cat .cache/c.txt"], []);
+        var second = Job(next, _rig.Git.SecondCommit, ["cat .cache/c.txt"], []);
         second["cache"] = new JsonArray(new JsonObject
         {
             ["key"] = "deps-1", ["untracked"] = false, ["policy"] = "pull", ["paths"] = new JsonArray(".cache/"), ["when"] = "on_success",
@@ -215,40 +196,40 @@ public sealed class GitLabJobTests : IAsyncLifetime
             ["name"] = "logs", ["untracked"] = false, ["paths"] = new JsonArray("."), ["when"] = "on_failure", ["artifact_type"] = "archive",
             ["artifact_format"] = "zip",
         });
-        _gitlab.Enqueue(second);
+        _rig.GitLab.Enqueue(second);
         var cached = await FinishedAsync(next);
         Assert.True(cached.Final!.State == "success", cached.TraceText);
         Assert.Contains("$ cat .cache/c.txt\ncached\n", cached.TraceText);
-        Assert.Single(_gitlab.Uploads);
+        Assert.Single(_rig.GitLab.Uploads);
 
         // A failed job's untracked files (not those git checked out) for on_failure; a 413 fails the job, naming it.
         var failing = Interlocked.Increment(ref _nextJob);
-        var third = Job(failing, _git.SecondCommit, ["echo u > untracked.txt", "exit 4"], []);
+        var third = Job(failing, _rig.Git.SecondCommit, ["echo u > untracked.txt", "exit 4"], []);
         third["artifacts"] = new JsonArray(new JsonObject
         {
             ["name"] = "", ["untracked"] = true, ["paths"] = new JsonArray(), ["when"] = "on_failure", ["artifact_type"] = "archive",
             ["artifact_format"] = "zip",
         });
-        _gitlab.Enqueue(third);
+        _rig.GitLab.Enqueue(third);
         var failed = await FinishedAsync(failing);
         Assert.Equal(("failed", "script_failure", 4), (failed.Final!.State, failed.Final.FailureReason, failed.Final.ExitCode));
-        var untracked = _gitlab.Uploads.Last();
+        var untracked = _rig.GitLab.Uploads.Last();
         Assert.Equal(("artifacts.zip", 201), (untracked.FileName, untracked.Status));
         Assert.Equal(new Dictionary<string, string> { ["untracked.txt"] = "u\n" }, Unzip(untracked.Bytes));
 
-        _gitlab.MaxArtifactsBytes = 10;
+        _rig.GitLab.MaxArtifactsBytes = 10;
         var large = Interlocked.Increment(ref _nextJob);
-        var fourth = Job(large, _git.SecondCommit, ["echo big > big.txt"], []);
+        var fourth = Job(large, _rig.Git.SecondCommit, ["echo big > big.txt"], []);
         fourth["artifacts"] = new JsonArray(new JsonObject
         {
             ["name"] = "big", ["untracked"] = false, ["paths"] = new JsonArray("big.txt"), ["when"] = "always", ["artifact_type"] = "archive",
             ["artifact_format"] = "zip",
         });
-        _gitlab.Enqueue(fourth);
+        _rig.GitLab.Enqueue(fourth);
         var refused = await FinishedAsync(large);
         Assert.Equal("failed", refused.Final!.State);
         Assert.Contains("uploading artifacts failed: GitLab refused the archive as too large (413)", refused.TraceText);
-        Assert.Equal(413, _gitlab.Uploads.Last().Status);
+        Assert.Equal(413, _rig.GitLab.Uploads.Last().Status);
         await NothingLeftBehindAsync(large);
     }
 
@@ -256,16 +237,16 @@ public sealed class GitLabJobTests : IAsyncLifetime
     public async Task A_dependency_whose_zip_escapes_the_workspace_fails_the_job_before_its_scripts_and_writes_nothing_outside()
     {
         const long dependency = 5001;
-        var outside = Path.Combine(_harness.ScratchRoot, $"escaped-{Guid.NewGuid():N}.txt");
-        _gitlab.AddArtifacts(dependency, "dependency-token-2", Zip(("ok.txt", "fine\n"), ($"../../{Path.GetFileName(outside)}", "evil\n")));
+        var outside = Path.Combine(_rig.Harness.ScratchRoot, $"escaped-{Guid.NewGuid():N}.txt");
+        _rig.GitLab.AddArtifacts(dependency, "dependency-token-2", Zip(("ok.txt", "fine\n"), ($"../../{Path.GetFileName(outside)}", "evil\n")));
         var id = Interlocked.Increment(ref _nextJob);
-        var job = Job(id, _git.SecondCommit, ["echo script-ran"], []);
+        var job = Job(id, _rig.Git.SecondCommit, ["echo script-ran"], []);
         job["dependencies"] = new JsonArray(new JsonObject
         {
             ["id"] = dependency, ["token"] = "dependency-token-2", ["name"] = "evil",
             ["artifacts_file"] = new JsonObject { ["filename"] = "artifacts.zip", ["size"] = 100 },
         });
-        _gitlab.Enqueue(job);
+        _rig.GitLab.Enqueue(job);
 
         var finished = await FinishedAsync(id);
 
@@ -294,18 +275,18 @@ public sealed class GitLabJobTests : IAsyncLifetime
 
     private async Task<FakeGitLab.Job> FinishedAsync(long id)
     {
-        await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id)?.Final is not null), $"job {id} reported");
-        return _gitlab.JobOf(id)!;
+        await AgentHarness.UntilAsync(() => Task.FromResult(_rig.GitLab.JobOf(id)?.Final is not null), $"job {id} reported");
+        return _rig.GitLab.JobOf(id)!;
     }
 
     /// <summary>The CI run (of <paramref name="jobId"/> when the test ran several: its log names the job's script).</summary>
     private async Task<RunView> CiRunAsync(long? jobId = null)
     {
-        var runs = await _harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
+        var runs = await _rig.Harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
         var summary = jobId is null
             ? Assert.Single(runs!.Runs, r => r.Kind == "ci_job")
             : runs!.Runs.Where(r => r.Kind == "ci_job").OrderByDescending(r => r.CreatedAt).First();
-        return await _harness.WaitEndedAsync(summary.Id);
+        return await _rig.Harness.WaitEndedAsync(summary.Id);
     }
 
     /// <summary>Every accepted patch starts where the one before ended; together they are the trace GitLab holds.</summary>
@@ -344,7 +325,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
 
     private List<string> Leftovers(string task) =>
         [
-            .. new[] { _harness.ScratchRoot, _harness.StateDirectory }.Where(Directory.Exists)
+            .. new[] { _rig.Harness.ScratchRoot, _rig.Harness.StateDirectory }.Where(Directory.Exists)
                 .SelectMany(d => Directory.EnumerateFileSystemEntries(d, "*", SearchOption.AllDirectories))
                 .Where(e => Path.GetFileName(e).Contains(task, StringComparison.Ordinal)),
         ];
@@ -371,7 +352,7 @@ public sealed class GitLabJobTests : IAsyncLifetime
     };
 
     private JsonObject Job(long id, string sha, string[] script, string[] afterScript, params JsonObject[] variables) =>
-        JobJson(id, _git.Url, sha, script, afterScript, variables);
+        JobJson(id, _rig.Git.Url, sha, script, afterScript, variables);
 
     /// <summary>A job as GitLab's /jobs/request answers it.</summary>
     public static JsonObject JobJson(long id, string repository, string sha, string[] script, string[] afterScript,

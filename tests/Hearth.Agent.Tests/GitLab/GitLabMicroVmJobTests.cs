@@ -25,66 +25,29 @@ namespace Hearth.Agent.Tests.GitLab;
 public sealed class GitLabMicroVmJobTests : IAsyncLifetime
 {
     private const string HookToken = "vm-hook-token";
-    private readonly string _tag = Guid.NewGuid().ToString("N")[..6];
-    private FakeGitLab _gitlab = null!;
-    private GitDaemon _git = null!;
-    private LocalRegistry _registry = null!;
-    private AgentHarness _harness = null!;
+    private ImageJobRig _image = null!;
+    private GitLabRig _rig = null!;
     private MicroVmDriver _driver = null!;
     private AgentHost _agent = null!;
-    private string _work = null!;
-    private OciNetworkOptions _network = null!;
-
-    private string BusyboxRef => $"{_registry.Host}/gitlab/vm-busybox:1";
 
     public async Task InitializeAsync()
     {
-        _gitlab = await FakeGitLab.StartAsync();
-        _git = await GitDaemon.StartAsync();
-        _registry = await LocalRegistry.StartAsync();
-        using (var pusher = new ImagePusher(_registry.BaseUri))
-            await pusher.PushImageAsync("gitlab/vm-busybox", "1", [TarBuilder.Busybox().Build()]);
-        _work = Tools.TempDirectory("hearth-gitlab-vm");
-        _network = new OciNetworkOptions
-        {
-            BridgeName = "hgv" + _tag,
-            Subnet = $"10.{Random.Shared.Next(200, 250)}.{Random.Shared.Next(0, 255)}.0/24",
-            NftTable = "hearth_gitlab_vm_" + _tag,
-            StateDirectory = Path.Combine(_work, "network"),
-            DnsServers = ["192.0.2.53"],
-        };
-        _harness = await AgentHarness.StartAsync(configure: o => o with
-        {
-            GitLab = o.GitLab with
-            {
-                PollInterval = TimeSpan.FromMilliseconds(200),
-                TraceInterval = TimeSpan.FromMilliseconds(200),
-                RetryDelay = TimeSpan.FromMilliseconds(50),
-                WebhookToken = HookToken,
-            },
-        });
-        var images = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(_work, "images") },
-            new RegistryClient(new HttpClient(), new RegistryClientOptions(), new AnonymousCredentials(), TimeProvider.System), TimeProvider.System);
+        _image = await ImageJobRig.StartAsync("gitlab/vm-busybox", "gitlab-vm", "hgv");
+        _rig = await GitLabRig.StartAsync(TimeSpan.FromMilliseconds(200), HookToken);
         // No configured pool: the only pooled VM there can be is the one the hook's hint asks for.
         _driver = new MicroVmDriver(new MicroVmDriverOptions
         {
-            CacheDirectory = Path.Combine(_work, "vm-cache"), PoolScratchRoot = _harness.ScratchRoot, Network = _network, MaxPrewarmed = 1,
-        }, images, TimeProvider.System);
-        _agent = _harness.StartAgentHost(_harness.Options() with { AllowedDrivers = ["microvm"] }, extraDrivers: [_driver]).Host;
-        var added = await _harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
-            new GitLabRunnerBody("fake-vm", _gitlab.Url.ToString(), FakeGitLab.RunnerToken, ["linux"], "microvm", BusyboxRef), HearthJson.Options);
-        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            CacheDirectory = Path.Combine(_image.Work, "vm-cache"), PoolScratchRoot = _rig.Harness.ScratchRoot, Network = _image.Network,
+            MaxPrewarmed = 1,
+        }, _image.NewImageStore(), TimeProvider.System);
+        _agent = _rig.Harness.StartAgentHost(_rig.Harness.Options() with { AllowedDrivers = ["microvm"] }, extraDrivers: [_driver]).Host;
+        await _rig.AddRunnerAsync("fake-vm", "microvm", _image.BusyboxRef);
     }
 
     public async Task DisposeAsync()
     {
-        await _harness.DisposeAsync();
-        await _git.DisposeAsync();
-        await _gitlab.DisposeAsync();
-        await _registry.DisposeAsync();
-        await TryAsync("ip", "link", "del", _network.BridgeName);
-        await TryAsync("nft", "delete", "table", "ip", _network.NftTable);
-        Directory.Delete(_work, recursive: true);
+        await _rig.DisposeAsync();
+        await _image.DisposeAsync();
     }
 
     [Fact]
@@ -112,18 +75,18 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
         var hooked = await HookAsync(HookToken, id);
         Assert.Equal(HttpStatusCode.Accepted, hooked.StatusCode);
         Assert.Contains("pre-warming a 2cpu-512mb microVM", await hooked.Content.ReadAsStringAsync());
-        await AgentHarness.UntilAsync(() => Task.FromResult(_driver.PooledCount(size, BusyboxRef, network: true) == 1 || _driver.PoolError is not null),
+        await AgentHarness.UntilAsync(() => Task.FromResult(_driver.PooledCount(size, _image.BusyboxRef, network: true) == 1 || _driver.PoolError is not null),
             "the hinted VM booted into the pool", TimeSpan.FromMinutes(4));
         Assert.Null(_driver.PoolError);
         var warmedAt = clock.Elapsed;
 
-        _gitlab.AddArtifacts(dependency, "dependency-token-vm", Zip(("dep/lib.txt", "from-dependency\n")));
-        var job = GitLabJobTests.JobJson(id, _git.Url, _git.FirstCommit,
+        _rig.GitLab.AddArtifacts(dependency, "dependency-token-vm", Zip(("dep/lib.txt", "from-dependency\n")));
+        var job = GitLabJobTests.JobJson(id, _rig.Git.Url, _rig.Git.FirstCommit,
             ["pwd", "echo \"dir=$CI_PROJECT_DIR\"", "cat version.txt", "command -v git || echo no-git", "cat dep/lib.txt",
              "cat .cache/c.txt 2>/dev/null || echo no-cache", "mkdir -p out .cache", "echo built-in-vm > out/result.txt", "echo cached > .cache/c.txt",
              "nproc"],
             ["echo \"after: $CI_JOB_STATUS\""], GitLabJobTests.Var("CI_JOB_TAGS", "[\"firecracker-2cpu-512mb\"]"));
-        job["image"] = new JsonObject { ["name"] = BusyboxRef };
+        job["image"] = new JsonObject { ["name"] = _image.BusyboxRef };
         job["dependencies"] = new JsonArray(new JsonObject
         {
             ["id"] = dependency, ["token"] = "dependency-token-vm", ["name"] = "build",
@@ -138,11 +101,11 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
         {
             ["key"] = "vm-deps", ["untracked"] = false, ["policy"] = "pull-push", ["paths"] = new JsonArray(".cache/"), ["when"] = "on_success",
         });
-        _gitlab.Enqueue(job);
+        _rig.GitLab.Enqueue(job);
 
-        await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id)?.Final is not null), $"job {id} reported", TimeSpan.FromMinutes(4));
+        await AgentHarness.UntilAsync(() => Task.FromResult(_rig.GitLab.JobOf(id)?.Final is not null), $"job {id} reported", TimeSpan.FromMinutes(4));
         var jobTime = clock.Elapsed - warmedAt;
-        var reported = _gitlab.JobOf(id)!;
+        var reported = _rig.GitLab.JobOf(id)!;
         var trace = reported.TraceText;
         Assert.True(reported.Final!.State == "success", trace);
         Assert.Equal(0, reported.Final.ExitCode);
@@ -158,10 +121,10 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
         Assert.DoesNotContain($"job-token-{id}-secret", trace);
 
         // What the job wrote in the VM, read back and zipped by the agent.
-        var upload = Assert.Single(_gitlab.Uploads);
+        var upload = Assert.Single(_rig.GitLab.Uploads);
         Assert.Equal(($"job-token-{id}-secret", "result.zip", 201), (upload.JobToken, upload.FileName, upload.Status));
         Assert.Equal(new Dictionary<string, string> { ["out/result.txt"] = "built-in-vm\n" }, GitLabJobTests.Unzip(upload.Bytes));
-        var cache = Assert.Single(Directory.EnumerateFiles(Path.Combine(_harness.Journal.Directory, "gitlab-cache"), "*.zip",
+        var cache = Assert.Single(Directory.EnumerateFiles(Path.Combine(_rig.Harness.Journal.Directory, "gitlab-cache"), "*.zip",
             SearchOption.AllDirectories));
         Assert.Equal(new Dictionary<string, string> { [".cache/c.txt"] = "cached\n" }, GitLabJobTests.Unzip(await File.ReadAllBytesAsync(cache)));
 
@@ -172,31 +135,31 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
         Assert.Equal(reported.Trace.ToArray(), accepted.SelectMany(p => p.Bytes).ToArray());
         Assert.Equal($"crc32:{System.IO.Hashing.Crc32.HashToUInt32(reported.Trace.ToArray()):x8}", reported.Final.Checksum);
         Assert.Equal(reported.Trace.Length, reported.Final.Bytesize);
-        var runs = await _harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
-        var run = await _harness.WaitEndedAsync(Assert.Single(runs!.Runs, r => r.Kind == "ci_job").Id);
-        Assert.Equal(string.Concat((await _harness.LinesAsync(run.Id)).Select(l => l + "\n")), trace);
+        var runs = await _rig.Harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
+        var run = await _rig.Harness.WaitEndedAsync(Assert.Single(runs!.Runs, r => r.Kind == "ci_job").Id);
+        Assert.Equal(string.Concat((await _rig.Harness.LinesAsync(run.Id)).Select(l => l + "\n")), trace);
 
         // The job's VM was the one the hook warmed: one start, warm, and the pool it came from is empty again.
         listener.RecordObservableInstruments();
         lock (boots) Assert.Equal(["warm"], boots);
-        Assert.Equal(0, _driver.PooledCount(size, BusyboxRef, network: true));
+        Assert.Equal(0, _driver.PooledCount(size, _image.BusyboxRef, network: true));
 
         // Nothing left: no VM directory (disk copies, sockets), workspace, record, QEMU, or tap on the bridge.
         var task = Hearth.Core.Runs.TaskIds.ForCommand(run.Id);
         await AgentHarness.UntilAsync(() => Task.FromResult(!Leftovers().Any()), "nothing of the VM or the task left");
         Assert.DoesNotContain(task, await Tools.RunAsync("ps", "-eo", "args"));
-        Assert.Equal("", (await Tools.RunAsync("ip", "-o", "link", "show", "master", _network.BridgeName)).Trim());
+        Assert.Equal("", (await Tools.RunAsync("ip", "-o", "link", "show", "master", _image.Network.BridgeName)).Trim());
         Console.WriteLine($"microvm GitLab job: VM warmed by the hook in {warmedAt.TotalSeconds:F1} s, job {jobTime.TotalSeconds:F1} s");
 
         IEnumerable<string> Leftovers() =>
-            new[] { _harness.ScratchRoot, _harness.Journal.Directory }.Where(Directory.Exists)
+            new[] { _rig.Harness.ScratchRoot, _rig.Harness.Journal.Directory }.Where(Directory.Exists)
                 .SelectMany(d => Directory.EnumerateFileSystemEntries(d, "*", SearchOption.TopDirectoryOnly))
                 .Where(e => !e.EndsWith("gitlab-cache", StringComparison.Ordinal) && !Path.GetFileName(e).StartsWith('.'));
     }
 
     private async Task<HttpResponseMessage> HookAsync(string token, long id)
     {
-        using var http = new HttpClient { BaseAddress = _harness.Server.Url };
+        using var http = new HttpClient { BaseAddress = _rig.Harness.Server.Url };
         var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/gitlab/hook")
         {
             Content = new StringContent(new JsonObject
@@ -218,13 +181,5 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
                 using (var entry = new StreamWriter(zip.CreateEntry(name).Open()))
                     entry.Write(text);
         return buffer.ToArray();
-    }
-
-    private static async Task TryAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        await process.WaitForExitAsync();
     }
 }

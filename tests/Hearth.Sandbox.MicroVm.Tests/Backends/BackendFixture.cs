@@ -4,7 +4,9 @@ using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.Sandbox.MicroVm.Tests.Backends;
 
-/// <summary>A loopback registry with a busybox image and an image store (the backends read the image's config); no VM boots.</summary>
+/// <summary>
+/// A loopback registry with a busybox image and an image store (the backends read the image's config); no VM boots.
+/// </summary>
 public sealed class BackendFixture : IAsyncLifetime
 {
     private readonly List<string> _directories = [];
@@ -20,8 +22,17 @@ public sealed class BackendFixture : IAsyncLifetime
         Registry = await LocalRegistry.StartAsync();
         using var pusher = new ImagePusher(Registry.BaseUri);
         await pusher.PushImageAsync("test/backend-busybox", "1", [TarBuilder.Busybox().Build()]);
-        var client = new RegistryClient(new HttpClient(), new RegistryClientOptions(), new AnonymousCredentials(), TimeProvider.System);
-        Store = new ImageStore(new ImageStoreOptions { RootDirectory = NewDirectory("hearth-be-store") }, client, TimeProvider.System);
+        var client = new RegistryClient(
+            new HttpClient(),
+            new RegistryClientOptions(),
+            new AnonymousCredentials(),
+            TimeProvider.System
+        );
+        Store = new ImageStore(
+            new ImageStoreOptions { RootDirectory = NewDirectory("hearth-be-store") },
+            client,
+            TimeProvider.System
+        );
     }
 
     /// <summary>Short, under /tmp: vsock socket paths (uds_path_PORT) must fit in 107 bytes.</summary>
@@ -29,7 +40,8 @@ public sealed class BackendFixture : IAsyncLifetime
     {
         var directory = Path.Combine("/tmp", prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
-        lock (_directories) _directories.Add(directory);
+        lock (_directories)
+            _directories.Add(directory);
         return directory;
     }
 
@@ -37,6 +49,7 @@ public sealed class BackendFixture : IAsyncLifetime
     {
         await Registry.DisposeAsync();
         foreach (var directory in _directories)
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
     }
 }

@@ -65,9 +65,19 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
     private (int Status, string? Fault, string? Json) Answer(string method, string path, string body)
     {
         if (method == "GET" && path == "/")
-            return (200, null, new JsonObject { ["id"] = "anonymous-instance", ["state"] = _started ? "Running" : "Not started",
-                ["vmm_version"] = "1.17.0", ["app_name"] = "Firecracker" }.ToJsonString());
-        if (method != "PUT") return (400, $"Invalid request method and/or path: {method} {path}.", null);
+            return (
+                200,
+                null,
+                new JsonObject
+                {
+                    ["id"] = "anonymous-instance",
+                    ["state"] = _started ? "Running" : "Not started",
+                    ["vmm_version"] = "1.17.0",
+                    ["app_name"] = "Firecracker",
+                }.ToJsonString()
+            );
+        if (method != "PUT")
+            return (400, $"Invalid request method and/or path: {method} {path}.", null);
         JsonObject request;
         try
         {
@@ -82,15 +92,31 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
         {
             ["actions"] => Action(request),
             _ when _started => "The requested operation is not supported after starting the microVM.",
-            ["machine-config"] => Check(request, Fields(("vcpu_count", Integer, true), ("mem_size_mib", Integer, true), ("smt", Boolean, false)))
-                ?? MachineConfig(request),
-            ["boot-source"] => Check(request, Fields(("kernel_image_path", Text, true), ("boot_args", Text, false), ("initrd_path", Text, false)))
-                ?? BootSource(request),
-            ["drives", var id] => Check(request, Fields(("drive_id", Text, true), ("is_root_device", Boolean, true), ("is_read_only", Boolean, false),
-                ("path_on_host", Text, false))) ?? SameId(id, request, "drive_id") ?? Readable((string?)request["path_on_host"], "drive"),
-            ["network-interfaces", var id] => Check(request, Fields(("iface_id", Text, true), ("host_dev_name", Text, true), ("guest_mac", Text, false)))
-                ?? SameId(id, request, "iface_id"),
-            ["vsock"] => Check(request, Fields(("guest_cid", Integer, true), ("uds_path", Text, true))) ?? Vsock(request),
+            ["machine-config"] => Check(
+                request,
+                Fields(("vcpu_count", Integer, true), ("mem_size_mib", Integer, true), ("smt", Boolean, false))
+            ) ?? MachineConfig(request),
+            ["boot-source"] => Check(
+                request,
+                Fields(("kernel_image_path", Text, true), ("boot_args", Text, false), ("initrd_path", Text, false))
+            ) ?? BootSource(request),
+            ["drives", var id] => Check(
+                request,
+                Fields(
+                    ("drive_id", Text, true),
+                    ("is_root_device", Boolean, true),
+                    ("is_read_only", Boolean, false),
+                    ("path_on_host", Text, false)
+                )
+            )
+                ?? SameId(id, request, "drive_id")
+                ?? Readable((string?)request["path_on_host"], "drive"),
+            ["network-interfaces", var id] => Check(
+                request,
+                Fields(("iface_id", Text, true), ("host_dev_name", Text, true), ("guest_mac", Text, false))
+            ) ?? SameId(id, request, "iface_id"),
+            ["vsock"] => Check(request, Fields(("guest_cid", Integer, true), ("uds_path", Text, true)))
+                ?? Vsock(request),
             _ => $"Invalid request method and/or path: {method} {path}.",
         };
         return error is null ? (204, null, null) : (400, error, null);
@@ -98,11 +124,13 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
 
     private string? Action(JsonObject request)
     {
-        if (Check(request, Fields(("action_type", Text, true))) is { } error) return error;
+        if (Check(request, Fields(("action_type", Text, true))) is { } error)
+            return error;
         switch ((string?)request["action_type"])
         {
             case "InstanceStart":
-                if (_started) return "The requested operation is not supported after starting the microVM.";
+                if (_started)
+                    return "The requested operation is not supported after starting the microVM.";
                 if (!Requests.Any(r => r.Path == "/boot-source" && r.Method == "PUT"))
                     return "Cannot start microvm without kernel configuration.";
                 _started = true;
@@ -122,13 +150,16 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
         var smt = (bool?)request["smt"] ?? false;
         if (vcpus < 1 || vcpus > 32 || (smt && vcpus > 1 && vcpus % 2 == 1))
             return "The number of vCPUs must be greater than 0, less than 32 and must be 1 or an even number if SMT is enabled.";
-        return (long)request["mem_size_mib"]! <= 0 ? "The memory size (MiB) is either 0, or not a multiple of the configured page size." : null;
+        return (long)request["mem_size_mib"]! <= 0
+            ? "The memory size (MiB) is either 0, or not a multiple of the configured page size."
+            : null;
     }
 
     private static string? BootSource(JsonObject request)
     {
         var kernel = (string)request["kernel_image_path"]!;
-        if (!File.Exists(kernel)) return "The kernel file cannot be opened: No such file or directory (os error 2)";
+        if (!File.Exists(kernel))
+            return "The kernel file cannot be opened: No such file or directory (os error 2)";
         return request["initrd_path"] is JsonValue initrd && !File.Exists((string)initrd!)
             ? "The initrd file cannot be opened due to invalid path or invalid permissions. No such file or directory (os error 2)"
             : null;
@@ -136,16 +167,23 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
 
     private static string? Vsock(JsonObject request)
     {
-        if ((long)request["guest_cid"]! < 3) return "Invalid guest CID: must be 3 or greater";
+        if ((long)request["guest_cid"]! < 3)
+            return "Invalid guest CID: must be 3 or greater";
         var uds = (string)request["uds_path"]!;
-        return Directory.Exists(Path.GetDirectoryName(uds)) ? null : $"Cannot create backend for vsock device: {uds}: No such file or directory (os error 2)";
+        return Directory.Exists(Path.GetDirectoryName(uds))
+            ? null
+            : $"Cannot create backend for vsock device: {uds}: No such file or directory (os error 2)";
     }
 
     private static string? SameId(string id, JsonObject request, string field) =>
-        (string?)request[field] == id ? null : $"The id from the path [{id}] does not match the id from the body [{(string?)request[field]}]!";
+        (string?)request[field] == id
+            ? null
+            : $"The id from the path [{id}] does not match the id from the body [{(string?)request[field]}]!";
 
     private static string? Readable(string? path, string what) =>
-        path is null || File.Exists(path) ? null : $"Unable to create the block device: Cannot open the {what} file: No such file or directory (os error 2)";
+        path is null || File.Exists(path)
+            ? null
+            : $"Unable to create the block device: Cannot open the {what} file: No such file or directory (os error 2)";
 
     private const string Integer = "integer";
     private const string Text = "string";
@@ -157,12 +195,14 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
     private static string? Check(JsonObject request, (string Name, string Type, bool Required)[] fields)
     {
         foreach (var (name, _) in request)
-            if (fields.All(f => f.Name != name)) return $"unknown field `{name}`, expected one of {string.Join(", ", fields.Select(f => $"`{f.Name}`"))}";
+            if (fields.All(f => f.Name != name))
+                return $"unknown field `{name}`, expected one of {string.Join(", ", fields.Select(f => $"`{f.Name}`"))}";
         foreach (var (name, type, required) in fields)
         {
             if (request[name] is not JsonValue value)
             {
-                if (required) return $"missing field `{name}`";
+                if (required)
+                    return $"missing field `{name}`";
                 continue;
             }
             var ok = type switch
@@ -171,7 +211,8 @@ public sealed class FakeFirecrackerApi : IAsyncDisposable
                 Boolean => value.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
                 _ => value.GetValueKind() == JsonValueKind.String,
             };
-            if (!ok) return $"invalid type: {value.GetValueKind()}, expected {type} for `{name}`";
+            if (!ok)
+                return $"invalid type: {value.GetValueKind()}, expected {type} for `{name}`";
         }
         return null;
     }

@@ -60,16 +60,28 @@ internal sealed class FakeFlintlockd : FlintlockApi.MicroVM.MicroVMBase, IAsyncD
         app.MapGrpcService<FakeFlintlockd>();
         await app.StartAsync();
         fake._app = app;
-        fake.Endpoint = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        fake.Endpoint = app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
         return fake;
     }
 
-    public override Task<FlintlockApi.CreateMicroVMResponse> CreateMicroVM(FlintlockApi.CreateMicroVMRequest request, ServerCallContext context)
+    public override Task<FlintlockApi.CreateMicroVMResponse> CreateMicroVM(
+        FlintlockApi.CreateMicroVMRequest request,
+        ServerCallContext context
+    )
     {
         Creates.Enqueue(request);
-        if (request.Microvm is null) throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid create microvm request: MicroVMSpec required"));
-        if (CreateError is { } error) throw error;
-        var uid = "01HEARTH" + Interlocked.Increment(ref _next).ToString("D18", System.Globalization.CultureInfo.InvariantCulture);
+        if (request.Microvm is null)
+            throw new RpcException(
+                new Status(StatusCode.InvalidArgument, "invalid create microvm request: MicroVMSpec required")
+            );
+        if (CreateError is { } error)
+            throw error;
+        var uid =
+            "01HEARTH"
+            + Interlocked.Increment(ref _next).ToString("D18", System.Globalization.CultureInfo.InvariantCulture);
         var spec = request.Microvm.Clone();
         spec.Uid = uid;
         spec.CreatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
@@ -77,28 +89,43 @@ internal sealed class FakeFlintlockd : FlintlockApi.MicroVM.MicroVMBase, IAsyncD
         {
             Version = 1,
             Spec = spec,
-            Status = new FlintlockTypes.MicroVMStatus { State = FlintlockTypes.MicroVMStatus.Types.MicroVMState.Pending },
+            Status = new FlintlockTypes.MicroVMStatus
+            {
+                State = FlintlockTypes.MicroVMStatus.Types.MicroVMState.Pending,
+            },
         };
         _vms[uid] = vm;
         return Task.FromResult(new FlintlockApi.CreateMicroVMResponse { Microvm = vm });
     }
 
-    public override Task<FlintlockApi.GetMicroVMResponse> GetMicroVM(FlintlockApi.GetMicroVMRequest request, ServerCallContext context)
+    public override Task<FlintlockApi.GetMicroVMResponse> GetMicroVM(
+        FlintlockApi.GetMicroVMRequest request,
+        ServerCallContext context
+    )
     {
         Gets.Enqueue(request.Uid);
-        if (request.Uid == "") throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
+        if (request.Uid == "")
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
         if (!_vms.TryGetValue(request.Uid, out var vm))
-            throw new RpcException(new Status(StatusCode.Unknown, $"getting microvm: microvm spec {request.Uid} not found"));
+            throw new RpcException(
+                new Status(StatusCode.Unknown, $"getting microvm: microvm spec {request.Uid} not found")
+            );
         if (vm.Status.State == FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting)
         {
             // The next reconcile removes a VM marked for deletion.
             _vms.TryRemove(request.Uid, out _);
         }
-        else if (vm.Status.State == FlintlockTypes.MicroVMStatus.Types.MicroVMState.Pending && _polls.AddOrUpdate(request.Uid, 1, (_, n) => n + 1) > PendingPolls)
+        else if (
+            vm.Status.State == FlintlockTypes.MicroVMStatus.Types.MicroVMState.Pending
+            && _polls.AddOrUpdate(request.Uid, 1, (_, n) => n + 1) > PendingPolls
+        )
         {
-            vm.Status.State = FailReconcile ? FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed : FlintlockTypes.MicroVMStatus.Types.MicroVMState.Created;
+            vm.Status.State = FailReconcile
+                ? FlintlockTypes.MicroVMStatus.Types.MicroVMState.Failed
+                : FlintlockTypes.MicroVMStatus.Types.MicroVMState.Created;
             vm.Status.Retry = FailReconcile ? 10 : 0;
-            if (!FailReconcile && vm.Spec.AllowGuestAgent) vm.Status.VsockPath = VsockPath;
+            if (!FailReconcile && vm.Spec.AllowGuestAgent)
+                vm.Status.VsockPath = VsockPath;
         }
         return Task.FromResult(new FlintlockApi.GetMicroVMResponse { Microvm = vm.Clone() });
     }
@@ -106,20 +133,31 @@ internal sealed class FakeFlintlockd : FlintlockApi.MicroVM.MicroVMBase, IAsyncD
     public override Task<Empty> DeleteMicroVM(FlintlockApi.DeleteMicroVMRequest request, ServerCallContext context)
     {
         Deletes.Enqueue(request.Uid);
-        if (request.Uid == "") throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
+        if (request.Uid == "")
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
         if (!_vms.TryGetValue(request.Uid, out var vm))
-            throw new RpcException(new Status(StatusCode.Unknown, $"deleting microvm: microvm spec {request.Uid} not found"));
+            throw new RpcException(
+                new Status(StatusCode.Unknown, $"deleting microvm: microvm spec {request.Uid} not found")
+            );
         vm.Spec.DeletedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
         vm.Status.Retry = 0;
         vm.Status.State = FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting;
         return Task.FromResult(new Empty());
     }
 
-    public override Task<FlintlockApi.ListMicroVMsResponse> ListMicroVMs(FlintlockApi.ListMicroVMsRequest request, ServerCallContext context)
+    public override Task<FlintlockApi.ListMicroVMsResponse> ListMicroVMs(
+        FlintlockApi.ListMicroVMsRequest request,
+        ServerCallContext context
+    )
     {
-        if (request.Namespace == "") throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
+        if (request.Namespace == "")
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid request"));
         var response = new FlintlockApi.ListMicroVMsResponse();
-        response.Microvm.AddRange(_vms.Values.Where(v => v.Spec.Namespace == request.Namespace && (!request.HasName || v.Spec.Id == request.Name)));
+        response.Microvm.AddRange(
+            _vms.Values.Where(v =>
+                v.Spec.Namespace == request.Namespace && (!request.HasName || v.Spec.Id == request.Name)
+            )
+        );
         return Task.FromResult(response);
     }
 

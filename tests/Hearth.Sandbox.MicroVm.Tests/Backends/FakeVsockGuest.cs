@@ -31,7 +31,9 @@ public sealed class FakeVsockGuest : IAsyncDisposable
 
     public string UdsPath { get; }
 
-    /// <summary>Whether the guest listens on its control port yet (a CONNECT before that is refused, as in a booting guest).</summary>
+    /// <summary>
+    /// Whether the guest listens on its control port yet (a CONNECT before that is refused, as in a booting guest).
+    /// </summary>
     public bool Listening { get; set; } = true;
 
     /// <summary>Every CONNECT line the device was sent.</summary>
@@ -73,16 +75,19 @@ public sealed class FakeVsockGuest : IAsyncDisposable
     {
         using var stream = new NetworkStream(connection, ownsSocket: true);
         var line = await ReadLineAsync(stream);
-        if (line is null) return;
+        if (line is null)
+            return;
         Connects.Enqueue(line);
-        if (line != "CONNECT 1000" || !Listening) return;
+        if (line != "CONNECT 1000" || !Listening)
+            return;
         var port = Interlocked.Increment(ref _hostPort);
         await stream.WriteAsync(Encoding.ASCII.GetBytes("OK " + port.ToString(CultureInfo.InvariantCulture) + "\n"));
         var task = new GuestTask();
         while (await ReadLineAsync(stream) is { } frame)
         {
             var parts = frame.Split(' ', 2);
-            if (parts[0] == "run") break;
+            if (parts[0] == "run")
+                break;
             if (parts[0] == "signal")
             {
                 Signals.Enqueue(int.Parse(parts[1], CultureInfo.InvariantCulture));
@@ -100,7 +105,8 @@ public sealed class FakeVsockGuest : IAsyncDisposable
         while (await ReadLineAsync(stream) is { } frame)
         {
             var parts = frame.Split(' ', 2);
-            if (parts[0] == "signal") Signals.Enqueue(int.Parse(parts[1], CultureInfo.InvariantCulture));
+            if (parts[0] == "signal")
+                Signals.Enqueue(int.Parse(parts[1], CultureInfo.InvariantCulture));
         }
     }
 
@@ -125,7 +131,9 @@ public sealed class FakeVsockGuest : IAsyncDisposable
     internal async Task<NetworkStream> ConnectToHostAsync(uint port)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(UdsPath + "_" + port.ToString(CultureInfo.InvariantCulture)));
+        await socket.ConnectAsync(
+            new UnixDomainSocketEndPoint(UdsPath + "_" + port.ToString(CultureInfo.InvariantCulture))
+        );
         return new NetworkStream(socket, ownsSocket: true);
     }
 
@@ -144,8 +152,10 @@ public sealed class FakeVsockGuest : IAsyncDisposable
             {
                 return null;
             }
-            if (read == 0) return line.Count > 0 ? Encoding.UTF8.GetString([.. line]) : null;
-            if (one[0] == '\n') return Encoding.UTF8.GetString([.. line]);
+            if (read == 0)
+                return line.Count > 0 ? Encoding.UTF8.GetString([.. line]) : null;
+            if (one[0] == '\n')
+                return Encoding.UTF8.GetString([.. line]);
             line.Add(one[0]);
         }
     }
@@ -184,7 +194,12 @@ public sealed class GuestIo : IAsyncDisposable
     }
 
     internal static async Task<GuestIo> ConnectAsync(FakeVsockGuest device) =>
-        new(device, await device.ConnectToHostAsync(1001), await device.ConnectToHostAsync(1002), await device.ConnectToHostAsync(1003));
+        new(
+            device,
+            await device.ConnectToHostAsync(1001),
+            await device.ConnectToHostAsync(1002),
+            await device.ConnectToHostAsync(1003)
+        );
 
     public Task StdoutAsync(string text) => _stdout!.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 
@@ -203,8 +218,10 @@ public sealed class GuestIo : IAsyncDisposable
 
     public async Task CloseOutputAsync()
     {
-        if (_stdout is not null) await _stdout.DisposeAsync();
-        if (_stderr is not null) await _stderr.DisposeAsync();
+        if (_stdout is not null)
+            await _stdout.DisposeAsync();
+        if (_stderr is not null)
+            await _stderr.DisposeAsync();
         _stdout = _stderr = null;
     }
 

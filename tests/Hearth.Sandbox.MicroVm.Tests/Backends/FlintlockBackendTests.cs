@@ -99,7 +99,11 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
 
         // Destroyed: deleted on flintlockd, nothing left of the sandbox here, the guest's stream sockets closed.
         Assert.Contains(uid, flintlockd.Deletes);
-        Assert.False(flintlockd.Has(uid) && (await Get(flintlockd, uid))?.Status.State != FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting);
+        Assert.False(
+            flintlockd.Has(uid)
+                && (await Get(flintlockd, uid))?.Status.State
+                    != FlintlockTypes.MicroVMStatus.Types.MicroVMState.Deleting
+        );
         Assert.Empty(Directory.GetFileSystemEntries(scratch));
         Assert.False(Directory.Exists(state));
         Assert.Equal([guest.UdsPath], Directory.GetFileSystemEntries(vsockDirectory));
@@ -113,17 +117,26 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         var driver = Driver(flintlockd);
         flintlockd.FailReconcile = true;
 
-        var failed = await Assert.ThrowsAsync<SandboxStartException>(
-            () => driver.StartAsync(Spec("fl-failed", scratch), new CollectingOutput(), CancellationToken.None));
+        var failed = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver.StartAsync(Spec("fl-failed", scratch), new CollectingOutput(), CancellationToken.None)
+        );
         var uid = Assert.Single(flintlockd.Deletes);
-        Assert.Equal($"flintlockd at {flintlockd.Endpoint}: failed to make VM {uid} (after 10 retries)", failed.Message);
+        Assert.Equal(
+            $"flintlockd at {flintlockd.Endpoint}: failed to make VM {uid} (after 10 retries)",
+            failed.Message
+        );
         Assert.Empty(Directory.GetFileSystemEntries(scratch));
 
-        flintlockd.CreateError = new RpcException(new Status(StatusCode.Unknown, "creating microvm: microvm provider firecracker isn't available"));
-        var refused = await Assert.ThrowsAsync<SandboxStartException>(
-            () => driver.StartAsync(Spec("fl-refused", scratch), new CollectingOutput(), CancellationToken.None));
-        Assert.Equal($"flintlockd at {flintlockd.Endpoint}: CreateMicroVM failed (Unknown): creating microvm: microvm provider firecracker isn't available",
-            refused.Message);
+        flintlockd.CreateError = new RpcException(
+            new Status(StatusCode.Unknown, "creating microvm: microvm provider firecracker isn't available")
+        );
+        var refused = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver.StartAsync(Spec("fl-refused", scratch), new CollectingOutput(), CancellationToken.None)
+        );
+        Assert.Equal(
+            $"flintlockd at {flintlockd.Endpoint}: CreateMicroVM failed (Unknown): creating microvm: microvm provider firecracker isn't available",
+            refused.Message
+        );
         Assert.Single(flintlockd.Deletes);
         Assert.Empty(Directory.GetFileSystemEntries(scratch));
 
@@ -131,10 +144,13 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         flintlockd.CreateError = null;
         flintlockd.FailReconcile = false;
         flintlockd.VsockPath = "/run/flintlock/vm/elsewhere/v.sock";
-        var remote = await Assert.ThrowsAsync<SandboxStartException>(
-            () => driver.StartAsync(Spec("fl-remote", scratch), new CollectingOutput(), CancellationToken.None));
-        Assert.EndsWith("'s vsock socket /run/flintlock/vm/elsewhere/v.sock is not on this host: the flintlock backend needs the agent on flintlockd's host",
-            remote.Message);
+        var remote = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver.StartAsync(Spec("fl-remote", scratch), new CollectingOutput(), CancellationToken.None)
+        );
+        Assert.EndsWith(
+            "'s vsock socket /run/flintlock/vm/elsewhere/v.sock is not on this host: the flintlock backend needs the agent on flintlockd's host",
+            remote.Message
+        );
         Assert.Equal(2, flintlockd.Deletes.Count);
         Assert.Empty(Directory.GetFileSystemEntries(scratch));
 
@@ -175,7 +191,10 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         var scratch = fixture.NewDirectory("hearth-fl-scratch");
 
         // TERM into the guest; the command ends with 143 within the grace.
-        await using (var stopped = await Driver(flintlockd).StartAsync(Spec("fl-stop", scratch, "trap"), new CollectingOutput(), CancellationToken.None))
+        await using (
+            var stopped = await Driver(flintlockd)
+                .StartAsync(Spec("fl-stop", scratch, "trap"), new CollectingOutput(), CancellationToken.None)
+        )
         {
             await stopped.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(20), CancellationToken.None);
             var exit = await stopped.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
@@ -186,14 +205,22 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
 
         // An agent restart: the first driver's sandbox is left as it was; a new driver recovers the VM from its handle,
         // the guest's streams reconnect to it, and the output continues from the cursor.
-        var first = await Driver(flintlockd).StartAsync(Spec("fl-recover", scratch, "wait"), new CollectingOutput(), CancellationToken.None);
+        var first = await Driver(flintlockd)
+            .StartAsync(Spec("fl-recover", scratch, "wait"), new CollectingOutput(), CancellationToken.None);
         var handle = first.Handle;
         var uid = handle.Require("flintlock_uid");
         var output = new CollectingOutput();
         var afterCursor = new OutputCursor("before\n".Length, 0);
-        await Poll.UntilAsync(() => first.ReadOutputAsync(OutputStream.Stdout, 0, new byte[64], CancellationToken.None).AsTask().Result == afterCursor.Stdout,
-            Timeout, "the first output recorded");
-        await using (var recovered = await Driver(flintlockd).RecoverAsync(handle, output, afterCursor, CancellationToken.None))
+        await Poll.UntilAsync(
+            () =>
+                first.ReadOutputAsync(OutputStream.Stdout, 0, new byte[64], CancellationToken.None).AsTask().Result
+                == afterCursor.Stdout,
+            Timeout,
+            "the first output recorded"
+        );
+        await using (
+            var recovered = await Driver(flintlockd).RecoverAsync(handle, output, afterCursor, CancellationToken.None)
+        )
         {
             release.SetResult();
             var exit = await recovered.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
@@ -204,13 +231,19 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         await first.DisposeAsync();
 
         // Gone from flintlockd with no exit code recorded: not recoverable, said plainly.
-        await Poll.UntilAsync(() => !flintlockd.Has(uid) || Get(flintlockd, uid).Result is null, Timeout, "the delete reconciled");
-        var lost = await Assert.ThrowsAsync<SandboxRecoveryException>(
-            () => Driver(flintlockd).RecoverAsync(handle, new CollectingOutput(), OutputCursor.Start, CancellationToken.None));
+        await Poll.UntilAsync(
+            () => !flintlockd.Has(uid) || Get(flintlockd, uid).Result is null,
+            Timeout,
+            "the delete reconciled"
+        );
+        var lost = await Assert.ThrowsAsync<SandboxRecoveryException>(() =>
+            Driver(flintlockd).RecoverAsync(handle, new CollectingOutput(), OutputCursor.Start, CancellationToken.None)
+        );
         Assert.Equal($"VM fl-recover ({uid}) is gone from flintlockd and recorded no exit code", lost.Message);
 
         // Destroy from a handle alone deletes the VM and removes its records.
-        var orphan = await Driver(flintlockd).StartAsync(Spec("fl-orphan", scratch, "wait"), new CollectingOutput(), CancellationToken.None);
+        var orphan = await Driver(flintlockd)
+            .StartAsync(Spec("fl-orphan", scratch, "wait"), new CollectingOutput(), CancellationToken.None);
         var orphanUid = orphan.Handle.Require("flintlock_uid");
         await Driver(flintlockd).DestroyAsync(orphan.Handle, CancellationToken.None);
         Assert.Contains(orphanUid, flintlockd.Deletes);
@@ -218,30 +251,36 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         await orphan.DisposeAsync();
     }
 
-    private MicroVmDriver Driver(FakeFlintlockd flintlockd) => new(new MicroVmDriverOptions
-    {
-        CacheDirectory = fixture.NewDirectory("hearth-fl-cache"),
-        Backend = "flintlock",
-        BootTimeout = Timeout,
-        Flintlock = new FlintlockOptions
-        {
-            Endpoint = flintlockd.Endpoint,
-            Namespace = "hearth-test",
-            KernelImage = "ghcr.io/liquidmetal-dev/flintlock-kernel:6.1.55",
-            KernelFilename = "boot/vmlinux",
-            InitrdImage = "registry.example/hearth/initramfs:1",
-            PollInterval = TimeSpan.FromMilliseconds(50),
-        },
-    }, fixture.Store, TimeProvider.System);
+    private MicroVmDriver Driver(FakeFlintlockd flintlockd) =>
+        new(
+            new MicroVmDriverOptions
+            {
+                CacheDirectory = fixture.NewDirectory("hearth-fl-cache"),
+                Backend = "flintlock",
+                BootTimeout = Timeout,
+                Flintlock = new FlintlockOptions
+                {
+                    Endpoint = flintlockd.Endpoint,
+                    Namespace = "hearth-test",
+                    KernelImage = "ghcr.io/liquidmetal-dev/flintlock-kernel:6.1.55",
+                    KernelFilename = "boot/vmlinux",
+                    InitrdImage = "registry.example/hearth/initramfs:1",
+                    PollInterval = TimeSpan.FromMilliseconds(50),
+                },
+            },
+            fixture.Store,
+            TimeProvider.System
+        );
 
-    private SandboxSpec Spec(string id, string scratch, string argument = "x") => new()
-    {
-        SandboxId = id,
-        Command = ["sh", "-c", "true", argument],
-        Image = fixture.Image,
-        ScratchRoot = scratch,
-        StateDirectory = Path.Combine(fixture.NewDirectory("hearth-fl-state"), id),
-    };
+    private SandboxSpec Spec(string id, string scratch, string argument = "x") =>
+        new()
+        {
+            SandboxId = id,
+            Command = ["sh", "-c", "true", argument],
+            Image = fixture.Image,
+            ScratchRoot = scratch,
+            StateDirectory = Path.Combine(fixture.NewDirectory("hearth-fl-state"), id),
+        };
 
     private static async Task<FlintlockTypes.MicroVM?> Get(FakeFlintlockd flintlockd, string uid)
     {
@@ -249,5 +288,6 @@ public sealed class FlintlockBackendTests(BackendFixture fixture) : IClassFixtur
         return await client.GetAsync(uid, CancellationToken.None);
     }
 
-    private static string Decode(string base64) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+    private static string Decode(string base64) =>
+        System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64));
 }

@@ -14,10 +14,17 @@ public sealed class VsockBootImageTests(BackendFixture fixture) : IClassFixture<
     {
         var cache = fixture.NewDirectory("hearth-vsock-boot");
         var image = await VsockBootImage.EnsureAsync(cache, "/bin/busybox", "/usr/bin/socat", CancellationToken.None);
-        Assert.Equal(image, await VsockBootImage.EnsureAsync(cache, "/bin/busybox", "/usr/bin/socat", CancellationToken.None));
+        Assert.Equal(
+            image,
+            await VsockBootImage.EnsureAsync(cache, "/bin/busybox", "/usr/bin/socat", CancellationToken.None)
+        );
 
         var root = fixture.NewDirectory("hearth-vsock-root");
-        var output = await Tools.RunAsync("/bin/sh", "-c", $"cd {root} && /bin/busybox cpio -id < {image} 2>&1; echo rc=$?");
+        var output = await Tools.RunAsync(
+            "/bin/sh",
+            "-c",
+            $"cd {root} && /bin/busybox cpio -id < {image} 2>&1; echo rc=$?"
+        );
         Assert.EndsWith("rc=0", output.Trim());
         Assert.True(File.Exists(Path.Combine(root, "init")));
         Assert.True(File.Exists(Path.Combine(root, "guest-init")));
@@ -28,11 +35,20 @@ public sealed class VsockBootImageTests(BackendFixture fixture) : IClassFixture<
 
         // As the guest init runs it: the copied loader, the copied libraries only.
         var vsock = Path.Combine(root, "vsock");
-        var version = await Tools.RunAsync("/usr/bin/env", "-i", loader, "--library-path", vsock, Path.Combine(vsock, "socat"), "-V");
+        var version = await Tools.RunAsync(
+            "/usr/bin/env",
+            "-i",
+            loader,
+            "--library-path",
+            vsock,
+            Path.Combine(vsock, "socat"),
+            "-V"
+        );
         Assert.Contains("#define WITH_VSOCK 1", version);
 
-        var missing = await Assert.ThrowsAsync<FileNotFoundException>(
-            () => VsockBootImage.EnsureAsync(cache, "/bin/busybox", "/nonexistent/socat", CancellationToken.None));
+        var missing = await Assert.ThrowsAsync<FileNotFoundException>(() =>
+            VsockBootImage.EnsureAsync(cache, "/bin/busybox", "/nonexistent/socat", CancellationToken.None)
+        );
         Assert.Equal("no socat at /nonexistent/socat (install socat): the guest's vsock relay", missing.Message);
     }
 }

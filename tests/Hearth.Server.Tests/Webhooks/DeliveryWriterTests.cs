@@ -19,6 +19,7 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
     private SqliteRunStore _store = null!;
     private SqliteRunStore _reader = null!;
     private DeliveryWriter _writer = null!;
+    private readonly Telemetry.HearthMetrics _metrics = new();
 
     public async Task InitializeAsync()
     {
@@ -26,12 +27,13 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
         _store = new SqliteRunStore(path, new LifecycleRules());
         await _store.MigrateAsync(CancellationToken.None);
         _reader = new SqliteRunStore(path, new LifecycleRules());
-        _writer = new DeliveryWriter(_store, NullLogger<DeliveryWriter>.Instance);
+        _writer = new DeliveryWriter(_store, _metrics, TimeProvider.System, NullLogger<DeliveryWriter>.Instance);
     }
 
     public async Task DisposeAsync()
     {
         await _writer.StopAsync(CancellationToken.None);
+        _metrics.Dispose();
         await _reader.DisposeAsync();
         await _store.DisposeAsync();
         SqliteConnection.ClearAllPools();
@@ -60,6 +62,14 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
     [Fact]
     public async Task Queued_deliveries_are_committed_together_each_answered_after_its_commit_and_a_repeat_makes_one_run()
     {
+        var batches = new List<long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == _metrics.Meter && instrument.Name == "hearth_webhook_batch_deliveries") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => { lock (batches) batches.Add(value); });
+        listener.Start();
         var writes = Enumerable.Range(0, 24).Select(i => WriteAsync($"d-{i}", $"run-{i}")).ToList();
         var repeat = WriteAsync("d-3", "run-repeat");
         await _writer.StartAsync(CancellationToken.None);
@@ -76,6 +86,12 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
         Assert.Equal(["run-3"], again.RunIds);
         Assert.Null(await _reader.GetRunAsync("run-repeat", CancellationToken.None));
         Assert.NotNull(await _reader.GetRunAsync("run-late", CancellationToken.None));
+        lock (batches)
+        {
+            // The 25 queued before the start share one transaction; the late one joins it or comes alone after it.
+            Assert.Equal(26, batches.Sum());
+            Assert.InRange(batches[0], 25, 26);
+        }
     }
 
     [Fact]

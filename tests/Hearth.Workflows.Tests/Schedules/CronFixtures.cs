@@ -10,7 +10,9 @@ internal static class CronFixtures
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Hearth.sln")))
-                return System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared", "fixtures", "cron", file));
+                return System.IO.Path.GetFullPath(
+                    System.IO.Path.Combine(dir.FullName, "..", "shared", "fixtures", "cron", file)
+                );
         }
         throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
     }
@@ -20,11 +22,14 @@ internal static class CronFixtures
     {
         var records = Parse(File.ReadAllText(Path(file)));
         var header = records[0];
-        return records.Skip(1).Select(r =>
-        {
-            Assert.Equal(header.Count, r.Count);
-            return (IReadOnlyDictionary<string, string>)header.Zip(r).ToDictionary(p => p.First, p => p.Second);
-        }).ToList();
+        return records
+            .Skip(1)
+            .Select(r =>
+            {
+                Assert.Equal(header.Count, r.Count);
+                return (IReadOnlyDictionary<string, string>)header.Zip(r).ToDictionary(p => p.First, p => p.Second);
+            })
+            .ToList();
     }
 
     private static List<List<string>> Parse(string text)
@@ -38,12 +43,23 @@ internal static class CronFixtures
             var c = text[i];
             if (quoted)
             {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                    quoted = false;
+                else
+                    field.Append(c);
             }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '"')
+                quoted = true;
+            else if (c == ',')
+            {
+                record.Add(field.ToString());
+                field.Clear();
+            }
             else if (c == '\n')
             {
                 record.Add(field.ToString());
@@ -51,9 +67,14 @@ internal static class CronFixtures
                 records.Add(record);
                 record = [];
             }
-            else if (c != '\r') field.Append(c);
+            else if (c != '\r')
+                field.Append(c);
         }
-        if (field.Length > 0 || record.Count > 0) { record.Add(field.ToString()); records.Add(record); }
+        if (field.Length > 0 || record.Count > 0)
+        {
+            record.Add(field.ToString());
+            records.Add(record);
+        }
         return records;
     }
 }

@@ -13,7 +13,10 @@ public sealed class ScheduleNodeTests : IDisposable
     private async Task<WorkflowLoadResult> LoadAsync(string header)
     {
         var path = Path.Combine(_dir, "w.kdl");
-        await File.WriteAllTextAsync(path, $"version \"0.1\"\n{header}\nchain {{\n    machine \"m\"\n    fragment {{ run \"make\" }}\n}}\n");
+        await File.WriteAllTextAsync(
+            path,
+            $"version \"0.1\"\n{header}\nchain {{\n    machine \"m\"\n    fragment {{ run \"make\" }}\n}}\n"
+        );
         return await new WorkflowLoader(WorkflowLoaderOptions.Default).LoadFileAsync(path);
     }
 
@@ -21,13 +24,20 @@ public sealed class ScheduleNodeTests : IDisposable
     public async Task Schedule_nodes_reach_the_workflow_with_zone_and_missed_policy()
     {
         var result = await LoadAsync(
-            "triggers \"push\" \"schedule\"\nschedule \"15 3 * * 1-5\" tz=\"Europe/Berlin\" missed=\"once\"\nschedule cron=\"@every 6h\"");
+            "triggers \"push\" \"schedule\"\nschedule \"15 3 * * 1-5\" tz=\"Europe/Berlin\" missed=\"once\"\nschedule cron=\"@every 6h\""
+        );
 
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         var schedules = result.Workflow!.Schedules;
         Assert.Equal(2, schedules.Count);
-        Assert.Equal(("15 3 * * 1-5", "Europe/Berlin", MissedRunPolicy.Once, 3), (schedules[0].Spec, schedules[0].TimeZone, schedules[0].Missed, schedules[0].Location.Line));
-        Assert.Equal(("@every 6h", (string?)null, MissedRunPolicy.Skip), (schedules[1].Spec, schedules[1].TimeZone, schedules[1].Missed));
+        Assert.Equal(
+            ("15 3 * * 1-5", "Europe/Berlin", MissedRunPolicy.Once, 3),
+            (schedules[0].Spec, schedules[0].TimeZone, schedules[0].Missed, schedules[0].Location.Line)
+        );
+        Assert.Equal(
+            ("@every 6h", (string?)null, MissedRunPolicy.Skip),
+            (schedules[1].Spec, schedules[1].TimeZone, schedules[1].Missed)
+        );
     }
 
     [Fact]
@@ -45,8 +55,16 @@ public sealed class ScheduleNodeTests : IDisposable
     [InlineData("triggers \"schedule\"\nschedule", ":3:", "'schedule' needs a cron spec")]
     [InlineData("triggers \"schedule\"\nschedule 5", ":3:", "'schedule' spec must be a string")]
     [InlineData("triggers \"schedule\"\nschedule \"@daily\" \"@hourly\"", ":3:", "'schedule' takes one spec")]
-    [InlineData("triggers \"schedule\"\nschedule \"@daily\" missed=\"all\"", ":3:", "missed=\"all\" is not a policy; expected \"skip\" or \"once\"")]
-    [InlineData("triggers \"schedule\"\nschedule \"@daily\" tz=\"Mars/Base\"", ":3:", "tz=: time zone 'Mars/Base': expected an IANA time zone")]
+    [InlineData(
+        "triggers \"schedule\"\nschedule \"@daily\" missed=\"all\"",
+        ":3:",
+        "missed=\"all\" is not a policy; expected \"skip\" or \"once\""
+    )]
+    [InlineData(
+        "triggers \"schedule\"\nschedule \"@daily\" tz=\"Mars/Base\"",
+        ":3:",
+        "tz=: time zone 'Mars/Base': expected an IANA time zone"
+    )]
     [InlineData("triggers \"schedule\"\nschedule \"TZ=UTC @daily\" tz=\"UTC\"", ":3:", "give the zone once")]
     [InlineData("triggers \"schedule\"\nschedule \"@every 1h\" tz=\"UTC\"", ":3:", "tz= has no meaning for @every")]
     [InlineData("triggers \"schedule\"\nschedule \"@daily\" at=\"9\"", ":3:", "unknown property 'at='")]

@@ -10,14 +10,23 @@ public sealed class ScheduleSpecTests
     private static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture);
 
     private static string[] Next(string spec, string from, int count, TimeZoneInfo? zone = null) =>
-        ScheduleSpecParser.Parse(spec).NextTimes(At(from), zone ?? TimeZoneInfo.Utc, count)
-            .Select(t => t.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture)).ToArray();
+        ScheduleSpecParser
+            .Parse(spec)
+            .NextTimes(At(from), zone ?? TimeZoneInfo.Utc, count)
+            .Select(t => t.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture))
+            .ToArray();
 
     [Fact]
     public void Five_fields_are_minutes_first_and_six_fields_seconds_first()
     {
-        Assert.Equal(["2026-01-01T00:15:00+00:00", "2026-01-01T01:15:00+00:00"], Next("15 * * * *", "2026-01-01T00:00:00Z", 2));
-        Assert.Equal(["2026-01-01T00:00:15+00:00", "2026-01-01T00:01:15+00:00"], Next("15 * * * * *", "2026-01-01T00:00:00Z", 2));
+        Assert.Equal(
+            ["2026-01-01T00:15:00+00:00", "2026-01-01T01:15:00+00:00"],
+            Next("15 * * * *", "2026-01-01T00:00:00Z", 2)
+        );
+        Assert.Equal(
+            ["2026-01-01T00:00:15+00:00", "2026-01-01T00:01:15+00:00"],
+            Next("15 * * * * *", "2026-01-01T00:00:00Z", 2)
+        );
     }
 
     [Fact]
@@ -30,7 +39,10 @@ public sealed class ScheduleSpecTests
     public void A_question_mark_means_any_day()
     {
         // 2026-01-05 is a Monday.
-        Assert.Equal(["2026-01-05T09:00:00+00:00", "2026-01-12T09:00:00+00:00"], Next("0 9 ? * MON", "2026-01-01T00:00:00Z", 2));
+        Assert.Equal(
+            ["2026-01-05T09:00:00+00:00", "2026-01-12T09:00:00+00:00"],
+            Next("0 9 ? * MON", "2026-01-01T00:00:00Z", 2)
+        );
         Assert.Equal(["2026-02-01T00:00:00+00:00"], Next("0 0 1 * ?", "2026-01-15T00:00:00Z", 1));
     }
 
@@ -62,8 +74,10 @@ public sealed class ScheduleSpecTests
     [Fact]
     public void A_fixed_offset_zone_has_no_daylight_saving_time()
     {
-        Assert.Equal(["2026-07-01T09:00:00+05:30", "2026-07-02T09:00:00+05:30"],
-            Next("0 9 * * *", "2026-07-01T00:00:00Z", 2, ScheduleZones.Resolve("+05:30")));
+        Assert.Equal(
+            ["2026-07-01T09:00:00+05:30", "2026-07-02T09:00:00+05:30"],
+            Next("0 9 * * *", "2026-07-01T00:00:00Z", 2, ScheduleZones.Resolve("+05:30"))
+        );
         Assert.Equal(["2026-07-01T09:00:00-08:00"], Next("TZ=-08:00 0 9 * * *", "2026-07-01T00:00:00Z", 1));
     }
 
@@ -71,28 +85,39 @@ public sealed class ScheduleSpecTests
     public void Every_interval_is_anchored_at_the_unix_epoch()
     {
         // 1h30m = 5400 s; 2026-01-01T00:00:00Z is 1767225600 s = 327264 × 5400 after the epoch.
-        Assert.Equal(["2026-01-01T01:30:00+00:00", "2026-01-01T03:00:00+00:00", "2026-01-01T04:30:00+00:00"],
-            Next("@every 1h30m", "2026-01-01T00:00:00Z", 3));
+        Assert.Equal(
+            ["2026-01-01T01:30:00+00:00", "2026-01-01T03:00:00+00:00", "2026-01-01T04:30:00+00:00"],
+            Next("@every 1h30m", "2026-01-01T00:00:00Z", 3)
+        );
         // The same instants from any starting point: restarts and other servers agree.
         Assert.Equal(["2026-01-01T03:00:00+00:00"], Next("@every 1h30m", "2026-01-01T01:30:00Z", 1));
         Assert.Equal(["2026-01-01T03:00:00+00:00"], Next("@every 1h30m", "2026-01-01T02:59:59Z", 1));
         Assert.Equal(["2026-01-01T00:00:45+00:00"], Next("@every 45s", "2026-01-01T00:00:00Z", 1));
         // A zone only changes how the instant is written (19:30Z is a multiple of 1h30m).
-        Assert.Equal(["2026-01-01T01:00:00+05:30"], Next("@every 1h30m", "2025-12-31T19:00:00Z", 1, ScheduleZones.Resolve("+05:30")));
+        Assert.Equal(
+            ["2026-01-01T01:00:00+05:30"],
+            Next("@every 1h30m", "2025-12-31T19:00:00Z", 1, ScheduleZones.Resolve("+05:30"))
+        );
     }
 
     [Fact]
     public void A_missing_hour_in_a_spring_forward_gap_fires_when_the_gap_ends()
     {
         // New York skips 02:00-03:00 on 2026-03-08: 02:30 fires at 03:00 EDT, once; the next day at 02:30 again.
-        Assert.Equal(["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"], Next("30 2 * * *", "2026-03-07T12:00:00Z", 2, NewYork));
+        Assert.Equal(
+            ["2026-03-08T03:00:00-04:00", "2026-03-09T02:30:00-04:00"],
+            Next("30 2 * * *", "2026-03-07T12:00:00Z", 2, NewYork)
+        );
     }
 
     [Fact]
     public void A_repeated_hour_in_a_fall_back_overlap_fires_a_fixed_time_once()
     {
         // 01:30 happens twice on 2026-11-01 (EDT, then EST): a job at 01:30 runs at the first only.
-        Assert.Equal(["2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"], Next("30 1 * * *", "2026-10-31T12:00:00Z", 2, NewYork));
+        Assert.Equal(
+            ["2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"],
+            Next("30 1 * * *", "2026-10-31T12:00:00Z", 2, NewYork)
+        );
     }
 
     [Fact]
@@ -100,8 +125,15 @@ public sealed class ScheduleSpecTests
     {
         // "every 30 minutes" keeps its pace through the repeated hour: both 01:00 and both 01:30.
         Assert.Equal(
-            ["2026-11-01T01:00:00-04:00", "2026-11-01T01:30:00-04:00", "2026-11-01T01:00:00-05:00", "2026-11-01T01:30:00-05:00", "2026-11-01T02:00:00-05:00"],
-            Next("*/30 * * * *", "2026-11-01T04:45:00Z", 5, NewYork));
+            [
+                "2026-11-01T01:00:00-04:00",
+                "2026-11-01T01:30:00-04:00",
+                "2026-11-01T01:00:00-05:00",
+                "2026-11-01T01:30:00-05:00",
+                "2026-11-01T02:00:00-05:00",
+            ],
+            Next("*/30 * * * *", "2026-11-01T04:45:00Z", 5, NewYork)
+        );
     }
 
     [Theory]
@@ -111,8 +143,14 @@ public sealed class ScheduleSpecTests
     [InlineData("* * * 13 *", "Months field (field 4 of 5) '13'")]
     [InlineData("* * * * MONDAY", "Days of week field (field 5 of 5) 'MONDAY'")]
     [InlineData("61 * * * * *", "Seconds field (field 1 of 6) '61'")]
-    [InlineData("* * * *", "expected 5 fields (Minutes, Hours, Days of month, Months, Days of week) or 6 (Seconds first), got 4; Days of week missing")]
-    [InlineData("* * * * * * *", "expected 5 fields (Minutes, Hours, Days of month, Months, Days of week) or 6 (Seconds first), got 7")]
+    [InlineData(
+        "* * * *",
+        "expected 5 fields (Minutes, Hours, Days of month, Months, Days of week) or 6 (Seconds first), got 4; Days of week missing"
+    )]
+    [InlineData(
+        "* * * * * * *",
+        "expected 5 fields (Minutes, Hours, Days of month, Months, Days of week) or 6 (Seconds first), got 7"
+    )]
     [InlineData("@fortnightly", "macro '@fortnightly': expected @yearly")]
     [InlineData("@every 1d", "@every '1d': unit 'd' is unknown or repeated")]
     [InlineData("@every 0s", "@every '0s': expected a duration from 1s")]
