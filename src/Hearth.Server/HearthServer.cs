@@ -48,6 +48,7 @@ public sealed class HearthServer : IAsyncDisposable
         try
         {
             await AccessSetup.RotateSecretsAsync(server._app, ct);
+            await server._app.Services.GetRequiredService<Services.ServiceSecretRotation>().RotateAsync(ct);
             await server._app.StartAsync(ct);
         }
         catch
@@ -168,6 +169,7 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceDeployer>();
         builder.Services.AddSingleton<Hearth.Server.Services.ProjectService>();
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceSecretFiles>();
+        builder.Services.AddSingleton<Hearth.Server.Services.ServiceSecretRotation>();
         builder.Services.AddSingleton<Hearth.Server.Services.ExecRelay>();
         builder.Services.AddSingleton<Hearth.Server.Services.ReplicaExec>();
         builder.Services.AddSingleton<Hearth.Server.Services.ServiceReconcilerLoop>();

@@ -4,6 +4,7 @@ using System.Text;
 using Hearth.Core.Builds;
 using Hearth.Sandbox.Oci.Building;
 using Hearth.Sandbox.Oci.Images;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.References;
 using Hearth.Sandbox.Oci.Registry;
 using Hearth.Sandbox.Oci.Tests.Support;
@@ -13,9 +14,11 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// <summary>
 /// The buildah driver for real: buildah builds a Dockerfile FROM a busybox image in a loopback registry (COPY from the
 /// context, a RUN step in an OCI container) and pushes the result there; the same build again is not built; a failing
-/// RUN fails the task and pushes nothing. Needs root and buildah (test.sh installs it).
+/// RUN fails the task and pushes nothing; RUN steps run on a bridge of the test's own (<see cref="NetworkFixture"/>) and
+/// reach an upstream namespace through it, never the host's loopback. Needs root and buildah (test.sh installs it).
 /// </summary>
-public sealed class BuildahDriverTests(RegistryFixture registry) : IClassFixture<RegistryFixture>, IDisposable
+public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture network)
+    : IClassFixture<RegistryFixture>, IClassFixture<NetworkFixture>, IDisposable
 {
     private readonly string _work = Tools.TempDirectory("hearth-buildah");
     private readonly HttpClient _http = new();
@@ -39,7 +42,7 @@ public sealed class BuildahDriverTests(RegistryFixture registry) : IClassFixture
     {
         StorageRoot = Path.Combine(_work, "storage"),
         RunRoot = Path.Combine(_work, "run"),
-    }, Client(), new ProcessDriver());
+    }, Client(), new ProcessDriver(), new BridgeNetwork(network.Options, TimeProvider.System));
 
     private static string Context(params (string Name, string Text)[] files)
     {
@@ -86,6 +89,9 @@ public sealed class BuildahDriverTests(RegistryFixture registry) : IClassFixture
             Assert.Equal("buildah", sandbox.Handle.Driver);
         }
         Assert.Contains(output.Lines, l => l.Line.Contains("hearth: pushing " + image, StringComparison.Ordinal));
+        // The test's busybox has no history and the COPY follows an ARG: buildah 1.28's layer cache cannot, so it builds without.
+        Assert.Contains(output.Lines, l => l.Line.Contains("cannot build on this base image (it has no history): building without it",
+            StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(_work, "scratch", "build-1.build")));
 
         // What was pushed runs as built: pulled by Hearth's own image store, the RUN step's file and the COPY are there.
@@ -103,6 +109,48 @@ public sealed class BuildahDriverTests(RegistryFixture registry) : IClassFixture
         Assert.Contains(status, s => s.Contains("not built again", StringComparison.Ordinal));
         Assert.DoesNotContain(again.Lines, l => l.Line.Contains("STEP", StringComparison.Ordinal));
         Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Run_steps_reach_an_upstream_through_the_bridge_but_not_the_agents_loopback()
+    {
+        using var loopback = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        loopback.Start();
+        var port = ((System.Net.IPEndPoint)loopback.LocalEndpoint).Port;
+        var accepted = loopback.AcceptSocketAsync();
+        var image = $"{registry.Registry.Host}/built/net:c1";
+        // busybox 1.35's wget crashes with -T: no timeout (nothing listens on the namespace's own 127.0.0.1: refused at once).
+        var upstream = $"http://{network.UpstreamServerAddress}:{NetworkFixture.UpstreamPort}/cgi-bin/whoami";
+        // umoci's image has a history (Hearth's test pusher's has none), which buildah's layer cache needs.
+        var build = new ImageBuildSpec(image, $"""
+            FROM {registry.UmociRef}
+            RUN busybox wget -q -O /upstream.txt {upstream}
+            RUN if busybox wget -q -O /dev/null http://127.0.0.1:{port}/; then echo reached > /host.txt; else echo unreachable > /host.txt; fi
+            """, Context(("a", "a")), new Dictionary<string, string>(), null);
+        var id = network.NewId();
+        var output = new CollectingOutput();
+        await using (var sandbox = await Driver().StartAsync(Spec(id, build, []), output, CancellationToken.None))
+        {
+            Assert.True(File.Exists(BridgeNetwork.NamespacePath("hearth-" + id)), "the build's network namespace");
+            var exit = await sandbox.WaitAsync(CancellationToken.None);
+            Assert.True(exit.ExitCode == 0, string.Join("\n", output.Lines.Select(l => l.Line)));
+        }
+        Assert.False(File.Exists(BridgeNetwork.NamespacePath("hearth-" + id)));
+        Assert.DoesNotContain(output.Lines, l => l.Line.Contains("building without it", StringComparison.Ordinal));
+
+        var store = new ImageStore(new ImageStoreOptions { RootDirectory = Path.Combine(_work, "images") }, Client(), TimeProvider.System);
+        var pulled = await store.PullAsync(image, null, CancellationToken.None);
+        // The upstream saw the host's address on its link: the build's traffic left through the bridge's masquerade.
+        Assert.Equal(network.UpstreamHostAddress, (await File.ReadAllTextAsync(Path.Combine(pulled.RootfsPath, "upstream.txt"))).Trim());
+        Assert.Equal("unreachable", (await File.ReadAllTextAsync(Path.Combine(pulled.RootfsPath, "host.txt"))).Trim());
+        Assert.False(accepted.IsCompleted);
+
+        // The same Dockerfile and context under another tag: every step comes from the layer cache, nothing runs again.
+        var again = new CollectingOutput();
+        await using (var sandbox = await Driver().StartAsync(Spec(network.NewId(), build with { Image = image[..^2] + "c2" }, []), again,
+            CancellationToken.None))
+            Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None)).ExitCode);
+        Assert.Equal(2, again.Lines.Count(l => l.Line.Contains("Using cache", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -95,6 +95,67 @@ public sealed class ProjectApiTests
     }
 
     [Fact]
+    public async Task A_rolling_updates_new_task_shows_under_its_replica_until_it_takes_over()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        ProjectSpec Roll(string mode) => new()
+        {
+            Name = "roll",
+            Services =
+            [
+                new ServiceDefinition
+                {
+                    Name = "db", Image = "busybox", Env = new Dictionary<string, string> { ["MODE"] = mode },
+                    HealthCheck = new HealthCheckSpec(["true"], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 1, TimeSpan.Zero,
+                        TimeSpan.FromSeconds(1)),
+                },
+            ],
+        };
+        async Task<ReplicaView> Db() => (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/roll", HearthJson.Options))!
+            .Replicas.Single();
+        async Task RunHealthy(Assignment task)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{task.TaskId}/running",
+                new RunningBody(task.Epoch, DateTimeOffset.UtcNow), HearthJson.Options)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{task.TaskId}/health",
+                new ReplicaHealthBody(task.Epoch, ReplicaHealth.Healthy, 0, "ok"), HearthJson.Options)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/roll", Roll("one"), HearthJson.Options)).StatusCode);
+        var first = await LeaseAsync(agent, registered.AgentId);
+        await RunHealthy(first);
+        await Until(async () => (await Db()) is { State: ReplicaPhase.Running, Health: ReplicaHealth.Healthy, Current: true },
+            "db-1 running healthy");
+        Assert.Null((await Db()).Next);
+
+        // A changed definition: the new task starts beside the old one, which keeps serving and shows it as its next.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("api/v1/projects/roll", Roll("two"), HearthJson.Options)).StatusCode);
+        var second = await LeaseAsync(agent, registered.AgentId);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{second.TaskId}/running",
+            new RunningBody(second.Epoch, DateTimeOffset.UtcNow), HearthJson.Options)).StatusCode);
+        ReplicaView rolling = null!;
+        await Until(async () => (rolling = await Db()).Next is not null, "db-1 shows its new task");
+        Assert.Equal((first.TaskId, ReplicaPhase.Running, ReplicaHealth.Healthy), (rolling.TaskId, rolling.State, rolling.Health));
+        var next = rolling.Next!;
+        Assert.Equal((rolling.Generation + 1, "a1", second.TaskId, ReplicaPhase.Running), (next.Generation, next.Agent, next.TaskId,
+            next.State));
+        Assert.NotNull(next.StartedAt);
+        Assert.NotEqual(rolling.RunId, next.RunId);
+        var json = await (await admin.GetAsync("api/v1/projects/roll")).Content.ReadAsStringAsync();
+        Assert.Contains($"\"next\":{{\"generation\":{next.Generation},\"agent\":\"a1\",", json);
+
+        // Healthy, it takes the replica's place: no next any more.
+        Assert.Equal(HttpStatusCode.OK, (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{second.TaskId}/health",
+            new ReplicaHealthBody(second.Epoch, ReplicaHealth.Healthy, 0, "ok"), HearthJson.Options)).StatusCode);
+        await Until(async () => (await Db()) is { Next: null } db && db.TaskId == second.TaskId, "the new task took over");
+    }
+
+    [Fact]
     public async Task Compose_secrets_are_sealed_never_shown_and_reach_only_the_replicas_assignment()
     {
         await using var server = await TestServer.StartAsync();
@@ -244,7 +305,7 @@ public sealed class ProjectApiTests
         Assert.Empty(await Removals());
     }
 
-    private static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
+    internal static async Task<Assignment> LeaseAsync(HttpClient agent, string agentId)
     {
         var until = DateTimeOffset.UtcNow + Deadline;
         while (DateTimeOffset.UtcNow < until)

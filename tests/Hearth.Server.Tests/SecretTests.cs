@@ -4,6 +4,9 @@ using System.Text;
 using Hearth.Core;
 using Hearth.Core.Api;
 using Hearth.Core.Logs;
+using Hearth.Core.Services;
+using Hearth.Store.Services;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Server.Tests;
 
@@ -114,9 +117,10 @@ public sealed class SecretTests
     }
 
     [Fact]
-    public async Task Rotating_the_key_re_encrypts_every_secret_and_the_old_key_is_then_not_needed()
+    public async Task Rotating_the_key_re_encrypts_every_secret_and_compose_seal_and_the_old_key_is_then_not_needed()
     {
         var root = Directory.CreateTempSubdirectory("hearth-rotate-").FullName;
+        (string Seal, string Hash) sealedBefore = default;
         try
         {
             var oldKey = await KeyFileAsync(root, "old.key");
@@ -126,20 +130,36 @@ public sealed class SecretTests
             await using (var first = await TestServer.StartAsync(o => o with { Access = o.Access with { SecretsKeyFile = oldKey } }, dataDir: data))
             {
                 await File.WriteAllTextAsync(Path.Combine(root, "admin"), first.AdminKey);
+                await File.WriteAllTextAsync(Path.Combine(root, "agent"), first.AgentToken);
                 await first.Client(first.AdminKey).PostAsJsonAsync("api/v1/secrets", new SecretBody("rotated", Value, null, null), HearthJson.Options);
                 Assert.Equal(await IdOfAsync(oldKey), (await first.Server.Access.GetSecretAsync("rotated", CancellationToken.None))!.KeyId);
+                Assert.Equal(HttpStatusCode.OK, (await first.Client(first.AdminKey).PutAsJsonAsync("api/v1/projects/vault", Vault,
+                    HearthJson.Options)).StatusCode);
+                sealedBefore = await SealOfAsync(first);
+                Assert.StartsWith(await IdOfAsync(oldKey) + ":", sealedBefore.Seal);
             }
             var adminKey = await File.ReadAllTextAsync(Path.Combine(root, "admin"));
 
             await using (var rotated = await TestServer.StartAsync(o => o with { Access = o.Access with { SecretsKeyFile = newKey, SecretsOldKeyFiles = [oldKey] } }, dataDir: data))
             {
                 Assert.Equal(await IdOfAsync(newKey), (await rotated.Server.Access.GetSecretAsync("rotated", CancellationToken.None))!.KeyId);
+                // The compose secret is re-sealed under the new key, and its service's definition is the same: nothing rolls.
+                var resealed = await SealOfAsync(rotated);
+                Assert.StartsWith(await IdOfAsync(newKey) + ":", resealed.Seal);
+                Assert.Equal(sealedBefore.Hash, resealed.Hash);
             }
 
             await using (var newOnly = await TestServer.StartAsync(o => o with { Access = o.Access with { SecretsKeyFile = newKey } }, dataDir: data))
             {
                 var revealed = await newOnly.Client(adminKey).GetFromJsonAsync<SecretValueView>("api/v1/secrets/rotated", HearthJson.Options);
                 Assert.Equal(Value, revealed!.Value);
+                // The replica's assignment opens the re-sealed compose secret without the old key.
+                var agent = newOnly.Client(await File.ReadAllTextAsync(Path.Combine(root, "agent")));
+                var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
+                        new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"), HearthJson.Options))
+                    .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+                var lease = await ProjectApiTests.LeaseAsync(agent, registered.AgentId);
+                Assert.Equal("compose-file-pw", lease.SecretFiles["/run/secrets/pw"]);
             }
 
             await using var wrong = await TestServer.StartAsync(o => o with { Access = o.Access with { SecretsKeyFile = oldKey } }, dataDir: data);
@@ -164,6 +184,20 @@ public sealed class SecretTests
         Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
         var huge = await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("big", new string('x', 100_000), null, null), HearthJson.Options);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+    }
+
+    private static readonly ProjectSpec Vault = new()
+    {
+        Name = "vault",
+        Services = [new ServiceDefinition { Name = "db", Image = "busybox", Files = [new ServiceFile("/run/secrets/pw", null, "compose-file-pw", Secret: true)] }],
+    };
+
+    /// <summary>The stored seal of the vault project's compose secret, and its service's definition hash.</summary>
+    private static async Task<(string Seal, string Hash)> SealOfAsync(TestServer server)
+    {
+        var project = await server.Server.Services.GetRequiredService<IServiceStore>().GetProjectAsync("vault", CancellationToken.None);
+        var db = project!.Spec.Services.Single();
+        return (db.Files.Single().Sealed!, DefinitionHash.Of(db));
     }
 
     private static async Task<string> KeyFileAsync(string dir, string name)

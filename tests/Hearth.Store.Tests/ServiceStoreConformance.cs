@@ -50,6 +50,12 @@ public abstract class ServiceStoreConformance(TestDatabase database) : AreaStore
             again.UpdatedAt, again.Removing));
         Assert.Equal(["shop"], (await Store.ListProjectsAsync(None)).Select(p => p.Name));
 
+        // A spec rewritten in place (a re-seal) only over the one stored at that time; the update time stays.
+        Assert.False(await Store.ReplaceSpecAsync("shop", T0.AddMinutes(1), Shop(4), None));
+        Assert.True(await Store.ReplaceSpecAsync("shop", T0.AddMinutes(2), Shop(5), None));
+        var replaced = (await Store.GetProjectAsync("shop", None))!;
+        Assert.Equal((5, T0.AddMinutes(2), false), (replaced.Spec.Services[0].Replicas, replaced.UpdatedAt, replaced.Removing));
+
         await Store.SaveReplicaAsync(new ReplicaRecord("shop", "api", 1) { UpdatedAt = T0 }, None);
         Assert.True(await Store.DeleteProjectAsync("shop", None));
         Assert.False(await Store.DeleteProjectAsync("shop", None));

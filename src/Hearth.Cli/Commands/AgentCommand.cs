@@ -255,10 +255,10 @@ public static class AgentCommand
                 Network = new OciNetworkOptions { NamedSubnets = options.ServiceSubnets, NamedBridgePrefix = options.ServiceBridgePrefix },
             }, images, TimeProvider.System);
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
-            // Builds run Dockerfiles' RUN steps as root with the host's network: only an agent whose --drivers names buildah.
+            // Builds run Dockerfiles' RUN steps as root (on the oci bridge, as containers): only an agent whose --drivers names buildah.
             if (options.AllowedDrivers?.Contains(Hearth.Core.Builds.Builders.Driver) == true)
                 all.Add(new BuildahDriver(BuildahOptions(images.RootDirectory), new RegistryClient(registryHttp, new RegistryClientOptions(),
-                    Images.LocalImages.Credentials(), TimeProvider.System), new ProcessDriver()));
+                    Images.LocalImages.Credentials(), TimeProvider.System), new ProcessDriver(), oci.Network));
             // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
             if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
                 all.Add(new MicroVmDriver(MicroVmSettings.Apply(new MicroVmDriverOptions

@@ -82,15 +82,7 @@ public static class ServiceCommands
                 Output.Json(view);
                 return 0;
             }
-            var now = DateTimeOffset.UtcNow;
-            Output.Table(["NAME", "SERVICE", "REPLICA", "AGENT", "STATE", "HEALTH", "PORTS", "UPTIME", "RESTARTS", "WAITING"],
-                view.Replicas.Select(r => (IReadOnlyList<string>)
-                [
-                    r.Name, r.Service, r.Replica.ToString(CultureInfo.InvariantCulture), r.Agent ?? "-", Snake(r.State.ToString()),
-                    r.Health == ReplicaHealth.None ? "-" : Snake(r.Health.ToString()), r.Ports.Count == 0 ? "-" : string.Join(",", r.Ports),
-                    r.StartedAt is { } started ? Core.Durations.Format(TimeSpan.FromSeconds(Math.Floor((now - started).TotalSeconds))) : "-",
-                    r.Restarts.ToString(CultureInfo.InvariantCulture), r.Waiting ?? "-",
-                ]));
+            Output.Table(ReplicaTable.Headers, ReplicaTable.Rows(view, DateTimeOffset.UtcNow));
             return 0;
         });
         return command;

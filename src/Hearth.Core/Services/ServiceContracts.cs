@@ -28,7 +28,18 @@ public sealed record ReplicaView(string Service, int Replica, string Name, Repli
     public string? RolledBack { get; init; }
 
     /// <summary>A roll's new replica started beside this one, while it still serves: which, where, and how it is.</summary>
-    public string? Next { get; init; }
+    public ReplicaSuccessorView? Next { get; init; }
+}
+
+/// <summary>
+/// A rolling update's new task for a replica, started beside the one that still serves (new before old): it takes the
+/// replica's place once it runs healthy (or runs, without a health check), or is rolled back.
+/// </summary>
+public sealed record ReplicaSuccessorView(int Generation, string Agent, string RunId, string TaskId, ReplicaPhase State,
+    ReplicaHealth Health, DateTimeOffset? StartedAt)
+{
+    /// <summary>The last health check's output of the new task (cut to 4 KiB).</summary>
+    public string? HealthOutput { get; init; }
 }
 
 /// <summary><c>POST /api/v1/projects/{name}/services/{service}/scale</c>.</summary>

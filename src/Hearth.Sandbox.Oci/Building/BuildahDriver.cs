@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Hearth.Core.Builds;
+using Hearth.Sandbox.Oci.Networking;
 using Hearth.Sandbox.Oci.References;
 using Hearth.Sandbox.Oci.Registry;
 
@@ -11,10 +12,14 @@ namespace Hearth.Sandbox.Oci.Building;
 /// Builds an image with buildah and pushes it to its registry: the task of a compose service's <c>build:</c>
 /// (<see cref="SandboxSpec.Build"/>). The context is unpacked into the sandbox's own directory, then one host process
 /// (through the process driver: its own session, output, stop and signals) runs <c>buildah bud</c> and
-/// <c>buildah push</c>; RUN steps are isolated by buildah (<see cref="BuildahDriverOptions.Isolation"/>). An image
-/// already at its registry under the build's tag (a content digest) is not built again. Needs root.
+/// <c>buildah push</c>; RUN steps are isolated by buildah (<see cref="BuildahDriverOptions.Isolation"/>) and, on the
+/// <c>bridge</c> network, run in a network namespace made for the build on <paramref name="bridge"/> (the oci driver's),
+/// so they reach what a container reaches and never the agent's loopback. buildah itself (pulls, pushes) keeps the
+/// agent's network. An image already at its registry under the build's tag (a content digest) is not built again.
+/// Needs root.
 /// </summary>
-public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient registry, ProcessDriver host) : ISandboxDriver
+public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient registry, ProcessDriver host, BridgeNetwork? bridge = null)
+    : ISandboxDriver
 {
     public const string BuildDirectoryKey = "build_dir";
 
@@ -27,6 +32,8 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
     public DriverFingerprint Fingerprint()
     {
         if (!Environment.IsPrivilegedProcess) return DriverFingerprint.Unhealthy("buildah builds as root here; the agent is not root");
+        if (options.Network == "bridge" && (bridge is null || !BridgeNetwork.ToolsAvailable()))
+            return DriverFingerprint.Unhealthy("builds run on the oci driver's bridge, which needs ip(8) and nft(8) (apt-get install iproute2 nftables)");
         try
         {
             using var process = Process.Start(new ProcessStartInfo(options.Buildah, "--version")
@@ -59,6 +66,7 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
         var directory = Path.Combine(spec.ScratchRoot, spec.SandboxId + ".build");
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        ContainerNetwork? network = null;
         try
         {
             string[] command;
@@ -82,8 +90,13 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
                 await File.WriteAllTextAsync(Path.Combine(directory, "Dockerfile"), build.Dockerfile, cancellationToken);
                 await File.WriteAllTextAsync(Path.Combine(directory, "registries.conf"), RegistriesConf(destination, build.Dockerfile),
                     cancellationToken);
+                if (options.Network == "bridge")
+                {
+                    network = await (bridge ?? throw new SandboxStartException("builds need the oci driver's bridge here"))
+                        .AttachAsync(spec.SandboxId, [], cancellationToken);
+                }
                 var script = Path.Combine(directory, "build.sh");
-                await File.WriteAllTextAsync(script, Script(build, directory), cancellationToken);
+                await File.WriteAllTextAsync(script, Script(build, directory, network), cancellationToken);
                 spec.Status?.Report($"building {build.Image} with buildah ({options.Isolation} isolation, {options.StorageDriver} storage)");
                 command = ["/bin/sh", script];
             }
@@ -98,10 +111,16 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
                 WorkspaceDirectory = directory,
                 Build = null,
             }, output, cancellationToken);
-            return new BuildSandbox(inner, directory);
+            return new BuildSandbox(inner, directory, network);
+        }
+        catch (NetworkSetupException e)
+        {
+            TryDelete(directory);
+            throw new SandboxStartException($"build network: {e.Message}", e);
         }
         catch
         {
+            if (network is not null) await network.DisposeAsync();
             TryDelete(directory);
             throw;
         }
@@ -130,21 +149,33 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
         }
     }
 
-    private string Script(ImageBuildSpec build, string directory)
+    private string Script(ImageBuildSpec build, string directory, ContainerNetwork? network)
     {
         var global = new[] { options.Buildah, "--root", options.StorageRoot, "--runroot", options.RunRoot, "--storage-driver", options.StorageDriver };
         var bud = new List<string>(global)
         {
-            "bud", "--isolation", options.Isolation, "--network", options.Network, "-f", Path.Combine(directory, "Dockerfile"),
-            "-t", build.Image,
+            "bud", "--isolation", options.Isolation, "--network", network is null ? options.Network : "ns:" + network.NamespacePath,
+            "-f", Path.Combine(directory, "Dockerfile"), "-t", build.Image,
         };
+        // The host's resolv.conf may name a loopback resolver, which the build's namespace cannot reach: containers' servers.
+        if (network is not null && bridge!.NameServers() is { Count: > 0 } servers) bud.AddRange(["--dns", string.Join(',', servers)]);
         if (options.Isolation == "oci") bud.AddRange(["--runtime", options.Runtime]);
         foreach (var (name, value) in build.Args.OrderBy(a => a.Key, StringComparer.Ordinal)) bud.AddRange(["--build-arg", $"{name}={value}"]);
         if (build.Target is { } target) bud.AddRange(["--target", target]);
         bud.Add(Path.Combine(directory, "context"));
         var push = new List<string>(global) { "push", build.Image, "docker://" + build.Image };
         var text = new StringBuilder("set -e\n");
-        text.Append(string.Join(' ', bud.Select(Quote))).Append('\n');
+        var cached = string.Join(' ', bud.Select(Quote)).Replace(" 'bud' ", " 'bud' '--layers' ", StringComparison.Ordinal);
+        var log = Quote(Path.Combine(directory, "bud.log"));
+        var failed = Quote(Path.Combine(directory, "bud.failed"));
+        // With the layer cache (each step an image in the store, reused while its inputs are the same); buildah 1.28
+        // cannot commit a step after an ARG on a base image without history: that build goes again without the cache.
+        text.Append("{ ").Append(cached).Append(" 2>&1 || echo $? > ").Append(failed).Append("; } | tee ").Append(log).Append('\n');
+        text.Append("if [ -e ").Append(failed).Append(" ]; then\n");
+        text.Append("  grep -q 'non-empty layers, but we have' ").Append(log).Append(" || exit \"$(cat ").Append(failed).Append(")\"\n");
+        text.Append("  echo 'hearth: the layer cache of buildah cannot build on this base image (it has no history): building without it'\n");
+        text.Append("  ").Append(string.Join(' ', bud.Select(Quote))).Append('\n');
+        text.Append("fi\n");
         text.Append("echo \"hearth: pushing ").Append(build.Image).Append("\"\n");
         text.Append(string.Join(' ', push.Select(Quote))).Append('\n');
         return text.ToString();
@@ -192,7 +223,7 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
     }
 
     /// <summary>The build's process, named as the buildah driver's (so a restarted agent hands it back here).</summary>
-    private sealed class BuildSandbox(ISandbox inner, string directory) : ISandbox
+    private sealed class BuildSandbox(ISandbox inner, string directory, ContainerNetwork? network) : ISandbox
     {
         public SandboxHandle Handle { get; } = inner.Handle with
         {
@@ -220,6 +251,7 @@ public sealed class BuildahDriver(BuildahDriverOptions options, RegistryClient r
         public async ValueTask DisposeAsync()
         {
             await inner.DisposeAsync();
+            if (network is not null) await network.DisposeAsync();
             TryDelete(directory);
         }
     }

@@ -24,8 +24,10 @@ public sealed record BuildahDriverOptions
     public string Runtime { get; init; } = "runc";
 
     /// <summary>
-    /// RUN steps' network: <c>host</c> (the agent's; what apt inside a build needs here), or <c>none</c>. buildah's own
-    /// default (a CNI bridge) is not used: its podman network takes 10.88.0.0/16, the subnet of Hearth's own bridge.
+    /// RUN steps' network: <c>bridge</c> (a network namespace of the build's own on the oci driver's bridge, with its
+    /// masquerade: the outside world and the bridge are reachable, the agent's loopback is not), <c>none</c>, or
+    /// <c>host</c> (the agent's own network, loopback included: only where the operator wants exactly that). buildah's
+    /// own default (a CNI bridge) is not used: its podman network takes 10.88.0.0/16, the subnet of Hearth's bridge.
     /// </summary>
-    public string Network { get; init; } = "host";
+    public string Network { get; init; } = "bridge";
 }

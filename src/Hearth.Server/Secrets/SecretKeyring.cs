@@ -50,6 +50,23 @@ public sealed class SecretKeyring
         return (CurrentId, output);
     }
 
+    /// <summary>
+    /// A ciphertext of an older key re-encrypted under the current one with the same nonce, so what identifies a sealing
+    /// (its nonce) survives a rotation. A nonce must never repeat under one key: it was drawn at random, and is as
+    /// unlikely to have been used with the current key as a fresh draw.
+    /// </summary>
+    /// <exception cref="SecretUnavailableException">The old key is not configured, or the ciphertext was tampered with.</exception>
+    public (string KeyId, byte[] Ciphertext) Reencrypt(string name, string keyId, byte[] ciphertext)
+    {
+        var plain = Encoding.UTF8.GetBytes(Decrypt(name, keyId, ciphertext));
+        var output = new byte[ciphertext.Length];
+        ciphertext.AsSpan(0, NonceSize).CopyTo(output);
+        using var aes = new AesGcm(_current, TagSize);
+        aes.Encrypt(output.AsSpan(0, NonceSize), plain, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), Aad(name));
+        CryptographicOperations.ZeroMemory(plain);
+        return (CurrentId, output);
+    }
+
     /// <exception cref="SecretUnavailableException">The key is not configured, or the ciphertext was tampered with.</exception>
     public string Decrypt(string name, string keyId, byte[] ciphertext)
     {

@@ -85,8 +85,7 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
                     ? [.. definition.Ports.Select(p => $"{p.HostIp}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}")] : [],
                 HealthOutput = record.HealthOutput,
                 RolledBack = definition is not null && record.FailedHash == DefinitionHash.Of(definition) ? record.FailedReason : null,
-                Next = record.Next is { } next ? $"generation {next.Generation} of the new definition on {next.Agent}: " +
-                    $"{next.LastPhase.ToString().ToLowerInvariant()}, {next.Health.ToString().ToLowerInvariant()}" : null,
+                Next = await SuccessorAsync(record, ct),
             });
         }
         // Replicas not started yet (waiting for a dependency or an agent) show as absent, with why.
@@ -102,6 +101,16 @@ public sealed partial class ProjectService(IServiceStore services, IRunStore sto
         return new ProjectView(project.Name, ServiceSecretFiles.Redact(project.Spec),
             [.. replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)], project.CreatedBy, project.CreatedAt,
             project.UpdatedAt, project.Removing);
+    }
+
+    /// <summary>A roll's new task for the replica, as its task says it is (null when none is under way).</summary>
+    private async Task<ReplicaSuccessorView?> SuccessorAsync(ReplicaRecord record, CancellationToken ct)
+    {
+        if (record.Next is not { } next) return null;
+        var task = await store.GetTaskAsync(next.TaskId, ct);
+        var phase = task is null ? ReplicaPhase.Stopped : ReplicaTasks.Phase(record, task);
+        return new ReplicaSuccessorView(next.Generation, next.Agent, next.RunId, next.TaskId, phase, next.Health,
+            phase == ReplicaPhase.Running ? task?.StartedAt : null) { HealthOutput = next.HealthOutput };
     }
 
     public async Task<ProjectListView> ListAsync(CancellationToken ct)

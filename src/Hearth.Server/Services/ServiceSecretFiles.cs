@@ -61,18 +61,31 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
     /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this place.</exception>
     public string Open(string project, string service, ServiceFile file)
     {
+        var (keyId, ciphertext) = Parse(project, service, file);
+        return keyring.Decrypt(AadName(project, service, file.Target), keyId, ciphertext);
+    }
+
+    private static (string KeyId, byte[] Ciphertext) Parse(string project, string service, ServiceFile file)
+    {
         var sealedText = file.Sealed ?? throw new SecretUnavailableException($"secret file {file.Target} is not sealed");
         var colon = sealedText.IndexOf(':');
-        byte[] ciphertext;
         try
         {
-            ciphertext = Convert.FromBase64String(sealedText[(colon + 1)..]);
+            return (colon > 0 ? sealedText[..colon] : "", Convert.FromBase64String(sealedText[(colon + 1)..]));
         }
         catch (FormatException)
         {
             throw new SecretUnavailableException($"secret file {file.Target} of {project}/{service} is corrupt");
         }
-        return keyring.Decrypt(AadName(project, service, file.Target), colon > 0 ? sealedText[..colon] : "", ciphertext);
+    }
+
+    /// <summary>A secret file's seal re-encrypted under the current key, with the same nonce (see <see cref="DefinitionHash"/>).</summary>
+    /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this place.</exception>
+    public string Reseal(string project, string service, ServiceFile file)
+    {
+        var (keyId, ciphertext) = Parse(project, service, file);
+        var (current, resealed) = keyring.Reencrypt(AadName(project, service, file.Target), keyId, ciphertext);
+        return $"{current}:{Convert.ToBase64String(resealed)}";
     }
 
     private string? TryOpen(string project, string service, ServiceFile file)

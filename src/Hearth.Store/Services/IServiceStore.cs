@@ -16,6 +16,12 @@ public interface IServiceStore : IMigratingStore
     /// <summary>Every project, by name.</summary>
     Task<IReadOnlyList<ProjectRecord>> ListProjectsAsync(CancellationToken ct);
 
+    /// <summary>
+    /// Rewrites a project's spec in place when it is still the one stored at <paramref name="updatedAt"/> (its seals
+    /// re-encrypted after a key rotation: nothing a replica runs changes, so its updated time stays); false otherwise.
+    /// </summary>
+    Task<bool> ReplaceSpecAsync(string name, DateTimeOffset updatedAt, ProjectSpec spec, CancellationToken ct);
+
     /// <summary>Marks a project for removal (<c>down</c>); false when there is none.</summary>
     Task<bool> MarkRemovingAsync(string name, bool removeVolumes, DateTimeOffset now, CancellationToken ct);
 

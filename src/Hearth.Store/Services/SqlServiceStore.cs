@@ -46,6 +46,13 @@ public abstract class SqlServiceStore : IServiceStore
         return await QueryAsync(connection, null, $"SELECT {ProjectColumns} FROM service_projects ORDER BY name;", ReadProject, ct);
     }
 
+    public async Task<bool> ReplaceSpecAsync(string name, DateTimeOffset updatedAt, ProjectSpec spec, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await ExecAsync(connection, null, "UPDATE service_projects SET spec = @spec WHERE name = @name AND updated_at = @at;", ct,
+            ("@spec", Json(spec)), ("@name", name), ("@at", Ms(updatedAt))) == 1;
+    }
+
     public async Task<bool> MarkRemovingAsync(string name, bool removeVolumes, DateTimeOffset now, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
