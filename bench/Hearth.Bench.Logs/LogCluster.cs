@@ -39,16 +39,22 @@ public sealed class LogCluster : IAsyncDisposable
     private async Task StartProcessesAsync(string driver, string? connectionString, int servers)
     {
         var config = Path.Combine(_work, "server.yaml");
-        await File.WriteAllTextAsync(config, $"""
+        await File.WriteAllTextAsync(
+            config,
+            $"""
             data_dir: {_work}/server
             limits:
               requests_per_minute_per_key: 100000000
               requests_per_minute_per_ip: 100000000
             store:
               driver: {driver}
-            """ + (connectionString is null
-                ? $"\n  path: {_work}/hearth.db\n"
-                : $"\n  connection_string: '{connectionString}'\n"));
+            """
+                + (
+                    connectionString is null
+                        ? $"\n  path: {_work}/hearth.db\n"
+                        : $"\n  connection_string: '{connectionString}'\n"
+                )
+        );
         string agentToken = "";
         for (var i = 0; i < servers; i++)
         {
@@ -66,8 +72,21 @@ public sealed class LogCluster : IAsyncDisposable
         var tokenFile = Path.Combine(_work, "agent-token");
         await File.WriteAllTextAsync(tokenFile, agentToken);
         File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var agent = new HearthProcess(["agent", "--server", Urls[0], "--token-file", tokenFile, "--name", "logbench",
-            "--drivers", "process", "--default-driver", "process", "--scratch", Path.Combine(_work, "scratch")]);
+        var agent = new HearthProcess([
+            "agent",
+            "--server",
+            Urls[0],
+            "--token-file",
+            tokenFile,
+            "--name",
+            "logbench",
+            "--drivers",
+            "process",
+            "--default-driver",
+            "process",
+            "--scratch",
+            Path.Combine(_work, "scratch"),
+        ]);
         _processes.Add(agent);
         await agent.WaitForAsync("registered as", TimeSpan.FromSeconds(60));
     }
@@ -83,10 +102,17 @@ public sealed class LogCluster : IAsyncDisposable
     public async Task<string> RunAsync(string script)
     {
         using var http = Client(0);
-        using var response = await http.PostAsync("api/v1/runs", new StringContent(
-            JsonSerializer.Serialize(new { command = new[] { "sh", "-c", script } }), System.Text.Encoding.UTF8, "application/json"));
+        using var response = await http.PostAsync(
+            "api/v1/runs",
+            new StringContent(
+                JsonSerializer.Serialize(new { command = new[] { "sh", "-c", script } }),
+                System.Text.Encoding.UTF8,
+                "application/json"
+            )
+        );
         var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST /runs: {(int)response.StatusCode} {body}");
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"POST /runs: {(int)response.StatusCode} {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
     }
 
@@ -98,7 +124,8 @@ public sealed class LogCluster : IAsyncDisposable
         while (DateTime.UtcNow < until)
         {
             var run = JsonDocument.Parse(await http.GetStringAsync($"api/v1/runs/{runId}")).RootElement;
-            if (run.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT") return run;
+            if (run.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT")
+                return run;
             await Task.Delay(20);
         }
         throw new TimeoutException($"run {runId} did not end");
@@ -113,7 +140,8 @@ public sealed class LogCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes)) await process.DisposeAsync();
+        foreach (var process in Enumerable.Reverse(_processes))
+            await process.DisposeAsync();
         Directory.Delete(_work, recursive: true);
     }
 }

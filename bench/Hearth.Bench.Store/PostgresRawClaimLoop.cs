@@ -13,8 +13,13 @@ public sealed class PostgresRawClaimLoop(NpgsqlDataSource dataSource) : IRawClai
             UPDATE tasks SET state = 'Leased', epoch = epoch + 1
             WHERE id = (SELECT id FROM tasks WHERE state = 'Pending' ORDER BY queued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, epoch;
-            """, connection);
-        await using var complete = new NpgsqlCommand("UPDATE tasks SET state = 'Succeeded' WHERE id = @id AND epoch = @epoch;", connection);
+            """,
+            connection
+        );
+        await using var complete = new NpgsqlCommand(
+            "UPDATE tasks SET state = 'Succeeded' WHERE id = @id AND epoch = @epoch;",
+            connection
+        );
         var pId = complete.Parameters.Add(new NpgsqlParameter<string>("id", ""));
         var pEpoch = complete.Parameters.Add(new NpgsqlParameter<long>("epoch", 0L));
         var done = 0;
@@ -22,7 +27,8 @@ public sealed class PostgresRawClaimLoop(NpgsqlDataSource dataSource) : IRawClai
         {
             await using (var reader = await claim.ExecuteReaderAsync(ct))
             {
-                if (!await reader.ReadAsync(ct)) return done;
+                if (!await reader.ReadAsync(ct))
+                    return done;
                 pId.Value = reader.GetString(0);
                 pEpoch.Value = reader.GetInt64(1);
             }

@@ -21,7 +21,8 @@ string? directory = null;
 NpgsqlDataSource? dataSource = null;
 if (driver == "postgres")
 {
-    var connectionString = args.ElementAtOrDefault(1) ?? throw new ArgumentException("postgres needs a connection string");
+    var connectionString = args.ElementAtOrDefault(1)
+        ?? throw new ArgumentException("postgres needs a connection string");
     store = new PostgresRunStore(connectionString, new Hearth.Lifecycle.LifecycleRules());
     dataSource = NpgsqlDataSource.Create(connectionString);
     raw = new PostgresRawClaimLoop(dataSource);
@@ -45,8 +46,22 @@ async Task FillAsync()
     // Ten tasks a run keeps creation cheap; the claim loop is what is measured.
     for (var i = 0; i < tasks; i += 10)
     {
-        var run = new Run { Id = $"{prefix}-{batch}-{i:D6}", Kind = "command", State = RunState.Starting, CreatedAt = now, Spec = spec };
-        await store.CreateRunAsync(run, Enumerable.Range(0, Math.Min(10, tasks - i)).Select(t => new NewTask($"{run.Id}-{t}", "t", spec, 1)).ToList(), ct);
+        var run = new Run
+        {
+            Id = $"{prefix}-{batch}-{i:D6}",
+            Kind = "command",
+            State = RunState.Starting,
+            CreatedAt = now,
+            Spec = spec,
+        };
+        await store.CreateRunAsync(
+            run,
+            Enumerable
+                .Range(0, Math.Min(10, tasks - i))
+                .Select(t => new NewTask($"{run.Id}-{t}", "t", spec, 1))
+                .ToList(),
+            ct
+        );
     }
 }
 
@@ -56,7 +71,8 @@ async Task<double> MeasureAsync(Func<Task<int>> worker)
     var clock = Stopwatch.StartNew();
     var done = (await Task.WhenAll(Enumerable.Range(0, claimers).Select(_ => Task.Run(worker)))).Sum();
     clock.Stop();
-    if (done != tasks) throw new InvalidOperationException($"drained {done} of {tasks} tasks");
+    if (done != tasks)
+        throw new InvalidOperationException($"drained {done} of {tasks} tasks");
     return done / clock.Elapsed.TotalSeconds;
 }
 
@@ -65,16 +81,22 @@ async Task<int> ApiWorkerAsync()
     var agent = Guid.NewGuid().ToString("N")[..8];
     var labels = new Dictionary<string, string>();
     var done = 0;
-    while (await store.ClaimAsync(new ClaimRequest(agent, labels, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1)), ct) is { } lease)
+    while (
+        await store.ClaimAsync(new ClaimRequest(agent, labels, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1)), ct)
+            is { } lease
+    )
     {
         var result = await store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(0), DateTimeOffset.UtcNow, ct);
-        if (result.Status != WriteStatus.Accepted) throw new InvalidOperationException($"complete of {lease.TaskId}: {result.Status}");
+        if (result.Status != WriteStatus.Accepted)
+            throw new InvalidOperationException($"complete of {lease.TaskId}: {result.Status}");
         done++;
     }
     return done;
 }
 
-Console.WriteLine($"driver={driver} tasks={tasks} claimers={claimers} rounds={rounds} cpus={Environment.ProcessorCount}");
+Console.WriteLine(
+    $"driver={driver} tasks={tasks} claimers={claimers} rounds={rounds} cpus={Environment.ProcessorCount}"
+);
 var apiRates = new List<double>();
 var rawRates = new List<double>();
 for (var round = 0; round < rounds; round++)
@@ -88,7 +110,10 @@ var api = apiRates.Order().ElementAt(rounds / 2);
 var floor = rawRates.Order().ElementAt(rounds / 2);
 Console.WriteLine($"median: store API {api:F0} tasks/s, raw SQL {floor:F0} tasks/s, ratio {api / floor:F2}");
 
-if (store is IAsyncDisposable disposable) await disposable.DisposeAsync();
-if (dataSource is not null) await dataSource.DisposeAsync();
+if (store is IAsyncDisposable disposable)
+    await disposable.DisposeAsync();
+if (dataSource is not null)
+    await dataSource.DisposeAsync();
 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-if (directory is not null) Directory.Delete(directory, recursive: true);
+if (directory is not null)
+    Directory.Delete(directory, recursive: true);

@@ -13,13 +13,30 @@ public sealed class HearthProcess : IAsyncDisposable
     {
         // HEARTH_BINARY: the Native AOT build users run (bench/throughput.sh passes it); otherwise the JIT build beside this bench.
         var binary = Environment.GetEnvironmentVariable("HEARTH_BINARY");
-        var info = new ProcessStartInfo(binary ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (binary is null) info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hearth.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo(binary ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (binary is null)
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "hearth.dll"));
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         Process = new Process { StartInfo = info };
-        Process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _output.AppendLine(e.Data); };
-        Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _output.AppendLine(e.Data); };
+        Process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_gate)
+                    _output.AppendLine(e.Data);
+        };
+        Process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_gate)
+                    _output.AppendLine(e.Data);
+        };
         Process.Start();
         Process.BeginOutputReadLine();
         Process.BeginErrorReadLine();
@@ -27,7 +44,14 @@ public sealed class HearthProcess : IAsyncDisposable
 
     public Process Process { get; }
 
-    public string Output { get { lock (_gate) return _output.ToString(); } }
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+                return _output.ToString();
+        }
+    }
 
     public async Task<string> WaitForAsync(string text, TimeSpan timeout)
     {
@@ -35,8 +59,10 @@ public sealed class HearthProcess : IAsyncDisposable
         while (DateTime.UtcNow < until)
         {
             var output = Output;
-            if (output.Contains(text, StringComparison.Ordinal)) return output;
-            if (Process.HasExited) throw new InvalidOperationException($"hearth exited ({Process.ExitCode}) before '{text}': {output}");
+            if (output.Contains(text, StringComparison.Ordinal))
+                return output;
+            if (Process.HasExited)
+                throw new InvalidOperationException($"hearth exited ({Process.ExitCode}) before '{text}': {output}");
             await Task.Delay(50);
         }
         throw new TimeoutException($"timed out waiting for '{text}': {Output}");

@@ -11,7 +11,12 @@ public static class MachineCpu
     public static TimeSpan Busy()
     {
         // cpu  user nice system idle iowait irq softirq steal guest guest_nice (in USER_HZ ticks)
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        var fields = File.ReadLines("/proc/stat")
+            .First()
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Skip(1)
+            .Select(long.Parse)
+            .ToArray();
         var busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + (fields.Length > 7 ? fields[7] : 0);
         return TimeSpan.FromSeconds(busy / 100.0);
     }

@@ -23,12 +23,20 @@ public sealed class SimulatedAgents : IAsyncDisposable
         var agents = new SimulatedAgents();
         for (var i = 0; i < count; i++)
         {
-            var http = new HttpClient { BaseAddress = new Uri(urls[i % urls.Count] + "/"), Timeout = TimeSpan.FromSeconds(90) };
+            var http = new HttpClient
+            {
+                BaseAddress = new Uri(urls[i % urls.Count] + "/"),
+                Timeout = TimeSpan.FromSeconds(90),
+            };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", agentToken);
             http.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, "2");
             agents._clients.Add(http);
-            var registered = await PostAsync<RegisterAgentView>(http, "api/v1/agent/register",
-                new RegisterAgentBody($"sim-{i}", new Dictionary<string, string>(), 1, "bench"), CancellationToken.None);
+            var registered = await PostAsync<RegisterAgentView>(
+                http,
+                "api/v1/agent/register",
+                new RegisterAgentBody($"sim-{i}", new Dictionary<string, string>(), 1, "bench"),
+                CancellationToken.None
+            );
             agents._loops.Add(Task.Run(() => agents.LoopAsync(http, registered!.AgentId)));
         }
         return agents;
@@ -36,7 +44,8 @@ public sealed class SimulatedAgents : IAsyncDisposable
 
     public void Pause()
     {
-        if (_open.Task.IsCompleted) _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_open.Task.IsCompleted)
+            _open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public void Resume() => _open.TrySetResult();
@@ -49,27 +58,40 @@ public sealed class SimulatedAgents : IAsyncDisposable
             Assignment? lease = null;
             while (!ct.IsCancellationRequested)
             {
-                if (lease is null) await _open.Task.WaitAsync(ct);
+                if (lease is null)
+                    await _open.Task.WaitAsync(ct);
                 var request = new LeaseRequest(agentId, 1, 5);
-                lease ??= (await PostAsync<LeaseAnswer>(http, "api/v1/agent/lease", request, ct))?.Assignments.SingleOrDefault();
-                if (lease is null) continue;
+                lease ??= (
+                    await PostAsync<LeaseAnswer>(http, "api/v1/agent/lease", request, ct)
+                )?.Assignments.SingleOrDefault();
+                if (lease is null)
+                    continue;
                 var next = _open.Task.IsCompleted ? new AgentRef(agentId) : null;
-                var done = await PostAsync<CompleteView>(http, $"api/v1/agent/tasks/{lease.TaskId}/complete",
-                    new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 0, null, next), ct);
+                var done = await PostAsync<CompleteView>(
+                    http,
+                    $"api/v1/agent/tasks/{lease.TaskId}/complete",
+                    new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 0, null, next),
+                    ct
+                );
                 lease = done?.Next;
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
     private static async Task<T?> PostAsync<T>(HttpClient http, string path, object body, CancellationToken ct)
     {
-        using var response = await http.PostAsync(path, JsonContent.Create(body, body.GetType(), options: HearthJson.Options), ct);
-        if (response.StatusCode == HttpStatusCode.NoContent) return default;
+        using var response = await http.PostAsync(
+            path,
+            JsonContent.Create(body, body.GetType(), options: HearthJson.Options),
+            ct
+        );
+        if (response.StatusCode == HttpStatusCode.NoContent)
+            return default;
         if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+            throw new InvalidOperationException(
+                $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}"
+            );
         return await response.Content.ReadFromJsonAsync<T>(HearthJson.Options, ct);
     }
 
@@ -80,10 +102,9 @@ public sealed class SimulatedAgents : IAsyncDisposable
         {
             await Task.WhenAll(_loops);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-        }
-        foreach (var client in _clients) client.Dispose();
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        foreach (var client in _clients)
+            client.Dispose();
         _stop.Dispose();
     }
 }

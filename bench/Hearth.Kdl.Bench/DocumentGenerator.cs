@@ -15,21 +15,35 @@ internal static class DocumentGenerator
         {
             n++;
             sb.Append("// workflow ").Append(n).Append('\n');
-            sb.Append("chain-").Append(n).Append(" id=").Append(n).Append(" enabled=#true ratio=").Append((random.NextDouble() * 100).ToString("0.000", CultureInfo.InvariantCulture)).Append(" {\n");
+            sb.Append("chain-")
+                .Append(n)
+                .Append(" id=")
+                .Append(n)
+                .Append(" enabled=#true ratio=")
+                .Append((random.NextDouble() * 100).ToString("0.000", CultureInfo.InvariantCulture))
+                .Append(" {\n");
             sb.Append("    machine \"linux-").Append(random.Next(10)).Append("\"\n");
             for (int f = 0; f < 5; f++)
             {
-                sb.Append("    fragment name=step-").Append(f).Append(" timeout=0x").Append(random.Next(0x1000, 0xFFFF).ToString("x", CultureInfo.InvariantCulture)).Append(" {\n");
+                sb.Append("    fragment name=step-")
+                    .Append(f)
+                    .Append(" timeout=0x")
+                    .Append(random.Next(0x1000, 0xFFFF).ToString("x", CultureInfo.InvariantCulture))
+                    .Append(" {\n");
                 if (f % 2 == 0)
                 {
-                    sb.Append("        run \"\"\"\n            npm ci --prefer-offline\n            npm run build -- --mode=\\\"prod\\\"\n            \"\"\"\n");
+                    sb.Append(
+                        "        run \"\"\"\n            npm ci --prefer-offline\n            npm run build -- --mode=\\\"prod\\\"\n            \"\"\"\n"
+                    );
                 }
                 else
                 {
                     sb.Append("        run #\"make test ARGS=\"-v\" \\path\"#; machine gpu /* inline */ \n");
                 }
 
-                sb.Append("        env TOKEN=(secret)\"abc\\tdef\\u{1F600}\" LEVEL=1_000 SCALE=1.5e-3 /-DISABLED=#null\n");
+                sb.Append(
+                    "        env TOKEN=(secret)\"abc\\tdef\\u{1F600}\" LEVEL=1_000 SCALE=1.5e-3 /-DISABLED=#null\n"
+                );
                 sb.Append("    }\n");
             }
 

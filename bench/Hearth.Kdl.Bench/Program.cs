@@ -42,7 +42,9 @@ void Report(string name, List<double> samples)
     double median = samples[samples.Count / 2];
     double p90 = samples[(int)(samples.Count * 0.9)];
     double mbPerSecond = utf8.Length / 1024.0 / 1024.0 / (median / 1000.0);
-    Console.WriteLine($"{name}: min {samples[0]:0.00} ms, median {median:0.00} ms, p90 {p90:0.00} ms, {mbPerSecond:0} MB/s ({iterations} runs)");
+    Console.WriteLine(
+        $"{name}: min {samples[0]:0.00} ms, median {median:0.00} ms, p90 {p90:0.00} ms, {mbPerSecond:0} MB/s ({iterations} runs)"
+    );
 }
 
 static int Count(IReadOnlyList<KdlNode> nodes) => nodes.Count + nodes.Sum(n => Count(n.Children));

@@ -20,13 +20,11 @@ public sealed class AgentApiClient(HttpClient http)
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             AllowAutoRedirect = false,
             UseCookies = false,
-            ActivityHeadersPropagator = options.OtlpEndpoint is null ? null : System.Diagnostics.DistributedContextPropagator.Current,
+            ActivityHeadersPropagator = options.OtlpEndpoint is null
+                ? null
+                : System.Diagnostics.DistributedContextPropagator.Current,
         };
-        var client = new HttpClient(handler)
-        {
-            BaseAddress = options.Server,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        var client = new HttpClient(handler) { BaseAddress = options.Server, Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
         client.DefaultRequestHeaders.UserAgent.ParseAdd($"hearth-agent/{options.Version}");
         var version = AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -70,7 +68,11 @@ public sealed class AgentApiClient(HttpClient http)
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
             var error = await ReadJsonAsync<ErrorView>(response, ct);
-            if (error is { Code: "LOG_GAP", Details: JsonElement gap } && gap.TryGetProperty("next_offset", out var next)) return next.GetInt64();
+            if (
+                error is { Code: "LOG_GAP", Details: JsonElement gap }
+                && gap.TryGetProperty("next_offset", out var next)
+            )
+                return next.GetInt64();
             throw new StaleLeaseException(taskId);
         }
         await EnsureAsync(response, taskId, ct);
@@ -90,7 +92,8 @@ public sealed class AgentApiClient(HttpClient http)
     public async Task<bool> ReportHealthAsync(string taskId, ReplicaHealthBody body, CancellationToken ct)
     {
         using var response = await SendJsonAsync($"api/v1/agent/tasks/{taskId}/health", body, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
         await EnsureAsync(response, taskId, ct);
         return true;
     }
@@ -99,8 +102,11 @@ public sealed class AgentApiClient(HttpClient http)
     public async Task<NetworkNamesView?> NetworkNamesAsync(string project, string network, CancellationToken ct)
     {
         using var response = await http.GetAsync(
-            $"api/v1/agent/networks/{Uri.EscapeDataString(project)}/{Uri.EscapeDataString(network)}/names", ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            $"api/v1/agent/networks/{Uri.EscapeDataString(project)}/{Uri.EscapeDataString(network)}/names",
+            ct
+        );
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
         await EnsureAsync(response, null, ct);
         return await ReadJsonAsync<NetworkNamesView>(response, ct);
     }
@@ -109,7 +115,8 @@ public sealed class AgentApiClient(HttpClient http)
     public async Task<IReadOnlyList<ExecSessionView>?> PollExecAsync(ExecPollBody body, CancellationToken ct)
     {
         using var response = await SendJsonAsync("api/v1/agent/exec/poll", body, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
         await EnsureAsync(response, null, ct);
         return (await ReadJsonAsync<ExecPollAnswer>(response, ct))?.Sessions ?? [];
     }
@@ -117,8 +124,13 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Posts an exec session's output; false when the session is gone (its user left: stop the command).</summary>
     public async Task<bool> PostExecOutputAsync(string sessionId, ExecOutputBody body, CancellationToken ct)
     {
-        using var response = await SendJsonAsync($"api/v1/agent/exec/{Uri.EscapeDataString(sessionId)}/output", body, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        using var response = await SendJsonAsync(
+            $"api/v1/agent/exec/{Uri.EscapeDataString(sessionId)}/output",
+            body,
+            ct
+        );
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
         await EnsureAsync(response, null, ct);
         return true;
     }
@@ -127,7 +139,8 @@ public sealed class AgentApiClient(HttpClient http)
     public async Task<IReadOnlyList<VolumeRemovalView>?> VolumeRemovalsAsync(CancellationToken ct)
     {
         using var response = await http.GetAsync("api/v1/agent/volumes/removals", ct);
-        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
         await EnsureAsync(response, null, ct);
         return (await ReadJsonAsync<VolumeRemovalsView>(response, ct))?.Removals ?? [];
     }
@@ -142,7 +155,12 @@ public sealed class AgentApiClient(HttpClient http)
         await EnsureAsync(response, taskId, ct);
     }
 
-    private async Task<TResponse?> PostAsync<TBody, TResponse>(string path, TBody body, string? taskId, CancellationToken ct)
+    private async Task<TResponse?> PostAsync<TBody, TResponse>(
+        string path,
+        TBody body,
+        string? taskId,
+        CancellationToken ct
+    )
     {
         using var response = await SendJsonAsync(path, body, ct);
         await EnsureAsync(response, taskId, ct);
@@ -154,7 +172,9 @@ public sealed class AgentApiClient(HttpClient http)
     /// <summary>Posts <paramref name="body"/> serialized at once into one buffer (the bodies are small): no streaming writer per call.</summary>
     private Task<HttpResponseMessage> SendJsonAsync<TBody>(string path, TBody body, CancellationToken ct)
     {
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, HearthJson.Options.TypeInfo<TBody>()));
+        var content = new ByteArrayContent(
+            JsonSerializer.SerializeToUtf8Bytes(body, HearthJson.Options.TypeInfo<TBody>())
+        );
         content.Headers.ContentType = JsonType;
         return http.PostAsync(path, content, ct);
     }
@@ -164,8 +184,10 @@ public sealed class AgentApiClient(HttpClient http)
 
     private static async Task EnsureAsync(HttpResponseMessage response, string? taskId, CancellationToken ct)
     {
-        if (response.IsSuccessStatusCode) return;
-        if (response.StatusCode == HttpStatusCode.Conflict && taskId is not null) throw new StaleLeaseException(taskId);
+        if (response.IsSuccessStatusCode)
+            return;
+        if (response.StatusCode == HttpStatusCode.Conflict && taskId is not null)
+            throw new StaleLeaseException(taskId);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.StatusCode == HttpStatusCode.BadRequest && Unsupported(text) is { } message)
             throw new AgentProtocolUnsupportedException((int)response.StatusCode, text, message);

@@ -32,8 +32,11 @@ internal sealed class AgentState : IDisposable
             }
             catch (IOException)
             {
-                logger.LogWarning("state directory {Directory} is held by another running agent; this one's sandboxes will not be " +
-                                  "recovered after a restart (give it --state-dir of its own)", wanted);
+                logger.LogWarning(
+                    "state directory {Directory} is held by another running agent; this one's sandboxes will not be "
+                        + "recovered after a restart (give it --state-dir of its own)",
+                    wanted
+                );
             }
         }
         var own = Path.Combine(Path.GetTempPath(), $"hearth-agent-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -48,7 +51,8 @@ internal sealed class AgentState : IDisposable
     public void Dispose()
     {
         _lock.Dispose();
-        if (!_private) return;
+        if (!_private)
+            return;
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

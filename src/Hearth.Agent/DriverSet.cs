@@ -22,7 +22,11 @@ public sealed class DriverSet
     /// <param name="allowed">Driver names the operator allows; null: every healthy isolating driver.</param>
     /// <exception cref="ArgumentException">A name is not a driver, or the preferred default is not usable.</exception>
     /// <exception cref="InvalidOperationException">No allowed driver is usable here.</exception>
-    public DriverSet(IEnumerable<ISandboxDriver> drivers, IReadOnlyCollection<string>? allowed, string? preferredDefault)
+    public DriverSet(
+        IEnumerable<ISandboxDriver> drivers,
+        IReadOnlyCollection<string>? allowed,
+        string? preferredDefault
+    )
     {
         var all = drivers.ToList();
         _named = allowed is not null;
@@ -30,24 +34,36 @@ public sealed class DriverSet
         foreach (var name in allowed ?? [])
         {
             if (!known.Contains(name))
-                throw new ArgumentException($"--drivers: '{name}' is not a driver (expected some of {string.Join(", ", known)})");
+                throw new ArgumentException(
+                    $"--drivers: '{name}' is not a driver (expected some of {string.Join(", ", known)})"
+                );
         }
         foreach (var driver in all)
         {
             var isolating = driver.Capabilities.Isolates;
-            if (allowed is null ? !isolating : !allowed.Contains(driver.Name)) continue;
+            if (allowed is null ? !isolating : !allowed.Contains(driver.Name))
+                continue;
             var fingerprint = driver.Fingerprint();
             Fingerprints[driver.Name] = fingerprint;
-            if (fingerprint.Healthy) _healthy[driver.Name] = driver;
+            if (fingerprint.Healthy)
+                _healthy[driver.Name] = driver;
         }
-        if (_healthy.Count == 0) throw new InvalidOperationException(NoneUsable(allowed));
-        HostCheckout = all.FirstOrDefault(d => d.Name == "bubblewrap"
-            && (Fingerprints.TryGetValue(d.Name, out var known) ? known : d.Fingerprint()).Healthy);
+        if (_healthy.Count == 0)
+            throw new InvalidOperationException(NoneUsable(allowed));
+        HostCheckout = all.FirstOrDefault(d =>
+            d.Name == "bubblewrap"
+            && (Fingerprints.TryGetValue(d.Name, out var known) ? known : d.Fingerprint()).Healthy
+        );
         if (preferredDefault is not null)
         {
-            Default = _healthy.GetValueOrDefault(preferredDefault) ?? throw new ArgumentException(
-                $"--default-driver '{preferredDefault}' is not usable here: " +
-                (Fingerprints.GetValueOrDefault(preferredDefault)?.Reason ?? "not among the allowed drivers (--drivers)"));
+            Default = _healthy.GetValueOrDefault(preferredDefault)
+                ?? throw new ArgumentException(
+                    $"--default-driver '{preferredDefault}' is not usable here: "
+                        + (
+                            Fingerprints.GetValueOrDefault(preferredDefault)?.Reason
+                            ?? "not among the allowed drivers (--drivers)"
+                        )
+                );
         }
         else
         {
@@ -94,13 +110,17 @@ public sealed class DriverSet
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, fingerprint) in Fingerprints)
         {
-            if (!fingerprint.Healthy) continue;
+            if (!fingerprint.Healthy)
+                continue;
             labels[$"driver.{name}"] = "true";
-            foreach (var (key, value) in fingerprint.Attributes) labels.TryAdd(key, value);
+            foreach (var (key, value) in fingerprint.Attributes)
+                labels.TryAdd(key, value);
         }
-        if (Default is not null) labels["driver.default"] = Default.Name;
+        if (Default is not null)
+            labels["driver.default"] = Default.Name;
         // What a task without a driver but with an image asks for (the server never names a driver for it).
-        if (_healthy.Values.Any(d => d.Capabilities.RunsImages)) labels[ImagesLabel] = "true";
+        if (_healthy.Values.Any(d => d.Capabilities.RunsImages))
+            labels[ImagesLabel] = "true";
         return labels;
     }
 
@@ -108,8 +128,8 @@ public sealed class DriverSet
     {
         var why = string.Join("; ", Fingerprints.Select(f => $"{f.Key}: {f.Value.Reason}"));
         if (allowed is null)
-            return $"no sandboxing driver is usable here ({why}); install bubblewrap (apt-get install bubblewrap), " +
-                   $"or start with --drivers process, knowing that {ProcessWarning}";
+            return $"no sandboxing driver is usable here ({why}); install bubblewrap (apt-get install bubblewrap), "
+                + $"or start with --drivers process, knowing that {ProcessWarning}";
         return $"none of the allowed drivers is usable here ({why})";
     }
 }

@@ -15,8 +15,7 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(15);
 
     // $1: repository, $2: ref ("" for the remote's HEAD). The askpass helper lives in .git, outside the checkout's files.
-    private const string Script =
-        """
+    private const string Script = """
         set -e
         git init -q .
         if [ -n "$HEARTH_GIT_CREDENTIALS" ]; then
@@ -35,10 +34,16 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
         """;
 
     /// <summary>Runs the checkout; returns null when it worked, else why it failed (git's own last words).</summary>
-    public async Task<string?> RunAsync(GitAssignment git, SandboxSpec commandSpec, LogShipper shipper, TaskControl control)
+    public async Task<string?> RunAsync(
+        GitAssignment git,
+        SandboxSpec commandSpec,
+        LogShipper shipper,
+        TaskControl control
+    )
     {
         var env = new Dictionary<string, string>(commandSpec.Environment, StringComparer.Ordinal);
-        if (git.Credentials is { } credentials) env[GitSource.CredentialsVariable] = credentials;
+        if (git.Credentials is { } credentials)
+            env[GitSource.CredentialsVariable] = credentials;
         var spec = commandSpec with
         {
             SandboxId = commandSpec.SandboxId + "-git",
@@ -49,8 +54,11 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
             Network = true,
         };
         var output = new LastLines(shipper);
-        await shipper.WriteAsync(LogStream.System, $"hearth: checkout of {git.Repository} {git.Ref ?? "(default branch)"}",
-            CancellationToken.None);
+        await shipper.WriteAsync(
+            LogStream.System,
+            $"hearth: checkout of {git.Repository} {git.Ref ?? "(default branch)"}",
+            CancellationToken.None
+        );
         ISandbox sandbox;
         try
         {
@@ -74,7 +82,8 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
                 await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
                 return $"git checkout of {git.Repository} took longer than {Limit.TotalMinutes:0} minutes";
             }
-            if (exit.ExitCode == 0) return null;
+            if (exit.ExitCode == 0)
+                return null;
             var said = output.Said ?? $"exit code {exit.ExitCode}";
             return $"git checkout of {git.Repository} {git.Ref ?? "(default branch)"} failed: {said}";
         }
@@ -96,7 +105,13 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
             if (stream == OutputStream.Stderr && !string.IsNullOrWhiteSpace(line))
             {
                 _last = line.Trim();
-                if (_firstError is null && (_last.StartsWith("fatal:", StringComparison.Ordinal) || _last.StartsWith("error:", StringComparison.Ordinal)))
+                if (
+                    _firstError is null
+                    && (
+                        _last.StartsWith("fatal:", StringComparison.Ordinal)
+                        || _last.StartsWith("error:", StringComparison.Ordinal)
+                    )
+                )
                     _firstError = _last;
             }
             return inner.WriteLineAsync(stream, line, cancellationToken);

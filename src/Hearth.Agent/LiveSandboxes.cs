@@ -29,13 +29,15 @@ public sealed class LiveSandboxes : ILiveSandboxes
     /// </summary>
     public void Include(Func<IEnumerable<string>> recoverable)
     {
-        lock (_more) _more.Add(recoverable);
+        lock (_more)
+            _more.Add(recoverable);
     }
 
     public IReadOnlyCollection<string> Current()
     {
         List<Func<IEnumerable<string>>> more;
-        lock (_more) more = [.. _more];
+        lock (_more)
+            more = [.. _more];
         return _ids.Keys.Concat(more.SelectMany(m => m())).Distinct(StringComparer.Ordinal).ToList();
     }
 

@@ -24,14 +24,19 @@ public sealed class LogShipper : ISandboxOutput
     /// <summary>Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.</summary>
     public const string ContinuationMark = " [continues]";
     public const int MaxChunkLines = 5000;
+
     /// <summary>A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.</summary>
     public const int MaxChunkBytes = 1024 * 1024;
+
     /// <summary>Characters held for shipping before the sandbox's reader waits (about 8 MB).</summary>
     public const long BufferChars = 4 * 1024 * 1024;
+
     /// <summary>How long a stopped task's last lines may take to ship before they are dropped and the result is sent.</summary>
     public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
 
-    private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(new BoundedChannelOptions(20_000) { SingleReader = true });
+    private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(
+        new BoundedChannelOptions(20_000) { SingleReader = true }
+    );
     private readonly OutputBudget _budget = new(BufferChars);
     private readonly AgentApiClient _api;
     private readonly Assignment _lease;
@@ -54,8 +59,15 @@ public sealed class LogShipper : ISandboxOutput
     /// Told, before each chunk is sent, how far the server has the output and how far it will once the chunk is stored:
     /// the agent's sandbox record keeps both, so that after a restart shipping resumes exactly where the server is.
     /// </param>
-    public LogShipper(AgentApiClient api, Assignment lease, RunningReport report, TimeProvider time, ILogger logger,
-        LogCheckpoint? from = null, Action<LogCheckpoint, LogCheckpoint?>? checkpoint = null)
+    public LogShipper(
+        AgentApiClient api,
+        Assignment lease,
+        RunningReport report,
+        TimeProvider time,
+        ILogger logger,
+        LogCheckpoint? from = null,
+        Action<LogCheckpoint, LogCheckpoint?>? checkpoint = null
+    )
     {
         _api = api;
         from ??= LogCheckpoint.Start;
@@ -80,8 +92,17 @@ public sealed class LogShipper : ISandboxOutput
     public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
         WritePieceAsync(stream, line, false, cancellationToken);
 
-    public ValueTask WritePieceAsync(OutputStream stream, string piece, bool continues, CancellationToken cancellationToken) =>
-        WriteAsync(stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, continues ? piece + ContinuationMark : piece, cancellationToken);
+    public ValueTask WritePieceAsync(
+        OutputStream stream,
+        string piece,
+        bool continues,
+        CancellationToken cancellationToken
+    ) =>
+        WriteAsync(
+            stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout,
+            continues ? piece + ContinuationMark : piece,
+            cancellationToken
+        );
 
     /// <summary>
     /// A piece with its place in the stream. A line cut at the 64 KiB limit ends with <see cref="ContinuationMark"/>; a
@@ -92,7 +113,11 @@ public sealed class LogShipper : ISandboxOutput
         // One writer at a time (the sandbox serialises its streams), so the cursor needs no lock.
         _cursor = _cursor.With(piece.Stream, piece.EndOffset);
         var text = piece.End == PieceEnd.Split ? piece.Text + ContinuationMark : piece.Text;
-        return WriteAsync(piece.Stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout, text, cancellationToken);
+        return WriteAsync(
+            piece.Stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout,
+            text,
+            cancellationToken
+        );
     }
 
     /// <summary>When the command wrote its first line (its own output, not Hearth's), for the startup breakdown.</summary>
@@ -100,13 +125,20 @@ public sealed class LogShipper : ISandboxOutput
 
     public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
     {
-        if (FirstOutputAt is null && stream != LogStream.System) FirstOutputAt = _time.GetUtcNow();
-        if (_discard) return;
+        if (FirstOutputAt is null && stream != LogStream.System)
+            FirstOutputAt = _time.GetUtcNow();
+        if (_discard)
+            return;
         // A chunk's worth held back: the task is not short, and its lines should be on their way.
-        if (!_report.WindowOver.IsCompleted && (_lines.Reader.Count >= MaxChunkLines || _budget.Used >= MaxChunkBytes)) _report.EndWindow();
+        if (!_report.WindowOver.IsCompleted && (_lines.Reader.Count >= MaxChunkLines || _budget.Used >= MaxChunkBytes))
+            _report.EndWindow();
         await _budget.TakeAsync(line.Length, cancellationToken);
-        if (_discard) return;
-        await _lines.Writer.WriteAsync(new Entry(new AgentLogLine(_time.GetUtcNow(), stream, line), _cursor), cancellationToken);
+        if (_discard)
+            return;
+        await _lines.Writer.WriteAsync(
+            new Entry(new AgentLogLine(_time.GetUtcNow(), stream, line), _cursor),
+            cancellationToken
+        );
     }
 
     /// <summary>
@@ -123,24 +155,36 @@ public sealed class LogShipper : ISandboxOutput
         _lines.Writer.TryComplete();
         try
         {
-            if (limit is { } within) await _loop.WaitAsync(within, _time, leaseLost);
-            else await _loop.WaitAsync(leaseLost);
+            if (limit is { } within)
+                await _loop.WaitAsync(within, _time, leaseLost);
+            else
+                await _loop.WaitAsync(leaseLost);
         }
         catch (OperationCanceledException)
         {
-            _logger.LogWarning("task {Task}: the lease was lost before the last lines were shipped; abandoning them", _lease.TaskId);
+            _logger.LogWarning(
+                "task {Task}: the lease was lost before the last lines were shipped; abandoning them",
+                _lease.TaskId
+            );
             await AbandonAsync();
             return [];
         }
         catch (TimeoutException)
         {
             var dropped = await AbandonAsync();
-            _logger.LogWarning("task {Task}: stopped with {Lines} lines not yet shipped; dropping them", _lease.TaskId, dropped);
-            await NoteAsync($"hearth: {dropped} lines of output were dropped: the task was stopped while they waited to be shipped");
+            _logger.LogWarning(
+                "task {Task}: stopped with {Lines} lines not yet shipped; dropping them",
+                _lease.TaskId,
+                dropped
+            );
+            await NoteAsync(
+                $"hearth: {dropped} lines of output were dropped: the task was stopped while they waited to be shipped"
+            );
             return [];
         }
         var held = new List<AgentLogLine>();
-        while (_lines.Reader.TryRead(out var entry)) held.Add(entry.Line);
+        while (_lines.Reader.TryRead(out var entry))
+            held.Add(entry.Line);
         Mask(held);
         return held;
     }
@@ -153,22 +197,38 @@ public sealed class LogShipper : ISandboxOutput
         await _abandon.CancelAsync();
         await _loop.ContinueWith(static _ => { }, TaskScheduler.Default);
         var dropped = 0;
-        while (_lines.Reader.TryRead(out _)) dropped++;
+        while (_lines.Reader.TryRead(out _))
+            dropped++;
         return dropped;
     }
 
     /// <summary>One system line after shipping ended, tried once, briefly: the result must not wait for it.</summary>
     private async Task NoteAsync(string text)
     {
-        if (Stale) return;
+        if (Stale)
+            return;
         using var brief = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
         try
         {
-            await _api.AppendLogsAsync(_lease.TaskId, new LogChunkBody(_lease.Epoch, _offset, [new AgentLogLine(_time.GetUtcNow(), LogStream.System, text)]), brief.Token);
+            await _api.AppendLogsAsync(
+                _lease.TaskId,
+                new LogChunkBody(_lease.Epoch, _offset, [new AgentLogLine(_time.GetUtcNow(), LogStream.System, text)]),
+                brief.Token
+            );
         }
-        catch (Exception e) when (e is HttpRequestException or AgentProtocolException or StaleLeaseException or OperationCanceledException)
+        catch (Exception e)
+            when (e
+                    is HttpRequestException
+                        or AgentProtocolException
+                        or StaleLeaseException
+                        or OperationCanceledException
+            )
         {
-            _logger.LogWarning("task {Task}: could not log that lines were dropped ({Error})", _lease.TaskId, e.Message);
+            _logger.LogWarning(
+                "task {Task}: could not log that lines were dropped ({Error})",
+                _lease.TaskId,
+                e.Message
+            );
         }
     }
 
@@ -176,7 +236,8 @@ public sealed class LogShipper : ISandboxOutput
     {
         var ready = _report.ShipReadyAsync();
         await Task.WhenAny(ready, _closed.Task);
-        if (!ready.IsCompleted) return;
+        if (!ready.IsCompleted)
+            return;
         var chunk = new List<AgentLogLine>(MaxChunkLines);
         var cursors = new List<OutputCursor>(MaxChunkLines);
         var reader = _lines.Reader;
@@ -187,7 +248,8 @@ public sealed class LogShipper : ISandboxOutput
             Mask(chunk);
             var sent = await SendAsync(chunk, cursors);
             _budget.Give(chars);
-            if (!sent) return;
+            if (!sent)
+                return;
             chunk.Clear();
             cursors.Clear();
         }
@@ -200,7 +262,8 @@ public sealed class LogShipper : ISandboxOutput
         while (chunk.Count < MaxChunkLines && _lines.Reader.TryPeek(out var next))
         {
             var size = Encoding.UTF8.GetByteCount(next.Line.Text) + 64;
-            if (chunk.Count > 0 && bytes + size > MaxChunkBytes) break;
+            if (chunk.Count > 0 && bytes + size > MaxChunkBytes)
+                break;
             _lines.Reader.TryRead(out _);
             chunk.Add(next.Line);
             cursors.Add(next.After);
@@ -216,11 +279,15 @@ public sealed class LogShipper : ISandboxOutput
     /// </summary>
     private void Mask(List<AgentLogLine> chunk)
     {
-        if (_masker.IsEmpty || chunk.Count == 0) return;
+        if (_masker.IsEmpty || chunk.Count == 0)
+            return;
         var texts = chunk.Select(l => _masker.Apply(l.Text)).ToArray();
-        if (_lastShipped is not null) texts[0] = _masker.ApplyAcross(_lastShipped, texts[0]).Right;
-        for (var i = 1; i < texts.Length; i++) (texts[i - 1], texts[i]) = _masker.ApplyAcross(texts[i - 1], texts[i]);
-        for (var i = 0; i < texts.Length; i++) chunk[i] = chunk[i] with { Text = texts[i] };
+        if (_lastShipped is not null)
+            texts[0] = _masker.ApplyAcross(_lastShipped, texts[0]).Right;
+        for (var i = 1; i < texts.Length; i++)
+            (texts[i - 1], texts[i]) = _masker.ApplyAcross(texts[i - 1], texts[i]);
+        for (var i = 0; i < texts.Length; i++)
+            chunk[i] = chunk[i] with { Text = texts[i] };
         _lastShipped = texts[^1];
     }
 
@@ -235,11 +302,19 @@ public sealed class LogShipper : ISandboxOutput
         {
             try
             {
-                _checkpoint?.Invoke(Checkpoint(_offset, _shippedCursor), Checkpoint(_offset + chunk.Count, cursors[^1]));
-                var next = await _api.AppendLogsAsync(_lease.TaskId, new LogChunkBody(_lease.Epoch, _offset, chunk), _abandon.Token);
+                _checkpoint?.Invoke(
+                    Checkpoint(_offset, _shippedCursor),
+                    Checkpoint(_offset + chunk.Count, cursors[^1])
+                );
+                var next = await _api.AppendLogsAsync(
+                    _lease.TaskId,
+                    new LogChunkBody(_lease.Epoch, _offset, chunk),
+                    _abandon.Token
+                );
                 var stored = (int)Math.Clamp(next - _offset, 0, chunk.Count);
                 _offset += stored;
-                if (stored > 0) _shippedCursor = cursors[stored - 1];
+                if (stored > 0)
+                    _shippedCursor = cursors[stored - 1];
                 if (stored == chunk.Count)
                 {
                     _checkpoint?.Invoke(Checkpoint(_offset, _shippedCursor), null);
@@ -258,11 +333,20 @@ public sealed class LogShipper : ISandboxOutput
             {
                 if (replaced)
                 {
-                    _logger.LogError("task {Task}: the server refuses this task's log lines ({Error}); dropping its output", _lease.TaskId, e.Message);
+                    _logger.LogError(
+                        "task {Task}: the server refuses this task's log lines ({Error}); dropping its output",
+                        _lease.TaskId,
+                        e.Message
+                    );
                     Discard();
                     return false;
                 }
-                _logger.LogWarning("task {Task}: the server refused {Lines} log lines ({Status}); replacing them with a note", _lease.TaskId, chunk.Count, e.Status);
+                _logger.LogWarning(
+                    "task {Task}: the server refused {Lines} log lines ({Status}); replacing them with a note",
+                    _lease.TaskId,
+                    chunk.Count,
+                    e.Status
+                );
                 var note = $"hearth: {chunk.Count} lines of output were dropped: the server refused them ({e.Status})";
                 var end = cursors[^1];
                 chunk.Clear();
@@ -271,7 +355,10 @@ public sealed class LogShipper : ISandboxOutput
                 cursors.Add(end);
                 replaced = true;
             }
-            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException && !_abandon.IsCancellationRequested)
+            catch (Exception e)
+                when (e is HttpRequestException or AgentProtocolException or TaskCanceledException
+                    && !_abandon.IsCancellationRequested
+                )
             {
                 _logger.LogWarning("task {Task}: shipping logs failed ({Error}); retrying", _lease.TaskId, e.Message);
                 try

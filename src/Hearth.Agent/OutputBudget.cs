@@ -35,14 +35,16 @@ public sealed class OutputBudget(long capacity)
     {
         get
         {
-            lock (_gate) return _used;
+            lock (_gate)
+                return _used;
         }
     }
 
     /// <summary>No bound from now on (the lines are being dropped anyway): wakes a writer that waits.</summary>
     public void Open()
     {
-        lock (_gate) _open = true;
+        lock (_gate)
+            _open = true;
         Give(0);
     }
 

@@ -8,7 +8,13 @@ namespace Hearth.Agent;
 /// its task's next attempt can start), then every <see cref="AgentOptions.ReapInterval"/>. Each removal is a warning in
 /// the agent's log, and each pass one line with its counts per kind.
 /// </summary>
-public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvider time, ILogger logger, Telemetry.AgentMetrics? metrics = null)
+public sealed class ReaperLoop(
+    OrphanReaper reaper,
+    TimeSpan interval,
+    TimeProvider time,
+    ILogger logger,
+    Telemetry.AgentMetrics? metrics = null
+)
 {
     private long _removed;
     private long _failed;
@@ -25,14 +31,23 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
         foreach (var entry in report.Resources)
         {
             var r = entry.Resource;
-            if (entry.Outcome == ReapOutcome.Removed) metrics?.OrphanReaped(Telemetry.AgentMetricNames.Snake(r.Kind.ToString()));
-            else metrics?.OrphanNotReaped();
+            if (entry.Outcome == ReapOutcome.Removed)
+                metrics?.OrphanReaped(Telemetry.AgentMetricNames.Snake(r.Kind.ToString()));
+            else
+                metrics?.OrphanNotReaped();
             if (entry.Outcome == ReapOutcome.Removed)
                 logger.LogWarning("reaped orphan {Kind} {Name} of sandbox {Sandbox}", r.Kind, r.Name, r.SandboxId);
             else
-                logger.LogWarning("cannot reap orphan {Kind} {Name} of sandbox {Sandbox}: {Error}", r.Kind, r.Name, r.SandboxId, entry.Error);
+                logger.LogWarning(
+                    "cannot reap orphan {Kind} {Name} of sandbox {Sandbox}: {Error}",
+                    r.Kind,
+                    r.Name,
+                    r.SandboxId,
+                    entry.Error
+                );
         }
-        foreach (var error in report.Errors) logger.LogWarning("the orphan reaper could not look everywhere: {Error}", error);
+        foreach (var error in report.Errors)
+            logger.LogWarning("the orphan reaper could not look everywhere: {Error}", error);
         LogPass(report);
         Interlocked.Add(ref _removed, report.Removed);
         Interlocked.Add(ref _failed, report.Failed);
@@ -45,22 +60,38 @@ public sealed class ReaperLoop(OrphanReaper reaper, TimeSpan interval, TimeProvi
     /// </summary>
     private void LogPass(ReapReport report)
     {
-        var removed = report.Resources.Where(r => r.Outcome == ReapOutcome.Removed).CountBy(r => r.Resource.Kind)
+        var removed = report
+            .Resources.Where(r => r.Outcome == ReapOutcome.Removed)
+            .CountBy(r => r.Resource.Kind)
             .ToDictionary(c => c.Key, c => c.Value);
         int Of(ResourceKind kind) => removed.GetValueOrDefault(kind);
         var level = report.Resources.Count > 0 || report.Errors.Count > 0 ? LogLevel.Information : LogLevel.Debug;
-        logger.Log(level, "orphan reaper pass: {Removed} removed, {Failed} failed, {Unsearched} places unsearched; removed processes={Processes} " +
-            "containers={Containers} mounts={Mounts} cgroups={Cgroups} network_namespaces={NetworkNamespaces} veths={Veths} nft_rules={NftRules} " +
-            "bridges={Bridges} image_leases={ImageLeases} directories={Directories}",
-            report.Removed, report.Failed, report.Errors.Count, Of(ResourceKind.Process), Of(ResourceKind.Container), Of(ResourceKind.Mount),
-            Of(ResourceKind.Cgroup), Of(ResourceKind.NetworkNamespace), Of(ResourceKind.Veth), Of(ResourceKind.NftRule), Of(ResourceKind.Bridge), Of(ResourceKind.ImageLease),
-            Of(ResourceKind.Directory));
+        logger.Log(
+            level,
+            "orphan reaper pass: {Removed} removed, {Failed} failed, {Unsearched} places unsearched; removed processes={Processes} "
+                + "containers={Containers} mounts={Mounts} cgroups={Cgroups} network_namespaces={NetworkNamespaces} veths={Veths} nft_rules={NftRules} "
+                + "bridges={Bridges} image_leases={ImageLeases} directories={Directories}",
+            report.Removed,
+            report.Failed,
+            report.Errors.Count,
+            Of(ResourceKind.Process),
+            Of(ResourceKind.Container),
+            Of(ResourceKind.Mount),
+            Of(ResourceKind.Cgroup),
+            Of(ResourceKind.NetworkNamespace),
+            Of(ResourceKind.Veth),
+            Of(ResourceKind.NftRule),
+            Of(ResourceKind.Bridge),
+            Of(ResourceKind.ImageLease),
+            Of(ResourceKind.Directory)
+        );
     }
 
     /// <summary>Reaps every interval until <paramref name="stop"/>; a pass that throws is logged and the next one runs.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
-        if (interval <= TimeSpan.Zero) return;
+        if (interval <= TimeSpan.Zero)
+            return;
         while (!stop.IsCancellationRequested)
         {
             try

@@ -22,7 +22,8 @@ internal sealed class RecordKeeper(SandboxJournal journal, SandboxRecord? record
     {
         lock (_gate)
         {
-            if (_record is null) return;
+            if (_record is null)
+                return;
             _record = _record with { Shipped = shipped, InFlight = inFlight };
             try
             {
@@ -40,7 +41,8 @@ internal sealed class RecordKeeper(SandboxJournal journal, SandboxRecord? record
     {
         lock (_gate)
         {
-            if (_record is null) return;
+            if (_record is null)
+                return;
             journal.Delete(_record.Handle.SandboxId);
             _record = null;
         }

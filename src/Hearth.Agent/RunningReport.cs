@@ -18,7 +18,8 @@ public sealed class RunningReport(Func<DateTimeOffset, Task> report)
     {
         get
         {
-            lock (_gate) return _startedAt;
+            lock (_gate)
+                return _startedAt;
         }
     }
 
@@ -29,8 +30,10 @@ public sealed class RunningReport(Func<DateTimeOffset, Task> report)
     {
         lock (_gate)
         {
-            if (_windowOver.Task.IsCompleted) return;
-            if (_startedAt is { } at) _reported = Task.Run(() => report(at));
+            if (_windowOver.Task.IsCompleted)
+                return;
+            if (_startedAt is { } at)
+                _reported = Task.Run(() => report(at));
             _windowOver.SetResult();
         }
     }
@@ -50,7 +53,9 @@ public sealed class RunningReport(Func<DateTimeOffset, Task> report)
     {
         await _windowOver.Task;
         Task? reported;
-        lock (_gate) reported = _reported;
-        if (reported is not null) await reported;
+        lock (_gate)
+            reported = _reported;
+        if (reported is not null)
+            await reported;
     }
 }

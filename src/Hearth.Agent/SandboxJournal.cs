@@ -30,7 +30,10 @@ public sealed class SandboxJournal
     {
         var path = PathOf(record.Handle.SandboxId);
         var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, AgentStateJson.Default.SandboxRecord));
+        File.WriteAllBytes(
+            temporary,
+            JsonSerializer.SerializeToUtf8Bytes(record, AgentStateJson.Default.SandboxRecord)
+        );
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -46,8 +49,10 @@ public sealed class SandboxJournal
             try
             {
                 var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), AgentStateJson.Default.SandboxRecord);
-                if (record is null) unreadable.Add((path, "empty record"));
-                else records.Add(record);
+                if (record is null)
+                    unreadable.Add((path, "empty record"));
+                else
+                    records.Add(record);
             }
             catch (Exception e) when (e is JsonException or IOException)
             {

@@ -25,7 +25,8 @@ public sealed record SandboxRecord(
     DateTimeOffset StartedAt,
     string? Workspace,
     LogCheckpoint Shipped,
-    LogCheckpoint? InFlight = null)
+    LogCheckpoint? InFlight = null
+)
 {
     /// <summary>A service replica's part (no secret values in it), so a recovered replica gets its DNS and health checks back.</summary>
     public Hearth.Core.Services.ServiceReplicaSpec? Service { get; init; }

@@ -14,7 +14,8 @@ public sealed class Slots(int capacity)
     {
         get
         {
-            lock (_gate) return _free;
+            lock (_gate)
+                return _free;
         }
     }
 
@@ -26,7 +27,8 @@ public sealed class Slots(int capacity)
             Task freed;
             lock (_gate)
             {
-                if (_free > 0) return _free;
+                if (_free > 0)
+                    return _free;
                 freed = _freed.Task;
             }
             await freed.WaitAsync(ct);
@@ -36,7 +38,8 @@ public sealed class Slots(int capacity)
     /// <summary>A slot for a granted task (below zero if the server granted more than asked: a granted task never waits).</summary>
     public void Take()
     {
-        lock (_gate) _free--;
+        lock (_gate)
+            _free--;
     }
 
     public void Release()

@@ -12,6 +12,7 @@ public sealed class SystemLines(LogShipper shipper) : IProgress<string>
 
     public void Report(string value)
     {
-        lock (_gate) shipper.WriteAsync(LogStream.System, value, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        lock (_gate)
+            shipper.WriteAsync(LogStream.System, value, CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 }

@@ -29,7 +29,8 @@ public sealed class TaskControl
     {
         get
         {
-            lock (_gate) return _stopRequested;
+            lock (_gate)
+                return _stopRequested;
         }
     }
 
@@ -50,7 +51,8 @@ public sealed class TaskControl
             (_sandbox, _grace, _signal) = (sandbox, grace, signal);
             stopNow = _stopRequested;
         }
-        if (stopNow) _ = sandbox.StopAsync(signal, Stale ? TimeSpan.Zero : grace, CancellationToken.None);
+        if (stopNow)
+            _ = sandbox.StopAsync(signal, Stale ? TimeSpan.Zero : grace, CancellationToken.None);
     }
 
     public void RequestStop(StopReason reason, string why)
@@ -58,7 +60,8 @@ public sealed class TaskControl
         ISandbox? sandbox;
         lock (_gate)
         {
-            if (reason != StopReason.None) StopReason = reason;
+            if (reason != StopReason.None)
+                StopReason = reason;
             _stopRequested = true;
             sandbox = _sandbox;
         }

@@ -1,8 +1,8 @@
+using Hearth.Agent.GitLab;
 using Hearth.Core.Api;
 using Hearth.Core.Locks;
 using Hearth.Core.Logs;
 using Hearth.Core.Runs;
-using Hearth.Agent.GitLab;
 using Hearth.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -16,16 +16,29 @@ namespace Hearth.Agent;
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
 /// <param name="services">What service replicas need beside their sandbox (DNS, volumes, health); null: replicas run as plain tasks.</param>
-public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptions options, TimeProvider time, ILogger logger, SandboxJournal journal,
-    Telemetry.AgentMetrics? metrics = null, GitLab.CiJobPhases? ciJobs = null, Services.ServiceRuntime? services = null)
+public sealed class TaskRunner(
+    AgentApiClient api,
+    DriverSet drivers,
+    AgentOptions options,
+    TimeProvider time,
+    ILogger logger,
+    SandboxJournal journal,
+    Telemetry.AgentMetrics? metrics = null,
+    GitLab.CiJobPhases? ciJobs = null,
+    Services.ServiceRuntime? services = null
+)
 {
     /// <summary>
     /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
     /// (null when the slot takes no more work), brought one back.
     /// </summary>
-    public Task<Assignment?> RunAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
-        CancellationToken shutdown) =>
-        SuperviseAsync(lease, heartbeatInterval, leaseTtl, next, shutdown, recovered: null);
+    public Task<Assignment?> RunAsync(
+        Assignment lease,
+        TimeSpan heartbeatInterval,
+        TimeSpan leaseTtl,
+        Func<AgentRef?> next,
+        CancellationToken shutdown
+    ) => SuperviseAsync(lease, heartbeatInterval, leaseTtl, next, shutdown, recovered: null);
 
     /// <summary>
     /// Takes up a sandbox an earlier agent on this state directory started. If its lease is gone (expired, or the task
@@ -33,11 +46,25 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     /// recovered, not restarted: its output is shipped from where the server has it, and its result is reported under
     /// the same epoch. A driver that cannot recover reports the attempt failed, after destroying what is left.
     /// </summary>
-    public async Task RecoverAsync(SandboxRecord record, TimeSpan heartbeatInterval, TimeSpan leaseTtl, CancellationToken shutdown)
+    public async Task RecoverAsync(
+        SandboxRecord record,
+        TimeSpan heartbeatInterval,
+        TimeSpan leaseTtl,
+        CancellationToken shutdown
+    )
     {
         // What supervising a recovered sandbox needs of its assignment: the task and its lease (the rest ran already).
-        var lease = new Assignment(record.TaskId, record.RunId, TaskKind.Command, record.Epoch, record.Attempt, time.GetUtcNow(),
-            [], new Dictionary<string, string>(), new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null))
+        var lease = new Assignment(
+            record.TaskId,
+            record.RunId,
+            TaskKind.Command,
+            record.Epoch,
+            record.Attempt,
+            time.GetUtcNow(),
+            [],
+            new Dictionary<string, string>(),
+            new SandboxRequest(record.Handle.Driver, null, null, false, [], null, null, null)
+        )
         {
             Service = record.Service,
         };
@@ -46,30 +73,47 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         try
         {
             var beat = await api.HeartbeatAsync(record.TaskId, new HeartbeatBody(record.Epoch, null), shutdown);
-            if (beat is { Ended: true }) throw new StaleLeaseException(record.TaskId);
+            if (beat is { Ended: true })
+                throw new StaleLeaseException(record.TaskId);
             serverOffset = await api.AppendLogsAsync(record.TaskId, new LogChunkBody(record.Epoch, 0, []), shutdown);
         }
         catch (StaleLeaseException)
         {
-            logger.LogWarning("task {Task} attempt {Attempt}: its lease is gone; destroying the sandbox an earlier agent left ({Sandbox})",
-                record.TaskId, record.Attempt, record.Handle.SandboxId);
+            logger.LogWarning(
+                "task {Task} attempt {Attempt}: its lease is gone; destroying the sandbox an earlier agent left ({Sandbox})",
+                record.TaskId,
+                record.Attempt,
+                record.Handle.SandboxId
+            );
             await DestroyLeftoverAsync(driver, record);
             return;
         }
         var from = record.InFlight is { } inFlight && inFlight.Line == serverOffset ? inFlight : record.Shipped;
         if (from.Line != serverOffset)
-            logger.LogWarning("task {Task}: the server has {Server} lines, the record says {Record}; resuming from the record",
-                record.TaskId, serverOffset, from.Line);
-        await SuperviseAsync(lease, heartbeatInterval, leaseTtl, () => null, shutdown, new Recovered(record, driver, from));
+            logger.LogWarning(
+                "task {Task}: the server has {Server} lines, the record says {Record}; resuming from the record",
+                record.TaskId,
+                serverOffset,
+                from.Line
+            );
+        await SuperviseAsync(
+            lease,
+            heartbeatInterval,
+            leaseTtl,
+            () => null,
+            shutdown,
+            new Recovered(record, driver, from)
+        );
     }
 
     /// <summary>How long a stopped task has before it is killed: a service's stop_grace_period, else <c>--kill-grace</c>.</summary>
     private TimeSpan StopGrace(Assignment lease) => lease.Service?.Container?.StopGracePeriod ?? options.KillGrace;
 
     /// <summary>What asks a task to stop: a service's stop_signal, else SIGTERM.</summary>
-    private static StopSignal StopSignalOf(Assignment lease) => lease.Service?.Container?.StopSignal is { } name
-        ? (StopSignal)Core.Services.StopSignals.Number(name)
-        : StopSignal.Terminate;
+    private static StopSignal StopSignalOf(Assignment lease) =>
+        lease.Service?.Container?.StopSignal is { } name
+            ? (StopSignal)Core.Services.StopSignals.Number(name)
+            : StopSignal.Terminate;
 
     private sealed record Recovered(SandboxRecord Record, ISandboxDriver? Driver, LogCheckpoint From);
 
@@ -77,39 +121,63 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     {
         try
         {
-            if (driver is null) throw new SandboxRecoveryException($"driver '{record.Handle.Driver}' is not allowed on this agent any more");
+            if (driver is null)
+                throw new SandboxRecoveryException(
+                    $"driver '{record.Handle.Driver}' is not allowed on this agent any more"
+                );
             await driver.DestroyAsync(record.Handle, CancellationToken.None);
         }
-        catch (Exception e) when (e is SandboxRecoveryException or IOException or UnauthorizedAccessException or AggregateException)
+        catch (Exception e)
+            when (e is SandboxRecoveryException or IOException or UnauthorizedAccessException or AggregateException)
         {
-            logger.LogError("task {Task}: could not destroy sandbox {Sandbox} ({Error}); the orphan reaper will", record.TaskId,
-                record.Handle.SandboxId, e.Message);
+            logger.LogError(
+                "task {Task}: could not destroy sandbox {Sandbox} ({Error}); the orphan reaper will",
+                record.TaskId,
+                record.Handle.SandboxId,
+                e.Message
+            );
         }
         finally
         {
             journal.Delete(record.Handle.SandboxId);
-            if (record.Workspace is { } workspace) Workspace.Reopen(workspace).Dispose();
+            if (record.Workspace is { } workspace)
+                Workspace.Reopen(workspace).Dispose();
         }
     }
 
-    private async Task<Assignment?> SuperviseAsync(Assignment lease, TimeSpan heartbeatInterval, TimeSpan leaseTtl, Func<AgentRef?> next,
-        CancellationToken shutdown, Recovered? recovered)
+    private async Task<Assignment?> SuperviseAsync(
+        Assignment lease,
+        TimeSpan heartbeatInterval,
+        TimeSpan leaseTtl,
+        Func<AgentRef?> next,
+        CancellationToken shutdown,
+        Recovered? recovered
+    )
     {
         using var span = Telemetry.AgentActivities.StartTask(lease);
         // Every line logged while the task runs names it.
-        using var scope = logger.BeginScope<KeyValuePair<string, object?>[]>(
-            [new("run_id", lease.RunId), new("task_id", lease.TaskId), new("attempt", lease.Attempt)]);
+        using var scope = logger.BeginScope<KeyValuePair<string, object?>[]>([
+            new("run_id", lease.RunId),
+            new("task_id", lease.TaskId),
+            new("attempt", lease.Attempt),
+        ]);
         var control = new TaskControl();
         var replica = new System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?>();
         var report = new RunningReport(at => ReportRunningAsync(lease, at, control, replica.Value?.Addresses));
         var keeper = new RecordKeeper(journal, recovered?.Record);
         var shipper = new LogShipper(api, lease, report, time, logger, recovered?.From, keeper.Checkpoint);
         using var heartbeatStop = new CancellationTokenSource();
-        var heartbeat = Task.Run(() => HeartbeatAsync(lease, report, control, heartbeatInterval, leaseTtl, heartbeatStop.Token));
+        var heartbeat = Task.Run(() =>
+            HeartbeatAsync(lease, report, control, heartbeatInterval, leaseTtl, heartbeatStop.Token)
+        );
         using var shutdownHook = shutdown.Register(() => control.RequestStop(StopReason.None, "agent shutting down"));
         // A recovered task has run for a while already: no window.
-        using var window = time.CreateTimer(_ => report.EndWindow(), null,
-            recovered is null ? WindowOf(lease, heartbeatInterval) : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        using var window = time.CreateTimer(
+            _ => report.EndWindow(),
+            null,
+            recovered is null ? WindowOf(lease, heartbeatInterval) : TimeSpan.Zero,
+            Timeout.InfiniteTimeSpan
+        );
         await using var teardown = new Teardown(keeper);
 
         try
@@ -124,17 +192,36 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
             // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
             // A stopped task's result must not wait behind a backlog of output: its shipping gets a deadline.
-            var held = await shipper.FlushAndCloseAsync(control.Lost, control.StopRequested ? LogShipper.StoppedFlush : null);
+            var held = await shipper.FlushAndCloseAsync(
+                control.Lost,
+                control.StopRequested ? LogShipper.StoppedFlush : null
+            );
             if (control.Stale || shipper.Stale)
             {
-                logger.LogWarning("task {Task} attempt {Attempt}: lease lost; result not reported", lease.TaskId, lease.Attempt);
+                logger.LogWarning(
+                    "task {Task} attempt {Attempt}: lease lost; result not reported",
+                    lease.TaskId,
+                    lease.Attempt
+                );
                 return null;
             }
             // The start is taken once the driver returns, and a fast command may have written by then: its first output
             // is reported no earlier than its start, so the breakdown's steps stay in order.
-            var firstOutput = shipper.FirstOutputAt is { } first && report.StartedAt is { } start && first < start ? start : shipper.FirstOutputAt;
-            return await ReportAsync(lease, result, report, held, shipper.Offset, next(), control.Lost, firstOutput,
-                control.ExitedAt);
+            var firstOutput =
+                shipper.FirstOutputAt is { } first && report.StartedAt is { } start && first < start
+                    ? start
+                    : shipper.FirstOutputAt;
+            return await ReportAsync(
+                lease,
+                result,
+                report,
+                held,
+                shipper.Offset,
+                next(),
+                control.Lost,
+                firstOutput,
+                control.ExitedAt
+            );
         }
         finally
         {
@@ -150,17 +237,28 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     private TimeSpan WindowOf(Assignment lease, TimeSpan heartbeatInterval)
     {
         // A replica's addresses (its DNS names elsewhere) and health mean nothing to the server until it hears it runs.
-        if (lease.Git is not null || lease.Service is not null) return TimeSpan.Zero;
+        if (lease.Git is not null || lease.Service is not null)
+            return TimeSpan.Zero;
         var window = options.RunningReportDelay < heartbeatInterval ? options.RunningReportDelay : heartbeatInterval;
-        return lease.TimeoutSeconds is { } seconds && TimeSpan.FromSeconds(seconds) / 2 < window ? TimeSpan.FromSeconds(seconds) / 2 : window;
+        return lease.TimeoutSeconds is { } seconds && TimeSpan.FromSeconds(seconds) / 2 < window
+            ? TimeSpan.FromSeconds(seconds) / 2
+            : window;
     }
 
-    private async Task ReportRunningAsync(Assignment lease, DateTimeOffset startedAt, TaskControl control,
-        IReadOnlyDictionary<string, string>? addresses)
+    private async Task ReportRunningAsync(
+        Assignment lease,
+        DateTimeOffset startedAt,
+        TaskControl control,
+        IReadOnlyDictionary<string, string>? addresses
+    )
     {
         try
         {
-            await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, startedAt) { Addresses = addresses }, CancellationToken.None);
+            await api.MarkRunningAsync(
+                lease.TaskId,
+                new RunningBody(lease.Epoch, startedAt) { Addresses = addresses },
+                CancellationToken.None
+            );
         }
         catch (StaleLeaseException)
         {
@@ -169,33 +267,66 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
         {
             // The result carries the start time too, so a report lost here is made good at the end.
-            logger.LogWarning("task {Task}: could not report running ({Error}); the heartbeat will keep the lease", lease.TaskId, e.Message);
+            logger.LogWarning(
+                "task {Task}: could not report running ({Error}); the heartbeat will keep the lease",
+                lease.TaskId,
+                e.Message
+            );
         }
     }
 
     /// <summary>The wait phase of a sandbox an earlier agent started.</summary>
-    private async Task<TaskResult> ResumeAsync(Assignment lease, Recovered recovered, LogShipper shipper, RunningReport report, TaskControl control,
-        Teardown teardown, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
+    private async Task<TaskResult> ResumeAsync(
+        Assignment lease,
+        Recovered recovered,
+        LogShipper shipper,
+        RunningReport report,
+        TaskControl control,
+        Teardown teardown,
+        System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica
+    )
     {
         var record = recovered.Record;
         teardown.Workspace = record.Workspace is { } workspace ? Workspace.Reopen(workspace) : null;
         ISandbox sandbox;
         try
         {
-            if (recovered.Driver is null) throw new SandboxRecoveryException($"driver '{record.Handle.Driver}' is not allowed on this agent any more");
-            sandbox = await recovered.Driver.RecoverAsync(record.Handle, shipper, recovered.From.Cursor, CancellationToken.None);
+            if (recovered.Driver is null)
+                throw new SandboxRecoveryException(
+                    $"driver '{record.Handle.Driver}' is not allowed on this agent any more"
+                );
+            sandbox = await recovered.Driver.RecoverAsync(
+                record.Handle,
+                shipper,
+                recovered.From.Cursor,
+                CancellationToken.None
+            );
         }
         catch (SandboxRecoveryException e)
         {
-            logger.LogWarning("task {Task} attempt {Attempt}: cannot recover its sandbox ({Error}); destroying it", record.TaskId, record.Attempt, e.Message);
+            logger.LogWarning(
+                "task {Task} attempt {Attempt}: cannot recover its sandbox ({Error}); destroying it",
+                record.TaskId,
+                record.Attempt,
+                e.Message
+            );
             await DestroyLeftoverAsync(recovered.Driver, record);
-            await shipper.WriteAsync(LogStream.System, $"hearth: the agent restarted and could not recover this sandbox: {e.Message}", CancellationToken.None);
+            await shipper.WriteAsync(
+                LogStream.System,
+                $"hearth: the agent restarted and could not recover this sandbox: {e.Message}",
+                CancellationToken.None
+            );
             // Not the command's failure: the attempt is lost with its agent, and retried like one.
             control.Abandon();
             return new TaskResult(null, Error: $"agent restarted: {e.Message}");
         }
-        logger.LogInformation("task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",
-            record.TaskId, record.Attempt, record.Handle.SandboxId, sandbox.Pid);
+        logger.LogInformation(
+            "task {Task} attempt {Attempt}: recovered sandbox {Sandbox} (pid {Pid}) from an earlier agent",
+            record.TaskId,
+            record.Attempt,
+            record.Handle.SandboxId,
+            sandbox.Pid
+        );
         teardown.Sandbox = sandbox;
         if (lease.Service is not null && services is not null)
         {
@@ -205,7 +336,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             catch (SandboxStartException e)
             {
-                logger.LogWarning("task {Task}: its replica's DNS could not be taken up again ({Error})", record.TaskId, e.Message);
+                logger.LogWarning(
+                    "task {Task}: its replica's DNS could not be taken up again ({Error})",
+                    record.TaskId,
+                    e.Message
+                );
             }
         }
         control.Attach(sandbox, StopGrace(lease), StopSignalOf(lease));
@@ -235,23 +370,45 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             return new TaskResult(null, Error: $"sandbox failed: {e.Message}");
         }
         // A line per task is noise at fleet rates: successes only at Debug.
-        logger.Log(exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information, "task {Task} attempt {Attempt} exited {Code}{Oom}",
-            taskId, attempt, exit.ExitCode, exit.OomKilled ? " (OOM)" : "");
+        logger.Log(
+            exit.ExitCode == 0 ? LogLevel.Debug : LogLevel.Information,
+            "task {Task} attempt {Attempt} exited {Code}{Oom}",
+            taskId,
+            attempt,
+            exit.ExitCode,
+            exit.OomKilled ? " (OOM)" : ""
+        );
         return new TaskResult(exit.ExitCode, exit.OomKilled);
     }
 
-    private async Task<TaskResult> ExecuteAsync(Assignment lease, LogShipper shipper, RunningReport report, TaskControl control, Teardown teardown,
-        RecordKeeper keeper, System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica)
+    private async Task<TaskResult> ExecuteAsync(
+        Assignment lease,
+        LogShipper shipper,
+        RunningReport report,
+        TaskControl control,
+        Teardown teardown,
+        RecordKeeper keeper,
+        System.Runtime.CompilerServices.StrongBox<Services.ServiceRuntime.Replica?> replica
+    )
     {
         var driver = drivers.Resolve(lease.Sandbox.Driver, lease.Sandbox.Image is not null);
         if (driver is null)
-            return new TaskResult(null, Error: $"sandbox failed to start: driver '{lease.Sandbox.Driver ?? "default"}' is not available on agent {options.Name}");
+            return new TaskResult(
+                null,
+                Error: $"sandbox failed to start: driver '{lease.Sandbox.Driver ?? "default"}' is not available on agent {options.Name}"
+            );
 
-        var workspace = teardown.Workspace = lease.Git is null ? null : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
+        var workspace = teardown.Workspace = lease.Git is null
+            ? null
+            : Workspace.Create(options.ScratchRoot, $"{lease.TaskId}-a{lease.Attempt}-e{lease.Epoch}-ws");
         var spec = ToSandboxSpec(lease) with { WorkspaceDirectory = workspace?.Path };
         // Where the command's files are on this host (a GitLab job's project directory).
         string? projectDir = null;
-        spec = spec with { StateDirectory = journal.StateDirectoryOf(spec.SandboxId), Status = new SystemLines(shipper) };
+        spec = spec with
+        {
+            StateDirectory = journal.StateDirectoryOf(spec.SandboxId),
+            Status = new SystemLines(shipper),
+        };
         if (lease.Service is not null && services is not null)
         {
             try
@@ -261,7 +418,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             catch (SandboxStartException e)
             {
-                await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
+                await shipper.WriteAsync(
+                    LogStream.System,
+                    $"hearth: sandbox failed to start: {e.Message}",
+                    CancellationToken.None
+                );
                 return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
             }
         }
@@ -269,7 +430,8 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         {
             // An image's container or a VM gets the checkout the host made (bound in, or carried on the VM's workspace disk).
             var checkout = driver.Capabilities.Filesystem is FilesystemIsolation.Image or FilesystemIsolation.Vm
-                ? drivers.HostCheckout ?? driver : driver;
+                ? drivers.HostCheckout ?? driver
+                : driver;
             var failed = await new GitCheckout(checkout, options.KillGrace).RunAsync(git, spec, shipper, control);
             if (failed is not null)
             {
@@ -278,16 +440,25 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             // An image's container gets the checkout itself, not the host sandbox's files around it.
             if (checkout != driver && checkout.Name == "bubblewrap")
-                spec = spec with { WorkspaceDirectory = Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory) };
-            if (spec.Command.Count > 0) spec = spec with { Command = Workspace.InDirectory(spec.Command, git.Path) };
-            projectDir = checkout.Name == "bubblewrap" ? Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory) : workspace!.Path;
+                spec = spec with
+                {
+                    WorkspaceDirectory = Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory),
+                };
+            if (spec.Command.Count > 0)
+                spec = spec with { Command = Workspace.InDirectory(spec.Command, git.Path) };
+            projectDir =
+                checkout.Name == "bubblewrap"
+                    ? Path.Combine(workspace!.Path, BubblewrapDriver.WorkSubdirectory)
+                    : workspace!.Path;
         }
         CiJobPhases.Prepared? ciPrepared = null;
         if (lease.CiFiles is { } ciFiles)
         {
             string? failed = null;
-            if (ciJobs is null || projectDir is null) failed = "this agent cannot move a GitLab job's artifacts or cache (no workspace)";
-            else (ciPrepared, failed) = await ciJobs.BeforeAsync(ciFiles, projectDir, shipper, CancellationToken.None);
+            if (ciJobs is null || projectDir is null)
+                failed = "this agent cannot move a GitLab job's artifacts or cache (no workspace)";
+            else
+                (ciPrepared, failed) = await ciJobs.BeforeAsync(ciFiles, projectDir, shipper, CancellationToken.None);
             if (failed is not null)
             {
                 await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
@@ -307,7 +478,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         {
             metrics?.SandboxStartFailed(driver.Name);
             metrics?.TaskEnded(driver.Name, "error");
-            await shipper.WriteAsync(LogStream.System, $"hearth: sandbox failed to start: {e.Message}", CancellationToken.None);
+            await shipper.WriteAsync(
+                LogStream.System,
+                $"hearth: sandbox failed to start: {e.Message}",
+                CancellationToken.None
+            );
             return new TaskResult(null, Error: $"sandbox failed to start: {e.Message}");
         }
 
@@ -317,13 +492,30 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         // Written before the server can hear that the task runs: an agent that dies from here on leaves a record.
         try
         {
-            keeper.Started(new SandboxRecord(lease.TaskId, lease.RunId, lease.Epoch, lease.Attempt, sandbox.Handle, startedAt, workspace?.Path,
-                LogCheckpoint.Start) { Service = lease.Service });
+            keeper.Started(
+                new SandboxRecord(
+                    lease.TaskId,
+                    lease.RunId,
+                    lease.Epoch,
+                    lease.Attempt,
+                    sandbox.Handle,
+                    startedAt,
+                    workspace?.Path,
+                    LogCheckpoint.Start
+                )
+                {
+                    Service = lease.Service,
+                }
+            );
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            logger.LogWarning("task {Task}: cannot write its sandbox record to {Directory} ({Error}); it will not survive an agent restart",
-                lease.TaskId, journal.Directory, e.Message);
+            logger.LogWarning(
+                "task {Task}: cannot write its sandbox record to {Directory} ({Error}); it will not survive an agent restart",
+                lease.TaskId,
+                journal.Directory,
+                e.Message
+            );
         }
         control.Attach(sandbox, StopGrace(lease), StopSignalOf(lease));
         await report.StartedAsync(startedAt);
@@ -344,19 +536,40 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         if (lease.CiFiles is { } files && ciPrepared is not null && !control.StopRequested)
         {
             // As gitlab-runner: the cache and the artifacts after the job's scripts, before its end is reported.
-            var failed = await ciJobs!.AfterAsync(files, ciPrepared, projectDir!, ended is { ExitCode: 0, Error: null, OomKilled: false },
-                shipper, CancellationToken.None);
+            var failed = await ciJobs!.AfterAsync(
+                files,
+                ciPrepared,
+                projectDir!,
+                ended is { ExitCode: 0, Error: null, OomKilled: false },
+                shipper,
+                CancellationToken.None
+            );
             if (failed is not null)
             {
                 await shipper.WriteAsync(LogStream.System, $"hearth: {failed}", CancellationToken.None);
                 ended = ended with { Error = failed };
             }
         }
-        metrics?.TaskEnded(driver.Name, ended.ExitCode switch { 0 => "ok", null => "error", _ => "failed" });
+        metrics?.TaskEnded(
+            driver.Name,
+            ended.ExitCode switch
+            {
+                0 => "ok",
+                null => "error",
+                _ => "failed",
+            }
+        );
         return ended;
     }
 
-    private async Task HeartbeatAsync(Assignment lease, RunningReport report, TaskControl control, TimeSpan interval, TimeSpan leaseTtl, CancellationToken ct)
+    private async Task HeartbeatAsync(
+        Assignment lease,
+        RunningReport report,
+        TaskControl control,
+        TimeSpan interval,
+        TimeSpan leaseTtl,
+        CancellationToken ct
+    )
     {
         var lastAccepted = time.GetUtcNow();
         try
@@ -372,18 +585,24 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         {
             try
             {
-                var beat = await api.HeartbeatAsync(lease.TaskId, new HeartbeatBody(lease.Epoch, interval.TotalSeconds), ct);
+                var beat = await api.HeartbeatAsync(
+                    lease.TaskId,
+                    new HeartbeatBody(lease.Epoch, interval.TotalSeconds),
+                    ct
+                );
                 lastAccepted = time.GetUtcNow();
                 if (beat is { Ended: true })
                 {
                     // The result of this attempt reached the server while this heartbeat was under way: nothing to renew.
-                    if (control.Finished) return;
+                    if (control.Finished)
+                        return;
                     // Ended without this agent's result (its lease expired and the server gave up on it): nothing may run on.
                     logger.LogWarning("task {Task}: the server has ended this task; killing the sandbox", lease.TaskId);
                     control.MarkStale();
                     return;
                 }
-                if (beat is not { Stop: not StopReason.None }) continue;
+                if (beat is not { Stop: not StopReason.None })
+                    continue;
                 if (control.StopReason == StopReason.None)
                 {
                     logger.LogInformation("task {Task}: server asked to stop ({Reason})", lease.TaskId, beat.Stop);
@@ -407,7 +626,10 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
             }
             catch (StaleLeaseException)
             {
-                logger.LogWarning("task {Task}: the server says this lease is stale; killing the sandbox", lease.TaskId);
+                logger.LogWarning(
+                    "task {Task}: the server says this lease is stale; killing the sandbox",
+                    lease.TaskId
+                );
                 control.MarkStale();
                 return;
             }
@@ -416,7 +638,11 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 // Self-fencing: past the lease TTL without a renewal, the server has given the task to someone else.
                 if (time.GetUtcNow() - lastAccepted > leaseTtl)
                 {
-                    logger.LogWarning("task {Task}: no heartbeat accepted for {Ttl}; assuming the lease is lost", lease.TaskId, leaseTtl);
+                    logger.LogWarning(
+                        "task {Task}: no heartbeat accepted for {Ttl}; assuming the lease is lost",
+                        lease.TaskId,
+                        leaseTtl
+                    );
                     control.MarkStale();
                     return;
                 }
@@ -433,11 +659,28 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
         }
     }
 
-    private async Task<Assignment?> ReportAsync(Assignment lease, TaskResult result, RunningReport report, List<AgentLogLine> held, long heldFrom,
-        AgentRef? next, CancellationToken lost, DateTimeOffset? firstOutputAt = null, DateTimeOffset? exitedAt = null)
+    private async Task<Assignment?> ReportAsync(
+        Assignment lease,
+        TaskResult result,
+        RunningReport report,
+        List<AgentLogLine> held,
+        long heldFrom,
+        AgentRef? next,
+        CancellationToken lost,
+        DateTimeOffset? firstOutputAt = null,
+        DateTimeOffset? exitedAt = null
+    )
     {
-        var body = new CompleteBody(lease.Epoch, result.ExitCode, result.OomKilled, result.Error, report.StartedAt, heldFrom,
-            held.Count > 0 ? held : null, next)
+        var body = new CompleteBody(
+            lease.Epoch,
+            result.ExitCode,
+            result.OomKilled,
+            result.Error,
+            report.StartedAt,
+            heldFrom,
+            held.Count > 0 ? held : null,
+            next
+        )
         {
             FirstOutputAt = firstOutputAt,
             ExitedAt = exitedAt,
@@ -458,11 +701,19 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 // Sending the same result again cannot succeed: without its lines it may; else the lease's expiry ends the task.
                 if (body.Lines is null)
                 {
-                    logger.LogError("task {Task}: the server refuses its result ({Error}); the lease will expire", lease.TaskId, e.Message);
+                    logger.LogError(
+                        "task {Task}: the server refuses its result ({Error}); the lease will expire",
+                        lease.TaskId,
+                        e.Message
+                    );
                     return null;
                 }
-                logger.LogWarning("task {Task}: the server refused the result with {Lines} lines ({Status}); sending it without them",
-                    lease.TaskId, body.Lines.Count, e.Status);
+                logger.LogWarning(
+                    "task {Task}: the server refused the result with {Lines} lines ({Status}); sending it without them",
+                    lease.TaskId,
+                    body.Lines.Count,
+                    e.Status
+                );
                 body = body with { Lines = null, Next = null };
             }
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
@@ -473,16 +724,18 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
                 body = body with { Next = null };
                 if (lost.IsCancellationRequested)
                 {
-                    logger.LogError("task {Task}: could not report its result ({Error}) before the lease was lost; the server will rescue it", lease.TaskId, e.Message);
+                    logger.LogError(
+                        "task {Task}: could not report its result ({Error}) before the lease was lost; the server will rescue it",
+                        lease.TaskId,
+                        e.Message
+                    );
                     return null;
                 }
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), time, lost);
                 }
-                catch (OperationCanceledException)
-                {
-                }
+                catch (OperationCanceledException) { }
             }
         }
     }
@@ -495,29 +748,42 @@ public sealed class TaskRunner(AgentApiClient api, DriverSet drivers, AgentOptio
     {
         var env = new Dictionary<string, string>(lease.Env, StringComparer.Ordinal);
         // Secrets reach the sandbox's environment only: never its command line, never the agent's own environment.
-        foreach (var (name, value) in lease.SecretEnv) env[name] = value;
-        foreach (var held in lease.Locks) env[LockNames.TokenVariable(held.Name)] = held.Token.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in lease.SecretEnv)
+            env[name] = value;
+        foreach (var held in lease.Locks)
+            env[LockNames.TokenVariable(held.Name)] = held.Token.ToString(
+                System.Globalization.CultureInfo.InvariantCulture
+            );
         var hearth = new Dictionary<string, string>
         {
             ["HEARTH_RUN_ID"] = lease.RunId,
             ["HEARTH_TASK_ID"] = lease.TaskId,
             ["HEARTH_ATTEMPT"] = lease.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var (name, value) in hearth) env[name] = value;
+        foreach (var (name, value) in hearth)
+            env[name] = value;
         return env;
     }
 
-    private SandboxSpec ToSandboxSpec(Assignment lease) => new()
-    {
-        SandboxId = LiveSandboxes.SandboxIdOf(lease),
-        Command = lease.Command,
-        Environment = WithHearthVariables(lease),
-        Limits = new ResourceLimits(lease.Sandbox.Cpus, lease.Sandbox.MemoryBytes, lease.Sandbox.Pids),
-        Image = lease.Sandbox.Image,
-        Pull = lease.Sandbox.Pull switch { "always" => ImagePullPolicy.Always, "never" => ImagePullPolicy.Never, _ => ImagePullPolicy.Missing },
-        Network = lease.Sandbox.Network,
-        Ports = lease.Sandbox.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol)).ToList(),
-        ScratchRoot = options.ScratchRoot,
-        Build = lease.Build,
-    };
+    private SandboxSpec ToSandboxSpec(Assignment lease) =>
+        new()
+        {
+            SandboxId = LiveSandboxes.SandboxIdOf(lease),
+            Command = lease.Command,
+            Environment = WithHearthVariables(lease),
+            Limits = new ResourceLimits(lease.Sandbox.Cpus, lease.Sandbox.MemoryBytes, lease.Sandbox.Pids),
+            Image = lease.Sandbox.Image,
+            Pull = lease.Sandbox.Pull switch
+            {
+                "always" => ImagePullPolicy.Always,
+                "never" => ImagePullPolicy.Never,
+                _ => ImagePullPolicy.Missing,
+            },
+            Network = lease.Sandbox.Network,
+            Ports = lease
+                .Sandbox.Ports.Select(p => new PortMapping(p.HostIp, p.HostPort, p.ContainerPort, p.Protocol))
+                .ToList(),
+            ScratchRoot = options.ScratchRoot,
+            Build = lease.Build,
+        };
 }

@@ -20,13 +20,15 @@ internal sealed class Teardown(RecordKeeper keeper) : IAsyncDisposable
     {
         try
         {
-            if (Sandbox is not null) await Sandbox.DestroyAsync();
+            if (Sandbox is not null)
+                await Sandbox.DestroyAsync();
             keeper.Forget();
         }
         finally
         {
             Workspace?.Dispose();
-            if (Replica is not null) await Replica.DisposeAsync();
+            if (Replica is not null)
+                await Replica.DisposeAsync();
         }
     }
 }

@@ -10,7 +10,8 @@ public sealed class Workspace : IDisposable
     public static Workspace Create(string scratchRoot, string name)
     {
         var path = System.IO.Path.Combine(scratchRoot, name);
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        if (Directory.Exists(path))
+            Directory.Delete(path, recursive: true);
         Directory.CreateDirectory(path);
         return new Workspace(path);
     }

@@ -18,14 +18,20 @@ internal static class CliTracing
 
     public static TracerProvider? Start(string[] args)
     {
-        if (Environment.GetEnvironmentVariable("HEARTH_TRACING_OTLP_ENDPOINT") is not { Length: > 0 } text) return null;
-        if (args.Length == 0 || args[0] is "server" or "agent" or "dev") return null;
+        if (Environment.GetEnvironmentVariable("HEARTH_TRACING_OTLP_ENDPOINT") is not { Length: > 0 } text)
+            return null;
+        if (args.Length == 0 || args[0] is "server" or "agent" or "dev")
+            return null;
         if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
         {
-            Console.Error.WriteLine($"hearth: warning: HEARTH_TRACING_OTLP_ENDPOINT '{text}' is not an http(s) URL; not tracing");
+            Console.Error.WriteLine(
+                $"hearth: warning: HEARTH_TRACING_OTLP_ENDPOINT '{text}' is not an http(s) URL; not tracing"
+            );
             return null;
         }
-        var protocol = Environment.GetEnvironmentVariable("HEARTH_TRACING_OTLP_PROTOCOL") is "grpc" ? "grpc" : "http/protobuf";
+        var protocol = Environment.GetEnvironmentVariable("HEARTH_TRACING_OTLP_PROTOCOL") is "grpc"
+            ? "grpc"
+            : "http/protobuf";
         return Sdk.CreateTracerProviderBuilder()
             .ConfigureResource(r => r.AddService("hearth-cli"))
             .AddSource(SourceName)
@@ -35,5 +41,6 @@ internal static class CliTracing
     }
 
     /// <summary>The command's span: "hearth run", "hearth logs", …</summary>
-    public static Activity? StartCommand(string[] args) => Source.StartActivity($"hearth {args[0]}", ActivityKind.Client);
+    public static Activity? StartCommand(string[] args) =>
+        Source.StartActivity($"hearth {args[0]}", ActivityKind.Client);
 }

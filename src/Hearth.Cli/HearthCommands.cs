@@ -6,10 +6,12 @@ namespace Hearth.Cli;
 /// <summary>The whole `hearth` command tree, built in one place so tests can walk it (aliases, -o json, completion).</summary>
 public static class HearthCommands
 {
-    private const string Description = "Hearth: run commands, workflows, CI jobs and services in sandboxes on a fleet of agents";
+    private const string Description =
+        "Hearth: run commands, workflows, CI jobs and services in sandboxes on a fleet of agents";
 
     /// <summary>The tree every call parses: a plain root command with Hearth's own --help and --version.</summary>
-    public static Command CreateRoot() => AddAll(new Command("hearth", Description) { RootOptions.Help(), RootOptions.Version() });
+    public static Command CreateRoot() =>
+        AddAll(new Command("hearth", Description) { RootOptions.Help(), RootOptions.Version() });
 
     /// <summary>
     /// The same tree under System.CommandLine's RootCommand, for shell completion: only a RootCommand takes the
@@ -21,7 +23,8 @@ public static class HearthCommands
     public static bool IsCompletionRequest(string[] args) =>
         args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
 
-    private static T AddAll<T>(T root) where T : Command
+    private static T AddAll<T>(T root)
+        where T : Command
     {
         root.Options.Add(CommonOptions.Server);
         root.Options.Add(CommonOptions.ApiKey);
@@ -36,7 +39,8 @@ public static class HearthCommands
         root.Subcommands.Add(KillCommand.Create());
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(ComposeCommand.Create());
-        foreach (var command in ServiceCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in ServiceCommands.Create())
+            root.Subcommands.Add(command);
         root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(WorkflowCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());

@@ -12,20 +12,22 @@ namespace Hearth.Cli;
 /// </summary>
 public static class RootOptions
 {
-    public static Option<bool> Help() => new("--help", "-h", "-?")
-    {
-        Description = "Show help and usage information",
-        Arity = ArgumentArity.Zero,
-        Recursive = true,
-        Action = new HelpAction(),
-    };
+    public static Option<bool> Help() =>
+        new("--help", "-h", "-?")
+        {
+            Description = "Show help and usage information",
+            Arity = ArgumentArity.Zero,
+            Recursive = true,
+            Action = new HelpAction(),
+        };
 
-    public static Option<bool> Version() => new("--version")
-    {
-        Description = "Show version information",
-        Arity = ArgumentArity.Zero,
-        Action = new PrintVersion(),
-    };
+    public static Option<bool> Version() =>
+        new("--version")
+        {
+            Description = "Show version information",
+            Arity = ArgumentArity.Zero,
+            Action = new PrintVersion(),
+        };
 
     private sealed class PrintVersion : SynchronousCommandLineAction
     {

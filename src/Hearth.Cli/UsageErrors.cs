@@ -14,7 +14,11 @@ public static partial class UsageErrors
     public static int Report(ParseResult parsed)
     {
         var command = parsed.CommandResult.Command;
-        if (command.Subcommands.Count > 0 && parsed.UnmatchedTokens.FirstOrDefault() is { } word && !word.StartsWith('-'))
+        if (
+            command.Subcommands.Count > 0
+            && parsed.UnmatchedTokens.FirstOrDefault() is { } word
+            && !word.StartsWith('-')
+        )
         {
             // A mistyped command: say that, not "Required command was not provided" and "Unrecognized argument".
             var under = CommandPath(parsed) is { Length: > 0 } p ? $"hearth {p}" : "hearth";
@@ -31,8 +35,10 @@ public static partial class UsageErrors
         foreach (var error in errors)
         {
             Console.Error.WriteLine($"hearth: {Describe(error.Message)}");
-            if (Unrecognized().Match(error.Message) is { Success: true } unknown
-                && Suggestions.Nearest(unknown.Groups["token"].Value, Names(command)) is { Count: > 0 } near)
+            if (
+                Unrecognized().Match(error.Message) is { Success: true } unknown
+                && Suggestions.Nearest(unknown.Groups["token"].Value, Names(command)) is { Count: > 0 } near
+            )
                 Console.Error.WriteLine($"Did you mean {string.Join(" or ", near.Select(n => $"'{n}'"))}?");
         }
         var path = CommandPath(parsed);
@@ -70,20 +76,25 @@ public static partial class UsageErrors
         foreach (var sub in command.Subcommands.Where(c => !c.Hidden))
         {
             yield return sub.Name;
-            foreach (var alias in sub.Aliases) yield return alias;
+            foreach (var alias in sub.Aliases)
+                yield return alias;
         }
         var options = command.Options.Concat(Ancestors(command).SelectMany(c => c.Options.Where(o => o.Recursive)));
         foreach (var option in options.Where(o => !o.Hidden))
         {
             yield return option.Name;
-            foreach (var alias in option.Aliases) yield return alias;
+            foreach (var alias in option.Aliases)
+                yield return alias;
         }
     }
 
     private static IEnumerable<Command> Ancestors(Command command)
     {
-        for (var parent = command.Parents.OfType<Command>().FirstOrDefault(); parent is not null;
-             parent = parent.Parents.OfType<Command>().FirstOrDefault())
+        for (
+            var parent = command.Parents.OfType<Command>().FirstOrDefault();
+            parent is not null;
+            parent = parent.Parents.OfType<Command>().FirstOrDefault()
+        )
             yield return parent;
     }
 
@@ -93,7 +104,9 @@ public static partial class UsageErrors
         : type.Contains("Boolean") ? "true or false"
         : "another form";
 
-    [GeneratedRegex(@"Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'")]
+    [GeneratedRegex(
+        @"Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'"
+    )]
     private static partial Regex CannotParse();
 
     [GeneratedRegex(@"^Unrecognized command or argument '(?<token>[^']+)'")]

@@ -15,6 +15,8 @@ public sealed record ComposeError(string File, int Line, int Column, string Path
     public override string ToString()
     {
         var where = Line > 0 ? $"{File}:{Line}:{Column}" : File;
-        return Path.Length == 0 || Message.Contains(Path, StringComparison.Ordinal) ? $"{where}: {Message}" : $"{where}: {Path}: {Message}";
+        return Path.Length == 0 || Message.Contains(Path, StringComparison.Ordinal)
+            ? $"{where}: {Message}"
+            : $"{where}: {Path}: {Message}";
     }
 }

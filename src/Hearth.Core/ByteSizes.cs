@@ -8,19 +8,33 @@ public static class ByteSizes
     public static bool TryParse(string? text, out long bytes)
     {
         bytes = 0;
-        if (string.IsNullOrWhiteSpace(text)) return false;
+        if (string.IsNullOrWhiteSpace(text))
+            return false;
         var s = text.Trim().ToLowerInvariant();
-        if (s.EndsWith('b')) s = s[..^1];
-        if (s.EndsWith('i')) s = s[..^1];
+        if (s.EndsWith('b'))
+            s = s[..^1];
+        if (s.EndsWith('i'))
+            s = s[..^1];
         long unit = 1;
         if (s.Length > 0 && "kmgt".Contains(s[^1]))
         {
-            unit = s[^1] switch { 'k' => 1L << 10, 'm' => 1L << 20, 'g' => 1L << 30, _ => 1L << 40 };
+            unit = s[^1] switch
+            {
+                'k' => 1L << 10,
+                'm' => 1L << 20,
+                'g' => 1L << 30,
+                _ => 1L << 40,
+            };
             s = s[..^1];
         }
-        if (!double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number <= 0) return false;
+        if (
+            !double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || number <= 0
+        )
+            return false;
         var value = number * unit;
-        if (value > long.MaxValue / 2) return false;
+        if (value > long.MaxValue / 2)
+            return false;
         bytes = (long)value;
         return bytes > 0;
     }

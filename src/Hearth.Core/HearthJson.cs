@@ -18,7 +18,8 @@ public static class HearthJson
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         ApplyTo(options);
-        foreach (var context in contexts) options.TypeInfoResolverChain.Add(context);
+        foreach (var context in contexts)
+            options.TypeInfoResolverChain.Add(context);
         options.MakeReadOnly();
         return options;
     }
@@ -38,7 +39,8 @@ public static class HearthJson
     }
 
     /// <summary>The generated metadata of <typeparamref name="T"/>; throws if no context of <paramref name="options"/> knows it.</summary>
-    public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+    public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) =>
+        (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options.TypeInfo<T>());
 

@@ -11,10 +11,12 @@ namespace Hearth.Core;
 /// here fails at its first use in any build, not only in the Native AOT CLI: <see cref="HearthJson.Options"/> has no
 /// reflection fallback. Types that are only details of an error (<see cref="ErrorView.Details"/>) must be listed too.
 /// </summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(HearthJson.TimeSpanSecondsConverter)])]
+    Converters = [typeof(HearthJson.TimeSpanSecondsConverter)]
+)]
 [JsonSerializable(typeof(CreateUserBody))]
 [JsonSerializable(typeof(UserView))]
 [JsonSerializable(typeof(CreatedUserView))]

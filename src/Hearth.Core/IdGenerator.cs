@@ -8,8 +8,11 @@ public sealed class IdGenerator(Random? seeded = null)
     public string Next()
     {
         Span<byte> bytes = stackalloc byte[6];
-        if (seeded is null) RandomNumberGenerator.Fill(bytes);
-        else lock (seeded) seeded.NextBytes(bytes);
+        if (seeded is null)
+            RandomNumberGenerator.Fill(bytes);
+        else
+            lock (seeded)
+                seeded.NextBytes(bytes);
         return Convert.ToHexStringLower(bytes);
     }
 }

@@ -12,10 +12,16 @@ public sealed record IdMapping
 {
     public IdMapping(uint hostIdBase, uint size)
     {
-        if (hostIdBase == 0) throw new ArgumentOutOfRangeException(nameof(hostIdBase), "a range starting at host id 0 would map the container's root to the host's");
-        if (size == 0) throw new ArgumentOutOfRangeException(nameof(size), "the range must hold at least id 0");
+        if (hostIdBase == 0)
+            throw new ArgumentOutOfRangeException(
+                nameof(hostIdBase),
+                "a range starting at host id 0 would map the container's root to the host's"
+            );
+        if (size == 0)
+            throw new ArgumentOutOfRangeException(nameof(size), "the range must hold at least id 0");
         // (uid_t)-1 means "no id" to chown and setuid, so the range stops below it.
-        if ((ulong)hostIdBase + size > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(size), "the range goes past the last host id");
+        if ((ulong)hostIdBase + size > uint.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(size), "the range goes past the last host id");
         HostIdBase = hostIdBase;
         Size = size;
     }
@@ -30,7 +36,8 @@ public sealed record IdMapping
     public bool TryMap(long containerId, out uint hostId)
     {
         hostId = 0;
-        if (containerId < 0 || containerId >= Size) return false;
+        if (containerId < 0 || containerId >= Size)
+            return false;
         hostId = (uint)(HostIdBase + containerId);
         return true;
     }
@@ -46,9 +53,11 @@ public sealed record IdMapping
     public static IdMapping Parse(string text)
     {
         var parts = text.Split(':');
-        if (parts.Length != 2
+        if (
+            parts.Length != 2
             || !uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hostIdBase)
-            || !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            || !uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
+        )
             throw new FormatException($"'{text}' is not two whole numbers separated by ':'");
         try
         {

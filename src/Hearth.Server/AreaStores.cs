@@ -17,8 +17,10 @@ public sealed class AreaStores(ServerOptions options) : IAsyncDisposable
     {
         var store = options.StoreDriver switch
         {
-            "postgres" => postgres(options.StoreConnectionString
-                ?? throw new ConfigException("store.driver is postgres but store.connection_string is not set")),
+            "postgres" => postgres(
+                options.StoreConnectionString
+                    ?? throw new ConfigException("store.driver is postgres but store.connection_string is not set")
+            ),
             _ => sqlite(options.ResolvedStorePath),
         };
         _opened.Add(store);
@@ -30,7 +32,8 @@ public sealed class AreaStores(ServerOptions options) : IAsyncDisposable
     {
         for (var i = _opened.Count - 1; i >= 0; i--)
         {
-            if (_opened[i] is IAsyncDisposable disposable) await disposable.DisposeAsync();
+            if (_opened[i] is IAsyncDisposable disposable)
+                await disposable.DisposeAsync();
         }
         _opened.Clear();
     }

@@ -7,11 +7,11 @@ using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Server.Logs;
 using Hearth.Server.OpenApi;
+using Hearth.Server.Telemetry;
 using Hearth.Store;
 using Hearth.Store.Access;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Hearth.Server.Telemetry;
 
 namespace Hearth.Server;
 
@@ -39,9 +39,15 @@ public sealed class HearthServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>The base URL actually bound (the port is known only after start when 0 was asked for).</summary>
-    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    public Uri Url =>
+        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    public static async Task<HearthServer> StartAsync(ServerOptions options, CancellationToken ct, TimeProvider? time = null, LogLevel logLevel = LogLevel.Information)
+    public static async Task<HearthServer> StartAsync(
+        ServerOptions options,
+        CancellationToken ct,
+        TimeProvider? time = null,
+        LogLevel logLevel = LogLevel.Information
+    )
     {
         EnsureListenable(options.Listen);
         var server = await BuildAsync(options, ct, time, logLevel);
@@ -68,7 +74,12 @@ public sealed class HearthServer : IAsyncDisposable
         var dataDir = Directory.CreateTempSubdirectory("hearth-describe-").FullName;
         try
         {
-            await using var server = await BuildAsync(new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir }, ct, null, LogLevel.Warning);
+            await using var server = await BuildAsync(
+                new ServerOptions { Listen = "127.0.0.1:0", DataDir = dataDir },
+                ct,
+                null,
+                LogLevel.Warning
+            );
             // What starting would do (it ends the pipeline with UseEndpoints): publish the mapped endpoints to routing's
             // EndpointDataSource, where ApiExplorer finds them.
             server._app.UseEndpoints(_ => { });
@@ -80,36 +91,61 @@ public sealed class HearthServer : IAsyncDisposable
         }
     }
 
-    private static async Task<HearthServer> BuildAsync(ServerOptions options, CancellationToken ct, TimeProvider? time, LogLevel logLevel)
+    private static async Task<HearthServer> BuildAsync(
+        ServerOptions options,
+        CancellationToken ct,
+        TimeProvider? time,
+        LogLevel logLevel
+    )
     {
         var store = StoreFactory.Create(options);
         await store.MigrateAsync(ct);
         var areas = new AreaStores(options);
         var access = await AccessSetup.PrepareAsync(options, areas, ct);
         var locks = await areas.OpenAsync<Store.Locks.ILockStore>(
-            cs => new Store.Locks.PostgresLockStore(cs), path => new Store.Locks.SqliteLockStore(path), ct);
+            cs => new Store.Locks.PostgresLockStore(cs),
+            path => new Store.Locks.SqliteLockStore(path),
+            ct
+        );
         var gitlab = await areas.OpenAsync<Store.GitLab.IGitLabStore>(
-            cs => new Store.GitLab.PostgresGitLabStore(cs), path => new Store.GitLab.SqliteGitLabStore(path), ct);
+            cs => new Store.GitLab.PostgresGitLabStore(cs),
+            path => new Store.GitLab.SqliteGitLabStore(path),
+            ct
+        );
         var repositories = await areas.OpenAsync<Store.Repositories.IRepositoryStore>(
             cs => new Store.Repositories.PostgresRepositoryStore(cs),
-            path => new Store.Repositories.SqliteRepositoryStore(path), ct);
+            path => new Store.Repositories.SqliteRepositoryStore(path),
+            ct
+        );
         var schedules = await areas.OpenAsync<Store.Schedules.IScheduleStore>(
-            cs => new Store.Schedules.PostgresScheduleStore(cs), path => new Store.Schedules.SqliteScheduleStore(path), ct);
+            cs => new Store.Schedules.PostgresScheduleStore(cs),
+            path => new Store.Schedules.SqliteScheduleStore(path),
+            ct
+        );
         var statuses = await areas.OpenAsync<Store.Statuses.ICommitStatusStore>(
             cs => new Store.Statuses.PostgresCommitStatusStore(cs),
-            path => new Store.Statuses.SqliteCommitStatusStore(path), ct);
+            path => new Store.Statuses.SqliteCommitStatusStore(path),
+            ct
+        );
         var services = await areas.OpenAsync<Store.Services.IServiceStore>(
-            cs => new Store.Services.PostgresServiceStore(cs), path => new Store.Services.SqliteServiceStore(path), ct);
+            cs => new Store.Services.PostgresServiceStore(cs),
+            path => new Store.Services.SqliteServiceStore(path),
+            ct
+        );
 
         // Hearth reads its own YAML config, never appsettings.json; left on, the reload watch puts an inotify watch on
         // every directory below the working directory (all of / for a server started there) and wakes on each write.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] }
+        );
         LogFormat.Configure(builder.Logging, options.Telemetry.LogFormat, options.Telemetry.LogLevel ?? logLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var (host, port) = SplitListen(options.Listen);
-            if (host is "localhost") kestrel.ListenLocalhost(port, access.ConfigureListener);
-            else kestrel.Listen(IPAddress.Parse(host), port, access.ConfigureListener);
+            if (host is "localhost")
+                kestrel.ListenLocalhost(port, access.ConfigureListener);
+            else
+                kestrel.Listen(IPAddress.Parse(host), port, access.ConfigureListener);
             kestrel.Limits.MaxRequestBodySize = options.Access.MaxBodyBytes;
             ServerTelemetry.Listen(kestrel, options.Telemetry);
         });
@@ -117,9 +153,13 @@ public sealed class HearthServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(sp => StoreFactory.CreateLeaderLock(store, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp =>
+            StoreFactory.CreateLeaderLock(store, sp.GetRequiredService<TimeProvider>())
+        );
         builder.Services.AddSingleton(new IdGenerator());
-        builder.Services.AddSingleton(sp => StoreFactory.CreateChangeFeed(store, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp =>
+            StoreFactory.CreateChangeFeed(store, sp.GetRequiredService<TimeProvider>())
+        );
         builder.Services.AddSingleton<Signals>();
         builder.Services.AddHostedService<ChangeListener>();
         builder.Services.AddSingleton<WorkBoard>();
@@ -200,7 +240,14 @@ public sealed class HearthServer : IAsyncDisposable
         Hearth.Server.Services.ProjectEndpoints.MapProjectEndpoints(app);
         app.MapApiDocuments();
         Web.WebEndpoints.MapWebEndpoints(app);
-        app.MapFallback((HttpContext http) => ApiResults.Error(StatusCodes.Status404NotFound, "NOT_FOUND", $"no endpoint {http.Request.Method} {http.Request.Path}"));
+        app.MapFallback(
+            (HttpContext http) =>
+                ApiResults.Error(
+                    StatusCodes.Status404NotFound,
+                    "NOT_FOUND",
+                    $"no endpoint {http.Request.Method} {http.Request.Path}"
+                )
+        );
         return new HearthServer(app, store, access.Store, areas);
     }
 
@@ -210,7 +257,8 @@ public sealed class HearthServer : IAsyncDisposable
     {
         await _app.DisposeAsync();
         await _areas.DisposeAsync();
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (Store is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
     }
 
     /// <summary>
@@ -220,11 +268,16 @@ public sealed class HearthServer : IAsyncDisposable
     private static void EnsureListenable(string listen)
     {
         var (host, port) = SplitListen(listen);
-        if (port == 0) return;
+        if (port == 0)
+            return;
         var address = host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
         var probe = new System.Net.Sockets.TcpListener(address, port);
         // As Kestrel binds: connections of a previous process still in TIME_WAIT do not make the port busy.
-        probe.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        probe.Server.SetSocketOption(
+            System.Net.Sockets.SocketOptionLevel.Socket,
+            System.Net.Sockets.SocketOptionName.ReuseAddress,
+            true
+        );
         try
         {
             probe.Start();

@@ -1,16 +1,23 @@
 using System.Diagnostics;
-using Hearth.Server.Telemetry;
 using Hearth.Core;
 using Hearth.Core.Runs;
 using Hearth.Server.Background;
 using Hearth.Server.Creation;
+using Hearth.Server.Telemetry;
 using Hearth.Store;
 
 namespace Hearth.Server;
 
 /// <summary>Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.</summary>
-public sealed class RunService(IRunStore store, Signals signals, WorkBoard board, TimeProvider time, IdGenerator ids, HearthMetrics metrics,
-    DeliveryWriter deliveries)
+public sealed class RunService(
+    IRunStore store,
+    Signals signals,
+    WorkBoard board,
+    TimeProvider time,
+    IdGenerator ids,
+    HearthMetrics metrics,
+    DeliveryWriter deliveries
+)
 {
     public const string CommandKind = "command";
 
@@ -32,11 +39,13 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
         var created = await store.CreateRunAsync(run, tasks, draft.Key, ct);
         if (!created.Created)
         {
-            if (!created.SameRequest) throw new IdempotencyKeyReusedException(draft.Key!.Key, created.RunId);
+            if (!created.SameRequest)
+                throw new IdempotencyKeyReusedException(draft.Key!.Key, created.RunId);
             return new RunCreation((await store.GetRunAsync(created.RunId, ct))!, Replayed: true);
         }
         metrics.RunCreated(run.Kind);
-        foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
+        foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending))
+            board.Offer(task.Spec.Requirements);
         signals.PulseElsewhere(SignalKeys.Work);
         return new RunCreation((await store.GetRunAsync(run.Id, ct))!, Replayed: false);
     }
@@ -48,44 +57,70 @@ public sealed class RunService(IRunStore store, Signals signals, WorkBoard board
     /// it is committed.
     /// </summary>
     /// <exception cref="ServerStoppingException">The server is shutting down.</exception>
-    public async Task<DeliveryResult> CreateForDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<RunDraft> drafts, CancellationToken ct)
+    public async Task<DeliveryResult> CreateForDeliveryAsync(
+        WebhookDelivery delivery,
+        IReadOnlyList<RunDraft> drafts,
+        CancellationToken ct
+    )
     {
-        var runs = drafts.Select(draft =>
-        {
-            var run = NewRun(draft);
-            return new DeliveryRun(run, draft.Tasks(run.Id), draft.Key!);
-        }).ToList();
+        var runs = drafts
+            .Select(draft =>
+            {
+                var run = NewRun(draft);
+                return new DeliveryRun(run, draft.Tasks(run.Id), draft.Key!);
+            })
+            .ToList();
         var result = await deliveries.WriteAsync(delivery, runs);
-        if (!result.Recorded) return result;
+        if (!result.Recorded)
+            return result;
         foreach (var (run, tasks, _) in runs.Where(r => result.RunIds.Contains(r.Run.Id)))
         {
             metrics.RunCreated(run.Kind);
-            foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending)) board.Offer(task.Spec.Requirements);
+            foreach (var task in tasks.Where(t => t.InitialState == TaskState.Pending))
+                board.Offer(task.Spec.Requirements);
         }
-        if (runs.Count > 0) signals.PulseElsewhere(SignalKeys.Work);
+        if (runs.Count > 0)
+            signals.PulseElsewhere(SignalKeys.Work);
         return result;
     }
 
-    private Run NewRun(RunDraft draft) => new()
-    {
-        Id = ids.Next(),
-        Kind = draft.Kind,
-        State = RunState.Starting,
-        CreatedAt = time.GetUtcNow(),
-        Spec = draft.Spec,
-        CreatedBy = draft.CreatedBy,
-        Plan = draft.Plan,
-    };
+    private Run NewRun(RunDraft draft) =>
+        new()
+        {
+            Id = ids.Next(),
+            Kind = draft.Kind,
+            State = RunState.Starting,
+            CreatedAt = time.GetUtcNow(),
+            Spec = draft.Spec,
+            CreatedBy = draft.CreatedBy,
+            Plan = draft.Plan,
+        };
 
-    public Task<RunCreation> CreateCommandRunAsync(TaskSpec spec, int maxAttempts, string? createdBy, IdempotencyKey? key, CancellationToken ct) =>
-        CreateAsync(new RunDraft(CommandKind, spec, createdBy, id => [new NewTask(TaskIds.ForCommand(id), "main", spec, maxAttempts)]) { Key = key }, ct);
+    public Task<RunCreation> CreateCommandRunAsync(
+        TaskSpec spec,
+        int maxAttempts,
+        string? createdBy,
+        IdempotencyKey? key,
+        CancellationToken ct
+    ) =>
+        CreateAsync(
+            new RunDraft(CommandKind, spec, createdBy, id =>
+                [new NewTask(TaskIds.ForCommand(id), "main", spec, maxAttempts)]
+            )
+            {
+                Key = key,
+            },
+            ct
+        );
 
     /// <param name="by">Who asked (named in the run's reason); null when Hearth itself stops it (a timeout).</param>
     public async Task<Run?> StopAsync(string runId, StopReason reason, CancellationToken ct, string? by = null)
     {
         var run = await store.RequestStopAsync(runId, reason, time.GetUtcNow(), ct, by);
-        if (run is null) return null;
-        foreach (var task in run.Tasks) signals.Pulse(SignalKeys.Stop(task.Id));
+        if (run is null)
+            return null;
+        foreach (var task in run.Tasks)
+            signals.Pulse(SignalKeys.Stop(task.Id));
         signals.Pulse(SignalKeys.Work);
         signals.Pulse(SignalKeys.Run(runId));
         return run;

@@ -24,7 +24,11 @@ public interface IRunStore : IMigratingStore
     /// key as <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, IdempotencyKey?, CancellationToken)"/> would. A delivery
     /// recorded before (same repository and id, also when two race) writes nothing and names the runs it made.
     /// </summary>
-    Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct);
+    Task<DeliveryResult> RecordDeliveryAsync(
+        WebhookDelivery delivery,
+        IReadOnlyList<DeliveryRun> runs,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all), in
@@ -32,7 +36,10 @@ public interface IRunStore : IMigratingStore
     /// savepoint per delivery: the one that fails is rolled back alone and its slot is null (record it again on its own
     /// to learn why); the others still commit.
     /// </summary>
-    Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct);
+    Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    );
 
     /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
     Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);
@@ -53,57 +60,118 @@ public interface IRunStore : IMigratingStore
     /// <summary>LEASED to RUNNING; <paramref name="startedAt"/> is when the sandbox started, and starts the timeout clock.</summary>
     Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset startedAt, CancellationToken ct);
 
-    Task<HeartbeatResult> HeartbeatAsync(string taskId, long epoch, DateTimeOffset now, TimeSpan leaseTtl, CancellationToken ct);
+    Task<HeartbeatResult> HeartbeatAsync(
+        string taskId,
+        long epoch,
+        DateTimeOffset now,
+        TimeSpan leaseTtl,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Appends lines an agent numbered from <paramref name="offset"/> within its attempt. Lines already stored
     /// (a retried chunk) are skipped; a gap is refused with the offset the store expects.
     /// </summary>
-    Task<AppendResult> AppendLogsAsync(string taskId, long epoch, long offset, IReadOnlyList<AgentLogLine> lines, CancellationToken ct);
+    Task<AppendResult> AppendLogsAsync(
+        string taskId,
+        long epoch,
+        long offset,
+        IReadOnlyList<AgentLogLine> lines,
+        CancellationToken ct
+    );
 
     /// <summary>Lines of a run from <paramref name="from"/> (inclusive), at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, long from, int limit, CancellationToken ct);
 
     /// <summary>Lines of one task of a run (a workflow step), numbered as in the run's log.</summary>
-    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, string? taskId, long from, int limit, CancellationToken ct);
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(
+        string runId,
+        string? taskId,
+        long from,
+        int limit,
+        CancellationToken ct
+    );
 
     /// <summary>Lines of some tasks of a run (a workflow group's steps), numbered as in the run's log; null: every line.</summary>
-    Task<IReadOnlyList<LogLine>> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, CancellationToken ct);
+    Task<IReadOnlyList<LogLine>> ReadLogsAsync(
+        string runId,
+        IReadOnlyCollection<string>? taskIds,
+        long from,
+        int limit,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// The same lines as <see cref="ReadLogsAsync(string, IReadOnlyCollection{string}?, long, int, CancellationToken)"/>,
     /// handed to <paramref name="sink"/> as they are read: a page is never held whole.
     /// </summary>
-    Task<LogPageRead> ReadLogsAsync(string runId, IReadOnlyCollection<string>? taskIds, long from, int limit, ILogLineSink sink,
-        CancellationToken ct);
+    Task<LogPageRead> ReadLogsAsync(
+        string runId,
+        IReadOnlyCollection<string>? taskIds,
+        long from,
+        int limit,
+        ILogLineSink sink,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
     /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is harmless.
     /// Returns true when anything changed.
     /// </summary>
-    Task<bool> AdvanceWorkflowAsync(string runId, IReadOnlyList<TaskTransition> transitions, RunState? outcome, string? reason, DateTimeOffset now, CancellationToken ct);
+    Task<bool> AdvanceWorkflowAsync(
+        string runId,
+        IReadOnlyList<TaskTransition> transitions,
+        RunState? outcome,
+        string? reason,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 
-    Task<WriteResult> CompleteAsync(string taskId, long epoch, TaskResult result, DateTimeOffset now, CancellationToken ct);
+    Task<WriteResult> CompleteAsync(
+        string taskId,
+        long epoch,
+        TaskResult result,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Ends an attempt in one transaction: appends its last lines (a gap writes nothing and returns
     /// <see cref="WriteResult.LogGapAt"/>), marks a LEASED task RUNNING when <see cref="Completion.StartedAt"/> is given,
     /// then applies the result; each transition is checked as if it came in its own call.
     /// </summary>
-    Task<WriteResult> CompleteAsync(string taskId, long epoch, Completion completion, DateTimeOffset now, CancellationToken ct);
+    Task<WriteResult> CompleteAsync(
+        string taskId,
+        long epoch,
+        Completion completion,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// <see cref="CompleteAsync(string, long, Completion, DateTimeOffset, CancellationToken)"/>, then, when the result was
     /// written, a claim for <paramref name="next"/> in the same transaction: an agent going from one short task to the next
     /// costs one commit. <c>Next</c> is null when nothing was written or no task is waiting for that agent.
     /// </summary>
-    Task<(WriteResult Written, Lease? Next)> CompleteAndClaimAsync(string taskId, long epoch, Completion completion, DateTimeOffset now,
-        ClaimRequest next, CancellationToken ct);
+    Task<(WriteResult Written, Lease? Next)> CompleteAndClaimAsync(
+        string taskId,
+        long epoch,
+        Completion completion,
+        DateTimeOffset now,
+        ClaimRequest next,
+        CancellationToken ct
+    );
 
     /// <summary>Asks for a run to stop. Idempotent: a run already ending or ended is returned unchanged.</summary>
     /// <param name="by">Who asked (named in the run's reason); null when Hearth did (a timeout).</param>
-    Task<Run?> RequestStopAsync(string runId, StopReason reason, DateTimeOffset now, CancellationToken ct, string? by = null);
+    Task<Run?> RequestStopAsync(
+        string runId,
+        StopReason reason,
+        DateTimeOffset now,
+        CancellationToken ct,
+        string? by = null
+    );
 
     /// <summary>Brings a run in line with its tasks through the lifecycle (a workflow's next steps, its outcome). True when anything changed.</summary>
     Task<bool> ReconcileAsync(string runId, DateTimeOffset now, CancellationToken ct);

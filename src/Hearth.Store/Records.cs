@@ -4,7 +4,14 @@ using Hearth.Core.Runs;
 namespace Hearth.Store;
 
 /// <param name="InitialState">Pending for work that may start at once; Waiting or Skipped for workflow steps.</param>
-public sealed record NewTask(string Id, string Name, TaskSpec Spec, int MaxAttempts, TaskState InitialState = TaskState.Pending, string? InitialReason = null)
+public sealed record NewTask(
+    string Id,
+    string Name,
+    TaskSpec Spec,
+    int MaxAttempts,
+    TaskState InitialState = TaskState.Pending,
+    string? InitialReason = null
+)
 {
     /// <summary>What the task is; its run's lifecycle applies this kind's rules.</summary>
     public TaskKind Kind { get; init; } = TaskKind.Command;
@@ -16,13 +23,30 @@ public sealed record TaskTransition(string TaskId, TaskState To, string? Reason)
 /// <param name="Kind">Only runs of this kind (null: all).</param>
 /// <param name="CreatedBy">Only runs this user started (null: everyone's).</param>
 /// <param name="Offset">Newest runs skipped first (paging; applies with a limit).</param>
-public sealed record RunQuery(IReadOnlyCollection<RunState>? States = null, int Limit = 20, string? Kind = null,
-    string? CreatedBy = null, int Offset = 0);
+public sealed record RunQuery(
+    IReadOnlyCollection<RunState>? States = null,
+    int Limit = 20,
+    string? Kind = null,
+    string? CreatedBy = null,
+    int Offset = 0
+);
 
-public sealed record ClaimRequest(string AgentId, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Now, TimeSpan LeaseTtl);
+public sealed record ClaimRequest(
+    string AgentId,
+    IReadOnlyDictionary<string, string> Labels,
+    DateTimeOffset Now,
+    TimeSpan LeaseTtl
+);
 
 /// <summary>A task granted to an agent: what to run and the epoch every later write must carry.</summary>
-public sealed record Lease(string TaskId, string RunId, long Epoch, int Attempt, TaskSpec Spec, DateTimeOffset ExpiresAt)
+public sealed record Lease(
+    string TaskId,
+    string RunId,
+    long Epoch,
+    int Attempt,
+    TaskSpec Spec,
+    DateTimeOffset ExpiresAt
+)
 {
     /// <summary>What the task is (the agent protocol hands it to the agent).</summary>
     public TaskKind Kind { get; init; } = TaskKind.Command;
@@ -31,6 +55,7 @@ public sealed record Lease(string TaskId, string RunId, long Epoch, int Attempt,
 public enum WriteStatus
 {
     Accepted,
+
     /// <summary>The epoch is not the current one: another attempt owns the task now.</summary>
     Stale,
     NotFound,
@@ -55,17 +80,28 @@ public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, lon
 /// first (a short task whose agent never reported it running); <paramref name="Lines"/> are its last lines, numbered
 /// from <paramref name="LogOffset"/> within the attempt as in <see cref="IRunStore.AppendLogsAsync"/>.
 /// </summary>
-public sealed record Completion(TaskResult Result, DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null)
+public sealed record Completion(
+    TaskResult Result,
+    DateTimeOffset? StartedAt = null,
+    long LogOffset = 0,
+    IReadOnlyList<AgentLogLine>? Lines = null
+)
 {
     /// <summary>When the attempt's command wrote its first line, if it wrote any (startup breakdown).</summary>
     public DateTimeOffset? FirstOutputAt { get; init; }
+
     /// <summary>When the attempt's sandbox exited (startup breakdown).</summary>
     public DateTimeOffset? ExitedAt { get; init; }
 }
 
 /// <param name="Ended">The epoch is the current one but the task has ended (its result was accepted, or it was stopped
 /// before it ran): nothing to renew, and no stale write either.</param>
-public sealed record HeartbeatResult(WriteStatus Status, StopReason Stop = StopReason.None, DateTimeOffset? ExpiresAt = null, bool Ended = false);
+public sealed record HeartbeatResult(
+    WriteStatus Status,
+    StopReason Stop = StopReason.None,
+    DateTimeOffset? ExpiresAt = null,
+    bool Ended = false
+);
 
 public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool Gap = false)
 {
@@ -73,12 +109,25 @@ public sealed record AppendResult(WriteStatus Status, long NextOffset = 0, bool 
     public string? RunId { get; init; }
 }
 
-public sealed record AgentRegistration(string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version,
-    IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null);
+public sealed record AgentRegistration(
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    int Capacity,
+    string Version,
+    IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null
+);
 
 /// <param name="Drivers">What each of its drivers can do, as advertised at registration (empty for agents older than that).</param>
-public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<string, string> Labels, int Capacity, string Version, DateTimeOffset RegisteredAt,
-    DateTimeOffset LastSeenAt, IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null)
+public sealed record AgentRecord(
+    string Id,
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    int Capacity,
+    string Version,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset LastSeenAt,
+    IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null
+)
 {
     public IReadOnlyList<Hearth.Core.Api.AgentDriverView> DriverList => Drivers ?? [];
 
@@ -89,10 +138,15 @@ public sealed record AgentRecord(string Id, string Name, IReadOnlyDictionary<str
 /// <summary>A pending task as placement sees it: what it needs and since when it has waited.</summary>
 public sealed record PendingTask(string Id, string RunId, string Name, TaskSpec Spec, DateTimeOffset QueuedAt);
 
-
-
 /// <summary>An image registered with the defaults a run in it gets; at most one is the default image.</summary>
-public sealed record RegisteredImage(string Reference, double? Cpus, long? MemoryBytes, bool IsDefault, string RegisteredBy, DateTimeOffset RegisteredAt);
+public sealed record RegisteredImage(
+    string Reference,
+    double? Cpus,
+    long? MemoryBytes,
+    bool IsDefault,
+    string RegisteredBy,
+    DateTimeOffset RegisteredAt
+);
 
 /// <summary>
 /// An idempotency key a front door sent with a request to create a run, and a hash of that request: the same key from
@@ -108,8 +162,16 @@ public sealed record CreatedRun(string RunId, bool Created, bool SameRequest = t
 /// A webhook delivery as stored: its headers and body already scrubbed of secrets, what came of it (ignored and why, or
 /// which workflows started), with the runs it created. <see cref="RunIds"/> is filled by the store.
 /// </summary>
-public sealed record WebhookDelivery(string Repository, string DeliveryId, string Forge, string Event, DateTimeOffset ReceivedAt,
-    string Headers, string Body, string Outcome);
+public sealed record WebhookDelivery(
+    string Repository,
+    string DeliveryId,
+    string Forge,
+    string Event,
+    DateTimeOffset ReceivedAt,
+    string Headers,
+    string Body,
+    string Outcome
+);
 
 /// <summary>A run to create with a delivery, under its idempotency key (the delivery's id and the workflow's path).</summary>
 public sealed record DeliveryRun(Run Run, IReadOnlyList<NewTask> Tasks, IdempotencyKey Key);

@@ -42,7 +42,10 @@ public sealed class AgentHarness : IAsyncDisposable
     public string ScratchRoot { get; }
     public SandboxJournal Journal => new(StateDirectory);
 
-    public static async Task<AgentHarness> StartAsync(TimeProvider? time = null, Func<ServerOptions, ServerOptions>? configure = null)
+    public static async Task<AgentHarness> StartAsync(
+        TimeProvider? time = null,
+        Func<ServerOptions, ServerOptions>? configure = null
+    )
     {
         var root = Directory.CreateTempSubdirectory("hearth-agent-tests-").FullName;
         var options = new ServerOptions { Listen = "127.0.0.1:0", DataDir = Path.Combine(root, "server") };
@@ -50,23 +53,25 @@ public sealed class AgentHarness : IAsyncDisposable
         time ??= TimeProvider.System;
         var server = await HearthServer.StartAsync(options, CancellationToken.None, time, LogLevel.Warning);
         var credentials = await Bootstrap.EnsureAsync(server.Access, time, new IdGenerator(), CancellationToken.None)
-                          ?? throw new InvalidOperationException("no bootstrap credentials");
+            ?? throw new InvalidOperationException("no bootstrap credentials");
         return new AgentHarness(server, root, credentials);
     }
 
-    public AgentOptions Options(string? name = null) => new()
-    {
-        Server = new Uri(Server.Url.ToString().TrimEnd('/') + "/"),
-        Token = AgentToken,
-        Name = name ?? "test-agent",
-        Capacity = 2,
-        ScratchRoot = ScratchRoot,
-        StateDirectory = StateDirectory,
-        AllowedDrivers = ["bubblewrap", "process"],
-        KillGrace = TimeSpan.FromSeconds(2),
-    };
+    public AgentOptions Options(string? name = null) =>
+        new()
+        {
+            Server = new Uri(Server.Url.ToString().TrimEnd('/') + "/"),
+            Token = AgentToken,
+            Name = name ?? "test-agent",
+            Capacity = 2,
+            ScratchRoot = ScratchRoot,
+            StateDirectory = StateDirectory,
+            AllowedDrivers = ["bubblewrap", "process"],
+            KillGrace = TimeSpan.FromSeconds(2),
+        };
 
-    public static DriverSet DriverSet(AgentOptions options) => new(Drivers, options.AllowedDrivers, options.DefaultDriver);
+    public static DriverSet DriverSet(AgentOptions options) =>
+        new(Drivers, options.AllowedDrivers, options.DefaultDriver);
 
     public static ISandboxDriver Driver(string name) => Drivers.Single(d => d.Name == name);
 
@@ -75,13 +80,18 @@ public sealed class AgentHarness : IAsyncDisposable
 
     /// <summary>Starts an agent and returns it (its metrics, its id) with how to shut it down.</summary>
     /// <param name="extraDrivers">Drivers besides the host's (an oci driver on a test registry).</param>
-    public (AgentHost Host, CancellationTokenSource Shutdown) StartAgentHost(AgentOptions? options = null, ILoggerFactory? loggers = null,
-        IReadOnlyList<ISandboxDriver>? extraDrivers = null)
+    public (AgentHost Host, CancellationTokenSource Shutdown) StartAgentHost(
+        AgentOptions? options = null,
+        ILoggerFactory? loggers = null,
+        IReadOnlyList<ISandboxDriver>? extraDrivers = null
+    )
     {
         options ??= Options();
         var drain = new CancellationTokenSource();
         var shutdown = new CancellationTokenSource();
-        var drivers = extraDrivers is null ? DriverSet(options) : new DriverSet([.. Drivers, .. extraDrivers], options.AllowedDrivers, options.DefaultDriver);
+        var drivers = extraDrivers is null
+            ? DriverSet(options)
+            : new DriverSet([.. Drivers, .. extraDrivers], options.AllowedDrivers, options.DefaultDriver);
         var host = new AgentHost(options, drivers, TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
         _agents.Add((Task.Run(() => host.RunAsync(drain.Token, shutdown.Token)), drain, shutdown));
         return (host, shutdown);
@@ -101,7 +111,8 @@ public sealed class AgentHarness : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
     }
 
-    public async Task<RunView> GetRunAsync(string id) => (await Admin.GetFromJsonAsync<RunView>($"api/v1/runs/{id}", HearthJson.Options))!;
+    public async Task<RunView> GetRunAsync(string id) =>
+        (await Admin.GetFromJsonAsync<RunView>($"api/v1/runs/{id}", HearthJson.Options))!;
 
     public async Task<RunView> WaitEndedAsync(string id)
     {
@@ -109,8 +120,10 @@ public sealed class AgentHarness : IAsyncDisposable
         while (true)
         {
             var run = await GetRunAsync(id);
-            if (run.EndedAt is not null) return run;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"run {id} still {run.Status} after {Timeout}");
+            if (run.EndedAt is not null)
+                return run;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"run {id} still {run.Status} after {Timeout}");
             await Task.Delay(50);
         }
     }
@@ -128,7 +141,8 @@ public sealed class AgentHarness : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {timeout}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what}: not within {timeout}");
             await Task.Delay(20);
         }
     }
@@ -143,9 +157,7 @@ public sealed class AgentHarness : IAsyncDisposable
             {
                 await run.WaitAsync(Timeout);
             }
-            catch (OperationCanceledException)
-            {
-            }
+            catch (OperationCanceledException) { }
         }
         Admin.Dispose();
         await Server.DisposeAsync();
@@ -153,8 +165,6 @@ public sealed class AgentHarness : IAsyncDisposable
         {
             Directory.Delete(_root, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }

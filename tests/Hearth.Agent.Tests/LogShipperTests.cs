@@ -25,9 +25,15 @@ public sealed class LogShipperTests
         var shipper = Shipper(api, lease);
 
         await shipper.WriteAsync(LogStream.Stdout, "first", CancellationToken.None);
-        await AgentHarness.UntilAsync(async () => (await harness.LinesAsync(lease.RunId)).Contains("first"), "the line stored");
+        await AgentHarness.UntilAsync(
+            async () => (await harness.LinesAsync(lease.RunId)).Contains("first"),
+            "the line stored"
+        );
         await shipper.WriteAsync(LogStream.Stdout, "second", CancellationToken.None);
-        await AgentHarness.UntilAsync(async () => (await harness.LinesAsync(lease.RunId)).Contains("second"), "the next line stored");
+        await AgentHarness.UntilAsync(
+            async () => (await harness.LinesAsync(lease.RunId)).Contains("second"),
+            "the next line stored"
+        );
 
         await shipper.FlushAndCloseAsync(CancellationToken.None);
         Assert.Equal([1, 1], gate.Chunks.Select(c => c.Lines.Count));
@@ -45,19 +51,27 @@ public sealed class LogShipperTests
         await shipper.WriteAsync(LogStream.Stdout, "0", CancellationToken.None);
         await gate.FirstArrived.WaitAsync(AgentHarness.Timeout);
         const int Lines = 2 * LogShipper.MaxChunkLines + 500;
-        for (var i = 1; i < Lines; i++) await shipper.WriteAsync(LogStream.Stdout, i.ToString(), CancellationToken.None);
+        for (var i = 1; i < Lines; i++)
+            await shipper.WriteAsync(LogStream.Stdout, i.ToString(), CancellationToken.None);
         gate.Open();
         var held = await shipper.FlushAndCloseAsync(CancellationToken.None).WaitAsync(AgentHarness.Timeout);
 
         Assert.Empty(held);
-        Assert.Equal([1, LogShipper.MaxChunkLines, LogShipper.MaxChunkLines, Lines - 1 - 2 * LogShipper.MaxChunkLines],
-            gate.Chunks.Select(c => c.Lines.Count));
-        Assert.Equal([0, 1, 1 + LogShipper.MaxChunkLines, 1 + 2 * LogShipper.MaxChunkLines], gate.Chunks.Select(c => c.Offset));
+        Assert.Equal(
+            [1, LogShipper.MaxChunkLines, LogShipper.MaxChunkLines, Lines - 1 - 2 * LogShipper.MaxChunkLines],
+            gate.Chunks.Select(c => c.Lines.Count)
+        );
+        Assert.Equal(
+            [0, 1, 1 + LogShipper.MaxChunkLines, 1 + 2 * LogShipper.MaxChunkLines],
+            gate.Chunks.Select(c => c.Offset)
+        );
         var stored = new List<LogLineView>();
         while (stored.Count < Lines)
         {
             var page = await harness.Admin.GetFromJsonAsync<LogPageView>(
-                $"api/v1/runs/{lease.RunId}/logs?from={stored.Count}&limit=10000", HearthJson.Options);
+                $"api/v1/runs/{lease.RunId}/logs?from={stored.Count}&limit=10000",
+                HearthJson.Options
+            );
             Assert.NotEmpty(page!.Lines);
             stored.AddRange(page.Lines);
         }
@@ -73,7 +87,10 @@ public sealed class LogShipperTests
     }
 
     /// <summary>Registers an agent, creates a run and leases its task through the real protocol, over the gate.</summary>
-    private static async Task<(AgentApiClient Api, Assignment Lease, HttpClient Http)> LeaseAsync(AgentHarness harness, ChunkGate gate)
+    private static async Task<(AgentApiClient Api, Assignment Lease, HttpClient Http)> LeaseAsync(
+        AgentHarness harness,
+        ChunkGate gate
+    )
     {
         var options = harness.Options();
         gate.InnerHandler = new SocketsHttpHandler();
@@ -85,12 +102,26 @@ public sealed class LogShipperTests
                 http.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
         }
         var api = new AgentApiClient(http);
-        var registered = await api.RegisterAsync(new RegisterAgentBody("shipper", new() { ["driver.process"] = "true" }, 1, "0"),
-            CancellationToken.None);
-        await harness.CreateRunAsync(new CreateRunBody { Command = ["true"], Driver = "process", MaxAttempts = 1 });
-        var lease = (await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)).Assignments.SingleOrDefault()
-                    ?? throw new InvalidOperationException("no lease");
-        await api.MarkRunningAsync(lease.TaskId, new RunningBody(lease.Epoch, DateTimeOffset.UtcNow), CancellationToken.None);
+        var registered = await api.RegisterAsync(
+            new RegisterAgentBody("shipper", new() { ["driver.process"] = "true" }, 1, "0"),
+            CancellationToken.None
+        );
+        await harness.CreateRunAsync(
+            new CreateRunBody
+            {
+                Command = ["true"],
+                Driver = "process",
+                MaxAttempts = 1,
+            }
+        );
+        var lease = (
+            await api.LeaseAsync(new LeaseRequest(registered.AgentId, 1, 5), CancellationToken.None)
+        ).Assignments.SingleOrDefault() ?? throw new InvalidOperationException("no lease");
+        await api.MarkRunningAsync(
+            lease.TaskId,
+            new RunningBody(lease.Epoch, DateTimeOffset.UtcNow),
+            CancellationToken.None
+        );
         return (api, lease, http);
     }
 
@@ -108,7 +139,8 @@ public sealed class LogShipperTests
         {
             get
             {
-                lock (_gate) return [.. _chunks];
+                lock (_gate)
+                    return [.. _chunks];
             }
         }
 
@@ -118,9 +150,12 @@ public sealed class LogShipperTests
         {
             if (request.RequestUri!.AbsolutePath.EndsWith("/logs", StringComparison.Ordinal))
             {
-                var body = JsonSerializer.Deserialize(await request.Content!.ReadAsByteArrayAsync(ct),
-                    HearthJson.Options.TypeInfo<LogChunkBody>())!;
-                lock (_gate) _chunks.Add(body);
+                var body = JsonSerializer.Deserialize(
+                    await request.Content!.ReadAsByteArrayAsync(ct),
+                    HearthJson.Options.TypeInfo<LogChunkBody>()
+                )!;
+                lock (_gate)
+                    _chunks.Add(body);
                 _first.TrySetResult();
                 await _open.Task.WaitAsync(ct);
             }
@@ -130,7 +165,8 @@ public sealed class LogShipperTests
         private static TaskCompletionSource NewSignal(bool set)
         {
             var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (set) signal.SetResult();
+            if (set)
+                signal.SetResult();
             return signal;
         }
     }

@@ -18,37 +18,62 @@ public sealed class ReaperLoopTests
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (ReferenceEquals(instrument.Meter, metrics.Meter) && instrument.Name.StartsWith("hearth_agent_orphans", StringComparison.Ordinal))
+            if (
+                ReferenceEquals(instrument.Meter, metrics.Meter)
+                && instrument.Name.StartsWith("hearth_agent_orphans", StringComparison.Ordinal)
+            )
                 l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var kind = tags.ToArray().FirstOrDefault(t => t.Key == "kind").Value as string;
-            reaped.AddOrUpdate($"{instrument.Name}:{kind}", value, (_, sum) => sum + value);
-        });
+        listener.SetMeasurementEventCallback<long>(
+            (instrument, value, tags, _) =>
+            {
+                var kind = tags.ToArray().FirstOrDefault(t => t.Key == "kind").Value as string;
+                reaped.AddOrUpdate($"{instrument.Name}:{kind}", value, (_, sum) => sum + value);
+            }
+        );
         listener.Start();
         try
         {
             // Real orphans of a dead agent: a process-driver command in its cgroups and a scratch directory with nothing else.
             var orphan = NewId();
-            await AgentHarness.Driver("process").StartAsync(new SandboxSpec { SandboxId = orphan, Command = ["sleep", "600"], ScratchRoot = scratch },
-                new NoOutput(), CancellationToken.None);
+            await AgentHarness
+                .Driver("process")
+                .StartAsync(
+                    new SandboxSpec
+                    {
+                        SandboxId = orphan,
+                        Command = ["sleep", "600"],
+                        ScratchRoot = scratch,
+                    },
+                    new NoOutput(),
+                    CancellationToken.None
+                );
             Directory.CreateDirectory(Path.Combine(scratch, NewId()));
-            var loop = new ReaperLoop(new OrphanReaper(HostOrphanSources.Create(TimeProvider.System), scratch, FixedLiveSandboxes.None),
-                TimeSpan.Zero, TimeProvider.System, logger, metrics);
+            var loop = new ReaperLoop(
+                new OrphanReaper(HostOrphanSources.Create(TimeProvider.System), scratch, FixedLiveSandboxes.None),
+                TimeSpan.Zero,
+                TimeProvider.System,
+                logger,
+                metrics
+            );
 
             var report = await loop.ReapOnceAsync(CancellationToken.None);
             var again = await loop.ReapOnceAsync(CancellationToken.None);
 
             Assert.Equal(0, report.Failed);
-            var passes = logger.Entries.Where(e => e.Message.StartsWith("orphan reaper pass", StringComparison.Ordinal)).ToList();
+            var passes = logger
+                .Entries.Where(e => e.Message.StartsWith("orphan reaper pass", StringComparison.Ordinal))
+                .ToList();
             Assert.Equal(2, passes.Count);
             var first = passes[0];
             Assert.Equal(LogLevel.Information, first.Level);
             Assert.Equal(report.Removed, first.Field<int>("Removed"));
             Assert.Equal(1, first.Field<int>("Processes"));
             Assert.Equal(2, first.Field<int>("Directories"));
-            Assert.Equal(report.Resources.Count(r => r.Resource.Kind == ResourceKind.Cgroup), first.Field<int>("Cgroups"));
+            Assert.Equal(
+                report.Resources.Count(r => r.Resource.Kind == ResourceKind.Cgroup),
+                first.Field<int>("Cgroups")
+            );
             Assert.Equal(0, first.Field<int>("Containers"));
             // Nothing left: the second pass says so, quietly.
             Assert.Empty(again.Resources);
@@ -56,14 +81,25 @@ public sealed class ReaperLoopTests
             // The agent's /metrics counts the same, once: hearth_agent_orphans_reaped_total by kind.
             Assert.Equal(1, reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:process"));
             Assert.Equal(2, reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:directory"));
-            Assert.Equal(report.Resources.Count(r => r.Resource.Kind == ResourceKind.Cgroup),
-                reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:cgroup"));
-            Assert.Equal(report.Removed, reaped.Where(r => r.Key.StartsWith("hearth_agent_orphans_reaped_total:", StringComparison.Ordinal)).Sum(r => r.Value));
+            Assert.Equal(
+                report.Resources.Count(r => r.Resource.Kind == ResourceKind.Cgroup),
+                reaped.GetValueOrDefault("hearth_agent_orphans_reaped_total:cgroup")
+            );
+            Assert.Equal(
+                report.Removed,
+                reaped
+                    .Where(r => r.Key.StartsWith("hearth_agent_orphans_reaped_total:", StringComparison.Ordinal))
+                    .Sum(r => r.Value)
+            );
             Assert.False(reaped.ContainsKey("hearth_agent_orphans_failed_total:"));
         }
         finally
         {
-            await new OrphanReaper(HostOrphanSources.Create(TimeProvider.System), scratch, FixedLiveSandboxes.None).ReapAsync(false, CancellationToken.None);
+            await new OrphanReaper(
+                HostOrphanSources.Create(TimeProvider.System),
+                scratch,
+                FixedLiveSandboxes.None
+            ).ReapAsync(false, CancellationToken.None);
             Directory.Delete(scratch, recursive: true);
         }
     }
@@ -72,7 +108,8 @@ public sealed class ReaperLoopTests
 
     private sealed class NoOutput : ISandboxOutput
     {
-        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask WriteLineAsync(OutputStream stream, string line, CancellationToken cancellationToken) =>
+            ValueTask.CompletedTask;
     }
 
     private sealed record Entry(LogLevel Level, string Message, IReadOnlyList<KeyValuePair<string, object?>> Fields)
@@ -88,18 +125,27 @@ public sealed class ReaperLoopTests
         {
             get
             {
-                lock (_entries) return _entries.ToList();
+                lock (_entries)
+                    return _entries.ToList();
             }
         }
 
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        )
         {
             var fields = state as IReadOnlyList<KeyValuePair<string, object?>> ?? [];
-            lock (_entries) _entries.Add(new Entry(logLevel, formatter(state, exception), fields));
+            lock (_entries)
+                _entries.Add(new Entry(logLevel, formatter(state, exception), fields));
         }
     }
 }

@@ -34,15 +34,21 @@ public sealed class SlotTests
         {
             var runs = new List<RunView>();
             for (var i = 0; i < 4; i++)
-                runs.Add(await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", Script, "slot", marks], Driver = "process" }));
+                runs.Add(
+                    await harness.CreateRunAsync(
+                        new CreateRunBody { Command = ["sh", "-c", Script, "slot", marks], Driver = "process" }
+                    )
+                );
 
             harness.StartAgent(harness.Options() with { Capacity = 3 });
 
             foreach (var run in runs)
             {
                 var ended = await harness.WaitEndedAsync(run.Id);
-                Assert.True(ended.Status == RunState.Succeeded,
-                    $"{run.Id}: {ended.Status} {ended.ExitCode} {string.Join(" | ", await harness.LinesAsync(run.Id))}");
+                Assert.True(
+                    ended.Status == RunState.Succeeded,
+                    $"{run.Id}: {ended.Status} {ended.ExitCode} {string.Join(" | ", await harness.LinesAsync(run.Id))}"
+                );
             }
             Assert.Equal(4, Directory.GetFiles(Path.Combine(marks, "started")).Length);
         }

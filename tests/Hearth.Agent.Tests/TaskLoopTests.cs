@@ -11,9 +11,14 @@ public sealed class TaskLoopTests
     {
         await using var harness = await AgentHarness.StartAsync();
         harness.StartAgent();
-        var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", "echo hi; sleep 2"], Driver = "bubblewrap" });
+        var run = await harness.CreateRunAsync(
+            new CreateRunBody { Command = ["sh", "-c", "echo hi; sleep 2"], Driver = "bubblewrap" }
+        );
 
-        await AgentHarness.UntilAsync(async () => (await harness.GetRunAsync(run.Id)).Status != RunState.Starting, "the run starts");
+        await AgentHarness.UntilAsync(
+            async () => (await harness.GetRunAsync(run.Id)).Status != RunState.Starting,
+            "the run starts"
+        );
         var running = await harness.GetRunAsync(run.Id);
         var records = harness.Journal.Load().Records;
 
@@ -24,7 +29,10 @@ public sealed class TaskLoopTests
         var ended = await harness.WaitEndedAsync(run.Id);
         Assert.Equal((RunState.Succeeded, 0), (ended.Status, ended.ExitCode));
         Assert.Equal(["hi"], await harness.LinesAsync(run.Id));
-        await AgentHarness.UntilAsync(() => Task.FromResult(harness.Journal.Load().Records.Count == 0), "the record is removed");
+        await AgentHarness.UntilAsync(
+            () => Task.FromResult(harness.Journal.Load().Records.Count == 0),
+            "the record is removed"
+        );
         Assert.False(Directory.Exists(harness.Journal.StateDirectoryOf(record.Handle.SandboxId)));
     }
 
@@ -33,15 +41,23 @@ public sealed class TaskLoopTests
     {
         await using var harness = await AgentHarness.StartAsync();
         var shutdown = harness.StartAgent();
-        var run = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", "echo ready; sleep 60"], Driver = "bubblewrap" });
-        await AgentHarness.UntilAsync(async () => (await harness.LinesAsync(run.Id)).Contains("ready"), "the task runs");
+        var run = await harness.CreateRunAsync(
+            new CreateRunBody { Command = ["sh", "-c", "echo ready; sleep 60"], Driver = "bubblewrap" }
+        );
+        await AgentHarness.UntilAsync(
+            async () => (await harness.LinesAsync(run.Id)).Contains("ready"),
+            "the task runs"
+        );
         var sandboxId = Assert.Single(harness.Journal.Load().Records).Handle.SandboxId;
 
         await shutdown.CancelAsync();
         var ended = await harness.WaitEndedAsync(run.Id);
 
         Assert.Equal(RunState.Failed, ended.Status);
-        await AgentHarness.UntilAsync(() => Task.FromResult(harness.Journal.Load().Records.Count == 0), "the record is removed");
+        await AgentHarness.UntilAsync(
+            () => Task.FromResult(harness.Journal.Load().Records.Count == 0),
+            "the record is removed"
+        );
         Assert.False(Directory.Exists(harness.Journal.StateDirectoryOf(sandboxId)));
         Assert.False(Directory.Exists(Path.Combine(harness.ScratchRoot, sandboxId)));
     }
@@ -51,12 +67,25 @@ public sealed class TaskLoopTests
     {
         await using var harness = await AgentHarness.StartAsync();
         harness.StartAgent();
-        await AgentHarness.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(harness.StateDirectory, "agent.lock"))), "the first agent");
+        await AgentHarness.UntilAsync(
+            () => Task.FromResult(File.Exists(Path.Combine(harness.StateDirectory, "agent.lock"))),
+            "the first agent"
+        );
         // Its own scratch root (one agent owns a scratch root: the orphan reaper's), the same state directory.
-        harness.StartAgent(harness.Options("second") with { Capacity = 1, ScratchRoot = harness.ScratchRoot + "-second" });
+        harness.StartAgent(
+            harness.Options("second") with
+            {
+                Capacity = 1,
+                ScratchRoot = harness.ScratchRoot + "-second",
+            }
+        );
         var runs = new List<RunView>();
         for (var i = 0; i < 4; i++)
-            runs.Add(await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", $"exit {i}"], Driver = "bubblewrap" }));
+            runs.Add(
+                await harness.CreateRunAsync(
+                    new CreateRunBody { Command = ["sh", "-c", $"exit {i}"], Driver = "bubblewrap" }
+                )
+            );
 
         foreach (var (run, i) in runs.Select((r, i) => (r, i)))
             Assert.Equal(i, (await harness.WaitEndedAsync(run.Id)).ExitCode);

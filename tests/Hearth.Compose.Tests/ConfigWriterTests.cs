@@ -15,14 +15,19 @@ public class ConfigWriterTests
         Assert.True(first.Success, string.Join("\n", first.Errors));
         var printed = ComposeConfigWriter.Write(first.Project!);
 
-        var outputPath = Path.Combine(Path.GetDirectoryName(Path.Combine(Fixtures.ComposeDirectory, file))!, "config-output.yaml");
-        var second = ComposeLoader.Load(new ComposeLoadOptions
-        {
-            Files = [outputPath],
-            FileSystem = new InMemoryComposeFileSystem(new Dictionary<string, string> { [outputPath] = printed }),
-            ResolveEnvFiles = false,
-            CheckConsistency = !Fixtures.SchemaOnly.Contains(file),
-        });
+        var outputPath = Path.Combine(
+            Path.GetDirectoryName(Path.Combine(Fixtures.ComposeDirectory, file))!,
+            "config-output.yaml"
+        );
+        var second = ComposeLoader.Load(
+            new ComposeLoadOptions
+            {
+                Files = [outputPath],
+                FileSystem = new InMemoryComposeFileSystem(new Dictionary<string, string> { [outputPath] = printed }),
+                ResolveEnvFiles = false,
+                CheckConsistency = !Fixtures.SchemaOnly.Contains(file),
+            }
+        );
         Assert.True(second.Success, string.Join("\n", second.Errors) + "\n---\n" + printed);
         Assert.Equal(printed, ComposeConfigWriter.Write(second.Project!));
     }
@@ -32,7 +37,8 @@ public class ConfigWriterTests
     {
         var result = FixtureTests.Load("compose-go/simple/compose-with-variables.yaml");
         var printed = ComposeConfigWriter.Write(result.Project!);
-        Assert.Equal("""
+        Assert.Equal(
+            """
             name: simple
             services:
               simple:
@@ -48,6 +54,8 @@ public class ConfigWriterTests
               default:
                 name: simple_default
 
-            """.Replace("\r\n", "\n"), printed);
+            """.Replace("\r\n", "\n"),
+            printed
+        );
     }
 }

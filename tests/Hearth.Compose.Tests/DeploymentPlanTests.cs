@@ -10,10 +10,16 @@ public sealed class DeploymentPlanTests
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
 
     /// <summary>Every valid fixture whose services all have an image (the ones that need no build).</summary>
-    public static TheoryData<string> Runnable => Fixtures.Theory(Fixtures.ValidFiles()
-        .Where(f => !Fixtures.SchemaOnly.Contains(Fixtures.Relative(f)))
-        .Where(f => FixtureTests.Load(Fixtures.Relative(f), resolveEnvFiles: false) is { Success: true } r
-            && r.Project!.Services.Values.All(s => s.Image is not null)));
+    public static TheoryData<string> Runnable =>
+        Fixtures.Theory(
+            Fixtures
+                .ValidFiles()
+                .Where(f => !Fixtures.SchemaOnly.Contains(Fixtures.Relative(f)))
+                .Where(f =>
+                    FixtureTests.Load(Fixtures.Relative(f), resolveEnvFiles: false) is { Success: true } r
+                    && r.Project!.Services.Values.All(s => s.Image is not null)
+                )
+        );
 
     private static AgentSnapshot Agent(string name)
     {
@@ -23,16 +29,32 @@ public sealed class DeploymentPlanTests
             ["driver.oci"] = "true",
             [LinuxCapabilities.AllowedLabel] = string.Join(",", LinuxCapabilities.DefaultAllowed(userNamespace: true)),
         };
-        return new AgentSnapshot(name, name, AgentStatus.Online, labels, AgentSnapshot.DriversFromLabels(labels), 64, 0, Now);
+        return new AgentSnapshot(
+            name,
+            name,
+            AgentStatus.Online,
+            labels,
+            AgentSnapshot.DriversFromLabels(labels),
+            64,
+            0,
+            Now
+        );
     }
 
-    private static (ProjectSpec? Spec, IReadOnlyList<ComposeError> Errors) Build(ComposeLoadResult loaded, string directory) =>
-        ProjectSpecBuilder.Build(loaded.Project!, path =>
-        {
-            var full = Path.Combine(directory, path);
-            // Like the env files, some files the fixtures name were not copied with them (bridge's my-config.txt).
-            return File.Exists(full) ? File.ReadAllText(full) : $"(not copied: {path})";
-        }, _ => "from-env");
+    private static (ProjectSpec? Spec, IReadOnlyList<ComposeError> Errors) Build(
+        ComposeLoadResult loaded,
+        string directory
+    ) =>
+        ProjectSpecBuilder.Build(
+            loaded.Project!,
+            path =>
+            {
+                var full = Path.Combine(directory, path);
+                // Like the env files, some files the fixtures name were not copied with them (bridge's my-config.txt).
+                return File.Exists(full) ? File.ReadAllText(full) : $"(not copied: {path})";
+            },
+            _ => "from-env"
+        );
 
     [Fact]
     public void Runnable_fixtures_are_found()
@@ -43,9 +65,10 @@ public sealed class DeploymentPlanTests
     /// <summary>Runnable fixtures whose replicas reach the plan and wait for an agent that allows more (by replica).</summary>
     private static readonly Dictionary<string, (string Replica, string Reason)> WaitingForAgent = new()
     {
-        ["awesome-compose/wireguard.compose.yaml"] =
-            ("wireguard-1",
-                "no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps"),
+        ["awesome-compose/wireguard.compose.yaml"] = (
+            "wireguard-1",
+            "no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps"
+        ),
     };
 
     [Theory]
@@ -62,65 +85,86 @@ public sealed class DeploymentPlanTests
         var decided = plan.Actions.Select(a => a.Name).ToHashSet();
         foreach (var service in spec!.Services)
         {
-            foreach (var index in Enumerable.Range(1, service.Replicas)) Assert.Contains($"{service.Name}-{index}", decided);
+            foreach (var index in Enumerable.Range(1, service.Replicas))
+                Assert.Contains($"{service.Name}-{index}", decided);
         }
         if (WaitingForAgent.TryGetValue(file, out var waiting))
         {
-            var wait = Assert.Single(plan.Of<WaitReplica>(), w => w.Reason.StartsWith("no agent", StringComparison.Ordinal));
+            var wait = Assert.Single(plan.Of<WaitReplica>(), w =>
+                w.Reason.StartsWith("no agent", StringComparison.Ordinal)
+            );
             Assert.Equal(waiting, (wait.Name, wait.Reason));
         }
         else
         {
-            Assert.DoesNotContain(plan.Of<WaitReplica>(), w => w.Reason.StartsWith("no agent", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan.Of<WaitReplica>(), w =>
+                w.Reason.StartsWith("no agent", StringComparison.Ordinal)
+            );
         }
-        Assert.All(plan.Of<StartReplica>(), s => Assert.DoesNotContain(spec.Services.Single(d => d.Name == s.Service).DependsOn,
-            d => d.Required && spec.Services.Any(x => x.Name == d.Service)));
+        Assert.All(plan.Of<StartReplica>(), s =>
+            Assert.DoesNotContain(spec.Services.Single(d => d.Name == s.Service).DependsOn, d =>
+                d.Required && spec.Services.Any(x => x.Name == d.Service)
+            )
+        );
     }
 
     [Fact]
     public void A_service_maps_to_what_a_replica_runs()
     {
-        var result = InMemory.Load("""
-                    name: shop
-                    services:
-                      db:
-                        image: busybox
-                        command: ["httpd", "-f"]
-                        environment: { A: "1" }
-                        restart: on-failure:4
-                        healthcheck:
-                          test: wget -q -O- http://localhost/ || exit 1
-                          interval: 2s
-                          retries: 5
-                        volumes: [ "data:/var/lib/db", "/srv/conf:/etc/conf:ro" ]
-                        tmpfs: [ /tmp ]
-                        secrets: [ token ]
-                        deploy: { replicas: 2, resources: { limits: { cpus: "0.5", memory: 64m } } }
-                        x-hearth: { constraints: [ "zone==eu" ] }
-                      api:
-                        image: busybox
-                        entrypoint: [ "/bin/sh", "-c" ]
-                        command: [ "sleep 1000" ]
-                        ports: [ "8080:80" ]
-                        networks: { back: { aliases: [ backend ] } }
-                        depends_on: { db: { condition: service_healthy, restart: true } }
-                        healthcheck: { test: [ "NONE" ] }
-                    networks: { back: {} }
-                    volumes: { data: {} }
-                    secrets: { token: { file: ./token.txt } }
-                    """, new Dictionary<string, string> { ["/project/token.txt"] = "s3cret" });
+        var result = InMemory.Load(
+            """
+            name: shop
+            services:
+              db:
+                image: busybox
+                command: ["httpd", "-f"]
+                environment: { A: "1" }
+                restart: on-failure:4
+                healthcheck:
+                  test: wget -q -O- http://localhost/ || exit 1
+                  interval: 2s
+                  retries: 5
+                volumes: [ "data:/var/lib/db", "/srv/conf:/etc/conf:ro" ]
+                tmpfs: [ /tmp ]
+                secrets: [ token ]
+                deploy: { replicas: 2, resources: { limits: { cpus: "0.5", memory: 64m } } }
+                x-hearth: { constraints: [ "zone==eu" ] }
+              api:
+                image: busybox
+                entrypoint: [ "/bin/sh", "-c" ]
+                command: [ "sleep 1000" ]
+                ports: [ "8080:80" ]
+                networks: { back: { aliases: [ backend ] } }
+                depends_on: { db: { condition: service_healthy, restart: true } }
+                healthcheck: { test: [ "NONE" ] }
+            networks: { back: {} }
+            volumes: { data: {} }
+            secrets: { token: { file: ./token.txt } }
+            """,
+            new Dictionary<string, string> { ["/project/token.txt"] = "s3cret" }
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
-        var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, p => p.EndsWith("token.txt") ? "s3cret" : null, _ => null);
+        var (spec, errors) = ProjectSpecBuilder.Build(
+            result.Project!,
+            p => p.EndsWith("token.txt") ? "s3cret" : null,
+            _ => null
+        );
         Assert.Empty(errors);
 
         var db = spec!.Services.Single(s => s.Name == "db");
         Assert.Equal(["httpd", "-f"], db.Command);
         Assert.Equal((2, RestartMode.OnFailure, 4), (db.Replicas, db.Restart.Mode, db.Restart.MaxRetries));
         Assert.Equal(["/bin/sh", "-c", "wget -q -O- http://localhost/ || exit 1"], db.HealthCheck!.Test);
-        Assert.Equal((TimeSpan.FromSeconds(2), 5, TimeSpan.FromSeconds(30)), (db.HealthCheck.Interval, db.HealthCheck.Retries, db.HealthCheck.Timeout));
+        Assert.Equal(
+            (TimeSpan.FromSeconds(2), 5, TimeSpan.FromSeconds(30)),
+            (db.HealthCheck.Interval, db.HealthCheck.Retries, db.HealthCheck.Timeout)
+        );
         Assert.Equal((0.5, 64L << 20), (db.Cpus!.Value, db.MemoryBytes!.Value));
         Assert.Equal([new LabelConstraint("zone", "eu")], db.Constraints);
-        Assert.Equal([ServiceMountKind.Volume, ServiceMountKind.Bind, ServiceMountKind.Tmpfs], db.Mounts.Select(m => m.Kind));
+        Assert.Equal(
+            [ServiceMountKind.Volume, ServiceMountKind.Bind, ServiceMountKind.Tmpfs],
+            db.Mounts.Select(m => m.Kind)
+        );
         Assert.Equal(("data", "/var/lib/db", true), (db.Mounts[0].Source, db.Mounts[0].Target, db.Mounts[1].ReadOnly));
         var secret = Assert.Single(db.Files);
         Assert.Equal(("/run/secrets/token", "s3cret", true), (secret.Target, secret.Content, secret.Secret));
@@ -139,7 +183,9 @@ public sealed class DeploymentPlanTests
     [Fact]
     public void A_build_only_service_and_an_unknown_restart_are_refused_naming_the_service()
     {
-        var result = InMemory.Load("services:\n  app: { build: . }\n  job: { image: busybox, deploy: { restart_policy: { condition: sometimes } } }\n");
+        var result = InMemory.Load(
+            "services:\n  app: { build: . }\n  job: { image: busybox, deploy: { restart_policy: { condition: sometimes } } }\n"
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
         var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
 
@@ -152,7 +198,8 @@ public sealed class DeploymentPlanTests
     [Fact]
     public void Keys_that_change_how_a_container_runs_are_refused_naming_service_and_key_and_harmless_ones_warned()
     {
-        var result = InMemory.Load("""
+        var result = InMemory.Load(
+            """
             services:
               app:
                 image: busybox
@@ -171,32 +218,40 @@ public sealed class DeploymentPlanTests
                 stop_signal: SIGTERM
                 expose: [ "80" ]
                 pull_policy: if_not_present
-            """);
+            """
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
         var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
 
         Assert.Null(spec);
         Assert.Equal(
-        [
-            "services.app.devices", "services.app.network_mode", "services.app.pid", "services.app.privileged",
-        ], errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+            ["services.app.devices", "services.app.network_mode", "services.app.pid", "services.app.privileged"],
+            errors.Select(e => e.Path).Order(StringComparer.Ordinal)
+        );
         Assert.All(errors, e => Assert.Equal("compose.yaml", e.File));
-        Assert.Equal("Hearth does not support `privileged` (a replica never gets the host's privileges); remove it",
-            errors.Single(e => e.Path == "services.app.privileged").Message);
+        Assert.Equal(
+            "Hearth does not support `privileged` (a replica never gets the host's privileges); remove it",
+            errors.Single(e => e.Path == "services.app.privileged").Message
+        );
 
-        var quiet = InMemory.Load("services:\n  quiet: { image: busybox, init: true, container_name: q, labels: { team: a }, "
-            + "stop_signal: SIGTERM, expose: [ \"80\" ], pull_policy: if_not_present }\n");
+        var quiet = InMemory.Load(
+            "services:\n  quiet: { image: busybox, init: true, container_name: q, labels: { team: a }, "
+                + "stop_signal: SIGTERM, expose: [ \"80\" ], pull_policy: if_not_present }\n"
+        );
         var (built, none) = ProjectSpecBuilder.Build(quiet.Project!, _ => null, _ => null, "compose.yaml");
         Assert.Empty(none);
         Assert.Equal("missing", built!.Services.Single().Pull);
-        Assert.Equal(["services.quiet.container_name", "services.quiet.init", "services.quiet.labels"],
-            ProjectSpecBuilder.Ignored(quiet.Project!).Select(w => w.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["services.quiet.container_name", "services.quiet.init", "services.quiet.labels"],
+            ProjectSpecBuilder.Ignored(quiet.Project!).Select(w => w.Path).Order(StringComparer.Ordinal)
+        );
     }
 
     [Fact]
     public void Capabilities_sysctls_user_working_dir_read_only_and_stop_signal_map_to_the_container_settings()
     {
-        var result = InMemory.Load("""
+        var result = InMemory.Load(
+            """
             services:
               vpn:
                 image: busybox
@@ -213,7 +268,8 @@ public sealed class DeploymentPlanTests
                 sysctls: { net.core.somaxconn: 1024, fs/mqueue/msg_max: "20" }
                 stop_signal: SIGTERM
               plain: { image: busybox }
-            """);
+            """
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
         var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
         Assert.Empty(errors);
@@ -221,12 +277,17 @@ public sealed class DeploymentPlanTests
         var vpn = spec!.Services.Single(s => s.Name == "vpn").Container!;
         Assert.Equal(["NET_ADMIN", "SYS_MODULE"], vpn.CapAdd);
         Assert.Equal(["ALL"], vpn.CapDrop);
-        Assert.Equal(new Dictionary<string, string> { ["kernel.shmmax"] = "65536", ["net.ipv4.conf.all.src_valid_mark"] = "1" },
-            vpn.Sysctls);
+        Assert.Equal(
+            new Dictionary<string, string> { ["kernel.shmmax"] = "65536", ["net.ipv4.conf.all.src_valid_mark"] = "1" },
+            vpn.Sysctls
+        );
         Assert.Equal(("nobody:nogroup", "/srv/app", true), (vpn.User, vpn.WorkingDir, vpn.ReadOnlyRoot));
         Assert.Equal(("SIGQUIT", TimeSpan.FromSeconds(3)), (vpn.StopSignal, vpn.StopGracePeriod));
         var map = spec.Services.Single(s => s.Name == "map").Container!;
-        Assert.Equal(new Dictionary<string, string> { ["fs.mqueue.msg_max"] = "20", ["net.core.somaxconn"] = "1024" }, map.Sysctls);
+        Assert.Equal(
+            new Dictionary<string, string> { ["fs.mqueue.msg_max"] = "20", ["net.core.somaxconn"] = "1024" },
+            map.Sysctls
+        );
         Assert.Null(map.StopSignal);
         // A service with none of them keeps the definition (and its hash) it had before they were honoured.
         Assert.Null(spec.Services.Single(s => s.Name == "plain").Container);
@@ -236,7 +297,8 @@ public sealed class DeploymentPlanTests
     [Fact]
     public void An_unknown_capability_a_host_wide_sysctl_and_bad_user_directory_and_signal_are_refused_naming_the_field()
     {
-        var result = InMemory.Load("""
+        var result = InMemory.Load(
+            """
             services:
               app:
                 image: busybox
@@ -246,20 +308,34 @@ public sealed class DeploymentPlanTests
                 user: "a:b:c"
                 working_dir: relative/dir
                 stop_signal: SIGNOPE
-            """);
+            """
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
         var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
 
         Assert.Null(spec);
         var byPath = errors.ToDictionary(e => e.Path, e => e.Message);
         Assert.Equal(
-        [
-            "services.app.cap_add", "services.app.cap_drop", "services.app.stop_signal", "services.app.sysctls.kernel.hostname",
-            "services.app.sysctls.vm.swappiness", "services.app.user", "services.app.working_dir",
-        ], byPath.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal("\"FLY\" is not a Linux capability (such as NET_ADMIN or CAP_SYS_TIME, or ALL)", byPath["services.app.cap_add"]);
-        Assert.Equal("Hearth does not set sysctl `vm.swappiness` (not namespaced: it would change the agent's host; only net.*, "
-            + "kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* may be set)", byPath["services.app.sysctls.vm.swappiness"]);
+            [
+                "services.app.cap_add",
+                "services.app.cap_drop",
+                "services.app.stop_signal",
+                "services.app.sysctls.kernel.hostname",
+                "services.app.sysctls.vm.swappiness",
+                "services.app.user",
+                "services.app.working_dir",
+            ],
+            byPath.Keys.Order(StringComparer.Ordinal)
+        );
+        Assert.Equal(
+            "\"FLY\" is not a Linux capability (such as NET_ADMIN or CAP_SYS_TIME, or ALL)",
+            byPath["services.app.cap_add"]
+        );
+        Assert.Equal(
+            "Hearth does not set sysctl `vm.swappiness` (not namespaced: it would change the agent's host; only net.*, "
+                + "kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* may be set)",
+            byPath["services.app.sysctls.vm.swappiness"]
+        );
         Assert.Contains("SIGNOPE", byPath["services.app.stop_signal"]);
     }
 
@@ -269,7 +345,10 @@ public sealed class DeploymentPlanTests
         var result = InMemory.Load("services:\n  app: { image: busybox, shm_size: 1g, pull_policy: daily }\n");
         var (_, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
 
-        Assert.Equal(["services.app.pull_policy", "services.app.shm_size"], errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["services.app.pull_policy", "services.app.shm_size"],
+            errors.Select(e => e.Path).Order(StringComparer.Ordinal)
+        );
         Assert.Contains("deploy.resources.limits", errors.Single(e => e.Path == "services.app.shm_size").Message);
     }
 }

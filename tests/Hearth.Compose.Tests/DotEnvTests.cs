@@ -14,7 +14,9 @@ public class DotEnvTests
     [Fact]
     public void Reads_plain_quoted_exported_and_commented_lines()
     {
-        var vars = Parse("# comment\nA=1\nexport B=two words # trailing\nC='single $A'\nD=\"double $A\\n\"\n\nE=x#not-comment\n");
+        var vars = Parse(
+            "# comment\nA=1\nexport B=two words # trailing\nC='single $A'\nD=\"double $A\\n\"\n\nE=x#not-comment\n"
+        );
         Assert.Equal("1", vars["A"]);
         Assert.Equal("two words", vars["B"]);
         Assert.Equal("single $A", vars["C"]);

@@ -10,8 +10,10 @@ public class ErrorWordingTests
     {
         var result = InMemory.Load("x-base: &base {a: [1, 2]\nservices:\n  web:\n    <<: *base\n    image: a\n");
 
-        Assert.Equal(["/project/compose.yaml:1:15: invalid YAML: this '{' is never closed (expected '}')"],
-            result.Errors.Select(e => e.ToString()));
+        Assert.Equal(
+            ["/project/compose.yaml:1:15: invalid YAML: this '{' is never closed (expected '}')"],
+            result.Errors.Select(e => e.ToString())
+        );
     }
 
     [Theory]
@@ -22,19 +24,24 @@ public class ErrorWordingTests
     {
         var error = Assert.Single(InMemory.Load(text).Errors);
 
-        Assert.Equal($"/project/compose.yaml:{line}:{column}: found a tab character that violates indentation (YAML indents with spaces only)", error.ToString());
+        Assert.Equal(
+            $"/project/compose.yaml:{line}:{column}: found a tab character that violates indentation (YAML indents with spaces only)",
+            error.ToString()
+        );
     }
 
     [Fact]
     public void A_missing_file_is_its_path_and_no_such_file()
     {
-        var result = ComposeLoader.Load(new ComposeLoadOptions
-        {
-            Files = ["missing.yaml"],
-            WorkingDirectory = "/project",
-            FileSystem = new InMemoryComposeFileSystem(new Dictionary<string, string>()),
-            Environment = new Dictionary<string, string>(),
-        });
+        var result = ComposeLoader.Load(
+            new ComposeLoadOptions
+            {
+                Files = ["missing.yaml"],
+                WorkingDirectory = "/project",
+                FileSystem = new InMemoryComposeFileSystem(new Dictionary<string, string>()),
+                Environment = new Dictionary<string, string>(),
+            }
+        );
 
         Assert.Equal(["/project/missing.yaml: no such file"], result.Errors.Select(e => e.ToString()));
     }

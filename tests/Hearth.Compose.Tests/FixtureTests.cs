@@ -9,18 +9,20 @@ public class FixtureTests
 
     public static TheoryData<string> Invalid => Fixtures.Theory(Fixtures.InvalidFiles());
 
-    public static TheoryData<string> Incomplete => Fixtures.Theory(
-        Fixtures.IncompleteExtendsSources.Keys.Select(k => Path.Combine(Fixtures.ComposeDirectory, k)));
+    public static TheoryData<string> Incomplete =>
+        Fixtures.Theory(Fixtures.IncompleteExtendsSources.Keys.Select(k => Path.Combine(Fixtures.ComposeDirectory, k)));
 
     internal static ComposeLoadResult Load(string relative, bool resolveEnvFiles = true, bool? consistency = null) =>
-        ComposeLoader.Load(new ComposeLoadOptions
-        {
-            Files = [Path.Combine(Fixtures.ComposeDirectory, relative)],
-            WorkingDirectory = Fixtures.ComposeDirectory,
-            Environment = new Dictionary<string, string> { ["HOME"] = "/home/user" },
-            ResolveEnvFiles = resolveEnvFiles,
-            CheckConsistency = consistency ?? !Fixtures.SchemaOnly.Contains(relative),
-        });
+        ComposeLoader.Load(
+            new ComposeLoadOptions
+            {
+                Files = [Path.Combine(Fixtures.ComposeDirectory, relative)],
+                WorkingDirectory = Fixtures.ComposeDirectory,
+                Environment = new Dictionary<string, string> { ["HOME"] = "/home/user" },
+                ResolveEnvFiles = resolveEnvFiles,
+                CheckConsistency = consistency ?? !Fixtures.SchemaOnly.Contains(relative),
+            }
+        );
 
     [Fact]
     public void Fixture_folders_are_found()

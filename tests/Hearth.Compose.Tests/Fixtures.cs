@@ -23,7 +23,8 @@ internal static class Fixtures
     public static readonly IReadOnlySet<string> SchemaOnly = new HashSet<string> { "compose-go/full-example.yml" };
 
     public static IEnumerable<string> ValidFiles() =>
-        Directory.EnumerateFiles(ComposeDirectory, "*.*", SearchOption.AllDirectories)
+        Directory
+            .EnumerateFiles(ComposeDirectory, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Where(f => !Relative(f).StartsWith("invalid/", StringComparison.Ordinal))
             .Where(f => !IncompleteExtendsSources.ContainsKey(Relative(f)))
@@ -37,15 +38,18 @@ internal static class Fixtures
     public static TheoryData<string> Theory(IEnumerable<string> files)
     {
         var data = new TheoryData<string>();
-        foreach (var f in files) data.Add(Relative(f));
+        foreach (var f in files)
+            data.Add(Relative(f));
         return data;
     }
 
     private static string Find()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hearth.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hearth.sln")))
+            dir = dir.Parent;
+        if (dir is null)
+            throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
         return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "compose"));
     }
 }

@@ -13,7 +13,32 @@ public class FuzzTests
 {
     private const int Seed = 20240611;
     private const int MutationsPerFile = 40;
-    private static readonly string[] Fragments = ["${", "}", "$$", ":", "- ", "\t", "&a ", "*a", "<<: *a", "{", "[", "\"", "'", "\n  ", "~", "!!binary ", "? ", "---\n", "\u00e9", "0x", "-1", "services:", "extends: x"];
+    private static readonly string[] Fragments =
+    [
+        "${",
+        "}",
+        "$$",
+        ":",
+        "- ",
+        "\t",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "{",
+        "[",
+        "\"",
+        "'",
+        "\n  ",
+        "~",
+        "!!binary ",
+        "? ",
+        "---\n",
+        "\u00e9",
+        "0x",
+        "-1",
+        "services:",
+        "extends: x",
+    ];
 
     [Fact]
     public void Mutated_fixtures_never_crash_or_hang()
@@ -32,7 +57,8 @@ public class FuzzTests
                 var result = LoadInMemory(mutated);
                 Assert.True(one.Elapsed < TimeSpan.FromSeconds(2), $"slow input from {file}:\n{mutated}");
                 Assert.True(result.Success ^ result.Errors.Count > 0);
-                if (result.Success) Assert.NotNull(ComposeConfigWriter.Write(result.Project!));
+                if (result.Success)
+                    Assert.NotNull(ComposeConfigWriter.Write(result.Project!));
                 runs++;
             }
         }
@@ -44,12 +70,16 @@ public class FuzzTests
     {
         try
         {
-            return ComposeLoader.Load(new ComposeLoadOptions
-            {
-                Files = ["/fuzz/compose.yaml"],
-                WorkingDirectory = "/fuzz",
-                FileSystem = new InMemoryComposeFileSystem(new Dictionary<string, string> { ["/fuzz/compose.yaml"] = text }),
-            });
+            return ComposeLoader.Load(
+                new ComposeLoadOptions
+                {
+                    Files = ["/fuzz/compose.yaml"],
+                    WorkingDirectory = "/fuzz",
+                    FileSystem = new InMemoryComposeFileSystem(
+                        new Dictionary<string, string> { ["/fuzz/compose.yaml"] = text }
+                    ),
+                }
+            );
         }
         catch (Exception ex)
         {
@@ -67,9 +97,15 @@ public class FuzzTests
             var at = random.Next(sb.Length);
             switch (random.Next(4))
             {
-                case 0: sb.Remove(at, Math.Min(random.Next(1, 20), sb.Length - at)); break;
-                case 1: sb.Insert(at, Fragments[random.Next(Fragments.Length)]); break;
-                case 2: sb[at] = (char)random.Next(32, 127); break;
+                case 0:
+                    sb.Remove(at, Math.Min(random.Next(1, 20), sb.Length - at));
+                    break;
+                case 1:
+                    sb.Insert(at, Fragments[random.Next(Fragments.Length)]);
+                    break;
+                case 2:
+                    sb[at] = (char)random.Next(32, 127);
+                    break;
                 default:
                     var from = random.Next(sb.Length);
                     var length = Math.Min(random.Next(1, 60), sb.Length - from);

@@ -25,7 +25,9 @@ public sealed class ImageBuildTests : IDisposable
     private ComposeLoadResult LoadCompose(string compose)
     {
         var file = Write("compose.yaml", compose);
-        var result = ComposeLoader.Load(new ComposeLoadOptions { Files = [file], Environment = new Dictionary<string, string>() });
+        var result = ComposeLoader.Load(
+            new ComposeLoadOptions { Files = [file], Environment = new Dictionary<string, string>() }
+        );
         Assert.True(result.Success, string.Join("\n", result.Errors));
         return result;
     }
@@ -36,14 +38,19 @@ public sealed class ImageBuildTests : IDisposable
         Write("app/Dockerfile", "FROM busybox\n");
         Write("app/src/main.sh", "echo hi\n");
         var first = ContextArchive.Pack(Path.Combine(_dir, "app"));
-        File.SetLastWriteTimeUtc(Path.Combine(_dir, "app/src/main.sh"), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.SetLastWriteTimeUtc(
+            Path.Combine(_dir, "app/src/main.sh"),
+            new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)
+        );
         var touched = ContextArchive.Pack(Path.Combine(_dir, "app"));
         Assert.Equal(first.Digest, touched.Digest);
         Assert.Equal(first.Compressed, touched.Compressed);
         Assert.Equal(2, first.Files);
         // No time in the archive but the epoch as every mtime: ustar entries carry no access or change time (a PAX
         // header's would be the time of packing, and the tag would change from one `up` to the next).
-        Assert.All(Archived(first), e => Assert.Equal((System.Formats.Tar.TarEntryFormat.Ustar, DateTimeOffset.UnixEpoch), e));
+        Assert.All(Archived(first), e =>
+            Assert.Equal((System.Formats.Tar.TarEntryFormat.Ustar, DateTimeOffset.UnixEpoch), e)
+        );
 
         Write("app/src/main.sh", "echo ho\n");
         Assert.NotEqual(first.Digest, ContextArchive.Pack(Path.Combine(_dir, "app")).Digest);
@@ -69,19 +76,27 @@ public sealed class ImageBuildTests : IDisposable
 
     private static List<(System.Formats.Tar.TarEntryFormat, DateTimeOffset)> Archived(ContextArchive archive)
     {
-        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(archive.Compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var gzip = new System.IO.Compression.GZipStream(
+            new MemoryStream(archive.Compressed),
+            System.IO.Compression.CompressionMode.Decompress
+        );
         using var reader = new System.Formats.Tar.TarReader(gzip);
         var entries = new List<(System.Formats.Tar.TarEntryFormat, DateTimeOffset)>();
-        while (reader.GetNextEntry() is { } entry) entries.Add((entry.Format, entry.ModificationTime));
+        while (reader.GetNextEntry() is { } entry)
+            entries.Add((entry.Format, entry.ModificationTime));
         return entries;
     }
 
     private static List<string> Entries(ContextArchive archive)
     {
-        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(archive.Compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var gzip = new System.IO.Compression.GZipStream(
+            new MemoryStream(archive.Compressed),
+            System.IO.Compression.CompressionMode.Decompress
+        );
         using var reader = new System.Formats.Tar.TarReader(gzip);
         var names = new List<string>();
-        while (reader.GetNextEntry() is { } entry) names.Add(entry.Name.TrimEnd('/'));
+        while (reader.GetNextEntry() is { } entry)
+            names.Add(entry.Name.TrimEnd('/'));
         return names;
     }
 
@@ -90,7 +105,8 @@ public sealed class ImageBuildTests : IDisposable
     {
         Write("web/Dockerfile", "FROM 127.0.0.1:5000/busybox:1\nCOPY . /srv\n");
         Write("web/index.html", "hello");
-        var loaded = LoadCompose("""
+        var loaded = LoadCompose(
+            """
             name: shop
             x-hearth:
               registry: 127.0.0.1:5000/team
@@ -100,7 +116,8 @@ public sealed class ImageBuildTests : IDisposable
                   context: ./web
                   args: { MODE: prod }
               cache: { image: redis }
-            """);
+            """
+        );
         var (builds, errors) = ImageBuilds.Plan(loaded.Project!, ImageBuilds.RegistryOf(loaded.Project!, null));
         Assert.Empty(errors);
         var web = Assert.Single(builds);
@@ -110,12 +127,22 @@ public sealed class ImageBuildTests : IDisposable
 
         // The same files give the same tag; another argument, another tag.
         Assert.Equal(web.Image, ImageBuilds.Plan(loaded.Project!, "127.0.0.1:5000/team").Builds.Single().Image);
-        var other = ImageBuilds.Tag(web.Context, web.Dockerfile, new Dictionary<string, string> { ["MODE"] = "dev" }, null);
+        var other = ImageBuilds.Tag(
+            web.Context,
+            web.Dockerfile,
+            new Dictionary<string, string> { ["MODE"] = "dev" },
+            null
+        );
         Assert.NotEqual(web.Image.Split(':')[^1], other);
         Assert.Equal("localhost:5001", ImageBuilds.RegistryOf(loaded.Project!, "localhost:5001/"));
 
-        var (spec, specErrors) = ProjectSpecBuilder.Build(loaded.Project!, _ => null, _ => null, "compose.yaml",
-            builds.ToDictionary(b => b.Service, b => b.Image));
+        var (spec, specErrors) = ProjectSpecBuilder.Build(
+            loaded.Project!,
+            _ => null,
+            _ => null,
+            "compose.yaml",
+            builds.ToDictionary(b => b.Service, b => b.Image)
+        );
         Assert.Empty(specErrors);
         Assert.Equal(web.Image, spec!.Services.Single(s => s.Name == "web").Image);
         Assert.Equal("redis", spec.Services.Single(s => s.Name == "cache").Image);
@@ -126,11 +153,13 @@ public sealed class ImageBuildTests : IDisposable
     {
         Write("ctx/a.txt", "a");
         Write("files/Build.df", "FROM busybox\nCOPY a.txt /\n");
-        var loaded = LoadCompose("""
+        var loaded = LoadCompose(
+            """
             services:
               one: { build: { context: ./ctx, dockerfile: ../files/Build.df } }
               two: { build: { context: ./ctx, dockerfile_inline: "FROM busybox\n" } }
-            """);
+            """
+        );
         var builds = ImageBuilds.Plan(loaded.Project!, "reg.example").Builds.ToDictionary(b => b.Service);
         Assert.Equal("FROM busybox\nCOPY a.txt /\n", builds["one"].Dockerfile);
         Assert.Equal("FROM busybox\n", builds["two"].Dockerfile);
@@ -142,17 +171,26 @@ public sealed class ImageBuildTests : IDisposable
     {
         Write("ok/Dockerfile", "FROM busybox\n");
         Write("nodf/readme", "x");
-        var loaded = LoadCompose("""
+        var loaded = LoadCompose(
+            """
             services:
               remote: { build: "https://github.com/example/app.git#main" }
               missing: { build: ./not-here }
               nodockerfile: { build: ./nodf }
               ssh: { build: { context: ./ok, ssh: [default] } }
-            """);
+            """
+        );
         var (_, errors) = ImageBuilds.Plan(loaded.Project!, "reg.example");
         var byPath = errors.ToDictionary(e => e.Path, e => e.Message);
-        Assert.Equal(["services.missing.build.context", "services.nodockerfile.build.dockerfile", "services.remote.build.context",
-            "services.ssh.build.ssh"], byPath.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            [
+                "services.missing.build.context",
+                "services.nodockerfile.build.dockerfile",
+                "services.remote.build.context",
+                "services.ssh.build.ssh",
+            ],
+            byPath.Keys.Order(StringComparer.Ordinal)
+        );
         Assert.Contains("no such directory", byPath["services.missing.build.context"]);
         Assert.Contains("only a local directory", byPath["services.remote.build.context"]);
 
@@ -162,10 +200,16 @@ public sealed class ImageBuildTests : IDisposable
     }
 
     /// <summary>Every valid fixture with a build: service.</summary>
-    public static TheoryData<string> WithBuild => Fixtures.Theory(Fixtures.ValidFiles()
-        .Where(f => !Fixtures.SchemaOnly.Contains(Fixtures.Relative(f)))
-        .Where(f => FixtureTests.Load(Fixtures.Relative(f), resolveEnvFiles: false) is { Success: true } r
-            && r.Project!.Services.Values.Any(s => s.Build is not null)));
+    public static TheoryData<string> WithBuild =>
+        Fixtures.Theory(
+            Fixtures
+                .ValidFiles()
+                .Where(f => !Fixtures.SchemaOnly.Contains(Fixtures.Relative(f)))
+                .Where(f =>
+                    FixtureTests.Load(Fixtures.Relative(f), resolveEnvFiles: false) is { Success: true } r
+                    && r.Project!.Services.Values.Any(s => s.Build is not null)
+                )
+        );
 
     [Fact]
     public void Fixtures_with_builds_are_found()
@@ -182,15 +226,32 @@ public sealed class ImageBuildTests : IDisposable
         // The fixtures came without their build contexts: a refusal must name a service's build key and say why.
         Assert.All(errors, e => Assert.Matches("^services\\.[^.]+\\.build(\\.[a-z_]+)?$", e.Path));
         Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Message)));
-        if (errors.Count > 0) return;
+        if (errors.Count > 0)
+            return;
         var directory = Path.GetDirectoryName(Path.Combine(Fixtures.ComposeDirectory, file))!;
-        var (spec, specErrors) = ProjectSpecBuilder.Build(loaded.Project!,
-            path => File.Exists(Path.Combine(directory, path)) ? File.ReadAllText(Path.Combine(directory, path)) : "(not copied)",
-            _ => "from-env", file, builds.ToDictionary(b => b.Service, b => b.Image));
+        var (spec, specErrors) = ProjectSpecBuilder.Build(
+            loaded.Project!,
+            path =>
+                File.Exists(Path.Combine(directory, path))
+                    ? File.ReadAllText(Path.Combine(directory, path))
+                    : "(not copied)",
+            _ => "from-env",
+            file,
+            builds.ToDictionary(b => b.Service, b => b.Image)
+        );
         Assert.True(specErrors.Count == 0, string.Join("\n", specErrors));
         var now = DateTimeOffset.UnixEpoch;
         var labels = new Dictionary<string, string> { ["driver.oci"] = "true" };
-        var agent = new AgentSnapshot("a", "a", AgentStatus.Online, labels, AgentSnapshot.DriversFromLabels(labels), 64, 0, now);
+        var agent = new AgentSnapshot(
+            "a",
+            "a",
+            AgentStatus.Online,
+            labels,
+            AgentSnapshot.DriversFromLabels(labels),
+            64,
+            0,
+            now
+        );
         var plan = ServiceReconciler.Plan(new ServiceSnapshot(spec!, false, [], [agent], now));
         foreach (var service in spec!.Services)
         {

@@ -5,15 +5,17 @@ namespace Hearth.Compose.Tests;
 
 public class InterpolationVectorTests
 {
-    private static readonly JsonElement Root =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures.ComposeDirectory, "interpolation-vectors.json"))).RootElement;
+    private static readonly JsonElement Root = JsonDocument
+        .Parse(File.ReadAllText(Path.Combine(Fixtures.ComposeDirectory, "interpolation-vectors.json")))
+        .RootElement;
 
     public static TheoryData<int> Cases
     {
         get
         {
             var data = new TheoryData<int>();
-            for (var i = 0; i < Root.GetProperty("cases").GetArrayLength(); i++) data.Add(i);
+            for (var i = 0; i < Root.GetProperty("cases").GetArrayLength(); i++)
+                data.Add(i);
             return data;
         }
     }

@@ -7,7 +7,10 @@ public class LoaderBehaviourTests
     [Fact]
     public void Port_short_syntax_expands_ranges_and_keeps_host_ip()
     {
-        var ports = FixtureTests.Load("compose-go/full-example.yml", resolveEnvFiles: false).Project!.Services["foo"].Ports;
+        var ports = FixtureTests
+            .Load("compose-go/full-example.yml", resolveEnvFiles: false)
+            .Project!.Services["foo"]
+            .Ports;
         Assert.Contains(new ServicePort(8080, "9090", null, "tcp", "ingress", null, null), ports);
         Assert.Contains(new ServicePort(8081, "9091", null, "tcp", "ingress", null, null), ports);
         Assert.Contains(new ServicePort(5010, "5010", "127.0.0.1", "tcp", "ingress", null, null), ports);
@@ -17,7 +20,8 @@ public class LoaderBehaviourTests
     [Fact]
     public void Dotenv_process_environment_and_env_file_combine_with_the_right_precedence()
     {
-        var project = InMemory.Project("""
+        var project = InMemory.Project(
+            """
             services:
               app:
                 image: "alpine:${TAG}"
@@ -27,8 +31,13 @@ public class LoaderBehaviourTests
                   FROM_FILE: overridden
                   PASSED_THROUGH:
             """,
-            new() { ["/project/.env"] = "TAG=3.19\nWHO=dotenv\n", ["/project/app.env"] = "FROM_FILE=file\nONLY_FILE=${WHO}\n" },
-            env: new() { ["WHO"] = "process", ["PASSED_THROUGH"] = "p" });
+            new()
+            {
+                ["/project/.env"] = "TAG=3.19\nWHO=dotenv\n",
+                ["/project/app.env"] = "FROM_FILE=file\nONLY_FILE=${WHO}\n",
+            },
+            env: new() { ["WHO"] = "process", ["PASSED_THROUGH"] = "p" }
+        );
         var app = project.Services["app"];
         Assert.Equal("alpine:3.19", app.Image);
         Assert.Equal("yes-process", app.Environment["FROM_SERVICE"]);
@@ -43,7 +52,8 @@ public class LoaderBehaviourTests
         var project = FixtureTests.Load("docker-compose/TestPublishWithExtends/compose.yaml").Project!;
         Assert.Equal("bar", project.Services["test"].Image);
 
-        var local = InMemory.Project("""
+        var local = InMemory.Project(
+            """
             services:
               base: {image: base, environment: [A=1, B=2], ports: ["80"]}
               child:
@@ -51,7 +61,9 @@ public class LoaderBehaviourTests
                 environment: {B: three}
               grandchild:
                 extends: {file: other/more.yaml, service: remote}
-            """, new() { ["/project/other/more.yaml"] = "services:\n  remote:\n    build: ./ctx\n" });
+            """,
+            new() { ["/project/other/more.yaml"] = "services:\n  remote:\n    build: ./ctx\n" }
+        );
         Assert.Equal("base", local.Services["child"].Image);
         Assert.Equal("1", local.Services["child"].Environment["A"]);
         Assert.Equal("three", local.Services["child"].Environment["B"]);
@@ -70,12 +82,15 @@ public class LoaderBehaviourTests
     [Fact]
     public void Include_brings_in_services_and_keeps_local_definitions()
     {
-        var project = InMemory.Project("""
+        var project = InMemory.Project(
+            """
             include:
               - lib/db.yaml
             services:
               web: {image: web, depends_on: [db]}
-            """, new() { ["/project/lib/db.yaml"] = "services:\n  db: {image: postgres}\nvolumes:\n  data: {}\n" });
+            """,
+            new() { ["/project/lib/db.yaml"] = "services:\n  db: {image: postgres}\nvolumes:\n  data: {}\n" }
+        );
         Assert.Equal("postgres", project.Services["db"].Image);
         Assert.True(project.Volumes.ContainsKey("data"));
     }
@@ -92,16 +107,21 @@ public class LoaderBehaviourTests
     [Fact]
     public void Later_files_override_earlier_ones()
     {
-        var result = ComposeLoader.Load(new ComposeLoadOptions
-        {
-            Files = ["a.yaml", "b.yaml"],
-            WorkingDirectory = "/p",
-            FileSystem = new Loading.InMemoryComposeFileSystem(new Dictionary<string, string>
+        var result = ComposeLoader.Load(
+            new ComposeLoadOptions
             {
-                ["/p/a.yaml"] = "services:\n  web: {image: one, command: a b, labels: [x=1], ports: ['80']}\n",
-                ["/p/b.yaml"] = "services:\n  web: {image: two, command: [c], labels: {y: '2'}, ports: ['81']}\n",
-            }),
-        });
+                Files = ["a.yaml", "b.yaml"],
+                WorkingDirectory = "/p",
+                FileSystem = new Loading.InMemoryComposeFileSystem(
+                    new Dictionary<string, string>
+                    {
+                        ["/p/a.yaml"] = "services:\n  web: {image: one, command: a b, labels: [x=1], ports: ['80']}\n",
+                        ["/p/b.yaml"] =
+                            "services:\n  web: {image: two, command: [c], labels: {y: '2'}, ports: ['81']}\n",
+                    }
+                ),
+            }
+        );
         var web = result.Project!.Services["web"];
         Assert.Equal("two", web.Image);
         Assert.Equal(["c"], web.Command!.Value.ToArray());
@@ -112,7 +132,8 @@ public class LoaderBehaviourTests
     [Fact]
     public void Anchors_aliases_and_merge_keys_are_resolved()
     {
-        var project = InMemory.Project("""
+        var project = InMemory.Project(
+            """
             x-common: &common
               image: busybox
               environment: {A: "1"}
@@ -123,7 +144,8 @@ public class LoaderBehaviourTests
               two:
                 <<: *common
                 image: alpine
-            """);
+            """
+        );
         Assert.Equal("busybox", project.Services["one"].Image);
         Assert.Equal("alpine", project.Services["two"].Image);
         Assert.Equal("1", project.Services["two"].Environment["A"]);
@@ -134,8 +156,18 @@ public class LoaderBehaviourTests
     [InlineData("services:\n  web:\n    image: x\n    restart: sometimes\n", "services.web.restart", 4, 14)]
     [InlineData("services:\n  web:\n    image: x\n    networks: [missing]\n", "services.web.networks", 4, 15)]
     [InlineData("services:\n  web:\n    image: ${X:?set X}\n", "services.web.image", 3, 12)]
-    [InlineData("services:\n  web:\n    image: x\n    healthcheck: {interval: often}\n", "services.web.healthcheck.interval", 4, 29)]
-    [InlineData("services:\n  web:\n    image: x\n    x-hearth: {constraints: [zone]}\n", "services.web.x-hearth.constraints", 4, 29)]
+    [InlineData(
+        "services:\n  web:\n    image: x\n    healthcheck: {interval: often}\n",
+        "services.web.healthcheck.interval",
+        4,
+        29
+    )]
+    [InlineData(
+        "services:\n  web:\n    image: x\n    x-hearth: {constraints: [zone]}\n",
+        "services.web.x-hearth.constraints",
+        4,
+        29
+    )]
     public void Errors_name_file_line_column_and_key_path(string compose, string path, int line, int column)
     {
         var error = Assert.Single(InMemory.Load(compose).Errors);
@@ -147,18 +179,26 @@ public class LoaderBehaviourTests
     [Fact]
     public void Hearth_extension_is_bound()
     {
-        var hearth = InMemory.Project("""
-            services:
-              web:
-                image: x
-                x-hearth:
-                  constraints: ["zone==eu", "arch!=arm64"]
-                  scale: {min: 1, max: 4}
-                  max_per_agent: 1
-            """).Services["web"].Hearth!;
+        var hearth = InMemory
+            .Project(
+                """
+                services:
+                  web:
+                    image: x
+                    x-hearth:
+                      constraints: ["zone==eu", "arch!=arm64"]
+                      scale: {min: 1, max: 4}
+                      max_per_agent: 1
+                """
+            )
+            .Services["web"]
+            .Hearth!;
         Assert.Equal(["zone==eu", "arch!=arm64"], hearth.Constraints.ToArray());
         Assert.Equal((1L, 4L, 1L), (hearth.MinReplicas!.Value, hearth.MaxReplicas!.Value, hearth.MaxPerAgent!.Value));
-        Assert.True(PlacementConstraint.TryParse("zone==eu", out var c) && c.Matches(new Dictionary<string, string> { ["zone"] = "eu" }));
+        Assert.True(
+            PlacementConstraint.TryParse("zone==eu", out var c)
+                && c.Matches(new Dictionary<string, string> { ["zone"] = "eu" })
+        );
     }
 
     [Fact]
@@ -166,7 +206,8 @@ public class LoaderBehaviourTests
     {
         var bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";
         for (var i = 1; i < 9; i++)
-            bomb += $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(",", Enumerable.Repeat("*" + (char)('a' + i - 1), 10))}]\n";
+            bomb +=
+                $"{(char)('a' + i)}: &{(char)('a' + i)} [{string.Join(",", Enumerable.Repeat("*" + (char)('a' + i - 1), 10))}]\n";
         var error = Assert.Single(InMemory.Load(bomb).Errors);
         Assert.Contains("too many nodes", error.Message);
     }

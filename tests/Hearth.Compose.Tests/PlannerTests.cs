@@ -13,20 +13,27 @@ public class PlannerTests
         Assert.Equal(["nginx", "no-restart", "with-restart"], plan.Steps.Select(s => s.Service));
         Assert.Equal([0, 1, 1], plan.Steps.Select(s => s.Wave));
         var withRestart = plan.Steps.Single(s => s.Service == "with-restart");
-        Assert.Equal(new Readiness("nginx", DependencyCondition.ServiceHealthy, true), Assert.Single(withRestart.WaitsFor));
+        Assert.Equal(
+            new Readiness("nginx", DependencyCondition.ServiceHealthy, true),
+            Assert.Single(withRestart.WaitsFor)
+        );
         Assert.Equal(["with-restart", "no-restart", "nginx"], plan.StopOrder);
     }
 
     [Fact]
     public void Chains_get_increasing_waves()
     {
-        var plan = StartPlanner.Plan(InMemory.Project("""
-            services:
-              web: {image: w, depends_on: {api: {condition: service_healthy}}}
-              api: {image: a, depends_on: [db]}
-              db: {image: d}
-              migrate: {image: m, depends_on: {db: {condition: service_completed_successfully}}}
-            """));
+        var plan = StartPlanner.Plan(
+            InMemory.Project(
+                """
+                services:
+                  web: {image: w, depends_on: {api: {condition: service_healthy}}}
+                  api: {image: a, depends_on: [db]}
+                  db: {image: d}
+                  migrate: {image: m, depends_on: {db: {condition: service_completed_successfully}}}
+                """
+            )
+        );
         Assert.Equal(["db", "api", "migrate", "web"], plan.Steps.Select(s => s.Service));
         Assert.Equal([0, 1, 1, 2], plan.Steps.Select(s => s.Wave));
         Assert.Equal(DependencyCondition.ServiceStarted, plan.Steps[1].WaitsFor.Single().Condition);

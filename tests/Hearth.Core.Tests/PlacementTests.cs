@@ -8,20 +8,31 @@ public sealed class PlacementTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
 
-    private static AgentSnapshot Agent(string name, string drivers = "bubblewrap", string labels = "", int capacity = 2, int running = 0,
-        AgentStatus status = AgentStatus.Online)
+    private static AgentSnapshot Agent(
+        string name,
+        string drivers = "bubblewrap",
+        string labels = "",
+        int capacity = 2,
+        int running = 0,
+        AgentStatus status = AgentStatus.Online
+    )
     {
         var all = Labels.LabelMatch.Parse(labels);
-        foreach (var driver in drivers.Split(',', StringSplitOptions.RemoveEmptyEntries)) all[$"driver.{driver}"] = "true";
+        foreach (var driver in drivers.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            all[$"driver.{driver}"] = "true";
         return new AgentSnapshot(name, name, status, all, AgentSnapshot.DriversFromLabels(all), capacity, running, Now);
     }
 
-    private static PlacementNeeds Needs(string requirements) => PlacementNeeds.Of(Labels.LabelMatch.Parse(requirements));
+    private static PlacementNeeds Needs(string requirements) =>
+        PlacementNeeds.Of(Labels.LabelMatch.Parse(requirements));
 
     [Fact]
     public void A_driver_no_live_agent_runs_is_named()
     {
-        var verdict = TaskPlacement.Explain(Needs("driver.process=true"), [Agent("dev-1"), Agent("dev-2", "bubblewrap,oci")]);
+        var verdict = TaskPlacement.Explain(
+            Needs("driver.process=true"),
+            [Agent("dev-1"), Agent("dev-2", "bubblewrap,oci")]
+        );
 
         Assert.Equal(PlacementOutcome.Unplaceable, verdict.Outcome);
         Assert.True(verdict.Never);
@@ -31,7 +42,10 @@ public sealed class PlacementTests
     [Fact]
     public void Labels_no_live_agent_carries_are_named_after_the_driver_that_matched()
     {
-        var verdict = TaskPlacement.Explain(Needs("driver.bubblewrap=true,group=test"), [Agent("a", labels: "group=prod")]);
+        var verdict = TaskPlacement.Explain(
+            Needs("driver.bubblewrap=true,group=test"),
+            [Agent("a", labels: "group=prod")]
+        );
 
         Assert.Equal("waiting: no live agent with driver bubblewrap has labels group=test", verdict.Reason);
         Assert.True(verdict.Never);
@@ -66,8 +80,13 @@ public sealed class PlacementTests
     [Fact]
     public void A_matching_agent_with_a_free_slot_makes_the_task_placeable_with_no_reason()
     {
-        var verdict = TaskPlacement.Explain(Needs("driver.bubblewrap=true,group=test"),
-            [Agent("a", labels: "group=test", capacity: 1, running: 1), Agent("b", labels: "group=test", capacity: 2, running: 1)]);
+        var verdict = TaskPlacement.Explain(
+            Needs("driver.bubblewrap=true,group=test"),
+            [
+                Agent("a", labels: "group=test", capacity: 1, running: 1),
+                Agent("b", labels: "group=test", capacity: 2, running: 1),
+            ]
+        );
 
         Assert.Equal((PlacementOutcome.Placeable, null, 2), (verdict.Outcome, verdict.Reason, verdict.Matching));
     }
@@ -75,7 +94,10 @@ public sealed class PlacementTests
     [Fact]
     public void Draining_agents_take_nothing_but_do_not_make_the_task_unplaceable()
     {
-        var verdict = TaskPlacement.Explain(Needs("group=test"), [Agent("a", labels: "group=test", status: AgentStatus.Draining)]);
+        var verdict = TaskPlacement.Explain(
+            Needs("group=test"),
+            [Agent("a", labels: "group=test", status: AgentStatus.Draining)]
+        );
 
         Assert.Equal(PlacementOutcome.Draining, verdict.Outcome);
         Assert.False(verdict.Never);
@@ -85,17 +107,24 @@ public sealed class PlacementTests
     [Fact]
     public void Busy_online_agents_mention_the_draining_ones_beside_them()
     {
-        var verdict = TaskPlacement.Explain(Needs("driver.oci=true"),
-            [Agent("a", "oci", capacity: 1, running: 1), Agent("b", "oci", status: AgentStatus.Draining)]);
+        var verdict = TaskPlacement.Explain(
+            Needs("driver.oci=true"),
+            [Agent("a", "oci", capacity: 1, running: 1), Agent("b", "oci", status: AgentStatus.Draining)]
+        );
 
-        Assert.Equal("waiting: the only agent with driver oci is busy (1 of 1 slots taken); 1 more draining", verdict.Reason);
+        Assert.Equal(
+            "waiting: the only agent with driver oci is busy (1 of 1 slots taken); 1 more draining",
+            verdict.Reason
+        );
     }
 
     [Fact]
     public void Offline_agents_do_not_count_but_are_mentioned_when_they_would_match()
     {
-        var verdict = TaskPlacement.Explain(Needs("driver.process=true"),
-            [Agent("dev", "bubblewrap"), Agent("old", "process", status: AgentStatus.Offline)]);
+        var verdict = TaskPlacement.Explain(
+            Needs("driver.process=true"),
+            [Agent("dev", "bubblewrap"), Agent("old", "process", status: AgentStatus.Offline)]
+        );
 
         Assert.True(verdict.Never);
         Assert.Equal("waiting: no live agent has driver process (1 offline agent would take it)", verdict.Reason);
@@ -111,14 +140,24 @@ public sealed class PlacementTests
     [Fact]
     public void Needs_split_the_driver_requirement_from_labels_and_ignore_driver_attributes()
     {
-        var needs = PlacementNeeds.Of(new TaskSpec
-        {
-            Command = ["true"],
-            Requirements = new Dictionary<string, string> { ["driver.oci"] = "true", ["driver.oci.runtime"] = "crun", ["arch"] = "arm64" },
-        });
+        var needs = PlacementNeeds.Of(
+            new TaskSpec
+            {
+                Command = ["true"],
+                Requirements = new Dictionary<string, string>
+                {
+                    ["driver.oci"] = "true",
+                    ["driver.oci.runtime"] = "crun",
+                    ["arch"] = "arm64",
+                },
+            }
+        );
 
         Assert.Equal("oci", needs.Driver);
-        Assert.Equal(new Dictionary<string, string> { ["driver.oci.runtime"] = "crun", ["arch"] = "arm64" }, needs.Labels);
+        Assert.Equal(
+            new Dictionary<string, string> { ["driver.oci.runtime"] = "crun", ["arch"] = "arm64" },
+            needs.Labels
+        );
         Assert.Equal("driver oci and labels arch=arm64,driver.oci.runtime=crun", needs.Describe());
     }
 
@@ -127,7 +166,11 @@ public sealed class PlacementTests
     {
         var labels = new Dictionary<string, string>
         {
-            ["driver.bubblewrap"] = "true", ["driver.oci"] = "true", ["driver.default"] = "bubblewrap", ["driver.oci.runtime"] = "crun", ["group"] = "x",
+            ["driver.bubblewrap"] = "true",
+            ["driver.oci"] = "true",
+            ["driver.default"] = "bubblewrap",
+            ["driver.oci.runtime"] = "crun",
+            ["group"] = "x",
         };
 
         Assert.Equal(["bubblewrap", "oci"], AgentSnapshot.DriversFromLabels(labels).Select(d => d.Name));

@@ -52,7 +52,10 @@ public sealed class WireFormatTests
     {
         var heartbeat = JsonSerializer.Deserialize<HeartbeatView>("{\"stop\":\"TIMED_OUT\"}", HearthJson.Options)!;
         Assert.Equal(StopReason.TimedOut, heartbeat.Stop);
-        var line = JsonSerializer.Serialize(new LogLineView(4, DateTimeOffset.UnixEpoch, Logs.LogStream.Stderr, "x"), HearthJson.Options);
+        var line = JsonSerializer.Serialize(
+            new LogLineView(4, DateTimeOffset.UnixEpoch, Logs.LogStream.Stderr, "x"),
+            HearthJson.Options
+        );
         Assert.Contains("\"stream\":\"STDERR\"", line);
     }
 }

@@ -21,7 +21,10 @@ public abstract class AccessTests(ClusterFixture fixture)
         Assert.True(claim.ExitCode == 0, claim.Stderr);
         var config = await File.ReadAllTextAsync(Path.Combine(home, "hearth", "config.yaml"));
         Assert.Contains("api_key: hk_", config);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home, "hearth", "config.yaml")));
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            File.GetUnixFileMode(Path.Combine(home, "hearth", "config.yaml"))
+        );
 
         var again = await CliProcess.RunAsync(["claim", token], devEnv);
         Assert.NotEqual(0, again.ExitCode);
@@ -44,8 +47,10 @@ public abstract class AccessTests(ClusterFixture fixture)
     public async Task A_secret_reaches_the_sandbox_environment_only_and_is_masked_everywhere()
     {
         var value = "e2e-" + Guid.NewGuid().ToString("N");
-        var create = await CliProcess.RunAsync(["secrets", "create", "e2e-db", "--from-env", "SOURCE_OF_SECRET", "--env-name", "DB_PASSWORD"],
-            new Dictionary<string, string>(Cluster.ClientEnv) { ["SOURCE_OF_SECRET"] = value });
+        var create = await CliProcess.RunAsync(
+            ["secrets", "create", "e2e-db", "--from-env", "SOURCE_OF_SECRET", "--env-name", "DB_PASSWORD"],
+            new Dictionary<string, string>(Cluster.ClientEnv) { ["SOURCE_OF_SECRET"] = value }
+        );
         Assert.True(create.ExitCode == 0, create.Stderr);
 
         // Prints it raw, base64, URL-escaped, and raw again cut in two pipe writes 300 ms apart; then waits, so the host can be searched.
@@ -67,7 +72,10 @@ public abstract class AccessTests(ClusterFixture fixture)
             Assert.NotEqual(agentPid, pid);
             Assert.NotEqual(Cluster.Server.Process.Id, pid);
             Assert.NotEqual(cli.Process.Id, pid);
-            Assert.True(IsDescendantOf(pid, agentPid), $"process {pid} ({Comm(pid)}) holds the secret in its environment but is not in a sandbox");
+            Assert.True(
+                IsDescendantOf(pid, agentPid),
+                $"process {pid} ({Comm(pid)}) holds the secret in its environment but is not in a sandbox"
+            );
         }
 
         Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -81,7 +89,10 @@ public abstract class AccessTests(ClusterFixture fixture)
         Assert.DoesNotContain(value, logs.Stdout);
         var audit = await Cluster.CliAsync("audit", "--output", "json");
         Assert.DoesNotContain(value, audit.Stdout);
-        Assert.DoesNotContain(value, Cluster.Server.Stdout + Cluster.Server.Stderr + Cluster.Agents[0].Stdout + Cluster.Agents[0].Stderr);
+        Assert.DoesNotContain(
+            value,
+            Cluster.Server.Stdout + Cluster.Server.Stderr + Cluster.Agents[0].Stdout + Cluster.Agents[0].Stderr
+        );
         Assert.False(StoreContains(value), "the secret is in the store in clear");
 
         var get = await Cluster.CliAsync("secrets", "get", "e2e-db");
@@ -95,8 +106,22 @@ public abstract class AccessTests(ClusterFixture fixture)
     public async Task Who_may_use_a_secret_is_set_with_allow_user_and_allow_role_and_reset_with_owner_only()
     {
         var env = new Dictionary<string, string>(Cluster.ClientEnv) { ["V"] = "allow-" + Guid.NewGuid().ToString("N") };
-        var created = await CliProcess.RunAsync(["secrets", "create", "e2e-shared", "--from-env", "V", "--allow-user", "ann@example.com",
-            "--allow-role", "developer", "-o", "json"], env);
+        var created = await CliProcess.RunAsync(
+            [
+                "secrets",
+                "create",
+                "e2e-shared",
+                "--from-env",
+                "V",
+                "--allow-user",
+                "ann@example.com",
+                "--allow-role",
+                "developer",
+                "-o",
+                "json",
+            ],
+            env
+        );
         Assert.True(created.ExitCode == 0, created.Stderr);
         var view = System.Text.Json.JsonDocument.Parse(created.Stdout).RootElement;
         Assert.Equal("ann@example.com", view.GetProperty("allowed_users")[0].GetString());
@@ -125,7 +150,10 @@ public abstract class AccessTests(ClusterFixture fixture)
         var audit = await Cluster.CliAsync("audit", "--actor", "admin", "--since", "1h", "--output", "json");
         Assert.Equal(0, audit.ExitCode);
         using var document = System.Text.Json.JsonDocument.Parse(audit.Stdout);
-        var entry = document.RootElement.GetProperty("entries").EnumerateArray().First(e => e.GetProperty("target").GetString() == id);
+        var entry = document
+            .RootElement.GetProperty("entries")
+            .EnumerateArray()
+            .First(e => e.GetProperty("target").GetString() == id);
         Assert.Equal("runs.create", entry.GetProperty("action").GetString());
         var requestId = entry.GetProperty("request_id").GetString()!;
 
@@ -140,10 +168,16 @@ public abstract class AccessTests(ClusterFixture fixture)
         var needle = Encoding.UTF8.GetBytes(value);
         foreach (var file in Directory.GetFiles(Path.Combine(Cluster.DataDir, "server"), "hearth.db*"))
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var stream = new FileStream(
+                file,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.ReadWrite | FileShare.Delete
+            );
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
-            if (memory.ToArray().AsSpan().IndexOf(needle) >= 0) return true;
+            if (memory.ToArray().AsSpan().IndexOf(needle) >= 0)
+                return true;
         }
         return false;
     }
@@ -155,9 +189,12 @@ public abstract class AccessTests(ClusterFixture fixture)
         var environments = new List<int>();
         foreach (var dir in Directory.GetDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            if (Read(Path.Combine(dir, "cmdline")) is { } cmdline && cmdline.AsSpan().IndexOf(needle) >= 0) commandLines.Add(pid);
-            if (Read(Path.Combine(dir, "environ")) is { } environ && environ.AsSpan().IndexOf(needle) >= 0) environments.Add(pid);
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            if (Read(Path.Combine(dir, "cmdline")) is { } cmdline && cmdline.AsSpan().IndexOf(needle) >= 0)
+                commandLines.Add(pid);
+            if (Read(Path.Combine(dir, "environ")) is { } environ && environ.AsSpan().IndexOf(needle) >= 0)
+                environments.Add(pid);
         }
         return (commandLines, environments);
     }
@@ -176,11 +213,13 @@ public abstract class AccessTests(ClusterFixture fixture)
 
     private static bool IsDescendantOf(int pid, int ancestor)
     {
-        for (var current = pid; current > 1;)
+        for (var current = pid; current > 1; )
         {
             var parent = ParentOf(current);
-            if (parent == ancestor) return true;
-            if (parent is null) return false;
+            if (parent == ancestor)
+                return true;
+            if (parent is null)
+                return false;
             current = parent.Value;
         }
         return false;
@@ -189,15 +228,21 @@ public abstract class AccessTests(ClusterFixture fixture)
     private static int? ParentOf(int pid)
     {
         var stat = Read($"/proc/{pid}/stat");
-        if (stat is null) return null;
+        if (stat is null)
+            return null;
         var text = Encoding.ASCII.GetString(stat);
         var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return int.Parse(fields[1]);
     }
 
-    private static string Comm(int pid) => Read($"/proc/{pid}/comm") is { } comm ? Encoding.ASCII.GetString(comm).Trim() : "?";
+    private static string Comm(int pid) =>
+        Read($"/proc/{pid}/comm") is { } comm ? Encoding.ASCII.GetString(comm).Trim() : "?";
 }
 
-public sealed class SqliteAccessTests(SqliteClusterFixture fixture) : AccessTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqliteAccessTests(SqliteClusterFixture fixture)
+    : AccessTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresAccessTests(PostgresClusterFixture fixture) : AccessTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresAccessTests(PostgresClusterFixture fixture)
+    : AccessTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

@@ -24,7 +24,13 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task Logs_are_numbered_in_order_and_resume_from_an_offset()
     {
-        var run = await Cluster.CliAsync("run", "--", "sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done");
+        var run = await Cluster.CliAsync(
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done"
+        );
         Assert.Equal(0, run.ExitCode);
         var expected = Enumerable.Range(0, 3000).Select(i => $"line-{i}").ToArray();
         Assert.Equal(expected, run.Stdout.TrimEnd('\n').Split('\n'));
@@ -47,9 +53,15 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     public async Task A_log_of_several_pages_is_printed_whole_in_order_each_line_on_its_stream()
     {
         // 25,000 lines: three pages of the server's 10,000; every thousandth on stderr; quotes and non-ASCII escaped in JSON.
-        var run = await Cluster.CliAsync("run", "-d", "--", "sh", "-c",
-            "i=0; while [ $i -lt 25000 ]; do if [ $((i % 1000)) = 999 ]; then printf 'err-%d \"q\" ü\n' $i >&2; " +
-            "else printf 'out-%d \"q\" ü\n' $i; fi; i=$((i+1)); done");
+        var run = await Cluster.CliAsync(
+            "run",
+            "-d",
+            "--",
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 25000 ]; do if [ $((i % 1000)) = 999 ]; then printf 'err-%d \"q\" ü\n' $i >&2; "
+                + "else printf 'out-%d \"q\" ü\n' $i; fi; i=$((i+1)); done"
+        );
         var id = run.Stdout.Trim();
         Assert.Equal(0, (await Cluster.CliAsync("logs", "-f", id)).ExitCode);
 
@@ -68,7 +80,15 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         var marker = Guid.NewGuid().ToString("N");
         // The run prints its second line only when the test says so (process driver: it sees the gate file).
         using var gate = new Gate();
-        await using var cli = Cluster.StartCli("run", "--driver", "process", "--", "sh", "-c", $"echo first-{marker}; {gate.Wait}; echo second-{marker}");
+        await using var cli = Cluster.StartCli(
+            "run",
+            "--driver",
+            "process",
+            "--",
+            "sh",
+            "-c",
+            $"echo first-{marker}; {gate.Wait}; echo second-{marker}"
+        );
         await cli.WaitForAsync(o => o.Contains($"first-{marker}"), TimeSpan.FromSeconds(20), "the first line");
         Assert.DoesNotContain($"second-{marker}", cli.Stdout);
         Assert.False(cli.Process.HasExited);
@@ -86,8 +106,13 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     public async Task Kill_stops_the_whole_tree_and_the_follower_exits_130()
     {
         var marker = Random.Shared.Next(100_000, 999_999);
-        await using var cli = Cluster.StartCli("run", "--", "sh", "-c",
-            $"trap '' TERM; sleep {marker} & sleep {marker} & echo ready; wait");
+        await using var cli = Cluster.StartCli(
+            "run",
+            "--",
+            "sh",
+            "-c",
+            $"trap '' TERM; sleep {marker} & sleep {marker} & echo ready; wait"
+        );
         await cli.WaitForAsync(o => o.Contains("ready"), TimeSpan.FromSeconds(30), "the run to start");
         var id = RunId(cli.Stderr);
         Assert.Equal(2, CountProcesses($"sleep {marker}"));
@@ -142,7 +167,15 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task Environment_is_cleared_and_set()
     {
-        var result = await Cluster.CliAsync("run", "--env", "GREETING=hello world", "--", "sh", "-c", "echo \"$GREETING\"; echo \"home=${HEARTH_E2E_LEAK:-unset}\"");
+        var result = await Cluster.CliAsync(
+            "run",
+            "--env",
+            "GREETING=hello world",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$GREETING\"; echo \"home=${HEARTH_E2E_LEAK:-unset}\""
+        );
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("hello world\nhome=unset\n", result.Stdout);
     }
@@ -150,7 +183,15 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task Memory_limit_kills_with_oom_in_the_status()
     {
-        var result = await Cluster.CliAsync("run", "--memory", "32M", "--", "sh", "-c", "head -c 400M /dev/zero | tail > /dev/null");
+        var result = await Cluster.CliAsync(
+            "run",
+            "--memory",
+            "32M",
+            "--",
+            "sh",
+            "-c",
+            "head -c 400M /dev/zero | tail > /dev/null"
+        );
         Assert.NotEqual(0, result.ExitCode);
         var status = await Cluster.CliAsync("status", RunId(result.Stderr), "-o", "json");
         var run = JsonDocument.Parse(status.Stdout).RootElement;
@@ -161,8 +202,17 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task Pids_limit_caps_a_fork_bomb()
     {
-        var result = await Cluster.CliAsync("run", "--pids", "16", "--timeout", "20s", "--", "sh", "-c",
-            "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo spawned; wait");
+        var result = await Cluster.CliAsync(
+            "run",
+            "--pids",
+            "16",
+            "--timeout",
+            "20s",
+            "--",
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo spawned; wait"
+        );
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("fork", result.Stderr, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("spawned", result.Stdout);
@@ -216,7 +266,10 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         var unknown = await Cluster.CliAsync("list", "--nope");
 
         Assert.Equal(2, badNumber.ExitCode);
-        Assert.Equal("hearth: --pids: expected a whole number, got 'abc'\nSee 'hearth run --help'.\n", badNumber.Stderr);
+        Assert.Equal(
+            "hearth: --pids: expected a whole number, got 'abc'\nSee 'hearth run --help'.\n",
+            badNumber.Stderr
+        );
         Assert.Equal(2, unknown.ExitCode);
         Assert.StartsWith("hearth: Unrecognized command or argument '--nope'.", unknown.Stderr);
         Assert.DoesNotContain("Usage:", unknown.Stderr + unknown.Stdout);
@@ -225,8 +278,10 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task An_agent_whose_token_the_server_refuses_exits_1_with_one_line()
     {
-        var refused = await CliProcess.RunAsync(["agent", "--name", "refused", "--drivers", "bubblewrap"],
-            new Dictionary<string, string>(Cluster.ClientEnv) { ["HEARTH_AGENT_TOKEN"] = "ha_not-a-token" });
+        var refused = await CliProcess.RunAsync(
+            ["agent", "--name", "refused", "--drivers", "bubblewrap"],
+            new Dictionary<string, string>(Cluster.ClientEnv) { ["HEARTH_AGENT_TOKEN"] = "ha_not-a-token" }
+        );
 
         Assert.Equal(1, refused.ExitCode);
         Assert.Matches(@"^hearth: the server at \S+ refused this agent's token \(401: [^\n]+\)\n$", refused.Stderr);
@@ -253,45 +308,54 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
         // An inotify watch per directory under the working directory (appsettings reload) cost CPU on every file write there.
         foreach (var pid in Cluster.Agents.Select(a => a.Process.Id).Prepend(Cluster.Server.Process.Id))
         {
-            var watches = Directory.EnumerateFiles($"/proc/{pid}/fdinfo").Sum(f =>
-            {
-                try
+            var watches = Directory
+                .EnumerateFiles($"/proc/{pid}/fdinfo")
+                .Sum(f =>
                 {
-                    return File.ReadLines(f).Count(l => l.StartsWith("inotify wd", StringComparison.Ordinal));
-                }
-                catch (IOException)
-                {
-                    return 0;
-                }
-            });
+                    try
+                    {
+                        return File.ReadLines(f).Count(l => l.StartsWith("inotify wd", StringComparison.Ordinal));
+                    }
+                    catch (IOException)
+                    {
+                        return 0;
+                    }
+                });
             Assert.Equal(0, watches);
         }
     }
 
     internal static string RunId(string stderr) =>
-        System.Text.RegularExpressions.Regex.Match(stderr, @"hearth: run ([0-9a-f]{12})").Groups[1].Value is { Length: 12 } id
+        System.Text.RegularExpressions.Regex.Match(stderr, @"hearth: run ([0-9a-f]{12})").Groups[1].Value
+            is { Length: 12 } id
             ? id
             : throw new InvalidOperationException($"no run id in: {stderr}");
 
     internal static int CountProcesses(string commandLine) =>
-        Directory.EnumerateDirectories("/proc").Count(dir =>
-        {
-            try
+        Directory
+            .EnumerateDirectories("/proc")
+            .Count(dir =>
             {
-                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
-                return cmd == commandLine;
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return false;
-            }
-        });
+                try
+                {
+                    var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+                    return cmd == commandLine;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            });
 }
 
-public sealed class SqliteAdHocRunTests(SqliteClusterFixture fixture) : AdHocRunTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqliteAdHocRunTests(SqliteClusterFixture fixture)
+    : AdHocRunTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresAdHocRunTests(PostgresClusterFixture fixture) : AdHocRunTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresAdHocRunTests(PostgresClusterFixture fixture)
+    : AdHocRunTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

@@ -13,7 +13,15 @@ public abstract class AgentLossTests
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
         var agent = await cluster.StartAgentAsync("doomed");
         var marker = Random.Shared.Next(100_000, 999_999);
-        await using var cli = cluster.StartCli("run", "--max-attempts", "1", "--", "sh", "-c", $"echo up; sleep {marker}");
+        await using var cli = cluster.StartCli(
+            "run",
+            "--max-attempts",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            $"echo up; sleep {marker}"
+        );
         await cli.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the run to start");
         agent.Signal(9);
 
@@ -25,7 +33,10 @@ public abstract class AgentLossTests
         // The sandbox outlives its agent (to be recovered); the agent started again finds its lease gone and destroys it.
         Assert.True(AdHocRunTests.CountProcesses($"sleep {marker}") > 0, "the sandbox outlived its agent");
         await cluster.StartAgentAsync("doomed");
-        await FaultTests.WaitUntilAsync(() => AdHocRunTests.CountProcesses($"sleep {marker}") == 0, "the orphaned sandbox to die");
+        await FaultTests.WaitUntilAsync(
+            () => AdHocRunTests.CountProcesses($"sleep {marker}") == 0,
+            "the orphaned sandbox to die"
+        );
     }
 
     [Fact]
@@ -34,7 +45,15 @@ public abstract class AgentLossTests
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
         var first = await cluster.StartAgentAsync("first");
         var marker = Random.Shared.Next(100_000, 999_999);
-        await using var cli = cluster.StartCli("run", "--max-attempts", "2", "--", "sh", "-c", $"echo attempt; sleep 2; echo done-{marker}");
+        await using var cli = cluster.StartCli(
+            "run",
+            "--max-attempts",
+            "2",
+            "--",
+            "sh",
+            "-c",
+            $"echo attempt; sleep 2; echo done-{marker}"
+        );
         await cli.WaitForAsync(o => o.Contains("attempt"), TimeSpan.FromSeconds(30), "the first attempt to start");
         first.Signal(9);
         await cluster.StartAgentAsync("second");
@@ -53,8 +72,18 @@ public abstract class AgentLossTests
     {
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: Store);
         var frozen = await cluster.StartAgentAsync("frozen", capacity: 3);
-        var detached = await cluster.CliAsync("run", "-d", "--driver", "process", "--max-attempts", "2", "--",
-            "sh", "-c", "if [ \"$HEARTH_ATTEMPT\" = 1 ]; then sleep 60; fi; echo attempt-$HEARTH_ATTEMPT");
+        var detached = await cluster.CliAsync(
+            "run",
+            "-d",
+            "--driver",
+            "process",
+            "--max-attempts",
+            "2",
+            "--",
+            "sh",
+            "-c",
+            "if [ \"$HEARTH_ATTEMPT\" = 1 ]; then sleep 60; fi; echo attempt-$HEARTH_ATTEMPT"
+        );
         var id = detached.Stdout.Trim();
         await WaitForStatusAsync(cluster, id, "RUNNING");
         // Its two idle slots keep polls open on the server while it is stopped; the healthy agent polls after them.
@@ -73,8 +102,12 @@ public abstract class AgentLossTests
         while (true)
         {
             var run = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
-            if (run.GetProperty("status").GetString() == status) return run;
-            Assert.True(DateTime.UtcNow < until, $"run {id} is {run.GetProperty("status").GetString()}, not {status}: {run}");
+            if (run.GetProperty("status").GetString() == status)
+                return run;
+            Assert.True(
+                DateTime.UtcNow < until,
+                $"run {id} is {run.GetProperty("status").GetString()}, not {status}: {run}"
+            );
             await Task.Delay(200);
         }
     }

@@ -13,8 +13,9 @@ namespace Hearth.EndToEnd.Tests;
 /// </summary>
 public sealed class AgentProtocolVersionTests
 {
-    private const string Refusal = "this agent speaks agent protocol '3', but this server (hearth 9.0.0) speaks agent protocol 4 only: " +
-        "upgrade the agent to the server's release";
+    private const string Refusal =
+        "this agent speaks agent protocol '3', but this server (hearth 9.0.0) speaks agent protocol 4 only: "
+        + "upgrade the agent to the server's release";
 
     [Fact]
     public async Task An_agent_whose_protocol_the_server_does_not_speak_prints_the_servers_words_and_exits_1()
@@ -24,8 +25,17 @@ public sealed class AgentProtocolVersionTests
         try
         {
             var result = await CliProcess.RunAsync(
-                ["agent", "--name", "v2", "--drivers", "bubblewrap", "--scratch", Path.Combine(work, "scratch"),
-                    "--state-dir", Path.Combine(work, "state")],
+                [
+                    "agent",
+                    "--name",
+                    "v2",
+                    "--drivers",
+                    "bubblewrap",
+                    "--scratch",
+                    Path.Combine(work, "scratch"),
+                    "--state-dir",
+                    Path.Combine(work, "state"),
+                ],
                 new Dictionary<string, string>
                 {
                     ["HEARTH_SERVER"] = server.Url,
@@ -33,7 +43,8 @@ public sealed class AgentProtocolVersionTests
                     ["XDG_CONFIG_HOME"] = Path.Combine(work, "config"),
                     ["XDG_DATA_HOME"] = Path.Combine(work, "share"),
                 },
-                TimeSpan.FromSeconds(60));
+                TimeSpan.FromSeconds(60)
+            );
 
             Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
             Assert.Equal($"hearth: the server at {server.Url}/ refused this agent: {Refusal}\n", result.Stderr);
@@ -84,9 +95,13 @@ public sealed class AgentProtocolVersionTests
                 {
                     return;
                 }
-                lock (VersionsSent) VersionsSent.Add(context.Request.Headers["Hearth-Agent-Protocol"] ?? "(none)");
-                var body = Encoding.UTF8.GetBytes("{\"error\":\"" + Refusal +
-                    "\",\"code\":\"AGENT_PROTOCOL_UNSUPPORTED\",\"details\":{\"sent\":\"3\",\"supported\":[4]}}");
+                lock (VersionsSent)
+                    VersionsSent.Add(context.Request.Headers["Hearth-Agent-Protocol"] ?? "(none)");
+                var body = Encoding.UTF8.GetBytes(
+                    "{\"error\":\""
+                        + Refusal
+                        + "\",\"code\":\"AGENT_PROTOCOL_UNSUPPORTED\",\"details\":{\"sent\":\"3\",\"supported\":[4]}}"
+                );
                 context.Response.StatusCode = 400;
                 context.Response.ContentType = "application/json";
                 await context.Response.OutputStream.WriteAsync(body);

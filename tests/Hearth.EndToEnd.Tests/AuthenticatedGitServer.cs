@@ -34,7 +34,11 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
     /// <summary>The decoded `user:token` of every request, null for one without credentials.</summary>
     public IReadOnlyList<string?> Credentials
     {
-        get { lock (_credentials) return [.. _credentials]; }
+        get
+        {
+            lock (_credentials)
+                return [.. _credentials];
+        }
     }
 
     private async Task ServeAsync()
@@ -46,7 +50,8 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
             {
                 context = await _listener.GetContextAsync();
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e)
+                when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
             }
@@ -60,10 +65,12 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
         try
         {
             var authorization = context.Request.Headers["Authorization"];
-            var basic = authorization is not null && authorization.StartsWith("Basic ", StringComparison.Ordinal)
-                ? authorization["Basic ".Length..]
-                : null;
-            lock (_credentials) _credentials.Add(basic is null ? null : Encoding.UTF8.GetString(Convert.FromBase64String(basic)));
+            var basic =
+                authorization is not null && authorization.StartsWith("Basic ", StringComparison.Ordinal)
+                    ? authorization["Basic ".Length..]
+                    : null;
+            lock (_credentials)
+                _credentials.Add(basic is null ? null : Encoding.UTF8.GetString(Convert.FromBase64String(basic)));
             if (basic != _expected)
             {
                 response.StatusCode = 401;
@@ -95,8 +102,10 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
         info.Environment["CONTENT_TYPE"] = request.ContentType ?? "";
         info.Environment["REMOTE_USER"] = "user";
         info.Environment["REMOTE_ADDR"] = "127.0.0.1";
-        if (request.Headers["Git-Protocol"] is { } protocol) info.Environment["GIT_PROTOCOL"] = protocol;
-        if (request.Headers["Content-Encoding"] is { } encoding) info.Environment["HTTP_CONTENT_ENCODING"] = encoding;
+        if (request.Headers["Git-Protocol"] is { } protocol)
+            info.Environment["GIT_PROTOCOL"] = protocol;
+        if (request.Headers["Content-Encoding"] is { } encoding)
+            info.Environment["HTTP_CONTENT_ENCODING"] = encoding;
         using var backend = Process.Start(info)!;
         var stderr = backend.StandardError.ReadToEndAsync();
         await request.InputStream.CopyToAsync(backend.StandardInput.BaseStream);
@@ -107,12 +116,16 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
         while (true)
         {
             var line = await ReadHeaderLineAsync(output);
-            if (line.Length == 0) break;
+            if (line.Length == 0)
+                break;
             var colon = line.IndexOf(':');
             var (name, value) = (line[..colon].Trim(), line[(colon + 1)..].Trim());
-            if (name.Equals("Status", StringComparison.OrdinalIgnoreCase)) response.StatusCode = int.Parse(value[..3]);
-            else if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) response.ContentType = value;
-            else response.AddHeader(name, value);
+            if (name.Equals("Status", StringComparison.OrdinalIgnoreCase))
+                response.StatusCode = int.Parse(value[..3]);
+            else if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                response.ContentType = value;
+            else
+                response.AddHeader(name, value);
         }
         await output.CopyToAsync(response.OutputStream);
         await backend.WaitForExitAsync();
@@ -123,7 +136,8 @@ public sealed class AuthenticatedGitServer : IAsyncDisposable
     {
         var bytes = new List<byte>();
         var one = new byte[1];
-        while (await stream.ReadAsync(one) == 1 && one[0] != '\n') bytes.Add(one[0]);
+        while (await stream.ReadAsync(one) == 1 && one[0] != '\n')
+            bytes.Add(one[0]);
         return Encoding.ASCII.GetString(bytes.ToArray()).TrimEnd('\r');
     }
 

@@ -14,7 +14,8 @@ namespace Hearth.EndToEnd.Tests;
 /// </summary>
 public static partial class ChaosLoad
 {
-    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+    private static int Env(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
     /// <param name="agentsPerServer">Agents started on each server at first (restarted on the same server after a kill).</param>
     public static async Task RunAsync(HearthCluster cluster, ITestOutputHelper output, int agentsPerServer)
@@ -27,15 +28,18 @@ public static partial class ChaosLoad
         var agents = new List<(RunningProcess Process, int Server)>();
         for (var s = 0; s < servers; s++)
         {
-            for (var a = 0; a < agentsPerServer; a++) agents.Add((await cluster.StartAgentAsync($"a{agents.Count + 1}", server: s), s));
+            for (var a = 0; a < agentsPerServer; a++)
+                agents.Add((await cluster.StartAgentAsync($"a{agents.Count + 1}", server: s), s));
         }
 
-        var clients = cluster.Servers.Select(s =>
-        {
-            var http = new HttpClient { BaseAddress = new Uri(s.Url + "/"), Timeout = TimeSpan.FromSeconds(10) };
-            http.DefaultRequestHeaders.Add("X-API-Key", cluster.AdminKey);
-            return http;
-        }).ToList();
+        var clients = cluster
+            .Servers.Select(s =>
+            {
+                var http = new HttpClient { BaseAddress = new Uri(s.Url + "/"), Timeout = TimeSpan.FromSeconds(10) };
+                http.DefaultRequestHeaders.Add("X-API-Key", cluster.AdminKey);
+                return http;
+            })
+            .ToList();
         try
         {
             var accepted = new List<string>();
@@ -50,14 +54,19 @@ public static partial class ChaosLoad
                     var command = longRun
                         ? $"echo start-$HEARTH_ATTEMPT; sleep {1 + loadRandom.Next(3)}; echo done-$HEARTH_ATTEMPT"
                         : "echo done-$HEARTH_ATTEMPT";
-                    var body = new { command = new[] { "sh", "-c", command }, max_attempts = loadRandom.NextDouble() < 0.5 ? 1 : 3 };
+                    var body = new
+                    {
+                        command = new[] { "sh", "-c", command },
+                        max_attempts = loadRandom.NextDouble() < 0.5 ? 1 : 3,
+                    };
                     try
                     {
                         using var response = await clients[i % servers].PostAsJsonAsync("api/v1/runs", body);
                         if (response.StatusCode == HttpStatusCode.Created)
                         {
                             var run = await response.Content.ReadFromJsonAsync<JsonElement>();
-                            lock (accepted) accepted.Add(run.GetProperty("id").GetString()!);
+                            lock (accepted)
+                                accepted.Add(run.GetProperty("id").GetString()!);
                         }
                         else
                         {
@@ -93,7 +102,10 @@ public static partial class ChaosLoad
                     await cluster.KillAgentAsync(agents[victim].Process);
                     agentKills++;
                     await Task.Delay(random.Next(100, 800));
-                    agents[victim] = (await cluster.StartAgentAsync(name, server: agents[victim].Server), agents[victim].Server);
+                    agents[victim] = (
+                        await cluster.StartAgentAsync(name, server: agents[victim].Server),
+                        agents[victim].Server
+                    );
                 }
             }
             await load;
@@ -108,16 +120,22 @@ public static partial class ChaosLoad
                 foreach (var run in list.GetProperty("runs").EnumerateArray())
                 {
                     var id = run.GetProperty("id").GetString()!;
-                    if (pending.Contains(id) && run.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT")
+                    if (
+                        pending.Contains(id)
+                        && run.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT"
+                    )
                     {
                         pending.Remove(id);
                         terminal[id] = await http.GetFromJsonAsync<JsonElement>($"api/v1/runs/{id}");
                     }
                 }
-                if (pending.Count > 0) await Task.Delay(500);
+                if (pending.Count > 0)
+                    await Task.Delay(500);
             }
 
-            var byStatus = terminal.Values.GroupBy(r => r.GetProperty("status").GetString()).ToDictionary(g => g.Key!, g => g.Count());
+            var byStatus = terminal
+                .Values.GroupBy(r => r.GetProperty("status").GetString())
+                .ToDictionary(g => g.Key!, g => g.Count());
             var requeued = terminal.Values.Count(r => r.GetProperty("attempt").GetInt32() > 1);
             var reExecuted = 0;
             var doubleCompleted = 0;
@@ -125,35 +143,54 @@ public static partial class ChaosLoad
             {
                 // No policy retries in this load: an earlier attempt may only have ended by losing its agent. One that
                 // ended with a result, yet was followed by another attempt, was completed twice.
-                var endedTwice = run.GetProperty("attempts").EnumerateArray().Any(a => !a.GetProperty("reason").GetString()!.StartsWith("agent lost"))
-                    || (run.GetProperty("status").GetString() == "SUCCEEDED" && run.GetProperty("exit_code").GetInt32() != 0);
-                if (endedTwice) doubleCompleted++;
+                var endedTwice =
+                    run.GetProperty("attempts")
+                        .EnumerateArray()
+                        .Any(a => !a.GetProperty("reason").GetString()!.StartsWith("agent lost"))
+                    || (
+                        run.GetProperty("status").GetString() == "SUCCEEDED"
+                        && run.GetProperty("exit_code").GetInt32() != 0
+                    );
+                if (endedTwice)
+                    doubleCompleted++;
                 // Attempts are numbered 1..n and every lost attempt is listed with why it ended; the last one is listed
                 // too when it was itself lost (the run then failed as "agent lost").
                 var attempt = run.GetProperty("attempt").GetInt32();
-                var history = run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attempt").GetInt32()).ToList();
-                var lastLost = run.TryGetProperty("reason", out var reason) && reason.GetString()!.Contains("agent lost");
+                var history = run.GetProperty("attempts")
+                    .EnumerateArray()
+                    .Select(a => a.GetProperty("attempt").GetInt32())
+                    .ToList();
+                var lastLost =
+                    run.TryGetProperty("reason", out var reason) && reason.GetString()!.Contains("agent lost");
                 Assert.True(attempt >= 1, $"run {id} has attempt {attempt}");
                 Assert.Equal(Enumerable.Range(1, lastLost ? attempt : attempt - 1), history);
                 if (run.GetProperty("status").GetString() == "SUCCEEDED")
                 {
                     var logs = await http.GetFromJsonAsync<JsonElement>($"api/v1/runs/{id}/logs?from=0");
-                    var done = logs.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("text").GetString()).Where(t => t!.StartsWith("done-")).ToList();
+                    var done = logs.GetProperty("lines")
+                        .EnumerateArray()
+                        .Select(l => l.GetProperty("text").GetString())
+                        .Where(t => t!.StartsWith("done-"))
+                        .ToList();
                     Assert.Contains($"done-{attempt}", done);
-                    if (done.Count > 1) reExecuted++;
+                    if (done.Count > 1)
+                        reExecuted++;
                 }
             }
             var staleNow = 0.0;
-            foreach (var client in clients) staleNow += StaleWritesRefused(await client.GetStringAsync("metrics"));
+            foreach (var client in clients)
+                staleNow += StaleWritesRefused(await client.GetStringAsync("metrics"));
 
-            var report = $"{cluster.Store}, {servers} server(s), seed {seed}: {accepted.Count} runs accepted " +
-                $"({refusedWhileDown} submissions refused or unanswered while a server was down), " +
-                $"{serverKills.Sum()} server kill -9s ({string.Join("/", serverKills)}), {agentKills} agent kill -9s; lost {pending.Count}; terminal: " +
-                string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")) +
-                $"; double-completed {doubleCompleted}; requeued after a lost attempt {requeued}; " +
-                $"executed again after a lost attempt {reExecuted}; stale writes refused by the last server incarnations {staleNow}";
+            var report =
+                $"{cluster.Store}, {servers} server(s), seed {seed}: {accepted.Count} runs accepted "
+                + $"({refusedWhileDown} submissions refused or unanswered while a server was down), "
+                + $"{serverKills.Sum()} server kill -9s ({string.Join("/", serverKills)}), {agentKills} agent kill -9s; lost {pending.Count}; terminal: "
+                + string.Join(", ", byStatus.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))
+                + $"; double-completed {doubleCompleted}; requeued after a lost attempt {requeued}; "
+                + $"executed again after a lost attempt {reExecuted}; stale writes refused by the last server incarnations {staleNow}";
             output.WriteLine(report);
-            if (Environment.GetEnvironmentVariable("HEARTH_CRASH_REPORT") is { Length: > 0 } file) await File.AppendAllTextAsync(file, report + "\n");
+            if (Environment.GetEnvironmentVariable("HEARTH_CRASH_REPORT") is { Length: > 0 } file)
+                await File.AppendAllTextAsync(file, report + "\n");
 
             Assert.Empty(pending);
             Assert.Equal(0, doubleCompleted);
@@ -162,11 +199,13 @@ public static partial class ChaosLoad
         }
         finally
         {
-            foreach (var client in clients) client.Dispose();
+            foreach (var client in clients)
+                client.Dispose();
         }
     }
 
-    public static double StaleWritesRefused(string metrics) => StaleTotal().Matches(metrics).Sum(m => double.Parse(m.Groups[1].Value));
+    public static double StaleWritesRefused(string metrics) =>
+        StaleTotal().Matches(metrics).Sum(m => double.Parse(m.Groups[1].Value));
 
     [GeneratedRegex(@"^hearth_stale_writes_refused_total\{[^}]*\} (\S+)$", RegexOptions.Multiline)]
     private static partial Regex StaleTotal();

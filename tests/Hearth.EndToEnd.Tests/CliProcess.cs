@@ -17,15 +17,20 @@ public static class CliProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         info.Environment.Remove("HEARTH_SERVER");
         info.Environment.Remove("HEARTH_API_KEY");
-        foreach (var (key, value) in env ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+            info.Environment[key] = value;
         return info;
     }
 
-    public static Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
-        RunAsync(StartInfo(args, env), timeout);
+    public static Task<Result> RunAsync(
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? env = null,
+        TimeSpan? timeout = null
+    ) => RunAsync(StartInfo(args, env), timeout);
 
     /// <summary>Runs a prepared hearth command to its end, its output collected; killed (and a timeout thrown) past the limit.</summary>
     public static async Task<Result> RunAsync(ProcessStartInfo info, TimeSpan? timeout = null)
@@ -43,7 +48,9 @@ public static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"hearth {string.Join(' ', args)} did not finish; stderr so far: {await stderr}");
+            throw new TimeoutException(
+                $"hearth {string.Join(' ', args)} did not finish; stderr so far: {await stderr}"
+            );
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
@@ -59,8 +66,18 @@ public sealed class RunningProcess : IAsyncDisposable
     public RunningProcess(ProcessStartInfo info)
     {
         Process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        Process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _stdout.AppendLine(e.Data); };
-        Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_gate) _stderr.AppendLine(e.Data); };
+        Process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_gate)
+                    _stdout.AppendLine(e.Data);
+        };
+        Process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_gate)
+                    _stderr.AppendLine(e.Data);
+        };
         Process.Start();
         Process.StandardInput.Close();
         Process.BeginOutputReadLine();
@@ -69,9 +86,23 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public Process Process { get; }
 
-    public string Stdout { get { lock (_gate) return _stdout.ToString(); } }
+    public string Stdout
+    {
+        get
+        {
+            lock (_gate)
+                return _stdout.ToString();
+        }
+    }
 
-    public string Stderr { get { lock (_gate) return _stderr.ToString(); } }
+    public string Stderr
+    {
+        get
+        {
+            lock (_gate)
+                return _stderr.ToString();
+        }
+    }
 
     public async Task<string> WaitForAsync(Func<string, bool> condition, TimeSpan timeout, string what)
     {
@@ -79,9 +110,12 @@ public sealed class RunningProcess : IAsyncDisposable
         while (DateTime.UtcNow < until)
         {
             var all = Stdout + Stderr;
-            if (condition(all)) return all;
+            if (condition(all))
+                return all;
             if (Process.HasExited && !condition(Stdout + Stderr))
-                throw new InvalidOperationException($"process exited ({Process.ExitCode}) before {what}: {Stdout}{Stderr}");
+                throw new InvalidOperationException(
+                    $"process exited ({Process.ExitCode}) before {what}: {Stdout}{Stderr}"
+                );
             await Task.Delay(50);
         }
         throw new TimeoutException($"timed out waiting for {what}; output: {Stdout}{Stderr}");

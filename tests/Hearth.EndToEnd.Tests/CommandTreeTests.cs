@@ -55,12 +55,18 @@ public class CommandTreeTests
             Assert.Equal(0, script.ExitCode);
             await File.WriteAllTextAsync(Path.Combine(bin, "completion.bash"), script.Stdout);
 
-            var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            var info = new System.Diagnostics.ProcessStartInfo("bash")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+            };
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(
-                "source \"$1/completion.bash\"; " +
-                "COMP_LINE='hearth run --im'; COMP_POINT=15; COMP_WORDS=(hearth run --im); COMP_CWORD=2; _hearth_complete; echo \"${COMPREPLY[*]}\"; " +
-                "COMP_LINE='hearth sta'; COMP_POINT=10; COMP_WORDS=(hearth sta); COMP_CWORD=1; _hearth_complete; echo \"${COMPREPLY[*]}\"");
+                "source \"$1/completion.bash\"; "
+                    + "COMP_LINE='hearth run --im'; COMP_POINT=15; COMP_WORDS=(hearth run --im); COMP_CWORD=2; _hearth_complete; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_LINE='hearth sta'; COMP_POINT=10; COMP_WORDS=(hearth sta); COMP_CWORD=1; _hearth_complete; echo \"${COMPREPLY[*]}\""
+            );
             info.ArgumentList.Add("completion");
             info.ArgumentList.Add(bin);
             info.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
@@ -129,11 +135,13 @@ public class CommandTreeTests
         {
             foreach (var name in sub.Aliases.Prepend(sub.Name))
             {
-                if (seen.TryGetValue(name, out var owner) && owner != sub.Name) clashes.Add($"{path}: {name} is both {owner} and {sub.Name}");
+                if (seen.TryGetValue(name, out var owner) && owner != sub.Name)
+                    clashes.Add($"{path}: {name} is both {owner} and {sub.Name}");
                 seen[name] = sub.Name;
             }
         }
         var passedOn = inherited.Concat(command.Options.Where(o => o.Recursive)).ToList();
-        foreach (var sub in command.Subcommands) Walk(sub, $"{path} {sub.Name}", passedOn, clashes);
+        foreach (var sub in command.Subcommands)
+            Walk(sub, $"{path} {sub.Name}", passedOn, clashes);
     }
 }

@@ -29,8 +29,17 @@ public abstract class CrashTests(ITestOutputHelper output)
         var frozen = await cluster.StartAgentAsync("frozen", capacity: 1);
         // Attempt 1 ends only once its agent is frozen: the test opens the gate after the SIGSTOP, however slowly it got there.
         using var gate = new Gate();
-        await using var cli = cluster.StartCli("run", "--driver", "process", "--max-attempts", "2", "--", "sh", "-c",
-            $"echo begin-$HEARTH_ATTEMPT; {gate.Wait}; echo late-$HEARTH_ATTEMPT");
+        await using var cli = cluster.StartCli(
+            "run",
+            "--driver",
+            "process",
+            "--max-attempts",
+            "2",
+            "--",
+            "sh",
+            "-c",
+            $"echo begin-$HEARTH_ATTEMPT; {gate.Wait}; echo late-$HEARTH_ATTEMPT"
+        );
         await cli.WaitForAsync(o => o.Contains("begin-1"), TimeSpan.FromSeconds(30), "attempt 1 to start");
         var id = AdHocRunTests.RunId(cli.Stderr);
 
@@ -38,13 +47,21 @@ public abstract class CrashTests(ITestOutputHelper output)
         gate.Open();
         var other = await cluster.StartAgentAsync("other");
         var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(code == 0, $"exit {code}; stderr: {cli.Stderr}; frozen agent: {frozen.Stderr}; other agent: {other.Stderr}");
+        Assert.True(
+            code == 0,
+            $"exit {code}; stderr: {cli.Stderr}; frozen agent: {frozen.Stderr}; other agent: {other.Stderr}"
+        );
         Assert.Contains("late-2", cli.Stdout);
 
         frozen.Signal(18); // SIGCONT: its heartbeat, late lines and result must all be refused
         // The agent's last word on the task: after it, nothing of attempt 1 can reach the server any more.
-        await frozen.WaitForAsync(o => o.Contains("attempt 1: lease lost; result not reported") || o.Contains("result refused, the lease is stale"),
-            TimeSpan.FromSeconds(30), "the thawed agent to give attempt 1 up");
+        await frozen.WaitForAsync(
+            o =>
+                o.Contains("attempt 1: lease lost; result not reported")
+                || o.Contains("result refused, the lease is stale"),
+            TimeSpan.FromSeconds(30),
+            "the thawed agent to give attempt 1 up"
+        );
 
         var logs = await cluster.CliAsync("logs", id);
         Assert.DoesNotContain("late-1", logs.Stdout);

@@ -12,9 +12,14 @@ public sealed class DeclaredOrder : ITestCaseOrderer
     public const string Name = "Hearth.EndToEnd.Tests.DeclaredOrder";
     public const string Assembly = "Hearth.EndToEnd.Tests";
 
-    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases) where TTestCase : ITestCase =>
-        testCases.OrderBy(test => test.TestMethod.Method.GetCustomAttributes(typeof(StepAttribute).AssemblyQualifiedName!)
-            .Select(a => (int)a.GetConstructorArguments().First()).DefaultIfEmpty(int.MaxValue).First());
+    public IEnumerable<TTestCase> OrderTestCases<TTestCase>(IEnumerable<TTestCase> testCases)
+        where TTestCase : ITestCase =>
+        testCases.OrderBy(test =>
+            test.TestMethod.Method.GetCustomAttributes(typeof(StepAttribute).AssemblyQualifiedName!)
+                .Select(a => (int)a.GetConstructorArguments().First())
+                .DefaultIfEmpty(int.MaxValue)
+                .First()
+        );
 }
 
 [AttributeUsage(AttributeTargets.Method)]

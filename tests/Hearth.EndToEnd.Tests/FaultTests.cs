@@ -81,7 +81,10 @@ public sealed class FaultTests
 
             var detached = await CliProcess.RunAsync(["run", "-d", "--", "sleep", marker.ToString()], env);
             Assert.Equal(0, detached.ExitCode);
-            await WaitUntilAsync(() => AdHocRunTests.CountProcesses($"sleep {marker}") == 1, "the detached run to start");
+            await WaitUntilAsync(
+                () => AdHocRunTests.CountProcesses($"sleep {marker}") == 1,
+                "the detached run to start"
+            );
 
             dev.Signal(15);
             Assert.Equal(0, await dev.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -98,7 +101,8 @@ public sealed class FaultTests
         var sw = Stopwatch.StartNew();
         while (!condition())
         {
-            if (sw.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"timed out waiting for {what}");
+            if (sw.Elapsed > TimeSpan.FromSeconds(20))
+                throw new TimeoutException($"timed out waiting for {what}");
             await Task.Delay(100);
         }
     }

@@ -32,13 +32,21 @@ internal sealed class ForgeStatusListener : IDisposable
             {
                 context = await _listener.GetContextAsync();
             }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e)
+                when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
             }
             using var reader = new StreamReader(context.Request.InputStream);
             var body = await reader.ReadToEndAsync();
-            _received.Enqueue(new Received(context.Request.HttpMethod, context.Request.RawUrl ?? "", context.Request.Headers["Authorization"], body));
+            _received.Enqueue(
+                new Received(
+                    context.Request.HttpMethod,
+                    context.Request.RawUrl ?? "",
+                    context.Request.Headers["Authorization"],
+                    body
+                )
+            );
             context.Response.StatusCode = 201;
             await context.Response.OutputStream.WriteAsync("{}"u8.ToArray());
             context.Response.Close();
@@ -51,9 +59,12 @@ internal sealed class ForgeStatusListener : IDisposable
         while (true)
         {
             var found = _received.Where(match).ToList();
-            if (found.Count >= count) return found;
+            if (found.Count >= count)
+                return found;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{found.Count} of {count} requests; all: {string.Join(" | ", _received.Select(r => r.Path + " " + r.Body))}");
+                throw new TimeoutException(
+                    $"{found.Count} of {count} requests; all: {string.Join(" | ", _received.Select(r => r.Path + " " + r.Body))}"
+                );
             await Task.Delay(100);
         }
     }

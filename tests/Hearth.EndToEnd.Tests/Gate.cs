@@ -6,7 +6,8 @@ namespace Hearth.EndToEnd.Tests;
 /// </summary>
 internal sealed class Gate : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"hearth-e2e-gate-{Guid.NewGuid():N}");
+    public string Path { get; } =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"hearth-e2e-gate-{Guid.NewGuid():N}");
 
     /// <summary>Shell code that returns once the gate is open (or after two minutes, so a failed test leaves no run behind).</summary>
     public string Wait => $"i=0; while [ ! -e {Path} ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done";

@@ -25,7 +25,10 @@ public sealed class GitRepositories : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(repo, "sub", "version.txt"), "two\n");
         // A script of the repository, which repository-scoped secrets may be given to.
         Directory.CreateDirectory(Path.Combine(repo, "ci"));
-        await File.WriteAllTextAsync(Path.Combine(repo, "ci", "show.sh"), "#!/bin/sh\necho \"key=$SCOPED_KEY args=$*\"\n");
+        await File.WriteAllTextAsync(
+            Path.Combine(repo, "ci", "show.sh"),
+            "#!/bin/sh\necho \"key=$SCOPED_KEY args=$*\"\n"
+        );
         File.SetUnixFileMode(Path.Combine(repo, "ci", "show.sh"), (UnixFileMode)0b111_101_101);
         await GitAsync(repo, "add", ".");
         await GitAsync(repo, "commit", "-q", "-am", "two");
@@ -36,8 +39,24 @@ public sealed class GitRepositories : IAsyncLifetime
         // A fetch by SHA of a commit that no ref points at needs this on the serving side.
         await GitAsync(repo, "config", "uploadpack.allowAnySHA1InWant", "true");
 
-        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "daemon", "--export-all", $"--base-path={Root}", "--listen=127.0.0.1", $"--port={Port}", "--reuseaddr", Root })
+        var info = new ProcessStartInfo("git")
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (
+            var arg in new[]
+            {
+                "daemon",
+                "--export-all",
+                $"--base-path={Root}",
+                "--listen=127.0.0.1",
+                $"--port={Port}",
+                "--reuseaddr",
+                Root,
+            }
+        )
             info.ArgumentList.Add(arg);
         _daemon = Process.Start(info)!;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -57,7 +76,8 @@ public sealed class GitRepositories : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        if (_daemon is { HasExited: false }) _daemon.Kill(entireProcessTree: true);
+        if (_daemon is { HasExited: false })
+            _daemon.Kill(entireProcessTree: true);
         _daemon?.Dispose();
         Directory.Delete(Root, recursive: true);
         return Task.CompletedTask;
@@ -65,16 +85,24 @@ public sealed class GitRepositories : IAsyncLifetime
 
     private static async Task<string> GitAsync(string directory, params string[] args)
     {
-        var info = new ProcessStartInfo("git") { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = directory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         info.Environment["GIT_AUTHOR_NAME"] = info.Environment["GIT_COMMITTER_NAME"] = "test";
         info.Environment["GIT_AUTHOR_EMAIL"] = info.Environment["GIT_COMMITTER_EMAIL"] = "test@example.com";
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', args)}: {await stderr}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"git {string.Join(' ', args)}: {await stderr}");
         return await stdout;
     }
 }

@@ -35,11 +35,32 @@ public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories 
     public async Task A_repository_scoped_secret_reaches_the_repository_s_script_and_never_a_command_line_naming_the_url()
     {
         var create = await CliProcess.RunAsync(
-            ["secrets", "create", "scoped-key", "--from-env", "V", "--env-name", "SCOPED_KEY", "--repo", $"git://127.0.0.1:{git.Port}/*"],
-            new Dictionary<string, string>(fixture.Cluster.ClientEnv) { ["V"] = "scoped-" + Guid.NewGuid().ToString("N") });
+            [
+                "secrets",
+                "create",
+                "scoped-key",
+                "--from-env",
+                "V",
+                "--env-name",
+                "SCOPED_KEY",
+                "--repo",
+                $"git://127.0.0.1:{git.Port}/*",
+            ],
+            new Dictionary<string, string>(fixture.Cluster.ClientEnv)
+            {
+                ["V"] = "scoped-" + Guid.NewGuid().ToString("N"),
+            }
+        );
         Assert.True(create.ExitCode == 0, create.Stderr);
 
-        var dump = await RunAsync("--secret", "scoped-key", "--", "sh", "-c", "printf %s \"$SCOPED_KEY\" | od -An -tx1");
+        var dump = await RunAsync(
+            "--secret",
+            "scoped-key",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$SCOPED_KEY\" | od -An -tx1"
+        );
         Assert.NotEqual(0, dump.ExitCode);
         Assert.Contains("SECRET_OUT_OF_SCOPE", dump.Stderr);
         Assert.Equal("", dump.Stdout);
@@ -55,16 +76,33 @@ public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories 
         var token = "tok-" + Guid.NewGuid().ToString("N");
         await using var server = new AuthenticatedGitServer(git.Root, "deploy", token);
         var url = server.Url("app");
-        var create = await CliProcess.RunAsync(["secrets", "create", "clone-cred", "--from-env", "V"],
-            new Dictionary<string, string>(fixture.Cluster.ClientEnv) { ["V"] = "deploy:" + token });
+        var create = await CliProcess.RunAsync(
+            ["secrets", "create", "clone-cred", "--from-env", "V"],
+            new Dictionary<string, string>(fixture.Cluster.ClientEnv) { ["V"] = "deploy:" + token }
+        );
         Assert.True(create.ExitCode == 0, create.Stderr);
 
         var denied = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", url, "--", "true");
         Assert.Equal(125, denied.ExitCode);
-        Assert.Contains($"FAILED: git checkout of {url} (default branch) failed: fatal: could not read Username", denied.Stderr);
+        Assert.Contains(
+            $"FAILED: git checkout of {url} (default branch) failed: fatal: could not read Username",
+            denied.Stderr
+        );
 
-        var cloned = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", url, "--git-secret", "clone-cred",
-            "--git-path", "sub", "--", "cat", "version.txt");
+        var cloned = await fixture.Cluster.CliAsync(
+            "run",
+            "--driver",
+            "process",
+            "--git-repo",
+            url,
+            "--git-secret",
+            "clone-cred",
+            "--git-path",
+            "sub",
+            "--",
+            "cat",
+            "version.txt"
+        );
         Assert.True(cloned.ExitCode == 0, cloned.Stderr);
         Assert.Equal("two\n", cloned.Stdout);
         Assert.Contains("deploy:" + token, server.Credentials);
@@ -82,7 +120,10 @@ public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories 
     {
         var result = await RunAsync("--git-ref", "no-such-branch", "--", "true");
         Assert.Equal(125, result.ExitCode);
-        Assert.Contains($"FAILED: git checkout of {git.Url} no-such-branch failed: fatal: couldn't find remote ref no-such-branch", result.Stderr);
+        Assert.Contains(
+            $"FAILED: git checkout of {git.Url} no-such-branch failed: fatal: couldn't find remote ref no-such-branch",
+            result.Stderr
+        );
     }
 
     [Fact]
@@ -91,8 +132,10 @@ public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories 
         var missing = $"/nonexistent/hearth-{Guid.NewGuid():N}.git";
         var result = await fixture.Cluster.CliAsync("run", "--driver", "process", "--git-repo", missing, "--", "true");
         Assert.Equal(125, result.ExitCode);
-        Assert.Contains($"FAILED: git checkout of {missing} (default branch) failed: fatal: '{missing}' does not appear to be a git repository",
-            result.Stderr);
+        Assert.Contains(
+            $"FAILED: git checkout of {missing} (default branch) failed: fatal: '{missing}' does not appear to be a git repository",
+            result.Stderr
+        );
     }
 
     [Fact]
@@ -105,7 +148,9 @@ public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories 
 }
 
 public sealed class SqliteGitWorkspaceTests(SqliteClusterFixture fixture, GitRepositories git)
-    : GitWorkspaceTests(fixture, git), IClassFixture<SqliteClusterFixture>;
+    : GitWorkspaceTests(fixture, git),
+        IClassFixture<SqliteClusterFixture>;
 
 public sealed class PostgresGitWorkspaceTests(PostgresClusterFixture fixture, GitRepositories git)
-    : GitWorkspaceTests(fixture, git), IClassFixture<PostgresClusterFixture>;
+    : GitWorkspaceTests(fixture, git),
+        IClassFixture<PostgresClusterFixture>;

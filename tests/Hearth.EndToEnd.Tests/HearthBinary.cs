@@ -44,8 +44,9 @@ public static class HearthBinary
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Hearth.sln"))) dir = dir.Parent;
+        while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "Hearth.sln")))
+            dir = dir.Parent;
         return dir?.FullName
-               ?? throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
+            ?? throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
     }
 }

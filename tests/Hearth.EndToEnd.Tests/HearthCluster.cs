@@ -12,6 +12,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
 {
     private readonly List<RunningProcess> _agents = [];
     private readonly List<ServerProcess> _servers = [];
+
     /// <summary>Agents' --service-bridge-prefix by name: the reaper finds their compose networks' bridges by it.</summary>
     private readonly Dictionary<string, string> _bridgePrefixes = [];
 
@@ -27,6 +28,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
     public StoreKind Store { get; }
     public string DataDir { get; }
     public string ConfigPath { get; }
+
     /// <summary>The first server, the one the CLI and agents talk to unless told otherwise.</summary>
     public RunningProcess Server => _servers[0].Process;
     public IReadOnlyList<ServerProcess> Servers => _servers;
@@ -34,6 +36,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
     public string AdminKey { get; }
     public string AgentToken { get; }
     public IReadOnlyList<RunningProcess> Agents => _agents;
+
     /// <summary>The PostgreSQL database the servers share (null on SQLite).</summary>
     public string? ConnectionString { get; private init; }
 
@@ -42,12 +45,13 @@ public sealed partial class HearthCluster : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string> ClientEnv => ClientEnvFor(0);
 
-    public IReadOnlyDictionary<string, string> ClientEnvFor(int server) => new Dictionary<string, string>
-    {
-        ["HEARTH_SERVER"] = _servers[server].Url,
-        ["HEARTH_API_KEY"] = AdminKey,
-        ["XDG_CONFIG_HOME"] = Path.Combine(DataDir, "client-config"),
-    };
+    public IReadOnlyDictionary<string, string> ClientEnvFor(int server) =>
+        new Dictionary<string, string>
+        {
+            ["HEARTH_SERVER"] = _servers[server].Url,
+            ["HEARTH_API_KEY"] = AdminKey,
+            ["XDG_CONFIG_HOME"] = Path.Combine(DataDir, "client-config"),
+        };
 
     [GeneratedRegex(@"listening on (http://\S+?)/?\s")]
     private static partial Regex Listening();
@@ -59,8 +63,13 @@ public sealed partial class HearthCluster : IAsyncDisposable
     private static partial Regex Token();
 
     /// <param name="extraConfig">YAML appended to the server's config (top-level keys).</param>
-    public static async Task<HearthCluster> StartAsync(string? leaseTtl = null, string? heartbeat = null, int port = 0,
-        StoreKind store = StoreKind.Sqlite, string extraConfig = "")
+    public static async Task<HearthCluster> StartAsync(
+        string? leaseTtl = null,
+        string? heartbeat = null,
+        int port = 0,
+        StoreKind store = StoreKind.Sqlite,
+        string extraConfig = ""
+    )
     {
         var dataDir = Directory.CreateTempSubdirectory("hearth-e2e-").FullName;
         string? connectionString = null;
@@ -77,17 +86,32 @@ public sealed partial class HearthCluster : IAsyncDisposable
                 """;
         }
         var config = Path.Combine(dataDir, "server.yaml");
-        await File.WriteAllTextAsync(config, $"""
+        await File.WriteAllTextAsync(
+            config,
+            $"""
             data_dir: {dataDir}/server
             leases:
               ttl: {leaseTtl ?? "10s"}
               heartbeat: {heartbeat ?? "2s"}
               rescue_interval: 200ms
-            """ + storeConfig + (extraConfig.Length > 0 ? "\n" + extraConfig : ""));
+            """
+                + storeConfig
+                + (extraConfig.Length > 0 ? "\n" + extraConfig : "")
+        );
         var first = port == 0 ? FreePort() : port;
         var process = StartServerProcess(config, first);
-        var output = await process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), "the server to listen");
-        var cluster = new HearthCluster(store, dataDir, config, Admin().Match(output).Groups[1].Value, Token().Match(output).Groups[1].Value)
+        var output = await process.WaitForAsync(
+            o => Listening().IsMatch(o),
+            TimeSpan.FromSeconds(60),
+            "the server to listen"
+        );
+        var cluster = new HearthCluster(
+            store,
+            dataDir,
+            config,
+            Admin().Match(output).Groups[1].Value,
+            Token().Match(output).Groups[1].Value
+        )
         {
             ConnectionString = connectionString,
         };
@@ -101,11 +125,16 @@ public sealed partial class HearthCluster : IAsyncDisposable
     /// <summary>Another server on the same database (PostgreSQL only); returns its index in <see cref="Servers"/>.</summary>
     public async Task<int> AddServerAsync()
     {
-        if (Store != StoreKind.Postgres) throw new InvalidOperationException("several servers share one database only on PostgreSQL");
+        if (Store != StoreKind.Postgres)
+            throw new InvalidOperationException("several servers share one database only on PostgreSQL");
         var port = FreePort();
         var process = StartServerProcess(ConfigPath, port);
         _servers.Add(new ServerProcess(port, process));
-        await process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), $"server {_servers.Count - 1} to listen");
+        await process.WaitForAsync(
+            o => Listening().IsMatch(o),
+            TimeSpan.FromSeconds(60),
+            $"server {_servers.Count - 1} to listen"
+        );
         return _servers.Count - 1;
     }
 
@@ -123,7 +152,11 @@ public sealed partial class HearthCluster : IAsyncDisposable
         var server = _servers[index];
         await server.Process.DisposeAsync();
         server.Process = StartServerProcess(ConfigPath, server.Port);
-        await server.Process.WaitForAsync(o => Listening().IsMatch(o), TimeSpan.FromSeconds(60), $"server {index} to listen again");
+        await server.Process.WaitForAsync(
+            o => Listening().IsMatch(o),
+            TimeSpan.FromSeconds(60),
+            $"server {index} to listen again"
+        );
     }
 
     public async Task KillAgentAsync(RunningProcess agent)
@@ -152,18 +185,51 @@ public sealed partial class HearthCluster : IAsyncDisposable
     /// <param name="drivers">
     /// The agent's --drivers. The suite's agents run process too, as an operator may allow: many tests use it (as admin).
     /// </param>
-    public async Task<RunningProcess> StartAgentAsync(string name = "agent-1", string labels = "", string killGrace = "1s", int capacity = 4,
-        int server = 0, string drivers = "bubblewrap,oci,process", IReadOnlyList<string>? extraArgs = null)
+    public async Task<RunningProcess> StartAgentAsync(
+        string name = "agent-1",
+        string labels = "",
+        string killGrace = "1s",
+        int capacity = 4,
+        int server = 0,
+        string drivers = "bubblewrap,oci,process",
+        IReadOnlyList<string>? extraArgs = null
+    )
     {
-        var args = new List<string> { "agent", "--server", _servers[server].Url, "--token-file", AgentTokenFile, "--name", name, "--kill-grace", killGrace,
-            "--capacity", capacity.ToString(), "--scratch", Path.Combine(DataDir, "scratch-" + name), "--images", ImageStore, "--drivers", drivers,
-            "--state-dir", StateDirectoryOf(name) };
-        if (labels.Length > 0) args.AddRange(["--labels", labels]);
-        if (extraArgs is not null) args.AddRange(extraArgs);
-        if (extraArgs?.ToList().IndexOf("--service-bridge-prefix") is >= 0 and var at) _bridgePrefixes[name] = extraArgs[at + 1];
+        var args = new List<string>
+        {
+            "agent",
+            "--server",
+            _servers[server].Url,
+            "--token-file",
+            AgentTokenFile,
+            "--name",
+            name,
+            "--kill-grace",
+            killGrace,
+            "--capacity",
+            capacity.ToString(),
+            "--scratch",
+            Path.Combine(DataDir, "scratch-" + name),
+            "--images",
+            ImageStore,
+            "--drivers",
+            drivers,
+            "--state-dir",
+            StateDirectoryOf(name),
+        };
+        if (labels.Length > 0)
+            args.AddRange(["--labels", labels]);
+        if (extraArgs is not null)
+            args.AddRange(extraArgs);
+        if (extraArgs?.ToList().IndexOf("--service-bridge-prefix") is >= 0 and var at)
+            _bridgePrefixes[name] = extraArgs[at + 1];
         var agent = new RunningProcess(CliProcess.StartInfo(args));
         _agents.Add(agent);
-        await agent.WaitForAsync(o => o.Contains("registered as"), TimeSpan.FromSeconds(30), $"agent {name} to register");
+        await agent.WaitForAsync(
+            o => o.Contains("registered as"),
+            TimeSpan.FromSeconds(30),
+            $"agent {name} to register"
+        );
         return agent;
     }
 
@@ -172,11 +238,13 @@ public sealed partial class HearthCluster : IAsyncDisposable
 
     public Task<CliProcess.Result> CliAsync(params string[] args) => CliProcess.RunAsync(args, ClientEnv);
 
-    public Task<CliProcess.Result> CliOnAsync(int server, params string[] args) => CliProcess.RunAsync(args, ClientEnvFor(server));
+    public Task<CliProcess.Result> CliOnAsync(int server, params string[] args) =>
+        CliProcess.RunAsync(args, ClientEnvFor(server));
 
     public RunningProcess StartCli(params string[] args) => new(CliProcess.StartInfo(args, ClientEnv));
 
-    public RunningProcess StartCliOn(int server, params string[] args) => new(CliProcess.StartInfo(args, ClientEnvFor(server)));
+    public RunningProcess StartCliOn(int server, params string[] args) =>
+        new(CliProcess.StartInfo(args, ClientEnvFor(server)));
 
     public static int FreePort()
     {
@@ -189,7 +257,8 @@ public sealed partial class HearthCluster : IAsyncDisposable
     {
         foreach (var agent in _agents)
         {
-            if (!agent.Process.HasExited) agent.Signal(15);
+            if (!agent.Process.HasExited)
+                agent.Signal(15);
         }
         foreach (var agent in _agents)
         {
@@ -197,7 +266,8 @@ public sealed partial class HearthCluster : IAsyncDisposable
         }
         foreach (var server in _servers)
         {
-            if (server.IsUp) server.Process.Signal(15);
+            if (server.IsUp)
+                server.Process.Signal(15);
         }
         foreach (var server in _servers)
         {
@@ -207,16 +277,19 @@ public sealed partial class HearthCluster : IAsyncDisposable
         // operator would, by the reaper, before the directories go.
         foreach (var scratch in Directory.Exists(DataDir) ? Directory.EnumerateDirectories(DataDir, "scratch-*") : [])
         {
-            string[] prefix = _bridgePrefixes.TryGetValue(Path.GetFileName(scratch)["scratch-".Length..], out var p) ? ["--service-bridge-prefix", p] : [];
-            await CliProcess.RunAsync(["agent", "reap", "--scratch", scratch, "--images", ImageStore, .. prefix], ClientEnv);
+            string[] prefix = _bridgePrefixes.TryGetValue(Path.GetFileName(scratch)["scratch-".Length..], out var p)
+                ? ["--service-bridge-prefix", p]
+                : [];
+            await CliProcess.RunAsync(
+                ["agent", "reap", "--scratch", scratch, "--images", ImageStore, .. prefix],
+                ClientEnv
+            );
         }
         try
         {
             Directory.Delete(DataDir, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 
     private static async Task StopAsync(RunningProcess process)
@@ -225,9 +298,7 @@ public sealed partial class HearthCluster : IAsyncDisposable
         {
             await process.WaitForExitAsync(TimeSpan.FromSeconds(15));
         }
-        catch (OperationCanceledException)
-        {
-        }
+        catch (OperationCanceledException) { }
         await process.DisposeAsync();
     }
 }

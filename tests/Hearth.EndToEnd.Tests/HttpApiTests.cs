@@ -12,7 +12,8 @@ public sealed class HttpApiTests(SqliteClusterFixture fixture) : IClassFixture<S
     private HttpClient Http(string? authorization)
     {
         var http = new HttpClient { BaseAddress = new Uri(Cluster.Url + "/"), Timeout = TimeSpan.FromSeconds(30) };
-        if (authorization is not null) http.DefaultRequestHeaders.Authorization = AuthenticationHeaderValue.Parse(authorization);
+        if (authorization is not null)
+            http.DefaultRequestHeaders.Authorization = AuthenticationHeaderValue.Parse(authorization);
         return http;
     }
 
@@ -25,7 +26,10 @@ public sealed class HttpApiTests(SqliteClusterFixture fixture) : IClassFixture<S
         using var bearer = Http($"Bearer {Cluster.AdminKey}");
         var runs = await bearer.GetAsync("api/v1/runs");
         Assert.Equal(HttpStatusCode.OK, runs.StatusCode);
-        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(await runs.Content.ReadAsStringAsync()).RootElement.GetProperty("runs").ValueKind);
+        Assert.Equal(
+            JsonValueKind.Array,
+            JsonDocument.Parse(await runs.Content.ReadAsStringAsync()).RootElement.GetProperty("runs").ValueKind
+        );
 
         using var wrong = Http("Bearer hk_" + new string('x', 43));
         var refused = await wrong.GetAsync("api/v1/runs");
@@ -56,9 +60,19 @@ public sealed class HttpApiTests(SqliteClusterFixture fixture) : IClassFixture<S
 
         var events = ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal([("3", "line"), ("4", "line"), (null, "end")], events.Select(e => (e.Id, e.Event)));
-        Assert.Equal(["line-3", "line-4"], events.Take(2).Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("text").GetString()));
+        Assert.Equal(
+            ["line-3", "line-4"],
+            events.Take(2).Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("text").GetString())
+        );
         var end = JsonDocument.Parse(events[2].Data).RootElement;
-        Assert.Equal(("SUCCEEDED", 0, 5), (end.GetProperty("status").GetString(), end.GetProperty("exit_code").GetInt32(), end.GetProperty("next").GetInt32()));
+        Assert.Equal(
+            ("SUCCEEDED", 0, 5),
+            (
+                end.GetProperty("status").GetString(),
+                end.GetProperty("exit_code").GetInt32(),
+                end.GetProperty("next").GetInt32()
+            )
+        );
     }
 
     private static List<(string? Id, string Event, string Data)> ParseEvents(string stream)
@@ -66,14 +80,20 @@ public sealed class HttpApiTests(SqliteClusterFixture fixture) : IClassFixture<S
         var events = new List<(string?, string, string)>();
         foreach (var block in stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
-            string? id = null, name = "message", data = "";
+            string? id = null,
+                name = "message",
+                data = "";
             foreach (var line in block.Split('\n'))
             {
-                if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
-                else if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
-                else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+                if (line.StartsWith("id: ", StringComparison.Ordinal))
+                    id = line[4..];
+                else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    name = line[7..];
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    data = line[6..];
             }
-            if (!block.StartsWith(':')) events.Add((id, name, data));
+            if (!block.StartsWith(':'))
+                events.Add((id, name, data));
         }
         return events;
     }

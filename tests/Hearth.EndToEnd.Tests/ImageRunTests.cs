@@ -26,15 +26,36 @@ public abstract class ImageRunTests : IAsyncLifetime
         _work = Tools.TempDirectory("hearth-e2e-oci");
         var rootfs = TarBuilder.Busybox().Build();
         using (var pusher = new ImagePusher(_registry.BaseUri))
-            await pusher.PushImageAsync("e2e/busybox", "1", [rootfs], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh", "-c", "echo default-cmd") });
+            await pusher.PushImageAsync(
+                "e2e/busybox",
+                "1",
+                [rootfs],
+                new JsonObject { ["Cmd"] = new JsonArray("/bin/sh", "-c", "echo default-cmd") }
+            );
         var tar = Path.Combine(_work, "rootfs.tar");
         await File.WriteAllBytesAsync(tar, rootfs);
         var layout = Path.Combine(_work, "layout");
         await Tools.RunAsync("umoci", "init", "--layout", layout);
         await Tools.RunAsync("umoci", "new", "--image", layout + ":bb");
         await Tools.RunAsync("umoci", "raw", "add-layer", "--image", layout + ":bb", tar);
-        await Tools.RunAsync("umoci", "config", "--image", layout + ":bb", "--config.cmd", "/bin/echo", "--config.cmd", "from-umoci");
-        await Tools.RunAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:bb", $"docker://{UmociRef}");
+        await Tools.RunAsync(
+            "umoci",
+            "config",
+            "--image",
+            layout + ":bb",
+            "--config.cmd",
+            "/bin/echo",
+            "--config.cmd",
+            "from-umoci"
+        );
+        await Tools.RunAsync(
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            $"oci:{layout}:bb",
+            $"docker://{UmociRef}"
+        );
         _cluster = await HearthCluster.StartAsync(store: Store);
         await _cluster.StartAgentAsync();
     }
@@ -68,7 +89,15 @@ public abstract class ImageRunTests : IAsyncLifetime
         await File.WriteAllTextAsync(marker, "host");
         try
         {
-            var look = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "sh", "-c", $"cat {marker} || echo hidden; ls /usr/bin | head -1");
+            var look = await _cluster.CliAsync(
+                "run",
+                "--image",
+                BusyboxRef,
+                "--",
+                "sh",
+                "-c",
+                $"cat {marker} || echo hidden; ls /usr/bin | head -1"
+            );
             Assert.Contains("hidden", look.Stdout);
             Assert.DoesNotContain("host", look.Stdout);
         }
@@ -77,14 +106,36 @@ public abstract class ImageRunTests : IAsyncLifetime
             File.Delete(marker);
         }
 
-        var oom = await _cluster.CliAsync("run", "--image", BusyboxRef, "--memory", "32M", "--", "sh", "-c", "dd if=/dev/zero of=/dev/null bs=200M count=1");
+        var oom = await _cluster.CliAsync(
+            "run",
+            "--image",
+            BusyboxRef,
+            "--memory",
+            "32M",
+            "--",
+            "sh",
+            "-c",
+            "dd if=/dev/zero of=/dev/null bs=200M count=1"
+        );
         Assert.Equal(137, oom.ExitCode);
-        var status = JsonDocument.Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout).RootElement;
+        var status = JsonDocument
+            .Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout)
+            .RootElement;
         Assert.Contains("OOM", status.GetProperty("reason").GetString());
 
         // The pids limit, not anything else, stops the loop: its 12th process cannot be forked, and the shell ends with
         // its error status (2) after saying so.
-        var bomb = await _cluster.CliAsync("run", "--image", BusyboxRef, "--pids", "12", "--", "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-spawned");
+        var bomb = await _cluster.CliAsync(
+            "run",
+            "--image",
+            BusyboxRef,
+            "--pids",
+            "12",
+            "--",
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo all-spawned"
+        );
         Assert.Equal(2, bomb.ExitCode);
         Assert.Contains("can't fork", bomb.Stderr);
         Assert.DoesNotContain("all-spawned", bomb.Stdout);
@@ -93,14 +144,29 @@ public abstract class ImageRunTests : IAsyncLifetime
     [Fact]
     public async Task The_agent_runs_containers_in_a_user_namespace_by_default_and_refuses_a_bad_range()
     {
-        var mapped = await _cluster.CliAsync("run", "--image", BusyboxRef, "--", "sh", "-c", "id -u; cat /proc/self/uid_map; touch /etc/mine && echo wrote");
+        var mapped = await _cluster.CliAsync(
+            "run",
+            "--image",
+            BusyboxRef,
+            "--",
+            "sh",
+            "-c",
+            "id -u; cat /proc/self/uid_map; touch /etc/mine && echo wrote"
+        );
         Assert.True(mapped.ExitCode == 0, mapped.Stderr);
-        Assert.Equal(["0", "0 100000 65536", "wrote"], mapped.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.Equal(
+            ["0", "0 100000 65536", "wrote"],
+            mapped
+                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        );
 
         foreach (var bad in new[] { "on", "100000", "0:65536" })
         {
-            var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--oci-userns", bad],
-                new Dictionary<string, string> { ["HEARTH_AGENT_TOKEN"] = "unused" });
+            var refused = await CliProcess.RunAsync(
+                ["agent", "--server", "http://127.0.0.1:9", "--oci-userns", bad],
+                new Dictionary<string, string> { ["HEARTH_AGENT_TOKEN"] = "unused" }
+            );
             Assert.Equal(2, refused.ExitCode);
             Assert.Contains($"--oci-userns '{bad}': expected auto, off or BASE:SIZE", refused.Stderr);
         }
@@ -110,8 +176,18 @@ public abstract class ImageRunTests : IAsyncLifetime
     public async Task A_published_port_reaches_a_server_in_the_container()
     {
         var port = Tools.FreePort();
-        var started = await _cluster.CliAsync("run", "-d", "--image", BusyboxRef, "--publish", $"127.0.0.1:{port}:8080", "--", "sh", "-c",
-            "mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 8080 -h /www");
+        var started = await _cluster.CliAsync(
+            "run",
+            "-d",
+            "--image",
+            BusyboxRef,
+            "--publish",
+            $"127.0.0.1:{port}:8080",
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 8080 -h /www"
+        );
         Assert.Equal(0, started.ExitCode);
         var id = started.Stdout.Trim();
         try
@@ -147,13 +223,17 @@ public abstract class ImageRunTests : IAsyncLifetime
     {
         var register = await _cluster.CliAsync("images", "register", BusyboxRef, "--memory", "32M", "--default");
         Assert.True(register.ExitCode == 0, register.Stderr);
-        var listed = JsonDocument.Parse((await _cluster.CliAsync("images", "registered", "-o", "json")).Stdout).RootElement;
+        var listed = JsonDocument
+            .Parse((await _cluster.CliAsync("images", "registered", "-o", "json")).Stdout)
+            .RootElement;
         Assert.Equal(32L << 20, listed.GetProperty("images")[0].GetProperty("memory_bytes").GetInt64());
 
         // No --image and no --memory: the default image, with its registered limit.
         var oom = await _cluster.CliAsync("run", "--", "sh", "-c", "dd if=/dev/zero of=/dev/null bs=200M count=1");
         Assert.NotEqual(0, oom.ExitCode);
-        var status = JsonDocument.Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout).RootElement;
+        var status = JsonDocument
+            .Parse((await _cluster.CliAsync("status", AdHocRunTests.RunId(oom.Stderr), "-o", "json")).Stdout)
+            .RootElement;
         Assert.Contains("OOM", status.GetProperty("reason").GetString());
 
         Assert.Equal(0, (await _cluster.CliAsync("images", "unregister", BusyboxRef)).ExitCode);
@@ -168,8 +248,10 @@ public abstract class ImageRunTests : IAsyncLifetime
         Assert.True(pulled.ExitCode == 0, pulled.Stderr);
         Assert.Equal("ran\n", pulled.Stdout);
         Assert.Contains($"hearth: pulling {BusyboxRef}: resolved: 1 layer(s)", pulled.Stderr);
-        Assert.Matches($@"hearth: pulling {System.Text.RegularExpressions.Regex.Escape(BusyboxRef)}: pulled \d+\.\d MB in 1 layer\(s\)",
-            pulled.Stderr);
+        Assert.Matches(
+            $@"hearth: pulling {System.Text.RegularExpressions.Regex.Escape(BusyboxRef)}: pulled \d+\.\d MB in 1 layer\(s\)",
+            pulled.Stderr
+        );
         var logs = await _cluster.CliAsync("logs", AdHocRunTests.RunId(pulled.Stderr));
         Assert.Contains($"hearth: pulling {BusyboxRef}: resolved", logs.Stderr);
 
@@ -188,10 +270,24 @@ public abstract class ImageRunTests : IAsyncLifetime
 
         await pusher.PushImageAsync("e2e/moving", "1", [TarBuilder.Busybox().File("version", "two\n").Build()]);
         Assert.Equal("one\n", (await _cluster.CliAsync("run", "--image", tag, "--", "cat", "/version")).Stdout);
-        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "always", "--", "cat", "/version")).Stdout);
-        Assert.Equal("two\n", (await _cluster.CliAsync("run", "--image", tag, "--pull", "never", "--", "cat", "/version")).Stdout);
+        Assert.Equal(
+            "two\n",
+            (await _cluster.CliAsync("run", "--image", tag, "--pull", "always", "--", "cat", "/version")).Stdout
+        );
+        Assert.Equal(
+            "two\n",
+            (await _cluster.CliAsync("run", "--image", tag, "--pull", "never", "--", "cat", "/version")).Stdout
+        );
 
-        var never = await _cluster.CliAsync("run", "--image", $"{_registry.Host}/e2e/absent:1", "--pull", "never", "--", "true");
+        var never = await _cluster.CliAsync(
+            "run",
+            "--image",
+            $"{_registry.Host}/e2e/absent:1",
+            "--pull",
+            "never",
+            "--",
+            "true"
+        );
         Assert.Equal(125, never.ExitCode);
         Assert.Contains("pull policy is never", never.Stderr);
         var bad = await _cluster.CliAsync("run", "--image", tag, "--pull", "sometimes", "--", "true");
@@ -209,7 +305,9 @@ public abstract class ImageRunTests : IAsyncLifetime
 
         var list = await _cluster.CliAsync("images", "list", "--store", store, "-o", "json");
         var images = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("images").EnumerateArray().ToList();
-        Assert.Contains(images, i => i.GetProperty("references").EnumerateArray().Any(r => r.GetString() == BusyboxRef));
+        Assert.Contains(images, i =>
+            i.GetProperty("references").EnumerateArray().Any(r => r.GetString() == BusyboxRef)
+        );
 
         var rm = await _cluster.CliAsync("images", "rm", "--store", store, BusyboxRef);
         Assert.Equal(0, rm.ExitCode);

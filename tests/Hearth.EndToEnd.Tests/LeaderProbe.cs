@@ -18,30 +18,46 @@ public static class LeaderProbe
             """
             SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'hearth-leader' AND a.datname = current_database();
-            """, connection);
+            """,
+            connection
+        );
         var ports = new List<int>();
         await using (var reader = await command.ExecuteReaderAsync())
         {
-            while (await reader.ReadAsync()) ports.Add(reader.GetInt32(0));
+            while (await reader.ReadAsync())
+                ports.Add(reader.GetInt32(0));
         }
-        if (ports.Count > 1) throw new InvalidOperationException($"{ports.Count} sessions hold the leader lock");
-        if (ports.Count == 0) return null;
+        if (ports.Count > 1)
+            throw new InvalidOperationException($"{ports.Count} sessions hold the leader lock");
+        if (ports.Count == 0)
+            return null;
         var inode = SocketInode(ports[0]);
         for (var i = 0; i < cluster.Servers.Count; i++)
         {
-            if (inode is not null && cluster.Servers[i].IsUp && OwnsSocket(cluster.Servers[i].Process.Process.Id, inode)) return i;
+            if (
+                inode is not null
+                && cluster.Servers[i].IsUp
+                && OwnsSocket(cluster.Servers[i].Process.Process.Id, inode)
+            )
+                return i;
         }
         return null;
     }
 
-    public static async Task<int> WaitForLeaderAsync(HearthCluster cluster, Func<int, bool> acceptable, TimeSpan timeout, string what)
+    public static async Task<int> WaitForLeaderAsync(
+        HearthCluster cluster,
+        Func<int, bool> acceptable,
+        TimeSpan timeout,
+        string what
+    )
     {
         var until = DateTime.UtcNow + timeout;
         int? leader = null;
         while (DateTime.UtcNow < until)
         {
             leader = await LeaderAsync(cluster);
-            if (leader is { } l && acceptable(l)) return l;
+            if (leader is { } l && acceptable(l))
+                return l;
             await Task.Delay(100);
         }
         throw new TimeoutException($"timed out waiting for {what}; leader now: {leader?.ToString() ?? "none"}");
@@ -53,11 +69,13 @@ public static class LeaderProbe
         var hex = port.ToString("X4", CultureInfo.InvariantCulture);
         foreach (var table in (string[])["/proc/net/tcp", "/proc/net/tcp6"])
         {
-            if (!File.Exists(table)) continue;
+            if (!File.Exists(table))
+                continue;
             foreach (var line in File.ReadLines(table).Skip(1))
             {
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length > 9 && fields[1].EndsWith(":" + hex, StringComparison.Ordinal)) return fields[9];
+                if (fields.Length > 9 && fields[1].EndsWith(":" + hex, StringComparison.Ordinal))
+                    return fields[9];
             }
         }
         return null;
@@ -67,7 +85,8 @@ public static class LeaderProbe
     {
         try
         {
-            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd")
+            return Directory
+                .EnumerateFileSystemEntries($"/proc/{pid}/fd")
                 .Any(fd => new FileInfo(fd).LinkTarget == $"socket:[{inode}]");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

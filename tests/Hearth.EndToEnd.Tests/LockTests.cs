@@ -25,8 +25,10 @@ public abstract class LockTests(ClusterFixture fixture)
         while (true)
         {
             var status = await StatusAsync(runId);
-            if (status.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT") return status;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"run {runId} did not end: {status}");
+            if (status.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT")
+                return status;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"run {runId} did not end: {status}");
             await Task.Delay(200);
         }
     }
@@ -37,9 +39,13 @@ public abstract class LockTests(ClusterFixture fixture)
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            var status = JsonDocument.Parse((await Cluster.CliAsync("locks", "status", lockName, "-o", "json")).Stdout).RootElement;
-            if (status.TryGetProperty("holder", out var holder) && holder.GetString() == runId) return;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"lock {lockName} is not held by {runId}: {status}");
+            var status = JsonDocument
+                .Parse((await Cluster.CliAsync("locks", "status", lockName, "-o", "json")).Stdout)
+                .RootElement;
+            if (status.TryGetProperty("holder", out var holder) && holder.GetString() == runId)
+                return;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"lock {lockName} is not held by {runId}: {status}");
             await Task.Delay(100);
         }
     }
@@ -52,7 +58,8 @@ public abstract class LockTests(ClusterFixture fixture)
         using var gate = new Gate();
         var holder = await StartAsync(name, "sh", "-c", $"echo token=${variable}; {gate.Wait}");
         var waiters = new List<string>();
-        for (var i = 0; i < 3; i++) waiters.Add(await StartAsync(name, "sh", "-c", $"echo token=${variable}"));
+        for (var i = 0; i < 3; i++)
+            waiters.Add(await StartAsync(name, "sh", "-c", $"echo token=${variable}"));
 
         var first = await StatusAsync(waiters[0]);
         Assert.Equal("STARTING", first.GetProperty("status").GetString());
@@ -60,10 +67,15 @@ public abstract class LockTests(ClusterFixture fixture)
         var log = await Cluster.CliAsync("logs", waiters[0]);
         Assert.Contains($"hearth: waiting for lock {name} held by {holder}", log.Stderr);
 
-        var status = JsonDocument.Parse((await Cluster.CliAsync("locks", "status", name, "-o", "json")).Stdout).RootElement;
+        var status = JsonDocument
+            .Parse((await Cluster.CliAsync("locks", "status", name, "-o", "json")).Stdout)
+            .RootElement;
         Assert.Equal(holder, status.GetProperty("holder").GetString());
         Assert.Equal(1, status.GetProperty("token").GetInt64());
-        Assert.Equal(waiters, status.GetProperty("queue").EnumerateArray().Select(w => w.GetProperty("run_id").GetString()!).ToList());
+        Assert.Equal(
+            waiters,
+            status.GetProperty("queue").EnumerateArray().Select(w => w.GetProperty("run_id").GetString()!).ToList()
+        );
         var list = await Cluster.CliAsync("locks", "list");
         Assert.Contains(name, list.Stdout);
 
@@ -77,10 +89,13 @@ public abstract class LockTests(ClusterFixture fixture)
         }
         Assert.Equal([1, 2, 3, 4], tokens);
         var starts = new List<DateTimeOffset>();
-        foreach (var run in waiters.Prepend(holder)) starts.Add((await StatusAsync(run)).GetProperty("started_at").GetDateTimeOffset());
+        foreach (var run in waiters.Prepend(holder))
+            starts.Add((await StatusAsync(run)).GetProperty("started_at").GetDateTimeOffset());
         Assert.Equal(starts.Order().ToList(), starts);
 
-        var free = JsonDocument.Parse((await Cluster.CliAsync("locks", "status", name, "-o", "json")).Stdout).RootElement;
+        var free = JsonDocument
+            .Parse((await Cluster.CliAsync("locks", "status", name, "-o", "json")).Stdout)
+            .RootElement;
         Assert.False(free.TryGetProperty("holder", out _));
         Assert.Equal(0, free.GetProperty("queue").GetArrayLength());
     }
@@ -113,7 +128,17 @@ public abstract class LockTests(ClusterFixture fixture)
         using var gate = new Gate();
         var holder = await StartAsync(name, "sh", "-c", gate.Wait);
         await WaitHeldAsync(name, holder);
-        var waiter = await Cluster.CliAsync("run", "--driver", "process", "--lock", name, "--lock-wait", "1s", "--", "true");
+        var waiter = await Cluster.CliAsync(
+            "run",
+            "--driver",
+            "process",
+            "--lock",
+            name,
+            "--lock-wait",
+            "1s",
+            "--",
+            "true"
+        );
         Assert.Equal(125, waiter.ExitCode);
         Assert.Contains($"gave up waiting for lock {name} after 1s (held by {holder})", waiter.Stderr);
         var status = await Cluster.CliAsync("locks", "status", name, "-o", "json");
@@ -154,9 +179,14 @@ public abstract class LockTests(ClusterFixture fixture)
         Assert.Equal(1, (await Cluster.CliAsync("locks", "status", "no-such-lock")).ExitCode);
     }
 
-    private static int Count(string listJson) => JsonDocument.Parse(listJson).RootElement.GetProperty("runs").GetArrayLength();
+    private static int Count(string listJson) =>
+        JsonDocument.Parse(listJson).RootElement.GetProperty("runs").GetArrayLength();
 }
 
-public sealed class SqliteLockTests(SqliteClusterFixture fixture) : LockTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqliteLockTests(SqliteClusterFixture fixture)
+    : LockTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresLockTests(PostgresClusterFixture fixture) : LockTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresLockTests(PostgresClusterFixture fixture)
+    : LockTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

@@ -21,7 +21,8 @@ public sealed class MicroVmRunTests : IAsyncLifetime
         _registry = await LocalRegistry.StartAsync();
         using var pusher = new ImagePusher(_registry.BaseUri);
         var tar = TarBuilder.Busybox();
-        foreach (var applet in new[] { "uname", "nproc" }) tar.Symlink($"bin/{applet}", "busybox");
+        foreach (var applet in new[] { "uname", "nproc" })
+            tar.Symlink($"bin/{applet}", "busybox");
         await pusher.PushImageAsync("e2e/vm-busybox", "1", [tar.Build()]);
         _cluster = await HearthCluster.StartAsync(leaseTtl: "15s", heartbeat: "1s");
     }
@@ -37,51 +38,105 @@ public sealed class MicroVmRunTests : IAsyncLifetime
     {
         var agent = await _cluster.StartAgentAsync("vm", drivers: "microvm");
         var value = "vm-" + Guid.NewGuid().ToString("N");
-        var create = await CliProcess.RunAsync(["secrets", "create", "vm-token", "--from-env", "SOURCE_OF_SECRET", "--env-name", "VM_TOKEN"],
-            new Dictionary<string, string>(_cluster.ClientEnv) { ["SOURCE_OF_SECRET"] = value });
+        var create = await CliProcess.RunAsync(
+            ["secrets", "create", "vm-token", "--from-env", "SOURCE_OF_SECRET", "--env-name", "VM_TOKEN"],
+            new Dictionary<string, string>(_cluster.ClientEnv) { ["SOURCE_OF_SECRET"] = value }
+        );
         Assert.True(create.ExitCode == 0, create.Stderr);
 
-        var run = await _cluster.CliAsync("run", "--driver", "microvm", "--image", Image, "--cpus", "2", "--memory", "160M", "--secret", "vm-token",
-            "--", "sh", "-c", "uname -a; nproc; grep MemTotal /proc/meminfo; echo \"token:$VM_TOKEN\"; echo to-stderr >&2; exit 7");
+        var run = await _cluster.CliAsync(
+            "run",
+            "--driver",
+            "microvm",
+            "--image",
+            Image,
+            "--cpus",
+            "2",
+            "--memory",
+            "160M",
+            "--secret",
+            "vm-token",
+            "--",
+            "sh",
+            "-c",
+            "uname -a; nproc; grep MemTotal /proc/meminfo; echo \"token:$VM_TOKEN\"; echo to-stderr >&2; exit 7"
+        );
         Assert.True(run.ExitCode == 7, $"exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(lines.Length == 4, run.Stdout);
         Assert.Contains("-cloud-amd64", lines[0]);
         Assert.DoesNotContain((await Tools.RunAsync("uname", "-r")).Trim(), lines[0]);
         Assert.Equal("2", lines[1]);
-        Assert.InRange(long.Parse(lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), 100 * 1024, 160 * 1024);
+        Assert.InRange(
+            long.Parse(lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]),
+            100 * 1024,
+            160 * 1024
+        );
         Assert.Equal("token:***", lines[3]);
         Assert.DoesNotContain(value, run.Stdout + run.Stderr);
         Assert.Contains("to-stderr", run.Stderr);
 
         // --timeout: the server stops the run; the agent signals into the guest, then cuts the VM's power.
-        var timedOut = await _cluster.CliAsync("run", "--driver", "microvm", "--image", Image, "--timeout", "20s", "--", "sh", "-c",
-            "trap '' TERM; echo started; sleep 600");
+        var timedOut = await _cluster.CliAsync(
+            "run",
+            "--driver",
+            "microvm",
+            "--image",
+            Image,
+            "--timeout",
+            "20s",
+            "--",
+            "sh",
+            "-c",
+            "trap '' TERM; echo started; sleep 600"
+        );
         Assert.True(timedOut.ExitCode == 124, $"exit {timedOut.ExitCode}: {timedOut.Stderr}");
         Assert.Contains("started", timedOut.Stdout);
 
         // kill -9 of the agent while a VM runs: the restarted agent recovers the VM (QEMU outlives it) and reports.
-        var started = await _cluster.CliAsync("run", "-d", "--driver", "microvm", "--image", Image, "--", "sh", "-c",
-            "echo start; sleep 12; echo end; exit 4");
+        var started = await _cluster.CliAsync(
+            "run",
+            "-d",
+            "--driver",
+            "microvm",
+            "--image",
+            Image,
+            "--",
+            "sh",
+            "-c",
+            "echo start; sleep 12; echo end; exit 4"
+        );
         Assert.True(started.ExitCode == 0, started.Stderr);
         var id = started.Stdout.Trim();
-        await WaitUntilAsync(async () => (await _cluster.CliAsync("logs", id)).Stdout.Contains("start\n"), $"run {id} to print start");
+        await WaitUntilAsync(
+            async () => (await _cluster.CliAsync("logs", id)).Stdout.Contains("start\n"),
+            $"run {id} to print start"
+        );
         await _cluster.KillAgentAsync(agent);
         await _cluster.StartAgentAsync("vm", drivers: "microvm");
         JsonElement status = default;
-        await WaitUntilAsync(async () =>
-        {
-            status = JsonDocument.Parse((await _cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
-            return status.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null;
-        }, $"run {id} to end");
+        await WaitUntilAsync(
+            async () =>
+            {
+                status = JsonDocument.Parse((await _cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
+                return status.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null;
+            },
+            $"run {id} to end"
+        );
         Assert.True(status.GetProperty("exit_code").GetInt32() == 4, status.ToString());
         Assert.Equal(1, status.GetProperty("attempt").GetInt32());
         Assert.Equal("start\nend\n", (await _cluster.CliAsync("logs", id)).Stdout);
 
         // Nothing of the VMs is left: no QEMU or monitor with the agent's mark, no overlay disk in its scratch root.
         var scratch = Path.Combine(_cluster.DataDir, "scratch-vm");
-        await WaitUntilAsync(() => Task.FromResult(!Directory.EnumerateDirectories(scratch).Any(d => !Path.GetFileName(d).StartsWith('.'))
-            && !MarkedProcesses(scratch).Any()), "the VMs' processes and scratch directories to be gone");
+        await WaitUntilAsync(
+            () =>
+                Task.FromResult(
+                    !Directory.EnumerateDirectories(scratch).Any(d => !Path.GetFileName(d).StartsWith('.'))
+                        && !MarkedProcesses(scratch).Any()
+                ),
+            "the VMs' processes and scratch directories to be gone"
+        );
     }
 
     private static IEnumerable<int> MarkedProcesses(string scratchRoot)
@@ -89,7 +144,8 @@ public sealed class MicroVmRunTests : IAsyncLifetime
         var mark = "HEARTH_SANDBOX_OWNER=" + scratchRoot;
         foreach (var directory in Directory.GetDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+                continue;
             string environ;
             try
             {
@@ -99,7 +155,8 @@ public sealed class MicroVmRunTests : IAsyncLifetime
             {
                 continue;
             }
-            if (environ.Split('\0').Contains(mark)) yield return pid;
+            if (environ.Split('\0').Contains(mark))
+                yield return pid;
         }
     }
 

@@ -12,7 +12,11 @@ public sealed class MultiServerTests(ITestOutputHelper output)
     [Fact]
     public async Task When_the_leader_is_killed_the_other_server_takes_over_rescue_and_timeouts()
     {
-        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: StoreKind.Postgres);
+        await using var cluster = await HearthCluster.StartAsync(
+            leaseTtl: "2s",
+            heartbeat: "500ms",
+            store: StoreKind.Postgres
+        );
         // Server 0 is alone, so it takes the lock; server 1, started next, stays a follower while server 0 lives.
         await LeaderProbe.WaitForLeaderAsync(cluster, l => l == 0, TimeSpan.FromSeconds(20), "server 0 to lead");
         await cluster.AddServerAsync();
@@ -27,10 +31,33 @@ public sealed class MultiServerTests(ITestOutputHelper output)
         Assert.Equal((0, "from-1\n"), (crossB.ExitCode, crossB.Stdout));
 
         // A run on the leader's agent (submitted through the follower), and a run with a timeout on the follower's agent.
-        await using var doomed = cluster.StartCliOn(1, "run", "--labels", "via=leader", "--max-attempts", "1", "--", "sh", "-c", "echo up; sleep 600");
+        await using var doomed = cluster.StartCliOn(
+            1,
+            "run",
+            "--labels",
+            "via=leader",
+            "--max-attempts",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "echo up; sleep 600"
+        );
         await doomed.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the doomed run to start");
         var doomedId = AdHocRunTests.RunId(doomed.Stderr);
-        var timed = await cluster.CliOnAsync(0, "run", "-d", "--labels", "via=follower", "--timeout", "6s", "--", "sh", "-c", "echo up; sleep 600");
+        var timed = await cluster.CliOnAsync(
+            0,
+            "run",
+            "-d",
+            "--labels",
+            "via=follower",
+            "--timeout",
+            "6s",
+            "--",
+            "sh",
+            "-c",
+            "echo up; sleep 600"
+        );
         var timedId = timed.Stdout.Trim();
         await WaitForStatusAsync(cluster, 1, timedId, "RUNNING", TimeSpan.FromSeconds(30));
 
@@ -38,7 +65,12 @@ public sealed class MultiServerTests(ITestOutputHelper output)
         await cluster.KillServerAsync(0);
         await cluster.KillAgentAsync(onLeader);
 
-        var takeover = await LeaderProbe.WaitForLeaderAsync(cluster, l => l == 1, TimeSpan.FromSeconds(30), "server 1 to take the lock");
+        var takeover = await LeaderProbe.WaitForLeaderAsync(
+            cluster,
+            l => l == 1,
+            TimeSpan.FromSeconds(30),
+            "server 1 to take the lock"
+        );
         var tookOver = DateTime.UtcNow - killedAt;
         var lost = await WaitForStatusAsync(cluster, 1, doomedId, "FAILED", TimeSpan.FromSeconds(30));
         var rescued = DateTime.UtcNow - killedAt;
@@ -52,7 +84,9 @@ public sealed class MultiServerTests(ITestOutputHelper output)
         var after = await cluster.CliOnAsync(1, "run", "--", "echo", "after");
         Assert.Equal((0, "after\n"), (after.ExitCode, after.Stdout));
         Assert.Equal(1, takeover);
-        output.WriteLine($"leader kill -9: server 1 held the lock after {tookOver.TotalSeconds:F1}s, the lost run failed after {rescued.TotalSeconds:F1}s");
+        output.WriteLine(
+            $"leader kill -9: server 1 held the lock after {tookOver.TotalSeconds:F1}s, the lost run failed after {rescued.TotalSeconds:F1}s"
+        );
 
         // The killed server comes back as a follower.
         await cluster.RestartServerAsync(0);
@@ -63,12 +97,22 @@ public sealed class MultiServerTests(ITestOutputHelper output)
     [Fact]
     public async Task Mixed_load_with_random_kill_9s_of_either_server_and_agents_loses_nothing()
     {
-        await using var cluster = await HearthCluster.StartAsync(leaseTtl: "2s", heartbeat: "500ms", store: StoreKind.Postgres);
+        await using var cluster = await HearthCluster.StartAsync(
+            leaseTtl: "2s",
+            heartbeat: "500ms",
+            store: StoreKind.Postgres
+        );
         await cluster.AddServerAsync();
         await ChaosLoad.RunAsync(cluster, output, agentsPerServer: 1);
     }
 
-    private static async Task<JsonElement> WaitForStatusAsync(HearthCluster cluster, int server, string id, string status, TimeSpan timeout)
+    private static async Task<JsonElement> WaitForStatusAsync(
+        HearthCluster cluster,
+        int server,
+        string id,
+        string status,
+        TimeSpan timeout
+    )
     {
         var until = DateTime.UtcNow + timeout;
         JsonElement run = default;
@@ -78,7 +122,8 @@ public sealed class MultiServerTests(ITestOutputHelper output)
             if (result.ExitCode == 0)
             {
                 run = JsonDocument.Parse(result.Stdout).RootElement;
-                if (run.GetProperty("status").GetString() == status) return run;
+                if (run.GetProperty("status").GetString() == status)
+                    return run;
             }
             await Task.Delay(200);
         }

@@ -18,8 +18,11 @@ public sealed class NativeCli : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public Task<CliProcess.Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan? timeout = null) =>
-        CliProcess.RunAsync(StartInfo(args, env), timeout);
+    public Task<CliProcess.Result> RunAsync(
+        IEnumerable<string> args,
+        IReadOnlyDictionary<string, string> env,
+        TimeSpan? timeout = null
+    ) => CliProcess.RunAsync(StartInfo(args, env), timeout);
 
     public ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
     {
@@ -30,10 +33,12 @@ public sealed class NativeCli : IAsyncLifetime
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         info.Environment.Remove("HEARTH_SERVER");
         info.Environment.Remove("HEARTH_API_KEY");
-        foreach (var (key, value) in env) info.Environment[key] = value;
+        foreach (var (key, value) in env)
+            info.Environment[key] = value;
         return info;
     }
 }

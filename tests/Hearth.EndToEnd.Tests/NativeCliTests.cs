@@ -16,10 +16,14 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
     {
         Assert.True(File.Exists(cli.Binary), $"{cli.Binary} was not built");
         var header = new byte[4];
-        using (var file = File.OpenRead(cli.Binary)) file.ReadExactly(header);
+        using (var file = File.OpenRead(cli.Binary))
+            file.ReadExactly(header);
         Assert.Equal("\u007fELF"u8.ToArray(), header);
         // An apphost would sit beside its IL; a Native AOT build has no hearth.dll to load.
-        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(cli.Binary)!, "hearth.dll")), "the CLI was built as IL (ReadyToRun fallback), not Native AOT");
+        Assert.False(
+            File.Exists(Path.Combine(Path.GetDirectoryName(cli.Binary)!, "hearth.dll")),
+            "the CLI was built as IL (ReadyToRun fallback), not Native AOT"
+        );
     }
 
     [Fact]
@@ -28,8 +32,20 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
         var work = Directory.CreateTempSubdirectory("hearth-aot-").FullName;
         var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config") };
         var port = HearthCluster.FreePort();
-        var dev = new RunningProcess(cli.StartInfo(
-            ["dev", "--listen", $"127.0.0.1:{port}", "--data", Path.Combine(work, "data"), "--labels", "machine=build"], env));
+        var dev = new RunningProcess(
+            cli.StartInfo(
+                [
+                    "dev",
+                    "--listen",
+                    $"127.0.0.1:{port}",
+                    "--data",
+                    Path.Combine(work, "data"),
+                    "--labels",
+                    "machine=build",
+                ],
+                env
+            )
+        );
         try
         {
             await dev.WaitForAsync(o => o.Contains("try: hearth run"), TimeSpan.FromSeconds(60), "hearth dev to start");
@@ -45,30 +61,60 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
             Assert.Equal(3, status.GetProperty("exit_code").GetInt32());
 
             var logs = await cli.RunAsync(["logs", id, "-o", "json"], env);
-            var lines = logs.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-            Assert.Contains(lines, l => l.GetProperty("text").GetString() == "out" && l.GetProperty("stream").GetString() == "STDOUT");
-            Assert.Contains(lines, l => l.GetProperty("text").GetString() == "err" && l.GetProperty("stream").GetString() == "STDERR");
+            var lines = logs
+                .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => JsonDocument.Parse(l).RootElement)
+                .ToList();
+            Assert.Contains(lines, l =>
+                l.GetProperty("text").GetString() == "out" && l.GetProperty("stream").GetString() == "STDOUT"
+            );
+            Assert.Contains(lines, l =>
+                l.GetProperty("text").GetString() == "err" && l.GetProperty("stream").GetString() == "STDERR"
+            );
 
             var list = JsonDocument.Parse((await cli.RunAsync(["list", "-o", "json"], env)).Stdout).RootElement;
             Assert.Contains(list.GetProperty("runs").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
 
             Assert.Equal(124, (await cli.RunAsync(["run", "--timeout", "1s", "--", "sleep", "30"], env)).ExitCode);
 
-            var secret = await cli.RunAsync(["secrets", "create", "aot-token", "--env-name", "AOT_TOKEN", "--from-env", "AOT_VALUE"],
-                new Dictionary<string, string>(env) { ["AOT_VALUE"] = "aot-secret-value-1234" });
+            var secret = await cli.RunAsync(
+                ["secrets", "create", "aot-token", "--env-name", "AOT_TOKEN", "--from-env", "AOT_VALUE"],
+                new Dictionary<string, string>(env) { ["AOT_VALUE"] = "aot-secret-value-1234" }
+            );
             Assert.Equal(0, secret.ExitCode);
             // The run sees the value (its length proves it was injected) and its output shows it masked.
-            var masked = await cli.RunAsync(["run", "--secret", "aot-token", "--lock", "aot-lock", "--", "sh", "-c", "echo \"t=$AOT_TOKEN len=${#AOT_TOKEN}\""], env);
+            var masked = await cli.RunAsync(
+                [
+                    "run",
+                    "--secret",
+                    "aot-token",
+                    "--lock",
+                    "aot-lock",
+                    "--",
+                    "sh",
+                    "-c",
+                    "echo \"t=$AOT_TOKEN len=${#AOT_TOKEN}\"",
+                ],
+                env
+            );
             Assert.Equal(0, masked.ExitCode);
             Assert.Equal("t=*** len=21", masked.Stdout.Trim());
-            var locks = JsonDocument.Parse((await cli.RunAsync(["locks", "status", "aot-lock", "-o", "json"], env)).Stdout).RootElement;
+            var locks = JsonDocument
+                .Parse((await cli.RunAsync(["locks", "status", "aot-lock", "-o", "json"], env)).Stdout)
+                .RootElement;
             Assert.Equal(1, locks.GetProperty("token").GetInt64());
 
-            var users = JsonDocument.Parse((await cli.RunAsync(["users", "list", "-o", "json"], env)).Stdout).RootElement;
-            Assert.Contains(users.GetProperty("users").EnumerateArray(), u => u.GetProperty("role").GetString() == "admin");
+            var users = JsonDocument
+                .Parse((await cli.RunAsync(["users", "list", "-o", "json"], env)).Stdout)
+                .RootElement;
+            Assert.Contains(users.GetProperty("users").EnumerateArray(), u =>
+                u.GetProperty("role").GetString() == "admin"
+            );
 
             var workflow = Path.Combine(work, "ci.kdl");
-            await File.WriteAllTextAsync(workflow, """
+            await File.WriteAllTextAsync(
+                workflow,
+                """
                 version "0.1"
                 triggers "push"
                 chain {
@@ -76,14 +122,22 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
                     fragment { run "echo built" }
                     fragment { run "echo tested" }
                 }
-                """);
-            var flow = await cli.RunAsync(["workflow", "run", workflow, "--trigger", "push"], env, TimeSpan.FromSeconds(90));
+                """
+            );
+            var flow = await cli.RunAsync(
+                ["workflow", "run", workflow, "--trigger", "push"],
+                env,
+                TimeSpan.FromSeconds(90)
+            );
             Assert.Equal(0, flow.ExitCode);
             Assert.Contains("built", flow.Stdout);
             Assert.Contains("tested", flow.Stdout);
 
             var compose = Path.Combine(work, "compose.yaml");
-            await File.WriteAllTextAsync(compose, "services:\n  web:\n    image: nginx:${TAG:-1.27}\n    ports: [\"8080:80\"]\n");
+            await File.WriteAllTextAsync(
+                compose,
+                "services:\n  web:\n    image: nginx:${TAG:-1.27}\n    ports: [\"8080:80\"]\n"
+            );
             var config = await cli.RunAsync(["compose", "config", "-f", compose], env);
             Assert.Equal(0, config.ExitCode);
             Assert.Contains("image: \"nginx:1.27\"", config.Stdout);
@@ -98,7 +152,8 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
             if (!dev.Process.HasExited)
             {
                 Signal(dev.Process.Id, 15);
-                if (!dev.Process.WaitForExit(TimeSpan.FromSeconds(20))) dev.Process.Kill(entireProcessTree: true);
+                if (!dev.Process.WaitForExit(TimeSpan.FromSeconds(20)))
+                    dev.Process.Kill(entireProcessTree: true);
             }
             await dev.DisposeAsync();
             Directory.Delete(work, recursive: true);
@@ -110,7 +165,12 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
     {
         var work = Directory.CreateTempSubdirectory("hearth-aot-").FullName;
         var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config") };
-        var dev = new RunningProcess(cli.StartInfo(["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")], env));
+        var dev = new RunningProcess(
+            cli.StartInfo(
+                ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")],
+                env
+            )
+        );
         try
         {
             await dev.WaitForAsync(o => o.Contains("try: hearth run"), TimeSpan.FromSeconds(60), "hearth dev to start");
@@ -158,7 +218,8 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
             var port = HearthCluster.FreePort();
             var serverEnv = new Dictionary<string, string>(env) { ["HEARTH_DATA_DIR"] = Path.Combine(work, "data") };
             await using var server = new RunningProcess(
-                cli.StartInfo(["server", "--listen", $"127.0.0.1:{port}"], serverEnv));
+                cli.StartInfo(["server", "--listen", $"127.0.0.1:{port}"], serverEnv)
+            );
             await server.WaitForAsync(o => o.Contains("server listening"), TimeSpan.FromSeconds(60), "the server");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             Assert.Equal(spec.Stdout.TrimEnd('\n'), await http.GetStringAsync("openapi/v1.json"));
@@ -175,24 +236,28 @@ public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
         var until = DateTime.UtcNow.AddSeconds(30);
         while (!condition())
         {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"timed out waiting for {what}");
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"timed out waiting for {what}");
             await Task.Delay(50);
         }
     }
 
     private static int Processes(string commandLine) =>
-        Directory.EnumerateDirectories("/proc").Count(d =>
-        {
-            try
+        Directory
+            .EnumerateDirectories("/proc")
+            .Count(d =>
             {
-                return Regex.IsMatch(Path.GetFileName(d), "^[0-9]+$")
-                    && File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ').Trim() == commandLine;
-            }
-            catch (IOException)
-            {
-                return false;
-            }
-        });
+                try
+                {
+                    return Regex.IsMatch(Path.GetFileName(d), "^[0-9]+$")
+                        && File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ').Trim() == commandLine;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
 
-    private static void Signal(int pid, int signal) => Process.Start("kill", [$"-{signal}", pid.ToString()])!.WaitForExit();
+    private static void Signal(int pid, int signal) =>
+        Process.Start("kill", [$"-{signal}", pid.ToString()])!.WaitForExit();
 }

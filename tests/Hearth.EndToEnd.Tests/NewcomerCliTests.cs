@@ -12,7 +12,11 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
     [InlineData("status", new[] { "list", "--status", "BOGUS" }, "'BOGUS' is not a run status")]
     [InlineData("limit", new[] { "list", "--limit", "-1" }, "--limit -1: must be 0 (all) or more")]
     [InlineData("memory", new[] { "run", "--memory", "1", "--", "true" }, "--memory '1': must be at least 4M")]
-    [InlineData("timeout", new[] { "run", "--timeout", "99999999h", "--", "true" }, "--timeout '99999999h': expected a duration above zero and at most 30d")]
+    [InlineData(
+        "timeout",
+        new[] { "run", "--timeout", "99999999h", "--", "true" },
+        "--timeout '99999999h': expected a duration above zero and at most 30d"
+    )]
     [InlineData("output", new[] { "list", "-o", "yaml" }, "--output: expected text or json, got 'yaml'")]
     public async Task Bad_usage_exits_2_with_one_line_saying_what_is_wrong(string what, string[] args, string expected)
     {
@@ -29,10 +33,19 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
     {
         using var http = new HttpClient();
         http.DefaultRequestHeaders.Add("X-API-Key", Cluster.AdminKey);
-        var response = await http.PostAsync($"{Cluster.Url}/api/v1/runs",
-            new StringContent("""{"command":["true"],"timeout_seconds":1e12}""", System.Text.Encoding.UTF8, "application/json"));
+        var response = await http.PostAsync(
+            $"{Cluster.Url}/api/v1/runs",
+            new StringContent(
+                """{"command":["true"],"timeout_seconds":1e12}""",
+                System.Text.Encoding.UTF8,
+                "application/json"
+            )
+        );
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("timeout_seconds: must be a number of seconds above 0 and at most 2592000 (30 days)", await response.Content.ReadAsStringAsync());
+        Assert.Contains(
+            "timeout_seconds: must be a number of seconds above 0 and at most 2592000 (30 days)",
+            await response.Content.ReadAsStringAsync()
+        );
     }
 
     [Fact]
@@ -41,7 +54,10 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var result = await Cluster.CliAsync("stauts", "abc");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("hearth: 'stauts' is not a command of hearth\nDid you mean 'status'?\nSee 'hearth --help'.\n", result.Stderr);
+        Assert.Equal(
+            "hearth: 'stauts' is not a command of hearth\nDid you mean 'status'?\nSee 'hearth --help'.\n",
+            result.Stderr
+        );
     }
 
     [Fact]
@@ -50,8 +66,10 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var result = await Cluster.CliAsync("--verison");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("hearth: Unrecognized command or argument '--verison'.\nDid you mean '--version'?\nSee 'hearth --help'.\n",
-            result.Stderr);
+        Assert.Equal(
+            "hearth: Unrecognized command or argument '--verison'.\nDid you mean '--version'?\nSee 'hearth --help'.\n",
+            result.Stderr
+        );
     }
 
     [Fact]
@@ -86,15 +104,31 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         Assert.DoesNotContain("stale", Cluster.Agents[0].Stderr + Cluster.Agents[0].Stdout);
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync(Cluster.Url + "/metrics");
-        Assert.True(ChaosLoad.StaleWritesRefused(metrics) == 0,
-            string.Join('\n', metrics.Split('\n').Where(l => l.Contains("stale", StringComparison.Ordinal))) + Cluster.Agents[0].Stderr);
+        Assert.True(
+            ChaosLoad.StaleWritesRefused(metrics) == 0,
+            string.Join('\n', metrics.Split('\n').Where(l => l.Contains("stale", StringComparison.Ordinal)))
+                + Cluster.Agents[0].Stderr
+        );
     }
 
     [Fact]
     public async Task Status_and_list_show_driver_limits_agent_and_the_same_attempt()
     {
-        var run = await Cluster.CliAsync("run", "--driver", "bubblewrap", "--cpus", "0.5", "--memory", "64M", "--pids", "50",
-            "--timeout", "1m", "--", "true");
+        var run = await Cluster.CliAsync(
+            "run",
+            "--driver",
+            "bubblewrap",
+            "--cpus",
+            "0.5",
+            "--memory",
+            "64M",
+            "--pids",
+            "50",
+            "--timeout",
+            "1m",
+            "--",
+            "true"
+        );
         Assert.Equal(0, run.ExitCode);
         var id = AdHocRunTests.RunId(run.Stderr);
 
@@ -105,8 +139,11 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         // A run that names no attempts gets the server's retries.lost_agent_attempts (3): a lost agent is not its failure.
         Assert.Contains("ATTEMPT    1 of 3\n", status);
 
-        var listed = JsonDocument.Parse((await Cluster.CliAsync("list", "-o", "json")).Stdout).RootElement
-            .GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+        var listed = JsonDocument
+            .Parse((await Cluster.CliAsync("list", "-o", "json")).Stdout)
+            .RootElement.GetProperty("runs")
+            .EnumerateArray()
+            .Single(r => r.GetProperty("id").GetString() == id);
         var shown = JsonDocument.Parse((await Cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
         foreach (var field in new[] { "attempt", "max_attempts", "agent_id", "driver", "cpus", "memory_bytes", "pids" })
             Assert.Equal(shown.GetProperty(field).GetRawText(), listed.GetProperty(field).GetRawText());
@@ -118,7 +155,12 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         var table = (await Cluster.CliAsync("list")).Stdout.Split('\n');
         Assert.Contains("ATTEMPT", table[0]);
         var row = table.Single(l => l.StartsWith(id, StringComparison.Ordinal));
-        Assert.Matches(@"\s1 of 3\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+" + System.Text.RegularExpressions.Regex.Escape(agent) + @"\s+true$", row);
+        Assert.Matches(
+            @"\s1 of 3\s+bubblewrap\s+-\s+cpus 0\.5, memory 64M, pids 50, timeout 1m\s+"
+                + System.Text.RegularExpressions.Regex.Escape(agent)
+                + @"\s+true$",
+            row
+        );
     }
 
     [Fact]
@@ -128,34 +170,70 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         try
         {
             var workflow = Path.Combine(dir, "ci.kdl");
-            await File.WriteAllTextAsync(workflow, "version \"0.1\"\ntriggers \"manual\"\nchain {\n  machine \"build\"\n  fragment { run \"echo one\" }\n}\n");
+            await File.WriteAllTextAsync(
+                workflow,
+                "version \"0.1\"\ntriggers \"manual\"\nchain {\n  machine \"build\"\n  fragment { run \"echo one\" }\n}\n"
+            );
             var compose = Path.Combine(dir, "compose.yaml");
             await File.WriteAllTextAsync(compose, "services:\n  web:\n    image: alpine\n");
             Directory.CreateDirectory(Path.Combine(dir, ".hearth"));
-            await File.WriteAllTextAsync(Path.Combine(dir, ".hearth", "hello.yaml"), "description: says hello\ncommands:\n  - echo hello\n");
+            await File.WriteAllTextAsync(
+                Path.Combine(dir, ".hearth", "hello.yaml"),
+                "description: says hello\ncommands:\n  - echo hello\n"
+            );
             var run = await Cluster.CliAsync("run", "-d", "-o", "json", "--", "true");
             var id = JsonDocument.Parse(run.Stdout).RootElement.GetProperty("id").GetString()!;
             await Cluster.CliAsync("logs", "-f", id);
 
             string[][] commands =
             [
-                ["list"], ["status", id], ["kill", id], ["agents"], ["locks", "list"], ["users", "list"], ["secrets", "list"],
-                ["audit"], ["images", "list", "--store", Path.Combine(dir, "images")], ["images", "registered"],
-                ["workflow", "inspect", workflow], ["playbook", "list"], ["playbook", "show", "hello"], ["schedules", "list"],
+                ["list"],
+                ["status", id],
+                ["kill", id],
+                ["agents"],
+                ["locks", "list"],
+                ["users", "list"],
+                ["secrets", "list"],
+                ["audit"],
+                ["images", "list", "--store", Path.Combine(dir, "images")],
+                ["images", "registered"],
+                ["workflow", "inspect", workflow],
+                ["playbook", "list"],
+                ["playbook", "show", "hello"],
+                ["schedules", "list"],
             ];
             foreach (var args in commands)
             {
-                var result = await CliProcess.RunAsync(new ProcessStartInfoArgs([.. args, "-o", "json"], dir, Cluster.ClientEnv).Info);
+                var result = await CliProcess.RunAsync(
+                    new ProcessStartInfoArgs([.. args, "-o", "json"], dir, Cluster.ClientEnv).Info
+                );
                 Assert.True(result.ExitCode == 0, $"hearth {string.Join(' ', args)}: {result.Stderr}");
                 var root = JsonDocument.Parse(result.Stdout).RootElement;
-                Assert.True(root.ValueKind == JsonValueKind.Object, $"hearth {string.Join(' ', args)} -o json: top level is {root.ValueKind}");
+                Assert.True(
+                    root.ValueKind == JsonValueKind.Object,
+                    $"hearth {string.Join(' ', args)} -o json: top level is {root.ValueKind}"
+                );
                 CheckKeys(root, $"hearth {string.Join(' ', args)}");
             }
 
             // compose config prints the compose model (as docker compose config --format json): an object, not YAML.
-            var config = await CliProcess.RunAsync(new ProcessStartInfoArgs(["compose", "config", "-f", compose, "-o", "json"], dir, Cluster.ClientEnv).Info);
+            var config = await CliProcess.RunAsync(
+                new ProcessStartInfoArgs(
+                    ["compose", "config", "-f", compose, "-o", "json"],
+                    dir,
+                    Cluster.ClientEnv
+                ).Info
+            );
             Assert.Equal(0, config.ExitCode);
-            Assert.Equal("alpine", JsonDocument.Parse(config.Stdout).RootElement.GetProperty("services").GetProperty("web").GetProperty("image").GetString());
+            Assert.Equal(
+                "alpine",
+                JsonDocument
+                    .Parse(config.Stdout)
+                    .RootElement.GetProperty("services")
+                    .GetProperty("web")
+                    .GetProperty("image")
+                    .GetString()
+            );
         }
         finally
         {
@@ -172,9 +250,12 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
                 foreach (var property in element.EnumerateObject())
                 {
                     // Maps whose keys are the user's data (environment variables, labels) keep them as given.
-                    if (property.Name is "env" or "labels" or "requirements") continue;
-                    Assert.True(System.Text.RegularExpressions.Regex.IsMatch(property.Name, "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"),
-                        $"{where}: key '{property.Name}' is not snake_case");
+                    if (property.Name is "env" or "labels" or "requirements")
+                        continue;
+                    Assert.True(
+                        System.Text.RegularExpressions.Regex.IsMatch(property.Name, "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"),
+                        $"{where}: key '{property.Name}' is not snake_case"
+                    );
                     CheckKeys(property.Value, $"{where}.{property.Name}");
                 }
                 break;
@@ -188,7 +269,11 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         }
     }
 
-    private sealed record ProcessStartInfoArgs(string[] Args, string WorkingDirectory, IReadOnlyDictionary<string, string> Env)
+    private sealed record ProcessStartInfoArgs(
+        string[] Args,
+        string WorkingDirectory,
+        IReadOnlyDictionary<string, string> Env
+    )
     {
         public System.Diagnostics.ProcessStartInfo Info
         {
@@ -202,6 +287,10 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
     }
 }
 
-public sealed class SqliteNewcomerCliTests(SqliteClusterFixture fixture) : NewcomerCliTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqliteNewcomerCliTests(SqliteClusterFixture fixture)
+    : NewcomerCliTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresNewcomerCliTests(PostgresClusterFixture fixture) : NewcomerCliTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresNewcomerCliTests(PostgresClusterFixture fixture)
+    : NewcomerCliTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

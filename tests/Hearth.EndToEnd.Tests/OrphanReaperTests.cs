@@ -27,7 +27,17 @@ public sealed class OrphanReaperTests
             n=0
             while [ "$HEARTH_ATTEMPT" = 1 ] || [ $n -lt 3 ]; do echo $HEARTH_ATTEMPT >> out; n=$((n+1)); sleep 0.2; done
             """;
-        await using var cli = cluster.StartCli("run", "--driver", "process", "--max-attempts", "2", "--", "sh", "-c", script);
+        await using var cli = cluster.StartCli(
+            "run",
+            "--driver",
+            "process",
+            "--max-attempts",
+            "2",
+            "--",
+            "sh",
+            "-c",
+            script
+        );
         await cli.WaitForAsync(o => o.Contains("started-1"), TimeSpan.FromSeconds(30), "attempt 1 to start");
         var first = int.Parse(File.ReadAllText(Path.Combine(work, "pid-1")).Trim());
 
@@ -48,14 +58,32 @@ public sealed class OrphanReaperTests
 
         // While the agent runs, reaping by hand is refused (it cannot know what the agent's tasks own).
         var scratch = Path.Combine(cluster.DataDir, "scratch-restarted");
-        var refused = await cluster.CliAsync("agent", "reap", "--dry-run", "--scratch", scratch, "--images", cluster.ImageStore);
+        var refused = await cluster.CliAsync(
+            "agent",
+            "reap",
+            "--dry-run",
+            "--scratch",
+            scratch,
+            "--images",
+            cluster.ImageStore
+        );
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("is running on", refused.Stderr);
 
         // Stopped the normal way, the agent leaves nothing behind for the reaper.
         restarted.Signal(15);
         Assert.Equal(0, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        var reap = await cluster.CliAsync("agent", "reap", "--dry-run", "--scratch", scratch, "--images", cluster.ImageStore, "-o", "json");
+        var reap = await cluster.CliAsync(
+            "agent",
+            "reap",
+            "--dry-run",
+            "--scratch",
+            scratch,
+            "--images",
+            cluster.ImageStore,
+            "-o",
+            "json"
+        );
         Assert.True(reap.ExitCode == 0, $"exit {reap.ExitCode}: {reap.Stdout} {reap.Stderr}");
         var report = JsonDocument.Parse(reap.Stdout).RootElement;
         Assert.Equal(0, report.GetProperty("resources").GetArrayLength());
@@ -68,16 +96,36 @@ public sealed class OrphanReaperTests
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "30s", heartbeat: "1s");
         var agent = await cluster.StartAgentAsync("killed", drivers: "process");
         var marker = Random.Shared.Next(100_000, 999_999);
-        await using var cli = cluster.StartCli("run", "--driver", "process", "--", "sh", "-c", $"echo up; exec sleep {marker}");
+        await using var cli = cluster.StartCli(
+            "run",
+            "--driver",
+            "process",
+            "--",
+            "sh",
+            "-c",
+            $"echo up; exec sleep {marker}"
+        );
         await cli.WaitForAsync(o => o.Contains("up"), TimeSpan.FromSeconds(30), "the run to start");
         agent.Signal(9);
         await agent.WaitForExitAsync(TimeSpan.FromSeconds(10));
         var scratch = Path.Combine(cluster.DataDir, "scratch-killed");
 
-        var dry = await cluster.CliAsync("agent", "reap", "--dry-run", "--scratch", scratch, "--images", cluster.ImageStore, "-o", "json");
+        var dry = await cluster.CliAsync(
+            "agent",
+            "reap",
+            "--dry-run",
+            "--scratch",
+            scratch,
+            "--images",
+            cluster.ImageStore,
+            "-o",
+            "json"
+        );
         Assert.True(dry.ExitCode == 3, $"exit {dry.ExitCode}: {dry.Stdout} {dry.Stderr}");
         var found = JsonDocument.Parse(dry.Stdout).RootElement.GetProperty("resources").EnumerateArray().ToList();
-        Assert.Contains(found, r => r.GetProperty("kind").GetString() == "process" && r.GetProperty("outcome").GetString() == "found");
+        Assert.Contains(found, r =>
+            r.GetProperty("kind").GetString() == "process" && r.GetProperty("outcome").GetString() == "found"
+        );
         Assert.Contains(found, r => r.GetProperty("kind").GetString() == "directory");
         Assert.Equal(1, AdHocRunTests.CountProcesses($"sleep {marker}"));
 
@@ -85,7 +133,15 @@ public sealed class OrphanReaperTests
         Assert.True(reap.ExitCode == 0, $"exit {reap.ExitCode}: {reap.Stdout} {reap.Stderr}");
         Assert.Contains("removed", reap.Stdout);
         Assert.Equal(0, AdHocRunTests.CountProcesses($"sleep {marker}"));
-        var again = await cluster.CliAsync("agent", "reap", "--dry-run", "--scratch", scratch, "--images", cluster.ImageStore);
+        var again = await cluster.CliAsync(
+            "agent",
+            "reap",
+            "--dry-run",
+            "--scratch",
+            scratch,
+            "--images",
+            cluster.ImageStore
+        );
         Assert.Equal(0, again.ExitCode);
         Assert.Equal("", again.Stdout);
     }

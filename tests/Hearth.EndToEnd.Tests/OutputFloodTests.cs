@@ -21,7 +21,15 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
     public async Task A_thousand_lines_of_20_kB_are_all_shipped_and_the_timeout_still_ends_the_run()
     {
         var clock = Stopwatch.StartNew();
-        var run = await Cluster.CliAsync(["run", "--timeout", "10s", "--", "sh", "-c", $"{WideLines} | head -n 1000; sleep 60"]);
+        var run = await Cluster.CliAsync([
+            "run",
+            "--timeout",
+            "10s",
+            "--",
+            "sh",
+            "-c",
+            $"{WideLines} | head -n 1000; sleep 60",
+        ]);
 
         Assert.True(run.ExitCode == 124, run.Stderr);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(40));
@@ -35,7 +43,13 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_line_longer_than_64_KiB_is_split_into_marked_pieces()
     {
-        var run = await Cluster.CliAsync(["run", "--", "sh", "-c", "head -c 150000 /dev/zero | tr '\\0' y; echo; echo after"]);
+        var run = await Cluster.CliAsync([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "head -c 150000 /dev/zero | tr '\\0' y; echo; echo after",
+        ]);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -56,7 +70,11 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
 
         var clock = Stopwatch.StartNew();
         Assert.Equal(0, (await Cluster.CliAsync("kill", id)).ExitCode);
-        var ended = await WaitForAsync(id, s => s.GetProperty("status").GetString() is not ("RUNNING" or "TERMINATING" or "STARTING"), "the run to end");
+        var ended = await WaitForAsync(
+            id,
+            s => s.GetProperty("status").GetString() is not ("RUNNING" or "TERMINATING" or "STARTING"),
+            "the run to end"
+        );
         Assert.Equal("STOPPED", ended.GetProperty("status").GetString());
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(30));
     }
@@ -66,8 +84,12 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
     {
         var work = Directory.CreateTempSubdirectory("hearth-flood-").FullName;
         var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config") };
-        await using var dev = new RunningProcess(CliProcess.StartInfo(
-            ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")], env));
+        await using var dev = new RunningProcess(
+            CliProcess.StartInfo(
+                ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")],
+                env
+            )
+        );
         try
         {
             await dev.WaitForAsync(o => o.Contains("try: hearth run"), TimeSpan.FromSeconds(60), "hearth dev to start");
@@ -75,10 +97,15 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
             Assert.True(started.ExitCode == 0, started.Stderr);
             var id = started.Stdout.Trim();
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (JsonDocument.Parse((await CliProcess.RunAsync(["status", id, "-o", "json"], env)).Stdout).RootElement
-                       .GetProperty("status").GetString() != "RUNNING")
+            while (
+                JsonDocument
+                    .Parse((await CliProcess.RunAsync(["status", id, "-o", "json"], env)).Stdout)
+                    .RootElement.GetProperty("status")
+                    .GetString() != "RUNNING"
+            )
             {
-                if (DateTime.UtcNow > until) throw new TimeoutException("the run did not start");
+                if (DateTime.UtcNow > until)
+                    throw new TimeoutException("the run did not start");
                 await Task.Delay(200);
             }
 
@@ -101,8 +128,10 @@ public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixtu
         while (true)
         {
             var status = await StatusAsync(id);
-            if (done(status)) return status;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"timed out waiting for {what}: {status}");
+            if (done(status))
+                return status;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"timed out waiting for {what}: {status}");
             await Task.Delay(200);
         }
     }

@@ -20,9 +20,18 @@ public sealed class PlacementTests
         using var http = new HttpClient { BaseAddress = new Uri(cluster.Url + "/") };
         http.DefaultRequestHeaders.Add("X-API-Key", cluster.AdminKey);
         var clock = Stopwatch.StartNew();
-        var created = await http.PostAsync("api/v1/runs",
-            new StringContent("""{"command": ["echo", "never"], "driver": "process"}""", System.Text.Encoding.UTF8, "application/json"));
-        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var created = await http.PostAsync(
+            "api/v1/runs",
+            new StringContent(
+                """{"command": ["echo", "never"], "driver": "process"}""",
+                System.Text.Encoding.UTF8,
+                "application/json"
+            )
+        );
+        var id = JsonDocument
+            .Parse(await created.Content.ReadAsStringAsync())
+            .RootElement.GetProperty("id")
+            .GetString()!;
         var read = JsonDocument.Parse(await http.GetStringAsync($"api/v1/runs/{id}")).RootElement;
         var shown = clock.Elapsed;
         Assert.Equal(reason, read.GetProperty("waiting").GetString());
@@ -40,11 +49,20 @@ public sealed class PlacementTests
 
         var json = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
         Assert.Equal(reason, json.GetProperty("waiting").GetString());
-        var agents = JsonDocument.Parse((await cluster.CliAsync("agents", "-o", "json")).Stdout).RootElement.GetProperty("agents");
+        var agents = JsonDocument
+            .Parse((await cluster.CliAsync("agents", "-o", "json")).Stdout)
+            .RootElement.GetProperty("agents");
         var agent = Assert.Single(agents.EnumerateArray());
-        Assert.Equal(("dev-1", "ONLINE", "bubblewrap", 0, 4), (agent.GetProperty("name").GetString(), agent.GetProperty("status").GetString(),
-            string.Join(',', agent.GetProperty("drivers").EnumerateArray().Select(d => d.GetString())), agent.GetProperty("running").GetInt32(),
-            agent.GetProperty("capacity").GetInt32()));
+        Assert.Equal(
+            ("dev-1", "ONLINE", "bubblewrap", 0, 4),
+            (
+                agent.GetProperty("name").GetString(),
+                agent.GetProperty("status").GetString(),
+                string.Join(',', agent.GetProperty("drivers").EnumerateArray().Select(d => d.GetString())),
+                agent.GetProperty("running").GetInt32(),
+                agent.GetProperty("capacity").GetInt32()
+            )
+        );
         Assert.Equal("test", agent.GetProperty("labels").GetProperty("group").GetString());
         var table = await cluster.CliAsync("agents");
         Assert.Matches(@"dev-1\s+ONLINE\s+bubblewrap\s+0/4\s", table.Stdout);

@@ -18,7 +18,8 @@ public abstract class PlaybookTests(ClusterFixture fixture)
     [Fact]
     public async Task A_playbook_runs_its_commands_in_order_with_its_env_and_the_overrides_win()
     {
-        await File.WriteAllTextAsync(Path.Combine(Directory, "greet.yaml"),
+        await File.WriteAllTextAsync(
+            Path.Combine(Directory, "greet.yaml"),
             """
             description: Say hello twice
             env:
@@ -27,7 +28,8 @@ public abstract class PlaybookTests(ClusterFixture fixture)
             commands:
               - echo "$GREETING $WHO"
               - echo second
-            """);
+            """
+        );
         var list = await Cluster.CliAsync("playbook", "list");
         Assert.Contains("greet", list.Stdout);
         Assert.Contains("Say hello twice", list.Stdout);
@@ -38,14 +40,25 @@ public abstract class PlaybookTests(ClusterFixture fixture)
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Equal("hello world\nsecond\n", run.Stdout);
 
-        var overridden = await Cluster.CliAsync("playbook", "run", "greet", "--driver", "process", "--env", "WHO=hearth");
+        var overridden = await Cluster.CliAsync(
+            "playbook",
+            "run",
+            "greet",
+            "--driver",
+            "process",
+            "--env",
+            "WHO=hearth"
+        );
         Assert.Equal("hello hearth\nsecond\n", overridden.Stdout);
     }
 
     [Fact]
     public async Task A_failing_command_stops_the_chain_and_its_code_is_the_exit_code()
     {
-        await File.WriteAllTextAsync(Path.Combine(Directory, "stops.yml"), "commands:\n  - echo before\n  - exit 4\n  - echo never\n");
+        await File.WriteAllTextAsync(
+            Path.Combine(Directory, "stops.yml"),
+            "commands:\n  - echo before\n  - exit 4\n  - echo never\n"
+        );
         var run = await Cluster.CliAsync("playbook", "run", "stops", "--driver", "process");
         Assert.Equal(4, run.ExitCode);
         Assert.Equal("before\n", run.Stdout);
@@ -55,7 +68,10 @@ public abstract class PlaybookTests(ClusterFixture fixture)
     public async Task A_playbook_lock_is_taken_and_its_token_reaches_the_command()
     {
         var name = "pb-" + Guid.NewGuid().ToString("N")[..6];
-        await File.WriteAllTextAsync(Path.Combine(Directory, "locked.yaml"), $"lock: {name}\ncommands:\n  - echo token=$HEARTH_LOCK_TOKEN_{name.ToUpperInvariant().Replace('-', '_')}\n");
+        await File.WriteAllTextAsync(
+            Path.Combine(Directory, "locked.yaml"),
+            $"lock: {name}\ncommands:\n  - echo token=$HEARTH_LOCK_TOKEN_{name.ToUpperInvariant().Replace('-', '_')}\n"
+        );
         var run = await Cluster.CliAsync("playbook", "run", "locked", "--driver", "process");
         Assert.Equal("token=1\n", run.Stdout);
     }
@@ -76,7 +92,10 @@ public abstract class PlaybookTests(ClusterFixture fixture)
 
         var wrongShape = Path.Combine(Directory, "shape.yaml");
         await File.WriteAllTextAsync(wrongShape, "commands:\n  - true\nenv:\n  - A=1\n");
-        Assert.Contains($"{wrongShape}:4: env: expected a mapping", (await Cluster.CliAsync("playbook", "show", "shape")).Stderr);
+        Assert.Contains(
+            $"{wrongShape}:4: env: expected a mapping",
+            (await Cluster.CliAsync("playbook", "show", "shape")).Stderr
+        );
 
         var missing = await Cluster.CliAsync("playbook", "run", "does-not-exist");
         Assert.Equal(1, missing.ExitCode);
@@ -87,6 +106,10 @@ public abstract class PlaybookTests(ClusterFixture fixture)
     }
 }
 
-public sealed class SqlitePlaybookTests(SqliteClusterFixture fixture) : PlaybookTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqlitePlaybookTests(SqliteClusterFixture fixture)
+    : PlaybookTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresPlaybookTests(PostgresClusterFixture fixture) : PlaybookTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresPlaybookTests(PostgresClusterFixture fixture)
+    : PlaybookTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

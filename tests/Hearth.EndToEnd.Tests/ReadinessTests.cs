@@ -11,13 +11,20 @@ public sealed class ReadinessTests
     public async Task Ready_answers_503_while_the_database_refuses_connections_and_200_once_it_is_back()
     {
         await using var cluster = await HearthCluster.StartAsync(store: StoreKind.Postgres);
-        using var http = new HttpClient { BaseAddress = new Uri(cluster.Url + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient
+        {
+            BaseAddress = new Uri(cluster.Url + "/"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("ready")).StatusCode);
 
         var database = new NpgsqlConnectionStringBuilder(cluster.ConnectionString).Database!;
         var admin = (await SharedPostgres.GetAsync()).AdminConnectionString;
-        await ExecAsync(admin, $"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false;",
-            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';");
+        await ExecAsync(
+            admin,
+            $"ALTER DATABASE {database} WITH ALLOW_CONNECTIONS false;",
+            $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}';"
+        );
         try
         {
             var down = await http.GetAsync("ready");
@@ -34,7 +41,8 @@ public sealed class ReadinessTests
 
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         HttpStatusCode status;
-        while ((status = (await http.GetAsync("ready")).StatusCode) != HttpStatusCode.OK && DateTime.UtcNow < until) await Task.Delay(200);
+        while ((status = (await http.GetAsync("ready")).StatusCode) != HttpStatusCode.OK && DateTime.UtcNow < until)
+            await Task.Delay(200);
         Assert.Equal(HttpStatusCode.OK, status);
     }
 

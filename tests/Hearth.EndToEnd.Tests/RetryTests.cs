@@ -12,8 +12,19 @@ public abstract class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task A_command_failing_with_a_listed_exit_code_is_retried_until_it_succeeds()
     {
-        var result = await Cluster.CliAsync("run", "--retry", "3", "--retry-on", "exit:3", "--retry-delay", "200ms", "--", "sh", "-c",
-            "echo attempt-$HEARTH_ATTEMPT; [ \"$HEARTH_ATTEMPT\" -ge 3 ] || exit 3");
+        var result = await Cluster.CliAsync(
+            "run",
+            "--retry",
+            "3",
+            "--retry-on",
+            "exit:3",
+            "--retry-delay",
+            "200ms",
+            "--",
+            "sh",
+            "-c",
+            "echo attempt-$HEARTH_ATTEMPT; [ \"$HEARTH_ATTEMPT\" -ge 3 ] || exit 3"
+        );
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("attempt-3", result.Stdout);
         var id = AdHocRunTests.RunId(result.Stderr);
@@ -26,7 +37,11 @@ public abstract class RetryTests(ClusterFixture fixture)
         Assert.Equal([1, 2], history.Select(a => a.GetProperty("attempt").GetInt32()));
         Assert.All(history, a => Assert.Contains("3", a.GetProperty("reason").GetString()));
         // The second attempt waited out the delay after the first failed.
-        Assert.True(history[1].GetProperty("ended_at").GetDateTimeOffset() - history[0].GetProperty("ended_at").GetDateTimeOffset() >= TimeSpan.FromMilliseconds(200));
+        Assert.True(
+            history[1].GetProperty("ended_at").GetDateTimeOffset()
+                - history[0].GetProperty("ended_at").GetDateTimeOffset()
+                >= TimeSpan.FromMilliseconds(200)
+        );
 
         var text = await Cluster.CliAsync("status", id);
         Assert.Contains("ATTEMPT    3 of 4", text.Stdout);
@@ -37,8 +52,19 @@ public abstract class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task An_exit_code_the_policy_does_not_list_is_not_retried()
     {
-        var result = await Cluster.CliAsync("run", "--retry", "3", "--retry-on", "exit:3", "--retry-delay", "200ms", "--", "sh", "-c",
-            "echo attempt-$HEARTH_ATTEMPT; exit 4");
+        var result = await Cluster.CliAsync(
+            "run",
+            "--retry",
+            "3",
+            "--retry-on",
+            "exit:3",
+            "--retry-delay",
+            "200ms",
+            "--",
+            "sh",
+            "-c",
+            "echo attempt-$HEARTH_ATTEMPT; exit 4"
+        );
         Assert.Equal(4, result.ExitCode);
         Assert.DoesNotContain("attempt-2", result.Stdout);
         var run = await StatusAsync(AdHocRunTests.RunId(result.Stderr));
@@ -50,7 +76,20 @@ public abstract class RetryTests(ClusterFixture fixture)
     [Fact]
     public async Task A_retry_waiting_out_its_back_off_shows_when_it_may_start()
     {
-        var submitted = await Cluster.CliAsync("run", "-d", "--retry", "1", "--retry-on", "exit:5", "--retry-delay", "1m", "--", "sh", "-c", "exit 5");
+        var submitted = await Cluster.CliAsync(
+            "run",
+            "-d",
+            "--retry",
+            "1",
+            "--retry-on",
+            "exit:5",
+            "--retry-delay",
+            "1m",
+            "--",
+            "sh",
+            "-c",
+            "exit 5"
+        );
         Assert.Equal(0, submitted.ExitCode);
         var id = submitted.Stdout.Trim();
         try
@@ -81,21 +120,39 @@ public abstract class RetryTests(ClusterFixture fixture)
 
         using var http = new HttpClient { BaseAddress = new Uri(Cluster.Url + "/") };
         http.DefaultRequestHeaders.Add("X-API-Key", Cluster.AdminKey);
-        using var response = await http.PostAsJsonAsync("api/v1/runs", new
-        {
-            command = new[] { "true" },
-            retry = new { max_attempts = 0, exit_codes = new[] { 0 }, backoff = "linear", delay_seconds = 10, max_delay_seconds = 5 },
-        });
+        using var response = await http.PostAsJsonAsync(
+            "api/v1/runs",
+            new
+            {
+                command = new[] { "true" },
+                retry = new
+                {
+                    max_attempts = 0,
+                    exit_codes = new[] { 0 },
+                    backoff = "linear",
+                    delay_seconds = 10,
+                    max_delay_seconds = 5,
+                },
+            }
+        );
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = await ErrorAsync(response);
         Assert.Contains("retry.exit_codes: 0 is not a failing exit code", error);
         Assert.Contains("retry.backoff: 'linear' is not constant, exponential or fibonacci", error);
 
-        using var limits = await http.PostAsJsonAsync("api/v1/runs", new
-        {
-            command = new[] { "true" },
-            retry = new { max_attempts = 0, delay_seconds = 10, max_delay_seconds = 5 },
-        });
+        using var limits = await http.PostAsJsonAsync(
+            "api/v1/runs",
+            new
+            {
+                command = new[] { "true" },
+                retry = new
+                {
+                    max_attempts = 0,
+                    delay_seconds = 10,
+                    max_delay_seconds = 5,
+                },
+            }
+        );
         var limitErrors = await ErrorAsync(limits);
         Assert.Equal(HttpStatusCode.BadRequest, limits.StatusCode);
         Assert.Contains("retry.max_attempts: must be between 1 and 100", limitErrors);
@@ -119,13 +176,19 @@ public abstract class RetryTests(ClusterFixture fixture)
         while (true)
         {
             var run = await StatusAsync(id);
-            if (condition(run)) return run;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"run {id} never got there: {run}");
+            if (condition(run))
+                return run;
+            if (DateTime.UtcNow > until)
+                throw new TimeoutException($"run {id} never got there: {run}");
             await Task.Delay(200);
         }
     }
 }
 
-public sealed class SqliteRetryTests(SqliteClusterFixture fixture) : RetryTests(fixture), IClassFixture<SqliteClusterFixture>;
+public sealed class SqliteRetryTests(SqliteClusterFixture fixture)
+    : RetryTests(fixture),
+        IClassFixture<SqliteClusterFixture>;
 
-public sealed class PostgresRetryTests(PostgresClusterFixture fixture) : RetryTests(fixture), IClassFixture<PostgresClusterFixture>;
+public sealed class PostgresRetryTests(PostgresClusterFixture fixture)
+    : RetryTests(fixture),
+        IClassFixture<PostgresClusterFixture>;

@@ -21,13 +21,19 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
     {
         _registry = await LocalRegistry.StartAsync();
         using var pusher = new ImagePusher(_registry.BaseUri);
-        await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("true") });
+        await pusher.PushImageAsync(
+            "e2e/busybox",
+            "1",
+            [TarBuilder.Busybox().Build()],
+            new JsonObject { ["Cmd"] = new JsonArray("true") }
+        );
     }
 
     public async Task DisposeAsync() => await _registry.DisposeAsync();
 
     /// <summary>How a run asks for its driver: bubblewrap, or oci with the registry's busybox image.</summary>
-    private string[] DriverArgs(string driver) => driver == "oci" ? ["--driver", "oci", "--image", BusyboxRef] : ["--driver", driver];
+    private string[] DriverArgs(string driver) =>
+        driver == "oci" ? ["--driver", "oci", "--image", BusyboxRef] : ["--driver", driver];
 
     [Fact]
     public async Task Ten_runs_across_bubblewrap_and_oci_survive_a_kill_9_of_their_agent_and_finish_with_all_their_output_and_exit_codes_none_restarted()
@@ -47,18 +53,22 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
             var driver = i % 2 == 0 ? "bubblewrap" : "oci";
             // A marker line per start, in the sandbox's working directory (bubblewrap: its scratch; oci: its rootfs), then
             // 120 lines over about 30 s (all still running when the agent is killed), a line without a newline at the end, and an exit code of its own.
-            var script = $"echo started >> hearth-starts-{i}; echo start; i=0; while [ $i -lt {Lines} ]; do echo \"run {i} line $i\"; i=$((i+1)); " +
-                         $"sleep 0.25; done; printf 'end {i}'; exit {i + 1}";
+            var script =
+                $"echo started >> hearth-starts-{i}; echo start; i=0; while [ $i -lt {Lines} ]; do echo \"run {i} line $i\"; i=$((i+1)); "
+                + $"sleep 0.25; done; printf 'end {i}'; exit {i + 1}";
             var started = await cluster.CliAsync(["run", "-d", .. DriverArgs(driver), "--", "sh", "-c", script]);
             Assert.True(started.ExitCode == 0, started.Stderr);
             runs.Add((started.Stdout.Trim(), driver));
         }
-        foreach (var (id, _) in runs) await WaitForLineAsync(cluster, id, "start");
+        foreach (var (id, _) in runs)
+            await WaitForLineAsync(cluster, id, "start");
         foreach (var (id, driver) in runs)
         {
             var status = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
-            Assert.False(status.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null,
-                $"{driver} run {id} ended before the kill (it would not test recovery): {status}");
+            Assert.False(
+                status.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null,
+                $"{driver} run {id} ended before the kill (it would not test recovery): {status}"
+            );
         }
 
         await cluster.KillAgentAsync(agent);
@@ -73,14 +83,17 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
             Assert.Equal(1, run.GetProperty("attempt").GetInt32());
             var logs = await cluster.CliAsync("logs", id);
             // Byte for byte what the command wrote (the last piece without its newline is printed with one).
-            var expected = "start\n" + string.Concat(Enumerable.Range(0, Lines).Select(n => $"run {i} line {n}\n")) + $"end {i}\n";
+            var expected =
+                "start\n" + string.Concat(Enumerable.Range(0, Lines).Select(n => $"run {i} line {n}\n")) + $"end {i}\n";
             Assert.Equal(expected, logs.Stdout);
         }
         var counted = await starts.StopAsync();
         // Every sandbox's marker, seen while it ran: one sandbox per run, started once.
         for (var i = 0; i < 10; i++)
-            Assert.True(counted.GetValueOrDefault(i) == (1, 1),
-                $"run {i} ({runs[i].Driver}): {counted.GetValueOrDefault(i)} (sandboxes, starts); seen: {string.Join(", ", starts.Seen)}");
+            Assert.True(
+                counted.GetValueOrDefault(i) == (1, 1),
+                $"run {i} ({runs[i].Driver}): {counted.GetValueOrDefault(i)} (sandboxes, starts); seen: {string.Join(", ", starts.Seen)}"
+            );
         // The agent removes a sandbox's record at its clean-up, after it has reported the result.
         var records = Path.Combine(cluster.StateDirectoryOf("survivor"), "sandboxes");
         await FaultTests.WaitUntilAsync(() => !Directory.EnumerateFiles(records).Any(), "every sandbox record removed");
@@ -93,8 +106,15 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
     {
         await using var cluster = await HearthCluster.StartAsync(store: Store);
         await cluster.StartAgentAsync("bar", drivers: driver);
-        var started = await cluster.CliAsync(["run", "-d", .. DriverArgs(driver), "--", "sh", "-c",
-            "echo ready; sleep 3; printf '\\r10%%'; sleep 1; printf '\\r20%%'; sleep 60"]);
+        var started = await cluster.CliAsync([
+            "run",
+            "-d",
+            .. DriverArgs(driver),
+            "--",
+            "sh",
+            "-c",
+            "echo ready; sleep 3; printf '\\r10%%'; sleep 1; printf '\\r20%%'; sleep 60",
+        ]);
         var id = started.Stdout.Trim();
         await using var follow = cluster.StartCli("logs", "-f", id);
         await follow.WaitForAsync(o => o.Contains("ready"), TimeSpan.FromSeconds(30), "the first line");
@@ -104,14 +124,19 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         // When the bytes are in the sandbox's output file, and when logs -f prints them.
         var clock = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(30);
-        while (new FileInfo(stdout).Length <= "ready\n".Length && clock.Elapsed < deadline) await Task.Delay(1);
+        while (new FileInfo(stdout).Length <= "ready\n".Length && clock.Elapsed < deadline)
+            await Task.Delay(1);
         var written = clock.Elapsed;
-        while (!follow.Stdout.Contains("10%") && clock.Elapsed < written + deadline) await Task.Delay(1);
+        while (!follow.Stdout.Contains("10%") && clock.Elapsed < written + deadline)
+            await Task.Delay(1);
         var shown = clock.Elapsed;
 
         // The line stays unfinished for a minute: only a partial line delivered as it waits can arrive this early. The
         // agent delivers one after 100 ms; how long it takes end to end belongs to bench/logs.sh, not to a loaded suite.
-        Assert.True(shown - written < TimeSpan.FromSeconds(10), $"the partial line took {(shown - written).TotalMilliseconds:0} ms");
+        Assert.True(
+            shown - written < TimeSpan.FromSeconds(10),
+            $"the partial line took {(shown - written).TotalMilliseconds:0} ms"
+        );
         await follow.WaitForAsync(o => o.Contains("20%"), TimeSpan.FromSeconds(10), "the next partial line");
         Assert.Equal(0, (await cluster.CliAsync("kill", id)).ExitCode);
     }
@@ -144,17 +169,30 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         {
             while (!_stop.IsCancellationRequested)
             {
-                foreach (var sandbox in Directory.Exists(scratchRoot) ? Directory.EnumerateDirectories(scratchRoot) : [])
+                foreach (
+                    var sandbox in Directory.Exists(scratchRoot) ? Directory.EnumerateDirectories(scratchRoot) : []
+                )
                 {
                     try
                     {
-                        foreach (var entry in Directory.EnumerateFileSystemEntries(sandbox, "*", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }))
+                        foreach (
+                            var entry in Directory.EnumerateFileSystemEntries(
+                                sandbox,
+                                "*",
+                                new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }
+                            )
+                        )
                             _paths.Add(Path.GetRelativePath(scratchRoot, entry));
                     }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                    }
-                    foreach (var place in new[] { Path.Combine(sandbox, "work"), Path.Combine(sandbox, "bundle", "upper"), Path.Combine(sandbox, "bundle", "rootfs") })
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                    foreach (
+                        var place in new[]
+                        {
+                            Path.Combine(sandbox, "work"),
+                            Path.Combine(sandbox, "bundle", "upper"),
+                            Path.Combine(sandbox, "bundle", "rootfs"),
+                        }
+                    )
                     {
                         try
                         {
@@ -194,7 +232,8 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         while (true)
         {
             var run = JsonDocument.Parse((await cluster.CliAsync("status", id, "-o", "json")).Stdout).RootElement;
-            if (run.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null) return run;
+            if (run.TryGetProperty("ended_at", out var ended) && ended.ValueKind != JsonValueKind.Null)
+                return run;
             Assert.True(DateTime.UtcNow < until, $"run {id} has not ended: {run}");
             await Task.Delay(200);
         }

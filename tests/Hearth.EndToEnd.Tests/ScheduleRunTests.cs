@@ -28,7 +28,10 @@ public sealed class ScheduleRunTests : IAsyncLifetime
     {
         var list = await _cluster.CliAsync("schedules", "list", "-o", "json");
         Assert.True(list.ExitCode == 0, list.Stderr);
-        return JsonDocument.Parse(list.Stdout).RootElement.GetProperty("schedules").EnumerateArray()
+        return JsonDocument
+            .Parse(list.Stdout)
+            .RootElement.GetProperty("schedules")
+            .EnumerateArray()
             .Single(s => s.GetProperty("name").GetString() == name);
     }
 
@@ -40,13 +43,18 @@ public sealed class ScheduleRunTests : IAsyncLifetime
         while (runId is null)
         {
             Assert.True(DateTime.UtcNow < deadline, $"schedule {name} fired no run within 60 s");
-            if ((await ScheduleAsync(name)).TryGetProperty("last_run_id", out var id)) runId = id.GetString();
-            else await Task.Delay(200);
+            if ((await ScheduleAsync(name)).TryGetProperty("last_run_id", out var id))
+                runId = id.GetString();
+            else
+                await Task.Delay(200);
         }
         while (true)
         {
-            var status = JsonDocument.Parse((await _cluster.CliAsync("status", runId, "-o", "json")).Stdout).RootElement;
-            if (status.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT") return status;
+            var status = JsonDocument
+                .Parse((await _cluster.CliAsync("status", runId, "-o", "json")).Stdout)
+                .RootElement;
+            if (status.GetProperty("status").GetString() is "SUCCEEDED" or "FAILED" or "STOPPED" or "TIMED_OUT")
+                return status;
             Assert.True(DateTime.UtcNow < deadline, $"run {runId} of schedule {name} did not end within 60 s");
             await Task.Delay(200);
         }
@@ -55,12 +63,24 @@ public sealed class ScheduleRunTests : IAsyncLifetime
     [Fact]
     public async Task A_scheduled_command_and_a_scheduled_workflow_run_on_the_agent()
     {
-        var added = await _cluster.CliAsync("schedules", "add", "tick", "--cron", "@every 2s", "--", "sh", "-c", "echo scheduled-hello");
+        var added = await _cluster.CliAsync(
+            "schedules",
+            "add",
+            "tick",
+            "--cron",
+            "@every 2s",
+            "--",
+            "sh",
+            "-c",
+            "echo scheduled-hello"
+        );
         Assert.True(added.ExitCode == 0, added.Stderr);
         Assert.Contains("schedule tick added; next fire", added.Stderr);
 
         var file = Path.Combine(_dir, "nightly.kdl");
-        await File.WriteAllTextAsync(file, """
+        await File.WriteAllTextAsync(
+            file,
+            """
             version "0.1"
             triggers "manual" "schedule"
             schedule "* * * * * *" missed="once"
@@ -69,16 +89,30 @@ public sealed class ScheduleRunTests : IAsyncLifetime
                 fragment { run "echo from-$TRIGGER" }
                 fragment { run "echo never"; condition "$TRIGGER == 'manual'" }
             }
-            """);
+            """
+        );
         var workflow = await _cluster.CliAsync("schedules", "add", "nightly", "--workflow", file, "-o", "json");
         Assert.True(workflow.ExitCode == 0, workflow.Stderr);
-        var created = JsonDocument.Parse(workflow.Stdout).RootElement.GetProperty("schedules").EnumerateArray().Single();
-        Assert.Equal(("nightly", "workflow", "once", $"{file}:3:1"),
-            (created.GetProperty("name").GetString(), created.GetProperty("target").GetString(), created.GetProperty("missed").GetString(),
-             created.GetProperty("source").GetString()));
+        var created = JsonDocument
+            .Parse(workflow.Stdout)
+            .RootElement.GetProperty("schedules")
+            .EnumerateArray()
+            .Single();
+        Assert.Equal(
+            ("nightly", "workflow", "once", $"{file}:3:1"),
+            (
+                created.GetProperty("name").GetString(),
+                created.GetProperty("target").GetString(),
+                created.GetProperty("missed").GetString(),
+                created.GetProperty("source").GetString()
+            )
+        );
 
         var command = await FirstRunAsync("tick");
-        Assert.Equal(("SUCCEEDED", "admin"), (command.GetProperty("status").GetString(), command.GetProperty("created_by").GetString()));
+        Assert.Equal(
+            ("SUCCEEDED", "admin"),
+            (command.GetProperty("status").GetString(), command.GetProperty("created_by").GetString())
+        );
         var logs = await _cluster.CliAsync("logs", command.GetProperty("id").GetString()!);
         Assert.Equal("scheduled-hello\n", logs.Stdout);
 

@@ -19,7 +19,10 @@ public sealed class ServerConfigTests : IDisposable
     {
         var filePort = FreePort();
         var variablePort = FreePort();
-        await File.WriteAllTextAsync(Config, $"listen: 127.0.0.1:{filePort}\ndata_dir: {_dir}/data\nleases:\n  ttl: 10s\n  heartbeat: 2s\n");
+        await File.WriteAllTextAsync(
+            Config,
+            $"listen: 127.0.0.1:{filePort}\ndata_dir: {_dir}/data\nleases:\n  ttl: 10s\n  heartbeat: 2s\n"
+        );
 
         // A nested key from the environment meets the file's other key of the same section.
         var shorter = await CliProcess.RunAsync(["server", "--config", Config], Env("HEARTH_LEASES_TTL", "1s"));
@@ -31,9 +34,14 @@ public sealed class ServerConfigTests : IDisposable
         Assert.Contains("environment variable HEARTH_LEASES_TTL: 'soon' is not a positive duration", bad.Stderr);
 
         // listen from the variable, data_dir from the file.
-        await using var server = new RunningProcess(CliProcess.StartInfo(["server", "--config", Config],
-            Env("HEARTH_LISTEN", $"127.0.0.1:{variablePort}")));
-        await server.WaitForAsync(o => o.Contains($"listening on http://127.0.0.1:{variablePort}"), TimeSpan.FromSeconds(60), "the server to listen");
+        await using var server = new RunningProcess(
+            CliProcess.StartInfo(["server", "--config", Config], Env("HEARTH_LISTEN", $"127.0.0.1:{variablePort}"))
+        );
+        await server.WaitForAsync(
+            o => o.Contains($"listening on http://127.0.0.1:{variablePort}"),
+            TimeSpan.FromSeconds(60),
+            "the server to listen"
+        );
         Assert.True(File.Exists(Path.Combine(_dir, "data", "hearth.db")), "the store is not in the file's data_dir");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{variablePort}/health")).StatusCode);

@@ -20,14 +20,19 @@ public sealed class ServiceBuildTests(ServiceCluster services) : IAsyncLifetime
     {
         _work = services.DirectoryFor("build");
         Directory.CreateDirectory(Path.Combine(_work, "web"));
-        await File.WriteAllTextAsync(Path.Combine(_work, "web", "Dockerfile"), $"""
+        await File.WriteAllTextAsync(
+            Path.Combine(_work, "web", "Dockerfile"),
+            $"""
             FROM {_registry.Host}/e2e/busybox:1
             COPY message.txt /message.txt
             RUN cp /message.txt /built.txt
             CMD ["sh", "-c", "cat /built.txt; exec sleep 3600"]
-            """);
+            """
+        );
         await File.WriteAllTextAsync(Path.Combine(_work, "web", "message.txt"), "built by hearth\n");
-        await File.WriteAllTextAsync(Path.Combine(_work, "compose.yaml"), $$"""
+        await File.WriteAllTextAsync(
+            Path.Combine(_work, "compose.yaml"),
+            $$"""
             name: e2e-build
             x-hearth:
               registry: {{_registry.Host}}
@@ -38,7 +43,8 @@ public sealed class ServiceBuildTests(ServiceCluster services) : IAsyncLifetime
                   test: ["CMD", "test", "-f", "/built.txt"]
                   interval: 1s
                   start_interval: 1s
-            """);
+            """
+        );
     }
 
     // The test brings the project down; this is for a test that failed before it.
@@ -57,7 +63,10 @@ public sealed class ServiceBuildTests(ServiceCluster services) : IAsyncLifetime
 
         var view = JsonNode.Parse((await Cli("inspect", "-p", "e2e-build", "web")).Stdout)!;
         var image = (string)view["spec"]!["services"]![0]!["image"]!;
-        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(_registry.Host)}/e2e-build/web:c[0-9a-f]{{32}}$", image);
+        Assert.Matches(
+            $"^{System.Text.RegularExpressions.Regex.Escape(_registry.Host)}/e2e-build/web:c[0-9a-f]{{32}}$",
+            image
+        );
         var replica = view["replicas"]![0]!;
         Assert.Equal("healthy", (string)replica["health"]!);
         var logs = await Cli("logs", (string)replica["run_id"]!);

@@ -13,8 +13,10 @@ public sealed class ServiceCluster : IAsyncLifetime
 {
     public LocalRegistry Registry { get; private set; } = null!;
     public HearthCluster Cluster { get; private set; } = null!;
+
     /// <summary>The agent's --bind-root: every class's directory is under it.</summary>
     public string Work { get; private set; } = null!;
+
     /// <summary>busybox, with httpd, wget and nslookup linked.</summary>
     public string Image => $"{Registry.Host}/e2e/busybox:1";
 
@@ -22,12 +24,20 @@ public sealed class ServiceCluster : IAsyncLifetime
     {
         Registry = await LocalRegistry.StartAsync();
         Work = Tools.TempDirectory("hearth-e2e-services");
-        var rootfs = TarBuilder.Busybox()
-            .Symlink("bin/httpd", "busybox").Symlink("bin/wget", "busybox").Symlink("bin/nslookup", "busybox").Build();
+        var rootfs = TarBuilder
+            .Busybox()
+            .Symlink("bin/httpd", "busybox")
+            .Symlink("bin/wget", "busybox")
+            .Symlink("bin/nslookup", "busybox")
+            .Build();
         using (var pusher = new ImagePusher(Registry.BaseUri))
         {
-            await pusher.PushImageAsync("e2e/busybox", "1", [rootfs],
-                new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
+            await pusher.PushImageAsync(
+                "e2e/busybox",
+                "1",
+                [rootfs],
+                new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") }
+            );
         }
         Cluster = await HearthCluster.StartAsync();
         await Cluster.StartAgentAsync(capacity: 16, drivers: "oci,buildah", extraArgs: ["--bind-root", Work]);

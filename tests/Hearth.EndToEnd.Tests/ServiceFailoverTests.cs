@@ -10,7 +10,8 @@ namespace Hearth.EndToEnd.Tests;
 /// host. In this order: the last one ends the project.
 /// </summary>
 [TestCaseOrderer(DeclaredOrder.Name, DeclaredOrder.Assembly)]
-public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) : IClassFixture<ServiceFailoverTests.Fixture>
+public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project)
+    : IClassFixture<ServiceFailoverTests.Fixture>
 {
     public sealed class Fixture : TwoAgentProject
     {
@@ -19,28 +20,26 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         public override string Project => "e2e-move";
 
         public override IReadOnlyList<AgentNetwork> AgentNetworks { get; } =
-        [
-            new("move-a", "10.203.0.0/16", "hrc"),
-            new("move-b", "10.204.0.0/16", "hrd"),
-        ];
+        [new("move-a", "10.203.0.0/16", "hrc"), new("move-b", "10.204.0.0/16", "hrd")];
 
         protected override string LeaseTtl => $"{TtlSeconds}s";
 
-        protected override string Compose() => $$"""
-            name: e2e-move
-            services:
-              svc:
-                image: {{Image}}
-                restart: always
-                command: ["sh", "-c", "touch /tmp/ok; exec sleep {{Marker}}"]
-                deploy:
-                  replicas: 2
-                healthcheck:
-                  test: ["CMD-SHELL", "test -f /tmp/ok"]
-                  interval: 1s
-                  start_interval: 1s
-                  retries: 2
-            """;
+        protected override string Compose() =>
+            $$"""
+                name: e2e-move
+                services:
+                  svc:
+                    image: {{Image}}
+                    restart: always
+                    command: ["sh", "-c", "touch /tmp/ok; exec sleep {{Marker}}"]
+                    deploy:
+                      replicas: 2
+                    healthcheck:
+                      test: ["CMD-SHELL", "test -f /tmp/ok"]
+                      interval: 1s
+                      start_interval: 1s
+                      retries: 2
+                """;
 
         /// <summary>Every task id the project ran, for the check that nothing of them is left.</summary>
         public HashSet<string> Tasks { get; } = [];
@@ -54,12 +53,14 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
     private async Task<IReadOnlyDictionary<string, Replica>> SettledAsync()
     {
         var replicas = await project.UntilAsync(BothUp, "both replicas up");
-        foreach (var replica in replicas.Values) project.Tasks.Add(replica.TaskId!);
+        foreach (var replica in replicas.Values)
+            project.Tasks.Add(replica.TaskId!);
         return replicas;
     }
 
     private int Pid(Replica replica) =>
-        TwoAgentProject.MainPid(replica.TaskId!, Sleep) ?? throw new InvalidOperationException($"no main process for {replica}");
+        TwoAgentProject.MainPid(replica.TaskId!, Sleep)
+        ?? throw new InvalidOperationException($"no main process for {replica}");
 
     private static bool Alive(int pid) => Directory.Exists($"/proc/{pid}");
 
@@ -83,11 +84,18 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         // reconciler pass done since (it made svc-3): the replica is the same task, the same process, never restarted.
         var scale = await project.Cli("scale", "-p", project.Project, "svc=3");
         Assert.True(scale.ExitCode == 0, scale.Stderr);
-        var after = await project.UntilAsync(r => killedAt.Elapsed > TimeSpan.FromSeconds(Fixture.TtlSeconds + 2)
-            && r.TryGetValue("svc-3", out var third) && third.Up, "svc-3 up, the lease TTL passed since the kill");
-        Assert.True(replica.TaskId == after[replica.Name].TaskId && replica.Restarts == after[replica.Name].Restarts,
-            $"{replica.Name} was {replica}, is {after[replica.Name]}; the agent registered again {registeredAfter.TotalSeconds:F1} s " +
-            $"after the kill; events: {await project.EventsAsync()}; agent: {agent.Stderr}{agent.Stdout}");
+        var after = await project.UntilAsync(
+            r =>
+                killedAt.Elapsed > TimeSpan.FromSeconds(Fixture.TtlSeconds + 2)
+                && r.TryGetValue("svc-3", out var third)
+                && third.Up,
+            "svc-3 up, the lease TTL passed since the kill"
+        );
+        Assert.True(
+            replica.TaskId == after[replica.Name].TaskId && replica.Restarts == after[replica.Name].Restarts,
+            $"{replica.Name} was {replica}, is {after[replica.Name]}; the agent registered again {registeredAfter.TotalSeconds:F1} s "
+                + $"after the kill; events: {await project.EventsAsync()}; agent: {agent.Stderr}{agent.Stdout}"
+        );
         Assert.True(Alive(pid), $"{replica.Name}'s process {pid} died");
         project.Tasks.Add(after["svc-3"].TaskId!);
         Assert.True((await project.Cli("scale", "-p", project.Project, "svc=2")).ExitCode == 0);
@@ -108,12 +116,18 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         var clock = Stopwatch.StartNew();
         await project.Cluster.KillAgentAsync(ProcessOf(victim));
 
-        var moved = await project.UntilAsync(r => lost.All(l => r[l.Name].Agent == survivor && r[l.Name].Up),
-            $"{string.Join(", ", lost.Select(l => l.Name))} up on {survivor}", seconds: Fixture.TtlSeconds + 30);
+        var moved = await project.UntilAsync(
+            r => lost.All(l => r[l.Name].Agent == survivor && r[l.Name].Up),
+            $"{string.Join(", ", lost.Select(l => l.Name))} up on {survivor}",
+            seconds: Fixture.TtlSeconds + 30
+        );
         var took = clock.Elapsed;
         Assert.All(kept, k => Assert.Equal(k.TaskId, moved[k.Name].TaskId));
-        foreach (var replica in lost) project.Tasks.Add(moved[replica.Name].TaskId!);
-        Assert.Contains(await project.EventsAsync(), e => (string)e!["kind"]! == "moved" && (string)e["service"]! == "svc");
+        foreach (var replica in lost)
+            project.Tasks.Add(moved[replica.Name].TaskId!);
+        Assert.Contains(await project.EventsAsync(), e =>
+            (string)e!["kind"]! == "moved" && (string)e["service"]! == "svc"
+        );
         // The sandboxes outlived their agent (it could have been a network partition), so two copies run for now...
         Assert.All(oldPids, pid => Assert.True(Alive(pid), "an old copy died with its agent"));
 
@@ -138,8 +152,10 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         // The reconciler runs again (it adds svc-3) and leaves the two healthy replicas as they were.
         var scale = await project.Cli("scale", "-p", project.Project, "svc=3");
         Assert.True(scale.ExitCode == 0, scale.Stderr);
-        var after = await project.UntilAsync(r => r.TryGetValue("svc-3", out var third) && third.Up,
-            $"svc-3 up after the restart (server: {Tail(project.Cluster.Server.Stdout + project.Cluster.Server.Stderr)})");
+        var after = await project.UntilAsync(
+            r => r.TryGetValue("svc-3", out var third) && third.Up,
+            $"svc-3 up after the restart (server: {Tail(project.Cluster.Server.Stdout + project.Cluster.Server.Stderr)})"
+        );
         foreach (var replica in before.Values)
         {
             Assert.Equal(replica.TaskId, after[replica.Name].TaskId);
@@ -153,7 +169,9 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
     public async Task Down_leaves_nothing_on_the_host()
     {
         var replicas = await project.PsAsync();
-        foreach (var replica in replicas.Values) if (replica.TaskId is { } id) project.Tasks.Add(id);
+        foreach (var replica in replicas.Values)
+            if (replica.TaskId is { } id)
+                project.Tasks.Add(id);
         var down = await project.Cli("down", "-p", project.Project);
         Assert.True(down.ExitCode == 0, down.Stderr);
         Assert.Equal(0, CountMainProcesses());
@@ -175,7 +193,10 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         {
             Assert.DoesNotContain(links, l => l.StartsWith(agent.BridgePrefix, StringComparison.Ordinal));
             Assert.DoesNotContain($"hearth_{agent.BridgePrefix}", tables);
-            Assert.DoesNotContain(agent.Subnets[..agent.Subnets.IndexOf(".0.0/", StringComparison.Ordinal)] + ".", sockets);
+            Assert.DoesNotContain(
+                agent.Subnets[..agent.Subnets.IndexOf(".0.0/", StringComparison.Ordinal)] + ".",
+                sockets
+            );
         }
 
         // The agents' own orphan reaper finds nothing either (it runs only on a stopped agent's scratch directory).
@@ -186,8 +207,17 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
         }
         foreach (var agent in project.AgentNetworks)
         {
-            var reap = await project.Cli("agent", "reap", "--dry-run", "--scratch", Path.Combine(project.Cluster.DataDir, "scratch-" + agent.Name),
-                "--images", project.Cluster.ImageStore, "--service-bridge-prefix", agent.BridgePrefix);
+            var reap = await project.Cli(
+                "agent",
+                "reap",
+                "--dry-run",
+                "--scratch",
+                Path.Combine(project.Cluster.DataDir, "scratch-" + agent.Name),
+                "--images",
+                project.Cluster.ImageStore,
+                "--service-bridge-prefix",
+                agent.BridgePrefix
+            );
             Assert.True(reap.ExitCode == 0, $"{agent.Name}: {reap.Stdout}{reap.Stderr}");
             Assert.Contains("0 orphaned resource(s) found", reap.Stderr);
         }
@@ -210,12 +240,15 @@ public sealed class ServiceFailoverTests(ServiceFailoverTests.Fixture project) :
     private int CountMainProcesses() => AdHocRunTests.CountProcesses(Sleep);
 
     private static IEnumerable<string> Entries(string directory) =>
-        Directory.Exists(directory) ? Directory.EnumerateFileSystemEntries(directory).Select(e => Path.GetFileName(e)) : [];
+        Directory.Exists(directory)
+            ? Directory.EnumerateFileSystemEntries(directory).Select(e => Path.GetFileName(e))
+            : [];
 
     private static async Task<string> Host(string command, params string[] args)
     {
         var info = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();

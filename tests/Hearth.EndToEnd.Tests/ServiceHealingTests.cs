@@ -6,52 +6,52 @@ namespace Hearth.EndToEnd.Tests;
 /// failing is restarted after its retries; <c>scale api=3</c> spreads over both agents, and a replica on one agent
 /// reaches the replicas on the other by name.
 /// </summary>
-public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : IClassFixture<ServiceHealingTests.Fixture>
+public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project)
+    : IClassFixture<ServiceHealingTests.Fixture>
 {
     public sealed class Fixture : TwoAgentProject
     {
         public override string Project => "e2e-heal";
 
         public override IReadOnlyList<AgentNetwork> AgentNetworks { get; } =
-        [
-            new("heal-a", "10.201.0.0/16", "hra"),
-            new("heal-b", "10.202.0.0/16", "hrb"),
-        ];
+        [new("heal-a", "10.201.0.0/16", "hra"), new("heal-b", "10.202.0.0/16", "hrb")];
 
-        protected override string Compose() => $$"""
-            name: e2e-heal
-            services:
-              db:
-                image: {{Image}}
-                restart: always
-                command: ["sh", "-c", "touch /tmp/ready; exec sleep {{Marker}}"]
-                healthcheck:
-                  test: ["CMD-SHELL", "test -f /tmp/ready"]
-                  interval: 1s
-                  start_interval: 1s
-                  retries: 2
-              api:
-                image: {{Image}}
-                restart: always
-                command: ["sh", "-c", "echo api > /tmp/index.html; touch /tmp/ok; exec httpd -f -p 8080 -h /tmp"]
-                healthcheck:
-                  test: ["CMD-SHELL", "test -f /tmp/ok"]
-                  interval: 1s
-                  start_interval: 1s
-                  retries: 2
-                depends_on:
-                  db: { condition: service_healthy, restart: true }
-              web:
-                image: {{Image}}
-                restart: always
-                command: ["sleep", "{{Marker}}"]
-                depends_on: [api]
-            """;
+        protected override string Compose() =>
+            $$"""
+                name: e2e-heal
+                services:
+                  db:
+                    image: {{Image}}
+                    restart: always
+                    command: ["sh", "-c", "touch /tmp/ready; exec sleep {{Marker}}"]
+                    healthcheck:
+                      test: ["CMD-SHELL", "test -f /tmp/ready"]
+                      interval: 1s
+                      start_interval: 1s
+                      retries: 2
+                  api:
+                    image: {{Image}}
+                    restart: always
+                    command: ["sh", "-c", "echo api > /tmp/index.html; touch /tmp/ok; exec httpd -f -p 8080 -h /tmp"]
+                    healthcheck:
+                      test: ["CMD-SHELL", "test -f /tmp/ok"]
+                      interval: 1s
+                      start_interval: 1s
+                      retries: 2
+                    depends_on:
+                      db: { condition: service_healthy, restart: true }
+                  web:
+                    image: {{Image}}
+                    restart: always
+                    command: ["sleep", "{{Marker}}"]
+                    depends_on: [api]
+                """;
     }
 
     private const string ApiCommand = "httpd -f -p 8080 -h /tmp";
 
-    private static bool AllUp(IReadOnlyDictionary<string, Replica> replicas) => replicas.Count > 0 && replicas.Values.All(r => r.Up);
+    private static bool AllUp(IReadOnlyDictionary<string, Replica> replicas) =>
+        replicas.Count > 0 && replicas.Values.All(r => r.Up);
 
     [Fact]
     public async Task Killing_the_db_restarts_it_and_its_restart_true_dependants_and_an_api_failing_its_check_is_restarted()
@@ -65,11 +65,17 @@ public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : I
         System.Diagnostics.Process.GetProcessById(pid.Value).Kill();
 
         var apis = before.Values.Where(r => r.Service == "api").ToList();
-        var after = await project.UntilAsync(r =>
-            r["db-1"].TaskId != db.TaskId && r["db-1"].Up
-            && apis.All(api => r[api.Name].TaskId != api.TaskId && r[api.Name].Up), "db-1 and every api replica restarted and up");
+        var after = await project.UntilAsync(
+            r =>
+                r["db-1"].TaskId != db.TaskId
+                && r["db-1"].Up
+                && apis.All(api => r[api.Name].TaskId != api.TaskId && r[api.Name].Up),
+            "db-1 and every api replica restarted and up"
+        );
         Assert.Equal(db.Restarts + 1, after["db-1"].Restarts);
-        Assert.All(apis, api => Assert.True(after[api.Name].Restarts > api.Restarts, $"{api.Name} was not counted as restarted"));
+        Assert.All(apis, api =>
+            Assert.True(after[api.Name].Restarts > api.Restarts, $"{api.Name} was not counted as restarted")
+        );
         // web depends on api without restart: true: it keeps running, untouched.
         Assert.Equal(before["web-1"].TaskId, after["web-1"].TaskId);
         Assert.Equal(before["web-1"].Restarts, after["web-1"].Restarts);
@@ -83,11 +89,18 @@ public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : I
         var lastSeq = (long)(await project.EventsAsync()).Last()!["seq"]!;
         File.Delete($"/proc/{apiPid}/root/tmp/ok");
 
-        var healed = await project.UntilAsync(r => r["api-1"].TaskId != api.TaskId && r["api-1"].Up, "api-1 restarted after failing its check");
+        var healed = await project.UntilAsync(
+            r => r["api-1"].TaskId != api.TaskId && r["api-1"].Up,
+            "api-1 restarted after failing its check"
+        );
         Assert.Equal(api.Restarts + 1, healed["api-1"].Restarts);
         var events = await project.EventsAsync();
-        Assert.Contains(events, e => (long)e!["seq"]! > lastSeq && (string)e["service"]! == "api" && (int)e["replica"]! == 1
-                                     && (string)e["kind"]! == "unhealthy");
+        Assert.Contains(events, e =>
+            (long)e!["seq"]! > lastSeq
+            && (string)e["service"]! == "api"
+            && (int)e["replica"]! == 1
+            && (string)e["kind"]! == "unhealthy"
+        );
         // Only api-1 failed: db and web were left alone.
         Assert.Equal(after["db-1"].TaskId, healed["db-1"].TaskId);
         Assert.Equal(after["web-1"].TaskId, healed["web-1"].TaskId);
@@ -98,7 +111,10 @@ public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : I
     {
         var scale = await project.Cli("scale", "-p", project.Project, "api=3");
         Assert.True(scale.ExitCode == 0, scale.Stderr);
-        var replicas = await project.UntilAsync(r => AllUp(r) && r.Values.Count(x => x.Service == "api") == 3, "3 api replicas up");
+        var replicas = await project.UntilAsync(
+            r => AllUp(r) && r.Values.Count(x => x.Service == "api") == 3,
+            "3 api replicas up"
+        );
         var apis = replicas.Values.Where(r => r.Service == "api").ToList();
         Assert.Equal(["heal-a", "heal-b"], apis.Select(r => r.Agent!).Distinct().Order());
 
@@ -106,7 +122,10 @@ public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : I
         foreach (var api in apis)
         {
             var range = project.AgentNetworks.Single(a => a.Name == api.Agent).Subnets;
-            Assert.StartsWith(range[..range.LastIndexOf(".0.0/", StringComparison.Ordinal)] + ".", api.Addresses["default"]);
+            Assert.StartsWith(
+                range[..range.LastIndexOf(".0.0/", StringComparison.Ordinal)] + ".",
+                api.Addresses["default"]
+            );
         }
 
         var web = replicas["web-1"];
@@ -123,9 +142,18 @@ public sealed class ServiceHealingTests(ServiceHealingTests.Fixture project) : I
             Assert.Contains(api.Addresses["default"], answer);
             // ...and web reaches the replica by that name, across the agents' bridges for those on the other agent.
             // (No -T: busybox 1.35's wget crashes with a timeout set.)
-            var fetch = await TwoAgentProject.InReplicaAsync(webPid.Value, "wget", "-q", "-O", "-", $"http://{api.Name}:8080/");
-            Assert.True(fetch.ExitCode == 0 && fetch.Output.Trim() == "api",
-                $"wget {api.Name} ({api.Addresses["default"]} on {api.Agent}) from web-1 on {web.Agent}: {fetch.ExitCode} {fetch.Output}");
+            var fetch = await TwoAgentProject.InReplicaAsync(
+                webPid.Value,
+                "wget",
+                "-q",
+                "-O",
+                "-",
+                $"http://{api.Name}:8080/"
+            );
+            Assert.True(
+                fetch.ExitCode == 0 && fetch.Output.Trim() == "api",
+                $"wget {api.Name} ({api.Addresses["default"]} on {api.Agent}) from web-1 on {web.Agent}: {fetch.ExitCode} {fetch.Output}"
+            );
         }
         // The service name answers every replica, on both agents.
         var all = await TwoAgentProject.InReplicaAsync(webPid.Value, "nslookup", "api");

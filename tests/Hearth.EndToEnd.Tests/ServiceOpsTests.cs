@@ -26,7 +26,9 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
             Directory.CreateDirectory(Path.Combine(Work, "shared"));
             await File.WriteAllTextAsync(Path.Combine(Work, "shared", "hello.txt"), "from the host\n");
             await File.WriteAllTextAsync(Path.Combine(Work, "token.txt"), SecretValue);
-            await File.WriteAllTextAsync(ComposeFile, $$"""
+            await File.WriteAllTextAsync(
+                ComposeFile,
+                $$"""
                 name: e2e-ops
                 services:
                   app:
@@ -41,7 +43,8 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
                   token: { file: ./token.txt }
                 configs:
                   conf: { content: "mode=e2e" }
-                """);
+                """
+            );
         }
 
         // The test brings the project down; this is for a test that failed before it.
@@ -57,11 +60,32 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
         Assert.True(up.ExitCode == 0, up.Stderr);
 
         // exec: the command's stdout, stderr and exit code are the CLI's.
-        var secret = await Cli("exec", "-p", "e2e-ops", "app", "--", "cat", "/run/secrets/token", "/etc/app.conf", "/shared/hello.txt");
+        var secret = await Cli(
+            "exec",
+            "-p",
+            "e2e-ops",
+            "app",
+            "--",
+            "cat",
+            "/run/secrets/token",
+            "/etc/app.conf",
+            "/shared/hello.txt"
+        );
         Assert.True(secret.ExitCode == 0, secret.Stderr);
         // Neither file ends in a newline: the three contents run together.
         Assert.Equal(SecretValue + "mode=e2efrom the host\n", secret.Stdout);
-        var failing = await Cli("exec", "-p", "e2e-ops", "--replica", "1", "app", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+        var failing = await Cli(
+            "exec",
+            "-p",
+            "e2e-ops",
+            "--replica",
+            "1",
+            "app",
+            "--",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 7"
+        );
         Assert.Equal(7, failing.ExitCode);
         Assert.Equal("out\n", failing.Stdout);
         Assert.Contains("err", failing.Stderr);
@@ -79,7 +103,8 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
         var logs = await Cli("logs", "-p", "e2e-ops", "app");
         Assert.True(logs.ExitCode == 0, logs.Stderr);
         Assert.Contains("app-1 | started", logs.Stdout);
-        var runId = (string)JsonNode.Parse((await Cli("ps", "-p", "e2e-ops", "-o", "json")).Stdout)!["replicas"]![0]!["run_id"]!;
+        var runId = (string)
+            JsonNode.Parse((await Cli("ps", "-p", "e2e-ops", "-o", "json")).Stdout)!["replicas"]![0]!["run_id"]!;
         var byRun = await Cli("logs", runId);
         Assert.True(byRun.ExitCode == 0, byRun.Stderr);
         Assert.Equal("started\n", byRun.Stdout);
@@ -95,7 +120,9 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
     public async Task A_capability_no_agent_allows_waits_with_the_reason_and_container_settings_and_stop_signal_take_effect()
     {
         var file = Path.Combine(project.Work, "caps.yaml");
-        await File.WriteAllTextAsync(file, $$"""
+        await File.WriteAllTextAsync(
+            file,
+            $$"""
             name: e2e-caps
             services:
               vpn:
@@ -111,7 +138,8 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
                 sysctls: { net.core.somaxconn: 512 }
                 stop_signal: SIGINT
                 stop_grace_period: 20s
-            """);
+            """
+        );
         var up = await Cli("up", "-d", "-f", file);
         Assert.True(up.ExitCode == 0, up.Stderr);
 
@@ -120,16 +148,26 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
         var deadline = DateTime.UtcNow.AddSeconds(50);
         while (DateTime.UtcNow < deadline)
         {
-            var replicas = JsonNode.Parse((await Cli("ps", "-p", "e2e-caps", "-o", "json")).Stdout)!["replicas"]!.AsArray();
+            var replicas = JsonNode.Parse((await Cli("ps", "-p", "e2e-caps", "-o", "json")).Stdout)![
+                "replicas"
+            ]!.AsArray();
             vpn = replicas.FirstOrDefault(r => (string?)r!["name"] == "vpn-1");
-            runId = (string?)replicas.FirstOrDefault(r => (string?)r!["name"] == "quiet-1" && (string?)r!["state"] == "running")?["run_id"];
-            if (runId is not null && (await Cli("logs", runId)).Stdout.Contains("ready")
-                && ((string?)vpn?["waiting"])?.Contains("SYS_MODULE") == true)
+            runId = (string?)
+                replicas
+                    .FirstOrDefault(r => (string?)r!["name"] == "quiet-1" && (string?)r!["state"] == "running")
+                    ?["run_id"];
+            if (
+                runId is not null
+                && (await Cli("logs", runId)).Stdout.Contains("ready")
+                && ((string?)vpn?["waiting"])?.Contains("SYS_MODULE") == true
+            )
                 break;
             await Task.Delay(250);
         }
-        Assert.Equal("no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps",
-            (string?)vpn?["waiting"]);
+        Assert.Equal(
+            "no agent can take it: no agent allows capability SYS_MODULE; start an agent with --oci-allow-caps",
+            (string?)vpn?["waiting"]
+        );
         Assert.NotNull(runId);
 
         var down = await Cli("down", "-p", "e2e-caps");
@@ -137,8 +175,15 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
         // The trap answered the stop signal (sh, the container's pid 1, ignores a SIGTERM it has no trap for).
         Assert.Equal("1000\n/tmp\n512\nread-only\nready\ngot-INT\n", (await Cli("logs", runId)).Stdout);
 
-        var badFlag = await Cli("agent", "--server", project.Cluster.Url, "--token-file", project.Cluster.AgentTokenFile,
-            "--oci-allow-caps", "NET_ADMIN,FLY");
+        var badFlag = await Cli(
+            "agent",
+            "--server",
+            project.Cluster.Url,
+            "--token-file",
+            project.Cluster.AgentTokenFile,
+            "--oci-allow-caps",
+            "NET_ADMIN,FLY"
+        );
         Assert.Equal(2, badFlag.ExitCode);
         Assert.Contains("--oci-allow-caps: 'FLY' is not a Linux capability", badFlag.Stderr);
     }
@@ -147,7 +192,10 @@ public sealed class ServiceOpsTests(ServiceOpsTests.Project project) : IClassFix
     public async Task Up_refuses_a_key_Hearth_cannot_honour_naming_service_and_key()
     {
         var file = Path.Combine(project.Work, "privileged.yaml");
-        await File.WriteAllTextAsync(file, $"name: e2e-bad\nservices:\n  bad:\n    image: {project.Image}\n    privileged: true\n");
+        await File.WriteAllTextAsync(
+            file,
+            $"name: e2e-bad\nservices:\n  bad:\n    image: {project.Image}\n    privileged: true\n"
+        );
         var up = await Cli("up", "-d", "-f", file);
         Assert.Equal(2, up.ExitCode);
         Assert.Contains("privileged.yaml: services.bad.privileged: Hearth does not support `privileged`", up.Stderr);

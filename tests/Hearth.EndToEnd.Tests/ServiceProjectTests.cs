@@ -10,7 +10,8 @@ namespace Hearth.EndToEnd.Tests;
 /// on it (up, ps and events, scale, down).
 /// </summary>
 [Collection(ServiceClusterCollection.Name)]
-public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : IClassFixture<ServiceProjectTests.Project>
+public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
+    : IClassFixture<ServiceProjectTests.Project>
 {
     public sealed class Project(ServiceCluster services) : IAsyncLifetime
     {
@@ -22,7 +23,9 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
         {
             Work = services.DirectoryFor("services");
             var image = services.Image;
-            await File.WriteAllTextAsync(ComposeFile, $$"""
+            await File.WriteAllTextAsync(
+                ComposeFile,
+                $$"""
                 name: e2e-shop
                 services:
                   db:
@@ -42,7 +45,8 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
                     image: {{image}}
                     command: ["sleep", "3600"]
                     depends_on: [api]
-                """);
+                """
+            );
         }
 
         // The test brings the project down; this is for a test that failed before it.
@@ -68,14 +72,20 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
 
         // Order: api was created only once db was healthy, web only once api had started.
         var events = JsonNode.Parse((await Cli("events", "-p", "e2e-shop", "-o", "json")).Stdout)!["events"]!.AsArray();
-        long Seq(string service, string kind) => (long)events.First(e => (string)e!["service"]! == service && (string)e["kind"]! == kind)!["seq"]!;
+        long Seq(string service, string kind) =>
+            (long)events.First(e => (string)e!["service"]! == service && (string)e["kind"]! == kind)!["seq"]!;
         Assert.True(Seq("api", "created") > Seq("db", "healthy"));
         Assert.True(Seq("web", "created") > Seq("api", "started"));
 
         var scale = await Cli("scale", "-p", "e2e-shop", "api=2");
         Assert.True(scale.ExitCode == 0, scale.Stderr);
-        await Until(async () => JsonNode.Parse((await Cli("ps", "-p", "e2e-shop", "-o", "json")).Stdout)!["replicas"]!.AsArray()
-            .Any(r => (string)r!["name"]! == "api-2" && (string)r["state"]! == "running"), "api-2 running");
+        await Until(
+            async () =>
+                JsonNode.Parse((await Cli("ps", "-p", "e2e-shop", "-o", "json")).Stdout)!["replicas"]!
+                    .AsArray()
+                    .Any(r => (string)r!["name"]! == "api-2" && (string)r["state"]! == "running"),
+            "api-2 running"
+        );
 
         var down = await Cli("down", "-p", "e2e-shop");
         Assert.True(down.ExitCode == 0, down.Stderr);
@@ -101,15 +111,18 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project) : I
     }
 
     private async Task<List<JsonNode?>> DeploymentsAsync() =>
-        JsonNode.Parse((await Cli("list", "-n", "0", "-o", "json")).Stdout)!["runs"]!.AsArray()
-            .Where(r => (string)r!["kind"]! == "deployment").ToList();
+        JsonNode.Parse((await Cli("list", "-n", "0", "-o", "json")).Stdout)!["runs"]!
+            .AsArray()
+            .Where(r => (string)r!["kind"]! == "deployment")
+            .ToList();
 
     private static async Task Until(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(40);
         while (DateTimeOffset.UtcNow < deadline)
         {
-            if (await condition()) return;
+            if (await condition())
+                return;
             await Task.Delay(300);
         }
         Assert.Fail($"not reached within 40 s: {what}");

@@ -28,7 +28,9 @@ public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetim
 
     /// <summary>The project with api serving <paramref name="mode"/>, its health check testing <paramref name="check"/>.</summary>
     private Task WriteAsync(string mode, string check = "wget -q -O /dev/null http://127.0.0.1:8080/") =>
-        File.WriteAllTextAsync(ComposeFile, $$"""
+        File.WriteAllTextAsync(
+            ComposeFile,
+            $$"""
             name: e2e-roll
             services:
               db:
@@ -43,7 +45,8 @@ public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetim
                   test: ["CMD-SHELL", "{{check}}"]
                   interval: 1s
                   retries: 1
-            """);
+            """
+        );
 
     private Task<CliProcess.Result> Cli(params string[] args) => _cluster.CliAsync(args);
 
@@ -78,29 +81,43 @@ public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetim
         Assert.NotEqual((string)api["run_id"]!, (string)rolled["run_id"]!);
         Assert.Equal("two", await GetAsync(rolled));
 
-        var events = JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!.AsArray()
-            .Where(e => (string)e!["service"]! == "api").ToList();
+        var events = JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!
+            .AsArray()
+            .Where(e => (string)e!["service"]! == "api")
+            .ToList();
         long Seq(string kind, string text) =>
-            (long)events.First(e => (string)e!["kind"]! == kind && ((string)e["message"]!).Contains(text, StringComparison.Ordinal))!["seq"]!;
+            (long)
+                events.First(e =>
+                    (string)e!["kind"]! == kind && ((string)e["message"]!).Contains(text, StringComparison.Ordinal)
+                )!["seq"]!;
         var created = Seq("created", "new before old");
         var started = Seq("started", "the new definition");
         var healthy = Seq("healthy", "the new definition");
         var stopping = Seq("stopping", $"stopping generation 1 (run {(string)api["run_id"]!})");
-        Assert.True(created < started && started < healthy && healthy < stopping, string.Join("\n", events.Select(e => e!.ToJsonString())));
-        Assert.DoesNotContain(JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!.AsArray(),
-            e => (string)e!["service"]! == "db" && (string)e["kind"]! == "stopping");
+        Assert.True(
+            created < started && started < healthy && healthy < stopping,
+            string.Join("\n", events.Select(e => e!.ToJsonString()))
+        );
+        Assert.DoesNotContain(
+            JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!.AsArray(),
+            e => (string)e!["service"]! == "db" && (string)e["kind"]! == "stopping"
+        );
 
         // A new definition whose health check fails: up --wait says so and fails, the new replica goes, the old answers.
         await WriteAsync("three", check: "test -f /nonexistent");
         up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", ComposeFile);
         Assert.Equal(1, up.ExitCode);
-        Assert.Contains("rolling update of api halted at api-1: the new definition's replica failed: its health check failed", up.Stderr);
+        Assert.Contains(
+            "rolling update of api halted at api-1: the new definition's replica failed: its health check failed",
+            up.Stderr
+        );
         var kept = await ReplicaAsync("api-1");
         Assert.Equal((string)rolled["run_id"]!, (string)kept["run_id"]!);
         Assert.Equal(("running", "healthy"), ((string)kept["state"]!, (string)kept["health"]!));
         Assert.Null(kept["next"]);
         Assert.Equal("two", await GetAsync(kept));
-        var back = JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!.AsArray()
+        var back = JsonNode.Parse((await Cli("events", "-p", "e2e-roll", "-o", "json")).Stdout)!["events"]!
+            .AsArray()
             .Last(e => (string)e!["kind"]! == "rolled_back")!;
         Assert.Equal("api", (string)back["service"]!);
         Assert.Contains("rolled back, the old one keeps serving", (string)back["message"]!);

@@ -19,7 +19,12 @@ public sealed class ServiceSharingTests : IAsyncLifetime
         _registry = await LocalRegistry.StartAsync();
         _work = Tools.TempDirectory("hearth-e2e-sharing");
         using (var pusher = new ImagePusher(_registry.BaseUri))
-            await pusher.PushImageAsync("e2e/busybox", "1", [TarBuilder.Busybox().Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
+            await pusher.PushImageAsync(
+                "e2e/busybox",
+                "1",
+                [TarBuilder.Busybox().Build()],
+                new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") }
+            );
         _cluster = await HearthCluster.StartAsync();
         await _cluster.StartAgentAsync(capacity: 8);
     }
@@ -46,7 +51,9 @@ public sealed class ServiceSharingTests : IAsyncLifetime
         var prefix = $"172.{Random.Shared.Next(16, 32)}.{Random.Shared.Next(0, 256)}";
         var image = $"{_registry.Host}/e2e/busybox:1";
         var file = Path.Combine(_work, "compose.yaml");
-        await File.WriteAllTextAsync(file, $$"""
+        await File.WriteAllTextAsync(
+            file,
+            $$"""
             name: e2e-share
             services:
               dns:
@@ -65,7 +72,8 @@ public sealed class ServiceSharingTests : IAsyncLifetime
                 depends_on: [ dns ]
             networks:
               fixed: { ipam: { config: [ { subnet: {{prefix}}.0/24 } ] } }
-            """);
+            """
+        );
         var up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", file);
         Assert.True(up.ExitCode == 0, up.Stderr);
 
@@ -73,15 +81,23 @@ public sealed class ServiceSharingTests : IAsyncLifetime
         // dns's network and IPC namespaces and host name.
         Assert.Contains($"inet {prefix}.7/24", await Exec("side", "busybox", "ip", "-4", "-o", "addr"));
         Assert.Equal("hello", await Exec("side", "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/"));
-        Assert.Equal(await Exec("dns", "busybox", "readlink", "/proc/self/ns/net"), await Exec("side", "busybox", "readlink", "/proc/self/ns/net"));
-        Assert.Equal(await Exec("dns", "busybox", "readlink", "/proc/self/ns/ipc"), await Exec("side", "busybox", "readlink", "/proc/self/ns/ipc"));
+        Assert.Equal(
+            await Exec("dns", "busybox", "readlink", "/proc/self/ns/net"),
+            await Exec("side", "busybox", "readlink", "/proc/self/ns/net")
+        );
+        Assert.Equal(
+            await Exec("dns", "busybox", "readlink", "/proc/self/ns/ipc"),
+            await Exec("side", "busybox", "readlink", "/proc/self/ns/ipc")
+        );
         Assert.Equal("dns-1", await Exec("side", "busybox", "hostname"));
 
         // probe, on the same network, reaches dns at its fixed address and by name (which answers that address).
         Assert.Equal("hello", await Exec("probe", "busybox", "wget", "-q", "-O", "-", $"http://{prefix}.7:8080/"));
         Assert.Equal("hello", await Exec("probe", "busybox", "wget", "-q", "-O", "-", "http://dns:8080/"));
 
-        var replicas = JsonNode.Parse((await Cli("ps", "-p", "e2e-share", "-o", "json")).Stdout)!["replicas"]!.AsArray();
+        var replicas = JsonNode.Parse((await Cli("ps", "-p", "e2e-share", "-o", "json")).Stdout)![
+            "replicas"
+        ]!.AsArray();
         Assert.Equal(["dns-1", "probe-1", "side-1"], replicas.Select(r => (string)r!["name"]!).Order());
         Assert.Single(replicas.Select(r => (string?)r!["agent"]).Distinct());
 

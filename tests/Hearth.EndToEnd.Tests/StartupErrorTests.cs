@@ -23,15 +23,23 @@ public sealed class StartupErrorTests : IDisposable
 
     private static Dictionary<string, string> Env(string work, params (string Key, string Value)[] extra)
     {
-        var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config"), ["XDG_DATA_HOME"] = Path.Combine(work, "share") };
-        foreach (var (key, value) in extra) env[key] = value;
+        var env = new Dictionary<string, string>
+        {
+            ["XDG_CONFIG_HOME"] = Path.Combine(work, "config"),
+            ["XDG_DATA_HOME"] = Path.Combine(work, "share"),
+        };
+        foreach (var (key, value) in extra)
+            env[key] = value;
         return env;
     }
 
     [Fact]
     public async Task Images_rm_of_a_path_is_a_usage_error()
     {
-        var result = await CliProcess.RunAsync(["images", "rm", "../../..", "--store", Path.Combine(_work, "images")], Env(_work));
+        var result = await CliProcess.RunAsync(
+            ["images", "rm", "../../..", "--store", Path.Combine(_work, "images")],
+            Env(_work)
+        );
         AssertOneCleanLine(result, 2, "'../../..' is not an image reference");
     }
 
@@ -39,8 +47,16 @@ public sealed class StartupErrorTests : IDisposable
     public async Task A_timeout_or_pids_limit_past_the_allowed_range_is_a_usage_error()
     {
         var env = Env(_work, ("HEARTH_SERVER", "http://127.0.0.1:9"), ("HEARTH_API_KEY", "hk_unused"));
-        AssertOneCleanLine(await CliProcess.RunAsync(["run", "--timeout", "1000000d", "--", "true"], env), 2, "at most 30d");
-        AssertOneCleanLine(await CliProcess.RunAsync(["run", "--pids", "2147483647", "--", "true"], env), 2, "between 1 and 4194304");
+        AssertOneCleanLine(
+            await CliProcess.RunAsync(["run", "--timeout", "1000000d", "--", "true"], env),
+            2,
+            "at most 30d"
+        );
+        AssertOneCleanLine(
+            await CliProcess.RunAsync(["run", "--pids", "2147483647", "--", "true"], env),
+            2,
+            "between 1 and 4194304"
+        );
     }
 
     [Fact]
@@ -50,8 +66,11 @@ public sealed class StartupErrorTests : IDisposable
         Directory.CreateDirectory(data);
         var file = Path.Combine(data, "dev-credentials.json");
         await File.WriteAllTextAsync(file, "{ this is not json");
-        var result = await CliProcess.RunAsync(["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", data], Env(_work),
-            TimeSpan.FromSeconds(60));
+        var result = await CliProcess.RunAsync(
+            ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", data],
+            Env(_work),
+            TimeSpan.FromSeconds(60)
+        );
         AssertOneCleanLine(result, 1, file);
     }
 
@@ -62,11 +81,17 @@ public sealed class StartupErrorTests : IDisposable
         Directory.CreateDirectory(data);
         var key = Path.Combine(data, "secrets.key");
         await File.WriteAllTextAsync(key, "not base64 at all!\n");
-        var dev = await CliProcess.RunAsync(["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", data], Env(_work),
-            TimeSpan.FromSeconds(60));
+        var dev = await CliProcess.RunAsync(
+            ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", data],
+            Env(_work),
+            TimeSpan.FromSeconds(60)
+        );
         AssertOneCleanLine(dev, 2, key);
-        var server = await CliProcess.RunAsync(["server", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}"],
-            Env(_work, ("HEARTH_DATA_DIR", data)), TimeSpan.FromSeconds(60));
+        var server = await CliProcess.RunAsync(
+            ["server", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}"],
+            Env(_work, ("HEARTH_DATA_DIR", data)),
+            TimeSpan.FromSeconds(60)
+        );
         AssertOneCleanLine(server, 2, key);
     }
 
@@ -81,8 +106,16 @@ public sealed class StartupErrorTests : IDisposable
             http.DefaultRequestHeaders.ExpectContinue = true;
             // Six 15 MB commands at once, as the probe sent them (then 1.9 GB of RSS, kept after idling).
             var body = "{\"command\":[\"echo\",\"" + new string('x', 15 * 1024 * 1024) + "\"]}";
-            var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-                http.PostAsync("api/v1/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"))));
+            var answers = await Task.WhenAll(
+                Enumerable
+                    .Range(0, 6)
+                    .Select(_ =>
+                        http.PostAsync(
+                            "api/v1/runs",
+                            new StringContent(body, System.Text.Encoding.UTF8, "application/json")
+                        )
+                    )
+            );
             Assert.All(answers, a => Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, a.StatusCode));
             var rss = File.ReadAllLines($"/proc/{server.Process.Id}/status")
                 .First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
@@ -102,30 +135,44 @@ public sealed class StartupErrorTests : IDisposable
         await using (server)
         using (http)
         {
-            var created = await http.PostAsync("api/v1/secrets",
-                new StringContent("{\"name\":\"db\",\"value\":\"s3cret-value\"}", System.Text.Encoding.UTF8, "application/json"));
+            var created = await http.PostAsync(
+                "api/v1/secrets",
+                new StringContent(
+                    "{\"name\":\"db\",\"value\":\"s3cret-value\"}",
+                    System.Text.Encoding.UTF8,
+                    "application/json"
+                )
+            );
             Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
             server.Signal(15);
             Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
         var key = Path.Combine(data, "secrets.key");
         File.Delete(key);
-        var again = await CliProcess.RunAsync(["server", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}"], env,
-            TimeSpan.FromSeconds(60));
+        var again = await CliProcess.RunAsync(
+            ["server", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}"],
+            env,
+            TimeSpan.FromSeconds(60)
+        );
         AssertOneCleanLine(again, 2, "the store holds secrets");
         Assert.False(File.Exists(key), "a new key was made that decrypts none of the secrets");
     }
 
     /// <summary>A `hearth server` process on a free port, and a client holding the admin key it printed.</summary>
-    private static async Task<(RunningProcess Server, HttpClient Admin)> StartServerAsync(Dictionary<string, string> env)
+    private static async Task<(RunningProcess Server, HttpClient Admin)> StartServerAsync(
+        Dictionary<string, string> env
+    )
     {
         var port = HearthCluster.FreePort();
         var server = new RunningProcess(CliProcess.StartInfo(["server", "--listen", $"127.0.0.1:{port}"], env));
         string started;
         try
         {
-            started = await server.WaitForAsync(e => e.Contains("server listening"), TimeSpan.FromSeconds(60),
-                "the server to start");
+            started = await server.WaitForAsync(
+                e => e.Contains("server listening"),
+                TimeSpan.FromSeconds(60),
+                "the server to start"
+            );
         }
         catch
         {

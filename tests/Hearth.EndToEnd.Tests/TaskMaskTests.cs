@@ -18,11 +18,15 @@ public sealed class TaskMaskTests
         await using var cluster = await HearthCluster.StartAsync(store: StoreKind.Postgres);
         await cluster.AddServerAsync();
         var value = "e2e-step-" + Guid.NewGuid().ToString("N");
-        var created = await CliProcess.RunAsync(["secrets", "create", "step-token", "--from-env", "V", "--env-name", "TOKEN"],
-            new Dictionary<string, string>(cluster.ClientEnvFor(0)) { ["V"] = value });
+        var created = await CliProcess.RunAsync(
+            ["secrets", "create", "step-token", "--from-env", "V", "--env-name", "TOKEN"],
+            new Dictionary<string, string>(cluster.ClientEnvFor(0)) { ["V"] = value }
+        );
         Assert.True(created.ExitCode == 0, created.Stderr);
         var file = Path.Combine(cluster.DataDir, "masked.kdl");
-        await File.WriteAllTextAsync(file, """
+        await File.WriteAllTextAsync(
+            file,
+            """
             version "0.1"
             triggers "manual"
             chain {
@@ -32,22 +36,41 @@ public sealed class TaskMaskTests
                     secrets "step-token"
                 }
             }
-            """);
+            """
+        );
         var started = await cluster.CliOnAsync(0, "workflow", "run", "-d", file);
         Assert.True(started.ExitCode == 0, started.Stderr);
         var runId = started.Stdout.Trim();
 
         using var toFirst = Agent(cluster.Servers[0].Url, cluster.AgentToken);
-        var registered = (await (await toFirst.PostAsJsonAsync("api/v1/agent/register",
-            new RegisterAgentBody("played", new() { ["machine"] = "build" }, 1, "e2e"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await toFirst.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 10), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        var registered = (
+            await (
+                await toFirst.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("played", new() { ["machine"] = "build" }, 1, "e2e"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
+        var lease = (
+            await (
+                await toFirst.PostAsJsonAsync(
+                    "api/v1/agent/lease",
+                    new LeaseRequest(registered.AgentId, 1, 10),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options)
+        )!.Assignments.Single();
         Assert.Equal(value, lease.SecretEnv["TOKEN"]);
 
         await cluster.KillServerAsync(0);
-        var changed = await CliProcess.RunAsync(["secrets", "update", "step-token", "--from-env", "V"],
-            new Dictionary<string, string>(cluster.ClientEnvFor(1)) { ["V"] = "e2e-changed-" + Guid.NewGuid().ToString("N") });
+        var changed = await CliProcess.RunAsync(
+            ["secrets", "update", "step-token", "--from-env", "V"],
+            new Dictionary<string, string>(cluster.ClientEnvFor(1))
+            {
+                ["V"] = "e2e-changed-" + Guid.NewGuid().ToString("N"),
+            }
+        );
         Assert.True(changed.ExitCode == 0, changed.Stderr);
 
         using var toSecond = Agent(cluster.Servers[1].Url, cluster.AgentToken);
@@ -56,8 +79,11 @@ public sealed class TaskMaskTests
             new(DateTimeOffset.UtcNow, LogStream.Stdout, value),
             new(DateTimeOffset.UtcNow, LogStream.Stdout, $"again: {value}."),
         };
-        var completed = await toSecond.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 0, lines), HearthJson.Options);
+        var completed = await toSecond.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 0, lines),
+            HearthJson.Options
+        );
         Assert.True(completed.IsSuccessStatusCode, await completed.Content.ReadAsStringAsync());
 
         var logs = await cluster.CliOnAsync(1, "logs", runId);
@@ -70,7 +96,10 @@ public sealed class TaskMaskTests
     {
         var client = new HttpClient { BaseAddress = new Uri(url.TrimEnd('/') + "/") };
         client.DefaultRequestHeaders.Add("X-API-Key", token);
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        client.DefaultRequestHeaders.Add(
+            AgentProtocolVersion.Header,
+            AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        );
         return client;
     }
 }

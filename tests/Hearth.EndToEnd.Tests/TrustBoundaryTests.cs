@@ -10,7 +10,11 @@ namespace Hearth.EndToEnd.Tests;
 public sealed class TrustBoundaryTests
 {
     /// <summary>A PATH with no bwrap, runc or crun on it (and no apt-get): a machine where nothing sandboxes.</summary>
-    private static readonly Dictionary<string, string> NoSandboxTools = new() { ["PATH"] = "/nonexistent", ["HEARTH_AGENT_TOKEN"] = "ha_unused" };
+    private static readonly Dictionary<string, string> NoSandboxTools = new()
+    {
+        ["PATH"] = "/nonexistent",
+        ["HEARTH_AGENT_TOKEN"] = "ha_unused",
+    };
 
     [Fact]
     public async Task An_agent_that_cannot_sandbox_refuses_to_start_unless_process_is_named_and_then_warns()
@@ -20,15 +24,22 @@ public sealed class TrustBoundaryTests
         var refused = await CliProcess.RunAsync(["agent", "--server", cluster.Url], NoSandboxTools);
         Assert.Equal(1, refused.ExitCode);
         Assert.Single(refused.Stderr.TrimEnd('\n').Split('\n'));
-        Assert.Matches(@"^hearth: no sandboxing driver is usable here \(.*bwrap not found.*\); install bubblewrap \(apt-get install bubblewrap\), " +
-                       @"or start with --drivers process, knowing that the process driver runs commands unsandboxed, as this agent's user, " +
-                       @"with the host's filesystem and network\n$", refused.Stderr);
+        Assert.Matches(
+            @"^hearth: no sandboxing driver is usable here \(.*bwrap not found.*\); install bubblewrap \(apt-get install bubblewrap\), "
+                + @"or start with --drivers process, knowing that the process driver runs commands unsandboxed, as this agent's user, "
+                + @"with the host's filesystem and network\n$",
+            refused.Stderr
+        );
 
         var env = new Dictionary<string, string>(NoSandboxTools) { ["HEARTH_AGENT_TOKEN"] = cluster.AgentToken };
-        await using var agent = new RunningProcess(CliProcess.StartInfo(["agent", "--server", cluster.Url, "--drivers", "process", "--name", "host"], env));
+        await using var agent = new RunningProcess(
+            CliProcess.StartInfo(["agent", "--server", cluster.Url, "--drivers", "process", "--name", "host"], env)
+        );
         await agent.WaitForAsync(o => o.Contains("registered as"), TimeSpan.FromSeconds(30), "the agent to register");
-        Assert.Contains("hearth: warning: the process driver runs commands unsandboxed, as this agent's user, with the host's filesystem and network",
-            agent.Stderr);
+        Assert.Contains(
+            "hearth: warning: the process driver runs commands unsandboxed, as this agent's user, with the host's filesystem and network",
+            agent.Stderr
+        );
         var ran = await cluster.CliAsync("run", "--driver", "process", "--", "echo", "on the host");
         Assert.True(ran.ExitCode == 0, ran.Stderr);
         Assert.Equal("on the host\n", ran.Stdout);
@@ -40,10 +51,19 @@ public sealed class TrustBoundaryTests
         var work = Directory.CreateTempSubdirectory("hearth-trust-").FullName;
         try
         {
-            var env = new Dictionary<string, string>(NoSandboxTools) { ["XDG_CONFIG_HOME"] = Path.Combine(work, "config") };
-            var refused = await CliProcess.RunAsync(["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")], env);
+            var env = new Dictionary<string, string>(NoSandboxTools)
+            {
+                ["XDG_CONFIG_HOME"] = Path.Combine(work, "config"),
+            };
+            var refused = await CliProcess.RunAsync(
+                ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", Path.Combine(work, "data")],
+                env
+            );
             Assert.Equal(1, refused.ExitCode);
-            Assert.Matches(@"^hearth: no sandboxing driver is usable here .*apt-get install bubblewrap.*--drivers process.*\n$", refused.Stderr);
+            Assert.Matches(
+                @"^hearth: no sandboxing driver is usable here .*apt-get install bubblewrap.*--drivers process.*\n$",
+                refused.Stderr
+            );
             Assert.DoesNotContain("Hearth is running", refused.Stdout);
         }
         finally
@@ -70,7 +90,9 @@ public sealed class TrustBoundaryTests
         var sandboxed = await cluster.CliAsync("run", "--driver", "bubblewrap", "--", "echo", "sandboxed");
         Assert.Equal("sandboxed\n", sandboxed.Stdout);
         // The process run was queued before the bubblewrap one, which has ended: it waits for an agent that allows process.
-        var status = JsonDocument.Parse((await cluster.CliAsync("status", host.Stdout.Trim(), "-o", "json")).Stdout).RootElement;
+        var status = JsonDocument
+            .Parse((await cluster.CliAsync("status", host.Stdout.Trim(), "-o", "json")).Stdout)
+            .RootElement;
         Assert.Equal("STARTING", status.GetProperty("status").GetString());
         Assert.DoesNotContain(cluster.AgentToken, await File.ReadAllTextAsync($"/proc/{agent.Process.Id}/cmdline"));
     }
@@ -79,17 +101,36 @@ public sealed class TrustBoundaryTests
     public async Task A_bubblewrap_run_cannot_read_the_data_directory_the_cli_config_or_the_agent_token()
     {
         // Not under /tmp, which every sandbox gets fresh: a data directory as a user would have it.
-        var work = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "trust-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var work = Directory
+            .CreateDirectory(Path.Combine(AppContext.BaseDirectory, "trust-" + Guid.NewGuid().ToString("N")[..8]))
+            .FullName;
         var config = Path.Combine(work, "config");
         var data = Path.Combine(work, "data");
         var env = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = config };
-        await using var dev = new RunningProcess(CliProcess.StartInfo(
-            ["dev", "--listen", $"127.0.0.1:{HearthCluster.FreePort()}", "--data", data, "--drivers", "bubblewrap,process"], env));
+        await using var dev = new RunningProcess(
+            CliProcess.StartInfo(
+                [
+                    "dev",
+                    "--listen",
+                    $"127.0.0.1:{HearthCluster.FreePort()}",
+                    "--data",
+                    data,
+                    "--drivers",
+                    "bubblewrap,process",
+                ],
+                env
+            )
+        );
         try
         {
             await dev.WaitForAsync(o => o.Contains("try: hearth run"), TimeSpan.FromSeconds(60), "hearth dev to start");
-            var adminKey = System.Text.RegularExpressions.Regex.Match(dev.Stdout, @"Admin API key: (\S+)").Groups[1].Value;
-            var credentials = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "dev-credentials.json"))).RootElement;
+            var adminKey = System
+                .Text.RegularExpressions.Regex.Match(dev.Stdout, @"Admin API key: (\S+)")
+                .Groups[1]
+                .Value;
+            var credentials = JsonDocument
+                .Parse(await File.ReadAllTextAsync(Path.Combine(data, "dev-credentials.json")))
+                .RootElement;
             var agentToken = credentials.GetProperty("agent_token").GetString()!;
             var secretsKey = (await File.ReadAllTextAsync(Path.Combine(data, "secrets.key"))).Trim();
             Assert.Contains(adminKey, await File.ReadAllTextAsync(Path.Combine(config, "hearth", "config.yaml")));
@@ -104,11 +145,15 @@ public sealed class TrustBoundaryTests
                 ls -l /proc/self/fd/
                 echo end
                 """;
-            var sandboxed = await CliProcess.RunAsync(["run", "--driver", "bubblewrap", "--network", "--", "sh", "-c", script], env);
+            var sandboxed = await CliProcess.RunAsync(
+                ["run", "--driver", "bubblewrap", "--network", "--", "sh", "-c", script],
+                env
+            );
             Assert.True(sandboxed.ExitCode == 0, sandboxed.Stderr);
             Assert.EndsWith("end\n", sandboxed.Stdout);
             Assert.DoesNotContain("READ-OK", sandboxed.Stdout);
-            foreach (var secret in new[] { adminKey, agentToken, secretsKey }) Assert.DoesNotContain(secret, sandboxed.Stdout);
+            foreach (var secret in new[] { adminKey, agentToken, secretsKey })
+                Assert.DoesNotContain(secret, sandboxed.Stdout);
 
             // The same script unsandboxed (admin only, on an agent that allows it) does read them: the probe can see a leak.
             var host = await CliProcess.RunAsync(["run", "--driver", "process", "--", "sh", "-c", script], env);
@@ -128,7 +173,10 @@ public sealed class TrustBoundaryTests
     {
         var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--token", "ha_visible"]);
         Assert.Equal(2, refused.ExitCode);
-        Assert.StartsWith("hearth: --token: a token on the command line is visible to every local user (/proc/PID/cmdline); " +
-                          "put it in a file for --token-file, or in HEARTH_AGENT_TOKEN", refused.Stderr);
+        Assert.StartsWith(
+            "hearth: --token: a token on the command line is visible to every local user (/proc/PID/cmdline); "
+                + "put it in a file for --token-file, or in HEARTH_AGENT_TOKEN",
+            refused.Stderr
+        );
     }
 }

@@ -36,14 +36,25 @@ public abstract class TwoAgentProject : IAsyncLifetime
     {
         Registry = await LocalRegistry.StartAsync();
         Work = Tools.TempDirectory("hearth-e2e-" + Project);
-        var rootfs = TarBuilder.Busybox().Symlink("bin/httpd", "busybox").Symlink("bin/nslookup", "busybox").Symlink("bin/wget", "busybox");
+        var rootfs = TarBuilder
+            .Busybox()
+            .Symlink("bin/httpd", "busybox")
+            .Symlink("bin/nslookup", "busybox")
+            .Symlink("bin/wget", "busybox");
         using (var pusher = new ImagePusher(Registry.BaseUri))
-            await pusher.PushImageAsync("e2e/busybox", "1", [rootfs.Build()], new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") });
+            await pusher.PushImageAsync(
+                "e2e/busybox",
+                "1",
+                [rootfs.Build()],
+                new JsonObject { ["Cmd"] = new JsonArray("/bin/sh") }
+            );
         await File.WriteAllTextAsync(ComposeFile, Compose());
         Cluster = await HearthCluster.StartAsync(leaseTtl: LeaseTtl, heartbeat: Heartbeat);
-        foreach (var agent in AgentNetworks) await StartAgentAsync(agent);
+        foreach (var agent in AgentNetworks)
+            await StartAgentAsync(agent);
         var up = await Cluster.CliAsync("up", "-d", "--wait", "--wait-timeout", "50", "-f", ComposeFile);
-        if (up.ExitCode != 0) throw new InvalidOperationException($"hearth up failed ({up.ExitCode}): {up.Stderr}");
+        if (up.ExitCode != 0)
+            throw new InvalidOperationException($"hearth up failed ({up.ExitCode}): {up.Stderr}");
     }
 
     public Task<RunningProcess> StartAgentAsync(AgentNetwork agent) =>
@@ -56,9 +67,7 @@ public abstract class TwoAgentProject : IAsyncLifetime
         {
             await Cluster.CliAsync("down", "-p", Project);
         }
-        catch (TimeoutException)
-        {
-        }
+        catch (TimeoutException) { }
         await Cluster.DisposeAsync();
         await Registry.DisposeAsync();
         Directory.Delete(Work, recursive: true);
@@ -70,25 +79,31 @@ public abstract class TwoAgentProject : IAsyncLifetime
     public async Task<IReadOnlyDictionary<string, Replica>> PsAsync()
     {
         var ps = await Cli("ps", "-p", Project, "-o", "json");
-        if (ps.ExitCode != 0) throw new InvalidOperationException($"hearth ps failed ({ps.ExitCode}): {ps.Stderr}");
+        if (ps.ExitCode != 0)
+            throw new InvalidOperationException($"hearth ps failed ({ps.ExitCode}): {ps.Stderr}");
         return JsonNode.Parse(ps.Stdout)!["replicas"]!.AsArray().Select(r => new Replica(r!)).ToDictionary(r => r.Name);
     }
 
     /// <summary>Polls <see cref="PsAsync"/> until <paramref name="condition"/> holds; the replicas then.</summary>
-    public async Task<IReadOnlyDictionary<string, Replica>> UntilAsync(Func<IReadOnlyDictionary<string, Replica>, bool> condition,
-        string what, int seconds = 40)
+    public async Task<IReadOnlyDictionary<string, Replica>> UntilAsync(
+        Func<IReadOnlyDictionary<string, Replica>, bool> condition,
+        string what,
+        int seconds = 40
+    )
     {
         var deadline = Stopwatch.StartNew();
         IReadOnlyDictionary<string, Replica> replicas;
         do
         {
             replicas = await PsAsync();
-            if (condition(replicas)) return replicas;
+            if (condition(replicas))
+                return replicas;
             await Task.Delay(200);
-        }
-        while (deadline.Elapsed < TimeSpan.FromSeconds(seconds));
-        Assert.Fail($"not reached within {seconds} s: {what}; replicas: " +
-                    string.Join("; ", replicas.Values.Select(r => r.ToString())));
+        } while (deadline.Elapsed < TimeSpan.FromSeconds(seconds));
+        Assert.Fail(
+            $"not reached within {seconds} s: {what}; replicas: "
+                + string.Join("; ", replicas.Values.Select(r => r.ToString()))
+        );
         return replicas;
     }
 
@@ -104,20 +119,19 @@ public abstract class TwoAgentProject : IAsyncLifetime
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+                continue;
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (!commandLine.Contains(command, StringComparison.Ordinal)) continue;
+                if (!commandLine.Contains(command, StringComparison.Ordinal))
+                    continue;
                 var environment = File.ReadAllText(Path.Combine(directory, "environ"));
-                if (environment.Split('\0').Contains($"HEARTH_TASK_ID={taskId}")) return pid;
+                if (environment.Split('\0').Contains($"HEARTH_TASK_ID={taskId}"))
+                    return pid;
             }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
         }
         return null;
     }
@@ -133,7 +147,8 @@ public abstract class TwoAgentProject : IAsyncLifetime
     private static async Task<(int ExitCode, string Output)> NsenterAsync(string[] args)
     {
         var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -155,12 +170,15 @@ public sealed class Replica(JsonNode node)
     public int Restarts => (int)node["restarts"]!;
     public string? StartedAt => node["started_at"]?.ToString();
     public IReadOnlyDictionary<string, string> Addresses =>
-        node["addresses"] is JsonObject addresses ? addresses.ToDictionary(a => a.Key, a => (string)a.Value!) : new Dictionary<string, string>();
+        node["addresses"] is JsonObject addresses
+            ? addresses.ToDictionary(a => a.Key, a => (string)a.Value!)
+            : new Dictionary<string, string>();
 
     /// <summary>Running, and healthy when it has a health check (<c>none</c> otherwise).</summary>
     public bool Up => State == "running" && Health is "healthy" or "none";
 
     public string? Waiting => (string?)node["waiting"];
 
-    public override string ToString() => $"{Name} {State}/{Health} on {Agent} task {TaskId} restarts {Restarts} {Waiting}";
+    public override string ToString() =>
+        $"{Name} {State}/{Health} on {Agent} task {TaskId} restarts {Restarts} {Waiting}";
 }

@@ -30,33 +30,39 @@ public sealed class WebUiFixture : IAsyncLifetime
         DeveloperKey = await KeyForAsync("dev@example.com", "developer");
         _playwright = await Playwright.CreateAsync();
         // --no-sandbox: the tests run as root in a container, where Chromium's own sandbox cannot start.
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        });
+        Browser = await _playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            }
+        );
         Assertions.SetDefaultExpectTimeout(20_000);
     }
 
     public async Task DisposeAsync()
     {
-        if (Browser is not null) await Browser.DisposeAsync();
+        if (Browser is not null)
+            await Browser.DisposeAsync();
         _playwright?.Dispose();
         Admin?.Dispose();
-        if (Cluster is not null) await Cluster.DisposeAsync();
+        if (Cluster is not null)
+            await Cluster.DisposeAsync();
     }
 
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = Cluster.Url.TrimEnd('/'),
-            AcceptDownloads = true,
-            ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
-            ColorScheme = ColorScheme.Light,
-            TimezoneId = "UTC",
-        });
+        var context = await Browser.NewContextAsync(
+            new BrowserNewContextOptions
+            {
+                BaseURL = Cluster.Url.TrimEnd('/'),
+                AcceptDownloads = true,
+                ViewportSize = new ViewportSize { Width = 1280, Height = 860 },
+                ColorScheme = ColorScheme.Light,
+                TimezoneId = "UTC",
+            }
+        );
         return await context.NewPageAsync();
     }
 

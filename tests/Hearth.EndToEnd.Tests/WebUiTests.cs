@@ -12,7 +12,14 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
 {
     /// <summary>A line every 0.1 s, half of them in ANSI red, until killed.</summary>
     private static readonly string[] Ticker =
-        ["--driver", "process", "--", "sh", "-c", "i=0; while :; do echo \"tick $i\"; printf '\\033[31mred %s\\033[0m\\n' $i; i=$((i+1)); sleep 0.1; done"];
+    [
+        "--driver",
+        "process",
+        "--",
+        "sh",
+        "-c",
+        "i=0; while :; do echo \"tick $i\"; printf '\\033[31mred %s\\033[0m\\n' $i; i=$((i+1)); sleep 0.1; done",
+    ];
 
     [Fact]
     public async Task A_bad_key_is_refused_and_a_good_one_gets_a_strict_httponly_session_cookie_and_nothing_else()
@@ -29,7 +36,8 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
 
         await page.FillAsync("#key", fixture.Cluster.AgentToken);
         await page.ClickAsync("form[action='/login'] button[type=submit]");
-        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Agent tokens cannot sign in; use a user's API key.");
+        await Expect(page.Locator("#login-error"))
+            .ToHaveTextAsync("Agent tokens cannot sign in; use a user's API key.");
         Assert.Empty(await page.Context.CookiesAsync());
 
         await page.FillAsync("#key", fixture.Cluster.AdminKey);
@@ -80,7 +88,8 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
         // Paused: new lines are counted, not shown; resumed, they are shown.
         await page.ClickAsync("#log-pause");
         var shown = await lines.CountAsync();
-        await Expect(page.Locator("#log-status")).ToHaveTextAsync(new Regex("^Paused · ([5-9]|\\d{2,}) new lines waiting$"));
+        await Expect(page.Locator("#log-status"))
+            .ToHaveTextAsync(new Regex("^Paused · ([5-9]|\\d{2,}) new lines waiting$"));
         Assert.Equal(shown, await lines.CountAsync());
         await page.ClickAsync("#log-pause");
         await Expect(page.Locator($"#log .l[data-seq='{shown + 5}']")).ToHaveCountAsync(1);
@@ -125,20 +134,25 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
         await Expect(page.Locator("#run-state .badge")).ToHaveTextAsync(new Regex("^(STARTING|RUNNING)$"));
         await Expect(page.Locator("#kill")).ToHaveCountAsync(0);
         var status = await page.EvaluateAsync<int>(
-            "async id => (await fetch('/runs/' + id + '/kill', { method: 'POST', headers: { 'X-CSRF-Token': " +
-            "document.querySelector('input[name=_csrf]').value } })).status", runId);
+            "async id => (await fetch('/runs/' + id + '/kill', { method: 'POST', headers: { 'X-CSRF-Token': "
+                + "document.querySelector('input[name=_csrf]').value } })).status",
+            runId
+        );
         Assert.Equal(403, status);
         var viaApi = await page.EvaluateAsync<int>(
-            "async id => (await fetch('/api/v1/runs/' + id + '/kill', { method: 'POST', headers: { 'X-CSRF-Token': " +
-            "document.querySelector('input[name=_csrf]').value } })).status", runId);
+            "async id => (await fetch('/api/v1/runs/' + id + '/kill', { method: 'POST', headers: { 'X-CSRF-Token': "
+                + "document.querySelector('input[name=_csrf]').value } })).status",
+            runId
+        );
         Assert.Equal(403, viaApi);
         Assert.Equal("RUNNING", await fixture.StatusOfAsync(runId));
         await fixture.Cluster.CliAsync("kill", runId);
 
         // Its own run it may kill, from the page.
         var own = await page.EvaluateAsync<string>(
-            "async () => (await (await fetch('/api/v1/runs', { method: 'POST', headers: { 'Content-Type': 'application/json', " +
-            "'X-CSRF-Token': document.querySelector('input[name=_csrf]').value }, body: JSON.stringify({ command: ['sleep', '60'] }) })).json()).id");
+            "async () => (await (await fetch('/api/v1/runs', { method: 'POST', headers: { 'Content-Type': 'application/json', "
+                + "'X-CSRF-Token': document.querySelector('input[name=_csrf]').value }, body: JSON.stringify({ command: ['sleep', '60'] }) })).json()).id"
+        );
         await page.GotoAsync($"/runs/{own}");
         await page.ClickAsync("#kill button");
         await Expect(page.Locator("#run-state .badge")).ToHaveTextAsync("STOPPED");
@@ -152,12 +166,20 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
             : Directory.CreateTempSubdirectory("hearth-ui-").FullName;
         Directory.CreateDirectory(directory);
 
-        var done = await fixture.StartRunAsync("--driver", "process", "--", "sh", "-c",
-            "printf '\\033[1;32m==>\\033[0m building\\n'; echo compiling 42 files; printf '\\033[33mwarning:\\033[0m unused import\\n'; echo done");
+        var done = await fixture.StartRunAsync(
+            "--driver",
+            "process",
+            "--",
+            "sh",
+            "-c",
+            "printf '\\033[1;32m==>\\033[0m building\\n'; echo compiling 42 files; printf '\\033[33mwarning:\\033[0m unused import\\n'; echo done"
+        );
         var holder = await fixture.StartRunAsync("--driver", "process", "--lock", "deploy", "--", "sleep", "60");
         var waiter = await fixture.StartRunAsync("--driver", "process", "--lock", "deploy", "--", "true");
         var workflowFile = Path.Combine(fixture.Cluster.DataDir, "release.kdl");
-        await File.WriteAllTextAsync(workflowFile, """
+        await File.WriteAllTextAsync(
+            workflowFile,
+            """
             version "0.1"
             triggers "manual"
             chain {
@@ -169,7 +191,8 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
                 }
                 fragment { run "echo package" }
             }
-            """);
+            """
+        );
         var workflow = await fixture.Cluster.CliAsync("workflow", "run", workflowFile);
         Assert.True(workflow.ExitCode == 0, workflow.Stderr);
         var workflowId = AdHocRunTests.RunId(workflow.Stderr);
@@ -185,13 +208,17 @@ public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixtur
         await page.GotoAsync($"/runs/{done}");
         await Expect(page.Locator("#log-status")).ToContainTextAsync("ended: SUCCEEDED");
         await Expect(page.Locator("#log .l")).ToHaveCountAsync(4);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "run.png"), FullPage = true });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(directory, "run.png"), FullPage = true }
+        );
 
         await page.GotoAsync($"/runs/{workflowId}");
         await Expect(page.Locator(".tree [data-step='1'] .badge").First).ToHaveTextAsync("SUCCEEDED");
         await Expect(page.Locator(".tree [data-step='1.1']")).ToContainTextAsync("echo lint");
         await Expect(page.Locator("#log-status")).ToContainTextAsync("ended: SUCCEEDED");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, "workflow.png"), FullPage = true });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(directory, "workflow.png"), FullPage = true }
+        );
 
         await page.GotoAsync("/locks");
         await Expect(page.Locator("[data-lock='deploy']")).ToContainTextAsync(holder);

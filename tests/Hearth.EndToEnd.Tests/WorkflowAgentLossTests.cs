@@ -15,7 +15,9 @@ public sealed class WorkflowAgentLossTests : IDisposable
     private async Task<string> ParallelFileAsync(string chainAttempts)
     {
         var path = Path.Combine(_dir, "parallel.kdl");
-        await File.WriteAllTextAsync(path, $$"""
+        await File.WriteAllTextAsync(
+            path,
+            $$"""
             version "0.1"
             triggers "manual"
             chain {
@@ -28,24 +30,38 @@ public sealed class WorkflowAgentLossTests : IDisposable
                 }
                 fragment { run "echo deployed" }
             }
-            """);
+            """
+        );
         return path;
     }
 
     private static async Task<Dictionary<string, string>> AgentIdsAsync(HearthCluster cluster) =>
-        JsonDocument.Parse(await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", cluster.AdminKey } } }
-            .GetStringAsync(cluster.Url + "/api/v1/agents")).RootElement.GetProperty("agents").EnumerateArray()
+        JsonDocument
+            .Parse(
+                await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", cluster.AdminKey } } }.GetStringAsync(
+                    cluster.Url + "/api/v1/agents"
+                )
+            )
+            .RootElement.GetProperty("agents")
+            .EnumerateArray()
             .ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("id").GetString()!);
 
     private static JsonElement Step(JsonElement status, string id) =>
         status.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == id);
 
     /// <summary>Starts the workflow on agent "doomed" alone, waits until both parallel steps run there, adds agent "spare", kills "doomed".</summary>
-    private static async Task<(RunningProcess Cli, Dictionary<string, string> Agents)> KillMidStepAsync(HearthCluster cluster, string file)
+    private static async Task<(RunningProcess Cli, Dictionary<string, string> Agents)> KillMidStepAsync(
+        HearthCluster cluster,
+        string file
+    )
     {
         var doomed = await cluster.StartAgentAsync("doomed", labels: "machine=test", capacity: 2);
         var cli = cluster.StartCli("workflow", "run", file);
-        await cli.WaitForAsync(o => o.Contains("up-a-1") && o.Contains("up-b-1"), TimeSpan.FromSeconds(60), "both parallel steps to run on one agent");
+        await cli.WaitForAsync(
+            o => o.Contains("up-a-1") && o.Contains("up-b-1"),
+            TimeSpan.FromSeconds(60),
+            "both parallel steps to run on one agent"
+        );
         await cluster.StartAgentAsync("spare", labels: "machine=test", capacity: 2);
         var agents = await AgentIdsAsync(cluster);
         doomed.Signal(9);
@@ -63,8 +79,13 @@ public sealed class WorkflowAgentLossTests : IDisposable
         Assert.Contains("[1.0] done-a", cli.Stdout);
         Assert.Contains("[1.1] done-b", cli.Stdout);
         Assert.Contains("[2] deployed", cli.Stdout);
-        Assert.Contains($"lost (agent {agents["doomed"]} stopped renewing its lease); queued as attempt 2 of 3", cli.Stderr);
-        var status = JsonDocument.Parse((await cluster.CliAsync("workflow", "status", AdHocRunTests.RunId(cli.Stderr), "-o", "json")).Stdout).RootElement;
+        Assert.Contains(
+            $"lost (agent {agents["doomed"]} stopped renewing its lease); queued as attempt 2 of 3",
+            cli.Stderr
+        );
+        var status = JsonDocument
+            .Parse((await cluster.CliAsync("workflow", "status", AdHocRunTests.RunId(cli.Stderr), "-o", "json")).Stdout)
+            .RootElement;
         Assert.Equal("SUCCEEDED", status.GetProperty("run").GetProperty("status").GetString());
         foreach (var id in new[] { "1.0", "1.1" })
         {
@@ -82,7 +103,9 @@ public sealed class WorkflowAgentLossTests : IDisposable
 
         Assert.Equal(1, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.DoesNotContain("deployed", cli.Stdout);
-        var status = JsonDocument.Parse((await cluster.CliAsync("workflow", "status", AdHocRunTests.RunId(cli.Stderr), "-o", "json")).Stdout).RootElement;
+        var status = JsonDocument
+            .Parse((await cluster.CliAsync("workflow", "status", AdHocRunTests.RunId(cli.Stderr), "-o", "json")).Stdout)
+            .RootElement;
         var run = status.GetProperty("run");
         Assert.Equal("FAILED", run.GetProperty("status").GetString());
         var reason = run.GetProperty("reason").GetString()!;
@@ -94,8 +117,10 @@ public sealed class WorkflowAgentLossTests : IDisposable
     [Fact]
     public async Task A_relative_scratch_directory_is_refused_before_the_agent_registers()
     {
-        var refused = await CliProcess.RunAsync(["agent", "--server", "http://127.0.0.1:9", "--scratch", "scratch/x"],
-            new Dictionary<string, string> { ["HEARTH_AGENT_TOKEN"] = "unused" });
+        var refused = await CliProcess.RunAsync(
+            ["agent", "--server", "http://127.0.0.1:9", "--scratch", "scratch/x"],
+            new Dictionary<string, string> { ["HEARTH_AGENT_TOKEN"] = "unused" }
+        );
 
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--scratch 'scratch/x': expected an absolute path", refused.Stderr);

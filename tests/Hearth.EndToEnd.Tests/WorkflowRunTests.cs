@@ -40,7 +40,9 @@ public abstract class WorkflowRunTests : IAsyncLifetime
     [Fact]
     public async Task Sequences_parallel_groups_conditions_and_machine_groups_run_as_written()
     {
-        var file = await FileAsync("ci.kdl", """
+        var file = await FileAsync(
+            "ci.kdl",
+            """
             version "0.1"
             triggers "push" "manual"
             chain {
@@ -53,7 +55,8 @@ public abstract class WorkflowRunTests : IAsyncLifetime
                 fragment { run "echo deploying $BRANCH"; machine "deploy"; condition "$BRANCH == 'main'" }
                 fragment { run "echo never"; condition "$BRANCH == 'release'" }
             }
-            """);
+            """
+        );
         var result = await _cluster.CliAsync("workflow", "run", file, "--trigger", "push", "--branch", "main");
         Assert.True(result.ExitCode == 0, result.Stderr);
         var lines = result.Stdout.TrimEnd('\n').Split('\n');
@@ -70,8 +73,14 @@ public abstract class WorkflowRunTests : IAsyncLifetime
         Assert.Contains("condition false", Step(status, "3").GetProperty("reason").GetString());
         Assert.Equal("SUCCEEDED", Step(status, "1").GetProperty("state").GetString());
 
-        var agents = JsonDocument.Parse(await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", _cluster.AdminKey } } }
-            .GetStringAsync(_cluster.Url + "/api/v1/agents")).RootElement.GetProperty("agents").EnumerateArray()
+        var agents = JsonDocument
+            .Parse(
+                await new HttpClient { DefaultRequestHeaders = { { "X-API-Key", _cluster.AdminKey } } }.GetStringAsync(
+                    _cluster.Url + "/api/v1/agents"
+                )
+            )
+            .RootElement.GetProperty("agents")
+            .EnumerateArray()
             .ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("id").GetString());
         Assert.Equal(agents["builder"], Step(status, "0").GetProperty("agent_id").GetString());
         Assert.Equal(agents["builder"], Step(status, "1.0").GetProperty("agent_id").GetString());
@@ -87,8 +96,11 @@ public abstract class WorkflowRunTests : IAsyncLifetime
         Assert.Equal(["[1.0] two-a", "[1.1] two-b"], group.Stdout.TrimEnd('\n').Split('\n').Order());
         Assert.True(Step(status, "1").TryGetProperty("started_at", out _), "group 1 has a start");
         Assert.True(Step(status, "1").TryGetProperty("ended_at", out _), "group 1 has an end");
-        Assert.True(Step(status, "3").GetProperty("ended_at").GetDateTimeOffset() >= Step(status, "2").GetProperty("ended_at").GetDateTimeOffset(),
-            "a step skipped by its condition ends after the steps before it");
+        Assert.True(
+            Step(status, "3").GetProperty("ended_at").GetDateTimeOffset()
+                >= Step(status, "2").GetProperty("ended_at").GetDateTimeOffset(),
+            "a step skipped by its condition ends after the steps before it"
+        );
         var table = await _cluster.CliAsync("workflow", "status", id);
         Assert.Contains("SUCCEEDED", table.Stdout);
         Assert.Contains("condition false: $BRANCH == 'release'", table.Stdout);
@@ -97,7 +109,9 @@ public abstract class WorkflowRunTests : IAsyncLifetime
     [Fact]
     public async Task Parallel_steps_that_take_one_lock_run_one_after_the_other_with_rising_tokens()
     {
-        var file = await FileAsync("locked.kdl", """
+        var file = await FileAsync(
+            "locked.kdl",
+            """
             version "0.1"
             triggers "manual"
             chain {
@@ -107,15 +121,24 @@ public abstract class WorkflowRunTests : IAsyncLifetime
                     fragment { run "echo start=$(date +%s%N) token=$HEARTH_LOCK_TOKEN_WF_DEPLOY; sleep 1; echo end=$(date +%s%N)"; lock "wf-deploy" }
                 }
             }
-            """);
+            """
+        );
         var result = await _cluster.CliAsync("workflow", "run", file);
         Assert.True(result.ExitCode == 0, result.Stderr);
-        var holds = new[] { "0.0", "0.1" }.Select(step =>
-        {
-            var lines = result.Stdout.Split('\n').Where(l => l.StartsWith($"[{step}] ")).ToList();
-            long Value(string key) => long.Parse(lines.Select(l => l.Split(' ')).SelectMany(p => p).First(p => p.StartsWith(key + "="))[(key.Length + 1)..]);
-            return (Start: Value("start"), End: Value("end"), Token: Value("token"));
-        }).OrderBy(h => h.Start).ToList();
+        var holds = new[] { "0.0", "0.1" }
+            .Select(step =>
+            {
+                var lines = result.Stdout.Split('\n').Where(l => l.StartsWith($"[{step}] ")).ToList();
+                long Value(string key) =>
+                    long.Parse(
+                        lines.Select(l => l.Split(' ')).SelectMany(p => p).First(p => p.StartsWith(key + "="))[
+                            (key.Length + 1)..
+                        ]
+                    );
+                return (Start: Value("start"), End: Value("end"), Token: Value("token"));
+            })
+            .OrderBy(h => h.Start)
+            .ToList();
         Assert.True(holds[0].End <= holds[1].Start, $"the holds overlap: {string.Join("; ", holds)}");
         Assert.True(holds[1].Token > holds[0].Token, $"tokens do not rise: {string.Join("; ", holds)}");
     }
@@ -123,7 +146,9 @@ public abstract class WorkflowRunTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_step_fails_the_chain_and_skips_the_rest()
     {
-        var file = await FileAsync("fail.kdl", """
+        var file = await FileAsync(
+            "fail.kdl",
+            """
             version "0.1"
             triggers "manual"
             chain {
@@ -132,7 +157,8 @@ public abstract class WorkflowRunTests : IAsyncLifetime
                 fragment { run "echo broken >&2; exit 3" }
                 fragment { run "echo after" }
             }
-            """);
+            """
+        );
         var result = await _cluster.CliAsync("workflow", "run", file);
         Assert.Equal(1, result.ExitCode);
         Assert.DoesNotContain("after", result.Stdout);
@@ -147,37 +173,52 @@ public abstract class WorkflowRunTests : IAsyncLifetime
     [Fact]
     public async Task A_step_with_no_agent_in_its_group_waits_visibly_until_killed()
     {
-        var file = await FileAsync("gpu.kdl", """
+        var file = await FileAsync(
+            "gpu.kdl",
+            """
             version "0.1"
             triggers "manual"
             chain {
                 machine "gpu"
                 fragment { run "echo train" }
             }
-            """);
+            """
+        );
         var started = await _cluster.CliAsync("workflow", "run", "-d", file);
         Assert.Equal(0, started.ExitCode);
         var id = started.Stdout.Trim();
         await Task.Delay(1500);
         var status = await StatusAsync(id);
         Assert.Equal("STARTING", status.GetProperty("run").GetProperty("status").GetString());
-        Assert.Equal("waiting: no live agent has labels machine=gpu", Step(status, "0").GetProperty("reason").GetString());
+        Assert.Equal(
+            "waiting: no live agent has labels machine=gpu",
+            Step(status, "0").GetProperty("reason").GetString()
+        );
 
         Assert.Equal(0, (await _cluster.CliAsync("kill", id)).ExitCode);
         var killed = await StatusAsync(id);
         Assert.Equal("STOPPED", killed.GetProperty("run").GetProperty("status").GetString());
-        Assert.Matches("^stopped by .+; step 0 never started$", killed.GetProperty("run").GetProperty("reason").GetString());
+        Assert.Matches(
+            "^stopped by .+; step 0 never started$",
+            killed.GetProperty("run").GetProperty("reason").GetString()
+        );
     }
 
     [Fact]
     public async Task Bad_files_and_triggers_are_refused_before_anything_runs()
     {
-        var bad = await FileAsync("bad.kdl", "version \"0.1\"\ntriggers \"push\"\nchain {\n    machine \"build\"\n    fragment { rn \"make\" }\n}\n");
+        var bad = await FileAsync(
+            "bad.kdl",
+            "version \"0.1\"\ntriggers \"push\"\nchain {\n    machine \"build\"\n    fragment { rn \"make\" }\n}\n"
+        );
         var invalid = await _cluster.CliAsync("workflow", "run", bad, "--trigger", "push");
         Assert.Equal(1, invalid.ExitCode);
         Assert.Contains($"{bad}:5:", invalid.Stderr);
 
-        var pushOnly = await FileAsync("push.kdl", "version \"0.1\"\ntriggers \"push\"\nchain {\n    machine \"build\"\n    fragment { run \"true\" }\n}\n");
+        var pushOnly = await FileAsync(
+            "push.kdl",
+            "version \"0.1\"\ntriggers \"push\"\nchain {\n    machine \"build\"\n    fragment { run \"true\" }\n}\n"
+        );
         var manual = await _cluster.CliAsync("workflow", "run", pushOnly);
         Assert.Equal(2, manual.ExitCode);
         Assert.Contains("not 'manual'", manual.Stderr);

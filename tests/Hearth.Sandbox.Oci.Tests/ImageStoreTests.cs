@@ -27,11 +27,22 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
     [Fact]
     public async Task Reports_progress_with_bytes_and_layers()
     {
-        await fixture.Pusher.PushImageAsync("test/layers", "1",
-            [TarBuilder.Busybox().Build(), new TarBuilder().File("etc/motd", "hi").Build(), new TarBuilder().File("big", new string('x', 300_000)).Build()]);
+        await fixture.Pusher.PushImageAsync(
+            "test/layers",
+            "1",
+            [
+                TarBuilder.Busybox().Build(),
+                new TarBuilder().File("etc/motd", "hi").Build(),
+                new TarBuilder().File("big", new string('x', 300_000)).Build(),
+            ]
+        );
         var store = fixture.NewStore();
         var events = new List<PullProgress>();
-        var image = await store.PullAsync($"{fixture.Registry.Host}/test/layers:1", new SyncProgress<PullProgress>(events.Add), CancellationToken.None);
+        var image = await store.PullAsync(
+            $"{fixture.Registry.Host}/test/layers:1",
+            new SyncProgress<PullProgress>(events.Add),
+            CancellationToken.None
+        );
 
         Assert.Equal(PullPhase.Resolved, events[0].Phase);
         Assert.Equal(3, events[0].LayerCount);
@@ -46,7 +57,11 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
         Assert.Equal("hi", File.ReadAllText(Path.Combine(image.RootfsPath, "etc/motd")));
 
         var again = new List<PullProgress>();
-        await store.PullAsync($"{fixture.Registry.Host}/test/layers:1", new SyncProgress<PullProgress>(again.Add), CancellationToken.None);
+        await store.PullAsync(
+            $"{fixture.Registry.Host}/test/layers:1",
+            new SyncProgress<PullProgress>(again.Add),
+            CancellationToken.None
+        );
         Assert.Equal(3, again.Count(e => e.Phase == PullPhase.AlreadyExists));
         Assert.DoesNotContain(again, e => e.Phase == PullPhase.Downloading);
     }
@@ -54,10 +69,17 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
     [Fact]
     public async Task Concurrent_pulls_of_one_image_share_one_download()
     {
-        await fixture.Pusher.PushImageAsync("test/shared", "1", [TarBuilder.Busybox().Build(), new TarBuilder().File("x", new string('y', 500_000)).Build()]);
+        await fixture.Pusher.PushImageAsync(
+            "test/shared",
+            "1",
+            [TarBuilder.Busybox().Build(), new TarBuilder().File("x", new string('y', 500_000)).Build()]
+        );
         await using var proxy = new RegistryProxy(fixture.Registry, ProxyAuth.Bearer);
         var store = fixture.NewStore();
-        var pulls = Enumerable.Range(0, 4).Select(_ => store.PullAsync($"{proxy.Host}/test/shared:1", null, CancellationToken.None)).ToList();
+        var pulls = Enumerable
+            .Range(0, 4)
+            .Select(_ => store.PullAsync($"{proxy.Host}/test/shared:1", null, CancellationToken.None))
+            .ToList();
         var images = await Task.WhenAll(pulls);
         Assert.Single(images.Select(i => i.ManifestDigest).Distinct());
         Assert.Equal(3, proxy.BlobGets.Count); // config + 2 layers
@@ -70,7 +92,9 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
         var evil = new TarBuilder().File("ok", "fine").Symlink("etc", "/etc").File("etc/hearth-pwned", "x").Build();
         await fixture.Pusher.PushImageAsync("test/evil", "1", [evil]);
         var store = fixture.NewStore();
-        await Assert.ThrowsAsync<UnsafeLayerException>(() => store.PullAsync($"{fixture.Registry.Host}/test/evil:1", null, CancellationToken.None));
+        await Assert.ThrowsAsync<UnsafeLayerException>(() =>
+            store.PullAsync($"{fixture.Registry.Host}/test/evil:1", null, CancellationToken.None)
+        );
         Assert.False(File.Exists("/etc/hearth-pwned"));
         Assert.Empty(await store.ListAsync(CancellationToken.None));
     }
@@ -81,12 +105,19 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
         // Push a layer whose config claims another layer's diff_id.
         var real = new TarBuilder().File("a", "a").Build();
         var pushed = await fixture.Pusher.PushImageAsync("test/diffid", "good", [real]);
-        var other = await fixture.Pusher.PushImageAsync("test/diffid", "other", [new TarBuilder().File("b", "b").Build()]);
+        var other = await fixture.Pusher.PushImageAsync(
+            "test/diffid",
+            "other",
+            [new TarBuilder().File("b", "b").Build()]
+        );
         Assert.NotEqual(pushed.Digest, other.Digest);
         var blob = TarBuilder.Gzip(real);
         var layer = await fixture.Pusher.PushBlobAsync("test/diffid", blob, MediaTypes.OciLayerGzip);
         var config = System.Text.Encoding.UTF8.GetBytes(
-            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + ImagePusher.Sha256([1, 2, 3]) + "\"]}}");
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                + ImagePusher.Sha256([1, 2, 3])
+                + "\"]}}"
+        );
         var configDescriptor = await fixture.Pusher.PushBlobAsync("test/diffid", config, MediaTypes.OciConfig);
         var manifest = new System.Text.Json.Nodes.JsonObject
         {
@@ -95,15 +126,27 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
             ["config"] = configDescriptor,
             ["layers"] = new System.Text.Json.Nodes.JsonArray(layer),
         };
-        await fixture.Pusher.PushManifestAsync("test/diffid", "bad", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()), MediaTypes.OciManifest);
+        await fixture.Pusher.PushManifestAsync(
+            "test/diffid",
+            "bad",
+            System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()),
+            MediaTypes.OciManifest
+        );
         var store = fixture.NewStore();
-        await Assert.ThrowsAsync<DigestMismatchException>(() => store.PullAsync($"{fixture.Registry.Host}/test/diffid:bad", null, CancellationToken.None));
+        await Assert.ThrowsAsync<DigestMismatchException>(() =>
+            store.PullAsync($"{fixture.Registry.Host}/test/diffid:bad", null, CancellationToken.None)
+        );
     }
 
     [Fact]
     public async Task Uncompressed_and_zstd_layers_unpack()
     {
-        await fixture.Pusher.PushImageAsync("test/plain", "1", [new TarBuilder().File("plain", "p").Build()], gzip: false);
+        await fixture.Pusher.PushImageAsync(
+            "test/plain",
+            "1",
+            [new TarBuilder().File("plain", "p").Build()],
+            gzip: false
+        );
         var store = fixture.NewStore();
         var image = await store.PullAsync($"{fixture.Registry.Host}/test/plain:1", null, CancellationToken.None);
         Assert.Equal("p", File.ReadAllText(Path.Combine(image.RootfsPath, "plain")));
@@ -113,7 +156,10 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
         var zstd = compressor.Wrap(tar).ToArray();
         var layer = await fixture.Pusher.PushBlobAsync("test/zstd", zstd, MediaTypes.OciLayerZstd);
         var config = System.Text.Encoding.UTF8.GetBytes(
-            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + ImagePusher.Sha256(tar) + "\"]}}");
+            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                + ImagePusher.Sha256(tar)
+                + "\"]}}"
+        );
         var manifest = new System.Text.Json.Nodes.JsonObject
         {
             ["schemaVersion"] = 2,
@@ -121,7 +167,12 @@ public sealed class ImageStoreTests(RegistryFixture fixture)
             ["config"] = await fixture.Pusher.PushBlobAsync("test/zstd", config, MediaTypes.OciConfig),
             ["layers"] = new System.Text.Json.Nodes.JsonArray(layer),
         };
-        await fixture.Pusher.PushManifestAsync("test/zstd", "1", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()), MediaTypes.OciManifest);
+        await fixture.Pusher.PushManifestAsync(
+            "test/zstd",
+            "1",
+            System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()),
+            MediaTypes.OciManifest
+        );
         var zimage = await store.PullAsync($"{fixture.Registry.Host}/test/zstd:1", null, CancellationToken.None);
         Assert.Equal("zstd", File.ReadAllText(Path.Combine(zimage.RootfsPath, "z")));
     }

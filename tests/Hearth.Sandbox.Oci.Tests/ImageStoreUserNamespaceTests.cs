@@ -13,7 +13,11 @@ public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
     [Fact]
     public async Task A_pull_for_a_range_unpacks_only_that_ranges_tree_and_other_ranges_unpack_from_stored_blobs()
     {
-        await fixture.Pusher.PushImageAsync("test/ranges", "1", [TarBuilder.Busybox().File("etc/motd", "hi", uid: 5, gid: 6).Build()]);
+        await fixture.Pusher.PushImageAsync(
+            "test/ranges",
+            "1",
+            [TarBuilder.Busybox().File("etc/motd", "hi", uid: 5, gid: 6).Build()]
+        );
         var reference = $"{fixture.Registry.Host}/test/ranges:1";
         var store = fixture.NewStore();
 
@@ -24,8 +28,20 @@ public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
         Assert.Equal("100005:100006", await Tools.OwnerAsync(Path.Combine(first.RootfsPath, "etc/motd")));
 
         // Another range and the unshifted tree come from the stored layers: the registry is not asked (policy never).
-        var second = await store.GetAsync(reference, ImagePullPolicy.Never, Second, progress: null, CancellationToken.None);
-        var plain = await store.GetAsync(reference, ImagePullPolicy.Never, ids: null, progress: null, CancellationToken.None);
+        var second = await store.GetAsync(
+            reference,
+            ImagePullPolicy.Never,
+            Second,
+            progress: null,
+            CancellationToken.None
+        );
+        var plain = await store.GetAsync(
+            reference,
+            ImagePullPolicy.Never,
+            ids: null,
+            progress: null,
+            CancellationToken.None
+        );
         Assert.Equal(["rootfs", "rootfs-100000-65536", "rootfs-300000-65536"], Trees(imageDirectory));
         Assert.Equal("300005:300006", await Tools.OwnerAsync(Path.Combine(second.RootfsPath, "etc/motd")));
         Assert.Equal("5:6", await Tools.OwnerAsync(Path.Combine(plain.RootfsPath, "etc/motd")));
@@ -51,7 +67,13 @@ public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
         var reference = $"{fixture.Registry.Host}/test/ranges-leased:1";
         var store = fixture.NewStore();
         var shifted = await store.PullAsync(reference, First, progress: null, CancellationToken.None);
-        var plain = await store.GetAsync(reference, ImagePullPolicy.Never, ids: null, progress: null, CancellationToken.None);
+        var plain = await store.GetAsync(
+            reference,
+            ImagePullPolicy.Never,
+            ids: null,
+            progress: null,
+            CancellationToken.None
+        );
         await store.RemoveAsync(reference, CancellationToken.None);
         using (store.AcquireLease(shifted, "leaseholder"))
         {
@@ -67,10 +89,16 @@ public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
     [Fact]
     public async Task An_out_of_range_owner_fails_the_pull_for_that_range_and_tags_nothing()
     {
-        await fixture.Pusher.PushImageAsync("test/ranges-outsider", "1", [new TarBuilder().File("f", "f", uid: 100000).Build()]);
+        await fixture.Pusher.PushImageAsync(
+            "test/ranges-outsider",
+            "1",
+            [new TarBuilder().File("f", "f", uid: 100000).Build()]
+        );
         var reference = $"{fixture.Registry.Host}/test/ranges-outsider:1";
         var store = fixture.NewStore();
-        await Assert.ThrowsAsync<UnsafeLayerException>(() => store.PullAsync(reference, First, progress: null, CancellationToken.None));
+        await Assert.ThrowsAsync<UnsafeLayerException>(() =>
+            store.PullAsync(reference, First, progress: null, CancellationToken.None)
+        );
         Assert.Null(await store.FindAsync(reference, CancellationToken.None));
         // Unshifted, the same image is fine.
         var plain = await store.PullAsync(reference, progress: null, CancellationToken.None);
@@ -78,5 +106,9 @@ public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
     }
 
     private static string[] Trees(string imageDirectory) =>
-        Directory.EnumerateDirectories(imageDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Directory
+            .EnumerateDirectories(imageDirectory)
+            .Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)
+            .ToArray()!;
 }

@@ -19,10 +19,23 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
         var (front, back) = ("p" + network.NewId()[^6..] + "_front", "p" + network.NewId()[^6..] + "_back");
         var port = Tools.FreePort();
         var serverOutput = new CollectingOutput();
-        var server = await driver.StartAsync(Spec(network.NewId(),
-            ["sh", "-c", "mkdir -p /tmp/www && hostname > /tmp/www/index.html && busybox ip -4 -o addr | busybox awk '{print $2, $4}' && exec busybox httpd -f -p 8080 -h /tmp/www"])
-            with { Networks = [new SandboxNetwork(front), new SandboxNetwork(back)], Hostname = "alpha", Ports = [new PortMapping("127.0.0.1", port, 8080)] },
-            serverOutput, CancellationToken.None);
+        var server = await driver.StartAsync(
+            Spec(
+                network.NewId(),
+                [
+                    "sh",
+                    "-c",
+                    "mkdir -p /tmp/www && hostname > /tmp/www/index.html && busybox ip -4 -o addr | busybox awk '{print $2, $4}' && exec busybox httpd -f -p 8080 -h /tmp/www",
+                ]
+            ) with
+            {
+                Networks = [new SandboxNetwork(front), new SandboxNetwork(back)],
+                Hostname = "alpha",
+                Ports = [new PortMapping("127.0.0.1", port, 8080)],
+            },
+            serverOutput,
+            CancellationToken.None
+        );
         string[] bridges;
         try
         {
@@ -37,14 +50,25 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
                 var entry = registered.Single(n => n.Name == named.Network);
                 Assert.Equal(entry.Gateway, named.Gateway);
                 Assert.Contains($"eth{i} {named.Address}/{entry.Subnet.Split('/')[1]}", serverOutput.Stdout);
-                Assert.Contains($"hearth-network:{named.Network}", await File.ReadAllTextAsync($"/sys/class/net/{entry.Bridge}/ifalias"));
+                Assert.Contains(
+                    $"hearth-network:{named.Network}",
+                    await File.ReadAllTextAsync($"/sys/class/net/{entry.Bridge}/ifalias")
+                );
             }
 
             // A peer on the second network only reaches it there.
             var backAddress = server.Addresses[1].Address;
             var peer = new CollectingOutput();
-            await using (var client = await driver.StartAsync(Spec(network.NewId(), ["busybox", "wget", "-q", "-O", "-", $"http://{backAddress}:8080/"])
-                             with { Networks = [new SandboxNetwork(back)] }, peer, CancellationToken.None))
+            await using (
+                var client = await driver.StartAsync(
+                    Spec(network.NewId(), ["busybox", "wget", "-q", "-O", "-", $"http://{backAddress}:8080/"]) with
+                    {
+                        Networks = [new SandboxNetwork(back)],
+                    },
+                    peer,
+                    CancellationToken.None
+                )
+            )
             {
                 var exit = await client.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
                 Assert.True(exit.ExitCode == 0, peer.Stderr);
@@ -62,7 +86,8 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
         }
 
         Assert.Empty(driver.NamedNetworks.List());
-        foreach (var bridge in bridges) Assert.False(Directory.Exists($"/sys/class/net/{bridge}"), bridge);
+        foreach (var bridge in bridges)
+            Assert.False(Directory.Exists($"/sys/class/net/{bridge}"), bridge);
         var tables = await Tools.RunAsync("nft", "list", "tables");
         Assert.DoesNotContain($"{network.Options.NftTable}_", tables);
         Assert.DoesNotContain($"{port} :", await NetworkFixture.NftMapAsync(network.Options.NftTable, "ports"));
@@ -74,10 +99,16 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
         var host = registry.NewDirectory("hearth-bind");
         await File.WriteAllTextAsync(Path.Combine(host, "host.txt"), "from the host");
         var output = new CollectingOutput();
-        var spec = Spec(network.NewId(), ["sh", "-c",
-            "cat /run/secrets/db_password; echo; busybox stat -c '%a %u' /run/secrets/db_password /etc/app.conf; cat /data/host.txt; echo;" +
-            " echo written > /data/out.txt; busybox dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null; echo dd=$?;" +
-            " echo nope > /ro/x 2>/dev/null; echo ro=$?"]) with
+        var spec = Spec(
+            network.NewId(),
+            [
+                "sh",
+                "-c",
+                "cat /run/secrets/db_password; echo; busybox stat -c '%a %u' /run/secrets/db_password /etc/app.conf; cat /data/host.txt; echo;"
+                    + " echo written > /data/out.txt; busybox dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null; echo dd=$?;"
+                    + " echo nope > /ro/x 2>/dev/null; echo ro=$?",
+            ]
+        ) with
         {
             Mounts =
             [
@@ -99,28 +130,42 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
         Assert.Equal(["s3cret", "400 0", "444 0", "from the host", "dd=1", "ro=1"], output.Stdout);
         Assert.Equal("written\n", await File.ReadAllTextAsync(Path.Combine(host, "out.txt")));
 
-        var refused = await Assert.ThrowsAsync<SandboxStartException>(() => driver().StartAsync(
-            Spec(network.NewId(), ["true"]) with { Mounts = [new SandboxMount(SandboxMountKind.Bind, "/no/such/dir", "/x")] },
-            new CollectingOutput(), CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver()
+                .StartAsync(
+                    Spec(network.NewId(), ["true"]) with
+                    {
+                        Mounts = [new SandboxMount(SandboxMountKind.Bind, "/no/such/dir", "/x")],
+                    },
+                    new CollectingOutput(),
+                    CancellationToken.None
+                )
+        );
         Assert.Contains("/no/such/dir does not exist", refused.Message);
 
         OciDriver driver() => NewDriver();
     }
 
-    private OciDriver NewDriver() => new(new OciDriverOptions
-    {
-        Runtime = "runc",
-        StateRoot = registry.NewDirectory("hearth-runc-state"),
-        Network = network.Options,
-    }, registry.NewStore(), TimeProvider.System);
+    private OciDriver NewDriver() =>
+        new(
+            new OciDriverOptions
+            {
+                Runtime = "runc",
+                StateRoot = registry.NewDirectory("hearth-runc-state"),
+                Network = network.Options,
+            },
+            registry.NewStore(),
+            TimeProvider.System
+        );
 
-    private SandboxSpec Spec(string id, IReadOnlyList<string> command) => new()
-    {
-        SandboxId = id,
-        Image = registry.BusyboxRef,
-        Command = command,
-        ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "s"),
-    };
+    private SandboxSpec Spec(string id, IReadOnlyList<string> command) =>
+        new()
+        {
+            SandboxId = id,
+            Image = registry.BusyboxRef,
+            Command = command,
+            ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "s"),
+        };
 
     private static async Task<string> GetWithRetriesAsync(HttpClient http, string url)
     {

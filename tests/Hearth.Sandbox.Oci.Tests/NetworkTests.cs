@@ -29,8 +29,15 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         var accepted = AnswerOnceAsync(listener, "hello from the host");
 
         var id = network.NewId();
-        var (exit, output) = await RunAsync(driver, id,
-            ["sh", "-c", $"busybox ip -4 -o addr show dev eth0; busybox ip route; cat /etc/resolv.conf /etc/hosts; busybox nc {driver.Network.Gateway} {port} </dev/null"]);
+        var (exit, output) = await RunAsync(
+            driver,
+            id,
+            [
+                "sh",
+                "-c",
+                $"busybox ip -4 -o addr show dev eth0; busybox ip route; cat /etc/resolv.conf /etc/hosts; busybox nc {driver.Network.Gateway} {port} </dev/null",
+            ]
+        );
         Assert.Equal(0, exit.ExitCode);
         var lines = output.Stdout.Select(l => l.TrimEnd()).ToList();
         var address = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
@@ -45,9 +52,19 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
     [Fact]
     public async Task Outbound_traffic_is_masqueraded_to_a_namespace_beyond_the_host()
     {
-        var (exit, output) = await RunAsync(NewDriver(), network.NewId(),
+        var (exit, output) = await RunAsync(
+            NewDriver(),
+            network.NewId(),
             // busybox 1.35 wget crashes with -T, hence no timeout option.
-            ["busybox", "wget", "-q", "-O", "-", $"http://{network.UpstreamServerAddress}:{NetworkFixture.UpstreamPort}/cgi-bin/whoami"]);
+            [
+                "busybox",
+                "wget",
+                "-q",
+                "-O",
+                "-",
+                $"http://{network.UpstreamServerAddress}:{NetworkFixture.UpstreamPort}/cgi-bin/whoami",
+            ]
+        );
         Assert.True(exit.ExitCode == 0, output.Stderr);
         // The upstream namespace has no route to the bridge subnet: it saw, and answered, the host's address.
         Assert.Equal([network.UpstreamHostAddress], output.Stdout);
@@ -56,7 +73,12 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
     [Fact]
     public async Task Without_network_there_is_only_lo()
     {
-        var (exit, output) = await RunAsync(NewDriver(), network.NewId(), ["sh", "-c", "busybox ip -o link | busybox cut -d: -f2"], withNetwork: false);
+        var (exit, output) = await RunAsync(
+            NewDriver(),
+            network.NewId(),
+            ["sh", "-c", "busybox ip -o link | busybox cut -d: -f2"],
+            withNetwork: false
+        );
         Assert.Equal(0, exit.ExitCode);
         Assert.Equal(["lo"], output.Stdout.Select(l => l.Trim()));
     }
@@ -67,8 +89,21 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         var driver = NewDriver();
         var outputs = new[] { new CollectingOutput(), new CollectingOutput() };
         var ids = new[] { network.NewId(), network.NewId() };
-        var starts = ids.Select((id, i) => driver.StartAsync(Spec(id,
-            ["sh", "-c", "busybox ip -4 -o addr show dev eth0 | busybox awk '{print $4}' | busybox cut -d/ -f1; echo pong | busybox nc -l -p 7000"]), outputs[i], CancellationToken.None));
+        var starts = ids.Select(
+            (id, i) =>
+                driver.StartAsync(
+                    Spec(
+                        id,
+                        [
+                            "sh",
+                            "-c",
+                            "busybox ip -4 -o addr show dev eth0 | busybox awk '{print $4}' | busybox cut -d/ -f1; echo pong | busybox nc -l -p 7000",
+                        ]
+                    ),
+                    outputs[i],
+                    CancellationToken.None
+                )
+        );
         var sandboxes = await Task.WhenAll(starts);
         try
         {
@@ -82,12 +117,17 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
             var held = await driver.Network.ListAsync(CancellationToken.None);
             Assert.Equal(addresses.Order(), held.Where(a => ids.Contains(a.SandboxId)).Select(a => a.Address).Order());
 
-            var (_, client) = await RunAsync(driver, network.NewId(), ["busybox", "nc", "-w", "5", addresses[1], "7000"]);
+            var (_, client) = await RunAsync(
+                driver,
+                network.NewId(),
+                ["busybox", "nc", "-w", "5", addresses[1], "7000"]
+            );
             Assert.Contains("pong", client.Stdout);
         }
         finally
         {
-            foreach (var sandbox in sandboxes) await sandbox.DisposeAsync();
+            foreach (var sandbox in sandboxes)
+                await sandbox.DisposeAsync();
         }
         Assert.DoesNotContain(await driver.Network.ListAsync(CancellationToken.None), a => ids.Contains(a.SandboxId));
     }
@@ -100,8 +140,17 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         var anyPort = Tools.FreePort();
         var id = network.NewId();
         var output = new CollectingOutput();
-        var spec = Spec(id, ["sh", "-c", "mkdir -p /tmp/www && echo served-from-container > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"])
-            with { Ports = [new PortMapping("127.0.0.1", loopbackPort, 8080), new PortMapping("0.0.0.0", anyPort, 8080)] };
+        var spec = Spec(
+            id,
+            [
+                "sh",
+                "-c",
+                "mkdir -p /tmp/www && echo served-from-container > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www",
+            ]
+        ) with
+        {
+            Ports = [new PortMapping("127.0.0.1", loopbackPort, 8080), new PortMapping("0.0.0.0", anyPort, 8080)],
+        };
         string veth;
         var sandbox = await driver.StartAsync(spec, output, CancellationToken.None);
         try
@@ -113,13 +162,24 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
             Assert.True(File.Exists($"/run/netns/hearth-{id}"));
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            Assert.Equal("served-from-container\n", await GetWithRetriesAsync(http, $"http://127.0.0.1:{loopbackPort}/"));
+            Assert.Equal(
+                "served-from-container\n",
+                await GetWithRetriesAsync(http, $"http://127.0.0.1:{loopbackPort}/")
+            );
             Assert.Equal("served-from-container\n", await GetWithRetriesAsync(http, $"http://127.0.0.1:{anyPort}/"));
 
             // A second sandbox asking for the same host port is refused and leaves nothing behind.
             var clash = network.NewId();
-            var refused = await Assert.ThrowsAsync<SandboxStartException>(() => driver.StartAsync(
-                Spec(clash, ["true"]) with { Ports = [new PortMapping("127.0.0.1", loopbackPort, 80)] }, new CollectingOutput(), CancellationToken.None));
+            var refused = await Assert.ThrowsAsync<SandboxStartException>(() =>
+                driver.StartAsync(
+                    Spec(clash, ["true"]) with
+                    {
+                        Ports = [new PortMapping("127.0.0.1", loopbackPort, 80)],
+                    },
+                    new CollectingOutput(),
+                    CancellationToken.None
+                )
+            );
             Assert.Contains("already published", refused.Message);
             Assert.False(File.Exists($"/run/netns/hearth-{clash}"));
         }
@@ -133,20 +193,45 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         Assert.DoesNotContain(await driver.Network.ListAsync(CancellationToken.None), a => a.SandboxId == id);
         Assert.DoesNotContain($"{loopbackPort} :", await NetworkFixture.NftMapAsync(network.Options.NftTable, "ports"));
         Assert.DoesNotContain($"{anyPort} :", await NetworkFixture.NftMapAsync(network.Options.NftTable, "ports_any"));
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => new HttpClient().GetStringAsync($"http://127.0.0.1:{loopbackPort}/"));
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() =>
+            new HttpClient().GetStringAsync($"http://127.0.0.1:{loopbackPort}/")
+        );
     }
 
     [Fact]
     public async Task Ports_without_network_or_with_bad_values_are_refused()
     {
         var driver = NewDriver();
-        await Assert.ThrowsAsync<SandboxStartException>(() => driver.StartAsync(
-            Spec(network.NewId(), ["true"], withNetwork: false) with { Ports = [new PortMapping("127.0.0.1", Tools.FreePort(), 80)] },
-            new CollectingOutput(), CancellationToken.None));
-        foreach (var bad in new[] { new PortMapping("::1", 8080, 80), new PortMapping("127.0.0.1", 0, 80), new PortMapping("127.0.0.1", 8080, 80, "sctp") })
+        await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver.StartAsync(
+                Spec(network.NewId(), ["true"], withNetwork: false) with
+                {
+                    Ports = [new PortMapping("127.0.0.1", Tools.FreePort(), 80)],
+                },
+                new CollectingOutput(),
+                CancellationToken.None
+            )
+        );
+        foreach (
+            var bad in new[]
+            {
+                new PortMapping("::1", 8080, 80),
+                new PortMapping("127.0.0.1", 0, 80),
+                new PortMapping("127.0.0.1", 8080, 80, "sctp"),
+            }
+        )
         {
             var id = network.NewId();
-            await Assert.ThrowsAsync<SandboxStartException>(() => driver.StartAsync(Spec(id, ["true"]) with { Ports = [bad] }, new CollectingOutput(), CancellationToken.None));
+            await Assert.ThrowsAsync<SandboxStartException>(() =>
+                driver.StartAsync(
+                    Spec(id, ["true"]) with
+                    {
+                        Ports = [bad],
+                    },
+                    new CollectingOutput(),
+                    CancellationToken.None
+                )
+            );
             Assert.False(File.Exists($"/run/netns/hearth-{id}"));
         }
     }
@@ -157,7 +242,11 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         // A "crashed" holder: attached, then its namespace vanished without the driver cleaning up.
         var crashed = new Networking.BridgeNetwork(network.Options, TimeProvider.System);
         var port = Tools.FreePort();
-        var stale = await crashed.AttachAsync(network.NewId(), [new PortMapping("127.0.0.1", port, 80)], CancellationToken.None);
+        var stale = await crashed.AttachAsync(
+            network.NewId(),
+            [new PortMapping("127.0.0.1", port, 80)],
+            CancellationToken.None
+        );
         await Tools.RunAsync("ip", "netns", "del", stale.NamespaceName);
 
         var (exit, _) = await RunAsync(NewDriver(), network.NewId(), ["true"]);
@@ -167,28 +256,43 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         Assert.False(Directory.Exists($"/sys/class/net/{stale.HostVeth}"));
     }
 
-    protected OciDriver NewDriver(string runtime = "runc") => new(new OciDriverOptions
-    {
-        Runtime = runtime,
-        StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
-        FixHybridCgroupsForCrun = runtime == "crun",
-        Network = network.Options,
-        UserNamespace = UserNamespace,
-    }, registry.NewStore(), TimeProvider.System);
+    protected OciDriver NewDriver(string runtime = "runc") =>
+        new(
+            new OciDriverOptions
+            {
+                Runtime = runtime,
+                StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
+                FixHybridCgroupsForCrun = runtime == "crun",
+                Network = network.Options,
+                UserNamespace = UserNamespace,
+            },
+            registry.NewStore(),
+            TimeProvider.System
+        );
 
-    protected SandboxSpec Spec(string id, IReadOnlyList<string> command, bool withNetwork = true) => new()
-    {
-        SandboxId = id,
-        Image = registry.BusyboxRef,
-        Command = command,
-        Network = withNetwork,
-        ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "s"),
-    };
+    protected SandboxSpec Spec(string id, IReadOnlyList<string> command, bool withNetwork = true) =>
+        new()
+        {
+            SandboxId = id,
+            Image = registry.BusyboxRef,
+            Command = command,
+            Network = withNetwork,
+            ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "s"),
+        };
 
-    protected async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(OciDriver driver, string id, IReadOnlyList<string> command, bool withNetwork = true)
+    protected async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
+        OciDriver driver,
+        string id,
+        IReadOnlyList<string> command,
+        bool withNetwork = true
+    )
     {
         var output = new CollectingOutput();
-        await using var sandbox = await driver.StartAsync(Spec(id, command, withNetwork), output, CancellationToken.None);
+        await using var sandbox = await driver.StartAsync(
+            Spec(id, command, withNetwork),
+            output,
+            CancellationToken.None
+        );
         var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
         return (exit, output);
     }

@@ -82,16 +82,21 @@ public class OciDriverTests(RegistryFixture fixture)
     public async Task Hostile_or_broken_image_config_is_refused(string workingDir, string? user)
     {
         var config = new JsonObject { ["Cmd"] = new JsonArray("true"), ["WorkingDir"] = workingDir };
-        if (user is not null) config["User"] = user;
+        if (user is not null)
+            config["User"] = user;
         var tag = Guid.NewGuid().ToString("N")[..12];
         await fixture.Pusher.PushImageAsync("test/hostile-config", tag, [TarBuilder.Busybox().Build()], config);
-        await Assert.ThrowsAsync<SandboxStartException>(() => RunAsync($"{fixture.Registry.Host}/test/hostile-config:{tag}", []));
+        await Assert.ThrowsAsync<SandboxStartException>(() =>
+            RunAsync($"{fixture.Registry.Host}/test/hostile-config:{tag}", [])
+        );
     }
 
     [Fact]
     public async Task A_missing_program_fails_to_start()
     {
-        var error = await Assert.ThrowsAsync<SandboxStartException>(() => RunAsync(fixture.BusyboxRef, ["/no/such/program"]));
+        var error = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            RunAsync(fixture.BusyboxRef, ["/no/such/program"])
+        );
         Assert.Contains("no/such/program", error.Message);
     }
 
@@ -102,14 +107,29 @@ public class OciDriverTests(RegistryFixture fixture)
         await File.WriteAllTextAsync(marker, "host secret");
         try
         {
-            var (exit, output) = await RunAsync(fixture.BusyboxRef,
-                ["sh", "-c", $"test -e {marker} && echo visible; test -e /usr/bin/dotnet && echo dotnet; ls /; cat /proc/net/dev | tail -n +3 | cut -d: -f1"]);
+            var (exit, output) = await RunAsync(
+                fixture.BusyboxRef,
+                [
+                    "sh",
+                    "-c",
+                    $"test -e {marker} && echo visible; test -e /usr/bin/dotnet && echo dotnet; ls /; cat /proc/net/dev | tail -n +3 | cut -d: -f1",
+                ]
+            );
             Assert.Equal(0, exit.ExitCode);
             var lines = output.Stdout.Select(l => l.Trim()).ToList();
             Assert.DoesNotContain("visible", lines);
             Assert.DoesNotContain("dotnet", lines);
             Assert.DoesNotContain("work", lines);
-            Assert.Equal(["lo"], lines.Where(l => l is "lo" || l.StartsWith("eth", StringComparison.Ordinal) || l.StartsWith("en", StringComparison.Ordinal)).ToArray());
+            Assert.Equal(
+                ["lo"],
+                lines
+                    .Where(l =>
+                        l is "lo"
+                        || l.StartsWith("eth", StringComparison.Ordinal)
+                        || l.StartsWith("en", StringComparison.Ordinal)
+                    )
+                    .ToArray()
+            );
         }
         finally
         {
@@ -120,12 +140,17 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task Capabilities_are_dropped_and_no_new_privileges_is_set()
     {
-        var (_, output) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"]);
+        var (_, output) = await RunAsync(
+            fixture.BusyboxRef,
+            ["sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status"]
+        );
         var status = output.Stdout.Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
         Assert.Equal("1", status["NoNewPrivs"]);
         Assert.Equal("2", status["Seccomp"]);
         var bounding = Convert.ToUInt64(status["CapBnd"], 16);
-        const int sysAdmin = 21, netRaw = 13, sysModule = 16;
+        const int sysAdmin = 21,
+            netRaw = 13,
+            sysModule = 16;
         Assert.Equal(0UL, bounding & ((1UL << sysAdmin) | (1UL << netRaw) | (1UL << sysModule)));
     }
 
@@ -139,10 +164,14 @@ public class OciDriverTests(RegistryFixture fixture)
         Assert.Empty(refusedOutput.Stdout);
         Assert.Contains("Operation not permitted", refusedOutput.Stderr);
 
-        var unfiltered = NewDriver(new OciDriverOptions
-        {
-            StateRoot = fixture.NewDirectory("hearth-runc-state"), UserNamespace = UserNamespace, Seccomp = false,
-        }).Driver;
+        var unfiltered = NewDriver(
+            new OciDriverOptions
+            {
+                StateRoot = fixture.NewDirectory("hearth-runc-state"),
+                UserNamespace = UserNamespace,
+                Seccomp = false,
+            }
+        ).Driver;
         var (made, madeOutput) = await RunAsync(fixture.BusyboxRef, command, driver: unfiltered);
         Assert.True(made.ExitCode == 0, madeOutput.Stderr);
         Assert.Equal(["made"], madeOutput.Stdout);
@@ -160,8 +189,14 @@ public class OciDriverTests(RegistryFixture fixture)
         var (driver, _) = NewDriver();
         var output = new CollectingOutput();
         var id = NewId();
-        var spec = Spec(id, Fixture.BusyboxRef, ["sh", "-c", "pwd; cat src/checked-out.txt; echo built > src/out.txt && mkdir -p dist && echo ok"])
-            with { WorkspaceDirectory = workspace };
+        var spec = Spec(
+            id,
+            Fixture.BusyboxRef,
+            ["sh", "-c", "pwd; cat src/checked-out.txt; echo built > src/out.txt && mkdir -p dist && echo ok"]
+        ) with
+        {
+            WorkspaceDirectory = workspace,
+        };
         await using (var sandbox = await driver.StartAsync(spec, output, CancellationToken.None))
         {
             var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
@@ -175,16 +210,26 @@ public class OciDriverTests(RegistryFixture fixture)
         var owner = UserNamespace is { } ids ? $"{ids.HostIdBase}:{ids.HostIdBase}" : "0:0";
         Assert.Equal(owner, await Tools.OwnerAsync(Path.Combine(workspace, "src", "checked-out.txt")));
         Assert.Equal(owner, await Tools.OwnerAsync(Path.Combine(workspace, "dist")));
-        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), line => line.Contains(id, StringComparison.Ordinal));
+        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), line =>
+            line.Contains(id, StringComparison.Ordinal)
+        );
     }
 
     [Fact]
     public async Task Each_run_gets_its_own_writable_layer_and_the_image_stays_unchanged()
     {
         var (driver, store) = NewDriver();
-        var (first, _) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "echo changed > /etc/passwd && touch /bin/new-file"], driver: driver);
+        var (first, _) = await RunAsync(
+            fixture.BusyboxRef,
+            ["sh", "-c", "echo changed > /etc/passwd && touch /bin/new-file"],
+            driver: driver
+        );
         Assert.Equal(0, first.ExitCode);
-        var (_, second) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "test -e /bin/new-file && echo leaked; head -n 1 /etc/passwd"], driver: driver);
+        var (_, second) = await RunAsync(
+            fixture.BusyboxRef,
+            ["sh", "-c", "test -e /bin/new-file && echo leaked; head -n 1 /etc/passwd"],
+            driver: driver
+        );
         Assert.Equal(["root:x:0:0:root:/root:/bin/sh"], second.Stdout);
         var image = await store.FindAsync(fixture.BusyboxRef, UserNamespace, CancellationToken.None);
         Assert.True(File.Exists(Path.Combine(image!.RootfsPath, "bin/busybox")));
@@ -198,11 +243,20 @@ public class OciDriverTests(RegistryFixture fixture)
         var (driver, _) = NewDriver();
         var output = new CollectingOutput();
         var id = NewId();
-        await using var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "bomb() { bomb | bomb & }; bomb; exec sleep 1000"], limits), output, CancellationToken.None);
+        await using var sandbox = await driver.StartAsync(
+            Spec(id, fixture.BusyboxRef, ["sh", "-c", "bomb() { bomb | bomb & }; bomb; exec sleep 1000"], limits),
+            output,
+            CancellationToken.None
+        );
         var cgroup = $"/sys/fs/cgroup/pids/hearth/{id}";
         // pid 1 never forks again (exec), so it outlives the bomb until it is killed: wait until the limit refused a fork.
-        await Poll.UntilAsync(() => File.Exists(Path.Combine(cgroup, "pids.events"))
-            && File.ReadAllText(Path.Combine(cgroup, "pids.events")).Trim() is not ("max 0" or ""), Timeout, "a fork refused at pids.max");
+        await Poll.UntilAsync(
+            () =>
+                File.Exists(Path.Combine(cgroup, "pids.events"))
+                && File.ReadAllText(Path.Combine(cgroup, "pids.events")).Trim() is not ("max 0" or ""),
+            Timeout,
+            "a fork refused at pids.max"
+        );
         var current = int.Parse(await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.current")));
         Assert.InRange(current, 1, 24);
         Assert.Equal("24", (await File.ReadAllTextAsync(Path.Combine(cgroup, "pids.max"))).Trim());
@@ -216,14 +270,20 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task A_memory_hog_is_oom_killed_and_reported()
     {
-        var (exit, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
-            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024));
+        var (exit, _) = await RunAsync(
+            fixture.BusyboxRef,
+            ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024)
+        );
         Assert.True(exit.OomKilled);
         Assert.Equal(137, exit.ExitCode);
         Assert.Equal(9, exit.Signal);
 
-        var (fits, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"],
-            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Cpus: 0.5));
+        var (fits, _) = await RunAsync(
+            fixture.BusyboxRef,
+            ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Cpus: 0.5)
+        );
         Assert.False(fits.OomKilled);
         Assert.Equal(0, fits.ExitCode);
     }
@@ -233,7 +293,13 @@ public class OciDriverTests(RegistryFixture fixture)
     {
         var (driver, _) = NewDriver();
         // pid 1 without a TERM handler ignores TERM: only the KILL after the grace period ends it.
-        await using (var stubborn = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sleep", "60"]), new CollectingOutput(), CancellationToken.None))
+        await using (
+            var stubborn = await driver.StartAsync(
+                Spec(NewId(), fixture.BusyboxRef, ["sleep", "60"]),
+                new CollectingOutput(),
+                CancellationToken.None
+            )
+        )
         {
             var started = DateTime.UtcNow;
             await stubborn.StopAsync(StopSignal.Terminate, TimeSpan.FromMilliseconds(500), CancellationToken.None);
@@ -245,7 +311,14 @@ public class OciDriverTests(RegistryFixture fixture)
 
         var output = new CollectingOutput();
         await using var polite = await driver.StartAsync(
-            Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.1; done"]), output, CancellationToken.None);
+            Spec(
+                NewId(),
+                fixture.BusyboxRef,
+                ["sh", "-c", "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.1; done"]
+            ),
+            output,
+            CancellationToken.None
+        );
         await output.WaitForLineAsync("ready", Timeout);
         await polite.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(20), CancellationToken.None);
         var politeExit = await polite.WaitAsync(CancellationToken.None);
@@ -259,8 +332,14 @@ public class OciDriverTests(RegistryFixture fixture)
         var (driver, _) = NewDriver();
         var id = NewId();
         var scratch = fixture.NewDirectory("hearth-scratch");
-        var sandbox = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sleep", "60"], new ResourceLimits(Pids: 10)) with { ScratchRoot = scratch },
-            new CollectingOutput(), CancellationToken.None);
+        var sandbox = await driver.StartAsync(
+            Spec(id, fixture.BusyboxRef, ["sleep", "60"], new ResourceLimits(Pids: 10)) with
+            {
+                ScratchRoot = scratch,
+            },
+            new CollectingOutput(),
+            CancellationToken.None
+        );
         Assert.True(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
         await sandbox.DisposeAsync();
         Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/hearth/{id}"));
@@ -276,10 +355,24 @@ public class OciDriverTests(RegistryFixture fixture)
         var scratch = fixture.NewDirectory("hearth-shared-scratch");
         var first = new CollectingOutput();
         var second = new CollectingOutput();
-        await using var a = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo a > /tmp/mine; sleep 1; cat /tmp/mine"]) with { ScratchRoot = scratch },
-            first, CancellationToken.None);
-        await using (var b = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo b > /tmp/mine; cat /tmp/mine"]) with { ScratchRoot = scratch },
-            second, CancellationToken.None))
+        await using var a = await driver.StartAsync(
+            Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo a > /tmp/mine; sleep 1; cat /tmp/mine"]) with
+            {
+                ScratchRoot = scratch,
+            },
+            first,
+            CancellationToken.None
+        );
+        await using (
+            var b = await driver.StartAsync(
+                Spec(NewId(), fixture.BusyboxRef, ["sh", "-c", "echo b > /tmp/mine; cat /tmp/mine"]) with
+                {
+                    ScratchRoot = scratch,
+                },
+                second,
+                CancellationToken.None
+            )
+        )
         {
             Assert.Equal(0, (await b.WaitAsync(CancellationToken.None).WaitAsync(Timeout)).ExitCode);
         }
@@ -291,19 +384,25 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task Crun_runs_after_the_checked_hybrid_cgroup_fix_and_enforces_pids()
     {
-        var (driver, _) = NewDriver(new OciDriverOptions
-        {
-            Runtime = "crun",
-            StateRoot = fixture.NewDirectory("hearth-crun-state"),
-            FixHybridCgroupsForCrun = true,
-            UserNamespace = UserNamespace,
-        });
+        var (driver, _) = NewDriver(
+            new OciDriverOptions
+            {
+                Runtime = "crun",
+                StateRoot = fixture.NewDirectory("hearth-crun-state"),
+                FixHybridCgroupsForCrun = true,
+                UserNamespace = UserNamespace,
+            }
+        );
         var (exit, output) = await RunAsync(fixture.BusyboxRef, ["echo", "hi from crun"], driver: driver);
         Assert.Equal(0, exit.ExitCode);
         Assert.Equal(["hi from crun"], output.Stdout);
 
-        var (_, capped) = await RunAsync(fixture.BusyboxRef, ["sh", "-c", "for i in $(seq 1 30); do sleep 2 & done; wait"],
-            limits: new ResourceLimits(Pids: 8), driver: driver);
+        var (_, capped) = await RunAsync(
+            fixture.BusyboxRef,
+            ["sh", "-c", "for i in $(seq 1 30); do sleep 2 & done; wait"],
+            limits: new ResourceLimits(Pids: 8),
+            driver: driver
+        );
         Assert.Contains("can't fork", capped.Stderr);
         Assert.True(driver.Fingerprint().Healthy);
     }
@@ -311,32 +410,49 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task Crun_runs_plain_runs_and_runc_the_memory_limited_ones_so_their_oom_kills_are_seen()
     {
-        var (driver, _) = NewDriver(new OciDriverOptions
-        {
-            Runtime = "crun",
-            MemoryLimitedRuntime = "runc",
-            StateRoot = fixture.NewDirectory("hearth-crun-state"),
-            FixHybridCgroupsForCrun = true,
-            UserNamespace = UserNamespace,
-        });
+        var (driver, _) = NewDriver(
+            new OciDriverOptions
+            {
+                Runtime = "crun",
+                MemoryLimitedRuntime = "runc",
+                StateRoot = fixture.NewDirectory("hearth-crun-state"),
+                FixHybridCgroupsForCrun = true,
+                UserNamespace = UserNamespace,
+            }
+        );
         var fingerprint = driver.Fingerprint();
         Assert.True(fingerprint.Healthy, fingerprint.Reason);
         Assert.Equal("crun", fingerprint.Attributes["driver.oci.runtime"]);
         Assert.Equal("runc", fingerprint.Attributes["driver.oci.runtime.memory_limited"]);
 
         var id = NewId();
-        await using (var sleeper = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sleep", "30"]), new CollectingOutput(), CancellationToken.None))
+        await using (
+            var sleeper = await driver.StartAsync(
+                Spec(id, fixture.BusyboxRef, ["sleep", "30"]),
+                new CollectingOutput(),
+                CancellationToken.None
+            )
+        )
         {
             Assert.Equal("crun", await RuntimeOfAsync(sleeper.Pid));
         }
-        await using (var limited = await driver.StartAsync(Spec(NewId(), fixture.BusyboxRef, ["sleep", "30"], new ResourceLimits(MemoryBytes: 64L << 20)),
-            new CollectingOutput(), CancellationToken.None))
+        await using (
+            var limited = await driver.StartAsync(
+                Spec(NewId(), fixture.BusyboxRef, ["sleep", "30"], new ResourceLimits(MemoryBytes: 64L << 20)),
+                new CollectingOutput(),
+                CancellationToken.None
+            )
+        )
         {
             Assert.Equal("runc", await RuntimeOfAsync(limited.Pid));
         }
 
-        var (exit, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
-            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024), driver: driver);
+        var (exit, _) = await RunAsync(
+            fixture.BusyboxRef,
+            ["dd", "if=/dev/zero", "of=/dev/null", "bs=200M", "count=1"],
+            limits: new ResourceLimits(MemoryBytes: 64L * 1024 * 1024),
+            driver: driver
+        );
         Assert.True(exit.OomKilled);
         Assert.Equal(137, exit.ExitCode);
     }
@@ -344,21 +460,40 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task Crun_alone_sees_an_oom_kill_through_the_watched_parent_cgroup_and_removes_it()
     {
-        var (driver, _) = NewDriver(new OciDriverOptions
-        {
-            Runtime = "crun",
-            StateRoot = fixture.NewDirectory("hearth-crun-state"),
-            FixHybridCgroupsForCrun = true,
-            UserNamespace = UserNamespace,
-        });
+        var (driver, _) = NewDriver(
+            new OciDriverOptions
+            {
+                Runtime = "crun",
+                StateRoot = fixture.NewDirectory("hearth-crun-state"),
+                FixHybridCgroupsForCrun = true,
+                UserNamespace = UserNamespace,
+            }
+        );
         var id = NewId();
         var output = new CollectingOutput();
         var limits = new ResourceLimits(MemoryBytes: 64L * 1024 * 1024, Pids: 16);
         SandboxExit exit;
-        await using (var hog = await driver.StartAsync(Spec(id, fixture.BusyboxRef, ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; dd if=/dev/zero of=/dev/null bs=200M count=1"], limits),
-            output, CancellationToken.None))
+        await using (
+            var hog = await driver.StartAsync(
+                Spec(
+                    id,
+                    fixture.BusyboxRef,
+                    [
+                        "sh",
+                        "-c",
+                        "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; dd if=/dev/zero of=/dev/null bs=200M count=1",
+                    ],
+                    limits
+                ),
+                output,
+                CancellationToken.None
+            )
+        )
         {
-            Assert.Equal((64L << 20).ToString(), (await File.ReadAllTextAsync($"/sys/fs/cgroup/memory/hearth/{id}/memory.limit_in_bytes")).Trim());
+            Assert.Equal(
+                (64L << 20).ToString(),
+                (await File.ReadAllTextAsync($"/sys/fs/cgroup/memory/hearth/{id}/memory.limit_in_bytes")).Trim()
+            );
             exit = await hog.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
         }
         Assert.True(exit.OomKilled);
@@ -368,7 +503,12 @@ public class OciDriverTests(RegistryFixture fixture)
         foreach (var hierarchy in new[] { "memory", "pids", "cpu" })
             Assert.False(Directory.Exists($"/sys/fs/cgroup/{hierarchy}/hearth/{id}"), hierarchy);
 
-        var (fits, _) = await RunAsync(fixture.BusyboxRef, ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"], limits: limits, driver: driver);
+        var (fits, _) = await RunAsync(
+            fixture.BusyboxRef,
+            ["dd", "if=/dev/zero", "of=/dev/null", "bs=8M", "count=1"],
+            limits: limits,
+            driver: driver
+        );
         Assert.False(fits.OomKilled);
         Assert.Equal(0, fits.ExitCode);
     }
@@ -384,29 +524,50 @@ public class OciDriverTests(RegistryFixture fixture)
     {
         var store = fixture.NewStore();
         var state = fixture.NewDirectory("hearth-runc-state");
-        return (new OciDriver(options ?? new OciDriverOptions { StateRoot = state, UserNamespace = UserNamespace }, store, TimeProvider.System), store);
+        return (
+            new OciDriver(
+                options ?? new OciDriverOptions { StateRoot = state, UserNamespace = UserNamespace },
+                store,
+                TimeProvider.System
+            ),
+            store
+        );
     }
 
     protected static string NewId() => "t-" + Guid.NewGuid().ToString("N")[..16];
 
-    protected SandboxSpec Spec(string id, string image, IReadOnlyList<string> command, ResourceLimits? limits = null,
-        IReadOnlyDictionary<string, string>? env = null) => new()
-    {
-        SandboxId = id,
-        Image = image,
-        Command = command,
-        Limits = limits ?? ResourceLimits.None,
-        Environment = env ?? new Dictionary<string, string>(),
-        ScratchRoot = Path.Combine(fixture.NewDirectory("hearth-scratch"), "s"),
-    };
+    protected SandboxSpec Spec(
+        string id,
+        string image,
+        IReadOnlyList<string> command,
+        ResourceLimits? limits = null,
+        IReadOnlyDictionary<string, string>? env = null
+    ) =>
+        new()
+        {
+            SandboxId = id,
+            Image = image,
+            Command = command,
+            Limits = limits ?? ResourceLimits.None,
+            Environment = env ?? new Dictionary<string, string>(),
+            ScratchRoot = Path.Combine(fixture.NewDirectory("hearth-scratch"), "s"),
+        };
 
     protected async Task<(SandboxExit Exit, CollectingOutput Output)> RunAsync(
-        string image, IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? env = null,
-        ResourceLimits? limits = null, OciDriver? driver = null)
+        string image,
+        IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string>? env = null,
+        ResourceLimits? limits = null,
+        OciDriver? driver = null
+    )
     {
         driver ??= NewDriver().Driver;
         var output = new CollectingOutput();
-        await using var sandbox = await driver.StartAsync(Spec(NewId(), image, command, limits, env), output, CancellationToken.None);
+        await using var sandbox = await driver.StartAsync(
+            Spec(NewId(), image, command, limits, env),
+            output,
+            CancellationToken.None
+        );
         var exit = await sandbox.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
         return (exit, output);
     }

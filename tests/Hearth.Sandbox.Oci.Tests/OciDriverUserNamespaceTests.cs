@@ -24,13 +24,31 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         var scratch = Fixture.NewDirectory("hearth-userns-scratch");
         var id = NewId();
         var output = new CollectingOutput();
-        await using var sandbox = await driver.StartAsync(Spec(id, Fixture.BusyboxRef,
-            ["sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo t > /tmp/t && echo e >> /etc/passwd && touch /rootfile && mkdir /rootdir && echo written; sleep 30"])
-            with { ScratchRoot = scratch }, output, CancellationToken.None);
-        await Poll.UntilAsync(() => output.Stdout.Contains("written") || sandbox.WaitAsync(CancellationToken.None).IsCompleted, Timeout,
-            "the line 'written' or the container's end");
+        await using var sandbox = await driver.StartAsync(
+            Spec(
+                id,
+                Fixture.BusyboxRef,
+                [
+                    "sh",
+                    "-c",
+                    "id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; echo t > /tmp/t && echo e >> /etc/passwd && touch /rootfile && mkdir /rootdir && echo written; sleep 30",
+                ]
+            ) with
+            {
+                ScratchRoot = scratch,
+            },
+            output,
+            CancellationToken.None
+        );
+        await Poll.UntilAsync(
+            () => output.Stdout.Contains("written") || sandbox.WaitAsync(CancellationToken.None).IsCompleted,
+            Timeout,
+            "the line 'written' or the container's end"
+        );
 
-        var lines = output.Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        var lines = output
+            .Stdout.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+            .ToList();
         Assert.True(lines.Contains("written"), output.Stderr);
         Assert.Equal(["0", "0", "0 100000 65536", "0 100000 65536", "written"], lines);
         // From the host: what the container's root made belongs to host uid 100000, in the run's upper layer.
@@ -44,7 +62,11 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
     public async Task The_store_unpacks_a_shifted_tree_and_the_copy_mode_rootfs_is_writable_by_the_container_root()
     {
         var (driver, store) = NewDriver(Options("runc") with { RootfsMode = RootfsMode.Copy });
-        var (exit, output) = await RunAsync(Fixture.BusyboxRef, ["sh", "-c", "echo e >> /etc/passwd && touch /rootfile && id -u"], driver: driver);
+        var (exit, output) = await RunAsync(
+            Fixture.BusyboxRef,
+            ["sh", "-c", "echo e >> /etc/passwd && touch /rootfile && id -u"],
+            driver: driver
+        );
         Assert.True(exit.ExitCode == 0, output.Stderr);
         Assert.Equal(["0"], output.Stdout);
 
@@ -65,14 +87,33 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         var (driver, store) = NewDriver();
         var id = NewId();
         var output = new CollectingOutput();
-        await using var sandbox = await driver.StartAsync(Spec(id, $"{Fixture.Registry.Host}/test/userns-app:1",
-            ["sh", "-c", "id -u; id -g; echo mine > own && echo written; touch /etc/not-mine || echo refused > /dev/stdout; sleep 30"]) with { ScratchRoot = scratch },
-            output, CancellationToken.None);
-        await Poll.UntilAsync(() => output.Stdout.Contains("refused") || sandbox.WaitAsync(CancellationToken.None).IsCompleted, Timeout,
-            "the line 'refused' or the container's end");
+        await using var sandbox = await driver.StartAsync(
+            Spec(
+                id,
+                $"{Fixture.Registry.Host}/test/userns-app:1",
+                [
+                    "sh",
+                    "-c",
+                    "id -u; id -g; echo mine > own && echo written; touch /etc/not-mine || echo refused > /dev/stdout; sleep 30",
+                ]
+            ) with
+            {
+                ScratchRoot = scratch,
+            },
+            output,
+            CancellationToken.None
+        );
+        await Poll.UntilAsync(
+            () => output.Stdout.Contains("refused") || sandbox.WaitAsync(CancellationToken.None).IsCompleted,
+            Timeout,
+            "the line 'refused' or the container's end"
+        );
 
         Assert.Equal(["1000", "1000", "written", "refused"], output.Stdout);
-        Assert.Equal("101000:101000", await Tools.OwnerAsync(Path.Combine(scratch, id, "bundle", "upper", "home/app/own")));
+        Assert.Equal(
+            "101000:101000",
+            await Tools.OwnerAsync(Path.Combine(scratch, id, "bundle", "upper", "home/app/own"))
+        );
         var image = await store.FindAsync($"{Fixture.Registry.Host}/test/userns-app:1", Range, CancellationToken.None);
         Assert.Equal("101000:101000", await Tools.OwnerAsync(Path.Combine(image!.RootfsPath, "home/app")));
         await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
@@ -84,7 +125,11 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
     [InlineData("crun")]
     public async Task The_container_can_reopen_its_stdout_and_stderr(string runtime)
     {
-        var (exit, output) = await RunAsync(Fixture.BusyboxRef, ["sh", "-c", "echo out > /dev/stdout; echo err > /dev/stderr"], driver: NewDriver(Options(runtime)).Driver);
+        var (exit, output) = await RunAsync(
+            Fixture.BusyboxRef,
+            ["sh", "-c", "echo out > /dev/stdout; echo err > /dev/stderr"],
+            driver: NewDriver(Options(runtime)).Driver
+        );
         Assert.True(exit.ExitCode == 0, output.Stderr);
         Assert.Equal(["out"], output.Stdout);
         Assert.Equal("err", output.Stderr.Trim());
@@ -95,14 +140,18 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
     {
         var layer = TarBuilder.Busybox().File("etc/outsider", "x", uid: 70000).Build();
         await Fixture.Pusher.PushImageAsync("test/userns-outsider", "1", [layer]);
-        var error = await Assert.ThrowsAsync<SandboxStartException>(() => RunAsync($"{Fixture.Registry.Host}/test/userns-outsider:1", ["true"]));
+        var error = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            RunAsync($"{Fixture.Registry.Host}/test/userns-outsider:1", ["true"])
+        );
         Assert.Contains("'etc/outsider' belongs to uid 70000, outside the user namespace's range", error.Message);
     }
 
     [Theory]
     [InlineData(RootfsMode.Overlay)]
     [InlineData(RootfsMode.Copy)]
-    public async Task A_scratch_root_below_a_private_directory_works_and_the_rootfs_is_mounted_where_the_container_can_walk(RootfsMode mode)
+    public async Task A_scratch_root_below_a_private_directory_works_and_the_rootfs_is_mounted_where_the_container_can_walk(
+        RootfsMode mode
+    )
     {
         var owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var parent = Fixture.NewDirectory("hearth-userns-private");
@@ -111,8 +160,16 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         var (driver, _) = NewDriver(Options("runc") with { RootfsMode = mode, UserNamespaceMountRoot = mountRoot });
         var id = NewId();
         var output = new CollectingOutput();
-        await using (var sandbox = await driver.StartAsync(Spec(id, Fixture.BusyboxRef, ["sh", "-c", "echo hi > /tmp/hi && cat /tmp/hi"])
-            with { ScratchRoot = Path.Combine(parent, "scratch") }, output, CancellationToken.None))
+        await using (
+            var sandbox = await driver.StartAsync(
+                Spec(id, Fixture.BusyboxRef, ["sh", "-c", "echo hi > /tmp/hi && cat /tmp/hi"]) with
+                {
+                    ScratchRoot = Path.Combine(parent, "scratch"),
+                },
+                output,
+                CancellationToken.None
+            )
+        )
         {
             Assert.True(Directory.Exists(Path.Combine(mountRoot, id, "rootfs", "bin")));
             // Walkable by the container's root (group 100000), not by host users.
@@ -133,11 +190,12 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         Assert.Equal("100000:65536", driver.Fingerprint().Attributes["driver.oci.userns"]);
     }
 
-    private OciDriverOptions Options(string runtime) => new()
-    {
-        Runtime = runtime,
-        StateRoot = Fixture.NewDirectory($"hearth-{runtime}-state"),
-        FixHybridCgroupsForCrun = runtime == "crun",
-        UserNamespace = Range,
-    };
+    private OciDriverOptions Options(string runtime) =>
+        new()
+        {
+            Runtime = runtime,
+            StateRoot = Fixture.NewDirectory($"hearth-{runtime}-state"),
+            FixHybridCgroupsForCrun = runtime == "crun",
+            UserNamespace = Range,
+        };
 }

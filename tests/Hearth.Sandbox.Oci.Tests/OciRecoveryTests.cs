@@ -24,8 +24,14 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     {
         var (driver, options, store) = NewDriver();
         var first = new PieceLog();
-        var original = await driver.StartAsync(Spec(NewSandboxId(), "trap 'echo two; echo three >&2; exit 7' USR1; echo one; while :; do sleep 0.05; done"),
-            first, CancellationToken.None);
+        var original = await driver.StartAsync(
+            Spec(
+                NewSandboxId(),
+                "trap 'echo two; echo three >&2; exit 7' USR1; echo one; while :; do sleep 0.05; done"
+            ),
+            first,
+            CancellationToken.None
+        );
         await Poll.UntilAsync(() => first.Pieces.Any(p => p.Text == "one"), Timeout, "the first line");
         var handle = original.Handle;
         Assert.True(driver.Capabilities.Recover);
@@ -56,13 +62,25 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     public async Task A_container_that_ended_while_no_driver_followed_it_reports_the_exit_code_its_monitor_recorded()
     {
         var (driver, options, store) = NewDriver();
-        var original = await driver.StartAsync(Spec(NewSandboxId(), "printf 'done\\n\\377 no newline'; exit 4"), new PieceLog(), CancellationToken.None);
+        var original = await driver.StartAsync(
+            Spec(NewSandboxId(), "printf 'done\\n\\377 no newline'; exit 4"),
+            new PieceLog(),
+            CancellationToken.None
+        );
         await original.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
         var handle = original.Handle;
-        Assert.Contains("\"exit-code\": 4", await File.ReadAllTextAsync(Path.Combine(handle.State["state_dir"], "status")));
+        Assert.Contains(
+            "\"exit-code\": 4",
+            await File.ReadAllTextAsync(Path.Combine(handle.State["state_dir"], "status"))
+        );
 
         var output = new PieceLog();
-        await using var recovered = await new OciDriver(options, store, TimeProvider.System).RecoverAsync(handle, output, OutputCursor.Start, CancellationToken.None);
+        await using var recovered = await new OciDriver(options, store, TimeProvider.System).RecoverAsync(
+            handle,
+            output,
+            OutputCursor.Start,
+            CancellationToken.None
+        );
         var exit = await recovered.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(4, exit.ExitCode);
@@ -79,14 +97,21 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     {
         var (driver, _, _) = NewDriver();
         var output = new PieceLog();
-        await using var sandbox = await driver.StartAsync(Spec(NewSandboxId(), "echo ready; sleep 1; printf '\\r42%%'; sleep 30"), output, CancellationToken.None);
+        await using var sandbox = await driver.StartAsync(
+            Spec(NewSandboxId(), "echo ready; sleep 1; printf '\\r42%%'; sleep 30"),
+            output,
+            CancellationToken.None
+        );
         await Poll.UntilAsync(() => output.Pieces.Any(p => p.Text == "ready"), Timeout, "the first line");
         var stdout = Path.Combine(sandbox.Handle.State["state_dir"], "stdout");
         await Poll.UntilAsync(() => new FileInfo(stdout).Length > 6, Timeout, "the partial line written");
         var written = Stopwatch.StartNew();
         await Poll.UntilAsync(() => output.Pieces.Any(p => p.Text == "\r42%"), Timeout, "the partial line delivered");
 
-        Assert.True(written.Elapsed < TimeSpan.FromMilliseconds(250), $"the partial line took {written.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(
+            written.Elapsed < TimeSpan.FromMilliseconds(250),
+            $"the partial line took {written.Elapsed.TotalMilliseconds:0} ms"
+        );
         Assert.Equal(PieceEnd.Idle, output.Pieces.Single(p => p.Text == "\r42%").End);
     }
 
@@ -96,7 +121,14 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
         var (driver, options, store) = NewDriver();
         var output = new PieceLog();
         var id = NewSandboxId();
-        var sandbox = await driver.StartAsync(Spec(id, "echo up; sleep 600") with { Network = true }, output, CancellationToken.None);
+        var sandbox = await driver.StartAsync(
+            Spec(id, "echo up; sleep 600") with
+            {
+                Network = true,
+            },
+            output,
+            CancellationToken.None
+        );
         await Poll.UntilAsync(() => output.Pieces.Any(p => p.Text == "up"), Timeout, "the container up");
         var handle = sandbox.Handle;
         Assert.True(File.Exists($"/run/netns/hearth-{id}"));
@@ -135,14 +167,28 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
             {
                 cancelled++;
             }
-            Assert.False(Directory.Exists(Path.Combine(options.StateRoot, id)), $"container {id} is left after a cancel at {after} ms");
-            Assert.False(Directory.Exists(Path.Combine(spec.ScratchRoot, id)), $"scratch of {id} is left after a cancel at {after} ms");
-            Assert.False(Directory.Exists(spec.StateDirectoryOrDefault), $"records of {id} are left after a cancel at {after} ms");
+            Assert.False(
+                Directory.Exists(Path.Combine(options.StateRoot, id)),
+                $"container {id} is left after a cancel at {after} ms"
+            );
+            Assert.False(
+                Directory.Exists(Path.Combine(spec.ScratchRoot, id)),
+                $"scratch of {id} is left after a cancel at {after} ms"
+            );
+            Assert.False(
+                Directory.Exists(spec.StateDirectoryOrDefault),
+                $"records of {id} are left after a cancel at {after} ms"
+            );
             Assert.DoesNotContain(MountTable.MountPoints(), p => p.Contains(id, StringComparison.Ordinal));
-            await Poll.UntilAsync(() => MarkedPids(id).Count == 0, Timeout, $"the processes of {id} gone after a cancel at {after} ms");
+            await Poll.UntilAsync(
+                () => MarkedPids(id).Count == 0,
+                Timeout,
+                $"the processes of {id} gone after a cancel at {after} ms"
+            );
             // The runtime makes the container's cgroups before its state: a cancel in between must not leave them.
-            Assert.DoesNotContain(Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup"),
-                h => Directory.Exists(Path.Combine(h, "hearth", id)));
+            Assert.DoesNotContain(Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup"), h =>
+                Directory.Exists(Path.Combine(h, "hearth", id))
+            );
         }
         Assert.True(cancelled > 0, "no start was cancelled");
     }
@@ -150,7 +196,10 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
     private static void AssertGone(SandboxHandle handle, OciDriverOptions options)
     {
         var id = handle.SandboxId;
-        Assert.False(Directory.Exists(Path.Combine(options.StateRoot, id)), "the container is left in the runtime's state");
+        Assert.False(
+            Directory.Exists(Path.Combine(options.StateRoot, id)),
+            "the container is left in the runtime's state"
+        );
         Assert.False(Directory.Exists(handle.State["scratch"]), "the scratch directory is left");
         Assert.False(Directory.Exists(handle.State["state_dir"]), "the records are left");
         Assert.DoesNotContain(MountTable.MountPoints(), p => p.Contains(id, StringComparison.Ordinal));
@@ -159,32 +208,41 @@ public sealed class OciRecoveryTests(RegistryFixture registry, NetworkFixture ne
 
     private (OciDriver Driver, OciDriverOptions Options, ImageStore Store) NewDriver()
     {
-        var options = new OciDriverOptions { StateRoot = registry.NewDirectory("hearth-runc-state"), Network = network.Options };
+        var options = new OciDriverOptions
+        {
+            StateRoot = registry.NewDirectory("hearth-runc-state"),
+            Network = network.Options,
+        };
         var store = registry.NewStore();
         return (new OciDriver(options, store, TimeProvider.System), options, store);
     }
 
     /// <summary>A sandbox id as an agent makes one: only those are found by their marks.</summary>
-    private SandboxSpec Spec(string id, string script) => new()
-    {
-        SandboxId = id,
-        Image = registry.BusyboxRef,
-        Command = ["sh", "-c", script],
-        ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "agent"),
-    };
+    private SandboxSpec Spec(string id, string script) =>
+        new()
+        {
+            SandboxId = id,
+            Image = registry.BusyboxRef,
+            Command = ["sh", "-c", script],
+            ScratchRoot = Path.Combine(registry.NewDirectory("hearth-scratch"), "agent"),
+        };
 
     private static async Task<byte[]> ReadAllAsync(ISandbox sandbox, OutputStream stream)
     {
         var all = new List<byte>();
         var buffer = new byte[7];
         int read;
-        while ((read = await sandbox.ReadOutputAsync(stream, all.Count, buffer, CancellationToken.None)) > 0) all.AddRange(buffer.AsSpan(0, read));
+        while ((read = await sandbox.ReadOutputAsync(stream, all.Count, buffer, CancellationToken.None)) > 0)
+            all.AddRange(buffer.AsSpan(0, read));
         return [.. all];
     }
 
     private static List<int> MarkedPids(string sandboxId) =>
-        Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && !IsZombie(pid) && MarkedProcesses.Marks(pid)?.Sandbox == sandboxId).ToList();
+        Directory
+            .EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && !IsZombie(pid) && MarkedProcesses.Marks(pid)?.Sandbox == sandboxId)
+            .ToList();
 
     private static bool IsZombie(int pid)
     {

@@ -19,7 +19,9 @@ public sealed class RuntimeSpecBuilderTests
     [Fact]
     public void A_user_namespace_comes_with_uid_and_gid_mappings_of_the_range()
     {
-        var linux = Build(new OciDriverOptions { UserNamespace = new IdMapping(100000, 65536) }, network: null)["linux"]!;
+        var linux = Build(new OciDriverOptions { UserNamespace = new IdMapping(100000, 65536) }, network: null)[
+            "linux"
+        ]!;
         Assert.Contains("user", Namespaces(linux));
         foreach (var key in new[] { "uidMappings", "gidMappings" })
         {
@@ -33,10 +35,19 @@ public sealed class RuntimeSpecBuilderTests
     [Fact]
     public void Sys_is_a_fresh_sysfs_unless_the_network_plan_brings_one_to_bind()
     {
-        Assert.Equal("sysfs", Sys(Build(new OciDriverOptions(), new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf")))["type"]!.GetValue<string>());
+        Assert.Equal(
+            "sysfs",
+            Sys(Build(new OciDriverOptions(), new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf")))[
+                "type"
+            ]!.GetValue<string>()
+        );
 
-        var bound = Sys(Build(new OciDriverOptions { UserNamespace = new IdMapping(100000, 65536) },
-            new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf", Sysfs: "/b/sys")));
+        var bound = Sys(
+            Build(
+                new OciDriverOptions { UserNamespace = new IdMapping(100000, 65536) },
+                new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf", Sysfs: "/b/sys")
+            )
+        );
         Assert.Equal("bind", bound["type"]!.GetValue<string>());
         Assert.Equal("/b/sys", bound["source"]!.GetValue<string>());
         Assert.Contains("ro", bound["options"]!.AsArray().Select(o => o!.GetValue<string>()));
@@ -48,23 +59,46 @@ public sealed class RuntimeSpecBuilderTests
     {
         var settings = new Hearth.Core.Services.ContainerSettings
         {
-            Sysctls = new Dictionary<string, string> { ["net.core.somaxconn"] = "1024", ["kernel.sem"] = "250 32000 32 128" },
+            Sysctls = new Dictionary<string, string>
+            {
+                ["net.core.somaxconn"] = "1024",
+                ["kernel.sem"] = "250 32000 32 128",
+            },
         };
         var own = Build(new OciDriverOptions(), null, settings)["linux"]!["sysctl"]!.AsObject();
         Assert.Equal(["kernel.sem", "net.core.somaxconn"], own.Select(p => p.Key).Order(StringComparer.Ordinal));
         // The agent writes net.* itself into a namespace it made (ContainerChecks): the container may not own it.
-        var made = Build(new OciDriverOptions(), new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf"), settings);
+        var made = Build(
+            new OciDriverOptions(),
+            new NetworkPlan("/run/netns/x", "/b/etc/hosts", "/b/etc/resolv.conf"),
+            settings
+        );
         Assert.Equal(["kernel.sem"], made["linux"]!["sysctl"]!.AsObject().Select(p => p.Key));
         Assert.False(made["root"]!["readonly"]!.GetValue<bool>());
     }
 
-    private static JsonObject Build(OciDriverOptions options, NetworkPlan? network, Hearth.Core.Services.ContainerSettings? settings = null) =>
-        new RuntimeSpecBuilder(options, new CgroupSupport()).Build(new SandboxSpec
-        {
-            SandboxId = "x", Command = ["true"], ScratchRoot = "/tmp", Container = settings,
-        }, Plan, "x", "/b/rootfs", network);
+    private static JsonObject Build(
+        OciDriverOptions options,
+        NetworkPlan? network,
+        Hearth.Core.Services.ContainerSettings? settings = null
+    ) =>
+        new RuntimeSpecBuilder(options, new CgroupSupport()).Build(
+            new SandboxSpec
+            {
+                SandboxId = "x",
+                Command = ["true"],
+                ScratchRoot = "/tmp",
+                Container = settings,
+            },
+            Plan,
+            "x",
+            "/b/rootfs",
+            network
+        );
 
-    private static List<string> Namespaces(JsonNode linux) => linux["namespaces"]!.AsArray().Select(n => n!["type"]!.GetValue<string>()).ToList();
+    private static List<string> Namespaces(JsonNode linux) =>
+        linux["namespaces"]!.AsArray().Select(n => n!["type"]!.GetValue<string>()).ToList();
 
-    private static JsonNode Sys(JsonObject config) => config["mounts"]!.AsArray().Single(m => m!["destination"]!.GetValue<string>() == "/sys")!;
+    private static JsonNode Sys(JsonObject config) =>
+        config["mounts"]!.AsArray().Single(m => m!["destination"]!.GetValue<string>() == "/sys")!;
 }

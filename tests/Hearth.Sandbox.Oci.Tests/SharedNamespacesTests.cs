@@ -17,15 +17,20 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
     [InlineData("runc")]
     [InlineData("crun")]
     public async Task A_fixed_address_is_the_containers_and_a_joined_one_has_its_interfaces_loopback_ipc_and_volume_read_only(
-        string runtime)
+        string runtime
+    )
     {
-        var driver = new OciDriver(new OciDriverOptions
-        {
-            Runtime = runtime,
-            StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
-            FixHybridCgroupsForCrun = runtime == "crun",
-            Network = network.Options,
-        }, registry.NewStore(), TimeProvider.System);
+        var driver = new OciDriver(
+            new OciDriverOptions
+            {
+                Runtime = runtime,
+                StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
+                FixHybridCgroupsForCrun = runtime == "crun",
+                Network = network.Options,
+            },
+            registry.NewStore(),
+            TimeProvider.System
+        );
         var scratch = Path.Combine(registry.NewDirectory("hearth-scratch"), "s");
         var volume = registry.NewDirectory("hearth-volume");
         var net = "p" + network.NewId()[^6..] + "_net";
@@ -33,29 +38,49 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
         var fixedAddress = prefix + ".7";
         const string addresses = "busybox ip -4 -o addr | busybox awk '{print \"addr\", $2, $4}'";
         var ownerOutput = new CollectingOutput();
-        var owner = await driver.StartAsync(Spec(network.NewId(), scratch,
-            "mkdir -p /tmp/www && hostname > /tmp/www/index.html && echo kept > /data/file && " +
-            $"echo ipc $(readlink /proc/self/ns/ipc) && echo net $(readlink /proc/self/ns/net) && {addresses} && " +
-            "exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www") with
-        {
-            Networks = [new SandboxNetwork(net, prefix + ".0/24", fixedAddress)],
-            Hostname = "owner",
-            Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data")],
-        }, ownerOutput, CancellationToken.None);
+        var owner = await driver.StartAsync(
+            Spec(
+                network.NewId(),
+                scratch,
+                "mkdir -p /tmp/www && hostname > /tmp/www/index.html && echo kept > /data/file && "
+                    + $"echo ipc $(readlink /proc/self/ns/ipc) && echo net $(readlink /proc/self/ns/net) && {addresses} && "
+                    + "exec busybox httpd -f -p 127.0.0.1:8080 -h /tmp/www"
+            ) with
+            {
+                Networks = [new SandboxNetwork(net, prefix + ".0/24", fixedAddress)],
+                Hostname = "owner",
+                Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data")],
+            },
+            ownerOutput,
+            CancellationToken.None
+        );
         try
         {
-            await Poll.UntilAsync(() => ownerOutput.Stdout.Count(l => l.StartsWith("addr ")) == 2, Timeout, "the owner's addresses");
+            await Poll.UntilAsync(
+                () => ownerOutput.Stdout.Count(l => l.StartsWith("addr ")) == 2,
+                Timeout,
+                "the owner's addresses"
+            );
 
             var joinerOutput = new CollectingOutput();
-            await using (var joiner = await driver.StartAsync(Spec(network.NewId(), scratch,
-                             $"echo ipc $(readlink /proc/self/ns/ipc) && echo net $(readlink /proc/self/ns/net) && {addresses} && " +
-                             "busybox wget -q -O - http://127.0.0.1:8080/ && cat /data/file && " +
-                             "(echo no > /data/other) 2>/dev/null; echo write=$? && busybox grep -c owner /etc/hosts") with
-                         {
-                             NetworkOf = owner.Handle.SandboxId,
-                             IpcOf = owner.Handle.SandboxId,
-                             Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data", ReadOnly: true)],
-                         }, joinerOutput, CancellationToken.None))
+            await using (
+                var joiner = await driver.StartAsync(
+                    Spec(
+                        network.NewId(),
+                        scratch,
+                        $"echo ipc $(readlink /proc/self/ns/ipc) && echo net $(readlink /proc/self/ns/net) && {addresses} && "
+                            + "busybox wget -q -O - http://127.0.0.1:8080/ && cat /data/file && "
+                            + "(echo no > /data/other) 2>/dev/null; echo write=$? && busybox grep -c owner /etc/hosts"
+                    ) with
+                    {
+                        NetworkOf = owner.Handle.SandboxId,
+                        IpcOf = owner.Handle.SandboxId,
+                        Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data", ReadOnly: true)],
+                    },
+                    joinerOutput,
+                    CancellationToken.None
+                )
+            )
             {
                 var exit = await joiner.WaitAsync(CancellationToken.None).WaitAsync(Timeout);
                 Assert.True(exit.ExitCode == 0, joinerOutput.Stderr);
@@ -65,10 +90,18 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
             // its /etc/hosts; the volume read-only.
             var ownerLines = ownerOutput.Stdout.ToList();
             Assert.Equal(
-            [
-                ownerLines.Single(l => l.StartsWith("ipc ")), ownerLines.Single(l => l.StartsWith("net ")), "addr lo 127.0.0.1/8",
-                ownerLines.Single(l => l.StartsWith("addr eth0 ")), "owner", "kept", "write=1", "1",
-            ], joinerOutput.Stdout);
+                [
+                    ownerLines.Single(l => l.StartsWith("ipc ")),
+                    ownerLines.Single(l => l.StartsWith("net ")),
+                    "addr lo 127.0.0.1/8",
+                    ownerLines.Single(l => l.StartsWith("addr eth0 ")),
+                    "owner",
+                    "kept",
+                    "write=1",
+                    "1",
+                ],
+                joinerOutput.Stdout
+            );
             Assert.Equal(fixedAddress, owner.Addresses.Single().Address);
             Assert.Equal($"addr eth0 {fixedAddress}/24", ownerLines.Single(l => l.StartsWith("addr eth0 ")));
             Assert.Equal(prefix + ".0/24", driver.NamedNetworks.List().Single(n => n.Name == net).Subnet);
@@ -81,16 +114,28 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
         }
         Assert.DoesNotContain(driver.NamedNetworks.List(), n => n.Name == net);
 
-        var gone = await Assert.ThrowsAsync<SandboxStartException>(() => driver.StartAsync(
-            Spec(network.NewId(), scratch, "true") with { NetworkOf = owner.Handle.SandboxId }, new CollectingOutput(), CancellationToken.None));
-        Assert.Equal($"cannot join its network: container {owner.Handle.SandboxId} is not running on this agent", gone.Message);
+        var gone = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            driver.StartAsync(
+                Spec(network.NewId(), scratch, "true") with
+                {
+                    NetworkOf = owner.Handle.SandboxId,
+                },
+                new CollectingOutput(),
+                CancellationToken.None
+            )
+        );
+        Assert.Equal(
+            $"cannot join its network: container {owner.Handle.SandboxId} is not running on this agent",
+            gone.Message
+        );
     }
 
-    private SandboxSpec Spec(string id, string scratch, string script) => new()
-    {
-        SandboxId = id,
-        Image = registry.BusyboxRef,
-        Command = ["sh", "-c", script],
-        ScratchRoot = scratch,
-    };
+    private SandboxSpec Spec(string id, string scratch, string script) =>
+        new()
+        {
+            SandboxId = id,
+            Image = registry.BusyboxRef,
+            Command = ["sh", "-c", script],
+            ScratchRoot = scratch,
+        };
 }

@@ -17,15 +17,29 @@ public sealed class AgentProtocolTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("token", Value, "TOKEN", null), HearthJson.Options);
-        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] },
-            HearthJson.Options)).Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        await admin.PostAsJsonAsync(
+            "api/v1/secrets",
+            new SecretBody("token", Value, "TOKEN", null),
+            HearthJson.Options
+        );
+        var run = (
+            await (
+                await admin.PostAsJsonAsync(
+                    "api/v1/runs",
+                    new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] },
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options)
+        )!;
         var (agent, lease) = await LeaseAsync(server);
         var startedAt = DateTimeOffset.UtcNow.AddMilliseconds(-30);
 
         var lines = new List<AgentLogLine> { new(DateTimeOffset.UtcNow, LogStream.Stdout, $"token is {Value}") };
-        var done = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch, 0, false, null, startedAt, 0, lines), HearthJson.Options);
+        var done = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 0, false, null, startedAt, 0, lines),
+            HearthJson.Options
+        );
 
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         var ended = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
@@ -35,8 +49,11 @@ public sealed class AgentProtocolTests
         var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!;
         Assert.Equal(["token is ***"], page.Lines.Select(l => l.Text));
 
-        var again = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch, 1, false, null, startedAt, 0, lines), HearthJson.Options);
+        var again = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 1, false, null, startedAt, 0, lines),
+            HearthJson.Options
+        );
         Assert.Equal("STALE_LEASE", await TestServer.CodeOf(again));
     }
 
@@ -45,21 +62,32 @@ public sealed class AgentProtocolTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var run = (
+            await (
+                await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options)
+            ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options)
+        )!;
         var (agent, lease) = await LeaseAsync(server);
 
         var lines = new List<AgentLogLine> { new(DateTimeOffset.UtcNow, LogStream.Stdout, "late") };
-        var stale = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch - 1, 0, false, null, DateTimeOffset.UtcNow, 0, lines), HearthJson.Options);
-        var staleRunning = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/running",
-            new RunningBody(lease.Epoch - 1, DateTimeOffset.UtcNow), HearthJson.Options);
+        var stale = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch - 1, 0, false, null, DateTimeOffset.UtcNow, 0, lines),
+            HearthJson.Options
+        );
+        var staleRunning = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/running",
+            new RunningBody(lease.Epoch - 1, DateTimeOffset.UtcNow),
+            HearthJson.Options
+        );
 
         Assert.Equal("STALE_LEASE", await TestServer.CodeOf(stale));
         Assert.Equal("STALE_LEASE", await TestServer.CodeOf(staleRunning));
         var unchanged = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
         Assert.Equal(RunState.Starting, unchanged.Status);
-        Assert.Empty((await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!.Lines);
+        Assert.Empty(
+            (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!.Lines
+        );
     }
 
     [Fact]
@@ -67,17 +95,30 @@ public sealed class AgentProtocolTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        var run = (await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sleep", "60"] }, HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var run = (
+            await (
+                await admin.PostAsJsonAsync(
+                    "api/v1/runs",
+                    new CreateRunBody { Command = ["sleep", "60"] },
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options)
+        )!;
         var (agent, lease) = await LeaseAsync(server);
 
-        var running = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/running",
-            new RunningBody(lease.Epoch, DateTimeOffset.UtcNow.AddHours(-3)), HearthJson.Options);
+        var running = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/running",
+            new RunningBody(lease.Epoch, DateTimeOffset.UtcNow.AddHours(-3)),
+            HearthJson.Options
+        );
 
         Assert.Equal(HttpStatusCode.OK, running.StatusCode);
         var view = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
         Assert.Equal(RunState.Running, view.Status);
-        Assert.True(DateTimeOffset.UtcNow - view.StartedAt!.Value < TimeSpan.FromSeconds(25), $"started_at {view.StartedAt}");
+        Assert.True(
+            DateTimeOffset.UtcNow - view.StartedAt!.Value < TimeSpan.FromSeconds(25),
+            $"started_at {view.StartedAt}"
+        );
     }
 
     [Fact]
@@ -85,19 +126,37 @@ public sealed class AgentProtocolTests
     {
         await using var server = await TestServer.StartAsync(o => o with { LeaseTtl = TimeSpan.FromSeconds(2) });
         var agent = server.Client(server.AgentToken);
-        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("frozen", [], 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
+        var registered = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("frozen", [], 1, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var poll = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 20), HearthJson.Options);
+        var poll = await agent.PostAsJsonAsync(
+            "api/v1/agent/lease",
+            new LeaseRequest(registered.AgentId, 1, 20),
+            HearthJson.Options
+        );
         clock.Stop();
-        var run = (await (await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var run = (
+            await (
+                await server
+                    .Client(server.AdminKey)
+                    .PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options)
+            ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options)
+        )!;
 
         Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
         Assert.Empty((await poll.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments);
         Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
-        var view = (await server.Client(server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
+        var view = (
+            await server.Client(server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options)
+        )!;
         Assert.Equal(RunState.Starting, view.Status);
     }
 
@@ -106,9 +165,16 @@ public sealed class AgentProtocolTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("token", Value, "TOKEN", null), HearthJson.Options);
+        await admin.PostAsJsonAsync(
+            "api/v1/secrets",
+            new SecretBody("token", Value, "TOKEN", null),
+            HearthJson.Options
+        );
         var first = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
-        var second = await CreateRunAsync(admin, new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] });
+        var second = await CreateRunAsync(
+            admin,
+            new CreateRunBody { Command = ["sh", "-c", "echo $TOKEN"], Secrets = ["token"] }
+        );
         var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
         Assert.Equal(first.Id, lease.RunId);
 
@@ -116,7 +182,10 @@ public sealed class AgentProtocolTests
 
         Assert.Equal(second.Id, answer.Next!.RunId);
         Assert.Equal(Value, answer.Next.SecretEnv["TOKEN"]);
-        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{first.Id}", HearthJson.Options))!.Status);
+        Assert.Equal(
+            RunState.Succeeded,
+            (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{first.Id}", HearthJson.Options))!.Status
+        );
         var leased = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!;
         Assert.Equal((RunState.Starting, agentId, 1), (leased.Status, leased.AgentId, leased.Attempt));
 
@@ -125,7 +194,10 @@ public sealed class AgentProtocolTests
         var last = await CompleteAsync(agent, answer.Next, new AgentRef(agentId));
         Assert.Null(last.Next);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
-        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!.Status);
+        Assert.Equal(
+            RunState.Succeeded,
+            (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{second.Id}", HearthJson.Options))!.Status
+        );
     }
 
     [Fact]
@@ -137,7 +209,9 @@ public sealed class AgentProtocolTests
         var waiting = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
         var (agent, agentId, lease) = await RegisterAndLeaseAsync(server);
 
-        (await agent.PostAsJsonAsync("api/v1/agent/drain", new AgentRef(agentId), HearthJson.Options)).EnsureSuccessStatusCode();
+        (
+            await agent.PostAsJsonAsync("api/v1/agent/drain", new AgentRef(agentId), HearthJson.Options)
+        ).EnsureSuccessStatusCode();
         var answer = await CompleteAsync(agent, lease, new AgentRef(agentId));
 
         Assert.Null(answer.Next);
@@ -156,24 +230,40 @@ public sealed class AgentProtocolTests
         var logs = $"api/v1/agent/tasks/{lease.TaskId}/logs";
         var complete = $"api/v1/agent/tasks/{lease.TaskId}/complete";
 
-        var first = await agent.PostAsJsonAsync(logs, new LogChunkBody(lease.Epoch, 0, [Line("a"), Line("b")]), HearthJson.Options);
+        var first = await agent.PostAsJsonAsync(
+            logs,
+            new LogChunkBody(lease.Epoch, 0, [Line("a"), Line("b")]),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(2, (await first.Content.ReadFromJsonAsync<LogChunkView>(HearthJson.Options))!.NextOffset);
 
         // A chunk and a result that would leave lines 2-4 missing: refused, with where to resume.
         var gap = await agent.PostAsJsonAsync(logs, new LogChunkBody(lease.Epoch, 5, [Line("f")]), HearthJson.Options);
         await AssertLogGapAsync(gap, 2);
-        var gapResult = await agent.PostAsJsonAsync(complete,
-            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 4, [Line("e")]), HearthJson.Options);
+        var gapResult = await agent.PostAsJsonAsync(
+            complete,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 4, [Line("e")]),
+            HearthJson.Options
+        );
         await AssertLogGapAsync(gapResult, 2);
-        Assert.Equal(RunState.Starting, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status);
+        Assert.Equal(
+            RunState.Starting,
+            (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status
+        );
 
-        var resent = await agent.PostAsJsonAsync(complete,
-            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 2, [Line("c")]), HearthJson.Options);
+        var resent = await agent.PostAsJsonAsync(
+            complete,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 2, [Line("c")]),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs", HearthJson.Options))!;
         Assert.Equal(["a", "b", "c"], page.Lines.Select(l => l.Text));
-        Assert.Equal(RunState.Succeeded, (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status);
+        Assert.Equal(
+            RunState.Succeeded,
+            (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Status
+        );
     }
 
     [Fact]
@@ -183,11 +273,21 @@ public sealed class AgentProtocolTests
         var admin = server.Client(server.AdminKey);
         var run = await CreateRunAsync(admin, new CreateRunBody { Command = ["true"] });
         var (agent, lease) = await LeaseAsync(server);
-        var lines = Enumerable.Range(0, 5).Select(i => new AgentLogLine(DateTimeOffset.UtcNow, LogStream.Stdout, $"l{i}")).ToList();
-        (await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/logs", new LogChunkBody(lease.Epoch, 0, lines),
-            HearthJson.Options)).EnsureSuccessStatusCode();
+        var lines = Enumerable
+            .Range(0, 5)
+            .Select(i => new AgentLogLine(DateTimeOffset.UtcNow, LogStream.Stdout, $"l{i}"))
+            .ToList();
+        (
+            await agent.PostAsJsonAsync(
+                $"api/v1/agent/tasks/{lease.TaskId}/logs",
+                new LogChunkBody(lease.Epoch, 0, lines),
+                HearthJson.Options
+            )
+        ).EnsureSuccessStatusCode();
 
-        var page = (await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs?from=1&limit=2", HearthJson.Options))!;
+        var page = (
+            await admin.GetFromJsonAsync<LogPageView>($"api/v1/runs/{run.Id}/logs?from=1&limit=2", HearthJson.Options)
+        )!;
         Assert.Equal(["l1", "l2"], page.Lines.Select(l => l.Text));
         Assert.Equal(3L, page.Next);
 
@@ -218,29 +318,61 @@ public sealed class AgentProtocolTests
 
     private static async Task<CompleteView> CompleteAsync(HttpClient agent, Assignment lease, AgentRef next)
     {
-        var response = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, Next: next), HearthJson.Options);
+        var response = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, Next: next),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<CompleteView>(HearthJson.Options))!;
     }
 
-    private static async Task<(HttpClient Agent, string AgentId, Assignment Lease)> RegisterAndLeaseAsync(TestServer server)
+    private static async Task<(HttpClient Agent, string AgentId, Assignment Lease)> RegisterAndLeaseAsync(
+        TestServer server
+    )
     {
         var agent = server.Client(server.AgentToken);
-        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options);
+        var registered = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("a1", [], 1, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
+        var response = await agent.PostAsJsonAsync(
+            "api/v1/agent/lease",
+            new LeaseRequest(registered.AgentId, 1, 5),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (agent, registered.AgentId, (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single());
+        return (
+            agent,
+            registered.AgentId,
+            (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single()
+        );
     }
 
     private static async Task<(HttpClient Agent, Assignment Lease)> LeaseAsync(TestServer server)
     {
         var agent = server.Client(server.AgentToken);
-        var registered = await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
-        var response = await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered!.AgentId, 1, 5), HearthJson.Options);
+        var registered = await (
+            await agent.PostAsJsonAsync(
+                "api/v1/agent/register",
+                new RegisterAgentBody("a1", [], 1, "test"),
+                HearthJson.Options
+            )
+        ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options);
+        var response = await agent.PostAsJsonAsync(
+            "api/v1/agent/lease",
+            new LeaseRequest(registered!.AgentId, 1, 5),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (agent, (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single());
+        return (
+            agent,
+            (await response.Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single()
+        );
     }
 }

@@ -19,19 +19,31 @@ public sealed class AuthThrottleTests
     public async Task Guesses_rotated_over_loopback_addresses_are_throttled_while_keys_and_agents_get_through()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T10:00:00Z"));
-        await using var server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 20 } }, time);
+        await using var server = await TestServer.StartAsync(
+            o => o with { Access = o.Access with { AuthFailuresPerMinute = 20 } },
+            time
+        );
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 30; i++)
         {
             using var guesser = From(server, $"127.0.0.{11 + i % 5}", ApiKeys.NewUserKey());
             statuses.Add((await guesser.GetAsync("api/v1/runs")).StatusCode);
         }
-        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 20).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 10)), statuses);
+        Assert.Equal(
+            Enumerable
+                .Repeat(HttpStatusCode.Unauthorized, 20)
+                .Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 10)),
+            statuses
+        );
 
         using var admin = From(server, "127.0.0.12", server.AdminKey);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("api/v1/runs")).StatusCode);
         using var agent = From(server, "127.0.0.13", server.AgentToken);
-        var registered = await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options);
+        var registered = await agent.PostAsJsonAsync(
+            "api/v1/agent/register",
+            new RegisterAgentBody("a1", [], 1, "test"),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
 
         time.Advance(TimeSpan.FromSeconds(61));
@@ -43,14 +55,19 @@ public sealed class AuthThrottleTests
     public void Failures_count_per_network_and_over_all_networks()
     {
         var time = new FakeTimeProvider();
-        var options = new ServerOptions { Access = new AccessOptions { AuthFailuresPerMinute = 3, AuthFailuresPerMinuteTotal = 10 } };
+        var options = new ServerOptions
+        {
+            Access = new AccessOptions { AuthFailuresPerMinute = 3, AuthFailuresPerMinuteTotal = 10 },
+        };
         var throttle = new AuthFailureThrottle(options, time);
 
-        foreach (var host in new[] { 1, 2, 3 }) throttle.RecordFailure($"10.1.2.{host}");
+        foreach (var host in new[] { 1, 2, 3 })
+            throttle.RecordFailure($"10.1.2.{host}");
         Assert.True(throttle.IsBlocked("10.1.2.200"));
         Assert.False(throttle.IsBlocked("10.1.3.1"));
 
-        foreach (var net in Enumerable.Range(10, 7)) throttle.RecordFailure($"10.9.{net}.1");
+        foreach (var net in Enumerable.Range(10, 7))
+            throttle.RecordFailure($"10.9.{net}.1");
         Assert.True(throttle.IsBlocked("192.0.2.1"));
 
         time.Advance(TimeSpan.FromMinutes(1));
@@ -84,7 +101,10 @@ public sealed class AuthThrottleTests
         };
         var client = new HttpClient(handler) { BaseAddress = server.Url };
         client.DefaultRequestHeaders.Add("X-API-Key", key);
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        client.DefaultRequestHeaders.Add(
+            AgentProtocolVersion.Header,
+            AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        );
         return client;
     }
 }

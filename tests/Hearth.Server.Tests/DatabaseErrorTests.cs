@@ -17,8 +17,13 @@ public sealed class DatabaseErrorTests(PostgresCluster postgres) : IClassFixture
     {
         await using var connection = new NpgsqlConnection(await postgres.CreateDatabaseAsync());
         await connection.OpenAsync();
-        await Exec(connection, "CREATE TABLE keys (k TEXT CONSTRAINT keys_unique UNIQUE); INSERT INTO keys VALUES ('a');");
-        var error = await Assert.ThrowsAsync<PostgresException>(() => Exec(connection, "INSERT INTO keys VALUES ('a');"));
+        await Exec(
+            connection,
+            "CREATE TABLE keys (k TEXT CONSTRAINT keys_unique UNIQUE); INSERT INTO keys VALUES ('a');"
+        );
+        var error = await Assert.ThrowsAsync<PostgresException>(() =>
+            Exec(connection, "INSERT INTO keys VALUES ('a');")
+        );
 
         var mapped = DatabaseErrors.Map(error)!;
         Assert.Equal((409, "CONFLICT", false), (mapped.Status, mapped.Code, mapped.Transient));
@@ -50,7 +55,13 @@ public sealed class DatabaseErrorTests(PostgresCluster postgres) : IClassFixture
     [Fact]
     public async Task A_refused_PostgreSQL_connection_is_a_transient_503()
     {
-        var closed = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = FreePort(), Username = "x", Timeout = 5 }.ToString();
+        var closed = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = FreePort(),
+            Username = "x",
+            Timeout = 5,
+        }.ToString();
         await using var connection = new NpgsqlConnection(closed);
         var error = await Assert.ThrowsAsync<NpgsqlException>(() => connection.OpenAsync());
 
@@ -65,7 +76,9 @@ public sealed class DatabaseErrorTests(PostgresCluster postgres) : IClassFixture
         await using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
         await connection.OpenAsync();
         await Exec(connection, "CREATE TABLE keys (k TEXT UNIQUE); INSERT INTO keys VALUES ('a');");
-        var unique = await Assert.ThrowsAsync<SqliteException>(() => Exec(connection, "INSERT INTO keys VALUES ('a');"));
+        var unique = await Assert.ThrowsAsync<SqliteException>(() =>
+            Exec(connection, "INSERT INTO keys VALUES ('a');")
+        );
         Assert.Equal((409, "CONFLICT"), (DatabaseErrors.Map(unique)!.Status, DatabaseErrors.Map(unique)!.Code));
 
         await Exec(connection, "BEGIN IMMEDIATE;");
@@ -82,7 +95,11 @@ public sealed class DatabaseErrorTests(PostgresCluster postgres) : IClassFixture
         Assert.Null(DatabaseErrors.Map(new InvalidOperationException("not a database error")));
     }
 
-    private static async Task Exec(System.Data.Common.DbConnection connection, string sql, System.Data.Common.DbTransaction? tx = null)
+    private static async Task Exec(
+        System.Data.Common.DbConnection connection,
+        string sql,
+        System.Data.Common.DbTransaction? tx = null
+    )
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

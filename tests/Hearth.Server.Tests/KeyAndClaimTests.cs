@@ -56,7 +56,10 @@ public sealed class KeyAndClaimTests
         Assert.Equal("CLAIM_TOKEN_INVALID", await TestServer.CodeOf(unknown));
 
         var token = await CreateUserAsync(server, "gone@example.com", "viewer");
-        Assert.Equal(HttpStatusCode.OK, (await server.Client(server.AdminKey).PostAsync("api/v1/users/gone@example.com/revoke", null)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await server.Client(server.AdminKey).PostAsync("api/v1/users/gone@example.com/revoke", null)).StatusCode
+        );
         var revoked = await server.Client().PostAsync($"api/v1/claim/{token}", null);
         Assert.Equal(HttpStatusCode.Forbidden, revoked.StatusCode);
         Assert.Equal("USER_REVOKED", await TestServer.CodeOf(revoked));
@@ -75,7 +78,9 @@ public sealed class KeyAndClaimTests
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Equal("API_KEY_REVOKED", await TestServer.CodeOf(after));
 
-        var users = await server.Client(server.AdminKey).GetFromJsonAsync<UserListView>("api/v1/users", HearthJson.Options);
+        var users = await server
+            .Client(server.AdminKey)
+            .GetFromJsonAsync<UserListView>("api/v1/users", HearthJson.Options);
         Assert.True(users!.Users.Single(u => u.Email == "leaver@example.com").Revoked);
         Assert.Contains(users.Users, u => u.Email == Bootstrap.AdminName && u.Role == Roles.Admin);
     }
@@ -85,13 +90,25 @@ public sealed class KeyAndClaimTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        var badRole = await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody("x@example.com", "root"), HearthJson.Options);
+        var badRole = await admin.PostAsJsonAsync(
+            "api/v1/users",
+            new CreateUserBody("x@example.com", "root"),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
         Assert.Contains("role", await badRole.Content.ReadAsStringAsync());
-        var badEmail = await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody("not an email", "viewer"), HearthJson.Options);
+        var badEmail = await admin.PostAsJsonAsync(
+            "api/v1/users",
+            new CreateUserBody("not an email", "viewer"),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.BadRequest, badEmail.StatusCode);
         await CreateUserAsync(server, "twice@example.com", "viewer");
-        var twice = await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody("twice@example.com", "viewer"), HearthJson.Options);
+        var twice = await admin.PostAsJsonAsync(
+            "api/v1/users",
+            new CreateUserBody("twice@example.com", "viewer"),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
         Assert.Equal("USER_EXISTS", await TestServer.CodeOf(twice));
     }
@@ -101,9 +118,13 @@ public sealed class KeyAndClaimTests
     {
         await using var server = await TestServer.StartAsync();
         var token = await CreateUserAsync(server, "hash@example.com", "viewer");
-        var claimed = await (await server.Client().PostAsync($"api/v1/claim/{token}", null)).Content.ReadFromJsonAsync<ClaimView>(HearthJson.Options);
+        var claimed = await (
+            await server.Client().PostAsync($"api/v1/claim/{token}", null)
+        ).Content.ReadFromJsonAsync<ClaimView>(HearthJson.Options);
         var key = claimed!.ApiKey;
-        var random = Convert.FromBase64String(key[ApiKeys.UserPrefix.Length..].Replace('-', '+').Replace('_', '/') + "=");
+        var random = Convert.FromBase64String(
+            key[ApiKeys.UserPrefix.Length..].Replace('-', '+').Replace('_', '/') + "="
+        );
         Assert.True(random.Length >= 24, $"key has {random.Length} random bytes");
 
         var stored = Encoding.ASCII.GetString(server.StoreBytes());
@@ -146,7 +167,9 @@ public sealed class KeyAndClaimTests
 
     private static async Task<string> CreateUserAsync(TestServer server, string email, string role)
     {
-        var response = await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/users", new CreateUserBody(email, role), HearthJson.Options);
+        var response = await server
+            .Client(server.AdminKey)
+            .PostAsJsonAsync("api/v1/users", new CreateUserBody(email, role), HearthJson.Options);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<CreatedUserView>(HearthJson.Options))!.ClaimToken;
     }

@@ -15,14 +15,26 @@ public sealed class LockTimingTests
         await using var server = await TestServer.StartAsync();
         var name = "hist-" + Guid.NewGuid().ToString("N")[..8];
         var admin = server.Client(server.AdminKey);
-        var first = await (await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = name }, HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options);
-        await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = name }, HearthJson.Options);
+        var first = await (
+            await admin.PostAsJsonAsync(
+                "api/v1/runs",
+                new CreateRunBody { Command = ["true"], Lock = name },
+                HearthJson.Options
+            )
+        ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options);
+        await admin.PostAsJsonAsync(
+            "api/v1/runs",
+            new CreateRunBody { Command = ["true"], Lock = name },
+            HearthJson.Options
+        );
         var before = await server.Client().GetStringAsync("/metrics");
         Assert.Matches(Count("wait", name, 1), before);
         Assert.DoesNotMatch(Count("hold", name, 1), before);
 
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"api/v1/runs/{first!.Id}/kill", null)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Accepted,
+            (await admin.PostAsync($"api/v1/runs/{first!.Id}/kill", null)).StatusCode
+        );
         var after = await server.Client().GetStringAsync("/metrics");
         Assert.Matches(Count("wait", name, 2), after);
         Assert.Matches(Count("hold", name, 1), after);

@@ -19,24 +19,62 @@ public sealed class NameGrammarTests
         var admin = server.Client(server.AdminKey);
         foreach (var name in new[] { "deploy/prod", "../x", "a..b", ".hidden", "with space", "tab\t" })
         {
-            var refused = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = name }, HearthJson.Options);
+            var refused = await admin.PostAsJsonAsync(
+                "api/v1/runs",
+                new CreateRunBody { Command = ["true"], Lock = name },
+                HearthJson.Options
+            );
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("is not a lock name", (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error);
+            Assert.Contains(
+                "is not a lock name",
+                (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error
+            );
         }
-        var workflow = await admin.PostAsJsonAsync("api/v1/workflows/runs", new CreateWorkflowRunBody(new Core.Runs.WorkflowPlan
-        {
-            Name = "w",
-            Source = "w.kdl",
-            Steps = [new Core.Runs.PlanStep("0", Core.Runs.PlanStepKind.Run, null, 0, "m", "true", null, true, "w.kdl:1:1", Lock: "a/../b")],
-        }), HearthJson.Options);
+        var workflow = await admin.PostAsJsonAsync(
+            "api/v1/workflows/runs",
+            new CreateWorkflowRunBody(
+                new Core.Runs.WorkflowPlan
+                {
+                    Name = "w",
+                    Source = "w.kdl",
+                    Steps =
+                    [
+                        new Core.Runs.PlanStep(
+                            "0",
+                            Core.Runs.PlanStepKind.Run,
+                            null,
+                            0,
+                            "m",
+                            "true",
+                            null,
+                            true,
+                            "w.kdl:1:1",
+                            Lock: "a/../b"
+                        ),
+                    ],
+                }
+            ),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.BadRequest, workflow.StatusCode);
 
         const string good = "deploy:prod.v2_x-1";
-        var run = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"], Lock = good }, HearthJson.Options);
+        var run = await admin.PostAsJsonAsync(
+            "api/v1/runs",
+            new CreateRunBody { Command = ["true"], Lock = good },
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, run.StatusCode);
-        var status = await admin.GetFromJsonAsync<LockView>($"api/v1/locks/{Uri.EscapeDataString(good)}", HearthJson.Options);
+        var status = await admin.GetFromJsonAsync<LockView>(
+            $"api/v1/locks/{Uri.EscapeDataString(good)}",
+            HearthJson.Options
+        );
         Assert.Equal(good, status!.Name);
-        var released = await admin.PostAsJsonAsync($"api/v1/locks/{Uri.EscapeDataString(good)}/release", new ReleaseLockBody(true), HearthJson.Options);
+        var released = await admin.PostAsJsonAsync(
+            $"api/v1/locks/{Uri.EscapeDataString(good)}/release",
+            new ReleaseLockBody(true),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
     }
 
@@ -45,21 +83,44 @@ public sealed class NameGrammarTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        foreach (var image in new[] { "../../bad", "a/../b", "/abs/path", "Upper/Case", "x:tag with space", "alpine\0" })
+        foreach (
+            var image in new[] { "../../bad", "a/../b", "/abs/path", "Upper/Case", "x:tag with space", "alpine\0" }
+        )
         {
-            var refused = await admin.PostAsJsonAsync("api/v1/images", new RegisterImageBody(image, null, null, Default: true), HearthJson.Options);
+            var refused = await admin.PostAsJsonAsync(
+                "api/v1/images",
+                new RegisterImageBody(image, null, null, Default: true),
+                HearthJson.Options
+            );
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("is not an image reference", (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error);
+            Assert.Contains(
+                "is not an image reference",
+                (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error
+            );
         }
         var images = await admin.GetFromJsonAsync<RegisteredImageListView>("api/v1/images", HearthJson.Options);
         Assert.Empty(images!.Images);
-        var badRun = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Image = "../../bad" }, HearthJson.Options);
+        var badRun = await admin.PostAsJsonAsync(
+            "api/v1/runs",
+            new CreateRunBody { Image = "../../bad" },
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.BadRequest, badRun.StatusCode);
 
-        foreach (var image in new[] { "127.0.0.1:5000/tools:1", "alpine", "ghcr.io/org/app@sha256:" + new string('a', 64) })
+        foreach (
+            var image in new[] { "127.0.0.1:5000/tools:1", "alpine", "ghcr.io/org/app@sha256:" + new string('a', 64) }
+        )
         {
-            Assert.Equal(HttpStatusCode.Created,
-                (await admin.PostAsJsonAsync("api/v1/images", new RegisterImageBody(image, null, null, false), HearthJson.Options)).StatusCode);
+            Assert.Equal(
+                HttpStatusCode.Created,
+                (
+                    await admin.PostAsJsonAsync(
+                        "api/v1/images",
+                        new RegisterImageBody(image, null, null, false),
+                        HearthJson.Options
+                    )
+                ).StatusCode
+            );
             var removed = await admin.DeleteAsync($"api/v1/images/{image}");
             Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
         }
@@ -72,23 +133,57 @@ public sealed class NameGrammarTests
         var admin = server.Client(server.AdminKey);
         foreach (var name in new[] { "a..b", "a/b", "-x", "" })
         {
-            var refused = await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody(name, "value-123", "V", null), HearthJson.Options);
+            var refused = await admin.PostAsJsonAsync(
+                "api/v1/secrets",
+                new SecretBody(name, "value-123", "V", null),
+                HearthJson.Options
+            );
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         }
-        Assert.Equal(HttpStatusCode.Created,
-            (await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("db.pass-v2_x", "value-123", "V", null), HearthJson.Options)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Created,
+            (
+                await admin.PostAsJsonAsync(
+                    "api/v1/secrets",
+                    new SecretBody("db.pass-v2_x", "value-123", "V", null),
+                    HearthJson.Options
+                )
+            ).StatusCode
+        );
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("api/v1/secrets/db.pass-v2_x")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("api/v1/secrets/db.pass-v2_x")).StatusCode);
 
-        foreach (var email in new[] { "a/b@example.com", "../x@example.com", "no-at-sign", "x@exa mple.com", "x@-bad.com" })
+        foreach (
+            var email in new[] { "a/b@example.com", "../x@example.com", "no-at-sign", "x@exa mple.com", "x@-bad.com" }
+        )
         {
-            var refused = await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody(email, "developer"), HearthJson.Options);
+            var refused = await admin.PostAsJsonAsync(
+                "api/v1/users",
+                new CreateUserBody(email, "developer"),
+                HearthJson.Options
+            );
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("is not a user email", (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error);
+            Assert.Contains(
+                "is not a user email",
+                (await refused.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error
+            );
         }
-        Assert.Equal(HttpStatusCode.Created,
-            (await admin.PostAsJsonAsync("api/v1/users", new CreateUserBody("dev+ci.bot@example.co.uk", "developer"), HearthJson.Options)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"api/v1/users/{Uri.EscapeDataString("dev+ci.bot@example.co.uk")}/revoke", null)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Created,
+            (
+                await admin.PostAsJsonAsync(
+                    "api/v1/users",
+                    new CreateUserBody("dev+ci.bot@example.co.uk", "developer"),
+                    HearthJson.Options
+                )
+            ).StatusCode
+        );
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (
+                await admin.PostAsync($"api/v1/users/{Uri.EscapeDataString("dev+ci.bot@example.co.uk")}/revoke", null)
+            ).StatusCode
+        );
     }
 
     [Theory]

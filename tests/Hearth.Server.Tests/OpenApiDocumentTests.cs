@@ -34,29 +34,39 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
     [Fact]
     public void Every_mapped_route_is_documented_and_every_documented_path_is_mapped()
     {
-        var mapped = _server.Server.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints)
+        var mapped = _server
+            .Server.Services.GetServices<EndpointDataSource>()
+            .SelectMany(s => s.Endpoints)
             .OfType<RouteEndpoint>()
             .Select(e => (Endpoint: e, Pattern: e.RoutePattern.RawText!))
             .Where(e => Policy.Find("GET", e.Pattern)?.Permission != "unknown") // the 404 fallback
             .Where(e => e.Endpoint.Metadata.GetMetadata<Hearth.Server.Web.WebPageMarker>() is null) // web UI pages: not the API
-            .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"])
-                .Select(m => (Method: m, Path: PathOf(e.Pattern), Agent: e.Pattern.StartsWith("/api/v1/agent/"))))
+            .SelectMany(e =>
+                (e.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m =>
+                    (Method: m, Path: PathOf(e.Pattern), Agent: e.Pattern.StartsWith("/api/v1/agent/"))
+                )
+            )
             .ToList();
-        var documented = Operations(_public).Select(o => (o.Method, o.Path, Agent: false))
-            .Concat(Operations(_agent).Select(o => (o.Method, o.Path, Agent: true))).ToList();
+        var documented = Operations(_public)
+            .Select(o => (o.Method, o.Path, Agent: false))
+            .Concat(Operations(_agent).Select(o => (o.Method, o.Path, Agent: true)))
+            .ToList();
 
         Assert.True(mapped.Count > 30, $"only {mapped.Count} routes found");
         foreach (var route in mapped)
         {
             var found = documented.Any(d =>
-                d.Path == route.Path && (route.Method == "*" || d.Method == route.Method) && d.Agent == route.Agent);
+                d.Path == route.Path && (route.Method == "*" || d.Method == route.Method) && d.Agent == route.Agent
+            );
             var document = route.Agent ? "agent-v1" : "v1";
             Assert.True(found, $"{route.Method} {route.Path} is mapped but not in the {document} document");
         }
         foreach (var operation in documented)
         {
-            Assert.True(mapped.Any(r => r.Path == operation.Path && (r.Method == "*" || r.Method == operation.Method)),
-                $"{operation.Method} {operation.Path} is documented but not mapped");
+            Assert.True(
+                mapped.Any(r => r.Path == operation.Path && (r.Method == "*" || r.Method == operation.Method)),
+                $"{operation.Method} {operation.Path} is documented but not mapped"
+            );
         }
     }
 
@@ -94,7 +104,8 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
         Assert.Contains("STALE_LEASE", Codes(Operation(_agent, "post", "/api/v1/agent/tasks/{id}/heartbeat"), "409"));
         var logs = Operation(_public, "get", "/api/v1/runs/{id}/logs")["responses"]!["200"]!["content"]!;
         Assert.NotNull(logs["application/json"]);
-        var events = logs["text/event-stream"]!["schema"]!["items"]!["oneOf"]!.AsArray()
+        var events = logs["text/event-stream"]!["schema"]!["items"]!["oneOf"]!
+            .AsArray()
             .Select(e => e!["properties"]!["event"]!["enum"]![0]!.GetValue<string>());
         Assert.Equal(["line", "end"], events);
     }
@@ -103,7 +114,11 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
     public async Task A_run_a_run_list_and_an_error_match_their_schemas()
     {
         var admin = _server.Client(_server.AdminKey);
-        var body = new CreateRunBody { Command = ["echo", "hi"], Env = new() { ["A"] = "b" } };
+        var body = new CreateRunBody
+        {
+            Command = ["echo", "hi"],
+            Env = new() { ["A"] = "b" },
+        };
         var created = await admin.PostAsJsonAsync("api/v1/runs", body, HearthJson.Options);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var run = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
@@ -136,10 +151,14 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
     private void AssertMatches(JsonNode operation, string status, JsonNode body)
     {
         var results = Evaluate(operation, status, body);
-        var errors = results.Details?.Where(d => d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Value}")) ?? [];
-        Assert.True(results.IsValid,
-            $"{status} answer does not match its schema:\n{string.Join("\n", errors)}\n{body.ToJsonString()}");
+        var errors = results
+            .Details?.Where(d => d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.EvaluationPath}): {e.Value}"))
+            ?? [];
+        Assert.True(
+            results.IsValid,
+            $"{status} answer does not match its schema:\n{string.Join("\n", errors)}\n{body.ToJsonString()}"
+        );
     }
 
     private bool Matches(JsonNode operation, string status, JsonNode body) => Evaluate(operation, status, body).IsValid;
@@ -162,8 +181,11 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
         schema["$defs"] = defs;
         var text = schema.ToJsonString().Replace("#/components/schemas/", "#/$defs/");
-        var compiled = JsonSchema.FromText(text, new BuildOptions { SchemaRegistry = new SchemaRegistry() },
-            new Uri($"https://hearth.test/{Guid.NewGuid():N}.json"));
+        var compiled = JsonSchema.FromText(
+            text,
+            new BuildOptions { SchemaRegistry = new SchemaRegistry() },
+            new Uri($"https://hearth.test/{Guid.NewGuid():N}.json")
+        );
         using var instance = JsonDocument.Parse(body.ToJsonString());
         var options = new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true };
         return compiled.Evaluate(instance.RootElement, options);
@@ -184,13 +206,21 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
         document["paths"]![path]?[method] ?? throw new Xunit.Sdk.XunitException($"no {method} {path} in the document");
 
     private static List<string> Codes(JsonNode operation, string status) =>
-        operation["responses"]![status]!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]!
-            ["code"]!["enum"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        operation["responses"]![status]!["content"]!["application/json"]!["schema"]!["allOf"]![1]!["properties"]![
+            "code"
+        ]!["enum"]!
+            .AsArray()
+            .Select(c => c!.GetValue<string>())
+            .ToList();
 
     private static IEnumerable<(string Method, string Path)> Operations(JsonObject document) =>
-        document["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject()
-            .Where(o => o.Key is "get" or "put" or "post" or "delete" or "patch" or "head" or "options")
-            .Select(o => (o.Key.ToUpperInvariant(), p.Key)));
+        document["paths"]!
+            .AsObject()
+            .SelectMany(p =>
+                p.Value!.AsObject()
+                    .Where(o => o.Key is "get" or "put" or "post" or "delete" or "patch" or "head" or "options")
+                    .Select(o => (o.Key.ToUpperInvariant(), p.Key))
+            );
 
     [GeneratedRegex(@"\{\*?([A-Za-z0-9_]+)(:[^}]*)?\}")]
     private static partial Regex RouteParameter();

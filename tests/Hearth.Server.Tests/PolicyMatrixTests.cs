@@ -59,7 +59,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 1000 } });
         _keys[Roles.Admin] = _server.AdminKey;
-        foreach (var role in (string[])[Roles.Operator, Roles.Developer, Roles.Viewer]) _keys[role] = await _server.KeyForAsync($"{role}@example.com", role);
+        foreach (var role in (string[])[Roles.Operator, Roles.Developer, Roles.Viewer])
+            _keys[role] = await _server.KeyForAsync($"{role}@example.com", role);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -69,7 +70,12 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     [Fact]
     public void Every_user_permission_in_the_table_has_an_expected_row()
     {
-        var permissions = Policy.Endpoints.Where(r => r.Audience == Audience.User).Select(r => r.Permission).Distinct().Order().ToArray();
+        var permissions = Policy
+            .Endpoints.Where(r => r.Audience == Audience.User)
+            .Select(r => r.Permission)
+            .Distinct()
+            .Order()
+            .ToArray();
         Assert.Equal(Allowed.Keys.Order().ToArray(), permissions);
     }
 
@@ -86,10 +92,13 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             // Allowed: the endpoint itself answered (any 2xx-4xx of its own, for the placeholder ids and bodies sent), never a
             // refusal by the policy and never a server error. Refused: 403 FORBIDDEN, from the policy.
             var outcome = expectAllowed
-                ? response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)response.StatusCode < 500
+                ? response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                    && (int)response.StatusCode < 500
                 : response.StatusCode == HttpStatusCode.Forbidden && code == "FORBIDDEN";
             if (!outcome)
-                failures.Add($"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode} {code}, expected {(expectAllowed ? "allowed" : "403 FORBIDDEN")}");
+                failures.Add(
+                    $"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode} {code}, expected {(expectAllowed ? "allowed" : "403 FORBIDDEN")}"
+                );
         }
         Assert.Empty(failures);
     }
@@ -101,7 +110,10 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         foreach (var key in _keys.Values.Append(_server.AgentToken).Append(null))
         {
             var response = await _server.Client(key).GetAsync("/metrics");
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{key?[..6] ?? "no key"}: {(int)response.StatusCode}");
+            Assert.True(
+                response.StatusCode == HttpStatusCode.OK,
+                $"{key?[..6] ?? "no key"}: {(int)response.StatusCode}"
+            );
         }
     }
 
@@ -111,7 +123,10 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.User))
         {
             var response = await SendAsync(rule, _server.AgentToken);
-            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{rule.Method} {rule.Route}: {(int)response.StatusCode}");
+            Assert.True(
+                response.StatusCode == HttpStatusCode.Forbidden,
+                $"{rule.Method} {rule.Route}: {(int)response.StatusCode}"
+            );
             Assert.Equal("FORBIDDEN", await TestServer.CodeOf(response));
         }
     }
@@ -123,7 +138,10 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.Agent))
         {
             var response = await SendAsync(rule, _keys[role]);
-            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode}");
+            Assert.True(
+                response.StatusCode == HttpStatusCode.Forbidden,
+                $"{role} {rule.Method} {rule.Route}: {(int)response.StatusCode}"
+            );
         }
     }
 
@@ -138,12 +156,22 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             // The agent token's client names the current protocol: the endpoint itself answers (its own 2xx-4xx for the placeholder
             // task and body), never a refusal of the token, never a server error.
             var answered = await SendAsync(rule, _server.AgentToken);
-            if (answered.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || (int)answered.StatusCode >= 500
-                || await TestServer.CodeOf(answered) == AgentProtocolVersion.UnsupportedCode)
-                failures.Add($"{rule.Method} {rule.Route}: {(int)answered.StatusCode} {await TestServer.CodeOf(answered)}");
+            if (
+                answered.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                || (int)answered.StatusCode >= 500
+                || await TestServer.CodeOf(answered) == AgentProtocolVersion.UnsupportedCode
+            )
+                failures.Add(
+                    $"{rule.Method} {rule.Route}: {(int)answered.StatusCode} {await TestServer.CodeOf(answered)}"
+                );
             var refused = await SendAsync(rule, _server.AgentToken, unversioned);
-            if (refused.StatusCode != HttpStatusCode.BadRequest || await TestServer.CodeOf(refused) != AgentProtocolVersion.UnsupportedCode)
-                failures.Add($"{rule.Method} {rule.Route} without a version: {(int)refused.StatusCode} {await TestServer.CodeOf(refused)}");
+            if (
+                refused.StatusCode != HttpStatusCode.BadRequest
+                || await TestServer.CodeOf(refused) != AgentProtocolVersion.UnsupportedCode
+            )
+                failures.Add(
+                    $"{rule.Method} {rule.Route} without a version: {(int)refused.StatusCode} {await TestServer.CodeOf(refused)}"
+                );
         }
         Assert.Empty(failures);
     }
@@ -154,7 +182,10 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience != Audience.Public))
         {
             var response = await SendAsync(rule, null);
-            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{rule.Method} {rule.Route}: {(int)response.StatusCode}");
+            Assert.True(
+                response.StatusCode == HttpStatusCode.Unauthorized,
+                $"{rule.Method} {rule.Route}: {(int)response.StatusCode}"
+            );
             Assert.Equal("UNAUTHORIZED", await TestServer.CodeOf(response));
         }
     }
@@ -162,10 +193,18 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     [Fact]
     public void Every_mapped_endpoint_has_a_rule_and_every_rule_an_endpoint()
     {
-        var mapped = _server.Server.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
-            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => (Method: m, Route: e.RoutePattern.RawText!)))
+        var mapped = _server
+            .Server.Services.GetServices<EndpointDataSource>()
+            .SelectMany(s => s.Endpoints)
+            .OfType<RouteEndpoint>()
+            .SelectMany(e =>
+                (
+                    e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["*"]
+                ).Select(m => (Method: m, Route: e.RoutePattern.RawText!))
+            )
             .ToList();
-        foreach (var (method, route) in mapped) Assert.True(Policy.Find(method, route) is not null, $"no policy rule for {method} {route}");
+        foreach (var (method, route) in mapped)
+            Assert.True(Policy.Find(method, route) is not null, $"no policy rule for {method} {route}");
         foreach (var rule in Policy.Endpoints)
             Assert.Contains(mapped, m => Policy.Find(m.Method, m.Route) == rule);
     }
@@ -185,9 +224,17 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
                 foreach (var name in (string[])["v1", "agent-v1"])
                 {
                     var path = rule.Route.Replace("{documentName}", name).TrimStart('/');
-                    var response = await _server.Client(key).SendAsync(new HttpRequestMessage(new HttpMethod(rule.Method), path));
-                    var who = key is null ? "no key" : key == _server.AgentToken ? "agent token" : _keys.First(k => k.Value == key).Key;
-                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"{who} {rule.Method} {path}: {(int)response.StatusCode}");
+                    var response = await _server
+                        .Client(key)
+                        .SendAsync(new HttpRequestMessage(new HttpMethod(rule.Method), path));
+                    var who =
+                        key is null ? "no key"
+                        : key == _server.AgentToken ? "agent token"
+                        : _keys.First(k => k.Value == key).Key;
+                    Assert.True(
+                        response.StatusCode == HttpStatusCode.OK,
+                        $"{who} {rule.Method} {path}: {(int)response.StatusCode}"
+                    );
                     Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
                 }
             }
@@ -202,7 +249,9 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
     {
         Assert.False(Policy.IsGranted("auditor", "runs.read"));
         Assert.False(Policy.IsGranted(Roles.Agent, "runs.read"));
-        var response = await _server.Client(_keys[Roles.Viewer]).PostAsJsonAsync("api/v1/secrets", new SecretBody("x", "value", null, null), HearthJson.Options);
+        var response = await _server
+            .Client(_keys[Roles.Viewer])
+            .PostAsJsonAsync("api/v1/secrets", new SecretBody("x", "value", null, null), HearthJson.Options);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
@@ -214,30 +263,50 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         var path = rule.Route;
         if (path.Contains("{id}"))
         {
-            if (rule.Audience == Audience.Agent) path = path.Replace("{id}", "nosuchtask-1");
+            if (rule.Audience == Audience.Agent)
+                path = path.Replace("{id}", "nosuchtask-1");
             else
             {
-                var run = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options);
+                var run = await admin.PostAsJsonAsync(
+                    "api/v1/runs",
+                    new CreateRunBody { Command = ["true"] },
+                    HearthJson.Options
+                );
                 path = path.Replace("{id}", (await run.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!.Id);
             }
         }
         if (path.StartsWith("/api/v1/schedules/{name}", StringComparison.Ordinal))
         {
             var name = $"matrix-{n}";
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/schedules", Schedule(name), HearthJson.Options)).StatusCode);
+            Assert.Equal(
+                HttpStatusCode.Created,
+                (await admin.PostAsJsonAsync("api/v1/schedules", Schedule(name), HearthJson.Options)).StatusCode
+            );
             path = path.Replace("{name}", name);
         }
         if (path.StartsWith("/api/v1/projects/{name}", StringComparison.Ordinal))
         {
             var name = $"matrix-{n}";
-            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"api/v1/projects/{name}", Project(name), HearthJson.Options)).StatusCode);
+            Assert.Equal(
+                HttpStatusCode.OK,
+                (await admin.PutAsJsonAsync($"api/v1/projects/{name}", Project(name), HearthJson.Options)).StatusCode
+            );
             path = path.Replace("{name}", name).Replace("{service}", "web");
         }
         path = path.Replace("{project}", "matrix").Replace("{network}", "default");
         if (path.Contains("{name}"))
         {
             var name = $"matrix-{n}";
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("api/v1/secrets", new SecretBody(name, "matrix-value", null, null), HearthJson.Options)).StatusCode);
+            Assert.Equal(
+                HttpStatusCode.Created,
+                (
+                    await admin.PostAsJsonAsync(
+                        "api/v1/secrets",
+                        new SecretBody(name, "matrix-value", null, null),
+                        HearthJson.Options
+                    )
+                ).StatusCode
+            );
             path = path.Replace("{name}", name);
         }
         if (path.Contains("{email}"))
@@ -257,17 +326,33 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             ("POST", "projects.deploy") => new Hearth.Core.Services.ScaleBody(2),
             ("PUT", _) => new SecretBody(null, "updated-value", null, null),
             ("POST", "agent.register") => new RegisterAgentBody("a", [], 1, "t"),
-            ("POST", _) => new System.Text.Json.Nodes.JsonObject { ["epoch"] = 1, ["agent_id"] = "x", ["slots"] = 1, ["wait_seconds"] = 0 },
+            ("POST", _) => new System.Text.Json.Nodes.JsonObject
+            {
+                ["epoch"] = 1,
+                ["agent_id"] = "x",
+                ["slots"] = 1,
+                ["wait_seconds"] = 0,
+            },
             _ => null,
         };
         var request = new HttpRequestMessage(new HttpMethod(rule.Method), path);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
+        if (body is not null)
+            request.Content = JsonContent.Create(body, body.GetType(), options: HearthJson.Options);
         return await (client ?? _server.Client(key)).SendAsync(request);
     }
 
     private static Hearth.Core.Services.ProjectSpec Project(string name) =>
-        new() { Name = name, Services = [new Hearth.Core.Services.ServiceDefinition { Name = "web", Image = "busybox" }] };
+        new()
+        {
+            Name = name,
+            Services = [new Hearth.Core.Services.ServiceDefinition { Name = "web", Image = "busybox" }],
+        };
 
     private static CreateScheduleBody Schedule(string name) =>
-        new() { Name = name, Spec = "@daily", Run = new CreateRunBody { Command = ["true"], Driver = "bubblewrap" } };
+        new()
+        {
+            Name = name,
+            Spec = "@daily",
+            Run = new CreateRunBody { Command = ["true"], Driver = "bubblewrap" },
+        };
 }

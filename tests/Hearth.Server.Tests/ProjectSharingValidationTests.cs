@@ -14,15 +14,71 @@ public sealed class ProjectSharingValidationTests
     [Fact]
     public void Sharing_names_another_service_of_the_project_and_a_fixed_address_its_subnet()
     {
-        Assert.Null(Validate(new ServiceDefinition { Name = "side", Image = "busybox", NetworkMode = "service:web", IpcOf = "web" }));
-        Assert.Null(Validate(new ServiceDefinition { Name = "side", Image = "busybox", NetworkMode = "none", VolumesFrom = ["web"] }));
-        Assert.Equal("services.side.network_mode: 'host': expected none or service:NAME",
-            Validate(new ServiceDefinition { Name = "side", Image = "busybox", NetworkMode = "host" }));
-        Assert.Equal("services.side: shares with 'db', which is not another service of the project",
-            Validate(new ServiceDefinition { Name = "side", Image = "busybox", VolumesFrom = ["db"] }));
-        Assert.Equal("services.side: shares with 'side', which is not another service of the project",
-            Validate(new ServiceDefinition { Name = "side", Image = "busybox", IpcOf = "side" }));
-        Assert.Equal("services.side.networks.n.ipv4_address: needs the network's subnet",
-            Validate(new ServiceDefinition { Name = "side", Image = "busybox", Networks = [new ServiceNetworkAttachment("n", [], "10.0.0.5")] }));
+        Assert.Null(
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    NetworkMode = "service:web",
+                    IpcOf = "web",
+                }
+            )
+        );
+        Assert.Null(
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    NetworkMode = "none",
+                    VolumesFrom = ["web"],
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side.network_mode: 'host': expected none or service:NAME",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    NetworkMode = "host",
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side: shares with 'db', which is not another service of the project",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    VolumesFrom = ["db"],
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side: shares with 'side', which is not another service of the project",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    IpcOf = "side",
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side.networks.n.ipv4_address: needs the network's subnet",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    Networks = [new ServiceNetworkAttachment("n", [], "10.0.0.5")],
+                }
+            )
+        );
     }
 }

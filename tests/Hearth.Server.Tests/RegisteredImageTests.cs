@@ -13,10 +13,22 @@ public sealed class RegisteredImageTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        var registered = await admin.PostAsJsonAsync("api/v1/images", new RegisterImageBody("127.0.0.1:5000/tools:1", 1.5, 256L << 20, true), HearthJson.Options);
+        var registered = await admin.PostAsJsonAsync(
+            "api/v1/images",
+            new RegisterImageBody("127.0.0.1:5000/tools:1", 1.5, 256L << 20, true),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
 
-        var named = await CreateAsync(admin, new CreateRunBody { Image = "127.0.0.1:5000/tools:1", Command = ["true"], MemoryBytes = 64L << 20 });
+        var named = await CreateAsync(
+            admin,
+            new CreateRunBody
+            {
+                Image = "127.0.0.1:5000/tools:1",
+                Command = ["true"],
+                MemoryBytes = 64L << 20,
+            }
+        );
         var spec = (await server.Server.Store.GetRunAsync(named.Id, CancellationToken.None))!.Spec;
         // No live agent runs images: the run names no driver and requires an agent that runs images.
         Assert.Equal((1.5, 64L << 20, null), (spec.Cpus!.Value, spec.MemoryBytes!.Value, spec.Driver));
@@ -32,8 +44,15 @@ public sealed class RegisteredImageTests
         var list = await admin.GetFromJsonAsync<RegisteredImageListView>("api/v1/images", HearthJson.Options);
         Assert.True(Assert.Single(list!.Images).Default);
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync("api/v1/images/127.0.0.1:5000/tools:1")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync("api/v1/images/127.0.0.1:5000/tools:1")).StatusCode);
-        var bad = await admin.PostAsJsonAsync("api/v1/images", new RegisterImageBody("has space", null, 1024, false), HearthJson.Options);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await admin.DeleteAsync("api/v1/images/127.0.0.1:5000/tools:1")).StatusCode
+        );
+        var bad = await admin.PostAsJsonAsync(
+            "api/v1/images",
+            new RegisterImageBody("has space", null, 1024, false),
+            HearthJson.Options
+        );
         Assert.Equal("INVALID_REQUEST", await TestServer.CodeOf(bad));
     }
 

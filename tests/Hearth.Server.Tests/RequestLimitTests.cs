@@ -16,7 +16,10 @@ public sealed class RequestLimitTests
 {
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private static async Task<(HttpStatusCode Status, string Code, string Error)> PostAsync(HttpClient client, string json)
+    private static async Task<(HttpStatusCode Status, string Code, string Error)> PostAsync(
+        HttpClient client,
+        string json
+    )
     {
         var response = await client.PostAsync("api/v1/runs", Json(json));
         var text = await response.Content.ReadAsStringAsync();
@@ -35,8 +38,9 @@ public sealed class RequestLimitTests
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.Url.Host, server.Url.Port);
         var stream = tcp.GetStream();
-        var request = $"POST /api/v1/runs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nX-API-Key: {server.AdminKey}\r\n" +
-                      "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{\"command\":[\"";
+        var request =
+            $"POST /api/v1/runs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nX-API-Key: {server.AdminKey}\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n{\"command\":[\"";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var buffer = new byte[4096];
@@ -55,14 +59,21 @@ public sealed class RequestLimitTests
         var response = await admin.SendAsync(message);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("PAYLOAD_TOO_LARGE", await TestServer.CodeOf(response));
-        var runs = await server.Client(server.AdminKey).GetFromJsonAsync<RunListView>("api/v1/runs", HearthJson.Options);
+        var runs = await server
+            .Client(server.AdminKey)
+            .GetFromJsonAsync<RunListView>("api/v1/runs", HearthJson.Options);
         Assert.Empty(runs!.Runs);
     }
 
     [Fact]
     public async Task Argv_and_environment_past_the_kernel_limits_are_refused_naming_the_field()
     {
-        await using var server = await TestServer.StartAsync(o => o with { Access = o.Access with { MaxRunBodyBytes = 8 * 1024 * 1024 } });
+        await using var server = await TestServer.StartAsync(o =>
+            o with
+            {
+                Access = o.Access with { MaxRunBodyBytes = 8 * 1024 * 1024 },
+            }
+        );
         var admin = server.Client(server.AdminKey);
         var longArg = new string('a', 128 * 1024);
         var (status, code, error) = await PostAsync(admin, $"{{\"command\":[\"echo\",\"{longArg}\"]}}");
@@ -90,18 +101,20 @@ public sealed class RequestLimitTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        foreach (var (json, field) in new[]
-        {
-            ("{\"command\":[\"true\"],\"timeout_seconds\":1e12}", "timeout_seconds:"),
-            ("{\"command\":[\"true\"],\"timeout_seconds\":\"NaN\"}", "timeout_seconds"),
-            ("{\"command\":[\"true\"],\"timeout_seconds\":\"Infinity\"}", "timeout_seconds"),
-            ("{\"command\":[\"true\"],\"cpus\":\"NaN\"}", "cpus"),
-            ("{\"command\":[\"true\"],\"pids\":2147483647}", "pids: must be between 1 and 4194304"),
-            ("{\"command\":[\"true\"],\"lock\":\"l\",\"lock_wait_seconds\":1e300}", "lock_wait_seconds:"),
-            ("{\"command\":[\"echo\",\"a\\u0000b\"]}", "command[1]: must not contain NUL"),
-            ("{\"command\":[\"true\"],\"env\":{\"X\":\"a\\u0000b\"}}", "env.X: must not contain NUL"),
-            ("{\"command\":[\"true\"],\"git_repo\":\"https://x/y\",\"git_ref\":\"main\\u0000\"}", "git_ref"),
-        })
+        foreach (
+            var (json, field) in new[]
+            {
+                ("{\"command\":[\"true\"],\"timeout_seconds\":1e12}", "timeout_seconds:"),
+                ("{\"command\":[\"true\"],\"timeout_seconds\":\"NaN\"}", "timeout_seconds"),
+                ("{\"command\":[\"true\"],\"timeout_seconds\":\"Infinity\"}", "timeout_seconds"),
+                ("{\"command\":[\"true\"],\"cpus\":\"NaN\"}", "cpus"),
+                ("{\"command\":[\"true\"],\"pids\":2147483647}", "pids: must be between 1 and 4194304"),
+                ("{\"command\":[\"true\"],\"lock\":\"l\",\"lock_wait_seconds\":1e300}", "lock_wait_seconds:"),
+                ("{\"command\":[\"echo\",\"a\\u0000b\"]}", "command[1]: must not contain NUL"),
+                ("{\"command\":[\"true\"],\"env\":{\"X\":\"a\\u0000b\"}}", "env.X: must not contain NUL"),
+                ("{\"command\":[\"true\"],\"git_repo\":\"https://x/y\",\"git_ref\":\"main\\u0000\"}", "git_ref"),
+            }
+        )
         {
             var (status, code, error) = await PostAsync(admin, json);
             Assert.True(status == HttpStatusCode.BadRequest, $"{json}: {(int)status} {error}");
@@ -121,7 +134,11 @@ public sealed class RequestLimitTests
         string? id = null;
         for (var i = 0; i < 10; i++)
         {
-            var created = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["echo", arg] }, HearthJson.Options);
+            var created = await admin.PostAsJsonAsync(
+                "api/v1/runs",
+                new CreateRunBody { Command = ["echo", arg] },
+                HearthJson.Options
+            );
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             id = (await created.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!.Id;
         }

@@ -26,13 +26,14 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static CreateScheduleBody Hourly(string name, string missed = "skip") => new()
-    {
-        Name = name,
-        Spec = "0 * * * *",
-        Missed = missed,
-        Run = new CreateRunBody { Command = ["echo", name], Driver = "bubblewrap" },
-    };
+    private static CreateScheduleBody Hourly(string name, string missed = "skip") =>
+        new()
+        {
+            Name = name,
+            Spec = "0 * * * *",
+            Missed = missed,
+            Run = new CreateRunBody { Command = ["echo", name], Driver = "bubblewrap" },
+        };
 
     private static async Task<ScheduleView> CreateAsync(HttpClient client, CreateScheduleBody body)
     {
@@ -52,8 +53,10 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
     {
         var dev = _server.Client(await _server.KeyForAsync("dev@example.com", Roles.Developer));
         var created = await CreateAsync(dev, Hourly("hourly"));
-        Assert.Equal(("dev@example.com", "command", "echo hourly", Start.AddSeconds(30)),
-            (created.CreatedBy, created.Target, created.Summary, created.NextFireAt));
+        Assert.Equal(
+            ("dev@example.com", "command", "echo hourly", Start.AddSeconds(30)),
+            (created.CreatedBy, created.Target, created.Summary, created.NextFireAt)
+        );
 
         Assert.Empty(await TickAsync(_server));
         _time.Advance(TimeSpan.FromSeconds(30));
@@ -65,8 +68,13 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
         Assert.Equal(("dev@example.com", "bubblewrap"), (run.CreatedBy, run.Spec.Driver));
         Assert.Equal(["echo", "hourly"], run.Spec.Command);
         var view = await GetAsync(dev, "hourly");
-        Assert.Equal((fired, Start.AddSeconds(30), Start.AddSeconds(30).AddHours(1)), (view.LastRunId, view.LastFiredAt, view.NextFireAt));
-        Assert.Single(await _server.Server.Store.ListRunsAsync(new Store.RunQuery([], 0), CancellationToken.None), r => r.CreatedBy == "dev@example.com");
+        Assert.Equal(
+            (fired, Start.AddSeconds(30), Start.AddSeconds(30).AddHours(1)),
+            (view.LastRunId, view.LastFiredAt, view.NextFireAt)
+        );
+        Assert.Single(await _server.Server.Store.ListRunsAsync(new Store.RunQuery([], 0), CancellationToken.None), r =>
+            r.CreatedBy == "dev@example.com"
+        );
 
         _time.Advance(TimeSpan.FromHours(1));
         Assert.NotEqual(fired, Assert.Single(await TickAsync(_server)));
@@ -99,7 +107,10 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
         var dev = _server.Client(await _server.KeyForAsync("gone@example.com", Roles.Developer));
         await CreateAsync(dev, Hourly("orphan"));
         var admin = _server.Client(_server.AdminKey);
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("api/v1/users/gone@example.com/revoke", null)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await admin.PostAsync("api/v1/users/gone@example.com/revoke", null)).StatusCode
+        );
 
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Empty(await TickAsync(_server));
@@ -119,43 +130,85 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
             Variables = new Dictionary<string, string> { ["TRIGGER"] = "schedule" },
             Steps = [new PlanStep("0", PlanStepKind.Run, null, 0, "m", "echo nightly", null, true, "ci.kdl:4:5")],
         };
-        await CreateAsync(admin, new CreateScheduleBody { Name = "nightly", Spec = "TZ=Europe/Berlin 0 9 * * *", Workflow = plan });
+        await CreateAsync(
+            admin,
+            new CreateScheduleBody
+            {
+                Name = "nightly",
+                Spec = "TZ=Europe/Berlin 0 9 * * *",
+                Workflow = plan,
+            }
+        );
 
         // 09:00 in Berlin is 08:00Z in December.
         _time.Advance(TimeSpan.FromSeconds(30));
-        var run = (await _server.Server.Store.GetRunAsync(Assert.Single(await TickAsync(_server)), CancellationToken.None))!;
+        var run = (
+            await _server.Server.Store.GetRunAsync(Assert.Single(await TickAsync(_server)), CancellationToken.None)
+        )!;
         Assert.Equal((RunKinds.Workflow, "nightly", "admin"), (run.Kind, run.Plan!.Name, run.CreatedBy));
     }
 
     [Theory]
-    [InlineData("{\"name\":\"x\",\"spec\":\"0 24 * * *\",\"run\":{\"command\":[\"true\"]}}", "spec: Hours field (field 2 of 5) '24'")]
-    [InlineData("{\"name\":\"x\",\"spec\":\"@daily\",\"time_zone\":\"Mars/Base\",\"run\":{\"command\":[\"true\"]}}", "time_zone: time zone 'Mars/Base'")]
-    [InlineData("{\"name\":\"x\",\"spec\":\"@daily\",\"missed\":\"all\",\"run\":{\"command\":[\"true\"]}}", "missed: expected skip or once, got 'all'")]
+    [InlineData(
+        "{\"name\":\"x\",\"spec\":\"0 24 * * *\",\"run\":{\"command\":[\"true\"]}}",
+        "spec: Hours field (field 2 of 5) '24'"
+    )]
+    [InlineData(
+        "{\"name\":\"x\",\"spec\":\"@daily\",\"time_zone\":\"Mars/Base\",\"run\":{\"command\":[\"true\"]}}",
+        "time_zone: time zone 'Mars/Base'"
+    )]
+    [InlineData(
+        "{\"name\":\"x\",\"spec\":\"@daily\",\"missed\":\"all\",\"run\":{\"command\":[\"true\"]}}",
+        "missed: expected skip or once, got 'all'"
+    )]
     [InlineData("{\"name\":\"x\",\"spec\":\"@daily\"}", "workflow, run: give exactly one")]
-    [InlineData("{\"name\":\"bad name\",\"spec\":\"@daily\",\"run\":{\"command\":[\"true\"]}}", "name: expected a schedule name")]
+    [InlineData(
+        "{\"name\":\"bad name\",\"spec\":\"@daily\",\"run\":{\"command\":[\"true\"]}}",
+        "name: expected a schedule name"
+    )]
     [InlineData("{\"name\":\"x\",\"spec\":\"@daily\",\"run\":{\"command\":[]}}", "run.command: must name a program")]
     public async Task Bad_requests_are_refused_naming_the_field(string json, string message)
     {
-        var response = await _server.Client(_server.AdminKey).PostAsync("api/v1/schedules", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var response = await _server
+            .Client(_server.AdminKey)
+            .PostAsync("api/v1/schedules", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(message, (await response.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error, StringComparison.Ordinal);
+        Assert.Contains(
+            message,
+            (await response.Content.ReadFromJsonAsync<ErrorView>(HearthJson.Options))!.Error,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public async Task A_developer_may_not_schedule_what_it_may_not_run_and_removes_only_its_own()
     {
         var dev = _server.Client(await _server.KeyForAsync("dev2@example.com", Roles.Developer));
-        var process = Hourly("unsandboxed") with { Run = new CreateRunBody { Command = ["id"], Driver = "process" } };
+        var process = Hourly("unsandboxed") with
+        {
+            Run = new CreateRunBody { Command = ["id"], Driver = "process" },
+        };
         var refused = await dev.PostAsJsonAsync("api/v1/schedules", process, HearthJson.Options);
-        Assert.Equal((HttpStatusCode.Forbidden, "DRIVER_FORBIDDEN"), (refused.StatusCode, await TestServer.CodeOf(refused)));
+        Assert.Equal(
+            (HttpStatusCode.Forbidden, "DRIVER_FORBIDDEN"),
+            (refused.StatusCode, await TestServer.CodeOf(refused))
+        );
 
         await CreateAsync(_server.Client(_server.AdminKey), Hourly("admins"));
         Assert.Equal(HttpStatusCode.Forbidden, (await dev.DeleteAsync("api/v1/schedules/admins")).StatusCode);
         await CreateAsync(dev, Hourly("mine"));
-        Assert.Equal(HttpStatusCode.Conflict, (await dev.PostAsJsonAsync("api/v1/schedules", Hourly("mine"), HearthJson.Options)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Conflict,
+            (await dev.PostAsJsonAsync("api/v1/schedules", Hourly("mine"), HearthJson.Options)).StatusCode
+        );
         Assert.Equal(HttpStatusCode.OK, (await dev.DeleteAsync("api/v1/schedules/mine")).StatusCode);
-        Assert.Equal(["admins"], (await dev.GetFromJsonAsync<ScheduleListView>("api/v1/schedules", HearthJson.Options))!.Schedules.Select(s => s.Name));
+        Assert.Equal(
+            ["admins"],
+            (await dev.GetFromJsonAsync<ScheduleListView>("api/v1/schedules", HearthJson.Options))!.Schedules.Select(
+                s => s.Name
+            )
+        );
     }
 
     [Fact]
@@ -163,20 +216,29 @@ public sealed class ScheduleTests(PostgresCluster postgres) : IClassFixture<Post
     {
         var database = await postgres.CreateDatabaseAsync();
         var clocks = new[] { new FakeTimeProvider(Start), new FakeTimeProvider(Start) };
-        await using var first = await TestServer.StartAsync(o => o with { StoreDriver = "postgres", StoreConnectionString = database }, clocks[0]);
-        await using var second = await TestServer.StartAsync(o => o with { StoreDriver = "postgres", StoreConnectionString = database }, clocks[1]);
+        await using var first = await TestServer.StartAsync(
+            o => o with { StoreDriver = "postgres", StoreConnectionString = database },
+            clocks[0]
+        );
+        await using var second = await TestServer.StartAsync(
+            o => o with { StoreDriver = "postgres", StoreConnectionString = database },
+            clocks[1]
+        );
         await CreateAsync(first.Client(first.AdminKey), Hourly("shared") with { Spec = "* * * * *" });
 
         var fired = new List<string>();
         for (var minute = 1; minute <= 5; minute++)
         {
-            foreach (var clock in clocks) clock.Advance(TimeSpan.FromMinutes(1));
+            foreach (var clock in clocks)
+                clock.Advance(TimeSpan.FromMinutes(1));
             // Both servers pass at once, each also woken by its clock in the background.
             var passes = await Task.WhenAll(TickAsync(first), TickAsync(second), TickAsync(first), TickAsync(second));
             fired.AddRange(passes.SelectMany(p => p).Distinct());
         }
 
-        var runs = (await first.Server.Store.ListRunsAsync(new Store.RunQuery([], 0), CancellationToken.None)).Where(r => r.Spec.Command.SequenceEqual(["echo", "shared"])).ToList();
+        var runs = (await first.Server.Store.ListRunsAsync(new Store.RunQuery([], 0), CancellationToken.None))
+            .Where(r => r.Spec.Command.SequenceEqual(["echo", "shared"]))
+            .ToList();
         Assert.Equal(5, runs.Count);
         Assert.Equal(runs.Select(r => r.Id).Order(), fired.Distinct().Order());
     }

@@ -11,48 +11,68 @@ public sealed class SecretMaskerTests
 
     private static readonly SecretMasker Masker = new([Secret]);
 
-    public static TheoryData<string, string> Encodings => new()
-    {
-        { "raw", Secret },
-        { "base64", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)) },
-        { "base64 of value and newline (echo | base64)", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret + "\n")) },
-        { "base64 after one byte", Convert.ToBase64String(Encoding.UTF8.GetBytes("x" + Secret + "tail")) },
-        { "base64 after two bytes", Convert.ToBase64String(Encoding.UTF8.GetBytes("xy" + Secret + "tail")) },
-        { "base64url", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)).Replace('+', '-').Replace('/', '_').TrimEnd('=') },
-        { "url escaped", Uri.EscapeDataString(Secret) },
-        { "form encoded", WebUtility.UrlEncode(Secret) },
-        { "json escaped", JsonSerializer.Serialize(Secret) },
-        { "json relaxed", JsonSerializer.Serialize(Secret, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) },
-        { "json with \\/ (PHP, some JS)", JsonSerializer.Serialize(Secret).Replace("/", "\\/") },
-        { "json relaxed with \\/", JsonSerializer.Serialize(Secret, Relaxed).Replace("/", "\\/") },
-        { "hex lowercase", Convert.ToHexStringLower(Encoding.UTF8.GetBytes(Secret)) },
-        { "hex uppercase", Convert.ToHexString(Encoding.UTF8.GetBytes(Secret)) },
-        { "hex bytes apart", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("x2"))) },
-        { "HEX BYTES APART", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("X2"))) },
-        { "base32", "OBAHG4ZAO4YHEZBPFMTCFQ5JHR2GCZZ6" },
-        { "html (WebUtility)", WebUtility.HtmlEncode(Secret) },
-        { "html (HtmlEncoder)", System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Secret) },
-        { "html decimal entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#{r.Value};")) },
-        { "html hex entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#x{r.Value:x};")) },
-        { "shell single quotes", "'p@ss w0rd/+&\"é<tag>'" },
-        { "shell double quotes", "\"p@ss w0rd/+&\\\"é<tag>\"" },
-        { "bash printf %q", "p@ss\\ w0rd/+\\&\\\"é\\<tag\\>" },
-    };
+    public static TheoryData<string, string> Encodings =>
+        new()
+        {
+            { "raw", Secret },
+            { "base64", Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)) },
+            {
+                "base64 of value and newline (echo | base64)",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret + "\n"))
+            },
+            { "base64 after one byte", Convert.ToBase64String(Encoding.UTF8.GetBytes("x" + Secret + "tail")) },
+            { "base64 after two bytes", Convert.ToBase64String(Encoding.UTF8.GetBytes("xy" + Secret + "tail")) },
+            {
+                "base64url",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)).Replace('+', '-').Replace('/', '_').TrimEnd('=')
+            },
+            { "url escaped", Uri.EscapeDataString(Secret) },
+            { "form encoded", WebUtility.UrlEncode(Secret) },
+            { "json escaped", JsonSerializer.Serialize(Secret) },
+            {
+                "json relaxed",
+                JsonSerializer.Serialize(
+                    Secret,
+                    new JsonSerializerOptions
+                    {
+                        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                    }
+                )
+            },
+            { "json with \\/ (PHP, some JS)", JsonSerializer.Serialize(Secret).Replace("/", "\\/") },
+            { "json relaxed with \\/", JsonSerializer.Serialize(Secret, Relaxed).Replace("/", "\\/") },
+            { "hex lowercase", Convert.ToHexStringLower(Encoding.UTF8.GetBytes(Secret)) },
+            { "hex uppercase", Convert.ToHexString(Encoding.UTF8.GetBytes(Secret)) },
+            { "hex bytes apart", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("x2"))) },
+            { "HEX BYTES APART", string.Join(' ', Encoding.UTF8.GetBytes(Secret).Select(b => b.ToString("X2"))) },
+            { "base32", "OBAHG4ZAO4YHEZBPFMTCFQ5JHR2GCZZ6" },
+            { "html (WebUtility)", WebUtility.HtmlEncode(Secret) },
+            { "html (HtmlEncoder)", System.Text.Encodings.Web.HtmlEncoder.Default.Encode(Secret) },
+            { "html decimal entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#{r.Value};")) },
+            { "html hex entities", string.Concat(Secret.EnumerateRunes().Select(r => $"&#x{r.Value:x};")) },
+            { "shell single quotes", "'p@ss w0rd/+&\"é<tag>'" },
+            { "shell double quotes", "\"p@ss w0rd/+&\\\"é<tag>\"" },
+            { "bash printf %q", "p@ss\\ w0rd/+\\&\\\"é\\<tag\\>" },
+        };
 
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Relaxed = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>What the real tools print for a value with a quote in it: od, base32, base64 -w0, and bash's own quoting.</summary>
-    public static TheoryData<string, string> Tools => new()
-    {
-        { "od", "printf %s \"$S\" | od -An -tx1" },
-        { "od uppercase", "printf %s \"$S\" | od -An -tx1 | tr a-f A-F" },
-        { "base32", "printf %s \"$S\" | base32 -w0" },
-        { "base32 of echo", "echo \"$S\" | base32" },
-        { "printf %q", "printf '%q\\n' \"$S\"" },
-        { "bash @Q", "echo \"${S@Q}\"" },
-        { "declare -p", "declare -p S" },
-        { "set -x trace", "{ set -x; : \"$S\"; } 2>&1" },
-    };
+    public static TheoryData<string, string> Tools =>
+        new()
+        {
+            { "od", "printf %s \"$S\" | od -An -tx1" },
+            { "od uppercase", "printf %s \"$S\" | od -An -tx1 | tr a-f A-F" },
+            { "base32", "printf %s \"$S\" | base32 -w0" },
+            { "base32 of echo", "echo \"$S\" | base32" },
+            { "printf %q", "printf '%q\\n' \"$S\"" },
+            { "bash @Q", "echo \"${S@Q}\"" },
+            { "declare -p", "declare -p S" },
+            { "set -x trace", "{ set -x; : \"$S\"; } 2>&1" },
+        };
 
     [Theory]
     [MemberData(nameof(Tools))]
@@ -68,11 +88,13 @@ public sealed class SecretMaskerTests
         Assert.True(process.ExitCode == 0 && output.Length > 0, $"{tool}: exit {process.ExitCode}");
         var masker = new SecretMasker([value]);
         var lines = output.TrimEnd('\n').Split('\n').Select(masker.Apply).ToArray();
-        for (var i = 1; i < lines.Length; i++) (lines[i - 1], lines[i]) = masker.ApplyAcross(lines[i - 1], lines[i]);
+        for (var i = 1; i < lines.Length; i++)
+            (lines[i - 1], lines[i]) = masker.ApplyAcross(lines[i - 1], lines[i]);
         var masked = string.Join('\n', lines);
         Assert.Contains(SecretMasker.Mask, masked);
         // What is left may hold the first and last few bytes' encodings (they share groups with what surrounds the value).
-        foreach (var word in new[] { "w0rd", "that", "long", "wrap", "enough" }) Assert.DoesNotContain(word, masked);
+        foreach (var word in new[] { "w0rd", "that", "long", "wrap", "enough" })
+            Assert.DoesNotContain(word, masked);
         var left = new string(masked.Replace(SecretMasker.Mask, "").Where(c => !char.IsWhiteSpace(c)).ToArray());
         Assert.True(left.Length < 24, $"{tool}: '{masked}'");
     }
@@ -93,10 +115,12 @@ public sealed class SecretMaskerTests
     [Fact]
     public void Multi_line_values_are_masked_line_by_line_and_whole()
     {
-        var key = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END KEY-----";
+        var key =
+            "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\nKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END KEY-----";
         var masker = new SecretMasker([key]);
         Assert.Equal(SecretMasker.Mask, masker.Apply(key));
-        foreach (var line in key.Split('\n')) Assert.Equal(SecretMasker.Mask, masker.Apply(line));
+        foreach (var line in key.Split('\n'))
+            Assert.Equal(SecretMasker.Mask, masker.Apply(line));
         Assert.DoesNotContain("MIIBOg", masker.Apply(JsonSerializer.Serialize(key)));
     }
 
@@ -144,7 +168,8 @@ public sealed class SecretMaskerTests
         for (var i = 0; i < wrapped.Length; i += 76)
         {
             var line = wrapped.Substring(i, Math.Min(76, wrapped.Length - i));
-            if (line.Length == 76) Assert.Equal(SecretMasker.Mask, masker.Apply(line));
+            if (line.Length == 76)
+                Assert.Equal(SecretMasker.Mask, masker.Apply(line));
         }
     }
 }

@@ -15,19 +15,40 @@ public sealed class StartupBreakdownTests
     {
         await using var server = await TestServer.StartAsync();
         var admin = server.Client(server.AdminKey);
-        var created = await admin.PostAsJsonAsync("api/v1/runs", new CreateRunBody
-        {
-            Command = ["sh", "-c", "echo hi; exit 3"],
-            Retry = new RetryBody { MaxAttempts = 2, ExitCodes = [3] },
-        }, HearthJson.Options);
+        var created = await admin.PostAsJsonAsync(
+            "api/v1/runs",
+            new CreateRunBody
+            {
+                Command = ["sh", "-c", "echo hi; exit 3"],
+                Retry = new RetryBody { MaxAttempts = 2, ExitCodes = [3] },
+            },
+            HearthJson.Options
+        );
         var run = (await created.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
-        Assert.Equal((1, run.CreatedAt, (DateTimeOffset?)null), (run.Startup!.Attempt, run.Startup.QueuedAt!.Value, run.Startup.LeasedAt));
+        Assert.Equal(
+            (1, run.CreatedAt, (DateTimeOffset?)null),
+            (run.Startup!.Attempt, run.Startup.QueuedAt!.Value, run.Startup.LeasedAt)
+        );
 
         var agent = server.Client(server.AgentToken);
-        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody("a1", [], 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        var registered = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("a1", [], 1, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
+        var lease = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/lease",
+                    new LeaseRequest(registered.AgentId, 1, 5),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options)
+        )!.Assignments.Single();
         var leased = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!.Startup!;
         Assert.NotNull(leased.LeasedAt);
         Assert.Null(leased.SandboxStartedAt);
@@ -36,28 +57,64 @@ public sealed class StartupBreakdownTests
         var firstOutput = started.AddMilliseconds(20);
         var exited = started.AddMilliseconds(50);
         var lines = new List<AgentLogLine> { new(firstOutput, LogStream.Stdout, "hi") };
-        var done = await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete",
-            new CompleteBody(lease.Epoch, 3, false, null, started, 0, lines) { FirstOutputAt = firstOutput, ExitedAt = exited }, HearthJson.Options);
+        var done = await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{lease.TaskId}/complete",
+            new CompleteBody(lease.Epoch, 3, false, null, started, 0, lines)
+            {
+                FirstOutputAt = firstOutput,
+                ExitedAt = exited,
+            },
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
 
         // Exit 3 is retried: the second attempt is queued when the first ended, and has not been leased yet.
         var retried = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
         Assert.Equal(2, retried.Startup!.Attempt);
         Assert.Equal(retried.Attempts.Single().EndedAt, retried.Startup.QueuedAt);
-        Assert.Equal((null, null, null, null, null), (retried.Startup.LeasedAt, retried.Startup.SandboxStartedAt, retried.Startup.FirstOutputAt,
-            retried.Startup.ExitedAt, retried.Startup.ResultStoredAt));
+        Assert.Equal(
+            (null, null, null, null, null),
+            (
+                retried.Startup.LeasedAt,
+                retried.Startup.SandboxStartedAt,
+                retried.Startup.FirstOutputAt,
+                retried.Startup.ExitedAt,
+                retried.Startup.ResultStoredAt
+            )
+        );
 
-        var second = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5), HearthJson.Options))
-            .Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        var second = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/lease",
+                    new LeaseRequest(registered.AgentId, 1, 5),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options)
+        )!.Assignments.Single();
         var again = DateTimeOffset.UtcNow;
-        await agent.PostAsJsonAsync($"api/v1/agent/tasks/{second.TaskId}/complete",
-            new CompleteBody(second.Epoch, 0, false, null, again, 0, lines) { FirstOutputAt = again.AddMilliseconds(5), ExitedAt = again.AddMilliseconds(9) },
-            HearthJson.Options);
+        await agent.PostAsJsonAsync(
+            $"api/v1/agent/tasks/{second.TaskId}/complete",
+            new CompleteBody(second.Epoch, 0, false, null, again, 0, lines)
+            {
+                FirstOutputAt = again.AddMilliseconds(5),
+                ExitedAt = again.AddMilliseconds(9),
+            },
+            HearthJson.Options
+        );
 
         var ended = (await admin.GetFromJsonAsync<RunView>($"api/v1/runs/{run.Id}", HearthJson.Options))!;
         var s = ended.Startup!;
         Assert.Equal((RunState.Succeeded, 2), (ended.Status, s.Attempt));
-        DateTimeOffset[] steps = [s.QueuedAt!.Value, s.LeasedAt!.Value, s.SandboxStartedAt!.Value, s.FirstOutputAt!.Value, s.ExitedAt!.Value, s.ResultStoredAt!.Value];
+        DateTimeOffset[] steps =
+        [
+            s.QueuedAt!.Value,
+            s.LeasedAt!.Value,
+            s.SandboxStartedAt!.Value,
+            s.FirstOutputAt!.Value,
+            s.ExitedAt!.Value,
+            s.ResultStoredAt!.Value,
+        ];
         Assert.Equal(steps.Order(), steps);
         // The agent's clock is bounded by the server's: times it reports from the future are taken as the time they arrived.
         Assert.InRange(s.ExitedAt.Value, again, s.ResultStoredAt.Value);

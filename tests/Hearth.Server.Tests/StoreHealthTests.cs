@@ -19,7 +19,9 @@ public sealed class StoreHealthTests
         {
             await using (var server = await TestServer.StartAsync(dataDir: dataDir))
             {
-                var created = await server.Client(server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options);
+                var created = await server
+                    .Client(server.AdminKey)
+                    .PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["true"] }, HearthJson.Options);
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
                 var files = Directory.GetFiles(dataDir, "hearth.db*");
                 Assert.Contains(files, f => f.EndsWith("-wal", StringComparison.Ordinal));
@@ -27,7 +29,10 @@ public sealed class StoreHealthTests
                 Assert.All(files, f => Assert.Equal(OwnerOnly, File.GetUnixFileMode(f)));
                 Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(dataDir, "secrets.key")));
             }
-            File.SetUnixFileMode(Path.Combine(dataDir, "hearth.db"), OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.SetUnixFileMode(
+                Path.Combine(dataDir, "hearth.db"),
+                OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+            );
             await using (var again = await TestServer.StartAsync(dataDir: dataDir))
             {
                 Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(dataDir, "hearth.db")));
@@ -56,7 +61,8 @@ public sealed class StoreHealthTests
                 var block = new byte[64 * 1024];
                 try
                 {
-                    while (true) await stream.WriteAsync(block);
+                    while (true)
+                        await stream.WriteAsync(block);
                 }
                 catch (IOException)
                 {
@@ -82,6 +88,9 @@ public sealed class StoreHealthTests
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true })!;
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {error} (these tests need root to mount a tmpfs)");
+        Assert.True(
+            process.ExitCode == 0,
+            $"{file} {string.Join(' ', args)}: {error} (these tests need root to mount a tmpfs)"
+        );
     }
 }

@@ -32,7 +32,11 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Url => Server.Url;
     public string StoreFile => Path.Combine(DataDir, "hearth.db");
 
-    public static async Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null, TimeProvider? time = null, string? dataDir = null)
+    public static async Task<TestServer> StartAsync(
+        Func<ServerOptions, ServerOptions>? configure = null,
+        TimeProvider? time = null,
+        string? dataDir = null
+    )
     {
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("hearth-server-tests-").FullName;
@@ -49,13 +53,21 @@ public sealed class TestServer : IAsyncDisposable
     public HttpClient Client(string? key = null)
     {
         var name = key ?? "";
-        if (_clients.TryGetValue(name, out var known)) return known;
-        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        if (_clients.TryGetValue(name, out var known))
+            return known;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+        };
         var client = new HttpClient(handler) { BaseAddress = Url };
-        if (key is not null) client.DefaultRequestHeaders.Add("X-API-Key", key);
+        if (key is not null)
+            client.DefaultRequestHeaders.Add("X-API-Key", key);
         // Every client speaks the agent protocol's version as an agent does (other endpoints do not read it), so a
         // client with an agent token of another server (one sharing the store) is an agent too.
-        client.DefaultRequestHeaders.Add(AgentProtocolVersion.Header, AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        client.DefaultRequestHeaders.Add(
+            AgentProtocolVersion.Header,
+            AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        );
         _clients[name] = client;
         return client;
     }
@@ -63,7 +75,8 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Creates a user of that role through the API and claims its key.</summary>
     public async Task<string> KeyForAsync(string email, string role)
     {
-        var created = await Client(AdminKey).PostAsJsonAsync("api/v1/users", new CreateUserBody(email, role), HearthJson.Options);
+        var created = await Client(AdminKey)
+            .PostAsJsonAsync("api/v1/users", new CreateUserBody(email, role), HearthJson.Options);
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
         var token = (await created.Content.ReadFromJsonAsync<CreatedUserView>(HearthJson.Options))!.ClaimToken;
         var claimed = await Client().PostAsync($"api/v1/claim/{token}", null);
@@ -92,7 +105,12 @@ public sealed class TestServer : IAsyncDisposable
         {
             try
             {
-                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var stream = new FileStream(
+                    file,
+                    FileMode.Open,
+                    FileAccess.Read,
+                    FileShare.ReadWrite | FileShare.Delete
+                );
                 using var memory = new MemoryStream();
                 stream.CopyTo(memory);
                 all.AddRange(memory.ToArray());
@@ -107,16 +125,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients.Values) client.Dispose();
+        foreach (var client in _clients.Values)
+            client.Dispose();
         await Server.StopAsync(CancellationToken.None);
         await Server.DisposeAsync();
-        if (!_ownsDataDir) return;
+        if (!_ownsDataDir)
+            return;
         try
         {
             Directory.Delete(DataDir, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }

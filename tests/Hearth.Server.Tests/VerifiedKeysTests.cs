@@ -6,7 +6,14 @@ namespace Hearth.Server.Tests;
 
 public sealed class VerifiedKeysTests
 {
-    private static readonly AccessKeyRecord Key = new("k1", "hash", KeyKind.Agent, "agents", "agent", DateTimeOffset.UnixEpoch);
+    private static readonly AccessKeyRecord Key = new(
+        "k1",
+        "hash",
+        KeyKind.Agent,
+        "agents",
+        "agent",
+        DateTimeOffset.UnixEpoch
+    );
 
     [Fact]
     public void A_valid_key_is_trusted_for_a_few_seconds_only()

@@ -14,7 +14,8 @@ public sealed class WebSessionTests : IAsyncLifetime
 {
     private TestServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 1000 } });
+    public async Task InitializeAsync() =>
+        _server = await TestServer.StartAsync(o => o with { Access = o.Access with { AuthFailuresPerMinute = 1000 } });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -45,8 +46,11 @@ public sealed class WebSessionTests : IAsyncLifetime
     [Fact]
     public async Task A_cookie_request_that_changes_state_needs_the_pages_csrf_token_and_the_servers_origin()
     {
-        var run = await (await _server.Client(_server.AdminKey).PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sleep", "60"] },
-            HearthJson.Options)).Content.ReadFromJsonAsync<RunView>(HearthJson.Options);
+        var run = await (
+            await _server
+                .Client(_server.AdminKey)
+                .PostAsJsonAsync("api/v1/runs", new CreateRunBody { Command = ["sleep", "60"] }, HearthJson.Options)
+        ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options);
         var (browser, _) = await SignInAsync(_server.AdminKey);
         var html = await browser.GetStringAsync($"/runs/{run!.Id}");
         var csrf = Regex.Match(html, "name=\"_csrf\" value=\"([^\"]+)\"").Groups[1].Value;
@@ -55,7 +59,10 @@ public sealed class WebSessionTests : IAsyncLifetime
         var missing = await browser.PostAsync($"/runs/{run.Id}/kill", new FormUrlEncodedContent([]));
         Assert.Equal(HttpStatusCode.Forbidden, missing.StatusCode);
         Assert.Contains("CSRF_TOKEN_MISMATCH", await missing.Content.ReadAsStringAsync());
-        var wrong = await browser.PostAsync($"/runs/{run.Id}/kill", new FormUrlEncodedContent([new("_csrf", csrf[..^2] + "xx")]));
+        var wrong = await browser.PostAsync(
+            $"/runs/{run.Id}/kill",
+            new FormUrlEncodedContent([new("_csrf", csrf[..^2] + "xx")])
+        );
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         using var crossOrigin = new HttpRequestMessage(HttpMethod.Post, $"/runs/{run.Id}/kill")
         {
@@ -83,9 +90,17 @@ public sealed class WebSessionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Equal("SESSION_ENDED", await TestServer.CodeOf(after));
 
-        foreach (var (bad, status, message) in (ValueTuple<string, HttpStatusCode, string>[])[
-                     ("hk_nope", HttpStatusCode.Unauthorized, "That API key is not known."),
-                     (_server.AgentToken, HttpStatusCode.Forbidden, "Agent tokens cannot sign in; use a user&#x27;s API key.")])
+        foreach (
+            var (bad, status, message) in (ValueTuple<string, HttpStatusCode, string>[])
+                [
+                    ("hk_nope", HttpStatusCode.Unauthorized, "That API key is not known."),
+                    (
+                        _server.AgentToken,
+                        HttpStatusCode.Forbidden,
+                        "Agent tokens cannot sign in; use a user&#x27;s API key."
+                    ),
+                ]
+        )
         {
             var refused = await Browser(null).PostAsync("/login", new FormUrlEncodedContent([new("key", bad)]));
             Assert.Equal(status, refused.StatusCode);
@@ -93,17 +108,30 @@ public sealed class WebSessionTests : IAsyncLifetime
             Assert.Contains(message, await refused.Content.ReadAsStringAsync());
         }
         // After sign-in, only a local path: never another site.
-        var offsite = await Browser(null).PostAsync("/login", new FormUrlEncodedContent([new("key", _server.AdminKey), new("next", "//evil.example/x")]));
+        var offsite = await Browser(null)
+            .PostAsync(
+                "/login",
+                new FormUrlEncodedContent([new("key", _server.AdminKey), new("next", "//evil.example/x")])
+            );
         Assert.Equal("/", offsite.Headers.Location?.OriginalString);
     }
 
     private async Task<string> StatusAsync(string id) =>
-        Api.RunStates.ToName((await _server.Client(_server.AdminKey).GetFromJsonAsync<RunView>($"api/v1/runs/{id}", HearthJson.Options))!.Status);
+        Api.RunStates.ToName(
+            (
+                await _server
+                    .Client(_server.AdminKey)
+                    .GetFromJsonAsync<RunView>($"api/v1/runs/{id}", HearthJson.Options)
+            )!.Status
+        );
 
     private async Task<(HttpClient Browser, string Cookie)> SignInAsync(string key)
     {
         var anonymous = Browser(null);
-        var signedIn = await anonymous.PostAsync("/login", new FormUrlEncodedContent([new("key", key), new("next", "/")]));
+        var signedIn = await anonymous.PostAsync(
+            "/login",
+            new FormUrlEncodedContent([new("key", key), new("next", "/")])
+        );
         Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
         var cookie = signedIn.Headers.GetValues("Set-Cookie").Single();
         return (Browser(cookie.Split(';')[0]), cookie);
@@ -112,9 +140,13 @@ public sealed class WebSessionTests : IAsyncLifetime
     /// <summary>A client as a browser is: no key header, a cookie (or none), asking for HTML, following no redirect.</summary>
     private HttpClient Browser(string? cookie)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = _server.Url };
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = _server.Url,
+        };
         client.DefaultRequestHeaders.Add("Accept", "text/html");
-        if (cookie is not null) client.DefaultRequestHeaders.Add("Cookie", cookie);
+        if (cookie is not null)
+            client.DefaultRequestHeaders.Add("Cookie", cookie);
         return client;
     }
 }

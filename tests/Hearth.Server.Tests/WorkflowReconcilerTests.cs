@@ -23,21 +23,42 @@ public sealed class WorkflowReconcilerTests
         var reconciler = server.Server.Services.GetRequiredService<WorkflowReconciler>();
         await UntilAsync(() => Task.FromResult(reconciler.Sweeps >= 1), "the sweep at start");
         var admin = server.Client(server.AdminKey);
-        var run = (await (await admin.PostAsJsonAsync("api/v1/workflows/runs", new CreateWorkflowRunBody(Plan()), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!;
+        var run = (
+            await (
+                await admin.PostAsJsonAsync(
+                    "api/v1/workflows/runs",
+                    new CreateWorkflowRunBody(Plan()),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RunView>(HearthJson.Options)
+        )!;
         var agent = server.Client(server.AgentToken);
-        var registered = (await (await agent.PostAsJsonAsync("api/v1/agent/register",
-            new RegisterAgentBody("a1", new Dictionary<string, string> { ["machine"] = "test" }, 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!;
-        var lease = (await (await agent.PostAsJsonAsync("api/v1/agent/lease", new LeaseRequest(registered.AgentId, 1, 5),
-            HearthJson.Options)).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options))!.Assignments.Single();
+        var registered = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("a1", new Dictionary<string, string> { ["machine"] = "test" }, 1, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
+        var lease = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/lease",
+                    new LeaseRequest(registered.AgentId, 1, 5),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<LeaseAnswer>(HearthJson.Options)
+        )!.Assignments.Single();
 
         // Step 0 ends in the store without its run moving on, as when its server crashed between the two.
         await using (var connection = new SqliteConnection($"Data Source={server.StoreFile};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE tasks SET state = 'Succeeded', exit_code = 0, ended_at = @now WHERE id = @id;";
+            command.CommandText =
+                "UPDATE tasks SET state = 'Succeeded', exit_code = 0, ended_at = @now WHERE id = @id;";
             command.Parameters.AddWithValue("@now", time.GetUtcNow().ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("@id", lease.TaskId);
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
@@ -64,27 +85,30 @@ public sealed class WorkflowReconcilerTests
         Assert.Equal(TaskStatus.RanToCompletion, reconciler.ExecuteTask!.Status);
     }
 
-    private static WorkflowPlan Plan() => new()
-    {
-        Name = "two.kdl",
-        Source = "two.kdl",
-        Steps =
-        [
-            new PlanStep("0", PlanStepKind.Run, null, 0, "test", "echo 0", null, true, "two.kdl:1:1"),
-            new PlanStep("1", PlanStepKind.Run, null, 1, "test", "echo 1", null, true, "two.kdl:2:1"),
-        ],
-    };
+    private static WorkflowPlan Plan() =>
+        new()
+        {
+            Name = "two.kdl",
+            Source = "two.kdl",
+            Steps =
+            [
+                new PlanStep("0", PlanStepKind.Run, null, 0, "test", "echo 0", null, true, "two.kdl:1:1"),
+                new PlanStep("1", PlanStepKind.Run, null, 1, "test", "echo 1", null, true, "two.kdl:2:1"),
+            ],
+        };
 
     private static async Task<Dictionary<string, TaskState?>> StepsAsync(HttpClient admin, string runId) =>
-        (await admin.GetFromJsonAsync<WorkflowRunView>($"api/v1/workflows/runs/{runId}", HearthJson.Options))!
-        .Steps.ToDictionary(s => s.Id, s => s.State);
+        (
+            await admin.GetFromJsonAsync<WorkflowRunView>($"api/v1/workflows/runs/{runId}", HearthJson.Options)
+        )!.Steps.ToDictionary(s => s.Id, s => s.State);
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Deadline;
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {Deadline}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what}: not within {Deadline}");
             await Task.Delay(20);
         }
     }

@@ -20,7 +20,10 @@ public abstract class AccessStoreConformance(TestDatabase database) : AreaStoreC
 
         var first = await Store.ClaimAsync("token-hash", "k1", "key-hash", T0.AddMinutes(1), "127.0.0.1", None);
         Assert.Equal(ClaimOutcome.Claimed, first.Outcome);
-        Assert.Equal(ClaimOutcome.AlreadyUsed, (await Store.ClaimAsync("token-hash", "k2", "key-hash-2", T0.AddMinutes(2), "127.0.0.1", None)).Outcome);
+        Assert.Equal(
+            ClaimOutcome.AlreadyUsed,
+            (await Store.ClaimAsync("token-hash", "k2", "key-hash-2", T0.AddMinutes(2), "127.0.0.1", None)).Outcome
+        );
         Assert.Equal(ClaimOutcome.Unknown, (await Store.ClaimAsync("nope", "k3", "h3", T0, "127.0.0.1", None)).Outcome);
         var key = await Store.FindKeyAsync("key-hash", None);
         Assert.NotNull(key);
@@ -34,23 +37,49 @@ public abstract class AccessStoreConformance(TestDatabase database) : AreaStoreC
     [Fact]
     public async Task An_unused_claim_token_of_a_revoked_user_is_refused_as_revoked_and_creates_no_key()
     {
-        await Store.CreateUserAsync(new UserRecord("gone@example.com", "viewer", T0, "admin", null), new ClaimTokenRecord("gone", "gone@example.com", T0, T0.AddMinutes(15)), None);
+        await Store.CreateUserAsync(
+            new UserRecord("gone@example.com", "viewer", T0, "admin", null),
+            new ClaimTokenRecord("gone", "gone@example.com", T0, T0.AddMinutes(15)),
+            None
+        );
         Assert.True(await Store.RevokeUserAsync("gone@example.com", T0.AddMinutes(1), "req-3", None));
-        Assert.Equal(ClaimOutcome.UserRevoked, (await Store.ClaimAsync("gone", "k", "gone-key", T0.AddMinutes(2), "127.0.0.1", None)).Outcome);
+        Assert.Equal(
+            ClaimOutcome.UserRevoked,
+            (await Store.ClaimAsync("gone", "k", "gone-key", T0.AddMinutes(2), "127.0.0.1", None)).Outcome
+        );
         Assert.Null(await Store.FindKeyAsync("gone-key", None));
     }
 
     [Fact]
     public async Task An_expired_claim_token_is_refused()
     {
-        await Store.CreateUserAsync(new UserRecord("late@example.com", "viewer", T0, "admin", null), new ClaimTokenRecord("late", "late@example.com", T0, T0.AddMinutes(15)), None);
-        Assert.Equal(ClaimOutcome.Expired, (await Store.ClaimAsync("late", "k", "h", T0.AddMinutes(16), "127.0.0.1", None)).Outcome);
+        await Store.CreateUserAsync(
+            new UserRecord("late@example.com", "viewer", T0, "admin", null),
+            new ClaimTokenRecord("late", "late@example.com", T0, T0.AddMinutes(15)),
+            None
+        );
+        Assert.Equal(
+            ClaimOutcome.Expired,
+            (await Store.ClaimAsync("late", "k", "h", T0.AddMinutes(16), "127.0.0.1", None)).Outcome
+        );
     }
 
     [Fact]
     public async Task Secrets_keep_their_ciphertext_and_scope_and_rewrite_in_one_go()
     {
-        var secret = new SecretRecord("db", "DB", "the db", "key-1", [1, 2, 3], "admin", T0, T0, "r1", "r1", ["https://git.example.com/*"]);
+        var secret = new SecretRecord(
+            "db",
+            "DB",
+            "the db",
+            "key-1",
+            [1, 2, 3],
+            "admin",
+            T0,
+            T0,
+            "r1",
+            "r1",
+            ["https://git.example.com/*"]
+        );
         Assert.True(await Store.CreateSecretAsync(secret, None));
         Assert.False(await Store.CreateSecretAsync(secret, None));
         var read = (await Store.GetSecretAsync("db", None))!;
@@ -72,11 +101,34 @@ public abstract class AccessStoreConformance(TestDatabase database) : AreaStoreC
     [Fact]
     public async Task Audit_entries_are_found_by_actor_time_and_request()
     {
-        await Store.AppendAuditAsync(new AuditEntry("req-a", T0, "admin", "runs.create", "POST", "/api/v1/runs", "r1", 201, "ok", "127.0.0.1"), None);
-        await Store.AppendAuditAsync(new AuditEntry("req-b", T0.AddMinutes(5), "dev@example.com", "runs.kill", "POST", "/api/v1/runs/r1/kill", "r1", 403, "denied", "127.0.0.2"), None);
+        await Store.AppendAuditAsync(
+            new AuditEntry("req-a", T0, "admin", "runs.create", "POST", "/api/v1/runs", "r1", 201, "ok", "127.0.0.1"),
+            None
+        );
+        await Store.AppendAuditAsync(
+            new AuditEntry(
+                "req-b",
+                T0.AddMinutes(5),
+                "dev@example.com",
+                "runs.kill",
+                "POST",
+                "/api/v1/runs/r1/kill",
+                "r1",
+                403,
+                "denied",
+                "127.0.0.2"
+            ),
+            None
+        );
         Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Actor: "admin"), None));
-        Assert.Equal("req-b", Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Since: T0.AddMinutes(1)), None)).RequestId);
-        Assert.Equal("denied", Assert.Single(await Store.QueryAuditAsync(new AuditQuery(RequestId: "req-b"), None)).Result);
+        Assert.Equal(
+            "req-b",
+            Assert.Single(await Store.QueryAuditAsync(new AuditQuery(Since: T0.AddMinutes(1)), None)).RequestId
+        );
+        Assert.Equal(
+            "denied",
+            Assert.Single(await Store.QueryAuditAsync(new AuditQuery(RequestId: "req-b"), None)).Result
+        );
     }
 }
 

@@ -22,7 +22,8 @@ public abstract class AreaStoreConformance<TStore>(TestDatabase database) : IAsy
 
     public async Task DisposeAsync()
     {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (Store is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
         await database.DisposeAsync();
     }
 }

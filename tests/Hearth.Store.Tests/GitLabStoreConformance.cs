@@ -11,8 +11,18 @@ public abstract class GitLabStoreConformance(TestDatabase database) : AreaStoreC
         database.OpenAsync<IGitLabStore>(cs => new PostgresGitLabStore(cs), path => new SqliteGitLabStore(path));
 
     private static GitLabRunnerRecord Runner(string name = "team-a") =>
-        new(name, "https://gitlab.example.com/", 7, "key-1", "c2VhbGVk", ["linux", "firecracker-2cpu-4gb"], "oci", "alpine:3.20",
-            "admin", T0);
+        new(
+            name,
+            "https://gitlab.example.com/",
+            7,
+            "key-1",
+            "c2VhbGVk",
+            ["linux", "firecracker-2cpu-4gb"],
+            "oci",
+            "alpine:3.20",
+            "admin",
+            T0
+        );
 
     private static GitLabJobRecord Job(long id, string runner = "team-a") =>
         new(runner, id, null, "key-1", "c2VjcmV0cw==", 0, GitLabJobStates.Running, T0.AddSeconds(id), null);
@@ -21,16 +31,32 @@ public abstract class GitLabStoreConformance(TestDatabase database) : AreaStoreC
     public async Task A_runner_is_stored_with_its_tags_listed_by_name_unique_and_removed()
     {
         Assert.True(await Store.AddRunnerAsync(Runner("team-b"), None));
-        Assert.True(await Store.AddRunnerAsync(Runner() with { RunnerId = null, Image = null, CreatedBy = null, Tags = [] }, None));
+        Assert.True(
+            await Store.AddRunnerAsync(
+                Runner() with
+                {
+                    RunnerId = null,
+                    Image = null,
+                    CreatedBy = null,
+                    Tags = [],
+                },
+                None
+            )
+        );
         Assert.False(await Store.AddRunnerAsync(Runner() with { Url = "https://other.example.com/" }, None));
 
         var read = (await Store.GetRunnerAsync("team-b", None))!;
-        Assert.Equal(("team-b", "https://gitlab.example.com/", 7L, "key-1", "c2VhbGVk"),
-            (read.Name, read.Url, read.RunnerId, read.TokenKeyId, read.TokenCipher));
+        Assert.Equal(
+            ("team-b", "https://gitlab.example.com/", 7L, "key-1", "c2VhbGVk"),
+            (read.Name, read.Url, read.RunnerId, read.TokenKeyId, read.TokenCipher)
+        );
         Assert.Equal(["linux", "firecracker-2cpu-4gb"], read.Tags);
         Assert.Equal(("oci", "alpine:3.20", "admin", T0), (read.Driver, read.Image, read.CreatedBy, read.CreatedAt));
         var bare = (await Store.GetRunnerAsync("team-a", None))!;
-        Assert.Equal(((long?)null, (string?)null, (string?)null, "https://gitlab.example.com/"), (bare.RunnerId, bare.Image, bare.CreatedBy, bare.Url));
+        Assert.Equal(
+            ((long?)null, (string?)null, (string?)null, "https://gitlab.example.com/"),
+            (bare.RunnerId, bare.Image, bare.CreatedBy, bare.Url)
+        );
         Assert.Empty(bare.Tags);
         Assert.Null(await Store.GetRunnerAsync("nope", None));
 
@@ -58,13 +84,18 @@ public abstract class GitLabStoreConformance(TestDatabase database) : AreaStoreC
         Assert.Equal(Job(2) with { RunId = "run-1", TraceOffset = 4096 }, await Store.GetJobByRunAsync("run-1", None));
 
         // Running jobs in the order they were taken: what a new leader takes up.
-        Assert.Equal([("team-a", 1L), ("team-a", 2L), ("team-b", 2L)],
-            (await Store.ListJobsAsync(GitLabJobStates.Running, None)).Select(j => (j.RunnerName, j.JobId)));
+        Assert.Equal(
+            [("team-a", 1L), ("team-a", 2L), ("team-b", 2L)],
+            (await Store.ListJobsAsync(GitLabJobStates.Running, None)).Select(j => (j.RunnerName, j.JobId))
+        );
 
         await Store.EndJobAsync("team-a", 2, T0.AddMinutes(5), None);
         var ended = (await Store.GetJobAsync("team-a", 2, None))!;
         Assert.Equal((GitLabJobStates.Done, T0.AddMinutes(5), 4096L), (ended.State, ended.EndedAt, ended.TraceOffset));
-        Assert.Equal([("team-a", 1L), ("team-b", 2L)], (await Store.ListJobsAsync(GitLabJobStates.Running, None)).Select(j => (j.RunnerName, j.JobId)));
+        Assert.Equal(
+            [("team-a", 1L), ("team-b", 2L)],
+            (await Store.ListJobsAsync(GitLabJobStates.Running, None)).Select(j => (j.RunnerName, j.JobId))
+        );
         Assert.Equal([2L], (await Store.ListJobsAsync(GitLabJobStates.Done, None)).Select(j => j.JobId));
     }
 

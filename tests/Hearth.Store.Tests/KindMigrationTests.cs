@@ -14,7 +14,10 @@ namespace Hearth.Store.Tests;
 public abstract class KindMigrationTests
 {
     protected static int BeforeKinds(IReadOnlyList<string> migrations) =>
-        migrations.Select((sql, i) => (sql, i)).Single(m => m.sql.Contains("ADD COLUMN kind", StringComparison.Ordinal)).i;
+        migrations
+            .Select((sql, i) => (sql, i))
+            .Single(m => m.sql.Contains("ADD COLUMN kind", StringComparison.Ordinal))
+            .i;
 
     protected abstract Task<DbConnection> MigrateOldAsync();
 
@@ -25,17 +28,19 @@ public abstract class KindMigrationTests
     {
         await using (var connection = await MigrateOldAsync())
         {
-            foreach (var sql in new[]
-            {
-                "INSERT INTO runs (id, kind, state, spec, created_at) VALUES ('aa01', 'command', 'Starting', '{\"command\":[\"true\"]}', 1);",
-                "INSERT INTO runs (id, kind, state, spec, created_at) VALUES ('bb02', 'workflow', 'Running', '{\"command\":[\"workflow\",\"w\"]}', 1);",
-                "INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at) " +
-                    "VALUES ('aa01-1', 'aa01', 'main', 'Pending', '{\"command\":[\"true\"]}', '{}', 1, 1, 1);",
-                "INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at) " +
-                    "VALUES ('bb02-s1', 'bb02', '1', 'Running', '{\"command\":[\"true\"]}', '{}', 1, 1, 1);",
-                "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES ('bb02', 0, 1, 1, 1, 'hello', 'bb02-s1');",
-                "UPDATE runs SET log_lines = 1 WHERE id = 'bb02';",
-            })
+            foreach (
+                var sql in new[]
+                {
+                    "INSERT INTO runs (id, kind, state, spec, created_at) VALUES ('aa01', 'command', 'Starting', '{\"command\":[\"true\"]}', 1);",
+                    "INSERT INTO runs (id, kind, state, spec, created_at) VALUES ('bb02', 'workflow', 'Running', '{\"command\":[\"workflow\",\"w\"]}', 1);",
+                    "INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at) "
+                        + "VALUES ('aa01-1', 'aa01', 'main', 'Pending', '{\"command\":[\"true\"]}', '{}', 1, 1, 1);",
+                    "INSERT INTO tasks (id, run_id, name, state, spec, requirements, attempt, max_attempts, queued_at) "
+                        + "VALUES ('bb02-s1', 'bb02', '1', 'Running', '{\"command\":[\"true\"]}', '{}', 1, 1, 1);",
+                    "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) VALUES ('bb02', 0, 1, 1, 1, 'hello', 'bb02-s1');",
+                    "UPDATE runs SET log_lines = 1 WHERE id = 'bb02';",
+                }
+            )
             {
                 await using var command = connection.CreateCommand();
                 command.CommandText = sql;
@@ -47,21 +52,32 @@ public abstract class KindMigrationTests
         await store.MigrateAsync(CancellationToken.None);
 
         Assert.Equal(TaskKind.Command, (await store.GetRunAsync("aa01", CancellationToken.None))!.Tasks.Single().Kind);
-        Assert.Equal(TaskKind.WorkflowStep, (await store.GetRunAsync("bb02", CancellationToken.None))!.Tasks.Single().Kind);
+        Assert.Equal(
+            TaskKind.WorkflowStep,
+            (await store.GetRunAsync("bb02", CancellationToken.None))!.Tasks.Single().Kind
+        );
         var line = Assert.Single(await store.ReadLogsAsync("bb02", 0, 10, CancellationToken.None));
         Assert.Equal("1", line.Step);
-        if (store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (store is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
     }
 }
 
 public sealed class SqliteKindMigrationTests : KindMigrationTests, IDisposable
 {
-    private readonly string _path = Path.Combine(Directory.CreateTempSubdirectory("hearth-kinds-").FullName, "hearth.db");
+    private readonly string _path = Path.Combine(
+        Directory.CreateTempSubdirectory("hearth-kinds-").FullName,
+        "hearth.db"
+    );
 
     protected override async Task<DbConnection> MigrateOldAsync()
     {
         var database = new SqliteDatabase(_path);
-        await database.MigrateAsync("schema_version", SqliteSchema.Migrations.Take(BeforeKinds(SqliteSchema.Migrations)).ToList(), CancellationToken.None);
+        await database.MigrateAsync(
+            "schema_version",
+            SqliteSchema.Migrations.Take(BeforeKinds(SqliteSchema.Migrations)).ToList(),
+            CancellationToken.None
+        );
         return await database.OpenAsync(CancellationToken.None);
     }
 
@@ -83,12 +99,17 @@ public sealed class PostgresKindMigrationTests(PostgresCluster cluster) : KindMi
     {
         _connectionString = await cluster.CreateDatabaseAsync();
         var database = new PostgresDatabase(_connectionString);
-        await database.MigrateAsync("schema_version", PostgresSchema.Migrations.Take(BeforeKinds(PostgresSchema.Migrations)).ToList(),
-            AdvisoryLockKeys.Migrations, CancellationToken.None);
+        await database.MigrateAsync(
+            "schema_version",
+            PostgresSchema.Migrations.Take(BeforeKinds(PostgresSchema.Migrations)).ToList(),
+            AdvisoryLockKeys.Migrations,
+            CancellationToken.None
+        );
         var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
         return connection;
     }
 
-    protected override IRunStore OpenStore() => new PostgresRunStore(_connectionString!, new Hearth.Lifecycle.LifecycleRules());
+    protected override IRunStore OpenStore() =>
+        new PostgresRunStore(_connectionString!, new Hearth.Lifecycle.LifecycleRules());
 }

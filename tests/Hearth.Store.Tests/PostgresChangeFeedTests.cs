@@ -45,10 +45,12 @@ public sealed class PostgresChangeFeedTests(PostgresCluster cluster)
         await WaitForListenersAsync(database, 1);
 
         var keys = Enumerable.Range(0, 2000).Select(i => $"run:{i:D12}").ToList();
-        foreach (var key in keys) sender.Publish(key);
+        foreach (var key in keys)
+            sender.Publish(key);
 
         var received = new HashSet<string>();
-        while (received.Count < keys.Count) received.Add(await ReadAsync(heard));
+        while (received.Count < keys.Count)
+            received.Add(await ReadAsync(heard));
         Assert.Equal(keys.ToHashSet(), received);
         await stop.CancelAsync();
         await listening;
@@ -63,7 +65,11 @@ public sealed class PostgresChangeFeedTests(PostgresCluster cluster)
         using var stop = new CancellationTokenSource();
         var resyncs = Channel.CreateUnbounded<bool>();
         var heard = Channel.CreateUnbounded<string>();
-        var listening = receiver.ListenAsync(k => heard.Writer.TryWrite(k), () => resyncs.Writer.TryWrite(true), stop.Token);
+        var listening = receiver.ListenAsync(
+            k => heard.Writer.TryWrite(k),
+            () => resyncs.Writer.TryWrite(true),
+            stop.Token
+        );
         await WaitForListenersAsync(database, 1);
 
         await TerminateListenersAsync(database);
@@ -105,8 +111,10 @@ public sealed class PostgresChangeFeedTests(PostgresCluster cluster)
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() " +
-            "AND application_name = 'hearth-changes-listen' AND query LIKE 'LISTEN%';", connection);
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND application_name = 'hearth-changes-listen' AND query LIKE 'LISTEN%';",
+            connection
+        );
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
@@ -115,8 +123,10 @@ public sealed class PostgresChangeFeedTests(PostgresCluster cluster)
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() " +
-            "AND application_name = 'hearth-changes-listen';", connection);
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND application_name = 'hearth-changes-listen';",
+            connection
+        );
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -50,17 +50,24 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
     public async Task Servers_migrating_at_once_apply_each_migration_once()
     {
         var database = await cluster.CreateDatabaseAsync();
-        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresRunStore(database, new Hearth.Lifecycle.LifecycleRules())).ToList();
+        var stores = Enumerable
+            .Range(0, 4)
+            .Select(_ => new PostgresRunStore(database, new Hearth.Lifecycle.LifecycleRules()))
+            .ToList();
 
         await Task.WhenAll(stores.Select(s => s.MigrateAsync(CancellationToken.None)));
 
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_version;", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_version;",
+            connection
+        );
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
-        foreach (var store in stores) await store.DisposeAsync();
+        foreach (var store in stores)
+            await store.DisposeAsync();
     }
 
     private static async Task TerminateLockHolderAsync(string database)
@@ -71,7 +78,9 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
             """
             SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
             WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database();
-            """, connection);
+            """,
+            connection
+        );
         await command.ExecuteNonQueryAsync();
         await WaitUntilNoLockAsync(database);
     }
@@ -82,7 +91,10 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await using var gone = new NpgsqlCommand(
-            "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database();", connection);
-        for (var i = 0; i < 500 && (long)(await gone.ExecuteScalarAsync())! > 0; i++) await Task.Delay(10);
+            "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database();",
+            connection
+        );
+        for (var i = 0; i < 500 && (long)(await gone.ExecuteScalarAsync())! > 0; i++)
+            await Task.Delay(10);
     }
 }

@@ -8,7 +8,11 @@ public sealed class PostgresRunStoreTests(PostgresCluster cluster) : RunStoreCon
     private string _connectionString = "";
 
     protected override async Task<IRunStore> CreateStoreAsync() =>
-        new PostgresRunStore(_connectionString = await cluster.CreateDatabaseAsync(), new Hearth.Lifecycle.LifecycleRules());
+        new PostgresRunStore(
+            _connectionString = await cluster.CreateDatabaseAsync(),
+            new Hearth.Lifecycle.LifecycleRules()
+        );
 
-    protected override Hearth.Store.Locks.ILockStore CreateLockStore() => new Hearth.Store.Locks.PostgresLockStore(_connectionString);
+    protected override Hearth.Store.Locks.ILockStore CreateLockStore() =>
+        new Hearth.Store.Locks.PostgresLockStore(_connectionString);
 }

@@ -12,5 +12,6 @@ internal sealed class RunComparer : IEqualityComparer<Run>
     public int GetHashCode(Run obj) => Describe(obj).GetHashCode(StringComparison.Ordinal);
 
     private static string Describe(Run run) =>
-        $"{run with { Tasks = [], Spec = null! }}|" + string.Join("|", run.Tasks.Select(t => $"{t with { History = [] }}:{string.Join(",", t.History)}"));
+        $"{run with { Tasks = [], Spec = null! }}|"
+        + string.Join("|", run.Tasks.Select(t => $"{t with { History = [] }}:{string.Join(",", t.History)}"));
 }

@@ -8,9 +8,33 @@ public abstract partial class RunStoreConformance
     private (WebhookDelivery Delivery, DeliveryRun Run) DeliveryWithRun(string deliveryId, string runId)
     {
         var spec = new TaskSpec { Command = ["true"] };
-        var run = new Run { Id = runId, Kind = "workflow", State = RunState.Starting, CreatedAt = Time.GetUtcNow(), Spec = spec, CreatedBy = "repository:app" };
-        var delivery = new WebhookDelivery("app", deliveryId, "github", "push", Time.GetUtcNow(), "{}", "{}", "started ci.kdl");
-        return (delivery, new DeliveryRun(run, [new NewTask(runId + "-1", "0", spec, 1)], new IdempotencyKey($"delivery:{deliveryId}:ci.kdl", "ci.kdl")));
+        var run = new Run
+        {
+            Id = runId,
+            Kind = "workflow",
+            State = RunState.Starting,
+            CreatedAt = Time.GetUtcNow(),
+            Spec = spec,
+            CreatedBy = "repository:app",
+        };
+        var delivery = new WebhookDelivery(
+            "app",
+            deliveryId,
+            "github",
+            "push",
+            Time.GetUtcNow(),
+            "{}",
+            "{}",
+            "started ci.kdl"
+        );
+        return (
+            delivery,
+            new DeliveryRun(
+                run,
+                [new NewTask(runId + "-1", "0", spec, 1)],
+                new IdempotencyKey($"delivery:{deliveryId}:ci.kdl", "ci.kdl")
+            )
+        );
     }
 
     [Fact]
@@ -35,12 +59,15 @@ public abstract partial class RunStoreConformance
     public async Task Racing_repeats_of_a_delivery_create_one_run()
     {
         var attempts = Enumerable.Range(0, 6).Select(i => DeliveryWithRun("race", $"run-race-{i}")).ToList();
-        var results = await Task.WhenAll(attempts.Select(a => Store.RecordDeliveryAsync(a.Delivery, [a.Run], CancellationToken.None)));
+        var results = await Task.WhenAll(
+            attempts.Select(a => Store.RecordDeliveryAsync(a.Delivery, [a.Run], CancellationToken.None))
+        );
         Assert.Single(results, r => r.Recorded);
         var winner = Assert.Single(results.Single(r => r.Recorded).RunIds);
         Assert.All(results, r => Assert.Equal([winner], r.RunIds));
         var created = 0;
-        foreach (var (_, run) in attempts) created += await Store.GetRunAsync(run.Run.Id, CancellationToken.None) is null ? 0 : 1;
+        foreach (var (_, run) in attempts)
+            created += await Store.GetRunAsync(run.Run.Id, CancellationToken.None) is null ? 0 : 1;
         Assert.Equal(1, created);
     }
 
@@ -48,7 +75,14 @@ public abstract partial class RunStoreConformance
     public async Task An_ignored_delivery_is_recorded_without_runs()
     {
         var (delivery, _) = DeliveryWithRun("ping-1", "unused");
-        var recorded = await Store.RecordDeliveryAsync(delivery with { Outcome = "ignored: ping" }, [], CancellationToken.None);
+        var recorded = await Store.RecordDeliveryAsync(
+            delivery with
+            {
+                Outcome = "ignored: ping",
+            },
+            [],
+            CancellationToken.None
+        );
         Assert.True(recorded.Recorded);
         Assert.Empty(recorded.RunIds);
         Assert.False((await Store.RecordDeliveryAsync(delivery, [], CancellationToken.None)).Recorded);
@@ -61,7 +95,9 @@ public abstract partial class RunStoreConformance
         var (b, runB) = DeliveryWithRun("batch-b", "run-batch-b");
         var (again, runAgain) = DeliveryWithRun("batch-a", "run-batch-a2");
         var results = await Store.RecordDeliveriesAsync(
-            [new DeliveryWrite(a, [runA]), new DeliveryWrite(b, [runB]), new DeliveryWrite(again, [runAgain])], CancellationToken.None);
+            [new DeliveryWrite(a, [runA]), new DeliveryWrite(b, [runB]), new DeliveryWrite(again, [runAgain])],
+            CancellationToken.None
+        );
 
         Assert.Equal(3, results.Count);
         Assert.True(results[0]!.Recorded);
@@ -70,7 +106,10 @@ public abstract partial class RunStoreConformance
         Assert.Equal(["run-batch-a"], results[2]!.RunIds);
         Assert.Null(await Store.GetRunAsync("run-batch-a2", CancellationToken.None));
         Assert.Equal(TaskState.Pending, (await TaskOfAsync("run-batch-b")).State);
-        Assert.Equal(["run-batch-a"], (await Store.FindDeliveryAsync("app", "batch-a", CancellationToken.None))!.RunIds);
+        Assert.Equal(
+            ["run-batch-a"],
+            (await Store.FindDeliveryAsync("app", "batch-a", CancellationToken.None))!.RunIds
+        );
     }
 
     [Fact]
@@ -82,8 +121,13 @@ public abstract partial class RunStoreConformance
         var (_, clash) = DeliveryWithRun("bad", taken.Id); // its run's id is taken: the insert breaks the primary key
         var (last, runLast) = DeliveryWithRun("ok-2", "run-ok-2");
         var results = await Store.RecordDeliveriesAsync(
-            [new DeliveryWrite(first, [runFirst]), new DeliveryWrite(bad, [fresh, clash with { Key = new IdempotencyKey("other", "x") }]),
-             new DeliveryWrite(last, [runLast])], CancellationToken.None);
+            [
+                new DeliveryWrite(first, [runFirst]),
+                new DeliveryWrite(bad, [fresh, clash with { Key = new IdempotencyKey("other", "x") }]),
+                new DeliveryWrite(last, [runLast]),
+            ],
+            CancellationToken.None
+        );
 
         Assert.True(results[0]!.Recorded);
         Assert.Null(results[1]);
@@ -100,16 +144,41 @@ public abstract partial class RunStoreConformance
     {
         // More rows than one multi-row statement takes, tasks in two states, and a key an earlier request used.
         var spec = new TaskSpec { Command = ["true"] };
-        var earlier = new Run { Id = "run-keyed-first", Kind = "workflow", State = RunState.Starting, CreatedAt = Time.GetUtcNow(), Spec = spec,
-            CreatedBy = "repository:app" };
-        await Store.CreateRunAsync(earlier, [new NewTask("run-keyed-first-1", "0", spec, 1)], new IdempotencyKey("delivery:keyed:ci.kdl", "ci.kdl"),
-            CancellationToken.None);
-        var writes = Enumerable.Range(0, 130).Select(i =>
+        var earlier = new Run
         {
-            var (delivery, run) = DeliveryWithRun($"many-{i}", $"run-many-{i:D3}");
-            return new DeliveryWrite(delivery, [run with { Tasks = [.. run.Tasks,
-                new NewTask($"run-many-{i:D3}-2", "1", spec, 3, TaskState.Waiting, "after 0")] }]);
-        }).ToList();
+            Id = "run-keyed-first",
+            Kind = "workflow",
+            State = RunState.Starting,
+            CreatedAt = Time.GetUtcNow(),
+            Spec = spec,
+            CreatedBy = "repository:app",
+        };
+        await Store.CreateRunAsync(
+            earlier,
+            [new NewTask("run-keyed-first-1", "0", spec, 1)],
+            new IdempotencyKey("delivery:keyed:ci.kdl", "ci.kdl"),
+            CancellationToken.None
+        );
+        var writes = Enumerable
+            .Range(0, 130)
+            .Select(i =>
+            {
+                var (delivery, run) = DeliveryWithRun($"many-{i}", $"run-many-{i:D3}");
+                return new DeliveryWrite(
+                    delivery,
+                    [
+                        run with
+                        {
+                            Tasks =
+                            [
+                                .. run.Tasks,
+                                new NewTask($"run-many-{i:D3}-2", "1", spec, 3, TaskState.Waiting, "after 0"),
+                            ],
+                        },
+                    ]
+                );
+            })
+            .ToList();
         var (keyed, keyedRun) = DeliveryWithRun("keyed", "run-keyed-second");
         writes.Add(new DeliveryWrite(keyed, [keyedRun]));
 
@@ -125,8 +194,14 @@ public abstract partial class RunStoreConformance
         Assert.Equal([TaskState.Pending, TaskState.Waiting], last.Tasks.Select(t => t.State));
         Assert.Equal([1, 3], last.Tasks.Select(t => t.MaxAttempts));
         Assert.Equal("after 0", last.Tasks[1].Reason);
-        Assert.Equal(["run-many-000"], (await Store.FindDeliveryAsync("app", "many-0", CancellationToken.None))!.RunIds);
-        Assert.Equal(["run-keyed-first"], (await Store.FindDeliveryAsync("app", "keyed", CancellationToken.None))!.RunIds);
+        Assert.Equal(
+            ["run-many-000"],
+            (await Store.FindDeliveryAsync("app", "many-0", CancellationToken.None))!.RunIds
+        );
+        Assert.Equal(
+            ["run-keyed-first"],
+            (await Store.FindDeliveryAsync("app", "keyed", CancellationToken.None))!.RunIds
+        );
         var repeat = (await Store.RecordDeliveriesAsync([writes[7]], CancellationToken.None)).Single()!;
         Assert.False(repeat.Recorded);
         Assert.Equal(["run-many-007"], repeat.RunIds);

@@ -27,13 +27,27 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task Claims_match_requirements_against_the_agent_labels()
     {
-        var gpu = await CreateRunAsync(new TaskSpec { Command = ["x"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu", ["arch"] = "arm64" } });
+        var gpu = await CreateRunAsync(
+            new TaskSpec
+            {
+                Command = ["x"],
+                Requirements = new Dictionary<string, string> { ["pool"] = "gpu", ["arch"] = "arm64" },
+            }
+        );
         Advance(TimeSpan.FromSeconds(1));
         var plain = await CreateRunAsync();
 
         var cpuAgent = await ClaimAsync("cpu", new Dictionary<string, string> { ["pool"] = "cpu", ["arch"] = "arm64" });
         var halfMatch = await ClaimAsync("half", new Dictionary<string, string> { ["pool"] = "gpu" });
-        var gpuAgent = await ClaimAsync("gpu", new Dictionary<string, string> { ["pool"] = "gpu", ["arch"] = "arm64", ["zone"] = "a" });
+        var gpuAgent = await ClaimAsync(
+            "gpu",
+            new Dictionary<string, string>
+            {
+                ["pool"] = "gpu",
+                ["arch"] = "arm64",
+                ["zone"] = "a",
+            }
+        );
 
         Assert.Equal(plain.Id, cpuAgent!.RunId);
         Assert.Null(halfMatch);
@@ -43,7 +57,11 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_claim_finds_the_one_task_it_can_run_behind_hundreds_it_cannot()
     {
-        var gpuOnly = new TaskSpec { Command = ["x"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu" } };
+        var gpuOnly = new TaskSpec
+        {
+            Command = ["x"],
+            Requirements = new Dictionary<string, string> { ["pool"] = "gpu" },
+        };
         for (var i = 0; i < 150; i++)
         {
             await CreateRunAsync(gpuOnly);
@@ -68,12 +86,26 @@ public abstract partial class RunStoreConformance
         var current = (await ClaimAsync("new"))!;
 
         Assert.Equal(old.Epoch + 1, current.Epoch);
-        Assert.Equal(WriteStatus.Stale, (await Store.HeartbeatAsync(old.TaskId, old.Epoch, Time.GetUtcNow(), LeaseTtl, CancellationToken.None)).Status);
-        Assert.Equal(WriteStatus.Stale, (await Store.AppendLogsAsync(old.TaskId, old.Epoch, 0, Lines("late"), CancellationToken.None)).Status);
+        Assert.Equal(
+            WriteStatus.Stale,
+            (
+                await Store.HeartbeatAsync(old.TaskId, old.Epoch, Time.GetUtcNow(), LeaseTtl, CancellationToken.None)
+            ).Status
+        );
+        Assert.Equal(
+            WriteStatus.Stale,
+            (await Store.AppendLogsAsync(old.TaskId, old.Epoch, 0, Lines("late"), CancellationToken.None)).Status
+        );
         Assert.Equal(WriteStatus.Stale, (await RunningAsync(old)).Status);
         Assert.Equal(WriteStatus.Stale, (await CompleteAsync(old, 0)).Status);
-        Assert.Equal(WriteStatus.Stale, (await Store.ReleaseAsync(old.TaskId, old.Epoch, CancellationToken.None)).Status);
-        Assert.Equal(WriteStatus.NotFound, (await Store.HeartbeatAsync("missing", 1, Time.GetUtcNow(), LeaseTtl, CancellationToken.None)).Status);
+        Assert.Equal(
+            WriteStatus.Stale,
+            (await Store.ReleaseAsync(old.TaskId, old.Epoch, CancellationToken.None)).Status
+        );
+        Assert.Equal(
+            WriteStatus.NotFound,
+            (await Store.HeartbeatAsync("missing", 1, Time.GetUtcNow(), LeaseTtl, CancellationToken.None)).Status
+        );
 
         Assert.Equal(WriteStatus.Accepted, (await RunningAsync(current)).Status);
         Assert.Equal(WriteStatus.Accepted, (await CompleteAsync(current, 0)).Status);
@@ -88,7 +120,10 @@ public abstract partial class RunStoreConformance
         var run = await CreateRunAsync();
         var lease = (await ClaimAsync())!;
 
-        Assert.Equal(WriteStatus.Accepted, (await Store.ReleaseAsync(lease.TaskId, lease.Epoch, CancellationToken.None)).Status);
+        Assert.Equal(
+            WriteStatus.Accepted,
+            (await Store.ReleaseAsync(lease.TaskId, lease.Epoch, CancellationToken.None)).Status
+        );
         var again = (await ClaimAsync("other"))!;
 
         Assert.Equal((run.Id, 1, lease.Epoch + 1), (again.RunId, again.Attempt, again.Epoch));
@@ -101,9 +136,27 @@ public abstract partial class RunStoreConformance
         var lease = (await ClaimAsync())!;
         await RunningAsync(lease);
 
-        var first = await Store.AppendLogsAsync(lease.TaskId, lease.Epoch, 0, Lines("a", "b", "c"), CancellationToken.None);
-        var retried = await Store.AppendLogsAsync(lease.TaskId, lease.Epoch, 0, Lines("a", "b", "c"), CancellationToken.None);
-        var overlapping = await Store.AppendLogsAsync(lease.TaskId, lease.Epoch, 2, Lines("c", "d", "e"), CancellationToken.None);
+        var first = await Store.AppendLogsAsync(
+            lease.TaskId,
+            lease.Epoch,
+            0,
+            Lines("a", "b", "c"),
+            CancellationToken.None
+        );
+        var retried = await Store.AppendLogsAsync(
+            lease.TaskId,
+            lease.Epoch,
+            0,
+            Lines("a", "b", "c"),
+            CancellationToken.None
+        );
+        var overlapping = await Store.AppendLogsAsync(
+            lease.TaskId,
+            lease.Epoch,
+            2,
+            Lines("c", "d", "e"),
+            CancellationToken.None
+        );
         var gap = await Store.AppendLogsAsync(lease.TaskId, lease.Epoch, 7, Lines("h"), CancellationToken.None);
 
         Assert.Equal((WriteStatus.Accepted, 3L, false), (first.Status, first.NextOffset, first.Gap));
@@ -123,7 +176,13 @@ public abstract partial class RunStoreConformance
         var run = await CreateRunAsync();
         var lease = (await ClaimAsync())!;
         Advance(LeaseTtl - TimeSpan.FromSeconds(1));
-        var beat = await Store.HeartbeatAsync(lease.TaskId, lease.Epoch, Time.GetUtcNow(), LeaseTtl, CancellationToken.None);
+        var beat = await Store.HeartbeatAsync(
+            lease.TaskId,
+            lease.Epoch,
+            Time.GetUtcNow(),
+            LeaseTtl,
+            CancellationToken.None
+        );
         Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(Time.GetUtcNow() - TimeSpan.FromSeconds(2) + LeaseTtl, beat.ExpiresAt);
@@ -168,7 +227,9 @@ public abstract partial class RunStoreConformance
         Assert.Equal([1, 2], failed.Tasks.Single().History.Select(h => h.Attempt));
         Assert.Empty(afterFailure);
         Assert.Equal(failed, await GetAsync(run.Id), RunComparer.Instance);
-        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None), l => l.Text.Contains("queued as attempt 2 of 2"));
+        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None), l =>
+            l.Text.Contains("queued as attempt 2 of 2")
+        );
     }
 
     [Fact]
@@ -190,16 +251,20 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task Rescue_works_a_bounded_page_at_a_time()
     {
-        for (var i = 0; i < 5; i++) await CreateRunAsync(maxAttempts: 2);
-        for (var i = 0; i < 5; i++) await ClaimAsync($"agent-{i}");
+        for (var i = 0; i < 5; i++)
+            await CreateRunAsync(maxAttempts: 2);
+        for (var i = 0; i < 5; i++)
+            await ClaimAsync($"agent-{i}");
         Advance(LeaseTtl + TimeSpan.FromSeconds(1));
 
         var pages = new List<int>();
-        for (var i = 0; i < 4; i++) pages.Add((await RescueAsync(limit: 2)).Count);
+        for (var i = 0; i < 4; i++)
+            pages.Add((await RescueAsync(limit: 2)).Count);
 
         Assert.Equal([2, 2, 1, 0], pages);
         var leases = new List<Lease>();
-        while (await ClaimAsync() is { } lease) leases.Add(lease);
+        while (await ClaimAsync() is { } lease)
+            leases.Add(lease);
         Assert.Equal(5, leases.Count);
         Assert.All(leases, l => Assert.Equal(2, l.Attempt));
     }
@@ -208,14 +273,30 @@ public abstract partial class RunStoreConformance
     public async Task Concurrent_claimers_never_get_the_same_task_twice()
     {
         const int tasks = 200;
-        for (var i = 0; i < tasks; i += 20) await CreateRunAsync(tasks: 20);
+        for (var i = 0; i < tasks; i += 20)
+            await CreateRunAsync(tasks: 20);
         var granted = new ConcurrentBag<Lease>();
 
-        var claimers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
-        {
-            while (await Store.ClaimAsync(new ClaimRequest($"agent-{c}", new Dictionary<string, string>(), Time.GetUtcNow(), LeaseTtl), CancellationToken.None) is { } lease)
-                granted.Add(lease);
-        }));
+        var claimers = Enumerable
+            .Range(0, 8)
+            .Select(c =>
+                Task.Run(async () =>
+                {
+                    while (
+                        await Store.ClaimAsync(
+                            new ClaimRequest(
+                                $"agent-{c}",
+                                new Dictionary<string, string>(),
+                                Time.GetUtcNow(),
+                                LeaseTtl
+                            ),
+                            CancellationToken.None
+                        )
+                            is { } lease
+                    )
+                        granted.Add(lease);
+                })
+            );
         await Task.WhenAll(claimers);
 
         Assert.Equal(tasks, granted.Count);

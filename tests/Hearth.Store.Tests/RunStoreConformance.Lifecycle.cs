@@ -6,7 +6,10 @@ namespace Hearth.Store.Tests;
 /// <summary>The lifecycle's apply path: the store applies what the rules decide, in the transaction of the event.</summary>
 public abstract partial class RunStoreConformance
 {
-    private static readonly IReadOnlyDictionary<string, string> TestGroup = new Dictionary<string, string> { ["machine"] = "test" };
+    private static readonly IReadOnlyDictionary<string, string> TestGroup = new Dictionary<string, string>
+    {
+        ["machine"] = "test",
+    };
 
     /// <summary>A workflow of step 0, then 1.0 and 1.1 in parallel (1.0 holding lock <paramref name="lockName"/>), then step 2.</summary>
     private async Task<Run> CreateWorkflowAsync(int maxAttempts = 3, string? lockName = null)
@@ -19,7 +22,18 @@ public abstract partial class RunStoreConformance
             [
                 new PlanStep("0", PlanStepKind.Run, null, 0, "test", "echo 0", null, true, "parallel.kdl:4:5"),
                 new PlanStep("1", PlanStepKind.Parallel, null, 1, null, null, null, true, "parallel.kdl:5:5"),
-                new PlanStep("1.0", PlanStepKind.Run, "1", 0, "test", "echo 1.0", null, true, "parallel.kdl:6:9", lockName),
+                new PlanStep(
+                    "1.0",
+                    PlanStepKind.Run,
+                    "1",
+                    0,
+                    "test",
+                    "echo 1.0",
+                    null,
+                    true,
+                    "parallel.kdl:6:9",
+                    lockName
+                ),
                 new PlanStep("1.1", PlanStepKind.Run, "1", 1, "test", "echo 1.1", null, true, "parallel.kdl:7:9"),
                 new PlanStep("2", PlanStepKind.Run, null, 2, "test", "echo 2", null, true, "parallel.kdl:9:5"),
             ],
@@ -34,13 +48,24 @@ public abstract partial class RunStoreConformance
             CreatedBy = "tester",
             Plan = plan,
         };
-        var tasks = plan.Steps.Where(s => s.Kind == PlanStepKind.Run).Select(s => new NewTask(TaskIds.ForStep(run.Id, s.Id), s.Id,
-            new TaskSpec
+        var tasks = plan
+            .Steps.Where(s => s.Kind == PlanStepKind.Run)
+            .Select(s => new NewTask(
+                TaskIds.ForStep(run.Id, s.Id),
+                s.Id,
+                new TaskSpec
+                {
+                    Command = ["/bin/sh", "-c", s.Run!],
+                    Requirements = TestGroup,
+                    Lock = s.Lock is { } name ? new LockRequest(name) : null,
+                },
+                maxAttempts,
+                s.Id == "0" ? TaskState.Pending : TaskState.Waiting
+            )
             {
-                Command = ["/bin/sh", "-c", s.Run!],
-                Requirements = TestGroup,
-                Lock = s.Lock is { } name ? new LockRequest(name) : null,
-            }, maxAttempts, s.Id == "0" ? TaskState.Pending : TaskState.Waiting) { Kind = TaskKind.WorkflowStep }).ToList();
+                Kind = TaskKind.WorkflowStep,
+            })
+            .ToList();
         await Store.CreateRunAsync(run, tasks, CancellationToken.None);
         return run;
     }
@@ -54,8 +79,13 @@ public abstract partial class RunStoreConformance
     {
         var run = await CreateWorkflowAsync();
         var zero = (await ClaimStepAsync("agent-a"))!;
-        var written = await Store.CompleteAsync(zero.TaskId, zero.Epoch, new Completion(new TaskResult(0), StartedAt: Time.GetUtcNow()),
-            Time.GetUtcNow(), CancellationToken.None);
+        var written = await Store.CompleteAsync(
+            zero.TaskId,
+            zero.Epoch,
+            new Completion(new TaskResult(0), StartedAt: Time.GetUtcNow()),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         var afterZero = await GetAsync(run.Id);
 
         Assert.True(written.FreedLock, "queued steps are new work for the polls");
@@ -68,7 +98,13 @@ public abstract partial class RunStoreConformance
         foreach (var agent in new[] { "agent-a", "agent-b" })
         {
             var lease = (await ClaimStepAsync(agent))!;
-            await Store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(0), Time.GetUtcNow(), CancellationToken.None);
+            await Store.CompleteAsync(
+                lease.TaskId,
+                lease.Epoch,
+                new TaskResult(0),
+                Time.GetUtcNow(),
+                CancellationToken.None
+            );
         }
         var two = (await ClaimStepAsync("agent-a"))!;
         Assert.Equal(TaskIds.ForStep(run.Id, "2"), two.TaskId);
@@ -88,13 +124,31 @@ public abstract partial class RunStoreConformance
         await RunningAsync(lost);
         var other = (await ClaimStepAsync("agent-b"))!;
         await RunningAsync(other);
-        await Store.CompleteAsync(other.TaskId, other.Epoch, new TaskResult(0), Time.GetUtcNow(), CancellationToken.None);
+        await Store.CompleteAsync(
+            other.TaskId,
+            other.Epoch,
+            new TaskResult(0),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
 
         Advance(LeaseTtl + TimeSpan.FromSeconds(1));
         Assert.Equal([run.Id], await RescueAsync());
         var again = (await ClaimStepAsync("agent-b"))!;
-        await Store.CompleteAsync(again.TaskId, again.Epoch, new TaskResult(0), Time.GetUtcNow(), CancellationToken.None);
-        var stale = await Store.CompleteAsync(lost.TaskId, lost.Epoch, new TaskResult(0), Time.GetUtcNow(), CancellationToken.None);
+        await Store.CompleteAsync(
+            again.TaskId,
+            again.Epoch,
+            new TaskResult(0),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
+        var stale = await Store.CompleteAsync(
+            lost.TaskId,
+            lost.Epoch,
+            new TaskResult(0),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         var last = (await ClaimStepAsync("agent-b"))!;
         await Store.CompleteAsync(last.TaskId, last.Epoch, new TaskResult(0), Time.GetUtcNow(), CancellationToken.None);
         var done = await GetAsync(run.Id);
@@ -105,8 +159,10 @@ public abstract partial class RunStoreConformance
         var retried = done.Tasks.Single(t => t.Id == lost.TaskId);
         Assert.Equal((2, "agent-b"), (retried.Attempt, retried.AgentId));
         Assert.Equal("agent-a", Assert.Single(retried.History).AgentId);
-        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None),
-            l => l.Step == retried.Name && l.Text.Contains("lost (agent agent-a stopped renewing its lease); queued as attempt 2 of 3"));
+        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None), l =>
+            l.Step == retried.Name
+            && l.Text.Contains("lost (agent agent-a stopped renewing its lease); queued as attempt 2 of 3")
+        );
     }
 
     [Fact]
@@ -118,11 +174,37 @@ public abstract partial class RunStoreConformance
         var running = (await ClaimStepAsync("agent-a"))!;
         await RunningAsync(running);
 
-        var stopping = (await Store.RequestStopAsync(run.Id, StopReason.Killed, Time.GetUtcNow(), CancellationToken.None, by: "alice"))!;
-        var heartbeat = await Store.HeartbeatAsync(running.TaskId, running.Epoch, Time.GetUtcNow(), LeaseTtl, CancellationToken.None);
-        await Store.CompleteAsync(running.TaskId, running.Epoch, new TaskResult(137), Time.GetUtcNow(), CancellationToken.None);
+        var stopping = (
+            await Store.RequestStopAsync(
+                run.Id,
+                StopReason.Killed,
+                Time.GetUtcNow(),
+                CancellationToken.None,
+                by: "alice"
+            )
+        )!;
+        var heartbeat = await Store.HeartbeatAsync(
+            running.TaskId,
+            running.Epoch,
+            Time.GetUtcNow(),
+            LeaseTtl,
+            CancellationToken.None
+        );
+        await Store.CompleteAsync(
+            running.TaskId,
+            running.Epoch,
+            new TaskResult(137),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         var stopped = await GetAsync(run.Id);
-        var again = await Store.RequestStopAsync(run.Id, StopReason.Killed, Time.GetUtcNow(), CancellationToken.None, by: "bob");
+        var again = await Store.RequestStopAsync(
+            run.Id,
+            StopReason.Killed,
+            Time.GetUtcNow(),
+            CancellationToken.None,
+            by: "bob"
+        );
 
         var runningName = stopping.Tasks.Single(t => t.Id == running.TaskId).Name;
         var never = runningName == "1.0" ? "1.1" : "1.0";
@@ -133,7 +215,10 @@ public abstract partial class RunStoreConformance
         Assert.Equal(TaskState.Stopped, States(stopped)[never]);
         Assert.Equal(reason, again!.Reason);
         // Nothing of the run is left for an agent to take.
-        var lease = await Store.ClaimAsync(new ClaimRequest("agent-c", TestGroup, Time.GetUtcNow(), LeaseTtl), CancellationToken.None);
+        var lease = await Store.ClaimAsync(
+            new ClaimRequest("agent-c", TestGroup, Time.GetUtcNow(), LeaseTtl),
+            CancellationToken.None
+        );
         Assert.Null(lease);
     }
 

@@ -26,8 +26,15 @@ public abstract partial class RunStoreConformance
         await RunningAsync(one);
         await Store.AppendLogsAsync(one.TaskId, one.Epoch, 0, Lines("d", "e"), CancellationToken.None);
 
-        foreach (var (from, limit, tasks) in new (long, int, IReadOnlyCollection<string>?)[]
-            { (0, 100, null), (1, 3, null), (0, 100, [one.TaskId]), (4, 100, [zero.TaskId]) })
+        foreach (
+            var (from, limit, tasks) in new (long, int, IReadOnlyCollection<string>?)[]
+            {
+                (0, 100, null),
+                (1, 3, null),
+                (0, 100, [one.TaskId]),
+                (4, 100, [zero.TaskId]),
+            }
+        )
         {
             var sink = new CollectingSink();
             var read = await Store.ReadLogsAsync(run.Id, tasks, from, limit, sink, CancellationToken.None);

@@ -12,7 +12,13 @@ public abstract partial class RunStoreConformance
         var locks = CreateLockStore();
         await locks.MigrateAsync(CancellationToken.None);
         var start = Time.GetUtcNow();
-        var ok = await CreateRunAsync(new TaskSpec { Command = ["true"], Requirements = new Dictionary<string, string> { ["driver.bubblewrap"] = "true" } });
+        var ok = await CreateRunAsync(
+            new TaskSpec
+            {
+                Command = ["true"],
+                Requirements = new Dictionary<string, string> { ["driver.bubblewrap"] = "true" },
+            }
+        );
         var okLease = (await ClaimAsync(labels: new Dictionary<string, string> { ["driver.bubblewrap"] = "true" }))!;
         Advance(TimeSpan.FromSeconds(2));
         await CompleteAsync(okLease, 0);
@@ -23,10 +29,21 @@ public abstract partial class RunStoreConformance
         var retried = (await ClaimAsync())!;
         Assert.Equal((failed.Id, 2), (retried.RunId, retried.Attempt));
         await RunningAsync(retried);
-        await CreateRunAsync(new TaskSpec { Command = ["x"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu", ["arch"] = "arm64" } });
+        await CreateRunAsync(
+            new TaskSpec
+            {
+                Command = ["x"],
+                Requirements = new Dictionary<string, string> { ["pool"] = "gpu", ["arch"] = "arm64" },
+            }
+        );
         var windowEnd = Time.GetUtcNow();
 
-        var sample = await ((IStoreMetrics)Store).SampleMetricsAsync(start, windowEnd, windowEnd, CancellationToken.None);
+        var sample = await ((IStoreMetrics)Store).SampleMetricsAsync(
+            start,
+            windowEnd,
+            windowEnd,
+            CancellationToken.None
+        );
 
         Assert.Contains(new StateCount("command", "Succeeded", 1), sample.Runs);
         Assert.Contains(new StateCount("command", "Succeeded", 1), sample.Tasks);
@@ -43,9 +60,15 @@ public abstract partial class RunStoreConformance
         Assert.Empty(sample.Locks);
 
         // A window that starts where this one ended returns nothing that ended before.
-        var next = await ((IStoreMetrics)Store).SampleMetricsAsync(windowEnd, Time.GetUtcNow(), Time.GetUtcNow(), CancellationToken.None);
+        var next = await ((IStoreMetrics)Store).SampleMetricsAsync(
+            windowEnd,
+            Time.GetUtcNow(),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         Assert.Empty(next.EndedTasks);
         Assert.Empty(next.EndedRuns);
-        if (locks is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (locks is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
     }
 }

@@ -9,10 +9,17 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_listed_exit_code_is_retried_after_its_back_off_then_fails_with_every_attempt()
     {
-        var run = await CreateRunAsync(Retrying(new RetryPolicy
-        {
-            MaxAttempts = 3, ExitCodes = [3], Backoff = RetryBackoff.Exponential, Delay = TimeSpan.FromSeconds(10),
-        }));
+        var run = await CreateRunAsync(
+            Retrying(
+                new RetryPolicy
+                {
+                    MaxAttempts = 3,
+                    ExitCodes = [3],
+                    Backoff = RetryBackoff.Exponential,
+                    Delay = TimeSpan.FromSeconds(10),
+                }
+            )
+        );
 
         var first = (await ClaimAsync("agent-1"))!;
         await RunningAsync(first);
@@ -45,8 +52,13 @@ public abstract partial class RunStoreConformance
         Assert.Equal(RunState.Failed, failed.State);
         Assert.Equal(3, failed.ExitCode);
         Assert.StartsWith("exit code 3 after 3 attempts", failed.Reason);
-        Assert.Equal([(1, "agent-1"), (2, "agent-2"), (3, "agent-3")], failed.Tasks.Single().History.Select(h => (h.Attempt, h.AgentId)));
-        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None), l => l.Text.Contains("retrying as attempt 2 of 3 in 10s"));
+        Assert.Equal(
+            [(1, "agent-1"), (2, "agent-2"), (3, "agent-3")],
+            failed.Tasks.Single().History.Select(h => (h.Attempt, h.AgentId))
+        );
+        Assert.Contains(await Store.ReadLogsAsync(run.Id, 0, 100, CancellationToken.None), l =>
+            l.Text.Contains("retrying as attempt 2 of 3 in 10s")
+        );
     }
 
     [Fact]
@@ -69,9 +81,21 @@ public abstract partial class RunStoreConformance
         var run = await CreateRunAsync(Retrying(new RetryPolicy { MaxAttempts = 2, SandboxStartFailed = true }));
         var lease = (await ClaimAsync())!;
 
-        await Store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(null, Error: "image not found"), Time.GetUtcNow(), CancellationToken.None);
+        await Store.CompleteAsync(
+            lease.TaskId,
+            lease.Epoch,
+            new TaskResult(null, Error: "image not found"),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         var retry = (await ClaimAsync())!;
-        await Store.CompleteAsync(retry.TaskId, retry.Epoch, new TaskResult(null, Error: "image not found"), Time.GetUtcNow(), CancellationToken.None);
+        await Store.CompleteAsync(
+            retry.TaskId,
+            retry.Epoch,
+            new TaskResult(null, Error: "image not found"),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
 
         Assert.Equal(2, retry.Attempt);
         var ended = await GetAsync(run.Id);
@@ -82,7 +106,16 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_policy_that_does_not_retry_lost_agents_fails_the_run_on_the_first_loss()
     {
-        var run = await CreateRunAsync(Retrying(new RetryPolicy { MaxAttempts = 3, AgentLost = false, ExitCodes = [1] }));
+        var run = await CreateRunAsync(
+            Retrying(
+                new RetryPolicy
+                {
+                    MaxAttempts = 3,
+                    AgentLost = false,
+                    ExitCodes = [1],
+                }
+            )
+        );
         await ClaimAsync();
         Advance(LeaseTtl + TimeSpan.FromSeconds(1));
 
@@ -96,7 +129,16 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_lost_agent_is_retried_after_the_policy_back_off()
     {
-        var run = await CreateRunAsync(Retrying(new RetryPolicy { MaxAttempts = 2, Backoff = RetryBackoff.Constant, Delay = TimeSpan.FromSeconds(30) }));
+        var run = await CreateRunAsync(
+            Retrying(
+                new RetryPolicy
+                {
+                    MaxAttempts = 2,
+                    Backoff = RetryBackoff.Constant,
+                    Delay = TimeSpan.FromSeconds(30),
+                }
+            )
+        );
         await ClaimAsync();
         Advance(LeaseTtl + TimeSpan.FromSeconds(1));
         await RescueAsync();
@@ -112,7 +154,16 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_retry_waiting_for_its_back_off_does_not_hold_up_other_work()
     {
-        var flaky = await CreateRunAsync(Retrying(new RetryPolicy { MaxAttempts = 2, ExitCodes = [1], Delay = TimeSpan.FromMinutes(1) }));
+        var flaky = await CreateRunAsync(
+            Retrying(
+                new RetryPolicy
+                {
+                    MaxAttempts = 2,
+                    ExitCodes = [1],
+                    Delay = TimeSpan.FromMinutes(1),
+                }
+            )
+        );
         Advance(TimeSpan.FromSeconds(1));
         var next = await CreateRunAsync();
         var lease = (await ClaimAsync())!;
@@ -130,7 +181,16 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task Stopping_a_task_waiting_for_a_retry_ends_it()
     {
-        var run = await CreateRunAsync(Retrying(new RetryPolicy { MaxAttempts = 2, ExitCodes = [1], Delay = TimeSpan.FromMinutes(1) }));
+        var run = await CreateRunAsync(
+            Retrying(
+                new RetryPolicy
+                {
+                    MaxAttempts = 2,
+                    ExitCodes = [1],
+                    Delay = TimeSpan.FromMinutes(1),
+                }
+            )
+        );
         var lease = (await ClaimAsync())!;
         await CompleteAsync(lease, 1);
 

@@ -13,7 +13,13 @@ public abstract partial class RunStoreConformance
             Env = new Dictionary<string, string> { ["A"] = "1" },
             Timeout = TimeSpan.FromSeconds(90),
             Requirements = new Dictionary<string, string> { ["pool"] = "x" },
-            Retry = new RetryPolicy { MaxAttempts = 3, ExitCodes = [2, 3], Backoff = RetryBackoff.Fibonacci, Delay = TimeSpan.FromSeconds(2) },
+            Retry = new RetryPolicy
+            {
+                MaxAttempts = 3,
+                ExitCodes = [2, 3],
+                Backoff = RetryBackoff.Fibonacci,
+                Delay = TimeSpan.FromSeconds(2),
+            },
         };
         var created = await CreateRunAsync(spec, tasks: 2);
 
@@ -23,7 +29,16 @@ public abstract partial class RunStoreConformance
         Assert.Equal("tester", run.CreatedBy);
         Assert.Equal(created.CreatedAt, run.CreatedAt);
         Assert.Equal(spec.Command, run.Spec.Command);
-        Assert.Equal(spec.Retry with { ExitCodes = Array.Empty<int>() }, run.Spec.Retry! with { ExitCodes = Array.Empty<int>() });
+        Assert.Equal(
+            spec.Retry with
+            {
+                ExitCodes = Array.Empty<int>(),
+            },
+            run.Spec.Retry! with
+            {
+                ExitCodes = Array.Empty<int>(),
+            }
+        );
         Assert.Equal([2, 3], run.Spec.Retry!.ExitCodes);
         Assert.Equal([$"{created.Id}-1", $"{created.Id}-2"], run.Tasks.Select(t => t.Id));
         Assert.All(run.Tasks, t =>
@@ -49,7 +64,10 @@ public abstract partial class RunStoreConformance
         var all = await Store.ListRunsAsync(new RunQuery(Limit: 0), CancellationToken.None);
         var limited = await Store.ListRunsAsync(new RunQuery(Limit: 2), CancellationToken.None);
         var stopped = await Store.ListRunsAsync(new RunQuery([RunState.Stopped]), CancellationToken.None);
-        var live = await Store.ListRunsAsync(new RunQuery([RunState.Starting, RunState.Running]), CancellationToken.None);
+        var live = await Store.ListRunsAsync(
+            new RunQuery([RunState.Starting, RunState.Running]),
+            CancellationToken.None
+        );
 
         Assert.Equal([third.Id, second.Id, first.Id], all.Select(r => r.Id));
         Assert.Equal([third.Id, second.Id], limited.Select(r => r.Id));
@@ -71,10 +89,18 @@ public abstract partial class RunStoreConformance
         var command = await CreateRunAsync(createdBy: "dev@example.com");
 
         var workflows = await Store.ListRunsAsync(new RunQuery(Limit: 0, Kind: "workflow"), CancellationToken.None);
-        var devs = await Store.ListRunsAsync(new RunQuery(Limit: 0, CreatedBy: "dev@example.com"), CancellationToken.None);
+        var devs = await Store.ListRunsAsync(
+            new RunQuery(Limit: 0, CreatedBy: "dev@example.com"),
+            CancellationToken.None
+        );
         var page2 = await Store.ListRunsAsync(
-            new RunQuery(Limit: 2, Kind: "workflow", CreatedBy: "dev@example.com", Offset: 2), CancellationToken.None);
-        var pastEnd = await Store.ListRunsAsync(new RunQuery(Limit: 2, Kind: "workflow", Offset: 5), CancellationToken.None);
+            new RunQuery(Limit: 2, Kind: "workflow", CreatedBy: "dev@example.com", Offset: 2),
+            CancellationToken.None
+        );
+        var pastEnd = await Store.ListRunsAsync(
+            new RunQuery(Limit: 2, Kind: "workflow", Offset: 5),
+            CancellationToken.None
+        );
 
         Assert.Equal([theirs.Id, .. mine.Select(r => r.Id).Reverse()], workflows.Select(r => r.Id));
         Assert.Equal([command.Id, .. mine.Select(r => r.Id).Reverse()], devs.Select(r => r.Id));
@@ -96,7 +122,9 @@ public abstract partial class RunStoreConformance
         Assert.Equal(RunState.Stopped, again!.State);
         Assert.Equal(StopReason.Killed, again.StopReason);
         Assert.Null(await ClaimAsync());
-        Assert.Null(await Store.RequestStopAsync("missing", StopReason.Killed, Time.GetUtcNow(), CancellationToken.None));
+        Assert.Null(
+            await Store.RequestStopAsync("missing", StopReason.Killed, Time.GetUtcNow(), CancellationToken.None)
+        );
     }
 
     [Fact]
@@ -106,8 +134,19 @@ public abstract partial class RunStoreConformance
         var lease = (await ClaimAsync())!;
         await RunningAsync(lease);
 
-        var stopping = await Store.RequestStopAsync(run.Id, StopReason.Killed, Time.GetUtcNow(), CancellationToken.None);
-        var beat = await Store.HeartbeatAsync(lease.TaskId, lease.Epoch, Time.GetUtcNow(), LeaseTtl, CancellationToken.None);
+        var stopping = await Store.RequestStopAsync(
+            run.Id,
+            StopReason.Killed,
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
+        var beat = await Store.HeartbeatAsync(
+            lease.TaskId,
+            lease.Epoch,
+            Time.GetUtcNow(),
+            LeaseTtl,
+            CancellationToken.None
+        );
         var completed = await CompleteAsync(lease, 143);
         var ended = await GetAsync(run.Id);
 
@@ -166,11 +205,20 @@ public abstract partial class RunStoreConformance
     public async Task Registered_images_keep_their_defaults_and_one_default()
     {
         var now = Time.GetUtcNow();
-        await Store.RegisterImageAsync(new RegisteredImage("reg/a:1", 1.5, 512L << 20, true, "admin", now), CancellationToken.None);
-        await Store.RegisterImageAsync(new RegisteredImage("reg/b:1", null, null, true, "admin", now), CancellationToken.None);
+        await Store.RegisterImageAsync(
+            new RegisteredImage("reg/a:1", 1.5, 512L << 20, true, "admin", now),
+            CancellationToken.None
+        );
+        await Store.RegisterImageAsync(
+            new RegisteredImage("reg/b:1", null, null, true, "admin", now),
+            CancellationToken.None
+        );
         var images = await Store.ListRegisteredImagesAsync(CancellationToken.None);
         Assert.Equal(["reg/a:1", "reg/b:1"], images.Select(i => i.Reference));
-        Assert.Equal((1.5, 512L << 20, false), (images[0].Cpus!.Value, images[0].MemoryBytes!.Value, images[0].IsDefault));
+        Assert.Equal(
+            (1.5, 512L << 20, false),
+            (images[0].Cpus!.Value, images[0].MemoryBytes!.Value, images[0].IsDefault)
+        );
         Assert.True(images[1].IsDefault);
         Assert.True(await Store.UnregisterImageAsync("reg/a:1", CancellationToken.None));
         Assert.False(await Store.UnregisterImageAsync("reg/a:1", CancellationToken.None));
@@ -181,7 +229,11 @@ public abstract partial class RunStoreConformance
     public async Task Agents_are_stored()
     {
         var labels = new Dictionary<string, string> { ["arch"] = "x86_64" };
-        var agent = await Store.RegisterAgentAsync(new AgentRegistration("a1", labels, 4, "1.0"), Time.GetUtcNow(), CancellationToken.None);
+        var agent = await Store.RegisterAgentAsync(
+            new AgentRegistration("a1", labels, 4, "1.0"),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         Advance(TimeSpan.FromSeconds(5));
         await Store.TouchAgentAsync(agent.Id, Time.GetUtcNow(), CancellationToken.None);
 
@@ -196,12 +248,38 @@ public abstract partial class RunStoreConformance
     {
         Hearth.Core.Api.AgentDriverView[] drivers =
         [
-            new("bubblewrap", "namespaces", ["none", "host"], Ports: false, Signals: true, Exec: true, Recover: true, ["cpu", "pids"], Default: true),
-            new("oci", "image", ["none", "bridge"], Ports: true, Signals: true, Exec: true, Recover: false, ["cpu", "memory", "pids"]),
+            new(
+                "bubblewrap",
+                "namespaces",
+                ["none", "host"],
+                Ports: false,
+                Signals: true,
+                Exec: true,
+                Recover: true,
+                ["cpu", "pids"],
+                Default: true
+            ),
+            new(
+                "oci",
+                "image",
+                ["none", "bridge"],
+                Ports: true,
+                Signals: true,
+                Exec: true,
+                Recover: false,
+                ["cpu", "memory", "pids"]
+            ),
         ];
-        await Store.RegisterAgentAsync(new AgentRegistration("old", new Dictionary<string, string>(), 1, "0.9"), Time.GetUtcNow(), CancellationToken.None);
-        await Store.RegisterAgentAsync(new AgentRegistration("a2", new Dictionary<string, string>(), 2, "1.0", drivers), Time.GetUtcNow(),
-            CancellationToken.None);
+        await Store.RegisterAgentAsync(
+            new AgentRegistration("old", new Dictionary<string, string>(), 1, "0.9"),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
+        await Store.RegisterAgentAsync(
+            new AgentRegistration("a2", new Dictionary<string, string>(), 2, "1.0", drivers),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
 
         var listed = await Store.ListAgentsAsync(CancellationToken.None);
         var stored = listed.Single(a => a.Name == "a2").DriverList;
@@ -215,8 +293,11 @@ public abstract partial class RunStoreConformance
     [Fact]
     public async Task A_drained_agent_stays_drained_from_its_first_drain_and_an_unknown_one_is_not_drained()
     {
-        var agent = await Store.RegisterAgentAsync(new AgentRegistration("a1", new Dictionary<string, string>(), 1, "1.0"),
-            Time.GetUtcNow(), CancellationToken.None);
+        var agent = await Store.RegisterAgentAsync(
+            new AgentRegistration("a1", new Dictionary<string, string>(), 1, "1.0"),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
         Assert.Null(Assert.Single(await Store.ListAgentsAsync(CancellationToken.None)).DrainingSince);
 
         var drainedAt = Time.GetUtcNow();

@@ -31,11 +31,17 @@ public abstract partial class RunStoreConformance : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+        if (Store is IAsyncDisposable disposable)
+            await disposable.DisposeAsync();
     }
 
-    protected async Task<Run> CreateRunAsync(TaskSpec? spec = null, int maxAttempts = 1, int tasks = 1,
-        string kind = "command", string createdBy = "tester")
+    protected async Task<Run> CreateRunAsync(
+        TaskSpec? spec = null,
+        int maxAttempts = 1,
+        int tasks = 1,
+        string kind = "command",
+        string createdBy = "tester"
+    )
     {
         spec ??= new TaskSpec { Command = ["true"] };
         var run = new Run
@@ -47,24 +53,38 @@ public abstract partial class RunStoreConformance : IAsyncLifetime
             Spec = spec,
             CreatedBy = createdBy,
         };
-        var newTasks = Enumerable.Range(1, tasks).Select(i => new NewTask($"{run.Id}-{i}", $"t{i}", spec, maxAttempts)).ToList();
+        var newTasks = Enumerable
+            .Range(1, tasks)
+            .Select(i => new NewTask($"{run.Id}-{i}", $"t{i}", spec, maxAttempts))
+            .ToList();
         await Store.CreateRunAsync(run, newTasks, CancellationToken.None);
         return run;
     }
 
     protected Task<Lease?> ClaimAsync(string agent = "agent-a", IReadOnlyDictionary<string, string>? labels = null) =>
-        Store.ClaimAsync(new ClaimRequest(agent, labels ?? NoLabels, Time.GetUtcNow(), LeaseTtl), CancellationToken.None);
+        Store.ClaimAsync(
+            new ClaimRequest(agent, labels ?? NoLabels, Time.GetUtcNow(), LeaseTtl),
+            CancellationToken.None
+        );
 
     protected async Task<Run> GetAsync(string runId) => (await Store.GetRunAsync(runId, CancellationToken.None))!;
 
     protected async Task<RunTask> TaskOfAsync(string runId) => (await GetAsync(runId)).Tasks.Single();
 
     protected Task<WriteResult> CompleteAsync(Lease lease, int exitCode) =>
-        Store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(exitCode), Time.GetUtcNow(), CancellationToken.None);
+        Store.CompleteAsync(
+            lease.TaskId,
+            lease.Epoch,
+            new TaskResult(exitCode),
+            Time.GetUtcNow(),
+            CancellationToken.None
+        );
 
-    protected Task<WriteResult> RunningAsync(Lease lease) => Store.MarkRunningAsync(lease.TaskId, lease.Epoch, Time.GetUtcNow(), CancellationToken.None);
+    protected Task<WriteResult> RunningAsync(Lease lease) =>
+        Store.MarkRunningAsync(lease.TaskId, lease.Epoch, Time.GetUtcNow(), CancellationToken.None);
 
-    protected Task<IReadOnlyList<string>> RescueAsync(int limit = 100) => Store.RescueExpiredAsync(Time.GetUtcNow(), limit, CancellationToken.None);
+    protected Task<IReadOnlyList<string>> RescueAsync(int limit = 100) =>
+        Store.RescueExpiredAsync(Time.GetUtcNow(), limit, CancellationToken.None);
 
     protected static IReadOnlyList<AgentLogLine> Lines(params string[] texts) =>
         texts.Select(t => new AgentLogLine(DateTimeOffset.UnixEpoch, LogStream.Stdout, t)).ToList();

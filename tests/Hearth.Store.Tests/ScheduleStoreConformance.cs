@@ -12,8 +12,21 @@ public abstract class ScheduleStoreConformance(TestDatabase database) : AreaStor
         database.OpenAsync<IScheduleStore>(cs => new PostgresScheduleStore(cs), path => new SqliteScheduleStore(path));
 
     private static ScheduleRecord Nightly(string name = "nightly") =>
-        new($"id-{name}", name, "0 3 * * *", "Europe/Berlin", MissedRunPolicy.Once, "command", "{\"command\":[\"make\"]}",
-            "dev@example.com", T0, T0) { Source = "ci.kdl:3:1" };
+        new(
+            $"id-{name}",
+            name,
+            "0 3 * * *",
+            "Europe/Berlin",
+            MissedRunPolicy.Once,
+            "command",
+            "{\"command\":[\"make\"]}",
+            "dev@example.com",
+            T0,
+            T0
+        )
+        {
+            Source = "ci.kdl:3:1",
+        };
 
     [Fact]
     public async Task A_schedule_is_stored_read_back_and_its_name_is_unique()
@@ -33,7 +46,10 @@ public abstract class ScheduleStoreConformance(TestDatabase database) : AreaStor
         await Store.CreateAsync(Nightly("a") with { TimeZone = null, Missed = MissedRunPolicy.Skip }, None);
 
         Assert.Equal(["a", "b"], (await Store.ListAsync(None)).Select(s => s.Name));
-        Assert.Equal((null, MissedRunPolicy.Skip), ((await Store.GetAsync("a", None))!.TimeZone, (await Store.GetAsync("a", None))!.Missed));
+        Assert.Equal(
+            (null, MissedRunPolicy.Skip),
+            ((await Store.GetAsync("a", None))!.TimeZone, (await Store.GetAsync("a", None))!.Missed)
+        );
         Assert.True(await Store.DeleteAsync("a", None));
         Assert.False(await Store.DeleteAsync("a", None));
         Assert.Equal(["b"], (await Store.ListAsync(None)).Select(s => s.Name));
@@ -47,15 +63,29 @@ public abstract class ScheduleStoreConformance(TestDatabase database) : AreaStor
 
         Assert.True(await Store.AdvanceAsync("id-nightly", T0, new ScheduleAdvance(fired, fired, "run-1", null), None));
         // A second server that read the old cursor changes nothing.
-        Assert.False(await Store.AdvanceAsync("id-nightly", T0, new ScheduleAdvance(fired, fired, "run-2", null), None));
+        Assert.False(
+            await Store.AdvanceAsync("id-nightly", T0, new ScheduleAdvance(fired, fired, "run-2", null), None)
+        );
 
         var read = (await Store.GetAsync("nightly", None))!;
-        Assert.Equal((fired, "run-1", fired, (string?)null), (read.Cursor, read.LastRunId, read.LastFiredAt, read.LastError));
+        Assert.Equal(
+            (fired, "run-1", fired, (string?)null),
+            (read.Cursor, read.LastRunId, read.LastFiredAt, read.LastError)
+        );
 
         // Skipping moves the cursor only; the last run is kept. A failed fire records its error.
-        Assert.True(await Store.AdvanceAsync("id-nightly", fired, new ScheduleAdvance(fired.AddDays(1), null, null, null), None));
+        Assert.True(
+            await Store.AdvanceAsync("id-nightly", fired, new ScheduleAdvance(fired.AddDays(1), null, null, null), None)
+        );
         Assert.Equal("run-1", (await Store.GetAsync("nightly", None))!.LastRunId);
-        Assert.True(await Store.AdvanceAsync("id-nightly", fired.AddDays(1), new ScheduleAdvance(fired.AddDays(2), fired.AddDays(2), null, "owner revoked"), None));
+        Assert.True(
+            await Store.AdvanceAsync(
+                "id-nightly",
+                fired.AddDays(1),
+                new ScheduleAdvance(fired.AddDays(2), fired.AddDays(2), null, "owner revoked"),
+                None
+            )
+        );
         read = (await Store.GetAsync("nightly", None))!;
         Assert.Equal(((string?)null, "owner revoked"), (read.LastRunId, read.LastError));
 

@@ -18,7 +18,8 @@ public sealed class SqliteCrashTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var a in (string[])["exec", typeof(Program).Assembly.Location, "write-runs", path]) start.ArgumentList.Add(a);
+        foreach (var a in (string[])["exec", typeof(Program).Assembly.Location, "write-runs", path])
+            start.ArgumentList.Add(a);
 
         for (var round = 0; round < 3; round++)
         {
@@ -35,9 +36,14 @@ public sealed class SqliteCrashTests : IDisposable
 
             var store = new SqliteRunStore(path, new Hearth.Lifecycle.LifecycleRules());
             await store.MigrateAsync(CancellationToken.None);
-            var stored = (await store.ListRunsAsync(new RunQuery(Limit: 0), CancellationToken.None)).Select(r => r.Id).ToHashSet();
-            var missing = acknowledged.Where(a => a.StartsWith($"{round}:", StringComparison.Ordinal)).Select(a => a[(a.IndexOf(':') + 1)..])
-                .Where(id => !stored.Contains(id)).ToList();
+            var stored = (await store.ListRunsAsync(new RunQuery(Limit: 0), CancellationToken.None))
+                .Select(r => r.Id)
+                .ToHashSet();
+            var missing = acknowledged
+                .Where(a => a.StartsWith($"{round}:", StringComparison.Ordinal))
+                .Select(a => a[(a.IndexOf(':') + 1)..])
+                .Where(id => !stored.Contains(id))
+                .ToList();
             Assert.Empty(missing);
             // The next writer starts its numbering again; clear what this round wrote so ids stay unique.
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

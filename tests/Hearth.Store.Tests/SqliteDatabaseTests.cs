@@ -21,8 +21,14 @@ public sealed class SqliteDatabaseTests : IDisposable
             foreach (var connection in new[] { first, second })
             {
                 handles.Add(connection.Handle!);
-                Assert.Equal((2L, 1L, 30000L), (await PragmaAsync(connection, "synchronous"), await PragmaAsync(connection, "foreign_keys"),
-                    await PragmaAsync(connection, "busy_timeout")));
+                Assert.Equal(
+                    (2L, 1L, 30000L),
+                    (
+                        await PragmaAsync(connection, "synchronous"),
+                        await PragmaAsync(connection, "foreign_keys"),
+                        await PragmaAsync(connection, "busy_timeout")
+                    )
+                );
             }
         }
         Assert.Equal(2, handles.Count);

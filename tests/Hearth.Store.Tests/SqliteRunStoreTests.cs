@@ -6,9 +6,13 @@ public sealed class SqliteRunStoreTests : RunStoreConformance
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("hearth-store-").FullName;
 
-    protected override Hearth.Store.Locks.ILockStore CreateLockStore() => new Hearth.Store.Locks.SqliteLockStore(Path.Combine(_directory, "hearth.db"));
+    protected override Hearth.Store.Locks.ILockStore CreateLockStore() =>
+        new Hearth.Store.Locks.SqliteLockStore(Path.Combine(_directory, "hearth.db"));
 
-    protected override Task<IRunStore> CreateStoreAsync() => Task.FromResult<IRunStore>(new SqliteRunStore(Path.Combine(_directory, "hearth.db"), new Hearth.Lifecycle.LifecycleRules()));
+    protected override Task<IRunStore> CreateStoreAsync() =>
+        Task.FromResult<IRunStore>(
+            new SqliteRunStore(Path.Combine(_directory, "hearth.db"), new Hearth.Lifecycle.LifecycleRules())
+        );
 
     public override async Task DisposeAsync()
     {

@@ -23,27 +23,35 @@ public sealed record DnsQuery(ushort Id, ushort Flags, string Name, ushort Type,
     /// <summary>Null when <paramref name="message"/> is not one standard query with one question.</summary>
     public static DnsQuery? TryParse(ReadOnlySpan<byte> message)
     {
-        if (message.Length < HeaderLength) return null;
+        if (message.Length < HeaderLength)
+            return null;
         var id = BinaryPrimitives.ReadUInt16BigEndian(message);
         var flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
         var questions = BinaryPrimitives.ReadUInt16BigEndian(message[4..]);
         var answers = BinaryPrimitives.ReadUInt16BigEndian(message[6..]);
-        if (questions != 1 || answers != 0) return null;
+        if (questions != 1 || answers != 0)
+            return null;
         var name = new StringBuilder();
         var offset = HeaderLength;
         while (true)
         {
-            if (offset >= message.Length) return null;
+            if (offset >= message.Length)
+                return null;
             int length = message[offset++];
-            if (length == 0) break;
+            if (length == 0)
+                break;
             // Pointers (0xC0) and the reserved label types have no place in a question.
-            if (length > 63 || offset + length > message.Length) return null;
-            if (name.Length > 0) name.Append('.');
+            if (length > 63 || offset + length > message.Length)
+                return null;
+            if (name.Length > 0)
+                name.Append('.');
             name.Append(Encoding.ASCII.GetString(message.Slice(offset, length)));
             offset += length;
-            if (name.Length > 253) return null;
+            if (name.Length > 253)
+                return null;
         }
-        if (offset + 4 > message.Length) return null;
+        if (offset + 4 > message.Length)
+            return null;
         var type = BinaryPrimitives.ReadUInt16BigEndian(message[offset..]);
         var @class = BinaryPrimitives.ReadUInt16BigEndian(message[(offset + 2)..]);
         return new DnsQuery(id, flags, name.ToString(), type, @class, offset + 4);
@@ -66,14 +74,22 @@ public static class DnsAnswer
     /// An authoritative answer to <paramref name="query"/> (read from <paramref name="request"/>), with the A records
     /// <paramref name="addresses"/> (at most <see cref="MaxAnswers"/>), each with <paramref name="ttlSeconds"/>.
     /// </summary>
-    public static byte[] Build(ReadOnlySpan<byte> request, DnsQuery query, byte rcode, IReadOnlyList<IPAddress> addresses, uint ttlSeconds)
+    public static byte[] Build(
+        ReadOnlySpan<byte> request,
+        DnsQuery query,
+        byte rcode,
+        IReadOnlyList<IPAddress> addresses,
+        uint ttlSeconds
+    )
     {
         var count = Math.Min(addresses.Count, MaxAnswers);
         var questionLength = query.QuestionEnd - 12;
         var response = new byte[12 + questionLength + count * 16];
         BinaryPrimitives.WriteUInt16BigEndian(response, query.Id);
         // QR, the query's opcode and RD, AA and RA set, the rcode.
-        var flags = (ushort)(0x8000 | (query.Flags & 0x7800) | 0x0400 | (query.Flags & 0x0100) | 0x0080 | (rcode & 0xF));
+        var flags = (ushort)(
+            0x8000 | (query.Flags & 0x7800) | 0x0400 | (query.Flags & 0x0100) | 0x0080 | (rcode & 0xF)
+        );
         BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(2), flags);
         BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(4), 1);
         BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(6), (ushort)count);
@@ -98,7 +114,8 @@ public static class DnsAnswer
     public static byte[] Error(ReadOnlySpan<byte> request, byte rcode)
     {
         var response = new byte[12];
-        if (request.Length >= 2) request[..2].CopyTo(response);
+        if (request.Length >= 2)
+            request[..2].CopyTo(response);
         var opcode = request.Length >= 3 ? request[2] & 0x78 : 0;
         response[2] = (byte)(0x80 | opcode);
         response[3] = (byte)(0x80 | (rcode & 0xF));

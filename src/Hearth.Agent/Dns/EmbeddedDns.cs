@@ -11,13 +11,19 @@ namespace Hearth.Agent.Dns;
 /// records and a short TTL; another type for such a name gets an empty answer; an unknown name without a dot gets
 /// NXDOMAIN; anything else is forwarded to the host's name servers and their answer relayed. IPv4 and UDP only.
 /// </summary>
-public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> upstreams, ILogger logger, EmbeddedDnsOptions? options = null)
-    : IAsyncDisposable
+public sealed class EmbeddedDns(
+    ServiceNames names,
+    IReadOnlyList<IPEndPoint> upstreams,
+    ILogger logger,
+    EmbeddedDnsOptions? options = null
+) : IAsyncDisposable
 {
     private readonly EmbeddedDnsOptions _options = options ?? new EmbeddedDnsOptions();
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<(string SandboxId, string Network)>> _clients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(string SandboxId, string Network)>> _clients = new(
+        StringComparer.Ordinal
+    );
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>A place of a replica on a network: the names it answers to there, its address and the network's gateway.</summary>
@@ -26,10 +32,16 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
     /// <summary>The name servers in a resolv.conf (the host's, loopback ones included: the agent runs on the host).</summary>
     public static IReadOnlyList<IPEndPoint> HostResolvers(string resolvConf = "/etc/resolv.conf")
     {
-        if (!File.Exists(resolvConf)) return [];
+        if (!File.Exists(resolvConf))
+            return [];
         return File.ReadLines(resolvConf)
             .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length >= 2 && f[0] == "nameserver" && IPAddress.TryParse(f[1], out var ip) && ip.AddressFamily == AddressFamily.InterNetwork)
+            .Where(f =>
+                f.Length >= 2
+                && f[0] == "nameserver"
+                && IPAddress.TryParse(f[1], out var ip)
+                && ip.AddressFamily == AddressFamily.InterNetwork
+            )
             .Select(f => new IPEndPoint(IPAddress.Parse(f[1]), 53))
             .ToList();
     }
@@ -57,7 +69,8 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
                     listener.Users++;
                     opened.Add(listener);
                     var address = place.Address.ToString();
-                    if (!_clients.TryGetValue(address, out var networks)) _clients[address] = networks = [];
+                    if (!_clients.TryGetValue(address, out var networks))
+                        _clients[address] = networks = [];
                     networks.Add((sandboxId, place.Network));
                     names.AddLocal(place.Network, sandboxId, place.Names, place.Address);
                 }
@@ -101,10 +114,13 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
 
         public async ValueTask DisposeAsync()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+                return;
             List<Listener> closed;
-            lock (dns._gate) closed = dns.LeaveLocked(sandboxId, listeners);
-            foreach (var listener in closed) await listener.Loop.ConfigureAwait(false);
+            lock (dns._gate)
+                closed = dns.LeaveLocked(sandboxId, listeners);
+            foreach (var listener in closed)
+                await listener.Loop.ConfigureAwait(false);
         }
     }
 
@@ -112,12 +128,15 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
     private List<Listener> LeaveLocked(string sandboxId, List<Listener> listeners)
     {
         names.RemoveLocal(sandboxId);
-        foreach (var networks in _clients.Values) networks.RemoveAll(n => n.SandboxId == sandboxId);
-        foreach (var empty in _clients.Where(c => c.Value.Count == 0).Select(c => c.Key).ToList()) _clients.Remove(empty);
+        foreach (var networks in _clients.Values)
+            networks.RemoveAll(n => n.SandboxId == sandboxId);
+        foreach (var empty in _clients.Where(c => c.Value.Count == 0).Select(c => c.Key).ToList())
+            _clients.Remove(empty);
         var closed = new List<Listener>();
         foreach (var listener in listeners)
         {
-            if (--listener.Users > 0) continue;
+            if (--listener.Users > 0)
+                continue;
             _listeners.Remove(listener.Gateway.ToString());
             listener.Socket.Dispose();
             closed.Add(listener);
@@ -130,7 +149,8 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
     {
         get
         {
-            lock (_gate) return _listeners.Values.Select(l => l.Gateway).ToList();
+            lock (_gate)
+                return _listeners.Values.Select(l => l.Gateway).ToList();
         }
     }
 
@@ -142,10 +162,17 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
             SocketReceiveFromResult received;
             try
             {
-                received = await listener.Socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
+                received = await listener.Socket.ReceiveFromAsync(
+                    buffer,
+                    SocketFlags.None,
+                    new IPEndPoint(IPAddress.Any, 0),
+                    _stop.Token
+                );
             }
-            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException
-                                       || e is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
+            catch (Exception e)
+                when (e is ObjectDisposedException or OperationCanceledException
+                    || e is SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted }
+                )
             {
                 return;
             }
@@ -175,14 +202,23 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
     }
 
     /// <summary>The answer to one message from <paramref name="client"/>, received on <paramref name="network"/>'s gateway.</summary>
-    public async Task<byte[]> ResolveAsync(byte[] request, IPAddress client, string network, CancellationToken cancellationToken)
+    public async Task<byte[]> ResolveAsync(
+        byte[] request,
+        IPAddress client,
+        string network,
+        CancellationToken cancellationToken
+    )
     {
-        if (DnsQuery.TryParse(request) is not { } query) return DnsAnswer.Error(request, DnsAnswer.FormatError);
-        if (!query.IsQuery) return DnsAnswer.Error(request, DnsAnswer.NotImplemented);
+        if (DnsQuery.TryParse(request) is not { } query)
+            return DnsAnswer.Error(request, DnsAnswer.FormatError);
+        if (!query.IsQuery)
+            return DnsAnswer.Error(request, DnsAnswer.NotImplemented);
         IReadOnlyList<string> networks;
         lock (_gate)
         {
-            networks = _clients.TryGetValue(client.ToString(), out var of) ? of.Select(n => n.Network).Distinct().ToList() : [network];
+            networks = _clients.TryGetValue(client.ToString(), out var of)
+                ? of.Select(n => n.Network).Distinct().ToList()
+                : [network];
         }
         if (query.Class == DnsQuery.ClassIn)
         {
@@ -191,9 +227,16 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
             {
                 // Replicas in a different order each time: clients that take the first spread over them.
                 var shuffled = addresses.OrderBy(_ => Random.Shared.Next()).ToList();
-                return DnsAnswer.Build(request, query, DnsAnswer.NoError, query.Type == DnsQuery.TypeA ? shuffled : [], _options.TtlSeconds);
+                return DnsAnswer.Build(
+                    request,
+                    query,
+                    DnsAnswer.NoError,
+                    query.Type == DnsQuery.TypeA ? shuffled : [],
+                    _options.TtlSeconds
+                );
             }
-            if (!query.Name.TrimEnd('.').Contains('.')) return DnsAnswer.Build(request, query, DnsAnswer.NameError, [], _options.TtlSeconds);
+            if (!query.Name.TrimEnd('.').Contains('.'))
+                return DnsAnswer.Build(request, query, DnsAnswer.NameError, [], _options.TtlSeconds);
         }
         return await ForwardAsync(request, query, cancellationToken);
     }
@@ -214,12 +257,21 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
                 {
                     var length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
                     // Only the answer to this query (its id) is relayed.
-                    if (length >= 12 && buffer[0] == request[0] && buffer[1] == request[1]) return buffer[..length];
+                    if (length >= 12 && buffer[0] == request[0] && buffer[1] == request[1])
+                        return buffer[..length];
                 }
             }
-            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception e)
+                when (e is SocketException
+                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                )
             {
-                logger.LogDebug("dns: forwarding {Name} to {Upstream} failed ({Error})", query.Name, upstream, e.Message);
+                logger.LogDebug(
+                    "dns: forwarding {Name} to {Upstream} failed ({Error})",
+                    query.Name,
+                    upstream,
+                    e.Message
+                );
             }
         }
         return DnsAnswer.Build(request, query, DnsAnswer.ServerFailure, [], 0);
@@ -234,8 +286,10 @@ public sealed class EmbeddedDns(ServiceNames names, IReadOnlyList<IPEndPoint> up
             listeners = [.. _listeners.Values];
             _listeners.Clear();
         }
-        foreach (var listener in listeners) listener.Socket.Dispose();
-        foreach (var listener in listeners) await listener.Loop.ConfigureAwait(false);
+        foreach (var listener in listeners)
+            listener.Socket.Dispose();
+        foreach (var listener in listeners)
+            await listener.Loop.ConfigureAwait(false);
         _stop.Dispose();
     }
 }

@@ -21,21 +21,24 @@ public sealed class ServiceNames
     {
         lock (_gate)
         {
-            if (_server.TryGetValue(network, out var held) && held.Version > view.Version) return;
+            if (_server.TryGetValue(network, out var held) && held.Version > view.Version)
+                return;
             _server[network] = view;
         }
     }
 
     public long? ServerVersion(string network)
     {
-        lock (_gate) return _server.TryGetValue(network, out var view) ? view.Version : null;
+        lock (_gate)
+            return _server.TryGetValue(network, out var view) ? view.Version : null;
     }
 
     public void AddLocal(string network, string sandboxId, IEnumerable<string> names, IPAddress address)
     {
         lock (_gate)
         {
-            if (!_local.TryGetValue(network, out var list)) _local[network] = list = [];
+            if (!_local.TryGetValue(network, out var list))
+                _local[network] = list = [];
             list.AddRange(names.Select(n => new LocalName(sandboxId, Normalize(n), address)));
         }
     }
@@ -44,7 +47,8 @@ public sealed class ServiceNames
     {
         lock (_gate)
         {
-            foreach (var list in _local.Values) list.RemoveAll(n => n.SandboxId == sandboxId);
+            foreach (var list in _local.Values)
+                list.RemoveAll(n => n.SandboxId == sandboxId);
         }
     }
 
@@ -70,9 +74,11 @@ public sealed class ServiceNames
                 if (_server.TryGetValue(network, out var view))
                 {
                     foreach (var record in view.Records)
-                        if (Normalize(record.Name) == wanted && IPAddress.TryParse(record.Address, out var address)) found.Add(address);
+                        if (Normalize(record.Name) == wanted && IPAddress.TryParse(record.Address, out var address))
+                            found.Add(address);
                 }
-                if (_local.TryGetValue(network, out var local)) found.AddRange(local.Where(n => n.Name == wanted).Select(n => n.Address));
+                if (_local.TryGetValue(network, out var local))
+                    found.AddRange(local.Where(n => n.Name == wanted).Select(n => n.Address));
             }
         }
         return found.Distinct().ToList();

@@ -13,21 +13,33 @@ namespace Hearth.Agent.GitLab;
 public static class CiArchive
 {
     /// <summary>The files (relative, '/'-separated, sorted) that <paramref name="paths"/> and the rest select.</summary>
-    public static IReadOnlyList<string> Select(string root, IReadOnlyList<string> paths, IReadOnlyList<string> exclude,
-        IReadOnlySet<string>? untrackedBesides)
+    public static IReadOnlyList<string> Select(
+        string root,
+        IReadOnlyList<string> paths,
+        IReadOnlyList<string> exclude,
+        IReadOnlySet<string>? untrackedBesides
+    )
     {
         var files = RegularFiles(root);
         var include = new Matcher(StringComparison.Ordinal);
-        foreach (var path in paths) AddPattern(include, path);
-        var selected = new SortedSet<string>(include.Match(root, files.Select(f => Path.Combine(root, f))).Files
-            .Select(m => m.Path.Replace('\\', '/')), StringComparer.Ordinal);
+        foreach (var path in paths)
+            AddPattern(include, path);
+        var selected = new SortedSet<string>(
+            include.Match(root, files.Select(f => Path.Combine(root, f))).Files.Select(m => m.Path.Replace('\\', '/')),
+            StringComparer.Ordinal
+        );
         if (untrackedBesides is not null)
-            foreach (var file in files.Where(f => !untrackedBesides.Contains(f) && !f.StartsWith(".git/", StringComparison.Ordinal)))
+            foreach (
+                var file in files.Where(f =>
+                    !untrackedBesides.Contains(f) && !f.StartsWith(".git/", StringComparison.Ordinal)
+                )
+            )
                 selected.Add(file);
         if (exclude.Count > 0)
         {
             var excluded = new Matcher(StringComparison.Ordinal);
-            foreach (var path in exclude) AddPattern(excluded, path);
+            foreach (var path in exclude)
+                AddPattern(excluded, path);
             foreach (var match in excluded.Match(root, selected.Select(f => Path.Combine(root, f)).ToList()).Files)
                 selected.Remove(match.Path.Replace('\\', '/'));
         }
@@ -38,7 +50,8 @@ public static class CiArchive
     public static void Write(string root, IReadOnlyList<string> files, string zipPath)
     {
         using var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create);
-        foreach (var file in files) zip.CreateEntryFromFile(Path.Combine(root, file), file, CompressionLevel.Optimal);
+        foreach (var file in files)
+            zip.CreateEntryFromFile(Path.Combine(root, file), file, CompressionLevel.Optimal);
     }
 
     /// <summary>
@@ -55,7 +68,9 @@ public static class CiArchive
         {
             var target = Path.GetFullPath(Path.Combine(root, entry.FullName));
             if (!target.StartsWith(root + "/", StringComparison.Ordinal) || entry.FullName.Contains('\0'))
-                throw new InvalidDataException($"zip entry '{entry.FullName}' would be written outside the project directory");
+                throw new InvalidDataException(
+                    $"zip entry '{entry.FullName}' would be written outside the project directory"
+                );
             CheckNoLink(root, target, entry.FullName);
             if (entry.FullName.EndsWith('/'))
             {
@@ -63,13 +78,15 @@ public static class CiArchive
                 continue;
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (File.Exists(target)) File.Delete(target);
+            if (File.Exists(target))
+                File.Delete(target);
             using (var source = entry.Open())
             using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
                 source.CopyTo(output);
             // Permission bits only (no set-id bits), from the Unix mode the archive recorded, if it did.
             var mode = (entry.ExternalAttributes >> 16) & 0x1FF;
-            if (mode != 0) File.SetUnixFileMode(target, (UnixFileMode)mode);
+            if (mode != 0)
+                File.SetUnixFileMode(target, (UnixFileMode)mode);
             count++;
         }
         return count;
@@ -83,7 +100,9 @@ public static class CiArchive
             if (info.Exists || Directory.Exists(path))
             {
                 if (info.LinkTarget is not null || new DirectoryInfo(path).LinkTarget is not null)
-                    throw new InvalidDataException($"zip entry '{name}' would be written through the symbolic link {Path.GetRelativePath(root, path)}");
+                    throw new InvalidDataException(
+                        $"zip entry '{name}' would be written through the symbolic link {Path.GetRelativePath(root, path)}"
+                    );
             }
         }
     }
@@ -93,17 +112,25 @@ public static class CiArchive
     {
         var options = new EnumerationOptions
         {
-            RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true,
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint,
+            IgnoreInaccessible = true,
             ReturnSpecialDirectories = false,
         };
-        return [.. Directory.EnumerateFiles(root, "*", options).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))];
+        return
+        [
+            .. Directory
+                .EnumerateFiles(root, "*", options)
+                .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')),
+        ];
     }
 
     /// <summary>A path and, as GitLab takes a matched directory whole, everything below what it matches.</summary>
     private static void AddPattern(Matcher matcher, string path)
     {
         var trimmed = path.Replace('\\', '/').TrimEnd('/');
-        if (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..];
+        if (trimmed.StartsWith("./", StringComparison.Ordinal))
+            trimmed = trimmed[2..];
         if (trimmed.Length == 0 || trimmed == ".")
         {
             matcher.AddInclude("**/*");

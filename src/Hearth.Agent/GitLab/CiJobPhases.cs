@@ -22,14 +22,22 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
     public sealed record Prepared(IReadOnlySet<string>? Tracked);
 
     /// <summary>Downloads dependencies' artifacts and restores the cache; returns why the job cannot go on, or null.</summary>
-    public async Task<(Prepared? Prepared, string? Error)> BeforeAsync(CiJobFiles files, string projectDir, LogShipper log,
-        CancellationToken ct)
+    public async Task<(Prepared? Prepared, string? Error)> BeforeAsync(
+        CiJobFiles files,
+        string projectDir,
+        LogShipper log,
+        CancellationToken ct
+    )
     {
         IReadOnlySet<string>? tracked = null;
         if (files.Artifacts.Any(a => a.Untracked) || files.Caches.Any(c => c.Untracked))
         {
             tracked = await TrackedAsync(projectDir, ct);
-            if (tracked is null) return (null, "cannot list the files git checked out (for untracked), so untracked files cannot be told apart");
+            if (tracked is null)
+                return (
+                    null,
+                    "cannot list the files git checked out (for untracked), so untracked files cannot be told apart"
+                );
         }
         var gitlab = new Uri(files.GitLabUrl);
         foreach (var dependency in files.Dependencies)
@@ -40,13 +48,19 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
             {
                 var outcome = await client.DownloadAsync(gitlab, dependency.JobId, dependency.Token, zip, ct);
                 if (!outcome.Succeeded)
-                    return (null, $"downloading the artifacts of {dependency.Name} ({dependency.JobId}) failed: {outcome.Error}");
+                    return (
+                        null,
+                        $"downloading the artifacts of {dependency.Name} ({dependency.JobId}) failed: {outcome.Error}"
+                    );
                 var count = CiArchive.Extract(zip, projectDir);
                 await SayAsync(log, $"Downloaded artifacts of {dependency.Name} ({dependency.JobId}): {count} file(s)");
             }
             catch (InvalidDataException e)
             {
-                return (null, $"the artifacts of {dependency.Name} ({dependency.JobId}) cannot be unzipped: {e.Message}");
+                return (
+                    null,
+                    $"the artifacts of {dependency.Name} ({dependency.JobId}) cannot be unzipped: {e.Message}"
+                );
             }
             finally
             {
@@ -76,8 +90,14 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
     }
 
     /// <summary>Saves the cache and uploads the artifacts; returns why the job fails after all, or null.</summary>
-    public async Task<string?> AfterAsync(CiJobFiles files, Prepared prepared, string projectDir, bool succeeded, LogShipper log,
-        CancellationToken ct)
+    public async Task<string?> AfterAsync(
+        CiJobFiles files,
+        Prepared prepared,
+        string projectDir,
+        bool succeeded,
+        LogShipper log,
+        CancellationToken ct
+    )
     {
         foreach (var cache in files.Caches.Where(c => c.Policy is "pull-push" or "push" && Holds(c.When, succeeded)))
         {
@@ -92,9 +112,15 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
         var gitlab = new Uri(files.GitLabUrl);
         foreach (var artifact in files.Artifacts)
         {
-            if (!Holds(artifact.When, succeeded)) continue;
+            if (!Holds(artifact.When, succeeded))
+                continue;
             await SayAsync(log, $"Uploading artifacts for {(succeeded ? "successful" : "failed")} job...");
-            var selected = CiArchive.Select(projectDir, artifact.Paths, artifact.Exclude, artifact.Untracked ? prepared.Tracked : null);
+            var selected = CiArchive.Select(
+                projectDir,
+                artifact.Paths,
+                artifact.Exclude,
+                artifact.Untracked ? prepared.Tracked : null
+            );
             if (selected.Count == 0)
             {
                 await SayAsync(log, "WARNING: no files to upload");
@@ -108,8 +134,17 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
                 var fileName = (name.Length == 0 || name == "." ? "artifacts" : name) + ".zip";
                 var size = new FileInfo(zip).Length;
                 await SayAsync(log, $"Uploading {fileName}: {selected.Count} file(s), {size} bytes");
-                var outcome = await client.UploadAsync(gitlab, files.JobId, files.JobToken, zip, fileName, artifact.ExpireIn, ct);
-                if (!outcome.Succeeded) return $"uploading artifacts failed: {outcome.Error}";
+                var outcome = await client.UploadAsync(
+                    gitlab,
+                    files.JobId,
+                    files.JobToken,
+                    zip,
+                    fileName,
+                    artifact.ExpireIn,
+                    ct
+                );
+                if (!outcome.Succeeded)
+                    return $"uploading artifacts failed: {outcome.Error}";
                 await SayAsync(log, $"Uploaded {fileName}: 201 Created");
             }
             finally
@@ -127,27 +162,36 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
         return Path.Combine(CacheRoot, hash[..2], hash + ".zip");
     }
 
-    private static bool Holds(string when, bool succeeded) => when switch
-    {
-        "always" => true,
-        "on_failure" => !succeeded,
-        _ => succeeded,
-    };
+    private static bool Holds(string when, bool succeeded) =>
+        when switch
+        {
+            "always" => true,
+            "on_failure" => !succeeded,
+            _ => succeeded,
+        };
 
-    private static ValueTask SayAsync(LogShipper log, string line) => log.WriteAsync(LogStream.System, line, CancellationToken.None);
+    private static ValueTask SayAsync(LogShipper log, string line) =>
+        log.WriteAsync(LogStream.System, line, CancellationToken.None);
 
     /// <summary>The files git checked out (before the job ran, so the job cannot change the answer); null when git fails.</summary>
     private static async Task<IReadOnlySet<string>?> TrackedAsync(string projectDir, CancellationToken ct)
     {
-        var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = projectDir };
-        foreach (var arg in new[] { "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "ls-files", "-z" }) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = projectDir,
+        };
+        foreach (var arg in new[] { "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "ls-files", "-z" })
+            info.ArgumentList.Add(arg);
         try
         {
             using var git = Process.Start(info)!;
             var output = git.StandardOutput.ReadToEndAsync(ct);
             _ = git.StandardError.ReadToEndAsync(ct);
             await git.WaitForExitAsync(ct);
-            if (git.ExitCode != 0) return null;
+            if (git.ExitCode != 0)
+                return null;
             return (await output).Split('\0', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         }
         catch (System.ComponentModel.Win32Exception)

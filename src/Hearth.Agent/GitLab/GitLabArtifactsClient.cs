@@ -21,58 +21,97 @@ public sealed class GitLabArtifactsClient(HttpClient http, TimeSpan retryDelay)
 {
     public const string JobTokenHeader = "JOB-TOKEN";
 
-    private readonly ResiliencePipeline<HttpResponseMessage> _retries = new ResiliencePipelineBuilder<HttpResponseMessage>()
-        .AddRetry(new HttpRetryStrategyOptions
-        {
-            MaxRetryAttempts = 3, Delay = retryDelay, BackoffType = DelayBackoffType.Exponential, UseJitter = true,
-        })
-        .Build();
+    private readonly ResiliencePipeline<HttpResponseMessage> _retries =
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(
+                new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 3,
+                    Delay = retryDelay,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                }
+            )
+            .Build();
 
     /// <summary>The HTTP client the agent calls GitLab with: redirects are followed by hand, without the token.</summary>
     public static HttpClient CreateHttpClient() =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(30) };
 
-    public async Task<ArtifactsCallOutcome> UploadAsync(Uri gitlab, long jobId, string jobToken, string zipPath, string fileName,
-        string? expireIn, CancellationToken ct)
+    public async Task<ArtifactsCallOutcome> UploadAsync(
+        Uri gitlab,
+        long jobId,
+        string jobToken,
+        string zipPath,
+        string fileName,
+        string? expireIn,
+        CancellationToken ct
+    )
     {
         var query = "artifact_format=zip&artifact_type=archive";
-        if (expireIn is not null) query += "&expire_in=" + Uri.EscapeDataString(expireIn);
+        if (expireIn is not null)
+            query += "&expire_in=" + Uri.EscapeDataString(expireIn);
         var url = Api(gitlab, $"jobs/{jobId.ToString(CultureInfo.InvariantCulture)}/artifacts?{query}");
         try
         {
-            using var response = await _retries.ExecuteAsync(async token =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Post, url);
-                request.Headers.Add(JobTokenHeader, jobToken);
-                var form = new MultipartFormDataContent();
-                var file = new StreamContent(File.OpenRead(zipPath));
-                file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                form.Add(file, "file", fileName);
-                request.Content = form;
-                return await http.SendAsync(request, token);
-            }, ct);
+            using var response = await _retries.ExecuteAsync(
+                async token =>
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Post, url);
+                    request.Headers.Add(JobTokenHeader, jobToken);
+                    var form = new MultipartFormDataContent();
+                    var file = new StreamContent(File.OpenRead(zipPath));
+                    file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    form.Add(file, "file", fileName);
+                    request.Content = form;
+                    return await http.SendAsync(request, token);
+                },
+                ct
+            );
             return response.StatusCode switch
             {
                 HttpStatusCode.Created => new ArtifactsCallOutcome(true, response.StatusCode, null),
-                HttpStatusCode.RequestEntityTooLarge => new ArtifactsCallOutcome(false, response.StatusCode,
-                    "GitLab refused the archive as too large (413): raise the project's or instance's maximum artifacts size, or archive less"),
-                HttpStatusCode.Forbidden => new ArtifactsCallOutcome(false, response.StatusCode, "GitLab refused the job's token (403)"),
-                _ => new ArtifactsCallOutcome(false, response.StatusCode, $"GitLab answered {(int)response.StatusCode}"),
+                HttpStatusCode.RequestEntityTooLarge => new ArtifactsCallOutcome(
+                    false,
+                    response.StatusCode,
+                    "GitLab refused the archive as too large (413): raise the project's or instance's maximum artifacts size, or archive less"
+                ),
+                HttpStatusCode.Forbidden => new ArtifactsCallOutcome(
+                    false,
+                    response.StatusCode,
+                    "GitLab refused the job's token (403)"
+                ),
+                _ => new ArtifactsCallOutcome(
+                    false,
+                    response.StatusCode,
+                    $"GitLab answered {(int)response.StatusCode}"
+                ),
             };
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e)
+            when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return new ArtifactsCallOutcome(false, null, $"GitLab could not be reached ({e.Message})");
         }
     }
 
-    public async Task<ArtifactsCallOutcome> DownloadAsync(Uri gitlab, long jobId, string token, string zipPath, CancellationToken ct)
+    public async Task<ArtifactsCallOutcome> DownloadAsync(
+        Uri gitlab,
+        long jobId,
+        string token,
+        string zipPath,
+        CancellationToken ct
+    )
     {
         var url = Api(gitlab, $"jobs/{jobId.ToString(CultureInfo.InvariantCulture)}/artifacts");
         try
         {
             var response = await GetAsync(url, token, ct);
-            for (var hops = 0; IsRedirect(response.StatusCode) && response.Headers.Location is { } location && hops < 5; hops++)
+            for (
+                var hops = 0;
+                IsRedirect(response.StatusCode) && response.Headers.Location is { } location && hops < 5;
+                hops++
+            )
             {
                 response.Dispose();
                 // Object storage signs its own URL: the job token stays with GitLab.
@@ -83,30 +122,48 @@ public sealed class GitLabArtifactsClient(HttpClient http, TimeSpan retryDelay)
                 switch (response.StatusCode)
                 {
                     case HttpStatusCode.OK:
-                        await using (var file = File.Create(zipPath)) await response.Content.CopyToAsync(file, ct);
+                        await using (var file = File.Create(zipPath))
+                            await response.Content.CopyToAsync(file, ct);
                         return new ArtifactsCallOutcome(true, response.StatusCode, null);
                     case HttpStatusCode.NotFound:
-                        return new ArtifactsCallOutcome(false, response.StatusCode, "GitLab has no artifacts for it (404; expired or never uploaded)");
+                        return new ArtifactsCallOutcome(
+                            false,
+                            response.StatusCode,
+                            "GitLab has no artifacts for it (404; expired or never uploaded)"
+                        );
                     case HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized:
-                        return new ArtifactsCallOutcome(false, response.StatusCode, $"GitLab refused its token ({(int)response.StatusCode})");
+                        return new ArtifactsCallOutcome(
+                            false,
+                            response.StatusCode,
+                            $"GitLab refused its token ({(int)response.StatusCode})"
+                        );
                     default:
-                        return new ArtifactsCallOutcome(false, response.StatusCode, $"GitLab answered {(int)response.StatusCode}");
+                        return new ArtifactsCallOutcome(
+                            false,
+                            response.StatusCode,
+                            $"GitLab answered {(int)response.StatusCode}"
+                        );
                 }
             }
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e)
+            when (e is HttpRequestException or IOException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return new ArtifactsCallOutcome(false, null, $"GitLab could not be reached ({e.Message})");
         }
     }
 
     private async Task<HttpResponseMessage> GetAsync(Uri url, string? token, CancellationToken ct) =>
-        await _retries.ExecuteAsync(async t =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (token is not null) request.Headers.Add(JobTokenHeader, token);
-            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, t);
-        }, ct);
+        await _retries.ExecuteAsync(
+            async t =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, url);
+                if (token is not null)
+                    request.Headers.Add(JobTokenHeader, token);
+                return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, t);
+            },
+            ct
+        );
 
     private static bool IsRedirect(HttpStatusCode status) => (int)status is >= 300 and < 400;
 

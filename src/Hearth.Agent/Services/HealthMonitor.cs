@@ -10,7 +10,13 @@ namespace Hearth.Agent.Services;
 /// or the sandbox is gone, and hands each state worth reporting (<see cref="HealthRules.ShouldReport"/>) to
 /// <c>report</c>, which returns false to stop (the lease is gone). A check that outlives <c>timeout</c> fails.
 /// </summary>
-public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<HealthState, Task<bool>> report, TimeProvider time, ILogger logger)
+public sealed class HealthMonitor(
+    HealthCheckSpec spec,
+    ISandbox sandbox,
+    Func<HealthState, Task<bool>> report,
+    TimeProvider time,
+    ILogger logger
+)
 {
     public const int OutputLimit = 4096;
 
@@ -22,22 +28,23 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
         {
             // The first interval runs from the start, not from the server's answer to the first report.
             Task? first = Task.Delay(HealthRules.Delay(spec, state, InStartPeriod()), time, cancellationToken);
-            if (!await report(state)) return;
+            if (!await report(state))
+                return;
             while (true)
             {
                 await (first ?? Task.Delay(HealthRules.Delay(spec, state, InStartPeriod()), time, cancellationToken));
                 first = null;
                 var (passed, output) = await CheckAsync(cancellationToken);
-                if (passed is null) return;
+                if (passed is null)
+                    return;
                 var next = HealthRules.Next(state, passed.Value, output, InStartPeriod(), spec.Retries);
                 var changed = HealthRules.ShouldReport(state, next);
                 state = next;
-                if (changed && !await report(state)) return;
+                if (changed && !await report(state))
+                    return;
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
 
         bool InStartPeriod() => time.GetUtcNow() - started < spec.StartPeriod;
     }
@@ -53,7 +60,8 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
             var exit = await sandbox.ExecAsync(spec.Test, output, linked.Token);
             return (exit.ExitCode == 0, output.Text);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
+            when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return (false, $"health check timed out after {spec.Timeout.TotalSeconds:0.###}s");
         }
@@ -62,7 +70,8 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
             logger.LogDebug("health check stops: {Error}", e.Message);
             return (null, "");
         }
-        catch (Exception e) when (e is IOException or SandboxCapabilityException or System.ComponentModel.Win32Exception)
+        catch (Exception e)
+            when (e is IOException or SandboxCapabilityException or System.ComponentModel.Win32Exception)
         {
             return (false, $"health check could not run: {e.Message}");
         }
@@ -77,7 +86,8 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
         {
             get
             {
-                lock (_gate) return _text.ToString();
+                lock (_gate)
+                    return _text.ToString();
             }
         }
 
@@ -85,7 +95,8 @@ public sealed class HealthMonitor(HealthCheckSpec spec, ISandbox sandbox, Func<H
         {
             lock (_gate)
             {
-                if (_text.Length < limit) _text.Append(line.AsSpan(0, Math.Min(line.Length, limit - _text.Length))).Append('\n');
+                if (_text.Length < limit)
+                    _text.Append(line.AsSpan(0, Math.Min(line.Length, limit - _text.Length))).Append('\n');
             }
             return ValueTask.CompletedTask;
         }

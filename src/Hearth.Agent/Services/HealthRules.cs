@@ -18,14 +18,18 @@ public static class HealthRules
 {
     public static HealthState Next(HealthState state, bool passed, string? output, bool inStartPeriod, int retries)
     {
-        if (passed) return new HealthState(ReplicaHealth.Healthy, 0, output);
-        if (inStartPeriod) return state with { Output = output };
+        if (passed)
+            return new HealthState(ReplicaHealth.Healthy, 0, output);
+        if (inStartPeriod)
+            return state with { Output = output };
         var streak = state.FailingStreak + 1;
         return new HealthState(streak >= Math.Max(retries, 1) ? ReplicaHealth.Unhealthy : state.Health, streak, output);
     }
 
     public static TimeSpan Delay(HealthCheckSpec spec, HealthState state, bool inStartPeriod) =>
-        inStartPeriod && state.Health == ReplicaHealth.Starting && spec.StartInterval > TimeSpan.Zero ? spec.StartInterval : spec.Interval;
+        inStartPeriod && state.Health == ReplicaHealth.Starting && spec.StartInterval > TimeSpan.Zero
+            ? spec.StartInterval
+            : spec.Interval;
 
     /// <summary>Reported on each change, and after every check while unhealthy (the reconciler counts on hearing it).</summary>
     public static bool ShouldReport(HealthState before, HealthState after) =>

@@ -34,13 +34,16 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
             catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
             {
                 logger.LogDebug("exec poll failed ({Error}); retrying in {Delay}", e.Message, backoff);
-                if (!await DelayAsync(backoff, stop)) break;
+                if (!await DelayAsync(backoff, stop))
+                    break;
                 backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 10_000));
                 continue;
             }
             if (sessions is null)
             {
-                logger.LogInformation("the server has no exec endpoint (404): hearth exec into this agent's replicas is off");
+                logger.LogInformation(
+                    "the server has no exec endpoint (404): hearth exec into this agent's replicas is off"
+                );
                 return;
             }
             running.RemoveAll(t => t.IsCompleted);
@@ -54,7 +57,10 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
     {
         if (services.ExecTarget(session.TaskId, session.Epoch) is not { } sandbox)
         {
-            await FinishAsync(session, new ExecOutputBody([], true, null, $"task {session.TaskId} is not running on this agent"));
+            await FinishAsync(
+                session,
+                new ExecOutputBody([], true, null, $"task {session.TaskId} is not running on this agent")
+            );
             return;
         }
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -70,8 +76,14 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
         {
             last = new ExecOutputBody([], true, null, "stopped: the session's user left, or the agent is stopping");
         }
-        catch (Exception e) when (e is SandboxCapabilityException or InvalidOperationException or ArgumentException
-            or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e)
+            when (e
+                    is SandboxCapabilityException
+                        or InvalidOperationException
+                        or ArgumentException
+                        or System.ComponentModel.Win32Exception
+                        or IOException
+            )
         {
             last = new ExecOutputBody([], true, null, e.Message);
         }
@@ -89,9 +101,13 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
             while (await reader.WaitToReadAsync(CancellationToken.None))
             {
                 await Task.Delay(Batch, time);
-                while (batch.Count < 500 && reader.TryRead(out var line)) batch.Add(line);
-                if (batch.Count == 0) continue;
-                if (!await api.PostExecOutputAsync(session.SessionId, new ExecOutputBody(batch), CancellationToken.None))
+                while (batch.Count < 500 && reader.TryRead(out var line))
+                    batch.Add(line);
+                if (batch.Count == 0)
+                    continue;
+                if (
+                    !await api.PostExecOutputAsync(session.SessionId, new ExecOutputBody(batch), CancellationToken.None)
+                )
                 {
                     await gone.CancelAsync();
                     return;
@@ -101,7 +117,11 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
         }
         catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException)
         {
-            logger.LogWarning("exec session {Session}: could not post its output ({Error}); stopping it", session.SessionId, e.Message);
+            logger.LogWarning(
+                "exec session {Session}: could not post its output ({Error}); stopping it",
+                session.SessionId,
+                e.Message
+            );
             await gone.CancelAsync();
         }
     }

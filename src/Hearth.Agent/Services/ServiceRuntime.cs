@@ -21,14 +21,22 @@ public sealed class ServiceRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ServiceRuntimeOptions _options;
     private readonly ConcurrentDictionary<string, Poller> _pollers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Epoch, ISandbox Sandbox)> _execTargets = new(
+        StringComparer.Ordinal
+    );
     private readonly ConcurrentDictionary<Replica, byte> _live = new();
     private readonly Lock _gate = new();
     private long _prepared;
     private int _noHealthEndpoint;
     private int _noNamesEndpoint;
 
-    public ServiceRuntime(AgentApiClient api, string stateDirectory, TimeProvider time, ILogger logger, ServiceRuntimeOptions? options = null)
+    public ServiceRuntime(
+        AgentApiClient api,
+        string stateDirectory,
+        TimeProvider time,
+        ILogger logger,
+        ServiceRuntimeOptions? options = null
+    )
     {
         _api = api;
         _time = time;
@@ -60,14 +68,22 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         // Replica i of a service sharing X's namespaces joins X's replica i, which the server placed here and saw running.
-        var networkOf = service.NetworkMode is { } mode && mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal)
-            ? Partner(service, mode[ServiceDefinition.ServicePrefix.Length..], $"network_mode: {mode}") : null;
+        var networkOf =
+            service.NetworkMode is { } mode
+            && mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal)
+                ? Partner(service, mode[ServiceDefinition.ServicePrefix.Length..], $"network_mode: {mode}")
+                : null;
         var ipcOf = service.IpcOf is { } ipc ? Partner(service, ipc, $"ipc: service:{ipc}") : null;
         var replica = new Replica(this, service, Interlocked.Increment(ref _prepared));
         _live[replica] = 0;
         var networks = service.NetworkMode is null
-            ? service.Networks
-                .Select(n => new SandboxNetwork(SandboxNetworkName(service.Project, n.Network), n.Subnet, n.Ipv4Address)).ToList()
+            ? service
+                .Networks.Select(n => new SandboxNetwork(
+                    SandboxNetworkName(service.Project, n.Network),
+                    n.Subnet,
+                    n.Ipv4Address
+                ))
+                .ToList()
             : [];
         replica.Spec = spec with
         {
@@ -90,8 +106,10 @@ public sealed class ServiceRuntime : IAsyncDisposable
 
     /// <summary>The live replica of <paramref name="partner"/> with <paramref name="service"/>'s number, the latest started here.</summary>
     private Replica Partner(ServiceReplicaSpec service, string partner, string why) =>
-        _live.Keys.Where(r => r.Shares(service.Project, partner, service.Replica) && r.Spec is not null)
-            .OrderByDescending(r => r.Sequence).FirstOrDefault()
+        _live
+            .Keys.Where(r => r.Shares(service.Project, partner, service.Replica) && r.Spec is not null)
+            .OrderByDescending(r => r.Sequence)
+            .FirstOrDefault()
         ?? throw new SandboxStartException($"{why}: {partner}-{service.Replica} does not run on this agent");
 
     /// <summary>A replica an earlier agent started, recovered: its DNS answers again at the addresses its sandbox kept.</summary>
@@ -100,10 +118,17 @@ public sealed class ServiceRuntime : IAsyncDisposable
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
         var replica = new Replica(this, service, Interlocked.Increment(ref _prepared))
         {
-            Spec = new SandboxSpec { SandboxId = sandbox.Handle.SandboxId, Command = [], ScratchRoot = "", Hostname = service.Hostname },
+            Spec = new SandboxSpec
+            {
+                SandboxId = sandbox.Handle.SandboxId,
+                Command = [],
+                ScratchRoot = "",
+                Hostname = service.Hostname,
+            },
         };
         _live[replica] = 0;
-        if (sandbox.Addresses.Count > 0) await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
+        if (sandbox.Addresses.Count > 0)
+            await replica.JoinAsync(sandbox.Addresses, CancellationToken.None);
         return replica;
     }
 
@@ -112,21 +137,36 @@ public sealed class ServiceRuntime : IAsyncDisposable
         switch (mount.Kind)
         {
             case ServiceMountKind.Volume:
-                if (string.IsNullOrEmpty(mount.Source)) return new SandboxMount(SandboxMountKind.Tmpfs, null, mount.Target, mount.ReadOnly);
+                if (string.IsNullOrEmpty(mount.Source))
+                    return new SandboxMount(SandboxMountKind.Tmpfs, null, mount.Target, mount.ReadOnly);
                 try
                 {
-                    return new SandboxMount(SandboxMountKind.Bind, Volumes.Ensure(project, mount.Source), mount.Target, mount.ReadOnly);
+                    return new SandboxMount(
+                        SandboxMountKind.Bind,
+                        Volumes.Ensure(project, mount.Source),
+                        mount.Target,
+                        mount.ReadOnly
+                    );
                 }
                 catch (ArgumentException e)
                 {
                     throw new SandboxStartException($"volume {mount.Source}: {e.Message}");
                 }
             case ServiceMountKind.Bind:
-                var source = Path.GetFullPath(mount.Source ?? throw new SandboxStartException($"bind {mount.Target}: no source"));
-                if (!_options.BindRoots.Any(root => source == root.TrimEnd('/') || source.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)))
-                    throw new SandboxStartException(_options.BindRoots.Count == 0
-                        ? $"bind {source} -> {mount.Target}: this agent allows no bind mounts of host paths (its operator lists the roots it allows)"
-                        : $"bind {source} -> {mount.Target}: not below a root this agent allows ({string.Join(", ", _options.BindRoots)})");
+                var source = Path.GetFullPath(
+                    mount.Source ?? throw new SandboxStartException($"bind {mount.Target}: no source")
+                );
+                if (
+                    !_options.BindRoots.Any(root =>
+                        source == root.TrimEnd('/')
+                        || source.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)
+                    )
+                )
+                    throw new SandboxStartException(
+                        _options.BindRoots.Count == 0
+                            ? $"bind {source} -> {mount.Target}: this agent allows no bind mounts of host paths (its operator lists the roots it allows)"
+                            : $"bind {source} -> {mount.Target}: not below a root this agent allows ({string.Join(", ", _options.BindRoots)})"
+                    );
                 return new SandboxMount(SandboxMountKind.Bind, source, mount.Target, mount.ReadOnly);
             default:
                 return new SandboxMount(SandboxMountKind.Tmpfs, null, mount.Target, mount.ReadOnly, mount.SizeBytes);
@@ -138,10 +178,13 @@ public sealed class ServiceRuntime : IAsyncDisposable
         string content;
         if (file.SecretName is not null || file.Secret)
         {
-            content = lease.SecretFiles.TryGetValue(file.Target, out var value) ? value
-                : throw new SandboxStartException(file.SecretName is { } name
-                    ? $"secret {name} for {file.Target}: the server sent no value"
-                    : $"secret {file.Target}: the server sent no value");
+            content = lease.SecretFiles.TryGetValue(file.Target, out var value)
+                ? value
+                : throw new SandboxStartException(
+                    file.SecretName is { } name
+                        ? $"secret {name} for {file.Target}: the server sent no value"
+                        : $"secret {file.Target}: the server sent no value"
+                );
         }
         else
         {
@@ -160,7 +203,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
         var target = (lease.Epoch, sandbox);
         _execTargets[lease.TaskId] = target;
         cancellationToken.Register(() => _execTargets.TryRemove(KeyValuePair.Create(lease.TaskId, target)));
-        if (lease.Service?.HealthCheck is not { } check) return Task.CompletedTask;
+        if (lease.Service?.HealthCheck is not { } check)
+            return Task.CompletedTask;
         var monitor = new HealthMonitor(check, sandbox, state => ReportHealthAsync(lease, state), _time, _logger);
         return monitor.RunAsync(cancellationToken);
     }
@@ -176,10 +220,15 @@ public sealed class ServiceRuntime : IAsyncDisposable
     {
         try
         {
-            var taken = await _api.ReportHealthAsync(lease.TaskId,
-                new ReplicaHealthBody(lease.Epoch, state.Health, state.FailingStreak, state.Output), CancellationToken.None);
+            var taken = await _api.ReportHealthAsync(
+                lease.TaskId,
+                new ReplicaHealthBody(lease.Epoch, state.Health, state.FailingStreak, state.Output),
+                CancellationToken.None
+            );
             if (!taken && Interlocked.Exchange(ref _noHealthEndpoint, 1) == 0)
-                _logger.LogWarning("the server does not take replica health reports (404); health is checked but not reported");
+                _logger.LogWarning(
+                    "the server does not take replica health reports (404); health is checked but not reported"
+                );
             return true;
         }
         catch (StaleLeaseException)
@@ -208,7 +257,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
         var key = NetworkKey(project, network);
         lock (_gate)
         {
-            if (!_pollers.TryGetValue(key, out var poller) || --poller.Users > 0) return;
+            if (!_pollers.TryGetValue(key, out var poller) || --poller.Users > 0)
+                return;
             _pollers.TryRemove(key, out _);
             poller.Stop();
         }
@@ -217,7 +267,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var poller in _pollers.Values) poller.Stop();
+        foreach (var poller in _pollers.Values)
+            poller.Stop();
         _pollers.Clear();
         await Dns.DisposeAsync();
     }
@@ -236,7 +287,12 @@ public sealed class ServiceRuntime : IAsyncDisposable
 
         public void Stop() => _stop.Cancel();
 
-        private static async Task PollAsync(ServiceRuntime runtime, string project, string network, CancellationToken stop)
+        private static async Task PollAsync(
+            ServiceRuntime runtime,
+            string project,
+            string network,
+            CancellationToken stop
+        )
         {
             var key = NetworkKey(project, network);
             while (!stop.IsCancellationRequested)
@@ -247,7 +303,9 @@ public sealed class ServiceRuntime : IAsyncDisposable
                     if (view is null)
                     {
                         if (Interlocked.Exchange(ref runtime._noNamesEndpoint, 1) == 0)
-                            runtime._logger.LogWarning("the server does not serve network names (404); the embedded DNS answers this agent's replicas only");
+                            runtime._logger.LogWarning(
+                                "the server does not serve network names (404); the embedded DNS answers this agent's replicas only"
+                            );
                     }
                     else if (view.Version != runtime.Names.ServerVersion(key))
                     {
@@ -298,7 +356,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
         {
             var replica = $"{service.Service}-{service.Replica}";
             IEnumerable<string> names = [service.Service, replica, $"{service.Project}-{replica}", .. network.Aliases];
-            if (service.Hostname is { } hostname) names = names.Append(hostname);
+            if (service.Hostname is { } hostname)
+                names = names.Append(hostname);
             return names.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         }
 
@@ -309,10 +368,17 @@ public sealed class ServiceRuntime : IAsyncDisposable
             foreach (var attachment in service.Networks)
             {
                 var name = SandboxNetworkName(service.Project, attachment.Network);
-                if (addresses.FirstOrDefault(a => a.Network == name) is not { } address) continue;
+                if (addresses.FirstOrDefault(a => a.Network == name) is not { } address)
+                    continue;
                 byNetwork[attachment.Network] = address.Address;
-                places.Add(new EmbeddedDns.Place(NetworkKey(service.Project, attachment.Network), IPAddress.Parse(address.Address),
-                    IPAddress.Parse(address.Gateway), NamesOn(attachment)));
+                places.Add(
+                    new EmbeddedDns.Place(
+                        NetworkKey(service.Project, attachment.Network),
+                        IPAddress.Parse(address.Address),
+                        IPAddress.Parse(address.Gateway),
+                        NamesOn(attachment)
+                    )
+                );
             }
             Addresses = byNetwork;
             try
@@ -321,25 +387,31 @@ public sealed class ServiceRuntime : IAsyncDisposable
             }
             catch (System.Net.Sockets.SocketException e)
             {
-                throw new SandboxStartException($"the embedded DNS cannot listen on {string.Join(", ", places.Select(p => p.Gateway))}: {e.Message}");
+                throw new SandboxStartException(
+                    $"the embedded DNS cannot listen on {string.Join(", ", places.Select(p => p.Gateway))}: {e.Message}"
+                );
             }
-            foreach (var attachment in service.Networks) runtime.StartPolling(service.Project, attachment.Network);
+            foreach (var attachment in service.Networks)
+                runtime.StartPolling(service.Project, attachment.Network);
             _polling = true;
             return Task.CompletedTask;
         }
 
         /// <summary>It mounts the named volume <paramref name="volume"/> of <paramref name="project"/>.</summary>
         public bool Mounts(string project, string volume) =>
-            service.Project == project && service.Mounts.Any(m => m.Kind == ServiceMountKind.Volume && m.Source == volume);
+            service.Project == project
+            && service.Mounts.Any(m => m.Kind == ServiceMountKind.Volume && m.Source == volume);
 
         public async ValueTask DisposeAsync()
         {
             runtime._live.TryRemove(this, out _);
-            if (_membership is not null) await _membership.DisposeAsync();
+            if (_membership is not null)
+                await _membership.DisposeAsync();
             _membership = null;
             if (_polling)
             {
-                foreach (var attachment in service.Networks) runtime.StopPolling(service.Project, attachment.Network);
+                foreach (var attachment in service.Networks)
+                    runtime.StopPolling(service.Project, attachment.Network);
                 _polling = false;
             }
         }

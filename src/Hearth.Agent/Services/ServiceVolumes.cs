@@ -17,7 +17,8 @@ public sealed class ServiceVolumes(string root)
     {
         var directory = DirectoryOf(project, volume);
         var data = Path.Combine(directory, "data");
-        if (Directory.Exists(data)) return data;
+        if (Directory.Exists(data))
+            return data;
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(directory, MarkFile), $"project={project}\nvolume={volume}\n");
         // Compose volumes are writable by whoever the image runs as.
@@ -29,14 +30,20 @@ public sealed class ServiceVolumes(string root)
     /// <summary>The volumes here, as (project, volume).</summary>
     public IReadOnlyList<(string Project, string Volume)> List()
     {
-        if (!Directory.Exists(Root)) return [];
+        if (!Directory.Exists(Root))
+            return [];
         var found = new List<(string, string)>();
         foreach (var directory in Directory.EnumerateDirectories(Root))
         {
             var mark = Path.Combine(directory, MarkFile);
-            if (!File.Exists(mark)) continue;
-            var fields = File.ReadAllLines(mark).Select(l => l.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
-            if (fields.TryGetValue("project", out var project) && fields.TryGetValue("volume", out var volume)) found.Add((project, volume));
+            if (!File.Exists(mark))
+                continue;
+            var fields = File.ReadAllLines(mark)
+                .Select(l => l.Split('=', 2))
+                .Where(f => f.Length == 2)
+                .ToDictionary(f => f[0], f => f[1]);
+            if (fields.TryGetValue("project", out var project) && fields.TryGetValue("volume", out var volume))
+                found.Add((project, volume));
         }
         return found;
     }
@@ -45,7 +52,8 @@ public sealed class ServiceVolumes(string root)
     public bool Remove(string project, string volume)
     {
         var directory = DirectoryOf(project, volume);
-        if (!File.Exists(Path.Combine(directory, MarkFile))) return false;
+        if (!File.Exists(Path.Combine(directory, MarkFile)))
+            return false;
         Directory.Delete(directory, recursive: true);
         return true;
     }
@@ -54,7 +62,11 @@ public sealed class ServiceVolumes(string root)
     {
         foreach (var (what, name) in new[] { ("project", project), ("volume", volume) })
         {
-            if (name.Length is 0 or > 100 || name.StartsWith('.') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            if (
+                name.Length is 0 or > 100
+                || name.StartsWith('.')
+                || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            )
                 throw new ArgumentException($"{what} name '{name}': expected letters, digits, '-', '_' and '.'");
         }
         return Path.Combine(Root, $"{project}_{volume}");

@@ -7,7 +7,13 @@ namespace Hearth.Agent.Services;
 /// removed, removes those it holds that no replica here mounts any more, and reports each one removed. A volume still in
 /// use is left and tried again on the next pass; a project up again under the same name keeps its volumes.
 /// </summary>
-public sealed class VolumeSweeper(AgentApiClient api, ServiceRuntime services, string agentName, ILogger logger, TimeProvider time)
+public sealed class VolumeSweeper(
+    AgentApiClient api,
+    ServiceRuntime services,
+    string agentName,
+    ILogger logger,
+    TimeProvider time
+)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
@@ -17,14 +23,21 @@ public sealed class VolumeSweeper(AgentApiClient api, ServiceRuntime services, s
         {
             try
             {
-                if (!await SweepAsync(stop)) return;
+                if (!await SweepAsync(stop))
+                    return;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or AgentProtocolException or TaskCanceledException or IOException
-                or UnauthorizedAccessException)
+            catch (Exception e)
+                when (e
+                        is HttpRequestException
+                            or AgentProtocolException
+                            or TaskCanceledException
+                            or IOException
+                            or UnauthorizedAccessException
+                )
             {
                 logger.LogDebug("volume sweep failed ({Error}); trying again", e.Message);
             }
@@ -43,19 +56,35 @@ public sealed class VolumeSweeper(AgentApiClient api, ServiceRuntime services, s
     public async Task<bool> SweepAsync(CancellationToken ct)
     {
         var held = services.Volumes.List();
-        if (held.Count == 0) return true;
-        if (await api.VolumeRemovalsAsync(ct) is not { } removals) return false;
+        if (held.Count == 0)
+            return true;
+        if (await api.VolumeRemovalsAsync(ct) is not { } removals)
+            return false;
         foreach (var removal in removals)
         {
             var removed = new List<string>();
-            foreach (var (project, volume) in held.Where(h => h.Project == removal.Project && removal.Volumes.Contains(h.Volume)))
+            foreach (
+                var (project, volume) in held.Where(h =>
+                    h.Project == removal.Project && removal.Volumes.Contains(h.Volume)
+                )
+            )
             {
-                if (services.VolumeInUse(project, volume)) continue;
-                if (services.Volumes.Remove(project, volume)) removed.Add(volume);
+                if (services.VolumeInUse(project, volume))
+                    continue;
+                if (services.Volumes.Remove(project, volume))
+                    removed.Add(volume);
             }
-            if (removed.Count == 0) continue;
-            logger.LogInformation("down -v: removed volume(s) {Volumes} of project {Project}", string.Join(", ", removed), removal.Project);
-            await api.ReportVolumesRemovedAsync(new Core.Services.VolumesRemovedBody(agentName, removal.Project, removed), ct);
+            if (removed.Count == 0)
+                continue;
+            logger.LogInformation(
+                "down -v: removed volume(s) {Volumes} of project {Project}",
+                string.Join(", ", removed),
+                removal.Project
+            );
+            await api.ReportVolumesRemovedAsync(
+                new Core.Services.VolumesRemovedBody(agentName, removal.Project, removed),
+                ct
+            );
         }
         return true;
     }

@@ -12,7 +12,8 @@ public static class AgentActivities
     /// <summary>A span for running <paramref name="lease"/>, child of the trace it was created in when it carries one.</summary>
     public static Activity? StartTask(Core.Api.Assignment lease)
     {
-        var parent = lease.TraceParent is { } text && ActivityContext.TryParse(text, null, out var context) ? context : default;
+        var parent =
+            lease.TraceParent is { } text && ActivityContext.TryParse(text, null, out var context) ? context : default;
         var activity = Source.StartActivity("task.run", ActivityKind.Consumer, parent);
         activity?.SetTag("hearth.task_id", lease.TaskId);
         activity?.SetTag("hearth.run_id", lease.RunId);

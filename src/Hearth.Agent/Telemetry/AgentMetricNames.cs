@@ -4,5 +4,7 @@ namespace Hearth.Agent.Telemetry;
 public static class AgentMetricNames
 {
     public static string Snake(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+        string.Concat(
+            name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString())
+        );
 }

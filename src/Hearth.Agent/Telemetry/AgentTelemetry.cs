@@ -32,10 +32,24 @@ public sealed class AgentTelemetry : IAsyncDisposable
     }
 
     /// <summary>The bound metrics URL (the port is known only after start when 0 was asked for); null without a listener.</summary>
-    public Uri? MetricsUrl => _listener is null ? null
-        : new Uri(new Uri(_listener.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()), "/metrics");
+    public Uri? MetricsUrl =>
+        _listener is null
+            ? null
+            : new Uri(
+                new Uri(
+                    _listener
+                        .Services.GetRequiredService<IServer>()
+                        .Features.Get<IServerAddressesFeature>()!
+                        .Addresses.First()
+                ),
+                "/metrics"
+            );
 
-    public static async Task<AgentTelemetry> StartAsync(AgentOptions options, AgentMetrics metrics, CancellationToken ct)
+    public static async Task<AgentTelemetry> StartAsync(
+        AgentOptions options,
+        AgentMetrics metrics,
+        CancellationToken ct
+    )
     {
         var tracer = options.OtlpEndpoint is { } endpoint
             ? Sdk.CreateTracerProviderBuilder()
@@ -45,33 +59,56 @@ public sealed class AgentTelemetry : IAsyncDisposable
                 .AddOtlpExporter(o => ConfigureOtlp(o, endpoint, options.OtlpProtocol))
                 .Build()
             : null;
-        if (options.MetricsListen is not { } listen) return new AgentTelemetry(null, tracer);
+        if (options.MetricsListen is not { } listen)
+            return new AgentTelemetry(null, tracer);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        var builder = WebApplication.CreateSlimBuilder(
+            new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] }
+        );
         builder.Logging.ClearProviders();
         var colon = listen.LastIndexOf(':');
-        var (host, port) = (listen[..colon].Trim('[', ']'), int.Parse(listen[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var (host, port) = (
+            listen[..colon].Trim('[', ']'),
+            int.Parse(listen[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture)
+        );
         builder.WebHost.ConfigureKestrel(k =>
         {
-            if (host is "localhost") k.ListenLocalhost(port);
-            else k.Listen(IPAddress.Parse(host), port);
+            if (host is "localhost")
+                k.ListenLocalhost(port);
+            else
+                k.Listen(IPAddress.Parse(host), port);
         });
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(AgentMetrics.MeterName)
-            .AddView(instrument => ReferenceEquals(instrument.Meter, metrics.Meter) ? null : MetricStreamConfiguration.Drop)
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder
+            .Services.AddOpenTelemetry()
+            .WithMetrics(m =>
+                m.AddMeter(AgentMetrics.MeterName)
+                    .AddView(instrument =>
+                        ReferenceEquals(instrument.Meter, metrics.Meter) ? null : MetricStreamConfiguration.Drop
+                    )
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
+            );
         var app = builder.Build();
-        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (context, next) =>
-        {
-            if (!Authorized(context, options.MetricsToken))
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await context.Response.WriteAsync("metrics: a bearer token is required (--metrics-token-file)\n");
-                return;
-            }
-            await next(context);
-        }), optionsName: null);
+        app.MapPrometheusScrapingEndpoint(
+            "/metrics",
+            meterProvider: null,
+            configureBranchedPipeline: branch =>
+                branch.Use(
+                    async (context, next) =>
+                    {
+                        if (!Authorized(context, options.MetricsToken))
+                        {
+                            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                            context.Response.Headers.WWWAuthenticate = "Bearer";
+                            await context.Response.WriteAsync(
+                                "metrics: a bearer token is required (--metrics-token-file)\n"
+                            );
+                            return;
+                        }
+                        await next(context);
+                    }
+                ),
+            optionsName: null
+        );
         app.MapFallback(context =>
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -94,23 +131,29 @@ public sealed class AgentTelemetry : IAsyncDisposable
     public static void ConfigureOtlp(OtlpExporterOptions o, Uri endpoint, string protocol)
     {
         o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-        o.Endpoint = protocol == "grpc" || endpoint.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal)
-            ? endpoint
-            : new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/traces");
+        o.Endpoint =
+            protocol == "grpc" || endpoint.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal)
+                ? endpoint
+                : new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/traces");
     }
 
     private static bool Authorized(HttpContext context, string? token)
     {
-        if (token is null) return true;
+        if (token is null)
+            return true;
         var header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return false;
         return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim())), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+            SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim())),
+            SHA256.HashData(Encoding.UTF8.GetBytes(token))
+        );
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_listener is not null) await _listener.DisposeAsync();
+        if (_listener is not null)
+            await _listener.DisposeAsync();
         // Sends the spans still buffered.
         _tracer?.Dispose();
     }

@@ -18,7 +18,8 @@ public sealed record CliConfig(string? Server, string? ApiKey)
     public static CliConfig Load(string? server, string? apiKey)
     {
         var path = DefaultPath();
-        string? fileServer = null, fileKey = null;
+        string? fileServer = null,
+            fileKey = null;
         if (File.Exists(path))
         {
             var yaml = new YamlStream();
@@ -29,7 +30,9 @@ public sealed record CliConfig(string? Server, string? ApiKey)
             }
             catch (YamlDotNet.Core.YamlException e)
             {
-                throw new CliException($"{path}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.InnerException?.Message ?? e.Message}");
+                throw new CliException(
+                    $"{path}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.InnerException?.Message ?? e.Message}"
+                );
             }
             if (yaml.Documents.Count > 0 && yaml.Documents[0].RootNode is YamlMappingNode root)
             {
@@ -39,16 +42,24 @@ public sealed record CliConfig(string? Server, string? ApiKey)
                     var text = (value as YamlScalarNode)?.Value;
                     switch (name)
                     {
-                        case "server": fileServer = text; break;
-                        case "api_key": fileKey = text; break;
-                        default: throw new CliException($"{path}:{key.Start.Line}: unknown setting '{name}' (expected server, api_key)");
+                        case "server":
+                            fileServer = text;
+                            break;
+                        case "api_key":
+                            fileKey = text;
+                            break;
+                        default:
+                            throw new CliException(
+                                $"{path}:{key.Start.Line}: unknown setting '{name}' (expected server, api_key)"
+                            );
                     }
                 }
             }
         }
         return new CliConfig(
             server ?? Env("HEARTH_SERVER") ?? fileServer ?? "http://127.0.0.1:7070",
-            apiKey ?? Env("HEARTH_API_KEY") ?? fileKey);
+            apiKey ?? Env("HEARTH_API_KEY") ?? fileKey
+        );
     }
 
     public static void Save(string server, string apiKey)
@@ -56,16 +67,30 @@ public sealed record CliConfig(string? Server, string? ApiKey)
         var path = DefaultPath();
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        using (
+            var stream = new FileStream(
+                temp,
+                new FileStreamOptions
+                {
+                    Mode = FileMode.Create,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }
+            )
+        )
         using (var writer = new StreamWriter(stream))
         {
-            writer.Write($"# written by hearth dev; hearth reads it from any directory\nserver: {server}\napi_key: {apiKey}\n");
+            writer.Write(
+                $"# written by hearth dev; hearth reads it from any directory\nserver: {server}\napi_key: {apiKey}\n"
+            );
         }
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temp, path, overwrite: true);
     }
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+    private static string? Env(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

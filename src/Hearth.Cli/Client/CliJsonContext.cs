@@ -6,9 +6,11 @@ using Hearth.Cli.Playbooks;
 namespace Hearth.Cli.Client;
 
 /// <summary>The CLI's own JSON types (what it prints or keeps on disk), generated at build time like the API's.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull
+)]
 [JsonSerializable(typeof(DevCommand.DevCredentials))]
 [JsonSerializable(typeof(LocalImageListView))]
 [JsonSerializable(typeof(PlaybookListView))]

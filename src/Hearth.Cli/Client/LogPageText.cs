@@ -77,7 +77,8 @@ public static class LogPageText
                 if (json.ValueIsEscaped)
                 {
                     var escaped = json.ValueSpan.Length;
-                    if (scratch.Length < escaped) scratch = new byte[Math.Max(escaped, scratch.Length * 2)];
+                    if (scratch.Length < escaped)
+                        scratch = new byte[Math.Max(escaped, scratch.Length * 2)];
                     text = scratch.AsSpan(0, json.CopyString(scratch));
                 }
                 else
@@ -88,8 +89,10 @@ public static class LogPageText
             else if (json.ValueTextEquals("stream"u8))
             {
                 Expect(json.Read());
-                stream = json.ValueTextEquals("STDOUT"u8) ? LogStream.Stdout
-                    : json.ValueTextEquals("STDERR"u8) ? LogStream.Stderr : LogStream.System;
+                stream =
+                    json.ValueTextEquals("STDOUT"u8) ? LogStream.Stdout
+                    : json.ValueTextEquals("STDERR"u8) ? LogStream.Stderr
+                    : LogStream.System;
             }
             else if (json.ValueTextEquals("step"u8))
             {
@@ -111,7 +114,8 @@ public static class LogPageText
 
     private static void Expect(bool ok)
     {
-        if (!ok) throw NotAPage();
+        if (!ok)
+            throw NotAPage();
     }
 
     private static CliException NotAPage() =>

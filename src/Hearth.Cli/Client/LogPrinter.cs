@@ -14,8 +14,12 @@ namespace Hearth.Cli.Client;
 /// The one step asked for (`logs --step`): its own lines need no prefix; a group's steps' lines do.
 /// </param>
 public sealed class LogPrinter(
-    OutputFormat format, Stream stdout, Stream stderr, bool prefixSteps = false, string? onlyStep = null)
-    : IDisposable
+    OutputFormat format,
+    Stream stdout,
+    Stream stderr,
+    bool prefixSteps = false,
+    string? onlyStep = null
+) : IDisposable
 {
     // 64 KiB buffers: a 10 MB log is a few hundred writes to the terminal or pipe, not ten thousand. Lines go out as
     // the UTF-8 bytes they came in as.
@@ -26,9 +30,7 @@ public sealed class LogPrinter(
     private byte[] _prefix = [];
 
     public LogPrinter(OutputFormat format, bool prefixSteps = false, string? onlyStep = null)
-        : this(format, Console.OpenStandardOutput(), Console.OpenStandardError(), prefixSteps, onlyStep)
-    {
-    }
+        : this(format, Console.OpenStandardOutput(), Console.OpenStandardError(), prefixSteps, onlyStep) { }
 
     public OutputFormat Format => format;
 
@@ -50,7 +52,8 @@ public sealed class LogPrinter(
         if (prefixSteps && step is not null && step != onlyStep)
         {
             // A step's lines come together: its prefix is encoded once per run of lines, not once per line.
-            if (step != _prefixStep) (_prefixStep, _prefix) = (step, Encoding.UTF8.GetBytes($"[{step}] "));
+            if (step != _prefixStep)
+                (_prefixStep, _prefix) = (step, Encoding.UTF8.GetBytes($"[{step}] "));
             target.Write(_prefix);
         }
         target.Write(text);
@@ -68,7 +71,8 @@ public sealed class LogPrinter(
     private ReadOnlySpan<byte> Utf8(string text)
     {
         var most = Encoding.UTF8.GetMaxByteCount(text.Length);
-        if (_scratch.Length < most) _scratch = new byte[Math.Max(most, _scratch.Length * 2)];
+        if (_scratch.Length < most)
+            _scratch = new byte[Math.Max(most, _scratch.Length * 2)];
         return _scratch.AsSpan(0, Encoding.UTF8.GetBytes(text, _scratch));
     }
 }

@@ -22,7 +22,8 @@ public sealed class RentedBody : IDisposable
             while ((read = await stream.ReadAsync(body._buffer.AsMemory(body._length), ct)) > 0)
             {
                 body._length += read;
-                if (body._length == body._buffer.Length) body.Grow();
+                if (body._length == body._buffer.Length)
+                    body.Grow();
             }
             return body;
         }
@@ -38,7 +39,8 @@ public sealed class RentedBody : IDisposable
         var buffer = _buffer;
         _buffer = [];
         _length = 0;
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private void Grow()

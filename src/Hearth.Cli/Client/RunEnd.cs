@@ -10,9 +10,12 @@ public static class RunEnd
     public static int Report(LogEndView end, OutputFormat format, bool workflow)
     {
         var code = workflow && end.Status == RunState.Failed ? 1 : ExitCodes.ForRun(end.Status, end.ExitCode);
-        if (format == OutputFormat.Json) Output.Json(end);
+        if (format == OutputFormat.Json)
+            Output.Json(end);
         else if (end.Status != RunState.Succeeded)
-            Console.Error.WriteLine($"hearth: run {end.RunId} {Output.State(end.Status)}{(end.Reason is null ? "" : $": {end.Reason}")}");
+            Console.Error.WriteLine(
+                $"hearth: run {end.RunId} {Output.State(end.Status)}{(end.Reason is null ? "" : $": {end.Reason}")}"
+            );
         return code;
     }
 }

@@ -18,7 +18,8 @@ public sealed class AgentTelemetryOptions
     };
     private readonly Option<string?> _otlp = new("--otlp-endpoint")
     {
-        Description = "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318 (or HEARTH_TRACING_OTLP_ENDPOINT; default: off)",
+        Description =
+            "OTLP/HTTP endpoint for traces, e.g. http://127.0.0.1:4318 (or HEARTH_TRACING_OTLP_ENDPOINT; default: off)",
     };
     private readonly Option<string?> _logFormat = new("--log-format")
     {
@@ -40,30 +41,51 @@ public sealed class AgentTelemetryOptions
         command.Options.Add(_logLevel);
     }
 
-    public (string? MetricsListen, string? MetricsToken, Uri? Otlp, string LogFormat, LogLevel LogLevel) Read(ParseResult result)
+    public (string? MetricsListen, string? MetricsToken, Uri? Otlp, string LogFormat, LogLevel LogLevel) Read(
+        ParseResult result
+    )
     {
         var listen = result.GetValue(_metricsListen) ?? Env("HEARTH_AGENT_METRICS_LISTEN");
         if (listen is not null)
         {
             var colon = listen.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(listen.AsSpan(colon + 1), out var port) || port is < 0 or > 65535
-                || !(listen[..colon] is "localhost" || System.Net.IPAddress.TryParse(listen[..colon].Trim('[', ']'), out _)))
-                throw new CliException($"--metrics-listen '{listen}': expected host:port with an IP address, e.g. 127.0.0.1:9464", 2);
+            if (
+                colon <= 0
+                || !int.TryParse(listen.AsSpan(colon + 1), out var port)
+                || port is < 0 or > 65535
+                || !(
+                    listen[..colon] is "localhost"
+                    || System.Net.IPAddress.TryParse(listen[..colon].Trim('[', ']'), out _)
+                )
+            )
+                throw new CliException(
+                    $"--metrics-listen '{listen}': expected host:port with an IP address, e.g. 127.0.0.1:9464",
+                    2
+                );
         }
         string? token = null;
         if (result.GetValue(_metricsTokenFile) is { } file)
         {
-            if (!File.Exists(file)) throw new CliException($"--metrics-token-file '{file}': no such file", 2);
+            if (!File.Exists(file))
+                throw new CliException($"--metrics-token-file '{file}': no such file", 2);
             token = File.ReadAllText(file).Trim();
         }
-        else token = Env("HEARTH_AGENT_METRICS_TOKEN")?.Trim();
-        if (token is { Length: < 16 }) throw new CliException("metrics token: expected at least 16 characters", 2);
+        else
+            token = Env("HEARTH_AGENT_METRICS_TOKEN")?.Trim();
+        if (token is { Length: < 16 })
+            throw new CliException("metrics token: expected at least 16 characters", 2);
         Uri? otlp = null;
-        if ((result.GetValue(_otlp) ?? Env("HEARTH_TRACING_OTLP_ENDPOINT")) is { } endpoint
-            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https")))
-            throw new CliException($"--otlp-endpoint '{endpoint}': expected an http(s) URL such as http://127.0.0.1:4318", 2);
+        if (
+            (result.GetValue(_otlp) ?? Env("HEARTH_TRACING_OTLP_ENDPOINT")) is { } endpoint
+            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out otlp) || otlp.Scheme is not ("http" or "https"))
+        )
+            throw new CliException(
+                $"--otlp-endpoint '{endpoint}': expected an http(s) URL such as http://127.0.0.1:4318",
+                2
+            );
         var format = result.GetValue(_logFormat) ?? Env("HEARTH_LOG_FORMAT") ?? "auto";
-        if (!Server.Telemetry.LogFormat.Names.Contains(format)) throw new CliException($"--log-format '{format}': expected auto, json or text", 2);
+        if (!Server.Telemetry.LogFormat.Names.Contains(format))
+            throw new CliException($"--log-format '{format}': expected auto, json or text", 2);
         var levelText = result.GetValue(_logLevel) ?? Env("HEARTH_LOG_LEVEL") ?? "information";
         LogLevel level;
         try
@@ -77,5 +99,6 @@ public sealed class AgentTelemetryOptions
         return (listen, token, otlp, format, level);
     }
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+    private static string? Env(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

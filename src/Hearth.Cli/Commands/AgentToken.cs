@@ -13,8 +13,11 @@ public static class AgentToken
     public static string Read(string? onCommandLine, string? file)
     {
         if (onCommandLine is not null)
-            throw new CliException("--token: a token on the command line is visible to every local user (/proc/PID/cmdline); " +
-                                   $"put it in a file for --token-file, or in {Variable}", 2);
+            throw new CliException(
+                "--token: a token on the command line is visible to every local user (/proc/PID/cmdline); "
+                    + $"put it in a file for --token-file, or in {Variable}",
+                2
+            );
         if (file is not null)
         {
             string text;
@@ -27,7 +30,9 @@ public static class AgentToken
                 throw new CliException($"--token-file '{file}': cannot read it ({e.Message})", 2);
             }
             var token = text.Trim();
-            return token.Length > 0 && !token.Contains('\n') ? token : throw new CliException($"--token-file '{file}': expected one line holding the agent token", 2);
+            return token.Length > 0 && !token.Contains('\n')
+                ? token
+                : throw new CliException($"--token-file '{file}': expected one line holding the agent token", 2);
         }
         var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
         return string.IsNullOrWhiteSpace(fromEnvironment)

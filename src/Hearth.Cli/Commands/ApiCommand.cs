@@ -19,12 +19,14 @@ public static class ApiCommand
         {
             agent,
         };
-        spec.SetAction(async (result, ct) =>
-        {
-            var name = result.GetValue(agent) ? ApiDocuments.Agent : ApiDocuments.Public;
-            await Console.Out.WriteLineAsync(await HearthServer.DescribeAsync(name, ct));
-            return 0;
-        });
+        spec.SetAction(
+            async (result, ct) =>
+            {
+                var name = result.GetValue(agent) ? ApiDocuments.Agent : ApiDocuments.Public;
+                await Console.Out.WriteLineAsync(await HearthServer.DescribeAsync(name, ct));
+                return 0;
+            }
+        );
         return new Command("api", "Describe Hearth's HTTP API") { spec };
     }
 }

@@ -9,8 +9,7 @@ namespace Hearth.Cli.Commands;
 /// </summary>
 public static class CompletionCommand
 {
-    private const string Bash =
-        """
+    private const string Bash = """
         _hearth_complete() {
           local IFS=$'\n'
           COMPREPLY=($(compgen -W "$(hearth "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
@@ -18,8 +17,7 @@ public static class CompletionCommand
         complete -o default -F _hearth_complete hearth
         """;
 
-    private const string Zsh =
-        """
+    private const string Zsh = """
         #compdef hearth
         _hearth() {
           local -a completions
@@ -29,8 +27,7 @@ public static class CompletionCommand
         compdef _hearth hearth
         """;
 
-    private const string Fish =
-        """
+    private const string Fish = """
         complete -c hearth -f -a '(set -l line (commandline -cp); hearth "[suggest:"(string length -- $line)"]" "$line" 2>/dev/null)'
         """;
 
@@ -38,7 +35,13 @@ public static class CompletionCommand
     {
         var shell = new Argument<string>("shell") { Description = "bash, zsh or fish" };
         shell.CompletionSources.Add("bash", "zsh", "fish");
-        var command = new Command("completion", "Print the shell completion script (e.g. source <(hearth completion bash))") { shell };
+        var command = new Command(
+            "completion",
+            "Print the shell completion script (e.g. source <(hearth completion bash))"
+        )
+        {
+            shell,
+        };
         command.SetAction(result =>
         {
             var script = result.GetValue(shell) switch

@@ -10,12 +10,14 @@ public static class OciUserNamespaceOption
 {
     public const string Name = "--oci-userns";
 
-    public static Option<string> Create() => new(Name)
-    {
-        Description = "User namespace for OCI containers: auto (on when running as root and the kernel allows it; range: the 'hearth' "
-            + "entry of /etc/subuid and /etc/subgid, else 100000:65536), off, or BASE:SIZE (container ids 0..SIZE-1 are host ids BASE..)",
-        DefaultValueFactory = _ => UserNamespaceSelector.Auto,
-    };
+    public static Option<string> Create() =>
+        new(Name)
+        {
+            Description =
+                "User namespace for OCI containers: auto (on when running as root and the kernel allows it; range: the 'hearth' "
+                + "entry of /etc/subuid and /etc/subgid, else 100000:65536), off, or BASE:SIZE (container ids 0..SIZE-1 are host ids BASE..)",
+            DefaultValueFactory = _ => UserNamespaceSelector.Auto,
+        };
 
     /// <exception cref="CliException">Exit 2, naming the flag and what it takes.</exception>
     public static IdMapping? Resolve(string value)
@@ -26,7 +28,10 @@ public static class OciUserNamespaceOption
         }
         catch (FormatException e)
         {
-            throw new CliException($"{Name} '{value}': expected auto, off or BASE:SIZE (e.g. 100000:65536): {e.Message}", 2);
+            throw new CliException(
+                $"{Name} '{value}': expected auto, off or BASE:SIZE (e.g. 100000:65536): {e.Message}",
+                2
+            );
         }
     }
 }

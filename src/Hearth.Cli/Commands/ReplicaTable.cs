@@ -11,25 +11,55 @@ namespace Hearth.Cli.Commands;
 public static class ReplicaTable
 {
     public static readonly IReadOnlyList<string> Headers =
-        ["NAME", "SERVICE", "REPLICA", "GEN", "AGENT", "STATE", "HEALTH", "PORTS", "UPTIME", "RESTARTS", "WAITING"];
+    [
+        "NAME",
+        "SERVICE",
+        "REPLICA",
+        "GEN",
+        "AGENT",
+        "STATE",
+        "HEALTH",
+        "PORTS",
+        "UPTIME",
+        "RESTARTS",
+        "WAITING",
+    ];
 
     public static IEnumerable<IReadOnlyList<string>> Rows(ProjectView view, DateTimeOffset now)
     {
         foreach (var r in view.Replicas)
         {
-            var waiting = r.Waiting ?? (r.Next is { } n ? $"rolling: serves until generation {n.Generation} takes over" : "-");
+            var waiting = r.Waiting
+                ?? (r.Next is { } n ? $"rolling: serves until generation {n.Generation} takes over" : "-");
             yield return
             [
-                r.Name, r.Service, Number(r.Replica), r.Generation == 0 ? "-" : Number(r.Generation), r.Agent ?? "-",
-                Snake(r.State.ToString()), Health(r.Health), r.Ports.Count == 0 ? "-" : string.Join(",", r.Ports),
-                Uptime(r.StartedAt, now), Number(r.Restarts), waiting,
+                r.Name,
+                r.Service,
+                Number(r.Replica),
+                r.Generation == 0 ? "-" : Number(r.Generation),
+                r.Agent ?? "-",
+                Snake(r.State.ToString()),
+                Health(r.Health),
+                r.Ports.Count == 0 ? "-" : string.Join(",", r.Ports),
+                Uptime(r.StartedAt, now),
+                Number(r.Restarts),
+                waiting,
             ];
-            if (r.Next is not { } next) continue;
+            if (r.Next is not { } next)
+                continue;
             var check = view.Spec.Services.FirstOrDefault(s => s.Name == r.Service)?.HealthCheck is not null;
             yield return
             [
-                r.Name, r.Service, Number(r.Replica), Number(next.Generation), next.Agent, Snake(next.State.ToString()),
-                Health(next.Health), "-", Uptime(next.StartedAt, now), "-",
+                r.Name,
+                r.Service,
+                Number(r.Replica),
+                Number(next.Generation),
+                next.Agent,
+                Snake(next.State.ToString()),
+                Health(next.Health),
+                "-",
+                Uptime(next.StartedAt, now),
+                "-",
                 $"rolling: replaces generation {r.Generation} once {(check ? "healthy" : "running")}",
             ];
         }
@@ -39,8 +69,10 @@ public static class ReplicaTable
 
     private static string Health(ReplicaHealth health) => health == ReplicaHealth.None ? "-" : Snake(health.ToString());
 
-    private static string Uptime(DateTimeOffset? startedAt, DateTimeOffset now) => startedAt is { } started
-        ? Core.Durations.Format(TimeSpan.FromSeconds(Math.Floor((now - started).TotalSeconds))) : "-";
+    private static string Uptime(DateTimeOffset? startedAt, DateTimeOffset now) =>
+        startedAt is { } started
+            ? Core.Durations.Format(TimeSpan.FromSeconds(Math.Floor((now - started).TotalSeconds)))
+            : "-";
 
     private static string Snake(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
 }

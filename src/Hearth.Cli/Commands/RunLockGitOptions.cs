@@ -8,13 +8,26 @@ namespace Hearth.Cli.Commands;
 /// <summary>hearth run's lock and git workspace options (shared with playbook run), and their translation into the request.</summary>
 public sealed class RunLockGitOptions
 {
-    public Option<string?> Lock { get; } = new("--lock") { Description = "Start only while holding this cluster-wide lock; runs queue for it first in, first out" };
-    public Option<string?> LockWait { get; } = new("--lock-wait") { Description = "Fail the run if the lock is not granted within this long (e.g. 30s, 10m)" };
-    public Option<bool> NoWait { get; } = new("--no-wait") { Description = "Fail at once, creating nothing, when the lock is held" };
-    public Option<string?> GitRepo { get; } = new("--git-repo", "-g") { Description = "Clone this repository into the workspace before the command" };
-    public Option<string?> GitRef { get; } = new("--git-ref", "-r") { Description = "Branch, tag or commit SHA to check out (default: the remote's default branch)" };
-    public Option<string?> GitPath { get; } = new("--git-path") { Description = "Run the command in this directory of the checkout" };
-    public Option<string?> GitSecret { get; } = new("--git-secret") { Description = "Secret holding the clone's credentials (token or user:token)" };
+    public Option<string?> Lock { get; } =
+        new("--lock")
+        {
+            Description = "Start only while holding this cluster-wide lock; runs queue for it first in, first out",
+        };
+    public Option<string?> LockWait { get; } =
+        new("--lock-wait") { Description = "Fail the run if the lock is not granted within this long (e.g. 30s, 10m)" };
+    public Option<bool> NoWait { get; } =
+        new("--no-wait") { Description = "Fail at once, creating nothing, when the lock is held" };
+    public Option<string?> GitRepo { get; } =
+        new("--git-repo", "-g") { Description = "Clone this repository into the workspace before the command" };
+    public Option<string?> GitRef { get; } =
+        new("--git-ref", "-r")
+        {
+            Description = "Branch, tag or commit SHA to check out (default: the remote's default branch)",
+        };
+    public Option<string?> GitPath { get; } =
+        new("--git-path") { Description = "Run the command in this directory of the checkout" };
+    public Option<string?> GitSecret { get; } =
+        new("--git-secret") { Description = "Secret holding the clone's credentials (token or user:token)" };
 
     public IEnumerable<Option> All => [Lock, LockWait, NoWait, GitRepo, GitRef, GitPath, GitSecret];
 
@@ -24,12 +37,15 @@ public sealed class RunLockGitOptions
         var lockName = result.GetValue(Lock) ?? body.Lock;
         var wait = result.GetValue(LockWait);
         var noWait = result.GetValue(NoWait);
-        if (lockName is null && (wait is not null || noWait)) throw new CliException("--lock-wait and --no-wait need --lock NAME", 2);
-        if (wait is not null && noWait) throw new CliException("--lock-wait and --no-wait: choose one", 2);
+        if (lockName is null && (wait is not null || noWait))
+            throw new CliException("--lock-wait and --no-wait need --lock NAME", 2);
+        if (wait is not null && noWait)
+            throw new CliException("--lock-wait and --no-wait: choose one", 2);
         double? waitSeconds = null;
         if (wait is not null)
         {
-            if (!Durations.TryParse(wait, out var w) || w <= TimeSpan.Zero) throw new CliException($"--lock-wait '{wait}': expected a duration such as 30s or 10m", 2);
+            if (!Durations.TryParse(wait, out var w) || w <= TimeSpan.Zero)
+                throw new CliException($"--lock-wait '{wait}': expected a duration such as 30s or 10m", 2);
             waitSeconds = w.TotalSeconds;
         }
         var repo = result.GetValue(GitRepo) ?? body.GitRepo;

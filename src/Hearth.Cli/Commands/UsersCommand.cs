@@ -19,43 +19,71 @@ public static class UsersCommand
     private static Command CreateUser()
     {
         var email = new Argument<string>("email") { Description = "The user's email address" };
-        var role = new Option<string>("--role") { Description = "admin, operator, developer or viewer", Required = true };
-        var command = new Command("create", "Create a user; prints a claim token (single use, 15 minutes) to give them") { email, role };
-        command.SetAction(async (result, ct) =>
+        var role = new Option<string>("--role")
         {
-            using var client = CommonOptions.Client(result);
-            var created = await client.SendJsonAsync<CreatedUserView>(HttpMethod.Post, "api/v1/users", new CreateUserBody(result.GetValue(email), result.GetValue(role)), ct);
-            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+            Description = "admin, operator, developer or viewer",
+            Required = true,
+        };
+        var command = new Command("create", "Create a user; prints a claim token (single use, 15 minutes) to give them")
+        {
+            email,
+            role,
+        };
+        command.SetAction(
+            async (result, ct) =>
             {
-                Output.Json(created);
+                using var client = CommonOptions.Client(result);
+                var created = await client.SendJsonAsync<CreatedUserView>(
+                    HttpMethod.Post,
+                    "api/v1/users",
+                    new CreateUserBody(result.GetValue(email), result.GetValue(role)),
+                    ct
+                );
+                if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+                {
+                    Output.Json(created);
+                    return 0;
+                }
+                Console.Out.WriteLine(created.ClaimToken);
+                Console.Error.WriteLine(
+                    $"hearth: user {created.User.Email} ({created.User.Role}) created; the token above expires at {created.ClaimExpiresAt.ToLocalTime():HH:mm:ss} and works once:"
+                );
+                Console.Error.WriteLine($"hearth:   hearth claim {created.ClaimToken} --server {client.Server}");
                 return 0;
             }
-            Console.Out.WriteLine(created.ClaimToken);
-            Console.Error.WriteLine($"hearth: user {created.User.Email} ({created.User.Role}) created; the token above expires at {created.ClaimExpiresAt.ToLocalTime():HH:mm:ss} and works once:");
-            Console.Error.WriteLine($"hearth:   hearth claim {created.ClaimToken} --server {client.Server}");
-            return 0;
-        });
+        );
         return command;
     }
 
     private static Command ListUsers()
     {
         var command = new Command("list", "List users");
-        command.SetAction(async (result, ct) =>
-        {
-            using var client = CommonOptions.Client(result);
-            var list = await client.SendJsonAsync<UserListView>(HttpMethod.Get, "api/v1/users", null, ct);
-            if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+        command.SetAction(
+            async (result, ct) =>
             {
-                Output.Json(list);
+                using var client = CommonOptions.Client(result);
+                var list = await client.SendJsonAsync<UserListView>(HttpMethod.Get, "api/v1/users", null, ct);
+                if (result.GetValue(CommonOptions.Output) == OutputFormat.Json)
+                {
+                    Output.Json(list);
+                    return 0;
+                }
+                Output.Table(
+                    ["EMAIL", "ROLE", "CREATED", "CREATED BY", "STATUS"],
+                    list.Users.Select(u =>
+                        (IReadOnlyList<string>)
+                            [
+                                u.Email,
+                                u.Role,
+                                u.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                                u.CreatedBy,
+                                u.Revoked ? "revoked" : "active",
+                            ]
+                    )
+                );
                 return 0;
             }
-            Output.Table(["EMAIL", "ROLE", "CREATED", "CREATED BY", "STATUS"], list.Users.Select(u => (IReadOnlyList<string>)
-            [
-                u.Email, u.Role, u.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), u.CreatedBy, u.Revoked ? "revoked" : "active",
-            ]));
-            return 0;
-        });
+        );
         return command;
     }
 
@@ -63,13 +91,20 @@ public static class UsersCommand
     {
         var email = new Argument<string>("email") { Description = "The user to revoke, with all their keys" };
         var command = new Command("revoke", "Revoke a user and every key they hold") { email };
-        command.SetAction(async (result, ct) =>
-        {
-            using var client = CommonOptions.Client(result);
-            await client.SendJsonAsync<System.Text.Json.JsonElement>(HttpMethod.Post, $"api/v1/users/{Uri.EscapeDataString(result.GetValue(email)!)}/revoke", null, ct);
-            Console.Error.WriteLine($"hearth: user {result.GetValue(email)} revoked");
-            return 0;
-        });
+        command.SetAction(
+            async (result, ct) =>
+            {
+                using var client = CommonOptions.Client(result);
+                await client.SendJsonAsync<System.Text.Json.JsonElement>(
+                    HttpMethod.Post,
+                    $"api/v1/users/{Uri.EscapeDataString(result.GetValue(email)!)}/revoke",
+                    null,
+                    ct
+                );
+                Console.Error.WriteLine($"hearth: user {result.GetValue(email)} revoked");
+                return 0;
+            }
+        );
         return command;
     }
 }

@@ -11,20 +11,31 @@ public static class LocalImages
 {
     public static string DefaultRoot()
     {
-        if (Environment.GetEnvironmentVariable("HEARTH_IMAGES_DIR") is { Length: > 0 } dir) return dir;
+        if (Environment.GetEnvironmentVariable("HEARTH_IMAGES_DIR") is { Length: > 0 } dir)
+            return dir;
         var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg, "hearth", "images");
+        return Path.Combine(
+            string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg,
+            "hearth",
+            "images"
+        );
     }
 
     /// <summary>Registry credentials: ~/.docker/config.json when present (docker login writes it), else anonymous.</summary>
     public static ICredentialProvider Credentials()
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var path = Environment.GetEnvironmentVariable("HEARTH_REGISTRY_AUTH") is { Length: > 0 } p ? p : Path.Combine(home, ".docker", "config.json");
+        var path = Environment.GetEnvironmentVariable("HEARTH_REGISTRY_AUTH") is { Length: > 0 } p
+            ? p
+            : Path.Combine(home, ".docker", "config.json");
         return File.Exists(path) ? new DockerConfigCredentials(path) : new AnonymousCredentials();
     }
 
     public static ImageStore Open(string root, HttpClient http) =>
-        new(new ImageStoreOptions { RootDirectory = root }, new RegistryClient(http, new RegistryClientOptions(), Credentials(), TimeProvider.System), TimeProvider.System);
+        new(
+            new ImageStoreOptions { RootDirectory = root },
+            new RegistryClient(http, new RegistryClientOptions(), Credentials(), TimeProvider.System),
+            TimeProvider.System
+        );
 }

@@ -17,7 +17,14 @@ public static class PlaybookCatalog
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var directory in Directories().Where(Directory.Exists))
         {
-            foreach (var file in Directory.EnumerateFiles(directory).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            foreach (
+                var file in Directory
+                    .EnumerateFiles(directory)
+                    .Where(f =>
+                        f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)
+                    )
+                    .Order(StringComparer.Ordinal)
+            )
                 files.TryAdd(Path.GetFileNameWithoutExtension(file), file);
         }
         return files;

@@ -9,14 +9,16 @@ internal sealed record BindingContext(
     Func<string, string?> Lookup,
     IComposeFileSystem FileSystem,
     bool ResolveEnvFiles,
-    List<ComposeError> Errors)
+    List<ComposeError> Errors
+)
 {
     /// <summary>Resolves a path relative to the file the node came from; <c>~</c> is the HOME directory.</summary>
     public string ResolvePath(YNode from, string path)
     {
         if (path.StartsWith('~') && Lookup("HOME") is { } home)
             path = home + path[1..];
-        if (path.Contains("://") || path.StartsWith("git@", StringComparison.Ordinal)) return path;
+        if (path.Contains("://") || path.StartsWith("git@", StringComparison.Ordinal))
+            return path;
         return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(from.Mark.File) ?? "/", path));
     }
 

@@ -19,19 +19,22 @@ public static class PortSyntax
         {
             protocol = text[(slash + 1)..];
             text = text[..slash];
-            if (protocol.Length == 0) return Fail("an empty protocol", out error);
+            if (protocol.Length == 0)
+                return Fail("an empty protocol", out error);
         }
 
         string? hostIp = null;
         if (text.StartsWith('['))
         {
             var close = text.IndexOf(']');
-            if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':') return Fail("a closing ']' and ':' after an IPv6 address", out error);
+            if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':')
+                return Fail("a closing ']' and ':' after an IPv6 address", out error);
             hostIp = text[1..close];
             text = text[(close + 2)..];
         }
         var parts = text.Split(':');
-        string targetPart, publishedPart = "";
+        string targetPart,
+            publishedPart = "";
         switch (parts.Length)
         {
             case 1:
@@ -41,14 +44,18 @@ public static class PortSyntax
                 (publishedPart, targetPart) = (parts[0], parts[1]);
                 break;
             default:
-                if (hostIp is not null) return Fail("host_ip:published:target", out error);
+                if (hostIp is not null)
+                    return Fail("host_ip:published:target", out error);
                 hostIp = string.Join(':', parts[..^2]);
                 (publishedPart, targetPart) = (parts[^2], parts[^1]);
                 break;
         }
-        if (hostIp is { Length: > 0 } && !IsHostIp(hostIp)) return Fail($"[host_ip:][host_port:]container_port, and '{hostIp}' is not an IP address", out error);
-        if (!TryRange(targetPart, out var targetStart, out var targetEnd)) return Fail("a container port or range", out error);
-        int publishedStart = 0, publishedEnd = 0;
+        if (hostIp is { Length: > 0 } && !IsHostIp(hostIp))
+            return Fail($"[host_ip:][host_port:]container_port, and '{hostIp}' is not an IP address", out error);
+        if (!TryRange(targetPart, out var targetStart, out var targetEnd))
+            return Fail("a container port or range", out error);
+        int publishedStart = 0,
+            publishedEnd = 0;
         if (publishedPart.Length > 0 && !TryRange(publishedPart, out publishedStart, out publishedEnd))
             return Fail("a host port or range", out error);
 
@@ -57,9 +64,11 @@ public static class PortSyntax
         var list = new List<ServicePort>();
         for (var i = 0; i < count; i++)
         {
-            string? published = publishedPart.Length == 0 ? null
+            string? published =
+                publishedPart.Length == 0 ? null
                 : count > 1 && publishedCount == count ? (publishedStart + i).ToString()
-                : publishedCount > 1 ? $"{publishedStart}-{publishedEnd}" : publishedStart.ToString();
+                : publishedCount > 1 ? $"{publishedStart}-{publishedEnd}"
+                : publishedStart.ToString();
             if (count > 1 && publishedPart.Length > 0 && publishedCount != count && publishedCount != 1)
                 return Fail("port ranges of the same length", out error);
             list.Add(new ServicePort(targetStart + i, published, hostIp, protocol, "ingress", null, null));
@@ -78,7 +87,10 @@ public static class PortSyntax
             end = start;
             return ok;
         }
-        return TryPort(text[..dash], out start) && TryPort(text[(dash + 1)..], out end) && end >= start && end - start < 65536;
+        return TryPort(text[..dash], out start)
+            && TryPort(text[(dash + 1)..], out end)
+            && end >= start
+            && end - start < 65536;
     }
 
     /// <summary>An IPv4 address in dotted form or an IPv6 address ("80:80" in "80:80:80:80" is neither).</summary>

@@ -24,26 +24,52 @@ internal sealed class ProjectBinder(BindingContext context, IReadOnlySet<string>
             (on ? enabled : disabled)[service.Name] = service;
         }
 
-        var networks = Entries(tree, "networks").ToImmutableSortedDictionary(
-            e => e.Key.Value, e => resources.Network(e.Key.Value, e.Value), StringComparer.Ordinal);
+        var networks = Entries(tree, "networks")
+            .ToImmutableSortedDictionary(
+                e => e.Key.Value,
+                e => resources.Network(e.Key.Value, e.Value),
+                StringComparer.Ordinal
+            );
         if (!networks.ContainsKey("default") && enabled.Values.Any(s => s.Networks.ContainsKey("default")))
-            networks = networks.Add("default", new NetworkDefinition($"{context.ProjectName}_default", null, false, false,
-                ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, ComposeValue>.Empty));
+            networks = networks.Add(
+                "default",
+                new NetworkDefinition(
+                    $"{context.ProjectName}_default",
+                    null,
+                    false,
+                    false,
+                    ImmutableSortedDictionary<string, string>.Empty,
+                    ImmutableSortedDictionary<string, ComposeValue>.Empty
+                )
+            );
 
         return new ComposeProject(
             context.ProjectName,
             workingDirectory,
             enabled.ToImmutable(),
             networks,
-            Entries(tree, "volumes").ToImmutableSortedDictionary(
-                e => e.Key.Value, e => resources.Volume(e.Key.Value, e.Value), StringComparer.Ordinal),
-            Entries(tree, "secrets").ToImmutableSortedDictionary(
-                e => e.Key.Value, e => resources.FileObject("secrets", e.Key.Value, e.Value), StringComparer.Ordinal),
-            Entries(tree, "configs").ToImmutableSortedDictionary(
-                e => e.Key.Value, e => resources.FileObject("configs", e.Key.Value, e.Value), StringComparer.Ordinal),
+            Entries(tree, "volumes")
+                .ToImmutableSortedDictionary(
+                    e => e.Key.Value,
+                    e => resources.Volume(e.Key.Value, e.Value),
+                    StringComparer.Ordinal
+                ),
+            Entries(tree, "secrets")
+                .ToImmutableSortedDictionary(
+                    e => e.Key.Value,
+                    e => resources.FileObject("secrets", e.Key.Value, e.Value),
+                    StringComparer.Ordinal
+                ),
+            Entries(tree, "configs")
+                .ToImmutableSortedDictionary(
+                    e => e.Key.Value,
+                    e => resources.FileObject("configs", e.Key.Value, e.Value),
+                    StringComparer.Ordinal
+                ),
             Values(Entries(tree, "models")),
             Extensions(tree),
-            disabled.ToImmutable());
+            disabled.ToImmutable()
+        );
     }
 
     private static IReadOnlyList<YEntry> Entries(YMapping tree, string section) =>

@@ -11,9 +11,34 @@ internal sealed class ServiceBinder(BindingContext context)
 {
     private static readonly HashSet<string> Typed =
     [
-        "image", "build", "command", "entrypoint", "environment", "env_file", "ports", "volumes", "tmpfs", "networks",
-        "network_mode", "depends_on", "healthcheck", "restart", "deploy", "labels", "user", "working_dir", "stop_signal",
-        "stop_grace_period", "cap_add", "cap_drop", "read_only", "init", "secrets", "configs", "logging", "profiles",
+        "image",
+        "build",
+        "command",
+        "entrypoint",
+        "environment",
+        "env_file",
+        "ports",
+        "volumes",
+        "tmpfs",
+        "networks",
+        "network_mode",
+        "depends_on",
+        "healthcheck",
+        "restart",
+        "deploy",
+        "labels",
+        "user",
+        "working_dir",
+        "stop_signal",
+        "stop_grace_period",
+        "cap_add",
+        "cap_drop",
+        "read_only",
+        "init",
+        "secrets",
+        "configs",
+        "logging",
+        "profiles",
         "extends",
     ];
 
@@ -30,7 +55,9 @@ internal sealed class ServiceBinder(BindingContext context)
         {
             Name = name,
             Image = Str(map["image"]),
-            Build = map["build"] is { } build ? new BuildBinder(context).Bind(build, KeyPath.Child(path, "build")) : null,
+            Build = map["build"] is { } build
+                ? new BuildBinder(context).Bind(build, KeyPath.Child(path, "build"))
+                : null,
             Command = Command(map["command"]),
             Entrypoint = Command(map["entrypoint"]),
             Environment = environment,
@@ -43,7 +70,9 @@ internal sealed class ServiceBinder(BindingContext context)
             DependsOn = DependsOn(map["depends_on"], KeyPath.Child(path, "depends_on")),
             Healthcheck = Healthcheck(map["healthcheck"]),
             Restart = Restart(map["restart"], KeyPath.Child(path, "restart")),
-            Deploy = map["deploy"] is YMapping deploy ? new DeployBinder(context).Bind(deploy, KeyPath.Child(path, "deploy")) : null,
+            Deploy = map["deploy"] is YMapping deploy
+                ? new DeployBinder(context).Bind(deploy, KeyPath.Child(path, "deploy"))
+                : null,
             Labels = Map(map["labels"]),
             User = Str(map["user"]),
             WorkingDir = Str(map["working_dir"]),
@@ -59,18 +88,21 @@ internal sealed class ServiceBinder(BindingContext context)
                 ? new LoggingSpec(Str(logging["driver"]), NullableMap(logging["options"]))
                 : null,
             Profiles = StrList(map["profiles"]),
-            Hearth = map["x-hearth"] is { } hearth ? new HearthExtensionBinder(context).Bind(hearth, KeyPath.Child(path, "x-hearth")) : null,
+            Hearth = map["x-hearth"] is { } hearth
+                ? new HearthExtensionBinder(context).Bind(hearth, KeyPath.Child(path, "x-hearth"))
+                : null,
             Other = Others(map, Typed),
             Extensions = extensions.Remove("x-hearth"),
         };
     }
 
-    private static ImmutableArray<string>? Command(YNode? node) => node switch
-    {
-        YScalar { IsNull: false } s => [.. ShellWords.Split(s.Value)],
-        YSequence => StrList(node),
-        _ => null,
-    };
+    private static ImmutableArray<string>? Command(YNode? node) =>
+        node switch
+        {
+            YScalar { IsNull: false } s => [.. ShellWords.Split(s.Value)],
+            YSequence => StrList(node),
+            _ => null,
+        };
 
     private ImmutableArray<EnvFileReference> EnvFileReferences(YNode? node)
     {
@@ -80,14 +112,26 @@ internal sealed class ServiceBinder(BindingContext context)
             YSequence seq => seq.Items,
             _ => [],
         };
-        return [.. items.Select(item => item switch
-        {
-            YMapping m => new EnvFileReference(context.ResolvePath(m["path"]!, Text(m["path"]!)), Bool(m["required"]) ?? true),
-            _ => new EnvFileReference(context.ResolvePath(item, Text(item)), true),
-        })];
+        return
+        [
+            .. items.Select(item =>
+                item switch
+                {
+                    YMapping m => new EnvFileReference(
+                        context.ResolvePath(m["path"]!, Text(m["path"]!)),
+                        Bool(m["required"]) ?? true
+                    ),
+                    _ => new EnvFileReference(context.ResolvePath(item, Text(item)), true),
+                }
+            ),
+        ];
     }
 
-    private ImmutableSortedDictionary<string, string?> Environment(YMapping map, ImmutableArray<EnvFileReference> envFiles, string path)
+    private ImmutableSortedDictionary<string, string?> Environment(
+        YMapping map,
+        ImmutableArray<EnvFileReference> envFiles,
+        string path
+    )
     {
         var result = ImmutableSortedDictionary.CreateBuilder<string, string?>(StringComparer.Ordinal);
         if (context.ResolveEnvFiles)
@@ -99,13 +143,15 @@ internal sealed class ServiceBinder(BindingContext context)
                 var at = map["env_file"]!;
                 if (text is null)
                 {
-                    if (file.Required) context.Error(at, KeyPath.Child(path, "env_file"), $"env file {file.Path} not found");
+                    if (file.Required)
+                        context.Error(at, KeyPath.Child(path, "env_file"), $"env file {file.Path} not found");
                     continue;
                 }
                 var parsed = DotEnv.Parse(text, context.Lookup);
                 if (parsed.Error is not null)
                     context.Errors.Add(new ComposeError(file.Path, parsed.ErrorLine, 1, "", parsed.Error));
-                foreach (var (key, value) in parsed.Variables) result[key] = value;
+                foreach (var (key, value) in parsed.Variables)
+                    result[key] = value;
             }
         }
         foreach (var (key, value) in NullableMap(map["environment"]))
@@ -115,7 +161,8 @@ internal sealed class ServiceBinder(BindingContext context)
 
     private ImmutableArray<ServicePort> Ports(YNode? node, string path)
     {
-        if (node is not YSequence seq) return [];
+        if (node is not YSequence seq)
+            return [];
         var ports = new List<ServicePort>();
         for (var i = 0; i < seq.Items.Count; i++)
         {
@@ -125,11 +172,24 @@ internal sealed class ServiceBinder(BindingContext context)
                 var target = Long(m["target"]);
                 if (target is null or < 0 or > 65535)
                 {
-                    context.Error(item, KeyPath.Index(path, i), $"{KeyPath.Index(path, i)}.target must be a port number (0-65535)");
+                    context.Error(
+                        item,
+                        KeyPath.Index(path, i),
+                        $"{KeyPath.Index(path, i)}.target must be a port number (0-65535)"
+                    );
                     continue;
                 }
-                ports.Add(new ServicePort((int)target, Str(m["published"]), Str(m["host_ip"]), Str(m["protocol"]) ?? "tcp",
-                    Str(m["mode"]) ?? "ingress", Str(m["name"]), Str(m["app_protocol"])));
+                ports.Add(
+                    new ServicePort(
+                        (int)target,
+                        Str(m["published"]),
+                        Str(m["host_ip"]),
+                        Str(m["protocol"]) ?? "tcp",
+                        Str(m["mode"]) ?? "ingress",
+                        Str(m["name"]),
+                        Str(m["app_protocol"])
+                    )
+                );
             }
             else if (PortSyntax.TryParse(Text(item), out var parsed, out var error))
             {
@@ -137,7 +197,11 @@ internal sealed class ServiceBinder(BindingContext context)
             }
             else
             {
-                context.Error(item, KeyPath.Index(path, i), $"{KeyPath.Index(path, i)} is not a valid port \"{Text(item)}\": {error}");
+                context.Error(
+                    item,
+                    KeyPath.Index(path, i),
+                    $"{KeyPath.Index(path, i)} is not a valid port \"{Text(item)}\": {error}"
+                );
             }
         }
         return [.. ports];
@@ -145,7 +209,8 @@ internal sealed class ServiceBinder(BindingContext context)
 
     private ImmutableArray<ServiceVolume> Volumes(YNode? node, string path)
     {
-        if (node is not YSequence seq) return [];
+        if (node is not YSequence seq)
+            return [];
         var volumes = new List<ServiceVolume>();
         for (var i = 0; i < seq.Items.Count; i++)
         {
@@ -155,7 +220,8 @@ internal sealed class ServiceBinder(BindingContext context)
             {
                 var type = Str(m["type"]) ?? "volume";
                 var source = Str(m["source"]);
-                if (type == "bind" && source is not null) source = context.ResolvePath(m["source"]!, source);
+                if (type == "bind" && source is not null)
+                    source = context.ResolvePath(m["source"]!, source);
                 var target = Str(m["target"]);
                 if (target is null)
                 {
@@ -165,13 +231,28 @@ internal sealed class ServiceBinder(BindingContext context)
                 var bind = m["bind"] as YMapping;
                 var volume = m["volume"] as YMapping;
                 var tmpfs = m["tmpfs"] as YMapping;
-                volumes.Add(new ServiceVolume(type, source, target, Bool(m["read_only"]) ?? false, Str(m["consistency"]),
-                    bind is null ? (type == "bind" ? new BindOptions(null, true, null) : null)
-                        : new BindOptions(Str(bind["propagation"]), Bool(bind["create_host_path"]), Str(bind["selinux"])),
-                    volume is null ? null : new VolumeOptions(Bool(volume["nocopy"]), Str(volume["subpath"])),
-                    tmpfs is null ? null : new TmpfsOptions(Bytes(tmpfs["size"]), Long(tmpfs["mode"]))));
+                volumes.Add(
+                    new ServiceVolume(
+                        type,
+                        source,
+                        target,
+                        Bool(m["read_only"]) ?? false,
+                        Str(m["consistency"]),
+                        bind is null
+                            ? (type == "bind" ? new BindOptions(null, true, null) : null)
+                            : new BindOptions(
+                                Str(bind["propagation"]),
+                                Bool(bind["create_host_path"]),
+                                Str(bind["selinux"])
+                            ),
+                        volume is null ? null : new VolumeOptions(Bool(volume["nocopy"]), Str(volume["subpath"])),
+                        tmpfs is null ? null : new TmpfsOptions(Bytes(tmpfs["size"]), Long(tmpfs["mode"]))
+                    )
+                );
             }
-            else if (VolumeSyntax.TryParse(Text(item), p => context.ResolvePath(item, p), out var volume, out var error))
+            else if (
+                VolumeSyntax.TryParse(Text(item), p => context.ResolvePath(item, p), out var volume, out var error)
+            )
             {
                 volumes.Add(volume);
             }
@@ -190,9 +271,17 @@ internal sealed class ServiceBinder(BindingContext context)
         {
             foreach (var e in networks.Entries)
                 builder[e.Key.Value] = e.Value is YMapping m
-                    ? new ServiceNetwork(StrList(m["aliases"]), Str(m["ipv4_address"]), Str(m["ipv6_address"]),
-                        Str(m["mac_address"]), Double(m["priority"]),
-                        Others(m, new HashSet<string> { "aliases", "ipv4_address", "ipv6_address", "mac_address", "priority" }))
+                    ? new ServiceNetwork(
+                        StrList(m["aliases"]),
+                        Str(m["ipv4_address"]),
+                        Str(m["ipv6_address"]),
+                        Str(m["mac_address"]),
+                        Double(m["priority"]),
+                        Others(
+                            m,
+                            new HashSet<string> { "aliases", "ipv4_address", "ipv6_address", "mac_address", "priority" }
+                        )
+                    )
                     : null;
         }
         else if (service["network_mode"] is null)
@@ -205,7 +294,8 @@ internal sealed class ServiceBinder(BindingContext context)
     private ImmutableSortedDictionary<string, ServiceDependency> DependsOn(YNode? node, string path)
     {
         var builder = ImmutableSortedDictionary.CreateBuilder<string, ServiceDependency>(StringComparer.Ordinal);
-        if (node is not YMapping map) return builder.ToImmutable();
+        if (node is not YMapping map)
+            return builder.ToImmutable();
         foreach (var e in map.Entries)
         {
             var dep = e.Value as YMapping;
@@ -220,18 +310,26 @@ internal sealed class ServiceBinder(BindingContext context)
             if (condition is null)
             {
                 var at = KeyPath.Child(KeyPath.Child(path, e.Key.Value), "condition");
-                context.Error(dep?["condition"] ?? e.Value, at,
-                    $"{at} must be one of service_started, service_healthy, service_completed_successfully");
+                context.Error(
+                    dep?["condition"] ?? e.Value,
+                    at,
+                    $"{at} must be one of service_started, service_healthy, service_completed_successfully"
+                );
                 continue;
             }
-            builder[e.Key.Value] = new ServiceDependency(condition.Value, Bool(dep?["restart"]) ?? false, Bool(dep?["required"]) ?? true);
+            builder[e.Key.Value] = new ServiceDependency(
+                condition.Value,
+                Bool(dep?["restart"]) ?? false,
+                Bool(dep?["required"]) ?? true
+            );
         }
         return builder.ToImmutable();
     }
 
     private static Healthcheck? Healthcheck(YNode? node)
     {
-        if (node is not YMapping m) return null;
+        if (node is not YMapping m)
+            return null;
         ImmutableArray<string> test = m["test"] switch
         {
             YScalar { IsNull: false } s => ["CMD-SHELL", s.Value],
@@ -239,24 +337,46 @@ internal sealed class ServiceBinder(BindingContext context)
             _ => [],
         };
         var disable = (Bool(m["disable"]) ?? false) || (test.Length > 0 && test[0] == "NONE");
-        return new Healthcheck(test, Duration(m["interval"]), Duration(m["timeout"]), Duration(m["start_period"]),
-            Duration(m["start_interval"]), Double(m["retries"]) is { } r ? (long)r : null, disable);
+        return new Healthcheck(
+            test,
+            Duration(m["interval"]),
+            Duration(m["timeout"]),
+            Duration(m["start_period"]),
+            Duration(m["start_interval"]),
+            Double(m["retries"]) is { } r ? (long)r : null,
+            disable
+        );
     }
 
     private string? Restart(YNode? node, string path)
     {
         var value = Str(node);
-        if (value is null) return null;
+        if (value is null)
+            return null;
         var policy = value.Split(':', 2);
-        var ok = RestartPolicies.Contains(policy[0]) &&
-                 (policy.Length == 1 || (policy[0] == "on-failure" && int.TryParse(policy[1], out var n) && n >= 0));
-        if (!ok) context.Error(node!, path, $"{path} must be one of no, always, on-failure[:max-retries], unless-stopped");
+        var ok =
+            RestartPolicies.Contains(policy[0])
+            && (policy.Length == 1 || (policy[0] == "on-failure" && int.TryParse(policy[1], out var n) && n >= 0));
+        if (!ok)
+            context.Error(node!, path, $"{path} must be one of no, always, on-failure[:max-retries], unless-stopped");
         return value;
     }
 
-    private static ImmutableArray<FileReference> FileReferences(YNode? node) => node is YSequence seq
-        ? [.. seq.Items.Select(item => item is YMapping m
-            ? new FileReference(Text(m["source"] ?? new YScalar(m.Mark, "", true)), Str(m["target"]), Str(m["uid"]), Str(m["gid"]), Long(m["mode"]))
-            : new FileReference(Text(item), null, null, null, null))]
-        : [];
+    private static ImmutableArray<FileReference> FileReferences(YNode? node) =>
+        node is YSequence seq
+            ?
+            [
+                .. seq.Items.Select(item =>
+                    item is YMapping m
+                        ? new FileReference(
+                            Text(m["source"] ?? new YScalar(m.Mark, "", true)),
+                            Str(m["target"]),
+                            Str(m["uid"]),
+                            Str(m["gid"]),
+                            Long(m["mode"])
+                        )
+                        : new FileReference(Text(item), null, null, null, null)
+                ),
+            ]
+            : [];
 }

@@ -16,25 +16,32 @@ public static class ShellWords
             var c = command[i];
             if (quote is not null)
             {
-                if (c == quote) quote = null;
+                if (c == quote)
+                    quote = null;
                 else if (c == '\\' && quote == '"' && i + 1 < command.Length && command[i + 1] is '"' or '\\' or '$')
                     word.Append(command[++i]);
-                else word.Append(c);
+                else
+                    word.Append(c);
                 continue;
             }
             if (char.IsWhiteSpace(c))
             {
-                if (inWord) words.Add(word.ToString());
+                if (inWord)
+                    words.Add(word.ToString());
                 word.Clear();
                 inWord = false;
                 continue;
             }
             inWord = true;
-            if (c is '"' or '\'') quote = c;
-            else if (c == '\\' && i + 1 < command.Length) word.Append(command[++i]);
-            else word.Append(c);
+            if (c is '"' or '\'')
+                quote = c;
+            else if (c == '\\' && i + 1 < command.Length)
+                word.Append(command[++i]);
+            else
+                word.Append(c);
         }
-        if (inWord) words.Add(word.ToString());
+        if (inWord)
+            words.Add(word.ToString());
         return words;
     }
 }

@@ -8,9 +8,22 @@ namespace Hearth.Compose.Binding;
 /// </summary>
 public static class VolumeSyntax
 {
-    private static readonly HashSet<string> Propagations = ["shared", "rshared", "slave", "rslave", "private", "rprivate"];
+    private static readonly HashSet<string> Propagations =
+    [
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+    ];
 
-    public static bool TryParse(string spec, Func<string, string> resolvePath, out ServiceVolume volume, out string error)
+    public static bool TryParse(
+        string spec,
+        Func<string, string> resolvePath,
+        out ServiceVolume volume,
+        out string error
+    )
     {
         volume = null!;
         error = "";
@@ -22,25 +35,48 @@ public static class VolumeSyntax
         }
         if (parts.Length == 1)
         {
-            volume = new ServiceVolume("volume", null, parts[0], false, null, null, new VolumeOptions(null, null), null);
+            volume = new ServiceVolume(
+                "volume",
+                null,
+                parts[0],
+                false,
+                null,
+                null,
+                new VolumeOptions(null, null),
+                null
+            );
             return true;
         }
         var source = parts[0];
         var target = parts[1];
         var options = parts.Length == 3 ? parts[2].Split(',') : [];
-        bool readOnly = false, noCopy = false;
-        string? consistency = null, propagation = null, selinux = null;
+        bool readOnly = false,
+            noCopy = false;
+        string? consistency = null,
+            propagation = null,
+            selinux = null;
         foreach (var option in options)
         {
             switch (option)
             {
-                case "ro": readOnly = true; break;
-                case "rw": readOnly = false; break;
-                case "nocopy": noCopy = true; break;
-                case "z" or "Z": selinux = option; break;
-                case "cached" or "delegated" or "consistent": consistency = option; break;
+                case "ro":
+                    readOnly = true;
+                    break;
+                case "rw":
+                    readOnly = false;
+                    break;
+                case "nocopy":
+                    noCopy = true;
+                    break;
+                case "z" or "Z":
+                    selinux = option;
+                    break;
+                case "cached" or "delegated" or "consistent":
+                    consistency = option;
+                    break;
                 default:
-                    if (Propagations.Contains(option)) propagation = option;
+                    if (Propagations.Contains(option))
+                        propagation = option;
                     else
                     {
                         error = $"unknown volume option \"{option}\"";
@@ -49,12 +85,29 @@ public static class VolumeSyntax
                     break;
             }
         }
-        var isBind = source[0] is '.' or '/' or '~' || (source.Length > 1 && source[1] == ':' && char.IsAsciiLetter(source[0]));
+        var isBind =
+            source[0] is '.' or '/' or '~' || (source.Length > 1 && source[1] == ':' && char.IsAsciiLetter(source[0]));
         volume = isBind
-            ? new ServiceVolume("bind", resolvePath(source), target, readOnly, consistency,
-                new BindOptions(propagation, true, selinux), null, null)
-            : new ServiceVolume("volume", source, target, readOnly, consistency, null,
-                new VolumeOptions(noCopy ? true : null, null), null);
+            ? new ServiceVolume(
+                "bind",
+                resolvePath(source),
+                target,
+                readOnly,
+                consistency,
+                new BindOptions(propagation, true, selinux),
+                null,
+                null
+            )
+            : new ServiceVolume(
+                "volume",
+                source,
+                target,
+                readOnly,
+                consistency,
+                null,
+                new VolumeOptions(noCopy ? true : null, null),
+                null
+            );
         return true;
     }
 }

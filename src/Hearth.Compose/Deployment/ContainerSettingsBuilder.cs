@@ -27,23 +27,43 @@ public static class ContainerSettingsBuilder
         };
         if (s.StopGracePeriod is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
             error($"{at}.stop_grace_period", "must be between 0 and 1h");
-        var none = settings is { CapAdd.Count: 0, CapDrop.Count: 0, Sysctls.Count: 0, User: null, WorkingDir: null,
-            ReadOnlyRoot: false, StopSignal: null, StopGracePeriod: null };
+        var none =
+            settings is
+            {
+                CapAdd.Count: 0,
+                CapDrop.Count: 0,
+                Sysctls.Count: 0,
+                User: null,
+                WorkingDir: null,
+                ReadOnlyRoot: false,
+                StopSignal: null,
+                StopGracePeriod: null
+            };
         return none ? null : settings;
     }
 
-    private static IReadOnlyList<string> Capabilities(IReadOnlyList<string> names, string path, Action<string, string> error)
+    private static IReadOnlyList<string> Capabilities(
+        IReadOnlyList<string> names,
+        string path,
+        Action<string, string> error
+    )
     {
         var result = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (LinuxCapabilities.Normalize(name) is { } known) result.Add(known);
-            else error(path, $"\"{name}\" is not a Linux capability (such as NET_ADMIN or CAP_SYS_TIME, or ALL)");
+            if (LinuxCapabilities.Normalize(name) is { } known)
+                result.Add(known);
+            else
+                error(path, $"\"{name}\" is not a Linux capability (such as NET_ADMIN or CAP_SYS_TIME, or ALL)");
         }
         return [.. result];
     }
 
-    private static SortedDictionary<string, string> Sysctls(ComposeValue? value, string path, Action<string, string> error)
+    private static SortedDictionary<string, string> Sysctls(
+        ComposeValue? value,
+        string path,
+        Action<string, string> error
+    )
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         void Add(string name, string? text)
@@ -53,7 +73,8 @@ public static class ContainerSettingsBuilder
                 error($"{path}.{name}", $"Hearth does not set sysctl `{name}` ({why})");
             else if (string.IsNullOrWhiteSpace(text) || text.Contains('\n') || text.Contains('\0'))
                 error($"{path}.{name}", "expected a value (name=value)");
-            else result[normalized] = text.Trim();
+            else
+                result[normalized] = text.Trim();
         }
         switch (value)
         {
@@ -64,12 +85,15 @@ public static class ContainerSettingsBuilder
                 {
                     var text = Scalar(item);
                     var eq = text?.IndexOf('=') ?? -1;
-                    if (text is null || eq <= 0) error(path, $"\"{text}\" is not name=value");
-                    else Add(text[..eq], text[(eq + 1)..]);
+                    if (text is null || eq <= 0)
+                        error(path, $"\"{text}\" is not name=value");
+                    else
+                        Add(text[..eq], text[(eq + 1)..]);
                 }
                 break;
             case ComposeValue.MapValue map:
-                foreach (var (name, item) in map.Entries) Add(name, Scalar(item));
+                foreach (var (name, item) in map.Entries)
+                    Add(name, Scalar(item));
                 break;
             default:
                 error(path, "expected a list of name=value or a map of names to values");
@@ -78,28 +102,37 @@ public static class ContainerSettingsBuilder
         return result;
     }
 
-    private static string? Scalar(ComposeValue value) => value switch
-    {
-        ComposeValue.StringValue s => s.Value,
-        ComposeValue.IntegerValue i => i.Value.ToString(CultureInfo.InvariantCulture),
-        ComposeValue.NumberValue n => n.Value.ToString(CultureInfo.InvariantCulture),
-        ComposeValue.BooleanValue b => b.Value ? "1" : "0",
-        _ => null,
-    };
+    private static string? Scalar(ComposeValue value) =>
+        value switch
+        {
+            ComposeValue.StringValue s => s.Value,
+            ComposeValue.IntegerValue i => i.Value.ToString(CultureInfo.InvariantCulture),
+            ComposeValue.NumberValue n => n.Value.ToString(CultureInfo.InvariantCulture),
+            ComposeValue.BooleanValue b => b.Value ? "1" : "0",
+            _ => null,
+        };
 
     private static string? User(string? user, string path, Action<string, string> error)
     {
-        if (user is null) return null;
+        if (user is null)
+            return null;
         var parts = user.Split(':');
-        if (parts.Length > 2 || parts.Any(p => p.Length == 0 || p.Length > 64
-            || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or '$')))
+        if (
+            parts.Length > 2
+            || parts.Any(p =>
+                p.Length == 0
+                || p.Length > 64
+                || !p.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or '$')
+            )
+        )
             error(path, $"\"{user}\" is not a user (uid, uid:gid, name or name:group)");
         return user;
     }
 
     private static string? WorkingDir(string? directory, string path, Action<string, string> error)
     {
-        if (directory is null) return null;
+        if (directory is null)
+            return null;
         var parts = directory.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (!directory.StartsWith('/') || directory.Contains('\0') || parts.Contains(".."))
             error(path, $"\"{directory}\" is not an absolute path without '..'");
@@ -108,9 +141,11 @@ public static class ContainerSettingsBuilder
 
     private static string? Signal(string? signal, string path, Action<string, string> error)
     {
-        if (signal is null) return null;
+        if (signal is null)
+            return null;
         var name = StopSignals.Normalize(signal);
-        if (name is null) error(path, $"\"{signal}\" is not a signal (such as SIGINT, QUIT or 3)");
+        if (name is null)
+            error(path, $"\"{signal}\" is not a signal (such as SIGINT, QUIT or 3)");
         // SIGTERM is what the agent sends anyway: said explicitly, it changes nothing (nor the definition's hash).
         return name == "SIGTERM" ? null : name;
     }

@@ -18,9 +18,14 @@ public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
     /// <exception cref="DirectoryNotFoundException">The context directory does not exist.</exception>
     public static ContextArchive Pack(string directory)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException(directory);
+        if (!Directory.Exists(directory))
+            throw new DirectoryNotFoundException(directory);
         var root = Path.GetFullPath(directory).TrimEnd('/');
-        var ignore = new DockerIgnore(File.Exists(Path.Combine(root, ".dockerignore")) ? File.ReadAllText(Path.Combine(root, ".dockerignore")) : null);
+        var ignore = new DockerIgnore(
+            File.Exists(Path.Combine(root, ".dockerignore"))
+                ? File.ReadAllText(Path.Combine(root, ".dockerignore"))
+                : null
+        );
         var tar = new MemoryStream();
         var files = 0;
         using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -31,13 +36,27 @@ public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
                 if (isDirectory)
                 {
                     digest.AppendData(System.Text.Encoding.UTF8.GetBytes($"D\0{relative}\0"));
-                    writer.WriteEntry(Entry(TarEntryType.Directory, relative + "/", UnixFileMode.UserRead | UnixFileMode.UserWrite
-                        | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead
-                        | UnixFileMode.OtherExecute));
+                    writer.WriteEntry(
+                        Entry(
+                            TarEntryType.Directory,
+                            relative + "/",
+                            UnixFileMode.UserRead
+                                | UnixFileMode.UserWrite
+                                | UnixFileMode.UserExecute
+                                | UnixFileMode.GroupRead
+                                | UnixFileMode.GroupExecute
+                                | UnixFileMode.OtherRead
+                                | UnixFileMode.OtherExecute
+                        )
+                    );
                     continue;
                 }
                 var executable = (File.GetUnixFileMode(full) & UnixFileMode.UserExecute) != 0;
-                var entry = Entry(TarEntryType.RegularFile, relative, executable ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4);
+                var entry = Entry(
+                    TarEntryType.RegularFile,
+                    relative,
+                    executable ? (UnixFileMode)0x1ED : (UnixFileMode)0x1A4
+                );
                 var bytes = File.ReadAllBytes(full);
                 digest.AppendData(System.Text.Encoding.UTF8.GetBytes($"F\0{relative}\0{(executable ? "x" : "-")}\0"));
                 digest.AppendData(SHA256.HashData(bytes));
@@ -58,27 +77,48 @@ public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
     /// <summary>ustar (no access or change times) where the name fits, PAX for longer names.</summary>
     private static PosixTarEntry Entry(TarEntryType type, string name, UnixFileMode mode) =>
         System.Text.Encoding.UTF8.GetByteCount(name) <= 100
-            ? new UstarTarEntry(type, name) { Mode = mode, ModificationTime = Epoch, Uid = 0, Gid = 0 }
-            : new PaxTarEntry(type, name) { Mode = mode, ModificationTime = Epoch, Uid = 0, Gid = 0 };
+            ? new UstarTarEntry(type, name)
+            {
+                Mode = mode,
+                ModificationTime = Epoch,
+                Uid = 0,
+                Gid = 0,
+            }
+            : new PaxTarEntry(type, name)
+            {
+                Mode = mode,
+                ModificationTime = Epoch,
+                Uid = 0,
+                Gid = 0,
+            };
 
-    private static IEnumerable<(string Relative, string Full, bool IsDirectory)> Walk(string root, string directory, DockerIgnore ignore)
+    private static IEnumerable<(string Relative, string Full, bool IsDirectory)> Walk(
+        string root,
+        string directory,
+        DockerIgnore ignore
+    )
     {
         foreach (var full in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(root, full).Replace('\\', '/');
-            if (ignore.Excludes(relative)) continue;
+            if (ignore.Excludes(relative))
+                continue;
             var info = new FileInfo(full);
             if (info.LinkTarget is not null)
             {
                 var target = info.ResolveLinkTarget(returnFinalTarget: true);
-                if (target is FileInfo { Exists: true } file && file.FullName.StartsWith(root + "/", StringComparison.Ordinal))
+                if (
+                    target is FileInfo { Exists: true } file
+                    && file.FullName.StartsWith(root + "/", StringComparison.Ordinal)
+                )
                     yield return (relative, file.FullName, false);
                 continue;
             }
             if (Directory.Exists(full))
             {
                 yield return (relative, full, true);
-                foreach (var inner in Walk(root, full, ignore)) yield return inner;
+                foreach (var inner in Walk(root, full, ignore))
+                    yield return inner;
             }
             else if (File.Exists(full) && (info.Attributes & FileAttributes.Device) == 0)
             {

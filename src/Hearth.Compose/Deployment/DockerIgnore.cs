@@ -17,12 +17,16 @@ public sealed class DockerIgnore
         foreach (var raw in (text ?? "").Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
+            if (line.Length == 0 || line.StartsWith('#'))
+                continue;
             var exclude = !line.StartsWith('!');
-            if (!exclude) line = line[1..].Trim();
+            if (!exclude)
+                line = line[1..].Trim();
             line = line.Trim('/');
-            if (line.StartsWith("./", StringComparison.Ordinal)) line = line[2..];
-            if (line.Length == 0) continue;
+            if (line.StartsWith("./", StringComparison.Ordinal))
+                line = line[2..];
+            if (line.Length == 0)
+                continue;
             _rules.Add((new Regex("^" + ToRegex(line) + "(/.*)?$", RegexOptions.CultureInvariant), exclude));
         }
     }
@@ -33,7 +37,8 @@ public sealed class DockerIgnore
         var excluded = false;
         foreach (var (pattern, exclude) in _rules)
         {
-            if (pattern.IsMatch(relative)) excluded = exclude;
+            if (pattern.IsMatch(relative))
+                excluded = exclude;
         }
         return excluded;
     }
@@ -58,21 +63,28 @@ public sealed class DockerIgnore
                     text.Append(".*");
                 }
             }
-            else if (c == '*') text.Append("[^/]*");
-            else if (c == '?') text.Append("[^/]");
-            else if (c == '\\' && i + 1 < pattern.Length) text.Append(Regex.Escape(pattern[++i].ToString()));
+            else if (c == '*')
+                text.Append("[^/]*");
+            else if (c == '?')
+                text.Append("[^/]");
+            else if (c == '\\' && i + 1 < pattern.Length)
+                text.Append(Regex.Escape(pattern[++i].ToString()));
             else if (c == '[')
             {
                 var end = pattern.IndexOf(']', i + 1);
-                if (end < 0) text.Append("\\[");
+                if (end < 0)
+                    text.Append("\\[");
                 else
                 {
                     var set = pattern[(i + 1)..end];
-                    text.Append('[').Append(set.StartsWith('^') ? "^" + set[1..].Replace("\\", "\\\\") : set.Replace("\\", "\\\\")).Append(']');
+                    text.Append('[')
+                        .Append(set.StartsWith('^') ? "^" + set[1..].Replace("\\", "\\\\") : set.Replace("\\", "\\\\"))
+                        .Append(']');
                     i = end;
                 }
             }
-            else text.Append(Regex.Escape(c.ToString()));
+            else
+                text.Append(Regex.Escape(c.ToString()));
         }
         return text.ToString();
     }

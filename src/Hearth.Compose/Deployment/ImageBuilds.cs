@@ -6,8 +6,14 @@ using Hearth.Core.Builds;
 namespace Hearth.Compose.Deployment;
 
 /// <summary>One service's image to build: where it is pushed (tagged by content) and what it is built from.</summary>
-public sealed record ServiceBuild(string Service, string Image, string Dockerfile, ContextArchive Context,
-    IReadOnlyDictionary<string, string> Args, string? Target);
+public sealed record ServiceBuild(
+    string Service,
+    string Image,
+    string Dockerfile,
+    ContextArchive Context,
+    IReadOnlyDictionary<string, string> Args,
+    string? Target
+);
 
 /// <summary>
 /// The images a project's <c>build:</c> services need, each tagged by a digest of everything that makes it (the packed
@@ -20,18 +26,39 @@ public static class ImageBuilds
 {
     /// <summary>Build keys Hearth does not act on: refused, since ignoring them would build something else.</summary>
     private static readonly string[] Unsupported =
-        ["additional_contexts", "secrets", "ssh", "platforms", "cache_from", "cache_to", "network", "extra_hosts", "shm_size", "isolation",
-         "privileged", "entitlements", "no_cache", "pull", "tags", "ulimits"];
+    [
+        "additional_contexts",
+        "secrets",
+        "ssh",
+        "platforms",
+        "cache_from",
+        "cache_to",
+        "network",
+        "extra_hosts",
+        "shm_size",
+        "isolation",
+        "privileged",
+        "entitlements",
+        "no_cache",
+        "pull",
+        "tags",
+        "ulimits",
+    ];
 
     /// <summary>The registry the project's built images go to: <paramref name="flag"/>, else <c>x-hearth.registry</c>.</summary>
     public static string? RegistryOf(ComposeProject project, string? flag) =>
         flag is { Length: > 0 } ? flag.TrimEnd('/')
         : project.Extensions.GetValueOrDefault("x-hearth") is ComposeValue.MapValue map
-          && map.Entries.FirstOrDefault(e => e.Key == "registry").Value is ComposeValue.StringValue { Value: { Length: > 0 } registry }
-            ? registry.TrimEnd('/') : null;
+        && map.Entries.FirstOrDefault(e => e.Key == "registry").Value
+            is ComposeValue.StringValue { Value: { Length: > 0 } registry }
+            ? registry.TrimEnd('/')
+        : null;
 
-    public static (IReadOnlyList<ServiceBuild> Builds, IReadOnlyList<ComposeError> Errors) Plan(ComposeProject project, string? registry,
-        string? file = null)
+    public static (IReadOnlyList<ServiceBuild> Builds, IReadOnlyList<ComposeError> Errors) Plan(
+        ComposeProject project,
+        string? registry,
+        string? file = null
+    )
     {
         var builds = new List<ServiceBuild>();
         var errors = new List<ComposeError>();
@@ -42,8 +69,11 @@ public static class ImageBuilds
             var build = service.Build!;
             if (registry is null)
             {
-                Error(at, "no registry to push the built image to: pass `hearth up --registry HOST[:PORT]` or set `x-hearth: {registry: …}` " +
-                          "at the top of the compose file");
+                Error(
+                    at,
+                    "no registry to push the built image to: pass `hearth up --registry HOST[:PORT]` or set `x-hearth: {registry: …}` "
+                        + "at the top of the compose file"
+                );
                 continue;
             }
             if (build.Other.Keys.FirstOrDefault(k => Unsupported.Contains(k)) is { } key)
@@ -51,9 +81,15 @@ public static class ImageBuilds
                 Error($"{at}.{key}", $"{key} is not supported by Hearth's builds (buildah on an agent); remove it");
                 continue;
             }
-            if (build.Context.Contains("://", StringComparison.Ordinal) || build.Context.StartsWith("git@", StringComparison.Ordinal))
+            if (
+                build.Context.Contains("://", StringComparison.Ordinal)
+                || build.Context.StartsWith("git@", StringComparison.Ordinal)
+            )
             {
-                Error($"{at}.context", $"\"{build.Context}\": only a local directory is sent as a build context (not a URL or git repository)");
+                Error(
+                    $"{at}.context",
+                    $"\"{build.Context}\": only a local directory is sent as a build context (not a URL or git repository)"
+                );
                 continue;
             }
             if (!Directory.Exists(build.Context))
@@ -62,7 +98,8 @@ public static class ImageBuilds
                 continue;
             }
             string dockerfile;
-            if (build.DockerfileInline is { } inline) dockerfile = inline;
+            if (build.DockerfileInline is { } inline)
+                dockerfile = inline;
             else
             {
                 var path = Path.GetFullPath(Path.Combine(build.Context, build.Dockerfile ?? "Dockerfile"));
@@ -76,22 +113,38 @@ public static class ImageBuilds
             var context = ContextArchive.Pack(build.Context);
             if (context.Compressed.LongLength > Builders.MaxContextBytes)
             {
-                Error($"{at}.context", $"{build.Context}: {context.Compressed.LongLength} bytes packed, at most {Builders.MaxContextBytes} " +
-                                       "are sent (leave files out with a .dockerignore)");
+                Error(
+                    $"{at}.context",
+                    $"{build.Context}: {context.Compressed.LongLength} bytes packed, at most {Builders.MaxContextBytes} "
+                        + "are sent (leave files out with a .dockerignore)"
+                );
                 continue;
             }
-            var args = build.Args.Where(a => a.Value is not null).ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal);
-            var image = $"{registry}/{Repository(project.Name)}/{Repository(service.Name)}:{Tag(context, dockerfile, args, build.Target)}";
+            var args = build
+                .Args.Where(a => a.Value is not null)
+                .ToDictionary(a => a.Key, a => a.Value!, StringComparer.Ordinal);
+            var image =
+                $"{registry}/{Repository(project.Name)}/{Repository(service.Name)}:{Tag(context, dockerfile, args, build.Target)}";
             builds.Add(new ServiceBuild(service.Name, image, dockerfile, context, args, build.Target));
         }
         return (builds, errors);
     }
 
     /// <summary>The first 32 hex digits of a SHA-256 over the context's digest, the Dockerfile, the arguments and the target.</summary>
-    public static string Tag(ContextArchive context, string dockerfile, IReadOnlyDictionary<string, string> args, string? target)
+    public static string Tag(
+        ContextArchive context,
+        string dockerfile,
+        IReadOnlyDictionary<string, string> args,
+        string? target
+    )
     {
-        var text = new StringBuilder().Append("context\0").Append(context.Digest).Append("\0dockerfile\0").Append(dockerfile);
-        foreach (var (name, value) in args.OrderBy(a => a.Key, StringComparer.Ordinal)) text.Append("\0arg\0").Append(name).Append('=').Append(value);
+        var text = new StringBuilder()
+            .Append("context\0")
+            .Append(context.Digest)
+            .Append("\0dockerfile\0")
+            .Append(dockerfile);
+        foreach (var (name, value) in args.OrderBy(a => a.Key, StringComparer.Ordinal))
+            text.Append("\0arg\0").Append(name).Append('=').Append(value);
         text.Append("\0target\0").Append(target ?? "");
         return "c" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32];
     }
@@ -102,8 +155,10 @@ public static class ImageBuilds
         var text = new StringBuilder();
         foreach (var c in name.ToLowerInvariant())
         {
-            if (char.IsAsciiLetterOrDigit(c)) text.Append(c);
-            else if (text.Length > 0 && text[^1] is not ('.' or '_' or '-')) text.Append(c is '.' or '_' ? c : '-');
+            if (char.IsAsciiLetterOrDigit(c))
+                text.Append(c);
+            else if (text.Length > 0 && text[^1] is not ('.' or '_' or '-'))
+                text.Append(c is '.' or '_' ? c : '-');
         }
         return text.ToString().TrimEnd('.', '_', '-') is { Length: > 0 } done ? done : "x";
     }

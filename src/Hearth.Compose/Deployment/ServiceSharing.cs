@@ -12,8 +12,12 @@ namespace Hearth.Compose.Deployment;
 /// </summary>
 internal static class ServiceSharing
 {
-    public static ServiceDefinition Apply(ComposeProject project, ComposeService s, ServiceDefinition definition,
-        Action<string, string> error)
+    public static ServiceDefinition Apply(
+        ComposeProject project,
+        ComposeService s,
+        ServiceDefinition definition,
+        Action<string, string> error
+    )
     {
         var at = $"services.{s.Name}";
         var networkMode = NetworkMode(project, s, at, error);
@@ -33,9 +37,15 @@ internal static class ServiceSharing
                 error(at, $"service {s.Name} cannot share its own namespaces or volumes");
                 continue;
             }
-            if (project.Services.TryGetValue(partner, out var target) && shared.Replicas > (target.Deploy?.Replicas ?? 1))
-                error($"{at}.deploy.replicas", $"{shared.Replicas} replicas, but {partner} has {target.Deploy?.Replicas ?? 1}: " +
-                    $"replica i of {s.Name} shares with {partner}'s replica i, on its agent");
+            if (
+                project.Services.TryGetValue(partner, out var target)
+                && shared.Replicas > (target.Deploy?.Replicas ?? 1)
+            )
+                error(
+                    $"{at}.deploy.replicas",
+                    $"{shared.Replicas} replicas, but {partner} has {target.Deploy?.Replicas ?? 1}: "
+                        + $"replica i of {s.Name} shares with {partner}'s replica i, on its agent"
+                );
         }
         return shared;
     }
@@ -52,17 +62,27 @@ internal static class ServiceSharing
             {
                 if (name == service.Name)
                 {
-                    yield return ($"services.{service.Name}", $"service {service.Name} shares namespaces or volumes in a cycle " +
-                        "(network_mode, ipc, volumes_from): none of them could start");
+                    yield return (
+                        $"services.{service.Name}",
+                        $"service {service.Name} shares namespaces or volumes in a cycle "
+                            + "(network_mode, ipc, volumes_from): none of them could start"
+                    );
                     break;
                 }
-                if (!seen.Add(name) || !byName.TryGetValue(name, out var other)) continue;
-                foreach (var p in other.CoPlacedWith) next.Enqueue(p);
+                if (!seen.Add(name) || !byName.TryGetValue(name, out var other))
+                    continue;
+                foreach (var p in other.CoPlacedWith)
+                    next.Enqueue(p);
             }
         }
     }
 
-    private static string? NetworkMode(ComposeProject project, ComposeService s, string at, Action<string, string> error)
+    private static string? NetworkMode(
+        ComposeProject project,
+        ComposeService s,
+        string at,
+        Action<string, string> error
+    )
     {
         var path = $"{at}.network_mode";
         switch (s.NetworkMode)
@@ -70,15 +90,22 @@ internal static class ServiceSharing
             case null:
                 return null;
             case "none":
-                if (!s.Ports.IsDefaultOrEmpty) error($"{at}.ports", "ports cannot be published with network_mode: none");
+                if (!s.Ports.IsDefaultOrEmpty)
+                    error($"{at}.ports", "ports cannot be published with network_mode: none");
                 return "none";
             case "host":
-                error(path, "Hearth does not support `network_mode: host`: replicas never share their agent's network; " +
-                    "publish ports instead");
+                error(
+                    path,
+                    "Hearth does not support `network_mode: host`: replicas never share their agent's network; "
+                        + "publish ports instead"
+                );
                 return null;
             case var mode when mode.StartsWith("container:", StringComparison.Ordinal):
-                error(path, $"Hearth does not support `network_mode: {mode}`: it names a container outside the project; " +
-                    "use service:NAME");
+                error(
+                    path,
+                    $"Hearth does not support `network_mode: {mode}`: it names a container outside the project; "
+                        + "use service:NAME"
+                );
                 return null;
             case var mode when mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal):
                 var partner = mode[ServiceDefinition.ServicePrefix.Length..];
@@ -86,20 +113,30 @@ internal static class ServiceSharing
                     error(path, $"\"{mode}\": service {partner} is not in the project");
                 // As docker: the namespace's owner publishes ports and names the host; the joiner has neither of its own.
                 if (!s.Ports.IsDefaultOrEmpty)
-                    error($"{at}.ports", $"ports cannot be published with network_mode: {mode}; publish them on {partner}");
+                    error(
+                        $"{at}.ports",
+                        $"ports cannot be published with network_mode: {mode}; publish them on {partner}"
+                    );
                 if (s.Other.ContainsKey("hostname"))
-                    error($"{at}.hostname", $"a hostname cannot be set with network_mode: {mode}; the replica has {partner}'s");
+                    error(
+                        $"{at}.hostname",
+                        $"a hostname cannot be set with network_mode: {mode}; the replica has {partner}'s"
+                    );
                 return mode;
             case var mode:
-                error(path, $"\"{mode}\": expected none or service:NAME (replicas join the project's networks otherwise; " +
-                    "host and container:NAME are not supported)");
+                error(
+                    path,
+                    $"\"{mode}\": expected none or service:NAME (replicas join the project's networks otherwise; "
+                        + "host and container:NAME are not supported)"
+                );
                 return null;
         }
     }
 
     private static string? Ipc(ComposeProject project, ComposeService s, string at, Action<string, string> error)
     {
-        if (!s.Other.TryGetValue("ipc", out var value)) return null;
+        if (!s.Other.TryGetValue("ipc", out var value))
+            return null;
         var path = $"{at}.ipc";
         switch (value is ComposeValue.StringValue { Value: var text } ? text : null)
         {
@@ -110,19 +147,29 @@ internal static class ServiceSharing
                 return null;
             case { } mode when mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal):
                 var partner = mode[ServiceDefinition.ServicePrefix.Length..];
-                if (!project.Services.ContainsKey(partner)) error(path, $"\"{mode}\": service {partner} is not in the project");
+                if (!project.Services.ContainsKey(partner))
+                    error(path, $"\"{mode}\": service {partner} is not in the project");
                 return partner;
             case var other:
-                error(path, $"\"{other}\": expected private, shareable or service:NAME (host and container:NAME are not supported)");
+                error(
+                    path,
+                    $"\"{other}\": expected private, shareable or service:NAME (host and container:NAME are not supported)"
+                );
                 return null;
         }
     }
 
-    private static (List<string> Services, IReadOnlyList<ServiceMount> Mounts) VolumesFrom(ComposeProject project, ComposeService s,
-        IReadOnlyList<ServiceMount> own, string at, Action<string, string> error)
+    private static (List<string> Services, IReadOnlyList<ServiceMount> Mounts) VolumesFrom(
+        ComposeProject project,
+        ComposeService s,
+        IReadOnlyList<ServiceMount> own,
+        string at,
+        Action<string, string> error
+    )
     {
         var services = new List<string>();
-        if (!s.Other.TryGetValue("volumes_from", out var value)) return (services, own);
+        if (!s.Other.TryGetValue("volumes_from", out var value))
+            return (services, own);
         var path = $"{at}.volumes_from";
         var mounts = own.ToList();
         var items = value is ComposeValue.ListValue list ? list.Items : [value];
@@ -135,7 +182,10 @@ internal static class ServiceSharing
             }
             if (text.StartsWith("container:", StringComparison.Ordinal))
             {
-                error(path, $"\"{text}\": Hearth does not support volumes from a container outside the project; use SERVICE[:ro|:rw]");
+                error(
+                    path,
+                    $"\"{text}\": Hearth does not support volumes from a container outside the project; use SERVICE[:ro|:rw]"
+                );
                 continue;
             }
             var parts = text.Split(':');
@@ -155,8 +205,19 @@ internal static class ServiceSharing
             // the service mounts itself keeps its own mount.
             foreach (var mount in ProjectSpecBuilder.Mounts(source).Where(m => m.Kind != ServiceMountKind.Tmpfs))
             {
-                if (mounts.Any(m => m.Target == mount.Target)) continue;
-                mounts.Add(mount with { ReadOnly = mode switch { "ro" => true, "rw" => false, _ => mount.ReadOnly } });
+                if (mounts.Any(m => m.Target == mount.Target))
+                    continue;
+                mounts.Add(
+                    mount with
+                    {
+                        ReadOnly = mode switch
+                        {
+                            "ro" => true,
+                            "rw" => false,
+                            _ => mount.ReadOnly,
+                        },
+                    }
+                );
             }
         }
         return (services.Distinct(StringComparer.Ordinal).ToList(), mounts);

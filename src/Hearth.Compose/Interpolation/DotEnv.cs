@@ -23,8 +23,10 @@ public static class DotEnv
         {
             var lineNumber = n + 1;
             var line = lines[n].TrimStart();
-            if (line.Length == 0 || line[0] == '#') continue;
-            if (line.StartsWith("export ", StringComparison.Ordinal)) line = line[7..].TrimStart();
+            if (line.Length == 0 || line[0] == '#')
+                continue;
+            if (line.StartsWith("export ", StringComparison.Ordinal))
+                line = line[7..].TrimStart();
             var eq = line.IndexOf('=');
             var key = (eq < 0 ? line : line[..eq]).Trim();
             if (key.Length == 0 || !key.All(IsKeyChar))
@@ -32,7 +34,8 @@ public static class DotEnv
             if (eq < 0)
             {
                 var inherited = lookup(key);
-                if (inherited is not null) Add(key, inherited);
+                if (inherited is not null)
+                    Add(key, inherited);
                 continue;
             }
             var rest = line[(eq + 1)..].TrimStart(' ', '\t');
@@ -47,12 +50,14 @@ public static class DotEnv
                     body.Append('\n');
                     closed = ReadQuoted(lines[n], quote, body);
                 }
-                if (!closed) return new Result(vars, lineNumber, $"unterminated quoted value for \"{key}\"");
+                if (!closed)
+                    return new Result(vars, lineNumber, $"unterminated quoted value for \"{key}\"");
                 value = body.ToString();
                 if (quote == '"')
                 {
                     var substituted = Template.Substitute(value, Resolve);
-                    if (!substituted.Ok) return new Result(vars, lineNumber, substituted.Error);
+                    if (!substituted.Ok)
+                        return new Result(vars, lineNumber, substituted.Error);
                     value = substituted.Value!;
                 }
             }
@@ -61,7 +66,8 @@ public static class DotEnv
                 var comment = FindInlineComment(rest);
                 var raw = (comment < 0 ? rest : rest[..comment]).Trim();
                 var substituted = Template.Substitute(raw, Resolve);
-                if (!substituted.Ok) return new Result(vars, lineNumber, substituted.Error);
+                if (!substituted.Ok)
+                    return new Result(vars, lineNumber, substituted.Error);
                 value = substituted.Value!;
             }
             Add(key, value);
@@ -82,12 +88,22 @@ public static class DotEnv
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c == quote) return true;
+            if (c == quote)
+                return true;
             if (quote == '"' && c == '\\' && i + 1 < text.Length)
             {
                 var e = text[++i];
-                body.Append(e switch { 'n' => '\n', 'r' => '\r', 't' => '\t', _ => e });
-                if (e == '$') body.Insert(body.Length - 1, '$'); // keep "\$" literal through interpolation
+                body.Append(
+                    e switch
+                    {
+                        'n' => '\n',
+                        'r' => '\r',
+                        't' => '\t',
+                        _ => e,
+                    }
+                );
+                if (e == '$')
+                    body.Insert(body.Length - 1, '$'); // keep "\$" literal through interpolation
                 continue;
             }
             body.Append(c);
@@ -98,7 +114,8 @@ public static class DotEnv
     private static int FindInlineComment(string value)
     {
         for (var i = 1; i < value.Length; i++)
-            if (value[i] == '#' && char.IsWhiteSpace(value[i - 1])) return i;
+            if (value[i] == '#' && char.IsWhiteSpace(value[i - 1]))
+                return i;
         return -1;
     }
 

@@ -16,8 +16,10 @@ public static class Template
 
     private static TemplateResult Substitute(string template, Func<string, string?> lookup, int depth)
     {
-        if (depth > MaxNesting) return TemplateResult.Failure($"Invalid template: \"{template}\" nests too deeply");
-        if (!template.Contains('$')) return TemplateResult.Success(template);
+        if (depth > MaxNesting)
+            return TemplateResult.Failure($"Invalid template: \"{template}\" nests too deeply");
+        if (!template.Contains('$'))
+            return TemplateResult.Success(template);
         var output = new StringBuilder(template.Length);
         var i = 0;
         while (i < template.Length)
@@ -38,16 +40,19 @@ public static class Template
             else if (next == '{')
             {
                 var close = FindClosingBrace(template, i + 2);
-                if (close < 0) return Invalid(template);
+                if (close < 0)
+                    return Invalid(template);
                 var result = Braced(template[(i + 2)..close], lookup, depth, template);
-                if (!result.Ok) return result;
+                if (!result.Ok)
+                    return result;
                 output.Append(result.Value);
                 i = close + 1;
             }
             else if (IsNameStart(next))
             {
                 var end = i + 1;
-                while (end < template.Length && IsNameChar(template[end])) end++;
+                while (end < template.Length && IsNameChar(template[end]))
+                    end++;
                 output.Append(lookup(template[(i + 1)..end]) ?? "");
                 i = end;
             }
@@ -63,15 +68,19 @@ public static class Template
     private static TemplateResult Braced(string body, Func<string, string?> lookup, int depth, string template)
     {
         var nameEnd = 0;
-        while (nameEnd < body.Length && IsNameChar(body[nameEnd])) nameEnd++;
-        if (nameEnd == 0 || !IsNameStart(body[0])) return Invalid(template);
+        while (nameEnd < body.Length && IsNameChar(body[nameEnd]))
+            nameEnd++;
+        if (nameEnd == 0 || !IsNameStart(body[0]))
+            return Invalid(template);
         var name = body[..nameEnd];
         var value = lookup(name);
-        if (nameEnd == body.Length) return TemplateResult.Success(value ?? "");
+        if (nameEnd == body.Length)
+            return TemplateResult.Success(value ?? "");
 
         var colon = body[nameEnd] == ':';
         var opAt = colon ? nameEnd + 1 : nameEnd;
-        if (opAt >= body.Length) return Invalid(template);
+        if (opAt >= body.Length)
+            return Invalid(template);
         var op = body[opAt];
         var argument = body[(opAt + 1)..];
         var missing = colon ? string.IsNullOrEmpty(value) : value is null;
@@ -82,12 +91,16 @@ public static class Template
             case '+':
                 return missing ? TemplateResult.Success("") : Substitute(argument, lookup, depth + 1);
             case '?':
-                if (!missing) return TemplateResult.Success(value!);
+                if (!missing)
+                    return TemplateResult.Success(value!);
                 var message = Substitute(argument, lookup, depth + 1);
-                if (!message.Ok) return message;
-                return TemplateResult.Failure(message.Value!.Length == 0
-                    ? $"required variable {name} is missing a value"
-                    : $"required variable {name} is missing a value: {message.Value}");
+                if (!message.Ok)
+                    return message;
+                return TemplateResult.Failure(
+                    message.Value!.Length == 0
+                        ? $"required variable {name} is missing a value"
+                        : $"required variable {name} is missing a value: {message.Value}"
+                );
             default:
                 return Invalid(template);
         }
@@ -116,7 +129,8 @@ public static class Template
         return -1;
     }
 
-    private static TemplateResult Invalid(string template) => TemplateResult.Failure($"Invalid template: \"{template}\"");
+    private static TemplateResult Invalid(string template) =>
+        TemplateResult.Failure($"Invalid template: \"{template}\"");
 
     private static bool IsNameStart(char c) => c == '_' || char.IsAsciiLetter(c);
 

@@ -22,23 +22,42 @@ internal sealed class ConsistencyChecker(YMapping tree, List<ComposeError> error
             if (service.NetworkMode is not null && Node("services", service.Name, "networks") is not null)
                 Error(node, path, $"service {service.Name} declares mutually exclusive `network_mode` and `networks`");
             foreach (var network in service.Networks.Keys.Where(n => !project.Networks.ContainsKey(n)))
-                Error(Node("services", service.Name, "networks"), KeyPath.Child(path, "networks"),
-                    $"service \"{service.Name}\" refers to undefined network {network}: invalid compose project");
-            foreach (var volume in service.Volumes.Where(v => v.Type == "volume" && v.Source is not null && !project.Volumes.ContainsKey(v.Source)))
-                Error(Node("services", service.Name, "volumes"), KeyPath.Child(path, "volumes"),
-                    $"service \"{service.Name}\" refers to undefined volume {volume.Source}: invalid compose project");
+                Error(
+                    Node("services", service.Name, "networks"),
+                    KeyPath.Child(path, "networks"),
+                    $"service \"{service.Name}\" refers to undefined network {network}: invalid compose project"
+                );
+            foreach (
+                var volume in service.Volumes.Where(v =>
+                    v.Type == "volume" && v.Source is not null && !project.Volumes.ContainsKey(v.Source)
+                )
+            )
+                Error(
+                    Node("services", service.Name, "volumes"),
+                    KeyPath.Child(path, "volumes"),
+                    $"service \"{service.Name}\" refers to undefined volume {volume.Source}: invalid compose project"
+                );
             foreach (var secret in service.Secrets.Where(s => !project.Secrets.ContainsKey(s.Source)))
-                Error(Node("services", service.Name, "secrets"), KeyPath.Child(path, "secrets"),
-                    $"service \"{service.Name}\" refers to undefined secret {secret.Source}: invalid compose project");
+                Error(
+                    Node("services", service.Name, "secrets"),
+                    KeyPath.Child(path, "secrets"),
+                    $"service \"{service.Name}\" refers to undefined secret {secret.Source}: invalid compose project"
+                );
             foreach (var config in service.Configs.Where(c => !project.Configs.ContainsKey(c.Source)))
-                Error(Node("services", service.Name, "configs"), KeyPath.Child(path, "configs"),
-                    $"service \"{service.Name}\" refers to undefined config {config.Source}: invalid compose project");
+                Error(
+                    Node("services", service.Name, "configs"),
+                    KeyPath.Child(path, "configs"),
+                    $"service \"{service.Name}\" refers to undefined config {config.Source}: invalid compose project"
+                );
             services = services.SetItem(service.Name, CheckDependencies(project, service, path));
         }
         var result = project with { Services = services };
         foreach (var message in DependencyCycles.Find(result))
-            Error(Node("services", message.Service, "depends_on"), KeyPath.Child(KeyPath.Child("services", message.Service), "depends_on"),
-                message.Text);
+            Error(
+                Node("services", message.Service, "depends_on"),
+                KeyPath.Child(KeyPath.Child("services", message.Service), "depends_on"),
+                message.Text
+            );
         return result;
     }
 
@@ -47,7 +66,8 @@ internal sealed class ConsistencyChecker(YMapping tree, List<ComposeError> error
         var dependsOn = service.DependsOn;
         foreach (var (name, dependency) in service.DependsOn)
         {
-            if (project.Services.ContainsKey(name)) continue;
+            if (project.Services.ContainsKey(name))
+                continue;
             var at = Node("services", service.Name, "depends_on");
             if (project.DisabledServices.TryGetValue(name, out var disabled))
             {
@@ -56,12 +76,19 @@ internal sealed class ConsistencyChecker(YMapping tree, List<ComposeError> error
                     dependsOn = dependsOn.Remove(name);
                     continue;
                 }
-                Error(at, KeyPath.Child(path, "depends_on"),
-                    $"service \"{name}\" is required by \"{service.Name}\" but is disabled; enable it with a profile: {string.Join(", ", disabled.Profiles)}");
+                Error(
+                    at,
+                    KeyPath.Child(path, "depends_on"),
+                    $"service \"{name}\" is required by \"{service.Name}\" but is disabled; enable it with a profile: {string.Join(", ", disabled.Profiles)}"
+                );
             }
             else
             {
-                Error(at, KeyPath.Child(path, "depends_on"), $"service \"{service.Name}\" depends on undefined service \"{name}\": invalid compose project");
+                Error(
+                    at,
+                    KeyPath.Child(path, "depends_on"),
+                    $"service \"{service.Name}\" depends on undefined service \"{name}\": invalid compose project"
+                );
             }
         }
         return service with { DependsOn = dependsOn };
@@ -70,7 +97,8 @@ internal sealed class ConsistencyChecker(YMapping tree, List<ComposeError> error
     private YNode? Node(params string[] keys)
     {
         YNode? node = tree;
-        foreach (var key in keys) node = (node as YMapping)?[key];
+        foreach (var key in keys)
+            node = (node as YMapping)?[key];
         return node;
     }
 

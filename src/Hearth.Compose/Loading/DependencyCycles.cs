@@ -26,13 +26,16 @@ public static class DependencyCycles
     private static List<string>? Visit(ComposeProject project, string name, List<string> stack, HashSet<string> done)
     {
         var at = stack.IndexOf(name);
-        if (at >= 0) return [.. stack[at..], name];
-        if (done.Contains(name) || !project.Services.TryGetValue(name, out var service)) return null;
+        if (at >= 0)
+            return [.. stack[at..], name];
+        if (done.Contains(name) || !project.Services.TryGetValue(name, out var service))
+            return null;
         stack.Add(name);
         foreach (var dependency in service.DependsOn.Keys)
         {
             var cycle = Visit(project, dependency, stack, done);
-            if (cycle is not null) return cycle;
+            if (cycle is not null)
+                return cycle;
         }
         stack.RemoveAt(stack.Count - 1);
         done.Add(name);

@@ -19,7 +19,8 @@ public sealed class ExtendsResolver(FileTreeLoader files, Func<string, string?> 
     private YNode Resolve(string name, YMapping services, string file, List<string> chain)
     {
         var node = services[name];
-        if (node is not YMapping service || service["extends"] is not { } extends) return node ?? new YScalar(services.Mark, "", true);
+        if (node is not YMapping service || service["extends"] is not { } extends)
+            return node ?? new YScalar(services.Mark, "", true);
         var path = KeyPath.Child(KeyPath.Child("services", name), "extends");
         var (baseName, baseFile) = extends switch
         {
@@ -34,20 +35,31 @@ public sealed class ExtendsResolver(FileTreeLoader files, Func<string, string?> 
         {
             targetFile = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(baseFile.Mark.File)!, baseFile.Value));
             var tree = files.Load(targetFile, lookup, [], baseFile.Mark, KeyPath.Child(path, "file"));
-            if (tree is null) return rest;
+            if (tree is null)
+                return rest;
             targetServices = tree["services"] as YMapping ?? new YMapping(tree.Mark, []);
         }
         var key = $"{targetFile}#{baseName}";
         if (chain.Contains(key))
         {
-            errors.Add(ComposeError.At(extends.Mark, path,
-                $"extends cycle detected: {string.Join(" -> ", chain.Append(key).Select(k => k[(k.IndexOf('#') + 1)..]))}"));
+            errors.Add(
+                ComposeError.At(
+                    extends.Mark,
+                    path,
+                    $"extends cycle detected: {string.Join(" -> ", chain.Append(key).Select(k => k[(k.IndexOf('#') + 1)..]))}"
+                )
+            );
             return rest;
         }
         if (targetServices[baseName] is null)
         {
-            errors.Add(ComposeError.At(extends.Mark, path,
-                $"cannot extend service \"{name}\": service \"{baseName}\" not found in {Path.GetFileName(targetFile)}"));
+            errors.Add(
+                ComposeError.At(
+                    extends.Mark,
+                    path,
+                    $"cannot extend service \"{name}\": service \"{baseName}\" not found in {Path.GetFileName(targetFile)}"
+                )
+            );
             return rest;
         }
         var baseService = Resolve(baseName, targetServices, targetFile, [.. chain, key]);

@@ -6,7 +6,9 @@ namespace Hearth.Compose.Loading;
 public sealed class InMemoryComposeFileSystem(IReadOnlyDictionary<string, string> files) : IComposeFileSystem
 {
     private readonly ImmutableDictionary<string, string> _files = files.ToImmutableDictionary(
-        kv => Path.GetFullPath(kv.Key), kv => kv.Value);
+        kv => Path.GetFullPath(kv.Key),
+        kv => kv.Value
+    );
 
     public string? ReadAllText(string path) => _files.GetValueOrDefault(Path.GetFullPath(path));
 }

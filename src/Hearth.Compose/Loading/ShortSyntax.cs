@@ -12,20 +12,37 @@ public static class ShortSyntax
 
     public static YNode NormalizeService(YNode service)
     {
-        if (service is not YMapping map) return service;
+        if (service is not YMapping map)
+            return service;
         foreach (var key in KeyValueLists)
-            if (map[key] is YSequence seq) map = map.With(key, KeyValueListToMap(seq, '='));
+            if (map[key] is YSequence seq)
+                map = map.With(key, KeyValueListToMap(seq, '='));
         if (map["depends_on"] is YSequence deps)
-            map = map.With("depends_on", new YMapping(deps.Mark, deps.Items.OfType<YScalar>()
-                .Select(d => new YEntry(d, new YMapping(d.Mark, [Entry(d.Mark, "condition", "service_started")])))
-                .ToList()));
+            map = map.With(
+                "depends_on",
+                new YMapping(
+                    deps.Mark,
+                    deps.Items.OfType<YScalar>()
+                        .Select(d => new YEntry(
+                            d,
+                            new YMapping(d.Mark, [Entry(d.Mark, "condition", "service_started")])
+                        ))
+                        .ToList()
+                )
+            );
         if (map["networks"] is YSequence nets)
-            map = map.With("networks", new YMapping(nets.Mark, nets.Items.OfType<YScalar>()
-                .Select(n => new YEntry(n, new YScalar(n.Mark, "", true))).ToList()));
+            map = map.With(
+                "networks",
+                new YMapping(
+                    nets.Mark,
+                    nets.Items.OfType<YScalar>().Select(n => new YEntry(n, new YScalar(n.Mark, "", true))).ToList()
+                )
+            );
         if (map["build"] is YMapping build)
         {
             foreach (var key in new[] { "args", "labels" })
-                if (build[key] is YSequence seq) build = build.With(key, KeyValueListToMap(seq, '='));
+                if (build[key] is YSequence seq)
+                    build = build.With(key, KeyValueListToMap(seq, '='));
             map = map.With("build", build);
         }
         if (map["deploy"] is YMapping deploy && deploy["labels"] is YSequence deployLabels)
@@ -41,7 +58,8 @@ public static class ShortSyntax
         {
             var at = item.Value.IndexOf(separator);
             var key = at < 0 ? item.Value : item.Value[..at];
-            YScalar value = at < 0 ? new YScalar(item.Mark, "", true) : new YScalar(item.Mark, item.Value[(at + 1)..], false);
+            YScalar value =
+                at < 0 ? new YScalar(item.Mark, "", true) : new YScalar(item.Mark, item.Value[(at + 1)..], false);
             entries.RemoveAll(e => e.Key.Value == key);
             entries.Add(new YEntry(new YScalar(item.Mark, key, false), value));
         }

@@ -16,8 +16,13 @@ public static class TreeInterpolator
             },
             YMapping map => map with
             {
-                Entries = map.Entries
-                    .Select(e => e with { Value = Apply(e.Value, KeyPath.Child(path, e.Key.Value), lookup, errors) })
+                Entries = map
+                    .Entries.Select(e =>
+                        e with
+                        {
+                            Value = Apply(e.Value, KeyPath.Child(path, e.Key.Value), lookup, errors),
+                        }
+                    )
                     .ToList(),
             },
             _ => node,
@@ -25,10 +30,12 @@ public static class TreeInterpolator
 
     private static YNode Scalar(YScalar scalar, string path, Func<string, string?> lookup, List<ComposeError> errors)
     {
-        if (!scalar.Value.Contains('$')) return scalar;
+        if (!scalar.Value.Contains('$'))
+            return scalar;
         var result = Template.Substitute(scalar.Value, lookup);
         // The result is a string, as in Compose (which interpolates after decoding): "${UNSET}" is "", not null.
-        if (result.Ok) return result.Value == scalar.Value ? scalar : scalar with { Value = result.Value!, IsPlain = false };
+        if (result.Ok)
+            return result.Value == scalar.Value ? scalar : scalar with { Value = result.Value!, IsPlain = false };
         errors.Add(ComposeError.At(scalar.Mark, path, $"{path}: {result.Error}"));
         return scalar;
     }

@@ -13,12 +13,14 @@ public static class TreeMerger
 
     public static YNode Merge(YNode baseNode, YNode overNode, string key = "")
     {
-        if (baseNode is YMapping b && overNode is YMapping o) return MergeMaps(b, o);
+        if (baseNode is YMapping b && overNode is YMapping o)
+            return MergeMaps(b, o);
         if (baseNode is YSequence bs && overNode is YSequence os && !ReplacedLists.Contains(key))
         {
             var items = bs.Items.ToList();
             foreach (var item in os.Items)
-                if (!items.Any(existing => SameScalar(existing, item))) items.Add(item);
+                if (!items.Any(existing => SameScalar(existing, item)))
+                    items.Add(item);
             return os with { Items = items };
         }
         return overNode;
@@ -30,7 +32,11 @@ public static class TreeMerger
         foreach (var entry in o.Entries)
         {
             var existing = b[entry.Key.Value];
-            result = result.With(entry.Key.Value, existing is null ? entry.Value : Merge(existing, entry.Value, entry.Key.Value), entry.Key.Mark);
+            result = result.With(
+                entry.Key.Value,
+                existing is null ? entry.Value : Merge(existing, entry.Value, entry.Key.Value),
+                entry.Key.Mark
+            );
         }
         return result;
     }

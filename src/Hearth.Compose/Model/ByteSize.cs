@@ -9,10 +9,15 @@ public static class ByteSize
     {
         bytes = 0;
         var s = text.Trim().ToLowerInvariant();
-        if (Schema.ScalarParsing.TryInteger(s, out bytes)) return bytes >= 0;
+        if (Schema.ScalarParsing.TryInteger(s, out bytes))
+            return bytes >= 0;
         var i = 0;
-        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.')) i++;
-        if (i == 0 || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+        while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
+            i++;
+        if (
+            i == 0
+            || !double.TryParse(s[..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
+        )
             return false;
         long multiplier = s[i..].Trim() switch
         {
@@ -23,7 +28,8 @@ public static class ByteSize
             "t" or "tb" or "tib" => 1L << 40,
             _ => 0,
         };
-        if (multiplier == 0 || amount * multiplier > long.MaxValue) return false;
+        if (multiplier == 0 || amount * multiplier > long.MaxValue)
+            return false;
         bytes = (long)(amount * multiplier);
         return true;
     }

@@ -13,4 +13,5 @@ public sealed record ComposeProject(
     ImmutableSortedDictionary<string, FileObjectDefinition> Configs,
     ImmutableSortedDictionary<string, ComposeValue> Models,
     ImmutableSortedDictionary<string, ComposeValue> Extensions,
-    ImmutableSortedDictionary<string, ComposeService> DisabledServices);
+    ImmutableSortedDictionary<string, ComposeService> DisabledServices
+);

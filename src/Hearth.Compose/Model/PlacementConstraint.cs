@@ -8,10 +8,12 @@ public sealed record PlacementConstraint(string Label, string Value, bool Equal)
         constraint = null!;
         var (op, equal) = text.Contains("!=") ? ("!=", false) : ("==", true);
         var at = text.IndexOf(op, StringComparison.Ordinal);
-        if (at <= 0) return false;
+        if (at <= 0)
+            return false;
         var label = text[..at].Trim();
         var value = text[(at + 2)..].Trim();
-        if (label.Length == 0 || value.Length == 0) return false;
+        if (label.Length == 0 || value.Length == 0)
+            return false;
         constraint = new PlacementConstraint(label, value, equal);
         return true;
     }

@@ -8,13 +8,21 @@ public sealed record BuildSpec(
     string? DockerfileInline,
     string? Target,
     ImmutableSortedDictionary<string, string?> Args,
-    ImmutableSortedDictionary<string, ComposeValue> Other);
+    ImmutableSortedDictionary<string, ComposeValue> Other
+);
 
 public sealed record EnvFileReference(string Path, bool Required);
 
 /// <summary>A published port; <see cref="Published"/> is a port or range on the host, null for "any".</summary>
-public sealed record ServicePort(int Target, string? Published, string? HostIp, string Protocol, string Mode,
-    string? Name, string? AppProtocol);
+public sealed record ServicePort(
+    int Target,
+    string? Published,
+    string? HostIp,
+    string Protocol,
+    string Mode,
+    string? Name,
+    string? AppProtocol
+);
 
 public sealed record ServiceVolume(
     string Type,
@@ -24,7 +32,8 @@ public sealed record ServiceVolume(
     string? Consistency,
     BindOptions? Bind,
     VolumeOptions? Volume,
-    TmpfsOptions? Tmpfs);
+    TmpfsOptions? Tmpfs
+);
 
 public sealed record BindOptions(string? Propagation, bool? CreateHostPath, string? SELinux);
 
@@ -32,8 +41,14 @@ public sealed record VolumeOptions(bool? NoCopy, string? Subpath);
 
 public sealed record TmpfsOptions(long? Size, long? Mode);
 
-public sealed record ServiceNetwork(ImmutableArray<string> Aliases, string? Ipv4Address, string? Ipv6Address,
-    string? MacAddress, double? Priority, ImmutableSortedDictionary<string, ComposeValue> Other);
+public sealed record ServiceNetwork(
+    ImmutableArray<string> Aliases,
+    string? Ipv4Address,
+    string? Ipv6Address,
+    string? MacAddress,
+    double? Priority,
+    ImmutableSortedDictionary<string, ComposeValue> Other
+);
 
 public enum DependencyCondition
 {
@@ -51,7 +66,8 @@ public sealed record Healthcheck(
     TimeSpan? StartPeriod,
     TimeSpan? StartInterval,
     long? Retries,
-    bool Disable);
+    bool Disable
+);
 
 public sealed record FileReference(string Source, string? Target, string? Uid, string? Gid, long? Mode);
 
@@ -65,18 +81,31 @@ public sealed record DeploySpec(
     RestartPolicy? RestartPolicy,
     PlacementSpec? Placement,
     ImmutableSortedDictionary<string, string> Labels,
-    ImmutableSortedDictionary<string, ComposeValue> Other);
+    ImmutableSortedDictionary<string, ComposeValue> Other
+);
 
-public sealed record ResourceSpec(double? Cpus, long? MemoryBytes, long? Pids, ImmutableArray<ComposeValue> Devices,
-    ImmutableArray<ComposeValue> GenericResources);
+public sealed record ResourceSpec(
+    double? Cpus,
+    long? MemoryBytes,
+    long? Pids,
+    ImmutableArray<ComposeValue> Devices,
+    ImmutableArray<ComposeValue> GenericResources
+);
 
 public sealed record RestartPolicy(string? Condition, TimeSpan? Delay, long? MaxAttempts, TimeSpan? Window);
 
-public sealed record PlacementSpec(ImmutableArray<string> Constraints, ImmutableArray<string> Preferences,
-    long? MaxReplicasPerNode);
+public sealed record PlacementSpec(
+    ImmutableArray<string> Constraints,
+    ImmutableArray<string> Preferences,
+    long? MaxReplicasPerNode
+);
 
 /// <summary>
 /// The <c>x-hearth</c> service extension: where replicas may run and how far the service may scale.
 /// </summary>
-public sealed record HearthServiceOptions(ImmutableArray<string> Constraints, long? MinReplicas, long? MaxReplicas,
-    long? MaxPerAgent);
+public sealed record HearthServiceOptions(
+    ImmutableArray<string> Constraints,
+    long? MinReplicas,
+    long? MaxReplicas,
+    long? MaxPerAgent
+);

@@ -25,17 +25,37 @@ public static class ComposeConfigWriter
     }
 
     private static ComposeValue? Map<T>(ImmutableSortedDictionary<string, T> items, Func<T, ComposeValue> convert) =>
-        items.IsEmpty ? null : new ComposeValue.MapValue([.. items.Select(kv => KeyValuePair.Create(kv.Key, convert(kv.Value)))]);
+        items.IsEmpty
+            ? null
+            : new ComposeValue.MapValue([.. items.Select(kv => KeyValuePair.Create(kv.Key, convert(kv.Value)))]);
 
-    private static ComposeValue Network(NetworkDefinition n) => new ValueBuilder()
-        .Add("name", n.Name).Add("driver", n.Driver).AddTrue("external", n.External).AddTrue("internal", n.Internal)
-        .AddMap("labels", n.Labels).AddAll(n.Other).Sorted();
+    private static ComposeValue Network(NetworkDefinition n) =>
+        new ValueBuilder()
+            .Add("name", n.Name)
+            .Add("driver", n.Driver)
+            .AddTrue("external", n.External)
+            .AddTrue("internal", n.Internal)
+            .AddMap("labels", n.Labels)
+            .AddAll(n.Other)
+            .Sorted();
 
-    private static ComposeValue Volume(VolumeDefinition v) => new ValueBuilder()
-        .Add("name", v.Name).Add("driver", v.Driver).AddTrue("external", v.External)
-        .AddMap("labels", v.Labels).AddAll(v.Other).Sorted();
+    private static ComposeValue Volume(VolumeDefinition v) =>
+        new ValueBuilder()
+            .Add("name", v.Name)
+            .Add("driver", v.Driver)
+            .AddTrue("external", v.External)
+            .AddMap("labels", v.Labels)
+            .AddAll(v.Other)
+            .Sorted();
 
-    private static ComposeValue FileObject(FileObjectDefinition f) => new ValueBuilder()
-        .Add("name", f.Name).Add("file", f.File).Add("environment", f.Environment).Add("content", f.Content)
-        .AddTrue("external", f.External).AddMap("labels", f.Labels).AddAll(f.Other).Sorted();
+    private static ComposeValue FileObject(FileObjectDefinition f) =>
+        new ValueBuilder()
+            .Add("name", f.Name)
+            .Add("file", f.File)
+            .Add("environment", f.Environment)
+            .Add("content", f.Content)
+            .AddTrue("external", f.External)
+            .AddMap("labels", f.Labels)
+            .AddAll(f.Other)
+            .Sorted();
 }

@@ -20,13 +20,22 @@ public static class ComposeJsonWriter
     {
         switch (value)
         {
-            case ComposeValue.StringValue s: writer.WriteStringValue(s.Value); break;
-            case ComposeValue.IntegerValue i: writer.WriteNumberValue(i.Value); break;
-            case ComposeValue.NumberValue n: writer.WriteNumberValue(n.Value); break;
-            case ComposeValue.BooleanValue b: writer.WriteBooleanValue(b.Value); break;
+            case ComposeValue.StringValue s:
+                writer.WriteStringValue(s.Value);
+                break;
+            case ComposeValue.IntegerValue i:
+                writer.WriteNumberValue(i.Value);
+                break;
+            case ComposeValue.NumberValue n:
+                writer.WriteNumberValue(n.Value);
+                break;
+            case ComposeValue.BooleanValue b:
+                writer.WriteBooleanValue(b.Value);
+                break;
             case ComposeValue.ListValue list:
                 writer.WriteStartArray();
-                foreach (var item in list.Items) WriteValue(writer, item);
+                foreach (var item in list.Items)
+                    WriteValue(writer, item);
                 writer.WriteEndArray();
                 break;
             case ComposeValue.MapValue map:
@@ -38,7 +47,9 @@ public static class ComposeJsonWriter
                 }
                 writer.WriteEndObject();
                 break;
-            default: writer.WriteNullValue(); break;
+            default:
+                writer.WriteNullValue();
+                break;
         }
     }
 }

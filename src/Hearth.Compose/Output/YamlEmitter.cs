@@ -14,7 +14,16 @@ public static partial class YamlEmitter
 {
     private static readonly HashSet<string> ReservedWords = new(StringComparer.OrdinalIgnoreCase)
     {
-        "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n",
+        "null",
+        "~",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
     };
 
     public static string Emit(ComposeValue value)
@@ -67,43 +76,58 @@ public static partial class YamlEmitter
         WriteBlock(sb, item, item is ComposeValue.ListValue ? indent + 2 : indent + 2);
     }
 
-    private static bool IsEmptyOrScalar(ComposeValue value) => value switch
-    {
-        ComposeValue.MapValue m => m.Entries.IsEmpty,
-        ComposeValue.ListValue l => l.Items.IsEmpty,
-        _ => true,
-    };
+    private static bool IsEmptyOrScalar(ComposeValue value) =>
+        value switch
+        {
+            ComposeValue.MapValue m => m.Entries.IsEmpty,
+            ComposeValue.ListValue l => l.Items.IsEmpty,
+            _ => true,
+        };
 
-    private static string Inline(ComposeValue value) => value switch
-    {
-        ComposeValue.NullValue => "null",
-        ComposeValue.BooleanValue b => b.Value ? "true" : "false",
-        ComposeValue.IntegerValue i => i.Value.ToString(CultureInfo.InvariantCulture),
-        ComposeValue.NumberValue n => n.Value.ToString("R", CultureInfo.InvariantCulture),
-        ComposeValue.StringValue s => Quote(s.Value, escapeDollar: true),
-        ComposeValue.MapValue => "{}",
-        ComposeValue.ListValue => "[]",
-        _ => "null",
-    };
+    private static string Inline(ComposeValue value) =>
+        value switch
+        {
+            ComposeValue.NullValue => "null",
+            ComposeValue.BooleanValue b => b.Value ? "true" : "false",
+            ComposeValue.IntegerValue i => i.Value.ToString(CultureInfo.InvariantCulture),
+            ComposeValue.NumberValue n => n.Value.ToString("R", CultureInfo.InvariantCulture),
+            ComposeValue.StringValue s => Quote(s.Value, escapeDollar: true),
+            ComposeValue.MapValue => "{}",
+            ComposeValue.ListValue => "[]",
+            _ => "null",
+        };
 
     public static string Quote(string text, bool escapeDollar)
     {
-        if (escapeDollar) text = text.Replace("$", "$$");
-        if (PlainSafe().IsMatch(text) && !ReservedWords.Contains(text)) return text;
+        if (escapeDollar)
+            text = text.Replace("$", "$$");
+        if (PlainSafe().IsMatch(text) && !ReservedWords.Contains(text))
+            return text;
         var sb = new StringBuilder("\"");
         foreach (var c in text)
         {
             switch (c)
             {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
+                case '"':
+                    sb.Append("\\\"");
+                    break;
+                case '\\':
+                    sb.Append("\\\\");
+                    break;
+                case '\n':
+                    sb.Append("\\n");
+                    break;
+                case '\r':
+                    sb.Append("\\r");
+                    break;
+                case '\t':
+                    sb.Append("\\t");
+                    break;
                 default:
                     if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' or '\u0085')
                         sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
+                    else
+                        sb.Append(c);
                     break;
             }
         }

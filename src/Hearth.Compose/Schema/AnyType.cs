@@ -9,7 +9,5 @@ public sealed class AnyType : SchemaType
 
     public override bool Accepts(YNode node) => true;
 
-    public override void Validate(YNode node, string path, List<ComposeError> errors)
-    {
-    }
+    public override void Validate(YNode node, string path, List<ComposeError> errors) { }
 }

@@ -23,7 +23,12 @@ public sealed class ArrayType(SchemaType items, bool unique = false) : SchemaTyp
             var item = seq.Items[i];
             Items.Validate(item, KeyPath.Index(path, i), errors);
             if (unique && item is YScalar s && !seen.Add(s.Value))
-                Fail(item, KeyPath.Index(path, i), $"{KeyPath.Index(path, i)} duplicates \"{s.Value}\"; items must be unique", errors);
+                Fail(
+                    item,
+                    KeyPath.Index(path, i),
+                    $"{KeyPath.Index(path, i)} duplicates \"{s.Value}\"; items must be unique",
+                    errors
+                );
         }
     }
 }

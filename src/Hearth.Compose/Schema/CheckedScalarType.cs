@@ -11,7 +11,8 @@ public sealed class CheckedScalarType(string expected, Func<string, bool> check)
 
     public override void Validate(YNode node, string path, List<ComposeError> errors)
     {
-        if (node is YScalar { IsNull: true }) return;
+        if (node is YScalar { IsNull: true })
+            return;
         if (node is not YScalar scalar || !check(scalar.Value))
             Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
     }

@@ -16,10 +16,13 @@ public sealed class ChoiceType(params SchemaType[] options) : SchemaType
         {
             var attempt = new List<ComposeError>();
             option.Validate(node, path, attempt);
-            if (attempt.Count == 0) return;
+            if (attempt.Count == 0)
+                return;
             firstFailure ??= attempt;
         }
-        if (firstFailure is null) Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
-        else errors.AddRange(firstFailure);
+        if (firstFailure is null)
+            Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
+        else
+            errors.AddRange(firstFailure);
     }
 }

@@ -8,23 +8,56 @@ public static class ComposeSchema
     private static readonly SchemaType External = OneOf(Bool, Obj(("name", Str)));
 
     public static readonly SchemaType Network = NullableObj(
-        ("name", Str), ("driver", Str), ("driver_opts", StrMap), ("external", External), ("internal", Bool),
-        ("attachable", Bool), ("enable_ipv4", Bool), ("enable_ipv6", Bool), ("labels", ListOrDict),
-        ("ipam", Obj(("driver", Str), ("options", StrMap), ("config", List(Obj(
-            ("subnet", Str), ("ip_range", Str), ("gateway", Str), ("aux_addresses", StrMap)))))));
+        ("name", Str),
+        ("driver", Str),
+        ("driver_opts", StrMap),
+        ("external", External),
+        ("internal", Bool),
+        ("attachable", Bool),
+        ("enable_ipv4", Bool),
+        ("enable_ipv6", Bool),
+        ("labels", ListOrDict),
+        (
+            "ipam",
+            Obj(
+                ("driver", Str),
+                ("options", StrMap),
+                ("config", List(Obj(("subnet", Str), ("ip_range", Str), ("gateway", Str), ("aux_addresses", StrMap))))
+            )
+        )
+    );
 
     public static readonly SchemaType Volume = NullableObj(
-        ("name", Str), ("driver", Str), ("driver_opts", StrMap), ("external", External), ("labels", ListOrDict));
+        ("name", Str),
+        ("driver", Str),
+        ("driver_opts", StrMap),
+        ("external", External),
+        ("labels", ListOrDict)
+    );
 
     public static readonly SchemaType FileObject = NullableObj(
-        ("name", Str), ("file", Str), ("environment", Str), ("content", Str), ("external", External),
-        ("labels", ListOrDict), ("driver", Str), ("driver_opts", StrMap), ("template_driver", Str));
+        ("name", Str),
+        ("file", Str),
+        ("environment", Str),
+        ("content", Str),
+        ("external", External),
+        ("labels", ListOrDict),
+        ("driver", Str),
+        ("driver_opts", StrMap),
+        ("template_driver", Str)
+    );
 
     public static readonly SchemaType Model = NullableObj(
-        ("name", Str), ("model", Str), ("context_size", Int), ("runtime_flags", StrList));
+        ("name", Str),
+        ("model", Str),
+        ("context_size", Int),
+        ("runtime_flags", StrList)
+    );
 
-    private static readonly SchemaType Include = OneOf(Str, Obj(
-        ("path", StrOrList), ("env_file", StrOrList), ("project_directory", Str)));
+    private static readonly SchemaType Include = OneOf(
+        Str,
+        Obj(("path", StrOrList), ("env_file", StrOrList), ("project_directory", Str))
+    );
 
     public static readonly SchemaType File = Obj(
         ("version", Str),
@@ -35,5 +68,6 @@ public static class ComposeSchema
         ("volumes", Map(Volume)),
         ("secrets", Map(FileObject)),
         ("configs", Map(FileObject)),
-        ("models", Map(Model)));
+        ("models", Map(Model))
+    );
 }

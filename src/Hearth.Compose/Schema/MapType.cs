@@ -20,7 +20,8 @@ public sealed class MapType(SchemaType values, bool nullValues = false) : Schema
         }
         foreach (var entry in map.Entries)
         {
-            if (nullValues && entry.Value is YScalar { IsNull: true }) continue;
+            if (nullValues && entry.Value is YScalar { IsNull: true })
+                continue;
             Values.Validate(entry.Value, KeyPath.Child(path, entry.Key.Value), errors);
         }
     }

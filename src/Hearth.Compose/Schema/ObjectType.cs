@@ -9,7 +9,8 @@ namespace Hearth.Compose.Schema;
 public sealed class ObjectType(
     IReadOnlyDictionary<string, SchemaType> properties,
     string[]? required = null,
-    bool nullable = false) : SchemaType
+    bool nullable = false
+) : SchemaType
 {
     public IReadOnlyDictionary<string, SchemaType> Properties { get; } = properties;
 
@@ -19,7 +20,8 @@ public sealed class ObjectType(
 
     public override void Validate(YNode node, string path, List<ComposeError> errors)
     {
-        if (nullable && node is YScalar { IsNull: true }) return;
+        if (nullable && node is YScalar { IsNull: true })
+            return;
         if (node is not YMapping map)
         {
             Fail(node, path, $"{path} must be a mapping", errors);
@@ -28,7 +30,8 @@ public sealed class ObjectType(
         foreach (var entry in map.Entries)
         {
             var key = entry.Key.Value;
-            if (key.StartsWith("x-", StringComparison.Ordinal)) continue;
+            if (key.StartsWith("x-", StringComparison.Ordinal))
+                continue;
             if (!Properties.TryGetValue(key, out var type))
             {
                 var where = path.Length == 0 ? "" : path + " ";

@@ -6,6 +6,7 @@ public enum ScalarKind
     Integer,
     Number,
     Boolean,
+
     /// <summary>A boolean, null, number or string: any scalar.</summary>
     Any,
 }

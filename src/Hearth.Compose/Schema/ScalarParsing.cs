@@ -10,8 +10,10 @@ public static class ScalarParsing
         value = 0;
         var s = text.Trim().Replace("_", "");
         var negative = s.StartsWith('-');
-        if (negative || s.StartsWith('+')) s = s[1..];
-        if (s.Length == 0) return false;
+        if (negative || s.StartsWith('+'))
+            s = s[1..];
+        if (s.Length == 0)
+            return false;
         bool ok;
         try
         {
@@ -22,13 +24,16 @@ public static class ScalarParsing
             else if (s.Length > 1 && s[0] == '0' && s.All(char.IsAsciiDigit))
                 ok = TryBase(s[1..], 8, out value);
             else
-                ok = s.All(char.IsAsciiDigit) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+                ok =
+                    s.All(char.IsAsciiDigit)
+                    && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
         }
         catch (OverflowException)
         {
             ok = false;
         }
-        if (negative) value = -value;
+        if (negative)
+            value = -value;
         return ok;
     }
 
@@ -40,9 +45,18 @@ public static class ScalarParsing
             return true;
         }
         var s = text.Trim();
-        if (s is ".inf" or "+.inf" or ".Inf" or ".INF") { value = double.PositiveInfinity; return true; }
-        if (s is "-.inf" or "-.Inf" or "-.INF") { value = double.NegativeInfinity; return true; }
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+        if (s is ".inf" or "+.inf" or ".Inf" or ".INF")
+        {
+            value = double.PositiveInfinity;
+            return true;
+        }
+        if (s is "-.inf" or "-.Inf" or "-.INF")
+        {
+            value = double.NegativeInfinity;
+            return true;
+        }
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value)
+            && double.IsFinite(value);
     }
 
     public static bool TryBoolean(string text, out bool value)
@@ -64,11 +78,13 @@ public static class ScalarParsing
     private static bool TryBase(string digits, int radix, out long value)
     {
         value = 0;
-        if (digits.Length == 0) return false;
+        if (digits.Length == 0)
+            return false;
         foreach (var c in digits)
         {
             var d = c - '0';
-            if (d < 0 || d >= radix) return false;
+            if (d < 0 || d >= radix)
+                return false;
             value = checked(value * radix + d);
         }
         return true;

@@ -7,14 +7,15 @@ public sealed class ScalarType(ScalarKind kind, bool nullable = true) : SchemaTy
 {
     public ScalarKind Kind { get; } = kind;
 
-    public override string Expected => Kind switch
-    {
-        ScalarKind.String => "string",
-        ScalarKind.Integer => "integer",
-        ScalarKind.Number => "number",
-        ScalarKind.Boolean => "boolean",
-        _ => "boolean, null, number or string",
-    };
+    public override string Expected =>
+        Kind switch
+        {
+            ScalarKind.String => "string",
+            ScalarKind.Integer => "integer",
+            ScalarKind.Number => "number",
+            ScalarKind.Boolean => "boolean",
+            _ => "boolean, null, number or string",
+        };
 
     public override bool Accepts(YNode node) => node is YScalar;
 
@@ -27,7 +28,8 @@ public sealed class ScalarType(ScalarKind kind, bool nullable = true) : SchemaTy
         }
         if (scalar.IsNull)
         {
-            if (!nullable) Fail(node, path, $"{path} must be {Article(Expected)} {Expected}, not null", errors);
+            if (!nullable)
+                Fail(node, path, $"{path} must be {Article(Expected)} {Expected}, not null", errors);
             return;
         }
         var ok = Kind switch
@@ -37,7 +39,8 @@ public sealed class ScalarType(ScalarKind kind, bool nullable = true) : SchemaTy
             ScalarKind.Boolean => ScalarParsing.TryBoolean(scalar.Value, out _),
             _ => true,
         };
-        if (!ok) Fail(node, path, $"{path} must be {Article(Expected)} {Expected}", errors);
+        if (!ok)
+            Fail(node, path, $"{path} must be {Article(Expected)} {Expected}", errors);
     }
 
     internal static string Article(string noun) => "aeiou".Contains(noun[0]) ? "an" : "a";

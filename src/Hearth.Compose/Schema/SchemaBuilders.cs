@@ -9,8 +9,12 @@ internal static class SchemaBuilders
     public static readonly SchemaType Bool = new ScalarType(ScalarKind.Boolean);
     public static readonly SchemaType Scalar = new ScalarType(ScalarKind.Any);
     public static readonly SchemaType Any = new AnyType();
-    public static readonly SchemaType Duration = new CheckedScalarType("duration", t => Model.GoDuration.TryParse(t, out _));
-    public static readonly SchemaType ByteSize = new CheckedScalarType("integer", t => Model.ByteSize.TryParse(t, out _));
+    public static readonly SchemaType Duration = new CheckedScalarType("duration", t =>
+        Model.GoDuration.TryParse(t, out _)
+    );
+    public static readonly SchemaType ByteSize = new CheckedScalarType("integer", t =>
+        Model.ByteSize.TryParse(t, out _)
+    );
     public static readonly SchemaType StrList = new ArrayType(Str);
     public static readonly SchemaType UniqueStrList = new ArrayType(Str, unique: true);
     public static readonly SchemaType StrOrList = new ChoiceType(Str, StrList);

@@ -12,7 +12,8 @@ public static class FlowBrackets
     public static Open? FindUnclosed(string text)
     {
         var stack = new Stack<Open>();
-        int line = 1, column = 0;
+        int line = 1,
+            column = 0;
         var quote = '\0';
         var previous = '\n';
         var valueStart = true;
@@ -28,7 +29,8 @@ public static class FlowBrackets
             column++;
             if (quote != '\0')
             {
-                if (c == quote && !(quote == '"' && previous == '\\')) quote = '\0';
+                if (c == quote && !(quote == '"' && previous == '\\'))
+                    quote = '\0';
                 previous = c;
                 continue;
             }
@@ -46,13 +48,18 @@ public static class FlowBrackets
                 continue;
             }
             var inFlow = stack.Count > 0;
-            if (c is '{' or '[' && (inFlow || valueStart)) stack.Push(new Open(c, line, column));
-            else if (c is '}' or ']' && inFlow && stack.Peek().Bracket == (c == '}' ? '{' : '[')) stack.Pop();
-            else if (c is '\'' or '"' && (inFlow || valueStart)) quote = c;
+            if (c is '{' or '[' && (inFlow || valueStart))
+                stack.Push(new Open(c, line, column));
+            else if (c is '}' or ']' && inFlow && stack.Peek().Bracket == (c == '}' ? '{' : '['))
+                stack.Pop();
+            else if (c is '\'' or '"' && (inFlow || valueStart))
+                quote = c;
 
             // A value starts after "key: ", "- ", "? ", after a flow separator, and in a line's indentation.
-            if (c is ' ' or '\t') valueStart = valueStart || previous is ':' or '-' or '?';
-            else valueStart = stack.Count > 0 && c is ',' or '[' or '{';
+            if (c is ' ' or '\t')
+                valueStart = valueStart || previous is ':' or '-' or '?';
+            else
+                valueStart = stack.Count > 0 && c is ',' or '[' or '{';
             previous = c;
         }
         return stack.Count > 0 ? stack.Reverse().First() : null;

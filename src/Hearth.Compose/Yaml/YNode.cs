@@ -24,7 +24,8 @@ public sealed record YMapping(SourceMark Mark, IReadOnlyList<YEntry> Entries) : 
         get
         {
             foreach (var e in Entries)
-                if (e.Key.Value == key) return e.Value;
+                if (e.Key.Value == key)
+                    return e.Value;
             return null;
         }
     }
@@ -35,8 +36,10 @@ public sealed record YMapping(SourceMark Mark, IReadOnlyList<YEntry> Entries) : 
     {
         var list = Entries.ToList();
         var i = list.FindIndex(e => e.Key.Value == key);
-        if (i >= 0) list[i] = list[i] with { Value = value };
-        else list.Add(new YEntry(new YScalar(keyMark ?? value.Mark, key, true), value));
+        if (i >= 0)
+            list[i] = list[i] with { Value = value };
+        else
+            list.Add(new YEntry(new YScalar(keyMark ?? value.Mark, key, true), value));
         return this with { Entries = list };
     }
 

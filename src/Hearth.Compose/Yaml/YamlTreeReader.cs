@@ -29,12 +29,20 @@ public sealed class YamlTreeReader
         try
         {
             parser.Consume<StreamStart>();
-            if (parser.Accept<StreamEnd>(out _)) return (null, null);
+            if (parser.Accept<StreamEnd>(out _))
+                return (null, null);
             parser.Consume<DocumentStart>();
             YNode? root = parser.Accept<DocumentEnd>(out _) ? null : reader.ReadNode(parser, 0);
             parser.Consume<DocumentEnd>();
             if (!parser.Accept<StreamEnd>(out _))
-                return (null, reader.Error(parser.Current?.Start ?? Mark.Empty, "", "a compose file must hold a single YAML document"));
+                return (
+                    null,
+                    reader.Error(
+                        parser.Current?.Start ?? Mark.Empty,
+                        "",
+                        "a compose file must hold a single YAML document"
+                    )
+                );
             return (root, null);
         }
         catch (YamlException ex)
@@ -46,8 +54,16 @@ public sealed class YamlTreeReader
         {
             // YamlDotNet's scanner gives up on some unclosed flow collections with no message of its own: find the bracket.
             if (FlowBrackets.FindUnclosed(text) is { } open)
-                return (null, new ComposeError(file, open.Line, open.Column, "",
-                    $"invalid YAML: this '{open.Bracket}' is never closed (expected '{(open.Bracket == '{' ? '}' : ']')}')"));
+                return (
+                    null,
+                    new ComposeError(
+                        file,
+                        open.Line,
+                        open.Column,
+                        "",
+                        $"invalid YAML: this '{open.Bracket}' is never closed (expected '{(open.Bracket == '{' ? '}' : ']')}')"
+                    )
+                );
             var at = parser.Current?.Start ?? Mark.Empty;
             return (null, reader.Error(at, "", "invalid YAML: the parser could not read past this point"));
         }
@@ -61,12 +77,19 @@ public sealed class YamlTreeReader
         // YamlDotNet reports a tab in indentation where the enclosing mapping starts, often lines above; point at the tab.
         var lines = text.Split('\n');
         var first = Math.Max(0, (int)ex.Start.Line - 2);
-        var last = message.Contains("tab", StringComparison.OrdinalIgnoreCase) ? lines.Length - 1 : Math.Min(lines.Length - 1, (int)ex.End.Line);
+        var last = message.Contains("tab", StringComparison.OrdinalIgnoreCase)
+            ? lines.Length - 1
+            : Math.Min(lines.Length - 1, (int)ex.End.Line);
         for (var i = first; i <= last; i++)
         {
             var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
             var tab = lines[i].IndexOf('\t', 0, indent);
-            if (tab >= 0) return (i + 1, tab + 1, "found a tab character that violates indentation (YAML indents with spaces only)");
+            if (tab >= 0)
+                return (
+                    i + 1,
+                    tab + 1,
+                    "found a tab character that violates indentation (YAML indents with spaces only)"
+                );
         }
         return ((int)ex.Start.Line, (int)ex.Start.Column, "invalid YAML: " + message);
     }
@@ -110,7 +133,8 @@ public sealed class YamlTreeReader
                 parser.MoveNext();
                 Count(start);
                 var items = new List<YNode>();
-                while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(ReadNode(parser, depth + 1));
+                while (!parser.TryConsume<SequenceEnd>(out _))
+                    items.Add(ReadNode(parser, depth + 1));
                 var node = new YSequence(MarkOf(start), items);
                 Remember(start.Anchor, node);
                 return node;
@@ -124,7 +148,11 @@ public sealed class YamlTreeReader
                 return node;
             }
             default:
-                throw new SemanticErrorException(current.Start, current.End, $"unexpected YAML event {current.GetType().Name}");
+                throw new SemanticErrorException(
+                    current.Start,
+                    current.End,
+                    $"unexpected YAML event {current.GetType().Name}"
+                );
         }
     }
 
@@ -146,13 +174,18 @@ public sealed class YamlTreeReader
                 continue;
             }
             if (!seen.Add(key.Value))
-                throw new SemanticErrorException(keyEvent.Start, keyEvent.End, $"mapping key \"{key.Value}\" already defined");
+                throw new SemanticErrorException(
+                    keyEvent.Start,
+                    keyEvent.End,
+                    $"mapping key \"{key.Value}\" already defined"
+                );
             entries.Add(new YEntry(key, value));
         }
         // Explicit keys win over merged ones; earlier merge sources win over later ones.
         foreach (var source in merged)
-            foreach (var entry in source.Entries)
-                if (seen.Add(entry.Key.Value)) entries.Add(entry);
+        foreach (var entry in source.Entries)
+            if (seen.Add(entry.Key.Value))
+                entries.Add(entry);
         return new YMapping(MarkOf(start), entries);
     }
 
@@ -167,22 +200,30 @@ public sealed class YamlTreeReader
                 merged.AddRange(seq.Items.Cast<YMapping>());
                 break;
             default:
-                throw new SemanticErrorException(at.Start, at.End, "merge key << must refer to a mapping or a sequence of mappings");
+                throw new SemanticErrorException(
+                    at.Start,
+                    at.End,
+                    "merge key << must refer to a mapping or a sequence of mappings"
+                );
         }
     }
 
     private void Remember(AnchorName anchor, YNode node)
     {
-        if (anchor.IsEmpty) return;
+        if (anchor.IsEmpty)
+            return;
         _anchors[anchor.Value] = node;
         _sizes[node] = SizeOf(node);
     }
 
     // Expanded size of an anchored node, so that an alias costs what it would cost written out.
-    private int SizeOf(YNode node) => _sizes.TryGetValue(node, out var known) ? known : node switch
-    {
-        YSequence s => (int)Math.Min(MaxNodes + 1L, 1L + s.Items.Sum(i => (long)SizeOf(i))),
-        YMapping m => (int)Math.Min(MaxNodes + 1L, 1L + m.Entries.Sum(e => 1L + SizeOf(e.Value))),
-        _ => 1,
-    };
+    private int SizeOf(YNode node) =>
+        _sizes.TryGetValue(node, out var known)
+            ? known
+            : node switch
+            {
+                YSequence s => (int)Math.Min(MaxNodes + 1L, 1L + s.Items.Sum(i => (long)SizeOf(i))),
+                YMapping m => (int)Math.Min(MaxNodes + 1L, 1L + m.Entries.Sum(e => 1L + SizeOf(e.Value))),
+                _ => 1,
+            };
 }

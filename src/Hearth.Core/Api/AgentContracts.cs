@@ -5,8 +5,13 @@ using Hearth.Core.Services;
 namespace Hearth.Core.Api;
 
 /// <param name="Drivers">What each driver the agent runs can do (null from agents older than the field).</param>
-public sealed record RegisterAgentBody(string Name, Dictionary<string, string> Labels, int Capacity, string Version,
-    IReadOnlyList<AgentDriverView>? Drivers = null);
+public sealed record RegisterAgentBody(
+    string Name,
+    Dictionary<string, string> Labels,
+    int Capacity,
+    string Version,
+    IReadOnlyList<AgentDriverView>? Drivers = null
+);
 
 /// <summary>Labels an agent derives from its drivers' capabilities, which a task's requirements can name.</summary>
 public static class DriverLabels
@@ -26,8 +31,17 @@ public static class DriverLabels
 /// <param name="Recover">Its sandboxes outlive an agent restart.</param>
 /// <param name="Limits">Any of cpu, memory, pids.</param>
 /// <param name="Default">The driver a task that names none gets (a bare command; an image goes to one that runs images).</param>
-public sealed record AgentDriverView(string Name, string Filesystem, IReadOnlyList<string> NetworkModes, bool Ports, bool Signals,
-    bool Exec, bool Recover, IReadOnlyList<string> Limits, bool Default = false)
+public sealed record AgentDriverView(
+    string Name,
+    string Filesystem,
+    IReadOnlyList<string> NetworkModes,
+    bool Ports,
+    bool Signals,
+    bool Exec,
+    bool Recover,
+    IReadOnlyList<string> Limits,
+    bool Default = false
+)
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public bool RunsImages => Filesystem is "image" or "vm";
@@ -47,7 +61,12 @@ public static class AgentProtocolVersion
 /// <summary>The details of a refused protocol version: what the agent sent (null: nothing) and what the server speaks.</summary>
 public sealed record ProtocolUnsupportedDetails(string? Sent, IReadOnlyList<int> Supported);
 
-public sealed record RegisterAgentView(string AgentId, double LeaseTtlSeconds, double HeartbeatSeconds, double LongPollSeconds);
+public sealed record RegisterAgentView(
+    string AgentId,
+    double LeaseTtlSeconds,
+    double HeartbeatSeconds,
+    double LongPollSeconds
+);
 
 /// <summary>Names an agent in a call that is about the agent, not one of its tasks (a drain, a result's next task).</summary>
 public sealed record AgentRef(string AgentId);
@@ -82,27 +101,45 @@ public sealed record PrewarmHint(string Driver, string Image, int Cpus, long Mem
 /// Every later call about the task carries <see cref="Epoch"/>.
 /// </summary>
 /// <param name="Env">The task's own variables (no secrets).</param>
-public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long Epoch, int Attempt, DateTimeOffset LeaseExpiresAt,
-    IReadOnlyList<string> Command, IReadOnlyDictionary<string, string> Env, SandboxRequest Sandbox)
+public sealed record Assignment(
+    string TaskId,
+    string RunId,
+    TaskKind Kind,
+    long Epoch,
+    int Attempt,
+    DateTimeOffset LeaseExpiresAt,
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> Env,
+    SandboxRequest Sandbox
+)
 {
     /// <summary>How long the command may run once started (the server enforces it; the agent reports sooner).</summary>
     public double? TimeoutSeconds { get; init; }
+
     /// <summary>Secret values by variable, for the command's environment only (decrypted for this answer, never stored).</summary>
     public IReadOnlyDictionary<string, string> SecretEnv { get; init; } = new Dictionary<string, string>();
+
     /// <summary>A repository to check out into the workspace before the command runs.</summary>
     public GitAssignment? Git { get; init; }
+
     /// <summary>The fencing tokens of the locks the task holds (HEARTH_LOCK_TOKEN_NAME in its environment).</summary>
     public IReadOnlyList<LockTokenView> Locks { get; init; } = [];
+
     /// <summary>Every value the agent must mask in the task's output (its secrets, its git credentials).</summary>
     public IReadOnlyList<string> Mask { get; init; } = [];
+
     /// <summary>The W3C traceparent of the request that created the task (tracing on): the agent's spans join that trace.</summary>
     public string? TraceParent { get; init; }
+
     /// <summary>A service replica's own part: networks, mounts, files, health check (null for other kinds).</summary>
     public ServiceReplicaSpec? Service { get; init; }
+
     /// <summary>A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).</summary>
     public CiJobFiles? CiFiles { get; init; }
+
     /// <summary>An image to build and push, for the buildah driver (null otherwise).</summary>
     public Hearth.Core.Builds.ImageBuildSpec? Build { get; init; }
+
     /// <summary>
     /// The contents of a replica's secret files (<see cref="ServiceFile.SecretName"/> set) by their target path,
     /// decrypted for this answer only, never stored; their values are in <see cref="Mask"/> too.
@@ -113,8 +150,16 @@ public sealed record Assignment(string TaskId, string RunId, TaskKind Kind, long
 /// <summary>The sandbox a task asks for.</summary>
 /// <param name="Driver">A driver name, or null for the agent's default (an image: its default that runs images).</param>
 /// <param name="Pull">When an image's tag is resolved at its registry: missing (null), always or never.</param>
-public sealed record SandboxRequest(string? Driver, string? Image, string? Pull, bool Network, IReadOnlyList<PublishedPort> Ports,
-    double? Cpus, long? MemoryBytes, int? Pids);
+public sealed record SandboxRequest(
+    string? Driver,
+    string? Image,
+    string? Pull,
+    bool Network,
+    IReadOnlyList<PublishedPort> Ports,
+    double? Cpus,
+    long? MemoryBytes,
+    int? Pids
+);
 
 /// <param name="Credentials">The credentials secret's value (a token or user:token), for the checkout phase only.</param>
 public sealed record GitAssignment(string Repository, string? Ref, string? Path, string? Credentials);
@@ -143,11 +188,20 @@ public sealed record LogChunkView(long NextOffset);
 /// <see cref="LogOffset"/> as in a log chunk. <see cref="Next"/> asks, for the slot this task frees, for a task waiting
 /// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call each.
 /// </summary>
-public sealed record CompleteBody(long Epoch, int? ExitCode, bool OomKilled, string? Error,
-    DateTimeOffset? StartedAt = null, long LogOffset = 0, IReadOnlyList<AgentLogLine>? Lines = null, AgentRef? Next = null)
+public sealed record CompleteBody(
+    long Epoch,
+    int? ExitCode,
+    bool OomKilled,
+    string? Error,
+    DateTimeOffset? StartedAt = null,
+    long LogOffset = 0,
+    IReadOnlyList<AgentLogLine>? Lines = null,
+    AgentRef? Next = null
+)
 {
     /// <summary>When the command wrote its first line (null: it wrote none), on the agent's clock.</summary>
     public DateTimeOffset? FirstOutputAt { get; init; }
+
     /// <summary>When the sandbox exited, on the agent's clock (null: it never started).</summary>
     public DateTimeOffset? ExitedAt { get; init; }
 }

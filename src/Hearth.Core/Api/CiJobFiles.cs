@@ -8,14 +8,27 @@ namespace Hearth.Core.Api;
 /// <param name="GitLabUrl">The GitLab instance (https://gitlab.example.com/), where /api/v4 lives.</param>
 /// <param name="JobToken">The job's own token (JOB-TOKEN of its uploads).</param>
 /// <param name="CacheScope">Whose caches these are (the runner's name and GitLab): a cache key is kept per scope.</param>
-public sealed record CiJobFiles(string GitLabUrl, long JobId, string JobToken, IReadOnlyList<CiArtifactUpload> Artifacts,
-    IReadOnlyList<CiDependency> Dependencies, IReadOnlyList<CiCache> Caches, string CacheScope);
+public sealed record CiJobFiles(
+    string GitLabUrl,
+    long JobId,
+    string JobToken,
+    IReadOnlyList<CiArtifactUpload> Artifacts,
+    IReadOnlyList<CiDependency> Dependencies,
+    IReadOnlyList<CiCache> Caches,
+    string CacheScope
+);
 
 /// <summary>One <c>artifacts:</c> entry: a zip of <paramref name="Paths"/> (globs, relative to the project directory)
 /// without <paramref name="Exclude"/>, plus the untracked files when asked, uploaded when <paramref name="When"/>
 /// (on_success, on_failure, always) holds.</summary>
-public sealed record CiArtifactUpload(string Name, IReadOnlyList<string> Paths, IReadOnlyList<string> Exclude, bool Untracked,
-    string When, string? ExpireIn);
+public sealed record CiArtifactUpload(
+    string Name,
+    IReadOnlyList<string> Paths,
+    IReadOnlyList<string> Exclude,
+    bool Untracked,
+    string When,
+    string? ExpireIn
+);
 
 /// <summary>A job whose artifacts this job downloads (GET /jobs/:id/artifacts with that job's token).</summary>
 public sealed record CiDependency(long JobId, string Token, string Name, string? Filename);

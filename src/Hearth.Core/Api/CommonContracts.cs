@@ -16,9 +16,19 @@ public sealed record EmptyView
 /// <param name="Status">ONLINE (takes work), DRAINING (live, takes no more) or OFFLINE (not heard from lately).</param>
 /// <param name="Drivers">The drivers it runs (from its <c>driver.NAME=true</c> labels).</param>
 /// <param name="Running">Tasks it holds under a lease now; <see cref="Capacity"/> is how many it may hold.</param>
-public sealed record AgentView(string Id, string Name, Placement.AgentStatus Status, IReadOnlyDictionary<string, string> Labels,
-    IReadOnlyList<string> Drivers, int Capacity, int Running, string Version, DateTimeOffset RegisteredAt, DateTimeOffset LastSeenAt,
-    DateTimeOffset? DrainingSince);
+public sealed record AgentView(
+    string Id,
+    string Name,
+    Placement.AgentStatus Status,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<string> Drivers,
+    int Capacity,
+    int Running,
+    string Version,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset LastSeenAt,
+    DateTimeOffset? DrainingSince
+);
 
 /// <summary>GET /api/v1/agents: online agents first, then draining, then offline; the most recently heard from first.</summary>
 public sealed record AgentListView(IReadOnlyList<AgentView> Agents);

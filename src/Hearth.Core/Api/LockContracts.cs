@@ -3,7 +3,14 @@ namespace Hearth.Core.Api;
 public sealed record LockWaiterView(int Position, string RunId, DateTimeOffset QueuedAt, DateTimeOffset? Deadline);
 
 /// <summary>A lock as the API shows it: holder run, since when, the last token granted, and the queue in order.</summary>
-public sealed record LockView(string Name, string? Holder, DateTimeOffset? Since, long Token, DateTimeOffset? LeaseExpiresAt, IReadOnlyList<LockWaiterView> Queue);
+public sealed record LockView(
+    string Name,
+    string? Holder,
+    DateTimeOffset? Since,
+    long Token,
+    DateTimeOffset? LeaseExpiresAt,
+    IReadOnlyList<LockWaiterView> Queue
+);
 
 public sealed record LockListView(IReadOnlyList<LockView> Locks);
 

@@ -12,17 +12,36 @@ namespace Hearth.Core.Api;
 /// <param name="Workflows">Paths of workflow files in the repository, read at the pushed commit.</param>
 /// <param name="ApiUrl">The forge's REST API base for commit statuses (default: derived from the URL, e.g.
 /// https://api.github.com for github.com, https://HOST/api/v4 for GitLab).</param>
-public sealed record RepositoryBody(string? Name, string? Forge, string? Url, string? Secret, string? PreviousSecret = null, string? Token = null,
-    IReadOnlyList<string>? Workflows = null, string? ApiUrl = null);
+public sealed record RepositoryBody(
+    string? Name,
+    string? Forge,
+    string? Url,
+    string? Secret,
+    string? PreviousSecret = null,
+    string? Token = null,
+    IReadOnlyList<string>? Workflows = null,
+    string? ApiUrl = null
+);
 
 /// <summary>PUT /api/v1/repos/{name}/secret: a new webhook secret; the current one stays active beside it unless dropped.</summary>
 public sealed record RepositorySecretBody(string? Secret, bool KeepPrevious = true);
 
 /// <param name="WebhookPath">Where the forge sends deliveries (POST), relative to the server's URL.</param>
 /// <param name="ActiveSecrets">How many webhook secrets verify deliveries (2 during a rotation).</param>
-public sealed record RepositoryView(string Name, string Forge, string Url, IReadOnlyList<string> Workflows, bool HasToken, int ActiveSecrets,
-    string WebhookPath, string StandardWebhookPath, string CreatedBy, DateTimeOffset CreatedAt, string? StatusApiUrl = null,
-    IReadOnlyList<string>? GrantedSecrets = null);
+public sealed record RepositoryView(
+    string Name,
+    string Forge,
+    string Url,
+    IReadOnlyList<string> Workflows,
+    bool HasToken,
+    int ActiveSecrets,
+    string WebhookPath,
+    string StandardWebhookPath,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    string? StatusApiUrl = null,
+    IReadOnlyList<string>? GrantedSecrets = null
+);
 
 /// <summary>PUT /api/v1/repos/{name}/secrets (admins): secrets the repository's runs may use, granted or revoked by name.</summary>
 public sealed record RepositorySecretsBody(IReadOnlyList<string>? Grant = null, IReadOnlyList<string>? Revoke = null);
@@ -32,8 +51,18 @@ public sealed record RepositorySecretsBody(IReadOnlyList<string>? Grant = null, 
 /// </summary>
 /// <param name="State">Hearth's phase: pending, running, success, failure, error or canceled.</param>
 /// <param name="Outcome">queued (not sent yet), sent, or failed (never retried again; <paramref name="Error"/> says why).</param>
-public sealed record CommitStatusView(string RunId, string Sha, string Context, string State, string Description, string Outcome,
-    int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? SentAt, string? Error);
+public sealed record CommitStatusView(
+    string RunId,
+    string Sha,
+    string Context,
+    string State,
+    string Description,
+    string Outcome,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SentAt,
+    string? Error
+);
 
 public sealed record CommitStatusListView(IReadOnlyList<CommitStatusView> Statuses, int Total);
 
@@ -50,5 +79,13 @@ public sealed record WorkflowMatchView(string Workflow, string? RunId, string? S
 /// <summary>The answer to a delivery or a manual trigger.</summary>
 /// <param name="Duplicate">The delivery was received before: nothing was done this time.</param>
 /// <param name="Outcome">In words: ignored and why, or what started.</param>
-public sealed record DeliveryView(string Repository, string DeliveryId, string Event, bool Duplicate, string Outcome, IReadOnlyList<string> RunIds,
-    IReadOnlyList<WorkflowMatchView> Workflows, string? CommitSha = null);
+public sealed record DeliveryView(
+    string Repository,
+    string DeliveryId,
+    string Event,
+    bool Duplicate,
+    string Outcome,
+    IReadOnlyList<string> RunIds,
+    IReadOnlyList<WorkflowMatchView> Workflows,
+    string? CommitSha = null
+);

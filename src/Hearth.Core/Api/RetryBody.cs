@@ -8,6 +8,7 @@ public sealed record RetryBody
 {
     /// <summary>Attempts in all, the first included.</summary>
     public int? MaxAttempts { get; init; }
+
     /// <summary>Exit codes that send the task back to the queue.</summary>
     public IReadOnlyList<int>? ExitCodes { get; init; }
     public bool? AgentLost { get; init; }

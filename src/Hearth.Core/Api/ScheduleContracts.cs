@@ -34,17 +34,21 @@ public sealed record ScheduleView
     public required string Spec { get; init; }
     public string? TimeZone { get; init; }
     public required string Missed { get; init; }
+
     /// <summary><c>workflow</c> or <c>command</c>.</summary>
     public required string Target { get; init; }
+
     /// <summary>The workflow's name, or the command's argv joined by spaces (cut at 200 characters).</summary>
     public required string Summary { get; init; }
     public string? Source { get; init; }
     public required string CreatedBy { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
     /// <summary>The next fire time after now (with the zone's offset); absent when the spec never fires again.</summary>
     public DateTimeOffset? NextFireAt { get; init; }
     public DateTimeOffset? LastFiredAt { get; init; }
     public string? LastRunId { get; init; }
+
     /// <summary>Why the last fire time created no run (its owner was revoked, its driver is no longer allowed).</summary>
     public string? LastError { get; init; }
 }

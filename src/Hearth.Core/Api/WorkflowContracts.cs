@@ -7,7 +7,13 @@ namespace Hearth.Core.Api;
 public sealed record CreateWorkflowRunBody(WorkflowPlan? Plan, string? IdempotencyKey = null);
 
 /// <summary>A workflow run with each step's state, as `hearth workflow status` shows it.</summary>
-public sealed record WorkflowRunView(RunView Run, string Name, string Source, IReadOnlyDictionary<string, string> Variables, IReadOnlyList<WorkflowStepView> Steps);
+public sealed record WorkflowRunView(
+    RunView Run,
+    string Name,
+    string Source,
+    IReadOnlyDictionary<string, string> Variables,
+    IReadOnlyList<WorkflowStepView> Steps
+);
 
 public sealed record WorkflowStepView
 {
@@ -18,6 +24,7 @@ public sealed record WorkflowStepView
     public string? Run { get; init; }
     public string? Condition { get; init; }
     public required string Source { get; init; }
+
     /// <summary>The state of a run step; for a group, derived from its children.</summary>
     public TaskState? State { get; init; }
     public string? Reason { get; init; }

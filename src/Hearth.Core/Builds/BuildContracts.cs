@@ -5,8 +5,14 @@ namespace Hearth.Core.Builds;
 /// <c>build:</c>). Answered with the build's run (a command run on the buildah driver), 201.
 /// </summary>
 /// <param name="Service">What the build is for, shown as the run's command (a compose service name).</param>
-public sealed record CreateBuildBody(string Image, string Dockerfile, string Context, Dictionary<string, string>? Args = null,
-    string? Target = null, string? Service = null);
+public sealed record CreateBuildBody(
+    string Image,
+    string Dockerfile,
+    string Context,
+    Dictionary<string, string>? Args = null,
+    string? Target = null,
+    string? Service = null
+);
 
 /// <summary>The driver that builds images, and its agent label.</summary>
 public static class Builders

@@ -9,5 +9,10 @@ namespace Hearth.Core.Builds;
 /// <param name="Context">The build context: a gzip'd tar of regular files and directories, base64.</param>
 /// <param name="Args">Build arguments (<c>--build-arg NAME=VALUE</c>).</param>
 /// <param name="Target">The stage to build (<c>--target</c>); null: the last one.</param>
-public sealed record ImageBuildSpec(string Image, string Dockerfile, string Context,
-    IReadOnlyDictionary<string, string> Args, string? Target);
+public sealed record ImageBuildSpec(
+    string Image,
+    string Dockerfile,
+    string Context,
+    IReadOnlyDictionary<string, string> Args,
+    string? Target
+);

@@ -3,7 +3,10 @@ namespace Hearth.Core.Labels;
 /// <summary>Matching of a task's requirements against an agent's labels. Pure, used by every store's claim.</summary>
 public static class LabelMatch
 {
-    public static bool Satisfies(IReadOnlyDictionary<string, string> agentLabels, IReadOnlyDictionary<string, string> requirements)
+    public static bool Satisfies(
+        IReadOnlyDictionary<string, string> agentLabels,
+        IReadOnlyDictionary<string, string> requirements
+    )
     {
         foreach (var (key, value) in requirements)
         {
@@ -17,11 +20,13 @@ public static class LabelMatch
     public static Dictionary<string, string> Parse(string? text)
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (string.IsNullOrWhiteSpace(text)) return labels;
+        if (string.IsNullOrWhiteSpace(text))
+            return labels;
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = part.IndexOf('=');
-            if (eq <= 0) throw new FormatException($"label '{part}' is not of the form key=value");
+            if (eq <= 0)
+                throw new FormatException($"label '{part}' is not of the form key=value");
             labels[part[..eq]] = part[(eq + 1)..];
         }
         return labels;

@@ -6,7 +6,8 @@ namespace Hearth.Core.Lifecycle;
 public abstract record LifecycleEvent(DateTimeOffset Now);
 
 /// <summary>An agent reported how its attempt ended. <paramref name="StartedAt"/>: the task was never reported running.</summary>
-public sealed record TaskReported(string TaskId, TaskResult Result, DateTimeOffset? StartedAt, DateTimeOffset Now) : LifecycleEvent(Now);
+public sealed record TaskReported(string TaskId, TaskResult Result, DateTimeOffset? StartedAt, DateTimeOffset Now)
+    : LifecycleEvent(Now);
 
 /// <summary>The agent holding the task stopped renewing its lease: it is taken for lost.</summary>
 public sealed record LeaseExpired(string TaskId, DateTimeOffset Now) : LifecycleEvent(Now);

@@ -6,10 +6,13 @@ namespace Hearth.Core.Lifecycle;
 public enum LockStep
 {
     None,
+
     /// <summary>The task ended: it frees the lock it held or leaves the lock's queue.</summary>
     Release,
+
     /// <summary>The task goes back to the queue for another attempt: same hold, new fencing token.</summary>
     Refence,
+
     /// <summary>The task would become Pending: it takes its lock first, or queues for it and stays Waiting.</summary>
     Take,
 }
@@ -24,15 +27,20 @@ public sealed record TaskChange(string TaskId, TaskState From, TaskState To)
     public string? Reason { get; init; }
     public bool KeepReason { get; init; }
     public int? ExitCode { get; init; }
+
     /// <summary>When it started, for a task never reported running (kept if already set).</summary>
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
+
     /// <summary>Back to the queue as its next attempt: attempt+1, no agent, no lease, no start, no exit code.</summary>
     public bool NextAttempt { get; init; }
+
     /// <summary>A retried task is not claimable before this.</summary>
     public DateTimeOffset? NotBefore { get; init; }
+
     /// <summary>The task's attempts so far, when this change adds one.</summary>
     public IReadOnlyList<AttemptRecord>? History { get; init; }
+
     /// <summary>Asks the agent running the task to stop, and why.</summary>
     public StopReason? Stop { get; init; }
     public LockStep Lock { get; init; }

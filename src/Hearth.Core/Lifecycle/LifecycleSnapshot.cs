@@ -8,6 +8,7 @@ public sealed record TaskSnapshot(RunTask Task, TaskSpec Spec)
     public string Id => Task.Id;
     public TaskState State => Task.State;
     public bool IsLive => !Transitions.Task.IsTerminal(Task.State);
+
     /// <summary>Whether the task asked for a lock: it holds it, waits in its queue, or will.</summary>
     public bool HasLock => Spec.Lock is not null;
 }

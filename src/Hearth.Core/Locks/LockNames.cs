@@ -14,7 +14,8 @@ public static class LockNames
     public static string TokenVariable(string name)
     {
         var variable = new StringBuilder("HEARTH_LOCK_TOKEN_", 18 + name.Length);
-        foreach (var c in name) variable.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
+        foreach (var c in name)
+            variable.Append(char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_');
         return variable.ToString();
     }
 }

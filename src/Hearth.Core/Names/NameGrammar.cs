@@ -17,20 +17,23 @@ public sealed class NameGrammar(string kind, Regex pattern, int maxLength, strin
     public string Expected { get; } = expected;
 
     public bool IsValid(string? name) =>
-        name is { Length: > 0 } && name.Length <= MaxLength && !name.Contains("..", StringComparison.Ordinal) &&
-        pattern.IsMatch(name);
+        name is { Length: > 0 }
+        && name.Length <= MaxLength
+        && !name.Contains("..", StringComparison.Ordinal)
+        && pattern.IsMatch(name);
 
     /// <summary>Null when valid, else "'x' is not a lock name (expected …)" (the name shortened when long).</summary>
     public string? Problem(string? name)
     {
-        if (IsValid(name)) return null;
-        var shown = name is null ? "(none)"
+        if (IsValid(name))
+            return null;
+        var shown =
+            name is null ? "(none)"
             : name.Length > 64 ? $"'{Printable(name[..64])}…'"
             : $"'{Printable(name)}'";
         var article = "aeio".Contains(Kind[0]) ? "an" : "a";
         return $"{shown} is not {article} {Kind} (expected {Expected})";
     }
 
-    private static string Printable(string text) =>
-        new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    private static string Printable(string text) => new(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

@@ -7,8 +7,10 @@ public enum AgentStatus
 {
     /// <summary>Polled or held a live lease recently: takes work.</summary>
     Online,
+
     /// <summary>Live, but asked to take no more work.</summary>
     Draining,
+
     /// <summary>Not heard from within the liveness window.</summary>
     Offline,
 }
@@ -29,7 +31,8 @@ public sealed record AgentSnapshot(
     IReadOnlyList<DriverSnapshot> Drivers,
     int Capacity,
     int Running,
-    DateTimeOffset LastSeenAt)
+    DateTimeOffset LastSeenAt
+)
 {
     public bool HasFreeSlot => Running < Capacity;
 
@@ -37,7 +40,8 @@ public sealed record AgentSnapshot(
 
     /// <summary>Drivers an agent advertises through its labels today: <c>driver.NAME=true</c>.</summary>
     public static IReadOnlyList<DriverSnapshot> DriversFromLabels(IReadOnlyDictionary<string, string> labels) =>
-        labels.Where(l => PlacementNeeds.DriverOfLabel(l.Key) is not null && l.Value == "true")
+        labels
+            .Where(l => PlacementNeeds.DriverOfLabel(l.Key) is not null && l.Value == "true")
             .Select(l => new DriverSnapshot(PlacementNeeds.DriverOfLabel(l.Key)!))
             .OrderBy(d => d.Name, StringComparer.Ordinal)
             .ToList();

@@ -18,8 +18,10 @@ public sealed record PlacementNeeds(string? Driver, IReadOnlyDictionary<string, 
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in requirements)
         {
-            if (DriverOfLabel(key) is { } name && value == "true") driver = name;
-            else labels[key] = value;
+            if (DriverOfLabel(key) is { } name && value == "true")
+                driver = name;
+            else
+                labels[key] = value;
         }
         return new PlacementNeeds(driver, labels);
     }
@@ -27,7 +29,8 @@ public sealed record PlacementNeeds(string? Driver, IReadOnlyDictionary<string, 
     /// <summary>The driver a <c>driver.NAME</c> label names; null for other labels and for driver attributes (driver.NAME.x, driver.default).</summary>
     public static string? DriverOfLabel(string key)
     {
-        if (!key.StartsWith(DriverPrefix, StringComparison.Ordinal)) return null;
+        if (!key.StartsWith(DriverPrefix, StringComparison.Ordinal))
+            return null;
         var name = key[DriverPrefix.Length..];
         return name.Length == 0 || name.Contains('.') || name == "default" ? null : name;
     }
@@ -36,8 +39,10 @@ public sealed record PlacementNeeds(string? Driver, IReadOnlyDictionary<string, 
     public string Describe()
     {
         var parts = new List<string>();
-        if (Driver is not null) parts.Add($"driver {Driver}");
-        if (Labels.Count > 0) parts.Add("labels " + string.Join(",", Labels.Select(l => $"{l.Key}={l.Value}")));
+        if (Driver is not null)
+            parts.Add($"driver {Driver}");
+        if (Labels.Count > 0)
+            parts.Add("labels " + string.Join(",", Labels.Select(l => $"{l.Key}={l.Value}")));
         return string.Join(" and ", parts);
     }
 }

@@ -6,10 +6,13 @@ public enum PlacementOutcome
 {
     /// <summary>An online agent that matches has a free slot: the task goes to the next poll of such an agent.</summary>
     Placeable,
+
     /// <summary>Online agents match, but every one is at capacity: the task waits for a slot.</summary>
     Busy,
+
     /// <summary>Only draining agents match: none of them will take it.</summary>
     Draining,
+
     /// <summary>No live agent matches at all: nothing can take the task until an agent that matches joins.</summary>
     Unplaceable,
 }
@@ -41,7 +44,11 @@ public static class TaskPlacement
         if (withDriver.Count == 0)
         {
             var offline = agents.Count(a => a.Status == AgentStatus.Offline && Matches(a, needs));
-            return new(PlacementOutcome.Unplaceable, $"waiting: no live agent has driver {needs.Driver}" + OfflineNote(offline), 0);
+            return new(
+                PlacementOutcome.Unplaceable,
+                $"waiting: no live agent has driver {needs.Driver}" + OfflineNote(offline),
+                0
+            );
         }
 
         var matching = withDriver.Where(a => LabelMatch.Satisfies(a.Labels, needs.Labels)).ToList();
@@ -50,18 +57,25 @@ public static class TaskPlacement
             var offline = agents.Count(a => a.Status == AgentStatus.Offline && Matches(a, needs));
             var labels = needs with { Driver = null };
             var scope = needs.Driver is null ? "no live agent" : $"no live agent with driver {needs.Driver}";
-            return new(PlacementOutcome.Unplaceable, $"waiting: {scope} has {labels.Describe()}{OfflineNote(offline)}", 0);
+            return new(
+                PlacementOutcome.Unplaceable,
+                $"waiting: {scope} has {labels.Describe()}{OfflineNote(offline)}",
+                0
+            );
         }
 
         var online = matching.Where(a => a.Status == AgentStatus.Online).ToList();
         if (online.Count == 0)
             return new(PlacementOutcome.Draining, $"waiting: {Every(matching.Count, needs)} draining", matching.Count);
-        if (online.Any(a => a.HasFreeSlot)) return new(PlacementOutcome.Placeable, null, matching.Count);
+        if (online.Any(a => a.HasFreeSlot))
+            return new(PlacementOutcome.Placeable, null, matching.Count);
         var slots = online.Sum(a => a.Capacity);
         var draining = matching.Count - online.Count;
-        return new(PlacementOutcome.Busy,
+        return new(
+            PlacementOutcome.Busy,
             $"waiting: {Every(online.Count, needs)} busy ({slots} of {slots} slots taken){(draining > 0 ? $"; {draining} more draining" : "")}",
-            matching.Count);
+            matching.Count
+        );
     }
 
     private static bool Matches(AgentSnapshot agent, PlacementNeeds needs) =>
@@ -74,10 +88,11 @@ public static class TaskPlacement
         return count == 1 ? $"the only agent{with} is" : $"all {count} agents{with} are";
     }
 
-    private static string OfflineNote(int offline) => offline switch
-    {
-        0 => "",
-        1 => " (1 offline agent would take it)",
-        _ => $" ({offline} offline agents would take it)",
-    };
+    private static string OfflineNote(int offline) =>
+        offline switch
+        {
+            0 => "",
+            1 => " (1 offline agent would take it)",
+            _ => $" ({offline} offline agents would take it)",
+        };
 }

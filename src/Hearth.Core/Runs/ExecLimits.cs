@@ -18,12 +18,17 @@ public static class ExecLimits
     public const int MaxTotalBytes = 1024 * 1024;
 
     /// <summary>Field errors for argv and environment ("command[3]: …", "env.X: …"); none when execve takes them.</summary>
-    public static List<string> Check(IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? env,
-        string commandField = "command", string envField = "env")
+    public static List<string> Check(
+        IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string>? env,
+        string commandField = "command",
+        string envField = "env"
+    )
     {
         var errors = new List<string>();
         long total = 0;
-        for (var i = 0; i < command.Count; i++) total += One(command[i], $"{commandField}[{i}]", errors);
+        for (var i = 0; i < command.Count; i++)
+            total += One(command[i], $"{commandField}[{i}]", errors);
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
             if (value.Contains('\0'))
@@ -31,8 +36,10 @@ public static class ExecLimits
             total += One(key + "=" + value, $"{envField}.{key}", errors, checkNul: false);
         }
         if (total > MaxTotalBytes)
-            errors.Add($"{commandField} and {envField}: {total} bytes together; at most {MaxTotalBytes} " +
-                       "(each string counted with its NUL and pointer)");
+            errors.Add(
+                $"{commandField} and {envField}: {total} bytes together; at most {MaxTotalBytes} "
+                    + "(each string counted with its NUL and pointer)"
+            );
         return errors;
     }
 
@@ -42,7 +49,9 @@ public static class ExecLimits
             errors.Add($"{field}: must not contain NUL (an argument ends at the first one)");
         var bytes = Encoding.UTF8.GetByteCount(text);
         if (bytes > MaxStringBytes)
-            errors.Add($"{field}: {bytes} bytes; one argument or variable may be at most {MaxStringBytes} bytes (MAX_ARG_STRLEN)");
+            errors.Add(
+                $"{field}: {bytes} bytes; one argument or variable may be at most {MaxStringBytes} bytes (MAX_ARG_STRLEN)"
+            );
         return bytes + 1 + 8;
     }
 }

@@ -16,17 +16,18 @@ public static class Outcome
         return result.ExitCode == 0 ? (TaskState.Succeeded, null) : (TaskState.Failed, $"exit code {result.ExitCode}");
     }
 
-    public static RunState ToRunState(TaskState state) => state switch
-    {
-        TaskState.Pending => RunState.Starting,
-        TaskState.Waiting => RunState.Starting,
-        TaskState.Leased => RunState.Starting,
-        TaskState.Running => RunState.Running,
-        TaskState.Succeeded => RunState.Succeeded,
-        TaskState.Failed => RunState.Failed,
-        TaskState.Stopped => RunState.Stopped,
-        TaskState.TimedOut => RunState.TimedOut,
-        TaskState.Skipped => RunState.Stopped,
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
+    public static RunState ToRunState(TaskState state) =>
+        state switch
+        {
+            TaskState.Pending => RunState.Starting,
+            TaskState.Waiting => RunState.Starting,
+            TaskState.Leased => RunState.Starting,
+            TaskState.Running => RunState.Running,
+            TaskState.Succeeded => RunState.Succeeded,
+            TaskState.Failed => RunState.Failed,
+            TaskState.Stopped => RunState.Stopped,
+            TaskState.TimedOut => RunState.TimedOut,
+            TaskState.Skipped => RunState.Stopped,
+            _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+        };
 }

@@ -18,17 +18,32 @@ public sealed record PublishedPort(string HostIp, int HostPort, int ContainerPor
         {
             protocol = body[(slash + 1)..].ToLowerInvariant();
             body = body[..slash];
-            if (protocol is not ("tcp" or "udp")) { error = $"protocol '{protocol}' is not tcp or udp"; return false; }
+            if (protocol is not ("tcp" or "udp"))
+            {
+                error = $"protocol '{protocol}' is not tcp or udp";
+                return false;
+            }
         }
         var parts = body.Split(':');
-        string hostIp = "0.0.0.0", hostPort, containerPort;
+        string hostIp = "0.0.0.0",
+            hostPort,
+            containerPort;
         switch (parts.Length)
         {
-            case 2: (hostPort, containerPort) = (parts[0], parts[1]); break;
-            case 3: (hostIp, hostPort, containerPort) = (parts[0], parts[1], parts[2]); break;
-            default: error = "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp], e.g. 8080:80 or 127.0.0.1:8080:80"; return false;
+            case 2:
+                (hostPort, containerPort) = (parts[0], parts[1]);
+                break;
+            case 3:
+                (hostIp, hostPort, containerPort) = (parts[0], parts[1], parts[2]);
+                break;
+            default:
+                error = "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp], e.g. 8080:80 or 127.0.0.1:8080:80";
+                return false;
         }
-        if (!IPAddress.TryParse(hostIp, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (
+            !IPAddress.TryParse(hostIp, out var address)
+            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+        )
         {
             error = $"'{hostIp}' is not an IPv4 address";
             return false;

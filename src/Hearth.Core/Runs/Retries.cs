@@ -4,19 +4,21 @@ namespace Hearth.Core.Runs;
 public static class Retries
 {
     /// <summary>Classifies a failed result reported by an agent.</summary>
-    public static RetryFailure Classify(TaskResult result) => result switch
-    {
-        { OomKilled: true } => RetryFailure.Other,
-        { Error: not null, ExitCode: null } => RetryFailure.SandboxStartFailed,
-        { Error: not null } => RetryFailure.Other,
-        { ExitCode: not null and not 0 } => RetryFailure.ExitCode,
-        _ => RetryFailure.Other,
-    };
+    public static RetryFailure Classify(TaskResult result) =>
+        result switch
+        {
+            { OomKilled: true } => RetryFailure.Other,
+            { Error: not null, ExitCode: null } => RetryFailure.SandboxStartFailed,
+            { Error: not null } => RetryFailure.Other,
+            { ExitCode: not null and not 0 } => RetryFailure.ExitCode,
+            _ => RetryFailure.Other,
+        };
 
     /// <param name="attempt">The attempt that just failed, 1 for the first.</param>
     public static RetryDecision Decide(RetryPolicy policy, int attempt, RetryFailure failure, int? exitCode)
     {
-        if (attempt >= policy.MaxAttempts) return RetryDecision.GiveUp;
+        if (attempt >= policy.MaxAttempts)
+            return RetryDecision.GiveUp;
         var wanted = failure switch
         {
             RetryFailure.AgentLost => policy.AgentLost,
@@ -42,8 +44,10 @@ public static class Retries
 
     private static double Fibonacci(int n)
     {
-        double a = 1, b = 1;
-        for (var i = 2; i < n; i++) (a, b) = (b, a + b);
+        double a = 1,
+            b = 1;
+        for (var i = 2; i < n; i++)
+            (a, b) = (b, a + b);
         return b;
     }
 }

@@ -8,8 +8,10 @@ public enum RetryBackoff
 {
     /// <summary>delay, delay, delay, …</summary>
     Constant,
+
     /// <summary>delay, 2×delay, 4×delay, …</summary>
     Exponential,
+
     /// <summary>delay, delay, 2×delay, 3×delay, 5×delay, …</summary>
     Fibonacci,
 }

@@ -10,14 +10,17 @@ public sealed record Run
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public int? ExitCode { get; init; }
+
     /// <summary>Why the run ended the way it did ("agent lost", "out of memory", "timed out after 10s", …).</summary>
     public string? Reason { get; init; }
     public StopReason StopReason { get; init; }
     public required TaskSpec Spec { get; init; }
     public string? CreatedBy { get; init; }
+
     /// <summary>Number of log lines stored so far; the next line gets this number.</summary>
     public long LogLines { get; init; }
     public IReadOnlyList<RunTask> Tasks { get; init; } = [];
+
     /// <summary>For a workflow run, its steps; null otherwise.</summary>
     public WorkflowPlan? Plan { get; init; }
 }

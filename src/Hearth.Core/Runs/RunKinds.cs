@@ -11,11 +11,12 @@ public static class RunKinds
     public const string CiJob = "ci_job";
 
     /// <summary>The kind of the tasks a run of <paramref name="runKind"/> is made of (stores made before tasks had a kind).</summary>
-    public static TaskKind TaskKindOf(string runKind) => runKind switch
-    {
-        Workflow => TaskKind.WorkflowStep,
-        Deployment => TaskKind.ServiceReplica,
-        CiJob => TaskKind.CiJob,
-        _ => TaskKind.Command,
-    };
+    public static TaskKind TaskKindOf(string runKind) =>
+        runKind switch
+        {
+            Workflow => TaskKind.WorkflowStep,
+            Deployment => TaskKind.ServiceReplica,
+            CiJob => TaskKind.CiJob,
+            _ => TaskKind.Command,
+        };
 }

@@ -4,6 +4,7 @@ namespace Hearth.Core.Runs;
 public sealed record RunRequest
 {
     public required TaskSpec Task { get; init; }
+
     /// <summary>How many times the task may be leased before the run fails (agent lost).</summary>
     public int MaxAttempts { get; init; } = 1;
 }

@@ -4,7 +4,8 @@ namespace Hearth.Core.Runs;
 /// A table of allowed transitions. Every write of a state goes through <see cref="Check"/>,
 /// so an illegal move is a bug caught where it happens, not a corrupt row found later.
 /// </summary>
-public sealed class StateMachine<TState> where TState : struct, Enum
+public sealed class StateMachine<TState>
+    where TState : struct, Enum
 {
     private readonly Dictionary<TState, HashSet<TState>> _allowed;
     private readonly HashSet<TState> _terminal;
@@ -12,7 +13,9 @@ public sealed class StateMachine<TState> where TState : struct, Enum
     public StateMachine(IReadOnlyDictionary<TState, TState[]> allowed)
     {
         _allowed = allowed.ToDictionary(p => p.Key, p => p.Value.ToHashSet());
-        _terminal = Enum.GetValues<TState>().Where(s => !_allowed.TryGetValue(s, out var next) || next.Count == 0).ToHashSet();
+        _terminal = Enum.GetValues<TState>()
+            .Where(s => !_allowed.TryGetValue(s, out var next) || next.Count == 0)
+            .ToHashSet();
     }
 
     public bool IsTerminal(TState state) => _terminal.Contains(state);

@@ -19,8 +19,10 @@ public sealed record WorkflowPlan
     public required string Name { get; init; }
     public required string Source { get; init; }
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The repository the workflow comes from; secrets scoped to repositories are only given to matching runs.</summary>
     public string? Repository { get; init; }
+
     /// <summary>Every step, parents before children, siblings in order. Top-level steps form a sequence.</summary>
     public required IReadOnlyList<PlanStep> Steps { get; init; }
 }
@@ -45,7 +47,8 @@ public sealed record PlanStep(
     bool ConditionHolds,
     string Source,
     string? Lock = null,
-    IReadOnlyList<string>? Secrets = null)
+    IReadOnlyList<string>? Secrets = null
+)
 {
     /// <summary>Attempts in all when the step's agent is lost (KDL <c>attempts</c>); null: the server's default.</summary>
     public int? MaxAttempts { get; init; }

@@ -22,8 +22,10 @@ public static class Base32
                 bits -= 5;
             }
         }
-        if (bits > 0) output.Append(Alphabet[(buffer << (5 - bits)) & 31]);
-        while (output.Length % 8 != 0) output.Append('=');
+        if (bits > 0)
+            output.Append(Alphabet[(buffer << (5 - bits)) & 31]);
+        while (output.Length % 8 != 0)
+            output.Append('=');
         return output.ToString();
     }
 }

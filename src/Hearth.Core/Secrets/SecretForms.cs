@@ -19,26 +19,36 @@ public static class SecretForms
 
     public static IEnumerable<string> Of(string value)
     {
-        if (value.Length == 0) yield break;
+        if (value.Length == 0)
+            yield break;
         var forms = new HashSet<string>(StringComparer.Ordinal) { value };
         foreach (var line in value.Split('\n'))
         {
             var trimmed = line.TrimEnd('\r');
-            if (trimmed.Trim().Length >= MinFragment) forms.Add(trimmed);
+            if (trimmed.Trim().Length >= MinFragment)
+                forms.Add(trimmed);
         }
         var bytes = Encoding.UTF8.GetBytes(value);
         foreach (var encoded in Base64Forms(bytes))
         {
             forms.Add(encoded);
             forms.Add(encoded.Replace('+', '-').Replace('/', '_'));
-            for (var i = 0; i + 76 < encoded.Length; i += 76) forms.Add(encoded.Substring(i, 76));
+            for (var i = 0; i + 76 < encoded.Length; i += 76)
+                forms.Add(encoded.Substring(i, 76));
         }
-        foreach (var encoded in Base32Forms(bytes)) forms.Add(encoded);
-        foreach (var encoded in HexForms(bytes)) forms.Add(encoded);
+        foreach (var encoded in Base32Forms(bytes))
+            forms.Add(encoded);
+        foreach (var encoded in HexForms(bytes))
+            forms.Add(encoded);
         forms.Add(Uri.EscapeDataString(value));
         forms.Add(WebUtility.UrlEncode(value));
-        foreach (var json in new[] { JsonEncodedText.Encode(value).ToString(),
-                     JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
+        foreach (
+            var json in new[]
+            {
+                JsonEncodedText.Encode(value).ToString(),
+                JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString(),
+            }
+        )
         {
             forms.Add(json);
             forms.Add(json.Replace("/", "\\/", StringComparison.Ordinal));
@@ -47,10 +57,12 @@ public static class SecretForms
         forms.Add(HtmlEncoder.Default.Encode(value));
         forms.Add(NumericEntities(value, hex: false));
         forms.Add(NumericEntities(value, hex: true));
-        foreach (var quoted in ShellQuotings(value)) forms.Add(quoted);
+        foreach (var quoted in ShellQuotings(value))
+            forms.Add(quoted);
         foreach (var form in forms)
         {
-            if (form.Length >= Math.Min(MinFragment, value.Length)) yield return form;
+            if (form.Length >= Math.Min(MinFragment, value.Length))
+                yield return form;
         }
     }
 
@@ -61,13 +73,15 @@ public static class SecretForms
         {
             var hex = lower ? Convert.ToHexStringLower(bytes) : Convert.ToHexString(bytes);
             yield return hex;
-            for (var i = 0; i < hex.Length; i += 60) yield return hex.Substring(i, Math.Min(60, hex.Length - i));
+            for (var i = 0; i < hex.Length; i += 60)
+                yield return hex.Substring(i, Math.Min(60, hex.Length - i));
             var pairs = Enumerable.Range(0, bytes.Length).Select(i => hex.Substring(i * 2, 2)).ToArray();
             yield return string.Join(' ', pairs);
             // od -An -tx1 prints 16 bytes a line: the rows of a value that starts a stream.
             for (var i = 0; i < pairs.Length; i += 16)
             {
-                if (pairs.Length - i >= MinFragment) yield return string.Join(' ', pairs.Skip(i).Take(16));
+                if (pairs.Length - i >= MinFragment)
+                    yield return string.Join(' ', pairs.Skip(i).Take(16));
             }
         }
     }
@@ -84,7 +98,8 @@ public static class SecretForms
             bytes.CopyTo(padded, offset);
             var encoded = Base32.Encode(padded);
             var end = (padded.Length / 5) * 8;
-            if (end - 8 >= MinFragment * 2) yield return encoded[8..end];
+            if (end - 8 >= MinFragment * 2)
+                yield return encoded[8..end];
         }
     }
 
@@ -97,12 +112,17 @@ public static class SecretForms
         yield return value.Replace("'", "'\\''", StringComparison.Ordinal);
         yield return value.Replace("'", "'\"'\"'", StringComparison.Ordinal);
         var doubleQuoted = new StringBuilder(value.Length);
-        foreach (var c in value) doubleQuoted.Append(c is '"' or '\\' or '$' or '`' ? "\\" + c : c.ToString());
+        foreach (var c in value)
+            doubleQuoted.Append(c is '"' or '\\' or '$' or '`' ? "\\" + c : c.ToString());
         yield return doubleQuoted.ToString();
         var printfQ = new StringBuilder(value.Length * 2);
         foreach (var c in value)
         {
-            if (char.IsAscii(c) && !char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '/' or ':' or '=' or '@' or '%' or '+' or '-' or '#' or '~'))
+            if (
+                char.IsAscii(c)
+                && !char.IsAsciiLetterOrDigit(c)
+                && c is not ('_' or '.' or '/' or ':' or '=' or '@' or '%' or '+' or '-' or '#' or '~')
+            )
                 printfQ.Append('\\');
             printfQ.Append(c);
         }
@@ -124,7 +144,8 @@ public static class SecretForms
             var encoded = Convert.ToBase64String(padded);
             var start = offset == 0 ? 0 : 4;
             var end = (padded.Length / 3) * 4;
-            if (end - start >= MinFragment * 2) yield return encoded[start..end];
+            if (end - start >= MinFragment * 2)
+                yield return encoded[start..end];
         }
     }
 }

@@ -12,7 +12,11 @@ public sealed class SecretMasker
 
     public SecretMasker(IEnumerable<string> values)
     {
-        _patterns = values.SelectMany(SecretForms.Of).Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length).ToArray();
+        _patterns = values
+            .SelectMany(SecretForms.Of)
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(p => p.Length)
+            .ToArray();
     }
 
     public static SecretMasker None { get; } = new([]);
@@ -21,11 +25,16 @@ public sealed class SecretMasker
 
     public string Apply(string text)
     {
-        if (_patterns.Length == 0 || text.Length == 0) return text;
+        if (_patterns.Length == 0 || text.Length == 0)
+            return text;
         List<(int Start, int End)>? spans = null;
         foreach (var pattern in _patterns)
         {
-            for (var at = text.IndexOf(pattern, StringComparison.Ordinal); at >= 0; at = text.IndexOf(pattern, at + 1, StringComparison.Ordinal))
+            for (
+                var at = text.IndexOf(pattern, StringComparison.Ordinal);
+                at >= 0;
+                at = text.IndexOf(pattern, at + 1, StringComparison.Ordinal)
+            )
                 (spans ??= []).Add((at, at + pattern.Length));
         }
         return spans is null ? text : Replace(text, spans);
@@ -41,8 +50,12 @@ public sealed class SecretMasker
         {
             for (var cut = 1; cut < pattern.Length; cut++)
             {
-                if (cut > left.Length || pattern.Length - cut > right.Length) continue;
-                if (left.EndsWith(pattern.AsSpan(0, cut), StringComparison.Ordinal) && right.AsSpan().StartsWith(pattern.AsSpan(cut), StringComparison.Ordinal))
+                if (cut > left.Length || pattern.Length - cut > right.Length)
+                    continue;
+                if (
+                    left.EndsWith(pattern.AsSpan(0, cut), StringComparison.Ordinal)
+                    && right.AsSpan().StartsWith(pattern.AsSpan(cut), StringComparison.Ordinal)
+                )
                 {
                     left = left[..^cut] + Mask;
                     right = Mask + right[(pattern.Length - cut)..];
@@ -60,7 +73,8 @@ public sealed class SecretMasker
         {
             for (var cut = Math.Min(pattern.Length - 1, text.Length); cut >= 1; cut--)
             {
-                if (text.AsSpan().EndsWith(pattern.AsSpan(0, cut), StringComparison.Ordinal)) return true;
+                if (text.AsSpan().EndsWith(pattern.AsSpan(0, cut), StringComparison.Ordinal))
+                    return true;
             }
         }
         return false;
@@ -75,8 +89,10 @@ public sealed class SecretMasker
         while (i < spans.Count)
         {
             var (start, end) = spans[i++];
-            while (i < spans.Count && spans[i].Start <= end) end = Math.Max(end, spans[i++].End);
-            if (start < position) start = position;
+            while (i < spans.Count && spans[i].Start <= end)
+                end = Math.Max(end, spans[i++].End);
+            if (start < position)
+                start = position;
             builder.Append(text, position, start - position).Append(Mask);
             position = end;
         }

@@ -17,7 +17,8 @@ public sealed record ContainerSettings
     public IReadOnlyList<string> CapDrop { get; init; } = [];
 
     /// <summary>Namespaced sysctls only (<see cref="NamespacedSysctls"/>), names with dots.</summary>
-    public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> Sysctls { get; init; } =
+        new SortedDictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
     /// <c>uid</c>, <c>uid:gid</c>, <c>name</c> or <c>name:group</c>, resolved against the image's /etc/passwd and
@@ -50,9 +51,11 @@ public sealed record ContainerSettings
             return $"cap_add/cap_drop: '{cap}' is not a capability name (upper case, without CAP_, or ALL)";
         foreach (var name in Sysctls.Keys)
         {
-            if (NamespacedSysctls.Refusal(name) is { } why) return $"sysctls.{name}: {why}";
+            if (NamespacedSysctls.Refusal(name) is { } why)
+                return $"sysctls.{name}: {why}";
         }
-        if (StopSignal is { } signal && StopSignals.Normalize(signal) != signal) return $"stop_signal: '{signal}' is not a signal name";
+        if (StopSignal is { } signal && StopSignals.Normalize(signal) != signal)
+            return $"stop_signal: '{signal}' is not a signal name";
         if (StopGracePeriod is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
             return "stop_grace_period: must be between 0 and 1h";
         if (WorkingDir is { } dir && (!dir.StartsWith('/') || dir.Split('/').Contains("..")))

@@ -8,8 +8,13 @@ public sealed record ExecBody(string Service, IReadOnlyList<string> Command, int
 /// One line of the exec's answer (newline-delimited JSON): a line of output (<see cref="Stream"/> stdout or stderr), then
 /// one last line with the command's <see cref="ExitCode"/>, or with <see cref="Error"/> when it could not run.
 /// </summary>
-public sealed record ExecEventView(string? Stream = null, string? Text = null, int? ExitCode = null, string? Error = null,
-    string? Replica = null);
+public sealed record ExecEventView(
+    string? Stream = null,
+    string? Text = null,
+    int? ExitCode = null,
+    string? Error = null,
+    string? Replica = null
+);
 
 /// <summary>An agent's long-poll for exec sessions into the replicas it runs.</summary>
 public sealed record ExecPollBody(string AgentId, double? WaitSeconds);
@@ -20,7 +25,12 @@ public sealed record ExecPollAnswer(IReadOnlyList<ExecSessionView> Sessions);
 public sealed record ExecSessionView(string SessionId, string TaskId, long Epoch, IReadOnlyList<string> Command);
 
 /// <summary>What an agent sends of a running exec: lines, and once it ended its exit code (or why it could not run).</summary>
-public sealed record ExecOutputBody(IReadOnlyList<ExecLine> Lines, bool Done = false, int? ExitCode = null, string? Error = null);
+public sealed record ExecOutputBody(
+    IReadOnlyList<ExecLine> Lines,
+    bool Done = false,
+    int? ExitCode = null,
+    string? Error = null
+);
 
 /// <param name="Stream">stdout or stderr.</param>
 public sealed record ExecLine(string Stream, string Text);

@@ -16,19 +16,64 @@ public static class LinuxCapabilities
     /// <summary>Every capability of Linux 6.x, in the kernel's order.</summary>
     public static readonly IReadOnlyList<string> Known =
     [
-        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
-        "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-        "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-        "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-        "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "DAC_READ_SEARCH",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "SETGID",
+        "SETUID",
+        "SETPCAP",
+        "LINUX_IMMUTABLE",
+        "NET_BIND_SERVICE",
+        "NET_BROADCAST",
+        "NET_ADMIN",
+        "NET_RAW",
+        "IPC_LOCK",
+        "IPC_OWNER",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_CHROOT",
+        "SYS_PTRACE",
+        "SYS_PACCT",
+        "SYS_ADMIN",
+        "SYS_BOOT",
+        "SYS_NICE",
+        "SYS_RESOURCE",
+        "SYS_TIME",
+        "SYS_TTY_CONFIG",
+        "MKNOD",
+        "LEASE",
+        "AUDIT_WRITE",
+        "AUDIT_CONTROL",
+        "SETFCAP",
+        "MAC_OVERRIDE",
+        "MAC_ADMIN",
+        "SYSLOG",
+        "WAKE_ALARM",
+        "BLOCK_SUSPEND",
+        "AUDIT_READ",
+        "PERFMON",
+        "BPF",
         "CHECKPOINT_RESTORE",
     ];
 
     /// <summary>What every container of the oci driver gets: Docker's default set less MKNOD and NET_RAW.</summary>
     public static readonly IReadOnlyList<string> Baseline =
     [
-        "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE",
-        "SYS_CHROOT", "SETFCAP", "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "SETGID",
+        "SETUID",
+        "SETPCAP",
+        "NET_BIND_SERVICE",
+        "SYS_CHROOT",
+        "SETFCAP",
+        "AUDIT_WRITE",
     ];
 
     /// <summary>
@@ -44,7 +89,8 @@ public static class LinuxCapabilities
     public static string? Normalize(string? name)
     {
         var upper = name?.Trim().ToUpperInvariant() ?? "";
-        if (upper.StartsWith("CAP_", StringComparison.Ordinal)) upper = upper[4..];
+        if (upper.StartsWith("CAP_", StringComparison.Ordinal))
+            upper = upper[4..];
         return upper == All || Known.Contains(upper) ? upper : null;
     }
 
@@ -54,8 +100,10 @@ public static class LinuxCapabilities
         var set = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            if (name == All) set.UnionWith(Known);
-            else set.Add(name);
+            if (name == All)
+                set.UnionWith(Known);
+            else
+                set.Add(name);
         }
         return set;
     }
@@ -66,10 +114,13 @@ public static class LinuxCapabilities
     /// </summary>
     public static IReadOnlyList<string> Effective(IReadOnlyList<string> add, IReadOnlyList<string> drop)
     {
-        var set = add.Contains(All) ? new HashSet<string>(Known)
-            : drop.Contains(All) ? [] : new HashSet<string>(Baseline);
+        var set =
+            add.Contains(All) ? new HashSet<string>(Known)
+            : drop.Contains(All) ? []
+            : new HashSet<string>(Baseline);
         set.ExceptWith(drop);
-        if (!add.Contains(All)) set.UnionWith(add);
+        if (!add.Contains(All))
+            set.UnionWith(add);
         return [.. Known.Where(set.Contains)];
     }
 
@@ -79,7 +130,8 @@ public static class LinuxCapabilities
     public static IReadOnlyList<string> NotAllowed(IReadOnlyList<string> add, IEnumerable<string> allowed)
     {
         var permitted = Expand(allowed);
-        if (add.Contains(All)) return permitted.IsSupersetOf(Known) ? [] : [All];
+        if (add.Contains(All))
+            return permitted.IsSupersetOf(Known) ? [] : [All];
         return [.. add.Where(c => !Baseline.Contains(c) && !permitted.Contains(c))];
     }
 

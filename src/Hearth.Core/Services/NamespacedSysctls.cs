@@ -16,12 +16,22 @@ public static class NamespacedSysctls
     /// <summary>Null when <paramref name="name"/> (normalised) may be set, else why not.</summary>
     public static string? Refusal(string name)
     {
-        if (name.Length == 0 || name.Length > 256 || name.StartsWith('.') || name.EndsWith('.') || name.Contains("..")
-            || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        if (
+            name.Length == 0
+            || name.Length > 256
+            || name.StartsWith('.')
+            || name.EndsWith('.')
+            || name.Contains("..")
+            || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+        )
             return "not a sysctl name";
-        if (name.StartsWith("net.", StringComparison.Ordinal) || name.StartsWith("fs.mqueue.", StringComparison.Ordinal)
-            || name.StartsWith("kernel.shm", StringComparison.Ordinal) || name.StartsWith("kernel.msg", StringComparison.Ordinal)
-            || name == "kernel.sem")
+        if (
+            name.StartsWith("net.", StringComparison.Ordinal)
+            || name.StartsWith("fs.mqueue.", StringComparison.Ordinal)
+            || name.StartsWith("kernel.shm", StringComparison.Ordinal)
+            || name.StartsWith("kernel.msg", StringComparison.Ordinal)
+            || name == "kernel.sem"
+        )
             return null;
         return $"not namespaced: it would change the agent's host; only {Allowed} may be set";
     }

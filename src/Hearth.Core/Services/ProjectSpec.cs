@@ -89,19 +89,23 @@ public sealed record ServiceDefinition
 
     /// <summary>The service whose replica's network namespace this one's replicas join (<c>network_mode: service:X</c>).</summary>
     [JsonIgnore]
-    public string? NetworkOf => NetworkMode is { } mode && mode.StartsWith(ServicePrefix, StringComparison.Ordinal)
-        ? mode[ServicePrefix.Length..] : null;
+    public string? NetworkOf =>
+        NetworkMode is { } mode && mode.StartsWith(ServicePrefix, StringComparison.Ordinal)
+            ? mode[ServicePrefix.Length..]
+            : null;
 
     /// <summary>The services whose namespaces this one's replicas join: their replica i must be running first.</summary>
     [JsonIgnore]
-    public IEnumerable<string> NamespacePartners => new[] { NetworkOf, IpcOf }.OfType<string>().Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> NamespacePartners =>
+        new[] { NetworkOf, IpcOf }.OfType<string>().Distinct(StringComparer.Ordinal);
 
     /// <summary>
     /// The services whose replica i this one's replica i runs beside, on the same agent: namespace partners and
     /// <c>volumes_from</c> sources.
     /// </summary>
     [JsonIgnore]
-    public IEnumerable<string> CoPlacedWith => NamespacePartners.Concat(VolumesFrom ?? []).Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> CoPlacedWith =>
+        NamespacePartners.Concat(VolumesFrom ?? []).Distinct(StringComparer.Ordinal);
 }
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<RestartMode>))]
@@ -121,12 +125,28 @@ public sealed record ServiceRestart(RestartMode Mode, int? MaxRetries = null)
     {
         restart = new ServiceRestart(RestartMode.No);
         var value = text?.Trim() ?? "no";
-        if (value is "no" or "\"no\"" or "") return true;
-        if (value == "always") { restart = new(RestartMode.Always); return true; }
-        if (value == "unless-stopped") { restart = new(RestartMode.UnlessStopped); return true; }
-        if (value == "on-failure") { restart = new(RestartMode.OnFailure); return true; }
-        if (value.StartsWith("on-failure:", StringComparison.Ordinal)
-            && int.TryParse(value["on-failure:".Length..], out var max) && max >= 0)
+        if (value is "no" or "\"no\"" or "")
+            return true;
+        if (value == "always")
+        {
+            restart = new(RestartMode.Always);
+            return true;
+        }
+        if (value == "unless-stopped")
+        {
+            restart = new(RestartMode.UnlessStopped);
+            return true;
+        }
+        if (value == "on-failure")
+        {
+            restart = new(RestartMode.OnFailure);
+            return true;
+        }
+        if (
+            value.StartsWith("on-failure:", StringComparison.Ordinal)
+            && int.TryParse(value["on-failure:".Length..], out var max)
+            && max >= 0
+        )
         {
             restart = new(RestartMode.OnFailure, max);
             return true;
@@ -145,7 +165,12 @@ public enum DependencyKind
 
 /// <param name="Restart">Restart this service when the dependency restarts (compose's <c>restart: true</c>).</param>
 /// <param name="Required">false: a dependency missing from the project is ignored.</param>
-public sealed record ServiceDependencySpec(string Service, DependencyKind Condition, bool Restart = false, bool Required = true);
+public sealed record ServiceDependencySpec(
+    string Service,
+    DependencyKind Condition,
+    bool Restart = false,
+    bool Required = true
+);
 
 /// <summary>An agent label that must (<see cref="Equal"/>) or must not have a value.</summary>
 public sealed record LabelConstraint(string Label, string Value, bool Equal = true)

@@ -4,9 +4,14 @@ namespace Hearth.Core.Services;
 public static class ProjectVolumes
 {
     public static IReadOnlyList<string> Of(ProjectSpec spec) =>
-    [
-        .. spec.Volumes.Concat(spec.Services.SelectMany(s => s.Mounts)
-                .Where(m => m.Kind == ServiceMountKind.Volume && !string.IsNullOrEmpty(m.Source)).Select(m => m.Source!))
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
-    ];
+        [
+            .. spec
+                .Volumes.Concat(
+                    spec.Services.SelectMany(s => s.Mounts)
+                        .Where(m => m.Kind == ServiceMountKind.Volume && !string.IsNullOrEmpty(m.Source))
+                        .Select(m => m.Source!)
+                )
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal),
+        ];
 }

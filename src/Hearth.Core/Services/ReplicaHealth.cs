@@ -8,9 +8,11 @@ public enum ReplicaHealth
 {
     /// <summary>No health check, or not reported yet.</summary>
     None,
+
     /// <summary>Within <c>start_period</c>, no check has passed yet.</summary>
     Starting,
     Healthy,
+
     /// <summary><c>retries</c> checks in a row failed.</summary>
     Unhealthy,
 }

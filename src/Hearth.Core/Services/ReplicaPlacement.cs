@@ -16,24 +16,39 @@ public static class ReplicaPlacement
     /// <param name="ofService">Replicas of this service already on each agent (by name), this pass's placements included.</param>
     /// <param name="load">Tasks on each agent (by name), this pass's placements included.</param>
     /// <returns>The agent's name, or null and why none fits.</returns>
-    public static (string? Agent, string? Why) Choose(ServiceDefinition service, IReadOnlyList<AgentSnapshot> agents,
-        IReadOnlyDictionary<string, int> ofService, IReadOnlyDictionary<string, int> load)
+    public static (string? Agent, string? Why) Choose(
+        ServiceDefinition service,
+        IReadOnlyList<AgentSnapshot> agents,
+        IReadOnlyDictionary<string, int> ofService,
+        IReadOnlyDictionary<string, int> load
+    )
     {
         var online = agents.Where(a => a.Status == AgentStatus.Online).ToList();
-        if (online.Count == 0) return (null, "no agent is online");
+        if (online.Count == 0)
+            return (null, "no agent is online");
         var withDriver = online.Where(a => a.Runs(Driver)).ToList();
-        if (withDriver.Count == 0) return (null, $"no online agent runs the {Driver} driver");
+        if (withDriver.Count == 0)
+            return (null, $"no online agent runs the {Driver} driver");
         var capable = withDriver.Where(a => CapabilitiesMissing(service, a).Count == 0).ToList();
-        if (capable.Count == 0) return (null, NoCapabilities(service, withDriver));
+        if (capable.Count == 0)
+            return (null, NoCapabilities(service, withDriver));
         var constrained = capable.Where(a => service.Constraints.All(c => c.Matches(a.Labels))).ToList();
         if (constrained.Count == 0)
             return (null, $"no online agent meets {string.Join(", ", service.Constraints)}");
         var sized = constrained.Where(a => Fits(service, a)).ToList();
-        if (sized.Count == 0) return (null, $"no online agent has {Resources(service)}");
+        if (sized.Count == 0)
+            return (null, $"no online agent has {Resources(service)}");
         var roomy = sized.Where(a => load.GetValueOrDefault(a.Name, a.Running) < a.Capacity).ToList();
-        if (roomy.Count == 0) return (null, "every agent that fits is at capacity");
-        var allowed = roomy.Where(a => service.MaxPerAgent is not { } max || ofService.GetValueOrDefault(a.Name) < max).ToList();
-        if (allowed.Count == 0) return (null, $"every agent that fits has {service.MaxPerAgent} replica(s) of {service.Name} (max_per_agent)");
+        if (roomy.Count == 0)
+            return (null, "every agent that fits is at capacity");
+        var allowed = roomy
+            .Where(a => service.MaxPerAgent is not { } max || ofService.GetValueOrDefault(a.Name) < max)
+            .ToList();
+        if (allowed.Count == 0)
+            return (
+                null,
+                $"every agent that fits has {service.MaxPerAgent} replica(s) of {service.Name} (max_per_agent)"
+            );
         var best = allowed
             .OrderBy(a => ofService.GetValueOrDefault(a.Name))
             .ThenBy(a => load.GetValueOrDefault(a.Name, a.Running))
@@ -63,16 +78,30 @@ public static class ReplicaPlacement
 
     private static bool Fits(ServiceDefinition service, AgentSnapshot agent)
     {
-        if (service.Cpus is { } cpus && agent.Labels.TryGetValue("cpus", out var have)
-            && double.TryParse(have, System.Globalization.CultureInfo.InvariantCulture, out var agentCpus) && agentCpus < cpus)
+        if (
+            service.Cpus is { } cpus
+            && agent.Labels.TryGetValue("cpus", out var have)
+            && double.TryParse(have, System.Globalization.CultureInfo.InvariantCulture, out var agentCpus)
+            && agentCpus < cpus
+        )
             return false;
-        if (service.MemoryBytes is { } memory && agent.Labels.TryGetValue("memory_bytes", out var bytes)
-            && long.TryParse(bytes, out var agentMemory) && agentMemory < memory)
+        if (
+            service.MemoryBytes is { } memory
+            && agent.Labels.TryGetValue("memory_bytes", out var bytes)
+            && long.TryParse(bytes, out var agentMemory)
+            && agentMemory < memory
+        )
             return false;
         return true;
     }
 
     private static string Resources(ServiceDefinition service) =>
-        string.Join(" and ", new[] { service.Cpus is { } c ? $"{c} cpus" : null, service.MemoryBytes is { } m ? $"{m} bytes of memory" : null }
-            .Where(s => s is not null));
+        string.Join(
+            " and ",
+            new[]
+            {
+                service.Cpus is { } c ? $"{c} cpus" : null,
+                service.MemoryBytes is { } m ? $"{m} bytes of memory" : null,
+            }.Where(s => s is not null)
+        );
 }

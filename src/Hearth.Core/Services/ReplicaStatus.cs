@@ -8,13 +8,17 @@ public enum ReplicaPhase
 {
     /// <summary>Never started: no task yet.</summary>
     Absent,
+
     /// <summary>Its task waits for, or was just leased by, its agent.</summary>
     Pending,
     Running,
+
     /// <summary>Its process ended on its own (see the exit code).</summary>
     Exited,
+
     /// <summary>Its agent stopped renewing the lease: the task was failed and the replica goes elsewhere.</summary>
     Lost,
+
     /// <summary>Hearth stopped it (scale, restart, a roll, down).</summary>
     Stopped,
 }

@@ -2,18 +2,46 @@ namespace Hearth.Core.Services;
 
 /// <summary>A project as <c>GET /api/v1/projects/{name}</c> shows it: desired state and each replica as it is.</summary>
 /// <param name="Removing"><c>down</c> was asked and its replicas are stopping.</param>
-public sealed record ProjectView(string Name, ProjectSpec Spec, IReadOnlyList<ReplicaView> Replicas, string CreatedBy,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool Removing);
+public sealed record ProjectView(
+    string Name,
+    ProjectSpec Spec,
+    IReadOnlyList<ReplicaView> Replicas,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    bool Removing
+);
 
 public sealed record ProjectListView(IReadOnlyList<ProjectSummaryView> Projects);
 
 /// <summary>One line of <c>hearth ps</c>'s project list.</summary>
-public sealed record ProjectSummaryView(string Name, int Services, int Replicas, int Running, bool Removing, DateTimeOffset UpdatedAt);
+public sealed record ProjectSummaryView(
+    string Name,
+    int Services,
+    int Replicas,
+    int Running,
+    bool Removing,
+    DateTimeOffset UpdatedAt
+);
 
 /// <summary>One replica: which task runs it where, its state and health, and why it waits when it does.</summary>
-public sealed record ReplicaView(string Service, int Replica, string Name, ReplicaPhase State, ReplicaHealth Health, string? Agent,
-    string? RunId, string? TaskId, int Generation, int Restarts, int? ExitCode, string? DefinitionHash, bool Current,
-    DateTimeOffset? StartedAt, string? Waiting)
+public sealed record ReplicaView(
+    string Service,
+    int Replica,
+    string Name,
+    ReplicaPhase State,
+    ReplicaHealth Health,
+    string? Agent,
+    string? RunId,
+    string? TaskId,
+    int Generation,
+    int Restarts,
+    int? ExitCode,
+    string? DefinitionHash,
+    bool Current,
+    DateTimeOffset? StartedAt,
+    string? Waiting
+)
 {
     /// <summary>Its address on each project network, as its agent reported it.</summary>
     public IReadOnlyDictionary<string, string>? Addresses { get; init; }
@@ -35,8 +63,15 @@ public sealed record ReplicaView(string Service, int Replica, string Name, Repli
 /// A rolling update's new task for a replica, started beside the one that still serves (new before old): it takes the
 /// replica's place once it runs healthy (or runs, without a health check), or is rolled back.
 /// </summary>
-public sealed record ReplicaSuccessorView(int Generation, string Agent, string RunId, string TaskId, ReplicaPhase State,
-    ReplicaHealth Health, DateTimeOffset? StartedAt)
+public sealed record ReplicaSuccessorView(
+    int Generation,
+    string Agent,
+    string RunId,
+    string TaskId,
+    ReplicaPhase State,
+    ReplicaHealth Health,
+    DateTimeOffset? StartedAt
+)
 {
     /// <summary>The last health check's output of the new task (cut to 4 KiB).</summary>
     public string? HealthOutput { get; init; }
@@ -46,7 +81,14 @@ public sealed record ReplicaSuccessorView(int Generation, string Agent, string R
 public sealed record ScaleBody(int Replicas);
 
 /// <summary>A state change of a replica, as <c>hearth events</c> and the SSE stream carry it.</summary>
-public sealed record ServiceEventView(long Seq, string Project, string Service, int Replica, ReplicaEventKind Kind, string Message,
-    DateTimeOffset At);
+public sealed record ServiceEventView(
+    long Seq,
+    string Project,
+    string Service,
+    int Replica,
+    ReplicaEventKind Kind,
+    string Message,
+    DateTimeOffset At
+);
 
 public sealed record ServiceEventListView(IReadOnlyList<ServiceEventView> Events);

@@ -35,71 +35,126 @@ public static class ServiceReconciler
 
         if (snapshot.Removing)
         {
-            foreach (var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
+            foreach (
+                var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)
+            )
             {
-                if (replica.Successor is not null) actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, "project is going down"));
-                if (replica.Live) { if (!replica.Stopping) actions.Add(new StopReplica(replica.Service, replica.Replica, false, false, "project is going down")); }
-                else if (replica.Successor is null) actions.Add(new ForgetReplica(replica.Service, replica.Replica, "project is going down"));
+                if (replica.Successor is not null)
+                    actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, "project is going down"));
+                if (replica.Live)
+                {
+                    if (!replica.Stopping)
+                        actions.Add(
+                            new StopReplica(replica.Service, replica.Replica, false, false, "project is going down")
+                        );
+                }
+                else if (replica.Successor is null)
+                    actions.Add(new ForgetReplica(replica.Service, replica.Replica, "project is going down"));
             }
             return new ServicePlan(actions, null, snapshot.Replicas.Count == 0);
         }
 
         var agents = Unheard(Latest(snapshot.Agents), snapshot.Replicas);
-        var alive = agents.Where(a => a.Status != AgentStatus.Offline).Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var alive = agents
+            .Where(a => a.Status != AgentStatus.Offline)
+            .Select(a => a.Name)
+            .ToHashSet(StringComparer.Ordinal);
         var load = agents.ToDictionary(a => a.Name, a => a.Running, StringComparer.Ordinal);
         var services = snapshot.Project.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var subnetAgents = CoPlacement.SubnetAgents(snapshot.Project, snapshot.Replicas);
 
         // Replicas of services no longer in the project, or above their service's scale, stop and go.
-        foreach (var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica))
+        foreach (
+            var replica in snapshot.Replicas.OrderBy(r => r.Service, StringComparer.Ordinal).ThenBy(r => r.Replica)
+        )
         {
-            var why = !services.TryGetValue(replica.Service, out var service) ? $"service {replica.Service} left the project"
-                : replica.Replica > service.Replicas ? $"scaled to {service.Replicas}" : null;
-            if (why is null) continue;
-            if (replica.Successor is not null) actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, why));
-            if (replica.Live) { if (!replica.Stopping) actions.Add(new StopReplica(replica.Service, replica.Replica, false, false, why)); }
-            else if (replica.Successor is null) actions.Add(new ForgetReplica(replica.Service, replica.Replica, why));
+            var why =
+                !services.TryGetValue(replica.Service, out var service) ? $"service {replica.Service} left the project"
+                : replica.Replica > service.Replicas ? $"scaled to {service.Replicas}"
+                : null;
+            if (why is null)
+                continue;
+            if (replica.Successor is not null)
+                actions.Add(new RollBackReplica(replica.Service, replica.Replica, false, why));
+            if (replica.Live)
+            {
+                if (!replica.Stopping)
+                    actions.Add(new StopReplica(replica.Service, replica.Replica, false, false, why));
+            }
+            else if (replica.Successor is null)
+                actions.Add(new ForgetReplica(replica.Service, replica.Replica, why));
         }
 
         foreach (var service in snapshot.Project.Services.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             var hash = DefinitionHash.Of(service);
-            var ofService = snapshot.Replicas.Where(r => r.Service == service.Name && r.Live && r.Agent is not null)
-                .GroupBy(r => r.Agent!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var ofService = snapshot
+                .Replicas.Where(r => r.Service == service.Name && r.Live && r.Agent is not null)
+                .GroupBy(r => r.Agent!)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var rolling = Rollout(snapshot, service, hash);
 
             for (var index = 1; index <= service.Replicas; index++)
             {
                 var replica = byName.GetValueOrDefault((service.Name, index))
-                    ?? new ReplicaStatus { Service = service.Name, Replica = index, Phase = ReplicaPhase.Absent };
+                    ?? new ReplicaStatus
+                    {
+                        Service = service.Name,
+                        Replica = index,
+                        Phase = ReplicaPhase.Absent,
+                    };
                 var action = Decide(snapshot, service, hash, replica, alive, rolling, byName, out var until);
-                if (until is { } at && (wakeAt is null || at < wakeAt)) wakeAt = at;
+                if (until is { } at && (wakeAt is null || at < wakeAt))
+                    wakeAt = at;
                 if (action is StartReplica placing)
                 {
                     var (pinned, unmet) = CoPlacement.Agent(service, index, services, byName);
-                    if (unmet is null) (pinned, unmet) = CoPlacement.OnSubnets(service, index, pinned, subnetAgents);
+                    if (unmet is null)
+                        (pinned, unmet) = CoPlacement.OnSubnets(service, index, pinned, subnetAgents);
                     if (unmet is not null && !placing.Beside)
                     {
                         actions.Add(new WaitReplica(service.Name, index, unmet));
                         continue;
                     }
-                    var (agent, why) = unmet is not null ? (null, unmet) : ReplicaPlacement.Choose(service,
-                        pinned is null ? agents : [.. agents.Where(a => a.Name == pinned)], ofService, load);
-                    if (pinned is not null && agent is null) why = $"{why} (it must run on {pinned}, beside " +
-                        $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}")
+                    var (agent, why) = unmet is not null
+                        ? (null, unmet)
+                        : ReplicaPlacement.Choose(
+                            service,
+                            pinned is null ? agents : [.. agents.Where(a => a.Name == pinned)],
+                            ofService,
+                            load
+                        );
+                    if (pinned is not null && agent is null)
+                        why =
+                            $"{why} (it must run on {pinned}, beside "
+                            + $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}")
                             .Concat(service.Networks.Where(n => n.Subnet is not null).Select(n => $"network {n.Network}")))})";
                     // A replica sharing another's namespaces never runs beside its old copy (both would be in one network
                     // namespace, their ports clashing), nor does one with a fixed address (two copies cannot hold it): old
                     // before new.
-                    if (placing.Beside && (service.NamespacePartners.Any() || service.Networks.Any(n => n.Ipv4Address is not null)))
+                    if (
+                        placing.Beside
+                        && (service.NamespacePartners.Any() || service.Networks.Any(n => n.Ipv4Address is not null))
+                    )
                         (agent, why) = (null, why ?? "it shares its partner's namespaces or holds a fixed address");
-                    if (placing.Beside && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0)))
+                    if (
+                        placing.Beside
+                        && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0))
+                    )
                     {
                         // No room beside the old replica, or the new one would publish its host ports on the same agent:
                         // old before new, then (its slot is stopped, and started again with the new definition).
-                        actions.Add(new StopReplica(service.Name, index, true, false, agent is null
-                            ? $"rolling to the new definition (old before new: no agent can take a second copy: {why})"
-                            : "rolling to the new definition (old before new: its host ports are the old one's)"));
+                        actions.Add(
+                            new StopReplica(
+                                service.Name,
+                                index,
+                                true,
+                                false,
+                                agent is null
+                                    ? $"rolling to the new definition (old before new: no agent can take a second copy: {why})"
+                                    : "rolling to the new definition (old before new: its host ports are the old one's)"
+                            )
+                        );
                         rolling = Roll.Busy;
                         continue;
                     }
@@ -108,16 +163,23 @@ public static class ServiceReconciler
                         actions.Add(new WaitReplica(service.Name, index, $"no agent can take it: {why}"));
                         continue;
                     }
-                    if (placing.Beside) rolling = Roll.Busy;
+                    if (placing.Beside)
+                        rolling = Roll.Busy;
                     var start = placing with { Agent = agent };
-                    foreach (var network in service.Networks.Where(n => n.Subnet is not null)) subnetAgents.TryAdd(network.Network, agent);
+                    foreach (var network in service.Networks.Where(n => n.Subnet is not null))
+                        subnetAgents.TryAdd(network.Network, agent);
                     ofService[agent] = ofService.GetValueOrDefault(agent) + 1;
                     load[agent] = load.GetValueOrDefault(agent) + 1;
                     actions.Add(start);
                     continue;
                 }
-                if (action is StopReplica { Reason: var reason } && reason.StartsWith("rolling", StringComparison.Ordinal)) rolling = Roll.Busy;
-                if (action is not null) actions.Add(action);
+                if (
+                    action is StopReplica { Reason: var reason }
+                    && reason.StartsWith("rolling", StringComparison.Ordinal)
+                )
+                    rolling = Roll.Busy;
+                if (action is not null)
+                    actions.Add(action);
             }
         }
         return new ServicePlan(actions, wakeAt, false);
@@ -131,8 +193,10 @@ public static class ServiceReconciler
     {
         /// <summary>The next stale replica may roll.</summary>
         Free,
+
         /// <summary>A new replica is not running healthy yet: wait.</summary>
         Busy,
+
         /// <summary>A new replica failed: no more replicas roll.</summary>
         Halted,
     }
@@ -141,20 +205,35 @@ public static class ServiceReconciler
     {
         var mine = snapshot.Replicas.Where(r => r.Service == service.Name && r.Replica <= service.Replicas).ToList();
         var fresh = mine.Where(r => r.DefinitionHash == hash && r.Generation > 0).ToList();
-        if (mine.Any(r => r.FailedHash == hash)) return Roll.Halted;
-        if (fresh.Any(r => r.Health == ReplicaHealth.Unhealthy || r.Phase is ReplicaPhase.Exited && r.ExitCode != 0)) return Roll.Halted;
-        if (mine.Any(r => r.Successor is not null)) return Roll.Busy;
-        if (fresh.Any(r => r.Phase == ReplicaPhase.Pending || r.Phase == ReplicaPhase.Running && !Ready(service, r))) return Roll.Busy;
-        if (mine.Any(r => r.Stopping || r.RestartRequested)) return Roll.Busy;
+        if (mine.Any(r => r.FailedHash == hash))
+            return Roll.Halted;
+        if (fresh.Any(r => r.Health == ReplicaHealth.Unhealthy || r.Phase is ReplicaPhase.Exited && r.ExitCode != 0))
+            return Roll.Halted;
+        if (mine.Any(r => r.Successor is not null))
+            return Roll.Busy;
+        if (fresh.Any(r => r.Phase == ReplicaPhase.Pending || r.Phase == ReplicaPhase.Running && !Ready(service, r)))
+            return Roll.Busy;
+        if (mine.Any(r => r.Stopping || r.RestartRequested))
+            return Roll.Busy;
         return Roll.Free;
     }
 
     /// <summary>What becomes of a roll's new replica started beside the old one: it takes the old one's place once ready.</summary>
-    private static ServiceAction? Successor(ServiceDefinition service, string hash, ReplicaStatus replica, ReplicaStatus next)
+    private static ServiceAction? Successor(
+        ServiceDefinition service,
+        string hash,
+        ReplicaStatus replica,
+        ReplicaStatus next
+    )
     {
         var (name, index) = (service.Name, replica.Replica);
         if (next.DefinitionHash != hash)
-            return new RollBackReplica(name, index, false, "the definition changed again while its new replica started");
+            return new RollBackReplica(
+                name,
+                index,
+                false,
+                "the definition changed again while its new replica started"
+            );
         var failure = next.Phase switch
         {
             ReplicaPhase.Running when next.Health == ReplicaHealth.Unhealthy =>
@@ -165,34 +244,65 @@ public static class ServiceReconciler
             _ => null,
         };
         if (failure is not null)
-            return new RollBackReplica(name, index, true, $"the new definition's replica failed: {failure}; rolled back, the old one keeps serving");
+            return new RollBackReplica(
+                name,
+                index,
+                true,
+                $"the new definition's replica failed: {failure}; rolled back, the old one keeps serving"
+            );
         if (next.Phase == ReplicaPhase.Running && Ready(service, next))
-            return new PromoteReplica(name, index, service.HealthCheck is null ? "the new definition's replica runs" : "the new definition's replica is healthy");
+            return new PromoteReplica(
+                name,
+                index,
+                service.HealthCheck is null
+                    ? "the new definition's replica runs"
+                    : "the new definition's replica is healthy"
+            );
         return null;
     }
 
-    private static ServiceAction? Decide(ServiceSnapshot snapshot, ServiceDefinition service, string hash, ReplicaStatus replica,
-        IReadOnlySet<string> alive, Roll rolling, IReadOnlyDictionary<(string, int), ReplicaStatus> all, out DateTimeOffset? until)
+    private static ServiceAction? Decide(
+        ServiceSnapshot snapshot,
+        ServiceDefinition service,
+        string hash,
+        ReplicaStatus replica,
+        IReadOnlySet<string> alive,
+        Roll rolling,
+        IReadOnlyDictionary<(string, int), ReplicaStatus> all,
+        out DateTimeOffset? until
+    )
     {
         until = null;
         var (name, index) = (service.Name, replica.Replica);
         StartReplica Start(bool restart, bool moved, string reason) =>
             new(name, index, replica.Generation + 1, "", hash, restart, moved, reason);
 
-        if (replica.Successor is { } next) return Successor(service, hash, replica, next);
+        if (replica.Successor is { } next)
+            return Successor(service, hash, replica, next);
 
         switch (replica.Phase)
         {
             case ReplicaPhase.Absent:
-                return Unmet(snapshot, service, all) is { } unmet ? new WaitReplica(name, index, unmet) : Start(false, false, "created");
+                return Unmet(snapshot, service, all) is { } unmet
+                    ? new WaitReplica(name, index, unmet)
+                    : Start(false, false, "created");
 
-            case ReplicaPhase.Pending or ReplicaPhase.Running:
-                if (replica.Stopping) return null;
-                if (replica.Agent is not null && !alive.Contains(replica.Agent) && replica.Phase == ReplicaPhase.Pending)
+            case ReplicaPhase.Pending
+            or ReplicaPhase.Running:
+                if (replica.Stopping)
+                    return null;
+                if (
+                    replica.Agent is not null
+                    && !alive.Contains(replica.Agent)
+                    && replica.Phase == ReplicaPhase.Pending
+                )
                     return new StopReplica(name, index, true, false, $"agent {replica.Agent} is offline; moving");
                 if (replica.Phase == ReplicaPhase.Running && replica.Health == ReplicaHealth.Unhealthy)
                     return new StopReplica(name, index, true, true, "unhealthy; restarting");
-                if (replica.Phase == ReplicaPhase.Running && DependencyRestarted(snapshot, service, replica) is { } dependency)
+                if (
+                    replica.Phase == ReplicaPhase.Running
+                    && DependencyRestarted(snapshot, service, replica) is { } dependency
+                )
                     return new StopReplica(name, index, true, true, $"{dependency} restarted; restarting with it");
                 if (CoPlacement.PartnerChanged(service, replica, all) is { } partner)
                     return new StopReplica(name, index, true, false, partner);
@@ -201,7 +311,10 @@ public static class ServiceReconciler
                     // New before old: the old one serves until the new one is ready (the plan falls back to old before
                     // new where there is no room beside it or their host ports would clash).
                     return replica.Phase == ReplicaPhase.Running
-                        ? Start(false, false, "rolling to the new definition (new before old)") with { Beside = true }
+                        ? Start(false, false, "rolling to the new definition (new before old)") with
+                        {
+                            Beside = true,
+                        }
                         : new StopReplica(name, index, true, false, "rolling to the new definition");
                 }
                 if (replica.DefinitionHash != hash && rolling == Roll.Halted)
@@ -215,50 +328,73 @@ public static class ServiceReconciler
                 return Start(false, false, replica.RestartRequested ? "restarted" : "started again");
 
             case ReplicaPhase.Exited:
-                if (replica.RestartRequested) return Start(false, false, "restarted");
-                if (!Restarts(service.Restart, replica)) return null;
+                if (replica.RestartRequested)
+                    return Start(false, false, "restarted");
+                if (!Restarts(service.Restart, replica))
+                    return null;
                 var at = (replica.EndedAt ?? snapshot.Now) + Backoff(replica.Restarts);
                 if (at > snapshot.Now)
                 {
                     until = at;
-                    return new WaitReplica(name, index, $"exited ({replica.ExitCode?.ToString() ?? "no code"}); restarting at {at:O}");
+                    return new WaitReplica(
+                        name,
+                        index,
+                        $"exited ({replica.ExitCode?.ToString() ?? "no code"}); restarting at {at:O}"
+                    );
                 }
-                return Start(true, false, $"exited ({replica.ExitCode?.ToString() ?? "no code"}); restart {replica.Restarts + 1} ({Policy(service.Restart)})");
+                return Start(
+                    true,
+                    false,
+                    $"exited ({replica.ExitCode?.ToString() ?? "no code"}); restart {replica.Restarts + 1} ({Policy(service.Restart)})"
+                );
         }
         return null;
     }
 
-    private static bool Restarts(ServiceRestart policy, ReplicaStatus replica) => policy.Mode switch
-    {
-        RestartMode.Always or RestartMode.UnlessStopped => true,
-        RestartMode.OnFailure => replica.ExitCode != 0 && (policy.MaxRetries is not { } max || replica.Restarts < max),
-        _ => false,
-    };
+    private static bool Restarts(ServiceRestart policy, ReplicaStatus replica) =>
+        policy.Mode switch
+        {
+            RestartMode.Always or RestartMode.UnlessStopped => true,
+            RestartMode.OnFailure => replica.ExitCode != 0
+                && (policy.MaxRetries is not { } max || replica.Restarts < max),
+            _ => false,
+        };
 
-    private static string Policy(ServiceRestart policy) => policy.Mode switch
-    {
-        RestartMode.OnFailure => policy.MaxRetries is { } max ? $"on-failure:{max}" : "on-failure",
-        RestartMode.UnlessStopped => "unless-stopped",
-        RestartMode.Always => "always",
-        _ => "no",
-    };
+    private static string Policy(ServiceRestart policy) =>
+        policy.Mode switch
+        {
+            RestartMode.OnFailure => policy.MaxRetries is { } max ? $"on-failure:{max}" : "on-failure",
+            RestartMode.UnlessStopped => "unless-stopped",
+            RestartMode.Always => "always",
+            _ => "no",
+        };
 
     /// <summary>Why a first start must wait, or null: every required dependency met its condition.</summary>
-    internal static string? Unmet(ServiceSnapshot snapshot, ServiceDefinition service, IReadOnlyDictionary<(string, int), ReplicaStatus> all)
+    internal static string? Unmet(
+        ServiceSnapshot snapshot,
+        ServiceDefinition service,
+        IReadOnlyDictionary<(string, int), ReplicaStatus> all
+    )
     {
         foreach (var dependency in service.DependsOn)
         {
             var target = snapshot.Project.Services.FirstOrDefault(s => s.Name == dependency.Service);
             if (target is null)
             {
-                if (!dependency.Required) continue;
+                if (!dependency.Required)
+                    continue;
                 return $"waiting: {dependency.Service} is not in the project";
             }
-            var replicas = Enumerable.Range(1, target.Replicas).Select(i => all.GetValueOrDefault((target.Name, i))).ToList();
+            var replicas = Enumerable
+                .Range(1, target.Replicas)
+                .Select(i => all.GetValueOrDefault((target.Name, i)))
+                .ToList();
             var met = dependency.Condition switch
             {
                 DependencyKind.ServiceStarted => replicas.All(r => r is { Phase: ReplicaPhase.Running }),
-                DependencyKind.ServiceHealthy => replicas.All(r => r is { Phase: ReplicaPhase.Running } && Ready(target, r)),
+                DependencyKind.ServiceHealthy => replicas.All(r =>
+                    r is { Phase: ReplicaPhase.Running } && Ready(target, r)
+                ),
                 _ => replicas.All(r => r is { Phase: ReplicaPhase.Exited, ExitCode: 0 }),
             };
             if (!met)
@@ -277,12 +413,21 @@ public static class ServiceReconciler
         service.HealthCheck is null || replica.Health == ReplicaHealth.Healthy;
 
     /// <summary>A <c>restart: true</c> dependency whose replica started after this one did.</summary>
-    private static string? DependencyRestarted(ServiceSnapshot snapshot, ServiceDefinition service, ReplicaStatus replica)
+    private static string? DependencyRestarted(
+        ServiceSnapshot snapshot,
+        ServiceDefinition service,
+        ReplicaStatus replica
+    )
     {
-        if (replica.StartedAt is not { } started) return null;
+        if (replica.StartedAt is not { } started)
+            return null;
         foreach (var dependency in service.DependsOn.Where(d => d.Restart))
         {
-            if (snapshot.Replicas.Any(r => r.Service == dependency.Service && r.Phase == ReplicaPhase.Running && r.StartedAt > started))
+            if (
+                snapshot.Replicas.Any(r =>
+                    r.Service == dependency.Service && r.Phase == ReplicaPhase.Running && r.StartedAt > started
+                )
+            )
                 return dependency.Service;
         }
         return null;
@@ -294,14 +439,26 @@ public static class ServiceReconciler
     /// placed straight back on the dead agent, and move only once that silence is over.
     /// </summary>
     private static List<AgentSnapshot> Unheard(List<AgentSnapshot> agents, IReadOnlyList<ReplicaStatus> replicas) =>
-        agents.Select(a => a.Status != AgentStatus.Offline && replicas.Any(r => r.Phase == ReplicaPhase.Lost && r.Agent == a.Name
-                && (r.EndedAt is not { } lost || a.LastSeenAt <= lost))
-            ? a with { Status = AgentStatus.Offline }
-            : a).ToList();
+        agents
+            .Select(a =>
+                a.Status != AgentStatus.Offline
+                && replicas.Any(r =>
+                    r.Phase == ReplicaPhase.Lost
+                    && r.Agent == a.Name
+                    && (r.EndedAt is not { } lost || a.LastSeenAt <= lost)
+                )
+                    ? a with
+                    {
+                        Status = AgentStatus.Offline,
+                    }
+                    : a
+            )
+            .ToList();
 
     /// <summary>One snapshot per agent name, the latest registration's (an agent that restarted registers again).</summary>
     private static List<AgentSnapshot> Latest(IReadOnlyList<AgentSnapshot> agents) =>
-        agents.GroupBy(a => a.Name, StringComparer.Ordinal)
+        agents
+            .GroupBy(a => a.Name, StringComparer.Ordinal)
             .Select(g => g.OrderBy(a => a.Status == AgentStatus.Offline).ThenByDescending(a => a.LastSeenAt).First())
             .ToList();
 }

@@ -47,16 +47,30 @@ public sealed record ServiceReplicaSpec
 /// <param name="Ipv4Address">compose's <c>ipv4_address</c>: the replica's fixed address there (a one-replica service).</param>
 /// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it instead
 /// of one from the agent's range, and every replica on it runs on one agent.</param>
-public sealed record ServiceNetworkAttachment(string Network, IReadOnlyList<string> Aliases, string? Ipv4Address = null,
-    string? Subnet = null);
+public sealed record ServiceNetworkAttachment(
+    string Network,
+    IReadOnlyList<string> Aliases,
+    string? Ipv4Address = null,
+    string? Subnet = null
+);
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<ServiceMountKind>))]
-public enum ServiceMountKind { Volume, Bind, Tmpfs }
+public enum ServiceMountKind
+{
+    Volume,
+    Bind,
+    Tmpfs,
+}
 
 /// <param name="Source">The named volume (project-scoped), the host path of a bind, null for tmpfs.</param>
 /// <param name="SizeBytes">tmpfs only: its size limit, null for the driver's default.</param>
-public sealed record ServiceMount(ServiceMountKind Kind, string? Source, string Target, bool ReadOnly,
-    long? SizeBytes = null);
+public sealed record ServiceMount(
+    ServiceMountKind Kind,
+    string? Source,
+    string Target,
+    bool ReadOnly,
+    long? SizeBytes = null
+);
 
 /// <summary>A file written into the container: a compose secret or config.</summary>
 /// <param name="SecretName">A Hearth secret whose value is the file's content (decrypted at lease time, never stored).</param>
@@ -66,10 +80,22 @@ public sealed record ServiceMount(ServiceMountKind Kind, string? Source, string 
 /// <param name="Secret">A compose secret: its content is sealed by the server, handed to the agent only in the assignment's
 /// secret files, masked in the replica's log and never shown.</param>
 /// <param name="Sealed">The server's: a secret's content encrypted under its key (<c>KEYID:BASE64</c>); never sent to clients.</param>
-public sealed record ServiceFile(string Target, string? SecretName, string? Content, int Mode = 0x124, bool Secret = false,
-    string? Sealed = null);
+public sealed record ServiceFile(
+    string Target,
+    string? SecretName,
+    string? Content,
+    int Mode = 0x124,
+    bool Secret = false,
+    string? Sealed = null
+);
 
 /// <summary>A compose <c>healthcheck</c> as the agent runs it through the driver's exec.</summary>
 /// <param name="Test">argv: compose's <c>CMD</c> form as given, <c>CMD-SHELL</c> as <c>/bin/sh -c STRING</c>.</param>
-public sealed record HealthCheckSpec(IReadOnlyList<string> Test, TimeSpan Interval, TimeSpan Timeout, int Retries,
-    TimeSpan StartPeriod, TimeSpan StartInterval);
+public sealed record HealthCheckSpec(
+    IReadOnlyList<string> Test,
+    TimeSpan Interval,
+    TimeSpan Timeout,
+    int Retries,
+    TimeSpan StartPeriod,
+    TimeSpan StartInterval
+);

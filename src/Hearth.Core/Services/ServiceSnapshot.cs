@@ -7,5 +7,10 @@ namespace Hearth.Core.Services;
 /// agents (one per agent name: the latest registration).
 /// </summary>
 /// <param name="Removing"><c>down</c> was asked: every replica stops and the project goes.</param>
-public sealed record ServiceSnapshot(ProjectSpec Project, bool Removing, IReadOnlyList<ReplicaStatus> Replicas,
-    IReadOnlyList<AgentSnapshot> Agents, DateTimeOffset Now);
+public sealed record ServiceSnapshot(
+    ProjectSpec Project,
+    bool Removing,
+    IReadOnlyList<ReplicaStatus> Replicas,
+    IReadOnlyList<AgentSnapshot> Agents,
+    DateTimeOffset Now
+);

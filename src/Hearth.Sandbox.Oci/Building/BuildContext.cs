@@ -25,9 +25,12 @@ public static class BuildContext
             while (reader.GetNextEntry() is { } entry)
             {
                 var name = entry.Name.TrimEnd('/');
-                if (name.Length == 0 || name == ".") continue;
+                if (name.Length == 0 || name == ".")
+                    continue;
                 if (name.StartsWith('/') || name.Split('/').Any(p => p is ".." or ""))
-                    throw new SandboxStartException($"build context: entry '{entry.Name}' is not a relative path inside the context");
+                    throw new SandboxStartException(
+                        $"build context: entry '{entry.Name}' is not a relative path inside the context"
+                    );
                 var path = Path.GetFullPath(Path.Combine(fullRoot, name));
                 if (!path.StartsWith(fullRoot + "/", StringComparison.Ordinal))
                     throw new SandboxStartException($"build context: entry '{entry.Name}' leaves the context");
@@ -39,15 +42,19 @@ public static class BuildContext
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
                         total += entry.Length;
                         if (total > MaxUnpackedBytes)
-                            throw new SandboxStartException($"build context: more than {MaxUnpackedBytes} bytes unpacked");
+                            throw new SandboxStartException(
+                                $"build context: more than {MaxUnpackedBytes} bytes unpacked"
+                            );
                         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                         using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
                             entry.DataStream?.CopyTo(file);
                         File.SetUnixFileMode(path, (UnixFileMode)((int)entry.Mode & 0x1ED)); // rwxr-xr-x at most
                         break;
                     default:
-                        throw new SandboxStartException($"build context: entry '{entry.Name}' is a {entry.EntryType}; " +
-                                                        "only directories and regular files are sent");
+                        throw new SandboxStartException(
+                            $"build context: entry '{entry.Name}' is a {entry.EntryType}; "
+                                + "only directories and regular files are sent"
+                        );
                 }
             }
         }

@@ -35,14 +35,22 @@ public sealed partial class ImageStore
     public string RootDirectory => _layout.Root;
 
     /// <summary>Pulls <paramref name="reference"/> (e.g. <c>127.0.0.1:5000/app:1</c> or <c>app@sha256:…</c>) and tags it.</summary>
-    public Task<StoredImage> PullAsync(string reference, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
-        PullAsync(reference, ids: null, progress, cancellationToken);
+    public Task<StoredImage> PullAsync(
+        string reference,
+        IProgress<PullProgress>? progress,
+        CancellationToken cancellationToken
+    ) => PullAsync(reference, ids: null, progress, cancellationToken);
 
     /// <summary>
     /// Pulls <paramref name="reference"/> and tags it; its tree is unpacked for <paramref name="ids"/>, the user namespace
     /// range it will run in (null: ids as the image names them). Another range's tree is unpacked when first asked for.
     /// </summary>
-    public async Task<StoredImage> PullAsync(string reference, IdMapping? ids, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    public async Task<StoredImage> PullAsync(
+        string reference,
+        IdMapping? ids,
+        IProgress<PullProgress>? progress,
+        CancellationToken cancellationToken
+    )
     {
         var parsed = ImageReference.Parse(reference);
         var resolved = await _registry.ResolveAsync(parsed, _options.Platform, cancellationToken);
@@ -55,7 +63,8 @@ public sealed partial class ImageStore
             (_, ct) => EnsureImageAsync(resolved, ids, tracker, ct),
             progress: null,
             joined: null,
-            cancellationToken);
+            cancellationToken
+        );
         // A joined pull may have been reported by the other caller's tracker; make this one's totals whole.
         tracker.CompleteAll();
         // A joined pull may have unpacked the image for another range.
@@ -69,7 +78,8 @@ public sealed partial class ImageStore
     }
 
     /// <summary>The local image a reference (or a bare manifest digest) names, or null.</summary>
-    public Task<StoredImage?> FindAsync(string reference, CancellationToken cancellationToken) => FindAsync(reference, ids: null, cancellationToken);
+    public Task<StoredImage?> FindAsync(string reference, CancellationToken cancellationToken) =>
+        FindAsync(reference, ids: null, cancellationToken);
 
     /// <summary>
     /// The local image a reference (or a bare manifest digest) names, or null; its <see cref="StoredImage.RootfsPath"/>
@@ -82,25 +92,40 @@ public sealed partial class ImageStore
     }
 
     /// <summary>The local image, pulling it first when it is not here.</summary>
-    public async Task<StoredImage> GetOrPullAsync(string reference, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
-        await GetAsync(reference, ImagePullPolicy.Missing, progress, cancellationToken);
+    public async Task<StoredImage> GetOrPullAsync(
+        string reference,
+        IProgress<PullProgress>? progress,
+        CancellationToken cancellationToken
+    ) => await GetAsync(reference, ImagePullPolicy.Missing, progress, cancellationToken);
 
     /// <summary>
     /// The image for a run under <paramref name="policy"/>. A stored name@digest is used as it is even under
     /// <see cref="ImagePullPolicy.Always"/>: its content cannot have changed.
     /// </summary>
     /// <exception cref="ImageNotStoredException">Under <see cref="ImagePullPolicy.Never"/>, when the store does not have it.</exception>
-    public Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IProgress<PullProgress>? progress, CancellationToken cancellationToken) =>
-        GetAsync(reference, policy, ids: null, progress, cancellationToken);
+    public Task<StoredImage> GetAsync(
+        string reference,
+        ImagePullPolicy policy,
+        IProgress<PullProgress>? progress,
+        CancellationToken cancellationToken
+    ) => GetAsync(reference, policy, ids: null, progress, cancellationToken);
 
     /// <summary>
     /// As <see cref="GetAsync(string, ImagePullPolicy, IProgress{PullProgress}?, CancellationToken)"/>, with the tree for the
     /// user namespace range <paramref name="ids"/>: a stored image not yet unpacked for that range is unpacked from its
     /// stored layers (no registry request).
     /// </summary>
-    public async Task<StoredImage> GetAsync(string reference, ImagePullPolicy policy, IdMapping? ids, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    public async Task<StoredImage> GetAsync(
+        string reference,
+        ImagePullPolicy policy,
+        IdMapping? ids,
+        IProgress<PullProgress>? progress,
+        CancellationToken cancellationToken
+    )
     {
-        var pinned = Digest.TryParse(reference, out _) || (ImageReference.TryParse(reference, out var parsed, out _) && parsed.Digest is not null);
+        var pinned =
+            Digest.TryParse(reference, out _)
+            || (ImageReference.TryParse(reference, out var parsed, out _) && parsed.Digest is not null);
         if (policy != ImagePullPolicy.Always || pinned)
         {
             if (await FindAsync(reference, ids, cancellationToken) is { } stored)
@@ -108,7 +133,10 @@ public sealed partial class ImageStore
                 await EnsureRootfsAsync(stored.ManifestDigest, ids, cancellationToken);
                 return stored;
             }
-            if (policy == ImagePullPolicy.Never) throw new ImageNotStoredException($"image {reference} is not in the store and the pull policy is never");
+            if (policy == ImagePullPolicy.Never)
+                throw new ImageNotStoredException(
+                    $"image {reference} is not in the store and the pull policy is never"
+                );
         }
         return await PullAsync(reference, ids, progress, cancellationToken);
     }
@@ -120,8 +148,10 @@ public sealed partial class ImageStore
         foreach (var directory in Directory.EnumerateDirectories(_layout.Images))
         {
             var name = Path.GetFileName(directory);
-            if (!Digest.TryParse("sha256:" + name, out var digest)) continue;
-            if (await LoadAsync(digest, ids: null, cancellationToken) is { } image) images.Add(image);
+            if (!Digest.TryParse("sha256:" + name, out var digest))
+                continue;
+            if (await LoadAsync(digest, ids: null, cancellationToken) is { } image)
+                images.Add(image);
         }
         return images.OrderByDescending(i => i.PulledAt).ToList();
     }
@@ -133,12 +163,16 @@ public sealed partial class ImageStore
     public async Task<int> RemoveAsync(string reference, CancellationToken cancellationToken)
     {
         if (Digest.TryParse(reference, out var digest))
-            return await _refs.UpdateAsync(refs =>
-            {
-                var names = refs.Where(r => r.Value == digest).Select(r => r.Key).ToList();
-                foreach (var name in names) refs.Remove(name);
-                return names.Count;
-            }, cancellationToken);
+            return await _refs.UpdateAsync(
+                refs =>
+                {
+                    var names = refs.Where(r => r.Value == digest).Select(r => r.Key).ToList();
+                    foreach (var name in names)
+                        refs.Remove(name);
+                    return names.Count;
+                },
+                cancellationToken
+            );
         var canonical = ImageReference.Parse(reference).ToString();
         return await _refs.UpdateAsync(refs => refs.Remove(canonical) ? 1 : 0, cancellationToken);
     }
@@ -146,7 +180,8 @@ public sealed partial class ImageStore
     /// <summary>Keeps <paramref name="image"/> from garbage collection until the lease is disposed.</summary>
     public ImageLease AcquireLease(StoredImage image, string holder)
     {
-        if (!HolderPattern().IsMatch(holder)) throw new ArgumentException($"invalid lease holder '{holder}'", nameof(holder));
+        if (!HolderPattern().IsMatch(holder))
+            throw new ArgumentException($"invalid lease holder '{holder}'", nameof(holder));
         var path = _layout.Lease(holder);
         File.WriteAllText(path, image.ManifestDigest.ToString());
         return new ImageLease(path, image);
@@ -160,7 +195,8 @@ public sealed partial class ImageStore
     {
         var keep = new HashSet<Digest>((await _refs.ReadAsync(cancellationToken)).Values);
         foreach (var lease in Directory.EnumerateFiles(_layout.Leases))
-            if (Digest.TryParse(File.ReadAllText(lease).Trim(), out var leased)) keep.Add(leased);
+            if (Digest.TryParse(File.ReadAllText(lease).Trim(), out var leased))
+                keep.Add(leased);
 
         var removedImages = new List<string>();
         long reclaimed = 0;
@@ -169,15 +205,21 @@ public sealed partial class ImageStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(directory);
-            if (!Digest.TryParse("sha256:" + name, out var digest)) continue; // .tmp-* belong to pulls in flight
-            if (keep.Contains(digest) || _imageFlights.IsInFlight(digest.ToString()) || _rootfsFlights.IsInFlight(k => k.StartsWith(digest.ToString() + " ", StringComparison.Ordinal)))
+            if (!Digest.TryParse("sha256:" + name, out var digest))
+                continue; // .tmp-* belong to pulls in flight
+            if (
+                keep.Contains(digest)
+                || _imageFlights.IsInFlight(digest.ToString())
+                || _rootfsFlights.IsInFlight(k => k.StartsWith(digest.ToString() + " ", StringComparison.Ordinal))
+            )
             {
                 keptBlobs.Add(digest.ToString());
                 var manifest = ReadManifest(directory);
                 if (manifest is not null)
                 {
                     keptBlobs.Add(manifest.Config.Digest);
-                    foreach (var layer in manifest.Layers) keptBlobs.Add(layer.Digest);
+                    foreach (var layer in manifest.Layers)
+                        keptBlobs.Add(layer.Digest);
                 }
                 continue;
             }
@@ -195,7 +237,8 @@ public sealed partial class ImageStore
             foreach (var blob in Directory.EnumerateFiles(algorithmDirectory))
             {
                 var digest = $"{algorithm}:{Path.GetFileName(blob)}";
-                if (keptBlobs.Contains(digest) || _blobFlights.IsInFlight(digest)) continue;
+                if (keptBlobs.Contains(digest) || _blobFlights.IsInFlight(digest))
+                    continue;
                 reclaimed += new FileInfo(blob).Length;
                 File.Delete(blob);
                 removedBlobs++;
@@ -204,7 +247,12 @@ public sealed partial class ImageStore
         return new GarbageCollection(removedImages, removedBlobs, reclaimed);
     }
 
-    private async Task EnsureImageAsync(ResolvedImage resolved, IdMapping? ids, PullTracker tracker, CancellationToken cancellationToken)
+    private async Task EnsureImageAsync(
+        ResolvedImage resolved,
+        IdMapping? ids,
+        PullTracker tracker,
+        CancellationToken cancellationToken
+    )
     {
         var imageDirectory = _layout.Image(resolved.ManifestDigest);
         if (File.Exists(Path.Combine(imageDirectory, "image.json")))
@@ -219,7 +267,9 @@ public sealed partial class ImageStore
             ?? throw new RegistryException($"{resolved.Reference}: empty image config");
         var diffIds = config.RootFs?.DiffIds ?? [];
         if (diffIds.Count != resolved.Manifest.Layers.Count)
-            throw new RegistryException($"{resolved.Reference}: config lists {diffIds.Count} diff_ids for {resolved.Manifest.Layers.Count} layers");
+            throw new RegistryException(
+                $"{resolved.Reference}: config lists {diffIds.Count} diff_ids for {resolved.Manifest.Layers.Count} layers"
+            );
 
         await DownloadLayersAsync(resolved, tracker, cancellationToken);
 
@@ -234,46 +284,72 @@ public sealed partial class ImageStore
                 tracker.Extracting(layer);
                 await ApplyLayerAsync(layer, diffIds[i], rootfs, unpacker, cancellationToken);
             }
-            await File.WriteAllBytesAsync(Path.Combine(staging, "manifest.json"), resolved.ManifestBytes, cancellationToken);
+            await File.WriteAllBytesAsync(
+                Path.Combine(staging, "manifest.json"),
+                resolved.ManifestBytes,
+                cancellationToken
+            );
             await File.WriteAllBytesAsync(Path.Combine(staging, "config.json"), configBytes, cancellationToken);
             var record = new ImageRecord(
-                resolved.ManifestDigest.ToString(), resolved.Manifest.Config.Digest, resolved.ManifestMediaType,
-                resolved.Manifest.Layers.Sum(l => l.Size), _time.GetUtcNow());
-            await File.WriteAllTextAsync(Path.Combine(staging, "image.json"), JsonSerializer.Serialize(record, OciJsonContext.Default.ImageRecord), cancellationToken);
+                resolved.ManifestDigest.ToString(),
+                resolved.Manifest.Config.Digest,
+                resolved.ManifestMediaType,
+                resolved.Manifest.Layers.Sum(l => l.Size),
+                _time.GetUtcNow()
+            );
+            await File.WriteAllTextAsync(
+                Path.Combine(staging, "image.json"),
+                JsonSerializer.Serialize(record, OciJsonContext.Default.ImageRecord),
+                cancellationToken
+            );
             await WriteBlobAsync(resolved.ManifestDigest, resolved.ManifestBytes, cancellationToken);
-            if (Directory.Exists(imageDirectory)) Directory.Delete(imageDirectory, recursive: true);
+            if (Directory.Exists(imageDirectory))
+                Directory.Delete(imageDirectory, recursive: true);
             Directory.Move(staging, imageDirectory);
         }
         finally
         {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
         }
     }
 
     /// <summary>Unpacks the stored image's layers for <paramref name="ids"/> unless that tree exists (once per process at a time).</summary>
     private async Task EnsureRootfsAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(_layout.Rootfs(manifestDigest, ids))) return;
+        if (Directory.Exists(_layout.Rootfs(manifestDigest, ids)))
+            return;
         await _rootfsFlights.RunAsync(
             $"{manifestDigest} {StoreLayout.RootfsName(ids)}",
             (_, ct) => UnpackRootfsAsync(manifestDigest, ids, ct),
             progress: null,
             joined: null,
-            cancellationToken);
+            cancellationToken
+        );
     }
 
     private async Task UnpackRootfsAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
     {
         var target = _layout.Rootfs(manifestDigest, ids);
-        if (Directory.Exists(target)) return;
+        if (Directory.Exists(target))
+            return;
         var imageDirectory = _layout.Image(manifestDigest);
-        var manifest = ReadManifest(imageDirectory) ?? throw new RegistryException($"image {manifestDigest} has no manifest in the store; pull it again");
-        var config = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(imageDirectory, "config.json"), cancellationToken), OciJsonContext.Default.ImageConfigFile);
+        var manifest = ReadManifest(imageDirectory)
+            ?? throw new RegistryException($"image {manifestDigest} has no manifest in the store; pull it again");
+        var config = JsonSerializer.Deserialize(
+            await File.ReadAllBytesAsync(Path.Combine(imageDirectory, "config.json"), cancellationToken),
+            OciJsonContext.Default.ImageConfigFile
+        );
         var diffIds = config?.RootFs?.DiffIds ?? [];
-        if (diffIds.Count != manifest.Layers.Count) throw new RegistryException($"image {manifestDigest}: config lists {diffIds.Count} diff_ids for {manifest.Layers.Count} layers");
+        if (diffIds.Count != manifest.Layers.Count)
+            throw new RegistryException(
+                $"image {manifestDigest}: config lists {diffIds.Count} diff_ids for {manifest.Layers.Count} layers"
+            );
         foreach (var layer in manifest.Layers)
             if (!File.Exists(_layout.Blob(Digest.Parse(layer.Digest))))
-                throw new RegistryException($"layer {layer.Digest} of image {manifestDigest} is no longer in the store; pull the image again");
+                throw new RegistryException(
+                    $"layer {layer.Digest} of image {manifestDigest} is no longer in the store; pull the image again"
+                );
 
         var unpacker = NewUnpacker(ids);
         var staging = Path.Combine(imageDirectory, $".tmp-{StoreLayout.RootfsName(ids)}-{Guid.NewGuid():N}");
@@ -293,7 +369,8 @@ public sealed partial class ImageStore
         }
         finally
         {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
         }
     }
 
@@ -308,65 +385,91 @@ public sealed partial class ImageStore
     {
         var digest = Digest.Parse(resolved.Manifest.Config.Digest);
         var path = _layout.Blob(digest);
-        if (File.Exists(path)) return await File.ReadAllBytesAsync(path, cancellationToken);
+        if (File.Exists(path))
+            return await File.ReadAllBytesAsync(path, cancellationToken);
         var bytes = await _registry.GetBlobAsync(resolved.Reference, resolved.Manifest.Config, cancellationToken);
         await WriteBlobAsync(digest, bytes, cancellationToken);
         return bytes;
     }
 
-    private async Task DownloadLayersAsync(ResolvedImage resolved, PullTracker tracker, CancellationToken cancellationToken)
+    private async Task DownloadLayersAsync(
+        ResolvedImage resolved,
+        PullTracker tracker,
+        CancellationToken cancellationToken
+    )
     {
         using var slots = new SemaphoreSlim(Math.Max(1, _options.ParallelDownloads));
-        var downloads = resolved.Manifest.Layers.DistinctBy(l => l.Digest).Select(async layer =>
-        {
-            await slots.WaitAsync(cancellationToken);
-            try
+        var downloads = resolved
+            .Manifest.Layers.DistinctBy(l => l.Digest)
+            .Select(async layer =>
             {
-                var digest = Digest.Parse(layer.Digest);
-                if (File.Exists(_layout.Blob(digest)))
+                await slots.WaitAsync(cancellationToken);
+                try
                 {
-                    tracker.AlreadyExists(layer);
-                    return;
-                }
-                await _blobFlights.RunAsync(
-                    digest.ToString(),
-                    async (fanout, ct) =>
+                    var digest = Digest.Parse(layer.Digest);
+                    if (File.Exists(_layout.Blob(digest)))
                     {
-                        if (File.Exists(_layout.Blob(digest))) return;
-                        var partial = _layout.Partial(digest);
-                        await _registry.DownloadBlobAsync(resolved.Reference, layer, partial, fanout, ct);
-                        File.Move(partial, _layout.Blob(digest), overwrite: true);
-                    },
-                    new Progress(bytes => tracker.Downloading(layer, bytes)),
-                    () => tracker.Waiting(layer),
-                    cancellationToken);
-                tracker.Downloaded(layer);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }).ToList();
+                        tracker.AlreadyExists(layer);
+                        return;
+                    }
+                    await _blobFlights.RunAsync(
+                        digest.ToString(),
+                        async (fanout, ct) =>
+                        {
+                            if (File.Exists(_layout.Blob(digest)))
+                                return;
+                            var partial = _layout.Partial(digest);
+                            await _registry.DownloadBlobAsync(resolved.Reference, layer, partial, fanout, ct);
+                            File.Move(partial, _layout.Blob(digest), overwrite: true);
+                        },
+                        new Progress(bytes => tracker.Downloading(layer, bytes)),
+                        () => tracker.Waiting(layer),
+                        cancellationToken
+                    );
+                    tracker.Downloaded(layer);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            })
+            .ToList();
         await Task.WhenAll(downloads);
     }
 
-    private async Task ApplyLayerAsync(Descriptor layer, string diffId, string rootfs, LayerUnpacker unpacker, CancellationToken cancellationToken)
+    private async Task ApplyLayerAsync(
+        Descriptor layer,
+        string diffId,
+        string rootfs,
+        LayerUnpacker unpacker,
+        CancellationToken cancellationToken
+    )
     {
         var compression = MediaTypes.LayerCompressionOf(layer.MediaType);
-        await using var blob = new FileStream(_layout.Blob(Digest.Parse(layer.Digest)), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var blob = new FileStream(
+            _layout.Blob(Digest.Parse(layer.Digest)),
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.Read,
+            1 << 16,
+            useAsync: true
+        );
         await using var hashing = new HashingReadStream(LayerStreams.Decompress(blob, compression));
         await unpacker.ApplyAsync(hashing, rootfs, cancellationToken);
         // Drain the tar's trailing padding so the diff_id covers the whole stream.
         await hashing.CopyToAsync(Stream.Null, cancellationToken);
         var actual = Digest.FromHash("sha256", hashing.Finish());
         if (actual.ToString() != diffId)
-            throw new DigestMismatchException($"layer {layer.Digest} unpacks to {actual}, but the config says {diffId}");
+            throw new DigestMismatchException(
+                $"layer {layer.Digest} unpacks to {actual}, but the config says {diffId}"
+            );
     }
 
     private async Task WriteBlobAsync(Digest digest, byte[] bytes, CancellationToken cancellationToken)
     {
         var path = _layout.Blob(digest);
-        if (File.Exists(path)) return;
+        if (File.Exists(path))
+            return;
         var temporary = $"{_layout.Partial(digest)}.{Guid.NewGuid():N}";
         await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
         File.Move(temporary, path, overwrite: true);
@@ -374,37 +477,71 @@ public sealed partial class ImageStore
 
     private async Task<Digest?> ResolveLocalAsync(string reference, CancellationToken cancellationToken)
     {
-        if (Digest.TryParse(reference, out var bare)) return bare;
-        if (!ImageReference.TryParse(reference, out var parsed, out _)) return null;
+        if (Digest.TryParse(reference, out var bare))
+            return bare;
+        if (!ImageReference.TryParse(reference, out var parsed, out _))
+            return null;
         var refs = await _refs.ReadAsync(cancellationToken);
-        if (refs.TryGetValue(parsed.ToString(), out var digest)) return digest;
+        if (refs.TryGetValue(parsed.ToString(), out var digest))
+            return digest;
         // name@digest is found by its digest even when pulled under a tag.
-        if (parsed.Digest is { } pinned && Directory.Exists(_layout.Image(pinned))) return pinned;
+        if (parsed.Digest is { } pinned && Directory.Exists(_layout.Image(pinned)))
+            return pinned;
         return null;
     }
 
-    private async Task<StoredImage?> LoadAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
+    private async Task<StoredImage?> LoadAsync(
+        Digest manifestDigest,
+        IdMapping? ids,
+        CancellationToken cancellationToken
+    )
     {
         var directory = _layout.Image(manifestDigest);
         var recordPath = Path.Combine(directory, "image.json");
-        if (!File.Exists(recordPath)) return null;
-        var record = JsonSerializer.Deserialize(await File.ReadAllTextAsync(recordPath, cancellationToken), OciJsonContext.Default.ImageRecord)!;
-        var config = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(Path.Combine(directory, "config.json"), cancellationToken), OciJsonContext.Default.ImageConfigFile)!;
+        if (!File.Exists(recordPath))
+            return null;
+        var record = JsonSerializer.Deserialize(
+            await File.ReadAllTextAsync(recordPath, cancellationToken),
+            OciJsonContext.Default.ImageRecord
+        )!;
+        var config = JsonSerializer.Deserialize(
+            await File.ReadAllBytesAsync(Path.Combine(directory, "config.json"), cancellationToken),
+            OciJsonContext.Default.ImageConfigFile
+        )!;
         var refs = await _refs.ReadAsync(cancellationToken);
-        var names = refs.Where(r => r.Value == manifestDigest).Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-        return new StoredImage(manifestDigest, Digest.Parse(record.ConfigDigest), config, _layout.Rootfs(manifestDigest, ids), names, record.Size, record.PulledAt);
+        var names = refs.Where(r => r.Value == manifestDigest)
+            .Select(r => r.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return new StoredImage(
+            manifestDigest,
+            Digest.Parse(record.ConfigDigest),
+            config,
+            _layout.Rootfs(manifestDigest, ids),
+            names,
+            record.Size,
+            record.PulledAt
+        );
     }
 
     private static ImageManifest? ReadManifest(string imageDirectory)
     {
         var path = Path.Combine(imageDirectory, "manifest.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageManifest) : null;
+        return File.Exists(path)
+            ? JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageManifest)
+            : null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex HolderPattern();
 
-    internal sealed record ImageRecord(string ManifestDigest, string ConfigDigest, string MediaType, long Size, DateTimeOffset PulledAt);
+    internal sealed record ImageRecord(
+        string ManifestDigest,
+        string ConfigDigest,
+        string MediaType,
+        long Size,
+        DateTimeOffset PulledAt
+    );
 
     private sealed class Progress(Action<long> report) : IProgress<long>
     {

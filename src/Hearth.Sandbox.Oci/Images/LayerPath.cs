@@ -10,15 +10,20 @@ internal static class LayerPath
     /// </summary>
     public static string[] Split(string name)
     {
-        if (name.Length == 0) throw new UnsafeLayerException("empty entry name");
-        if (name.Contains('\0')) throw new UnsafeLayerException("entry name contains NUL");
-        if (name[0] == '/') throw new UnsafeLayerException($"absolute entry name '{name}'");
+        if (name.Length == 0)
+            throw new UnsafeLayerException("empty entry name");
+        if (name.Contains('\0'))
+            throw new UnsafeLayerException("entry name contains NUL");
+        if (name[0] == '/')
+            throw new UnsafeLayerException($"absolute entry name '{name}'");
         var parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var kept = new List<string>(parts.Length);
         foreach (var part in parts)
         {
-            if (part == ".") continue;
-            if (part == "..") throw new UnsafeLayerException($"entry name '{name}' climbs out with '..'");
+            if (part == ".")
+                continue;
+            if (part == "..")
+                throw new UnsafeLayerException($"entry name '{name}' climbs out with '..'");
             kept.Add(part);
         }
         return kept.ToArray();

@@ -7,13 +7,14 @@ namespace Hearth.Sandbox.Oci.Images;
 internal static class LayerStreams
 {
     /// <summary>The uncompressed tar stream of a layer blob.</summary>
-    public static Stream Decompress(Stream blob, LayerCompression compression) => compression switch
-    {
-        LayerCompression.None => blob,
-        LayerCompression.Gzip => new GZipStream(blob, CompressionMode.Decompress),
-        LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob),
-        _ => throw new ArgumentOutOfRangeException(nameof(compression)),
-    };
+    public static Stream Decompress(Stream blob, LayerCompression compression) =>
+        compression switch
+        {
+            LayerCompression.None => blob,
+            LayerCompression.Gzip => new GZipStream(blob, CompressionMode.Decompress),
+            LayerCompression.Zstd => new ZstdSharp.DecompressionStream(blob),
+            _ => throw new ArgumentOutOfRangeException(nameof(compression)),
+        };
 }
 
 /// <summary>Passes reads through while hashing them (for a layer's diff_id: sha256 of the uncompressed tar).</summary>
@@ -50,10 +51,18 @@ internal sealed class HashingReadStream(Stream inner) : Stream
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
     public override void Flush() { }
+
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
     public override void SetLength(long value) => throw new NotSupportedException();
+
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)

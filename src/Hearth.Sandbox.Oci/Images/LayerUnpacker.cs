@@ -27,22 +27,26 @@ internal sealed class LayerUnpacker
 
     public LayerUnpacker(bool applyOwnership, IdMapping? ids = null)
     {
-        if (ids is not null && !applyOwnership) throw new ArgumentException("shifting ids needs ownership applied (root)", nameof(ids));
+        if (ids is not null && !applyOwnership)
+            throw new ArgumentException("shifting ids needs ownership applied (root)", nameof(ids));
         _applyOwnership = applyOwnership;
         _ids = ids;
     }
 
     public async Task ApplyAsync(Stream tar, string root, CancellationToken cancellationToken)
     {
-        if (_ids is not null) Libc.LChown(root, _ids.HostIdBase, _ids.HostIdBase);
+        if (_ids is not null)
+            Libc.LChown(root, _ids.HostIdBase, _ids.HostIdBase);
         var createdThisLayer = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = new TarReader(tar, leaveOpen: true);
         while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes) continue;
+            if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes)
+                continue;
             var components = LayerPath.Split(entry.Name);
-            if (components.Length == 0) continue;
+            if (components.Length == 0)
+                continue;
             var name = components[^1];
             var parent = components[..^1];
 
@@ -55,21 +59,29 @@ internal sealed class LayerUnpacker
             if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
             {
                 var hidden = name[WhiteoutPrefix.Length..];
-                if (hidden.Length == 0 || hidden is "." or "..") throw new UnsafeLayerException($"bad whiteout '{entry.Name}'");
+                if (hidden.Length == 0 || hidden is "." or "..")
+                    throw new UnsafeLayerException($"bad whiteout '{entry.Name}'");
                 var directory = WalkDirectories(root, parent, create: true);
                 var relative = LayerPath.Join([.. parent, hidden]);
-                if (!createdThisLayer.Contains(relative)) PathInspector.Remove(Path.Combine(directory, hidden));
+                if (!createdThisLayer.Contains(relative))
+                    PathInspector.Remove(Path.Combine(directory, hidden));
                 continue;
             }
 
             var parentPath = WalkDirectories(root, parent, create: true);
             var target = Path.Combine(parentPath, name);
             var relativeTarget = LayerPath.Join(components);
-            if (await CreateAsync(entry, root, target, cancellationToken)) createdThisLayer.Add(relativeTarget);
+            if (await CreateAsync(entry, root, target, cancellationToken))
+                createdThisLayer.Add(relativeTarget);
         }
     }
 
-    private async Task<bool> CreateAsync(TarEntry entry, string root, string target, CancellationToken cancellationToken)
+    private async Task<bool> CreateAsync(
+        TarEntry entry,
+        string root,
+        string target,
+        CancellationToken cancellationToken
+    )
     {
         var existing = PathInspector.Lstat(target);
         switch (entry.EntryType)
@@ -83,12 +95,24 @@ internal sealed class LayerUnpacker
                 ApplyMetadata(entry, target, isSymlink: false);
                 return true;
 
-            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+            case TarEntryType.RegularFile
+            or TarEntryType.V7RegularFile
+            or TarEntryType.ContiguousFile:
                 PathInspector.Remove(target);
                 // CreateNew is O_CREAT|O_EXCL: it cannot follow a symlink planted in the meantime.
-                await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+                await using (
+                    var file = new FileStream(
+                        target,
+                        FileMode.CreateNew,
+                        FileAccess.Write,
+                        FileShare.None,
+                        1 << 16,
+                        useAsync: true
+                    )
+                )
                 {
-                    if (entry.DataStream is { } data) await data.CopyToAsync(file, cancellationToken);
+                    if (entry.DataStream is { } data)
+                        await data.CopyToAsync(file, cancellationToken);
                 }
                 ApplyMetadata(entry, target, isSymlink: false);
                 File.SetLastWriteTimeUtc(target, entry.ModificationTime.UtcDateTime);
@@ -106,18 +130,24 @@ internal sealed class LayerUnpacker
 
             case TarEntryType.HardLink:
                 var sourceComponents = LayerPath.Split(entry.LinkName);
-                if (sourceComponents.Length == 0) throw new UnsafeLayerException($"hard link '{entry.Name}' points at the root");
+                if (sourceComponents.Length == 0)
+                    throw new UnsafeLayerException($"hard link '{entry.Name}' points at the root");
                 var sourceParent = WalkDirectories(root, sourceComponents[..^1], create: false);
                 var source = Path.Combine(sourceParent, sourceComponents[^1]);
                 var kind = PathInspector.Lstat(source);
                 if (kind is PathKind.Missing or PathKind.Directory)
-                    throw new UnsafeLayerException($"hard link '{entry.Name}' points at '{entry.LinkName}', which is not a file in this image");
-                if (source == target) return true;
+                    throw new UnsafeLayerException(
+                        $"hard link '{entry.Name}' points at '{entry.LinkName}', which is not a file in this image"
+                    );
+                if (source == target)
+                    return true;
                 PathInspector.Remove(target);
                 Libc.HardLink(source, target);
                 return true;
 
-            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice or TarEntryType.Fifo:
+            case TarEntryType.CharacterDevice
+            or TarEntryType.BlockDevice
+            or TarEntryType.Fifo:
                 return false;
 
             default:
@@ -138,14 +168,19 @@ internal sealed class LayerUnpacker
                     break;
                 case PathKind.Missing when create:
                     Directory.CreateDirectory(next);
-                    if (_ids is not null) Libc.LChown(next, _ids.HostIdBase, _ids.HostIdBase);
+                    if (_ids is not null)
+                        Libc.LChown(next, _ids.HostIdBase, _ids.HostIdBase);
                     break;
                 case PathKind.Missing:
                     throw new UnsafeLayerException($"'{Path.GetRelativePath(root, next)}' does not exist");
                 case PathKind.Symlink:
-                    throw new UnsafeLayerException($"entry path passes through symlink '{Path.GetRelativePath(root, next)}'");
+                    throw new UnsafeLayerException(
+                        $"entry path passes through symlink '{Path.GetRelativePath(root, next)}'"
+                    );
                 default:
-                    throw new UnsafeLayerException($"entry path passes through non-directory '{Path.GetRelativePath(root, next)}'");
+                    throw new UnsafeLayerException(
+                        $"entry path passes through non-directory '{Path.GetRelativePath(root, next)}'"
+                    );
             }
             current = next;
         }
@@ -156,21 +191,28 @@ internal sealed class LayerUnpacker
     {
         foreach (var child in Directory.EnumerateFileSystemEntries(directory).ToList())
         {
-            var childRelative = relative.Length == 0 ? Path.GetFileName(child) : relative + "/" + Path.GetFileName(child);
-            if (!createdThisLayer.Contains(childRelative)) PathInspector.Remove(child);
+            var childRelative =
+                relative.Length == 0 ? Path.GetFileName(child) : relative + "/" + Path.GetFileName(child);
+            if (!createdThisLayer.Contains(childRelative))
+                PathInspector.Remove(child);
         }
     }
 
     private void ApplyMetadata(TarEntry entry, string target, bool isSymlink)
     {
-        if (_ids is not null) Libc.LChown(target, Shift(entry, entry.Uid, "uid"), Shift(entry, entry.Gid, "gid"));
-        else if (_applyOwnership) Libc.LChown(target, entry.Uid, entry.Gid);
+        if (_ids is not null)
+            Libc.LChown(target, Shift(entry, entry.Uid, "uid"), Shift(entry, entry.Gid, "gid"));
+        else if (_applyOwnership)
+            Libc.LChown(target, entry.Uid, entry.Gid);
         // chown clears set-id bits, so the mode goes last.
-        if (!isSymlink) File.SetUnixFileMode(target, entry.Mode);
+        if (!isSymlink)
+            File.SetUnixFileMode(target, entry.Mode);
     }
 
-    private uint Shift(TarEntry entry, int id, string kind) => _ids!.TryMap(id, out var host)
-        ? host
-        : throw new UnsafeLayerException(
-            $"'{entry.Name}' belongs to {kind} {id}, outside the user namespace's range (container ids 0-{_ids.Size - 1} map to host ids from {_ids.HostIdBase})");
+    private uint Shift(TarEntry entry, int id, string kind) =>
+        _ids!.TryMap(id, out var host)
+            ? host
+            : throw new UnsafeLayerException(
+                $"'{entry.Name}' belongs to {kind} {id}, outside the user namespace's range (container ids 0-{_ids.Size - 1} map to host ids from {_ids.HostIdBase})"
+            );
 }

@@ -4,14 +4,18 @@ public enum PullPhase
 {
     /// <summary>The reference was resolved to a manifest; totals are known.</summary>
     Resolved,
+
     /// <summary>The layer is already in the store.</summary>
     AlreadyExists,
+
     /// <summary>Another pull is fetching the same layer; this one waits for it.</summary>
     Waiting,
     Downloading,
+
     /// <summary>Downloaded and digest-verified.</summary>
     Downloaded,
     Extracting,
+
     /// <summary>The image is unpacked and tagged.</summary>
     Complete,
 }
@@ -36,4 +40,5 @@ public sealed record PullProgress(
     long TotalBytes,
     long TotalSize,
     int LayersDone,
-    int LayerCount);
+    int LayerCount
+);

@@ -25,7 +25,8 @@ internal sealed class PullTracker(IReadOnlyList<Descriptor> layers, IProgress<Pu
 
     public void Downloading(Descriptor layer, long bytes)
     {
-        lock (_gate) _bytes[layer.Digest] = bytes;
+        lock (_gate)
+            _bytes[layer.Digest] = bytes;
         Emit(PullPhase.Downloading, layer);
     }
 
@@ -35,8 +36,10 @@ internal sealed class PullTracker(IReadOnlyList<Descriptor> layers, IProgress<Pu
         foreach (var layer in layers.DistinctBy(l => l.Digest))
         {
             bool known;
-            lock (_gate) known = _done.Contains(layer.Digest);
-            if (!known) Finish(layer, PullPhase.AlreadyExists);
+            lock (_gate)
+                known = _done.Contains(layer.Digest);
+            if (!known)
+                Finish(layer, PullPhase.AlreadyExists);
         }
     }
 
@@ -52,15 +55,21 @@ internal sealed class PullTracker(IReadOnlyList<Descriptor> layers, IProgress<Pu
 
     private void Emit(PullPhase phase, Descriptor? layer)
     {
-        if (sink is null) return;
+        if (sink is null)
+            return;
         PullProgress report;
         lock (_gate)
         {
             report = new PullProgress(
-                phase, layer?.Digest,
+                phase,
+                layer?.Digest,
                 layer is null ? 0 : _bytes.GetValueOrDefault(layer.Digest),
                 layer?.Size ?? 0,
-                _bytes.Values.Sum(), _totalSize, _done.Count, _layerCount);
+                _bytes.Values.Sum(),
+                _totalSize,
+                _done.Count,
+                _layerCount
+            );
         }
         sink.Report(report);
     }

@@ -23,16 +23,24 @@ internal sealed class ReferenceIndex(StoreLayout layout, TimeProvider time)
         var temporary = layout.Refs + ".tmp";
         await File.WriteAllTextAsync(
             temporary,
-            JsonSerializer.Serialize(refs.OrderBy(r => r.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Value.ToString()), OciJsonContext.Default.DictionaryStringString),
-            cancellationToken);
+            JsonSerializer.Serialize(
+                refs.OrderBy(r => r.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Value.ToString()),
+                OciJsonContext.Default.DictionaryStringString
+            ),
+            cancellationToken
+        );
         File.Move(temporary, layout.Refs, overwrite: true);
         return result;
     }
 
     private Dictionary<string, Digest> Load()
     {
-        if (!File.Exists(layout.Refs)) return new Dictionary<string, Digest>(StringComparer.Ordinal);
-        var raw = JsonSerializer.Deserialize(File.ReadAllText(layout.Refs), OciJsonContext.Default.DictionaryStringString) ?? [];
+        if (!File.Exists(layout.Refs))
+            return new Dictionary<string, Digest>(StringComparer.Ordinal);
+        var raw = JsonSerializer.Deserialize(
+            File.ReadAllText(layout.Refs),
+            OciJsonContext.Default.DictionaryStringString
+        ) ?? [];
         return raw.Where(r => Digest.TryParse(r.Value, out _))
             .ToDictionary(r => r.Key, r => Digest.Parse(r.Value), StringComparer.Ordinal);
     }

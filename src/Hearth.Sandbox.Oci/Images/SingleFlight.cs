@@ -13,13 +13,15 @@ internal sealed class SingleFlight
     /// <summary>True when <paramref name="key"/> is being worked on.</summary>
     public bool IsInFlight(string key)
     {
-        lock (_gate) return _flights.ContainsKey(key);
+        lock (_gate)
+            return _flights.ContainsKey(key);
     }
 
     /// <summary>True when some key <paramref name="match"/> accepts is being worked on.</summary>
     public bool IsInFlight(Func<string, bool> match)
     {
-        lock (_gate) return _flights.Keys.Any(match);
+        lock (_gate)
+            return _flights.Keys.Any(match);
     }
 
     /// <param name="joined">Called (before waiting) when this caller joined work another caller started.</param>
@@ -28,7 +30,8 @@ internal sealed class SingleFlight
         Func<IProgress<long>, CancellationToken, Task> work,
         IProgress<long>? progress,
         Action? joined,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         Flight flight;
         bool owner;
@@ -41,11 +44,14 @@ internal sealed class SingleFlight
                 _flights[key] = flight;
             }
             flight.Waiters++;
-            if (progress is not null) flight.Fanout.Add(progress);
+            if (progress is not null)
+                flight.Fanout.Add(progress);
         }
 
-        if (owner) _ = RunOwnedAsync(key, flight, work);
-        else joined?.Invoke();
+        if (owner)
+            _ = RunOwnedAsync(key, flight, work);
+        else
+            joined?.Invoke();
 
         try
         {
@@ -58,7 +64,8 @@ internal sealed class SingleFlight
                 if (--flight.Waiters == 0 && !flight.Completion.Task.IsCompleted)
                 {
                     // Nobody wants it any more: stop it, and let the next caller start afresh.
-                    if (_flights.TryGetValue(key, out var current) && current == flight) _flights.Remove(key);
+                    if (_flights.TryGetValue(key, out var current) && current == flight)
+                        _flights.Remove(key);
                     flight.Cancellation.Cancel();
                 }
             }
@@ -66,7 +73,8 @@ internal sealed class SingleFlight
         }
         finally
         {
-            if (progress is not null) flight.Fanout.Remove(progress);
+            if (progress is not null)
+                flight.Fanout.Remove(progress);
         }
     }
 
@@ -86,7 +94,8 @@ internal sealed class SingleFlight
         {
             lock (_gate)
             {
-                if (_flights.TryGetValue(key, out var current) && current == flight) _flights.Remove(key);
+                if (_flights.TryGetValue(key, out var current) && current == flight)
+                    _flights.Remove(key);
             }
         }
     }
@@ -110,13 +119,15 @@ internal sealed class SingleFlight
             lock (_gate)
             {
                 _subscribers.Add(subscriber);
-                if (_last > 0) subscriber.Report(_last);
+                if (_last > 0)
+                    subscriber.Report(_last);
             }
         }
 
         public void Remove(IProgress<long> subscriber)
         {
-            lock (_gate) _subscribers.Remove(subscriber);
+            lock (_gate)
+                _subscribers.Remove(subscriber);
         }
 
         public void Report(long value)
@@ -124,7 +135,8 @@ internal sealed class SingleFlight
             lock (_gate)
             {
                 _last = value;
-                foreach (var subscriber in _subscribers) subscriber.Report(value);
+                foreach (var subscriber in _subscribers)
+                    subscriber.Report(value);
             }
         }
     }

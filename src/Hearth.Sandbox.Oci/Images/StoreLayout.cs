@@ -41,7 +41,17 @@ internal sealed class StoreLayout(string root)
 
     public void EnsureCreated()
     {
-        foreach (var directory in new[] { Root, Path.Combine(Blobs, "sha256"), Path.Combine(Blobs, "sha512"), Downloads, Images, Leases })
+        foreach (
+            var directory in new[]
+            {
+                Root,
+                Path.Combine(Blobs, "sha256"),
+                Path.Combine(Blobs, "sha512"),
+                Downloads,
+                Images,
+                Leases,
+            }
+        )
             Directory.CreateDirectory(directory);
     }
 }

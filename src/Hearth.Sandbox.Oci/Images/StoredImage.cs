@@ -18,4 +18,5 @@ public sealed record StoredImage(
     string RootfsPath,
     IReadOnlyList<string> References,
     long Size,
-    DateTimeOffset PulledAt);
+    DateTimeOffset PulledAt
+);

@@ -9,12 +9,15 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// </summary>
 internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
 {
-
     /// <summary>Call under the state lock. Returns the new allocation and the stale ones it reclaimed.</summary>
     /// <param name="fixedAddress">The address to take (a compose <c>ipv4_address</c>) instead of the next free one.</param>
     public (Allocation Allocated, IReadOnlyList<Allocation> Reclaimed) Allocate(
-        string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, Func<string, bool> namespaceExists,
-        string? fixedAddress = null)
+        string sandboxId,
+        string namespaceName,
+        IReadOnlyList<PortMapping> ports,
+        Func<string, bool> namespaceExists,
+        string? fixedAddress = null
+    )
     {
         var state = Load();
         var reclaimed = state.Allocations.Where(a => !namespaceExists(a.Namespace)).ToList();
@@ -22,9 +25,14 @@ internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
         var taken = live.Select(a => a.Address).ToHashSet(StringComparer.Ordinal);
         if (fixedAddress is not null)
         {
-            if (!System.Net.IPAddress.TryParse(fixedAddress, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
-                || Ipv4Subnet.ToUInt(ip) - subnet.Network is var index && (index < 2 || index > subnet.HostCount))
-                throw new NetworkSetupException($"{fixedAddress} is not a host address of {subnet} other than its gateway");
+            if (
+                !System.Net.IPAddress.TryParse(fixedAddress, out var ip)
+                || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+                || Ipv4Subnet.ToUInt(ip) - subnet.Network is var index && (index < 2 || index > subnet.HostCount)
+            )
+                throw new NetworkSetupException(
+                    $"{fixedAddress} is not a host address of {subnet} other than its gateway"
+                );
             if (live.FirstOrDefault(a => a.Address == fixedAddress) is { } holder)
                 throw new NetworkSetupException($"{fixedAddress} is taken on {subnet} by sandbox {holder.SandboxId}");
             var pinned = new Allocation(fixedAddress, sandboxId, namespaceName, ports);
@@ -40,7 +48,8 @@ internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
         {
             var index = (uint)(2 + ((long)state.Last - 2 + step) % count);
             var address = subnet.Host(index).ToString();
-            if (taken.Contains(address)) continue;
+            if (taken.Contains(address))
+                continue;
             var allocation = new Allocation(address, sandboxId, namespaceName, ports);
             live.Add(allocation);
             Save(new AllocationState(index, live));
@@ -54,15 +63,18 @@ internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
     {
         var state = Load();
         var remaining = state.Allocations.Where(a => !(a.Address == address && a.SandboxId == sandboxId)).ToList();
-        if (remaining.Count != state.Allocations.Count) Save(state with { Allocations = remaining });
+        if (remaining.Count != state.Allocations.Count)
+            Save(state with { Allocations = remaining });
     }
 
     public IReadOnlyList<Allocation> Read() => Load().Allocations;
 
     private AllocationState Load()
     {
-        if (!File.Exists(stateFile)) return new AllocationState(1, []);
-        var state = JsonSerializer.Deserialize(File.ReadAllText(stateFile), OciJsonContext.Default.AllocationState) ?? new AllocationState(1, []);
+        if (!File.Exists(stateFile))
+            return new AllocationState(1, []);
+        var state = JsonSerializer.Deserialize(File.ReadAllText(stateFile), OciJsonContext.Default.AllocationState)
+            ?? new AllocationState(1, []);
         return state.Last < 1 || state.Last > subnet.HostCount ? state with { Last = 1 } : state;
     }
 

@@ -23,19 +23,26 @@ public sealed class BridgeNetwork
     private readonly string? _networkName;
     private bool _tableReady;
 
-    public BridgeNetwork(OciNetworkOptions options, TimeProvider time) : this(options, time, null)
-    {
-    }
+    public BridgeNetwork(OciNetworkOptions options, TimeProvider time)
+        : this(options, time, null) { }
 
     /// <param name="named">
     /// The registry of named networks this bridge is one of: its own nftables table (masquerade for its subnet) is made
     /// with it, and it is removed once its last sandbox leaves. Null for the shared default bridge, which stays.
     /// </param>
-    internal BridgeNetwork(OciNetworkOptions options, TimeProvider time, NamedNetworks? named, string? networkName = null)
+    internal BridgeNetwork(
+        OciNetworkOptions options,
+        TimeProvider time,
+        NamedNetworks? named,
+        string? networkName = null
+    )
     {
         _named = named;
         _networkName = networkName;
-        if (options.BridgeName.Length is 0 or > 15 || options.BridgeName.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_')))
+        if (
+            options.BridgeName.Length is 0 or > 15
+            || options.BridgeName.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_'))
+        )
             throw new ArgumentException($"'{options.BridgeName}' is not a valid interface name");
         _options = options;
         _time = time;
@@ -63,9 +70,20 @@ public sealed class BridgeNetwork
     }
 
     /// <param name="lowPortsForEveryone">Sets the namespace's <c>net.ipv4.ip_unprivileged_port_start</c> to 0.</param>
-    public Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
-        bool lowPortsForEveryone = false) =>
-        AttachAsync(sandboxId, ports, cancellationToken, lowPortsForEveryone, joinNamespace: null, interfaceName: "eth0");
+    public Task<ContainerNetwork> AttachAsync(
+        string sandboxId,
+        IReadOnlyList<PortMapping> ports,
+        CancellationToken cancellationToken,
+        bool lowPortsForEveryone = false
+    ) =>
+        AttachAsync(
+            sandboxId,
+            ports,
+            cancellationToken,
+            lowPortsForEveryone,
+            joinNamespace: null,
+            interfaceName: "eth0"
+        );
 
     /// <summary>
     /// Puts the sandbox on this bridge: in a namespace of its own (made here, removed on detach), or, with
@@ -73,34 +91,66 @@ public sealed class BridgeNetwork
     /// another interface, no default route, no published ports).
     /// </summary>
     /// <param name="fixedAddress">The sandbox's address on this bridge (a compose <c>ipv4_address</c>); null: the next free one.</param>
-    internal async Task<ContainerNetwork> AttachAsync(string sandboxId, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
-        bool lowPortsForEveryone, string? joinNamespace, string interfaceName, string? fixedAddress = null)
+    internal async Task<ContainerNetwork> AttachAsync(
+        string sandboxId,
+        IReadOnlyList<PortMapping> ports,
+        CancellationToken cancellationToken,
+        bool lowPortsForEveryone,
+        string? joinNamespace,
+        string interfaceName,
+        string? fixedAddress = null
+    )
     {
         PublishedPorts.Validate(ports);
         var owns = joinNamespace is null;
         var namespaceName = joinNamespace ?? SandboxMarksNamespace(sandboxId);
         // The namespace exists before the address is recorded: an allocation without one is stale (see AddressAllocator).
-        if (owns) await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
+        if (owns)
+            await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
         IPAddress? address = null;
         try
         {
             address = await AllocateAsync(sandboxId, namespaceName, ports, cancellationToken, fixedAddress);
             var veth = HostVethName(address);
-            if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
-            await IpBatchAsync(null, cancellationToken,
+            if (LinkExists(veth))
+                await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
+            await IpBatchAsync(
+                null,
+                cancellationToken,
                 $"link add {veth} type veth peer name {interfaceName} netns {namespaceName}",
-                $"link set {veth} master {_options.BridgeName} up");
-            var inside = new List<string> { $"addr add {address}/{_subnet.PrefixLength} dev {interfaceName}", $"link set {interfaceName} up" };
-            if (owns) inside.AddRange(["link set lo up", $"route add default via {_subnet.Gateway}"]);
+                $"link set {veth} master {_options.BridgeName} up"
+            );
+            var inside = new List<string>
+            {
+                $"addr add {address}/{_subnet.PrefixLength} dev {interfaceName}",
+                $"link set {interfaceName} up",
+            };
+            if (owns)
+                inside.AddRange(["link set lo up", $"route add default via {_subnet.Gateway}"]);
             await IpBatchAsync(namespaceName, cancellationToken, [.. inside]);
             if (lowPortsForEveryone && owns)
-                await HostCommand.RunAsync("ip", ["netns", "exec", namespaceName, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=0"], cancellationToken);
-            return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports) { OwnsNamespace = owns, NetworkName = _networkName };
+                await HostCommand.RunAsync(
+                    "ip",
+                    ["netns", "exec", namespaceName, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=0"],
+                    cancellationToken
+                );
+            return new ContainerNetwork(this, sandboxId, namespaceName, address, veth, ports)
+            {
+                OwnsNamespace = owns,
+                NetworkName = _networkName,
+            };
         }
         catch
         {
             var failures = new List<string>();
-            await TeardownAsync(sandboxId, owns ? namespaceName : null, address, address is null ? [] : ports, failures, CancellationToken.None);
+            await TeardownAsync(
+                sandboxId,
+                owns ? namespaceName : null,
+                address,
+                address is null ? [] : ports,
+                failures,
+                CancellationToken.None
+            );
             throw;
         }
     }
@@ -119,8 +169,14 @@ public sealed class BridgeNetwork
         {
             address = await AllocateAsync(sandboxId, namespaceName, [], cancellationToken);
             var tap = HostVethName(address);
-            if (LinkExists(tap)) await HostCommand.TryRunAsync("ip", ["link", "del", tap], cancellationToken);
-            await IpBatchAsync(null, cancellationToken, $"tuntap add dev {tap} mode tap", $"link set {tap} master {_options.BridgeName} up");
+            if (LinkExists(tap))
+                await HostCommand.TryRunAsync("ip", ["link", "del", tap], cancellationToken);
+            await IpBatchAsync(
+                null,
+                cancellationToken,
+                $"tuntap add dev {tap} mode tap",
+                $"link set {tap} master {_options.BridgeName} up"
+            );
             return new ContainerNetwork(this, sandboxId, namespaceName, address, tap, []);
         }
         catch
@@ -135,18 +191,27 @@ public sealed class BridgeNetwork
     {
         var failures = new List<string>();
         await TeardownAsync(sandboxId, "hearth-" + sandboxId, address, [], failures, cancellationToken);
-        if (failures.Count > 0) throw new NetworkSetupException($"network cleanup of {sandboxId} failed: {string.Join("; ", failures)}");
+        if (failures.Count > 0)
+            throw new NetworkSetupException($"network cleanup of {sandboxId} failed: {string.Join("; ", failures)}");
     }
 
     /// <summary>The name servers a sandbox gets: the configured ones, else the host's minus loopback ones.</summary>
     public IReadOnlyList<string> NameServers() => ContainerEtcFiles.NameServers(_options);
-    private static string SandboxMarksNamespace(string sandboxId) => Hearth.Sandbox.Reaping.SandboxMarks.NamespacePrefix + sandboxId;
+
+    private static string SandboxMarksNamespace(string sandboxId) =>
+        Hearth.Sandbox.Reaping.SandboxMarks.NamespacePrefix + sandboxId;
 
     internal async Task DetachAsync(ContainerNetwork network, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
-        await TeardownAsync(network.SandboxId, network.OwnsNamespace ? network.NamespaceName : null, network.Address, network.Ports, failures,
-            cancellationToken);
+        await TeardownAsync(
+            network.SandboxId,
+            network.OwnsNamespace ? network.NamespaceName : null,
+            network.Address,
+            network.Ports,
+            failures,
+            cancellationToken
+        );
         if (_named is not null)
         {
             try
@@ -159,7 +224,9 @@ public sealed class BridgeNetwork
             }
         }
         if (failures.Count > 0)
-            throw new NetworkSetupException($"network cleanup of {network.SandboxId} failed: {string.Join("; ", failures)}");
+            throw new NetworkSetupException(
+                $"network cleanup of {network.SandboxId} failed: {string.Join("; ", failures)}"
+            );
     }
 
     /// <summary>The allocations now held on this bridge (for diagnostics and tests).</summary>
@@ -172,7 +239,8 @@ public sealed class BridgeNetwork
     /// <summary>The allocations now recorded on this bridge, with their ports (for the orphan reaper).</summary>
     internal async Task<IReadOnlyList<Allocation>> AllocationsAsync(CancellationToken cancellationToken)
     {
-        if (!File.Exists(_lockPath)) return [];
+        if (!File.Exists(_lockPath))
+            return [];
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         return _allocator.Read();
     }
@@ -182,20 +250,30 @@ public sealed class BridgeNetwork
     {
         await using (await StateLock.AcquireAsync(_lockPath, _time, cancellationToken))
         {
-            if (!_allocator.Read().Any(a => a.Address == allocation.Address && a.SandboxId == allocation.SandboxId)) return;
+            if (!_allocator.Read().Any(a => a.Address == allocation.Address && a.SandboxId == allocation.SandboxId))
+                return;
             var failures = new List<string>();
             // One at a time: an element already gone fails alone.
             foreach (var port in allocation.Ports)
             {
-                var (exitCode, error) = await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
-                if (exitCode != 0 && !error.Contains("No such file", StringComparison.Ordinal)) failures.Add(error);
+                var (exitCode, error) = await HostCommand.TryRunAsync(
+                    "nft",
+                    ["-f", "-"],
+                    cancellationToken,
+                    _rules.Withdraw(port)
+                );
+                if (exitCode != 0 && !error.Contains("No such file", StringComparison.Ordinal))
+                    failures.Add(error);
             }
             if (failures.Count > 0)
-                throw new NetworkSetupException($"cannot withdraw the ports of {allocation.SandboxId}: {string.Join("; ", failures)}");
+                throw new NetworkSetupException(
+                    $"cannot withdraw the ports of {allocation.SandboxId}: {string.Join("; ", failures)}"
+                );
             _allocator.Release(allocation.Address, allocation.SandboxId);
         }
         // Outside the bridge's lock: the registry's is taken first.
-        if (_named is not null) await _named.RemoveIfUnusedAsync(_networkName!, cancellationToken);
+        if (_named is not null)
+            await _named.RemoveIfUnusedAsync(_networkName!, cancellationToken);
     }
 
     /// <summary>
@@ -206,32 +284,52 @@ public sealed class BridgeNetwork
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         var allocations = _allocator.Read();
-        if (allocations.Any(a => File.Exists(NamespacePath(a.Namespace)))) return false;
+        if (allocations.Any(a => File.Exists(NamespacePath(a.Namespace))))
+            return false;
         foreach (var stale in allocations)
         {
             await WithdrawAsync(stale.Ports, cancellationToken);
             var veth = HostVethName(IPAddress.Parse(stale.Address));
-            if (LinkExists(veth)) await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
+            if (LinkExists(veth))
+                await HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken);
         }
-        if (LinkExists(_options.BridgeName)) await HostCommand.RunAsync("ip", ["link", "del", _options.BridgeName], cancellationToken);
-        var (exists, _) = await HostCommand.TryRunAsync("nft", ["list", "table", _rules.BridgeTable], cancellationToken);
-        if (exists == 0) await HostCommand.RunAsync("nft", ["delete", "table", _rules.BridgeTable], cancellationToken);
+        if (LinkExists(_options.BridgeName))
+            await HostCommand.RunAsync("ip", ["link", "del", _options.BridgeName], cancellationToken);
+        var (exists, _) = await HostCommand.TryRunAsync(
+            "nft",
+            ["list", "table", _rules.BridgeTable],
+            cancellationToken
+        );
+        if (exists == 0)
+            await HostCommand.RunAsync("nft", ["delete", "table", _rules.BridgeTable], cancellationToken);
         File.Delete(Path.Combine(_options.StateDirectory, _options.BridgeName + ".json"));
         _tableReady = false;
         return true;
     }
 
-    private async Task<IPAddress> AllocateAsync(string sandboxId, string namespaceName, IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken,
-        string? fixedAddress = null)
+    private async Task<IPAddress> AllocateAsync(
+        string sandboxId,
+        string namespaceName,
+        IReadOnlyList<PortMapping> ports,
+        CancellationToken cancellationToken,
+        string? fixedAddress = null
+    )
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         await EnsureBridgeAsync(cancellationToken);
-        var (allocated, reclaimed) = _allocator.Allocate(sandboxId, namespaceName, ports, name => File.Exists(NamespacePath(name)), fixedAddress);
+        var (allocated, reclaimed) = _allocator.Allocate(
+            sandboxId,
+            namespaceName,
+            ports,
+            name => File.Exists(NamespacePath(name)),
+            fixedAddress
+        );
         foreach (var stale in reclaimed)
         {
             await WithdrawAsync(stale.Ports, cancellationToken);
             var staleVeth = HostVethName(IPAddress.Parse(stale.Address));
-            if (LinkExists(staleVeth)) await HostCommand.TryRunAsync("ip", ["link", "del", staleVeth], cancellationToken);
+            if (LinkExists(staleVeth))
+                await HostCommand.TryRunAsync("ip", ["link", "del", staleVeth], cancellationToken);
         }
         var address = IPAddress.Parse(allocated.Address);
         if (ports.Count > 0)
@@ -241,26 +339,43 @@ public sealed class BridgeNetwork
             if (exitCode != 0)
             {
                 _allocator.Release(allocated.Address, sandboxId);
-                throw new SandboxStartException(error.Contains("File exists", StringComparison.Ordinal)
-                    ? $"a host port in {string.Join(", ", ports)} is already published by another sandbox"
-                    : $"cannot publish ports {string.Join(", ", ports)}: {error}");
+                throw new SandboxStartException(
+                    error.Contains("File exists", StringComparison.Ordinal)
+                        ? $"a host port in {string.Join(", ", ports)} is already published by another sandbox"
+                        : $"cannot publish ports {string.Join(", ", ports)}: {error}"
+                );
             }
         }
         return address;
     }
 
     /// <param name="namespaceName">The namespace to delete (the one this attach made); null: another attach's, kept.</param>
-    private async Task TeardownAsync(string sandboxId, string? namespaceName, IPAddress? address, IReadOnlyList<PortMapping> ports,
-        List<string> failures, CancellationToken cancellationToken)
+    private async Task TeardownAsync(
+        string sandboxId,
+        string? namespaceName,
+        IPAddress? address,
+        IReadOnlyList<PortMapping> ports,
+        List<string> failures,
+        CancellationToken cancellationToken
+    )
     {
         if (address is not null)
         {
             var veth = HostVethName(address);
-            if (LinkExists(veth)) await Record(failures, HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken));
+            if (LinkExists(veth))
+                await Record(failures, HostCommand.TryRunAsync("ip", ["link", "del", veth], cancellationToken));
             await using (await StateLock.AcquireAsync(_lockPath, _time, cancellationToken))
             {
-                if (ports.Count > 0) await Record(failures, HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken,
-                    string.Concat(ports.Select(_rules.Withdraw))));
+                if (ports.Count > 0)
+                    await Record(
+                        failures,
+                        HostCommand.TryRunAsync(
+                            "nft",
+                            ["-f", "-"],
+                            cancellationToken,
+                            string.Concat(ports.Select(_rules.Withdraw))
+                        )
+                    );
                 _allocator.Release(address.ToString(), sandboxId);
             }
         }
@@ -271,13 +386,15 @@ public sealed class BridgeNetwork
     private static async Task Record(List<string> failures, Task<(int ExitCode, string Error)> step)
     {
         var (exitCode, error) = await step;
-        if (exitCode != 0) failures.Add(error);
+        if (exitCode != 0)
+            failures.Add(error);
     }
 
     private async Task WithdrawAsync(IReadOnlyList<PortMapping> ports, CancellationToken cancellationToken)
     {
         // One at a time: a batch fails as a whole when one element is already gone.
-        foreach (var port in ports) await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
+        foreach (var port in ports)
+            await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _rules.Withdraw(port));
     }
 
     /// <summary>Creates the bridge, its address, forwarding and the nftables table when missing (idempotent).</summary>
@@ -295,29 +412,49 @@ public sealed class BridgeNetwork
         {
             // A named network's bridge carries its name as its alias: what made it, for whoever lists links.
             var commands = new List<string> { $"link add {bridge} type bridge" };
-            if (_networkName is not null) commands.Add($"link set {bridge} alias hearth-network:{_networkName}");
-            commands.AddRange([$"addr add {_subnet.Gateway}/{_subnet.PrefixLength} dev {bridge}", $"link set {bridge} up"]);
+            if (_networkName is not null)
+                commands.Add($"link set {bridge} alias hearth-network:{_networkName}");
+            commands.AddRange([
+                $"addr add {_subnet.Gateway}/{_subnet.PrefixLength} dev {bridge}",
+                $"link set {bridge} up",
+            ]);
             await IpBatchAsync(null, cancellationToken, [.. commands]);
             _tableReady = false;
         }
-        if (_tableReady) return;
+        if (_tableReady)
+            return;
         await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1", cancellationToken);
         // Lets packets DNAT'd from 127.0.0.1 be routed out of the bridge (they are then masqueraded).
         await File.WriteAllTextAsync($"/proc/sys/net/ipv4/conf/{bridge}/route_localnet", "1", cancellationToken);
-        var (exists, _) = await HostCommand.TryRunAsync("nft", ["list", "table", "ip", _options.NftTable], cancellationToken);
-        if (exists != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _sharedRules.CreateTable());
+        var (exists, _) = await HostCommand.TryRunAsync(
+            "nft",
+            ["list", "table", "ip", _options.NftTable],
+            cancellationToken
+        );
+        if (exists != 0)
+            await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _sharedRules.CreateTable());
         if (_named is not null)
         {
-            var (own, _) = await HostCommand.TryRunAsync("nft", ["list", "table", _rules.BridgeTable], cancellationToken);
-            if (own != 0) await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateBridgeTable());
+            var (own, _) = await HostCommand.TryRunAsync(
+                "nft",
+                ["list", "table", _rules.BridgeTable],
+                cancellationToken
+            );
+            if (own != 0)
+                await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateBridgeTable());
         }
         _tableReady = true;
     }
 
-    private static Task IpBatchAsync(string? namespaceName, CancellationToken cancellationToken, params string[] commands)
+    private static Task IpBatchAsync(
+        string? namespaceName,
+        CancellationToken cancellationToken,
+        params string[] commands
+    )
     {
         var input = new StringBuilder();
-        foreach (var command in commands) input.Append(command).Append('\n');
+        foreach (var command in commands)
+            input.Append(command).Append('\n');
         string[] args = namespaceName is null ? ["-batch", "-"] : ["-n", namespaceName, "-batch", "-"];
         return HostCommand.RunAsync("ip", args, cancellationToken, input.ToString());
     }

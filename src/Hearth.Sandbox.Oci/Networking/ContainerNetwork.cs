@@ -11,8 +11,14 @@ public sealed class ContainerNetwork : IAsyncDisposable
     private readonly BridgeNetwork _bridge;
     private int _disposed;
 
-    internal ContainerNetwork(BridgeNetwork bridge, string sandboxId, string namespaceName, IPAddress address, string hostVeth,
-        IReadOnlyList<PortMapping> ports)
+    internal ContainerNetwork(
+        BridgeNetwork bridge,
+        string sandboxId,
+        string namespaceName,
+        IPAddress address,
+        string hostVeth,
+        IReadOnlyList<PortMapping> ports
+    )
     {
         _bridge = bridge;
         SandboxId = sandboxId;
@@ -48,7 +54,8 @@ public sealed class ContainerNetwork : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _bridge.DetachAsync(this, CancellationToken.None);
     }
 }

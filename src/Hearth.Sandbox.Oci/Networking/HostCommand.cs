@@ -5,14 +5,24 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// <summary>Runs ip(8) and nft(8); a failure becomes an exception carrying the tool's error.</summary>
 internal static class HostCommand
 {
-    public static async Task RunAsync(string file, IReadOnlyList<string> args, CancellationToken cancellationToken, string? input = null)
+    public static async Task RunAsync(
+        string file,
+        IReadOnlyList<string> args,
+        CancellationToken cancellationToken,
+        string? input = null
+    )
     {
         var (exitCode, error) = await TryRunAsync(file, args, cancellationToken, input);
-        if (exitCode != 0) throw new NetworkSetupException($"{file} {string.Join(' ', args)} failed: {error}");
+        if (exitCode != 0)
+            throw new NetworkSetupException($"{file} {string.Join(' ', args)} failed: {error}");
     }
 
     public static async Task<(int ExitCode, string Error)> TryRunAsync(
-        string file, IReadOnlyList<string> args, CancellationToken cancellationToken, string? input = null)
+        string file,
+        IReadOnlyList<string> args,
+        CancellationToken cancellationToken,
+        string? input = null
+    )
     {
         var start = new ProcessStartInfo(file)
         {
@@ -21,7 +31,8 @@ internal static class HostCommand
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         Process process;
         try
         {
@@ -33,7 +44,8 @@ internal static class HostCommand
         }
         using (process)
         {
-            if (input is not null) await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            if (input is not null)
+                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
             process.StandardInput.Close();
             var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

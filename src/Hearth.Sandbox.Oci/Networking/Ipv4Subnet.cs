@@ -11,9 +11,13 @@ internal sealed record Ipv4Subnet(uint Network, int PrefixLength)
     public static Ipv4Subnet Parse(string cidr)
     {
         var parts = cidr.Split('/');
-        if (parts.Length != 2
-            || !IPAddress.TryParse(parts[0], out var address) || address.AddressFamily != AddressFamily.InterNetwork
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix is < 8 or > 30)
+        if (
+            parts.Length != 2
+            || !IPAddress.TryParse(parts[0], out var address)
+            || address.AddressFamily != AddressFamily.InterNetwork
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
+            || prefix is < 8 or > 30
+        )
             throw new ArgumentException($"'{cidr}' is not an IPv4 subnet from /8 to /30");
         var mask = uint.MaxValue << (32 - prefix);
         return new Ipv4Subnet(ToUInt(address) & mask, prefix);
@@ -25,7 +29,9 @@ internal sealed record Ipv4Subnet(uint Network, int PrefixLength)
     public IPAddress Gateway => Host(1);
 
     public IPAddress Host(uint index) =>
-        index < 1 || index > HostCount ? throw new ArgumentOutOfRangeException(nameof(index)) : FromUInt(Network + index);
+        index < 1 || index > HostCount
+            ? throw new ArgumentOutOfRangeException(nameof(index))
+            : FromUInt(Network + index);
 
     public override string ToString() => $"{FromUInt(Network)}/{PrefixLength}";
 

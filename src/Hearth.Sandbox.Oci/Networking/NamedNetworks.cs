@@ -26,11 +26,15 @@ public sealed class NamedNetworks
         _time = time;
         _pool = Ipv4Subnet.Parse(options.NamedSubnets);
         if (options.NamedPrefixLength < _pool.PrefixLength || options.NamedPrefixLength > 28)
-            throw new ArgumentException($"NamedPrefixLength {options.NamedPrefixLength} must be from {_pool.PrefixLength} to 28");
+            throw new ArgumentException(
+                $"NamedPrefixLength {options.NamedPrefixLength} must be from {_pool.PrefixLength} to 28"
+            );
         // One registry per bridge prefix: agents sharing a host (each its own prefix and range) never share a bridge.
         // The default prefix keeps the registry's first name, so a host's existing networks are still found.
-        var registry = options.NamedBridgePrefix == new OciNetworkOptions().NamedBridgePrefix
-            ? "named-networks" : $"named-networks-{options.NamedBridgePrefix}";
+        var registry =
+            options.NamedBridgePrefix == new OciNetworkOptions().NamedBridgePrefix
+                ? "named-networks"
+                : $"named-networks-{options.NamedBridgePrefix}";
         _registry = Path.Combine(options.StateDirectory, registry + ".json");
         _lockPath = Path.Combine(options.StateDirectory, registry + ".lock");
     }
@@ -45,9 +49,17 @@ public sealed class NamedNetworks
     /// <param name="subnet">The network's declared subnet (compose's <c>ipam</c>): its bridge uses it instead of one from
     /// <see cref="OciNetworkOptions.NamedSubnets"/>; it must not overlap another network's on this host.</param>
     /// <param name="fixedAddress">The sandbox's address on it (compose's <c>ipv4_address</c>); null: the next free one.</param>
-    public async Task<ContainerNetwork> AttachAsync(string name, string sandboxId, IReadOnlyList<PortMapping> ports, string? joinNamespace,
-        string interfaceName, bool lowPortsForEveryone, CancellationToken cancellationToken, string? subnet = null,
-        string? fixedAddress = null)
+    public async Task<ContainerNetwork> AttachAsync(
+        string name,
+        string sandboxId,
+        IReadOnlyList<PortMapping> ports,
+        string? joinNamespace,
+        string interfaceName,
+        bool lowPortsForEveryone,
+        CancellationToken cancellationToken,
+        string? subnet = null,
+        string? fixedAddress = null
+    )
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         var entries = Load();
@@ -62,12 +74,22 @@ public sealed class NamedNetworks
             throw new NetworkSetupException($"network {name}: {e.Message}");
         }
         if (entry is not null && declared is not null && entry.Subnet != declared.ToString())
-            throw new NetworkSetupException($"network {name} has subnet {entry.Subnet} on this host, not the declared {declared}");
+            throw new NetworkSetupException(
+                $"network {name} has subnet {entry.Subnet} on this host, not the declared {declared}"
+            );
         if (entry is null)
         {
-            var index = FreeIndex(entries) ?? throw new NetworkSetupException($"no free subnet left in {_options.NamedSubnets} for network {name}");
-            if (declared is not null && entries.FirstOrDefault(e => Overlap(Ipv4Subnet.Parse(e.Subnet), declared)) is { } other)
-                throw new NetworkSetupException($"network {name}'s declared subnet {declared} overlaps network {other.Name}'s {other.Subnet} on this host");
+            var index = FreeIndex(entries)
+                ?? throw new NetworkSetupException(
+                    $"no free subnet left in {_options.NamedSubnets} for network {name}"
+                );
+            if (
+                declared is not null
+                && entries.FirstOrDefault(e => Overlap(Ipv4Subnet.Parse(e.Subnet), declared)) is { } other
+            )
+                throw new NetworkSetupException(
+                    $"network {name}'s declared subnet {declared} overlaps network {other.Name}'s {other.Subnet} on this host"
+                );
             entry = new NamedNetwork(name, BridgeName(index), (declared ?? SubnetOf(index)).ToString(), sandboxId);
         }
         entry = entry with { LastSandbox = sandboxId };
@@ -75,13 +97,22 @@ public sealed class NamedNetworks
         Save(entries);
         try
         {
-            return await Bridge(entry).AttachAsync(sandboxId, ports, cancellationToken, lowPortsForEveryone, joinNamespace, interfaceName,
-                fixedAddress);
+            return await Bridge(entry)
+                .AttachAsync(
+                    sandboxId,
+                    ports,
+                    cancellationToken,
+                    lowPortsForEveryone,
+                    joinNamespace,
+                    interfaceName,
+                    fixedAddress
+                );
         }
         catch
         {
             // A network made for this sandbox alone goes with its failed start.
-            if (await Bridge(entry).RemoveIfUnusedAsync(CancellationToken.None)) Save([.. entries.Where(e => e.Name != name)]);
+            if (await Bridge(entry).RemoveIfUnusedAsync(CancellationToken.None))
+                Save([.. entries.Where(e => e.Name != name)]);
             throw;
         }
     }
@@ -98,8 +129,10 @@ public sealed class NamedNetworks
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
         var entries = Load();
-        if (entries.FirstOrDefault(e => e.Name == name) is not { } entry) return;
-        if (!await Bridge(entry).RemoveIfUnusedAsync(cancellationToken)) return;
+        if (entries.FirstOrDefault(e => e.Name == name) is not { } entry)
+            return;
+        if (!await Bridge(entry).RemoveIfUnusedAsync(cancellationToken))
+            return;
         Save([.. entries.Where(e => e.Name != name)]);
     }
 
@@ -115,19 +148,25 @@ public sealed class NamedNetworks
         var taken = entries.Select(e => e.Bridge).ToHashSet(StringComparer.Ordinal);
         var count = 1u << (_options.NamedPrefixLength - _pool.PrefixLength);
         for (uint index = 0; index < count; index++)
-            if (!taken.Contains(BridgeName(index)) && !BridgeNetwork.LinkExists(BridgeName(index))
-                && !entries.Any(e => Overlap(Ipv4Subnet.Parse(e.Subnet), SubnetOf(index)))) return index;
+            if (
+                !taken.Contains(BridgeName(index))
+                && !BridgeNetwork.LinkExists(BridgeName(index))
+                && !entries.Any(e => Overlap(Ipv4Subnet.Parse(e.Subnet), SubnetOf(index)))
+            )
+                return index;
         return null;
     }
 
-    private string BridgeName(uint index) => _options.NamedBridgePrefix + index.ToString("x", CultureInfo.InvariantCulture);
+    private string BridgeName(uint index) =>
+        _options.NamedBridgePrefix + index.ToString("x", CultureInfo.InvariantCulture);
 
     private Ipv4Subnet SubnetOf(uint index) =>
         new(_pool.Network + (index << (32 - _options.NamedPrefixLength)), _options.NamedPrefixLength);
 
     private List<NamedNetwork> Load()
     {
-        if (!File.Exists(_registry)) return [];
+        if (!File.Exists(_registry))
+            return [];
         return JsonSerializer.Deserialize(File.ReadAllText(_registry), OciJsonContext.Default.ListNamedNetwork) ?? [];
     }
 

@@ -6,7 +6,11 @@ namespace Hearth.Sandbox.Oci.Reaping;
 /// <summary>The sources for what the oci driver makes, for the options it runs with.</summary>
 public static class OciOrphanSources
 {
-    public static IReadOnlyList<IOrphanSource> Create(OciDriverOptions options, string? imageStoreRoot, TimeProvider time)
+    public static IReadOnlyList<IOrphanSource> Create(
+        OciDriverOptions options,
+        string? imageStoreRoot,
+        TimeProvider time
+    )
     {
         var sources = new List<IOrphanSource>
         {
@@ -15,7 +19,8 @@ public static class OciOrphanSources
             new BridgeLeftovers(options.Network, time),
             new MountDirectories(options.UserNamespaceMountRoot),
         };
-        if (imageStoreRoot is not null) sources.Add(new ImageLeases(imageStoreRoot));
+        if (imageStoreRoot is not null)
+            sources.Add(new ImageLeases(imageStoreRoot));
         return sources;
     }
 }

@@ -21,13 +21,21 @@ public readonly record struct Digest
     public static bool TryParse(string? value, out Digest digest)
     {
         digest = default;
-        if (value is null) return false;
+        if (value is null)
+            return false;
         var colon = value.IndexOf(':');
-        if (colon <= 0) return false;
+        if (colon <= 0)
+            return false;
         var algorithm = value[..colon];
         var hex = value[(colon + 1)..];
-        var expected = algorithm switch { "sha256" => 64, "sha512" => 128, _ => -1 };
-        if (hex.Length != expected || !hex.All(IsLowerHex)) return false;
+        var expected = algorithm switch
+        {
+            "sha256" => 64,
+            "sha512" => 128,
+            _ => -1,
+        };
+        if (hex.Length != expected || !hex.All(IsLowerHex))
+            return false;
         digest = new Digest(algorithm, hex);
         return true;
     }
@@ -38,12 +46,13 @@ public readonly record struct Digest
     public static Digest FromHash(string algorithm, byte[] hash) => new(algorithm, Convert.ToHexStringLower(hash));
 
     /// <summary>An incremental hasher for this digest's algorithm.</summary>
-    public IncrementalHash CreateHasher() => Algorithm switch
-    {
-        "sha256" => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
-        "sha512" => IncrementalHash.CreateHash(HashAlgorithmName.SHA512),
-        _ => throw new InvalidOperationException("default digest"),
-    };
+    public IncrementalHash CreateHasher() =>
+        Algorithm switch
+        {
+            "sha256" => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
+            "sha512" => IncrementalHash.CreateHash(HashAlgorithmName.SHA512),
+            _ => throw new InvalidOperationException("default digest"),
+        };
 
     public override string ToString() => $"{Algorithm}:{Hex}";
 

@@ -96,7 +96,8 @@ public sealed partial record ImageReference
         if (registry is DockerHub or "index.docker.io")
         {
             registry = DockerHub;
-            if (!rest.Contains('/')) rest = "library/" + rest;
+            if (!rest.Contains('/'))
+                rest = "library/" + rest;
         }
 
         if (!RepositoryPattern().IsMatch(rest) || rest.Length > 255)
@@ -105,7 +106,8 @@ public sealed partial record ImageReference
             return false;
         }
 
-        if (tag is null && digest is null) tag = DefaultTag;
+        if (tag is null && digest is null)
+            tag = DefaultTag;
         reference = new ImageReference(registry, rest, tag, digest);
         return true;
     }
@@ -117,8 +119,10 @@ public sealed partial record ImageReference
     public override string ToString()
     {
         var text = $"{Registry}/{Repository}";
-        if (Tag is not null) text += ":" + Tag;
-        if (Digest is { } d) text += "@" + d;
+        if (Tag is not null)
+            text += ":" + Tag;
+        if (Digest is { } d)
+            text += "@" + d;
         return text;
     }
 
@@ -128,6 +132,8 @@ public sealed partial record ImageReference
     [GeneratedRegex(@"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")]
     private static partial Regex RepositoryPattern();
 
-    [GeneratedRegex(@"^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$")]
+    [GeneratedRegex(
+        @"^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?$"
+    )]
     private static partial Regex RegistryPattern();
 }

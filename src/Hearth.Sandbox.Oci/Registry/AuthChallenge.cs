@@ -12,7 +12,8 @@ public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, st
     /// <summary>Parses <c>Bearer realm="https://a/token",service="reg",scope="repository:x:pull"</c>.</summary>
     public static AuthChallenge? Parse(string? header)
     {
-        if (string.IsNullOrWhiteSpace(header)) return null;
+        if (string.IsNullOrWhiteSpace(header))
+            return null;
         header = header.Trim();
         var space = header.IndexOf(' ');
         var scheme = space < 0 ? header : header[..space];
@@ -20,9 +21,11 @@ public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, st
         var i = space < 0 ? header.Length : space + 1;
         while (i < header.Length)
         {
-            while (i < header.Length && (header[i] == ' ' || header[i] == ',')) i++;
+            while (i < header.Length && (header[i] == ' ' || header[i] == ','))
+                i++;
             var eq = header.IndexOf('=', i);
-            if (eq < 0) break;
+            if (eq < 0)
+                break;
             var key = header[i..eq].Trim();
             i = eq + 1;
             string value;
@@ -32,7 +35,8 @@ public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, st
                 i++;
                 while (i < header.Length && header[i] != '"')
                 {
-                    if (header[i] == '\\' && i + 1 < header.Length) i++;
+                    if (header[i] == '\\' && i + 1 < header.Length)
+                        i++;
                     sb.Append(header[i]);
                     i++;
                 }
@@ -42,11 +46,13 @@ public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, st
             else
             {
                 var end = header.IndexOf(',', i);
-                if (end < 0) end = header.Length;
+                if (end < 0)
+                    end = header.Length;
                 value = header[i..end].Trim();
                 i = end;
             }
-            if (key.Length > 0) parameters[key] = value;
+            if (key.Length > 0)
+                parameters[key] = value;
         }
         return new AuthChallenge(scheme, parameters);
     }

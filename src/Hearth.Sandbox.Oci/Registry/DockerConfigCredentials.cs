@@ -14,25 +14,30 @@ public sealed class DockerConfigCredentials : ICredentialProvider
 
     public DockerConfigCredentials(string path)
     {
-        if (!File.Exists(path)) return;
+        if (!File.Exists(path))
+            return;
         using var document = JsonDocument.Parse(File.ReadAllText(path));
-        if (!document.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object) return;
+        if (!document.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object)
+            return;
         foreach (var entry in auths.EnumerateObject())
         {
             var credentials = Read(entry.Value);
-            if (credentials is not null) _byRegistry[Normalize(entry.Name)] = credentials;
+            if (credentials is not null)
+                _byRegistry[Normalize(entry.Name)] = credentials;
         }
     }
 
     public RegistryCredentials? Find(string registry)
     {
-        if (_byRegistry.TryGetValue(Normalize(registry), out var found)) return found;
+        if (_byRegistry.TryGetValue(Normalize(registry), out var found))
+            return found;
         return registry == "docker.io" && _byRegistry.TryGetValue("index.docker.io", out var hub) ? hub : null;
     }
 
     private static RegistryCredentials? Read(JsonElement entry)
     {
-        if (entry.ValueKind != JsonValueKind.Object) return null;
+        if (entry.ValueKind != JsonValueKind.Object)
+            return null;
         if (entry.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded)
         {
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
@@ -49,9 +54,11 @@ public sealed class DockerConfigCredentials : ICredentialProvider
     {
         var host = key;
         var scheme = host.IndexOf("://", StringComparison.Ordinal);
-        if (scheme >= 0) host = host[(scheme + 3)..];
+        if (scheme >= 0)
+            host = host[(scheme + 3)..];
         var slash = host.IndexOf('/');
-        if (slash >= 0) host = host[..slash];
+        if (slash >= 0)
+            host = host[..slash];
         return host;
     }
 }

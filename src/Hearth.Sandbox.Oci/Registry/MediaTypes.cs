@@ -14,19 +14,27 @@ public static class MediaTypes
     public const string DockerConfig = "application/vnd.docker.container.image.v1+json";
     public const string DockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
-    public static readonly IReadOnlyList<string> AcceptedManifests = [OciIndex, OciManifest, DockerManifestList, DockerManifest];
+    public static readonly IReadOnlyList<string> AcceptedManifests =
+    [
+        OciIndex,
+        OciManifest,
+        DockerManifestList,
+        DockerManifest,
+    ];
 
     public static bool IsIndex(string? mediaType) => mediaType is OciIndex or DockerManifestList;
 
     public static bool IsManifest(string? mediaType) => mediaType is OciManifest or DockerManifest;
 
-    public static LayerCompression LayerCompressionOf(string mediaType) => mediaType switch
-    {
-        OciLayer or "application/vnd.oci.image.layer.nondistributable.v1.tar" => LayerCompression.None,
-        OciLayerGzip or DockerLayerGzip or "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" => LayerCompression.Gzip,
-        OciLayerZstd => LayerCompression.Zstd,
-        _ => throw new RegistryException($"unsupported layer media type '{mediaType}'"),
-    };
+    public static LayerCompression LayerCompressionOf(string mediaType) =>
+        mediaType switch
+        {
+            OciLayer or "application/vnd.oci.image.layer.nondistributable.v1.tar" => LayerCompression.None,
+            OciLayerGzip or DockerLayerGzip or "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" =>
+                LayerCompression.Gzip,
+            OciLayerZstd => LayerCompression.Zstd,
+            _ => throw new RegistryException($"unsupported layer media type '{mediaType}'"),
+        };
 }
 
 public enum LayerCompression

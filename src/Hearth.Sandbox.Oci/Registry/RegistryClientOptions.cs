@@ -12,7 +12,8 @@ public sealed record RegistryClientOptions
     /// Mirrors tried in order before the registry itself, keyed by registry (e.g. "docker.io"),
     /// each a base URI such as "https://mirror.example:5000". A mirror that fails falls through to the next.
     /// </summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<Uri>> Mirrors { get; init; } = new Dictionary<string, IReadOnlyList<Uri>>();
+    public IReadOnlyDictionary<string, IReadOnlyList<Uri>> Mirrors { get; init; } =
+        new Dictionary<string, IReadOnlyList<Uri>>();
 
     /// <summary>Manifests and configs larger than this are refused (they are read into memory).</summary>
     public long MaxManifestBytes { get; init; } = 4 * 1024 * 1024;

@@ -14,4 +14,5 @@ public sealed record ResolvedImage(
     string ManifestMediaType,
     byte[] ManifestBytes,
     ImageManifest Manifest,
-    Digest? IndexDigest);
+    Digest? IndexDigest
+);

@@ -9,7 +9,8 @@ internal sealed class CgroupSupport
     {
         IsUnified = File.Exists(Path.Combine(Root, "cgroup.controllers"));
         SwapAccounting = IsUnified
-            ? File.Exists(Path.Combine(Root, "memory.swap.max")) || Directory.EnumerateFiles(Root, "memory.swap.max", SearchOption.TopDirectoryOnly).Any()
+            ? File.Exists(Path.Combine(Root, "memory.swap.max"))
+                || Directory.EnumerateFiles(Root, "memory.swap.max", SearchOption.TopDirectoryOnly).Any()
             : File.Exists(Path.Combine(Root, "memory", "memory.memsw.limit_in_bytes"));
     }
 
@@ -22,7 +23,9 @@ internal sealed class CgroupSupport
     public long? ReadMemoryUsage(string cgroupsPath)
     {
         var relative = cgroupsPath.TrimStart('/');
-        var file = IsUnified ? Path.Combine(Root, relative, "memory.current") : Path.Combine(Root, "memory", relative, "memory.usage_in_bytes");
+        var file = IsUnified
+            ? Path.Combine(Root, relative, "memory.current")
+            : Path.Combine(Root, "memory", relative, "memory.usage_in_bytes");
         try
         {
             return long.TryParse(File.ReadAllText(file).Trim(), out var bytes) ? bytes : null;
@@ -45,15 +48,12 @@ internal sealed class CgroupSupport
             foreach (var line in File.ReadLines(file))
             {
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], out var count)) return count;
+                if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], out var count))
+                    return count;
             }
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
         return 0;
     }
 }

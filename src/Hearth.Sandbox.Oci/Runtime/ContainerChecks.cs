@@ -13,18 +13,23 @@ internal static class ContainerChecks
     /// namespaced.</exception>
     public static void Validate(ContainerSettings? settings, IReadOnlyList<string> allowed)
     {
-        if (settings is null) return;
+        if (settings is null)
+            return;
         foreach (var name in settings.CapAdd.Concat(settings.CapDrop))
         {
-            if (LinuxCapabilities.Normalize(name) != name) throw new SandboxStartException($"cap_add/cap_drop: \"{name}\" is not a capability");
+            if (LinuxCapabilities.Normalize(name) != name)
+                throw new SandboxStartException($"cap_add/cap_drop: \"{name}\" is not a capability");
         }
         var refused = LinuxCapabilities.NotAllowed(settings.CapAdd, allowed);
         if (refused.Count > 0)
-            throw new SandboxStartException($"capability {string.Join(", ", refused)} is not allowed on this agent " +
-                $"(it allows {(allowed.Count == 0 ? "none beyond the default set" : string.Join(", ", allowed))}; --oci-allow-caps)");
+            throw new SandboxStartException(
+                $"capability {string.Join(", ", refused)} is not allowed on this agent "
+                    + $"(it allows {(allowed.Count == 0 ? "none beyond the default set" : string.Join(", ", allowed))}; --oci-allow-caps)"
+            );
         foreach (var name in settings.Sysctls.Keys)
         {
-            if (NamespacedSysctls.Refusal(name) is { } why) throw new SandboxStartException($"sysctl {name}: {why}");
+            if (NamespacedSysctls.Refusal(name) is { } why)
+                throw new SandboxStartException($"sysctl {name}: {why}");
         }
     }
 
@@ -32,13 +37,19 @@ internal static class ContainerChecks
     /// Writes the <c>net.*</c> sysctls into the sandbox's network namespace as the host's root: a namespace the agent
     /// made belongs to the host's user namespace, so a container in a user namespace of its own could not write them.
     /// </summary>
-    public static async Task SetNetworkSysctlsAsync(ContainerSettings? settings, string namespacePath, CancellationToken cancellationToken)
+    public static async Task SetNetworkSysctlsAsync(
+        ContainerSettings? settings,
+        string namespacePath,
+        CancellationToken cancellationToken
+    )
     {
         var network = settings?.Sysctls.Where(s => NamespacedSysctls.IsNetwork(s.Key)).ToList() ?? [];
-        if (network.Count == 0) return;
+        if (network.Count == 0)
+            return;
         var args = new List<string> { $"--net={namespacePath}", "--", "sysctl", "-qw" };
         args.AddRange(network.Select(s => $"{s.Key}={s.Value}"));
         var (code, error) = await HostCommand.TryRunAsync("nsenter", args, cancellationToken);
-        if (code != 0) throw new SandboxStartException($"sysctls {string.Join(", ", network.Select(s => s.Key))}: {error.Trim()}");
+        if (code != 0)
+            throw new SandboxStartException($"sysctls {string.Join(", ", network.Select(s => s.Key))}: {error.Trim()}");
     }
 }

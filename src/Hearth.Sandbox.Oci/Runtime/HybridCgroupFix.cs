@@ -15,21 +15,31 @@ internal static class HybridCgroupFix
     /// <summary>True when a controller sits in the cgroup2 mount of a v1 host.</summary>
     public static bool IsNeeded()
     {
-        if (!File.Exists(Unified)) return false;
-        return File.ReadAllText(Unified).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length > 0;
+        if (!File.Exists(Unified))
+            return false;
+        return File.ReadAllText(Unified)
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Length > 0;
     }
 
     public static async Task ApplyAsync(CancellationToken cancellationToken)
     {
-        if (!IsNeeded()) return;
-        var controllers = File.ReadAllText(Unified).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (controllers is not ["hugetlb"]) throw new SandboxStartException($"cgroup2 holds controllers {string.Join(',', controllers)}; only hugetlb can be moved");
+        if (!IsNeeded())
+            return;
+        var controllers = File.ReadAllText(Unified)
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (controllers is not ["hugetlb"])
+            throw new SandboxStartException(
+                $"cgroup2 holds controllers {string.Join(',', controllers)}; only hugetlb can be moved"
+            );
         Directory.CreateDirectory(HugetlbHierarchy);
         var start = new ProcessStartInfo("mount") { RedirectStandardError = true };
-        foreach (var arg in new[] { "-t", "cgroup", "-o", "hugetlb", "cgroup", HugetlbHierarchy }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "-t", "cgroup", "-o", "hugetlb", "cgroup", HugetlbHierarchy })
+            start.ArgumentList.Add(arg);
         using var mount = Process.Start(start) ?? throw new SandboxStartException("cannot start mount");
         var error = await mount.StandardError.ReadToEndAsync(cancellationToken);
         await mount.WaitForExitAsync(cancellationToken);
-        if (mount.ExitCode != 0 && IsNeeded()) throw new SandboxStartException($"mounting the hugetlb hierarchy failed: {error.Trim()}");
+        if (mount.ExitCode != 0 && IsNeeded())
+            throw new SandboxStartException($"mounting the hugetlb hierarchy failed: {error.Trim()}");
     }
 }

@@ -12,10 +12,15 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// </summary>
 internal static class MountDirectory
 {
-    private const UnixFileMode Walkable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode Walkable =
+        UnixFileMode.UserRead
+        | UnixFileMode.UserWrite
+        | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherExecute;
 
-    private const UnixFileMode GroupWalkable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute;
+    private const UnixFileMode GroupWalkable =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute;
 
     public static string Create(string root, string sandboxId, IdMapping ids)
     {
@@ -24,7 +29,8 @@ internal static class MountDirectory
         for (var parent = rootInfo.Parent; parent is not null; parent = parent.Parent)
             if (!parent.UnixFileMode.HasFlag(UnixFileMode.OtherExecute))
                 throw new SandboxStartException(
-                    $"{parent.FullName} is not searchable by others (mode {Convert.ToString((int)parent.UnixFileMode, 8)}), so a container in a user namespace cannot reach its rootfs in {rootInfo.FullName}; chmod o+x it or choose another UserNamespaceMountRoot");
+                    $"{parent.FullName} is not searchable by others (mode {Convert.ToString((int)parent.UnixFileMode, 8)}), so a container in a user namespace cannot reach its rootfs in {rootInfo.FullName}; chmod o+x it or choose another UserNamespaceMountRoot"
+                );
         var directory = Path.Combine(rootInfo.FullName, sandboxId);
         Directory.CreateDirectory(directory, GroupWalkable);
         Libc.LChown(directory, 0, ids.HostIdBase);

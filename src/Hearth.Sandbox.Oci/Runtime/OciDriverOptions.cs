@@ -72,7 +72,8 @@ public sealed record OciDriverOptions
     public IReadOnlyList<string>? AllowedCapabilities { get; init; }
 
     /// <summary>What <see cref="AllowedCapabilities"/> comes to.</summary>
-    public IReadOnlyList<string> CapabilitiesAllowed => AllowedCapabilities ?? LinuxCapabilities.DefaultAllowed(UserNamespace is not null);
+    public IReadOnlyList<string> CapabilitiesAllowed =>
+        AllowedCapabilities ?? LinuxCapabilities.DefaultAllowed(UserNamespace is not null);
 
     /// <summary>How long startup may take before the sandbox is declared failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -19,7 +19,8 @@ internal sealed record OciHandle(
     DateTimeOffset StartedAt,
     string StateDirectory,
     string Scratch,
-    string ScratchRoot)
+    string ScratchRoot
+)
 {
     /// <summary>The sandbox's address on each named network it joined.</summary>
     public IReadOnlyList<SandboxAddress> Addresses { get; init; } = [];
@@ -43,16 +44,21 @@ internal sealed record OciHandle(
             ["scratch"] = Scratch,
             ["scratch_root"] = ScratchRoot,
         };
-        if (OomParent is not null) state["oom_parent"] = OomParent;
-        if (Addresses.Count > 0) state["addresses"] = string.Join('\n', Addresses.Select(a => $"{a.Network}\t{a.Address}\t{a.Gateway}"));
+        if (OomParent is not null)
+            state["oom_parent"] = OomParent;
+        if (Addresses.Count > 0)
+            state["addresses"] = string.Join('\n', Addresses.Select(a => $"{a.Network}\t{a.Address}\t{a.Gateway}"));
         return new SandboxHandle(Driver, ContainerId, Version, state);
     }
 
     public static OciHandle From(SandboxHandle handle)
     {
-        if (handle.Driver != Driver) throw new SandboxRecoveryException($"a {handle.Driver} handle given to the oci driver");
+        if (handle.Driver != Driver)
+            throw new SandboxRecoveryException($"a {handle.Driver} handle given to the oci driver");
         if (handle.Version != Version)
-            throw new SandboxRecoveryException($"the oci handle of {handle.SandboxId} has version {handle.Version}, expected {Version}");
+            throw new SandboxRecoveryException(
+                $"the oci handle of {handle.SandboxId} has version {handle.Version}, expected {Version}"
+            );
         try
         {
             return new OciHandle(
@@ -62,12 +68,17 @@ internal sealed record OciHandle(
                 handle.Require("cgroups_path"),
                 handle.Require("kept") == "true",
                 handle.Optional("oom_parent"),
-                new ProcessIdentity(int.Parse(handle.Require("monitor_pid"), CultureInfo.InvariantCulture),
-                    long.Parse(handle.Require("monitor_start_time"), CultureInfo.InvariantCulture)),
-                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)),
+                new ProcessIdentity(
+                    int.Parse(handle.Require("monitor_pid"), CultureInfo.InvariantCulture),
+                    long.Parse(handle.Require("monitor_start_time"), CultureInfo.InvariantCulture)
+                ),
+                DateTimeOffset.FromUnixTimeMilliseconds(
+                    long.Parse(handle.Require("started_at"), CultureInfo.InvariantCulture)
+                ),
                 handle.Require("state_dir"),
                 handle.Require("scratch"),
-                handle.Require("scratch_root"))
+                handle.Require("scratch_root")
+            )
             {
                 Addresses = ParseAddresses(handle.Optional("addresses")),
             };
@@ -80,9 +91,14 @@ internal sealed record OciHandle(
 
     private static IReadOnlyList<SandboxAddress> ParseAddresses(string? text)
     {
-        if (string.IsNullOrEmpty(text)) return [];
-        return text.Split('\n').Select(line => line.Split('\t') is [var network, var address, var gateway]
-            ? new SandboxAddress(network, address, gateway)
-            : throw new FormatException($"'{line}' is not NETWORK\\tADDRESS\\tGATEWAY")).ToList();
+        if (string.IsNullOrEmpty(text))
+            return [];
+        return text.Split('\n')
+            .Select(line =>
+                line.Split('\t') is [var network, var address, var gateway]
+                    ? new SandboxAddress(network, address, gateway)
+                    : throw new FormatException($"'{line}' is not NETWORK\\tADDRESS\\tGATEWAY")
+            )
+            .ToList();
     }
 }

@@ -18,15 +18,19 @@ internal sealed class OciLeftovers(IReadOnlyList<IOrphanSource> sources)
         {
             try
             {
-                found.AddRange((await source.DiscoverAsync([scratchRoot], cancellationToken)).Where(r => r.SandboxId == sandboxId));
+                found.AddRange(
+                    (await source.DiscoverAsync([scratchRoot], cancellationToken)).Where(r => r.SandboxId == sandboxId)
+                );
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
                 failures.Add(e);
             }
         }
-        var ordered = found.DistinctBy(r => (r.Kind, r.Name))
-            .OrderBy(r => r.Kind).ThenByDescending(r => r.Kind == ResourceKind.Mount ? r.Name.Length : 0);
+        var ordered = found
+            .DistinctBy(r => (r.Kind, r.Name))
+            .OrderBy(r => r.Kind)
+            .ThenByDescending(r => r.Kind == ResourceKind.Mount ? r.Name.Length : 0);
         foreach (var resource in ordered)
         {
             try
@@ -38,6 +42,7 @@ internal sealed class OciLeftovers(IReadOnlyList<IOrphanSource> sources)
                 failures.Add(new IOException($"cannot remove {resource.Kind} {resource.Name}: {e.Message}", e));
             }
         }
-        if (failures.Count > 0) throw new AggregateException($"sandbox {sandboxId} left something behind", failures);
+        if (failures.Count > 0)
+            throw new AggregateException($"sandbox {sandboxId} left something behind", failures);
     }
 }

@@ -22,9 +22,12 @@ internal static class OciMonitor
     /// </summary>
     public static IReadOnlyDictionary<string, string> Environment(string sandboxId, string scratchRoot)
     {
-        var environment = new Dictionary<string, string>(Hearth.Sandbox.Reaping.SandboxMarks.Environment(sandboxId, scratchRoot))
+        var environment = new Dictionary<string, string>(
+            Hearth.Sandbox.Reaping.SandboxMarks.Environment(sandboxId, scratchRoot)
+        )
         {
-            ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ["PATH"] = System.Environment.GetEnvironmentVariable("PATH")
+                ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         };
         return environment;
     }

@@ -33,16 +33,20 @@ internal sealed class OciResources(string scratch)
         {
             // After the container is gone, so nothing holds the namespace.
             // The first owns the namespace: it goes last.
-            for (var i = Networks.Count - 1; i >= 0; i--) await Networks[i].DisposeAsync();
-            if (Leftovers is not null) await Leftovers();
+            for (var i = Networks.Count - 1; i >= 0; i--)
+                await Networks[i].DisposeAsync();
+            if (Leftovers is not null)
+                await Leftovers();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NetworkSetupException or AggregateException)
+        catch (Exception e)
+            when (e is IOException or UnauthorizedAccessException or NetworkSetupException or AggregateException)
         {
             failures.Add(e);
         }
         // Last: the scratch directory tells the orphan reaper whose the other resources are.
         Attempt(DeleteScratch, failures);
-        if (failures.Count > 0) throw new AggregateException($"sandbox cleanup left something behind ({scratch})", failures);
+        if (failures.Count > 0)
+            throw new AggregateException($"sandbox cleanup left something behind ({scratch})", failures);
     }
 
     private void DeleteScratch()
@@ -51,9 +55,7 @@ internal sealed class OciResources(string scratch)
         {
             Directory.Delete(scratch, recursive: true);
         }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        catch (DirectoryNotFoundException) { }
     }
 
     private static void Attempt(Action step, List<Exception> failures)

@@ -14,13 +14,27 @@ public static class OciRuntimeSelector
     public const string Auto = "auto";
 
     public static OciRuntimeSelection Select(string requested, bool fixHybridCgroupsForCrun = false) =>
-        Select(requested, fixHybridCgroupsForCrun, Works, HybridCgroupFix.IsNeeded(), !new CgroupSupport().IsUnified && OomWatch.IsSupported);
+        Select(
+            requested,
+            fixHybridCgroupsForCrun,
+            Works,
+            HybridCgroupFix.IsNeeded(),
+            !new CgroupSupport().IsUnified && OomWatch.IsSupported
+        );
 
-    internal static OciRuntimeSelection Select(string requested, bool fixHybridCgroupsForCrun, Func<string, bool> works, bool hybridCgroups, bool crunOomKillsSeen)
+    internal static OciRuntimeSelection Select(
+        string requested,
+        bool fixHybridCgroupsForCrun,
+        Func<string, bool> works,
+        bool hybridCgroups,
+        bool crunOomKillsSeen
+    )
     {
-        if (requested != Auto) return new OciRuntimeSelection(requested, null);
+        if (requested != Auto)
+            return new OciRuntimeSelection(requested, null);
         var crunRuns = works("crun") && (!hybridCgroups || fixHybridCgroupsForCrun);
-        if (!crunRuns) return new OciRuntimeSelection("runc", null);
+        if (!crunRuns)
+            return new OciRuntimeSelection("runc", null);
         var memoryLimited = !crunOomKillsSeen && works("runc") ? "runc" : null;
         return new OciRuntimeSelection("crun", memoryLimited);
     }
@@ -29,9 +43,14 @@ public static class OciRuntimeSelector
     {
         try
         {
-            var start = new ProcessStartInfo(runtime, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo(runtime, "--version")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
             using var process = Process.Start(start);
-            if (process is null) return false;
+            if (process is null)
+                return false;
             process.StandardOutput.ReadToEnd();
             return process.WaitForExit(TimeSpan.FromSeconds(5)) && process.ExitCode == 0;
         }

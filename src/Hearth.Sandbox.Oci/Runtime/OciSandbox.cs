@@ -18,9 +18,18 @@ internal sealed class OciSandbox : MonitoredSandbox
     private readonly CgroupSupport _cgroups;
     private readonly OciResources _resources;
 
-    public OciSandbox(ISandboxProcess monitor, OciHandle state, RuntimeCommand runtime, CgroupSupport cgroups,
-        OciResources resources, SandboxFiles files, ISandboxOutput output, OutputCursor from, LauncherOptions launcher,
-        TimeProvider time)
+    public OciSandbox(
+        ISandboxProcess monitor,
+        OciHandle state,
+        RuntimeCommand runtime,
+        CgroupSupport cgroups,
+        OciResources resources,
+        SandboxFiles files,
+        ISandboxOutput output,
+        OutputCursor from,
+        LauncherOptions launcher,
+        TimeProvider time
+    )
         : base(files, output, from, state.StartedAt, launcher, time)
     {
         _monitor = monitor;
@@ -44,22 +53,47 @@ internal sealed class OciSandbox : MonitoredSandbox
     public override Task SignalAsync(int signal, CancellationToken cancellationToken) =>
         Ended
             ? Task.CompletedTask
-            : _runtime.RunAsync(cancellationToken, "kill", _state.ContainerId, signal.ToString(CultureInfo.InvariantCulture));
+            : _runtime.RunAsync(
+                cancellationToken,
+                "kill",
+                _state.ContainerId,
+                signal.ToString(CultureInfo.InvariantCulture)
+            );
 
     protected override SandboxUsage? ReadUsage() => new(_cgroups.ReadMemoryUsage(_state.CgroupsPath), null, null);
 
     /// <summary><c>runtime exec</c>: the command joins the container's namespaces and cgroups, with the image's environment.</summary>
-    public override Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output,
-        CancellationToken cancellationToken)
+    public override Task<SandboxExit> ExecAsync(
+        IReadOnlyList<string> command,
+        ISandboxOutput output,
+        CancellationToken cancellationToken
+    )
     {
-        if (command.Count == 0) throw new ArgumentException("the command is empty", nameof(command));
-        if (Ended) throw new InvalidOperationException($"sandbox {_state.ContainerId} has exited");
-        IReadOnlyList<string> argv = [_runtime.Runtime, "--root", _runtime.StateRoot, "exec", _state.ContainerId, .. command];
-        var path = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? SandboxEnvironment.DefaultPath };
+        if (command.Count == 0)
+            throw new ArgumentException("the command is empty", nameof(command));
+        if (Ended)
+            throw new InvalidOperationException($"sandbox {_state.ContainerId} has exited");
+        IReadOnlyList<string> argv =
+        [
+            _runtime.Runtime,
+            "--root",
+            _runtime.StateRoot,
+            "exec",
+            _state.ContainerId,
+            .. command,
+        ];
+        var path = new Dictionary<string, string>
+        {
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? SandboxEnvironment.DefaultPath,
+        };
         return HostExec.RunAsync(argv, path, output, Launcher.MaxLineBytes, cancellationToken);
     }
 
-    protected override async Task<bool> AskToStopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken)
+    protected override async Task<bool> AskToStopAsync(
+        StopSignal signal,
+        TimeSpan grace,
+        CancellationToken cancellationToken
+    )
     {
         await SignalAsync((int)signal, cancellationToken);
         return await EndsWithinAsync(grace, cancellationToken);
@@ -80,7 +114,8 @@ internal sealed class OciSandbox : MonitoredSandbox
             catch (OperationCanceledException)
             {
                 // The container did not die of `runtime kill` (or was never made): end its monitor's session instead.
-                if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+                if (!_monitor.HasExited)
+                    Native.Kill(-_monitor.Pid, Native.SigKill);
             }
         }
         await EndedOrStuckAsync();
@@ -93,9 +128,16 @@ internal sealed class OciSandbox : MonitoredSandbox
             // `run` removes its container at exit unless it was kept (or the monitor died first).
             if (Directory.Exists(Path.Combine(_runtime.StateRoot, _state.ContainerId)))
             {
-                var (code, error) = await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _state.ContainerId);
+                var (code, error) = await _runtime.RunAsync(
+                    CancellationToken.None,
+                    "delete",
+                    "--force",
+                    _state.ContainerId
+                );
                 if (code != 0 && Directory.Exists(Path.Combine(_runtime.StateRoot, _state.ContainerId)))
-                    failures.Add(new IOException($"{_runtime.Runtime} delete --force {_state.ContainerId} failed: {error}"));
+                    failures.Add(
+                        new IOException($"{_runtime.Runtime} delete --force {_state.ContainerId} failed: {error}")
+                    );
             }
             await _resources.ReleaseAsync();
             // A runtime killed while it made the container (a cancelled start) leaves its cgroups without a state
@@ -126,7 +168,8 @@ internal sealed class OciSandbox : MonitoredSandbox
     /// </summary>
     internal ValueTask AbortAsync()
     {
-        if (!_monitor.HasExited) Native.Kill(-_monitor.Pid, Native.SigKill);
+        if (!_monitor.HasExited)
+            Native.Kill(-_monitor.Pid, Native.SigKill);
         return DisposeAsync();
     }
 
@@ -156,9 +199,14 @@ internal sealed class OciSandbox : MonitoredSandbox
     {
         // A kept container (and its cgroup) stays until deleted, so its OOM counter can still be read; crun's OOM parent
         // is read through its watch, or, after a restart that lost the watch, through its own counter.
-        var oomKills = _state.Kept ? _cgroups.ReadOomKills(_state.CgroupsPath)
-            : _resources.OomWatch is null && _state.OomParent is { } parent ? _cgroups.ReadOomKills(parent) : 0;
-        if (_state.Kept) await _runtime.RunAsync(CancellationToken.None, "delete", "--force", _state.ContainerId).ConfigureAwait(false);
+        var oomKills =
+            _state.Kept ? _cgroups.ReadOomKills(_state.CgroupsPath)
+            : _resources.OomWatch is null && _state.OomParent is { } parent ? _cgroups.ReadOomKills(parent)
+            : 0;
+        if (_state.Kept)
+            await _runtime
+                .RunAsync(CancellationToken.None, "delete", "--force", _state.ContainerId)
+                .ConfigureAwait(false);
         var oomKilled = oomKills > 0 || _resources.OomWatch?.Fired() == true;
         return ExitOf(code ?? throw new InvalidOperationException("the monitor's end gave no exit code"), oomKilled);
     }

@@ -37,11 +37,21 @@ internal sealed class OomWatch : IDisposable
         SafeFileHandle? oomControl = null;
         try
         {
-            File.WriteAllText(Path.Combine(directory, "memory.limit_in_bytes"), memoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (limitSwap) File.WriteAllText(Path.Combine(directory, "memory.memsw.limit_in_bytes"), memoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(
+                Path.Combine(directory, "memory.limit_in_bytes"),
+                memoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            );
+            if (limitSwap)
+                File.WriteAllText(
+                    Path.Combine(directory, "memory.memsw.limit_in_bytes"),
+                    memoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                );
             events = EventFd.Create();
             oomControl = File.OpenHandle(Path.Combine(directory, "memory.oom_control"));
-            File.WriteAllText(Path.Combine(directory, "cgroup.event_control"), $"{events.Descriptor} {oomControl.DangerousGetHandle()}");
+            File.WriteAllText(
+                Path.Combine(directory, "cgroup.event_control"),
+                $"{events.Descriptor} {oomControl.DangerousGetHandle()}"
+            );
             return new OomWatch(parent, events, oomControl);
         }
         catch
@@ -75,11 +85,10 @@ internal sealed class OomWatch : IDisposable
             try
             {
                 // rmdir only: a cgroup directory holds control files, never removable ones, and must be empty of children.
-                if (Directory.Exists(directory)) Directory.Delete(directory);
+                if (Directory.Exists(directory))
+                    Directory.Delete(directory);
             }
-            catch (IOException)
-            {
-            }
+            catch (IOException) { }
         }
     }
 }

@@ -33,7 +33,14 @@ internal sealed record PeerContainer(string SandboxId, int Pid)
         {
             throw new SandboxStartException($"cannot {purpose}: container {sandboxId} has ended");
         }
-        if (!lines.Split('\n').Any(l => l.EndsWith("/" + sandboxId, StringComparison.Ordinal) || l.Contains("/" + sandboxId + "/", StringComparison.Ordinal)))
+        if (
+            !lines
+                .Split('\n')
+                .Any(l =>
+                    l.EndsWith("/" + sandboxId, StringComparison.Ordinal)
+                    || l.Contains("/" + sandboxId + "/", StringComparison.Ordinal)
+                )
+        )
             throw new SandboxStartException($"cannot {purpose}: container {sandboxId} has ended");
         return new PeerContainer(sandboxId, pid);
     }

@@ -6,4 +6,5 @@ internal sealed record ProcessPlan(
     IReadOnlyList<string> Env,
     string WorkingDirectory,
     uint Uid,
-    uint Gid);
+    uint Gid
+);

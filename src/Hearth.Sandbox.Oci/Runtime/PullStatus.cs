@@ -14,10 +14,13 @@ internal sealed class PullStatus(string image, IProgress<string> status) : IProg
     {
         lock (_gate)
         {
-            if (PullLines.Describe(value) is not { } line) return;
-            status.Report(value.Phase == PullPhase.Complete
-                ? $"hearth: pulling {image}: {PullLines.Summary(value)}"
-                : $"hearth: pulling {image}: {line}");
+            if (PullLines.Describe(value) is not { } line)
+                return;
+            status.Report(
+                value.Phase == PullPhase.Complete
+                    ? $"hearth: pulling {image}: {PullLines.Summary(value)}"
+                    : $"hearth: pulling {image}: {line}"
+            );
         }
     }
 }

@@ -42,12 +42,27 @@ internal sealed class RunRootfs
         var target = System.IO.Path.Combine(Directory, "sys");
         System.IO.Directory.CreateDirectory(target);
         var start = new ProcessStartInfo("nsenter") { RedirectStandardError = true };
-        foreach (var arg in new[] { $"--net={networkNamespacePath}", "mount", "-t", "sysfs", "-o", "ro,nosuid,nodev,noexec", "sysfs", target })
+        foreach (
+            var arg in new[]
+            {
+                $"--net={networkNamespacePath}",
+                "mount",
+                "-t",
+                "sysfs",
+                "-o",
+                "ro,nosuid,nodev,noexec",
+                "sysfs",
+                target,
+            }
+        )
             start.ArgumentList.Add(arg);
         using var mount = Process.Start(start) ?? throw new SandboxStartException("cannot start nsenter");
         var error = await mount.StandardError.ReadToEndAsync(cancellationToken);
         await mount.WaitForExitAsync(cancellationToken);
-        if (mount.ExitCode != 0) throw new SandboxStartException($"cannot mount a sysfs for the container's network namespace: {error.Trim()}");
+        if (mount.ExitCode != 0)
+            throw new SandboxStartException(
+                $"cannot mount a sysfs for the container's network namespace: {error.Trim()}"
+            );
         _sysfs = target;
         return target;
     }
@@ -59,7 +74,8 @@ internal sealed class RunRootfs
     /// </summary>
     public string BindWorkspace(string workspace)
     {
-        if (!_ownsDirectory) return workspace;
+        if (!_ownsDirectory)
+            return workspace;
         var target = System.IO.Path.Combine(Directory, "workspace");
         System.IO.Directory.CreateDirectory(target);
         try
@@ -75,8 +91,14 @@ internal sealed class RunRootfs
     }
 
     /// <param name="mountDirectory">Where to mount the rootfs: <paramref name="bundle"/>, or a directory this rootfs then owns.</param>
-    public static async Task<RunRootfs> PrepareAsync(string imageRootfs, string bundle, string mountDirectory, RootfsMode mode, IdMapping? ids,
-        CancellationToken cancellationToken)
+    public static async Task<RunRootfs> PrepareAsync(
+        string imageRootfs,
+        string bundle,
+        string mountDirectory,
+        RootfsMode mode,
+        IdMapping? ids,
+        CancellationToken cancellationToken
+    )
     {
         var owns = mountDirectory != bundle;
         try
@@ -90,8 +112,15 @@ internal sealed class RunRootfs
         }
     }
 
-    private static async Task<RunRootfs> MountAsync(string imageRootfs, string bundle, string mountDirectory, bool owns, RootfsMode mode, IdMapping? ids,
-        CancellationToken cancellationToken)
+    private static async Task<RunRootfs> MountAsync(
+        string imageRootfs,
+        string bundle,
+        string mountDirectory,
+        bool owns,
+        RootfsMode mode,
+        IdMapping? ids,
+        CancellationToken cancellationToken
+    )
     {
         var target = System.IO.Path.Combine(mountDirectory, "rootfs");
         System.IO.Directory.CreateDirectory(target);
@@ -121,7 +150,8 @@ internal sealed class RunRootfs
         System.IO.Directory.CreateDirectory(copy);
         await CopyAsync(imageRootfs, copy, cancellationToken);
         GiveToContainerRoot(copy, ids);
-        if (copy == target) return new RunRootfs(mountDirectory, mounted: false, owns);
+        if (copy == target)
+            return new RunRootfs(mountDirectory, mounted: false, owns);
         try
         {
             Libc.BindMount(copy, target);
@@ -135,15 +165,20 @@ internal sealed class RunRootfs
 
     private static void GiveToContainerRoot(string directory, IdMapping? ids)
     {
-        if (ids is not null) Libc.LChown(directory, ids.HostIdBase, ids.HostIdBase);
+        if (ids is not null)
+            Libc.LChown(directory, ids.HostIdBase, ids.HostIdBase);
     }
 
     public void Release()
     {
-        if (_sysfs is not null) Libc.Unmount(_sysfs);
-        if (_workspace is not null) Libc.Unmount(_workspace);
-        if (_mounted) Libc.Unmount(Path);
-        if (_ownsDirectory) TryDelete(Directory);
+        if (_sysfs is not null)
+            Libc.Unmount(_sysfs);
+        if (_workspace is not null)
+            Libc.Unmount(_workspace);
+        if (_mounted)
+            Libc.Unmount(Path);
+        if (_ownsDirectory)
+            TryDelete(Directory);
     }
 
     private static void TryDelete(string directory)
@@ -161,10 +196,12 @@ internal sealed class RunRootfs
     private static async Task CopyAsync(string source, string target, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("cp") { RedirectStandardError = true };
-        foreach (var arg in new[] { "-a", "--", source + "/.", target + "/" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "-a", "--", source + "/.", target + "/" })
+            start.ArgumentList.Add(arg);
         using var cp = Process.Start(start) ?? throw new SandboxStartException("cannot start cp");
         var error = await cp.StandardError.ReadToEndAsync(cancellationToken);
         await cp.WaitForExitAsync(cancellationToken);
-        if (cp.ExitCode != 0) throw new SandboxStartException($"copying the image rootfs failed: {error.Trim()}");
+        if (cp.ExitCode != 0)
+            throw new SandboxStartException($"copying the image rootfs failed: {error.Trim()}");
     }
 }

@@ -20,13 +20,15 @@ internal sealed class RuntimeCommand(string runtime, string stateRoot)
         };
         start.ArgumentList.Add("--root");
         start.ArgumentList.Add(stateRoot);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         return start;
     }
 
     public async Task<(int ExitCode, string Output)> RunAsync(CancellationToken cancellationToken, params string[] args)
     {
-        using var process = Process.Start(StartInfo(args)) ?? throw new InvalidOperationException($"cannot start {runtime}");
+        using var process = Process.Start(StartInfo(args))
+            ?? throw new InvalidOperationException($"cannot start {runtime}");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -34,9 +36,16 @@ internal sealed class RuntimeCommand(string runtime, string stateRoot)
         return (process.ExitCode, (await stdout + await stderr).Trim());
     }
 
-    public static async Task<(int ExitCode, string Output)> VersionAsync(string runtime, CancellationToken cancellationToken)
+    public static async Task<(int ExitCode, string Output)> VersionAsync(
+        string runtime,
+        CancellationToken cancellationToken
+    )
     {
-        var start = new ProcessStartInfo(runtime, "--version") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(runtime, "--version")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {runtime}");
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);

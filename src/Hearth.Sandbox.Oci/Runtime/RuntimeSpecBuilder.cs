@@ -16,21 +16,43 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
 {
     private static readonly string[] MaskedPaths =
     [
-        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
     ];
 
     private static readonly string[] ReadonlyPaths =
     [
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+        "/proc/bus",
+        "/proc/fs",
+        "/proc/irq",
+        "/proc/sys",
+        "/proc/sysrq-trigger",
     ];
 
     /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
     /// <param name="workspace">When set, the host directory bound read-write at <see cref="OciDriverOptions.WorkspacePath"/>,
     /// which is then the process's working directory.</param>
     /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard ones.</param>
-    public JsonObject Build(SandboxSpec spec, ProcessPlan plan, string containerId, string rootfsPath, NetworkPlan? network = null,
-        OomWatch? oomWatch = null, string? workspace = null, IReadOnlyList<JsonNode>? contents = null, PeerContainer? ipc = null)
+    public JsonObject Build(
+        SandboxSpec spec,
+        ProcessPlan plan,
+        string containerId,
+        string rootfsPath,
+        NetworkPlan? network = null,
+        OomWatch? oomWatch = null,
+        string? workspace = null,
+        IReadOnlyList<JsonNode>? contents = null,
+        PeerContainer? ipc = null
+    )
     {
         var settings = spec.Container;
         // The baseline (LinuxCapabilities.Baseline), less cap_drop, plus cap_add (the driver checked them against its allow-list).
@@ -45,10 +67,13 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             ["maskedPaths"] = Strings(MaskedPaths),
             ["readonlyPaths"] = Strings(ReadonlyPaths),
         };
-        if (options.Seccomp) linux["seccomp"] = SeccompProfile.Build();
+        if (options.Seccomp)
+            linux["seccomp"] = SeccompProfile.Build();
         // net.* go into a namespace the agent made from the host side (ContainerChecks); one the runtime makes is the container's.
-        var sysctls = settings?.Sysctls.Where(s => network is null || !NamespacedSysctls.IsNetwork(s.Key)).ToList() ?? [];
-        if (sysctls.Count > 0) linux["sysctl"] = new JsonObject(sysctls.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
+        var sysctls = settings?.Sysctls.Where(s => network is null || !NamespacedSysctls.IsNetwork(s.Key)).ToList()
+            ?? [];
+        if (sysctls.Count > 0)
+            linux["sysctl"] = new JsonObject(sysctls.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)s.Value)));
         if (options.UserNamespace is { } ids)
         {
             linux["uidMappings"] = IdMappings(ids);
@@ -73,7 +98,14 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
                     ["inheritable"] = new JsonArray(),
                     ["ambient"] = new JsonArray(),
                 },
-                ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1024, ["soft"] = 1024 }),
+                ["rlimits"] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["type"] = "RLIMIT_NOFILE",
+                        ["hard"] = 1024,
+                        ["soft"] = 1024,
+                    }
+                ),
                 ["noNewPrivileges"] = true,
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = settings?.ReadOnlyRoot ?? false },
@@ -98,14 +130,18 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     private static JsonArray Namespaces(NetworkPlan? network, IdMapping? ids, PeerContainer? ipc)
     {
         var namespaces = new JsonArray();
-        if (ids is not null) namespaces.Add((JsonNode)new JsonObject { ["type"] = "user" });
-        foreach (var kind in new[] { "pid", "mount", "uts", "cgroup" }) namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
+        if (ids is not null)
+            namespaces.Add((JsonNode)new JsonObject { ["type"] = "user" });
+        foreach (var kind in new[] { "pid", "mount", "uts", "cgroup" })
+            namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
         var shared = new JsonObject { ["type"] = "ipc" };
-        if (ipc is not null) shared["path"] = ipc.IpcNamespace;
+        if (ipc is not null)
+            shared["path"] = ipc.IpcNamespace;
         namespaces.Add((JsonNode)shared);
         // Without a plan the runtime makes a fresh namespace holding only lo.
         var net = new JsonObject { ["type"] = "network" };
-        if (network is not null) net["path"] = network.NamespacePath;
+        if (network is not null)
+            net["path"] = network.NamespacePath;
         namespaces.Add((JsonNode)net);
         return namespaces;
     }
@@ -121,10 +157,12 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         {
             var block = new JsonObject { ["limit"] = memory + memoryHeadroom };
             // Without this a hog could spill into swap instead of meeting the OOM killer.
-            if (cgroups.SwapAccounting) block["swap"] = memory + memoryHeadroom;
+            if (cgroups.SwapAccounting)
+                block["swap"] = memory + memoryHeadroom;
             resources["memory"] = block;
         }
-        if (limits.Pids is { } pids) resources["pids"] = new JsonObject { ["limit"] = pids };
+        if (limits.Pids is { } pids)
+            resources["pids"] = new JsonObject { ["limit"] = pids };
         if (limits.Cpus is { } cpus)
         {
             const long period = 100_000;
@@ -134,10 +172,20 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     }
 
     private static JsonArray IdMappings(IdMapping ids) =>
-        new(new JsonObject { ["containerID"] = 0, ["hostID"] = ids.HostIdBase, ["size"] = ids.Size });
+        new(
+            new JsonObject
+            {
+                ["containerID"] = 0,
+                ["hostID"] = ids.HostIdBase,
+                ["size"] = ids.Size,
+            }
+        );
 
-    private static JsonArray Mounts(NetworkPlan? network, (string Source, string Destination)? workspace,
-        IReadOnlyList<JsonNode> contents)
+    private static JsonArray Mounts(
+        NetworkPlan? network,
+        (string Source, string Destination)? workspace,
+        IReadOnlyList<JsonNode> contents
+    )
     {
         var sys = network?.Sysfs is { } sysfs
             ? Mount("/sys", "bind", sysfs, "rbind", "nosuid", "noexec", "nodev", "ro")
@@ -157,20 +205,26 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         if (network is not null)
         {
             mounts.Add(Mount("/etc/hosts", "bind", network.HostsFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
-            mounts.Add(Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec"));
+            mounts.Add(
+                Mount("/etc/resolv.conf", "bind", network.ResolvConfFile, "rbind", "ro", "nosuid", "nodev", "noexec")
+            );
         }
-        if (workspace is { } bound) mounts.Add(Mount(bound.Destination, "bind", bound.Source, "rbind", "rw", "nosuid", "nodev"));
-        foreach (var mount in contents) mounts.Add(mount.DeepClone());
+        if (workspace is { } bound)
+            mounts.Add(Mount(bound.Destination, "bind", bound.Source, "rbind", "rw", "nosuid", "nodev"));
+        foreach (var mount in contents)
+            mounts.Add(mount.DeepClone());
         return mounts;
     }
 
-    private static JsonNode Mount(string destination, string type, string source, params string[] mountOptions) => new JsonObject()
-    {
-        ["destination"] = destination,
-        ["type"] = type,
-        ["source"] = source,
-        ["options"] = Strings(mountOptions),
-    };
+    private static JsonNode Mount(string destination, string type, string source, params string[] mountOptions) =>
+        new JsonObject()
+        {
+            ["destination"] = destination,
+            ["type"] = type,
+            ["source"] = source,
+            ["options"] = Strings(mountOptions),
+        };
 
-    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
+    private static JsonArray Strings(IEnumerable<string> values) =>
+        new(values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray());
 }

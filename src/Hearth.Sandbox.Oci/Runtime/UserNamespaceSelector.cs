@@ -16,7 +16,13 @@ public static class UserNamespaceSelector
 
     /// <exception cref="FormatException"><paramref name="requested"/> is none of auto, off or BASE:SIZE, or /etc/subuid and /etc/subgid disagree.</exception>
     public static IdMapping? Select(string requested) =>
-        Select(requested, Environment.IsPrivilegedProcess, KernelAllowsUserNamespaces(), ReadFile("/etc/subuid"), ReadFile("/etc/subgid"));
+        Select(
+            requested,
+            Environment.IsPrivilegedProcess,
+            KernelAllowsUserNamespaces(),
+            ReadFile("/etc/subuid"),
+            ReadFile("/etc/subgid")
+        );
 
     internal static IdMapping? Select(string requested, bool root, bool kernelAllows, string? subuid, string? subgid)
     {
@@ -25,11 +31,14 @@ public static class UserNamespaceSelector
             case Off:
                 return null;
             case Auto:
-                if (!root || !kernelAllows) return null;
+                if (!root || !kernelAllows)
+                    return null;
                 var uids = SubordinateRange(subuid, "/etc/subuid");
                 var gids = SubordinateRange(subgid, "/etc/subgid");
                 if (uids != gids)
-                    throw new FormatException($"the '{SubordinateName}' ranges in /etc/subuid ({Show(uids)}) and /etc/subgid ({Show(gids)}) differ; Hearth maps uids and gids with one range");
+                    throw new FormatException(
+                        $"the '{SubordinateName}' ranges in /etc/subuid ({Show(uids)}) and /etc/subgid ({Show(gids)}) differ; Hearth maps uids and gids with one range"
+                    );
                 return uids ?? DefaultRange;
             default:
                 return IdMapping.Parse(requested);
@@ -39,11 +48,13 @@ public static class UserNamespaceSelector
     /// <summary>The first <c>hearth:START:COUNT</c> line, or null.</summary>
     internal static IdMapping? SubordinateRange(string? file, string name)
     {
-        if (file is null) return null;
+        if (file is null)
+            return null;
         foreach (var line in file.Split('\n'))
         {
             var fields = line.Trim().Split(':');
-            if (fields.Length != 3 || fields[0] != SubordinateName) continue;
+            if (fields.Length != 3 || fields[0] != SubordinateName)
+                continue;
             try
             {
                 return IdMapping.Parse($"{fields[1]}:{fields[2]}");

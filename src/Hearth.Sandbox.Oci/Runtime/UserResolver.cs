@@ -15,8 +15,10 @@ internal static partial class UserResolver
     /// <param name="what">How errors name the setting: the image's <c>User</c>, or a service's <c>user</c>.</param>
     public static (uint Uid, uint Gid) Resolve(string? user, string rootfs, string what = "image User")
     {
-        if (string.IsNullOrEmpty(user)) return (0, 0);
-        if (user.Length > 256) throw new SandboxStartException($"{what} is too long");
+        if (string.IsNullOrEmpty(user))
+            return (0, 0);
+        if (user.Length > 256)
+            throw new SandboxStartException($"{what} is too long");
         var colon = user.IndexOf(':');
         var userPart = colon < 0 ? user : user[..colon];
         var groupPart = colon < 0 ? null : user[(colon + 1)..];
@@ -27,7 +29,8 @@ internal static partial class UserResolver
         {
             uid = numericUid;
             var entry = ReadDatabase(rootfs, "passwd").FirstOrDefault(f => f.Length >= 4 && f[2] == userPart);
-            if (entry is not null && TryId(entry[3], out var g)) primaryGid = g;
+            if (entry is not null && TryId(entry[3], out var g))
+                primaryGid = g;
         }
         else
         {
@@ -40,14 +43,17 @@ internal static partial class UserResolver
         }
 
         uint gid;
-        if (groupPart is null) gid = primaryGid ?? 0;
-        else if (TryId(groupPart, out var numericGid)) gid = numericGid;
+        if (groupPart is null)
+            gid = primaryGid ?? 0;
+        else if (TryId(groupPart, out var numericGid))
+            gid = numericGid;
         else
         {
             CheckName(groupPart, "group");
             var entry = ReadDatabase(rootfs, "group").FirstOrDefault(f => f.Length >= 3 && f[0] == groupPart)
                 ?? throw new SandboxStartException($"{what}: group '{groupPart}' is not in the image's /etc/group");
-            if (!TryId(entry[2], out gid)) throw new SandboxStartException($"image /etc/group has an invalid entry for '{groupPart}'");
+            if (!TryId(entry[2], out gid))
+                throw new SandboxStartException($"image /etc/group has an invalid entry for '{groupPart}'");
         }
         return (uid, gid);
     }
@@ -57,16 +63,19 @@ internal static partial class UserResolver
 
     private static void CheckName(string name, string what)
     {
-        if (!NamePattern().IsMatch(name)) throw new SandboxStartException($"image {what} name '{name}' is not valid");
+        if (!NamePattern().IsMatch(name))
+            throw new SandboxStartException($"image {what} name '{name}' is not valid");
     }
 
     private static IEnumerable<string[]> ReadDatabase(string rootfs, string name)
     {
         var etc = Path.Combine(rootfs, "etc");
         var file = Path.Combine(etc, name);
-        if (PathInspector.Lstat(etc) != PathKind.Directory || PathInspector.Lstat(file) != PathKind.Other) return [];
+        if (PathInspector.Lstat(etc) != PathKind.Directory || PathInspector.Lstat(file) != PathKind.Other)
+            return [];
         var info = new FileInfo(file);
-        if (info.Length > 4 * 1024 * 1024) throw new SandboxStartException($"image /etc/{name} is too large");
+        if (info.Length > 4 * 1024 * 1024)
+            throw new SandboxStartException($"image /etc/{name} is too large");
         return File.ReadAllLines(file).Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split(':'));
     }
 

@@ -13,16 +13,26 @@ internal static class WorkspaceOwner
     {
         var uid = plan.Uid + (uint)(ids?.HostIdBase ?? 0);
         var gid = plan.Gid + (uint)(ids?.HostIdBase ?? 0);
-        if (uid == 0 && gid == 0) return;
+        if (uid == 0 && gid == 0)
+            return;
         try
         {
             Libc.LChown(workspace, uid, gid);
-            var all = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
-            foreach (var entry in Directory.EnumerateFileSystemEntries(workspace, "*", all)) Libc.LChown(entry, uid, gid);
+            var all = new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                AttributesToSkip = 0,
+                IgnoreInaccessible = false,
+            };
+            foreach (var entry in Directory.EnumerateFileSystemEntries(workspace, "*", all))
+                Libc.LChown(entry, uid, gid);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SandboxStartException($"cannot hand the workspace {workspace} to the container's user: {e.Message}", e);
+            throw new SandboxStartException(
+                $"cannot hand the workspace {workspace} to the container's user: {e.Message}",
+                e
+            );
         }
     }
 }

@@ -16,7 +16,8 @@ internal sealed class EventFd : IDisposable
     public static EventFd Create()
     {
         var fd = eventfd(0, NonBlocking | CloseOnExec);
-        if (fd < 0) throw new IOException($"eventfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        if (fd < 0)
+            throw new IOException($"eventfd: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         return new EventFd(fd);
     }
 
@@ -30,7 +31,8 @@ internal sealed class EventFd : IDisposable
     public void Dispose()
     {
         var fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
     }
 
     [DllImport("libc", SetLastError = true)]

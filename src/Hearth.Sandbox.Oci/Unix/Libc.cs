@@ -23,12 +23,16 @@ internal static class Libc
 
     public static void HardLink(string existing, string newPath) => Check(link(existing, newPath), $"link {newPath}");
 
-    public static void LChown(string path, int uid, int gid) => Check(lchown(path, (uint)uid, (uint)gid), $"lchown {path}");
+    public static void LChown(string path, int uid, int gid) =>
+        Check(lchown(path, (uint)uid, (uint)gid), $"lchown {path}");
 
     public static void LChown(string path, uint uid, uint gid) => Check(lchown(path, uid, gid), $"lchown {path}");
 
     public static void MountOverlay(string lower, string upper, string work, string target) =>
-        Check(mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"), $"mount overlay on {target}");
+        Check(
+            mount("overlay", target, "overlay", 0, $"lowerdir={lower},upperdir={upper},workdir={work}"),
+            $"mount overlay on {target}"
+        );
 
     public static void BindMount(string source, string target) =>
         Check(mount(source, target, "", MsBind | MsRec, null), $"bind {source} on {target}");

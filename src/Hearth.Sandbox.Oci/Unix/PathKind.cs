@@ -14,8 +14,10 @@ internal static class PathInspector
     public static PathKind Lstat(string path)
     {
         var attributes = new FileInfo(path).Attributes;
-        if ((int)attributes == -1) return PathKind.Missing;
-        if (attributes.HasFlag(FileAttributes.ReparsePoint)) return PathKind.Symlink;
+        if ((int)attributes == -1)
+            return PathKind.Missing;
+        if (attributes.HasFlag(FileAttributes.ReparsePoint))
+            return PathKind.Symlink;
         return attributes.HasFlag(FileAttributes.Directory) ? PathKind.Directory : PathKind.Other;
     }
 

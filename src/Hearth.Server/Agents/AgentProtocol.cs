@@ -1,4 +1,3 @@
-using Hearth.Server.Telemetry;
 using Hearth.Core.Api;
 using Hearth.Core.Runs;
 using Hearth.Core.Services;
@@ -7,6 +6,7 @@ using Hearth.Server.Api;
 using Hearth.Server.Background;
 using Hearth.Server.Configuration;
 using Hearth.Server.Secrets;
+using Hearth.Server.Telemetry;
 using Hearth.Store;
 
 namespace Hearth.Server.Agents;
@@ -16,28 +16,54 @@ namespace Hearth.Server.Agents;
 /// heartbeat, ship output, complete, drain. The endpoints bind, authorise and map; what each call does is here. What an
 /// agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored record itself.
 /// </summary>
-public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimeProvider time, Signals signals,
-    HearthMetrics metrics, LeaseDispatcher dispatcher, HeartbeatWaiter waiter, LogMasks masks, AssignmentPipeline pipeline,
-    Store.Services.IServiceStore services)
+public sealed class AgentProtocol(
+    IRunStore store,
+    ServerOptions options,
+    TimeProvider time,
+    Signals signals,
+    HearthMetrics metrics,
+    LeaseDispatcher dispatcher,
+    HeartbeatWaiter waiter,
+    LogMasks masks,
+    AssignmentPipeline pipeline,
+    Store.Services.IServiceStore services
+)
 {
     /// <summary>The most slots one agent may have, and so ask to fill in one exchange.</summary>
     public const int MaxCapacity = 1024;
 
     public async Task<ProtocolResult<RegisterAgentView>> RegisterAsync(RegisterAgentBody request, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Name)) return ProtocolResult<RegisterAgentView>.Invalid("name: required");
+        if (string.IsNullOrWhiteSpace(request.Name))
+            return ProtocolResult<RegisterAgentView>.Invalid("name: required");
         if (request.Capacity is < 1 or > MaxCapacity)
             return ProtocolResult<RegisterAgentView>.Invalid($"capacity: must be between 1 and {MaxCapacity}");
         // The server names each agent in its labels, so a service replica's task can be pinned to the agent placed on.
-        var labels = new Dictionary<string, string>(request.Labels ?? [], StringComparer.Ordinal) { [AgentLabels.Name] = request.Name };
+        var labels = new Dictionary<string, string>(request.Labels ?? [], StringComparer.Ordinal)
+        {
+            [AgentLabels.Name] = request.Name,
+        };
         var record = await store.RegisterAgentAsync(
-            new AgentRegistration(request.Name, labels, request.Capacity, request.Version ?? "unknown",
-                request.Drivers ?? []),
-            time.GetUtcNow(), ct);
+            new AgentRegistration(
+                request.Name,
+                labels,
+                request.Capacity,
+                request.Version ?? "unknown",
+                request.Drivers ?? []
+            ),
+            time.GetUtcNow(),
+            ct
+        );
         // Replicas waiting for an agent that fits are placed now rather than at the services' next sweep.
         signals.Pulse(SignalKeys.Agent(record.Id));
-        return ProtocolResult<RegisterAgentView>.Ok(new RegisterAgentView(record.Id, options.LeaseTtl.TotalSeconds,
-            options.HeartbeatInterval.TotalSeconds, options.LongPoll.TotalSeconds));
+        return ProtocolResult<RegisterAgentView>.Ok(
+            new RegisterAgentView(
+                record.Id,
+                options.LeaseTtl.TotalSeconds,
+                options.HeartbeatInterval.TotalSeconds,
+                options.LongPoll.TotalSeconds
+            )
+        );
     }
 
     /// <summary>
@@ -46,7 +72,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
     /// </summary>
     public async Task<ProtocolResult<LeaseAnswer>> LeaseAsync(LeaseRequest request, CancellationToken aborted)
     {
-        if (string.IsNullOrWhiteSpace(request.AgentId)) return ProtocolResult<LeaseAnswer>.Invalid("agent_id: required");
+        if (string.IsNullOrWhiteSpace(request.AgentId))
+            return ProtocolResult<LeaseAnswer>.Invalid("agent_id: required");
         if (request.Slots is < 1 or > MaxCapacity)
             return ProtocolResult<LeaseAnswer>.Invalid($"slots: must be between 1 and {MaxCapacity}");
         IReadOnlyList<Lease> leases;
@@ -62,10 +89,15 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var assignments = new List<Assignment>(leases.Count);
         foreach (var lease in leases)
         {
-            if (await pipeline.CompleteAsync(lease, CancellationToken.None) is { } assignment) assignments.Add(assignment);
+            if (await pipeline.CompleteAsync(lease, CancellationToken.None) is { } assignment)
+                assignments.Add(assignment);
         }
-        var prewarm = aborted.IsCancellationRequested ? [] : await dispatcher.TakePrewarmHintsAsync(request.AgentId, CancellationToken.None);
-        return ProtocolResult<LeaseAnswer>.Ok(new LeaseAnswer(assignments) { Prewarm = prewarm.Count > 0 ? prewarm : null });
+        var prewarm = aborted.IsCancellationRequested
+            ? []
+            : await dispatcher.TakePrewarmHintsAsync(request.AgentId, CancellationToken.None);
+        return ProtocolResult<LeaseAnswer>.Ok(
+            new LeaseAnswer(assignments) { Prewarm = prewarm.Count > 0 ? prewarm : null }
+        );
     }
 
     public async Task<ProtocolResult<EmptyView>> DrainAsync(AgentRef request, CancellationToken ct) =>
@@ -73,31 +105,45 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
             ? ProtocolResult<EmptyView>.Ok(EmptyView.Instance)
             : ProtocolResult<EmptyView>.NotFound($"agent {request.AgentId} is not registered");
 
-    public async Task<ProtocolResult<EmptyView>> MarkRunningAsync(string taskId, RunningBody request, CancellationToken ct)
+    public async Task<ProtocolResult<EmptyView>> MarkRunningAsync(
+        string taskId,
+        RunningBody request,
+        CancellationToken ct
+    )
     {
         var startedAt = AgentClock.StartedAt(request.StartedAt, time.GetUtcNow(), options.LeaseTtl);
         var result = await store.MarkRunningAsync(taskId, request.Epoch, startedAt, ct);
-        if (result is { Status: WriteStatus.Accepted, RunId: { } runId }) signals.Pulse(SignalKeys.Run(runId));
+        if (result is { Status: WriteStatus.Accepted, RunId: { } runId })
+            signals.Pulse(SignalKeys.Run(runId));
         // A service replica's addresses on its project's networks: the agents' DNS answers with them.
         if (result.Status == WriteStatus.Accepted && request.Addresses is { Count: > 0 } addresses)
             await services.RecordAddressesAsync(taskId, addresses, time.GetUtcNow(), ct);
         return Written(result.Status, EmptyView.Instance, "running");
     }
 
-    public async Task<ProtocolResult<HeartbeatView>> HeartbeatAsync(string taskId, HeartbeatBody request,
-        CancellationToken ct)
+    public async Task<ProtocolResult<HeartbeatView>> HeartbeatAsync(
+        string taskId,
+        HeartbeatBody request,
+        CancellationToken ct
+    )
     {
         var result = await waiter.BeatAsync(taskId, request, ct);
         return Written(result.Status, new HeartbeatView(result.Stop, result.ExpiresAt, result.Ended), "heartbeat");
     }
 
     /// <summary>Masks the lines (with the task's own secrets) and appends them at their offset.</summary>
-    public async Task<ProtocolResult<LogChunkView>> AppendLogsAsync(string taskId, LogChunkBody chunk, CancellationToken ct)
+    public async Task<ProtocolResult<LogChunkView>> AppendLogsAsync(
+        string taskId,
+        LogChunkBody chunk,
+        CancellationToken ct
+    )
     {
-        if (chunk.Offset < 0) return ProtocolResult<LogChunkView>.Invalid("offset: must be 0 or more");
+        if (chunk.Offset < 0)
+            return ProtocolResult<LogChunkView>.Invalid("offset: must be 0 or more");
         var lines = await masks.MaskAsync(taskId, chunk.Lines ?? [], ct);
         var result = await store.AppendLogsAsync(taskId, chunk.Epoch, chunk.Offset, lines, ct);
-        if (result.Gap) return ProtocolResult<LogChunkView>.Gap(result.NextOffset);
+        if (result.Gap)
+            return ProtocolResult<LogChunkView>.Gap(result.NextOffset);
         if (result is { Status: WriteStatus.Accepted, RunId: { } runId })
         {
             signals.Pulse(SignalKeys.Lines(runId));
@@ -110,16 +156,22 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
     /// The attempt's result, applied with its unshipped lines in one transaction; with <see cref="CompleteBody.Next"/>,
     /// the slot's next task is claimed in that transaction and assigned in the answer (given back if the agent hung up).
     /// </summary>
-    public async Task<ProtocolResult<CompleteView>> CompleteAsync(string taskId, CompleteBody request,
-        CancellationToken aborted, CancellationToken ct)
+    public async Task<ProtocolResult<CompleteView>> CompleteAsync(
+        string taskId,
+        CompleteBody request,
+        CancellationToken aborted,
+        CancellationToken ct
+    )
     {
-        if (request.LogOffset < 0) return ProtocolResult<CompleteView>.Invalid("log_offset: must be 0 or more");
+        if (request.LogOffset < 0)
+            return ProtocolResult<CompleteView>.Invalid("log_offset: must be 0 or more");
         var now = time.GetUtcNow();
         var completion = new Completion(
             new TaskResult(request.ExitCode, request.OomKilled, await masks.MaskTextAsync(taskId, request.Error, ct)),
             AgentTime(request.StartedAt, now),
             request.LogOffset,
-            request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(taskId, lines, ct) : null)
+            request.Lines is { Count: > 0 } lines ? await masks.MaskAsync(taskId, lines, ct) : null
+        )
         {
             FirstOutputAt = AgentTime(request.FirstOutputAt, now),
             ExitedAt = AgentTime(request.ExitedAt, now),
@@ -131,20 +183,25 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
         var (result, granted) = claim is null
             ? (await store.CompleteAsync(taskId, request.Epoch, completion, now, ct), null)
             : await store.CompleteAndClaimAsync(taskId, request.Epoch, completion, now, claim, ct);
-        if (result.LogGapAt is { } expected) return ProtocolResult<CompleteView>.Gap(expected);
+        if (result.LogGapAt is { } expected)
+            return ProtocolResult<CompleteView>.Gap(expected);
         if (result.Status == WriteStatus.Accepted)
         {
             metrics.TaskCompleted();
-            if (completion.Lines is { Count: > 0 } stored) metrics.LogsStored(stored.Count, LogBytes(stored));
-            if (result.RunId is { } runId) signals.Pulse(SignalKeys.Run(runId));
+            if (completion.Lines is { Count: > 0 } stored)
+                metrics.LogsStored(stored.Count, LogBytes(stored));
+            if (result.RunId is { } runId)
+                signals.Pulse(SignalKeys.Run(runId));
             // Its end freed a lock, queued the next steps or requeued the task: only then is there new work for every
             // poll to look at.
-            if (result.FreedLock) signals.Pulse(SignalKeys.Work);
+            if (result.FreedLock)
+                signals.Pulse(SignalKeys.Work);
         }
         Assignment? nextAssignment = null;
         if (granted is not null)
         {
-            if (aborted.IsCancellationRequested) await dispatcher.GiveBackAsync(claim!.AgentId, granted);
+            if (aborted.IsCancellationRequested)
+                await dispatcher.GiveBackAsync(claim!.AgentId, granted);
             else
             {
                 dispatcher.Granted(granted);
@@ -157,7 +214,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
     private static long LogBytes(IReadOnlyList<Core.Logs.AgentLogLine> lines)
     {
         long bytes = 0;
-        foreach (var line in lines) bytes += System.Text.Encoding.UTF8.GetByteCount(line.Text);
+        foreach (var line in lines)
+            bytes += System.Text.Encoding.UTF8.GetByteCount(line.Text);
         return bytes;
     }
 
@@ -166,7 +224,8 @@ public sealed class AgentProtocol(IRunStore store, ServerOptions options, TimePr
 
     private ProtocolResult<T> Written<T>(WriteStatus status, T body, string call)
     {
-        if (status == WriteStatus.Stale) metrics.StaleWrite(call);
+        if (status == WriteStatus.Stale)
+            metrics.StaleWrite(call);
         return status switch
         {
             WriteStatus.Accepted => ProtocolResult<T>.Ok(body),

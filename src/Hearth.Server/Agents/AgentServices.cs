@@ -13,17 +13,25 @@ public static class AgentServices
             [
                 new SecretsStep(sp.GetRequiredService<SecretService>()),
                 new GitCredentialsStep(sp.GetRequiredService<SecretService>()),
-                new ServiceFilesStep(sp.GetRequiredService<Services.ServiceSecretFiles>(), sp.GetRequiredService<SecretService>(),
-                    sp.GetRequiredService<Store.Access.IAccessStore>()),
+                new ServiceFilesStep(
+                    sp.GetRequiredService<Services.ServiceSecretFiles>(),
+                    sp.GetRequiredService<SecretService>(),
+                    sp.GetRequiredService<Store.Access.IAccessStore>()
+                ),
                 new LockTokensStep(sp.GetRequiredService<ILockStore>()),
                 // After the git credentials step: a CI job's checkout takes its job token.
-                new GitLab.GitLabJobStep(sp.GetRequiredService<Store.GitLab.IGitLabStore>(), sp.GetRequiredService<GitLab.GitLabVault>()),
+                new GitLab.GitLabJobStep(
+                    sp.GetRequiredService<Store.GitLab.IGitLabStore>(),
+                    sp.GetRequiredService<GitLab.GitLabVault>()
+                ),
                 // Last: it keeps what the steps before it resolved, to mask the task's output with.
                 new KeepMasksStep(sp.GetRequiredService<LogMasks>()),
             ],
-            sp.GetRequiredService<Store.IRunStore>(), sp.GetRequiredService<Background.Signals>(),
+            sp.GetRequiredService<Store.IRunStore>(),
+            sp.GetRequiredService<Background.Signals>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<AssignmentPipeline>>()));
+            sp.GetRequiredService<ILogger<AssignmentPipeline>>()
+        ));
         services.AddSingleton<AgentProtocol>();
     }
 }

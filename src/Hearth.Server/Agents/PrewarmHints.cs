@@ -24,7 +24,8 @@ public sealed class PrewarmHints(Signals signals, TimeProvider time)
         lock (_gate)
         {
             _waiting.AddLast((hint, time.GetUtcNow() + Lifetime));
-            while (_waiting.Count > MaxWaiting) _waiting.RemoveFirst();
+            while (_waiting.Count > MaxWaiting)
+                _waiting.RemoveFirst();
         }
         // Hints live in this server: its own polls are woken.
         signals.PulseHere(SignalKeys.Work);
@@ -47,7 +48,7 @@ public sealed class PrewarmHints(Signals signals, TimeProvider time)
         lock (_gate)
         {
             Expire();
-            for (var node = _waiting.First; node is not null;)
+            for (var node = _waiting.First; node is not null; )
             {
                 var next = node.Next;
                 if (Fits(node.Value.Hint, labels))
@@ -67,6 +68,7 @@ public sealed class PrewarmHints(Signals signals, TimeProvider time)
     private void Expire()
     {
         var now = time.GetUtcNow();
-        while (_waiting.First is { } first && first.Value.Until <= now) _waiting.RemoveFirst();
+        while (_waiting.First is { } first && first.Value.Until <= now)
+            _waiting.RemoveFirst();
     }
 }

@@ -10,7 +10,8 @@ public static class AgentClock
     /// </summary>
     public static DateTimeOffset StartedAt(DateTimeOffset? reported, DateTimeOffset now, TimeSpan leaseTtl)
     {
-        if (reported is not { } at || at > now) return now;
+        if (reported is not { } at || at > now)
+            return now;
         var earliest = now - leaseTtl;
         return at < earliest ? earliest : at;
     }

@@ -27,37 +27,69 @@ public static partial class BuildEndpoints
 
     public static void MapBuildEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/builds", async (HttpContext http, RunService service, RunAccess access, DriverPolicy drivers,
-            ServerOptions options, LiveDrivers live, AgentFleet fleet, CancellationToken ct) =>
-        {
-            var read = await RequestBody.ReadAsync<CreateBuildBody>(http, ct, options.Access.MaxBodyBytes);
-            if (read.Error is { } bad) return bad;
-            var body = read.Value!;
-            var errors = Validate(body);
-            if (errors.Count > 0) return ApiResults.Invalid(string.Join("; ", errors), errors);
-            var caller = Caller.From(http);
-            if (await access.CheckAsync(caller, image: true, [], ct) is { } refused) return refused;
-            if (drivers.Check(caller.Role, Builders.Driver) is { } forbidden) return forbidden;
-            if (!(await live.ListAsync(ct)).Any(d => d.Name == Builders.Driver))
-                return ApiResults.Error(StatusCodes.Status409Conflict, "NO_BUILDER",
-                    "no live agent can build images: none runs the buildah driver (install buildah on an agent and start it " +
-                    "with --drivers naming buildah, e.g. --drivers oci,buildah)");
-            var spec = new TaskSpec
-            {
-                Command = ["buildah", "bud", "-t", body.Image, body.Service ?? "."],
-                Driver = Builders.Driver,
-                Requirements = new Dictionary<string, string> { [Builders.Label] = "true" },
-                Timeout = TimeSpan.FromHours(2),
-                Build = new ImageBuildSpec(body.Image, body.Dockerfile, body.Context, body.Args ?? [], body.Target),
-            };
-            var created = await service.CreateCommandRunAsync(spec, options.LostAgentAttempts, caller.Name, null, ct);
-            AuditTarget.Set(http, created.Run.Id);
-            return RunEndpoints.Created(http, created, await fleet.WaitingAsync(created.Run, ct));
-        })
+        app.MapPost(
+                "/api/v1/builds",
+                async (
+                    HttpContext http,
+                    RunService service,
+                    RunAccess access,
+                    DriverPolicy drivers,
+                    ServerOptions options,
+                    LiveDrivers live,
+                    AgentFleet fleet,
+                    CancellationToken ct
+                ) =>
+                {
+                    var read = await RequestBody.ReadAsync<CreateBuildBody>(http, ct, options.Access.MaxBodyBytes);
+                    if (read.Error is { } bad)
+                        return bad;
+                    var body = read.Value!;
+                    var errors = Validate(body);
+                    if (errors.Count > 0)
+                        return ApiResults.Invalid(string.Join("; ", errors), errors);
+                    var caller = Caller.From(http);
+                    if (await access.CheckAsync(caller, image: true, [], ct) is { } refused)
+                        return refused;
+                    if (drivers.Check(caller.Role, Builders.Driver) is { } forbidden)
+                        return forbidden;
+                    if (!(await live.ListAsync(ct)).Any(d => d.Name == Builders.Driver))
+                        return ApiResults.Error(
+                            StatusCodes.Status409Conflict,
+                            "NO_BUILDER",
+                            "no live agent can build images: none runs the buildah driver (install buildah on an agent and start it "
+                                + "with --drivers naming buildah, e.g. --drivers oci,buildah)"
+                        );
+                    var spec = new TaskSpec
+                    {
+                        Command = ["buildah", "bud", "-t", body.Image, body.Service ?? "."],
+                        Driver = Builders.Driver,
+                        Requirements = new Dictionary<string, string> { [Builders.Label] = "true" },
+                        Timeout = TimeSpan.FromHours(2),
+                        Build = new ImageBuildSpec(
+                            body.Image,
+                            body.Dockerfile,
+                            body.Context,
+                            body.Args ?? [],
+                            body.Target
+                        ),
+                    };
+                    var created = await service.CreateCommandRunAsync(
+                        spec,
+                        options.LostAgentAttempts,
+                        caller.Name,
+                        null,
+                        ct
+                    );
+                    AuditTarget.Set(http, created.Run.Id);
+                    return RunEndpoints.Created(http, created, await fleet.WaitingAsync(created.Run, ct));
+                }
+            )
             .WithSummary("Build an image on an agent with buildah and push it")
-            .WithDescription("The build is a run on the buildah driver (follow it with GET /api/v1/runs/{id}/logs); an image " +
-                             "already at its registry under the same tag is not built again. 409 NO_BUILDER when no live agent runs " +
-                             "the buildah driver.")
+            .WithDescription(
+                "The build is a run on the buildah driver (follow it with GET /api/v1/runs/{id}/logs); an image "
+                    + "already at its registry under the same tag is not built again. 409 NO_BUILDER when no live agent runs "
+                    + "the buildah driver."
+            )
             .Body<CreateBuildBody>()
             .Answers<RunView>(StatusCodes.Status201Created)
             .Errors(StatusCodes.Status400BadRequest, "INVALID_REQUEST")
@@ -68,17 +100,24 @@ public static partial class BuildEndpoints
     public static List<string> Validate(CreateBuildBody body)
     {
         var errors = new List<string>();
-        if (Hearth.Core.Names.Names.ImageReference.Problem(body.Image ?? "") is { } image) errors.Add($"image: {image}");
-        if (string.IsNullOrWhiteSpace(body.Dockerfile)) errors.Add("dockerfile: must hold the Dockerfile's text");
-        else if (body.Dockerfile.Length > MaxDockerfileChars) errors.Add($"dockerfile: at most {MaxDockerfileChars} characters");
+        if (Hearth.Core.Names.Names.ImageReference.Problem(body.Image ?? "") is { } image)
+            errors.Add($"image: {image}");
+        if (string.IsNullOrWhiteSpace(body.Dockerfile))
+            errors.Add("dockerfile: must hold the Dockerfile's text");
+        else if (body.Dockerfile.Length > MaxDockerfileChars)
+            errors.Add($"dockerfile: at most {MaxDockerfileChars} characters");
         var size = (long)(body.Context ?? "").Length / 4 * 3;
-        if (body.Context is null || !IsBase64(body.Context)) errors.Add("context: expected a gzip'd tar, base64");
-        else if (size > Builders.MaxContextBytes) errors.Add($"context: at most {Builders.MaxContextBytes} bytes compressed");
+        if (body.Context is null || !IsBase64(body.Context))
+            errors.Add("context: expected a gzip'd tar, base64");
+        else if (size > Builders.MaxContextBytes)
+            errors.Add($"context: at most {Builders.MaxContextBytes} bytes compressed");
         foreach (var name in (body.Args ?? []).Keys)
         {
-            if (!ArgName().IsMatch(name)) errors.Add($"args.{name}: not a build argument name (letters, digits and _)");
+            if (!ArgName().IsMatch(name))
+                errors.Add($"args.{name}: not a build argument name (letters, digits and _)");
         }
-        if (body.Target is { } target && !StageName().IsMatch(target)) errors.Add($"target: '{target}' is not a stage name");
+        if (body.Target is { } target && !StageName().IsMatch(target))
+            errors.Add($"target: '{target}' is not a stage name");
         return errors;
     }
 

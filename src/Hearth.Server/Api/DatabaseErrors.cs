@@ -37,11 +37,17 @@ public static class DatabaseErrors
                 return Conflict($"the request conflicts with what is stored ({pg.ConstraintName ?? pg.MessageText})");
             case PostgresException pg when pg.SqlState is PgSerializationFailure or PgDeadlock:
                 return Busy("a concurrent write got there first; try again");
-            case PostgresException pg when pg.SqlState.StartsWith(PgConnectionClass, StringComparison.Ordinal)
-                                         || pg.SqlState is PgTooManyConnections or PgCannotConnectNow or PgAdminShutdown:
+            case PostgresException pg
+                when pg.SqlState.StartsWith(PgConnectionClass, StringComparison.Ordinal)
+                    || pg.SqlState is PgTooManyConnections or PgCannotConnectNow or PgAdminShutdown:
                 return Busy($"the database is not accepting connections: {pg.MessageText}");
             case PostgresException pg:
-                return new Mapped(StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR", $"the database refused the request: {pg.MessageText}", false);
+                return new Mapped(
+                    StatusCodes.Status503ServiceUnavailable,
+                    "DATABASE_ERROR",
+                    $"the database refused the request: {pg.MessageText}",
+                    false
+                );
             case NpgsqlException { InnerException: SocketException or IOException or TimeoutException } npgsql:
                 return Busy($"the database cannot be reached: {npgsql.InnerException!.Message}");
             case NpgsqlException npgsql:
@@ -59,5 +65,6 @@ public static class DatabaseErrors
 
     private static Mapped Conflict(string message) => new(StatusCodes.Status409Conflict, "CONFLICT", message, false);
 
-    private static Mapped Busy(string message) => new(StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR", message, true);
+    private static Mapped Busy(string message) =>
+        new(StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR", message, true);
 }

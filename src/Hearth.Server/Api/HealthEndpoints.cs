@@ -1,6 +1,6 @@
 using Hearth.Core.Api;
-using Hearth.Store;
 using Hearth.Server.OpenApi;
+using Hearth.Store;
 
 namespace Hearth.Server.Api;
 
@@ -14,21 +14,29 @@ public static class HealthEndpoints
             .WithSummary("Liveness and version")
             .Answers<HealthView>();
         app.MapGet("/ready", async (IRunStore store, CancellationToken ct) =>
-        {
-            try
             {
-                await store.PingAsync(ct);
-                return ApiResults.Json(new HealthView("ready"));
-            }
-            catch (System.Data.Common.DbException e)
-            {
-                return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "DATABASE_ERROR", $"the store cannot be read or written: {e.Message}");
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", $"store not ready: {e.Message}");
-            }
-        })
+                try
+                {
+                    await store.PingAsync(ct);
+                    return ApiResults.Json(new HealthView("ready"));
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    return ApiResults.Error(
+                        StatusCodes.Status503ServiceUnavailable,
+                        "DATABASE_ERROR",
+                        $"the store cannot be read or written: {e.Message}"
+                    );
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return ApiResults.Error(
+                        StatusCodes.Status503ServiceUnavailable,
+                        "SERVICE_UNAVAILABLE",
+                        $"store not ready: {e.Message}"
+                    );
+                }
+            })
             .WithSummary("Readiness: whether the store answers")
             .Answers<HealthView>()
             .Errors(StatusCodes.Status503ServiceUnavailable, "SERVICE_UNAVAILABLE", "DATABASE_ERROR");

@@ -11,11 +11,16 @@ public sealed class ImageDefaults(IRunStore store)
 {
     public async Task<CreateRunBody> ApplyAsync(CreateRunBody body, CancellationToken ct)
     {
-        if (body.Image is null && body.Driver is not null) return body;
+        if (body.Image is null && body.Driver is not null)
+            return body;
         var images = await store.ListRegisteredImagesAsync(ct);
-        if (images.Count == 0) return body;
-        var image = body.Image is null ? images.FirstOrDefault(i => i.IsDefault) : images.FirstOrDefault(i => i.Reference == body.Image);
-        if (image is null) return body;
+        if (images.Count == 0)
+            return body;
+        var image = body.Image is null
+            ? images.FirstOrDefault(i => i.IsDefault)
+            : images.FirstOrDefault(i => i.Reference == body.Image);
+        if (image is null)
+            return body;
         return body with
         {
             Image = image.Reference,

@@ -17,8 +17,13 @@ public static partial class JsonErrors
         if (converted.Success)
         {
             // A scalar of the wrong kind names the object that holds it; the inner exception says what the field reads.
-            var expected = e.InnerException is { } inner && Scalar(inner.Message) is { } scalar ? scalar : Expected(converted.Groups["type"].Value);
-            return field is null ? $"request body{line}: expected {expected}" : $"field {field}{line}: expected {expected}";
+            var expected =
+                e.InnerException is { } inner && Scalar(inner.Message) is { } scalar
+                    ? scalar
+                    : Expected(converted.Groups["type"].Value);
+            return field is null
+                ? $"request body{line}: expected {expected}"
+                : $"field {field}{line}: expected {expected}";
         }
         // Malformed JSON: the reader's own words (they name the character), without its Path/LineNumber suffix.
         var message = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd(' ', '|');
@@ -28,7 +33,8 @@ public static partial class JsonErrors
     /// <summary>A .NET type in the words of JSON.</summary>
     public static string Expected(string type)
     {
-        if (type.StartsWith("System.Nullable`1[", StringComparison.Ordinal)) return Expected(type["System.Nullable`1[".Length..^1]);
+        if (type.StartsWith("System.Nullable`1[", StringComparison.Ordinal))
+            return Expected(type["System.Nullable`1[".Length..^1]);
         var element = ElementType().Match(type);
         if (element.Success)
         {
@@ -37,7 +43,8 @@ public static partial class JsonErrors
                 ? $"an object whose values are {Plural(item)}"
                 : $"a list of {Plural(item)}";
         }
-        if (type.EndsWith("[]", StringComparison.Ordinal)) return $"a list of {Plural(Expected(type[..^2]))}";
+        if (type.EndsWith("[]", StringComparison.Ordinal))
+            return $"a list of {Plural(Expected(type[..^2]))}";
         var name = type.Split('.')[^1].TrimEnd(']');
         return name switch
         {
@@ -47,7 +54,8 @@ public static partial class JsonErrors
             "Boolean" => "true or false",
             "DateTimeOffset" or "DateTime" => "a date and time (ISO 8601)",
             "TimeSpan" => "a duration (hh:mm:ss)",
-            _ when name.EndsWith("Body", StringComparison.Ordinal) || name.EndsWith("Request", StringComparison.Ordinal) => "an object",
+            _ when name.EndsWith("Body", StringComparison.Ordinal)
+                    || name.EndsWith("Request", StringComparison.Ordinal) => "an object",
             _ => "a value of another kind",
         };
     }
@@ -56,7 +64,8 @@ public static partial class JsonErrors
     private static string? Scalar(string message)
     {
         var match = ScalarKind().Match(message);
-        if (!match.Success) return null;
+        if (!match.Success)
+            return null;
         var kind = match.Groups["kind"].Value;
         return kind switch
         {
@@ -70,15 +79,16 @@ public static partial class JsonErrors
     [GeneratedRegex(@"(?:as|for) an? (?<kind>[A-Za-z0-9]+)\.?$")]
     private static partial Regex ScalarKind();
 
-    private static string Plural(string phrase) => phrase switch
-    {
-        "a string" => "strings",
-        "a whole number" => "whole numbers",
-        "a number" => "numbers",
-        "true or false" => "true or false values",
-        "an object" => "objects",
-        _ => phrase,
-    };
+    private static string Plural(string phrase) =>
+        phrase switch
+        {
+            "a string" => "strings",
+            "a whole number" => "whole numbers",
+            "a number" => "numbers",
+            "true or false" => "true or false values",
+            "an object" => "objects",
+            _ => phrase,
+        };
 
     [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.? Path:|could not be converted to (?<type>\S+?)\.?$")]
     private static partial Regex CouldNotConvert();

@@ -13,6 +13,9 @@ public sealed class LiveDrivers(IRunStore store, ServerOptions options, TimeProv
     public async Task<IReadOnlyList<AgentDriverView>> ListAsync(CancellationToken ct)
     {
         var since = time.GetUtcNow() - options.LeaseTtl - options.LongPoll;
-        return (await store.ListAgentsAsync(ct)).Where(a => a.LastSeenAt >= since).SelectMany(a => a.DriverList).ToList();
+        return (await store.ListAgentsAsync(ct))
+            .Where(a => a.LastSeenAt >= since)
+            .SelectMany(a => a.DriverList)
+            .ToList();
     }
 }

@@ -9,20 +9,26 @@ public static partial class RetryRequestValidator
 {
     public static RetryPolicy? Validate(RetryBody? body, int? maxAttempts, List<string> errors)
     {
-        if (body is null) return null;
+        if (body is null)
+            return null;
         var before = errors.Count;
         if (maxAttempts is { } m && body.MaxAttempts is { } r && m != r)
             errors.Add($"max_attempts: {m} disagrees with retry.max_attempts {r} (give one)");
         foreach (var code in body.ExitCodes ?? [])
         {
-            if (code is < 1 or > 255) errors.Add($"retry.exit_codes: {code} is not a failing exit code (1 to 255)");
+            if (code is < 1 or > 255)
+                errors.Add($"retry.exit_codes: {code} is not a failing exit code (1 to 255)");
         }
         var backoff = RetryBackoff.Constant;
-        if (body.Backoff is { } name && (int.TryParse(name, out _) || !Enum.TryParse(name, ignoreCase: true, out backoff)))
+        if (
+            body.Backoff is { } name
+            && (int.TryParse(name, out _) || !Enum.TryParse(name, ignoreCase: true, out backoff))
+        )
             errors.Add($"retry.backoff: '{body.Backoff}' is not constant, exponential or fibonacci");
         var delay = Seconds(body.DelaySeconds, "retry.delay_seconds", errors) ?? TimeSpan.Zero;
         var maxDelay = Seconds(body.MaxDelaySeconds, "retry.max_delay_seconds", errors);
-        if (errors.Count > before) return null;
+        if (errors.Count > before)
+            return null;
 
         var policy = new RetryPolicy
         {
@@ -34,13 +40,15 @@ public static partial class RetryRequestValidator
             Delay = delay,
             MaxDelay = maxDelay ?? (delay > new RetryPolicy().MaxDelay ? delay : new RetryPolicy().MaxDelay),
         };
-        foreach (var error in policy.Validate()) errors.Add(FieldError(error));
+        foreach (var error in policy.Validate())
+            errors.Add(FieldError(error));
         return errors.Count > before ? null : policy;
     }
 
     private static TimeSpan? Seconds(double? seconds, string field, List<string> errors)
     {
-        if (seconds is not { } s) return null;
+        if (seconds is not { } s)
+            return null;
         if (s < 0 || double.IsNaN(s) || s > TimeSpan.FromDays(7).TotalSeconds)
         {
             errors.Add($"{field}: must be between 0 and {TimeSpan.FromDays(7).TotalSeconds} seconds");

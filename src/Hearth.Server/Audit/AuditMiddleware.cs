@@ -8,11 +8,20 @@ namespace Hearth.Server.Audit;
 /// status and result, client address. The agent protocol's data plane (lease polls, heartbeats, log chunks, results)
 /// is not recorded here: it is the run's own history, and a line per heartbeat would drown the trail.
 /// </summary>
-public sealed class AuditMiddleware(RequestDelegate next, IAccessStore store, TimeProvider time, ILogger<AuditMiddleware> logger)
+public sealed class AuditMiddleware(
+    RequestDelegate next,
+    IAccessStore store,
+    TimeProvider time,
+    ILogger<AuditMiddleware> logger
+)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method))
+        if (
+            HttpMethods.IsGet(context.Request.Method)
+            || HttpMethods.IsHead(context.Request.Method)
+            || HttpMethods.IsOptions(context.Request.Method)
+        )
         {
             await next(context);
             return;
@@ -24,7 +33,8 @@ public sealed class AuditMiddleware(RequestDelegate next, IAccessStore store, Ti
         finally
         {
             var rule = EndpointRules.Of(context);
-            if (rule is not { Permission: "agent.report" or "agent.lease" } && !RecordedDelivery(rule, context)) await RecordAsync(context, rule);
+            if (rule is not { Permission: "agent.report" or "agent.lease" } && !RecordedDelivery(rule, context))
+                await RecordAsync(context, rule);
         }
     }
 
@@ -48,28 +58,36 @@ public sealed class AuditMiddleware(RequestDelegate next, IAccessStore store, Ti
             AuditTarget.Get(context) ?? (rule?.Permission == "users.claim" ? null : EndpointRules.RouteId(context)),
             status,
             Result(status),
-            ClientAddress.Of(context));
+            ClientAddress.Of(context)
+        );
         try
         {
             await store.AppendAuditAsync(entry, CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogError(e, "could not record audit entry for request {RequestId} ({Action} by {Actor})", entry.RequestId, entry.Action, entry.Actor);
+            logger.LogError(
+                e,
+                "could not record audit entry for request {RequestId} ({Action} by {Actor})",
+                entry.RequestId,
+                entry.Action,
+                entry.Actor
+            );
         }
     }
 
-    private static string Result(int status) => status switch
-    {
-        < 400 => "ok",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        409 or 410 => "conflict",
-        413 => "too_large",
-        429 => "throttled",
-        < 500 => "invalid",
-        503 => "unavailable",
-        _ => "error",
-    };
+    private static string Result(int status) =>
+        status switch
+        {
+            < 400 => "ok",
+            401 => "unauthenticated",
+            403 => "forbidden",
+            404 => "not_found",
+            409 or 410 => "conflict",
+            413 => "too_large",
+            429 => "throttled",
+            < 500 => "invalid",
+            503 => "unavailable",
+            _ => "error",
+        };
 }

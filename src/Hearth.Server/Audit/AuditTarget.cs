@@ -7,5 +7,6 @@ public static class AuditTarget
 
     public static void Set(HttpContext context, string target) => context.Items[Key] = target;
 
-    public static string? Get(HttpContext context) => context.Items.TryGetValue(Key, out var value) ? value as string : null;
+    public static string? Get(HttpContext context) =>
+        context.Items.TryGetValue(Key, out var value) ? value as string : null;
 }

@@ -23,7 +23,11 @@ public static class ApiKeys
     /// the final comparison is still constant-time so that no code path compares secrets byte by byte.
     /// </summary>
     public static bool HashMatches(string key, string storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(key)), Encoding.ASCII.GetBytes(storedHash));
+        CryptographicOperations.FixedTimeEquals(
+            Encoding.ASCII.GetBytes(Hash(key)),
+            Encoding.ASCII.GetBytes(storedHash)
+        );
 
-    private static string Random() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Random() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

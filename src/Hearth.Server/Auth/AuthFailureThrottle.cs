@@ -28,7 +28,8 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            if (_all.Count(now) >= Total) return true;
+            if (_all.Count(now) >= Total)
+                return true;
             return _networks.TryGetValue(NetworkOf(address), out var counter) && counter.Count(now) >= PerNetwork;
         }
     }
@@ -40,7 +41,8 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
         lock (_gate)
         {
             _all = _all.Add(now);
-            if (_networks.Count >= MaxTrackedNetworks) _networks.Clear();
+            if (_networks.Count >= MaxTrackedNetworks)
+                _networks.Clear();
             _networks[network] = _networks.GetValueOrDefault(network).Add(now);
         }
     }
@@ -48,9 +50,12 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
     /// <summary>The network an address counts under: 127.0.0.0/8 for loopback, else its /24 (IPv4) or /64 (IPv6).</summary>
     public static string NetworkOf(string address)
     {
-        if (!IPAddress.TryParse(address, out var ip)) return address;
-        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        if (IPAddress.IsLoopback(ip)) return "loopback";
+        if (!IPAddress.TryParse(address, out var ip))
+            return address;
+        if (ip.IsIPv4MappedToIPv6)
+            ip = ip.MapToIPv4();
+        if (IPAddress.IsLoopback(ip))
+            return "loopback";
         var bytes = ip.GetAddressBytes();
         if (ip.AddressFamily == AddressFamily.InterNetwork)
         {
@@ -65,6 +70,7 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
     {
         public int Count(DateTimeOffset now) => now - Start < Window ? Failures : 0;
 
-        public Counter Add(DateTimeOffset now) => now - Start < Window ? this with { Failures = Failures + 1 } : new Counter(now, 1);
+        public Counter Add(DateTimeOffset now) =>
+            now - Start < Window ? this with { Failures = Failures + 1 } : new Counter(now, 1);
     }
 }

@@ -18,7 +18,13 @@ public sealed class AuthorizationMiddleware(RequestDelegate next, OwnerLookup ow
                 await next(context);
                 return;
             }
-            await ApiResults.Error(StatusCodes.Status403Forbidden, "FORBIDDEN", $"{context.Request.Method} {context.Request.Path} has no access rule, so it is denied").ExecuteAsync(context);
+            await ApiResults
+                .Error(
+                    StatusCodes.Status403Forbidden,
+                    "FORBIDDEN",
+                    $"{context.Request.Method} {context.Request.Path} has no access rule, so it is denied"
+                )
+                .ExecuteAsync(context);
             return;
         }
         if (rule.Audience is Audience.Public or Audience.Agent)
@@ -42,7 +48,13 @@ public sealed class AuthorizationMiddleware(RequestDelegate next, OwnerLookup ow
                 return;
             }
         }
-        var onlyOwn = rule.Owner == Owned.No ? "" : $" (only on {rule.Owner.ToString().ToLowerInvariant()}s it created)";
-        await Web.WebPage.Refuse(context, StatusCodes.Status403Forbidden, "FORBIDDEN", $"role '{caller.Role}' may not {rule.Permission}{onlyOwn}");
+        var onlyOwn =
+            rule.Owner == Owned.No ? "" : $" (only on {rule.Owner.ToString().ToLowerInvariant()}s it created)";
+        await Web.WebPage.Refuse(
+            context,
+            StatusCodes.Status403Forbidden,
+            "FORBIDDEN",
+            $"role '{caller.Role}' may not {rule.Permission}{onlyOwn}"
+        );
     }
 }

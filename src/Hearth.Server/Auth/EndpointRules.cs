@@ -5,8 +5,10 @@ public static class EndpointRules
 {
     public static EndpointRule? Of(HttpContext context)
     {
-        if (context.Items.TryGetValue(typeof(EndpointRule), out var cached)) return cached as EndpointRule;
-        if (context.GetEndpoint() is not RouteEndpoint endpoint) return null;
+        if (context.Items.TryGetValue(typeof(EndpointRule), out var cached))
+            return cached as EndpointRule;
+        if (context.GetEndpoint() is not RouteEndpoint endpoint)
+            return null;
         var rule = Policy.Find(context.Request.Method, endpoint.RoutePattern.RawText ?? "");
         context.Items[typeof(EndpointRule)] = rule;
         return rule;
@@ -17,7 +19,8 @@ public static class EndpointRules
     {
         foreach (var name in (string[])["id", "name", "email", "requestId"])
         {
-            if (context.Request.RouteValues.TryGetValue(name, out var value) && value is string text) return text;
+            if (context.Request.RouteValues.TryGetValue(name, out var value) && value is string text)
+                return text;
         }
         return null;
     }

@@ -19,7 +19,13 @@ public enum Owned
 
 /// <param name="Permission">resource.action, granted to roles in <see cref="Policy.Grants"/>; also the audit action name.</param>
 /// <param name="Owner">If set, a caller whose role lacks the permission is still allowed on a resource it created.</param>
-public sealed record EndpointRule(string Method, string Route, Audience Audience, string Permission, Owned Owner = Owned.No);
+public sealed record EndpointRule(
+    string Method,
+    string Route,
+    Audience Audience,
+    string Permission,
+    Owned Owner = Owned.No
+);
 
 /// <summary>
 /// The one authorization table. An endpoint not listed here is refused to everyone (default deny), and a
@@ -40,7 +46,6 @@ public static class Policy
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
         // GitLab's Job Hook: authenticated by its own secret token (X-Gitlab-Token), not by a Hearth key.
         new("POST", "/api/v1/gitlab/hook", Audience.Public, "gitlab.hook"),
-
         new("POST", "/api/v1/agent/register", Audience.Agent, "agent.register"),
         new("POST", "/api/v1/agent/lease", Audience.Agent, "agent.lease"),
         new("POST", "/api/v1/agent/drain", Audience.Agent, "agent.drain"),
@@ -54,7 +59,6 @@ public static class Policy
         new("GET", "/api/v1/agent/volumes/removals", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/volumes/removed", Audience.Agent, "agent.report"),
         new("POST", "/api/v1/agent/exec/{session}/output", Audience.Agent, "agent.report"),
-
         new("POST", "/api/v1/runs", Audience.User, "runs.create"),
         // A build is a command run on the buildah driver, checked against the caller's drivers and images.use.
         new("POST", "/api/v1/builds", Audience.User, "runs.create"),
@@ -65,25 +69,20 @@ public static class Policy
         new("GET", "/api/v1/agents", Audience.User, "agents.read"),
         new("POST", "/api/v1/workflows/runs", Audience.User, "runs.create"),
         new("GET", "/api/v1/workflows/runs/{id}", Audience.User, "runs.read", Owned.Run),
-
         new("POST", "/api/v1/users", Audience.User, "users.create"),
         new("GET", "/api/v1/users", Audience.User, "users.read"),
         new("POST", "/api/v1/users/{email}/revoke", Audience.User, "users.revoke"),
-
         new("POST", "/api/v1/secrets", Audience.User, "secrets.create"),
         new("GET", "/api/v1/secrets", Audience.User, "secrets.read"),
         new("GET", "/api/v1/secrets/{name}", Audience.User, "secrets.reveal", Owned.Secret),
         new("PUT", "/api/v1/secrets/{name}", Audience.User, "secrets.update", Owned.Secret),
         new("DELETE", "/api/v1/secrets/{name}", Audience.User, "secrets.delete", Owned.Secret),
-
         new("GET", "/api/v1/locks", Audience.User, "locks.read"),
         new("GET", "/api/v1/locks/{name}", Audience.User, "locks.read"),
         new("POST", "/api/v1/locks/{name}/release", Audience.User, "locks.release"),
-
         new("GET", "/api/v1/images", Audience.User, "images.read"),
         new("POST", "/api/v1/images", Audience.User, "images.register"),
         new("DELETE", "/api/v1/images/{*reference}", Audience.User, "images.register"),
-
         new("POST", "/api/v1/gitlab/runners", Audience.User, "gitlab.manage"),
         new("GET", "/api/v1/gitlab/runners", Audience.User, "gitlab.read"),
         new("DELETE", "/api/v1/gitlab/runners/{name}", Audience.User, "gitlab.manage"),
@@ -100,7 +99,6 @@ public static class Policy
         new("GET", "/api/v1/schedules", Audience.User, "schedules.read"),
         new("GET", "/api/v1/schedules/{name}", Audience.User, "schedules.read"),
         new("DELETE", "/api/v1/schedules/{name}", Audience.User, "schedules.delete", Owned.Schedule),
-
         // The web UI (Web/WebEndpoints.cs): each page has the permission of the API call it shows; the session cookie
         // it signs in with stands for the key. Sign-in, sign-out and the static assets need no key.
         new("GET", "/login", Audience.Public, "ui.login"),
@@ -122,7 +120,6 @@ public static class Policy
         new("GET", "/api/v1/projects/{name}/events", Audience.User, "projects.read"),
         // Exec reads what a replica holds (its secrets): granted with deploying, and only on one's own projects (admins: all).
         new("POST", "/api/v1/projects/{name}/exec", Audience.User, "projects.exec"),
-
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),
     ];
@@ -131,23 +128,59 @@ public static class Policy
     /// Roles as in runvoy. images.use and secrets.use are checked per image and secret a run names. secrets.reveal
     /// (the plaintext) is admin's, or the secret's owner's, only.
     /// </summary>
-    public static IReadOnlyDictionary<string, IReadOnlySet<string>> Grants { get; } = new Dictionary<string, IReadOnlySet<string>>
-    {
-        [Roles.Admin] = new HashSet<string> { "*" },
-        [Roles.Operator] = new HashSet<string>
+    public static IReadOnlyDictionary<string, IReadOnlySet<string>> Grants { get; } =
+        new Dictionary<string, IReadOnlySet<string>>
         {
-            "runs.create", "runs.read", "runs.kill", "agents.read", "images.use", "images.read", "images.register", "locks.read",
-            "gitlab.read", "secrets.create", "secrets.read", "secrets.update", "secrets.delete", "secrets.use", "users.read",
-            "repos.create", "repos.read", "repos.delete", "repos.update", "repos.trigger",
-            "schedules.create", "schedules.read", "schedules.delete", "projects.deploy", "projects.read", "projects.exec",
-        },
-        [Roles.Developer] = new HashSet<string>
-        {
-            "runs.create", "runs.read", "locks.read", "images.use", "images.read", "secrets.create", "secrets.read", "secrets.use", "repos.read",
-            "repos.trigger", "schedules.create", "schedules.read", "projects.deploy", "projects.read", "projects.exec",
-        },
-        [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read", "projects.read" },
-    };
+            [Roles.Admin] = new HashSet<string> { "*" },
+            [Roles.Operator] = new HashSet<string>
+            {
+                "runs.create",
+                "runs.read",
+                "runs.kill",
+                "agents.read",
+                "images.use",
+                "images.read",
+                "images.register",
+                "locks.read",
+                "gitlab.read",
+                "secrets.create",
+                "secrets.read",
+                "secrets.update",
+                "secrets.delete",
+                "secrets.use",
+                "users.read",
+                "repos.create",
+                "repos.read",
+                "repos.delete",
+                "repos.update",
+                "repos.trigger",
+                "schedules.create",
+                "schedules.read",
+                "schedules.delete",
+                "projects.deploy",
+                "projects.read",
+                "projects.exec",
+            },
+            [Roles.Developer] = new HashSet<string>
+            {
+                "runs.create",
+                "runs.read",
+                "locks.read",
+                "images.use",
+                "images.read",
+                "secrets.create",
+                "secrets.read",
+                "secrets.use",
+                "repos.read",
+                "repos.trigger",
+                "schedules.create",
+                "schedules.read",
+                "projects.deploy",
+                "projects.read",
+                "projects.exec",
+            },
+            [Roles.Viewer] = new HashSet<string> { "runs.read", "locks.read", "schedules.read", "projects.read" },
+        };
 
     public static bool IsGranted(string role, string permission) =>
         Grants.TryGetValue(role, out var granted) && (granted.Contains("*") || granted.Contains(permission));
@@ -157,7 +190,10 @@ public static class Policy
         var normalized = route.Length > 1 ? route.TrimEnd('/') : route;
         foreach (var rule in Endpoints)
         {
-            if (string.Equals(rule.Route, normalized, StringComparison.Ordinal) && (rule.Method == "*" || string.Equals(rule.Method, method, StringComparison.OrdinalIgnoreCase)))
+            if (
+                string.Equals(rule.Route, normalized, StringComparison.Ordinal)
+                && (rule.Method == "*" || string.Equals(rule.Method, method, StringComparison.OrdinalIgnoreCase))
+            )
                 return rule;
         }
         return null;

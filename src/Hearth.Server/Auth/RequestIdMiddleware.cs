@@ -18,7 +18,9 @@ public sealed class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdM
         context.TraceIdentifier = id;
         context.Response.Headers[Header] = id;
         // Every line logged while the request is handled names it.
-        using (logger.BeginScope<KeyValuePair<string, object?>[]>([new KeyValuePair<string, object?>("request_id", id)]))
+        using (
+            logger.BeginScope<KeyValuePair<string, object?>[]>([new KeyValuePair<string, object?>("request_id", id)])
+        )
             await next(context);
     }
 

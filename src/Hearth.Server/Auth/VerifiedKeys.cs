@@ -13,7 +13,9 @@ public sealed class VerifiedKeys(TimeProvider time)
 {
     public static readonly TimeSpan Keep = TimeSpan.FromSeconds(10);
     private const int MaxKeys = 10_000;
-    private readonly ConcurrentDictionary<string, (AccessKeyRecord Record, DateTimeOffset Until)> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (AccessKeyRecord Record, DateTimeOffset Until)> _keys = new(
+        StringComparer.Ordinal
+    );
     private long _generation;
 
     /// <summary>Read before a store lookup and handed to <see cref="Remember"/>: a revoke in between keeps its result out.</summary>
@@ -24,16 +26,20 @@ public sealed class VerifiedKeys(TimeProvider time)
 
     public void Remember(string hash, AccessKeyRecord record, long generation)
     {
-        if (record.RevokedAt is not null) return;
-        if (_keys.Count >= MaxKeys) _keys.Clear();
+        if (record.RevokedAt is not null)
+            return;
+        if (_keys.Count >= MaxKeys)
+            _keys.Clear();
         _keys[hash] = (record, time.GetUtcNow() + Keep);
-        if (Generation != generation) _keys.TryRemove(hash, out _);
+        if (Generation != generation)
+            _keys.TryRemove(hash, out _);
     }
 
     /// <summary>After a key's last use was recorded: the cached copy says so too, without extending how long it is trusted.</summary>
     public void Update(string hash, AccessKeyRecord record)
     {
-        if (_keys.TryGetValue(hash, out var entry)) _keys.TryUpdate(hash, (record, entry.Until), entry);
+        if (_keys.TryGetValue(hash, out var entry))
+            _keys.TryUpdate(hash, (record, entry.Until), entry);
     }
 
     public void ForgetAll()

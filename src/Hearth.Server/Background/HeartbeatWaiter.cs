@@ -15,9 +15,11 @@ public sealed class HeartbeatWaiter(IRunStore store, Signals signals, ServerOpti
     {
         var stop = signals.Prepare(SignalKeys.Stop(taskId));
         var result = await store.HeartbeatAsync(taskId, body.Epoch, time.GetUtcNow(), options.LeaseTtl, ct);
-        if (result.Status != WriteStatus.Accepted || result.Stop != StopReason.None || result.Ended) return result;
+        if (result.Status != WriteStatus.Accepted || result.Stop != StopReason.None || result.Ended)
+            return result;
         var wait = TimeSpan.FromSeconds(Math.Clamp(body.WaitSeconds ?? 0, 0, options.HeartbeatInterval.TotalSeconds));
-        if (wait <= TimeSpan.Zero) return result;
+        if (wait <= TimeSpan.Zero)
+            return result;
         try
         {
             await Signals.WaitAsync(stop, wait, time, ct);

@@ -26,7 +26,8 @@ public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger 
         {
             try
             {
-                if (await leader.CheckAsync(stoppingToken)) await TickAsync(stoppingToken);
+                if (await leader.CheckAsync(stoppingToken))
+                    await TickAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,7 +1,7 @@
-using Hearth.Server.Telemetry;
 using System.Collections.Concurrent;
 using Hearth.Core.Api;
 using Hearth.Server.Configuration;
+using Hearth.Server.Telemetry;
 using Hearth.Store;
 
 namespace Hearth.Server.Background;
@@ -10,8 +10,16 @@ namespace Hearth.Server.Background;
 /// Answers an agent's long-poll: a lease as soon as a task it can run is pending, or nothing when the poll times out.
 /// A lease granted while the agent hung up is given back at once rather than left to expire.
 /// </summary>
-public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard board, ServerOptions options, TimeProvider time, HearthMetrics metrics,
-    ILogger<LeaseDispatcher> logger, Agents.PrewarmHints prewarm)
+public sealed class LeaseDispatcher(
+    IRunStore store,
+    Signals signals,
+    WorkBoard board,
+    ServerOptions options,
+    TimeProvider time,
+    HearthMetrics metrics,
+    ILogger<LeaseDispatcher> logger,
+    Agents.PrewarmHints prewarm
+)
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(10);
@@ -30,7 +38,8 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// </summary>
     public async Task<bool> DrainAsync(string agentId, CancellationToken ct)
     {
-        if (!await store.DrainAgentAsync(agentId, time.GetUtcNow(), ct)) return false;
+        if (!await store.DrainAgentAsync(agentId, time.GetUtcNow(), ct))
+            return false;
         _agents.TryRemove(agentId, out _);
         signals.Pulse(SignalKeys.Agent(agentId));
         return true;
@@ -40,19 +49,30 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// Up to <paramref name="slots"/> leases (never more than the agent's capacity): waits for the first, then takes what
     /// else is claimable now, each in its own claim. Empty when the poll ended without work, the agent is unknown or draining.
     /// </summary>
-    public async Task<IReadOnlyList<Lease>> WaitForLeasesAsync(string agentId, int slots, double? waitSeconds, CancellationToken ct)
+    public async Task<IReadOnlyList<Lease>> WaitForLeasesAsync(
+        string agentId,
+        int slots,
+        double? waitSeconds,
+        CancellationToken ct
+    )
     {
-        var wait = TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds));
+        var wait = TimeSpan.FromSeconds(
+            Math.Clamp(waitSeconds ?? options.LongPoll.TotalSeconds, 0, MaxWait.TotalSeconds)
+        );
         var until = time.GetUtcNow() + wait;
         while (true)
         {
             var broadcast = signals.Prepare(SignalKeys.Work);
             var agentChanged = signals.Prepare(SignalKeys.Agent(agentId));
             var agent = await AgentAsync(agentId, ct);
-            if (agent is null || agent.DrainingSince is not null) return [];
+            if (agent is null || agent.DrainingSince is not null)
+                return [];
             var offered = board.Join(agent.Labels);
             var now = time.GetUtcNow();
-            var lease = await store.ClaimAsync(new ClaimRequest(agentId, agent.Labels, now, options.LeaseTtl), CancellationToken.None);
+            var lease = await store.ClaimAsync(
+                new ClaimRequest(agentId, agent.Labels, now, options.LeaseTtl),
+                CancellationToken.None
+            );
             if (lease is not null)
             {
                 board.Leave(offered);
@@ -67,8 +87,14 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
             }
             try
             {
-                await Signals.WaitAsync(Task.WhenAny(broadcast, offered.Task, agentChanged), left < Recheck ? left : Recheck, time, ct);
-                if (agentChanged.IsCompleted) _agents.TryRemove(agentId, out _);
+                await Signals.WaitAsync(
+                    Task.WhenAny(broadcast, offered.Task, agentChanged),
+                    left < Recheck ? left : Recheck,
+                    time,
+                    ct
+                );
+                if (agentChanged.IsCompleted)
+                    _agents.TryRemove(agentId, out _);
             }
             catch (OperationCanceledException)
             {
@@ -94,16 +120,22 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
         var leases = new List<Lease> { first };
         while (leases.Count < slots && !ct.IsCancellationRequested)
         {
-            var more = await store.ClaimAsync(new ClaimRequest(agent.Id, agent.Labels, time.GetUtcNow(), options.LeaseTtl), CancellationToken.None);
-            if (more is null) break;
+            var more = await store.ClaimAsync(
+                new ClaimRequest(agent.Id, agent.Labels, time.GetUtcNow(), options.LeaseTtl),
+                CancellationToken.None
+            );
+            if (more is null)
+                break;
             leases.Add(more);
         }
         if (ct.IsCancellationRequested)
         {
-            foreach (var lease in leases) await GiveBackAsync(agent.Id, lease);
+            foreach (var lease in leases)
+                await GiveBackAsync(agent.Id, lease);
             return [];
         }
-        foreach (var lease in leases) Granted(lease);
+        foreach (var lease in leases)
+            Granted(lease);
         return leases;
     }
 
@@ -124,9 +156,16 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     {
         metrics.LeaseGranted();
         // The grant joins the trace of the request that created the task.
-        if (lease.Spec.TraceParent is { } traceParent && System.Diagnostics.ActivityContext.TryParse(traceParent, null, out var parent))
+        if (
+            lease.Spec.TraceParent is { } traceParent
+            && System.Diagnostics.ActivityContext.TryParse(traceParent, null, out var parent)
+        )
         {
-            using var span = ServerActivities.Source.StartActivity("task.lease", System.Diagnostics.ActivityKind.Internal, parent);
+            using var span = ServerActivities.Source.StartActivity(
+                "task.lease",
+                System.Diagnostics.ActivityKind.Internal,
+                parent
+            );
             span?.SetTag("hearth.task_id", lease.TaskId);
         }
         signals.Pulse(SignalKeys.Run(lease.RunId));
@@ -135,7 +174,11 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     /// <summary>Returns a lease whose agent hung up before it could receive it, rather than leaving it to expire.</summary>
     public async Task GiveBackAsync(string agentId, Lease lease)
     {
-        logger.LogInformation("agent {Agent} hung up while task {Task} was granted; giving it back", agentId, lease.TaskId);
+        logger.LogInformation(
+            "agent {Agent} hung up while task {Task} was granted; giving it back",
+            agentId,
+            lease.TaskId
+        );
         await store.ReleaseAsync(lease.TaskId, lease.Epoch, CancellationToken.None);
         signals.Pulse(SignalKeys.Work);
     }
@@ -147,9 +190,11 @@ public sealed class LeaseDispatcher(IRunStore store, Signals signals, WorkBoard 
     private async Task<AgentRecord?> AgentAsync(string agentId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_agents.TryGetValue(agentId, out var known) && now - known.Touched < TouchEvery) return known.Agent;
+        if (_agents.TryGetValue(agentId, out var known) && now - known.Touched < TouchEvery)
+            return known.Agent;
         var agent = (await store.ListAgentsAsync(ct)).FirstOrDefault(a => a.Id == agentId);
-        if (agent is null) return null;
+        if (agent is null)
+            return null;
         await store.TouchAgentAsync(agentId, now, ct);
         _agents[agentId] = (agent, now);
         return agent;

@@ -7,9 +7,15 @@ namespace Hearth.Server.Background;
 /// Sends tasks whose lease expired back to the queue (or fails them as "agent lost"), a bounded page at a time.
 /// Idempotent: a task already rescued no longer has an expired lease. Sweeps only while this server is the leader.
 /// </summary>
-public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals signals, ServerOptions options, TimeProvider time,
-    Telemetry.HearthMetrics metrics, ILogger<LeaseRescuer> logger)
-    : LeaderLoop(leader, time, logger, "lease rescue")
+public sealed class LeaseRescuer(
+    IRunStore store,
+    ILeaderLock leader,
+    Signals signals,
+    ServerOptions options,
+    TimeProvider time,
+    Telemetry.HearthMetrics metrics,
+    ILogger<LeaseRescuer> logger
+) : LeaderLoop(leader, time, logger, "lease rescue")
 {
     public const int PageSize = 100;
 
@@ -25,10 +31,12 @@ public sealed class LeaseRescuer(IRunStore store, ILeaderLock leader, Signals si
                 signals.Pulse(SignalKeys.Run(run));
                 Logger.LogWarning("lease expired on run {Run}; its agent is gone", run);
             }
-            if (runs.Count > 0) signals.Pulse(SignalKeys.Work);
+            if (runs.Count > 0)
+                signals.Pulse(SignalKeys.Work);
             metrics.LeasesRescued(runs.Count);
             total += runs.Count;
-            if (runs.Count < PageSize) return total;
+            if (runs.Count < PageSize)
+                return total;
         }
     }
 

@@ -15,7 +15,9 @@ public sealed class Signals(IChangeFeed feed)
     private ImmutableArray<Watcher> _watchers = [];
 
     public Task Prepare(string key) =>
-        _waiters.GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        _waiters
+            .GetOrAdd(key, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+            .Task;
 
     /// <summary>Wakes the waiters of <paramref name="key"/> here and on the other servers.</summary>
     public void Pulse(string key)
@@ -30,18 +32,22 @@ public sealed class Signals(IChangeFeed feed)
     /// <summary>Wakes the waiters of <paramref name="key"/> on this server only: what another server announced.</summary>
     public void PulseHere(string key)
     {
-        if (_waiters.TryRemove(key, out var waiter)) waiter.TrySetResult();
+        if (_waiters.TryRemove(key, out var waiter))
+            waiter.TrySetResult();
         foreach (var watcher in _watchers)
         {
-            if (key.StartsWith(watcher.Prefix, StringComparison.Ordinal)) watcher.Changed(key);
+            if (key.StartsWith(watcher.Prefix, StringComparison.Ordinal))
+                watcher.Changed(key);
         }
     }
 
     /// <summary>Wakes every waiter: announcements may have been missed, so everyone reads again.</summary>
     public void PulseAll()
     {
-        foreach (var key in _waiters.Keys) PulseHere(key);
-        foreach (var watcher in _watchers) watcher.Missed();
+        foreach (var key in _waiters.Keys)
+            PulseHere(key);
+        foreach (var watcher in _watchers)
+            watcher.Missed();
     }
 
     /// <summary>
@@ -60,7 +66,8 @@ public sealed class Signals(IChangeFeed feed)
 
     private sealed class Unwatch(Signals signals, Watcher watcher) : IDisposable
     {
-        public void Dispose() => ImmutableInterlocked.Update(ref signals._watchers, static (all, w) => all.Remove(w), watcher);
+        public void Dispose() =>
+            ImmutableInterlocked.Update(ref signals._watchers, static (all, w) => all.Remove(w), watcher);
     }
 
     /// <summary>Waits for <paramref name="prepared"/> or the timeout, whichever comes first; never throws for the timeout.</summary>

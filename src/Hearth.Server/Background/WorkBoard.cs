@@ -25,7 +25,8 @@ public sealed class WorkBoard
     public Waiter Join(IReadOnlyDictionary<string, string> labels)
     {
         var waiter = new Waiter(labels);
-        lock (_gate) waiter.Node = _waiters.AddLast(waiter);
+        lock (_gate)
+            waiter.Node = _waiters.AddLast(waiter);
         return waiter;
     }
 
@@ -33,7 +34,8 @@ public sealed class WorkBoard
     {
         lock (_gate)
         {
-            if (waiter.Node is { List: not null } node) _waiters.Remove(node);
+            if (waiter.Node is { List: not null } node)
+                _waiters.Remove(node);
             waiter.Node = null;
         }
     }
@@ -45,7 +47,8 @@ public sealed class WorkBoard
         {
             for (var node = _waiters.First; node is not null; node = node.Next)
             {
-                if (!LabelMatch.Satisfies(node.Value.Labels, requirements)) continue;
+                if (!LabelMatch.Satisfies(node.Value.Labels, requirements))
+                    continue;
                 _waiters.Remove(node);
                 node.Value.Node = null;
                 node.Value.Woken.TrySetResult();

@@ -10,16 +10,20 @@ public sealed record DriverOptions
 
     public static readonly IReadOnlyList<string> Isolating = ["bubblewrap", "oci", "microvm", "buildah"];
 
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> Roles { get; init; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
-    {
-        ["admin"] = [Process, .. Isolating],
-        ["operator"] = Isolating,
-        ["developer"] = Isolating,
-        ["viewer"] = [],
-    };
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Roles { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+        {
+            ["admin"] = [Process, .. Isolating],
+            ["operator"] = Isolating,
+            ["developer"] = Isolating,
+            ["viewer"] = [],
+        };
 
     public IReadOnlyList<string> For(string role) => Roles.GetValueOrDefault(role) ?? [];
 
     public DriverOptions With(string role, IReadOnlyList<string> drivers) =>
-        this with { Roles = new Dictionary<string, IReadOnlyList<string>>(Roles, StringComparer.Ordinal) { [role] = drivers } };
+        this with
+        {
+            Roles = new Dictionary<string, IReadOnlyList<string>>(Roles, StringComparer.Ordinal) { [role] = drivers },
+        };
 }

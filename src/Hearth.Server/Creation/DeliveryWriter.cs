@@ -13,21 +13,31 @@ namespace Hearth.Server.Creation;
 /// or the other server's recording that won a race, is its own answer; a batch whose commit fails is retried the same
 /// way, one delivery at a time. Stopping refuses new deliveries and writes every one queued before.
 /// </summary>
-public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeProvider time, ILogger<DeliveryWriter> logger) : IHostedService
+public sealed class DeliveryWriter(
+    IRunStore store,
+    HearthMetrics metrics,
+    TimeProvider time,
+    ILogger<DeliveryWriter> logger
+) : IHostedService
 {
     /// <summary>At most this many deliveries share a transaction (bounds how long one commit holds the write lock).</summary>
     public const int MaxBatch = 256;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(
+        new UnboundedChannelOptions { SingleReader = true }
+    );
     private Task? _loop;
 
     /// <summary>Completes once the delivery and its runs are committed (or it was a repeat); faults with the store's error.</summary>
     /// <exception cref="ServerStoppingException">The server is shutting down and takes no more deliveries.</exception>
     public Task<DeliveryResult> WriteAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs)
     {
-        var pending = new Pending(new DeliveryWrite(delivery, runs),
-            new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new ServerStoppingException();
+        var pending = new Pending(
+            new DeliveryWrite(delivery, runs),
+            new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+        );
+        if (!_queue.Writer.TryWrite(pending))
+            throw new ServerStoppingException();
         return pending.Done.Task;
     }
 
@@ -41,7 +51,8 @@ public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeP
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop is not null) await _loop.WaitAsync(cancellationToken);
+        if (_loop is not null)
+            await _loop.WaitAsync(cancellationToken);
     }
 
     private async Task LoopAsync()
@@ -49,7 +60,8 @@ public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeP
         var batch = new List<Pending>();
         while (await _queue.Reader.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next)) batch.Add(next);
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+                batch.Add(next);
             await WriteBatchAsync(batch);
             batch.Clear();
         }
@@ -67,16 +79,22 @@ public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeP
         catch (Exception e)
         {
             // The transaction as a whole failed (its commit, the connection): each delivery is tried again on its own.
-            logger.LogWarning("a batch of {Count} webhook deliveries failed ({Problem}); recording them one by one", batch.Count, e.Message);
+            logger.LogWarning(
+                "a batch of {Count} webhook deliveries failed ({Problem}); recording them one by one",
+                batch.Count,
+                e.Message
+            );
             results = new DeliveryResult?[batch.Count];
         }
         for (var i = 0; i < batch.Count; i++)
         {
-            if (results[i] is { } result) batch[i].Done.TrySetResult(result);
+            if (results[i] is { } result)
+                batch[i].Done.TrySetResult(result);
         }
         for (var i = 0; i < batch.Count; i++)
         {
-            if (results[i] is null) await WriteAloneAsync(batch[i]);
+            if (results[i] is null)
+                await WriteAloneAsync(batch[i]);
         }
     }
 
@@ -84,7 +102,9 @@ public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeP
     {
         try
         {
-            pending.Done.TrySetResult(await store.RecordDeliveryAsync(pending.Write.Delivery, pending.Write.Runs, CancellationToken.None));
+            pending.Done.TrySetResult(
+                await store.RecordDeliveryAsync(pending.Write.Delivery, pending.Write.Runs, CancellationToken.None)
+            );
         }
         catch (Exception e)
         {
@@ -96,4 +116,5 @@ public sealed class DeliveryWriter(IRunStore store, HearthMetrics metrics, TimeP
 }
 
 /// <summary>The server is shutting down: the request was not taken (answered 503, so the sender retries elsewhere or later).</summary>
-public sealed class ServerStoppingException() : InvalidOperationException("the server is shutting down and takes no more deliveries");
+public sealed class ServerStoppingException()
+    : InvalidOperationException("the server is shutting down and takes no more deliveries");

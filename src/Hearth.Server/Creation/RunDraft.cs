@@ -20,7 +20,9 @@ public sealed record RunCreation(Run Run, bool Replayed);
 
 /// <summary>The idempotency key was used before, by the same user, for another request (409 IDEMPOTENCY_KEY_REUSED).</summary>
 public sealed class IdempotencyKeyReusedException(string key, string runId)
-    : Exception($"idempotency key '{key}' was already used for another request (run {runId}); use a new key for a new request")
+    : Exception(
+        $"idempotency key '{key}' was already used for another request (run {runId}); use a new key for a new request"
+    )
 {
     public string Key { get; } = key;
     public string RunId { get; } = runId;

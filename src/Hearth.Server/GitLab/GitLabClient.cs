@@ -15,8 +15,10 @@ public sealed record JobRequestOutcome(JobResponse? Job, string? LastUpdate, str
 public enum TracePatchStatus
 {
     Accepted,
+
     /// <summary>416: GitLab holds another length; <see cref="TracePatchOutcome.RemoteOffset"/> says which.</summary>
     RangeMismatch,
+
     /// <summary>403: the job is not running any more (canceled, or failed in GitLab).</summary>
     Abort,
     NotFound,
@@ -26,14 +28,21 @@ public enum TracePatchStatus
 /// <param name="RemoteOffset">The trace's length GitLab has now (from its <c>Range: 0-N</c> answer), when it said.</param>
 /// <param name="JobStatus">GitLab's <c>Job-Status</c> header: running, canceling, canceled, failed…</param>
 /// <param name="UpdateInterval">GitLab's <c>X-GitLab-Trace-Update-Interval</c>: how often it wants the trace.</param>
-public sealed record TracePatchOutcome(TracePatchStatus Status, long? RemoteOffset, string? JobStatus, TimeSpan? UpdateInterval,
-    string? Error = null);
+public sealed record TracePatchOutcome(
+    TracePatchStatus Status,
+    long? RemoteOffset,
+    string? JobStatus,
+    TimeSpan? UpdateInterval,
+    string? Error = null
+);
 
 public enum JobUpdateStatus
 {
     Succeeded,
+
     /// <summary>202: GitLab accepted the state but is still checking the trace; send it again after the interval.</summary>
     Accepted,
+
     /// <summary>412: GitLab's copy of the trace does not match the checksum.</summary>
     TraceValidationFailed,
     Abort,
@@ -41,7 +50,12 @@ public enum JobUpdateStatus
     Failed,
 }
 
-public sealed record JobUpdateOutcome(JobUpdateStatus Status, string? JobStatus, TimeSpan? UpdateInterval, string? Error = null);
+public sealed record JobUpdateOutcome(
+    JobUpdateStatus Status,
+    string? JobStatus,
+    TimeSpan? UpdateInterval,
+    string? Error = null
+);
 
 /// <summary>
 /// GitLab's runner API (/api/v4), as gitlab-runner speaks it. Transient failures (connection errors, 408, 429, 5xx) are
@@ -61,10 +75,16 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
     {
         try
         {
-            using var response = await Http.PostAsJsonAsync(Api(gitlab, "runners/verify"), new VerifyRunnerRequest(token, systemId),
-                GitLabJsonContext.Default.VerifyRunnerRequest, ct);
-            if (response.StatusCode == HttpStatusCode.Forbidden) return new VerifyOutcome(false, null, "GitLab refused the token (403)");
-            if (!response.IsSuccessStatusCode) return Failed("verify", $"GitLab answered {(int)response.StatusCode}");
+            using var response = await Http.PostAsJsonAsync(
+                Api(gitlab, "runners/verify"),
+                new VerifyRunnerRequest(token, systemId),
+                GitLabJsonContext.Default.VerifyRunnerRequest,
+                ct
+            );
+            if (response.StatusCode == HttpStatusCode.Forbidden)
+                return new VerifyOutcome(false, null, "GitLab refused the token (403)");
+            if (!response.IsSuccessStatusCode)
+                return Failed("verify", $"GitLab answered {(int)response.StatusCode}");
             var body = await ReadJsonAsync(response, GitLabJsonContext.Default.VerifyRunnerResponse, ct);
             return new VerifyOutcome(true, body?.Id, null);
         }
@@ -84,7 +104,12 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
     {
         try
         {
-            using var response = await Http.PostAsJsonAsync(Api(gitlab, "jobs/request"), request, GitLabJsonContext.Default.JobRequest, ct);
+            using var response = await Http.PostAsJsonAsync(
+                Api(gitlab, "jobs/request"),
+                request,
+                GitLabJsonContext.Default.JobRequest,
+                ct
+            );
             var lastUpdate = Header(response, LastUpdateHeader) ?? request.LastUpdate;
             switch (response.StatusCode)
             {
@@ -92,10 +117,17 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
                     return new JobRequestOutcome(null, lastUpdate, null);
                 case HttpStatusCode.Created:
                     var job = await ReadJsonAsync(response, GitLabJsonContext.Default.JobResponse, ct);
-                    return job is null ? Failed("GitLab answered 201 without a job") : new JobRequestOutcome(job, lastUpdate, null);
+                    return job is null
+                        ? Failed("GitLab answered 201 without a job")
+                        : new JobRequestOutcome(job, lastUpdate, null);
                 case HttpStatusCode.Forbidden:
                     metrics.RequestError("request");
-                    return new JobRequestOutcome(null, lastUpdate, "GitLab refused the runner's token (403)", Forbidden: true);
+                    return new JobRequestOutcome(
+                        null,
+                        lastUpdate,
+                        "GitLab refused the runner's token (403)",
+                        Forbidden: true
+                    );
                 default:
                     return Failed($"GitLab answered {(int)response.StatusCode}");
             }
@@ -113,8 +145,14 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
     }
 
     /// <summary>Sends the trace's bytes from <paramref name="offset"/> (<c>Content-Range: start-end</c>, end inclusive).</summary>
-    public async Task<TracePatchOutcome> PatchTraceAsync(Uri gitlab, long jobId, string jobToken, long offset, ReadOnlyMemory<byte> bytes,
-        CancellationToken ct)
+    public async Task<TracePatchOutcome> PatchTraceAsync(
+        Uri gitlab,
+        long jobId,
+        string jobToken,
+        long offset,
+        ReadOnlyMemory<byte> bytes,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -122,19 +160,37 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
             message.Headers.Add(JobTokenHeader, jobToken);
             message.Content = new ReadOnlyMemoryContent(bytes);
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-            message.Content.Headers.TryAddWithoutValidation("Content-Range",
-                string.Create(CultureInfo.InvariantCulture, $"{offset}-{offset + bytes.Length - 1}"));
+            message.Content.Headers.TryAddWithoutValidation(
+                "Content-Range",
+                string.Create(CultureInfo.InvariantCulture, $"{offset}-{offset + bytes.Length - 1}")
+            );
             using var response = await Http.SendAsync(message, ct);
             var status = Header(response, JobStatusHeader);
             var interval = Interval(response);
             var remote = RemoteOffset(response);
             var outcome = response.StatusCode switch
             {
-                HttpStatusCode.Accepted => new TracePatchOutcome(TracePatchStatus.Accepted, remote ?? offset + bytes.Length, status, interval),
-                HttpStatusCode.RequestedRangeNotSatisfiable => new TracePatchOutcome(TracePatchStatus.RangeMismatch, remote, status, interval),
+                HttpStatusCode.Accepted => new TracePatchOutcome(
+                    TracePatchStatus.Accepted,
+                    remote ?? offset + bytes.Length,
+                    status,
+                    interval
+                ),
+                HttpStatusCode.RequestedRangeNotSatisfiable => new TracePatchOutcome(
+                    TracePatchStatus.RangeMismatch,
+                    remote,
+                    status,
+                    interval
+                ),
                 HttpStatusCode.Forbidden => new TracePatchOutcome(TracePatchStatus.Abort, remote, status, interval),
                 HttpStatusCode.NotFound => new TracePatchOutcome(TracePatchStatus.NotFound, null, status, interval),
-                _ => new TracePatchOutcome(TracePatchStatus.Failed, null, status, interval, $"GitLab answered {(int)response.StatusCode}"),
+                _ => new TracePatchOutcome(
+                    TracePatchStatus.Failed,
+                    null,
+                    status,
+                    interval,
+                    $"GitLab answered {(int)response.StatusCode}"
+                ),
             };
             if (outcome.Status is not (TracePatchStatus.Accepted or TracePatchStatus.RangeMismatch))
                 metrics.RequestError("trace");
@@ -147,7 +203,12 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
         }
     }
 
-    public async Task<JobUpdateOutcome> UpdateJobAsync(Uri gitlab, long jobId, UpdateJobRequest update, CancellationToken ct)
+    public async Task<JobUpdateOutcome> UpdateJobAsync(
+        Uri gitlab,
+        long jobId,
+        UpdateJobRequest update,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -160,12 +221,22 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
             {
                 HttpStatusCode.OK => new JobUpdateOutcome(JobUpdateStatus.Succeeded, status, null),
                 HttpStatusCode.Accepted => new JobUpdateOutcome(JobUpdateStatus.Accepted, status, Interval(response)),
-                HttpStatusCode.PreconditionFailed => new JobUpdateOutcome(JobUpdateStatus.TraceValidationFailed, status, null),
+                HttpStatusCode.PreconditionFailed => new JobUpdateOutcome(
+                    JobUpdateStatus.TraceValidationFailed,
+                    status,
+                    null
+                ),
                 HttpStatusCode.Forbidden => new JobUpdateOutcome(JobUpdateStatus.Abort, status, null),
                 HttpStatusCode.NotFound => new JobUpdateOutcome(JobUpdateStatus.NotFound, status, null),
-                _ => new JobUpdateOutcome(JobUpdateStatus.Failed, status, null, $"GitLab answered {(int)response.StatusCode}"),
+                _ => new JobUpdateOutcome(
+                    JobUpdateStatus.Failed,
+                    status,
+                    null,
+                    $"GitLab answered {(int)response.StatusCode}"
+                ),
             };
-            if (outcome.Status is not (JobUpdateStatus.Succeeded or JobUpdateStatus.Accepted)) metrics.RequestError("update");
+            if (outcome.Status is not (JobUpdateStatus.Succeeded or JobUpdateStatus.Accepted))
+                metrics.RequestError("update");
             return outcome;
         }
         catch (Exception e) when (IsTransport(e, ct))
@@ -177,8 +248,11 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
 
     public static Uri Api(Uri gitlab, string path) => new(gitlab.ToString().TrimEnd('/') + "/api/v4/" + path);
 
-    private static async Task<T?> ReadJsonAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
-        CancellationToken ct)
+    private static async Task<T?> ReadJsonAsync<T>(
+        HttpResponseMessage response,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -194,7 +268,13 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     private static TimeSpan? Interval(HttpResponseMessage response) =>
-        int.TryParse(Header(response, UpdateIntervalHeader), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+        int.TryParse(
+            Header(response, UpdateIntervalHeader),
+            NumberStyles.None,
+            CultureInfo.InvariantCulture,
+            out var seconds
+        )
+        && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : null;
 
@@ -202,19 +282,28 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
     private static long? RemoteOffset(HttpResponseMessage response)
     {
         var range = Header(response, "Range");
-        if (range is null) return null;
+        if (range is null)
+            return null;
         var dash = range.IndexOf('-');
-        return dash > 0 && long.TryParse(range.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var end) ? end : null;
+        return
+            dash > 0
+            && long.TryParse(range.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var end)
+            ? end
+            : null;
     }
 
     private static bool IsTransport(Exception e, CancellationToken ct) =>
-        e is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
+        e
+            is HttpRequestException
+                or Polly.Timeout.TimeoutRejectedException
+                or Polly.CircuitBreaker.BrokenCircuitException
         || (e is TaskCanceledException && !ct.IsCancellationRequested);
 
-    private static string Describe(Exception e) => e switch
-    {
-        Polly.CircuitBreaker.BrokenCircuitException => "GitLab failed too often; calls are paused for a while",
-        Polly.Timeout.TimeoutRejectedException or TaskCanceledException => "GitLab did not answer in time",
-        _ => e.Message,
-    };
+    private static string Describe(Exception e) =>
+        e switch
+        {
+            Polly.CircuitBreaker.BrokenCircuitException => "GitLab failed too often; calls are paused for a while",
+            Polly.Timeout.TimeoutRejectedException or TaskCanceledException => "GitLab did not answer in time",
+            _ => e.Message,
+        };
 }

@@ -12,8 +12,16 @@ public sealed record VerifyRunnerRequest(string Token, string? SystemId);
 public sealed record VerifyRunnerResponse(long? Id, string? Token, DateTimeOffset? TokenExpiresAt);
 
 /// <summary>What the runner says about itself in every job request; features tell GitLab what it may send.</summary>
-public sealed record RunnerVersionInfo(string Name, string Version, string Revision, string Platform, string Architecture,
-    string Executor, string Shell, RunnerFeatures Features);
+public sealed record RunnerVersionInfo(
+    string Name,
+    string Version,
+    string Revision,
+    string Platform,
+    string Architecture,
+    string Executor,
+    string Shell,
+    RunnerFeatures Features
+);
 
 /// <summary>The runner's features. Hearth declares what it does: masking, raw variables, trace checksum and size,
 /// cancelation (graceful), the exit code, artifacts (with exclude) and cache; not services, sessions or terminals.</summary>
@@ -49,23 +57,50 @@ public sealed record JobRequest(RunnerVersionInfo Info, string Token, string? Sy
 
 public sealed record JobInfo(string? Name, string? Stage, long ProjectId, string? ProjectName);
 
-public sealed record GitInfo(string RepoUrl, string? Ref, string Sha, string? BeforeSha, string? RefType,
-    IReadOnlyList<string>? Refspecs, int Depth);
+public sealed record GitInfo(
+    string RepoUrl,
+    string? Ref,
+    string Sha,
+    string? BeforeSha,
+    string? RefType,
+    IReadOnlyList<string>? Refspecs,
+    int Depth
+);
 
 public sealed record JobRunnerInfo(int Timeout);
 
 /// <summary>One CI variable. <c>file</c>: its value is written to a file and the variable names the file's path.</summary>
-public sealed record JobVariable(string Key, string? Value, bool Public, bool Internal, bool File, bool Masked, bool Raw);
+public sealed record JobVariable(
+    string Key,
+    string? Value,
+    bool Public,
+    bool Internal,
+    bool File,
+    bool Masked,
+    bool Raw
+);
 
 /// <summary>A step of the job: "script" (before_script and script, as GitLab joins them) or "after_script".</summary>
 public sealed record JobStep(string Name, IReadOnlyList<string>? Script, int Timeout, string? When, bool AllowFailure);
 
-public sealed record JobImage(string? Name, string? Alias, IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Command);
+public sealed record JobImage(
+    string? Name,
+    string? Alias,
+    IReadOnlyList<string>? Entrypoint,
+    IReadOnlyList<string>? Command
+);
 
-public sealed record JobArtifact(string? Name, bool Untracked, IReadOnlyList<string>? Paths, string? When,
-    [property: JsonPropertyName("artifact_type")] string? Type, string? ExpireIn)
+public sealed record JobArtifact(
+    string? Name,
+    bool Untracked,
+    IReadOnlyList<string>? Paths,
+    string? When,
+    [property: JsonPropertyName("artifact_type")] string? Type,
+    string? ExpireIn
+)
 {
     public IReadOnlyList<string>? Exclude { get; init; }
+
     [JsonPropertyName("artifact_format")]
     public string? Format { get; init; }
 }
@@ -99,6 +134,7 @@ public sealed record JobResponse
     public IReadOnlyList<JobCache>? Cache { get; init; }
     public IReadOnlyList<JobDependency>? Dependencies { get; init; }
     public GitLabFeatures? Features { get; init; }
+
     /// <summary>GitLab Steps (the <c>run</c> keyword); not supported.</summary>
     public string? Run { get; init; }
 }
@@ -107,5 +143,12 @@ public sealed record JobResponse
 public sealed record JobTraceOutput(string Checksum, long Bytesize);
 
 /// <summary>PUT /jobs/:id: the job's final state (success, failed or canceled).</summary>
-public sealed record UpdateJobRequest(RunnerVersionInfo Info, string Token, string State, string? FailureReason, int? ExitCode,
-    string Checksum, JobTraceOutput Output);
+public sealed record UpdateJobRequest(
+    RunnerVersionInfo Info,
+    string Token,
+    string State,
+    string? FailureReason,
+    int? ExitCode,
+    string Checksum,
+    JobTraceOutput Output
+);

@@ -14,7 +14,8 @@ public static class GitLabHttp
 
     public static void Add(IServiceCollection services, GitLabOptions options)
     {
-        services.AddHttpClient(ClientName, http =>
+        services
+            .AddHttpClient(ClientName, http =>
             {
                 http.Timeout = Timeout.InfiniteTimeSpan;
                 http.DefaultRequestHeaders.UserAgent.ParseAdd("hearth-runner");

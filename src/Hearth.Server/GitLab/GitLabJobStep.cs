@@ -22,20 +22,30 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
-        if (draft.Lease.Kind != TaskKind.CiJob) return StepOutcome.Next(draft);
-        if (!draft.Lease.Spec.Env.TryGetValue(JobVariable, out var reference)) return StepOutcome.Next(draft);
+        if (draft.Lease.Kind != TaskKind.CiJob)
+            return StepOutcome.Next(draft);
+        if (!draft.Lease.Spec.Env.TryGetValue(JobVariable, out var reference))
+            return StepOutcome.Next(draft);
         var slash = reference.LastIndexOf('/');
-        var job = slash > 0 && long.TryParse(reference.AsSpan(slash + 1), out var jobId)
-            ? await store.GetJobAsync(reference[..slash], jobId, ct)
-            : null;
-        if (job is null) return StepOutcome.Fail($"GitLab job '{reference}' is not recorded");
+        var job =
+            slash > 0 && long.TryParse(reference.AsSpan(slash + 1), out var jobId)
+                ? await store.GetJobAsync(reference[..slash], jobId, ct)
+                : null;
+        if (job is null)
+            return StepOutcome.Fail($"GitLab job '{reference}' is not recorded");
         GitLabJobSecrets secrets;
         try
         {
             secrets = vault.OpenJob(job);
         }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException or InvalidDataException
-                                      or KeyNotFoundException or System.Text.Json.JsonException)
+        catch (Exception e)
+            when (e
+                    is System.Security.Cryptography.CryptographicException
+                        or FormatException
+                        or InvalidDataException
+                        or KeyNotFoundException
+                        or System.Text.Json.JsonException
+            )
         {
             return StepOutcome.Fail($"GitLab job {job.JobId}: its variables cannot be decrypted here ({e.Message})");
         }
@@ -47,16 +57,20 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
         };
         foreach (var variable in secrets.Variables)
         {
-            if (variable.Masked) secret[variable.Key] = variable.Value ?? "";
-            else plain[variable.Key] = variable.Value ?? "";
+            if (variable.Masked)
+                secret[variable.Key] = variable.Value ?? "";
+            else
+                plain[variable.Key] = variable.Value ?? "";
         }
-        return StepOutcome.Next(draft with
-        {
-            SecretEnv = secret,
-            PrivateEnv = plain,
-            ExtraMasks = [secrets.Token, .. secrets.Files?.Dependencies.Select(d => d.Token) ?? []],
-            GitCredentials = $"{TokenUser}:{secrets.Token}",
-            CiFiles = secrets.Files,
-        });
+        return StepOutcome.Next(
+            draft with
+            {
+                SecretEnv = secret,
+                PrivateEnv = plain,
+                ExtraMasks = [secrets.Token, .. secrets.Files?.Dependencies.Select(d => d.Token) ?? []],
+                GitCredentials = $"{TokenUser}:{secrets.Token}",
+                CiFiles = secrets.Files,
+            }
+        );
     }
 }

@@ -15,8 +15,18 @@ namespace Hearth.Server.GitLab;
 /// failed in GitLab with the reason. Failed requests back off (doubling from the poll interval, up to a limit) on top of
 /// the HTTP client's own retries.
 /// </summary>
-public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLabVault vault, GitLabReporter reporter, RunService runs,
-    ILeaderLock leader, ServerOptions options, GitLabSignals signals, TimeProvider time, ILogger<GitLabPoller> logger) : BackgroundService
+public sealed class GitLabPoller(
+    IGitLabStore store,
+    GitLabClient client,
+    GitLabVault vault,
+    GitLabReporter reporter,
+    RunService runs,
+    ILeaderLock leader,
+    ServerOptions options,
+    GitLabSignals signals,
+    TimeProvider time,
+    ILogger<GitLabPoller> logger
+) : BackgroundService
 {
     private sealed class RunnerState
     {
@@ -34,7 +44,8 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
             var pause = options.GitLab.PollInterval;
             try
             {
-                if (await leader.CheckAsync(stoppingToken)) pause = await PollAllAsync(stoppingToken);
+                if (await leader.CheckAsync(stoppingToken))
+                    pause = await PollAllAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -44,7 +55,8 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
             {
                 // Woken (a Job Hook announced a job): every runner not backing off after failures asks at once.
                 if (await signals.PollerWaitAsync(pause, stoppingToken))
-                    foreach (var state in _states.Values.Where(s => s.Failures == 0)) state.NextAt = DateTimeOffset.MinValue;
+                    foreach (var state in _states.Values.Where(s => s.Failures == 0))
+                        state.NextAt = DateTimeOffset.MinValue;
             }
             catch (OperationCanceledException)
             {
@@ -57,16 +69,20 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
     private async Task<TimeSpan> PollAllAsync(CancellationToken ct)
     {
         var runners = await store.ListRunnersAsync(ct);
-        foreach (var gone in _states.Keys.Except(runners.Select(r => r.Name)).ToList()) _states.Remove(gone);
+        foreach (var gone in _states.Keys.Except(runners.Select(r => r.Name)).ToList())
+            _states.Remove(gone);
         var now = time.GetUtcNow();
         var polls = new List<Task>();
         foreach (var runner in runners)
         {
-            if (!_states.TryGetValue(runner.Name, out var state)) _states[runner.Name] = state = new RunnerState();
-            if (state.NextAt <= now) polls.Add(PollAsync(runner, state, ct));
+            if (!_states.TryGetValue(runner.Name, out var state))
+                _states[runner.Name] = state = new RunnerState();
+            if (state.NextAt <= now)
+                polls.Add(PollAsync(runner, state, ct));
         }
         await Task.WhenAll(polls);
-        if (_states.Count == 0) return options.GitLab.PollInterval;
+        if (_states.Count == 0)
+            return options.GitLab.PollInterval;
         var next = _states.Values.Min(s => s.NextAt) - time.GetUtcNow();
         return next < TimeSpan.Zero ? TimeSpan.Zero : next;
     }
@@ -81,20 +97,37 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
         }
         catch (Exception e) when (e is CryptographicException or FormatException or KeyNotFoundException)
         {
-            logger.LogError("GitLab runner {Runner}: its token cannot be decrypted with this server's secrets key ({Error})", runner.Name, e.Message);
+            logger.LogError(
+                "GitLab runner {Runner}: its token cannot be decrypted with this server's secrets key ({Error})",
+                runner.Name,
+                e.Message
+            );
             state.NextAt = time.GetUtcNow() + options.GitLab.MaxBackoff;
             return;
         }
-        var answer = await client.RequestJobAsync(url,
-            new JobRequest(GitLabRunnerInfo.Info, token, GitLabRunnerInfo.SystemId(runner.Name, runner.Url), state.LastUpdate), ct);
+        var answer = await client.RequestJobAsync(
+            url,
+            new JobRequest(
+                GitLabRunnerInfo.Info,
+                token,
+                GitLabRunnerInfo.SystemId(runner.Name, runner.Url),
+                state.LastUpdate
+            ),
+            ct
+        );
         state.LastUpdate = answer.LastUpdate;
         if (answer.Error is { } error)
         {
             state.Failures++;
             var backoff = options.GitLab.PollInterval * Math.Pow(2, Math.Min(state.Failures, 10));
-            state.NextAt = time.GetUtcNow() + (backoff > options.GitLab.MaxBackoff ? options.GitLab.MaxBackoff : backoff);
-            logger.LogWarning("GitLab runner {Runner}: job request failed ({Error}); next try in {Delay}", runner.Name, error,
-                state.NextAt - time.GetUtcNow());
+            state.NextAt =
+                time.GetUtcNow() + (backoff > options.GitLab.MaxBackoff ? options.GitLab.MaxBackoff : backoff);
+            logger.LogWarning(
+                "GitLab runner {Runner}: job request failed ({Error}); next try in {Delay}",
+                runner.Name,
+                error,
+                state.NextAt - time.GetUtcNow()
+            );
             return;
         }
         state.Failures = 0;
@@ -110,14 +143,37 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
     private async Task TakeAsync(GitLabRunnerRecord runner, JobResponse job, CancellationToken ct)
     {
         var (plan, refusal) = JobMapper.Map(job, runner, options.GitLab);
-        var (keyId, cipher) = vault.SealJob(runner.Name, job.Id, plan?.Secrets ?? new GitLabJobSecrets(job.Token, job.Variables ?? []));
-        var record = new GitLabJobRecord(runner.Name, job.Id, null, keyId, cipher, 0, GitLabJobStates.Running, time.GetUtcNow(), null);
+        var (keyId, cipher) = vault.SealJob(
+            runner.Name,
+            job.Id,
+            plan?.Secrets ?? new GitLabJobSecrets(job.Token, job.Variables ?? [])
+        );
+        var record = new GitLabJobRecord(
+            runner.Name,
+            job.Id,
+            null,
+            keyId,
+            cipher,
+            0,
+            GitLabJobStates.Running,
+            time.GetUtcNow(),
+            null
+        );
         if (!await store.AddJobAsync(record, ct))
         {
-            logger.LogInformation("GitLab runner {Runner}: job {Job} was taken before; not taken again", runner.Name, job.Id);
+            logger.LogInformation(
+                "GitLab runner {Runner}: job {Job} was taken before; not taken again",
+                runner.Name,
+                job.Id
+            );
             return;
         }
-        logger.LogInformation("GitLab runner {Runner}: took job {Job} ({Name})", runner.Name, job.Id, job.JobInfo?.Name);
+        logger.LogInformation(
+            "GitLab runner {Runner}: took job {Job} ({Name})",
+            runner.Name,
+            job.Id,
+            job.JobInfo?.Name
+        );
         if (refusal is not null)
         {
             await reporter.RefuseAsync(runner, record, job, refusal, ct);
@@ -126,11 +182,15 @@ public sealed class GitLabPoller(IGitLabStore store, GitLabClient client, GitLab
         var key = $"gitlab:{runner.Name}:{job.Id}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
         var spec = plan!.Spec;
-        var created = await runs.CreateAsync(new RunDraft(RunKinds.CiJob, spec, CreatedBy(runner),
-            id => [new NewTask(TaskIds.ForCommand(id), "job", spec, MaxAttempts: 1) { Kind = TaskKind.CiJob }])
-        {
-            Key = new IdempotencyKey(key, hash),
-        }, ct);
+        var created = await runs.CreateAsync(
+            new RunDraft(RunKinds.CiJob, spec, CreatedBy(runner), id =>
+                [new NewTask(TaskIds.ForCommand(id), "job", spec, MaxAttempts: 1) { Kind = TaskKind.CiJob }]
+            )
+            {
+                Key = new IdempotencyKey(key, hash),
+            },
+            ct
+        );
         await store.SetJobRunAsync(runner.Name, job.Id, created.Run.Id, ct);
         reporter.Track(runner, record with { RunId = created.Run.Id }, job.Features?.FailureReasons);
         signals.WakeReporter();

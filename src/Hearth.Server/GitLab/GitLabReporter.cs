@@ -17,14 +17,29 @@ namespace Hearth.Server.GitLab;
 /// job script runs after_script in its stop grace, and the job is reported canceled. The final PUT carries success or
 /// failed with a failure reason GitLab knows, the exit code, and the trace's CRC32 and size.
 /// </summary>
-public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceProvider services, GitLabClient client, GitLabVault vault,
-    ILeaderLock leader, ServerOptions options, GitLabSignals signals, GitLabMetrics metrics, TimeProvider time,
-    ILogger<GitLabReporter> logger) : BackgroundService
+public sealed class GitLabReporter(
+    IGitLabStore store,
+    IRunStore runs,
+    IServiceProvider services,
+    GitLabClient client,
+    GitLabVault vault,
+    ILeaderLock leader,
+    ServerOptions options,
+    GitLabSignals signals,
+    GitLabMetrics metrics,
+    TimeProvider time,
+    ILogger<GitLabReporter> logger
+) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
     private const int Page = 5000;
 
-    private sealed class Tracked(GitLabRunnerRecord runner, GitLabJobRecord job, string token, IReadOnlyList<string>? supported)
+    private sealed class Tracked(
+        GitLabRunnerRecord runner,
+        GitLabJobRecord job,
+        string token,
+        IReadOnlyList<string>? supported
+    )
     {
         public GitLabRunnerRecord Runner { get; } = runner;
         public GitLabJobRecord Job { get; set; } = job;
@@ -49,7 +64,13 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
         _jobs[(runner.Name, job.JobId)] = new Tracked(runner, job, vault.OpenJob(job).Token, supportedReasons);
 
     /// <summary>Fails a job Hearth will not run: its trace says why, its state is failed with the reason's class.</summary>
-    public Task RefuseAsync(GitLabRunnerRecord runner, GitLabJobRecord job, JobResponse response, JobRefusal refusal, CancellationToken ct)
+    public Task RefuseAsync(
+        GitLabRunnerRecord runner,
+        GitLabJobRecord job,
+        JobResponse response,
+        JobRefusal refusal,
+        CancellationToken ct
+    )
     {
         var tracked = new Tracked(runner, job, response.Token, response.Features?.FailureReasons) { Refusal = refusal };
         tracked.Trace.Write(Encoding.UTF8.GetBytes($"ERROR: Job failed: {refusal.Reason}\n"));
@@ -66,8 +87,10 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
             {
                 if (await leader.CheckAsync(stoppingToken))
                 {
-                    if (!_loaded) await LoadAsync(stoppingToken);
-                    foreach (var tracked in _jobs.Values) await StepAsync(tracked, stoppingToken);
+                    if (!_loaded)
+                        await LoadAsync(stoppingToken);
+                    foreach (var tracked in _jobs.Values)
+                        await StepAsync(tracked, stoppingToken);
                 }
                 else
                 {
@@ -95,9 +118,14 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
     {
         foreach (var job in await store.ListJobsAsync(GitLabJobStates.Running, ct))
         {
-            if (job.RunId is null || _jobs.ContainsKey((job.RunnerName, job.JobId))) continue;
-            if (await store.GetRunnerAsync(job.RunnerName, ct) is not { } runner) continue;
-            _jobs[(runner.Name, job.JobId)] = new Tracked(runner, job, vault.OpenJob(job).Token, null) { Sent = job.TraceOffset };
+            if (job.RunId is null || _jobs.ContainsKey((job.RunnerName, job.JobId)))
+                continue;
+            if (await store.GetRunnerAsync(job.RunnerName, ct) is not { } runner)
+                continue;
+            _jobs[(runner.Name, job.JobId)] = new Tracked(runner, job, vault.OpenJob(job).Token, null)
+            {
+                Sent = job.TraceOffset,
+            };
         }
         _loaded = true;
     }
@@ -120,9 +148,12 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
         }
         var ended = t.Refusal is not null || Transitions.Run.IsTerminal(run!.State);
         var now = time.GetUtcNow();
-        if (t.Trace.Length > t.Sent && (ended || now >= t.NextPatch)) await PatchAsync(t, run, ct);
-        else if (!ended && now >= t.NextTouch) await TouchAsync(t, run, ct);
-        if (ended && t.Sent >= t.Trace.Length && now >= t.NextFinish) await FinishAsync(t, run, ct);
+        if (t.Trace.Length > t.Sent && (ended || now >= t.NextPatch))
+            await PatchAsync(t, run, ct);
+        else if (!ended && now >= t.NextTouch)
+            await TouchAsync(t, run, ct);
+        if (ended && t.Sent >= t.Trace.Length && now >= t.NextFinish)
+            await FinishAsync(t, run, ct);
     }
 
     private async Task ReadLinesAsync(Tracked t, CancellationToken ct)
@@ -136,7 +167,8 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
                 t.Trace.WriteByte((byte)'\n');
                 t.NextLine = line.Seq + 1;
             }
-            if (lines.Count < Page) return;
+            if (lines.Count < Page)
+                return;
         }
     }
 
@@ -155,8 +187,12 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
                 await store.SetTraceOffsetAsync(t.Runner.Name, t.Job.JobId, t.Sent, ct);
                 break;
             case TracePatchStatus.RangeMismatch:
-                logger.LogInformation("GitLab job {Job}: GitLab holds {Remote} bytes of the trace, not {Sent}; sending from there",
-                    t.Job.JobId, answer.RemoteOffset, t.Sent);
+                logger.LogInformation(
+                    "GitLab job {Job}: GitLab holds {Remote} bytes of the trace, not {Sent}; sending from there",
+                    t.Job.JobId,
+                    answer.RemoteOffset,
+                    t.Sent
+                );
                 t.Sent = Math.Clamp(answer.RemoteOffset ?? 0, 0, length);
                 t.NextPatch = now;
                 break;
@@ -169,26 +205,36 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
                 await EndAsync(t, "gone", ct);
                 return;
             default:
-                logger.LogWarning("GitLab job {Job}: the trace could not be sent ({Error}); trying again", t.Job.JobId, answer.Error);
+                logger.LogWarning(
+                    "GitLab job {Job}: the trace could not be sent ({Error}); trying again",
+                    t.Job.JobId,
+                    answer.Error
+                );
                 break;
         }
-        if (IsCancel(answer.JobStatus)) await CancelAsync(t, run, ct);
+        if (IsCancel(answer.JobStatus))
+            await CancelAsync(t, run, ct);
     }
 
     private async Task TouchAsync(Tracked t, Run? run, CancellationToken ct)
     {
         var answer = await client.UpdateJobAsync(t.Url, t.Job.JobId, Update(t, "running", null, null), ct);
         t.NextTouch = time.GetUtcNow() + (answer.UpdateInterval ?? options.GitLab.TraceInterval);
-        if (answer.Status == JobUpdateStatus.Abort || IsCancel(answer.JobStatus)) await CancelAsync(t, run, ct);
-        else if (answer.Status == JobUpdateStatus.NotFound) await EndAsync(t, "gone", ct);
+        if (answer.Status == JobUpdateStatus.Abort || IsCancel(answer.JobStatus))
+            await CancelAsync(t, run, ct);
+        else if (answer.Status == JobUpdateStatus.NotFound)
+            await EndAsync(t, "gone", ct);
     }
 
     private async Task CancelAsync(Tracked t, Run? run, CancellationToken ct)
     {
-        if (t.Canceling || run is null || Transitions.Run.IsTerminal(run.State)) return;
+        if (t.Canceling || run is null || Transitions.Run.IsTerminal(run.State))
+            return;
         t.Canceling = true;
         logger.LogInformation("GitLab job {Job} was canceled in GitLab; stopping run {Run}", t.Job.JobId, run.Id);
-        await services.GetRequiredService<RunService>().StopAsync(run.Id, StopReason.Killed, ct, by: "GitLab (job canceled)");
+        await services
+            .GetRequiredService<RunService>()
+            .StopAsync(run.Id, StopReason.Killed, ct, by: "GitLab (job canceled)");
     }
 
     private async Task FinishAsync(Tracked t, Run? run, CancellationToken ct)
@@ -203,7 +249,10 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
                 await EndAsync(t, state, ct);
                 break;
             case JobUpdateStatus.TraceValidationFailed:
-                logger.LogWarning("GitLab job {Job}: GitLab's trace does not match its checksum; sending it all again", t.Job.JobId);
+                logger.LogWarning(
+                    "GitLab job {Job}: GitLab's trace does not match its checksum; sending it all again",
+                    t.Job.JobId
+                );
                 t.Sent = 0;
                 break;
             default:
@@ -215,13 +264,18 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
     /// <summary>The job's state for GitLab, from how its run ended.</summary>
     private static (string State, string? Reason, int? ExitCode) Outcome(Tracked t, Run? run)
     {
-        if (t.Refusal is { } refusal) return ("failed", FailureReasons.Pick(refusal.FailureReason, t.Supported), null);
+        if (t.Refusal is { } refusal)
+            return ("failed", FailureReasons.Pick(refusal.FailureReason, t.Supported), null);
         return run!.State switch
         {
             RunState.Succeeded => ("success", null, 0),
             RunState.Stopped when t.Canceling => ("canceled", null, run.ExitCode),
             RunState.TimedOut => ("failed", FailureReasons.Pick(FailureReasons.Timeout, t.Supported), run.ExitCode),
-            RunState.Failed when run.ExitCode is { } code => ("failed", FailureReasons.Pick(FailureReasons.Script, t.Supported), code),
+            RunState.Failed when run.ExitCode is { } code => (
+                "failed",
+                FailureReasons.Pick(FailureReasons.Script, t.Supported),
+                code
+            ),
             _ => ("failed", FailureReasons.Pick(FailureReasons.System, t.Supported), run.ExitCode),
         };
     }
@@ -229,8 +283,17 @@ public sealed class GitLabReporter(IGitLabStore store, IRunStore runs, IServiceP
     private UpdateJobRequest Update(Tracked t, string state, string? reason, int? exitCode)
     {
         var bytes = t.Trace.GetBuffer().AsSpan(0, (int)t.Trace.Length);
-        var checksum = "crc32:" + System.IO.Hashing.Crc32.HashToUInt32(bytes).ToString("x8", CultureInfo.InvariantCulture);
-        return new UpdateJobRequest(GitLabRunnerInfo.Info, t.Token, state, reason, exitCode, checksum, new JobTraceOutput(checksum, bytes.Length));
+        var checksum =
+            "crc32:" + System.IO.Hashing.Crc32.HashToUInt32(bytes).ToString("x8", CultureInfo.InvariantCulture);
+        return new UpdateJobRequest(
+            GitLabRunnerInfo.Info,
+            t.Token,
+            state,
+            reason,
+            exitCode,
+            checksum,
+            new JobTraceOutput(checksum, bytes.Length)
+        );
     }
 
     private async Task EndAsync(Tracked t, string state, CancellationToken ct)

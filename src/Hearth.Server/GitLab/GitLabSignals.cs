@@ -16,21 +16,25 @@ public sealed class GitLabSignals
     {
         lock (_seenLock)
         {
-            if (!_seen.Add(jobId)) return false;
+            if (!_seen.Add(jobId))
+                return false;
             _seenOrder.Enqueue(jobId);
-            if (_seenOrder.Count > 10_000) _seen.Remove(_seenOrder.Dequeue());
+            if (_seenOrder.Count > 10_000)
+                _seen.Remove(_seenOrder.Dequeue());
             return true;
         }
     }
 
     public void WakeReporter()
     {
-        if (_reporter.CurrentCount == 0) _reporter.Release();
+        if (_reporter.CurrentCount == 0)
+            _reporter.Release();
     }
 
     public void WakePoller()
     {
-        if (_poller.CurrentCount == 0) _poller.Release();
+        if (_poller.CurrentCount == 0)
+            _poller.Release();
     }
 
     public Task<bool> ReporterWaitAsync(TimeSpan timeout, CancellationToken ct) => _reporter.WaitAsync(timeout, ct);

@@ -17,7 +17,8 @@ public sealed record GitLabJobSecrets(string Token, IReadOnlyList<JobVariable> V
 /// </summary>
 public sealed class GitLabVault(SecretKeyring keyring)
 {
-    public (string KeyId, string Cipher) SealToken(string runnerName, string token) => Seal(RunnerName(runnerName), token);
+    public (string KeyId, string Cipher) SealToken(string runnerName, string token) =>
+        Seal(RunnerName(runnerName), token);
 
     public string OpenToken(GitLabRunnerRecord runner) =>
         keyring.Decrypt(RunnerName(runner.Name), runner.TokenKeyId, Convert.FromBase64String(runner.TokenCipher));
@@ -27,9 +28,13 @@ public sealed class GitLabVault(SecretKeyring keyring)
 
     public GitLabJobSecrets OpenJob(GitLabJobRecord job)
     {
-        var json = keyring.Decrypt(JobName(job.RunnerName, job.JobId), job.SecretKeyId, Convert.FromBase64String(job.SecretCipher));
+        var json = keyring.Decrypt(
+            JobName(job.RunnerName, job.JobId),
+            job.SecretKeyId,
+            Convert.FromBase64String(job.SecretCipher)
+        );
         return JsonSerializer.Deserialize(json, GitLabVaultJson.Default.GitLabJobSecrets)
-               ?? throw new InvalidDataException($"GitLab job {job.JobId}: its stored secrets are empty");
+            ?? throw new InvalidDataException($"GitLab job {job.JobId}: its stored secrets are empty");
     }
 
     private (string KeyId, string Cipher) Seal(string name, string value)
@@ -43,6 +48,8 @@ public sealed class GitLabVault(SecretKeyring keyring)
     private static string JobName(string runner, long jobId) => $"gitlab-job:{runner}:{jobId}";
 }
 
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower
+)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(GitLabJobSecrets))]
 internal sealed partial class GitLabVaultJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -13,22 +13,37 @@ namespace Hearth.Server.GitLab;
 /// </summary>
 public static class JobPrewarm
 {
-    public static PrewarmHint? For(long jobId, IReadOnlyList<string> tags, IReadOnlyList<GitLabRunnerRecord> runners, GitLabOptions options)
+    public static PrewarmHint? For(
+        long jobId,
+        IReadOnlyList<string> tags,
+        IReadOnlyList<GitLabRunnerRecord> runners,
+        GitLabOptions options
+    )
     {
         JobSize.Size? size = null;
         foreach (var tag in tags.Where(t => JobSize.PrefixOf(t) is not null))
         {
             var (parsed, error) = JobSize.Parse(tag, options.MaxCpus, options.MaxMemoryBytes);
-            if (error is not null) return null;
+            if (error is not null)
+                return null;
             if (parsed is not null)
             {
                 size = parsed;
                 break;
             }
         }
-        if (size is null) return null;
+        if (size is null)
+            return null;
         var runner = runners.FirstOrDefault(r => r.Driver == "microvm" && !string.IsNullOrEmpty(r.Image));
-        return runner is null ? null
-            : new PrewarmHint("microvm", runner.Image!, size.Cpus, size.MemoryBytes, Network: true, $"gitlab job {jobId} ({runner.Name})");
+        return runner is null
+            ? null
+            : new PrewarmHint(
+                "microvm",
+                runner.Image!,
+                size.Cpus,
+                size.MemoryBytes,
+                Network: true,
+                $"gitlab job {jobId} ({runner.Name})"
+            );
     }
 }

@@ -13,8 +13,12 @@ namespace Hearth.Server.GitLab;
 /// </summary>
 public static class JobScript
 {
-    public static string Build(IReadOnlyList<string> script, IReadOnlyList<string> afterScript, TimeSpan afterScriptTimeout,
-        IReadOnlyList<string> fileVariables)
+    public static string Build(
+        IReadOnlyList<string> script,
+        IReadOnlyList<string> afterScript,
+        TimeSpan afterScriptTimeout,
+        IReadOnlyList<string> fileVariables
+    )
     {
         var s = new StringBuilder();
         s.Append("hearth_canceled=0\n");
@@ -24,8 +28,10 @@ public static class JobScript
         {
             s.Append("hearth_files=$(mktemp -d)\n");
             foreach (var name in fileVariables)
-                s.Append(CultureInfo.InvariantCulture,
-                    $"printf '%s' \"${{{name}}}\" > \"$hearth_files/{name}\"; {name}=\"$hearth_files/{name}\"; export {name}\n");
+                s.Append(
+                    CultureInfo.InvariantCulture,
+                    $"printf '%s' \"${{{name}}}\" > \"$hearth_files/{name}\"; {name}=\"$hearth_files/{name}\"; export {name}\n"
+                );
         }
         // The script runs in a child shell, so a TERM (a cancel, a timeout) reaches the trap here while it runs.
         s.Append("trap 'hearth_canceled=1; kill -TERM $hearth_main 2>/dev/null' TERM INT\n");
@@ -37,17 +43,22 @@ public static class JobScript
         s.Append("trap '' TERM INT\n");
         if (afterScript.Count > 0)
         {
-            s.Append("if [ $hearth_canceled = 1 ]; then CI_JOB_STATUS=canceled; elif [ $hearth_rc = 0 ]; then CI_JOB_STATUS=success; ");
+            s.Append(
+                "if [ $hearth_canceled = 1 ]; then CI_JOB_STATUS=canceled; elif [ $hearth_rc = 0 ]; then CI_JOB_STATUS=success; "
+            );
             s.Append("else CI_JOB_STATUS=failed; fi\nexport CI_JOB_STATUS\n");
             s.Append("echo 'Running after_script'\n(\nset -e\n");
             AppendLines(s, afterScript);
             s.Append(") &\nhearth_after=$!\n");
-            s.Append(CultureInfo.InvariantCulture,
-                $"( sleep {(long)afterScriptTimeout.TotalSeconds}; kill -KILL $hearth_after 2>/dev/null ) & hearth_watch=$!\n");
+            s.Append(
+                CultureInfo.InvariantCulture,
+                $"( sleep {(long)afterScriptTimeout.TotalSeconds}; kill -KILL $hearth_after 2>/dev/null ) & hearth_watch=$!\n"
+            );
             s.Append("wait $hearth_after || echo \"after_script failed (exit code $?)\"\n");
             s.Append("kill $hearth_watch 2>/dev/null\n");
         }
-        if (fileVariables.Count > 0) s.Append("rm -rf \"$hearth_files\"\n");
+        if (fileVariables.Count > 0)
+            s.Append("rm -rf \"$hearth_files\"\n");
         s.Append("exit $hearth_rc\n");
         return s.ToString();
     }

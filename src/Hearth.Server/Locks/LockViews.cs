@@ -5,6 +5,13 @@ namespace Hearth.Server.Locks;
 
 public static class LockViews
 {
-    public static LockView From(LockInfo info) => new(info.Name, info.HolderRun, info.Since, info.Token, info.LeaseExpiresAt,
-        info.Queue.Select((w, i) => new LockWaiterView(i + 1, w.RunId, w.QueuedAt, w.Deadline)).ToList());
+    public static LockView From(LockInfo info) =>
+        new(
+            info.Name,
+            info.HolderRun,
+            info.Since,
+            info.Token,
+            info.LeaseExpiresAt,
+            info.Queue.Select((w, i) => new LockWaiterView(i + 1, w.RunId, w.QueuedAt, w.Deadline)).ToList()
+        );
 }

@@ -45,7 +45,8 @@ public sealed class LogPageWriter : ILogLineSink, IDisposable
         _json.WriteEndArray();
         _json.WriteNumber(NextName, next);
         _json.WriteBoolean(CompleteName, complete);
-        if (exitCode is { } code) _json.WriteNumber(ExitCodeName, code);
+        if (exitCode is { } code)
+            _json.WriteNumber(ExitCodeName, code);
         _json.WriteEndObject();
         _json.Flush();
         return _buffer.WrittenMemory;

@@ -35,13 +35,15 @@ public sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte
         var buffer = _buffer;
         _buffer = [];
         _written = 0;
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private void Reserve(int sizeHint)
     {
         var needed = _written + Math.Max(sizeHint, 1);
-        if (needed <= _buffer.Length) return;
+        if (needed <= _buffer.Length)
+            return;
         var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
         _buffer.AsSpan(0, _written).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_buffer);

@@ -53,10 +53,14 @@ public static class ApiDocuments
                 Names.Contains(documentName)
                     ? Results.Text(await documents.GetAsync(documentName, ct), "application/json; charset=utf-8")
                     : ApiResults.NotFound(
-                        $"no API document '{documentName}' (expected one of {string.Join(", ", Names)})"))
+                        $"no API document '{documentName}' (expected one of {string.Join(", ", Names)})"
+                    )
+            )
             .WithSummary("This API's OpenAPI 3.1 document")
-            .WithDescription("`v1` is the public API, `agent-v1` the agent protocol. No key is needed: the document "
-                + "says what the binary serves, as `hearth api spec` prints it anywhere.")
+            .WithDescription(
+                "`v1` is the public API, `agent-v1` the agent protocol. No key is needed: the document "
+                    + "says what the binary serves, as `hearth api spec` prints it anywhere."
+            )
             .Answers<JsonObject>()
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
@@ -75,7 +79,8 @@ public static class ApiDocuments
     public static string? DocumentOf(ApiDescription description)
     {
         var rule = RuleOf(description);
-        if (rule is null || rule.Permission == "unknown") return null;
+        if (rule is null || rule.Permission == "unknown")
+            return null;
         return rule.Audience == Audience.Agent ? Agent : Public;
     }
 
@@ -88,7 +93,8 @@ public static class ApiDocuments
         private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _documents = new(StringComparer.Ordinal);
 
         public Task<string> GetAsync(string name, CancellationToken ct) =>
-            _documents.GetOrAdd(name, n => new(() => RenderAsync(services, n, CancellationToken.None))).Value
-                .WaitAsync(ct);
+            _documents
+                .GetOrAdd(name, n => new(() => RenderAsync(services, n, CancellationToken.None)))
+                .Value.WaitAsync(ct);
     }
 }

@@ -21,10 +21,13 @@ public static class CommonErrors
             yield return new(StatusCodes.Status400BadRequest, ["INVALID_REQUEST"]);
             yield return new(StatusCodes.Status413PayloadTooLarge, ["INVALID_REQUEST"]);
         }
-        if (rule.Audience != Audience.Agent) yield return new(StatusCodes.Status429TooManyRequests, ["RATE_LIMITED"]);
+        if (rule.Audience != Audience.Agent)
+            yield return new(StatusCodes.Status429TooManyRequests, ["RATE_LIMITED"]);
         // Every agent call names its protocol version (Agents/ProtocolVersions.cs).
-        else yield return new(StatusCodes.Status400BadRequest, [Core.Api.AgentProtocolVersion.UnsupportedCode]);
-        if (rule.Audience == Audience.Public) yield break;
+        else
+            yield return new(StatusCodes.Status400BadRequest, [Core.Api.AgentProtocolVersion.UnsupportedCode]);
+        if (rule.Audience == Audience.Public)
+            yield break;
         yield return new(StatusCodes.Status401Unauthorized, ["UNAUTHORIZED", "INVALID_API_KEY", "API_KEY_REVOKED"]);
         yield return new(StatusCodes.Status403Forbidden, ["FORBIDDEN"]);
         yield return new(StatusCodes.Status429TooManyRequests, ["TOO_MANY_FAILURES"]);

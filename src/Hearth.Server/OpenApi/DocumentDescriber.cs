@@ -15,8 +15,11 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
     public const string Bearer = "bearer";
     public const string ApiKey = "api_key";
 
-    public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context,
-        CancellationToken ct)
+    public async Task TransformAsync(
+        OpenApiDocument document,
+        OpenApiDocumentTransformerContext context,
+        CancellationToken ct
+    )
     {
         var agent = context.DocumentName == ApiDocuments.Agent;
         document.Info = new OpenApiInfo
@@ -61,24 +64,31 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
         if (!document.Components.Schemas.ContainsKey(nameof(ErrorView)))
             document.AddComponent(nameof(ErrorView), await context.GetOrCreateSchemaAsync(typeof(ErrorView), null, ct));
 
-        if (!agent) AddMetrics(document);
-        var tags = (document.Paths ?? []).Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
-            .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>()).Select(t => t.Name).OfType<string>()
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        if (!agent)
+            AddMetrics(document);
+        var tags = (document.Paths ?? [])
+            .Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? [])
+            .SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name)
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
         document.Tags = new HashSet<OpenApiTag>(
-            tags.Select(t => new OpenApiTag { Name = t, Description = TagDescription(t) }));
+            tags.Select(t => new OpenApiTag { Name = t, Description = TagDescription(t) })
+        );
     }
 
-    private static string TagDescription(string tag) => tag switch
-    {
-        "agent" => "The agent protocol: register, lease, heartbeat, logs, result.",
-        "health" or "ready" => "Whether the server is up, and whether its store answers.",
-        "metrics" => "Prometheus metrics.",
-        "openapi" => "This API's own description.",
-        "claim" => "Onboarding: a user claims its API key with a one-time token.",
-        "trace" => "What one request did, from the audit trail.",
-        _ => $"Endpoints under /api/v1/{tag}.",
-    };
+    private static string TagDescription(string tag) =>
+        tag switch
+        {
+            "agent" => "The agent protocol: register, lease, heartbeat, logs, result.",
+            "health" or "ready" => "Whether the server is up, and whether its store answers.",
+            "metrics" => "Prometheus metrics.",
+            "openapi" => "This API's own description.",
+            "claim" => "Onboarding: a user claims its API key with a one-time token.",
+            "trace" => "What one request did, from the audit trail.",
+            _ => $"Endpoints under /api/v1/{tag}.",
+        };
 
     private static void AddMetrics(OpenApiDocument document)
     {
@@ -87,8 +97,9 @@ internal sealed class DocumentDescriber : IOpenApiDocumentTransformer
         {
             OperationId = "getMetrics",
             Summary = "Prometheus metrics",
-            Description = "The server's metrics in Prometheus' text format (docs/observability.md). No API key: with metrics.token set, " +
-                "the bearer token it names; with metrics.listen set, served only on that listener.",
+            Description =
+                "The server's metrics in Prometheus' text format (docs/observability.md). No API key: with metrics.token set, "
+                + "the bearer token it names; with metrics.listen set, served only on that listener.",
             Tags = new HashSet<OpenApiTagReference> { new("metrics", document) },
             Security = [new OpenApiSecurityRequirement()],
             Responses = new OpenApiResponses

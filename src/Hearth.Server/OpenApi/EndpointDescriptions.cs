@@ -8,18 +8,18 @@ namespace Hearth.Server.OpenApi;
 public static class EndpointDescriptions
 {
     /// <summary>The JSON body the handler reads.</summary>
-    public static RouteHandlerBuilder Body<T>(this RouteHandlerBuilder builder) where T : notnull =>
-        builder.Accepts<T>("application/json");
+    public static RouteHandlerBuilder Body<T>(this RouteHandlerBuilder builder)
+        where T : notnull => builder.Accepts<T>("application/json");
 
     /// <summary>A JSON answer of <typeparamref name="T"/> with <paramref name="status"/>.</summary>
-    public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK)
-        =>
-        builder.Produces<T>(status, "application/json");
+    public static RouteHandlerBuilder Answers<T>(
+        this RouteHandlerBuilder builder,
+        int status = StatusCodes.Status200OK
+    ) => builder.Produces<T>(status, "application/json");
 
     /// <summary>Error codes the handler itself answers with <paramref name="status"/>.</summary>
     public static TBuilder Errors<TBuilder>(this TBuilder builder, int status, params string[] codes)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ErrorCodesMetadata(status, codes));
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ErrorCodesMetadata(status, codes));
 
     /// <summary>The handler also streams Server-Sent Events.</summary>
     public static TBuilder Streams<TBuilder>(this TBuilder builder, string description, params StreamEvent[] events)

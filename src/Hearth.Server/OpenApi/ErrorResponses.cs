@@ -26,22 +26,23 @@ public static class ErrorResponses
         }
     }
 
-    private static OpenApiSchema Schema(IReadOnlyList<string> codes, OpenApiDocument document) => new()
-    {
-        AllOf =
-        [
-            new OpenApiSchemaReference(nameof(ErrorView), document),
-            new OpenApiSchema
-            {
-                Properties = new Dictionary<string, IOpenApiSchema>
+    private static OpenApiSchema Schema(IReadOnlyList<string> codes, OpenApiDocument document) =>
+        new()
+        {
+            AllOf =
+            [
+                new OpenApiSchemaReference(nameof(ErrorView), document),
+                new OpenApiSchema
                 {
-                    ["code"] = new OpenApiSchema
+                    Properties = new Dictionary<string, IOpenApiSchema>
                     {
-                        Type = JsonSchemaType.String,
-                        Enum = [.. codes.Select(c => (JsonNode)JsonValue.Create(c))],
+                        ["code"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = [.. codes.Select(c => (JsonNode)JsonValue.Create(c))],
+                        },
                     },
                 },
-            },
-        ],
-    };
+            ],
+        };
 }

@@ -30,8 +30,10 @@ public static partial class OpenApiPaths
         var id = new StringBuilder(method.ToLowerInvariant());
         foreach (var segment in Segments(path))
         {
-            if (segment.StartsWith('{')) id.Append("By").Append(Pascal(segment.Trim('{', '}')));
-            else id.Append(Pascal(segment));
+            if (segment.StartsWith('{'))
+                id.Append("By").Append(Pascal(segment.Trim('{', '}')));
+            else
+                id.Append(Pascal(segment));
         }
         return id.ToString();
     }

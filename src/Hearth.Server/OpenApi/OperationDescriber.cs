@@ -12,8 +12,11 @@ namespace Hearth.Server.OpenApi;
 /// </summary>
 internal sealed class OperationDescriber : IOpenApiOperationTransformer
 {
-    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
-        CancellationToken ct)
+    public async Task TransformAsync(
+        OpenApiOperation operation,
+        OpenApiOperationTransformerContext context,
+        CancellationToken ct
+    )
     {
         var description = context.Description;
         var route = "/" + description.RelativePath;
@@ -59,20 +62,35 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
             {
                 who = "Agent tokens only.";
                 operation.Parameters ??= [];
-                operation.Parameters.Add(new OpenApiParameter
-                {
-                    Name = Core.Api.AgentProtocolVersion.Header,
-                    In = ParameterLocation.Header,
-                    Required = true,
-                    Description = "The agent protocol version the agent speaks; another is refused with AGENT_PROTOCOL_UNSUPPORTED.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(Core.Api.AgentProtocolVersion.Current.ToString(System.Globalization.CultureInfo.InvariantCulture))] },
-                });
+                operation.Parameters.Add(
+                    new OpenApiParameter
+                    {
+                        Name = Core.Api.AgentProtocolVersion.Header,
+                        In = ParameterLocation.Header,
+                        Required = true,
+                        Description =
+                            "The agent protocol version the agent speaks; another is refused with AGENT_PROTOCOL_UNSUPPORTED.",
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum =
+                            [
+                                JsonValue.Create(
+                                    Core.Api.AgentProtocolVersion.Current.ToString(
+                                        System.Globalization.CultureInfo.InvariantCulture
+                                    )
+                                ),
+                            ],
+                        },
+                    }
+                );
             }
             else
             {
                 var roles = Roles.UserRoles.Where(role => Policy.IsGranted(role, rule.Permission)).ToList();
-                operation.Extensions["x-hearth-roles"] =
-                    new JsonNodeExtension(new JsonArray([.. roles.Select(r => JsonValue.Create(r))]));
+                operation.Extensions["x-hearth-roles"] = new JsonNodeExtension(
+                    new JsonArray([.. roles.Select(r => JsonValue.Create(r))])
+                );
                 var owned = rule.Owner.ToString().ToLowerInvariant();
                 var own = rule.Owner == Owned.No ? "" : $"; any user key on a {owned} it created";
                 who = $"Needs `{rule.Permission}`: {(roles.Count == 0 ? "no role" : string.Join(", ", roles))}{own}.";
@@ -85,8 +103,13 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
     /// OpenAPI 3.1 has no schema for one event of a stream: the <c>text/event-stream</c> body is described as the list
     /// of its events, each an object of its SSE fields whose <c>data</c> is the JSON of a named schema.
     /// </summary>
-    private static async Task AddStreamAsync(OpenApiOperation operation, EventStreamMetadata stream,
-        OpenApiOperationTransformerContext context, OpenApiDocument document, CancellationToken ct)
+    private static async Task AddStreamAsync(
+        OpenApiOperation operation,
+        EventStreamMetadata stream,
+        OpenApiOperationTransformerContext context,
+        OpenApiDocument document,
+        CancellationToken ct
+    )
     {
         var events = new List<IOpenApiSchema>();
         foreach (var item in stream.Events)
@@ -96,22 +119,24 @@ internal sealed class OperationDescriber : IOpenApiOperationTransformer
             document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
             if (!document.Components.Schemas.ContainsKey(id))
                 document.AddComponent(id, await context.GetOrCreateSchemaAsync(item.Data, null, ct));
-            events.Add(new OpenApiSchema
-            {
-                Type = JsonSchemaType.Object,
-                Description = item.Description,
-                Required = new HashSet<string> { "event", "data" },
-                Properties = new Dictionary<string, IOpenApiSchema>
+            events.Add(
+                new OpenApiSchema
                 {
-                    ["event"] = new OpenApiSchema
+                    Type = JsonSchemaType.Object,
+                    Description = item.Description,
+                    Required = new HashSet<string> { "event", "data" },
+                    Properties = new Dictionary<string, IOpenApiSchema>
                     {
-                        Type = JsonSchemaType.String,
-                        Enum = [JsonValue.Create(item.Name)],
+                        ["event"] = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String,
+                            Enum = [JsonValue.Create(item.Name)],
+                        },
+                        ["id"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                        ["data"] = new OpenApiSchemaReference(id, document),
                     },
-                    ["id"] = new OpenApiSchema { Type = JsonSchemaType.String },
-                    ["data"] = new OpenApiSchemaReference(id, document),
-                },
-            });
+                }
+            );
         }
         operation.Responses ??= [];
         if (!operation.Responses.TryGetValue("200", out var ok) || ok is not OpenApiResponse response)

@@ -15,7 +15,8 @@ public sealed class AgentFleet(IRunStore store, ServerOptions options, TimeProvi
     /// An agent not heard from for this long is offline. An idle agent is heard from at least every 10 s (its polls);
     /// an agent holding a lease counts as live while it does (its heartbeats keep the lease).
     /// </summary>
-    public TimeSpan OfflineAfter => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.LeaseTtl.Ticks * 3));
+    public TimeSpan OfflineAfter =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.LeaseTtl.Ticks * 3));
 
     public async Task<IReadOnlyList<AgentSnapshot>> SnapshotAsync(CancellationToken ct)
     {
@@ -28,22 +29,35 @@ public sealed class AgentFleet(IRunStore store, ServerOptions options, TimeProvi
     public AgentSnapshot Snapshot(AgentRecord agent, int running, DateTimeOffset now)
     {
         var live = running > 0 || now - agent.LastSeenAt <= OfflineAfter;
-        var status = !live ? AgentStatus.Offline : agent.DrainingSince is null ? AgentStatus.Online : AgentStatus.Draining;
-        return new AgentSnapshot(agent.Id, agent.Name, status, agent.Labels, AgentSnapshot.DriversFromLabels(agent.Labels), agent.Capacity,
-            running, agent.LastSeenAt);
+        var status =
+            !live ? AgentStatus.Offline
+            : agent.DrainingSince is null ? AgentStatus.Online
+            : AgentStatus.Draining;
+        return new AgentSnapshot(
+            agent.Id,
+            agent.Name,
+            status,
+            agent.Labels,
+            AgentSnapshot.DriversFromLabels(agent.Labels),
+            agent.Capacity,
+            running,
+            agent.LastSeenAt
+        );
     }
 
     /// <summary>Why the task waits for an agent, or null: it is not pending, or an agent can take it now.</summary>
     public static string? Waiting(RunTask task, IReadOnlyCollection<AgentSnapshot> fleet, DateTimeOffset now)
     {
-        if (task.State != TaskState.Pending || task.NotBefore > now) return null;
+        if (task.State != TaskState.Pending || task.NotBefore > now)
+            return null;
         return TaskPlacement.Explain(PlacementNeeds.Of(task.Requirements), fleet).Reason;
     }
 
     /// <summary>Why the run's first pending task waits for an agent, or null.</summary>
     public async Task<string?> WaitingAsync(Run run, CancellationToken ct)
     {
-        if (!run.Tasks.Any(t => t.State == TaskState.Pending)) return null;
+        if (!run.Tasks.Any(t => t.State == TaskState.Pending))
+            return null;
         var fleet = await SnapshotAsync(ct);
         return run.Tasks.Select(t => Waiting(t, fleet, time.GetUtcNow())).FirstOrDefault(w => w is not null);
     }

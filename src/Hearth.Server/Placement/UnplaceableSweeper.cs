@@ -12,8 +12,15 @@ namespace Hearth.Server.Placement;
 /// restarted server or a new leader gives agents the whole time again to come back; a task that becomes placeable in
 /// between starts over. Busy or draining agents that match never fail a task: it waits for them.
 /// </summary>
-public sealed class UnplaceableSweeper(IRunStore store, AgentFleet fleet, Signals signals, ILeaderLock leader,
-    ServerOptions options, TimeProvider time, ILogger<UnplaceableSweeper> logger) : LeaderLoop(leader, time, logger, "placement sweep")
+public sealed class UnplaceableSweeper(
+    IRunStore store,
+    AgentFleet fleet,
+    Signals signals,
+    ILeaderLock leader,
+    ServerOptions options,
+    TimeProvider time,
+    ILogger<UnplaceableSweeper> logger
+) : LeaderLoop(leader, time, logger, "placement sweep")
 {
     private const int Batch = 500;
     private readonly Dictionary<string, DateTimeOffset> _unplaceableSince = new(StringComparer.Ordinal);
@@ -38,19 +45,25 @@ public sealed class UnplaceableSweeper(IRunStore store, AgentFleet fleet, Signal
         foreach (var task in pending)
         {
             var verdict = TaskPlacement.Explain(PlacementNeeds.Of(task.Spec), agents);
-            if (!verdict.Never) continue;
+            if (!verdict.Never)
+                continue;
             seen.Add(task.Id);
-            if (!_unplaceableSince.TryGetValue(task.Id, out var since)) _unplaceableSince[task.Id] = since = now;
-            if (now - since < options.UnplaceableTimeout) continue;
-            var reason = $"no agent could take it for {Durations.Format(options.UnplaceableTimeout)}: " +
-                         verdict.Reason!["waiting: ".Length..];
-            if (!await store.FailPendingAsync(task.Id, reason, now, ct)) continue;
+            if (!_unplaceableSince.TryGetValue(task.Id, out var since))
+                _unplaceableSince[task.Id] = since = now;
+            if (now - since < options.UnplaceableTimeout)
+                continue;
+            var reason =
+                $"no agent could take it for {Durations.Format(options.UnplaceableTimeout)}: "
+                + verdict.Reason!["waiting: ".Length..];
+            if (!await store.FailPendingAsync(task.Id, reason, now, ct))
+                continue;
             Logger.LogInformation("task {Task} failed: {Reason}", task.Id, reason);
             failed.Add(task.Id);
             signals.Pulse(SignalKeys.Run(task.RunId));
             signals.Pulse(SignalKeys.Work);
         }
-        foreach (var id in _unplaceableSince.Keys.Where(id => !seen.Contains(id) || failed.Contains(id)).ToList()) _unplaceableSince.Remove(id);
+        foreach (var id in _unplaceableSince.Keys.Where(id => !seen.Contains(id) || failed.Contains(id)).ToList())
+            _unplaceableSince.Remove(id);
         return failed;
     }
 }

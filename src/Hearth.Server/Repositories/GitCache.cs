@@ -32,7 +32,8 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     /// </summary>
     public async Task<string> FetchAsync(GitAccess access, string want, string? fallbackRef, CancellationToken ct)
     {
-        if (IsSha(want) && _commits.ContainsKey((access.Name, want))) return want;
+        if (IsSha(want) && _commits.ContainsKey((access.Name, want)))
+            return want;
         var commit = await FetchOnceAsync(access, want, fallbackRef, ct);
         Remember(_commits, (access.Name, commit), true);
         return commit;
@@ -46,19 +47,23 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
         {
             var dir = await EnsureAsync(access, ct);
             // A commit the cache holds already (a redelivery, several events of one push) needs no fetch.
-            if (IsSha(want) && (await RunAsync(access, dir, ct, "cat-file", "-e", want + "^{commit}")).Code == 0) return want;
+            if (IsSha(want) && (await RunAsync(access, dir, ct, "cat-file", "-e", want + "^{commit}")).Code == 0)
+                return want;
             var fetched = await RunAsync(access, dir, ct, "fetch", "-q", "--no-tags", "--depth", "1", access.Url, want);
             if (fetched.Code != 0 && fallbackRef is not null && IsSha(want))
             {
                 var retry = await RunAsync(access, dir, ct, "fetch", "-q", "--no-tags", access.Url, fallbackRef);
-                if (retry.Code != 0) throw new GitException($"git fetch of {fallbackRef} from {access.Url} failed: {retry.Said}");
+                if (retry.Code != 0)
+                    throw new GitException($"git fetch of {fallbackRef} from {access.Url} failed: {retry.Said}");
                 if ((await RunAsync(access, dir, ct, "cat-file", "-e", want + "^{commit}")).Code != 0)
                     throw new GitException($"commit {want} is not on {fallbackRef} of {access.Url}");
                 return want;
             }
-            if (fetched.Code != 0) throw new GitException($"git fetch of {want} from {access.Url} failed: {fetched.Said}");
+            if (fetched.Code != 0)
+                throw new GitException($"git fetch of {want} from {access.Url} failed: {fetched.Said}");
             var head = await RunAsync(access, dir, ct, "rev-parse", "--verify", "FETCH_HEAD^{commit}");
-            if (head.Code != 0) throw new GitException($"{want} of {access.Url} is not a commit");
+            if (head.Code != 0)
+                throw new GitException($"{want} of {access.Url} is not a commit");
             return head.Out.Trim();
         }
         finally
@@ -70,16 +75,20 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     /// <summary>The file's text at <paramref name="commit"/>, or null when the commit has no such file.</summary>
     public async Task<string?> ReadAsync(GitAccess access, string commit, string path, CancellationToken ct)
     {
-        if (!IsSha(commit)) return await ReadOnceAsync(access, commit, path, ct);
-        if (_files.TryGetValue((access.Name, commit, path), out var known)) return known;
+        if (!IsSha(commit))
+            return await ReadOnceAsync(access, commit, path, ct);
+        if (_files.TryGetValue((access.Name, commit, path), out var known))
+            return known;
         var text = await ReadOnceAsync(access, commit, path, ct);
         Remember(_files, (access.Name, commit, path), text);
         return text;
     }
 
-    private static void Remember<TKey, TValue>(ConcurrentDictionary<TKey, TValue> memory, TKey key, TValue value) where TKey : notnull
+    private static void Remember<TKey, TValue>(ConcurrentDictionary<TKey, TValue> memory, TKey key, TValue value)
+        where TKey : notnull
     {
-        if (memory.Count >= MemoryEntries) memory.Clear();
+        if (memory.Count >= MemoryEntries)
+            memory.Clear();
         memory[key] = value;
     }
 
@@ -88,47 +97,64 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
         var dir = Path.Combine(_root, access.Name);
         var spec = $"{commit}:{path.TrimStart('/')}";
         var size = await RunAsync(access, dir, ct, "cat-file", "-s", spec);
-        if (size.Code != 0) return null;
+        if (size.Code != 0)
+            return null;
         if (long.TryParse(size.Out.Trim(), out var bytes) && bytes > MaxFileBytes)
-            throw new GitException($"{path} at {commit[..Math.Min(12, commit.Length)]} is {bytes} bytes; the limit is {MaxFileBytes}");
+            throw new GitException(
+                $"{path} at {commit[..Math.Min(12, commit.Length)]} is {bytes} bytes; the limit is {MaxFileBytes}"
+            );
         var shown = await RunAsync(access, dir, ct, "cat-file", "blob", spec);
-        if (shown.Code != 0) throw new GitException($"cannot read {path} at {commit}: {shown.Said}");
+        if (shown.Code != 0)
+            throw new GitException($"cannot read {path} at {commit}: {shown.Said}");
         return shown.Out;
     }
 
     /// <summary>Forgets a repository's clone (the repository was removed).</summary>
     public void Drop(string name)
     {
-        foreach (var key in _commits.Keys.Where(k => k.Name == name)) _commits.TryRemove(key, out _);
-        foreach (var key in _files.Keys.Where(k => k.Name == name)) _files.TryRemove(key, out _);
+        foreach (var key in _commits.Keys.Where(k => k.Name == name))
+            _commits.TryRemove(key, out _);
+        foreach (var key in _files.Keys.Where(k => k.Name == name))
+            _files.TryRemove(key, out _);
         var dir = Path.Combine(_root, name);
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, recursive: true);
     }
 
     private async Task<string> EnsureAsync(GitAccess access, CancellationToken ct)
     {
         var dir = Path.Combine(_root, access.Name);
-        if (Directory.Exists(Path.Combine(dir, "objects"))) return dir;
+        if (Directory.Exists(Path.Combine(dir, "objects")))
+            return dir;
         Directory.CreateDirectory(dir);
         var init = await RunAsync(access, dir, ct, "init", "-q", "--bare");
-        if (init.Code != 0) throw new GitException($"cannot create the clone cache of {access.Name}: {init.Said}");
+        if (init.Code != 0)
+            throw new GitException($"cannot create the clone cache of {access.Name}: {init.Said}");
         return dir;
     }
 
     private string AskPass()
     {
         var path = Path.Combine(_root, "askpass.sh");
-        if (File.Exists(path)) return path;
+        if (File.Exists(path))
+            return path;
         Directory.CreateDirectory(_root);
         var temp = path + "." + Environment.ProcessId;
-        File.WriteAllText(temp,
-            "#!/bin/sh\ncase \"$1\" in\n  Username*) printf '%s\\n' \"$HEARTH_GIT_USERNAME\";;\n  *) printf '%s\\n' \"$HEARTH_GIT_PASSWORD\";;\nesac\n");
+        File.WriteAllText(
+            temp,
+            "#!/bin/sh\ncase \"$1\" in\n  Username*) printf '%s\\n' \"$HEARTH_GIT_USERNAME\";;\n  *) printf '%s\\n' \"$HEARTH_GIT_PASSWORD\";;\nesac\n"
+        );
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.Move(temp, path, overwrite: true);
         return path;
     }
 
-    private async Task<(int Code, string Out, string Said)> RunAsync(GitAccess access, string dir, CancellationToken ct, params string[] args)
+    private async Task<(int Code, string Out, string Said)> RunAsync(
+        GitAccess access,
+        string dir,
+        CancellationToken ct,
+        params string[] args
+    )
     {
         var start = new ProcessStartInfo("git")
         {
@@ -139,7 +165,8 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
         };
         start.ArgumentList.Add("-C");
         start.ArgumentList.Add(dir);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["GIT_ASKPASS"] = AskPass();
@@ -153,8 +180,10 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
         try
         {
             await process.WaitForExitAsync(limit.Token);
-            var said = (await stderr).Trim().Split('\n').LastOrDefault(l => l.Length > 0)?.Trim() ?? $"exit code {process.ExitCode}";
-            if (access.Token is { Length: > 0 } token) said = said.Replace(token, "***", StringComparison.Ordinal);
+            var said = (await stderr).Trim().Split('\n').LastOrDefault(l => l.Length > 0)?.Trim()
+                ?? $"exit code {process.ExitCode}";
+            if (access.Token is { Length: > 0 } token)
+                said = said.Replace(token, "***", StringComparison.Ordinal);
             return (process.ExitCode, await stdout, said);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

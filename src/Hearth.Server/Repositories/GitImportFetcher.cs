@@ -16,7 +16,9 @@ public sealed class GitImportFetcher(GitCache git, GitAccess access, string comm
     public async Task<FetchedImport> FetchAsync(Uri url, CancellationToken cancellationToken)
     {
         if (url.Scheme != Scheme || url.Host != access.Name.ToLowerInvariant())
-            throw new ImportFetchException($"a workflow read from repository {access.Name} imports only its own files, not {url}");
+            throw new ImportFetchException(
+                $"a workflow read from repository {access.Name} imports only its own files, not {url}"
+            );
         var path = Uri.UnescapeDataString(url.AbsolutePath).TrimStart('/');
         string? text;
         try

@@ -16,10 +16,12 @@ public static partial class RepositoryNames
     public static string? FromUrl(string url)
     {
         var path = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.AbsolutePath : url;
-        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).TakeLast(2)
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .TakeLast(2)
             .Select(s => s.EndsWith(".git", StringComparison.OrdinalIgnoreCase) ? s[..^4] : s);
         var name = Regex.Replace(string.Join('-', segments).ToLowerInvariant(), "[^a-z0-9-]+", "-").Trim('-');
-        if (name.Length > 63) name = name[^63..].TrimStart('-');
+        if (name.Length > 63)
+            name = name[^63..].TrimStart('-');
         return IsValid(name) ? name : null;
     }
 }

@@ -13,27 +13,46 @@ namespace Hearth.Server.Repositories;
 /// </summary>
 public sealed class RepositorySecretPolicy(IAccessStore access)
 {
-    public async Task<IReadOnlyList<WorkflowMatch>> ApplyAsync(RepositoryRecord repository, IReadOnlyList<WorkflowMatch> matches, bool fromFork,
-        CancellationToken ct)
+    public async Task<IReadOnlyList<WorkflowMatch>> ApplyAsync(
+        RepositoryRecord repository,
+        IReadOnlyList<WorkflowMatch> matches,
+        bool fromFork,
+        CancellationToken ct
+    )
     {
         var decided = new List<WorkflowMatch>(matches.Count);
-        foreach (var match in matches) decided.Add(match.Plan is null ? match : match with { Skipped = await RefusalAsync(repository, match, fromFork, ct) });
+        foreach (var match in matches)
+            decided.Add(
+                match.Plan is null
+                    ? match
+                    : match with
+                    {
+                        Skipped = await RefusalAsync(repository, match, fromFork, ct),
+                    }
+            );
         return decided.Select(m => m.Skipped is null ? m : m with { Plan = null }).ToList();
     }
 
-    private async Task<string?> RefusalAsync(RepositoryRecord repository, WorkflowMatch match, bool fromFork, CancellationToken ct)
+    private async Task<string?> RefusalAsync(
+        RepositoryRecord repository,
+        WorkflowMatch match,
+        bool fromFork,
+        CancellationToken ct
+    )
     {
         var plan = match.Plan!;
         foreach (var step in plan.Steps.Where(s => s.Secrets is { Count: > 0 }))
         {
             foreach (var name in step.Secrets!)
             {
-                if (fromFork) return $"a pull request from a fork is given no secrets (step {step.Id} names {name})";
+                if (fromFork)
+                    return $"a pull request from a fork is given no secrets (step {step.Id} names {name})";
                 if (!repository.GrantedSecrets.Contains(name, StringComparer.Ordinal))
-                    return $"step {step.Id} names secret {name}, which is not granted to repository {repository.Name} " +
-                           $"(an admin grants it: hearth repos secrets {repository.Name} --grant {name})";
+                    return $"step {step.Id} names secret {name}, which is not granted to repository {repository.Name} "
+                        + $"(an admin grants it: hearth repos secrets {repository.Name} --grant {name})";
                 var secret = await access.GetSecretAsync(name, ct);
-                if (secret is null) return $"step {step.Id} names secret {name}, which does not exist";
+                if (secret is null)
+                    return $"step {step.Id} names secret {name}, which does not exist";
                 if (!SecretScope.Allows(secret, plan.Repository))
                     return $"step {step.Id} names secret {name}, which is scoped to other repositories than {plan.Repository}";
             }

@@ -23,9 +23,10 @@ public static class ScheduleViews
             TimeZone = s.TimeZone,
             Missed = s.Missed == MissedRunPolicy.Once ? "once" : "skip",
             Target = s.Target,
-            Summary = s.Target == ScheduleTargets.Workflow
-                ? HearthJson.Deserialize<WorkflowPlan>(s.Payload)!.Name
-                : RunView.Summarize(HearthJson.Deserialize<CreateRunBody>(s.Payload)!.Command ?? []),
+            Summary =
+                s.Target == ScheduleTargets.Workflow
+                    ? HearthJson.Deserialize<WorkflowPlan>(s.Payload)!.Name
+                    : RunView.Summarize(HearthJson.Deserialize<CreateRunBody>(s.Payload)!.Command ?? []),
             Source = s.Source,
             CreatedBy = s.CreatedBy,
             CreatedAt = s.CreatedAt,

@@ -9,8 +9,12 @@ namespace Hearth.Server.Schedules;
 /// cursor then moves by compare-and-set. What is due is the pure <see cref="ScheduleDue"/>; time comes from the
 /// <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class Scheduler(IScheduleStore schedules, ScheduleService service, TimeProvider time, ILogger<Scheduler> logger)
-    : BackgroundService
+public sealed class Scheduler(
+    IScheduleStore schedules,
+    ScheduleService service,
+    TimeProvider time,
+    ILogger<Scheduler> logger
+) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -26,7 +30,8 @@ public sealed class Scheduler(IScheduleStore schedules, ScheduleService service,
         {
             try
             {
-                if (await PassAsync(schedule, now, ct) is { } runId) fired.Add(runId);
+                if (await PassAsync(schedule, now, ct) is { } runId)
+                    fired.Add(runId);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -43,18 +48,31 @@ public sealed class Scheduler(IScheduleStore schedules, ScheduleService service,
         var spec = ScheduleSpecParser.Parse(schedule.Spec);
         var zone = ScheduleZones.Resolve(schedule.TimeZone ?? "UTC");
         var due = ScheduleDue.Decide(spec, zone, schedule.Cursor, now, schedule.Missed, Grace);
-        if (due.Cursor == schedule.Cursor) return null;
+        if (due.Cursor == schedule.Cursor)
+            return null;
         if (due.Missed > 0)
-            logger.LogWarning("schedule {Schedule}: {Missed} fire time(s) up to {Cursor:o} missed ({Policy})",
-                schedule.Name, due.Missed, due.Cursor, schedule.Missed);
-        string? runId = null, error = null;
+            logger.LogWarning(
+                "schedule {Schedule}: {Missed} fire time(s) up to {Cursor:o} missed ({Policy})",
+                schedule.Name,
+                due.Missed,
+                due.Cursor,
+                schedule.Missed
+            );
+        string? runId = null,
+            error = null;
         if (due.FireAt is { } at)
         {
             (runId, error) = await service.FireAsync(schedule, at, ct);
-            if (error is not null) logger.LogWarning("schedule {Schedule} at {At:o}: {Error}", schedule.Name, at, error);
+            if (error is not null)
+                logger.LogWarning("schedule {Schedule} at {At:o}: {Error}", schedule.Name, at, error);
         }
         // Another server may have moved the cursor first: its run is this run (same key), so nothing is lost.
-        await schedules.AdvanceAsync(schedule.Id, schedule.Cursor, new ScheduleAdvance(due.Cursor, due.FireAt, runId, error), ct);
+        await schedules.AdvanceAsync(
+            schedule.Id,
+            schedule.Cursor,
+            new ScheduleAdvance(due.Cursor, due.FireAt, runId, error),
+            ct
+        );
         return runId;
     }
 

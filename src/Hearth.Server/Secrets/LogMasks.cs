@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Hearth.Core;
 using Hearth.Core.Logs;
+using Hearth.Core.Runs;
 using Hearth.Core.Secrets;
 using Hearth.Store;
 using Microsoft.Extensions.Caching.Memory;
-using Hearth.Core.Runs;
 
 namespace Hearth.Server.Secrets;
 
@@ -15,7 +15,13 @@ namespace Hearth.Server.Secrets;
 /// with exactly those values, even if the secret was changed or deleted since. A task leased before tasks kept their
 /// values is masked with the current values of the secrets its run names.
 /// </summary>
-public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService secrets, SecretKeyring keyring, ILogger<LogMasks> logger)
+public sealed class LogMasks(
+    IMemoryCache cache,
+    IRunStore runs,
+    SecretService secrets,
+    SecretKeyring keyring,
+    ILogger<LogMasks> logger
+)
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(30);
 
@@ -25,7 +31,8 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     /// </summary>
     public async Task<bool> KeepAsync(string taskId, long epoch, IReadOnlyList<string> values, CancellationToken ct)
     {
-        if (values.Count == 0) return true;
+        if (values.Count == 0)
+            return true;
         Remember(taskId, values);
         var json = JsonSerializer.Serialize(values.ToList(), HearthJson.Options.TypeInfo<List<string>>());
         var (keyId, ciphertext) = keyring.Encrypt(MaskName(taskId), json);
@@ -34,21 +41,33 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     }
 
     public void Remember(string taskId, IEnumerable<string> values) =>
-        cache.Set(Key(taskId), new SecretMasker(values), new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 });
+        cache.Set(
+            Key(taskId),
+            new SecretMasker(values),
+            new MemoryCacheEntryOptions { SlidingExpiration = Keep, Size = 1 }
+        );
 
-    public async Task<IReadOnlyList<AgentLogLine>> MaskAsync(string taskId, IReadOnlyList<AgentLogLine> lines, CancellationToken ct)
+    public async Task<IReadOnlyList<AgentLogLine>> MaskAsync(
+        string taskId,
+        IReadOnlyList<AgentLogLine> lines,
+        CancellationToken ct
+    )
     {
-        if (lines.Count == 0) return lines;
+        if (lines.Count == 0)
+            return lines;
         var masker = await ForTaskAsync(taskId, ct);
-        if (masker.IsEmpty) return lines;
+        if (masker.IsEmpty)
+            return lines;
         var texts = lines.Select(l => masker.Apply(l.Text)).ToArray();
-        for (var i = 1; i < texts.Length; i++) (texts[i - 1], texts[i]) = masker.ApplyAcross(texts[i - 1], texts[i]);
+        for (var i = 1; i < texts.Length; i++)
+            (texts[i - 1], texts[i]) = masker.ApplyAcross(texts[i - 1], texts[i]);
         return lines.Select((l, i) => ReferenceEquals(l.Text, texts[i]) ? l : l with { Text = texts[i] }).ToArray();
     }
 
     private async Task<SecretMasker> ForTaskAsync(string taskId, CancellationToken ct)
     {
-        if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null) return known;
+        if (cache.TryGetValue(Key(taskId), out SecretMasker? known) && known is not null)
+            return known;
         if (await KeptAsync(taskId, ct) is { } kept)
         {
             var fromTask = kept.Count == 0 ? SecretMasker.None : new SecretMasker(kept);
@@ -78,7 +97,8 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     /// <summary>The task's own secrets: a workflow step's (in the plan), or the run's and its git secret.</summary>
     private static IEnumerable<string> SecretsOf(Run? run, RunTask task)
     {
-        if (run is null) return [];
+        if (run is null)
+            return [];
         if (task.Kind == TaskKind.WorkflowStep && run.Plan is { } plan)
             return plan.Steps.FirstOrDefault(s => s.Id == task.Name)?.Secrets ?? [];
         return run.Spec.Git?.Secret is { } git ? [.. run.Spec.Secrets, git] : run.Spec.Secrets;
@@ -91,17 +111,26 @@ public sealed class LogMasks(IMemoryCache cache, IRunStore runs, SecretService s
     /// <summary>The values kept with the task, or null when it kept none (or they cannot be decrypted here: logged).</summary>
     private async Task<List<string>?> KeptAsync(string taskId, CancellationToken ct)
     {
-        if (await runs.GetSecretMaskAsync(taskId, ct) is not { } stored) return null;
+        if (await runs.GetSecretMaskAsync(taskId, ct) is not { } stored)
+            return null;
         var colon = stored.IndexOf(':');
         try
         {
-            var json = keyring.Decrypt(MaskName(taskId), stored[..colon], Convert.FromBase64String(stored[(colon + 1)..]));
+            var json = keyring.Decrypt(
+                MaskName(taskId),
+                stored[..colon],
+                Convert.FromBase64String(stored[(colon + 1)..])
+            );
             return JsonSerializer.Deserialize(json, HearthJson.Options.TypeInfo<List<string>>());
         }
-        catch (Exception e) when (e is SecretUnavailableException or FormatException or ArgumentOutOfRangeException or JsonException)
+        catch (Exception e)
+            when (e is SecretUnavailableException or FormatException or ArgumentOutOfRangeException or JsonException)
         {
-            logger.LogWarning("task {Task}: cannot read the secret values kept with it ({Error}); masking with the run's current secrets",
-                taskId, e.Message);
+            logger.LogWarning(
+                "task {Task}: cannot read the secret values kept with it ({Error}); masking with the run's current secrets",
+                taskId,
+                e.Message
+            );
             return null;
         }
     }

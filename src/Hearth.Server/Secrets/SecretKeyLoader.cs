@@ -14,10 +14,16 @@ public static class SecretKeyLoader
     public static SecretKeyring Load(ServerOptions options, IReadOnlyList<string> storedKeyIds)
     {
         var access = options.Access;
-        if (access.SecretsKey is not { Length: > 0 } && access.SecretsKeyFile is null && storedKeyIds.Count > 0 && !File.Exists(DefaultFile(options)))
+        if (
+            access.SecretsKey is not { Length: > 0 }
+            && access.SecretsKeyFile is null
+            && storedKeyIds.Count > 0
+            && !File.Exists(DefaultFile(options))
+        )
             throw new ConfigException(
-                $"{DefaultFile(options)}: no such secrets key file, but the store holds secrets encrypted under key {string.Join(", ", storedKeyIds)}; " +
-                "put the key file back (or give secrets.key_file / HEARTH_SECRETS_KEY): a new key could decrypt none of them");
+                $"{DefaultFile(options)}: no such secrets key file, but the store holds secrets encrypted under key {string.Join(", ", storedKeyIds)}; "
+                    + "put the key file back (or give secrets.key_file / HEARTH_SECRETS_KEY): a new key could decrypt none of them"
+            );
         var current = access.SecretsKey is { Length: > 0 } inline
             ? Decode(inline, "secrets.key (HEARTH_SECRETS_KEY)")
             : FromFile(access.SecretsKeyFile ?? DefaultFile(options), create: access.SecretsKeyFile is null);
@@ -31,16 +37,24 @@ public static class SecretKeyLoader
     {
         if (!File.Exists(path))
         {
-            if (!create) throw new ConfigException($"{path}: no such secrets key file");
+            if (!create)
+                throw new ConfigException($"{path}: no such secrets key file");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var fresh = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
             // Written whole under a temporary name, then moved into place: a second server starting on the same data
             // dir either wins the move or finds a complete key file, never a half-written one.
             var temp = $"{path}.{Environment.ProcessId}.tmp";
-            using (var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
+            using (
+                var stream = new FileStream(
+                    temp,
+                    new FileStreamOptions
+                    {
+                        Mode = FileMode.Create,
+                        Access = FileAccess.Write,
+                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    }
+                )
+            )
             using (var writer = new StreamWriter(stream))
             {
                 writer.WriteLine(Convert.ToBase64String(fresh));
@@ -70,11 +84,12 @@ public static class SecretKeyLoader
         try
         {
             var key = Convert.FromBase64String(base64);
-            if (key.Length == 32) return key;
+            if (key.Length == 32)
+                return key;
         }
-        catch (FormatException)
-        {
-        }
-        throw new ConfigException($"{where}: the secrets key must be 32 random bytes in base64 (e.g. head -c32 /dev/urandom | base64)");
+        catch (FormatException) { }
+        throw new ConfigException(
+            $"{where}: the secrets key must be 32 random bytes in base64 (e.g. head -c32 /dev/urandom | base64)"
+        );
     }
 }

@@ -17,11 +17,13 @@ public sealed class SecretKeyring
 
     public SecretKeyring(byte[] current, IEnumerable<byte[]> old)
     {
-        if (current.Length != 32) throw new ArgumentException("the secrets key must be 32 bytes", nameof(current));
+        if (current.Length != 32)
+            throw new ArgumentException("the secrets key must be 32 bytes", nameof(current));
         _current = current;
         CurrentId = IdOf(current);
         _keys[CurrentId] = current;
-        foreach (var key in old) _keys.TryAdd(IdOf(key), key);
+        foreach (var key in old)
+            _keys.TryAdd(IdOf(key), key);
     }
 
     public string CurrentId { get; }
@@ -36,7 +38,8 @@ public sealed class SecretKeyring
         HKDF.DeriveKey(HashAlgorithmName.SHA256, _current, 32, info: Encoding.UTF8.GetBytes(purpose));
 
     /// <summary>A key's id: a prefix of a hash of it, which says which key but reveals nothing of it.</summary>
-    public static string IdOf(byte[] key) => Convert.ToHexStringLower(SHA256.HashData([.. "hearth-secrets-key-id:"u8, .. key]))[..16];
+    public static string IdOf(byte[] key) =>
+        Convert.ToHexStringLower(SHA256.HashData([.. "hearth-secrets-key-id:"u8, .. key]))[..16];
 
     public (string KeyId, byte[] Ciphertext) Encrypt(string name, string value)
     {
@@ -62,7 +65,13 @@ public sealed class SecretKeyring
         var output = new byte[ciphertext.Length];
         ciphertext.AsSpan(0, NonceSize).CopyTo(output);
         using var aes = new AesGcm(_current, TagSize);
-        aes.Encrypt(output.AsSpan(0, NonceSize), plain, output.AsSpan(NonceSize + TagSize), output.AsSpan(NonceSize, TagSize), Aad(name));
+        aes.Encrypt(
+            output.AsSpan(0, NonceSize),
+            plain,
+            output.AsSpan(NonceSize + TagSize),
+            output.AsSpan(NonceSize, TagSize),
+            Aad(name)
+        );
         CryptographicOperations.ZeroMemory(plain);
         return (CurrentId, output);
     }
@@ -71,18 +80,29 @@ public sealed class SecretKeyring
     public string Decrypt(string name, string keyId, byte[] ciphertext)
     {
         if (!_keys.TryGetValue(keyId, out var key))
-            throw new SecretUnavailableException($"secret '{name}' is encrypted under key {keyId}, which this server does not have (secrets.old_key_files)");
-        if (ciphertext.Length < NonceSize + TagSize) throw new SecretUnavailableException($"secret '{name}' is corrupt");
+            throw new SecretUnavailableException(
+                $"secret '{name}' is encrypted under key {keyId}, which this server does not have (secrets.old_key_files)"
+            );
+        if (ciphertext.Length < NonceSize + TagSize)
+            throw new SecretUnavailableException($"secret '{name}' is corrupt");
         var plain = new byte[ciphertext.Length - NonceSize - TagSize];
         try
         {
             using var aes = new AesGcm(key, TagSize);
-            aes.Decrypt(ciphertext.AsSpan(0, NonceSize), ciphertext.AsSpan(NonceSize + TagSize), ciphertext.AsSpan(NonceSize, TagSize), plain, Aad(name));
+            aes.Decrypt(
+                ciphertext.AsSpan(0, NonceSize),
+                ciphertext.AsSpan(NonceSize + TagSize),
+                ciphertext.AsSpan(NonceSize, TagSize),
+                plain,
+                Aad(name)
+            );
             return Encoding.UTF8.GetString(plain);
         }
         catch (AuthenticationTagMismatchException)
         {
-            throw new SecretUnavailableException($"secret '{name}' does not decrypt with key {keyId}: it was altered or belongs to another name");
+            throw new SecretUnavailableException(
+                $"secret '{name}' does not decrypt with key {keyId}: it was altered or belongs to another name"
+            );
         }
         finally
         {

@@ -10,6 +10,9 @@ namespace Hearth.Server.Secrets;
 public static class SecretScope
 {
     public static bool Allows(SecretRecord secret, string? repository) =>
-        secret.Repositories.Count == 0 ||
-        (repository is not null && secret.Repositories.Any(pattern => GlobPattern.IsMatch(pattern, repository.TrimEnd('/'))));
+        secret.Repositories.Count == 0
+        || (
+            repository is not null
+            && secret.Repositories.Any(pattern => GlobPattern.IsMatch(pattern, repository.TrimEnd('/')))
+        );
 }

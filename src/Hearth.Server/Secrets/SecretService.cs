@@ -3,20 +3,55 @@ using Hearth.Store.Access;
 namespace Hearth.Server.Secrets;
 
 /// <summary>Secrets in and out of the store: values are encrypted before they are written and decrypted only on demand.</summary>
-public sealed class SecretService(IAccessStore store, SecretKeyring keyring, TimeProvider time, ILogger<SecretService> logger)
+public sealed class SecretService(
+    IAccessStore store,
+    SecretKeyring keyring,
+    TimeProvider time,
+    ILogger<SecretService> logger
+)
 {
-    public async Task<SecretRecord?> CreateAsync(string name, string envName, string? description, string value, string owner, string requestId,
-        IReadOnlyList<string>? repositories, SecretUsers users, CancellationToken ct)
+    public async Task<SecretRecord?> CreateAsync(
+        string name,
+        string envName,
+        string? description,
+        string value,
+        string owner,
+        string requestId,
+        IReadOnlyList<string>? repositories,
+        SecretUsers users,
+        CancellationToken ct
+    )
     {
         var (keyId, ciphertext) = keyring.Encrypt(name, value);
         var now = time.GetUtcNow();
-        var record = new SecretRecord(name, envName, description, keyId, ciphertext, owner, now, now, requestId, requestId, repositories,
-            users.Users, users.Roles);
+        var record = new SecretRecord(
+            name,
+            envName,
+            description,
+            keyId,
+            ciphertext,
+            owner,
+            now,
+            now,
+            requestId,
+            requestId,
+            repositories,
+            users.Users,
+            users.Roles
+        );
         return await store.CreateSecretAsync(record, ct) ? record : null;
     }
 
-    public async Task<SecretRecord?> UpdateAsync(SecretRecord existing, string? envName, string? description, string? value, string requestId,
-        IReadOnlyList<string>? repositories, SecretUsers users, CancellationToken ct)
+    public async Task<SecretRecord?> UpdateAsync(
+        SecretRecord existing,
+        string? envName,
+        string? description,
+        string? value,
+        string requestId,
+        IReadOnlyList<string>? repositories,
+        SecretUsers users,
+        CancellationToken ct
+    )
     {
         var updated = existing with
         {
@@ -45,7 +80,8 @@ public sealed class SecretService(IAccessStore store, SecretKeyring keyring, Tim
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            var secret = await store.GetSecretAsync(name, ct) ?? throw new SecretUnavailableException($"secret '{name}' no longer exists");
+            var secret = await store.GetSecretAsync(name, ct)
+                ?? throw new SecretUnavailableException($"secret '{name}' no longer exists");
             env[secret.EnvName] = Reveal(secret);
         }
         return env;
@@ -55,20 +91,32 @@ public sealed class SecretService(IAccessStore store, SecretKeyring keyring, Tim
     public async Task<int> RotateAsync(CancellationToken ct)
     {
         var stuck = new List<string>();
-        var rewritten = await store.RewriteSecretsAsync(secret =>
-        {
-            if (secret.KeyId == keyring.CurrentId) return null;
-            if (!keyring.Knows(secret.KeyId))
+        var rewritten = await store.RewriteSecretsAsync(
+            secret =>
             {
-                stuck.Add(secret.Name);
-                return null;
-            }
-            var (keyId, ciphertext) = keyring.Encrypt(secret.Name, Reveal(secret));
-            return secret with { KeyId = keyId, Ciphertext = ciphertext };
-        }, ct);
-        if (rewritten > 0) logger.LogWarning("re-encrypted {Count} secret(s) under the current key {Key}", rewritten, keyring.CurrentId);
+                if (secret.KeyId == keyring.CurrentId)
+                    return null;
+                if (!keyring.Knows(secret.KeyId))
+                {
+                    stuck.Add(secret.Name);
+                    return null;
+                }
+                var (keyId, ciphertext) = keyring.Encrypt(secret.Name, Reveal(secret));
+                return secret with { KeyId = keyId, Ciphertext = ciphertext };
+            },
+            ct
+        );
+        if (rewritten > 0)
+            logger.LogWarning(
+                "re-encrypted {Count} secret(s) under the current key {Key}",
+                rewritten,
+                keyring.CurrentId
+            );
         if (stuck.Count > 0)
-            logger.LogError("secret(s) {Names} are under a key this server does not have; runs naming them will fail (add the old key to secrets.old_key_files)", string.Join(", ", stuck));
+            logger.LogError(
+                "secret(s) {Names} are under a key this server does not have; runs naming them will fail (add the old key to secrets.old_key_files)",
+                string.Join(", ", stuck)
+            );
         return rewritten;
     }
 }

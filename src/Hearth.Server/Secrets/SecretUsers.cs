@@ -11,10 +11,15 @@ public sealed record SecretUsers(IReadOnlyList<string>? Users, IReadOnlyList<str
 {
     public static bool Allows(SecretRecord secret, Caller caller)
     {
-        if (caller.Role == Auth.Roles.Admin || string.Equals(secret.CreatedBy, caller.Name, StringComparison.OrdinalIgnoreCase)) return true;
-        if (!Policy.IsGranted(caller.Role, "secrets.use")) return false;
-        return secret.AllowedUsers.Contains(caller.Name, StringComparer.OrdinalIgnoreCase) ||
-               secret.AllowedRoles.Contains(caller.Role, StringComparer.Ordinal);
+        if (
+            caller.Role == Auth.Roles.Admin
+            || string.Equals(secret.CreatedBy, caller.Name, StringComparison.OrdinalIgnoreCase)
+        )
+            return true;
+        if (!Policy.IsGranted(caller.Role, "secrets.use"))
+            return false;
+        return secret.AllowedUsers.Contains(caller.Name, StringComparer.OrdinalIgnoreCase)
+            || secret.AllowedRoles.Contains(caller.Role, StringComparer.Ordinal);
     }
 
     /// <summary>Null when valid, else the field and what was expected.</summary>
@@ -22,7 +27,8 @@ public sealed record SecretUsers(IReadOnlyList<string>? Users, IReadOnlyList<str
     {
         foreach (var (user, i) in (Users ?? []).Select((u, i) => (u, i)))
         {
-            if (Hearth.Core.Names.Names.Email.Problem(user) is { } problem) return $"allowed_users[{i}]: {problem}";
+            if (Hearth.Core.Names.Names.Email.Problem(user) is { } problem)
+                return $"allowed_users[{i}]: {problem}";
         }
         foreach (var (role, i) in (Roles ?? []).Select((r, i) => (r, i)))
         {

@@ -20,11 +20,10 @@ public sealed class ExecRelay
         public string AgentId { get; } = agentId;
         public ExecSessionView View { get; } = view;
         public TaskCompletionSource Taken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Channel<ExecOutputBody> Output { get; } = Channel.CreateBounded<ExecOutputBody>(new BoundedChannelOptions(256)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        public Channel<ExecOutputBody> Output { get; } =
+            Channel.CreateBounded<ExecOutputBody>(
+                new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+            );
     }
 
     /// <summary>Opens a session for the agent <paramref name="agentId"/>; dispose the registration when the user has gone.</summary>
@@ -43,7 +42,12 @@ public sealed class ExecRelay
     }
 
     /// <summary>The sessions waiting for <paramref name="agentId"/>, after waiting up to <paramref name="wait"/> for one.</summary>
-    public async Task<IReadOnlyList<ExecSessionView>> TakeAsync(string agentId, TimeSpan wait, TimeProvider time, CancellationToken ct)
+    public async Task<IReadOnlyList<ExecSessionView>> TakeAsync(
+        string agentId,
+        TimeSpan wait,
+        TimeProvider time,
+        CancellationToken ct
+    )
     {
         var queue = Queue(agentId);
         var taken = new List<ExecSessionView>();
@@ -51,15 +55,15 @@ public sealed class ExecRelay
         timeout.CancelAfter(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         try
         {
-            if (wait > TimeSpan.Zero) await queue.Reader.WaitToReadAsync(timeout.Token);
+            if (wait > TimeSpan.Zero)
+                await queue.Reader.WaitToReadAsync(timeout.Token);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
         while (queue.Reader.TryRead(out var session))
         {
             // A session its user left before the agent came is dropped here.
-            if (!_sessions.ContainsKey(session.View.SessionId)) continue;
+            if (!_sessions.ContainsKey(session.View.SessionId))
+                continue;
             session.Taken.TrySetResult();
             taken.Add(session.View);
         }
@@ -70,7 +74,8 @@ public sealed class ExecRelay
     /// <remarks>The session id (random, 128 bits) is known only to the agent that took the session.</remarks>
     public async Task<bool> PostAsync(string sessionId, ExecOutputBody body, CancellationToken ct)
     {
-        if (!_sessions.TryGetValue(sessionId, out var session)) return false;
+        if (!_sessions.TryGetValue(sessionId, out var session))
+            return false;
         try
         {
             await session.Output.Writer.WriteAsync(body, ct);
@@ -79,10 +84,13 @@ public sealed class ExecRelay
         {
             return false;
         }
-        if (body.Done) session.Output.Writer.TryComplete();
+        if (body.Done)
+            session.Output.Writer.TryComplete();
         return true;
     }
 
     private Channel<Session> Queue(string agentId) =>
-        _waiting.GetOrAdd(agentId, _ => Channel.CreateUnbounded<Session>(new UnboundedChannelOptions { SingleReader = false }));
+        _waiting.GetOrAdd(agentId, _ =>
+            Channel.CreateUnbounded<Session>(new UnboundedChannelOptions { SingleReader = false })
+        );
 }

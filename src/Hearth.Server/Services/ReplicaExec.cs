@@ -18,30 +18,55 @@ public sealed class ReplicaExec(IServiceStore services, IRunStore store, ExecRel
     /// <summary>How long the replica's agent has to take the session (its exec poll) before the caller is told.</summary>
     public static readonly TimeSpan TakeTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task<IResult> RunAsync(string name, ExecBody body, Caller caller, HttpContext http, CancellationToken ct)
+    public async Task<IResult> RunAsync(
+        string name,
+        ExecBody body,
+        Caller caller,
+        HttpContext http,
+        CancellationToken ct
+    )
     {
-        if (string.IsNullOrEmpty(body.Service)) return ApiResults.Invalid("service: required");
-        if (body.Command is not { Count: > 0 }) return ApiResults.Invalid("command: required (the program and its arguments)");
-        if (await services.GetProjectAsync(name, ct) is not { } project) return ApiResults.NotFound($"no project named '{name}'");
-        if (caller.Role != Roles.Admin && !string.Equals(project.CreatedBy, caller.Name, StringComparison.OrdinalIgnoreCase))
-            return ApiResults.Error(StatusCodes.Status403Forbidden, "NOT_OWNER",
-                $"{caller.Name} may not exec into project '{name}': only its creator ({project.CreatedBy}) and admins may (a replica holds the project's secrets)");
+        if (string.IsNullOrEmpty(body.Service))
+            return ApiResults.Invalid("service: required");
+        if (body.Command is not { Count: > 0 })
+            return ApiResults.Invalid("command: required (the program and its arguments)");
+        if (await services.GetProjectAsync(name, ct) is not { } project)
+            return ApiResults.NotFound($"no project named '{name}'");
+        if (
+            caller.Role != Roles.Admin
+            && !string.Equals(project.CreatedBy, caller.Name, StringComparison.OrdinalIgnoreCase)
+        )
+            return ApiResults.Error(
+                StatusCodes.Status403Forbidden,
+                "NOT_OWNER",
+                $"{caller.Name} may not exec into project '{name}': only its creator ({project.CreatedBy}) and admins may (a replica holds the project's secrets)"
+            );
         if (project.Spec.Services.All(s => s.Name != body.Service))
             return ApiResults.NotFound($"project '{name}' has no service '{body.Service}'");
         RunTask? target = null;
         ReplicaRecord? chosen = null;
-        foreach (var record in (await services.ListReplicasAsync(name, ct)).Where(r => r.Service == body.Service).OrderBy(r => r.Replica))
+        foreach (
+            var record in (await services.ListReplicasAsync(name, ct))
+                .Where(r => r.Service == body.Service)
+                .OrderBy(r => r.Replica)
+        )
         {
-            if (body.Replica is { } wanted && record.Replica != wanted) continue;
+            if (body.Replica is { } wanted && record.Replica != wanted)
+                continue;
             var task = record.TaskId is { } id ? await store.GetTaskAsync(id, ct) : null;
-            if (task is not { State: TaskState.Running, AgentId: not null }) continue;
+            if (task is not { State: TaskState.Running, AgentId: not null })
+                continue;
             (target, chosen) = (task, record);
             break;
         }
         if (target is null || chosen is null)
-            return ApiResults.Error(StatusCodes.Status409Conflict, "NOT_RUNNING", body.Replica is { } n
-                ? $"{body.Service}-{n} is not running (see hearth ps -p {name})"
-                : $"no replica of {body.Service} is running (see hearth ps -p {name})");
+            return ApiResults.Error(
+                StatusCodes.Status409Conflict,
+                "NOT_RUNNING",
+                body.Replica is { } n
+                    ? $"{body.Service}-{n} is not running (see hearth ps -p {name})"
+                    : $"no replica of {body.Service} is running (see hearth ps -p {name})"
+            );
 
         var session = relay.Open(target.AgentId!, target.Id, target.Epoch, body.Command);
         try
@@ -52,8 +77,11 @@ public sealed class ReplicaExec(IServiceStore services, IRunStore store, ExecRel
             }
             catch (TimeoutException)
             {
-                return ApiResults.Error(StatusCodes.Status504GatewayTimeout, "AGENT_TIMEOUT",
-                    $"the agent running {chosen.Service}-{chosen.Replica} did not take the exec within {TakeTimeout.TotalSeconds:0} s");
+                return ApiResults.Error(
+                    StatusCodes.Status504GatewayTimeout,
+                    "AGENT_TIMEOUT",
+                    $"the agent running {chosen.Service}-{chosen.Replica} did not take the exec within {TakeTimeout.TotalSeconds:0} s"
+                );
             }
             var replica = $"{chosen.Service}-{chosen.Replica}";
             http.Response.ContentType = "application/x-ndjson; charset=utf-8";
@@ -61,7 +89,8 @@ public sealed class ReplicaExec(IServiceStore services, IRunStore store, ExecRel
             await WriteAsync(http, new ExecEventView(Replica: replica), ct);
             await foreach (var output in session.Output.Reader.ReadAllAsync(ct))
             {
-                foreach (var line in output.Lines) await WriteAsync(http, new ExecEventView(line.Stream, line.Text), ct, flush: false);
+                foreach (var line in output.Lines)
+                    await WriteAsync(http, new ExecEventView(line.Stream, line.Text), ct, flush: false);
                 if (output.Done)
                 {
                     await WriteAsync(http, new ExecEventView(ExitCode: output.ExitCode, Error: output.Error), ct);
@@ -80,6 +109,7 @@ public sealed class ReplicaExec(IServiceStore services, IRunStore store, ExecRel
     private static async Task WriteAsync(HttpContext http, ExecEventView e, CancellationToken ct, bool flush = true)
     {
         await http.Response.WriteAsync(HearthJson.Serialize(e) + "\n", ct);
-        if (flush) await http.Response.Body.FlushAsync(ct);
+        if (flush)
+            await http.Response.Body.FlushAsync(ct);
     }
 }

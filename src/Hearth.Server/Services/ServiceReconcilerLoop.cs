@@ -18,8 +18,14 @@ public sealed class ServiceReconcilerLoop : LeaderLoop
     private readonly ServiceWake _wake = new();
     private readonly IDisposable _watches;
 
-    public ServiceReconcilerLoop(ServiceDeployer deployer, Signals signals, ILeaderLock leader, TimeProvider time,
-        ILogger<ServiceReconcilerLoop> logger) : base(leader, time, logger, "service reconciler")
+    public ServiceReconcilerLoop(
+        ServiceDeployer deployer,
+        Signals signals,
+        ILeaderLock leader,
+        TimeProvider time,
+        ILogger<ServiceReconcilerLoop> logger
+    )
+        : base(leader, time, logger, "service reconciler")
     {
         _deployer = deployer;
         _watches = WatchChanges(signals, deployer.IsReplicaRun, _wake);
@@ -31,7 +37,15 @@ public sealed class ServiceReconcilerLoop : LeaderLoop
         IDisposable[] watches =
         [
             signals.Watch(SignalKeys.ProjectPrefix, _ => wake.Set(), wake.Set),
-            signals.Watch(SignalKeys.RunPrefix, key => { if (isReplicaRun(key[SignalKeys.RunPrefix.Length..])) wake.Set(); }, wake.Set),
+            signals.Watch(
+                SignalKeys.RunPrefix,
+                key =>
+                {
+                    if (isReplicaRun(key[SignalKeys.RunPrefix.Length..]))
+                        wake.Set();
+                },
+                wake.Set
+            ),
             signals.Watch(SignalKeys.AgentPrefix, _ => wake.Set(), wake.Set),
         ];
         return new Watches(watches);
@@ -41,7 +55,8 @@ public sealed class ServiceReconcilerLoop : LeaderLoop
     {
         public void Dispose()
         {
-            foreach (var watch in all) watch.Dispose();
+            foreach (var watch in all)
+                watch.Dispose();
         }
     }
 

@@ -16,8 +16,12 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
     /// The spec to store: each secret's content sealed (the previous seal kept where the content did not change, so a
     /// second <c>up</c> rolls nothing), or why it cannot be stored.
     /// </summary>
-    public async Task<(ProjectSpec? Spec, IResult? Error)> SealAsync(ProjectSpec spec, ProjectSpec? previous, Caller caller,
-        CancellationToken ct)
+    public async Task<(ProjectSpec? Spec, IResult? Error)> SealAsync(
+        ProjectSpec spec,
+        ProjectSpec? previous,
+        Caller caller,
+        CancellationToken ct
+    )
     {
         var services = new List<ServiceDefinition>();
         foreach (var service in spec.Services)
@@ -26,11 +30,17 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
             foreach (var file in service.Files)
             {
                 var at = $"services.{service.Name}.files[{file.Target}]";
-                if (file.Sealed is not null) return (null, ApiResults.Invalid($"{at}.sealed: set by the server only"));
+                if (file.Sealed is not null)
+                    return (null, ApiResults.Invalid($"{at}.sealed: set by the server only"));
                 if (file.SecretName is { } name)
                 {
-                    var request = new SecretRequest(name, null, "a service replica runs an image, not a repository's code");
-                    if (await access.CheckAsync(caller, false, [request], ct) is { } refused) return (null, refused);
+                    var request = new SecretRequest(
+                        name,
+                        null,
+                        "a service replica runs an image, not a repository's code"
+                    );
+                    if (await access.CheckAsync(caller, false, [request], ct) is { } refused)
+                        return (null, refused);
                     files.Add(file with { Content = null });
                     continue;
                 }
@@ -39,10 +49,17 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
                     files.Add(file);
                     continue;
                 }
-                var old = previous?.Services.FirstOrDefault(s => s.Name == service.Name)?.Files
-                    .FirstOrDefault(f => f.Target == file.Target && f.Sealed is not null);
+                var old = previous
+                    ?.Services.FirstOrDefault(s => s.Name == service.Name)
+                    ?.Files.FirstOrDefault(f => f.Target == file.Target && f.Sealed is not null);
                 var keep = old is not null && TryOpen(spec.Name, service.Name, old) == file.Content;
-                files.Add(file with { Content = null, Sealed = keep ? old!.Sealed : Seal(spec.Name, service.Name, file.Target, file.Content) });
+                files.Add(
+                    file with
+                    {
+                        Content = null,
+                        Sealed = keep ? old!.Sealed : Seal(spec.Name, service.Name, file.Target, file.Content),
+                    }
+                );
             }
             services.Add(service with { Files = files });
         }
@@ -50,12 +67,21 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
     }
 
     /// <summary>The spec as clients see it: no sealed content.</summary>
-    public static ProjectSpec Redact(ProjectSpec spec) => spec with
-    {
-        Services = [.. spec.Services.Select(s => s.Files.Any(f => f.Sealed is not null)
-            ? s with { Files = [.. s.Files.Select(f => f with { Sealed = null })] }
-            : s)],
-    };
+    public static ProjectSpec Redact(ProjectSpec spec) =>
+        spec with
+        {
+            Services =
+            [
+                .. spec.Services.Select(s =>
+                    s.Files.Any(f => f.Sealed is not null)
+                        ? s with
+                        {
+                            Files = [.. s.Files.Select(f => f with { Sealed = null })],
+                        }
+                        : s
+                ),
+            ],
+        };
 
     /// <summary>A sealed secret's content, for the assignment of a replica of <paramref name="service"/>.</summary>
     /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this place.</exception>
@@ -67,7 +93,8 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
 
     private static (string KeyId, byte[] Ciphertext) Parse(string project, string service, ServiceFile file)
     {
-        var sealedText = file.Sealed ?? throw new SecretUnavailableException($"secret file {file.Target} is not sealed");
+        var sealedText = file.Sealed
+            ?? throw new SecretUnavailableException($"secret file {file.Target} is not sealed");
         var colon = sealedText.IndexOf(':');
         try
         {
@@ -106,5 +133,6 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
         return $"{keyId}:{Convert.ToBase64String(ciphertext)}";
     }
 
-    private static string AadName(string project, string service, string target) => $"service-file:{project}/{service}:{target}";
+    private static string AadName(string project, string service, string target) =>
+        $"service-file:{project}/{service}:{target}";
 }

@@ -9,8 +9,12 @@ namespace Hearth.Server.Services;
 /// the compose secrets of every stored project under the new key, as the Hearth secrets are re-encrypted, so the old
 /// key can then be dropped. The nonce of each seal is kept, so no definition changes and nothing rolls.
 /// </summary>
-public sealed class ServiceSecretRotation(IServiceStore store, SecretKeyring keyring, ServiceSecretFiles files,
-    ILogger<ServiceSecretRotation> logger)
+public sealed class ServiceSecretRotation(
+    IServiceStore store,
+    SecretKeyring keyring,
+    ServiceSecretFiles files,
+    ILogger<ServiceSecretRotation> logger
+)
 {
     /// <summary>Re-seals what is under an old key it knows; returns how many projects were rewritten.</summary>
     public async Task<int> RotateAsync(CancellationToken ct)
@@ -29,23 +33,44 @@ public sealed class ServiceSecretRotation(IServiceStore store, SecretKeyring key
                     var resealed = file;
                     if (file.Sealed is { } seal && KeyOf(seal) != keyring.CurrentId)
                     {
-                        if (keyring.Knows(KeyOf(seal))) resealed = file with { Sealed = files.Reseal(project.Name, service.Name, file) };
-                        else stuck.Add($"{project.Name}/{service.Name}:{file.Target}");
+                        if (keyring.Knows(KeyOf(seal)))
+                            resealed = file with { Sealed = files.Reseal(project.Name, service.Name, file) };
+                        else
+                            stuck.Add($"{project.Name}/{service.Name}:{file.Target}");
                     }
                     changed |= !ReferenceEquals(resealed, file);
                     sealedFiles.Add(resealed);
                 }
                 services.Add(service with { Files = sealedFiles });
             }
-            if (!changed) continue;
+            if (!changed)
+                continue;
             // A project changed meanwhile (an up, a down) was sealed by that change: it is left as it is now.
-            if (await store.ReplaceSpecAsync(project.Name, project.UpdatedAt, project.Spec with { Services = services }, ct)) rewritten++;
+            if (
+                await store.ReplaceSpecAsync(
+                    project.Name,
+                    project.UpdatedAt,
+                    project.Spec with
+                    {
+                        Services = services,
+                    },
+                    ct
+                )
+            )
+                rewritten++;
         }
-        if (rewritten > 0) logger.LogWarning("re-sealed the compose secrets of {Count} project(s) under the current key {Key}", rewritten,
-            keyring.CurrentId);
+        if (rewritten > 0)
+            logger.LogWarning(
+                "re-sealed the compose secrets of {Count} project(s) under the current key {Key}",
+                rewritten,
+                keyring.CurrentId
+            );
         if (stuck.Count > 0)
-            logger.LogError("compose secret(s) {Files} are sealed under a key this server does not have; their replicas will not start " +
-                "(add the old key to secrets.old_key_files, or up the project again)", string.Join(", ", stuck));
+            logger.LogError(
+                "compose secret(s) {Files} are sealed under a key this server does not have; their replicas will not start "
+                    + "(add the old key to secrets.old_key_files, or up the project again)",
+                string.Join(", ", stuck)
+            );
         return rewritten;
     }
 

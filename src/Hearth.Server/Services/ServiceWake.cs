@@ -11,18 +11,21 @@ public sealed class ServiceWake
 
     public void Set()
     {
-        lock (_gate) _next.TrySetResult();
+        lock (_gate)
+            _next.TrySetResult();
     }
 
     /// <summary>Waits for a <see cref="Set"/> (since the last wait ended) or <paramref name="timeout"/>.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
         Task woken;
-        lock (_gate) woken = _next.Task;
+        lock (_gate)
+            woken = _next.Task;
         await Background.Signals.WaitAsync(woken, timeout, time, ct);
         lock (_gate)
         {
-            if (_next.Task.IsCompleted) _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_next.Task.IsCompleted)
+                _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 }

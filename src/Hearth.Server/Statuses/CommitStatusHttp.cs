@@ -13,7 +13,8 @@ public static class CommitStatusHttp
 
     public static void Add(IServiceCollection services, int retries = 2, TimeSpan? delay = null)
     {
-        services.AddHttpClient(ClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+        services
+            .AddHttpClient(ClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler(o =>
             {
                 o.Retry.MaxRetryAttempts = Math.Max(1, retries);

@@ -13,9 +13,15 @@ namespace Hearth.Server.Statuses;
 /// tried again later with back-off, up to <see cref="MaxAttempts"/>; a 4xx, a missing token or a repository gone is
 /// recorded as failed and never retried. Everything comes from the store, so a restart or a new leader loses nothing.
 /// </summary>
-public sealed class CommitStatusLoop(ICommitStatusStore statuses, IRunStore runs, RepositoryService repositories,
-    IHttpClientFactory http, ILeaderLock leader, TimeProvider time, ILogger<CommitStatusLoop> logger)
-    : LeaderLoop(leader, time, logger, "commit statuses")
+public sealed class CommitStatusLoop(
+    ICommitStatusStore statuses,
+    IRunStore runs,
+    RepositoryService repositories,
+    IHttpClientFactory http,
+    ILeaderLock leader,
+    TimeProvider time,
+    ILogger<CommitStatusLoop> logger
+) : LeaderLoop(leader, time, logger, "commit statuses")
 {
     public const int MaxAttempts = 12;
     public const int Batch = 100;
@@ -41,13 +47,16 @@ public sealed class CommitStatusLoop(ICommitStatusStore statuses, IRunStore runs
             if (run is null)
             {
                 var gone = CommitStatusEntry.For(tracked, StatusPhase.Error, "Hearth: the run is gone", now);
-                if (await statuses.AdvanceAsync(tracked.RunId, tracked.Reported, gone, ct)) moved++;
+                if (await statuses.AdvanceAsync(tracked.RunId, tracked.Reported, gone, ct))
+                    moved++;
                 continue;
             }
             var phase = CommitStatusService.PhaseOf(run.State);
-            if (StatusPhase.Rank(phase) <= StatusPhase.Rank(tracked.Reported)) continue;
+            if (StatusPhase.Rank(phase) <= StatusPhase.Rank(tracked.Reported))
+                continue;
             var next = CommitStatusEntry.For(tracked, phase, CommitStatusService.Describe(phase, run), now);
-            if (await statuses.AdvanceAsync(tracked.RunId, tracked.Reported, next, ct)) moved++;
+            if (await statuses.AdvanceAsync(tracked.RunId, tracked.Reported, next, ct))
+                moved++;
         }
         return moved;
     }
@@ -58,7 +67,8 @@ public sealed class CommitStatusLoop(ICommitStatusStore statuses, IRunStore runs
         var sent = 0;
         foreach (var entry in await statuses.DueAsync(Time.GetUtcNow(), Batch, ct))
         {
-            if (await SendAsync(entry, ct)) sent++;
+            if (await SendAsync(entry, ct))
+                sent++;
         }
         return sent;
     }
@@ -68,7 +78,12 @@ public sealed class CommitStatusLoop(ICommitStatusStore statuses, IRunStore runs
         var repository = await repositories.GetAsync(entry.Repository, ct);
         if (repository is null)
         {
-            await statuses.MarkFailedAsync(entry.Id, Time.GetUtcNow(), $"repository {entry.Repository} was removed", ct);
+            await statuses.MarkFailedAsync(
+                entry.Id,
+                Time.GetUtcNow(),
+                $"repository {entry.Repository} was removed",
+                ct
+            );
             return false;
         }
         if (CommitStatusService.Unreported(repository) is { } why)
@@ -101,23 +116,40 @@ public sealed class CommitStatusLoop(ICommitStatusStore statuses, IRunStore runs
             var detail = $"{api.Kind} answered {code}: {await Excerpt(response, ct)}";
             if (code is >= 400 and < 500 and not 408 and not 429)
             {
-                logger.LogWarning("commit status {Status} for {Repository}: {Problem}; not retried", entry.Id, entry.Repository, detail);
+                logger.LogWarning(
+                    "commit status {Status} for {Repository}: {Problem}; not retried",
+                    entry.Id,
+                    entry.Repository,
+                    detail
+                );
                 await statuses.MarkFailedAsync(entry.Id, Time.GetUtcNow(), detail, ct);
                 return false;
             }
             transient = detail;
         }
-        catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException
-                                      || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e)
+            when (e is HttpRequestException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException
+                || (e is OperationCanceledException && !ct.IsCancellationRequested)
+            )
         {
             transient = $"{api.Kind} unreachable: {e.Message}";
         }
         var attempts = entry.Attempts + 1;
         if (attempts >= MaxAttempts)
         {
-            logger.LogWarning("commit status {Status} for {Repository}: {Problem}; giving up after {Attempts} attempts",
-                entry.Id, entry.Repository, transient, attempts);
-            await statuses.MarkFailedAsync(entry.Id, Time.GetUtcNow(), $"{transient} (gave up after {attempts} attempts)", ct);
+            logger.LogWarning(
+                "commit status {Status} for {Repository}: {Problem}; giving up after {Attempts} attempts",
+                entry.Id,
+                entry.Repository,
+                transient,
+                attempts
+            );
+            await statuses.MarkFailedAsync(
+                entry.Id,
+                Time.GetUtcNow(),
+                $"{transient} (gave up after {attempts} attempts)",
+                ct
+            );
             return false;
         }
         var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(attempts - 1, 20)));

@@ -21,45 +21,63 @@ public static class StatusRequests
         var sha = Uri.EscapeDataString(entry.Sha);
         var (path, body) = api.Kind switch
         {
-            StatusApiKind.GitHub => ($"/repos/{EscapePath(api.RepositoryPath)}/statuses/{sha}", Json(w =>
-            {
-                w.WriteString("state", GitHubState(entry.Phase));
-                w.WriteString("target_url", entry.TargetUrl);
-                w.WriteString("description", Description(entry));
-                w.WriteString("context", entry.Context);
-            })),
-            StatusApiKind.GitLab => ($"/projects/{Uri.EscapeDataString(api.RepositoryPath)}/statuses/{sha}", Json(w =>
-            {
-                w.WriteString("state", GitLabState(entry.Phase));
-                w.WriteString("name", entry.Context);
-                w.WriteString("target_url", entry.TargetUrl);
-                w.WriteString("description", Description(entry));
-            })),
-            StatusApiKind.Gitea => ($"/repos/{EscapePath(api.RepositoryPath)}/statuses/{sha}", Json(w =>
-            {
-                w.WriteString("state", GiteaState(entry.Phase));
-                w.WriteString("target_url", entry.TargetUrl);
-                w.WriteString("description", Description(entry));
-                w.WriteString("context", entry.Context);
-            })),
-            StatusApiKind.BitbucketCloud => ($"/repositories/{EscapePath(api.RepositoryPath)}/commit/{sha}/statuses/build", Json(w =>
-            {
-                w.WriteString("key", BitbucketKey(entry.Context));
-                w.WriteString("state", BitbucketCloudState(entry.Phase));
-                w.WriteString("url", entry.TargetUrl);
-                w.WriteString("name", entry.Context);
-                w.WriteString("description", Description(entry));
-            })),
-            _ => ($"/rest/build-status/1.0/commits/{sha}", Json(w =>
-            {
-                w.WriteString("key", BitbucketKey(entry.Context));
-                w.WriteString("state", BitbucketDataCenterState(entry.Phase));
-                w.WriteString("url", entry.TargetUrl);
-                w.WriteString("name", entry.Context);
-                w.WriteString("description", Description(entry));
-            })),
+            StatusApiKind.GitHub => (
+                $"/repos/{EscapePath(api.RepositoryPath)}/statuses/{sha}",
+                Json(w =>
+                {
+                    w.WriteString("state", GitHubState(entry.Phase));
+                    w.WriteString("target_url", entry.TargetUrl);
+                    w.WriteString("description", Description(entry));
+                    w.WriteString("context", entry.Context);
+                })
+            ),
+            StatusApiKind.GitLab => (
+                $"/projects/{Uri.EscapeDataString(api.RepositoryPath)}/statuses/{sha}",
+                Json(w =>
+                {
+                    w.WriteString("state", GitLabState(entry.Phase));
+                    w.WriteString("name", entry.Context);
+                    w.WriteString("target_url", entry.TargetUrl);
+                    w.WriteString("description", Description(entry));
+                })
+            ),
+            StatusApiKind.Gitea => (
+                $"/repos/{EscapePath(api.RepositoryPath)}/statuses/{sha}",
+                Json(w =>
+                {
+                    w.WriteString("state", GiteaState(entry.Phase));
+                    w.WriteString("target_url", entry.TargetUrl);
+                    w.WriteString("description", Description(entry));
+                    w.WriteString("context", entry.Context);
+                })
+            ),
+            StatusApiKind.BitbucketCloud => (
+                $"/repositories/{EscapePath(api.RepositoryPath)}/commit/{sha}/statuses/build",
+                Json(w =>
+                {
+                    w.WriteString("key", BitbucketKey(entry.Context));
+                    w.WriteString("state", BitbucketCloudState(entry.Phase));
+                    w.WriteString("url", entry.TargetUrl);
+                    w.WriteString("name", entry.Context);
+                    w.WriteString("description", Description(entry));
+                })
+            ),
+            _ => (
+                $"/rest/build-status/1.0/commits/{sha}",
+                Json(w =>
+                {
+                    w.WriteString("key", BitbucketKey(entry.Context));
+                    w.WriteString("state", BitbucketDataCenterState(entry.Phase));
+                    w.WriteString("url", entry.TargetUrl);
+                    w.WriteString("name", entry.Context);
+                    w.WriteString("description", Description(entry));
+                })
+            ),
         };
-        var request = new HttpRequestMessage(HttpMethod.Post, api.BaseUrl + path) { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, api.BaseUrl + path)
+        {
+            Content = new ByteArrayContent(body),
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.UserAgent.ParseAdd(UserAgent);
         switch (api.Kind)
@@ -84,51 +102,57 @@ public static class StatusRequests
     }
 
     /// <summary>GitHub has no running or canceled state: running is pending, a stop is an error.</summary>
-    public static string GitHubState(string phase) => phase switch
-    {
-        StatusPhase.Pending or StatusPhase.Running => "pending",
-        StatusPhase.Success => "success",
-        StatusPhase.Failure => "failure",
-        _ => "error",
-    };
+    public static string GitHubState(string phase) =>
+        phase switch
+        {
+            StatusPhase.Pending or StatusPhase.Running => "pending",
+            StatusPhase.Success => "success",
+            StatusPhase.Failure => "failure",
+            _ => "error",
+        };
 
-    public static string GitLabState(string phase) => phase switch
-    {
-        StatusPhase.Pending => "pending",
-        StatusPhase.Running => "running",
-        StatusPhase.Success => "success",
-        StatusPhase.Canceled => "canceled",
-        _ => "failed",
-    };
+    public static string GitLabState(string phase) =>
+        phase switch
+        {
+            StatusPhase.Pending => "pending",
+            StatusPhase.Running => "running",
+            StatusPhase.Success => "success",
+            StatusPhase.Canceled => "canceled",
+            _ => "failed",
+        };
 
-    public static string GiteaState(string phase) => phase switch
-    {
-        StatusPhase.Pending or StatusPhase.Running => "pending",
-        StatusPhase.Success => "success",
-        StatusPhase.Failure => "failure",
-        _ => "error",
-    };
+    public static string GiteaState(string phase) =>
+        phase switch
+        {
+            StatusPhase.Pending or StatusPhase.Running => "pending",
+            StatusPhase.Success => "success",
+            StatusPhase.Failure => "failure",
+            _ => "error",
+        };
 
-    public static string BitbucketCloudState(string phase) => phase switch
-    {
-        StatusPhase.Pending or StatusPhase.Running => "INPROGRESS",
-        StatusPhase.Success => "SUCCESSFUL",
-        StatusPhase.Canceled => "STOPPED",
-        _ => "FAILED",
-    };
+    public static string BitbucketCloudState(string phase) =>
+        phase switch
+        {
+            StatusPhase.Pending or StatusPhase.Running => "INPROGRESS",
+            StatusPhase.Success => "SUCCESSFUL",
+            StatusPhase.Canceled => "STOPPED",
+            _ => "FAILED",
+        };
 
     /// <summary>The 1.0 build-status resource knows only INPROGRESS, SUCCESSFUL and FAILED.</summary>
-    public static string BitbucketDataCenterState(string phase) => phase switch
-    {
-        StatusPhase.Pending or StatusPhase.Running => "INPROGRESS",
-        StatusPhase.Success => "SUCCESSFUL",
-        _ => "FAILED",
-    };
+    public static string BitbucketDataCenterState(string phase) =>
+        phase switch
+        {
+            StatusPhase.Pending or StatusPhase.Running => "INPROGRESS",
+            StatusPhase.Success => "SUCCESSFUL",
+            _ => "FAILED",
+        };
 
     /// <summary>The context itself when it fits Bitbucket's 40-character key, else a stable hash of it.</summary>
-    public static string BitbucketKey(string context) => context.Length <= 40
-        ? context
-        : "hearth-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(context)))[..32];
+    public static string BitbucketKey(string context) =>
+        context.Length <= 40
+            ? context
+            : "hearth-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(context)))[..32];
 
     /// <summary>GitHub cuts descriptions at 140 characters; every forge gets the same short text.</summary>
     private static string Description(CommitStatusEntry entry) =>

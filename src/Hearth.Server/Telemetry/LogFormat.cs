@@ -11,12 +11,13 @@ public static class LogFormat
 {
     public static readonly string[] Names = ["auto", "json", "text"];
 
-    public static bool IsJson(string format) => format switch
-    {
-        "json" => true,
-        "text" => false,
-        _ => Console.IsErrorRedirected,
-    };
+    public static bool IsJson(string format) =>
+        format switch
+        {
+            "json" => true,
+            "text" => false,
+            _ => Console.IsErrorRedirected,
+        };
 
     public static void Configure(ILoggingBuilder builder, string format, LogLevel level)
     {
@@ -24,7 +25,9 @@ public static class LogFormat
         builder.SetMinimumLevel(level);
         builder.AddFilter("Microsoft", LogLevel.Warning);
         builder.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Configure(o =>
+            o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
+        );
         if (IsJson(format))
         {
             builder.AddJsonConsole(o =>
@@ -32,7 +35,11 @@ public static class LogFormat
                 o.IncludeScopes = true;
                 o.UseUtcTimestamp = true;
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-                o.JsonWriterOptions = new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+                o.JsonWriterOptions = new JsonWriterOptions
+                {
+                    Indented = false,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                };
             });
         }
         else

@@ -10,7 +10,8 @@ public sealed class LogScopeMiddleware(RequestDelegate next, ILogger<LogScopeMid
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        var field = context.GetRouteValue("id") is not string ? null
+        var field =
+            context.GetRouteValue("id") is not string ? null
             : path.StartsWithSegments("/api/v1/agent/tasks") ? "task_id"
             : path.StartsWithSegments("/api/v1/runs") || path.StartsWithSegments("/api/v1/workflows/runs") ? "run_id"
             : null;
@@ -19,7 +20,11 @@ public sealed class LogScopeMiddleware(RequestDelegate next, ILogger<LogScopeMid
             await next(context);
             return;
         }
-        using (logger.BeginScope<KeyValuePair<string, object?>[]>([new KeyValuePair<string, object?>(field, context.GetRouteValue("id"))]))
+        using (
+            logger.BeginScope<KeyValuePair<string, object?>[]>([
+                new KeyValuePair<string, object?>(field, context.GetRouteValue("id")),
+            ])
+        )
             await next(context);
     }
 }

@@ -10,10 +10,19 @@ internal sealed record StoreSample(
     IReadOnlyList<QueueSample> Queue,
     IReadOnlyDictionary<string, long> Agents,
     IReadOnlyDictionary<string, long> Running,
-    IReadOnlyList<LockSample> Locks)
+    IReadOnlyList<LockSample> Locks
+)
 {
-    public static StoreSample Empty { get; } = new([], [], new Dictionary<string, long>(), [], new Dictionary<string, long>(),
-        new Dictionary<string, long>(), []);
+    public static StoreSample Empty { get; } =
+        new(
+            [],
+            [],
+            new Dictionary<string, long>(),
+            [],
+            new Dictionary<string, long>(),
+            new Dictionary<string, long>(),
+            []
+        );
 }
 
 /// <param name="MatchingAgents">Online agents whose labels satisfy <paramref name="Requirements"/>.</param>

@@ -1,7 +1,7 @@
+using Hearth.Core.Api;
 using Hearth.Core.Labels;
 using Hearth.Core.Placement;
 using Hearth.Core.Runs;
-using Hearth.Core.Api;
 using Hearth.Server.Placement;
 using Hearth.Store;
 using Hearth.Store.Metrics;
@@ -16,7 +16,13 @@ namespace Hearth.Server.Telemetry;
 /// </summary>
 /// A store that does not answer costs the scrape only the store's series: they keep their last reading, the failure is
 /// logged and counted (<c>hearth_errors_total{class="metrics_store"}</c>), and the process's own series are served.
-public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetrics metrics, TimeProvider time, ILogger<StoreSampler> logger)
+public sealed class StoreSampler(
+    IRunStore store,
+    AgentFleet fleet,
+    HearthMetrics metrics,
+    TimeProvider time,
+    ILogger<StoreSampler> logger
+)
 {
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
@@ -25,13 +31,15 @@ public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetric
 
     public async Task RefreshAsync(CancellationToken ct)
     {
-        if (store is not IStoreMetrics reader) return;
+        if (store is not IStoreMetrics reader)
+            return;
         await _gate.WaitAsync(ct);
         try
         {
             var now = time.GetUtcNow();
             var upTo = now - Settle;
-            if (upTo < _ended) upTo = _ended;
+            if (upTo < _ended)
+                upTo = _ended;
             MetricsSample sample;
             IReadOnlyList<AgentSnapshot> agents;
             try
@@ -48,7 +56,8 @@ public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetric
             metrics.Publish(Convert(sample, agents));
             foreach (var run in sample.EndedRuns)
                 metrics.RunEnded(run.Kind, StateName(run.State.ToString()), run.EndedAt!.Value - run.CreatedAt);
-            foreach (var task in sample.EndedTasks) RecordPhases(task);
+            foreach (var task in sample.EndedTasks)
+                RecordPhases(task);
             _ended = upTo;
         }
         finally
@@ -59,7 +68,9 @@ public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetric
 
     /// <summary>Stored state names as label values: Succeeded → succeeded, TimedOut → timed_out.</summary>
     public static string StateName(string state) =>
-        string.Concat(state.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString()));
+        string.Concat(
+            state.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString())
+        );
 
     private void RecordPhases(RunTask task)
     {
@@ -73,21 +84,36 @@ public sealed class StoreSampler(IRunStore store, AgentFleet fleet, HearthMetric
 
         void Phase(string name, DateTimeOffset? from, DateTimeOffset? to)
         {
-            if (from is { } f && to is { } t) metrics.StartupPhase(name, driver, t - f);
+            if (from is { } f && to is { } t)
+                metrics.StartupPhase(name, driver, t - f);
         }
     }
 
     private static StoreSample Convert(MetricsSample sample, IReadOnlyList<AgentSnapshot> agents)
     {
         var online = agents.Where(a => a.Status == AgentStatus.Online).ToList();
-        var queue = sample.Queue.Select(q => new QueueSample(q.Requirements, q.Count,
-            online.Count(a => LabelMatch.Satisfies(a.Labels, q.Labels)))).ToList();
-        var byStatus = Enum.GetValues<AgentStatus>().ToDictionary(s => StateName(s.ToString()), s => (long)agents.Count(a => a.Status == s),
-            StringComparer.Ordinal);
+        var queue = sample
+            .Queue.Select(q => new QueueSample(
+                q.Requirements,
+                q.Count,
+                online.Count(a => LabelMatch.Satisfies(a.Labels, q.Labels))
+            ))
+            .ToList();
+        var byStatus = Enum.GetValues<AgentStatus>()
+            .ToDictionary(
+                s => StateName(s.ToString()),
+                s => (long)agents.Count(a => a.Status == s),
+                StringComparer.Ordinal
+            );
         return new StoreSample(
             Final(sample.Runs, s => Transitions.Run.IsTerminal(Enum.Parse<RunState>(s))),
             Final(sample.Tasks, s => Transitions.Task.IsTerminal(Enum.Parse<TaskState>(s))),
-            sample.Retries, queue, byStatus, sample.Running, sample.Locks);
+            sample.Retries,
+            queue,
+            byStatus,
+            sample.Running,
+            sample.Locks
+        );
     }
 
     private static List<StateCount> Final(IReadOnlyList<StateCount> counts, Func<string, bool> terminal) =>

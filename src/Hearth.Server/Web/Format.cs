@@ -9,16 +9,21 @@ namespace Hearth.Server.Web;
 public static class Format
 {
     /// <summary>A UTC time as text, in a &lt;time&gt; element whose datetime the script shows in local time.</summary>
-    public static string Time(DateTimeOffset? at) => at is { } t
-        ? $"<time datetime=\"{t.UtcDateTime:O}\">{t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}Z</time>"
-        : "<span class=\"muted\">–</span>";
+    public static string Time(DateTimeOffset? at) =>
+        at is { } t
+            ? $"<time datetime=\"{t.UtcDateTime:O}\">{t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}Z</time>"
+            : "<span class=\"muted\">–</span>";
 
     public static string Duration(TimeSpan span)
     {
-        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
-        if (span.TotalSeconds < 1) return $"{span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
-        if (span.TotalMinutes < 1) return $"{span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
-        if (span.TotalHours < 1) return $"{(int)span.TotalMinutes}m {span.Seconds}s";
+        if (span < TimeSpan.Zero)
+            span = TimeSpan.Zero;
+        if (span.TotalSeconds < 1)
+            return $"{span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
+        if (span.TotalMinutes < 1)
+            return $"{span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s";
+        if (span.TotalHours < 1)
+            return $"{(int)span.TotalMinutes}m {span.Seconds}s";
         return $"{(int)span.TotalHours}h {span.Minutes}m";
     }
 

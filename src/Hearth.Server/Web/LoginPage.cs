@@ -13,30 +13,55 @@ public static class LoginPage
     public static IResult Render(HttpContext http, string? error = null, int status = StatusCodes.Status200OK)
     {
         var next = http.Request.Query["next"].ToString();
-        if (http.Request.HasFormContentType && http.Request.Form.TryGetValue("next", out var posted)) next = posted.ToString();
+        if (http.Request.HasFormContentType && http.Request.Form.TryGetValue("next", out var posted))
+            next = posted.ToString();
         next = LocalPath(next);
-        var body = "<section class=\"panel login\"><h1>Sign in</h1>"
-                   + (error is null ? "" : $"<p class=\"error\" role=\"alert\" id=\"login-error\">{E(error)}</p>")
-                   + "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\"" + E(next) + "\">"
-                   + "<label for=\"key\">API key</label><input type=\"password\" id=\"key\" name=\"key\" required autocomplete=\"current-password\" "
-                   + "spellcheck=\"false\" autofocus" + (error is null ? "" : " aria-describedby=\"login-error\"") + ">"
-                   + "<button type=\"submit\">Sign in</button></form>"
-                   + "<p class=\"muted\">Your key is sent once, over this form; the browser keeps only a signed session cookie. "
-                   + "<code>hearth dev</code> and <code>hearth server</code> print the first admin key; "
-                   + "<code>hearth users create</code> makes more.</p></section>";
+        var body =
+            "<section class=\"panel login\"><h1>Sign in</h1>"
+            + (error is null ? "" : $"<p class=\"error\" role=\"alert\" id=\"login-error\">{E(error)}</p>")
+            + "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"next\" value=\""
+            + E(next)
+            + "\">"
+            + "<label for=\"key\">API key</label><input type=\"password\" id=\"key\" name=\"key\" required autocomplete=\"current-password\" "
+            + "spellcheck=\"false\" autofocus"
+            + (error is null ? "" : " aria-describedby=\"login-error\"")
+            + ">"
+            + "<button type=\"submit\">Sign in</button></form>"
+            + "<p class=\"muted\">Your key is sent once, over this form; the browser keeps only a signed session cookie. "
+            + "<code>hearth dev</code> and <code>hearth server</code> print the first admin key; "
+            + "<code>hearth users create</code> makes more.</p></section>";
         return Html(http, Layout.Render(http, "Sign in", "", body), status);
     }
 
-    public static async Task<IResult> SignInAsync(HttpContext http, IAccessStore store, VerifiedKeys verified, AuthFailureThrottle throttle,
-        WebSessions sessions, CancellationToken ct)
+    public static async Task<IResult> SignInAsync(
+        HttpContext http,
+        IAccessStore store,
+        VerifiedKeys verified,
+        AuthFailureThrottle throttle,
+        WebSessions sessions,
+        CancellationToken ct
+    )
     {
         var origin = http.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase))
-            return Render(http, "Sign-in is accepted only from this server's own page.", StatusCodes.Status403Forbidden);
-        if (!http.Request.HasFormContentType) return Render(http, "Send the sign-in form.", StatusCodes.Status400BadRequest);
+        if (
+            origin.Length > 0
+            && !string.Equals(
+                origin,
+                $"{http.Request.Scheme}://{http.Request.Host}",
+                StringComparison.OrdinalIgnoreCase
+            )
+        )
+            return Render(
+                http,
+                "Sign-in is accepted only from this server's own page.",
+                StatusCodes.Status403Forbidden
+            );
+        if (!http.Request.HasFormContentType)
+            return Render(http, "Send the sign-in form.", StatusCodes.Status400BadRequest);
         var form = await http.Request.ReadFormAsync(ct);
         var key = form["key"].ToString().Trim();
-        if (key.Length == 0) return Render(http, "Enter an API key.", StatusCodes.Status400BadRequest);
+        if (key.Length == 0)
+            return Render(http, "Enter an API key.", StatusCodes.Status400BadRequest);
 
         var address = ClientAddress.Of(http);
         var hash = ApiKeys.Hash(key);
@@ -46,13 +71,19 @@ public static class LoginPage
             if (throttle.IsBlocked(address))
             {
                 http.Response.Headers.RetryAfter = "60";
-                return Render(http, "Too many failed sign-ins from this network; wait a minute.", StatusCodes.Status429TooManyRequests);
+                return Render(
+                    http,
+                    "Too many failed sign-ins from this network; wait a minute.",
+                    StatusCodes.Status429TooManyRequests
+                );
             }
             throttle.RecordFailure(address);
             return Render(http, "That API key is not known.", StatusCodes.Status401Unauthorized);
         }
-        if (record.RevokedAt is not null) return Render(http, "That API key was revoked.", StatusCodes.Status401Unauthorized);
-        if (record.Kind == KeyKind.Agent) return Render(http, "Agent tokens cannot sign in; use a user's API key.", StatusCodes.Status403Forbidden);
+        if (record.RevokedAt is not null)
+            return Render(http, "That API key was revoked.", StatusCodes.Status401Unauthorized);
+        if (record.Kind == KeyKind.Agent)
+            return Render(http, "Agent tokens cannot sign in; use a user's API key.", StatusCodes.Status403Forbidden);
 
         // The audit trail records who signed in.
         http.Items[typeof(Caller)] = new Caller(record.Id, record.Owner, record.Kind, record.Role);

@@ -19,14 +19,17 @@ public static class WebAssets
 
     public static IResult Serve(HttpContext http, string name)
     {
-        if (!All.TryGetValue(name, out var asset)) return Results.NotFound();
+        if (!All.TryGetValue(name, out var asset))
+            return Results.NotFound();
         var etag = $"\"{asset.Version}\"";
         var headers = http.Response.Headers;
         headers.ETag = etag;
         headers.XContentTypeOptions = "nosniff";
         // A versioned URL never changes its content; an unversioned one is revalidated.
-        headers.CacheControl = http.Request.Query["v"] == asset.Version ? "public, max-age=31536000, immutable" : "no-cache";
-        if (http.Request.Headers.IfNoneMatch == etag) return Results.StatusCode(StatusCodes.Status304NotModified);
+        headers.CacheControl =
+            http.Request.Query["v"] == asset.Version ? "public, max-age=31536000, immutable" : "no-cache";
+        if (http.Request.Headers.IfNoneMatch == etag)
+            return Results.StatusCode(StatusCodes.Status304NotModified);
         return Results.Bytes(asset.Bytes, asset.ContentType);
     }
 
@@ -34,7 +37,11 @@ public static class WebAssets
     {
         var assembly = typeof(WebAssets).Assembly;
         var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        foreach (
+            var resource in assembly
+                .GetManifestResourceNames()
+                .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
+        )
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var copy = new MemoryStream();
@@ -46,11 +53,12 @@ public static class WebAssets
         return assets.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
-    private static string TypeOf(string name) => Path.GetExtension(name) switch
-    {
-        ".css" => "text/css; charset=utf-8",
-        ".js" => "text/javascript; charset=utf-8",
-        ".svg" => "image/svg+xml",
-        _ => "application/octet-stream",
-    };
+    private static string TypeOf(string name) =>
+        Path.GetExtension(name) switch
+        {
+            ".css" => "text/css; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            _ => "application/octet-stream",
+        };
 }

@@ -40,20 +40,28 @@ public static class WebPage
     /// </summary>
     public static Task Refuse(HttpContext http, int status, string code, string message)
     {
-        var browser = http.GetEndpoint()?.Metadata.GetMetadata<WebPageMarker>() is not null
-                      && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal);
-        if (!browser) return ApiResults.Error(status, code, message).ExecuteAsync(http);
+        var browser =
+            http.GetEndpoint()?.Metadata.GetMetadata<WebPageMarker>() is not null
+            && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.Ordinal);
+        if (!browser)
+            return ApiResults.Error(status, code, message).ExecuteAsync(http);
         if (status == StatusCodes.Status401Unauthorized)
-            return new SeeOtherResult("/login?next=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)).ExecuteAsync(http);
-        var body = $"<section class=\"panel\"><h1>{E(status == 403 ? "Not allowed" : "Refused")}</h1><p>{E(message)}</p>"
-                   + $"<p class=\"muted\">{E(code)}</p>"
-                   + "<p><a href=\"/\">Back to runs</a></p></section>";
+            return new SeeOtherResult(
+                "/login?next=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString)
+            ).ExecuteAsync(http);
+        var body =
+            $"<section class=\"panel\"><h1>{E(status == 403 ? "Not allowed" : "Refused")}</h1><p>{E(message)}</p>"
+            + $"<p class=\"muted\">{E(code)}</p>"
+            + "<p><a href=\"/\">Back to runs</a></p></section>";
         return Html(http, Layout.Render(http, "Refused", "", body), status).ExecuteAsync(http);
     }
 
     /// <summary>Only a path on this server: never an absolute or protocol-relative URL (no open redirect).</summary>
     public static string LocalPath(string? next) =>
-        next is { Length: > 0 } && next[0] == '/' && !next.StartsWith("//", StringComparison.Ordinal) && !next.StartsWith("/\\", StringComparison.Ordinal)
+        next is { Length: > 0 }
+        && next[0] == '/'
+        && !next.StartsWith("//", StringComparison.Ordinal)
+        && !next.StartsWith("/\\", StringComparison.Ordinal)
             ? next
             : "/";
 

@@ -39,14 +39,22 @@ public sealed class WebSessions(SecretKeyring keyring, TimeProvider time)
     /// <summary>The session the request's cookie carries, or null when there is none, it is forged, or it expired.</summary>
     public WebSession? Read(HttpContext http)
     {
-        if (!http.Request.Cookies.TryGetValue(CookieName, out var value) || value is null) return null;
+        if (!http.Request.Cookies.TryGetValue(CookieName, out var value) || value is null)
+            return null;
         var parts = value.Split('.');
-        if (parts.Length != 4 || !long.TryParse(parts[1], out var unix)) return null;
+        if (parts.Length != 4 || !long.TryParse(parts[1], out var unix))
+            return null;
         var payload = $"{parts[0]}.{parts[1]}.{parts[2]}";
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Sign(payload)), Encoding.ASCII.GetBytes(parts[3])))
+        if (
+            !CryptographicOperations.FixedTimeEquals(
+                Encoding.ASCII.GetBytes(Sign(payload)),
+                Encoding.ASCII.GetBytes(parts[3])
+            )
+        )
             return null;
         var expires = DateTimeOffset.FromUnixTimeSeconds(unix);
-        if (expires <= time.GetUtcNow()) return null;
+        if (expires <= time.GetUtcNow())
+            return null;
         return new WebSession(parts[0], expires, Sign("csrf:" + parts[2]));
     }
 
@@ -59,27 +67,37 @@ public sealed class WebSessions(SecretKeyring keyring, TimeProvider time)
     {
         var request = http.Request;
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+        if (
+            origin.Length > 0
+            && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase)
+        )
             return false;
         var sent = request.Headers[CsrfHeader].ToString();
         if (sent.Length == 0 && request.HasFormContentType)
             sent = (await request.ReadFormAsync(http.RequestAborted))[CsrfField].ToString();
-        return sent.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sent), Encoding.ASCII.GetBytes(session.Csrf));
+        return sent.Length > 0
+            && CryptographicOperations.FixedTimeEquals(
+                Encoding.ASCII.GetBytes(sent),
+                Encoding.ASCII.GetBytes(session.Csrf)
+            );
     }
 
-    public static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
+    public static bool IsSafe(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
 
     private string Sign(string payload) => Base64Url(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(payload)));
 
-    private static CookieOptions CookieOptions(HttpContext http, DateTimeOffset? expires) => new()
-    {
-        HttpOnly = true,
-        SameSite = SameSiteMode.Strict,
-        Secure = http.Request.IsHttps,
-        Path = "/",
-        Expires = expires,
-        IsEssential = true,
-    };
+    private static CookieOptions CookieOptions(HttpContext http, DateTimeOffset? expires) =>
+        new()
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = http.Request.IsHttps,
+            Path = "/",
+            Expires = expires,
+            IsEssential = true,
+        };
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

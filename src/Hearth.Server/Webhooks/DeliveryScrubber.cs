@@ -17,7 +17,11 @@ public static class DeliveryScrubber
 
     private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {
-        "X-Gitlab-Token", "Authorization", "Proxy-Authorization", "Cookie", "X-API-Key",
+        "X-Gitlab-Token",
+        "Authorization",
+        "Proxy-Authorization",
+        "Cookie",
+        "X-API-Key",
     };
 
     public static string Headers(IHeaderDictionary headers, IReadOnlyList<string> secrets)
@@ -48,7 +52,8 @@ public static class DeliveryScrubber
 
     private static string Hide(string text, IReadOnlyList<string> secrets)
     {
-        foreach (var secret in secrets.Where(s => s.Length >= 4)) text = text.Replace(secret, Mask, StringComparison.Ordinal);
+        foreach (var secret in secrets.Where(s => s.Length >= 4))
+            text = text.Replace(secret, Mask, StringComparison.Ordinal);
         return text;
     }
 }

@@ -7,7 +7,10 @@ namespace Hearth.Server.Workflows;
 /// </summary>
 public static class GroupTimes
 {
-    public static (DateTimeOffset? StartedAt, DateTimeOffset? EndedAt) Of(TaskState groupState, IReadOnlyList<RunTask> leaves)
+    public static (DateTimeOffset? StartedAt, DateTimeOffset? EndedAt) Of(
+        TaskState groupState,
+        IReadOnlyList<RunTask> leaves
+    )
     {
         var started = leaves.Where(t => t.StartedAt is not null).Select(t => t.StartedAt!.Value).DefaultIfEmpty().Min();
         var over = Transitions.Task.IsTerminal(groupState) && leaves.All(t => t.EndedAt is not null);

@@ -29,11 +29,19 @@ public sealed class WorkflowReconciler : BackgroundService
     private bool _sweepNow = true;
     private TaskCompletionSource _wake = NewWake();
     private long _sweeps;
+
     // Runs that need no reconciling ever again; read and written by the loop only.
     private readonly HashSet<string> _settled = new(StringComparer.Ordinal);
 
-    public WorkflowReconciler(IRunStore store, WorkflowService workflows, ILeaderLock leader, Signals signals, ServerOptions options,
-        TimeProvider time, ILogger<WorkflowReconciler> logger)
+    public WorkflowReconciler(
+        IRunStore store,
+        WorkflowService workflows,
+        ILeaderLock leader,
+        Signals signals,
+        ServerOptions options,
+        TimeProvider time,
+        ILogger<WorkflowReconciler> logger
+    )
     {
         _store = store;
         _workflows = workflows;
@@ -55,7 +63,8 @@ public sealed class WorkflowReconciler : BackgroundService
         Interlocked.Increment(ref _sweeps);
         foreach (var run in await _store.ListRunsAsync(new RunQuery(Live, 0), ct))
         {
-            if (run.Kind == WorkflowService.Kind) await _workflows.AdvanceAsync(run.Id, ct);
+            if (run.Kind == WorkflowService.Kind)
+                await _workflows.AdvanceAsync(run.Id, ct);
         }
     }
 
@@ -78,9 +87,11 @@ public sealed class WorkflowReconciler : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             Task wake;
-            lock (_gate) wake = _changed.Count > 0 || _sweepNow ? Task.CompletedTask : _wake.Task;
+            lock (_gate)
+                wake = _changed.Count > 0 || _sweepNow ? Task.CompletedTask : _wake.Task;
             var untilSweep = nextSweep - _time.GetUtcNow();
-            if (untilSweep > TimeSpan.Zero) await Signals.WaitAsync(wake, untilSweep, _time, stoppingToken);
+            if (untilSweep > TimeSpan.Zero)
+                await Signals.WaitAsync(wake, untilSweep, _time, stoppingToken);
             var (runs, sweepNow) = Take();
             try
             {
@@ -88,13 +99,15 @@ public sealed class WorkflowReconciler : BackgroundService
                 {
                     // Not the leader: look again in a rescue interval, as the other leader loops do.
                     nextSweep = _time.GetUtcNow() + _options.RescueInterval;
-                    if (!await _leader.CheckAsync(stoppingToken)) continue;
+                    if (!await _leader.CheckAsync(stoppingToken))
+                        continue;
                     await SweepAsync(stoppingToken);
                     nextSweep = _time.GetUtcNow() + SweepInterval;
                 }
                 else if (_leader.IsLeader)
                 {
-                    foreach (var runId in runs) await ReconcileAsync(runId, stoppingToken);
+                    foreach (var runId in runs)
+                        await ReconcileAsync(runId, stoppingToken);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -110,12 +123,15 @@ public sealed class WorkflowReconciler : BackgroundService
     /// </summary>
     private async Task ReconcileAsync(string runId, CancellationToken ct)
     {
-        if (_settled.Contains(runId)) return;
+        if (_settled.Contains(runId))
+            return;
         var run = await _store.GetRunAsync(runId, ct);
-        if (run is null) return;
+        if (run is null)
+            return;
         if (run.Kind != WorkflowService.Kind || !Live.Contains(run.State))
         {
-            if (_settled.Count >= MaxSettled) _settled.Clear();
+            if (_settled.Count >= MaxSettled)
+                _settled.Clear();
             _settled.Add(runId);
             return;
         }
@@ -147,7 +163,8 @@ public sealed class WorkflowReconciler : BackgroundService
             var taken = (_changed, _sweepNow);
             _changed = new HashSet<string>(StringComparer.Ordinal);
             _sweepNow = false;
-            if (_wake.Task.IsCompleted) _wake = NewWake();
+            if (_wake.Task.IsCompleted)
+                _wake = NewWake();
             return taken;
         }
     }

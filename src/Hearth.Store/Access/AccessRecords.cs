@@ -14,7 +14,8 @@ public sealed record UserRecord(
     string CreatedBy,
     string? CreatedByRequestId,
     DateTimeOffset? RevokedAt = null,
-    string? ModifiedByRequestId = null);
+    string? ModifiedByRequestId = null
+);
 
 /// <summary>An API key or agent token: only its SHA-256 is kept. <see cref="Owner"/> is the user's email or the agent pool's name.</summary>
 public sealed record AccessKeyRecord(
@@ -25,10 +26,18 @@ public sealed record AccessKeyRecord(
     string Role,
     DateTimeOffset CreatedAt,
     DateTimeOffset? RevokedAt = null,
-    DateTimeOffset? LastUsedAt = null);
+    DateTimeOffset? LastUsedAt = null
+);
 
 /// <summary>A one-time token exchanged for a user's first key; only its hash is kept.</summary>
-public sealed record ClaimTokenRecord(string Hash, string Email, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt = null, string? UsedFrom = null);
+public sealed record ClaimTokenRecord(
+    string Hash,
+    string Email,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? UsedAt = null,
+    string? UsedFrom = null
+);
 
 public enum ClaimOutcome
 {
@@ -58,7 +67,8 @@ public sealed record SecretRecord(
     string? ModifiedByRequestId,
     IReadOnlyList<string>? Repositories = null,
     IReadOnlyList<string>? AllowedUsers = null,
-    IReadOnlyList<string>? AllowedRoles = null)
+    IReadOnlyList<string>? AllowedRoles = null
+)
 {
     /// <summary>Repository patterns (globs) whose runs may use the secret; empty: any run may.</summary>
     public IReadOnlyList<string> Repositories { get; init; } = Repositories ?? [];
@@ -81,6 +91,12 @@ public sealed record AuditEntry(
     string? Target,
     int Status,
     string Result,
-    string ClientAddress);
+    string ClientAddress
+);
 
-public sealed record AuditQuery(string? Actor = null, DateTimeOffset? Since = null, string? RequestId = null, int Limit = 100);
+public sealed record AuditQuery(
+    string? Actor = null,
+    DateTimeOffset? Since = null,
+    string? RequestId = null,
+    int Limit = 100
+);

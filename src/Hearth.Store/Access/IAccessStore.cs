@@ -21,7 +21,14 @@ public interface IAccessStore : IMigratingStore
     /// Spends a claim token: if it is unused, unexpired and its user active, marks it used (with the client address)
     /// and stores a key for that user with the given id and hash, atomically. Any other outcome stores nothing.
     /// </summary>
-    Task<ClaimResult> ClaimAsync(string tokenHash, string keyId, string keyHash, DateTimeOffset now, string clientAddress, CancellationToken ct);
+    Task<ClaimResult> ClaimAsync(
+        string tokenHash,
+        string keyId,
+        string keyHash,
+        DateTimeOffset now,
+        string clientAddress,
+        CancellationToken ct
+    );
 
     Task CreateKeyAsync(AccessKeyRecord key, CancellationToken ct);
 

@@ -14,14 +14,18 @@ public sealed class PostgresAccessStore : SqlAccessStore, IAsyncDisposable
 
     public PostgresAccessStore(string connectionString) => _database = new PostgresDatabase(connectionString);
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("access_schema_version", AccessSchema.Postgres, MigrationLock, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("access_schema_version", AccessSchema.Postgres, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 
-    private protected override bool IsUniqueViolation(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    private protected override bool IsUniqueViolation(DbException e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

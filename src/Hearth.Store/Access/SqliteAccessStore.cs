@@ -17,12 +17,16 @@ public sealed class SqliteAccessStore : SqlAccessStore, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("access_schema_version", AccessSchema.Sqlite, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("access_schema_version", AccessSchema.Sqlite, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 
-    private protected override bool IsUniqueViolation(DbException e) => e is SqliteException { SqliteErrorCode: ConstraintViolation };
+    private protected override bool IsUniqueViolation(DbException e) =>
+        e is SqliteException { SqliteErrorCode: ConstraintViolation };
 }

@@ -14,7 +14,8 @@ internal static class ChangePayload
     public static IReadOnlyList<string> Parse(string payload, string self)
     {
         var lines = payload.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length < 2 || lines[0] == self) return [];
+        if (lines.Length < 2 || lines[0] == self)
+            return [];
         return lines[1..];
     }
 }

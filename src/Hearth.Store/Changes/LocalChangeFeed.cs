@@ -3,9 +3,7 @@ namespace Hearth.Store.Changes;
 /// <summary>The feed of a store only one server opens (SQLite): there is nobody else to tell.</summary>
 public sealed class LocalChangeFeed : IChangeFeed
 {
-    public void Publish(string key)
-    {
-    }
+    public void Publish(string key) { }
 
     public async Task ListenAsync(Action<string> changed, Action resync, CancellationToken ct)
     {
@@ -13,9 +11,7 @@ public sealed class LocalChangeFeed : IChangeFeed
         {
             await Task.Delay(Timeout.Infinite, ct);
         }
-        catch (OperationCanceledException)
-        {
-        }
+        catch (OperationCanceledException) { }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -21,17 +21,20 @@ public sealed class PostgresChangeFeed : IChangeFeed
     private readonly TimeProvider _time;
     private readonly string _self = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
     private readonly Channel<string> _outbox = System.Threading.Channels.Channel.CreateUnbounded<string>(
-        new UnboundedChannelOptions { SingleReader = true });
+        new UnboundedChannelOptions { SingleReader = true }
+    );
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sending;
 
     public PostgresChangeFeed(string connectionString, TimeProvider time)
     {
-        _publisher = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            ApplicationName = "hearth-changes",
-            MaxPoolSize = 2,
-        }.ToString());
+        _publisher = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(connectionString)
+            {
+                ApplicationName = "hearth-changes",
+                MaxPoolSize = 2,
+            }.ToString()
+        );
         _listenConnectionString = new NpgsqlConnectionStringBuilder(connectionString)
         {
             // The session that listens is never shared and never returned to a pool.
@@ -57,13 +60,13 @@ public sealed class PostgresChangeFeed : IChangeFeed
             while (await _outbox.Reader.WaitToReadAsync(_stop.Token))
             {
                 keys.Clear();
-                while (_outbox.Reader.TryRead(out var key)) keys.Add(key);
-                foreach (var payload in Payloads(keys)) await NotifyAsync(payload);
+                while (_outbox.Reader.TryRead(out var key))
+                    keys.Add(key);
+                foreach (var payload in Payloads(keys))
+                    await NotifyAsync(payload);
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
+        catch (OperationCanceledException) { }
     }
 
     private IEnumerable<string> Payloads(IEnumerable<string> keys)
@@ -81,7 +84,8 @@ public sealed class PostgresChangeFeed : IChangeFeed
             batch.Add(key);
             size += key.Length + 1;
         }
-        if (batch.Count > 0) yield return ChangePayload.Format(_self, batch);
+        if (batch.Count > 0)
+            yield return ChangePayload.Format(_self, batch);
     }
 
     private async Task NotifyAsync(string payload)
@@ -111,15 +115,18 @@ public sealed class PostgresChangeFeed : IChangeFeed
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, e) =>
                 {
-                    foreach (var key in ChangePayload.Parse(e.Payload, _self)) changed(key);
+                    foreach (var key in ChangePayload.Parse(e.Payload, _self))
+                        changed(key);
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel};", connection))
                     await listen.ExecuteNonQueryAsync(ct);
                 // Whatever was published while no session listened is lost: everyone looks again.
-                if (!first) resync();
+                if (!first)
+                    resync();
                 first = false;
                 retry = FirstRetry;
-                while (true) await connection.WaitAsync(ct);
+                while (true)
+                    await connection.WaitAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -15,13 +15,19 @@ public static class LockTimings
     // A Meter is meant to be one per process and library: instruments are shared by every store in the process.
     private static readonly Meter Meter = new(MeterName);
 
-    private static readonly Histogram<double> Wait = Meter.CreateHistogram("hearth_lock_wait_seconds", unit: "s",
+    private static readonly Histogram<double> Wait = Meter.CreateHistogram(
+        "hearth_lock_wait_seconds",
+        unit: "s",
         description: "How long a task waited in a lock's queue before it was granted the lock (0 when the lock was free).",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets }
+    );
 
-    private static readonly Histogram<double> Hold = Meter.CreateHistogram("hearth_lock_hold_seconds", unit: "s",
+    private static readonly Histogram<double> Hold = Meter.CreateHistogram(
+        "hearth_lock_hold_seconds",
+        unit: "s",
         description: "How long a lock was held: from its grant to its release (run ended, forced, or lease expired).",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Buckets }
+    );
 
     internal static void Granted(string name, TimeSpan waited) =>
         Wait.Record(Math.Max(0, waited.TotalSeconds), new KeyValuePair<string, object?>("lock", name));

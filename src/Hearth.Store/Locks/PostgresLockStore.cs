@@ -16,12 +16,15 @@ public sealed class PostgresLockStore : SqlLockStore, IAsyncDisposable
 
     private protected override string ForUpdate => " FOR UPDATE";
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("lock_schema_version", LockSchema.Migrations, MigrationLock, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("lock_schema_version", LockSchema.Migrations, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

@@ -15,10 +15,13 @@ public sealed class SqliteLockStore : SqlLockStore, IAsyncDisposable
 
     private protected override string ForUpdate => "";
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("lock_schema_version", LockSchema.Migrations, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("lock_schema_version", LockSchema.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 }

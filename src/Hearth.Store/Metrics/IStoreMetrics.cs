@@ -9,7 +9,12 @@ namespace Hearth.Store.Metrics;
 /// </summary>
 public interface IStoreMetrics
 {
-    Task<MetricsSample> SampleMetricsAsync(DateTimeOffset endedAfter, DateTimeOffset endedUpTo, DateTimeOffset now, CancellationToken ct);
+    Task<MetricsSample> SampleMetricsAsync(
+        DateTimeOffset endedAfter,
+        DateTimeOffset endedUpTo,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 }
 
 /// <param name="Runs">Runs by kind and state (every state; the caller keeps the final ones).</param>
@@ -28,7 +33,8 @@ public sealed record MetricsSample(
     IReadOnlyDictionary<string, long> Running,
     IReadOnlyList<RunTask> EndedTasks,
     IReadOnlyList<Run> EndedRuns,
-    IReadOnlyList<LockSample> Locks);
+    IReadOnlyList<LockSample> Locks
+);
 
 public sealed record StateCount(string Kind, string State, long Count);
 

@@ -16,7 +16,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     {
         var tuned = new NpgsqlConnectionStringBuilder(connectionString);
         // The same few statements run all day: prepare them once per connection. Sessions carry no state to reset.
-        if (tuned.MaxAutoPrepare == 0) tuned.MaxAutoPrepare = 64;
+        if (tuned.MaxAutoPrepare == 0)
+            tuned.MaxAutoPrepare = 64;
         tuned.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(tuned.ToString());
     }
@@ -38,13 +39,20 @@ public sealed class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>Applies the migrations not yet recorded in <paramref name="versionTable"/>, all in one transaction under <paramref name="lockKey"/>.</summary>
-    public async Task MigrateAsync(string versionTable, IReadOnlyList<string> migrations, long lockKey, CancellationToken ct)
+    public async Task MigrateAsync(
+        string versionTable,
+        IReadOnlyList<string> migrations,
+        long lockKey,
+        CancellationToken ct
+    )
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await ExecAsync(connection, tx, $"SELECT pg_advisory_xact_lock({lockKey});", ct);
         await ExecAsync(connection, tx, $"CREATE TABLE IF NOT EXISTS {versionTable} (version integer NOT NULL);", ct);
-        await using (var read = new NpgsqlCommand($"SELECT COALESCE(MAX(version), 0) FROM {versionTable};", connection, tx))
+        await using (
+            var read = new NpgsqlCommand($"SELECT COALESCE(MAX(version), 0) FROM {versionTable};", connection, tx)
+        )
         {
             var current = Convert.ToInt32(await read.ExecuteScalarAsync(ct));
             for (var version = current + 1; version <= migrations.Count; version++)
@@ -56,7 +64,12 @@ public sealed class PostgresDatabase : IAsyncDisposable
         await tx.CommitAsync(ct);
     }
 
-    private static async Task ExecAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    private static async Task ExecAsync(
+        NpgsqlConnection connection,
+        NpgsqlTransaction tx,
+        string sql,
+        CancellationToken ct
+    )
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);
         await command.ExecuteNonQueryAsync(ct);

@@ -42,12 +42,14 @@ public sealed class PostgresLeaderLock : ILeaderLock, IAsyncDisposable
         {
             if (_isLeader)
             {
-                if (await SessionAliveAsync(ct)) return true;
+                if (await SessionAliveAsync(ct))
+                    return true;
                 await DropConnectionAsync();
             }
 
             var now = _time.GetUtcNow();
-            if (_lastTry is { } last && now - last < RetryEvery) return false;
+            if (_lastTry is { } last && now - last < RetryEvery)
+                return false;
             _lastTry = now;
             try
             {
@@ -60,7 +62,8 @@ public sealed class PostgresLeaderLock : ILeaderLock, IAsyncDisposable
                 command.Parameters.AddWithValue("key", AdvisoryLockKeys.Leader);
                 _isLeader = (bool)(await command.ExecuteScalarAsync(ct))!;
             }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception e)
+                when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
             {
                 await DropConnectionAsync();
             }
@@ -89,7 +92,8 @@ public sealed class PostgresLeaderLock : ILeaderLock, IAsyncDisposable
     private async Task DropConnectionAsync()
     {
         _isLeader = false;
-        if (_connection is null) return;
+        if (_connection is null)
+            return;
         try
         {
             await _connection.DisposeAsync();

@@ -18,7 +18,8 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
 
-    public PostgresRunStore(string connectionString, ILifecycleRules rules) : base(rules)
+    public PostgresRunStore(string connectionString, ILifecycleRules rules)
+        : base(rules)
     {
         ConnectionString = connectionString;
         _database = new PostgresDatabase(connectionString);
@@ -35,25 +36,34 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("schema_version", PostgresSchema.Migrations, AdvisoryLockKeys.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 
     private protected override Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
-        DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct)
+        DbConnection connection,
+        DbTransaction tx,
+        ClaimRequest request,
+        CancellationToken ct
+    )
     {
         var labels = HearthJson.Serialize(request.Labels);
         // The pending set grows from nothing to thousands between two autovacuum analyses, and with statistics that
         // still say "no pending task" the planner sorts every pending row on each claim (a bitmap scan, then a sort).
         // Only the partial index's order makes a claim cost the same at any queue depth, so sorts are off here.
-        var sql = "SET LOCAL enable_sort = off;\n" + ClaimUpdate(
-            """
-            (SELECT id FROM tasks
-             WHERE state = 'Pending' AND (not_before IS NULL OR not_before <= @now) AND requirements <@ CAST(@labels AS jsonb)
-             ORDER BY queued_at, id LIMIT 1
-             FOR UPDATE SKIP LOCKED)
-            """);
+        var sql =
+            "SET LOCAL enable_sort = off;\n"
+            + ClaimUpdate(
+                """
+                (SELECT id FROM tasks
+                 WHERE state = 'Pending' AND (not_before IS NULL OR not_before <= @now) AND requirements <@ CAST(@labels AS jsonb)
+                 ORDER BY queued_at, id LIMIT 1
+                 FOR UPDATE SKIP LOCKED)
+                """
+            );
         return Task.FromResult<(string, (string, object?)[])?>((sql, [("@now", Ms(request.Now)), ("@labels", labels)]));
     }
 
@@ -61,8 +71,12 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
     /// One statement for the whole batch: a statement per line would cost a round trip per line, which capped a task's
     /// log at a few thousand lines a second.
     /// </summary>
-    private protected override async Task InsertLinesAsync(DbConnection connection, DbTransaction tx, LineBatch batch,
-        CancellationToken ct)
+    private protected override async Task InsertLinesAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        LineBatch batch,
+        CancellationToken ct
+    )
     {
         var count = batch.Lines.Count - batch.Skip;
         var seqs = new long[count];
@@ -77,12 +91,21 @@ public sealed class PostgresRunStore : SqlRunStore, IAsyncDisposable
             times[i] = Ms(line.Time);
             texts[i] = line.Text;
         }
-        await ExecAsync(connection, tx,
-            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) " +
-            "SELECT @run, u.seq, @attempt, u.stream, u.time, u.text, @task " +
-            "FROM unnest(@seqs, @streams, @times, @texts) AS u(seq, stream, time, text);", ct,
-            ("@run", batch.RunId), ("@attempt", batch.Attempt), ("@task", batch.TaskId),
-            ("@seqs", seqs), ("@streams", streams), ("@times", times), ("@texts", texts));
+        await ExecAsync(
+            connection,
+            tx,
+            "INSERT INTO log_lines (run_id, seq, attempt, stream, time, text, task_id) "
+                + "SELECT @run, u.seq, @attempt, u.stream, u.time, u.text, @task "
+                + "FROM unnest(@seqs, @streams, @times, @texts) AS u(seq, stream, time, text);",
+            ct,
+            ("@run", batch.RunId),
+            ("@attempt", batch.Attempt),
+            ("@task", batch.TaskId),
+            ("@seqs", seqs),
+            ("@streams", streams),
+            ("@times", times),
+            ("@texts", texts)
+        );
     }
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();

@@ -14,9 +14,11 @@ public sealed class PostgresRepositoryStore(string connectionString) : SqlReposi
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("repository_schema_version", RepositorySchema.Migrations, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override bool IsUniqueViolation(DbException e) => e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+    private protected override bool IsUniqueViolation(DbException e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

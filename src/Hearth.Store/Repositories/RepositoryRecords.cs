@@ -19,7 +19,8 @@ public sealed record RepositoryRecord(
     string CreatedBy,
     DateTimeOffset CreatedAt,
     string? ApiUrl = null,
-    IReadOnlyList<string>? GrantedSecrets = null)
+    IReadOnlyList<string>? GrantedSecrets = null
+)
 {
     public IReadOnlyList<string> GrantedSecrets { get; init; } = GrantedSecrets ?? [];
 }

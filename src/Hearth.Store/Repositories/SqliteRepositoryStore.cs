@@ -11,9 +11,11 @@ public sealed class SqliteRepositoryStore(string path) : SqlRepositoryStore, IAs
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("repository_schema_version", RepositorySchema.Migrations, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("repository_schema_version", RepositorySchema.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
     private protected override bool IsUniqueViolation(DbException e) => e is SqliteException { SqliteErrorCode: 19 };
 }

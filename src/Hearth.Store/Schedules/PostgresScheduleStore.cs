@@ -13,7 +13,8 @@ public sealed class PostgresScheduleStore(string connectionString) : SqlSchedule
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("schedule_schema_version", ScheduleSchema.Migrations, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

@@ -18,7 +18,8 @@ public sealed record ScheduleRecord(
     string Payload,
     string CreatedBy,
     DateTimeOffset CreatedAt,
-    DateTimeOffset Cursor)
+    DateTimeOffset Cursor
+)
 {
     public string? Source { get; init; }
 

@@ -10,7 +10,9 @@ public sealed class SqliteScheduleStore(string path) : SqlScheduleStore, IAsyncD
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("schedule_schema_version", ScheduleSchema.Migrations, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("schedule_schema_version", ScheduleSchema.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 }

@@ -38,12 +38,22 @@ public interface IServiceStore : IMigratingStore
     Task<ReplicaRecord?> FindReplicaByTaskAsync(string taskId, CancellationToken ct);
 
     /// <summary>Records what an agent measured of the replica whose current task this is; null when no replica's is.</summary>
-    Task<ReplicaRecord?> RecordHealthAsync(string taskId, ReplicaHealth health, int failingStreak, string? output, DateTimeOffset now,
-        CancellationToken ct);
+    Task<ReplicaRecord?> RecordHealthAsync(
+        string taskId,
+        ReplicaHealth health,
+        int failingStreak,
+        string? output,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 
     /// <summary>Records a replica's addresses and bumps its project's names version; null when no replica's task is this.</summary>
-    Task<ReplicaRecord?> RecordAddressesAsync(string taskId, IReadOnlyDictionary<string, string> addresses, DateTimeOffset now,
-        CancellationToken ct);
+    Task<ReplicaRecord?> RecordAddressesAsync(
+        string taskId,
+        IReadOnlyDictionary<string, string> addresses,
+        DateTimeOffset now,
+        CancellationToken ct
+    );
 
     /// <summary>Bumps the project's names version (a replica stopped or went: its names go).</summary>
     Task BumpNamesAsync(string project, CancellationToken ct);
@@ -51,5 +61,10 @@ public interface IServiceStore : IMigratingStore
     Task AppendEventAsync(NewServiceEvent serviceEvent, CancellationToken ct);
 
     /// <summary>Events after <paramref name="afterSeq"/>, oldest first; of one project, or of all when null.</summary>
-    Task<IReadOnlyList<ServiceEventView>> ListEventsAsync(string? project, long afterSeq, int limit, CancellationToken ct);
+    Task<IReadOnlyList<ServiceEventView>> ListEventsAsync(
+        string? project,
+        long afterSeq,
+        int limit,
+        CancellationToken ct
+    );
 }

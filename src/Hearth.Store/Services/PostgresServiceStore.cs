@@ -13,7 +13,8 @@ public sealed class PostgresServiceStore(string connectionString) : SqlServiceSt
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("service_schema_version", ServiceSchema.Postgres, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

@@ -4,8 +4,15 @@ namespace Hearth.Store.Services;
 
 /// <summary>A stored project: its desired state (<see cref="Spec"/>) and whether <c>down</c> was asked.</summary>
 /// <param name="NamesVersion">Grows whenever a replica's addresses change or a replica goes: agents' DNS polls it.</param>
-public sealed record ProjectRecord(string Name, ProjectSpec Spec, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    bool Removing, long NamesVersion = 0)
+public sealed record ProjectRecord(
+    string Name,
+    ProjectSpec Spec,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    bool Removing,
+    long NamesVersion = 0
+)
 {
     /// <summary><c>down -v</c>: the project's named volumes go with it.</summary>
     public bool RemoveVolumes { get; init; }
@@ -29,6 +36,7 @@ public sealed record ReplicaRecord(string Project, string Service, int Replica)
     public int FailingStreak { get; init; }
     public string? HealthOutput { get; init; }
     public IReadOnlyDictionary<string, string>? Addresses { get; init; }
+
     /// <summary>The phase the reconciler last saw, so it announces each change once.</summary>
     public ReplicaPhase LastPhase { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
@@ -54,4 +62,11 @@ public sealed record SuccessorRecord(int Generation, string RunId, string TaskId
 }
 
 /// <summary>A state change to record; the store numbers it.</summary>
-public sealed record NewServiceEvent(string Project, string Service, int Replica, ReplicaEventKind Kind, string Message, DateTimeOffset At);
+public sealed record NewServiceEvent(
+    string Project,
+    string Service,
+    int Replica,
+    ReplicaEventKind Kind,
+    string Message,
+    DateTimeOffset At
+);

@@ -6,8 +6,7 @@ namespace Hearth.Store.Services;
 /// </summary>
 internal static class ServiceSchema
 {
-    private const string Tables =
-        """
+    private const string Tables = """
         CREATE TABLE service_projects (
             name TEXT PRIMARY KEY,
             spec TEXT NOT NULL,
@@ -41,10 +40,8 @@ internal static class ServiceSchema
         CREATE INDEX service_replicas_task ON service_replicas (task_id);
         """;
 
-
     /// <summary>A roll's new replica beside the old one (new before old), and the definition a failed roll halted on.</summary>
-    private const string Successors =
-        """
+    private const string Successors = """
         ALTER TABLE service_replicas ADD COLUMN next_generation INTEGER;
         ALTER TABLE service_replicas ADD COLUMN next_run_id TEXT;
         ALTER TABLE service_replicas ADD COLUMN next_task_id TEXT;
@@ -62,29 +59,29 @@ internal static class ServiceSchema
 
     public static IReadOnlyList<string> Sqlite { get; } =
     [
-        Tables +
-        """
-        CREATE TABLE service_events (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            project TEXT NOT NULL, service TEXT NOT NULL, replica INTEGER NOT NULL,
-            kind TEXT NOT NULL, message TEXT NOT NULL, at BIGINT NOT NULL
-        );
-        CREATE INDEX service_events_project ON service_events (project, seq);
-        """,
+        Tables
+            + """
+                CREATE TABLE service_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project TEXT NOT NULL, service TEXT NOT NULL, replica INTEGER NOT NULL,
+                    kind TEXT NOT NULL, message TEXT NOT NULL, at BIGINT NOT NULL
+                );
+                CREATE INDEX service_events_project ON service_events (project, seq);
+                """,
         Successors,
     ];
 
     public static IReadOnlyList<string> Postgres { get; } =
     [
-        Tables +
-        """
-        CREATE TABLE service_events (
-            seq BIGSERIAL PRIMARY KEY,
-            project TEXT NOT NULL, service TEXT NOT NULL, replica INTEGER NOT NULL,
-            kind TEXT NOT NULL, message TEXT NOT NULL, at BIGINT NOT NULL
-        );
-        CREATE INDEX service_events_project ON service_events (project, seq);
-        """,
+        Tables
+            + """
+                CREATE TABLE service_events (
+                    seq BIGSERIAL PRIMARY KEY,
+                    project TEXT NOT NULL, service TEXT NOT NULL, replica INTEGER NOT NULL,
+                    kind TEXT NOT NULL, message TEXT NOT NULL, at BIGINT NOT NULL
+                );
+                CREATE INDEX service_events_project ON service_events (project, seq);
+                """,
         Successors,
     ];
 }

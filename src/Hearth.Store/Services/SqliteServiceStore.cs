@@ -10,7 +10,9 @@ public sealed class SqliteServiceStore(string path) : SqlServiceStore, IAsyncDis
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
-    public override Task MigrateAsync(CancellationToken ct) => _database.MigrateAsync("service_schema_version", ServiceSchema.Sqlite, ct);
+    public override Task MigrateAsync(CancellationToken ct) =>
+        _database.MigrateAsync("service_schema_version", ServiceSchema.Sqlite, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 }

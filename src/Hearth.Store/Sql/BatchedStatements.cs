@@ -19,8 +19,12 @@ internal sealed class BatchedStatements
 
     /// <summary>Adds <c>INSERT INTO {table} ({columns}) VALUES …</c> for the rows, each row's values in column order.</summary>
     /// <param name="placeholders">Per column, the SQL around its parameter (e.g. a cast), "{0}" for the parameter itself.</param>
-    public void AddInsert(string table, IReadOnlyList<string> columns, IReadOnlyList<string?>? placeholders,
-        IReadOnlyList<object?[]> rows)
+    public void AddInsert(
+        string table,
+        IReadOnlyList<string> columns,
+        IReadOnlyList<string?>? placeholders,
+        IReadOnlyList<object?[]> rows
+    )
     {
         for (var start = 0; start < rows.Count; start += RowsPerStatement)
         {
@@ -37,16 +41,20 @@ internal sealed class BatchedStatements
                 }
                 values.Add($"({string.Join(", ", names)})");
             }
-            _statements.Add(($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES {string.Join(", ", values)};", parameters));
+            _statements.Add(
+                ($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES {string.Join(", ", values)};", parameters)
+            );
         }
     }
 
     public async Task ExecuteAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
     {
-        if (_statements.Count == 0) return;
+        if (_statements.Count == 0)
+            return;
         if (!connection.CanCreateBatch || _statements.Count == 1)
         {
-            foreach (var (sql, parameters) in _statements) await ExecAsync(connection, tx, sql, ct, [.. parameters]);
+            foreach (var (sql, parameters) in _statements)
+                await ExecAsync(connection, tx, sql, ct, [.. parameters]);
             return;
         }
         await using var batch = connection.CreateBatch();

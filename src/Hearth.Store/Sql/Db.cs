@@ -5,12 +5,18 @@ namespace Hearth.Store.Sql;
 /// <summary>ADO.NET shorthands shared by the SQL stores (runs, access, locks); times are Unix milliseconds.</summary>
 internal static class Db
 {
-    public static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    public static DbCommand Command(
+        DbConnection connection,
+        DbTransaction? tx,
+        string sql,
+        params (string Name, object? Value)[] parameters
+    )
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) Add(command, name, value);
+        foreach (var (name, value) in parameters)
+            Add(command, name, value);
         return command;
     }
 
@@ -23,26 +29,45 @@ internal static class Db
         return parameter;
     }
 
-    public static async Task<int> ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
+    public static async Task<int> ExecAsync(
+        DbConnection connection,
+        DbTransaction? tx,
+        string sql,
+        CancellationToken ct,
+        params (string, object?)[] parameters
+    )
     {
         await using var command = Command(connection, tx, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken ct, params (string, object?)[] parameters)
+    public static async Task<object?> ScalarAsync(
+        DbConnection connection,
+        DbTransaction? tx,
+        string sql,
+        CancellationToken ct,
+        params (string, object?)[] parameters
+    )
     {
         await using var command = Command(connection, tx, sql, parameters);
         var value = await command.ExecuteScalarAsync(ct);
         return value is DBNull ? null : value;
     }
 
-    public static async Task<List<T>> QueryAsync<T>(DbConnection connection, DbTransaction? tx, string sql, Func<DbDataReader, T> map, CancellationToken ct,
-        params (string, object?)[] parameters)
+    public static async Task<List<T>> QueryAsync<T>(
+        DbConnection connection,
+        DbTransaction? tx,
+        string sql,
+        Func<DbDataReader, T> map,
+        CancellationToken ct,
+        params (string, object?)[] parameters
+    )
     {
         await using var command = Command(connection, tx, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<T>();
-        while (await reader.ReadAsync(ct)) rows.Add(map(reader));
+        while (await reader.ReadAsync(ct))
+            rows.Add(map(reader));
         return rows;
     }
 
@@ -53,9 +78,11 @@ internal static class Db
     public static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 
-    public static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    public static string? Text(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    public static int? Int(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+    public static int? Int(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
 
     public static string Json<T>(T value) => Hearth.Core.HearthJson.Serialize(value);
 

@@ -6,7 +6,11 @@ namespace Hearth.Store.Sql;
 
 public abstract partial class SqlRunStore
 {
-    public async Task<DeliveryResult> RecordDeliveryAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    public async Task<DeliveryResult> RecordDeliveryAsync(
+        WebhookDelivery delivery,
+        IReadOnlyList<DeliveryRun> runs,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -17,25 +21,34 @@ public abstract partial class SqlRunStore
             // The same delivery committed between our look-up and our insert (two servers, or a forge's quick retry):
             // the primary key refused ours, and that first recording is the answer.
             await using var connection = await OpenAsync(ct);
-            if (await FindDeliveryAsync(connection, null, delivery, ct) is { } first) return first;
+            if (await FindDeliveryAsync(connection, null, delivery, ct) is { } first)
+                return first;
             throw;
         }
     }
 
-    private async Task<DeliveryResult> RecordDeliveryOnceAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    private async Task<DeliveryResult> RecordDeliveryOnceAsync(
+        WebhookDelivery delivery,
+        IReadOnlyList<DeliveryRun> runs,
+        CancellationToken ct
+    )
     {
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen) return seen;
+            if (await FindDeliveryAsync(connection, tx, delivery, ct) is { } seen)
+                return seen;
             var result = await WriteDeliveryAsync(connection, tx, delivery, runs, ct);
             await tx.CommitAsync(ct);
             return result;
         }
     }
 
-    public async Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    public async Task<IReadOnlyList<DeliveryResult?>> RecordDeliveriesAsync(
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -53,12 +66,23 @@ public abstract partial class SqlRunStore
     /// multi-row INSERT per table (runs, tasks, deliveries; sent together on PostgreSQL), the commit. A run with a task
     /// that takes a lock is written on its own (the lock's queue is read and written per task).
     /// </summary>
-    private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchTogetherAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    private async Task<IReadOnlyList<DeliveryResult?>> RecordBatchTogetherAsync(
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    )
     {
         var results = new DeliveryResult?[batch.Count];
         // The rows (their JSON) are built before the write lock is taken: the lock is the one thing writers wait for.
-        var prepared = batch.Select(w => w.Runs.Select(r =>
-            TakesLock(r.Tasks) ? ((object?[] Run, List<object?[]> Tasks)?)null : RunRows(r.Run, r.Tasks, r.Key)).ToList()).ToList();
+        var prepared = batch
+            .Select(w =>
+                w.Runs.Select(r =>
+                        TakesLock(r.Tasks)
+                            ? ((object?[] Run, List<object?[]> Tasks)?)null
+                            : RunRows(r.Run, r.Tasks, r.Key)
+                    )
+                    .ToList()
+            )
+            .ToList();
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
@@ -114,44 +138,124 @@ public abstract partial class SqlRunStore
     }
 
     private static readonly string[] RunInsertColumns =
-        ["id", "kind", "state", "spec", "created_at", "created_by", "plan", "idempotency_key", "request_hash"];
+    [
+        "id",
+        "kind",
+        "state",
+        "spec",
+        "created_at",
+        "created_by",
+        "plan",
+        "idempotency_key",
+        "request_hash",
+    ];
 
     private static readonly string[] TaskInsertColumns =
-        ["id", "run_id", "name", "kind", "state", "spec", "requirements", "attempt", "max_attempts", "queued_at", "reason", "ended_at"];
+    [
+        "id",
+        "run_id",
+        "name",
+        "kind",
+        "state",
+        "spec",
+        "requirements",
+        "attempt",
+        "max_attempts",
+        "queued_at",
+        "reason",
+        "ended_at",
+    ];
 
-    private string?[] TaskInsertPlaceholders => [null, null, null, null, null, null, JsonParameter("{0}"), null, null, null, null, null];
+    private string?[] TaskInsertPlaceholders =>
+        [null, null, null, null, null, null, JsonParameter("{0}"), null, null, null, null, null];
 
     private static readonly string[] DeliveryColumns =
-        ["repository", "delivery_id", "forge", "event", "received_at", "headers", "body", "outcome", "run_ids"];
+    [
+        "repository",
+        "delivery_id",
+        "forge",
+        "event",
+        "received_at",
+        "headers",
+        "body",
+        "outcome",
+        "run_ids",
+    ];
 
-    private static bool TakesLock(IReadOnlyList<NewTask> tasks) => tasks.Any(t => t.InitialState == TaskState.Pending && t.Spec.Lock is not null);
+    private static bool TakesLock(IReadOnlyList<NewTask> tasks) =>
+        tasks.Any(t => t.InitialState == TaskState.Pending && t.Spec.Lock is not null);
 
     /// <summary>The rows <see cref="InsertRunAsync"/> writes for a run none of whose tasks takes a lock.</summary>
-    private static (object?[] Run, List<object?[]> Tasks) RunRows(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey key)
+    private static (object?[] Run, List<object?[]> Tasks) RunRows(
+        Run run,
+        IReadOnlyList<NewTask> tasks,
+        IdempotencyKey key
+    )
     {
-        object?[] runRow = [run.Id, run.Kind, run.State.ToString(), Json(run.Spec), Ms(run.CreatedAt), run.CreatedBy ?? "",
-            run.Plan is null ? null : Json(run.Plan), key.Key, key.RequestHash];
-        var taskRows = tasks.Select(task => new object?[]
-        {
-            task.Id, run.Id, task.Name, TaskKinds.ToText(task.Kind), task.InitialState.ToString(), Json(task.Spec),
-            Json(task.Spec.Requirements), 1, task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts, Ms(run.CreatedAt), task.InitialReason,
-            Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null,
-        }).ToList();
+        object?[] runRow =
+        [
+            run.Id,
+            run.Kind,
+            run.State.ToString(),
+            Json(run.Spec),
+            Ms(run.CreatedAt),
+            run.CreatedBy ?? "",
+            run.Plan is null ? null : Json(run.Plan),
+            key.Key,
+            key.RequestHash,
+        ];
+        var taskRows = tasks
+            .Select(task =>
+                new object?[]
+                {
+                    task.Id,
+                    run.Id,
+                    task.Name,
+                    TaskKinds.ToText(task.Kind),
+                    task.InitialState.ToString(),
+                    Json(task.Spec),
+                    Json(task.Spec.Requirements),
+                    1,
+                    task.Spec.Retry?.MaxAttempts ?? task.MaxAttempts,
+                    Ms(run.CreatedAt),
+                    task.InitialReason,
+                    Transitions.Task.IsTerminal(task.InitialState) ? Ms(run.CreatedAt) : null,
+                }
+            )
+            .ToList();
         return (runRow, taskRows);
     }
 
     private static object?[] DeliveryRow((WebhookDelivery Delivery, List<string> RunIds) row)
     {
         var (d, runIds) = row;
-        return [d.Repository, d.DeliveryId, d.Forge, d.Event, Ms(d.ReceivedAt), d.Headers, d.Body, d.Outcome, Json(runIds)];
+        return
+        [
+            d.Repository,
+            d.DeliveryId,
+            d.Forge,
+            d.Event,
+            Ms(d.ReceivedAt),
+            d.Headers,
+            d.Body,
+            d.Outcome,
+            Json(runIds),
+        ];
     }
 
     /// <summary>
     /// The batch's deliveries recorded before (repository, id to the runs they started) and its runs' keys already used
     /// ((creator, key) to the run), in one round trip.
     /// </summary>
-    private static async Task<(Dictionary<(string, string), IReadOnlyList<string>> Seen, Dictionary<(string, string), string> Keyed)> FindBatchAsync(
-        DbConnection connection, DbTransaction tx, IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    private static async Task<(
+        Dictionary<(string, string), IReadOnlyList<string>> Seen,
+        Dictionary<(string, string), string> Keyed
+    )> FindBatchAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    )
     {
         var (deliveriesSql, deliveryParameters) = FindDeliveriesQuery(batch);
         var pairs = new List<string>();
@@ -164,14 +268,18 @@ public abstract partial class SqlRunStore
         }
         var seen = new Dictionary<(string, string), IReadOnlyList<string>>();
         var keyed = new Dictionary<(string, string), string>();
-        var keysSql = pairs.Count == 0 ? null
-            : $"SELECT created_by, idempotency_key, id FROM runs WHERE {string.Join(" OR ", pairs)};";
-        void ReadSeen(DbDataReader r) => seen[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2));
+        var keysSql =
+            pairs.Count == 0
+                ? null
+                : $"SELECT created_by, idempotency_key, id FROM runs WHERE {string.Join(" OR ", pairs)};";
+        void ReadSeen(DbDataReader r) =>
+            seen[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2));
         void ReadKeyed(DbDataReader r) => keyed[(r.GetString(0), r.GetString(1))] = r.GetString(2);
         if (keysSql is null || !connection.CanCreateBatch)
         {
             await ReadAllAsync(Command(connection, tx, deliveriesSql, [.. deliveryParameters]), ReadSeen, ct);
-            if (keysSql is not null) await ReadAllAsync(Command(connection, tx, keysSql, [.. keyParameters]), ReadKeyed, ct);
+            if (keysSql is not null)
+                await ReadAllAsync(Command(connection, tx, keysSql, [.. keyParameters]), ReadKeyed, ct);
             return (seen, keyed);
         }
         await using var both = connection.CreateBatch();
@@ -190,9 +298,11 @@ public abstract partial class SqlRunStore
             both.BatchCommands.Add(command);
         }
         await using var reader = await both.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) ReadSeen(reader);
+        while (await reader.ReadAsync(ct))
+            ReadSeen(reader);
         await reader.NextResultAsync(ct);
-        while (await reader.ReadAsync(ct)) ReadKeyed(reader);
+        while (await reader.ReadAsync(ct))
+            ReadKeyed(reader);
         return (seen, keyed);
     }
 
@@ -201,12 +311,16 @@ public abstract partial class SqlRunStore
         await using (command)
         {
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) read(reader);
+            while (await reader.ReadAsync(ct))
+                read(reader);
         }
     }
 
     /// <summary>With a savepoint per delivery: one that fails is rolled back alone and reported as null (recorded again alone).</summary>
-    private async Task<IReadOnlyList<DeliveryResult?>> RecordWithSavepointsAsync(IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    private async Task<IReadOnlyList<DeliveryResult?>> RecordWithSavepointsAsync(
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    )
     {
         var results = new DeliveryResult?[batch.Count];
         var (connection, tx) = await BeginWriteAsync(ct);
@@ -244,17 +358,26 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>The batch's deliveries recorded before, in one query: (repository, id) to the runs they started.</summary>
-    private static async Task<Dictionary<(string, string), IReadOnlyList<string>>> FindDeliveriesAsync(DbConnection connection,
-        DbTransaction tx, IReadOnlyList<DeliveryWrite> batch, CancellationToken ct)
+    private static async Task<Dictionary<(string, string), IReadOnlyList<string>>> FindDeliveriesAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        IReadOnlyList<DeliveryWrite> batch,
+        CancellationToken ct
+    )
     {
         var (sql, parameters) = FindDeliveriesQuery(batch);
         var found = new Dictionary<(string, string), IReadOnlyList<string>>();
-        await ReadAllAsync(Command(connection, tx, sql, [.. parameters]),
-            r => found[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2)), ct);
+        await ReadAllAsync(
+            Command(connection, tx, sql, [.. parameters]),
+            r => found[(r.GetString(0), r.GetString(1))] = FromJson<List<string>>(r.GetString(2)),
+            ct
+        );
         return found;
     }
 
-    private static (string Sql, List<(string, object?)> Parameters) FindDeliveriesQuery(IReadOnlyList<DeliveryWrite> batch)
+    private static (string Sql, List<(string, object?)> Parameters) FindDeliveriesQuery(
+        IReadOnlyList<DeliveryWrite> batch
+    )
     {
         var parameters = new List<(string, object?)>();
         var pairs = new List<string>();
@@ -264,19 +387,32 @@ public abstract partial class SqlRunStore
             parameters.Add(($"@r{i}", batch[i].Delivery.Repository));
             parameters.Add(($"@d{i}", batch[i].Delivery.DeliveryId));
         }
-        return ($"SELECT repository, delivery_id, run_ids FROM webhook_deliveries WHERE {string.Join(" OR ", pairs)};", parameters);
+        return (
+            $"SELECT repository, delivery_id, run_ids FROM webhook_deliveries WHERE {string.Join(" OR ", pairs)};",
+            parameters
+        );
     }
 
     /// <summary>The delivery (not recorded before: the caller looked) and its runs, written in the caller's transaction.</summary>
-    private async Task<DeliveryResult> WriteDeliveryAsync(DbConnection connection, DbTransaction tx, WebhookDelivery delivery,
-        IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    private async Task<DeliveryResult> WriteDeliveryAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        WebhookDelivery delivery,
+        IReadOnlyList<DeliveryRun> runs,
+        CancellationToken ct
+    )
     {
         var runIds = await WriteRunsAsync(connection, tx, runs, ct);
         await InsertDeliveriesAsync(connection, tx, [(delivery, runIds)], ct);
         return new DeliveryResult(Recorded: true, runIds);
     }
 
-    private async Task<List<string>> WriteRunsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<DeliveryRun> runs, CancellationToken ct)
+    private async Task<List<string>> WriteRunsAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        IReadOnlyList<DeliveryRun> runs,
+        CancellationToken ct
+    )
     {
         var runIds = new List<string>();
         foreach (var (run, tasks, key) in runs)
@@ -294,23 +430,42 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>The deliveries' rows in one statement (one round trip for a whole batch).</summary>
-    private static async Task InsertDeliveriesAsync(DbConnection connection, DbTransaction tx,
-        IReadOnlyList<(WebhookDelivery Delivery, List<string> RunIds)> rows, CancellationToken ct)
+    private static async Task InsertDeliveriesAsync(
+        DbConnection connection,
+        DbTransaction tx,
+        IReadOnlyList<(WebhookDelivery Delivery, List<string> RunIds)> rows,
+        CancellationToken ct
+    )
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0)
+            return;
         var values = new List<string>();
         var parameters = new List<(string, object?)>();
         for (var i = 0; i < rows.Count; i++)
         {
             var (d, runIds) = rows[i];
-            values.Add($"(@repo{i}, @id{i}, @forge{i}, @event{i}, @at{i}, @headers{i}, @body{i}, @outcome{i}, @runs{i})");
-            parameters.AddRange([($"@repo{i}", d.Repository), ($"@id{i}", d.DeliveryId), ($"@forge{i}", d.Forge), ($"@event{i}", d.Event),
-                ($"@at{i}", Ms(d.ReceivedAt)), ($"@headers{i}", d.Headers), ($"@body{i}", d.Body), ($"@outcome{i}", d.Outcome),
-                ($"@runs{i}", Json(runIds))]);
+            values.Add(
+                $"(@repo{i}, @id{i}, @forge{i}, @event{i}, @at{i}, @headers{i}, @body{i}, @outcome{i}, @runs{i})"
+            );
+            parameters.AddRange([
+                ($"@repo{i}", d.Repository),
+                ($"@id{i}", d.DeliveryId),
+                ($"@forge{i}", d.Forge),
+                ($"@event{i}", d.Event),
+                ($"@at{i}", Ms(d.ReceivedAt)),
+                ($"@headers{i}", d.Headers),
+                ($"@body{i}", d.Body),
+                ($"@outcome{i}", d.Outcome),
+                ($"@runs{i}", Json(runIds)),
+            ]);
         }
-        await ExecAsync(connection, tx,
+        await ExecAsync(
+            connection,
+            tx,
             $"INSERT INTO webhook_deliveries (repository, delivery_id, forge, event, received_at, headers, body, outcome, run_ids) VALUES {string.Join(", ", values)};",
-            ct, [.. parameters]);
+            ct,
+            [.. parameters]
+        );
     }
 
     public async Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct)
@@ -319,14 +474,29 @@ public abstract partial class SqlRunStore
         return await FindDeliveryAsync(connection, null, repository, deliveryId, ct);
     }
 
-    private static Task<DeliveryResult?> FindDeliveryAsync(DbConnection connection, DbTransaction? tx, WebhookDelivery delivery, CancellationToken ct) =>
-        FindDeliveryAsync(connection, tx, delivery.Repository, delivery.DeliveryId, ct);
+    private static Task<DeliveryResult?> FindDeliveryAsync(
+        DbConnection connection,
+        DbTransaction? tx,
+        WebhookDelivery delivery,
+        CancellationToken ct
+    ) => FindDeliveryAsync(connection, tx, delivery.Repository, delivery.DeliveryId, ct);
 
-    private static async Task<DeliveryResult?> FindDeliveryAsync(DbConnection connection, DbTransaction? tx, string repository, string deliveryId,
-        CancellationToken ct)
+    private static async Task<DeliveryResult?> FindDeliveryAsync(
+        DbConnection connection,
+        DbTransaction? tx,
+        string repository,
+        string deliveryId,
+        CancellationToken ct
+    )
     {
-        var ids = await ScalarAsync(connection, tx, "SELECT run_ids FROM webhook_deliveries WHERE repository = @repo AND delivery_id = @id;", ct,
-            ("@repo", repository), ("@id", deliveryId));
+        var ids = await ScalarAsync(
+            connection,
+            tx,
+            "SELECT run_ids FROM webhook_deliveries WHERE repository = @repo AND delivery_id = @id;",
+            ct,
+            ("@repo", repository),
+            ("@id", deliveryId)
+        );
         return ids is string json ? new DeliveryResult(Recorded: false, FromJson<List<string>>(json)) : null;
     }
 }

@@ -11,11 +11,20 @@ public abstract partial class SqlRunStore
         await using (connection)
         await using (tx)
         {
-            var changed = await ExecAsync(connection, tx,
-                "UPDATE tasks SET secret_mask = @mask WHERE id = @id AND epoch = @epoch AND state IN ('Leased', 'Running');", ct,
-                ("@mask", encrypted), ("@id", taskId), ("@epoch", epoch));
+            var changed = await ExecAsync(
+                connection,
+                tx,
+                "UPDATE tasks SET secret_mask = @mask WHERE id = @id AND epoch = @epoch AND state IN ('Leased', 'Running');",
+                ct,
+                ("@mask", encrypted),
+                ("@id", taskId),
+                ("@epoch", epoch)
+            );
             if (changed == 0)
-                return await ScalarAsync(connection, tx, "SELECT COUNT(*) FROM tasks WHERE id = @id;", ct, ("@id", taskId)) is 0L or 0
+                return
+                    await ScalarAsync(connection, tx, "SELECT COUNT(*) FROM tasks WHERE id = @id;", ct, ("@id", taskId))
+                        is 0L
+                            or 0
                     ? WriteResult.NotFound
                     : WriteResult.Stale;
             await tx.CommitAsync(ct);
@@ -26,6 +35,7 @@ public abstract partial class SqlRunStore
     public async Task<string?> GetSecretMaskAsync(string taskId, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
-        return await ScalarAsync(connection, null, "SELECT secret_mask FROM tasks WHERE id = @id;", ct, ("@id", taskId)) as string;
+        return await ScalarAsync(connection, null, "SELECT secret_mask FROM tasks WHERE id = @id;", ct, ("@id", taskId))
+            as string;
     }
 }

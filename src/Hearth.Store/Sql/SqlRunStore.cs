@@ -43,7 +43,11 @@ public abstract partial class SqlRunStore(ILifecycleRules rules) : IRunStore
     /// @agent and @expires are added by the caller), or null when there is none.
     /// </summary>
     private protected abstract Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
-        DbConnection connection, DbTransaction tx, ClaimRequest request, CancellationToken ct);
+        DbConnection connection,
+        DbTransaction tx,
+        ClaimRequest request,
+        CancellationToken ct
+    );
 
     /// <summary>
     /// Reads, then commits a write that changes nothing in the end but still goes to disk (the row is negated and back,
@@ -60,8 +64,9 @@ public abstract partial class SqlRunStore(ILifecycleRules rules) : IRunStore
         await using (writer)
         await using (tx)
         {
-            const string flip = "UPDATE schema_version SET version = -version WHERE version = (SELECT MAX(ABS(version)) FROM schema_version) " +
-                                "OR version = -(SELECT MAX(ABS(version)) FROM schema_version);";
+            const string flip =
+                "UPDATE schema_version SET version = -version WHERE version = (SELECT MAX(ABS(version)) FROM schema_version) "
+                + "OR version = -(SELECT MAX(ABS(version)) FROM schema_version);";
             await ExecAsync(writer, tx, flip, ct);
             await ExecAsync(writer, tx, flip, ct);
             await tx.CommitAsync(ct);

@@ -25,8 +25,12 @@ internal sealed class UpdateBatch
 
     public async Task ExecuteAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
     {
-        if (_rows.Count == 0) return;
-        var sql = string.Join("\n", _rows.Select(r => $"UPDATE {r.Table} SET {string.Join(", ", r.Sets)} WHERE id = {r.Id};"));
+        if (_rows.Count == 0)
+            return;
+        var sql = string.Join(
+            "\n",
+            _rows.Select(r => $"UPDATE {r.Table} SET {string.Join(", ", r.Sets)} WHERE id = {r.Id};")
+        );
         await ExecAsync(connection, tx, sql, ct, [.. _parameters]);
     }
 
@@ -39,7 +43,8 @@ internal sealed class UpdateBatch
         public void Set(string column, object? value) => Sets.Add($"{column} = {batch.Name(value)}");
 
         /// <summary>Sets the column only where it is still null.</summary>
-        public void Keep(string column, object? value) => Sets.Add($"{column} = COALESCE({column}, {batch.Name(value)})");
+        public void Keep(string column, object? value) =>
+            Sets.Add($"{column} = COALESCE({column}, {batch.Name(value)})");
 
         public void Raw(string assignment) => Sets.Add(assignment);
     }

@@ -27,7 +27,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
     public SqliteDatabase(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
+        if (directory is not null)
+            Directory.CreateDirectory(directory);
         MakePrivate(path);
         _writers = WritersByFile.GetOrAdd(Path.GetFullPath(path), _ => new SemaphoreSlim(1, 1));
         _connectionString = new SqliteConnectionStringBuilder
@@ -46,17 +47,25 @@ public sealed class SqliteDatabase : IAsyncDisposable
     /// </summary>
     private static void MakePrivate(string path)
     {
-        if (OperatingSystem.IsWindows() || path == ":memory:" || path.StartsWith("file:", StringComparison.Ordinal)) return;
+        if (OperatingSystem.IsWindows() || path == ":memory:" || path.StartsWith("file:", StringComparison.Ordinal))
+            return;
         const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete, UnixCreateMode = owner,
-        }))
-        {
-        }
+        using (
+            new FileStream(
+                path,
+                new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate,
+                    Access = FileAccess.ReadWrite,
+                    Share = FileShare.ReadWrite | FileShare.Delete,
+                    UnixCreateMode = owner,
+                }
+            )
+        ) { }
         foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
         {
-            if (File.Exists(file) && (File.GetUnixFileMode(file) & ~owner) != 0) File.SetUnixFileMode(file, owner);
+            if (File.Exists(file) && (File.GetUnixFileMode(file) & ~owner) != 0)
+                File.SetUnixFileMode(file, owner);
         }
     }
 
@@ -95,14 +104,17 @@ public sealed class SqliteDatabase : IAsyncDisposable
             var released = 0;
             connection.StateChange += (_, change) =>
             {
-                if (change.CurrentState == ConnectionState.Closed && Interlocked.Exchange(ref released, 1) == 0) _writers.Release();
+                if (change.CurrentState == ConnectionState.Closed && Interlocked.Exchange(ref released, 1) == 0)
+                    _writers.Release();
             };
             return (connection, connection.BeginTransaction(deferred: false));
         }
         catch
         {
-            if (connection is null) _writers.Release();
-            else await connection.DisposeAsync();
+            if (connection is null)
+                _writers.Release();
+            else
+                await connection.DisposeAsync();
             throw;
         }
     }
@@ -138,7 +150,12 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
-    private static async Task ExecAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)
+    private static async Task ExecAsync(
+        SqliteConnection connection,
+        SqliteTransaction? tx,
+        string sql,
+        CancellationToken ct
+    )
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;

@@ -13,10 +13,12 @@ public sealed class PostgresCommitStatusStore(string connectionString) : SqlComm
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("commit_status_schema_version", CommitStatusSchema.Migrations, MigrationLock, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 }

@@ -13,8 +13,10 @@ public sealed class SqliteCommitStatusStore(string path) : SqlCommitStatusStore,
     public override Task MigrateAsync(CancellationToken ct) =>
         _database.MigrateAsync("commit_status_schema_version", CommitStatusSchema.Migrations, ct);
 
-    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _database.OpenAsync(ct);
+    private protected override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _database.OpenAsync(ct);
 
-    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct) =>
-        await _database.BeginWriteAsync(ct);
+    private protected override async Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(
+        CancellationToken ct
+    ) => await _database.BeginWriteAsync(ct);
 }

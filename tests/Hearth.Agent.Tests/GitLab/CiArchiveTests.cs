@@ -12,7 +12,9 @@ public sealed class CiArchiveTests : IDisposable
 
     public CiArchiveTests()
     {
-        foreach (var file in new[] { "a.txt", "b.log", "build/x.txt", "build/y.log", "build/deep/z.txt", "docs/readme.md" })
+        foreach (
+            var file in new[] { "a.txt", "b.log", "build/x.txt", "build/y.log", "build/deep/z.txt", "docs/readme.md" }
+        )
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Project, file))!);
             File.WriteAllText(Path.Combine(Project, file), file);
@@ -29,8 +31,11 @@ public sealed class CiArchiveTests : IDisposable
     [InlineData(new[] { "*.txt" }, new string[0], new[] { "a.txt" })]
     [InlineData(new[] { "**/*.txt" }, new[] { "build/deep" }, new[] { "a.txt", "build/x.txt" })]
     [InlineData(new[] { "." }, new[] { "build/", "docs/*" }, new[] { "a.txt", "b.log" })]
-    public void Paths_are_globs_a_matched_directory_comes_whole_excludes_win_and_links_are_never_taken(string[] paths, string[] exclude,
-        string[] expected)
+    public void Paths_are_globs_a_matched_directory_comes_whole_excludes_win_and_links_are_never_taken(
+        string[] paths,
+        string[] exclude,
+        string[] expected
+    )
     {
         Assert.Equal(expected, CiArchive.Select(Project, paths, exclude, untrackedBesides: null));
     }
@@ -54,10 +59,13 @@ public sealed class CiArchiveTests : IDisposable
 
         var evil = Path.Combine(_root, "evil.zip");
         using (var archive = ZipFile.Open(evil, ZipArchiveMode.Create))
-            using (var writer = new StreamWriter(archive.CreateEntry("build/link/planted.txt").Open()))
-                writer.Write("planted");
+        using (var writer = new StreamWriter(archive.CreateEntry("build/link/planted.txt").Open()))
+            writer.Write("planted");
         var error = Assert.Throws<InvalidDataException>(() => CiArchive.Extract(evil, Project));
-        Assert.Equal("zip entry 'build/link/planted.txt' would be written through the symbolic link build/link", error.Message);
+        Assert.Equal(
+            "zip entry 'build/link/planted.txt' would be written through the symbolic link build/link",
+            error.Message
+        );
         Assert.False(File.Exists(Path.Combine(_root, "outside", "planted.txt")));
     }
 

@@ -34,8 +34,15 @@ public sealed class FakeGitLab : IAsyncDisposable
 
     /// <summary>A POST /jobs/:id/artifacts as it came: its JOB-TOKEN, its parameters (query and form, as GitLab reads
     /// both), the multipart field its file came in, the file's name and bytes, and the status answered.</summary>
-    public sealed record ArtifactsUpload(long JobId, string? JobToken, IReadOnlyDictionary<string, string> Parameters, string? FileField,
-        string? FileName, byte[] Bytes, int Status);
+    public sealed record ArtifactsUpload(
+        long JobId,
+        string? JobToken,
+        IReadOnlyDictionary<string, string> Parameters,
+        string? FileField,
+        string? FileName,
+        byte[] Bytes,
+        int Status
+    );
 
     /// <summary>A GET /jobs/:id/artifacts as it came: the JOB-TOKEN it carried and the status answered.</summary>
     public sealed record ArtifactsDownload(long JobId, string? JobToken, int Status);
@@ -47,6 +54,7 @@ public sealed class FakeGitLab : IAsyncDisposable
         public List<Patch> Patches { get; } = [];
         public List<Update> Updates { get; } = [];
         public string Status { get; set; } = "running";
+
         /// <summary>Set: the next patch is answered 416 after the trace was cut back to this many bytes.</summary>
         public long? LoseTraceTo { get; set; }
         public Update? Final => Updates.LastOrDefault(u => u.State != "running");
@@ -55,7 +63,8 @@ public sealed class FakeGitLab : IAsyncDisposable
 
     private FakeGitLab(WebApplication app) => _app = app;
 
-    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    public Uri Url =>
+        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>Uploads larger than this are answered 413, as GitLab does past its maximum artifacts size.</summary>
     public long MaxArtifactsBytes { get; set; } = long.MaxValue;
@@ -85,24 +94,35 @@ public sealed class FakeGitLab : IAsyncDisposable
         {
             Interlocked.Increment(ref fake.VerifyRequests);
             var body = JsonNode.Parse(await new StreamReader(http.Request.Body).ReadToEndAsync())!;
-            if ((string?)body["token"] != RunnerToken) return Results.StatusCode(403);
-            return Results.Text("""{"id":7,"token":"glrt-fake-runner-token","token_expires_at":null}""", "application/json", Encoding.UTF8, 200);
+            if ((string?)body["token"] != RunnerToken)
+                return Results.StatusCode(403);
+            return Results.Text(
+                """{"id":7,"token":"glrt-fake-runner-token","token_expires_at":null}""",
+                "application/json",
+                Encoding.UTF8,
+                200
+            );
         });
         app.MapPost("/api/v4/jobs/request", async (HttpContext http) =>
         {
             Interlocked.Increment(ref fake.JobRequests);
             var body = JsonNode.Parse(await new StreamReader(http.Request.Body).ReadToEndAsync())!;
-            if ((string?)body["token"] != RunnerToken) return Results.StatusCode(403);
-            if (body["info"]?["features"] is null) return Results.StatusCode(400);
+            if ((string?)body["token"] != RunnerToken)
+                return Results.StatusCode(403);
+            if (body["info"]?["features"] is null)
+                return Results.StatusCode(400);
             http.Response.Headers["X-GitLab-Last-Update"] = "fake-cursor";
-            if (!fake._queue.TryDequeue(out var job)) return Results.StatusCode(204);
+            if (!fake._queue.TryDequeue(out var job))
+                return Results.StatusCode(204);
             fake._jobs[(long)job["id"]!] = new Job((string)job["token"]!);
             return Results.Text(job.ToJsonString(), "application/json", Encoding.UTF8, 201);
         });
         app.MapMethods("/api/v4/jobs/{id:long}/trace", ["PATCH"], async (HttpContext http, long id) =>
         {
-            if (fake.JobOf(id) is not { } job) return Results.StatusCode(404);
-            if (http.Request.Headers["JOB-TOKEN"] != job.Token) return Results.StatusCode(403);
+            if (fake.JobOf(id) is not { } job)
+                return Results.StatusCode(404);
+            if (http.Request.Headers["JOB-TOKEN"] != job.Token)
+                return Results.StatusCode(403);
             var bytes = await ReadAllAsync(http.Request.Body);
             var range = http.Request.Headers["Content-Range"].ToString().Split('-');
             var start = long.Parse(range[0], CultureInfo.InvariantCulture);
@@ -136,15 +156,23 @@ public sealed class FakeGitLab : IAsyncDisposable
         });
         app.MapPut("/api/v4/jobs/{id:long}", async (HttpContext http, long id) =>
         {
-            if (fake.JobOf(id) is not { } job) return Results.StatusCode(404);
+            if (fake.JobOf(id) is not { } job)
+                return Results.StatusCode(404);
             var body = JsonNode.Parse(await new StreamReader(http.Request.Body).ReadToEndAsync())!;
-            if ((string?)body["token"] != job.Token || http.Request.Headers["JOB-TOKEN"] != job.Token) return Results.StatusCode(403);
+            if ((string?)body["token"] != job.Token || http.Request.Headers["JOB-TOKEN"] != job.Token)
+                return Results.StatusCode(403);
             lock (job)
             {
-                var update = new Update((string)body["state"]!, (string?)body["failure_reason"], (int?)body["exit_code"],
-                    (string?)body["output"]?["checksum"], (long?)body["output"]?["bytesize"]);
+                var update = new Update(
+                    (string)body["state"]!,
+                    (string?)body["failure_reason"],
+                    (int?)body["exit_code"],
+                    (string?)body["output"]?["checksum"],
+                    (long?)body["output"]?["bytesize"]
+                );
                 job.Updates.Add(update);
-                if (update.State is "success" or "failed" or "canceled") job.Status = update.State;
+                if (update.State is "success" or "failed" or "canceled")
+                    job.Status = update.State;
                 http.Response.Headers["Job-Status"] = job.Status;
                 return Results.StatusCode(200);
             }
@@ -152,16 +180,26 @@ public sealed class FakeGitLab : IAsyncDisposable
         app.MapPost("/api/v4/jobs/{id:long}/artifacts", async (HttpContext http, long id) =>
         {
             var token = http.Request.Headers["JOB-TOKEN"].FirstOrDefault();
-            var parameters = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
-            if (!http.Request.HasFormContentType) return Record(400, null, null, []);
+            var parameters = http.Request.Query.ToDictionary(
+                q => q.Key,
+                q => q.Value.ToString(),
+                StringComparer.Ordinal
+            );
+            if (!http.Request.HasFormContentType)
+                return Record(400, null, null, []);
             var form = await http.Request.ReadFormAsync();
-            foreach (var (key, value) in form) parameters[key] = value.ToString();
+            foreach (var (key, value) in form)
+                parameters[key] = value.ToString();
             var file = form.Files.Count == 1 ? form.Files[0] : null;
             var bytes = file is null ? [] : await ReadAllAsync(file.OpenReadStream());
-            if (fake.JobOf(id) is not { } job) return Record(404, file?.Name, file?.FileName, bytes);
-            if (token != job.Token) return Record(403, file?.Name, file?.FileName, bytes);
-            if (file?.Name != "file") return Record(400, file?.Name, file?.FileName, bytes);
-            if (bytes.Length > fake.MaxArtifactsBytes) return Record(413, file.Name, file.FileName, bytes);
+            if (fake.JobOf(id) is not { } job)
+                return Record(404, file?.Name, file?.FileName, bytes);
+            if (token != job.Token)
+                return Record(403, file?.Name, file?.FileName, bytes);
+            if (file?.Name != "file")
+                return Record(400, file?.Name, file?.FileName, bytes);
+            if (bytes.Length > fake.MaxArtifactsBytes)
+                return Record(413, file.Name, file.FileName, bytes);
             fake._artifacts[id] = (job.Token, bytes);
             return Record(201, file.Name, file.FileName, bytes);
 
@@ -176,7 +214,10 @@ public sealed class FakeGitLab : IAsyncDisposable
         app.MapGet("/api/v4/jobs/{id:long}/artifacts", (HttpContext http, long id) =>
         {
             var token = http.Request.Headers["JOB-TOKEN"].FirstOrDefault();
-            var status = !fake._artifacts.TryGetValue(id, out var stored) ? 404 : token != stored.Token ? 403 : 200;
+            var status =
+                !fake._artifacts.TryGetValue(id, out var stored) ? 404
+                : token != stored.Token ? 403
+                : 200;
             fake.Downloads.Enqueue(new ArtifactsDownload(id, token, status));
             return status == 200 ? Results.Bytes(stored.Zip, "application/zip") : Results.StatusCode(status);
         });
@@ -188,7 +229,8 @@ public sealed class FakeGitLab : IAsyncDisposable
     public void Cancel(long id)
     {
         var job = JobOf(id)!;
-        lock (job) job.Status = "canceling";
+        lock (job)
+            job.Status = "canceling";
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream body)

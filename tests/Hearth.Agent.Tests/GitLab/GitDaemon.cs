@@ -30,8 +30,24 @@ public sealed class GitDaemon : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(repo, "version.txt"), "two\n");
         await GitAsync(repo, "commit", "-q", "-am", "two");
         git.SecondCommit = (await GitAsync(repo, "rev-parse", "HEAD")).Trim();
-        var info = new ProcessStartInfo("git") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "daemon", "--export-all", $"--base-path={git.Root}", "--listen=127.0.0.1", $"--port={git.Port}", "--reuseaddr", git.Root })
+        var info = new ProcessStartInfo("git")
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        foreach (
+            var arg in new[]
+            {
+                "daemon",
+                "--export-all",
+                $"--base-path={git.Root}",
+                "--listen=127.0.0.1",
+                $"--port={git.Port}",
+                "--reuseaddr",
+                git.Root,
+            }
+        )
             info.ArgumentList.Add(arg);
         git._daemon = Process.Start(info)!;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -51,13 +67,20 @@ public sealed class GitDaemon : IAsyncDisposable
 
     public static async Task<string> GitAsync(string directory, params string[] args)
     {
-        var info = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        var info = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', args)}: {error}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"git {string.Join(' ', args)}: {error}");
         return output;
     }
 
@@ -70,7 +93,8 @@ public sealed class GitDaemon : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (_daemon is { HasExited: false }) _daemon.Kill(entireProcessTree: true);
+        if (_daemon is { HasExited: false })
+            _daemon.Kill(entireProcessTree: true);
         _daemon?.WaitForExit();
         _daemon?.Dispose();
         Directory.Delete(Root, recursive: true);

@@ -22,13 +22,23 @@ public sealed class GitLabHookTests : IAsyncLifetime
     {
         _gitlab = await FakeGitLab.StartAsync();
         _git = await GitDaemon.StartAsync();
-        _harness = await AgentHarness.StartAsync(configure: o => o with
-        {
-            GitLab = o.GitLab with { PollInterval = TimeSpan.FromMinutes(30), TraceInterval = TimeSpan.FromMilliseconds(200), WebhookToken = HookToken },
-        });
+        _harness = await AgentHarness.StartAsync(configure: o =>
+            o with
+            {
+                GitLab = o.GitLab with
+                {
+                    PollInterval = TimeSpan.FromMinutes(30),
+                    TraceInterval = TimeSpan.FromMilliseconds(200),
+                    WebhookToken = HookToken,
+                },
+            }
+        );
         _harness.StartAgent(_harness.Options() with { AllowedDrivers = ["bubblewrap"] });
-        var added = await _harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
-            new GitLabRunnerBody("fake", _gitlab.Url.ToString(), FakeGitLab.RunnerToken, [], "bubblewrap", null), HearthJson.Options);
+        var added = await _harness.Admin.PostAsJsonAsync(
+            "api/v1/gitlab/runners",
+            new GitLabRunnerBody("fake", _gitlab.Url.ToString(), FakeGitLab.RunnerToken, [], "bubblewrap", null),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
         // The poller's first round, with the runner in it, is over: from now on only a hook makes it ask again.
         await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobRequests > 0), "first job request");
@@ -58,7 +68,10 @@ public sealed class GitLabHookTests : IAsyncLifetime
 
         var created = await HookAsync(HookToken, id, "created");
         Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        await AgentHarness.UntilAsync(() => Task.FromResult(_gitlab.JobOf(id)?.Final is not null), "job taken and reported");
+        await AgentHarness.UntilAsync(
+            () => Task.FromResult(_gitlab.JobOf(id)?.Final is not null),
+            "job taken and reported"
+        );
         Assert.Equal("success", _gitlab.JobOf(id)!.Final!.State);
         Assert.Contains("hooked\n", _gitlab.JobOf(id)!.TraceText);
 
@@ -72,14 +85,23 @@ public sealed class GitLabHookTests : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = _harness.Server.Url };
         var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/gitlab/hook")
         {
-            Content = new StringContent(new JsonObject
-            {
-                ["object_kind"] = "build", ["build_id"] = id, ["build_status"] = status, ["build_name"] = "test",
-                ["project_id"] = 1, ["tags"] = new JsonArray("firecracker-2cpu-4gb"),
-            }.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new StringContent(
+                new JsonObject
+                {
+                    ["object_kind"] = "build",
+                    ["build_id"] = id,
+                    ["build_status"] = status,
+                    ["build_name"] = "test",
+                    ["project_id"] = 1,
+                    ["tags"] = new JsonArray("firecracker-2cpu-4gb"),
+                }.ToJsonString(),
+                Encoding.UTF8,
+                "application/json"
+            ),
         };
         request.Headers.Add("X-Gitlab-Event", "Job Hook");
-        if (token is not null) request.Headers.Add("X-Gitlab-Token", token);
+        if (token is not null)
+            request.Headers.Add("X-Gitlab-Token", token);
         return await http.SendAsync(request);
     }
 }

@@ -27,10 +27,16 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _image = await ImageJobRig.StartAsync("gitlab/busybox", "gitlab-oci", "hgl");
-        var oci = new OciDriver(new OciDriverOptions
-        {
-            StateRoot = Path.Combine(_image.Work, "runc"), UserNamespace = Range, Network = _image.Network,
-        }, _image.NewImageStore(), TimeProvider.System);
+        var oci = new OciDriver(
+            new OciDriverOptions
+            {
+                StateRoot = Path.Combine(_image.Work, "runc"),
+                UserNamespace = Range,
+                Network = _image.Network,
+            },
+            _image.NewImageStore(),
+            TimeProvider.System
+        );
         _rig = await GitLabRig.StartAsync(TimeSpan.FromMilliseconds(100));
         _rig.Harness.StartAgentHost(_rig.Harness.Options() with { AllowedDrivers = ["oci"] }, extraDrivers: [oci]);
         await _rig.AddRunnerAsync("fake-oci", "oci", _image.BusyboxRef);
@@ -46,18 +52,38 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
     public async Task A_job_in_an_image_without_git_runs_in_the_checkout_the_agent_made_at_its_sha()
     {
         const long id = 9001;
-        var job = GitLabJobTests.JobJson(id, _rig.Git.Url, _rig.Git.FirstCommit,
-            ["pwd", "echo \"dir=$CI_PROJECT_DIR\"", "cat version.txt", "command -v git || echo no-git", "echo built > out.txt", "cat out.txt"],
-            ["echo \"after: $CI_JOB_STATUS\""]);
+        var job = GitLabJobTests.JobJson(
+            id,
+            _rig.Git.Url,
+            _rig.Git.FirstCommit,
+            [
+                "pwd",
+                "echo \"dir=$CI_PROJECT_DIR\"",
+                "cat version.txt",
+                "command -v git || echo no-git",
+                "echo built > out.txt",
+                "cat out.txt",
+            ],
+            ["echo \"after: $CI_JOB_STATUS\""]
+        );
         job["image"] = new System.Text.Json.Nodes.JsonObject { ["name"] = _image.BusyboxRef };
-        job["artifacts"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = "out", ["paths"] = new System.Text.Json.Nodes.JsonArray("out.txt"), ["when"] = "on_success",
-            ["artifact_type"] = "archive", ["artifact_format"] = "zip", ["expire_in"] = "2 days",
-        });
+        job["artifacts"] = new System.Text.Json.Nodes.JsonArray(
+            new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = "out",
+                ["paths"] = new System.Text.Json.Nodes.JsonArray("out.txt"),
+                ["when"] = "on_success",
+                ["artifact_type"] = "archive",
+                ["artifact_format"] = "zip",
+                ["expire_in"] = "2 days",
+            }
+        );
         _rig.GitLab.Enqueue(job);
 
-        await AgentHarness.UntilAsync(() => Task.FromResult(_rig.GitLab.JobOf(id)?.Final is not null), $"job {id} reported");
+        await AgentHarness.UntilAsync(
+            () => Task.FromResult(_rig.GitLab.JobOf(id)?.Final is not null),
+            $"job {id} reported"
+        );
         var reported = _rig.GitLab.JobOf(id)!;
 
         var trace = reported.TraceText;
@@ -77,7 +103,10 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, string> { ["out.txt"] = "built\n" }, GitLabJobTests.Unzip(upload.Bytes));
         var accepted = reported.Patches.Where(p => p.Status == 202).ToList();
         Assert.Equal(reported.Trace.ToArray(), accepted.SelectMany(p => p.Bytes).ToArray());
-        Assert.Equal($"crc32:{System.IO.Hashing.Crc32.HashToUInt32(reported.Trace.ToArray()):x8}", reported.Final.Checksum);
+        Assert.Equal(
+            $"crc32:{System.IO.Hashing.Crc32.HashToUInt32(reported.Trace.ToArray()):x8}",
+            reported.Final.Checksum
+        );
         var runs = await _rig.Harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
         var run = await _rig.Harness.WaitEndedAsync(Assert.Single(runs!.Runs, r => r.Kind == "ci_job").Id);
         Assert.Equal(string.Concat((await _rig.Harness.LinesAsync(run.Id)).Select(l => l + "\n")), trace);
@@ -85,12 +114,18 @@ public sealed class GitLabOciJobTests : IAsyncLifetime
         // Nothing of the task is left: no workspace, no scratch or state directory, no container, no mount.
         var task = Hearth.Core.Runs.TaskIds.ForCommand(run.Id);
         await AgentHarness.UntilAsync(() => Task.FromResult(!Leftovers(task).Any()), $"nothing of task {task} left");
-        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), l => l.Contains(task, StringComparison.Ordinal));
-        Assert.DoesNotContain(task, await Tools.RunAsync("runc", "--root", Path.Combine(_image.Work, "runc"), "list", "-q"));
+        Assert.DoesNotContain(await File.ReadAllLinesAsync("/proc/self/mountinfo"), l =>
+            l.Contains(task, StringComparison.Ordinal)
+        );
+        Assert.DoesNotContain(
+            task,
+            await Tools.RunAsync("runc", "--root", Path.Combine(_image.Work, "runc"), "list", "-q")
+        );
     }
 
     private IEnumerable<string> Leftovers(string task) =>
-        new[] { _rig.Harness.ScratchRoot, _rig.Harness.StateDirectory }.Where(Directory.Exists)
+        new[] { _rig.Harness.ScratchRoot, _rig.Harness.StateDirectory }
+            .Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFileSystemEntries(d, "*", SearchOption.AllDirectories))
             .Where(e => Path.GetFileName(e).Contains(task, StringComparison.Ordinal));
 }

@@ -25,25 +25,29 @@ internal sealed class GitLabRig : IAsyncDisposable
     {
         var gitlab = await FakeGitLab.StartAsync();
         var git = await GitDaemon.StartAsync();
-        var harness = await AgentHarness.StartAsync(configure: o => o with
-        {
-            GitLab = o.GitLab with
+        var harness = await AgentHarness.StartAsync(configure: o =>
+            o with
             {
-                PollInterval = pollInterval,
-                TraceInterval = TimeSpan.FromMilliseconds(200),
-                RetryDelay = TimeSpan.FromMilliseconds(50),
-                WebhookToken = webhookToken ?? o.GitLab.WebhookToken,
-            },
-        });
+                GitLab = o.GitLab with
+                {
+                    PollInterval = pollInterval,
+                    TraceInterval = TimeSpan.FromMilliseconds(200),
+                    RetryDelay = TimeSpan.FromMilliseconds(50),
+                    WebhookToken = webhookToken ?? o.GitLab.WebhookToken,
+                },
+            }
+        );
         return new GitLabRig(gitlab, git, harness);
     }
 
     /// <summary>Registers the fake GitLab's runner (tag <c>linux</c>) for jobs on <paramref name="driver"/>.</summary>
     public async Task AddRunnerAsync(string name, string driver, string? image)
     {
-        var added = await Harness.Admin.PostAsJsonAsync("api/v1/gitlab/runners",
+        var added = await Harness.Admin.PostAsJsonAsync(
+            "api/v1/gitlab/runners",
             new GitLabRunnerBody(name, GitLab.Url.ToString(), FakeGitLab.RunnerToken, ["linux"], driver, image),
-            HearthJson.Options);
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
     }
 

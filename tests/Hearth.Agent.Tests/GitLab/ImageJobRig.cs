@@ -45,9 +45,16 @@ internal sealed class ImageJobRig : IAsyncDisposable
 
     /// <summary>An image store of its own under the work directory, pulling anonymously.</summary>
     public ImageStore NewImageStore() =>
-        new(new ImageStoreOptions { RootDirectory = Path.Combine(Work, "images") },
-            new RegistryClient(new HttpClient(), new RegistryClientOptions(), new AnonymousCredentials(), TimeProvider.System),
-            TimeProvider.System);
+        new(
+            new ImageStoreOptions { RootDirectory = Path.Combine(Work, "images") },
+            new RegistryClient(
+                new HttpClient(),
+                new RegistryClientOptions(),
+                new AnonymousCredentials(),
+                TimeProvider.System
+            ),
+            TimeProvider.System
+        );
 
     public async ValueTask DisposeAsync()
     {
@@ -60,7 +67,8 @@ internal sealed class ImageJobRig : IAsyncDisposable
     private static async Task TryAsync(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;
         await process.WaitForExitAsync();
     }

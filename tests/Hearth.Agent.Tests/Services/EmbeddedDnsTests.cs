@@ -16,15 +16,30 @@ public sealed class EmbeddedDnsTests
     {
         var request = Query(0xBEEF, "API.Example", DnsQuery.TypeA, recursion: true);
         var query = DnsQuery.TryParse(request)!;
-        Assert.Equal((0xBEEF, "API.Example", DnsQuery.TypeA, DnsQuery.ClassIn, true), (query.Id, query.Name, query.Type, query.Class, query.RecursionDesired));
+        Assert.Equal(
+            (0xBEEF, "API.Example", DnsQuery.TypeA, DnsQuery.ClassIn, true),
+            (query.Id, query.Name, query.Type, query.Class, query.RecursionDesired)
+        );
         Assert.True(query.IsQuery);
 
-        var answer = DnsAnswer.Build(request, query, DnsAnswer.NoError, [IPAddress.Parse("10.89.0.2"), IPAddress.Parse("10.89.0.3")], 5);
+        var answer = DnsAnswer.Build(
+            request,
+            query,
+            DnsAnswer.NoError,
+            [IPAddress.Parse("10.89.0.2"), IPAddress.Parse("10.89.0.3")],
+            5
+        );
         Assert.Equal(0xBEEF, BinaryPrimitives.ReadUInt16BigEndian(answer));
         var flags = BinaryPrimitives.ReadUInt16BigEndian(answer.AsSpan(2));
         Assert.Equal(0x8000 | 0x0400 | 0x0100 | 0x0080, flags);
-        Assert.Equal([1, 2, 0, 0], Enumerable.Range(0, 4).Select(i => (int)BinaryPrimitives.ReadUInt16BigEndian(answer.AsSpan(4 + 2 * i))));
-        Assert.Equal(request.AsSpan(12, query.QuestionEnd - 12).ToArray(), answer.AsSpan(12, query.QuestionEnd - 12).ToArray());
+        Assert.Equal(
+            [1, 2, 0, 0],
+            Enumerable.Range(0, 4).Select(i => (int)BinaryPrimitives.ReadUInt16BigEndian(answer.AsSpan(4 + 2 * i)))
+        );
+        Assert.Equal(
+            request.AsSpan(12, query.QuestionEnd - 12).ToArray(),
+            answer.AsSpan(12, query.QuestionEnd - 12).ToArray()
+        );
         var records = Answers(answer, query.QuestionEnd);
         Assert.Equal([("10.89.0.2", 5u), ("10.89.0.3", 5u)], records);
     }
@@ -52,24 +67,42 @@ public sealed class EmbeddedDnsTests
         using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         upstream.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var names = new ServiceNames();
-        await using var dns = new EmbeddedDns(names, [(IPEndPoint)upstream.LocalEndPoint!], NullLogger.Instance,
-            new EmbeddedDnsOptions { Port = 0, ForwardTimeout = TimeSpan.FromSeconds(1) });
-        await using (dns.Join("sandbox-1", [new EmbeddedDns.Place("p/back", IPAddress.Parse("10.89.1.2"), IPAddress.Loopback, ["db", "database"])]))
+        await using var dns = new EmbeddedDns(
+            names,
+            [(IPEndPoint)upstream.LocalEndPoint!],
+            NullLogger.Instance,
+            new EmbeddedDnsOptions { Port = 0, ForwardTimeout = TimeSpan.FromSeconds(1) }
+        );
+        await using (
+            dns.Join(
+                "sandbox-1",
+                [new EmbeddedDns.Place("p/back", IPAddress.Parse("10.89.1.2"), IPAddress.Loopback, ["db", "database"])]
+            )
+        )
         {
             Assert.Equal([IPAddress.Loopback], dns.Gateways);
-            names.SetServerView("p/back", new NetworkNamesView(3, [new NameRecord("api", "10.89.1.7"), new NameRecord("API", "10.89.1.8")]));
+            names.SetServerView(
+                "p/back",
+                new NetworkNamesView(3, [new NameRecord("api", "10.89.1.7"), new NameRecord("API", "10.89.1.8")])
+            );
             names.SetServerView("p/back", new NetworkNamesView(2, [new NameRecord("api", "10.89.1.99")]));
             names.SetServerView("p/front", new NetworkNamesView(1, [new NameRecord("web", "10.89.2.5")]));
             var asker = IPAddress.Parse("10.89.1.2");
 
             Assert.Equal(["10.89.1.2"], await AnswerAsync(dns, asker, "database.", DnsQuery.TypeA, DnsAnswer.NoError));
-            Assert.Equal(["10.89.1.7", "10.89.1.8"], (await AnswerAsync(dns, asker, "Api", DnsQuery.TypeA, DnsAnswer.NoError)).Order());
+            Assert.Equal(
+                ["10.89.1.7", "10.89.1.8"],
+                (await AnswerAsync(dns, asker, "Api", DnsQuery.TypeA, DnsAnswer.NoError)).Order()
+            );
             // A known name of another type: no records, no error (so the resolver does not look elsewhere).
             Assert.Empty(await AnswerAsync(dns, asker, "db", 28, DnsAnswer.NoError));
             // Names of a network the asker is not on are not its names.
             Assert.Empty(await AnswerAsync(dns, asker, "web", DnsQuery.TypeA, DnsAnswer.NameError));
             // An unknown address asking on a gateway gets that gateway's network.
-            Assert.Equal(["10.89.1.2"], await AnswerAsync(dns, IPAddress.Parse("10.89.1.200"), "db", DnsQuery.TypeA, DnsAnswer.NoError));
+            Assert.Equal(
+                ["10.89.1.2"],
+                await AnswerAsync(dns, IPAddress.Parse("10.89.1.200"), "db", DnsQuery.TypeA, DnsAnswer.NoError)
+            );
 
             var forwarded = Query(0x1234, "example.org", DnsQuery.TypeA);
             var answering = Task.Run(async () =>
@@ -78,7 +111,13 @@ public sealed class EmbeddedDnsTests
                 var got = await upstream.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
                 var query = DnsQuery.TryParse(buffer.AsSpan(0, got.ReceivedBytes))!;
                 Assert.Equal("example.org", query.Name);
-                var reply = DnsAnswer.Build(buffer.AsSpan(0, got.ReceivedBytes), query, DnsAnswer.NoError, [IPAddress.Parse("192.0.2.10")], 300);
+                var reply = DnsAnswer.Build(
+                    buffer.AsSpan(0, got.ReceivedBytes),
+                    query,
+                    DnsAnswer.NoError,
+                    [IPAddress.Parse("192.0.2.10")],
+                    300
+                );
                 await upstream.SendToAsync(reply, SocketFlags.None, got.RemoteEndPoint);
             });
             var relayed = await dns.ResolveAsync(forwarded, asker, "p/back", CancellationToken.None);
@@ -86,7 +125,12 @@ public sealed class EmbeddedDnsTests
             Assert.Equal([("192.0.2.10", 300u)], Answers(relayed, DnsQuery.TryParse(forwarded)!.QuestionEnd));
 
             // No answer upstream: SERVFAIL once the forward times out.
-            var failed = await dns.ResolveAsync(Query(7, "nobody.example", DnsQuery.TypeA), asker, "p/back", CancellationToken.None);
+            var failed = await dns.ResolveAsync(
+                Query(7, "nobody.example", DnsQuery.TypeA),
+                asker,
+                "p/back",
+                CancellationToken.None
+            );
             Assert.Equal(DnsAnswer.ServerFailure, failed[3] & 0xF);
         }
         // Once its last replica leaves, the gateway is not answered on and its local names are gone.
@@ -94,7 +138,13 @@ public sealed class EmbeddedDnsTests
         Assert.Empty(names.Lookup(["p/back"], "db"));
     }
 
-    private static async Task<IReadOnlyList<string>> AnswerAsync(EmbeddedDns dns, IPAddress client, string name, ushort type, byte rcode)
+    private static async Task<IReadOnlyList<string>> AnswerAsync(
+        EmbeddedDns dns,
+        IPAddress client,
+        string name,
+        ushort type,
+        byte rcode
+    )
     {
         var request = Query(42, name, type);
         var answer = await dns.ResolveAsync(request, client, "p/back", CancellationToken.None);
@@ -124,7 +174,12 @@ public sealed class EmbeddedDnsTests
             Assert.Equal(0xC00C, BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(offset)));
             Assert.Equal(DnsQuery.TypeA, BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(offset + 2)));
             Assert.Equal(4, BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(offset + 10)));
-            answers.Add((new IPAddress(message.AsSpan(offset + 12, 4)).ToString(), BinaryPrimitives.ReadUInt32BigEndian(message.AsSpan(offset + 6))));
+            answers.Add(
+                (
+                    new IPAddress(message.AsSpan(offset + 12, 4)).ToString(),
+                    BinaryPrimitives.ReadUInt32BigEndian(message.AsSpan(offset + 6))
+                )
+            );
             offset += 16;
         }
         return answers;

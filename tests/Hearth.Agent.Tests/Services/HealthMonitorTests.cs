@@ -19,28 +19,49 @@ public sealed class HealthMonitorTests
     public async Task Start_period_failures_do_not_count_retries_make_it_unhealthy_a_pass_heals_it_and_a_hung_check_times_out()
     {
         var time = new WatchedTime(new FakeTimeProvider(DateTimeOffset.Parse("2026-12-06T08:00:00Z")));
-        var spec = new HealthCheckSpec(["/bin/sh", "-c", "check"], Interval: TimeSpan.FromSeconds(10), Timeout: TimeSpan.FromSeconds(3), Retries: 2,
-            StartPeriod: TimeSpan.FromSeconds(5), StartInterval: TimeSpan.FromSeconds(1));
+        var spec = new HealthCheckSpec(
+            ["/bin/sh", "-c", "check"],
+            Interval: TimeSpan.FromSeconds(10),
+            Timeout: TimeSpan.FromSeconds(3),
+            Retries: 2,
+            StartPeriod: TimeSpan.FromSeconds(5),
+            StartInterval: TimeSpan.FromSeconds(1)
+        );
         // fail, fail (start period), pass, fail (streak 1), fail (unhealthy), fail (unhealthy again), pass, hang, hang.
         var sandbox = new ScriptedSandbox(time, [1, 1, 0, 1, 1, 1, 0, null, null]);
         var reports = new ConcurrentQueue<(HealthState State, DateTimeOffset At)>();
-        var monitor = new HealthMonitor(spec, sandbox, state =>
-        {
-            reports.Enqueue((state, time.GetUtcNow()));
-            return Task.FromResult(true);
-        }, time, NullLogger.Instance);
+        var monitor = new HealthMonitor(
+            spec,
+            sandbox,
+            state =>
+            {
+                reports.Enqueue((state, time.GetUtcNow()));
+                return Task.FromResult(true);
+            },
+            time,
+            NullLogger.Instance
+        );
         using var stop = new CancellationTokenSource();
         // Off xunit's synchronization context: the monitor's continuations run inside Advance, as the clock moves.
         var running = Task.Run(() => monitor.RunAsync(stop.Token));
 
-        await AdvanceUntilAsync(time, sandbox, spec, () => sandbox.Calls.Count == 9 && reports.Count == 6 || running.IsCompleted);
+        await AdvanceUntilAsync(time, sandbox, spec, () =>
+            sandbox.Calls.Count == 9 && reports.Count == 6 || running.IsCompleted
+        );
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(
-            [(ReplicaHealth.Starting, 0), (ReplicaHealth.Healthy, 0), (ReplicaHealth.Unhealthy, 2), (ReplicaHealth.Unhealthy, 3),
-                (ReplicaHealth.Healthy, 0), (ReplicaHealth.Unhealthy, 2)],
-            reports.Select(r => (r.State.Health, r.State.FailingStreak)));
+            [
+                (ReplicaHealth.Starting, 0),
+                (ReplicaHealth.Healthy, 0),
+                (ReplicaHealth.Unhealthy, 2),
+                (ReplicaHealth.Unhealthy, 3),
+                (ReplicaHealth.Healthy, 0),
+                (ReplicaHealth.Unhealthy, 2),
+            ],
+            reports.Select(r => (r.State.Health, r.State.FailingStreak))
+        );
         var start = DateTimeOffset.Parse("2026-12-06T08:00:00Z");
         // Every start_interval while starting, every interval once healthy; a hung check ends at its timeout.
         Assert.Equal([1, 2, 3, 13, 23, 33, 43, 53, 66], sandbox.Calls.Select(c => (int)(c.At - start).TotalSeconds));
@@ -54,10 +75,23 @@ public sealed class HealthMonitorTests
     public async Task A_report_refused_as_stale_stops_the_checks()
     {
         var time = new WatchedTime(new FakeTimeProvider());
-        var spec = new HealthCheckSpec(["true"], TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), 3, TimeSpan.Zero, TimeSpan.Zero);
+        var spec = new HealthCheckSpec(
+            ["true"],
+            TimeSpan.FromSeconds(2),
+            TimeSpan.FromSeconds(1),
+            3,
+            TimeSpan.Zero,
+            TimeSpan.Zero
+        );
         var sandbox = new ScriptedSandbox(time, [0, 0, 0]);
         var reports = 0;
-        var monitor = new HealthMonitor(spec, sandbox, _ => Task.FromResult(Interlocked.Increment(ref reports) < 2), time, NullLogger.Instance);
+        var monitor = new HealthMonitor(
+            spec,
+            sandbox,
+            _ => Task.FromResult(Interlocked.Increment(ref reports) < 2),
+            time,
+            NullLogger.Instance
+        );
         var running = Task.Run(() => monitor.RunAsync(CancellationToken.None));
         await AdvanceUntilAsync(time, sandbox, spec, () => running.IsCompleted);
         Assert.Equal(2, reports);
@@ -68,17 +102,25 @@ public sealed class HealthMonitorTests
     /// Moves the clock a step at a time, each time only once the monitor is parked on its next timer (a check's delay, or
     /// the timeout of a check that hangs), so no step is taken while it is between two waits.
     /// </summary>
-    private static async Task AdvanceUntilAsync(WatchedTime time, ScriptedSandbox sandbox, HealthCheckSpec spec, Func<bool> done)
+    private static async Task AdvanceUntilAsync(
+        WatchedTime time,
+        ScriptedSandbox sandbox,
+        HealthCheckSpec spec,
+        Func<bool> done
+    )
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!done())
         {
-            while (!done() && !(time.Latest is { Active: true } latest && (latest.Due != spec.Timeout || sandbox.Hanging)))
+            while (
+                !done() && !(time.Latest is { Active: true } latest && (latest.Due != spec.Timeout || sandbox.Hanging))
+            )
             {
                 Assert.True(DateTime.UtcNow < deadline, "the monitor did not get there");
                 await Task.Delay(1);
             }
-            if (!done()) time.Fake.Advance(Step);
+            if (!done())
+                time.Fake.Advance(Step);
         }
     }
 
@@ -100,11 +142,16 @@ public sealed class HealthMonitorTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             var entry = new TimerEntry(dueTime);
-            var timer = fake.CreateTimer(s =>
-            {
-                entry.Active = false;
-                callback(s);
-            }, state, dueTime, period);
+            var timer = fake.CreateTimer(
+                s =>
+                {
+                    entry.Active = false;
+                    callback(s);
+                },
+                state,
+                dueTime,
+                period
+            );
             LatestEntry = entry;
             return new Watched(timer, entry);
         }
@@ -144,7 +191,11 @@ public sealed class HealthMonitorTests
         /// <summary>In a check that waits for its timeout.</summary>
         public bool Hanging => _hanging;
 
-        public async Task<SandboxExit> ExecAsync(IReadOnlyList<string> command, ISandboxOutput output, CancellationToken cancellationToken)
+        public async Task<SandboxExit> ExecAsync(
+            IReadOnlyList<string> command,
+            ISandboxOutput output,
+            CancellationToken cancellationToken
+        )
         {
             int? code;
             lock (Calls)
@@ -171,11 +222,25 @@ public sealed class HealthMonitorTests
 
         public SandboxHandle Handle => new("fake", "fake", 1, new Dictionary<string, string>());
         public int Pid => 1;
-        public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => new SandboxExit(0, null, false));
-        public Task StopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<SandboxExit> WaitAsync(CancellationToken cancellationToken) =>
+            Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => new SandboxExit(0, null, false));
+
+        public Task StopAsync(StopSignal signal, TimeSpan grace, CancellationToken cancellationToken) =>
+            Task.CompletedTask;
+
         public Task SignalAsync(int signal, CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-        public ValueTask<int> ReadOutputAsync(OutputStream stream, long offset, Memory<byte> buffer, CancellationToken cancellationToken) => ValueTask.FromResult(0);
+
+        public Task<SandboxStatus> InspectAsync(CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public ValueTask<int> ReadOutputAsync(
+            OutputStream stream,
+            long offset,
+            Memory<byte> buffer,
+            CancellationToken cancellationToken
+        ) => ValueTask.FromResult(0);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -14,15 +14,35 @@ public sealed class ReplicaRecordTests : IDisposable
         var journal = new SandboxJournal(_state);
         var service = new ServiceReplicaSpec
         {
-            Project = "shop", Service = "db", Replica = 1, DefinitionHash = "abc", Hostname = "db",
+            Project = "shop",
+            Service = "db",
+            Replica = 1,
+            DefinitionHash = "abc",
+            Hostname = "db",
             Networks = [new ServiceNetworkAttachment("back", ["database"])],
             Mounts = [new ServiceMount(ServiceMountKind.Tmpfs, null, "/tmp", false, 1024)],
             Files = [new ServiceFile("/run/secrets/pw", "db-password", null, 0x100)],
-            HealthCheck = new HealthCheckSpec(["pg_isready"], TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), 3, TimeSpan.FromSeconds(10),
-                TimeSpan.FromSeconds(1)),
+            HealthCheck = new HealthCheckSpec(
+                ["pg_isready"],
+                TimeSpan.FromSeconds(5),
+                TimeSpan.FromSeconds(2),
+                3,
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromSeconds(1)
+            ),
         };
-        var handle = new SandboxHandle("oci", "0123456789ab-t-a1-e1", 2, new Dictionary<string, string> { ["addresses"] = "shop_back\t10.89.0.2\t10.89.0.1" });
-        journal.Save(new SandboxRecord("t", "r", 1, 1, handle, DateTimeOffset.UnixEpoch, null, LogCheckpoint.Start) { Service = service });
+        var handle = new SandboxHandle(
+            "oci",
+            "0123456789ab-t-a1-e1",
+            2,
+            new Dictionary<string, string> { ["addresses"] = "shop_back\t10.89.0.2\t10.89.0.1" }
+        );
+        journal.Save(
+            new SandboxRecord("t", "r", 1, 1, handle, DateTimeOffset.UnixEpoch, null, LogCheckpoint.Start)
+            {
+                Service = service,
+            }
+        );
 
         var loaded = Assert.Single(journal.Load().Records).Service!;
         Assert.Equal(("shop", "db", 1, "db"), (loaded.Project, loaded.Service, loaded.Replica, loaded.Hostname));

@@ -16,17 +16,27 @@ public sealed class MetricsTests
         var serverMetrics = new Uri(harness.Server.Url, "/metrics");
         var before = await PrometheusText.ScrapeAsync(http, serverMetrics);
         var (agent, _) = harness.StartAgentHost(harness.Options() with { MetricsListen = "127.0.0.1:0" });
-        var agentMetrics = await agent.MetricsUrl.WaitAsync(AgentHarness.Timeout) ?? throw new InvalidOperationException("no metrics listener");
+        var agentMetrics = await agent.MetricsUrl.WaitAsync(AgentHarness.Timeout)
+            ?? throw new InvalidOperationException("no metrics listener");
 
         // Output of known size: 4 + 6 + 1 bytes in three lines.
         string[] commands = ["echo aaaa", "echo bbbbbb", "echo x; exit 3"];
         var runs = new List<RunView>();
         foreach (var command in commands)
-            runs.Add(await harness.WaitEndedAsync((await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", command], Driver = "bubblewrap" })).Id));
+            runs.Add(
+                await harness.WaitEndedAsync(
+                    (
+                        await harness.CreateRunAsync(
+                            new CreateRunBody { Command = ["sh", "-c", command], Driver = "bubblewrap" }
+                        )
+                    ).Id
+                )
+            );
         Assert.Equal([RunState.Succeeded, RunState.Succeeded, RunState.Failed], runs.Select(r => r.Status));
 
         var after = await PrometheusText.ScrapeAsync(http, serverMetrics);
-        double Delta(string name, params (string, string)[] labels) => after.Value(name, labels) - before.Value(name, labels);
+        double Delta(string name, params (string, string)[] labels) =>
+            after.Value(name, labels) - before.Value(name, labels);
         Assert.Equal(3, Delta("hearth_runs_created_total", ("kind", "command")));
         Assert.Equal(2, Delta("hearth_runs_total", ("kind", "command"), ("state", "succeeded")));
         Assert.Equal(1, Delta("hearth_runs_total", ("kind", "command"), ("state", "failed")));
@@ -42,15 +52,26 @@ public sealed class MetricsTests
         Assert.Equal(0, after.Value("hearth_tasks_active"));
 
         // The histograms take what ended up to a second before the scrape: the next scrapes see all three, once.
-        await AgentHarness.UntilAsync(async () =>
-            (await PrometheusText.ScrapeAsync(http, serverMetrics)).Value("hearth_run_duration_seconds_count", ("kind", "command")) == 3,
-            "three run durations recorded");
+        await AgentHarness.UntilAsync(
+            async () =>
+                (await PrometheusText.ScrapeAsync(http, serverMetrics)).Value(
+                    "hearth_run_duration_seconds_count",
+                    ("kind", "command")
+                ) == 3,
+            "three run durations recorded"
+        );
         await Task.Delay(StoreSampler.Settle * 2);
         var settled = await PrometheusText.ScrapeAsync(http, serverMetrics);
-        Assert.Equal(2, settled.Value("hearth_run_duration_seconds_count", ("kind", "command"), ("state", "succeeded")));
+        Assert.Equal(
+            2,
+            settled.Value("hearth_run_duration_seconds_count", ("kind", "command"), ("state", "succeeded"))
+        );
         Assert.Equal(1, settled.Value("hearth_run_duration_seconds_count", ("kind", "command"), ("state", "failed")));
         foreach (var phase in (string[])["queued", "leased", "sandbox_start", "first_output", "exit_report"])
-            Assert.Equal(3, settled.Value("hearth_startup_phase_seconds_count", ("phase", phase), ("driver", "bubblewrap")));
+            Assert.Equal(
+                3,
+                settled.Value("hearth_startup_phase_seconds_count", ("phase", phase), ("driver", "bubblewrap"))
+            );
 
         var agentText = await PrometheusText.ScrapeAsync(http, agentMetrics);
         Assert.Equal(3, agentText.Value("hearth_sandbox_start_seconds_count", ("driver", "bubblewrap")));
@@ -69,16 +90,28 @@ public sealed class MetricsTests
         using var http = new HttpClient();
         var metrics = new Uri(harness.Server.Url, "/metrics");
         harness.StartAgent();
-        var stuck = await harness.CreateRunAsync(new CreateRunBody { Command = ["true"], Requirements = new Dictionary<string, string> { ["pool"] = "gpu" } });
-        var running = await harness.CreateRunAsync(new CreateRunBody { Command = ["sh", "-c", "echo up; sleep 30"], Driver = "bubblewrap" });
-        await AgentHarness.UntilAsync(async () => (await harness.GetRunAsync(running.Id)).Status == RunState.Running, "the sleeper to run");
+        var stuck = await harness.CreateRunAsync(
+            new CreateRunBody
+            {
+                Command = ["true"],
+                Requirements = new Dictionary<string, string> { ["pool"] = "gpu" },
+            }
+        );
+        var running = await harness.CreateRunAsync(
+            new CreateRunBody { Command = ["sh", "-c", "echo up; sleep 30"], Driver = "bubblewrap" }
+        );
+        await AgentHarness.UntilAsync(
+            async () => (await harness.GetRunAsync(running.Id)).Status == RunState.Running,
+            "the sleeper to run"
+        );
 
         var text = await PrometheusText.ScrapeAsync(http, metrics);
         Assert.Equal(1, text.Value("hearth_queue_depth", ("requirements", "pool=gpu")));
         Assert.Equal(0, text.Value("hearth_queue_matching_agents", ("requirements", "pool=gpu")));
         Assert.Equal(1, text.Value("hearth_tasks_active", ("driver", "bubblewrap")));
 
-        foreach (var id in (string[])[stuck.Id, running.Id]) await harness.Admin.PostAsync($"api/v1/runs/{id}/kill", null);
+        foreach (var id in (string[])[stuck.Id, running.Id])
+            await harness.Admin.PostAsync($"api/v1/runs/{id}/kill", null);
         await harness.WaitEndedAsync(running.Id);
         await harness.WaitEndedAsync(stuck.Id);
         var after = await PrometheusText.ScrapeAsync(http, metrics);
@@ -91,13 +124,25 @@ public sealed class MetricsTests
     {
         await using var harness = await AgentHarness.StartAsync();
         const string token = "agent-metrics-token-0123456789";
-        var (agent, _) = harness.StartAgentHost(harness.Options() with { MetricsListen = "127.0.0.1:0", MetricsToken = token });
+        var (agent, _) = harness.StartAgentHost(
+            harness.Options() with
+            {
+                MetricsListen = "127.0.0.1:0",
+                MetricsToken = token,
+            }
+        );
         var url = (await agent.MetricsUrl.WaitAsync(AgentHarness.Timeout))!;
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(url)).StatusCode);
-        using var wrong = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "Authorization", "Bearer not-the-token-at-all" } } };
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, url)
+        {
+            Headers = { { "Authorization", "Bearer not-the-token-at-all" } },
+        };
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
-        using var right = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "Authorization", $"Bearer {token}" } } };
+        using var right = new HttpRequestMessage(HttpMethod.Get, url)
+        {
+            Headers = { { "Authorization", $"Bearer {token}" } },
+        };
         var answered = await http.SendAsync(right);
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         _ = new PrometheusText(await answered.Content.ReadAsStringAsync());

@@ -25,7 +25,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedSpan> Spans { get; } = new();
 
-    public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    public Uri Url =>
+        new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public static async Task<OtlpReceiver> StartAsync()
     {
@@ -38,7 +39,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
-            foreach (var span in Decode(body.ToArray())) receiver.Spans.Enqueue(span);
+            foreach (var span in Decode(body.ToArray()))
+                receiver.Spans.Enqueue(span);
             context.Response.ContentType = "application/x-protobuf";
             await context.Response.Body.WriteAsync(Array.Empty<byte>());
         });
@@ -50,31 +52,47 @@ public sealed class OtlpReceiver : IAsyncDisposable
     {
         foreach (var (field, resourceSpans) in Fields(request))
         {
-            if (field != 1) continue;
+            if (field != 1)
+                continue;
             var service = "";
             var spans = new List<(string, string, string, string)>();
             foreach (var (rsField, rsValue) in Fields(resourceSpans))
             {
-                if (rsField == 1) service = ServiceName(rsValue) ?? service;
-                if (rsField != 2) continue;
+                if (rsField == 1)
+                    service = ServiceName(rsValue) ?? service;
+                if (rsField != 2)
+                    continue;
                 foreach (var (ssField, span) in Fields(rsValue))
                 {
-                    if (ssField != 2) continue;
-                    string traceId = "", spanId = "", parent = "", name = "";
+                    if (ssField != 2)
+                        continue;
+                    string traceId = "",
+                        spanId = "",
+                        parent = "",
+                        name = "";
                     foreach (var (f, v) in Fields(span))
                     {
                         switch (f)
                         {
-                            case 1: traceId = Convert.ToHexStringLower(v); break;
-                            case 2: spanId = Convert.ToHexStringLower(v); break;
-                            case 4: parent = Convert.ToHexStringLower(v); break;
-                            case 5: name = System.Text.Encoding.UTF8.GetString(v); break;
+                            case 1:
+                                traceId = Convert.ToHexStringLower(v);
+                                break;
+                            case 2:
+                                spanId = Convert.ToHexStringLower(v);
+                                break;
+                            case 4:
+                                parent = Convert.ToHexStringLower(v);
+                                break;
+                            case 5:
+                                name = System.Text.Encoding.UTF8.GetString(v);
+                                break;
                         }
                     }
                     spans.Add((name, traceId, spanId, parent));
                 }
             }
-            foreach (var (name, traceId, spanId, parent) in spans) yield return new ReceivedSpan(service, name, traceId, spanId, parent);
+            foreach (var (name, traceId, spanId, parent) in spans)
+                yield return new ReceivedSpan(service, name, traceId, spanId, parent);
         }
     }
 
@@ -83,14 +101,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
     {
         foreach (var (field, attribute) in Fields(resource))
         {
-            if (field != 1) continue;
-            string? key = null, value = null;
+            if (field != 1)
+                continue;
+            string? key = null,
+                value = null;
             foreach (var (f, v) in Fields(attribute))
             {
-                if (f == 1) key = System.Text.Encoding.UTF8.GetString(v);
-                if (f == 2) value = Fields(v).Where(x => x.Field == 1).Select(x => System.Text.Encoding.UTF8.GetString(x.Value)).FirstOrDefault();
+                if (f == 1)
+                    key = System.Text.Encoding.UTF8.GetString(v);
+                if (f == 2)
+                    value = Fields(v)
+                        .Where(x => x.Field == 1)
+                        .Select(x => System.Text.Encoding.UTF8.GetString(x.Value))
+                        .FirstOrDefault();
             }
-            if (key == "service.name") return value;
+            if (key == "service.name")
+                return value;
         }
         return null;
     }
@@ -106,15 +132,22 @@ public sealed class OtlpReceiver : IAsyncDisposable
             var (field, wire) = ((int)(tag >> 3), (int)(tag & 7));
             switch (wire)
             {
-                case 0: Varint(message, ref at); break;
-                case 1: at += 8; break;
-                case 5: at += 4; break;
+                case 0:
+                    Varint(message, ref at);
+                    break;
+                case 1:
+                    at += 8;
+                    break;
+                case 5:
+                    at += 4;
+                    break;
                 case 2:
                     var length = (int)Varint(message, ref at);
                     fields.Add((field, message[at..(at + length)]));
                     at += length;
                     break;
-                default: throw new FormatException($"unexpected protobuf wire type {wire}");
+                default:
+                    throw new FormatException($"unexpected protobuf wire type {wire}");
             }
         }
         return fields;
@@ -127,7 +160,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
         {
             var b = data[at++];
             value |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0) return value;
+            if ((b & 0x80) == 0)
+                return value;
         }
     }
 

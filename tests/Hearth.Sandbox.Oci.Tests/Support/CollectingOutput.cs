@@ -12,7 +12,11 @@ public sealed class CollectingOutput : ISandboxOutput
 
     /// <summary>Waits until stdout has the line <paramref name="line"/>; fails after <paramref name="timeout"/>.</summary>
     public Task WaitForLineAsync(string line, TimeSpan timeout) =>
-        Poll.UntilAsync(() => Stdout.Contains(line), timeout, $"stdout line '{line}' (got: {string.Join(" | ", Lines.Select(l => l.Line))})");
+        Poll.UntilAsync(
+            () => Stdout.Contains(line),
+            timeout,
+            $"stdout line '{line}' (got: {string.Join(" | ", Lines.Select(l => l.Line))})"
+        );
 
     /// <summary>Waits until stdout has a line; fails after <paramref name="timeout"/>.</summary>
     public Task WaitForAnyLineAsync(TimeSpan timeout) => Poll.UntilAsync(() => Stdout.Any(), timeout, "a stdout line");

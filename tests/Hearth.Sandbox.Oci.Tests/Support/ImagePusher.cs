@@ -18,15 +18,25 @@ public sealed class ImagePusher(Uri registry) : IDisposable
     {
         var digest = Sha256(bytes);
         using var start = await _http.PostAsync($"v2/{repository}/blobs/uploads/", null);
-        if (start.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"upload start: {start.StatusCode}");
+        if (start.StatusCode != HttpStatusCode.Accepted)
+            throw new InvalidOperationException($"upload start: {start.StatusCode}");
         var location = start.Headers.Location!;
         var target = location.IsAbsoluteUri ? location : new Uri(_http.BaseAddress!, location);
         var separator = target.Query.Length > 0 ? "&" : "?";
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var put = await _http.PutAsync(new Uri(target + separator + "digest=" + Uri.EscapeDataString(digest)), content);
-        if (put.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"blob put: {put.StatusCode} {await put.Content.ReadAsStringAsync()}");
-        return new JsonObject { ["mediaType"] = mediaType, ["digest"] = digest, ["size"] = bytes.LongLength };
+        using var put = await _http.PutAsync(
+            new Uri(target + separator + "digest=" + Uri.EscapeDataString(digest)),
+            content
+        );
+        if (put.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException($"blob put: {put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+        return new JsonObject
+        {
+            ["mediaType"] = mediaType,
+            ["digest"] = digest,
+            ["size"] = bytes.LongLength,
+        };
     }
 
     public async Task<string> PushManifestAsync(string repository, string reference, byte[] manifest, string mediaType)
@@ -34,17 +44,28 @@ public sealed class ImagePusher(Uri registry) : IDisposable
         using var content = new ByteArrayContent(manifest);
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         using var put = await _http.PutAsync($"v2/{repository}/manifests/{reference}", content);
-        if (put.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"manifest put: {put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+        if (put.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException(
+                $"manifest put: {put.StatusCode} {await put.Content.ReadAsStringAsync()}"
+            );
         return Sha256(manifest);
     }
 
     /// <summary>Pushes an image made of <paramref name="layers"/> (uncompressed tars; gzipped on the way unless <paramref name="gzip"/> is false).</summary>
     public async Task<PushedImage> PushImageAsync(
-        string repository, string tag, IReadOnlyList<byte[]> layers, JsonObject? containerConfig = null,
-        bool docker = false, bool gzip = true, string architecture = "amd64")
+        string repository,
+        string tag,
+        IReadOnlyList<byte[]> layers,
+        JsonObject? containerConfig = null,
+        bool docker = false,
+        bool gzip = true,
+        string architecture = "amd64"
+    )
     {
-        var layerType = docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
-            : gzip ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar";
+        var layerType =
+            docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            : gzip ? "application/vnd.oci.image.layer.v1.tar+gzip"
+            : "application/vnd.oci.image.layer.v1.tar";
         var descriptors = new JsonArray();
         var diffIds = new JsonArray();
         foreach (var layer in layers)
@@ -61,8 +82,12 @@ public sealed class ImagePusher(Uri registry) : IDisposable
             ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = diffIds },
         };
         var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
-        var configType = docker ? "application/vnd.docker.container.image.v1+json" : "application/vnd.oci.image.config.v1+json";
-        var manifestType = docker ? "application/vnd.docker.distribution.manifest.v2+json" : "application/vnd.oci.image.manifest.v1+json";
+        var configType = docker
+            ? "application/vnd.docker.container.image.v1+json"
+            : "application/vnd.oci.image.config.v1+json";
+        var manifestType = docker
+            ? "application/vnd.docker.distribution.manifest.v2+json"
+            : "application/vnd.oci.image.manifest.v1+json";
         var manifest = new JsonObject
         {
             ["schemaVersion"] = 2,
@@ -72,23 +97,42 @@ public sealed class ImagePusher(Uri registry) : IDisposable
         };
         var manifestBytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
         var digest = await PushManifestAsync(repository, tag, manifestBytes, manifestType);
-        return new PushedImage(digest, manifestBytes.LongLength, manifestType, descriptors.Select(d => d!["digest"]!.GetValue<string>()).ToList());
+        return new PushedImage(
+            digest,
+            manifestBytes.LongLength,
+            manifestType,
+            descriptors.Select(d => d!["digest"]!.GetValue<string>()).ToList()
+        );
     }
 
-    public async Task<string> PushIndexAsync(string repository, string tag, IEnumerable<(PushedImage Image, string Architecture)> entries, bool docker = false)
+    public async Task<string> PushIndexAsync(
+        string repository,
+        string tag,
+        IEnumerable<(PushedImage Image, string Architecture)> entries,
+        bool docker = false
+    )
     {
-        var type = docker ? "application/vnd.docker.distribution.manifest.list.v2+json" : "application/vnd.oci.image.index.v1+json";
+        var type = docker
+            ? "application/vnd.docker.distribution.manifest.list.v2+json"
+            : "application/vnd.oci.image.index.v1+json";
         var index = new JsonObject
         {
             ["schemaVersion"] = 2,
             ["mediaType"] = type,
-            ["manifests"] = new JsonArray(entries.Select(e => (JsonNode)new JsonObject
-            {
-                ["mediaType"] = e.Image.MediaType,
-                ["digest"] = e.Image.Digest,
-                ["size"] = e.Image.Size,
-                ["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = e.Architecture },
-            }).ToArray()),
+            ["manifests"] = new JsonArray(
+                entries
+                    .Select(e =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["mediaType"] = e.Image.MediaType,
+                                ["digest"] = e.Image.Digest,
+                                ["size"] = e.Image.Size,
+                                ["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = e.Architecture },
+                            }
+                    )
+                    .ToArray()
+            ),
         };
         return await PushManifestAsync(repository, tag, Encoding.UTF8.GetBytes(index.ToJsonString()), type);
     }

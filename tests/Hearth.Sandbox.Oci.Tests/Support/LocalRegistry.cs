@@ -26,7 +26,9 @@ public sealed class LocalRegistry : IAsyncDisposable
         var directory = Tools.TempDirectory("hearth-registry");
         var port = Tools.FreePort();
         var config = Path.Combine(directory, "config.yml");
-        await File.WriteAllTextAsync(config, $"""
+        await File.WriteAllTextAsync(
+            config,
+            $"""
             version: 0.1
             log:
               level: error
@@ -37,8 +39,13 @@ public sealed class LocalRegistry : IAsyncDisposable
                 enabled: true
             http:
               addr: 127.0.0.1:{port}
-            """);
-        var start = new ProcessStartInfo("docker-registry") { RedirectStandardOutput = true, RedirectStandardError = true };
+            """
+        );
+        var start = new ProcessStartInfo("docker-registry")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add(config);
         var process = Process.Start(start)!;
@@ -53,11 +60,10 @@ public sealed class LocalRegistry : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(registry.BaseUri, "v2/"));
-                if (response.IsSuccessStatusCode) return registry;
+                if (response.IsSuccessStatusCode)
+                    return registry;
             }
-            catch (HttpRequestException)
-            {
-            }
+            catch (HttpRequestException) { }
             await Task.Delay(50);
         }
         await registry.DisposeAsync();

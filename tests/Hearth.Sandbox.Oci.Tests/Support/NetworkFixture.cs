@@ -51,18 +51,56 @@ public sealed class NetworkFixture : IAsyncLifetime
         var cgi = Path.Combine(_work, "www", "cgi-bin");
         Directory.CreateDirectory(cgi);
         var script = Path.Combine(cgi, "whoami");
-        await File.WriteAllTextAsync(script, "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n");
+        await File.WriteAllTextAsync(
+            script,
+            "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n"
+        );
         File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
 
         await Tools.RunAsync("ip", "netns", "add", UpstreamNamespace);
-        await Tools.RunAsync("ip", "link", "add", UpstreamVeth, "type", "veth", "peer", "name", "eth0", "netns", UpstreamNamespace);
+        await Tools.RunAsync(
+            "ip",
+            "link",
+            "add",
+            UpstreamVeth,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            UpstreamNamespace
+        );
         await Tools.RunAsync("ip", "addr", "add", UpstreamHostAddress + "/24", "dev", UpstreamVeth);
         await Tools.RunAsync("ip", "link", "set", UpstreamVeth, "up");
-        await Tools.RunAsync("ip", "-n", UpstreamNamespace, "addr", "add", UpstreamServerAddress + "/24", "dev", "eth0");
+        await Tools.RunAsync(
+            "ip",
+            "-n",
+            UpstreamNamespace,
+            "addr",
+            "add",
+            UpstreamServerAddress + "/24",
+            "dev",
+            "eth0"
+        );
         await Tools.RunAsync("ip", "-n", UpstreamNamespace, "link", "set", "eth0", "up");
         // No route back to the bridge subnet: only masqueraded traffic can be answered.
         var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "netns", "exec", UpstreamNamespace, "busybox", "httpd", "-f", "-p", $"{UpstreamServerAddress}:{UpstreamPort}", "-h", Path.Combine(_work, "www") })
+        foreach (
+            var arg in new[]
+            {
+                "netns",
+                "exec",
+                UpstreamNamespace,
+                "busybox",
+                "httpd",
+                "-f",
+                "-p",
+                $"{UpstreamServerAddress}:{UpstreamPort}",
+                "-h",
+                Path.Combine(_work, "www"),
+            }
+        )
             start.ArgumentList.Add(arg);
         _httpd = Process.Start(start)!;
     }
@@ -77,13 +115,18 @@ public sealed class NetworkFixture : IAsyncLifetime
         _httpd?.Dispose();
         await TryAsync("ip", "link", "del", UpstreamVeth);
         await TryAsync("ip", "netns", "del", UpstreamNamespace);
-        foreach (var leftover in Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", "hearth-" + IdPrefix + _tag + "*") : [])
+        foreach (
+            var leftover in Directory.Exists("/run/netns")
+                ? Directory.GetFiles("/run/netns", "hearth-" + IdPrefix + _tag + "*")
+                : []
+        )
             await TryAsync("ip", "netns", "del", Path.GetFileName(leftover));
         await TryAsync("ip", "link", "del", Options.BridgeName);
         foreach (var bridge in Directory.GetDirectories("/sys/class/net", Options.NamedBridgePrefix + "*"))
             await TryAsync("ip", "link", "del", Path.GetFileName(bridge));
         foreach (var line in (await Tools.RunAsync("nft", "list", "tables")).Split('\n'))
-            if (line.StartsWith($"table ip {Options.NftTable}_", StringComparison.Ordinal)) await TryAsync("nft", "delete", "table", "ip", line[9..].Trim());
+            if (line.StartsWith($"table ip {Options.NftTable}_", StringComparison.Ordinal))
+                await TryAsync("nft", "delete", "table", "ip", line[9..].Trim());
         await TryAsync("nft", "delete", "table", "ip", Options.NftTable);
         Directory.Delete(_work, recursive: true);
     }
@@ -91,7 +134,8 @@ public sealed class NetworkFixture : IAsyncLifetime
     /// <summary>Sandbox ids of this fixture, so leftovers of a failed test can be found and removed.</summary>
     public string NewId() => IdPrefix + _tag + Guid.NewGuid().ToString("N")[..10];
 
-    public static async Task<string> NftMapAsync(string table, string map) => await Tools.RunAsync("nft", "list", "map", "ip", table, map);
+    public static async Task<string> NftMapAsync(string table, string map) =>
+        await Tools.RunAsync("nft", "list", "map", "ip", table, map);
 
     private static async Task TryAsync(string file, params string[] args)
     {

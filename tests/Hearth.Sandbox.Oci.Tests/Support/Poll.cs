@@ -8,7 +8,8 @@ internal static class Poll
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: not within {timeout}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what}: not within {timeout}");
             await Task.Delay(20);
         }
     }

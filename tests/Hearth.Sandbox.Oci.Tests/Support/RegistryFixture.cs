@@ -35,30 +35,66 @@ public sealed class RegistryFixture : IAsyncLifetime
         await Tools.RunAsync("umoci", "init", "--layout", layout);
         await Tools.RunAsync("umoci", "new", "--image", layout + ":bb");
         await Tools.RunAsync("umoci", "raw", "add-layer", "--image", layout + ":bb", tarPath);
-        await Tools.RunAsync("umoci", "config", "--image", layout + ":bb", "--config.cmd", "/bin/echo", "--config.cmd", "from-umoci");
-        await Tools.RunAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:bb", $"docker://{UmociRef}");
-        await Tools.RunAsync("skopeo", "copy", "--quiet", "--format", "v2s2", "--dest-tls-verify=false", $"oci:{layout}:bb", $"docker://{UmociDockerRef}");
+        await Tools.RunAsync(
+            "umoci",
+            "config",
+            "--image",
+            layout + ":bb",
+            "--config.cmd",
+            "/bin/echo",
+            "--config.cmd",
+            "from-umoci"
+        );
+        await Tools.RunAsync(
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            $"oci:{layout}:bb",
+            $"docker://{UmociRef}"
+        );
+        await Tools.RunAsync(
+            "skopeo",
+            "copy",
+            "--quiet",
+            "--format",
+            "v2s2",
+            "--dest-tls-verify=false",
+            $"oci:{layout}:bb",
+            $"docker://{UmociDockerRef}"
+        );
     }
 
     public string NewDirectory(string prefix)
     {
         var directory = Tools.TempDirectory(prefix);
-        lock (_directories) _directories.Add(directory);
+        lock (_directories)
+            _directories.Add(directory);
         return directory;
     }
 
     public RegistryClient NewClient(ICredentialProvider? credentials = null, RegistryClientOptions? options = null) =>
-        new(new HttpClient(), options ?? new RegistryClientOptions(), credentials ?? new AnonymousCredentials(), TimeProvider.System);
+        new(
+            new HttpClient(),
+            options ?? new RegistryClientOptions(),
+            credentials ?? new AnonymousCredentials(),
+            TimeProvider.System
+        );
 
     public ImageStore NewStore(RegistryClient? client = null, string? root = null) =>
-        new(new ImageStoreOptions { RootDirectory = root ?? NewDirectory("hearth-store") }, client ?? NewClient(), TimeProvider.System);
+        new(
+            new ImageStoreOptions { RootDirectory = root ?? NewDirectory("hearth-store") },
+            client ?? NewClient(),
+            TimeProvider.System
+        );
 
     public async Task DisposeAsync()
     {
         Pusher.Dispose();
         await Registry.DisposeAsync();
         foreach (var directory in _directories)
-            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
     }
 }
 

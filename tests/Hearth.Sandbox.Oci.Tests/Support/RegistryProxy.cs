@@ -30,7 +30,10 @@ public sealed class RegistryProxy : IAsyncDisposable
     {
         _auth = auth;
         RequireLoginForToken = requireLoginForToken;
-        _upstream = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = registry.BaseUri };
+        _upstream = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = registry.BaseUri,
+        };
         Port = Tools.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -86,29 +89,39 @@ public sealed class RegistryProxy : IAsyncDisposable
             if (!Authorized(request.Headers["Authorization"]))
             {
                 response.StatusCode = 401;
-                response.Headers["WWW-Authenticate"] = _auth == ProxyAuth.Basic
-                    ? "Basic realm=\"hearth-test\""
-                    : $"Bearer realm=\"http://{Host}/token\",service=\"hearth-test\",scope=\"repository:{RepositoryOf(path)}:pull\"";
+                response.Headers["WWW-Authenticate"] =
+                    _auth == ProxyAuth.Basic
+                        ? "Basic realm=\"hearth-test\""
+                        : $"Bearer realm=\"http://{Host}/token\",service=\"hearth-test\",scope=\"repository:{RepositoryOf(path)}:pull\"";
                 response.Close();
                 return;
             }
 
             var isBlob = path.Contains("/blobs/sha256:", StringComparison.Ordinal) && request.HttpMethod == "GET";
-            using var upstreamRequest = new HttpRequestMessage(new HttpMethod(request.HttpMethod), path.TrimStart('/') + request.Url.Query);
+            using var upstreamRequest = new HttpRequestMessage(
+                new HttpMethod(request.HttpMethod),
+                path.TrimStart('/') + request.Url.Query
+            );
             foreach (var name in new[] { "Accept", "Range" })
-                if (request.Headers[name] is { } value) upstreamRequest.Headers.TryAddWithoutValidation(name, value.Split(',').Select(v => v.Trim()));
+                if (request.Headers[name] is { } value)
+                    upstreamRequest.Headers.TryAddWithoutValidation(name, value.Split(',').Select(v => v.Trim()));
             if (isBlob)
             {
                 BlobGets.AddOrUpdate(path[(path.LastIndexOf('/') + 1)..], 1, (_, n) => n + 1);
-                if (request.Headers["Range"] is { } range) RangeRequests.Enqueue(range);
+                if (request.Headers["Range"] is { } range)
+                    RangeRequests.Enqueue(range);
             }
             using var upstream = await _upstream.SendAsync(upstreamRequest, HttpCompletionOption.ResponseHeadersRead);
             var body = await upstream.Content.ReadAsByteArrayAsync();
             response.StatusCode = (int)upstream.StatusCode;
-            if (upstream.Content.Headers.ContentType is { } type) response.ContentType = type.ToString();
-            if (upstream.Content.Headers.ContentRange is { } contentRange) response.Headers["Content-Range"] = contentRange.ToString();
-            if (upstream.Headers.TryGetValues("Docker-Content-Digest", out var digests)) response.Headers["Docker-Content-Digest"] = digests.First();
-            if (isBlob && CorruptBlobs && body.Length > 0) body[body.Length / 2] ^= 0xff;
+            if (upstream.Content.Headers.ContentType is { } type)
+                response.ContentType = type.ToString();
+            if (upstream.Content.Headers.ContentRange is { } contentRange)
+                response.Headers["Content-Range"] = contentRange.ToString();
+            if (upstream.Headers.TryGetValues("Docker-Content-Digest", out var digests))
+                response.Headers["Docker-Content-Digest"] = digests.First();
+            if (isBlob && CorruptBlobs && body.Length > 0)
+                body[body.Length / 2] ^= 0xff;
             response.ContentLength64 = body.Length;
             if (isBlob && body.Length > 1 && Interlocked.Decrement(ref _cutsLeft) >= 0)
             {
@@ -144,12 +157,15 @@ public sealed class RegistryProxy : IAsyncDisposable
         context.Response.Close();
     }
 
-    private bool Authorized(string? header) => _auth switch
-    {
-        ProxyAuth.None => true,
-        ProxyAuth.Basic => header is not null && IsValidBasic(header),
-        _ => header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) && _tokens.ContainsKey(header[7..]),
-    };
+    private bool Authorized(string? header) =>
+        _auth switch
+        {
+            ProxyAuth.None => true,
+            ProxyAuth.Basic => header is not null && IsValidBasic(header),
+            _ => header is not null
+                && header.StartsWith("Bearer ", StringComparison.Ordinal)
+                && _tokens.ContainsKey(header[7..]),
+        };
 
     private static bool IsValidBasic(string header) =>
         header == "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}"));

@@ -7,6 +7,7 @@ public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 
     public void Report(T value)
     {
-        lock (_gate) report(value);
+        lock (_gate)
+            report(value);
     }
 }

@@ -8,11 +8,20 @@ public sealed class TarBuilder
 {
     private readonly List<TarEntry> _entries = [];
 
-    public TarBuilder File(string name, string content, UnixFileMode mode = (UnixFileMode)0b110_100_100, int uid = 0, int gid = 0)
+    public TarBuilder File(
+        string name,
+        string content,
+        UnixFileMode mode = (UnixFileMode)0b110_100_100,
+        int uid = 0,
+        int gid = 0
+    )
     {
         var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
         {
-            Mode = mode, Uid = uid, Gid = gid, DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)),
+            Mode = mode,
+            Uid = uid,
+            Gid = gid,
+            DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)),
         };
         _entries.Add(entry);
         return this;
@@ -20,19 +29,40 @@ public sealed class TarBuilder
 
     public TarBuilder HostFile(string name, string hostPath, UnixFileMode mode)
     {
-        _entries.Add(new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = mode, DataStream = new MemoryStream(System.IO.File.ReadAllBytes(hostPath)) });
+        _entries.Add(
+            new PaxTarEntry(TarEntryType.RegularFile, name)
+            {
+                Mode = mode,
+                DataStream = new MemoryStream(System.IO.File.ReadAllBytes(hostPath)),
+            }
+        );
         return this;
     }
 
     public TarBuilder Directory(string name, int uid = 0, int gid = 0, UnixFileMode mode = (UnixFileMode)0b111_101_101)
     {
-        _entries.Add(new PaxTarEntry(TarEntryType.Directory, name) { Mode = mode, Uid = uid, Gid = gid });
+        _entries.Add(
+            new PaxTarEntry(TarEntryType.Directory, name)
+            {
+                Mode = mode,
+                Uid = uid,
+                Gid = gid,
+            }
+        );
         return this;
     }
 
     public TarBuilder Symlink(string name, string target, int uid = 0, int gid = 0)
     {
-        _entries.Add(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target, Mode = (UnixFileMode)0b111_111_111, Uid = uid, Gid = gid });
+        _entries.Add(
+            new PaxTarEntry(TarEntryType.SymbolicLink, name)
+            {
+                LinkName = target,
+                Mode = (UnixFileMode)0b111_111_111,
+                Uid = uid,
+                Gid = gid,
+            }
+        );
         return this;
     }
 
@@ -59,7 +89,8 @@ public sealed class TarBuilder
     public static byte[] Gzip(byte[] tar)
     {
         using var buffer = new MemoryStream();
-        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(tar);
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(tar);
         return buffer.ToArray();
     }
 
@@ -67,11 +98,41 @@ public sealed class TarBuilder
     public static TarBuilder Busybox()
     {
         var tar = new TarBuilder()
-            .Directory("bin").Directory("etc").Directory("tmp").Directory("root")
+            .Directory("bin")
+            .Directory("etc")
+            .Directory("tmp")
+            .Directory("root")
             .HostFile("bin/busybox", "/bin/busybox", (UnixFileMode)0b111_101_101)
-            .File("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000:app:/tmp:/bin/sh\n")
+            .File(
+                "etc/passwd",
+                "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\napp:x:1000:1000:app:/tmp:/bin/sh\n"
+            )
             .File("etc/group", "root:x:0:\nnogroup:x:65534:\napp:x:1000:\nstaff:x:50:\n");
-        foreach (var applet in new[] { "sh", "echo", "cat", "ls", "sleep", "dd", "true", "false", "id", "test", "env", "pwd", "seq", "touch", "grep", "wc", "head", "rm", "mkdir", "hostname" })
+        foreach (
+            var applet in new[]
+            {
+                "sh",
+                "echo",
+                "cat",
+                "ls",
+                "sleep",
+                "dd",
+                "true",
+                "false",
+                "id",
+                "test",
+                "env",
+                "pwd",
+                "seq",
+                "touch",
+                "grep",
+                "wc",
+                "head",
+                "rm",
+                "mkdir",
+                "hostname",
+            }
+        )
             tar.Symlink($"bin/{applet}", "busybox");
         return tar;
     }

@@ -18,7 +18,10 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
 
     private async Task<string> RegisterAsync(int capacity)
     {
-        var registered = await Protocol.RegisterAsync(new RegisterAgentBody("svc", [], capacity, "test"), CancellationToken.None);
+        var registered = await Protocol.RegisterAsync(
+            new RegisterAgentBody("svc", [], capacity, "test"),
+            CancellationToken.None
+        );
         Assert.Equal(ProtocolOutcome.Ok, registered.Outcome);
         return registered.Value!.AgentId;
     }
@@ -27,9 +30,16 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
     [InlineData("", 1, "name: required")]
     [InlineData("a", 0, "capacity: must be between 1 and 1024")]
     [InlineData("a", 1025, "capacity: must be between 1 and 1024")]
-    public async Task A_registration_with_a_wrong_field_is_invalid_and_names_it(string name, int capacity, string message)
+    public async Task A_registration_with_a_wrong_field_is_invalid_and_names_it(
+        string name,
+        int capacity,
+        string message
+    )
     {
-        var result = await Protocol.RegisterAsync(new RegisterAgentBody(name, [], capacity, "test"), CancellationToken.None);
+        var result = await Protocol.RegisterAsync(
+            new RegisterAgentBody(name, [], capacity, "test"),
+            CancellationToken.None
+        );
 
         Assert.Equal((ProtocolOutcome.Invalid, message), (result.Outcome, result.Message));
     }
@@ -37,7 +47,14 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_lease_answers_assignments_mapped_from_the_stored_tasks_up_to_the_slots_asked()
     {
-        await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["echo", "a"], Env = new() { ["K"] = "v" } });
+        await Granted.CreateRunAsync(
+            _server,
+            new CreateRunBody
+            {
+                Command = ["echo", "a"],
+                Env = new() { ["K"] = "v" },
+            }
+        );
         await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["echo", "b"] });
         await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["echo", "c"] });
         var agent = await RegisterAsync(4);
@@ -47,7 +64,9 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
         Assert.Equal(ProtocolOutcome.Ok, result.Outcome);
         Assert.Equal(["a", "b"], result.Value!.Assignments.Select(a => a.Command[1]));
         Assert.Equal("v", result.Value.Assignments[0].Env["K"]);
-        Assert.All(result.Value.Assignments, a => Assert.Equal((TaskKind.Command, 1L, 1), (a.Kind, a.Epoch, a.Attempt)));
+        Assert.All(result.Value.Assignments, a =>
+            Assert.Equal((TaskKind.Command, 1L, 1), (a.Kind, a.Epoch, a.Attempt))
+        );
     }
 
     [Fact]
@@ -70,13 +89,23 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
     {
         await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["true"] });
         var agent = await RegisterAsync(1);
-        var lease = (await Protocol.LeaseAsync(new LeaseRequest(agent, 1, 1), CancellationToken.None)).Value!.Assignments.Single();
+        var lease = (
+            await Protocol.LeaseAsync(new LeaseRequest(agent, 1, 1), CancellationToken.None)
+        ).Value!.Assignments.Single();
         var line = new AgentLogLine(DateTimeOffset.UtcNow, LogStream.Stdout, "x");
 
-        var stale = await Protocol.CompleteAsync(lease.TaskId, new CompleteBody(lease.Epoch - 1, 0, false, null), CancellationToken.None,
-            CancellationToken.None);
-        var gap = await Protocol.CompleteAsync(lease.TaskId, new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 3, [line]),
-            CancellationToken.None, CancellationToken.None);
+        var stale = await Protocol.CompleteAsync(
+            lease.TaskId,
+            new CompleteBody(lease.Epoch - 1, 0, false, null),
+            CancellationToken.None,
+            CancellationToken.None
+        );
+        var gap = await Protocol.CompleteAsync(
+            lease.TaskId,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, 3, [line]),
+            CancellationToken.None,
+            CancellationToken.None
+        );
         var unknown = await Protocol.HeartbeatAsync("nosuchtask-1", new HeartbeatBody(1, 0), CancellationToken.None);
 
         Assert.Equal(ProtocolOutcome.Stale, stale.Outcome);
@@ -90,10 +119,16 @@ public sealed class AgentProtocolServiceTests : IAsyncLifetime
         var first = await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["true"] });
         var second = await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["echo", "next"] });
         var agent = await RegisterAsync(1);
-        var lease = (await Protocol.LeaseAsync(new LeaseRequest(agent, 1, 1), CancellationToken.None)).Value!.Assignments.Single();
+        var lease = (
+            await Protocol.LeaseAsync(new LeaseRequest(agent, 1, 1), CancellationToken.None)
+        ).Value!.Assignments.Single();
 
-        var done = await Protocol.CompleteAsync(lease.TaskId, new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow,
-            Next: new AgentRef(agent)), CancellationToken.None, CancellationToken.None);
+        var done = await Protocol.CompleteAsync(
+            lease.TaskId,
+            new CompleteBody(lease.Epoch, 0, false, null, DateTimeOffset.UtcNow, Next: new AgentRef(agent)),
+            CancellationToken.None,
+            CancellationToken.None
+        );
 
         Assert.Equal(ProtocolOutcome.Ok, done.Outcome);
         Assert.Equal((second.Id, "next"), (done.Value!.Next!.RunId, done.Value.Next.Command[1]));

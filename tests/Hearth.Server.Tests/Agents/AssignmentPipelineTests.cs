@@ -30,30 +30,62 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
     }
 
     private AssignmentPipeline Pipeline(params IAssignmentStep[] steps) =>
-        new(steps, _server.Server.Store, _server.Service<Signals>(), _server.Time, NullLogger<AssignmentPipeline>.Instance);
+        new(
+            steps,
+            _server.Server.Store,
+            _server.Service<Signals>(),
+            _server.Time,
+            NullLogger<AssignmentPipeline>.Instance
+        );
 
     [Fact]
     public async Task Steps_run_in_order_each_on_the_draft_the_one_before_made_and_the_result_is_mapped()
     {
-        var run = await Granted.CreateRunAsync(_server, new CreateRunBody
-        {
-            Command = ["make", "deploy"], Env = new() { ["STAGE"] = "prod" }, TimeoutSeconds = 90, Cpus = 2,
-        });
+        var run = await Granted.CreateRunAsync(
+            _server,
+            new CreateRunBody
+            {
+                Command = ["make", "deploy"],
+                Env = new() { ["STAGE"] = "prod" },
+                TimeoutSeconds = 90,
+                Cpus = 2,
+            }
+        );
         var lease = await Granted.ClaimAsync(_server);
         var ran = new List<string>();
         var pipeline = Pipeline(
-            new Step("first", d => StepOutcome.Next(d with { SecretEnv = new Dictionary<string, string> { ["A"] = "alpha" } }), ran),
-            new Step("second", d => StepOutcome.Next(d with { LockTokens = new Dictionary<string, long> { ["deploy"] = d.SecretEnv.Count + 6 } }), ran));
+            new Step(
+                "first",
+                d => StepOutcome.Next(d with { SecretEnv = new Dictionary<string, string> { ["A"] = "alpha" } }),
+                ran
+            ),
+            new Step(
+                "second",
+                d =>
+                    StepOutcome.Next(
+                        d with
+                        {
+                            LockTokens = new Dictionary<string, long> { ["deploy"] = d.SecretEnv.Count + 6 },
+                        }
+                    ),
+                ran
+            )
+        );
 
         var assignment = await pipeline.CompleteAsync(lease, CancellationToken.None);
 
         Assert.Equal(["first", "second"], ran);
         Assert.NotNull(assignment);
-        Assert.Equal((lease.TaskId, run.Id, TaskKind.Command, lease.Epoch, 1), (assignment.TaskId, assignment.RunId, assignment.Kind,
-            assignment.Epoch, assignment.Attempt));
+        Assert.Equal(
+            (lease.TaskId, run.Id, TaskKind.Command, lease.Epoch, 1),
+            (assignment.TaskId, assignment.RunId, assignment.Kind, assignment.Epoch, assignment.Attempt)
+        );
         Assert.Equal(["make", "deploy"], assignment.Command);
         Assert.Equal("prod", assignment.Env["STAGE"]);
-        Assert.Equal(((string?)null, 2.0, 90.0), (assignment.Sandbox.Driver, assignment.Sandbox.Cpus, assignment.TimeoutSeconds));
+        Assert.Equal(
+            ((string?)null, 2.0, 90.0),
+            (assignment.Sandbox.Driver, assignment.Sandbox.Cpus, assignment.TimeoutSeconds)
+        );
         Assert.Equal([new LockTokenView("deploy", 7)], assignment.Locks);
         Assert.Equal(["alpha"], assignment.Mask);
         Assert.Null(assignment.Git);
@@ -67,13 +99,17 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
         var ran = new List<string>();
         var pipeline = Pipeline(
             new Step("secrets", _ => StepOutcome.Fail("secret 'db' no longer exists"), ran),
-            new Step("later", StepOutcome.Next, ran));
+            new Step("later", StepOutcome.Next, ran)
+        );
 
         Assert.Null(await pipeline.CompleteAsync(lease, CancellationToken.None));
 
         Assert.Equal(["secrets"], ran);
         var ended = await Granted.RunAsync(_server, run.Id);
-        Assert.Equal((RunState.Failed, "assignment step 'secrets' failed: secret 'db' no longer exists"), (ended.Status, ended.Reason));
+        Assert.Equal(
+            (RunState.Failed, "assignment step 'secrets' failed: secret 'db' no longer exists"),
+            (ended.Status, ended.Reason)
+        );
     }
 
     [Fact]
@@ -81,12 +117,17 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
     {
         var run = await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["true"] });
         var lease = await Granted.ClaimAsync(_server);
-        var pipeline = Pipeline(new Step("broken", _ => throw new InvalidOperationException("the keyring is not loaded"), []));
+        var pipeline = Pipeline(
+            new Step("broken", _ => throw new InvalidOperationException("the keyring is not loaded"), [])
+        );
 
         Assert.Null(await pipeline.CompleteAsync(lease, CancellationToken.None));
 
         var ended = await Granted.RunAsync(_server, run.Id);
-        Assert.Equal((RunState.Failed, "assignment step 'broken' failed: the keyring is not loaded"), (ended.Status, ended.Reason));
+        Assert.Equal(
+            (RunState.Failed, "assignment step 'broken' failed: the keyring is not loaded"),
+            (ended.Status, ended.Reason)
+        );
     }
 
     [Fact]
@@ -109,7 +150,10 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
         var run = await Granted.CreateRunAsync(_server, new CreateRunBody { Command = ["true"] });
         var lease = await Granted.ClaimAsync(_server);
         var ran = new List<string>();
-        var pipeline = Pipeline(new Step("masks", _ => StepOutcome.Drop(), ran), new Step("later", StepOutcome.Next, ran));
+        var pipeline = Pipeline(
+            new Step("masks", _ => StepOutcome.Drop(), ran),
+            new Step("later", StepOutcome.Next, ran)
+        );
 
         Assert.Null(await pipeline.CompleteAsync(lease, CancellationToken.None));
 
@@ -124,7 +168,9 @@ public sealed class AssignmentPipelineTests : IAsyncLifetime
         var pipeline = _server.Service<AssignmentPipeline>();
 
         // A service's secret files are filled before the masks, so that their contents are masked in its log.
-        Assert.Equal(["secrets", "git credentials", "service files", "lock tokens", "gitlab job", "masks"],
-            pipeline.Steps.Select(s => s.Name));
+        Assert.Equal(
+            ["secrets", "git credentials", "service files", "lock tokens", "gitlab job", "masks"],
+            pipeline.Steps.Select(s => s.Name)
+        );
     }
 }

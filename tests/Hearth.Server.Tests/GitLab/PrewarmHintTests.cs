@@ -20,8 +20,18 @@ namespace Hearth.Server.Tests.GitLab;
 /// </summary>
 public sealed class PrewarmHintTests
 {
-    private static readonly GitLabRunnerRecord VmRunner = new("vm", "https://gitlab.example.com/", 7, "k", "c", ["linux"], "microvm",
-        "registry.example/ci:1", null, DateTimeOffset.UnixEpoch);
+    private static readonly GitLabRunnerRecord VmRunner = new(
+        "vm",
+        "https://gitlab.example.com/",
+        7,
+        "k",
+        "c",
+        ["linux"],
+        "microvm",
+        "registry.example/ci:1",
+        null,
+        DateTimeOffset.UnixEpoch
+    );
 
     private static readonly Dictionary<string, string> MicroVmAgent = new() { ["driver.microvm"] = "true" };
     private static readonly Dictionary<string, string> OciAgent = new() { ["driver.oci"] = "true" };
@@ -31,7 +41,10 @@ public sealed class PrewarmHintTests
     {
         var oci = VmRunner with { Name = "oci", Driver = "oci" };
         var hint = JobPrewarm.For(42, ["linux", "firecracker-2cpu-512mb"], [oci, VmRunner], new GitLabOptions());
-        Assert.Equal(new PrewarmHint("microvm", "registry.example/ci:1", 2, 512L << 20, true, "gitlab job 42 (vm)"), hint);
+        Assert.Equal(
+            new PrewarmHint("microvm", "registry.example/ci:1", 2, 512L << 20, true, "gitlab job 42 (vm)"),
+            hint
+        );
         Assert.Equal(8L << 30, JobPrewarm.For(1, ["microvm-4cpu-8gb"], [VmRunner], new GitLabOptions())!.MemoryBytes);
 
         // Nothing to warm: no size named, a malformed or out-of-bounds size, no microvm runner or one without an image.
@@ -61,7 +74,8 @@ public sealed class PrewarmHintTests
         time.Advance(PrewarmHints.Lifetime);
         Assert.False(hints.AnyFor(MicroVmAgent));
 
-        for (var i = 0; i < PrewarmHints.MaxWaiting + 6; i++) hints.Offer(hint with { Reason = $"job {i}" });
+        for (var i = 0; i < PrewarmHints.MaxWaiting + 6; i++)
+            hints.Offer(hint with { Reason = $"job {i}" });
         var taken = hints.TakeFor(MicroVmAgent);
         Assert.Equal(PrewarmHints.MaxWaiting, taken.Count);
         Assert.Equal("job 6", taken[0].Reason);
@@ -93,6 +107,13 @@ public sealed class PrewarmHintTests
     }
 
     private static async Task<string> RegisterAsync(HttpClient agent, string name, Dictionary<string, string> labels) =>
-        (await (await agent.PostAsJsonAsync("api/v1/agent/register", new RegisterAgentBody(name, labels, 1, "test"), HearthJson.Options))
-            .Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options))!.AgentId;
+        (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody(name, labels, 1, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!.AgentId;
 }

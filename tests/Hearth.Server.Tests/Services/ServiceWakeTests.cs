@@ -50,7 +50,9 @@ public sealed class ServiceWakeTests
         var replicaRuns = new HashSet<string> { "run-replica" };
         using var watch = ServiceReconcilerLoop.WatchChanges(signals, replicaRuns.Contains, wake);
 
-        foreach (var key in new[] { SignalKeys.Project("shop"), SignalKeys.Agent("agent-1"), SignalKeys.Run("run-replica") })
+        foreach (
+            var key in new[] { SignalKeys.Project("shop"), SignalKeys.Agent("agent-1"), SignalKeys.Run("run-replica") }
+        )
         {
             var waiting = wake.WaitAsync(Tick, time, CancellationToken.None);
             Assert.False(waiting.IsCompleted);

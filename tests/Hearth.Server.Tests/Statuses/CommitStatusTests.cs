@@ -44,8 +44,19 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
 
     private async Task RegisterAsync(string name, string forge, string url, string apiPrefix, string token = "tok")
     {
-        var response = await f.Admin.PostAsJsonAsync("api/v1/repos", new RepositoryBody(name, forge, url, "hook-secret", Token: token,
-            Workflows: [".hearth/ci.kdl"], ApiUrl: f.Forge.Url + apiPrefix), HearthJson.Options);
+        var response = await f.Admin.PostAsJsonAsync(
+            "api/v1/repos",
+            new RepositoryBody(
+                name,
+                forge,
+                url,
+                "hook-secret",
+                Token: token,
+                Workflows: [".hearth/ci.kdl"],
+                ApiUrl: f.Forge.Url + apiPrefix
+            ),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var view = (await response.Content.ReadFromJsonAsync<RepositoryView>(HearthJson.Options))!;
         Assert.Equal(f.Forge.Url + apiPrefix, view.StatusApiUrl);
@@ -55,7 +66,15 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
     private Task TrackAsync(string repository, string runId, string phase, string description)
     {
         var now = DateTimeOffset.UtcNow;
-        var run = new TrackedRun(runId, repository, Sha, "hearth/.hearth/ci.kdl", "https://hearth.example/api/v1/workflows/runs/" + runId, phase, now);
+        var run = new TrackedRun(
+            runId,
+            repository,
+            Sha,
+            "hearth/.hearth/ci.kdl",
+            "https://hearth.example/api/v1/workflows/runs/" + runId,
+            phase,
+            now
+        );
         return f.Store.TrackAsync(run, CommitStatusEntry.For(run, phase, description, now), CancellationToken.None);
     }
 
@@ -81,38 +100,52 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         Assert.Equal("application/vnd.github+json", gh.Headers["Accept"]);
         Assert.Equal("2022-11-28", gh.Headers["X-GitHub-Api-Version"]);
         Assert.Equal("hearth-commit-status", gh.Headers["User-Agent"]);
-        Assert.Equal($$"""{"state":"success","target_url":"{{Link("run-gh")}}","description":"Hearth: succeeded","context":"hearth/.hearth/ci.kdl"}""", gh.Body);
+        Assert.Equal(
+            $$"""{"state":"success","target_url":"{{Link("run-gh")}}","description":"Hearth: succeeded","context":"hearth/.hearth/ci.kdl"}""",
+            gh.Body
+        );
 
         // GitLab's project id is the full path, URL-encoded as one path segment; a failure is "failed".
         var gl = await OneAsync($"/gl/api/v4/projects/group%2Fsub%2Fapp/statuses/{Sha}");
         Assert.Equal("tok", gl.Headers["PRIVATE-TOKEN"]);
         Assert.False(gl.Headers.ContainsKey("Authorization"));
-        Assert.Equal($$"""{"state":"failed","name":"hearth/.hearth/ci.kdl","target_url":"{{Link("run-gl")}}","description":"Hearth: failed: step 1 exited 3"}""",
-            gl.Body);
+        Assert.Equal(
+            $$"""{"state":"failed","name":"hearth/.hearth/ci.kdl","target_url":"{{Link("run-gl")}}","description":"Hearth: failed: step 1 exited 3"}""",
+            gl.Body
+        );
 
         var gt = await OneAsync($"/gt/api/v1/repos/team/app/statuses/{Sha}");
         Assert.Equal("token tok", gt.Headers["Authorization"]);
-        Assert.Equal($$"""{"state":"error","target_url":"{{Link("run-gt")}}","description":"Hearth: error: timed out","context":"hearth/.hearth/ci.kdl"}""", gt.Body);
+        Assert.Equal(
+            $$"""{"state":"error","target_url":"{{Link("run-gt")}}","description":"Hearth: error: timed out","context":"hearth/.hearth/ci.kdl"}""",
+            gt.Body
+        );
         var fj = await OneAsync($"/fj/api/v1/repos/team/app/statuses/{Sha}");
         Assert.Equal("token tok", fj.Headers["Authorization"]);
         Assert.Contains("\"state\":\"success\"", fj.Body);
 
         var bbc = await OneAsync($"/bbc/2.0/repositories/work/app/commit/{Sha}/statuses/build");
         Assert.Equal("Bearer tok", bbc.Headers["Authorization"]);
-        Assert.Equal($$"""{"key":"hearth/.hearth/ci.kdl","state":"STOPPED","url":"{{Link("run-bbc")}}","name":"hearth/.hearth/ci.kdl","description":"Hearth: stopped"}""",
-            bbc.Body);
+        Assert.Equal(
+            $$"""{"key":"hearth/.hearth/ci.kdl","state":"STOPPED","url":"{{Link("run-bbc")}}","name":"hearth/.hearth/ci.kdl","description":"Hearth: stopped"}""",
+            bbc.Body
+        );
         // Data Center's 1.0 resource has no stopped state: a stop is FAILED there.
         var bbd = await OneAsync($"/bbd/rest/build-status/1.0/commits/{Sha}");
         Assert.Equal("Bearer tok", bbd.Headers["Authorization"]);
-        Assert.Equal($$"""{"key":"hearth/.hearth/ci.kdl","state":"FAILED","url":"{{Link("run-bbd")}}","name":"hearth/.hearth/ci.kdl","description":"Hearth: stopped"}""",
-            bbd.Body);
+        Assert.Equal(
+            $$"""{"key":"hearth/.hearth/ci.kdl","state":"FAILED","url":"{{Link("run-bbd")}}","name":"hearth/.hearth/ci.kdl","description":"Hearth: stopped"}""",
+            bbd.Body
+        );
         foreach (var r in new[] { gh, gl, gt, fj, bbc, bbd })
         {
             Assert.Equal("POST", r.Method);
             Assert.Equal("application/json", r.Headers["Content-Type"]);
         }
 
-        var listed = (await f.Admin.GetFromJsonAsync<CommitStatusListView>("api/v1/repos/gl/statuses", HearthJson.Options))!;
+        var listed = (
+            await f.Admin.GetFromJsonAsync<CommitStatusListView>("api/v1/repos/gl/statuses", HearthJson.Options)
+        )!;
         var status = Assert.Single(listed.Statuses);
         Assert.Equal(("run-gl", "failure", "sent", 1), (status.RunId, status.State, status.Outcome, status.Attempts));
     }
@@ -126,21 +159,35 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
     [Fact]
     public async Task A_signed_push_reports_pending_then_how_the_run_ended()
     {
-        var sha = f.Git.Commit("main", (".hearth/ci.kdl", """
-            version "0.1"
-            triggers { push { branches "main" } }
-            chain {
-                machine "nowhere"
-                fragment { run "true" }
-            }
-            """));
+        var sha = f.Git.Commit(
+            "main",
+            (
+                ".hearth/ci.kdl",
+                """
+                version "0.1"
+                triggers { push { branches "main" } }
+                chain {
+                    machine "nowhere"
+                    fragment { run "true" }
+                }
+                """
+            )
+        );
         await RegisterAsync("pushed", "github", f.Git.Url, "/push");
-        var body = Encoding.UTF8.GetBytes($$"""{"ref":"refs/heads/main","after":"{{sha}}","deleted":false,"head_commit":{"id":"{{sha}}"},"commits":[]}""");
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/webhooks/github/pushed") { Content = new ByteArrayContent(body) };
+        var body = Encoding.UTF8.GetBytes(
+            $$"""{"ref":"refs/heads/main","after":"{{sha}}","deleted":false,"head_commit":{"id":"{{sha}}"},"commits":[]}"""
+        );
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/webhooks/github/pushed")
+        {
+            Content = new ByteArrayContent(body),
+        };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.Add("X-GitHub-Event", "push");
         request.Headers.Add("X-GitHub-Delivery", "status-d-1");
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("hook-secret"u8, body)));
+        request.Headers.Add(
+            "X-Hub-Signature-256",
+            "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("hook-secret"u8, body))
+        );
         var response = await f.Server.Client().SendAsync(request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var runId = Assert.Single((await response.Content.ReadFromJsonAsync<DeliveryView>(HearthJson.Options))!.RunIds);
@@ -148,8 +195,10 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         // The file:// repository's owner/repo is its path's last two segments.
         var path = $"/push/repos/{Path.GetFileName(f.Git.Root)}/origin/statuses/{sha}";
         var pending = Assert.Single(await f.Forge.WaitForAsync(r => r.RawTarget == path, 1));
-        Assert.Equal($$"""{"state":"pending","target_url":"{{f.Server.Url.AbsoluteUri}}api/v1/workflows/runs/{{runId}}","description":"Hearth: queued","context":"hearth/.hearth/ci.kdl"}""",
-            pending.Body);
+        Assert.Equal(
+            $$"""{"state":"pending","target_url":"{{f.Server.Url.AbsoluteUri}}api/v1/workflows/runs/{{runId}}","description":"Hearth: queued","context":"hearth/.hearth/ci.kdl"}""",
+            pending.Body
+        );
 
         // No agent serves "nowhere": stopping the run ends it, and GitHub (which has no canceled state) hears error.
         var kill = await f.Admin.PostAsync($"api/v1/runs/{runId}/kill", null);
@@ -157,7 +206,9 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         var both = await f.Forge.WaitForAsync(r => r.RawTarget == path, 2);
         Assert.Contains("\"state\":\"error\"", both[1].Body);
         Assert.Contains("\"description\":\"Hearth: stopped", both[1].Body);
-        var listed = (await f.Admin.GetFromJsonAsync<CommitStatusListView>("api/v1/repos/pushed/statuses", HearthJson.Options))!;
+        var listed = (
+            await f.Admin.GetFromJsonAsync<CommitStatusListView>("api/v1/repos/pushed/statuses", HearthJson.Options)
+        )!;
         Assert.Equal(["canceled", "pending"], listed.Statuses.Select(s => s.State));
         Assert.All(listed.Statuses, s => Assert.Equal("sent", s.Outcome));
     }
@@ -168,7 +219,8 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         await RegisterAsync("refuses", "gitea", "https://gitea.example.com/team/refuses.git", "/refuses");
         await RegisterAsync("flaky", "gitea", "https://gitea.example.com/team/flaky.git", "/flaky");
         var flakyCalls = 0;
-        f.Forge.Answer = raw => raw.StartsWith("/refuses/", StringComparison.Ordinal) ? 422
+        f.Forge.Answer = raw =>
+            raw.StartsWith("/refuses/", StringComparison.Ordinal) ? 422
             : raw.StartsWith("/flaky/", StringComparison.Ordinal) && Interlocked.Increment(ref flakyCalls) <= 3 ? 503
             : 201;
         await TrackAsync("refuses", "run-refused", StatusPhase.Success, "Hearth: succeeded");
@@ -193,10 +245,18 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         while (true)
         {
-            var listed = (await f.Admin.GetFromJsonAsync<CommitStatusListView>($"api/v1/repos/{repository}/statuses", HearthJson.Options))!;
-            if (listed.Statuses is [{ } only] && only.Outcome == outcome) return only;
+            var listed = (
+                await f.Admin.GetFromJsonAsync<CommitStatusListView>(
+                    $"api/v1/repos/{repository}/statuses",
+                    HearthJson.Options
+                )
+            )!;
+            if (listed.Statuses is [{ } only] && only.Outcome == outcome)
+                return only;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{repository}: {string.Join(", ", listed.Statuses.Select(s => $"{s.Outcome} {s.Error}"))}");
+                throw new TimeoutException(
+                    $"{repository}: {string.Join(", ", listed.Statuses.Select(s => $"{s.Outcome} {s.Error}"))}"
+                );
             await Task.Delay(100);
         }
     }

@@ -15,7 +15,12 @@ namespace Hearth.Server.Tests.Statuses;
 /// </summary>
 internal sealed class ForgeApiListener : IAsyncDisposable
 {
-    public sealed record Received(string Method, string RawTarget, IReadOnlyDictionary<string, string> Headers, string Body);
+    public sealed record Received(
+        string Method,
+        string RawTarget,
+        IReadOnlyDictionary<string, string> Headers,
+        string Body
+    );
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Received> _received = new();
@@ -25,7 +30,8 @@ internal sealed class ForgeApiListener : IAsyncDisposable
     /// <summary>The status code for a request (by raw path); 201 by default.</summary>
     public Func<string, int> Answer { get; set; } = _ => StatusCodes.Status201Created;
 
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string Url =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
     public IReadOnlyList<Received> Requests => _received.ToArray();
 
@@ -41,8 +47,18 @@ internal sealed class ForgeApiListener : IAsyncDisposable
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var raw = http.Features.Get<IHttpRequestFeature>()!.RawTarget;
-            listener._received.Enqueue(new Received(http.Request.Method, raw,
-                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
+            listener._received.Enqueue(
+                new Received(
+                    http.Request.Method,
+                    raw,
+                    http.Request.Headers.ToDictionary(
+                        h => h.Key,
+                        h => h.Value.ToString(),
+                        StringComparer.OrdinalIgnoreCase
+                    ),
+                    body
+                )
+            );
             var code = listener.Answer(raw);
             http.Response.StatusCode = code;
             await http.Response.WriteAsync(code < 300 ? "{}" : """{"message":"refused by the test forge"}""");
@@ -52,16 +68,23 @@ internal sealed class ForgeApiListener : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="count"/> requests matched, with a deadline; returns them.</summary>
-    public async Task<IReadOnlyList<Received>> WaitForAsync(Func<Received, bool> match, int count, TimeSpan? within = null)
+    public async Task<IReadOnlyList<Received>> WaitForAsync(
+        Func<Received, bool> match,
+        int count,
+        TimeSpan? within = null
+    )
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var found = Requests.Where(match).ToList();
-            if (found.Count >= count) return found;
+            if (found.Count >= count)
+                return found;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{found.Count} of {count} expected requests arrived; all: " +
-                    string.Join(" | ", Requests.Select(r => $"{r.Method} {r.RawTarget} {r.Body}")));
+                throw new TimeoutException(
+                    $"{found.Count} of {count} expected requests arrived; all: "
+                        + string.Join(" | ", Requests.Select(r => $"{r.Method} {r.RawTarget} {r.Body}"))
+                );
             await Task.Delay(50);
         }
     }

@@ -43,20 +43,49 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
     private static (WebhookDelivery, IReadOnlyList<DeliveryRun>) Delivery(string id, string runId)
     {
         var spec = new TaskSpec { Command = ["true"] };
-        var run = new Run { Id = runId, Kind = "workflow", State = RunState.Starting, CreatedAt = DateTimeOffset.UnixEpoch, Spec = spec, CreatedBy = "repository:app" };
-        var delivery = new WebhookDelivery("app", id, "github", "push", DateTimeOffset.UnixEpoch, "{}", "{}", "started ci.kdl");
-        return (delivery, [new DeliveryRun(run, [new NewTask(runId + "-1", "0", spec, 1)], new IdempotencyKey($"delivery:{id}:ci.kdl", "ci.kdl"))]);
+        var run = new Run
+        {
+            Id = runId,
+            Kind = "workflow",
+            State = RunState.Starting,
+            CreatedAt = DateTimeOffset.UnixEpoch,
+            Spec = spec,
+            CreatedBy = "repository:app",
+        };
+        var delivery = new WebhookDelivery(
+            "app",
+            id,
+            "github",
+            "push",
+            DateTimeOffset.UnixEpoch,
+            "{}",
+            "{}",
+            "started ci.kdl"
+        );
+        return (
+            delivery,
+            [
+                new DeliveryRun(
+                    run,
+                    [new NewTask(runId + "-1", "0", spec, 1)],
+                    new IdempotencyKey($"delivery:{id}:ci.kdl", "ci.kdl")
+                ),
+            ]
+        );
     }
 
     /// <summary>Queues the delivery; when its task completes, whether another connection already sees it recorded.</summary>
     private Task<(DeliveryResult Result, bool VisibleWhenAnswered)> WriteAsync(string id, string runId)
     {
         var (delivery, runs) = Delivery(id, runId);
-        return _writer.WriteAsync(delivery, runs).ContinueWith(async done =>
-        {
-            var result = await done;
-            return (result, await _reader.FindDeliveryAsync("app", id, CancellationToken.None) is not null);
-        }).Unwrap();
+        return _writer
+            .WriteAsync(delivery, runs)
+            .ContinueWith(async done =>
+            {
+                var result = await done;
+                return (result, await _reader.FindDeliveryAsync("app", id, CancellationToken.None) is not null);
+            })
+            .Unwrap();
     }
 
     [Fact]
@@ -66,9 +95,16 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter == _metrics.Meter && instrument.Name == "hearth_webhook_batch_deliveries") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter == _metrics.Meter && instrument.Name == "hearth_webhook_batch_deliveries")
+                l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => { lock (batches) batches.Add(value); });
+        listener.SetMeasurementEventCallback<long>(
+            (_, value, _, _) =>
+            {
+                lock (batches)
+                    batches.Add(value);
+            }
+        );
         listener.Start();
         var writes = Enumerable.Range(0, 24).Select(i => WriteAsync($"d-{i}", $"run-{i}")).ToList();
         var repeat = WriteAsync("d-3", "run-repeat");
@@ -79,7 +115,8 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
         var results = await Task.WhenAll(writes);
         Assert.All(results, r => Assert.True(r.Result.Recorded));
         Assert.All(results, r => Assert.True(r.VisibleWhenAnswered));
-        for (var i = 0; i < 24; i++) Assert.Equal([$"run-{i}"], results[i].Result.RunIds);
+        for (var i = 0; i < 24; i++)
+            Assert.Equal([$"run-{i}"], results[i].Result.RunIds);
         var (again, visible) = await repeat;
         Assert.False(again.Recorded);
         Assert.True(visible);
@@ -116,13 +153,21 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
     public async Task Stopping_writes_every_queued_delivery_and_refuses_new_ones()
     {
         await _writer.StartAsync(CancellationToken.None);
-        var writes = Enumerable.Range(0, 10).Select(i => Delivery($"s-{i}", $"run-s-{i}")).Select(d => _writer.WriteAsync(d.Item1, d.Item2)).ToList();
+        var writes = Enumerable
+            .Range(0, 10)
+            .Select(i => Delivery($"s-{i}", $"run-s-{i}"))
+            .Select(d => _writer.WriteAsync(d.Item1, d.Item2))
+            .ToList();
         await _writer.StopAsync(CancellationToken.None);
 
         Assert.All(writes, w => Assert.True(w.IsCompletedSuccessfully && w.Result.Recorded));
-        for (var i = 0; i < 10; i++) Assert.NotNull(await _reader.FindDeliveryAsync("app", $"s-{i}", CancellationToken.None));
+        for (var i = 0; i < 10; i++)
+            Assert.NotNull(await _reader.FindDeliveryAsync("app", $"s-{i}", CancellationToken.None));
         var (delivery, runs) = Delivery("too-late", "run-too-late");
-        Assert.Throws<ServerStoppingException>(() => { _ = _writer.WriteAsync(delivery, runs); });
+        Assert.Throws<ServerStoppingException>(() =>
+        {
+            _ = _writer.WriteAsync(delivery, runs);
+        });
         Assert.Null(await _reader.FindDeliveryAsync("app", "too-late", CancellationToken.None));
     }
 }

@@ -8,8 +8,10 @@ internal static class Fixtures
     private static string Find()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hearth.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Hearth.sln")))
+            dir = dir.Parent;
+        if (dir is null)
+            throw new InvalidOperationException("Hearth.sln not found above " + AppContext.BaseDirectory);
         return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "webhooks"));
     }
 }

@@ -25,8 +25,10 @@ internal sealed class GitFixture : IDisposable
     /// <summary>Writes the files, commits them on the branch and pushes; returns the commit's SHA.</summary>
     public string Commit(string branch, params (string Path, string Text)[] files)
     {
-        if (Git(Work, "rev-parse", "--verify", "-q", "HEAD").Length > 0) Git(Work, "checkout", "-q", "-B", branch);
-        else Git(Work, "checkout", "-q", "--orphan", branch);
+        if (Git(Work, "rev-parse", "--verify", "-q", "HEAD").Length > 0)
+            Git(Work, "checkout", "-q", "-B", branch);
+        else
+            Git(Work, "checkout", "-q", "--orphan", branch);
         foreach (var (path, text) in files)
         {
             var full = Path.Combine(Work, path);
@@ -48,8 +50,14 @@ internal sealed class GitFixture : IDisposable
 
     public static string Git(string dir, params string[] args)
     {
-        var start = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEnd();
         var error = process.StandardError.ReadToEnd();

@@ -35,10 +35,17 @@ public sealed class RepositorySecretTests : IAsyncLifetime
     {
         _server = await TestServer.StartAsync();
         _admin = _server.Client(_server.AdminKey);
-        var secret = await _admin.PostAsJsonAsync("api/v1/secrets", new SecretBody("deploy-key", "s3cr3t-value", "DEPLOY_KEY", null), HearthJson.Options);
+        var secret = await _admin.PostAsJsonAsync(
+            "api/v1/secrets",
+            new SecretBody("deploy-key", "s3cr3t-value", "DEPLOY_KEY", null),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, secret.StatusCode);
-        var repo = await _admin.PostAsJsonAsync("api/v1/repos",
-            new RepositoryBody("app", "github", _git.Url, HookSecret, Workflows: [".hearth/ci.kdl"]), HearthJson.Options);
+        var repo = await _admin.PostAsJsonAsync(
+            "api/v1/repos",
+            new RepositoryBody("app", "github", _git.Url, HookSecret, Workflows: [".hearth/ci.kdl"]),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.Created, repo.StatusCode);
     }
 
@@ -51,11 +58,17 @@ public sealed class RepositorySecretTests : IAsyncLifetime
     private async Task<(HttpStatusCode Code, DeliveryView View)> DeliverAsync(string eventName, string id, string body)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/webhooks/github/app") { Content = new ByteArrayContent(bytes) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/webhooks/github/app")
+        {
+            Content = new ByteArrayContent(bytes),
+        };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.Add("X-GitHub-Event", eventName);
         request.Headers.Add("X-GitHub-Delivery", id);
-        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(HookSecret), bytes)));
+        request.Headers.Add(
+            "X-Hub-Signature-256",
+            "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(HookSecret), bytes))
+        );
         var response = await _server.Client().SendAsync(request);
         return (response.StatusCode, (await response.Content.ReadFromJsonAsync<DeliveryView>(HearthJson.Options))!);
     }
@@ -66,9 +79,19 @@ public sealed class RepositorySecretTests : IAsyncLifetime
     private static string PullRequest(string sha, int number, string? headRepo)
     {
         var repo = headRepo is null ? "null" : $"{{\"full_name\":\"{headRepo}\"}}";
-        return "{\"action\":\"opened\",\"number\":" + number + ",\"pull_request\":{\"number\":" + number + ",\"merged\":false," +
-               "\"head\":{\"ref\":\"feature\",\"sha\":\"" + sha + "\",\"repo\":" + repo + "}," +
-               "\"base\":{\"ref\":\"main\",\"sha\":\"" + sha + "\",\"repo\":{\"full_name\":\"team/app\"}}}}";
+        return "{\"action\":\"opened\",\"number\":"
+            + number
+            + ",\"pull_request\":{\"number\":"
+            + number
+            + ",\"merged\":false,"
+            + "\"head\":{\"ref\":\"feature\",\"sha\":\""
+            + sha
+            + "\",\"repo\":"
+            + repo
+            + "},"
+            + "\"base\":{\"ref\":\"main\",\"sha\":\""
+            + sha
+            + "\",\"repo\":{\"full_name\":\"team/app\"}}}}";
     }
 
     private async Task<string> StepSecretsAsync(string runId)
@@ -89,19 +112,41 @@ public sealed class RepositorySecretTests : IAsyncLifetime
         var ungranted = await DeliverAsync("push", "s-1", Push(sha));
         Assert.Equal(HttpStatusCode.Accepted, ungranted.Code);
         Assert.Empty(ungranted.View.RunIds);
-        Assert.Matches(@"step [\d.]+ names secret deploy-key, which is not granted to repository app " +
-                       @"\(an admin grants it: hearth repos secrets app --grant deploy-key\)", ungranted.View.Outcome);
+        Assert.Matches(
+            @"step [\d.]+ names secret deploy-key, which is not granted to repository app "
+                + @"\(an admin grants it: hearth repos secrets app --grant deploy-key\)",
+            ungranted.View.Outcome
+        );
 
         // Only an admin grants; a secret that does not exist cannot be granted.
         var developer = _server.Client(await _server.KeyForAsync("dev@example.com", "developer"));
-        Assert.Equal(HttpStatusCode.Forbidden,
-            (await developer.PutAsJsonAsync("api/v1/repos/app/secrets", new RepositorySecretsBody(Grant: ["deploy-key"]), HearthJson.Options)).StatusCode);
-        var missing = await _admin.PutAsJsonAsync("api/v1/repos/app/secrets", new RepositorySecretsBody(Grant: ["nope"]), HearthJson.Options);
+        Assert.Equal(
+            HttpStatusCode.Forbidden,
+            (
+                await developer.PutAsJsonAsync(
+                    "api/v1/repos/app/secrets",
+                    new RepositorySecretsBody(Grant: ["deploy-key"]),
+                    HearthJson.Options
+                )
+            ).StatusCode
+        );
+        var missing = await _admin.PutAsJsonAsync(
+            "api/v1/repos/app/secrets",
+            new RepositorySecretsBody(Grant: ["nope"]),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("SECRET_NOT_FOUND", await TestServer.CodeOf(missing));
-        var granted = await _admin.PutAsJsonAsync("api/v1/repos/app/secrets", new RepositorySecretsBody(Grant: ["deploy-key"]), HearthJson.Options);
+        var granted = await _admin.PutAsJsonAsync(
+            "api/v1/repos/app/secrets",
+            new RepositorySecretsBody(Grant: ["deploy-key"]),
+            HearthJson.Options
+        );
         Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
-        Assert.Equal(["deploy-key"], (await granted.Content.ReadFromJsonAsync<RepositoryView>(HearthJson.Options))!.GrantedSecrets!);
+        Assert.Equal(
+            ["deploy-key"],
+            (await granted.Content.ReadFromJsonAsync<RepositoryView>(HearthJson.Options))!.GrantedSecrets!
+        );
 
         var push = await DeliverAsync("push", "s-2", Push(sha));
         Assert.Equal(HttpStatusCode.Created, push.Code);
@@ -114,13 +159,20 @@ public sealed class RepositorySecretTests : IAsyncLifetime
         var fork = await DeliverAsync("pull_request", "s-4", PullRequest(sha, 8, "stranger/app"));
         Assert.Equal(HttpStatusCode.Accepted, fork.Code);
         Assert.Empty(fork.View.RunIds);
-        Assert.Matches(@"a pull request from a fork is given no secrets \(step [\d.]+ names deploy-key\)", fork.View.Outcome);
+        Assert.Matches(
+            @"a pull request from a fork is given no secrets \(step [\d.]+ names deploy-key\)",
+            fork.View.Outcome
+        );
         var unplaced = await DeliverAsync("pull_request", "s-5", PullRequest(sha, 9, headRepo: null));
         Assert.Equal(HttpStatusCode.Accepted, unplaced.Code);
         Assert.Contains("from a fork", unplaced.View.Outcome);
 
         // Revoked: pushes stop getting it.
-        var revoked = await _admin.PutAsJsonAsync("api/v1/repos/app/secrets", new RepositorySecretsBody(Revoke: ["deploy-key"]), HearthJson.Options);
+        var revoked = await _admin.PutAsJsonAsync(
+            "api/v1/repos/app/secrets",
+            new RepositorySecretsBody(Revoke: ["deploy-key"]),
+            HearthJson.Options
+        );
         Assert.Empty((await revoked.Content.ReadFromJsonAsync<RepositoryView>(HearthJson.Options))!.GrantedSecrets!);
         Assert.Equal(HttpStatusCode.Accepted, (await DeliverAsync("push", "s-6", Push(sha))).Code);
     }

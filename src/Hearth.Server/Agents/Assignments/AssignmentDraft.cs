@@ -39,5 +39,12 @@ public sealed record AssignmentDraft(Lease Lease)
 
     /// <summary>Every secret value the draft carries: what the task's output is masked with.</summary>
     public IReadOnlyList<string> SecretValues =>
-        [.. SecretEnv.Values.Concat(SecretFiles.Values).Concat(ExtraMasks).Append(GitCredentials ?? "").Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)];
+        [
+            .. SecretEnv
+                .Values.Concat(SecretFiles.Values)
+                .Concat(ExtraMasks)
+                .Append(GitCredentials ?? "")
+                .Where(v => v.Length > 0)
+                .Distinct(StringComparer.Ordinal),
+        ];
 }

@@ -8,17 +8,36 @@ public static class AssignmentMapper
     public static Assignment ToAssignment(AssignmentDraft draft)
     {
         var (lease, spec) = (draft.Lease, draft.Lease.Spec);
-        var sandbox = new SandboxRequest(spec.Driver, spec.Image, spec.Pull, spec.Network, spec.Ports, spec.Cpus, spec.MemoryBytes,
-            spec.Pids);
-        return new Assignment(lease.TaskId, lease.RunId, lease.Kind, lease.Epoch, lease.Attempt, lease.ExpiresAt, spec.Command,
-            spec.Env, sandbox)
+        var sandbox = new SandboxRequest(
+            spec.Driver,
+            spec.Image,
+            spec.Pull,
+            spec.Network,
+            spec.Ports,
+            spec.Cpus,
+            spec.MemoryBytes,
+            spec.Pids
+        );
+        return new Assignment(
+            lease.TaskId,
+            lease.RunId,
+            lease.Kind,
+            lease.Epoch,
+            lease.Attempt,
+            lease.ExpiresAt,
+            spec.Command,
+            spec.Env,
+            sandbox
+        )
         {
             TimeoutSeconds = spec.Timeout?.TotalSeconds,
             SecretEnv = draft.PrivateEnv.Count == 0 ? draft.SecretEnv : Merged(draft.PrivateEnv, draft.SecretEnv),
             Git = spec.Git is { } git ? new GitAssignment(git.Repo, git.Ref, git.Path, draft.GitCredentials) : null,
             Locks =
             [
-                .. draft.LockTokens.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new LockTokenView(t.Key, t.Value)),
+                .. draft
+                    .LockTokens.OrderBy(t => t.Key, StringComparer.Ordinal)
+                    .Select(t => new LockTokenView(t.Key, t.Value)),
             ],
             Mask = draft.SecretValues,
             TraceParent = spec.TraceParent,
@@ -29,10 +48,14 @@ public static class AssignmentMapper
         };
     }
 
-    private static Dictionary<string, string> Merged(IReadOnlyDictionary<string, string> plain, IReadOnlyDictionary<string, string> secret)
+    private static Dictionary<string, string> Merged(
+        IReadOnlyDictionary<string, string> plain,
+        IReadOnlyDictionary<string, string> secret
+    )
     {
         var env = new Dictionary<string, string>(plain, StringComparer.Ordinal);
-        foreach (var (name, value) in secret) env[name] = value;
+        foreach (var (name, value) in secret)
+            env[name] = value;
         return env;
     }
 }

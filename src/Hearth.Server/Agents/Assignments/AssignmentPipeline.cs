@@ -12,8 +12,13 @@ namespace Hearth.Server.Agents.Assignments;
 /// naming the step and what was wrong, and the lease is not handed out; a step the database fails gives the lease back
 /// (the task is claimed again), so a granted lease never waits for its expiry because of a step.
 /// </summary>
-public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRunStore store, Signals signals,
-    TimeProvider time, ILogger<AssignmentPipeline> logger)
+public sealed class AssignmentPipeline(
+    IReadOnlyList<IAssignmentStep> steps,
+    IRunStore store,
+    Signals signals,
+    TimeProvider time,
+    ILogger<AssignmentPipeline> logger
+)
 {
     public IReadOnlyList<IAssignmentStep> Steps => steps;
 
@@ -35,8 +40,12 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
             }
             catch (Exception e) when (DatabaseErrors.Map(e) is not null)
             {
-                logger.LogWarning("task {Task}: assignment step {Step}: the database failed ({Error}); giving the lease back",
-                    lease.TaskId, step.Name, e.Message);
+                logger.LogWarning(
+                    "task {Task}: assignment step {Step}: the database failed ({Error}); giving the lease back",
+                    lease.TaskId,
+                    step.Name,
+                    e.Message
+                );
                 await GiveBackAsync(lease);
                 return null;
             }
@@ -51,9 +60,14 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
                 draft = next;
                 continue;
             }
-            if (outcome.Failure is { } failure) await FailAsync(lease, FailureReason(step.Name, failure));
-            else logger.LogInformation("task {Task}: epoch {Epoch} is no longer current; not handing it out", lease.TaskId,
-                lease.Epoch);
+            if (outcome.Failure is { } failure)
+                await FailAsync(lease, FailureReason(step.Name, failure));
+            else
+                logger.LogInformation(
+                    "task {Task}: epoch {Epoch} is no longer current; not handing it out",
+                    lease.TaskId,
+                    lease.Epoch
+                );
             return null;
         }
         return AssignmentMapper.ToAssignment(draft);
@@ -64,14 +78,22 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
         logger.LogWarning("task {Task}: {Reason}; failing it", lease.TaskId, reason);
         try
         {
-            await store.CompleteAsync(lease.TaskId, lease.Epoch, new TaskResult(null, Error: reason), time.GetUtcNow(),
-                CancellationToken.None);
+            await store.CompleteAsync(
+                lease.TaskId,
+                lease.Epoch,
+                new TaskResult(null, Error: reason),
+                time.GetUtcNow(),
+                CancellationToken.None
+            );
             signals.Pulse(SignalKeys.Run(lease.RunId));
         }
         catch (Exception e) when (DatabaseErrors.Map(e) is not null)
         {
-            logger.LogError("task {Task}: cannot record its failure ({Error}); its lease will expire and it is rescued",
-                lease.TaskId, e.Message);
+            logger.LogError(
+                "task {Task}: cannot record its failure ({Error}); its lease will expire and it is rescued",
+                lease.TaskId,
+                e.Message
+            );
         }
     }
 
@@ -84,8 +106,11 @@ public sealed class AssignmentPipeline(IReadOnlyList<IAssignmentStep> steps, IRu
         }
         catch (Exception e) when (DatabaseErrors.Map(e) is not null)
         {
-            logger.LogError("task {Task}: cannot give its lease back ({Error}); it expires and the task is rescued",
-                lease.TaskId, e.Message);
+            logger.LogError(
+                "task {Task}: cannot give its lease back ({Error}); it expires and the task is rescued",
+                lease.TaskId,
+                e.Message
+            );
         }
     }
 }

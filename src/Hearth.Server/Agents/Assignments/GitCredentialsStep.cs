@@ -11,7 +11,8 @@ public sealed class GitCredentialsStep(SecretService secrets) : IAssignmentStep
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
-        if (draft.Lease.Spec.Git?.Secret is not { } name) return StepOutcome.Next(draft);
+        if (draft.Lease.Spec.Git?.Secret is not { } name)
+            return StepOutcome.Next(draft);
         try
         {
             var values = await secrets.ResolveAsync([name], ct);

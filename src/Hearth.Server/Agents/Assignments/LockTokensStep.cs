@@ -12,7 +12,8 @@ public sealed class LockTokensStep(ILockStore locks) : IAssignmentStep
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
-        if (draft.Lease.Spec.Lock is not { } wanted) return StepOutcome.Next(draft);
+        if (draft.Lease.Spec.Lock is not { } wanted)
+            return StepOutcome.Next(draft);
         var tokens = await locks.TokensOfAsync(draft.Lease.TaskId, ct);
         if (tokens.Count == 0)
             return StepOutcome.Fail($"the task no longer holds lock '{wanted.Name}' (released by force?)");

@@ -12,10 +12,16 @@ public sealed class SecretsStep(SecretService secrets) : IAssignmentStep
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
-        if (draft.Lease.Spec.Secrets.Count == 0) return StepOutcome.Next(draft);
+        if (draft.Lease.Spec.Secrets.Count == 0)
+            return StepOutcome.Next(draft);
         try
         {
-            return StepOutcome.Next(draft with { SecretEnv = await secrets.ResolveAsync(draft.Lease.Spec.Secrets, ct) });
+            return StepOutcome.Next(
+                draft with
+                {
+                    SecretEnv = await secrets.ResolveAsync(draft.Lease.Spec.Secrets, ct),
+                }
+            );
         }
         catch (SecretUnavailableException e)
         {

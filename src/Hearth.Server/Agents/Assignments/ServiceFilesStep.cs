@@ -8,21 +8,28 @@ namespace Hearth.Server.Agents.Assignments;
 /// decrypted, into the assignment's secret files by target path (the agent writes them into the container), and masked
 /// in the replica's log. A secret that is gone fails the task rather than starting it without.
 /// </summary>
-public sealed class ServiceFilesStep(ServiceSecretFiles sealedFiles, SecretService secrets, Store.Access.IAccessStore store)
-    : IAssignmentStep
+public sealed class ServiceFilesStep(
+    ServiceSecretFiles sealedFiles,
+    SecretService secrets,
+    Store.Access.IAccessStore store
+) : IAssignmentStep
 {
     public string Name => "service files";
 
     public async Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct)
     {
-        if (draft.Lease.Spec.Service is not { } replica || !replica.Files.Any(f => f.Sealed is not null || f.SecretName is not null))
+        if (
+            draft.Lease.Spec.Service is not { } replica
+            || !replica.Files.Any(f => f.Sealed is not null || f.SecretName is not null)
+        )
             return StepOutcome.Next(draft);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             foreach (var file in replica.Files)
             {
-                if (file.Sealed is not null) files[file.Target] = sealedFiles.Open(replica.Project, replica.Service, file);
+                if (file.Sealed is not null)
+                    files[file.Target] = sealedFiles.Open(replica.Project, replica.Service, file);
                 else if (file.SecretName is { } name)
                 {
                     var secret = await store.GetSecretAsync(name, ct)

@@ -64,13 +64,20 @@ public sealed record ForgeEvent
     public string? IgnoredBecause { get; init; }
 
     /// <summary>The workflow trigger this event fires: push, tag or pull_request (null when ignored).</summary>
-    public string? Trigger => Kind switch
-    {
-        ForgeEventKind.Push => "push",
-        ForgeEventKind.Tag => "tag",
-        ForgeEventKind.PullRequest => "pull_request",
-        _ => null,
-    };
+    public string? Trigger =>
+        Kind switch
+        {
+            ForgeEventKind.Push => "push",
+            ForgeEventKind.Tag => "tag",
+            ForgeEventKind.PullRequest => "pull_request",
+            _ => null,
+        };
 
-    public static ForgeEvent Ignore(string @event, string because) => new() { Kind = ForgeEventKind.Ignored, Event = @event, IgnoredBecause = because };
+    public static ForgeEvent Ignore(string @event, string because) =>
+        new()
+        {
+            Kind = ForgeEventKind.Ignored,
+            Event = @event,
+            IgnoredBecause = because,
+        };
 }

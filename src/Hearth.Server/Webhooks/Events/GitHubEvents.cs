@@ -8,25 +8,41 @@ namespace Hearth.Server.Webhooks.Events;
 /// </summary>
 public sealed class GitHubEvents : IEventNormaliser
 {
-    public ForgeEvent Normalise(string @event, JsonElement payload) => @event switch
-    {
-        "push" => Push(@event, payload),
-        "pull_request" => PullRequest(@event, payload, "pull_request"),
-        "create" => ForgeEvent.Ignore(@event, "a created tag or branch is started by its push event"),
-        "ping" => ForgeEvent.Ignore(@event, "ping"),
-        _ => ForgeEvent.Ignore(@event, $"event '{@event}' starts no runs"),
-    };
+    public ForgeEvent Normalise(string @event, JsonElement payload) =>
+        @event switch
+        {
+            "push" => Push(@event, payload),
+            "pull_request" => PullRequest(@event, payload, "pull_request"),
+            "create" => ForgeEvent.Ignore(@event, "a created tag or branch is started by its push event"),
+            "ping" => ForgeEvent.Ignore(@event, "ping"),
+            _ => ForgeEvent.Ignore(@event, $"event '{@event}' starts no runs"),
+        };
 
     internal static ForgeEvent Push(string @event, JsonElement payload)
     {
         var fullRef = Json.Str(payload, "ref");
         var after = Json.Str(payload, "after");
-        if (Json.Bool(payload, "deleted") || Json.IsZeroSha(after)) return ForgeEvent.Ignore(@event, $"{fullRef} was deleted");
+        if (Json.Bool(payload, "deleted") || Json.IsZeroSha(after))
+            return ForgeEvent.Ignore(@event, $"{fullRef} was deleted");
         // An annotated tag's 'after' is the tag object; head_commit is the commit it points at.
         var sha = Json.Str(payload, "head_commit", "id") ?? after;
-        if (Refs.Tag(fullRef) is { } tag) return new ForgeEvent { Kind = ForgeEventKind.Tag, Event = @event, Tag = tag, CommitSha = sha };
+        if (Refs.Tag(fullRef) is { } tag)
+            return new ForgeEvent
+            {
+                Kind = ForgeEventKind.Tag,
+                Event = @event,
+                Tag = tag,
+                CommitSha = sha,
+            };
         if (Refs.Branch(fullRef) is { } branch)
-            return new ForgeEvent { Kind = ForgeEventKind.Push, Event = @event, Branch = branch, CommitSha = sha, ChangedPaths = Json.CommitPaths(payload) };
+            return new ForgeEvent
+            {
+                Kind = ForgeEventKind.Push,
+                Event = @event,
+                Branch = branch,
+                CommitSha = sha,
+                ChangedPaths = Json.CommitPaths(payload),
+            };
         return ForgeEvent.Ignore(@event, $"ref '{fullRef}' is neither a branch nor a tag");
     }
 
@@ -43,7 +59,8 @@ public sealed class GitHubEvents : IEventNormaliser
             "closed" => merged ? PullRequestActions.Merged : PullRequestActions.Closed,
             _ => null,
         };
-        if (normalised is null) return ForgeEvent.Ignore(@event, $"pull request action '{action}' starts no runs");
+        if (normalised is null)
+            return ForgeEvent.Ignore(@event, $"pull request action '{action}' starts no runs");
         return new ForgeEvent
         {
             Kind = ForgeEventKind.PullRequest,
@@ -53,7 +70,10 @@ public sealed class GitHubEvents : IEventNormaliser
             CommitSha = Json.Str(payload, prField, "head", "sha"),
             Branch = Json.Str(payload, prField, "base", "ref"),
             HeadBranch = Json.Str(payload, prField, "head", "ref"),
-            FromFork = !Json.Same(Json.At(payload, prField, "head", "repo", "full_name"), Json.At(payload, prField, "base", "repo", "full_name")),
+            FromFork = !Json.Same(
+                Json.At(payload, prField, "head", "repo", "full_name"),
+                Json.At(payload, prField, "base", "repo", "full_name")
+            ),
         };
     }
 }

@@ -9,24 +9,43 @@ namespace Hearth.Server.Webhooks.Events;
 /// </summary>
 public sealed class GitLabEvents : IEventNormaliser
 {
-    public ForgeEvent Normalise(string @event, JsonElement payload) => @event switch
-    {
-        "Push Hook" or "System Hook" when Json.Str(payload, "object_kind") == "push" => Push(@event, payload),
-        "Tag Push Hook" or "System Hook" when Json.Str(payload, "object_kind") == "tag_push" => Push(@event, payload),
-        "Merge Request Hook" => MergeRequest(@event, payload),
-        _ => ForgeEvent.Ignore(@event, $"event '{@event}' starts no runs"),
-    };
+    public ForgeEvent Normalise(string @event, JsonElement payload) =>
+        @event switch
+        {
+            "Push Hook" or "System Hook" when Json.Str(payload, "object_kind") == "push" => Push(@event, payload),
+            "Tag Push Hook" or "System Hook" when Json.Str(payload, "object_kind") == "tag_push" => Push(
+                @event,
+                payload
+            ),
+            "Merge Request Hook" => MergeRequest(@event, payload),
+            _ => ForgeEvent.Ignore(@event, $"event '{@event}' starts no runs"),
+        };
 
     private static ForgeEvent Push(string @event, JsonElement payload)
     {
         var fullRef = Json.Str(payload, "ref");
         var after = Json.Str(payload, "after");
-        if (Json.IsZeroSha(after)) return ForgeEvent.Ignore(@event, $"{fullRef} was deleted");
+        if (Json.IsZeroSha(after))
+            return ForgeEvent.Ignore(@event, $"{fullRef} was deleted");
         // checkout_sha is the commit (a tag push's 'after' is an annotated tag's object).
         var sha = Json.Str(payload, "checkout_sha") ?? after;
-        if (Refs.Tag(fullRef) is { } tag) return new ForgeEvent { Kind = ForgeEventKind.Tag, Event = @event, Tag = tag, CommitSha = sha };
+        if (Refs.Tag(fullRef) is { } tag)
+            return new ForgeEvent
+            {
+                Kind = ForgeEventKind.Tag,
+                Event = @event,
+                Tag = tag,
+                CommitSha = sha,
+            };
         if (Refs.Branch(fullRef) is { } branch)
-            return new ForgeEvent { Kind = ForgeEventKind.Push, Event = @event, Branch = branch, CommitSha = sha, ChangedPaths = Json.CommitPaths(payload) };
+            return new ForgeEvent
+            {
+                Kind = ForgeEventKind.Push,
+                Event = @event,
+                Branch = branch,
+                CommitSha = sha,
+                ChangedPaths = Json.CommitPaths(payload),
+            };
         return ForgeEvent.Ignore(@event, $"ref '{fullRef}' is neither a branch nor a tag");
     }
 
@@ -43,7 +62,12 @@ public sealed class GitLabEvents : IEventNormaliser
             _ => null,
         };
         if (normalised is null)
-            return ForgeEvent.Ignore(@event, action == "update" ? "merge request updated without new commits" : $"merge request action '{action}' starts no runs");
+            return ForgeEvent.Ignore(
+                @event,
+                action == "update"
+                    ? "merge request updated without new commits"
+                    : $"merge request action '{action}' starts no runs"
+            );
         return new ForgeEvent
         {
             Kind = ForgeEventKind.PullRequest,
@@ -53,7 +77,10 @@ public sealed class GitLabEvents : IEventNormaliser
             CommitSha = Json.Str(payload, "object_attributes", "last_commit", "id"),
             Branch = Json.Str(payload, "object_attributes", "target_branch"),
             HeadBranch = Json.Str(payload, "object_attributes", "source_branch"),
-            FromFork = !Json.Same(Json.At(payload, "object_attributes", "source_project_id"), Json.At(payload, "object_attributes", "target_project_id")),
+            FromFork = !Json.Same(
+                Json.At(payload, "object_attributes", "source_project_id"),
+                Json.At(payload, "object_attributes", "target_project_id")
+            ),
         };
     }
 }

@@ -14,13 +14,21 @@ public sealed class GiteaEvents : IEventNormaliser
         {
             case "push":
                 var fullRef = Json.Str(payload, "ref");
-                if (Refs.Tag(fullRef) is not null) return ForgeEvent.Ignore(@event, "a tag is started by its create event");
+                if (Refs.Tag(fullRef) is not null)
+                    return ForgeEvent.Ignore(@event, "a tag is started by its create event");
                 return GitHubEvents.Push(@event, payload) with { CommitSha = Json.Str(payload, "after") };
             case "create":
                 var refType = Json.Str(payload, "ref_type");
                 var name = Json.Str(payload, "ref");
-                if (refType != "tag") return ForgeEvent.Ignore(@event, $"a created {refType} is started by its push event");
-                return new ForgeEvent { Kind = ForgeEventKind.Tag, Event = @event, Tag = Refs.Tag(name) ?? name, CommitSha = Json.Str(payload, "sha") };
+                if (refType != "tag")
+                    return ForgeEvent.Ignore(@event, $"a created {refType} is started by its push event");
+                return new ForgeEvent
+                {
+                    Kind = ForgeEventKind.Tag,
+                    Event = @event,
+                    Tag = Refs.Tag(name) ?? name,
+                    CommitSha = Json.Str(payload, "sha"),
+                };
             case "pull_request":
                 return GitHubEvents.PullRequest(@event, payload, "pull_request");
             default:

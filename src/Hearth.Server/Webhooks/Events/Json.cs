@@ -9,7 +9,8 @@ internal static class Json
     {
         foreach (var name in path)
         {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element)) return null;
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
+                return null;
         }
         return element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined ? null : element;
     }
@@ -18,12 +19,17 @@ internal static class Json
         At(element, path) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
 
     public static int? Int(JsonElement element, params string[] path) =>
-        At(element, path) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var number) ? number : null;
+        At(element, path) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var number)
+            ? number
+            : null;
 
     /// <summary>True only when both values are present and equal as JSON (a name or a number): the same repository.</summary>
     public static bool Same(JsonElement? a, JsonElement? b) =>
-        a is { } left && b is { } right && left.ValueKind == right.ValueKind
-        && left.ValueKind is JsonValueKind.String or JsonValueKind.Number && left.GetRawText() == right.GetRawText();
+        a is { } left
+        && b is { } right
+        && left.ValueKind == right.ValueKind
+        && left.ValueKind is JsonValueKind.String or JsonValueKind.Number
+        && left.GetRawText() == right.GetRawText();
 
     public static bool Bool(JsonElement element, params string[] path) =>
         At(element, path) is { ValueKind: JsonValueKind.True };
@@ -34,7 +40,8 @@ internal static class Json
     /// </summary>
     public static IReadOnlyList<string>? CommitPaths(JsonElement root)
     {
-        if (At(root, "commits") is not { ValueKind: JsonValueKind.Array } commits || commits.GetArrayLength() == 0) return null;
+        if (At(root, "commits") is not { ValueKind: JsonValueKind.Array } commits || commits.GetArrayLength() == 0)
+            return null;
         var paths = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var listed = false;
@@ -42,11 +49,13 @@ internal static class Json
         {
             foreach (var kind in new[] { "added", "modified", "removed" })
             {
-                if (At(commit, kind) is not { ValueKind: JsonValueKind.Array } list) continue;
+                if (At(commit, kind) is not { ValueKind: JsonValueKind.Array } list)
+                    continue;
                 listed = true;
                 foreach (var path in list.EnumerateArray())
                 {
-                    if (path.ValueKind == JsonValueKind.String && seen.Add(path.GetString()!)) paths.Add(path.GetString()!);
+                    if (path.ValueKind == JsonValueKind.String && seen.Add(path.GetString()!))
+                        paths.Add(path.GetString()!);
                 }
             }
         }

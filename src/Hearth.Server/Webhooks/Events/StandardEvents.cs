@@ -19,9 +19,21 @@ public sealed class StandardEvents : IEventNormaliser
         var sha = Json.Str(data, "commit_sha");
         return type switch
         {
-            "push" when Json.Str(data, "branch") is { } branch =>
-                new ForgeEvent { Kind = ForgeEventKind.Push, Event = type, Branch = branch, CommitSha = sha, ChangedPaths = paths },
-            "tag" when Json.Str(data, "tag") is { } tag => new ForgeEvent { Kind = ForgeEventKind.Tag, Event = type, Tag = tag, CommitSha = sha },
+            "push" when Json.Str(data, "branch") is { } branch => new ForgeEvent
+            {
+                Kind = ForgeEventKind.Push,
+                Event = type,
+                Branch = branch,
+                CommitSha = sha,
+                ChangedPaths = paths,
+            },
+            "tag" when Json.Str(data, "tag") is { } tag => new ForgeEvent
+            {
+                Kind = ForgeEventKind.Tag,
+                Event = type,
+                Tag = tag,
+                CommitSha = sha,
+            },
             "pull_request" when PullRequestActions.All.Contains(Json.Str(data, "action") ?? "") => new ForgeEvent
             {
                 Kind = ForgeEventKind.PullRequest,
@@ -35,7 +47,10 @@ public sealed class StandardEvents : IEventNormaliser
                 // The sender must say the head is in the same repository; without it the pull request is a fork's.
                 FromFork = !Json.Bool(data, "same_repository"),
             },
-            _ => ForgeEvent.Ignore(type, $"type '{type}' starts no runs (expected push with data.branch, tag with data.tag, or pull_request with data.action)"),
+            _ => ForgeEvent.Ignore(
+                type,
+                $"type '{type}' starts no runs (expected push with data.branch, tag with data.tag, or pull_request with data.action)"
+            ),
         };
     }
 }

@@ -16,12 +16,15 @@ public sealed class GitLabTokenScheme : ISignatureScheme
 
     public Verification Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets)
     {
-        if (secrets.Count == 0) return SignatureHeaders.NoSecret();
+        if (secrets.Count == 0)
+            return SignatureHeaders.NoSecret();
         var (value, problem) = SignatureHeaders.Single(headers, Header);
-        if (problem is not null) return Verification.Refused(problem);
+        if (problem is not null)
+            return Verification.Refused(problem);
         var sent = SHA256.HashData(Encoding.UTF8.GetBytes(value!));
         var matched = false;
-        foreach (var secret in secrets) matched |= CryptographicOperations.FixedTimeEquals(sent, SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+        foreach (var secret in secrets)
+            matched |= CryptographicOperations.FixedTimeEquals(sent, SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
         return matched ? Verification.Ok : Verification.Refused($"{Header} does not match the repository's secret");
     }
 }

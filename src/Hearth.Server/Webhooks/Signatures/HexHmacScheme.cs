@@ -21,13 +21,18 @@ public sealed class HexHmacScheme(string header, string prefix) : ISignatureSche
 
     public Verification Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets)
     {
-        if (secrets.Count == 0) return SignatureHeaders.NoSecret();
+        if (secrets.Count == 0)
+            return SignatureHeaders.NoSecret();
         var (value, problem) = SignatureHeaders.Single(headers, Header);
-        if (problem is not null) return Verification.Refused(problem);
+        if (problem is not null)
+            return Verification.Refused(problem);
         if (!value!.StartsWith(prefix, StringComparison.Ordinal))
             return Verification.Refused($"{Header} header: expected '{prefix}' followed by 64 hex digits");
         var digest = SignatureHeaders.Hex(value[prefix.Length..], 32);
-        if (digest is null) return Verification.Refused($"{Header} header: expected {(prefix.Length > 0 ? $"'{prefix}' followed by " : "")}64 hex digits");
+        if (digest is null)
+            return Verification.Refused(
+                $"{Header} header: expected {(prefix.Length > 0 ? $"'{prefix}' followed by " : "")}64 hex digits"
+            );
         return SignatureHeaders.AnyHmacMatches(secrets, body, digest)
             ? Verification.Ok
             : Verification.Refused($"{Header} does not match the body signed with the repository's secret");

@@ -10,23 +10,31 @@ internal static class SignatureHeaders
     /// <summary>The header's single value, or the reason it cannot be used (missing, empty, sent twice).</summary>
     public static (string? Value, string? Problem) Single(IHeaderDictionary headers, string name)
     {
-        if (!headers.TryGetValue(name, out var values)) return (null, $"missing {name} header");
-        if (values.Count == 0) return (null, $"empty {name} header");
-        if (values.Count > 1) return (null, $"{name} header sent {values.Count} times; expected once");
+        if (!headers.TryGetValue(name, out var values))
+            return (null, $"missing {name} header");
+        if (values.Count == 0)
+            return (null, $"empty {name} header");
+        if (values.Count > 1)
+            return (null, $"{name} header sent {values.Count} times; expected once");
         var value = values[0];
-        if (string.IsNullOrWhiteSpace(value)) return (null, $"empty {name} header");
+        if (string.IsNullOrWhiteSpace(value))
+            return (null, $"empty {name} header");
         return (value, null);
     }
 
     /// <summary>Lower- or upper-case hex of exactly <paramref name="bytes"/> bytes, else null.</summary>
     public static byte[]? Hex(string text, int bytes)
     {
-        if (text.Length != bytes * 2) return null;
-        foreach (var c in text) if (!char.IsAsciiHexDigit(c)) return null;
+        if (text.Length != bytes * 2)
+            return null;
+        foreach (var c in text)
+            if (!char.IsAsciiHexDigit(c))
+                return null;
         return Convert.FromHexString(text);
     }
 
-    public static byte[] HmacSha256(string secret, ReadOnlySpan<byte> data) => HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data);
+    public static byte[] HmacSha256(string secret, ReadOnlySpan<byte> data) =>
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data);
 
     /// <summary>True when any active secret's HMAC-SHA256 of the body equals <paramref name="expected"/> (fixed-time compare).</summary>
     public static bool AnyHmacMatches(IReadOnlyList<string> secrets, ReadOnlySpan<byte> body, byte[] expected)
@@ -40,5 +48,6 @@ internal static class SignatureHeaders
         return matched;
     }
 
-    public static Verification NoSecret() => Verification.Refused("no webhook secret is configured for this repository");
+    public static Verification NoSecret() =>
+        Verification.Refused("no webhook secret is configured for this repository");
 }
