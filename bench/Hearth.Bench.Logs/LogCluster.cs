@@ -7,8 +7,8 @@ using Hearth.Bench.Throughput;
 namespace Hearth.Bench.Logs;
 
 /// <summary>
-/// Real `hearth server` processes on one store (several only on PostgreSQL) and one `hearth agent` on the first, running
-/// the process driver: the bench measures the log path (agent → server → store → follower), not a sandbox.
+/// Real `hearth server` processes on one store (several only on PostgreSQL) and one `hearth agent` on the first,
+/// running the process driver: the bench measures the log path (agent → server → store → follower), not a sandbox.
 /// </summary>
 public sealed class LogCluster : IAsyncDisposable
 {

@@ -8,7 +8,10 @@ public sealed class ApiLoad(HttpClient http)
 {
     private static readonly object Body = new { command = new[] { "true" } };
 
-    /// <summary>Submits <paramref name="count"/> runs from <paramref name="clients"/> concurrent clients; returns runs accepted per second.</summary>
+    /// <summary>
+    /// Submits <paramref name="count"/> runs from <paramref name="clients"/> concurrent clients; returns runs accepted
+    /// per second.
+    /// </summary>
     public async Task<double> SubmitAsync(int count, int clients)
     {
         var left = count;
@@ -33,7 +36,10 @@ public sealed class ApiLoad(HttpClient http)
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Waits until no run is left unfinished; returns the latest end time among the newest <paramref name="count"/> runs.</summary>
+    /// <summary>
+    /// Waits until no run is left unfinished; returns the latest end time among the newest <paramref name="count"/>
+    /// runs.
+    /// </summary>
     public async Task<DateTimeOffset> WaitForAllAsync(int count, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;

@@ -11,7 +11,8 @@ public sealed class HearthProcess : IAsyncDisposable
 
     public HearthProcess(IEnumerable<string> args)
     {
-        // HEARTH_BINARY: the Native AOT build users run (bench/throughput.sh passes it); otherwise the JIT build beside this bench.
+        // HEARTH_BINARY: the Native AOT build users run (bench/throughput.sh passes it); otherwise the JIT build beside
+        // this bench.
         var binary = Environment.GetEnvironmentVariable("HEARTH_BINARY");
         var info = new ProcessStartInfo(binary ?? "dotnet")
         {

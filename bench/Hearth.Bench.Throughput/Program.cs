@@ -37,7 +37,8 @@ var connectionString =
         ? args.ElementAtOrDefault(1) ?? throw new ArgumentException("postgres needs a connection string")
         : null;
 
-// A long lease: the agents are frozen (SIGSTOP) while a round's queue fills, holding the leases of their polls in flight.
+// A long lease: the agents are frozen (SIGSTOP) while a round's queue fills, holding the leases of their polls in
+// flight.
 await File.WriteAllTextAsync(
     config,
     $"""
@@ -165,7 +166,8 @@ try
     var submitRates = new List<double>();
     for (var round = 0; round < rounds; round++)
     {
-        // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's measurement.
+        // The queue fills while the agents are frozen, then they drain it: the same shape as the raw loop's
+        // measurement.
         Freeze();
         submitRates.Add(await api.SubmitAsync(tasks, agentCount));
         var (serverCpu, agentCpu, machineCpu) = (

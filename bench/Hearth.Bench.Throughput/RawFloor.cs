@@ -19,7 +19,10 @@ public sealed class RawFloor(IRunStore store, IRawClaimLoop loop, Func<DbConnect
     };
     private int _batch;
 
-    /// <summary>Drains a fresh queue of <paramref name="tasks"/>; returns tasks per second and the whole machine's busy CPU per task while it drained.</summary>
+    /// <summary>
+    /// Drains a fresh queue of <paramref name="tasks"/>; returns tasks per second and the whole machine's busy CPU per
+    /// task while it drained.
+    /// </summary>
     public async Task<(double Rate, TimeSpan CpuPerTask)> MeasureAsync(int tasks, int claimers)
     {
         var prefix = $"raw{++_batch}";

@@ -1,11 +1,11 @@
-// Webhook receiver throughput: verified, persisted deliveries per second and their latency, against a real server
-// (in this process, SQLite store in a temp directory, Kestrel on loopback) and a real git repository over file://.
-//   dotnet run -c Release --project bench/Hearth.Bench.Webhooks -- [requests] [concurrency] [rounds] [postgres connection string]
-// (bench/webhooks.sh runs it on SQLite and on a throwaway PostgreSQL, for several built trees one after the other.)
-// Three kinds of request, each round: GET /health (the HTTP floor), ignored deliveries (verified + recorded, nothing
-// started), and push deliveries that start a workflow run each (verified, the commit fetched from the clone cache, the
-// workflow read and matched, delivery + run in one transaction). A warm-up of each kind first, not reported; then
-// ROUNDS rounds of REQUESTS of each kind, and the median of the rounds, with the rates as ratios to the floor.
+// Webhook receiver throughput: verified, persisted deliveries per second and their latency, against a real server (in
+// this process, SQLite store in a temp directory, Kestrel on loopback) and a real git repository over file://. dotnet
+// run -c Release --project bench/Hearth.Bench.Webhooks -- [requests] [concurrency] [rounds] [postgres connection
+// string] (bench/webhooks.sh runs it on SQLite and on a throwaway PostgreSQL, for several built trees one after the
+// other.) Three kinds of request, each round: GET /health (the HTTP floor), ignored deliveries (verified + recorded,
+// nothing started), and push deliveries that start a workflow run each (verified, the commit fetched from the clone
+// cache, the workflow read and matched, delivery + run in one transaction). A warm-up of each kind first, not reported;
+// then ROUNDS rounds of REQUESTS of each kind, and the median of the rounds, with the rates as ratios to the floor.
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;

@@ -3,7 +3,9 @@ using System.Text;
 
 namespace Hearth.Kdl.Bench;
 
-/// <summary>Builds a realistic KDL document of about the requested size: nested nodes, every string form, numbers, comments.</summary>
+/// <summary>
+/// Builds a realistic KDL document of about the requested size: nested nodes, every string form, numbers, comments.
+/// </summary>
 internal static class DocumentGenerator
 {
     public static string Generate(int targetChars, int seed)

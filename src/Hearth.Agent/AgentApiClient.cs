@@ -7,14 +7,16 @@ using Hearth.Core.Services;
 
 namespace Hearth.Agent;
 
-/// <summary>The agent's side of the pull protocol. The agent opens no ports: every exchange is a request it makes.</summary>
+/// <summary>
+/// The agent's side of the pull protocol. The agent opens no ports: every exchange is a request it makes.
+/// </summary>
 public sealed class AgentApiClient(HttpClient http)
 {
     public static HttpClient CreateHttpClient(AgentOptions options)
     {
-        // The protocol follows no redirects and keeps no cookies: no handler stage for either on a path taken twice per task.
-        // Trace context (W3C traceparent) goes with each call while the agent traces, so the server's spans join the task's
-        // trace; with tracing off there is no stage for it either.
+        // The protocol follows no redirects and keeps no cookies: no handler stage for either on a path taken twice per
+        // task. Trace context (W3C traceparent) goes with each call while the agent traces, so the server's spans join
+        // the task's trace; with tracing off there is no stage for it either.
         var handler = new SocketsHttpHandler
         {
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
@@ -61,7 +63,9 @@ public sealed class AgentApiClient(HttpClient http)
     public Task<HeartbeatView?> HeartbeatAsync(string taskId, HeartbeatBody body, CancellationToken ct) =>
         PostAsync<HeartbeatBody, HeartbeatView>($"api/v1/agent/tasks/{taskId}/heartbeat", body, taskId, ct);
 
-    /// <summary>Ships a chunk; returns the offset the server has stored up to (after a gap, where to resend from).</summary>
+    /// <summary>
+    /// Ships a chunk; returns the offset the server has stored up to (after a gap, where to resend from).
+    /// </summary>
     public async Task<long> AppendLogsAsync(string taskId, LogChunkBody body, CancellationToken ct)
     {
         using var response = await SendJsonAsync($"api/v1/agent/tasks/{taskId}/logs", body, ct);
@@ -80,14 +84,15 @@ public sealed class AgentApiClient(HttpClient http)
     }
 
     /// <summary>
-    /// Reports a result; returns the next assignment when <see cref="CompleteBody.Next"/> asked for one and a task was waiting.
+    /// Reports a result; returns the next assignment when <see cref="CompleteBody.Next"/> asked for one and a task was
+    /// waiting.
     /// </summary>
     public async Task<Assignment?> CompleteAsync(string taskId, CompleteBody body, CancellationToken ct) =>
         (await PostAsync<CompleteBody, CompleteView>($"api/v1/agent/tasks/{taskId}/complete", body, taskId, ct))?.Next;
 
     /// <summary>
-    /// Reports a replica's health; false when the server has no such endpoint (404: a server older than services), which
-    /// the caller treats as nothing to report to.
+    /// Reports a replica's health; false when the server has no such endpoint (404: a server older than services),
+    /// which the caller treats as nothing to report to.
     /// </summary>
     public async Task<bool> ReportHealthAsync(string taskId, ReplicaHealthBody body, CancellationToken ct)
     {
@@ -98,7 +103,9 @@ public sealed class AgentApiClient(HttpClient http)
         return true;
     }
 
-    /// <summary>The names a project network's embedded DNS answers; null when the server has no such endpoint (404).</summary>
+    /// <summary>
+    /// The names a project network's embedded DNS answers; null when the server has no such endpoint (404).
+    /// </summary>
     public async Task<NetworkNamesView?> NetworkNamesAsync(string project, string network, CancellationToken ct)
     {
         using var response = await http.GetAsync(
@@ -111,7 +118,9 @@ public sealed class AgentApiClient(HttpClient http)
         return await ReadJsonAsync<NetworkNamesView>(response, ct);
     }
 
-    /// <summary>Long-polls for exec sessions into this agent's replicas; null when the server has no such endpoint (404).</summary>
+    /// <summary>
+    /// Long-polls for exec sessions into this agent's replicas; null when the server has no such endpoint (404).
+    /// </summary>
     public async Task<IReadOnlyList<ExecSessionView>?> PollExecAsync(ExecPollBody body, CancellationToken ct)
     {
         using var response = await SendJsonAsync("api/v1/agent/exec/poll", body, ct);
@@ -121,7 +130,9 @@ public sealed class AgentApiClient(HttpClient http)
         return (await ReadJsonAsync<ExecPollAnswer>(response, ct))?.Sessions ?? [];
     }
 
-    /// <summary>Posts an exec session's output; false when the session is gone (its user left: stop the command).</summary>
+    /// <summary>
+    /// Posts an exec session's output; false when the session is gone (its user left: stop the command).
+    /// </summary>
     public async Task<bool> PostExecOutputAsync(string sessionId, ExecOutputBody body, CancellationToken ct)
     {
         using var response = await SendJsonAsync(
@@ -169,7 +180,10 @@ public sealed class AgentApiClient(HttpClient http)
 
     private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
 
-    /// <summary>Posts <paramref name="body"/> serialized at once into one buffer (the bodies are small): no streaming writer per call.</summary>
+    /// <summary>
+    /// Posts <paramref name="body"/> serialized at once into one buffer (the bodies are small): no streaming writer per
+    /// call.
+    /// </summary>
     private Task<HttpResponseMessage> SendJsonAsync<TBody>(string path, TBody body, CancellationToken ct)
     {
         var content = new ByteArrayContent(

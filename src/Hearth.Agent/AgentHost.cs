@@ -9,8 +9,8 @@ namespace Hearth.Agent;
 /// running, then runs one lease loop that asks for as many tasks as it has free slots in each exchange. <c>drain</c>
 /// stops asking for work (a poll in flight is ended by the server, so a task granted in it is never dropped);
 /// <c>shutdown</c> also stops running tasks. The agent owns its scratch root while it runs (one agent per scratch
-/// root); with <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and again every
-/// <see cref="AgentOptions.ReapInterval"/>.
+/// root); with <paramref name="orphanSources"/>, what an earlier run left there is reaped before the first lease, and
+/// again every <see cref="AgentOptions.ReapInterval"/>.
 /// </summary>
 public sealed class AgentHost(
     AgentOptions options,
@@ -26,7 +26,9 @@ public sealed class AgentHost(
 
     public string? AgentId { get; private set; }
 
-    /// <summary>This agent's instruments (exported at its /metrics when <see cref="AgentOptions.MetricsListen"/> is set).</summary>
+    /// <summary>
+    /// This agent's instruments (exported at its /metrics when <see cref="AgentOptions.MetricsListen"/> is set).
+    /// </summary>
     public Telemetry.AgentMetrics Metrics { get; } = new();
 
     /// <summary>The agent's /metrics URL once its listener is up; null when it has none.</summary>
@@ -112,7 +114,9 @@ public sealed class AgentHost(
         }
     }
 
-    /// <summary>An earlier run of this agent may have left sandboxes running (a kill -9): they go before any new lease.</summary>
+    /// <summary>
+    /// An earlier run of this agent may have left sandboxes running (a kill -9): they go before any new lease.
+    /// </summary>
     private async Task ReapAtStartAsync(ReaperLoop reaper, CancellationToken shutdown)
     {
         try
@@ -244,7 +248,9 @@ public sealed class AgentHost(
         }
     }
 
-    /// <summary>A prewarm hint from the server: the driver readies a sandbox within its own limits, or says why not.</summary>
+    /// <summary>
+    /// A prewarm hint from the server: the driver readies a sandbox within its own limits, or says why not.
+    /// </summary>
     private void Prewarm(PrewarmHint hint)
     {
         if (drivers.Resolve(hint.Driver) is not Hearth.Sandbox.IWarmingDriver driver)
@@ -399,7 +405,9 @@ public sealed class AgentHost(
         return null;
     }
 
-    /// <summary>The server's own words when it answered with an error body ({"error": …}), else the whole answer.</summary>
+    /// <summary>
+    /// The server's own words when it answered with an error body ({"error": …}), else the whole answer.
+    /// </summary>
     private static string ErrorOf(AgentProtocolException e)
     {
         try

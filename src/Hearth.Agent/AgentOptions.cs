@@ -15,8 +15,8 @@ public sealed record AgentOptions
     public string ScratchRoot { get; init; } = Path.Combine(Path.GetTempPath(), "hearth-agent");
 
     /// <summary>
-    /// Where the agent keeps what must outlive it: a record per running sandbox (its handle, lease and log position) and
-    /// each sandbox's output files. An agent started again on the same directory recovers the sandboxes it names.
+    /// Where the agent keeps what must outlive it: a record per running sandbox (its handle, lease and log position)
+    /// and each sandbox's output files. An agent started again on the same directory recovers the sandboxes it names.
     /// Null: a directory of its own in the temporary directory, so nothing is recovered after a restart.
     /// </summary>
     public string? StateDirectory { get; init; }
@@ -24,7 +24,9 @@ public sealed record AgentOptions
     /// <summary>Drivers the operator allows (<c>--drivers</c>); null: every healthy isolating driver.</summary>
     public IReadOnlyList<string>? AllowedDrivers { get; init; }
 
-    /// <summary>The microvm driver's <c>--microvm KEY=VALUE</c> settings (its backend and where its pieces are).</summary>
+    /// <summary>
+    /// The microvm driver's <c>--microvm KEY=VALUE</c> settings (its backend and where its pieces are).
+    /// </summary>
     public IReadOnlyList<string> MicroVmSettings { get; init; } = [];
 
     /// <summary>Driver used when a task names none.</summary>
@@ -52,8 +54,9 @@ public sealed record AgentOptions
     public string OciRuntime { get; init; } = "auto";
 
     /// <summary>
-    /// The capabilities a service replica may add on this agent (<c>--oci-allow-caps</c>), canonical names (<c>ALL</c> for
-    /// every one). Null: the oci driver's default (Docker's default set; NET_ADMIN and NET_RAW with a user namespace).
+    /// The capabilities a service replica may add on this agent (<c>--oci-allow-caps</c>), canonical names (<c>ALL</c>
+    /// for every one). Null: the oci driver's default (Docker's default set; NET_ADMIN and NET_RAW with a user
+    /// namespace).
     /// </summary>
     public IReadOnlyList<string>? OciAllowedCapabilities { get; init; }
 
@@ -63,10 +66,15 @@ public sealed record AgentOptions
     /// </summary>
     public string ServiceSubnets { get; init; } = "10.89.0.0/16";
 
-    /// <summary>The prefix of this agent's compose networks' bridges (<c>--service-bridge-prefix</c>), distinct per agent on a host.</summary>
+    /// <summary>
+    /// The prefix of this agent's compose networks' bridges (<c>--service-bridge-prefix</c>), distinct per agent on a
+    /// host.
+    /// </summary>
     public string ServiceBridgePrefix { get; init; } = "hsv";
 
-    /// <summary>The microvm driver's warm pools, each <c>SIZE=COUNT@IMAGE</c> (<c>--microvm-pool</c>); empty: none.</summary>
+    /// <summary>
+    /// The microvm driver's warm pools, each <c>SIZE=COUNT@IMAGE</c> (<c>--microvm-pool</c>); empty: none.
+    /// </summary>
     public IReadOnlyList<string> MicroVmPools { get; init; } = [];
 
     /// <summary>How often the orphan reaper runs after the one pass at start; zero: only at start.</summary>

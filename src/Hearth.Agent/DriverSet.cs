@@ -81,9 +81,10 @@ public sealed class DriverSet
 
     /// <summary>
     /// Where the git checkout of a task on an image driver runs: bubblewrap on the agent's host (its git, the host's
-    /// /usr read-only, the task's workspace as its only writable directory), as gitlab-runner's helper clones beside the
-    /// job's container, so the job's image needs no git. Used whether or not the operator allows bubblewrap for tasks:
-    /// the checkout is the agent's own phase. Null when bubblewrap does not work here: the checkout runs in the image.
+    /// /usr read-only, the task's workspace as its only writable directory), as gitlab-runner's helper clones beside
+    /// the job's container, so the job's image needs no git. Used whether or not the operator allows bubblewrap for
+    /// tasks: the checkout is the agent's own phase. Null when bubblewrap does not work here: the checkout runs in the
+    /// image.
     /// </summary>
     public ISandboxDriver? HostCheckout { get; }
 
@@ -96,7 +97,9 @@ public sealed class DriverSet
 
     public ISandboxDriver? Resolve(string? name) => name is null ? Default : _healthy.GetValueOrDefault(name);
 
-    /// <summary>The driver of a task: the one it names, else for an image the first allowed driver that runs images.</summary>
+    /// <summary>
+    /// The driver of a task: the one it names, else for an image the first allowed driver that runs images.
+    /// </summary>
     public ISandboxDriver? Resolve(string? name, bool image) =>
         name is not null || !image ? Resolve(name) : _healthy.Values.FirstOrDefault(d => d.Capabilities.RunsImages);
 
@@ -104,7 +107,9 @@ public sealed class DriverSet
     public List<Hearth.Core.Api.AgentDriverView> Advertised() =>
         _healthy.Values.Select(d => d.Capabilities.ToView(d.Name, d == Default)).ToList();
 
-    /// <summary>Labels the agent advertises: driver.NAME=true per allowed healthy driver, plus each one's attributes.</summary>
+    /// <summary>
+    /// Labels the agent advertises: driver.NAME=true per allowed healthy driver, plus each one's attributes.
+    /// </summary>
     public Dictionary<string, string> Labels()
     {
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -14,7 +14,8 @@ public sealed class GitCheckout(ISandboxDriver driver, TimeSpan killGrace)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(15);
 
-    // $1: repository, $2: ref ("" for the remote's HEAD). The askpass helper lives in .git, outside the checkout's files.
+    // $1: repository, $2: ref ("" for the remote's HEAD). The askpass helper lives in .git, outside the checkout's
+    // files.
     private const string Script = """
         set -e
         git init -q .

@@ -21,17 +21,23 @@ namespace Hearth.Agent;
 /// </summary>
 public sealed class LogShipper : ISandboxOutput
 {
-    /// <summary>Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.</summary>
+    /// <summary>
+    /// Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.
+    /// </summary>
     public const string ContinuationMark = " [continues]";
     public const int MaxChunkLines = 5000;
 
-    /// <summary>A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.</summary>
+    /// <summary>
+    /// A chunk's text in UTF-8: JSON escaping can grow it sixfold, still under the server's 16 MiB default.
+    /// </summary>
     public const int MaxChunkBytes = 1024 * 1024;
 
     /// <summary>Characters held for shipping before the sandbox's reader waits (about 8 MB).</summary>
     public const long BufferChars = 4 * 1024 * 1024;
 
-    /// <summary>How long a stopped task's last lines may take to ship before they are dropped and the result is sent.</summary>
+    /// <summary>
+    /// How long a stopped task's last lines may take to ship before they are dropped and the result is sent.
+    /// </summary>
     public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
 
     private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(
@@ -54,7 +60,8 @@ public sealed class LogShipper : ISandboxOutput
     private OutputCursor _shippedCursor;
     private volatile bool _discard;
 
-    /// <param name="from">Where the server's log and the sandbox's output stand (a recovered sandbox's; else the start).</param>
+    /// <param name="from">Where the server's log and the sandbox's output stand (a recovered sandbox's; else the
+    /// start).</param>
     /// <param name="checkpoint">
     /// Told, before each chunk is sent, how far the server has the output and how far it will once the chunk is stored:
     /// the agent's sandbox record keeps both, so that after a restart shipping resumes exactly where the server is.
@@ -120,7 +127,9 @@ public sealed class LogShipper : ISandboxOutput
         );
     }
 
-    /// <summary>When the command wrote its first line (its own output, not Hearth's), for the startup breakdown.</summary>
+    /// <summary>
+    /// When the command wrote its first line (its own output, not Hearth's), for the startup breakdown.
+    /// </summary>
     public DateTimeOffset? FirstOutputAt { get; private set; }
 
     public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
@@ -255,7 +264,9 @@ public sealed class LogShipper : ISandboxOutput
         }
     }
 
-    /// <summary>Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits).</summary>
+    /// <summary>
+    /// Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits).
+    /// </summary>
     private void Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors)
     {
         var bytes = 0;
@@ -379,7 +390,9 @@ public sealed class LogShipper : ISandboxOutput
         return false;
     }
 
-    /// <summary>Nothing more will be shipped: the sandbox's lines are dropped from now on, so its reader never waits.</summary>
+    /// <summary>
+    /// Nothing more will be shipped: the sandbox's lines are dropped from now on, so its reader never waits.
+    /// </summary>
     private void Discard()
     {
         _discard = true;

@@ -55,8 +55,8 @@ public sealed class ReaperLoop(
     }
 
     /// <summary>
-    /// One structured line per pass (the counts are also hearth_agent_orphans_* at the agent's /metrics): what was removed per kind,
-    /// and how much failed. Information when the pass found anything, else Debug.
+    /// One structured line per pass (the counts are also hearth_agent_orphans_* at the agent's /metrics): what was
+    /// removed per kind, and how much failed. Information when the pass found anything, else Debug.
     /// </summary>
     private void LogPass(ReapReport report)
     {
@@ -87,7 +87,9 @@ public sealed class ReaperLoop(
         );
     }
 
-    /// <summary>Reaps every interval until <paramref name="stop"/>; a pass that throws is logged and the next one runs.</summary>
+    /// <summary>
+    /// Reaps every interval until <paramref name="stop"/>; a pass that throws is logged and the next one runs.
+    /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
         if (interval <= TimeSpan.Zero)

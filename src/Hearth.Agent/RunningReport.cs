@@ -38,7 +38,9 @@ public sealed class RunningReport(Func<DateTimeOffset, Task> report)
         }
     }
 
-    /// <summary>The command's sandbox started: reported now when the window is over, else kept for later or for the result.</summary>
+    /// <summary>
+    /// The command's sandbox started: reported now when the window is over, else kept for later or for the result.
+    /// </summary>
     public Task StartedAsync(DateTimeOffset at)
     {
         lock (_gate)
@@ -48,7 +50,9 @@ public sealed class RunningReport(Func<DateTimeOffset, Task> report)
         }
     }
 
-    /// <summary>Lines may ship: the window is over and a start made in it has been reported (or the report gave up).</summary>
+    /// <summary>
+    /// Lines may ship: the window is over and a start made in it has been reported (or the report gave up).
+    /// </summary>
     public async Task ShipReadyAsync()
     {
         await _windowOver.Task;

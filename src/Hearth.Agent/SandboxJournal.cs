@@ -39,7 +39,9 @@ public sealed class SandboxJournal
 
     public void Delete(string sandboxId) => File.Delete(PathOf(sandboxId));
 
-    /// <summary>Every record left by an earlier agent; unreadable ones are returned as failures with their path.</summary>
+    /// <summary>
+    /// Every record left by an earlier agent; unreadable ones are returned as failures with their path.
+    /// </summary>
     public (List<SandboxRecord> Records, List<(string Path, string Error)> Unreadable) Load()
     {
         var records = new List<SandboxRecord>();

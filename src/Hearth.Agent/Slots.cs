@@ -35,7 +35,9 @@ public sealed class Slots(int capacity)
         }
     }
 
-    /// <summary>A slot for a granted task (below zero if the server granted more than asked: a granted task never waits).</summary>
+    /// <summary>
+    /// A slot for a granted task (below zero if the server granted more than asked: a granted task never waits).
+    /// </summary>
     public void Take()
     {
         lock (_gate)

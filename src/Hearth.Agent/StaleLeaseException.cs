@@ -1,6 +1,8 @@
 namespace Hearth.Agent;
 
-/// <summary>The server no longer recognises this lease: another attempt owns the task. Stop the sandbox, report nothing.</summary>
+/// <summary>
+/// The server no longer recognises this lease: another attempt owns the task. Stop the sandbox, report nothing.
+/// </summary>
 public sealed class StaleLeaseException(string taskId) : Exception($"task {taskId}: lease is stale")
 {
     public string TaskId { get; } = taskId;

@@ -34,7 +34,9 @@ public sealed class TaskControl
         }
     }
 
-    /// <summary>Set once the sandbox has exited and the result is known (it may still be on its way to the server).</summary>
+    /// <summary>
+    /// Set once the sandbox has exited and the result is known (it may still be on its way to the server).
+    /// </summary>
     public bool Finished { get; private set; }
 
     public void MarkFinished() => Finished = true;
@@ -42,7 +44,8 @@ public sealed class TaskControl
     /// <summary>When the sandbox exited (startup breakdown); null while it runs or when it never started.</summary>
     public DateTimeOffset? ExitedAt { get; set; }
 
-    /// <param name="signal">What asks the sandbox to stop before <paramref name="grace"/> runs out (a service's stop_signal).</param>
+    /// <param name="signal">What asks the sandbox to stop before <paramref name="grace"/> runs out (a service's
+    /// stop_signal).</param>
     public void Attach(ISandbox sandbox, TimeSpan grace, StopSignal signal = StopSignal.Terminate)
     {
         bool stopNow;

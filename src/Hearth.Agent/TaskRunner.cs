@@ -15,7 +15,8 @@ namespace Hearth.Agent;
 /// removed), which runs whatever happened before it. A sandbox an earlier agent left running is taken up at the wait
 /// phase (<see cref="RecoverAsync"/>).
 /// </summary>
-/// <param name="services">What service replicas need beside their sandbox (DNS, volumes, health); null: replicas run as plain tasks.</param>
+/// <param name="services">What service replicas need beside their sandbox (DNS, volumes, health); null: replicas run as
+/// plain tasks.</param>
 public sealed class TaskRunner(
     AgentApiClient api,
     DriverSet drivers,
@@ -29,7 +30,8 @@ public sealed class TaskRunner(
 )
 {
     /// <summary>
-    /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with <paramref name="next"/>
+    /// Runs <paramref name="lease"/>; returns the slot's next assignment when the result, sent with
+    /// <paramref name="next"/>
     /// (null when the slot takes no more work), brought one back.
     /// </summary>
     public Task<Assignment?> RunAsync(
@@ -106,7 +108,9 @@ public sealed class TaskRunner(
         );
     }
 
-    /// <summary>How long a stopped task has before it is killed: a service's stop_grace_period, else <c>--kill-grace</c>.</summary>
+    /// <summary>
+    /// How long a stopped task has before it is killed: a service's stop_grace_period, else <c>--kill-grace</c>.
+    /// </summary>
     private TimeSpan StopGrace(Assignment lease) => lease.Service?.Container?.StopGracePeriod ?? options.KillGrace;
 
     /// <summary>What asks a task to stop: a service's stop_signal, else SIGTERM.</summary>
@@ -190,8 +194,8 @@ public sealed class TaskRunner(
                 result = result with { Error = "agent shut down while the task ran" };
 
             // The heartbeat keeps the lease while the last lines and the result travel, so a server that is away for a
-            // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL) ends it.
-            // A stopped task's result must not wait behind a backlog of output: its shipping gets a deadline.
+            // while (a restart) costs nothing; only a lease that is really lost (stale, or no renewal for a whole TTL)
+            // ends it. A stopped task's result must not wait behind a backlog of output: its shipping gets a deadline.
             var held = await shipper.FlushAndCloseAsync(
                 control.Lost,
                 control.StopRequested ? LogShipper.StoppedFlush : null
@@ -231,8 +235,9 @@ public sealed class TaskRunner(
     }
 
     /// <summary>
-    /// How long a task may run before the server hears of it. A git checkout reports at once (it is slow anyway, and its
-    /// phases should show); a timeout shorter than twice the window shortens it, so the server's clock starts in time.
+    /// How long a task may run before the server hears of it. A git checkout reports at once (it is slow anyway, and
+    /// its phases should show); a timeout shorter than twice the window shortens it, so the server's clock starts in
+    /// time.
     /// </summary>
     private TimeSpan WindowOf(Assignment lease, TimeSpan heartbeatInterval)
     {
@@ -428,7 +433,8 @@ public sealed class TaskRunner(
         }
         if (lease.Git is { } git)
         {
-            // An image's container or a VM gets the checkout the host made (bound in, or carried on the VM's workspace disk).
+            // An image's container or a VM gets the checkout the host made (bound in, or carried on the VM's workspace
+            // disk).
             var checkout = driver.Capabilities.Filesystem is FilesystemIsolation.Image or FilesystemIsolation.Vm
                 ? drivers.HostCheckout ?? driver
                 : driver;
@@ -593,10 +599,12 @@ public sealed class TaskRunner(
                 lastAccepted = time.GetUtcNow();
                 if (beat is { Ended: true })
                 {
-                    // The result of this attempt reached the server while this heartbeat was under way: nothing to renew.
+                    // The result of this attempt reached the server while this heartbeat was under way: nothing to
+                    // renew.
                     if (control.Finished)
                         return;
-                    // Ended without this agent's result (its lease expired and the server gave up on it): nothing may run on.
+                    // Ended without this agent's result (its lease expired and the server gave up on it): nothing may
+                    // run on.
                     logger.LogWarning("task {Task}: the server has ended this task; killing the sandbox", lease.TaskId);
                     control.MarkStale();
                     return;
@@ -698,7 +706,8 @@ public sealed class TaskRunner(
             }
             catch (AgentProtocolException e) when (e.Status is 400 or 413)
             {
-                // Sending the same result again cannot succeed: without its lines it may; else the lease's expiry ends the task.
+                // Sending the same result again cannot succeed: without its lines it may; else the lease's expiry ends
+                // the task.
                 if (body.Lines is null)
                 {
                     logger.LogError(

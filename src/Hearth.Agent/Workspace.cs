@@ -1,6 +1,8 @@
 namespace Hearth.Agent;
 
-/// <summary>A task's workspace on the agent's host: shared by its checkout and command phases, removed after both.</summary>
+/// <summary>
+/// A task's workspace on the agent's host: shared by its checkout and command phases, removed after both.
+/// </summary>
 public sealed class Workspace : IDisposable
 {
     private Workspace(string path) => Path = path;
@@ -16,7 +18,9 @@ public sealed class Workspace : IDisposable
         return new Workspace(path);
     }
 
-    /// <summary>The workspace of a task an earlier agent started (recovery): removed after the task like any other.</summary>
+    /// <summary>
+    /// The workspace of a task an earlier agent started (recovery): removed after the task like any other.
+    /// </summary>
     public static Workspace Reopen(string path) => new(path);
 
     /// <summary>The command phase, in <paramref name="directory"/> of the checkout when one is given.</summary>

@@ -3,7 +3,9 @@ using Hearth.Cli.Commands;
 
 namespace Hearth.Cli;
 
-/// <summary>The whole `hearth` command tree, built in one place so tests can walk it (aliases, -o json, completion).</summary>
+/// <summary>
+/// The whole `hearth` command tree, built in one place so tests can walk it (aliases, -o json, completion).
+/// </summary>
 public static class HearthCommands
 {
     private const string Description =

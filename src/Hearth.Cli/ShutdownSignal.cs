@@ -2,7 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Hearth.Cli;
 
-/// <summary>SIGINT or SIGTERM once: stop gracefully (<see cref="Drain"/>). Twice: stop now (<see cref="Hard"/>).</summary>
+/// <summary>
+/// SIGINT or SIGTERM once: stop gracefully (<see cref="Drain"/>). Twice: stop now (<see cref="Hard"/>).
+/// </summary>
 public sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _drain = new();

@@ -22,7 +22,9 @@ public static class Suggestions
         return scored.Where(s => s.Distance == best).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Levenshtein distance with adjacent transpositions counted as one edit ("stauts" is one from "status").</summary>
+    /// <summary>
+    /// Levenshtein distance with adjacent transpositions counted as one edit ("stauts" is one from "status").
+    /// </summary>
     public static int Distance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];

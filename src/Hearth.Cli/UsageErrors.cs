@@ -70,7 +70,9 @@ public static partial class UsageErrors
             : message;
     }
 
-    /// <summary>What may stand where the unknown word stood: the command's subcommands and options (with aliases).</summary>
+    /// <summary>
+    /// What may stand where the unknown word stood: the command's subcommands and options (with aliases).
+    /// </summary>
     private static IEnumerable<string> Names(Command command)
     {
         foreach (var sub in command.Subcommands.Where(c => !c.Hidden))

@@ -11,7 +11,9 @@ public sealed record ComposeError(string File, int Line, int Column, string Path
     public static ComposeError At(SourceMark mark, string path, string message) =>
         new(mark.File, mark.Line, mark.Column, path, message);
 
-    /// <summary>"file:line:col: path: message"; a file that could not be read at all has no line ("file: no such file").</summary>
+    /// <summary>
+    /// "file:line:col: path: message"; a file that could not be read at all has no line ("file: no such file").
+    /// </summary>
     public override string ToString()
     {
         var where = Line > 0 ? $"{File}:{Line}:{Column}" : File;

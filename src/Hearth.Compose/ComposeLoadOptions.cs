@@ -14,10 +14,14 @@ public sealed record ComposeLoadOptions
     /// <summary><c>--env-file</c>; when empty, <c>.env</c> in the project directory is read if present.</summary>
     public IReadOnlyList<string> EnvFiles { get; init; } = [];
 
-    /// <summary><c>--profile</c>; <c>*</c> enables every profile. COMPOSE_PROFILES in the environment adds more.</summary>
+    /// <summary>
+    /// <c>--profile</c>; <c>*</c> enables every profile. COMPOSE_PROFILES in the environment adds more.
+    /// </summary>
     public IReadOnlyList<string> Profiles { get; init; } = [];
 
-    /// <summary><c>-p</c>; otherwise COMPOSE_PROJECT_NAME, the top-level <c>name</c>, then the directory name.</summary>
+    /// <summary>
+    /// <c>-p</c>; otherwise COMPOSE_PROJECT_NAME, the top-level <c>name</c>, then the directory name.
+    /// </summary>
     public string? ProjectName { get; init; }
 
     /// <summary>The process environment; it takes precedence over <c>.env</c> and <c>--env-file</c>.</summary>

@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Hearth.Core;
 
-/// <summary>Memory sizes as docker takes them: "512M", "1g", "64Mi", "1048576" (bytes). K/M/G are powers of 1024.</summary>
+/// <summary>
+/// Memory sizes as docker takes them: "512M", "1g", "64Mi", "1048576" (bytes). K/M/G are powers of 1024.
+/// </summary>
 public static class ByteSizes
 {
     public static bool TryParse(string? text, out long bytes)

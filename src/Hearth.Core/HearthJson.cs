@@ -5,9 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 namespace Hearth.Core;
 
 /// <summary>
-/// The one JSON shape used on the wire and in the store: snake_case fields, states as "TIMED_OUT", durations in seconds.
-/// Serialization code is generated at build time (<see cref="HearthJsonContext"/>): there is no reflection fallback, so
-/// the JIT build fails on a type the Native AOT CLI could not serialize, and every test run checks that.
+/// The one JSON shape used on the wire and in the store: snake_case fields, states as "TIMED_OUT", durations in
+/// seconds. Serialization code is generated at build time (<see cref="HearthJsonContext"/>): there is no reflection
+/// fallback, so the JIT build fails on a type the Native AOT CLI could not serialize, and every test run checks that.
 /// </summary>
 public static class HearthJson
 {
@@ -38,7 +38,9 @@ public static class HearthJson
         options.Converters.Add(new TimeSpanSecondsConverter());
     }
 
-    /// <summary>The generated metadata of <typeparamref name="T"/>; throws if no context of <paramref name="options"/> knows it.</summary>
+    /// <summary>
+    /// The generated metadata of <typeparamref name="T"/>; throws if no context of <paramref name="options"/> knows it.
+    /// </summary>
     public static JsonTypeInfo<T> TypeInfo<T>(this JsonSerializerOptions options) =>
         (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 

@@ -32,7 +32,9 @@ public sealed record IdMapping
     /// <summary>How many ids, from container id 0, are mapped.</summary>
     public uint Size { get; }
 
-    /// <summary>The host id of container id <paramref name="containerId"/>, or false when it is outside the range.</summary>
+    /// <summary>
+    /// The host id of container id <paramref name="containerId"/>, or false when it is outside the range.
+    /// </summary>
     public bool TryMap(long containerId, out uint hostId)
     {
         hostId = 0;
@@ -49,7 +51,8 @@ public sealed record IdMapping
     public override string ToString() => $"{HostIdBase}:{Size}";
 
     /// <summary>Reads "BASE:SIZE" (e.g. <c>100000:65536</c>).</summary>
-    /// <exception cref="FormatException">Anything else, or a range <see cref="IdMapping(uint, uint)"/> refuses.</exception>
+    /// <exception cref="FormatException">Anything else, or a range <see cref="IdMapping(uint, uint)"/>
+    /// refuses.</exception>
     public static IdMapping Parse(string text)
     {
         var parts = text.Split(':');

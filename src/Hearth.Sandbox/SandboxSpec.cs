@@ -38,8 +38,9 @@ public sealed record SandboxSpec
 
     /// <summary>
     /// A running sandbox of the same driver (its id) whose network namespace this one joins instead of having its own
-    /// (compose's <c>network_mode: service:X</c>): the same interfaces and addresses, its /etc/hosts and /etc/resolv.conf;
-    /// <see cref="Network"/>, <see cref="Networks"/> and <see cref="Ports"/> must be unset. Honoured by the oci driver.
+    /// (compose's <c>network_mode: service:X</c>): the same interfaces and addresses, its /etc/hosts and
+    /// /etc/resolv.conf; <see cref="Network"/>, <see cref="Networks"/> and <see cref="Ports"/> must be unset. Honoured
+    /// by the oci driver.
     /// </summary>
     public string? NetworkOf { get; init; }
 

@@ -66,8 +66,8 @@ public sealed class HearthServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// An OpenAPI document of this server's API (<see cref="ApiDocuments.Names"/>), with no server running: the same app
-    /// is built, over a throwaway SQLite store, and never started, so it describes exactly what a server maps.
+    /// An OpenAPI document of this server's API (<see cref="ApiDocuments.Names"/>), with no server running: the same
+    /// app is built, over a throwaway SQLite store, and never started, so it describes exactly what a server maps.
     /// </summary>
     public static async Task<string> DescribeAsync(string documentName, CancellationToken ct)
     {
@@ -80,8 +80,8 @@ public sealed class HearthServer : IAsyncDisposable
                 null,
                 LogLevel.Warning
             );
-            // What starting would do (it ends the pipeline with UseEndpoints): publish the mapped endpoints to routing's
-            // EndpointDataSource, where ApiExplorer finds them.
+            // What starting would do (it ends the pipeline with UseEndpoints): publish the mapped endpoints to
+            // routing's EndpointDataSource, where ApiExplorer finds them.
             server._app.UseEndpoints(_ => { });
             return await ApiDocuments.RenderAsync(server.Services, documentName, ct);
         }

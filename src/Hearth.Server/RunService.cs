@@ -8,7 +8,9 @@ using Hearth.Store;
 
 namespace Hearth.Server;
 
-/// <summary>Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.</summary>
+/// <summary>
+/// Accepts runs and stops them; the one place the API, and later workflows and cron, create work through.
+/// </summary>
 public sealed class RunService(
     IRunStore store,
     Signals signals,
@@ -51,10 +53,10 @@ public sealed class RunService(
     }
 
     /// <summary>
-    /// Records a webhook delivery and creates the runs it starts in one transaction (each under its idempotency key), then
-    /// wakes agents for the new runs. A delivery seen before writes nothing and names the runs it started then. The
-    /// transaction is shared with the deliveries queued at the same time (<see cref="DeliveryWriter"/>); this returns once
-    /// it is committed.
+    /// Records a webhook delivery and creates the runs it starts in one transaction (each under its idempotency key),
+    /// then wakes agents for the new runs. A delivery seen before writes nothing and names the runs it started then.
+    /// The transaction is shared with the deliveries queued at the same time (<see cref="DeliveryWriter"/>); this
+    /// returns once it is committed.
     /// </summary>
     /// <exception cref="ServerStoppingException">The server is shutting down.</exception>
     public async Task<DeliveryResult> CreateForDeliveryAsync(

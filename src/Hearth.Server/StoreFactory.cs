@@ -22,10 +22,15 @@ public static class StoreFactory
             ),
         };
 
-    /// <summary>The lifecycle the store applies: retries' back-off loses up to a tenth at random, seeded per server.</summary>
+    /// <summary>
+    /// The lifecycle the store applies: retries' back-off loses up to a tenth at random, seeded per server.
+    /// </summary>
     private static Lifecycle.LifecycleRules Rules() => new(jitter: 0.1, seed: Random.Shared.Next());
 
-    /// <summary>Who runs the background loops: always this server on SQLite; on PostgreSQL, whichever server holds the advisory lock.</summary>
+    /// <summary>
+    /// Who runs the background loops: always this server on SQLite; on PostgreSQL, whichever server holds the advisory
+    /// lock.
+    /// </summary>
     public static ILeaderLock CreateLeaderLock(IRunStore store, TimeProvider time) =>
         store switch
         {
@@ -33,7 +38,9 @@ public static class StoreFactory
             _ => new SingleServerLeader(),
         };
 
-    /// <summary>How this server hears the others: PostgreSQL's NOTIFY when servers share a database; nobody else on SQLite.</summary>
+    /// <summary>
+    /// How this server hears the others: PostgreSQL's NOTIFY when servers share a database; nobody else on SQLite.
+    /// </summary>
     public static IChangeFeed CreateChangeFeed(IRunStore store, TimeProvider time) =>
         store switch
         {

@@ -13,16 +13,17 @@ public interface IRunStore : IMigratingStore
     Task CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, CancellationToken ct);
 
     /// <summary>
-    /// <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, CancellationToken)"/> under an idempotency key (unique per
-    /// <see cref="Run.CreatedBy"/>): when a run was created with that key already, nothing is written and that run is named,
-    /// also when two requests with the key race (the unique index decides).
+    /// <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, CancellationToken)"/> under an idempotency key (unique
+    /// per <see cref="Run.CreatedBy"/>): when a run was created with that key already, nothing is written and that run
+    /// is named, also when two requests with the key race (the unique index decides).
     /// </summary>
     Task<CreatedRun> CreateRunAsync(Run run, IReadOnlyList<NewTask> tasks, IdempotencyKey? key, CancellationToken ct);
 
     /// <summary>
-    /// Records a webhook delivery and creates the runs it starts, all in one transaction, each run under its idempotency
-    /// key as <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, IdempotencyKey?, CancellationToken)"/> would. A delivery
-    /// recorded before (same repository and id, also when two race) writes nothing and names the runs it made.
+    /// Records a webhook delivery and creates the runs it starts, all in one transaction, each run under its
+    /// idempotency key as <see cref="CreateRunAsync(Run, IReadOnlyList{NewTask}, IdempotencyKey?, CancellationToken)"/>
+    /// would. A delivery recorded before (same repository and id, also when two race) writes nothing and names the runs
+    /// it made.
     /// </summary>
     Task<DeliveryResult> RecordDeliveryAsync(
         WebhookDelivery delivery,
@@ -31,8 +32,8 @@ public interface IRunStore : IMigratingStore
     );
 
     /// <summary>
-    /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all), in
-    /// order: a repeat of an earlier one in the batch is a repeat. When one fails, the batch is written again with a
+    /// Records several deliveries as <see cref="RecordDeliveryAsync"/> would, in ONE transaction (one commit for all),
+    /// in order: a repeat of an earlier one in the batch is a repeat. When one fails, the batch is written again with a
     /// savepoint per delivery: the one that fails is rolled back alone and its slot is null (record it again on its own
     /// to learn why); the others still commit.
     /// </summary>
@@ -57,7 +58,9 @@ public interface IRunStore : IMigratingStore
     /// <summary>Gives a granted task back without counting an attempt (the agent never started it).</summary>
     Task<WriteResult> ReleaseAsync(string taskId, long epoch, CancellationToken ct);
 
-    /// <summary>LEASED to RUNNING; <paramref name="startedAt"/> is when the sandbox started, and starts the timeout clock.</summary>
+    /// <summary>
+    /// LEASED to RUNNING; <paramref name="startedAt"/> is when the sandbox started, and starts the timeout clock.
+    /// </summary>
     Task<WriteResult> MarkRunningAsync(string taskId, long epoch, DateTimeOffset startedAt, CancellationToken ct);
 
     Task<HeartbeatResult> HeartbeatAsync(
@@ -92,7 +95,9 @@ public interface IRunStore : IMigratingStore
         CancellationToken ct
     );
 
-    /// <summary>Lines of some tasks of a run (a workflow group's steps), numbered as in the run's log; null: every line.</summary>
+    /// <summary>
+    /// Lines of some tasks of a run (a workflow group's steps), numbered as in the run's log; null: every line.
+    /// </summary>
     Task<IReadOnlyList<LogLine>> ReadLogsAsync(
         string runId,
         IReadOnlyCollection<string>? taskIds,
@@ -102,8 +107,9 @@ public interface IRunStore : IMigratingStore
     );
 
     /// <summary>
-    /// The same lines as <see cref="ReadLogsAsync(string, IReadOnlyCollection{string}?, long, int, CancellationToken)"/>,
-    /// handed to <paramref name="sink"/> as they are read: a page is never held whole.
+    /// The same lines as
+    /// <see cref="ReadLogsAsync(string, IReadOnlyCollection{string}?, long, int, CancellationToken)"/>, handed to
+    /// <paramref name="sink"/> as they are read: a page is never held whole.
     /// </summary>
     Task<LogPageRead> ReadLogsAsync(
         string runId,
@@ -116,8 +122,8 @@ public interface IRunStore : IMigratingStore
 
     /// <summary>
     /// Applies a workflow scheduler's decisions (Waiting tasks to Pending or Skipped) and, when every task has ended,
-    /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is harmless.
-    /// Returns true when anything changed.
+    /// the run's outcome. Decisions about tasks no longer Waiting are ignored, so applying the same advance twice is
+    /// harmless. Returns true when anything changed.
     /// </summary>
     Task<bool> AdvanceWorkflowAsync(
         string runId,
@@ -138,8 +144,8 @@ public interface IRunStore : IMigratingStore
 
     /// <summary>
     /// Ends an attempt in one transaction: appends its last lines (a gap writes nothing and returns
-    /// <see cref="WriteResult.LogGapAt"/>), marks a LEASED task RUNNING when <see cref="Completion.StartedAt"/> is given,
-    /// then applies the result; each transition is checked as if it came in its own call.
+    /// <see cref="WriteResult.LogGapAt"/>), marks a LEASED task RUNNING when <see cref="Completion.StartedAt"/> is
+    /// given, then applies the result; each transition is checked as if it came in its own call.
     /// </summary>
     Task<WriteResult> CompleteAsync(
         string taskId,
@@ -150,9 +156,9 @@ public interface IRunStore : IMigratingStore
     );
 
     /// <summary>
-    /// <see cref="CompleteAsync(string, long, Completion, DateTimeOffset, CancellationToken)"/>, then, when the result was
-    /// written, a claim for <paramref name="next"/> in the same transaction: an agent going from one short task to the next
-    /// costs one commit. <c>Next</c> is null when nothing was written or no task is waiting for that agent.
+    /// <see cref="CompleteAsync(string, long, Completion, DateTimeOffset, CancellationToken)"/>, then, when the result
+    /// was written, a claim for <paramref name="next"/> in the same transaction: an agent going from one short task to
+    /// the next costs one commit. <c>Next</c> is null when nothing was written or no task is waiting for that agent.
     /// </summary>
     Task<(WriteResult Written, Lease? Next)> CompleteAndClaimAsync(
         string taskId,
@@ -173,18 +179,23 @@ public interface IRunStore : IMigratingStore
         string? by = null
     );
 
-    /// <summary>Brings a run in line with its tasks through the lifecycle (a workflow's next steps, its outcome). True when anything changed.</summary>
+    /// <summary>
+    /// Brings a run in line with its tasks through the lifecycle (a workflow's next steps, its outcome). True when
+    /// anything changed.
+    /// </summary>
     Task<bool> ReconcileAsync(string runId, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Requeues (attempt+1) or fails ("agent lost") tasks whose lease expired; at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Requeues (attempt+1) or fails ("agent lost") tasks whose lease expired; at most <paramref name="limit"/>.
+    /// </summary>
     Task<IReadOnlyList<string>> RescueExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct);
 
     /// <summary>Runs whose tasks are past their deadline and not yet asked to stop.</summary>
     Task<IReadOnlyList<string>> FindOverdueAsync(DateTimeOffset now, int limit, CancellationToken ct);
 
     /// <summary>
-    /// Keeps the (encrypted) secret values the current attempt of a task was given, for masking its lines on any server.
-    /// Fenced by the epoch like every write about a lease.
+    /// Keeps the (encrypted) secret values the current attempt of a task was given, for masking its lines on any
+    /// server. Fenced by the epoch like every write about a lease.
     /// </summary>
     Task<WriteResult> SetSecretMaskAsync(string taskId, long epoch, string encrypted, CancellationToken ct);
 
@@ -197,13 +208,17 @@ public interface IRunStore : IMigratingStore
 
     Task TouchAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>The agent takes no more work, on every server, from <paramref name="now"/> on; false for an unknown agent.</summary>
+    /// <summary>
+    /// The agent takes no more work, on every server, from <paramref name="now"/> on; false for an unknown agent.
+    /// </summary>
     Task<bool> DrainAgentAsync(string agentId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>How many tasks each agent holds under a lease (leased or running), by agent id.</summary>
     Task<IReadOnlyDictionary<string, int>> CountLeasedTasksAsync(CancellationToken ct);
 
-    /// <summary>Pending tasks claimable now (no back-off left), oldest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Pending tasks claimable now (no back-off left), oldest first, at most <paramref name="limit"/>.
+    /// </summary>
     Task<IReadOnlyList<PendingTask>> ListPendingTasksAsync(DateTimeOffset now, int limit, CancellationToken ct);
 
     /// <summary>

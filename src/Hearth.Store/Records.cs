@@ -61,9 +61,10 @@ public enum WriteStatus
     NotFound,
 }
 
-/// <param name="FreedLock">A completion that made work claimable: it freed a lock (which may now be granted to a queued run),
-/// requeued its task or queued the next steps of its workflow.</param>
-/// <param name="LogGapAt">Set when a completion's lines start past the task's log: the offset expected; nothing was written.</param>
+/// <param name="FreedLock">A completion that made work claimable: it freed a lock (which may now be granted to a queued
+/// run), requeued its task or queued the next steps of its workflow.</param>
+/// <param name="LogGapAt">Set when a completion's lines start past the task's log: the offset expected; nothing was
+/// written.</param>
 public sealed record WriteResult(WriteStatus Status, bool FreedLock = false, long? LogGapAt = null)
 {
     /// <summary>The run of the task written (set when the write was accepted).</summary>
@@ -117,7 +118,8 @@ public sealed record AgentRegistration(
     IReadOnlyList<Hearth.Core.Api.AgentDriverView>? Drivers = null
 );
 
-/// <param name="Drivers">What each of its drivers can do, as advertised at registration (empty for agents older than that).</param>
+/// <param name="Drivers">What each of its drivers can do, as advertised at registration (empty for agents older than
+/// that).</param>
 public sealed record AgentRecord(
     string Id,
     string Name,
@@ -173,7 +175,9 @@ public sealed record WebhookDelivery(
     string Outcome
 );
 
-/// <summary>A run to create with a delivery, under its idempotency key (the delivery's id and the workflow's path).</summary>
+/// <summary>
+/// A run to create with a delivery, under its idempotency key (the delivery's id and the workflow's path).
+/// </summary>
 public sealed record DeliveryRun(Run Run, IReadOnlyList<NewTask> Tasks, IdempotencyKey Key);
 
 /// <param name="Recorded">False when the delivery was recorded before: nothing was written this time.</param>

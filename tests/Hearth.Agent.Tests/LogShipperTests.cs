@@ -86,7 +86,9 @@ public sealed class LogShipperTests
         return new LogShipper(api, lease, report, new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger.Instance);
     }
 
-    /// <summary>Registers an agent, creates a run and leases its task through the real protocol, over the gate.</summary>
+    /// <summary>
+    /// Registers an agent, creates a run and leases its task through the real protocol, over the gate.
+    /// </summary>
     private static async Task<(AgentApiClient Api, Assignment Lease, HttpClient Http)> LeaseAsync(
         AgentHarness harness,
         ChunkGate gate
@@ -125,7 +127,9 @@ public sealed class LogShipperTests
         return (api, lease, http);
     }
 
-    /// <summary>Between the shipper and the server: records each log chunk and, while closed, holds it in flight.</summary>
+    /// <summary>
+    /// Between the shipper and the server: records each log chunk and, while closed, holds it in flight.
+    /// </summary>
     private sealed class ChunkGate(bool open) : DelegatingHandler
     {
         private readonly TaskCompletionSource _open = NewSignal(open);

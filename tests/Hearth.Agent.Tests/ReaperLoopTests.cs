@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Agent.Tests;
 
-/// <summary>The agent's reaper reports each pass as one structured line with its counts per kind, and counts them in its metrics.</summary>
+/// <summary>
+/// The agent's reaper reports each pass as one structured line with its counts per kind, and counts them in its
+/// metrics.
+/// </summary>
 public sealed class ReaperLoopTests
 {
     [Fact]
@@ -34,7 +37,8 @@ public sealed class ReaperLoopTests
         listener.Start();
         try
         {
-            // Real orphans of a dead agent: a process-driver command in its cgroups and a scratch directory with nothing else.
+            // Real orphans of a dead agent: a process-driver command in its cgroups and a scratch directory with
+            // nothing else.
             var orphan = NewId();
             await AgentHarness
                 .Driver("process")

@@ -109,7 +109,9 @@ public sealed class RecoveryTests
         Assert.DoesNotContain("never", await harness.LinesAsync(run.Id));
     }
 
-    /// <summary>Leases the task of a new run, starts its sandbox and writes its record, as an agent does before it dies.</summary>
+    /// <summary>
+    /// Leases the task of a new run, starts its sandbox and writes its record, as an agent does before it dies.
+    /// </summary>
     private static async Task<(RunView Run, Assignment Lease, ISandbox Sandbox)> EarlierAgentStartsAsync(
         AgentHarness harness,
         string driver,

@@ -3,12 +3,14 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Agent.Tests;
 
-/// <summary>The agent's lease loop fills every free slot, and never more, with a real server and real sandboxes.</summary>
+/// <summary>
+/// The agent's lease loop fills every free slot, and never more, with a real server and real sandboxes.
+/// </summary>
 public sealed class SlotTests
 {
     /// <summary>
-    /// Each task marks itself started and live, waits until three have started (all three slots are taken at once), checks
-    /// that no more than three are live, and leaves.
+    /// Each task marks itself started and live, waits until three have started (all three slots are taken at once),
+    /// checks that no more than three are live, and leaves.
     /// </summary>
     private const string Script = """
         touch "$1/started/$HEARTH_TASK_ID" "$1/live/$HEARTH_TASK_ID"

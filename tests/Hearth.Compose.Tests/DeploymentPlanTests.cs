@@ -4,7 +4,9 @@ using Hearth.Core.Services;
 
 namespace Hearth.Compose.Tests;
 
-/// <summary>Compose projects turned into the desired state `hearth up` sends, and the reconciler's first plan of it.</summary>
+/// <summary>
+/// Compose projects turned into the desired state `hearth up` sends, and the reconciler's first plan of it.
+/// </summary>
 public sealed class DeploymentPlanTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
@@ -62,7 +64,9 @@ public sealed class DeploymentPlanTests
         Assert.True(Runnable.Count >= 15, $"{Runnable.Count} runnable fixtures");
     }
 
-    /// <summary>Runnable fixtures whose replicas reach the plan and wait for an agent that allows more (by replica).</summary>
+    /// <summary>
+    /// Runnable fixtures whose replicas reach the plan and wait for an agent that allows more (by replica).
+    /// </summary>
     private static readonly Dictionary<string, (string Replica, string Reason)> WaitingForAgent = new()
     {
         ["awesome-compose/wireguard.compose.yaml"] = (

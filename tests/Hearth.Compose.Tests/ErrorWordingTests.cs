@@ -2,7 +2,9 @@ using Hearth.Compose.Loading;
 
 namespace Hearth.Compose.Tests;
 
-/// <summary>What a refused compose file says: the file, line and column of what is wrong, and no .NET wording.</summary>
+/// <summary>
+/// What a refused compose file says: the file, line and column of what is wrong, and no .NET wording.
+/// </summary>
 public class ErrorWordingTests
 {
     [Fact]

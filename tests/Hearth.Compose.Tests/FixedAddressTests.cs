@@ -3,7 +3,9 @@ using Hearth.Core.Services;
 
 namespace Hearth.Compose.Tests;
 
-/// <summary>ipv4_address on a network with a declared subnet, as the desired state `hearth up` sends, and its refusals.</summary>
+/// <summary>
+/// ipv4_address on a network with a declared subnet, as the desired state `hearth up` sends, and its refusals.
+/// </summary>
 public sealed class FixedAddressTests
 {
     private static (ProjectSpec? Spec, IReadOnlyList<string> Errors) Build(string yaml)

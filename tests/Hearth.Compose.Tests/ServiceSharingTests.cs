@@ -3,7 +3,9 @@ using Hearth.Core.Services;
 
 namespace Hearth.Compose.Tests;
 
-/// <summary>network_mode, ipc and volumes_from as the desired state `hearth up` sends, and what is refused of them.</summary>
+/// <summary>
+/// network_mode, ipc and volumes_from as the desired state `hearth up` sends, and what is refused of them.
+/// </summary>
 public sealed class ServiceSharingTests
 {
     private static (ProjectSpec? Spec, IReadOnlyList<string> Errors) Build(string yaml)

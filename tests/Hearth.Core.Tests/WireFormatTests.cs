@@ -5,7 +5,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Core.Tests;
 
-/// <summary>The JSON clients see: snake_case fields, states as TIMED_OUT, durations as seconds, nulls left out.</summary>
+/// <summary>
+/// The JSON clients see: snake_case fields, states as TIMED_OUT, durations as seconds, nulls left out.
+/// </summary>
 public sealed class WireFormatTests
 {
     [Fact]

@@ -2,7 +2,9 @@ using System.Text;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Access control through real processes: onboarding with claim tokens, secrets from CLI to sandbox, masking, audit.</summary>
+/// <summary>
+/// Access control through real processes: onboarding with claim tokens, secrets from CLI to sandbox, masking, audit.
+/// </summary>
 public abstract class AccessTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;
@@ -53,7 +55,8 @@ public abstract class AccessTests(ClusterFixture fixture)
         );
         Assert.True(create.ExitCode == 0, create.Stderr);
 
-        // Prints it raw, base64, URL-escaped, and raw again cut in two pipe writes 300 ms apart; then waits, so the host can be searched.
+        // Prints it raw, base64, URL-escaped, and raw again cut in two pipe writes 300 ms apart; then waits, so the
+        // host can be searched.
         const string script = """
             echo "raw:$DB_PASSWORD"
             printf %s "$DB_PASSWORD" | base64

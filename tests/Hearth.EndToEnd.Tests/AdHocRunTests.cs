@@ -52,7 +52,8 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public async Task A_log_of_several_pages_is_printed_whole_in_order_each_line_on_its_stream()
     {
-        // 25,000 lines: three pages of the server's 10,000; every thousandth on stderr; quotes and non-ASCII escaped in JSON.
+        // 25,000 lines: three pages of the server's 10,000; every thousandth on stderr; quotes and non-ASCII escaped in
+        // JSON.
         var run = await Cluster.CliAsync(
             "run",
             "-d",
@@ -305,7 +306,8 @@ public abstract class AdHocRunTests(ClusterFixture fixture)
     [Fact]
     public void Server_and_agents_watch_no_files()
     {
-        // An inotify watch per directory under the working directory (appsettings reload) cost CPU on every file write there.
+        // An inotify watch per directory under the working directory (appsettings reload) cost CPU on every file write
+        // there.
         foreach (var pid in Cluster.Agents.Select(a => a.Process.Id).Prepend(Cluster.Server.Process.Id))
         {
             var watches = Directory

@@ -30,7 +30,8 @@ public abstract class AgentLossTests
         var run = JsonDocument.Parse(status.Stdout).RootElement;
         Assert.Equal("FAILED", run.GetProperty("status").GetString());
         Assert.Contains("agent lost", run.GetProperty("reason").GetString());
-        // The sandbox outlives its agent (to be recovered); the agent started again finds its lease gone and destroys it.
+        // The sandbox outlives its agent (to be recovered); the agent started again finds its lease gone and destroys
+        // it.
         Assert.True(AdHocRunTests.CountProcesses($"sleep {marker}") > 0, "the sandbox outlived its agent");
         await cluster.StartAgentAsync("doomed");
         await FaultTests.WaitUntilAsync(

@@ -5,8 +5,8 @@ using System.Text;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// GitRepositories' repositories over smart HTTP on loopback, behind Basic authentication: `git http-backend` run as a CGI
-/// program for each request that carries the expected user and token; 401 with a challenge otherwise. Records the
+/// GitRepositories' repositories over smart HTTP on loopback, behind Basic authentication: `git http-backend` run as a
+/// CGI program for each request that carries the expected user and token; 401 with a challenge otherwise. Records the
 /// credentials each request carried, so a test can tell what git sent.
 /// </summary>
 public sealed class AuthenticatedGitServer : IAsyncDisposable

@@ -13,7 +13,9 @@ namespace Hearth.EndToEnd.Tests;
 /// </summary>
 public sealed class ChangeFeedTests(ITestOutputHelper output)
 {
-    /// <summary>A follower re-checks every 5 s without a push; a line pushed across servers arrives well inside half that.</summary>
+    /// <summary>
+    /// A follower re-checks every 5 s without a push; a line pushed across servers arrives well inside half that.
+    /// </summary>
     private static readonly TimeSpan PushedWithin = TimeSpan.FromSeconds(2.5);
 
     [Fact]

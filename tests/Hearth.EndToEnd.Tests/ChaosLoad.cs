@@ -17,7 +17,8 @@ public static partial class ChaosLoad
     private static int Env(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
-    /// <param name="agentsPerServer">Agents started on each server at first (restarted on the same server after a kill).</param>
+    /// <param name="agentsPerServer">Agents started on each server at first (restarted on the same server after a
+    /// kill).</param>
     public static async Task RunAsync(HearthCluster cluster, ITestOutputHelper output, int agentsPerServer)
     {
         var seed = Env("HEARTH_CRASH_SEED", 20261124);

@@ -3,7 +3,9 @@ using System.Text;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Runs the real hearth CLI (the Native AOT executable, <see cref="HearthBinary"/>) as a child process.</summary>
+/// <summary>
+/// Runs the real hearth CLI (the Native AOT executable, <see cref="HearthBinary"/>) as a child process.
+/// </summary>
 public static class CliProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
@@ -32,7 +34,9 @@ public static class CliProcess
         TimeSpan? timeout = null
     ) => RunAsync(StartInfo(args, env), timeout);
 
-    /// <summary>Runs a prepared hearth command to its end, its output collected; killed (and a timeout thrown) past the limit.</summary>
+    /// <summary>
+    /// Runs a prepared hearth command to its end, its output collected; killed (and a timeout thrown) past the limit.
+    /// </summary>
     public static async Task<Result> RunAsync(ProcessStartInfo info, TimeSpan? timeout = null)
     {
         var args = info.ArgumentList;

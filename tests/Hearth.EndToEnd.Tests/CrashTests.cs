@@ -6,8 +6,8 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// Durable hand-off under faults, on each store: kill -9 of the server and agents at seeded random moments under a
-/// mixed load (<see cref="ChaosLoad"/>), agents frozen past their lease, agents drained. Every accepted run must
-/// reach a terminal state, attempts must be numbered without gaps, and late writes from a superseded attempt must be refused.
+/// mixed load (<see cref="ChaosLoad"/>), agents frozen past their lease, agents drained. Every accepted run must reach
+/// a terminal state, attempts must be numbered without gaps, and late writes from a superseded attempt must be refused.
 /// </summary>
 public abstract class CrashTests(ITestOutputHelper output)
 {
@@ -27,7 +27,8 @@ public abstract class CrashTests(ITestOutputHelper output)
         await using var cluster = await HearthCluster.StartAsync(leaseTtl: "6s", heartbeat: "1s", store: Store);
         // One slot: a frozen agent with an idle long-poll in flight would be granted the retry and lose it too.
         var frozen = await cluster.StartAgentAsync("frozen", capacity: 1);
-        // Attempt 1 ends only once its agent is frozen: the test opens the gate after the SIGSTOP, however slowly it got there.
+        // Attempt 1 ends only once its agent is frozen: the test opens the gate after the SIGSTOP, however slowly it
+        // got there.
         using var gate = new Gate();
         await using var cli = cluster.StartCli(
             "run",
@@ -91,7 +92,8 @@ public abstract class CrashTests(ITestOutputHelper output)
         Assert.Contains("finished", running.Stdout);
         Assert.Equal(0, await agent.WaitForExitAsync(TimeSpan.FromSeconds(30)));
 
-        // The drained agent never took the new run: it waits, visibly, for an agent, and runs as attempt 1 on the next one.
+        // The drained agent never took the new run: it waits, visibly, for an agent, and runs as attempt 1 on the next
+        // one.
         var waiting = JsonDocument.Parse((await cluster.CliAsync("status", queuedId, "-o", "json")).Stdout).RootElement;
         Assert.Equal("STARTING", waiting.GetProperty("status").GetString());
         await cluster.StartAgentAsync("next");

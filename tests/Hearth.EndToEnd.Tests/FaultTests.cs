@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Faults that do not depend on the store: bad configuration, and `hearth dev` as a user starts it. Agents that die: <see cref="AgentLossTests"/>.</summary>
+/// <summary>
+/// Faults that do not depend on the store: bad configuration, and `hearth dev` as a user starts it. Agents that die:
+/// <see cref="AgentLossTests"/>.
+/// </summary>
 public sealed class FaultTests
 {
     [Fact]

@@ -3,7 +3,10 @@ using System.Net;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>A loopback HTTP listener playing a forge's status API: records each request's method, path, auth and body; answers 201.</summary>
+/// <summary>
+/// A loopback HTTP listener playing a forge's status API: records each request's method, path, auth and body; answers
+/// 201.
+/// </summary>
 internal sealed class ForgeStatusListener : IDisposable
 {
     public sealed record Received(string Method, string Path, string? Authorization, string Body);

@@ -9,7 +9,9 @@ internal sealed class Gate : IDisposable
     public string Path { get; } =
         System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"hearth-e2e-gate-{Guid.NewGuid():N}");
 
-    /// <summary>Shell code that returns once the gate is open (or after two minutes, so a failed test leaves no run behind).</summary>
+    /// <summary>
+    /// Shell code that returns once the gate is open (or after two minutes, so a failed test leaves no run behind).
+    /// </summary>
     public string Wait => $"i=0; while [ ! -e {Path} ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done";
 
     public void Open() => File.WriteAllText(Path, "");

@@ -1,6 +1,9 @@
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>hearth run --git-repo against real repositories on loopback: the checkout runs through the driver, then the command in the checkout.</summary>
+/// <summary>
+/// hearth run --git-repo against real repositories on loopback: the checkout runs through the driver, then the command
+/// in the checkout.
+/// </summary>
 public abstract class GitWorkspaceTests(ClusterFixture fixture, GitRepositories git) : IClassFixture<GitRepositories>
 {
     private Task<CliProcess.Result> RunAsync(params string[] args) =>

@@ -13,7 +13,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
     private readonly List<RunningProcess> _agents = [];
     private readonly List<ServerProcess> _servers = [];
 
-    /// <summary>Agents' --service-bridge-prefix by name: the reaper finds their compose networks' bridges by it.</summary>
+    /// <summary>
+    /// Agents' --service-bridge-prefix by name: the reaper finds their compose networks' bridges by it.
+    /// </summary>
     private readonly Dictionary<string, string> _bridgePrefixes = [];
 
     private HearthCluster(StoreKind store, string dataDir, string configPath, string adminKey, string agentToken)
@@ -122,7 +124,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
     private static RunningProcess StartServerProcess(string config, int port) =>
         new(CliProcess.StartInfo(["server", "--config", config, "--listen", $"127.0.0.1:{port}"]));
 
-    /// <summary>Another server on the same database (PostgreSQL only); returns its index in <see cref="Servers"/>.</summary>
+    /// <summary>
+    /// Another server on the same database (PostgreSQL only); returns its index in <see cref="Servers"/>.
+    /// </summary>
     public async Task<int> AddServerAsync()
     {
         if (Store != StoreKind.Postgres)
@@ -167,7 +171,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
         await agent.DisposeAsync();
     }
 
-    /// <summary>The agent token in a file only its owner reads, for --token-file (a token is never put on a command line).</summary>
+    /// <summary>
+    /// The agent token in a file only its owner reads, for --token-file (a token is never put on a command line).
+    /// </summary>
     public string AgentTokenFile
     {
         get
@@ -183,8 +189,8 @@ public sealed partial class HearthCluster : IAsyncDisposable
     }
 
     /// <param name="drivers">
-    /// The agent's --drivers. The suite's agents run process too, as an operator may allow: many tests use it (as admin).
-    /// </param>
+    /// The agent's --drivers. The suite's agents run process too, as an operator may allow: many tests use it (as
+    /// admin). </param>
     public async Task<RunningProcess> StartAgentAsync(
         string name = "agent-1",
         string labels = "",
@@ -233,7 +239,9 @@ public sealed partial class HearthCluster : IAsyncDisposable
         return agent;
     }
 
-    /// <summary>An agent's state directory (its sandbox records and their output): the same for an agent started again by name.</summary>
+    /// <summary>
+    /// An agent's state directory (its sandbox records and their output): the same for an agent started again by name.
+    /// </summary>
     public string StateDirectoryOf(string agentName) => Path.Combine(DataDir, "state-" + agentName);
 
     public Task<CliProcess.Result> CliAsync(params string[] args) => CliProcess.RunAsync(args, ClientEnv);

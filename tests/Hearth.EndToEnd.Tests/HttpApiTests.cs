@@ -4,7 +4,9 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>What docs/api.md promises an HTTP client, against a real server and agent: Bearer keys, SSE resume.</summary>
+/// <summary>
+/// What docs/api.md promises an HTTP client, against a real server and agent: Bearer keys, SSE resume.
+/// </summary>
 public sealed class HttpApiTests(SqliteClusterFixture fixture) : IClassFixture<SqliteClusterFixture>
 {
     private HearthCluster Cluster => fixture.Cluster;

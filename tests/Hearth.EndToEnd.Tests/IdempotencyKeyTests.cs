@@ -1,6 +1,8 @@
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>An idempotency key is stored with its run: the same key returns the same run after the server restarts.</summary>
+/// <summary>
+/// An idempotency key is stored with its run: the same key returns the same run after the server restarts.
+/// </summary>
 public sealed class IdempotencyKeyTests
 {
     [Fact]

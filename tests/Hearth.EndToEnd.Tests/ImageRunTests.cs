@@ -6,7 +6,8 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// `hearth run --image` end to end: a real docker-registry on loopback, an image built from busybox-static and pushed
-/// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under its `auto` runtime (crun here).
+/// by umoci + skopeo (third-party tools) and by Hearth's test pusher, pulled by the agent, run under its `auto` runtime
+/// (crun here).
 /// </summary>
 public abstract class ImageRunTests : IAsyncLifetime
 {

@@ -9,7 +9,9 @@ namespace Hearth.EndToEnd.Tests;
 /// </summary>
 public static class LeaderProbe
 {
-    /// <summary>The index in <see cref="HearthCluster.Servers"/> of the leader, or null when no live server holds the lock.</summary>
+    /// <summary>
+    /// The index in <see cref="HearthCluster.Servers"/> of the leader, or null when no live server holds the lock.
+    /// </summary>
     public static async Task<int?> LeaderAsync(HearthCluster cluster)
     {
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
@@ -63,7 +65,9 @@ public static class LeaderProbe
         throw new TimeoutException($"timed out waiting for {what}; leader now: {leader?.ToString() ?? "none"}");
     }
 
-    /// <summary>The inode of the loopback TCP socket whose local port is <paramref name="port"/> (the client end).</summary>
+    /// <summary>
+    /// The inode of the loopback TCP socket whose local port is <paramref name="port"/> (the client end).
+    /// </summary>
     private static string? SocketInode(int port)
     {
         var hex = port.ToString("X4", CultureInfo.InvariantCulture);

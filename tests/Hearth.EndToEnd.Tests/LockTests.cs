@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>hearth run --lock through real processes: FIFO queueing, the token in the sandbox, --no-wait, --lock-wait, status and forced release.</summary>
+/// <summary>
+/// hearth run --lock through real processes: FIFO queueing, the token in the sandbox, --no-wait, --lock-wait, status
+/// and forced release.
+/// </summary>
 public abstract class LockTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;
@@ -33,7 +36,9 @@ public abstract class LockTests(ClusterFixture fixture)
         }
     }
 
-    /// <summary>Waits until the lock is held by <paramref name="runId"/> (the server grants it when it creates the run).</summary>
+    /// <summary>
+    /// Waits until the lock is held by <paramref name="runId"/> (the server grants it when it creates the run).
+    /// </summary>
     private async Task WaitHeldAsync(string lockName, string runId)
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -7,7 +7,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>`hearth logs` prints a page straight from its JSON bytes: the same text as from the page's objects.</summary>
+/// <summary>
+/// `hearth logs` prints a page straight from its JSON bytes: the same text as from the page's objects.
+/// </summary>
 public sealed class LogPageTextTests
 {
     private static readonly DateTimeOffset At = new(2026, 12, 6, 4, 35, 5, 123, TimeSpan.Zero);

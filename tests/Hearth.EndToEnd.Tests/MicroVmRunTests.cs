@@ -4,9 +4,9 @@ using Hearth.Sandbox.Oci.Tests.Support;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// `hearth run --driver microvm` end to end: a real server and agent, a busybox image from a loopback registry, each run
-/// in a fresh QEMU microvm under software emulation (this machine's KVM boots no stock kernel). A VM boot takes seconds
-/// here, so the class boots three: a run, a run that times out, a run that outlives a kill -9 of its agent.
+/// `hearth run --driver microvm` end to end: a real server and agent, a busybox image from a loopback registry, each
+/// run in a fresh QEMU microvm under software emulation (this machine's KVM boots no stock kernel). A VM boot takes
+/// seconds here, so the class boots three: a run, a run that times out, a run that outlives a kill -9 of its agent.
 /// </summary>
 public sealed class MicroVmRunTests : IAsyncLifetime
 {

@@ -30,7 +30,8 @@ public sealed class MultiServerTests(ITestOutputHelper output)
         var crossB = await cluster.CliOnAsync(1, "run", "--labels", "via=leader", "--", "echo", "from-1");
         Assert.Equal((0, "from-1\n"), (crossB.ExitCode, crossB.Stdout));
 
-        // A run on the leader's agent (submitted through the follower), and a run with a timeout on the follower's agent.
+        // A run on the leader's agent (submitted through the follower), and a run with a timeout on the follower's
+        // agent.
         await using var doomed = cluster.StartCliOn(
             1,
             "run",

@@ -5,9 +5,10 @@ using System.Text.RegularExpressions;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// The Native AOT binary itself (every end-to-end test runs it, see <see cref="HearthBinary"/>): trimming and the absence
-/// of reflection break things only there. `hearth dev` (server, SQLite, local agent, all in the AOT process) is driven through each front door that
-/// serializes something of its own: runs, logs, status, list, workflows, compose, users, secrets, locks.
+/// The Native AOT binary itself (every end-to-end test runs it, see <see cref="HearthBinary"/>): trimming and the
+/// absence of reflection break things only there. `hearth dev` (server, SQLite, local agent, all in the AOT process) is
+/// driven through each front door that serializes something of its own: runs, logs, status, list, workflows, compose,
+/// users, secrets, locks.
 /// </summary>
 public sealed class NativeCliTests(NativeCli cli) : IClassFixture<NativeCli>
 {

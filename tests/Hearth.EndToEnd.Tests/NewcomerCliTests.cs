@@ -100,7 +100,8 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         Assert.Equal(0, quiet.ExitCode);
         Assert.Equal("", quiet.Stderr);
 
-        // A normal kill or timeout is no lost lease: the agent kills nothing as "stale" and the server refuses no write.
+        // A normal kill or timeout is no lost lease: the agent kills nothing as "stale" and the server refuses no
+        // write.
         Assert.DoesNotContain("stale", Cluster.Agents[0].Stderr + Cluster.Agents[0].Stdout);
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync(Cluster.Url + "/metrics");
@@ -136,7 +137,8 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         Assert.Contains("DRIVER     bubblewrap\n", status);
         Assert.Contains("LIMITS     cpus 0.5, memory 64M, pids 50, timeout 1m\n", status);
         Assert.Matches(@"\nAGENT      [^\s-]\S*\n", status);
-        // A run that names no attempts gets the server's retries.lost_agent_attempts (3): a lost agent is not its failure.
+        // A run that names no attempts gets the server's retries.lost_agent_attempts (3): a lost agent is not its
+        // failure.
         Assert.Contains("ATTEMPT    1 of 3\n", status);
 
         var listed = JsonDocument
@@ -241,7 +243,9 @@ public abstract class NewcomerCliTests(ClusterFixture fixture)
         }
     }
 
-    /// <summary>Keys snake_case all the way down; a list is the value of a named key, never the document or a list's item.</summary>
+    /// <summary>
+    /// Keys snake_case all the way down; a list is the value of a named key, never the document or a list's item.
+    /// </summary>
     private static void CheckKeys(JsonElement element, string where)
     {
         switch (element.ValueKind)

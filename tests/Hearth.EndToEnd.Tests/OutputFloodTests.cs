@@ -4,15 +4,17 @@ using System.Text.Json;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// Output that is too much at once (long lines, fast) must neither freeze a run nor the agent: chunks are capped by bytes,
-/// long lines are split and marked, and a timeout or `hearth kill` ends the run while its logs are backed up.
+/// Output that is too much at once (long lines, fast) must neither freeze a run nor the agent: chunks are capped by
+/// bytes, long lines are split and marked, and a timeout or `hearth kill` ends the run while its logs are backed up.
 /// </summary>
 public sealed class OutputFloodTests(SqliteClusterFixture fixture) : IClassFixture<SqliteClusterFixture>
 {
     /// <summary>Lines of 20,000 bytes, as fast as the pipe takes them (the reproduction).</summary>
     private const string WideLines = "yes \"$(head -c 20000 /dev/zero | tr '\\0' x)\"";
 
-    /// <summary>60 MB of them, then quiet: a backlog for the agent when the stop comes, not gigabytes for the store.</summary>
+    /// <summary>
+    /// 60 MB of them, then quiet: a backlog for the agent when the stop comes, not gigabytes for the store.
+    /// </summary>
     private const string Flood = WideLines + " | head -n 3000; sleep 600";
 
     private HearthCluster Cluster => fixture.Cluster;

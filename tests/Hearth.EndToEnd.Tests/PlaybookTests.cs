@@ -1,6 +1,9 @@
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>hearth playbook list|show|run from files in the user's playbook directory, with overrides; malformed files refused with file:line.</summary>
+/// <summary>
+/// hearth playbook list|show|run from files in the user's playbook directory, with overrides; malformed files refused
+/// with file:line.
+/// </summary>
 public abstract class PlaybookTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;

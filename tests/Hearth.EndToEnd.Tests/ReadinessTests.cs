@@ -4,7 +4,9 @@ using Npgsql;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>/ready follows the store: 503 while the server cannot reach its PostgreSQL database, 200 again once it can.</summary>
+/// <summary>
+/// /ready follows the store: 503 while the server cannot reach its PostgreSQL database, 200 again once it can.
+/// </summary>
 public sealed class ReadinessTests
 {
     [Fact]

@@ -4,7 +4,9 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Retries by policy through the CLI and API: which failures are retried, attempts, back-off, validation.</summary>
+/// <summary>
+/// Retries by policy through the CLI and API: which failures are retried, attempts, back-off, validation.
+/// </summary>
 public abstract class RetryTests(ClusterFixture fixture)
 {
     private HearthCluster Cluster => fixture.Cluster;

@@ -2,7 +2,9 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>The exit codes the README promises for `hearth run`: Ctrl-C stops the run (STOPPED, 130); signal N gives 128+N.</summary>
+/// <summary>
+/// The exit codes the README promises for `hearth run`: Ctrl-C stops the run (STOPPED, 130); signal N gives 128+N.
+/// </summary>
 public sealed class RunExitCodeTests(SqliteClusterFixture fixture) : IClassFixture<SqliteClusterFixture>
 {
     private HearthCluster Cluster => fixture.Cluster;

@@ -51,8 +51,9 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         for (var i = 0; i < 10; i++)
         {
             var driver = i % 2 == 0 ? "bubblewrap" : "oci";
-            // A marker line per start, in the sandbox's working directory (bubblewrap: its scratch; oci: its rootfs), then
-            // 120 lines over about 30 s (all still running when the agent is killed), a line without a newline at the end, and an exit code of its own.
+            // A marker line per start, in the sandbox's working directory (bubblewrap: its scratch; oci: its rootfs),
+            // then 120 lines over about 30 s (all still running when the agent is killed), a line without a newline at
+            // the end, and an exit code of its own.
             var script =
                 $"echo started >> hearth-starts-{i}; echo start; i=0; while [ $i -lt {Lines} ]; do echo \"run {i} line $i\"; i=$((i+1)); "
                 + $"sleep 0.25; done; printf 'end {i}'; exit {i + 1}";
@@ -132,7 +133,8 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
         var shown = clock.Elapsed;
 
         // The line stays unfinished for a minute: only a partial line delivered as it waits can arrive this early. The
-        // agent delivers one after 100 ms; how long it takes end to end belongs to bench/logs.sh, not to a loaded suite.
+        // agent delivers one after 100 ms; how long it takes end to end belongs to bench/logs.sh, not to a loaded
+        // suite.
         Assert.True(
             shown - written < TimeSpan.FromSeconds(10),
             $"the partial line took {(shown - written).TotalMilliseconds:0} ms"
@@ -143,8 +145,9 @@ public abstract class SandboxRecoveryTests : IAsyncLifetime
 
     /// <summary>
     /// Watches an agent's scratch root while runs go on: the marker files their commands append a line to at each start
-    /// (bubblewrap: SANDBOX/work, its working directory; oci: the container's root, whose writes are in SANDBOX/bundle/upper), per run the
-    /// sandboxes seen with one and the most lines one had. A restart, in the same sandbox or a new one, shows in either.
+    /// (bubblewrap: SANDBOX/work, its working directory; oci: the container's root, whose writes are in
+    /// SANDBOX/bundle/upper), per run the sandboxes seen with one and the most lines one had. A restart, in the same
+    /// sandbox or a new one, shows in either.
     /// </summary>
     private sealed class StartCounter
     {

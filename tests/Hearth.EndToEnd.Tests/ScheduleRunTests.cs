@@ -35,7 +35,9 @@ public sealed class ScheduleRunTests : IAsyncLifetime
             .Single(s => s.GetProperty("name").GetString() == name);
     }
 
-    /// <summary>Waits (with a deadline) until the schedule has started a run, then for that run to end; returns it.</summary>
+    /// <summary>
+    /// Waits (with a deadline) until the schedule has started a run, then for that run to end; returns it.
+    /// </summary>
     private async Task<JsonElement> FirstRunAsync(string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

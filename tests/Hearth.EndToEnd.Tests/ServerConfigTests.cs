@@ -3,7 +3,9 @@ using System.Net.Sockets;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>`hearth server`: HEARTH_&lt;KEY&gt; variables win over the config file key by key, and a bad one is named.</summary>
+/// <summary>
+/// `hearth server`: HEARTH_&lt;KEY&gt; variables win over the config file key by key, and a bad one is named.
+/// </summary>
 public sealed class ServerConfigTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("hearth-e2e-config-").FullName;

@@ -4,10 +4,10 @@ using Hearth.Sandbox.Oci.Tests.Support;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// A compose service with <c>build:</c> through <c>hearth up</c>: a real server and an agent running the oci and buildah
-/// drivers (the cluster shared with the other compose classes, ServiceCluster); a Dockerfile FROM busybox in a loopback
-/// registry is built on the agent, pushed there (the registry named by the file's x-hearth.registry) and run as the
-/// service's replica; the same context is not built again.
+/// A compose service with <c>build:</c> through <c>hearth up</c>: a real server and an agent running the oci and
+/// buildah drivers (the cluster shared with the other compose classes, ServiceCluster); a Dockerfile FROM busybox in a
+/// loopback registry is built on the agent, pushed there (the registry named by the file's x-hearth.registry) and run
+/// as the service's replica; the same context is not built again.
 /// </summary>
 [Collection(ServiceClusterCollection.Name)]
 public sealed class ServiceBuildTests(ServiceCluster services) : IAsyncLifetime

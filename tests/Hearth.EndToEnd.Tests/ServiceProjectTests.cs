@@ -58,7 +58,8 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
     [Fact]
     public async Task Up_starts_in_dependency_order_ps_shows_it_scale_adds_a_replica_and_down_leaves_nothing()
     {
-        // The server is shared with the other compose classes (run before or after this one): their deployments are not ours.
+        // The server is shared with the other compose classes (run before or after this one): their deployments are not
+        // ours.
         var earlier = (await DeploymentsAsync()).Select(r => (string)r!["id"]!).ToHashSet();
         var up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", project.ComposeFile);
         Assert.True(up.ExitCode == 0, up.Stderr);

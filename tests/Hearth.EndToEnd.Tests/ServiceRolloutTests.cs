@@ -26,7 +26,9 @@ public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetim
 
     public async Task DisposeAsync() => await _cluster.CliAsync("down", "-p", "e2e-roll");
 
-    /// <summary>The project with api serving <paramref name="mode"/>, its health check testing <paramref name="check"/>.</summary>
+    /// <summary>
+    /// The project with api serving <paramref name="mode"/>, its health check testing <paramref name="check"/>.
+    /// </summary>
     private Task WriteAsync(string mode, string check = "wget -q -O /dev/null http://127.0.0.1:8080/") =>
         File.WriteAllTextAsync(
             ComposeFile,
@@ -103,7 +105,8 @@ public sealed class ServiceRolloutTests(ServiceCluster services) : IAsyncLifetim
             e => (string)e!["service"]! == "db" && (string)e["kind"]! == "stopping"
         );
 
-        // A new definition whose health check fails: up --wait says so and fails, the new replica goes, the old answers.
+        // A new definition whose health check fails: up --wait says so and fails, the new replica goes, the old
+        // answers.
         await WriteAsync("three", check: "test -f /nonexistent");
         up = await Cli("up", "-d", "--wait", "--wait-timeout", "50", "-f", ComposeFile);
         Assert.Equal(1, up.ExitCode);

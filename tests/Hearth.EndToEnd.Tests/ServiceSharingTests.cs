@@ -5,8 +5,8 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// `hearth up` of a project whose services share namespaces and hold a fixed address, end to end: a real server and
-/// agent, the oci driver, busybox from a loopback registry. dns has a fixed address on a network with a declared subnet;
-/// side runs in dns's network and IPC namespaces; probe reaches dns at its fixed address and by name.
+/// agent, the oci driver, busybox from a loopback registry. dns has a fixed address on a network with a declared
+/// subnet; side runs in dns's network and IPC namespaces; probe reaches dns at its fixed address and by name.
 /// </summary>
 public sealed class ServiceSharingTests : IAsyncLifetime
 {

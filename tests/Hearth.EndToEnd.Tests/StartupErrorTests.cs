@@ -1,8 +1,8 @@
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// What the CLI does with broken local state and out-of-range flags: one line naming the file and what to do, an exit code, never a .NET
-/// exception; and a server that would lose every secret refuses to start instead.
+/// What the CLI does with broken local state and out-of-range flags: one line naming the file and what to do, an exit
+/// code, never a .NET exception; and a server that would lose every secret refuses to start instead.
 /// </summary>
 public sealed class StartupErrorTests : IDisposable
 {
@@ -102,7 +102,8 @@ public sealed class StartupErrorTests : IDisposable
         await using (server)
         using (http)
         {
-            // With Expect: 100-continue the answer comes before the body is sent (the server refuses on Content-Length).
+            // With Expect: 100-continue the answer comes before the body is sent (the server refuses on
+            // Content-Length).
             http.DefaultRequestHeaders.ExpectContinue = true;
             // Six 15 MB commands at once, as the probe sent them (then 1.9 GB of RSS, kept after idling).
             var body = "{\"command\":[\"echo\",\"" + new string('x', 15 * 1024 * 1024) + "\"]}";

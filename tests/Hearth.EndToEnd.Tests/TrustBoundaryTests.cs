@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// What an agent runs and what a run can reach, through real `hearth agent` and `hearth dev` processes: only the drivers
-/// the operator allows, never unsandboxed by surprise, and nothing of the server's data, the CLI's config or the agent's
-/// token inside a sandbox.
+/// What an agent runs and what a run can reach, through real `hearth agent` and `hearth dev` processes: only the
+/// drivers the operator allows, never unsandboxed by surprise, and nothing of the server's data, the CLI's config or
+/// the agent's token inside a sandbox.
 /// </summary>
 public sealed class TrustBoundaryTests
 {
@@ -89,7 +89,8 @@ public sealed class TrustBoundaryTests
         Assert.True(host.ExitCode == 0, host.Stderr);
         var sandboxed = await cluster.CliAsync("run", "--driver", "bubblewrap", "--", "echo", "sandboxed");
         Assert.Equal("sandboxed\n", sandboxed.Stdout);
-        // The process run was queued before the bubblewrap one, which has ended: it waits for an agent that allows process.
+        // The process run was queued before the bubblewrap one, which has ended: it waits for an agent that allows
+        // process.
         var status = JsonDocument
             .Parse((await cluster.CliAsync("status", host.Stdout.Trim(), "-o", "json")).Stdout)
             .RootElement;
@@ -155,7 +156,8 @@ public sealed class TrustBoundaryTests
             foreach (var secret in new[] { adminKey, agentToken, secretsKey })
                 Assert.DoesNotContain(secret, sandboxed.Stdout);
 
-            // The same script unsandboxed (admin only, on an agent that allows it) does read them: the probe can see a leak.
+            // The same script unsandboxed (admin only, on an agent that allows it) does read them: the probe can see a
+            // leak.
             var host = await CliProcess.RunAsync(["run", "--driver", "process", "--", "sh", "-c", script], env);
             Assert.Contains($"READ-OK {data}/dev-credentials.json", host.Stdout);
             Assert.Contains(agentToken, host.Stdout);

@@ -136,11 +136,15 @@ public abstract class TwoAgentProject : IAsyncLifetime
         return null;
     }
 
-    /// <summary>Runs a command in a replica's namespaces (mount, network, uts) and root: what the replica itself would see.</summary>
+    /// <summary>
+    /// Runs a command in a replica's namespaces (mount, network, uts) and root: what the replica itself would see.
+    /// </summary>
     public static Task<(int ExitCode, string Output)> InReplicaAsync(int pid, params string[] command) =>
         NsenterAsync(["-t", pid.ToString(), "-m", "-n", "-u", "-r", "-w", .. command]);
 
-    /// <summary>Runs a host command in a replica's network namespace only: from the replica's address, with the host's files.</summary>
+    /// <summary>
+    /// Runs a host command in a replica's network namespace only: from the replica's address, with the host's files.
+    /// </summary>
     public static Task<(int ExitCode, string Output)> InReplicaNetworkAsync(int pid, params string[] command) =>
         NsenterAsync(["-t", pid.ToString(), "-n", .. command]);
 

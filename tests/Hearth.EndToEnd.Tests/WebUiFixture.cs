@@ -5,8 +5,8 @@ using Microsoft.Playwright;
 namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
-/// One real server and agent (separate processes, SQLite) and one headless Chromium (Debian's, driven by Playwright with
-/// no browser download) for all the web UI tests; each test opens its own browser context, so its own cookies.
+/// One real server and agent (separate processes, SQLite) and one headless Chromium (Debian's, driven by Playwright
+/// with no browser download) for all the web UI tests; each test opens its own browser context, so its own cookies.
 /// </summary>
 public sealed class WebUiFixture : IAsyncLifetime
 {

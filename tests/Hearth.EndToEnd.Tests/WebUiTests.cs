@@ -6,7 +6,8 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// The web UI in a real headless Chromium against a real server and agent: sign-in, live logs, kill, what a developer
-/// may see and do, and screenshots of the main pages (written to $HEARTH_UI_SCREENSHOTS when set: tools/ui-screenshots.sh).
+/// may see and do, and screenshots of the main pages (written to $HEARTH_UI_SCREENSHOTS when set:
+/// tools/ui-screenshots.sh).
 /// </summary>
 public sealed class WebUiTests(WebUiFixture fixture) : IClassFixture<WebUiFixture>
 {

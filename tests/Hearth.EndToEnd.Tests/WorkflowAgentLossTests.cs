@@ -49,7 +49,10 @@ public sealed class WorkflowAgentLossTests : IDisposable
     private static JsonElement Step(JsonElement status, string id) =>
         status.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == id);
 
-    /// <summary>Starts the workflow on agent "doomed" alone, waits until both parallel steps run there, adds agent "spare", kills "doomed".</summary>
+    /// <summary>
+    /// Starts the workflow on agent "doomed" alone, waits until both parallel steps run there, adds agent "spare",
+    /// kills "doomed".
+    /// </summary>
     private static async Task<(RunningProcess Cli, Dictionary<string, string> Agents)> KillMidStepAsync(
         HearthCluster cluster,
         string file

@@ -2,7 +2,9 @@ using System.Text.Json;
 
 namespace Hearth.EndToEnd.Tests;
 
-/// <summary>Workflows run for real: a KDL file, a server, agents in two machine groups, steps routed by group.</summary>
+/// <summary>
+/// Workflows run for real: a KDL file, a server, agents in two machine groups, steps routed by group.
+/// </summary>
 public abstract class WorkflowRunTests : IAsyncLifetime
 {
     protected abstract StoreKind Store { get; }

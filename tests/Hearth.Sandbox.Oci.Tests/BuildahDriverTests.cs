@@ -14,8 +14,8 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// <summary>
 /// The buildah driver for real: buildah builds a Dockerfile FROM a busybox image in a loopback registry (COPY from the
 /// context, a RUN step in an OCI container) and pushes the result there; the same build again is not built; a failing
-/// RUN fails the task and pushes nothing; RUN steps run on a bridge of the test's own (<see cref="NetworkFixture"/>) and
-/// reach an upstream namespace through it, never the host's loopback. Needs root and buildah (test.sh installs it).
+/// RUN fails the task and pushes nothing; RUN steps run on a bridge of the test's own (<see cref="NetworkFixture"/>)
+/// and reach an upstream namespace through it, never the host's loopback. Needs root and buildah (test.sh installs it).
 /// </summary>
 public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture network)
     : IClassFixture<RegistryFixture>,
@@ -113,7 +113,8 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
             Assert.Equal("buildah", sandbox.Handle.Driver);
         }
         Assert.Contains(output.Lines, l => l.Line.Contains("hearth: pushing " + image, StringComparison.Ordinal));
-        // The test's busybox has no history and the COPY follows an ARG: buildah 1.28's layer cache cannot, so it builds without.
+        // The test's busybox has no history and the COPY follows an ARG: buildah 1.28's layer cache cannot, so it
+        // builds without.
         Assert.Contains(output.Lines, l =>
             l.Line.Contains(
                 "cannot build on this base image (it has no history): building without it",
@@ -122,7 +123,8 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
         );
         Assert.False(Directory.Exists(Path.Combine(_work, "scratch", "build-1.build")));
 
-        // What was pushed runs as built: pulled by Hearth's own image store, the RUN step's file and the COPY are there.
+        // What was pushed runs as built: pulled by Hearth's own image store, the RUN step's file and the COPY are
+        // there.
         var store = new ImageStore(
             new ImageStoreOptions { RootDirectory = Path.Combine(_work, "images") },
             Client(),
@@ -156,7 +158,8 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
         var port = ((System.Net.IPEndPoint)loopback.LocalEndpoint).Port;
         var accepted = loopback.AcceptSocketAsync();
         var image = $"{registry.Registry.Host}/built/net:c1";
-        // busybox 1.35's wget crashes with -T: no timeout (nothing listens on the namespace's own 127.0.0.1: refused at once).
+        // busybox 1.35's wget crashes with -T: no timeout (nothing listens on the namespace's own 127.0.0.1: refused at
+        // once).
         var upstream = $"http://{network.UpstreamServerAddress}:{NetworkFixture.UpstreamPort}/cgi-bin/whoami";
         // umoci's image has a history (Hearth's test pusher's has none), which buildah's layer cache needs.
         var build = new ImageBuildSpec(

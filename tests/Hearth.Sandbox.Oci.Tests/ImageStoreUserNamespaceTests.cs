@@ -3,7 +3,9 @@ using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.Sandbox.Oci.Tests;
 
-/// <summary>The store keeps one tree per image and id range, unpacked from the same blobs; GC removes them all.</summary>
+/// <summary>
+/// The store keeps one tree per image and id range, unpacked from the same blobs; GC removes them all.
+/// </summary>
 [Collection(RegistryCollection.Name)]
 public sealed class ImageStoreUserNamespaceTests(RegistryFixture fixture)
 {

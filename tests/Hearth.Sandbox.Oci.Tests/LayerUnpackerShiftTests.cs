@@ -3,7 +3,9 @@ using Hearth.Sandbox.Oci.Tests.Support;
 
 namespace Hearth.Sandbox.Oci.Tests;
 
-/// <summary>Unpacking for a user namespace range: every owner is shifted by its base; ids beyond its size are refused.</summary>
+/// <summary>
+/// Unpacking for a user namespace range: every owner is shifted by its base; ids beyond its size are refused.
+/// </summary>
 public sealed class LayerUnpackerShiftTests : IDisposable
 {
     private static readonly IdMapping Range = new(200000, 65536);

@@ -13,7 +13,9 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
 {
     protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>The user namespace every driver of this class runs containers in (a subclass runs them all in one).</summary>
+    /// <summary>
+    /// The user namespace every driver of this class runs containers in (a subclass runs them all in one).
+    /// </summary>
     protected virtual IdMapping? UserNamespace => null;
 
     protected NetworkFixture Network => network;

@@ -10,7 +10,9 @@ public class OciDriverTests(RegistryFixture fixture)
 {
     protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>The user namespace every driver of this class runs containers in (a subclass runs them all in one).</summary>
+    /// <summary>
+    /// The user namespace every driver of this class runs containers in (a subclass runs them all in one).
+    /// </summary>
     protected virtual IdMapping? UserNamespace => null;
 
     protected RegistryFixture Fixture => fixture;
@@ -180,7 +182,8 @@ public class OciDriverTests(RegistryFixture fixture)
     [Fact]
     public async Task A_workspace_directory_is_bound_as_the_working_directory_written_through_and_kept()
     {
-        // Under a private parent, as an agent's scratch root may be: a container's root in a user namespace cannot walk it.
+        // Under a private parent, as an agent's scratch root may be: a container's root in a user namespace cannot walk
+        // it.
         var parent = Fixture.NewDirectory("hearth-oci-workspace");
         File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var workspace = Path.Combine(parent, "ws");
@@ -249,7 +252,8 @@ public class OciDriverTests(RegistryFixture fixture)
             CancellationToken.None
         );
         var cgroup = $"/sys/fs/cgroup/pids/hearth/{id}";
-        // pid 1 never forks again (exec), so it outlives the bomb until it is killed: wait until the limit refused a fork.
+        // pid 1 never forks again (exec), so it outlives the bomb until it is killed: wait until the limit refused a
+        // fork.
         await Poll.UntilAsync(
             () =>
                 File.Exists(Path.Combine(cgroup, "pids.events"))
@@ -513,7 +517,9 @@ public class OciDriverTests(RegistryFixture fixture)
         Assert.Equal(0, fits.ExitCode);
     }
 
-    /// <summary>The runtime binary a sandbox's monitor (<c>sh -c SCRIPT hearth-oci-monitor RUNTIME …</c>) runs.</summary>
+    /// <summary>
+    /// The runtime binary a sandbox's monitor (<c>sh -c SCRIPT hearth-oci-monitor RUNTIME …</c>) runs.
+    /// </summary>
     protected static async Task<string> RuntimeOfAsync(int pid)
     {
         var argv = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Split('\0');

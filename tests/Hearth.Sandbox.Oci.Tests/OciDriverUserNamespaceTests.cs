@@ -119,7 +119,9 @@ public sealed class OciDriverUserNamespaceTests(RegistryFixture fixture) : OciDr
         await sandbox.StopAsync(StopSignal.Kill, TimeSpan.Zero, CancellationToken.None);
     }
 
-    /// <summary>The runtime hands its stdio pipes (made by host root) to the process's user, mapped: reopening them works.</summary>
+    /// <summary>
+    /// The runtime hands its stdio pipes (made by host root) to the process's user, mapped: reopening them works.
+    /// </summary>
     [Theory]
     [InlineData("runc")]
     [InlineData("crun")]

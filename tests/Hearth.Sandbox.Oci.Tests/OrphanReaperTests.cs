@@ -11,8 +11,9 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// The orphan reaper against the real thing: sandboxes started by the real drivers (an oci container with a network, a
 /// published port and a memory limit; a process-driver command in its cgroups) whose agent "died" (nobody disposes
 /// them) are orphans of every kind at once: processes, a container, an overlay mount, cgroups, a network namespace, a
-/// veth, an nftables element and its allocation, a named network's bridge left empty, an image lease, scratch directories. Sandboxes of the same owner that
-/// are live, and sandboxes of another owner, are planted beside them the same way and must survive.
+/// veth, an nftables element and its allocation, a named network's bridge left empty, an image lease, scratch
+/// directories. Sandboxes of the same owner that are live, and sandboxes of another owner, are planted beside them the
+/// same way and must survive.
 /// </summary>
 [Collection(RegistryCollection.Name)]
 public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
@@ -55,7 +56,8 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
                 new CollectingOutput(),
                 CancellationToken.None
             );
-            // A named network whose last sandbox (of the orphan's family) vanished without leaving it: its bridge stays, empty.
+            // A named network whose last sandbox (of the orphan's family) vanished without leaving it: its bridge
+            // stays, empty.
             var orphanNetwork = "orphan_" + orphanContainer[^6..];
             var joined = await oci.NamedNetworks.AttachAsync(
                 orphanNetwork,
@@ -168,7 +170,8 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
         }
         finally
         {
-            // The live ones end as a task's would; whatever a failed assertion left is reaped for this owner and the other.
+            // The live ones end as a task's would; whatever a failed assertion left is reaped for this owner and the
+            // other.
             foreach (var sandbox in live)
                 await sandbox.DisposeAsync();
             await new OrphanReaper(Sources(ociOptions, store), scratch, FixedLiveSandboxes.None).ReapAsync(

@@ -5,8 +5,8 @@ namespace Hearth.Sandbox.Oci.Tests;
 
 /// <summary>
 /// A container with a fixed address on a network with a declared subnet (compose's ipam and ipv4_address), and one that
-/// joins its network and IPC namespaces (network_mode / ipc: service:X) and mounts its volume read-only (volumes_from X:ro,
-/// which the agent turns into the same host directory): real runc and crun, busybox.
+/// joins its network and IPC namespaces (network_mode / ipc: service:X) and mounts its volume read-only (volumes_from
+/// X:ro, which the agent turns into the same host directory): real runc and crun, busybox.
 /// </summary>
 [Collection(RegistryCollection.Name)]
 public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
@@ -86,8 +86,8 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
                 Assert.True(exit.ExitCode == 0, joinerOutput.Stderr);
             }
 
-            // The same namespaces, the owner's eth0 and address (its only one on the project network), its loopback server,
-            // its /etc/hosts; the volume read-only.
+            // The same namespaces, the owner's eth0 and address (its only one on the project network), its loopback
+            // server, its /etc/hosts; the volume read-only.
             var ownerLines = ownerOutput.Stdout.ToList();
             Assert.Equal(
                 [

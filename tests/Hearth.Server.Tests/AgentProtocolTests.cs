@@ -7,7 +7,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>The short path of the agent protocol over real HTTP: a lease, then one result that carries the start and the lines.</summary>
+/// <summary>
+/// The short path of the agent protocol over real HTTP: a lease, then one result that carries the start and the lines.
+/// </summary>
 public sealed class AgentProtocolTests
 {
     private const string Value = "sup3r-s3cret-Value!";

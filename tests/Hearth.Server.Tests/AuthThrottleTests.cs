@@ -86,7 +86,9 @@ public sealed class AuthThrottleTests
     public void An_address_counts_under_its_network(string address, string network) =>
         Assert.Equal(network, AuthFailureThrottle.NetworkOf(address));
 
-    /// <summary>A client whose connections come from <paramref name="source"/> (any 127/8 address is this host's).</summary>
+    /// <summary>
+    /// A client whose connections come from <paramref name="source"/> (any 127/8 address is this host's).
+    /// </summary>
     private static HttpClient From(TestServer server, string source, string key)
     {
         var handler = new SocketsHttpHandler

@@ -3,7 +3,9 @@ using Hearth.Server.Api;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>A run request is checked against what the live agents' drivers can do, never against driver names.</summary>
+/// <summary>
+/// A run request is checked against what the live agents' drivers can do, never against driver names.
+/// </summary>
 public sealed class CapabilityValidationTests
 {
     private static readonly AgentDriverView Namespaces = new(

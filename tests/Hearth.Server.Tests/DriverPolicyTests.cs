@@ -9,7 +9,8 @@ namespace Hearth.Server.Tests;
 
 /// <summary>
 /// Which roles may ask for which drivers, through the HTTP API: process (unsandboxed) is an admin's unless server.yaml
-/// says otherwise, and a task naming no driver never lands on an agent's process default for a role that may not use it.
+/// says otherwise, and a task naming no driver never lands on an agent's process default for a role that may not use
+/// it.
 /// </summary>
 public sealed class DriverPolicyTests
 {
@@ -70,7 +71,8 @@ public sealed class DriverPolicyTests
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("bubblewrap", (await created.Content.ReadFromJsonAsync<RunView>(HearthJson.Options))!.Driver);
 
-        // An agent whose only driver is process (its default) is offered nothing; one with bubblewrap gets the task, pinned.
+        // An agent whose only driver is process (its default) is offered nothing; one with bubblewrap gets the task,
+        // pinned.
         Assert.Null(
             await LeaseAsync(server, "host-only", new() { ["driver.process"] = "true", ["driver.default"] = "process" })
         );
@@ -130,7 +132,8 @@ public sealed class DriverPolicyTests
             new() { ["machine"] = "build", ["driver.bubblewrap"] = "true" }
         );
         Assert.NotNull(lease);
-        // Pinned: the host-only agent above was offered nothing (the step requires driver.bubblewrap), and the step names it.
+        // Pinned: the host-only agent above was offered nothing (the step requires driver.bubblewrap), and the step
+        // names it.
         Assert.Equal("bubblewrap", lease.Sandbox.Driver);
     }
 

@@ -9,7 +9,9 @@ using Hearth.Store.Tests;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Idempotency keys on the one creation path: the same key (per user) returns the same run, never a second one.</summary>
+/// <summary>
+/// Idempotency keys on the one creation path: the same key (per user) returns the same run, never a second one.
+/// </summary>
 public sealed class IdempotencyTests(PostgresCluster postgres) : IClassFixture<PostgresCluster>
 {
     public static TheoryData<string> Stores => new() { "sqlite", "postgres" };

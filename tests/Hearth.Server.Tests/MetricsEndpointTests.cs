@@ -4,7 +4,9 @@ using Hearth.Server.Auth;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Who reaches /metrics: anyone by default, only the metrics token's holder with one, only its own listener with one.</summary>
+/// <summary>
+/// Who reaches /metrics: anyone by default, only the metrics token's holder with one, only its own listener with one.
+/// </summary>
 public sealed class MetricsEndpointTests
 {
     private const string Token = "metrics-token-0123456789abcdef";

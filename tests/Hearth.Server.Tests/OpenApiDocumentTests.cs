@@ -225,7 +225,9 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
     [GeneratedRegex(@"\{\*?([A-Za-z0-9_]+)(:[^}]*)?\}")]
     private static partial Regex RouteParameter();
 
-    /// <summary>A route pattern as an OpenAPI path: <c>{*reference}</c> → <c>{reference}</c>, no trailing slash.</summary>
+    /// <summary>
+    /// A route pattern as an OpenAPI path: <c>{*reference}</c> → <c>{reference}</c>, no trailing slash.
+    /// </summary>
     private static string PathOf(string pattern)
     {
         var path = RouteParameter().Replace(pattern, m => "{" + m.Groups[1].Value + "}");

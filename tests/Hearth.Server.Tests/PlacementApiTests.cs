@@ -7,7 +7,10 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Why a task waits, over the real API: on the run, in the run list, in the agents list; and failing what nothing can take.</summary>
+/// <summary>
+/// Why a task waits, over the real API: on the run, in the run list, in the agents list; and failing what nothing can
+/// take.
+/// </summary>
 public sealed class PlacementApiTests
 {
     private static readonly Dictionary<string, string> Bubblewrap = new()

@@ -8,10 +8,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Every role × every endpoint, against resources someone else (the admin) created, so only role grants count.</summary>
+/// <summary>
+/// Every role × every endpoint, against resources someone else (the admin) created, so only role grants count.
+/// </summary>
 public sealed class PolicyMatrixTests : IAsyncLifetime
 {
-    /// <summary>The intended policy, written out independently of <see cref="Policy"/> so a change to the table shows up here.</summary>
+    /// <summary>
+    /// The intended policy, written out independently of <see cref="Policy"/> so a change to the table shows up here.
+    /// </summary>
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["runs.create"] = [Roles.Admin, Roles.Operator, Roles.Developer],
@@ -89,8 +93,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             var response = await SendAsync(rule, _keys[role]);
             var expectAllowed = Allowed[rule.Permission].Contains(role);
             var code = await TestServer.CodeOf(response);
-            // Allowed: the endpoint itself answered (any 2xx-4xx of its own, for the placeholder ids and bodies sent), never a
-            // refusal by the policy and never a server error. Refused: 403 FORBIDDEN, from the policy.
+            // Allowed: the endpoint itself answered (any 2xx-4xx of its own, for the placeholder ids and bodies sent),
+            // never a refusal by the policy and never a server error. Refused: 403 FORBIDDEN, from the policy.
             var outcome = expectAllowed
                 ? response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                     && (int)response.StatusCode < 500
@@ -103,7 +107,9 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         Assert.Empty(failures);
     }
 
-    /// <summary>/metrics (public in the table) without a metrics token: served to every role, the agent token and no key alike.</summary>
+    /// <summary>
+    /// /metrics (public in the table) without a metrics token: served to every role, the agent token and no key alike.
+    /// </summary>
     [Fact]
     public async Task Metrics_without_a_metrics_token_answer_every_role_the_agent_token_and_no_key_alike()
     {
@@ -153,8 +159,8 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
         var failures = new List<string>();
         foreach (var rule in Policy.Endpoints.Where(r => r.Audience == Audience.Agent))
         {
-            // The agent token's client names the current protocol: the endpoint itself answers (its own 2xx-4xx for the placeholder
-            // task and body), never a refusal of the token, never a server error.
+            // The agent token's client names the current protocol: the endpoint itself answers (its own 2xx-4xx for the
+            // placeholder task and body), never a refusal of the token, never a server error.
             var answered = await SendAsync(rule, _server.AgentToken);
             if (
                 answered.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
@@ -209,7 +215,9 @@ public sealed class PolicyMatrixTests : IAsyncLifetime
             Assert.Contains(mapped, m => Policy.Find(m.Method, m.Route) == rule);
     }
 
-    /// <summary>The API's OpenAPI documents (/openapi/*) are public: no key, any role's key, and an agent token alike.</summary>
+    /// <summary>
+    /// The API's OpenAPI documents (/openapi/*) are public: no key, any role's key, and an agent token alike.
+    /// </summary>
     [Fact]
     public async Task The_api_documents_answer_every_caller()
     {

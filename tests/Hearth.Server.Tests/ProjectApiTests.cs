@@ -125,8 +125,8 @@ public sealed class ProjectApiTests
                 ).Count == 4,
             "four events"
         );
-        // "started" is seen by the reconciler's next pass, so it may come after "healthy", reported at once; api's creation
-        // comes after both.
+        // "started" is seen by the reconciler's next pass, so it may come after "healthy", reported at once; api's
+        // creation comes after both.
         var said = events.Select(e => $"{e.Service}-{e.Replica} {e.Kind.ToString().ToLowerInvariant()}").ToList();
         Assert.Equal(4, said.Count);
         Assert.Equal(("db-1 created", "api-1 created"), (said[0], said[^1]));

@@ -3,7 +3,9 @@ using Hearth.Server.Services;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>What the API refuses of a project's sharing and fixed addresses (the CLI's builder refuses it first).</summary>
+/// <summary>
+/// What the API refuses of a project's sharing and fixed addresses (the CLI's builder refuses it first).
+/// </summary>
 public sealed class ProjectSharingValidationTests
 {
     private static readonly ServiceDefinition Web = new() { Name = "web", Image = "busybox" };

@@ -5,7 +5,10 @@ using Hearth.Core.Api;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Registered images: runs in them get their CPU and memory unless they ask; the default image serves runs that name none.</summary>
+/// <summary>
+/// Registered images: runs in them get their CPU and memory unless they ask; the default image serves runs that name
+/// none.
+/// </summary>
 public sealed class RegisteredImageTests
 {
     [Fact]

@@ -5,7 +5,9 @@ using Hearth.Server.Api;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>A body of the wrong shape is refused in the API's words: the field and what it should be, no .NET type.</summary>
+/// <summary>
+/// A body of the wrong shape is refused in the API's words: the field and what it should be, no .NET type.
+/// </summary>
 public sealed class RequestBodyErrorTests
 {
     [Theory]

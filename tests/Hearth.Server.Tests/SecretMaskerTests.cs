@@ -60,7 +60,9 @@ public sealed class SecretMaskerTests
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>What the real tools print for a value with a quote in it: od, base32, base64 -w0, and bash's own quoting.</summary>
+    /// <summary>
+    /// What the real tools print for a value with a quote in it: od, base32, base64 -w0, and bash's own quoting.
+    /// </summary>
     public static TheoryData<string, string> Tools =>
         new()
         {
@@ -92,7 +94,8 @@ public sealed class SecretMaskerTests
             (lines[i - 1], lines[i]) = masker.ApplyAcross(lines[i - 1], lines[i]);
         var masked = string.Join('\n', lines);
         Assert.Contains(SecretMasker.Mask, masked);
-        // What is left may hold the first and last few bytes' encodings (they share groups with what surrounds the value).
+        // What is left may hold the first and last few bytes' encodings (they share groups with what surrounds the
+        // value).
         foreach (var word in new[] { "w0rd", "that", "long", "wrap", "enough" })
             Assert.DoesNotContain(word, masked);
         var left = new string(masked.Replace(SecretMasker.Mask, "").Where(c => !char.IsWhiteSpace(c)).ToArray());

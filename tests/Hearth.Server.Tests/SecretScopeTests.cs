@@ -6,7 +6,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Secrets scoped to repositories: workflow steps and runs get them only when they come from a matching repository.</summary>
+/// <summary>
+/// Secrets scoped to repositories: workflow steps and runs get them only when they come from a matching repository.
+/// </summary>
 public sealed class SecretScopeTests
 {
     private const string Value = "scoped-s3cret-Value";

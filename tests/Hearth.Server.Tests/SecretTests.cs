@@ -255,7 +255,8 @@ public sealed class SecretTests
                     await IdOfAsync(newKey),
                     (await rotated.Server.Access.GetSecretAsync("rotated", CancellationToken.None))!.KeyId
                 );
-                // The compose secret is re-sealed under the new key, and its service's definition is the same: nothing rolls.
+                // The compose secret is re-sealed under the new key, and its service's definition is the same: nothing
+                // rolls.
                 var resealed = await SealOfAsync(rotated);
                 Assert.StartsWith(await IdOfAsync(newKey) + ":", resealed.Seal);
                 Assert.Equal(sealedBefore.Hash, resealed.Hash);

@@ -7,7 +7,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>Each attempt's startup breakdown: queued → leased → sandbox started → first output → exited → result stored.</summary>
+/// <summary>
+/// Each attempt's startup breakdown: queued → leased → sandbox started → first output → exited → result stored.
+/// </summary>
 public sealed class StartupBreakdownTests
 {
     [Fact]
@@ -116,7 +118,8 @@ public sealed class StartupBreakdownTests
             s.ResultStoredAt!.Value,
         ];
         Assert.Equal(steps.Order(), steps);
-        // The agent's clock is bounded by the server's: times it reports from the future are taken as the time they arrived.
+        // The agent's clock is bounded by the server's: times it reports from the future are taken as the time they
+        // arrived.
         Assert.InRange(s.ExitedAt.Value, again, s.ResultStoredAt.Value);
         var json = await admin.GetStringAsync($"api/v1/runs/{run.Id}");
         Assert.Contains("\"startup\":{\"attempt\":2,\"queued_at\":", json);

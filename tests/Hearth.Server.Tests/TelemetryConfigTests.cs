@@ -3,7 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>The metrics, tracing and log keys: read from the file and HEARTH_* variables, bad values refused with file, line and key.</summary>
+/// <summary>
+/// The metrics, tracing and log keys: read from the file and HEARTH_* variables, bad values refused with file, line and
+/// key.
+/// </summary>
 public sealed class TelemetryConfigTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("hearth-telemetry-config-").FullName;

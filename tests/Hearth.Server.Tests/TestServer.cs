@@ -9,7 +9,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Server.Tests;
 
-/// <summary>A real Hearth server on a loopback port over a throwaway SQLite file, with the bootstrap admin key and agent token.</summary>
+/// <summary>
+/// A real Hearth server on a loopback port over a throwaway SQLite file, with the bootstrap admin key and agent token.
+/// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
@@ -117,7 +119,8 @@ public sealed class TestServer : IAsyncDisposable
             }
             catch (FileNotFoundException)
             {
-                // The WAL went away with a checkpoint between the listing and the read: its pages are in the database now.
+                // The WAL went away with a checkpoint between the listing and the read: its pages are in the database
+                // now.
             }
         }
         return [.. all];

@@ -137,7 +137,9 @@ public sealed class WebSessionTests : IAsyncLifetime
         return (Browser(cookie.Split(';')[0]), cookie);
     }
 
-    /// <summary>A client as a browser is: no key header, a cookie (or none), asking for HTML, following no redirect.</summary>
+    /// <summary>
+    /// A client as a browser is: no key header, a cookie (or none), asking for HTML, following no redirect.
+    /// </summary>
     private HttpClient Browser(string? cookie)
     {
         var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false })

@@ -2,7 +2,9 @@ using Hearth.Store.Access;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>The access store (users, keys, claim tokens, secrets, audit) behaves the same on SQLite and PostgreSQL.</summary>
+/// <summary>
+/// The access store (users, keys, claim tokens, secrets, audit) behaves the same on SQLite and PostgreSQL.
+/// </summary>
 public abstract class AccessStoreConformance(TestDatabase database) : AreaStoreConformance<IAccessStore>(database)
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-24T08:00:00Z");

@@ -70,7 +70,8 @@ public abstract class GitLabStoreConformance(TestDatabase database) : AreaStoreC
     public async Task A_job_is_taken_once_linked_to_its_run_its_trace_offset_kept_and_ended()
     {
         Assert.True(await Store.AddJobAsync(Job(2), None));
-        // The same job handed out again (or taken again after a crash) is not taken twice; another runner's job 2 is its own.
+        // The same job handed out again (or taken again after a crash) is not taken twice; another runner's job 2 is
+        // its own.
         Assert.False(await Store.AddJobAsync(Job(2) with { SecretCipher = "b3RoZXI=" }, None));
         Assert.True(await Store.AddJobAsync(Job(2, "team-b"), None));
         Assert.True(await Store.AddJobAsync(Job(1), None));

@@ -95,7 +95,9 @@ public sealed class PostgresChangeFeedTests(PostgresCluster cluster)
         return await reader.ReadAsync(deadline.Token);
     }
 
-    /// <summary>A key published before a session listens is not delivered to it: wait until the sessions are there.</summary>
+    /// <summary>
+    /// A key published before a session listens is not delivered to it: wait until the sessions are there.
+    /// </summary>
     private static async Task WaitForListenersAsync(string database, int count)
     {
         var until = DateTime.UtcNow + Deadline;

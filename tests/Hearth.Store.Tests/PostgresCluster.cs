@@ -7,8 +7,8 @@ namespace Hearth.Store.Tests;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster: initdb in a temp dir, started on a free loopback port, stopped (immediate) and
-/// deleted on dispose. As root, the server runs as the 'postgres' user (initdb refuses root). Fails loudly, never skips.
-/// Each test takes a fresh database from <see cref="CreateDatabaseAsync"/>.
+/// deleted on dispose. As root, the server runs as the 'postgres' user (initdb refuses root). Fails loudly, never
+/// skips. Each test takes a fresh database from <see cref="CreateDatabaseAsync"/>.
 /// </summary>
 public sealed class PostgresCluster : IAsyncLifetime
 {

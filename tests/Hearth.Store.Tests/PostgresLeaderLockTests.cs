@@ -85,7 +85,9 @@ public sealed class PostgresLeaderLockTests(PostgresCluster cluster)
         await WaitUntilNoLockAsync(database);
     }
 
-    /// <summary>A session's locks go when its backend has exited, a moment after the client sees the connection close.</summary>
+    /// <summary>
+    /// A session's locks go when its backend has exited, a moment after the client sees the connection close.
+    /// </summary>
     private static async Task WaitUntilNoLockAsync(string database)
     {
         await using var connection = new NpgsqlConnection(database);

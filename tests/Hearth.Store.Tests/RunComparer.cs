@@ -2,7 +2,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>Compares what a store says about a run, by value (records hold lists, which compare by reference).</summary>
+/// <summary>
+/// Compares what a store says about a run, by value (records hold lists, which compare by reference).
+/// </summary>
 internal sealed class RunComparer : IEqualityComparer<Run>
 {
     public static RunComparer Instance { get; } = new();

@@ -2,7 +2,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>Webhook deliveries: recorded with their runs in one transaction, once per (repository, delivery id).</summary>
+/// <summary>
+/// Webhook deliveries: recorded with their runs in one transaction, once per (repository, delivery id).
+/// </summary>
 public abstract partial class RunStoreConformance
 {
     private (WebhookDelivery Delivery, DeliveryRun Run) DeliveryWithRun(string deliveryId, string runId)

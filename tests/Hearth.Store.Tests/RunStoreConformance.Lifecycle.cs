@@ -3,7 +3,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>The lifecycle's apply path: the store applies what the rules decide, in the transaction of the event.</summary>
+/// <summary>
+/// The lifecycle's apply path: the store applies what the rules decide, in the transaction of the event.
+/// </summary>
 public abstract partial class RunStoreConformance
 {
     private static readonly IReadOnlyDictionary<string, string> TestGroup = new Dictionary<string, string>
@@ -11,7 +13,9 @@ public abstract partial class RunStoreConformance
         ["machine"] = "test",
     };
 
-    /// <summary>A workflow of step 0, then 1.0 and 1.1 in parallel (1.0 holding lock <paramref name="lockName"/>), then step 2.</summary>
+    /// <summary>
+    /// A workflow of step 0, then 1.0 and 1.1 in parallel (1.0 holding lock <paramref name="lockName"/>), then step 2.
+    /// </summary>
     private async Task<Run> CreateWorkflowAsync(int maxAttempts = 3, string? lockName = null)
     {
         var plan = new WorkflowPlan

@@ -3,7 +3,9 @@ using Hearth.Store.Metrics;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>What /metrics reads: grouped counts, the queue by label set, running work by driver, the ended window, locks.</summary>
+/// <summary>
+/// What /metrics reads: grouped counts, the queue by label set, running work by driver, the ended window, locks.
+/// </summary>
 public abstract partial class RunStoreConformance
 {
     [Fact]

@@ -2,7 +2,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>Idempotency keys, what placement reads and writes, a task's kept secret values and its timings, on every store.</summary>
+/// <summary>
+/// Idempotency keys, what placement reads and writes, a task's kept secret values and its timings, on every store.
+/// </summary>
 public abstract partial class RunStoreConformance
 {
     private Run KeyedRun(string id, string? createdBy = "tester") =>

@@ -20,7 +20,9 @@ public abstract partial class RunStoreConformance : IAsyncLifetime
 
     protected abstract Task<IRunStore> CreateStoreAsync();
 
-    /// <summary>The lock store on the same database (the server opens both; its migrations make the lock tables).</summary>
+    /// <summary>
+    /// The lock store on the same database (the server opens both; its migrations make the lock tables).
+    /// </summary>
     protected abstract Locks.ILockStore CreateLockStore();
 
     public async Task InitializeAsync()

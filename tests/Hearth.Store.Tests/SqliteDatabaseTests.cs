@@ -3,7 +3,9 @@ using Microsoft.Data.Sqlite;
 
 namespace Hearth.Store.Tests;
 
-/// <summary>Every connection the store hands out carries its durability settings, whether the pool made it or reused it.</summary>
+/// <summary>
+/// Every connection the store hands out carries its durability settings, whether the pool made it or reused it.
+/// </summary>
 public sealed class SqliteDatabaseTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("hearth-sqlite-").FullName;

@@ -110,7 +110,9 @@ public static class DnsAnswer
         return response;
     }
 
-    /// <summary>An error answer to a message that could not be read as a query: its id and the rcode, nothing else.</summary>
+    /// <summary>
+    /// An error answer to a message that could not be read as a query: its id and the rcode, nothing else.
+    /// </summary>
     public static byte[] Error(ReadOnlySpan<byte> request, byte rcode)
     {
         var response = new byte[12];

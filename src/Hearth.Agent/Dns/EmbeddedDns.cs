@@ -26,10 +26,14 @@ public sealed class EmbeddedDns(
     );
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>A place of a replica on a network: the names it answers to there, its address and the network's gateway.</summary>
+    /// <summary>
+    /// A place of a replica on a network: the names it answers to there, its address and the network's gateway.
+    /// </summary>
     public sealed record Place(string Network, IPAddress Address, IPAddress Gateway, IReadOnlyList<string> Names);
 
-    /// <summary>The name servers in a resolv.conf (the host's, loopback ones included: the agent runs on the host).</summary>
+    /// <summary>
+    /// The name servers in a resolv.conf (the host's, loopback ones included: the agent runs on the host).
+    /// </summary>
     public static IReadOnlyList<IPEndPoint> HostResolvers(string resolvConf = "/etc/resolv.conf")
     {
         if (!File.Exists(resolvConf))
@@ -201,7 +205,9 @@ public sealed class EmbeddedDns(
         }
     }
 
-    /// <summary>The answer to one message from <paramref name="client"/>, received on <paramref name="network"/>'s gateway.</summary>
+    /// <summary>
+    /// The answer to one message from <paramref name="client"/>, received on <paramref name="network"/>'s gateway.
+    /// </summary>
     public async Task<byte[]> ResolveAsync(
         byte[] request,
         IPAddress client,

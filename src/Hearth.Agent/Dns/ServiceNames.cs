@@ -62,7 +62,9 @@ public sealed class ServiceNames
         }
     }
 
-    /// <summary>The addresses <paramref name="name"/> has on any of <paramref name="networks"/>; empty when it is unknown.</summary>
+    /// <summary>
+    /// The addresses <paramref name="name"/> has on any of <paramref name="networks"/>; empty when it is unknown.
+    /// </summary>
     public IReadOnlyList<IPAddress> Lookup(IEnumerable<string> networks, string name)
     {
         var wanted = Normalize(name);

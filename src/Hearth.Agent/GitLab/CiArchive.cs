@@ -4,15 +4,17 @@ using Microsoft.Extensions.FileSystemGlobbing;
 namespace Hearth.Agent.GitLab;
 
 /// <summary>
-/// Zips what a GitLab job names from its project directory, and unzips archives into it, as gitlab-runner's helper does.
-/// Paths are GitLab's globs relative to the project directory (a matched directory brings everything below it), minus
-/// the excluded ones, plus (untracked) every file git did not check out. Only regular files are archived: symbolic links
-/// are never followed nor stored, so a job cannot make the agent read outside its workspace. Unzipping refuses an entry
-/// that would land outside the directory or write through a symbolic link.
+/// Zips what a GitLab job names from its project directory, and unzips archives into it, as gitlab-runner's helper
+/// does. Paths are GitLab's globs relative to the project directory (a matched directory brings everything below it),
+/// minus the excluded ones, plus (untracked) every file git did not check out. Only regular files are archived:
+/// symbolic links are never followed nor stored, so a job cannot make the agent read outside its workspace. Unzipping
+/// refuses an entry that would land outside the directory or write through a symbolic link.
 /// </summary>
 public static class CiArchive
 {
-    /// <summary>The files (relative, '/'-separated, sorted) that <paramref name="paths"/> and the rest select.</summary>
+    /// <summary>
+    /// The files (relative, '/'-separated, sorted) that <paramref name="paths"/> and the rest select.
+    /// </summary>
     public static IReadOnlyList<string> Select(
         string root,
         IReadOnlyList<string> paths,
@@ -46,7 +48,10 @@ public static class CiArchive
         return [.. selected];
     }
 
-    /// <summary>Writes <paramref name="files"/> (relative to <paramref name="root"/>) into a new zip at <paramref name="zipPath"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="files"/> (relative to <paramref name="root"/>) into a new zip at
+    /// <paramref name="zipPath"/>.
+    /// </summary>
     public static void Write(string root, IReadOnlyList<string> files, string zipPath)
     {
         using var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create);
@@ -55,8 +60,8 @@ public static class CiArchive
     }
 
     /// <summary>
-    /// Unzips <paramref name="zipPath"/> into <paramref name="root"/>, replacing files of the same name; returns how many
-    /// files it wrote. An entry that escapes <paramref name="root"/> or goes through a symbolic link is refused
+    /// Unzips <paramref name="zipPath"/> into <paramref name="root"/>, replacing files of the same name; returns how
+    /// many files it wrote. An entry that escapes <paramref name="root"/> or goes through a symbolic link is refused
     /// (<see cref="InvalidDataException"/>, naming it) before anything of it is written.
     /// </summary>
     public static int Extract(string zipPath, string root)
@@ -107,7 +112,9 @@ public static class CiArchive
         }
     }
 
-    /// <summary>Every regular file below <paramref name="root"/>, relative and '/'-separated; links are not followed.</summary>
+    /// <summary>
+    /// Every regular file below <paramref name="root"/>, relative and '/'-separated; links are not followed.
+    /// </summary>
     public static List<string> RegularFiles(string root)
     {
         var options = new EnumerationOptions

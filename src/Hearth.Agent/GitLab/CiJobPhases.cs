@@ -7,21 +7,25 @@ using Hearth.Core.Logs;
 namespace Hearth.Agent.GitLab;
 
 /// <summary>
-/// A GitLab job's files, moved by its agent around its command, as gitlab-runner's helper does: before, the artifacts of
-/// the jobs it depends on (downloaded with each one's token and unzipped into the project directory) and its cache
+/// A GitLab job's files, moved by its agent around its command, as gitlab-runner's helper does: before, the artifacts
+/// of the jobs it depends on (downloaded with each one's token and unzipped into the project directory) and its cache
 /// (restored); after, its cache (saved, by key, on this agent) and its artifacts (zipped from the project directory and
-/// uploaded with the job's token, when their <c>when</c> holds). What they do is said in the job's trace; a failure ends
-/// the job with the reason. The cache lives in <see cref="CacheRoot"/>, a zip per runner and key: it is this agent's
-/// only, not shared with other agents.
+/// uploaded with the job's token, when their <c>when</c> holds). What they do is said in the job's trace; a failure
+/// ends the job with the reason. The cache lives in <see cref="CacheRoot"/>, a zip per runner and key: it is this
+/// agent's only, not shared with other agents.
 /// </summary>
 public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
 {
     public string CacheRoot { get; } = cacheRoot;
 
-    /// <summary>What <see cref="BeforeAsync"/> learned that <see cref="AfterAsync"/> needs: the files git checked out.</summary>
+    /// <summary>
+    /// What <see cref="BeforeAsync"/> learned that <see cref="AfterAsync"/> needs: the files git checked out.
+    /// </summary>
     public sealed record Prepared(IReadOnlySet<string>? Tracked);
 
-    /// <summary>Downloads dependencies' artifacts and restores the cache; returns why the job cannot go on, or null.</summary>
+    /// <summary>
+    /// Downloads dependencies' artifacts and restores the cache; returns why the job cannot go on, or null.
+    /// </summary>
     public async Task<(Prepared? Prepared, string? Error)> BeforeAsync(
         CiJobFiles files,
         string projectDir,
@@ -155,7 +159,9 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
         return null;
     }
 
-    /// <summary>Where a cache key's zip is kept: a file per scope (runner and GitLab) and key, named by their hash.</summary>
+    /// <summary>
+    /// Where a cache key's zip is kept: a file per scope (runner and GitLab) and key, named by their hash.
+    /// </summary>
     public string CachePath(string scope, string key)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "\n" + key)));
@@ -173,7 +179,9 @@ public sealed class CiJobPhases(GitLabArtifactsClient client, string cacheRoot)
     private static ValueTask SayAsync(LogShipper log, string line) =>
         log.WriteAsync(LogStream.System, line, CancellationToken.None);
 
-    /// <summary>The files git checked out (before the job ran, so the job cannot change the answer); null when git fails.</summary>
+    /// <summary>
+    /// The files git checked out (before the job ran, so the job cannot change the answer); null when git fails.
+    /// </summary>
     private static async Task<IReadOnlySet<string>?> TrackedAsync(string projectDir, CancellationToken ct)
     {
         var info = new ProcessStartInfo("git")

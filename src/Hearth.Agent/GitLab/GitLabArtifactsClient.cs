@@ -12,8 +12,8 @@ public sealed record ArtifactsCallOutcome(bool Succeeded, HttpStatusCode? Status
 /// <summary>
 /// GitLab's artifacts endpoints as gitlab-runner's network client calls them: POST /api/v4/jobs/:id/artifacts (a
 /// multipart <c>file</c>; <c>artifact_format</c>, <c>artifact_type</c> and <c>expire_in</c> in the query; the job's
-/// JOB-TOKEN; 201) and GET /api/v4/jobs/:id/artifacts (the dependency's JOB-TOKEN; 200 with the zip). Transient failures
-/// (connection errors, 408, 429, 5xx, honouring Retry-After) are retried with back-off by a
+/// JOB-TOKEN; 201) and GET /api/v4/jobs/:id/artifacts (the dependency's JOB-TOKEN; 200 with the zip). Transient
+/// failures (connection errors, 408, 429, 5xx, honouring Retry-After) are retried with back-off by a
 /// Microsoft.Extensions.Http.Resilience retry strategy, each attempt a fresh request. A redirect (object storage) is
 /// followed without the token. Tokens go in headers only: never in a URL, never in a log line.
 /// </summary>
@@ -34,7 +34,9 @@ public sealed class GitLabArtifactsClient(HttpClient http, TimeSpan retryDelay)
             )
             .Build();
 
-    /// <summary>The HTTP client the agent calls GitLab with: redirects are followed by hand, without the token.</summary>
+    /// <summary>
+    /// The HTTP client the agent calls GitLab with: redirects are followed by hand, without the token.
+    /// </summary>
     public static HttpClient CreateHttpClient() =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(30) };
 

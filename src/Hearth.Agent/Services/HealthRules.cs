@@ -31,7 +31,9 @@ public static class HealthRules
             ? spec.StartInterval
             : spec.Interval;
 
-    /// <summary>Reported on each change, and after every check while unhealthy (the reconciler counts on hearing it).</summary>
+    /// <summary>
+    /// Reported on each change, and after every check while unhealthy (the reconciler counts on hearing it).
+    /// </summary>
     public static bool ShouldReport(HealthState before, HealthState after) =>
         before.Health != after.Health || after.Health == ReplicaHealth.Unhealthy;
 }

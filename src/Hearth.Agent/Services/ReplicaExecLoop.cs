@@ -92,7 +92,9 @@ public sealed class ReplicaExecLoop(AgentApiClient api, ServiceRuntime services,
         await FinishAsync(session, last);
     }
 
-    /// <summary>Posts the lines in batches; a session the server no longer has cancels <paramref name="gone"/>.</summary>
+    /// <summary>
+    /// Posts the lines in batches; a session the server no longer has cancels <paramref name="gone"/>.
+    /// </summary>
     private async Task ShipAsync(ExecSessionView session, ChannelReader<ExecLine> reader, CancellationTokenSource gone)
     {
         var batch = new List<ExecLine>();

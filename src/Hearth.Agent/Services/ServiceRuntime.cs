@@ -56,18 +56,21 @@ public sealed class ServiceRuntime : IAsyncDisposable
     /// <summary>The key a project network has in the DNS's tables.</summary>
     public static string NetworkKey(string project, string network) => $"{project}/{network}";
 
-    /// <summary>The name the driver's named network has on this host: the project's scope, as compose names them.</summary>
+    /// <summary>
+    /// The name the driver's named network has on this host: the project's scope, as compose names them.
+    /// </summary>
     public static string SandboxNetworkName(string project, string network) => $"{project}_{network}";
 
     /// <summary>
-    /// The replica's sandbox: its networks (its DNS joined once they exist), host name, volumes, binds, tmpfs and files.
-    /// Throws <see cref="SandboxStartException"/> for what cannot be delivered (a secret file without its value, a bind
-    /// outside the allowed roots). Dispose the replica when its sandbox is gone.
+    /// The replica's sandbox: its networks (its DNS joined once they exist), host name, volumes, binds, tmpfs and
+    /// files. Throws <see cref="SandboxStartException"/> for what cannot be delivered (a secret file without its value,
+    /// a bind outside the allowed roots). Dispose the replica when its sandbox is gone.
     /// </summary>
     public Replica Prepare(Assignment lease, SandboxSpec spec)
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
-        // Replica i of a service sharing X's namespaces joins X's replica i, which the server placed here and saw running.
+        // Replica i of a service sharing X's namespaces joins X's replica i, which the server placed here and saw
+        // running.
         var networkOf =
             service.NetworkMode is { } mode
             && mode.StartsWith(ServiceDefinition.ServicePrefix, StringComparison.Ordinal)
@@ -104,7 +107,10 @@ public sealed class ServiceRuntime : IAsyncDisposable
         return replica;
     }
 
-    /// <summary>The live replica of <paramref name="partner"/> with <paramref name="service"/>'s number, the latest started here.</summary>
+    /// <summary>
+    /// The live replica of <paramref name="partner"/> with <paramref name="service"/>'s number, the latest started
+    /// here.
+    /// </summary>
     private Replica Partner(ServiceReplicaSpec service, string partner, string why) =>
         _live
             .Keys.Where(r => r.Shares(service.Project, partner, service.Replica) && r.Spec is not null)
@@ -112,7 +118,9 @@ public sealed class ServiceRuntime : IAsyncDisposable
             .FirstOrDefault()
         ?? throw new SandboxStartException($"{why}: {partner}-{service.Replica} does not run on this agent");
 
-    /// <summary>A replica an earlier agent started, recovered: its DNS answers again at the addresses its sandbox kept.</summary>
+    /// <summary>
+    /// A replica an earlier agent started, recovered: its DNS answers again at the addresses its sandbox kept.
+    /// </summary>
     public async Task<Replica> ResumeAsync(Assignment lease, ISandbox sandbox)
     {
         var service = lease.Service ?? throw new ArgumentException("not a service replica", nameof(lease));
@@ -194,10 +202,11 @@ public sealed class ServiceRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Checks the replica's health until <paramref name="cancellationToken"/> (its end), reporting each change. A server
-    /// without the endpoint (404) is noted once; a stale lease stops the checks.
+    /// Checks the replica's health until <paramref name="cancellationToken"/> (its end), reporting each change. A
+    /// server without the endpoint (404) is noted once; a stale lease stops the checks.
     /// </summary>
-    /// <remarks>Until then the sandbox is also the target of <c>hearth exec</c> into the replica (<see cref="ExecTarget"/>).</remarks>
+    /// <remarks>Until then the sandbox is also the target of <c>hearth exec</c> into the replica
+    /// (<see cref="ExecTarget"/>).</remarks>
     public Task MonitorHealthAsync(Assignment lease, ISandbox sandbox, CancellationToken cancellationToken)
     {
         var target = (lease.Epoch, sandbox);
@@ -212,7 +221,10 @@ public sealed class ServiceRuntime : IAsyncDisposable
     /// <summary>A replica this agent runs (or is starting) mounts the volume: <c>down -v</c> leaves it.</summary>
     public bool VolumeInUse(string project, string volume) => _live.Keys.Any(r => r.Mounts(project, volume));
 
-    /// <summary>The running sandbox of the replica task <paramref name="taskId"/> under <paramref name="epoch"/>; null: none here.</summary>
+    /// <summary>
+    /// The running sandbox of the replica task <paramref name="taskId"/> under <paramref name="epoch"/>; null: none
+    /// here.
+    /// </summary>
     public ISandbox? ExecTarget(string taskId, long epoch) =>
         _execTargets.TryGetValue(taskId, out var target) && target.Epoch == epoch ? target.Sandbox : null;
 
@@ -333,25 +345,36 @@ public sealed class ServiceRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>One replica's part: its sandbox spec, and once its networks exist, its DNS membership and addresses.</summary>
+    /// <summary>
+    /// One replica's part: its sandbox spec, and once its networks exist, its DNS membership and addresses.
+    /// </summary>
     public sealed class Replica(ServiceRuntime runtime, ServiceReplicaSpec service, long sequence) : IAsyncDisposable
     {
         private IAsyncDisposable? _membership;
         private bool _polling;
 
-        /// <summary>Grows with each replica prepared here: the latest of two copies of one replica (a roll) is the larger.</summary>
+        /// <summary>
+        /// Grows with each replica prepared here: the latest of two copies of one replica (a roll) is the larger.
+        /// </summary>
         internal long Sequence => sequence;
 
-        /// <summary>It is replica <paramref name="replica"/> of <paramref name="serviceName"/> in <paramref name="project"/>.</summary>
+        /// <summary>
+        /// It is replica <paramref name="replica"/> of <paramref name="serviceName"/> in <paramref name="project"/>.
+        /// </summary>
         internal bool Shares(string project, string serviceName, int replica) =>
             service.Project == project && service.Service == serviceName && service.Replica == replica;
 
         public SandboxSpec Spec { get; internal set; } = null!;
 
-        /// <summary>Its address by compose network name, for <see cref="RunningBody.Addresses"/>; null before its networks exist.</summary>
+        /// <summary>
+        /// Its address by compose network name, for <see cref="RunningBody.Addresses"/>; null before its networks
+        /// exist.
+        /// </summary>
         public IReadOnlyDictionary<string, string>? Addresses { get; private set; }
 
-        /// <summary>The names a replica answers to on a network: its service, its replica name, its host name, its aliases.</summary>
+        /// <summary>
+        /// The names a replica answers to on a network: its service, its replica name, its host name, its aliases.
+        /// </summary>
         public IReadOnlyList<string> NamesOn(ServiceNetworkAttachment network)
         {
             var replica = $"{service.Service}-{service.Replica}";
@@ -423,7 +446,9 @@ public sealed record ServiceRuntimeOptions
     /// <summary>How often the server's names of a network a replica is on are fetched.</summary>
     public TimeSpan NamesPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Where the DNS forwards names it does not know; null: the host's name servers (/etc/resolv.conf).</summary>
+    /// <summary>
+    /// Where the DNS forwards names it does not know; null: the host's name servers (/etc/resolv.conf).
+    /// </summary>
     public IReadOnlyList<IPEndPoint>? Upstreams { get; init; }
 
     public EmbeddedDnsOptions? Dns { get; init; }

@@ -1,9 +1,9 @@
 namespace Hearth.Agent.Services;
 
 /// <summary>
-/// Named volumes of compose projects on this agent: <c>ROOT/PROJECT_VOLUME/data</c>, bound into the replicas that
-/// mount them, kept across replica restarts and agent restarts (ROOT is in the agent's state directory), removed only
-/// when asked (<see cref="Remove"/>). Each volume's directory carries a <c>hearth-volume</c> file naming its project and
+/// Named volumes of compose projects on this agent: <c>ROOT/PROJECT_VOLUME/data</c>, bound into the replicas that mount
+/// them, kept across replica restarts and agent restarts (ROOT is in the agent's state directory), removed only when
+/// asked (<see cref="Remove"/>). Each volume's directory carries a <c>hearth-volume</c> file naming its project and
 /// volume: the mark that says Hearth made it.
 /// </summary>
 public sealed class ServiceVolumes(string root)

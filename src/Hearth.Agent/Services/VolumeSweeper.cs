@@ -4,8 +4,8 @@ namespace Hearth.Agent.Services;
 
 /// <summary>
 /// <c>hearth down -v</c> on this agent: asks the server, every few seconds, which gone projects' volumes are to be
-/// removed, removes those it holds that no replica here mounts any more, and reports each one removed. A volume still in
-/// use is left and tried again on the next pass; a project up again under the same name keeps its volumes.
+/// removed, removes those it holds that no replica here mounts any more, and reports each one removed. A volume still
+/// in use is left and tried again on the next pass; a project up again under the same name keeps its volumes.
 /// </summary>
 public sealed class VolumeSweeper(
     AgentApiClient api,

@@ -2,14 +2,18 @@ using System.Diagnostics;
 
 namespace Hearth.Agent.Telemetry;
 
-/// <summary>The agent's spans: a task's run (joined to the trace of the request that created it) and its sandbox's start.</summary>
+/// <summary>
+/// The agent's spans: a task's run (joined to the trace of the request that created it) and its sandbox's start.
+/// </summary>
 public static class AgentActivities
 {
     public const string SourceName = "Hearth.Agent";
 
     public static readonly ActivitySource Source = new(SourceName);
 
-    /// <summary>A span for running <paramref name="lease"/>, child of the trace it was created in when it carries one.</summary>
+    /// <summary>
+    /// A span for running <paramref name="lease"/>, child of the trace it was created in when it carries one.
+    /// </summary>
     public static Activity? StartTask(Core.Api.Assignment lease)
     {
         var parent =

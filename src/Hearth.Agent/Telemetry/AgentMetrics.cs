@@ -4,8 +4,8 @@ namespace Hearth.Agent.Telemetry;
 
 /// <summary>
 /// The agent's instruments on a <see cref="Meter"/> of its own per agent (two agents in one process count apart),
-/// served at the agent's /metrics when it has a metrics listener (<see cref="AgentMetricsListener"/>); docs/observability.md
-/// describes each.
+/// served at the agent's /metrics when it has a metrics listener (<see cref="AgentMetricsListener"/>);
+/// docs/observability.md describes each.
 /// </summary>
 public sealed class AgentMetrics : IDisposable
 {
@@ -91,7 +91,8 @@ public sealed class AgentMetrics : IDisposable
     public void SandboxStartFailed(string driver) =>
         _startFailures.Add(1, new KeyValuePair<string, object?>("driver", driver));
 
-    /// <param name="result">ok (exit 0), failed (another exit code) or error (no exit: the sandbox did not start, or was lost).</param>
+    /// <param name="result">ok (exit 0), failed (another exit code) or error (no exit: the sandbox did not start, or
+    /// was lost).</param>
     public void TaskEnded(string driver, string result) =>
         _tasks.Add(
             1,

@@ -31,7 +31,9 @@ public sealed class AgentTelemetry : IAsyncDisposable
         _tracer = tracer;
     }
 
-    /// <summary>The bound metrics URL (the port is known only after start when 0 was asked for); null without a listener.</summary>
+    /// <summary>
+    /// The bound metrics URL (the port is known only after start when 0 was asked for); null without a listener.
+    /// </summary>
     public Uri? MetricsUrl =>
         _listener is null
             ? null
@@ -127,7 +129,9 @@ public sealed class AgentTelemetry : IAsyncDisposable
         return new AgentTelemetry(app, tracer);
     }
 
-    /// <summary>The OTLP exporter's endpoint as given: for http/protobuf the traces path is added to a bare base URL.</summary>
+    /// <summary>
+    /// The OTLP exporter's endpoint as given: for http/protobuf the traces path is added to a bare base URL.
+    /// </summary>
     public static void ConfigureOtlp(OtlpExporterOptions o, Uri endpoint, string protocol)
     {
         o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;

@@ -5,7 +5,9 @@ using Hearth.Cli.Playbooks;
 
 namespace Hearth.Cli.Client;
 
-/// <summary>The CLI's own JSON types (what it prints or keeps on disk), generated at build time like the API's.</summary>
+/// <summary>
+/// The CLI's own JSON types (what it prints or keeps on disk), generated at build time like the API's.
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -8,7 +8,9 @@ using Hearth.Core.Api;
 
 namespace Hearth.Cli.Client;
 
-/// <summary>The user side of /api/v1. Every failure becomes a <see cref="CliException"/> that says what and where.</summary>
+/// <summary>
+/// The user side of /api/v1. Every failure becomes a <see cref="CliException"/> that says what and where.
+/// </summary>
 public sealed class HearthClient : IDisposable
 {
     private readonly HttpClient _http;
@@ -36,7 +38,9 @@ public sealed class HearthClient : IDisposable
 
     public string Server => _server;
 
-    /// <summary>Any JSON call under /api/v1 (users, secrets, audit): <paramref name="path"/> is relative, already escaped.</summary>
+    /// <summary>
+    /// Any JSON call under /api/v1 (users, secrets, audit): <paramref name="path"/> is relative, already escaped.
+    /// </summary>
     public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct) =>
         SendAsync<T>(
             () =>
@@ -82,7 +86,9 @@ public sealed class HearthClient : IDisposable
             ct
         );
 
-    /// <summary>One page of a run's log; pages as large as the server allows, so a long log costs few round trips.</summary>
+    /// <summary>
+    /// One page of a run's log; pages as large as the server allows, so a long log costs few round trips.
+    /// </summary>
     public Task<LogPageView> LogPageAsync(string id, long from, CancellationToken ct, string? step = null) =>
         SendAsync<LogPageView>(
             () =>
@@ -151,7 +157,9 @@ public sealed class HearthClient : IDisposable
 
     private static string StepQuery(string? step) => step is null ? "" : $"&step={Uri.EscapeDataString(step)}";
 
-    /// <summary>Follows a run's log over SSE: lines, then one end event. Reconnects from the last line seen if the stream drops.</summary>
+    /// <summary>
+    /// Follows a run's log over SSE: lines, then one end event. Reconnects from the last line seen if the stream drops.
+    /// </summary>
     public async IAsyncEnumerable<LogEvent> FollowAsync(
         string id,
         long from,
@@ -239,8 +247,8 @@ public sealed class HearthClient : IDisposable
     }
 
     /// <summary>
-    /// Posts <paramref name="body"/> and reads the answer as newline-delimited JSON, one <typeparamref name="T"/> a line, as
-    /// the server writes them (exec's stream).
+    /// Posts <paramref name="body"/> and reads the answer as newline-delimited JSON, one <typeparamref name="T"/> a
+    /// line, as the server writes them (exec's stream).
     /// </summary>
     public async IAsyncEnumerable<T> PostNdjsonAsync<TBody, T>(
         string path,

@@ -14,7 +14,9 @@ public enum OutputFormat
 /// <summary>Data to stdout, in the format asked for.</summary>
 public static class Output
 {
-    /// <summary>"queued → leased +12ms → sandbox started +340ms → first output +5ms → exited +1.2s → result stored +8ms".</summary>
+    /// <summary>
+    /// "queued → leased +12ms → sandbox started +340ms → first output +5ms → exited +1.2s → result stored +8ms".
+    /// </summary>
     public static string Startup(StartupView startup)
     {
         var steps = new (string Name, DateTimeOffset? At)[]

@@ -3,7 +3,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Cli.Client;
 
-/// <summary>How a followed run ends, the same for `hearth run` and `hearth logs -f`: a closing line and the run's code.</summary>
+/// <summary>
+/// How a followed run ends, the same for `hearth run` and `hearth logs -f`: a closing line and the run's code.
+/// </summary>
 public static class RunEnd
 {
     /// <param name="workflow">A workflow has no exit code of its own: a failed step makes it exit 1.</param>

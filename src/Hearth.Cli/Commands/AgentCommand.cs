@@ -229,7 +229,9 @@ public static class AgentCommand
                 + "and NET_RAW when --oci-userns is on",
         };
 
-    /// <summary><c>--oci-allow-caps</c>: null (the default), <c>none</c>, or capability names (with or without CAP_, or ALL).</summary>
+    /// <summary>
+    /// <c>--oci-allow-caps</c>: null (the default), <c>none</c>, or capability names (with or without CAP_, or ALL).
+    /// </summary>
     public static IReadOnlyList<string>? ParseAllowedCapabilities(string? text)
     {
         if (text is null)
@@ -254,7 +256,10 @@ public static class AgentCommand
 
     public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
 
-    /// <summary>Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it) make.</summary>
+    /// <summary>
+    /// Where the orphan reaper looks: what the host drivers and the oci driver (with the options the agent gives it)
+    /// make.
+    /// </summary>
     public static IReadOnlyList<IOrphanSource> OrphanSources(string imageStore, string serviceBridgePrefix) =>
         [
             .. HostOrphanSources.Create(TimeProvider.System),
@@ -265,7 +270,9 @@ public static class AgentCommand
             ),
         ];
 
-    /// <summary>--service-bridge-prefix, shared by agent and agent reap (which finds the agent's bridges by it).</summary>
+    /// <summary>
+    /// --service-bridge-prefix, shared by agent and agent reap (which finds the agent's bridges by it).
+    /// </summary>
     public static Option<string> ServiceBridgePrefixOption() =>
         new("--service-bridge-prefix")
         {
@@ -301,7 +308,9 @@ public static class AgentCommand
         return range;
     }
 
-    /// <summary>$HEARTH_AGENT_STATE_DIR, else $XDG_DATA_HOME/hearth/agent-NAME (~/.local/share without XDG_DATA_HOME).</summary>
+    /// <summary>
+    /// $HEARTH_AGENT_STATE_DIR, else $XDG_DATA_HOME/hearth/agent-NAME (~/.local/share without XDG_DATA_HOME).
+    /// </summary>
     public static string DefaultStateDirectory(string name)
     {
         if (Environment.GetEnvironmentVariable("HEARTH_AGENT_STATE_DIR") is { Length: > 0 } dir)
@@ -393,7 +402,8 @@ public static class AgentCommand
                 TimeProvider.System
             );
             List<ISandboxDriver> all = [.. SandboxDrivers.CreateHostDrivers(), oci];
-            // Builds run Dockerfiles' RUN steps as root (on the oci bridge, as containers): only an agent whose --drivers names buildah.
+            // Builds run Dockerfiles' RUN steps as root (on the oci bridge, as containers): only an agent whose
+            // --drivers names buildah.
             if (options.AllowedDrivers?.Contains(Hearth.Core.Builds.Builders.Driver) == true)
                 all.Add(
                     new BuildahDriver(
@@ -408,7 +418,8 @@ public static class AgentCommand
                         oci.Network
                     )
                 );
-            // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs it.
+            // A VM per task is heavy (and slow under software emulation): only an agent whose --drivers names it runs
+            // it.
             if (options.AllowedDrivers?.Contains(MicroVmDriverName) == true)
                 all.Add(
                     new MicroVmDriver(
@@ -442,7 +453,9 @@ public static class AgentCommand
         return drivers;
     }
 
-    /// <summary>buildah's store beside the agent's images (its layers are the build cache), its run state under /run.</summary>
+    /// <summary>
+    /// buildah's store beside the agent's images (its layers are the build cache), its run state under /run.
+    /// </summary>
     private static BuildahDriverOptions BuildahOptions(string imageRoot)
     {
         var root = Path.Combine(Path.GetFullPath(imageRoot), "buildah");

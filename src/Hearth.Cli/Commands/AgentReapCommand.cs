@@ -8,9 +8,9 @@ using Hearth.Sandbox.Reaping;
 namespace Hearth.Cli.Commands;
 
 /// <summary>
-/// <c>hearth agent reap</c>: the agent's orphan reaper, by hand, for a scratch directory no agent is running on. Exit 0:
-/// nothing is left (nothing found, or all of it removed); 3: a dry run found orphans; 1: something could not be removed
-/// or looked at, or an agent runs on that scratch directory.
+/// <c>hearth agent reap</c>: the agent's orphan reaper, by hand, for a scratch directory no agent is running on. Exit
+/// 0: nothing is left (nothing found, or all of it removed); 3: a dry run found orphans; 1: something could not be
+/// removed or looked at, or an agent runs on that scratch directory.
 /// </summary>
 public static class AgentReapCommand
 {
@@ -50,7 +50,8 @@ public static class AgentReapCommand
                 var root = SandboxOwner.Normalize(result.GetValue(scratch) ?? AgentCommand.DefaultScratchRoot());
                 var imageStore = result.GetValue(images) ?? Images.LocalImages.DefaultRoot();
                 var dry = result.GetValue(dryRun);
-                // Held while reaping: an agent starting meanwhile on the same directory waits for nothing and is refused.
+                // Held while reaping: an agent starting meanwhile on the same directory waits for nothing and is
+                // refused.
                 using var owner = Directory.Exists(root)
                     ? SandboxOwner.TryClaim(root)
                         ?? throw new CliException(

@@ -18,7 +18,9 @@ public static class BindRootOption
             AllowMultipleArgumentsPerToken = false,
         };
 
-    /// <summary>The roots as absolute paths without a trailing slash; a relative or root path is a usage error.</summary>
+    /// <summary>
+    /// The roots as absolute paths without a trailing slash; a relative or root path is a usage error.
+    /// </summary>
     public static IReadOnlyList<string> Parse(string[]? values)
     {
         var roots = new List<string>();

@@ -4,7 +4,9 @@ using Hearth.Core.Api;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary>hearth claim TOKEN: exchanges a one-time claim token for an API key and saves both server and key in the CLI config.</summary>
+/// <summary>
+/// hearth claim TOKEN: exchanges a one-time claim token for an API key and saves both server and key in the CLI config.
+/// </summary>
 public static class ClaimCommand
 {
     public static Command Create()

@@ -5,7 +5,8 @@ namespace Hearth.Cli.Commands;
 
 /// <summary>
 /// `hearth completion bash|zsh|fish`: a script for the shell that asks hearth itself what may come next, through
-/// System.CommandLine's [suggest:POSITION] directive (the dotnet-suggest protocol), so completions follow the command tree.
+/// System.CommandLine's [suggest:POSITION] directive (the dotnet-suggest protocol), so completions follow the command
+/// tree.
 /// </summary>
 public static class CompletionCommand
 {

@@ -6,7 +6,8 @@ namespace Hearth.Cli.Commands;
 
 /// <summary>
 /// hearth configure: asks for the server and the API key (or takes --server and HEARTH_API_KEY), checks them against
-/// the server and saves them (file mode 0600). The key is read from the terminal, not taken as an argument, so it stays out of ps.
+/// the server and saves them (file mode 0600). The key is read from the terminal, not taken as an argument, so it stays
+/// out of ps.
 /// </summary>
 public static class ConfigureCommand
 {

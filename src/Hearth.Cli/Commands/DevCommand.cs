@@ -10,7 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary>Everything on one machine: a server on SQLite and one local agent, and the CLI configured to use them.</summary>
+/// <summary>
+/// Everything on one machine: a server on SQLite and one local agent, and the CLI configured to use them.
+/// </summary>
 public static class DevCommand
 {
     internal sealed record DevCredentials(string AdminKey, string AgentToken);
@@ -144,7 +146,9 @@ public static class DevCommand
         return command;
     }
 
-    /// <summary>The local agent's drivers; without --drivers and without a sandbox, bubblewrap is installed where it can be.</summary>
+    /// <summary>
+    /// The local agent's drivers; without --drivers and without a sandbox, bubblewrap is installed where it can be.
+    /// </summary>
     private static DriverSet LocalDrivers(AgentOptions agent, Sandbox.Oci.IdMapping? ids, HttpClient registryHttp)
     {
         try
@@ -158,7 +162,9 @@ public static class DevCommand
         }
     }
 
-    /// <summary>The dev keys are kept in the data dir (0600) so that restarting dev keeps the CLI's config valid.</summary>
+    /// <summary>
+    /// The dev keys are kept in the data dir (0600) so that restarting dev keeps the CLI's config valid.
+    /// </summary>
     private static async Task<DevCredentials> CredentialsAsync(
         HearthServer server,
         string dataDir,

@@ -5,8 +5,8 @@ using Hearth.Core.Services;
 namespace Hearth.Cli.Commands;
 
 /// <summary>
-/// <c>hearth exec SERVICE [--replica N] [-p PROJECT] -- CMD…</c>: runs a command in a running replica through its agent's
-/// driver exec, its stdout and stderr streamed to this terminal's, its exit code the CLI's.
+/// <c>hearth exec SERVICE [--replica N] [-p PROJECT] -- CMD…</c>: runs a command in a running replica through its
+/// agent's driver exec, its stdout and stderr streamed to this terminal's, its exit code the CLI's.
 /// </summary>
 public static class ExecCommand
 {

@@ -7,7 +7,9 @@ using Hearth.Sandbox.Oci.Registry;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary>`hearth images pull|list|rm`: the OCI image store of this host (the one its agent runs images from).</summary>
+/// <summary>
+/// `hearth images pull|list|rm`: the OCI image store of this host (the one its agent runs images from).
+/// </summary>
 public static class ImagesCommand
 {
     public static Command Create()
@@ -22,7 +24,8 @@ public static class ImagesCommand
         {
             Description = "Image reference, e.g. 127.0.0.1:5000/tools:1 or name@sha256:…",
         };
-        // Unpacked for the range this host's agent runs containers in (the same default), so its first run need not unpack again.
+        // Unpacked for the range this host's agent runs containers in (the same default), so its first run need not
+        // unpack again.
         var userns = OciUserNamespaceOption.Create();
         var pull = new Command("pull", "Pull an image from its registry (progress on stderr)") { pullRef, userns };
         pull.SetAction(

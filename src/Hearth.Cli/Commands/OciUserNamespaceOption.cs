@@ -5,7 +5,9 @@ using Hearth.Sandbox.Oci.Runtime;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary><c>--oci-userns auto|off|BASE:SIZE</c>, shared by the commands that run or unpack OCI images on this host.</summary>
+/// <summary>
+/// <c>--oci-userns auto|off|BASE:SIZE</c>, shared by the commands that run or unpack OCI images on this host.
+/// </summary>
 public static class OciUserNamespaceOption
 {
     public const string Name = "--oci-userns";

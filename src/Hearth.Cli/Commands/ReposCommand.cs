@@ -5,8 +5,8 @@ using Hearth.Core.Api;
 namespace Hearth.Cli.Commands;
 
 /// <summary>
-/// hearth repos add|list|remove|rotate-secret: repositories whose webhooks start workflows. Secrets and tokens come from
-/// files, never from arguments (arguments are visible to every user of the machine through ps).
+/// hearth repos add|list|remove|rotate-secret: repositories whose webhooks start workflows. Secrets and tokens come
+/// from files, never from arguments (arguments are visible to every user of the machine through ps).
 /// </summary>
 public static class ReposCommand
 {

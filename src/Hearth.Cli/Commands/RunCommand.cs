@@ -240,7 +240,9 @@ public static class RunCommand
         };
     }
 
-    /// <summary>Streams the run until it ends. Ctrl-C once kills the run (and keeps streaming); twice leaves at once.</summary>
+    /// <summary>
+    /// Streams the run until it ends. Ctrl-C once kills the run (and keeps streaming); twice leaves at once.
+    /// </summary>
     public static async Task<int> FollowAsync(
         HearthClient client,
         string runId,

@@ -5,7 +5,9 @@ using Hearth.Core.Api;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary>hearth run's lock and git workspace options (shared with playbook run), and their translation into the request.</summary>
+/// <summary>
+/// hearth run's lock and git workspace options (shared with playbook run), and their translation into the request.
+/// </summary>
 public sealed class RunLockGitOptions
 {
     public Option<string?> Lock { get; } =
@@ -31,7 +33,10 @@ public sealed class RunLockGitOptions
 
     public IEnumerable<Option> All => [Lock, LockWait, NoWait, GitRepo, GitRef, GitPath, GitSecret];
 
-    /// <summary>Adds what was given on the command line; values already in <paramref name="body"/> (a playbook's) stay unless overridden.</summary>
+    /// <summary>
+    /// Adds what was given on the command line; values already in <paramref name="body"/> (a playbook's) stay unless
+    /// overridden.
+    /// </summary>
     public CreateRunBody Apply(ParseResult result, CreateRunBody body)
     {
         var lockName = result.GetValue(Lock) ?? body.Lock;

@@ -7,7 +7,9 @@ using Hearth.Workflows.Schedules;
 
 namespace Hearth.Cli.Commands;
 
-/// <summary>hearth schedule next "SPEC" [--tz Z] [--from T] [--count N]: a schedule's next fire times, no server needed.</summary>
+/// <summary>
+/// hearth schedule next "SPEC" [--tz Z] [--from T] [--count N]: a schedule's next fire times, no server needed.
+/// </summary>
 public static class ScheduleCommand
 {
     public const int MaxCount = 1000;

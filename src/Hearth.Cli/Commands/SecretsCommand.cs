@@ -196,7 +196,9 @@ public static class SecretsCommand
         return command;
     }
 
-    /// <summary>Who may use the secret besides its owner and admins: "owner", or "owner,role:developer,ann@example.com".</summary>
+    /// <summary>
+    /// Who may use the secret besides its owner and admins: "owner", or "owner,role:developer,ann@example.com".
+    /// </summary>
     private static string UsedBy(SecretView s) =>
         string.Join(
             ",",

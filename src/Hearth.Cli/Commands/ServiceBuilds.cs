@@ -7,9 +7,9 @@ using Hearth.Core.Runs;
 namespace Hearth.Cli.Commands;
 
 /// <summary>
-/// The builds of <c>hearth up</c>: each <c>build:</c> service's image is built by the cluster (POST /api/v1/builds, a run
-/// on an agent with the buildah driver) and pushed to the project's registry, all at once; their output is printed on
-/// stderr (<c>build web | …</c>). Returns the images by service once every build has succeeded.
+/// The builds of <c>hearth up</c>: each <c>build:</c> service's image is built by the cluster (POST /api/v1/builds, a
+/// run on an agent with the buildah driver) and pushed to the project's registry, all at once; their output is printed
+/// on stderr (<c>build web | …</c>). Returns the images by service once every build has succeeded.
 /// </summary>
 public static class ServiceBuilds
 {

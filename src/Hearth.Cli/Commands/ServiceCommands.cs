@@ -10,8 +10,8 @@ namespace Hearth.Cli.Commands;
 
 /// <summary>
 /// Compose services on the cluster: <c>hearth up</c> sends a project's desired state, the server's reconciler makes it
-/// so; <c>ps</c>, <c>down</c>, <c>restart</c>, <c>scale</c>, <c>events</c> and <c>inspect</c> work on it by project name
-/// (<c>-p</c>, else the compose file's).
+/// so; <c>ps</c>, <c>down</c>, <c>restart</c>, <c>scale</c>, <c>events</c> and <c>inspect</c> work on it by project
+/// name (<c>-p</c>, else the compose file's).
 /// </summary>
 public static class ServiceCommands
 {
@@ -316,7 +316,8 @@ public static class ServiceCommands
                 var after = list.Events.Count > 0 ? list.Events[^1].Seq : 0;
                 try
                 {
-                    // A poll of the event list: the same events the SSE stream carries, resumable after a dropped connection.
+                    // A poll of the event list: the same events the SSE stream carries, resumable after a dropped
+                    // connection.
                     while (true)
                     {
                         await Task.Delay(500, ct);
@@ -392,8 +393,8 @@ public static class ServiceCommands
     }
 
     /// <summary>
-    /// After <c>down -v</c>: prints each volume an agent reports removed (stdout), waiting a while for every one; those not
-    /// reported are named on stderr (on no agent, an agent that is down, or still mounted by something).
+    /// After <c>down -v</c>: prints each volume an agent reports removed (stdout), waiting a while for every one; those
+    /// not reported are named on stderr (on no agent, an agent that is down, or still mounted by something).
     /// </summary>
     private static async Task ReportVolumesAsync(
         HearthClient client,
@@ -493,9 +494,12 @@ public static class ServiceCommands
             && (service.HealthCheck is null || replica.Health == ReplicaHealth.Healthy);
     }
 
-    /// <summary>Follows the log of every replica's current task, each line prefixed with the replica's name, until Ctrl-C.</summary>
+    /// <summary>
+    /// Follows the log of every replica's current task, each line prefixed with the replica's name, until Ctrl-C.
+    /// </summary>
     /// <param name="only">The replicas to follow (null: all).</param>
-    /// <param name="from">The line the logs of the replicas' tasks running at the start are followed from (later ones: 0).</param>
+    /// <param name="from">The line the logs of the replicas' tasks running at the start are followed from (later ones:
+    /// 0).</param>
     internal static async Task<int> FollowLogsAsync(
         HearthClient client,
         string name,
@@ -564,7 +568,9 @@ public static class ServiceCommands
 
     private static string Snake(string value) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value);
 
-    /// <summary>The name of the project of compose files <paramref name="files"/> (loaded with the environment, as up loads it).</summary>
+    /// <summary>
+    /// The name of the project of compose files <paramref name="files"/> (loaded with the environment, as up loads it).
+    /// </summary>
     internal static string ProjectNameOf(string[] files)
     {
         var load = ComposeLoader.Load(new ComposeLoadOptions { Files = files, Environment = Environment() });
@@ -573,7 +579,9 @@ public static class ServiceCommands
         return load.Project!.Name;
     }
 
-    /// <summary>The project name: <c>-p</c>, else the compose file's (loaded with the environment, as up loads it).</summary>
+    /// <summary>
+    /// The project name: <c>-p</c>, else the compose file's (loaded with the environment, as up loads it).
+    /// </summary>
     private static string NameOf(ParseResult result)
     {
         if (result.GetValue(ProjectName) is { Length: > 0 } name)

@@ -4,9 +4,9 @@ using Hearth.Core.Services;
 namespace Hearth.Cli.Commands;
 
 /// <summary>
-/// <c>hearth logs -p PROJECT [SERVICE|REPLICA…]</c>: the logs of a project's replicas, each line prefixed with its replica's
-/// name as compose does (<c>api-2 | …</c>). Told apart from <c>hearth logs RUN</c> by the project option, never by the
-/// argument's shape.
+/// <c>hearth logs -p PROJECT [SERVICE|REPLICA…]</c>: the logs of a project's replicas, each line prefixed with its
+/// replica's name as compose does (<c>api-2 | …</c>). Told apart from <c>hearth logs RUN</c> by the project option,
+/// never by the argument's shape.
 /// </summary>
 public static class ServiceLogs
 {

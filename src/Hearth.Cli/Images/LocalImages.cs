@@ -22,7 +22,9 @@ public static class LocalImages
         );
     }
 
-    /// <summary>Registry credentials: ~/.docker/config.json when present (docker login writes it), else anonymous.</summary>
+    /// <summary>
+    /// Registry credentials: ~/.docker/config.json when present (docker login writes it), else anonymous.
+    /// </summary>
     public static ICredentialProvider Credentials()
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

@@ -2,7 +2,10 @@ using Hearth.Cli.Client;
 
 namespace Hearth.Cli.Playbooks;
 
-/// <summary>Where playbooks are found: ./.hearth/ first, then $XDG_CONFIG_HOME/hearth/playbooks/ (default ~/.config/hearth/playbooks/).</summary>
+/// <summary>
+/// Where playbooks are found: ./.hearth/ first, then $XDG_CONFIG_HOME/hearth/playbooks/ (default
+/// ~/.config/hearth/playbooks/).
+/// </summary>
 public static class PlaybookCatalog
 {
     public static IReadOnlyList<string> Directories()

@@ -3,7 +3,9 @@ using YamlDotNet.RepresentationModel;
 
 namespace Hearth.Cli.Playbooks;
 
-/// <summary>Reads one playbook file strictly: known keys only, each of the right shape, commands required and non-empty.</summary>
+/// <summary>
+/// Reads one playbook file strictly: known keys only, each of the right shape, commands required and non-empty.
+/// </summary>
 public static class PlaybookReader
 {
     private static readonly string[] Keys =

@@ -4,7 +4,9 @@ using static Hearth.Compose.Binding.Nodes;
 
 namespace Hearth.Compose.Binding;
 
-/// <summary>Binds <c>build</c> (a context path, or the long form); the context defaults to the file's directory.</summary>
+/// <summary>
+/// Binds <c>build</c> (a context path, or the long form); the context defaults to the file's directory.
+/// </summary>
 internal sealed class BuildBinder(BindingContext context)
 {
     private static readonly HashSet<string> Typed = ["context", "dockerfile", "dockerfile_inline", "target", "args"];

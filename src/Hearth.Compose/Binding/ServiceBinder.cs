@@ -6,7 +6,9 @@ using static Hearth.Compose.Binding.Nodes;
 
 namespace Hearth.Compose.Binding;
 
-/// <summary>Builds a <see cref="ComposeService"/> (long syntax, defaults filled) from a validated service tree.</summary>
+/// <summary>
+/// Builds a <see cref="ComposeService"/> (long syntax, defaults filled) from a validated service tree.
+/// </summary>
 internal sealed class ServiceBinder(BindingContext context)
 {
     private static readonly HashSet<string> Typed =

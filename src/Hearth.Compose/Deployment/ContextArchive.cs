@@ -9,7 +9,8 @@ namespace Hearth.Compose.Deployment;
 /// <c>.dockerignore</c> leaves out), in name order, with no owners and no times. <see cref="Digest"/> is computed over
 /// the entries themselves (kind, name, mode, a SHA-256 of each file's bytes), never over the tar's bytes, so the same
 /// files give the same digest whatever the tar format adds (a PAX header's access and change times are the time of
-/// packing). A symbolic link is sent as what it points at when that is a file inside the context, and left out otherwise.
+/// packing). A symbolic link is sent as what it points at when that is a file inside the context, and left out
+/// otherwise.
 /// </summary>
 public sealed record ContextArchive(byte[] Compressed, string Digest, int Files)
 {

@@ -5,8 +5,8 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// A context's <c>.dockerignore</c>, as Docker reads it: one pattern a line (<c>#</c> comments), Go's
-/// <c>filepath.Match</c> syntax with <c>**</c> for any number of directories, <c>!</c> re-includes, the last matching line
-/// wins, and a pattern that matches a directory excludes everything under it.
+/// <c>filepath.Match</c> syntax with <c>**</c> for any number of directories, <c>!</c> re-includes, the last matching
+/// line wins, and a pattern that matches a directory excludes everything under it.
 /// </summary>
 public sealed class DockerIgnore
 {

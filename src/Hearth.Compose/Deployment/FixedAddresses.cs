@@ -9,11 +9,14 @@ namespace Hearth.Compose.Deployment;
 /// Networks with a declared subnet (<c>ipam.config[].subnet</c>) and the fixed addresses (<c>ipv4_address</c>) services
 /// take on them. Such a network is kept on one agent, whose bridge for it uses the declared subnet, so its replicas can
 /// have the addresses the file gives them. A fixed address needs a declared IPv4 subnet that holds it (not its network,
-/// gateway (.1) or broadcast address) and a service of one replica; <c>ipv6_address</c> and <c>mac_address</c> are refused.
+/// gateway (.1) or broadcast address) and a service of one replica; <c>ipv6_address</c> and <c>mac_address</c> are
+/// refused.
 /// </summary>
 internal static class FixedAddresses
 {
-    /// <summary>The declared IPv4 subnet of each network that has one (the first IPv4 one of its <c>ipam.config</c>).</summary>
+    /// <summary>
+    /// The declared IPv4 subnet of each network that has one (the first IPv4 one of its <c>ipam.config</c>).
+    /// </summary>
     public static Dictionary<string, string> Subnets(ComposeProject project, Action<string, string> error)
     {
         var subnets = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,7 +55,10 @@ internal static class FixedAddresses
         return subnets;
     }
 
-    /// <summary>The service's attachments with their network's subnet and their fixed address; refusals through <paramref name="error"/>.</summary>
+    /// <summary>
+    /// The service's attachments with their network's subnet and their fixed address; refusals through
+    /// <paramref name="error"/>.
+    /// </summary>
     public static List<ServiceNetworkAttachment> Attach(
         ComposeService s,
         IReadOnlyList<ServiceNetworkAttachment> attachments,

@@ -45,7 +45,9 @@ public static class ImageBuilds
         "ulimits",
     ];
 
-    /// <summary>The registry the project's built images go to: <paramref name="flag"/>, else <c>x-hearth.registry</c>.</summary>
+    /// <summary>
+    /// The registry the project's built images go to: <paramref name="flag"/>, else <c>x-hearth.registry</c>.
+    /// </summary>
     public static string? RegistryOf(ComposeProject project, string? flag) =>
         flag is { Length: > 0 } ? flag.TrimEnd('/')
         : project.Extensions.GetValueOrDefault("x-hearth") is ComposeValue.MapValue map
@@ -130,7 +132,9 @@ public static class ImageBuilds
         return (builds, errors);
     }
 
-    /// <summary>The first 32 hex digits of a SHA-256 over the context's digest, the Dockerfile, the arguments and the target.</summary>
+    /// <summary>
+    /// The first 32 hex digits of a SHA-256 over the context's digest, the Dockerfile, the arguments and the target.
+    /// </summary>
     public static string Tag(
         ContextArchive context,
         string dockerfile,

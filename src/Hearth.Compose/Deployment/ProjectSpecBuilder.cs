@@ -8,7 +8,8 @@ namespace Hearth.Compose.Deployment;
 /// Turns a loaded compose project into the desired state the server keeps (<see cref="ProjectSpec"/>): each service's
 /// image, argv, environment, ports, replicas, restart policy, dependencies, placement, resources, networks, mounts,
 /// files and health check, in the forms the reconciler and the agent read. What cannot run here is refused with the
-/// service and key it comes from (a <c>build:</c> service whose image was not built, an unknown restart value, a port range).
+/// service and key it comes from (a <c>build:</c> service whose image was not built, an unknown restart value, a port
+/// range).
 /// </summary>
 public static class ProjectSpecBuilder
 {
@@ -16,9 +17,11 @@ public static class ProjectSpecBuilder
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultStartInterval = TimeSpan.FromSeconds(5);
 
-    /// <param name="readFile">Reads a secret's or config's <c>file:</c> (a path relative to the project directory).</param>
+    /// <param name="readFile">Reads a secret's or config's <c>file:</c> (a path relative to the project
+    /// directory).</param>
     /// <param name="environment">Looks up a secret's or config's <c>environment:</c> variable.</param>
-    /// <param name="builtImages">The images built for <c>build:</c> services, by service (<see cref="ImageBuilds"/>).</param>
+    /// <param name="builtImages">The images built for <c>build:</c> services, by service
+    /// (<see cref="ImageBuilds"/>).</param>
     public static (ProjectSpec? Spec, IReadOnlyList<ComposeError> Errors) Build(
         ComposeProject project,
         Func<string, string?> readFile,
@@ -150,11 +153,15 @@ public static class ProjectSpecBuilder
         };
     }
 
-    /// <summary>Warnings for what the project's services carry that Hearth accepts and does not act on, as (key path, message).</summary>
+    /// <summary>
+    /// Warnings for what the project's services carry that Hearth accepts and does not act on, as (key path, message).
+    /// </summary>
     public static IReadOnlyList<(string Path, string Message)> Ignored(ComposeProject project) =>
         [.. project.Services.Values.SelectMany(UnsupportedKeys.Ignored)];
 
-    /// <summary>Compose's <c>pull_policy</c> as the agent's pull policy (missing, always, never); null: the agent's default.</summary>
+    /// <summary>
+    /// Compose's <c>pull_policy</c> as the agent's pull policy (missing, always, never); null: the agent's default.
+    /// </summary>
     private static string? Pull(ComposeService s, string at, Action<string, string> error)
     {
         if (!s.Other.TryGetValue("pull_policy", out var value))
@@ -299,7 +306,9 @@ public static class ProjectSpecBuilder
         }
     }
 
-    /// <summary>Compose's test: <c>CMD</c> args as given, <c>CMD-SHELL</c> through <c>/bin/sh -c</c>, <c>NONE</c> none.</summary>
+    /// <summary>
+    /// Compose's test: <c>CMD</c> args as given, <c>CMD-SHELL</c> through <c>/bin/sh -c</c>, <c>NONE</c> none.
+    /// </summary>
     public static HealthCheckSpec? HealthCheck(Healthcheck? check)
     {
         if (check is null || check.Disable || check.Test.IsDefaultOrEmpty || check.Test[0] == "NONE")

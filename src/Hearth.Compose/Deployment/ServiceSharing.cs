@@ -4,11 +4,12 @@ using Hearth.Core.Services;
 namespace Hearth.Compose.Deployment;
 
 /// <summary>
-/// What a service shares with another service's replicas: <c>network_mode</c> (<c>none</c>, or <c>service:X</c>: replica
-/// i joins the network namespace of X's replica i), <c>ipc</c> (<c>service:X</c> the same for the IPC namespace;
-/// <c>private</c> and <c>shareable</c> are what every replica is anyway) and <c>volumes_from</c> (X's named volumes and
-/// binds at the same targets, read-only with <c>:ro</c>; tmpfs is not shared, as in docker). Replica i runs on the agent
-/// of X's replica i, so a service cannot have more replicas than X. What cannot be honoured is refused with the key and why.
+/// What a service shares with another service's replicas: <c>network_mode</c> (<c>none</c>, or <c>service:X</c>:
+/// replica i joins the network namespace of X's replica i), <c>ipc</c> (<c>service:X</c> the same for the IPC
+/// namespace; <c>private</c> and <c>shareable</c> are what every replica is anyway) and <c>volumes_from</c> (X's named
+/// volumes and binds at the same targets, read-only with <c>:ro</c>; tmpfs is not shared, as in docker). Replica i runs
+/// on the agent of X's replica i, so a service cannot have more replicas than X. What cannot be honoured is refused
+/// with the key and why.
 /// </summary>
 internal static class ServiceSharing
 {
@@ -50,7 +51,9 @@ internal static class ServiceSharing
         return shared;
     }
 
-    /// <summary>Names services that share, in a cycle, each other's namespaces or volumes (none could ever start).</summary>
+    /// <summary>
+    /// Names services that share, in a cycle, each other's namespaces or volumes (none could ever start).
+    /// </summary>
     public static IEnumerable<(string Path, string Message)> Cycles(IReadOnlyList<ServiceDefinition> services)
     {
         var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -111,7 +114,8 @@ internal static class ServiceSharing
                 var partner = mode[ServiceDefinition.ServicePrefix.Length..];
                 if (!project.Services.ContainsKey(partner))
                     error(path, $"\"{mode}\": service {partner} is not in the project");
-                // As docker: the namespace's owner publishes ports and names the host; the joiner has neither of its own.
+                // As docker: the namespace's owner publishes ports and names the host; the joiner has neither of its
+                // own.
                 if (!s.Ports.IsDefaultOrEmpty)
                     error(
                         $"{at}.ports",
@@ -201,8 +205,8 @@ internal static class ServiceSharing
             }
             services.Add(source.Name);
             var mode = parts.Length == 2 ? parts[1] : null;
-            // X's named volumes and binds at the same targets; its tmpfs stay its own (docker shares no tmpfs). A target
-            // the service mounts itself keeps its own mount.
+            // X's named volumes and binds at the same targets; its tmpfs stay its own (docker shares no tmpfs). A
+            // target the service mounts itself keeps its own mount.
             foreach (var mount in ProjectSpecBuilder.Mounts(source).Where(m => m.Kind != ServiceMountKind.Tmpfs))
             {
                 if (mounts.Any(m => m.Target == mount.Target))

@@ -11,8 +11,9 @@ namespace Hearth.Compose.Deployment;
 public static class UnsupportedKeys
 {
     /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> (sysctls: by
-    /// <see cref="ContainerSettingsBuilder"/>; ipc and volumes_from: by <see cref="ServiceSharing"/>), or that say nothing more
-    /// than Hearth does anyway (<c>expose</c>: every port is reachable on the project's networks).</summary>
+    /// <see cref="ContainerSettingsBuilder"/>; ipc and volumes_from: by <see cref="ServiceSharing"/>), or that say
+    /// nothing more than Hearth does anyway (<c>expose</c>: every port is reachable on the project's
+    /// networks).</summary>
     private static readonly HashSet<string> Honoured =
     [
         "hostname",

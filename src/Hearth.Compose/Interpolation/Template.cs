@@ -106,7 +106,9 @@ public static class Template
         }
     }
 
-    /// <summary>Index of the <c>}</c> closing a <c>${</c> whose body starts at <paramref name="from"/>, or -1.</summary>
+    /// <summary>
+    /// Index of the <c>}</c> closing a <c>${</c> whose body starts at <paramref name="from"/>, or -1.
+    /// </summary>
     private static int FindClosingBrace(string text, int from)
     {
         var depth = 1;

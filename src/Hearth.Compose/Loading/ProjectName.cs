@@ -2,7 +2,9 @@ using System.Text;
 
 namespace Hearth.Compose.Loading;
 
-/// <summary>Project names as Compose allows them: lowercase letters, digits, '-' and '_', starting with a letter or digit.</summary>
+/// <summary>
+/// Project names as Compose allows them: lowercase letters, digits, '-' and '_', starting with a letter or digit.
+/// </summary>
 public static class ProjectName
 {
     public static bool IsValid(string name) =>

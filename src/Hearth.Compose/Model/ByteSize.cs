@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Hearth.Compose.Model;
 
-/// <summary>Byte quantities as Compose writes them: a number of bytes or <c>512m</c>, <c>1.5gb</c>, <c>20M</c>.</summary>
+/// <summary>
+/// Byte quantities as Compose writes them: a number of bytes or <c>512m</c>, <c>1.5gb</c>, <c>20M</c>.
+/// </summary>
 public static class ByteSize
 {
     public static bool TryParse(string text, out long bytes)

@@ -8,7 +8,9 @@ public abstract class SchemaType
     /// <summary>Short noun phrase for "must be a …" messages.</summary>
     public abstract string Expected { get; }
 
-    /// <summary>Whether this type can describe <paramref name="node"/>'s shape (used to pick a branch of a choice).</summary>
+    /// <summary>
+    /// Whether this type can describe <paramref name="node"/>'s shape (used to pick a branch of a choice).
+    /// </summary>
     public abstract bool Accepts(YNode node);
 
     public abstract void Validate(YNode node, string path, List<ComposeError> errors);

@@ -291,6 +291,8 @@ public static class ServiceSchema
         ("working_dir", Str),
     ];
 
-    /// <summary>A service may be left empty (<c>nil:</c>); it then fails the image-or-build check, not the schema.</summary>
+    /// <summary>
+    /// A service may be left empty (<c>nil:</c>); it then fails the image-or-build check, not the schema.
+    /// </summary>
     public static readonly SchemaType Service = NullableObj(Properties);
 }

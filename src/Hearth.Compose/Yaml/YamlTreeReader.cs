@@ -52,7 +52,8 @@ public sealed class YamlTreeReader
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet's scanner gives up on some unclosed flow collections with no message of its own: find the bracket.
+            // YamlDotNet's scanner gives up on some unclosed flow collections with no message of its own: find the
+            // bracket.
             if (FlowBrackets.FindUnclosed(text) is { } open)
                 return (
                     null,
@@ -74,7 +75,8 @@ public sealed class YamlTreeReader
         var message = ex.InnerException?.Message ?? ex.Message;
         var paren = message.IndexOf("): ", StringComparison.Ordinal);
         message = message.StartsWith('(') && paren > 0 ? message[(paren + 3)..] : message;
-        // YamlDotNet reports a tab in indentation where the enclosing mapping starts, often lines above; point at the tab.
+        // YamlDotNet reports a tab in indentation where the enclosing mapping starts, often lines above; point at the
+        // tab.
         var lines = text.Split('\n');
         var first = Math.Max(0, (int)ex.Start.Line - 2);
         var last = message.Contains("tab", StringComparison.OrdinalIgnoreCase)

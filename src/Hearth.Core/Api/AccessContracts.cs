@@ -21,12 +21,15 @@ public sealed record UserListView(IReadOnlyList<UserView> Users);
 
 public sealed record ClaimView(string ApiKey, string UserEmail, string Role, string Message);
 
-/// <summary>POST /api/v1/secrets and PUT /api/v1/secrets/{name}: the value travels in the body, never in a URL.</summary>
+/// <summary>
+/// POST /api/v1/secrets and PUT /api/v1/secrets/{name}: the value travels in the body, never in a URL.
+/// </summary>
 /// <param name="Repositories">Repository patterns (globs, e.g. "https://git.example.com/team/*") whose runs may use the
 /// secret; null or empty: any run may. On update, null leaves the scope as it is.</param>
 /// <param name="AllowedUsers">Users (emails) who may use the secret in runs besides its creator and admins. On update,
 /// null leaves the list as it is and [] empties it.</param>
-/// <param name="AllowedRoles">Roles whose users may use the secret besides its creator and admins (same update rule).</param>
+/// <param name="AllowedRoles">Roles whose users may use the secret besides its creator and admins (same update
+/// rule).</param>
 public sealed record SecretBody(
     string? Name,
     string? Value,
@@ -71,7 +74,9 @@ public sealed record AuditEntryView(
 
 public sealed record AuditListView(IReadOnlyList<AuditEntryView> Entries);
 
-/// <summary>GET /api/v1/trace/{request_id}: what the request did and the records it created or changed (as they are now).</summary>
+/// <summary>
+/// GET /api/v1/trace/{request_id}: what the request did and the records it created or changed (as they are now).
+/// </summary>
 public sealed record TraceView(
     string RequestId,
     IReadOnlyList<AuditEntryView> Entries,

@@ -16,7 +16,9 @@ public sealed record RegisterAgentBody(
 /// <summary>Labels an agent derives from its drivers' capabilities, which a task's requirements can name.</summary>
 public static class DriverLabels
 {
-    /// <summary>"true" on an agent with a driver that runs images: what a run with an image but no driver requires.</summary>
+    /// <summary>
+    /// "true" on an agent with a driver that runs images: what a run with an image but no driver requires.
+    /// </summary>
     public const string Images = "sandbox.images";
 }
 
@@ -30,7 +32,8 @@ public static class DriverLabels
 /// <param name="Exec">A command can be run inside a running sandbox.</param>
 /// <param name="Recover">Its sandboxes outlive an agent restart.</param>
 /// <param name="Limits">Any of cpu, memory, pids.</param>
-/// <param name="Default">The driver a task that names none gets (a bare command; an image goes to one that runs images).</param>
+/// <param name="Default">The driver a task that names none gets (a bare command; an image goes to one that runs
+/// images).</param>
 public sealed record AgentDriverView(
     string Name,
     string Filesystem,
@@ -58,7 +61,9 @@ public static class AgentProtocolVersion
     public const string UnsupportedCode = "AGENT_PROTOCOL_UNSUPPORTED";
 }
 
-/// <summary>The details of a refused protocol version: what the agent sent (null: nothing) and what the server speaks.</summary>
+/// <summary>
+/// The details of a refused protocol version: what the agent sent (null: nothing) and what the server speaks.
+/// </summary>
 public sealed record ProtocolUnsupportedDetails(string? Sent, IReadOnlyList<int> Supported);
 
 public sealed record RegisterAgentView(
@@ -68,7 +73,9 @@ public sealed record RegisterAgentView(
     double LongPollSeconds
 );
 
-/// <summary>Names an agent in a call that is about the agent, not one of its tasks (a drain, a result's next task).</summary>
+/// <summary>
+/// Names an agent in a call that is about the agent, not one of its tasks (a drain, a result's next task).
+/// </summary>
 public sealed record AgentRef(string AgentId);
 
 /// <summary>
@@ -116,7 +123,9 @@ public sealed record Assignment(
     /// <summary>How long the command may run once started (the server enforces it; the agent reports sooner).</summary>
     public double? TimeoutSeconds { get; init; }
 
-    /// <summary>Secret values by variable, for the command's environment only (decrypted for this answer, never stored).</summary>
+    /// <summary>
+    /// Secret values by variable, for the command's environment only (decrypted for this answer, never stored).
+    /// </summary>
     public IReadOnlyDictionary<string, string> SecretEnv { get; init; } = new Dictionary<string, string>();
 
     /// <summary>A repository to check out into the workspace before the command runs.</summary>
@@ -128,13 +137,17 @@ public sealed record Assignment(
     /// <summary>Every value the agent must mask in the task's output (its secrets, its git credentials).</summary>
     public IReadOnlyList<string> Mask { get; init; } = [];
 
-    /// <summary>The W3C traceparent of the request that created the task (tracing on): the agent's spans join that trace.</summary>
+    /// <summary>
+    /// The W3C traceparent of the request that created the task (tracing on): the agent's spans join that trace.
+    /// </summary>
     public string? TraceParent { get; init; }
 
     /// <summary>A service replica's own part: networks, mounts, files, health check (null for other kinds).</summary>
     public ServiceReplicaSpec? Service { get; init; }
 
-    /// <summary>A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).</summary>
+    /// <summary>
+    /// A GitLab job's artifacts, dependencies and cache, moved by the agent around its command (null otherwise).
+    /// </summary>
     public CiJobFiles? CiFiles { get; init; }
 
     /// <summary>An image to build and push, for the buildah driver (null otherwise).</summary>
@@ -148,7 +161,8 @@ public sealed record Assignment(
 }
 
 /// <summary>The sandbox a task asks for.</summary>
-/// <param name="Driver">A driver name, or null for the agent's default (an image: its default that runs images).</param>
+/// <param name="Driver">A driver name, or null for the agent's default (an image: its default that runs
+/// images).</param>
 /// <param name="Pull">When an image's tag is resolved at its registry: missing (null), always or never.</param>
 public sealed record SandboxRequest(
     string? Driver,
@@ -161,12 +175,15 @@ public sealed record SandboxRequest(
     int? Pids
 );
 
-/// <param name="Credentials">The credentials secret's value (a token or user:token), for the checkout phase only.</param>
+/// <param name="Credentials">The credentials secret's value (a token or user:token), for the checkout phase
+/// only.</param>
 public sealed record GitAssignment(string Repository, string? Ref, string? Path, string? Credentials);
 
 public sealed record LockTokenView(string Name, long Token);
 
-/// <summary><see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).</summary>
+/// <summary>
+/// <see cref="StartedAt"/>: when the sandbox started, on the agent's clock (the server bounds it by the lease TTL).
+/// </summary>
 public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null)
 {
     /// <summary>A service replica's IPv4 address on each network it joined, by project network name.</summary>
@@ -175,7 +192,8 @@ public sealed record RunningBody(long Epoch, DateTimeOffset? StartedAt = null)
 
 public sealed record HeartbeatBody(long Epoch, double? WaitSeconds);
 
-/// <param name="Ended">The task has already ended (its result crossed this heartbeat): stop renewing, nothing is wrong.</param>
+/// <param name="Ended">The task has already ended (its result crossed this heartbeat): stop renewing, nothing is
+/// wrong.</param>
 public sealed record HeartbeatView(StopReason Stop, DateTimeOffset? LeaseExpiresAt, bool Ended = false);
 
 public sealed record LogChunkBody(long Epoch, long Offset, IReadOnlyList<AgentLogLine> Lines);
@@ -186,7 +204,8 @@ public sealed record LogChunkView(long NextOffset);
 /// The end of an attempt. A task that ended before the agent reported it running carries <see cref="StartedAt"/> (the
 /// server records it as RUNNING first, in the same transaction) and its lines not yet shipped, numbered from
 /// <see cref="LogOffset"/> as in a log chunk. <see cref="Next"/> asks, for the slot this task frees, for a task waiting
-/// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call each.
+/// now (no long-poll), granted in the same answer and the same transaction; so a stream of short tasks costs one call
+/// each.
 /// </summary>
 public sealed record CompleteBody(
     long Epoch,
@@ -206,5 +225,7 @@ public sealed record CompleteBody(
     public DateTimeOffset? ExitedAt { get; init; }
 }
 
-/// <summary>The answer to a result: the slot's next assignment when the result asked for one and a task was waiting.</summary>
+/// <summary>
+/// The answer to a result: the slot's next assignment when the result asked for one and a task was waiting.
+/// </summary>
 public sealed record CompleteView(Assignment? Next);

@@ -30,5 +30,7 @@ public sealed record AgentView(
     DateTimeOffset? DrainingSince
 );
 
-/// <summary>GET /api/v1/agents: online agents first, then draining, then offline; the most recently heard from first.</summary>
+/// <summary>
+/// GET /api/v1/agents: online agents first, then draining, then offline; the most recently heard from first.
+/// </summary>
 public sealed record AgentListView(IReadOnlyList<AgentView> Agents);

@@ -2,7 +2,9 @@ namespace Hearth.Core.Api;
 
 public sealed record LockWaiterView(int Position, string RunId, DateTimeOffset QueuedAt, DateTimeOffset? Deadline);
 
-/// <summary>A lock as the API shows it: holder run, since when, the last token granted, and the queue in order.</summary>
+/// <summary>
+/// A lock as the API shows it: holder run, since when, the last token granted, and the queue in order.
+/// </summary>
 public sealed record LockView(
     string Name,
     string? Holder,

@@ -15,7 +15,10 @@ public sealed record CreateRunBody
     public string? Driver { get; init; }
     public string? Image { get; init; }
 
-    /// <summary>Image pull policy, docker's words: missing (the default: a tag already on the agent is used as stored), always, never.</summary>
+    /// <summary>
+    /// Image pull policy, docker's words: missing (the default: a tag already on the agent is used as stored), always,
+    /// never.
+    /// </summary>
     public string? Pull { get; init; }
     public bool Network { get; init; }
 
@@ -24,22 +27,31 @@ public sealed record CreateRunBody
     public int? MaxAttempts { get; init; }
     public Dictionary<string, string>? Requirements { get; init; }
 
-    /// <summary>Names of secrets to inject as environment variables; their values never enter the run's record.</summary>
+    /// <summary>
+    /// Names of secrets to inject as environment variables; their values never enter the run's record.
+    /// </summary>
     public IReadOnlyList<string>? Secrets { get; init; }
 
-    /// <summary>Which failures are retried and how long each retry waits; null: only a lost agent re-queues the task.</summary>
+    /// <summary>
+    /// Which failures are retried and how long each retry waits; null: only a lost agent re-queues the task.
+    /// </summary>
     public RetryBody? Retry { get; init; }
 
     /// <summary>A cluster-wide lock the run must hold before it starts.</summary>
     public string? Lock { get; init; }
 
-    /// <summary>How long the run may wait for <see cref="Lock"/> before it fails; null waits as long as it takes.</summary>
+    /// <summary>
+    /// How long the run may wait for <see cref="Lock"/> before it fails; null waits as long as it takes.
+    /// </summary>
     public double? LockWaitSeconds { get; init; }
 
     /// <summary>Refuse the run (409 LOCK_BUSY, nothing created) when the lock is held.</summary>
     public bool NoWait { get; init; }
 
-    /// <summary>A repository cloned into the workspace before the command (git_ref: branch, tag or SHA; git_path: where the command runs).</summary>
+    /// <summary>
+    /// A repository cloned into the workspace before the command (git_ref: branch, tag or SHA; git_path: where the
+    /// command runs).
+    /// </summary>
     public string? GitRepo { get; init; }
     public string? GitRef { get; init; }
     public string? GitPath { get; init; }
@@ -54,7 +66,9 @@ public sealed record CreateRunBody
     public string? IdempotencyKey { get; init; }
 }
 
-/// <summary>A run as the API shows it. Lists carry <see cref="CommandSummary"/> only; GET of one run the whole argv too.</summary>
+/// <summary>
+/// A run as the API shows it. Lists carry <see cref="CommandSummary"/> only; GET of one run the whole argv too.
+/// </summary>
 public sealed record RunView
 {
     public const int SummaryLength = 200;
@@ -76,7 +90,8 @@ public sealed record RunView
 
     /// <summary>
     /// Why a pending task waits for an agent, from the live agents and the task's needs ("waiting: no live agent has
-    /// driver bubblewrap", "waiting: all 2 agents with labels group=test are busy (8 of 8 slots taken)"); null otherwise.
+    /// driver bubblewrap", "waiting: all 2 agents with labels group=test are busy (8 of 8 slots taken)"); null
+    /// otherwise.
     /// </summary>
     public string? Waiting { get; init; }
     public string? CreatedBy { get; init; }
@@ -95,7 +110,9 @@ public sealed record RunView
     public string? AgentId { get; init; }
     public IReadOnlyList<AttemptRecord> Attempts { get; init; } = [];
 
-    /// <summary>Where the current attempt's start-up time went (null for a run without tasks, a workflow run).</summary>
+    /// <summary>
+    /// Where the current attempt's start-up time went (null for a run without tasks, a workflow run).
+    /// </summary>
     public StartupView? Startup { get; init; }
 
     public static RunView From(Run run)
@@ -166,8 +183,9 @@ public sealed record StartupView
     public DateTimeOffset? ResultStoredAt { get; init; }
 
     /// <summary>
-    /// A retry is queued when the attempt before it ended, the first attempt when the task was created. Times from before
-    /// the attempt was queued belong to the attempt before it (the task keeps them until it is leased again): not shown.
+    /// A retry is queued when the attempt before it ended, the first attempt when the task was created. Times from
+    /// before the attempt was queued belong to the attempt before it (the task keeps them until it is leased again):
+    /// not shown.
     /// </summary>
     public static StartupView From(RunTask task)
     {

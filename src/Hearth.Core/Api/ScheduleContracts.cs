@@ -44,12 +44,16 @@ public sealed record ScheduleView
     public required string CreatedBy { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>The next fire time after now (with the zone's offset); absent when the spec never fires again.</summary>
+    /// <summary>
+    /// The next fire time after now (with the zone's offset); absent when the spec never fires again.
+    /// </summary>
     public DateTimeOffset? NextFireAt { get; init; }
     public DateTimeOffset? LastFiredAt { get; init; }
     public string? LastRunId { get; init; }
 
-    /// <summary>Why the last fire time created no run (its owner was revoked, its driver is no longer allowed).</summary>
+    /// <summary>
+    /// Why the last fire time created no run (its owner was revoked, its driver is no longer allowed).
+    /// </summary>
     public string? LastError { get; init; }
 }
 

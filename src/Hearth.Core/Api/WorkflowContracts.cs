@@ -2,8 +2,11 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Core.Api;
 
-/// <summary>POST /api/v1/workflows/runs: the plan the CLI built from the workflow file and the run's variables.</summary>
-/// <param name="IdempotencyKey">As in <see cref="CreateRunBody.IdempotencyKey"/> (or the <c>Idempotency-Key</c> header).</param>
+/// <summary>
+/// POST /api/v1/workflows/runs: the plan the CLI built from the workflow file and the run's variables.
+/// </summary>
+/// <param name="IdempotencyKey">As in <see cref="CreateRunBody.IdempotencyKey"/> (or the <c>Idempotency-Key</c>
+/// header).</param>
 public sealed record CreateWorkflowRunBody(WorkflowPlan? Plan, string? IdempotencyKey = null);
 
 /// <summary>A workflow run with each step's state, as `hearth workflow status` shows it.</summary>

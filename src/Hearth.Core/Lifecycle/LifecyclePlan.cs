@@ -57,7 +57,9 @@ public sealed record RunChange(RunState From, RunState To)
     public StopReason? Stop { get; init; }
 }
 
-/// <summary>A line of Hearth's own for the run's log (about one task, or the whole run when <see cref="TaskId"/> is null).</summary>
+/// <summary>
+/// A line of Hearth's own for the run's log (about one task, or the whole run when <see cref="TaskId"/> is null).
+/// </summary>
 public sealed record SystemLine(string? TaskId, int Attempt, string Text);
 
 /// <summary>The transitions one decision makes; the store applies them all in one transaction, in this order.</summary>

@@ -10,7 +10,10 @@ public static class LockNames
     /// <summary>The grammar is <see cref="Names.Names.Lock"/>: one place for the API, workflows and the CLI.</summary>
     public static bool IsValid(string name) => Names.Names.Lock.IsValid(name);
 
-    /// <summary>HEARTH_LOCK_TOKEN_ and the name upper-cased, every other character as '_' ("deploy-prod" → HEARTH_LOCK_TOKEN_DEPLOY_PROD).</summary>
+    /// <summary>
+    /// HEARTH_LOCK_TOKEN_ and the name upper-cased, every other character as '_' ("deploy-prod" →
+    /// HEARTH_LOCK_TOKEN_DEPLOY_PROD).
+    /// </summary>
     public static string TokenVariable(string name)
     {
         var variable = new StringBuilder("HEARTH_LOCK_TOKEN_", 18 + name.Length);

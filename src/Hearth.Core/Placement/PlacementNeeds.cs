@@ -26,7 +26,10 @@ public sealed record PlacementNeeds(string? Driver, IReadOnlyDictionary<string, 
         return new PlacementNeeds(driver, labels);
     }
 
-    /// <summary>The driver a <c>driver.NAME</c> label names; null for other labels and for driver attributes (driver.NAME.x, driver.default).</summary>
+    /// <summary>
+    /// The driver a <c>driver.NAME</c> label names; null for other labels and for driver attributes (driver.NAME.x,
+    /// driver.default).
+    /// </summary>
     public static string? DriverOfLabel(string key)
     {
         if (!key.StartsWith(DriverPrefix, StringComparison.Ordinal))
@@ -35,7 +38,9 @@ public sealed record PlacementNeeds(string? Driver, IReadOnlyDictionary<string, 
         return name.Length == 0 || name.Contains('.') || name == "default" ? null : name;
     }
 
-    /// <summary>"driver bubblewrap", "labels group=test", "driver oci and labels arch=arm64"; empty when nothing is asked.</summary>
+    /// <summary>
+    /// "driver bubblewrap", "labels group=test", "driver oci and labels arch=arm64"; empty when nothing is asked.
+    /// </summary>
     public string Describe()
     {
         var parts = new List<string>();

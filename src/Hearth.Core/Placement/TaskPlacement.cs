@@ -4,7 +4,9 @@ namespace Hearth.Core.Placement;
 
 public enum PlacementOutcome
 {
-    /// <summary>An online agent that matches has a free slot: the task goes to the next poll of such an agent.</summary>
+    /// <summary>
+    /// An online agent that matches has a free slot: the task goes to the next poll of such an agent.
+    /// </summary>
     Placeable,
 
     /// <summary>Online agents match, but every one is at capacity: the task waits for a slot.</summary>
@@ -17,7 +19,8 @@ public enum PlacementOutcome
     Unplaceable,
 }
 
-/// <param name="Reason">Why the task waits ("waiting: no live agent has driver bubblewrap"); null when it is placeable.</param>
+/// <param name="Reason">Why the task waits ("waiting: no live agent has driver bubblewrap"); null when it is
+/// placeable.</param>
 /// <param name="Matching">Live agents that match the task's needs, whatever their load.</param>
 public sealed record PlacementVerdict(PlacementOutcome Outcome, string? Reason, int Matching)
 {
@@ -81,7 +84,9 @@ public static class TaskPlacement
     private static bool Matches(AgentSnapshot agent, PlacementNeeds needs) =>
         (needs.Driver is null || agent.Runs(needs.Driver)) && LabelMatch.Satisfies(agent.Labels, needs.Labels);
 
-    /// <summary>"all 2 agents with labels group=test are", "the 1 agent with driver oci is", "all 3 agents are".</summary>
+    /// <summary>
+    /// "all 2 agents with labels group=test are", "the 1 agent with driver oci is", "all 3 agents are".
+    /// </summary>
     private static string Every(int count, PlacementNeeds needs)
     {
         var with = needs.Describe() is { Length: > 0 } described ? $" with {described}" : "";

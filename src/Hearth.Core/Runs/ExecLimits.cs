@@ -17,7 +17,9 @@ public static class ExecLimits
     /// <summary>A run's argv and environment together, each string with its NUL and an 8-byte pointer.</summary>
     public const int MaxTotalBytes = 1024 * 1024;
 
-    /// <summary>Field errors for argv and environment ("command[3]: …", "env.X: …"); none when execve takes them.</summary>
+    /// <summary>
+    /// Field errors for argv and environment ("command[3]: …", "env.X: …"); none when execve takes them.
+    /// </summary>
     public static List<string> Check(
         IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string>? env,

@@ -3,10 +3,14 @@ using System.Net;
 
 namespace Hearth.Core.Runs;
 
-/// <summary>A container port published on the agent's host, as docker's <c>-p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO]</c>.</summary>
+/// <summary>
+/// A container port published on the agent's host, as docker's <c>-p [HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTO]</c>.
+/// </summary>
 public sealed record PublishedPort(string HostIp, int HostPort, int ContainerPort, string Protocol = "tcp")
 {
-    /// <summary>Parses docker's short syntax; the host address defaults to 0.0.0.0 (every address), as docker's does.</summary>
+    /// <summary>
+    /// Parses docker's short syntax; the host address defaults to 0.0.0.0 (every address), as docker's does.
+    /// </summary>
     public static bool TryParse(string text, out PublishedPort? port, out string? error)
     {
         port = null;

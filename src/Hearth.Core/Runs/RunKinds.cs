@@ -10,7 +10,9 @@ public static class RunKinds
     public const string Deployment = "deployment";
     public const string CiJob = "ci_job";
 
-    /// <summary>The kind of the tasks a run of <paramref name="runKind"/> is made of (stores made before tasks had a kind).</summary>
+    /// <summary>
+    /// The kind of the tasks a run of <paramref name="runKind"/> is made of (stores made before tasks had a kind).
+    /// </summary>
     public static TaskKind TaskKindOf(string runKind) =>
         runKind switch
         {

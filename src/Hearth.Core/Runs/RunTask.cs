@@ -42,6 +42,8 @@ public sealed record RunTask
     /// <summary>When the current attempt's sandbox exited (the agent's clock).</summary>
     public DateTimeOffset? ExitedAt { get; init; }
 
-    /// <summary>Labels an agent must carry to take the task (its spec's requirements, a pinned driver's among them).</summary>
+    /// <summary>
+    /// Labels an agent must carry to take the task (its spec's requirements, a pinned driver's among them).
+    /// </summary>
     public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
 }

@@ -33,7 +33,9 @@ public sealed record TaskSpec
     /// <summary>Labels an agent must carry (k=v) to be granted this task.</summary>
     public IReadOnlyDictionary<string, string> Requirements { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>When a failed attempt is retried; null: only a lost agent re-queues it, up to the task's max attempts.</summary>
+    /// <summary>
+    /// When a failed attempt is retried; null: only a lost agent re-queues it, up to the task's max attempts.
+    /// </summary>
     public RetryPolicy? Retry { get; init; }
 
     /// <summary>A cluster-wide lock the task must hold before it is offered to agents.</summary>
@@ -42,7 +44,9 @@ public sealed record TaskSpec
     /// <summary>A repository cloned into the workspace before the command runs.</summary>
     public GitSource? Git { get; init; }
 
-    /// <summary>The W3C traceparent of the request that created the task, so the agent's spans join its trace.</summary>
+    /// <summary>
+    /// The W3C traceparent of the request that created the task, so the agent's spans join its trace.
+    /// </summary>
     public string? TraceParent { get; init; }
 
     /// <summary>A service replica's own part (kind <c>ServiceReplica</c> only; null otherwise).</summary>

@@ -50,7 +50,8 @@ public static class Transitions
                     TaskState.Failed,
                     TaskState.Skipped,
                 ],
-                // Back to Pending when a lease is lost and attempts remain (rescue), or handed back by a draining agent.
+                // Back to Pending when a lease is lost and attempts remain (rescue), or handed back by a draining
+                // agent.
                 [TaskState.Leased] =
                 [
                     TaskState.Running,

@@ -10,7 +10,8 @@ namespace Hearth.Core.Secrets;
 /// value, base64 (standard and URL-safe, at each of the three byte alignments, and as base64(1) wraps it at 76
 /// columns), base32 (at each of the five alignments), hex in both cases (plain, as xxd -p wraps it, and as od -tx1 and
 /// hexdump spell it, bytes apart), URL-escaped, JSON-escaped (also with '\/'), HTML entities, and shell-quoted ('…'
-/// with '\'' inside, "…" escapes, printf %q). Double encodings are not covered: masking is a safety net, not a boundary.
+/// with '\'' inside, "…" escapes, printf %q). Double encodings are not covered: masking is a safety net, not a
+/// boundary.
 /// </summary>
 public static class SecretForms
 {
@@ -66,7 +67,9 @@ public static class SecretForms
         }
     }
 
-    /// <summary>Contiguous hex (both cases, and as xxd -p wraps it at 60 columns), and bytes apart as od -tx1 prints them.</summary>
+    /// <summary>
+    /// Contiguous hex (both cases, and as xxd -p wraps it at 60 columns), and bytes apart as od -tx1 prints them.
+    /// </summary>
     private static IEnumerable<string> HexForms(byte[] bytes)
     {
         foreach (var lower in new[] { true, false })
@@ -86,7 +89,9 @@ public static class SecretForms
         }
     }
 
-    /// <summary>RFC 4648 base32 (as base32(1) writes it, and the part that depends only on the value at each alignment).</summary>
+    /// <summary>
+    /// RFC 4648 base32 (as base32(1) writes it, and the part that depends only on the value at each alignment).
+    /// </summary>
     private static IEnumerable<string> Base32Forms(byte[] bytes)
     {
         var whole = Base32.Encode(bytes);
@@ -106,7 +111,9 @@ public static class SecretForms
     private static string NumericEntities(string value, bool hex) =>
         string.Concat(value.EnumerateRunes().Select(r => hex ? $"&#x{r.Value:x};" : $"&#{r.Value};"));
 
-    /// <summary>The value as shells quote it: inside '…' ('\'' for a quote), inside "…", and as bash's printf %q writes it.</summary>
+    /// <summary>
+    /// The value as shells quote it: inside '…' ('\'' for a quote), inside "…", and as bash's printf %q writes it.
+    /// </summary>
     private static IEnumerable<string> ShellQuotings(string value)
     {
         yield return value.Replace("'", "'\\''", StringComparison.Ordinal);

@@ -41,8 +41,8 @@ public sealed class SecretMasker
     }
 
     /// <summary>
-    /// Masks a value cut in two by a line split (a line longer than the sandbox's limit, or a chunk boundary): the end of
-    /// <paramref name="left"/> and the start of <paramref name="right"/> that together spell a pattern.
+    /// Masks a value cut in two by a line split (a line longer than the sandbox's limit, or a chunk boundary): the end
+    /// of <paramref name="left"/> and the start of <paramref name="right"/> that together spell a pattern.
     /// </summary>
     public (string Left, string Right) ApplyAcross(string left, string right)
     {
@@ -66,7 +66,9 @@ public sealed class SecretMasker
         return (left, right);
     }
 
-    /// <summary>True when the end of <paramref name="text"/> could be the start of a pattern cut off by a split.</summary>
+    /// <summary>
+    /// True when the end of <paramref name="text"/> could be the start of a pattern cut off by a split.
+    /// </summary>
     public bool EndsWithPartial(string text)
     {
         foreach (var pattern in _patterns)

@@ -8,9 +8,9 @@ namespace Hearth.Core.Services;
 public static class CoPlacement
 {
     /// <summary>
-    /// The agent replica <paramref name="index"/> of <paramref name="service"/> must go to (null: any), or why it must wait:
-    /// a namespace partner's replica is not running yet (its namespaces do not exist), a <c>volumes_from</c> source's is not
-    /// placed, the partner has fewer replicas, or two partners' replicas run on different agents.
+    /// The agent replica <paramref name="index"/> of <paramref name="service"/> must go to (null: any), or why it must
+    /// wait: a namespace partner's replica is not running yet (its namespaces do not exist), a <c>volumes_from</c>
+    /// source's is not placed, the partner has fewer replicas, or two partners' replicas run on different agents.
     /// </summary>
     public static (string? Agent, string? Why) Agent(
         ServiceDefinition service,
@@ -54,8 +54,8 @@ public static class CoPlacement
     }
 
     /// <summary>
-    /// The agent each network with a declared subnet is on: that of a live replica attached to it. Such a network's bridge
-    /// has the declared subnet (its fixed addresses are in it), so it exists on one agent only.
+    /// The agent each network with a declared subnet is on: that of a live replica attached to it. Such a network's
+    /// bridge has the declared subnet (its fixed addresses are in it), so it exists on one agent only.
     /// </summary>
     public static Dictionary<string, string> SubnetAgents(ProjectSpec project, IEnumerable<ReplicaStatus> replicas)
     {
@@ -77,8 +77,8 @@ public static class CoPlacement
     }
 
     /// <summary>
-    /// Narrows <paramref name="pinned"/> (from <see cref="Agent"/>) to the agent of the service's networks with a declared
-    /// subnet (<see cref="SubnetAgents"/>), or says why the replica must wait: they are on different agents.
+    /// Narrows <paramref name="pinned"/> (from <see cref="Agent"/>) to the agent of the service's networks with a
+    /// declared subnet (<see cref="SubnetAgents"/>), or says why the replica must wait: they are on different agents.
     /// </summary>
     public static (string? Agent, string? Why) OnSubnets(
         ServiceDefinition service,

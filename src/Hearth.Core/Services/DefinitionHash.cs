@@ -4,10 +4,10 @@ using System.Text;
 namespace Hearth.Core.Services;
 
 /// <summary>
-/// The hash of what a replica runs: the service's definition without its replica count, so scaling rolls nothing
-/// and any other change (image, command, environment, mounts, health check…) rolls every replica. A sealed secret counts
-/// by its seal's nonce, drawn anew whenever its content changes and kept when the server re-seals it under a new key
-/// after a rotation: a changed secret rolls, a rotated key does not.
+/// The hash of what a replica runs: the service's definition without its replica count, so scaling rolls nothing and
+/// any other change (image, command, environment, mounts, health check…) rolls every replica. A sealed secret counts by
+/// its seal's nonce, drawn anew whenever its content changes and kept when the server re-seals it under a new key after
+/// a rotation: a changed secret rolls, a rotated key does not.
 /// </summary>
 public static class DefinitionHash
 {
@@ -23,7 +23,9 @@ public static class DefinitionHash
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }
 
-    /// <summary>The nonce of a seal <c>KEYID:BASE64(nonce(12) | tag | ciphertext)</c>, or the seal itself if it is not one.</summary>
+    /// <summary>
+    /// The nonce of a seal <c>KEYID:BASE64(nonce(12) | tag | ciphertext)</c>, or the seal itself if it is not one.
+    /// </summary>
     private static string SealIdentity(string seal)
     {
         var colon = seal.IndexOf(':');

@@ -27,7 +27,9 @@ public sealed record ServiceDefinition
 
     public required string Image { get; init; }
 
-    /// <summary>The container's argv (compose's <c>entrypoint</c> then <c>command</c>); empty: the image's own.</summary>
+    /// <summary>
+    /// The container's argv (compose's <c>entrypoint</c> then <c>command</c>); empty: the image's own.
+    /// </summary>
     public IReadOnlyList<string> Command { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
@@ -41,7 +43,10 @@ public sealed record ServiceDefinition
 
     public IReadOnlyList<ServiceDependencySpec> DependsOn { get; init; } = [];
 
-    /// <summary><c>x-hearth.constraints</c> and <c>deploy.placement.constraints</c>: agent labels a replica's agent must (not) carry.</summary>
+    /// <summary>
+    /// <c>x-hearth.constraints</c> and <c>deploy.placement.constraints</c>: agent labels a replica's agent must (not)
+    /// carry.
+    /// </summary>
     public IReadOnlyList<LabelConstraint> Constraints { get; init; } = [];
 
     /// <summary>At most this many replicas of the service on one agent (<c>x-hearth.max_per_agent</c>).</summary>
@@ -62,12 +67,15 @@ public sealed record ServiceDefinition
 
     /// <summary>
     /// Compose's <c>network_mode</c> when the service is not on the project's networks: <c>none</c> (loopback only) or
-    /// <c>service:X</c> (replica i joins the network namespace of X's replica i, on its agent). Null: <see cref="Networks"/>.
-    /// Nullable fields like this one are left out of <see cref="DefinitionHash"/> when unset, so existing hashes hold.
+    /// <c>service:X</c> (replica i joins the network namespace of X's replica i, on its agent). Null:
+    /// <see cref="Networks"/>. Nullable fields like this one are left out of <see cref="DefinitionHash"/> when unset,
+    /// so existing hashes hold.
     /// </summary>
     public string? NetworkMode { get; init; }
 
-    /// <summary>Compose's <c>ipc: service:X</c>: replica i joins the IPC namespace of X's replica i, on its agent.</summary>
+    /// <summary>
+    /// Compose's <c>ipc: service:X</c>: replica i joins the IPC namespace of X's replica i, on its agent.
+    /// </summary>
     public string? IpcOf { get; init; }
 
     /// <summary>
@@ -87,14 +95,18 @@ public sealed record ServiceDefinition
 
     public const string ServicePrefix = "service:";
 
-    /// <summary>The service whose replica's network namespace this one's replicas join (<c>network_mode: service:X</c>).</summary>
+    /// <summary>
+    /// The service whose replica's network namespace this one's replicas join (<c>network_mode: service:X</c>).
+    /// </summary>
     [JsonIgnore]
     public string? NetworkOf =>
         NetworkMode is { } mode && mode.StartsWith(ServicePrefix, StringComparison.Ordinal)
             ? mode[ServicePrefix.Length..]
             : null;
 
-    /// <summary>The services whose namespaces this one's replicas join: their replica i must be running first.</summary>
+    /// <summary>
+    /// The services whose namespaces this one's replicas join: their replica i must be running first.
+    /// </summary>
     [JsonIgnore]
     public IEnumerable<string> NamespacePartners =>
         new[] { NetworkOf, IpcOf }.OfType<string>().Distinct(StringComparer.Ordinal);
@@ -120,7 +132,9 @@ public enum RestartMode
 /// <param name="MaxRetries"><c>on-failure:N</c>'s N; null: no limit.</param>
 public sealed record ServiceRestart(RestartMode Mode, int? MaxRetries = null)
 {
-    /// <summary>Parses compose's <c>restart</c> (<c>no</c>, <c>always</c>, <c>on-failure[:N]</c>, <c>unless-stopped</c>).</summary>
+    /// <summary>
+    /// Parses compose's <c>restart</c> (<c>no</c>, <c>always</c>, <c>on-failure[:N]</c>, <c>unless-stopped</c>).
+    /// </summary>
     public static bool TryParse(string? text, out ServiceRestart restart)
     {
         restart = new ServiceRestart(RestartMode.No);

@@ -1,6 +1,8 @@
 namespace Hearth.Core.Services;
 
-/// <summary>The named volumes a project's replicas use: its top-level ones and those its services mount (anonymous ones named).</summary>
+/// <summary>
+/// The named volumes a project's replicas use: its top-level ones and those its services mount (anonymous ones named).
+/// </summary>
 public static class ProjectVolumes
 {
     public static IReadOnlyList<string> Of(ProjectSpec spec) =>

@@ -27,8 +27,9 @@ public enum ReplicaHealth
 public sealed record ReplicaHealthBody(long Epoch, ReplicaHealth Health, int FailingStreak, string? Output);
 
 /// <summary>
-/// What an agent's embedded DNS answers for one project network: <c>GET /agent/v1/networks/{project}/{network}/names</c>.
-/// <see cref="Version"/> grows with every change, so an agent polling it can tell nothing changed.
+/// What an agent's embedded DNS answers for one project network: <c>GET
+/// /agent/v1/networks/{project}/{network}/names</c>. <see cref="Version"/> grows with every change, so an agent polling
+/// it can tell nothing changed.
 /// </summary>
 public sealed record NetworkNamesView(long Version, IReadOnlyList<NameRecord> Records);
 

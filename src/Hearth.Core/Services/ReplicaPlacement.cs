@@ -13,7 +13,8 @@ public static class ReplicaPlacement
 {
     public const string Driver = "oci";
 
-    /// <param name="ofService">Replicas of this service already on each agent (by name), this pass's placements included.</param>
+    /// <param name="ofService">Replicas of this service already on each agent (by name), this pass's placements
+    /// included.</param>
     /// <param name="load">Tasks on each agent (by name), this pass's placements included.</param>
     /// <returns>The agent's name, or null and why none fits.</returns>
     public static (string? Agent, string? Why) Choose(
@@ -62,7 +63,9 @@ public static class ReplicaPlacement
             ? LinuxCapabilities.NotAllowed(container.CapAdd, LinuxCapabilities.AllowedBy(agent.Labels))
             : [];
 
-    /// <summary>Names what no agent allows (or, when each is allowed somewhere, that none allows them together).</summary>
+    /// <summary>
+    /// Names what no agent allows (or, when each is allowed somewhere, that none allows them together).
+    /// </summary>
     private static string NoCapabilities(ServiceDefinition service, IReadOnlyList<AgentSnapshot> agents)
     {
         var missing = agents.Select(a => CapabilitiesMissing(service, a)).ToList();

@@ -46,7 +46,9 @@ public sealed record ReplicaStatus
 
     public int? ExitCode { get; init; }
 
-    /// <summary>Restarts so far (exits, unhealthy, asked for), counted for <c>on-failure:N</c> and the back-off.</summary>
+    /// <summary>
+    /// Restarts so far (exits, unhealthy, asked for), counted for <c>on-failure:N</c> and the back-off.
+    /// </summary>
     public int Restarts { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
@@ -68,7 +70,9 @@ public sealed record ReplicaStatus
     /// </summary>
     public ReplicaStatus? Successor { get; init; }
 
-    /// <summary>A definition whose new replica failed here: the roll to it is halted until the definition changes.</summary>
+    /// <summary>
+    /// A definition whose new replica failed here: the roll to it is halted until the definition changes.
+    /// </summary>
     public string? FailedHash { get; init; }
 
     public bool Live => Phase is ReplicaPhase.Pending or ReplicaPhase.Running;

@@ -1,6 +1,8 @@
 namespace Hearth.Core.Services;
 
-/// <summary>A project as <c>GET /api/v1/projects/{name}</c> shows it: desired state and each replica as it is.</summary>
+/// <summary>
+/// A project as <c>GET /api/v1/projects/{name}</c> shows it: desired state and each replica as it is.
+/// </summary>
 /// <param name="Removing"><c>down</c> was asked and its replicas are stopping.</param>
 public sealed record ProjectView(
     string Name,
@@ -52,10 +54,14 @@ public sealed record ReplicaView(
     /// <summary>The last health check's output (cut to 4 KiB).</summary>
     public string? HealthOutput { get; init; }
 
-    /// <summary>Why the roll to the service's current definition was rolled back here (its new replica failed), or null.</summary>
+    /// <summary>
+    /// Why the roll to the service's current definition was rolled back here (its new replica failed), or null.
+    /// </summary>
     public string? RolledBack { get; init; }
 
-    /// <summary>A roll's new replica started beside this one, while it still serves: which, where, and how it is.</summary>
+    /// <summary>
+    /// A roll's new replica started beside this one, while it still serves: which, where, and how it is.
+    /// </summary>
     public ReplicaSuccessorView? Next { get; init; }
 }
 

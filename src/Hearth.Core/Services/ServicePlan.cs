@@ -8,8 +8,11 @@ public abstract record ServiceAction(string Service, int Replica, string Reason)
     public string Name => $"{Service}-{Replica}";
 }
 
-/// <summary>Start the replica's next task (generation <paramref name="Generation"/>) on <paramref name="Agent"/>.</summary>
-/// <param name="Restart">It counts as a restart (an exit, unhealthy, asked for): the replica's restarts grow by one.</param>
+/// <summary>
+/// Start the replica's next task (generation <paramref name="Generation"/>) on <paramref name="Agent"/>.
+/// </summary>
+/// <param name="Restart">It counts as a restart (an exit, unhealthy, asked for): the replica's restarts grow by
+/// one.</param>
 /// <param name="Moved">Its agent was lost: it goes to another one.</param>
 public sealed record StartReplica(
     string Service,
@@ -38,11 +41,14 @@ public sealed record RollBackReplica(string Service, int Replica, bool Failed, s
     : ServiceAction(Service, Replica, Reason);
 
 /// <summary>Stop the replica's live task; <paramref name="ThenRestart"/>: start it again once it has ended.</summary>
-/// <param name="CountsAsRestart">The later start counts as a restart (unhealthy, asked for; not a roll or a move).</param>
+/// <param name="CountsAsRestart">The later start counts as a restart (unhealthy, asked for; not a roll or a
+/// move).</param>
 public sealed record StopReplica(string Service, int Replica, bool ThenRestart, bool CountsAsRestart, string Reason)
     : ServiceAction(Service, Replica, Reason);
 
-/// <summary>The replica is above the service's scale (or its project is going) and has ended: its record goes.</summary>
+/// <summary>
+/// The replica is above the service's scale (or its project is going) and has ended: its record goes.
+/// </summary>
 public sealed record ForgetReplica(string Service, int Replica, string Reason)
     : ServiceAction(Service, Replica, Reason);
 
@@ -74,7 +80,10 @@ public enum ReplicaEventKind
     /// <summary>A roll's new replica failed and was removed; the old replica keeps serving.</summary>
     RolledBack,
 
-    /// <summary><c>down -v</c>: the project is gone and its agents are to remove its named volumes (message: their names, comma-separated).</summary>
+    /// <summary>
+    /// <c>down -v</c>: the project is gone and its agents are to remove its named volumes (message: their names,
+    /// comma-separated).
+    /// </summary>
     VolumesRemoving,
 
     /// <summary>An agent removed one of the project's volumes (service: the volume; message: where).</summary>

@@ -129,9 +129,9 @@ public static class ServiceReconciler
                             $"{why} (it must run on {pinned}, beside "
                             + $"{string.Join(" and ", service.CoPlacedWith.Select(p => $"{p}-{index}")
                             .Concat(service.Networks.Where(n => n.Subnet is not null).Select(n => $"network {n.Network}")))})";
-                    // A replica sharing another's namespaces never runs beside its old copy (both would be in one network
-                    // namespace, their ports clashing), nor does one with a fixed address (two copies cannot hold it): old
-                    // before new.
+                    // A replica sharing another's namespaces never runs beside its old copy (both would be in one
+                    // network namespace, their ports clashing), nor does one with a fixed address (two copies cannot
+                    // hold it): old before new.
                     if (
                         placing.Beside
                         && (service.NamespacePartners.Any() || service.Networks.Any(n => n.Ipv4Address is not null))
@@ -142,8 +142,8 @@ public static class ServiceReconciler
                         && (agent is null || agent == replica.Agent && service.Ports.Any(p => p.HostPort > 0))
                     )
                     {
-                        // No room beside the old replica, or the new one would publish its host ports on the same agent:
-                        // old before new, then (its slot is stopped, and started again with the new definition).
+                        // No room beside the old replica, or the new one would publish its host ports on the same
+                        // agent: old before new, then (its slot is stopped, and started again with the new definition).
                         actions.Add(
                             new StopReplica(
                                 service.Name,
@@ -185,7 +185,9 @@ public static class ServiceReconciler
         return new ServicePlan(actions, wakeAt, false);
     }
 
-    /// <summary>The back-off before restart number <paramref name="restarts"/> + 1: 1 s, 2 s, 4 s … up to 60 s.</summary>
+    /// <summary>
+    /// The back-off before restart number <paramref name="restarts"/> + 1: 1 s, 2 s, 4 s … up to 60 s.
+    /// </summary>
     public static TimeSpan Backoff(int restarts) =>
         TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(restarts, 16)));
 
@@ -218,7 +220,9 @@ public static class ServiceReconciler
         return Roll.Free;
     }
 
-    /// <summary>What becomes of a roll's new replica started beside the old one: it takes the old one's place once ready.</summary>
+    /// <summary>
+    /// What becomes of a roll's new replica started beside the old one: it takes the old one's place once ready.
+    /// </summary>
     private static ServiceAction? Successor(
         ServiceDefinition service,
         string hash,
@@ -455,7 +459,9 @@ public static class ServiceReconciler
             )
             .ToList();
 
-    /// <summary>One snapshot per agent name, the latest registration's (an agent that restarted registers again).</summary>
+    /// <summary>
+    /// One snapshot per agent name, the latest registration's (an agent that restarted registers again).
+    /// </summary>
     private static List<AgentSnapshot> Latest(IReadOnlyList<AgentSnapshot> agents) =>
         agents
             .GroupBy(a => a.Name, StringComparer.Ordinal)

@@ -24,10 +24,14 @@ public sealed record ServiceReplicaSpec
 
     public IReadOnlyList<ServiceNetworkAttachment> Networks { get; init; } = [];
 
-    /// <summary><c>none</c> or <c>service:X</c> (see <see cref="ServiceDefinition.NetworkMode"/>); null: <see cref="Networks"/>.</summary>
+    /// <summary>
+    /// <c>none</c> or <c>service:X</c> (see <see cref="ServiceDefinition.NetworkMode"/>); null: <see cref="Networks"/>.
+    /// </summary>
     public string? NetworkMode { get; init; }
 
-    /// <summary>The service whose replica of the same number this one shares its IPC namespace with (on this agent).</summary>
+    /// <summary>
+    /// The service whose replica of the same number this one shares its IPC namespace with (on this agent).
+    /// </summary>
     public string? IpcOf { get; init; }
 
     public IReadOnlyList<ServiceMount> Mounts { get; init; } = [];
@@ -35,18 +39,27 @@ public sealed record ServiceReplicaSpec
     /// <summary>Secrets and configs, written as files into the container before it starts.</summary>
     public IReadOnlyList<ServiceFile> Files { get; init; } = [];
 
-    /// <summary>Null: the service has none (or <c>disable: true</c> / <c>NONE</c>); the replica is healthy once running.</summary>
+    /// <summary>
+    /// Null: the service has none (or <c>disable: true</c> / <c>NONE</c>); the replica is healthy once running.
+    /// </summary>
     public HealthCheckSpec? HealthCheck { get; init; }
 
-    /// <summary>The service's <see cref="ServiceDefinition.Container"/>: what the agent sets up in the container beyond its image.</summary>
+    /// <summary>
+    /// The service's <see cref="ServiceDefinition.Container"/>: what the agent sets up in the container beyond its
+    /// image.
+    /// </summary>
     public ContainerSettings? Container { get; init; }
 }
 
-/// <summary>A compose network the replica joins; <see cref="Network"/> is project-scoped (the project's own name space).</summary>
-/// <param name="Aliases">Names it answers to on that network beyond the service name and its replica's hostname.</param>
-/// <param name="Ipv4Address">compose's <c>ipv4_address</c>: the replica's fixed address there (a one-replica service).</param>
-/// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it instead
-/// of one from the agent's range, and every replica on it runs on one agent.</param>
+/// <summary>
+/// A compose network the replica joins; <see cref="Network"/> is project-scoped (the project's own name space).
+/// </summary>
+/// <param name="Aliases">Names it answers to on that network beyond the service name and its replica's
+/// hostname.</param>
+/// <param name="Ipv4Address">compose's <c>ipv4_address</c>: the replica's fixed address there (a one-replica
+/// service).</param>
+/// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it
+/// instead of one from the agent's range, and every replica on it runs on one agent.</param>
 public sealed record ServiceNetworkAttachment(
     string Network,
     IReadOnlyList<string> Aliases,
@@ -73,13 +86,15 @@ public sealed record ServiceMount(
 );
 
 /// <summary>A file written into the container: a compose secret or config.</summary>
-/// <param name="SecretName">A Hearth secret whose value is the file's content (decrypted at lease time, never stored).</param>
+/// <param name="SecretName">A Hearth secret whose value is the file's content (decrypted at lease time, never
+/// stored).</param>
 /// <param name="Content">The content itself: a config's, or a compose secret's as <c>hearth up</c> sends it (the server
 /// seals a secret's on arrival and keeps no plain copy).</param>
 /// <param name="Mode">Unix permission bits, as compose's <c>mode</c>; 0444 when unset.</param>
-/// <param name="Secret">A compose secret: its content is sealed by the server, handed to the agent only in the assignment's
-/// secret files, masked in the replica's log and never shown.</param>
-/// <param name="Sealed">The server's: a secret's content encrypted under its key (<c>KEYID:BASE64</c>); never sent to clients.</param>
+/// <param name="Secret">A compose secret: its content is sealed by the server, handed to the agent only in the
+/// assignment's secret files, masked in the replica's log and never shown.</param>
+/// <param name="Sealed">The server's: a secret's content encrypted under its key (<c>KEYID:BASE64</c>); never sent to
+/// clients.</param>
 public sealed record ServiceFile(
     string Target,
     string? SecretName,

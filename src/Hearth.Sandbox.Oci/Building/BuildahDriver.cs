@@ -11,12 +11,11 @@ namespace Hearth.Sandbox.Oci.Building;
 /// <summary>
 /// Builds an image with buildah and pushes it to its registry: the task of a compose service's <c>build:</c>
 /// (<see cref="SandboxSpec.Build"/>). The context is unpacked into the sandbox's own directory, then one host process
-/// (through the process driver: its own session, output, stop and signals) runs <c>buildah bud</c> and
-/// <c>buildah push</c>; RUN steps are isolated by buildah (<see cref="BuildahDriverOptions.Isolation"/>) and, on the
-/// <c>bridge</c> network, run in a network namespace made for the build on <paramref name="bridge"/> (the oci driver's),
-/// so they reach what a container reaches and never the agent's loopback. buildah itself (pulls, pushes) keeps the
-/// agent's network. An image already at its registry under the build's tag (a content digest) is not built again.
-/// Needs root.
+/// (through the process driver: its own session, output, stop and signals) runs <c>buildah bud</c> and <c>buildah
+/// push</c>; RUN steps are isolated by buildah (<see cref="BuildahDriverOptions.Isolation"/>) and, on the <c>bridge</c>
+/// network, run in a network namespace made for the build on <paramref name="bridge"/> (the oci driver's), so they
+/// reach what a container reaches and never the agent's loopback. buildah itself (pulls, pushes) keeps the agent's
+/// network. An image already at its registry under the build's tag (a content digest) is not built again. Needs root.
 /// </summary>
 public sealed class BuildahDriver(
     BuildahDriverOptions options,
@@ -29,7 +28,9 @@ public sealed class BuildahDriver(
 
     public string Name => Builders.Driver;
 
-    /// <summary>Namespaces: RUN steps see the image being built, never the host; buildah itself is the agent's.</summary>
+    /// <summary>
+    /// Namespaces: RUN steps see the image being built, never the host; buildah itself is the agent's.
+    /// </summary>
     public DriverCapabilities Capabilities =>
         new(
             FilesystemIsolation.Namespaces,
@@ -219,7 +220,8 @@ public sealed class BuildahDriver(
             "-t",
             build.Image,
         };
-        // The host's resolv.conf may name a loopback resolver, which the build's namespace cannot reach: containers' servers.
+        // The host's resolv.conf may name a loopback resolver, which the build's namespace cannot reach: containers'
+        // servers.
         if (network is not null && bridge!.NameServers() is { Count: > 0 } servers)
             bud.AddRange(["--dns", string.Join(',', servers)]);
         if (options.Isolation == "oci")
@@ -265,7 +267,8 @@ public sealed class BuildahDriver(
 
     /// <summary>
     /// buildah's registries for this build: short names from Docker Hub (as Docker does), and plain HTTP for loopback
-    /// registries (the destination's, and those the Dockerfile's FROM lines name), as Hearth's own registry client does.
+    /// registries (the destination's, and those the Dockerfile's FROM lines name), as Hearth's own registry client
+    /// does.
     /// </summary>
     public static string RegistriesConf(ImageReference destination, string dockerfile)
     {

@@ -11,16 +11,20 @@ public sealed record BuildahDriverOptions
     /// <summary>buildah's run-time state (<c>--runroot</c>).</summary>
     public string RunRoot { get; init; } = "/run/hearth/buildah";
 
-    /// <summary><c>overlay</c> (kernel overlayfs; works here) or <c>vfs</c> (a copy per layer: slower, works anywhere).</summary>
+    /// <summary>
+    /// <c>overlay</c> (kernel overlayfs; works here) or <c>vfs</c> (a copy per layer: slower, works anywhere).
+    /// </summary>
     public string StorageDriver { get; init; } = "overlay";
 
     /// <summary>
-    /// How RUN steps are isolated: <c>oci</c> (a container made by <see cref="Runtime"/>: namespaces, cgroups, buildah's
-    /// seccomp profile) or <c>chroot</c> (weaker: a chroot with buildah's own namespaces, no runtime needed).
+    /// How RUN steps are isolated: <c>oci</c> (a container made by <see cref="Runtime"/>: namespaces, cgroups,
+    /// buildah's seccomp profile) or <c>chroot</c> (weaker: a chroot with buildah's own namespaces, no runtime needed).
     /// </summary>
     public string Isolation { get; init; } = "oci";
 
-    /// <summary>The OCI runtime of <c>oci</c> isolation (runc works as installed on cgroup v1; see docs/oci.md for crun).</summary>
+    /// <summary>
+    /// The OCI runtime of <c>oci</c> isolation (runc works as installed on cgroup v1; see docs/oci.md for crun).
+    /// </summary>
     public string Runtime { get; init; } = "runc";
 
     /// <summary>

@@ -34,7 +34,9 @@ public sealed partial class ImageStore
 
     public string RootDirectory => _layout.Root;
 
-    /// <summary>Pulls <paramref name="reference"/> (e.g. <c>127.0.0.1:5000/app:1</c> or <c>app@sha256:…</c>) and tags it.</summary>
+    /// <summary>
+    /// Pulls <paramref name="reference"/> (e.g. <c>127.0.0.1:5000/app:1</c> or <c>app@sha256:…</c>) and tags it.
+    /// </summary>
     public Task<StoredImage> PullAsync(
         string reference,
         IProgress<PullProgress>? progress,
@@ -42,8 +44,9 @@ public sealed partial class ImageStore
     ) => PullAsync(reference, ids: null, progress, cancellationToken);
 
     /// <summary>
-    /// Pulls <paramref name="reference"/> and tags it; its tree is unpacked for <paramref name="ids"/>, the user namespace
-    /// range it will run in (null: ids as the image names them). Another range's tree is unpacked when first asked for.
+    /// Pulls <paramref name="reference"/> and tags it; its tree is unpacked for <paramref name="ids"/>, the user
+    /// namespace range it will run in (null: ids as the image names them). Another range's tree is unpacked when first
+    /// asked for.
     /// </summary>
     public async Task<StoredImage> PullAsync(
         string reference,
@@ -83,7 +86,9 @@ public sealed partial class ImageStore
 
     /// <summary>
     /// The local image a reference (or a bare manifest digest) names, or null; its <see cref="StoredImage.RootfsPath"/>
-    /// is the tree for <paramref name="ids"/>, which exists once a pull or <see cref="GetAsync(string, ImagePullPolicy, IdMapping?, IProgress{PullProgress}?, CancellationToken)"/> asked for that range.
+    /// is the tree for <paramref name="ids"/>, which exists once a pull or
+    /// <see cref="GetAsync(string, ImagePullPolicy, IdMapping?, IProgress{PullProgress}?, CancellationToken)"/> asked
+    /// for that range.
     /// </summary>
     public async Task<StoredImage?> FindAsync(string reference, IdMapping? ids, CancellationToken cancellationToken)
     {
@@ -102,7 +107,8 @@ public sealed partial class ImageStore
     /// The image for a run under <paramref name="policy"/>. A stored name@digest is used as it is even under
     /// <see cref="ImagePullPolicy.Always"/>: its content cannot have changed.
     /// </summary>
-    /// <exception cref="ImageNotStoredException">Under <see cref="ImagePullPolicy.Never"/>, when the store does not have it.</exception>
+    /// <exception cref="ImageNotStoredException">Under <see cref="ImagePullPolicy.Never"/>, when the store does not
+    /// have it.</exception>
     public Task<StoredImage> GetAsync(
         string reference,
         ImagePullPolicy policy,
@@ -111,9 +117,9 @@ public sealed partial class ImageStore
     ) => GetAsync(reference, policy, ids: null, progress, cancellationToken);
 
     /// <summary>
-    /// As <see cref="GetAsync(string, ImagePullPolicy, IProgress{PullProgress}?, CancellationToken)"/>, with the tree for the
-    /// user namespace range <paramref name="ids"/>: a stored image not yet unpacked for that range is unpacked from its
-    /// stored layers (no registry request).
+    /// As <see cref="GetAsync(string, ImagePullPolicy, IProgress{PullProgress}?, CancellationToken)"/>, with the tree
+    /// for the user namespace range <paramref name="ids"/>: a stored image not yet unpacked for that range is unpacked
+    /// from its stored layers (no registry request).
     /// </summary>
     public async Task<StoredImage> GetAsync(
         string reference,
@@ -314,7 +320,10 @@ public sealed partial class ImageStore
         }
     }
 
-    /// <summary>Unpacks the stored image's layers for <paramref name="ids"/> unless that tree exists (once per process at a time).</summary>
+    /// <summary>
+    /// Unpacks the stored image's layers for <paramref name="ids"/> unless that tree exists (once per process at a
+    /// time).
+    /// </summary>
     private async Task EnsureRootfsAsync(Digest manifestDigest, IdMapping? ids, CancellationToken cancellationToken)
     {
         if (Directory.Exists(_layout.Rootfs(manifestDigest, ids)))

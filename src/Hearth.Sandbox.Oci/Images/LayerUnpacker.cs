@@ -155,7 +155,9 @@ internal sealed class LayerUnpacker
         }
     }
 
-    /// <summary>Walks (and creates) the directories of <paramref name="components"/> below root, refusing symlinks.</summary>
+    /// <summary>
+    /// Walks (and creates) the directories of <paramref name="components"/> below root, refusing symlinks.
+    /// </summary>
     private string WalkDirectories(string root, IReadOnlyList<string> components, bool create)
     {
         var current = root;

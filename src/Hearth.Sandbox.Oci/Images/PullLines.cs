@@ -6,7 +6,9 @@ namespace Hearth.Sandbox.Oci.Images;
 /// </summary>
 public static class PullLines
 {
-    /// <summary>The line for <paramref name="progress"/>, or null for an event that gets none (bytes downloading).</summary>
+    /// <summary>
+    /// The line for <paramref name="progress"/>, or null for an event that gets none (bytes downloading).
+    /// </summary>
     public static string? Describe(PullProgress progress)
     {
         var layer = progress.Layer is null ? "" : ShortDigest(progress.Layer) + ": ";

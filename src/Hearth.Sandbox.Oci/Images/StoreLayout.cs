@@ -32,7 +32,10 @@ internal sealed class StoreLayout(string root)
 
     public string Image(Digest manifest) => Path.Combine(Images, manifest.Hex);
 
-    /// <summary>The image's tree for <paramref name="ids"/> (null: unshifted). Trees cannot be shared between ranges: ownership differs.</summary>
+    /// <summary>
+    /// The image's tree for <paramref name="ids"/> (null: unshifted). Trees cannot be shared between ranges: ownership
+    /// differs.
+    /// </summary>
     public string Rootfs(Digest manifest, IdMapping? ids) => Path.Combine(Image(manifest), RootfsName(ids));
 
     public static string RootfsName(IdMapping? ids) => ids is null ? "rootfs" : $"rootfs-{ids.DirectorySuffix}";

@@ -10,7 +10,8 @@ namespace Hearth.Sandbox.Oci.Networking;
 internal sealed class AddressAllocator(string stateFile, Ipv4Subnet subnet)
 {
     /// <summary>Call under the state lock. Returns the new allocation and the stale ones it reclaimed.</summary>
-    /// <param name="fixedAddress">The address to take (a compose <c>ipv4_address</c>) instead of the next free one.</param>
+    /// <param name="fixedAddress">The address to take (a compose <c>ipv4_address</c>) instead of the next free
+    /// one.</param>
     public (Allocation Allocated, IReadOnlyList<Allocation> Reclaimed) Allocate(
         string sandboxId,
         string namespaceName,

@@ -90,7 +90,8 @@ public sealed class BridgeNetwork
     /// <paramref name="joinNamespace"/>, in one an earlier attach of the same sandbox made (its second network:
     /// another interface, no default route, no published ports).
     /// </summary>
-    /// <param name="fixedAddress">The sandbox's address on this bridge (a compose <c>ipv4_address</c>); null: the next free one.</param>
+    /// <param name="fixedAddress">The sandbox's address on this bridge (a compose <c>ipv4_address</c>); null: the next
+    /// free one.</param>
     internal async Task<ContainerNetwork> AttachAsync(
         string sandboxId,
         IReadOnlyList<PortMapping> ports,
@@ -104,7 +105,8 @@ public sealed class BridgeNetwork
         PublishedPorts.Validate(ports);
         var owns = joinNamespace is null;
         var namespaceName = joinNamespace ?? SandboxMarksNamespace(sandboxId);
-        // The namespace exists before the address is recorded: an allocation without one is stale (see AddressAllocator).
+        // The namespace exists before the address is recorded: an allocation without one is stale (see
+        // AddressAllocator).
         if (owns)
             await HostCommand.RunAsync("ip", ["netns", "add", namespaceName], cancellationToken);
         IPAddress? address = null;
@@ -156,9 +158,10 @@ public sealed class BridgeNetwork
     }
 
     /// <summary>
-    /// Puts a VM on the bridge: a tap QEMU opens (named like a veth's host end, from the address), an address for the guest
-    /// to take, the bridge's masquerade. An empty network namespace <c>hearth-SANDBOX</c> anchors the address allocation
-    /// as a container's does, so what a VM that died without cleanup left is reclaimed and reaped the same way.
+    /// Puts a VM on the bridge: a tap QEMU opens (named like a veth's host end, from the address), an address for the
+    /// guest to take, the bridge's masquerade. An empty network namespace <c>hearth-SANDBOX</c> anchors the address
+    /// allocation as a container's does, so what a VM that died without cleanup left is reclaimed and reaped the same
+    /// way.
     /// </summary>
     public async Task<ContainerNetwork> AttachTapAsync(string sandboxId, CancellationToken cancellationToken)
     {
@@ -186,7 +189,10 @@ public sealed class BridgeNetwork
         }
     }
 
-    /// <summary>Removes a VM's tap, address and anchor namespace (<see cref="AttachTapAsync"/>) from its address alone; idempotent.</summary>
+    /// <summary>
+    /// Removes a VM's tap, address and anchor namespace (<see cref="AttachTapAsync"/>) from its address alone;
+    /// idempotent.
+    /// </summary>
     public async Task DetachTapAsync(string sandboxId, IPAddress address, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
@@ -245,7 +251,9 @@ public sealed class BridgeNetwork
         return _allocator.Read();
     }
 
-    /// <summary>Withdraws an allocation's published ports and frees its address (for the orphan reaper); idempotent.</summary>
+    /// <summary>
+    /// Withdraws an allocation's published ports and frees its address (for the orphan reaper); idempotent.
+    /// </summary>
     internal async Task ReleaseAsync(Allocation allocation, CancellationToken cancellationToken)
     {
         await using (await StateLock.AcquireAsync(_lockPath, _time, cancellationToken))
@@ -349,7 +357,8 @@ public sealed class BridgeNetwork
         return address;
     }
 
-    /// <param name="namespaceName">The namespace to delete (the one this attach made); null: another attach's, kept.</param>
+    /// <param name="namespaceName">The namespace to delete (the one this attach made); null: another attach's,
+    /// kept.</param>
     private async Task TeardownAsync(
         string sandboxId,
         string? namespaceName,

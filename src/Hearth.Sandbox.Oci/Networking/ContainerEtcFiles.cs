@@ -6,7 +6,8 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// <summary>Writes the /etc/hosts and /etc/resolv.conf a networked container gets (bind-mounted read-only).</summary>
 internal static class ContainerEtcFiles
 {
-    /// <param name="dnsServers">Name servers instead of the options' (an agent's embedded DNS); null: the options'.</param>
+    /// <param name="dnsServers">Name servers instead of the options' (an agent's embedded DNS); null: the
+    /// options'.</param>
     public static (string Hosts, string ResolvConf) Write(
         string directory,
         ContainerNetwork network,

@@ -46,7 +46,9 @@ public sealed class ContainerNetwork : IAsyncDisposable
 
     public IReadOnlyList<PortMapping> Ports { get; }
 
-    /// <summary>Whether detaching deletes the namespace: false for a sandbox's second and later named networks.</summary>
+    /// <summary>
+    /// Whether detaching deletes the namespace: false for a sandbox's second and later named networks.
+    /// </summary>
     public bool OwnsNamespace { get; init; } = true;
 
     /// <summary>The named network this is a place on; null on the default bridge.</summary>

@@ -43,12 +43,13 @@ public sealed class NamedNetworks
     internal OciNetworkOptions Options => _options;
 
     /// <summary>
-    /// Puts a sandbox on network <paramref name="name"/>, making its bridge first if it has none. The first network of a
-    /// sandbox makes its namespace (<paramref name="joinNamespace"/> null); later ones join it.
+    /// Puts a sandbox on network <paramref name="name"/>, making its bridge first if it has none. The first network of
+    /// a sandbox makes its namespace (<paramref name="joinNamespace"/> null); later ones join it.
     /// </summary>
-    /// <param name="subnet">The network's declared subnet (compose's <c>ipam</c>): its bridge uses it instead of one from
-    /// <see cref="OciNetworkOptions.NamedSubnets"/>; it must not overlap another network's on this host.</param>
-    /// <param name="fixedAddress">The sandbox's address on it (compose's <c>ipv4_address</c>); null: the next free one.</param>
+    /// <param name="subnet">The network's declared subnet (compose's <c>ipam</c>): its bridge uses it instead of one
+    /// from <see cref="OciNetworkOptions.NamedSubnets"/>; it must not overlap another network's on this host.</param>
+    /// <param name="fixedAddress">The sandbox's address on it (compose's <c>ipv4_address</c>); null: the next free
+    /// one.</param>
     public async Task<ContainerNetwork> AttachAsync(
         string name,
         string sandboxId,
@@ -124,7 +125,9 @@ public sealed class NamedNetworks
     internal BridgeNetwork Bridge(NamedNetwork entry) =>
         new(_options with { BridgeName = entry.Bridge, Subnet = entry.Subnet }, _time, this, entry.Name);
 
-    /// <summary>Removes the network's bridge when no sandbox is left on it, and its registry entry with it. Idempotent.</summary>
+    /// <summary>
+    /// Removes the network's bridge when no sandbox is left on it, and its registry entry with it. Idempotent.
+    /// </summary>
     internal async Task RemoveIfUnusedAsync(string name, CancellationToken cancellationToken)
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
@@ -178,7 +181,8 @@ public sealed class NamedNetworks
     }
 }
 
-/// <param name="LastSandbox">The sandbox that joined it last: the mark its bridge is reaped by once nothing is on it.</param>
+/// <param name="LastSandbox">The sandbox that joined it last: the mark its bridge is reaped by once nothing is on
+/// it.</param>
 public sealed record NamedNetwork(string Name, string Bridge, string Subnet, string LastSandbox)
 {
     /// <summary>The bridge's own address, every sandbox's gateway and its embedded DNS's.</summary>

@@ -47,7 +47,9 @@ internal sealed class NftRules(OciNetworkOptions options, Ipv4Subnet subnet)
             """;
     }
 
-    /// <summary>A named network's own table: the masquerade for its subnet (its ports live in the shared table's maps).</summary>
+    /// <summary>
+    /// A named network's own table: the masquerade for its subnet (its ports live in the shared table's maps).
+    /// </summary>
     public string BridgeTable => $"ip {options.NftTable}_{options.BridgeName}";
 
     public string CreateBridgeTable()

@@ -9,7 +9,9 @@ public sealed record OciNetworkOptions
     /// <summary>Linux bridge the containers' veths join; created when missing, left in place afterwards.</summary>
     public string BridgeName { get; init; } = "hearth0";
 
-    /// <summary>Private IPv4 subnet; the bridge takes its first host address and is every container's gateway.</summary>
+    /// <summary>
+    /// Private IPv4 subnet; the bridge takes its first host address and is every container's gateway.
+    /// </summary>
     public string Subnet { get; init; } = "10.88.0.0/16";
 
     /// <summary>nftables table (family ip) holding the masquerade rule and the published-port maps.</summary>
@@ -36,8 +38,8 @@ public sealed record OciNetworkOptions
     public int NamedPrefixLength { get; init; } = 24;
 
     /// <summary>
-    /// Named networks' bridges are this prefix and the subnet's index in <see cref="NamedSubnets"/> (hex); their registry
-    /// is per prefix, so agents on one host need distinct prefixes (and ranges) to keep their bridges apart.
+    /// Named networks' bridges are this prefix and the subnet's index in <see cref="NamedSubnets"/> (hex); their
+    /// registry is per prefix, so agents on one host need distinct prefixes (and ranges) to keep their bridges apart.
     /// </summary>
     public string NamedBridgePrefix { get; init; } = "hsv";
 

@@ -6,9 +6,10 @@ namespace Hearth.Sandbox.Oci.Reaping;
 
 /// <summary>
 /// What a networked sandbox leaves on the host: its network namespace (<c>/run/netns/hearth-SANDBOX</c>), the host end
-/// of its veth and its published ports in the bridge's nftables maps (both found through the bridge's allocation record,
-/// which names the sandbox), and that record. The default bridge and the nftables table are shared by every sandbox and
-/// stay; a named network's bridge with no sandbox left on it goes (marked by the sandbox that joined it last).
+/// of its veth and its published ports in the bridge's nftables maps (both found through the bridge's allocation
+/// record, which names the sandbox), and that record. The default bridge and the nftables table are shared by every
+/// sandbox and stay; a named network's bridge with no sandbox left on it goes (marked by the sandbox that joined it
+/// last).
 /// </summary>
 public sealed class BridgeLeftovers(OciNetworkOptions options, TimeProvider time) : IOrphanSource
 {
@@ -43,7 +44,8 @@ public sealed class BridgeLeftovers(OciNetworkOptions options, TimeProvider time
         {
             var bridge = _named.Bridge(network);
             var allocations = await DiscoverAllocationsAsync(bridge, found, cancellationToken);
-            // A named network's bridge with no sandbox on it (its last one died without leaving) is marked by that sandbox.
+            // A named network's bridge with no sandbox on it (its last one died without leaving) is marked by that
+            // sandbox.
             if (
                 !allocations.Any(a => File.Exists(BridgeNetwork.NamespacePath(a.Namespace)))
                 && SandboxMarks.IsSandboxId(network.LastSandbox)

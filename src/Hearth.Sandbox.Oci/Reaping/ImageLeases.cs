@@ -2,7 +2,9 @@ using Hearth.Sandbox.Reaping;
 
 namespace Hearth.Sandbox.Oci.Reaping;
 
-/// <summary>A sandbox's lease on its image (STORE/leases/SANDBOX), which keeps the image from garbage collection.</summary>
+/// <summary>
+/// A sandbox's lease on its image (STORE/leases/SANDBOX), which keeps the image from garbage collection.
+/// </summary>
 public sealed class ImageLeases(string imageStoreRoot) : IOrphanSource
 {
     public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(

@@ -2,7 +2,9 @@ using Hearth.Sandbox.Reaping;
 
 namespace Hearth.Sandbox.Oci.Reaping;
 
-/// <summary>A sandbox's directory below the user-namespace mount root (MOUNT_ROOT/SANDBOX), once its mounts are gone.</summary>
+/// <summary>
+/// A sandbox's directory below the user-namespace mount root (MOUNT_ROOT/SANDBOX), once its mounts are gone.
+/// </summary>
 public sealed class MountDirectories(string userNamespaceMountRoot) : IOrphanSource
 {
     public Task<IReadOnlyList<MarkedResource>> DiscoverAsync(

@@ -31,7 +31,9 @@ public sealed class RegistryClient
         _authenticator = new RegistryAuthenticator(http, credentials, time);
     }
 
-    /// <summary>Fetches the manifest for <paramref name="reference"/>; an index is narrowed to <paramref name="platform"/>.</summary>
+    /// <summary>
+    /// Fetches the manifest for <paramref name="reference"/>; an index is narrowed to <paramref name="platform"/>.
+    /// </summary>
     public async Task<ResolvedImage> ResolveAsync(
         ImageReference reference,
         Platform platform,

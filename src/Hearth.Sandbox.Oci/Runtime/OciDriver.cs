@@ -52,12 +52,16 @@ public sealed partial class OciDriver : ISandboxDriver
     /// <summary>The bridge networked sandboxes join.</summary>
     public BridgeNetwork Network => _network;
 
-    /// <summary>The named networks (compose networks) sandboxes join through <see cref="SandboxSpec.Networks"/>.</summary>
+    /// <summary>
+    /// The named networks (compose networks) sandboxes join through <see cref="SandboxSpec.Networks"/>.
+    /// </summary>
     public NamedNetworks NamedNetworks => _named;
 
     public string Name => "oci";
 
-    /// <summary>Containers outlive the agent: each has a monitor of its own (<see cref="OciMonitor"/>) that records its exit.</summary>
+    /// <summary>
+    /// Containers outlive the agent: each has a monitor of its own (<see cref="OciMonitor"/>) that records its exit.
+    /// </summary>
     public DriverCapabilities Capabilities { get; } =
         new(
             FilesystemIsolation.Image,
@@ -70,8 +74,8 @@ public sealed partial class OciDriver : ISandboxDriver
         );
 
     /// <summary>
-    /// Finds a container an earlier agent started: its monitor (the same pid with the same start time) still running, or
-    /// exited meanwhile with the exit code it recorded. Its output is followed from <paramref name="from"/>.
+    /// Finds a container an earlier agent started: its monitor (the same pid with the same start time) still running,
+    /// or exited meanwhile with the exit code it recorded. Its output is followed from <paramref name="from"/>.
     /// </summary>
     public Task<ISandbox> RecoverAsync(
         SandboxHandle handle,
@@ -90,7 +94,9 @@ public sealed partial class OciDriver : ISandboxDriver
         return Task.FromResult<ISandbox>(Adopt(state, files, output, from, files.RecordedExitCode));
     }
 
-    /// <summary>Kills the container a handle names and removes everything it made, found by its marks. Idempotent.</summary>
+    /// <summary>
+    /// Kills the container a handle names and removes everything it made, found by its marks. Idempotent.
+    /// </summary>
     public async Task DestroyAsync(SandboxHandle handle, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -141,8 +147,8 @@ public sealed partial class OciDriver : ISandboxDriver
     private RuntimeCommand RuntimeFor(SandboxSpec spec) =>
         spec.Limits.MemoryBytes is null ? _runtime : _memoryLimitedRuntime;
 
-    // crun removes the container's cgroup, OOM counter included, before its exit is seen: on cgroup v1 its memory
-    // limit goes on a parent cgroup that is watched for OOM instead (v2 is not handled yet: crun's OOM kills go unseen).
+    // crun removes the container's cgroup, OOM counter included, before its exit is seen: on cgroup v1 its memory limit
+    // goes on a parent cgroup that is watched for OOM instead (v2 is not handled yet: crun's OOM kills go unseen).
     private bool WatchesOom(RuntimeCommand runtime, SandboxSpec spec) =>
         IsCrun(runtime) && spec.Limits.MemoryBytes is not null && !_cgroups.IsUnified && OomWatch.IsSupported;
 
@@ -371,7 +377,8 @@ public sealed partial class OciDriver : ISandboxDriver
                 launch,
                 monitor =>
                 {
-                    // A monitor gone already has no start time to read; it is never recovered (its exit is known at once).
+                    // A monitor gone already has no start time to read; it is never recovered (its exit is known at
+                    // once).
                     var identity = ProcessIdentity.Of(monitor.Pid) ?? new ProcessIdentity(monitor.Pid, -1);
                     var state = new OciHandle(
                         spec.SandboxId,
@@ -438,8 +445,8 @@ public sealed partial class OciDriver : ISandboxDriver
     }
 
     /// <summary>
-    /// The peer's network namespace, with copies of its /etc/hosts and /etc/resolv.conf (written once when it started, so
-    /// a copy stays true), as docker gives a container on another's network.
+    /// The peer's network namespace, with copies of its /etc/hosts and /etc/resolv.conf (written once when it started,
+    /// so a copy stays true), as docker gives a container on another's network.
     /// </summary>
     private async Task<NetworkPlan> JoinNetworkAsync(
         PeerContainer peer,
@@ -471,7 +478,8 @@ public sealed partial class OciDriver : ISandboxDriver
         try
         {
             // The bridge's namespace belongs to the host's user namespace, in which the container's root holds no
-            // capability, CAP_NET_BIND_SERVICE included: ports below 1024 are opened to every user instead (as docker does).
+            // capability, CAP_NET_BIND_SERVICE included: ports below 1024 are opened to every user instead (as docker
+            // does).
             return await _network.AttachAsync(
                 spec.SandboxId,
                 spec.Ports,
@@ -486,9 +494,9 @@ public sealed partial class OciDriver : ISandboxDriver
     }
 
     /// <summary>
-    /// Joins the sandbox's named networks in order: the first makes its namespace (eth0, the default route, the published
-    /// ports), the others add eth1, eth2… Each is added to <paramref name="resources"/> at once, so a failure part-way
-    /// releases the ones made.
+    /// Joins the sandbox's named networks in order: the first makes its namespace (eth0, the default route, the
+    /// published ports), the others add eth1, eth2… Each is added to <paramref name="resources"/> at once, so a failure
+    /// part-way releases the ones made.
     /// </summary>
     private async Task AttachNamedNetworksAsync(
         SandboxSpec spec,
@@ -522,7 +530,9 @@ public sealed partial class OciDriver : ISandboxDriver
         }
     }
 
-    /// <summary>The runtime writes the pid file once the container exists; its monitor ending first means it failed.</summary>
+    /// <summary>
+    /// The runtime writes the pid file once the container exists; its monitor ending first means it failed.
+    /// </summary>
     private async Task WaitUntilCreatedAsync(
         RuntimeCommand runtime,
         string pidFile,

@@ -13,12 +13,15 @@ public enum RootfsMode
 
 public sealed record OciDriverOptions
 {
-    /// <summary>The OCI runtime binary: "runc" or "crun", or a full path (<see cref="OciRuntimeSelector"/> resolves "auto").</summary>
+    /// <summary>
+    /// The OCI runtime binary: "runc" or "crun", or a full path (<see cref="OciRuntimeSelector"/> resolves "auto").
+    /// </summary>
     public string Runtime { get; init; } = "runc";
 
     /// <summary>
     /// The runtime for runs with a memory limit, when it must differ from <see cref="Runtime"/>: on cgroup v1 only runc
-    /// keeps a stopped container, which is what lets the OOM counter be read. Null: <see cref="Runtime"/> runs everything.
+    /// keeps a stopped container, which is what lets the OOM counter be read. Null: <see cref="Runtime"/> runs
+    /// everything.
     /// </summary>
     public string? MemoryLimitedRuntime { get; init; }
 
@@ -60,14 +63,15 @@ public sealed record OciDriverOptions
     public OciNetworkOptions Network { get; init; } = new();
 
     /// <summary>
-    /// Where a sandbox's <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made on the host) is bound in
-    /// the container, read-write; it is then the command's working directory.
+    /// Where a sandbox's <see cref="SandboxSpec.WorkspaceDirectory"/> (a checkout the agent made on the host) is bound
+    /// in the container, read-write; it is then the command's working directory.
     /// </summary>
     public string WorkspacePath { get; init; } = "/workspace";
 
     /// <summary>
     /// The capabilities a sandbox may add beyond the baseline (<c>--oci-allow-caps</c>; names without <c>CAP_</c>,
-    /// <c>ALL</c> for every one). Null: <see cref="LinuxCapabilities.DefaultAllowed"/> for this driver's user namespace.
+    /// <c>ALL</c> for every one). Null: <see cref="LinuxCapabilities.DefaultAllowed"/> for this driver's user
+    /// namespace.
     /// </summary>
     public IReadOnlyList<string>? AllowedCapabilities { get; init; }
 

@@ -6,8 +6,8 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// <summary>
 /// What one sandbox made besides its container and its records: the rootfs mounts, the image lease, the network, the
 /// OOM watch's parent cgroup and the scratch directory. A sandbox this agent started holds them as objects; one an
-/// earlier agent started holds only its marks, and is cleaned up the way the orphan reaper would (<see cref="OciLeftovers"/>).
-/// Released after the container is gone; each step runs even if an earlier one fails.
+/// earlier agent started holds only its marks, and is cleaned up the way the orphan reaper would
+/// (<see cref="OciLeftovers"/>). Released after the container is gone; each step runs even if an earlier one fails.
 /// </summary>
 internal sealed class OciResources(string scratch)
 {

@@ -62,7 +62,9 @@ internal sealed class OciSandbox : MonitoredSandbox
 
     protected override SandboxUsage? ReadUsage() => new(_cgroups.ReadMemoryUsage(_state.CgroupsPath), null, null);
 
-    /// <summary><c>runtime exec</c>: the command joins the container's namespaces and cgroups, with the image's environment.</summary>
+    /// <summary>
+    /// <c>runtime exec</c>: the command joins the container's namespaces and cgroups, with the image's environment.
+    /// </summary>
     public override Task<SandboxExit> ExecAsync(
         IReadOnlyList<string> command,
         ISandboxOutput output,
@@ -163,8 +165,8 @@ internal sealed class OciSandbox : MonitoredSandbox
     protected override string CleanupFailure => $"sandbox {_state.ContainerId} cleanup left something behind";
 
     /// <summary>
-    /// Undoes a start that failed or was cancelled: the monitor's session (the shell and the runtime, which may still be
-    /// making the container) is killed at once rather than asked, then everything is removed as on dispose.
+    /// Undoes a start that failed or was cancelled: the monitor's session (the shell and the runtime, which may still
+    /// be making the container) is killed at once rather than asked, then everything is removed as on dispose.
     /// </summary>
     internal ValueTask AbortAsync()
     {
@@ -191,14 +193,15 @@ internal sealed class OciSandbox : MonitoredSandbox
         }
     }
 
-    // The container's init is gone (and with it, its pid namespace) once its monitor has: nothing in it writes any more.
+    // The container's init is gone (and with it, its pid namespace) once its monitor has: nothing in it writes any
+    // more.
     protected override async Task<int?> WaitForEndAsync(CancellationToken lifetime) =>
         await _monitor.Exited.ConfigureAwait(false);
 
     protected override async Task<SandboxExit> ReadExitAsync(int? code)
     {
-        // A kept container (and its cgroup) stays until deleted, so its OOM counter can still be read; crun's OOM parent
-        // is read through its watch, or, after a restart that lost the watch, through its own counter.
+        // A kept container (and its cgroup) stays until deleted, so its OOM counter can still be read; crun's OOM
+        // parent is read through its watch, or, after a restart that lost the watch, through its own counter.
         var oomKills =
             _state.Kept ? _cgroups.ReadOomKills(_state.CgroupsPath)
             : _resources.OomWatch is null && _state.OomParent is { } parent ? _cgroups.ReadOomKills(parent)

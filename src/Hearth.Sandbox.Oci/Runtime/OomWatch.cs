@@ -28,7 +28,9 @@ internal sealed class OomWatch : IDisposable
     /// <summary>Whether this host offers v1 OOM notifications (a cgroup v1 memory hierarchy).</summary>
     public static bool IsSupported => File.Exists(Path.Combine(Root, "memory", "cgroup.event_control"));
 
-    /// <summary>Creates the parent cgroup (relative to each hierarchy, e.g. <c>/hearth/ID</c>) with the limit, watched.</summary>
+    /// <summary>
+    /// Creates the parent cgroup (relative to each hierarchy, e.g. <c>/hearth/ID</c>) with the limit, watched.
+    /// </summary>
     public static OomWatch Create(string parent, long memoryBytes, bool limitSwap)
     {
         var directory = Path.Combine(Root, "memory", parent.TrimStart('/'));
@@ -69,7 +71,10 @@ internal sealed class OomWatch : IDisposable
     /// <summary>True once the kernel has found the parent out of memory (and so OOM-killed in the container).</summary>
     public bool Fired() => _events.TryRead() > 0;
 
-    /// <summary>Closes the watch and removes the parent from every hierarchy the runtime made it in; call after the container is gone.</summary>
+    /// <summary>
+    /// Closes the watch and removes the parent from every hierarchy the runtime made it in; call after the container is
+    /// gone.
+    /// </summary>
     public void Dispose()
     {
         _events.Dispose();
@@ -84,7 +89,8 @@ internal sealed class OomWatch : IDisposable
             var directory = Path.Combine(hierarchy, parent.TrimStart('/'));
             try
             {
-                // rmdir only: a cgroup directory holds control files, never removable ones, and must be empty of children.
+                // rmdir only: a cgroup directory holds control files, never removable ones, and must be empty of
+                // children.
                 if (Directory.Exists(directory))
                     Directory.Delete(directory);
             }

@@ -90,7 +90,8 @@ internal sealed class RunRootfs
         return target;
     }
 
-    /// <param name="mountDirectory">Where to mount the rootfs: <paramref name="bundle"/>, or a directory this rootfs then owns.</param>
+    /// <param name="mountDirectory">Where to mount the rootfs: <paramref name="bundle"/>, or a directory this rootfs
+    /// then owns.</param>
     public static async Task<RunRootfs> PrepareAsync(
         string imageRootfs,
         string bundle,

@@ -38,10 +38,12 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         "/proc/sysrq-trigger",
     ];
 
-    /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below it.</param>
-    /// <param name="workspace">When set, the host directory bound read-write at <see cref="OciDriverOptions.WorkspacePath"/>,
-    /// which is then the process's working directory.</param>
-    /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard ones.</param>
+    /// <param name="oomWatch">When set, the memory limit is its parent's and the container's own cgroup sits below
+    /// it.</param>
+    /// <param name="workspace">When set, the host directory bound read-write at
+    /// <see cref="OciDriverOptions.WorkspacePath"/>, which is then the process's working directory.</param>
+    /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard
+    /// ones.</param>
     public JsonObject Build(
         SandboxSpec spec,
         ProcessPlan plan,
@@ -55,7 +57,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     )
     {
         var settings = spec.Container;
-        // The baseline (LinuxCapabilities.Baseline), less cap_drop, plus cap_add (the driver checked them against its allow-list).
+        // The baseline (LinuxCapabilities.Baseline), less cap_drop, plus cap_add (the driver checked them against its
+        // allow-list).
         var capabilities = LinuxCapabilities.Effective(settings?.CapAdd ?? [], settings?.CapDrop ?? []);
         var caps = Strings(capabilities.Select(c => "CAP_" + c));
         var effective = plan.Uid == 0 ? caps.DeepClone() : new JsonArray();
@@ -69,7 +72,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         };
         if (options.Seccomp)
             linux["seccomp"] = SeccompProfile.Build();
-        // net.* go into a namespace the agent made from the host side (ContainerChecks); one the runtime makes is the container's.
+        // net.* go into a namespace the agent made from the host side (ContainerChecks); one the runtime makes is the
+        // container's.
         var sysctls = settings?.Sysctls.Where(s => network is null || !NamespacedSysctls.IsNetwork(s.Key)).ToList()
             ?? [];
         if (sysctls.Count > 0)
@@ -146,7 +150,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         return namespaces;
     }
 
-    /// <param name="memoryHeadroom">Added to the memory limit, so that a parent cgroup holding the real limit runs out first.</param>
+    /// <param name="memoryHeadroom">Added to the memory limit, so that a parent cgroup holding the real limit runs out
+    /// first.</param>
     private JsonObject Resources(ResourceLimits limits, long memoryHeadroom)
     {
         var resources = new JsonObject

@@ -14,7 +14,9 @@ internal static class SandboxContents
 {
     private const long DefaultTmpfsBytes = 64L << 20;
 
-    /// <summary>Checks the request before anything is made: absolute targets, existing bind sources, sane sizes and modes.</summary>
+    /// <summary>
+    /// Checks the request before anything is made: absolute targets, existing bind sources, sane sizes and modes.
+    /// </summary>
     public static void Validate(SandboxSpec spec)
     {
         if (
@@ -63,7 +65,9 @@ internal static class SandboxContents
         }
     }
 
-    /// <summary>Writes the files into <paramref name="directory"/>; returns the runtime spec's mounts for all of it.</summary>
+    /// <summary>
+    /// Writes the files into <paramref name="directory"/>; returns the runtime spec's mounts for all of it.
+    /// </summary>
     public static IReadOnlyList<JsonNode> Write(SandboxSpec spec, string directory, IdMapping? ids)
     {
         var mounts = new List<JsonNode>();

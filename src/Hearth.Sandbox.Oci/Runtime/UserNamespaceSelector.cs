@@ -1,10 +1,11 @@
 namespace Hearth.Sandbox.Oci.Runtime;
 
 /// <summary>
-/// Turns <c>--oci-userns</c> into an <see cref="IdMapping"/>: <c>off</c> (null), <c>BASE:SIZE</c>, or <c>auto</c>, which is
-/// on where it can work: the process is root (it must chown the shifted trees) and the kernel allows user namespaces
-/// (<c>/proc/sys/user/max_user_namespaces</c> above 0). The range is the <c>hearth</c> entry of /etc/subuid and
-/// /etc/subgid when both name the same one, else 100000:65536 (the range docker's <c>dockremap</c> user usually gets).
+/// Turns <c>--oci-userns</c> into an <see cref="IdMapping"/>: <c>off</c> (null), <c>BASE:SIZE</c>, or <c>auto</c>,
+/// which is on where it can work: the process is root (it must chown the shifted trees) and the kernel allows user
+/// namespaces (<c>/proc/sys/user/max_user_namespaces</c> above 0). The range is the <c>hearth</c> entry of /etc/subuid
+/// and /etc/subgid when both name the same one, else 100000:65536 (the range docker's <c>dockremap</c> user usually
+/// gets).
 /// </summary>
 public static class UserNamespaceSelector
 {
@@ -14,7 +15,8 @@ public static class UserNamespaceSelector
 
     public static readonly IdMapping DefaultRange = new(100000, 65536);
 
-    /// <exception cref="FormatException"><paramref name="requested"/> is none of auto, off or BASE:SIZE, or /etc/subuid and /etc/subgid disagree.</exception>
+    /// <exception cref="FormatException"><paramref name="requested"/> is none of auto, off or BASE:SIZE, or /etc/subuid
+    /// and /etc/subgid disagree.</exception>
     public static IdMapping? Select(string requested) =>
         Select(
             requested,

@@ -4,8 +4,8 @@ namespace Hearth.Sandbox.Oci.Runtime;
 
 /// <summary>
 /// A workspace bound into a container is handed to the user the container's process runs as (the image's user, shifted
-/// into the user namespace's range when there is one), so that the job can write its checkout as it would its own files.
-/// Symbolic links are changed themselves, never followed. Nothing to do for root without a user namespace.
+/// into the user namespace's range when there is one), so that the job can write its checkout as it would its own
+/// files. Symbolic links are changed themselves, never followed. Nothing to do for root without a user namespace.
 /// </summary>
 internal static class WorkspaceOwner
 {

@@ -12,9 +12,10 @@ using Hearth.Store;
 namespace Hearth.Server.Agents;
 
 /// <summary>
-/// The agent protocol (version 2) behind its endpoints: register, lease (several tasks in one exchange), report running,
-/// heartbeat, ship output, complete, drain. The endpoints bind, authorise and map; what each call does is here. What an
-/// agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored record itself.
+/// The agent protocol (version 2) behind its endpoints: register, lease (several tasks in one exchange), report
+/// running, heartbeat, ship output, complete, drain. The endpoints bind, authorise and map; what each call does is
+/// here. What an agent is handed is built by <see cref="AssignmentPipeline"/> from the stored task, never the stored
+/// record itself.
 /// </summary>
 public sealed class AgentProtocol(
     IRunStore store,
@@ -154,7 +155,8 @@ public sealed class AgentProtocol(
 
     /// <summary>
     /// The attempt's result, applied with its unshipped lines in one transaction; with <see cref="CompleteBody.Next"/>,
-    /// the slot's next task is claimed in that transaction and assigned in the answer (given back if the agent hung up).
+    /// the slot's next task is claimed in that transaction and assigned in the answer (given back if the agent hung
+    /// up).
     /// </summary>
     public async Task<ProtocolResult<CompleteView>> CompleteAsync(
         string taskId,

@@ -6,9 +6,9 @@ namespace Hearth.Server.Agents;
 /// <summary>
 /// Prewarm hints waiting for an agent (<see cref="PrewarmHint"/>): offered by what expects a task soon (the GitLab Job
 /// Hook), handed to the first agent polling for work that has the hint's driver (<c>driver.NAME</c>), each to one agent
-/// only, in its lease answer: the pull-based protocol stays the only way work reaches agents. An offer wakes the waiting
-/// polls; a hint no agent took within <see cref="Lifetime"/> is dropped (its task has been placed by then), and at most
-/// <see cref="MaxWaiting"/> wait (the oldest dropped first).
+/// only, in its lease answer: the pull-based protocol stays the only way work reaches agents. An offer wakes the
+/// waiting polls; a hint no agent took within <see cref="Lifetime"/> is dropped (its task has been placed by then), and
+/// at most <see cref="MaxWaiting"/> wait (the oldest dropped first).
 /// </summary>
 public sealed class PrewarmHints(Signals signals, TimeProvider time)
 {
@@ -41,7 +41,9 @@ public sealed class PrewarmHints(Signals signals, TimeProvider time)
         }
     }
 
-    /// <summary>Takes the hints for an agent with <paramref name="labels"/> (nobody else gets them); empty when none wait.</summary>
+    /// <summary>
+    /// Takes the hints for an agent with <paramref name="labels"/> (nobody else gets them); empty when none wait.
+    /// </summary>
     public IReadOnlyList<PrewarmHint> TakeFor(IReadOnlyDictionary<string, string> labels)
     {
         var taken = new List<PrewarmHint>();

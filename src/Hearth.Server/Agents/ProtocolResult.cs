@@ -14,7 +14,9 @@ public enum ProtocolOutcome
     /// <summary>The epoch is not the task's current lease.</summary>
     Stale,
 
-    /// <summary>Lines start past what is stored (<see cref="ProtocolResult{T}.NextOffset"/>: where to send from).</summary>
+    /// <summary>
+    /// Lines start past what is stored (<see cref="ProtocolResult{T}.NextOffset"/>: where to send from).
+    /// </summary>
     LogGap,
 }
 

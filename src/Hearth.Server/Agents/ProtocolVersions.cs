@@ -14,7 +14,8 @@ public static class ProtocolVersions
     public static readonly IReadOnlyList<int> Supported = [AgentProtocolVersion.Current];
 
     /// <summary>
-    /// Null when the server speaks <paramref name="sent"/> (the header's value), else why not, for the agent's operator.
+    /// Null when the server speaks <paramref name="sent"/> (the header's value), else why not, for the agent's
+    /// operator.
     /// </summary>
     public static string? Refusal(string? sent)
     {

@@ -6,7 +6,9 @@ using Hearth.Store.Access;
 
 namespace Hearth.Server.Api;
 
-/// <summary>The audit trail (newest first) and the trace of one request: its entries and the records it touched.</summary>
+/// <summary>
+/// The audit trail (newest first) and the trace of one request: its entries and the records it touched.
+/// </summary>
 public static class AuditEndpoints
 {
     public static void MapAuditEndpoints(this IEndpointRouteBuilder app)

@@ -12,8 +12,8 @@ namespace Hearth.Server.Api;
 
 /// <summary>
 /// POST /api/v1/builds: an image built on an agent that runs the buildah driver and pushed to its registry (a compose
-/// service's <c>build:</c>, sent by <c>hearth up</c>). A build is a command run like any other (lease, logs, kill), whose
-/// one task carries the build (<see cref="TaskSpec.Build"/>) and requires <c>driver.buildah</c>.
+/// service's <c>build:</c>, sent by <c>hearth up</c>). A build is a command run like any other (lease, logs, kill),
+/// whose one task carries the build (<see cref="TaskSpec.Build"/>) and requires <c>driver.buildah</c>.
 /// </summary>
 public static partial class BuildEndpoints
 {

@@ -8,7 +8,9 @@ using Hearth.Store;
 
 namespace Hearth.Server.Api;
 
-/// <summary>Registered images (runvoy's "images register"): default CPU and memory per image, and the default image.</summary>
+/// <summary>
+/// Registered images (runvoy's "images register"): default CPU and memory per image, and the default image.
+/// </summary>
 public static class ImageEndpoints
 {
     public static void MapImageEndpoints(this IEndpointRouteBuilder app)

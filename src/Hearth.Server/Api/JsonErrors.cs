@@ -60,7 +60,9 @@ public static partial class JsonErrors
         };
     }
 
-    /// <summary>"Cannot get the value of a token type 'String' as a boolean." or "…out of bounds for an Int32."</summary>
+    /// <summary>
+    /// "Cannot get the value of a token type 'String' as a boolean." or "…out of bounds for an Int32."
+    /// </summary>
     private static string? Scalar(string message)
     {
         var match = ScalarKind().Match(message);

@@ -57,7 +57,10 @@ public static partial class RetryRequestValidator
         return TimeSpan.FromSeconds(s);
     }
 
-    /// <summary>"retry.delay must not be negative" → "retry.delay_seconds: must not be negative": the API's field names, as in every other field error.</summary>
+    /// <summary>
+    /// "retry.delay must not be negative" → "retry.delay_seconds: must not be negative": the API's field names, as in
+    /// every other field error.
+    /// </summary>
     private static string FieldError(string error)
     {
         var named = ApiNames().Replace(error, "retry.$1_seconds");

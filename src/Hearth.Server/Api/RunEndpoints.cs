@@ -258,7 +258,9 @@ public static class RunEndpoints
             new IdempotencyKeyReusedDetails(reused.Key, reused.RunId)
         );
 
-    /// <summary>The tasks of a step: a run step's own, or every run step under a group (e.g. "3" for 3.0 and 3.1).</summary>
+    /// <summary>
+    /// The tasks of a step: a run step's own, or every run step under a group (e.g. "3" for 3.0 and 3.1).
+    /// </summary>
     private static IReadOnlyList<string> StepTasks(Run run, string step)
     {
         if (run.Tasks.FirstOrDefault(t => t.Kind == TaskKind.WorkflowStep && t.Name == step) is { } own)

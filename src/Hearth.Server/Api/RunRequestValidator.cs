@@ -27,7 +27,8 @@ public static partial class RunRequestValidator
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    /// <param name="lostAgentAttempts">Attempts a run gets when it names none (the server's retries.lost_agent_attempts).</param>
+    /// <param name="lostAgentAttempts">Attempts a run gets when it names none (the server's
+    /// retries.lost_agent_attempts).</param>
     /// <param name="live">
     /// What the drivers of the live agents can do (<see cref="AgentDriverView"/>): a request is checked against them,
     /// never against driver names. A driver no live agent runs is not refused here: the run waits, and says why.

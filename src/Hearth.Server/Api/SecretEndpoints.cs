@@ -12,7 +12,9 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Hearth.Server.Api;
 
-/// <summary>Secrets: metadata for everyone who may use them, the value itself only for admins and the secret's owner.</summary>
+/// <summary>
+/// Secrets: metadata for everyone who may use them, the value itself only for admins and the secret's owner.
+/// </summary>
 public static partial class SecretEndpoints
 {
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]

@@ -7,7 +7,9 @@ using Hearth.Store.Access;
 
 namespace Hearth.Server.Api;
 
-/// <summary>Users and onboarding: an admin creates a user and hands over a one-time claim token; the user claims a key with it.</summary>
+/// <summary>
+/// Users and onboarding: an admin creates a user and hands over a one-time claim token; the user claims a key with it.
+/// </summary>
 public static class UserEndpoints
 {
     public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(15);

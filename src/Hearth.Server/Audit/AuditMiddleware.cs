@@ -40,7 +40,8 @@ public sealed class AuditMiddleware(
 
     /// <summary>
     /// A webhook delivery answered 2xx is recorded in full (scrubbed headers and body, outcome, runs) in the same
-    /// transaction as its runs; a second, audit, commit per delivery would halve the receiver's rate. Refusals are audited.
+    /// transaction as its runs; a second, audit, commit per delivery would halve the receiver's rate. Refusals are
+    /// audited.
     /// </summary>
     private static bool RecordedDelivery(EndpointRule? rule, HttpContext context) =>
         rule?.Permission == "webhooks.receive" && context.Response.StatusCode is >= 200 and < 300;

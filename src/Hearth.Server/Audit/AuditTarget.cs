@@ -1,6 +1,8 @@
 namespace Hearth.Server.Audit;
 
-/// <summary>What a request acted on, when the route does not say (the id of a run it created, the user a token was claimed for).</summary>
+/// <summary>
+/// What a request acted on, when the route does not say (the id of a run it created, the user a token was claimed for).
+/// </summary>
 public static class AuditTarget
 {
     private const string Key = "hearth.audit.target";

@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Hearth.Server.Auth;
 
-/// <summary>Access control wiring: the access store, secrets, rate limits, TLS, CORS and the middleware order.</summary>
+/// <summary>
+/// Access control wiring: the access store, secrets, rate limits, TLS, CORS and the middleware order.
+/// </summary>
 public sealed class AccessSetup
 {
     private readonly ServerOptions _options;
@@ -27,7 +29,9 @@ public sealed class AccessSetup
 
     public SecretKeyring Keyring { get; }
 
-    /// <summary>Loads keys and certificates (a bad one stops the start with its file named) and migrates the access tables.</summary>
+    /// <summary>
+    /// Loads keys and certificates (a bad one stops the start with its file named) and migrates the access tables.
+    /// </summary>
     public static async Task<AccessSetup> PrepareAsync(ServerOptions options, AreaStores areas, CancellationToken ct)
     {
         var certificate = LoadCertificate(options.Access);
@@ -89,14 +93,20 @@ public sealed class AccessSetup
         }
     }
 
-    /// <summary>Outermost: every answer carries a request id and every mutating request is audited, errors and refusals included.</summary>
+    /// <summary>
+    /// Outermost: every answer carries a request id and every mutating request is audited, errors and refusals
+    /// included.
+    /// </summary>
     public static void UseFront(WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<AuditMiddleware>();
     }
 
-    /// <summary>After error handling: CORS, routing (the policy is looked up by route), rate limits, authentication, authorization.</summary>
+    /// <summary>
+    /// After error handling: CORS, routing (the policy is looked up by route), rate limits, authentication,
+    /// authorization.
+    /// </summary>
     public void UseAccessControl(WebApplication app)
     {
         if (_options.Access.CorsAllowedOrigins.Count > 0)
@@ -132,7 +142,9 @@ public sealed class AccessSetup
     private static bool IsAgentProtocol(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/api/v1/agent");
 
-    /// <summary>Per user key, by a hash of it (the key itself is never kept as a partition name). Agents are not limited here.</summary>
+    /// <summary>
+    /// Per user key, by a hash of it (the key itself is never kept as a partition name). Agents are not limited here.
+    /// </summary>
     private static PartitionedRateLimiter<HttpContext> PerKey(int perMinute) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {

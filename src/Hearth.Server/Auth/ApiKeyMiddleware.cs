@@ -5,11 +5,11 @@ using Hearth.Store.Access;
 namespace Hearth.Server.Auth;
 
 /// <summary>
-/// Authentication. Every endpoint but the public ones needs a key. User keys cannot speak the agent protocol and
-/// agent tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
-/// Networks that keep failing are throttled (<see cref="AuthFailureThrottle"/>); valid keys never are.
-/// A browser signed in to the web UI sends its session cookie instead (<see cref="WebSessions"/>): it stands for the key
-/// it was made from, checked the same way, and a state-changing request must carry the session's CSRF token.
+/// Authentication. Every endpoint but the public ones needs a key. User keys cannot speak the agent protocol and agent
+/// tokens can do nothing else. A store failure while checking a key is 503, never 401: the key may well be valid.
+/// Networks that keep failing are throttled (<see cref="AuthFailureThrottle"/>); valid keys never are. A browser signed
+/// in to the web UI sends its session cookie instead (<see cref="WebSessions"/>): it stands for the key it was made
+/// from, checked the same way, and a state-changing request must carry the session's CSRF token.
 /// </summary>
 public sealed class ApiKeyMiddleware(
     RequestDelegate next,

@@ -3,7 +3,9 @@ using System.Text;
 
 namespace Hearth.Server.Auth;
 
-/// <summary>Keys, agent tokens and claim tokens are 32 random bytes (URL-safe base64); only their SHA-256 is ever stored.</summary>
+/// <summary>
+/// Keys, agent tokens and claim tokens are 32 random bytes (URL-safe base64); only their SHA-256 is ever stored.
+/// </summary>
 public static class ApiKeys
 {
     public const string UserPrefix = "hk_";

@@ -6,9 +6,10 @@ namespace Hearth.Server.Auth;
 
 /// <summary>
 /// Brute-force brake on failed authentications (unknown keys, bad claim tokens), in fixed one-minute windows, counted
-/// per network (an IPv4 /24, an IPv6 /64, all of loopback as one) so that rotating the source address within it does not
-/// help, and over all networks with a higher limit. Over a limit, failures get 429; a valid key or agent token is never
-/// refused (the middleware checks the key first), so guesses from a run cannot knock its own agent off the server.
+/// per network (an IPv4 /24, an IPv6 /64, all of loopback as one) so that rotating the source address within it does
+/// not help, and over all networks with a higher limit. Over a limit, failures get 429; a valid key or agent token is
+/// never refused (the middleware checks the key first), so guesses from a run cannot knock its own agent off the
+/// server.
 /// </summary>
 public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time)
 {
@@ -22,7 +23,9 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
     private int PerNetwork => options.Access.AuthFailuresPerMinute;
     private int Total => options.Access.AuthFailuresPerMinuteTotal;
 
-    /// <summary>True when failures from this address's network, or from everywhere, used up this minute's budget.</summary>
+    /// <summary>
+    /// True when failures from this address's network, or from everywhere, used up this minute's budget.
+    /// </summary>
     public bool IsBlocked(string address)
     {
         var now = time.GetUtcNow();
@@ -47,7 +50,9 @@ public sealed class AuthFailureThrottle(ServerOptions options, TimeProvider time
         }
     }
 
-    /// <summary>The network an address counts under: 127.0.0.0/8 for loopback, else its /24 (IPv4) or /64 (IPv6).</summary>
+    /// <summary>
+    /// The network an address counts under: 127.0.0.0/8 for loopback, else its /24 (IPv4) or /64 (IPv6).
+    /// </summary>
     public static string NetworkOf(string address)
     {
         if (!IPAddress.TryParse(address, out var ip))

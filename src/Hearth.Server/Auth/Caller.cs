@@ -2,7 +2,10 @@ using Hearth.Store.Access;
 
 namespace Hearth.Server.Auth;
 
-/// <summary>Who made the current request, as established by <see cref="ApiKeyMiddleware"/>. <see cref="Name"/> owns what it creates.</summary>
+/// <summary>
+/// Who made the current request, as established by <see cref="ApiKeyMiddleware"/>. <see cref="Name"/> owns what it
+/// creates.
+/// </summary>
 public sealed record Caller(string KeyId, string Name, KeyKind Kind, string Role)
 {
     public static Caller From(HttpContext context) =>

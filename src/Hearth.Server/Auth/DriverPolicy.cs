@@ -27,8 +27,8 @@ public sealed class DriverPolicy(ServerOptions options)
     }
 
     /// <summary>
-    /// The driver of a task from <paramref name="role"/> that names none: null (the agent's default) for a role that may
-    /// use process, else bubblewrap; refused for a role that may use neither.
+    /// The driver of a task from <paramref name="role"/> that names none: null (the agent's default) for a role that
+    /// may use process, else bubblewrap; refused for a role that may use neither.
     /// </summary>
     public (string? Driver, IResult? Refused) ForUnnamed(string role)
     {

@@ -17,8 +17,10 @@ public enum Owned
     Schedule,
 }
 
-/// <param name="Permission">resource.action, granted to roles in <see cref="Policy.Grants"/>; also the audit action name.</param>
-/// <param name="Owner">If set, a caller whose role lacks the permission is still allowed on a resource it created.</param>
+/// <param name="Permission">resource.action, granted to roles in <see cref="Policy.Grants"/>; also the audit action
+/// name.</param>
+/// <param name="Owner">If set, a caller whose role lacks the permission is still allowed on a resource it
+/// created.</param>
 public sealed record EndpointRule(
     string Method,
     string Route,
@@ -28,8 +30,8 @@ public sealed record EndpointRule(
 );
 
 /// <summary>
-/// The one authorization table. An endpoint not listed here is refused to everyone (default deny), and a
-/// permission not granted to a role is refused unless the owner rule applies. Tested as a matrix: every role × every endpoint.
+/// The one authorization table. An endpoint not listed here is refused to everyone (default deny), and a permission not
+/// granted to a role is refused unless the owner rule applies. Tested as a matrix: every role × every endpoint.
 /// </summary>
 public static class Policy
 {
@@ -41,7 +43,8 @@ public static class Policy
         new("POST", "/api/v1/claim/{token}", Audience.Public, "users.claim"),
         // The API's description: what the binary serves, printed by `hearth api spec` anywhere; no secret in it.
         new("GET", "/openapi/{documentName}.json", Audience.Public, "openapi.read"),
-        // Forges authenticate with the delivery's signature (checked by the receiver over the raw body), not an API key.
+        // Forges authenticate with the delivery's signature (checked by the receiver over the raw body), not an API
+        // key.
         new("POST", "/api/v1/webhooks/{forge}/{name}", Audience.Public, "webhooks.receive"),
         new("*", "{*path:nonfile}", Audience.Public, "unknown"),
         // GitLab's Job Hook: authenticated by its own secret token (X-Gitlab-Token), not by a Hearth key.
@@ -110,7 +113,8 @@ public static class Policy
         new("POST", "/runs/{id}/kill", Audience.User, "runs.kill", Owned.Run),
         new("GET", "/agents", Audience.User, "agents.read"),
         new("GET", "/locks", Audience.User, "locks.read"),
-        // A project's replicas run as its creator's deployment runs, on the oci driver the caller's role must be allowed.
+        // A project's replicas run as its creator's deployment runs, on the oci driver the caller's role must be
+        // allowed.
         new("PUT", "/api/v1/projects/{name}", Audience.User, "projects.deploy"),
         new("GET", "/api/v1/projects", Audience.User, "projects.read"),
         new("GET", "/api/v1/projects/{name}", Audience.User, "projects.read"),
@@ -118,7 +122,8 @@ public static class Policy
         new("POST", "/api/v1/projects/{name}/services/{service}/scale", Audience.User, "projects.deploy"),
         new("POST", "/api/v1/projects/{name}/services/{service}/restart", Audience.User, "projects.deploy"),
         new("GET", "/api/v1/projects/{name}/events", Audience.User, "projects.read"),
-        // Exec reads what a replica holds (its secrets): granted with deploying, and only on one's own projects (admins: all).
+        // Exec reads what a replica holds (its secrets): granted with deploying, and only on one's own projects
+        // (admins: all).
         new("POST", "/api/v1/projects/{name}/exec", Audience.User, "projects.exec"),
         new("GET", "/api/v1/audit", Audience.User, "audit.read"),
         new("GET", "/api/v1/trace/{requestId}", Audience.User, "audit.read"),

@@ -18,7 +18,9 @@ public sealed class VerifiedKeys(TimeProvider time)
     );
     private long _generation;
 
-    /// <summary>Read before a store lookup and handed to <see cref="Remember"/>: a revoke in between keeps its result out.</summary>
+    /// <summary>
+    /// Read before a store lookup and handed to <see cref="Remember"/>: a revoke in between keeps its result out.
+    /// </summary>
     public long Generation => Interlocked.Read(ref _generation);
 
     public AccessKeyRecord? Find(string hash) =>
@@ -35,7 +37,9 @@ public sealed class VerifiedKeys(TimeProvider time)
             _keys.TryRemove(hash, out _);
     }
 
-    /// <summary>After a key's last use was recorded: the cached copy says so too, without extending how long it is trusted.</summary>
+    /// <summary>
+    /// After a key's last use was recorded: the cached copy says so too, without extending how long it is trusted.
+    /// </summary>
     public void Update(string hash, AccessKeyRecord record)
     {
         if (_keys.TryGetValue(hash, out var entry))

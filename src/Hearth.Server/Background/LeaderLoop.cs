@@ -3,9 +3,9 @@ using Hearth.Store;
 namespace Hearth.Server.Background;
 
 /// <summary>
-/// A sweep run every <see cref="Interval"/> while this server holds the leader lock, so it runs on one server at a time.
-/// A failed sweep is logged and tried again at the next tick: the sweeps are idempotent, so a tick lost to an error,
-/// a crash or a change of leader costs nothing.
+/// A sweep run every <see cref="Interval"/> while this server holds the leader lock, so it runs on one server at a
+/// time. A failed sweep is logged and tried again at the next tick: the sweeps are idempotent, so a tick lost to an
+/// error, a crash or a change of leader costs nothing.
 /// </summary>
 public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger logger, string name) : BackgroundService
 {
@@ -17,7 +17,9 @@ public abstract class LeaderLoop(ILeaderLock leader, TimeProvider time, ILogger 
 
     protected abstract Task TickAsync(CancellationToken ct);
 
-    /// <summary>The pause between two sweeps: <see cref="Interval"/>, unless a loop wakes earlier on its own events.</summary>
+    /// <summary>
+    /// The pause between two sweeps: <see cref="Interval"/>, unless a loop wakes earlier on its own events.
+    /// </summary>
     protected virtual Task PauseAsync(CancellationToken ct) => Task.Delay(Interval, time, ct);
 
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -26,15 +26,16 @@ public sealed class LeaseDispatcher(
     private readonly ConcurrentDictionary<string, (AgentRecord Agent, DateTimeOffset Touched)> _agents = new();
 
     /// <summary>
-    /// A poll takes work only while it is younger than a quarter of the lease TTL, then ends empty (the agent polls again).
-    /// Heartbeats follow each other without a pause and each leaves its lease at least half a TTL to live, so when an agent
-    /// freezes, every lease it holds expires at least half a TTL after any poll it left open began: by then that poll
-    /// has ended, and cannot take the task the rescue of that lease requeues (nor any other work).
+    /// A poll takes work only while it is younger than a quarter of the lease TTL, then ends empty (the agent polls
+    /// again). Heartbeats follow each other without a pause and each leaves its lease at least half a TTL to live, so
+    /// when an agent freezes, every lease it holds expires at least half a TTL after any poll it left open began: by
+    /// then that poll has ended, and cannot take the task the rescue of that lease requeues (nor any other work).
     /// </summary>
     private TimeSpan MaxWait => options.LongPoll < options.LeaseTtl / 4 ? options.LongPoll : options.LeaseTtl / 4;
 
     /// <summary>
-    /// The agent takes no more work, from any server: its poll in flight returns empty, now. False for an unknown agent.
+    /// The agent takes no more work, from any server: its poll in flight returns empty, now. False for an unknown
+    /// agent.
     /// </summary>
     public async Task<bool> DrainAsync(string agentId, CancellationToken ct)
     {
@@ -46,8 +47,9 @@ public sealed class LeaseDispatcher(
     }
 
     /// <summary>
-    /// Up to <paramref name="slots"/> leases (never more than the agent's capacity): waits for the first, then takes what
-    /// else is claimable now, each in its own claim. Empty when the poll ended without work, the agent is unknown or draining.
+    /// Up to <paramref name="slots"/> leases (never more than the agent's capacity): waits for the first, then takes
+    /// what else is claimable now, each in its own claim. Empty when the poll ended without work, the agent is unknown
+    /// or draining.
     /// </summary>
     public async Task<IReadOnlyList<Lease>> WaitForLeasesAsync(
         string agentId,
@@ -107,13 +109,15 @@ public sealed class LeaseDispatcher(
         }
     }
 
-    /// <summary>The prewarm hints waiting for the agent (taken: no other agent gets them); empty for an unknown agent.</summary>
+    /// <summary>
+    /// The prewarm hints waiting for the agent (taken: no other agent gets them); empty for an unknown agent.
+    /// </summary>
     public async Task<IReadOnlyList<PrewarmHint>> TakePrewarmHintsAsync(string agentId, CancellationToken ct) =>
         await AgentAsync(agentId, ct) is { DrainingSince: null } agent ? prewarm.TakeFor(agent.Labels) : [];
 
     /// <summary>
-    /// The first lease and what else is claimable now, up to <paramref name="slots"/>; all given back when the agent hung
-    /// up meanwhile.
+    /// The first lease and what else is claimable now, up to <paramref name="slots"/>; all given back when the agent
+    /// hung up meanwhile.
     /// </summary>
     private async Task<IReadOnlyList<Lease>> MoreAsync(AgentRecord agent, Lease first, int slots, CancellationToken ct)
     {
@@ -151,7 +155,9 @@ public sealed class LeaseDispatcher(
             : new ClaimRequest(agentId, agent.Labels, time.GetUtcNow(), options.LeaseTtl);
     }
 
-    /// <summary>A lease a claim took is on its way to its agent: counted, and the run's watchers see it leased.</summary>
+    /// <summary>
+    /// A lease a claim took is on its way to its agent: counted, and the run's watchers see it leased.
+    /// </summary>
     public void Granted(Lease lease)
     {
         metrics.LeaseGranted();
@@ -171,7 +177,9 @@ public sealed class LeaseDispatcher(
         signals.Pulse(SignalKeys.Run(lease.RunId));
     }
 
-    /// <summary>Returns a lease whose agent hung up before it could receive it, rather than leaving it to expire.</summary>
+    /// <summary>
+    /// Returns a lease whose agent hung up before it could receive it, rather than leaving it to expire.
+    /// </summary>
     public async Task GiveBackAsync(string agentId, Lease lease)
     {
         logger.LogInformation(

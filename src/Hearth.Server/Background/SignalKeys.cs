@@ -19,7 +19,9 @@ public static class SignalKeys
 
     public const string AgentPrefix = "agent:";
 
-    /// <summary>A compose project's desired state or a replica's health changed: its reconciler should look again.</summary>
+    /// <summary>
+    /// A compose project's desired state or a replica's health changed: its reconciler should look again.
+    /// </summary>
     public static string Project(string name) => ProjectPrefix + name;
 
     public const string ProjectPrefix = "project:";

@@ -26,10 +26,14 @@ public sealed class Signals(IChangeFeed feed)
         feed.Publish(key);
     }
 
-    /// <summary>Wakes the waiters of <paramref name="key"/> on the other servers only (this one was woken otherwise).</summary>
+    /// <summary>
+    /// Wakes the waiters of <paramref name="key"/> on the other servers only (this one was woken otherwise).
+    /// </summary>
     public void PulseElsewhere(string key) => feed.Publish(key);
 
-    /// <summary>Wakes the waiters of <paramref name="key"/> on this server only: what another server announced.</summary>
+    /// <summary>
+    /// Wakes the waiters of <paramref name="key"/> on this server only: what another server announced.
+    /// </summary>
     public void PulseHere(string key)
     {
         if (_waiters.TryRemove(key, out var waiter))
@@ -70,7 +74,9 @@ public sealed class Signals(IChangeFeed feed)
             ImmutableInterlocked.Update(ref signals._watchers, static (all, w) => all.Remove(w), watcher);
     }
 
-    /// <summary>Waits for <paramref name="prepared"/> or the timeout, whichever comes first; never throws for the timeout.</summary>
+    /// <summary>
+    /// Waits for <paramref name="prepared"/> or the timeout, whichever comes first; never throws for the timeout.
+    /// </summary>
     public static async Task WaitAsync(Task prepared, TimeSpan timeout, TimeProvider time, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

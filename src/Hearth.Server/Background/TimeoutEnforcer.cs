@@ -4,7 +4,10 @@ using Hearth.Store;
 
 namespace Hearth.Server.Background;
 
-/// <summary>The server, not the agent, owns run timeouts: overdue runs are asked to stop (TERM, grace, KILL) as TIMED_OUT. Sweeps only while this server is the leader.</summary>
+/// <summary>
+/// The server, not the agent, owns run timeouts: overdue runs are asked to stop (TERM, grace, KILL) as TIMED_OUT.
+/// Sweeps only while this server is the leader.
+/// </summary>
 public sealed class TimeoutEnforcer(
     IRunStore store,
     ILeaderLock leader,

@@ -40,7 +40,9 @@ public sealed class WorkBoard
         }
     }
 
-    /// <summary>Wakes the longest-waiting poll whose labels satisfy <paramref name="requirements"/>; false when none waits.</summary>
+    /// <summary>
+    /// Wakes the longest-waiting poll whose labels satisfy <paramref name="requirements"/>; false when none waits.
+    /// </summary>
     public bool Offer(IReadOnlyDictionary<string, string> requirements)
     {
         lock (_gate)

@@ -11,7 +11,9 @@ public sealed record GitLabOptions
     public int Retries { get; init; } = 3;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The pause between job requests when GitLab had none (GitLab's long poll may make it shorter in effect).</summary>
+    /// <summary>
+    /// The pause between job requests when GitLab had none (GitLab's long poll may make it shorter in effect).
+    /// </summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The longest pause after failed requests (the pause doubles from the poll interval).</summary>

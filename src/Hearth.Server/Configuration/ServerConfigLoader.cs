@@ -251,7 +251,9 @@ public static class ServerConfigLoader
                 $"{where}: expected an http(s) URL such as http://127.0.0.1:4318, got '{value}'"
             );
 
-    /// <summary>Log levels by the names operators write: trace, debug, information (info), warning (warn), error, critical.</summary>
+    /// <summary>
+    /// Log levels by the names operators write: trace, debug, information (info), warning (warn), error, critical.
+    /// </summary>
     public static LogLevel Level(string value, string where) =>
         value.ToLowerInvariant() switch
         {

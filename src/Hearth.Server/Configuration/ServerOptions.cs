@@ -16,10 +16,14 @@ public sealed record ServerOptions
     public TimeSpan LongPoll { get; init; } = TimeSpan.FromSeconds(25);
     public TimeSpan RescueInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a pending task may wait while no live agent matches it at all before it fails with the reason.</summary>
+    /// <summary>
+    /// How long a pending task may wait while no live agent matches it at all before it fails with the reason.
+    /// </summary>
     public TimeSpan UnplaceableTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts in all a task gets when its agent is lost, unless its run or workflow says otherwise (Vulcan's 3).</summary>
+    /// <summary>
+    /// Attempts in all a task gets when its agent is lost, unless its run or workflow says otherwise (Vulcan's 3).
+    /// </summary>
     public int LostAgentAttempts { get; init; } = 3;
     public AccessOptions Access { get; init; } = new();
     public DriverOptions Drivers { get; init; } = new();

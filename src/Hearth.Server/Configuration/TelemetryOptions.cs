@@ -6,7 +6,9 @@ public sealed record TelemetryOptions
     /// <summary>Whether /metrics is served at all.</summary>
     public bool MetricsEnabled { get; init; } = true;
 
-    /// <summary>host:port of a listener of its own for /metrics (then the API port has none); null: the API port.</summary>
+    /// <summary>
+    /// host:port of a listener of its own for /metrics (then the API port has none); null: the API port.
+    /// </summary>
     public string? MetricsListen { get; init; }
 
     /// <summary>A bearer token /metrics asks for (<c>Authorization: Bearer TOKEN</c>); null: none asked.</summary>

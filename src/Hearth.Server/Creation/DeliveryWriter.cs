@@ -20,7 +20,9 @@ public sealed class DeliveryWriter(
     ILogger<DeliveryWriter> logger
 ) : IHostedService
 {
-    /// <summary>At most this many deliveries share a transaction (bounds how long one commit holds the write lock).</summary>
+    /// <summary>
+    /// At most this many deliveries share a transaction (bounds how long one commit holds the write lock).
+    /// </summary>
     public const int MaxBatch = 256;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(
@@ -28,7 +30,9 @@ public sealed class DeliveryWriter(
     );
     private Task? _loop;
 
-    /// <summary>Completes once the delivery and its runs are committed (or it was a repeat); faults with the store's error.</summary>
+    /// <summary>
+    /// Completes once the delivery and its runs are committed (or it was a repeat); faults with the store's error.
+    /// </summary>
     /// <exception cref="ServerStoppingException">The server is shutting down and takes no more deliveries.</exception>
     public Task<DeliveryResult> WriteAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs)
     {
@@ -47,7 +51,9 @@ public sealed class DeliveryWriter(
         return Task.CompletedTask;
     }
 
-    /// <summary>Refuses new deliveries, then waits until every queued one is written (or the host's shutdown time is up).</summary>
+    /// <summary>
+    /// Refuses new deliveries, then waits until every queued one is written (or the host's shutdown time is up).
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
@@ -115,6 +121,8 @@ public sealed class DeliveryWriter(
     private sealed record Pending(DeliveryWrite Write, TaskCompletionSource<DeliveryResult> Done);
 }
 
-/// <summary>The server is shutting down: the request was not taken (answered 503, so the sender retries elsewhere or later).</summary>
+/// <summary>
+/// The server is shutting down: the request was not taken (answered 503, so the sender retries elsewhere or later).
+/// </summary>
 public sealed class ServerStoppingException()
     : InvalidOperationException("the server is shutting down and takes no more deliveries");

@@ -7,8 +7,9 @@ using Hearth.Store;
 namespace Hearth.Server.Creation;
 
 /// <summary>
-/// Reads the idempotency key of a create request (the <c>Idempotency-Key</c> header or the body's <c>idempotency_key</c>)
-/// and hashes the request it came with, so that a retry of the same request is told from a reuse of the key.
+/// Reads the idempotency key of a create request (the <c>Idempotency-Key</c> header or the body's
+/// <c>idempotency_key</c>) and hashes the request it came with, so that a retry of the same request is told from a
+/// reuse of the key.
 /// </summary>
 public static class IdempotencyKeys
 {

@@ -15,10 +15,13 @@ public sealed record RunDraft(string Kind, TaskSpec Spec, string? CreatedBy, Fun
     public IdempotencyKey? Key { get; init; }
 }
 
-/// <param name="Replayed">The idempotency key named a run created earlier from the same request: this is that run.</param>
+/// <param name="Replayed">The idempotency key named a run created earlier from the same request: this is that
+/// run.</param>
 public sealed record RunCreation(Run Run, bool Replayed);
 
-/// <summary>The idempotency key was used before, by the same user, for another request (409 IDEMPOTENCY_KEY_REUSED).</summary>
+/// <summary>
+/// The idempotency key was used before, by the same user, for another request (409 IDEMPOTENCY_KEY_REUSED).
+/// </summary>
 public sealed class IdempotencyKeyReusedException(string key, string runId)
     : Exception(
         $"idempotency key '{key}' was already used for another request (run {runId}); use a new key for a new request"

@@ -6,10 +6,14 @@ using System.Text.Json;
 
 namespace Hearth.Server.GitLab;
 
-/// <summary>The answer of /runners/verify: valid (with the runner's id), refused (403), or GitLab could not be asked.</summary>
+/// <summary>
+/// The answer of /runners/verify: valid (with the runner's id), refused (403), or GitLab could not be asked.
+/// </summary>
 public sealed record VerifyOutcome(bool Valid, long? RunnerId, string? Error);
 
-/// <summary>A job (201), none (204), or a failure; <c>LastUpdate</c> is GitLab's queue cursor for the next request.</summary>
+/// <summary>
+/// A job (201), none (204), or a failure; <c>LastUpdate</c> is GitLab's queue cursor for the next request.
+/// </summary>
 public sealed record JobRequestOutcome(JobResponse? Job, string? LastUpdate, string? Error, bool Forbidden = false);
 
 public enum TracePatchStatus
@@ -25,7 +29,8 @@ public enum TracePatchStatus
     Failed,
 }
 
-/// <param name="RemoteOffset">The trace's length GitLab has now (from its <c>Range: 0-N</c> answer), when it said.</param>
+/// <param name="RemoteOffset">The trace's length GitLab has now (from its <c>Range: 0-N</c> answer), when it
+/// said.</param>
 /// <param name="JobStatus">GitLab's <c>Job-Status</c> header: running, canceling, canceled, failed…</param>
 /// <param name="UpdateInterval">GitLab's <c>X-GitLab-Trace-Update-Interval</c>: how often it wants the trace.</param>
 public sealed record TracePatchOutcome(
@@ -40,7 +45,9 @@ public enum JobUpdateStatus
 {
     Succeeded,
 
-    /// <summary>202: GitLab accepted the state but is still checking the trace; send it again after the interval.</summary>
+    /// <summary>
+    /// 202: GitLab accepted the state but is still checking the trace; send it again after the interval.
+    /// </summary>
     Accepted,
 
     /// <summary>412: GitLab's copy of the trace does not match the checksum.</summary>
@@ -144,7 +151,9 @@ public sealed class GitLabClient(IHttpClientFactory factory, GitLabMetrics metri
         }
     }
 
-    /// <summary>Sends the trace's bytes from <paramref name="offset"/> (<c>Content-Range: start-end</c>, end inclusive).</summary>
+    /// <summary>
+    /// Sends the trace's bytes from <paramref name="offset"/> (<c>Content-Range: start-end</c>, end inclusive).
+    /// </summary>
     public async Task<TracePatchOutcome> PatchTraceAsync(
         Uri gitlab,
         long jobId,

@@ -24,7 +24,8 @@ public sealed record RunnerVersionInfo(
 );
 
 /// <summary>The runner's features. Hearth declares what it does: masking, raw variables, trace checksum and size,
-/// cancelation (graceful), the exit code, artifacts (with exclude) and cache; not services, sessions or terminals.</summary>
+/// cancelation (graceful), the exit code, artifacts (with exclude) and cache; not services, sessions or
+/// terminals.</summary>
 public sealed record RunnerFeatures
 {
     public bool Variables { get; init; } = true;
@@ -69,7 +70,9 @@ public sealed record GitInfo(
 
 public sealed record JobRunnerInfo(int Timeout);
 
-/// <summary>One CI variable. <c>file</c>: its value is written to a file and the variable names the file's path.</summary>
+/// <summary>
+/// One CI variable. <c>file</c>: its value is written to a file and the variable names the file's path.
+/// </summary>
 public sealed record JobVariable(
     string Key,
     string? Value,

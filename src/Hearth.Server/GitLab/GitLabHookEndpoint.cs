@@ -11,9 +11,9 @@ namespace Hearth.Server.GitLab;
 
 /// <summary>
 /// GitLab's Job Hook, as FireRunner took it: a job created or pending wakes the poller at once instead of at its next
-/// poll. Authenticated by the hook's secret token (X-Gitlab-Token, compared in constant time); refused when it is missing
-/// or wrong. The created and pending events of one job wake it once. It only wakes (and, for a job whose tags name a
-/// microVM size, offers the agents a prewarm hint: <see cref="JobPrewarm"/>): the job itself still comes from
+/// poll. Authenticated by the hook's secret token (X-Gitlab-Token, compared in constant time); refused when it is
+/// missing or wrong. The created and pending events of one job wake it once. It only wakes (and, for a job whose tags
+/// name a microVM size, offers the agents a prewarm hint: <see cref="JobPrewarm"/>): the job itself still comes from
 /// /jobs/request, so a forged event can start nothing.
 /// </summary>
 public static class GitLabHookEndpoint

@@ -14,8 +14,8 @@ public sealed class GitLabJobStep(IGitLabStore store, GitLabVault vault) : IAssi
     /// <summary>The user name GitLab takes a job token with, over HTTPS.</summary>
     public const string TokenUser = "gitlab-ci-token";
 
-    /// <summary>The task's (stored, not secret) reference to its job: RUNNER/JOB_ID. The store is not asked by run id, as
-    /// the task may be leased before its run is linked to the job.</summary>
+    /// <summary>The task's (stored, not secret) reference to its job: RUNNER/JOB_ID. The store is not asked by run id,
+    /// as the task may be leased before its run is linked to the job.</summary>
     public const string JobVariable = "HEARTH_GITLAB_JOB";
 
     public string Name => "gitlab job";

@@ -12,8 +12,8 @@ namespace Hearth.Server.GitLab;
 /// Asks GitLab for jobs (POST /jobs/request, long-polled by GitLab) for every stored runner, on the leader only, and
 /// turns each job into a CI-job run through the one creation path, under an idempotency key made of the runner and the
 /// job id, so a job handed out twice, or taken again after a crash, is one run. A job Hearth cannot run as asked is
-/// failed in GitLab with the reason. Failed requests back off (doubling from the poll interval, up to a limit) on top of
-/// the HTTP client's own retries.
+/// failed in GitLab with the reason. Failed requests back off (doubling from the poll interval, up to a limit) on top
+/// of the HTTP client's own retries.
 /// </summary>
 public sealed class GitLabPoller(
     IGitLabStore store,

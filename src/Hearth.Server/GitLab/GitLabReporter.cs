@@ -9,13 +9,13 @@ using Hearth.Store.GitLab;
 namespace Hearth.Server.GitLab;
 
 /// <summary>
-/// Sends each taken job's trace to GitLab and, once its run ended, its final state, on the leader only. The trace is the
-/// run's stored log lines (masked before they were stored), each ended by a newline: sent with PATCH /jobs/:id/trace
-/// from the offset GitLab holds (a 416 answer moves the offset to GitLab's length and the rest is sent again), no more
-/// often than GitLab's X-GitLab-Trace-Update-Interval asks. While nothing new is written, PUT /jobs/:id with state running
-/// keeps the job alive and brings its Job-Status: a cancel in GitLab (canceling, canceled, or 403) stops the run, whose
-/// job script runs after_script in its stop grace, and the job is reported canceled. The final PUT carries success or
-/// failed with a failure reason GitLab knows, the exit code, and the trace's CRC32 and size.
+/// Sends each taken job's trace to GitLab and, once its run ended, its final state, on the leader only. The trace is
+/// the run's stored log lines (masked before they were stored), each ended by a newline: sent with PATCH
+/// /jobs/:id/trace from the offset GitLab holds (a 416 answer moves the offset to GitLab's length and the rest is sent
+/// again), no more often than GitLab's X-GitLab-Trace-Update-Interval asks. While nothing new is written, PUT /jobs/:id
+/// with state running keeps the job alive and brings its Job-Status: a cancel in GitLab (canceling, canceled, or 403)
+/// stops the run, whose job script runs after_script in its stop grace, and the job is reported canceled. The final PUT
+/// carries success or failed with a failure reason GitLab knows, the exit code, and the trace's CRC32 and size.
 /// </summary>
 public sealed class GitLabReporter(
     IGitLabStore store,
@@ -63,7 +63,9 @@ public sealed class GitLabReporter(
     public void Track(GitLabRunnerRecord runner, GitLabJobRecord job, IReadOnlyList<string>? supportedReasons) =>
         _jobs[(runner.Name, job.JobId)] = new Tracked(runner, job, vault.OpenJob(job).Token, supportedReasons);
 
-    /// <summary>Fails a job Hearth will not run: its trace says why, its state is failed with the reason's class.</summary>
+    /// <summary>
+    /// Fails a job Hearth will not run: its trace says why, its state is failed with the reason's class.
+    /// </summary>
     public Task RefuseAsync(
         GitLabRunnerRecord runner,
         GitLabJobRecord job,

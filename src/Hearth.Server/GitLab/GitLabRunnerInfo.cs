@@ -4,7 +4,9 @@ using System.Text;
 
 namespace Hearth.Server.GitLab;
 
-/// <summary>What Hearth tells GitLab about itself as a runner, and the system id GitLab tells its managers apart by.</summary>
+/// <summary>
+/// What Hearth tells GitLab about itself as a runner, and the system id GitLab tells its managers apart by.
+/// </summary>
 public static class GitLabRunnerInfo
 {
     public static RunnerVersionInfo Info { get; } =

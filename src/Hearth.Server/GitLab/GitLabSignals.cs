@@ -1,6 +1,8 @@
 namespace Hearth.Server.GitLab;
 
-/// <summary>Wakes the bridge's loops in this process: the reporter when a job was taken, the poller on demand.</summary>
+/// <summary>
+/// Wakes the bridge's loops in this process: the reporter when a job was taken, the poller on demand.
+/// </summary>
 public sealed class GitLabSignals
 {
     private readonly SemaphoreSlim _reporter = new(0);

@@ -3,9 +3,9 @@ using Hearth.Core.Api;
 namespace Hearth.Server.GitLab;
 
 /// <summary>
-/// A job's <c>artifacts</c>, <c>dependencies</c> and <c>cache</c> as GitLab sends them, checked and turned into what the
-/// job's agent moves around its command (pure: no I/O). Archive artifacts (zip) are supported; reports (junit, …) and
-/// other formats refuse the job by name, as does a path outside the project directory.
+/// A job's <c>artifacts</c>, <c>dependencies</c> and <c>cache</c> as GitLab sends them, checked and turned into what
+/// the job's agent moves around its command (pure: no I/O). Archive artifacts (zip) are supported; reports (junit, …)
+/// and other formats refuse the job by name, as does a path outside the project directory.
 /// </summary>
 public static class JobFiles
 {

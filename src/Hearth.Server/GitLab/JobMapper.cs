@@ -61,8 +61,8 @@ public static class JobMapper
                 null,
                 new JobRefusal($"git_info.sha: expected a commit id, got '{job.GitInfo.Sha}'", FailureReasons.System)
             );
-        // The agent checks the commit out into the task's workspace on its host, as gitlab-runner's helper does: bound into
-        // an oci container, carried into a microVM on its workspace disk (and read back after the scripts).
+        // The agent checks the commit out into the task's workspace on its host, as gitlab-runner's helper does: bound
+        // into an oci container, carried into a microVM on its workspace disk (and read back after the scripts).
         var (jobFiles, filesRefusal) = JobFiles.From(job, runner.Url, runner.Name);
         if (filesRefusal is not null)
             return (null, new JobRefusal(filesRefusal, FailureReasons.Configuration));
@@ -153,20 +153,27 @@ public static class JobMapper
             : url;
 }
 
-/// <summary>GitLab's failure reasons Hearth reports, and what to fall back to when a GitLab does not know one.</summary>
+/// <summary>
+/// GitLab's failure reasons Hearth reports, and what to fall back to when a GitLab does not know one.
+/// </summary>
 public static class FailureReasons
 {
     public const string Script = "script_failure";
     public const string System = "runner_system_failure";
     public const string Timeout = "job_execution_timeout";
 
-    /// <summary>A job Hearth cannot run as configured (gitlab-runner's configuration_error, which GitLab takes as a script failure).</summary>
+    /// <summary>
+    /// A job Hearth cannot run as configured (gitlab-runner's configuration_error, which GitLab takes as a script
+    /// failure).
+    /// </summary>
     public const string Configuration = Script;
     public const string Unknown = "unknown_failure";
 
     private static readonly string[] AlwaysSupported = [Script, System, Timeout];
 
-    /// <summary>The reason, if GitLab listed it as supported (or it is one every GitLab knows); else unknown_failure.</summary>
+    /// <summary>
+    /// The reason, if GitLab listed it as supported (or it is one every GitLab knows); else unknown_failure.
+    /// </summary>
     public static string Pick(string reason, IReadOnlyList<string>? supported) =>
         AlwaysSupported.Contains(reason) || supported is null || supported.Contains(reason) ? reason : Unknown;
 }

@@ -5,11 +5,11 @@ using Hearth.Store.GitLab;
 namespace Hearth.Server.GitLab;
 
 /// <summary>
-/// What a Job Hook announcing a job asks an agent to ready (pure: no I/O): a microVM of the size its tags name, from the
-/// image of the first microvm runner the job's tags fit (the runner's <c>--image</c>: the event does not carry the
+/// What a Job Hook announcing a job asks an agent to ready (pure: no I/O): a microVM of the size its tags name, from
+/// the image of the first microvm runner the job's tags fit (the runner's <c>--image</c>: the event does not carry the
 /// job's own image), with a network, as the job's task will ask for. None when no runner is a microvm one, no tag names
-/// a size (the agent's default size is not known here), or the size is malformed or out of bounds (the job fails on
-/// its own when it is taken).
+/// a size (the agent's default size is not known here), or the size is malformed or out of bounds (the job fails on its
+/// own when it is taken).
 /// </summary>
 public static class JobPrewarm
 {

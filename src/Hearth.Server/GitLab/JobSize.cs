@@ -5,8 +5,8 @@ namespace Hearth.Server.GitLab;
 
 /// <summary>
 /// Which job tags are Hearth's and the size they ask for: a tag starting with firecracker, microvm, firerunner or
-/// actuated (as FireRunner took them), optionally with <c>-Ncpu-Mgb</c> or <c>-Ncpu-Mmb</c> (<c>firecracker-4cpu-8gb</c>,
-/// <c>firecracker-2cpu-512mb</c>: the warm pools' size classes).
+/// actuated (as FireRunner took them), optionally with <c>-Ncpu-Mgb</c> or <c>-Ncpu-Mmb</c>
+/// (<c>firecracker-4cpu-8gb</c>, <c>firecracker-2cpu-512mb</c>: the warm pools' size classes).
 /// </summary>
 public static partial class JobSize
 {

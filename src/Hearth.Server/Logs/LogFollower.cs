@@ -102,7 +102,8 @@ public sealed class LogFollower(IRunStore store, Signals signals, TimeProvider t
                 var end = new LogEndView(current.Id, current.State, current.ExitCode, current.Reason, next);
                 await response.WriteAsync($"event: end\ndata: {HearthJson.Serialize(end)}\n\n", ct);
                 await response.Body.FlushAsync(ct);
-                // No lines come after the end: the run's other followers read theirs, and no line waiter is left behind.
+                // No lines come after the end: the run's other followers read theirs, and no line waiter is left
+                // behind.
                 signals.PulseHere(SignalKeys.Lines(run.Id));
                 return;
             }

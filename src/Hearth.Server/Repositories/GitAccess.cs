@@ -1,6 +1,8 @@
 namespace Hearth.Server.Repositories;
 
-/// <summary>How the server reaches one repository with git: its URL and, for HTTPS, the user name and token to send.</summary>
+/// <summary>
+/// How the server reaches one repository with git: its URL and, for HTTPS, the user name and token to send.
+/// </summary>
 public sealed record GitAccess(string Name, string Url, string? Username, string? Token)
 {
     /// <summary>The user name each forge documents for a token sent over HTTPS basic authentication.</summary>
@@ -14,5 +16,7 @@ public sealed record GitAccess(string Name, string Url, string? Username, string
         };
 }
 
-/// <summary>git could not do what was asked (fetch, read); the message is git's own last line, never a credential.</summary>
+/// <summary>
+/// git could not do what was asked (fetch, read); the message is git's own last line, never a credential.
+/// </summary>
 public sealed class GitException(string message) : Exception(message);

@@ -26,8 +26,8 @@ public sealed class GitCache(ServerOptions options, ILogger<GitCache> logger)
     private readonly ConcurrentDictionary<(string Name, string Commit, string Path), string?> _files = new();
 
     /// <summary>
-    /// Fetches <paramref name="want"/> (a commit SHA, a branch, a tag or a full ref) and returns the commit it names. A SHA
-    /// the server will not serve by itself (old git servers refuse unadvertised objects) is fetched through
+    /// Fetches <paramref name="want"/> (a commit SHA, a branch, a tag or a full ref) and returns the commit it names. A
+    /// SHA the server will not serve by itself (old git servers refuse unadvertised objects) is fetched through
     /// <paramref name="fallbackRef"/>, and must then be that ref's commit or reachable in the fetched history.
     /// </summary>
     public async Task<string> FetchAsync(GitAccess access, string want, string? fallbackRef, CancellationToken ct)

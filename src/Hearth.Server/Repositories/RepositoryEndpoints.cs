@@ -9,7 +9,9 @@ using Hearth.Workflows.Model;
 
 namespace Hearth.Server.Repositories;
 
-/// <summary>Repositories Hearth takes webhooks from (admins and operators register them), the manual trigger, and the receivers.</summary>
+/// <summary>
+/// Repositories Hearth takes webhooks from (admins and operators register them), the manual trigger, and the receivers.
+/// </summary>
 public static class RepositoryEndpoints
 {
     public static void MapRepositoryEndpoints(this IEndpointRouteBuilder app)

@@ -2,7 +2,9 @@ using System.Text.RegularExpressions;
 
 namespace Hearth.Server.Repositories;
 
-/// <summary>A repository's name in Hearth: it ends its webhook URL and names its clone cache, so it is kept plain.</summary>
+/// <summary>
+/// A repository's name in Hearth: it ends its webhook URL and names its clone cache, so it is kept plain.
+/// </summary>
 public static partial class RepositoryNames
 {
     public const string Expected = "1 to 63 lowercase letters, digits and '-', starting with a letter or digit";
@@ -12,7 +14,9 @@ public static partial class RepositoryNames
 
     public static bool IsValid(string name) => Pattern().IsMatch(name);
 
-    /// <summary>The URL's last two path segments joined by '-', lowercased ("team-app" for …/team/app.git); null if none fit.</summary>
+    /// <summary>
+    /// The URL's last two path segments joined by '-', lowercased ("team-app" for …/team/app.git); null if none fit.
+    /// </summary>
     public static string? FromUrl(string url)
     {
         var path = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.AbsolutePath : url;

@@ -7,9 +7,10 @@ namespace Hearth.Server.Repositories;
 /// <summary>
 /// Which of a repository's matched workflows may start when their steps name secrets. A repository's runs have no user
 /// behind them, so a secret reaches them only when an admin granted it to the repository (<c>hearth repos secrets NAME
-/// --grant S</c>), it exists, and its repository scope (if any) matches the repository's URL. A pull request from a fork
-/// (or one whose payload does not say where its head lives) is never given a secret: its code is anyone's, so a workflow
-/// whose steps name one does not start, and the delivery says why. Workflows naming no secret are left as they are.
+/// --grant S</c>), it exists, and its repository scope (if any) matches the repository's URL. A pull request from a
+/// fork (or one whose payload does not say where its head lives) is never given a secret: its code is anyone's, so a
+/// workflow whose steps name one does not start, and the delivery says why. Workflows naming no secret are left as they
+/// are.
 /// </summary>
 public sealed class RepositorySecretPolicy(IAccessStore access)
 {

@@ -19,7 +19,9 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
 
     public Task<bool> DeleteAsync(string name, CancellationToken ct) => store.DeleteAsync(name, ct);
 
-    /// <summary>Validates and stores; returns the record, or an error in words (with whether it is a name conflict).</summary>
+    /// <summary>
+    /// Validates and stores; returns the record, or an error in words (with whether it is a name conflict).
+    /// </summary>
     public async Task<(RepositoryRecord? Created, string? Problem, bool Conflict)> CreateAsync(
         RepositoryBody body,
         string createdBy,
@@ -83,7 +85,9 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
     public async Task<RepositoryRecord?> UpdateAsync(RepositoryRecord repository, CancellationToken ct) =>
         await store.UpdateAsync(repository, ct) ? repository : null;
 
-    /// <summary>A new webhook secret first; the current one stays active beside it (a rotation) unless it is dropped.</summary>
+    /// <summary>
+    /// A new webhook secret first; the current one stays active beside it (a rotation) unless it is dropped.
+    /// </summary>
     public async Task<RepositoryRecord?> RotateSecretAsync(
         RepositoryRecord repository,
         string secret,
@@ -98,7 +102,8 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
         return await store.UpdateAsync(updated, ct) ? updated : null;
     }
 
-    /// <exception cref="SecretUnavailableException">A secret was sealed under a key this server lacks, or was altered.</exception>
+    /// <exception cref="SecretUnavailableException">A secret was sealed under a key this server lacks, or was
+    /// altered.</exception>
     public IReadOnlyList<string> Secrets(RepositoryRecord repository) =>
         repository
             .Secrets.Select(s => keyring.Decrypt(Aad(repository.Name, "webhook-secret"), s.KeyId, s.Ciphertext))

@@ -15,8 +15,8 @@ public sealed record WorkflowMatch(string Workflow, WorkflowPlan? Plan, string? 
 /// </summary>
 public sealed class WorkflowMatcher(GitCache git)
 {
-    // A file at a commit (its imports read at the same commit) always loads the same: each push delivery after the first
-    // plans from the loaded workflow instead of parsing its KDL again. Bounded as the clone cache's memory is.
+    // A file at a commit (its imports read at the same commit) always loads the same: each push delivery after the
+    // first plans from the loaded workflow instead of parsing its KDL again. Bounded as the clone cache's memory is.
     private readonly ConcurrentDictionary<(string Name, string Commit, string Path), WorkflowLoadResult> _loaded =
         new();
 

@@ -19,10 +19,10 @@ using Hearth.Workflows.Schedules;
 namespace Hearth.Server.Schedules;
 
 /// <summary>
-/// Stores schedules after the checks their runs would get (so a schedule never holds what its creator could not start by
-/// hand) and fires them: each fire time becomes one run through the one creation path, as the schedule's creator, under
-/// the idempotency key <c>schedule:ID:UNIX_MS</c>, so a fire time repeated (two servers, a crash before the cursor moved)
-/// returns the run it made first.
+/// Stores schedules after the checks their runs would get (so a schedule never holds what its creator could not start
+/// by hand) and fires them: each fire time becomes one run through the one creation path, as the schedule's creator,
+/// under the idempotency key <c>schedule:ID:UNIX_MS</c>, so a fire time repeated (two servers, a crash before the
+/// cursor moved) returns the run it made first.
 /// </summary>
 public sealed class ScheduleService(
     IScheduleStore schedules,

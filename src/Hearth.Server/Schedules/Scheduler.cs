@@ -35,8 +35,8 @@ public sealed class Scheduler(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // One schedule's failure (its database write, a zone the host no longer knows) does not stop the others;
-                // its cursor did not move, so the next pass tries the same fire time again under the same key.
+                // One schedule's failure (its database write, a zone the host no longer knows) does not stop the
+                // others; its cursor did not move, so the next pass tries the same fire time again under the same key.
                 logger.LogError(e, "schedule {Schedule}: pass failed; retrying", schedule.Name);
             }
         }

@@ -108,7 +108,9 @@ public sealed class LogMasks(
     public async Task<string?> MaskTextAsync(string taskId, string? text, CancellationToken ct) =>
         text is null ? null : (await ForTaskAsync(taskId, ct)).Apply(text);
 
-    /// <summary>The values kept with the task, or null when it kept none (or they cannot be decrypted here: logged).</summary>
+    /// <summary>
+    /// The values kept with the task, or null when it kept none (or they cannot be decrypted here: logged).
+    /// </summary>
     private async Task<List<string>?> KeptAsync(string taskId, CancellationToken ct)
     {
         if (await runs.GetSecretMaskAsync(taskId, ct) is not { } stored)

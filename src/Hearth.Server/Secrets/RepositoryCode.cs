@@ -5,8 +5,8 @@ namespace Hearth.Server.Secrets;
 /// <summary>
 /// Whether a task's code comes from its repository, which a repository-scoped secret requires: the command is a script
 /// of the checkout ("./deploy.sh prod", or sh -c with only that), not a command line the caller wrote; no image (its
-/// entrypoint and shell are the caller's choice); and no variable that makes a shell, loader or interpreter run code the
-/// caller wrote (BASH_ENV, LD_PRELOAD, PATH, …). Who can push to the repository can use its secrets, as in any CI.
+/// entrypoint and shell are the caller's choice); and no variable that makes a shell, loader or interpreter run code
+/// the caller wrote (BASH_ENV, LD_PRELOAD, PATH, …). Who can push to the repository can use its secrets, as in any CI.
 /// </summary>
 public static partial class RepositoryCode
 {
@@ -56,7 +56,9 @@ public static partial class RepositoryCode
         return EnvProblem(envNames);
     }
 
-    /// <summary>Shell text that only runs a script of the checkout with plain words as arguments ("./ci/deploy.sh prod").</summary>
+    /// <summary>
+    /// Shell text that only runs a script of the checkout with plain words as arguments ("./ci/deploy.sh prod").
+    /// </summary>
     public static bool IsScriptInvocation(string shellText)
     {
         var words = shellText.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -5,12 +5,13 @@ namespace Hearth.Server.Secrets;
 /// <summary>
 /// Finds the secrets key: secrets.key (HEARTH_SECRETS_KEY), else secrets.key_file, else DataDir/secrets.key, created
 /// (mode 0600) on first start, and only then: when the store already holds secrets, a missing key file stops the start
-/// (a new key could decrypt none of them). Several servers on one PostgreSQL database must all be given the same key; a server with
-/// another key cannot decrypt the others' secrets and says so (SECRET_UNAVAILABLE).
+/// (a new key could decrypt none of them). Several servers on one PostgreSQL database must all be given the same key; a
+/// server with another key cannot decrypt the others' secrets and says so (SECRET_UNAVAILABLE).
 /// </summary>
 public static class SecretKeyLoader
 {
-    /// <param name="storedKeyIds">The ids of the keys the store's secrets are encrypted under (empty: no secrets yet).</param>
+    /// <param name="storedKeyIds">The ids of the keys the store's secrets are encrypted under (empty: no secrets
+    /// yet).</param>
     public static SecretKeyring Load(ServerOptions options, IReadOnlyList<string> storedKeyIds)
     {
         var access = options.Access;

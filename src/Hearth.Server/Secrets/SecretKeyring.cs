@@ -54,11 +54,12 @@ public sealed class SecretKeyring
     }
 
     /// <summary>
-    /// A ciphertext of an older key re-encrypted under the current one with the same nonce, so what identifies a sealing
-    /// (its nonce) survives a rotation. A nonce must never repeat under one key: it was drawn at random, and is as
-    /// unlikely to have been used with the current key as a fresh draw.
+    /// A ciphertext of an older key re-encrypted under the current one with the same nonce, so what identifies a
+    /// sealing (its nonce) survives a rotation. A nonce must never repeat under one key: it was drawn at random, and is
+    /// as unlikely to have been used with the current key as a fresh draw.
     /// </summary>
-    /// <exception cref="SecretUnavailableException">The old key is not configured, or the ciphertext was tampered with.</exception>
+    /// <exception cref="SecretUnavailableException">The old key is not configured, or the ciphertext was tampered
+    /// with.</exception>
     public (string KeyId, byte[] Ciphertext) Reencrypt(string name, string keyId, byte[] ciphertext)
     {
         var plain = Encoding.UTF8.GetBytes(Decrypt(name, keyId, ciphertext));
@@ -76,7 +77,8 @@ public sealed class SecretKeyring
         return (CurrentId, output);
     }
 
-    /// <exception cref="SecretUnavailableException">The key is not configured, or the ciphertext was tampered with.</exception>
+    /// <exception cref="SecretUnavailableException">The key is not configured, or the ciphertext was tampered
+    /// with.</exception>
     public string Decrypt(string name, string keyId, byte[] ciphertext)
     {
         if (!_keys.TryGetValue(keyId, out var key))

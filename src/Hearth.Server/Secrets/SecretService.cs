@@ -2,7 +2,9 @@ using Hearth.Store.Access;
 
 namespace Hearth.Server.Secrets;
 
-/// <summary>Secrets in and out of the store: values are encrypted before they are written and decrypted only on demand.</summary>
+/// <summary>
+/// Secrets in and out of the store: values are encrypted before they are written and decrypted only on demand.
+/// </summary>
 public sealed class SecretService(
     IAccessStore store,
     SecretKeyring keyring,
@@ -74,7 +76,8 @@ public sealed class SecretService(
     public string Reveal(SecretRecord secret) => keyring.Decrypt(secret.Name, secret.KeyId, secret.Ciphertext);
 
     /// <summary>The environment a task's secrets make: variable name → value.</summary>
-    /// <exception cref="SecretUnavailableException">A secret was deleted since the run was accepted, or cannot be decrypted.</exception>
+    /// <exception cref="SecretUnavailableException">A secret was deleted since the run was accepted, or cannot be
+    /// decrypted.</exception>
     public async Task<Dictionary<string, string>> ResolveAsync(IReadOnlyList<string> names, CancellationToken ct)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -87,7 +90,10 @@ public sealed class SecretService(
         return env;
     }
 
-    /// <summary>Re-encrypts every secret not under the current key (a rotation: new key in place, old one in secrets.old_key_files).</summary>
+    /// <summary>
+    /// Re-encrypts every secret not under the current key (a rotation: new key in place, old one in
+    /// secrets.old_key_files).
+    /// </summary>
     public async Task<int> RotateAsync(CancellationToken ct)
     {
         var stuck = new List<string>();

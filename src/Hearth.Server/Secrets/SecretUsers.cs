@@ -5,7 +5,8 @@ namespace Hearth.Server.Secrets;
 
 /// <summary>
 /// Who may use a secret in a run (using a secret is reading it: a run can print it). Admins and the secret's creator
-/// always may; besides them, the users and roles the secret allows. Null lists (on update) leave the secret's as they are.
+/// always may; besides them, the users and roles the secret allows. Null lists (on update) leave the secret's as they
+/// are.
 /// </summary>
 public sealed record SecretUsers(IReadOnlyList<string>? Users, IReadOnlyList<string>? Roles)
 {

@@ -7,8 +7,9 @@ namespace Hearth.Server.Services;
 /// <summary>
 /// Exec sessions into service replicas, relayed through this server: agents are pull-based, so a user's exec waits here
 /// for the agent that runs the replica to take it (its exec long-poll), and the lines the agent posts are handed to the
-/// user's open answer. Sessions live in this server's memory only: the user's request and the agent's poll must reach the
-/// same server (docs/services.md). A session whose user has gone is forgotten, and the agent's next post is told so.
+/// user's open answer. Sessions live in this server's memory only: the user's request and the agent's poll must reach
+/// the same server (docs/services.md). A session whose user has gone is forgotten, and the agent's next post is told
+/// so.
 /// </summary>
 public sealed class ExecRelay
 {
@@ -26,7 +27,9 @@ public sealed class ExecRelay
             );
     }
 
-    /// <summary>Opens a session for the agent <paramref name="agentId"/>; dispose the registration when the user has gone.</summary>
+    /// <summary>
+    /// Opens a session for the agent <paramref name="agentId"/>; dispose the registration when the user has gone.
+    /// </summary>
     public Session Open(string agentId, string taskId, long epoch, IReadOnlyList<string> command)
     {
         var session = new Session(agentId, new ExecSessionView(Guid.NewGuid().ToString("N"), taskId, epoch, command));
@@ -41,7 +44,9 @@ public sealed class ExecRelay
         session.Output.Writer.TryComplete();
     }
 
-    /// <summary>The sessions waiting for <paramref name="agentId"/>, after waiting up to <paramref name="wait"/> for one.</summary>
+    /// <summary>
+    /// The sessions waiting for <paramref name="agentId"/>, after waiting up to <paramref name="wait"/> for one.
+    /// </summary>
     public async Task<IReadOnlyList<ExecSessionView>> TakeAsync(
         string agentId,
         TimeSpan wait,
@@ -70,7 +75,9 @@ public sealed class ExecRelay
         return taken;
     }
 
-    /// <summary>Hands an agent's post to the session's user; false when the session is gone (the agent stops the command).</summary>
+    /// <summary>
+    /// Hands an agent's post to the session's user; false when the session is gone (the agent stops the command).
+    /// </summary>
     /// <remarks>The session id (random, 128 bits) is known only to the agent that took the session.</remarks>
     public async Task<bool> PostAsync(string sessionId, ExecOutputBody body, CancellationToken ct)
     {

@@ -10,7 +10,9 @@ using Hearth.Store.Services;
 
 namespace Hearth.Server.Services;
 
-/// <summary>Compose projects over the API (<c>hearth up/ps/down/scale/restart/events/inspect</c>) and the agents' two ends.</summary>
+/// <summary>
+/// Compose projects over the API (<c>hearth up/ps/down/scale/restart/events/inspect</c>) and the agents' two ends.
+/// </summary>
 public static class ProjectEndpoints
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);

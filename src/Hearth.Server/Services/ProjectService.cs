@@ -10,7 +10,9 @@ using Hearth.Store.Services;
 
 namespace Hearth.Server.Services;
 
-/// <summary>What the projects' endpoints do: store desired state, show it beside the actual, scale, restart, down.</summary>
+/// <summary>
+/// What the projects' endpoints do: store desired state, show it beside the actual, scale, restart, down.
+/// </summary>
 public sealed partial class ProjectService(
     IServiceStore services,
     IRunStore store,
@@ -288,7 +290,9 @@ public sealed partial class ProjectService(
         return ApiResults.Json(await ViewAsync(name, ct));
     }
 
-    /// <summary>An agent's health report for the replica whose task it holds under <see cref="ReplicaHealthBody.Epoch"/>.</summary>
+    /// <summary>
+    /// An agent's health report for the replica whose task it holds under <see cref="ReplicaHealthBody.Epoch"/>.
+    /// </summary>
     public async Task<IResult> ReportHealthAsync(string taskId, ReplicaHealthBody body, CancellationToken ct)
     {
         if (await store.GetTaskAsync(taskId, ct) is not { } task)
@@ -369,7 +373,9 @@ public sealed partial class ProjectService(
         return ApiResults.Json(EmptyView.Instance);
     }
 
-    /// <summary>What the agents' DNS answers on one project network: each live replica's service name, aliases and hostname.</summary>
+    /// <summary>
+    /// What the agents' DNS answers on one project network: each live replica's service name, aliases and hostname.
+    /// </summary>
     public async Task<IResult> NamesAsync(string name, string network, CancellationToken ct)
     {
         if (await services.GetProjectAsync(name, ct) is not { } project)

@@ -15,7 +15,9 @@ namespace Hearth.Server.Services;
 /// </summary>
 public sealed class ReplicaExec(IServiceStore services, IRunStore store, ExecRelay relay, TimeProvider time)
 {
-    /// <summary>How long the replica's agent has to take the session (its exec poll) before the caller is told.</summary>
+    /// <summary>
+    /// How long the replica's agent has to take the session (its exec poll) before the caller is told.
+    /// </summary>
     public static readonly TimeSpan TakeTimeout = TimeSpan.FromSeconds(30);
 
     public async Task<IResult> RunAsync(

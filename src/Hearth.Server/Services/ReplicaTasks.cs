@@ -7,7 +7,10 @@ namespace Hearth.Server.Services;
 /// <summary>What a replica runs as a task, and how its task's state reads as the replica's phase.</summary>
 public static class ReplicaTasks
 {
-    /// <summary>The task of replica <paramref name="replica"/> of <paramref name="service"/>, pinned to <paramref name="agent"/>.</summary>
+    /// <summary>
+    /// The task of replica <paramref name="replica"/> of <paramref name="service"/>, pinned to
+    /// <paramref name="agent"/>.
+    /// </summary>
     public static TaskSpec Spec(string project, ServiceDefinition service, int replica, string agent, string hash) =>
         new()
         {
@@ -44,7 +47,9 @@ public static class ReplicaTasks
             },
         };
 
-    /// <summary>The replica as the reconciler sees it: its record joined with its current task (null: none, or gone).</summary>
+    /// <summary>
+    /// The replica as the reconciler sees it: its record joined with its current task (null: none, or gone).
+    /// </summary>
     public static ReplicaStatus Status(ReplicaRecord record, RunTask? task, RunTask? nextTask = null) =>
         new()
         {

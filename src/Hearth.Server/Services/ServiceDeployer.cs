@@ -38,7 +38,9 @@ public sealed class ServiceDeployer(
     public string? Waiting(string project, string service, int replica) =>
         _waiting.GetValueOrDefault((project, service, replica));
 
-    /// <summary>Whether <paramref name="runId"/> is a replica's run this server knows of (what another leader made, it may not).</summary>
+    /// <summary>
+    /// Whether <paramref name="runId"/> is a replica's run this server knows of (what another leader made, it may not).
+    /// </summary>
     public bool IsReplicaRun(string runId) => _replicaRuns.ContainsKey(runId);
 
     /// <summary>One pass over every project.</summary>
@@ -112,8 +114,8 @@ public sealed class ServiceDeployer(
         {
             var key = (action.Service, action.Replica);
             var record = current.GetValueOrDefault(key) ?? new ReplicaRecord(name, action.Service, action.Replica);
-            // One replica may take two actions in a pass (a roll's new replica goes, and the old one stops with its project):
-            // each starts from what the one before saved.
+            // One replica may take two actions in a pass (a roll's new replica goes, and the old one stops with its
+            // project): each starts from what the one before saved.
             current[key] = action switch
             {
                 StartReplica start => await StartAsync(project, start, record, now, ct),
@@ -154,7 +156,9 @@ public sealed class ServiceDeployer(
         return plan;
     }
 
-    /// <summary>Records a change of the replica's phase once, as an event; clears the stop flag of an ended task.</summary>
+    /// <summary>
+    /// Records a change of the replica's phase once, as an event; clears the stop flag of an ended task.
+    /// </summary>
     private async Task<ReplicaRecord> AnnounceAsync(
         ProjectRecord project,
         ReplicaRecord record,
@@ -202,8 +206,9 @@ public sealed class ServiceDeployer(
     {
         var definition = project.Spec.Services.Single(s => s.Name == start.Service);
         var spec = ReplicaTasks.Spec(project.Name, definition, start.Replica, start.Agent, start.DefinitionHash);
-        // The key names this start of this replica in this incarnation of the project: a second server (or a retry after
-        // a crash between creating the run and saving the record) finds the run made before instead of making another.
+        // The key names this start of this replica in this incarnation of the project: a second server (or a retry
+        // after a crash between creating the run and saving the record) finds the run made before instead of making
+        // another.
         var key =
             $"services/{project.Name}/{project.CreatedAt.ToUnixTimeMilliseconds()}/{start.Service}/{start.Replica}/{start.Generation}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HearthJson.Serialize(spec))));
@@ -326,7 +331,9 @@ public sealed class ServiceDeployer(
         return stopping;
     }
 
-    /// <summary>A roll's new replica is ready: it becomes the replica (its names with it), and the old task is stopped.</summary>
+    /// <summary>
+    /// A roll's new replica is ready: it becomes the replica (its names with it), and the old task is stopped.
+    /// </summary>
     private async Task<ReplicaRecord> PromoteAsync(
         ProjectRecord project,
         PromoteReplica promote,
@@ -371,7 +378,9 @@ public sealed class ServiceDeployer(
         return promoted;
     }
 
-    /// <summary>A roll's new replica failed (or is no longer wanted): it goes, and the old task keeps serving.</summary>
+    /// <summary>
+    /// A roll's new replica failed (or is no longer wanted): it goes, and the old task keeps serving.
+    /// </summary>
     private async Task<ReplicaRecord> RollBackAsync(
         ProjectRecord project,
         RollBackReplica back,

@@ -4,11 +4,11 @@ using Hearth.Store;
 namespace Hearth.Server.Services;
 
 /// <summary>
-/// Reconciles every project on the leader only (as the other sweeps), so two servers never act on the same plan at once;
-/// a change of leader costs nothing, as every pass starts from the stored state (a server restart resumes without
+/// Reconciles every project on the leader only (as the other sweeps), so two servers never act on the same plan at
+/// once; a change of leader costs nothing, as every pass starts from the stored state (a server restart resumes without
 /// touching healthy replicas). A pass runs as soon as something it decides from changes — a replica's task changed
-/// state, a replica's health, a project's desired state, an agent registered, here or on another server — and at
-/// least every <see cref="Every"/>, so a lost announcement costs at most one period.
+/// state, a replica's health, a project's desired state, an agent registered, here or on another server — and at least
+/// every <see cref="Every"/>, so a lost announcement costs at most one period.
 /// </summary>
 public sealed class ServiceReconcilerLoop : LeaderLoop
 {

@@ -6,9 +6,10 @@ using Hearth.Server.Secrets;
 namespace Hearth.Server.Services;
 
 /// <summary>
-/// Compose <c>secrets:</c> of a project: what <c>hearth up</c> sends in plain is sealed (encrypted under the secrets key,
-/// bound to its project, service and target) before the spec is stored; a Hearth secret named by an <c>external</c> one
-/// must be usable by the deployer. Views show neither; only the assignment of a replica's task opens them, for its agent.
+/// Compose <c>secrets:</c> of a project: what <c>hearth up</c> sends in plain is sealed (encrypted under the secrets
+/// key, bound to its project, service and target) before the spec is stored; a Hearth secret named by an
+/// <c>external</c> one must be usable by the deployer. Views show neither; only the assignment of a replica's task
+/// opens them, for its agent.
 /// </summary>
 public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
 {
@@ -84,7 +85,8 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
         };
 
     /// <summary>A sealed secret's content, for the assignment of a replica of <paramref name="service"/>.</summary>
-    /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this place.</exception>
+    /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this
+    /// place.</exception>
     public string Open(string project, string service, ServiceFile file)
     {
         var (keyId, ciphertext) = Parse(project, service, file);
@@ -106,8 +108,11 @@ public sealed class ServiceSecretFiles(SecretKeyring keyring, RunAccess access)
         }
     }
 
-    /// <summary>A secret file's seal re-encrypted under the current key, with the same nonce (see <see cref="DefinitionHash"/>).</summary>
-    /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this place.</exception>
+    /// <summary>
+    /// A secret file's seal re-encrypted under the current key, with the same nonce (see <see cref="DefinitionHash"/>).
+    /// </summary>
+    /// <exception cref="SecretUnavailableException">Its key is gone, or the seal does not belong to this
+    /// place.</exception>
     public string Reseal(string project, string service, ServiceFile file)
     {
         var (keyId, ciphertext) = Parse(project, service, file);

@@ -1,8 +1,8 @@
 namespace Hearth.Server.Services;
 
 /// <summary>
-/// A wake-up that is never lost: <see cref="Set"/> before or during a wait ends it (the next wait after a set returns at
-/// once), several sets before a wait count as one.
+/// A wake-up that is never lost: <see cref="Set"/> before or during a wait ends it (the next wait after a set returns
+/// at once), several sets before a wait count as one.
 /// </summary>
 public sealed class ServiceWake
 {

@@ -36,7 +36,9 @@ public sealed class CommitStatusLoop(
         await SendDueAsync(ct);
     }
 
-    /// <summary>Enqueues the next status of every tracked run whose run's state moved on; returns how many it enqueued.</summary>
+    /// <summary>
+    /// Enqueues the next status of every tracked run whose run's state moved on; returns how many it enqueued.
+    /// </summary>
     public async Task<int> AdvanceAsync(CancellationToken ct)
     {
         var moved = 0;

@@ -21,7 +21,10 @@ public sealed class CommitStatusService(ICommitStatusStore store, IRunStore runs
             ? "no token (--token-file) to send commit statuses with"
             : StatusApi.Resolve(repository.Forge, repository.Url, repository.ApiUrl).Problem;
 
-    /// <summary>Tracks each run (a workflow run with a commit) of the repository; <paramref name="runsUrl"/> + id is each status's link.</summary>
+    /// <summary>
+    /// Tracks each run (a workflow run with a commit) of the repository; <paramref name="runsUrl"/> + id is each
+    /// status's link.
+    /// </summary>
     public async Task TrackAsync(
         RepositoryRecord repository,
         IEnumerable<string> runIds,
@@ -55,7 +58,9 @@ public sealed class CommitStatusService(ICommitStatusStore store, IRunStore runs
         }
     }
 
-    /// <summary>The phase a run's state is reported as: a run starting is pending, running or stopping is running.</summary>
+    /// <summary>
+    /// The phase a run's state is reported as: a run starting is pending, running or stopping is running.
+    /// </summary>
     public static string PhaseOf(RunState state) =>
         state switch
         {
@@ -78,7 +83,9 @@ public sealed class CommitStatusService(ICommitStatusStore store, IRunStore runs
                 + (run.Reason is { Length: > 0 } reason ? ": " + reason : ""),
         };
 
-    /// <summary>The link of a run's status: the server's workflow run resource, as the forge's request reached it.</summary>
+    /// <summary>
+    /// The link of a run's status: the server's workflow run resource, as the forge's request reached it.
+    /// </summary>
     public static string RunsUrl(HttpRequest request) =>
         $"{request.Scheme}://{request.Host}{request.PathBase}/api/v1/workflows/runs";
 }

@@ -1,6 +1,8 @@
 namespace Hearth.Server.Statuses;
 
-/// <summary>The forge API flavours Hearth posts commit statuses to; Bitbucket Cloud and Data Center differ entirely.</summary>
+/// <summary>
+/// The forge API flavours Hearth posts commit statuses to; Bitbucket Cloud and Data Center differ entirely.
+/// </summary>
 public enum StatusApiKind
 {
     GitHub,
@@ -54,7 +56,8 @@ public sealed record StatusApi(StatusApiKind Kind, string BaseUrl, string Reposi
                 apiUrl ?? "https://api.bitbucket.org/2.0",
                 $"{segments[0]}/{segments[1]}"
             ),
-            // Data Center clones from https://HOST[/context]/scm/PROJECT/repo.git; its REST API lives under the same context.
+            // Data Center clones from https://HOST[/context]/scm/PROJECT/repo.git; its REST API lives under the same
+            // context.
             "bitbucket" => new(
                 StatusApiKind.BitbucketDataCenter,
                 apiUrl ?? origin + DataCenterContext(segments),

@@ -7,8 +7,8 @@ using Hearth.Store.Statuses;
 namespace Hearth.Server.Statuses;
 
 /// <summary>
-/// The request that sets one commit status, exactly as each forge documents it: GitHub's and Gitea's
-/// <c>POST …/repos/{owner}/{repo}/statuses/{sha}</c>, GitLab's <c>POST /projects/:id/statuses/:sha</c> (the project path
+/// The request that sets one commit status, exactly as each forge documents it: GitHub's and Gitea's <c>POST
+/// …/repos/{owner}/{repo}/statuses/{sha}</c>, GitLab's <c>POST /projects/:id/statuses/:sha</c> (the project path
 /// URL-encoded), Bitbucket Cloud's <c>POST /repositories/{workspace}/{slug}/commit/{sha}/statuses/build</c> and Data
 /// Center's <c>POST /rest/build-status/1.0/commits/{sha}</c>, each with its own states, fields and auth scheme.
 /// </summary>

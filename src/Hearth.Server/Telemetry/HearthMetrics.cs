@@ -232,8 +232,9 @@ public sealed class HearthMetrics : IDisposable
     public void Error(string errorClass) => _errors.Add(1, new KeyValuePair<string, object?>("class", errorClass));
 
     /// <summary>
-    /// For the webhook receivers: one delivery from <paramref name="forge"/> (github, gitlab, gitea, …) and what came of it
-    /// (<c>started</c>, <c>no_match</c>, <c>duplicate</c>, <c>ignored</c>, <c>bad_signature</c>, <c>invalid</c>, <c>failed</c>). Keep both to a small fixed set.
+    /// For the webhook receivers: one delivery from <paramref name="forge"/> (github, gitlab, gitea, …) and what came
+    /// of it (<c>started</c>, <c>no_match</c>, <c>duplicate</c>, <c>ignored</c>, <c>bad_signature</c>, <c>invalid</c>,
+    /// <c>failed</c>). Keep both to a small fixed set.
     /// </summary>
     public void WebhookDelivered(string forge, string outcome) =>
         _webhookDeliveries.Add(
@@ -242,7 +243,9 @@ public sealed class HearthMetrics : IDisposable
             new KeyValuePair<string, object?>("outcome", outcome)
         );
 
-    /// <summary>For the group-commit writer: one transaction of <paramref name="deliveries"/> deliveries and how long it took.</summary>
+    /// <summary>
+    /// For the group-commit writer: one transaction of <paramref name="deliveries"/> deliveries and how long it took.
+    /// </summary>
     public void WebhookBatchWritten(int deliveries, TimeSpan took)
     {
         _webhookBatchDeliveries.Record(deliveries);

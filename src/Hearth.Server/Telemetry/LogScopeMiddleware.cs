@@ -2,8 +2,8 @@ namespace Hearth.Server.Telemetry;
 
 /// <summary>
 /// Puts the run (or task) a request's route names on every log line written while it is handled, as <c>run_id</c> or
-/// <c>task_id</c> (the request id is put by <see cref="Auth.RequestIdMiddleware"/>). After routing, so the route's values
-/// are known.
+/// <c>task_id</c> (the request id is put by <see cref="Auth.RequestIdMiddleware"/>). After routing, so the route's
+/// values are known.
 /// </summary>
 public sealed class LogScopeMiddleware(RequestDelegate next, ILogger<LogScopeMiddleware> logger)
 {

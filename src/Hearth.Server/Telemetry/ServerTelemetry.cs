@@ -27,8 +27,8 @@ public static class ServerTelemetry
         {
             otel.WithMetrics(m =>
                 m.AddMeter(HearthMetrics.MeterName, Store.Locks.LockTimings.MeterName)
-                    // Every server in a process makes a meter of this name: this one exports only its own. The lock timings'
-                    // meter is one per process (the store's grants and releases, whichever server asked).
+                    // Every server in a process makes a meter of this name: this one exports only its own. The lock
+                    // timings' meter is one per process (the store's grants and releases, whichever server asked).
                     .AddView(instrument =>
                         ReferenceEquals(instrument.Meter, metrics.Meter)
                         || instrument.Meter.Name == Store.Locks.LockTimings.MeterName
@@ -52,7 +52,9 @@ public static class ServerTelemetry
         }
     }
 
-    /// <summary>The OTLP exporter's endpoint as given: for http/protobuf the traces path is added to a bare base URL.</summary>
+    /// <summary>
+    /// The OTLP exporter's endpoint as given: for http/protobuf the traces path is added to a bare base URL.
+    /// </summary>
     public static void Configure(OtlpExporterOptions o, Uri endpoint, string protocol)
     {
         o.Protocol = protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
@@ -63,8 +65,8 @@ public static class ServerTelemetry
     }
 
     /// <summary>
-    /// /metrics: on its own listener when <c>metrics.listen</c> is set (the API port then has none), else on the API port;
-    /// with <c>metrics.token</c>, only for <c>Authorization: Bearer TOKEN</c>. Each scrape reads the store first.
+    /// /metrics: on its own listener when <c>metrics.listen</c> is set (the API port then has none), else on the API
+    /// port; with <c>metrics.token</c>, only for <c>Authorization: Bearer TOKEN</c>. Each scrape reads the store first.
     /// </summary>
     public static void Map(WebApplication app, TelemetryOptions options)
     {
@@ -123,7 +125,9 @@ public static class ServerTelemetry
             kestrel.Listen(System.Net.IPAddress.Parse(host), Port(listen));
     }
 
-    /// <summary>First in the pipeline: the metrics listener serves /metrics and nothing else (no API, no auth on the way).</summary>
+    /// <summary>
+    /// First in the pipeline: the metrics listener serves /metrics and nothing else (no API, no auth on the way).
+    /// </summary>
     public static void UseMetricsListener(WebApplication app, TelemetryOptions options)
     {
         if (!options.MetricsEnabled || options.MetricsListen is not { } listen)

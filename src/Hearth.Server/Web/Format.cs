@@ -34,7 +34,9 @@ public static class Format
     public static string State(TaskState state) =>
         Badge(System.Text.Json.JsonNamingPolicy.SnakeCaseUpper.ConvertName(state.ToString()));
 
-    /// <summary>A state as a badge: its colour class from the name, its text the name (colour is never the only cue).</summary>
+    /// <summary>
+    /// A state as a badge: its colour class from the name, its text the name (colour is never the only cue).
+    /// </summary>
     public static string Badge(string name) =>
         $"<span class=\"badge s-{E(name.ToLowerInvariant())}\" data-state=\"{E(name)}\">{E(name)}</span>";
 }

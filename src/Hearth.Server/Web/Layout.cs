@@ -4,7 +4,9 @@ using static Hearth.Server.Web.WebPage;
 
 namespace Hearth.Server.Web;
 
-/// <summary>The page shell: header with the navigation the caller's role may use, who is signed in, and sign-out.</summary>
+/// <summary>
+/// The page shell: header with the navigation the caller's role may use, who is signed in, and sign-out.
+/// </summary>
 public static class Layout
 {
     public static string Render(HttpContext http, string title, string active, string body)

@@ -91,7 +91,9 @@ public static class LoginPage
         return SeeOther(LocalPath(form["next"].ToString()));
     }
 
-    /// <summary>Sign-out needs the session's CSRF token (another site cannot sign a user out); it only drops the cookie.</summary>
+    /// <summary>
+    /// Sign-out needs the session's CSRF token (another site cannot sign a user out); it only drops the cookie.
+    /// </summary>
     public static async Task<IResult> SignOutAsync(HttpContext http, WebSessions sessions)
     {
         if (sessions.Read(http) is { } session && !await WebSessions.CsrfMatchesAsync(http, session))

@@ -5,7 +5,8 @@ namespace Hearth.Server.Web;
 
 /// <summary>
 /// The web UI's stylesheet, script and icon, embedded in the server's assembly (no CDN, no file on disk; safe for
-/// trimming and Native AOT). Pages link them with a version from their content, so browsers keep them until they change.
+/// trimming and Native AOT). Pages link them with a version from their content, so browsers keep them until they
+/// change.
 /// </summary>
 public static class WebAssets
 {

@@ -1,6 +1,7 @@
 namespace Hearth.Server.Web;
 
-/// <param name="Permission">The page's permission: the entry is shown only to roles granted it (the page refuses the others).</param>
+/// <param name="Permission">The page's permission: the entry is shown only to roles granted it (the page refuses the
+/// others).</param>
 public sealed record WebNavItem(string Key, string Label, string Href, string Permission);
 
 /// <summary>The web UI's navigation, in order. A new page (services, CI jobs) adds its entry here.</summary>

@@ -3,7 +3,9 @@ using Hearth.Server.Api;
 
 namespace Hearth.Server.Web;
 
-/// <summary>Endpoint metadata: this endpoint is a page of the web UI (HTML for a browser, JSON refusals for others).</summary>
+/// <summary>
+/// Endpoint metadata: this endpoint is a page of the web UI (HTML for a browser, JSON refusals for others).
+/// </summary>
 public sealed class WebPageMarker
 {
     public static readonly WebPageMarker Instance = new();

@@ -36,7 +36,9 @@ public sealed class WebSessions(SecretKeyring keyring, TimeProvider time)
 
     public static bool HasCookie(HttpContext http) => http.Request.Cookies.ContainsKey(CookieName);
 
-    /// <summary>The session the request's cookie carries, or null when there is none, it is forged, or it expired.</summary>
+    /// <summary>
+    /// The session the request's cookie carries, or null when there is none, it is forged, or it expired.
+    /// </summary>
     public WebSession? Read(HttpContext http)
     {
         if (!http.Request.Cookies.TryGetValue(CookieName, out var value) || value is null)

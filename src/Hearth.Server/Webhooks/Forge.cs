@@ -42,7 +42,10 @@ public sealed record Forge(
             new GiteaEvents()
         );
 
-    /// <summary>Cloud sends <c>X-Request-UUID</c>, Data Center <c>X-Request-Id</c>; both sign with <c>X-Hub-Signature: sha256=</c>.</summary>
+    /// <summary>
+    /// Cloud sends <c>X-Request-UUID</c>, Data Center <c>X-Request-Id</c>; both sign with <c>X-Hub-Signature:
+    /// sha256=</c>.
+    /// </summary>
     public static Forge Bitbucket { get; } =
         new(
             "bitbucket",

@@ -19,8 +19,8 @@ namespace Hearth.Server.Webhooks;
 
 /// <summary>
 /// One delivery, in the order the receiver rules ask: the size limit before reading, the signature over the raw bytes,
-/// a repeat answered 2xx doing nothing, an ignored event answered 2xx, then the workflow files read at the pushed commit
-/// and the delivery recorded with the runs it starts in one transaction before the answer. 401 is only for bad
+/// a repeat answered 2xx doing nothing, an ignored event answered 2xx, then the workflow files read at the pushed
+/// commit and the delivery recorded with the runs it starts in one transaction before the answer. 401 is only for bad
 /// authentication; when Hearth itself fails (its database, a fetch), the answer is 5xx so the forge retries.
 /// </summary>
 public sealed class WebhookReceiver(
@@ -39,7 +39,9 @@ public sealed class WebhookReceiver(
     ILogger<WebhookReceiver> logger
 )
 {
-    /// <summary>Runs a repository starts run as this role's would (a sandbox, never the process driver unless it may).</summary>
+    /// <summary>
+    /// Runs a repository starts run as this role's would (a sandbox, never the process driver unless it may).
+    /// </summary>
     public const string RunRole = Roles.Developer;
 
     public async Task<IResult> ReceiveAsync(HttpContext http, string forgeName, string name, CancellationToken ct)
@@ -229,7 +231,10 @@ public sealed class WebhookReceiver(
         return Answer(outcome with { CommitSha = commit });
     }
 
-    /// <summary>Creates the matched workflows' runs with the delivery in one transaction; settles runs whose every step was skipped.</summary>
+    /// <summary>
+    /// Creates the matched workflows' runs with the delivery in one transaction; settles runs whose every step was
+    /// skipped.
+    /// </summary>
     internal async Task<(DeliveryView View, IReadOnlyList<WorkflowMatchView> Workflows)> CreateAsync(
         Store.Repositories.RepositoryRecord repository,
         WebhookDelivery delivery,
@@ -289,7 +294,9 @@ public sealed class WebhookReceiver(
 
     public static string CreatedBy(string repository) => $"repository:{repository}";
 
-    /// <summary>The ref that holds the event's commit, for git servers that will not serve a commit by its SHA alone.</summary>
+    /// <summary>
+    /// The ref that holds the event's commit, for git servers that will not serve a commit by its SHA alone.
+    /// </summary>
     private static string? FallbackRef(string forge, ForgeEvent e) =>
         e.Kind switch
         {
@@ -312,7 +319,9 @@ public sealed class WebhookReceiver(
                 : StatusCodes.Status202Accepted
         );
 
-    /// <summary>The body, at most <paramref name="max"/> bytes (the limit is also Kestrel's for this request); null when larger.</summary>
+    /// <summary>
+    /// The body, at most <paramref name="max"/> bytes (the limit is also Kestrel's for this request); null when larger.
+    /// </summary>
     private static async Task<byte[]?> ReadAsync(HttpContext http, long max, CancellationToken ct)
     {
         var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();

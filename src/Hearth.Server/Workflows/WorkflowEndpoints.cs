@@ -55,8 +55,8 @@ public static class WorkflowEndpoints
                     if (errors.Count > 0)
                         return ApiResults.Invalid(string.Join("; ", errors), errors);
                     var plan = body.Value.Plan!;
-                    // The same "use" checks as a run's, step by step: a scoped secret goes only to a step that runs a script of the
-                    // workflow's repository, which that step then checks out.
+                    // The same "use" checks as a run's, step by step: a scoped secret goes only to a step that runs a
+                    // script of the workflow's repository, which that step then checks out.
                     var requests = plan
                         .Steps.Where(s => s.Secrets is { Count: > 0 })
                         .SelectMany(step =>
@@ -150,7 +150,9 @@ public static class WorkflowEndpoints
             .Errors(StatusCodes.Status404NotFound, "NOT_FOUND");
     }
 
-    /// <summary>Each step of a workflow run with its state (a group's from its children), as the API and the web UI show them.</summary>
+    /// <summary>
+    /// Each step of a workflow run with its state (a group's from its children), as the API and the web UI show them.
+    /// </summary>
     public static List<WorkflowStepView> StepsOf(
         Run run,
         WorkflowPlan plan,
@@ -192,7 +194,9 @@ public static class WorkflowEndpoints
             .ToList();
     }
 
-    /// <summary>A group is as far as its children: failed if one failed, running if one is live, skipped if all were skipped.</summary>
+    /// <summary>
+    /// A group is as far as its children: failed if one failed, running if one is live, skipped if all were skipped.
+    /// </summary>
     private static TaskState GroupState(WorkflowPlan plan, PlanStep group, IReadOnlyDictionary<string, RunTask> tasks)
     {
         var leaves = Leaves(plan, group.Id)

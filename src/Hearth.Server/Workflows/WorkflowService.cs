@@ -24,7 +24,8 @@ public sealed class WorkflowService(
 
     /// <param name="driver">The driver every step runs in; null for the agent's default.</param>
     /// <param name="checkouts">Steps given a repository-scoped secret: they run the script from a checkout of the
-    /// workflow's repository (at COMMIT_SHA, TAG or BRANCH), so the code that sees the secret is the repository's.</param>
+    /// workflow's repository (at COMMIT_SHA, TAG or BRANCH), so the code that sees the secret is the
+    /// repository's.</param>
     public async Task<RunCreation> CreateAsync(
         WorkflowPlan plan,
         string? createdBy,
@@ -40,7 +41,9 @@ public sealed class WorkflowService(
         return created with { Run = (await store.GetRunAsync(created.Run.Id, ct))! };
     }
 
-    /// <summary>The run a plan makes (its steps as tasks, the first ones pending), for any front door to create.</summary>
+    /// <summary>
+    /// The run a plan makes (its steps as tasks, the first ones pending), for any front door to create.
+    /// </summary>
     public RunDraft Draft(
         WorkflowPlan plan,
         string? createdBy,
@@ -71,7 +74,8 @@ public sealed class WorkflowService(
                                 checkouts.Contains(step.Id) && plan.Repository is { } repo
                                     ? new GitSource(repo, CheckoutRef(plan))
                                     : null,
-                            // A lost agent retries a step by default; its script's own failure only for the exit codes it names.
+                            // A lost agent retries a step by default; its script's own failure only for the exit codes
+                            // it names.
                             Retry = step.RetryExitCodes is { Count: > 0 } codes
                                 ? new RetryPolicy
                                 {
@@ -119,7 +123,10 @@ public sealed class WorkflowService(
         return true;
     }
 
-    /// <summary>Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a crash.</summary>
+    /// <summary>
+    /// Moves the run on through the lifecycle (next steps, its outcome): what a step's end already did, again after a
+    /// crash.
+    /// </summary>
     public async Task AdvanceAsync(string runId, CancellationToken ct)
     {
         if (await store.ReconcileAsync(runId, time.GetUtcNow(), ct))
@@ -134,7 +141,9 @@ public sealed class WorkflowService(
             .Select(v => plan.Variables.GetValueOrDefault(v))
             .FirstOrDefault(v => !string.IsNullOrEmpty(v));
 
-    /// <summary>The run's variables are the steps' environment: BRANCH, TRIGGER, COMMIT_SHA, PR_NUMBER, TAG and --var ones.</summary>
+    /// <summary>
+    /// The run's variables are the steps' environment: BRANCH, TRIGGER, COMMIT_SHA, PR_NUMBER, TAG and --var ones.
+    /// </summary>
     private static Dictionary<string, string> Environment(WorkflowPlan plan) =>
         plan.Variables.Where(v => v.Value.Length > 0).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
 }

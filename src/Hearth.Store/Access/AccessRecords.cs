@@ -6,7 +6,9 @@ public enum KeyKind
     Agent,
 }
 
-/// <summary>A person (or the bootstrap admin) who holds keys. <see cref="Email"/> is also the name runs are owned by.</summary>
+/// <summary>
+/// A person (or the bootstrap admin) who holds keys. <see cref="Email"/> is also the name runs are owned by.
+/// </summary>
 public sealed record UserRecord(
     string Email,
     string Role,
@@ -17,7 +19,10 @@ public sealed record UserRecord(
     string? ModifiedByRequestId = null
 );
 
-/// <summary>An API key or agent token: only its SHA-256 is kept. <see cref="Owner"/> is the user's email or the agent pool's name.</summary>
+/// <summary>
+/// An API key or agent token: only its SHA-256 is kept. <see cref="Owner"/> is the user's email or the agent pool's
+/// name.
+/// </summary>
 public sealed record AccessKeyRecord(
     string Id,
     string Hash,

@@ -14,7 +14,9 @@ public interface IAccessStore : IMigratingStore
 
     Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct);
 
-    /// <summary>Revokes the user, every key it holds and its unused claim tokens; false when the email is unknown.</summary>
+    /// <summary>
+    /// Revokes the user, every key it holds and its unused claim tokens; false when the email is unknown.
+    /// </summary>
     Task<bool> RevokeUserAsync(string email, DateTimeOffset now, string requestId, CancellationToken ct);
 
     /// <summary>

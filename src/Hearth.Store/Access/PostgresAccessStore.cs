@@ -5,10 +5,14 @@ using Npgsql;
 
 namespace Hearth.Store.Access;
 
-/// <summary>The access tables in PostgreSQL, shared by every server on the database. Writes at READ COMMITTED.</summary>
+/// <summary>
+/// The access tables in PostgreSQL, shared by every server on the database. Writes at READ COMMITTED.
+/// </summary>
 public sealed class PostgresAccessStore : SqlAccessStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the access migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the access migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A01;
     private readonly PostgresDatabase _database;
 

@@ -102,8 +102,8 @@ public abstract partial class SqlAccessStore
                     ("@now", Ms(now)),
                     ("@email", email)
                 );
-                // Its unused claim tokens stay, so that spending one says USER_REVOKED rather than "unknown token"; a revoke is
-                // for good and a revoked email cannot be created again, so they can never make a key.
+                // Its unused claim tokens stay, so that spending one says USER_REVOKED rather than "unknown token"; a
+                // revoke is for good and a revoked email cannot be created again, so they can never make a key.
                 return true;
             },
             ct

@@ -47,7 +47,9 @@ public sealed class PostgresChangeFeed : IChangeFeed
         _sending = Task.Run(SendAsync);
     }
 
-    /// <summary>Failed sends since start; the keys they carried reach the other servers only through their re-checks.</summary>
+    /// <summary>
+    /// Failed sends since start; the keys they carried reach the other servers only through their re-checks.
+    /// </summary>
     public long SendFailures { get; private set; }
 
     public void Publish(string key) => _outbox.Writer.TryWrite(key);

@@ -1,6 +1,8 @@
 namespace Hearth.Store.GitLab;
 
-/// <summary>A stored runner: a GitLab instance, its runner authentication token (encrypted), and where its jobs run.</summary>
+/// <summary>
+/// A stored runner: a GitLab instance, its runner authentication token (encrypted), and where its jobs run.
+/// </summary>
 public sealed record GitLabRunnerRecord(
     string Name,
     string Url,

@@ -13,7 +13,9 @@ public interface IGitLabStore : IMigratingStore
 
     Task<bool> RemoveRunnerAsync(string name, CancellationToken ct);
 
-    /// <summary>Stores a job taken from GitLab; false when it was stored before (the same job handed out again).</summary>
+    /// <summary>
+    /// Stores a job taken from GitLab; false when it was stored before (the same job handed out again).
+    /// </summary>
     Task<bool> AddJobAsync(GitLabJobRecord job, CancellationToken ct);
 
     Task SetJobRunAsync(string runnerName, long jobId, string runId, CancellationToken ct);

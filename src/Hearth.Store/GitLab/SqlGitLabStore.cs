@@ -226,7 +226,9 @@ public sealed class SqliteGitLabStore(string path) : SqlGitLabStore, IAsyncDispo
 /// <summary>The GitLab tables in PostgreSQL, shared by every server.</summary>
 public sealed class PostgresGitLabStore(string connectionString) : SqlGitLabStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the GitLab migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the GitLab migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A47;
     private readonly PostgresDatabase _database = new(connectionString);
 

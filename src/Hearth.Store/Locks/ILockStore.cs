@@ -11,7 +11,10 @@ public interface ILockStore : IMigratingStore
 
     Task<LockInfo?> GetAsync(string name, CancellationToken ct);
 
-    /// <summary>Frees the lock whoever holds it and grants it to the next in line; returns the lock as it was, or null when unknown.</summary>
+    /// <summary>
+    /// Frees the lock whoever holds it and grants it to the next in line; returns the lock as it was, or null when
+    /// unknown.
+    /// </summary>
     Task<LockInfo?> ForceReleaseAsync(string name, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>

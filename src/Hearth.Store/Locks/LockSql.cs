@@ -13,7 +13,8 @@ namespace Hearth.Store.Locks;
 /// Lock order extends the run store's: a run's row, its tasks' rows, then lock rows. Granting a lock to the next waiter
 /// happens while the lock's row is held, so it takes the waiter's run row with SKIP LOCKED (PostgreSQL) and leaves the
 /// grant to the next sweep when that row is busy: a grant never waits on a row lock, so no cycle can form.
-/// <paramref name="forUpdate"/> is the dialect's " FOR UPDATE", empty where the transaction already excludes other writers.
+/// <paramref name="forUpdate"/> is the dialect's " FOR UPDATE", empty where the transaction already excludes other
+/// writers.
 /// </remarks>
 internal static class LockSql
 {
@@ -24,7 +25,10 @@ internal static class LockSql
 
     private static string SkipLocked(string forUpdate) => forUpdate.Length == 0 ? "" : " FOR UPDATE SKIP LOCKED";
 
-    /// <summary>Grants the lock to the task when it is free with nobody queued, else queues it (or throws for NoWait). Idempotent per task.</summary>
+    /// <summary>
+    /// Grants the lock to the task when it is free with nobody queued, else queues it (or throws for NoWait).
+    /// Idempotent per task.
+    /// </summary>
     public static async Task<Acquisition> AcquireAsync(
         DbConnection c,
         DbTransaction tx,
@@ -104,7 +108,9 @@ internal static class LockSql
             ? $"waiting for lock {name} (queued behind earlier runs)"
             : $"waiting for lock {name} held by {holder}";
 
-    /// <summary>A task ended (or was given up): leaves any queue and frees any lock it held, granting it to the next in line.</summary>
+    /// <summary>
+    /// A task ended (or was given up): leaves any queue and frees any lock it held, granting it to the next in line.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ReleaseAsync(
         DbConnection c,
         DbTransaction tx,
@@ -133,7 +139,10 @@ internal static class LockSql
         return granted;
     }
 
-    /// <summary>A holder's task goes back to the queue for another attempt: it keeps the lock under a new token, so the lost attempt is fenced out.</summary>
+    /// <summary>
+    /// A holder's task goes back to the queue for another attempt: it keeps the lock under a new token, so the lost
+    /// attempt is fenced out.
+    /// </summary>
     public static Task RefenceAsync(
         DbConnection c,
         DbTransaction tx,

@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Hearth.Store.Locks;
 
 /// <summary>
-/// How long tasks waited for a lock and held it, recorded where the store grants and frees locks (<see cref="LockSql"/>),
-/// in the process that made the change. The server exports the meter (<see cref="MeterName"/>) with its own.
+/// How long tasks waited for a lock and held it, recorded where the store grants and frees locks
+/// (<see cref="LockSql"/>), in the process that made the change. The server exports the meter (<see cref="MeterName"/>)
+/// with its own.
 /// </summary>
 public static class LockTimings
 {

@@ -5,10 +5,14 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Locks;
 
-/// <summary>The lock tables in PostgreSQL, shared by every server: READ COMMITTED with row locks in the run store's order.</summary>
+/// <summary>
+/// The lock tables in PostgreSQL, shared by every server: READ COMMITTED with row locks in the run store's order.
+/// </summary>
 public sealed class PostgresLockStore : SqlLockStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the lock migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the lock migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A02;
     private readonly PostgresDatabase _database;
 

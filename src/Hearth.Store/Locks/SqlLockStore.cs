@@ -4,7 +4,10 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Locks;
 
-/// <summary><see cref="ILockStore"/> written once over ADO.NET; a dialect supplies connections, write transactions and migrations.</summary>
+/// <summary>
+/// <see cref="ILockStore"/> written once over ADO.NET; a dialect supplies connections, write transactions and
+/// migrations.
+/// </summary>
 public abstract class SqlLockStore : ILockStore
 {
     private const string TerminalTaskStates = "('Succeeded', 'Failed', 'Stopped', 'TimedOut', 'Skipped')";
@@ -88,7 +91,8 @@ public abstract class SqlLockStore : ILockStore
         var freed = new List<string>();
         await using (var connection = await OpenAsync(ct))
         {
-            // Renewal first, so that a server coming back after every server was down does not free the locks of runs that still live.
+            // Renewal first, so that a server coming back after every server was down does not free the locks of runs
+            // that still live.
             await ExecAsync(
                 connection,
                 null,
@@ -159,7 +163,10 @@ public abstract class SqlLockStore : ILockStore
         );
     }
 
-    /// <summary>Frees a lock whose lease ran out (its holder ended without letting go, or nobody renewed it); "" when freed with no grant.</summary>
+    /// <summary>
+    /// Frees a lock whose lease ran out (its holder ended without letting go, or nobody renewed it); "" when freed with
+    /// no grant.
+    /// </summary>
     private async Task<string?> ExpireAsync(string name, DateTimeOffset now, CancellationToken ct)
     {
         var (connection, tx) = await BeginWriteAsync(ct);
@@ -206,7 +213,9 @@ public abstract class SqlLockStore : ILockStore
         }
     }
 
-    /// <summary>Fails a waiter whose --lock-wait ran out; locks its run, then its task, then the lock, as everywhere else.</summary>
+    /// <summary>
+    /// Fails a waiter whose --lock-wait ran out; locks its run, then its task, then the lock, as everywhere else.
+    /// </summary>
     private async Task<bool> GiveUpAsync(
         string taskId,
         string runId,

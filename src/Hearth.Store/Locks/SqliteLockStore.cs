@@ -4,7 +4,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Locks;
 
-/// <summary>The lock tables in the run store's SQLite file; BEGIN IMMEDIATE serialises writers, so no row locks are needed.</summary>
+/// <summary>
+/// The lock tables in the run store's SQLite file; BEGIN IMMEDIATE serialises writers, so no row locks are needed.
+/// </summary>
 public sealed class SqliteLockStore : SqlLockStore, IAsyncDisposable
 {
     private readonly SqliteDatabase _database;

@@ -1,6 +1,8 @@
 namespace Hearth.Store.Postgres;
 
-/// <summary>Keys of the database-wide advisory locks Hearth takes; fixed numbers so every server agrees on them.</summary>
+/// <summary>
+/// Keys of the database-wide advisory locks Hearth takes; fixed numbers so every server agrees on them.
+/// </summary>
 internal static class AdvisoryLockKeys
 {
     /// <summary>Held (per transaction) while migrations run, so two servers starting at once apply them once.</summary>

@@ -38,7 +38,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies the migrations not yet recorded in <paramref name="versionTable"/>, all in one transaction under <paramref name="lockKey"/>.</summary>
+    /// <summary>
+    /// Applies the migrations not yet recorded in <paramref name="versionTable"/>, all in one transaction under
+    /// <paramref name="lockKey"/>.
+    /// </summary>
     public async Task MigrateAsync(
         string versionTable,
         IReadOnlyList<string> migrations,

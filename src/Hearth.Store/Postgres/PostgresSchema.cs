@@ -1,6 +1,9 @@
 namespace Hearth.Store.Postgres;
 
-/// <summary>Migrations, applied in order at start under an advisory lock; each runs once. Times are Unix milliseconds, as in SQLite.</summary>
+/// <summary>
+/// Migrations, applied in order at start under an advisory lock; each runs once. Times are Unix milliseconds, as in
+/// SQLite.
+/// </summary>
 internal static class PostgresSchema
 {
     public static IReadOnlyList<string> Migrations { get; } =

@@ -1,6 +1,8 @@
 namespace Hearth.Store.Repositories;
 
-/// <summary>Registered repositories, in their own tables and migration list (<c>repository_schema_version</c>).</summary>
+/// <summary>
+/// Registered repositories, in their own tables and migration list (<c>repository_schema_version</c>).
+/// </summary>
 public interface IRepositoryStore : IMigratingStore
 {
     /// <summary>False when a repository of that name exists.</summary>

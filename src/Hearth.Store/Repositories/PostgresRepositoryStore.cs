@@ -7,7 +7,9 @@ namespace Hearth.Store.Repositories;
 /// <summary>The repository table in PostgreSQL, shared by every server.</summary>
 public sealed class PostgresRepositoryStore(string connectionString) : SqlRepositoryStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the repository migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the repository migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A04;
     private readonly PostgresDatabase _database = new(connectionString);
 

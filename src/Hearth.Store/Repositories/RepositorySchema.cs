@@ -1,6 +1,8 @@
 namespace Hearth.Store.Repositories;
 
-/// <summary>The repository tables' migrations, recorded in <c>repository_schema_version</c>. The same SQL serves both databases.</summary>
+/// <summary>
+/// The repository tables' migrations, recorded in <c>repository_schema_version</c>. The same SQL serves both databases.
+/// </summary>
 internal static class RepositorySchema
 {
     public static IReadOnlyList<string> Migrations { get; } =

@@ -3,7 +3,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Repositories;
 
-/// <summary><see cref="IRepositoryStore"/> written once over ADO.NET; a dialect supplies connections and migrations.</summary>
+/// <summary>
+/// <see cref="IRepositoryStore"/> written once over ADO.NET; a dialect supplies connections and migrations.
+/// </summary>
 public abstract class SqlRepositoryStore : IRepositoryStore
 {
     private const string Columns =
@@ -103,7 +105,9 @@ public abstract class SqlRepositoryStore : IRepositoryStore
             FromJson<List<string>>(r.GetString(9))
         );
 
-    /// <summary>Sealed values as "keyid:base64" strings in a JSON list (no new JSON type for the generated context).</summary>
+    /// <summary>
+    /// Sealed values as "keyid:base64" strings in a JSON list (no new JSON type for the generated context).
+    /// </summary>
     private static string SealedText(IEnumerable<Sealed> values) =>
         Json(values.Select(v => v.KeyId + ":" + Convert.ToBase64String(v.Ciphertext)).ToList());
 

@@ -1,6 +1,8 @@
 namespace Hearth.Store.Schedules;
 
-/// <summary>Stored schedules, in the run store's database (one SQLite file, or the PostgreSQL database every server shares).</summary>
+/// <summary>
+/// Stored schedules, in the run store's database (one SQLite file, or the PostgreSQL database every server shares).
+/// </summary>
 public interface IScheduleStore : IMigratingStore
 {
     /// <summary>Stores a new schedule; false when one with its name exists.</summary>

@@ -6,7 +6,9 @@ namespace Hearth.Store.Schedules;
 /// <summary>The schedule table in PostgreSQL, shared by every server.</summary>
 public sealed class PostgresScheduleStore(string connectionString) : SqlScheduleStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the schedule migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the schedule migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A31;
     private readonly PostgresDatabase _database = new(connectionString);
 

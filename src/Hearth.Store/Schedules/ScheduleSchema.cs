@@ -1,6 +1,8 @@
 namespace Hearth.Store.Schedules;
 
-/// <summary>The schedule table's migrations, recorded in <c>schedule_schema_version</c>; the same SQL serves both databases.</summary>
+/// <summary>
+/// The schedule table's migrations, recorded in <c>schedule_schema_version</c>; the same SQL serves both databases.
+/// </summary>
 internal static class ScheduleSchema
 {
     public static IReadOnlyList<string> Migrations { get; } =

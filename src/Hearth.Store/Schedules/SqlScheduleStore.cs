@@ -4,7 +4,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Schedules;
 
-/// <summary><see cref="IScheduleStore"/> written once over ADO.NET; a dialect supplies connections and migrations.</summary>
+/// <summary>
+/// <see cref="IScheduleStore"/> written once over ADO.NET; a dialect supplies connections and migrations.
+/// </summary>
 public abstract class SqlScheduleStore : IScheduleStore
 {
     private const string Columns =

@@ -37,7 +37,9 @@ public interface IServiceStore : IMigratingStore
 
     Task<ReplicaRecord?> FindReplicaByTaskAsync(string taskId, CancellationToken ct);
 
-    /// <summary>Records what an agent measured of the replica whose current task this is; null when no replica's is.</summary>
+    /// <summary>
+    /// Records what an agent measured of the replica whose current task this is; null when no replica's is.
+    /// </summary>
     Task<ReplicaRecord?> RecordHealthAsync(
         string taskId,
         ReplicaHealth health,
@@ -47,7 +49,9 @@ public interface IServiceStore : IMigratingStore
         CancellationToken ct
     );
 
-    /// <summary>Records a replica's addresses and bumps its project's names version; null when no replica's task is this.</summary>
+    /// <summary>
+    /// Records a replica's addresses and bumps its project's names version; null when no replica's task is this.
+    /// </summary>
     Task<ReplicaRecord?> RecordAddressesAsync(
         string taskId,
         IReadOnlyDictionary<string, string> addresses,

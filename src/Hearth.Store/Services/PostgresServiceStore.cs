@@ -6,7 +6,9 @@ namespace Hearth.Store.Services;
 /// <summary>The services' tables in PostgreSQL, shared by every server.</summary>
 public sealed class PostgresServiceStore(string connectionString) : SqlServiceStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the service migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the service migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A52;
     private readonly PostgresDatabase _database = new(connectionString);
 

@@ -3,7 +3,8 @@ using Hearth.Core.Services;
 namespace Hearth.Store.Services;
 
 /// <summary>A stored project: its desired state (<see cref="Spec"/>) and whether <c>down</c> was asked.</summary>
-/// <param name="NamesVersion">Grows whenever a replica's addresses change or a replica goes: agents' DNS polls it.</param>
+/// <param name="NamesVersion">Grows whenever a replica's addresses change or a replica goes: agents' DNS polls
+/// it.</param>
 public sealed record ProjectRecord(
     string Name,
     ProjectSpec Spec,
@@ -41,17 +42,23 @@ public sealed record ReplicaRecord(string Project, string Service, int Replica)
     public ReplicaPhase LastPhase { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>A roll's new replica, started beside this one's current task (new before old), until it takes its place.</summary>
+    /// <summary>
+    /// A roll's new replica, started beside this one's current task (new before old), until it takes its place.
+    /// </summary>
     public SuccessorRecord? Next { get; init; }
 
-    /// <summary>A definition whose new replica failed here; the roll to it is halted until the definition changes.</summary>
+    /// <summary>
+    /// A definition whose new replica failed here; the roll to it is halted until the definition changes.
+    /// </summary>
     public string? FailedHash { get; init; }
 
     /// <summary>Why that replica failed, as the rollback's event said.</summary>
     public string? FailedReason { get; init; }
 }
 
-/// <summary>The task of a roll's new replica while the old one still serves: what the agent reports of it lands here.</summary>
+/// <summary>
+/// The task of a roll's new replica while the old one still serves: what the agent reports of it lands here.
+/// </summary>
 public sealed record SuccessorRecord(int Generation, string RunId, string TaskId, string Agent, string DefinitionHash)
 {
     public ReplicaHealth Health { get; init; }

@@ -40,7 +40,9 @@ internal static class ServiceSchema
         CREATE INDEX service_replicas_task ON service_replicas (task_id);
         """;
 
-    /// <summary>A roll's new replica beside the old one (new before old), and the definition a failed roll halted on.</summary>
+    /// <summary>
+    /// A roll's new replica beside the old one (new before old), and the definition a failed roll halted on.
+    /// </summary>
     private const string Successors = """
         ALTER TABLE service_replicas ADD COLUMN next_generation INTEGER;
         ALTER TABLE service_replicas ADD COLUMN next_run_id TEXT;

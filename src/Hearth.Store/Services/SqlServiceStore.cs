@@ -4,7 +4,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Services;
 
-/// <summary><see cref="IServiceStore"/> written once over ADO.NET; a dialect supplies connections and migrations.</summary>
+/// <summary>
+/// <see cref="IServiceStore"/> written once over ADO.NET; a dialect supplies connections and migrations.
+/// </summary>
 public abstract class SqlServiceStore : IServiceStore
 {
     private const string ProjectColumns =
@@ -133,9 +135,9 @@ public abstract class SqlServiceStore : IServiceStore
         );
     }
 
-    // What the agent reports of a task (health, addresses) is the report path's while the record keeps that task: a save
-    // made from an older read must not undo a report that landed in between (the reconciler wakes on the running report
-    // itself, before its addresses are written).
+    // What the agent reports of a task (health, addresses) is the report path's while the record keeps that task: a
+    // save made from an older read must not undo a report that landed in between (the reconciler wakes on the running
+    // report itself, before its addresses are written).
     private const string SameTask = "COALESCE(service_replicas.task_id, '') = COALESCE(excluded.task_id, '')";
     private const string SameNext = "COALESCE(service_replicas.next_task_id, '') = COALESCE(excluded.next_task_id, '')";
 
@@ -291,7 +293,8 @@ public abstract class SqlServiceStore : IServiceStore
             ("@now", Ms(now)),
             ("@task", taskId)
         );
-        // A roll's new replica: its addresses wait beside it and become the replica's when it takes the old one's place.
+        // A roll's new replica: its addresses wait beside it and become the replica's when it takes the old one's
+        // place.
         if (rows == 0)
         {
             return

@@ -17,8 +17,11 @@ internal sealed class BatchedStatements
 
     public int Count => _statements.Count;
 
-    /// <summary>Adds <c>INSERT INTO {table} ({columns}) VALUES …</c> for the rows, each row's values in column order.</summary>
-    /// <param name="placeholders">Per column, the SQL around its parameter (e.g. a cast), "{0}" for the parameter itself.</param>
+    /// <summary>
+    /// Adds <c>INSERT INTO {table} ({columns}) VALUES …</c> for the rows, each row's values in column order.
+    /// </summary>
+    /// <param name="placeholders">Per column, the SQL around its parameter (e.g. a cast), "{0}" for the parameter
+    /// itself.</param>
     public void AddInsert(
         string table,
         IReadOnlyList<string> columns,

@@ -104,7 +104,8 @@ public abstract partial class SqlRunStore
                 for (var j = 0; j < runs.Count; j++)
                 {
                     var (run, tasks, runKey) = runs[j];
-                    // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
+                    // The idempotency path of any front door: a key seen before (the same delivery under another id)
+                    // keeps its run.
                     var by = (run.CreatedBy ?? "", runKey.Key);
                     if (keyed.TryGetValue(by, out var existing))
                     {
@@ -316,7 +317,9 @@ public abstract partial class SqlRunStore
         }
     }
 
-    /// <summary>With a savepoint per delivery: one that fails is rolled back alone and reported as null (recorded again alone).</summary>
+    /// <summary>
+    /// With a savepoint per delivery: one that fails is rolled back alone and reported as null (recorded again alone).
+    /// </summary>
     private async Task<IReadOnlyList<DeliveryResult?>> RecordWithSavepointsAsync(
         IReadOnlyList<DeliveryWrite> batch,
         CancellationToken ct
@@ -357,7 +360,9 @@ public abstract partial class SqlRunStore
         return results;
     }
 
-    /// <summary>The batch's deliveries recorded before, in one query: (repository, id) to the runs they started.</summary>
+    /// <summary>
+    /// The batch's deliveries recorded before, in one query: (repository, id) to the runs they started.
+    /// </summary>
     private static async Task<Dictionary<(string, string), IReadOnlyList<string>>> FindDeliveriesAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -393,7 +398,9 @@ public abstract partial class SqlRunStore
         );
     }
 
-    /// <summary>The delivery (not recorded before: the caller looked) and its runs, written in the caller's transaction.</summary>
+    /// <summary>
+    /// The delivery (not recorded before: the caller looked) and its runs, written in the caller's transaction.
+    /// </summary>
     private async Task<DeliveryResult> WriteDeliveryAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -417,7 +424,8 @@ public abstract partial class SqlRunStore
         var runIds = new List<string>();
         foreach (var (run, tasks, key) in runs)
         {
-            // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its run.
+            // The idempotency path of any front door: a key seen before (the same delivery under another id) keeps its
+            // run.
             if (await FindByKeyAsync(connection, tx, run.CreatedBy, key, ct) is { } existing)
             {
                 runIds.Add(existing.RunId);

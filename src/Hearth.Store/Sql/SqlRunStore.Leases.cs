@@ -131,7 +131,9 @@ public abstract partial class SqlRunStore
         }
     }
 
-    /// <summary>LEASED to RUNNING (and a STARTING run with it); returns the run's state after. The run's row must be locked.</summary>
+    /// <summary>
+    /// LEASED to RUNNING (and a STARTING run with it); returns the run's state after. The run's row must be locked.
+    /// </summary>
     private static async Task<RunState> StartAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -179,14 +181,15 @@ public abstract partial class SqlRunStore
         await using (tx)
         {
             var task = await ReadLeasedTaskAsync(connection, tx, taskId, epoch, ct);
-            // A heartbeat that crosses the result of its own attempt (a kill or timeout ends the task while the agent still
-            // renews it) is answered "ended", not refused as stale: no other attempt owns the task.
+            // A heartbeat that crosses the result of its own attempt (a kill or timeout ends the task while the agent
+            // still renews it) is answered "ended", not refused as stale: no other attempt owns the task.
             if (EndedUnderThisEpoch(task, epoch))
                 return new HeartbeatResult(WriteStatus.Accepted, task.StopReason, Ended: true);
             if (task.Status != WriteStatus.Accepted)
                 return new HeartbeatResult(task.Status);
             var expires = now + leaseTtl;
-            // A lease with more than half its time left is not rewritten: a heartbeat right after the grant costs no write.
+            // A lease with more than half its time left is not rewritten: a heartbeat right after the grant costs no
+            // write.
             await ExecAsync(
                 connection,
                 tx,
@@ -228,7 +231,9 @@ public abstract partial class SqlRunStore
         }
     }
 
-    /// <summary>Whether a completion wrote anything: a stale epoch, an unknown task and a log gap write nothing.</summary>
+    /// <summary>
+    /// Whether a completion wrote anything: a stale epoch, an unknown task and a log gap write nothing.
+    /// </summary>
     private static bool Commits(WriteResult written) =>
         written.Status == WriteStatus.Accepted && written.LogGapAt is null;
 
@@ -335,7 +340,9 @@ public abstract partial class SqlRunStore
         return ids;
     }
 
-    /// <summary>The task has ended and no other attempt was granted since: a late write of this attempt, not a stale one.</summary>
+    /// <summary>
+    /// The task has ended and no other attempt was granted since: a late write of this attempt, not a stale one.
+    /// </summary>
     private static bool EndedUnderThisEpoch(LeasedTask task, long epoch) =>
         task.Status == WriteStatus.Stale && task.Epoch == epoch && Transitions.Task.IsTerminal(task.State);
 
@@ -367,7 +374,10 @@ public abstract partial class SqlRunStore
     private string LockRunOfTaskSql =>
         $"SELECT state FROM runs WHERE id = (SELECT run_id FROM tasks WHERE id = @id){ForUpdate};";
 
-    /// <summary>Reads (and locks) a task for a write by its lease holder: NotFound, Stale (another epoch, or no longer leased), or Accepted.</summary>
+    /// <summary>
+    /// Reads (and locks) a task for a write by its lease holder: NotFound, Stale (another epoch, or no longer leased),
+    /// or Accepted.
+    /// </summary>
     private async Task<LeasedTask> ReadLeasedTaskAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -382,8 +392,9 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>
-    /// <see cref="LockRunOfTaskSql"/> then <see cref="ReadLeasedTaskAsync(DbConnection, DbTransaction, string, long, CancellationToken)"/>,
-    /// in that lock order, sent as one command: one round trip to a database server instead of two.
+    /// <see cref="LockRunOfTaskSql"/> then
+    /// <see cref="ReadLeasedTaskAsync(DbConnection, DbTransaction, string, long, CancellationToken)"/>, in that lock
+    /// order, sent as one command: one round trip to a database server instead of two.
     /// </summary>
     private async Task<(RunState? RunState, LeasedTask Task)> LockRunAndReadLeasedTaskAsync(
         DbConnection connection,

@@ -29,7 +29,9 @@ public abstract partial class SqlRunStore
         }
     }
 
-    /// <summary>Reads the run's snapshot (locking its row, then its tasks'), asks the rules, applies their plan.</summary>
+    /// <summary>
+    /// Reads the run's snapshot (locking its row, then its tasks'), asks the rules, applies their plan.
+    /// </summary>
     private async Task<LifecyclePlan> DecideAndApplyAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -46,7 +48,9 @@ public abstract partial class SqlRunStore
         return plan;
     }
 
-    /// <summary>The run's row, then its tasks' rows (locked in that order), in one command: one round trip to a database server.</summary>
+    /// <summary>
+    /// The run's row, then its tasks' rows (locked in that order), in one command: one round trip to a database server.
+    /// </summary>
     private async Task<LifecycleSnapshot?> ReadSnapshotAsync(
         DbConnection connection,
         DbTransaction tx,

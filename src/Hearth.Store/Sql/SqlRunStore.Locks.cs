@@ -5,12 +5,15 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>Where runs meet locks: a task takes or queues for its lock as it would become Pending, and lets go when it ends, in the same transaction.</summary>
+/// <summary>
+/// Where runs meet locks: a task takes or queues for its lock as it would become Pending, and lets go when it ends, in
+/// the same transaction.
+/// </summary>
 public abstract partial class SqlRunStore
 {
     /// <summary>
-    /// For a task about to become Pending: takes its lock, or queues it (it stays Waiting, with a reason and a log line).
-    /// Returns true when the task may become Pending. The task's run row must exist and be held.
+    /// For a task about to become Pending: takes its lock, or queues it (it stays Waiting, with a reason and a log
+    /// line). Returns true when the task may become Pending. The task's run row must exist and be held.
     /// </summary>
     private async Task<(bool Granted, string? Reason)> TakeLockAsync(
         DbConnection connection,
@@ -30,7 +33,9 @@ public abstract partial class SqlRunStore
         return (false, LockSql.WaitingReason(request.Name, taken.Holder));
     }
 
-    /// <summary>Records a task that just joined a lock's queue: the log line and, for a command run, the run's reason.</summary>
+    /// <summary>
+    /// Records a task that just joined a lock's queue: the log line and, for a command run, the run's reason.
+    /// </summary>
     private static async Task NoteQueuedAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -55,7 +60,10 @@ public abstract partial class SqlRunStore
             );
     }
 
-    /// <summary>A task reached a terminal state: it leaves its lock's queue or frees the lock it held, in the caller's transaction.</summary>
+    /// <summary>
+    /// A task reached a terminal state: it leaves its lock's queue or frees the lock it held, in the caller's
+    /// transaction.
+    /// </summary>
     private async Task ReleaseLocksAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -87,7 +95,10 @@ public abstract partial class SqlRunStore
         await LockSql.RefenceAsync(connection, tx, taskId, now, ct);
     }
 
-    /// <summary>A workflow step the scheduler made ready: it may start unless it must first queue for its lock (once; later calls find it queued).</summary>
+    /// <summary>
+    /// A workflow step the scheduler made ready: it may start unless it must first queue for its lock (once; later
+    /// calls find it queued).
+    /// </summary>
     private async Task<bool> StepMayStartAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -121,7 +132,10 @@ public abstract partial class SqlRunStore
         );
     }
 
-    /// <summary>A Waiting task the lifecycle made ready: it may start unless it must first queue for its lock (once; later calls find it queued).</summary>
+    /// <summary>
+    /// A Waiting task the lifecycle made ready: it may start unless it must first queue for its lock (once; later calls
+    /// find it queued).
+    /// </summary>
     private async Task<bool> TaskMayStartAsync(
         DbConnection connection,
         DbTransaction tx,

@@ -31,8 +31,8 @@ public abstract partial class SqlRunStore
     }
 
     /// <summary>
-    /// Stores an agent's lines numbered from <paramref name="offset"/> (at most the task's log offset), skipping those it
-    /// has already; returns how many were new. The run's row must be locked.
+    /// Stores an agent's lines numbered from <paramref name="offset"/> (at most the task's log offset), skipping those
+    /// it has already; returns how many were new. The run's row must be locked.
     /// </summary>
     private async Task<int> InsertAgentLinesAsync(
         DbConnection connection,
@@ -86,7 +86,9 @@ public abstract partial class SqlRunStore
         int Skip
     );
 
-    /// <summary>Inserts a batch of lines: one prepared statement per line here, where a statement costs no round trip.</summary>
+    /// <summary>
+    /// Inserts a batch of lines: one prepared statement per line here, where a statement costs no round trip.
+    /// </summary>
     private protected virtual async Task InsertLinesAsync(
         DbConnection connection,
         DbTransaction tx,
@@ -138,7 +140,8 @@ public abstract partial class SqlRunStore
     )
     {
         await using var connection = await OpenAsync(ct);
-        // A run has a few tasks and a log may have millions of lines: the steps' names are read once, not joined per line.
+        // A run has a few tasks and a log may have millions of lines: the steps' names are read once, not joined per
+        // line.
         var steps = await StepNamesAsync(connection, runId, ct);
         await using var command = PageCommand(
             connection,
@@ -203,7 +206,9 @@ public abstract partial class SqlRunStore
         return new LogPageRead(count, last);
     }
 
-    /// <summary>A page of a run's lines in order, from <paramref name="from"/>, of some tasks or (null) of all.</summary>
+    /// <summary>
+    /// A page of a run's lines in order, from <paramref name="from"/>, of some tasks or (null) of all.
+    /// </summary>
     private static DbCommand PageCommand(
         DbConnection connection,
         string columns,
@@ -284,7 +289,9 @@ public abstract partial class SqlRunStore
         return steps;
     }
 
-    /// <summary>Writes a line of Hearth's own into the run's log, numbered like any other. The run's row must be locked.</summary>
+    /// <summary>
+    /// Writes a line of Hearth's own into the run's log, numbered like any other. The run's row must be locked.
+    /// </summary>
     private protected static async Task AppendSystemLineAsync(
         DbConnection connection,
         DbTransaction tx,

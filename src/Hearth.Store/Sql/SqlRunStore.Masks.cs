@@ -2,7 +2,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>The secret values a task was given, kept encrypted with the task (the store never sees them in clear).</summary>
+/// <summary>
+/// The secret values a task was given, kept encrypted with the task (the store never sees them in clear).
+/// </summary>
 public abstract partial class SqlRunStore
 {
     public async Task<WriteResult> SetSecretMaskAsync(string taskId, long epoch, string encrypted, CancellationToken ct)

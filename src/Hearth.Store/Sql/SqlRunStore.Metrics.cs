@@ -5,7 +5,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>The reads behind /metrics: grouped counts (no rows copied), and the rows of the work that ended in a window.</summary>
+/// <summary>
+/// The reads behind /metrics: grouped counts (no rows copied), and the rows of the work that ended in a window.
+/// </summary>
 public abstract partial class SqlRunStore : IStoreMetrics
 {
     public async Task<MetricsSample> SampleMetricsAsync(
@@ -86,7 +88,10 @@ public abstract partial class SqlRunStore : IStoreMetrics
         return new MetricsSample(runs, tasks, retries, queue, running, endedTasks, endedRuns, locks);
     }
 
-    /// <summary>The driver a task asked for (its <c>driver.NAME=true</c> requirement), "any" when it left the choice to the agent.</summary>
+    /// <summary>
+    /// The driver a task asked for (its <c>driver.NAME=true</c> requirement), "any" when it left the choice to the
+    /// agent.
+    /// </summary>
     public static string DriverOf(IReadOnlyDictionary<string, string> requirements) =>
         requirements.Keys.FirstOrDefault(k => k.StartsWith("driver.", StringComparison.Ordinal))?["driver.".Length..]
         ?? "any";

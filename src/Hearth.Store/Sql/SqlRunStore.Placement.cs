@@ -4,7 +4,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>What placement reads (pending tasks) and the one write it makes: failing a task nothing can ever take.</summary>
+/// <summary>
+/// What placement reads (pending tasks) and the one write it makes: failing a task nothing can ever take.
+/// </summary>
 public abstract partial class SqlRunStore
 {
     public async Task<IReadOnlyList<PendingTask>> ListPendingTasksAsync(

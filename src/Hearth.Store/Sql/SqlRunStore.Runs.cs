@@ -91,7 +91,8 @@ public abstract partial class SqlRunStore
         CancellationToken ct
     )
     {
-        // A keyed run is kept under its creator ("" for none), so the unique index (NULLs are distinct) holds for every key.
+        // A keyed run is kept under its creator ("" for none), so the unique index (NULLs are distinct) holds for every
+        // key.
         await ExecAsync(
             connection,
             tx,
@@ -203,7 +204,8 @@ public abstract partial class SqlRunStore
             while (await reader.ReadAsync(ct))
                 runs.Add(ReadRun(reader));
         }
-        // The tasks of the listed runs in one more query, so a listed run shows its attempt and agent as its status does.
+        // The tasks of the listed runs in one more query, so a listed run shows its attempt and agent as its status
+        // does.
         var tasks = new Dictionary<string, List<RunTask>>(StringComparer.Ordinal);
         await using (
             var command = Command(
@@ -245,7 +247,9 @@ public abstract partial class SqlRunStore
         }
     }
 
-    /// <summary>Reads a run and its tasks; with <paramref name="forUpdate"/>, locks the run's row, then its tasks' rows.</summary>
+    /// <summary>
+    /// Reads a run and its tasks; with <paramref name="forUpdate"/>, locks the run's row, then its tasks' rows.
+    /// </summary>
     private async Task<Run?> ReadRunAsync(
         DbConnection connection,
         DbTransaction? tx,

@@ -3,7 +3,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>The startup breakdown the agent reports with a result: when its command first wrote and when it exited.</summary>
+/// <summary>
+/// The startup breakdown the agent reports with a result: when its command first wrote and when it exited.
+/// </summary>
 public abstract partial class SqlRunStore
 {
     /// <summary>Writes what the completion says of the attempt's timings; nothing when it says nothing.</summary>

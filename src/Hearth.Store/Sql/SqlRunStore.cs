@@ -26,21 +26,28 @@ public abstract partial class SqlRunStore(ILifecycleRules rules) : IRunStore
 
     private protected abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
-    /// <summary>A connection and a transaction in which this store's writes are isolated from every other writer.</summary>
+    /// <summary>
+    /// A connection and a transaction in which this store's writes are isolated from every other writer.
+    /// </summary>
     private protected abstract Task<(DbConnection Connection, DbTransaction Tx)> BeginWriteAsync(CancellationToken ct);
 
-    /// <summary>" FOR UPDATE" where rows read for a write must be locked; empty where the write transaction already excludes other writers.</summary>
+    /// <summary>
+    /// " FOR UPDATE" where rows read for a write must be locked; empty where the write transaction already excludes
+    /// other writers.
+    /// </summary>
     private protected abstract string ForUpdate { get; }
 
-    /// <summary>The SQL expression that stores parameter <paramref name="parameter"/> (JSON text) in a requirements column.</summary>
+    /// <summary>
+    /// The SQL expression that stores parameter <paramref name="parameter"/> (JSON text) in a requirements column.
+    /// </summary>
     private protected abstract string JsonParameter(string parameter);
 
     /// <summary>The column that keeps a run's tasks in the order they were created.</summary>
     private protected abstract string TaskOrder { get; }
 
     /// <summary>
-    /// The statement that takes the oldest claimable pending task the agent satisfies (built with <see cref="ClaimUpdate"/>;
-    /// @agent and @expires are added by the caller), or null when there is none.
+    /// The statement that takes the oldest claimable pending task the agent satisfies (built with
+    /// <see cref="ClaimUpdate"/>; @agent and @expires are added by the caller), or null when there is none.
     /// </summary>
     private protected abstract Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
         DbConnection connection,
@@ -51,8 +58,8 @@ public abstract partial class SqlRunStore(ILifecycleRules rules) : IRunStore
 
     /// <summary>
     /// Reads, then commits a write that changes nothing in the end but still goes to disk (the row is negated and back,
-    /// so its page is dirty: SQLite skips rewriting a row with the same bytes): a store that can be read but not written
-    /// (disk full, read-only file) is not ready.
+    /// so its page is dirty: SQLite skips rewriting a row with the same bytes): a store that can be read but not
+    /// written (disk full, read-only file) is not ready.
     /// </summary>
     public async Task PingAsync(CancellationToken ct)
     {

@@ -3,7 +3,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Sql;
 
-/// <summary>UPDATE statements by id, sent as one command: one round trip to a database server for a whole plan.</summary>
+/// <summary>
+/// UPDATE statements by id, sent as one command: one round trip to a database server for a whole plan.
+/// </summary>
 internal sealed class UpdateBatch
 {
     private readonly List<Row> _rows = [];

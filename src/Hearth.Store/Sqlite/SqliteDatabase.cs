@@ -16,8 +16,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     // Writers of this process queue here, first come first served, instead of in SQLite's busy handler, which sleeps
     // (1, 2, 5 … 100 ms) and retries: under load the write lock would sit free while every waiter slept. One queue per
-    // file, shared by every store on it (runs, access, locks, …): an audit entry's commit no longer sends a webhook batch
-    // to sleep. Other processes on the same file still meet the busy handler.
+    // file, shared by every store on it (runs, access, locks, …): an audit entry's commit no longer sends a webhook
+    // batch to sleep. Other processes on the same file still meet the busy handler.
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> WritersByFile = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writers;
 
@@ -41,9 +41,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// The database holds key hashes, encrypted secrets and every log line: only its owner may read it. The file is made
-    /// 0600 before SQLite first opens it, and SQLite gives its -wal and -shm files the database file's mode; files an
-    /// older version left readable are narrowed on start.
+    /// The database holds key hashes, encrypted secrets and every log line: only its owner may read it. The file is
+    /// made 0600 before SQLite first opens it, and SQLite gives its -wal and -shm files the database file's mode; files
+    /// an older version left readable are narrowed on start.
     /// </summary>
     private static void MakePrivate(string path)
     {
@@ -75,8 +75,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
         try
         {
             await connection.OpenAsync(ct);
-            // The settings belong to the native handle, which the pool hands out again: set them on its first opening only
-            // (three statements parsed on every transaction otherwise, inside the write lock).
+            // The settings belong to the native handle, which the pool hands out again: set them on its first opening
+            // only (three statements parsed on every transaction otherwise, inside the write lock).
             if (!_configured.TryGetValue(connection.Handle!, out _))
             {
                 await using var pragma = connection.CreateCommand();
@@ -93,7 +93,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>A connection with an IMMEDIATE (write-locking) transaction open on it; the next writer goes once it is closed.</summary>
+    /// <summary>
+    /// A connection with an IMMEDIATE (write-locking) transaction open on it; the next writer goes once it is closed.
+    /// </summary>
     public async Task<(SqliteConnection Connection, SqliteTransaction Tx)> BeginWriteAsync(CancellationToken ct)
     {
         await _writers.WaitAsync(ct);
@@ -130,7 +132,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Applies the migrations not yet recorded in <paramref name="versionTable"/>, each in its own transaction.</summary>
+    /// <summary>
+    /// Applies the migrations not yet recorded in <paramref name="versionTable"/>, each in its own transaction.
+    /// </summary>
     public async Task MigrateAsync(string versionTable, IReadOnlyList<string> migrations, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);

@@ -38,7 +38,10 @@ public sealed class SqliteRunStore : SqlRunStore, IAsyncDisposable
         CancellationToken ct
     ) => await _database.BeginWriteAsync(ct);
 
-    /// <summary>Pages through pending tasks oldest first and matches labels here; the write lock is held, so the row found stays pending.</summary>
+    /// <summary>
+    /// Pages through pending tasks oldest first and matches labels here; the write lock is held, so the row found stays
+    /// pending.
+    /// </summary>
     private protected override async Task<(string Sql, (string, object?)[] Parameters)?> ClaimStatementAsync(
         DbConnection connection,
         DbTransaction tx,

@@ -25,7 +25,9 @@ public static class StatusPhase
     public static bool IsTerminal(string phase) => Rank(phase) == 2;
 }
 
-/// <summary>A repository-started run whose commit statuses are reported; <see cref="Reported"/> is the phase last enqueued.</summary>
+/// <summary>
+/// A repository-started run whose commit statuses are reported; <see cref="Reported"/> is the phase last enqueued.
+/// </summary>
 public sealed record TrackedRun(
     string RunId,
     string Repository,

@@ -6,7 +6,9 @@ namespace Hearth.Store.Statuses;
 /// <summary>The commit-status tables in PostgreSQL, shared by every server.</summary>
 public sealed class PostgresCommitStatusStore(string connectionString) : SqlCommitStatusStore, IAsyncDisposable
 {
-    /// <summary>Held per transaction while the commit-status migrations run, so servers starting together apply them once.</summary>
+    /// <summary>
+    /// Held per transaction while the commit-status migrations run, so servers starting together apply them once.
+    /// </summary>
     private const long MigrationLock = 0x4865_6172_7468_0A53;
     private readonly PostgresDatabase _database = new(connectionString);
 

@@ -3,7 +3,9 @@ using static Hearth.Store.Sql.Db;
 
 namespace Hearth.Store.Statuses;
 
-/// <summary><see cref="ICommitStatusStore"/> written once over ADO.NET; a dialect supplies connections and migrations.</summary>
+/// <summary>
+/// <see cref="ICommitStatusStore"/> written once over ADO.NET; a dialect supplies connections and migrations.
+/// </summary>
 public abstract class SqlCommitStatusStore : ICommitStatusStore
 {
     private const string RunColumns = "run_id, repository, sha, context, target_url, reported, created_at";

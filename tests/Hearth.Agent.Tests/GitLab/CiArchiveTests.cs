@@ -3,7 +3,9 @@ using Hearth.Agent.GitLab;
 
 namespace Hearth.Agent.Tests.GitLab;
 
-/// <summary>What a GitLab job's artifacts and cache select from its project directory, and what unzipping may write.</summary>
+/// <summary>
+/// What a GitLab job's artifacts and cache select from its project directory, and what unzipping may write.
+/// </summary>
 public sealed class CiArchiveTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("hearth-ci-archive-").FullName;

@@ -73,7 +73,9 @@ public sealed class FakeGitLab : IAsyncDisposable
     public ConcurrentQueue<ArtifactsDownload> Downloads { get; } = new();
     private readonly ConcurrentDictionary<long, (string Token, byte[] Zip)> _artifacts = new();
 
-    /// <summary>Artifacts of a job that ran before (a dependency of a job to come), downloadable with its token.</summary>
+    /// <summary>
+    /// Artifacts of a job that ran before (a dependency of a job to come), downloadable with its token.
+    /// </summary>
     public void AddArtifacts(long jobId, string token, byte[] zip) => _artifacts[jobId] = (token, zip);
 
     public int JobRequests;
@@ -225,7 +227,9 @@ public sealed class FakeGitLab : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>Cancels the job as GitLab does: its status becomes canceling, which the runner hears in its next answer.</summary>
+    /// <summary>
+    /// Cancels the job as GitLab does: its status becomes canceling, which the runner hears in its next answer.
+    /// </summary>
     public void Cancel(long id)
     {
         var job = JobOf(id)!;

@@ -8,8 +8,8 @@ using Hearth.Core.Api;
 namespace Hearth.Agent.Tests.GitLab;
 
 /// <summary>
-/// GitLab's Job Hook wakes the poller (whose own interval here is far longer than the test): a forged or unsigned event is
-/// refused, a pending job's event makes the server take the job at once, and a job's second event wakes nothing.
+/// GitLab's Job Hook wakes the poller (whose own interval here is far longer than the test): a forged or unsigned event
+/// is refused, a pending job's event makes the server take the job at once, and a job's second event wakes nothing.
 /// </summary>
 public sealed class GitLabHookTests : IAsyncLifetime
 {

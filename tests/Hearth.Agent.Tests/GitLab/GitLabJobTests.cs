@@ -411,7 +411,9 @@ public sealed class GitLabJobTests : IAsyncLifetime
         return _rig.GitLab.JobOf(id)!;
     }
 
-    /// <summary>The CI run (of <paramref name="jobId"/> when the test ran several: its log names the job's script).</summary>
+    /// <summary>
+    /// The CI run (of <paramref name="jobId"/> when the test ran several: its log names the job's script).
+    /// </summary>
     private async Task<RunView> CiRunAsync(long? jobId = null)
     {
         var runs = await _rig.Harness.Admin.GetFromJsonAsync<RunListView>("api/v1/runs?limit=0", HearthJson.Options);
@@ -421,7 +423,9 @@ public sealed class GitLabJobTests : IAsyncLifetime
         return await _rig.Harness.WaitEndedAsync(summary.Id);
     }
 
-    /// <summary>Every accepted patch starts where the one before ended; together they are the trace GitLab holds.</summary>
+    /// <summary>
+    /// Every accepted patch starts where the one before ended; together they are the trace GitLab holds.
+    /// </summary>
     private static void AssertContiguous(FakeGitLab.Job job)
     {
         var accepted = job.Patches.Where(p => p.Status == 202).ToList();
@@ -445,8 +449,8 @@ public sealed class GitLabJobTests : IAsyncLifetime
 
     /// <summary>
     /// Once the job is reported, nothing of its task is left on the agent: no workspace, no sandbox scratch or state
-    /// directory (idle scratch directories the driver keeps for reuse are renamed, and hold nothing of the task), and no
-    /// process of the job.
+    /// directory (idle scratch directories the driver keeps for reuse are renamed, and hold nothing of the task), and
+    /// no process of the job.
     /// </summary>
     private async Task NothingLeftBehindAsync(long? jobId = null)
     {

@@ -16,11 +16,11 @@ namespace Hearth.Agent.Tests.GitLab;
 
 /// <summary>
 /// A GitLab job on the microvm driver under software emulation, end to end, in one VM boot: a signed Job Hook for a job
-/// tagged <c>firecracker-2cpu-512mb</c> makes the server hand the agent a prewarm hint, the agent boots a VM of that size
-/// into its (otherwise empty) warm pool, and the job, taken from the fake GitLab, runs in that VM: the agent checks the
-/// commit out on its host (git daemon on loopback), downloads a dependency's artifacts into the checkout, the workspace
-/// disk carries it into the VM (a busybox image without git), and what the job left there comes back for the artifacts
-/// zip and the cache.
+/// tagged <c>firecracker-2cpu-512mb</c> makes the server hand the agent a prewarm hint, the agent boots a VM of that
+/// size into its (otherwise empty) warm pool, and the job, taken from the fake GitLab, runs in that VM: the agent
+/// checks the commit out on its host (git daemon on loopback), downloads a dependency's artifacts into the checkout,
+/// the workspace disk carries it into the VM (a busybox image without git), and what the job left there comes back for
+/// the artifacts zip and the cache.
 /// </summary>
 public sealed class GitLabMicroVmJobTests : IAsyncLifetime
 {
@@ -168,8 +168,8 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
         var trace = reported.TraceText;
         Assert.True(reported.Final!.State == "success", trace);
         Assert.Equal(0, reported.Final.ExitCode);
-        // (The script writes no stderr: a stderr line may be shipped between stdout lines written before it.)
-        // The older of the two commits, checked out by the agent on its host (the image has no git), with the dependency's
+        // (The script writes no stderr: a stderr line may be shipped between stdout lines written before it.) The older
+        // of the two commits, checked out by the agent on its host (the image has no git), with the dependency's
         // artifacts in it, as the VM's working directory.
         foreach (
             var expected in new[]
@@ -206,7 +206,8 @@ public sealed class GitLabMicroVmJobTests : IAsyncLifetime
             GitLabJobTests.Unzip(await File.ReadAllBytesAsync(cache))
         );
 
-        // Trace patches contiguous from 0 with the job's bytes; the final state's checksum is theirs; the run's log is the trace.
+        // Trace patches contiguous from 0 with the job's bytes; the final state's checksum is theirs; the run's log is
+        // the trace.
         var accepted = reported.Patches.Where(p => p.Status == 202).ToList();
         Assert.Equal(0, accepted[0].Start);
         for (var i = 1; i < accepted.Count; i++)

@@ -16,7 +16,8 @@ namespace Hearth.Agent.Tests.GitLab;
 /// A GitLab job on the oci driver, end to end: a real server, a real agent with the oci driver (runc, a user namespace,
 /// a private bridge), a busybox image (no git in it) from a real registry on loopback, a real repository served by git
 /// daemon, and the local fake of GitLab's runner API. The agent checks the job's commit out on its host and the
-/// container gets the checkout as its working directory, as gitlab-runner's helper does; its artifacts are zipped from it.
+/// container gets the checkout as its working directory, as gitlab-runner's helper does; its artifacts are zipped from
+/// it.
 /// </summary>
 public sealed class GitLabOciJobTests : IAsyncLifetime
 {

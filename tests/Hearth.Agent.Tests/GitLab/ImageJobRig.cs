@@ -8,7 +8,8 @@ namespace Hearth.Agent.Tests.GitLab;
 
 /// <summary>
 /// What the GitLab jobs that run in an image (oci, microvm) need beside <see cref="GitLabRig"/>: a loopback registry
-/// with a busybox image (no git in it), a work directory, and a private bridge network of their own, removed at the end.
+/// with a busybox image (no git in it), a work directory, and a private bridge network of their own, removed at the
+/// end.
 /// </summary>
 internal sealed class ImageJobRig : IAsyncDisposable
 {

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Agent.Tests.Services;
 
-/// <summary>The embedded DNS's wire format and answers (over loopback; the container test is in the oci driver's tests).</summary>
+/// <summary>
+/// The embedded DNS's wire format and answers (over loopback; the container test is in the oci driver's tests).
+/// </summary>
 public sealed class EmbeddedDnsTests
 {
     [Fact]

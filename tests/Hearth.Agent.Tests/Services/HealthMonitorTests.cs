@@ -99,8 +99,8 @@ public sealed class HealthMonitorTests
     }
 
     /// <summary>
-    /// Moves the clock a step at a time, each time only once the monitor is parked on its next timer (a check's delay, or
-    /// the timeout of a check that hangs), so no step is taken while it is between two waits.
+    /// Moves the clock a step at a time, each time only once the monitor is parked on its next timer (a check's delay,
+    /// or the timeout of a check that hangs), so no step is taken while it is between two waits.
     /// </summary>
     private static async Task AdvanceUntilAsync(
         WatchedTime time,

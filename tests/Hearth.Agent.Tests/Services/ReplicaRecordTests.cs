@@ -3,7 +3,9 @@ using Hearth.Sandbox;
 
 namespace Hearth.Agent.Tests.Services;
 
-/// <summary>A replica's record keeps its service part, so the agent after a restart gets its DNS and health checks back.</summary>
+/// <summary>
+/// A replica's record keeps its service part, so the agent after a restart gets its DNS and health checks back.
+/// </summary>
 public sealed class ReplicaRecordTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("hearth-rec-").FullName;

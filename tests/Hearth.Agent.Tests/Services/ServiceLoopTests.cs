@@ -62,7 +62,8 @@ public sealed class ServiceLoopTests
         Assert.True(await sweeper.SweepAsync(None));
         Assert.Equal([("keep", "cache"), ("keep", "data"), ("other", "data")], Held());
 
-        // down -v: the volume no replica mounts goes at once, the one the replica still mounts stays; another project's stays.
+        // down -v: the volume no replica mounts goes at once, the one the replica still mounts stays; another project's
+        // stays.
         Assert.Equal(
             HttpStatusCode.Accepted,
             (await harness.Admin.DeleteAsync("api/v1/projects/keep?volumes=true")).StatusCode

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Agent.Tests.Services;
 
-/// <summary>How a replica's assignment becomes its sandbox: networks, host name, volumes, binds, tmpfs, files.</summary>
+/// <summary>
+/// How a replica's assignment becomes its sandbox: networks, host name, volumes, binds, tmpfs, files.
+/// </summary>
 public sealed class ServiceRuntimeTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("hearth-svc-").FullName;

@@ -96,7 +96,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    /// <summary>Resource { repeated KeyValue attributes = 1 }, KeyValue { key = 1; AnyValue value = 2 }, AnyValue { string_value = 1 }.</summary>
+    /// <summary>
+    /// Resource { repeated KeyValue attributes = 1 }, KeyValue { key = 1; AnyValue value = 2 }, AnyValue { string_value
+    /// = 1 }.
+    /// </summary>
     private static string? ServiceName(byte[] resource)
     {
         foreach (var (field, attribute) in Fields(resource))

@@ -38,7 +38,9 @@ public sealed partial class PrometheusText
 
     public bool Has(string name) => _series.Any(s => s.Name == name);
 
-    /// <summary>The sum over the series of <paramref name="name"/> that carry every label given (0 when there is none).</summary>
+    /// <summary>
+    /// The sum over the series of <paramref name="name"/> that carry every label given (0 when there is none).
+    /// </summary>
     public double Value(string name, params (string Key, string Value)[] labels) =>
         _series
             .Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value))

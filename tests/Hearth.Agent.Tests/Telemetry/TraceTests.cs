@@ -30,8 +30,9 @@ public sealed class TraceTests
                 options: HearthJson.Options
             ),
         };
-        // In this process the HttpClient instrumentation (the agent's tracer listens here too) makes the request's span,
-        // a child of the current one, and sends its traceparent: the client's span is made current, as the CLI does.
+        // In this process the HttpClient instrumentation (the agent's tracer listens here too) makes the request's
+        // span, a child of the current one, and sends its traceparent: the client's span is made current, as the CLI
+        // does.
         using var client = new Activity("hearth run")
             .SetParentId(traceId, clientSpan, ActivityTraceFlags.Recorded)
             .Start();

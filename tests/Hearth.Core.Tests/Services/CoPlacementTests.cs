@@ -103,7 +103,8 @@ public sealed class CoPlacementTests
             first.Of<WaitReplica>().Select(w => (w.Name, w.Reason)).Order()
         );
 
-        // web-1 is placed (pending) on b, web-2 runs on a: the volume user may go to b already; the sidecar only beside web-2.
+        // web-1 is placed (pending) on b, web-2 runs on a: the volume user may go to b already; the sidecar only beside
+        // web-2.
         var second = Plan(
             [Web, Sidecar, Backup],
             [Replica(Web, 1, ReplicaPhase.Pending, "b"), Replica(Web, 2, ReplicaPhase.Running, "a")]
@@ -256,7 +257,8 @@ public sealed class CoPlacementTests
         Assert.Equal(["a"], first.Of<StartReplica>().Select(s => s.Agent).Distinct());
         Assert.Equal(4, first.Of<StartReplica>().Count());
 
-        // Once a replica runs there, the others follow it, though b is emptier; a full agent makes them wait, never elsewhere.
+        // Once a replica runs there, the others follow it, though b is emptier; a full agent makes them wait, never
+        // elsewhere.
         var later = Plan([Dns, Resolver], [Replica(Dns, 1, ReplicaPhase.Running, "b")]);
         Assert.Equal(["b"], later.Of<StartReplica>().Select(s => s.Agent).Distinct());
         var full = Plan(

@@ -426,7 +426,8 @@ public sealed class ServiceReconcilerTests
     public void A_lost_replica_is_not_placed_back_on_its_agent_until_that_agent_is_heard_from_again()
     {
         var api = Service("api", replicas: 2);
-        // Agent a is still "online" to the fleet (not silent long enough), but its lease ran out after it was last seen.
+        // Agent a is still "online" to the fleet (not silent long enough), but its lease ran out after it was last
+        // seen.
         var silent = Agent("a") with { LastSeenAt = Now.AddSeconds(-12) };
         var lost = Replica(api, 1, ReplicaPhase.Lost, agent: "a", ended: Now.AddSeconds(-2));
         var plan = Plan([api], [lost, Replica(api, 2, ReplicaPhase.Running, agent: "b")], [silent, Agent("b")]);

@@ -10,7 +10,9 @@ public sealed class CollectingOutput : ISandboxOutput
 
     public string Stderr => string.Join('\n', Lines.Where(l => l.Stream == OutputStream.Stderr).Select(l => l.Line));
 
-    /// <summary>Waits until stdout has the line <paramref name="line"/>; fails after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until stdout has the line <paramref name="line"/>; fails after <paramref name="timeout"/>.
+    /// </summary>
     public Task WaitForLineAsync(string line, TimeSpan timeout) =>
         Poll.UntilAsync(
             () => Stdout.Contains(line),

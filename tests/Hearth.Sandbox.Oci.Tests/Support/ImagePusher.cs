@@ -51,7 +51,10 @@ public sealed class ImagePusher(Uri registry) : IDisposable
         return Sha256(manifest);
     }
 
-    /// <summary>Pushes an image made of <paramref name="layers"/> (uncompressed tars; gzipped on the way unless <paramref name="gzip"/> is false).</summary>
+    /// <summary>
+    /// Pushes an image made of <paramref name="layers"/> (uncompressed tars; gzipped on the way unless
+    /// <paramref name="gzip"/> is false).
+    /// </summary>
     public async Task<PushedImage> PushImageAsync(
         string repository,
         string tag,

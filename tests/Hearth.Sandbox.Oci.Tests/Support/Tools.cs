@@ -33,7 +33,9 @@ internal static class Tools
     /// <summary>"UID:GID" of a path as the host sees it (a symlink's own owner).</summary>
     public static async Task<string> OwnerAsync(string path) => (await RunAsync("stat", "-c", "%u:%g", path)).Trim();
 
-    /// <summary>A new sandbox id of the agent's shape (task <c>-a</c>attempt<c>-e</c>epoch), as the orphan reaper reads them.</summary>
+    /// <summary>
+    /// A new sandbox id of the agent's shape (task <c>-a</c>attempt<c>-e</c>epoch), as the orphan reaper reads them.
+    /// </summary>
     public static string NewSandboxId() => $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}-1-a1-e1";
 
     public static string TempDirectory(string prefix)

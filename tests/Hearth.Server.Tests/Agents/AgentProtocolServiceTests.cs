@@ -5,7 +5,9 @@ using Hearth.Server.Agents;
 
 namespace Hearth.Server.Tests.Agents;
 
-/// <summary>The protocol service the agent endpoints call, called directly: what each call answers before it is HTTP.</summary>
+/// <summary>
+/// The protocol service the agent endpoints call, called directly: what each call answers before it is HTTP.
+/// </summary>
 public sealed class AgentProtocolServiceTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hearth.Server.Tests.Agents;
 
-/// <summary>The pipeline's order and what becomes of a task when a step fails, drops or throws, over the real store.</summary>
+/// <summary>
+/// The pipeline's order and what becomes of a task when a step fails, drops or throws, over the real store.
+/// </summary>
 public sealed class AssignmentPipelineTests : IAsyncLifetime
 {
     private TestServer _server = null!;

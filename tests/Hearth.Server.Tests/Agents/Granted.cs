@@ -6,7 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Server.Tests.Agents;
 
-/// <summary>Runs created through the API and their tasks claimed from the real store: the leases the protocol completes.</summary>
+/// <summary>
+/// Runs created through the API and their tasks claimed from the real store: the leases the protocol completes.
+/// </summary>
 internal static class Granted
 {
     public static T Service<T>(this TestServer server)

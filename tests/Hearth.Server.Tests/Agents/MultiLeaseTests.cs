@@ -7,7 +7,9 @@ using Hearth.Core.Runs;
 
 namespace Hearth.Server.Tests.Agents;
 
-/// <summary>The agent protocol over real HTTP: several assignments in one exchange, and the version every call names.</summary>
+/// <summary>
+/// The agent protocol over real HTTP: several assignments in one exchange, and the version every call names.
+/// </summary>
 public sealed class MultiLeaseTests
 {
     private static async Task<(HttpClient Agent, string Id)> RegisterAsync(TestServer server, int capacity)

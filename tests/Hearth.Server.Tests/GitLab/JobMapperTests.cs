@@ -100,7 +100,8 @@ public sealed class JobMapperTests
             new GitLabOptions()
         );
         var spec = plan!.Spec;
-        // oci: the agent checks the commit out on its host into the workspace the container gets; the script fetches nothing.
+        // oci: the agent checks the commit out on its host into the workspace the container gets; the script fetches
+        // nothing.
         Assert.Equal(
             new Hearth.Core.Runs.GitSource("https://gitlab.example.com/group/project.git", "abc1234"),
             spec.Git
@@ -294,7 +295,8 @@ public sealed class JobMapperTests
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        // What a cut after_script had started is ended with the sandbox (its PID namespace); here, with the process group.
+        // What a cut after_script had started is ended with the sandbox (its PID namespace); here, with the process
+        // group.
         using (
             var kill = Process.Start(
                 new ProcessStartInfo("kill", ["-KILL", "--", $"-{process.Id}"]) { RedirectStandardError = true }

@@ -6,7 +6,9 @@ using Hearth.Server.Logs;
 
 namespace Hearth.Server.Tests.Logs;
 
-/// <summary>Lines written as Server-Sent Events straight from the store: the events a follower has always read.</summary>
+/// <summary>
+/// Lines written as Server-Sent Events straight from the store: the events a follower has always read.
+/// </summary>
 public sealed class LogEventWriterTests
 {
     private static string Event(LogLineView line) =>

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Hearth.Server.Tests.Services;
 
-/// <summary>The services' reconciler wakes on a change at once, never loses one, and still ticks when none comes.</summary>
+/// <summary>
+/// The services' reconciler wakes on a change at once, never loses one, and still ticks when none comes.
+/// </summary>
 public sealed class ServiceWakeTests
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);

@@ -10,7 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hearth.Server.Tests.Statuses;
 
-/// <summary>One server, one git repository and one listener playing the forges' APIs, shared by the tests of the class.</summary>
+/// <summary>
+/// One server, one git repository and one listener playing the forges' APIs, shared by the tests of the class.
+/// </summary>
 public sealed class CommitStatusFixture : IAsyncLifetime
 {
     internal GitFixture Git { get; } = new();
@@ -34,9 +36,9 @@ public sealed class CommitStatusFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// Commit statuses go back to each forge exactly as its REST API documents them (path, auth scheme, headers, JSON body),
-/// from a durable outbox: a run started by a signed push is reported pending and then its end; a forge that refuses
-/// (4xx) is recorded and not asked again; one that fails (5xx) is asked again later.
+/// Commit statuses go back to each forge exactly as its REST API documents them (path, auth scheme, headers, JSON
+/// body), from a durable outbox: a run started by a signed push is reported pending and then its end; a forge that
+/// refuses (4xx) is recorded and not asked again; one that fails (5xx) is asked again later.
 /// </summary>
 public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<CommitStatusFixture>
 {
@@ -62,7 +64,10 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         Assert.Equal(f.Forge.Url + apiPrefix, view.StatusApiUrl);
     }
 
-    /// <summary>Puts a finished run's status straight into the outbox (its run need not exist: a terminal status is not tracked further).</summary>
+    /// <summary>
+    /// Puts a finished run's status straight into the outbox (its run need not exist: a terminal status is not tracked
+    /// further).
+    /// </summary>
     private Task TrackAsync(string repository, string runId, string phase, string description)
     {
         var now = DateTimeOffset.UtcNow;
@@ -233,7 +238,8 @@ public sealed class CommitStatusTests(CommitStatusFixture f) : IClassFixture<Com
         Assert.Contains("answered 422", refused.Error);
         Assert.Contains("refused by the test forge", refused.Error);
 
-        // 503 three times (one send: the request and the HTTP pipeline's two retries), back to the outbox, then sent on a later attempt.
+        // 503 three times (one send: the request and the HTTP pipeline's two retries), back to the outbox, then sent on
+        // a later attempt.
         var sent = await WaitForOutcomeAsync("flaky", "sent", TimeSpan.FromSeconds(30));
         Assert.Equal(2, sent.Attempts);
         Assert.Equal(4, f.Forge.Requests.Count(r => r.RawTarget.StartsWith("/flaky/", StringComparison.Ordinal)));

@@ -74,7 +74,9 @@ public sealed class DeliveryWriterTests : IAsyncLifetime
         );
     }
 
-    /// <summary>Queues the delivery; when its task completes, whether another connection already sees it recorded.</summary>
+    /// <summary>
+    /// Queues the delivery; when its task completes, whether another connection already sees it recorded.
+    /// </summary>
     private Task<(DeliveryResult Result, bool VisibleWhenAnswered)> WriteAsync(string id, string runId)
     {
         var (delivery, runs) = Delivery(id, runId);

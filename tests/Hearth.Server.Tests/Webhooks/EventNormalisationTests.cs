@@ -5,8 +5,9 @@ using Hearth.Server.Webhooks.Events;
 namespace Hearth.Server.Tests.Webhooks;
 
 /// <summary>
-/// Payloads the fixtures do not have: Bitbucket Cloud and Data Center (shaped as Atlassian's event payload pages document
-/// them, trimmed to the fields Hearth reads), GitLab's metadata-only update, deletions, and the generic envelope.
+/// Payloads the fixtures do not have: Bitbucket Cloud and Data Center (shaped as Atlassian's event payload pages
+/// document them, trimmed to the fields Hearth reads), GitLab's metadata-only update, deletions, and the generic
+/// envelope.
 /// </summary>
 public sealed class EventNormalisationTests
 {

@@ -4,14 +4,16 @@ using Hearth.Server.Webhooks.Events;
 
 namespace Hearth.Server.Tests.Webhooks;
 
-/// <summary>Every payload of the shared fixtures folder, sent with the event header INDEX.json gives it, reads as expected.</summary>
+/// <summary>
+/// Every payload of the shared fixtures folder, sent with the event header INDEX.json gives it, reads as expected.
+/// </summary>
 public sealed class FixtureNormalisationTests
 {
     private const string Ignored = "ignored";
 
     /// <summary>
-    /// file → "kind branch-or-tag sha8 [#pr action] [paths]", checked by hand against each payload. The Gitea and Forgejo
-    /// woodpecker captures are the same events, so they share their expectations.
+    /// file → "kind branch-or-tag sha8 [#pr action] [paths]", checked by hand against each payload. The Gitea and
+    /// Forgejo woodpecker captures are the same events, so they share their expectations.
     /// </summary>
     private static readonly Dictionary<string, string> Expected = Build();
 

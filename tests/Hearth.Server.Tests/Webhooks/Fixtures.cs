@@ -1,6 +1,8 @@
 namespace Hearth.Server.Tests.Webhooks;
 
-/// <summary>Finds ../shared/fixtures/webhooks from the directory that holds Hearth.sln (read-only third-party payloads).</summary>
+/// <summary>
+/// Finds ../shared/fixtures/webhooks from the directory that holds Hearth.sln (read-only third-party payloads).
+/// </summary>
 internal static class Fixtures
 {
     public static string Webhooks { get; } = Find();

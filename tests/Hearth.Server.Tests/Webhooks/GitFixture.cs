@@ -2,7 +2,9 @@ using System.Diagnostics;
 
 namespace Hearth.Server.Tests.Webhooks;
 
-/// <summary>A real bare repository on disk (served over file://) and a work tree that commits and pushes to it.</summary>
+/// <summary>
+/// A real bare repository on disk (served over file://) and a work tree that commits and pushes to it.
+/// </summary>
 internal sealed class GitFixture : IDisposable
 {
     public GitFixture()

@@ -10,7 +10,8 @@ namespace Hearth.Server.Tests.Webhooks;
 
 /// <summary>
 /// Secrets in repository-started runs: a step gets a secret only when an admin granted it to the repository, never in a
-/// pull request from a fork (GitHub's rule, applied to every forge), and the delivery says why a workflow did not start.
+/// pull request from a fork (GitHub's rule, applied to every forge), and the delivery says why a workflow did not
+/// start.
 /// </summary>
 public sealed class RepositorySecretTests : IAsyncLifetime
 {

@@ -51,7 +51,8 @@ public sealed class AssignmentPipeline(
             }
             catch (Exception e)
             {
-                // A step's own bug must not leave the lease to expire (nor answer the agent 500): the task says what broke.
+                // A step's own bug must not leave the lease to expire (nor answer the agent 500): the task says what
+                // broke.
                 logger.LogError(e, "task {Task}: assignment step {Step} failed", lease.TaskId, step.Name);
                 outcome = StepOutcome.Fail(e.Message);
             }

@@ -12,7 +12,9 @@ public interface IAssignmentStep
     Task<StepOutcome> ApplyAsync(AssignmentDraft draft, CancellationToken ct);
 }
 
-/// <summary>What a step made of a draft: the draft to go on with, a failure (the task ends with it), or a drop.</summary>
+/// <summary>
+/// What a step made of a draft: the draft to go on with, a failure (the task ends with it), or a drop.
+/// </summary>
 public sealed record StepOutcome
 {
     private StepOutcome(AssignmentDraft? draft, string? failure)

@@ -5,8 +5,8 @@ namespace Hearth.Server.Webhooks.Events;
 /// <summary>
 /// Bitbucket (<c>X-Event-Key</c>), both products as Atlassian documents their payloads. Cloud: <c>repo:push</c>
 /// (<c>push.changes[].new</c>), <c>pullrequest:created|updated|fulfilled|rejected</c>. Data Center:
-/// <c>repo:refs_changed</c> (<c>changes[]</c>), <c>pr:opened|from_ref_updated|merged|declined</c>. A push of several refs
-/// is read from its first change that is not a deletion. Neither lists changed paths.
+/// <c>repo:refs_changed</c> (<c>changes[]</c>), <c>pr:opened|from_ref_updated|merged|declined</c>. A push of several
+/// refs is read from its first change that is not a deletion. Neither lists changed paths.
 /// </summary>
 public sealed class BitbucketEvents : IEventNormaliser
 {

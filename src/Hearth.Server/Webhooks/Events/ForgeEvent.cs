@@ -37,7 +37,9 @@ public sealed record ForgeEvent
 {
     public required ForgeEventKind Kind { get; init; }
 
-    /// <summary>The forge's own name of the event (its event header's value, e.g. <c>push</c>, <c>Merge Request Hook</c>).</summary>
+    /// <summary>
+    /// The forge's own name of the event (its event header's value, e.g. <c>push</c>, <c>Merge Request Hook</c>).
+    /// </summary>
     public required string Event { get; init; }
 
     public string? Branch { get; init; }

@@ -4,8 +4,8 @@ namespace Hearth.Server.Webhooks.Events;
 
 /// <summary>
 /// GitLab (<c>X-Gitlab-Event</c>): <c>Push Hook</c>, <c>Tag Push Hook</c>, <c>Merge Request Hook</c>. A merge request
-/// <c>update</c> counts as new commits only when it carries <c>oldrev</c> (GitLab sends it when the source branch moved);
-/// other updates (title, labels) are ignored.
+/// <c>update</c> counts as new commits only when it carries <c>oldrev</c> (GitLab sends it when the source branch
+/// moved); other updates (title, labels) are ignored.
 /// </summary>
 public sealed class GitLabEvents : IEventNormaliser
 {

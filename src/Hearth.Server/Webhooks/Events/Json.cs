@@ -23,7 +23,9 @@ internal static class Json
             ? number
             : null;
 
-    /// <summary>True only when both values are present and equal as JSON (a name or a number): the same repository.</summary>
+    /// <summary>
+    /// True only when both values are present and equal as JSON (a name or a number): the same repository.
+    /// </summary>
     public static bool Same(JsonElement? a, JsonElement? b) =>
         a is { } left
         && b is { } right

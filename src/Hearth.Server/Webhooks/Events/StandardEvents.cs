@@ -4,8 +4,8 @@ namespace Hearth.Server.Webhooks.Events;
 
 /// <summary>
 /// The generic endpoint's payload, in Standard Webhooks' envelope: <c>{"type": "push"|"tag"|"pull_request",
-/// "timestamp": "…", "data": {"branch", "tag", "commit_sha", "pr_number", "action", "head_branch", "changed_paths"}}</c>.
-/// Any other type is ignored.
+/// "timestamp": "…", "data": {"branch", "tag", "commit_sha", "pr_number", "action", "head_branch",
+/// "changed_paths"}}</c>. Any other type is ignored.
 /// </summary>
 public sealed class StandardEvents : IEventNormaliser
 {

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 
 namespace Hearth.Server.Webhooks.Signatures;
 
-/// <summary>What every scheme shares: one header sent exactly once and not empty, hex digests, HMACs, equal-time compares.</summary>
+/// <summary>
+/// What every scheme shares: one header sent exactly once and not empty, hex digests, HMACs, equal-time compares.
+/// </summary>
 internal static class SignatureHeaders
 {
     /// <summary>The header's single value, or the reason it cannot be used (missing, empty, sent twice).</summary>
@@ -36,7 +38,9 @@ internal static class SignatureHeaders
     public static byte[] HmacSha256(string secret, ReadOnlySpan<byte> data) =>
         HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data);
 
-    /// <summary>True when any active secret's HMAC-SHA256 of the body equals <paramref name="expected"/> (fixed-time compare).</summary>
+    /// <summary>
+    /// True when any active secret's HMAC-SHA256 of the body equals <paramref name="expected"/> (fixed-time compare).
+    /// </summary>
     public static bool AnyHmacMatches(IReadOnlyList<string> secrets, ReadOnlySpan<byte> body, byte[] expected)
     {
         var matched = false;
