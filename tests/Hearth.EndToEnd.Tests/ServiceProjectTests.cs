@@ -7,7 +7,7 @@ namespace Hearth.EndToEnd.Tests;
 /// A compose project through `hearth up` end to end: a real server and agent, the oci driver, a busybox image pushed
 /// to a loopback registry (the cluster shared with the other compose classes, ServiceCluster). db has a health check,
 /// api waits for db healthy, web for api started. One project is brought up once for the class; the tests run in order
-/// on it (up, ps and events, scale, down).
+/// on it (up, ps and events, scale, down, then up again and down -v for db's named volume).
 /// </summary>
 [Collection(ServiceClusterCollection.Name)]
 public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
@@ -30,7 +30,8 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
                 services:
                   db:
                     image: {{image}}
-                    command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 3600"]
+                    command: ["sh", "-c", "echo row >> /data/rows; sleep 1; touch /tmp/ready; exec sleep 3600"]
+                    volumes: ["data:/data"]
                     healthcheck:
                       test: ["CMD-SHELL", "test -f /tmp/ready"]
                       interval: 1s
@@ -45,6 +46,8 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
                     image: {{image}}
                     command: ["sleep", "3600"]
                     depends_on: [api]
+                volumes:
+                  data: {}
                 """
             );
         }
@@ -97,6 +100,19 @@ public sealed class ServiceProjectTests(ServiceProjectTests.Project project)
         var deployments = (await DeploymentsAsync()).Where(r => !earlier.Contains((string)r!["id"]!)).ToList();
         Assert.Equal(4, deployments.Count);
         Assert.All(deployments, r => Assert.Equal("STOPPED", (string)r!["status"]!));
+
+        // down keeps db's named volume on the agent; down -v removes it (the agent's sweep).
+        var volume = Path.Combine(project.Cluster.StateDirectoryOf("agent-1"), "volumes", "e2e-shop_data");
+        Assert.Equal("row", (await File.ReadAllTextAsync(Path.Combine(volume, "data", "rows"))).Trim());
+        up = await Cli("up", "-d", "-f", project.ComposeFile);
+        Assert.True(up.ExitCode == 0, up.Stderr);
+        await Until(
+            () => Task.FromResult(File.ReadAllLines(Path.Combine(volume, "data", "rows")).Length == 2),
+            "db-1 writes its volume again"
+        );
+        down = await Cli("down", "-v", "-p", "e2e-shop");
+        Assert.True(down.ExitCode == 0, down.Stderr);
+        await Until(() => Task.FromResult(!Directory.Exists(volume)), "the volume removed on the agent");
     }
 
     [Fact]
