@@ -334,6 +334,10 @@ public static class ServiceReconciler
             case ReplicaPhase.Exited:
                 if (replica.RestartRequested)
                     return Start(false, false, "restarted");
+                // Nothing of the old definition serves: an `up` with a changed definition starts it again, as compose
+                // recreates a changed container, whatever the restart policy.
+                if (replica.DefinitionHash != hash && rolling == Roll.Free)
+                    return Start(false, false, "started with the new definition");
                 if (!Restarts(service.Restart, replica))
                     return null;
                 var at = (replica.EndedAt ?? snapshot.Now) + Backoff(replica.Restarts);

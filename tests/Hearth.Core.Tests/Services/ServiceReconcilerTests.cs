@@ -355,6 +355,17 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
+    public void An_exited_replica_of_an_older_definition_starts_again_with_the_new_one_whatever_its_policy()
+    {
+        var service = Service("job", restart: RestartMode.No);
+        var exited = Replica(service, 1, ReplicaPhase.Exited, exit: 1, ended: Now.AddHours(-1));
+
+        Assert.Empty(Plan([service], [exited]).Of<StartReplica>());
+        var start = Assert.Single(Plan([service], [exited with { DefinitionHash = "older" }]).Of<StartReplica>());
+        Assert.Equal((false, 2, "started with the new definition"), (start.Restart, start.Generation, start.Reason));
+    }
+
+    [Fact]
     public void Restarts_back_off_doubling_up_to_a_minute()
     {
         Assert.Equal(
