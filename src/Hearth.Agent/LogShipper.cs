@@ -24,7 +24,7 @@ public sealed class LogShipper : ISandboxOutput
     /// <summary>
     /// Ends a piece of a line too long for one log line (the sandbox cuts at 64 KiB); the next piece continues it.
     /// </summary>
-    public const string ContinuationMark = " [continues]";
+    public const string ContinuationMark = SecretMasker.ContinuationMark;
     public const int MaxChunkLines = 5000;
 
     /// <summary>
@@ -39,6 +39,12 @@ public sealed class LogShipper : ISandboxOutput
     /// How long a stopped task's last lines may take to ship before they are dropped and the result is sent.
     /// </summary>
     public static readonly TimeSpan StoppedFlush = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long an unfinished piece whose end could be the start of a secret waits for the piece that continues it, so
+    /// that both are masked together (a value written in two writes must not leak its first part).
+    /// </summary>
+    public static readonly TimeSpan PartialSecretHold = TimeSpan.FromSeconds(5);
 
     private readonly Channel<Entry> _lines = Channel.CreateBounded<Entry>(
         new BoundedChannelOptions(20_000) { SingleReader = true }
@@ -108,6 +114,7 @@ public sealed class LogShipper : ISandboxOutput
         WriteAsync(
             stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout,
             continues ? piece + ContinuationMark : piece,
+            continues,
             cancellationToken
         );
 
@@ -123,6 +130,7 @@ public sealed class LogShipper : ISandboxOutput
         return WriteAsync(
             piece.Stream == OutputStream.Stderr ? LogStream.Stderr : LogStream.Stdout,
             text,
+            piece.End != PieceEnd.Newline,
             cancellationToken
         );
     }
@@ -132,7 +140,16 @@ public sealed class LogShipper : ISandboxOutput
     /// </summary>
     public DateTimeOffset? FirstOutputAt { get; private set; }
 
-    public async ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(LogStream stream, string line, CancellationToken cancellationToken) =>
+        WriteAsync(stream, line, false, cancellationToken);
+
+    /// <param name="unfinished">The next line of the stream continues this one (a split or an idle piece).</param>
+    private async ValueTask WriteAsync(
+        LogStream stream,
+        string line,
+        bool unfinished,
+        CancellationToken cancellationToken
+    )
     {
         if (FirstOutputAt is null && stream != LogStream.System)
             FirstOutputAt = _time.GetUtcNow();
@@ -145,7 +162,7 @@ public sealed class LogShipper : ISandboxOutput
         if (_discard)
             return;
         await _lines.Writer.WriteAsync(
-            new Entry(new AgentLogLine(_time.GetUtcNow(), stream, line), _cursor),
+            new Entry(new AgentLogLine(_time.GetUtcNow(), stream, line), _cursor, unfinished),
             cancellationToken
         );
     }
@@ -250,9 +267,34 @@ public sealed class LogShipper : ISandboxOutput
         var chunk = new List<AgentLogLine>(MaxChunkLines);
         var cursors = new List<OutputCursor>(MaxChunkLines);
         var reader = _lines.Reader;
-        while (await reader.WaitToReadAsync())
+        Entry? held = null;
+        while (held is not null || await reader.WaitToReadAsync())
         {
-            Fill(chunk, cursors);
+            var last = held;
+            if (held is { } first)
+            {
+                chunk.Add(first.Line);
+                cursors.Add(first.After);
+                held = null;
+            }
+            last = Fill(chunk, cursors) ?? last;
+            if (last is { Unfinished: true } && _masker.EndsWithPartial(last.Value.Line.Text))
+            {
+                // Its end may be a secret's start: it goes with the piece that continues it, to be masked whole.
+                if (chunk.Count > 1)
+                {
+                    held = last;
+                    chunk.RemoveAt(chunk.Count - 1);
+                    cursors.RemoveAt(cursors.Count - 1);
+                }
+                else if (await HoldAsync())
+                {
+                    held = last;
+                    chunk.Clear();
+                    cursors.Clear();
+                    continue;
+                }
+            }
             var chars = chunk.Sum(l => (long)l.Text.Length);
             Mask(chunk);
             var sent = await SendAsync(chunk, cursors);
@@ -265,11 +307,13 @@ public sealed class LogShipper : ISandboxOutput
     }
 
     /// <summary>
-    /// Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits).
+    /// Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits). Returns the last
+    /// entry moved, if any.
     /// </summary>
-    private void Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors)
+    private Entry? Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors)
     {
         var bytes = 0;
+        Entry? last = null;
         while (chunk.Count < MaxChunkLines && _lines.Reader.TryPeek(out var next))
         {
             var size = Encoding.UTF8.GetByteCount(next.Line.Text) + 64;
@@ -279,6 +323,34 @@ public sealed class LogShipper : ISandboxOutput
             chunk.Add(next.Line);
             cursors.Add(next.After);
             bytes += size;
+            last = next;
+        }
+        return last;
+    }
+
+    /// <summary>Set while an unfinished piece is held back for the piece that continues it.</summary>
+    internal bool Holding { get; private set; }
+
+    /// <summary>
+    /// Waits for a next line (true), until <see cref="PartialSecretHold"/> is over, or the shipper closes or is
+    /// abandoned (false).
+    /// </summary>
+    private async Task<bool> HoldAsync()
+    {
+        using var deadline = new CancellationTokenSource(PartialSecretHold, _time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _abandon.Token);
+        Holding = true;
+        try
+        {
+            return await _lines.Reader.WaitToReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Holding = false;
         }
     }
 
@@ -286,20 +358,17 @@ public sealed class LogShipper : ISandboxOutput
 
     /// <summary>
     /// Secrets are masked here, before lines leave the host, and again by the server before it stores them. A value cut
-    /// by a line split is caught within a chunk; across chunks only its second part can be (the first is shipped).
+    /// by a line split or an idle flush is caught within a chunk: an unfinished piece whose end could start a secret is
+    /// held back for the piece that continues it (<see cref="PartialSecretHold"/>). Across chunks, only the second part
+    /// of a value can still be masked.
     /// </summary>
     private void Mask(List<AgentLogLine> chunk)
     {
         if (_masker.IsEmpty || chunk.Count == 0)
             return;
-        var texts = chunk.Select(l => _masker.Apply(l.Text)).ToArray();
-        if (_lastShipped is not null)
-            texts[0] = _masker.ApplyAcross(_lastShipped, texts[0]).Right;
-        for (var i = 1; i < texts.Length; i++)
-            (texts[i - 1], texts[i]) = _masker.ApplyAcross(texts[i - 1], texts[i]);
+        (var texts, _lastShipped) = _masker.ApplyToLines(chunk.Select(l => l.Text).ToArray(), _lastShipped);
         for (var i = 0; i < texts.Length; i++)
             chunk[i] = chunk[i] with { Text = texts[i] };
-        _lastShipped = texts[^1];
     }
 
     /// <summary>A refusal that resending the same chunk cannot turn into a success (too large, malformed).</summary>
@@ -401,5 +470,6 @@ public sealed class LogShipper : ISandboxOutput
     }
 
     /// <summary>A line waiting to be shipped, and where the sandbox's output stood after it.</summary>
-    private readonly record struct Entry(AgentLogLine Line, OutputCursor After);
+    /// <param name="Unfinished">The stream's next line continues this one.</param>
+    private readonly record struct Entry(AgentLogLine Line, OutputCursor After, bool Unfinished);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Hearth.Core;
 using Hearth.Core.Api;
 using Hearth.Core.Logs;
+using Hearth.Sandbox;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -79,11 +80,89 @@ public sealed class LogShipperTests
         Assert.Equal(Enumerable.Range(0, Lines).Select(i => (long)i), stored.Select(l => l.Seq));
     }
 
-    private static LogShipper Shipper(AgentApiClient api, Assignment lease)
+    private const string Secret = "s3cr3t-0123456789abcdef";
+
+    [Fact]
+    public async Task A_secret_written_in_two_pieces_is_masked_whole_the_first_piece_waits_for_the_second()
+    {
+        await using var harness = await AgentHarness.StartAsync();
+        using var gate = new ChunkGate(open: false);
+        var (api, lease, http) = await LeaseAsync(harness, gate);
+        using var _ = http;
+        var shipper = Shipper(api, lease with { Mask = [Secret] });
+
+        await shipper.WriteAsync(LogStream.Stdout, "0", CancellationToken.None);
+        await gate.FirstArrived.WaitAsync(AgentHarness.Timeout);
+        await shipper.WriteAsync(LogStream.Stdout, "before", CancellationToken.None);
+        // The stream went quiet after the secret's first ten characters (an idle flush), then wrote the rest.
+        await shipper.WriteAsync(Piece("split:" + Secret[..10], PieceEnd.Idle, 16), CancellationToken.None);
+        gate.Open();
+        await AgentHarness.UntilAsync(() => Task.FromResult(shipper.Holding), "the first piece held back");
+        await shipper.WriteAsync(Piece(Secret[10..], PieceEnd.Newline, 30), CancellationToken.None);
+        await shipper.FlushAndCloseAsync(CancellationToken.None).WaitAsync(AgentHarness.Timeout);
+
+        Assert.Equal([1, 1, 2], gate.Chunks.Select(c => c.Lines.Count));
+        Assert.Equal(["0", "before", "split:***", "***"], await harness.LinesAsync(lease.RunId));
+    }
+
+    [Fact]
+    public async Task A_piece_that_may_start_a_secret_waits_at_most_the_hold_and_other_pieces_not_at_all()
+    {
+        await using var harness = await AgentHarness.StartAsync();
+        using var gate = new ChunkGate(open: true);
+        var (api, lease, http) = await LeaseAsync(harness, gate);
+        using var _ = http;
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var shipper = Shipper(api, lease with { Mask = [Secret] }, time);
+
+        // A progress bar's piece that cannot start the secret is shipped at once (the clock never moves).
+        await shipper.WriteAsync(Piece("50%", PieceEnd.Idle, 3), CancellationToken.None);
+        await gate.FirstArrived.WaitAsync(AgentHarness.Timeout);
+        await shipper.WriteAsync(Piece(" done", PieceEnd.Newline, 9), CancellationToken.None);
+        await shipper.WriteAsync(Piece("token: s3c", PieceEnd.Idle, 20), CancellationToken.None);
+        await AgentHarness.UntilAsync(() => Task.FromResult(shipper.Holding), "the piece held back");
+        Assert.DoesNotContain("token: s3c", await harness.LinesAsync(lease.RunId));
+
+        time.Advance(LogShipper.PartialSecretHold);
+        await AgentHarness.UntilAsync(
+            async () => (await harness.LinesAsync(lease.RunId)).Contains("token: s3c"),
+            "the held piece shipped once the hold is over"
+        );
+        await shipper.FlushAndCloseAsync(CancellationToken.None).WaitAsync(AgentHarness.Timeout);
+        Assert.Equal(["50%", " done", "token: s3c"], await harness.LinesAsync(lease.RunId));
+    }
+
+    [Fact]
+    public async Task A_secret_cut_at_the_line_limit_is_masked_in_both_pieces()
+    {
+        await using var harness = await AgentHarness.StartAsync();
+        using var gate = new ChunkGate(open: true);
+        var (api, lease, http) = await LeaseAsync(harness, gate);
+        using var _ = http;
+        var shipper = Shipper(api, lease with { Mask = [Secret] });
+
+        await shipper.WriteAsync(Piece("x" + Secret[..5], PieceEnd.Split, 6), CancellationToken.None);
+        await AgentHarness.UntilAsync(() => Task.FromResult(shipper.Holding), "the split piece held back");
+        await shipper.WriteAsync(Piece(Secret[5..] + " y", PieceEnd.Newline, 40), CancellationToken.None);
+        await shipper.FlushAndCloseAsync(CancellationToken.None).WaitAsync(AgentHarness.Timeout);
+
+        Assert.Equal(["x***" + LogShipper.ContinuationMark, "*** y"], await harness.LinesAsync(lease.RunId));
+    }
+
+    private static OutputPiece Piece(string text, PieceEnd end, long endOffset) =>
+        new(OutputStream.Stdout, text, end, endOffset);
+
+    private static LogShipper Shipper(AgentApiClient api, Assignment lease, TimeProvider? time = null)
     {
         var report = new RunningReport(_ => Task.CompletedTask);
         report.EndWindow();
-        return new LogShipper(api, lease, report, new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger.Instance);
+        return new LogShipper(
+            api,
+            lease,
+            report,
+            time ?? new FakeTimeProvider(DateTimeOffset.UtcNow),
+            NullLogger.Instance
+        );
     }
 
     /// <summary>

@@ -138,6 +138,21 @@ public sealed class SecretMaskerTests
     }
 
     [Fact]
+    public void Lines_are_masked_across_continuation_marks_and_from_the_line_shipped_before()
+    {
+        var mark = SecretMasker.ContinuationMark;
+        var (lines, last) = Masker.ApplyToLines(["a " + Secret[..4] + mark, Secret[4..] + " b", "c " + Secret[..9]]);
+        // A value's start at the very end cannot be told from text yet: the shipper holds such a piece back.
+        Assert.Equal(["a ***" + mark, "*** b", "c " + Secret[..9]], lines);
+        Assert.Equal("c " + Secret[..9], last);
+
+        var (next, _) = Masker.ApplyToLines([Secret[9..] + " d"], "c " + Secret[..9]);
+        Assert.Equal(["*** d"], next);
+        Assert.True(Masker.EndsWithPartial("x " + Secret[..3] + mark));
+        Assert.False(Masker.EndsWithPartial("x " + mark));
+    }
+
+    [Fact]
     public void Every_split_point_of_every_form_is_caught()
     {
         var masker = new SecretMasker(["hunter2-longer-secret"]);

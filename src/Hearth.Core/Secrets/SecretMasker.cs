@@ -8,6 +8,11 @@ public sealed class SecretMasker
 {
     public const string Mask = "***";
 
+    /// <summary>
+    /// Ends a log line that is a piece of a longer one (cut at the sandbox's line limit); the next line continues it.
+    /// </summary>
+    public const string ContinuationMark = " [continues]";
+
     private readonly string[] _patterns;
 
     public SecretMasker(IEnumerable<string> values)
@@ -67,10 +72,43 @@ public sealed class SecretMasker
     }
 
     /// <summary>
-    /// True when the end of <paramref name="text"/> could be the start of a pattern cut off by a split.
+    /// Masks consecutive lines of one stream: each line, and any value cut across two neighbours (a line's
+    /// <see cref="ContinuationMark"/> is not part of its text). <paramref name="before"/> is the (masked) line shipped
+    /// before these, if any: a value that began there has its rest masked here. Returns the masked lines and the last
+    /// one's text without its mark, the next call's <paramref name="before"/>.
+    /// </summary>
+    public (string[] Lines, string? Last) ApplyToLines(IReadOnlyList<string> lines, string? before = null)
+    {
+        if (_patterns.Length == 0 || lines.Count == 0)
+            return ([.. lines], before);
+        var marked = new bool[lines.Count];
+        var texts = new string[lines.Count];
+        for (var i = 0; i < lines.Count; i++)
+        {
+            marked[i] = lines[i].EndsWith(ContinuationMark, StringComparison.Ordinal);
+            texts[i] = Apply(marked[i] ? lines[i][..^ContinuationMark.Length] : lines[i]);
+        }
+        if (before is not null)
+            texts[0] = ApplyAcross(before, texts[0]).Right;
+        for (var i = 1; i < texts.Length; i++)
+            (texts[i - 1], texts[i]) = ApplyAcross(texts[i - 1], texts[i]);
+        var last = texts[^1];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            if (marked[i])
+                texts[i] += ContinuationMark;
+        }
+        return (texts, last);
+    }
+
+    /// <summary>
+    /// True when the end of <paramref name="text"/> (less a <see cref="ContinuationMark"/>) could be the start of a
+    /// pattern cut off by a split.
     /// </summary>
     public bool EndsWithPartial(string text)
     {
+        if (text.EndsWith(ContinuationMark, StringComparison.Ordinal))
+            text = text[..^ContinuationMark.Length];
         foreach (var pattern in _patterns)
         {
             for (var cut = Math.Min(pattern.Length - 1, text.Length); cut >= 1; cut--)

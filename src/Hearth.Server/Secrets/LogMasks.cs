@@ -58,9 +58,7 @@ public sealed class LogMasks(
         var masker = await ForTaskAsync(taskId, ct);
         if (masker.IsEmpty)
             return lines;
-        var texts = lines.Select(l => masker.Apply(l.Text)).ToArray();
-        for (var i = 1; i < texts.Length; i++)
-            (texts[i - 1], texts[i]) = masker.ApplyAcross(texts[i - 1], texts[i]);
+        var (texts, _) = masker.ApplyToLines(lines.Select(l => l.Text).ToArray());
         return lines.Select((l, i) => ReferenceEquals(l.Text, texts[i]) ? l : l with { Text = texts[i] }).ToArray();
     }
 
