@@ -133,6 +133,20 @@ public sealed class ContainerSettingsTests(RegistryFixture registry, NetworkFixt
             "capability NET_ADMIN, SYS_MODULE is not allowed on this agent (it allows CHOWN,",
             refused.Message
         );
+        // Settings the server should have refused are refused again, with the server's words.
+        var host = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            RunAsync(
+                driver,
+                Spec(
+                    ["true"],
+                    new ContainerSettings { Sysctls = new Dictionary<string, string> { ["vm.swappiness"] = "10" } }
+                ) with
+                {
+                    Network = false,
+                }
+            )
+        );
+        Assert.StartsWith("sysctls.vm.swappiness: not namespaced", host.Message);
         Assert.Equal(
             "CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,SETGID,SETUID,SETPCAP,NET_BIND_SERVICE,SYS_CHROOT,SETFCAP,AUDIT_WRITE,MKNOD",
             driver.Fingerprint().Attributes[LinuxCapabilities.AllowedLabel]

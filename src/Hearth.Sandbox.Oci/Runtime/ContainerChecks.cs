@@ -9,28 +9,21 @@ namespace Hearth.Sandbox.Oci.Runtime;
 /// </summary>
 internal static class ContainerChecks
 {
-    /// <exception cref="SandboxStartException">A capability beyond <paramref name="allowed"/> or a sysctl that is not
-    /// namespaced.</exception>
+    /// <exception cref="SandboxStartException">Settings the server should have refused (a bad capability or signal
+    /// name, a sysctl that is not namespaced, …) or a capability beyond <paramref name="allowed"/>.</exception>
     public static void Validate(ContainerSettings? settings, IReadOnlyList<string> allowed)
     {
         if (settings is null)
             return;
-        foreach (var name in settings.CapAdd.Concat(settings.CapDrop))
-        {
-            if (LinuxCapabilities.Normalize(name) != name)
-                throw new SandboxStartException($"cap_add/cap_drop: \"{name}\" is not a capability");
-        }
+        if (settings.Problem() is { } problem)
+            throw new SandboxStartException(problem);
         var refused = LinuxCapabilities.NotAllowed(settings.CapAdd, allowed);
         if (refused.Count > 0)
             throw new SandboxStartException(
-                $"capability {string.Join(", ", refused)} is not allowed on this agent "
-                    + $"(it allows {(allowed.Count == 0 ? "none beyond the default set" : string.Join(", ", allowed))}; --oci-allow-caps)"
+                $"capability {string.Join(", ", refused)} is not allowed on this agent (it allows "
+                    + $"{(allowed.Count == 0 ? "none beyond the default set" : string.Join(", ", allowed))}; "
+                    + "--oci-allow-caps)"
             );
-        foreach (var name in settings.Sysctls.Keys)
-        {
-            if (NamespacedSysctls.Refusal(name) is { } why)
-                throw new SandboxStartException($"sysctl {name}: {why}");
-        }
     }
 
     /// <summary>
