@@ -95,6 +95,16 @@ openapi_check() {
   "$bin/tsc" --noEmit --strict "$out/v1.d.ts" "$out/agent-v1.d.ts" >&2
 }
 
+# The code's layout: CSharpier's format (.csharpierrc.yaml: 120 columns; a local tool, restored from NuGet) and lines
+# of at most 120 characters outside string literals (tools/check-line-length.py).
+style_check() {
+  local out="$results/style"
+  mkdir -p "$out"
+  dotnet tool restore >"$out/restore.log" 2>&1 || { cat "$out/restore.log" >&2; return 1; }
+  dotnet csharpier check . >"$out/csharpier.log" 2>&1 || { cat "$out/csharpier.log" >&2; return 1; }
+  python3 "$root/tools/check-line-length.py" >&2
+}
+
 # What the suite's agents made for sandboxes (processes, containers, mounts, cgroups, network namespaces, veths,
 # nftables elements, image leases, directories) must not outlive it: the orphan reaper, over every owner on the host
 # (the suite's scratch directories are temporary and gone by now), must find nothing. Its list is kept.
@@ -112,16 +122,19 @@ leftovers_check() {
 # aborted (its test host crashed, hung or was stopped), counts as one failed test beyond what its TRX reports; a build
 # that failed counts as one failed test and runs nothing.
 summary() {
-  python3 - "$results" "$1" "${2:-0}" "${3:-0}" "${projects[@]}" <<'PY'
+  python3 - "$results" "$1" "${2:-0}" "${3:-0}" "${4:-0}" "${projects[@]}" <<'PY'
 import sys, glob, os, xml.etree.ElementTree as ET
-results, build_failed, openapi_failed, leftovers_failed, projects = (
-    sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4] == "1", sys.argv[5:])
+results, build_failed, openapi_failed, leftovers_failed, style_failed, projects = (
+    sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4] == "1", sys.argv[5] == "1", sys.argv[6:])
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 p = f = s = 0
 notes = []
 if openapi_failed:
     f += 1
     notes.append("the OpenAPI documents failed their checks (above)")
+if style_failed:
+    f += 1
+    notes.append("the code's format or line lengths failed their check (above; dotnet csharpier format .)")
 if leftovers_failed:
     f += 1
     notes.append("the test run left sandbox resources behind (above; hearth agent reap --all removes them)")
@@ -159,9 +172,12 @@ PY
 
 trap 'sweep; exit 130' INT TERM
 
+style_failed=0
+style_check || style_failed=1
+
 # The CLI as users run it (Native AOT, through ./hearth), built before the suite so its tests find it fresh.
 if ! { "$root/hearth" --version >/dev/null && dotnet build Hearth.sln -c Release -nologo -v q "$@"; }; then
-  summary 1 || true
+  summary 1 0 0 "$style_failed" || true
   exit 1
 fi
 
@@ -183,5 +199,5 @@ wait "$openapi_pid" || { openapi_failed=1; ((status)) || status=1; }
 sweep
 leftovers_failed=0
 leftovers_check || { leftovers_failed=1; status=1; }
-summary 0 "$openapi_failed" "$leftovers_failed" || ((status)) || status=1
+summary 0 "$openapi_failed" "$leftovers_failed" "$style_failed" || ((status)) || status=1
 exit "$status"

@@ -307,8 +307,8 @@ public sealed class LogShipper : ISandboxOutput
     }
 
     /// <summary>
-    /// Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits). Returns the last
-    /// entry moved, if any.
+    /// Moves the lines waiting into the chunk, up to its line and byte caps (a first line always fits). Returns the
+    /// last entry moved, if any.
     /// </summary>
     private Entry? Fill(List<AgentLogLine> chunk, List<OutputCursor> cursors)
     {

@@ -310,7 +310,8 @@ public class OciDriverTests(RegistryFixture fixture)
             var exit = await stubborn.WaitAsync(CancellationToken.None);
             Assert.Equal(9, exit.Signal);
             Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(20));
-            await stubborn.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(1), CancellationToken.None); // idempotent
+            // Idempotent:
+            await stubborn.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(1), CancellationToken.None);
         }
 
         var output = new CollectingOutput();

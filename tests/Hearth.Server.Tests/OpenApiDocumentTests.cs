@@ -40,7 +40,8 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
             .OfType<RouteEndpoint>()
             .Select(e => (Endpoint: e, Pattern: e.RoutePattern.RawText!))
             .Where(e => Policy.Find("GET", e.Pattern)?.Permission != "unknown") // the 404 fallback
-            .Where(e => e.Endpoint.Metadata.GetMetadata<Hearth.Server.Web.WebPageMarker>() is null) // web UI pages: not the API
+            // Web UI pages: not the API.
+            .Where(e => e.Endpoint.Metadata.GetMetadata<Hearth.Server.Web.WebPageMarker>() is null)
             .SelectMany(e =>
                 (e.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m =>
                     (Method: m, Path: PathOf(e.Pattern), Agent: e.Pattern.StartsWith("/api/v1/agent/"))

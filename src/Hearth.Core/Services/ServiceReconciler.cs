@@ -14,10 +14,10 @@ namespace Hearth.Core.Services;
 /// is refused (epoch fencing) and it stops the old container when it comes back.</item>
 /// <item>One reported unhealthy is restarted; so are dependants (<c>restart: true</c>) of a dependency that
 /// restarted after them.</item>
-/// <item>A changed definition rolls one replica at a time: the new replica starts beside the old one (unless no agent has
-/// room for both, or the new one publishes host ports and would land on the old one's agent: then old before new), the
-/// old one stops once the new one runs healthy, and the next rolls. A new replica that fails is removed, the old one
-/// keeps serving, and no replica rolls to that definition again until it changes.</item>
+/// <item>A changed definition rolls one replica at a time: the new replica starts beside the old one (unless no agent
+/// has room for both, or the new one publishes host ports and would land on the old one's agent: then old before new),
+/// the old one stops once the new one runs healthy, and the next rolls. A new replica that fails is removed, the old
+/// one keeps serving, and no replica rolls to that definition again until it changes.</item>
 /// <item>A replica sharing another service's replica's namespaces or volumes runs on its agent (<see cref="CoPlacement"/>),
 /// and starts again when that replica does.</item>
 /// </list>
