@@ -16,7 +16,7 @@ $B mount -t tmpfs -o mode=1777 shm /dev/shm
 $B ip link set lo up 2>/dev/null
 port() {
   for d in /sys/class/virtio-ports/*; do
-    [ "$($B cat "$d/name")" = "$1" ] && { $B echo "/dev/${d##*/}"; return; }
+    [ "$($B cat "$d/name" 2>/dev/null)" = "$1" ] && { $B echo "/dev/${d##*/}"; return; }
   done
 }
 off() { $B sync; $B reboot -f; }
@@ -42,6 +42,12 @@ if $B grep -qw hearth.channel=vsock /proc/cmdline; then
   say() { i=0; until $B echo "$1" | relay -u STDIN VSOCK-CONNECT:2:1003; do i=$((i + 1)); [ $i -gt 300 ] && break; $B usleep 200000; done; }
   exec 3<>"$CTL"
 else
+  # QEMU announces its ports over the console's control queue once the driver is loaded, so on a busy host they can
+  # appear after this script starts: wait for each (20 s in all) before giving up.
+  i=0
+  for p in control stdout stderr status exec-stdout exec-stderr exec-status; do
+    while [ -z "$(port "hearth.$p")" ] && [ $i -lt 400 ]; do i=$((i + 1)); $B usleep 50000; done
+  done
   CTL=$(port hearth.control); OUT=$(port hearth.stdout); ERR=$(port hearth.stderr); ST=$(port hearth.status)
   XOUT=$(port hearth.exec-stdout); XERR=$(port hearth.exec-stderr); XST=$(port hearth.exec-status)
   [ -n "$CTL" ] && [ -n "$ST" ] || { $B echo "hearth-init: virtio ports missing" >/dev/console; off; }
