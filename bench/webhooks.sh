@@ -4,6 +4,12 @@
 #   bench/webhooks.sh REQUESTS CONCURRENCY ROUNDS TREE...   (build each tree's bench project in Release first)
 # Each run: a warm-up, then ROUNDS rounds of REQUESTS of each kind (floor, ignored, push); medians at the end.
 set -euo pipefail
+# The server ships as Native AOT: its code is optimised from the start, no JIT runs beside it, and its idle thread-pool
+# workers do not spin (src/Hearth.Cli/Hearth.Cli.csproj). The bench runs the server in process on the JIT: with tiered
+# compilation the background compiler took up to a third of the process's CPU rounds after the warm-up, and with tiering
+# off the framework's precompiled (ReadyToRun) code is never optimised further. So: every method compiled optimised
+# once, and no spinning, for every tree alike.
+export DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
 root=$(cd "$(dirname "$0")/.." && pwd)
 total=$1; concurrency=$2; rounds=$3; shift 3
 source "$root/bench/throwaway-postgres.sh"

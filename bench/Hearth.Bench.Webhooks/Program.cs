@@ -115,12 +115,16 @@ try
         ("ignored (verified, recorded, 202)", (r, i) => Delivery("release", $"r{r}-{i}", release), 202),
         ("push (verified, matched, delivery + run, 201)", (r, i) => Delivery("push", $"p{r}-{i}", push), 201),
     };
+    // HEARTH_BENCH_ONLY=push (or ignored) runs only that kind beside the floor: a profiler attached sees it alone.
+    var only = Environment.GetEnvironmentVariable("HEARTH_BENCH_ONLY");
     var figures = kinds.Select(_ => new List<Figure>()).ToArray();
     for (var round = 0; round < rounds; round++)
     {
         for (var k = 0; k < kinds.Length; k++)
         {
             var (name, make, expected) = kinds[k];
+            if (k > 0 && only is { Length: > 0 } && !name.StartsWith(only, StringComparison.Ordinal))
+                continue;
             var r = round;
             figures[k].Add(await RoundAsync($"round {round + 1}, {name}", total, i => make(r, i), expected));
         }
@@ -129,10 +133,13 @@ try
     var floor = Median(figures[0], f => f.PerSecond);
     for (var k = 0; k < kinds.Length; k++)
     {
+        if (figures[k].Count == 0)
+            continue;
         var rate = Median(figures[k], f => f.PerSecond);
         Console.WriteLine(
             $"  {kinds[k].Name}: {rate:0}/s ({figures[k].Min(f => f.PerSecond):0}-{figures[k].Max(f => f.PerSecond):0}), "
-                + $"p50 {Median(figures[k], f => f.P50):0.0} ms, p99 {Median(figures[k], f => f.P99):0.0} ms; "
+                + $"p50 {Median(figures[k], f => f.P50):0.0} ms, p99 {Median(figures[k], f => f.P99):0.0} ms, "
+                + $"CPU {Median(figures[k], f => f.Cpu):0.00} ms per request; "
                 + $"{rate / floor:0.00}x the floor; unexpected status {figures[k].Sum(f => f.Failures)}"
         );
     }
@@ -156,6 +163,7 @@ try
         (batches, batched, writeSeconds) = (0, 0, 0);
         var next = -1;
         var failures = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(
             Enumerable
@@ -174,11 +182,19 @@ try
                 })
         );
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuPerRequest = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / count;
         Array.Sort(latencies);
-        var figure = new Figure(count / seconds, latencies[count / 2], latencies[(int)(count * 0.99)], failures);
+        var figure = new Figure(
+            count / seconds,
+            latencies[count / 2],
+            latencies[(int)(count * 0.99)],
+            failures,
+            cpuPerRequest
+        );
         Console.WriteLine(
             $"{name} (load {load} before): {count} in {seconds:0.00} s = {figure.PerSecond:0} /s; p50 {figure.P50:0.0} ms, "
-                + $"p99 {figure.P99:0.0} ms, max {latencies[^1]:0.0} ms; unexpected status {failures}"
+                + $"p99 {figure.P99:0.0} ms, max {latencies[^1]:0.0} ms; CPU {cpuPerRequest:0.00} ms per request "
+                + $"(server and clients); unexpected status {failures}"
                 + (
                     batches == 0
                         ? ""
@@ -220,4 +236,4 @@ static string Git(string cwd, params string[] args)
         : throw new InvalidOperationException($"git {string.Join(' ', args)}: {process.StandardError.ReadToEnd()}");
 }
 
-internal sealed record Figure(double PerSecond, double P50, double P99, int Failures);
+internal sealed record Figure(double PerSecond, double P50, double P99, int Failures, double Cpu);

@@ -42,6 +42,13 @@ public interface IRunStore : IMigratingStore
         CancellationToken ct
     );
 
+    /// <summary>
+    /// Does ahead what recording <paramref name="write"/> can do without the database (building its rows), so that the
+    /// one writer has less to do inside its transaction; called by each request, in parallel, before it queues.
+    /// Optional: recording works the same without it.
+    /// </summary>
+    void PrepareDelivery(DeliveryWrite write) { }
+
     /// <summary>The runs of a delivery recorded before (Recorded false), or null when it was not seen.</summary>
     Task<DeliveryResult?> FindDeliveryAsync(string repository, string deliveryId, CancellationToken ct);
 

@@ -115,6 +115,32 @@ public abstract partial class RunStoreConformance
     }
 
     [Fact]
+    public async Task A_delivery_prepared_before_it_queued_is_written_as_one_that_was_not()
+    {
+        var (a, runA) = DeliveryWithRun("prepared", "run-prepared");
+        var (b, runB) = DeliveryWithRun("unprepared", "run-unprepared");
+        var (again, runAgain) = DeliveryWithRun("prepared", "run-prepared-2");
+        Store.PrepareDelivery(new DeliveryWrite(a, [runA]));
+        Store.PrepareDelivery(new DeliveryWrite(again, [runAgain]));
+        var results = await Store.RecordDeliveriesAsync(
+            [new DeliveryWrite(a, [runA]), new DeliveryWrite(b, [runB]), new DeliveryWrite(again, [runAgain])],
+            CancellationToken.None
+        );
+
+        Assert.Equal([true, true, false], results.Select(r => r!.Recorded));
+        Assert.Equal(["run-prepared"], results[2]!.RunIds);
+        Assert.Null(await Store.GetRunAsync("run-prepared-2", CancellationToken.None));
+        var prepared = (await Store.GetRunAsync("run-prepared", CancellationToken.None))!;
+        var unprepared = (await Store.GetRunAsync("run-unprepared", CancellationToken.None))!;
+        Assert.Equal(
+            (unprepared.Kind, unprepared.State, unprepared.CreatedBy, string.Join(' ', unprepared.Spec.Command)),
+            (prepared.Kind, prepared.State, prepared.CreatedBy, string.Join(' ', prepared.Spec.Command))
+        );
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync("run-prepared")).State);
+        Assert.Equal(TaskState.Pending, (await TaskOfAsync("run-unprepared")).State);
+    }
+
+    [Fact]
     public async Task A_delivery_that_fails_inside_a_batch_is_rolled_back_alone()
     {
         var taken = await CreateRunAsync();

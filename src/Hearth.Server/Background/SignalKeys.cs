@@ -25,4 +25,9 @@ public static class SignalKeys
     public static string Project(string name) => ProjectPrefix + name;
 
     public const string ProjectPrefix = "project:";
+
+    /// <summary>A repository was added, changed or removed: servers forget what they remembered of it.</summary>
+    public static string Repository(string name) => RepositoryPrefix + name;
+
+    public const string RepositoryPrefix = "repository:";
 }

@@ -36,8 +36,11 @@ public sealed class DeliveryWriter(
     /// <exception cref="ServerStoppingException">The server is shutting down and takes no more deliveries.</exception>
     public Task<DeliveryResult> WriteAsync(WebhookDelivery delivery, IReadOnlyList<DeliveryRun> runs)
     {
+        var write = new DeliveryWrite(delivery, runs);
+        // The rows are built here, on the request's thread, in parallel with the other requests: not by the one writer.
+        store.PrepareDelivery(write);
         var pending = new Pending(
-            new DeliveryWrite(delivery, runs),
+            write,
             new TaskCompletionSource<DeliveryResult>(TaskCreationOptions.RunContinuationsAsynchronously)
         );
         if (!_queue.Writer.TryWrite(pending))

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Hearth.Core.Api;
+using Hearth.Server.Background;
 using Hearth.Server.Secrets;
 using Hearth.Server.Webhooks;
 using Hearth.Store.Repositories;
@@ -8,16 +11,103 @@ namespace Hearth.Server.Repositories;
 /// <summary>
 /// Repositories in and out of their store: the webhook secrets and the token are sealed by the server's secrets keyring
 /// before they are written (bound to the repository's name), and opened only to verify a delivery or to fetch.
+/// Deliveries read repositories from memory (<see cref="GetForDeliveryAsync"/>); every change made through this service
+/// forgets the repository here at once and on the other servers through the change feed.
 /// </summary>
-public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyring, TimeProvider time)
+public sealed class RepositoryService
 {
     public const string WebhookRoute = "/api/v1/webhooks";
 
-    public Task<RepositoryRecord?> GetAsync(string name, CancellationToken ct) => store.GetAsync(name, ct);
+    /// <summary>
+    /// How long a repository read for deliveries is used without reading it again: a bound on staleness should a
+    /// change's announcement from another server be lost without the feed noticing. Changes made through any server
+    /// are normally seen by the next delivery (here at once; elsewhere once the feed carries the announcement).
+    /// </summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    public Task<IReadOnlyList<RepositoryRecord>> ListAsync(CancellationToken ct) => store.ListAsync(ct);
+    private readonly IRepositoryStore _store;
+    private readonly SecretKeyring _keyring;
+    private readonly TimeProvider _time;
+    private readonly Signals _signals;
+    private readonly ConcurrentDictionary<string, (RepositoryRecord Record, long Until)> _cache = new(
+        StringComparer.Ordinal
+    );
 
-    public Task<bool> DeleteAsync(string name, CancellationToken ct) => store.DeleteAsync(name, ct);
+    // Bumped by every forgetting: a read that began before it may hold the old record, so it is not remembered.
+    private long _generation;
+
+    // The opened secrets of a record read for deliveries: decrypted once per record, not once per delivery.
+    private readonly ConditionalWeakTable<RepositoryRecord, IReadOnlyList<string>> _secrets = new();
+    private readonly ConditionalWeakTable<RepositoryRecord, GitAccess> _access = new();
+
+    public RepositoryService(IRepositoryStore store, SecretKeyring keyring, TimeProvider time, Signals signals)
+    {
+        _store = store;
+        _keyring = keyring;
+        _time = time;
+        _signals = signals;
+        // Lives as long as the server (a singleton); another server's change, or a lost feed, forgets here.
+        signals.Watch(SignalKeys.RepositoryPrefix, key => Forget(key[SignalKeys.RepositoryPrefix.Length..]), ForgetAll);
+    }
+
+    /// <summary>The repository as stored now (what changes to it start from).</summary>
+    public Task<RepositoryRecord?> GetAsync(string name, CancellationToken ct) => _store.GetAsync(name, ct);
+
+    /// <summary>
+    /// The repository for a delivery: from memory when read less than <see cref="CacheFor"/> ago and not changed
+    /// since, else from the store. A repository that does not exist is not remembered.
+    /// </summary>
+    public async Task<RepositoryRecord?> GetForDeliveryAsync(string name, CancellationToken ct)
+    {
+        var now = _time.GetTimestamp();
+        if (_cache.TryGetValue(name, out var known) && now < known.Until)
+            return known.Record;
+        var generation = Interlocked.Read(ref _generation);
+        var record = await _store.GetAsync(name, ct);
+        if (record is null)
+            return null;
+        lock (_cache)
+        {
+            // A change forgotten while we read may not be in what we read: use it for this delivery only.
+            if (Interlocked.Read(ref _generation) == generation)
+                _cache[name] = (record, now + (long)(CacheFor.TotalSeconds * _time.TimestampFrequency));
+        }
+        return record;
+    }
+
+    public Task<IReadOnlyList<RepositoryRecord>> ListAsync(CancellationToken ct) => _store.ListAsync(ct);
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken ct)
+    {
+        var deleted = await _store.DeleteAsync(name, ct);
+        Changed(name);
+        return deleted;
+    }
+
+    /// <summary>Forgets the repository here and tells the other servers to.</summary>
+    private void Changed(string name)
+    {
+        Forget(name);
+        _signals.PulseElsewhere(SignalKeys.Repository(name));
+    }
+
+    private void Forget(string name)
+    {
+        lock (_cache)
+        {
+            Interlocked.Increment(ref _generation);
+            _cache.TryRemove(name, out _);
+        }
+    }
+
+    private void ForgetAll()
+    {
+        lock (_cache)
+        {
+            Interlocked.Increment(ref _generation);
+            _cache.Clear();
+        }
+    }
 
     /// <summary>
     /// Validates and stores; returns the record, or an error in words (with whether it is a name conflict).
@@ -74,16 +164,20 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
             body.Token is { } token ? Seal(name, "token", token) : null,
             workflows.Distinct(StringComparer.Ordinal).ToList(),
             createdBy,
-            time.GetUtcNow(),
+            _time.GetUtcNow(),
             body.ApiUrl?.TrimEnd('/')
         );
-        return await store.CreateAsync(record, ct)
-            ? (record, null, false)
-            : (null, $"a repository named '{name}' exists already", true);
+        var created = await _store.CreateAsync(record, ct);
+        Changed(name);
+        return created ? (record, null, false) : (null, $"a repository named '{name}' exists already", true);
     }
 
-    public async Task<RepositoryRecord?> UpdateAsync(RepositoryRecord repository, CancellationToken ct) =>
-        await store.UpdateAsync(repository, ct) ? repository : null;
+    public async Task<RepositoryRecord?> UpdateAsync(RepositoryRecord repository, CancellationToken ct)
+    {
+        var updated = await _store.UpdateAsync(repository, ct);
+        Changed(repository.Name);
+        return updated ? repository : null;
+    }
 
     /// <summary>
     /// A new webhook secret first; the current one stays active beside it (a rotation) unless it is dropped.
@@ -98,26 +192,39 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
         var secrets = new List<Sealed> { Seal(repository.Name, "webhook-secret", secret) };
         if (keepPrevious)
             secrets.Add(repository.Secrets[0]);
-        var updated = repository with { Secrets = secrets };
-        return await store.UpdateAsync(updated, ct) ? updated : null;
+        return await UpdateAsync(repository with { Secrets = secrets }, ct);
     }
 
     /// <exception cref="SecretUnavailableException">A secret was sealed under a key this server lacks, or was
     /// altered.</exception>
-    public IReadOnlyList<string> Secrets(RepositoryRecord repository) =>
-        repository
-            .Secrets.Select(s => keyring.Decrypt(Aad(repository.Name, "webhook-secret"), s.KeyId, s.Ciphertext))
+    public IReadOnlyList<string> Secrets(RepositoryRecord repository)
+    {
+        if (_secrets.TryGetValue(repository, out var opened))
+            return opened;
+        opened = repository
+            .Secrets.Select(s => _keyring.Decrypt(Aad(repository.Name, "webhook-secret"), s.KeyId, s.Ciphertext))
             .ToList();
+        _secrets.AddOrUpdate(repository, opened);
+        return opened;
+    }
 
-    public GitAccess Access(RepositoryRecord repository) =>
-        new(
+    /// <summary>What git needs to fetch from the repository (its token opened once per record).</summary>
+    /// <exception cref="SecretUnavailableException">The token was sealed under a key this server lacks.</exception>
+    public GitAccess Access(RepositoryRecord repository)
+    {
+        if (_access.TryGetValue(repository, out var known))
+            return known;
+        var access = new GitAccess(
             repository.Name,
             repository.Url,
             GitAccess.TokenUser(repository.Forge),
             repository.Token is { } token
-                ? keyring.Decrypt(Aad(repository.Name, "token"), token.KeyId, token.Ciphertext)
+                ? _keyring.Decrypt(Aad(repository.Name, "token"), token.KeyId, token.Ciphertext)
                 : null
         );
+        _access.AddOrUpdate(repository, access);
+        return access;
+    }
 
     public static RepositoryView View(RepositoryRecord r) =>
         new(
@@ -139,7 +246,7 @@ public sealed class RepositoryService(IRepositoryStore store, SecretKeyring keyr
 
     private Sealed Seal(string name, string what, string value)
     {
-        var (keyId, ciphertext) = keyring.Encrypt(Aad(name, what), value);
+        var (keyId, ciphertext) = _keyring.Encrypt(Aad(name, what), value);
         return new Sealed(keyId, ciphertext);
     }
 

@@ -19,8 +19,9 @@ namespace Hearth.Server.Webhooks;
 
 /// <summary>
 /// One delivery, in the order the receiver rules ask: the size limit before reading, the signature over the raw bytes,
-/// a repeat answered 2xx doing nothing, an ignored event answered 2xx, then the workflow files read at the pushed
-/// commit and the delivery recorded with the runs it starts in one transaction before the answer. 401 is only for bad
+/// an ignored event answered 2xx, then the workflow files read at the pushed commit and the delivery recorded with the
+/// runs it starts in one transaction before the answer. A repeat (a delivery id recorded before) is found by that
+/// transaction, which then writes nothing: answered 2xx with the runs it started the first time. 401 is only for bad
 /// authentication; when Hearth itself fails (its database, a fetch), the answer is 5xx so the forge retries.
 /// </summary>
 public sealed class WebhookReceiver(
@@ -69,7 +70,7 @@ public sealed class WebhookReceiver(
         var max = options.Access.MaxWebhookBodyBytes;
         if (http.Request.ContentLength > max)
             return RequestBody.TooLarge(max);
-        var repository = await repositories.GetAsync(name, ct);
+        var repository = await repositories.GetForDeliveryAsync(name, ct);
         if (repository is null)
             return ApiResults.NotFound($"no repository named '{name}'");
         if (forge != Forge.Standard && forge.Name != repository.Forge)
@@ -127,24 +128,6 @@ public sealed class WebhookReceiver(
                     : ForgeEvent.Ignore("", $"no {forge.EventHeader} header");
             var deliveryId = forge.DeliveryOf(http.Request.Headers)
                 ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
-            if (await store.FindDeliveryAsync(name, deliveryId, ct) is { } seen)
-            {
-                // The first answer may have been lost before its runs' statuses were tracked: tracking is idempotent.
-                await statuses.TrackAsync(repository, seen.RunIds, CommitStatusService.RunsUrl(http.Request), ct);
-                metrics.WebhookDelivered(forge.Name, "duplicate");
-                return Answer(
-                    new DeliveryView(
-                        name,
-                        deliveryId,
-                        e.Event,
-                        Duplicate: true,
-                        "already received; nothing done",
-                        seen.RunIds,
-                        []
-                    )
-                );
-            }
-
             var delivery = new WebhookDelivery(
                 name,
                 deliveryId,
@@ -165,17 +148,11 @@ public sealed class WebhookReceiver(
                     [],
                     ct
                 );
+                if (!ignored.Recorded)
+                    return Repeat(delivery, ignored.RunIds);
                 metrics.WebhookDelivered(forge.Name, "ignored");
                 return Answer(
-                    new DeliveryView(
-                        name,
-                        deliveryId,
-                        e.Event,
-                        !ignored.Recorded,
-                        "ignored: " + e.IgnoredBecause,
-                        ignored.RunIds,
-                        []
-                    )
+                    new DeliveryView(name, deliveryId, e.Event, false, "ignored: " + e.IgnoredBecause, [], [])
                 );
             }
             return await StartAsync(repository, delivery, e, CommitStatusService.RunsUrl(http.Request), ct);
@@ -203,6 +180,12 @@ public sealed class WebhookReceiver(
         }
         catch (GitException failed)
         {
+            // A repeat of a delivery recorded before needs no commit: the runs it started are its answer.
+            if (await store.FindDeliveryAsync(repository.Name, delivery.DeliveryId, ct) is { } seen)
+            {
+                await statuses.TrackAsync(repository, seen.RunIds, runsUrl, ct);
+                return Repeat(delivery, seen.RunIds);
+            }
             logger.LogError("webhook for {Repository}: {Problem}", repository.Name, failed.Message);
             metrics.WebhookDelivered(delivery.Forge, "failed");
             return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, "FETCH_FAILED", failed.Message);
@@ -226,7 +209,10 @@ public sealed class WebhookReceiver(
             ct
         );
         // The first status goes into the outbox before the answer; the runs' later states are reported from the store.
+        // A repeat tracks its runs again: the first answer may have been lost before they were tracked (idempotent).
         await statuses.TrackAsync(repository, outcome.RunIds, runsUrl, ct);
+        if (outcome.Duplicate)
+            return Repeat(delivery, outcome.RunIds);
         metrics.WebhookDelivered(delivery.Forge, outcome.RunIds.Count > 0 ? "started" : "no_match");
         return Answer(outcome with { CommitSha = commit });
     }
@@ -310,6 +296,26 @@ public sealed class WebhookReceiver(
             },
             _ => null,
         };
+
+    /// <summary>
+    /// The answer to a delivery recorded before (found by the transaction that would have recorded it): 2xx, and the
+    /// runs it started then; nothing was done.
+    /// </summary>
+    private IResult Repeat(WebhookDelivery delivery, IReadOnlyList<string> runIds)
+    {
+        metrics.WebhookDelivered(delivery.Forge, "duplicate");
+        return Answer(
+            new DeliveryView(
+                delivery.Repository,
+                delivery.DeliveryId,
+                delivery.Event,
+                Duplicate: true,
+                "already received; nothing done",
+                runIds,
+                []
+            )
+        );
+    }
 
     private static IResult Answer(DeliveryView view) =>
         ApiResults.Json(

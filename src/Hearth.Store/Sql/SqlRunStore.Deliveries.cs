@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Hearth.Core.Runs;
 using static Hearth.Store.Sql.Db;
 
@@ -72,17 +73,9 @@ public abstract partial class SqlRunStore
     )
     {
         var results = new DeliveryResult?[batch.Count];
-        // The rows (their JSON) are built before the write lock is taken: the lock is the one thing writers wait for.
-        var prepared = batch
-            .Select(w =>
-                w.Runs.Select(r =>
-                        TakesLock(r.Tasks)
-                            ? ((object?[] Run, List<object?[]> Tasks)?)null
-                            : RunRows(r.Run, r.Tasks, r.Key)
-                    )
-                    .ToList()
-            )
-            .ToList();
+        // The rows (their JSON) were built by each request before it queued (PrepareDelivery), else they are built here,
+        // before the write lock is taken: the lock is the one thing writers wait for.
+        var prepared = batch.Select(w => w.Runs.Select(PreparedRows).ToList()).ToList();
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
@@ -137,6 +130,24 @@ public abstract partial class SqlRunStore
         }
         return results;
     }
+
+    // The rows of runs built by the request that queued them (PrepareDelivery), kept until the batch takes them.
+    private static readonly ConditionalWeakTable<DeliveryRun, RowsOf> Prepared = new();
+
+    private sealed record RowsOf((object?[] Run, List<object?[]> Tasks)? Rows);
+
+    public void PrepareDelivery(DeliveryWrite write)
+    {
+        foreach (var run in write.Runs)
+            Prepared.AddOrUpdate(run, new RowsOf(BuildRows(run)));
+    }
+
+    private static (object?[] Run, List<object?[]> Tasks)? PreparedRows(DeliveryRun run) =>
+        Prepared.TryGetValue(run, out var rows) ? rows.Rows : BuildRows(run);
+
+    /// <summary>The rows of a run none of whose tasks takes a lock (null for one that does: written on its own).</summary>
+    private static (object?[] Run, List<object?[]> Tasks)? BuildRows(DeliveryRun run) =>
+        TakesLock(run.Tasks) ? null : RunRows(run.Run, run.Tasks, run.Key);
 
     private static readonly string[] RunInsertColumns =
     [
