@@ -40,6 +40,10 @@ public sealed record HostPortRange(int First, int Last, string Protocol = "tcp")
         return true;
     }
 
+    /// <summary>One port or range (<see cref="TryParse"/>); a <see cref="FormatException"/> says what is wrong.</summary>
+    public static HostPortRange Parse(string text) =>
+        TryParse(text, out var range, out var error) ? range! : throw new FormatException(error);
+
     /// <summary>A comma-separated list; <c>none</c> or empty: none.</summary>
     public static IReadOnlyList<HostPortRange> ParseList(string text)
     {
@@ -47,7 +51,7 @@ public sealed record HostPortRange(int First, int Last, string Protocol = "tcp")
             return [];
         var ranges = new List<HostPortRange>();
         foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            ranges.Add(TryParse(item, out var range, out var error) ? range! : throw new FormatException(error));
+            ranges.Add(Parse(item));
         return ranges;
     }
 

@@ -184,6 +184,10 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
             ["driver.oci.userns"] = _options.UserNamespace?.ToString() ?? "off",
             [LinuxCapabilities.AllowedLabel] = string.Join(",", _options.CapabilitiesAllowed),
+            // What containers may reach on the host's own addresses (--oci-allow-host-ports); the rest is refused.
+            ["driver.oci.allow_host_ports"] = _options.Network.AllowedHostPorts.Count == 0
+                ? "none"
+                : string.Join(",", _options.Network.AllowedHostPorts),
         };
         return new DriverFingerprint(true, null, attributes);
     }
