@@ -164,7 +164,10 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
         onGateway.Start();
         var gatewayPort = ((System.Net.IPEndPoint)onGateway.LocalEndpoint).Port;
         var gatewayAccepted = onGateway.AcceptSocketAsync();
-        using var onHost = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(network.UpstreamHostAddress), 0);
+        using var onHost = new System.Net.Sockets.TcpListener(
+            System.Net.IPAddress.Parse(network.UpstreamHostAddress),
+            0
+        );
         onHost.Start();
         var hostPort = ((System.Net.IPEndPoint)onHost.LocalEndpoint).Port;
         var hostAccepted = onHost.AcceptSocketAsync();
@@ -181,7 +184,10 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
             FROM {registry.UmociRef}
             RUN busybox wget -q -O /upstream.txt {upstream}
             RUN if busybox wget -q -O /dev/null http://127.0.0.1:{port}/; then echo reached > /host.txt; else echo unreachable > /host.txt; fi
-            RUN ({Probe(bridge.Gateway.ToString(), gatewayPort)}; {Probe(network.UpstreamHostAddress, hostPort)}) > /addresses.txt
+            RUN ({Probe(bridge.Gateway.ToString(), gatewayPort)}; {Probe(
+                network.UpstreamHostAddress,
+                hostPort
+            )}) > /addresses.txt
             """,
             Context(("a", "a")),
             new Dictionary<string, string>(),

@@ -14,8 +14,7 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// network's rules go with its bridge. Listeners are on the fixture's bridge and upstream link only.
 /// </summary>
 [Collection(RegistryCollection.Name)]
-public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture network)
-    : IClassFixture<NetworkFixture>
+public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
@@ -44,23 +43,21 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
 
         var (exit, output) = await RunAsync(NewDriver(network.Options), command);
         Assert.True(exit.ExitCode == 0, output.Stderr);
-        Assert.Equal(
-            ["gateway refused", "other refused", "v6 refused", network.UpstreamHostAddress],
-            output.Stdout
-        );
+        Assert.Equal(["gateway refused", "other refused", "v6 refused", network.UpstreamHostAddress], output.Stdout);
         Assert.Equal(0, gateway.Accepted + other.Accepted + v6.Accepted);
 
         // An agent started with --oci-allow-host-ports for the two IPv4 listeners' ports: reached (IPv6 stays refused).
         var allowing = network.Options with
         {
-            AllowedHostPorts = [new HostPortRange(gateway.Port, gateway.Port), new HostPortRange(other.Port, other.Port)],
+            AllowedHostPorts =
+            [
+                new HostPortRange(gateway.Port, gateway.Port),
+                new HostPortRange(other.Port, other.Port),
+            ],
         };
         (exit, output) = await RunAsync(NewDriver(allowing), command);
         Assert.True(exit.ExitCode == 0, output.Stderr);
-        Assert.Equal(
-            ["gateway reached", "other reached", "v6 refused", network.UpstreamHostAddress],
-            output.Stdout
-        );
+        Assert.Equal(["gateway reached", "other reached", "v6 refused", network.UpstreamHostAddress], output.Stdout);
         Assert.Equal((1, 1, 0), (gateway.Accepted, other.Accepted, v6.Accepted));
 
         // Restarted without it: the bridge's rules are rewritten, the port is refused again, nothing is doubled.
@@ -113,14 +110,23 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
             // On b only: refused (b's bridge to a's). On the default bridge: refused too.
             var (_, fromB) = await RunAsync(
                 driver,
-                Spec(network.NewId(), ["sh", "-c", fetchServer + $"busybox ip route | busybox awk '/default/ {{print $3}}'"]) with
+                Spec(
+                    network.NewId(),
+                    ["sh", "-c", fetchServer + $"busybox ip route | busybox awk '/default/ {{print $3}}'"]
+                ) with
                 {
                     Networks = [new SandboxNetwork(b)],
                 }
             );
             Assert.Equal("a refused", fromB.Stdout.First());
             bGateway = fromB.Stdout.Last();
-            var (_, fromDefault) = await RunAsync(driver, Spec(network.NewId(), ["sh", "-c", fetchServer]) with { Network = true });
+            var (_, fromDefault) = await RunAsync(
+                driver,
+                Spec(network.NewId(), ["sh", "-c", fetchServer]) with
+                {
+                    Network = true,
+                }
+            );
             Assert.Equal(["a refused"], fromDefault.Stdout);
 
             // On b and a: reached, through its own interface on a.
@@ -218,14 +224,12 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
         {
             await server.DisposeAsync();
         }
-        Assert.DoesNotContain(
-            FilterRules.NetworkSet(shared),
-            await NftAsync("list", "table", "inet", FilterTable)
-        );
+        Assert.DoesNotContain(FilterRules.NetworkSet(shared), await NftAsync("list", "table", "inet", FilterTable));
     }
 
     private static string Probe(string name, string host, int port) =>
-        $"if busybox nc -w 5 {host} {port} </dev/null >/dev/null 2>&1; then echo '{name} reached'; else echo '{name} refused'; fi; ";
+        $"if busybox nc -w 5 {host} {port} </dev/null >/dev/null 2>&1; "
+        + $"then echo '{name} reached'; else echo '{name} refused'; fi; ";
 
     /// <summary>
     /// Prints the page's last line, or "NAME refused" (busybox 1.35's wget crashes with -T, and a refused connection
@@ -239,7 +243,8 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
         [
             "sh",
             "-c",
-            $"mkdir -p /tmp/www && echo {page} > /tmp/www/index.html && echo serving && exec busybox httpd -f -p 8080 -h /tmp/www",
+            $"mkdir -p /tmp/www && echo {page} > /tmp/www/index.html && echo serving "
+                + "&& exec busybox httpd -f -p 8080 -h /tmp/www",
         ];
 
     /// <summary>

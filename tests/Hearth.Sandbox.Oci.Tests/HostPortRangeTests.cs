@@ -52,16 +52,20 @@ public sealed class HostPortRangeTests
         );
         OciDriver Driver(IReadOnlyList<HostPortRange> ports) =>
             new(
-                new OciDriverOptions { Runtime = "runc", Network = new OciNetworkOptions { AllowedHostPorts = ports } },
+                new OciDriverOptions
+                {
+                    Runtime = "runc",
+                    Network = new OciNetworkOptions { AllowedHostPorts = ports },
+                },
                 store,
                 TimeProvider.System
             );
         Assert.Equal("none", Driver([]).Fingerprint().Attributes["driver.oci.allow_host_ports"]);
         Assert.Equal(
             "5432/tcp,53/udp",
-            Driver([HostPortRange.Parse("5432"), HostPortRange.Parse("53/udp")])
-                .Fingerprint()
-                .Attributes["driver.oci.allow_host_ports"]
+            Driver([HostPortRange.Parse("5432"), HostPortRange.Parse("53/udp")]).Fingerprint().Attributes[
+                "driver.oci.allow_host_ports"
+            ]
         );
     }
 }

@@ -269,7 +269,10 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
                 StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
                 FixHybridCgroupsForCrun = runtime == "crun",
                 Network = allowedHostPort is { } allowed
-                    ? network.Options with { AllowedHostPorts = [new Networking.HostPortRange(allowed, allowed)] }
+                    ? network.Options with
+                    {
+                        AllowedHostPorts = [new Networking.HostPortRange(allowed, allowed)],
+                    }
                     : network.Options,
                 UserNamespace = UserNamespace,
             },

@@ -16,7 +16,9 @@ public sealed class NetworkUserNamespaceTests(RegistryFixture registry, NetworkF
     [Theory]
     [InlineData("runc")]
     [InlineData("crun")]
-    public async Task Root_serves_port_80_published_on_loopback_and_reaches_an_allowed_port_on_the_gateway(string runtime)
+    public async Task Root_serves_port_80_published_on_loopback_and_reaches_an_allowed_port_on_the_gateway(
+        string runtime
+    )
     {
         var bridge = new Networking.BridgeNetwork(Network.Options, TimeProvider.System);
         await bridge.EnsureAsync(CancellationToken.None);

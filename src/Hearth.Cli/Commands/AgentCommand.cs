@@ -267,7 +267,9 @@ public static class AgentCommand
                 + "but for DNS",
         };
 
-    /// <summary><c>--oci-allow-host-ports</c>: ports and ranges, canonical (<c>5432/tcp</c>); null or none: none.</summary>
+    /// <summary>
+    /// <c>--oci-allow-host-ports</c>: ports and ranges, canonical (<c>5432/tcp</c>); null or none: none.
+    /// </summary>
     public static IReadOnlyList<string> ParseAllowedHostPorts(string? text)
     {
         try
@@ -413,7 +415,10 @@ public static class AgentCommand
             var runtime = OciRuntimeSelector.Select(options.OciRuntime);
             // microVMs share the default bridge: both drivers get the same allowed ports, since each rewrites the
             // bridge's filter rules when it first sets the bridge up.
-            IReadOnlyList<HostPortRange> allowedHostPorts = [.. options.OciAllowedHostPorts.Select(HostPortRange.Parse)];
+            IReadOnlyList<HostPortRange> allowedHostPorts =
+            [
+                .. options.OciAllowedHostPorts.Select(HostPortRange.Parse),
+            ];
             var oci = new OciDriver(
                 new OciDriverOptions
                 {

@@ -320,7 +320,12 @@ public sealed class BridgeNetwork
         );
         if (_networkName is not null)
             // Fails while another agent's bridge of the same network uses the set: it goes with the last one.
-            await HostCommand.TryRunAsync("nft", ["-f", "-"], cancellationToken, _filter.RemoveNetworkSet(_networkName));
+            await HostCommand.TryRunAsync(
+                "nft",
+                ["-f", "-"],
+                cancellationToken,
+                _filter.RemoveNetworkSet(_networkName)
+            );
         File.Delete(Path.Combine(_options.StateDirectory, _options.BridgeName + ".json"));
         _tableReady = false;
         return true;

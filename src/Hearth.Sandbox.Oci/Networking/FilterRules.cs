@@ -10,8 +10,8 @@ namespace Hearth.Sandbox.Oci.Networking;
 /// networks: per bridge, an input chain (what a sandbox may reach on the host's own addresses: replies, DNS, the
 /// operator's allowed ports; everything else refused) and a forward chain (its own bridge, bridges of the same named
 /// network, published ports, the world beyond the host; another Hearth bridge refused). Both are reached through
-/// verdict maps keyed by the incoming interface, so adding or removing a bridge never edits a shared rule, and a bridge's
-/// chains are rewritten whole (flushed and refilled in one transaction) each time a process first sets it up.
+/// verdict maps keyed by the incoming interface, so adding or removing a bridge never edits a shared rule, and a
+/// bridge's chains are rewritten whole (flushed and refilled in one transaction) each time a process first sets it up.
 /// The family is inet, so IPv6 from a sandbox to the host (link-local addresses on the bridge) is refused too.
 /// </summary>
 internal sealed class FilterRules(OciNetworkOptions options)
@@ -26,12 +26,7 @@ internal sealed class FilterRules(OciNetworkOptions options)
     /// bridge.</param>
     /// <param name="resolvers">The name servers sandboxes are given (reachable on port 53 if they are host
     /// addresses).</param>
-    public string Ensure(
-        string bridge,
-        IPAddress gateway,
-        string? networkName,
-        IReadOnlyList<string> resolvers
-    )
+    public string Ensure(string bridge, IPAddress gateway, string? networkName, IReadOnlyList<string> resolvers)
     {
         var text = new StringBuilder(Preamble());
         var input = InputChain(bridge);
@@ -49,12 +44,14 @@ internal sealed class FilterRules(OciNetworkOptions options)
             .ToList();
         if (servers.Count > 0)
             text.Append(
-                $"add rule {Table} {input} ip daddr {{ {string.Join(", ", servers)} }} meta l4proto {{ tcp, udp }} th dport 53 accept\n"
+                $"add rule {Table} {input} ip daddr {{ {string.Join(", ", servers)} }} "
+                    + "meta l4proto { tcp, udp } th dport 53 accept\n"
             );
         if (options.AllowedHostPorts.Count > 0)
-            text.Append(
-                $"add rule {Table} {input} meta nfproto ipv4 meta l4proto . th dport {{ {string.Join(", ", options.AllowedHostPorts.Select(p => p.NftElement))} }} accept\n"
-            );
+        {
+            var ports = string.Join(", ", options.AllowedHostPorts.Select(p => p.NftElement));
+            text.Append($"add rule {Table} {input} meta nfproto ipv4 meta l4proto . th dport {{ {ports} }} accept\n");
+        }
         // Broadcast and multicast (mDNS, SSDP…) dropped without an answer; anything else refused at once, so a job
         // fails fast instead of waiting for a timeout.
         text.Append($"add rule {Table} {input} pkttype != host drop\n");
@@ -110,7 +107,9 @@ internal sealed class FilterRules(OciNetworkOptions options)
         return text.ToString();
     }
 
-    /// <summary>Deletes the network's peer set; fails (and may be ignored) while another agent's bridge uses it.</summary>
+    /// <summary>
+    /// Deletes the network's peer set; fails (and may be ignored) while another agent's bridge uses it.
+    /// </summary>
     public string RemoveNetworkSet(string networkName) => $"delete set {Table} {NetworkSet(networkName)}\n";
 
     public static string InputChain(string bridge) => "in_" + bridge;

@@ -40,7 +40,8 @@ public sealed record HostPortRange(int First, int Last, string Protocol = "tcp")
         return true;
     }
 
-    /// <summary>One port or range (<see cref="TryParse"/>); a <see cref="FormatException"/> says what is wrong.</summary>
+    /// <summary>One port or range (<see cref="TryParse"/>); a <see cref="FormatException"/> says what is
+    /// wrong.</summary>
     public static HostPortRange Parse(string text) =>
         TryParse(text, out var range, out var error) ? range! : throw new FormatException(error);
 
