@@ -72,6 +72,39 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
     }
 
     [Fact]
+    public async Task A_name_server_on_a_host_address_is_reached_on_port_53_and_nothing_else_there()
+    {
+        // Containers are given a name server that is one of the host's addresses (dnsmasq on the LAN address, say).
+        var host = IPAddress.Parse(network.UpstreamHostAddress);
+        var options = network.Options with { DnsServers = [network.UpstreamHostAddress] };
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Bind(new IPEndPoint(host, 53));
+        var datagram = new byte[64];
+        var received = udp.ReceiveAsync(datagram);
+        var tcp = new TcpListener(host, 53);
+        tcp.Start();
+        await using var tcpDns = Listener.Started(tcp);
+        await using var other = Listener.Start(host);
+
+        var (exit, output) = await RunAsync(
+            NewDriver(options),
+            [
+                "sh",
+                "-c",
+                // Nothing answers: the query only has to arrive (busybox's nc has no UDP mode here).
+                $"busybox timeout 3 busybox nslookup query.hearth.test {host} >/dev/null 2>&1; "
+                    + Probe("dns-tcp", host.ToString(), 53)
+                    + Probe("other", host.ToString(), other.Port),
+            ]
+        );
+        Assert.True(exit.ExitCode == 0, output.Stderr);
+        Assert.Equal(["dns-tcp reached", "other refused"], output.Stdout);
+        var length = await received.WaitAsync(Timeout);
+        Assert.Contains("query", System.Text.Encoding.ASCII.GetString(datagram, 0, length));
+        Assert.Equal((1, 0), (tcpDns.Accepted, other.Accepted));
+    }
+
+    [Fact]
     public async Task Containers_on_different_networks_are_refused_to_each_other_unless_on_both_and_published_ports_still_work()
     {
         var driver = NewDriver(network.Options);
@@ -301,10 +334,9 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
         private readonly Task _loop;
         private int _accepted;
 
-        private Listener(IPAddress address)
+        private Listener(TcpListener listener)
         {
-            _listener = new TcpListener(address, 0);
-            _listener.Start();
+            _listener = listener;
             _loop = LoopAsync();
         }
 
@@ -312,7 +344,15 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
 
         public int Accepted => Volatile.Read(ref _accepted);
 
-        public static Listener Start(IPAddress address) => new(address);
+        public static Listener Start(IPAddress address)
+        {
+            var listener = new TcpListener(address, 0);
+            listener.Start();
+            return new Listener(listener);
+        }
+
+        /// <summary>Serves a listener the test started on a port of its choosing.</summary>
+        public static Listener Started(TcpListener listener) => new(listener);
 
         private async Task LoopAsync()
         {
