@@ -61,6 +61,13 @@ public sealed record AgentOptions
     public IReadOnlyList<string>? OciAllowedCapabilities { get; init; }
 
     /// <summary>
+    /// Host ports that containers, builds and microVMs on this agent's bridges may reach on the host's own addresses
+    /// (<c>--oci-allow-host-ports</c>), each <c>PORT[-LAST]/PROTO</c>. Empty (the default): none; the host is refused
+    /// to them but for DNS.
+    /// </summary>
+    public IReadOnlyList<string> OciAllowedHostPorts { get; init; } = [];
+
+    /// <summary>
     /// The range this agent's compose networks take their subnets from (<c>--service-subnets</c>): agents on one host,
     /// or on hosts routed to each other, need disjoint ranges.
     /// </summary>

@@ -151,12 +151,28 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
     }
 
     [Fact]
-    public async Task Run_steps_reach_an_upstream_through_the_bridge_but_not_the_agents_loopback()
+    public async Task Run_steps_reach_an_upstream_through_the_bridge_but_not_the_agents_loopback_nor_its_addresses()
     {
         using var loopback = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         loopback.Start();
         var port = ((System.Net.IPEndPoint)loopback.LocalEndpoint).Port;
         var accepted = loopback.AcceptSocketAsync();
+        // Listeners on the host's own addresses: the bridge's gateway and the host's end of the upstream link.
+        var bridge = new BridgeNetwork(network.Options, TimeProvider.System);
+        await bridge.EnsureAsync(CancellationToken.None);
+        using var onGateway = new System.Net.Sockets.TcpListener(bridge.Gateway, 0);
+        onGateway.Start();
+        var gatewayPort = ((System.Net.IPEndPoint)onGateway.LocalEndpoint).Port;
+        var gatewayAccepted = onGateway.AcceptSocketAsync();
+        using var onHost = new System.Net.Sockets.TcpListener(
+            System.Net.IPAddress.Parse(network.UpstreamHostAddress),
+            0
+        );
+        onHost.Start();
+        var hostPort = ((System.Net.IPEndPoint)onHost.LocalEndpoint).Port;
+        var hostAccepted = onHost.AcceptSocketAsync();
+        string Probe(string address, int to) =>
+            $"if busybox nc -w 5 {address} {to} </dev/null; then echo reached; else echo refused; fi";
         var image = $"{registry.Registry.Host}/built/net:c1";
         // busybox 1.35's wget crashes with -T: no timeout (nothing listens on the namespace's own 127.0.0.1: refused at
         // once).
@@ -168,6 +184,10 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
             FROM {registry.UmociRef}
             RUN busybox wget -q -O /upstream.txt {upstream}
             RUN if busybox wget -q -O /dev/null http://127.0.0.1:{port}/; then echo reached > /host.txt; else echo unreachable > /host.txt; fi
+            RUN ({Probe(bridge.Gateway.ToString(), gatewayPort)}; {Probe(
+                network.UpstreamHostAddress,
+                hostPort
+            )}) > /addresses.txt
             """,
             Context(("a", "a")),
             new Dictionary<string, string>(),
@@ -197,6 +217,11 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
         );
         Assert.Equal("unreachable", (await File.ReadAllTextAsync(Path.Combine(pulled.RootfsPath, "host.txt"))).Trim());
         Assert.False(accepted.IsCompleted);
+        Assert.Equal(
+            ["refused", "refused"],
+            (await File.ReadAllLinesAsync(Path.Combine(pulled.RootfsPath, "addresses.txt"))).Select(l => l.Trim())
+        );
+        Assert.False(gatewayAccepted.IsCompleted || hostAccepted.IsCompleted);
 
         // The same Dockerfile and context under another tag: every step comes from the layer cache, nothing runs again.
         var again = new CollectingOutput();
@@ -209,7 +234,7 @@ public sealed class BuildahDriverTests(RegistryFixture registry, NetworkFixture 
                 )
         )
             Assert.Equal(0, (await sandbox.WaitAsync(CancellationToken.None)).ExitCode);
-        Assert.Equal(2, again.Lines.Count(l => l.Line.Contains("Using cache", StringComparison.Ordinal)));
+        Assert.Equal(3, again.Lines.Count(l => l.Line.Contains("Using cache", StringComparison.Ordinal)));
     }
 
     [Fact]

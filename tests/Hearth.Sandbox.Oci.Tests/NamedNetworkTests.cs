@@ -89,7 +89,11 @@ public class NamedNetworkTests(RegistryFixture registry, NetworkFixture network)
         foreach (var bridge in bridges)
             Assert.False(Directory.Exists($"/sys/class/net/{bridge}"), bridge);
         var tables = await Tools.RunAsync("nft", "list", "tables");
-        Assert.DoesNotContain($"{network.Options.NftTable}_", tables);
+        // The bridges' nat tables are gone (the filter table, inet NFTTABLE_filter, stays for the default bridge).
+        Assert.DoesNotContain($"table ip {network.Options.NftTable}_", tables);
+        var filter = await Tools.RunAsync("nft", "list", "table", "inet", network.Options.NftTable + "_filter");
+        foreach (var bridge in bridges)
+            Assert.DoesNotContain(bridge, filter);
         Assert.DoesNotContain($"{port} :", await NetworkFixture.NftMapAsync(network.Options.NftTable, "ports"));
     }
 

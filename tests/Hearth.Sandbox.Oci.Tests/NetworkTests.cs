@@ -21,14 +21,16 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
     protected NetworkFixture Network => network;
 
     [Fact]
-    public async Task A_networked_container_has_an_address_a_default_route_hosts_and_resolv_conf_and_reaches_the_host()
+    public async Task A_networked_container_has_an_address_a_default_route_hosts_and_resolv_conf_and_reaches_an_allowed_host_port()
     {
-        var driver = NewDriver();
-        await driver.Network.EnsureAsync(CancellationToken.None);
-        using var listener = new TcpListener(driver.Network.Gateway, 0);
+        var bridge = new Networking.BridgeNetwork(network.Options, TimeProvider.System);
+        await bridge.EnsureAsync(CancellationToken.None);
+        using var listener = new TcpListener(bridge.Gateway, 0);
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         var accepted = AnswerOnceAsync(listener, "hello from the host");
+        // The host is refused to containers but for the ports the agent allows (HostIsolationTests).
+        var driver = NewDriver(allowedHostPort: port);
 
         var id = network.NewId();
         var (exit, output) = await RunAsync(
@@ -258,14 +260,20 @@ public class NetworkTests(RegistryFixture registry, NetworkFixture network) : IC
         Assert.False(Directory.Exists($"/sys/class/net/{stale.HostVeth}"));
     }
 
-    protected OciDriver NewDriver(string runtime = "runc") =>
+    /// <param name="allowedHostPort">A host port containers may reach (<c>--oci-allow-host-ports</c>).</param>
+    protected OciDriver NewDriver(string runtime = "runc", int? allowedHostPort = null) =>
         new(
             new OciDriverOptions
             {
                 Runtime = runtime,
                 StateRoot = registry.NewDirectory($"hearth-{runtime}-state"),
                 FixHybridCgroupsForCrun = runtime == "crun",
-                Network = network.Options,
+                Network = allowedHostPort is { } allowed
+                    ? network.Options with
+                    {
+                        AllowedHostPorts = [new Networking.HostPortRange(allowed, allowed)],
+                    }
+                    : network.Options,
                 UserNamespace = UserNamespace,
             },
             registry.NewStore(),

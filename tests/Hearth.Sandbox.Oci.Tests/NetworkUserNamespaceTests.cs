@@ -16,13 +16,16 @@ public sealed class NetworkUserNamespaceTests(RegistryFixture registry, NetworkF
     [Theory]
     [InlineData("runc")]
     [InlineData("crun")]
-    public async Task Root_serves_port_80_published_on_loopback_and_reaches_the_gateway(string runtime)
+    public async Task Root_serves_port_80_published_on_loopback_and_reaches_an_allowed_port_on_the_gateway(
+        string runtime
+    )
     {
-        var driver = NewDriver(runtime);
-        await driver.Network.EnsureAsync(CancellationToken.None);
-        using var listener = new TcpListener(driver.Network.Gateway, 0);
+        var bridge = new Networking.BridgeNetwork(Network.Options, TimeProvider.System);
+        await bridge.EnsureAsync(CancellationToken.None);
+        using var listener = new TcpListener(bridge.Gateway, 0);
         listener.Start();
         var gatewayPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var driver = NewDriver(runtime, allowedHostPort: gatewayPort);
         var answered = AnswerOnceAsync(listener, "hello from the host");
 
         var hostPort = Tools.FreePort();

@@ -1,3 +1,4 @@
+using Hearth.Core.Services;
 using Hearth.Sandbox.Oci.Runtime;
 using Hearth.Sandbox.Oci.Tests.Support;
 
@@ -76,6 +77,11 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
                         NetworkOf = owner.Handle.SandboxId,
                         IpcOf = owner.Handle.SandboxId,
                         Mounts = [new SandboxMount(SandboxMountKind.Bind, volume, "/data", ReadOnly: true)],
+                        // Lands in the owner's network namespace, which the joiner shares.
+                        Container = new ContainerSettings
+                        {
+                            Sysctls = new Dictionary<string, string> { ["net.ipv4.tcp_keepalive_time"] = "1234" },
+                        },
                     },
                     joinerOutput,
                     CancellationToken.None
@@ -103,6 +109,19 @@ public class SharedNamespacesTests(RegistryFixture registry, NetworkFixture netw
                 joinerOutput.Stdout
             );
             Assert.Equal(fixedAddress, owner.Addresses.Single().Address);
+            Assert.Equal(
+                "1234",
+                (
+                    await Tools.RunAsync(
+                        "ip",
+                        "netns",
+                        "exec",
+                        "hearth-" + owner.Handle.SandboxId,
+                        "cat",
+                        "/proc/sys/net/ipv4/tcp_keepalive_time"
+                    )
+                ).Trim()
+            );
             Assert.Equal($"addr eth0 {fixedAddress}/24", ownerLines.Single(l => l.StartsWith("addr eth0 ")));
             Assert.Equal(prefix + ".0/24", driver.NamedNetworks.List().Single(n => n.Name == net).Subnet);
             Assert.False(File.Exists(Path.Combine(volume, "other")));

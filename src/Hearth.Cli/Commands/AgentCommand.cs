@@ -96,6 +96,7 @@ public static class AgentCommand
         var bridgePrefix = ServiceBridgePrefixOption();
         var bindRoots = BindRootOption.Create();
         var allowCaps = AllowCapsOption();
+        var allowHostPorts = AllowHostPortsOption();
         var telemetry = AgentTelemetryOptions.Create();
         var command = new Command("agent", "Run an agent: lease tasks from a server and run them in sandboxes")
         {
@@ -121,6 +122,7 @@ public static class AgentCommand
             bridgePrefix,
             bindRoots,
             allowCaps,
+            allowHostPorts,
         };
         telemetry.AddTo(command);
         command.Subcommands.Add(AgentReapCommand.Create());
@@ -206,6 +208,7 @@ public static class AgentCommand
                         BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)),
                     },
                     OciAllowedCapabilities = ParseAllowedCapabilities(result.GetValue(allowCaps)),
+                    OciAllowedHostPorts = ParseAllowedHostPorts(result.GetValue(allowHostPorts)),
                 };
                 var ids = OciUserNamespaceOption.Resolve(result.GetValue(userns)!);
                 using var signal = new ShutdownSignal();
@@ -252,6 +255,31 @@ public static class AgentCommand
         return names.Count == 0
             ? throw new CliException("--oci-allow-caps: expected capability names, ALL or none", 2)
             : [.. names];
+    }
+
+    /// <summary><c>--oci-allow-host-ports</c>, shared by <c>hearth agent</c> and <c>hearth dev</c>.</summary>
+    public static Option<string?> AllowHostPortsOption() =>
+        new("--oci-allow-host-ports")
+        {
+            Description =
+                "Host ports that containers, builds and microVMs on the agent's bridges may reach on the host's own "
+                + "addresses, e.g. 5432,8000-8100,53/udp (tcp unless /udp). Default: none; the host is refused to them "
+                + "but for DNS",
+        };
+
+    /// <summary>
+    /// <c>--oci-allow-host-ports</c>: ports and ranges, canonical (<c>5432/tcp</c>); null or none: none.
+    /// </summary>
+    public static IReadOnlyList<string> ParseAllowedHostPorts(string? text)
+    {
+        try
+        {
+            return text is null ? [] : [.. HostPortRange.ParseList(text).Select(r => r.ToString())];
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--oci-allow-host-ports: {e.Message}", 2);
+        }
     }
 
     public static string DefaultScratchRoot() => Path.Combine(Path.GetTempPath(), "hearth-agent");
@@ -385,6 +413,12 @@ public static class AgentCommand
         {
             var images = Images.LocalImages.Open(options.ImageStore ?? Images.LocalImages.DefaultRoot(), registryHttp);
             var runtime = OciRuntimeSelector.Select(options.OciRuntime);
+            // microVMs share the default bridge: both drivers get the same allowed ports, since each rewrites the
+            // bridge's filter rules when it first sets the bridge up.
+            IReadOnlyList<HostPortRange> allowedHostPorts =
+            [
+                .. options.OciAllowedHostPorts.Select(HostPortRange.Parse),
+            ];
             var oci = new OciDriver(
                 new OciDriverOptions
                 {
@@ -396,6 +430,7 @@ public static class AgentCommand
                     {
                         NamedSubnets = options.ServiceSubnets,
                         NamedBridgePrefix = options.ServiceBridgePrefix,
+                        AllowedHostPorts = allowedHostPorts,
                     },
                 },
                 images,
@@ -427,6 +462,7 @@ public static class AgentCommand
                             new MicroVmDriverOptions
                             {
                                 CacheDirectory = Path.Combine(images.RootDirectory, "microvm"),
+                                Network = new OciNetworkOptions { AllowedHostPorts = allowedHostPorts },
                                 PoolScratchRoot = options.ScratchRoot,
                                 WarmPools = [.. options.MicroVmPools.Select(WarmPoolEntry.Parse)],
                             },

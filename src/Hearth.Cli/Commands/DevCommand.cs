@@ -47,6 +47,7 @@ public static class DevCommand
         var drivers = AgentCommand.DriversOption();
         var bindRoots = BindRootOption.Create();
         var allowCaps = AgentCommand.AllowCapsOption();
+        var allowHostPorts = AgentCommand.AllowHostPortsOption();
         var command = new Command("dev", "Start a server (SQLite) and a local agent, and point the CLI at them")
         {
             listen,
@@ -59,6 +60,7 @@ public static class DevCommand
             userns,
             bindRoots,
             allowCaps,
+            allowHostPorts,
         };
         command.SetAction(
             async (result, _) =>
@@ -107,6 +109,7 @@ public static class DevCommand
                         BindRoots = BindRootOption.Parse(result.GetValue(bindRoots)),
                     },
                     OciAllowedCapabilities = AgentCommand.ParseAllowedCapabilities(result.GetValue(allowCaps)),
+                    OciAllowedHostPorts = AgentCommand.ParseAllowedHostPorts(result.GetValue(allowHostPorts)),
                 };
                 // Decided before anything starts: a dev that cannot sandbox refuses (or installs bubblewrap) up front.
                 using var registryHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

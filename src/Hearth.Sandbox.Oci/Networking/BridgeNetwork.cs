@@ -17,6 +17,7 @@ public sealed class BridgeNetwork
     private readonly Ipv4Subnet _subnet;
     private readonly NftRules _rules;
     private readonly NftRules _sharedRules;
+    private readonly FilterRules _filter;
     private readonly AddressAllocator _allocator;
     private readonly string _lockPath;
     private readonly NamedNetworks? _named;
@@ -48,6 +49,7 @@ public sealed class BridgeNetwork
         _time = time;
         _subnet = Ipv4Subnet.Parse(options.Subnet);
         _rules = new NftRules(options, _subnet);
+        _filter = new FilterRules(options);
         // The shared table (the port maps) is the default bridge's, whichever bridge makes it first.
         _sharedRules = named is null ? _rules : new NftRules(named.Options, Ipv4Subnet.Parse(named.Options.Subnet));
         _allocator = new AddressAllocator(Path.Combine(options.StateDirectory, options.BridgeName + ".json"), _subnet);
@@ -310,6 +312,20 @@ public sealed class BridgeNetwork
         );
         if (exists == 0)
             await HostCommand.RunAsync("nft", ["delete", "table", _rules.BridgeTable], cancellationToken);
+        await HostCommand.RunAsync(
+            "nft",
+            ["-f", "-"],
+            cancellationToken,
+            _filter.Remove(_options.BridgeName, _networkName)
+        );
+        if (_networkName is not null)
+            // Fails while another agent's bridge of the same network uses the set: it goes with the last one.
+            await HostCommand.TryRunAsync(
+                "nft",
+                ["-f", "-"],
+                cancellationToken,
+                _filter.RemoveNetworkSet(_networkName)
+            );
         File.Delete(Path.Combine(_options.StateDirectory, _options.BridgeName + ".json"));
         _tableReady = false;
         return true;
@@ -452,6 +468,13 @@ public sealed class BridgeNetwork
             if (own != 0)
                 await HostCommand.RunAsync("nft", ["-f", "-"], cancellationToken, _rules.CreateBridgeTable());
         }
+        // Rewritten whole on every process's first use: an agent restarted with other allowed ports applies them.
+        await HostCommand.RunAsync(
+            "nft",
+            ["-f", "-"],
+            cancellationToken,
+            _filter.Ensure(_options.BridgeName, _subnet.Gateway, _networkName, NameServers())
+        );
         _tableReady = true;
     }
 

@@ -43,6 +43,14 @@ public sealed record OciNetworkOptions
     /// </summary>
     public string NamedBridgePrefix { get; init; } = "hsv";
 
+    /// <summary>
+    /// Ports on the host's own addresses that sandboxes on the bridge may reach (<c>--oci-allow-host-ports</c>). By
+    /// default none: a sandbox reaches the host only for replies to the host's own connections and for DNS (the
+    /// embedded DNS on a named network's gateway, and name servers in <see cref="DnsServers"/> or the host's
+    /// resolv.conf that are host addresses). See docs/oci.md, "Isolation from the host and between networks".
+    /// </summary>
+    public IReadOnlyList<HostPortRange> AllowedHostPorts { get; init; } = [];
+
     /// <summary>The host's resolver configuration, read when <see cref="DnsServers"/> is null.</summary>
     public string HostResolvConf { get; init; } = "/etc/resolv.conf";
 }

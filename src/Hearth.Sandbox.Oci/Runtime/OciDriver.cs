@@ -184,6 +184,11 @@ public sealed partial class OciDriver : ISandboxDriver
             ["driver.oci.network"] = BridgeNetwork.ToolsAvailable() ? "bridge" : "none",
             ["driver.oci.userns"] = _options.UserNamespace?.ToString() ?? "off",
             [LinuxCapabilities.AllowedLabel] = string.Join(",", _options.CapabilitiesAllowed),
+            // What containers may reach on the host's own addresses (--oci-allow-host-ports); the rest is refused.
+            ["driver.oci.allow_host_ports"] =
+                _options.Network.AllowedHostPorts.Count == 0
+                    ? "none"
+                    : string.Join(",", _options.Network.AllowedHostPorts),
         };
         return new DriverFingerprint(true, null, attributes);
     }
@@ -275,11 +280,20 @@ public sealed partial class OciDriver : ISandboxDriver
                 ? PeerContainer.Find(spec.ScratchRoot, ipcOf, "join its IPC namespace")
                 : null;
             if (spec.NetworkOf is { } networkOf)
+            {
                 networkPlan = await JoinNetworkAsync(
                     PeerContainer.Find(spec.ScratchRoot, networkOf, "join its network"),
                     rootfs,
                     cancellationToken
                 );
+                // The namespace is the peer's: its net.* sysctls change the peer's network too (as runc does under
+                // docker's --network container:X).
+                await ContainerChecks.SetNetworkSysctlsAsync(
+                    spec.Container,
+                    networkPlan.NamespacePath,
+                    cancellationToken
+                );
+            }
             else if (spec.Networks.Count > 0)
                 await AttachNamedNetworksAsync(spec, resources, cancellationToken);
             else if (spec.Network)

@@ -128,6 +128,7 @@ public sealed class NetworkFixture : IAsyncLifetime
             if (line.StartsWith($"table ip {Options.NftTable}_", StringComparison.Ordinal))
                 await TryAsync("nft", "delete", "table", "ip", line[9..].Trim());
         await TryAsync("nft", "delete", "table", "ip", Options.NftTable);
+        await TryAsync("nft", "delete", "table", "inet", Options.NftTable + "_filter");
         Directory.Delete(_work, recursive: true);
     }
 
