@@ -7,8 +7,9 @@ namespace Hearth.Store.Sqlite;
 
 /// <summary>
 /// One SQLite file as every Hearth store module (runs, access, locks) uses it: WAL, synchronous=FULL so whatever was
-/// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, and numbered
-/// migrations each module keeps in its own version table.
+/// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, checkpoints in the
+/// background (<see cref="SqliteCheckpointer"/>) rather than in a writer's commit, and numbered migrations each module
+/// keeps in its own version table.
 /// </summary>
 public sealed class SqliteDatabase : IAsyncDisposable
 {
@@ -23,6 +24,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
 
     private static readonly object Configured = new();
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+    private readonly SqliteCheckpointer? _checkpointer;
+    private readonly string _settings;
+    private int _disposed;
 
     public SqliteDatabase(string path)
     {
@@ -31,6 +35,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
             Directory.CreateDirectory(directory);
         MakePrivate(path);
         _writers = WritersByFile.GetOrAdd(Path.GetFullPath(path), _ => new SemaphoreSlim(1, 1));
+        var onDisk = path != ":memory:" && !path.StartsWith("file:", StringComparison.Ordinal);
+        _checkpointer = onDisk ? SqliteCheckpointer.Acquire(Path.GetFullPath(path)) : null;
+        _settings =
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
+            + (onDisk ? " PRAGMA wal_autocheckpoint=0;" : "");
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -80,7 +89,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             if (!_configured.TryGetValue(connection.Handle!, out _))
             {
                 await using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+                pragma.CommandText = _settings;
                 await pragma.ExecuteNonQueryAsync(ct);
                 _configured.AddOrUpdate(connection.Handle!, Configured);
             }
@@ -122,14 +131,18 @@ public sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Closes this file's pooled connections, so SQLite checkpoints and removes its -wal and -shm files. Only this
-    /// file's pool: clearing every pool would close another store's connections in the same process.
+    /// Stops the background checkpoints (with the file's last user) and closes this file's pooled connections, so SQLite
+    /// checkpoints and removes its -wal and -shm files. Only this file's pool: clearing every pool would close another
+    /// store's connections in the same process.
     /// </summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        if (_checkpointer is not null)
+            await _checkpointer.ReleaseAsync();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 
     /// <summary>
