@@ -46,7 +46,8 @@ public sealed record SandboxSpec
 
     /// <summary>
     /// A running sandbox of the same driver whose IPC namespace this one joins (compose's <c>ipc: service:X</c>): SysV
-    /// IPC and POSIX message queues; its /dev/shm stays its own. Honoured by the oci driver.
+    /// IPC, POSIX message queues and its /dev/shm (POSIX shared memory), as docker's <c>--ipc container:X</c>. Honoured
+    /// by the oci driver.
     /// </summary>
     public string? IpcOf { get; init; }
 

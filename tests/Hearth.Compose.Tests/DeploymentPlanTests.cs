@@ -346,13 +346,63 @@ public sealed class DeploymentPlanTests
     [Fact]
     public void A_key_Hearth_does_not_know_is_refused_rather_than_dropped()
     {
-        var result = InMemory.Load("services:\n  app: { image: busybox, shm_size: 1g, pull_policy: daily }\n");
+        var result = InMemory.Load("services:\n  app: { image: busybox, mem_limit: 1g, pull_policy: daily }\n");
         var (_, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
 
         Assert.Equal(
-            ["services.app.pull_policy", "services.app.shm_size"],
+            ["services.app.mem_limit", "services.app.pull_policy"],
             errors.Select(e => e.Path).Order(StringComparer.Ordinal)
         );
-        Assert.Contains("deploy.resources.limits", errors.Single(e => e.Path == "services.app.shm_size").Message);
+        Assert.Contains("deploy.resources.limits", errors.Single(e => e.Path == "services.app.mem_limit").Message);
+    }
+
+    [Fact]
+    public void Shm_size_in_bytes_or_with_a_unit_sizes_dev_shm_and_zero_is_the_default()
+    {
+        var result = InMemory.Load(
+            """
+            services:
+              db: { image: busybox, shm_size: 256m, ipc: shareable }
+              big: { image: busybox, shm_size: 1gb }
+              exact: { image: busybox, shm_size: 1048576 }
+              half: { image: busybox, shm_size: "1.5k" }
+              zero: { image: busybox, shm_size: 0 }
+              side: { image: busybox, ipc: "service:db" }
+            """
+        );
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        var (spec, errors) = ProjectSpecBuilder.Build(result.Project!, _ => null, _ => null, "compose.yaml");
+        Assert.Empty(errors);
+
+        long? Size(string name) => spec!.Services.Single(s => s.Name == name).Container?.ShmSizeBytes;
+        Assert.Equal(256L << 20, Size("db"));
+        Assert.Equal(1L << 30, Size("big"));
+        Assert.Equal(1048576, Size("exact"));
+        Assert.Equal(1536, Size("half"));
+        // 0 is docker's default (64 MiB), as is no shm_size: no container settings, the definition's hash unchanged.
+        Assert.Null(spec!.Services.Single(s => s.Name == "zero").Container);
+        Assert.Null(spec.Services.Single(s => s.Name == "side").Container);
+        Assert.Equal("db", spec.Services.Single(s => s.Name == "side").IpcOf);
+    }
+
+    [Fact]
+    public void A_shm_size_that_is_not_a_size_or_beside_ipc_service_is_refused_naming_the_field()
+    {
+        var bad = InMemory.Load("services:\n  app: { image: busybox, shm_size: lots }\n");
+        Assert.False(bad.Success);
+        Assert.Equal(
+            "services.app.shm_size must be an integer (bytes, or a number with b, k, m or g such as 256m or 1gb)",
+            Assert.Single(bad.Errors).Message
+        );
+
+        var joined = InMemory.Load(
+            "services:\n  db: { image: busybox }\n  side: { image: busybox, ipc: \"service:db\", shm_size: 1g }\n"
+        );
+        Assert.True(joined.Success, string.Join("\n", joined.Errors));
+        var (spec, errors) = ProjectSpecBuilder.Build(joined.Project!, _ => null, _ => null, "compose.yaml");
+        Assert.Null(spec);
+        var error = Assert.Single(errors);
+        Assert.Equal("services.side.shm_size", error.Path);
+        Assert.Equal("the replicas use db's /dev/shm (ipc: service:db); set shm_size on db", error.Message);
     }
 }

@@ -5,8 +5,9 @@ namespace Hearth.EndToEnd.Tests;
 
 /// <summary>
 /// `hearth up` of a project whose services share namespaces and hold a fixed address, end to end: a real server and
-/// agent, the oci driver, busybox from a loopback registry. dns has a fixed address on a network with a declared
-/// subnet; side runs in dns's network and IPC namespaces; probe reaches dns at its fixed address and by name.
+/// agent, the oci driver, busybox from a loopback registry. dns has a fixed address on a network with a declared subnet
+/// and a shm_size; side runs in dns's network and IPC namespaces and has its /dev/shm; probe reaches dns at its fixed
+/// address and by name.
 /// </summary>
 public sealed class ServiceSharingTests : IAsyncLifetime
 {
@@ -60,6 +61,7 @@ public sealed class ServiceSharingTests : IAsyncLifetime
                 image: {{image}}
                 command: ["sh", "-c", "mkdir -p /tmp/www && echo hello > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www"]
                 networks: { fixed: { ipv4_address: {{prefix}}.7 } }
+                shm_size: 16m
               side:
                 image: {{image}}
                 command: ["sleep", "3600"]
@@ -90,6 +92,12 @@ public sealed class ServiceSharingTests : IAsyncLifetime
             await Exec("side", "busybox", "readlink", "/proc/self/ns/ipc")
         );
         Assert.Equal("dns-1", await Exec("side", "busybox", "hostname"));
+        // and dns's /dev/shm (POSIX shared memory), of dns's shm_size; probe has its own, of the default size.
+        const string shm = "ls -A /dev/shm | busybox wc -l; busybox df -k /dev/shm | busybox awk 'NR==2{print $2}'";
+        await Exec("dns", "sh", "-c", "echo from-dns > /dev/shm/segment");
+        Assert.Equal("from-dns", await Exec("side", "cat", "/dev/shm/segment"));
+        Assert.Equal("1\n16384", await Exec("side", "sh", "-c", shm));
+        Assert.Equal("0\n65536", await Exec("probe", "sh", "-c", shm));
 
         // probe, on the same network, reaches dns at its fixed address and by name (which answers that address).
         Assert.Equal("hello", await Exec("probe", "busybox", "wget", "-q", "-O", "-", $"http://{prefix}.7:8080/"));

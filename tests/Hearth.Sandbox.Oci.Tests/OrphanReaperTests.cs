@@ -10,10 +10,10 @@ namespace Hearth.Sandbox.Oci.Tests;
 /// <summary>
 /// The orphan reaper against the real thing: sandboxes started by the real drivers (an oci container with a network, a
 /// published port and a memory limit; a process-driver command in its cgroups) whose agent "died" (nobody disposes
-/// them) are orphans of every kind at once: processes, a container, an overlay mount, cgroups, a network namespace, a
-/// veth, an nftables element and its allocation, a named network's bridge left empty, an image lease, scratch
-/// directories. Sandboxes of the same owner that are live, and sandboxes of another owner, are planted beside them the
-/// same way and must survive.
+/// them) are orphans of every kind at once: processes, a container, an overlay mount and a /dev/shm tmpfs, cgroups, a
+/// network namespace, a veth, an nftables element and its allocation, a named network's bridge left empty, an image
+/// lease, scratch directories. Sandboxes of the same owner that are live, and sandboxes of another owner, are planted
+/// beside them the same way and must survive.
 /// </summary>
 [Collection(RegistryCollection.Name)]
 public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture network) : IClassFixture<NetworkFixture>
@@ -106,6 +106,12 @@ public sealed class OrphanReaperTests(RegistryFixture registry, NetworkFixture n
                 dry.Resources.Select(r => SandboxMarks.FamilyOf(r.Resource.SandboxId)).Distinct().Order()
             );
             Assert.Equal(Enum.GetValues<ResourceKind>(), dry.Resources.Select(r => r.Resource.Kind).Distinct().Order());
+            // The container's /dev/shm, a tmpfs on the host beside its rootfs, among its mounts.
+            Assert.Contains(dry.Resources, r =>
+                r.Resource is { Kind: ResourceKind.Mount } m
+                && m.Name == Path.Combine(scratch, orphanContainer, "bundle", "shm")
+                && m.SandboxId == orphanContainer
+            );
             // Listed, not touched.
             Assert.All(orphanPids, pid =>
                 Assert.True(Directory.Exists($"/proc/{pid}"), $"process {pid} was killed by a dry run")

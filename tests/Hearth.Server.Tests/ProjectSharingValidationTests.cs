@@ -83,4 +83,52 @@ public sealed class ProjectSharingValidationTests
             )
         );
     }
+
+    [Fact]
+    public void A_shm_size_is_above_zero_and_not_set_on_a_service_that_uses_another_ones_dev_shm()
+    {
+        Assert.Null(
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    IpcOf = "web",
+                }
+            )
+        );
+        Assert.Null(
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    Container = new ContainerSettings { ShmSizeBytes = 1L << 30 },
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side.shm_size: the replicas use web's /dev/shm (ipc: service:web); set shm_size on web",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    IpcOf = "web",
+                    Container = new ContainerSettings { ShmSizeBytes = 1L << 30 },
+                }
+            )
+        );
+        Assert.Equal(
+            "services.side.shm_size: -1 is not a size in bytes above 0",
+            Validate(
+                new ServiceDefinition
+                {
+                    Name = "side",
+                    Image = "busybox",
+                    Container = new ContainerSettings { ShmSizeBytes = -1 },
+                }
+            )
+        );
+    }
 }

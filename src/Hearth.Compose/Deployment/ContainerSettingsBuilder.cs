@@ -6,8 +6,8 @@ namespace Hearth.Compose.Deployment;
 
 /// <summary>
 /// A service's <c>cap_add</c>, <c>cap_drop</c>, <c>sysctls</c>, <c>user</c>, <c>working_dir</c>, <c>read_only</c>,
-/// <c>stop_signal</c> and <c>stop_grace_period</c> as the agent applies them, each value checked here so that a bad one
-/// is refused by <c>hearth up</c> naming the service and key rather than when a replica starts.
+/// <c>stop_signal</c>, <c>stop_grace_period</c> and <c>shm_size</c> as the agent applies them, each value checked here
+/// so that a bad one is refused by <c>hearth up</c> naming the service and key rather than when a replica starts.
 /// </summary>
 public static class ContainerSettingsBuilder
 {
@@ -24,6 +24,7 @@ public static class ContainerSettingsBuilder
             ReadOnlyRoot = s.ReadOnly,
             StopSignal = Signal(s.StopSignal, $"{at}.stop_signal", error),
             StopGracePeriod = s.StopGracePeriod,
+            ShmSizeBytes = ShmSize(s.Other.GetValueOrDefault("shm_size"), $"{at}.shm_size", error),
         };
         if (s.StopGracePeriod is { } grace && (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1)))
             error($"{at}.stop_grace_period", "must be between 0 and 1h");
@@ -37,7 +38,8 @@ public static class ContainerSettingsBuilder
                 WorkingDir: null,
                 ReadOnlyRoot: false,
                 StopSignal: null,
-                StopGracePeriod: null
+                StopGracePeriod: null,
+                ShmSizeBytes: null
             };
         return none ? null : settings;
     }
@@ -111,6 +113,35 @@ public static class ContainerSettingsBuilder
             ComposeValue.BooleanValue b => b.Value ? "1" : "0",
             _ => null,
         };
+
+    /// <summary>
+    /// compose's <c>shm_size</c>: bytes, or a number with a unit (<c>256m</c>, <c>1gb</c>, <c>1.5g</c>); 0 is docker's
+    /// default (64 MiB), as is leaving it out.
+    /// </summary>
+    private static long? ShmSize(ComposeValue? value, string path, Action<string, string> error)
+    {
+        long bytes;
+        switch (value)
+        {
+            case null or ComposeValue.NullValue:
+                return null;
+            case ComposeValue.IntegerValue i:
+                bytes = i.Value;
+                break;
+            case ComposeValue.StringValue { Value: var text } when ByteSize.TryParse(text, out var parsed):
+                bytes = parsed;
+                break;
+            default:
+                error(
+                    path,
+                    $"\"{Scalar(value)}\" is not a size: bytes, or a number with b, k, m or g (such as 256m or 1gb)"
+                );
+                return null;
+        }
+        if (bytes < 0)
+            error(path, $"{bytes} is not a size: expected 0 (the default, 64m) or more bytes");
+        return bytes > 0 ? bytes : null;
+    }
 
     private static string? User(string? user, string path, Action<string, string> error)
     {

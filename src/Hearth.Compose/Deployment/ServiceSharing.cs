@@ -6,7 +6,8 @@ namespace Hearth.Compose.Deployment;
 /// <summary>
 /// What a service shares with another service's replicas: <c>network_mode</c> (<c>none</c>, or <c>service:X</c>:
 /// replica i joins the network namespace of X's replica i), <c>ipc</c> (<c>service:X</c> the same for the IPC
-/// namespace; <c>private</c> and <c>shareable</c> are what every replica is anyway) and <c>volumes_from</c> (X's named
+/// namespace and X's /dev/shm; <c>private</c> and <c>shareable</c> are what every replica is anyway: its /dev/shm is a
+/// tmpfs on its agent that a joiner can bind) and <c>volumes_from</c> (X's named
 /// volumes and binds at the same targets, read-only with <c>:ro</c>; tmpfs is not shared, as in docker). Replica i runs
 /// on the agent of X's replica i, so a service cannot have more replicas than X. What cannot be honoured is refused
 /// with the key and why.
@@ -23,6 +24,8 @@ internal static class ServiceSharing
         var at = $"services.{s.Name}";
         var networkMode = NetworkMode(project, s, at, error);
         var ipc = Ipc(project, s, at, error);
+        if (ipc is not null && definition.Container?.ShmSizeBytes is not null)
+            error($"{at}.shm_size", $"the replicas use {ipc}'s /dev/shm (ipc: service:{ipc}); set shm_size on {ipc}");
         var (volumesFrom, mounts) = VolumesFrom(project, s, definition.Mounts, at, error);
         var shared = definition with
         {

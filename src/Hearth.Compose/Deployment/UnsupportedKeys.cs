@@ -10,8 +10,8 @@ namespace Hearth.Compose.Deployment;
 /// </summary>
 public static class UnsupportedKeys
 {
-    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> (sysctls: by
-    /// <see cref="ContainerSettingsBuilder"/>; ipc and volumes_from: by <see cref="ServiceSharing"/>), or that say
+    /// <summary>Keys read from <see cref="ComposeService.Other"/> by <see cref="ProjectSpecBuilder"/> (sysctls and
+    /// shm_size: by <see cref="ContainerSettingsBuilder"/>; ipc and volumes_from: by <see cref="ServiceSharing"/>), or that say
     /// nothing more than Hearth does anyway (<c>expose</c>: every port is reachable on the project's
     /// networks).</summary>
     private static readonly HashSet<string> Honoured =
@@ -20,6 +20,7 @@ public static class UnsupportedKeys
         "pull_policy",
         "expose",
         "sysctls",
+        "shm_size",
         "ipc",
         "volumes_from",
     ];
@@ -108,7 +109,6 @@ public static class UnsupportedKeys
             or "cpu_rt_runtime"
             or "cpu_rt_period"
             or "pids_limit"
-            or "shm_size"
             or "blkio_config" => "set limits under deploy.resources.limits (cpus, memory, pids)",
             _ => "not a key Hearth knows how to honour",
         };

@@ -3,7 +3,7 @@ using Hearth.Compose.Yaml;
 namespace Hearth.Compose.Schema;
 
 /// <summary>A non-null scalar whose text must pass <paramref name="check"/> (durations, byte sizes…).</summary>
-public sealed class CheckedScalarType(string expected, Func<string, bool> check) : SchemaType
+public sealed class CheckedScalarType(string expected, Func<string, bool> check, string? hint = null) : SchemaType
 {
     public override string Expected => expected;
 
@@ -14,6 +14,11 @@ public sealed class CheckedScalarType(string expected, Func<string, bool> check)
         if (node is YScalar { IsNull: true })
             return;
         if (node is not YScalar scalar || !check(scalar.Value))
-            Fail(node, path, $"{path} must be {ScalarType.Article(Expected)} {Expected}", errors);
+            Fail(
+                node,
+                path,
+                $"{path} must be {ScalarType.Article(Expected)} {Expected}{(hint is null ? "" : $" ({hint})")}",
+                errors
+            );
     }
 }

@@ -12,8 +12,12 @@ internal static class SchemaBuilders
     public static readonly SchemaType Duration = new CheckedScalarType("duration", t =>
         Model.GoDuration.TryParse(t, out _)
     );
-    public static readonly SchemaType ByteSize = new CheckedScalarType("integer", t =>
-        Model.ByteSize.TryParse(t, out _)
+
+    // Compose's word (compose-go says "must be a integer"), with what it accepts.
+    public static readonly SchemaType ByteSize = new CheckedScalarType(
+        "integer",
+        t => Model.ByteSize.TryParse(t, out _),
+        "bytes, or a number with b, k, m or g such as 256m or 1gb"
     );
     public static readonly SchemaType StrList = new ArrayType(Str);
     public static readonly SchemaType UniqueStrList = new ArrayType(Str, unique: true);

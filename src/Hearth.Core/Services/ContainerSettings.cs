@@ -2,9 +2,9 @@ namespace Hearth.Core.Services;
 
 /// <summary>
 /// How a replica's container runs beyond its image and command: compose's <c>cap_add</c>, <c>cap_drop</c>,
-/// <c>sysctls</c>, <c>user</c>, <c>working_dir</c>, <c>read_only</c>, <c>stop_signal</c> and <c>stop_grace_period</c>,
-/// validated and normalised by <c>hearth up</c>. Null on a service that sets none of them, so the definition hash of
-/// such a service is what it was before these keys were honoured.
+/// <c>sysctls</c>, <c>user</c>, <c>working_dir</c>, <c>read_only</c>, <c>stop_signal</c>, <c>stop_grace_period</c> and
+/// <c>shm_size</c>, validated and normalised by <c>hearth up</c>. Null on a service that sets none of them, so the
+/// definition hash of such a service is what it was before these keys were honoured.
 /// </summary>
 public sealed record ContainerSettings
 {
@@ -43,6 +43,14 @@ public sealed record ContainerSettings
     public TimeSpan? StopGracePeriod { get; init; }
 
     /// <summary>
+    /// The size of the container's /dev/shm (a tmpfs); null: <see cref="DefaultShmSizeBytes"/>, as docker.
+    /// </summary>
+    public long? ShmSizeBytes { get; init; }
+
+    /// <summary>Docker's default size of /dev/shm, 64 MiB.</summary>
+    public const long DefaultShmSizeBytes = 64L << 20;
+
+    /// <summary>
     /// What is wrong with settings that did not come through <c>hearth up</c> (the API takes any), or null.
     /// </summary>
     public string? Problem()
@@ -60,6 +68,8 @@ public sealed record ContainerSettings
             return "stop_grace_period: must be between 0 and 1h";
         if (WorkingDir is { } dir && (!dir.StartsWith('/') || dir.Split('/').Contains("..")))
             return $"working_dir: '{dir}' is not an absolute path without '..'";
+        if (ShmSizeBytes is <= 0)
+            return $"shm_size: {ShmSizeBytes} is not a size in bytes above 0";
         return null;
     }
 }

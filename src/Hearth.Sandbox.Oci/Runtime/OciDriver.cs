@@ -279,6 +279,19 @@ public sealed partial class OciDriver : ISandboxDriver
             var ipcPeer = spec.IpcOf is { } ipcOf
                 ? PeerContainer.Find(spec.ScratchRoot, ipcOf, "join its IPC namespace")
                 : null;
+            if (ipcPeer is not null && _options.UserNamespace is not null && !ipcPeer.HasOwnUserNamespace())
+                throw new SandboxStartException(
+                    $"cannot join the IPC namespace of container {ipcPeer.SandboxId}: it runs without a user "
+                        + "namespace and this agent runs containers in one (--oci-userns); restart it"
+                );
+            // Docker's way: /dev/shm is a tmpfs on the host, bound into the container and into every container that
+            // joins its IPC namespace.
+            var shm = ipcPeer is not null
+                ? SharedShm(ipcPeer, spec.ScratchRoot)
+                : rootfs.MountShm(
+                    spec.Container?.ShmSizeBytes ?? ContainerSettings.DefaultShmSizeBytes,
+                    _options.UserNamespace
+                );
             if (spec.NetworkOf is { } networkOf)
             {
                 networkPlan = await JoinNetworkAsync(
@@ -351,7 +364,8 @@ public sealed partial class OciDriver : ISandboxDriver
                 resources.OomWatch,
                 workspace,
                 contents,
-                ipcPeer
+                ipcPeer,
+                shm
             );
             await File.WriteAllTextAsync(
                 Path.Combine(bundle, "config.json"),
@@ -456,6 +470,21 @@ public sealed partial class OciDriver : ISandboxDriver
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The host's tmpfs the peer has at /dev/shm (<see cref="RunRootfs.MountShm"/>), or null for a peer an agent before
+    /// this one started, whose /dev/shm the runtime mounted: the joiner then has its own, as it had then.
+    /// </summary>
+    private string? SharedShm(PeerContainer peer, string scratchRoot)
+    {
+        var candidates = new[]
+        {
+            RunRootfs.ShmPath(Path.Combine(Path.GetFullPath(_options.UserNamespaceMountRoot), peer.SandboxId)),
+            RunRootfs.ShmPath(Path.Combine(Path.GetFullPath(scratchRoot), peer.SandboxId, "bundle")),
+        };
+        var points = Hearth.Sandbox.Reaping.MountTable.MountPoints().ToHashSet(StringComparer.Ordinal);
+        return candidates.FirstOrDefault(points.Contains);
     }
 
     /// <summary>

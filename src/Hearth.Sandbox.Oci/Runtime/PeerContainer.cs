@@ -13,6 +13,21 @@ internal sealed record PeerContainer(string SandboxId, int Pid)
 
     public string IpcNamespace => $"/proc/{Pid}/ns/ipc";
 
+    public string UserNamespace => $"/proc/{Pid}/ns/user";
+
+    /// <summary>Whether the peer runs in a user namespace of its own (not the host's).</summary>
+    public bool HasOwnUserNamespace()
+    {
+        try
+        {
+            return new FileInfo(UserNamespace).LinkTarget != new FileInfo("/proc/self/ns/user").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SandboxStartException($"cannot read the user namespace of container {SandboxId}: {e.Message}");
+        }
+    }
+
     /// <summary>A path inside the peer's root, as the peer sees it (through its own mounts).</summary>
     public string Inside(string path) => $"/proc/{Pid}/root{path}";
 

@@ -18,6 +18,7 @@ internal sealed class RunRootfs
     private readonly bool _ownsDirectory;
     private string? _sysfs;
     private string? _workspace;
+    private string? _shm;
 
     private RunRootfs(string directory, bool mounted, bool ownsDirectory)
     {
@@ -64,6 +65,44 @@ internal sealed class RunRootfs
                 $"cannot mount a sysfs for the container's network namespace: {error.Trim()}"
             );
         _sysfs = target;
+        return target;
+    }
+
+    /// <summary>Where a sandbox's /dev/shm is on the host, beside its rootfs (see <see cref="MountShm"/>).</summary>
+    public static string ShmPath(string directory) => System.IO.Path.Combine(directory, "shm");
+
+    /// <summary>
+    /// Mounts the container's /dev/shm on the host, as docker does for a container whose IPC may be shared: a tmpfs of
+    /// <paramref name="sizeBytes"/> (mode 1777, nosuid, nodev, noexec; in a user namespace owned by the container's
+    /// root) beside the rootfs, which the container binds at /dev/shm, and so may a container that joins its IPC
+    /// namespace (<see cref="SandboxSpec.IpcOf"/>): POSIX shared memory (<c>shm_open</c>) is files there. Released with
+    /// the rootfs. A leftover mount at that place (a start of the same sandbox that died) is removed first, so it is
+    /// never mounted twice.
+    /// </summary>
+    public string MountShm(long sizeBytes, IdMapping? ids)
+    {
+        var target = ShmPath(Directory);
+        System.IO.Directory.CreateDirectory(target);
+        while (Hearth.Sandbox.Reaping.MountTable.MountPoints().Contains(target))
+        {
+            if (!Libc.Unmount(target))
+                throw new SandboxStartException($"cannot unmount a leftover /dev/shm at {target}");
+        }
+        var options = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"mode=1777,size={sizeBytes}");
+        if (ids is not null)
+            options += string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $",uid={ids.HostIdBase},gid={ids.HostIdBase}"
+            );
+        try
+        {
+            Libc.MountTmpfs("shm", target, options);
+        }
+        catch (IOException e)
+        {
+            throw new SandboxStartException($"cannot mount /dev/shm for the container: {e.Message}", e);
+        }
+        _shm = target;
         return target;
     }
 
@@ -176,6 +215,8 @@ internal sealed class RunRootfs
             Libc.Unmount(_sysfs);
         if (_workspace is not null)
             Libc.Unmount(_workspace);
+        if (_shm is not null)
+            Libc.Unmount(_shm);
         if (_mounted)
             Libc.Unmount(Path);
         if (_ownsDirectory)

@@ -44,6 +44,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     /// <see cref="OciDriverOptions.WorkspacePath"/>, which is then the process's working directory.</param>
     /// <param name="contents">The sandbox's own mounts and files (<see cref="SandboxContents"/>), after the standard
     /// ones.</param>
+    /// <param name="shm">The host directory bound at /dev/shm (the sandbox's own tmpfs there, or the one of the sandbox
+    /// whose IPC namespace it joins); null: a tmpfs the runtime mounts, of the container's shm_size.</param>
     public JsonObject Build(
         SandboxSpec spec,
         ProcessPlan plan,
@@ -53,7 +55,8 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
         OomWatch? oomWatch = null,
         string? workspace = null,
         IReadOnlyList<JsonNode>? contents = null,
-        PeerContainer? ipc = null
+        PeerContainer? ipc = null,
+        string? shm = null
     )
     {
         var settings = spec.Container;
@@ -114,7 +117,12 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             },
             ["root"] = new JsonObject { ["path"] = rootfsPath, ["readonly"] = settings?.ReadOnlyRoot ?? false },
             ["hostname"] = spec.Hostname ?? Hostname(containerId),
-            ["mounts"] = Mounts(network, workspace is null ? null : (workspace, options.WorkspacePath), contents ?? []),
+            ["mounts"] = Mounts(
+                network,
+                workspace is null ? null : (workspace, options.WorkspacePath),
+                contents ?? [],
+                shm is null ? ShmTmpfs(settings?.ShmSizeBytes ?? ContainerSettings.DefaultShmSizeBytes) : ShmBind(shm)
+            ),
             ["linux"] = linux,
             // Ownership marks: what the orphan reaper reads back from the runtime's state.
             ["annotations"] = new JsonObject
@@ -135,7 +143,14 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
     {
         var namespaces = new JsonArray();
         if (ids is not null)
-            namespaces.Add((JsonNode)new JsonObject { ["type"] = "user" });
+        {
+            // An IPC namespace belongs to the user namespace of the container that made it, and only that one's root
+            // may mount its mqueue: a joiner joins that user namespace too (the same range), as docker does.
+            var user = new JsonObject { ["type"] = "user" };
+            if (ipc is not null)
+                user["path"] = ipc.UserNamespace;
+            namespaces.Add((JsonNode)user);
+        }
         foreach (var kind in new[] { "pid", "mount", "uts", "cgroup" })
             namespaces.Add((JsonNode)new JsonObject { ["type"] = kind });
         var shared = new JsonObject { ["type"] = "ipc" };
@@ -186,10 +201,28 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             }
         );
 
+    private static JsonNode ShmTmpfs(long sizeBytes) =>
+        Mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            "nosuid",
+            "noexec",
+            "nodev",
+            "mode=1777",
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"size={sizeBytes}")
+        );
+
+    // The host's tmpfs is mounted nosuid, nodev and noexec: a bind of it must keep them (in a user namespace they are
+    // locked).
+    private static JsonNode ShmBind(string source) =>
+        Mount("/dev/shm", "bind", source, "bind", "rw", "nosuid", "noexec", "nodev");
+
     private static JsonArray Mounts(
         NetworkPlan? network,
         (string Source, string Destination)? workspace,
-        IReadOnlyList<JsonNode> contents
+        IReadOnlyList<JsonNode> contents,
+        JsonNode shm
     )
     {
         var sys = network?.Sysfs is { } sysfs
@@ -200,9 +233,9 @@ internal sealed class RuntimeSpecBuilder(OciDriverOptions options, CgroupSupport
             Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
             Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
             Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"),
-            // Not the peer's when its IPC namespace is joined: a mount of another mount namespace cannot be bound here
-            // (EINVAL), so SysV IPC and message queues are shared, POSIX shared memory (/dev/shm) is not.
-            Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+            // A tmpfs the driver mounted on the host (its own, or that of the sandbox whose IPC namespace it joins):
+            // one mounted by the runtime inside another container's mount namespace could not be bound here (EINVAL).
+            shm,
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
             sys,
             Mount("/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro"),

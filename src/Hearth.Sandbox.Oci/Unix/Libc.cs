@@ -6,6 +6,9 @@ namespace Hearth.Sandbox.Oci.Unix;
 internal static class Libc
 {
     public const int MntDetach = 2;
+    private const ulong MsNoSuid = 0x2;
+    private const ulong MsNoDev = 0x4;
+    private const ulong MsNoExec = 0x8;
     private const ulong MsBind = 0x1000;
     private const ulong MsRec = 0x4000;
 
@@ -36,6 +39,10 @@ internal static class Libc
 
     public static void BindMount(string source, string target) =>
         Check(mount(source, target, "", MsBind | MsRec, null), $"bind {source} on {target}");
+
+    /// <summary>A tmpfs with nosuid, nodev and noexec and the given options (<c>mode=1777,size=…</c>).</summary>
+    public static void MountTmpfs(string source, string target, string options) =>
+        Check(mount(source, target, "tmpfs", MsNoSuid | MsNoDev | MsNoExec, options), $"mount tmpfs on {target}");
 
     /// <summary>Detaches a mount; returns false when nothing was mounted there.</summary>
     public static bool Unmount(string target) => umount2(target, MntDetach) == 0;

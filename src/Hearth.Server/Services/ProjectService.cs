@@ -83,6 +83,9 @@ public sealed partial class ProjectService(
                 return $"services.{service.Name}.network_mode: '{service.NetworkMode}': expected none or service:NAME";
             foreach (var partner in service.CoPlacedWith.Where(p => !names.Contains(p) || p == service.Name))
                 return $"services.{service.Name}: shares with '{partner}', which is not another service of the project";
+            if (service.IpcOf is { } ipc && service.Container?.ShmSizeBytes is not null)
+                return $"services.{service.Name}.shm_size: the replicas use {ipc}'s /dev/shm (ipc: service:{ipc}); "
+                    + $"set shm_size on {ipc}";
             foreach (var network in service.Networks.Where(n => n.Ipv4Address is not null && n.Subnet is null))
                 return $"services.{service.Name}.networks.{network.Network}.ipv4_address: needs the network's subnet";
         }

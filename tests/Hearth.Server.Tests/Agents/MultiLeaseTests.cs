@@ -124,7 +124,8 @@ public sealed class MultiLeaseTests
     [InlineData("1", "speaks agent protocol '1'")]
     [InlineData("2", "speaks agent protocol '2'")]
     [InlineData("3", "speaks agent protocol '3'")]
-    [InlineData("5", "speaks agent protocol '5'")]
+    [InlineData("4", "speaks agent protocol '4'")]
+    [InlineData("6", "speaks agent protocol '6'")]
     [InlineData("two", "speaks agent protocol 'two'")]
     public async Task An_agent_speaking_another_protocol_version_gets_a_clear_error_on_every_call(
         string? version,
