@@ -73,8 +73,8 @@ public abstract partial class SqlRunStore
     )
     {
         var results = new DeliveryResult?[batch.Count];
-        // The rows (their JSON) were built by each request before it queued (PrepareDelivery), else they are built here,
-        // before the write lock is taken: the lock is the one thing writers wait for.
+        // The rows (their JSON) were built by each request before it queued (PrepareDelivery), else they are built
+        // here, before the write lock is taken: the lock is the one thing writers wait for.
         var prepared = batch.Select(w => w.Runs.Select(PreparedRows).ToList()).ToList();
         var (connection, tx) = await BeginWriteAsync(ct);
         await using (connection)
@@ -145,7 +145,9 @@ public abstract partial class SqlRunStore
     private static (object?[] Run, List<object?[]> Tasks)? PreparedRows(DeliveryRun run) =>
         Prepared.TryGetValue(run, out var rows) ? rows.Rows : BuildRows(run);
 
-    /// <summary>The rows of a run none of whose tasks takes a lock (null for one that does: written on its own).</summary>
+    /// <summary>
+    /// The rows of a run none of whose tasks takes a lock (null for one that does: written on its own).
+    /// </summary>
     private static (object?[] Run, List<object?[]> Tasks)? BuildRows(DeliveryRun run) =>
         TakesLock(run.Tasks) ? null : RunRows(run.Run, run.Tasks, run.Key);
 

@@ -27,7 +27,9 @@ internal sealed class SqliteCheckpointer
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>The file's checkpointer, started by its first user; hand it back with <see cref="ReleaseAsync"/>.</summary>
+    /// <summary>
+    /// The file's checkpointer, started by its first user; hand it back with <see cref="ReleaseAsync"/>.
+    /// </summary>
     public static SqliteCheckpointer Acquire(string file)
     {
         lock (Gate)
@@ -53,7 +55,9 @@ internal sealed class SqliteCheckpointer
         _stop.Dispose();
     }
 
-    /// <summary>Checkpoints once now (what the loop does each interval); false when the file could not be opened.</summary>
+    /// <summary>
+    /// Checkpoints once now (what the loop does each interval); false when the file could not be opened.
+    /// </summary>
     public async Task<bool> CheckpointAsync(CancellationToken ct)
     {
         try

@@ -7,9 +7,9 @@ namespace Hearth.Store.Sqlite;
 
 /// <summary>
 /// One SQLite file as every Hearth store module (runs, access, locks) uses it: WAL, synchronous=FULL so whatever was
-/// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, checkpoints in the
-/// background (<see cref="SqliteCheckpointer"/>) rather than in a writer's commit, and numbered migrations each module
-/// keeps in its own version table.
+/// acknowledged survives a crash, write transactions as BEGIN IMMEDIATE so SQLite serialises writers, checkpoints in
+/// the background (<see cref="SqliteCheckpointer"/>) rather than in a writer's commit, and numbered migrations each
+/// module keeps in its own version table.
 /// </summary>
 public sealed class SqliteDatabase : IAsyncDisposable
 {
@@ -131,9 +131,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the background checkpoints (with the file's last user) and closes this file's pooled connections, so SQLite
-    /// checkpoints and removes its -wal and -shm files. Only this file's pool: clearing every pool would close another
-    /// store's connections in the same process.
+    /// Stops the background checkpoints (with the file's last user) and closes this file's pooled connections, so
+    /// SQLite checkpoints and removes its -wal and -shm files. Only this file's pool: clearing every pool would close
+    /// another store's connections in the same process.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
