@@ -209,6 +209,60 @@ public sealed class HostIsolationTests(RegistryFixture registry, NetworkFixture 
     }
 
     [Fact]
+    public async Task An_internal_network_reaches_its_own_sandboxes_only_and_its_published_port_still_answers()
+    {
+        var driver = NewDriver(network.Options);
+        var tag = network.NewId()[^6..];
+        var (closed, open) = ($"p{tag}_closed", $"p{tag}_open");
+        var publishedPort = Tools.FreePort();
+        var serverOutput = new CollectingOutput();
+        await using var server = await driver.StartAsync(
+            Spec(network.NewId(), ServeCommand("on-closed")) with
+            {
+                Networks = [new SandboxNetwork(closed, Internal: true)],
+                Ports = [new PortMapping("0.0.0.0", publishedPort, 8080)],
+            },
+            serverOutput,
+            CancellationToken.None
+        );
+        await serverOutput.WaitForLineAsync("serving", Timeout);
+        var probe =
+            Fetch("peer", server.Addresses.Single().Address, 8080)
+            + Fetch("upstream", network.UpstreamServerAddress, NetworkFixture.UpstreamPort);
+
+        // A peer on the internal network reaches the server and nothing beyond the network.
+        var (_, fromClosed) = await RunAsync(
+            driver,
+            Spec(network.NewId(), ["sh", "-c", probe]) with
+            {
+                Networks = [new SandboxNetwork(closed, Internal: true)],
+            }
+        );
+        Assert.Equal(["on-closed", "upstream refused"], fromClosed.Stdout);
+        // An ordinary network's sandbox reaches the world beyond the host, as before.
+        var (_, fromOpen) = await RunAsync(
+            driver,
+            Spec(
+                network.NewId(),
+                ["sh", "-c", Fetch("upstream", network.UpstreamServerAddress, NetworkFixture.UpstreamPort)]
+            ) with
+            {
+                Networks = [new SandboxNetwork(open)],
+            }
+        );
+        Assert.NotEqual(["upstream refused"], fromOpen.Stdout);
+        // The server's published port answers: replies to connections made to it go out.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        Assert.Equal("on-closed\n", await http.GetStringAsync($"http://127.0.0.1:{publishedPort}/"));
+
+        // The network is internal on this host: a sandbox that wants it open is refused, not quietly let out.
+        var refused = await Assert.ThrowsAsync<SandboxStartException>(() =>
+            RunAsync(driver, Spec(network.NewId(), ["true"]) with { Networks = [new SandboxNetwork(closed)] })
+        );
+        Assert.Contains($"network {closed} is internal on this host", refused.Message);
+    }
+
+    [Fact]
     public async Task Two_agents_on_one_host_share_a_network_across_their_bridges_but_not_another()
     {
         // A second agent: its own bridge prefix and range, the same nftables table (the default for every agent).

@@ -84,7 +84,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
                 .Networks.Select(n => new SandboxNetwork(
                     SandboxNetworkName(service.Project, n.Network),
                     n.Subnet,
-                    n.Ipv4Address
+                    n.Ipv4Address,
+                    n.Internal
                 ))
                 .ToList()
             : [];

@@ -96,7 +96,7 @@ public static class ProjectSpecBuilder
         var restartText = s.Restart ?? RestartFromDeploy(s.Deploy?.RestartPolicy);
         if (!ServiceRestart.TryParse(restartText, out var restart))
             error($"{at}.restart", $"\"{restartText}\" is not one of no, always, on-failure[:N], unless-stopped");
-        var attachments = Networks(s);
+        var attachments = Networks(project, s);
         return new ServiceDefinition
         {
             Name = s.Name,
@@ -231,14 +231,24 @@ public static class ProjectSpecBuilder
         return constraints;
     }
 
-    private static List<ServiceNetworkAttachment> Networks(ComposeService s)
+    private static List<ServiceNetworkAttachment> Networks(ComposeProject project, ComposeService s)
     {
         if (s.NetworkMode is not null)
             return [];
         if (s.Networks.Count == 0)
-            return [new ServiceNetworkAttachment("default", [])];
-        return [.. s.Networks.Select(n => new ServiceNetworkAttachment(n.Key, n.Value is { } v ? [.. v.Aliases] : []))];
+            return [new ServiceNetworkAttachment("default", [], Internal: IsInternal(project, "default"))];
+        return
+        [
+            .. s.Networks.Select(n => new ServiceNetworkAttachment(
+                n.Key,
+                n.Value is { } v ? [.. v.Aliases] : [],
+                Internal: IsInternal(project, n.Key)
+            )),
+        ];
     }
+
+    private static bool IsInternal(ComposeProject project, string network) =>
+        project.Networks.TryGetValue(network, out var definition) && definition is { Internal: true };
 
     internal static List<ServiceMount> Mounts(ComposeService s)
     {

@@ -57,7 +57,7 @@ public sealed record AgentDriverView(
 public static class AgentProtocolVersion
 {
     public const string Header = "Hearth-Agent-Protocol";
-    public const int Current = 5;
+    public const int Current = 6;
     public const string UnsupportedCode = "AGENT_PROTOCOL_UNSUPPORTED";
 }
 

@@ -60,11 +60,15 @@ public sealed record ServiceReplicaSpec
 /// service).</param>
 /// <param name="Subnet">The network's declared subnet (compose's <c>ipam.config[].subnet</c>): its bridge uses it
 /// instead of one from the agent's range, and every replica on it runs on one agent.</param>
+/// <param name="Internal">Compose's <c>internal: true</c>: the network reaches nothing beyond its own sandboxes (no
+/// outbound traffic, no other network, not the host).</param>
 public sealed record ServiceNetworkAttachment(
     string Network,
     IReadOnlyList<string> Aliases,
     string? Ipv4Address = null,
-    string? Subnet = null
+    string? Subnet = null,
+    // Left out when false, so the definition hash of every replica on an ordinary network is what it was.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Internal = false
 );
 
 [JsonConverter(typeof(LowerSnakeEnumConverter<ServiceMountKind>))]

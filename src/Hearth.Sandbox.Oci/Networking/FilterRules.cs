@@ -67,6 +67,12 @@ internal sealed class FilterRules(OciNetworkOptions options)
             // The same network's bridge of another agent on this host (each agent gives a network its own bridge).
             text.Append($"add rule {Table} {forward} oifname @{peers} accept\n");
         }
+        // An internal network's sandboxes reach nothing else: only replies to connections made to them pass.
+        if (options.Internal)
+        {
+            text.Append($"add rule {Table} {forward} ct direction reply accept\n");
+            text.Append($"add rule {Table} {forward} {Reject}\n");
+        }
         // A published port is meant to be reachable from wherever the host is, other networks included.
         text.Append($"add rule {Table} {forward} ct status dnat accept\n");
         text.Append($"add rule {Table} {forward} oifname @bridges {Reject}\n");

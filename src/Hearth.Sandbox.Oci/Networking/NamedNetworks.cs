@@ -50,6 +50,7 @@ public sealed class NamedNetworks
     /// from <see cref="OciNetworkOptions.NamedSubnets"/>; it must not overlap another network's on this host.</param>
     /// <param name="fixedAddress">The sandbox's address on it (compose's <c>ipv4_address</c>); null: the next free
     /// one.</param>
+    /// <param name="isInternal">The network reaches nothing beyond its own sandboxes (compose's <c>internal</c>).</param>
     public async Task<ContainerNetwork> AttachAsync(
         string name,
         string sandboxId,
@@ -59,7 +60,8 @@ public sealed class NamedNetworks
         bool lowPortsForEveryone,
         CancellationToken cancellationToken,
         string? subnet = null,
-        string? fixedAddress = null
+        string? fixedAddress = null,
+        bool isInternal = false
     )
     {
         await using var held = await StateLock.AcquireAsync(_lockPath, _time, cancellationToken);
@@ -78,6 +80,11 @@ public sealed class NamedNetworks
             throw new NetworkSetupException(
                 $"network {name} has subnet {entry.Subnet} on this host, not the declared {declared}"
             );
+        if (entry is not null && entry.Internal != isInternal)
+            throw new NetworkSetupException(
+                $"network {name} is {(entry.Internal ? "internal" : "not internal")} on this host, and this sandbox "
+                    + $"wants it {(isInternal ? "internal" : "not internal")}: remove its sandboxes first"
+            );
         if (entry is null)
         {
             var index = FreeIndex(entries)
@@ -91,7 +98,13 @@ public sealed class NamedNetworks
                 throw new NetworkSetupException(
                     $"network {name}'s declared subnet {declared} overlaps network {other.Name}'s {other.Subnet} on this host"
                 );
-            entry = new NamedNetwork(name, BridgeName(index), (declared ?? SubnetOf(index)).ToString(), sandboxId);
+            entry = new NamedNetwork(
+                name,
+                BridgeName(index),
+                (declared ?? SubnetOf(index)).ToString(),
+                sandboxId,
+                isInternal
+            );
         }
         entry = entry with { LastSandbox = sandboxId };
         entries = [.. entries.Where(e => e.Name != name), entry];
@@ -123,7 +136,17 @@ public sealed class NamedNetworks
 
     /// <summary>The bridge of a registered network.</summary>
     internal BridgeNetwork Bridge(NamedNetwork entry) =>
-        new(_options with { BridgeName = entry.Bridge, Subnet = entry.Subnet }, _time, this, entry.Name);
+        new(
+            _options with
+            {
+                BridgeName = entry.Bridge,
+                Subnet = entry.Subnet,
+                Internal = entry.Internal,
+            },
+            _time,
+            this,
+            entry.Name
+        );
 
     /// <summary>
     /// Removes the network's bridge when no sandbox is left on it, and its registry entry with it. Idempotent.
@@ -183,7 +206,8 @@ public sealed class NamedNetworks
 
 /// <param name="LastSandbox">The sandbox that joined it last: the mark its bridge is reaped by once nothing is on
 /// it.</param>
-public sealed record NamedNetwork(string Name, string Bridge, string Subnet, string LastSandbox)
+/// <param name="Internal">Its sandboxes reach nothing beyond the network (compose's <c>internal: true</c>).</param>
+public sealed record NamedNetwork(string Name, string Bridge, string Subnet, string LastSandbox, bool Internal = false)
 {
     /// <summary>The bridge's own address, every sandbox's gateway and its embedded DNS's.</summary>
     public string Gateway => Ipv4Subnet.Parse(Subnet).Gateway.ToString();

@@ -24,6 +24,12 @@ public sealed record OciNetworkOptions
     public bool Masquerade { get; init; } = true;
 
     /// <summary>
+    /// The bridge's sandboxes reach nothing beyond it (a named network declared <c>internal</c>): what they send that
+    /// would be forwarded anywhere else is refused. Replies to connections made to them (published ports) still go out.
+    /// </summary>
+    public bool Internal { get; init; }
+
+    /// <summary>
     /// Name servers written to the container's /etc/resolv.conf. Null: the host's, minus loopback ones
     /// (a resolver on the host's 127.0.0.x is unreachable from a container's namespace).
     /// </summary>

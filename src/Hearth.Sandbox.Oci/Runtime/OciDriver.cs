@@ -562,7 +562,8 @@ public sealed partial class OciDriver : ISandboxDriver
                         lowPortsForEveryone: _options.UserNamespace is not null,
                         cancellationToken,
                         spec.Networks[i].Subnet,
-                        spec.Networks[i].Address
+                        spec.Networks[i].Address,
+                        spec.Networks[i].Internal
                     )
                 );
             }

@@ -125,7 +125,8 @@ public sealed class MultiLeaseTests
     [InlineData("2", "speaks agent protocol '2'")]
     [InlineData("3", "speaks agent protocol '3'")]
     [InlineData("4", "speaks agent protocol '4'")]
-    [InlineData("6", "speaks agent protocol '6'")]
+    [InlineData("5", "speaks agent protocol '5'")]
+    [InlineData("7", "speaks agent protocol '7'")]
     [InlineData("two", "speaks agent protocol 'two'")]
     public async Task An_agent_speaking_another_protocol_version_gets_a_clear_error_on_every_call(
         string? version,
