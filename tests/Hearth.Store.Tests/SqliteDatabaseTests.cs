@@ -43,6 +43,9 @@ public sealed class SqliteDatabaseTests : IDisposable
         var path = Path.Combine(_directory, "hearth.db");
         await using var database = new SqliteDatabase(path);
         await database.MigrateAsync("v", ["CREATE TABLE t (x BLOB NOT NULL);"], CancellationToken.None);
+        // Held open throughout: SQLite checkpoints and deletes the log when a file's last connection closes (another
+        // test's ClearAllPools could close the pooled ones), and that checkpoint is not the one under test.
+        await using var held = await database.OpenAsync(CancellationToken.None);
         // Past SQLite's own threshold (1,000 pages): a commit would have checkpointed with the default settings.
         var (connection, tx) = await database.BeginWriteAsync(CancellationToken.None);
         await using (connection)
@@ -64,8 +67,7 @@ public sealed class SqliteDatabaseTests : IDisposable
             Assert.True(DateTime.UtcNow < deadline, "the background checkpoint never copied the log");
             await Task.Delay(50);
         }
-        await using var read = await database.OpenAsync(CancellationToken.None);
-        await using var count = read.CreateCommand();
+        await using var count = held.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM t;";
         Assert.Equal(2000L, (long)(await count.ExecuteScalarAsync())!);
     }
