@@ -162,6 +162,65 @@ public sealed class ProjectApiTests
     }
 
     [Fact]
+    public async Task A_replica_whose_sandbox_never_started_shows_why_and_one_that_exited_does_not()
+    {
+        await using var server = await TestServer.StartAsync();
+        var admin = server.Client(server.AdminKey);
+        var agent = server.Client(server.AgentToken);
+        var registered = (
+            await (
+                await agent.PostAsJsonAsync(
+                    "api/v1/agent/register",
+                    new RegisterAgentBody("a1", new Dictionary<string, string> { ["driver.oci"] = "true" }, 4, "test"),
+                    HearthJson.Options
+                )
+            ).Content.ReadFromJsonAsync<RegisterAgentView>(HearthJson.Options)
+        )!;
+        var project = new ProjectSpec
+        {
+            Name = "pull",
+            Networks = ["default"],
+            Services =
+            [
+                new ServiceDefinition { Name = "web", Image = "nowhere.example/web" },
+                new ServiceDefinition { Name = "job", Image = "busybox" },
+            ],
+        };
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await admin.PutAsJsonAsync("api/v1/projects/pull", project, HearthJson.Options)).StatusCode
+        );
+        const string Why = "sandbox failed to start: cannot get image nowhere.example/web: registry unreachable";
+        foreach (var _ in project.Services)
+        {
+            var lease = await LeaseAsync(agent, registered.AgentId);
+            var body =
+                lease.Service!.Service == "web"
+                    ? new CompleteBody(lease.Epoch, null, false, Why)
+                    : new CompleteBody(lease.Epoch, 3, false, null);
+            Assert.Equal(
+                HttpStatusCode.OK,
+                (
+                    await agent.PostAsJsonAsync($"api/v1/agent/tasks/{lease.TaskId}/complete", body, HearthJson.Options)
+                ).StatusCode
+            );
+        }
+
+        ProjectView view = null!;
+        await Until(
+            async () =>
+                (
+                    view = (await admin.GetFromJsonAsync<ProjectView>("api/v1/projects/pull", HearthJson.Options))!
+                ).Replicas.Count(r => r.State == ReplicaPhase.Exited) == 2,
+            "both replicas exited"
+        );
+        var web = view.Replicas.Single(r => r.Service == "web");
+        var job = view.Replicas.Single(r => r.Service == "job");
+        Assert.Equal((Why, (int?)null), (web.Error, web.ExitCode));
+        Assert.Equal(((string?)null, (int?)3), (job.Error, job.ExitCode));
+    }
+
+    [Fact]
     public async Task A_rolling_updates_new_task_shows_under_its_replica_until_it_takes_over()
     {
         await using var server = await TestServer.StartAsync();

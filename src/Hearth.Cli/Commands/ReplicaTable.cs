@@ -30,7 +30,8 @@ public static class ReplicaTable
         foreach (var r in view.Replicas)
         {
             var waiting = r.Waiting
-                ?? (r.Next is { } n ? $"rolling: serves until generation {n.Generation} takes over" : "-");
+                ?? (r.Next is { } n ? $"rolling: serves until generation {n.Generation} takes over" : null)
+                ?? (r.Error is { } error ? "failed: " + error : "-");
             yield return
             [
                 r.Name,

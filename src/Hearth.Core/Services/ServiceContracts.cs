@@ -55,6 +55,12 @@ public sealed record ReplicaView(
     public string? HealthOutput { get; init; }
 
     /// <summary>
+    /// Why its task failed without an exit code (its sandbox never started: an image that cannot be pulled, a refused
+    /// setting), or null.
+    /// </summary>
+    public string? Error { get; init; }
+
+    /// <summary>
     /// Why the roll to the service's current definition was rolled back here (its new replica failed), or null.
     /// </summary>
     public string? RolledBack { get; init; }

@@ -132,6 +132,10 @@ public sealed partial class ProjectService(
                             ]
                             : [],
                     HealthOutput = record.HealthOutput,
+                    Error =
+                        phase == ReplicaPhase.Exited && task is { State: TaskState.Failed, ExitCode: null }
+                            ? task.Reason
+                            : null,
                     RolledBack =
                         definition is not null && record.FailedHash == DefinitionHash.Of(definition)
                             ? record.FailedReason
